@@ -1,0 +1,32 @@
+# lrwatch: `make demo` shows it working, `make test` runs the suite, `make bench` the benchmarks.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench browser clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+# Debian's Chromium and its driver for the browser tests; a no-op where they are present.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends chromium chromium-driver >/dev/null; }
+
+demo: $(STAMP)
+	$(PY) -m lrwatch.cli demo
+
+test: $(STAMP) browser
+	$(PY) -m pytest
+
+bench: $(STAMP) browser
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) lrwatch_logs benchmarks/out .pytest_cache

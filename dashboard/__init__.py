@@ -1,0 +1,1 @@
+"""The lrwatch dashboard (a Dash app), installed as ``lrwatch.dashboard``."""

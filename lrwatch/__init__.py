@@ -1,0 +1,62 @@
+"""lrwatch: watch PyTorch Lightning training through its learning rate.
+
+Record every optimizer step with the ``LRWatch`` callback, diagnose the curves with
+``lrwatch.analysis``, find a starting LR with ``find_lr``, and look at it all in the dashboard.
+
+Heavy parts load on first use: ``import lrwatch`` does not import torch, Lightning or Dash.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from lrwatch._version import __version__
+from lrwatch.errors import (
+    ConfigError,
+    InputError,
+    LRWatchError,
+    MissingExtra,
+    NotAStore,
+    RunNotFound,
+    SchemaTooNew,
+    StoreError,
+    StoreLocked,
+)
+from lrwatch.store import Store
+
+if TYPE_CHECKING:
+    from lrwatch.callback import LRWatch
+
+# public name -> module that defines it, imported on first access (PEP 562)
+_LAZY = {
+    "LRWatch": "lrwatch.callback",
+}
+
+__all__ = [
+    "ConfigError",
+    "InputError",
+    "LRWatch",
+    "LRWatchError",
+    "MissingExtra",
+    "NotAStore",
+    "RunNotFound",
+    "SchemaTooNew",
+    "Store",
+    "StoreError",
+    "StoreLocked",
+    "__version__",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lrwatch' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,23 @@
+"""Diagnose a run's learning rate from its curves. Depends on numpy and scipy only."""
+
+from lrwatch.analysis.types import (
+    Action,
+    Diagnosis,
+    Evidence,
+    RangeTestSummary,
+    RunCurves,
+    Series,
+    Status,
+    Suggestion,
+)
+
+__all__ = [
+    "Action",
+    "Diagnosis",
+    "Evidence",
+    "RangeTestSummary",
+    "RunCurves",
+    "Series",
+    "Status",
+    "Suggestion",
+]

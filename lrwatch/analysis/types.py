@@ -1,0 +1,136 @@
+"""The values analysis takes and gives: curves in, a ``Diagnosis`` out.
+
+These types are the contract between analysis and everything that reads a diagnosis (the CLI,
+the dashboard, the guard, reports), so they hold plain numbers and strings only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import numpy as np
+
+
+class Status(str, Enum):
+    """What the curves say about the learning rate."""
+
+    DIVERGING = "diverging"  # loss blows up or goes NaN, gradient norm grows: LR far too high
+    OSCILLATING = "oscillating"  # loss swings or spikes without making progress: LR too high
+    STALLED = "stalled"  # loss falls extremely slowly or plateaus: LR too low
+    HEALTHY = "healthy"  # smooth, steady decrease
+    INSUFFICIENT_DATA = "insufficient_data"  # too short to judge
+
+
+class Action(str, Enum):
+    """What to do with the learning rate."""
+
+    REDUCE = "reduce"
+    INCREASE = "increase"
+    ADD_WARMUP = "add_warmup"
+    ADD_DECAY = "add_decay"
+    RANGE_TEST = "range_test"
+    KEEP = "keep"
+
+
+@dataclass(frozen=True)
+class Series:
+    """One curve: ``values[i]`` was recorded at optimizer step ``steps[i]``."""
+
+    steps: np.ndarray
+    values: np.ndarray
+
+    def __post_init__(self) -> None:
+        steps = np.asarray(self.steps, dtype=np.int64).reshape(-1)
+        values = np.asarray(self.values, dtype=np.float64).reshape(-1)
+        if steps.shape != values.shape:
+            raise ValueError(
+                f"a series needs as many steps as values (got {steps.size} and {values.size})")
+        object.__setattr__(self, "steps", steps)
+        object.__setattr__(self, "values", values)
+
+    def __len__(self) -> int:
+        return int(self.steps.size)
+
+
+@dataclass(frozen=True)
+class RangeTestSummary:
+    """What an LR range test concluded, when one ran before the training."""
+
+    suggested_lr: float
+    lower_lr: float
+    upper_lr: float
+
+
+@dataclass(frozen=True)
+class RunCurves:
+    """Everything analysis may use about one run; only ``loss`` is required."""
+
+    loss: Series
+    lr: Series | None = None
+    grad_norm: Series | None = None
+    update_ratio: Series | None = None
+    val_loss: Series | None = None
+    optimizer: str | None = None  # optimizer class name: "SGD", "AdamW" ...
+    momentum: float | None = None  # SGD momentum, when known (0 = plain SGD)
+    batch_size: int | None = None
+    total_steps: int | None = None  # planned optimizer steps, when known
+    range_test: RangeTestSummary | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One finding, with numbers a person can check on the curve."""
+
+    message: str  # "loss rose 4.2x over steps 1200-1400 while grad norm grew 60x"
+    signal: str  # the curve it was read from: "loss", "grad_norm", "lr", "update_ratio" ...
+    start_step: int | None = None
+    end_step: int | None = None
+    value: float | None = None  # the headline number of the message
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What to do with the LR, and why."""
+
+    action: Action
+    current_lr: float | None
+    suggested_lr: float | None
+    factor: float | None  # suggested / current; given alone when the LR itself is unknown
+    rationale: str
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The verdict on a run's learning rate."""
+
+    status: Status
+    confidence: float  # in [0, 1]
+    since_step: int | None  # first step at which the status holds
+    steps: int  # optimizer steps analysed
+    evidence: tuple[Evidence, ...]
+    suggestion: Suggestion
+    needed_steps: int | None = None  # for INSUFFICIENT_DATA: steps needed to judge
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (enums as their values, no NaN)."""
+        s = self.suggestion
+        return {
+            "status": self.status.value,
+            "confidence": round(float(self.confidence), 4),
+            "since_step": self.since_step,
+            "steps": self.steps,
+            "needed_steps": self.needed_steps,
+            "current_lr": _finite(s.current_lr),
+            "suggested_lr": _finite(s.suggested_lr),
+            "factor": _finite(s.factor),
+            "action": s.action.value,
+            "rationale": s.rationale,
+            "evidence": [e.message for e in self.evidence],
+        }
+
+
+def _finite(x: float | None) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)

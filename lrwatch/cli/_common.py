@@ -1,0 +1,64 @@
+"""Helpers shared by subcommands: the STORE argument and value formatting."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import click
+
+STORE_HELP = "store file or folder (default: $LRWATCH_STORE or ./lrwatch_logs)"
+
+
+def open_store_readonly(path: str | None):  # type: ignore[no-untyped-def]
+    """The store at ``path`` (or the default one), read-only."""
+    from lrwatch.store import Store
+
+    return Store(path, readonly=True)
+
+
+def fmt_float(value: float | None, digits: int = 4) -> str:
+    if value is None:
+        return "-"
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return f"{value:.{digits}g}"
+
+
+def fmt_time(ts: float | None) -> str:
+    return "-" if ts is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+
+
+def fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+STATUS_COLOURS = {
+    "running": "cyan", "finished": "green", "failed": "red", "interrupted": "yellow",
+    "diverged": "red", "healthy": "green", "stalled": "yellow", "oscillating": "magenta",
+    "diverging": "red", "insufficient_data": "white",
+}
+
+
+def coloured(status: str) -> str:
+    return click.style(status, fg=STATUS_COLOURS.get(status))
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    """A plain left-aligned text table (cells may carry ANSI colour)."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(click.unstyle(cell)))
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c + " " * (w - len(click.unstyle(c))) for c, w in zip(cells, widths)).rstrip()
+
+    return "\n".join([line(headers), *(line(r) for r in rows)])

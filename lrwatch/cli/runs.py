@@ -1,0 +1,33 @@
+"""``lrwatch runs [STORE]``: the runs of a store, with status, steps, last loss and LR."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from lrwatch.cli._common import (
+    STORE_HELP, coloured, fmt_duration, fmt_float, fmt_time, open_store_readonly, table,
+)
+
+
+@click.command(help=f"List the runs recorded in STORE ({STORE_HELP}).")
+@click.argument("store", required=False, metavar="[STORE]")
+def runs(store: str | None) -> None:
+    from lrwatch import keys
+
+    with open_store_readonly(store) as st:
+        infos = st.runs()
+        if not infos:
+            click.echo(f"no runs in {st.path} yet")
+            return
+        rows = []
+        for run in infos:
+            last = st.last_values(run, [keys.LOSS, keys.LR])
+            end = run.ended_at if run.ended_at is not None else time.time()
+            rows.append([
+                str(run.id), run.name, coloured(run.status), str(run.steps),
+                fmt_float(last.get(keys.LOSS)), fmt_float(last.get(keys.LR), 3),
+                fmt_time(run.started_at), fmt_duration(end - run.started_at),
+            ])
+        click.echo(table(["id", "name", "status", "steps", "loss", "lr", "started", "duration"], rows))

@@ -1,0 +1,71 @@
+"""A run as one wide table (a row per step, a column per key), for CSV and Parquet export.
+
+A key that was not recorded at a step is empty (CSV) or null (Parquet); a recorded NaN or inf
+stays NaN or inf, so nothing the run logged is lost or invented.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from typing import IO, Sequence
+
+import numpy as np
+
+from lrwatch.errors import InputError, MissingExtra
+from lrwatch.store import RunInfo, Store
+
+
+@dataclass(frozen=True)
+class RunTable:
+    steps: np.ndarray  # the union of every key's steps, sorted
+    values: dict[str, np.ndarray]  # key -> values aligned on steps
+    present: dict[str, np.ndarray]  # key -> bool mask: recorded at that step
+
+
+def run_table(store: Store, run: RunInfo, keys: Sequence[str] | None = None) -> RunTable:
+    """Align a run's series on the union of their steps."""
+    available = store.keys(run)
+    if keys:
+        missing = [k for k in keys if k not in available]
+        if missing:
+            raise InputError(
+                f"run '{run.name}' has no key {', '.join(missing)}; it has: {', '.join(available)}")
+        available = list(keys)
+    series = {key: store.scalars(run, key) for key in available}
+    if series:
+        steps = np.unique(np.concatenate([s for s, _ in series.values()]))
+    else:
+        steps = np.empty(0, np.int64)
+    values, present = {}, {}
+    for key, (s, v) in series.items():
+        where = np.searchsorted(steps, s)
+        values[key] = np.full(steps.size, np.nan)
+        values[key][where] = v
+        present[key] = np.zeros(steps.size, dtype=bool)
+        present[key][where] = True
+    return RunTable(steps, values, present)
+
+
+def write_csv(table: RunTable, fh: IO[str]) -> None:
+    writer = csv.writer(fh)
+    keys = list(table.values)
+    writer.writerow(["step", *keys])
+    cells = {k: [repr(x) for x in table.values[k].tolist()] for k in keys}
+    for k in keys:
+        for i in np.flatnonzero(~table.present[k]):
+            cells[k][i] = ""
+    for i, step in enumerate(table.steps.tolist()):
+        writer.writerow([step, *(cells[k][i] for k in keys)])
+
+
+def write_parquet(table: RunTable, path: str) -> None:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise MissingExtra("pyarrow", "parquet", "Parquet export") from None
+    columns = {"step": pa.array(table.steps)}
+    for key, values in table.values.items():
+        columns[key] = pa.array(values, mask=~table.present[key])
+    pq.write_table(pa.table(columns), path)

@@ -1,0 +1,61 @@
+"""Stable metric names: the contract between the recorder, the store, readers and users.
+
+``loss``, ``lr`` and ``grad_norm`` never change. Derived names follow one rule each:
+
+- param group ``g`` > 0 of an optimizer: ``lr/<group>``, where ``<group>`` is the group's
+  ``name`` entry when it has one, else ``pg<g>`` (``lr/pg1``), as Lightning's
+  LearningRateMonitor names them;
+- a layer (module) ``m``: ``grad_norm/<m>``, ``update_ratio/<m>`` (``grad_norm/encoder.0``);
+- optimizer ``k`` > 0 of several (GANs, manual optimization): every optimizer key gets the
+  suffix ``@<OptimizerClass>`` (``lr@Adam``), deduplicated with ``-<k>`` (``lr@Adam-1``).
+"""
+
+from __future__ import annotations
+
+LOSS = "loss"
+LR = "lr"
+MOMENTUM = "momentum"  # SGD momentum, or beta1 of Adam-style optimizers
+BETA2 = "beta2"
+WEIGHT_DECAY = "weight_decay"
+GRAD_NORM = "grad_norm"  # global L2 norm before clipping, after AMP unscaling
+GRAD_NORM_CLIPPED = "grad_norm_clipped"  # global L2 norm after clipping (clipping on only)
+PARAM_NORM = "param_norm"
+UPDATE_RATIO = "update_ratio"  # ||w_after - w_before|| / ||w_before||
+STEP_TIME = "step_time"  # seconds between consecutive optimizer steps (host wall clock)
+SAMPLES_PER_SEC = "samples_per_sec"
+EPOCH = "epoch"
+VAL_LOSS = "val_loss"
+NONFINITE = "nonfinite"  # 1.0 at a step whose loss or gradient norm is NaN or inf
+
+ALL_BASE_KEYS = (
+    LOSS, LR, MOMENTUM, BETA2, WEIGHT_DECAY, GRAD_NORM, GRAD_NORM_CLIPPED, PARAM_NORM,
+    UPDATE_RATIO, STEP_TIME, SAMPLES_PER_SEC, EPOCH, VAL_LOSS, NONFINITE,
+)
+
+# Event kinds stored beside the scalars.
+EVENT_NONFINITE = "nonfinite"
+EVENT_DIAGNOSIS = "diagnosis"
+EVENT_ACTION = "action"
+EVENT_RANGE_TEST = "range_test"
+EVENT_VALIDATION = "validation"
+
+
+def group_key(base: str, group: str) -> str:
+    """``lr/pg1``: a per-param-group (or per-layer) key."""
+    return f"{base}/{group}"
+
+
+def optimizer_key(base: str, optimizer_label: str | None) -> str:
+    """``lr@Adam-1`` for optimizers after the first; the first keeps the plain name."""
+    return base if not optimizer_label else f"{base}@{optimizer_label}"
+
+
+def optimizer_labels(class_names: list[str]) -> list[str | None]:
+    """Labels for a trainer's optimizers: None for the first, ``Class`` or ``Class-k`` after."""
+    labels: list[str | None] = []
+    seen: dict[str, int] = {}
+    for i, name in enumerate(class_names):
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        labels.append(None if i == 0 else (name if count == 0 else f"{name}-{count}"))
+    return labels

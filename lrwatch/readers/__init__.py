@@ -1,0 +1,2 @@
+"""Turn logs that already exist (lrwatch stores, Lightning CSV logs, TensorBoard events) into
+the curves analysis reads."""

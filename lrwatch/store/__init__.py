@@ -1,0 +1,125 @@
+"""The run store: where the callback writes and everything else reads.
+
+``Store`` is the public reader (and the callback's door for writing)::
+
+    from lrwatch import Store
+    store = Store("lrwatch_logs", readonly=True)
+    run = store.runs()[-1]
+    steps, loss = store.scalars(run, "loss")
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from lrwatch.store.base import (
+    DIVERGED,
+    FAILED,
+    FINISHED,
+    INTERRUPTED,
+    RUN_STATUSES,
+    RUNNING,
+    Event,
+    PendingEvent,
+    RunInfo,
+    StoreBackend,
+)
+from lrwatch.store.sqlite import SQLiteBackend, resolve_path
+
+ENV_VAR = "LRWATCH_STORE"
+DEFAULT_DIR = "lrwatch_logs"
+
+
+__all__ = [
+    "DEFAULT_DIR", "DIVERGED", "ENV_VAR", "Event", "FAILED", "FINISHED", "INTERRUPTED",
+    "PendingEvent", "RUNNING", "RUN_STATUSES", "RunInfo", "Store", "StoreBackend",
+    "default_store_path",
+]
+
+
+def default_store_path(root: str | os.PathLike[str] | None = None) -> Path:
+    """``$LRWATCH_STORE`` if set, else ``<root or cwd>/lrwatch_logs/lrwatch.db``."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return resolve_path(env)
+    return resolve_path(Path(root or ".") / DEFAULT_DIR)
+
+
+class Store:
+    """A run store on disk: list runs, read their series and events.
+
+    Args:
+        path: the store file, or a folder holding ``lrwatch.db``. Defaults to
+            ``$LRWATCH_STORE`` or ``./lrwatch_logs``.
+        readonly: open without write access (what dashboards and ``analyze`` do); the file
+            is never created or changed.
+
+    Raises:
+        StoreError: the path cannot be opened (``NotAStore``, ``SchemaTooNew`` ...).
+
+    Example::
+
+        store = Store("lrwatch_logs", readonly=True)
+        for run in store.runs():
+            steps, loss = store.scalars(run, "loss")
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, readonly: bool = False) -> None:
+        self.backend: StoreBackend = SQLiteBackend(
+            default_store_path() if path is None else path, readonly=readonly)
+
+    @property
+    def path(self) -> str:
+        return self.backend.path
+
+    def runs(self) -> list[RunInfo]:
+        """Every run, oldest first."""
+        return self.backend.runs()
+
+    def run(self, ref: RunInfo | str | int) -> RunInfo:
+        """One run by name, uid or id (a fresh copy, so its status and steps are current)."""
+        return self.backend.get_run(ref.id if isinstance(ref, RunInfo) else ref)
+
+    def keys(self, run: RunInfo | str | int) -> list[str]:
+        """The series names recorded for a run (``loss``, ``lr``, ``grad_norm/<layer>`` ...)."""
+        return self.backend.keys(self._id(run))
+
+    def scalars(self, run: RunInfo | str | int, key: str, after_step: int | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """``(steps, values)`` of one series as numpy arrays, sorted by step.
+
+        ``after_step`` returns only later points: the incremental read live views use.
+        A key the run does not have gives two empty arrays.
+        """
+        return self.backend.scalars(self._id(run), key, after_step)
+
+    def last_values(self, run: RunInfo | str | int, keys: Sequence[str]) -> dict[str, float]:
+        """The latest value of each of ``keys`` that the run has."""
+        return self.backend.last_values(self._id(run), keys)
+
+    def events(self, run: RunInfo | str | int, kind: str | None = None,
+               after_step: int | None = None) -> list[Event]:
+        """Events of a run (diagnosis changes, actions, NaN steps, range tests), by step."""
+        return self.backend.events(self._id(run), kind, after_step)
+
+    def create_run(self, name: str | None = None, meta: Mapping[str, Any] | None = None) -> RunInfo:
+        """Start a new run; its name gets a ``-2``, ``-3`` ... suffix when taken."""
+        return self.backend.create_run(name, meta or {})
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _id(self, run: RunInfo | str | int) -> int:
+        if isinstance(run, RunInfo):
+            return run.id
+        return self.backend.get_run(run).id

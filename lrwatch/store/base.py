@@ -1,0 +1,89 @@
+"""What every run-store backend offers: the seam where a server database can be added.
+
+The callback and the writer only speak this protocol, so a PostgreSQL backend for teams fits
+without touching them. Series travel as numpy arrays: ``steps`` (int64) and ``values``
+(float64, NaN and inf kept as they are).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Protocol, Sequence
+
+import numpy as np
+
+# Run statuses. "interrupted" is also what readers report for a run whose process died
+# without saying so (kill -9, power loss): see ``SQLiteBackend.runs``.
+RUNNING = "running"
+FINISHED = "finished"
+FAILED = "failed"
+INTERRUPTED = "interrupted"
+DIVERGED = "diverged"
+RUN_STATUSES = (RUNNING, FINISHED, FAILED, INTERRUPTED, DIVERGED)
+
+Columns = Mapping[str, "tuple[np.ndarray, np.ndarray]"]
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One recorded run, as listed by ``Store.runs()``."""
+
+    id: int
+    uid: str
+    name: str
+    status: str
+    started_at: float
+    ended_at: float | None
+    last_step: int | None
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def steps(self) -> int:
+        """Number of optimizer steps recorded (last step + 1)."""
+        return 0 if self.last_step is None else self.last_step + 1
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened at a step: a diagnosis change, an action, a NaN, a range test."""
+
+    step: int
+    time: float
+    kind: str
+    payload: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """An event on its way to the store (the run is implied by the writer)."""
+
+    step: int
+    kind: str
+    payload: dict[str, Any]
+    time: float
+
+
+class StoreBackend(Protocol):
+    """The operations the recorder, the readers and the dashboard need from a store."""
+
+    path: str
+    readonly: bool
+
+    def create_run(self, name: str | None, meta: Mapping[str, Any]) -> RunInfo: ...
+    def get_run(self, ref: str | int) -> RunInfo: ...
+    def runs(self) -> list[RunInfo]: ...
+    def update_meta(self, run_id: int, meta: Mapping[str, Any]) -> None: ...
+    def set_status(self, run_id: int, status: str, ended: bool = True) -> None: ...
+    def heartbeat(self, run_id: int) -> None: ...
+    def append(self, run_id: int, columns: Columns, events: Sequence[PendingEvent] = ()) -> None: ...
+    def truncate(self, run_id: int, from_step: int) -> None: ...
+    def compact(self, run_id: int) -> None: ...
+    def keys(self, run_id: int) -> list[str]: ...
+    def scalars(
+        self, run_id: int, key: str, after_step: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+    def last_values(self, run_id: int, keys: Sequence[str]) -> dict[str, float]: ...
+    def events(
+        self, run_id: int, kind: str | None = None, after_step: int | None = None
+    ) -> list[Event]: ...
+    def close(self) -> None: ...

@@ -1,0 +1,511 @@
+"""The SQLite run store: one file, many runs, WAL mode, one writer per run and many readers.
+
+Scalar series are kept as chunks: each write transaction stores, per key, one row holding the
+new steps (int64) and values (float64) as little-endian blobs. A 1 M-step series then reads in
+milliseconds instead of the ~1 s that a row per value costs, and NaN and inf survive exactly
+(SQLite would turn a NaN REAL into NULL). When a step is written twice (a resumed run), the
+later write wins on read.
+
+Every write is a short ``BEGIN IMMEDIATE`` transaction with a busy timeout and a bounded retry,
+so several trainings can share one store and a dashboard can read while they write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence, TypeVar
+
+import numpy as np
+
+from lrwatch.errors import NotAStore, RunNotFound, SchemaTooNew, StoreError, StoreLocked
+from lrwatch.store.base import (
+    INTERRUPTED,
+    RUNNING,
+    Columns,
+    Event,
+    PendingEvent,
+    RunInfo,
+)
+
+APPLICATION_ID = 0x6C727774  # "lrwt": marks the file as an lrwatch store
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 10.0
+RETRY_BUDGET_S = 60.0
+# A run still marked "running" whose writer has not been heard of for this long is reported
+# as interrupted (its process died without a word, e.g. kill -9 on another machine).
+STALE_AFTER_S = 120.0
+# Points per chunk when a finished run's series are compacted (reads then touch few rows).
+CHUNK_POINTS = 65536
+
+_STEP = np.dtype("<i8")
+_VALUE = np.dtype("<f8")
+
+_SCHEMA_V1 = """
+CREATE TABLE runs(
+    id INTEGER PRIMARY KEY,
+    uid TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    ended_at REAL,
+    heartbeat_at REAL,
+    last_step INTEGER,
+    hostname TEXT,
+    pid INTEGER,
+    meta TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE series(
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    UNIQUE(run_id, name)
+);
+CREATE TABLE chunks(
+    id INTEGER PRIMARY KEY,
+    series_id INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+    first_step INTEGER NOT NULL,
+    last_step INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    steps BLOB NOT NULL,
+    vals BLOB NOT NULL
+);
+CREATE INDEX chunks_by_series ON chunks(series_id, last_step);
+CREATE TABLE events(
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step INTEGER NOT NULL,
+    time REAL NOT NULL,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_by_run ON events(run_id, step);
+"""
+
+# MIGRATIONS[v] is the DDL that turns a store of schema v into v + 1; version 0 is an empty
+# file. A new schema adds an entry here and bumps SCHEMA_VERSION.
+MIGRATIONS: dict[int, str] = {
+    0: _SCHEMA_V1,
+}
+
+T = TypeVar("T")
+
+
+def _json(obj: Mapping[str, Any]) -> str:
+    return json.dumps(obj, default=repr, sort_keys=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def resolve_path(path: str | os.PathLike[str]) -> Path:
+    """A store is a file; a directory (existing, or named without a suffix) holds ``lrwatch.db``."""
+    p = Path(path).expanduser()
+    if p.is_dir() or (not p.exists() and p.suffix == ""):
+        return p / "lrwatch.db"
+    return p
+
+
+class SQLiteBackend:
+    """The run store in one SQLite file. Not thread-safe: use one instance per thread."""
+
+    def __init__(self, path: str | os.PathLike[str], readonly: bool = False) -> None:
+        self.path = str(resolve_path(path))
+        self.readonly = readonly
+        self._hostname = socket.gethostname()
+        self._conn = self._connect()
+
+    # -- opening -------------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        path = Path(self.path)
+        if self.readonly:
+            if not path.exists():
+                raise StoreError(
+                    f"no lrwatch store at {path}: train with LRWatch first, or pass the store's path"
+                )
+            uri = f"{path.resolve().as_uri()}?mode=ro"
+            conn = self._try_connect(lambda: sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S))
+        else:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the store folder {path.parent}: {exc.strerror}; "
+                    "pass LRWatch(store=...) or set LRWATCH_STORE to a writable place"
+                ) from None
+            conn = self._try_connect(lambda: sqlite3.connect(path, timeout=BUSY_TIMEOUT_S))
+        conn.isolation_level = None  # explicit transactions only
+        try:
+            self._check_and_migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _try_connect(self, connect: Callable[[], sqlite3.Connection]) -> sqlite3.Connection:
+        try:
+            return connect()
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"cannot open the store {self.path}: {exc}; "
+                "pass LRWatch(store=...) or set LRWATCH_STORE to a writable place"
+            ) from None
+
+    def _check_and_migrate(self, conn: sqlite3.Connection) -> None:
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise NotAStore(
+                f"{self.path} is not an lrwatch store ({exc}); pass the path of an lrwatch store"
+            ) from None
+        if app_id != APPLICATION_ID:
+            if tables:
+                raise NotAStore(
+                    f"{self.path} is an SQLite file of another program, not an lrwatch store; "
+                    "pass another path"
+                )
+            if self.readonly:
+                raise StoreError(f"the store {self.path} is empty: no run has been recorded yet")
+            version = 0
+        if version > SCHEMA_VERSION:
+            raise SchemaTooNew(
+                f"{self.path} was written by a newer lrwatch (store schema {version}, this "
+                f"version reads up to {SCHEMA_VERSION}): pip install -U lrwatch"
+            )
+        if self.readonly:
+            if version < SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has the older store schema {version}; open it once with "
+                    "write access (lrwatch runs) to upgrade it"
+                )
+        else:
+            self._setup_writable(conn, version)
+        conn.execute("PRAGMA foreign_keys=ON")
+
+    def _setup_writable(self, conn: sqlite3.Connection, version: int) -> None:
+        try:
+            if conn.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
+                raise StoreError(f"cannot switch {self.path} to WAL mode; put the store on a local disk")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(
+                f"cannot write to the store {self.path}: {exc}; "
+                "pass LRWatch(store=...) or set LRWATCH_STORE to a writable place"
+            ) from None
+        while version < SCHEMA_VERSION:
+
+            def migrate(v: int = version) -> None:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    # Re-read under the lock: another process may have migrated meanwhile.
+                    if conn.execute("PRAGMA user_version").fetchone()[0] == v:
+                        if v == 0:
+                            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+                        # executescript would commit; run the DDL statement by statement.
+                        for statement in filter(str.strip, MIGRATIONS[v].split(";")):
+                            conn.execute(statement)
+                        conn.execute(f"PRAGMA user_version={v + 1}")
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+
+            self._retry(migrate)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+
+    # -- transactions --------------------------------------------------------------------
+    def _retry(self, fn: Callable[[], T]) -> T:
+        """Run ``fn``, retrying while another process holds the lock; never "database is locked"."""
+        deadline = time.monotonic() + RETRY_BUDGET_S
+        delay = 0.05
+        while True:
+            try:
+                return fn()
+            except sqlite3.OperationalError as exc:
+                message = str(exc).lower()
+                if "locked" not in message and "busy" not in message:
+                    raise StoreError(f"store {self.path}: {exc}") from None
+                if time.monotonic() > deadline:
+                    raise StoreLocked(
+                        f"the store {self.path} stayed locked for {RETRY_BUDGET_S:.0f} s; "
+                        "another process holds it: close it or use another store"
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+
+    def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        if self.readonly:
+            raise StoreError(f"the store {self.path} was opened read-only")
+
+        def transaction() -> T:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+        return self._retry(transaction)
+
+    def _read(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._retry(lambda: self._conn.execute(sql, args).fetchall())
+
+    # -- runs ----------------------------------------------------------------------------
+    def create_run(self, name: str | None, meta: Mapping[str, Any]) -> RunInfo:
+        base = name or "run"
+        now = time.time()
+        uid = uuid.uuid4().hex
+
+        def insert(conn: sqlite3.Connection) -> int:
+            self._mark_dead_runs(conn)
+            taken = {r[0] for r in conn.execute(
+                "SELECT name FROM runs WHERE name = ? OR name LIKE ?", (base, base + "-%"))}
+            candidate, k = base, 1
+            while candidate in taken:
+                k += 1
+                candidate = f"{base}-{k}"
+            cur = conn.execute(
+                "INSERT INTO runs(uid, name, status, started_at, heartbeat_at, hostname, pid, meta)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (uid, candidate, RUNNING, now, now, self._hostname, os.getpid(), _json(meta)),
+            )
+            return int(cur.lastrowid)  # type: ignore[arg-type]
+
+        run_id = self._write(insert)
+        return self.get_run(run_id)
+
+    def reopen_run(self, run_id: int) -> RunInfo:
+        """Take over an existing run (resume): it is running again, in this process."""
+        now = time.time()
+        self._write(lambda conn: conn.execute(
+            "UPDATE runs SET status = ?, ended_at = NULL, heartbeat_at = ?, hostname = ?, pid = ?"
+            " WHERE id = ?", (RUNNING, now, self._hostname, os.getpid(), run_id)))
+        return self.get_run(run_id)
+
+    def _mark_dead_runs(self, conn: sqlite3.Connection) -> None:
+        """Persist "interrupted" for runs of this host whose process is gone."""
+        for run_id, pid in conn.execute(
+            "SELECT id, pid FROM runs WHERE status = ? AND hostname = ?", (RUNNING, self._hostname)
+        ).fetchall():
+            if pid and not _pid_alive(pid):
+                conn.execute("UPDATE runs SET status = ? WHERE id = ?", (INTERRUPTED, run_id))
+
+    def _effective_status(self, status: str, hostname: str | None, pid: int | None,
+                          heartbeat_at: float | None) -> str:
+        if status != RUNNING:
+            return status
+        if hostname == self._hostname and pid and not _pid_alive(pid):
+            return INTERRUPTED
+        if heartbeat_at is not None and time.time() - heartbeat_at > STALE_AFTER_S:
+            return INTERRUPTED
+        return status
+
+    _RUN_COLUMNS = "id, uid, name, status, started_at, ended_at, last_step, hostname, pid, heartbeat_at, meta"
+
+    def _run_info(self, row: tuple[Any, ...]) -> RunInfo:
+        run_id, uid, name, status, started, ended, last_step, host, pid, heartbeat, meta = row
+        return RunInfo(
+            id=run_id, uid=uid, name=name,
+            status=self._effective_status(status, host, pid, heartbeat),
+            started_at=started, ended_at=ended, last_step=last_step, meta=json.loads(meta),
+        )
+
+    def runs(self) -> list[RunInfo]:
+        rows = self._read(f"SELECT {self._RUN_COLUMNS} FROM runs ORDER BY id")
+        return [self._run_info(r) for r in rows]
+
+    def get_run(self, ref: str | int) -> RunInfo:
+        """A run by id, uid or name."""
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+            rows = self._read(f"SELECT {self._RUN_COLUMNS} FROM runs WHERE id = ?", (int(ref),))
+        else:
+            rows = self._read(
+                f"SELECT {self._RUN_COLUMNS} FROM runs WHERE name = ? OR uid = ?", (ref, ref))
+        if not rows:
+            names = [r.name for r in self.runs()]
+            hint = f"; runs here: {', '.join(names[-8:])}" if names else "; the store has no runs yet"
+            raise RunNotFound(f"no run '{ref}' in {self.path}{hint}")
+        return self._run_info(rows[0])
+
+    def update_meta(self, run_id: int, meta: Mapping[str, Any]) -> None:
+        def merge(conn: sqlite3.Connection) -> None:
+            (current,) = conn.execute("SELECT meta FROM runs WHERE id = ?", (run_id,)).fetchone()
+            merged = {**json.loads(current), **meta}
+            conn.execute("UPDATE runs SET meta = ? WHERE id = ?", (_json(merged), run_id))
+
+        self._write(merge)
+
+    def set_status(self, run_id: int, status: str, ended: bool = True) -> None:
+        now = time.time()
+        self._write(lambda conn: conn.execute(
+            "UPDATE runs SET status = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?",
+            (status, now if ended else None, now, run_id)))
+
+    def heartbeat(self, run_id: int) -> None:
+        self._write(lambda conn: conn.execute(
+            "UPDATE runs SET heartbeat_at = ? WHERE id = ?", (time.time(), run_id)))
+
+    # -- series --------------------------------------------------------------------------
+    def _series_id(self, conn: sqlite3.Connection, run_id: int, key: str) -> int:
+        row = conn.execute(
+            "SELECT id FROM series WHERE run_id = ? AND name = ?", (run_id, key)).fetchone()
+        if row:
+            return int(row[0])
+        cur = conn.execute("INSERT INTO series(run_id, name) VALUES (?, ?)", (run_id, key))
+        return int(cur.lastrowid)  # type: ignore[arg-type]
+
+    def append(self, run_id: int, columns: Columns, events: Sequence[PendingEvent] = ()) -> None:
+        """Write new points of several series and events of one run in one transaction."""
+        prepared = []
+        last = -1
+        for key, (steps, values) in columns.items():
+            steps = np.ascontiguousarray(steps, dtype=_STEP)
+            values = np.ascontiguousarray(values, dtype=_VALUE)
+            if steps.shape != values.shape or steps.ndim != 1:
+                raise StoreError(f"series '{key}': steps and values must be 1-D of one length")
+            if steps.size:
+                prepared.append((key, steps, values))
+                last = max(last, int(steps.max()))
+        for event in events:
+            last = max(last, event.step)
+
+        def write(conn: sqlite3.Connection) -> None:
+            for key, steps, values in prepared:
+                conn.execute(
+                    "INSERT INTO chunks(series_id, first_step, last_step, n, steps, vals)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (self._series_id(conn, run_id, key), int(steps.min()), int(steps.max()),
+                     int(steps.size), steps.tobytes(), values.tobytes()),
+                )
+            conn.executemany(
+                "INSERT INTO events(run_id, step, time, kind, payload) VALUES (?, ?, ?, ?, ?)",
+                [(run_id, e.step, e.time, e.kind, _json(e.payload)) for e in events],
+            )
+            conn.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (time.time(), run_id))
+            if last >= 0:
+                conn.execute(
+                    "UPDATE runs SET last_step = ? WHERE id = ? AND (last_step IS NULL OR last_step < ?)",
+                    (last, run_id, last))
+
+        self._write(write)
+
+    def truncate(self, run_id: int, from_step: int) -> None:
+        """Forget every point and event at ``from_step`` or later (a resume from a checkpoint)."""
+
+        def cut(conn: sqlite3.Connection) -> None:
+            series = [r[0] for r in conn.execute("SELECT id FROM series WHERE run_id = ?", (run_id,))]
+            for sid in series:
+                straddling = conn.execute(
+                    "SELECT id, steps, vals FROM chunks WHERE series_id = ? AND first_step < ?"
+                    " AND last_step >= ?", (sid, from_step, from_step)).fetchall()
+                for chunk_id, steps_blob, vals_blob in straddling:
+                    steps = np.frombuffer(steps_blob, dtype=_STEP)
+                    values = np.frombuffer(vals_blob, dtype=_VALUE)
+                    keep = steps < from_step
+                    conn.execute(
+                        "UPDATE chunks SET last_step = ?, n = ?, steps = ?, vals = ? WHERE id = ?",
+                        (int(steps[keep].max()), int(keep.sum()), steps[keep].tobytes(),
+                         values[keep].tobytes(), chunk_id))
+                conn.execute("DELETE FROM chunks WHERE series_id = ? AND first_step >= ?",
+                             (sid, from_step))
+            conn.execute("DELETE FROM events WHERE run_id = ? AND step >= ?", (run_id, from_step))
+            conn.execute(
+                "UPDATE runs SET last_step = (SELECT MAX(c.last_step) FROM chunks c JOIN series s"
+                " ON c.series_id = s.id WHERE s.run_id = ?) WHERE id = ?", (run_id, run_id))
+
+        self._write(cut)
+
+    def compact(self, run_id: int) -> None:
+        """Merge each series' small live-written chunks into few large ones (run finished)."""
+        series = self._read(
+            "SELECT s.id FROM series s JOIN chunks c ON c.series_id = s.id WHERE s.run_id = ?"
+            " GROUP BY s.id HAVING count(*) > 16", (run_id,))
+        for (sid,) in series:
+            def rewrite(conn: sqlite3.Connection, sid: int = sid) -> None:
+                rows = conn.execute(
+                    "SELECT steps, vals FROM chunks WHERE series_id = ? ORDER BY id", (sid,)).fetchall()
+                steps, values = _latest_per_step(
+                    np.concatenate([np.frombuffer(r[0], dtype=_STEP) for r in rows]),
+                    np.concatenate([np.frombuffer(r[1], dtype=_VALUE) for r in rows]))
+                conn.execute("DELETE FROM chunks WHERE series_id = ?", (sid,))
+                for lo in range(0, steps.size, CHUNK_POINTS):
+                    s, v = steps[lo:lo + CHUNK_POINTS], values[lo:lo + CHUNK_POINTS]
+                    conn.execute(
+                        "INSERT INTO chunks(series_id, first_step, last_step, n, steps, vals)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        (sid, int(s[0]), int(s[-1]), int(s.size), s.tobytes(), v.tobytes()))
+
+            self._write(rewrite)
+
+    def keys(self, run_id: int) -> list[str]:
+        return [r[0] for r in self._read(
+            "SELECT name FROM series WHERE run_id = ? ORDER BY name", (run_id,))]
+
+    def scalars(self, run_id: int, key: str, after_step: int | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Steps and values of one series, sorted by step; only steps > ``after_step`` if given."""
+        floor = -1 if after_step is None else int(after_step)
+        rows = self._read(
+            "SELECT c.steps, c.vals FROM chunks c JOIN series s ON c.series_id = s.id"
+            " WHERE s.run_id = ? AND s.name = ? AND c.last_step > ? ORDER BY c.id",
+            (run_id, key, floor))
+        if not rows:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+        steps = np.concatenate([np.frombuffer(r[0], dtype=_STEP) for r in rows]).astype(np.int64)
+        values = np.concatenate([np.frombuffer(r[1], dtype=_VALUE) for r in rows]).astype(np.float64)
+        if after_step is not None:
+            keep = steps > floor
+            steps, values = steps[keep], values[keep]
+        return _latest_per_step(steps, values)
+
+    def last_values(self, run_id: int, keys: Sequence[str]) -> dict[str, float]:
+        """The value at the highest step of each key that has one."""
+        out: dict[str, float] = {}
+        for key in keys:
+            row = self._read(
+                "SELECT c.steps, c.vals FROM chunks c JOIN series s ON c.series_id = s.id"
+                " WHERE s.run_id = ? AND s.name = ? ORDER BY c.last_step DESC, c.id DESC LIMIT 1",
+                (run_id, key))
+            if row:
+                steps = np.frombuffer(row[0][0], dtype=_STEP)
+                out[key] = float(np.frombuffer(row[0][1], dtype=_VALUE)[int(np.argmax(steps))])
+        return out
+
+    def events(self, run_id: int, kind: str | None = None, after_step: int | None = None
+               ) -> list[Event]:
+        sql = "SELECT step, time, kind, payload FROM events WHERE run_id = ? AND step > ?"
+        args: list[Any] = [run_id, -1 if after_step is None else after_step]
+        if kind is not None:
+            sql += " AND kind = ?"
+            args.append(kind)
+        rows = self._read(sql + " ORDER BY step, id", args)
+        return [Event(step=s, time=t, kind=k, payload=json.loads(p)) for s, t, k, p in rows]
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def _latest_per_step(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted by step; where a step was written twice (a resumed run), the later write wins."""
+    if steps.size > 1 and np.any(np.diff(steps) <= 0):
+        _, first_in_reversed = np.unique(steps[::-1], return_index=True)
+        latest = steps.size - 1 - first_in_reversed
+        return steps[latest], values[latest]
+    return steps, values
