@@ -20,6 +20,8 @@ SUBCOMMANDS = {
     "runs": "lrwatch.cli.runs:runs",
     "export": "lrwatch.cli.export:export",
     "demo": "lrwatch.cli.demo:demo",
+    "dashboard": "lrwatch.cli.dashboard:dashboard",
+    "report": "lrwatch.cli.report:report",
 }
 
 
