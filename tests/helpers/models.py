@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from types import ModuleType
 from typing import Any
 
@@ -24,11 +25,21 @@ def make_module(pl: ModuleType, lr: float = 0.05, optimizer: str = "SGD",
                 scheduler_step: int | None = None, nan_at_step: int | None = None,
                 log_val: bool = True) -> Any:
     """A small MLP regressor; records the loss of every training step in ``seen_losses``."""
+    return _regressor_class(pl)(lr, optimizer, scheduler_step, nan_at_step, log_val)
+
+
+def _regressor_class(pl: ModuleType) -> type:
+    """One module-level class per Lightning package, so ddp_spawn can pickle instances."""
+    name = "TinyRegressor_" + pl.__name__.replace(".", "_")
+    if name in globals():
+        return globals()[name]
 
     class TinyRegressor(pl.LightningModule):
-        def __init__(self) -> None:
+        def __init__(self, lr: float, optimizer: str, scheduler_step: int | None,
+                     nan_at_step: int | None, log_val: bool) -> None:
             super().__init__()
             self.save_hyperparameters({"lr": lr, "optimizer": optimizer})
+            self.scheduler_step, self.nan_at_step, self.log_val = scheduler_step, nan_at_step, log_val
             torch.manual_seed(0)
             self.net = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
             self.seen_losses: list[float] = []
@@ -36,24 +47,27 @@ def make_module(pl: ModuleType, lr: float = 0.05, optimizer: str = "SGD",
         def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
             x, y = batch
             loss = torch.nn.functional.mse_loss(self.net(x), y)
-            if nan_at_step is not None and self.trainer.global_step >= nan_at_step:
+            if self.nan_at_step is not None and self.trainer.global_step >= self.nan_at_step:
                 loss = loss * float("nan")
             self.seen_losses.append(float(loss.detach()))
             return loss
 
         def validation_step(self, batch: Any, batch_idx: int) -> None:
-            if log_val:
+            if self.log_val:
                 x, y = batch
                 self.log("val_loss", torch.nn.functional.mse_loss(self.net(x), y))
 
         def configure_optimizers(self) -> Any:
-            opt = getattr(torch.optim, optimizer)(self.parameters(), lr=lr)
-            if scheduler_step is None:
+            opt = getattr(torch.optim, self.hparams.optimizer)(self.parameters(), lr=self.hparams.lr)
+            if self.scheduler_step is None:
                 return opt
-            sched = torch.optim.lr_scheduler.StepLR(opt, step_size=scheduler_step, gamma=0.5)
+            sched = torch.optim.lr_scheduler.StepLR(opt, step_size=self.scheduler_step, gamma=0.5)
             return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
 
-    return TinyRegressor()
+    TinyRegressor.__name__ = "TinyRegressor"
+    TinyRegressor.__qualname__ = name
+    globals()[name] = TinyRegressor
+    return TinyRegressor
 
 
 def trainer(pl: ModuleType, callbacks: list[Any], tmp_path: Any, **kwargs: Any) -> Any:
@@ -65,3 +79,11 @@ def trainer(pl: ModuleType, callbacks: list[Any], tmp_path: Any, **kwargs: Any) 
     )
     options.update(kwargs)
     return pl.Trainer(callbacks=callbacks, **options)
+
+
+# Define the classes at import, so a spawned process (ddp_spawn) finds them when unpickling.
+for _package in ("lightning.pytorch", "pytorch_lightning"):
+    try:
+        _regressor_class(importlib.import_module(_package))
+    except ImportError:
+        pass
