@@ -1,5 +1,7 @@
 """Diagnose a run's learning rate from its curves. Depends on numpy and scipy only."""
 
+from lrwatch.analysis.diagnose import analyze
+from lrwatch.analysis.smoothing import ema
 from lrwatch.analysis.types import (
     Action,
     Diagnosis,
@@ -20,4 +22,6 @@ __all__ = [
     "Series",
     "Status",
     "Suggestion",
+    "analyze",
+    "ema",
 ]
