@@ -19,7 +19,6 @@ from lrwatch.errors import LRWatchError
 SUBCOMMANDS = {
     "runs": "lrwatch.cli.runs:runs",
     "export": "lrwatch.cli.export:export",
-    "demo": "lrwatch.cli.demo:demo",
 }
 
 
