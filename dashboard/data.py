@@ -22,7 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from lrwatch import keys
+# Imported here, once, before any request thread: scipy's lazy submodules are not safe to
+# import from two threads at once (the diagnoser and a graph callback).
+import lrwatch.analysis  # noqa: F401
+import lrwatch.readers  # noqa: F401
+from lrwatch import figures, keys
 from lrwatch.errors import LRWatchError
 from lrwatch.store import RUNNING, RunInfo, Store
 from lrwatch.store.sqlite import resolve_path
@@ -162,12 +166,11 @@ class Diagnoser:
                 self._queued.discard(run.uid)
 
     def _diagnose(self, run: RunInfo) -> DiagnosisResult:
-        from lrwatch.figures import run_diagnosis
-
         try:
             with self._source.open() as store:
                 fresh = store.run(run.id)
-                return DiagnosisResult(run_diagnosis(store, fresh), last_step=fresh.last_step)
+                return DiagnosisResult(figures.run_diagnosis(store, fresh),
+                                       last_step=fresh.last_step)
         except StoreProblem as exc:
             return DiagnosisResult(None, error=str(exc), last_step=None)
         except Exception as exc:  # noqa: BLE001 - a curve the analysis cannot take must not stop the page
@@ -207,9 +210,7 @@ def run_rows(source: DataSource, store: Store) -> list[RunRow]:
         current = store.last_values(run, [keys.LR]).get(keys.LR)
         verdict = suggested = None
         if kind == "range_test":
-            from lrwatch.figures import range_test_summary
-
-            suggested = _positive(range_test_summary(store, run).get("suggested_lr"))
+            suggested = _positive(figures.range_test_summary(store, run).get("suggested_lr"))
         else:
             result = source.diagnoses.get(run)
             if result.diagnosis is not None:

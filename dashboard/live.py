@@ -21,6 +21,7 @@ import numpy as np
 from dash import Patch, no_update
 
 from lrwatch import figures, keys
+from lrwatch.analysis.smoothing import ema
 from lrwatch.figures import MAX_HEATMAP_COLUMNS, MAX_POINTS, Line, Panel, Shade, TraceSpec
 from lrwatch.store import RunInfo, Store
 
@@ -70,9 +71,14 @@ def build_time_graph(store: Store, panel: Panel, traces: Sequence[dict[str, Any]
     lines: list[Line] = []
     entries = []
     span_lo, span_hi = math.inf, -math.inf
+    raw: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}  # loss feeds two traces
     for t in traces:
         spec = TraceSpec(t["key"], t["style"], t["name"])
-        steps, values = figures.load_series(store, t["run"], spec, smoothing=smoothing)
+        series = (t["run"], t["key"])
+        if series not in raw:
+            raw[series] = store.scalars(*series)
+        steps, values = figures.load_series(store, t["run"], spec, smoothing=smoothing,
+                                            raw=raw[series])
         line = figures.to_line(steps, values, spec, window=window, name=t["name"],
                                color=t["color"])
         if steps.size:
@@ -81,11 +87,10 @@ def build_time_graph(store: Store, panel: Panel, traces: Sequence[dict[str, Any]
         entries.append({**t, "cursor": int(steps[-1]) if steps.size else -1,
                         "shown": len(line.steps), "stride": _stride(steps)})
     events = store.events(events_run) if events_run is not None else None
-    fig = figures.time_figure(lines, title=title, y_title=panel.y_title, log_y=log_y,
-                              band=panel.band, shade=shade, events=events)
+    fig = figures.time_figure_dict(lines, title=title, y_title=panel.y_title, log_y=log_y,
+                                   band=panel.band, shade=shade, events=events)
     if note and not any(np.asarray(line.steps).size for line in lines):
-        fig.add_annotation(text=note, xref="paper", yref="paper", x=0.5, y=0.5,
-                           showarrow=False, font={"color": "#888"})
+        fig["layout"].setdefault("annotations", []).append(_note(note))
     if window is not None:
         span_lo, span_hi = window
     spp = max(1.0, (span_hi - span_lo + 1) / MAX_POINTS) if span_hi >= span_lo else 1.0
@@ -112,7 +117,7 @@ def update_time_graph(store: Store, state: State, *, shade: Shade | None = None
             continue
         steps, values = _thin(steps, values, state["spp"])
         patch["data"][i]["x"].extend(figures.int_list(steps))
-        patch["data"][i]["y"].extend(figures.finite_or_none(values))
+        patch["data"][i]["y"].extend(figures.compact(values))
         t["cursor"] = int(t.pop("_last"))
         t["shown"] += int(steps.size)
         changed = True
@@ -125,7 +130,7 @@ def update_time_graph(store: Store, state: State, *, shade: Shade | None = None
             x, text, symbol, color = figures.event_marks(new_events)
             k = ev["index"]
             patch["data"][k]["x"].extend(x)
-            patch["data"][k]["y"].extend([0.03] * len(x))
+            patch["data"][k]["y"].extend([figures.EVENT_Y] * len(x))
             patch["data"][k]["hovertext"].extend(text)
             patch["data"][k]["marker"]["symbol"].extend(symbol)
             patch["data"][k]["marker"]["color"].extend(color)
@@ -150,12 +155,8 @@ def _new_points(store: Store, t: dict[str, Any], smoothing: float) -> tuple[np.n
     t["_last"] = int(steps[-1])
     if t["style"] != "smooth" or smoothing <= 0 or cursor < 0:
         if t["style"] == "smooth" and smoothing > 0:  # nothing sent yet: smooth from the start
-            from lrwatch.analysis.smoothing import ema
-
             values = ema(values, smoothing)
         return steps, values
-    from lrwatch.analysis.smoothing import ema
-
     carry = math.ceil(math.log(EMA_TOLERANCE) / math.log(smoothing))
     back = carry * max(1, int(t.get("stride") or 1))
     w_steps, w_values = store.scalars(t["run"], t["key"], after_step=cursor - back)
@@ -170,6 +171,12 @@ def _thin(steps: np.ndarray, values: np.ndarray, spp: float) -> tuple[np.ndarray
     span = int(steps[-1]) - int(steps[0]) + 1
     budget = max(4, 2 * math.ceil(span / spp))
     return figures.downsample(steps, values, budget)
+
+
+def _note(text: str) -> dict[str, Any]:
+    """A grey line of text in the middle of an empty plot."""
+    return {"text": text, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+            "showarrow": False, "font": {"color": "#888"}}
 
 
 def _stride(steps: np.ndarray) -> int:
@@ -190,12 +197,11 @@ def build_heatmap(store: Store, run: RunInfo, *, window: tuple[float, float] | N
     """The per-layer gradient-norm heatmap and the state its live updates start from."""
     layers, x, z, start, width = figures.layer_heatmap(store, run, window=window)
     if not layers:
-        fig = figures.heatmap_figure([], [], [], height=160)
-        fig.add_annotation(text="no per-layer gradient norms recorded (grad_norm/<layer>)",
-                           xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
-                           font={"color": "#888"})
+        fig = figures.heatmap_figure_dict([], [], [], height=160)
+        fig["layout"]["annotations"] = [
+            _note("no per-layer gradient norms recorded (grad_norm/<layer>)")]
     else:
-        fig = figures.heatmap_figure(layers, x, z)
+        fig = figures.heatmap_figure_dict(layers, x, z)
     return fig, {"kind": "heat", "run": run.id, "layers": layers,
                  "n_keys": len(figures.layer_keys(store.keys(run))), "start": start,
                  "width": width, "count": len(x), "window": list(window) if window else None}

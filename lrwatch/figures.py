@@ -26,6 +26,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lrwatch import keys
+from lrwatch.analysis.smoothing import ema
 from lrwatch.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ EVENT_STYLE = {  # kind -> (marker symbol, colour)
 }
 
 # A small template instead of plotly's default one, which adds ~6 kB to every figure sent.
-_TEMPLATE = go.layout.Template(layout={
+_TEMPLATE: dict[str, Any] = {"layout": {
     "font": {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12},
     "paper_bgcolor": "white",
     "plot_bgcolor": "white",
@@ -67,7 +68,7 @@ _TEMPLATE = go.layout.Template(layout={
                  "#7f7f7f", "#bcbd22", "#17becf"],
     "xaxis": {"gridcolor": "#eee", "zeroline": False, "linecolor": "#bbb"},
     "yaxis": {"gridcolor": "#eee", "zeroline": False, "linecolor": "#bbb"},
-})
+}}
 
 
 # -- data preparation -----------------------------------------------------------------------
@@ -91,9 +92,13 @@ def downsample(steps: np.ndarray | Sequence[int], values: np.ndarray | Sequence[
     return s[index], v[index]
 
 
-def finite_or_none(values: np.ndarray | Iterable[float]) -> list[float | None]:
-    """A JSON-ready list: floats, with None where a value is NaN or infinite (a gap)."""
-    return [float(x) if math.isfinite(x) else None for x in np.asarray(values, dtype=float).tolist()]
+def compact(values: np.ndarray | Iterable[float], digits: int = 6) -> list[float | None]:
+    """A JSON-ready list of ``digits`` significant digits (a third of the bytes of full
+    precision, and more than a plot can show), with None where a value is NaN or inf (a gap)."""
+    out: list[float | None] = []
+    for x in np.asarray(values, dtype=np.float64).reshape(-1).tolist():
+        out.append(float(f"{x:.{digits}g}") if math.isfinite(x) else None)
+    return out
 
 
 def int_list(steps: np.ndarray | Iterable[int]) -> list[int]:
@@ -196,16 +201,15 @@ def layer_keys(available: Sequence[str]) -> list[str]:
 
 
 def load_series(store: "Store", run: "RunInfo | int | str", spec: TraceSpec, *,
-                smoothing: float = 0.6) -> tuple[np.ndarray, np.ndarray]:
+                smoothing: float = 0.6,
+                raw: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One series of a run at full resolution, smoothed when the trace asks for it.
 
     Smoothing runs before anything is dropped, so the smoothed line does not depend on the
-    zoom or on how many points are shown.
+    zoom or on how many points are shown. ``raw`` is the series when already read.
     """
-    steps, values = store.scalars(run, spec.key)
+    steps, values = raw if raw is not None else store.scalars(run, spec.key)
     if spec.style == "smooth":
-        from lrwatch.analysis.smoothing import ema
-
         values = ema(values, smoothing)
     return steps, values
 
@@ -254,7 +258,9 @@ def layer_heatmap(store: "Store", run: "RunInfo | int | str", *,
         return [], [], [], 0, 1
     lo = min(int(s[0]) for s, _ in present) if window is None else int(window[0])
     hi = max(int(s[-1]) for s, _ in present) if window is None else int(window[1])
-    width = max(1, math.ceil((hi - lo + 1) / columns))
+    # a bin is never narrower than the recording interval (every k steps), so no column is empty
+    stride = int(np.median([np.median(np.diff(s)) if s.size > 1 else 1 for s, _ in present]))
+    width = max(1, stride, math.ceil((hi - lo + 1) / columns))
     count = max(1, math.ceil((hi - lo + 1) / width))
     if len(names) > MAX_HEATMAP_LAYERS:
         def size(k: str) -> float:
@@ -276,6 +282,10 @@ def _panel(name: str) -> Panel:
 
 
 # -- figures --------------------------------------------------------------------------------
+#
+# Each builder makes a plain figure dict (``{"data": [...], "layout": {...}}``): the dashboard
+# sends it as is, since plotly's per-element validation costs ~30 ms per 2,000-point trace, and
+# the public wrappers (``time_figure`` ...) turn it into a validated ``go.Figure``.
 
 @dataclass(frozen=True)
 class Shade:
@@ -286,30 +296,38 @@ class Shade:
     status: str
 
 
-def time_figure(lines: Sequence[Line], *, title: str, y_title: str, log_y: bool = False,
-                band: tuple[float, float] | None = None, shade: Shade | None = None,
-                events: Sequence["Event"] | None = None, height: int = 280) -> go.Figure:
-    """A curve-over-steps figure.
+Figure = dict[str, Any]
+
+
+def time_figure_dict(lines: Sequence[Line], *, title: str, y_title: str, log_y: bool = False,
+                     band: tuple[float, float] | None = None, shade: Shade | None = None,
+                     events: Sequence["Event"] | None = None, height: int = 280) -> Figure:
+    """A curve-over-steps figure, as a dict.
 
     Trace ``i`` is ``lines[i]`` (live views extend traces by index); when ``events`` is a
     list (even empty), one more trace marks them on a strip at the bottom of the plot.
     """
-    fig = go.Figure(layout=_layout(title, height))
-    fig.update_layout(
-        xaxis={"title": {"text": "step"}},
-        yaxis={"title": {"text": y_title}, "type": "log" if log_y else "linear"},
-    )
-    for line in lines:
-        fig.add_trace(_scatter(line))
-    for shape in panel_shapes(band, shade):
-        fig.add_shape(**shape)
+    layout = _layout(title, height)
+    layout["xaxis"] = {**layout["xaxis"], "title": {"text": "step"}}
+    layout["yaxis"] = {**layout["yaxis"], "title": {"text": html.escape(y_title)},
+                       "type": "log" if log_y else "linear", "tickformat": ".2g"}
+    layout["shapes"] = panel_shapes(band, shade)
     if band is not None:
-        fig.add_annotation(xref="paper", x=1, yref="paper", y=1, xanchor="right", yanchor="bottom",
-                           showarrow=False, font={"size": 10, "color": "#2ca02c"},
-                           text=f"shaded: typical {band[0]:g}–{band[1]:g}")
+        layout["annotations"] = [{
+            "xref": "paper", "x": 1, "yref": "paper", "y": 1, "xanchor": "right",
+            "yanchor": "bottom", "showarrow": False, "font": {"size": 10, "color": "#2ca02c"},
+            "text": f"shaded: typical {band[0]:g}–{band[1]:g}"}]
+    data = [_scatter(line) for line in lines]
     if events is not None:
-        add_event_strip(fig, events)
-    return fig
+        layout["yaxis9"] = {"overlaying": "y", "range": [0, 1], "visible": False,
+                            "fixedrange": True}
+        data.append(_event_trace(events))
+    return {"data": data, "layout": layout}
+
+
+def time_figure(lines: Sequence[Line], **kwargs: Any) -> go.Figure:
+    """:func:`time_figure_dict` as a ``go.Figure``."""
+    return go.Figure(time_figure_dict(lines, **kwargs))
 
 
 def panel_shapes(band: tuple[float, float] | None, shade: Shade | None) -> list[dict[str, Any]]:
@@ -331,16 +349,17 @@ def shade_shape(shade: Shade) -> dict[str, Any]:
             "opacity": 0.1, "line": {"width": 0}, "layer": "below", "name": "diagnosis"}
 
 
-def add_event_strip(fig: go.Figure, events: Sequence["Event"]) -> None:
-    """Mark events on a strip at the foot of the plot (an overlaid 0..1 axis, so a log-scale
-    or diverging loss does not move them)."""
-    fig.update_layout(yaxis9={"overlaying": "y", "range": [0, 1], "visible": False,
-                              "fixedrange": True})
+#: where event marks sit on their strip (0 = foot of the plot, 1 = top)
+EVENT_Y = 0.03
+
+
+def _event_trace(events: Sequence["Event"]) -> dict[str, Any]:
+    """Events as marks on a strip at the foot of the plot (an overlaid 0..1 axis, so a
+    log-scale or diverging loss does not move them)."""
     x, text, symbol, color = event_marks(events)
-    fig.add_trace(go.Scatter(
-        x=x, y=[0.03] * len(x), yaxis="y9", mode="markers", name="events",
-        marker={"symbol": symbol, "color": color, "size": 9, "line": {"width": 0}},
-        hovertext=text, hoverinfo="text", showlegend=False))
+    return {"type": "scatter", "x": x, "y": [EVENT_Y] * len(x), "yaxis": "y9", "mode": "markers",
+            "name": "events", "hovertext": text, "hoverinfo": "text", "showlegend": False,
+            "marker": {"symbol": symbol, "color": color, "size": 9, "line": {"width": 0}}}
 
 
 def event_marks(events: Sequence["Event"]) -> tuple[list[int], list[str], list[str], list[str]]:
@@ -372,92 +391,119 @@ def describe_event(event: "Event", last_step: int | None = None) -> str:
     p = event.payload
     if event.kind == keys.EVENT_NONFINITE:
         where = f"steps {event.step}–{last_step}" if last_step is not None else f"step {event.step}"
-        what = ", ".join(k for k in sorted(p) if p.get(k)) if p else ""
+        what = ", ".join(str(k) for k in sorted(p) if p.get(k)) if p else ""
         return html.escape(f"NaN/inf at {where}" + (f" ({what})" if what else ""))
     if event.kind == keys.EVENT_DIAGNOSIS:
         parts = [str(p.get("status", "diagnosis changed"))]
-        if p.get("suggested_lr") is not None:
+        if _float(p.get("suggested_lr")) is not None:
             parts.append(f"suggested LR {_num(p['suggested_lr'])}")
         return html.escape(f"step {event.step}: " + ", ".join(parts))
     if event.kind == keys.EVENT_RANGE_TEST:
-        lr = p.get("suggested_lr")
-        return html.escape(f"LR range test" + (f": suggested {_num(lr)}" if lr is not None else ""))
+        lr = _float(p.get("suggested_lr"))
+        return html.escape("LR range test" + (f": suggested {_num(lr)}" if lr else ""))
     summary = p.get("message") or p.get("action") or ""
     return html.escape(f"step {event.step}: {event.kind}" + (f": {summary}" if summary else ""))
 
 
-def heatmap_figure(layers: Sequence[str], x: Sequence[float], z: Sequence[Sequence[float | None]],
-                   *, title: str = "Gradient norm per layer (log10)",
-                   height: int | None = None) -> go.Figure:
+def heatmap_figure_dict(layers: Sequence[str], x: Sequence[float],
+                        z: Sequence[Sequence[float | None]], *,
+                        title: str = "Gradient norm per layer (log10)",
+                        height: int | None = None) -> Figure:
     """Per-layer gradient norms over steps: one row per layer, colour = log10 norm."""
-    fig = go.Figure(layout=_layout(title, height or max(220, 60 + 18 * len(layers))))
-    fig.add_trace(go.Heatmap(
-        x=list(x), y=[html.escape(n) for n in layers], z=[list(r) for r in z],
-        colorscale="Viridis", colorbar={"title": {"text": "log10"}, "thickness": 12},
-        hovertemplate="step %{x}<br>%{y}<br>log10 norm %{z}<extra></extra>", name="layers"))
-    fig.update_layout(xaxis={"title": {"text": "step"}}, yaxis={"automargin": True})
-    return fig
+    layout = _layout(title, height or max(220, 80 + 18 * len(layers)))
+    layout["xaxis"] = {**layout["xaxis"], "title": {"text": "step"}}
+    layout["yaxis"] = {**layout["yaxis"], "automargin": True}
+    return {"data": [{
+        "type": "heatmap", "x": list(x), "y": [html.escape(n) for n in layers],
+        "z": [list(row) for row in z], "colorscale": "Viridis", "name": "layers",
+        "colorbar": {"title": {"text": "log10"}, "thickness": 12},
+        "hovertemplate": "step %{x}<br>%{y}<br>log10 norm %{z}<extra></extra>"}],
+        "layout": layout}
 
 
-def range_test_figure(lr: Sequence[float], loss: Sequence[float], *,
-                      smoothed: Sequence[float] | None = None,
-                      suggested_lr: float | None = None, lower_lr: float | None = None,
-                      upper_lr: float | None = None, lightning_lr: float | None = None,
-                      height: int = 340) -> go.Figure:
+def heatmap_figure(layers: Sequence[str], x: Sequence[float],
+                   z: Sequence[Sequence[float | None]], **kwargs: Any) -> go.Figure:
+    """:func:`heatmap_figure_dict` as a ``go.Figure``."""
+    return go.Figure(heatmap_figure_dict(layers, x, z, **kwargs))
+
+
+def range_test_figure_dict(lr: Sequence[float], loss: Sequence[float], *,
+                           smoothed: Sequence[float] | None = None,
+                           suggested_lr: float | None = None, lower_lr: float | None = None,
+                           upper_lr: float | None = None, lightning_lr: float | None = None,
+                           height: int = 360) -> Figure:
     """Loss against LR (log axis) of a range test, with lrwatch's suggestion, its safe range
     and the LR Lightning's steepest-descent rule would pick."""
-    fig = go.Figure(layout=_layout("LR range test", height))
-    fig.update_layout(xaxis={"title": {"text": "learning rate"}, "type": "log"},
-                      yaxis={"title": {"text": "loss"}})
-    fig.add_trace(go.Scatter(x=finite_or_none(lr), y=finite_or_none(loss), mode="lines",
-                             name="loss", line={"color": "#1f77b4", "width": 1}, opacity=0.35))
+    layout = _layout("LR range test", height)
+    layout["xaxis"] = {**layout["xaxis"], "title": {"text": "learning rate"}, "type": "log",
+                       "tickformat": ".0e"}
+    layout["yaxis"] = {**layout["yaxis"], "title": {"text": "loss"}}
+    layout["hovermode"] = "closest"
+    lr_list = compact(lr)
+    data = [{"type": "scatter", "x": lr_list, "y": compact(loss), "mode": "lines", "name": "loss",
+             "line": {"color": "#1f77b4", "width": 1}, "opacity": 0.35}]
     if smoothed is not None:
-        fig.add_trace(go.Scatter(x=finite_or_none(lr), y=finite_or_none(smoothed), mode="lines",
-                                 name="loss (smoothed)", line={"color": "#1f77b4", "width": 2}))
+        data.append({"type": "scatter", "x": lr_list, "y": compact(smoothed), "mode": "lines",
+                     "name": "loss (smoothed)", "line": {"color": "#1f77b4", "width": 2}})
+    shapes = []
     if lower_lr and upper_lr:
-        fig.add_shape(type="rect", xref="x", yref="paper", x0=lower_lr, x1=upper_lr, y0=0, y1=1,
-                      fillcolor="#2ca02c", opacity=0.12, line_width=0, layer="below",
-                      name="safe range")
-        fig.add_trace(_legend_only(f"safe range {_num(lower_lr)}–{_num(upper_lr)}", "#2ca02c",
-                                   "square"))
+        shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": lower_lr,
+                       "x1": upper_lr, "y0": 0, "y1": 1, "fillcolor": "#2ca02c", "opacity": 0.12,
+                       "line": {"width": 0}, "layer": "below", "name": "safe range"})
+        data.append(_legend_only(f"safe range {_num(lower_lr)}–{_num(upper_lr)}", "#2ca02c",
+                                 "square"))
     for value, label, color, dash in ((suggested_lr, "lrwatch suggestion", "#2ca02c", "solid"),
                                       (lightning_lr, "Lightning's pick", "#7f7f7f", "dash")):
         if value:
-            fig.add_shape(type="line", xref="x", yref="paper", x0=value, x1=value, y0=0, y1=1,
-                          line={"color": color, "width": 2, "dash": dash}, name=label)
-            fig.add_trace(_legend_only(f"{label} {_num(value)}", color, "line-ns-open"))
-    return fig
+            shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": value, "x1": value,
+                           "y0": 0, "y1": 1, "line": {"color": color, "width": 2, "dash": dash},
+                           "name": label})
+            data.append(_legend_only(f"{label} {_num(value)}", color, "line-ns-open"))
+    layout["shapes"] = shapes
+    return {"data": data, "layout": layout}
+
+
+def range_test_figure(lr: Sequence[float], loss: Sequence[float], **kwargs: Any) -> go.Figure:
+    """:func:`range_test_figure_dict` as a ``go.Figure``."""
+    return go.Figure(range_test_figure_dict(lr, loss, **kwargs))
 
 
 def colorway() -> list[str]:
     """The colours runs get, in order."""
-    return list(_TEMPLATE.layout.colorway)
+    return list(_TEMPLATE["layout"]["colorway"])
 
 
-def _legend_only(name: str, color: str, symbol: str) -> go.Scatter:
-    return go.Scatter(x=[None], y=[None], mode="markers", name=name,
-                      marker={"color": color, "symbol": symbol, "size": 10})
+def _legend_only(name: str, color: str, symbol: str) -> dict[str, Any]:
+    return {"type": "scatter", "x": [None], "y": [None], "mode": "markers",
+            "name": html.escape(name), "marker": {"color": color, "symbol": symbol, "size": 10}}
 
 
-def _scatter(line: Line) -> go.Scatter:
-    x, y = int_list(line.steps), finite_or_none(line.values)
-    name = html.escape(line.name)
+def _scatter(line: Line) -> dict[str, Any]:
+    trace: dict[str, Any] = {"type": "scatter", "x": int_list(line.steps),
+                             "y": compact(line.values), "name": html.escape(line.name)}
     if line.style == "points":
-        return go.Scatter(x=x, y=y, mode="lines+markers", name=name,
-                          marker={"size": 6, "color": line.color}, line={"width": 1, "dash": "dot"})
-    width = {"raw": 1, "smooth": 2}.get(line.style, 1.5)
-    return go.Scatter(x=x, y=y, mode="lines", name=name,
-                      opacity=0.3 if line.style == "raw" else 1.0,
-                      line={"width": width, "color": line.color})
+        trace.update(mode="lines+markers", marker={"size": 6, "color": line.color},
+                     line={"width": 1, "dash": "dot", "color": line.color})
+    else:
+        trace.update(mode="lines", opacity=0.3 if line.style == "raw" else 1.0,
+                     line={"width": {"raw": 1, "smooth": 2}.get(line.style, 1.5),
+                           "color": line.color})
+    if line.color is None:
+        del trace["line"]["color"]
+        trace.get("marker", {}).pop("color", None)
+    return trace
 
 
-def _layout(title: str, height: int) -> go.Layout:
-    return go.Layout(
-        template=_TEMPLATE, title={"text": html.escape(title), "x": 0.01, "font": {"size": 14}},
-        height=height, margin={"l": 60, "r": 20, "t": 40, "b": 40}, uirevision=UIREVISION,
-        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom",
-                "bgcolor": "rgba(255,255,255,0)"},
-        hovermode="x")
+def _layout(title: str, height: int) -> dict[str, Any]:
+    return {
+        "template": _TEMPLATE,
+        "title": {"text": html.escape(title), "x": 0.01, "font": {"size": 14}},
+        "height": height, "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
+        "uirevision": UIREVISION, "hovermode": "x",
+        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02,
+                   "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0)"},
+        "xaxis": {}, "yaxis": {},
+    }
 
 
 def _num(x: Any) -> str:
@@ -535,7 +581,7 @@ def run_diagnosis(store: "Store", run: "RunInfo") -> "Diagnosis | None":
     if run.meta.get("kind") == "range_test" or keys.LOSS not in store.keys(run):
         return None
     from lrwatch.analysis import analyze
-    from lrwatch.readers import curves_from_store
+    from lrwatch.readers import curves_from_store  # readers import figures' peers, not figures
 
     return analyze(curves_from_store(store, run))
 
@@ -557,7 +603,10 @@ def run_figure(store: "Store", run: "RunInfo", kind: str, *, smoothing: float = 
     """One figure of a run: a panel, the overview, the layer heatmap or its range test."""
     shade = diagnosis_shade(diagnosis, run)
     if kind == "range_test":
-        return range_test_for(store, run)
+        test = linked_range_test(store, run)
+        if test is None:
+            raise ConfigError(f"run '{run.name}' has no LR range test")
+        return go.Figure(range_test_from_store(store, test))
     if kind == "layers":
         layers, x, z, _, _ = layer_heatmap(store, run)
         if not layers:
@@ -590,7 +639,7 @@ def overview_figure(store: "Store", run: "RunInfo", *, smoothing: float = 0.6,
     for row, name in enumerate(panels, start=1):
         panel = PANELS[name]
         for line in panel_lines(store, run, name, smoothing=smoothing, n_out=n_out):
-            fig.add_trace(_scatter(line), row=row, col=1)
+            fig.add_trace(go.Scatter(_scatter(line)), row=row, col=1)
         fig.update_yaxes(title_text=panel.y_title, type="log" if panel.log_y else "linear",
                          row=row, col=1)
         if panel.band is not None:
@@ -632,14 +681,6 @@ def panel_key(panel: Panel) -> str:
     return keys.LOSS if panel.name == "loss" else panel.name
 
 
-def range_test_for(store: "Store", run: "RunInfo") -> go.Figure:
-    """The range-test figure of a stored range-test run, or of the one a training run links to."""
-    test = linked_range_test(store, run)
-    if test is None:
-        raise ConfigError(f"run '{run.name}' has no LR range test")
-    return range_test_from_store(store, test)
-
-
 def linked_range_test(store: "Store", run: "RunInfo") -> "RunInfo | None":
     """The range-test run itself, or the one ``run.meta["range_test"]["run"]`` names."""
     if run.meta.get("kind") == "range_test":
@@ -659,16 +700,14 @@ def range_test_summary(store: "Store", test: "RunInfo") -> dict[str, Any]:
     return dict(events[-1].payload) if events else {}
 
 
-def range_test_from_store(store: "Store", test: "RunInfo") -> go.Figure:
-    """Loss vs LR of a stored range test with its suggestion marked."""
+def range_test_from_store(store: "Store", test: "RunInfo") -> Figure:
+    """Loss vs LR of a stored range test with its suggestion marked (a figure dict)."""
     lr_steps, lr = store.scalars(test, keys.LR)
     loss_steps, loss = store.scalars(test, keys.LOSS)
     common, i_lr, i_loss = np.intersect1d(lr_steps, loss_steps, return_indices=True)
     lr, loss = lr[i_lr], loss[i_loss]
     info = range_test_summary(store, test)
-    from lrwatch.analysis.smoothing import ema
-
-    return range_test_figure(
+    return range_test_figure_dict(
         lr, loss, smoothed=ema(loss, 0.9) if loss.size else None,
         suggested_lr=_float(info.get("suggested_lr")), lower_lr=_float(info.get("lower_lr")),
         upper_lr=_float(info.get("upper_lr")), lightning_lr=_float(info.get("lightning_lr")))
