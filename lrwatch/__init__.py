@@ -27,10 +27,12 @@ from lrwatch.store import Store
 
 if TYPE_CHECKING:
     from lrwatch.callback import LRWatch
+    from lrwatch.figures import plot
 
 # public name -> module that defines it, imported on first access (PEP 562)
 _LAZY = {
     "LRWatch": "lrwatch.callback",
+    "plot": "lrwatch.figures",
 }
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "StoreError",
     "StoreLocked",
     "__version__",
+    "plot",
 ]
 
 
