@@ -29,6 +29,9 @@ class DemoRun:
     expected: str
 
 
+#: optimizer steps per demo run: enough for each run's verdict to settle
+DEMO_STEPS = 300
+
 DEMO_RUNS = (
     DemoRun("lr-too-high", "SGD", 3.0, 0.9, "diverging"),
     DemoRun("lr-too-low", "SGD", 3e-4, 0.0, "stalled"),
@@ -134,7 +137,7 @@ def _quiet_lightning() -> None:
                     "well chosen) while the dashboard shows them live.")
 @click.option("--store", type=click.Path(dir_okay=True), default=str(DEMO_STORE),
               show_default=True, help="where to record the demo runs (started afresh)")
-@click.option("--steps", default=300, show_default=True, type=click.IntRange(20, 100_000),
+@click.option("--steps", default=DEMO_STEPS, show_default=True, type=click.IntRange(20, 100_000),
               help="optimizer steps per run")
 @click.option("--pace", default=0.03, show_default=True, type=click.FloatRange(0, 10),
               help="extra seconds per step, to watch the curves grow")

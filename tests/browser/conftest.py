@@ -21,8 +21,6 @@ CHROMIUM = os.environ.get("LRWATCH_CHROMIUM") or shutil.which("chromium") or "/u
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--no-first-run"]
-#: optimizer steps of each recorded run: enough for a verdict on each, short enough for CI
-STEPS = 80
 TIMEOUT_MS = 30_000  # software rendering on 2 shared cores: generous, waits end early
 
 
@@ -116,11 +114,11 @@ def serve() -> Iterator[Callable[..., str]]:
 
 @pytest.fixture(scope="session")
 def trained_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store with two real trainings on digits: one whose LR is far too high (it diverges)
-    and one whose LR is far too low."""
-    from lrwatch.cli.demo import DEMO_RUNS, train_demo_run
+    """The demo's three real trainings on digits (LR far too high, far too low, well chosen),
+    recorded by ``LRWatch`` exactly as ``make demo`` records them, without the pacing."""
+    from lrwatch.cli.demo import DEMO_STEPS, _quiet_lightning, run_demo
 
+    _quiet_lightning()
     store = tmp_path_factory.mktemp("browser-store") / "lrwatch.db"
-    for run in DEMO_RUNS[:2]:
-        train_demo_run(store, run, steps=STEPS)
+    run_demo(store, steps=DEMO_STEPS, pace=0.0, echo=lambda _: None)
     return store

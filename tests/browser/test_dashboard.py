@@ -19,17 +19,21 @@ def run_ids(store: Path) -> dict[str, int]:
         return {r.name: r.id for r in st.runs()}
 
 
-def test_run_list_shows_each_run_with_its_verdict_and_suggested_lr(trained_store, serve, open_page):
+def test_the_demo_runs_get_three_different_verdicts_in_the_run_list(trained_store, serve,
+                                                                    open_page):
+    from lrwatch.cli.demo import DEMO_RUNS
+
     page = open_page(serve(trained_store))
     rows = page.page.locator("tr.run-row")
-    expect(rows).to_have_count(2)
-    high = page.page.locator('tr.run-row[data-run="lr-too-high"]')
-    expect(high.locator('.badge[data-status="diverging"]')).to_be_visible()
-    low = page.page.locator('tr.run-row[data-run="lr-too-low"]')
-    expect(low.locator('.badge[data-status="stalled"]')).to_be_visible()
+    expect(rows).to_have_count(len(DEMO_RUNS))
+    for run in DEMO_RUNS:  # diverging, stalled, healthy
+        row = page.page.locator(f'tr.run-row[data-run="{run.name}"]')
+        expect(row.locator(f'.badge[data-status="{run.expected}"]')).to_be_visible()
     # current -> suggested LR: down for the diverging run, up for the stalled one
+    high = page.page.locator('tr.run-row[data-run="lr-too-high"]')
     lrs = re.findall(r"[\d.e+-]+", high.locator("td").nth(4).inner_text())
     assert float(lrs[1]) < float(lrs[0]) == 3.0
+    low = page.page.locator('tr.run-row[data-run="lr-too-low"]')
     lrs = re.findall(r"[\d.e+-]+", low.locator("td").nth(4).inner_text())
     assert float(lrs[1]) > float(lrs[0])
     page.page.fill("#run-filter", "high")
@@ -76,7 +80,8 @@ def test_compare_view_overlays_the_runs_by_step(trained_store, serve, open_page)
     names = page.page.evaluate(
         "document.querySelector('#c-loss .js-plotly-plot').data.map(t => t.name)")
     assert sorted(names) == sorted(ids)
-    assert page.points("c-loss") == [80, 80]
+    with Store(trained_store, readonly=True) as st:
+        assert page.points("c-loss") == [st.run(i).steps for i in ids.values()]
     assert page.errors == []
 
 

@@ -1,0 +1,49 @@
+"""``lrwatch demo`` (``make demo``): trains three runs while serving the dashboard, then keeps
+it up until Ctrl-C. The verdicts on the full-length runs are checked in the browser tests."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from lrwatch import Store
+from lrwatch.dashboard.server import probe
+
+
+def test_demo_trains_three_runs_with_the_dashboard_up_and_stops_it_on_ctrl_c(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    store = tmp_path / "demo.db"
+    Store(store).close()
+    with Store(store) as st:  # a previous demo's run: the demo starts afresh
+        st.create_run("old")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lrwatch.cli", "demo", "--store", str(store), "--steps", "30",
+         "--pace", "0", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines = []
+    try:
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("training done"):
+                break
+        url = f"http://127.0.0.1:{port}/"
+        assert lines[0].startswith(f"dashboard: {url}")
+        assert probe(url) is not None
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) == 0
+    finally:
+        process.kill()
+    assert sum(line.startswith("training '") for line in lines) == 3
+    assert sum(line.split()[0] in ("lr-too-high", "lr-too-low", "lr-well-chosen")
+               for line in lines if line.strip()) == 3
+    with Store(store, readonly=True) as st:
+        assert [r.name for r in st.runs()] == ["lr-too-high", "lr-too-low", "lr-well-chosen"]
+    deadline = time.monotonic() + 20
+    while probe(url) is not None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert probe(url) is None
