@@ -159,6 +159,7 @@ def graph(graph_id: str, height: int = 280, wide: bool = False) -> html.Div:
         dcc.Graph(id=graph_id, config={"displaylogo": False, "responsive": True},
                   style={"height": f"{height}px"}),
         dcc.Store(id=f"{graph_id}-state"),
+        dcc.Store(id=f"{graph_id}-view"),
     ], className="graph wide" if wide else "graph")
 
 

@@ -8,7 +8,7 @@ Long runs stay light: a full build downsamples each trace to :data:`~lrwatch.fig
 (MinMaxLTTB) and notes the density (steps per point); each poll appends new points at that
 density (min-max of the new chunk, so a spike is never dropped). When a trace has grown to
 :data:`REBUILD_FACTOR` times its budget, the graph is re-aggregated. A zoom re-reads the visible
-window at full density. The smoothed loss continues with the same EMA on a window long enough
+window at full density, and pins the axis to it. The smoothed loss continues with the same EMA on a window long enough
 that the continuation matches a full recomputation to ~1e-6.
 """
 
@@ -31,27 +31,6 @@ REBUILD_FACTOR = 2
 EMA_TOLERANCE = 1e-6
 
 State = dict[str, Any]
-
-
-# -- zoom -------------------------------------------------------------------------------------
-
-def zoom_from_relayout(relayout: dict[str, Any] | None) -> tuple[str, tuple[float, float] | None]:
-    """What a plotly ``relayoutData`` asks for: ``("window", (lo, hi))``, ``("reset", None)``
-    after a double click, or ``("ignore", None)`` (resize, y-only zoom, legend clicks)."""
-    if not relayout:
-        return "ignore", None
-    if relayout.get("xaxis.autorange"):
-        return "reset", None
-    lo, hi = relayout.get("xaxis.range[0]"), relayout.get("xaxis.range[1]")
-    if lo is None and isinstance(relayout.get("xaxis.range"), list):
-        lo, hi = relayout["xaxis.range"][:2]
-    try:
-        lo, hi = float(lo), float(hi)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return "ignore", None
-    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
-        return "ignore", None
-    return "window", (lo, hi)
 
 
 # -- time graphs ------------------------------------------------------------------------------
@@ -91,6 +70,7 @@ def build_time_graph(store: Store, panel: Panel, traces: Sequence[dict[str, Any]
                                    band=panel.band, shade=shade, events=events)
     if note and not any(np.asarray(line.steps).size for line in lines):
         fig["layout"].setdefault("annotations", []).append(_note(note))
+    _keep_window(fig, window)
     if window is not None:
         span_lo, span_hi = window
     spp = max(1.0, (span_hi - span_lo + 1) / MAX_POINTS) if span_hi >= span_lo else 1.0
@@ -173,6 +153,15 @@ def _thin(steps: np.ndarray, values: np.ndarray, spp: float) -> tuple[np.ndarray
     return figures.downsample(steps, values, budget)
 
 
+def _keep_window(fig: dict[str, Any], window: tuple[float, float] | None) -> None:
+    """Pin the x axis to the zoomed window a figure was built for (plotly's ``uirevision``
+    alone loses a zoom when a whole new figure replaces an autoranged one)."""
+    if window is None:
+        fig["layout"]["xaxis"]["autorange"] = True
+    else:
+        fig["layout"]["xaxis"].update(range=list(window), autorange=False)
+
+
 def _note(text: str) -> dict[str, Any]:
     """A grey line of text in the middle of an empty plot."""
     return {"text": text, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
@@ -202,6 +191,7 @@ def build_heatmap(store: Store, run: RunInfo, *, window: tuple[float, float] | N
             _note("no per-layer gradient norms recorded (grad_norm/<layer>)")]
     else:
         fig = figures.heatmap_figure_dict(layers, x, z)
+    _keep_window(fig, window)
     return fig, {"kind": "heat", "run": run.id, "layers": layers,
                  "n_keys": len(figures.layer_keys(store.keys(run))), "start": start,
                  "width": width, "count": len(x), "window": list(window) if window else None}
@@ -235,28 +225,61 @@ def update_heatmap(store: Store, state: State) -> tuple[Any, State | None]:
 
 # -- one poll of one graph --------------------------------------------------------------------
 
-def refresh(state: State | None, *, rebuild: bool, relayout: dict[str, Any] | None,
-            zoomed: bool, build: Any, update: Any) -> tuple[Any, Any]:
+#: runs in the browser on every relayout (zoom, pan, double click, resize): the x range the
+#: graph really shows, or null when it autoranges. ``relayoutData`` alone holds only the last
+#: event, and plotly follows a zoom with an ``autosize`` event that would hide it.
+VIEW_JS = """
+function(relayout, shown, graphId) {
+    const gd = document.querySelector('#' + graphId + ' .js-plotly-plot');
+    if (!gd || !gd.layout || !gd.layout.xaxis) { return window.dash_clientside.no_update; }
+    const ax = gd.layout.xaxis;
+    const view = (ax.autorange || !ax.range) ? null : [Number(ax.range[0]), Number(ax.range[1])];
+    return JSON.stringify(view) === JSON.stringify(shown) ? window.dash_clientside.no_update : view;
+}
+"""
+
+
+def register_view(app: Any, graph_id: str) -> None:
+    """Keep ``<graph_id>-view`` equal to the x range the graph shows (None: autorange)."""
+    from dash import Input, Output, State
+
+    app.clientside_callback(VIEW_JS, Output(f"{graph_id}-view", "data"),
+                            Input(graph_id, "relayoutData"), State(f"{graph_id}-view", "data"),
+                            State(graph_id, "id"))
+
+
+def refresh(state: State | None, *, rebuild: bool, view: list[float] | None,
+            build: Any, update: Any) -> tuple[Any, Any]:
     """Decide what one graph sends on this poll: a full figure, a ``Patch``, or nothing.
+
+    The zoom comes from the graph's view (see :data:`VIEW_JS`) and is compared with the window
+    the state was built for, whatever triggered the call: Dash drops a callback's answer when
+    the same callback is asked again before it returns, so a poll right after a zoom must
+    notice the zoom on its own.
 
     Args:
         state: the graph's state from the browser (None before the first build).
         rebuild: the view's settings changed (smoothing): build again, keeping the zoom.
-        relayout, zoomed: the graph's ``relayoutData``, and whether it triggered this call.
+        view: the x range the graph shows, or None when it autoranges.
         build: ``window -> (figure, state)``; update: ``state -> (patch, state)``, where a
             ``None`` state asks for a rebuild.
     """
     window = tuple(state["window"]) if state and state.get("window") else None
-    if state is None or rebuild:
-        return build(window)
-    if zoomed:
-        action, new_window = zoom_from_relayout(relayout)
-        if action == "ignore":
-            return no_update, no_update
-        return build(new_window if action == "window" else None)
+    wanted = _window(view)
+    if state is None or rebuild or wanted != window:
+        return build(wanted)
     figure, new_state = update(state)
     if new_state is None:
         return build(window)
     if figure is no_update and new_state == state:
         return no_update, no_update
     return figure, new_state
+
+
+def _window(view: Any) -> tuple[float, float] | None:
+    """A valid ``[lo, hi]`` step range from the browser, else None (the whole run)."""
+    try:
+        lo, hi = float(view[0]), float(view[1])
+    except (TypeError, ValueError, IndexError, KeyError):
+        return None
+    return (lo, hi) if math.isfinite(lo) and math.isfinite(hi) and lo < hi else None

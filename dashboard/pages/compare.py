@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, Input, Output, State, callback_context, dcc, html, no_update
+from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from lrwatch import figures
 from lrwatch.errors import RunNotFound
@@ -56,14 +56,14 @@ def _traces(store: Store, runs: list[RunInfo], panel_name: str) -> list[dict[str
 
 def _register_panel(app: Dash, source: DataSource, panel_name: str) -> None:
     graph_id = f"c-{panel_name}"
+    live.register_view(app, graph_id)
 
     @app.callback(Output(graph_id, "figure"), Output(f"{graph_id}-state", "data"),
-                  Input("tick", "n_intervals"), Input(graph_id, "relayoutData"),
+                  Input("tick", "n_intervals"), Input(f"{graph_id}-view", "data"),
                   Input("compare-smoothing", "value"),
                   State(f"{graph_id}-state", "data"), State("compare-ref", "data"))
-    def poll(_tick: int | None, relayout: Any, smoothing: float | None, state: Any,
+    def poll(_tick: int | None, view: Any, smoothing: float | None, state: Any,
              run_ids: list[int]) -> Any:
-        trigger = callback_context.triggered_id
         smoothing = DEFAULT_SMOOTHING if smoothing is None else float(smoothing)
         panel = PANELS[panel_name]
         try:
@@ -73,8 +73,9 @@ def _register_panel(app: Dash, source: DataSource, panel_name: str) -> None:
                 traces = _traces(store, runs, panel_name)
                 regrown = state is not None and len(traces) != len(known or [])
                 return live.refresh(
-                    state, rebuild=regrown or (trigger == "compare-smoothing" and panel_name == "loss"),
-                    relayout=relayout, zoomed=trigger == graph_id,
+                    state, rebuild=regrown or (panel_name == "loss" and state is not None
+                                               and state["smoothing"] != smoothing),
+                    view=view,
                     build=lambda window: live.build_time_graph(
                         store, panel, traces, title=f"{panel.title}: {len(runs)} runs",
                         smoothing=smoothing, log_y=panel.log_y, window=window,

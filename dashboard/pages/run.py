@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, Input, Output, Patch, State, callback_context, dcc, html, no_update
+from dash import Dash, Input, Output, Patch, State, dcc, html, no_update
 
 from lrwatch import figures
 from lrwatch.errors import RunNotFound
@@ -79,19 +79,22 @@ def _build(store: Store, source: DataSource, run: RunInfo, panel_name: str, *,
 
 def _register_time_panel(app: Dash, source: DataSource, panel_name: str) -> None:
     graph_id = f"g-{panel_name}"
-    inputs = [Input("tick", "n_intervals"), Input(graph_id, "relayoutData")]
+    live.register_view(app, graph_id)
+    inputs = [Input("tick", "n_intervals"), Input(f"{graph_id}-view", "data")]
     if panel_name == "loss":
         inputs += [Input("smoothing", "value"), Input("loss-log", "value")]
 
     @app.callback(Output(graph_id, "figure"), Output(f"{graph_id}-state", "data"), *inputs,
                   State(f"{graph_id}-state", "data"), State("run-ref", "data"))
-    def poll(_tick: int | None, relayout: Any, *rest: Any) -> Any:
+    def poll(_tick: int | None, view: Any, *rest: Any) -> Any:
+        # Settings are compared with the state, not read from the trigger: Dash drops an
+        # answer when the same callback is asked again before it returns.
         smoothing, log_value = (rest[0], rest[1]) if panel_name == "loss" else (None, None)
         state, run_id = rest[-2], rest[-1]
-        trigger = callback_context.triggered_id
         smoothing = DEFAULT_SMOOTHING if smoothing is None else float(smoothing)
         log_y = bool(log_value) if panel_name == "loss" else None
-        if state is not None and trigger == "loss-log":
+        resmooth = state is not None and panel_name == "loss" and state["smoothing"] != smoothing
+        if state is not None and panel_name == "loss" and state["log_y"] != log_y and not resmooth:
             patch = Patch()
             patch["layout"]["yaxis"]["type"] = "log" if log_y else "linear"
             return patch, {**state, "log_y": log_y}
@@ -99,8 +102,7 @@ def _register_time_panel(app: Dash, source: DataSource, panel_name: str) -> None
             with source.open() as store:
                 run = store.run(run_id)
                 return live.refresh(
-                    state, rebuild=trigger == "smoothing", relayout=relayout,
-                    zoomed=trigger == graph_id,
+                    state, rebuild=resmooth, view=view,
                     build=lambda window: _build(store, source, run, panel_name,
                                                 smoothing=smoothing, log_y=log_y, window=window),
                     update=lambda st: live.update_time_graph(store, st, shade=_shade(source, run)))
@@ -112,16 +114,17 @@ def register(app: Dash, source: DataSource) -> None:
     for panel_name in TIME_PANELS:
         _register_time_panel(app, source, panel_name)
 
+    live.register_view(app, "g-layers")
+
     @app.callback(Output("g-layers", "figure"), Output("g-layers-state", "data"),
-                  Input("tick", "n_intervals"), Input("g-layers", "relayoutData"),
+                  Input("tick", "n_intervals"), Input("g-layers-view", "data"),
                   State("g-layers-state", "data"), State("run-ref", "data"))
-    def layers(_tick: int | None, relayout: Any, state: Any, run_id: int) -> Any:
+    def layers(_tick: int | None, view: Any, state: Any, run_id: int) -> Any:
         try:
             with source.open() as store:
                 run = store.run(run_id)
                 return live.refresh(
-                    state, rebuild=False, relayout=relayout,
-                    zoomed=callback_context.triggered_id == "g-layers",
+                    state, rebuild=False, view=view,
                     build=lambda window: live.build_heatmap(store, run, window=window),
                     update=lambda st: live.update_heatmap(store, st))
         except (StoreProblem, RunNotFound):

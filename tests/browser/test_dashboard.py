@@ -99,3 +99,34 @@ def test_a_store_that_cannot_be_read_shows_a_clear_message(problem, tmp_path, se
          "corrupt": "not an lrwatch store"}[problem])
     expect(message).to_contain_text(str(path))
     assert page.errors == []
+
+
+def test_a_long_run_opens_downsampled_and_a_zoom_shows_every_point(tmp_path, serve, open_page):
+    """Volume, not realism: 200,000 steps written through the store's append."""
+    import numpy as np
+
+    store_path = tmp_path / "lrwatch.db"
+    with Store(store_path) as st:
+        run = st.create_run("long", {"kind": "train"})
+        steps = np.arange(200_000)
+        loss = 2 * np.exp(-steps / 50_000) + 0.01 * np.sin(steps)
+        loss[123_456] = 9.0  # one spike
+        st.backend.append(run.id, {keys.LOSS: (steps, loss), keys.LR: (steps, np.full(steps.size, 0.1))})
+        st.backend.set_status(run.id, "finished")
+    page = open_page(serve(store_path) + f"/run/{run.id}")
+    page.wait_points("g-loss", 0, 100)
+    n = page.points("g-loss")[0]
+    assert n <= 2000
+    ys = page.page.evaluate("document.querySelector('#g-loss .js-plotly-plot').data[0].y")
+    assert max(ys) == 9.0  # the spike survives downsampling
+    page.page.evaluate("""Plotly.relayout(document.querySelector('#g-loss .js-plotly-plot'),
+                                          {'xaxis.range': [100000, 100500]})""")
+    page.page.wait_for_function(
+        """() => { const x = document.querySelector('#g-loss .js-plotly-plot').data[0].x;
+                   return x.filter(s => s >= 100000 && s <= 100500).length === 501; }""")
+    assert page.page.evaluate(
+        "document.querySelector('#g-loss .js-plotly-plot').layout.xaxis.range") == [100000, 100500]
+    page.page.check("#loss-log input")
+    page.page.wait_for_function(
+        "document.querySelector('#g-loss .js-plotly-plot').layout.yaxis.type === 'log'")
+    assert page.errors == []

@@ -56,14 +56,21 @@ def test_new_points_appear_without_a_reload_and_the_zoom_stays(training, serve, 
     page.wait_points("g-loss", 0, n0 + 30)
     page.wait_points("g-lr", 0, n0 + 30)
 
-    # zoom on the first steps: the view stays where the user put it while points arrive
-    page.page.evaluate("""Plotly.relayout(document.querySelector('#g-loss .js-plotly-plot'),
-                                          {'xaxis.range': [5, 40]})""")
+    # the user drags a zoom box over part of the loss plot: the view stays while points arrive
+    box = page.page.locator("#g-loss .nsewdrag").bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.page.mouse.move(box["x"] + box["width"] * 0.2, y)
+    page.page.mouse.down()
+    page.page.mouse.move(box["x"] + box["width"] * 0.4, y, steps=5)
+    page.page.mouse.up()
+    zoomed = page.page.evaluate(
+        "document.querySelector('#g-loss .js-plotly-plot').layout.xaxis.range")
     n1 = page.points("g-loss")[0]
     page.wait_points("g-loss", 0, n1 + 30)
+    page.wait_points("g-loss", 0, page.points("g-loss")[0] + 30)  # several polls later
     x_range = page.page.evaluate(
         "document.querySelector('#g-loss .js-plotly-plot').layout.xaxis.range")
-    assert x_range == [5, 40]
+    assert x_range == zoomed and zoomed[1] - zoomed[0] < n0  # a real zoom, kept
     assert page.page.evaluate("window.__same_page") is True  # never reloaded
 
     # polls sent only what was new: no live update carried a whole series

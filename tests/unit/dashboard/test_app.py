@@ -54,7 +54,7 @@ def test_serving_never_writes_to_the_store(two_runs, store_path):
     calls = Callbacks(create_app(store_path))
     for run_id in (1, 2):
         response = calls.call(["g-loss.figure", "g-loss-state.data"],
-                              [("tick", "n_intervals", None), ("g-loss", "relayoutData", None),
+                              [("tick", "n_intervals", None), ("g-loss-view", "data", None),
                                ("smoothing", "value", 0.6), ("loss-log", "value", [])],
                               [("g-loss-state", "data", None), ("run-ref", "data", run_id)])
         assert response.status_code == 200
@@ -136,7 +136,7 @@ def test_polls_never_fail_while_a_training_writes(store, store_path):
         statuses = []
         for tick in range(30):
             response = calls.call(["g-loss.figure", "g-loss-state.data"],
-                                  [("tick", "n_intervals", tick), ("g-loss", "relayoutData", None),
+                                  [("tick", "n_intervals", tick), ("g-loss-view", "data", None),
                                    ("smoothing", "value", 0.6), ("loss-log", "value", [])],
                                   [("g-loss-state", "data", state), ("run-ref", "data", run)],
                                   changed=["tick.n_intervals"])
