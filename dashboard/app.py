@@ -63,6 +63,9 @@ def create_app(store_path: str | os.PathLike[str], *, interval_ms: int = DEFAULT
             components.links([("runs", "/")]),
         ]),
         html.Div(id="problem"),
+        # loads plotly.js with the first page, so the first graphs opened draw at once
+        dcc.Graph(id="plotly-preload", figure={"data": [], "layout": {}},
+                  style={"display": "none"}),
         html.Main(id="page"),
         html.Footer(f"lrwatch {__version__}"),
     ])

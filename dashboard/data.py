@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 #: a running run's diagnosis is recomputed at most this often
 DIAGNOSIS_REFRESH_S = 3.0
+#: whole-series reads at once (graph builds and analyses), which bounds the server's memory
+FULL_READS = 2
 
 
 class StoreProblem(Exception):
@@ -75,6 +77,9 @@ class DataSource:
     def __init__(self, store_path: str | os.PathLike[str]) -> None:
         self.path = str(resolve_path(store_path).resolve())
         self.store_id = store_fingerprint(self.path)
+        #: held while reading whole series (a graph's full build, an analysis): a 1 M-step
+        #: series costs ~40 MB while it is read, so at most this many are read at once
+        self.full_reads = threading.BoundedSemaphore(FULL_READS)
         self.diagnoses = Diagnoser(self)
 
     @contextmanager
@@ -167,7 +172,7 @@ class Diagnoser:
 
     def _diagnose(self, run: RunInfo) -> DiagnosisResult:
         try:
-            with self._source.open() as store:
+            with self._source.full_reads, self._source.open() as store:
                 fresh = store.run(run.id)
                 return DiagnosisResult(figures.run_diagnosis(store, fresh),
                                        last_step=fresh.last_step)

@@ -70,11 +70,12 @@ def _build(store: Store, source: DataSource, run: RunInfo, panel_name: str, *,
            smoothing: float, log_y: bool | None, window: Any) -> tuple[Any, Any]:
     panel = PANELS[panel_name]
     traces = [live.trace_entry(run, spec) for spec in panel.traces(store.keys(run))]
-    return live.build_time_graph(
-        store, panel, traces, title=panel.title, smoothing=smoothing,
-        log_y=panel.log_y if log_y is None else log_y, window=window,
-        events_run=run if panel_name == "loss" else None, shade=_shade(source, run),
-        note=f"no {panel_name} recorded yet")
+    with source.full_reads:
+        return live.build_time_graph(
+            store, panel, traces, title=panel.title, smoothing=smoothing,
+            log_y=panel.log_y if log_y is None else log_y, window=window,
+            events_run=run if panel_name == "loss" else None, shade=_shade(source, run),
+            note=f"no {panel_name} recorded yet")
 
 
 def _register_time_panel(app: Dash, source: DataSource, panel_name: str) -> None:
