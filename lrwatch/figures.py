@@ -310,7 +310,7 @@ def time_figure_dict(lines: Sequence[Line], *, title: str, y_title: str, log_y: 
     layout = _layout(title, height)
     layout["xaxis"] = {**layout["xaxis"], "title": {"text": "step"}}
     layout["yaxis"] = {**layout["yaxis"], "title": {"text": html.escape(y_title)},
-                       "type": "log" if log_y else "linear", "tickformat": ".2g"}
+                       **y_scale(log_y)}
     layout["shapes"] = panel_shapes(band, shade)
     if band is not None:
         layout["annotations"] = [{
@@ -328,6 +328,11 @@ def time_figure_dict(lines: Sequence[Line], *, title: str, y_title: str, log_y: 
 def time_figure(lines: Sequence[Line], **kwargs: Any) -> go.Figure:
     """:func:`time_figure_dict` as a ``go.Figure``."""
     return go.Figure(time_figure_dict(lines, **kwargs))
+
+
+def y_scale(log_y: bool) -> dict[str, str]:
+    """A log or linear y axis (short tick labels on log axes: 0.001, not 1e-3 crowding)."""
+    return {"type": "log", "tickformat": ".2g"} if log_y else {"type": "linear", "tickformat": ""}
 
 
 def panel_shapes(band: tuple[float, float] | None, shade: Shade | None) -> list[dict[str, Any]]:

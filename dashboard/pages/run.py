@@ -97,7 +97,8 @@ def _register_time_panel(app: Dash, source: DataSource, panel_name: str) -> None
         resmooth = state is not None and panel_name == "loss" and state["smoothing"] != smoothing
         if state is not None and panel_name == "loss" and state["log_y"] != log_y and not resmooth:
             patch = Patch()
-            patch["layout"]["yaxis"]["type"] = "log" if log_y else "linear"
+            for prop, value in figures.y_scale(bool(log_y)).items():
+                patch["layout"]["yaxis"][prop] = value
             return patch, {**state, "log_y": log_y}
         try:
             with source.open() as store:
