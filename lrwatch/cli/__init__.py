@@ -19,6 +19,7 @@ from lrwatch.errors import LRWatchError
 SUBCOMMANDS = {
     "runs": "lrwatch.cli.runs:runs",
     "export": "lrwatch.cli.export:export",
+    "analyze": "lrwatch.cli.analyze:analyze",
 }
 
 

@@ -119,7 +119,7 @@ def test_a_binary_file_is_not_a_csv(tmp_path):  # type: ignore[no-untyped-def]
 
 
 def test_a_huge_csv_is_streamed_not_loaded(tmp_path):  # type: ignore[no-untyped-def]
-    rows = 200_000
+    rows = 100_000
     path = tmp_path / "metrics.csv"
     steps = np.arange(rows)
     with open(path, "w") as fh:

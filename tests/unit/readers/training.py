@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
@@ -26,11 +27,13 @@ class Trained:
 
 def train_tiny(pl: ModuleType, save_dir: Path, *, lr: float = 0.05, optimizer: str = "SGD",
                momentum: float = 0.9, epochs: int = 2, batches: int = 12, batch_size: int = 8,
-               tensorboard: bool = True, seed: int = 0) -> Trained:
+               tensorboard: bool = True, seed: int = 0, callbacks: tuple[Any, ...] = ()
+               ) -> Trained:
     """Train a linear model with ``pl`` (lightning.pytorch or pytorch_lightning) and log it.
 
     Logs ``train_loss`` on step and epoch, ``val_loss``, the total gradient norm (Lightning's
     ``grad_norm`` utility) and, through ``LearningRateMonitor(log_momentum=True)``, the LR.
+    ``callbacks`` are added to the Trainer's (``LRWatch`` records the same run into a store).
     """
     torch.manual_seed(seed)
     x = torch.randn(batches * batch_size, 8)
@@ -66,7 +69,7 @@ def train_tiny(pl: ModuleType, save_dir: Path, *, lr: float = 0.05, optimizer: s
         loggers.append(pl.loggers.TensorBoardLogger(save_dir / "tb", name="lightning_logs"))
     trainer = pl.Trainer(
         max_epochs=epochs, logger=loggers, log_every_n_steps=1, accelerator="cpu",
-        callbacks=[pl.callbacks.LearningRateMonitor(log_momentum=True)],
+        callbacks=[pl.callbacks.LearningRateMonitor(log_momentum=True), *callbacks],
         enable_progress_bar=False, enable_checkpointing=False, enable_model_summary=False,
     )
     trainer.fit(Regression(lr, optimizer, batch_size), data, data)
