@@ -10,7 +10,9 @@ import importlib
 import sys
 import time
 
-SUITES: list[str] = []
+SUITES: list[str] = [
+    "readers",
+]
 
 
 def main(argv: list[str]) -> None:

@@ -10,7 +10,7 @@ The exit status is 0 whatever the diagnosis, and 1 only when nothing could be re
     {"runs": [{"source": "...", "run": "...", "status": "oscillating", "confidence": 0.87,
                "since_step": 1200, "steps": 5000, "current_lr": 0.3, "suggested_lr": 0.1,
                "action": "reduce", "factor": 0.33, "rationale": "...", "needed_steps": null,
-               "evidence": ["..."], "columns": {"loss": "train_loss_step", ...},
+               "evidence": ["..."], "alarm": null, "columns": {"loss": "train_loss_step", ...},
                "notes": ["..."], "error": null}]}
 """
 
@@ -35,7 +35,7 @@ PROGRESS_MIN_RUNS = 5  # a progress bar from this many runs on
 # The keys of every JSON entry, in order: the contract other tools rely on.
 ENTRY_KEYS = ("source", "run", "status", "confidence", "since_step", "steps", "current_lr",
               "suggested_lr", "action", "factor", "rationale", "needed_steps", "evidence",
-              "columns", "notes", "error")
+              "alarm", "columns", "notes", "error")
 
 
 @dataclass(frozen=True)

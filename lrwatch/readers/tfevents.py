@@ -39,7 +39,11 @@ def read_scalars(files: Sequence[Path]) -> dict[str, Points]:
         InputError: a file cannot be read as TensorBoard events.
     """
     try:
-        from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+        # The loader without the read-time migrations TensorBoard's UI needs: scalars are
+        # read from ``simple_value`` or scalar tensors here, about 3x faster.
+        from tensorboard.backend.event_processing.event_file_loader import (
+            LegacyEventFileLoader,
+        )
         from tensorboard.util import tensor_util
     except ImportError:
         raise MissingExtra("tensorboard", "tensorboard", "Reading TensorBoard event files") from None
@@ -48,7 +52,7 @@ def read_scalars(files: Sequence[Path]) -> dict[str, Points]:
     for path in files:
         events = 0
         try:
-            for event in EventFileLoader(str(path)).Load():
+            for event in LegacyEventFileLoader(str(path)).Load():
                 events += 1
                 if not event.HasField("summary"):
                     continue

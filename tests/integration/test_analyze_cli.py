@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import subprocess
 import sys
 
 import numpy as np
@@ -224,6 +225,28 @@ def test_event_files_without_tensorboard_name_the_extra(tmp_path, capsys, monkey
     assert code == 0 and runs[0]["error"] is None
     assert runs[1]["error"] == ("Reading TensorBoard event files needs the 'tensorboard' package: "
                                 "pip install 'lrwatch[tensorboard]'")
+
+
+def test_analyze_runs_where_torch_and_lightning_are_not_installed(tmp_path):  # type: ignore[no-untyped-def]
+    path = csv_file(tmp_path / "metrics.csv")
+    # A finder that refuses these packages, as if not installed. (Setting sys.modules[name] to
+    # None would not do: scipy looks torch up in sys.modules and trips over the None.)
+    script = (
+        "import sys\n"
+        "BLOCKED = {'torch', 'lightning', 'pytorch_lightning', 'tensorboard', 'dash', 'yaml'}\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in BLOCKED:\n"
+        "            raise ImportError(f'{name} is not installed')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from lrwatch.cli import main\n"
+        f"main(['analyze', {str(path)!r}, '--json'])\n"
+        "assert not BLOCKED & set(sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert strict_json(done.stdout)["runs"][0]["status"] in STATUSES
 
 
 def test_a_progress_bar_shows_on_a_terminal_when_many_runs_are_read(tmp_path):  # type: ignore[no-untyped-def]

@@ -81,3 +81,23 @@ def test_without_the_tensorboard_package_the_error_says_what_to_install(tmp_path
     with pytest.raises(MissingExtra, match=r"Reading TensorBoard event files needs the "
                                            r"'tensorboard' package: pip install 'lrwatch\[tensorboard\]'"):
         read_run(run)
+
+
+def test_scalars_logged_as_tensors_are_read_too(tmp_path):  # type: ignore[no-untyped-def]
+    """TensorFlow 2 and Keras write scalars as 0-d tensors, not ``simple_value``."""
+    from tensorboard.compat.proto import summary_pb2
+    from tensorboard.util import tensor_util
+
+    scalars = summary_pb2.SummaryMetadata(
+        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"))
+    with SummaryWriter(log_dir=str(tmp_path)) as writer:
+        for step in range(3):
+            value = summary_pb2.Summary.Value(
+                tag="epoch_loss", metadata=scalars,
+                tensor=tensor_util.make_tensor_proto(np.float32(1.5 - step)))
+            vector = summary_pb2.Summary.Value(
+                tag="weights", tensor=tensor_util.make_tensor_proto(np.ones(4, np.float32)))
+            writer.file_writer.add_summary(summary_pb2.Summary(value=[value, vector]), step)
+    result = read_run(find_runs(tmp_path)[0])
+    assert result.columns.loss == "epoch_loss"
+    np.testing.assert_array_equal(result.curves.loss.values, [1.5, 0.5, -0.5])
