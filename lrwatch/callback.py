@@ -42,7 +42,8 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         every_n_steps: record every n-th optimizer step.
         layer_every_n_steps: per-layer gradient norms and update ratios every n steps.
         update_ratio_every_n_steps: global update/weight ratio every n steps (each such step
-            copies the weights once, on their device).
+            copies the weights once, on their device). Default: every step for models up to
+            100 M parameters, else every ``layer_every_n_steps``.
         host_copy_every_n_steps: steps kept on the device before one copy to the host.
         strict: re-raise lrwatch's internal errors instead of warning and going on.
 
@@ -60,7 +61,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         *,
         every_n_steps: int = 1,
         layer_every_n_steps: int = 50,
-        update_ratio_every_n_steps: int = 1,
+        update_ratio_every_n_steps: int | None = None,
         host_copy_every_n_steps: int = 32,
         strict: bool = False,
     ) -> None:

@@ -58,6 +58,7 @@ class OptimizerProbe:
         self._layer_of = torch.tensor([position[n] for n in names], dtype=torch.long, device=device)
         self._before: list[Tensor] | None = None  # weights before the update, when tracked
         self._snapshot_taken = False
+        self.update_every = config.update_ratio_cadence(sum(p.numel() for p in self.params))
         self._handles: list[Any] = []
         # this step's values: (key, tensor) for one value, (key prefix, tensor) + layer keys for
         # a per-layer vector; see ``layer_keys``
@@ -101,7 +102,7 @@ class OptimizerProbe:
             if self.layer_step and layer_of is not None:
                 self.pending.append((self.key(keys.GRAD_NORM + "/*"), self._layer_norms(norms, layer_of)))
         self._snapshot_taken = False
-        if step % self.config.update_ratio_every_n_steps == 0 or self.layer_step:
+        if step % self.update_every == 0 or self.layer_step:
             if self._before is None:
                 self._before = [torch.empty_like(p) for p in self.params]
             with torch.no_grad():
