@@ -10,7 +10,10 @@ import importlib
 import sys
 import time
 
-SUITES: list[str] = ["overhead"]
+SUITES: list[str] = [
+    "overhead",
+    "diagnosis",
+]
 
 
 def main(argv: list[str]) -> None:
