@@ -12,6 +12,7 @@ import time
 
 SUITES: list[str] = [
     "overhead",
+    "guard",
     "diagnosis",
 ]
 

@@ -144,14 +144,20 @@ class Guard:
         self._candidate: Status | None = None  # a new status seen once, not yet announced
         self._alarm_step: int | None = None
         self._snapshots: list[Snapshot] = []
-        self._last_check = -1
+        self._last_check = -1  # the last step a full diagnosis covered
+        self._fresh = False  # rows arrived since the last check
+        self._nonfinite: str | None = None  # a NaN/inf the recorder flagged, not yet acted on
 
     # -- rank 0: watch -----------------------------------------------------------------------
     def observe(self, rows: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
         """Feed the analyzer the rows the recorder just handed over."""
         if keys.LOSS not in rows:
             return
+        if keys.NONFINITE in rows and self._nonfinite is None:
+            flagged = int(rows[keys.NONFINITE][0][0])
+            self._nonfinite = f"a gradient or the loss is NaN/inf at step {flagged}"
         steps, loss = rows[keys.LOSS]
+        self._fresh = True
         self.analyzer.update(steps, loss, **{
             name: _aligned(rows.get(key), steps)
             for name, key in (("lr", keys.LR), ("grad_norm", keys.GRAD_NORM),
@@ -159,13 +165,22 @@ class Guard:
         })
 
     def check(self, step: int) -> tuple[list[Notice], Decision | None]:
-        """Notices of what changed, and a decision when divergence must be acted on."""
+        """Notices of what changed, and a decision when divergence must be acted on.
+
+        Only new rows are looked at: with the recorder copying every k steps to the host, the
+        guard sees (and acts) at most k steps late; ``on_diverge`` "stop"/"recover" copy every
+        step by default.
+        """
         notices: list[Notice] = []
-        alarm = self.analyzer.diverging_now() if self.analyzer.points else None
+        if not self._fresh or not self.analyzer.points:
+            return notices, None
+        self._fresh = False
+        found = self.analyzer.diverging_now()
+        alarm = found.message if found is not None else self._nonfinite
         diagnosis: Diagnosis | None = None
-        due = step - self._last_check >= self.config.check_every_n_steps
-        if (due or alarm is not None) and self.analyzer.points:
-            self._last_check = step
+        seen = self.analyzer.last_step if self.analyzer.last_step is not None else step
+        if seen - self._last_check >= self.config.check_every_n_steps or alarm is not None:
+            self._last_check = seen
             diagnosis = self.analyzer.diagnose()
             if self._changed(diagnosis.status):
                 self._status = diagnosis.status
@@ -175,7 +190,7 @@ class Guard:
             self._alarm_step = step
             notices.append(Notice(step, keys.EVENT_DIAGNOSIS,
                                   f"lrwatch: run '{self.run_name}' is blowing up at step {step}: "
-                                  f"{alarm.message}", {"status": "alarm", "evidence": [alarm.message]}))
+                                  f"{alarm}", {"status": "alarm", "evidence": [alarm]}))
         elif alarm is None and diagnosis is not None and diagnosis.status != Status.DIVERGING:
             self._alarm_step = None
         diverging = alarm is not None or (diagnosis is not None and diagnosis.status == Status.DIVERGING)
@@ -183,7 +198,7 @@ class Guard:
             return notices, None
         if diagnosis is None:
             diagnosis = self.analyzer.diagnose()
-        return notices, self._decide(step, diagnosis, alarm.message if alarm else None)
+        return notices, self._decide(step, diagnosis, alarm)
 
     def _changed(self, status: Status) -> bool:
         """Whether ``status`` is a change worth announcing now (see the module docstring)."""
@@ -260,6 +275,7 @@ class Guard:
         self.recoveries += 1
         self.skip_remaining = self.config.skip_batches
         self._alarm_step = None
+        self._nonfinite = None
         self._status = self._candidate = None
         self._last_check = decision.step
         self._snapshots = [s for s in self._snapshots if s.step <= snap.step]

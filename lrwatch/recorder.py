@@ -94,6 +94,7 @@ class OptimizerProbe:
     def before_step(self, step: int) -> None:
         """Gradients are final (accumulated, unscaled, not yet clipped); weights not yet updated."""
         self.pending = []
+        self.stepped = False
         self.layer_step = step % self.config.layer_every_n_steps == 0
         grads, layer_of = self._grads()
         if grads:
@@ -111,6 +112,7 @@ class OptimizerProbe:
 
     def _after_update(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         """The optimizer has stepped (an AMP-skipped step never gets here)."""
+        self.stepped = True
         if self._clipping:
             grads, _ = self._grads()
             if grads:
@@ -226,6 +228,8 @@ class Recorder:
         if self._loss_sum is not None:
             self._device_value(keys.LOSS, step, self._loss_sum)
             self._loss_sum = None
+        if any(not p.stepped for p in self.probes if p.pending):
+            self._host_value(keys.OPTIMIZER_SKIPPED, step, 1.0)
         for probe in self.probes:
             for key, value in probe.pending:
                 if value.ndim:  # a per-layer vector, filed under "<base>/*"
@@ -326,7 +330,10 @@ class Recorder:
                 for j, layer_key in enumerate(layers):
                     rows[layer_key] = (step_array, block[:, j])
         events = flight.events + _nonfinite_events(rows)
-        flagged = sorted({e.step for e in events if e.kind == keys.EVENT_NONFINITE})
+        # A non-finite gradient whose step the optimizer skipped (AMP's GradScaler) is noted in
+        # its event but is not a non-finite step of the run: the scaler handled it.
+        flagged = sorted({e.step for e in events
+                          if e.kind == keys.EVENT_NONFINITE and not e.payload.get("optimizer_skipped")})
         if flagged:
             rows[keys.NONFINITE] = (np.asarray(flagged, dtype=np.int64), np.ones(len(flagged)))
         self._emit(rows, events)
@@ -355,6 +362,10 @@ def _nonfinite_events(rows: Rows) -> list[PendingEvent]:
         steps, values = rows[key]
         for i in np.flatnonzero(~np.isfinite(values)):
             bad.setdefault(int(steps[i]), {})[key] = _describe(float(values[i]))
+    skipped = set(rows[keys.OPTIMIZER_SKIPPED][0].tolist()) if keys.OPTIMIZER_SKIPPED in rows else set()
+    for step, payload in bad.items():
+        if step in skipped and keys.LOSS not in payload:
+            payload["optimizer_skipped"] = True
     now = time.time()
     return [PendingEvent(step=s, kind=keys.EVENT_NONFINITE, payload=p, time=now)
             for s, p in sorted(bad.items())]

@@ -87,3 +87,23 @@ def test_skip_batches_leaves_the_weights_alone_for_that_many_steps(tmp_path):
     steps, ratio = store.scalars(run, keys.UPDATE_RATIO)
     after = ratio[steps > event.step]
     assert np.all(after[:5] == 0) and np.all(after[5:] > 0)
+
+
+def test_a_step_skipped_by_the_amp_scaler_is_not_divergence(tmp_path):
+    """fp16 AMP's GradScaler skips steps with inf gradients by design; stop must not fire."""
+    module = make_module(lpl, lr=0.05)
+    first = next(module.parameters())
+    first.register_hook(lambda g: g * float("inf") if module.trainer.global_step == 3 else g)
+    scaler = torch.amp.GradScaler("cpu", init_scale=1.0)  # no overflow of its own
+    plugin = lpl.plugins.precision.MixedPrecision("16-mixed", "cpu", scaler=scaler)
+    t = trainer(lpl, [LRWatch(store=tmp_path / "s", on_diverge="stop")], tmp_path, max_epochs=1,
+                plugins=[plugin], limit_val_batches=0)
+    t.fit(module, loader(n=512, batch_size=32))
+    store = Store(tmp_path / "s", readonly=True)
+    (run,) = store.runs()
+    assert run.status == FINISHED and run.steps == 16
+    assert store.scalars(run, keys.OPTIMIZER_SKIPPED)[0].tolist() == [3]
+    (event,) = store.events(run, kind=keys.EVENT_NONFINITE)
+    assert event.step == 3 and event.payload["optimizer_skipped"] is True
+    assert store.scalars(run, keys.NONFINITE)[0].size == 0
+    assert store.events(run, kind=keys.EVENT_ACTION) == []
