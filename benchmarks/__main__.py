@@ -11,6 +11,9 @@ import sys
 import time
 
 SUITES: list[str] = [
+    "overhead",
+    "guard",
+    "diagnosis",
     "readers",
 ]
 

@@ -32,12 +32,11 @@ def classify(curve: Curve, summary: Summary) -> Verdict:
     if gone is not None:
         since = gone.since_step
         evidence = [gone.evidence]
-        if curve.size >= MIN_POINTS:
-            rise = d.blowup(curve)
-            if rise is not None and rise.since_step is not None and since is not None \
-                    and rise.since_step < since:
-                since = rise.since_step
-                evidence.append(rise.evidence)
+        climb = d.climb_before_nan(curve)
+        if climb is not None and climb.since_step is not None and since is not None \
+                and climb.since_step < since:
+            since = climb.since_step
+            evidence.append(climb.evidence)
         return Verdict(Status.DIVERGING, gone.strength, since, tuple(evidence), alarm=alarm_ev)
     points = int(curve.count.sum()) if curve.size else 0
     if points < MIN_POINTS:

@@ -84,16 +84,17 @@ def curve_from(summary: Summary) -> Curve:
 
 
 def log_loss(loss: np.ndarray) -> np.ndarray:
-    """``log(loss)``; a loss that reaches 0 or below is first shifted above 0 by a tenth of its
-    range, so ratios stay meaningful for the usual positive losses and defined for the rest."""
-    if loss.size == 0:
-        return loss.astype(np.float64)
-    low = float(loss.min())
-    if low > 0:
+    """``log(loss)``; a loss that reaches 0 or below is first scaled into [-1, 1] and shifted
+    above 0 by a tenth of its range, so ratios stay meaningful for the usual positive losses and
+    defined for the rest."""
+    if loss.size == 0 or float(loss.min()) > 0:
         return np.log(loss)
-    span = float(loss.max() - low)
-    offset = -low + (0.1 * span if span > 0 else 1.0)
-    return np.log(loss + offset)
+    scaled = loss / float(np.abs(loss).max()) if np.abs(loss).max() > 0 else loss
+    low = float(scaled.min())
+    span = float(scaled.max()) - low
+    if span <= 0:
+        return np.zeros_like(scaled)
+    return np.log(scaled - low + 0.1 * span)
 
 
 def _fill(values: np.ndarray) -> np.ndarray:

@@ -79,10 +79,34 @@ def nonfinite(summary: Summary) -> Symptom | None:
                    since_step=step)
 
 
+def climb_before_nan(curve: Curve) -> Symptom | None:
+    """Where the loss started climbing before it went non-finite: the start of the final stretch
+    that stays clearly above the best level (20%, or 3x the noise of the level)."""
+    if curve.size < 8:
+        return None
+    best_i = int(np.argmin(curve.zs))
+    best = float(curve.zs[best_i])
+    noise = mad_sigma(curve.z - curve.zs) / math.sqrt(max(3, curve.size // 25))
+    high = np.minimum(curve.z, curve.zs) > best + max(math.log(1.2), 3 * noise)
+    if not high[-3:].all():
+        return None
+    low = np.flatnonzero(~high)
+    start = int(low[-1]) + 1 if low.size else 0
+    ratio = math.exp(float(curve.z[-3:].min()) - best)
+    msg = (f"before that, loss climbed {ratio:.3g}x from {_fmt(math.exp(best))} over steps "
+           f"{curve.first[start]}-{curve.last[-1]}") + _grad_growth(curve, start)
+    return Symptom("climb", 1.0, Evidence(msg, "loss", int(curve.first[start]),
+                                          int(curve.last[-1]), ratio),
+                   since_step=int(curve.first[start]))
+
+
 def blowup(curve: Curve) -> Symptom | None:
     """The loss ends far above where it started or far above its best level."""
     n0, ne = _edge(curve)
-    start, end = curve.level(0, n0), curve.level(curve.size - ne, curve.size)
+    start = curve.level(0, n0)
+    # the end level: the last tenth of the run, or its last fiftieth when that is higher (a
+    # blow-up in the last 2% of a long run must not wait for a tenth of it to show)
+    end = max(curve.level(curve.size - ne, curve.size), curve.level(curve.size - n0, curve.size))
     best_i = int(np.argmin(curve.zs[: max(1, curve.size - ne // 2)]))
     best = float(curve.zs[best_i])
     vs_start, vs_best = math.exp(end - start), math.exp(end - best)
@@ -119,9 +143,11 @@ def rebound(curve: Curve) -> Symptom | None:
 
 
 def _rise_start(curve: Curve, best_i: int, end: float) -> int:
-    """First bin after the best one where the level is halfway up to the end level."""
-    half = (float(curve.zs[best_i]) + end) / 2
-    above = np.flatnonzero(curve.zs[best_i:] >= half)
+    """First bin after the best one where the level is clearly above the best level (by 20%,
+    or 3x the noise of the level when that is more)."""
+    noise = mad_sigma(curve.z - curve.zs) / math.sqrt(max(3, curve.size // 25))
+    margin = min(max(math.log(1.2), 3 * noise), 0.5 * (end - float(curve.zs[best_i])))
+    above = np.flatnonzero(curve.zs[best_i:] > float(curve.zs[best_i]) + margin)
     return best_i + int(above[0]) if above.size else best_i
 
 

@@ -63,7 +63,8 @@ def diagnose(summary: Summary, meta: RunCurves, *,
     span = _span(summary)
     needed = None
     if verdict.status is Status.INSUFFICIENT_DATA and verdict.needed_points:
-        spacing = max(1.0, span / max(summary.points, 1)) if summary.points else 1.0
+        gaps = np.diff(summary.tail_steps)
+        spacing = max(1.0, float(np.median(gaps))) if gaps.size else 1.0
         needed = int(math.ceil(verdict.needed_points * spacing))
     return Diagnosis(status=verdict.status, confidence=float(np.clip(verdict.confidence, 0, 1)),
                      since_step=verdict.since_step, steps=span, evidence=verdict.evidence,
