@@ -75,10 +75,7 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_name: str | None,
     entries: list[dict[str, Any]] = []
     with _progress(items) as bar:
         for item in bar:
-            if isinstance(item, _Failure):
-                entries.append(_entry(item.source, item.name, error=item.error))
-                continue
-            if item.error is not None:
+            if isinstance(item, _Failure) or item.error is not None:
                 entries.append(_entry(item.source, item.name, error=item.error))
                 continue
             try:

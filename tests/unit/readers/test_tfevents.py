@@ -58,12 +58,19 @@ def test_a_truncated_event_file_gives_what_was_written_before_the_cut(tmp_path):
 def test_a_file_that_is_not_events_is_a_clear_error(tmp_path):  # type: ignore[no-untyped-def]
     path = tmp_path / "events.out.tfevents.123.host"
     path.write_bytes(b"this is not a tfrecord file at all" * 10)
-    with pytest.raises(InputError, match=r"events.out.tfevents.123.host is not a TensorBoard "):
-        read_run(find_runs(path)[0])
-    path.write_bytes(b"")
     with pytest.raises(InputError, match=r"events.out.tfevents.123.host is not a TensorBoard "
                                          r"event file \(no readable record in it\)"):
-        read_event_log([path], str(path))
+        read_run(find_runs(path)[0])
+
+
+def test_an_empty_event_file_beside_good_ones_is_skipped(tmp_path):  # type: ignore[no-untyped-def]
+    log_scalars(tmp_path, [(s, {"loss": float(s)}) for s in range(3)])
+    (tmp_path / "events.out.tfevents.9999999999.host").write_bytes(b"")  # its writer died at once
+    assert len(read_run(find_runs(tmp_path)[0]).curves.loss) == 3
+    for path in event_files(tmp_path)[:-1]:
+        path.unlink()
+    with pytest.raises(InputError, match="holds no scalar values: the run logged nothing yet"):
+        read_run(find_runs(tmp_path)[0])
 
 
 def test_events_without_scalars_are_a_clear_error(tmp_path):  # type: ignore[no-untyped-def]
