@@ -21,7 +21,7 @@ import json
 import math
 import sys
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence, TextIO
 
 import click
 
@@ -57,7 +57,8 @@ class _Failure:
 @click.option("--run", "run_name", metavar="NAME",
               help="only runs of this name (a store run, or a folder such as version_3)")
 @click.option("--loss-key", metavar="K", help="the loss column, tag or key (default: detected)")
-@click.option("--lr-key", metavar="K", help="the learning-rate column, tag or key (default: detected)")
+@click.option("--lr-key", metavar="K",
+              help="the learning-rate column, tag or key (default: detected)")
 def analyze(paths: tuple[str, ...], as_json: bool, run_name: str | None,
             loss_key: str | None, lr_key: str | None) -> None:
     from lrwatch.analysis import analyze as diagnose
@@ -110,10 +111,11 @@ def _select(items: list[LogRun | _Failure], name: str, paths: Sequence[str]
         return chosen
     names = ", ".join(r.name for r in runs[:8]) + (" ..." if len(runs) > 8 else "")
     where = ", ".join(paths)
-    return [*chosen, _Failure(where, name, f"no run '{name}' in {where}; runs there: {names or 'none'}")]
+    message = f"no run '{name}' in {where}; runs there: {names or 'none'}"
+    return [*chosen, _Failure(where, name, message)]
 
 
-def _progress(items: Sequence[Any], file: IO[str] | None = None) -> Any:
+def _progress(items: Sequence[Any], file: TextIO | None = None) -> Any:
     """click's progress bar on stderr when many runs are read, else a plain iteration."""
     if len(items) < PROGRESS_MIN_RUNS:
         return contextlib.nullcontext(items)
@@ -158,7 +160,8 @@ def _human(entries: list[dict[str, Any]], show_source: bool) -> str:
     headers = ["run", "status", "conf", "since", "steps", "lr", "action", "evidence"]
     if show_source:
         headers.insert(0, "source")
-    rows, notes = [], []
+    rows: list[list[str]] = []
+    notes: list[str] = []
     for e in entries:
         if e["error"] is not None:
             row = [e["run"] or "-", click.style("error", fg="red"), "", "", "", "", "",
@@ -185,5 +188,8 @@ def _nothing_read(entries: list[dict[str, Any]]) -> str:
     others = sorted({e["source"] for e in entries[1:]} - {entries[0]["source"]})
     if len(entries) == 1:
         return first
-    more = f"; also unreadable: {', '.join(others)}" if others else f" (and {len(entries) - 1} more runs)"
+    if others:
+        more = f"; also unreadable: {', '.join(others)}"
+    else:
+        more = f" (and {len(entries) - 1} more runs)"
     return f"nothing could be read: {first}{more}"

@@ -82,6 +82,7 @@ def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str]
         if len(row) < width:
             row = row + [""] * (width - len(row))
         cells = pick(row)
+        step: int | None
         if step_index is None:
             step = rows - 1
         else:

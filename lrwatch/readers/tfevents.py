@@ -46,7 +46,8 @@ def read_scalars(files: Sequence[Path]) -> dict[str, Points]:
         )
         from tensorboard.util import tensor_util
     except ImportError:
-        raise MissingExtra("tensorboard", "tensorboard", "Reading TensorBoard event files") from None
+        raise MissingExtra(
+            "tensorboard", "tensorboard", "Reading TensorBoard event files") from None
     steps: dict[str, array] = {}
     values: dict[str, array] = {}
     for path in files:

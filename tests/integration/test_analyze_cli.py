@@ -24,7 +24,7 @@ GOOD_CSV = "step,train_loss,lr-Adam\n" + "".join(
     f"{s},{2.0 * np.exp(-s / 40) + 0.1:.6f},0.001\n" for s in range(300))
 
 
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
     """``lrwatch analyze ARGS``: exit code, stdout, stderr."""
     try:
         main(["analyze", *args])
@@ -35,21 +35,21 @@ def run_cli(capsys, *args: str) -> tuple[int, str, str]:  # type: ignore[no-unty
     return code, out, err
 
 
-def strict_json(text: str) -> dict:  # type: ignore[type-arg]
+def strict_json(text: str) -> dict:
     """Parse as JSON that other tools accept: NaN and Infinity are refused."""
     def refuse(constant: str) -> None:
         raise ValueError(f"invalid JSON constant {constant}")
     return json.loads(text, parse_constant=refuse)
 
 
-def csv_file(path, text=GOOD_CSV):  # type: ignore[no-untyped-def]
+def csv_file(path, text=GOOD_CSV):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
 
 
 # -- real trainings ---------------------------------------------------------------------------
-def test_one_training_logged_three_ways_gets_one_diagnosis(pl, tmp_path, capsys):  # type: ignore[no-untyped-def]
+def test_one_training_logged_three_ways_gets_one_diagnosis(pl, tmp_path, capsys):
     train_tiny(pl, tmp_path, lr=0.05, epochs=3, batches=30, batch_size=4,
                callbacks=(LRWatch(store=tmp_path / "lrwatch_logs", name="tiny"),))
     code, out, err = run_cli(capsys, str(tmp_path), "--json")
@@ -75,13 +75,14 @@ def test_one_training_logged_three_ways_gets_one_diagnosis(pl, tmp_path, capsys)
                                   "val_loss": "val_loss", "optimizer": "SGD"}
 
 
-def test_a_run_that_blows_up_is_diverging_and_the_lr_goes_down(pl, tmp_path, capsys):  # type: ignore[no-untyped-def]
+def test_a_run_that_blows_up_is_diverging_and_the_lr_goes_down(pl, tmp_path, capsys):
     train_tiny(pl, tmp_path, lr=5.0, momentum=0.0, epochs=2, batches=30, batch_size=4,
                tensorboard=False)
     logs = tmp_path / "lightning_logs"
     with open(logs / "version_0" / "metrics.csv") as fh:
-        first_nan = min(int(row["step"]) for row in csv.DictReader(fh)
-                        if row["train_loss_step"] and not math.isfinite(float(row["train_loss_step"])))
+        losses = [(int(r["step"]), float(r["train_loss_step"]))
+                  for r in csv.DictReader(fh) if r["train_loss_step"]]
+    first_nan = min(step for step, loss in losses if not math.isfinite(loss))
 
     code, out, _ = run_cli(capsys, str(logs), "--json")
     (entry,) = strict_json(out)["runs"]
@@ -98,7 +99,7 @@ def test_a_run_that_blows_up_is_diverging_and_the_lr_goes_down(pl, tmp_path, cap
 
 
 # -- stores -----------------------------------------------------------------------------------
-def test_a_store_lists_its_trainings_not_its_range_tests(store_path, capsys):  # type: ignore[no-untyped-def]
+def test_a_store_lists_its_trainings_not_its_range_tests(store_path, capsys):
     steps = np.arange(300)
     with Store(store_path) as store:
         finder = store.create_run("finder", {"kind": "range_test"})
@@ -113,7 +114,7 @@ def test_a_store_lists_its_trainings_not_its_range_tests(store_path, capsys):  #
     assert entry["status"] in STATUSES - {"insufficient_data"}
 
 
-def test_a_damaged_store_alone_exits_1_with_one_line_naming_it(tmp_path, capsys):  # type: ignore[no-untyped-def]
+def test_a_damaged_store_alone_exits_1_with_one_line_naming_it(tmp_path, capsys):
     path = tmp_path / "lrwatch.db"
     path.write_bytes(b"SQLite format 3\x00" + b"\x07" * 5000)
     code, out, err = run_cli(capsys, str(path))
@@ -122,7 +123,7 @@ def test_a_damaged_store_alone_exits_1_with_one_line_naming_it(tmp_path, capsys)
 
 
 # -- many inputs, some broken ------------------------------------------------------------------
-def test_one_unreadable_input_among_many_gets_its_own_entry(tmp_path, capsys):  # type: ignore[no-untyped-def]
+def test_one_unreadable_input_among_many_gets_its_own_entry(tmp_path, capsys):
     good = csv_file(tmp_path / "good" / "metrics.csv")
     empty = csv_file(tmp_path / "empty" / "metrics.csv", "")
     missing = tmp_path / "missing.csv"
@@ -142,18 +143,19 @@ def test_one_unreadable_input_among_many_gets_its_own_entry(tmp_path, capsys):  
     assert lines[2].endswith(f"{empty} is empty: no header and no rows")
 
 
-def test_nothing_readable_exits_1_with_one_line_naming_the_file(tmp_path, capsys):  # type: ignore[no-untyped-def]
+def test_nothing_readable_exits_1_with_one_line_naming_the_file(tmp_path, capsys):
     header_only = csv_file(tmp_path / "metrics.csv", "epoch,step,train_loss\n")
     code, out, err = run_cli(capsys, str(header_only))
     assert (code, out) == (1, "")
-    assert err == f"InputError: {header_only} has a header but no rows: the run logged nothing yet\n"
+    assert err == (f"InputError: {header_only} has a header but no rows: "
+                   "the run logged nothing yet\n")
 
     code, out, err = run_cli(capsys, str(header_only), "--json")  # the document still comes
     assert code == 1 and strict_json(out)["runs"][0]["error"].startswith(str(header_only))
     assert err.count("\n") == 1
 
 
-def test_a_folder_without_logs_is_a_clear_error(tmp_path, capsys):  # type: ignore[no-untyped-def]
+def test_a_folder_without_logs_is_a_clear_error(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("no logs here")
     code, _, err = run_cli(capsys, str(tmp_path))
     assert code == 1
@@ -165,18 +167,20 @@ def test_a_folder_without_logs_is_a_clear_error(tmp_path, capsys):  # type: igno
 @pytest.mark.parametrize("text", [
     "step,loss\n" + "".join(f"{s},{'nan' if s > 150 else 2 - s / 100}\n" for s in range(200)),
     "step,loss\n" + "".join(f"{s},{'inf' if s % 7 == 0 else 1.0}\n" for s in range(200)),
-    "step,loss,lr\n" + "".join(f"{s},{1 / (s + 1)},0.1\n" for s in list(range(120)) + list(range(60, 200))),
+    "step,loss,lr\n" + "".join(f"{s},{1 / (s + 1)},0.1\n"
+                               for s in [*range(120), *range(60, 200)]),
     "step,loss,lr\n" + "".join(f"{199 - s},{1 / (200 - s)},0.1\n" for s in range(200)),
-    "step,loss,lr\n" + "".join(f"{s},{'abc' if s % 5 == 0 else 1 / (s + 1)},x\n" for s in range(200)),
+    "step,loss,lr\n" + "".join(f"{s},{'abc' if s % 5 == 0 else 1 / (s + 1)},x\n"
+                               for s in range(200)),
     "step,loss\n0,1.0\n",
 ], ids=["nan-tail", "inf-cells", "resumed", "reversed", "mixed-types", "one-row"])
-def test_odd_but_readable_logs_get_a_diagnosis_in_valid_json(tmp_path, capsys, text):  # type: ignore[no-untyped-def]
+def test_odd_but_readable_logs_get_a_diagnosis_in_valid_json(tmp_path, capsys, text):
     code, out, err = run_cli(capsys, str(csv_file(tmp_path / "metrics.csv", text)), "--json")
     (entry,) = strict_json(out)["runs"]
     assert code == 0 and entry["error"] is None and entry["status"] in STATUSES, err
 
 
-def test_a_log_without_lr_still_gets_a_diagnosis_with_a_relative_suggestion(tmp_path, capsys):  # type: ignore[no-untyped-def]
+def test_a_log_without_lr_still_gets_a_diagnosis_with_a_relative_suggestion(tmp_path, capsys):
     steps = np.arange(400)
     text = "step,loss\n" + "".join(f"{s},{v:.6f}\n" for s, v in zip(steps, 2 * np.exp(steps / 50)))
     code, out, _ = run_cli(capsys, str(csv_file(tmp_path / "metrics.csv", text)), "--json")
@@ -187,19 +191,20 @@ def test_a_log_without_lr_still_gets_a_diagnosis_with_a_relative_suggestion(tmp_
 
 
 # -- flags ------------------------------------------------------------------------------------
-def test_run_selects_by_name_and_an_unknown_name_lists_the_runs(tmp_path, capsys):  # type: ignore[no-untyped-def]
+def test_run_selects_by_name_and_an_unknown_name_lists_the_runs(tmp_path, capsys):
     for version in range(3):
         csv_file(tmp_path / "lightning_logs" / f"version_{version}" / "metrics.csv")
     logs = str(tmp_path / "lightning_logs")
     code, out, _ = run_cli(capsys, logs, "--run", "version_1", "--json")
-    assert code == 0 and [r["run"] for r in strict_json(out)["runs"]] == ["lightning_logs/version_1"]
+    assert code == 0
+    assert [r["run"] for r in strict_json(out)["runs"]] == ["lightning_logs/version_1"]
     code, _, err = run_cli(capsys, logs, "--run", "version_9")
     assert code == 1 and err == (
         f"InputError: no run 'version_9' in {logs}; runs there: lightning_logs/version_0, "
         "lightning_logs/version_1, lightning_logs/version_2\n")
 
 
-def test_key_flags_choose_the_columns_and_a_missing_one_names_those_there(tmp_path, capsys):  # type: ignore[no-untyped-def]
+def test_key_flags_choose_the_columns_and_a_missing_one_names_those_there(tmp_path, capsys):
     steps = np.arange(300)
     text = "step,train_loss,aux_loss,lr-Adam,my_lr\n" + "".join(
         f"{s},{1 + s},{2 * np.exp(-s / 40):.6f},0.001,0.02\n" for s in steps)
@@ -212,7 +217,7 @@ def test_key_flags_choose_the_columns_and_a_missing_one_names_those_there(tmp_pa
                                  "train_loss, aux_loss, lr-Adam, my_lr\n")
 
 
-def test_event_files_without_tensorboard_name_the_extra(tmp_path, capsys, monkeypatch):  # type: ignore[no-untyped-def]
+def test_event_files_without_tensorboard_name_the_extra(tmp_path, capsys, monkeypatch):
     from torch.utils.tensorboard import SummaryWriter
     with SummaryWriter(log_dir=str(tmp_path / "tb")) as writer:
         writer.add_scalar("loss", 1.0, 0)
@@ -227,7 +232,7 @@ def test_event_files_without_tensorboard_name_the_extra(tmp_path, capsys, monkey
                                 "pip install 'lrwatch[tensorboard]'")
 
 
-def test_analyze_runs_where_torch_and_lightning_are_not_installed(tmp_path):  # type: ignore[no-untyped-def]
+def test_analyze_runs_where_torch_and_lightning_are_not_installed(tmp_path):
     path = csv_file(tmp_path / "metrics.csv")
     # A finder that refuses these packages, as if not installed. (Setting sys.modules[name] to
     # None would not do: scipy looks torch up in sys.modules and trips over the None.)
@@ -249,7 +254,7 @@ def test_analyze_runs_where_torch_and_lightning_are_not_installed(tmp_path):  # 
     assert strict_json(done.stdout)["runs"][0]["status"] in STATUSES
 
 
-def test_a_progress_bar_shows_on_a_terminal_when_many_runs_are_read(tmp_path):  # type: ignore[no-untyped-def]
+def test_a_progress_bar_shows_on_a_terminal_when_many_runs_are_read(tmp_path):
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True

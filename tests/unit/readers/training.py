@@ -46,23 +46,24 @@ def train_tiny(pl: ModuleType, save_dir: Path, *, lr: float = 0.05, optimizer: s
             self.save_hyperparameters()
             self.layer = torch.nn.Linear(8, 1)
 
-        def training_step(self, batch, batch_idx):  # type: ignore[no-untyped-def]
+        def training_step(self, batch, batch_idx):
             inputs, target = batch
             loss = torch.nn.functional.mse_loss(self.layer(inputs), target)
             self.log("train_loss", loss, on_step=True, on_epoch=True)
             return loss
 
-        def validation_step(self, batch, batch_idx):  # type: ignore[no-untyped-def]
+        def validation_step(self, batch, batch_idx):
             inputs, target = batch
             self.log("val_loss", torch.nn.functional.mse_loss(self.layer(inputs), target))
 
-        def on_before_optimizer_step(self, optimizer):  # type: ignore[no-untyped-def]
+        def on_before_optimizer_step(self, optimizer):
             self.log_dict(pl.utilities.grad_norm(self, norm_type=2))
 
-        def configure_optimizers(self):  # type: ignore[no-untyped-def]
-            if self.hparams.optimizer == "SGD":
-                return torch.optim.SGD(self.parameters(), lr=self.hparams.lr, momentum=momentum)
-            return getattr(torch.optim, self.hparams.optimizer)(self.parameters(), lr=self.hparams.lr)
+        def configure_optimizers(self):
+            kind = getattr(torch.optim, self.hparams.optimizer)
+            if kind is torch.optim.SGD:
+                return kind(self.parameters(), lr=self.hparams.lr, momentum=momentum)
+            return kind(self.parameters(), lr=self.hparams.lr)
 
     loggers = [pl.loggers.CSVLogger(save_dir, name="lightning_logs")]
     if tensorboard:
