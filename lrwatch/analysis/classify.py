@@ -23,9 +23,15 @@ class Verdict:
     needed_points: int | None = None
 
 
-def classify(curve: Curve, summary: Summary) -> Verdict:
-    """Diverging beats oscillating beats stalled beats healthy; context symptoms (warmup,
-    decay, a levelled-off loss) travel along as evidence."""
+def classify(curve: Curve, summary: Summary, optimizer: str | None = None) -> Verdict:
+    """Diverging beats oscillating beats stalled beats healthy.
+
+    Too high shows as NaN, a blow-up, or a loss that climbs back from its best level. A run that
+    made little progress is too low, unless its LR is far above the optimizer's usual range or
+    its gradient norm collapsed (then too high). A run that made progress is healthy, unless it
+    is still falling fast and smoothly at the end (too low) or levelled off at an LR far above
+    the usual range (too high). Warmup and decay are read through "LR time".
+    """
     alarm = d.alarm(summary)
     alarm_ev = alarm.evidence if alarm else None
     gone = d.nonfinite(summary)
@@ -42,27 +48,44 @@ def classify(curve: Curve, summary: Summary) -> Verdict:
     if points < MIN_POINTS:
         return Verdict(Status.INSUFFICIENT_DATA, 1.0, None, (), alarm=alarm_ev,
                        needed_points=MIN_POINTS)
-    context = [s for s in (d.warming_up(curve), d.decayed(curve)) if s is not None]
-    context_ev = tuple(s.evidence for s in context)
+    first = int(curve.first[0])
+    warm, decay = d.warming_up(curve), d.decayed(curve)
+    context = tuple(s.evidence for s in (warm, decay) if s is not None)
+
+    def verdict(status: Status, found: list[d.Symptom | None], since: int | None = None,
+                confidence: float | None = None) -> Verdict:
+        hits = [s for s in found if s is not None]
+        conf = confidence if confidence is not None else max(s.strength for s in hits)
+        when = since if since is not None else next(
+            (s.since_step for s in hits if s.since_step is not None), first)
+        return Verdict(status, conf, when, tuple(s.evidence for s in hits) + context,
+                       symptoms=frozenset(s.name for s in hits), alarm=alarm_ev)
+
     rise = d.blowup(curve)
     if rise is not None:
-        return Verdict(Status.DIVERGING, rise.strength, rise.since_step,
-                       (rise.evidence, *context_ev), alarm=alarm_ev)
+        return verdict(Status.DIVERGING, [rise])
     if alarm is not None and alarm.strength >= 0.5 and alarm.evidence.signal == "loss":
-        return Verdict(Status.DIVERGING, 0.5 + 0.4 * (alarm.strength - 0.5), alarm.since_step,
-                       (alarm.evidence, *context_ev), alarm=alarm_ev)
+        return verdict(Status.DIVERGING, [alarm], confidence=0.5 + 0.4 * (alarm.strength - 0.5))
     swing = d.rebound(curve)
     if swing is not None:
-        return Verdict(Status.OSCILLATING, swing.strength, swing.since_step,
-                       (swing.evidence, *context_ev), alarm=alarm_ev)
-    slow = d.slow_progress(curve)
-    warm = next((s for s in context if s.name == "warmup"), None)
-    if slow is not None and warm is None:
-        return Verdict(Status.STALLED, slow.strength, slow.since_step, (slow.evidence, *context_ev),
-                       symptoms=frozenset({slow.name}), alarm=alarm_ev)
+        return verdict(Status.OSCILLATING, [swing])
+    far = d.lr_far_from_range(curve, optimizer)
+    high = far if far is not None and far.name == "lr_high" else None
+    low = far if far is not None and far.name == "lr_low" else None
+    little = d.little_progress(curve)
+    if little is not None:
+        if warm is not None:
+            return verdict(Status.HEALTHY, [], confidence=0.4)
+        collapse = d.grad_collapse(curve)
+        if high is not None or (collapse is not None and low is None):
+            return verdict(Status.OSCILLATING, [little, high, collapse], since=first,
+                           confidence=0.6)
+        return verdict(Status.STALLED, [little, low])
+    stopped = d.stopped_improving(curve)
+    if high is not None and stopped is not None:
+        return verdict(Status.OSCILLATING, [stopped, high], confidence=0.55)
+    falling = d.still_falling(curve)
+    if falling is not None and high is None and warm is None:
+        return verdict(Status.STALLED, [falling, low])
     flat = d.levelled_off(curve)
-    evidence = tuple(s.evidence for s in (flat,) if s is not None) + context_ev
-    confidence = 0.5 if warm is not None else 0.7
-    names = frozenset(s.name for s in (flat, *context) if s is not None)
-    return Verdict(Status.HEALTHY, confidence, int(curve.first[0]), evidence, symptoms=names,
-                   alarm=alarm_ev)
+    return verdict(Status.HEALTHY, [flat], confidence=0.5 if warm is not None else 0.7)

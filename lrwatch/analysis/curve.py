@@ -3,6 +3,7 @@ gradient norm and "LR time" (the cumulative learning rate), with small robust he
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +12,7 @@ from scipy.ndimage import median_filter
 from lrwatch.analysis.summary import Summary
 
 MAD_TO_SIGMA = 1.4826
+LEVEL_NOISE = 0.03  # target noise of a level (log units): 3%
 
 
 def mad_sigma(x: np.ndarray) -> float:
@@ -29,7 +31,9 @@ class Curve:
     count: np.ndarray  # raw points in each bin
     loss: np.ndarray  # mean finite loss of the bin
     z: np.ndarray  # log of the loss (shifted first when the loss can be <= 0)
-    zs: np.ndarray  # running median of z: the level, spikes removed
+    zs: np.ndarray  # running median of z: the level, spikes and mini-batch noise removed
+    noise: float  # robust std of the step-to-step change of z (mini-batch noise, log units)
+    window: int  # bins in the running median: wide enough to average the noise down
     lr: np.ndarray  # last LR of the bin, NaN when unknown
     gn: np.ndarray  # mean gradient norm of the bin, NaN when unknown
     lr_time: np.ndarray  # cumulative LR (or steps when the LR is unknown) at each bin's end
@@ -43,6 +47,16 @@ class Curve:
     def steps(self) -> int:
         """Optimizer steps spanned by the curve."""
         return int(self.last[-1] - self.first[0] + 1) if self.size else 0
+
+    @property
+    def start_level(self) -> float:
+        """Log-loss at the start: the median of the first bins (3 to a fiftieth of the run)."""
+        return self.level(0, max(3, min(self.window // 2, self.size // 50)))
+
+    @property
+    def end_level(self) -> float:
+        """Log-loss at the end: the median of the last tenth (at least 3 bins)."""
+        return self.level(self.size - max(3, self.size // 10), self.size)
 
     def level(self, start: int, stop: int) -> float:
         """Median log-loss of bins ``start:stop`` (clipped to at least one bin)."""
@@ -70,8 +84,10 @@ def curve_from(summary: Summary) -> Curve:
                       np.nan)
     lr = b["lr_last"][keep].astype(np.float64)
     z = log_loss(loss)
-    window = max(5, (z.size // 25) | 1)
-    zs = median_filter(z, size=window, mode="nearest") if z.size else z
+    noise = mad_sigma(np.diff(z)) / math.sqrt(2) if z.size > 2 else 0.0
+    # the window averages the noise down to ~3% in the level (sigma / sqrt(w)), within 5..m/5
+    window = int(np.clip((noise / LEVEL_NOISE) ** 2, 5, max(5, z.size // 5))) | 1
+    zs = median_filter(z, size=window, mode="mirror") if z.size > 1 else z
     count = b["count"][keep]
     filled = _fill(lr)
     lr_time = np.cumsum(count).astype(np.float64)
@@ -80,7 +96,7 @@ def curve_from(summary: Summary) -> Curve:
         if by_lr[-1] > 0:
             lr_time = by_lr
     return Curve(first=b["first"][keep], last=b["last"][keep], count=count, loss=loss, z=z, zs=zs,
-                 lr=lr, gn=gn, lr_time=lr_time, summary=summary)
+                 noise=noise, window=window, lr=lr, gn=gn, lr_time=lr_time, summary=summary)
 
 
 def log_loss(loss: np.ndarray) -> np.ndarray:

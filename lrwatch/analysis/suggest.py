@@ -32,6 +32,9 @@ LR_FREE = ("prodigy", "dadapt", "dadaptation", "mechanic", "dog", "ldog")
 ADAPTIVE = ("adam", "adamw", "nadam", "radam", "adamax", "lamb", "rmsprop", "adagrad", "lion",
             "adafactor")
 
+# An LR this many decades outside the usual range is "far" from it (a prior for the diagnosis;
+# a suggestion then moves it to the top of the range rather than by 3x or 10x).
+LR_FAR = 0.8
 EARLY_SHARE = 0.05  # "the first few percent of steps": where a blow-up asks for warmup
 
 
@@ -93,10 +96,7 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
             reasons.append("the loss diverged: reduce the LR about 10x")
     elif status is Status.OSCILLATING:
         action, factor = Action.REDUCE, 1 / 3
-        reasons.append("the loss swings without settling: reduce the LR about 3x")
-        if lr is not None and rng is not None and lr > 10 * rng[1] and not lr_free:
-            factor = 0.1
-            reasons.append(f"{lr:.3g} is far above {curves.optimizer}'s usual {rng[0]:g}-{rng[1]:g}")
+        reasons.append("the loss does not settle: reduce the LR about 3x")
     elif status is Status.STALLED:
         severe = "no_progress" in symptoms
         action, factor = Action.INCREASE, 10.0 if severe else 3.0
@@ -114,6 +114,15 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
     else:
         action, factor = Action.KEEP, 1.0
         reasons.append("not enough steps to judge yet")
+    if lr is not None and rng is not None and not lr_free and action in (Action.REDUCE,
+                                                                         Action.INCREASE):
+        top = rng[1] / 3 if _sgd_momentum(curves) else rng[1]
+        far_above, far_below = lr > top * 10 ** LR_FAR, lr < rng[0] / 10 ** LR_FAR
+        if (action is Action.REDUCE and far_above) or (action is Action.INCREASE and far_below):
+            factor = top / lr
+            reasons.append(f"{lr:.3g} is far {'above' if far_above else 'below'} "
+                           f"{curves.optimizer}'s usual {rng[0]:g}-{rng[1]:g}: go to {top:.3g}, "
+                           "the top of that range")
     if lr_free and status in (Status.DIVERGING, Status.OSCILLATING, Status.STALLED):
         reasons.append(f"{curves.optimizer} sets its own step size (lr ~ 1 is expected): scale "
                        "its lr as a multiplier, or its d_coef")
@@ -135,6 +144,12 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
         reasons.append("the LR was not logged: apply the factor to your current LR")
     return Suggestion(action=action, current_lr=lr, suggested_lr=suggested, factor=factor,
                       rationale="; ".join(reasons))
+
+
+def _sgd_momentum(curves: RunCurves) -> bool:
+    """SGD with heavy momentum steps ~1/(1-momentum) times further: its usual LRs are lower."""
+    return bool(curves.optimizer and curves.optimizer.lower() == "sgd" and curves.momentum
+                and curves.momentum >= 0.5)
 
 
 def _early(since_step: int | None, first_step: int, total_steps: int | None) -> bool:

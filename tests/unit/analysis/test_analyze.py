@@ -49,11 +49,29 @@ def test_evidence_numbers_can_be_checked_on_the_curve() -> None:
     assert loss[climb.end_step] / np.nanmin(loss) == pytest.approx(climb.value, rel=0.5)
 
 
+def _as(curves: RunCurves, optimizer: str | None, lr: float | None = None) -> RunCurves:
+    """The same curves, logged with another optimizer (and LR)."""
+    lr_series = curves.lr if lr is None else Series(curves.loss.steps, np.full(len(curves.loss), lr))
+    return RunCurves(loss=curves.loss, lr=lr_series, grad_norm=curves.grad_norm,
+                     optimizer=optimizer, total_steps=curves.total_steps)
+
+
 def test_reduce_about_10x_when_diverging_and_3x_when_oscillating() -> None:
-    div = analyze(synth.diverging_blowup().curves).suggestion
+    div = analyze(_as(synth.diverging_blowup().curves, None)).suggestion
     assert div.factor == pytest.approx(0.1) and div.suggested_lr == pytest.approx(0.5)
-    osc = analyze(synth.oscillating_rebound().curves).suggestion
+    osc = analyze(_as(synth.oscillating_rebound().curves, None)).suggestion
     assert osc.factor == pytest.approx(1 / 3) and osc.suggested_lr == pytest.approx(0.5 / 3)
+
+
+def test_far_outside_the_usual_range_goes_to_its_top() -> None:
+    high = analyze(_as(synth.diverging_blowup().curves, "Adam", lr=1.0)).suggestion
+    assert high.action is Action.REDUCE and high.suggested_lr == pytest.approx(3e-3)
+    low = analyze(_as(synth.stalled_flat().curves, "Adam", lr=1e-7)).suggestion
+    assert low.action is Action.INCREASE and low.suggested_lr == pytest.approx(3e-3)
+    assert "far below Adam's usual" in low.rationale
+    sgdm = RunCurves(loss=synth.stalled_flat().curves.loss, lr=Series([0], [1e-6]),
+                     optimizer="SGD", momentum=0.9)
+    assert analyze(sgdm).suggestion.suggested_lr == pytest.approx(0.1)  # 0.3 / 3 with momentum
 
 
 def test_warmup_when_it_blows_up_in_the_first_percent_at_a_usual_lr() -> None:
@@ -71,8 +89,8 @@ def test_no_warmup_advice_when_the_lr_is_far_above_the_usual_range() -> None:
 
 
 def test_stalled_with_no_progress_asks_10x_otherwise_3x() -> None:
-    assert analyze(synth.stalled_flat().curves).suggestion.factor == pytest.approx(10)
-    assert analyze(synth.stalled_linear().curves).suggestion.factor == pytest.approx(3)
+    assert analyze(_as(synth.stalled_flat().curves, None)).suggestion.factor == pytest.approx(10)
+    assert analyze(_as(synth.stalled_linear().curves, None)).suggestion.factor == pytest.approx(3)
 
 
 def test_unknown_lr_gives_a_factor_only() -> None:
@@ -102,24 +120,27 @@ def test_lr_free_optimizer_at_lr_1_is_fine() -> None:
     assert d.status is Status.HEALTHY and d.suggestion.current_lr == 1.0
 
 
-@pytest.mark.parametrize(("optimizer", "factor"), [("SGD", 4.0), ("AdamW", 2.0)])
-def test_batch_size_scaling_linear_for_sgd_sqrt_for_adam(optimizer: str, factor: float) -> None:
+@pytest.mark.parametrize(("optimizer", "lr", "factor"), [("SGD", 0.1, 4.0), ("AdamW", 1e-3, 2.0)])
+def test_batch_size_scaling_linear_for_sgd_sqrt_for_adam(optimizer: str, lr: float,
+                                                         factor: float) -> None:
     c = synth.healthy_exponential().curves
-    curves = RunCurves(loss=c.loss, lr=c.lr, optimizer=optimizer, batch_size=32)
+    curves = RunCurves(loss=c.loss, lr=Series(c.lr.steps, np.full(len(c.lr), lr)),
+                       optimizer=optimizer, batch_size=32)
     s = analyze(curves, target_batch_size=128).suggestion
+    assert s.action is Action.KEEP
     assert s.factor == pytest.approx(factor)
-    assert s.suggested_lr == pytest.approx(0.1 * factor)
+    assert s.suggested_lr == pytest.approx(lr * factor)
     assert "batch size 32 -> 128" in s.rationale
 
 
 def test_range_test_picks_the_lr_when_it_points_the_right_way() -> None:
-    c = synth.stalled_linear().curves
-    rt = RangeTestSummary(suggested_lr=2e-3, lower_lr=1e-5, upper_lr=1e-1)
+    c = _as(synth.stalled_linear().curves, "SGD", lr=1e-3)
+    rt = RangeTestSummary(suggested_lr=5e-3, lower_lr=1e-5, upper_lr=1e-1)
     with_rt = RunCurves(loss=c.loss, lr=c.lr, optimizer="SGD", range_test=rt)
-    assert analyze(with_rt).suggestion.suggested_lr == pytest.approx(2e-3)
+    assert analyze(with_rt).suggestion.suggested_lr == pytest.approx(5e-3)
     wrong_way = RunCurves(loss=c.loss, lr=c.lr, optimizer="SGD",
                           range_test=RangeTestSummary(1e-5, 1e-6, 1e-1))
-    assert analyze(wrong_way).suggestion.suggested_lr == pytest.approx(3e-4)
+    assert analyze(wrong_way).suggestion.suggested_lr == pytest.approx(3e-3)
 
 
 # --------------------------------------------------------------------------- awkward inputs
