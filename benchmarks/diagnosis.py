@@ -92,8 +92,8 @@ def early_warning(runs: list[CorpusRun]) -> dict:
         if nan_step is None:
             continue
         c = run.curves
-        online = OnlineAnalyzer(optimizer=c.optimizer, batch_size=c.batch_size,
-                                total_steps=c.total_steps)
+        online = OnlineAnalyzer(optimizer=c.optimizer, momentum=c.momentum,
+                                batch_size=c.batch_size, total_steps=c.total_steps)
         status_at = alarm_at = None
         for i, step in enumerate(c.loss.steps):
             online.update(step, c.loss.values[i], lr=c.lr.values[i],

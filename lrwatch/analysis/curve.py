@@ -38,6 +38,12 @@ class Curve:
     gn: np.ndarray  # mean gradient norm of the bin, NaN when unknown
     lr_time: np.ndarray  # cumulative LR (or steps when the LR is unknown) at each bin's end
     summary: Summary
+    scale: float = 1.0  # z = log(loss / scale + shift)
+    shift: float = 0.0
+
+    def to_loss(self, z: float) -> float:
+        """A level (log units) back in the loss's own units, for messages."""
+        return self.scale * (math.exp(z) - self.shift)
 
     @property
     def size(self) -> int:
@@ -83,7 +89,7 @@ def curve_from(summary: Summary) -> Curve:
         gn = np.where(b["gn_n"][keep] > 0, b["gn_sum"][keep] / np.maximum(b["gn_n"][keep], 1),
                       np.nan)
     lr = b["lr_last"][keep].astype(np.float64)
-    z = log_loss(loss)
+    z, scale, shift = log_loss(loss)
     noise = mad_sigma(np.diff(z)) / math.sqrt(2) if z.size > 2 else 0.0
     # the window averages the noise down to ~3% in the level (sigma / sqrt(w)), within 5..m/5
     window = int(np.clip((noise / LEVEL_NOISE) ** 2, 5, max(5, z.size // 5))) | 1
@@ -96,21 +102,30 @@ def curve_from(summary: Summary) -> Curve:
         if by_lr[-1] > 0:
             lr_time = by_lr
     return Curve(first=b["first"][keep], last=b["last"][keep], count=count, loss=loss, z=z, zs=zs,
-                 noise=noise, window=window, lr=lr, gn=gn, lr_time=lr_time, summary=summary)
+                 noise=noise, window=window, lr=lr, gn=gn, lr_time=lr_time, summary=summary,
+                 scale=scale, shift=shift)
 
 
-def log_loss(loss: np.ndarray) -> np.ndarray:
-    """``log(loss)``; a loss that reaches 0 or below is first scaled into [-1, 1] and shifted
-    above 0 by a tenth of its range, so ratios stay meaningful for the usual positive losses and
-    defined for the rest."""
-    if loss.size == 0 or float(loss.min()) > 0:
-        return np.log(loss)
-    scaled = loss / float(np.abs(loss).max()) if np.abs(loss).max() > 0 else loss
-    low = float(scaled.min())
-    span = float(scaled.max()) - low
+def log_loss(loss: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """``(z, scale, shift)`` with ``z = log(loss / scale + shift)``, so ``loss = scale * (exp(z) -
+    shift)``. Positive losses: ``log(loss)``; exact zeros (a float32 loss that fits a batch
+    perfectly) are floored at the smallest positive loss. A loss that goes below 0 is scaled into
+    [-1, 1] and shifted above 0 by a tenth of its range, so ratios stay meaningful for the usual
+    positive losses and defined for the rest."""
+    if loss.size == 0:
+        return loss.astype(np.float64), 1.0, 0.0
+    low = float(loss.min())
+    if low > 0:
+        return np.log(loss), 1.0, 0.0
+    if low == 0 and (loss > 0).any():
+        return np.log(np.maximum(loss, float(loss[loss > 0].min()))), 1.0, 0.0
+    scale = float(np.abs(loss).max()) or 1.0
+    scaled = loss / scale
+    span = float(scaled.max() - scaled.min())
     if span <= 0:
-        return np.zeros_like(scaled)
-    return np.log(scaled - low + 0.1 * span)
+        return np.zeros_like(scaled), scale, 1.0 - float(scaled[0])
+    shift = -float(scaled.min()) + 0.1 * span
+    return np.log(scaled + shift), scale, shift
 
 
 def _fill(values: np.ndarray) -> np.ndarray:

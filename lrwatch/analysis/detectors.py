@@ -95,7 +95,7 @@ def climb_before_nan(curve: Curve) -> Symptom | None:
     low = np.flatnonzero(~high)
     start = int(low[-1]) + 1 if low.size else 0
     ratio = math.exp(float(curve.z[-3:].min()) - best)
-    msg = (f"before that, loss climbed {ratio:.3g}x from {_fmt(math.exp(best))} over steps "
+    msg = (f"before that, loss climbed {ratio:.3g}x from {_fmt(curve.to_loss(best))} over steps "
            f"{curve.first[start]}-{curve.last[-1]}") + _grad_growth(curve, start)
     return Symptom("climb", 1.0, Evidence(msg, "loss", int(curve.first[start]),
                                           int(curve.last[-1]), ratio),
@@ -114,7 +114,7 @@ def blowup(curve: Curve) -> Symptom | None:
         return None
     rise_from = _rise_start(curve, best_i, end)
     msg = (f"loss rose {vs_best:.3g}x over steps {curve.first[rise_from]}-{curve.last[-1]} "
-           f"(from {_fmt(math.exp(best))} to {_fmt(math.exp(end))}, {vs_start:.3g}x its start)")
+           f"(from {_fmt(curve.to_loss(best))} to {_fmt(curve.to_loss(end))}, {vs_start:.3g}x its start)")
     msg += _grad_growth(curve, rise_from)
     s = max(strength(vs_start, BLOWUP_RATIO), strength(vs_best, BLOWUP_FROM_BEST))
     return Symptom("blowup", s, Evidence(msg, "loss", int(curve.first[rise_from]),
@@ -132,7 +132,7 @@ def rebound(curve: Curve) -> Symptom | None:
         return None
     rise_from = _rise_start(curve, best_i, end)
     msg = (f"loss climbed back {100 * (ratio - 1):.0f}% from its best "
-           f"{_fmt(math.exp(best))} (step {curve.first[best_i]}) to {_fmt(math.exp(end))} "
+           f"{_fmt(curve.to_loss(best))} (step {curve.first[best_i]}) to {_fmt(curve.to_loss(end))} "
            f"by step {curve.last[-1]}")
     msg += _grad_growth(curve, rise_from)
     return Symptom("rebound", strength(ratio, REBOUND_RATIO),
@@ -174,7 +174,7 @@ def little_progress(curve: Curve) -> Symptom | None:
         return None
     name = "no_progress" if drop < NO_PROGRESS else "little_progress"
     msg = (f"loss moved only {100 * (math.exp(-drop) - 1):+.1f}% over the whole run "
-           f"({_fmt(math.exp(curve.start_level))} -> {_fmt(math.exp(curve.end_level))}, steps "
+           f"({_fmt(curve.to_loss(curve.start_level))} -> {_fmt(curve.to_loss(curve.end_level))}, steps "
            f"{curve.first[0]}-{curve.last[-1]})")
     return Symptom(name, strength(LITTLE_PROGRESS, max(drop, 0.05)),
                    Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]),
@@ -239,19 +239,28 @@ def grad_collapse(curve: Curve) -> Symptom | None:
                             math.exp(fall)))
 
 
-def lr_far_from_range(curve: Curve, optimizer: str | None) -> Symptom | None:
-    """The LR sits far (LR_FAR decades) outside the optimizer's usual range; value > 0 above."""
+def lr_decades_outside(curve: Curve, optimizer: str | None) -> float:
+    """How many decades the peak LR sits above (> 0) or below (< 0) the optimizer's usual range;
+    0 inside it, or when the LR, the optimizer or its range is unknown (or it is LR-free)."""
     rng = typical_range(optimizer)
     ok = np.isfinite(curve.lr) & (curve.lr > 0)
     if rng is None or is_lr_free(optimizer) or not ok.any():
-        return None
+        return 0.0
     lr = float(curve.lr[ok].max())
-    above, below = math.log10(lr / rng[1]), math.log10(rng[0] / lr)
-    if max(above, below) <= LR_FAR:
+    return max(0.0, math.log10(lr / rng[1])) - max(0.0, math.log10(rng[0] / lr))
+
+
+def lr_far_from_range(curve: Curve, optimizer: str | None) -> Symptom | None:
+    """The LR sits far (LR_FAR decades) outside the optimizer's usual range."""
+    decades = lr_decades_outside(curve, optimizer)
+    if abs(decades) <= LR_FAR:
         return None
-    where = "above" if above > 0 else "below"
-    msg = f"peak LR {_fmt(lr)} is {where} {optimizer}'s usual range {rng[0]:g}-{rng[1]:g}"
-    return Symptom("lr_high" if above > 0 else "lr_low", strength(max(above, below), LR_FAR),
+    rng = typical_range(optimizer) or (0.0, 0.0)
+    lr = float(np.nanmax(curve.lr))
+    where = "above" if decades > 0 else "below"
+    msg = (f"peak LR {_fmt(lr)} is {abs(decades):.1f} decades {where} {optimizer}'s usual range "
+           f"{rng[0]:g}-{rng[1]:g}")
+    return Symptom("lr_high" if decades > 0 else "lr_low", strength(abs(decades), LR_FAR),
                    Evidence(msg, "lr", None, None, lr))
 
 
