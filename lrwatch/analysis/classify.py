@@ -61,7 +61,7 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None) -> Ve
         return Verdict(status, conf, when, tuple(s.evidence for s in hits) + context,
                        symptoms=frozenset(s.name for s in hits), alarm=alarm_ev)
 
-    rise = d.blowup(curve)
+    rise = d.blowup(curve) or d.jumped_at_start(curve)
     if rise is not None:
         return verdict(Status.DIVERGING, [rise])
     if alarm is not None and alarm.strength >= 0.5 and alarm.evidence.signal == "loss":

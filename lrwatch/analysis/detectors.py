@@ -22,6 +22,8 @@ from lrwatch.analysis.types import Evidence
 BLOWUP_RATIO = 2.0
 # ... as has one that climbed 10x back up from its best level.
 BLOWUP_FROM_BEST = 10.0
+# A run whose median loss sits 20x above its very first loss blew up in its first steps.
+JUMP_RATIO = 20.0
 # Climbing back up from the best level by more than this (and by more than the noise) means the
 # LR is too high to settle, even when it does not blow up.
 REBOUND_RATIO = 1.5
@@ -120,6 +122,21 @@ def blowup(curve: Curve) -> Symptom | None:
     return Symptom("blowup", s, Evidence(msg, "loss", int(curve.first[rise_from]),
                                          int(curve.last[-1]), vs_best),
                    since_step=int(curve.first[rise_from]))
+
+
+def jumped_at_start(curve: Curve) -> Symptom | None:
+    """The loss leapt far above its very first value (logged before any update) within the
+    first steps and stayed there: a blow-up too fast for any level to see."""
+    first = float(curve.z[0])
+    typical = float(np.median(curve.z))
+    ratio = math.exp(typical - first)
+    if ratio <= JUMP_RATIO:
+        return None
+    msg = (f"loss jumped from {_fmt(curve.to_loss(first))} at step {curve.first[0]} to a median "
+           f"of {_fmt(curve.to_loss(typical))} over the run ({ratio:.3g}x)")
+    return Symptom("jump", strength(ratio, JUMP_RATIO),
+                   Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]), ratio),
+                   since_step=int(curve.first[min(1, curve.size - 1)]))
 
 
 def rebound(curve: Curve) -> Symptom | None:

@@ -161,6 +161,15 @@ def diverging_early(n: int = 400, seed: int = 32, total: int = 20_000) -> Labele
                    Status.DIVERGING, since=(40, 250))
 
 
+def diverging_first_steps(n: int = 300, seed: int = 33) -> Labeled:
+    """Blows up within 3 steps (far too high an LR) and wanders at a huge loss, never NaN."""
+    t = np.arange(n)
+    loss = np.where(t < 3, 2.3 * 30.0 ** t, 900.0) * _noise(n, 0.3, seed)
+    loss[0] = 2.3
+    return Labeled("diverging_first_steps", _curves(loss, 3.0, optimizer="Adam"),
+                   Status.DIVERGING, since=(0, 3))
+
+
 def warming_up(n: int = 200, seed: int = 40) -> Labeled:
     """Still in warmup: the loss has barely moved, but the LR is still rising."""
     t = np.arange(n)
@@ -178,6 +187,6 @@ def catalogue() -> list[Labeled]:
         healthy_lr_free(), healthy_no_lr(),
         stalled_linear(), stalled_flat(), stalled_slow_exponential(),
         oscillating_rebound(),
-        diverging_nan(), diverging_blowup(), diverging_early(),
+        diverging_nan(), diverging_blowup(), diverging_early(), diverging_first_steps(),
         warming_up(),
     ]
