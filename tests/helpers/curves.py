@@ -164,7 +164,7 @@ def diverging_early(n: int = 400, seed: int = 32, total: int = 20_000) -> Labele
 def diverging_first_steps(n: int = 300, seed: int = 33) -> Labeled:
     """Blows up within 3 steps (far too high an LR) and wanders at a huge loss, never NaN."""
     t = np.arange(n)
-    loss = np.where(t < 3, 2.3 * 30.0 ** t, 900.0) * _noise(n, 0.3, seed)
+    loss = np.where(t < 3, 2.3 * 30.0 ** np.minimum(t, 3), 900.0) * _noise(n, 0.3, seed)
     loss[0] = 2.3
     return Labeled("diverging_first_steps", _curves(loss, 3.0, optimizer="Adam"),
                    Status.DIVERGING, since=(0, 3))
