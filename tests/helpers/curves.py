@@ -121,6 +121,13 @@ def stalled_slow_exponential(n: int = 3000, seed: int = 12) -> Labeled:
     return Labeled("stalled_slow_exponential", _curves(loss, 1e-3), Status.STALLED, since=(0, 0))
 
 
+def stalled_still_falling(n: int = 1000, seed: int = 13) -> Labeled:
+    """Made good progress but has not levelled off: the last 40% still brings a fifth of it."""
+    t = np.arange(n)
+    loss = converging(t, n / 2) * _noise(n, 0.05, seed)
+    return Labeled("stalled_still_falling", _curves(loss, 0.01), Status.STALLED, since=(0, 0))
+
+
 def oscillating_rebound(n: int = 1000, seed: int = 20) -> Labeled:
     """Falls, then swings back up and keeps swinging: too high to settle, but no blow-up."""
     t = np.arange(n)
@@ -185,7 +192,7 @@ def catalogue() -> list[Labeled]:
         healthy_exponential(), healthy_exponential(noise=0.35, seed=7), healthy_power_law(),
         healthy_warmup_cosine(), healthy_step_decay(), healthy_edge_of_stability(),
         healthy_lr_free(), healthy_no_lr(),
-        stalled_linear(), stalled_flat(), stalled_slow_exponential(),
+        stalled_linear(), stalled_flat(), stalled_slow_exponential(), stalled_still_falling(),
         oscillating_rebound(),
         diverging_nan(), diverging_blowup(), diverging_early(), diverging_first_steps(),
         warming_up(),
