@@ -53,8 +53,9 @@ def diagnose(summary: Summary, meta: RunCurves, *,
     """The diagnosis of a summarised run; ``meta`` gives the optimizer, batch size, planned
     steps and range test (its series are not read). Shared by ``analyze`` and the online
     analyzer, so both give the same answer on the same points."""
-    curve = curve_from(summary)
-    verdict = classify(curve, summary, meta.optimizer)
+    with np.errstate(all="ignore"):  # losses near the float limits overflow quietly to inf
+        curve = curve_from(summary)
+        verdict = classify(curve, summary, meta.optimizer)
     lr = _current_lr(summary)
     first = int(curve.first[0]) if curve.size else int(summary.tail_steps[0]) \
         if summary.tail_steps.size else 0
