@@ -9,7 +9,8 @@ from lrwatch.analysis.curve import Curve
 from lrwatch.analysis.summary import Summary
 from lrwatch.analysis.types import Evidence, Status
 
-MIN_POINTS = 40  # finite loss points needed before a run is judged
+MIN_POINTS = 40  # finite loss points needed before a run is judged ...
+EARLY_POINTS = 4  # ... except a blow-up, called from this many points on
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,10 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None) -> Ve
         return Verdict(Status.DIVERGING, gone.strength, since, tuple(evidence), alarm=alarm_ev)
     points = int(curve.count.sum()) if curve.size else 0
     if points < MIN_POINTS:
+        early = d.early_blowup(curve) if curve.size >= EARLY_POINTS else None
+        if early is not None:
+            return Verdict(Status.DIVERGING, early.strength, early.since_step, (early.evidence,),
+                           alarm=alarm_ev)
         return Verdict(Status.INSUFFICIENT_DATA, 1.0, None, (), alarm=alarm_ev,
                        needed_points=MIN_POINTS)
     first = int(curve.first[0])

@@ -22,6 +22,8 @@ from lrwatch.analysis.types import Evidence
 BLOWUP_RATIO = 2.0
 # ... as has one that climbed 10x back up from its best level.
 BLOWUP_FROM_BEST = 10.0
+# Before a run has enough points to judge, only a 10x rise over its first loss is called.
+EARLY_BLOWUP = 10.0
 # A run whose median loss sits 20x above its very first loss blew up in its first steps.
 JUMP_RATIO = 20.0
 # Climbing back up from the best level by more than this (and by more than the noise) means the
@@ -122,6 +124,20 @@ def blowup(curve: Curve) -> Symptom | None:
     return Symptom("blowup", s, Evidence(msg, "loss", int(curve.first[rise_from]),
                                          int(curve.last[-1]), vs_best),
                    since_step=int(curve.first[rise_from]))
+
+
+def early_blowup(curve: Curve) -> Symptom | None:
+    """On a run too short to judge otherwise: its last 3 losses all sit 10x above its first."""
+    first = float(curve.z[0])
+    ratio = math.exp(float(curve.z[-3:].min()) - first)
+    if ratio <= EARLY_BLOWUP:
+        return None
+    msg = (f"loss rose {ratio:.3g}x in its first {curve.steps} steps (from "
+           f"{_fmt(curve.to_loss(first))} at step {curve.first[0]} to "
+           f"{_fmt(curve.to_loss(float(curve.z[-1])))} at step {curve.last[-1]})")
+    return Symptom("early_blowup", strength(ratio, EARLY_BLOWUP),
+                   Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]), ratio),
+                   since_step=int(curve.first[1]))
 
 
 def jumped_at_start(curve: Curve) -> Symptom | None:

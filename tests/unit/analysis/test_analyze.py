@@ -228,3 +228,10 @@ def test_bad_arguments_are_config_errors() -> None:
         analyze(np.arange(10))  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="target_batch_size must be a positive int"):
         analyze(synth.healthy_no_lr().curves, target_batch_size=0)
+
+
+def test_a_blowup_in_the_first_steps_is_called_before_the_run_is_long_enough() -> None:
+    d = analyze(_loss([2.3, 60.0, 1.9e4, 4.0e7, 1.1e10]))
+    assert d.status is Status.DIVERGING and d.since_step == 1
+    assert d.evidence[0].message.startswith("loss rose")
+    assert analyze(_loss([2.3, 2.2, 2.4, 2.1, 2.0])).status is Status.INSUFFICIENT_DATA
