@@ -15,6 +15,8 @@ EARLY_POINTS = 4  # ... except a blow-up, called from this many points on
 
 @dataclass(frozen=True)
 class Verdict:
+    """The classification, before it becomes a Diagnosis with a suggestion."""
+
     status: Status
     confidence: float
     since_step: int | None
@@ -30,8 +32,9 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None) -> Ve
     Too high shows as NaN, a blow-up, or a loss that climbs back from its best level. A run that
     made little progress is too low, unless its LR is far above the optimizer's usual range or
     its gradient norm collapsed (then too high). A run that made progress is healthy, unless it
-    is still falling fast and smoothly at the end (too low) or levelled off at an LR far above
-    the usual range (too high). Warmup and decay are read through "LR time".
+    is still falling at the end (too low) or stopped improving at an LR far above the usual
+    range (too high). Warmup and decay are read through "LR time"; a run still in warmup is
+    never called stalled.
     """
     alarm = d.alarm(summary)
     alarm_ev = alarm.evidence if alarm else None

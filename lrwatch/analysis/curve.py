@@ -43,7 +43,7 @@ class Curve:
 
     def to_loss(self, z: float) -> float:
         """A level (log units) back in the loss's own units, for messages."""
-        return self.scale * (math.exp(z) - self.shift)
+        return self.scale * (math.exp(min(z, 709.0)) - self.shift)
 
     @property
     def size(self) -> int:

@@ -64,6 +64,11 @@ def strength(value: float, threshold: float) -> float:
     return float(np.clip(0.5 + 0.5 * math.tanh(2.0 * (value / threshold - 1.0)), 0.0, 1.0))
 
 
+def _exp(x: float) -> float:
+    """``exp`` that saturates to inf instead of raising (log-loss gaps can exceed 709)."""
+    return math.exp(x) if x < 709.0 else math.inf
+
+
 def _fmt(x: float) -> str:
     return f"{x:.3g}"
 
@@ -98,7 +103,7 @@ def climb_before_nan(curve: Curve) -> Symptom | None:
         return None
     low = np.flatnonzero(~high)
     start = int(low[-1]) + 1 if low.size else 0
-    ratio = math.exp(float(curve.z[-3:].min()) - best)
+    ratio = _exp(float(curve.z[-3:].min()) - best)
     msg = (f"before that, loss climbed {ratio:.3g}x from {_fmt(curve.to_loss(best))} over steps "
            f"{curve.first[start]}-{curve.last[-1]}") + _grad_growth(curve, start)
     return Symptom("climb", 1.0, Evidence(msg, "loss", int(curve.first[start]),
@@ -113,12 +118,13 @@ def blowup(curve: Curve) -> Symptom | None:
     # blow-up in the last 2% of a long run must not wait for a tenth of it to show)
     end = max(curve.end_level, curve.level(curve.size - max(3, curve.size // 50), curve.size))
     best_i, best = _best(curve)
-    vs_start, vs_best = math.exp(end - start), math.exp(end - best)
+    vs_start, vs_best = _exp(end - start), _exp(end - best)
     if vs_start <= BLOWUP_RATIO and vs_best <= BLOWUP_FROM_BEST:
         return None
     rise_from = _rise_start(curve, best_i, end)
+    low, high = _fmt(curve.to_loss(best)), _fmt(curve.to_loss(end))
     msg = (f"loss rose {vs_best:.3g}x over steps {curve.first[rise_from]}-{curve.last[-1]} "
-           f"(from {_fmt(curve.to_loss(best))} to {_fmt(curve.to_loss(end))}, {vs_start:.3g}x its start)")
+           f"(from {low} to {high}, {vs_start:.3g}x its start)")
     msg += _grad_growth(curve, rise_from)
     s = max(strength(vs_start, BLOWUP_RATIO), strength(vs_best, BLOWUP_FROM_BEST))
     return Symptom("blowup", s, Evidence(msg, "loss", int(curve.first[rise_from]),
@@ -129,7 +135,7 @@ def blowup(curve: Curve) -> Symptom | None:
 def early_blowup(curve: Curve) -> Symptom | None:
     """On a run too short to judge otherwise: its last 3 losses all sit 10x above its first."""
     first = float(curve.z[0])
-    ratio = math.exp(float(curve.z[-3:].min()) - first)
+    ratio = _exp(float(curve.z[-3:].min()) - first)
     if ratio <= EARLY_BLOWUP:
         return None
     msg = (f"loss rose {ratio:.3g}x in its first {curve.steps} steps (from "
@@ -145,7 +151,7 @@ def jumped_at_start(curve: Curve) -> Symptom | None:
     first steps and stayed there: a blow-up too fast for any level to see."""
     first = float(curve.z[0])
     typical = float(np.median(curve.z))
-    ratio = math.exp(typical - first)
+    ratio = _exp(typical - first)
     if ratio <= JUMP_RATIO:
         return None
     msg = (f"loss jumped from {_fmt(curve.to_loss(first))} at step {curve.first[0]} to a median "
@@ -160,13 +166,13 @@ def rebound(curve: Curve) -> Symptom | None:
     end = curve.end_level
     best_i, best = _best(curve)
     noise = curve.noise / math.sqrt(max(3, curve.size // 10))
-    ratio = math.exp(end - best)
+    ratio = _exp(end - best)
     if ratio <= REBOUND_RATIO or end - best <= 4 * noise:
         return None
     rise_from = _rise_start(curve, best_i, end)
-    msg = (f"loss climbed back {100 * (ratio - 1):.0f}% from its best "
-           f"{_fmt(curve.to_loss(best))} (step {curve.first[best_i]}) to {_fmt(curve.to_loss(end))} "
-           f"by step {curve.last[-1]}")
+    low, high = _fmt(curve.to_loss(best)), _fmt(curve.to_loss(end))
+    msg = (f"loss climbed back {100 * (ratio - 1):.0f}% from its best {low} "
+           f"(step {curve.first[best_i]}) to {high} by step {curve.last[-1]}")
     msg += _grad_growth(curve, rise_from)
     return Symptom("rebound", strength(ratio, REBOUND_RATIO),
                    Evidence(msg, "loss", int(curve.first[best_i]), int(curve.last[-1]), ratio),
@@ -206,12 +212,12 @@ def little_progress(curve: Curve) -> Symptom | None:
     if drop >= LITTLE_PROGRESS:
         return None
     name = "no_progress" if drop < NO_PROGRESS else "little_progress"
-    msg = (f"loss moved only {100 * (math.exp(-drop) - 1):+.1f}% over the whole run "
-           f"({_fmt(curve.to_loss(curve.start_level))} -> {_fmt(curve.to_loss(curve.end_level))}, steps "
-           f"{curve.first[0]}-{curve.last[-1]})")
+    start, end = _fmt(curve.to_loss(curve.start_level)), _fmt(curve.to_loss(curve.end_level))
+    msg = (f"loss moved only {100 * (_exp(-drop) - 1):+.1f}% over the whole run "
+           f"({start} -> {end}, steps {curve.first[0]}-{curve.last[-1]})")
     return Symptom(name, strength(LITTLE_PROGRESS, max(drop, 0.05)),
                    Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]),
-                            math.exp(-drop)), since_step=int(curve.first[0]))
+                            _exp(-drop)), since_step=int(curve.first[0]))
 
 
 def late_drop(curve: Curve) -> tuple[int, float]:
@@ -225,8 +231,8 @@ def still_falling(curve: Curve) -> Symptom | None:
     of the whole drop, read on the loss itself (in log space the slow approach to a floor near 0
     would look like progress still to come) - it has not levelled off."""
     at60, late = late_drop(curve)
-    start, end = math.exp(curve.start_level), math.exp(curve.end_level)
-    share = (math.exp(float(curve.zs[at60])) - end) / (start - end) if start > end else 0.0
+    start, end = _exp(curve.start_level), _exp(curve.end_level)
+    share = (_exp(float(curve.zs[at60])) - end) / (start - end) if start > end else 0.0
     if share <= STILL_FALLING:
         return None
     steps = max(1, int(curve.last[-1] - curve.first[at60]))
@@ -243,7 +249,7 @@ def stopped_improving(curve: Curve) -> Symptom | None:
     if late >= STOPPED:
         return None
     steps = max(1, int(curve.last[-1] - curve.first[at60]))
-    msg = (f"loss fell only {100 * (1 - math.exp(-late)):.0f}% over the last 40% of the run "
+    msg = (f"loss fell only {100 * (1 - _exp(-late)):.0f}% over the last 40% of the run "
            f"(steps {curve.first[at60]}-{curve.last[-1]}, {_per_k(late, steps)})")
     return Symptom("stopped_improving", strength(STOPPED, max(late, 0.01)),
                    Evidence(msg, "loss", int(curve.first[at60]), int(curve.last[-1]), late),
@@ -251,7 +257,7 @@ def stopped_improving(curve: Curve) -> Symptom | None:
 
 
 def _per_k(drop: float, steps: int) -> str:
-    return f"{100 * (1 - math.exp(-drop * 1000 / steps)):.2g}% per 1000 steps"
+    return f"{100 * (1 - _exp(-drop * 1000 / steps)):.2g}% per 1000 steps"
 
 
 def grad_collapse(curve: Curve) -> Symptom | None:
@@ -262,14 +268,14 @@ def grad_collapse(curve: Curve) -> Symptom | None:
     head, tail = head[np.isfinite(head) & (head > 0)], tail[np.isfinite(tail) & (tail > 0)]
     if head.size < 2 or tail.size < 2:
         return None
-    fall = math.log(float(np.median(head)) / float(np.median(tail)))
+    fall = math.log(float(np.median(head))) - math.log(float(np.median(tail)))
     if fall <= GRAD_COLLAPSE:
         return None
-    msg = (f"gradient norm fell {math.exp(fall):.3g}x from the start to the end "
+    msg = (f"gradient norm fell {_exp(fall):.3g}x from the start to the end "
            f"({_fmt(float(np.median(head)))} -> {_fmt(float(np.median(tail)))})")
     return Symptom("grad_collapse", strength(fall, GRAD_COLLAPSE),
                    Evidence(msg, "grad_norm", int(curve.first[0]), int(curve.last[-1]),
-                            math.exp(fall)))
+                            _exp(fall)))
 
 
 def lr_decades_outside(curve: Curve, optimizer: str | None) -> float:
@@ -280,7 +286,8 @@ def lr_decades_outside(curve: Curve, optimizer: str | None) -> float:
     if rng is None or is_lr_free(optimizer) or not ok.any():
         return 0.0
     lr = float(curve.lr[ok].max())
-    return max(0.0, math.log10(lr / rng[1])) - max(0.0, math.log10(rng[0] / lr))
+    decade = math.log10(lr)
+    return max(0.0, decade - math.log10(rng[1])) - max(0.0, math.log10(rng[0]) - decade)
 
 
 def lr_far_from_range(curve: Curve, optimizer: str | None) -> Symptom | None:
@@ -338,7 +345,7 @@ def levelled_off(curve: Curve) -> Symptom | None:
     noise = curve.noise / math.sqrt(ne)
     if before - end > max(0.02, 2 * noise):
         return None
-    msg = (f"loss levelled off: {100 * (1 - math.exp(end - before)):.1f}% lower over the last 30% "
+    msg = (f"loss levelled off: {100 * (1 - _exp(end - before)):.1f}% lower over the last 30% "
            f"of the run (steps {curve.first[at70]}-{curve.last[-1]})")
     return Symptom("levelled_off", 1.0, Evidence(msg, "loss", int(curve.first[at70]),
                                                  int(curve.last[-1]), before - end))
@@ -369,7 +376,7 @@ def alarm(summary: Summary) -> Symptom | None:
         center = float(np.median(logs))
         sigma = max(mad_sigma(logs), 1e-3)
         low = float(np.log(recent.min()))
-        ratio = math.exp(low - center)
+        ratio = _exp(low - center)
         if (low - center) / sigma > ALARM_Z and ratio > ratio_needed:
             label = "loss" if name == "loss" else "grad norm"
             msg = (f"{label} jumped to {ratio:.3g}x its recent median over the last {k} steps "

@@ -52,7 +52,8 @@ def typical_range(optimizer: str | None) -> tuple[float, float] | None:
 
 
 def is_lr_free(optimizer: str | None) -> bool:
-    return bool(optimizer) and any(k in optimizer.lower() for k in LR_FREE)  # type: ignore[union-attr]
+    name = (optimizer or "").lower()
+    return any(k in name for k in LR_FREE)
 
 
 def batch_scale(optimizer: str | None, batch_size: int | None, target: int | None) -> float:
@@ -60,7 +61,7 @@ def batch_scale(optimizer: str | None, batch_size: int | None, target: int | Non
     if not batch_size or not target or batch_size <= 0 or target <= 0 or batch_size == target:
         return 1.0
     ratio = target / batch_size
-    adaptive = bool(optimizer) and any(k in optimizer.lower() for k in ADAPTIVE)  # type: ignore[union-attr]
+    adaptive = any(k in (optimizer or "").lower() for k in ADAPTIVE)
     return math.sqrt(ratio) if adaptive else ratio
 
 
@@ -140,6 +141,8 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
         reasons.append(f"x{scale:.3g} for batch size {curves.batch_size} -> {target_batch_size} "
                        f"({rule} scaling for {curves.optimizer or 'this optimizer'})")
     suggested = lr * factor if lr is not None else None
+    if suggested is not None and not math.isfinite(suggested):  # an absurd LR near float max
+        suggested = None
     if lr is None and action not in (Action.KEEP,):
         reasons.append("the LR was not logged: apply the factor to your current LR")
     return Suggestion(action=action, current_lr=lr, suggested_lr=suggested, factor=factor,

@@ -235,3 +235,16 @@ def test_a_blowup_in_the_first_steps_is_called_before_the_run_is_long_enough() -
     assert d.status is Status.DIVERGING and d.since_step == 1
     assert d.evidence[0].message.startswith("loss rose")
     assert analyze(_loss([2.3, 2.2, 2.4, 2.1, 2.0])).status is Status.INSUFFICIENT_DATA
+
+
+@pytest.mark.parametrize("big", [8.98846567e307, 1e300, 1e-300])
+def test_extreme_magnitudes_give_a_diagnosis(big: float) -> None:
+    loss = np.full(60, big)
+    loss[0] = 0.0
+    steps = np.arange(60)
+    for lr in (big, 1e-320):
+        curves = RunCurves(loss=Series(steps, loss), lr=Series(steps, np.full(60, lr)),
+                           grad_norm=Series(steps, loss[::-1]), optimizer="Adam", batch_size=16)
+        d = analyze(curves, target_batch_size=64)
+        assert 0 <= d.confidence <= 1
+        assert d.suggestion.suggested_lr is None or math.isfinite(d.suggestion.suggested_lr)
