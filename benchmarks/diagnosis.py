@@ -115,7 +115,8 @@ def early_warning(runs: list[CorpusRun]) -> dict:
         "runs_reaching_nan": n + missed,
         "median_steps_before_nan_status": float(np.median(leads_status)) if n else float("nan"),
         "median_steps_before_nan_alarm": float(np.median(leads_alarm)) if n else float("nan"),
-        "share_warned_before_nan": float(np.mean(np.array(leads_status) > 0)) if n else float("nan"),
+        "share_warned_before_nan": (float(np.mean(np.array(leads_status) > 0)) if n
+                                    else float("nan")),
         "steps_before_nan_status": leads_status,
         "first_nan_steps": nan_steps,
     }
@@ -162,7 +163,8 @@ def timed(fn) -> float:  # type: ignore[no-untyped-def]
 
 def report(name: str, res: dict) -> list[str]:
     lines = [f"### {name}: {res['runs']} runs in {res['sweeps']} sweeps", "",
-             f"accuracy {res['accuracy']:.1%}, macro-F1 {res['macro_f1']:.3f}, suggestion direction "
+             f"accuracy {res['accuracy']:.1%}, macro-F1 {res['macro_f1']:.3f}, "
+             "suggestion direction "
              f"right {res['direction_right']:.1%}, median factor suggested/best LR "
              f"{res['median_factor_to_best']:.2f}x (within 3x: {res['within_3x_of_best']:.0%})", "",
              "| label \\ status | " + " | ".join(CLASSES + ["insufficient"]) + " | recall |",

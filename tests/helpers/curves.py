@@ -76,7 +76,8 @@ def healthy_step_decay(n: int = 1200, seed: int = 3) -> Labeled:
     lr = 0.1 * np.where(steps < n // 2, 1.0, np.where(steps < 3 * n // 4, 0.1, 0.01))
     time = np.cumsum(lr) / 0.1
     loss = converging(time, n / 12, floor=0.3) * _noise(n, 0.1, seed)
-    loss *= np.where(steps < n // 2, 1.0, np.where(steps < 3 * n // 4, 0.7, 0.6))  # noise floor falls
+    # each LR drop lowers the noise floor
+    loss *= np.where(steps < n // 2, 1.0, np.where(steps < 3 * n // 4, 0.7, 0.6))
     return Labeled("healthy_step_decay", _curves(loss, lr), Status.HEALTHY)
 
 

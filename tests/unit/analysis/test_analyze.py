@@ -51,7 +51,8 @@ def test_evidence_numbers_can_be_checked_on_the_curve() -> None:
 
 def _as(curves: RunCurves, optimizer: str | None, lr: float | None = None) -> RunCurves:
     """The same curves, logged with another optimizer (and LR)."""
-    lr_series = curves.lr if lr is None else Series(curves.loss.steps, np.full(len(curves.loss), lr))
+    n = len(curves.loss)
+    lr_series = curves.lr if lr is None else Series(curves.loss.steps, np.full(n, lr))
     return RunCurves(loss=curves.loss, lr=lr_series, grad_norm=curves.grad_norm,
                      optimizer=optimizer, total_steps=curves.total_steps)
 
@@ -144,7 +145,8 @@ def test_range_test_picks_the_lr_when_it_points_the_right_way() -> None:
 
 
 # --------------------------------------------------------------------------- awkward inputs
-def _loss(values: list[float] | np.ndarray, steps: list[int] | np.ndarray | None = None) -> RunCurves:
+def _loss(values: list[float] | np.ndarray,
+          steps: list[int] | np.ndarray | None = None) -> RunCurves:
     v = np.asarray(values, dtype=float)
     s = np.arange(v.size) if steps is None else np.asarray(steps)
     return RunCurves(loss=Series(s, v))
