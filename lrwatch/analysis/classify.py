@@ -92,7 +92,10 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None) -> Ve
     stopped = d.stopped_improving(curve)
     if high is not None and stopped is not None:
         return verdict(Status.OSCILLATING, [stopped, high], confidence=0.55)
-    falling = d.still_falling(curve)
+    # with a decaying LR the tail keeps improving by annealing, not for want of LR: judge the
+    # part of the run before the decay took over
+    falling = d.still_falling(curve) if decay is None else \
+        d.still_falling(curve.before_decay(), " before the LR decayed")
     if falling is not None and high is None and warm is None:
         return verdict(Status.STALLED, [falling, low])
     flat = d.levelled_off(curve)

@@ -4,7 +4,7 @@ gradient norm and "LR time" (the cumulative learning rate), with small robust he
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.ndimage import median_filter
@@ -53,6 +53,22 @@ class Curve:
     def steps(self) -> int:
         """Optimizer steps spanned by the curve."""
         return int(self.last[-1] - self.first[0] + 1) if self.size else 0
+
+    def head(self, stop: int) -> Curve:
+        """The curve's first ``stop`` bins (levels keep the smoothing of the whole curve)."""
+        sl = slice(0, max(1, stop))
+        return replace(self, first=self.first[sl], last=self.last[sl], count=self.count[sl],
+                       loss=self.loss[sl], z=self.z[sl], zs=self.zs[sl], lr=self.lr[sl],
+                       gn=self.gn[sl], lr_time=self.lr_time[sl])
+
+    def before_decay(self) -> Curve:
+        """The curve up to the last bin whose LR is at least half its peak (all of it when the
+        LR is unknown): where a decaying schedule has not yet taken over."""
+        ok = np.isfinite(self.lr) & (self.lr > 0)
+        if not ok.any():
+            return self
+        high = np.flatnonzero(ok & (self.lr >= 0.5 * float(self.lr[ok].max())))
+        return self.head(int(high[-1]) + 1)
 
     @property
     def start_level(self) -> float:

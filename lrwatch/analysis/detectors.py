@@ -226,18 +226,22 @@ def late_drop(curve: Curve) -> tuple[int, float]:
     return at60, float(curve.zs[at60]) - curve.end_level
 
 
-def still_falling(curve: Curve) -> Symptom | None:
+def still_falling(curve: Curve, where: str = "") -> Symptom | None:
     """Still falling fast at the end (in LR time): the last 40% of the run made a large share
     of the whole drop, read on the loss itself (in log space the slow approach to a floor near 0
-    would look like progress still to come) - it has not levelled off."""
+    would look like progress still to come) - it has not levelled off. ``where`` qualifies the
+    span in the message (" before the LR decayed")."""
+    if curve.size < 10:
+        return None
     at60, late = late_drop(curve)
     start, end = _exp(curve.start_level), _exp(curve.end_level)
     share = (_exp(float(curve.zs[at60])) - end) / (start - end) if start > end else 0.0
     if share <= STILL_FALLING:
         return None
     steps = max(1, int(curve.last[-1] - curve.first[at60]))
-    msg = (f"the last 40% of the run (steps {curve.first[at60]}-{curve.last[-1]}) still made "
-           f"{100 * share:.0f}% of the loss drop ({_per_k(late, steps)}): it has not levelled off")
+    msg = (f"the last 40% of the run{where} (steps {curve.first[at60]}-{curve.last[-1]}) still "
+           f"made {100 * share:.0f}% of the loss drop ({_per_k(late, steps)}): it has not "
+           "levelled off")
     return Symptom("still_falling", strength(share, STILL_FALLING),
                    Evidence(msg, "loss", int(curve.first[at60]), int(curve.last[-1]), share),
                    since_step=int(curve.first[0]))

@@ -129,6 +129,15 @@ def stalled_still_falling(n: int = 1000, seed: int = 13) -> Labeled:
     return Labeled("stalled_still_falling", _curves(loss, 0.01), Status.STALLED, since=(0, 0))
 
 
+def stalled_cosine(n: int = 1500, seed: int = 14) -> Labeled:
+    """Too low a peak LR under warmup + cosine: still falling fast when the decay takes over."""
+    lr = warmup_cosine(n, 3e-4)
+    time = np.cumsum(lr) / lr.sum() * n
+    loss = converging(time, 1.2 * n) * _noise(n, 0.05, seed)
+    return Labeled("stalled_cosine", _curves(loss, lr, optimizer="AdamW"), Status.STALLED,
+                   since=(0, 0))
+
+
 def oscillating_rebound(n: int = 1000, seed: int = 20) -> Labeled:
     """Falls, then swings back up and keeps swinging: too high to settle, but no blow-up."""
     t = np.arange(n)
@@ -194,6 +203,7 @@ def catalogue() -> list[Labeled]:
         healthy_warmup_cosine(), healthy_step_decay(), healthy_edge_of_stability(),
         healthy_lr_free(), healthy_no_lr(),
         stalled_linear(), stalled_flat(), stalled_slow_exponential(), stalled_still_falling(),
+        stalled_cosine(),
         oscillating_rebound(),
         diverging_nan(), diverging_blowup(), diverging_early(), diverging_first_steps(),
         warming_up(),
