@@ -77,6 +77,9 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None) -> Ve
     swing = d.rebound(curve)
     if swing is not None:
         return verdict(Status.OSCILLATING, [swing])
+    dead = d.grad_collapse(curve, d.GRAD_DEAD)
+    if dead is not None:
+        return verdict(Status.OSCILLATING, [dead], since=first, confidence=0.6)
     far = d.lr_far_from_range(curve, optimizer)
     high = far if far is not None and far.name == "lr_high" else None
     low = far if far is not None and far.name == "lr_low" else None

@@ -40,6 +40,8 @@ STILL_FALLING = 0.1
 STOPPED = 0.25
 # Gradient norm falling 2x while the loss barely moves: units died or saturated (too high an LR).
 GRAD_COLLAPSE = 0.7
+# ... and falling 1000x (or to 0), whatever the loss did: the network died (too high an LR).
+GRAD_DEAD = math.log(1000.0)
 # Early alarm: the last ALARM_POINTS points all sit this far above the recent robust level.
 ALARM_POINTS = 3
 ALARM_Z = 6.0
@@ -264,19 +266,23 @@ def _per_k(drop: float, steps: int) -> str:
     return f"{100 * (1 - _exp(-drop * 1000 / steps)):.2g}% per 1000 steps"
 
 
-def grad_collapse(curve: Curve) -> Symptom | None:
-    """The gradient norm fell 2x or more from the start to the end."""
+def grad_collapse(curve: Curve, threshold: float | None = None) -> Symptom | None:
+    """The gradient norm fell from the start to the end by more than ``threshold`` (log;
+    GRAD_COLLAPSE, 2x, by default). A gradient norm that ends at exactly 0 fell all the way."""
     gn = curve.gn
     k = max(3, curve.size // 10)
     head, tail = gn[:k], gn[-k:]
-    head, tail = head[np.isfinite(head) & (head > 0)], tail[np.isfinite(tail) & (tail > 0)]
+    head, tail = head[np.isfinite(head) & (head > 0)], tail[np.isfinite(tail) & (tail >= 0)]
     if head.size < 2 or tail.size < 2:
         return None
-    fall = math.log(float(np.median(head))) - math.log(float(np.median(tail)))
-    if fall <= GRAD_COLLAPSE:
+    before, after = float(np.median(head)), float(np.median(tail))
+    fall = math.log(before) - math.log(after) if after > 0 else math.inf
+    if fall <= (GRAD_COLLAPSE if threshold is None else threshold):
         return None
     msg = (f"gradient norm fell {_exp(fall):.3g}x from the start to the end "
-           f"({_fmt(float(np.median(head)))} -> {_fmt(float(np.median(tail)))})")
+           f"({_fmt(before)} -> {_fmt(after)})")
+    if after == 0:
+        msg = f"gradient norm fell from {_fmt(before)} to 0: the units stopped learning"
     return Symptom("grad_collapse", strength(fall, GRAD_COLLAPSE),
                    Evidence(msg, "grad_norm", int(curve.first[0]), int(curve.last[-1]),
                             _exp(fall)))

@@ -148,6 +148,15 @@ def oscillating_rebound(n: int = 1000, seed: int = 20) -> Labeled:
                    since=(int(0.25 * n), int(0.8 * n)))
 
 
+def oscillating_dead_units(n: int = 600, seed: int = 21) -> Labeled:
+    """An early jolt kills the units: the gradient norm falls to 0 and the loss freezes."""
+    t = np.arange(n)
+    loss = np.where(t < 30, 2.3 - 0.03 * t, 1.4) * _noise(n, 0.05, seed)
+    gn = np.where(t < 30, 3.0, 0.0) * _noise(n, 0.1, seed + 1)
+    return Labeled("oscillating_dead_units", _curves(loss, 0.05, grad_norm=gn, optimizer="Adam"),
+                   Status.OSCILLATING, since=(0, 0))
+
+
 def diverging_nan(n: int = 800, at: int = 600, seed: int = 30) -> Labeled:
     """Healthy, then the loss and the gradient norm explode and the loss turns NaN."""
     t = np.arange(n)
@@ -204,7 +213,7 @@ def catalogue() -> list[Labeled]:
         healthy_lr_free(), healthy_no_lr(),
         stalled_linear(), stalled_flat(), stalled_slow_exponential(), stalled_still_falling(),
         stalled_cosine(),
-        oscillating_rebound(),
+        oscillating_rebound(), oscillating_dead_units(),
         diverging_nan(), diverging_blowup(), diverging_early(), diverging_first_steps(),
         warming_up(),
     ]
