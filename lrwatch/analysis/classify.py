@@ -58,7 +58,7 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None) -> Ve
                        needed_points=MIN_POINTS)
     first = int(curve.first[0])
     warm, decay = d.warming_up(curve), d.decayed(curve)
-    context = tuple(s.evidence for s in (warm, decay) if s is not None)
+    context = tuple(s.evidence for s in (warm, decay, d.update_ratio_off(curve)) if s is not None)
 
     def verdict(status: Status, found: list[d.Symptom | None], since: int | None = None,
                 confidence: float | None = None) -> Verdict:

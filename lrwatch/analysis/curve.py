@@ -36,6 +36,7 @@ class Curve:
     window: int  # bins in the running median: wide enough to average the noise down
     lr: np.ndarray  # last LR of the bin, NaN when unknown
     gn: np.ndarray  # mean gradient norm of the bin, NaN when unknown
+    ur: np.ndarray  # mean update/weight ratio of the bin, NaN when unknown
     lr_time: np.ndarray  # cumulative LR (or steps when the LR is unknown) at each bin's end
     summary: Summary
     scale: float = 1.0  # z = log(loss / scale + shift)
@@ -59,7 +60,7 @@ class Curve:
         sl = slice(0, max(1, stop))
         return replace(self, first=self.first[sl], last=self.last[sl], count=self.count[sl],
                        loss=self.loss[sl], z=self.z[sl], zs=self.zs[sl], lr=self.lr[sl],
-                       gn=self.gn[sl], lr_time=self.lr_time[sl])
+                       gn=self.gn[sl], ur=self.ur[sl], lr_time=self.lr_time[sl])
 
     def before_decay(self) -> Curve:
         """The curve up to the last bin whose LR is at least half its peak (all of it when the
@@ -90,10 +91,6 @@ class Curve:
         """Index of the first bin whose LR time reaches ``t``."""
         return int(min(np.searchsorted(self.lr_time, t, side="left"), self.size - 1))
 
-    @property
-    def lr_known(self) -> bool:
-        return bool(np.isfinite(self.lr).any())
-
 
 def curve_from(summary: Summary) -> Curve:
     """Build the view from a summary (bins with no finite loss are left out)."""
@@ -103,6 +100,8 @@ def curve_from(summary: Summary) -> Curve:
     loss = b["loss_sum"][keep] / n
     with np.errstate(invalid="ignore", divide="ignore"):
         gn = np.where(b["gn_n"][keep] > 0, b["gn_sum"][keep] / np.maximum(b["gn_n"][keep], 1),
+                      np.nan)
+        ur = np.where(b["ur_n"][keep] > 0, b["ur_sum"][keep] / np.maximum(b["ur_n"][keep], 1),
                       np.nan)
     lr = b["lr_last"][keep].astype(np.float64)
     z, scale, shift = log_loss(loss)
@@ -118,7 +117,8 @@ def curve_from(summary: Summary) -> Curve:
         if by_lr[-1] > 0:
             lr_time = by_lr
     return Curve(first=b["first"][keep], last=b["last"][keep], count=count, loss=loss, z=z, zs=zs,
-                 noise=noise, window=window, lr=lr, gn=gn, lr_time=lr_time, summary=summary,
+                 noise=noise, window=window, lr=lr, gn=gn, ur=ur, lr_time=lr_time,
+                 summary=summary,
                  scale=scale, shift=shift)
 
 

@@ -42,6 +42,9 @@ STOPPED = 0.25
 GRAD_COLLAPSE = 0.7
 # ... and falling 1000x (or to 0), whatever the loss did: the network died (too high an LR).
 GRAD_DEAD = math.log(1000.0)
+# The update/weight ratio rule of thumb is ~1e-3; a decade off either way is worth saying.
+UPDATE_RATIO_LOW = 1e-4
+UPDATE_RATIO_HIGH = 1e-2
 # Early alarm: the last ALARM_POINTS points all sit this far above the recent robust level.
 ALARM_POINTS = 3
 ALARM_Z = 6.0
@@ -359,6 +362,24 @@ def levelled_off(curve: Curve) -> Symptom | None:
            f"of the run (steps {curve.first[at70]}-{curve.last[-1]})")
     return Symptom("levelled_off", 1.0, Evidence(msg, "loss", int(curve.first[at70]),
                                                  int(curve.last[-1]), before - end))
+
+
+def update_ratio_off(curve: Curve) -> Symptom | None:
+    """The update/weight ratio of the last tenth sits far from the ~1e-3 rule of thumb
+    (CS231n): below 1e-4 the weights barely move, above 1e-2 they are thrown around.
+    Context for the verdict; it does not decide it (the corpus has no such curve to tune on)."""
+    ur = curve.ur[-max(3, curve.size // 10):]
+    ur = ur[np.isfinite(ur) & (ur > 0)]
+    if ur.size < 3:
+        return None
+    ratio = float(np.median(ur))
+    if UPDATE_RATIO_LOW <= ratio <= UPDATE_RATIO_HIGH:
+        return None
+    side = "below" if ratio < UPDATE_RATIO_LOW else "above"
+    msg = (f"update/weight ratio {ratio:.2g} over the last tenth of the run, far {side} the "
+           "~1e-3 rule of thumb")
+    return Symptom("update_ratio_" + ("low" if side == "below" else "high"), 0.5,
+                   Evidence(msg, "update_ratio", None, int(curve.last[-1]), ratio))
 
 
 # --------------------------------------------------------------------------- early alarm

@@ -119,8 +119,10 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
                                                                          Action.INCREASE):
         top = rng[1] / 3 if _sgd_momentum(curves) else rng[1]
         far_above, far_below = lr > top * 10 ** LR_FAR, lr < rng[0] / 10 ** LR_FAR
-        if (action is Action.REDUCE and far_above) or (action is Action.INCREASE and far_below):
-            factor = top / lr
+        jump = top / lr
+        if ((action is Action.REDUCE and far_above) or (action is Action.INCREASE and far_below)) \
+                and math.isfinite(jump):
+            factor = jump
             reasons.append(f"{lr:.3g} is far {'above' if far_above else 'below'} "
                            f"{curves.optimizer}'s usual {rng[0]:g}-{rng[1]:g}: go to {top:.3g}, "
                            "the top of that range")
@@ -140,6 +142,7 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
         rule = "linear" if linear else "square-root"
         reasons.append(f"x{scale:.3g} for batch size {curves.batch_size} -> {target_batch_size} "
                        f"({rule} scaling for {curves.optimizer or 'this optimizer'})")
+    factor = min(max(factor, 1e-12), 1e12)  # an LR logged as a denormal must not give inf
     suggested = lr * factor if lr is not None else None
     if suggested is not None and not math.isfinite(suggested):  # an absurd LR near float max
         suggested = None

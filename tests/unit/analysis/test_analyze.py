@@ -250,3 +250,17 @@ def test_extreme_magnitudes_give_a_diagnosis(big: float) -> None:
         d = analyze(curves, target_batch_size=64)
         assert 0 <= d.confidence <= 1
         assert d.suggestion.suggested_lr is None or math.isfinite(d.suggestion.suggested_lr)
+
+
+def test_update_ratio_far_from_1e3_is_reported_as_context() -> None:
+    c = synth.stalled_linear().curves
+    steps = c.loss.steps
+    tiny = RunCurves(loss=c.loss, lr=c.lr, optimizer="SGD",
+                     update_ratio=Series(steps, np.full(steps.size, 2e-6)))
+    d = analyze(tiny)
+    assert d.status is Status.STALLED
+    assert any(e.signal == "update_ratio" and "far below the ~1e-3" in e.message
+               for e in d.evidence)
+    usual = RunCurves(loss=c.loss, lr=c.lr, optimizer="SGD",
+                      update_ratio=Series(steps, np.full(steps.size, 1e-3)))
+    assert not any(e.signal == "update_ratio" for e in analyze(usual).evidence)
