@@ -86,14 +86,14 @@ def direction_right(label: str, lr: float, best_lr: float, factor: float | None)
 def early_warning(runs: list[CorpusRun]) -> dict:
     """For runs whose loss goes NaN: steps between the first DIVERGING status (or alarm) of an
     online analyzer fed one step at a time, and the first NaN."""
-    leads_status, leads_alarm, missed = [], [], 0
+    leads_status, leads_alarm, nan_steps, missed = [], [], [], 0
     for run in runs:
         nan_step = run.first_nonfinite_step
         if nan_step is None:
             continue
         c = run.curves
-        online = OnlineAnalyzer(optimizer=c.optimizer, batch_size=c.batch_size,
-                                total_steps=c.total_steps)
+        online = OnlineAnalyzer(optimizer=c.optimizer, momentum=c.momentum,
+                                batch_size=c.batch_size, total_steps=c.total_steps)
         status_at = alarm_at = None
         for i, step in enumerate(c.loss.steps):
             online.update(step, c.loss.values[i], lr=c.lr.values[i],
@@ -108,13 +108,17 @@ def early_warning(runs: list[CorpusRun]) -> dict:
             missed += 1
             continue
         leads_status.append(nan_step - status_at)
+        nan_steps.append(nan_step)
         leads_alarm.append(nan_step - (alarm_at if alarm_at is not None else nan_step))
     n = len(leads_status)
     return {
         "runs_reaching_nan": n + missed,
         "median_steps_before_nan_status": float(np.median(leads_status)) if n else float("nan"),
         "median_steps_before_nan_alarm": float(np.median(leads_alarm)) if n else float("nan"),
-        "share_warned_before_nan": float(np.mean(np.array(leads_status) > 0)) if n else float("nan"),
+        "share_warned_before_nan": (float(np.mean(np.array(leads_status) > 0)) if n
+                                    else float("nan")),
+        "steps_before_nan_status": leads_status,
+        "first_nan_steps": nan_steps,
     }
 
 
@@ -159,7 +163,8 @@ def timed(fn) -> float:  # type: ignore[no-untyped-def]
 
 def report(name: str, res: dict) -> list[str]:
     lines = [f"### {name}: {res['runs']} runs in {res['sweeps']} sweeps", "",
-             f"accuracy {res['accuracy']:.1%}, macro-F1 {res['macro_f1']:.3f}, suggestion direction "
+             f"accuracy {res['accuracy']:.1%}, macro-F1 {res['macro_f1']:.3f}, "
+             "suggestion direction "
              f"right {res['direction_right']:.1%}, median factor suggested/best LR "
              f"{res['median_factor_to_best']:.2f}x (within 3x: {res['within_3x_of_best']:.0%})", "",
              "| label \\ status | " + " | ".join(CLASSES + ["insufficient"]) + " | recall |",
@@ -184,15 +189,19 @@ def main() -> None:
     held = [r for r in runs if r.heldout]
     results = {"heldout": evaluate(held), "tuning": evaluate(tune)}
     results["early_warning_heldout"] = early_warning(held)
+    results["early_warning_tuning"] = early_warning(tune)
     results["speed"] = speed()
     md = ["## Diagnosis on real runs", ""]
     md += report("Held-out tasks " + ", ".join(sorted({r.task for r in held})), results["heldout"])
     md += report("Tuning tasks " + ", ".join(sorted({r.task for r in tune})), results["tuning"])
-    ew = results["early_warning_heldout"]
-    md += [f"Early warning (held-out runs reaching NaN: {ew['runs_reaching_nan']}): status turned "
-           f"diverging a median {ew['median_steps_before_nan_status']:g} steps before the first "
-           f"NaN (alarm: {ew['median_steps_before_nan_alarm']:g}); warned before NaN in "
-           f"{_pct(ew['share_warned_before_nan'])} of them.", ""]
+    for side in ("heldout", "tuning"):
+        ew = results[f"early_warning_{side}"]
+        md += [f"Early warning ({side} runs reaching NaN: {ew['runs_reaching_nan']}, first NaN at "
+               f"steps {sorted(ew['first_nan_steps'])}): the online status turned diverging a "
+               f"median {ew['median_steps_before_nan_status']:g} steps before the first NaN "
+               f"(steps before: {sorted(ew['steps_before_nan_status'])}); the alarm alone a median "
+               f"{ew['median_steps_before_nan_alarm']:g}; warned before the NaN in "
+               f"{_pct(ew['share_warned_before_nan'])} of them.", ""]
     sp = results["speed"]
     md += [f"Speed: 1 M-step run analysed in {sp['analyze_1M_steps_s']:.3f} s; online update "
            f"{sp['online_update_1_point_ms']:.3f} ms (1 point), "

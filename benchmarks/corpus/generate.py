@@ -59,7 +59,8 @@ def sweeps_for(tasks: list[str]) -> list[SweepSpec]:
     specs = []
     for task in tasks:
         specs += [SweepSpec(task, opt) for opt in GRIDS]
-        specs += [SweepSpec(task, "SGDm", "warmup_cosine"), SweepSpec(task, "AdamW", "warmup_cosine")]
+        specs += [SweepSpec(task, "SGDm", "warmup_cosine"),
+                  SweepSpec(task, "AdamW", "warmup_cosine")]
         specs += [SweepSpec(task, "SGD", batch_size=8), SweepSpec(task, "Adam", batch_size=8)]
     return specs
 
@@ -77,7 +78,8 @@ def make_task(task: str):  # type: ignore[no-untyped-def]
         x = (x - x.mean(0)) / (x.std(0) + 1e-6)
         xt, yt = torch.tensor(x, dtype=torch.float32), torch.tensor(y)
         if task == "digits_mlp":
-            return xt, yt, lambda: nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10)), "ce"
+            return xt, yt, lambda: nn.Sequential(
+                nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10)), "ce"
         if task == "digits_logreg":
             return xt, yt, lambda: nn.Linear(64, 10), "ce"
         if task == "digits_tanh_deep":
@@ -139,7 +141,8 @@ def train_run(spec: SweepSpec, lr: float, workdir: str) -> dict:
 
     torch.set_num_threads(1)
     x, y, factory, loss_name = make_task(spec.task)
-    loss_fn = torch.nn.functional.cross_entropy if loss_name == "ce" else torch.nn.functional.mse_loss
+    functional = torch.nn.functional
+    loss_fn = functional.cross_entropy if loss_name == "ce" else functional.mse_loss
 
     class Module(pl.LightningModule):
         def __init__(self) -> None:

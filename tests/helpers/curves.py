@@ -76,7 +76,8 @@ def healthy_step_decay(n: int = 1200, seed: int = 3) -> Labeled:
     lr = 0.1 * np.where(steps < n // 2, 1.0, np.where(steps < 3 * n // 4, 0.1, 0.01))
     time = np.cumsum(lr) / 0.1
     loss = converging(time, n / 12, floor=0.3) * _noise(n, 0.1, seed)
-    loss *= np.where(steps < n // 2, 1.0, np.where(steps < 3 * n // 4, 0.7, 0.6))  # noise floor falls
+    # each LR drop lowers the noise floor
+    loss *= np.where(steps < n // 2, 1.0, np.where(steps < 3 * n // 4, 0.7, 0.6))
     return Labeled("healthy_step_decay", _curves(loss, lr), Status.HEALTHY)
 
 
@@ -121,6 +122,22 @@ def stalled_slow_exponential(n: int = 3000, seed: int = 12) -> Labeled:
     return Labeled("stalled_slow_exponential", _curves(loss, 1e-3), Status.STALLED, since=(0, 0))
 
 
+def stalled_still_falling(n: int = 1000, seed: int = 13) -> Labeled:
+    """Made good progress but has not levelled off: the last 40% still brings a fifth of it."""
+    t = np.arange(n)
+    loss = converging(t, n / 2) * _noise(n, 0.05, seed)
+    return Labeled("stalled_still_falling", _curves(loss, 0.01), Status.STALLED, since=(0, 0))
+
+
+def stalled_cosine(n: int = 1500, seed: int = 14) -> Labeled:
+    """Too low a peak LR under warmup + cosine: still falling fast when the decay takes over."""
+    lr = warmup_cosine(n, 3e-4)
+    time = np.cumsum(lr) / lr.sum() * n
+    loss = converging(time, 1.2 * n) * _noise(n, 0.05, seed)
+    return Labeled("stalled_cosine", _curves(loss, lr, optimizer="AdamW"), Status.STALLED,
+                   since=(0, 0))
+
+
 def oscillating_rebound(n: int = 1000, seed: int = 20) -> Labeled:
     """Falls, then swings back up and keeps swinging: too high to settle, but no blow-up."""
     t = np.arange(n)
@@ -129,6 +146,15 @@ def oscillating_rebound(n: int = 1000, seed: int = 20) -> Labeled:
     loss = base * swing * _noise(n, 0.1, seed)
     return Labeled("oscillating_rebound", _curves(loss, 0.5), Status.OSCILLATING,
                    since=(int(0.25 * n), int(0.8 * n)))
+
+
+def oscillating_dead_units(n: int = 600, seed: int = 21) -> Labeled:
+    """An early jolt kills the units: the gradient norm falls to 0 and the loss freezes."""
+    t = np.arange(n)
+    loss = np.where(t < 30, 2.3 - 0.03 * t, 1.4) * _noise(n, 0.05, seed)
+    gn = np.where(t < 30, 3.0, 0.0) * _noise(n, 0.1, seed + 1)
+    return Labeled("oscillating_dead_units", _curves(loss, 0.05, grad_norm=gn, optimizer="Adam"),
+                   Status.OSCILLATING, since=(0, 0))
 
 
 def diverging_nan(n: int = 800, at: int = 600, seed: int = 30) -> Labeled:
@@ -161,6 +187,15 @@ def diverging_early(n: int = 400, seed: int = 32, total: int = 20_000) -> Labele
                    Status.DIVERGING, since=(40, 250))
 
 
+def diverging_first_steps(n: int = 300, seed: int = 33) -> Labeled:
+    """Blows up within 3 steps (far too high an LR) and wanders at a huge loss, never NaN."""
+    t = np.arange(n)
+    loss = np.where(t < 3, 2.3 * 30.0 ** np.minimum(t, 3), 900.0) * _noise(n, 0.3, seed)
+    loss[0] = 2.3
+    return Labeled("diverging_first_steps", _curves(loss, 3.0, optimizer="Adam"),
+                   Status.DIVERGING, since=(0, 3))
+
+
 def warming_up(n: int = 200, seed: int = 40) -> Labeled:
     """Still in warmup: the loss has barely moved, but the LR is still rising."""
     t = np.arange(n)
@@ -176,8 +211,9 @@ def catalogue() -> list[Labeled]:
         healthy_exponential(), healthy_exponential(noise=0.35, seed=7), healthy_power_law(),
         healthy_warmup_cosine(), healthy_step_decay(), healthy_edge_of_stability(),
         healthy_lr_free(), healthy_no_lr(),
-        stalled_linear(), stalled_flat(), stalled_slow_exponential(),
-        oscillating_rebound(),
-        diverging_nan(), diverging_blowup(), diverging_early(),
+        stalled_linear(), stalled_flat(), stalled_slow_exponential(), stalled_still_falling(),
+        stalled_cosine(),
+        oscillating_rebound(), oscillating_dead_units(),
+        diverging_nan(), diverging_blowup(), diverging_early(), diverging_first_steps(),
         warming_up(),
     ]

@@ -49,11 +49,30 @@ def test_evidence_numbers_can_be_checked_on_the_curve() -> None:
     assert loss[climb.end_step] / np.nanmin(loss) == pytest.approx(climb.value, rel=0.5)
 
 
+def _as(curves: RunCurves, optimizer: str | None, lr: float | None = None) -> RunCurves:
+    """The same curves, logged with another optimizer (and LR)."""
+    n = len(curves.loss)
+    lr_series = curves.lr if lr is None else Series(curves.loss.steps, np.full(n, lr))
+    return RunCurves(loss=curves.loss, lr=lr_series, grad_norm=curves.grad_norm,
+                     optimizer=optimizer, total_steps=curves.total_steps)
+
+
 def test_reduce_about_10x_when_diverging_and_3x_when_oscillating() -> None:
-    div = analyze(synth.diverging_blowup().curves).suggestion
+    div = analyze(_as(synth.diverging_blowup().curves, None)).suggestion
     assert div.factor == pytest.approx(0.1) and div.suggested_lr == pytest.approx(0.5)
-    osc = analyze(synth.oscillating_rebound().curves).suggestion
+    osc = analyze(_as(synth.oscillating_rebound().curves, None)).suggestion
     assert osc.factor == pytest.approx(1 / 3) and osc.suggested_lr == pytest.approx(0.5 / 3)
+
+
+def test_far_outside_the_usual_range_goes_to_its_top() -> None:
+    high = analyze(_as(synth.diverging_blowup().curves, "Adam", lr=1.0)).suggestion
+    assert high.action is Action.REDUCE and high.suggested_lr == pytest.approx(3e-3)
+    low = analyze(_as(synth.stalled_flat().curves, "Adam", lr=1e-7)).suggestion
+    assert low.action is Action.INCREASE and low.suggested_lr == pytest.approx(3e-3)
+    assert "far below Adam's usual" in low.rationale
+    sgdm = RunCurves(loss=synth.stalled_flat().curves.loss, lr=Series([0], [1e-6]),
+                     optimizer="SGD", momentum=0.9)
+    assert analyze(sgdm).suggestion.suggested_lr == pytest.approx(0.1)  # 0.3 / 3 with momentum
 
 
 def test_warmup_when_it_blows_up_in_the_first_percent_at_a_usual_lr() -> None:
@@ -71,8 +90,8 @@ def test_no_warmup_advice_when_the_lr_is_far_above_the_usual_range() -> None:
 
 
 def test_stalled_with_no_progress_asks_10x_otherwise_3x() -> None:
-    assert analyze(synth.stalled_flat().curves).suggestion.factor == pytest.approx(10)
-    assert analyze(synth.stalled_linear().curves).suggestion.factor == pytest.approx(3)
+    assert analyze(_as(synth.stalled_flat().curves, None)).suggestion.factor == pytest.approx(10)
+    assert analyze(_as(synth.stalled_linear().curves, None)).suggestion.factor == pytest.approx(3)
 
 
 def test_unknown_lr_gives_a_factor_only() -> None:
@@ -102,28 +121,32 @@ def test_lr_free_optimizer_at_lr_1_is_fine() -> None:
     assert d.status is Status.HEALTHY and d.suggestion.current_lr == 1.0
 
 
-@pytest.mark.parametrize(("optimizer", "factor"), [("SGD", 4.0), ("AdamW", 2.0)])
-def test_batch_size_scaling_linear_for_sgd_sqrt_for_adam(optimizer: str, factor: float) -> None:
+@pytest.mark.parametrize(("optimizer", "lr", "factor"), [("SGD", 0.1, 4.0), ("AdamW", 1e-3, 2.0)])
+def test_batch_size_scaling_linear_for_sgd_sqrt_for_adam(optimizer: str, lr: float,
+                                                         factor: float) -> None:
     c = synth.healthy_exponential().curves
-    curves = RunCurves(loss=c.loss, lr=c.lr, optimizer=optimizer, batch_size=32)
+    curves = RunCurves(loss=c.loss, lr=Series(c.lr.steps, np.full(len(c.lr), lr)),
+                       optimizer=optimizer, batch_size=32)
     s = analyze(curves, target_batch_size=128).suggestion
+    assert s.action is Action.KEEP
     assert s.factor == pytest.approx(factor)
-    assert s.suggested_lr == pytest.approx(0.1 * factor)
+    assert s.suggested_lr == pytest.approx(lr * factor)
     assert "batch size 32 -> 128" in s.rationale
 
 
 def test_range_test_picks_the_lr_when_it_points_the_right_way() -> None:
-    c = synth.stalled_linear().curves
-    rt = RangeTestSummary(suggested_lr=2e-3, lower_lr=1e-5, upper_lr=1e-1)
+    c = _as(synth.stalled_linear().curves, "SGD", lr=1e-3)
+    rt = RangeTestSummary(suggested_lr=5e-3, lower_lr=1e-5, upper_lr=1e-1)
     with_rt = RunCurves(loss=c.loss, lr=c.lr, optimizer="SGD", range_test=rt)
-    assert analyze(with_rt).suggestion.suggested_lr == pytest.approx(2e-3)
+    assert analyze(with_rt).suggestion.suggested_lr == pytest.approx(5e-3)
     wrong_way = RunCurves(loss=c.loss, lr=c.lr, optimizer="SGD",
                           range_test=RangeTestSummary(1e-5, 1e-6, 1e-1))
-    assert analyze(wrong_way).suggestion.suggested_lr == pytest.approx(3e-4)
+    assert analyze(wrong_way).suggestion.suggested_lr == pytest.approx(3e-3)
 
 
 # --------------------------------------------------------------------------- awkward inputs
-def _loss(values: list[float] | np.ndarray, steps: list[int] | np.ndarray | None = None) -> RunCurves:
+def _loss(values: list[float] | np.ndarray,
+          steps: list[int] | np.ndarray | None = None) -> RunCurves:
     v = np.asarray(values, dtype=float)
     s = np.arange(v.size) if steps is None else np.asarray(steps)
     return RunCurves(loss=Series(s, v))
@@ -207,3 +230,37 @@ def test_bad_arguments_are_config_errors() -> None:
         analyze(np.arange(10))  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="target_batch_size must be a positive int"):
         analyze(synth.healthy_no_lr().curves, target_batch_size=0)
+
+
+def test_a_blowup_in_the_first_steps_is_called_before_the_run_is_long_enough() -> None:
+    d = analyze(_loss([2.3, 60.0, 1.9e4, 4.0e7, 1.1e10]))
+    assert d.status is Status.DIVERGING and d.since_step == 1
+    assert d.evidence[0].message.startswith("loss rose")
+    assert analyze(_loss([2.3, 2.2, 2.4, 2.1, 2.0])).status is Status.INSUFFICIENT_DATA
+
+
+@pytest.mark.parametrize("big", [8.98846567e307, 1e300, 1e-300])
+def test_extreme_magnitudes_give_a_diagnosis(big: float) -> None:
+    loss = np.full(60, big)
+    loss[0] = 0.0
+    steps = np.arange(60)
+    for lr in (big, 1e-320):
+        curves = RunCurves(loss=Series(steps, loss), lr=Series(steps, np.full(60, lr)),
+                           grad_norm=Series(steps, loss[::-1]), optimizer="Adam", batch_size=16)
+        d = analyze(curves, target_batch_size=64)
+        assert 0 <= d.confidence <= 1
+        assert d.suggestion.suggested_lr is None or math.isfinite(d.suggestion.suggested_lr)
+
+
+def test_update_ratio_far_from_1e3_is_reported_as_context() -> None:
+    c = synth.stalled_linear().curves
+    steps = c.loss.steps
+    tiny = RunCurves(loss=c.loss, lr=c.lr, optimizer="SGD",
+                     update_ratio=Series(steps, np.full(steps.size, 2e-6)))
+    d = analyze(tiny)
+    assert d.status is Status.STALLED
+    assert any(e.signal == "update_ratio" and "far below the ~1e-3" in e.message
+               for e in d.evidence)
+    usual = RunCurves(loss=c.loss, lr=c.lr, optimizer="SGD",
+                      update_ratio=Series(steps, np.full(steps.size, 1e-3)))
+    assert not any(e.signal == "update_ratio" for e in analyze(usual).evidence)
