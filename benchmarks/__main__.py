@@ -10,7 +10,7 @@ import importlib
 import sys
 import time
 
-SUITES: list[str] = []
+SUITES: list[str] = ["finder"]
 
 
 def main(argv: list[str]) -> None:
