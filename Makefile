@@ -20,7 +20,7 @@ browser:
 	    --no-install-recommends chromium chromium-driver >/dev/null; }
 
 demo: $(STAMP)
-	$(PY) -m lrwatch.cli demo
+	$(VENV)/bin/lrwatch demo
 
 test: $(STAMP) browser
 	$(PY) -m pytest

@@ -10,7 +10,13 @@ import importlib
 import sys
 import time
 
-SUITES: list[str] = ["finder"]
+SUITES: list[str] = [
+    "overhead",
+    "guard",
+    "diagnosis",
+    "readers",
+    "finder",
+]
 
 
 def main(argv: list[str]) -> None:

@@ -1,5 +1,8 @@
 """Diagnose a run's learning rate from its curves. Depends on numpy and scipy only."""
 
+from lrwatch.analysis.diagnose import analyze
+from lrwatch.analysis.online import OnlineAnalyzer
+from lrwatch.analysis.smoothing import ema
 from lrwatch.analysis.types import (
     Action,
     Diagnosis,
@@ -15,9 +18,12 @@ __all__ = [
     "Action",
     "Diagnosis",
     "Evidence",
+    "OnlineAnalyzer",
     "RangeTestSummary",
     "RunCurves",
     "Series",
     "Status",
     "Suggestion",
+    "analyze",
+    "ema",
 ]

@@ -113,6 +113,9 @@ class Diagnosis:
     suggestion: Suggestion
     needed_steps: int | None = None  # for INSUFFICIENT_DATA: steps needed to judge
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    # early divergence signal from the last few steps (NaN/inf, loss or grad-norm jump), set even
+    # while the status is not yet DIVERGING: what a live guard acts on
+    alarm: Evidence | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (enums as their values, no NaN)."""
@@ -129,6 +132,7 @@ class Diagnosis:
             "action": s.action.value,
             "rationale": s.rationale,
             "evidence": [e.message for e in self.evidence],
+            "alarm": self.alarm.message if self.alarm is not None else None,
         }
 
 

@@ -19,7 +19,7 @@ from lrwatch.errors import LRWatchError
 SUBCOMMANDS = {
     "runs": "lrwatch.cli.runs:runs",
     "export": "lrwatch.cli.export:export",
-    "demo": "lrwatch.cli.demo:demo",
+    "analyze": "lrwatch.cli.analyze:analyze",
 }
 
 

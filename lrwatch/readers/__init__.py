@@ -1,2 +1,31 @@
 """Turn logs that already exist (lrwatch stores, Lightning CSV logs, TensorBoard events) into
-the curves analysis reads."""
+the curves analysis reads.
+
+``find_runs(path)`` lists the runs a path holds and ``read_run(run)`` reads one into a
+``ReadResult`` (its ``RunCurves``, the columns chosen and notes on what was cleaned).
+``curves_from_store(store, run)`` is the builder the dashboard and the guard share.
+
+Example::
+
+    from lrwatch.readers import find_runs, read_run
+    for run in find_runs("lightning_logs"):
+        curves = read_run(run).curves
+"""
+
+from lrwatch.readers.columns import Columns, detect_columns
+from lrwatch.readers.discover import LogRun, find_runs, read_run
+from lrwatch.readers.series import Hints, ReadResult
+from lrwatch.readers.store import curves_from_store, read_store_run, training_runs
+
+__all__ = [
+    "Columns",
+    "Hints",
+    "LogRun",
+    "ReadResult",
+    "curves_from_store",
+    "detect_columns",
+    "find_runs",
+    "read_run",
+    "read_store_run",
+    "training_runs",
+]

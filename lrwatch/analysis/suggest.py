@@ -1,0 +1,156 @@
+"""From a status to an LR suggestion: how much to change, to what, and why.
+
+The field's rules: too high and diverging, reduce ~10x; only oscillating, ~3x; blowing up within
+the first few percent of steps with an LR in the usual range, add warmup; too low, increase 3-10x
+or run a range test; healthy, keep, and consider decay once the loss levels off. A linked range
+test picks the LR when it points the right way. A new batch size scales the result linearly for
+SGD and by its square root for Adam-style optimizers (Goyal et al. 2017; Malladi et al. 2022).
+"""
+
+from __future__ import annotations
+
+import math
+
+from lrwatch.analysis.types import Action, RangeTestSummary, RunCurves, Status, Suggestion
+
+# Typical LR ranges, lower-cased optimizer class name -> (low, high).
+TYPICAL_RANGES: dict[str, tuple[float, float]] = {
+    "sgd": (1e-3, 0.3),
+    "adam": (1e-4, 3e-3),
+    "adamw": (1e-4, 3e-3),
+    "nadam": (1e-4, 3e-3),
+    "radam": (1e-4, 3e-3),
+    "adamax": (1e-4, 3e-3),
+    "lamb": (1e-4, 1e-2),
+    "rmsprop": (1e-4, 3e-3),
+    "adagrad": (1e-3, 1e-1),
+    "lion": (1e-5, 3e-4),
+}
+# Optimizers that adapt their own step size and run at lr ~ 1 on purpose.
+LR_FREE = ("prodigy", "dadapt", "dadaptation", "mechanic", "dog", "ldog")
+# Adaptive optimizers: square-root batch-size scaling; the rest scale linearly.
+ADAPTIVE = ("adam", "adamw", "nadam", "radam", "adamax", "lamb", "rmsprop", "adagrad", "lion",
+            "adafactor")
+
+EARLY_SHARE = 0.05  # "the first few percent of steps": where a blow-up asks for warmup
+
+
+def typical_range(optimizer: str | None) -> tuple[float, float] | None:
+    """The usual LR range of an optimizer class name, when lrwatch knows it."""
+    if not optimizer:
+        return None
+    name = optimizer.lower()
+    if name in TYPICAL_RANGES:
+        return TYPICAL_RANGES[name]
+    for key in sorted(TYPICAL_RANGES, key=len, reverse=True):  # "FusedAdam", "AdamW8bit" ...
+        if key in name:
+            return TYPICAL_RANGES[key]
+    return None
+
+
+def is_lr_free(optimizer: str | None) -> bool:
+    return bool(optimizer) and any(k in optimizer.lower() for k in LR_FREE)  # type: ignore[union-attr]
+
+
+def batch_scale(optimizer: str | None, batch_size: int | None, target: int | None) -> float:
+    """LR multiplier for moving from ``batch_size`` to ``target`` (1 when either is unknown)."""
+    if not batch_size or not target or batch_size <= 0 or target <= 0 or batch_size == target:
+        return 1.0
+    ratio = target / batch_size
+    adaptive = bool(optimizer) and any(k in optimizer.lower() for k in ADAPTIVE)  # type: ignore[union-attr]
+    return math.sqrt(ratio) if adaptive else ratio
+
+
+def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
+            since_step: int | None, first_step: int, symptoms: frozenset[str] = frozenset(),
+            target_batch_size: int | None = None) -> Suggestion:
+    """The suggestion for a run in ``status``.
+
+    Args:
+        status: the diagnosis.
+        curves: the run (optimizer, batch size, planned steps, range test).
+        current_lr: the LR at the end of the run (None when unknown).
+        since_step: where the status began (for the warmup rule).
+        first_step: the run's first step.
+        symptoms: names of the symptoms found ("no_progress": increase 10x rather than 3x;
+            "levelled_off" on a healthy run: add decay).
+        target_batch_size: the batch size the next run will use, for batch-size scaling.
+    """
+    lr = current_lr if current_lr is not None and math.isfinite(current_lr) and current_lr > 0 \
+        else None
+    lr_free = is_lr_free(curves.optimizer)
+    rng = typical_range(curves.optimizer)
+    reasons: list[str] = []
+    if status is Status.DIVERGING:
+        action, factor = Action.REDUCE, 0.1
+        early = _early(since_step, first_step, curves.total_steps)
+        in_range = lr is not None and rng is not None and lr <= rng[1]
+        if early and in_range and not lr_free:
+            action, factor = Action.ADD_WARMUP, 1.0
+            reasons.append("it blew up in the first few percent of steps with an LR in the usual "
+                           f"range for {curves.optimizer}: warm up over ~5% of the steps")
+        else:
+            reasons.append("the loss diverged: reduce the LR about 10x")
+    elif status is Status.OSCILLATING:
+        action, factor = Action.REDUCE, 1 / 3
+        reasons.append("the loss swings without settling: reduce the LR about 3x")
+        if lr is not None and rng is not None and lr > 10 * rng[1] and not lr_free:
+            factor = 0.1
+            reasons.append(f"{lr:.3g} is far above {curves.optimizer}'s usual {rng[0]:g}-{rng[1]:g}")
+    elif status is Status.STALLED:
+        severe = "no_progress" in symptoms
+        action, factor = Action.INCREASE, 10.0 if severe else 3.0
+        if severe and lr is None:
+            action = Action.RANGE_TEST
+        reasons.append("the loss falls too slowly for its LR: increase it "
+                       f"~{factor:g}x" + (" or run a range test" if severe else ""))
+    elif status is Status.HEALTHY and "levelled_off" in symptoms:
+        action, factor = Action.ADD_DECAY, 1.0
+        reasons.append("the loss has levelled off at a constant LR: keep the peak LR and decay it "
+                       "(cosine or step) to lower the noise floor")
+    elif status is Status.HEALTHY:
+        action, factor = Action.KEEP, 1.0
+        reasons.append("smooth, steady decrease: keep the LR")
+    else:
+        action, factor = Action.KEEP, 1.0
+        reasons.append("not enough steps to judge yet")
+    if lr_free and status in (Status.DIVERGING, Status.OSCILLATING, Status.STALLED):
+        reasons.append(f"{curves.optimizer} sets its own step size (lr ~ 1 is expected): scale "
+                       "its lr as a multiplier, or its d_coef")
+    if lr is not None and curves.range_test is not None and action in (Action.REDUCE,
+                                                                      Action.INCREASE):
+        picked = _from_range_test(curves.range_test, lr, factor)
+        if picked is not None:
+            factor = picked / lr
+            reasons.append(f"the range test suggests {picked:.3g}")
+    scale = batch_scale(curves.optimizer, curves.batch_size, target_batch_size)
+    if scale != 1.0:
+        factor *= scale
+        linear = abs(scale - (target_batch_size or 0) / (curves.batch_size or 1)) < 1e-12
+        rule = "linear" if linear else "square-root"
+        reasons.append(f"x{scale:.3g} for batch size {curves.batch_size} -> {target_batch_size} "
+                       f"({rule} scaling for {curves.optimizer or 'this optimizer'})")
+    suggested = lr * factor if lr is not None else None
+    if lr is None and action not in (Action.KEEP,):
+        reasons.append("the LR was not logged: apply the factor to your current LR")
+    return Suggestion(action=action, current_lr=lr, suggested_lr=suggested, factor=factor,
+                      rationale="; ".join(reasons))
+
+
+def _early(since_step: int | None, first_step: int, total_steps: int | None) -> bool:
+    if since_step is None or not total_steps or total_steps <= 0:
+        return False
+    return (since_step - first_step) <= EARLY_SHARE * total_steps
+
+
+def _from_range_test(rt: RangeTestSummary, lr: float, factor: float) -> float | None:
+    """The range test's LR when it lies the way the diagnosis points, clipped to its range."""
+    picked = rt.suggested_lr
+    if not (math.isfinite(picked) and picked > 0):
+        return None
+    low, high = min(rt.lower_lr, rt.upper_lr), max(rt.lower_lr, rt.upper_lr)
+    if math.isfinite(low) and math.isfinite(high) and 0 < low < high:
+        picked = min(max(picked, low), high)
+    if (factor < 1 and picked < lr) or (factor > 1 and picked > lr):
+        return picked
+    return None

@@ -1,0 +1,513 @@
+"""``LRWatch``: the Lightning callback that records every optimizer step into a run store.
+
+A thin adapter: hooks are mapped onto ``lrwatch.recorder`` (the tensor math) and the store's
+background writer. Global rank 0 records; other ranks do nothing per step. An internal error
+never takes training down: the failing part warns once and turns itself off (``strict=True``
+re-raises, for tests). A store that cannot be used is a clear error at the start of training.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import torch
+
+from lrwatch import keys
+from lrwatch._compat import CALLBACK_BASES, lightning_of
+from lrwatch._version import __version__
+from lrwatch.analysis import OnlineAnalyzer
+from lrwatch.analysis.types import RangeTestSummary
+from lrwatch.config import RecordConfig
+from lrwatch.errors import ConfigError
+from lrwatch.guard import Decision, Guard, GuardConfig, Notice
+from lrwatch.recorder import Recorder, Rows
+from lrwatch.store import (
+    DIVERGED, FAILED, FINISHED, INTERRUPTED, PendingEvent, RunInfo, default_store_path,
+)
+from lrwatch.store.sqlite import SQLiteBackend, resolve_path
+from lrwatch.store.writer import RunWriter
+
+log = logging.getLogger("lrwatch")
+
+# Names under which users log their validation loss, most specific first.
+VAL_LOSS_NAMES = ("val_loss", "val/loss", "valid_loss", "validation_loss", "val_loss_epoch")
+
+
+class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
+    """Record loss, learning rates, gradient norms and update ratios of every optimizer step.
+
+    Args:
+        store: the store file or folder. Default: ``$LRWATCH_STORE``, else
+            ``<trainer.default_root_dir>/lrwatch_logs``.
+        name: the run's name (default: the LightningModule's class name; ``-2``, ``-3`` ...
+            are appended when taken).
+        every_n_steps: record every n-th optimizer step.
+        layer_every_n_steps: per-layer gradient norms and update ratios every n steps.
+        update_ratio_every_n_steps: global update/weight ratio every n steps (each such step
+            copies the weights once, on their device). Default: every step for models up to
+            100 M parameters, else every ``layer_every_n_steps``.
+        host_copy_every_n_steps: steps kept on the device before one copy to the host
+            (default 32; 1 when ``on_diverge`` acts, so the guard sees each step at once).
+        on_diverge: what to do when the run diverges: "warn" (warn and record only),
+            "stop" (end training cleanly, run marked diverged) or "recover" (roll back to a
+            recent healthy snapshot, lower the LR, go on). See ``lrwatch.guard``.
+        check_every_n_steps: steps between live diagnoses (and, under DDP, between the
+            broadcasts of rank 0's decision).
+        snapshot_every_n_steps: steps between the CPU snapshots ``recover`` rolls back to.
+        max_recoveries: recoveries before ``recover`` gives up and stops.
+        lr_factor: LR multiplier of a recovery (default: the diagnosis's suggestion, ~0.1).
+        skip_batches: after a recovery, skip the next n optimizer steps.
+        strict: re-raise lrwatch's internal errors instead of warning and going on.
+
+    Example::
+
+        trainer = pl.Trainer(max_epochs=5, callbacks=[LRWatch()])
+        trainer.fit(model, datamodule)
+        # then, in a shell: lrwatch runs
+    """
+
+    def __init__(
+        self,
+        store: str | os.PathLike[str] | None = None,
+        name: str | None = None,
+        *,
+        every_n_steps: int = 1,
+        layer_every_n_steps: int = 50,
+        update_ratio_every_n_steps: int | None = None,
+        host_copy_every_n_steps: int | None = None,
+        on_diverge: str = "warn",
+        check_every_n_steps: int = 25,
+        snapshot_every_n_steps: int = 100,
+        max_recoveries: int = 3,
+        lr_factor: float | None = None,
+        skip_batches: int = 0,
+        strict: bool = False,
+    ) -> None:
+        if name is not None and (not isinstance(name, str) or not name.strip()):
+            raise ConfigError(f"name must be a non-empty string, got {name!r}")
+        self.guard_config = GuardConfig(
+            on_diverge=on_diverge, check_every_n_steps=check_every_n_steps,
+            snapshot_every_n_steps=snapshot_every_n_steps, max_recoveries=max_recoveries,
+            lr_factor=lr_factor, skip_batches=skip_batches)
+        if host_copy_every_n_steps is None:
+            host_copy_every_n_steps = 1 if self.guard_config.acts else 32
+        self.config = RecordConfig(
+            every_n_steps=every_n_steps,
+            layer_every_n_steps=layer_every_n_steps,
+            update_ratio_every_n_steps=update_ratio_every_n_steps,
+            host_copy_every_n_steps=host_copy_every_n_steps,
+        )
+        self.store_arg = store
+        self.name = name
+        self.strict = strict
+        self.store_path: Path | None = None
+        self.run: RunInfo | None = None
+        self._backend: SQLiteBackend | None = None
+        self._writer: RunWriter | None = None
+        self._recorder: Recorder | None = None
+        self._guard: Guard | None = None
+        self._pending: Decision | None = None
+        self._resume_uid: str | None = None
+        self._range_test: dict[str, Any] | None = None
+        self._disabled: set[str] = set()
+        self._stepped = False
+        self._last_step = -1
+        self._status: str | None = None
+
+    # -- state across checkpoints ----------------------------------------------------------
+    @property
+    def state_key(self) -> str:
+        return self._generate_state_key(name=self.name)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"run_uid": self.run.uid if self.run else self._resume_uid,
+                "store_path": str(self.store_path) if self.store_path else None}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self._resume_uid = state_dict.get("run_uid")
+
+    # -- the range test that came before ---------------------------------------------------
+    def link_range_test(self, uid: str, summary: RangeTestSummary) -> None:
+        """Record that the range test stored as run ``uid`` chose this run's starting LR."""
+        self._range_test = {"run": uid, "suggested_lr": summary.suggested_lr,
+                            "lower_lr": summary.lower_lr, "upper_lr": summary.upper_lr}
+        if self.run is not None and self._backend is not None:
+            self._backend.update_meta(self.run.id, {"range_test": self._range_test})
+
+    # -- set-up and tear-down --------------------------------------------------------------
+    def setup(self, trainer: Any, pl_module: Any, stage: str) -> None:
+        if stage != "fit" or not trainer.is_global_zero:
+            return
+        path = self.store_arg if self.store_arg is not None else default_store_path(
+            trainer.default_root_dir)
+        self.store_path = resolve_path(path)
+        if self._backend is None:
+            self._backend = SQLiteBackend(self.store_path)  # clear error now if unusable
+
+    def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+        self._status = None
+        self._pending = None
+        self._disabled.clear()
+        if self.guard_config.acts or trainer.is_global_zero:
+            self._guard = Guard(self.guard_config, self._analyzer(trainer, pl_module),
+                                self.name or type(pl_module).__name__)
+        if not trainer.is_global_zero or self._backend is None:
+            return
+        step = _batches_stepped(trainer)
+        self.run = self._start_run(trainer, pl_module, step)
+        self._guard.run_name = self.run.name  # type: ignore[union-attr]
+        store_path = str(self.store_path)
+        self._writer = RunWriter(lambda: SQLiteBackend(store_path), self.run.id,
+                                 on_error=self._writer_failed)
+        self._recorder = Recorder(self.config, self._hand_over)
+        self._safely("recording", self._recorder.attach, trainer.optimizers,
+                     pl_module.named_parameters(), _clipping_on(trainer))
+        if self._guard is not None:
+            self._recorder.sinks.append(self._guard_observes)
+        self._recorder.start_clock()
+        lightning_of(trainer).utilities.rank_zero_info(
+            f"lrwatch: recording run '{self.run.name}' to {self.store_path} "
+            f"(see it with: lrwatch runs {self.store_path})")
+
+    def _start_run(self, trainer: Any, pl_module: Any, step: int) -> RunInfo:
+        assert self._backend is not None
+        uid, self._resume_uid = self._resume_uid, None
+        if uid is not None:
+            try:
+                run = self._backend.get_run(uid)
+            except KeyError:
+                lightning_of(trainer).utilities.rank_zero_warn(
+                    f"lrwatch: the checkpoint's run {uid} is not in {self.store_path}; "
+                    "recording a new run")
+            else:
+                self._backend.truncate(run.id, step)  # drop what came after the checkpoint
+                return self._backend.reopen_run(run.id)
+        meta = self._metadata(trainer, pl_module)
+        return self._backend.create_run(self.name or type(pl_module).__name__, meta)
+
+    def on_train_end(self, trainer: Any, pl_module: Any) -> None:
+        if self._recorder is not None:
+            self._safely("recording", self._recorder.drain)
+        if self._writer is not None:
+            self._writer.flush()
+
+    def on_fit_end(self, trainer: Any, pl_module: Any) -> None:
+        self._finish(self._status or FINISHED)
+
+    def teardown(self, trainer: Any, pl_module: Any, stage: str) -> None:
+        if stage == "fit":
+            self._finish(self._status or FINISHED)
+
+    def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
+        interrupted = isinstance(exception, KeyboardInterrupt) or (
+            type(exception).__name__ == "SIGTERMException")
+        self._finish(INTERRUPTED if interrupted else FAILED)
+
+    def _finish(self, status: str) -> None:
+        """Hand over the last rows, set the run's final status and stop the writer (once)."""
+        self._guard = None
+        if self._recorder is not None:
+            self._safely("recording", self._recorder.drain)
+            self._recorder.close()
+            self._recorder = None
+        if self._writer is not None:
+            self._writer.close(status)
+            self._writer = None
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
+
+    # -- per step ----------------------------------------------------------------------------
+    def on_train_epoch_start(self, trainer: Any, pl_module: Any) -> None:
+        if self._recorder is not None:
+            self._recorder.start_clock()
+
+    def on_train_batch_start(self, trainer: Any, pl_module: Any, batch: Any, batch_idx: int) -> None:
+        if self._recorder is not None and "recording" not in self._disabled:
+            self._recorder.add_samples(_batch_size(batch))
+
+    def on_before_optimizer_step(self, trainer: Any, pl_module: Any, optimizer: Any) -> None:
+        self._stepped = True
+        recorder = self._recorder
+        if recorder is not None and "recording" not in self._disabled:
+            step = _batches_stepped(trainer)
+            if recorder.should_record(step):
+                probe = recorder.probe_for(optimizer)
+                if probe is not None:
+                    self._safely("recording", recorder.before_optimizer_step, probe, step)
+                    if (self.guard_config.acts and trainer.world_size == 1
+                            and _nonfinite_on_host(probe.pending) and _no_amp_scaler(trainer)):
+                        _drop_gradients(optimizer)  # keep the weights finite until the guard acts
+        guard = self._guard
+        if guard is not None and guard.skip_remaining > 0:
+            _drop_gradients(optimizer)
+            if getattr(optimizer, "optimizer", optimizer) is trainer.optimizers[-1]:
+                guard.skip_remaining -= 1
+
+    def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any,
+                           batch_idx: int) -> None:
+        recorder = self._recorder
+        if recorder is not None and "recording" not in self._disabled:
+            loss = _loss_of(outputs)
+            if loss is not None:
+                recorder.add_loss(loss)
+        if not self._stepped:
+            return  # accumulating: the optimizer has not stepped yet
+        self._stepped = False
+        step = _batches_stepped(trainer)
+        self._last_step = step
+        if recorder is not None and "recording" not in self._disabled:
+            if recorder.should_record(step):
+                self._safely("recording", recorder.end_step, step, trainer.current_epoch,
+                             trainer.world_size)
+            else:
+                recorder.skip_step()
+        if self._guard is not None and "guard" not in self._disabled:
+            self._safely("guard", self._run_guard, trainer, pl_module)
+
+    def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
+        recorder = self._recorder
+        if recorder is None or trainer.sanity_checking or "recording" in self._disabled:
+            return
+        value = _val_loss(trainer.callback_metrics)
+        if value is not None:
+            recorder.add_value(keys.VAL_LOSS, max(self._last_step, 0), value)
+        recorder.start_clock()  # validation time is not step time
+
+    # -- the guard ---------------------------------------------------------------------------
+    def _analyzer(self, trainer: Any, pl_module: Any) -> OnlineAnalyzer:
+        first = trainer.optimizers[0] if trainer.optimizers else None
+        group = first.param_groups[0] if first is not None and first.param_groups else {}
+        planned = trainer.estimated_stepping_batches
+        linked = self._range_test
+        return OnlineAnalyzer(
+            optimizer=type(first).__name__ if first is not None else None,
+            momentum=group.get("momentum", (group.get("betas") or (None,))[0]),
+            batch_size=_loader_batch_size(trainer),
+            total_steps=int(planned) if planned not in (None, float("inf")) else None,
+            range_test=RangeTestSummary(linked["suggested_lr"], linked["lower_lr"],
+                                        linked["upper_lr"]) if linked else None,
+        )
+
+    def _guard_observes(self, rows: Rows, events: list[PendingEvent]) -> None:
+        if self._guard is not None and "guard" not in self._disabled:
+            self._safely("guard", self._guard.observe, rows)
+
+    def _run_guard(self, trainer: Any, pl_module: Any) -> None:
+        """Rank 0 decides; under DDP the decision travels at check steps, so all act together."""
+        guard = self._guard
+        assert guard is not None
+        step = _batches_stepped(trainer)
+        if trainer.is_global_zero and self._recorder is not None:
+            notices, decision = guard.check(step)
+            for notice in notices:
+                self._notify(notice)
+            self._pending = self._pending or decision
+        if not guard.config.acts:
+            return
+        snapshot_due = step % guard.config.snapshot_every_n_steps == 0
+        if trainer.world_size > 1:
+            if step % guard.config.check_every_n_steps != 0:
+                return
+            message = None
+            if trainer.is_global_zero:
+                message = {"decision": dataclasses.asdict(self._pending) if self._pending else None,
+                           "snapshot": snapshot_due and guard.healthy()}
+            message = trainer.strategy.broadcast(message, src=0)
+            self._pending = Decision(**message["decision"]) if message["decision"] else None
+            snapshot_due = message["snapshot"]
+        elif snapshot_due:
+            snapshot_due = guard.healthy()
+        decision, self._pending = self._pending, None
+        schedulers = [c.scheduler for c in trainer.lr_scheduler_configs]
+        if decision is not None:
+            self._act(trainer, pl_module, decision, schedulers)
+        elif snapshot_due and guard.config.on_diverge == "recover":
+            guard.snapshot(step, pl_module, trainer.optimizers, schedulers)
+
+    def _act(self, trainer: Any, pl_module: Any, decision: Decision, schedulers: list[Any]) -> None:
+        guard = self._guard
+        assert guard is not None
+        if decision.action == "stop":
+            trainer.should_stop = True
+            self._status = DIVERGED
+            payload: dict[str, Any] = {"action": "stop", "reason": decision.reason}
+            message = (f"lrwatch: stopping run '{guard.run_name}' at step {decision.step}: "
+                       f"{decision.reason}")
+        else:
+            payload = guard.recover(decision, pl_module, trainer.optimizers, schedulers)
+            message = (f"lrwatch: recovered run '{guard.run_name}' at step {decision.step}: "
+                       f"back to the weights of step {payload['restored_step']}, LR x"
+                       f"{decision.lr_factor:.3g} ({payload['lr_before']:.3g} -> "
+                       f"{payload['lr_after']:.3g}); recovery {payload['recovery']} of "
+                       f"{guard.config.max_recoveries}. Cause: {decision.reason}")
+        if trainer.is_global_zero:
+            self._notify(Notice(decision.step, keys.EVENT_ACTION, message, payload))
+
+    def _notify(self, notice: Notice) -> None:
+        """One warning line on rank 0 and one event in the store."""
+        log.warning(notice.message)
+        if self._writer is not None:
+            self._writer.put(events=[PendingEvent(step=notice.step, kind=notice.kind,
+                                                  payload={**notice.payload, "message": notice.message},
+                                                  time=_now())])
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _hand_over(self, rows: Rows, events: list[PendingEvent]) -> None:
+        if self._writer is not None:
+            self._writer.put(rows, events)
+
+    def _writer_failed(self, exc: BaseException) -> None:
+        message = (f"lrwatch: writing to {self.store_path} failed ({exc}); rows are kept and "
+                   "retried, training goes on")
+        if self.strict:
+            print(message, file=sys.stderr)
+        else:
+            _rank_zero_warn(message)
+
+    def _safely(self, part: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn``; on an internal error warn once and turn ``part`` off (unless strict)."""
+        if part in self._disabled:
+            return None
+        try:
+            return fn(*args)
+        except Exception as exc:
+            if self.strict:
+                raise
+            self._disabled.add(part)
+            _rank_zero_warn(f"lrwatch: {part} failed ({type(exc).__name__}: {exc}); it is off "
+                            "for the rest of this run, training goes on")
+            return None
+
+    def _metadata(self, trainer: Any, pl_module: Any) -> dict[str, Any]:
+        optimizers = list(trainer.optimizers)
+        first = optimizers[0] if optimizers else None
+        group0 = first.param_groups[0] if first is not None and first.param_groups else {}
+        momentum = group0.get("momentum", (group0.get("betas") or (None,))[0])
+        planned = trainer.estimated_stepping_batches
+        lightning = lightning_of(trainer)
+        return {
+            "kind": "train",
+            "model": type(pl_module).__name__,
+            "optimizer": type(first).__name__ if first is not None else None,
+            "optimizers": [{"class": type(o).__name__, "hparams": _hparams_of(o)} for o in optimizers],
+            "momentum": momentum,
+            "schedulers": [type(c.scheduler).__name__ for c in trainer.lr_scheduler_configs],
+            "batch_size": _loader_batch_size(trainer),
+            "accumulate_grad_batches": trainer.accumulate_grad_batches,
+            "gradient_clip_val": trainer.gradient_clip_val,
+            "precision": str(trainer.precision),
+            "world_size": trainer.world_size,
+            "param_count": sum(p.numel() for p in pl_module.parameters()),
+            "planned_steps": int(planned) if planned not in (None, float("inf")) else None,
+            "max_epochs": trainer.max_epochs,
+            "hparams": dict(getattr(pl_module, "hparams", {}) or {}),
+            "record": self.config.to_dict(),
+            "range_test": self._range_test,
+            "lightning_package": lightning.__name__,
+            "versions": {"lrwatch": __version__, "torch": torch.__version__,
+                         "lightning": lightning.__version__,
+                         "python": platform.python_version()},
+        }
+
+
+# -- helpers that read Lightning objects --------------------------------------------------------
+def _batches_stepped(trainer: Any) -> int:
+    """Index of the current optimizer step: what Lightning's loggers use as ``step``."""
+    try:
+        return int(trainer.fit_loop.epoch_loop._batches_that_stepped)
+    except AttributeError:
+        return int(trainer.global_step)
+
+
+def _clipping_on(trainer: Any) -> bool:
+    return bool(trainer.gradient_clip_val) and trainer.lightning_module.automatic_optimization
+
+
+def _loss_of(outputs: Any) -> torch.Tensor | None:
+    """The loss a training step returned (a tensor, or ``{"loss": tensor, ...}``)."""
+    if isinstance(outputs, torch.Tensor):
+        loss = outputs
+    elif isinstance(outputs, Mapping):
+        loss = outputs.get("loss")
+    else:
+        return None
+    if isinstance(loss, torch.Tensor) and loss.numel() == 1:
+        return loss.reshape(())
+    return None
+
+
+def _batch_size(batch: Any) -> int:
+    """Samples in a batch: the first dimension of its first tensor."""
+    if isinstance(batch, torch.Tensor):
+        return int(batch.shape[0]) if batch.ndim else 1
+    if isinstance(batch, Mapping):
+        batch = list(batch.values())
+    if isinstance(batch, (list, tuple)):
+        for item in batch:
+            size = _batch_size(item)
+            if size:
+                return size
+    return 0
+
+
+def _loader_batch_size(trainer: Any) -> int | None:
+    loader = trainer.train_dataloader
+    size = getattr(loader, "batch_size", None)
+    if size is None:
+        size = getattr(getattr(loader, "batch_sampler", None), "batch_size", None)
+    return int(size) if isinstance(size, int) else None
+
+
+def _val_loss(metrics: Mapping[str, Any]) -> float | None:
+    for name in VAL_LOSS_NAMES:
+        value = metrics.get(name)
+        if isinstance(value, torch.Tensor) and value.numel() == 1:
+            return float(value)
+        if isinstance(value, (int, float)):
+            return float(value)
+    return None
+
+
+def _hparams_of(optimizer: torch.optim.Optimizer) -> dict[str, Any]:
+    group = optimizer.param_groups[0] if optimizer.param_groups else {}
+    return {k: v for k, v in group.items() if k != "params"}
+
+
+def _now() -> float:
+    import time
+
+    return time.time()
+
+
+def _nonfinite_on_host(pending: list[tuple[str, torch.Tensor]]) -> bool:
+    """A non-finite global gradient norm this step, when reading it costs no device sync."""
+    for key, value in pending:
+        if key.startswith(keys.GRAD_NORM) and value.ndim == 0 and value.device.type == "cpu":
+            return not bool(torch.isfinite(value))
+    return False
+
+
+def _no_amp_scaler(trainer: Any) -> bool:
+    """AMP's GradScaler skips non-finite steps itself: leave those to it."""
+    return getattr(trainer.precision_plugin, "scaler", None) is None
+
+
+def _drop_gradients(optimizer: Any) -> None:
+    """Make this optimizer step a no-op: torch optimizers skip parameters without gradients."""
+    raw = getattr(optimizer, "optimizer", optimizer)
+    for group in raw.param_groups:
+        for p in group["params"]:
+            p.grad = None
+
+
+def _rank_zero_warn(message: str) -> None:
+    from lrwatch._compat import rank_zero_warn
+
+    rank_zero_warn(message)

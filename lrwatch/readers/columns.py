@@ -1,0 +1,160 @@
+"""Which logged column is the loss, the learning rate, the gradient norm, the validation loss.
+
+Lightning users name them in a few well-known ways: ``self.log("train_loss", on_step=True,
+on_epoch=True)`` gives ``train_loss_step`` and ``train_loss_epoch``; ``LearningRateMonitor``
+gives ``lr-Adam``, ``lr-AdamW/pg1`` (several param groups, counted from 1), ``lr-SGD-1`` (a
+second SGD optimizer) and, with ``log_momentum=True``, ``lr-SGD-momentum``;
+``grad_norm(module, 2)`` gives ``grad_2.0_norm_total``; lrwatch's own export gives ``loss``,
+``lr``, ``lr/pg1``, ``grad_norm``. Names are split into lower-case words and ranked: a
+step-level series beats an ``_epoch`` aggregate, the first param group beats the others.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from lrwatch.errors import InputError
+
+_SPLIT = re.compile(r"[^a-z0-9]+")
+_TRAIN = {"train", "training", "trn"}
+_VAL = {"val", "valid", "validation"}
+_AGGREGATE = {"epoch"}
+_NEUTRAL = {"step", "total"}
+_NOT_LR = {"momentum", "beta", "beta1", "beta2", "betas", "weight", "decay", "wd", "warmup",
+           "scheduler", "min", "max", "finder", "find"}
+_GROUP = re.compile(r"^pg(\d+)$")
+# ``lr-AdamW``, ``lr-AdamW-1``, ``lr-AdamW/pg2``: LearningRateMonitor's names.
+_MONITOR_LR = re.compile(r"^lr-([A-Za-z_][A-Za-z0-9_]*?)(?:-(\d+))?(?:/([^/]+))?$")
+_MONITOR_MOMENTUM = re.compile(r"^lr-([A-Za-z_][A-Za-z0-9_]*?)(?:-(\d+))?(?:/([^/]+))?-momentum$")
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The columns (or tags, or store keys) chosen for each curve; None where there is none."""
+
+    loss: str
+    lr: str | None = None
+    grad_norm: str | None = None
+    val_loss: str | None = None
+    momentum: str | None = None  # LearningRateMonitor(log_momentum=True): ``lr-SGD-momentum``
+    optimizer: str | None = None  # read from an ``lr-<Optimizer>`` name
+
+
+def words(name: str) -> list[str]:
+    """``"train/loss_step"`` -> ``["train", "loss", "step"]``; ``grad_2.0_norm`` -> ``2``, ``0``."""
+    return [w for w in _SPLIT.split(name.lower()) if w]
+
+
+def _loss_rank(name: str) -> tuple[int, ...] | None:
+    """Rank of a training-loss candidate (lower is better), None when it is not one."""
+    ws = words(name)
+    if "loss" not in ws or _VAL & set(ws) or {"test", "eval", "dev"} & set(ws):
+        return None
+    others = [w for w in ws if w not in _TRAIN | _AGGREGATE | _NEUTRAL | {"loss"}]
+    is_aggregate = bool(_AGGREGATE & set(ws))
+    return (int(is_aggregate), len(others), int(not (_TRAIN & set(ws)) and ws != ["loss"]),
+            len(name))
+
+
+def _val_loss_rank(name: str) -> tuple[int, ...] | None:
+    ws = words(name)
+    if "loss" not in ws or not _VAL & set(ws):
+        return None
+    others = [w for w in ws if w not in _VAL | _AGGREGATE | _NEUTRAL | {"loss"}]
+    return (len(others), int("step" in ws), len(name))
+
+
+def _lr_rank(name: str) -> tuple[int, ...] | None:
+    """LR candidates: ``lr``, ``lr-Adam``, ``lr-Adam/pg2``, ``learning_rate``, ``train/lr``."""
+    ws = words(name)
+    if _NOT_LR & set(ws):
+        return None
+    is_lr = "lr" in ws or "learning_rate" in "_".join(ws)
+    if not is_lr:
+        return None
+    monitor = _MONITOR_LR.match(name)
+    if monitor:
+        optimizer_index = int(monitor.group(2) or 0)
+        group = monitor.group(3)
+    else:
+        optimizer_index = 0
+        group = name.split("/", 1)[1] if ws[0] == "lr" and "/" in name else None
+    group_match = _GROUP.match(group) if group else None
+    if group is None:
+        group_rank = 0
+    elif group_match:
+        group_rank = int(group_match.group(1))
+    else:
+        group_rank = 1000  # a named group: after the numbered ones
+    extra = [w for w in ws if w not in {"lr", "learning", "rate", "step"} | _TRAIN]
+    if monitor:
+        extra = []
+    return (optimizer_index, group_rank, int("epoch" in ws), len(extra), len(name))
+
+
+def _grad_norm_rank(name: str) -> tuple[int, ...] | None:
+    """``grad_norm``, ``grad_2.0_norm_total``, ``train/grad_norm``; never one layer's norm."""
+    ws = words(name)
+    if "norm" not in ws or not {"grad", "grads", "gradient", "gradients"} & set(ws):
+        return None
+    per_layer = [w for w in ws if w not in {"grad", "grads", "gradient", "gradients", "norm",
+                                            "total", "step", "epoch", "l2", "2", "0"} | _TRAIN]
+    if per_layer:
+        return None
+    if "clipped" in ws:
+        return None
+    return (int("epoch" in ws), int("total" not in ws and "2" in ws), len(name))
+
+
+def _best(names: Sequence[str], rank: Callable[[str], tuple[int, ...] | None]) -> str | None:
+    ranked = [(r, i, n) for i, n in enumerate(names) if (r := rank(n)) is not None]
+    return min(ranked)[2] if ranked else None
+
+
+def optimizer_from_lr_name(name: str | None) -> str | None:
+    """``lr-AdamW/pg1`` -> ``AdamW``; None for names that do not carry the optimizer."""
+    if not name:
+        return None
+    match = _MONITOR_LR.match(name)
+    return match.group(1) if match else None
+
+
+def _momentum_for(lr_name: str | None, names: Sequence[str]) -> str | None:
+    """The ``-momentum`` column LearningRateMonitor logs beside the chosen LR column."""
+    if lr_name and f"{lr_name}-momentum" in names:
+        return f"{lr_name}-momentum"
+    return None
+
+
+def detect_columns(names: Sequence[str], where: str, loss_key: str | None = None,
+                   lr_key: str | None = None) -> Columns:
+    """Choose the loss, LR, grad-norm and val-loss columns among ``names``.
+
+    Args:
+        names: every column, tag or key the log has.
+        where: the file or run, named in error messages.
+        loss_key, lr_key: the user's choice (``--loss-key``, ``--lr-key``), used as given.
+
+    Raises:
+        InputError: a given key is not there, or no column looks like a training loss.
+    """
+    available = ", ".join(names) if names else "none"
+    for flag, key in (("--loss-key", loss_key), ("--lr-key", lr_key)):
+        if key is not None and key not in names:
+            raise InputError(f"{where} has no column '{key}' ({flag}); it has: {available}")
+    loss = loss_key or _best(names, _loss_rank)
+    if loss is None:
+        raise InputError(
+            f"{where} has no training-loss column; it has: {available}; "
+            "name the loss column with --loss-key")
+    lr = lr_key or _best(names, _lr_rank)
+    return Columns(
+        loss=loss,
+        lr=lr,
+        grad_norm=_best(names, _grad_norm_rank),
+        val_loss=_best([n for n in names if n != loss], _val_loss_rank),
+        momentum=_momentum_for(lr, names),
+        optimizer=optimizer_from_lr_name(lr),
+    )

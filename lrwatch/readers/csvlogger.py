@@ -1,0 +1,141 @@
+"""Lightning ``CSVLogger`` output: ``<save_dir>/<name>/version_<n>/metrics.csv``.
+
+The file has one column per logged key, sorted, plus ``step`` (and ``epoch``); each row holds
+one ``log_metrics`` call, so rows are sparse (training, validation and LR rows interleave) and
+a cell is empty where a key was not logged. lrwatch's own ``lrwatch export`` CSV has the same
+shape. A CSV without a ``step`` column is read as one step per row.
+
+The file is streamed once with the stdlib ``csv`` module and only the chosen columns are kept,
+as compact arrays, so a multi-gigabyte log never sits in memory as text or twice as numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+from array import array
+from operator import itemgetter
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from lrwatch.errors import InputError
+from lrwatch.readers.columns import detect_columns
+from lrwatch.readers.hparams import read_hints
+from lrwatch.readers.series import Points, ReadResult, build_curves
+
+FILE_NAME = "metrics.csv"
+STEP_COLUMNS = ("step", "global_step", "Step", "trainer/global_step")
+_EXAMPLES = 3  # how many unreadable cells a note quotes
+_INT64_MAX = 2**63 - 1
+
+
+def _rows(path: Path) -> Iterator[list[str]]:
+    """The file's rows, with I/O, encoding and CSV errors turned into one-line InputErrors."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            yield from csv.reader(fh)
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not a text CSV file (not UTF-8); pass a metrics.csv") from None
+    except csv.Error as exc:
+        raise InputError(f"{path} is not a readable CSV file ({exc})") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def read_header(path: Path) -> list[str]:
+    """The column names of a CSV log (its first row)."""
+    for row in _rows(path):
+        header = [cell.strip() for cell in row]
+        if not any(header):
+            break
+        return header
+    raise InputError(f"{path} is empty: no header and no rows")
+
+
+def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str]
+                 ) -> tuple[dict[str, Points], list[str]]:
+    """Stream the file once and keep the points of ``wanted`` columns.
+
+    Returns each column's ``(steps, values)`` in file order (empty cells skipped; ``nan``,
+    ``inf`` kept) and notes about cells that were not numbers.
+    """
+    names = list(dict.fromkeys(wanted))
+    step_index = next((header.index(c) for c in STEP_COLUMNS if c in header), None)
+    # One itemgetter picks the step and every wanted cell of a row: the loop's hot path.
+    picks = [0 if step_index is None else step_index, *(header.index(n) for n in names)]
+    pick = itemgetter(*picks)
+    width = max(picks) + 1
+    steps = [array("q") for _ in names]
+    values = [array("d") for _ in names]
+    sinks = list(zip((a.append for a in steps), (a.append for a in values), range(len(names))))
+    bad_counts = [0] * len(names)
+    bad_examples: list[list[str]] = [[] for _ in names]
+    bad_steps = 0
+    rows = 0
+    lines = _rows(path)
+    next(lines, None)  # the header
+    for row in lines:
+        if not row:
+            continue
+        rows += 1
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        cells = pick(row)
+        step: int | None
+        if step_index is None:
+            step = rows - 1
+        else:
+            try:
+                step = int(cells[0])
+            except ValueError:
+                step = _step(cells[0])
+            if step is None or not -_INT64_MAX <= step <= _INT64_MAX:
+                bad_steps += 1
+                continue
+        for (add_step, add_value, column), cell in zip(sinks, cells[1:]):
+            if cell:
+                try:
+                    value = float(cell)
+                except ValueError:
+                    bad_counts[column] += 1
+                    if len(bad_examples[column]) < _EXAMPLES:
+                        bad_examples[column].append(cell[:20])
+                    continue
+                add_step(step)
+                add_value(value)
+    if rows == 0:
+        raise InputError(f"{path} has a header but no rows: the run logged nothing yet")
+    notes = [f"ignored {count} non-numeric values in '{name}' "
+             f"(e.g. {', '.join(map(repr, examples))})"
+             for name, count, examples in zip(names, bad_counts, bad_examples) if count]
+    if bad_steps:
+        notes.append(f"ignored {bad_steps} rows whose step is not a number")
+    points = {name: (np.frombuffer(s, dtype=np.int64), np.frombuffer(v, dtype=np.float64))
+              for name, s, v in zip(names, steps, values)}
+    return points, notes
+
+
+def _step(cell: str) -> int | None:
+    """A step written as a float (``12.0``, as pandas writes), None when it is no number."""
+    try:
+        return int(float(cell))
+    except (ValueError, OverflowError):
+        return None
+
+
+def read_csv_log(path: Path, loss_key: str | None = None, lr_key: str | None = None
+                 ) -> ReadResult:
+    """A run from a CSVLogger ``metrics.csv`` (hints from ``hparams.yaml`` beside it).
+
+    Raises:
+        InputError: the file is empty, has no rows, is not CSV text, or has no loss column.
+    """
+    header = read_header(path)
+    columns = detect_columns([h for h in header if h and h not in STEP_COLUMNS], str(path),
+                             loss_key=loss_key, lr_key=lr_key)
+    wanted = [c for c in (columns.loss, columns.lr, columns.grad_norm, columns.val_loss,
+                          columns.momentum) if c is not None]
+    points, notes = read_columns(path, header, wanted)
+    result = build_curves(columns, points, read_hints(path.parent), str(path))
+    return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)

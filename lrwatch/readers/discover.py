@@ -1,0 +1,147 @@
+"""What a path holds: the runs of an lrwatch store, CSVLogger versions, TensorBoard run folders.
+
+A path may be a store file (or its folder), a ``metrics.csv`` or its version folder, a
+TensorBoard event file or its folder, or any tree of those (``lightning_logs/`` with many
+versions). Each run found is a ``LogRun``, read later with ``read_run``, so a caller can show
+progress and keep going when one run cannot be read.
+
+Run names: a store run keeps its name; a folder run is named by its last two path parts
+(``lightning_logs/version_3``) when the path points at it, else by its path below the given
+folder, prefixed with that folder's name (``exp/lightning_logs/version_3``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from lrwatch.errors import InputError, StoreError
+from lrwatch.readers import csvlogger, tfevents
+from lrwatch.readers.series import ReadResult
+from lrwatch.readers.store import read_store_run, store_errors, training_runs
+from lrwatch.store import Store
+
+Format = Literal["store", "csv", "tensorboard"]
+
+STORE_FILE = "lrwatch.db"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_STORE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+_CSV_SUFFIXES = (".csv",)
+# Folders a tree walk never enters: they hold code and packages, not logs.
+_SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv"}
+
+
+@dataclass(frozen=True)
+class LogRun:
+    """One run found under a path; ``error`` is set when it was found but cannot be listed."""
+
+    source: str  # the path as the user gave it
+    name: str
+    format: Format
+    path: Path  # the CSV file, the event folder, or the store file
+    files: tuple[Path, ...] = ()  # TensorBoard: the run's event files
+    run_id: int | None = None  # store: the run's id
+    error: str | None = None
+
+
+def find_runs(path: str | os.PathLike[str]) -> list[LogRun]:
+    """Every run under ``path``, in path order (a store's runs oldest first).
+
+    Raises:
+        InputError: the path does not exist, is not a log lrwatch reads, or holds no logs.
+    """
+    source = str(path)
+    root = Path(path).expanduser()
+    if root.is_file():
+        return _file_runs(root, source)
+    if root.is_dir():
+        return _folder_runs(root, source)
+    raise InputError(
+        f"{source} does not exist: pass a store, a metrics.csv, event files or a folder")
+
+
+def read_run(run: LogRun, loss_key: str | None = None, lr_key: str | None = None) -> ReadResult:
+    """Read one found run's curves.
+
+    Raises:
+        InputError: the log cannot be read or has no loss.
+        StoreError: the store cannot be read.
+        MissingExtra: TensorBoard events without the ``tensorboard`` package.
+    """
+    if run.error is not None:
+        raise InputError(run.error)
+    if run.format == "csv":
+        return csvlogger.read_csv_log(run.path, loss_key=loss_key, lr_key=lr_key)
+    if run.format == "tensorboard":
+        return tfevents.read_event_log(run.files, str(run.path), loss_key=loss_key, lr_key=lr_key)
+    assert run.run_id is not None, "a store LogRun always has its run id"
+    with store_errors(str(run.path)), Store(run.path, readonly=True) as store:
+        return read_store_run(store, run.run_id, loss_key=loss_key, lr_key=lr_key)
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def _short_name(folder: Path) -> str:
+    parts = folder.resolve().parts
+    return "/".join(parts[-2:]) if len(parts) > 1 else folder.resolve().as_posix()
+
+
+def _file_runs(path: Path, source: str) -> list[LogRun]:
+    if _is_sqlite(path) or path.suffix.lower() in _STORE_SUFFIXES:
+        return _store_runs(path, source, prefix="")
+    if tfevents.is_event_file(path):
+        return [LogRun(source, _short_name(path.parent), "tensorboard", path.parent,
+                       files=(path,))]
+    if path.suffix.lower() in _CSV_SUFFIXES:
+        name = _short_name(path.parent) if path.name == csvlogger.FILE_NAME else path.stem
+        return [LogRun(source, name, "csv", path)]
+    raise InputError(
+        f"{source} is not a log lrwatch reads: pass an lrwatch store, a Lightning metrics.csv "
+        "or TensorBoard event files (events.out.tfevents.*)")
+
+
+def _store_runs(path: Path, source: str, prefix: str) -> list[LogRun]:
+    """The training runs of a store; one entry with ``error`` set when it cannot be opened."""
+    try:
+        with store_errors(str(path)), Store(path, readonly=True) as store:
+            runs = training_runs(store)
+    except StoreError as exc:
+        return [LogRun(source, prefix + path.name, "store", path, error=str(exc))]
+    if not runs:
+        return [LogRun(source, prefix + path.name, "store", path,
+                       error=f"the store {path} has no training runs yet")]
+    return [LogRun(source, prefix + run.name, "store", path, run_id=run.id) for run in runs]
+
+
+def _folder_runs(root: Path, source: str) -> list[LogRun]:
+    if (root / STORE_FILE).is_file():
+        return _store_runs(root / STORE_FILE, source, prefix="")
+    found: list[LogRun] = []
+    top = root.resolve().name
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+        here = Path(folder)
+        relative = here.relative_to(root).as_posix()
+        name = _short_name(here) if relative == "." else f"{top}/{relative}"
+        if STORE_FILE in files:
+            prefix = "" if relative == "." else f"{top}/{relative}/"
+            found.extend(_store_runs(here / STORE_FILE, source, prefix=prefix))
+        if csvlogger.FILE_NAME in files:
+            found.append(LogRun(source, name, "csv", here / csvlogger.FILE_NAME))
+        else:
+            events = sorted(here / f for f in files if tfevents.MARKER in f)
+            if events:
+                found.append(LogRun(source, name, "tensorboard", here, files=tuple(events)))
+    if not found:
+        raise InputError(
+            f"no logs in {source}: expected an lrwatch store ({STORE_FILE}), a Lightning "
+            "metrics.csv or TensorBoard event files (events.out.tfevents.*) in it or below")
+    return found

@@ -1,0 +1,95 @@
+"""From raw logged points to the ``RunCurves`` analysis reads, the same way for every format.
+
+Logs are messy: a resumed run logs steps it already logged, files list points out of order,
+a metric can be missing. The rule here matches the store's: points are sorted by step and
+where a step was logged twice the later write wins (a resume replaces what it re-ran).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from lrwatch.analysis.types import RunCurves, Series
+from lrwatch.errors import InputError
+from lrwatch.readers.columns import Columns
+
+Points = tuple[np.ndarray, np.ndarray]  # (steps int64, values float64) in logged order
+
+
+@dataclass(frozen=True)
+class Hints:
+    """What a log says about the run besides its curves (optimizer, batch size ...)."""
+
+    optimizer: str | None = None
+    momentum: float | None = None
+    batch_size: int | None = None
+    total_steps: int | None = None
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """A run's curves and what the reader had to do to get them, for the user to check."""
+
+    curves: RunCurves
+    columns: Columns
+    notes: tuple[str, ...] = field(default=())
+
+
+def latest_per_step(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Sort by step, keep the last write of each step.
+
+    Also returns how many earlier writes disagreed with the kept value: Lightning logs some
+    keys twice at a step with the same value, which is no news; a different value is a rerun.
+    """
+    steps = np.asarray(steps, dtype=np.int64)
+    values = np.asarray(values, dtype=np.float64)
+    if steps.size < 2 or bool(np.all(np.diff(steps) > 0)):
+        return steps, values, 0
+    unique, first_in_reversed, inverse = np.unique(
+        steps[::-1], return_index=True, return_inverse=True)
+    latest = steps.size - 1 - first_in_reversed
+    kept = values[latest][inverse][::-1]  # the kept value of each point's step, in file order
+    same = (values == kept) | (np.isnan(values) & np.isnan(kept))
+    return unique, values[latest], int(np.count_nonzero(~same))
+
+
+def build_curves(columns: Columns, points: Mapping[str, Points], hints: Hints,
+                 where: str) -> ReadResult:
+    """Assemble ``RunCurves`` from the chosen columns' points; notes say what was cleaned."""
+    notes: list[str] = []
+
+    def series(name: str | None) -> Series | None:
+        if name is None or name not in points or points[name][0].size == 0:
+            return None
+        steps, values, conflicts = latest_per_step(*points[name])
+        if conflicts:
+            notes.append(f"'{name}' has {conflicts} steps logged again with another value "
+                         "(a resumed run?); kept the later value of each")
+        return Series(steps, values)
+
+    loss = series(columns.loss)
+    if loss is None:
+        raise InputError(f"{where} has a '{columns.loss}' column but no value in it; "
+                         "pick another with --loss-key")
+    if columns.lr is None:
+        notes.append(f"no learning-rate column in {where}; the suggestion is a relative change")
+    momentum = hints.momentum
+    momentum_series = series(columns.momentum)
+    if momentum_series is not None:
+        finite = momentum_series.values[np.isfinite(momentum_series.values)]
+        if finite.size:
+            momentum = float(finite[-1])
+    curves = RunCurves(
+        loss=loss,
+        lr=series(columns.lr),
+        grad_norm=series(columns.grad_norm),
+        val_loss=series(columns.val_loss),
+        optimizer=columns.optimizer or hints.optimizer,
+        momentum=momentum,
+        batch_size=hints.batch_size,
+        total_steps=hints.total_steps,
+    )
+    return ReadResult(curves=curves, columns=columns, notes=tuple(notes))

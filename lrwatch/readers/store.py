@@ -1,0 +1,131 @@
+"""Runs of an lrwatch store as ``RunCurves``: the one builder the CLI, dashboard and guard share.
+
+The callback records the series under the stable names of ``lrwatch.keys`` and the run's
+optimizer, momentum, batch size and planned steps in its metadata; a range test run before the
+training is linked from the training run's metadata (``meta["range_test"]``). Range-test runs
+themselves are not trainings to diagnose, so ``training_runs`` leaves them out.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import numpy as np
+
+from lrwatch import keys
+from lrwatch.analysis.types import RangeTestSummary, RunCurves, Series
+from lrwatch.errors import InputError, LRWatchError, StoreError
+from lrwatch.readers.columns import Columns
+from lrwatch.readers.series import ReadResult
+from lrwatch.store import RunInfo, Store
+
+RANGE_TEST_KIND = "range_test"
+
+
+@contextmanager
+def store_errors(path: str) -> Iterator[None]:
+    """Turn what a damaged file raises (SQLite errors, bad JSON, torn blobs) into a StoreError."""
+    try:
+        yield
+    except LRWatchError:
+        raise
+    except (sqlite3.DatabaseError, ValueError) as exc:
+        raise StoreError(
+            f"cannot read the store {path} ({exc}); the file may be damaged: "
+            "pass another store") from None
+
+
+def training_runs(store: Store) -> list[RunInfo]:
+    """The store's runs that are trainings (not LR range tests), oldest first."""
+    with store_errors(store.path):
+        return [run for run in store.runs() if run.meta.get("kind") != RANGE_TEST_KIND]
+
+
+def curves_from_store(store: Store, run: RunInfo | str | int) -> RunCurves:
+    """Everything analysis may use about one stored run.
+
+    A run that has recorded nothing yet gives an empty loss series (analysis then says
+    ``insufficient_data``), so live views can call this from the first second of a run.
+
+    Example::
+
+        with Store("lrwatch_logs", readonly=True) as store:
+            curves = curves_from_store(store, store.runs()[-1])
+    """
+    return read_store_run(store, run).curves
+
+
+def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None = None,
+                   lr_key: str | None = None) -> ReadResult:
+    """``curves_from_store`` with key overrides, plus the keys chosen and notes for the CLI.
+
+    Raises:
+        InputError: ``loss_key`` or ``lr_key`` is not a key of the run.
+        StoreError: the run is not there or the store cannot be read.
+    """
+    with store_errors(store.path):
+        info = store.run(run)
+        available = store.keys(info)
+        where = f"run '{info.name}' of {store.path}"
+        for flag, key in (("--loss-key", loss_key), ("--lr-key", lr_key)):
+            if key is not None and key not in available:
+                have = ", ".join(available) or "none"
+                raise InputError(f"{where} has no key '{key}' ({flag}); it has: {have}")
+
+        def series(key: str | None) -> Series | None:
+            if key is None or key not in available:
+                return None
+            return Series(*store.scalars(info, key))
+
+        meta = info.meta
+        columns = Columns(
+            loss=loss_key or keys.LOSS,
+            lr=lr_key or (keys.LR if keys.LR in available else None),
+            grad_norm=keys.GRAD_NORM if keys.GRAD_NORM in available else None,
+            val_loss=keys.VAL_LOSS if keys.VAL_LOSS in available else None,
+            optimizer=_text(meta.get("optimizer")),
+        )
+        curves = RunCurves(
+            loss=series(columns.loss) or Series(np.empty(0, np.int64), np.empty(0)),
+            lr=series(columns.lr),
+            grad_norm=series(columns.grad_norm),
+            update_ratio=series(keys.UPDATE_RATIO),
+            val_loss=series(columns.val_loss),
+            optimizer=columns.optimizer,
+            momentum=_number(meta.get("momentum")),
+            batch_size=_count(meta.get("batch_size")),
+            total_steps=_count(meta.get("planned_steps")),
+            range_test=_range_test(meta.get("range_test")),
+        )
+    notes = () if columns.lr else (
+        f"{where} recorded no learning rate; the suggestion is a relative change",)
+    return ReadResult(curves=curves, columns=columns, notes=notes)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _count(value: Any) -> int | None:
+    number = _number(value)
+    return int(number) if number is not None and number > 0 else None
+
+
+def _range_test(value: Any) -> RangeTestSummary | None:
+    """The linked range test's summary, when the metadata has all three numbers."""
+    if not isinstance(value, dict):
+        return None
+    numbers = [_number(value.get(k)) for k in ("suggested_lr", "lower_lr", "upper_lr")]
+    if any(n is None or n <= 0 for n in numbers):
+        return None
+    suggested, lower, upper = numbers
+    return RangeTestSummary(suggested_lr=suggested, lower_lr=lower, upper_lr=upper)  # type: ignore[arg-type]

@@ -1,0 +1,375 @@
+"""The hot path: per-step signals computed on the device, copied to the host in blocks.
+
+Nothing here forces a host-device synchronisation per step. Gradient and weight norms come
+from fused ``torch._foreach_norm`` calls; the resulting 0-dim tensors stay on the device until
+``host_copy_every_n_steps`` steps (or ``host_copy_interval_s`` seconds) have gathered, then one
+non-blocking copy into pinned memory brings them over, and the rows are handed on when that copy
+has landed. On CPU the same code runs, the copy being a plain one.
+
+This module knows torch, not Lightning: the callback feeds it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from lrwatch import keys
+from lrwatch.config import RecordConfig
+from lrwatch.store.base import PendingEvent
+
+Rows = dict[str, "tuple[np.ndarray, np.ndarray]"]
+Sink = Callable[[Rows, list[PendingEvent]], None]
+
+
+def layer_name(param_name: str) -> str:
+    """``encoder.0.weight`` -> ``encoder.0``: the module that owns a parameter."""
+    return param_name.rsplit(".", 1)[0] if "." in param_name else param_name
+
+
+class OptimizerProbe:
+    """Gradient and update norms of one optimizer's parameters, computed on the device."""
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        label: str | None,
+        param_names: Mapping[int, str],
+        config: RecordConfig,
+        clipping: bool,
+    ) -> None:
+        self.optimizer = optimizer
+        self.label = label
+        self.config = config
+        self.params: list[Tensor] = [
+            p for group in optimizer.param_groups for p in group["params"] if p.requires_grad
+        ]
+        names = [layer_name(param_names.get(id(p), "other")) for p in self.params]
+        self.layers: list[str] = sorted(set(names))
+        position = {name: i for i, name in enumerate(self.layers)}
+        device = self.params[0].device if self.params else torch.device("cpu")
+        self._layer_of = torch.tensor([position[n] for n in names], dtype=torch.long, device=device)
+        self._before: list[Tensor] | None = None  # weights before the update, when tracked
+        self._snapshot_taken = False
+        self.update_every = config.update_ratio_cadence(sum(p.numel() for p in self.params))
+        self._handles: list[Any] = []
+        # this step's values: (key, tensor) for one value, (key prefix, tensor) + layer keys for
+        # a per-layer vector; see ``layer_keys``
+        self.pending: list[tuple[str, Tensor]] = []
+        self.layer_step = False
+        # Lightning clips right after on_before_optimizer_step, inside the step's closure, so
+        # the clipped gradients are seen after the update (the optimizer leaves .grad alone).
+        self._clipping = clipping
+        self._handles.append(optimizer.register_step_post_hook(self._after_update))
+
+    def key(self, base: str) -> str:
+        return keys.optimizer_key(base, self.label)
+
+    def layer_keys(self, base: str) -> list[str]:
+        """``grad_norm/encoder.0`` (``grad_norm/encoder.0@Adam-1`` for a later optimizer) ..."""
+        return [self.key(keys.group_key(base, layer)) for layer in self.layers]
+
+    # -- norms ---------------------------------------------------------------------------
+    def _grads(self) -> tuple[list[Tensor], Tensor | None]:
+        grads, index = [], []
+        for i, p in enumerate(self.params):
+            if p.grad is not None and not p.grad.is_sparse:
+                grads.append(p.grad)
+                index.append(i)
+        if len(index) == len(self.params):
+            return grads, self._layer_of
+        return grads, self._layer_of[torch.tensor(index, dtype=torch.long)] if index else None
+
+    def _layer_norms(self, norms: Tensor, layer_of: Tensor) -> Tensor:
+        squares = torch.zeros(len(self.layers), dtype=norms.dtype, device=norms.device)
+        return squares.index_add_(0, layer_of.to(norms.device), norms.square()).sqrt()
+
+    def before_step(self, step: int) -> None:
+        """Gradients are final (accumulated, unscaled, not yet clipped); weights not yet updated."""
+        self.pending = []
+        self.stepped = False
+        self.layer_step = step % self.config.layer_every_n_steps == 0
+        grads, layer_of = self._grads()
+        if grads:
+            norms = torch.stack(torch._foreach_norm(grads, 2, dtype=torch.float32))
+            self.pending.append((self.key(keys.GRAD_NORM), torch.linalg.vector_norm(norms)))
+            if self.layer_step and layer_of is not None:
+                self.pending.append((self.key(keys.GRAD_NORM + "/*"), self._layer_norms(norms, layer_of)))
+        self._snapshot_taken = False
+        if step % self.update_every == 0 or self.layer_step:
+            if self._before is None:
+                self._before = [torch.empty_like(p) for p in self.params]
+            with torch.no_grad():
+                torch._foreach_copy_(self._before, [p.detach() for p in self.params])
+            self._snapshot_taken = True
+
+    def _after_update(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        """The optimizer has stepped (an AMP-skipped step never gets here)."""
+        self.stepped = True
+        if self._clipping:
+            grads, _ = self._grads()
+            if grads:
+                norms = torch.stack(torch._foreach_norm(grads, 2, dtype=torch.float32))
+                self.pending.append((self.key(keys.GRAD_NORM_CLIPPED), torch.linalg.vector_norm(norms)))
+        if not self._snapshot_taken or self._before is None:
+            return
+        self._snapshot_taken = False
+        with torch.no_grad():
+            before = torch.stack(torch._foreach_norm(self._before, 2, dtype=torch.float32))
+            torch._foreach_sub_(self._before, [p.detach() for p in self.params])
+            delta = torch.stack(torch._foreach_norm(self._before, 2, dtype=torch.float32))
+        weight_norm = torch.linalg.vector_norm(before)
+        self.pending.append((self.key(keys.PARAM_NORM), weight_norm))
+        self.pending.append((self.key(keys.UPDATE_RATIO), torch.linalg.vector_norm(delta) / weight_norm))
+        if self.layer_step:
+            ratio = self._layer_norms(delta, self._layer_of) / self._layer_norms(before, self._layer_of)
+            self.pending.append((self.key(keys.UPDATE_RATIO + "/*"), ratio))
+
+    def hyperparameters(self) -> dict[str, float]:
+        """LR, momentum (or Adam beta1), beta2 and weight decay of every param group (host values)."""
+        out: dict[str, float] = {}
+        for g, group in enumerate(self.optimizer.param_groups):
+            suffix = "" if g == 0 else "/" + str(group.get("name") or f"pg{g}")
+            values = {keys.LR: group.get("lr"), keys.WEIGHT_DECAY: group.get("weight_decay")}
+            if "momentum" in group:
+                values[keys.MOMENTUM] = group["momentum"]
+            elif "betas" in group:
+                values[keys.MOMENTUM], values[keys.BETA2] = group["betas"][0], group["betas"][1]
+            for base, value in values.items():
+                if value is not None:
+                    out[self.key(base + suffix)] = float(value)
+        return out
+
+    def close(self) -> None:
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+        self._before = None
+
+
+@dataclass
+class _InFlight:
+    """A device-to-host copy under way, with what is needed to unpack it."""
+
+    host: Tensor
+    done: Any  # torch.cuda.Event, or None when the copy was synchronous
+    layout: list[tuple[str, list[int], int, list[str] | None]]  # key, steps, width, layer keys
+    host_rows: Rows
+    events: list[PendingEvent]
+
+
+class Recorder:
+    """Gathers one row per optimizer step and hands blocks of rows to ``sink``.
+
+    ``sink(rows, events)`` receives ``{key: (steps, values)}`` numpy arrays and events; it is
+    called from the training thread, so it must be quick (the store writer only enqueues).
+    """
+
+    def __init__(self, config: RecordConfig, sink: Sink) -> None:
+        self.config = config
+        self.sinks: list[Sink] = [sink]
+        self.probes: list[OptimizerProbe] = []
+        self._device: dict[str, tuple[list[int], list[Tensor]]] = defaultdict(lambda: ([], []))
+        self._layer_names: dict[str, list[str]] = {}
+        self._host: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
+        self._events: list[PendingEvent] = []
+        self._in_flight: list[_InFlight] = []
+        self._loss_sum: Tensor | None = None
+        self._buffered_steps = 0
+        self._last_copy = time.monotonic()
+        self._clock: float | None = None
+        self._samples = 0
+
+    # -- set-up --------------------------------------------------------------------------
+    def attach(self, optimizers: Sequence[torch.optim.Optimizer],
+               named_parameters: Iterable[tuple[str, Tensor]], clipping: bool) -> None:
+        names = {id(p): n for n, p in named_parameters}
+        labels = keys.optimizer_labels([type(o).__name__ for o in optimizers])
+        self.probes = [OptimizerProbe(o, label, names, self.config, clipping)
+                       for o, label in zip(optimizers, labels)]
+
+    def probe_for(self, optimizer: Any) -> OptimizerProbe | None:
+        raw = getattr(optimizer, "optimizer", optimizer)  # LightningOptimizer wraps the real one
+        for probe in self.probes:
+            if probe.optimizer is raw:
+                return probe
+        return None
+
+    def should_record(self, step: int) -> bool:
+        return step % self.config.every_n_steps == 0
+
+    # -- per step ------------------------------------------------------------------------
+    def start_clock(self) -> None:
+        """Step time counts from here (after validation or at an epoch start)."""
+        self._clock = time.perf_counter()
+
+    def add_samples(self, n: int) -> None:
+        self._samples += n
+
+    def add_loss(self, loss: Tensor) -> None:
+        """A micro-batch's loss (already divided by the accumulation count, as Lightning does)."""
+        loss = loss.detach().float()
+        self._loss_sum = loss if self._loss_sum is None else self._loss_sum + loss
+
+    def before_optimizer_step(self, probe: OptimizerProbe, step: int) -> None:
+        probe.before_step(step)
+        for key, value in probe.hyperparameters().items():
+            self._host_value(key, step, value)
+
+    def end_step(self, step: int, epoch: int, world_size: int) -> None:
+        """The optimizer step ``step`` is complete: file its row."""
+        if self._loss_sum is not None:
+            self._device_value(keys.LOSS, step, self._loss_sum)
+            self._loss_sum = None
+        if any(not p.stepped for p in self.probes if p.pending):
+            self._host_value(keys.OPTIMIZER_SKIPPED, step, 1.0)
+        for probe in self.probes:
+            for key, value in probe.pending:
+                if value.ndim:  # a per-layer vector, filed under "<base>/*"
+                    base = key.split("/*")[0]
+                    self._layer_names[key] = probe.layer_keys(base)
+                self._device_value(key, step, value)
+            probe.pending = []
+        now = time.perf_counter()
+        if self._clock is not None:
+            elapsed = now - self._clock
+            self._host_value(keys.STEP_TIME, step, elapsed)
+            if self._samples and elapsed > 0:
+                self._host_value(keys.SAMPLES_PER_SEC, step, self._samples * world_size / elapsed)
+        self._clock = now
+        self._samples = 0
+        self._host_value(keys.EPOCH, step, float(epoch))
+        self._buffered_steps += 1
+        if (self._buffered_steps >= self.config.host_copy_every_n_steps
+                or time.monotonic() - self._last_copy >= self.config.host_copy_interval_s):
+            self.copy_to_host()
+        self._deliver_landed()
+
+    def skip_step(self) -> None:
+        """A step that is not recorded (every_n_steps > 1): forget its partial values."""
+        self._loss_sum = None
+        self._samples = 0
+        for probe in self.probes:
+            probe.pending = []
+        self._clock = time.perf_counter()
+
+    def add_value(self, key: str, step: int, value: float) -> None:
+        """A host-side value (validation loss ...)."""
+        self._host_value(key, step, value)
+
+    def add_event(self, step: int, kind: str, payload: dict[str, Any]) -> None:
+        self._events.append(PendingEvent(step=step, kind=kind, payload=payload, time=time.time()))
+
+    def _device_value(self, key: str, step: int, value: Tensor) -> None:
+        steps, values = self._device[key]
+        steps.append(step)
+        values.append(value)
+
+    def _host_value(self, key: str, step: int, value: float) -> None:
+        steps, values = self._host[key]
+        steps.append(step)
+        values.append(value)
+
+    # -- hand-over -----------------------------------------------------------------------
+    def copy_to_host(self) -> None:
+        """Start one copy of everything buffered on the device (non-blocking on GPU)."""
+        self._buffered_steps = 0
+        self._last_copy = time.monotonic()
+        layout, parts = [], []
+        for key, (steps, values) in self._device.items():
+            stacked = torch.stack(values).reshape(len(steps), -1).float()
+            layout.append((key, steps, stacked.shape[1], self._layer_names.get(key)))
+            parts.append(stacked.reshape(-1))
+        host_rows = {k: (np.asarray(s, dtype=np.int64), np.asarray(v, dtype=np.float64))
+                     for k, (s, v) in self._host.items()}
+        events, self._events = self._events, []
+        self._device = defaultdict(lambda: ([], []))
+        self._host = defaultdict(lambda: ([], []))
+        if not parts:
+            if host_rows or events:
+                self._emit(host_rows, events)
+            return
+        flat = torch.cat(parts)
+        if flat.is_cuda:
+            host = torch.empty(flat.shape, dtype=flat.dtype, pin_memory=True)
+            host.copy_(flat, non_blocking=True)
+            done = torch.cuda.Event()
+            done.record()
+        else:
+            host, done = flat.to("cpu"), None
+        self._in_flight.append(_InFlight(host, done, layout, host_rows, events))
+
+    def _deliver_landed(self, wait: bool = False) -> None:
+        while self._in_flight:
+            first = self._in_flight[0]
+            if first.done is not None and not first.done.query():
+                if not wait:
+                    return
+                first.done.synchronize()
+            self._in_flight.pop(0)
+            self._unpack(first)
+
+    def _unpack(self, flight: _InFlight) -> None:
+        flat = flight.host.numpy().astype(np.float64)
+        rows: Rows = dict(flight.host_rows)
+        offset = 0
+        for key, steps, width, layers in flight.layout:
+            block = flat[offset:offset + len(steps) * width].reshape(len(steps), width)
+            offset += len(steps) * width
+            step_array = np.asarray(steps, dtype=np.int64)
+            if layers is None:
+                rows[key] = (step_array, block[:, 0])
+            else:
+                for j, layer_key in enumerate(layers):
+                    rows[layer_key] = (step_array, block[:, j])
+        events = flight.events + _nonfinite_events(rows)
+        # A non-finite gradient whose step the optimizer skipped (AMP's GradScaler) is noted in
+        # its event but is not a non-finite step of the run: the scaler handled it.
+        flagged = sorted({e.step for e in events
+                          if e.kind == keys.EVENT_NONFINITE and not e.payload.get("optimizer_skipped")})
+        if flagged:
+            rows[keys.NONFINITE] = (np.asarray(flagged, dtype=np.int64), np.ones(len(flagged)))
+        self._emit(rows, events)
+
+    def _emit(self, rows: Rows, events: list[PendingEvent]) -> None:
+        for sink in self.sinks:
+            sink(rows, events)
+
+    def drain(self) -> None:
+        """Copy and hand over everything gathered so far, waiting for the device (train end)."""
+        self.copy_to_host()
+        self._deliver_landed(wait=True)
+
+    def close(self) -> None:
+        for probe in self.probes:
+            probe.close()
+        self.probes = []
+
+
+def _nonfinite_events(rows: Rows) -> list[PendingEvent]:
+    """One event at each step whose loss or global gradient norm is NaN or inf."""
+    bad: dict[int, dict[str, Any]] = {}
+    for key in (keys.LOSS, keys.GRAD_NORM):
+        if key not in rows:
+            continue
+        steps, values = rows[key]
+        for i in np.flatnonzero(~np.isfinite(values)):
+            bad.setdefault(int(steps[i]), {})[key] = _describe(float(values[i]))
+    skipped = set(rows[keys.OPTIMIZER_SKIPPED][0].tolist()) if keys.OPTIMIZER_SKIPPED in rows else set()
+    for step, payload in bad.items():
+        if step in skipped and keys.LOSS not in payload:
+            payload["optimizer_skipped"] = True
+    now = time.time()
+    return [PendingEvent(step=s, kind=keys.EVENT_NONFINITE, payload=p, time=now)
+            for s, p in sorted(bad.items())]
+
+
+def _describe(value: float) -> str:
+    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")

@@ -1,0 +1,178 @@
+"""LRWatch inside real Lightning training, with each installed Lightning package."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from lrwatch import LRWatch, NotAStore, Store, keys
+from lrwatch.recorder import Recorder
+from lrwatch.store import FINISHED
+from tests.helpers.models import loader, make_module, trainer
+
+
+def _only_run(path: Any):  # type: ignore[no-untyped-def]
+    store = Store(path, readonly=True)
+    (run,) = store.runs()
+    return store, run
+
+
+def test_every_step_is_recorded_where_lightning_users_look(pl, tmp_path):
+    module = make_module(pl, lr=0.05, scheduler_step=5)
+    trainer(pl, [LRWatch()], tmp_path).fit(module, loader(), loader(64))
+    store, run = _only_run(tmp_path / "lrwatch_logs")  # next to lightning_logs/
+    assert (run.name, run.status, run.steps) == ("TinyRegressor", FINISHED, 16)
+    steps, loss = store.scalars(run, keys.LOSS)
+    assert steps.tolist() == list(range(16))
+    assert np.allclose(loss, module.seen_losses, rtol=1e-6)
+    _, lr = store.scalars(run, keys.LR)
+    assert lr.tolist() == [0.05 * 0.5 ** (s // 5) for s in range(16)]
+    _, grad_norm = store.scalars(run, keys.GRAD_NORM)
+    assert grad_norm.size == 16 and np.all(np.isfinite(grad_norm)) and np.all(grad_norm > 0)
+    _, ratio = store.scalars(run, keys.UPDATE_RATIO)
+    assert ratio.size == 16 and np.all((ratio > 0) & (ratio < 1))
+    val_steps, _ = store.scalars(run, keys.VAL_LOSS)
+    assert val_steps.tolist() == [7, 15]  # after the last step of each epoch
+    assert store.scalars(run, keys.EPOCH)[1].tolist() == [0.0] * 8 + [1.0] * 8
+    assert {"grad_norm/net.0", "grad_norm/net.2", "update_ratio/net.0", keys.STEP_TIME,
+            keys.SAMPLES_PER_SEC, keys.PARAM_NORM, keys.MOMENTUM} <= set(store.keys(run))
+    meta = run.meta
+    assert (meta["optimizer"], meta["batch_size"], meta["planned_steps"]) == ("SGD", 32, 16)
+    assert meta["schedulers"] == ["StepLR"] and meta["hparams"] == {"lr": 0.05, "optimizer": "SGD"}
+    assert meta["param_count"] == sum(p.numel() for p in module.parameters())
+    assert meta["lightning_package"] == pl.__name__
+
+
+def test_grad_norm_is_the_norm_lightning_users_would_compute(pl, tmp_path):
+    reference: list[float] = []
+
+    class Reference(pl.Callback):
+        def on_before_optimizer_step(self, trainer: Any, module: Any, optimizer: Any) -> None:
+            grads = [p.grad.flatten() for p in module.parameters() if p.grad is not None]
+            reference.append(float(torch.cat(grads).norm()))
+
+    trainer(pl, [LRWatch(store=tmp_path / "s"), Reference()], tmp_path, max_epochs=1).fit(
+        make_module(pl), loader())
+    store, run = _only_run(tmp_path / "s")
+    assert np.allclose(store.scalars(run, keys.GRAD_NORM)[1], reference, rtol=1e-5)
+
+
+def test_with_accumulation_the_loss_is_the_mean_over_micro_batches(pl, tmp_path):
+    module = make_module(pl)
+    trainer(pl, [LRWatch(store=tmp_path / "s")], tmp_path, max_epochs=1,
+            accumulate_grad_batches=2).fit(module, loader())
+    store, run = _only_run(tmp_path / "s")
+    steps, loss = store.scalars(run, keys.LOSS)
+    assert steps.tolist() == [0, 1, 2, 3]
+    expected = np.asarray(module.seen_losses).reshape(4, 2).mean(axis=1)
+    assert np.allclose(loss, expected, rtol=1e-5)
+
+
+def test_clipping_records_the_norm_before_and_after(pl, tmp_path):
+    trainer(pl, [LRWatch(store=tmp_path / "s")], tmp_path, max_epochs=1,
+            gradient_clip_val=0.01).fit(make_module(pl), loader())
+    store, run = _only_run(tmp_path / "s")
+    before = store.scalars(run, keys.GRAD_NORM)[1]
+    after = store.scalars(run, keys.GRAD_NORM_CLIPPED)[1]
+    assert np.all(before > 0.01) and np.allclose(after, 0.01, rtol=1e-3)
+
+
+def test_a_nan_loss_is_flagged_at_its_step_and_training_goes_on(pl, tmp_path):
+    trainer(pl, [LRWatch(store=tmp_path / "s")], tmp_path, max_epochs=1).fit(
+        make_module(pl, nan_at_step=5), loader())
+    store, run = _only_run(tmp_path / "s")
+    assert run.status == FINISHED and run.steps == 8
+    flagged = store.scalars(run, keys.NONFINITE)[0].tolist()
+    assert flagged == [5, 6, 7]
+    assert [e.step for e in store.events(run, kind=keys.EVENT_NONFINITE)] == [5, 6, 7]
+    assert np.isnan(store.scalars(run, keys.LOSS)[1][5])
+
+
+def test_an_internal_error_warns_once_and_training_goes_on(pl, tmp_path, monkeypatch):
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(Recorder, "end_step", broken)
+    module = make_module(pl)
+    with pytest.warns(UserWarning, match="lrwatch: recording failed .*simulated bug.*training goes on") as seen:
+        trainer(pl, [LRWatch(store=tmp_path / "s")], tmp_path, max_epochs=1).fit(module, loader())
+    assert sum("simulated bug" in str(w.message) for w in seen) == 1
+    assert len(module.seen_losses) == 8  # every step trained
+    _, run = _only_run(tmp_path / "s")
+    assert run.status == FINISHED
+
+
+def test_strict_re_raises_internal_errors(pl, tmp_path, monkeypatch):
+    monkeypatch.setattr(Recorder, "end_step", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        trainer(pl, [LRWatch(store=tmp_path / "s", strict=True)], tmp_path, max_epochs=1).fit(
+            make_module(pl), loader())
+
+
+def test_a_file_that_is_not_a_store_stops_training_at_the_start(pl, tmp_path):
+    path = tmp_path / "results.db"
+    path.write_text("my results, not a database")
+    module = make_module(pl)
+    with pytest.raises(NotAStore, match="results.db is not an lrwatch store"):
+        trainer(pl, [LRWatch(store=path)], tmp_path).fit(module, loader())
+    assert module.seen_losses == []
+    assert path.read_text() == "my results, not a database"
+
+
+def test_the_environment_variable_chooses_the_store(pl, tmp_path, monkeypatch):
+    monkeypatch.setenv("LRWATCH_STORE", str(tmp_path / "elsewhere"))
+    trainer(pl, [LRWatch()], tmp_path, max_epochs=1).fit(make_module(pl), loader())
+    _only_run(tmp_path / "elsewhere")
+    assert not (tmp_path / "lrwatch_logs").exists()
+
+
+def test_several_optimizers_are_recorded_under_distinct_names(pl, tmp_path):
+    class TwoOptimizers(pl.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.automatic_optimization = False
+            self.g = torch.nn.Linear(8, 1)
+            self.d = torch.nn.Linear(8, 1)
+
+        def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+            x, y = batch
+            opt_g, opt_d = self.optimizers()
+            for opt, net in ((opt_g, self.g), (opt_d, self.d)):
+                loss = torch.nn.functional.mse_loss(net(x), y)
+                opt.zero_grad()
+                self.manual_backward(loss)
+                opt.step()
+            return loss
+
+        def configure_optimizers(self) -> Any:
+            return [torch.optim.SGD(self.g.parameters(), lr=0.1),
+                    torch.optim.Adam(self.d.parameters(), lr=0.001)]
+
+    trainer(pl, [LRWatch(store=tmp_path / "s")], tmp_path, max_epochs=1).fit(TwoOptimizers(), loader())
+    store, run = _only_run(tmp_path / "s")
+    assert store.scalars(run, "lr")[1].tolist() == [0.1] * 8
+    assert store.scalars(run, "lr@Adam")[1].tolist() == [0.001] * 8
+    assert store.scalars(run, "grad_norm@Adam")[0].tolist() == list(range(8))
+    assert store.scalars(run, keys.LOSS)[0].size == 8
+    assert [o["class"] for o in run.meta["optimizers"]] == ["SGD", "Adam"]
+
+
+def test_resuming_from_a_checkpoint_continues_the_same_run(pl, tmp_path):
+    ckpt_dir = tmp_path / "ckpt"
+    checkpoint = pl.callbacks.ModelCheckpoint(dirpath=ckpt_dir, save_top_k=-1, every_n_epochs=1)
+    first = make_module(pl)
+    trainer(pl, [LRWatch(store=tmp_path / "s"), checkpoint], tmp_path, max_epochs=2,
+            enable_checkpointing=True).fit(first, loader())
+    after_epoch_0 = sorted(ckpt_dir.glob("epoch=0*.ckpt"))[0]
+    second = make_module(pl)
+    trainer(pl, [LRWatch(store=tmp_path / "s")], tmp_path, max_epochs=3,
+            enable_checkpointing=False).fit(second, loader(), ckpt_path=str(after_epoch_0))
+    store, run = _only_run(tmp_path / "s")  # still one run
+    steps, loss = store.scalars(run, keys.LOSS)
+    assert steps.tolist() == list(range(24))  # no gap, no duplicate
+    assert np.allclose(loss[8:], second.seen_losses, rtol=1e-6)  # the resumed timeline wins
+    assert np.allclose(loss[:8], first.seen_losses[:8], rtol=1e-6)
+    assert run.status == FINISHED

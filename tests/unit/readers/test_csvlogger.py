@@ -1,0 +1,140 @@
+"""Hand-written CSV logs with the defects real ones have: sparse rows, resumes, NaN, junk."""
+
+from __future__ import annotations
+
+import math
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lrwatch.errors import InputError
+from lrwatch.readers.csvlogger import read_csv_log
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_sparse_lightning_rows_give_each_curve_its_own_steps(tmp_path):
+    path = write(tmp_path / "metrics.csv", (
+        "epoch,lr-Adam,step,train_loss_epoch,train_loss_step,val_loss\n"
+        ",0.001,0,,,\n"
+        "0,,0,,2.5,\n"
+        ",0.001,1,,,\n"
+        "0,,1,,2.0,\n"
+        "0,,1,,,1.9\n"
+        "0,,1,2.25,,\n"
+    ))
+    result = read_csv_log(path)
+    curves = result.curves
+    np.testing.assert_array_equal(curves.loss.steps, [0, 1])
+    np.testing.assert_array_equal(curves.loss.values, [2.5, 2.0])
+    np.testing.assert_array_equal(curves.lr.values, [0.001, 0.001])
+    np.testing.assert_array_equal(curves.val_loss.steps, [1])
+    assert curves.optimizer == "Adam" and curves.grad_norm is None
+    assert result.notes == ()
+
+
+def test_nan_and_inf_are_kept_as_logged(tmp_path):
+    path = write(tmp_path / "metrics.csv", "step,loss\n0,1.5\n1,inf\n2,nan\n3,-inf\n4,NaN\n")
+    values = read_csv_log(path).curves.loss.values
+    assert values[0] == 1.5 and values[1] == math.inf and values[3] == -math.inf
+    assert math.isnan(values[2]) and math.isnan(values[4])
+
+
+def test_a_resumed_run_keeps_the_later_value_of_each_step_and_says_so(tmp_path):
+    # steps 0-3, then a resume from step 2 that logs 2-4 again with other values
+    path = write(tmp_path / "metrics.csv",
+                 "step,loss\n0,4.0\n1,3.0\n2,2.0\n3,1.0\n2,2.5\n3,1.5\n4,1.2\n")
+    result = read_csv_log(path)
+    np.testing.assert_array_equal(result.curves.loss.steps, [0, 1, 2, 3, 4])
+    np.testing.assert_array_equal(result.curves.loss.values, [4.0, 3.0, 2.5, 1.5, 1.2])
+    assert any("'loss' has 2 steps logged again with another value" in n for n in result.notes)
+
+
+def test_shuffled_steps_are_sorted(tmp_path):
+    path = write(tmp_path / "metrics.csv", "step,loss\n2,1.0\n0,3.0\n1,2.0\n")
+    curves = read_csv_log(path).curves
+    np.testing.assert_array_equal(curves.loss.steps, [0, 1, 2])
+    np.testing.assert_array_equal(curves.loss.values, [3.0, 2.0, 1.0])
+
+
+def test_a_missing_lr_column_still_reads_the_loss_and_says_the_suggestion_is_relative(tmp_path):
+    path = write(tmp_path / "metrics.csv", "step,train_loss\n0,1.0\n1,0.9\n")
+    result = read_csv_log(path)
+    assert result.curves.lr is None and len(result.curves.loss) == 2
+    assert any("no learning-rate column" in n for n in result.notes)
+
+
+def test_non_numeric_cells_are_skipped_and_counted(tmp_path):
+    path = write(tmp_path / "metrics.csv",
+                 "step,loss,lr\n0,1.0,0.1\n1,tensor(0.9),0.1\n2,oops,0.1\nx,0.7,0.1\n4,0.6,0.1\n")
+    result = read_csv_log(path)
+    np.testing.assert_array_equal(result.curves.loss.steps, [0, 4])
+    assert "ignored 2 non-numeric values in 'loss' (e.g. 'tensor(0.9)', 'oops')" in result.notes
+    assert "ignored 1 rows whose step is not a number" in result.notes
+
+
+def test_a_csv_without_step_column_counts_rows_as_steps(tmp_path):
+    path = write(tmp_path / "losses.csv", "loss,lr\n3.0,0.1\n2.0,0.1\n1.0,0.1\n")
+    np.testing.assert_array_equal(read_csv_log(path).curves.loss.steps, [0, 1, 2])
+
+
+def test_hparams_beside_the_csv_give_the_optimizer_and_batch_size(tmp_path):
+    path = write(tmp_path / "version_0" / "metrics.csv", "step,loss\n0,1.0\n")
+    write(tmp_path / "version_0" / "hparams.yaml",
+          "optimizer: adamw\nbatch_size: 64\nmomentum: 0.9\n")
+    curves = read_csv_log(path).curves
+    assert (curves.optimizer, curves.batch_size, curves.momentum) == ("AdamW", 64, 0.9)
+
+
+def test_the_lr_column_name_beats_hparams_for_the_optimizer(tmp_path):
+    path = write(tmp_path / "v" / "metrics.csv", "step,loss,lr-SGD\n0,1.0,0.1\n")
+    write(tmp_path / "v" / "hparams.yaml", "optimizer: adam\n")
+    assert read_csv_log(path).curves.optimizer == "SGD"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("", r"metrics.csv is empty: no header and no rows"),
+    ("\n\n", r"metrics.csv is empty"),
+    ("epoch,step,train_loss\n", r"metrics.csv has a header but no rows"),
+    ("step,loss\n0,\n1,\n", r"metrics.csv has a 'loss' column but no value in it"),
+    ("step,acc\n0,0.5\n", r"metrics.csv has no training-loss column; it has: acc"),
+])
+def test_unusable_csvs_give_a_one_line_error_naming_the_file(tmp_path, text, message):
+    path = write(tmp_path / "metrics.csv", text)
+    with pytest.raises(InputError, match=message) as info:
+        read_csv_log(path)
+    assert "\n" not in str(info.value) and str(path) in str(info.value)
+
+
+def test_a_binary_file_is_not_a_csv(tmp_path):
+    path = tmp_path / "metrics.csv"
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(InputError, match=r"metrics.csv is not a (text CSV|readable CSV) file"):
+        read_csv_log(path)
+
+
+def test_a_huge_csv_is_streamed_not_loaded(tmp_path):
+    rows = 100_000
+    path = tmp_path / "metrics.csv"
+    steps = np.arange(rows)
+    with open(path, "w") as fh:
+        fh.write("epoch,lr-SGD,step,train_loss_step,val_loss,notes_a,notes_b\n")
+        for step in steps.tolist():
+            fh.write(f"0,0.1,{step},{1.0 / (1 + step):.6f},,some-text-here,more-text-here\n")
+    size = path.stat().st_size
+    tracemalloc.start()
+    try:
+        curves = read_csv_log(path).curves
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(curves.loss) == rows and len(curves.lr) == rows
+    kept = 2 * rows * 16  # loss and lr: an int64 step and a float64 value each
+    # neither the text nor Python floats are held: little more than the kept arrays
+    assert peak < min(size, 1.5 * kept), (peak, size, kept)

@@ -1,0 +1,79 @@
+"""What a path holds: trees of versions, stores inside projects, and paths with nothing to read."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lrwatch import keys
+from lrwatch.errors import InputError
+from lrwatch.readers import find_runs, read_run
+from lrwatch.store import Store
+
+CSV = "step,train_loss,lr-SGD\n0,2.0,0.1\n1,1.5,0.1\n"
+
+
+def csv_run(folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "metrics.csv").write_text(CSV)
+    return folder
+
+
+def test_a_tree_gives_one_run_per_version_named_below_the_given_folder(tmp_path):
+    logs = tmp_path / "lightning_logs"
+    for version in (0, 1, 10):
+        csv_run(logs / f"version_{version}")
+    (logs / "version_1" / "events.out.tfevents.1.host").write_bytes(b"")  # both: the CSV wins
+    (logs / ".ipynb_checkpoints").mkdir()
+    csv_run(logs / ".ipynb_checkpoints" / "hidden")  # hidden folders are not entered
+    runs = find_runs(logs)
+    assert [(r.name, r.format) for r in runs] == [
+        ("lightning_logs/version_0", "csv"), ("lightning_logs/version_1", "csv"),
+        ("lightning_logs/version_10", "csv")]
+    assert all(r.source == str(logs) for r in runs)
+
+
+def test_a_version_folder_or_its_file_is_named_by_its_last_two_parts(tmp_path):
+    version = csv_run(tmp_path / "lightning_logs" / "version_3")
+    for given in (version, version / "metrics.csv"):
+        (run,) = find_runs(given)
+        assert (run.name, run.source) == ("lightning_logs/version_3", str(given))
+    other = tmp_path / "exported.csv"
+    other.write_text(CSV)
+    assert find_runs(other)[0].name == "exported"
+
+
+def test_a_project_folder_holds_stores_csv_and_event_logs(tmp_path):
+    project = tmp_path / "project"
+    csv_run(project / "lightning_logs" / "version_0")
+    (project / "tb" / "version_0").mkdir(parents=True)
+    (project / "tb" / "version_0" / "events.out.tfevents.1.host").write_bytes(b"")
+    with Store(project / "lrwatch_logs") as store:
+        run = store.create_run("baseline", {"kind": "train"})
+        store.backend.append(run.id, {keys.LOSS: (np.arange(3), np.ones(3))})
+    assert [(r.name, r.format) for r in find_runs(project)] == [
+        ("project/lightning_logs/version_0", "csv"),
+        ("project/lrwatch_logs/baseline", "store"),
+        ("project/tb/version_0", "tensorboard"),
+    ]
+    assert len(read_run(find_runs(project)[1]).curves.loss) == 3
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda p: None, r"missing does not exist: pass a store, a metrics.csv, event files"),
+    (lambda p: p.mkdir(), (r"no logs in .*missing: expected an lrwatch store \(lrwatch.db\), a "
+                           r"Lightning metrics.csv or TensorBoard event files")),
+    (lambda p: p.write_text("hello"), r"missing is not a log lrwatch reads: pass an lrwatch store"),
+])
+def test_paths_with_nothing_to_read_say_what_was_expected(tmp_path, make, message):
+    path = tmp_path / "missing"
+    make(path)
+    with pytest.raises(InputError, match=message):
+        find_runs(path)
+
+
+def test_an_empty_folder_of_folders_has_no_logs(tmp_path):
+    (tmp_path / "lightning_logs" / "version_0").mkdir(parents=True)
+    (tmp_path / "lightning_logs" / "version_0" / "hparams.yaml").write_text("lr: 0.1\n")
+    with pytest.raises(InputError, match="no logs in"):
+        find_runs(tmp_path / "lightning_logs")

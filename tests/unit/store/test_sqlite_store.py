@@ -1,0 +1,170 @@
+"""The SQLite run store, against real SQLite files."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pytest
+
+from lrwatch import NotAStore, RunNotFound, SchemaTooNew, Store, StoreError
+from lrwatch.store import FINISHED, INTERRUPTED, RUNNING, PendingEvent
+from lrwatch.store.sqlite import SCHEMA_VERSION
+
+
+def _append(store: Store, run, columns, events=()):  # type: ignore[no-untyped-def]
+    store.backend.append(run.id, {k: (np.asarray(s), np.asarray(v, dtype=float))
+                                  for k, (s, v) in columns.items()}, events)
+
+
+def test_series_round_trip_keeps_nan_and_inf(store_path):
+    store = Store(store_path)
+    run = store.create_run("mlp", {"optimizer": "SGD"})
+    values = [1.0, float("nan"), float("inf"), -float("inf"), 0.5]
+    _append(store, run, {"loss": (range(5), values)})
+    steps, got = Store(store_path, readonly=True).scalars("mlp", "loss")
+    assert steps.tolist() == [0, 1, 2, 3, 4]
+    assert got[0] == 1.0 and np.isnan(got[1]) and got[2] == np.inf and got[3] == -np.inf
+    assert steps.dtype == np.int64 and got.dtype == np.float64
+
+
+def test_incremental_read_after_step(store_path):
+    store = Store(store_path)
+    run = store.create_run("r", {})
+    _append(store, run, {"loss": (range(0, 10), np.arange(10))})
+    _append(store, run, {"loss": (range(10, 20), np.arange(10, 20))})
+    steps, values = store.scalars(run, "loss", after_step=14)
+    assert steps.tolist() == [15, 16, 17, 18, 19]
+    assert values.tolist() == [15, 16, 17, 18, 19]
+    assert store.scalars(run, "loss", after_step=19)[0].size == 0
+
+
+def test_a_step_written_twice_reads_once_with_the_later_value(store_path):
+    store = Store(store_path)
+    run = store.create_run("r", {})
+    _append(store, run, {"loss": ([0, 1, 2], [1.0, 1.0, 1.0])})
+    _append(store, run, {"loss": ([2, 3], [9.0, 9.0])})
+    steps, values = store.scalars(run, "loss")
+    assert steps.tolist() == [0, 1, 2, 3]
+    assert values.tolist() == [1.0, 1.0, 9.0, 9.0]
+
+
+def test_truncate_forgets_points_and_events_from_a_step_on(store_path):
+    store = Store(store_path)
+    run = store.create_run("r", {})
+    _append(store, run, {"loss": (range(10), np.arange(10.0)), "lr": (range(10), np.ones(10))},
+            [PendingEvent(step=7, kind="nonfinite", payload={}, time=0.0),
+             PendingEvent(step=2, kind="nonfinite", payload={}, time=0.0)])
+    store.backend.truncate(run.id, 5)
+    assert store.scalars(run, "loss")[0].tolist() == [0, 1, 2, 3, 4]
+    assert [e.step for e in store.events(run)] == [2]
+    assert store.run(run).last_step == 4
+
+
+def test_compaction_keeps_every_point(store_path):
+    store = Store(store_path)
+    run = store.create_run("r", {})
+    for lo in range(0, 1000, 10):
+        _append(store, run, {"loss": (range(lo, lo + 10), np.arange(lo, lo + 10) * 0.5)})
+    store.backend.compact(run.id)
+    steps, values = store.scalars(run, "loss")
+    assert steps.tolist() == list(range(1000))
+    assert np.array_equal(values, np.arange(1000) * 0.5)
+    chunks = sqlite3.connect(store.path).execute("SELECT count(*) FROM chunks").fetchone()[0]
+    assert chunks == 1
+
+
+def test_runs_keys_last_values_and_events(store_path):
+    store = Store(store_path)
+    run = store.create_run("a", {"batch_size": 64})
+    _append(store, run, {"loss": ([0, 1], [2.0, 1.5]), "lr": ([0, 1], [0.1, 0.05])},
+            [PendingEvent(step=1, kind="diagnosis", payload={"status": "healthy"}, time=1.0)])
+    reader = Store(store_path, readonly=True)
+    (info,) = reader.runs()
+    assert (info.name, info.status, info.steps, info.meta) == ("a", RUNNING, 2, {"batch_size": 64})
+    assert reader.keys(info) == ["loss", "lr"]
+    assert reader.last_values(info, ["loss", "lr", "missing"]) == {"loss": 1.5, "lr": 0.05}
+    (event,) = reader.events(info, kind="diagnosis")
+    assert (event.step, event.payload) == (1, {"status": "healthy"})
+    assert reader.scalars(info, "missing")[0].size == 0
+
+
+def test_names_are_made_unique(store_path):
+    store = Store(store_path)
+    names = [store.create_run("Net", {}).name for _ in range(3)]
+    assert names == ["Net", "Net-2", "Net-3"]
+    assert store.run("Net-2").name == "Net-2"
+
+
+def test_unknown_run_names_the_runs_there(store_path):
+    store = Store(store_path)
+    store.create_run("alpha", {})
+    with pytest.raises(RunNotFound, match="no run 'beta'.*alpha"):
+        store.run("beta")
+
+
+def test_status_and_end_time(store_path):
+    store = Store(store_path)
+    run = store.create_run("r", {})
+    store.backend.set_status(run.id, FINISHED)
+    info = store.run(run)
+    assert info.status == FINISHED and info.ended_at is not None
+
+
+def test_a_running_run_whose_process_is_gone_reads_as_interrupted(store_path):
+    store = Store(store_path)
+    run = store.create_run("r", {})
+    with sqlite3.connect(store.path) as conn:  # a pid that cannot be alive
+        conn.execute("UPDATE runs SET pid = ? WHERE id = ?", (2**22 + 12345, run.id))
+    assert Store(store_path, readonly=True).run("r").status == INTERRUPTED
+
+
+def test_readonly_never_creates_a_file(tmp_path):
+    with pytest.raises(StoreError, match="no lrwatch store at .*missing"):
+        Store(tmp_path / "missing", readonly=True)
+    assert not (tmp_path / "missing").exists()
+
+
+def test_a_text_file_is_not_a_store(tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("hello, not a database\n" * 100)
+    with pytest.raises(NotAStore, match="notes.db is not an lrwatch store"):
+        Store(path)
+    assert path.read_text().startswith("hello")  # untouched
+
+
+def test_another_programs_sqlite_file_is_not_a_store(tmp_path):
+    path = tmp_path / "other.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE users(id INTEGER)")
+    with pytest.raises(NotAStore, match="another program"):
+        Store(path)
+
+
+def test_a_store_from_a_newer_lrwatch_is_refused(store_path):
+    Store(store_path).close()
+    with sqlite3.connect(store_path) as conn:
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    with pytest.raises(SchemaTooNew, match="newer lrwatch.*pip install -U lrwatch"):
+        Store(store_path)
+
+
+def test_an_unusable_folder_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "results.txt"  # a file where the store's folder should be
+    blocker.write_text("keep me")
+    with pytest.raises(StoreError, match="results.txt.*LRWATCH_STORE"):
+        Store(blocker / "lrwatch_logs" / "lrwatch.db")
+    assert blocker.read_text() == "keep me"
+
+
+def test_a_folder_path_holds_lrwatch_db(tmp_path):
+    store = Store(tmp_path / "logs")
+    assert store.path.endswith("lrwatch.db")
+    assert (tmp_path / "logs" / "lrwatch.db").exists()
+
+
+def test_the_file_is_marked_and_in_wal_mode(store_path):
+    Store(store_path).close()
+    conn = sqlite3.connect(store_path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

@@ -1,0 +1,81 @@
+"""`lrwatch runs` and `lrwatch export`, as a user runs them."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lrwatch import Store
+from lrwatch.cli import main
+from lrwatch.store import FINISHED
+
+
+@pytest.fixture
+def filled(store_path):  # type: ignore[no-untyped-def]
+    store = Store(store_path)
+    run = store.create_run("baseline", {"optimizer": "Adam"})
+    store.backend.append(run.id, {
+        "loss": (np.arange(4), np.array([2.0, 1.0, np.nan, 0.5])),
+        "lr": (np.arange(4), np.full(4, 3e-4)),
+        "grad_norm/encoder": (np.array([0, 2]), np.array([0.1, 0.2])),
+    })
+    store.backend.set_status(run.id, FINISHED)
+    store.create_run("second", {})
+    return store_path
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "lrwatch.cli", *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_runs_lists_each_run_with_status_steps_loss_and_lr(filled, capsys):
+    main(["runs", str(filled)])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["id", "name", "status", "steps", "loss", "lr", "started", "duration"]
+    first = lines[1].split()
+    assert first[:6] == ["1", "baseline", "finished", "4", "0.5", "0.0003"]
+    assert lines[2].split()[:4] == ["2", "second", "running", "0"]
+
+
+def test_runs_on_an_empty_store(store_path, capsys):
+    Store(store_path).close()
+    main(["runs", str(store_path)])
+    assert "no runs" in capsys.readouterr().out
+
+
+def test_export_csv_keeps_nan_and_leaves_absent_cells_empty(filled, tmp_path):
+    out = tmp_path / "baseline.csv"
+    main(["export", str(filled), "--run", "baseline", "-o", str(out)])
+    rows = list(csv.reader(out.open()))
+    assert rows[0] == ["step", "grad_norm/encoder", "loss", "lr"]
+    assert rows[1] == ["0", "0.1", "2.0", "0.0003"]
+    assert rows[2] == ["1", "", "1.0", "0.0003"]
+    assert rows[3] == ["2", "0.2", "nan", "0.0003"]
+
+
+def test_export_parquet_round_trips(filled, tmp_path):
+    import pyarrow.parquet as pq  # the [parquet] extra; `make test` installs it
+    out = tmp_path / "run.parquet"
+    main(["export", str(filled), "--run", "baseline", "--format", "parquet", "-o", str(out)])
+    table = pq.read_table(out).to_pydict()
+    assert table["step"] == [0, 1, 2, 3]
+    assert table["grad_norm/encoder"] == [0.1, None, 0.2, None]
+    assert table["loss"][:2] == [2.0, 1.0] and np.isnan(table["loss"][2])
+
+
+def test_errors_are_one_line_and_exit_1(filled, tmp_path):
+    missing = _cli("export", str(filled), "--run", "nope")
+    assert missing.returncode == 1
+    assert missing.stderr.strip().splitlines() == [
+        f"RunNotFound: no run 'nope' in {filled}; runs here: baseline, second"]
+    (tmp_path / "junk.db").write_text("junk")
+    junk = _cli("runs", str(tmp_path / "junk.db"))
+    assert junk.returncode == 1 and len(junk.stderr.strip().splitlines()) == 1
+    assert "not an lrwatch store" in junk.stderr and "Traceback" not in junk.stderr
+    bad_key = _cli("export", str(filled), "--run", "baseline", "--keys", "loss,acc")
+    assert bad_key.returncode == 1 and "has no key acc" in bad_key.stderr

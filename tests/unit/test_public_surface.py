@@ -1,0 +1,57 @@
+"""The public surface and the import direction of DESIGN.md."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import lrwatch
+
+
+def test_all_lists_exactly_the_public_names():
+    public = sorted(n for n in dir(lrwatch) if not n.startswith("_")) + ["__version__"]
+    assert sorted(lrwatch.__all__) == sorted(public)
+    for name in lrwatch.__all__:
+        assert getattr(lrwatch, name) is not None
+
+
+def _imports_without(module: str, blocked: list[str]) -> subprocess.CompletedProcess[str]:
+    code = textwrap.dedent(f"""
+        import sys
+        for name in {blocked!r}:
+            sys.modules[name] = None  # importing it now raises ImportError
+        import {module}
+    """)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("module, blocked", [
+    ("lrwatch", ["torch", "lightning", "pytorch_lightning", "dash", "plotly", "scipy"]),
+    ("lrwatch.store", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
+    ("lrwatch.analysis", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
+    ("lrwatch.cli", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
+    ("lrwatch.recorder", ["lightning", "pytorch_lightning", "dash", "plotly"]),
+])
+def test_layers_import_without_what_they_must_not_know(module, blocked):
+    result = _imports_without(module, blocked)
+    assert result.returncode == 0, result.stderr[-1500:]
+
+
+def test_the_callback_works_with_either_lightning_package_alone():
+    for missing in ("lightning", "pytorch_lightning"):
+        result = _imports_without("lrwatch.callback", [missing])
+        assert result.returncode == 0, result.stderr[-1500:]
+
+
+def test_without_any_lightning_the_callback_says_what_to_install():
+    code = textwrap.dedent("""
+        import sys
+        sys.modules["lightning"] = sys.modules["pytorch_lightning"] = None
+        from lrwatch import LRWatch
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "pip install 'lrwatch[lightning]'" in result.stderr

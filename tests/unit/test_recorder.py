@@ -1,0 +1,126 @@
+"""The recorder's numbers against references computed the plain way (no Lightning)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from lrwatch import keys
+from lrwatch.config import RecordConfig
+from lrwatch.recorder import Recorder
+
+
+def _model() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.Tanh(), torch.nn.Linear(16, 3))
+
+
+def _collect(config: RecordConfig, optimizer_factory, steps: int = 6, clipping: bool = False):  # type: ignore[no-untyped-def]
+    """Train a few steps by hand, recording, and compute the references alongside."""
+    model = _model()
+    optimizer = optimizer_factory(model.parameters())
+    rows: dict[str, list] = {}
+    events = []
+
+    def sink(block, evts):  # type: ignore[no-untyped-def]
+        for key, (s, v) in block.items():
+            rows.setdefault(key, []).append((s, v))
+        events.extend(evts)
+
+    recorder = Recorder(config, sink)
+    recorder.attach([optimizer], model.named_parameters(), clipping=clipping)
+    reference: dict[str, list[float]] = {"grad_norm": [], "update_ratio": [], "loss": [],
+                                         "layer0": [], "clipped": []}
+    x, y = torch.randn(32, 8), torch.randint(0, 3, (32,))
+    for step in range(steps):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        recorder.add_loss(loss)
+        grads = torch.cat([p.grad.flatten() for p in model.parameters()])
+        reference["grad_norm"].append(float(grads.norm()))
+        reference["layer0"].append(float(torch.cat([model[0].weight.grad.flatten(),
+                                                    model[0].bias.grad.flatten()]).norm()))
+        reference["loss"].append(float(loss.detach()))
+        before = torch.cat([p.detach().flatten() for p in model.parameters()]).clone()
+        recorder.before_optimizer_step(recorder.probes[0], step)
+        if clipping:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 0.1)
+            reference["clipped"].append(float(torch.cat([p.grad.flatten() for p in model.parameters()]).norm()))
+        optimizer.step()
+        after = torch.cat([p.detach().flatten() for p in model.parameters()])
+        reference["update_ratio"].append(float((after - before).norm() / before.norm()))
+        recorder.end_step(step, epoch=0, world_size=1)
+    recorder.drain()
+    merged = {k: (np.concatenate([s for s, _ in parts]), np.concatenate([v for _, v in parts]))
+              for k, parts in rows.items()}
+    return merged, reference, events, optimizer
+
+
+def test_norms_and_update_ratio_match_the_plain_computation():
+    rows, ref, events, _ = _collect(RecordConfig(layer_every_n_steps=2), lambda p: torch.optim.Adam(p, lr=1e-2))
+    assert rows[keys.LOSS][0].tolist() == list(range(6))
+    assert np.allclose(rows[keys.LOSS][1], ref["loss"], rtol=1e-6)
+    assert np.allclose(rows[keys.GRAD_NORM][1], ref["grad_norm"], rtol=1e-5)
+    assert np.allclose(rows[keys.UPDATE_RATIO][1], ref["update_ratio"], rtol=1e-4)
+    # per-layer values every 2nd step, named after the module
+    steps, layer0 = rows["grad_norm/0"]
+    assert steps.tolist() == [0, 2, 4]
+    assert np.allclose(layer0, np.asarray(ref["layer0"])[[0, 2, 4]], rtol=1e-5)
+    assert "update_ratio/2" in rows and "grad_norm/2" in rows
+    assert events == []
+
+
+def test_hyperparameters_of_every_group_are_recorded():
+    model = _model()
+    optimizer = torch.optim.AdamW([
+        {"params": model[0].parameters(), "lr": 1e-3},
+        {"params": model[2].parameters(), "lr": 1e-4, "name": "head"},
+    ], weight_decay=0.01, betas=(0.9, 0.95))
+    recorder = Recorder(RecordConfig(), lambda rows, events: None)
+    recorder.attach([optimizer], model.named_parameters(), clipping=False)
+    assert recorder.probes[0].hyperparameters() == {
+        "lr": 1e-3, "weight_decay": 0.01, "momentum": 0.9, "beta2": 0.95,
+        "lr/head": 1e-4, "weight_decay/head": 0.01, "momentum/head": 0.9, "beta2/head": 0.95,
+    }
+
+
+def test_the_clipped_norm_is_recorded_after_clipping():
+    rows, ref, _, _ = _collect(RecordConfig(), lambda p: torch.optim.SGD(p, lr=0.1), clipping=True)
+    assert np.allclose(rows[keys.GRAD_NORM_CLIPPED][1], ref["clipped"], rtol=1e-5)
+    assert np.all(rows[keys.GRAD_NORM_CLIPPED][1] <= 0.1 + 1e-6)
+    assert np.all(rows[keys.GRAD_NORM][1] > 0.1)
+
+
+def test_a_non_finite_gradient_is_flagged_at_its_step():
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    got: dict = {"rows": {}, "events": []}
+    recorder = Recorder(RecordConfig(), lambda r, e: (got["rows"].update(r), got["events"].extend(e)))
+    recorder.attach([optimizer], model.named_parameters(), clipping=False)
+    for step in range(3):
+        optimizer.zero_grad()
+        loss = model(torch.randn(4, 8)).sum()
+        loss.backward()
+        if step == 1:
+            model[0].weight.grad[0, 0] = math.inf
+        recorder.add_loss(loss)
+        recorder.before_optimizer_step(recorder.probes[0], step)
+        optimizer.step()
+        recorder.end_step(step, epoch=0, world_size=1)
+    recorder.drain()
+    (event,) = got["events"]
+    assert event.step == 1 and event.kind == keys.EVENT_NONFINITE and event.payload == {"grad_norm": "inf"}
+    assert got["rows"][keys.NONFINITE][0].tolist() == [1]
+
+
+@pytest.mark.parametrize("every", [1, 3])
+def test_update_ratio_cadence(every):
+    rows, ref, _, _ = _collect(RecordConfig(update_ratio_every_n_steps=every, layer_every_n_steps=100),
+                               lambda p: torch.optim.SGD(p, lr=0.5))
+    expected_steps = [s for s in range(6) if s % every == 0]
+    assert rows[keys.UPDATE_RATIO][0].tolist() == expected_steps
+    assert np.allclose(rows[keys.UPDATE_RATIO][1], np.asarray(ref["update_ratio"])[expected_steps], rtol=1e-4)
