@@ -28,6 +28,7 @@ from lrwatch.store import Store
 if TYPE_CHECKING:
     from lrwatch.callback import LRWatch
     from lrwatch.finder import LRFinder, RangeTestResult, find_lr
+    from lrwatch.figures import plot
 
 # public name -> module that defines it, imported on first access (PEP 562)
 _LAZY = {
@@ -35,6 +36,7 @@ _LAZY = {
     "LRFinder": "lrwatch.finder",
     "RangeTestResult": "lrwatch.finder",
     "find_lr": "lrwatch.finder",
+    "plot": "lrwatch.figures",
 }
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "StoreLocked",
     "__version__",
     "find_lr",
+    "plot",
 ]
 
 
