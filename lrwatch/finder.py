@@ -129,10 +129,19 @@ class RangeTestResult:
         return self.reading.summary()
 
     def plot(self, suggest: bool = True) -> go.Figure:
-        """Loss against LR as a plotly figure; with ``suggest``, the picks and the safe range."""
-        return _range_test_figure(
-            np.asarray(self.results["lr"]), np.asarray(self.results["raw_loss"]), self.reading,
-            log_x=self.mode == "exponential", suggest=suggest)
+        """Loss against LR as a plotly figure; with ``suggest``, lrwatch's pick, the safe range
+        and Lightning's pick. Drawn by ``lrwatch.figures``, as in the dashboard."""
+        from lrwatch.figures import range_test_figure
+
+        r = self.reading
+        picks: dict[str, Any] = dict(suggested_lr=r.suggested_lr, lower_lr=r.lower_lr,
+                                     upper_lr=r.upper_lr, lightning_lr=r.lightning_lr)
+        fig = range_test_figure(self.results["lr"], self.results["raw_loss"],
+                                smoothed=self.results["smoothed_loss"],
+                                **(picks if suggest else {}))
+        if self.mode == "linear":
+            fig.update_xaxes(type="linear", tickformat=None)
+        return fig
 
     def __repr__(self) -> str:
         r = self.reading
@@ -621,11 +630,13 @@ def _store_range_test(trainer: Any, pl_module: Any, optimizer: Any, result: Rang
         "optimizer": type(optimizer).__name__,
         "momentum": _momentum(optimizer),
         "accumulate_grad_batches": trainer.accumulate_grad_batches,
-        "precision": str(getattr(trainer.precision_plugin, "precision", "")) or None,
+        "gradient_clip_val": trainer.gradient_clip_val,
+        "precision": str(trainer.precision),
         "world_size": trainer.world_size,
-        "range_test": {"min_lr": finder.min_lr, "max_lr": finder.max_lr,
-                       "num_training": finder.num_training, "mode": finder.mode,
-                       "early_stop_threshold": finder.early_stop_threshold},
+        "settings": {"min_lr": finder.min_lr, "max_lr": finder.max_lr,
+                     "num_training": finder.num_training, "mode": finder.mode,
+                     "early_stop_threshold": finder.early_stop_threshold},
+        "lightning_package": lightning_of(trainer).__name__,
         "versions": _versions(trainer),
     }
     try:
@@ -644,72 +655,22 @@ def _store_range_test(trainer: Any, pl_module: Any, optimizer: Any, result: Rang
         rank_zero_warn(f"find_lr: could not store the range test in {path}: {error}")
         return None
     summary = result.summary()
-    if watcher is not None and summary is not None and hasattr(watcher, "link_range_test"):
-        watcher.link_range_test(run.uid, summary)
+    if watcher is not None and summary is not None:
+        watcher.link_range_test(run.uid, summary)  # the next run records the link in its meta
     return run.uid
 
 
 def _lrwatch_callback(trainer: Any) -> Any:
-    try:
-        from lrwatch.callback import LRWatch
-    except ImportError:
-        return None
+    from lrwatch.callback import LRWatch  # here: the callback module is heavy
+
     return next((cb for cb in trainer.callbacks if isinstance(cb, LRWatch)), None)
 
 
 def _versions(trainer: Any) -> dict[str, str]:
+    import platform
+
     import torch
 
-    pl = lightning_of(trainer)
     return {"lrwatch": __version__, "torch": torch.__version__,
-            pl.__name__: getattr(pl, "__version__", "")}
-
-
-# -- the figure ------------------------------------------------------------------------------
-
-
-def _range_test_figure(lrs: np.ndarray, raw: np.ndarray, reading: RangeTestReading, *,
-                       log_x: bool, suggest: bool) -> go.Figure:
-    """Loss against LR: raw points, the smoothed curve, and with ``suggest`` the safe range,
-    lrwatch's and Lightning's picks. Torch-free, so it can move to ``lrwatch.figures``."""
-    import plotly.graph_objects as go
-
-    smoothed = reading.smoothed
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=lrs, y=raw, mode="markers", name="loss per step",
-                             marker={"size": 4, "color": "rgba(120,120,120,0.45)"}))
-    fig.add_trace(go.Scatter(x=lrs, y=smoothed, mode="lines", name="smoothed",
-                             line={"color": "#1f77b4", "width": 2.5}))
-    if suggest and reading.lower_lr is not None and reading.upper_lr is not None:
-        x0, x1 = reading.lower_lr, reading.upper_lr
-        if log_x:
-            x0, x1 = math.log10(x0), math.log10(x1)
-        fig.add_vrect(x0=x0, x1=x1, fillcolor="rgba(44,160,44,0.12)", line_width=0,
-                      annotation_text="safe range", annotation_position="top left")
-    if suggest and reading.suggested_index is not None:
-        i = reading.suggested_index
-        fig.add_trace(go.Scatter(
-            x=[lrs[i]], y=[smoothed[i]], mode="markers", name=f"lrwatch: {lrs[i]:.3g}",
-            marker={"symbol": "star", "size": 16, "color": "#2ca02c",
-                    "line": {"width": 1, "color": "black"}}))
-    if suggest and reading.lightning_lr is not None:
-        j = int(np.argmin(np.abs(lrs - reading.lightning_lr)))
-        y = smoothed[j] if np.isfinite(smoothed[j]) else raw[j]
-        fig.add_trace(go.Scatter(
-            x=[lrs[j]], y=[y], mode="markers", name=f"Lightning's rule: {lrs[j]:.3g}",
-            marker={"symbol": "x", "size": 12, "color": "#d62728"}))
-    finite = smoothed[np.isfinite(smoothed)]
-    layout: dict[str, Any] = {
-        "xaxis": {"title": {"text": "learning rate"}, "type": "log" if log_x else "linear"},
-        "yaxis": {"title": {"text": "training loss"}},
-        "title": {"text": "LR range test" + (
-            f": start at {reading.suggested_lr:.3g}" if suggest and reading.suggested_lr else "")},
-        "template": "plotly_white",
-        "legend": {"orientation": "h", "y": -0.2},
-    }
-    if finite.size:  # keep the divergence tail from squashing the interesting part
-        low, high = float(finite.min()), float(max(finite[0], finite.min()))
-        pad = 0.15 * (high - low or abs(high) or 1.0)
-        layout["yaxis"]["range"] = [low - pad, high + 3 * pad]
-    fig.update_layout(**layout)
-    return fig
+            "lightning": lightning_of(trainer).__version__,
+            "python": platform.python_version()}

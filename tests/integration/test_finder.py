@@ -322,16 +322,63 @@ def test_fast_dev_run_skips_the_test(pl: Any, tmp_path: Path) -> None:
                        loader()) is None
 
 
-def test_plot_marks_the_suggestion_and_lightnings_pick(pl: Any, tmp_path: Path) -> None:
+def test_plot_marks_the_suggestion_the_safe_range_and_lightnings_pick(pl: Any, tmp_path: Path
+                                                                     ) -> None:
     result = find_lr(make_trainer(pl, tmp_path), make_model(pl), loader(), min_lr=1e-3,
                      max_lr=10, num_training=60, update_attr=False)
     fig = result.plot(suggest=True)
-    names = [trace.name for trace in fig.data]
-    assert "smoothed" in names and "loss per step" in names
-    star = next(t for t in fig.data if t.name.startswith("lrwatch"))
-    assert star.x[0] == pytest.approx(result.suggestion())
-    assert any(t.name.startswith("Lightning") for t in fig.data)
+
+    loss, smoothed = fig.data[0], fig.data[1]
+    assert list(loss.x) == pytest.approx(result.results["lr"], rel=1e-5)  # sent rounded
+    assert list(smoothed.y) == pytest.approx(result.results["smoothed_loss"], rel=1e-5)
     assert fig.layout.xaxis.type == "log"
-    assert math.isclose(10 ** fig.layout.shapes[0].x0, result.lower)
+    rect = next(s for s in fig.layout.shapes if s.type == "rect")
+    assert (rect.x0, rect.x1) == (result.lower, result.upper)
+    lines = sorted(s.x0 for s in fig.layout.shapes if s.type == "line")
+    assert lines == sorted([result.suggestion(), result.lightning_suggestion])
+    names = " ".join(t.name for t in fig.data)
+    assert f"lrwatch suggestion {result.suggestion():.3g}" in names
+    assert "Lightning" in names and "pick" in names
+
     plain = result.plot(suggest=False)
-    assert [t.name for t in plain.data] == ["loss per step", "smoothed"]
+    assert len(plain.data) == 2 and not plain.layout.shapes
+
+
+@pytest.mark.parametrize("form", ["find_lr", "callback"])
+def test_the_range_test_is_linked_to_the_run_that_follows(pl: Any, tmp_path: Path, form: str
+                                                          ) -> None:
+    from lrwatch import LRWatch
+
+    store = tmp_path / "runs"
+    model = make_model(pl)
+    if form == "find_lr":
+        trainer = make_trainer(pl, tmp_path, callbacks=[LRWatch(store=store)])
+        result = find_lr(trainer, model, loader(), min_lr=1e-3, max_lr=10, num_training=60)
+    else:
+        finder = LRFinder(min_lr=1e-3, max_lr=10, num_training_steps=60)
+        trainer = make_trainer(pl, tmp_path, callbacks=[finder, LRWatch(store=store)])
+    trainer.fit(model, loader())
+    if form == "callback":
+        result = finder.result
+
+    with Store(store, readonly=True) as runs:
+        test, train = runs.runs()  # the test in LRWatch's store, not the default one
+        assert test.uid == result.run_uid and test.meta["kind"] == "range_test"
+        assert train.meta["kind"] == "train"
+        assert train.meta["range_test"] == {
+            "run": result.run_uid, "suggested_lr": result.suggestion(),
+            "lower_lr": result.lower, "upper_lr": result.upper}
+        steps, lrs = runs.scalars(train, "lr")
+    assert len(steps) == 32 and np.allclose(lrs, result.suggestion())
+    assert not default_store_path(tmp_path).exists()
+
+
+def test_a_store_that_cannot_be_written_costs_the_record_not_the_result(
+        pl: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the store's folder should be")
+    monkeypatch.setenv(ENV_VAR, str(blocker / "lrwatch.db"))
+    with pytest.warns(UserWarning, match="could not store the range test"):
+        result = find_lr(make_trainer(pl, tmp_path), make_model(pl), loader(), min_lr=1e-3,
+                         max_lr=10, num_training=60, update_attr=False)
+    assert result.run_uid is None and result.suggestion() is not None
