@@ -86,13 +86,27 @@ def error(row: dict[str, Any], finder: str) -> float:
     return abs(math.log10(pick / row["best"]))
 
 
+def pair_errors(rows: list[dict[str, Any]], finder: str) -> list[float]:
+    """Per task x optimizer: the error of the median pick over the finder seeds."""
+    pairs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        pairs.setdefault((r["task"], r["optimizer"]), []).append(r)
+    out = []
+    for tests in pairs.values():
+        logs = sorted(math.log10(r[finder]) if r[finder] else math.inf for r in tests)
+        out.append(abs(median(logs) - math.log10(tests[0]["best"])))
+    return out
+
+
 def score(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     out = {}
     for finder in FINDERS:
         errors = [error(r, finder) for r in rows]
+        per_pair = pair_errors(rows, finder)
         out[finder] = {
             "median_abs_log10_error": median(errors),
             "within_3x": sum(e <= WITHIN + 1e-9 for e in errors) / len(errors),
+            "pairs_within_3x": sum(e <= WITHIN + 1e-9 for e in per_pair) / len(per_pair),
             "no_suggestion": sum(r[finder] is None for r in rows) / len(rows),
             "median_seconds": median(r["seconds"][finder] for r in rows),
             "tests": len(rows),
@@ -102,14 +116,15 @@ def score(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
 
 def table(scores: dict[str, dict[str, float]], title: str) -> str:
     lines = [f"{title}", "",
-             "| finder | median abs(log10(suggested / best)) | within 3x of best | no suggestion "
-             "| median seconds per test |", "|---|---|---|---|---|"]
+             "| finder | median abs(log10(suggested / best)) | tests within 3x of best "
+             "| pairs within 3x (median of 3 seeds) | no suggestion | median seconds per test |",
+             "|---|---|---|---|---|---|"]
     names = {"lrwatch": "lrwatch `find_lr`", "lightning": "Lightning `Tuner.lr_find`",
              "torch_lr_finder": "torch-lr-finder"}
     for finder, s in scores.items():
         lines.append(f"| {names[finder]} | {s['median_abs_log10_error']:.2f} | "
-                     f"{100 * s['within_3x']:.0f}% | {100 * s['no_suggestion']:.0f}% | "
-                     f"{s['median_seconds']:.2f} |")
+                     f"{100 * s['within_3x']:.0f}% | {100 * s['pairs_within_3x']:.0f}% | "
+                     f"{100 * s['no_suggestion']:.0f}% | {s['median_seconds']:.2f} |")
     return "\n".join(lines)
 
 

@@ -28,7 +28,8 @@ def main() -> None:
             best, _ = best_lr(task, optimizer)
             for seed in FINDER_SEEDS:
                 curves.append((optimizer, best, runs.lrwatch(task, optimizer, seed)))
-    print("| smooth_sigma | margin | momentum_margin | adaptive_margin | median error | within 3x |")
+    print("| smooth_sigma | margin | momentum_margin | adaptive_margin | median error "
+          "| within 3x |")
     print("|---|---|---|---|---|---|")
     for sigma, margin, momentum, adaptive in itertools.product(
             (0.03, 0.05, 0.07), (0.1, 0.2, 0.3), (0.2, 0.3, 0.4, 0.5), (0.4, 0.5, 0.6)):

@@ -141,6 +141,11 @@ class RangeTestResult:
                                 **(picks if suggest else {}))
         if self.mode == "linear":
             fig.update_xaxes(type="linear", tickformat=None)
+        smoothed = r.smoothed[np.isfinite(r.smoothed)]
+        if smoothed.size:  # from the bottom to a bit above the start: the blow-up runs off
+            low, high = float(smoothed.min()), float(max(smoothed[0], smoothed.min()))
+            pad = 0.1 * (high - low) or 0.1 * abs(high) or 0.1
+            fig.update_yaxes(range=[low - pad, high + 2 * pad])
         return fig
 
     def __repr__(self) -> str:
@@ -309,9 +314,9 @@ class LRFinder(*CALLBACK_BASES):  # type: ignore[misc]
             result.run_uid = trainer.strategy.broadcast(uid, src=0)
         self.result = result
         _report(result, len(losses) < self.num_training)
-        if attr is not None and result.suggestion() is not None:
-            _apply(pl, trainer, pl_module, attr, float(result.suggestion()),
-                   rebuild=not self._exit_after)
+        suggested = reading.suggested_lr
+        if attr is not None and suggested is not None:
+            _apply(pl, trainer, pl_module, attr, suggested, rebuild=not self._exit_after)
         return self._exit(pl)
 
     def _exit(self, pl: Any) -> RangeTestResult | None:
@@ -493,7 +498,8 @@ class _Snapshot:
     @classmethod
     def take(cls, trainer: Any, pl_module: Any) -> _Snapshot:
         loop = trainer.fit_loop
-        precision = getattr(trainer.strategy.precision_plugin, "state_dict", dict)()
+        precision: dict[str, Any] = getattr(trainer.strategy.precision_plugin, "state_dict",
+                                            dict)()
         return cls(
             model={k: _cpu_copy(v) for k, v in pl_module.state_dict().items()},
             optimizers=[copy.deepcopy(opt.state_dict()) for opt in trainer.optimizers],
