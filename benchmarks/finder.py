@@ -26,7 +26,7 @@ import numpy as np
 
 from benchmarks import finder_runs as runs
 from benchmarks.finder_tasks import OPTIMIZERS, TASKS
-from lrwatch.analysis.rangetest import read_range_test
+from lrwatch.analysis.rangetest import RangeTestReading, read_range_test
 
 SWEEP_SEEDS = (0, 1)
 FINDER_SEEDS = (0, 1, 2)
@@ -45,12 +45,11 @@ def best_lr(task: Any, optimizer: str) -> tuple[float, dict[str, float]]:
     return best, losses
 
 
-def lrwatch_suggestion(curve: dict[str, Any], optimizer: str) -> float | None:
+def lrwatch_reading(curve: dict[str, Any], optimizer: str) -> RangeTestReading:
     """lrwatch's rule read again from the cached raw curve: what find_lr returns today."""
-    reading = read_range_test(np.asarray(curve["lr"]), np.asarray(curve["raw_loss"]),
-                              optimizer=optimizer.split("-")[0], momentum=MOMENTUM[optimizer],
-                              planned_steps=runs.NUM_TRAINING)
-    return reading.suggested_lr
+    return read_range_test(np.asarray(curve["lr"]), np.asarray(curve["raw_loss"]),
+                           optimizer=optimizer.split("-")[0], momentum=MOMENTUM[optimizer],
+                           planned_steps=runs.NUM_TRAINING)
 
 
 def collect(split: str | None = None) -> list[dict[str, Any]]:
@@ -65,10 +64,12 @@ def collect(split: str | None = None) -> list[dict[str, Any]]:
                 curve = runs.lrwatch(task, optimizer, seed)
                 light = runs.lightning(task, optimizer, seed)
                 tlf = runs.torch_lr_finder(task, optimizer, seed)
+                reading = lrwatch_reading(curve, optimizer)
                 rows.append({
                     "task": task.name, "split": task.split, "optimizer": optimizer,
                     "seed": seed, "best": best, "grid": grid,
-                    "lrwatch": lrwatch_suggestion(curve, optimizer),
+                    "lrwatch": reading.suggested_lr,
+                    "lrwatch_safe_range": [reading.lower_lr, reading.upper_lr],
                     "lightning": light["suggestion"], "torch_lr_finder": tlf["suggestion"],
                     "seconds": {"lrwatch": curve["seconds"], "lightning": light["seconds"],
                                 "torch_lr_finder": tlf["seconds"]},
@@ -145,7 +146,11 @@ def main(splits: tuple[str, ...] = ("tune", "report")) -> None:
         n_pairs = len({(r["task"], r["optimizer"]) for r in rows})
         title = (f"{split} tasks: {n_pairs} task x optimizer pairs, {len(rows)} range tests "
                  f"per finder")
-        text.append(table(scores, title))
+        inside = [lo is not None and lo <= r["best"] <= hi
+                  for r in rows for lo, hi in [r["lrwatch_safe_range"]]]
+        scores["lrwatch"]["best_in_safe_range"] = sum(inside) / len(inside)
+        text.append(table(scores, title) + f"\n\nlrwatch's safe range holds the best grid LR in "
+                    f"{100 * scores['lrwatch']['best_in_safe_range']:.0f}% of the tests.")
         print(text[-1], flush=True)
         report[split] = {"scores": scores, "rows": rows}
     runs.OUT.mkdir(parents=True, exist_ok=True)
