@@ -11,8 +11,10 @@ Lightning, it does not call Lightning's private ``_lr_find`` (its behaviour chan
 2.x releases: what it restores, whether it applies the LR, its suggestion rule): a small probe
 callback sets the LR before each optimizer step and records the loss after it, and the state
 is snapshotted in memory rather than in a temporary checkpoint file, so no file can be left
-behind. The loop internals this needs (``fit_loop`` limits, its ``state_dict``, the cached
-train loader) are touched in ``_swap_in`` and ``_restore`` only.
+behind. The loop internals this needs (``fit_loop`` limits, its ``state_dict``, the resume
+flags and the cached train loader) are touched in ``_swap_in``, ``_fresh_loop`` and
+``_Snapshot.restore`` only; the one private Lightning name used is ``_TunerExitException``, with
+which ``find_lr`` leaves ``fit`` as Lightning's own Tuner does (present since 2.0).
 
 - The training data is cycled when it has fewer batches than ``num_training`` (Lightning stops
   at ``max_epochs`` and reads whatever part of the range it reached).
@@ -37,6 +39,7 @@ from lrwatch import keys
 from lrwatch._compat import CALLBACK_BASES, lightning_of, rank_zero_info, rank_zero_warn
 from lrwatch._version import __version__
 from lrwatch.analysis.rangetest import (
+    LIGHTNING_BETA,
     MIN_STEPS,
     RangeTestReading,
     RangeTestStatus,
@@ -438,6 +441,7 @@ class _Probe(*CALLBACK_BASES):  # type: ignore[misc]
         self._sum: Any = 0.0
         self._count = 0
         self._ema = 0.0
+        self._finite = 0  # finite losses so far: the EMA's debiasing count
         self._best = math.inf
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
@@ -474,11 +478,11 @@ class _Probe(*CALLBACK_BASES):  # type: ignore[misc]
             return False
         if not math.isfinite(loss):
             return True
-        beta = 0.98
-        count = sum(1 for v in self.losses if math.isfinite(v))
+        beta = LIGHTNING_BETA
+        self._finite += 1
         self._ema = beta * self._ema + (1 - beta) * loss
-        smoothed = self._ema / (1 - beta ** count)
-        stop = (self.threshold is not None and count > 1 and self._best > 0
+        smoothed = self._ema / (1 - beta ** self._finite)
+        stop = (self.threshold is not None and self._finite > 1 and self._best > 0
                 and smoothed > self.threshold * self._best)
         self._best = min(self._best, smoothed)
         return stop

@@ -381,3 +381,13 @@ def test_a_store_that_cannot_be_written_costs_the_record_not_the_result(
         result = find_lr(make_trainer(pl, tmp_path), make_model(pl), loader(), min_lr=1e-3,
                          max_lr=10, num_training=60, update_attr=False)
     assert result.run_uid is None and result.suggestion() is not None
+
+
+def test_a_second_test_on_the_same_trainer_sees_the_same_model(pl: Any, tmp_path: Path) -> None:
+    # Lightning #9672: repeated calls started from the model the first call had trained
+    model = make_model(pl)
+    trainer = make_trainer(pl, tmp_path)
+    runs = [find_lr(trainer, model, loader(), min_lr=1e-3, max_lr=10, num_training=60,
+                    update_attr=False) for _ in range(2)]
+    assert runs[0].results["raw_loss"] == runs[1].results["raw_loss"]
+    assert runs[0].suggestion() == runs[1].suggestion()
