@@ -170,7 +170,8 @@ def read_range_test(
         losses: the raw (unsmoothed) training loss of each step; the curve is read up to the
             first one that is NaN or infinite.
         optimizer: the optimizer's class name (``"SGD"``, ``"AdamW"`` ...); with ``momentum``
-            it sets the margin. Unknown optimizers get the adaptive (largest) margin.
+            it sets the margin. Adam-family names get the adaptive margin, other names the
+            SGD one; None (not known) gets the adaptive one, the largest.
         momentum: SGD's momentum (0 for plain SGD), when known.
         planned_steps: the steps the test was planned for, when it stopped early; sets the
             smoothing width.
