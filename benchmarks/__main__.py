@@ -15,6 +15,7 @@ SUITES: list[str] = [
     "guard",
     "diagnosis",
     "readers",
+    "finder",
 ]
 
 

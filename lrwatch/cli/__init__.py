@@ -20,6 +20,9 @@ SUBCOMMANDS = {
     "runs": "lrwatch.cli.runs:runs",
     "export": "lrwatch.cli.export:export",
     "analyze": "lrwatch.cli.analyze:analyze",
+    "demo": "lrwatch.cli.demo:demo",
+    "dashboard": "lrwatch.cli.dashboard:dashboard",
+    "report": "lrwatch.cli.report:report",
 }
 
 

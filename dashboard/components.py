@@ -1,0 +1,167 @@
+"""Pure layout builders: badges, the diagnosis banner, the run table. No callbacks, no data
+access. Every text from a store (run names, hparams, evidence) goes in as a Dash text child,
+which React escapes; nothing is rendered as raw HTML or markdown.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+from dash import dcc, html
+
+from lrwatch.figures import STATUS_COLORS
+
+if TYPE_CHECKING:
+    from lrwatch.store import RunInfo
+
+    from .data import DiagnosisResult, RunRow
+
+BADGE_COLORS = {**STATUS_COLORS, "range test": "#17becf", "analysing": "#aaaaaa",
+                "failed": "#d62728", "interrupted": "#b8a000", "diverged": "#d62728",
+                "finished": "#555555"}
+STATUS_WORDS = {"insufficient_data": "too short"}
+
+
+def badge(status: str, extra_class: str = "") -> html.Span:
+    """A coloured pill with a status word."""
+    return html.Span(STATUS_WORDS.get(status, status).replace("_", " "),
+                     className=f"badge {extra_class}".strip(),
+                     style={"backgroundColor": BADGE_COLORS.get(status, "#888")},
+                     **{"data-status": status})
+
+
+def fmt_lr(x: float | None) -> str:
+    return "–" if x is None else f"{x:.3g}"
+
+
+def fmt_time(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+
+def fmt_duration(seconds: float) -> str:
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+def problem(message: str | None) -> list[Any]:
+    """The page's store message (missing, empty, corrupt, locked store), or nothing."""
+    if not message:
+        return []
+    return [html.Div([html.Strong("Store problem: "), message], className="problem",
+                     id="problem-text")]
+
+
+RUN_COLUMNS = ["", "run", "status", "steps", "LR now → suggested", "started", "duration"]
+
+
+def run_row(row: "RunRow", selected: bool) -> html.Tr:
+    """One line of the run list; the name links to its run (or range-test) view."""
+    href = f"/range/{row.id}" if row.kind == "range_test" else f"/run/{row.id}"
+    status_cell = [badge(row.badge)]
+    if row.status != "finished" and row.kind != "range_test":
+        status_cell.append(badge(row.status, "badge-small"))
+    lr = fmt_lr(row.current_lr)
+    if row.suggested_lr is not None:
+        lr = f"{lr} → {fmt_lr(row.suggested_lr)}"
+    return html.Tr([
+        html.Td(dcc.Checklist(id={"type": "select-run", "run": row.id},
+                              options=[{"label": "", "value": row.id}],
+                              value=[row.id] if selected else [], className="select")),
+        html.Td(dcc.Link(row.name, href=href, className="run-link")),
+        html.Td(status_cell),
+        html.Td(f"{row.steps:,}", className="num"),
+        html.Td(lr, className="num"),
+        html.Td(fmt_time(row.started_at)),
+        html.Td(fmt_duration(row.duration_s), className="num"),
+    ], id={"type": "run-row", "run": row.id}, className="run-row", **{"data-run": row.name})
+
+
+def row_signature(row: "RunRow", selected: bool) -> str:
+    """What a row shows, to send only rows that changed."""
+    return repr((row.name, row.badge, row.status, row.steps, fmt_lr(row.current_lr),
+                 fmt_lr(row.suggested_lr), fmt_duration(row.duration_s), selected))
+
+
+def run_table_header() -> html.Thead:
+    return html.Thead(html.Tr([html.Th(c) for c in RUN_COLUMNS]))
+
+
+def diagnosis_banner(result: "DiagnosisResult | None", run: "RunInfo") -> list[Any]:
+    """The verdict as a banner: status, since when, evidence and what to do with the LR."""
+    if run.meta.get("kind") == "range_test":
+        return []
+    if result is None or (result.diagnosis is None and result.pending):
+        return [html.Div([badge("analysing"), " analysing the curves…"],
+                         className="banner banner-pending")]
+    if result.diagnosis is None:
+        why = result.error or "no loss recorded yet"
+        return [html.Div([badge("analysing"), f" no diagnosis: {why}"],
+                         className="banner banner-pending")]
+    d = result.diagnosis
+    status = d.status.value
+    s = d.suggestion
+    head = [badge(status, "badge-large"),
+            html.Span(f" confidence {d.confidence:.0%}", className="muted")]
+    if d.since_step is not None:
+        head.append(html.Span(f" · since step {d.since_step:,}", className="muted"))
+    head.append(html.Span(f" · {d.steps:,} steps analysed", className="muted"))
+    if d.needed_steps:
+        head.append(html.Span(f" · needs about {d.needed_steps:,} steps", className="muted"))
+    action = s.action.value.replace("_", " ")
+    advice = [html.Strong(f"Recommendation: {action}")]
+    if s.suggested_lr is not None:
+        advice.append(f" — LR {fmt_lr(s.current_lr)} → {fmt_lr(s.suggested_lr)}")
+    elif s.factor is not None:
+        advice.append(f" — multiply the LR by {s.factor:.3g}")
+    if s.rationale:
+        advice.append(html.Div(s.rationale, className="rationale"))
+    return [html.Div([
+        html.Div(head, className="banner-head"),
+        html.Div(advice, className="banner-advice", id="recommendation"),
+        html.Ul([html.Li(e.message) for e in d.evidence], className="evidence"),
+    ], className=f"banner banner-{status}", id="diagnosis", **{"data-status": status})]
+
+
+def meta_table(meta: Mapping[str, Any]) -> html.Details:
+    """The run's optimizer, batch size, hparams ... as a collapsible key/value table."""
+    shown = {k: v for k, v in meta.items() if k not in ("hparams", "versions", "optimizers")}
+    rows = [html.Tr([html.Th(str(k)), html.Td(_short(v))]) for k, v in sorted(shown.items())]
+    hparams = meta.get("hparams")
+    if isinstance(hparams, Mapping):
+        rows += [html.Tr([html.Th(f"hparams.{k}"), html.Td(_short(v))])
+                 for k, v in sorted(hparams.items(), key=lambda kv: str(kv[0]))]
+    return html.Details([html.Summary("run details"), html.Table(rows, className="meta")],
+                        className="meta-details")
+
+
+def _short(value: Any, limit: int = 200) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def run_summary(run: "RunInfo") -> list[Any]:
+    """The line under a run's name: status, steps, optimizer, start, duration."""
+    end = run.ended_at if run.ended_at is not None else time.time()
+    bits: list[Any] = [badge(run.status), f" {run.steps:,} steps"]
+    optimizer = run.meta.get("optimizer")
+    if optimizer:
+        bits.append(f" · {optimizer}")
+    bits.append(f" · started {fmt_time(run.started_at)} · {fmt_duration(end - run.started_at)}")
+    return bits
+
+
+def graph(graph_id: str, height: int = 280, wide: bool = False) -> html.Div:
+    """A graph slot with its live state."""
+    return html.Div([
+        dcc.Graph(id=graph_id, config={"displaylogo": False, "responsive": True},
+                  style={"height": f"{height}px"}),
+        dcc.Store(id=f"{graph_id}-state"),
+    ], className="graph wide" if wide else "graph")
+
+
+def links(items: Iterable[tuple[str, str]]) -> html.Div:
+    return html.Div([dcc.Link(text, href=href, className="nav-link") for text, href in items],
+                    className="nav")

@@ -1,0 +1,240 @@
+"""The dashboard's only door to data: the store opened read-only, per request, and the
+diagnoses of runs, computed off the request path.
+
+No Dash here. Every read is short and fresh, so runs that start later, and points written a
+moment ago, appear on the next poll. A store that is missing, empty, corrupt or locked, or one
+being written while it is read, surfaces as a :class:`StoreProblem` message for the page,
+never as a failed callback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import queue
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+# Imported here, once, before any request thread: scipy's lazy submodules are not safe to
+# import from two threads at once (the diagnoser and a graph callback).
+import lrwatch.analysis  # noqa: F401
+import lrwatch.readers  # noqa: F401
+from lrwatch import figures, keys
+from lrwatch.errors import LRWatchError
+from lrwatch.store import RUNNING, RunInfo, Store
+from lrwatch.store.sqlite import resolve_path
+
+if TYPE_CHECKING:
+    from lrwatch.analysis.types import Diagnosis
+
+log = logging.getLogger(__name__)
+
+#: a running run's diagnosis is recomputed at most this often
+DIAGNOSIS_REFRESH_S = 3.0
+
+
+class StoreProblem(Exception):
+    """The store cannot be read right now; ``str()`` is the message the page shows."""
+
+
+@contextmanager
+def guarded() -> Iterator[None]:
+    """Turn every way a read can fail (a store error, an SQLite error mid-write, a store not
+    there yet) into :class:`StoreProblem`."""
+    try:
+        yield
+    except StoreProblem:
+        raise
+    except LRWatchError as exc:
+        raise StoreProblem(str(exc)) from None
+    except (sqlite3.Error, OSError) as exc:
+        raise StoreProblem(f"the store could not be read ({exc}); retrying") from None
+
+
+@dataclass(frozen=True)
+class DiagnosisResult:
+    """What the page shows about a run's diagnosis: the verdict, or why there is none yet."""
+
+    diagnosis: "Diagnosis | None"
+    pending: bool = False
+    error: str | None = None
+    last_step: int | None = None
+
+
+class DataSource:
+    """Everything the app reads, for one store path (given by the command line, never by a
+    request)."""
+
+    def __init__(self, store_path: str | os.PathLike[str]) -> None:
+        self.path = str(resolve_path(store_path).resolve())
+        self.store_id = store_fingerprint(self.path)
+        self.diagnoses = Diagnoser(self)
+
+    @contextmanager
+    def open(self) -> Iterator[Store]:
+        """A read-only store for one request (SQLite connections stay in their thread)."""
+        with guarded():
+            store = Store(self.path, readonly=True)
+            try:
+                yield store
+            finally:
+                store.close()
+
+    def check(self) -> str | None:
+        """None when the store can be read, else the message to show."""
+        try:
+            with self.open() as store:
+                store.runs()
+        except StoreProblem as exc:
+            return str(exc)
+        return None
+
+
+def store_fingerprint(path: str) -> str:
+    """A short id of a store path, so a running dashboard can say which store it serves
+    without showing the path."""
+    return hashlib.sha256(path.encode()).hexdigest()[:16]
+
+
+class Diagnoser:
+    """Computes run diagnoses on one background thread and caches them.
+
+    Callbacks never wait on the analysis: they get the latest verdict (maybe a few seconds
+    old) and a ``pending`` flag, and the next poll picks up the fresh one. A finished run is
+    analysed once; a running one again when it has grown and its verdict is older than
+    :data:`DIAGNOSIS_REFRESH_S`.
+    """
+
+    def __init__(self, source: DataSource) -> None:
+        self._source = source
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[DiagnosisResult, float]] = {}
+        self._queued: set[str] = set()
+        self._queue: "queue.Queue[RunInfo]" = queue.Queue()
+        self._thread: threading.Thread | None = None
+
+    def get(self, run: RunInfo) -> DiagnosisResult:
+        """The cached verdict on ``run``, scheduling a fresh one when it is stale."""
+        with self._lock:
+            cached = self._cache.get(run.uid)
+            stale = cached is None or (
+                cached[0].last_step != run.last_step
+                and (run.status != RUNNING or time.monotonic() - cached[1] > DIAGNOSIS_REFRESH_S))
+            if stale and run.uid not in self._queued:
+                self._queued.add(run.uid)
+                self._queue.put(run)
+                self._start()
+            if cached is None:
+                return DiagnosisResult(None, pending=True)
+            result = cached[0]
+            return DiagnosisResult(result.diagnosis, stale, result.error, result.last_step)
+
+    def wait(self, run: RunInfo, timeout: float = 30.0) -> DiagnosisResult:
+        """Block until ``run`` has a verdict for its current length (tests, reports)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = self.get(run)
+            if not result.pending or time.monotonic() > deadline:
+                return result
+            time.sleep(0.05)
+
+    def _start(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._work, name="lrwatch-diagnoser", daemon=True)
+            self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            try:
+                run = self._queue.get(timeout=30)
+            except queue.Empty:
+                with self._lock:
+                    if self._queue.empty():
+                        self._thread = None
+                        return
+                continue
+            result = self._diagnose(run)
+            with self._lock:
+                self._cache[run.uid] = (result, time.monotonic())
+                self._queued.discard(run.uid)
+
+    def _diagnose(self, run: RunInfo) -> DiagnosisResult:
+        try:
+            with self._source.open() as store:
+                fresh = store.run(run.id)
+                return DiagnosisResult(figures.run_diagnosis(store, fresh),
+                                       last_step=fresh.last_step)
+        except StoreProblem as exc:
+            return DiagnosisResult(None, error=str(exc), last_step=None)
+        except Exception as exc:  # noqa: BLE001 - a curve the analysis cannot take must not stop the page
+            log.warning("analysis of run %s failed: %s", run.name, exc, exc_info=True)
+            return DiagnosisResult(None, error=f"analysis failed: {type(exc).__name__}: {exc}",
+                                   last_step=run.last_step)
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One line of the run list."""
+
+    id: int
+    name: str
+    kind: str  # "train" or "range_test"
+    status: str  # what the store says: running, finished, failed, interrupted, diverged
+    verdict: str | None  # what the analysis says: diverging, oscillating, stalled, healthy ...
+    steps: int
+    current_lr: float | None
+    suggested_lr: float | None
+    started_at: float
+    duration_s: float
+
+    @property
+    def badge(self) -> str:
+        if self.kind == "range_test":
+            return "range test"
+        return self.verdict or ("running" if self.status == RUNNING else "analysing")
+
+
+def run_rows(source: DataSource, store: Store) -> list[RunRow]:
+    """The run list, newest first, with each run's verdict and LR."""
+    rows = []
+    now = time.time()
+    for run in reversed(store.runs()):
+        kind = str(run.meta.get("kind") or "train")
+        current = store.last_values(run, [keys.LR]).get(keys.LR)
+        verdict = suggested = None
+        if kind == "range_test":
+            suggested = _positive(figures.range_test_summary(store, run).get("suggested_lr"))
+        else:
+            result = source.diagnoses.get(run)
+            if result.diagnosis is not None:
+                verdict = result.diagnosis.status.value
+                suggested = _positive(result.diagnosis.suggestion.suggested_lr)
+        end = run.ended_at if run.ended_at is not None else now
+        rows.append(RunRow(run.id, run.name, kind, run.status, verdict, run.steps,
+                           _positive(current), suggested, run.started_at,
+                           max(0.0, end - run.started_at)))
+    return rows
+
+
+def _positive(x: object) -> float | None:
+    try:
+        value = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) and value > 0 else None
+
+
+def store_label(path: str) -> str:
+    """The store's path as shown on the page: relative to the working directory when inside it."""
+    p = Path(path)
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)

@@ -1,0 +1,262 @@
+"""Live graphs: build a figure once, then every poll send only the points that are new.
+
+A graph's state is a small JSON dict kept in the browser (``dcc.Store``): per trace, the last
+step sent (the cursor) and how many points the browser holds. Each poll reads ``step > cursor``
+from the store and appends it with ``Patch().extend`` — O(new points), never the whole series.
+
+Long runs stay light: a full build downsamples each trace to :data:`~lrwatch.figures.MAX_POINTS`
+(MinMaxLTTB) and notes the density (steps per point); each poll appends new points at that
+density (min-max of the new chunk, so a spike is never dropped). When a trace has grown to
+:data:`REBUILD_FACTOR` times its budget, the graph is re-aggregated. A zoom re-reads the visible
+window at full density. The smoothed loss continues with the same EMA on a window long enough
+that the continuation matches a full recomputation to ~1e-6.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+from dash import Patch, no_update
+
+from lrwatch import figures, keys
+from lrwatch.analysis.smoothing import ema
+from lrwatch.figures import MAX_HEATMAP_COLUMNS, MAX_POINTS, Line, Panel, Shade, TraceSpec
+from lrwatch.store import RunInfo, Store
+
+#: a trace may grow to this many times its point budget before the graph is re-aggregated
+REBUILD_FACTOR = 2
+#: the EMA continuation is exact up to this relative weight of the points it leaves out
+EMA_TOLERANCE = 1e-6
+
+State = dict[str, Any]
+
+
+# -- zoom -------------------------------------------------------------------------------------
+
+def zoom_from_relayout(relayout: dict[str, Any] | None) -> tuple[str, tuple[float, float] | None]:
+    """What a plotly ``relayoutData`` asks for: ``("window", (lo, hi))``, ``("reset", None)``
+    after a double click, or ``("ignore", None)`` (resize, y-only zoom, legend clicks)."""
+    if not relayout:
+        return "ignore", None
+    if relayout.get("xaxis.autorange"):
+        return "reset", None
+    lo, hi = relayout.get("xaxis.range[0]"), relayout.get("xaxis.range[1]")
+    if lo is None and isinstance(relayout.get("xaxis.range"), list):
+        lo, hi = relayout["xaxis.range"][:2]
+    try:
+        lo, hi = float(lo), float(hi)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "ignore", None
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return "ignore", None
+    return "window", (lo, hi)
+
+
+# -- time graphs ------------------------------------------------------------------------------
+
+def trace_entry(run: RunInfo, spec: TraceSpec, name: str | None = None,
+                color: str | None = None) -> dict[str, Any]:
+    """One trace of a graph: which series feeds it and how it is drawn."""
+    return {"run": run.id, "key": spec.key, "style": spec.style, "name": name or spec.label,
+            "color": color}
+
+
+def build_time_graph(store: Store, panel: Panel, traces: Sequence[dict[str, Any]], *,
+                     title: str, smoothing: float, log_y: bool,
+                     window: tuple[float, float] | None = None, events_run: RunInfo | None = None,
+                     shade: Shade | None = None, note: str | None = None) -> tuple[Any, State]:
+    """A full figure (downsampled) and the state its live updates start from."""
+    lines: list[Line] = []
+    entries = []
+    span_lo, span_hi = math.inf, -math.inf
+    raw: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}  # loss feeds two traces
+    for t in traces:
+        spec = TraceSpec(t["key"], t["style"], t["name"])
+        series = (t["run"], t["key"])
+        if series not in raw:
+            raw[series] = store.scalars(*series)
+        steps, values = figures.load_series(store, t["run"], spec, smoothing=smoothing,
+                                            raw=raw[series])
+        line = figures.to_line(steps, values, spec, window=window, name=t["name"],
+                               color=t["color"])
+        if steps.size:
+            span_lo, span_hi = min(span_lo, int(steps[0])), max(span_hi, int(steps[-1]))
+        lines.append(line)
+        entries.append({**t, "cursor": int(steps[-1]) if steps.size else -1,
+                        "shown": len(line.steps), "stride": _stride(steps)})
+    events = store.events(events_run) if events_run is not None else None
+    fig = figures.time_figure_dict(lines, title=title, y_title=panel.y_title, log_y=log_y,
+                                   band=panel.band, shade=shade, events=events)
+    if note and not any(np.asarray(line.steps).size for line in lines):
+        fig["layout"].setdefault("annotations", []).append(_note(note))
+    if window is not None:
+        span_lo, span_hi = window
+    spp = max(1.0, (span_hi - span_lo + 1) / MAX_POINTS) if span_hi >= span_lo else 1.0
+    state: State = {
+        "kind": "time", "panel": panel.name, "traces": entries, "spp": spp,
+        "window": list(window) if window else None, "smoothing": smoothing, "log_y": log_y,
+        "events": ({"run": events_run.id, "cursor": events[-1].step if events else -1,
+                    "index": len(lines)} if events is not None else None),
+        "shade": _shade_json(shade),
+    }
+    return fig, state
+
+
+def update_time_graph(store: Store, state: State, *, shade: Shade | None = None
+                      ) -> tuple[Any, State | None]:
+    """New points since the state's cursors as a ``Patch`` (or ``no_update``), and the new
+    state; ``(None, None)`` when the graph has outgrown its budget and must be rebuilt."""
+    patch = Patch()
+    changed = False
+    state = {**state, "traces": [dict(t) for t in state["traces"]]}
+    for i, t in enumerate(state["traces"]):
+        steps, values = _new_points(store, t, state["smoothing"])
+        if steps.size == 0:
+            continue
+        steps, values = _thin(steps, values, state["spp"])
+        patch["data"][i]["x"].extend(figures.int_list(steps))
+        patch["data"][i]["y"].extend(figures.compact(values))
+        t["cursor"] = int(t.pop("_last"))
+        t["shown"] += int(steps.size)
+        changed = True
+        if t["shown"] > REBUILD_FACTOR * MAX_POINTS:
+            return None, None
+    ev = state.get("events")
+    if ev is not None:
+        new_events = store.events(ev["run"], after_step=ev["cursor"])
+        if new_events:
+            x, text, symbol, color = figures.event_marks(new_events)
+            k = ev["index"]
+            patch["data"][k]["x"].extend(x)
+            patch["data"][k]["y"].extend([figures.EVENT_Y] * len(x))
+            patch["data"][k]["hovertext"].extend(text)
+            patch["data"][k]["marker"]["symbol"].extend(symbol)
+            patch["data"][k]["marker"]["color"].extend(color)
+            state["events"] = {**ev, "cursor": new_events[-1].step}
+            changed = True
+    shade_json = _shade_json(shade)
+    if shade_json != state.get("shade"):
+        panel = figures.PANELS[state["panel"]]
+        patch["layout"]["shapes"] = figures.panel_shapes(panel.band, shade)
+        state["shade"] = shade_json
+        changed = True
+    return (patch if changed else no_update), state
+
+
+def _new_points(store: Store, t: dict[str, Any], smoothing: float) -> tuple[np.ndarray, np.ndarray]:
+    """Points of one trace after its cursor; for a smoothed trace, the EMA of the new points
+    computed over a window long enough to carry the average over."""
+    cursor = int(t["cursor"])
+    steps, values = store.scalars(t["run"], t["key"], after_step=cursor)
+    if steps.size == 0:
+        return steps, values
+    t["_last"] = int(steps[-1])
+    if t["style"] != "smooth" or smoothing <= 0 or cursor < 0:
+        if t["style"] == "smooth" and smoothing > 0:  # nothing sent yet: smooth from the start
+            values = ema(values, smoothing)
+        return steps, values
+    carry = math.ceil(math.log(EMA_TOLERANCE) / math.log(smoothing))
+    back = carry * max(1, int(t.get("stride") or 1))
+    w_steps, w_values = store.scalars(t["run"], t["key"], after_step=cursor - back)
+    smoothed = ema(w_values, smoothing)
+    keep = w_steps > cursor
+    return w_steps[keep], smoothed[keep]
+
+
+def _thin(steps: np.ndarray, values: np.ndarray, spp: float) -> tuple[np.ndarray, np.ndarray]:
+    """A new chunk at the density of the points already shown (two points, min and max, per
+    ``spp`` steps; at least four), so appending never sends more than the view can show."""
+    span = int(steps[-1]) - int(steps[0]) + 1
+    budget = max(4, 2 * math.ceil(span / spp))
+    return figures.downsample(steps, values, budget)
+
+
+def _note(text: str) -> dict[str, Any]:
+    """A grey line of text in the middle of an empty plot."""
+    return {"text": text, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+            "showarrow": False, "font": {"color": "#888"}}
+
+
+def _stride(steps: np.ndarray) -> int:
+    """Typical step spacing of a series (1 when every step is recorded)."""
+    if steps.size < 2:
+        return 1
+    return max(1, int(np.median(np.diff(steps[-256:]))))
+
+
+def _shade_json(shade: Shade | None) -> list[Any] | None:
+    return None if shade is None else [shade.start, shade.end, shade.status]
+
+
+# -- the per-layer heatmap --------------------------------------------------------------------
+
+def build_heatmap(store: Store, run: RunInfo, *, window: tuple[float, float] | None = None
+                  ) -> tuple[Any, State]:
+    """The per-layer gradient-norm heatmap and the state its live updates start from."""
+    layers, x, z, start, width = figures.layer_heatmap(store, run, window=window)
+    if not layers:
+        fig = figures.heatmap_figure_dict([], [], [], height=160)
+        fig["layout"]["annotations"] = [
+            _note("no per-layer gradient norms recorded (grad_norm/<layer>)")]
+    else:
+        fig = figures.heatmap_figure_dict(layers, x, z)
+    return fig, {"kind": "heat", "run": run.id, "layers": layers,
+                 "n_keys": len(figures.layer_keys(store.keys(run))), "start": start,
+                 "width": width, "count": len(x), "window": list(window) if window else None}
+
+
+def update_heatmap(store: Store, state: State) -> tuple[Any, State | None]:
+    """Append the step bins completed since the last poll; ``(None, None)`` to rebuild (new
+    layers, or too many columns)."""
+    if state.get("window"):
+        return no_update, state
+    run = store.run(state["run"])
+    if len(figures.layer_keys(store.keys(run))) != state["n_keys"]:
+        return None, None  # a layer appeared (or the first ones did): lay the rows out again
+    if not state["layers"]:
+        return no_update, state
+    start, width, count = state["start"], state["width"], state["count"]
+    complete = (int(run.last_step or 0) + 1 - start) // width
+    new = complete - count
+    if new <= 0:
+        return no_update, state
+    if complete > REBUILD_FACTOR * MAX_HEATMAP_COLUMNS:
+        return None, None
+    first = start + count * width
+    patch = Patch()
+    for i, layer in enumerate(state["layers"]):
+        steps, values = store.scalars(run, f"{keys.GRAD_NORM}/{layer}", after_step=first - 1)
+        patch["data"][0]["z"][i].extend(figures.layer_bins(steps, values, first, width, new))
+    patch["data"][0]["x"].extend([first + width * j + (width - 1) / 2 for j in range(new)])
+    return patch, {**state, "count": complete}
+
+
+# -- one poll of one graph --------------------------------------------------------------------
+
+def refresh(state: State | None, *, rebuild: bool, relayout: dict[str, Any] | None,
+            zoomed: bool, build: Any, update: Any) -> tuple[Any, Any]:
+    """Decide what one graph sends on this poll: a full figure, a ``Patch``, or nothing.
+
+    Args:
+        state: the graph's state from the browser (None before the first build).
+        rebuild: the view's settings changed (smoothing): build again, keeping the zoom.
+        relayout, zoomed: the graph's ``relayoutData``, and whether it triggered this call.
+        build: ``window -> (figure, state)``; update: ``state -> (patch, state)``, where a
+            ``None`` state asks for a rebuild.
+    """
+    window = tuple(state["window"]) if state and state.get("window") else None
+    if state is None or rebuild:
+        return build(window)
+    if zoomed:
+        action, new_window = zoom_from_relayout(relayout)
+        if action == "ignore":
+            return no_update, no_update
+        return build(new_window if action == "window" else None)
+    figure, new_state = update(state)
+    if new_state is None:
+        return build(window)
+    if figure is no_update and new_state == state:
+        return no_update, no_update
+    return figure, new_state

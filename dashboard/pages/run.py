@@ -1,0 +1,146 @@
+"""``/run/<id>``: one run, live. The diagnosis banner, then loss, LR, gradient norms (global and
+per layer), update ratio and step time, each graph fed by its own callback so one graph's
+update can never hold back (or break) another's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash, Input, Output, Patch, State, callback_context, dcc, html, no_update
+
+from lrwatch import figures
+from lrwatch.errors import RunNotFound
+from lrwatch.figures import PANELS
+from lrwatch.store import RunInfo, Store
+
+from .. import components, live
+from ..data import DataSource, StoreProblem
+
+TIME_PANELS = ("loss", "lr", "grad_norm", "update_ratio", "step_time")
+DEFAULT_SMOOTHING = 0.6
+
+
+def layout(source: DataSource, run_id: int) -> html.Div:
+    try:
+        with source.open() as store:
+            info = store.run(run_id)
+    except (StoreProblem, RunNotFound) as exc:
+        return html.Div([html.H2(f"Run {run_id}"), html.P(str(exc), className="problem"),
+                         dcc.Link("back to the runs", href="/")])
+    extra = []
+    test = None
+    try:
+        with source.open() as store:
+            test = figures.linked_range_test(store, info)
+    except StoreProblem:
+        pass
+    if test is not None and test.id != info.id:
+        extra.append(dcc.Link("LR range test before this run", href=f"/range/{test.id}",
+                              className="nav-link"))
+    return html.Div([
+        dcc.Store(id="run-ref", data=run_id),
+        dcc.Store(id="banner-sig"),
+        html.H2(info.name, className="run-name"),
+        html.Div(components.run_summary(info), id="run-summary", className="summary"),
+        html.Div(extra, className="nav"),
+        html.Div(id="banner"),
+        html.Div([
+            html.Label(["smoothing ", dcc.Slider(
+                id="smoothing", min=0, max=0.99, step=0.01, value=DEFAULT_SMOOTHING,
+                marks={0: "0", 0.6: "0.6", 0.9: "0.9", 0.99: "0.99"},
+                tooltip={"placement": "bottom"}, className="slider")], className="control"),
+            dcc.Checklist(id="loss-log", options=[{"label": " log-scale loss", "value": "log"}],
+                          value=[], className="control"),
+        ], className="toolbar"),
+        html.Div([
+            components.graph("g-loss", wide=True),
+            *(components.graph(f"g-{p}") for p in TIME_PANELS[1:]),
+            components.graph("g-layers", wide=True),
+        ], className="graphs"),
+        components.meta_table(info.meta),
+    ], className="run-page")
+
+
+def _shade(source: DataSource, run: RunInfo) -> figures.Shade | None:
+    result = source.diagnoses.get(run)
+    return figures.diagnosis_shade(result.diagnosis, run)
+
+
+def _build(store: Store, source: DataSource, run: RunInfo, panel_name: str, *,
+           smoothing: float, log_y: bool | None, window: Any) -> tuple[Any, Any]:
+    panel = PANELS[panel_name]
+    traces = [live.trace_entry(run, spec) for spec in panel.traces(store.keys(run))]
+    return live.build_time_graph(
+        store, panel, traces, title=panel.title, smoothing=smoothing,
+        log_y=panel.log_y if log_y is None else log_y, window=window,
+        events_run=run if panel_name == "loss" else None, shade=_shade(source, run),
+        note=f"no {panel_name} recorded yet")
+
+
+def _register_time_panel(app: Dash, source: DataSource, panel_name: str) -> None:
+    graph_id = f"g-{panel_name}"
+    inputs = [Input("tick", "n_intervals"), Input(graph_id, "relayoutData")]
+    if panel_name == "loss":
+        inputs += [Input("smoothing", "value"), Input("loss-log", "value")]
+
+    @app.callback(Output(graph_id, "figure"), Output(f"{graph_id}-state", "data"), *inputs,
+                  State(f"{graph_id}-state", "data"), State("run-ref", "data"))
+    def poll(_tick: int | None, relayout: Any, *rest: Any) -> Any:
+        smoothing, log_value = (rest[0], rest[1]) if panel_name == "loss" else (None, None)
+        state, run_id = rest[-2], rest[-1]
+        trigger = callback_context.triggered_id
+        smoothing = DEFAULT_SMOOTHING if smoothing is None else float(smoothing)
+        log_y = bool(log_value) if panel_name == "loss" else None
+        if state is not None and trigger == "loss-log":
+            patch = Patch()
+            patch["layout"]["yaxis"]["type"] = "log" if log_y else "linear"
+            return patch, {**state, "log_y": log_y}
+        try:
+            with source.open() as store:
+                run = store.run(run_id)
+                return live.refresh(
+                    state, rebuild=trigger == "smoothing", relayout=relayout,
+                    zoomed=trigger == graph_id,
+                    build=lambda window: _build(store, source, run, panel_name,
+                                                smoothing=smoothing, log_y=log_y, window=window),
+                    update=lambda st: live.update_time_graph(store, st, shade=_shade(source, run)))
+        except (StoreProblem, RunNotFound):
+            return no_update, no_update
+
+
+def register(app: Dash, source: DataSource) -> None:
+    for panel_name in TIME_PANELS:
+        _register_time_panel(app, source, panel_name)
+
+    @app.callback(Output("g-layers", "figure"), Output("g-layers-state", "data"),
+                  Input("tick", "n_intervals"), Input("g-layers", "relayoutData"),
+                  State("g-layers-state", "data"), State("run-ref", "data"))
+    def layers(_tick: int | None, relayout: Any, state: Any, run_id: int) -> Any:
+        try:
+            with source.open() as store:
+                run = store.run(run_id)
+                return live.refresh(
+                    state, rebuild=False, relayout=relayout,
+                    zoomed=callback_context.triggered_id == "g-layers",
+                    build=lambda window: live.build_heatmap(store, run, window=window),
+                    update=lambda st: live.update_heatmap(store, st))
+        except (StoreProblem, RunNotFound):
+            return no_update, no_update
+
+    @app.callback(Output("run-summary", "children"), Output("banner", "children"),
+                  Output("banner-sig", "data"),
+                  Input("tick", "n_intervals"), State("run-ref", "data"),
+                  State("banner-sig", "data"))
+    def header(_tick: int | None, run_id: int, shown: str | None) -> Any:
+        try:
+            with source.open() as store:
+                run = store.run(run_id)
+        except (StoreProblem, RunNotFound):
+            return no_update, no_update, no_update
+        result = source.diagnoses.get(run)
+        d = result.diagnosis
+        signature = repr((result.pending and d is None, result.error,
+                          d.to_dict() if d is not None else None))
+        banner = (components.diagnosis_banner(result, run) if signature != shown
+                  else no_update)
+        return components.run_summary(run), banner, signature

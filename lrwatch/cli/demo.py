@@ -1,0 +1,200 @@
+"""``lrwatch demo``: three short trainings on scikit-learn's digits, watched live.
+
+One run's learning rate is far too high, one's far too low, one's well chosen. The dashboard
+serves while they train, so within a minute you see live curves and three different
+diagnoses. Nothing is downloaded: the digits ship with scikit-learn.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+#: where the demo keeps its runs (inside the default store folder, apart from your own runs)
+DEMO_STORE = Path("lrwatch_logs") / "demo.db"
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """One demo training: its name, optimizer settings and what lrwatch should say of it."""
+
+    name: str
+    optimizer: str
+    lr: float
+    momentum: float
+    expected: str
+
+
+DEMO_RUNS = (
+    DemoRun("lr-too-high", "SGD", 3.0, 0.9, "diverging"),
+    DemoRun("lr-too-low", "SGD", 3e-4, 0.0, "stalled"),
+    DemoRun("lr-well-chosen", "Adam", 3e-3, 0.9, "healthy"),
+)
+
+
+def digits_loaders(batch_size: int = 64, seed: int = 0) -> tuple[Any, Any]:
+    """scikit-learn's 8x8 digits as train and validation loaders (1,500 / 297 images)."""
+    import torch
+    from sklearn.datasets import load_digits
+    from torch.utils.data import DataLoader, TensorDataset
+
+    digits = load_digits()
+    x = torch.tensor(digits.data / 16.0, dtype=torch.float32)
+    y = torch.tensor(digits.target, dtype=torch.long)
+    train = DataLoader(TensorDataset(x[:1500], y[:1500]), batch_size=batch_size, shuffle=True,
+                       generator=torch.Generator().manual_seed(seed))
+    val = DataLoader(TensorDataset(x[1500:], y[1500:]), batch_size=300)
+    return train, val
+
+
+def digits_module(pl: Any, run: DemoRun) -> Any:
+    """A small tanh MLP classifier (64-128-64-10) with the run's optimizer."""
+    import torch
+
+    class DigitsMLP(pl.LightningModule):  # type: ignore[name-defined, misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.save_hyperparameters({"optimizer": run.optimizer, "lr": run.lr,
+                                       "momentum": run.momentum})
+            torch.manual_seed(0)
+            self.net = torch.nn.Sequential(
+                torch.nn.Linear(64, 128), torch.nn.Tanh(), torch.nn.Linear(128, 64),
+                torch.nn.Tanh(), torch.nn.Linear(64, 10))
+
+        def training_step(self, batch: Any, batch_idx: int) -> Any:
+            x, y = batch
+            return torch.nn.functional.cross_entropy(self.net(x), y)
+
+        def validation_step(self, batch: Any, batch_idx: int) -> None:
+            x, y = batch
+            self.log("val_loss", torch.nn.functional.cross_entropy(self.net(x), y))
+
+        def configure_optimizers(self) -> Any:
+            if run.optimizer == "Adam":
+                return torch.optim.Adam(self.parameters(), lr=run.lr, betas=(run.momentum, 0.999))
+            return torch.optim.SGD(self.parameters(), lr=run.lr, momentum=run.momentum)
+
+    return DigitsMLP()
+
+
+def train_demo_run(store: str | Path, run: DemoRun, *, steps: int = 300, pace: float = 0.0,
+                   name: str | None = None) -> None:
+    """Train one demo run for ``steps`` optimizer steps, recorded by ``LRWatch`` into ``store``.
+
+    ``pace`` adds that many seconds to each step, so a person can watch the curves grow.
+    """
+    from lrwatch import LRWatch
+    from lrwatch._compat import MODULES
+
+    pl = next(iter(MODULES.values()))
+    callbacks: list[Any] = [LRWatch(store=str(store), name=name or run.name)]
+    if pace > 0:
+        callbacks.append(_Pace(pl, pace))
+    train, val = digits_loaders()
+    trainer = pl.Trainer(
+        accelerator="cpu", devices=1, max_steps=steps, max_epochs=-1, logger=False,
+        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+        num_sanity_val_steps=0, val_check_interval=min(50, steps), check_val_every_n_epoch=None,
+        callbacks=callbacks)
+    trainer.fit(digits_module(pl, run), train, val)
+
+
+def _Pace(pl: Any, seconds: float) -> Any:
+    class Pace(pl.Callback):  # type: ignore[name-defined, misc]
+        def on_train_batch_end(self, *args: Any) -> None:
+            time.sleep(seconds)
+
+    return Pace()
+
+
+def run_demo(store: Path, *, steps: int, pace: float,
+             echo: Callable[[str], None] = click.echo) -> None:
+    """Train the demo runs one after the other into ``store``."""
+    for run in DEMO_RUNS:
+        echo(f"training '{run.name}': {run.optimizer} lr={run.lr:g} "
+             f"(lrwatch should call it {run.expected})")
+        train_demo_run(store, run, steps=steps, pace=pace)
+
+
+def _quiet_lightning() -> None:
+    import logging
+    import warnings
+
+    for name in ("lightning", "lightning.pytorch", "pytorch_lightning", "lightning_fabric"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module="lightning")
+    warnings.filterwarnings("ignore", module="pytorch_lightning")
+
+
+@click.command(help="Train three short runs on scikit-learn's digits (LR too high, too low, "
+                    "well chosen) while the dashboard shows them live.")
+@click.option("--store", type=click.Path(dir_okay=True), default=str(DEMO_STORE),
+              show_default=True, help="where to record the demo runs (started afresh)")
+@click.option("--steps", default=300, show_default=True, type=click.IntRange(20, 100_000),
+              help="optimizer steps per run")
+@click.option("--pace", default=0.03, show_default=True, type=click.FloatRange(0, 10),
+              help="extra seconds per step, to watch the curves grow")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--open", "open_browser", is_flag=True, help="open the dashboard in a browser")
+@click.option("--no-dashboard", is_flag=True, help="only train and print the diagnoses")
+def demo(store: str, steps: int, pace: float, host: str, port: int, open_browser: bool,
+         no_dashboard: bool) -> None:
+    from lrwatch.store import Store
+    from lrwatch.store.sqlite import resolve_path
+
+    path = resolve_path(store)
+    _fresh_store(path)
+    _quiet_lightning()
+    handle = None
+    if not no_dashboard:
+        from lrwatch.dashboard.server import start_in_background
+
+        Store(path).close()  # create it, so the dashboard opens on an empty store, not a missing one
+        handle = start_in_background(path, host, port, keep=True)
+        click.echo(f"dashboard: {handle.url}  (open it now and watch)")
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(handle.url)
+    run_demo(path, steps=steps, pace=0.0 if no_dashboard else pace)
+    with Store(path, readonly=True) as st:
+        from lrwatch.figures import run_diagnosis
+
+        for info in st.runs():
+            d = run_diagnosis(st, info)
+            if d is not None:
+                s = d.suggestion
+                lr = f"LR {s.current_lr:.3g} -> {s.suggested_lr:.3g}" if s.current_lr and s.suggested_lr else ""
+                click.echo(f"{info.name:16s} {d.status.value:12s} {s.action.value:10s} {lr}")
+    if handle is None:
+        return
+    click.echo(f"training done; the dashboard stays up at {handle.url} — Ctrl-C to stop it")
+    try:
+        while handle.running():
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        handle.stop()
+
+
+def _fresh_store(path: Path) -> None:
+    """Start the demo store afresh: remove the demo's own store file, never anything else."""
+    from lrwatch.errors import ConfigError, NotAStore, StoreError
+    from lrwatch.store import Store
+
+    if not path.exists():
+        return
+    try:
+        Store(path, readonly=True).close()
+    except NotAStore:
+        raise ConfigError(f"{path} is not an lrwatch store; pass another --store") from None
+    except StoreError:
+        pass  # empty, or of another schema: a demo store all the same
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)

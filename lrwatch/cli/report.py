@@ -1,0 +1,25 @@
+"""``lrwatch report [STORE] --run R -o report.html``: one self-contained HTML file per run."""
+
+from __future__ import annotations
+
+import click
+
+from lrwatch.cli._common import STORE_HELP
+
+
+@click.command(help=f"Write one self-contained HTML file (works offline) with a run's "
+                    f"diagnosis and figures, from STORE ({STORE_HELP}).")
+@click.argument("store", required=False, metavar="[STORE]")
+@click.option("--run", "run", default=None, help="run name or id (default: the latest run)")
+@click.option("-o", "--output", default="report.html", show_default=True,
+              type=click.Path(dir_okay=False, writable=True), help="the HTML file to write")
+@click.option("--smoothing", default=0.6, show_default=True, type=click.FloatRange(0, 0.999),
+              help="EMA weight of the smoothed loss")
+def report(store: str | None, run: str | None, output: str, smoothing: float) -> None:
+    from lrwatch.cli._common import open_store_readonly
+    from lrwatch.report import write_report
+
+    with open_store_readonly(store) as st:
+        path = write_report(st, run, output, smoothing=smoothing)
+    size = path.stat().st_size / 1e6
+    click.echo(f"wrote {path} ({size:.1f} MB, opens offline)")

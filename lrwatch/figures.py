@@ -1,0 +1,721 @@
+"""Plotly figures of lrwatch runs, shared by the dashboard, HTML reports and notebooks.
+
+Two layers, one way each:
+
+- *what to draw*: :data:`PANELS` names the series of each plot (loss, LR, gradient norm,
+  update ratio, step time); :func:`panel_lines` reads them from a store, smooths with the one
+  smoothing function (:func:`lrwatch.analysis.smoothing.ema`, on the full-resolution series)
+  and downsamples with :func:`downsample` (MinMaxLTTB, so spikes survive);
+- *how to draw it*: :func:`time_figure`, :func:`heatmap_figure`, :func:`range_test_figure`
+  build plotly figures from plain lists. Figures are never built from numpy arrays: plotly 6+
+  would send those as base64 typed arrays, which ``Patch().extend`` and ``extendData`` cannot
+  append to, so a live view could not grow them.
+
+:func:`plot` ties both together for notebooks (``lrwatch.plot(store, run)``). No Dash, no torch.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lrwatch import keys
+from lrwatch.analysis.smoothing import ema
+from lrwatch.errors import ConfigError
+
+if TYPE_CHECKING:
+    from lrwatch.analysis.types import Diagnosis
+    from lrwatch.store import Event, RunInfo, Store
+
+#: points per trace a figure shows at most; zooming re-aggregates the visible window
+MAX_POINTS = 2000
+#: columns of the per-layer gradient-norm heatmap at most
+MAX_HEATMAP_COLUMNS = 300
+#: rows (layers) of the heatmap at most; the layers with the largest norms are kept
+MAX_HEATMAP_LAYERS = 48
+#: the update/weight ratio band most healthy runs sit in (about 1e-3 per step)
+TYPICAL_UPDATE_RATIO = (1e-4, 1e-2)
+#: a constant ``uirevision``: plotly keeps the user's zoom and legend clicks across updates
+UIREVISION = "lrwatch"
+
+STATUS_COLORS = {
+    "diverging": "#d62728",
+    "oscillating": "#ff7f0e",
+    "stalled": "#b8a000",
+    "healthy": "#2ca02c",
+    "insufficient_data": "#7f7f7f",
+    "running": "#1f77b4",
+}
+EVENT_STYLE = {  # kind -> (marker symbol, colour)
+    keys.EVENT_NONFINITE: ("x", "#d62728"),
+    keys.EVENT_DIAGNOSIS: ("diamond", "#9467bd"),
+    keys.EVENT_ACTION: ("star", "#e377c2"),
+    keys.EVENT_RANGE_TEST: ("circle", "#17becf"),
+}
+
+# A small template instead of plotly's default one, which adds ~6 kB to every figure sent.
+_TEMPLATE: dict[str, Any] = {"layout": {
+    "font": {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12},
+    "paper_bgcolor": "white",
+    "plot_bgcolor": "white",
+    "colorway": ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                 "#7f7f7f", "#bcbd22", "#17becf"],
+    "xaxis": {"gridcolor": "#eee", "zeroline": False, "linecolor": "#bbb"},
+    "yaxis": {"gridcolor": "#eee", "zeroline": False, "linecolor": "#bbb"},
+}}
+
+
+# -- data preparation -----------------------------------------------------------------------
+
+def downsample(steps: np.ndarray | Sequence[int], values: np.ndarray | Sequence[float],
+               n_out: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``n_out`` points of a curve that keep its shape, its spikes and its NaN gaps.
+
+    MinMaxLTTB (tsdownsample): a min-max preselection then largest-triangle buckets, ~5 ms for
+    1 M points. Infinite values become NaN (a gap, as plotly draws it). ``steps`` must be sorted.
+    """
+    s = np.asarray(steps, dtype=np.int64).reshape(-1)
+    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    v = np.where(np.isinf(v), np.nan, v)
+    if s.size <= n_out:
+        return s, v
+    n_out = max(4, int(n_out))
+    from tsdownsample import NaNMinMaxLTTBDownsampler
+
+    index = NaNMinMaxLTTBDownsampler().downsample(s, v, n_out=n_out)
+    return s[index], v[index]
+
+
+def compact(values: np.ndarray | Iterable[float], digits: int = 6) -> list[float | None]:
+    """A JSON-ready list of ``digits`` significant digits (a third of the bytes of full
+    precision, and more than a plot can show), with None where a value is NaN or inf (a gap)."""
+    out: list[float | None] = []
+    for x in np.asarray(values, dtype=np.float64).reshape(-1).tolist():
+        out.append(float(f"{x:.{digits}g}") if math.isfinite(x) else None)
+    return out
+
+
+def int_list(steps: np.ndarray | Iterable[int]) -> list[int]:
+    return [int(s) for s in np.asarray(steps, dtype=np.int64).tolist()]
+
+
+def layer_bins(steps: np.ndarray, values: np.ndarray, start: int, width: int, count: int
+               ) -> list[float | None]:
+    """``count`` heatmap cells: log10 of the geometric mean of a layer's norm per step bin.
+
+    Bin ``i`` holds steps ``start + i*width`` to ``start + (i+1)*width - 1``; a bin without a
+    finite positive value is None (drawn empty).
+    """
+    s = np.asarray(steps, dtype=np.int64)
+    v = np.asarray(values, dtype=np.float64)
+    keep = (s >= start) & (s < start + width * count) & np.isfinite(v) & (v > 0)
+    if not keep.any():
+        return [None] * count
+    index = (s[keep] - start) // width
+    sums = np.bincount(index, weights=np.log10(v[keep]), minlength=count)
+    counts = np.bincount(index, minlength=count)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts
+    return [round(float(m), 3) if c else None for m, c in zip(means.tolist(), counts.tolist())]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One curve to draw.
+
+    ``style`` is ``"line"``, ``"raw"`` (faint: the unsmoothed loss under its smoothed line),
+    ``"smooth"`` or ``"points"`` (markers: validation loss).
+    """
+
+    name: str
+    steps: Any
+    values: Any
+    style: str = "line"
+    color: str | None = None
+
+
+@dataclass(frozen=True)
+class TraceSpec:
+    """Which store series feeds a trace, and how it is shown."""
+
+    key: str
+    style: str = "line"
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name or self.key
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One time plot of a run: its title, its axis and which series it draws."""
+
+    name: str
+    title: str
+    y_title: str
+    log_y: bool = False
+    band: tuple[float, float] | None = None
+
+    def traces(self, available: Sequence[str]) -> list[TraceSpec]:
+        """The traces this panel draws for a run that has the series ``available``."""
+        have = set(available)
+        if self.name == "loss":
+            specs = [TraceSpec(keys.LOSS, "raw", "loss"),
+                     TraceSpec(keys.LOSS, "smooth", "loss (smoothed)")]
+            if keys.VAL_LOSS in have:
+                specs.append(TraceSpec(keys.VAL_LOSS, "points", "val loss"))
+            return specs if keys.LOSS in have else []
+        if self.name == "lr":
+            return [TraceSpec(k) for k in sorted(have) if _base(k) == keys.LR]
+        if self.name == "grad_norm":
+            return [TraceSpec(k) for k in (keys.GRAD_NORM, keys.GRAD_NORM_CLIPPED) if k in have]
+        return [TraceSpec(self.name)] if self.name in have else []
+
+
+def _base(key: str) -> str:
+    """``lr`` for ``lr``, ``lr/pg1``, ``lr@Adam-1``."""
+    return key.split("/", 1)[0].split("@", 1)[0]
+
+
+PANELS: dict[str, Panel] = {p.name: p for p in (
+    Panel("loss", "Training loss", "loss"),
+    Panel("lr", "Learning rate", "LR", log_y=True),
+    Panel("grad_norm", "Gradient norm (global)", "L2 norm", log_y=True),
+    Panel("update_ratio", "Update / weight ratio", "‖Δw‖ / ‖w‖", log_y=True,
+          band=TYPICAL_UPDATE_RATIO),
+    Panel("step_time", "Step time", "seconds"),
+)}
+
+
+def layer_keys(available: Sequence[str]) -> list[str]:
+    """The per-layer gradient-norm series of a run (``grad_norm/<layer>``)."""
+    prefix = keys.GRAD_NORM + "/"
+    return sorted(k for k in available if k.startswith(prefix))
+
+
+def load_series(store: "Store", run: "RunInfo | int | str", spec: TraceSpec, *,
+                smoothing: float = 0.6,
+                raw: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One series of a run at full resolution, smoothed when the trace asks for it.
+
+    Smoothing runs before anything is dropped, so the smoothed line does not depend on the
+    zoom or on how many points are shown. ``raw`` is the series when already read.
+    """
+    steps, values = raw if raw is not None else store.scalars(run, spec.key)
+    if spec.style == "smooth":
+        values = ema(values, smoothing)
+    return steps, values
+
+
+def to_line(steps: np.ndarray, values: np.ndarray, spec: TraceSpec, *,
+            window: tuple[float, float] | None = None, n_out: int = MAX_POINTS,
+            name: str | None = None, color: str | None = None) -> Line:
+    """A series clipped to ``window`` (a step range) and downsampled to ``n_out`` points."""
+    if window is not None:
+        keep = (steps >= window[0]) & (steps <= window[1])
+        steps, values = steps[keep], values[keep]
+    steps, values = downsample(steps, values, n_out)
+    return Line(name or spec.label, steps, values, spec.style, color)
+
+
+def read_line(store: "Store", run: "RunInfo | int | str", spec: TraceSpec, *,
+              smoothing: float = 0.6, window: tuple[float, float] | None = None,
+              n_out: int = MAX_POINTS, name: str | None = None,
+              color: str | None = None) -> Line:
+    """One trace of a run, read from the store, smoothed if asked, clipped and downsampled."""
+    steps, values = load_series(store, run, spec, smoothing=smoothing)
+    return to_line(steps, values, spec, window=window, n_out=n_out, name=name, color=color)
+
+
+def panel_lines(store: "Store", run: "RunInfo | int | str", panel: str, *, smoothing: float = 0.6,
+                window: tuple[float, float] | None = None, n_out: int = MAX_POINTS) -> list[Line]:
+    """Every line of one panel (see :data:`PANELS`) for a run."""
+    spec = _panel(panel)
+    return [read_line(store, run, t, smoothing=smoothing, window=window, n_out=n_out)
+            for t in spec.traces(store.keys(run))]
+
+
+def layer_heatmap(store: "Store", run: "RunInfo | int | str", *,
+                  window: tuple[float, float] | None = None,
+                  columns: int = MAX_HEATMAP_COLUMNS) -> tuple[list[str], list[float], list[list[float | None]], int, int]:
+    """Per-layer gradient norms binned over steps: ``(layers, x, z, start, width)``.
+
+    ``z[i][j]`` is the log10 mean norm of layer ``i`` in step bin ``j``; ``x`` holds the bin
+    centres. When a run has more than :data:`MAX_HEATMAP_LAYERS` layers, those with the largest
+    median norm are kept.
+    """
+    names = layer_keys(store.keys(run))
+    series = {k: store.scalars(run, k) for k in names}
+    present = [(s, v) for s, v in series.values() if s.size]
+    if not present:
+        return [], [], [], 0, 1
+    lo = min(int(s[0]) for s, _ in present) if window is None else int(window[0])
+    hi = max(int(s[-1]) for s, _ in present) if window is None else int(window[1])
+    # a bin is never narrower than the recording interval (every k steps), so no column is empty
+    stride = int(np.median([np.median(np.diff(s)) if s.size > 1 else 1 for s, _ in present]))
+    width = max(1, stride, math.ceil((hi - lo + 1) / columns))
+    count = max(1, math.ceil((hi - lo + 1) / width))
+    if len(names) > MAX_HEATMAP_LAYERS:
+        def size(k: str) -> float:
+            v = series[k][1]
+            v = v[np.isfinite(v)]
+            return float(np.median(v)) if v.size else -math.inf
+        names = sorted(sorted(names, key=size, reverse=True)[:MAX_HEATMAP_LAYERS])
+    z = [layer_bins(*series[k], lo, width, count) for k in names]
+    x = [lo + width * j + (width - 1) / 2 for j in range(count)]
+    return [k.split("/", 1)[1] for k in names], x, z, lo, width
+
+
+def _panel(name: str) -> Panel:
+    try:
+        return PANELS[name]
+    except KeyError:
+        raise ConfigError(
+            f"unknown plot '{name}': choose one of {', '.join(PANELS)}") from None
+
+
+# -- figures --------------------------------------------------------------------------------
+#
+# Each builder makes a plain figure dict (``{"data": [...], "layout": {...}}``): the dashboard
+# sends it as is, since plotly's per-element validation costs ~30 ms per 2,000-point trace, and
+# the public wrappers (``time_figure`` ...) turn it into a validated ``go.Figure``.
+
+@dataclass(frozen=True)
+class Shade:
+    """The span a diagnosis holds over (from its ``since_step``), tinted by its status."""
+
+    start: int
+    end: int
+    status: str
+
+
+Figure = dict[str, Any]
+
+
+def time_figure_dict(lines: Sequence[Line], *, title: str, y_title: str, log_y: bool = False,
+                     band: tuple[float, float] | None = None, shade: Shade | None = None,
+                     events: Sequence["Event"] | None = None, height: int = 280) -> Figure:
+    """A curve-over-steps figure, as a dict.
+
+    Trace ``i`` is ``lines[i]`` (live views extend traces by index); when ``events`` is a
+    list (even empty), one more trace marks them on a strip at the bottom of the plot.
+    """
+    layout = _layout(title, height)
+    layout["xaxis"] = {**layout["xaxis"], "title": {"text": "step"}}
+    layout["yaxis"] = {**layout["yaxis"], "title": {"text": html.escape(y_title)},
+                       "type": "log" if log_y else "linear", "tickformat": ".2g"}
+    layout["shapes"] = panel_shapes(band, shade)
+    if band is not None:
+        layout["annotations"] = [{
+            "xref": "paper", "x": 1, "yref": "paper", "y": 1, "xanchor": "right",
+            "yanchor": "bottom", "showarrow": False, "font": {"size": 10, "color": "#2ca02c"},
+            "text": f"shaded: typical {band[0]:g}–{band[1]:g}"}]
+    data = [_scatter(line) for line in lines]
+    if events is not None:
+        layout["yaxis9"] = {"overlaying": "y", "range": [0, 1], "visible": False,
+                            "fixedrange": True}
+        data.append(_event_trace(events))
+    return {"data": data, "layout": layout}
+
+
+def time_figure(lines: Sequence[Line], **kwargs: Any) -> go.Figure:
+    """:func:`time_figure_dict` as a ``go.Figure``."""
+    return go.Figure(time_figure_dict(lines, **kwargs))
+
+
+def panel_shapes(band: tuple[float, float] | None, shade: Shade | None) -> list[dict[str, Any]]:
+    """The layout shapes of a time figure: the typical band, then the diagnosis span."""
+    shapes = []
+    if band is not None:
+        shapes.append({"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y",
+                       "y0": band[0], "y1": band[1], "fillcolor": "#2ca02c", "opacity": 0.08,
+                       "line": {"width": 0}, "layer": "below", "name": "typical band"})
+    if shade is not None:
+        shapes.append(shade_shape(shade))
+    return shapes
+
+
+def shade_shape(shade: Shade) -> dict[str, Any]:
+    """The layout shape that tints ``[start, end]`` with the diagnosis colour."""
+    return {"type": "rect", "xref": "x", "yref": "paper", "x0": shade.start, "x1": shade.end,
+            "y0": 0, "y1": 1, "fillcolor": STATUS_COLORS.get(shade.status, "#7f7f7f"),
+            "opacity": 0.1, "line": {"width": 0}, "layer": "below", "name": "diagnosis"}
+
+
+#: where event marks sit on their strip (0 = foot of the plot, 1 = top)
+EVENT_Y = 0.03
+
+
+def _event_trace(events: Sequence["Event"]) -> dict[str, Any]:
+    """Events as marks on a strip at the foot of the plot (an overlaid 0..1 axis, so a
+    log-scale or diverging loss does not move them)."""
+    x, text, symbol, color = event_marks(events)
+    return {"type": "scatter", "x": x, "y": [EVENT_Y] * len(x), "yaxis": "y9", "mode": "markers",
+            "name": "events", "hovertext": text, "hoverinfo": "text", "showlegend": False,
+            "marker": {"symbol": symbol, "color": color, "size": 9, "line": {"width": 0}}}
+
+
+def event_marks(events: Sequence["Event"]) -> tuple[list[int], list[str], list[str], list[str]]:
+    """Positions, hover texts, symbols and colours of events; a run of consecutive NaN steps
+    collapses to one mark."""
+    x: list[int] = []
+    text: list[str] = []
+    symbol: list[str] = []
+    color: list[str] = []
+    i = 0
+    while i < len(events):
+        e = events[i]
+        j = i
+        if e.kind == keys.EVENT_NONFINITE:
+            while (j + 1 < len(events) and events[j + 1].kind == keys.EVENT_NONFINITE
+                   and events[j + 1].step <= events[j].step + 1):
+                j += 1
+        sym, col = EVENT_STYLE.get(e.kind, ("triangle-up", "#555"))
+        x.append(int(e.step))
+        text.append(describe_event(e, last_step=events[j].step if j > i else None))
+        symbol.append(sym)
+        color.append(col)
+        i = j + 1
+    return x, text, symbol, color
+
+
+def describe_event(event: "Event", last_step: int | None = None) -> str:
+    """One escaped line for an event's hover text."""
+    p = event.payload
+    if event.kind == keys.EVENT_NONFINITE:
+        where = f"steps {event.step}–{last_step}" if last_step is not None else f"step {event.step}"
+        what = ", ".join(str(k) for k in sorted(p) if p.get(k)) if p else ""
+        return html.escape(f"NaN/inf at {where}" + (f" ({what})" if what else ""))
+    if event.kind == keys.EVENT_DIAGNOSIS:
+        parts = [str(p.get("status", "diagnosis changed"))]
+        if _float(p.get("suggested_lr")) is not None:
+            parts.append(f"suggested LR {_num(p['suggested_lr'])}")
+        return html.escape(f"step {event.step}: " + ", ".join(parts))
+    if event.kind == keys.EVENT_RANGE_TEST:
+        lr = _float(p.get("suggested_lr"))
+        return html.escape("LR range test" + (f": suggested {_num(lr)}" if lr else ""))
+    summary = p.get("message") or p.get("action") or ""
+    return html.escape(f"step {event.step}: {event.kind}" + (f": {summary}" if summary else ""))
+
+
+def heatmap_figure_dict(layers: Sequence[str], x: Sequence[float],
+                        z: Sequence[Sequence[float | None]], *,
+                        title: str = "Gradient norm per layer (log10)",
+                        height: int | None = None) -> Figure:
+    """Per-layer gradient norms over steps: one row per layer, colour = log10 norm."""
+    layout = _layout(title, height or max(220, 80 + 18 * len(layers)))
+    layout["xaxis"] = {**layout["xaxis"], "title": {"text": "step"}}
+    layout["yaxis"] = {**layout["yaxis"], "automargin": True}
+    return {"data": [{
+        "type": "heatmap", "x": list(x), "y": [html.escape(n) for n in layers],
+        "z": [list(row) for row in z], "colorscale": "Viridis", "name": "layers",
+        "colorbar": {"title": {"text": "log10"}, "thickness": 12},
+        "hovertemplate": "step %{x}<br>%{y}<br>log10 norm %{z}<extra></extra>"}],
+        "layout": layout}
+
+
+def heatmap_figure(layers: Sequence[str], x: Sequence[float],
+                   z: Sequence[Sequence[float | None]], **kwargs: Any) -> go.Figure:
+    """:func:`heatmap_figure_dict` as a ``go.Figure``."""
+    return go.Figure(heatmap_figure_dict(layers, x, z, **kwargs))
+
+
+def range_test_figure_dict(lr: Sequence[float], loss: Sequence[float], *,
+                           smoothed: Sequence[float] | None = None,
+                           suggested_lr: float | None = None, lower_lr: float | None = None,
+                           upper_lr: float | None = None, lightning_lr: float | None = None,
+                           height: int = 360) -> Figure:
+    """Loss against LR (log axis) of a range test, with lrwatch's suggestion, its safe range
+    and the LR Lightning's steepest-descent rule would pick."""
+    layout = _layout("LR range test", height)
+    layout["xaxis"] = {**layout["xaxis"], "title": {"text": "learning rate"}, "type": "log",
+                       "tickformat": ".0e"}
+    layout["yaxis"] = {**layout["yaxis"], "title": {"text": "loss"}}
+    layout["hovermode"] = "closest"
+    lr_list = compact(lr)
+    data = [{"type": "scatter", "x": lr_list, "y": compact(loss), "mode": "lines", "name": "loss",
+             "line": {"color": "#1f77b4", "width": 1}, "opacity": 0.35}]
+    if smoothed is not None:
+        data.append({"type": "scatter", "x": lr_list, "y": compact(smoothed), "mode": "lines",
+                     "name": "loss (smoothed)", "line": {"color": "#1f77b4", "width": 2}})
+    shapes = []
+    if lower_lr and upper_lr:
+        shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": lower_lr,
+                       "x1": upper_lr, "y0": 0, "y1": 1, "fillcolor": "#2ca02c", "opacity": 0.12,
+                       "line": {"width": 0}, "layer": "below", "name": "safe range"})
+        data.append(_legend_only(f"safe range {_num(lower_lr)}–{_num(upper_lr)}", "#2ca02c",
+                                 "square"))
+    for value, label, color, dash in ((suggested_lr, "lrwatch suggestion", "#2ca02c", "solid"),
+                                      (lightning_lr, "Lightning's pick", "#7f7f7f", "dash")):
+        if value:
+            shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": value, "x1": value,
+                           "y0": 0, "y1": 1, "line": {"color": color, "width": 2, "dash": dash},
+                           "name": label})
+            data.append(_legend_only(f"{label} {_num(value)}", color, "line-ns-open"))
+    layout["shapes"] = shapes
+    return {"data": data, "layout": layout}
+
+
+def range_test_figure(lr: Sequence[float], loss: Sequence[float], **kwargs: Any) -> go.Figure:
+    """:func:`range_test_figure_dict` as a ``go.Figure``."""
+    return go.Figure(range_test_figure_dict(lr, loss, **kwargs))
+
+
+def colorway() -> list[str]:
+    """The colours runs get, in order."""
+    return list(_TEMPLATE["layout"]["colorway"])
+
+
+def _legend_only(name: str, color: str, symbol: str) -> dict[str, Any]:
+    return {"type": "scatter", "x": [None], "y": [None], "mode": "markers",
+            "name": html.escape(name), "marker": {"color": color, "symbol": symbol, "size": 10}}
+
+
+def _scatter(line: Line) -> dict[str, Any]:
+    trace: dict[str, Any] = {"type": "scatter", "x": int_list(line.steps),
+                             "y": compact(line.values), "name": html.escape(line.name)}
+    if line.style == "points":
+        trace.update(mode="lines+markers", marker={"size": 6, "color": line.color},
+                     line={"width": 1, "dash": "dot", "color": line.color})
+    else:
+        trace.update(mode="lines", opacity=0.3 if line.style == "raw" else 1.0,
+                     line={"width": {"raw": 1, "smooth": 2}.get(line.style, 1.5),
+                           "color": line.color})
+    if line.color is None:
+        del trace["line"]["color"]
+        trace.get("marker", {}).pop("color", None)
+    return trace
+
+
+def _layout(title: str, height: int) -> dict[str, Any]:
+    return {
+        "template": _TEMPLATE,
+        "title": {"text": html.escape(title), "x": 0.01, "font": {"size": 14}},
+        "height": height, "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
+        "uirevision": UIREVISION, "hovermode": "x",
+        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02,
+                   "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0)"},
+        "xaxis": {}, "yaxis": {},
+    }
+
+
+def _num(x: Any) -> str:
+    return f"{float(x):.3g}"
+
+
+# -- notebooks ------------------------------------------------------------------------------
+
+#: what :func:`plot` can draw: the time panels, plus these
+PLOT_KINDS = ("overview", *PANELS, "layers", "range_test")
+
+
+def plot(store: "Store | str | os.PathLike[str]", run: "RunInfo | int | str | Sequence[RunInfo | int | str] | None" = None,
+         kind: str = "overview", *, smoothing: float = 0.6, max_points: int = MAX_POINTS,
+         diagnosis: bool = True) -> go.Figure:
+    """A plotly figure of one run, or of several runs overlaid, read from a store.
+
+    Args:
+        store: a :class:`~lrwatch.Store` or the path of one (opened read-only).
+        run: a run name, id or ``RunInfo``; a list of runs to compare them on one plot;
+            the latest run when None.
+        kind: ``"overview"`` (loss, LR, gradient norm and update ratio stacked), one panel
+            (``"loss"``, ``"lr"``, ``"grad_norm"``, ``"update_ratio"``, ``"step_time"``),
+            ``"layers"`` (per-layer gradient-norm heatmap) or ``"range_test"``.
+        smoothing: EMA weight in ``[0, 1)`` of the smoothed loss.
+        max_points: points per trace at most (long runs are downsampled, spikes kept).
+        diagnosis: shade the span the run's diagnosis holds over (needs the analysis).
+
+    Returns:
+        A ``plotly.graph_objects.Figure``: ``.show()`` it, or ``.write_html(...)``.
+
+    Raises:
+        ConfigError: an unknown ``kind``, or a run without what ``kind`` needs.
+        StoreError: the store cannot be read (``RunNotFound`` for an unknown run).
+
+    Example::
+
+        fig = lrwatch.plot("lrwatch_logs", "my-run", kind="loss")
+        fig.show()
+    """
+    from lrwatch.store import Store as _Store
+
+    if kind not in PLOT_KINDS:
+        raise ConfigError(f"unknown plot kind '{kind}': choose one of {', '.join(PLOT_KINDS)}")
+    if not (0.0 <= smoothing < 1.0):
+        raise ConfigError(f"smoothing must be in [0, 1), got {smoothing!r}")
+    own = not isinstance(store, _Store)
+    st = _Store(store, readonly=True) if own else store
+    try:
+        if isinstance(run, (list, tuple)):
+            if kind in ("overview", "layers", "range_test"):
+                raise ConfigError(
+                    f"kind '{kind}' shows one run; to compare runs pick one of {', '.join(PANELS)}")
+            return compare_figure(st, [st.run(r) for r in run], kind, smoothing=smoothing,
+                                  n_out=max_points)
+        info = _pick_run(st, run)
+        return run_figure(st, info, kind, smoothing=smoothing, n_out=max_points,
+                          diagnosis=run_diagnosis(st, info) if diagnosis else None)
+    finally:
+        if own:
+            st.close()
+
+
+def _pick_run(store: "Store", run: "RunInfo | int | str | None") -> "RunInfo":
+    if run is not None:
+        return store.run(run)
+    runs = store.runs()
+    if not runs:
+        raise ConfigError(f"the store {store.path} has no runs yet")
+    return runs[-1]
+
+
+def run_diagnosis(store: "Store", run: "RunInfo") -> "Diagnosis | None":
+    """The analysis' verdict on a stored run (None for a range-test run or one without loss)."""
+    if run.meta.get("kind") == "range_test" or keys.LOSS not in store.keys(run):
+        return None
+    from lrwatch.analysis import analyze
+    from lrwatch.readers import curves_from_store  # readers import figures' peers, not figures
+
+    return analyze(curves_from_store(store, run))
+
+
+def diagnosis_shade(diagnosis: "Diagnosis | None", run: "RunInfo") -> Shade | None:
+    """The shaded span of a diagnosis that points at a problem or at health since a step."""
+    if diagnosis is None or diagnosis.since_step is None:
+        return None
+    status = diagnosis.status.value
+    if status == "insufficient_data":
+        return None
+    return Shade(int(diagnosis.since_step), max(int(diagnosis.since_step), run.last_step or 0),
+                 status)
+
+
+def run_figure(store: "Store", run: "RunInfo", kind: str, *, smoothing: float = 0.6,
+               n_out: int = MAX_POINTS, diagnosis: "Diagnosis | None" = None,
+               log_y: bool | None = None) -> go.Figure:
+    """One figure of a run: a panel, the overview, the layer heatmap or its range test."""
+    shade = diagnosis_shade(diagnosis, run)
+    if kind == "range_test":
+        test = linked_range_test(store, run)
+        if test is None:
+            raise ConfigError(f"run '{run.name}' has no LR range test")
+        return go.Figure(range_test_from_store(store, test))
+    if kind == "layers":
+        layers, x, z, _, _ = layer_heatmap(store, run)
+        if not layers:
+            raise ConfigError(f"run '{run.name}' has no per-layer gradient norms (grad_norm/<layer>)")
+        return heatmap_figure(layers, x, z)
+    if kind == "overview":
+        return overview_figure(store, run, smoothing=smoothing, n_out=n_out, shade=shade)
+    panel = _panel(kind)
+    lines = panel_lines(store, run, kind, smoothing=smoothing, n_out=n_out)
+    if not lines:
+        raise ConfigError(f"run '{run.name}' has no '{kind}' series; it has: "
+                          f"{', '.join(store.keys(run)) or 'none'}")
+    return time_figure(lines, title=f"{panel.title} · {run.name}", y_title=panel.y_title,
+                       log_y=panel.log_y if log_y is None else log_y, band=panel.band,
+                       shade=shade, events=store.events(run))
+
+
+def overview_figure(store: "Store", run: "RunInfo", *, smoothing: float = 0.6,
+                    n_out: int = MAX_POINTS, shade: Shade | None = None) -> go.Figure:
+    """Loss, LR, gradient norm and update ratio of a run, stacked on one step axis."""
+    from plotly.subplots import make_subplots
+
+    available = store.keys(run)
+    panels = [p for p in ("loss", "lr", "grad_norm", "update_ratio")
+              if PANELS[p].traces(available)]
+    if not panels:
+        raise ConfigError(f"run '{run.name}' has no series to plot yet")
+    fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.04,
+                        subplot_titles=[PANELS[p].title for p in panels])
+    for row, name in enumerate(panels, start=1):
+        panel = PANELS[name]
+        for line in panel_lines(store, run, name, smoothing=smoothing, n_out=n_out):
+            fig.add_trace(go.Scatter(_scatter(line)), row=row, col=1)
+        fig.update_yaxes(title_text=panel.y_title, type="log" if panel.log_y else "linear",
+                         row=row, col=1)
+        if panel.band is not None:
+            fig.add_hrect(y0=panel.band[0], y1=panel.band[1], fillcolor="#2ca02c", opacity=0.08,
+                          line_width=0, layer="below", row=row, col=1)
+    fig.update_xaxes(title_text="step", row=len(panels), col=1)
+    if shade is not None:
+        fig.add_shape(**shade_shape(shade))
+    fig.update_layout(template=_TEMPLATE, height=220 * len(panels) + 60, hovermode="x",
+                      title={"text": html.escape(run.name), "x": 0.01},
+                      margin={"l": 60, "r": 20, "t": 60, "b": 40}, uirevision=UIREVISION)
+    return fig
+
+
+def compare_figure(store: "Store", runs: Sequence["RunInfo"], kind: str = "loss", *,
+                   smoothing: float = 0.6, n_out: int = MAX_POINTS) -> go.Figure:
+    """Several runs overlaid on one step axis (the smoothed loss for ``kind="loss"``)."""
+    panel = _panel(kind)
+    lines = []
+    for i, run in enumerate(runs):
+        color = colorway()[i % len(colorway())]
+        for spec in compare_traces(panel, store.keys(run)):
+            lines.append(read_line(store, run, spec, smoothing=smoothing, n_out=n_out,
+                                   name=run.name if spec.key == panel_key(panel) else f"{run.name} {spec.key}",
+                                   color=color))
+    return time_figure(lines, title=f"{panel.title}: {len(runs)} runs", y_title=panel.y_title,
+                       log_y=panel.log_y, band=panel.band)
+
+
+def compare_traces(panel: Panel, available: Sequence[str]) -> list[TraceSpec]:
+    """The one series per run a compare view overlays: the smoothed loss, or the panel's main key."""
+    if panel.name == "loss":
+        return [TraceSpec(keys.LOSS, "smooth")] if keys.LOSS in available else []
+    key = panel_key(panel)
+    return [TraceSpec(key)] if key in available else []
+
+
+def panel_key(panel: Panel) -> str:
+    return keys.LOSS if panel.name == "loss" else panel.name
+
+
+def linked_range_test(store: "Store", run: "RunInfo") -> "RunInfo | None":
+    """The range-test run itself, or the one ``run.meta["range_test"]["run"]`` names."""
+    if run.meta.get("kind") == "range_test":
+        return run
+    link = run.meta.get("range_test")
+    if isinstance(link, Mapping) and link.get("run"):
+        try:
+            return store.run(str(link["run"]))
+        except LookupError:
+            return None
+    return None
+
+
+def range_test_summary(store: "Store", test: "RunInfo") -> dict[str, Any]:
+    """The suggestion payload of a range test (its last ``range_test`` event), or ``{}``."""
+    events = store.events(test, kind=keys.EVENT_RANGE_TEST)
+    return dict(events[-1].payload) if events else {}
+
+
+def range_test_from_store(store: "Store", test: "RunInfo") -> Figure:
+    """Loss vs LR of a stored range test with its suggestion marked (a figure dict)."""
+    lr_steps, lr = store.scalars(test, keys.LR)
+    loss_steps, loss = store.scalars(test, keys.LOSS)
+    common, i_lr, i_loss = np.intersect1d(lr_steps, loss_steps, return_indices=True)
+    lr, loss = lr[i_lr], loss[i_loss]
+    info = range_test_summary(store, test)
+    return range_test_figure_dict(
+        lr, loss, smoothed=ema(loss, 0.9) if loss.size else None,
+        suggested_lr=_float(info.get("suggested_lr")), lower_lr=_float(info.get("lower_lr")),
+        upper_lr=_float(info.get("upper_lr")), lightning_lr=_float(info.get("lightning_lr")))
+
+
+def _float(x: Any) -> float | None:
+    try:
+        value = float(x)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) and value > 0 else None

@@ -1,0 +1,126 @@
+"""Headless Chromium against the dashboard served on 127.0.0.1, with a store filled by real
+short Lightning runs recorded by ``LRWatch``.
+
+Chromium is Debian's (``make browser`` installs it; ``make test`` runs that first). Playwright
+drives it through ``executable_path``: no browser download. A missing Chromium fails the tests
+with the command to run; it never skips them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+CHROMIUM = os.environ.get("LRWATCH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-first-run"]
+#: optimizer steps of each recorded run: enough for a verdict on each, short enough for CI
+STEPS = 80
+TIMEOUT_MS = 30_000  # software rendering on 2 shared cores: generous, waits end early
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: run `make browser` "
+                    "(Debian's chromium package), or set LRWATCH_CHROMIUM")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+class Page:
+    """A page plus the console errors and dashboard responses seen on it."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        self.updates: list[tuple[str, int]] = []  # (callback outputs, response bytes)
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("requestfinished", self._finished)
+
+    def _finished(self, request: Any) -> None:
+        if "_dash-update-component" not in request.url:
+            return
+        response = request.response()
+        body = response.body() if response is not None else b""
+        outputs = (request.post_data_json or {}).get("output", "")
+        self.updates.append((outputs, len(body)))
+
+    def points(self, graph_id: str) -> list[int] | None:
+        """How many x values each trace of a graph holds in the browser."""
+        return self.page.evaluate(
+            """id => { const el = document.querySelector('#' + id + ' .js-plotly-plot');
+                       return el && el.data ? el.data.map(t => (t.x || []).length) : null; }""",
+            graph_id)
+
+    def wait_points(self, graph_id: str, trace: int, more_than: int,
+                    timeout: int = TIMEOUT_MS) -> None:
+        self.page.wait_for_function(
+            """([id, i, n]) => { const el = document.querySelector('#' + id + ' .js-plotly-plot');
+                return el && el.data && el.data[i] && el.data[i].x.length > n; }""",
+            arg=[graph_id, trace, more_than], timeout=timeout)
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Callable[[str], Page]]:
+    contexts = []
+
+    def open_(url: str) -> Page:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = Page(context.new_page())
+        page.page.set_default_timeout(TIMEOUT_MS)
+        page.page.goto(url)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., str]]:
+    """Serve ``create_app(store)`` on 127.0.0.1 (a free port) in a thread; returns its URL."""
+    from werkzeug.serving import make_server
+
+    from lrwatch.dashboard.app import create_app
+
+    servers = []
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    def serve_(store: Path | str, interval_ms: int = 400) -> str:
+        server = make_server("127.0.0.1", 0, create_app(store, interval_ms=interval_ms).server,
+                             threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield serve_
+    for server, thread in servers:
+        server.shutdown()
+        thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def trained_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with two real trainings on digits: one whose LR is far too high (it diverges)
+    and one whose LR is far too low."""
+    from lrwatch.cli.demo import DEMO_RUNS, train_demo_run
+
+    store = tmp_path_factory.mktemp("browser-store") / "lrwatch.db"
+    for run in DEMO_RUNS[:2]:
+        train_demo_run(store, run, steps=STEPS)
+    return store

@@ -1,0 +1,148 @@
+"""lrwatch.figures: downsampling, the figure builders and ``lrwatch.plot``."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+import lrwatch
+from lrwatch import ConfigError, RunNotFound, figures, keys
+from lrwatch.analysis import ema
+from lrwatch.store import Event
+
+from .conftest import fill_run
+
+
+def test_downsample_keeps_the_spike_the_ends_and_the_nan_gap():
+    steps = np.arange(1_000_000)
+    values = np.sin(steps / 5e4)
+    values[123_457] = 50.0  # one spike
+    values[600_000:600_100] = np.nan  # a gap
+    values[700_000] = np.inf
+    s, v = figures.downsample(steps, values, 2000)
+    assert s.size <= 2000
+    assert np.all(np.diff(s) > 0)
+    assert s[0] == 0 and s[-1] == steps[-1]
+    assert 123_457 in s and v[s == 123_457][0] == 50.0
+    assert np.isnan(v[(s >= 600_000) & (s < 600_100)]).any()
+    assert not np.isinf(v).any()
+
+
+def test_downsample_leaves_short_series_untouched():
+    s, v = figures.downsample([3, 5, 9], [1.0, 2.0, 3.0], 2000)
+    assert s.tolist() == [3, 5, 9] and v.tolist() == [1.0, 2.0, 3.0]
+
+
+def test_compact_rounds_to_six_digits_and_turns_nan_and_inf_into_gaps():
+    assert figures.compact([0.1234567891, float("nan"), float("inf"), 2.0, 1e-7 / 3]) == [
+        0.123457, None, None, 2.0, 3.33333e-08]
+
+
+def test_time_figure_is_built_from_lists_so_live_views_can_extend_it():
+    line = figures.Line("loss", np.arange(5), np.linspace(1, 0, 5), "raw")
+    fig = figures.time_figure_dict([line], title="t", y_title="loss", events=[])
+    text = json.dumps(fig["data"], default=str)
+    assert "bdata" not in text  # numpy would travel as base64 typed arrays, which Patch cannot extend
+    assert isinstance(fig["data"][0]["x"], list) and isinstance(fig["data"][0]["y"], list)
+    assert fig["layout"]["uirevision"] == figures.UIREVISION
+    go.Figure(fig)  # and plotly accepts every property
+
+
+def test_names_and_events_are_escaped():
+    evil = "<img src=x onerror=alert(1)>"
+    line = figures.Line(evil, [0, 1], [1.0, 0.5])
+    event = Event(step=1, time=0.0, kind=keys.EVENT_ACTION, payload={"message": evil})
+    fig = figures.time_figure([line], title=evil, y_title="loss", events=[event])
+    text = fig.to_json()
+    assert "<img" not in text
+    assert "&lt;img" in text
+
+
+def test_consecutive_nan_steps_collapse_into_one_mark():
+    events = [Event(s, 0.0, keys.EVENT_NONFINITE, {"loss": True}) for s in range(250, 300)]
+    events.append(Event(310, 0.0, keys.EVENT_DIAGNOSIS, {"status": "diverging",
+                                                         "suggested_lr": 0.01}))
+    x, text, symbol, _ = figures.event_marks(events)
+    assert x == [250, 310]
+    assert text[0] == "NaN/inf at steps 250–299 (loss)"
+    assert "diverging" in text[1] and "0.01" in text[1]
+    assert symbol == ["x", "diamond"]
+
+
+def test_layer_bins_average_log_norms_per_step_bin():
+    steps = np.array([0, 10, 20, 30, 40])
+    values = np.array([1.0, 100.0, 10.0, np.nan, 0.0])
+    assert figures.layer_bins(steps, values, 0, 20, 3) == [1.0, 1.0, None]
+
+
+def test_panels_pick_the_series_of_a_run():
+    available = [keys.LOSS, keys.VAL_LOSS, keys.LR, "lr/pg1", "lr@Adam-1", keys.GRAD_NORM,
+                 "grad_norm/encoder.0", keys.UPDATE_RATIO]
+    assert [t.key for t in figures.PANELS["loss"].traces(available)] == [
+        keys.LOSS, keys.LOSS, keys.VAL_LOSS]
+    assert [t.key for t in figures.PANELS["lr"].traces(available)] == [
+        "lr", "lr/pg1", "lr@Adam-1"]
+    assert [t.key for t in figures.PANELS["grad_norm"].traces(available)] == [keys.GRAD_NORM]
+    assert figures.PANELS["step_time"].traces(available) == []
+    assert figures.layer_keys(available) == ["grad_norm/encoder.0"]
+
+
+def test_smoothing_runs_on_the_full_series_before_downsampling(store):
+    run = fill_run(store, "long", 5000)
+    steps, raw = store.scalars(run, keys.LOSS)
+    line = figures.read_line(store, run, figures.TraceSpec(keys.LOSS, "smooth"), smoothing=0.9,
+                             n_out=100)
+    full = ema(raw, 0.9)
+    assert len(line.steps) <= 100
+    assert np.allclose(line.values, full[np.searchsorted(steps, line.steps)])
+
+
+def test_heatmap_bins_are_never_narrower_than_the_recording_interval(store):
+    run = fill_run(store, "layers", 200, layers=3, layer_every=50)
+    layers, x, z, start, width = figures.layer_heatmap(store, store.run(run))
+    assert layers == ["layer0", "layer1", "layer2"]
+    assert width == 50 and start == 0 and len(x) == 4
+    assert z[2] == [1.0, 1.0, 1.0, 1.0]  # log10 of 10.0
+
+
+def test_plot_returns_figures_for_every_kind(two_runs, store_path):
+    for kind in ("loss", "lr", "grad_norm", "update_ratio", "step_time", "layers"):
+        fig = lrwatch.plot(store_path, "steady", kind, diagnosis=False)
+        assert isinstance(fig, go.Figure) and fig.data, kind
+    overview = lrwatch.plot(store_path, "steady")
+    assert {t.name for t in overview.data} >= {"loss", "loss (smoothed)", "lr", "grad_norm",
+                                               "update_ratio"}
+    loss = lrwatch.plot(store_path, "steady", "loss")
+    assert list(loss.data[0].x) == list(range(500))
+    compare = lrwatch.plot(store_path, ["steady", "nan-run"], "loss")
+    assert [t.name for t in compare.data] == ["steady", "nan-run"]
+
+
+def test_plot_says_clearly_what_is_wrong(two_runs, store_path):
+    with pytest.raises(ConfigError, match="unknown plot kind 'losss'"):
+        lrwatch.plot(store_path, "steady", "losss")
+    with pytest.raises(RunNotFound, match="no run 'nope'.*steady"):
+        lrwatch.plot(store_path, "nope")
+    with pytest.raises(ConfigError, match="has no LR range test"):
+        lrwatch.plot(store_path, "steady", "range_test")
+    with pytest.raises(ConfigError, match="has no per-layer gradient norms"):
+        lrwatch.plot(store_path, "nan-run", "layers")
+    with pytest.raises(ConfigError, match="shows one run"):
+        lrwatch.plot(store_path, ["steady", "nan-run"], "overview")
+    with pytest.raises(ConfigError, match="smoothing"):
+        lrwatch.plot(store_path, "steady", "loss", smoothing=1.0)
+
+
+def test_range_test_figure_marks_the_suggestion_the_safe_range_and_lightnings_pick():
+    lr = np.geomspace(1e-6, 1, 100)
+    loss = 2 - np.log10(lr / 1e-6) / 6 + np.where(lr > 0.1, 10 * lr, 0)
+    fig = figures.range_test_figure(lr, loss, suggested_lr=1e-3, lower_lr=1e-4, upper_lr=1e-2,
+                                    lightning_lr=3e-2)
+    shapes = {s.name: s for s in fig.layout.shapes}
+    assert shapes["lrwatch suggestion"].x0 == 1e-3
+    assert (shapes["safe range"].x0, shapes["safe range"].x1) == (1e-4, 1e-2)
+    assert shapes["Lightning's pick"].x0 == 3e-2
+    assert fig.layout.xaxis.type == "log"

@@ -1,0 +1,146 @@
+"""The live engine: a full build, then only new points, at the density shown."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from dash import Patch, no_update
+from dash._utils import to_json
+
+from lrwatch import keys
+from lrwatch.analysis import ema
+from lrwatch.dashboard import live
+from lrwatch.figures import MAX_POINTS, PANELS, TraceSpec
+
+from .conftest import fill_run
+
+
+def loss_graph(store, run_id, smoothing=0.6, window=None):
+    run = store.run(run_id)
+    traces = [live.trace_entry(run, spec) for spec in PANELS["loss"].traces(store.keys(run))]
+    return live.build_time_graph(store, PANELS["loss"], traces, title="loss",
+                                 smoothing=smoothing, log_y=False, window=window, events_run=run)
+
+
+def operations(patch: Patch) -> list[dict]:
+    return json.loads(to_json(patch))["operations"]
+
+
+def extended(patch: Patch, trace: int, axis: str) -> list:
+    for op in operations(patch):
+        if op["location"] == ["data", trace, axis] and op["operation"] == "Extend":
+            return op["params"]["value"]
+    return []
+
+
+def test_a_poll_sends_only_the_new_points_and_advances_the_cursors(store):
+    run = fill_run(store, "live", 100)
+    fig, state = loss_graph(store, run)
+    assert [len(t["x"]) for t in fig["data"][:2]] == [100, 100]
+    assert [t["cursor"] for t in state["traces"]] == [99, 99]
+
+    patch, state2 = live.update_time_graph(store, state)
+    assert patch is no_update and state2 == state  # nothing new, nothing sent
+
+    fill_run(store, "live", 50, start=100, run_id=run)
+    patch, state = live.update_time_graph(store, state)
+    assert extended(patch, 0, "x") == list(range(100, 150))
+    assert len(extended(patch, 1, "y")) == 50
+    assert [t["cursor"] for t in state["traces"]] == [149, 149]
+    assert len(to_json(patch)) < 20_000
+
+
+def test_the_smoothed_loss_continues_exactly_as_a_full_recomputation(store):
+    run = fill_run(store, "ema", 3000)
+    _, state = loss_graph(store, run, smoothing=0.95)
+    fill_run(store, "ema", 40, start=3000, run_id=run)
+    patch, _ = live.update_time_graph(store, state)
+    _, raw = store.scalars(run, keys.LOSS)
+    assert np.allclose(extended(patch, 1, "y"), ema(raw, 0.95)[-40:], rtol=1e-5)  # 6 digits sent
+
+
+def test_new_points_of_a_long_run_come_at_the_density_shown(store):
+    run = fill_run(store, "long", 200_000)
+    fig, state = loss_graph(store, run)
+    assert len(fig["data"][0]["x"]) == MAX_POINTS
+    assert state["spp"] == 100.0
+    fill_run(store, "long", 1000, start=200_000, run_id=run, seed=1)
+    patch, state = live.update_time_graph(store, state)
+    sent = extended(patch, 0, "y")
+    assert len(sent) == 20  # min and max of every 100 steps
+    _, raw = store.scalars(run, keys.LOSS, after_step=199_999)
+    # a spike is never dropped (values travel with 6 significant digits)
+    assert np.isclose(max(sent), raw.max(), rtol=1e-5) and np.isclose(min(sent), raw.min(), rtol=1e-5)
+
+
+def test_a_graph_grown_past_its_budget_asks_to_be_rebuilt(store):
+    run = fill_run(store, "grow", 10)
+    _, state = loss_graph(store, run)
+    fill_run(store, "grow", 2 * MAX_POINTS, start=10, run_id=run)
+    assert live.update_time_graph(store, state) == (None, None)
+
+
+def test_a_zoomed_window_shows_every_point_of_it(store):
+    run = fill_run(store, "zoom", 100_000)
+    fig, state = loss_graph(store, run, window=(5000.0, 5999.0))
+    assert fig["data"][0]["x"] == list(range(5000, 6000))
+    assert state["window"] == [5000.0, 5999.0]
+
+
+def test_relayout_data_is_read_as_zoom_reset_or_noise():
+    assert live.zoom_from_relayout({"xaxis.range[0]": 10, "xaxis.range[1]": 20.5}) == (
+        "window", (10.0, 20.5))
+    assert live.zoom_from_relayout({"xaxis.range": [1, 2]}) == ("window", (1.0, 2.0))
+    assert live.zoom_from_relayout({"xaxis.autorange": True}) == ("reset", None)
+    for noise in (None, {}, {"autosize": True}, {"yaxis.range[0]": 1, "yaxis.range[1]": 2},
+                  {"xaxis.range[0]": "x", "xaxis.range[1]": 2}, {"xaxis.range": [3, 1]}):
+        assert live.zoom_from_relayout(noise) == ("ignore", None)
+
+
+def test_new_nan_steps_and_events_are_marked_as_they_come(store):
+    run = fill_run(store, "nan", 100)
+    fig, state = loss_graph(store, run)
+    assert fig["data"][-1]["name"] == "events" and fig["data"][-1]["x"] == []
+    fill_run(store, "nan", 20, start=100, run_id=run, nan_from=110)
+    patch, state = live.update_time_graph(store, state)
+    assert extended(patch, 0, "y")[10:] == [None] * 10
+    events_trace = state["events"]["index"]
+    assert events_trace == len(fig["data"]) - 1
+    assert extended(patch, events_trace, "x") == [110]  # one mark for steps 110-119
+    assert state["events"]["cursor"] == 119
+
+
+def test_the_heatmap_appends_completed_step_bins_only(store):
+    run = fill_run(store, "layers", 100, layers=2, layer_every=10)
+    fig, state = live.build_heatmap(store, store.run(run))
+    assert len(fig["data"][0]["x"]) == 10 and state["width"] == 10
+    fill_run(store, "layers", 25, start=100, run_id=run, layers=2, layer_every=10)
+    patch, state = live.update_heatmap(store, state)
+    assert state["count"] == 12  # steps 100-119 complete two bins; 120-124 waits
+    assert extended(patch, 0, "x") == [104.5, 114.5]
+    z = [op for op in operations(patch) if op["location"][:3] == ["data", 0, "z"]]
+    assert [op["params"]["value"] for op in z] == [[-1.0, -1.0], [0.0, 0.0]]
+
+
+def test_refresh_builds_first_then_updates_and_rebuilds_on_zoom():
+    calls = []
+
+    def build(window):
+        calls.append(("build", window))
+        return "figure", {"window": list(window) if window else None}
+
+    def update(state):
+        calls.append(("update", None))
+        return no_update, state
+
+    assert live.refresh(None, rebuild=False, relayout=None, zoomed=False, build=build,
+                        update=update) == ("figure", {"window": None})
+    assert live.refresh({"window": None}, rebuild=False, relayout=None, zoomed=False,
+                        build=build, update=update) == (no_update, no_update)
+    live.refresh({"window": None}, rebuild=False, zoomed=True, build=build, update=update,
+                 relayout={"xaxis.range[0]": 1, "xaxis.range[1]": 9})
+    live.refresh({"window": [1, 9]}, rebuild=True, zoomed=False, build=build, update=update,
+                 relayout=None)
+    assert calls == [("build", None), ("update", None), ("build", (1.0, 9.0)),
+                     ("build", (1, 9))]

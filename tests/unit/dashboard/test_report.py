@@ -1,0 +1,52 @@
+"""``lrwatch report``: one self-contained HTML file per run."""
+
+from __future__ import annotations
+
+import re
+
+from lrwatch.cli import main
+from lrwatch.report import write_report
+
+from .conftest import fill_run
+
+
+def test_the_report_is_one_offline_file_with_the_diagnosis_and_every_figure(two_runs, store_path,
+                                                                             tmp_path):
+    path = write_report(store_path, "nan-run", tmp_path / "report.html")
+    text = path.read_text()
+    assert not re.search(r"<script[^>]+src=", text)  # nothing fetched: plotly.js is inlined
+    assert text.count("Plotly.newPlot") == 5  # loss, LR, grad norm, update ratio, step time
+    assert "class='badge'" in text and "Recommendation" in text
+    assert "nan-run" in text
+
+
+def test_names_and_hparams_are_escaped(store, store_path, tmp_path):
+    evil = "<script>alert('x')</script>"
+    fill_run(store, evil, 200, meta={"kind": "train", "hparams": {"note": evil, evil: 1}})
+    text = write_report(store_path, None, tmp_path / "r.html").read_text()
+    assert evil not in text
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in text
+
+
+def test_the_command_writes_the_file_and_says_where(two_runs, store_path, tmp_path, capsys):
+    out = tmp_path / "steady.html"
+    main(["report", str(store_path), "--run", "steady", "-o", str(out)])
+    assert out.exists()
+    assert f"wrote {out}" in capsys.readouterr().out
+
+
+def test_the_command_names_what_is_wrong_in_one_line(two_runs, store_path, tmp_path, capsys):
+    for argv, message in (
+        (["report", str(store_path), "--run", "nope", "-o", str(tmp_path / "r.html")],
+         "RunNotFound: no run 'nope'"),
+        (["report", str(tmp_path / "missing.db"), "-o", str(tmp_path / "r.html")],
+         "StoreError: no lrwatch store at"),
+        (["report", str(store_path), "-o", str(tmp_path / "no" / "dir" / "r.html")],
+         "ConfigError: cannot write the report to"),
+    ):
+        try:
+            main(argv)
+        except SystemExit as exc:
+            assert exc.code == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(message) and "\n" not in err
