@@ -56,7 +56,6 @@ if TYPE_CHECKING:
 __all__ = ["LRFinder", "RangeTestResult", "find_lr"]
 
 MODES = ("exponential", "linear")
-LOSS_SMOOTHED = "loss_smoothed"  # the stored lag-free smoothed loss of a range test
 RUN_NAME = "range-test"
 
 
@@ -655,7 +654,7 @@ def _store_range_test(trainer: Any, pl_module: Any, optimizer: Any, result: Rang
             columns = {
                 keys.LR: (steps, np.asarray(result.results["lr"])),
                 keys.LOSS: (steps, raw),
-                LOSS_SMOOTHED: (steps, r.smoothed),
+                keys.LOSS_SMOOTHED: (steps, r.smoothed),
             }
             event = PendingEvent(step=max(len(raw) - 1, 0), kind=keys.EVENT_RANGE_TEST,
                                  payload=payload, time=time.time())

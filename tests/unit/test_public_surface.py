@@ -43,6 +43,7 @@ def _imports_without(module: str, blocked: list[str]) -> subprocess.CompletedPro
     ("lrwatch.analysis", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
     ("lrwatch.cli", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
     ("lrwatch.readers", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
+    ("lrwatch.analysis.rangetest", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
     ("lrwatch.recorder", ["lightning", "pytorch_lightning", "dash", "plotly"]),
 ])
 def test_layers_import_without_what_they_must_not_know(module, blocked):
