@@ -10,7 +10,14 @@ import importlib
 import sys
 import time
 
-SUITES: list[str] = ["dashboard"]
+SUITES: list[str] = [
+    "overhead",
+    "guard",
+    "diagnosis",
+    "readers",
+    "finder",
+    "dashboard",
+]
 
 
 def main(argv: list[str]) -> None:

@@ -27,27 +27,34 @@ from lrwatch.store import Store
 
 if TYPE_CHECKING:
     from lrwatch.callback import LRWatch
+    from lrwatch.finder import LRFinder, RangeTestResult, find_lr
     from lrwatch.figures import plot
 
 # public name -> module that defines it, imported on first access (PEP 562)
 _LAZY = {
     "LRWatch": "lrwatch.callback",
+    "LRFinder": "lrwatch.finder",
+    "RangeTestResult": "lrwatch.finder",
+    "find_lr": "lrwatch.finder",
     "plot": "lrwatch.figures",
 }
 
 __all__ = [
     "ConfigError",
     "InputError",
+    "LRFinder",
     "LRWatch",
     "LRWatchError",
     "MissingExtra",
     "NotAStore",
+    "RangeTestResult",
     "RunNotFound",
     "SchemaTooNew",
     "Store",
     "StoreError",
     "StoreLocked",
     "__version__",
+    "find_lr",
     "plot",
 ]
 

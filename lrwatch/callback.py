@@ -8,6 +8,8 @@ re-raises, for tests). A store that cannot be used is a clear error at the start
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import os
 import platform
 import sys
@@ -19,13 +21,19 @@ import torch
 from lrwatch import keys
 from lrwatch._compat import CALLBACK_BASES, lightning_of
 from lrwatch._version import __version__
+from lrwatch.analysis import OnlineAnalyzer
 from lrwatch.analysis.types import RangeTestSummary
 from lrwatch.config import RecordConfig
 from lrwatch.errors import ConfigError
+from lrwatch.guard import Decision, Guard, GuardConfig, Notice
 from lrwatch.recorder import Recorder, Rows
-from lrwatch.store import FAILED, FINISHED, INTERRUPTED, PendingEvent, RunInfo, default_store_path
+from lrwatch.store import (
+    DIVERGED, FAILED, FINISHED, INTERRUPTED, PendingEvent, RunInfo, default_store_path,
+)
 from lrwatch.store.sqlite import SQLiteBackend, resolve_path
 from lrwatch.store.writer import RunWriter
+
+log = logging.getLogger("lrwatch")
 
 # Names under which users log their validation loss, most specific first.
 VAL_LOSS_NAMES = ("val_loss", "val/loss", "valid_loss", "validation_loss", "val_loss_epoch")
@@ -42,8 +50,19 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         every_n_steps: record every n-th optimizer step.
         layer_every_n_steps: per-layer gradient norms and update ratios every n steps.
         update_ratio_every_n_steps: global update/weight ratio every n steps (each such step
-            copies the weights once, on their device).
-        host_copy_every_n_steps: steps kept on the device before one copy to the host.
+            copies the weights once, on their device). Default: every step for models up to
+            100 M parameters, else every ``layer_every_n_steps``.
+        host_copy_every_n_steps: steps kept on the device before one copy to the host
+            (default 32; 1 when ``on_diverge`` acts, so the guard sees each step at once).
+        on_diverge: what to do when the run diverges: "warn" (warn and record only),
+            "stop" (end training cleanly, run marked diverged) or "recover" (roll back to a
+            recent healthy snapshot, lower the LR, go on). See ``lrwatch.guard``.
+        check_every_n_steps: steps between live diagnoses (and, under DDP, between the
+            broadcasts of rank 0's decision).
+        snapshot_every_n_steps: steps between the CPU snapshots ``recover`` rolls back to.
+        max_recoveries: recoveries before ``recover`` gives up and stops.
+        lr_factor: LR multiplier of a recovery (default: the diagnosis's suggestion, ~0.1).
+        skip_batches: after a recovery, skip the next n optimizer steps.
         strict: re-raise lrwatch's internal errors instead of warning and going on.
 
     Example::
@@ -60,12 +79,24 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         *,
         every_n_steps: int = 1,
         layer_every_n_steps: int = 50,
-        update_ratio_every_n_steps: int = 1,
-        host_copy_every_n_steps: int = 32,
+        update_ratio_every_n_steps: int | None = None,
+        host_copy_every_n_steps: int | None = None,
+        on_diverge: str = "warn",
+        check_every_n_steps: int = 25,
+        snapshot_every_n_steps: int = 100,
+        max_recoveries: int = 3,
+        lr_factor: float | None = None,
+        skip_batches: int = 0,
         strict: bool = False,
     ) -> None:
         if name is not None and (not isinstance(name, str) or not name.strip()):
             raise ConfigError(f"name must be a non-empty string, got {name!r}")
+        self.guard_config = GuardConfig(
+            on_diverge=on_diverge, check_every_n_steps=check_every_n_steps,
+            snapshot_every_n_steps=snapshot_every_n_steps, max_recoveries=max_recoveries,
+            lr_factor=lr_factor, skip_batches=skip_batches)
+        if host_copy_every_n_steps is None:
+            host_copy_every_n_steps = 1 if self.guard_config.acts else 32
         self.config = RecordConfig(
             every_n_steps=every_n_steps,
             layer_every_n_steps=layer_every_n_steps,
@@ -80,6 +111,8 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         self._backend: SQLiteBackend | None = None
         self._writer: RunWriter | None = None
         self._recorder: Recorder | None = None
+        self._guard: Guard | None = None
+        self._pending: Decision | None = None
         self._resume_uid: str | None = None
         self._range_test: dict[str, Any] | None = None
         self._disabled: set[str] = set()
@@ -118,18 +151,25 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             self._backend = SQLiteBackend(self.store_path)  # clear error now if unusable
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+        self._status = None
+        self._pending = None
+        self._disabled.clear()
+        if self.guard_config.acts or trainer.is_global_zero:
+            self._guard = Guard(self.guard_config, self._analyzer(trainer, pl_module),
+                                self.name or type(pl_module).__name__)
         if not trainer.is_global_zero or self._backend is None:
             return
-        self._status = None
-        self._disabled.clear()
         step = _batches_stepped(trainer)
         self.run = self._start_run(trainer, pl_module, step)
+        self._guard.run_name = self.run.name  # type: ignore[union-attr]
         store_path = str(self.store_path)
         self._writer = RunWriter(lambda: SQLiteBackend(store_path), self.run.id,
                                  on_error=self._writer_failed)
         self._recorder = Recorder(self.config, self._hand_over)
         self._safely("recording", self._recorder.attach, trainer.optimizers,
                      pl_module.named_parameters(), _clipping_on(trainer))
+        if self._guard is not None:
+            self._recorder.sinks.append(self._guard_observes)
         self._recorder.start_clock()
         lightning_of(trainer).utilities.rank_zero_info(
             f"lrwatch: recording run '{self.run.name}' to {self.store_path} "
@@ -171,6 +211,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
 
     def _finish(self, status: str) -> None:
         """Hand over the last rows, set the run's final status and stop the writer (once)."""
+        self._guard = None
         if self._recorder is not None:
             self._safely("recording", self._recorder.drain)
             self._recorder.close()
@@ -192,34 +233,43 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             self._recorder.add_samples(_batch_size(batch))
 
     def on_before_optimizer_step(self, trainer: Any, pl_module: Any, optimizer: Any) -> None:
-        recorder = self._recorder
-        if recorder is None or "recording" in self._disabled:
-            return
         self._stepped = True
-        step = _batches_stepped(trainer)
-        if recorder.should_record(step):
-            probe = recorder.probe_for(optimizer)
-            if probe is not None:
-                self._safely("recording", recorder.before_optimizer_step, probe, step)
+        recorder = self._recorder
+        if recorder is not None and "recording" not in self._disabled:
+            step = _batches_stepped(trainer)
+            if recorder.should_record(step):
+                probe = recorder.probe_for(optimizer)
+                if probe is not None:
+                    self._safely("recording", recorder.before_optimizer_step, probe, step)
+                    if (self.guard_config.acts and trainer.world_size == 1
+                            and _nonfinite_on_host(probe.pending) and _no_amp_scaler(trainer)):
+                        _drop_gradients(optimizer)  # keep the weights finite until the guard acts
+        guard = self._guard
+        if guard is not None and guard.skip_remaining > 0:
+            _drop_gradients(optimizer)
+            if getattr(optimizer, "optimizer", optimizer) is trainer.optimizers[-1]:
+                guard.skip_remaining -= 1
 
     def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any,
                            batch_idx: int) -> None:
         recorder = self._recorder
-        if recorder is None or "recording" in self._disabled:
-            return
-        loss = _loss_of(outputs)
-        if loss is not None:
-            recorder.add_loss(loss)
+        if recorder is not None and "recording" not in self._disabled:
+            loss = _loss_of(outputs)
+            if loss is not None:
+                recorder.add_loss(loss)
         if not self._stepped:
             return  # accumulating: the optimizer has not stepped yet
         self._stepped = False
         step = _batches_stepped(trainer)
         self._last_step = step
-        if recorder.should_record(step):
-            self._safely("recording", recorder.end_step, step, trainer.current_epoch,
-                         trainer.world_size)
-        else:
-            recorder.skip_step()
+        if recorder is not None and "recording" not in self._disabled:
+            if recorder.should_record(step):
+                self._safely("recording", recorder.end_step, step, trainer.current_epoch,
+                             trainer.world_size)
+            else:
+                recorder.skip_step()
+        if self._guard is not None and "guard" not in self._disabled:
+            self._safely("guard", self._run_guard, trainer, pl_module)
 
     def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
         recorder = self._recorder
@@ -229,6 +279,84 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         if value is not None:
             recorder.add_value(keys.VAL_LOSS, max(self._last_step, 0), value)
         recorder.start_clock()  # validation time is not step time
+
+    # -- the guard ---------------------------------------------------------------------------
+    def _analyzer(self, trainer: Any, pl_module: Any) -> OnlineAnalyzer:
+        first = trainer.optimizers[0] if trainer.optimizers else None
+        group = first.param_groups[0] if first is not None and first.param_groups else {}
+        planned = trainer.estimated_stepping_batches
+        linked = self._range_test
+        return OnlineAnalyzer(
+            optimizer=type(first).__name__ if first is not None else None,
+            momentum=group.get("momentum", (group.get("betas") or (None,))[0]),
+            batch_size=_loader_batch_size(trainer),
+            total_steps=int(planned) if planned not in (None, float("inf")) else None,
+            range_test=RangeTestSummary(linked["suggested_lr"], linked["lower_lr"],
+                                        linked["upper_lr"]) if linked else None,
+        )
+
+    def _guard_observes(self, rows: Rows, events: list[PendingEvent]) -> None:
+        if self._guard is not None and "guard" not in self._disabled:
+            self._safely("guard", self._guard.observe, rows)
+
+    def _run_guard(self, trainer: Any, pl_module: Any) -> None:
+        """Rank 0 decides; under DDP the decision travels at check steps, so all act together."""
+        guard = self._guard
+        assert guard is not None
+        step = _batches_stepped(trainer)
+        if trainer.is_global_zero and self._recorder is not None:
+            notices, decision = guard.check(step)
+            for notice in notices:
+                self._notify(notice)
+            self._pending = self._pending or decision
+        if not guard.config.acts:
+            return
+        snapshot_due = step % guard.config.snapshot_every_n_steps == 0
+        if trainer.world_size > 1:
+            if step % guard.config.check_every_n_steps != 0:
+                return
+            message = None
+            if trainer.is_global_zero:
+                message = {"decision": dataclasses.asdict(self._pending) if self._pending else None,
+                           "snapshot": snapshot_due and guard.healthy()}
+            message = trainer.strategy.broadcast(message, src=0)
+            self._pending = Decision(**message["decision"]) if message["decision"] else None
+            snapshot_due = message["snapshot"]
+        elif snapshot_due:
+            snapshot_due = guard.healthy()
+        decision, self._pending = self._pending, None
+        schedulers = [c.scheduler for c in trainer.lr_scheduler_configs]
+        if decision is not None:
+            self._act(trainer, pl_module, decision, schedulers)
+        elif snapshot_due and guard.config.on_diverge == "recover":
+            guard.snapshot(step, pl_module, trainer.optimizers, schedulers)
+
+    def _act(self, trainer: Any, pl_module: Any, decision: Decision, schedulers: list[Any]) -> None:
+        guard = self._guard
+        assert guard is not None
+        if decision.action == "stop":
+            trainer.should_stop = True
+            self._status = DIVERGED
+            payload: dict[str, Any] = {"action": "stop", "reason": decision.reason}
+            message = (f"lrwatch: stopping run '{guard.run_name}' at step {decision.step}: "
+                       f"{decision.reason}")
+        else:
+            payload = guard.recover(decision, pl_module, trainer.optimizers, schedulers)
+            message = (f"lrwatch: recovered run '{guard.run_name}' at step {decision.step}: "
+                       f"back to the weights of step {payload['restored_step']}, LR x"
+                       f"{decision.lr_factor:.3g} ({payload['lr_before']:.3g} -> "
+                       f"{payload['lr_after']:.3g}); recovery {payload['recovery']} of "
+                       f"{guard.config.max_recoveries}. Cause: {decision.reason}")
+        if trainer.is_global_zero:
+            self._notify(Notice(decision.step, keys.EVENT_ACTION, message, payload))
+
+    def _notify(self, notice: Notice) -> None:
+        """One warning line on rank 0 and one event in the store."""
+        log.warning(notice.message)
+        if self._writer is not None:
+            self._writer.put(events=[PendingEvent(step=notice.step, kind=notice.kind,
+                                                  payload={**notice.payload, "message": notice.message},
+                                                  time=_now())])
 
     # -- plumbing ----------------------------------------------------------------------------
     def _hand_over(self, rows: Rows, events: list[PendingEvent]) -> None:
@@ -350,6 +478,33 @@ def _val_loss(metrics: Mapping[str, Any]) -> float | None:
 def _hparams_of(optimizer: torch.optim.Optimizer) -> dict[str, Any]:
     group = optimizer.param_groups[0] if optimizer.param_groups else {}
     return {k: v for k, v in group.items() if k != "params"}
+
+
+def _now() -> float:
+    import time
+
+    return time.time()
+
+
+def _nonfinite_on_host(pending: list[tuple[str, torch.Tensor]]) -> bool:
+    """A non-finite global gradient norm this step, when reading it costs no device sync."""
+    for key, value in pending:
+        if key.startswith(keys.GRAD_NORM) and value.ndim == 0 and value.device.type == "cpu":
+            return not bool(torch.isfinite(value))
+    return False
+
+
+def _no_amp_scaler(trainer: Any) -> bool:
+    """AMP's GradScaler skips non-finite steps itself: leave those to it."""
+    return getattr(trainer.precision_plugin, "scaler", None) is None
+
+
+def _drop_gradients(optimizer: Any) -> None:
+    """Make this optimizer step a no-op: torch optimizers skip parameters without gradients."""
+    raw = getattr(optimizer, "optimizer", optimizer)
+    for group in raw.param_groups:
+        for p in group["params"]:
+            p.grad = None
 
 
 def _rank_zero_warn(message: str) -> None:

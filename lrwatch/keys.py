@@ -26,10 +26,12 @@ SAMPLES_PER_SEC = "samples_per_sec"
 EPOCH = "epoch"
 VAL_LOSS = "val_loss"
 NONFINITE = "nonfinite"  # 1.0 at a step whose loss or gradient norm is NaN or inf
+LOSS_SMOOTHED = "loss_smoothed"  # a range test's lag-free smoothed loss (range-test runs only)
+OPTIMIZER_SKIPPED = "optimizer_skipped"  # 1.0 at a step the optimizer did not take (AMP scaler)
 
 ALL_BASE_KEYS = (
     LOSS, LR, MOMENTUM, BETA2, WEIGHT_DECAY, GRAD_NORM, GRAD_NORM_CLIPPED, PARAM_NORM,
-    UPDATE_RATIO, STEP_TIME, SAMPLES_PER_SEC, EPOCH, VAL_LOSS, NONFINITE,
+    UPDATE_RATIO, STEP_TIME, SAMPLES_PER_SEC, EPOCH, VAL_LOSS, NONFINITE, OPTIMIZER_SKIPPED,
 )
 
 # Event kinds stored beside the scalars.

@@ -58,6 +58,7 @@ class OptimizerProbe:
         self._layer_of = torch.tensor([position[n] for n in names], dtype=torch.long, device=device)
         self._before: list[Tensor] | None = None  # weights before the update, when tracked
         self._snapshot_taken = False
+        self.update_every = config.update_ratio_cadence(sum(p.numel() for p in self.params))
         self._handles: list[Any] = []
         # this step's values: (key, tensor) for one value, (key prefix, tensor) + layer keys for
         # a per-layer vector; see ``layer_keys``
@@ -93,6 +94,7 @@ class OptimizerProbe:
     def before_step(self, step: int) -> None:
         """Gradients are final (accumulated, unscaled, not yet clipped); weights not yet updated."""
         self.pending = []
+        self.stepped = False
         self.layer_step = step % self.config.layer_every_n_steps == 0
         grads, layer_of = self._grads()
         if grads:
@@ -101,7 +103,7 @@ class OptimizerProbe:
             if self.layer_step and layer_of is not None:
                 self.pending.append((self.key(keys.GRAD_NORM + "/*"), self._layer_norms(norms, layer_of)))
         self._snapshot_taken = False
-        if step % self.config.update_ratio_every_n_steps == 0 or self.layer_step:
+        if step % self.update_every == 0 or self.layer_step:
             if self._before is None:
                 self._before = [torch.empty_like(p) for p in self.params]
             with torch.no_grad():
@@ -110,6 +112,7 @@ class OptimizerProbe:
 
     def _after_update(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         """The optimizer has stepped (an AMP-skipped step never gets here)."""
+        self.stepped = True
         if self._clipping:
             grads, _ = self._grads()
             if grads:
@@ -225,6 +228,8 @@ class Recorder:
         if self._loss_sum is not None:
             self._device_value(keys.LOSS, step, self._loss_sum)
             self._loss_sum = None
+        if any(not p.stepped for p in self.probes if p.pending):
+            self._host_value(keys.OPTIMIZER_SKIPPED, step, 1.0)
         for probe in self.probes:
             for key, value in probe.pending:
                 if value.ndim:  # a per-layer vector, filed under "<base>/*"
@@ -325,7 +330,10 @@ class Recorder:
                 for j, layer_key in enumerate(layers):
                     rows[layer_key] = (step_array, block[:, j])
         events = flight.events + _nonfinite_events(rows)
-        flagged = sorted({e.step for e in events if e.kind == keys.EVENT_NONFINITE})
+        # A non-finite gradient whose step the optimizer skipped (AMP's GradScaler) is noted in
+        # its event but is not a non-finite step of the run: the scaler handled it.
+        flagged = sorted({e.step for e in events
+                          if e.kind == keys.EVENT_NONFINITE and not e.payload.get("optimizer_skipped")})
         if flagged:
             rows[keys.NONFINITE] = (np.asarray(flagged, dtype=np.int64), np.ones(len(flagged)))
         self._emit(rows, events)
@@ -354,6 +362,10 @@ def _nonfinite_events(rows: Rows) -> list[PendingEvent]:
         steps, values = rows[key]
         for i in np.flatnonzero(~np.isfinite(values)):
             bad.setdefault(int(steps[i]), {})[key] = _describe(float(values[i]))
+    skipped = set(rows[keys.OPTIMIZER_SKIPPED][0].tolist()) if keys.OPTIMIZER_SKIPPED in rows else set()
+    for step, payload in bad.items():
+        if step in skipped and keys.LOSS not in payload:
+            payload["optimizer_skipped"] = True
     now = time.time()
     return [PendingEvent(step=s, kind=keys.EVENT_NONFINITE, payload=p, time=now)
             for s, p in sorted(bad.items())]

@@ -1,6 +1,7 @@
 """Diagnose a run's learning rate from its curves. Depends on numpy and scipy only."""
 
 from lrwatch.analysis.diagnose import analyze
+from lrwatch.analysis.online import OnlineAnalyzer
 from lrwatch.analysis.smoothing import ema
 from lrwatch.analysis.types import (
     Action,
@@ -17,6 +18,7 @@ __all__ = [
     "Action",
     "Diagnosis",
     "Evidence",
+    "OnlineAnalyzer",
     "RangeTestSummary",
     "RunCurves",
     "Series",

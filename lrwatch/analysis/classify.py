@@ -9,11 +9,14 @@ from lrwatch.analysis.curve import Curve
 from lrwatch.analysis.summary import Summary
 from lrwatch.analysis.types import Evidence, Status
 
-MIN_POINTS = 40  # finite loss points needed before a run is judged
+MIN_POINTS = 40  # finite loss points needed before a run is judged ...
+EARLY_POINTS = 4  # ... except a blow-up, called from this many points on
 
 
 @dataclass(frozen=True)
 class Verdict:
+    """The classification, before it becomes a Diagnosis with a suggestion."""
+
     status: Status
     confidence: float
     since_step: int | None
@@ -23,47 +26,80 @@ class Verdict:
     needed_points: int | None = None
 
 
-def classify(curve: Curve, summary: Summary) -> Verdict:
-    """Diverging beats oscillating beats stalled beats healthy; context symptoms (warmup,
-    decay, a levelled-off loss) travel along as evidence."""
+def classify(curve: Curve, summary: Summary, optimizer: str | None = None) -> Verdict:
+    """Diverging beats oscillating beats stalled beats healthy.
+
+    Too high shows as NaN, a blow-up, or a loss that climbs back from its best level. A run that
+    made little progress is too low, unless its LR is far above the optimizer's usual range or
+    its gradient norm collapsed (then too high). A run that made progress is healthy, unless it
+    is still falling at the end (too low) or stopped improving at an LR far above the usual
+    range (too high). Warmup and decay are read through "LR time"; a run still in warmup is
+    never called stalled.
+    """
     alarm = d.alarm(summary)
     alarm_ev = alarm.evidence if alarm else None
     gone = d.nonfinite(summary)
     if gone is not None:
         since = gone.since_step
         evidence = [gone.evidence]
-        if curve.size >= MIN_POINTS:
-            rise = d.blowup(curve)
-            if rise is not None and rise.since_step is not None and since is not None \
-                    and rise.since_step < since:
-                since = rise.since_step
-                evidence.append(rise.evidence)
+        climb = d.climb_before_nan(curve)
+        if climb is not None and climb.since_step is not None and since is not None \
+                and climb.since_step < since:
+            since = climb.since_step
+            evidence.append(climb.evidence)
         return Verdict(Status.DIVERGING, gone.strength, since, tuple(evidence), alarm=alarm_ev)
     points = int(curve.count.sum()) if curve.size else 0
     if points < MIN_POINTS:
+        early = d.early_blowup(curve) if curve.size >= EARLY_POINTS else None
+        if early is not None:
+            return Verdict(Status.DIVERGING, early.strength, early.since_step, (early.evidence,),
+                           alarm=alarm_ev)
         return Verdict(Status.INSUFFICIENT_DATA, 1.0, None, (), alarm=alarm_ev,
                        needed_points=MIN_POINTS)
-    context = [s for s in (d.warming_up(curve), d.decayed(curve)) if s is not None]
-    context_ev = tuple(s.evidence for s in context)
-    rise = d.blowup(curve)
+    first = int(curve.first[0])
+    warm, decay = d.warming_up(curve), d.decayed(curve)
+    context = tuple(s.evidence for s in (warm, decay, d.update_ratio_off(curve)) if s is not None)
+
+    def verdict(status: Status, found: list[d.Symptom | None], since: int | None = None,
+                confidence: float | None = None) -> Verdict:
+        hits = [s for s in found if s is not None]
+        conf = confidence if confidence is not None else max(s.strength for s in hits)
+        when = since if since is not None else next(
+            (s.since_step for s in hits if s.since_step is not None), first)
+        return Verdict(status, conf, when, tuple(s.evidence for s in hits) + context,
+                       symptoms=frozenset(s.name for s in hits), alarm=alarm_ev)
+
+    rise = d.blowup(curve) or d.jumped_at_start(curve)
     if rise is not None:
-        return Verdict(Status.DIVERGING, rise.strength, rise.since_step,
-                       (rise.evidence, *context_ev), alarm=alarm_ev)
+        return verdict(Status.DIVERGING, [rise])
     if alarm is not None and alarm.strength >= 0.5 and alarm.evidence.signal == "loss":
-        return Verdict(Status.DIVERGING, 0.5 + 0.4 * (alarm.strength - 0.5), alarm.since_step,
-                       (alarm.evidence, *context_ev), alarm=alarm_ev)
+        return verdict(Status.DIVERGING, [alarm], confidence=0.5 + 0.4 * (alarm.strength - 0.5))
     swing = d.rebound(curve)
     if swing is not None:
-        return Verdict(Status.OSCILLATING, swing.strength, swing.since_step,
-                       (swing.evidence, *context_ev), alarm=alarm_ev)
-    slow = d.slow_progress(curve)
-    warm = next((s for s in context if s.name == "warmup"), None)
-    if slow is not None and warm is None:
-        return Verdict(Status.STALLED, slow.strength, slow.since_step, (slow.evidence, *context_ev),
-                       symptoms=frozenset({slow.name}), alarm=alarm_ev)
+        return verdict(Status.OSCILLATING, [swing])
+    dead = d.grad_collapse(curve, d.GRAD_DEAD)
+    if dead is not None:
+        return verdict(Status.OSCILLATING, [dead], since=first, confidence=0.6)
+    far = d.lr_far_from_range(curve, optimizer)
+    high = far if far is not None and far.name == "lr_high" else None
+    low = far if far is not None and far.name == "lr_low" else None
+    little = d.little_progress(curve)
+    if little is not None:
+        if warm is not None:
+            return verdict(Status.HEALTHY, [], confidence=0.4)
+        collapse = d.grad_collapse(curve)
+        if high is not None or (collapse is not None and low is None):
+            return verdict(Status.OSCILLATING, [little, high, collapse], since=first,
+                           confidence=0.6)
+        return verdict(Status.STALLED, [little, low])
+    stopped = d.stopped_improving(curve)
+    if high is not None and stopped is not None:
+        return verdict(Status.OSCILLATING, [stopped, high], confidence=0.55)
+    # with a decaying LR the tail keeps improving by annealing, not for want of LR: judge the
+    # part of the run before the decay took over
+    falling = d.still_falling(curve) if decay is None else \
+        d.still_falling(curve.before_decay(), " before the LR decayed")
+    if falling is not None and high is None and warm is None:
+        return verdict(Status.STALLED, [falling, low])
     flat = d.levelled_off(curve)
-    evidence = tuple(s.evidence for s in (flat,) if s is not None) + context_ev
-    confidence = 0.5 if warm is not None else 0.7
-    names = frozenset(s.name for s in (flat, *context) if s is not None)
-    return Verdict(Status.HEALTHY, confidence, int(curve.first[0]), evidence, symptoms=names,
-                   alarm=alarm_ev)
+    return verdict(Status.HEALTHY, [flat], confidence=0.5 if warm is not None else 0.7)

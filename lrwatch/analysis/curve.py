@@ -3,7 +3,8 @@ gradient norm and "LR time" (the cumulative learning rate), with small robust he
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.ndimage import median_filter
@@ -11,6 +12,7 @@ from scipy.ndimage import median_filter
 from lrwatch.analysis.summary import Summary
 
 MAD_TO_SIGMA = 1.4826
+LEVEL_NOISE = 0.03  # target noise of a level (log units): 3%
 
 
 def mad_sigma(x: np.ndarray) -> float:
@@ -29,11 +31,20 @@ class Curve:
     count: np.ndarray  # raw points in each bin
     loss: np.ndarray  # mean finite loss of the bin
     z: np.ndarray  # log of the loss (shifted first when the loss can be <= 0)
-    zs: np.ndarray  # running median of z: the level, spikes removed
+    zs: np.ndarray  # running median of z: the level, spikes and mini-batch noise removed
+    noise: float  # robust std of the step-to-step change of z (mini-batch noise, log units)
+    window: int  # bins in the running median: wide enough to average the noise down
     lr: np.ndarray  # last LR of the bin, NaN when unknown
     gn: np.ndarray  # mean gradient norm of the bin, NaN when unknown
+    ur: np.ndarray  # mean update/weight ratio of the bin, NaN when unknown
     lr_time: np.ndarray  # cumulative LR (or steps when the LR is unknown) at each bin's end
     summary: Summary
+    scale: float = 1.0  # z = log(loss / scale + shift)
+    shift: float = 0.0
+
+    def to_loss(self, z: float) -> float:
+        """A level (log units) back in the loss's own units, for messages."""
+        return self.scale * (math.exp(min(z, 709.0)) - self.shift)
 
     @property
     def size(self) -> int:
@@ -43,6 +54,32 @@ class Curve:
     def steps(self) -> int:
         """Optimizer steps spanned by the curve."""
         return int(self.last[-1] - self.first[0] + 1) if self.size else 0
+
+    def head(self, stop: int) -> Curve:
+        """The curve's first ``stop`` bins (levels keep the smoothing of the whole curve)."""
+        sl = slice(0, max(1, stop))
+        return replace(self, first=self.first[sl], last=self.last[sl], count=self.count[sl],
+                       loss=self.loss[sl], z=self.z[sl], zs=self.zs[sl], lr=self.lr[sl],
+                       gn=self.gn[sl], ur=self.ur[sl], lr_time=self.lr_time[sl])
+
+    def before_decay(self) -> Curve:
+        """The curve up to the last bin whose LR is at least half its peak (all of it when the
+        LR is unknown): where a decaying schedule has not yet taken over."""
+        ok = np.isfinite(self.lr) & (self.lr > 0)
+        if not ok.any():
+            return self
+        high = np.flatnonzero(ok & (self.lr >= 0.5 * float(self.lr[ok].max())))
+        return self.head(int(high[-1]) + 1)
+
+    @property
+    def start_level(self) -> float:
+        """Log-loss at the start: the median of the first bins (3 to a fiftieth of the run)."""
+        return self.level(0, max(3, min(self.window // 2, self.size // 50)))
+
+    @property
+    def end_level(self) -> float:
+        """Log-loss at the end: the median of the last tenth (at least 3 bins)."""
+        return self.level(self.size - max(3, self.size // 10), self.size)
 
     def level(self, start: int, stop: int) -> float:
         """Median log-loss of bins ``start:stop`` (clipped to at least one bin)."""
@@ -54,10 +91,6 @@ class Curve:
         """Index of the first bin whose LR time reaches ``t``."""
         return int(min(np.searchsorted(self.lr_time, t, side="left"), self.size - 1))
 
-    @property
-    def lr_known(self) -> bool:
-        return bool(np.isfinite(self.lr).any())
-
 
 def curve_from(summary: Summary) -> Curve:
     """Build the view from a summary (bins with no finite loss are left out)."""
@@ -68,10 +101,14 @@ def curve_from(summary: Summary) -> Curve:
     with np.errstate(invalid="ignore", divide="ignore"):
         gn = np.where(b["gn_n"][keep] > 0, b["gn_sum"][keep] / np.maximum(b["gn_n"][keep], 1),
                       np.nan)
+        ur = np.where(b["ur_n"][keep] > 0, b["ur_sum"][keep] / np.maximum(b["ur_n"][keep], 1),
+                      np.nan)
     lr = b["lr_last"][keep].astype(np.float64)
-    z = log_loss(loss)
-    window = max(5, (z.size // 25) | 1)
-    zs = median_filter(z, size=window, mode="nearest") if z.size else z
+    z, scale, shift = log_loss(loss)
+    noise = mad_sigma(np.diff(z)) / math.sqrt(2) if z.size > 2 else 0.0
+    # the window averages the noise down to ~3% in the level (sigma / sqrt(w)), within 5..m/5
+    window = int(np.clip((noise / LEVEL_NOISE) ** 2, 5, max(5, z.size // 5))) | 1
+    zs = median_filter(z, size=window, mode="mirror") if z.size > 1 else z
     count = b["count"][keep]
     filled = _fill(lr)
     lr_time = np.cumsum(count).astype(np.float64)
@@ -80,20 +117,31 @@ def curve_from(summary: Summary) -> Curve:
         if by_lr[-1] > 0:
             lr_time = by_lr
     return Curve(first=b["first"][keep], last=b["last"][keep], count=count, loss=loss, z=z, zs=zs,
-                 lr=lr, gn=gn, lr_time=lr_time, summary=summary)
+                 noise=noise, window=window, lr=lr, gn=gn, ur=ur, lr_time=lr_time,
+                 summary=summary,
+                 scale=scale, shift=shift)
 
 
-def log_loss(loss: np.ndarray) -> np.ndarray:
-    """``log(loss)``; a loss that reaches 0 or below is first shifted above 0 by a tenth of its
-    range, so ratios stay meaningful for the usual positive losses and defined for the rest."""
+def log_loss(loss: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """``(z, scale, shift)`` with ``z = log(loss / scale + shift)``, so ``loss = scale * (exp(z) -
+    shift)``. Positive losses: ``log(loss)``; exact zeros (a float32 loss that fits a batch
+    perfectly) are floored at the smallest positive loss. A loss that goes below 0 is scaled into
+    [-1, 1] and shifted above 0 by a tenth of its range, so ratios stay meaningful for the usual
+    positive losses and defined for the rest."""
     if loss.size == 0:
-        return loss.astype(np.float64)
+        return loss.astype(np.float64), 1.0, 0.0
     low = float(loss.min())
     if low > 0:
-        return np.log(loss)
-    span = float(loss.max() - low)
-    offset = -low + (0.1 * span if span > 0 else 1.0)
-    return np.log(loss + offset)
+        return np.log(loss), 1.0, 0.0
+    if low == 0 and (loss > 0).any():
+        return np.log(np.maximum(loss, float(loss[loss > 0].min()))), 1.0, 0.0
+    scale = float(np.abs(loss).max()) or 1.0
+    scaled = loss / scale
+    span = float(scaled.max() - scaled.min())
+    if span <= 0:
+        return np.zeros_like(scaled), scale, 1.0 - float(scaled[0])
+    shift = -float(scaled.min()) + 0.1 * span
+    return np.log(scaled + shift), scale, shift
 
 
 def _fill(values: np.ndarray) -> np.ndarray:

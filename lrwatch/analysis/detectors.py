@@ -13,22 +13,38 @@ from dataclasses import dataclass
 import numpy as np
 
 from lrwatch.analysis.curve import Curve, mad_sigma
+from lrwatch.analysis.suggest import LR_FAR, is_lr_free, typical_range
 from lrwatch.analysis.summary import Summary
 from lrwatch.analysis.types import Evidence
 
 # A run that ends more than 2x above its starting loss has blown up (AutoTrainer flags the loss
-# exploding; we use a ratio because losses have no common scale).
+# exploding; we use a ratio because losses have no common scale) ...
 BLOWUP_RATIO = 2.0
 # ... as has one that climbed 10x back up from its best level.
 BLOWUP_FROM_BEST = 10.0
+# Before a run has enough points to judge, only a 10x rise over its first loss is called.
+EARLY_BLOWUP = 10.0
+# A run whose median loss sits 20x above its very first loss blew up in its first steps.
+JUMP_RATIO = 20.0
 # Climbing back up from the best level by more than this (and by more than the noise) means the
 # LR is too high to settle, even when it does not blow up.
-REBOUND_RATIO = 1.3
-# Share of the total drop made in the first tenth of the run (in LR time); below this the curve
-# has no "knee" yet: too low an LR.
-EARLY_SHARE_STALLED = 0.3
-# Loss that moved less than this over the whole run has not started to learn.
-NO_PROGRESS = 0.05
+REBOUND_RATIO = 1.5
+# A run whose loss fell by less than half (log ratio 0.7) has made little progress: too low an
+# LR, or one so high that the model collapsed (see LR_FAR and GRAD_COLLAPSE to tell which).
+LITTLE_PROGRESS = 0.7
+NO_PROGRESS = 0.05  # below this it has not started to learn at all: 10x, not 3x
+# Still falling at the end: the last 40% of the LR time made more than 10% of the whole drop -
+# it has not levelled off, a higher LR gets there sooner.
+STILL_FALLING = 0.1
+# Falling less than 22% (log 0.25) over the last 40%: stopped improving.
+STOPPED = 0.25
+# Gradient norm falling 2x while the loss barely moves: units died or saturated (too high an LR).
+GRAD_COLLAPSE = 0.7
+# ... and falling 1000x (or to 0), whatever the loss did: the network died (too high an LR).
+GRAD_DEAD = math.log(1000.0)
+# The update/weight ratio rule of thumb is ~1e-3; a decade off either way is worth saying.
+UPDATE_RATIO_LOW = 1e-4
+UPDATE_RATIO_HIGH = 1e-2
 # Early alarm: the last ALARM_POINTS points all sit this far above the recent robust level.
 ALARM_POINTS = 3
 ALARM_Z = 6.0
@@ -53,9 +69,9 @@ def strength(value: float, threshold: float) -> float:
     return float(np.clip(0.5 + 0.5 * math.tanh(2.0 * (value / threshold - 1.0)), 0.0, 1.0))
 
 
-def _edge(curve: Curve) -> tuple[int, int]:
-    """How many bins make the 'start' and the 'end' levels."""
-    return max(3, curve.size // 50), max(3, curve.size // 10)
+def _exp(x: float) -> float:
+    """``exp`` that saturates to inf instead of raising (log-loss gaps can exceed 709)."""
+    return math.exp(x) if x < 709.0 else math.inf
 
 
 def _fmt(x: float) -> str:
@@ -79,18 +95,41 @@ def nonfinite(summary: Summary) -> Symptom | None:
                    since_step=step)
 
 
+def climb_before_nan(curve: Curve) -> Symptom | None:
+    """Where the loss started climbing before it went non-finite: the start of the final stretch
+    that stays clearly above the best level (20%, or 3x the noise of the level)."""
+    if curve.size < 8:
+        return None
+    best_i = int(np.argmin(curve.zs))
+    best = float(curve.zs[best_i])
+    noise = curve.noise / math.sqrt(curve.window)
+    high = np.minimum(curve.z, curve.zs) > best + max(math.log(1.2), 3 * noise)
+    if not high[-3:].all():
+        return None
+    low = np.flatnonzero(~high)
+    start = int(low[-1]) + 1 if low.size else 0
+    ratio = _exp(float(curve.z[-3:].min()) - best)
+    msg = (f"before that, loss climbed {ratio:.3g}x from {_fmt(curve.to_loss(best))} over steps "
+           f"{curve.first[start]}-{curve.last[-1]}") + _grad_growth(curve, start)
+    return Symptom("climb", 1.0, Evidence(msg, "loss", int(curve.first[start]),
+                                          int(curve.last[-1]), ratio),
+                   since_step=int(curve.first[start]))
+
+
 def blowup(curve: Curve) -> Symptom | None:
     """The loss ends far above where it started or far above its best level."""
-    n0, ne = _edge(curve)
-    start, end = curve.level(0, n0), curve.level(curve.size - ne, curve.size)
-    best_i = int(np.argmin(curve.zs[: max(1, curve.size - ne // 2)]))
-    best = float(curve.zs[best_i])
-    vs_start, vs_best = math.exp(end - start), math.exp(end - best)
+    start = curve.start_level
+    # the end level: the last tenth of the run, or its last fiftieth when that is higher (a
+    # blow-up in the last 2% of a long run must not wait for a tenth of it to show)
+    end = max(curve.end_level, curve.level(curve.size - max(3, curve.size // 50), curve.size))
+    best_i, best = _best(curve)
+    vs_start, vs_best = _exp(end - start), _exp(end - best)
     if vs_start <= BLOWUP_RATIO and vs_best <= BLOWUP_FROM_BEST:
         return None
     rise_from = _rise_start(curve, best_i, end)
+    low, high = _fmt(curve.to_loss(best)), _fmt(curve.to_loss(end))
     msg = (f"loss rose {vs_best:.3g}x over steps {curve.first[rise_from]}-{curve.last[-1]} "
-           f"(from {_fmt(math.exp(best))} to {_fmt(math.exp(end))}, {vs_start:.3g}x its start)")
+           f"(from {low} to {high}, {vs_start:.3g}x its start)")
     msg += _grad_growth(curve, rise_from)
     s = max(strength(vs_start, BLOWUP_RATIO), strength(vs_best, BLOWUP_FROM_BEST))
     return Symptom("blowup", s, Evidence(msg, "loss", int(curve.first[rise_from]),
@@ -98,30 +137,66 @@ def blowup(curve: Curve) -> Symptom | None:
                    since_step=int(curve.first[rise_from]))
 
 
+def early_blowup(curve: Curve) -> Symptom | None:
+    """On a run too short to judge otherwise: its last 3 losses all sit 10x above its first."""
+    first = float(curve.z[0])
+    ratio = _exp(float(curve.z[-3:].min()) - first)
+    if ratio <= EARLY_BLOWUP:
+        return None
+    msg = (f"loss rose {ratio:.3g}x in its first {curve.steps} steps (from "
+           f"{_fmt(curve.to_loss(first))} at step {curve.first[0]} to "
+           f"{_fmt(curve.to_loss(float(curve.z[-1])))} at step {curve.last[-1]})")
+    return Symptom("early_blowup", strength(ratio, EARLY_BLOWUP),
+                   Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]), ratio),
+                   since_step=int(curve.first[1]))
+
+
+def jumped_at_start(curve: Curve) -> Symptom | None:
+    """The loss leapt far above its very first value (logged before any update) within the
+    first steps and stayed there: a blow-up too fast for any level to see."""
+    first = float(curve.z[0])
+    typical = float(np.median(curve.z))
+    ratio = _exp(typical - first)
+    if ratio <= JUMP_RATIO:
+        return None
+    msg = (f"loss jumped from {_fmt(curve.to_loss(first))} at step {curve.first[0]} to a median "
+           f"of {_fmt(curve.to_loss(typical))} over the run ({ratio:.3g}x)")
+    return Symptom("jump", strength(ratio, JUMP_RATIO),
+                   Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]), ratio),
+                   since_step=int(curve.first[min(1, curve.size - 1)]))
+
+
 def rebound(curve: Curve) -> Symptom | None:
     """The loss climbed back up from its best level, by more than its noise."""
-    n0, ne = _edge(curve)
-    end = curve.level(curve.size - ne, curve.size)
-    best_i = int(np.argmin(curve.zs[: max(1, curve.size - ne // 2)]))
-    best = float(curve.zs[best_i])
-    noise = mad_sigma(curve.z - curve.zs) / math.sqrt(ne)
-    ratio = math.exp(end - best)
+    end = curve.end_level
+    best_i, best = _best(curve)
+    noise = curve.noise / math.sqrt(max(3, curve.size // 10))
+    ratio = _exp(end - best)
     if ratio <= REBOUND_RATIO or end - best <= 4 * noise:
         return None
     rise_from = _rise_start(curve, best_i, end)
-    msg = (f"loss climbed back {100 * (ratio - 1):.0f}% from its best "
-           f"{_fmt(math.exp(best))} (step {curve.first[best_i]}) to {_fmt(math.exp(end))} "
-           f"by step {curve.last[-1]}")
+    low, high = _fmt(curve.to_loss(best)), _fmt(curve.to_loss(end))
+    msg = (f"loss climbed back {100 * (ratio - 1):.0f}% from its best {low} "
+           f"(step {curve.first[best_i]}) to {high} by step {curve.last[-1]}")
     msg += _grad_growth(curve, rise_from)
     return Symptom("rebound", strength(ratio, REBOUND_RATIO),
                    Evidence(msg, "loss", int(curve.first[best_i]), int(curve.last[-1]), ratio),
                    since_step=int(curve.first[rise_from]))
 
 
+def _best(curve: Curve) -> tuple[int, float]:
+    """The lowest level before the last twentieth of the run."""
+    stop = max(1, curve.size - max(1, curve.size // 20))
+    i = int(np.argmin(curve.zs[:stop]))
+    return i, float(curve.zs[i])
+
+
 def _rise_start(curve: Curve, best_i: int, end: float) -> int:
-    """First bin after the best one where the level is halfway up to the end level."""
-    half = (float(curve.zs[best_i]) + end) / 2
-    above = np.flatnonzero(curve.zs[best_i:] >= half)
+    """First bin after the best one where the level is clearly above the best level (by 20%,
+    or 3x the noise of the level when that is more)."""
+    noise = curve.noise / math.sqrt(curve.window)
+    margin = min(max(math.log(1.2), 3 * noise), 0.5 * (end - float(curve.zs[best_i])))
+    above = np.flatnonzero(curve.zs[best_i:] > float(curve.zs[best_i]) + margin)
     return best_i + int(above[0]) if above.size else best_i
 
 
@@ -135,40 +210,111 @@ def _grad_growth(curve: Curve, since: int) -> str:
     return f" while grad norm grew {after / before:.3g}x" if after > 2 * before else ""
 
 
-# --------------------------------------------------------------------------- too low
-def slow_progress(curve: Curve) -> Symptom | None:
-    """The loss has not bent yet: most of its fall came late, or it barely moved at all.
-
-    Read in "LR time" (cumulative LR), so warmup and decay tails neither hide nor fake a stall.
-    """
-    n0, ne = _edge(curve)
-    start, end = curve.level(0, n0), curve.level(curve.size - ne, curve.size)
-    total = start - end
-    # shares of the drop are read on the loss itself (exp of the log level): in log space the
-    # slow approach to a floor near 0 would look like progress still to come
-    lin = np.exp(curve.zs)
-    lin_start, lin_end = math.exp(start), math.exp(end)
-    span = curve.lr_time[-1]
-    tenth = curve.at_lr_time(span / 10)
-    last40 = curve.at_lr_time(0.6 * span)
-    late_drop = float(curve.zs[last40]) - end
-    steps_late = max(1, int(curve.last[-1] - curve.first[last40]))
-    per_k = 100 * (1 - math.exp(-late_drop * 1000 / steps_late))
-    if total < NO_PROGRESS:
-        msg = (f"loss moved {100 * (math.exp(-total) - 1):+.1f}% over the whole run "
-               f"(steps {curve.first[0]}-{curve.last[-1]})")
-        return Symptom("no_progress", strength(NO_PROGRESS, max(total, 1e-3)),
-                       Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]), total),
-                       since_step=int(curve.first[0]))
-    share = (lin_start - float(lin[tenth])) / (lin_start - lin_end)
-    if share >= EARLY_SHARE_STALLED or late_drop <= 0:
+# --------------------------------------------------------------------------- progress
+def little_progress(curve: Curve) -> Symptom | None:
+    """The loss fell by less than half over the run (or did not move at all)."""
+    drop = curve.start_level - curve.end_level
+    if drop >= LITTLE_PROGRESS:
         return None
-    msg = (f"the first tenth of the run made only {100 * share:.0f}% of the loss drop, and "
-           f"the loss still fell {per_k:.2g}% per 1000 steps over the last 40% "
-           f"(steps {curve.first[last40]}-{curve.last[-1]}): it has not levelled off")
-    return Symptom("slow_progress", strength(EARLY_SHARE_STALLED, max(share, 1e-3)),
-                   Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]), share),
+    name = "no_progress" if drop < NO_PROGRESS else "little_progress"
+    start, end = _fmt(curve.to_loss(curve.start_level)), _fmt(curve.to_loss(curve.end_level))
+    msg = (f"loss moved only {100 * (_exp(-drop) - 1):+.1f}% over the whole run "
+           f"({start} -> {end}, steps {curve.first[0]}-{curve.last[-1]})")
+    return Symptom(name, strength(LITTLE_PROGRESS, max(drop, 0.05)),
+                   Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]),
+                            _exp(-drop)), since_step=int(curve.first[0]))
+
+
+def late_drop(curve: Curve) -> tuple[int, float]:
+    """Where the last 40% of the run (in LR time) starts, and the log-loss drop over it."""
+    at60 = curve.at_lr_time(0.6 * curve.lr_time[-1])
+    return at60, float(curve.zs[at60]) - curve.end_level
+
+
+def still_falling(curve: Curve, where: str = "") -> Symptom | None:
+    """Still falling fast at the end (in LR time): the last 40% of the run made a large share
+    of the whole drop, read on the loss itself (in log space the slow approach to a floor near 0
+    would look like progress still to come) - it has not levelled off. ``where`` qualifies the
+    span in the message (" before the LR decayed")."""
+    if curve.size < 10:
+        return None
+    at60, late = late_drop(curve)
+    start, end = _exp(curve.start_level), _exp(curve.end_level)
+    share = (_exp(float(curve.zs[at60])) - end) / (start - end) if start > end else 0.0
+    if share <= STILL_FALLING:
+        return None
+    steps = max(1, int(curve.last[-1] - curve.first[at60]))
+    msg = (f"the last 40% of the run{where} (steps {curve.first[at60]}-{curve.last[-1]}) still "
+           f"made {100 * share:.0f}% of the loss drop ({_per_k(late, steps)}): it has not "
+           "levelled off")
+    return Symptom("still_falling", strength(share, STILL_FALLING),
+                   Evidence(msg, "loss", int(curve.first[at60]), int(curve.last[-1]), share),
                    since_step=int(curve.first[0]))
+
+
+def stopped_improving(curve: Curve) -> Symptom | None:
+    """The loss fell less than 22% (log 0.25) over the last 40% of the run (in LR time)."""
+    at60, late = late_drop(curve)
+    if late >= STOPPED:
+        return None
+    steps = max(1, int(curve.last[-1] - curve.first[at60]))
+    msg = (f"loss fell only {100 * (1 - _exp(-late)):.0f}% over the last 40% of the run "
+           f"(steps {curve.first[at60]}-{curve.last[-1]}, {_per_k(late, steps)})")
+    return Symptom("stopped_improving", strength(STOPPED, max(late, 0.01)),
+                   Evidence(msg, "loss", int(curve.first[at60]), int(curve.last[-1]), late),
+                   since_step=int(curve.first[at60]))
+
+
+def _per_k(drop: float, steps: int) -> str:
+    return f"{100 * (1 - _exp(-drop * 1000 / steps)):.2g}% per 1000 steps"
+
+
+def grad_collapse(curve: Curve, threshold: float | None = None) -> Symptom | None:
+    """The gradient norm fell from the start to the end by more than ``threshold`` (log;
+    GRAD_COLLAPSE, 2x, by default). A gradient norm that ends at exactly 0 fell all the way."""
+    gn = curve.gn
+    k = max(3, curve.size // 10)
+    head, tail = gn[:k], gn[-k:]
+    head, tail = head[np.isfinite(head) & (head > 0)], tail[np.isfinite(tail) & (tail >= 0)]
+    if head.size < 2 or tail.size < 2:
+        return None
+    before, after = float(np.median(head)), float(np.median(tail))
+    fall = math.log(before) - math.log(after) if after > 0 else math.inf
+    if fall <= (GRAD_COLLAPSE if threshold is None else threshold):
+        return None
+    msg = (f"gradient norm fell {_exp(fall):.3g}x from the start to the end "
+           f"({_fmt(before)} -> {_fmt(after)})")
+    if after == 0:
+        msg = f"gradient norm fell from {_fmt(before)} to 0: the units stopped learning"
+    return Symptom("grad_collapse", strength(fall, GRAD_COLLAPSE),
+                   Evidence(msg, "grad_norm", int(curve.first[0]), int(curve.last[-1]),
+                            _exp(fall)))
+
+
+def lr_decades_outside(curve: Curve, optimizer: str | None) -> float:
+    """How many decades the peak LR sits above (> 0) or below (< 0) the optimizer's usual range;
+    0 inside it, or when the LR, the optimizer or its range is unknown (or it is LR-free)."""
+    rng = typical_range(optimizer)
+    ok = np.isfinite(curve.lr) & (curve.lr > 0)
+    if rng is None or is_lr_free(optimizer) or not ok.any():
+        return 0.0
+    lr = float(curve.lr[ok].max())
+    decade = math.log10(lr)
+    return max(0.0, decade - math.log10(rng[1])) - max(0.0, math.log10(rng[0]) - decade)
+
+
+def lr_far_from_range(curve: Curve, optimizer: str | None) -> Symptom | None:
+    """The LR sits far (LR_FAR decades) outside the optimizer's usual range."""
+    decades = lr_decades_outside(curve, optimizer)
+    if abs(decades) <= LR_FAR:
+        return None
+    rng = typical_range(optimizer) or (0.0, 0.0)
+    lr = float(np.nanmax(curve.lr))
+    where = "above" if decades > 0 else "below"
+    msg = (f"peak LR {_fmt(lr)} is {abs(decades):.1f} decades {where} {optimizer}'s usual range "
+           f"{rng[0]:g}-{rng[1]:g}")
+    return Symptom("lr_high" if decades > 0 else "lr_low", strength(abs(decades), LR_FAR),
+                   Evidence(msg, "lr", None, None, lr))
 
 
 # --------------------------------------------------------------------------- schedule context
@@ -206,16 +352,34 @@ def levelled_off(curve: Curve) -> Symptom | None:
     ok = np.isfinite(lr) & (lr > 0)
     if ok.sum() >= 3 and float(lr[ok][-1]) < 0.9 * float(lr[ok].max()):
         return None
-    _, ne = _edge(curve)
+    ne = max(3, curve.size // 10)
     at70 = int(0.7 * curve.size)
-    before, end = curve.level(at70 - ne, at70), curve.level(curve.size - ne, curve.size)
-    noise = mad_sigma(curve.z - curve.zs) / math.sqrt(ne)
+    before, end = curve.level(at70 - ne, at70), curve.end_level
+    noise = curve.noise / math.sqrt(ne)
     if before - end > max(0.02, 2 * noise):
         return None
-    msg = (f"loss levelled off: {100 * (1 - math.exp(end - before)):.1f}% lower over the last 30% "
+    msg = (f"loss levelled off: {100 * (1 - _exp(end - before)):.1f}% lower over the last 30% "
            f"of the run (steps {curve.first[at70]}-{curve.last[-1]})")
     return Symptom("levelled_off", 1.0, Evidence(msg, "loss", int(curve.first[at70]),
                                                  int(curve.last[-1]), before - end))
+
+
+def update_ratio_off(curve: Curve) -> Symptom | None:
+    """The update/weight ratio of the last tenth sits far from the ~1e-3 rule of thumb
+    (CS231n): below 1e-4 the weights barely move, above 1e-2 they are thrown around.
+    Context for the verdict; it does not decide it (the corpus has no such curve to tune on)."""
+    ur = curve.ur[-max(3, curve.size // 10):]
+    ur = ur[np.isfinite(ur) & (ur > 0)]
+    if ur.size < 3:
+        return None
+    ratio = float(np.median(ur))
+    if UPDATE_RATIO_LOW <= ratio <= UPDATE_RATIO_HIGH:
+        return None
+    side = "below" if ratio < UPDATE_RATIO_LOW else "above"
+    msg = (f"update/weight ratio {ratio:.2g} over the last tenth of the run, far {side} the "
+           "~1e-3 rule of thumb")
+    return Symptom("update_ratio_" + ("low" if side == "below" else "high"), 0.5,
+                   Evidence(msg, "update_ratio", None, int(curve.last[-1]), ratio))
 
 
 # --------------------------------------------------------------------------- early alarm
@@ -243,7 +407,7 @@ def alarm(summary: Summary) -> Symptom | None:
         center = float(np.median(logs))
         sigma = max(mad_sigma(logs), 1e-3)
         low = float(np.log(recent.min()))
-        ratio = math.exp(low - center)
+        ratio = _exp(low - center)
         if (low - center) / sigma > ALARM_Z and ratio > ratio_needed:
             label = "loss" if name == "loss" else "grad norm"
             msg = (f"{label} jumped to {ratio:.3g}x its recent median over the last {k} steps "

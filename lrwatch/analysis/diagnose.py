@@ -53,8 +53,9 @@ def diagnose(summary: Summary, meta: RunCurves, *,
     """The diagnosis of a summarised run; ``meta`` gives the optimizer, batch size, planned
     steps and range test (its series are not read). Shared by ``analyze`` and the online
     analyzer, so both give the same answer on the same points."""
-    curve = curve_from(summary)
-    verdict = classify(curve, summary)
+    with np.errstate(all="ignore"):  # losses near the float limits overflow quietly to inf
+        curve = curve_from(summary)
+        verdict = classify(curve, summary, meta.optimizer)
     lr = _current_lr(summary)
     first = int(curve.first[0]) if curve.size else int(summary.tail_steps[0]) \
         if summary.tail_steps.size else 0
@@ -63,7 +64,8 @@ def diagnose(summary: Summary, meta: RunCurves, *,
     span = _span(summary)
     needed = None
     if verdict.status is Status.INSUFFICIENT_DATA and verdict.needed_points:
-        spacing = max(1.0, span / max(summary.points, 1)) if summary.points else 1.0
+        gaps = np.diff(summary.tail_steps)
+        spacing = max(1.0, float(np.median(gaps))) if gaps.size else 1.0
         needed = int(math.ceil(verdict.needed_points * spacing))
     return Diagnosis(status=verdict.status, confidence=float(np.clip(verdict.confidence, 0, 1)),
                      since_step=verdict.since_step, steps=span, evidence=verdict.evidence,
@@ -78,6 +80,7 @@ def _span(summary: Summary) -> int:
 
 
 def _current_lr(summary: Summary) -> float | None:
+    """The peak LR: what the user sets (with warmup or decay the LR at the last step is not)."""
     lr = summary.all_bins()["lr_last"]
-    ok = np.flatnonzero(np.isfinite(lr))
-    return float(lr[ok[-1]]) if ok.size else None
+    ok = lr[np.isfinite(lr)]
+    return float(ok.max()) if ok.size else None

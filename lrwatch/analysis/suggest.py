@@ -32,6 +32,9 @@ LR_FREE = ("prodigy", "dadapt", "dadaptation", "mechanic", "dog", "ldog")
 ADAPTIVE = ("adam", "adamw", "nadam", "radam", "adamax", "lamb", "rmsprop", "adagrad", "lion",
             "adafactor")
 
+# An LR this many decades outside the usual range is "far" from it (a prior for the diagnosis;
+# a suggestion then moves it to the top of the range rather than by 3x or 10x).
+LR_FAR = 0.8
 EARLY_SHARE = 0.05  # "the first few percent of steps": where a blow-up asks for warmup
 
 
@@ -49,7 +52,8 @@ def typical_range(optimizer: str | None) -> tuple[float, float] | None:
 
 
 def is_lr_free(optimizer: str | None) -> bool:
-    return bool(optimizer) and any(k in optimizer.lower() for k in LR_FREE)  # type: ignore[union-attr]
+    name = (optimizer or "").lower()
+    return any(k in name for k in LR_FREE)
 
 
 def batch_scale(optimizer: str | None, batch_size: int | None, target: int | None) -> float:
@@ -57,7 +61,7 @@ def batch_scale(optimizer: str | None, batch_size: int | None, target: int | Non
     if not batch_size or not target or batch_size <= 0 or target <= 0 or batch_size == target:
         return 1.0
     ratio = target / batch_size
-    adaptive = bool(optimizer) and any(k in optimizer.lower() for k in ADAPTIVE)  # type: ignore[union-attr]
+    adaptive = any(k in (optimizer or "").lower() for k in ADAPTIVE)
     return math.sqrt(ratio) if adaptive else ratio
 
 
@@ -93,10 +97,7 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
             reasons.append("the loss diverged: reduce the LR about 10x")
     elif status is Status.OSCILLATING:
         action, factor = Action.REDUCE, 1 / 3
-        reasons.append("the loss swings without settling: reduce the LR about 3x")
-        if lr is not None and rng is not None and lr > 10 * rng[1] and not lr_free:
-            factor = 0.1
-            reasons.append(f"{lr:.3g} is far above {curves.optimizer}'s usual {rng[0]:g}-{rng[1]:g}")
+        reasons.append("the loss does not settle: reduce the LR about 3x")
     elif status is Status.STALLED:
         severe = "no_progress" in symptoms
         action, factor = Action.INCREASE, 10.0 if severe else 3.0
@@ -114,6 +115,17 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
     else:
         action, factor = Action.KEEP, 1.0
         reasons.append("not enough steps to judge yet")
+    if lr is not None and rng is not None and not lr_free and action in (Action.REDUCE,
+                                                                         Action.INCREASE):
+        top = rng[1] / 3 if _sgd_momentum(curves) else rng[1]
+        far_above, far_below = lr > top * 10 ** LR_FAR, lr < rng[0] / 10 ** LR_FAR
+        jump = top / lr
+        if ((action is Action.REDUCE and far_above) or (action is Action.INCREASE and far_below)) \
+                and math.isfinite(jump):
+            factor = jump
+            reasons.append(f"{lr:.3g} is far {'above' if far_above else 'below'} "
+                           f"{curves.optimizer}'s usual {rng[0]:g}-{rng[1]:g}: go to {top:.3g}, "
+                           "the top of that range")
     if lr_free and status in (Status.DIVERGING, Status.OSCILLATING, Status.STALLED):
         reasons.append(f"{curves.optimizer} sets its own step size (lr ~ 1 is expected): scale "
                        "its lr as a multiplier, or its d_coef")
@@ -130,11 +142,20 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
         rule = "linear" if linear else "square-root"
         reasons.append(f"x{scale:.3g} for batch size {curves.batch_size} -> {target_batch_size} "
                        f"({rule} scaling for {curves.optimizer or 'this optimizer'})")
+    factor = min(max(factor, 1e-12), 1e12)  # an LR logged as a denormal must not give inf
     suggested = lr * factor if lr is not None else None
+    if suggested is not None and not math.isfinite(suggested):  # an absurd LR near float max
+        suggested = None
     if lr is None and action not in (Action.KEEP,):
         reasons.append("the LR was not logged: apply the factor to your current LR")
     return Suggestion(action=action, current_lr=lr, suggested_lr=suggested, factor=factor,
                       rationale="; ".join(reasons))
+
+
+def _sgd_momentum(curves: RunCurves) -> bool:
+    """SGD with heavy momentum steps ~1/(1-momentum) times further: its usual LRs are lower."""
+    return bool(curves.optimizer and curves.optimizer.lower() == "sgd" and curves.momentum
+                and curves.momentum >= 0.5)
 
 
 def _early(since_step: int | None, first_step: int, total_steps: int | None) -> bool:

@@ -111,6 +111,11 @@ class Summary:
         n = steps.size
         if n == 0:
             return
+        with np.errstate(over="ignore", invalid="ignore"):  # sums of losses near the float limit
+            self._extend(n, steps, loss, lr, gn, ur)
+
+    def _extend(self, n: int, steps: np.ndarray, loss: np.ndarray, lr: np.ndarray, gn: np.ndarray,
+                ur: np.ndarray) -> None:
         self._track_nonfinite(steps, loss)
         self.tail_steps = np.concatenate([self.tail_steps, steps])[-TAIL:]
         self.tail_loss = np.concatenate([self.tail_loss, loss])[-TAIL:]

@@ -19,6 +19,7 @@ from lrwatch.errors import LRWatchError
 SUBCOMMANDS = {
     "runs": "lrwatch.cli.runs:runs",
     "export": "lrwatch.cli.export:export",
+    "analyze": "lrwatch.cli.analyze:analyze",
     "demo": "lrwatch.cli.demo:demo",
     "dashboard": "lrwatch.cli.dashboard:dashboard",
     "report": "lrwatch.cli.report:report",

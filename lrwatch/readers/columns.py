@@ -43,7 +43,7 @@ class Columns:
 
 
 def words(name: str) -> list[str]:
-    """``"train/loss_step"`` -> ``["train", "loss", "step"]``; ``grad_2.0_norm`` keeps ``2``, ``0``."""
+    """``"train/loss_step"`` -> ``["train", "loss", "step"]``; ``grad_2.0_norm`` -> ``2``, ``0``."""
     return [w for w in _SPLIT.split(name.lower()) if w]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 from array import array
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -59,51 +60,68 @@ def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str]
     Returns each column's ``(steps, values)`` in file order (empty cells skipped; ``nan``,
     ``inf`` kept) and notes about cells that were not numbers.
     """
+    names = list(dict.fromkeys(wanted))
     step_index = next((header.index(c) for c in STEP_COLUMNS if c in header), None)
-    indices = [(name, header.index(name)) for name in dict.fromkeys(wanted)]
-    steps = {name: array("q") for name, _ in indices}
-    values = {name: array("d") for name, _ in indices}
-    bad: dict[str, list[str]] = {name: [] for name, _ in indices}
-    bad_counts = dict.fromkeys(bad, 0)
+    # One itemgetter picks the step and every wanted cell of a row: the loop's hot path.
+    picks = [0 if step_index is None else step_index, *(header.index(n) for n in names)]
+    pick = itemgetter(*picks)
+    width = max(picks) + 1
+    steps = [array("q") for _ in names]
+    values = [array("d") for _ in names]
+    sinks = list(zip((a.append for a in steps), (a.append for a in values), range(len(names))))
+    bad_counts = [0] * len(names)
+    bad_examples: list[list[str]] = [[] for _ in names]
     bad_steps = 0
     rows = 0
-    for row_number, row in enumerate(_rows(path)):
-        if row_number == 0 or not row:
+    lines = _rows(path)
+    next(lines, None)  # the header
+    for row in lines:
+        if not row:
             continue
         rows += 1
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        cells = pick(row)
+        step: int | None
         if step_index is None:
             step = rows - 1
         else:
-            cell = row[step_index] if step_index < len(row) else ""
             try:
-                step = int(float(cell))
-            except (ValueError, OverflowError):
-                step = _INT64_MAX + 1
-            if not -_INT64_MAX <= step <= _INT64_MAX:
+                step = int(cells[0])
+            except ValueError:
+                step = _step(cells[0])
+            if step is None or not -_INT64_MAX <= step <= _INT64_MAX:
                 bad_steps += 1
                 continue
-        for name, index in indices:
-            cell = row[index] if index < len(row) else ""
-            if not cell:
-                continue
-            try:
-                value = float(cell)
-            except ValueError:
-                bad_counts[name] += 1
-                if len(bad[name]) < _EXAMPLES:
-                    bad[name].append(cell[:20])
-                continue
-            steps[name].append(step)
-            values[name].append(value)
+        for (add_step, add_value, column), cell in zip(sinks, cells[1:]):
+            if cell:
+                try:
+                    value = float(cell)
+                except ValueError:
+                    bad_counts[column] += 1
+                    if len(bad_examples[column]) < _EXAMPLES:
+                        bad_examples[column].append(cell[:20])
+                    continue
+                add_step(step)
+                add_value(value)
     if rows == 0:
         raise InputError(f"{path} has a header but no rows: the run logged nothing yet")
-    notes = [f"ignored {count} non-numeric values in '{name}' (e.g. {', '.join(map(repr, bad[name]))})"
-             for name, count in bad_counts.items() if count]
+    notes = [f"ignored {count} non-numeric values in '{name}' "
+             f"(e.g. {', '.join(map(repr, examples))})"
+             for name, count, examples in zip(names, bad_counts, bad_examples) if count]
     if bad_steps:
         notes.append(f"ignored {bad_steps} rows whose step is not a number")
-    points = {name: (np.frombuffer(steps[name], dtype=np.int64),
-                     np.frombuffer(values[name], dtype=np.float64)) for name, _ in indices}
+    points = {name: (np.frombuffer(s, dtype=np.int64), np.frombuffer(v, dtype=np.float64))
+              for name, s, v in zip(names, steps, values)}
     return points, notes
+
+
+def _step(cell: str) -> int | None:
+    """A step written as a float (``12.0``, as pandas writes), None when it is no number."""
+    try:
+        return int(float(cell))
+    except (ValueError, OverflowError):
+        return None
 
 
 def read_csv_log(path: Path, loss_key: str | None = None, lr_key: str | None = None

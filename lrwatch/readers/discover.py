@@ -58,7 +58,8 @@ def find_runs(path: str | os.PathLike[str]) -> list[LogRun]:
         return _file_runs(root, source)
     if root.is_dir():
         return _folder_runs(root, source)
-    raise InputError(f"{source} does not exist: pass a store, a metrics.csv, event files or a folder")
+    raise InputError(
+        f"{source} does not exist: pass a store, a metrics.csv, event files or a folder")
 
 
 def read_run(run: LogRun, loss_key: str | None = None, lr_key: str | None = None) -> ReadResult:

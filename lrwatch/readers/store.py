@@ -13,6 +13,8 @@ import sqlite3
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+import numpy as np
+
 from lrwatch import keys
 from lrwatch.analysis.types import RangeTestSummary, RunCurves, Series
 from lrwatch.errors import InputError, LRWatchError, StoreError
@@ -70,8 +72,8 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
         where = f"run '{info.name}' of {store.path}"
         for flag, key in (("--loss-key", loss_key), ("--lr-key", lr_key)):
             if key is not None and key not in available:
-                raise InputError(
-                    f"{where} has no key '{key}' ({flag}); it has: {', '.join(available) or 'none'}")
+                have = ", ".join(available) or "none"
+                raise InputError(f"{where} has no key '{key}' ({flag}); it has: {have}")
 
         def series(key: str | None) -> Series | None:
             if key is None or key not in available:
@@ -87,7 +89,7 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
             optimizer=_text(meta.get("optimizer")),
         )
         curves = RunCurves(
-            loss=series(columns.loss) or Series([], []),
+            loss=series(columns.loss) or Series(np.empty(0, np.int64), np.empty(0)),
             lr=series(columns.lr),
             grad_norm=series(columns.grad_norm),
             update_ratio=series(keys.UPDATE_RATIO),
@@ -98,8 +100,8 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
             total_steps=_count(meta.get("planned_steps")),
             range_test=_range_test(meta.get("range_test")),
         )
-    notes = () if columns.lr else (f"{where} recorded no learning rate; "
-                                   "the suggestion is a relative change",)
+    notes = () if columns.lr else (
+        f"{where} recorded no learning rate; the suggestion is a relative change",)
     return ReadResult(curves=curves, columns=columns, notes=notes)
 
 

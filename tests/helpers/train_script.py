@@ -1,13 +1,18 @@
 """A real training run in its own process, for tests that kill, signal or parallelise it.
 
 python -m tests.helpers.train_script STORE [--steps N] [--sleep S] [--strategy ddp|ddp_spawn]
-        [--devices K] [--name NAME]
+        [--devices K] [--name NAME] [--lr LR] [--on-diverge warn|stop|recover] [--report DIR]
+
+With --report, every process writes DIR/rank<k>.json at the end: its step, LR and a checksum of
+its weights, so a test can check that all ranks acted alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
+from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
@@ -26,6 +31,19 @@ class Slow(pl.Callback):
         time.sleep(self.seconds)
 
 
+class Report(pl.Callback):
+    """What this process ended with."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+
+    def on_train_end(self, trainer: Any, module: Any) -> None:
+        weights = sum(float(p.detach().double().sum()) for p in module.parameters())
+        Path(self.folder, f"rank{trainer.global_rank}.json").write_text(json.dumps({
+            "step": trainer.global_step, "lr": trainer.optimizers[0].param_groups[0]["lr"],
+            "weights": weights}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("store")
@@ -34,14 +52,22 @@ def main() -> None:
     parser.add_argument("--strategy", default="auto")
     parser.add_argument("--devices", type=int, default=1)
     parser.add_argument("--name", default=None)
+    parser.add_argument("--lr", type=float, default=0.05)
+    parser.add_argument("--on-diverge", default="warn")
+    parser.add_argument("--report", default=None)
     args = parser.parse_args()
+    watch = LRWatch(store=args.store, name=args.name, host_copy_every_n_steps=4,
+                    on_diverge=args.on_diverge, check_every_n_steps=5, snapshot_every_n_steps=10)
+    callbacks: list[Any] = [watch, Slow(args.sleep)]
+    if args.report:
+        callbacks.append(Report(args.report))
     trainer = pl.Trainer(
         accelerator="cpu", devices=args.devices, strategy=args.strategy, max_steps=args.steps,
         max_epochs=-1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
         enable_model_summary=False, num_sanity_val_steps=0, limit_val_batches=0,
-        callbacks=[LRWatch(store=args.store, name=args.name, host_copy_every_n_steps=4), Slow(args.sleep)],
+        callbacks=callbacks,
     )
-    trainer.fit(make_module(pl, log_val=False), loader(n=512, batch_size=16))
+    trainer.fit(make_module(pl, lr=args.lr, log_val=False), loader(n=512, batch_size=16))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -34,3 +35,27 @@ def test_two_processes_record_exactly_one_run(tmp_path, strategy):
         assert np.all(np.isfinite(values)), key
     # samples/s counts both processes' batches
     assert np.median(store.scalars(run, keys.SAMPLES_PER_SEC)[1]) > 0
+
+
+@pytest.mark.parametrize("on_diverge", ["stop", "recover"])
+def test_the_guard_acts_on_both_ranks_at_the_same_step(tmp_path, on_diverge):
+    store_path = tmp_path / "s" / "lrwatch.db"
+    report = tmp_path / "report"
+    report.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.helpers.train_script", str(store_path), "--steps", "60",
+         "--devices", "2", "--strategy", "ddp", "--lr", "0.6", "--on-diverge", on_diverge,
+         "--report", str(report)],
+        cwd=ROOT, env=env, capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    ranks = [json.loads((report / f"rank{k}.json").read_text()) for k in (0, 1)]
+    assert ranks[0] == ranks[1]  # same step, same LR, same weights
+    store = Store(store_path, readonly=True)
+    (run,) = store.runs()
+    actions = [e.payload["action"] for e in store.events(run, kind=keys.EVENT_ACTION)]
+    if on_diverge == "stop":
+        assert actions == ["stop"] and run.status == "diverged" and ranks[0]["step"] < 60
+    else:
+        assert actions[0] == "recover" and ranks[0]["step"] == 60
+        assert ranks[0]["lr"] < 0.6

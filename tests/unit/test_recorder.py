@@ -109,6 +109,7 @@ def test_a_non_finite_gradient_is_flagged_at_its_step():
             model[0].weight.grad[0, 0] = math.inf
         recorder.add_loss(loss)
         recorder.before_optimizer_step(recorder.probes[0], step)
+        optimizer.step()
         recorder.end_step(step, epoch=0, world_size=1)
     recorder.drain()
     (event,) = got["events"]

@@ -18,7 +18,7 @@ from lrwatch.readers.columns import detect_columns
     (["recon_loss", "train_loss_step", "train_loss_epoch"], "train_loss_step"),
     (["Train Loss", "lr"], "Train Loss"),
 ])
-def test_the_training_loss_is_found_and_step_level_is_preferred(names, loss):  # type: ignore[no-untyped-def]
+def test_the_training_loss_is_found_and_step_level_is_preferred(names, loss):
     assert detect_columns(names, "metrics.csv").loss == loss
 
 
@@ -34,7 +34,7 @@ def test_the_training_loss_is_found_and_step_level_is_preferred(names, loss):  #
     (["lr-Adam-momentum", "lr-Adam-weight_decay", "loss"], None, None),
     (["loss", "acc"], None, None),
 ])
-def test_the_lr_column_and_optimizer_are_found(names, lr, optimizer):  # type: ignore[no-untyped-def]
+def test_the_lr_column_and_optimizer_are_found(names, lr, optimizer):
     columns = detect_columns(names, "metrics.csv")
     assert (columns.lr, columns.optimizer) == (lr, optimizer)
 
@@ -46,7 +46,7 @@ def test_the_lr_column_and_optimizer_are_found(names, lr, optimizer):  # type: i
     (["grad_2.0_norm/layer.weight", "loss"], None),  # one layer's norm is not the total
     (["loss", "param_norm"], None),
 ])
-def test_the_total_grad_norm_is_found_never_a_layer(names, grad_norm):  # type: ignore[no-untyped-def]
+def test_the_total_grad_norm_is_found_never_a_layer(names, grad_norm):
     assert detect_columns(names, "metrics.csv").grad_norm == grad_norm
 
 
@@ -56,22 +56,22 @@ def test_the_total_grad_norm_is_found_never_a_layer(names, grad_norm):  # type: 
     (["loss", "valid_loss"], "valid_loss"),
     (["loss", "val_acc"], None),
 ])
-def test_the_validation_loss_is_found(names, val_loss):  # type: ignore[no-untyped-def]
+def test_the_validation_loss_is_found(names, val_loss):
     assert detect_columns(names, "metrics.csv").val_loss == val_loss
 
 
-def test_the_momentum_column_beside_the_chosen_lr_is_found():  # type: ignore[no-untyped-def]
+def test_the_momentum_column_beside_the_chosen_lr_is_found():
     columns = detect_columns(["lr-SGD", "lr-SGD-momentum", "loss"], "metrics.csv")
     assert columns.momentum == "lr-SGD-momentum"
 
 
-def test_keys_given_by_the_user_win():  # type: ignore[no-untyped-def]
+def test_keys_given_by_the_user_win():
     columns = detect_columns(["train_loss", "my_loss", "lr-Adam", "sched_lr"], "metrics.csv",
                              loss_key="my_loss", lr_key="sched_lr")
     assert (columns.loss, columns.lr) == ("my_loss", "sched_lr")
 
 
-def test_a_missing_given_key_names_the_flag_and_the_available_columns():  # type: ignore[no-untyped-def]
+def test_a_missing_given_key_names_the_flag_and_the_available_columns():
     with pytest.raises(InputError, match=r"run/metrics.csv has no column 'lossy' \(--loss-key\); "
                                          r"it has: train_loss, lr-Adam"):
         detect_columns(["train_loss", "lr-Adam"], "run/metrics.csv", loss_key="lossy")
@@ -79,7 +79,7 @@ def test_a_missing_given_key_names_the_flag_and_the_available_columns():  # type
         detect_columns(["train_loss", "lr-Adam"], "run/metrics.csv", lr_key="rate")
 
 
-def test_no_loss_column_is_a_clear_error_that_suggests_the_flag():  # type: ignore[no-untyped-def]
+def test_no_loss_column_is_a_clear_error_that_suggests_the_flag():
     with pytest.raises(InputError, match=r"m.csv has no training-loss column; it has: acc, "
                                          r"val_loss; name the loss column with --loss-key"):
         detect_columns(["acc", "val_loss"], "m.csv")

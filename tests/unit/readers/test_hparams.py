@@ -35,7 +35,7 @@ empty: null
 """
 
 
-def test_the_subset_parser_agrees_with_pyyaml_on_the_mappings_and_scalars():  # type: ignore[no-untyped-def]
+def test_the_subset_parser_agrees_with_pyyaml_on_the_mappings_and_scalars():
     ours = parse_simple_yaml(LIGHTNING_CLI)
     reference = yaml.safe_load(LIGHTNING_CLI)
     assert ours["model"] == reference["model"]
@@ -47,7 +47,7 @@ def test_the_subset_parser_agrees_with_pyyaml_on_the_mappings_and_scalars():  # 
     assert "a" not in ours and "b" not in ours  # lines of the multi-line string are skipped
 
 
-def test_hints_come_from_nested_lightning_cli_configs():  # type: ignore[no-untyped-def]
+def test_hints_come_from_nested_lightning_cli_configs():
     hints = hints_from_tree(parse_simple_yaml(LIGHTNING_CLI))
     assert hints == Hints(optimizer="AdamW", momentum=None, batch_size=32, total_steps=5000)
 
@@ -60,11 +60,11 @@ def test_hints_come_from_nested_lightning_cli_configs():  # type: ignore[no-unty
     ("", Hints()),
     ("- just\n- a list\n", Hints()),
 ])
-def test_hints_keep_only_values_that_make_sense(text, expected):  # type: ignore[no-untyped-def]
+def test_hints_keep_only_values_that_make_sense(text, expected):
     assert hints_from_tree(parse_simple_yaml(text)) == expected
 
 
-def test_a_missing_or_unreadable_file_gives_no_hints(tmp_path):  # type: ignore[no-untyped-def]
+def test_a_missing_or_unreadable_file_gives_no_hints(tmp_path):
     assert read_hints(tmp_path) == Hints()
     (tmp_path / "hparams.yaml").write_bytes(b"\xff\xfe\x00garbage: [\n")
     assert read_hints(tmp_path) == Hints()

@@ -8,7 +8,7 @@ from lrwatch.readers import find_runs, read_run
 from tests.unit.readers.training import train_tiny
 
 
-def test_csv_and_tensorboard_logs_of_one_training_read_alike(pl, tmp_path):  # type: ignore[no-untyped-def]
+def test_csv_and_tensorboard_logs_of_one_training_read_alike(pl, tmp_path):
     trained = train_tiny(pl, tmp_path, lr=0.05, optimizer="SGD", momentum=0.9)
 
     csv = read_run(find_runs(trained.csv_dir / "metrics.csv")[0])
@@ -35,7 +35,7 @@ def test_csv_and_tensorboard_logs_of_one_training_read_alike(pl, tmp_path):  # t
     np.testing.assert_array_equal(tb.curves.val_loss.steps, csv.curves.val_loss.steps)
 
 
-def test_a_lightning_logs_tree_gives_one_run_per_version(pl, tmp_path):  # type: ignore[no-untyped-def]
+def test_a_lightning_logs_tree_gives_one_run_per_version(pl, tmp_path):
     first = train_tiny(pl, tmp_path, lr=0.01, optimizer="Adam", tensorboard=False, epochs=1)
     second = train_tiny(pl, tmp_path, lr=0.001, optimizer="AdamW", tensorboard=False, epochs=1)
 

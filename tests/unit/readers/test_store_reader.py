@@ -16,7 +16,7 @@ TRAIN_META = {"kind": "train", "optimizer": "SGD", "momentum": 0.9, "batch_size"
               "planned_steps": 1000}
 
 
-def fill(store_path, with_range_test=True):  # type: ignore[no-untyped-def]
+def fill(store_path, with_range_test=True):
     """A store with a range test and a training run linked to it, written by the public API."""
     with Store(store_path) as store:
         if with_range_test:
@@ -42,7 +42,7 @@ def fill(store_path, with_range_test=True):  # type: ignore[no-untyped-def]
     return store_path
 
 
-def test_a_stored_run_gives_its_series_and_metadata(store_path):  # type: ignore[no-untyped-def]
+def test_a_stored_run_gives_its_series_and_metadata(store_path):
     fill(store_path)
     with Store(store_path, readonly=True) as store:
         (run,) = training_runs(store)  # the range test is not a training
@@ -58,7 +58,7 @@ def test_a_stored_run_gives_its_series_and_metadata(store_path):  # type: ignore
     assert curves.range_test == RangeTestSummary(suggested_lr=0.03, lower_lr=0.001, upper_lr=0.3)
 
 
-def test_runs_are_found_by_name_uid_or_id(store_path):  # type: ignore[no-untyped-def]
+def test_runs_are_found_by_name_uid_or_id(store_path):
     fill(store_path)
     with Store(store_path, readonly=True) as store:
         run = store.run("resnet")
@@ -69,7 +69,7 @@ def test_runs_are_found_by_name_uid_or_id(store_path):  # type: ignore[no-untype
             curves_from_store(store, "nope")
 
 
-def test_a_run_that_recorded_nothing_yet_gives_an_empty_loss(store_path):  # type: ignore[no-untyped-def]
+def test_a_run_that_recorded_nothing_yet_gives_an_empty_loss(store_path):
     with Store(store_path) as store:
         run = store.create_run("fresh", {"kind": "train", "optimizer": None, "batch_size": None})
     with Store(store_path, readonly=True) as store:
@@ -78,7 +78,7 @@ def test_a_run_that_recorded_nothing_yet_gives_an_empty_loss(store_path):  # typ
     assert (curves.optimizer, curves.batch_size) == (None, None)
 
 
-def test_odd_metadata_is_ignored_not_trusted(store_path):  # type: ignore[no-untyped-def]
+def test_odd_metadata_is_ignored_not_trusted(store_path):
     with Store(store_path) as store:
         run = store.create_run("odd", {"optimizer": 3, "momentum": "high", "batch_size": -4,
                                        "planned_steps": True,
@@ -89,17 +89,18 @@ def test_odd_metadata_is_ignored_not_trusted(store_path):  # type: ignore[no-unt
             curves.range_test) == (None, None, None, None, None)
 
 
-def test_key_overrides_read_other_series_and_name_the_keys_when_missing(store_path):  # type: ignore[no-untyped-def]
+def test_key_overrides_read_other_series_and_name_the_keys_when_missing(store_path):
     fill(store_path)
     with Store(store_path, readonly=True) as store:
         result = read_store_run(store, "resnet", lr_key="lr/pg1")
         np.testing.assert_array_equal(result.curves.lr.values, 0.5)
-        with pytest.raises(InputError, match=r"run 'resnet' of .*lrwatch.db has no key 'train_loss' "
-                                             r"\(--loss-key\); it has: grad_norm, grad_norm/fc, loss, lr"):
+        expected = (r"run 'resnet' of .*lrwatch.db has no key 'train_loss' \(--loss-key\); "
+                    r"it has: grad_norm, grad_norm/fc, loss, lr")
+        with pytest.raises(InputError, match=expected):
             read_store_run(store, "resnet", loss_key="train_loss")
 
 
-def test_find_runs_lists_the_training_runs_of_a_store_file_or_folder(store_path):  # type: ignore[no-untyped-def]
+def test_find_runs_lists_the_training_runs_of_a_store_file_or_folder(store_path):
     fill(store_path)
     for given in (store_path, store_path.parent):
         (run,) = find_runs(given)
@@ -107,14 +108,14 @@ def test_find_runs_lists_the_training_runs_of_a_store_file_or_folder(store_path)
         assert read_run(run).curves.optimizer == "SGD"
 
 
-def test_a_store_with_only_a_range_test_has_no_training_runs(store_path):  # type: ignore[no-untyped-def]
+def test_a_store_with_only_a_range_test_has_no_training_runs(store_path):
     with Store(store_path) as store:
         store.create_run("lr-find", {"kind": "range_test"})
     (entry,) = find_runs(store_path)
     assert entry.error == f"the store {store_path} has no training runs yet"
 
 
-def test_a_damaged_store_is_a_one_line_store_error(store_path):  # type: ignore[no-untyped-def]
+def test_a_damaged_store_is_a_one_line_store_error(store_path):
     fill(store_path)
     data = bytearray(store_path.read_bytes())
     page = 4096
@@ -127,7 +128,7 @@ def test_a_damaged_store_is_a_one_line_store_error(store_path):  # type: ignore[
         read_run(entry)
 
 
-def test_a_file_that_is_not_a_store_is_said_so(tmp_path):  # type: ignore[no-untyped-def]
+def test_a_file_that_is_not_a_store_is_said_so(tmp_path):
     path = tmp_path / "lrwatch.db"
     path.write_bytes(b"definitely not sqlite" * 100)
     (entry,) = find_runs(path)

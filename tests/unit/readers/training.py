@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
@@ -26,11 +27,13 @@ class Trained:
 
 def train_tiny(pl: ModuleType, save_dir: Path, *, lr: float = 0.05, optimizer: str = "SGD",
                momentum: float = 0.9, epochs: int = 2, batches: int = 12, batch_size: int = 8,
-               tensorboard: bool = True, seed: int = 0) -> Trained:
+               tensorboard: bool = True, seed: int = 0, callbacks: tuple[Any, ...] = ()
+               ) -> Trained:
     """Train a linear model with ``pl`` (lightning.pytorch or pytorch_lightning) and log it.
 
     Logs ``train_loss`` on step and epoch, ``val_loss``, the total gradient norm (Lightning's
     ``grad_norm`` utility) and, through ``LearningRateMonitor(log_momentum=True)``, the LR.
+    ``callbacks`` are added to the Trainer's (``LRWatch`` records the same run into a store).
     """
     torch.manual_seed(seed)
     x = torch.randn(batches * batch_size, 8)
@@ -43,30 +46,31 @@ def train_tiny(pl: ModuleType, save_dir: Path, *, lr: float = 0.05, optimizer: s
             self.save_hyperparameters()
             self.layer = torch.nn.Linear(8, 1)
 
-        def training_step(self, batch, batch_idx):  # type: ignore[no-untyped-def]
+        def training_step(self, batch, batch_idx):
             inputs, target = batch
             loss = torch.nn.functional.mse_loss(self.layer(inputs), target)
             self.log("train_loss", loss, on_step=True, on_epoch=True)
             return loss
 
-        def validation_step(self, batch, batch_idx):  # type: ignore[no-untyped-def]
+        def validation_step(self, batch, batch_idx):
             inputs, target = batch
             self.log("val_loss", torch.nn.functional.mse_loss(self.layer(inputs), target))
 
-        def on_before_optimizer_step(self, optimizer):  # type: ignore[no-untyped-def]
+        def on_before_optimizer_step(self, optimizer):
             self.log_dict(pl.utilities.grad_norm(self, norm_type=2))
 
-        def configure_optimizers(self):  # type: ignore[no-untyped-def]
-            if self.hparams.optimizer == "SGD":
-                return torch.optim.SGD(self.parameters(), lr=self.hparams.lr, momentum=momentum)
-            return getattr(torch.optim, self.hparams.optimizer)(self.parameters(), lr=self.hparams.lr)
+        def configure_optimizers(self):
+            kind = getattr(torch.optim, self.hparams.optimizer)
+            if kind is torch.optim.SGD:
+                return kind(self.parameters(), lr=self.hparams.lr, momentum=momentum)
+            return kind(self.parameters(), lr=self.hparams.lr)
 
     loggers = [pl.loggers.CSVLogger(save_dir, name="lightning_logs")]
     if tensorboard:
         loggers.append(pl.loggers.TensorBoardLogger(save_dir / "tb", name="lightning_logs"))
     trainer = pl.Trainer(
         max_epochs=epochs, logger=loggers, log_every_n_steps=1, accelerator="cpu",
-        callbacks=[pl.callbacks.LearningRateMonitor(log_momentum=True)],
+        callbacks=[pl.callbacks.LearningRateMonitor(log_momentum=True), *callbacks],
         enable_progress_bar=False, enable_checkpointing=False, enable_model_summary=False,
     )
     trainer.fit(Regression(lr, optimizer, batch_size), data, data)

@@ -1,0 +1,55 @@
+"""The labeled corpus of real Lightning runs (see ``generate.py``) and its loader."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from lrwatch.analysis import RunCurves, Series
+
+CACHE = Path(__file__).with_name("runs.npz")
+
+
+@dataclass(frozen=True)
+class CorpusRun:
+    """One run: its curves as the analysis sees them, its sweep's label and best LR."""
+
+    sweep: str
+    task: str
+    optimizer: str  # "SGD", "SGDm" (momentum 0.9), "Adam", "AdamW"
+    schedule: str
+    batch_size: int
+    lr: float  # the peak LR of the run
+    label: str
+    best_lr: float
+    heldout: bool
+    curves: RunCurves
+
+    @property
+    def first_nonfinite_step(self) -> int | None:
+        bad = np.flatnonzero(~np.isfinite(self.curves.loss.values))
+        return int(self.curves.loss.steps[bad[0]]) if bad.size else None
+
+
+def load(path: Path = CACHE) -> list[CorpusRun]:
+    """Every run of the cached corpus."""
+    with np.load(path) as data:
+        table = json.loads(str(data["table"]))
+        steps, loss, lr, gn = (data[k] for k in ("steps", "loss", "lr", "grad_norm"))
+    runs = []
+    for row in table:
+        sl = slice(row["offset"], row["offset"] + row["length"])
+        s = steps[sl].astype(np.int64)
+        optimizer = "SGD" if row["optimizer"] == "SGDm" else row["optimizer"]
+        curves = RunCurves(
+            loss=Series(s, loss[sl]), lr=Series(s, lr[sl]), grad_norm=Series(s, gn[sl]),
+            optimizer=optimizer, momentum=0.9 if row["optimizer"] == "SGDm" else None,
+            batch_size=row["batch_size"], total_steps=int(s[-1]) + 1 if s.size else None)
+        runs.append(CorpusRun(sweep=row["sweep"], task=row["task"], optimizer=row["optimizer"],
+                              schedule=row["schedule"], batch_size=row["batch_size"],
+                              lr=row["lr"], label=row["label"], best_lr=row["best_lr"],
+                              heldout=row["heldout"], curves=curves))
+    return runs

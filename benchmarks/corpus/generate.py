@@ -1,0 +1,314 @@
+"""Generate the labeled corpus of real training runs: ``python -m benchmarks.corpus.generate``.
+
+Each *sweep* trains one small model on one task with one optimizer (and schedule, batch size)
+over a grid of learning rates spanning many decades, with Lightning, its ``CSVLogger`` logging
+every step (``train_loss``, ``LearningRateMonitor``'s ``lr-<Optimizer>``, and the total gradient
+norm from ``lightning.pytorch.utilities.grad_norm``). The curves are read back from each run's
+``metrics.csv`` and every run is labeled from its own sweep (see :func:`label_sweep`). Only a
+compact cache is kept: ``benchmarks/corpus/runs.npz`` (float32 curves + labels).
+
+Cost: about 500 runs of 300 steps on CPU; run it with ``nice`` on a shared machine.
+``--tasks`` and ``--jobs`` narrow or parallelise it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+CACHE = Path(__file__).with_name("runs.npz")
+STEPS = 300
+SEED = 1234
+
+# LR grids, in half decades: wide enough that every sweep has runs that stall and runs that blow up.
+GRIDS = {
+    "SGD": [10 ** (e / 2) for e in range(-8, 4)],  # 1e-4 .. 31.6
+    "SGDm": [10 ** (e / 2) for e in range(-9, 3)],  # 3e-5 .. 10
+    "Adam": [10 ** (e / 2) for e in range(-11, 2)],  # 3e-6 .. 3.16
+    "AdamW": [10 ** (e / 2) for e in range(-11, 2)],
+}
+
+# Tasks tuned on, and tasks only ever reported on (different data and architectures).
+TUNE_TASKS = ["digits_mlp", "digits_logreg", "friedman_mlp", "blobs_bn_mlp"]
+HELDOUT_TASKS = ["digits_cnn", "digits_tanh_deep", "digits_autoencoder", "seq_gru"]
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    task: str
+    optimizer: str  # "SGD", "SGDm" (momentum 0.9), "Adam", "AdamW"
+    schedule: str = "constant"  # or "warmup_cosine"
+    batch_size: int = 32
+
+    @property
+    def name(self) -> str:
+        return f"{self.task}/{self.optimizer}/{self.schedule}/bs{self.batch_size}"
+
+
+def sweeps_for(tasks: list[str]) -> list[SweepSpec]:
+    specs = []
+    for task in tasks:
+        specs += [SweepSpec(task, opt) for opt in GRIDS]
+        specs += [SweepSpec(task, "SGDm", "warmup_cosine"),
+                  SweepSpec(task, "AdamW", "warmup_cosine")]
+        specs += [SweepSpec(task, "SGD", batch_size=8), SweepSpec(task, "Adam", batch_size=8)]
+    return specs
+
+
+# --------------------------------------------------------------------------- data and models
+def make_task(task: str):  # type: ignore[no-untyped-def]
+    """(inputs, targets, model factory, loss name) for a task; all data is local."""
+    import torch
+    from sklearn.datasets import load_digits, make_classification, make_friedman1
+    from torch import nn
+
+    rng = np.random.default_rng(SEED)
+    if task.startswith("digits"):
+        x, y = load_digits(return_X_y=True)
+        x = (x - x.mean(0)) / (x.std(0) + 1e-6)
+        xt, yt = torch.tensor(x, dtype=torch.float32), torch.tensor(y)
+        if task == "digits_mlp":
+            return xt, yt, lambda: nn.Sequential(
+                nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10)), "ce"
+        if task == "digits_logreg":
+            return xt, yt, lambda: nn.Linear(64, 10), "ce"
+        if task == "digits_tanh_deep":
+            def deep() -> nn.Module:
+                layers: list[nn.Module] = []
+                width = 64
+                for _ in range(5):
+                    layers += [nn.Linear(width, 32), nn.Tanh()]
+                    width = 32
+                return nn.Sequential(*layers, nn.Linear(32, 10))
+            return xt, yt, deep, "ce"
+        if task == "digits_cnn":
+            return xt.reshape(-1, 1, 8, 8), yt, lambda: nn.Sequential(
+                nn.Conv2d(1, 8, 3), nn.ReLU(), nn.Conv2d(8, 16, 3), nn.ReLU(), nn.Flatten(),
+                nn.Linear(16 * 4 * 4, 10)), "ce"
+        if task == "digits_autoencoder":
+            return xt, xt, lambda: nn.Sequential(
+                nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 12), nn.ReLU(), nn.Linear(12, 32),
+                nn.ReLU(), nn.Linear(32, 64)), "mse"
+    if task == "friedman_mlp":
+        x, y = make_friedman1(n_samples=2000, n_features=10, noise=0.5, random_state=SEED)
+        y = (y - y.mean()) / y.std()
+        return (torch.tensor(x, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)[:, None],
+                lambda: nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
+                                      nn.Linear(64, 1)), "mse")
+    if task == "blobs_bn_mlp":
+        x, y = make_classification(n_samples=2000, n_features=20, n_informative=10, n_classes=4,
+                                   n_clusters_per_class=2, random_state=SEED)
+        return (torch.tensor(x, dtype=torch.float32), torch.tensor(y),
+                lambda: nn.Sequential(nn.Linear(20, 64), nn.BatchNorm1d(64), nn.ReLU(),
+                                      nn.Linear(64, 4)), "ce")
+    if task == "seq_gru":
+        # label: which quarter of the sequence holds the largest value (needs memory over time)
+        seqs = rng.normal(size=(2000, 16, 1)).astype(np.float32)
+        labels = np.argmax(seqs[:, :, 0], axis=1) // 4
+
+        class GRUClassifier(nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.rnn = nn.GRU(1, 24, batch_first=True)
+                self.head = nn.Linear(24, 4)
+
+            def forward(self, x: torch.Tensor) -> torch.Tensor:
+                return self.head(self.rnn(x)[0][:, -1])
+
+        return torch.tensor(seqs), torch.tensor(labels), GRUClassifier, "ce"
+    raise ValueError(f"unknown task {task!r}")
+
+
+# --------------------------------------------------------------------------- one run
+def train_run(spec: SweepSpec, lr: float, workdir: str) -> dict:
+    """Train one run with Lightning and read its curves back from the CSVLogger file."""
+    import lightning.pytorch as pl
+    import torch
+    from lightning.pytorch.callbacks import LearningRateMonitor
+    from lightning.pytorch.loggers import CSVLogger
+    from lightning.pytorch.utilities import grad_norm
+    from torch.utils.data import DataLoader, TensorDataset
+
+    torch.set_num_threads(1)
+    x, y, factory, loss_name = make_task(spec.task)
+    functional = torch.nn.functional
+    loss_fn = functional.cross_entropy if loss_name == "ce" else functional.mse_loss
+
+    class Module(pl.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = factory()
+
+        def training_step(self, batch, batch_idx):  # type: ignore[no-untyped-def]
+            inputs, targets = batch
+            loss = loss_fn(self.net(inputs), targets)
+            self.log("train_loss", loss, on_step=True, on_epoch=False)
+            return loss
+
+        def on_before_optimizer_step(self, optimizer):  # type: ignore[no-untyped-def]
+            self.log("grad_norm", grad_norm(self, norm_type=2)["grad_2.0_norm_total"])
+
+        def configure_optimizers(self):  # type: ignore[no-untyped-def]
+            params = self.parameters()
+            opt = {
+                "SGD": lambda: torch.optim.SGD(params, lr=lr),
+                "SGDm": lambda: torch.optim.SGD(params, lr=lr, momentum=0.9),
+                "Adam": lambda: torch.optim.Adam(params, lr=lr),
+                "AdamW": lambda: torch.optim.AdamW(params, lr=lr, weight_decay=0.01),
+            }[spec.optimizer]()
+            if spec.schedule == "constant":
+                return opt
+            warm = STEPS // 10
+
+            def factor(step: int) -> float:
+                if step < warm:
+                    return (step + 1) / warm
+                return 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warm) / (STEPS - warm))))
+
+            sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+            return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+    def evaluate(module: Module) -> float:
+        """Loss of the model on the whole training set: the label's yardstick, free of noise."""
+        module.eval()
+        with torch.no_grad():
+            value = float(loss_fn(module.net(x), y))
+        module.train()
+        return value
+
+    pl.seed_everything(SEED, workers=False, verbose=False)
+    module = Module()  # same initial weights for every LR of a sweep
+    loader = DataLoader(TensorDataset(x, y), batch_size=spec.batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(SEED), drop_last=True)
+    logger = CSVLogger(workdir, name="run")
+    trainer = pl.Trainer(max_steps=STEPS, logger=logger, log_every_n_steps=1,
+                         callbacks=[LearningRateMonitor(logging_interval="step")],
+                         enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False, accelerator="cpu", devices=1)
+    initial = evaluate(module)
+    trainer.fit(module, loader)
+    return {"lr": lr, "initial_eval_loss": initial, "final_eval_loss": evaluate(module),
+            **read_metrics(Path(logger.log_dir) / "metrics.csv")}
+
+
+def read_metrics(path: Path) -> dict:
+    """Per-step loss, LR and gradient norm from a CSVLogger file (rows share a step)."""
+    loss: dict[int, float] = {}
+    lr: dict[int, float] = {}
+    gn: dict[int, float] = {}
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            step = int(row["step"])
+            for key, value in row.items():
+                if not value or key == "step":
+                    continue
+                if key == "train_loss":
+                    loss[step] = float(value)
+                elif key.startswith("lr-"):
+                    lr[step] = float(value)
+                elif key == "grad_norm":
+                    gn[step] = float(value)
+    steps = np.array(sorted(loss), dtype=np.int64)
+    return {
+        "steps": steps,
+        "loss": np.array([loss[s] for s in steps], dtype=np.float32),
+        "lr_curve": np.array([lr.get(s, np.nan) for s in steps], dtype=np.float32),
+        "grad_norm": np.array([gn.get(s, np.nan) for s in steps], dtype=np.float32),
+    }
+
+
+def run_sweep(spec: SweepSpec) -> dict:
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="lrwatch-corpus-") as workdir:
+        runs = [train_run(spec, lr, workdir) for lr in GRIDS[spec.optimizer]]
+    labels, best_lr = label_sweep(runs)
+    print(f"{spec.name}: {len(runs)} runs in {time.perf_counter() - started:.0f} s, best lr "
+          f"{best_lr:.3g}, labels {''.join(lab[0] for lab in labels)}", flush=True)
+    return {"spec": spec, "runs": runs, "labels": labels, "best_lr": best_lr}
+
+
+# --------------------------------------------------------------------------- labels
+NEARLY_BEST = 0.9  # a run is healthy when it achieves >= 90% of the sweep's best loss reduction
+BLOWUP = 2.0  # ... and diverging when it ends more than 2x above its initial loss, or goes NaN
+
+
+def label_sweep(runs: list[dict]) -> tuple[list[str], float]:
+    """Label each run of one sweep from the sweep itself.
+
+    The reduction of a run is ``initial loss - final loss``, both the loss of the model on the
+    whole training set (no mini-batch noise) before and after training. The best run has the largest
+    reduction; a run is ``healthy`` when it reaches at least 90% of it, ``diverging`` when any
+    logged loss is NaN/inf or it ends more than 2x above its initial loss, and otherwise
+    ``stalled`` when its LR is below the best LR and ``oscillating`` when above.
+    """
+    initial = float(np.median([r["initial_eval_loss"] for r in runs]))
+    finals = np.array([r["final_eval_loss"] for r in runs], dtype=np.float64)
+    diverged = [not np.isfinite(f) or not np.all(np.isfinite(r["loss"])) or f > BLOWUP * initial
+                for r, f in zip(runs, finals)]
+    reduction = np.where(diverged, -np.inf, initial - finals)
+    best = int(np.argmax(reduction))
+    best_lr = runs[best]["lr"]
+    labels = []
+    for r, d, red in zip(runs, diverged, reduction):
+        if d:
+            labels.append("diverging")
+        elif red >= NEARLY_BEST * reduction[best]:
+            labels.append("healthy")
+        else:
+            labels.append("stalled" if r["lr"] < best_lr else "oscillating")
+    return labels, best_lr
+
+
+# --------------------------------------------------------------------------- cache
+def save(results: list[dict], path: Path = CACHE) -> None:
+    """One compressed npz: concatenated float32 curves + a JSON table of runs."""
+    table, steps, loss, lr, gn = [], [], [], [], []
+    offset = 0
+    for res in results:
+        spec = res["spec"]
+        for run, label in zip(res["runs"], res["labels"]):
+            n = run["steps"].size
+            table.append({**asdict(spec), "sweep": spec.name, "lr": run["lr"], "label": label,
+                          "best_lr": res["best_lr"], "final_eval_loss": run["final_eval_loss"],
+                          "initial_eval_loss": run["initial_eval_loss"],
+                          "heldout": spec.task in HELDOUT_TASKS, "offset": offset, "length": n})
+            offset += n
+            steps.append(run["steps"].astype(np.int32))
+            loss.append(run["loss"])
+            lr.append(run["lr_curve"])
+            gn.append(run["grad_norm"])
+    np.savez_compressed(
+        path, table=np.array(json.dumps(table)), steps=np.concatenate(steps),
+        loss=np.concatenate(loss), lr=np.concatenate(lr), grad_norm=np.concatenate(gn))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", nargs="*", default=TUNE_TASKS + HELDOUT_TASKS)
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=CACHE)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    specs = sweeps_for(args.tasks)
+    print(f"{len(specs)} sweeps, {sum(len(GRIDS[s.optimizer]) for s in specs)} runs", flush=True)
+    if args.jobs > 1:
+        with ProcessPoolExecutor(args.jobs) as pool:
+            results = list(pool.map(run_sweep, specs))
+    else:
+        results = [run_sweep(s) for s in specs]
+    save(results, args.out)
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""The live guard on runs that diverge: how early it acts, what recovery saves, what it costs.
+
+Diverging runs are real Lightning trainings on scikit-learn's digits and on a synthetic
+regression, with SGD (plain and with momentum) at LRs far too high, some reaching the bad LR
+through a linear warmup so that they blow up mid-run. Each scenario trains three times:
+1. ``warn`` (the default): the step of the first NaN/inf loss, had nobody acted, and the step
+   at which lrwatch first flagged divergence (its early warning);
+2. ``stop``: the step at which the guard stopped training; "steps before NaN" = first NaN step
+   of run 1 - stop step;
+3. ``recover``: whether the run reached its planned end with a finite final loss below its
+   starting loss.
+Overhead: median time per step of a healthy run, bare vs LRWatch(warn) vs LRWatch(recover)
+(snapshots every 100 steps), interleaved rounds as in ``benchmarks.overhead``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import numpy as np
+import torch
+from sklearn.datasets import load_digits
+from torch.utils.data import DataLoader, TensorDataset
+
+from benchmarks.overhead import MLP, StepTimer
+from benchmarks.overhead import _data as overhead_data
+from lrwatch import LRWatch, Store, keys
+
+OUT = Path(__file__).parent / "out"
+STEPS = 300
+
+
+def _digits() -> TensorDataset:
+    data = load_digits()
+    x = torch.tensor(data.data / 16.0, dtype=torch.float32)
+    return TensorDataset(x, torch.tensor(data.target))
+
+
+def _regression() -> TensorDataset:
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(2048, 16, generator=g)
+    return TensorDataset(x, (x @ torch.randn(16, 1, generator=g)).squeeze(1))
+
+
+class Net(pl.LightningModule):
+    def __init__(self, task: str, lr: float, momentum: float, warmup: int, depth: int) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        width, n_in = 64, (64 if task == "digits" else 16)
+        n_out = 10 if task == "digits" else 1
+        layers: list[torch.nn.Module] = []
+        for i in range(depth):
+            layers += [torch.nn.Linear(n_in if i == 0 else width, width), torch.nn.Tanh()]
+        self.net = torch.nn.Sequential(*layers, torch.nn.Linear(width, n_out))
+        self.task, self.lr, self.momentum, self.warmup = task, lr, momentum, warmup
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        x, y = batch
+        out = self.net(x)
+        if self.task == "digits":
+            return torch.nn.functional.cross_entropy(out, y)
+        return torch.nn.functional.mse_loss(out.squeeze(1), y)
+
+    def configure_optimizers(self) -> Any:
+        opt = torch.optim.SGD(self.parameters(), lr=self.lr, momentum=self.momentum)
+        if not self.warmup:
+            return opt
+        ramp = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, 0.01 + s / self.warmup))
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": ramp, "interval": "step"}}
+
+
+# (name, task, lr, momentum, warmup steps, depth): all reach NaN/inf without help
+SCENARIOS = [
+    ("digits sgd lr=8", "digits", 8.0, 0.0, 0, 2),
+    ("digits sgd lr=20", "digits", 20.0, 0.0, 0, 2),
+    ("digits sgd+mom lr=3", "digits", 3.0, 0.9, 0, 2),
+    ("digits sgd warmup->10", "digits", 10.0, 0.0, 150, 2),
+    ("digits deep sgd+mom warmup->2", "digits", 2.0, 0.9, 150, 4),
+    ("regression sgd lr=0.5", "regression", 0.5, 0.0, 0, 2),
+    ("regression sgd lr=1", "regression", 1.0, 0.0, 0, 2),
+    ("regression sgd+mom lr=0.2", "regression", 0.2, 0.9, 0, 2),
+    ("regression sgd warmup->1", "regression", 1.0, 0.0, 150, 2),
+    ("regression deep sgd warmup->0.6", "regression", 0.6, 0.0, 150, 4),
+]
+
+
+def _train(scenario: tuple[Any, ...], mode: str, workdir: str) -> dict[str, Any]:
+    name, task, lr, momentum, warmup, depth = scenario
+    data = _digits() if task == "digits" else _regression()
+    store = Path(workdir) / "store"
+    watch = LRWatch(store=store, name=name, on_diverge=mode, snapshot_every_n_steps=25,
+                    check_every_n_steps=10)
+    trainer = pl.Trainer(accelerator="cpu", devices=1, max_steps=STEPS, max_epochs=-1,
+                         logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False, num_sanity_val_steps=0,
+                         limit_val_batches=0, callbacks=[watch])
+    trainer.fit(Net(task, lr, momentum, warmup, depth), DataLoader(data, batch_size=32, shuffle=True,
+                                                                   generator=torch.Generator().manual_seed(0)))
+    reader = Store(store, readonly=True)
+    run = reader.runs()[-1]
+    steps, loss = reader.scalars(run, keys.LOSS)
+    nonfinite = [e.step for e in reader.events(run, kind=keys.EVENT_NONFINITE)]
+    flagged = [e.step for e in reader.events(run, kind=keys.EVENT_DIAGNOSIS)
+               if e.payload.get("status") in ("diverging", "alarm")]
+    actions = [e for e in reader.events(run, kind=keys.EVENT_ACTION)]
+    return {
+        "steps": int(steps.size), "status": run.status,
+        "first_nonfinite": min(nonfinite) if nonfinite else None,
+        "first_flag": min(flagged) if flagged else None,
+        "acted_at": actions[0].step if actions else None,
+        "recoveries": sum(e.payload["action"] == "recover" for e in actions),
+        "start_loss": float(loss[0]) if loss.size else None,
+        "final_loss": float(np.median(loss[-10:])) if loss.size else None,
+    }
+
+
+def overhead(rounds: int = 5, steps: int = 400) -> dict[str, Any]:
+    configs = {"bare": None, "warn": "warn", "recover": "recover"}
+    per_round: dict[str, list[float]] = {c: [] for c in configs}
+    with tempfile.TemporaryDirectory() as workdir:
+        for r in range(rounds):
+            for config, mode in configs.items():
+                timer = StepTimer()
+                callbacks: list[Any] = [timer]
+                if mode:
+                    callbacks.append(LRWatch(store=f"{workdir}/{config}{r}", on_diverge=mode))
+                trainer = pl.Trainer(accelerator="cpu", devices=1, max_steps=steps, max_epochs=-1,
+                                     logger=False, callbacks=callbacks, enable_checkpointing=False,
+                                     enable_progress_bar=False, enable_model_summary=False,
+                                     num_sanity_val_steps=0, limit_val_batches=0)
+                trainer.fit(MLP([784, 256, 256, 10]), overhead_data(784, 64 * steps))
+                per_round[config].append(timer.median_step_s(steps // 5))
+    median = {c: statistics.median(v) * 1e3 for c, v in per_round.items()}
+    return {"median_step_ms": {c: round(v, 3) for c, v in median.items()},
+            "added_ms": {c: round(median[c] - median["bare"], 3) for c in ("warn", "recover")}}
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    rows = []
+    with tempfile.TemporaryDirectory() as workdir:
+        for i, scenario in enumerate(SCENARIOS):
+            row = {"scenario": scenario[0]}
+            for mode in ("warn", "stop", "recover"):
+                row[mode] = _train(scenario, mode, f"{workdir}/{i}{mode}")
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    cost = overhead()
+    OUT.mkdir(exist_ok=True)
+    (OUT / "guard.json").write_text(json.dumps({"scenarios": rows, "overhead": cost}, indent=2))
+
+    reached_nan = [r for r in rows if r["warn"]["first_nonfinite"] is not None]
+    print(f"\n{len(reached_nan)} of {len(rows)} scenarios reach NaN/inf without help\n")
+    print("| scenario | first NaN (warn run) | flagged diverging at | stop acted at | steps before NaN | recover: recoveries, final loss (start) |")
+    print("|---|---|---|---|---|---|")
+    leads = []
+    for r in rows:
+        nan, flag, stop = r["warn"]["first_nonfinite"], r["warn"]["first_flag"], r["stop"]["acted_at"]
+        lead = nan - stop if nan is not None and stop is not None else None
+        if lead is not None:
+            leads.append(lead)
+        rec = r["recover"]
+        print(f"| {r['scenario']} | {nan} | {flag} | {stop} | {lead} | {rec['recoveries']}, "
+              f"{rec['final_loss']:.3g} ({rec['start_loss']:.3g}) |")
+    saved = sum(1 for r in reached_nan
+                if r["recover"]["final_loss"] is not None and np.isfinite(r["recover"]["final_loss"])
+                and r["recover"]["final_loss"] < r["recover"]["start_loss"]
+                and r["recover"]["steps"] == STEPS)
+    print(f"\nsteps before NaN at which stop acted: median {statistics.median(leads) if leads else None}, "
+          f"min {min(leads) if leads else None}, max {max(leads) if leads else None}")
+    print(f"recover brought {saved} of {len(reached_nan)} NaN-bound runs to their planned end with a "
+          "finite final loss below the starting loss")
+    print(f"overhead per step (small MLP): {json.dumps(cost)}")

@@ -1,0 +1,136 @@
+"""Recording overhead: time per optimizer step, bare vs LRWatch vs Lightning's own recipe.
+
+Three Trainers train the same model on the same synthetic data:
+- bare: no logger, no callbacks (only the step timer every configuration has);
+- lrwatch: bare + ``LRWatch()`` with default settings (every step, per-layer every 50);
+- recipe: Lightning's built-ins for the same signals, logged every step: ``LearningRateMonitor``,
+  ``self.log_dict(grad_norm(self, 2))`` in ``on_before_optimizer_step``, ``self.log`` of the
+  loss, a ``CSVLogger`` and ``log_every_n_steps=1``.
+
+The configurations run interleaved (bare, lrwatch, recipe, bare, ...) for several rounds, so
+machine noise hits them alike; each round gives the median step time of a run (after warm-up),
+and the figures are medians over rounds. Overhead = median(config) - median(bare).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from lightning.pytorch.callbacks import LearningRateMonitor
+from lightning.pytorch.loggers import CSVLogger
+from lightning.pytorch.utilities import grad_norm
+from torch.utils.data import DataLoader, TensorDataset
+
+from lrwatch import LRWatch
+
+OUT = Path(__file__).parent / "out"
+
+
+class StepTimer(pl.Callback):
+    """Wall time between consecutive training-batch ends."""
+
+    def __init__(self) -> None:
+        self.ends: list[float] = []
+
+    def on_train_batch_end(self, *args: Any) -> None:
+        self.ends.append(time.perf_counter())
+
+    def median_step_s(self, warmup: int) -> float:
+        gaps = [b - a for a, b in zip(self.ends[warmup:], self.ends[warmup + 1:])]
+        return statistics.median(gaps)
+
+
+class MLP(pl.LightningModule):
+    def __init__(self, sizes: list[int], recipe: bool = False) -> None:
+        super().__init__()
+        layers: list[torch.nn.Module] = []
+        for a, b in zip(sizes[:-1], sizes[1:]):
+            layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+        self.net = torch.nn.Sequential(*layers[:-1])
+        self.recipe = recipe
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        x, y = batch
+        loss = torch.nn.functional.cross_entropy(self.net(x), y)
+        if self.recipe:
+            self.log("train_loss", loss)
+        return loss
+
+    def on_before_optimizer_step(self, optimizer: Any) -> None:
+        if self.recipe:
+            self.log_dict(grad_norm(self, norm_type=2))
+
+    def configure_optimizers(self) -> Any:
+        return torch.optim.Adam(self.parameters(), lr=1e-3)
+
+
+def _data(features: int, n: int) -> DataLoader:
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(n, features, generator=generator)
+    y = torch.randint(0, 10, (n,), generator=generator)
+    return DataLoader(TensorDataset(x, y), batch_size=64, shuffle=False)
+
+
+def _one_run(config: str, sizes: list[int], steps: int, warmup: int, workdir: str) -> float:
+    torch.manual_seed(0)
+    timer = StepTimer()
+    callbacks: list[Any] = [timer]
+    logger: Any = False
+    if config == "lrwatch":
+        callbacks.append(LRWatch(store=Path(workdir) / "store"))
+    elif config == "recipe":
+        callbacks.append(LearningRateMonitor(logging_interval="step"))
+        logger = CSVLogger(workdir)
+    trainer = pl.Trainer(
+        accelerator="cpu", devices=1, max_steps=steps, max_epochs=-1, logger=logger,
+        log_every_n_steps=1, callbacks=callbacks, enable_checkpointing=False,
+        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
+        limit_val_batches=0,
+    )
+    trainer.fit(MLP(sizes, recipe=config == "recipe"), _data(sizes[0], 64 * steps))
+    return timer.median_step_s(warmup)
+
+
+def measure(label: str, sizes: list[int], steps: int, rounds: int) -> dict[str, Any]:
+    configs = ("bare", "lrwatch", "recipe")
+    per_round: dict[str, list[float]] = {c: [] for c in configs}
+    with tempfile.TemporaryDirectory() as workdir:
+        for r in range(rounds):
+            for config in configs:
+                per_round[config].append(
+                    _one_run(config, sizes, steps, warmup=steps // 5, workdir=f"{workdir}/{config}{r}"))
+    params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    median = {c: statistics.median(v) for c, v in per_round.items()}
+    added = {c: median[c] - median["bare"] for c in ("lrwatch", "recipe")}
+    return {
+        "model": label, "params": params, "steps_per_run": steps, "rounds": rounds,
+        "median_step_ms": {c: round(v * 1e3, 3) for c, v in median.items()},
+        "added_ms": {c: round(v * 1e3, 3) for c, v in added.items()},
+        "lrwatch_vs_bare_pct": round(100 * added["lrwatch"] / median["bare"], 2),
+        "lrwatch_share_of_recipe_overhead": round(added["lrwatch"] / added["recipe"], 3),
+        "per_round_ms": {c: [round(x * 1e3, 3) for x in v] for c, v in per_round.items()},
+    }
+
+
+def main() -> None:
+    torch.set_num_threads(1)  # steadier on a shared machine; the same for every configuration
+    results = [
+        measure("MLP 784-256-256-10, batch 64", [784, 256, 256, 10], steps=400, rounds=7),
+        measure("MLP 784-2048-2048-1024-10, batch 64", [784, 2048, 2048, 1024, 10], steps=120, rounds=5),
+    ]
+    OUT.mkdir(exist_ok=True)
+    (OUT / "overhead.json").write_text(json.dumps(results, indent=2))
+    print("| model | params | bare ms/step | lrwatch | recipe | lrwatch adds | recipe adds | lrwatch/bare | lrwatch/recipe overhead |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in results:
+        m, a = r["median_step_ms"], r["added_ms"]
+        print(f"| {r['model']} | {r['params'] / 1e6:.2f} M | {m['bare']:.2f} | {m['lrwatch']:.2f} | "
+              f"{m['recipe']:.2f} | {a['lrwatch']:+.2f} ms | {a['recipe']:+.2f} ms | "
+              f"{r['lrwatch_vs_bare_pct']:+.1f}% | {r['lrwatch_share_of_recipe_overhead']:.2f} |")

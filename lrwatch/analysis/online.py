@@ -1,0 +1,154 @@
+"""Diagnose a run while it trains: feed points as they arrive, ask for the verdict any time.
+
+The analyzer keeps the same bounded summary that :func:`lrwatch.analysis.analyze` builds from a
+whole run (at most 1024 bins + the last 256 raw points), so an update costs time in proportion to
+the points it brings, a diagnosis costs the same at step 100 and at step 10 M, and both give the
+same answer on the same points.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lrwatch.analysis import detectors
+from lrwatch.analysis.diagnose import diagnose
+from lrwatch.analysis.summary import COLUMNS, Summary
+from lrwatch.analysis.types import Diagnosis, Evidence, RangeTestSummary, RunCurves, Series
+from lrwatch.errors import ConfigError
+
+
+class OnlineAnalyzer:
+    """Incremental twin of :func:`~lrwatch.analysis.analyze`.
+
+    Args:
+        optimizer: optimizer class name ("SGD", "AdamW" ...), for typical ranges and scaling.
+        momentum: SGD momentum or Adam beta1, when known.
+        batch_size: the run's batch size.
+        total_steps: planned optimizer steps (for the "blew up in the first few percent" rule).
+        range_test: a range test run before training, to pick the suggested LR.
+        target_batch_size: batch size of the next run, to scale the suggested LR.
+
+    Example::
+
+        >>> import numpy as np
+        >>> watch = OnlineAnalyzer(optimizer="SGD")
+        >>> for start in range(0, 400, 50):
+        ...     steps = np.arange(start, start + 50)
+        ...     watch.update(steps, 2.3 * np.exp(-steps / 40) + 0.1, lr=0.1)
+        >>> watch.diagnose().status.value
+        'healthy'
+        >>> watch.update([400], [float("nan")])
+        >>> watch.diverging_now().message
+        'loss is non-finite at step 400'
+    """
+
+    def __init__(self, *, optimizer: str | None = None, momentum: float | None = None,
+                 batch_size: int | None = None, total_steps: int | None = None,
+                 range_test: RangeTestSummary | None = None,
+                 target_batch_size: int | None = None) -> None:
+        empty = Series(np.empty(0, dtype=np.int64), np.empty(0))
+        self._meta = RunCurves(loss=empty, optimizer=optimizer, momentum=momentum,
+                               batch_size=batch_size, total_steps=total_steps,
+                               range_test=range_test)
+        self._target = target_batch_size
+        self._summary = Summary()
+        self.dropped = 0  # points ignored because their step did not come after the last one
+
+    @property
+    def points(self) -> int:
+        """Points taken in so far."""
+        return self._summary.points
+
+    @property
+    def last_step(self) -> int | None:
+        return self._summary.last_step
+
+    def update(self, steps: Any, loss: Any, lr: Any = None, grad_norm: Any = None,
+               update_ratio: Any = None) -> None:
+        """Add new points: ``steps`` and ``loss`` of equal length (scalars are fine), and
+        optionally ``lr``, ``grad_norm``, ``update_ratio`` of the same length or scalars.
+
+        Steps must increase; a point whose step does not come after the last one seen (a resumed
+        run repeating steps) is ignored and counted in ``dropped``.
+
+        Raises:
+            ConfigError: if the arrays' lengths differ or hold something other than numbers.
+        """
+        try:
+            s = np.atleast_1d(np.asarray(steps, dtype=np.int64)).reshape(-1)
+            n = s.size
+            cols = [_column("loss", loss, n, required=True)]
+            cols += [_column(name, v, n) for name, v in
+                     (("lr", lr), ("grad_norm", grad_norm), ("update_ratio", update_ratio))]
+        except (TypeError, ValueError, OverflowError) as exc:
+            if isinstance(exc, ConfigError):
+                raise
+            raise ConfigError(f"update() needs numbers: {exc}") from None
+        if n == 0:
+            return
+        floor = self._summary.last_step
+        prior = np.maximum.accumulate(np.r_[np.iinfo(np.int64).min if floor is None else floor,
+                                            s[:-1]])
+        keep = s > prior
+        if not keep.all():
+            self.dropped += int((~keep).sum())
+            s, cols = s[keep], [c[keep] for c in cols]
+        self._summary.extend(s, *cols)
+
+    def diagnose(self) -> Diagnosis:
+        """The diagnosis of everything seen so far (the same as ``analyze`` on those points)."""
+        return diagnose(self._summary, self._meta, target_batch_size=self._target)
+
+    def diverging_now(self) -> Evidence | None:
+        """The early divergence signal, cheap enough to ask after every update: a NaN/inf loss,
+        or the last few losses or gradient norms far above their recent robust level."""
+        found = detectors.alarm(self._summary)
+        return found.evidence if found is not None else None
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to resume, as plain numbers and numpy arrays."""
+        s = self._summary
+        return {
+            "width": s.width, "points": s.points, "dropped": self.dropped,
+            "bins": dict(s.bins), "partial": dict(s.partial),
+            "tail": (s.tail_steps, s.tail_loss, s.tail_gn),
+            "nonfinite": (s.first_nonfinite, s.nonfinite_count, s.trailing_nonfinite),
+            "last_step": s.last_step,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Resume from :meth:`state_dict`.
+
+        Raises:
+            ConfigError: if ``state`` is not a state dict of this class.
+        """
+        try:
+            summary = Summary(width=int(state["width"]), points=int(state["points"]),
+                              bins={c: np.asarray(state["bins"][c]) for c in COLUMNS},
+                              partial={c: np.asarray(state["partial"][c]) for c in COLUMNS})
+            summary.tail_steps, summary.tail_loss, summary.tail_gn = (
+                np.asarray(a) for a in state["tail"])
+            summary.first_nonfinite, summary.nonfinite_count, summary.trailing_nonfinite = \
+                state["nonfinite"]
+            summary.last_step = state["last_step"]
+            dropped = int(state["dropped"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"not an OnlineAnalyzer state dict: missing or bad {exc}") from None
+        self._summary, self.dropped = summary, dropped
+
+
+def _column(name: str, values: Any, n: int, required: bool = False) -> np.ndarray:
+    if values is None:
+        if required:
+            raise ConfigError(f"{name} is required")
+        return np.full(n, np.nan)
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim == 0:
+        return np.full(n, float(arr))
+    arr = arr.reshape(-1)
+    if arr.size != n:
+        raise ConfigError(f"update(): {name} has {arr.size} values for {n} steps; give one per "
+                          "step (or a single number)")
+    return arr

@@ -1,0 +1,195 @@
+"""``lrwatch analyze PATH...``: diagnose the learning rate of runs already logged.
+
+Each PATH is an lrwatch store, a Lightning ``metrics.csv`` (or its version folder, or a
+``lightning_logs/`` tree), or TensorBoard event files or folders. One row (or one JSON entry)
+per run; a run that cannot be read gets its own entry with an ``error`` and the others go on.
+The exit status is 0 whatever the diagnosis, and 1 only when nothing could be read.
+
+``--json`` prints one document, a stable contract::
+
+    {"runs": [{"source": "...", "run": "...", "status": "oscillating", "confidence": 0.87,
+               "since_step": 1200, "steps": 5000, "current_lr": 0.3, "suggested_lr": 0.1,
+               "action": "reduce", "factor": 0.33, "rationale": "...", "needed_steps": null,
+               "evidence": ["..."], "alarm": null, "columns": {"loss": "train_loss_step", ...},
+               "notes": ["..."], "error": null}]}
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Sequence, TextIO
+
+import click
+
+from lrwatch.cli._common import coloured, fmt_float, table
+from lrwatch.errors import InputError, LRWatchError
+
+if TYPE_CHECKING:
+    from lrwatch.readers import LogRun
+
+PROGRESS_MIN_RUNS = 5  # a progress bar from this many runs on
+# The keys of every JSON entry, in order: the contract other tools rely on.
+ENTRY_KEYS = ("source", "run", "status", "confidence", "since_step", "steps", "current_lr",
+              "suggested_lr", "action", "factor", "rationale", "needed_steps", "evidence",
+              "alarm", "columns", "notes", "error")
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """A path or run that could not be read, in its place among the results."""
+
+    source: str
+    name: str | None
+    error: str
+
+
+@click.command(help=(
+    "Diagnose the learning rate of logged runs. Each PATH is an lrwatch store, a Lightning "
+    "metrics.csv or its version folder (or a lightning_logs/ tree), or TensorBoard event files "
+    "or folders. Exits 0 whatever the diagnosis; 1 when nothing could be read."))
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--json", "as_json", is_flag=True,
+              help="print one JSON document {\"runs\": [...]} instead of a table")
+@click.option("--run", "run_name", metavar="NAME",
+              help="only runs of this name (a store run, or a folder such as version_3)")
+@click.option("--loss-key", metavar="K", help="the loss column, tag or key (default: detected)")
+@click.option("--lr-key", metavar="K",
+              help="the learning-rate column, tag or key (default: detected)")
+def analyze(paths: tuple[str, ...], as_json: bool, run_name: str | None,
+            loss_key: str | None, lr_key: str | None) -> None:
+    from lrwatch.analysis import analyze as diagnose
+    from lrwatch.readers import find_runs, read_run
+
+    items: list[LogRun | _Failure] = []
+    for path in paths:
+        try:
+            items.extend(find_runs(path))
+        except LRWatchError as exc:
+            items.append(_Failure(path, None, str(exc)))
+    if run_name is not None:
+        items = _select(items, run_name, paths)
+
+    entries: list[dict[str, Any]] = []
+    with _progress(items) as bar:
+        for item in bar:
+            if isinstance(item, _Failure) or item.error is not None:
+                entries.append(_entry(item.source, item.name, error=item.error))
+                continue
+            try:
+                result = read_run(item, loss_key=loss_key, lr_key=lr_key)
+                diagnosis = diagnose(result.curves)
+            except LRWatchError as exc:
+                entries.append(_entry(item.source, item.name, error=str(exc)))
+                continue
+            columns = {k: v for k, v in vars(result.columns).items() if v is not None}
+            entries.append(_entry(item.source, item.name, diagnosis=diagnosis.to_dict(),
+                                  columns=columns, notes=list(result.notes)))
+
+    if as_json:
+        click.echo(json.dumps({"runs": entries}, indent=2, allow_nan=False))
+    elif any(e["error"] is None for e in entries):
+        click.echo(_human(entries, show_source=len(paths) > 1))
+    if all(e["error"] is not None for e in entries):
+        raise InputError(_nothing_read(entries))
+
+
+def _select(items: list[LogRun | _Failure], name: str, paths: Sequence[str]
+            ) -> list[LogRun | _Failure]:
+    """The runs named ``name`` (exactly, or as the last part of a folder run's name).
+
+    Paths that could not be read keep their failure; when no run has the name, one failure
+    lists the runs there are.
+    """
+    runs = [item for item in items if not isinstance(item, _Failure)]
+    chosen = [item for item in items if isinstance(item, _Failure)
+              or item.name == name or item.name.endswith("/" + name)]
+    if len(chosen) > len(items) - len(runs):
+        return chosen
+    names = ", ".join(r.name for r in runs[:8]) + (" ..." if len(runs) > 8 else "")
+    where = ", ".join(paths)
+    message = f"no run '{name}' in {where}; runs there: {names or 'none'}"
+    return [*chosen, _Failure(where, name, message)]
+
+
+def _progress(items: Sequence[Any], file: TextIO | None = None) -> Any:
+    """click's progress bar on stderr when many runs are read, else a plain iteration."""
+    if len(items) < PROGRESS_MIN_RUNS:
+        return contextlib.nullcontext(items)
+    return click.progressbar(items, label="reading logs", show_pos=True,
+                             file=file or sys.stderr, item_show_func=_progress_label)
+
+
+def _progress_label(item: LogRun | _Failure | None) -> str | None:
+    return None if item is None else item.name or item.source
+
+
+def _entry(source: str, run: str | None, diagnosis: dict[str, Any] | None = None,
+           columns: dict[str, str] | None = None, notes: list[str] | None = None,
+           error: str | None = None) -> dict[str, Any]:
+    """One JSON entry with every key of ``ENTRY_KEYS`` (None where not known)."""
+    d = diagnosis or {}
+    confidence = d.get("confidence")
+    values = {
+        **{k: d.get(k) for k in ENTRY_KEYS},
+        "source": source,
+        "run": run,
+        "confidence": confidence if confidence is None or math.isfinite(confidence) else None,
+        "evidence": list(d.get("evidence", [])),
+        "columns": columns or {},
+        "notes": notes or [],
+        "error": error,
+    }
+    return {k: values[k] for k in ENTRY_KEYS}
+
+
+def _lr_cell(entry: dict[str, Any]) -> str:
+    current, suggested, factor = entry["current_lr"], entry["suggested_lr"], entry["factor"]
+    if current is not None and suggested is not None:
+        return f"{fmt_float(current, 3)} → {fmt_float(suggested, 3)}"
+    if factor is not None:
+        return f"x{fmt_float(factor, 2)}"
+    return fmt_float(current, 3)
+
+
+def _human(entries: list[dict[str, Any]], show_source: bool) -> str:
+    """A table, one row per run, then the notes that apply."""
+    headers = ["run", "status", "conf", "since", "steps", "lr", "action", "evidence"]
+    if show_source:
+        headers.insert(0, "source")
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    for e in entries:
+        if e["error"] is not None:
+            row = [e["run"] or "-", click.style("error", fg="red"), "", "", "", "", "",
+                   e["error"]]
+        else:
+            row = [e["run"], coloured(e["status"]), f"{e['confidence']:.2f}",
+                   "-" if e["since_step"] is None else str(e["since_step"]), str(e["steps"]),
+                   _lr_cell(e), e["action"], (e["evidence"] or [e["rationale"] or ""])[0]]
+            notes.extend(f"  {e['run']}: {note}" for note in e["notes"])
+        if show_source:
+            row.insert(0, e["source"])
+        rows.append(row)
+    text = table(headers, rows)
+    if notes:
+        text += "\n" + click.style("notes:\n" + "\n".join(notes), dim=True)
+    return text
+
+
+def _nothing_read(entries: list[dict[str, Any]]) -> str:
+    """The one-line error when no run could be read: the first reason, the other paths."""
+    if not entries:
+        return "nothing to analyze"
+    first = entries[0]["error"]
+    others = sorted({e["source"] for e in entries[1:]} - {entries[0]["source"]})
+    if len(entries) == 1:
+        return first
+    if others:
+        more = f"; also unreadable: {', '.join(others)}"
+    else:
+        more = f" (and {len(entries) - 1} more runs)"
+    return f"nothing could be read: {first}{more}"

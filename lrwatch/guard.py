@@ -1,0 +1,315 @@
+"""The live guard: diagnose while training runs, warn on each change, stop or recover.
+
+``Guard`` knows torch and ``lrwatch.analysis``, not Lightning: the callback feeds it the rows
+the recorder hands over (host numpy arrays), asks it for a decision, and lets it act on the
+module, optimizers and schedulers it passes in.
+
+- Every ``check_every_n_steps`` the online analyzer gives a full diagnosis; a change of status
+  is one warning (rank 0, through the ``lrwatch`` logger) and one event in the store. A change
+  to ``diverging`` is announced at once; any other change once it held for two checks in a row,
+  so mini-batch noise near a boundary does not make the status flicker.
+- Divergence (the status, or the analyzer's early alarm: a NaN/inf loss or gradient, or a jump
+  of the loss or gradient norm far above its recent robust level) is acted on according to
+  ``on_diverge``. ``stalled`` and ``oscillating`` only ever warn.
+- ``recover`` restores the newest healthy snapshot taken before the trouble began (model,
+  optimizers, schedulers and the analyzer's own state, copied to CPU every
+  ``snapshot_every_n_steps`` steps), scales every LR and every scheduler's base LRs by a factor,
+  optionally drops the gradients of the next ``skip_batches`` steps, and goes on; after
+  ``max_recoveries`` it stops. The batches between the snapshot and the divergence are not
+  replayed: the data goes on where it was.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from dataclasses import asdict, dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from lrwatch import keys
+from lrwatch.analysis import Diagnosis, OnlineAnalyzer, Status
+from lrwatch.analysis.types import Action
+from lrwatch.errors import ConfigError
+
+log = logging.getLogger("lrwatch")
+
+ON_DIVERGE = ("warn", "stop", "recover")
+SNAPSHOTS_KEPT = 2
+# LR keys of a param group that a recovery scales (OneCycleLR keeps max_lr/min_lr there).
+_GROUP_LR_KEYS = ("lr", "initial_lr", "max_lr", "min_lr")
+
+
+@dataclass(frozen=True)
+class GuardConfig:
+    """How the guard acts.
+
+    Args:
+        on_diverge: "warn" (record and warn only), "stop" (end training cleanly, run marked
+            diverged) or "recover" (roll back, lower the LR, go on).
+        check_every_n_steps: steps between full diagnoses; under DDP also the steps at which
+            rank 0's decision is broadcast, so every rank acts at the same step.
+        snapshot_every_n_steps: steps between CPU snapshots kept for ``recover``.
+        max_recoveries: recoveries before the guard gives up and stops.
+        lr_factor: LR multiplier on recovery; None takes the diagnosis's suggestion (about 0.1
+            when diverging).
+        skip_batches: after a recovery, the next n optimizer steps are skipped (their
+            gradients dropped).
+    """
+
+    on_diverge: str = "warn"
+    check_every_n_steps: int = 25
+    snapshot_every_n_steps: int = 100
+    max_recoveries: int = 3
+    lr_factor: float | None = None
+    skip_batches: int = 0
+
+    def __post_init__(self) -> None:
+        if self.on_diverge not in ON_DIVERGE:
+            raise ConfigError(
+                f"on_diverge must be one of {', '.join(ON_DIVERGE)}; got {self.on_diverge!r}")
+        for name in ("check_every_n_steps", "snapshot_every_n_steps"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        for name in ("max_recoveries", "skip_batches"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(f"{name} must be an integer >= 0, got {value!r}")
+        if self.lr_factor is not None and not 0 < self.lr_factor < 1:
+            raise ConfigError(f"lr_factor must be in (0, 1) to lower the LR, got {self.lr_factor!r}")
+
+    @property
+    def acts(self) -> bool:
+        return self.on_diverge != "warn"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What rank 0 decided at ``step``; plain values, so it can be broadcast."""
+
+    action: str  # "stop" | "recover"
+    step: int
+    reason: str
+    lr_factor: float
+    restore_step: int | None = None  # the snapshot to go back to (recover)
+
+
+@dataclass
+class Snapshot:
+    step: int
+    module: dict[str, Any]
+    optimizers: list[dict[str, Any]]
+    schedulers: list[dict[str, Any]]
+    analyzer: dict[str, Any]
+
+
+@dataclass
+class Notice:
+    """A change the callback reports: a warning line and an event for the store."""
+
+    step: int
+    kind: str
+    message: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def _to_cpu(state: Any) -> Any:
+    """A deep copy of a state dict with every tensor moved to CPU."""
+    if isinstance(state, torch.Tensor):
+        return state.detach().to("cpu", copy=True)
+    if isinstance(state, dict):
+        return {k: _to_cpu(v) for k, v in state.items()}
+    if isinstance(state, (list, tuple)):
+        return type(state)(_to_cpu(v) for v in state)
+    return copy.deepcopy(state)
+
+
+class Guard:
+    """Decides on rank 0, acts on every rank. See the module docstring."""
+
+    def __init__(self, config: GuardConfig, analyzer: OnlineAnalyzer, run_name: str) -> None:
+        self.config = config
+        self.analyzer = analyzer
+        self.run_name = run_name
+        self.recoveries = 0
+        self.skip_remaining = 0
+        self.stopped_reason: str | None = None
+        self._status: Status | None = None
+        self._candidate: Status | None = None  # a new status seen once, not yet announced
+        self._alarm_step: int | None = None
+        self._snapshots: list[Snapshot] = []
+        self._last_check = -1  # the last step a full diagnosis covered
+        self._fresh = False  # rows arrived since the last check
+        self._nonfinite: str | None = None  # a NaN/inf the recorder flagged, not yet acted on
+
+    # -- rank 0: watch -----------------------------------------------------------------------
+    def observe(self, rows: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        """Feed the analyzer the rows the recorder just handed over."""
+        if keys.LOSS not in rows:
+            return
+        if keys.NONFINITE in rows and self._nonfinite is None:
+            flagged = int(rows[keys.NONFINITE][0][0])
+            self._nonfinite = f"a gradient or the loss is NaN/inf at step {flagged}"
+        steps, loss = rows[keys.LOSS]
+        self._fresh = True
+        self.analyzer.update(steps, loss, **{
+            name: _aligned(rows.get(key), steps)
+            for name, key in (("lr", keys.LR), ("grad_norm", keys.GRAD_NORM),
+                              ("update_ratio", keys.UPDATE_RATIO))
+        })
+
+    def check(self, step: int) -> tuple[list[Notice], Decision | None]:
+        """Notices of what changed, and a decision when divergence must be acted on.
+
+        Only new rows are looked at: with the recorder copying every k steps to the host, the
+        guard sees (and acts) at most k steps late; ``on_diverge`` "stop"/"recover" copy every
+        step by default.
+        """
+        notices: list[Notice] = []
+        if not self._fresh or not self.analyzer.points:
+            return notices, None
+        self._fresh = False
+        found = self.analyzer.diverging_now()
+        alarm = found.message if found is not None else self._nonfinite
+        diagnosis: Diagnosis | None = None
+        seen = self.analyzer.last_step if self.analyzer.last_step is not None else step
+        if seen - self._last_check >= self.config.check_every_n_steps or alarm is not None:
+            self._last_check = seen
+            diagnosis = self.analyzer.diagnose()
+            if self._changed(diagnosis.status):
+                self._status = diagnosis.status
+                notices.append(Notice(step, keys.EVENT_DIAGNOSIS,
+                                      self._describe(diagnosis), diagnosis.to_dict()))
+        if alarm is not None and self._alarm_step is None and self._status != Status.DIVERGING:
+            self._alarm_step = step
+            notices.append(Notice(step, keys.EVENT_DIAGNOSIS,
+                                  f"lrwatch: run '{self.run_name}' is blowing up at step {step}: "
+                                  f"{alarm}", {"status": "alarm", "evidence": [alarm]}))
+        elif alarm is None and diagnosis is not None and diagnosis.status != Status.DIVERGING:
+            self._alarm_step = None
+        diverging = alarm is not None or (diagnosis is not None and diagnosis.status == Status.DIVERGING)
+        if not diverging or not self.config.acts:
+            return notices, None
+        if diagnosis is None:
+            diagnosis = self.analyzer.diagnose()
+        return notices, self._decide(step, diagnosis, alarm)
+
+    def _changed(self, status: Status) -> bool:
+        """Whether ``status`` is a change worth announcing now (see the module docstring)."""
+        if status == self._status or status == Status.INSUFFICIENT_DATA:
+            self._candidate = None
+            return False
+        if status == Status.DIVERGING or status == self._candidate:
+            self._candidate = None
+            return True
+        self._candidate = status
+        return False
+
+    def healthy(self) -> bool:
+        """Whether a snapshot taken now would be one worth going back to."""
+        return self._alarm_step is None and self._status not in (Status.DIVERGING,)
+
+    def _decide(self, step: int, diagnosis: Diagnosis, alarm: str | None) -> Decision:
+        reason = alarm or (diagnosis.evidence[0].message if diagnosis.evidence else "diverging")
+        suggested = diagnosis.suggestion.factor
+        factor = self.config.lr_factor or (
+            suggested if suggested is not None and 0 < suggested < 1
+            and diagnosis.suggestion.action in (Action.REDUCE, Action.ADD_WARMUP) else 0.1)
+        if self.config.on_diverge == "stop" or self.recoveries >= self.config.max_recoveries:
+            if self.config.on_diverge == "recover":
+                reason = f"gave up after {self.recoveries} recoveries; {reason}"
+            return Decision("stop", step, reason, factor)
+        began = diagnosis.since_step if diagnosis.status == Status.DIVERGING else None
+        began = min(x for x in (began, self._alarm_step, step) if x is not None)
+        older = [s.step for s in self._snapshots if s.step < began]
+        restore = max(older) if older else (min(s.step for s in self._snapshots)
+                                            if self._snapshots else None)
+        if restore is None:
+            return Decision("stop", step, f"no snapshot to recover from yet; {reason}", factor)
+        return Decision("recover", step, reason, factor, restore)
+
+    def _describe(self, d: Diagnosis) -> str:
+        s = d.suggestion
+        since = f" since step {d.since_step}" if d.since_step is not None else ""
+        evidence = "; ".join(e.message for e in d.evidence[:2])
+        lr = ""
+        if s.current_lr is not None and s.suggested_lr is not None:
+            lr = f" ({s.current_lr:.3g} -> {s.suggested_lr:.3g})"
+        elif s.factor is not None:
+            lr = f" (x{s.factor:.3g})"
+        return (f"lrwatch: run '{self.run_name}' is {d.status.value}{since} "
+                f"(confidence {d.confidence:.2f}): {evidence}. Suggestion: "
+                f"{s.action.value.replace('_', ' ')}{lr}: {s.rationale}")
+
+    # -- every rank: act -----------------------------------------------------------------------
+    def snapshot(self, step: int, module: torch.nn.Module, optimizers: Sequence[torch.optim.Optimizer],
+                 schedulers: Sequence[Any]) -> None:
+        """Keep a CPU copy of everything a recovery restores (the newest few are kept)."""
+        self._snapshots.append(Snapshot(
+            step=step,
+            module=_to_cpu(module.state_dict()),
+            optimizers=[_to_cpu(o.state_dict()) for o in optimizers],
+            schedulers=[_to_cpu(s.state_dict()) for s in schedulers],
+            analyzer=copy.deepcopy(self.analyzer.state_dict()),
+        ))
+        del self._snapshots[:-SNAPSHOTS_KEPT]
+
+    def recover(self, decision: Decision, module: torch.nn.Module,
+                optimizers: Sequence[torch.optim.Optimizer], schedulers: Sequence[Any]) -> dict[str, Any]:
+        """Go back to the decision's snapshot, lower the LRs, and say what was done."""
+        snap = next(s for s in self._snapshots if s.step == decision.restore_step)
+        module.load_state_dict(snap.module)
+        for optimizer, state in zip(optimizers, snap.optimizers):
+            optimizer.load_state_dict(state)
+        for scheduler, state in zip(schedulers, snap.schedulers):
+            scheduler.load_state_dict(state)
+        self.analyzer.load_state_dict(copy.deepcopy(snap.analyzer))
+        lr_before = [g["lr"] for o in optimizers for g in o.param_groups]
+        scale_lrs(optimizers, schedulers, decision.lr_factor)
+        self.recoveries += 1
+        self.skip_remaining = self.config.skip_batches
+        self._alarm_step = None
+        self._nonfinite = None
+        self._status = self._candidate = None
+        self._last_check = decision.step
+        self._snapshots = [s for s in self._snapshots if s.step <= snap.step]
+        return {
+            "action": "recover", "recovery": self.recoveries, "restored_step": snap.step,
+            "lr_factor": decision.lr_factor, "lr_before": lr_before[0] if lr_before else None,
+            "lr_after": optimizers[0].param_groups[0]["lr"] if optimizers else None,
+            "skip_batches": self.config.skip_batches, "reason": decision.reason,
+        }
+
+
+def scale_lrs(optimizers: Sequence[torch.optim.Optimizer], schedulers: Sequence[Any],
+              factor: float) -> None:
+    """Multiply every param group's LRs and every scheduler's base LRs by ``factor``."""
+    for optimizer in optimizers:
+        for group in optimizer.param_groups:
+            for key in _GROUP_LR_KEYS:
+                if isinstance(group.get(key), (int, float)):
+                    group[key] *= factor
+    for scheduler in schedulers:
+        for attribute in ("base_lrs", "min_lrs", "_last_lr"):
+            values = getattr(scheduler, attribute, None)
+            if isinstance(values, list):
+                setattr(scheduler, attribute, [v * factor for v in values])
+
+
+def _aligned(pair: tuple[np.ndarray, np.ndarray] | None, steps: np.ndarray) -> np.ndarray | None:
+    """``pair``'s values at ``steps`` (NaN where it has none)."""
+    if pair is None:
+        return None
+    out = np.full(steps.size, np.nan)
+    where = np.searchsorted(pair[0], steps)
+    inside = where < pair[0].size
+    match = np.zeros(steps.size, dtype=bool)
+    match[inside] = pair[0][where[inside]] == steps[inside]
+    out[match] = pair[1][where[match]]
+    return out

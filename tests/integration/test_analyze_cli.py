@@ -1,0 +1,272 @@
+"""``lrwatch analyze`` as a user runs it: real Lightning logs, a store, and broken inputs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lrwatch import LRWatch, keys
+from lrwatch.cli import main
+from lrwatch.cli.analyze import ENTRY_KEYS, _progress
+from lrwatch.readers import find_runs
+from lrwatch.store import FINISHED, Store
+from tests.unit.readers.training import train_tiny
+
+STATUSES = {"diverging", "oscillating", "stalled", "healthy", "insufficient_data"}
+GOOD_CSV = "step,train_loss,lr-Adam\n" + "".join(
+    f"{s},{2.0 * np.exp(-s / 40) + 0.1:.6f},0.001\n" for s in range(300))
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    """``lrwatch analyze ARGS``: exit code, stdout, stderr."""
+    try:
+        main(["analyze", *args])
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def strict_json(text: str) -> dict:
+    """Parse as JSON that other tools accept: NaN and Infinity are refused."""
+    def refuse(constant: str) -> None:
+        raise ValueError(f"invalid JSON constant {constant}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def csv_file(path, text=GOOD_CSV):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+# -- real trainings ---------------------------------------------------------------------------
+def test_one_training_logged_three_ways_gets_one_diagnosis(pl, tmp_path, capsys):
+    train_tiny(pl, tmp_path, lr=0.05, epochs=3, batches=30, batch_size=4,
+               callbacks=(LRWatch(store=tmp_path / "lrwatch_logs", name="tiny"),))
+    code, out, err = run_cli(capsys, str(tmp_path), "--json")
+    assert code == 0, err
+    runs = strict_json(out)["runs"]
+    top = tmp_path.name
+    assert [(r["run"], r["source"]) for r in runs] == [
+        (f"{top}/lightning_logs/version_0", str(tmp_path)),
+        (f"{top}/lrwatch_logs/tiny", str(tmp_path)),
+        (f"{top}/tb/lightning_logs/version_0", str(tmp_path)),
+    ]
+    for entry in runs:
+        assert list(entry) == list(ENTRY_KEYS) and entry["error"] is None
+        assert entry["status"] in STATUSES - {"insufficient_data"}  # 90 steps are enough
+        assert entry["steps"] == 90 and entry["current_lr"] == pytest.approx(0.05)
+        assert 0 <= entry["confidence"] <= 1
+    # the CSV, the store and the events hold the same curves: the same verdict
+    assert len({(r["status"], r["since_step"], r["action"]) for r in runs}) == 1
+    assert runs[0]["columns"] == {"loss": "train_loss_step", "lr": "lr-SGD",
+                                  "grad_norm": "grad_2.0_norm_total", "val_loss": "val_loss",
+                                  "momentum": "lr-SGD-momentum", "optimizer": "SGD"}
+    assert runs[1]["columns"] == {"loss": "loss", "lr": "lr", "grad_norm": "grad_norm",
+                                  "val_loss": "val_loss", "optimizer": "SGD"}
+
+
+def test_a_run_that_blows_up_is_diverging_and_the_lr_goes_down(pl, tmp_path, capsys):
+    train_tiny(pl, tmp_path, lr=5.0, momentum=0.0, epochs=2, batches=30, batch_size=4,
+               tensorboard=False)
+    logs = tmp_path / "lightning_logs"
+    with open(logs / "version_0" / "metrics.csv") as fh:
+        losses = [(int(r["step"]), float(r["train_loss_step"]))
+                  for r in csv.DictReader(fh) if r["train_loss_step"]]
+    first_nan = min(step for step, loss in losses if not math.isfinite(loss))
+
+    code, out, _ = run_cli(capsys, str(logs), "--json")
+    (entry,) = strict_json(out)["runs"]
+    assert code == 0
+    assert entry["status"] == "diverging" and entry["action"] in ("reduce", "add_warmup")
+    assert entry["current_lr"] == 5.0 and entry["suggested_lr"] < 5.0
+    assert entry["since_step"] <= first_nan and entry["evidence"]
+
+    code, out, _ = run_cli(capsys, str(logs))
+    header, row = out.splitlines()[:2]
+    assert header.split() == ["run", "status", "conf", "since", "steps", "lr", "action", "evidence"]
+    assert row.startswith("lightning_logs/version_0") and " diverging " in row
+    assert f"5 → {entry['suggested_lr']:.3g}" in row and entry["evidence"][0] in row
+
+
+# -- stores -----------------------------------------------------------------------------------
+def test_a_store_lists_its_trainings_not_its_range_tests(store_path, capsys):
+    steps = np.arange(300)
+    with Store(store_path) as store:
+        finder = store.create_run("finder", {"kind": "range_test"})
+        store.backend.append(finder.id, {keys.LOSS: (steps, np.ones(300))})
+        run = store.create_run("train", {"kind": "train", "optimizer": "AdamW"})
+        store.backend.append(run.id, {keys.LOSS: (steps, 2.0 * np.exp(-steps / 40) + 0.1),
+                                      keys.LR: (steps, np.full(300, 1e-3))})
+        store.backend.set_status(run.id, FINISHED)
+    code, out, _ = run_cli(capsys, str(store_path.parent), "--json")
+    (entry,) = strict_json(out)["runs"]
+    assert code == 0 and entry["run"] == "train" and entry["current_lr"] == 0.001
+    assert entry["status"] in STATUSES - {"insufficient_data"}
+
+
+def test_a_damaged_store_alone_exits_1_with_one_line_naming_it(tmp_path, capsys):
+    path = tmp_path / "lrwatch.db"
+    path.write_bytes(b"SQLite format 3\x00" + b"\x07" * 5000)
+    code, out, err = run_cli(capsys, str(path))
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and str(path) in err and err.startswith("InputError: ")
+
+
+# -- many inputs, some broken ------------------------------------------------------------------
+def test_one_unreadable_input_among_many_gets_its_own_entry(tmp_path, capsys):
+    good = csv_file(tmp_path / "good" / "metrics.csv")
+    empty = csv_file(tmp_path / "empty" / "metrics.csv", "")
+    missing = tmp_path / "missing.csv"
+    code, out, err = run_cli(capsys, str(good), str(empty), str(missing), "--json")
+    assert code == 0 and err == ""
+    runs = strict_json(out)["runs"]
+    assert [(r["source"], r["error"] is None) for r in runs] == [
+        (str(good), True), (str(empty), False), (str(missing), False)]
+    assert runs[1]["error"] == f"{empty} is empty: no header and no rows"
+    assert runs[1]["status"] is None and runs[1]["evidence"] == []
+    assert runs[2]["error"].startswith(f"{missing} does not exist")
+
+    code, out, _ = run_cli(capsys, str(good), str(empty))
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split()[:3] == ["source", "run", "status"]
+    assert lines[2].startswith(str(empty)) and " error " in lines[2]
+    assert lines[2].endswith(f"{empty} is empty: no header and no rows")
+
+
+def test_nothing_readable_exits_1_with_one_line_naming_the_file(tmp_path, capsys):
+    header_only = csv_file(tmp_path / "metrics.csv", "epoch,step,train_loss\n")
+    code, out, err = run_cli(capsys, str(header_only))
+    assert (code, out) == (1, "")
+    assert err == (f"InputError: {header_only} has a header but no rows: "
+                   "the run logged nothing yet\n")
+
+    code, out, err = run_cli(capsys, str(header_only), "--json")  # the document still comes
+    assert code == 1 and strict_json(out)["runs"][0]["error"].startswith(str(header_only))
+    assert err.count("\n") == 1
+
+
+def test_a_folder_without_logs_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("no logs here")
+    code, _, err = run_cli(capsys, str(tmp_path))
+    assert code == 1
+    assert err == (f"InputError: no logs in {tmp_path}: expected an lrwatch store (lrwatch.db), a "
+                   "Lightning metrics.csv or TensorBoard event files (events.out.tfevents.*) in "
+                   "it or below\n")
+
+
+@pytest.mark.parametrize("text", [
+    "step,loss\n" + "".join(f"{s},{'nan' if s > 150 else 2 - s / 100}\n" for s in range(200)),
+    "step,loss\n" + "".join(f"{s},{'inf' if s % 7 == 0 else 1.0}\n" for s in range(200)),
+    "step,loss,lr\n" + "".join(f"{s},{1 / (s + 1)},0.1\n"
+                               for s in [*range(120), *range(60, 200)]),
+    "step,loss,lr\n" + "".join(f"{199 - s},{1 / (200 - s)},0.1\n" for s in range(200)),
+    "step,loss,lr\n" + "".join(f"{s},{'abc' if s % 5 == 0 else 1 / (s + 1)},x\n"
+                               for s in range(200)),
+    "step,loss\n0,1.0\n",
+], ids=["nan-tail", "inf-cells", "resumed", "reversed", "mixed-types", "one-row"])
+def test_odd_but_readable_logs_get_a_diagnosis_in_valid_json(tmp_path, capsys, text):
+    code, out, err = run_cli(capsys, str(csv_file(tmp_path / "metrics.csv", text)), "--json")
+    (entry,) = strict_json(out)["runs"]
+    assert code == 0 and entry["error"] is None and entry["status"] in STATUSES, err
+
+
+def test_a_log_without_lr_still_gets_a_diagnosis_with_a_relative_suggestion(tmp_path, capsys):
+    steps = np.arange(400)
+    text = "step,loss\n" + "".join(f"{s},{v:.6f}\n" for s, v in zip(steps, 2 * np.exp(steps / 50)))
+    code, out, _ = run_cli(capsys, str(csv_file(tmp_path / "metrics.csv", text)), "--json")
+    (entry,) = strict_json(out)["runs"]
+    assert code == 0 and entry["status"] == "diverging" and entry["current_lr"] is None
+    assert entry["factor"] is not None and entry["factor"] < 1
+    assert any("no learning-rate column" in n for n in entry["notes"])
+
+
+# -- flags ------------------------------------------------------------------------------------
+def test_run_selects_by_name_and_an_unknown_name_lists_the_runs(tmp_path, capsys):
+    for version in range(3):
+        csv_file(tmp_path / "lightning_logs" / f"version_{version}" / "metrics.csv")
+    logs = str(tmp_path / "lightning_logs")
+    code, out, _ = run_cli(capsys, logs, "--run", "version_1", "--json")
+    assert code == 0
+    assert [r["run"] for r in strict_json(out)["runs"]] == ["lightning_logs/version_1"]
+    code, _, err = run_cli(capsys, logs, "--run", "version_9")
+    assert code == 1 and err == (
+        f"InputError: no run 'version_9' in {logs}; runs there: lightning_logs/version_0, "
+        "lightning_logs/version_1, lightning_logs/version_2\n")
+
+
+def test_key_flags_choose_the_columns_and_a_missing_one_names_those_there(tmp_path, capsys):
+    steps = np.arange(300)
+    text = "step,train_loss,aux_loss,lr-Adam,my_lr\n" + "".join(
+        f"{s},{1 + s},{2 * np.exp(-s / 40):.6f},0.001,0.02\n" for s in steps)
+    path = str(csv_file(tmp_path / "metrics.csv", text))
+    code, out, _ = run_cli(capsys, path, "--loss-key", "aux_loss", "--lr-key", "my_lr", "--json")
+    (entry,) = strict_json(out)["runs"]
+    assert code == 0 and entry["columns"]["loss"] == "aux_loss" and entry["current_lr"] == 0.02
+    code, _, err = run_cli(capsys, path, "--lr-key", "lr")
+    assert code == 1 and err == (f"InputError: {path} has no column 'lr' (--lr-key); it has: "
+                                 "train_loss, aux_loss, lr-Adam, my_lr\n")
+
+
+def test_event_files_without_tensorboard_name_the_extra(tmp_path, capsys, monkeypatch):
+    from torch.utils.tensorboard import SummaryWriter
+    with SummaryWriter(log_dir=str(tmp_path / "tb")) as writer:
+        writer.add_scalar("loss", 1.0, 0)
+    good = csv_file(tmp_path / "csv" / "metrics.csv")
+    for name in [m for m in sys.modules if m == "tensorboard" or m.startswith("tensorboard.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "tensorboard", None)
+    code, out, _ = run_cli(capsys, str(good), str(tmp_path / "tb"), "--json")
+    runs = strict_json(out)["runs"]
+    assert code == 0 and runs[0]["error"] is None
+    assert runs[1]["error"] == ("Reading TensorBoard event files needs the 'tensorboard' package: "
+                                "pip install 'lrwatch[tensorboard]'")
+
+
+def test_analyze_runs_where_torch_and_lightning_are_not_installed(tmp_path):
+    path = csv_file(tmp_path / "metrics.csv")
+    # A finder that refuses these packages, as if not installed. (Setting sys.modules[name] to
+    # None would not do: scipy looks torch up in sys.modules and trips over the None.)
+    script = (
+        "import sys\n"
+        "BLOCKED = {'torch', 'lightning', 'pytorch_lightning', 'tensorboard', 'dash', 'yaml'}\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in BLOCKED:\n"
+        "            raise ImportError(f'{name} is not installed')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from lrwatch.cli import main\n"
+        f"main(['analyze', {str(path)!r}, '--json'])\n"
+        "assert not BLOCKED & set(sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert strict_json(done.stdout)["runs"][0]["status"] in STATUSES
+
+
+def test_a_progress_bar_shows_on_a_terminal_when_many_runs_are_read(tmp_path):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for version in range(5):
+        csv_file(tmp_path / f"version_{version}" / "metrics.csv")
+    runs = find_runs(tmp_path)
+    terminal = Terminal()
+    with _progress(runs, file=terminal) as bar:
+        assert list(bar) == runs
+    assert "reading logs" in terminal.getvalue() and "5/5" in terminal.getvalue()
+    few = Terminal()
+    with _progress(runs[:4], file=few) as bar:
+        assert list(bar) == runs[:4]
+    assert few.getvalue() == ""

@@ -1,0 +1,109 @@
+"""The live guard in real training: SGD with an LR far too high (0.4 on a small regressor)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import lightning.pytorch as lpl
+import numpy as np
+import pytest
+import torch
+
+from lrwatch import LRWatch, Store, keys
+from lrwatch.store import DIVERGED, FINISHED
+from tests.helpers.models import loader, make_module, trainer
+
+PLANNED = 3 * 64  # 3 epochs of 2048 samples in batches of 32
+
+
+def _fit(pl: Any, tmp_path: Any, lr: float = 0.4, **guard: Any) -> tuple[Any, Any, Any]:
+    module = make_module(pl, lr=lr)
+    t = trainer(pl, [LRWatch(store=tmp_path / "s", **guard)], tmp_path, max_epochs=3,
+                limit_val_batches=0)
+    t.fit(module, loader(n=2048, batch_size=32))
+    store = Store(tmp_path / "s", readonly=True)
+    (run,) = store.runs()
+    return t, store, run
+
+
+def _lrwatch_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records
+            if r.name == "lrwatch" and r.levelno == logging.WARNING]
+
+
+def test_stop_ends_training_early_with_the_reason_and_finite_weights(pl, tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="lrwatch")
+    t, store, run = _fit(pl, tmp_path, on_diverge="stop")
+    assert run.status == DIVERGED
+    assert t.global_step < PLANNED // 4
+    stops = [e for e in store.events(run, kind=keys.EVENT_ACTION) if e.payload["action"] == "stop"]
+    assert len(stops) == 1
+    assert any(m.startswith(f"lrwatch: stopping run '{run.name}' at step {stops[0].step}: ")
+               for m in _lrwatch_warnings(caplog))
+    assert all(torch.isfinite(p).all() for p in t.lightning_module.parameters())
+
+
+def test_recover_goes_on_and_ends_with_a_finite_loss_below_the_start(pl, tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="lrwatch")
+    t, store, run = _fit(pl, tmp_path, on_diverge="recover", snapshot_every_n_steps=20)
+    assert run.status == FINISHED and run.steps == PLANNED
+    (event,) = store.events(run, kind=keys.EVENT_ACTION)
+    assert event.payload["action"] == "recover" and event.payload["restored_step"] < event.step
+    assert event.payload["lr_after"] == pytest.approx(event.payload["lr_before"] * event.payload["lr_factor"])
+    assert t.optimizers[0].param_groups[0]["lr"] == pytest.approx(event.payload["lr_after"])
+    _, loss = store.scalars(run, keys.LOSS)
+    final = np.median(loss[-10:])
+    assert np.isfinite(final) and final < loss[0]
+    assert any("recovered run" in m and "LR x0.1" in m for m in _lrwatch_warnings(caplog))
+
+
+def test_warn_gives_exactly_one_warning_per_diagnosis_change(tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="lrwatch")
+    t, store, run = _fit(lpl, tmp_path)  # default: on_diverge="warn"
+    assert run.status == FINISHED and t.global_step == PLANNED  # warn never stops training
+    changes = store.events(run, kind=keys.EVENT_DIAGNOSIS)
+    statuses = [e.payload["status"] for e in changes]
+    assert "diverging" in statuses
+    assert all(a != b for a, b in zip(statuses, statuses[1:]))  # a change each time
+    warnings = [m for m in _lrwatch_warnings(caplog) if m.startswith(f"lrwatch: run '{run.name}' is ")]
+    assert len(warnings) == len(changes)
+    assert [e.payload["message"] for e in changes] == warnings
+
+
+def test_recover_gives_up_after_max_recoveries(tmp_path):
+    _, store, run = _fit(lpl, tmp_path, lr=40.0, on_diverge="recover", max_recoveries=1,
+                         lr_factor=0.9, snapshot_every_n_steps=5)
+    actions = [e.payload for e in store.events(run, kind=keys.EVENT_ACTION)]
+    assert [a["action"] for a in actions] == ["recover", "stop"]
+    assert actions[1]["reason"].startswith("gave up after 1 recoveries")
+    assert run.status == DIVERGED
+
+
+def test_skip_batches_leaves_the_weights_alone_for_that_many_steps(tmp_path):
+    _, store, run = _fit(lpl, tmp_path, on_diverge="recover", skip_batches=5,
+                         snapshot_every_n_steps=20)
+    (event,) = store.events(run, kind=keys.EVENT_ACTION)
+    steps, ratio = store.scalars(run, keys.UPDATE_RATIO)
+    after = ratio[steps > event.step]
+    assert np.all(after[:5] == 0) and np.all(after[5:] > 0)
+
+
+def test_a_step_skipped_by_the_amp_scaler_is_not_divergence(tmp_path):
+    """fp16 AMP's GradScaler skips steps with inf gradients by design; stop must not fire."""
+    module = make_module(lpl, lr=0.05)
+    first = next(module.parameters())
+    first.register_hook(lambda g: g * float("inf") if module.trainer.global_step == 3 else g)
+    scaler = torch.amp.GradScaler("cpu", init_scale=1.0)  # no overflow of its own
+    plugin = lpl.plugins.precision.MixedPrecision("16-mixed", "cpu", scaler=scaler)
+    t = trainer(lpl, [LRWatch(store=tmp_path / "s", on_diverge="stop")], tmp_path, max_epochs=1,
+                plugins=[plugin], limit_val_batches=0)
+    t.fit(module, loader(n=512, batch_size=32))
+    store = Store(tmp_path / "s", readonly=True)
+    (run,) = store.runs()
+    assert run.status == FINISHED and run.steps == 16
+    assert store.scalars(run, keys.OPTIMIZER_SKIPPED)[0].tolist() == [3]
+    (event,) = store.events(run, kind=keys.EVENT_NONFINITE)
+    assert event.step == 3 and event.payload["optimizer_skipped"] is True
+    assert store.scalars(run, keys.NONFINITE)[0].size == 0
+    assert store.events(run, kind=keys.EVENT_ACTION) == []

@@ -1,0 +1,266 @@
+"""analyze(): labeled synthetic curves, suggestions, and the awkward inputs real logs have."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lrwatch.analysis import Action, RangeTestSummary, RunCurves, Series, Status, analyze
+from lrwatch.errors import ConfigError
+from tests.helpers import curves as synth
+
+CATALOGUE = synth.catalogue()
+
+
+@pytest.mark.parametrize("case", CATALOGUE, ids=[c.name for c in CATALOGUE])
+def test_labeled_curve_gets_its_status(case: synth.Labeled) -> None:
+    d = analyze(case.curves)
+    assert d.status is case.status, [e.message for e in d.evidence]
+    assert 0.0 <= d.confidence <= 1.0
+    if case.since is not None:
+        assert case.since[0] <= d.since_step <= case.since[1]
+    if case.status is not Status.HEALTHY:
+        assert d.evidence, "a problem must come with evidence"
+
+
+@pytest.mark.parametrize("case", CATALOGUE, ids=[c.name for c in CATALOGUE])
+def test_suggestion_points_the_way_the_status_says(case: synth.Labeled) -> None:
+    s = analyze(case.curves).suggestion
+    if case.status is Status.DIVERGING:
+        assert s.action in (Action.REDUCE, Action.ADD_WARMUP)
+        assert s.factor <= 1.0
+    elif case.status is Status.OSCILLATING:
+        assert s.action is Action.REDUCE and s.factor < 1.0
+    elif case.status is Status.STALLED:
+        assert s.action in (Action.INCREASE, Action.RANGE_TEST) and s.factor > 1.0
+    else:
+        assert s.action in (Action.KEEP, Action.ADD_DECAY) and s.factor == 1.0
+
+
+def test_evidence_numbers_can_be_checked_on_the_curve() -> None:
+    case = synth.diverging_nan()
+    d = analyze(case.curves)
+    assert d.evidence[0].message.startswith("loss became non-finite (NaN/inf) at step 600")
+    climb = d.evidence[1]
+    assert climb.signal == "loss" and "grad norm grew" in climb.message
+    loss = case.curves.loss.values
+    assert loss[climb.end_step] / np.nanmin(loss) == pytest.approx(climb.value, rel=0.5)
+
+
+def _as(curves: RunCurves, optimizer: str | None, lr: float | None = None) -> RunCurves:
+    """The same curves, logged with another optimizer (and LR)."""
+    n = len(curves.loss)
+    lr_series = curves.lr if lr is None else Series(curves.loss.steps, np.full(n, lr))
+    return RunCurves(loss=curves.loss, lr=lr_series, grad_norm=curves.grad_norm,
+                     optimizer=optimizer, total_steps=curves.total_steps)
+
+
+def test_reduce_about_10x_when_diverging_and_3x_when_oscillating() -> None:
+    div = analyze(_as(synth.diverging_blowup().curves, None)).suggestion
+    assert div.factor == pytest.approx(0.1) and div.suggested_lr == pytest.approx(0.5)
+    osc = analyze(_as(synth.oscillating_rebound().curves, None)).suggestion
+    assert osc.factor == pytest.approx(1 / 3) and osc.suggested_lr == pytest.approx(0.5 / 3)
+
+
+def test_far_outside_the_usual_range_goes_to_its_top() -> None:
+    high = analyze(_as(synth.diverging_blowup().curves, "Adam", lr=1.0)).suggestion
+    assert high.action is Action.REDUCE and high.suggested_lr == pytest.approx(3e-3)
+    low = analyze(_as(synth.stalled_flat().curves, "Adam", lr=1e-7)).suggestion
+    assert low.action is Action.INCREASE and low.suggested_lr == pytest.approx(3e-3)
+    assert "far below Adam's usual" in low.rationale
+    sgdm = RunCurves(loss=synth.stalled_flat().curves.loss, lr=Series([0], [1e-6]),
+                     optimizer="SGD", momentum=0.9)
+    assert analyze(sgdm).suggestion.suggested_lr == pytest.approx(0.1)  # 0.3 / 3 with momentum
+
+
+def test_warmup_when_it_blows_up_in_the_first_percent_at_a_usual_lr() -> None:
+    s = analyze(synth.diverging_early().curves).suggestion
+    assert s.action is Action.ADD_WARMUP and s.suggested_lr == pytest.approx(1e-3)
+    assert "warm up" in s.rationale
+
+
+def test_no_warmup_advice_when_the_lr_is_far_above_the_usual_range() -> None:
+    case = synth.diverging_early()
+    c = case.curves
+    hot = RunCurves(loss=c.loss, lr=Series(c.lr.steps, c.lr.values * 100), optimizer="Adam",
+                    total_steps=c.total_steps)
+    assert analyze(hot).suggestion.action is Action.REDUCE
+
+
+def test_stalled_with_no_progress_asks_10x_otherwise_3x() -> None:
+    assert analyze(_as(synth.stalled_flat().curves, None)).suggestion.factor == pytest.approx(10)
+    assert analyze(_as(synth.stalled_linear().curves, None)).suggestion.factor == pytest.approx(3)
+
+
+def test_unknown_lr_gives_a_factor_only() -> None:
+    c = synth.stalled_flat().curves
+    d = analyze(RunCurves(loss=c.loss))
+    assert d.status is Status.STALLED
+    assert d.suggestion.current_lr is None and d.suggestion.suggested_lr is None
+    assert d.suggestion.factor == pytest.approx(10)
+    assert d.suggestion.action is Action.RANGE_TEST
+    assert "factor to your current LR" in d.suggestion.rationale
+
+
+def test_healthy_constant_lr_that_levelled_off_suggests_decay() -> None:
+    d = analyze(synth.healthy_exponential(noise=0.35, seed=7).curves)
+    assert d.status is Status.HEALTHY and d.suggestion.action is Action.ADD_DECAY
+
+
+def test_warmup_and_decay_tails_are_not_stalls() -> None:
+    assert analyze(synth.warming_up().curves).status is Status.HEALTHY
+    d = analyze(synth.healthy_warmup_cosine().curves)
+    assert d.status is Status.HEALTHY
+    assert any("decayed" in e.message for e in d.evidence)
+
+
+def test_lr_free_optimizer_at_lr_1_is_fine() -> None:
+    d = analyze(synth.healthy_lr_free().curves)
+    assert d.status is Status.HEALTHY and d.suggestion.current_lr == 1.0
+
+
+@pytest.mark.parametrize(("optimizer", "lr", "factor"), [("SGD", 0.1, 4.0), ("AdamW", 1e-3, 2.0)])
+def test_batch_size_scaling_linear_for_sgd_sqrt_for_adam(optimizer: str, lr: float,
+                                                         factor: float) -> None:
+    c = synth.healthy_exponential().curves
+    curves = RunCurves(loss=c.loss, lr=Series(c.lr.steps, np.full(len(c.lr), lr)),
+                       optimizer=optimizer, batch_size=32)
+    s = analyze(curves, target_batch_size=128).suggestion
+    assert s.action is Action.KEEP
+    assert s.factor == pytest.approx(factor)
+    assert s.suggested_lr == pytest.approx(lr * factor)
+    assert "batch size 32 -> 128" in s.rationale
+
+
+def test_range_test_picks_the_lr_when_it_points_the_right_way() -> None:
+    c = _as(synth.stalled_linear().curves, "SGD", lr=1e-3)
+    rt = RangeTestSummary(suggested_lr=5e-3, lower_lr=1e-5, upper_lr=1e-1)
+    with_rt = RunCurves(loss=c.loss, lr=c.lr, optimizer="SGD", range_test=rt)
+    assert analyze(with_rt).suggestion.suggested_lr == pytest.approx(5e-3)
+    wrong_way = RunCurves(loss=c.loss, lr=c.lr, optimizer="SGD",
+                          range_test=RangeTestSummary(1e-5, 1e-6, 1e-1))
+    assert analyze(wrong_way).suggestion.suggested_lr == pytest.approx(3e-3)
+
+
+# --------------------------------------------------------------------------- awkward inputs
+def _loss(values: list[float] | np.ndarray,
+          steps: list[int] | np.ndarray | None = None) -> RunCurves:
+    v = np.asarray(values, dtype=float)
+    s = np.arange(v.size) if steps is None else np.asarray(steps)
+    return RunCurves(loss=Series(s, v))
+
+
+def test_empty_run_needs_data() -> None:
+    d = analyze(_loss([]))
+    assert d.status is Status.INSUFFICIENT_DATA and d.steps == 0 and d.needed_steps == 40
+
+
+def test_short_run_says_how_many_steps_it_needs() -> None:
+    d = analyze(_loss(np.linspace(2, 1, 10), steps=np.arange(0, 100, 10)))
+    assert d.status is Status.INSUFFICIENT_DATA
+    assert d.needed_steps == 400  # 40 points, logged every 10 steps
+    assert d.to_dict()["needed_steps"] == 400
+
+
+def test_all_nan_is_diverging_with_a_hint_about_inputs() -> None:
+    d = analyze(_loss([math.nan] * 50))
+    assert d.status is Status.DIVERGING and d.confidence <= 0.5
+    assert "from the first recorded step" in d.evidence[0].message
+
+
+def test_isolated_nan_that_recovers_is_not_diverging() -> None:
+    loss = synth.converging(np.arange(500), 50)
+    loss[200] = math.nan
+    d = analyze(_loss(loss))
+    assert d.status is Status.HEALTHY
+
+
+def test_constant_loss_is_stalled() -> None:
+    d = analyze(_loss(np.full(300, 0.7)))
+    assert d.status is Status.STALLED
+    assert d.to_dict()["evidence"]  # JSON-ready, no NaN
+
+
+def test_unsorted_and_duplicated_steps_give_the_same_answer_as_clean_ones() -> None:
+    case = synth.diverging_blowup()
+    steps, values = case.curves.loss.steps, case.curves.loss.values
+    rng = np.random.default_rng(0)
+    order = rng.permutation(steps.size)
+    dup = np.r_[steps[order], steps[:50]]
+    dup_values = np.r_[values[order], values[:50]]  # repeats carry the same values
+    messy = analyze(RunCurves(loss=Series(dup, dup_values), lr=case.curves.lr))
+    clean = analyze(case.curves)
+    assert messy.status is clean.status and messy.since_step == clean.since_step
+
+
+def test_a_repeated_step_keeps_the_last_value_logged() -> None:
+    loss = np.r_[synth.converging(np.arange(300), 30), np.full(100, 50.0)]
+    steps = np.r_[np.arange(300), np.arange(200, 300)]  # resumed at 200, rewrote 100 steps
+    d = analyze(_loss(loss, steps))
+    assert d.status is Status.DIVERGING
+
+
+def test_negative_losses_are_analysed() -> None:
+    t = np.arange(600)
+    loss = -5.0 + 4.0 * np.exp(-t / 60) + 0.05 * np.random.default_rng(1).normal(size=600)
+    assert analyze(_loss(loss)).status is Status.HEALTHY
+
+
+def test_huge_run_is_decimated_but_keeps_its_verdict() -> None:
+    n = 2_000_000
+    t = np.arange(n)
+    loss = synth.converging(t, n / 10) * np.exp(np.random.default_rng(2).normal(0, 0.1, n))
+    loss[int(0.9 * n):] = np.nan
+    d = analyze(_loss(loss))
+    assert d.status is Status.DIVERGING and d.since_step == int(0.9 * n)
+    assert d.steps == n
+
+
+def test_lr_logged_less_often_than_the_loss_holds_in_between() -> None:
+    c = synth.stalled_linear().curves
+    sparse = Series(c.lr.steps[::50], c.lr.values[::50])
+    d = analyze(RunCurves(loss=c.loss, lr=sparse, optimizer="SGD"))
+    assert d.suggestion.current_lr == pytest.approx(1e-4)
+
+
+def test_bad_arguments_are_config_errors() -> None:
+    with pytest.raises(ConfigError, match="needs a RunCurves"):
+        analyze(np.arange(10))  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="target_batch_size must be a positive int"):
+        analyze(synth.healthy_no_lr().curves, target_batch_size=0)
+
+
+def test_a_blowup_in_the_first_steps_is_called_before_the_run_is_long_enough() -> None:
+    d = analyze(_loss([2.3, 60.0, 1.9e4, 4.0e7, 1.1e10]))
+    assert d.status is Status.DIVERGING and d.since_step == 1
+    assert d.evidence[0].message.startswith("loss rose")
+    assert analyze(_loss([2.3, 2.2, 2.4, 2.1, 2.0])).status is Status.INSUFFICIENT_DATA
+
+
+@pytest.mark.parametrize("big", [8.98846567e307, 1e300, 1e-300])
+def test_extreme_magnitudes_give_a_diagnosis(big: float) -> None:
+    loss = np.full(60, big)
+    loss[0] = 0.0
+    steps = np.arange(60)
+    for lr in (big, 1e-320):
+        curves = RunCurves(loss=Series(steps, loss), lr=Series(steps, np.full(60, lr)),
+                           grad_norm=Series(steps, loss[::-1]), optimizer="Adam", batch_size=16)
+        d = analyze(curves, target_batch_size=64)
+        assert 0 <= d.confidence <= 1
+        assert d.suggestion.suggested_lr is None or math.isfinite(d.suggestion.suggested_lr)
+
+
+def test_update_ratio_far_from_1e3_is_reported_as_context() -> None:
+    c = synth.stalled_linear().curves
+    steps = c.loss.steps
+    tiny = RunCurves(loss=c.loss, lr=c.lr, optimizer="SGD",
+                     update_ratio=Series(steps, np.full(steps.size, 2e-6)))
+    d = analyze(tiny)
+    assert d.status is Status.STALLED
+    assert any(e.signal == "update_ratio" and "far below the ~1e-3" in e.message
+               for e in d.evidence)
+    usual = RunCurves(loss=c.loss, lr=c.lr, optimizer="SGD",
+                      update_ratio=Series(steps, np.full(steps.size, 1e-3)))
+    assert not any(e.signal == "update_ratio" for e in analyze(usual).evidence)

@@ -1,0 +1,130 @@
+"""OnlineAnalyzer: the same answers as analyze() on the same points, fed in any chunks."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lrwatch.analysis import OnlineAnalyzer, RunCurves, Series, Status, analyze
+from lrwatch.analysis.summary import MAX_BINS
+from lrwatch.errors import ConfigError
+from tests.helpers import curves as synth
+
+CATALOGUE = synth.catalogue()
+
+
+def _values(series: Series | None, n: int) -> np.ndarray | None:
+    return None if series is None else series.values[:n]
+
+
+def feed(c: RunCurves, chunk: int) -> OnlineAnalyzer:
+    online = OnlineAnalyzer(optimizer=c.optimizer, batch_size=c.batch_size,
+                            total_steps=c.total_steps)
+    n = len(c.loss)
+    for start in range(0, n, chunk):
+        sl = slice(start, start + chunk)
+        online.update(c.loss.steps[sl], c.loss.values[sl],
+                      lr=None if c.lr is None else c.lr.values[sl],
+                      grad_norm=None if c.grad_norm is None else c.grad_norm.values[sl])
+    return online
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 100])
+@pytest.mark.parametrize("case", CATALOGUE, ids=[c.name for c in CATALOGUE])
+def test_online_agrees_with_analyze(case: synth.Labeled, chunk: int) -> None:
+    live = feed(case.curves, chunk).diagnose()
+    batch = analyze(case.curves)
+    assert live.status is batch.status is case.status
+    assert live.since_step == batch.since_step
+    assert live.confidence == pytest.approx(batch.confidence, abs=1e-9)
+    assert live.suggestion == batch.suggestion
+    assert [e.message for e in live.evidence] == [e.message for e in batch.evidence]
+
+
+def test_agrees_after_many_bin_merges() -> None:
+    n = 20 * MAX_BINS + 37  # the summary widens its bins several times, with a partial bin left
+    t = np.arange(n)
+    loss = synth.converging(t, n / 10) * np.exp(np.random.default_rng(0).normal(0, 0.1, n))
+    loss[n - 500:] *= np.exp(np.arange(500) / 50)
+    c = RunCurves(loss=Series(t, loss), lr=Series(t, np.full(n, 0.1)))
+    live, batch = feed(c, 333).diagnose(), analyze(c)
+    assert live.status is batch.status is Status.DIVERGING
+    assert live.since_step == batch.since_step
+
+
+def test_diagnosis_follows_the_run_as_it_goes() -> None:
+    case = synth.diverging_nan(at=600)
+    c = case.curves
+    online = OnlineAnalyzer(optimizer="SGD")
+    statuses = {}
+    for stop in (30, 400, 640):
+        start = online.points
+        online.update(c.loss.steps[start:stop], c.loss.values[start:stop],
+                      lr=c.lr.values[start:stop], grad_norm=c.grad_norm.values[start:stop])
+        statuses[stop] = online.diagnose().status
+    assert statuses == {30: Status.INSUFFICIENT_DATA, 400: Status.HEALTHY,
+                        640: Status.DIVERGING}
+
+
+def test_diverging_now_fires_on_nan_at_once() -> None:
+    online = feed(synth.healthy_exponential().curves, 50)
+    assert online.diverging_now() is None
+    online.update(1000, math.inf)
+    alarm = online.diverging_now()
+    assert alarm is not None and alarm.start_step == 1000
+    assert online.diagnose().status is Status.DIVERGING
+
+
+def test_diverging_now_fires_on_a_grad_norm_explosion_before_the_loss_moves() -> None:
+    c = synth.healthy_exponential().curves
+    online = feed(c, 100)
+    n = len(c.loss)
+    steps = np.arange(n, n + 3)
+    online.update(steps, c.loss.values[-3:], grad_norm=[50.0, 80.0, 120.0])
+    assert online.diverging_now() is None  # no grad norm history yet: nothing to compare with
+    online = OnlineAnalyzer()
+    online.update(c.loss.steps, c.loss.values, grad_norm=np.ones(n))
+    online.update(steps, c.loss.values[-3:], grad_norm=[50.0, 80.0, 120.0])
+    alarm = online.diverging_now()
+    assert alarm is not None and alarm.signal == "grad_norm" and alarm.value > 10
+    assert "grad norm jumped" in alarm.message
+
+
+def test_one_mini_batch_spike_is_not_an_alarm() -> None:
+    c = synth.healthy_exponential(noise=0.3).curves
+    online = feed(c, 100)
+    online.update(len(c.loss), 40.0)  # one bad batch
+    online.update(len(c.loss) + 1, float(c.loss.values[-1]))
+    assert online.diverging_now() is None
+
+
+def test_repeated_steps_are_dropped_and_counted() -> None:
+    online = OnlineAnalyzer()
+    online.update([0, 1, 2], [3.0, 2.0, 1.0])
+    online.update([2, 1, 3, 3, 4], [9.0, 9.0, 1.0, 9.0, 1.0])
+    assert online.dropped == 3 and online.points == 5 and online.last_step == 4
+
+
+def test_state_dict_round_trip_resumes_exactly() -> None:
+    c = synth.oscillating_rebound().curves
+    half = len(c.loss) // 2
+    first = OnlineAnalyzer()
+    first.update(c.loss.steps[:half], c.loss.values[:half], lr=c.lr.values[:half])
+    resumed = OnlineAnalyzer()
+    resumed.load_state_dict(first.state_dict())
+    for online in (first, resumed):
+        online.update(c.loss.steps[half:], c.loss.values[half:], lr=c.lr.values[half:])
+    assert resumed.diagnose() == first.diagnose()
+    with pytest.raises(ConfigError, match="not an OnlineAnalyzer state dict"):
+        OnlineAnalyzer().load_state_dict({"width": 1})
+
+
+def test_scalars_broadcast_and_bad_lengths_are_config_errors() -> None:
+    online = OnlineAnalyzer()
+    online.update(np.arange(3), [1.0, 1.0, 1.0], lr=0.1)
+    with pytest.raises(ConfigError, match="lr has 2 values for 3 steps"):
+        online.update(np.arange(3, 6), [1.0, 1.0, 1.0], lr=[0.1, 0.1])
+    with pytest.raises(ConfigError, match="update\\(\\) needs numbers"):
+        online.update(["a"], [1.0])

@@ -1,0 +1,170 @@
+"""The range-test reading rule on curves with a known answer."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lrwatch.analysis.rangetest import (
+    MIN_STEPS,
+    RangeTestStatus,
+    lightning_ema,
+    lightning_suggestion,
+    read_range_test,
+)
+from lrwatch.analysis.types import RangeTestSummary
+from lrwatch.errors import InputError
+
+LRS = np.geomspace(1e-6, 10, 100)
+
+
+def valley(lrs: np.ndarray = LRS, bottom: float = 1e-2, noise: float = 0.0, seed: int = 0,
+           level: float = 2.3, depth: float = 0.8) -> np.ndarray:
+    """A range-test loss: flat at ``level``, falls over the decade below ``bottom``, then
+    explodes past it; multiplicative noise of ``noise`` (0.1 = 10%)."""
+    x = np.log10(lrs)
+    xb = math.log10(bottom)
+    fall = depth / (1 + np.exp(-(x - (xb - 0.7)) / 0.15))
+    rise = np.where(x > xb, np.expm1(4.0 * (x - xb)), 0.0)
+    loss = level * (1 - fall) * (1 + rise)
+    return loss * np.exp(noise * np.random.default_rng(seed).normal(size=len(lrs)))
+
+
+def test_a_clean_valley_gives_a_suggestion_below_its_bottom() -> None:
+    reading = read_range_test(LRS, valley(), optimizer="SGD", momentum=0.0)
+
+    assert reading.status is RangeTestStatus.OK
+    # the bottom of the smoothed curve: a little below the true one, as the rise is steep
+    assert -2.35 < math.log10(reading.upper_lr) <= -2.0
+    assert math.log10(reading.upper_lr / reading.suggested_lr) == pytest.approx(0.2, abs=0.04)
+    assert reading.lower_lr < reading.suggested_lr < reading.upper_lr
+    assert math.log10(reading.lower_lr) == pytest.approx(-3.0, abs=0.3)  # where it starts falling
+    assert reading.summary() == RangeTestSummary(reading.suggested_lr, reading.lower_lr,
+                                                 reading.upper_lr)
+    assert "fell from 2.3" in reading.reason and "turned up" in reading.reason
+
+
+def test_momentum_and_adaptive_optimizers_step_further_back() -> None:
+    picks = [read_range_test(LRS, valley(), optimizer=name, momentum=momentum).suggested_lr
+             for name, momentum in (("SGD", 0.0), ("SGD", 0.5), ("SGD", 0.9), ("AdamW", 0.9))]
+    assert picks == sorted(picks, reverse=True)
+    assert math.log10(picks[0] / picks[2]) == pytest.approx(0.1, abs=0.08)
+    assert math.log10(picks[0] / picks[3]) == pytest.approx(0.3, abs=0.08)
+    assert read_range_test(LRS, valley()).suggested_lr == picks[3]  # unknown: the safe side
+
+
+def test_noise_barely_moves_the_suggestion_while_lightnings_pick_jumps() -> None:
+    clean = math.log10(read_range_test(LRS, valley(), optimizer="SGD").suggested_lr)
+    ours, lightning = [], []
+    for seed in range(20):
+        reading = read_range_test(LRS, valley(noise=0.1, seed=seed), optimizer="SGD")
+        ours.append(math.log10(reading.suggested_lr))
+        lightning.append(math.log10(reading.lightning_lr))
+    assert max(abs(o - clean) for o in ours) < 0.3
+    assert np.ptp(lightning) > 1.0  # Lightning's steepest slope vs linear LR: over a decade
+
+
+def test_a_spike_does_not_move_the_suggestion() -> None:
+    loss = valley(noise=0.03)
+    spiked = loss.copy()
+    spiked[60] *= 20
+    base = read_range_test(LRS, loss, optimizer="SGD").suggested_index
+    assert abs(read_range_test(LRS, spiked, optimizer="SGD").suggested_index - base) <= 1
+
+
+def test_the_curve_is_read_up_to_the_first_non_finite_loss() -> None:
+    loss = valley()
+    cut = int(np.searchsorted(LRS, 0.05))
+    loss[cut:] = np.nan
+    reading = read_range_test(LRS, loss, optimizer="SGD")
+    assert reading.status is RangeTestStatus.OK
+    assert "no longer finite" in reading.reason
+    assert np.isnan(reading.smoothed[cut:]).all() and np.isfinite(reading.smoothed[:cut]).all()
+
+
+def test_linear_mode_curves_are_read_too() -> None:
+    lrs = np.linspace(1e-4, 0.1, 100)
+    reading = read_range_test(lrs, valley(lrs, bottom=0.05, noise=0.02), optimizer="SGD")
+    assert reading.status is RangeTestStatus.OK
+    assert reading.suggested_lr == pytest.approx(0.05 / 10 ** 0.2, rel=0.15)
+
+
+@pytest.mark.parametrize("loss, reason", [
+    (np.full(100, np.nan), "non-finite (nan) from the first step"),
+    (np.r_[valley()[:10], np.full(90, np.inf)], "only 10 steps gave a finite loss"),
+    (2.3 * np.exp(0.05 * np.random.default_rng(0).normal(size=100)), "neither fell nor rose"),
+    (2.3 * np.exp(np.linspace(0, 3, 100)), "min_lr is already too high"),
+])
+def test_unreadable_curves_give_no_suggestion_and_say_why(loss: np.ndarray, reason: str) -> None:
+    reading = read_range_test(LRS, loss, optimizer="SGD")
+    assert reading.status is RangeTestStatus.INCONCLUSIVE
+    assert reason in reading.reason
+    assert reading.suggested_lr is None and reading.summary() is None
+
+
+def test_too_few_steps_are_inconclusive() -> None:
+    lrs = LRS[:: 100 // (MIN_STEPS - 1)][: MIN_STEPS - 1]
+    reading = read_range_test(lrs, valley(lrs))
+    assert reading.status is RangeTestStatus.INCONCLUSIVE
+    assert f"only {MIN_STEPS - 1} steps ran" in reading.reason
+
+
+def test_a_loss_still_falling_at_max_lr_asks_for_a_larger_range() -> None:
+    lrs = LRS[LRS < 5e-3]
+    reading = read_range_test(lrs, valley(lrs, bottom=1e-2), optimizer="SGD")
+    assert reading.status is RangeTestStatus.STILL_FALLING
+    assert "larger max_lr" in reading.reason
+    assert reading.suggested_lr < lrs[-1]
+
+
+def test_flat_then_blowing_up_suggests_below_the_blow_up_and_says_so() -> None:
+    noise = np.exp(0.03 * np.random.default_rng(1).normal(size=100))
+    loss = 2.3 * np.where(LRS > 0.3, np.exp(3 * np.log10(LRS / 0.3)), 1.0) * noise
+    reading = read_range_test(LRS, loss, optimizer="SGD", momentum=0.0)
+    assert reading.status is RangeTestStatus.EDGE_ONLY
+    assert "too short to show the descent" in reading.reason
+    assert 0.3 / 10 < reading.suggested_lr < 0.3 / 2  # within a decade below the blow-up
+    assert reading.lower_lr == pytest.approx(reading.suggested_lr / 10)
+
+
+def test_mismatched_lengths_are_an_input_error() -> None:
+    with pytest.raises(InputError, match="one loss per LR .got 100 LRs and 99 losses"):
+        read_range_test(LRS, valley()[:99])
+
+
+def test_lightning_ema_is_lightnings_debiased_average() -> None:
+    losses = np.array([4.0, 2.0, np.nan, 1.0])
+    ema = lightning_ema(losses, beta=0.5)
+    avg1 = 0.5 * 4.0
+    avg2 = 0.5 * avg1 + 0.5 * 2.0
+    avg3 = 0.5 * avg2 + 0.5 * 1.0
+    assert ema[0] == pytest.approx(avg1 / (1 - 0.5 ** 2))
+    assert ema[1] == pytest.approx(avg2 / (1 - 0.5 ** 3))
+    assert np.isnan(ema[2])
+    assert ema[3] == pytest.approx(avg3 / (1 - 0.5 ** 5))
+
+
+def test_lightning_suggestion_needs_two_points_after_skipping() -> None:
+    assert lightning_suggestion(LRS[:12], valley()[:12]) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(MIN_STEPS, 200), st.floats(-3, 3), st.integers(0, 2 ** 31 - 1))
+def test_any_curve_gives_a_consistent_reading(n: int, log_scale: float, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    lrs = np.geomspace(1e-7, 10, n)
+    loss = 10 ** log_scale * np.exp(np.cumsum(rng.normal(scale=0.2, size=n)))
+    if rng.random() < 0.3:
+        loss[rng.integers(0, n):] = np.nan
+    reading = read_range_test(lrs, loss, optimizer=rng.choice(["SGD", "Adam", None]))
+    assert reading.reason
+    assert reading.smoothed.shape == loss.shape
+    if reading.suggested_lr is None:
+        assert reading.status is RangeTestStatus.INCONCLUSIVE
+    else:
+        assert reading.suggested_lr in lrs
+        assert reading.lower_lr <= reading.suggested_lr <= reading.upper_lr <= lrs[-1]
