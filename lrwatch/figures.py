@@ -465,6 +465,13 @@ def range_test_figure_dict(lr: Sequence[float], loss: Sequence[float], *,
                            "name": label})
             data.append(_legend_only(f"{label} {_num(value)}", color, "line-ns-open"))
     layout["shapes"] = shapes
+    if smoothed is not None:  # from the bottom to a bit above the start: the blow-up runs off
+        curve = np.asarray(smoothed, dtype=np.float64)
+        curve = curve[np.isfinite(curve)]
+        if curve.size:
+            low, high = float(curve.min()), float(max(curve[0], curve.min()))
+            pad = 0.1 * (high - low) or 0.1 * abs(high) or 0.1
+            layout["yaxis"]["range"] = [low - pad, high + 2 * pad]
     return {"data": data, "layout": layout}
 
 
@@ -706,16 +713,21 @@ def range_test_summary(store: "Store", test: "RunInfo") -> dict[str, Any]:
 
 
 def range_test_from_store(store: "Store", test: "RunInfo") -> Figure:
-    """Loss vs LR of a stored range test with its suggestion marked (a figure dict)."""
+    """Loss vs LR of a stored range test (as ``find_lr`` stores it: series ``lr``, ``loss``
+    and ``loss_smoothed``, and a ``range_test`` event with the picks) as a figure dict."""
     lr_steps, lr = store.scalars(test, keys.LR)
     loss_steps, loss = store.scalars(test, keys.LOSS)
-    common, i_lr, i_loss = np.intersect1d(lr_steps, loss_steps, return_indices=True)
-    lr, loss = lr[i_lr], loss[i_loss]
+    _, i_lr, i_loss = np.intersect1d(lr_steps, loss_steps, return_indices=True)
+    steps, lr, loss = lr_steps[i_lr], lr[i_lr], loss[i_loss]
+    smooth_steps, smoothed = store.scalars(test, keys.LOSS_SMOOTHED)
+    if smooth_steps.size:
+        smoothed = np.interp(steps, smooth_steps, smoothed) if steps.size else smoothed[:0]
     info = range_test_summary(store, test)
     return range_test_figure_dict(
-        lr, loss, smoothed=ema(loss, 0.9) if loss.size else None,
+        lr, loss, smoothed=smoothed if smooth_steps.size else None,
         suggested_lr=_float(info.get("suggested_lr")), lower_lr=_float(info.get("lower_lr")),
-        upper_lr=_float(info.get("upper_lr")), lightning_lr=_float(info.get("lightning_lr")))
+        upper_lr=_float(info.get("upper_lr")),
+        lightning_lr=_float(info.get("lightning_suggestion")))
 
 
 def _float(x: Any) -> float | None:

@@ -44,8 +44,11 @@ def summary(info: dict[str, Any]) -> list[Any]:
     if info.get("lower_lr") is not None and info.get("upper_lr") is not None:
         parts.append(f" · safe range {components.fmt_lr(float(info['lower_lr']))}"
                      f" – {components.fmt_lr(float(info['upper_lr']))}")
-    if info.get("lightning_lr") is not None:
-        parts.append(f" · Lightning's rule would pick {components.fmt_lr(float(info['lightning_lr']))}")
+    if info.get("lightning_suggestion") is not None:
+        parts.append(" · Lightning's rule would pick "
+                     f"{components.fmt_lr(float(info['lightning_suggestion']))}")
+    if info.get("status") and info["status"] != "ok":
+        parts.append(f" · {info['status']}")
     reason = info.get("reason")
     return [html.Div(parts), html.Div(str(reason), className="rationale")] if reason else [html.Div(parts)]
 

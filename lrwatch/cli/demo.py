@@ -77,9 +77,10 @@ def digits_module(pl: Any, run: DemoRun) -> Any:
             self.log("val_loss", torch.nn.functional.cross_entropy(self.net(x), y))
 
         def configure_optimizers(self) -> Any:
+            lr = self.hparams.lr  # read here, so find_lr can set it
             if run.optimizer == "Adam":
-                return torch.optim.Adam(self.parameters(), lr=run.lr, betas=(run.momentum, 0.999))
-            return torch.optim.SGD(self.parameters(), lr=run.lr, momentum=run.momentum)
+                return torch.optim.Adam(self.parameters(), lr=lr, betas=(run.momentum, 0.999))
+            return torch.optim.SGD(self.parameters(), lr=lr, momentum=run.momentum)
 
     return DigitsMLP()
 

@@ -122,3 +122,25 @@ def trained_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = tmp_path_factory.mktemp("browser-store") / "lrwatch.db"
     run_demo(store, steps=DEMO_STEPS, pace=0.0, echo=lambda _: None)
     return store
+
+
+@pytest.fixture(scope="session")
+def range_test_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """A real ``find_lr`` range test, then the 60-step training it chose the LR of."""
+    from lrwatch import LRWatch, find_lr
+    from lrwatch._compat import MODULES
+    from lrwatch.cli.demo import DemoRun, _quiet_lightning, digits_loaders, digits_module
+
+    _quiet_lightning()
+    pl = next(iter(MODULES.values()))
+    store = tmp_path_factory.mktemp("range-test-store") / "lrwatch.db"
+    model = digits_module(pl, DemoRun("after-range-test", "SGD", 1e-3, 0.9, "healthy"))
+    trainer = pl.Trainer(accelerator="cpu", max_steps=60, logger=False, enable_checkpointing=False,
+                         enable_progress_bar=False, enable_model_summary=False,
+                         num_sanity_val_steps=0, default_root_dir=str(store.parent),
+                         callbacks=[LRWatch(store=str(store), name="after-range-test")])
+    train, val = digits_loaders()
+    result = find_lr(trainer, model, train_dataloaders=train, min_lr=1e-5, max_lr=10,
+                     num_training=80)
+    trainer.fit(model, train, val)
+    return store, result
