@@ -66,7 +66,8 @@ def write_run(store: Store, name: str, steps: int = STEPS, seed: int = 0) -> int
         columns = {k: (s[part], v[part]) for k, v in series.items()}
         ls = layer_steps[(layer_steps >= lo) & (layer_steps < lo + 65_536)]
         for k in range(LAYERS):
-            columns[f"{keys.GRAD_NORM}/layer{k}"] = (ls, (k + 1) * 0.1 * (1 + 0.1 * rng.random(ls.size)))
+            norms = (k + 1) * 0.1 * (1 + 0.1 * rng.random(ls.size))
+            columns[f"{keys.GRAD_NORM}/layer{k}"] = (ls, norms)
         store.backend.append(run.id, columns)
     store.backend.set_status(run.id, "finished")
     return run.id
@@ -240,8 +241,9 @@ def bench_memory(browser: Any, tmp: Path, runs: int = 10) -> dict[str, Any]:
         page.goto(f"{url}/compare?runs=" + ",".join(map(str, ids[:4])))
         page.wait_for_function(RENDERED, arg=["c-loss", "c-lr", "c-grad_norm"], timeout=120_000)
         page.goto(url)  # the run list again, with every verdict computed
-        page.wait_for_function("document.querySelectorAll('.badge[data-status=analysing]').length === 0",
-                               timeout=300_000)
+        page.wait_for_function(
+            "document.querySelectorAll('.badge[data-status=analysing]').length === 0",
+            timeout=300_000)
         context.close()
         peak, now = _memory_mb(process.pid, "VmHWM"), _memory_mb(process.pid)
     finally:

@@ -152,7 +152,8 @@ class Diagnoser:
 
     def _start(self) -> None:
         if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._work, name="lrwatch-diagnoser", daemon=True)
+            self._thread = threading.Thread(target=self._work, name="lrwatch-diagnoser",
+                                            daemon=True)
             self._thread.start()
 
     def _work(self) -> None:

@@ -8,8 +8,8 @@ Long runs stay light: a full build downsamples each trace to :data:`~lrwatch.fig
 (MinMaxLTTB) and notes the density (steps per point); each poll appends new points at that
 density (min-max of the new chunk, so a spike is never dropped). When a trace has grown to
 :data:`REBUILD_FACTOR` times its budget, the graph is re-aggregated. A zoom re-reads the visible
-window at full density, and pins the axis to it. The smoothed loss continues with the same EMA on a window long enough
-that the continuation matches a full recomputation to ~1e-6.
+window at full density, and pins the axis to it. The smoothed loss continues with the same
+EMA on a window long enough that the continuation matches a full recomputation to ~1e-6.
 """
 
 from __future__ import annotations

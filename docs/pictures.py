@@ -72,7 +72,8 @@ def dashboard_pictures(store: Path, browser: object) -> None:
         page = browser.new_page(viewport={"width": 1200, "height": 360})  # type: ignore[attr-defined]
         page.goto(url)
         page.wait_for_function("document.querySelectorAll('tr.run-row').length === 4")
-        page.wait_for_function("document.querySelectorAll('.badge[data-status=analysing]').length === 0")
+        page.wait_for_function(
+            "document.querySelectorAll('.badge[data-status=analysing]').length === 0")
         page.screenshot(path=str(DOCS / "dashboard.png"))
         print("wrote docs/dashboard.png")
         page.set_viewport_size({"width": 1200, "height": 1000})

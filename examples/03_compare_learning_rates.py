@@ -20,5 +20,6 @@ for lr in (3.0, 1e-4, 3e-3):
 with lrwatch.Store(watch.store_path, readonly=True) as store:
     for name in names:
         d = analyze(curves_from_store(store, name))
-        print(f"{name:15s} {d.status.value:12s} {d.suggestion.action.value}: {d.suggestion.rationale}")
+        s = d.suggestion
+        print(f"{name:15s} {d.status.value:12s} {s.action.value}: {s.rationale}")
     lrwatch.plot(store, names, "loss").write_html("compare-loss.html")

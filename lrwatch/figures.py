@@ -244,7 +244,8 @@ def panel_lines(store: "Store", run: "RunInfo | int | str", panel: str, *, smoot
 
 def layer_heatmap(store: "Store", run: "RunInfo | int | str", *,
                   window: tuple[float, float] | None = None,
-                  columns: int = MAX_HEATMAP_COLUMNS) -> tuple[list[str], list[float], list[list[float | None]], int, int]:
+                  columns: int = MAX_HEATMAP_COLUMNS
+                  ) -> tuple[list[str], list[float], list[list[float | None]], int, int]:
     """Per-layer gradient norms binned over steps: ``(layers, x, z, start, width)``.
 
     ``z[i][j]`` is the log10 mean norm of layer ``i`` in step bin ``j``; ``x`` holds the bin
@@ -528,7 +529,8 @@ def _num(x: Any) -> str:
 PLOT_KINDS = ("overview", *PANELS, "layers", "range_test")
 
 
-def plot(store: "Store | str | os.PathLike[str]", run: "RunInfo | int | str | Sequence[RunInfo | int | str] | None" = None,
+def plot(store: "Store | str | os.PathLike[str]",
+         run: "RunInfo | int | str | Sequence[RunInfo | int | str] | None" = None,
          kind: str = "overview", *, smoothing: float = 0.6, max_points: int = MAX_POINTS,
          diagnosis: bool = True) -> go.Figure:
     """A plotly figure of one run, or of several runs overlaid, read from a store.
@@ -622,7 +624,8 @@ def run_figure(store: "Store", run: "RunInfo", kind: str, *, smoothing: float = 
     if kind == "layers":
         layers, x, z, _, _ = layer_heatmap(store, run)
         if not layers:
-            raise ConfigError(f"run '{run.name}' has no per-layer gradient norms (grad_norm/<layer>)")
+            raise ConfigError(
+                f"run '{run.name}' has no per-layer gradient norms (grad_norm/<layer>)")
         return heatmap_figure(layers, x, z)
     if kind == "overview":
         return overview_figure(store, run, smoothing=smoothing, n_out=n_out, shade=shade)
@@ -674,15 +677,16 @@ def compare_figure(store: "Store", runs: Sequence["RunInfo"], kind: str = "loss"
     for i, run in enumerate(runs):
         color = colorway()[i % len(colorway())]
         for spec in compare_traces(panel, store.keys(run)):
+            name = run.name if spec.key == panel_key(panel) else f"{run.name} {spec.key}"
             lines.append(read_line(store, run, spec, smoothing=smoothing, n_out=n_out,
-                                   name=run.name if spec.key == panel_key(panel) else f"{run.name} {spec.key}",
-                                   color=color))
+                                   name=name, color=color))
     return time_figure(lines, title=f"{panel.title}: {len(runs)} runs", y_title=panel.y_title,
                        log_y=panel.log_y, band=panel.band)
 
 
 def compare_traces(panel: Panel, available: Sequence[str]) -> list[TraceSpec]:
-    """The one series per run a compare view overlays: the smoothed loss, or the panel's main key."""
+    """The one series per run a compare view overlays: the smoothed loss, or the panel's
+    main key."""
     if panel.name == "loss":
         return [TraceSpec(keys.LOSS, "smooth")] if keys.LOSS in available else []
     key = panel_key(panel)

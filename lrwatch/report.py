@@ -134,7 +134,8 @@ def _meta_html(info: RunInfo) -> str:
     rows = []
     for key, value in sorted(info.meta.items()):
         if key == "hparams" and isinstance(value, dict):
-            rows += [(f"hparams.{k}", v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))]
+            rows += [(f"hparams.{k}", v)
+                     for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))]
         elif key not in ("versions", "optimizers"):
             rows.append((key, value))
     body = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(_text(v))}</td></tr>"

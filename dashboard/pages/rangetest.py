@@ -50,7 +50,9 @@ def summary(info: dict[str, Any]) -> list[Any]:
     if info.get("status") and info["status"] != "ok":
         parts.append(f" · {info['status']}")
     reason = info.get("reason")
-    return [html.Div(parts), html.Div(str(reason), className="rationale")] if reason else [html.Div(parts)]
+    if not reason:
+        return [html.Div(parts)]
+    return [html.Div(parts), html.Div(str(reason), className="rationale")]
 
 
 def register(app: Dash, source: DataSource) -> None:

@@ -158,7 +158,7 @@ def demo(store: str, steps: int, pace: float, host: str, port: int, open_browser
     if not no_dashboard:
         from lrwatch.dashboard.server import start_in_background
 
-        Store(path).close()  # create it, so the dashboard opens on an empty store, not a missing one
+        Store(path).close()  # the dashboard then opens on an empty store, not a missing one
         handle = start_in_background(path, host, port, keep=True)
         click.echo(f"dashboard: {handle.url}  (open it now and watch)")
         if open_browser:
@@ -173,7 +173,8 @@ def demo(store: str, steps: int, pace: float, host: str, port: int, open_browser
             d = run_diagnosis(st, info)
             if d is not None:
                 s = d.suggestion
-                lr = f"LR {s.current_lr:.3g} -> {s.suggested_lr:.3g}" if s.current_lr and s.suggested_lr else ""
+                lr = (f"LR {s.current_lr:.3g} -> {s.suggested_lr:.3g}"
+                      if s.current_lr and s.suggested_lr else "")
                 click.echo(f"{info.name:16s} {d.status.value:12s} {s.action.value:10s} {lr}")
     if handle is None:
         return

@@ -111,7 +111,8 @@ def test_a_long_run_opens_downsampled_and_a_zoom_shows_every_point(tmp_path, ser
         steps = np.arange(200_000)
         loss = 2 * np.exp(-steps / 50_000) + 0.01 * np.sin(steps)
         loss[123_456] = 9.0  # one spike
-        st.backend.append(run.id, {keys.LOSS: (steps, loss), keys.LR: (steps, np.full(steps.size, 0.1))})
+        lr = np.full(steps.size, 0.1)
+        st.backend.append(run.id, {keys.LOSS: (steps, loss), keys.LR: (steps, lr)})
         st.backend.set_status(run.id, "finished")
     page = open_page(serve(store_path) + f"/run/{run.id}")
     page.wait_points("g-loss", 0, 100)

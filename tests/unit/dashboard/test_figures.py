@@ -45,7 +45,8 @@ def test_time_figure_is_built_from_lists_so_live_views_can_extend_it():
     line = figures.Line("loss", np.arange(5), np.linspace(1, 0, 5), "raw")
     fig = figures.time_figure_dict([line], title="t", y_title="loss", events=[])
     text = json.dumps(fig["data"], default=str)
-    assert "bdata" not in text  # numpy would travel as base64 typed arrays, which Patch cannot extend
+    # numpy would travel as base64 typed arrays, which Patch cannot extend
+    assert "bdata" not in text
     assert isinstance(fig["data"][0]["x"], list) and isinstance(fig["data"][0]["y"], list)
     assert fig["layout"]["uirevision"] == figures.UIREVISION
     go.Figure(fig)  # and plotly accepts every property
