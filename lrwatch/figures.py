@@ -393,12 +393,15 @@ def event_marks(events: Sequence["Event"]) -> tuple[list[int], list[str], list[s
 
 
 def describe_event(event: "Event", last_step: int | None = None) -> str:
-    """One escaped line for an event's hover text."""
+    """One escaped line for an event's hover text (the guard's own message when it left one)."""
     p = event.payload
     if event.kind == keys.EVENT_NONFINITE:
         where = f"steps {event.step}–{last_step}" if last_step is not None else f"step {event.step}"
-        what = ", ".join(str(k) for k in sorted(p) if p.get(k)) if p else ""
-        return html.escape(f"NaN/inf at {where}" + (f" ({what})" if what else ""))
+        what = ", ".join(f"{k}={v}" for k, v in sorted(p.items()) if k != "optimizer_skipped")
+        skipped = " — the optimizer skipped the step" if p.get("optimizer_skipped") else ""
+        return html.escape(f"NaN/inf at {where}" + (f" ({what})" if what else "") + skipped)
+    if p.get("message"):
+        return html.escape(str(p["message"]))
     if event.kind == keys.EVENT_DIAGNOSIS:
         parts = [str(p.get("status", "diagnosis changed"))]
         if _float(p.get("suggested_lr")) is not None:
@@ -407,7 +410,7 @@ def describe_event(event: "Event", last_step: int | None = None) -> str:
     if event.kind == keys.EVENT_RANGE_TEST:
         lr = _float(p.get("suggested_lr"))
         return html.escape("LR range test" + (f": suggested {_num(lr)}" if lr else ""))
-    summary = p.get("message") or p.get("action") or ""
+    summary = p.get("action") or ""
     return html.escape(f"step {event.step}: {event.kind}" + (f": {summary}" if summary else ""))
 
 

@@ -63,14 +63,17 @@ def test_names_and_events_are_escaped():
 
 
 def test_consecutive_nan_steps_collapse_into_one_mark():
-    events = [Event(s, 0.0, keys.EVENT_NONFINITE, {"loss": True}) for s in range(250, 300)]
+    events = [Event(s, 0.0, keys.EVENT_NONFINITE, {"loss": "nan"}) for s in range(250, 300)]
     events.append(Event(310, 0.0, keys.EVENT_DIAGNOSIS, {"status": "diverging",
                                                          "suggested_lr": 0.01}))
+    events.append(Event(320, 0.0, keys.EVENT_ACTION, {"action": "stop",
+                                                      "message": "lrwatch: stopping run"}))
     x, text, symbol, _ = figures.event_marks(events)
-    assert x == [250, 310]
-    assert text[0] == "NaN/inf at steps 250–299 (loss)"
+    assert x == [250, 310, 320]
+    assert text[0] == "NaN/inf at steps 250–299 (loss=nan)"
     assert "diverging" in text[1] and "0.01" in text[1]
-    assert symbol == ["x", "diamond"]
+    assert text[2] == "lrwatch: stopping run"  # the guard's own words
+    assert symbol == ["x", "diamond", "star"]
 
 
 def test_layer_bins_average_log_norms_per_step_bin():
