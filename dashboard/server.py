@@ -229,7 +229,7 @@ def _port_free(host: str, port: int) -> bool:
 
 
 def start_in_background(store_path: str | os.PathLike[str], host: str = DEFAULT_HOST,
-                        port: int = DEFAULT_PORT, *, keep: bool = False,
+                        port: int = DEFAULT_PORT, *, keep: bool = False, wait: bool = True,
                         timeout: float = START_TIMEOUT_S) -> DashboardProcess:
     """Serve the dashboard from a separate process, so it can never slow the training loop.
 
@@ -241,6 +241,8 @@ def start_in_background(store_path: str | os.PathLike[str], host: str = DEFAULT_
         store_path: the store training writes to.
         host, port: where to serve (127.0.0.1:8050 by default).
         keep: leave the dashboard up when this process exits. Otherwise it stops with it.
+        wait: wait until it answers (a few seconds: it imports Dash); with False, return at
+            once (training need not wait; the URL answers shortly after).
         timeout: seconds to wait for it to answer.
 
     Returns:
@@ -257,7 +259,8 @@ def start_in_background(store_path: str | os.PathLike[str], host: str = DEFAULT_
         if answer is not None and answer.get("store") == store_id:
             return DashboardProcess(url, reused=True)
         if answer is None and _port_free(host, candidate):
-            return _spawn(path, host, candidate, store_id, keep=keep, timeout=timeout)
+            return _spawn(path, host, candidate, store_id, keep=keep,
+                          timeout=timeout if wait else 0.0)
     raise DashboardError(
         f"ports {port}-{port + PORT_ATTEMPTS - 1} on {host} are all taken; pass another port")
 
@@ -274,6 +277,8 @@ def _spawn(path: str, host: str, port: int, store_id: str, *, keep: bool,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     url = url_for(host, port)
     handle = DashboardProcess(url, process, str(log_file))
+    if timeout <= 0:
+        return handle
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         answer = probe(url, timeout=0.5)

@@ -65,6 +65,19 @@ def test_a_port_held_by_another_store_moves_to_the_next_one(two_runs, store_path
         first.stop()
 
 
+def test_training_need_not_wait_for_the_dashboard(two_runs, store_path):
+    port = free_port()
+    handle = server.start_in_background(store_path, port=port, wait=False)
+    try:
+        assert handle.url == f"http://127.0.0.1:{port}/" and handle.process is not None
+        deadline = time.monotonic() + 60
+        while server.probe(handle.url) is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert server.probe(handle.url) is not None
+    finally:
+        handle.stop()
+
+
 def test_the_dashboard_stops_when_its_training_process_is_gone(two_runs, store_path):
     parent = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3)"])
     port = free_port()
