@@ -50,7 +50,7 @@ def create_app(store_path: str | os.PathLike[str], *, interval_ms: int = DEFAULT
             rebinding). Loopback names by default.
     """
     source = DataSource(store_path)
-    app = Dash(__name__, title="lrwatch", assets_folder=ASSETS, update_title=None,
+    app = Dash(__name__, title="lrwatch", assets_folder=ASSETS, update_title="",
                suppress_callback_exceptions=True, serve_locally=True)
     app.server.config["TRUSTED_HOSTS"] = list(trusted_hosts)
     app.layout = html.Div([

@@ -23,12 +23,17 @@ BADGE_COLORS = {**STATUS_COLORS, "range test": "#17becf", "analysing": "#aaaaaa"
 STATUS_WORDS = {"insufficient_data": "too short"}
 
 
+def data_attrs(**values: str) -> dict[str, Any]:
+    """``data-*`` attributes for a component (tests and styles find elements by them)."""
+    return {f"data-{k}": v for k, v in values.items()}
+
+
 def badge(status: str, extra_class: str = "") -> html.Span:
     """A coloured pill with a status word."""
     return html.Span(STATUS_WORDS.get(status, status).replace("_", " "),
                      className=f"badge {extra_class}".strip(),
                      style={"backgroundColor": BADGE_COLORS.get(status, "#888")},
-                     **{"data-status": status})
+                     **data_attrs(status=status))
 
 
 def fmt_lr(x: float | None) -> str:
@@ -76,7 +81,7 @@ def run_row(row: "RunRow", selected: bool) -> html.Tr:
         html.Td(lr, className="num"),
         html.Td(fmt_time(row.started_at)),
         html.Td(fmt_duration(row.duration_s), className="num"),
-    ], id={"type": "run-row", "run": row.id}, className="run-row", **{"data-run": row.name})
+    ], id={"type": "run-row", "run": row.id}, className="run-row", **data_attrs(run=row.name))
 
 
 def row_signature(row: "RunRow", selected: bool) -> str:
@@ -111,7 +116,7 @@ def diagnosis_banner(result: "DiagnosisResult | None", run: "RunInfo") -> list[A
     if d.needed_steps:
         head.append(html.Span(f" · needs about {d.needed_steps:,} steps", className="muted"))
     action = s.action.value.replace("_", " ")
-    advice = [html.Strong(f"Recommendation: {action}")]
+    advice: list[Any] = [html.Strong(f"Recommendation: {action}")]
     if s.suggested_lr is not None:
         advice.append(f" — LR {fmt_lr(s.current_lr)} → {fmt_lr(s.suggested_lr)}")
     elif s.factor is not None:
@@ -122,7 +127,7 @@ def diagnosis_banner(result: "DiagnosisResult | None", run: "RunInfo") -> list[A
         html.Div(head, className="banner-head"),
         html.Div(advice, className="banner-advice", id="recommendation"),
         html.Ul([html.Li(e.message) for e in d.evidence], className="evidence"),
-    ], className=f"banner banner-{status}", id="diagnosis", **{"data-status": status})]
+    ], className=f"banner banner-{status}", id="diagnosis", **data_attrs(status=status))]
 
 
 def meta_table(meta: Mapping[str, Any]) -> html.Details:

@@ -74,12 +74,14 @@ def build_time_graph(store: Store, panel: Panel, traces: Sequence[dict[str, Any]
     if window is not None:
         span_lo, span_hi = window
     spp = max(1.0, (span_hi - span_lo + 1) / MAX_POINTS) if span_hi >= span_lo else 1.0
+    strip = None
+    if events_run is not None and events is not None:
+        strip = {"run": events_run.id, "cursor": events[-1].step if events else -1,
+                 "index": len(lines)}
     state: State = {
         "kind": "time", "panel": panel.name, "traces": entries, "spp": spp,
         "window": list(window) if window else None, "smoothing": smoothing, "log_y": log_y,
-        "events": ({"run": events_run.id, "cursor": events[-1].step if events else -1,
-                    "index": len(lines)} if events is not None else None),
-        "shade": _shade_json(shade),
+        "events": strip, "shade": _shade_json(shade),
     }
     return fig, state
 

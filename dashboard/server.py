@@ -68,7 +68,7 @@ def trusted_hosts_for(host: str, extra: tuple[str, ...] = ()) -> tuple[str, ...]
         name = socket.gethostname()
         hosts += [name, socket.getfqdn()]
         try:
-            hosts += [info[4][0] for info in socket.getaddrinfo(name, None)]
+            hosts += [str(info[4][0]) for info in socket.getaddrinfo(name, None)]
         except OSError:
             pass
     return tuple(dict.fromkeys(h for h in hosts if h))

@@ -20,7 +20,7 @@ import html
 import math
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence, Union, cast
 
 import numpy as np
 import plotly.graph_objects as go
@@ -298,6 +298,8 @@ class Shade:
 
 
 Figure = dict[str, Any]
+#: a curve's values: a list or a numpy array
+Values = Union[Sequence[float], np.ndarray]
 
 
 def time_figure_dict(lines: Sequence[Line], *, title: str, y_title: str, log_y: bool = False,
@@ -436,8 +438,7 @@ def heatmap_figure(layers: Sequence[str], x: Sequence[float],
     return go.Figure(heatmap_figure_dict(layers, x, z, **kwargs))
 
 
-def range_test_figure_dict(lr: Sequence[float], loss: Sequence[float], *,
-                           smoothed: Sequence[float] | None = None,
+def range_test_figure_dict(lr: Values, loss: Values, *, smoothed: Values | None = None,
                            suggested_lr: float | None = None, lower_lr: float | None = None,
                            upper_lr: float | None = None, lightning_lr: float | None = None,
                            height: int = 360) -> Figure:
@@ -479,7 +480,7 @@ def range_test_figure_dict(lr: Sequence[float], loss: Sequence[float], *,
     return {"data": data, "layout": layout}
 
 
-def range_test_figure(lr: Sequence[float], loss: Sequence[float], **kwargs: Any) -> go.Figure:
+def range_test_figure(lr: Values, loss: Values, **kwargs: Any) -> go.Figure:
     """:func:`range_test_figure_dict` as a ``go.Figure``."""
     return go.Figure(range_test_figure_dict(lr, loss, **kwargs))
 
@@ -568,7 +569,7 @@ def plot(store: "Store | str | os.PathLike[str]",
     if not (0.0 <= smoothing < 1.0):
         raise ConfigError(f"smoothing must be in [0, 1), got {smoothing!r}")
     own = not isinstance(store, _Store)
-    st = _Store(store, readonly=True) if own else store
+    st: Store = store if isinstance(store, _Store) else _Store(store, readonly=True)
     try:
         if isinstance(run, (list, tuple)):
             if kind in ("overview", "layers", "range_test"):
@@ -576,7 +577,7 @@ def plot(store: "Store | str | os.PathLike[str]",
                     f"kind '{kind}' shows one run; to compare runs pick one of {', '.join(PANELS)}")
             return compare_figure(st, [st.run(r) for r in run], kind, smoothing=smoothing,
                                   n_out=max_points)
-        info = _pick_run(st, run)
+        info = _pick_run(st, cast("RunInfo | int | str | None", run))
         return run_figure(st, info, kind, smoothing=smoothing, n_out=max_points,
                           diagnosis=run_diagnosis(st, info) if diagnosis else None)
     finally:

@@ -72,7 +72,7 @@ def write_report(store: Store | str | os.PathLike[str], run: RunInfo | str | int
         StoreError: the store cannot be read (``RunNotFound`` for an unknown run).
     """
     own = not isinstance(store, Store)
-    st = Store(store, readonly=True) if own else store
+    st = store if isinstance(store, Store) else Store(store, readonly=True)
     try:
         text = report_html(st, run, smoothing=smoothing)
     finally:
