@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 DIAGNOSIS_REFRESH_S = 3.0
 #: whole-series reads at once (graph builds and analyses), which bounds the server's memory
 FULL_READS = 2
+#: after a store was found locked, requests for this long get the message without waiting
+LOCKED_PAUSE_S = 5.0
 
 
 class StoreProblem(Exception):
@@ -81,16 +83,31 @@ class DataSource:
         #: series costs ~40 MB while it is read, so at most this many are read at once
         self.full_reads = threading.BoundedSemaphore(FULL_READS)
         self.diagnoses = Diagnoser(self)
+        self._locked: tuple[float, str] | None = None  # (until when, message)
 
     @contextmanager
     def open(self) -> Iterator[Store]:
-        """A read-only store for one request (SQLite connections stay in their thread)."""
-        with guarded():
-            store = Store(self.path, readonly=True)
-            try:
+        """A read-only store for one request (SQLite connections stay in their thread).
+
+        Opening a locked store waits out SQLite's busy timeout; after one such wait, the
+        requests of the next few seconds get the same message at once instead of each waiting.
+        """
+        locked = self._locked
+        if locked is not None and time.monotonic() < locked[0]:
+            raise StoreProblem(locked[1])
+        try:
+            with guarded():
+                store = Store(self.path, readonly=True)
+        except StoreProblem as exc:
+            if "locked" in str(exc):
+                self._locked = (time.monotonic() + LOCKED_PAUSE_S, str(exc))
+            raise
+        self._locked = None
+        try:
+            with guarded():
                 yield store
-            finally:
-                store.close()
+        finally:
+            store.close()
 
     def check(self) -> str | None:
         """None when the store can be read, else the message to show."""
