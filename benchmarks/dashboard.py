@@ -224,7 +224,7 @@ def bench_memory(browser: Any, tmp: Path, runs: int = 10) -> dict[str, Any]:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        from lrwatch.dashboard.server import probe
+        from lrwatch.dashboard.launcher import probe
 
         deadline = time.monotonic() + 60
         while probe(url) is None and time.monotonic() < deadline:

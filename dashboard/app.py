@@ -27,15 +27,11 @@ from lrwatch._version import __version__
 
 from . import components
 from .data import DataSource, store_label
+from .launcher import APP_NAME, DEFAULT_INTERVAL_MS, HEALTH_PATH, LOCAL_HOSTS
 from .pages import compare, rangetest, run, runs
 
 ASSETS = str(Path(__file__).parent / "assets")
 #: how often pages poll the store
-DEFAULT_INTERVAL_MS = 1000
-#: the Host headers a dashboard bound to a loopback address answers to
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
-HEALTH_PATH = "/_lrwatch/health"
-APP_NAME = "lrwatch-dashboard"
 
 
 def create_app(store_path: str | os.PathLike[str], *, interval_ms: int = DEFAULT_INTERVAL_MS,

@@ -9,7 +9,6 @@ never as a failed callback.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import os
@@ -30,6 +29,8 @@ from lrwatch import figures, keys
 from lrwatch.errors import LRWatchError
 from lrwatch.store import RUNNING, RunInfo, Store
 from lrwatch.store.sqlite import resolve_path
+
+from .launcher import store_fingerprint
 
 if TYPE_CHECKING:
     from lrwatch.analysis.types import Diagnosis
@@ -117,12 +118,6 @@ class DataSource:
         except StoreProblem as exc:
             return str(exc)
         return None
-
-
-def store_fingerprint(path: str) -> str:
-    """A short id of a store path, so a running dashboard can say which store it serves
-    without showing the path."""
-    return hashlib.sha256(path.encode()).hexdigest()[:16]
 
 
 class Diagnoser:

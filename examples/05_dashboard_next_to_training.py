@@ -10,7 +10,7 @@ import urllib.request
 from digits import DigitsClassifier, digits_loaders, trainer
 
 from lrwatch import LRWatch
-from lrwatch.dashboard.server import start_in_background
+from lrwatch.dashboard.launcher import start_in_background
 from lrwatch.store import default_store_path
 
 dashboard = start_in_background(default_store_path(), port=8050)

@@ -63,6 +63,11 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         max_recoveries: recoveries before ``recover`` gives up and stops.
         lr_factor: LR multiplier of a recovery (default: the diagnosis's suggestion, ~0.1).
         skip_batches: after a recovery, skip the next n optimizer steps.
+        dashboard: serve the live dashboard for this store next to training (rank 0, in a
+            separate process; a dashboard already serving this store on this machine is reused).
+        dashboard_host, dashboard_port: where it listens (127.0.0.1:8050; the next free port
+            when taken).
+        keep_dashboard: leave the dashboard up after training ends (default: it stops).
         strict: re-raise lrwatch's internal errors instead of warning and going on.
 
     Example::
@@ -87,6 +92,10 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         max_recoveries: int = 3,
         lr_factor: float | None = None,
         skip_batches: int = 0,
+        dashboard: bool = False,
+        dashboard_host: str = "127.0.0.1",
+        dashboard_port: int = 8050,
+        keep_dashboard: bool = False,
         strict: bool = False,
     ) -> None:
         if name is not None and (not isinstance(name, str) or not name.strip()):
@@ -105,6 +114,11 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         )
         self.store_arg = store
         self.name = name
+        self.dashboard = dashboard
+        self.dashboard_host, self.dashboard_port = dashboard_host, dashboard_port
+        self.keep_dashboard = keep_dashboard
+        self.dashboard_url: str | None = None
+        self._dashboard: Any = None
         self.strict = strict
         self.store_path: Path | None = None
         self.run: RunInfo | None = None
@@ -149,6 +163,25 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         self.store_path = resolve_path(path)
         if self._backend is None:
             self._backend = SQLiteBackend(self.store_path)  # clear error now if unusable
+        if self.dashboard and self._dashboard is None:
+            self._start_dashboard(trainer)
+
+    def _start_dashboard(self, trainer: Any) -> None:
+        """Serve the dashboard in its own process; a failure to start never stops training."""
+        from lrwatch.dashboard.launcher import start_in_background
+        from lrwatch.errors import LRWatchError
+
+        try:
+            self._dashboard = start_in_background(
+                self.store_path, self.dashboard_host, self.dashboard_port,  # type: ignore[arg-type]
+                keep=self.keep_dashboard, wait=False)
+        except LRWatchError as exc:
+            _rank_zero_warn(f"lrwatch: the dashboard did not start ({exc}); training goes on")
+            return
+        self.dashboard_url = self._dashboard.url
+        lightning_of(trainer).utilities.rank_zero_info(
+            f"lrwatch: dashboard at {self.dashboard_url}"
+            + (" (already serving this store)" if self._dashboard.reused else ""))
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         self._status = None
@@ -203,11 +236,18 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
     def teardown(self, trainer: Any, pl_module: Any, stage: str) -> None:
         if stage == "fit":
             self._finish(self._status or FINISHED)
+            self._stop_dashboard()
+
+    def _stop_dashboard(self) -> None:
+        if self._dashboard is not None and not self.keep_dashboard:
+            self._dashboard.stop()
+        self._dashboard = None
 
     def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
         interrupted = isinstance(exception, KeyboardInterrupt) or (
             type(exception).__name__ == "SIGTERMException")
         self._finish(INTERRUPTED if interrupted else FAILED)
+        self._stop_dashboard()
 
     def _finish(self, status: str) -> None:
         """Hand over the last rows, set the run's final status and stop the writer (once)."""

@@ -156,7 +156,7 @@ def demo(store: str, steps: int, pace: float, host: str, port: int, open_browser
     _quiet_lightning()
     handle = None
     if not no_dashboard:
-        from lrwatch.dashboard.server import start_in_background
+        from lrwatch.dashboard.launcher import start_in_background
 
         Store(path).close()  # the dashboard then opens on an empty store, not a missing one
         handle = start_in_background(path, host, port, keep=True)

@@ -164,10 +164,13 @@ class SQLiteBackend:
             ) from None
 
     def _check_and_migrate(self, conn: sqlite3.Connection) -> None:
+        def header() -> tuple[int, int, int]:
+            return (conn.execute("PRAGMA application_id").fetchone()[0],
+                    conn.execute("PRAGMA user_version").fetchone()[0],
+                    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
+
         try:
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            app_id, version, tables = self._retry(header)  # a lock is StoreLocked, not "not a store"
         except sqlite3.DatabaseError as exc:
             raise NotAStore(
                 f"{self.path} is not an lrwatch store ({exc}); pass the path of an lrwatch store"
@@ -468,8 +471,10 @@ class SQLiteBackend:
             (run_id, key, floor))
         if not rows:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-        steps = np.concatenate([np.frombuffer(r[0], dtype=_STEP) for r in rows]).astype(np.int64)
-        values = np.concatenate([np.frombuffer(r[1], dtype=_VALUE) for r in rows]).astype(np.float64)
+        steps = np.concatenate([np.frombuffer(r[0], dtype=_STEP) for r in rows]).astype(
+            np.int64, copy=False)
+        values = np.concatenate([np.frombuffer(r[1], dtype=_VALUE) for r in rows]).astype(
+            np.float64, copy=False)
         if after_step is not None:
             keep = steps > floor
             steps, values = steps[keep], values[keep]

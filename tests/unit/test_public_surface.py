@@ -45,6 +45,9 @@ def _imports_without(module: str, blocked: list[str]) -> subprocess.CompletedPro
     ("lrwatch.readers", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
     ("lrwatch.analysis.rangetest", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
     ("lrwatch.recorder", ["lightning", "pytorch_lightning", "dash", "plotly"]),
+    # what the callback imports to start a dashboard: nothing heavy in the training process
+    ("lrwatch.dashboard.launcher", ["torch", "lightning", "pytorch_lightning", "dash", "plotly",
+                                    "scipy", "flask"]),
 ])
 def test_layers_import_without_what_they_must_not_know(module, blocked):
     result = _imports_without(module, blocked)

@@ -10,7 +10,7 @@ import sys
 import time
 
 from lrwatch import Store
-from lrwatch.dashboard.server import probe
+from lrwatch.dashboard.launcher import probe
 
 
 def test_demo_trains_three_runs_with_the_dashboard_up_and_stops_it_on_ctrl_c(tmp_path):

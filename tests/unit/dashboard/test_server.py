@@ -11,7 +11,7 @@ import time
 import pytest
 
 from lrwatch.dashboard import server
-from lrwatch.dashboard.data import store_fingerprint
+from lrwatch.dashboard.launcher import store_fingerprint
 
 from .conftest import fill_run
 

@@ -7,7 +7,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from lrwatch import NotAStore, RunNotFound, SchemaTooNew, Store, StoreError
+from lrwatch import NotAStore, RunNotFound, SchemaTooNew, Store, StoreError, StoreLocked
 from lrwatch.store import FINISHED, INTERRUPTED, RUNNING, PendingEvent
 from lrwatch.store.sqlite import SCHEMA_VERSION
 
@@ -168,3 +168,20 @@ def test_the_file_is_marked_and_in_wal_mode(store_path):
     conn = sqlite3.connect(store_path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_store_locked_past_the_retry_budget_says_locked(store_path, monkeypatch):
+    import lrwatch.store.sqlite as backend
+
+    Store(store_path).close()
+    monkeypatch.setattr(backend, "RETRY_BUDGET_S", 0.5)
+    monkeypatch.setattr(backend, "BUSY_TIMEOUT_S", 0.1)
+    locker = sqlite3.connect(store_path, isolation_level=None)
+    locker.execute("PRAGMA locking_mode=EXCLUSIVE")
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreLocked, match="stayed locked"):
+            Store(store_path, readonly=True)
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()

@@ -1,0 +1,42 @@
+"""LRWatch(dashboard=True): the dashboard serves next to training and goes away after it."""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Any
+
+import lightning.pytorch as pl
+
+from lrwatch import LRWatch
+from lrwatch.dashboard.launcher import probe
+from tests.helpers.models import loader, make_module, trainer
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class WaitForDashboard(pl.Callback):
+    """Holds the last training step until the dashboard answers (it imports Dash meanwhile)."""
+
+    def __init__(self, watch: LRWatch) -> None:
+        self.watch = watch
+        self.answer: dict[str, Any] | None = None
+
+    def on_train_end(self, *args: Any) -> None:
+        deadline = time.monotonic() + 60
+        while self.answer is None and time.monotonic() < deadline:
+            self.answer = probe(self.watch.dashboard_url or "http://127.0.0.1:1/")
+            time.sleep(0.2)
+
+
+def test_the_dashboard_serves_during_training_and_stops_after(tmp_path):
+    watch = LRWatch(store=tmp_path / "s", dashboard=True, dashboard_port=_free_port())
+    waiter = WaitForDashboard(watch)
+    trainer(pl, [watch, waiter], tmp_path, max_epochs=1).fit(make_module(pl), loader())
+    assert watch.dashboard_url is not None and watch.dashboard_url.startswith("http://127.0.0.1:")
+    assert waiter.answer is not None and waiter.answer["app"] == "lrwatch-dashboard"
+    assert probe(watch.dashboard_url) is None  # stopped with training (keep_dashboard=False)
