@@ -50,7 +50,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         every_n_steps: record every n-th optimizer step.
         layer_every_n_steps: per-layer gradient norms and update ratios every n steps.
         update_ratio_every_n_steps: global update/weight ratio every n steps (each such step
-            copies the weights once, on their device). Default: every step for models up to
+            copies the weights once, on their device). Default: every 10 steps for models up to
             100 M parameters, else every ``layer_every_n_steps``.
         host_copy_every_n_steps: steps kept on the device before one copy to the host
             (default 32; 1 when ``on_diverge`` acts, so the guard sees each step at once).
@@ -137,7 +137,11 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
     # -- state across checkpoints ----------------------------------------------------------
     @property
     def state_key(self) -> str:
-        return self._generate_state_key(name=self.name)
+        # Lightning formats it on every hook call (profiler names): build it once
+        key = self.__dict__.get("_state_key")
+        if key is None:
+            key = self.__dict__["_state_key"] = self._generate_state_key(name=self.name)
+        return key
 
     def state_dict(self) -> dict[str, Any]:
         return {"run_uid": self.run.uid if self.run else self._resume_uid,

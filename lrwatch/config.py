@@ -8,8 +8,10 @@ from typing import Any
 from lrwatch.errors import ConfigError
 
 
-# Above this size the weight copy that an update ratio needs is only made every
-# ``layer_every_n_steps`` steps by default (it would double a large model's memory every step).
+# The update ratio is a slow-moving health signal: measuring it every 10th step keeps its cost
+# (a weight copy and three passes over the weights) to a tenth while the curve stays readable.
+# Above AUTO_UPDATE_RATIO_MAX_PARAMS the copy is only made every ``layer_every_n_steps`` steps.
+DEFAULT_UPDATE_RATIO_EVERY = 10
 AUTO_UPDATE_RATIO_MAX_PARAMS = 100_000_000
 
 
@@ -27,7 +29,8 @@ class RecordConfig:
         layer_every_n_steps: per-layer gradient norms and update ratios every n steps.
         update_ratio_every_n_steps: global ``update_ratio`` and ``param_norm`` every n steps;
             each such step copies the weights once (on their device, so it costs one more
-            copy of the parameters in memory). ``None`` (default): every step for models up to
+            copy of the parameters in memory, and about three passes over them). ``None``
+            (default): every ``DEFAULT_UPDATE_RATIO_EVERY`` steps for models up to
             ``AUTO_UPDATE_RATIO_MAX_PARAMS`` parameters, else every ``layer_every_n_steps``.
         host_copy_every_n_steps: steps buffered on the device before one copy to the host.
         host_copy_interval_s: also copy when this many seconds passed (slow steps stay live).
@@ -53,7 +56,9 @@ class RecordConfig:
         """Steps between update-ratio measurements for a model of ``param_count`` parameters."""
         if self.update_ratio_every_n_steps is not None:
             return self.update_ratio_every_n_steps
-        return 1 if param_count <= AUTO_UPDATE_RATIO_MAX_PARAMS else self.layer_every_n_steps
+        if param_count <= AUTO_UPDATE_RATIO_MAX_PARAMS:
+            return min(DEFAULT_UPDATE_RATIO_EVERY, self.layer_every_n_steps)
+        return self.layer_every_n_steps
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -32,8 +32,9 @@ def test_every_step_is_recorded_where_lightning_users_look(pl, tmp_path):
     assert lr.tolist() == [0.05 * 0.5 ** (s // 5) for s in range(16)]
     _, grad_norm = store.scalars(run, keys.GRAD_NORM)
     assert grad_norm.size == 16 and np.all(np.isfinite(grad_norm)) and np.all(grad_norm > 0)
-    _, ratio = store.scalars(run, keys.UPDATE_RATIO)
-    assert ratio.size == 16 and np.all((ratio > 0) & (ratio < 1))
+    ratio_steps, ratio = store.scalars(run, keys.UPDATE_RATIO)
+    assert ratio_steps.tolist() == [0, 10]  # every 10 steps by default: it copies the weights
+    assert np.all((ratio > 0) & (ratio < 1))
     val_steps, _ = store.scalars(run, keys.VAL_LOSS)
     assert val_steps.tolist() == [7, 15]  # after the last step of each epoch
     assert store.scalars(run, keys.EPOCH)[1].tolist() == [0.0] * 8 + [1.0] * 8

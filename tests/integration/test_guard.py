@@ -82,7 +82,7 @@ def test_recover_gives_up_after_max_recoveries(tmp_path):
 
 def test_skip_batches_leaves_the_weights_alone_for_that_many_steps(tmp_path):
     _, store, run = _fit(lpl, tmp_path, on_diverge="recover", skip_batches=5,
-                         snapshot_every_n_steps=20)
+                         snapshot_every_n_steps=20, update_ratio_every_n_steps=1)
     (event,) = store.events(run, kind=keys.EVENT_ACTION)
     steps, ratio = store.scalars(run, keys.UPDATE_RATIO)
     after = ratio[steps > event.step]

@@ -61,7 +61,8 @@ def _collect(config: RecordConfig, optimizer_factory, steps: int = 6, clipping: 
 
 
 def test_norms_and_update_ratio_match_the_plain_computation():
-    rows, ref, events, _ = _collect(RecordConfig(layer_every_n_steps=2), lambda p: torch.optim.Adam(p, lr=1e-2))
+    rows, ref, events, _ = _collect(RecordConfig(layer_every_n_steps=2, update_ratio_every_n_steps=1),
+                                    lambda p: torch.optim.Adam(p, lr=1e-2))
     assert rows[keys.LOSS][0].tolist() == list(range(6))
     assert np.allclose(rows[keys.LOSS][1], ref["loss"], rtol=1e-6)
     assert np.allclose(rows[keys.GRAD_NORM][1], ref["grad_norm"], rtol=1e-5)
