@@ -52,11 +52,22 @@ GRAD_DEAD = math.log(1000.0)
 # The update/weight ratio rule of thumb is ~1e-3; a decade off either way is worth saying.
 UPDATE_RATIO_LOW = 1e-4
 UPDATE_RATIO_HIGH = 1e-2
-# Early alarm: the last ALARM_POINTS points all sit this far above the recent robust level.
-ALARM_POINTS = 3
+# Early alarm: the last ALARM_POINTS points of the loss (or gradient norm) both sit ALARM_*_RATIO x
+# and ALARM_Z robust std above the median of the points before them (up to the raw tail; two
+# points in a row, so one bad batch does not fire it). With fewer than ALARM_HISTORY points
+# before them their spread cannot be estimated: the last ALARM_FEW_POINTS points must then all
+# sit ALARM_FEW_RATIO x above both that median and the run's first point (ALARM_FEW_HISTORY
+# points before them are enough: a blow-up in the first steps is caught by the 5th point, and a
+# low first batch or two cannot fake it). A loss alarm must also give back a tenth
+# (REBOUND_SHARE) of the drop made since the start: a loss near 0 that doubles is not blowing up.
+ALARM_POINTS = 2
 ALARM_Z = 6.0
 ALARM_LOSS_RATIO = 2.0
 ALARM_GRAD_RATIO = 10.0
+ALARM_HISTORY = 16
+ALARM_FEW_POINTS = 3
+ALARM_FEW_RATIO = 10.0
+ALARM_FEW_HISTORY = 2
 
 
 @dataclass(frozen=True)
@@ -417,7 +428,8 @@ def update_ratio_off(curve: Curve) -> Symptom | None:
 # --------------------------------------------------------------------------- early alarm
 def alarm(summary: Summary) -> Symptom | None:
     """Divergence starting now: a NaN/inf loss, or the last few points of loss or gradient norm
-    far above the recent robust level (gradient-norm spikes usually precede loss spikes)."""
+    far above the level before them (gradient-norm spikes usually precede loss spikes), from
+    the 5th point of a run on."""
     steps, loss, gn = summary.tail_steps, summary.tail_loss, summary.tail_gn
     if steps.size == 0:
         return None
@@ -425,26 +437,49 @@ def alarm(summary: Summary) -> Symptom | None:
         return Symptom("alarm", 1.0, Evidence(f"loss is non-finite at step {steps[-1]}", "loss",
                                               int(steps[-1]), int(steps[-1]), float(loss[-1])),
                        since_step=int(steps[-1]))
-    if steps.size < 4 * ALARM_POINTS:
-        return None
-    k = ALARM_POINTS
-    for name, values, ratio_needed in (("loss", loss, ALARM_LOSS_RATIO),
-                                       ("grad_norm", gn, ALARM_GRAD_RATIO)):
+    start = float(np.median(summary.head_loss)) if summary.head_loss.size else math.nan
+    for name, values in (("loss", loss), ("grad_norm", gn)):
+        found = _jump(values, ALARM_LOSS_RATIO if name == "loss" else ALARM_GRAD_RATIO)
+        if found is None:
+            continue
+        k, ratio, center = found
+        recent = values[-k:]
+        if name == "loss" and math.isfinite(start) and \
+                float(recent.min()) - center <= REBOUND_SHARE * max(start - center, 0.0):
+            continue
+        label = "loss" if name == "loss" else "grad norm"
+        msg = (f"{label} jumped to {ratio:.3g}x its level before over the last {k} steps "
+               f"({steps[-k]}-{steps[-1]}, from {_fmt(center)} to {_fmt(float(recent[-1]))})")
+        return Symptom("alarm", strength(ratio, ALARM_LOSS_RATIO if name == "loss"
+                                         else ALARM_GRAD_RATIO),
+                       Evidence(msg, name, int(steps[-k]), int(steps[-1]), ratio),
+                       since_step=int(steps[-k]))
+    return None
+
+
+def _jump(values: np.ndarray, ratio_needed: float) -> tuple[int, float, float] | None:
+    """``(points, ratio, level)`` when the last points all sit far above the median level of
+    the points before them (see ALARM_*), else None."""
+    for k, history in ((ALARM_POINTS, ALARM_HISTORY), (ALARM_FEW_POINTS, ALARM_FEW_HISTORY)):
+        if values.size < k + history:
+            continue
+        recent = values[-k:]
         ref = values[:-k]
         ref = ref[np.isfinite(ref) & (ref > 0)]
-        recent = values[-k:]
-        if ref.size < 3 * k or not np.all(np.isfinite(recent) & (recent > 0)):
-            continue
+        if ref.size < history or not np.all(np.isfinite(recent) & (recent > 0)):
+            return None
         logs = np.log(ref)
         center = float(np.median(logs))
-        sigma = max(mad_sigma(logs), 1e-3)
-        low = float(np.log(recent.min()))
-        ratio = _exp(low - center)
-        if (low - center) / sigma > ALARM_Z and ratio > ratio_needed:
-            label = "loss" if name == "loss" else "grad norm"
-            msg = (f"{label} jumped to {ratio:.3g}x its recent median over the last {k} steps "
-                   f"({steps[-k]}-{steps[-1]}, robust z > {ALARM_Z:g})")
-            return Symptom("alarm", strength(ratio, ratio_needed),
-                           Evidence(msg, name, int(steps[-k]), int(steps[-1]), ratio),
-                           since_step=int(steps[-k]))
+        rise = float(np.log(recent.min())) - center
+        if ref.size >= ALARM_HISTORY:
+            if rise > max(math.log(ratio_needed), ALARM_Z * max(mad_sigma(logs), 1e-3)):
+                return k, _exp(rise), math.exp(center)
+            return None
+        # a short run's first point is where training started (the whole run is in the tail):
+        # the jump must clear it too, so a low first batch or two cannot fake one
+        center = max(center, float(logs[0]))
+        rise = float(np.log(recent.min())) - center
+        if rise > math.log(ALARM_FEW_RATIO):
+            return k, _exp(rise), math.exp(center)
+        return None
     return None
