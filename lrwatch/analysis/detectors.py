@@ -299,7 +299,7 @@ def stopped_improving(curve: Curve) -> Symptom | None:
     if late >= STOPPED:
         return None
     steps = max(1, int(curve.last[-1] - curve.first[at60]))
-    msg = (f"loss fell only {100 * (1 - _exp(-late)):.0f}% over the last 40% of the run "
+    msg = (f"loss {_change(late)} over the last 40% of the run "
            f"(steps {curve.first[at60]}-{curve.last[-1]}, {_per_k(late, steps)})")
     return Symptom("stopped_improving", strength(STOPPED, max(late, 0.01)),
                    Evidence(msg, "loss", int(curve.first[at60]), int(curve.last[-1]), late),
@@ -307,7 +307,21 @@ def stopped_improving(curve: Curve) -> Symptom | None:
 
 
 def _per_k(drop: float, steps: int) -> str:
-    return f"{100 * (1 - _exp(-drop * 1000 / steps)):.2g}% per 1000 steps"
+    """A log-loss drop over ``steps`` as a rate a person can read: "-1.2% per 100 steps"."""
+    per = 10 ** max(2, min(6, int(math.log10(max(steps, 1)))))
+    return f"{-100 * (1 - _exp(-drop * per / steps)):+.2g}% per {per:g} steps"
+
+
+def _level_change(drop: float) -> str:
+    return f"{100 * (1 - _exp(-drop)):.1f}% lower" if drop >= 0 else \
+        f"{100 * (_exp(-drop) - 1):.1f}% higher"
+
+
+def _change(drop: float) -> str:
+    """A log-loss drop as words: "fell only 12%" or "rose 30%"."""
+    if drop >= 0:
+        return f"fell only {100 * (1 - _exp(-drop)):.0f}%"
+    return f"rose {100 * (_exp(-drop) - 1):.3g}%"
 
 
 def grad_collapse(curve: Curve, threshold: float | None = None) -> Symptom | None:
@@ -401,7 +415,7 @@ def levelled_off(curve: Curve) -> Symptom | None:
     noise = curve.noise / math.sqrt(ne)
     if before - end > max(0.02, 2 * noise):
         return None
-    msg = (f"loss levelled off: {100 * (1 - _exp(end - before)):.1f}% lower over the last 30% "
+    msg = (f"loss levelled off: {_level_change(before - end)} over the last 30% "
            f"of the run (steps {curve.first[at70]}-{curve.last[-1]})")
     return Symptom("levelled_off", 1.0, Evidence(msg, "loss", int(curve.first[at70]),
                                                  int(curve.last[-1]), before - end))

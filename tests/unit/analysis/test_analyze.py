@@ -276,3 +276,37 @@ def test_update_ratio_far_from_1e3_is_reported_as_context() -> None:
     usual = RunCurves(loss=c.loss, lr=c.lr, optimizer="SGD",
                       update_ratio=Series(steps, np.full(steps.size, 1e-3)))
     assert not any(e.signal == "update_ratio" for e in analyze(usual).evidence)
+
+
+@pytest.mark.parametrize("batch", [2, 4])
+@pytest.mark.parametrize("n", [90, 300])
+def test_mini_batch_noise_on_a_falling_curve_is_healthy(batch: int, n: int) -> None:
+    # MSE on a batch of 2 or 4: chi-square noise, with losses 10x under their level now and then
+    t = np.arange(n)
+    for seed in range(40):
+        noise = np.random.default_rng(seed).chisquare(batch, n) / batch
+        loss = synth.converging(t, n / 10, start=3.0, floor=0.01) * noise
+        d = analyze(RunCurves(loss=Series(t, loss), lr=Series(t, np.full(n, 0.05)),
+                              optimizer="SGD", batch_size=batch))
+        assert d.status is Status.HEALTHY, (seed, [e.message for e in d.evidence])
+
+
+def test_a_loss_near_zero_that_rises_10x_is_not_diverging() -> None:
+    t = np.arange(400)
+    loss = 2.3 * np.exp(-t / 20) + 1e-8
+    loss[-60:] = 1e-4  # 10^4x its best level, still 10^4x under where it started
+    d = analyze(_loss(loss))
+    assert d.status is not Status.DIVERGING
+    assert d.status is not Status.OSCILLATING  # it gave back nothing of its 2.3 drop
+
+
+def test_losses_that_keep_spiking_above_the_start_are_oscillating() -> None:
+    rng = np.random.default_rng(3)
+    t = np.arange(300)
+    loss = synth.converging(t, 20, floor=0.3) * np.exp(rng.normal(0, 0.2, 300))
+    spikes = rng.random(300) < 0.2
+    loss[spikes & (t > 100)] = rng.uniform(3, 30, (spikes & (t > 100)).sum())  # 2.3 at start
+    d = analyze(RunCurves(loss=Series(t, loss), lr=Series(t, np.full(300, 0.1)), optimizer="SGD"))
+    assert d.status is Status.OSCILLATING
+    assert "spiked back above the starting loss" in d.evidence[0].message
+    assert d.suggestion.action is Action.REDUCE
