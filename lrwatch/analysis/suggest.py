@@ -124,7 +124,7 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
         if severe and lr is None:
             action = Action.RANGE_TEST
         reasons.append("the loss falls too slowly for its LR: increase it "
-                       f"~{factor:.2g}x" + (" or run a range test" if factor >= 10 else ""))
+                       f"~{factor:.3g}x" + (" or run a range test" if factor >= 10 else ""))
     elif status is Status.HEALTHY and "levelled_off" in symptoms:
         action, factor = Action.ADD_DECAY, 1.0
         reasons.append("the loss has levelled off at a constant LR: keep the peak LR and decay it "
