@@ -4,11 +4,17 @@ warning before NaN, and speed (a 1 M-step run; online updates).
 The corpus (``benchmarks/corpus/runs.npz``) holds real Lightning runs labeled from their own LR
 sweeps (see ``benchmarks/corpus/generate.py``). The rules were tuned on the runs of
 ``TUNE_TASKS`` only; the figures that count are those of ``HELDOUT_TASKS``: other data sets and
-architectures, never looked at while tuning. Writes ``benchmarks/out/diagnosis.{json,md}``.
+architectures, never looked at while tuning. Runs of sweeps the corpus marks ``unlabelable``
+(their best LR did not halve the loss even trained longer) are left out and counted. Writes
+``benchmarks/out/diagnosis.{json,md}``.
+
+``python -m benchmarks.diagnosis [--corpus PATH] [--tuning-only]``: another cache (e.g. one
+labeled by earlier rules), or the tuning tasks alone (what tuning the rules may look at).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import time
@@ -17,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.corpus import CorpusRun, load
+from benchmarks.corpus import CACHE, UNLABELABLE, CorpusRun, load
 from lrwatch.analysis import OnlineAnalyzer, RunCurves, Series, Status, analyze
 
 OUT = Path(__file__).with_name("out")
@@ -183,18 +189,30 @@ def _pct(x: float) -> str:
     return "-" if math.isnan(x) else f"{x:.0%}"
 
 
-def main() -> None:
-    runs = load()
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.diagnosis")
+    parser.add_argument("--corpus", type=Path, default=CACHE, help="the corpus cache to read")
+    parser.add_argument("--tuning-only", action="store_true",
+                        help="evaluate the tuning tasks only (never the held-out ones)")
+    args = parser.parse_args(argv or [])
+    every = load(args.corpus)
+    runs = [r for r in every if r.label != UNLABELABLE]
+    left_out = sorted({r.sweep for r in every if r.label == UNLABELABLE})
     tune = [r for r in runs if not r.heldout]
-    held = [r for r in runs if r.heldout]
-    results = {"heldout": evaluate(held), "tuning": evaluate(tune)}
-    results["early_warning_heldout"] = early_warning(held)
-    results["early_warning_tuning"] = early_warning(tune)
+    held = [] if args.tuning_only else [r for r in runs if r.heldout]
+    sides = (("heldout", held), ("tuning", tune)) if held else (("tuning", tune),)
+    results: dict = {side: evaluate(rs) for side, rs in sides}
+    for side, rs in sides:
+        results[f"early_warning_{side}"] = early_warning(rs)
+    results["unlabelable_sweeps"] = left_out
     results["speed"] = speed()
-    md = ["## Diagnosis on real runs", ""]
-    md += report("Held-out tasks " + ", ".join(sorted({r.task for r in held})), results["heldout"])
+    md = ["## Diagnosis on real runs", "",
+          f"Left out as unlabelable: {len(left_out)} sweeps ({', '.join(left_out) or 'none'}).", ""]
+    if held:
+        md += report("Held-out tasks " + ", ".join(sorted({r.task for r in held})),
+                     results["heldout"])
     md += report("Tuning tasks " + ", ".join(sorted({r.task for r in tune})), results["tuning"])
-    for side in ("heldout", "tuning"):
+    for side, _ in sides:
         ew = results[f"early_warning_{side}"]
         md += [f"Early warning ({side} runs reaching NaN: {ew['runs_reaching_nan']}, first NaN at "
                f"steps {sorted(ew['first_nan_steps'])}): the online status turned diverging a "
@@ -211,13 +229,16 @@ def main() -> None:
            ""]
     text = "\n".join(md)
     print(text)
-    errors = Counter((r["label"], r["status"]) for r in results["heldout"]["rows"]
-                     if r["label"] != r["status"])
-    print("held-out errors (label -> status):", dict(errors))
+    for side, _ in sides:
+        errors = Counter((r["label"], r["status"]) for r in results[side]["rows"]
+                         if r["label"] != r["status"])
+        print(f"{side} errors (label -> status):", dict(errors))
     OUT.mkdir(exist_ok=True)
     (OUT / "diagnosis.md").write_text(text)
     (OUT / "diagnosis.json").write_text(json.dumps(results, indent=1, default=float))
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])

@@ -11,6 +11,7 @@ import numpy as np
 from lrwatch.analysis import RunCurves, Series
 
 CACHE = Path(__file__).with_name("runs.npz")
+UNLABELABLE = "unlabelable"  # the label of runs whose sweep could not be labeled (generate.py)
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class CorpusRun:
     schedule: str
     batch_size: int
     lr: float  # the peak LR of the run
-    label: str
+    label: str  # diverging | oscillating | stalled | healthy | unlabelable
     best_lr: float
     heldout: bool
     curves: RunCurves

@@ -7,8 +7,10 @@ norm from ``lightning.pytorch.utilities.grad_norm``). The curves are read back f
 ``metrics.csv`` and every run is labeled from its own sweep (see :func:`label_sweep`). Only a
 compact cache is kept: ``benchmarks/corpus/runs.npz`` (float32 curves + labels).
 
-Cost: about 500 runs of 300 steps on CPU; run it with ``nice`` on a shared machine.
-``--tasks`` and ``--jobs`` narrow or parallelise it.
+Cost: about 800 runs of 300 steps (1200 for sweeps that need longer, see :func:`run_sweep`) on
+CPU; run it with ``nice`` on a shared machine. ``--tasks`` and ``--jobs`` narrow or parallelise
+it; ``--sweeps NAME ...`` retrains only those sweeps into the existing cache, and ``--relabel``
+recomputes the labels of the cache without training.
 """
 
 from __future__ import annotations
@@ -21,13 +23,18 @@ import os
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-CACHE = Path(__file__).with_name("runs.npz")
+from benchmarks.corpus import CACHE, UNLABELABLE
+
 STEPS = 300
+# A sweep whose best run does not halve the whole-training-set loss in STEPS has not shown what a
+# good LR does: it is trained again with LONG_STEPS, and left unlabeled if that is still not enough.
+LONG_STEPS = 4 * STEPS
+MEANINGFUL = 0.5
 SEED = 1234
 
 # LR grids, in half decades: wide enough that every sweep has runs that stall and runs that blow up.
@@ -49,6 +56,7 @@ class SweepSpec:
     optimizer: str  # "SGD", "SGDm" (momentum 0.9), "Adam", "AdamW"
     schedule: str = "constant"  # or "warmup_cosine"
     batch_size: int = 32
+    steps: int = STEPS
 
     @property
     def name(self) -> str:
@@ -168,12 +176,13 @@ def train_run(spec: SweepSpec, lr: float, workdir: str) -> dict:
             }[spec.optimizer]()
             if spec.schedule == "constant":
                 return opt
-            warm = STEPS // 10
+            warm = spec.steps // 10
 
             def factor(step: int) -> float:
                 if step < warm:
                     return (step + 1) / warm
-                return 0.5 * (1 + math.cos(math.pi * min(1.0, (step - warm) / (STEPS - warm))))
+                done = (step - warm) / (spec.steps - warm)
+                return 0.5 * (1 + math.cos(math.pi * min(1.0, done)))
 
             sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
             return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
@@ -191,7 +200,7 @@ def train_run(spec: SweepSpec, lr: float, workdir: str) -> dict:
     loader = DataLoader(TensorDataset(x, y), batch_size=spec.batch_size, shuffle=True,
                         generator=torch.Generator().manual_seed(SEED), drop_last=True)
     logger = CSVLogger(workdir, name="run")
-    trainer = pl.Trainer(max_steps=STEPS, logger=logger, log_every_n_steps=1,
+    trainer = pl.Trainer(max_steps=spec.steps, logger=logger, log_every_n_steps=1,
                          callbacks=[LearningRateMonitor(logging_interval="step")],
                          enable_checkpointing=False, enable_progress_bar=False,
                          enable_model_summary=False, accelerator="cpu", devices=1)
@@ -227,39 +236,59 @@ def read_metrics(path: Path) -> dict:
     }
 
 
-def run_sweep(spec: SweepSpec) -> dict:
+def run_sweep(spec: SweepSpec, budgets: tuple[int, ...] = (STEPS, LONG_STEPS)) -> dict:
+    """Train every LR of a sweep and label the runs; a sweep whose best run does not halve the
+    loss is trained again with LONG_STEPS, and marked ``unlabelable`` if it still does not."""
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="lrwatch-corpus-") as workdir:
-        runs = [train_run(spec, lr, workdir) for lr in GRIDS[spec.optimizer]]
-    labels, best_lr = label_sweep(runs)
-    print(f"{spec.name}: {len(runs)} runs in {time.perf_counter() - started:.0f} s, best lr "
-          f"{best_lr:.3g}, labels {''.join(lab[0] for lab in labels)}", flush=True)
+    for steps in budgets:
+        spec = replace(spec, steps=steps)
+        with tempfile.TemporaryDirectory(prefix="lrwatch-corpus-") as workdir:
+            runs = [train_run(spec, lr, workdir) for lr in GRIDS[spec.optimizer]]
+        labels, best_lr = label_sweep(runs)
+        if learned(runs, best_lr):
+            break
+    else:
+        labels = [UNLABELABLE] * len(runs)
+    print(f"{spec.name}: {len(runs)} runs of {spec.steps} steps in "
+          f"{time.perf_counter() - started:.0f} s, best lr {best_lr:.3g}, labels "
+          f"{''.join(lab[0] for lab in labels)}", flush=True)
     return {"spec": spec, "runs": runs, "labels": labels, "best_lr": best_lr}
 
 
 # --------------------------------------------------------------------------- labels
 NEARLY_BEST = 0.9  # a run is healthy when it achieves >= 90% of the sweep's best loss reduction
-BLOWUP = 2.0  # ... and diverging when it ends more than 2x above its initial loss, or goes NaN
+BLOWUP = 2.0  # ... and diverging when its training loss ends more than 2x above where it started
+
+
+def diverged(run: dict) -> bool:
+    """Diverging, read on the training curve a user has: a NaN/inf logged loss, or a training
+    loss whose last tenth (median) ends more than BLOWUP x above the initial loss (the loss of the
+    whole training set before training: what the first logged losses estimate, without their
+    mini-batch noise)."""
+    loss = np.asarray(run["loss"], dtype=np.float64)
+    if loss.size == 0 or not np.all(np.isfinite(loss)):
+        return True
+    end = float(np.median(loss[-max(1, loss.size // 10):]))
+    return end > BLOWUP * run["initial_eval_loss"]
 
 
 def label_sweep(runs: list[dict]) -> tuple[list[str], float]:
     """Label each run of one sweep from the sweep itself.
 
-    The reduction of a run is ``initial loss - final loss``, both the loss of the model on the
-    whole training set (no mini-batch noise) before and after training. The best run has the largest
-    reduction; a run is ``healthy`` when it reaches at least 90% of it, ``diverging`` when any
-    logged loss is NaN/inf or it ends more than 2x above its initial loss, and otherwise
+    A run is ``diverging`` when its training curve blew up (see :func:`diverged`). The reduction
+    of the other runs is ``initial loss - final loss``, both the loss of the model on the whole
+    training set (no mini-batch noise) before and after training. The best run has the largest
+    reduction; a run is ``healthy`` when it reaches at least 90% of it, and otherwise
     ``stalled`` when its LR is below the best LR and ``oscillating`` when above.
     """
     initial = float(np.median([r["initial_eval_loss"] for r in runs]))
     finals = np.array([r["final_eval_loss"] for r in runs], dtype=np.float64)
-    diverged = [not np.isfinite(f) or not np.all(np.isfinite(r["loss"])) or f > BLOWUP * initial
-                for r, f in zip(runs, finals)]
-    reduction = np.where(diverged, -np.inf, initial - finals)
+    gone = np.array([diverged(r) for r in runs])
+    reduction = np.where(gone | ~np.isfinite(finals), -np.inf, initial - finals)
     best = int(np.argmax(reduction))
     best_lr = runs[best]["lr"]
     labels = []
-    for r, d, red in zip(runs, diverged, reduction):
+    for r, d, red in zip(runs, gone, reduction):
         if d:
             labels.append("diverging")
         elif red >= NEARLY_BEST * reduction[best]:
@@ -267,6 +296,13 @@ def label_sweep(runs: list[dict]) -> tuple[list[str], float]:
         else:
             labels.append("stalled" if r["lr"] < best_lr else "oscillating")
     return labels, best_lr
+
+
+def learned(runs: list[dict], best_lr: float) -> bool:
+    """Whether the sweep's best run at least halved the whole-training-set loss (MEANINGFUL)."""
+    best = next(r for r in runs if r["lr"] == best_lr)
+    final = best["final_eval_loss"]
+    return bool(np.isfinite(final) and final <= MEANINGFUL * best["initial_eval_loss"])
 
 
 # --------------------------------------------------------------------------- cache
@@ -292,13 +328,56 @@ def save(results: list[dict], path: Path = CACHE) -> None:
         loss=np.concatenate(loss), lr=np.concatenate(lr), grad_norm=np.concatenate(gn))
 
 
+def read_cache(path: Path = CACHE) -> list[dict]:
+    """The sweeps of a cache, as :func:`run_sweep` returns them (curves as stored)."""
+    with np.load(path) as data:
+        table = json.loads(str(data["table"]))
+        arrays = {k: data[k] for k in ("steps", "loss", "lr", "grad_norm")}
+    sweeps: dict[str, dict] = {}
+    for row in table:
+        sl = slice(row["offset"], row["offset"] + row["length"])
+        spec = SweepSpec(row["task"], row["optimizer"], row["schedule"], row["batch_size"],
+                         row.get("steps", STEPS))
+        res = sweeps.setdefault(spec.name, {"spec": spec, "runs": [], "labels": [],
+                                            "best_lr": row["best_lr"]})
+        res["runs"].append({"lr": row["lr"], "initial_eval_loss": row["initial_eval_loss"],
+                            "final_eval_loss": row["final_eval_loss"],
+                            "steps": arrays["steps"][sl], "loss": arrays["loss"][sl],
+                            "lr_curve": arrays["lr"][sl], "grad_norm": arrays["grad_norm"][sl]})
+        res["labels"].append(row["label"])
+    return list(sweeps.values())
+
+
+def relabel(res: dict) -> dict:
+    """Label a stored sweep again with the current rules; one trained with STEPS whose best run
+    did not halve the loss is trained again with LONG_STEPS."""
+    labels, best_lr = label_sweep(res["runs"])
+    if learned(res["runs"], best_lr):
+        return {**res, "labels": labels, "best_lr": best_lr}
+    if res["spec"].steps < LONG_STEPS:
+        return run_sweep(res["spec"], budgets=(LONG_STEPS,))
+    return {**res, "labels": [UNLABELABLE] * len(labels), "best_lr": best_lr}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", nargs="*", default=TUNE_TASKS + HELDOUT_TASKS)
+    parser.add_argument("--sweeps", nargs="*", help="retrain only these sweeps (by name) into "
+                        "the existing cache")
+    parser.add_argument("--relabel", action="store_true", help="label the cache again with the "
+                        "current rules (training again only the sweeps that need longer)")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--out", type=Path, default=CACHE)
     args = parser.parse_args(argv)
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    if args.relabel or args.sweeps:
+        results = read_cache(args.out)
+        redo = set(args.sweeps or ())
+        results = [run_sweep(replace(r["spec"], steps=STEPS)) if r["spec"].name in redo
+                   else relabel(r) if args.relabel else r for r in results]
+        save(results, args.out)
+        print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
+        return
     specs = sweeps_for(args.tasks)
     print(f"{len(specs)} sweeps, {sum(len(GRIDS[s.optimizer]) for s in specs)} runs", flush=True)
     if args.jobs > 1:

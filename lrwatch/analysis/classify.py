@@ -22,16 +22,20 @@ class Verdict:
     since_step: int | None
     evidence: tuple[Evidence, ...]
     symptoms: frozenset[str] = frozenset()  # names of the symptoms found
+    progress: float | None = None  # log-loss drop from the start level to the end level
     alarm: Evidence | None = None
     needed_points: int | None = None
 
 
-def classify(curve: Curve, summary: Summary, optimizer: str | None = None) -> Verdict:
+def classify(curve: Curve, summary: Summary, optimizer: str | None = None,
+             momentum: float | None = None) -> Verdict:
     """Diverging beats oscillating beats stalled beats healthy.
 
-    Too high shows as NaN, a blow-up, or a loss that climbs back from its best level. A run that
-    made little progress is too low, unless its LR is far above the optimizer's usual range or
-    its gradient norm collapsed (then too high). A run that made progress is healthy, unless it
+    Too high shows as NaN, a blow-up (the loss ends 2x above where it started), a loss that
+    climbs back from its best level or keeps spiking back above where it started, or a gradient
+    norm that dies while the loss stays put. Noise is not any of these: every comparison of
+    levels clears their standard errors. A run that made little progress is too low, unless its
+    LR is far above the optimizer's usual range or its gradient norm collapsed (then too high). A run that made progress is healthy, unless it
     is still falling at the end (too low) or stopped improving at an LR far above the usual
     range (too high). Warmup and decay are read through "LR time"; a run still in warmup is
     never called stalled.
@@ -67,20 +71,23 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None) -> Ve
         when = since if since is not None else next(
             (s.since_step for s in hits if s.since_step is not None), first)
         return Verdict(status, conf, when, tuple(s.evidence for s in hits) + context,
-                       symptoms=frozenset(s.name for s in hits), alarm=alarm_ev)
+                       symptoms=frozenset(s.name for s in hits), alarm=alarm_ev,
+                       progress=curve.start_level - curve.end_level)
 
-    rise = d.blowup(curve) or d.jumped_at_start(curve)
+    rise = d.blowup(curve)
     if rise is not None:
         return verdict(Status.DIVERGING, [rise])
     if alarm is not None and alarm.strength >= 0.5 and alarm.evidence.signal == "loss":
         return verdict(Status.DIVERGING, [alarm], confidence=0.5 + 0.4 * (alarm.strength - 0.5))
-    swing = d.rebound(curve)
+    swing = d.rebound(curve) or d.spikes(curve, summary)
     if swing is not None:
         return verdict(Status.OSCILLATING, [swing])
+    # a gradient norm that falls 1000x while the loss does not even halve: the units died (a
+    # loss that falls to ~0 takes its gradient with it, which is convergence)
     dead = d.grad_collapse(curve, d.GRAD_DEAD)
-    if dead is not None:
+    if dead is not None and curve.start_level - curve.end_level < d.LITTLE_PROGRESS:
         return verdict(Status.OSCILLATING, [dead], since=first, confidence=0.6)
-    far = d.lr_far_from_range(curve, optimizer)
+    far = d.lr_far_from_range(curve, optimizer, momentum)
     high = far if far is not None and far.name == "lr_high" else None
     low = far if far is not None and far.name == "lr_low" else None
     little = d.little_progress(curve)

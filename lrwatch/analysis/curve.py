@@ -77,6 +77,12 @@ class Curve:
         return self.level(0, max(3, min(self.window // 2, self.size // 50)))
 
     @property
+    def first_level(self) -> float:
+        """Log-loss where training started: the median of the first 3 bins (one noisy or
+        already blown-up point does not move it)."""
+        return self.level(0, 3)
+
+    @property
     def end_level(self) -> float:
         """Log-loss at the end: the median of the last tenth (at least 3 bins)."""
         return self.level(self.size - max(3, self.size // 10), self.size)
@@ -86,6 +92,18 @@ class Curve:
         start = int(np.clip(start, 0, self.size - 1))
         stop = int(np.clip(stop, start + 1, self.size))
         return float(np.median(self.z[start:stop]))
+
+    def spread(self, start: int, stop: int) -> float:
+        """Robust std of bins ``start:stop`` around the level (log units): the mini-batch noise
+        there, which grows as the loss nears 0."""
+        start = int(np.clip(start, 0, self.size - 1))
+        stop = int(np.clip(stop, start + 1, self.size))
+        return mad_sigma(self.z[start:stop] - self.zs[start:stop])
+
+    def level_error(self, start: int, stop: int) -> float:
+        """Standard error of :meth:`level` over bins ``start:stop`` (a median: 1.25 sigma/sqrt n)."""
+        n = max(1, min(stop, self.size) - max(start, 0))
+        return 1.2533 * self.spread(start, stop) / math.sqrt(n)
 
     def at_lr_time(self, t: float) -> int:
         """Index of the first bin whose LR time reaches ``t``."""

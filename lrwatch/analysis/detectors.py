@@ -17,18 +17,25 @@ from lrwatch.analysis.suggest import LR_FAR, is_lr_free, typical_range
 from lrwatch.analysis.summary import Summary
 from lrwatch.analysis.types import Evidence
 
-# A run that ends more than 2x above its starting loss has blown up (AutoTrainer flags the loss
-# exploding; we use a ratio because losses have no common scale) ...
+# A run whose loss ends more than 2x above where it started has blown up (AutoTrainer flags the
+# loss exploding; we use a ratio because losses have no common scale).
 BLOWUP_RATIO = 2.0
-# ... as has one that climbed 10x back up from its best level.
-BLOWUP_FROM_BEST = 10.0
 # Before a run has enough points to judge, only a 10x rise over its first loss is called.
 EARLY_BLOWUP = 10.0
-# A run whose median loss sits 20x above its very first loss blew up in its first steps.
+# A run whose loss ends 20x above its very first loss (logged before any update) blew up in its
+# first steps, faster than the start level (3 points) can see.
 JUMP_RATIO = 20.0
-# Climbing back up from the best level by more than this (and by more than the noise) means the
-# LR is too high to settle, even when it does not blow up.
+# Climbing back up from the best level by more than this, by more than the noise of the levels
+# (SIGNIFICANT standard errors) and giving back more than REBOUND_SHARE of the loss drop already
+# made, means the LR is too high to settle, even when it does not blow up. The share keeps a
+# loss near 0 (1e-8 -> 1e-4: a 10^4x "rise" in log units) from counting.
 REBOUND_RATIO = 1.5
+REBOUND_SHARE = 0.1
+SIGNIFICANT = 3.0
+# Spikes: more than SPIKE_SHARE of the recent losses back above where training started, while
+# their median sits below half of it or more than SPIKE_SHARE of them reach twice it: the loss
+# keeps being thrown back (a level near the start, with noise around it, is not spiking).
+SPIKE_SHARE = 0.1
 # A run whose loss fell by less than half (log ratio 0.7) has made little progress: too low an
 # LR, or one so high that the model collapsed (see LR_FAR and GRAD_COLLAPSE to tell which).
 LITTLE_PROGRESS = 0.7
@@ -45,11 +52,22 @@ GRAD_DEAD = math.log(1000.0)
 # The update/weight ratio rule of thumb is ~1e-3; a decade off either way is worth saying.
 UPDATE_RATIO_LOW = 1e-4
 UPDATE_RATIO_HIGH = 1e-2
-# Early alarm: the last ALARM_POINTS points all sit this far above the recent robust level.
-ALARM_POINTS = 3
+# Early alarm: the last ALARM_POINTS points of the loss (or gradient norm) both sit ALARM_*_RATIO x
+# and ALARM_Z robust std above the median of the points before them (up to the raw tail; two
+# points in a row, so one bad batch does not fire it). With fewer than ALARM_HISTORY points
+# before them their spread cannot be estimated: the last ALARM_FEW_POINTS points must then all
+# sit ALARM_FEW_RATIO x above both that median and the run's first point (ALARM_FEW_HISTORY
+# points before them are enough: a blow-up in the first steps is caught by the 5th point, and a
+# low first batch or two cannot fake it). A loss alarm must also give back a tenth
+# (REBOUND_SHARE) of the drop made since the start: a loss near 0 that doubles is not blowing up.
+ALARM_POINTS = 2
 ALARM_Z = 6.0
 ALARM_LOSS_RATIO = 2.0
 ALARM_GRAD_RATIO = 10.0
+ALARM_HISTORY = 16
+ALARM_FEW_POINTS = 3
+ALARM_FEW_RATIO = 10.0
+ALARM_FEW_HISTORY = 2
 
 
 @dataclass(frozen=True)
@@ -117,23 +135,31 @@ def climb_before_nan(curve: Curve) -> Symptom | None:
 
 
 def blowup(curve: Curve) -> Symptom | None:
-    """The loss ends far above where it started or far above its best level."""
-    start = curve.start_level
+    """The loss ends more than 2x above where it started (and beyond the noise of both levels),
+    or 20x above its very first point (a blow-up within the first steps)."""
+    start, first = curve.first_level, float(curve.z[0])
+    tail = max(3, curve.size // 10)
     # the end level: the last tenth of the run, or its last fiftieth when that is higher (a
     # blow-up in the last 2% of a long run must not wait for a tenth of it to show)
     end = max(curve.end_level, curve.level(curve.size - max(3, curve.size // 50), curve.size))
-    best_i, best = _best(curve)
-    vs_start, vs_best = _exp(end - start), _exp(end - best)
-    if vs_start <= BLOWUP_RATIO and vs_best <= BLOWUP_FROM_BEST:
+    margin = SIGNIFICANT * math.hypot(curve.level_error(0, 3),
+                                      curve.level_error(curve.size - tail, curve.size))
+    vs_start, vs_first = _exp(end - start), _exp(end - first)
+    if end - start <= math.log(BLOWUP_RATIO) + margin and vs_first <= JUMP_RATIO:
         return None
-    rise_from = _rise_start(curve, best_i, end)
-    low, high = _fmt(curve.to_loss(best)), _fmt(curve.to_loss(end))
-    msg = (f"loss rose {vs_best:.3g}x over steps {curve.first[rise_from]}-{curve.last[-1]} "
-           f"(from {low} to {high}, {vs_start:.3g}x its start)")
-    msg += _grad_growth(curve, rise_from)
-    s = max(strength(vs_start, BLOWUP_RATIO), strength(vs_best, BLOWUP_FROM_BEST))
+    ratio, ref = (vs_start, start) if end - start > math.log(BLOWUP_RATIO) + margin \
+        else (vs_first, first)
+    # the climb began after the lowest level reached before the level first passed 2x the start
+    over = np.flatnonzero(curve.zs > ref + math.log(BLOWUP_RATIO))
+    cross = int(over[0]) if over.size else curve.size - 1
+    best_i = int(np.argmin(curve.zs[:cross + 1]))
+    rise_from = min(_rise_start(curve, best_i, end), cross)
+    msg = (f"loss rose {ratio:.3g}x above where it started ({_fmt(curve.to_loss(ref))} -> "
+           f"{_fmt(curve.to_loss(end))}), climbing over steps {curve.first[rise_from]}-"
+           f"{curve.last[-1]}") + _grad_growth(curve, rise_from)
+    s = strength(ratio, BLOWUP_RATIO if ref == start else JUMP_RATIO)
     return Symptom("blowup", s, Evidence(msg, "loss", int(curve.first[rise_from]),
-                                         int(curve.last[-1]), vs_best),
+                                         int(curve.last[-1]), ratio),
                    since_step=int(curve.first[rise_from]))
 
 
@@ -151,37 +177,52 @@ def early_blowup(curve: Curve) -> Symptom | None:
                    since_step=int(curve.first[1]))
 
 
-def jumped_at_start(curve: Curve) -> Symptom | None:
-    """The loss leapt far above its very first value (logged before any update) within the
-    first steps and stayed there: a blow-up too fast for any level to see."""
-    first = float(curve.z[0])
-    typical = float(np.median(curve.z))
-    ratio = _exp(typical - first)
-    if ratio <= JUMP_RATIO:
-        return None
-    msg = (f"loss jumped from {_fmt(curve.to_loss(first))} at step {curve.first[0]} to a median "
-           f"of {_fmt(curve.to_loss(typical))} over the run ({ratio:.3g}x)")
-    return Symptom("jump", strength(ratio, JUMP_RATIO),
-                   Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]), ratio),
-                   since_step=int(curve.first[min(1, curve.size - 1)]))
-
-
 def rebound(curve: Curve) -> Symptom | None:
-    """The loss climbed back up from its best level, by more than its noise."""
+    """The loss climbed back up from its best level: by more than 1.5x, beyond the noise of the
+    two levels, and giving back more than a tenth of the drop it had made."""
+    tail = max(3, curve.size // 10)
     end = curve.end_level
     best_i, best = _best(curve)
-    noise = curve.noise / math.sqrt(max(3, curve.size // 10))
     ratio = _exp(end - best)
-    if ratio <= REBOUND_RATIO or end - best <= 4 * noise:
+    half = max(1, curve.window // 2)
+    noise = math.hypot(curve.level_error(curve.size - tail, curve.size),
+                       curve.level_error(best_i - half, best_i + half + 1))
+    start = curve.to_loss(max(curve.start_level, best))
+    low, high = curve.to_loss(best), curve.to_loss(end)
+    given_back = (high - low) / (start - low) if start > low else 0.0
+    if ratio <= REBOUND_RATIO or end - best <= SIGNIFICANT * noise \
+            or given_back <= REBOUND_SHARE:
         return None
     rise_from = _rise_start(curve, best_i, end)
-    low, high = _fmt(curve.to_loss(best)), _fmt(curve.to_loss(end))
-    msg = (f"loss climbed back {100 * (ratio - 1):.0f}% from its best {low} "
-           f"(step {curve.first[best_i]}) to {high} by step {curve.last[-1]}")
-    msg += _grad_growth(curve, rise_from)
+    msg = (f"loss climbed back {100 * (ratio - 1):.0f}% from its best {_fmt(low)} "
+           f"(step {curve.first[best_i]}) to {_fmt(high)} by step {curve.last[-1]}, giving back "
+           f"{100 * min(given_back, 9.99):.0f}% of its drop") + _grad_growth(curve, rise_from)
     return Symptom("rebound", strength(ratio, REBOUND_RATIO),
                    Evidence(msg, "loss", int(curve.first[best_i]), int(curve.last[-1]), ratio),
                    since_step=int(curve.first[rise_from]))
+
+
+def spikes(curve: Curve, summary: Summary) -> Symptom | None:
+    """The recent losses (the last quarter of the run, at most the summary's raw tail) keep
+    jumping back above where training started while their level sits far below it."""
+    n = min(summary.tail_loss.size, max(8, summary.points // 4))
+    recent = summary.tail_loss[-n:]
+    recent = recent[np.isfinite(recent)]
+    if recent.size < 8 or curve.scale != 1.0 or curve.shift != 0.0:
+        return None  # a loss that can be <= 0 has no "far below its start" in ratios
+    start = curve.to_loss(curve.first_level)
+    level = float(np.median(recent))
+    above = float(np.mean(recent > start))
+    far = float(np.mean(recent > BLOWUP_RATIO * start))
+    if above <= SPIKE_SHARE or not (level < start / BLOWUP_RATIO or far > SPIKE_SHARE):
+        return None
+    steps = summary.tail_steps[-n:]
+    msg = (f"{100 * above:.0f}% of the last {recent.size} losses (steps {steps[0]}-{steps[-1]}) "
+           f"spiked back above the starting loss {_fmt(start)} ({100 * far:.0f}% above twice "
+           f"it) while their median is {_fmt(level)}")
+    return Symptom("spikes", strength(above, SPIKE_SHARE),
+                   Evidence(msg, "loss", int(steps[0]), int(steps[-1]), above),
+                   since_step=int(steps[0]))
 
 
 def _best(curve: Curve) -> tuple[int, float]:
@@ -258,7 +299,7 @@ def stopped_improving(curve: Curve) -> Symptom | None:
     if late >= STOPPED:
         return None
     steps = max(1, int(curve.last[-1] - curve.first[at60]))
-    msg = (f"loss fell only {100 * (1 - _exp(-late)):.0f}% over the last 40% of the run "
+    msg = (f"loss {_change(late)} over the last 40% of the run "
            f"(steps {curve.first[at60]}-{curve.last[-1]}, {_per_k(late, steps)})")
     return Symptom("stopped_improving", strength(STOPPED, max(late, 0.01)),
                    Evidence(msg, "loss", int(curve.first[at60]), int(curve.last[-1]), late),
@@ -266,7 +307,21 @@ def stopped_improving(curve: Curve) -> Symptom | None:
 
 
 def _per_k(drop: float, steps: int) -> str:
-    return f"{100 * (1 - _exp(-drop * 1000 / steps)):.2g}% per 1000 steps"
+    """A log-loss drop over ``steps`` as a rate a person can read: "-1.2% per 100 steps"."""
+    per = 10 ** max(2, min(6, int(math.log10(max(steps, 1)))))
+    return f"{-100 * (1 - _exp(-drop * per / steps)):+.2g}% per {per:g} steps"
+
+
+def _level_change(drop: float) -> str:
+    return f"{100 * (1 - _exp(-drop)):.1f}% lower" if drop >= 0 else \
+        f"{100 * (_exp(-drop) - 1):.1f}% higher"
+
+
+def _change(drop: float) -> str:
+    """A log-loss drop as words: "fell only 12%" or "rose 30%"."""
+    if drop >= 0:
+        return f"fell only {100 * (1 - _exp(-drop)):.0f}%"
+    return f"rose {100 * (_exp(-drop) - 1):.3g}%"
 
 
 def grad_collapse(curve: Curve, threshold: float | None = None) -> Symptom | None:
@@ -291,10 +346,11 @@ def grad_collapse(curve: Curve, threshold: float | None = None) -> Symptom | Non
                             _exp(fall)))
 
 
-def lr_decades_outside(curve: Curve, optimizer: str | None) -> float:
+def lr_decades_outside(curve: Curve, optimizer: str | None,
+                       momentum: float | None = None) -> float:
     """How many decades the peak LR sits above (> 0) or below (< 0) the optimizer's usual range;
     0 inside it, or when the LR, the optimizer or its range is unknown (or it is LR-free)."""
-    rng = typical_range(optimizer)
+    rng = typical_range(optimizer, momentum)
     ok = np.isfinite(curve.lr) & (curve.lr > 0)
     if rng is None or is_lr_free(optimizer) or not ok.any():
         return 0.0
@@ -303,16 +359,17 @@ def lr_decades_outside(curve: Curve, optimizer: str | None) -> float:
     return max(0.0, decade - math.log10(rng[1])) - max(0.0, math.log10(rng[0]) - decade)
 
 
-def lr_far_from_range(curve: Curve, optimizer: str | None) -> Symptom | None:
+def lr_far_from_range(curve: Curve, optimizer: str | None,
+                      momentum: float | None = None) -> Symptom | None:
     """The LR sits far (LR_FAR decades) outside the optimizer's usual range."""
-    decades = lr_decades_outside(curve, optimizer)
+    decades = lr_decades_outside(curve, optimizer, momentum)
     if abs(decades) <= LR_FAR:
         return None
-    rng = typical_range(optimizer) or (0.0, 0.0)
+    rng = typical_range(optimizer, momentum) or (0.0, 0.0)
     lr = float(np.nanmax(curve.lr))
     where = "above" if decades > 0 else "below"
     msg = (f"peak LR {_fmt(lr)} is {abs(decades):.1f} decades {where} {optimizer}'s usual range "
-           f"{rng[0]:g}-{rng[1]:g}")
+           f"{rng[0]:.3g}-{rng[1]:.3g}")
     return Symptom("lr_high" if decades > 0 else "lr_low", strength(abs(decades), LR_FAR),
                    Evidence(msg, "lr", None, None, lr))
 
@@ -358,7 +415,7 @@ def levelled_off(curve: Curve) -> Symptom | None:
     noise = curve.noise / math.sqrt(ne)
     if before - end > max(0.02, 2 * noise):
         return None
-    msg = (f"loss levelled off: {100 * (1 - _exp(end - before)):.1f}% lower over the last 30% "
+    msg = (f"loss levelled off: {_level_change(before - end)} over the last 30% "
            f"of the run (steps {curve.first[at70]}-{curve.last[-1]})")
     return Symptom("levelled_off", 1.0, Evidence(msg, "loss", int(curve.first[at70]),
                                                  int(curve.last[-1]), before - end))
@@ -385,7 +442,8 @@ def update_ratio_off(curve: Curve) -> Symptom | None:
 # --------------------------------------------------------------------------- early alarm
 def alarm(summary: Summary) -> Symptom | None:
     """Divergence starting now: a NaN/inf loss, or the last few points of loss or gradient norm
-    far above the recent robust level (gradient-norm spikes usually precede loss spikes)."""
+    far above the level before them (gradient-norm spikes usually precede loss spikes), from
+    the 5th point of a run on."""
     steps, loss, gn = summary.tail_steps, summary.tail_loss, summary.tail_gn
     if steps.size == 0:
         return None
@@ -393,26 +451,49 @@ def alarm(summary: Summary) -> Symptom | None:
         return Symptom("alarm", 1.0, Evidence(f"loss is non-finite at step {steps[-1]}", "loss",
                                               int(steps[-1]), int(steps[-1]), float(loss[-1])),
                        since_step=int(steps[-1]))
-    if steps.size < 4 * ALARM_POINTS:
-        return None
-    k = ALARM_POINTS
-    for name, values, ratio_needed in (("loss", loss, ALARM_LOSS_RATIO),
-                                       ("grad_norm", gn, ALARM_GRAD_RATIO)):
+    start = float(np.median(summary.head_loss)) if summary.head_loss.size else math.nan
+    for name, values in (("loss", loss), ("grad_norm", gn)):
+        found = _jump(values, ALARM_LOSS_RATIO if name == "loss" else ALARM_GRAD_RATIO)
+        if found is None:
+            continue
+        k, ratio, center = found
+        recent = values[-k:]
+        if name == "loss" and math.isfinite(start) and \
+                float(recent.min()) - center <= REBOUND_SHARE * max(start - center, 0.0):
+            continue
+        label = "loss" if name == "loss" else "grad norm"
+        msg = (f"{label} jumped to {ratio:.3g}x its level before over the last {k} steps "
+               f"({steps[-k]}-{steps[-1]}, from {_fmt(center)} to {_fmt(float(recent[-1]))})")
+        return Symptom("alarm", strength(ratio, ALARM_LOSS_RATIO if name == "loss"
+                                         else ALARM_GRAD_RATIO),
+                       Evidence(msg, name, int(steps[-k]), int(steps[-1]), ratio),
+                       since_step=int(steps[-k]))
+    return None
+
+
+def _jump(values: np.ndarray, ratio_needed: float) -> tuple[int, float, float] | None:
+    """``(points, ratio, level)`` when the last points all sit far above the median level of
+    the points before them (see ALARM_*), else None."""
+    for k, history in ((ALARM_POINTS, ALARM_HISTORY), (ALARM_FEW_POINTS, ALARM_FEW_HISTORY)):
+        if values.size < k + history:
+            continue
+        recent = values[-k:]
         ref = values[:-k]
         ref = ref[np.isfinite(ref) & (ref > 0)]
-        recent = values[-k:]
-        if ref.size < 3 * k or not np.all(np.isfinite(recent) & (recent > 0)):
-            continue
+        if ref.size < history or not np.all(np.isfinite(recent) & (recent > 0)):
+            return None
         logs = np.log(ref)
         center = float(np.median(logs))
-        sigma = max(mad_sigma(logs), 1e-3)
-        low = float(np.log(recent.min()))
-        ratio = _exp(low - center)
-        if (low - center) / sigma > ALARM_Z and ratio > ratio_needed:
-            label = "loss" if name == "loss" else "grad norm"
-            msg = (f"{label} jumped to {ratio:.3g}x its recent median over the last {k} steps "
-                   f"({steps[-k]}-{steps[-1]}, robust z > {ALARM_Z:g})")
-            return Symptom("alarm", strength(ratio, ratio_needed),
-                           Evidence(msg, name, int(steps[-k]), int(steps[-1]), ratio),
-                           since_step=int(steps[-k]))
+        rise = float(np.log(recent.min())) - center
+        if ref.size >= ALARM_HISTORY:
+            if rise > max(math.log(ratio_needed), ALARM_Z * max(mad_sigma(logs), 1e-3)):
+                return k, _exp(rise), math.exp(center)
+            return None
+        # a short run's first point is where training started (the whole run is in the tail):
+        # the jump must clear it too, so a low first batch or two cannot fake one
+        center = max(center, float(logs[0]))
+        rise = float(np.log(recent.min())) - center
+        if rise > math.log(ALARM_FEW_RATIO):
+            return k, _exp(rise), math.exp(center)
+        return None
     return None

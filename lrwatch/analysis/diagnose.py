@@ -55,12 +55,13 @@ def diagnose(summary: Summary, meta: RunCurves, *,
     analyzer, so both give the same answer on the same points."""
     with np.errstate(all="ignore"):  # losses near the float limits overflow quietly to inf
         curve = curve_from(summary)
-        verdict = classify(curve, summary, meta.optimizer)
+        verdict = classify(curve, summary, meta.optimizer, meta.momentum)
     lr = _current_lr(summary)
     first = int(curve.first[0]) if curve.size else int(summary.tail_steps[0]) \
         if summary.tail_steps.size else 0
     advice = suggest(verdict.status, meta, lr, since_step=verdict.since_step, first_step=first,
-                     symptoms=verdict.symptoms, target_batch_size=target_batch_size)
+                     symptoms=verdict.symptoms, progress=verdict.progress,
+                     target_batch_size=target_batch_size)
     span = _span(summary)
     needed = None
     if verdict.status is Status.INSUFFICIENT_DATA and verdict.needed_points:

@@ -113,7 +113,7 @@ class OnlineAnalyzer:
         return {
             "width": s.width, "points": s.points, "dropped": self.dropped,
             "bins": dict(s.bins), "partial": dict(s.partial),
-            "tail": (s.tail_steps, s.tail_loss, s.tail_gn),
+            "tail": (s.tail_steps, s.tail_loss, s.tail_gn), "head": s.head_loss,
             "nonfinite": (s.first_nonfinite, s.nonfinite_count, s.trailing_nonfinite),
             "last_step": s.last_step,
         }
@@ -130,6 +130,7 @@ class OnlineAnalyzer:
                               partial={c: np.asarray(state["partial"][c]) for c in COLUMNS})
             summary.tail_steps, summary.tail_loss, summary.tail_gn = (
                 np.asarray(a) for a in state["tail"])
+            summary.head_loss = np.asarray(state.get("head", ()), dtype=np.float64)
             summary.first_nonfinite, summary.nonfinite_count, summary.trailing_nonfinite = \
                 state["nonfinite"]
             summary.last_step = state["last_step"]

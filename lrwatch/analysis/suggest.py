@@ -5,6 +5,16 @@ the first few percent of steps with an LR in the usual range, add warmup; too lo
 or run a range test; healthy, keep, and consider decay once the loss levels off. A linked range
 test picks the LR when it points the right way. A new batch size scales the result linearly for
 SGD and by its square root for Adam-style optimizers (Goyal et al. 2017; Malladi et al. 2022).
+
+Two refinements make the step proportional to the evidence, always within MAX_STEP:
+- too low: while the LR is small the loss falls in proportion to it (gradient flow: the curve
+  depends on the cumulative LR only), so a run that fell by ``drop`` (log) needs about
+  ``GOOD_DROP / drop`` times the LR to make the drop a good LR makes: at least 3x, more the less
+  it moved (a run that fell 1% asks for the full MAX_STEP).
+- far outside the optimizer's usual range: from far above, the LR goes down to the top of the
+  range; from far below, up to its middle (the everyday values); never more than MAX_STEP at
+  once, since the usual ranges are priors (small or well-normalised models often train best
+  above them).
 """
 
 from __future__ import annotations
@@ -33,22 +43,31 @@ ADAPTIVE = ("adam", "adamw", "nadam", "radam", "adamax", "lamb", "rmsprop", "ada
             "adafactor")
 
 # An LR this many decades outside the usual range is "far" from it (a prior for the diagnosis;
-# a suggestion then moves it to the top of the range rather than by 3x or 10x).
+# a suggestion then also moves it halfway toward the range).
 LR_FAR = 0.8
 EARLY_SHARE = 0.05  # "the first few percent of steps": where a blow-up asks for warmup
+MAX_STEP = 100.0  # no suggestion changes the LR by more than this factor
+# The log-loss drop a well-chosen LR makes over a run (a 10x lower loss); a stalled run that fell by
+# less is asked for GOOD_DROP / drop times its LR (3x at least).
+GOOD_DROP = math.log(10.0)
 
 
-def typical_range(optimizer: str | None) -> tuple[float, float] | None:
-    """The usual LR range of an optimizer class name, when lrwatch knows it."""
+def typical_range(optimizer: str | None,
+                  momentum: float | None = None) -> tuple[float, float] | None:
+    """The usual LR range of an optimizer class name, when lrwatch knows it. SGD with heavy
+    momentum (>= 0.5) steps ~1/(1-momentum) times further per LR, so its usual LRs are a third."""
     if not optimizer:
         return None
     name = optimizer.lower()
-    if name in TYPICAL_RANGES:
-        return TYPICAL_RANGES[name]
-    for key in sorted(TYPICAL_RANGES, key=len, reverse=True):  # "FusedAdam", "AdamW8bit" ...
-        if key in name:
-            return TYPICAL_RANGES[key]
-    return None
+    found = TYPICAL_RANGES.get(name)
+    if found is None:
+        for key in sorted(TYPICAL_RANGES, key=len, reverse=True):  # "FusedAdam", "AdamW8bit" ..
+            if key in name:
+                found = TYPICAL_RANGES[key]
+                break
+    if found is not None and name == "sgd" and momentum is not None and momentum >= 0.5:
+        return found[0] / 3, found[1] / 3
+    return found
 
 
 def is_lr_free(optimizer: str | None) -> bool:
@@ -67,7 +86,7 @@ def batch_scale(optimizer: str | None, batch_size: int | None, target: int | Non
 
 def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
             since_step: int | None, first_step: int, symptoms: frozenset[str] = frozenset(),
-            target_batch_size: int | None = None) -> Suggestion:
+            progress: float | None = None, target_batch_size: int | None = None) -> Suggestion:
     """The suggestion for a run in ``status``.
 
     Args:
@@ -76,14 +95,15 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
         current_lr: the LR at the end of the run (None when unknown).
         since_step: where the status began (for the warmup rule).
         first_step: the run's first step.
-        symptoms: names of the symptoms found ("no_progress": increase 10x rather than 3x;
-            "levelled_off" on a healthy run: add decay).
+        symptoms: names of the symptoms found ("no_progress": a range test when the LR is
+            unknown; "levelled_off" on a healthy run: add decay).
+        progress: the log-loss drop over the run, which sizes the increase of a stalled run.
         target_batch_size: the batch size the next run will use, for batch-size scaling.
     """
     lr = current_lr if current_lr is not None and math.isfinite(current_lr) and current_lr > 0 \
         else None
     lr_free = is_lr_free(curves.optimizer)
-    rng = typical_range(curves.optimizer)
+    rng = typical_range(curves.optimizer, curves.momentum)
     reasons: list[str] = []
     if status is Status.DIVERGING:
         action, factor = Action.REDUCE, 0.1
@@ -100,11 +120,11 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
         reasons.append("the loss does not settle: reduce the LR about 3x")
     elif status is Status.STALLED:
         severe = "no_progress" in symptoms
-        action, factor = Action.INCREASE, 10.0 if severe else 3.0
+        action, factor = Action.INCREASE, stall_factor(progress)
         if severe and lr is None:
             action = Action.RANGE_TEST
         reasons.append("the loss falls too slowly for its LR: increase it "
-                       f"~{factor:g}x" + (" or run a range test" if severe else ""))
+                       f"~{factor:.3g}x" + (" or run a range test" if factor >= 10 else ""))
     elif status is Status.HEALTHY and "levelled_off" in symptoms:
         action, factor = Action.ADD_DECAY, 1.0
         reasons.append("the loss has levelled off at a constant LR: keep the peak LR and decay it "
@@ -117,15 +137,20 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
         reasons.append("not enough steps to judge yet")
     if lr is not None and rng is not None and not lr_free and action in (Action.REDUCE,
                                                                          Action.INCREASE):
-        top = rng[1] / 3 if _sgd_momentum(curves) else rng[1]
-        far_above, far_below = lr > top * 10 ** LR_FAR, lr < rng[0] / 10 ** LR_FAR
-        jump = top / lr
-        if ((action is Action.REDUCE and far_above) or (action is Action.INCREASE and far_below)) \
-                and math.isfinite(jump):
-            factor = jump
+        low, top = rng
+        far_above, far_below = lr > top * 10 ** LR_FAR, lr < low / 10 ** LR_FAR
+        # from far above, to the top of the range; from far below, to its middle (the field's
+        # everyday values); both at most MAX_STEP away
+        target = top if far_above else math.sqrt(low * top)
+        move = min(max(target / lr, 1 / MAX_STEP), MAX_STEP)
+        if ((action is Action.REDUCE and far_above and move < factor)
+                or (action is Action.INCREASE and far_below and move > factor)) \
+                and math.isfinite(move):
+            factor = move
+            where = "the top" if far_above else "the middle"
             reasons.append(f"{lr:.3g} is far {'above' if far_above else 'below'} "
-                           f"{curves.optimizer}'s usual {rng[0]:g}-{rng[1]:g}: go to {top:.3g}, "
-                           "the top of that range")
+                           f"{curves.optimizer}'s usual {low:.3g}-{top:.3g}: move toward "
+                           f"{where} of that range, at most {MAX_STEP:g}x (x{factor:.3g})")
     if lr_free and status in (Status.DIVERGING, Status.OSCILLATING, Status.STALLED):
         reasons.append(f"{curves.optimizer} sets its own step size (lr ~ 1 is expected): scale "
                        "its lr as a multiplier, or its d_coef")
@@ -152,10 +177,12 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
                       rationale="; ".join(reasons))
 
 
-def _sgd_momentum(curves: RunCurves) -> bool:
-    """SGD with heavy momentum steps ~1/(1-momentum) times further: its usual LRs are lower."""
-    return bool(curves.optimizer and curves.optimizer.lower() == "sgd" and curves.momentum
-                and curves.momentum >= 0.5)
+def stall_factor(progress: float | None) -> float:
+    """How much to raise the LR of a stalled run that fell by ``progress`` (log units): about
+    GOOD_DROP / progress (the loss falls in proportion to a small LR), within [3, MAX_STEP]."""
+    if progress is None or not math.isfinite(progress):
+        return 10.0
+    return float(min(max(GOOD_DROP / max(progress, GOOD_DROP / MAX_STEP), 3.0), MAX_STEP))
 
 
 def _early(since_step: int | None, first_step: int, total_steps: int | None) -> bool:

@@ -16,6 +16,7 @@ import numpy as np
 
 MAX_BINS = 1024
 TAIL = 256
+HEAD = 3  # first finite losses kept: where training started, for the early alarm
 
 # per-bin columns; "sum"/"n" columns add up, "min"/"max" take extremes, "last" the right side
 COLUMNS = ("first", "last", "count", "loss_n", "loss_sum", "loss_min", "loss_max",
@@ -100,6 +101,7 @@ class Summary:
     tail_steps: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     tail_loss: np.ndarray = field(default_factory=lambda: np.empty(0))
     tail_gn: np.ndarray = field(default_factory=lambda: np.empty(0))
+    head_loss: np.ndarray = field(default_factory=lambda: np.empty(0))  # first HEAD finite
     first_nonfinite: int | None = None  # first step with a NaN/inf loss
     nonfinite_count: int = 0
     trailing_nonfinite: int | None = None  # step where the final run of NaN/inf losses began
@@ -117,6 +119,9 @@ class Summary:
     def _extend(self, n: int, steps: np.ndarray, loss: np.ndarray, lr: np.ndarray, gn: np.ndarray,
                 ur: np.ndarray) -> None:
         self._track_nonfinite(steps, loss)
+        if self.head_loss.size < HEAD:
+            finite = loss[np.isfinite(loss)][:HEAD - self.head_loss.size]
+            self.head_loss = np.concatenate([self.head_loss, finite.astype(np.float64)])
         self.tail_steps = np.concatenate([self.tail_steps, steps])[-TAIL:]
         self.tail_loss = np.concatenate([self.tail_loss, loss])[-TAIL:]
         self.tail_gn = np.concatenate([self.tail_gn, gn])[-TAIL:]

@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.corpus import CACHE, load
+from benchmarks.corpus import CACHE, UNLABELABLE, load
+from benchmarks.corpus.generate import label_sweep, learned
 from benchmarks.diagnosis import evaluate
 from lrwatch.analysis import OnlineAnalyzer, analyze
 
-pytestmark = pytest.mark.skipif(not CACHE.exists(), reason="corpus cache not generated")
+needs_cache = pytest.mark.skipif(not CACHE.exists(), reason="corpus cache not generated")
 
 
 @pytest.fixture(scope="module")
@@ -18,21 +19,24 @@ def runs():  # type: ignore[no-untyped-def]
     return load()
 
 
+@needs_cache
 def test_corpus_holds_every_label_on_both_sides(runs) -> None:  # type: ignore[no-untyped-def]
     for heldout in (False, True):
         labels = {r.label for r in runs if r.heldout is heldout}
-        assert labels == {"diverging", "oscillating", "stalled", "healthy"}
+        assert labels - {UNLABELABLE} == {"diverging", "oscillating", "stalled", "healthy"}
     assert {r.task for r in runs if r.heldout}.isdisjoint({r.task for r in runs if not r.heldout})
 
 
+@needs_cache
 def test_held_out_quality_does_not_regress(runs) -> None:  # type: ignore[no-untyped-def]
-    # floors a little under the figures published in BENCHMARKS.md
-    res = evaluate([r for r in runs if r.heldout])
-    assert res["accuracy"] >= 0.80
-    assert res["direction_right"] >= 0.88
-    assert res["median_factor_to_best"] <= 4.0
+    # floors a little under the figures published in BENCHMARKS.md (85.8%, 91.8%, 3.16x)
+    res = evaluate([r for r in runs if r.heldout and r.label != UNLABELABLE])
+    assert res["accuracy"] >= 0.83
+    assert res["direction_right"] >= 0.89
+    assert res["median_factor_to_best"] <= 3.5
 
 
+@needs_cache
 def test_online_agrees_with_analyze_on_real_runs(runs) -> None:  # type: ignore[no-untyped-def]
     for run in runs[::40]:
         c = run.curves
@@ -46,3 +50,25 @@ def test_online_agrees_with_analyze_on_real_runs(runs) -> None:  # type: ignore[
         assert (live.status, live.since_step, live.suggestion) == \
             (batch.status, batch.since_step, batch.suggestion), run.sweep
         assert np.isclose(live.confidence, batch.confidence)
+
+
+def _run(lr: float, final: float, loss: list[float], initial: float = 2.3) -> dict:
+    return {"lr": lr, "initial_eval_loss": initial, "final_eval_loss": final,
+            "loss": np.asarray(loss, dtype=np.float32)}
+
+
+def test_labels_read_divergence_on_the_training_curve() -> None:
+    falling = [2.3] * 5 + [0.3] * 45
+    runs = [
+        _run(1e-4, 2.0, [2.3] * 50),  # barely moved: below the best LR, stalled
+        _run(1e-2, 0.2, falling),  # the best reduction
+        _run(1e-1, 0.25, falling),  # 95% of it: healthy
+        _run(1.0, 9.0, [2.3] * 45 + [2.0] * 5),  # eval blew up, the training curve did not
+        _run(10.0, 9.0, [2.3] * 45 + [5.0] * 5),  # ends 2.2x above the initial loss
+        _run(30.0, 2.0, [2.3] * 49 + [float("nan")]),  # NaN at the end
+    ]
+    labels, best = label_sweep(runs)
+    assert best == 1e-2
+    assert labels == ["stalled", "healthy", "healthy", "oscillating", "diverging", "diverging"]
+    assert learned(runs, best)  # 2.3 -> 0.2: more than halved
+    assert not learned([_run(1e-2, 1.5, falling)], 1e-2)  # 2.3 -> 1.5: not halved

@@ -128,3 +128,42 @@ def test_scalars_broadcast_and_bad_lengths_are_config_errors() -> None:
         online.update(np.arange(3, 6), [1.0, 1.0, 1.0], lr=[0.1, 0.1])
     with pytest.raises(ConfigError, match="update\\(\\) needs numbers"):
         online.update(["a"], [1.0])
+
+
+def _first_alarm(loss: list[float] | np.ndarray, grad_norm: list[float] | None = None) -> int | None:
+    """The step at which diverging_now() first fires when the run is fed one step at a time."""
+    online = OnlineAnalyzer()
+    for step, value in enumerate(loss):
+        online.update(step, value, grad_norm=None if grad_norm is None else grad_norm[step])
+        if online.diverging_now() is not None:
+            return step
+    return None
+
+
+def test_a_blowup_in_the_first_steps_is_caught_before_the_loss_is_nan() -> None:
+    # a regression at far too high an SGD LR (the guard benchmark's numbers): NaN at step 7
+    loss = [43.9, 24.6, 515.0, 3.5e5, 5.8e7, 1.1e10, 2.2e12, math.nan]
+    assert _first_alarm(loss) == 4
+    # a jump at the first update that stays up (Adam at lr 3): no NaN ever, called at step 4
+    assert _first_alarm([2.31, 1436.0, 1901.0, 780.0, 1250.0, 2190.0]) == 4
+    # the gradient norm alone, while the loss still looks fine
+    assert _first_alarm([2.3] * 8, grad_norm=[0.5, 0.6, 0.5, 9.0, 80.0, 700.0, 900.0, 950.0]) == 5
+
+
+def test_low_first_batches_or_a_loss_near_zero_do_not_fake_a_blowup() -> None:
+    # batch-of-8 MSE: a first batch 10x below the rest is noise, not a 10x rise
+    assert _first_alarm([0.087, 1.24, 0.9, 1.1, 1.3, 0.8, 1.0, 1.2, 0.95, 1.05]) is None
+    # a cross-entropy that fell to 1e-4 and doubles, twice in a row: far below where it started
+    t = np.arange(300)
+    loss = 2.3 * np.exp(-t / 30) + 1e-4
+    loss[-2:] = 1e-3
+    assert _first_alarm(loss) is None
+
+
+def test_heavy_mini_batch_noise_raises_no_alarm() -> None:
+    rng = np.random.default_rng(0)
+    t = np.arange(400)
+    for seed in range(20):  # batch-of-4 MSE: chi-square noise with 4 degrees of freedom
+        noise = np.random.default_rng(seed).chisquare(4, t.size) / 4
+        assert _first_alarm(synth.converging(t, 80, floor=0.05) * noise,
+                            grad_norm=np.exp(rng.normal(0, 0.3, t.size)).tolist()) is None
