@@ -15,7 +15,8 @@ module, optimizers and schedulers it passes in.
   optimizers, schedulers and the analyzer's own state, copied to CPU every
   ``snapshot_every_n_steps`` steps), scales every LR and every scheduler's base LRs by a factor,
   optionally drops the gradients of the next ``skip_batches`` steps, and goes on; after
-  ``max_recoveries`` it stops. The batches between the snapshot and the divergence are not
+  ``max_recoveries`` it stops. Factors compound: a second recovery that goes back to a snapshot
+  from before the first still lands below the first one's LR. The batches between the snapshot and the divergence are not
   replayed: the data goes on where it was.
 """
 
@@ -107,6 +108,7 @@ class Snapshot:
     optimizers: list[dict[str, Any]]
     schedulers: list[dict[str, Any]]
     analyzer: dict[str, Any]
+    lr_scale: float  # the guard's cumulative LR scale when the snapshot was taken
 
 
 @dataclass
@@ -138,6 +140,9 @@ class Guard:
         self.analyzer = analyzer
         self.run_name = run_name
         self.recoveries = 0
+        # product of the LR factors of all recoveries so far: a recovery that goes back to a
+        # snapshot from before an earlier one still ends up below that earlier LR
+        self.lr_scale = 1.0
         self.skip_remaining = 0
         self.stopped_reason: str | None = None
         self._status: Status | None = None
@@ -257,6 +262,7 @@ class Guard:
             optimizers=[_to_cpu(o.state_dict()) for o in optimizers],
             schedulers=[_to_cpu(s.state_dict()) for s in schedulers],
             analyzer=copy.deepcopy(self.analyzer.state_dict()),
+            lr_scale=self.lr_scale,
         ))
         del self._snapshots[:-SNAPSHOTS_KEPT]
 
@@ -264,14 +270,16 @@ class Guard:
                 optimizers: Sequence[torch.optim.Optimizer], schedulers: Sequence[Any]) -> dict[str, Any]:
         """Go back to the decision's snapshot, lower the LRs, and say what was done."""
         snap = next(s for s in self._snapshots if s.step == decision.restore_step)
+        lr_before = [g["lr"] for o in optimizers for g in o.param_groups]
         module.load_state_dict(snap.module)
         for optimizer, state in zip(optimizers, snap.optimizers):
             optimizer.load_state_dict(state)
         for scheduler, state in zip(schedulers, snap.schedulers):
             scheduler.load_state_dict(state)
         self.analyzer.load_state_dict(copy.deepcopy(snap.analyzer))
-        lr_before = [g["lr"] for o in optimizers for g in o.param_groups]
-        scale_lrs(optimizers, schedulers, decision.lr_factor)
+        target = self.lr_scale * decision.lr_factor
+        scale_lrs(optimizers, schedulers, target / snap.lr_scale)
+        self.lr_scale = target
         self.recoveries += 1
         self.skip_remaining = self.config.skip_batches
         self._alarm_step = None
@@ -281,7 +289,8 @@ class Guard:
         self._snapshots = [s for s in self._snapshots if s.step <= snap.step]
         return {
             "action": "recover", "recovery": self.recoveries, "restored_step": snap.step,
-            "lr_factor": decision.lr_factor, "lr_before": lr_before[0] if lr_before else None,
+            "lr_factor": decision.lr_factor, "lr_scale": target,
+            "lr_before": lr_before[0] if lr_before else None,
             "lr_after": optimizers[0].param_groups[0]["lr"] if optimizers else None,
             "skip_batches": self.config.skip_batches, "reason": decision.reason,
         }

@@ -107,3 +107,14 @@ def test_a_step_skipped_by_the_amp_scaler_is_not_divergence(tmp_path):
     assert event.step == 3 and event.payload["optimizer_skipped"] is True
     assert store.scalars(run, keys.NONFINITE)[0].size == 0
     assert store.events(run, kind=keys.EVENT_ACTION) == []
+
+
+def test_repeated_recoveries_compound_the_lr_cut(tmp_path):
+    _, store, run = _fit(lpl, tmp_path, lr=40.0, on_diverge="recover", max_recoveries=3,
+                         lr_factor=0.5, snapshot_every_n_steps=1000)  # only step 0's snapshot
+    recoveries = [e.payload for e in store.events(run, kind=keys.EVENT_ACTION)
+                  if e.payload["action"] == "recover"]
+    assert len(recoveries) >= 2
+    assert all(r["restored_step"] == 0 for r in recoveries)
+    assert [r["lr_after"] for r in recoveries] == pytest.approx(
+        [40.0 * 0.5 ** (k + 1) for k in range(len(recoveries))])
