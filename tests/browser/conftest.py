@@ -44,6 +44,8 @@ class Page:
         self.page = page
         self.errors: list[str] = []
         self.updates: list[tuple[str, int]] = []  # (callback outputs, response bytes)
+        self.scripts: list[str] = []  # URLs of the JavaScript files the page loaded
+        page.on("request", lambda r: r.resource_type == "script" and self.scripts.append(r.url))
         page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         page.on("pageerror", lambda e: self.errors.append(str(e)))
         page.on("requestfinished", self._finished)

@@ -66,6 +66,9 @@ def test_diverging_run_shows_diverging_with_a_suggestion_to_reduce_the_lr(traine
     assert "diagnosis" in shapes
     expect(page.page.locator("#g-layers .js-plotly-plot .heatmaplayer")).to_have_count(1)
     assert page.errors == []
+    # drawn with the bundled cartesian plotly.js (1.5 MB), never the full 4.8 MB one
+    assert any("/plotly-cartesian.min.js" in url for url in page.scripts)
+    assert not any("/plotly.min.js" in url for url in page.scripts)
 
 
 def test_compare_view_overlays_the_runs_by_step(trained_store, serve, open_page):
