@@ -25,7 +25,7 @@ from lrwatch.analysis import OnlineAnalyzer
 from lrwatch.analysis.types import RangeTestSummary
 from lrwatch.config import RecordConfig
 from lrwatch.errors import ConfigError
-from lrwatch.guard import Decision, Guard, GuardConfig, Notice
+from lrwatch.guard import DDP_DECISION_EVERY, Decision, Guard, GuardConfig, Notice
 from lrwatch.recorder import Recorder, Rows
 from lrwatch.store import (
     DIVERGED, FAILED, FINISHED, INTERRUPTED, PendingEvent, RunInfo, default_store_path,
@@ -57,8 +57,8 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         on_diverge: what to do when the run diverges: "warn" (warn and record only),
             "stop" (end training cleanly, run marked diverged) or "recover" (roll back to a
             recent healthy snapshot, lower the LR, go on). See ``lrwatch.guard``.
-        check_every_n_steps: steps between live diagnoses (and, under DDP, between the
-            broadcasts of rank 0's decision).
+        check_every_n_steps: steps between live diagnoses (divergence alarms are checked on
+            every new row regardless).
         snapshot_every_n_steps: steps between the CPU snapshots ``recover`` rolls back to.
         max_recoveries: recoveries before ``recover`` gives up and stops.
         lr_factor: LR multiplier of a recovery (default: the diagnosis's suggestion, ~0.1).
@@ -87,7 +87,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         update_ratio_every_n_steps: int | None = None,
         host_copy_every_n_steps: int | None = None,
         on_diverge: str = "warn",
-        check_every_n_steps: int = 25,
+        check_every_n_steps: int = 100,
         snapshot_every_n_steps: int = 100,
         max_recoveries: int = 3,
         lr_factor: float | None = None,
@@ -272,10 +272,6 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         if self._recorder is not None:
             self._recorder.start_clock()
 
-    def on_train_batch_start(self, trainer: Any, pl_module: Any, batch: Any, batch_idx: int) -> None:
-        if self._recorder is not None and "recording" not in self._disabled:
-            self._recorder.add_samples(_batch_size(batch))
-
     def on_before_optimizer_step(self, trainer: Any, pl_module: Any, optimizer: Any) -> None:
         self._stepped = True
         recorder = self._recorder
@@ -298,6 +294,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
                            batch_idx: int) -> None:
         recorder = self._recorder
         if recorder is not None and "recording" not in self._disabled:
+            recorder.add_samples(_batch_size(batch))
             loss = _loss_of(outputs)
             if loss is not None:
                 recorder.add_loss(loss)
@@ -344,7 +341,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             self._safely("guard", self._guard.observe, rows)
 
     def _run_guard(self, trainer: Any, pl_module: Any) -> None:
-        """Rank 0 decides; under DDP the decision travels at check steps, so all act together."""
+        """Rank 0 decides; under DDP its decision travels every few steps, so all act together."""
         guard = self._guard
         assert guard is not None
         step = _batches_stepped(trainer)
@@ -355,24 +352,22 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             self._pending = self._pending or decision
         if not guard.config.acts:
             return
-        snapshot_due = step % guard.config.snapshot_every_n_steps == 0
+        snapshot = guard.config.on_diverge == "recover" and guard.snapshot_due(step)
         if trainer.world_size > 1:
-            if step % guard.config.check_every_n_steps != 0:
+            if step % DDP_DECISION_EVERY != 0:
                 return
             message = None
             if trainer.is_global_zero:
                 message = {"decision": dataclasses.asdict(self._pending) if self._pending else None,
-                           "snapshot": snapshot_due and guard.healthy()}
+                           "snapshot": snapshot}
             message = trainer.strategy.broadcast(message, src=0)
             self._pending = Decision(**message["decision"]) if message["decision"] else None
-            snapshot_due = message["snapshot"]
-        elif snapshot_due:
-            snapshot_due = guard.healthy()
+            snapshot = message["snapshot"]
         decision, self._pending = self._pending, None
         schedulers = [c.scheduler for c in trainer.lr_scheduler_configs]
         if decision is not None:
             self._act(trainer, pl_module, decision, schedulers)
-        elif snapshot_due and guard.config.on_diverge == "recover":
+        elif snapshot:
             guard.snapshot(step, pl_module, trainer.optimizers, schedulers)
 
     def _act(self, trainer: Any, pl_module: Any, decision: Decision, schedulers: list[Any]) -> None:

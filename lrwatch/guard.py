@@ -38,6 +38,9 @@ from lrwatch.errors import ConfigError
 log = logging.getLogger("lrwatch")
 
 ON_DIVERGE = ("warn", "stop", "recover")
+# Under DDP, rank 0's decision travels to every rank at steps that are multiples of this, so
+# all ranks act at the same step (a broadcast costs a round trip; not every step).
+DDP_DECISION_EVERY = 10
 SNAPSHOTS_KEPT = 2
 # LR keys of a param group that a recovery scales (OneCycleLR keeps max_lr/min_lr there).
 _GROUP_LR_KEYS = ("lr", "initial_lr", "max_lr", "min_lr")
@@ -50,8 +53,8 @@ class GuardConfig:
     Args:
         on_diverge: "warn" (record and warn only), "stop" (end training cleanly, run marked
             diverged) or "recover" (roll back, lower the LR, go on).
-        check_every_n_steps: steps between full diagnoses; under DDP also the steps at which
-            rank 0's decision is broadcast, so every rank acts at the same step.
+        check_every_n_steps: steps between full diagnoses (a diagnosis costs about a
+            millisecond; divergence alarms are checked on every new row regardless).
         snapshot_every_n_steps: steps between CPU snapshots kept for ``recover``.
         max_recoveries: recoveries before the guard gives up and stops.
         lr_factor: LR multiplier on recovery; None takes the diagnosis's suggestion (about 0.1
@@ -61,7 +64,7 @@ class GuardConfig:
     """
 
     on_diverge: str = "warn"
-    check_every_n_steps: int = 25
+    check_every_n_steps: int = 100
     snapshot_every_n_steps: int = 100
     max_recoveries: int = 3
     lr_factor: float | None = None
@@ -216,9 +219,12 @@ class Guard:
         self._candidate = status
         return False
 
-    def healthy(self) -> bool:
-        """Whether a snapshot taken now would be one worth going back to."""
-        return self._alarm_step is None and self._status not in (Status.DIVERGING,)
+    def snapshot_due(self, step: int) -> bool:
+        """Whether to take a snapshot now: one is due, and the run looks worth going back to
+        (rank 0's view; under DDP the callback broadcasts it)."""
+        last = self._snapshots[-1].step if self._snapshots else None
+        due = last is None or step - last >= self.config.snapshot_every_n_steps
+        return due and self._alarm_step is None and self._status != Status.DIVERGING
 
     def _decide(self, step: int, diagnosis: Diagnosis, alarm: str | None) -> Decision:
         reason = alarm or (diagnosis.evidence[0].message if diagnosis.evidence else "diverging")
