@@ -8,8 +8,10 @@ Three Trainers train the same model on the same synthetic data:
   loss, a ``CSVLogger`` and ``log_every_n_steps=1``.
 
 The configurations run interleaved (bare, lrwatch, recipe, bare, ...) for several rounds, so
-machine noise hits them alike; each round gives the median step time of a run (after warm-up),
-and the figures are medians over rounds. Overhead = median(config) - median(bare).
+machine noise hits them alike; each round gives the median step time of each run (after
+warm-up). A round's three runs share the machine's state of the moment, so the overhead of a
+configuration is the median over rounds of its paired difference with bare in the same round
+(the machine drifts between rounds by more than the effects measured).
 """
 
 from __future__ import annotations
@@ -108,7 +110,8 @@ def measure(label: str, sizes: list[int], steps: int, rounds: int) -> dict[str, 
                     _one_run(config, sizes, steps, warmup=steps // 5, workdir=f"{workdir}/{config}{r}"))
     params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
     median = {c: statistics.median(v) for c, v in per_round.items()}
-    added = {c: median[c] - median["bare"] for c in ("lrwatch", "recipe")}
+    added = {c: statistics.median(x - b for x, b in zip(per_round[c], per_round["bare"]))
+             for c in ("lrwatch", "recipe")}
     return {
         "model": label, "params": params, "steps_per_run": steps, "rounds": rounds,
         "median_step_ms": {c: round(v * 1e3, 3) for c, v in median.items()},
@@ -122,8 +125,8 @@ def measure(label: str, sizes: list[int], steps: int, rounds: int) -> dict[str, 
 def main() -> None:
     torch.set_num_threads(1)  # steadier on a shared machine; the same for every configuration
     results = [
-        measure("MLP 784-256-256-10, batch 64", [784, 256, 256, 10], steps=400, rounds=7),
-        measure("MLP 784-2048-2048-1024-10, batch 64", [784, 2048, 2048, 1024, 10], steps=120, rounds=5),
+        measure("MLP 784-256-256-10, batch 64", [784, 256, 256, 10], steps=400, rounds=15),
+        measure("MLP 784-2048-2048-1024-10, batch 64", [784, 2048, 2048, 1024, 10], steps=120, rounds=7),
     ]
     OUT.mkdir(exist_ok=True)
     (OUT / "overhead.json").write_text(json.dumps(results, indent=2))

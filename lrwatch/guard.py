@@ -248,7 +248,7 @@ class Guard:
     def _describe(self, d: Diagnosis) -> str:
         s = d.suggestion
         since = f" since step {d.since_step}" if d.since_step is not None else ""
-        evidence = "; ".join(e.message for e in d.evidence[:2])
+        evidence = "; ".join(e.message for e in d.evidence[:2]) or s.rationale
         lr = ""
         if s.current_lr is not None and s.suggested_lr is not None:
             lr = f" ({s.current_lr:.3g} -> {s.suggested_lr:.3g})"
@@ -256,7 +256,7 @@ class Guard:
             lr = f" (x{s.factor:.3g})"
         return (f"lrwatch: run '{self.run_name}' is {d.status.value}{since} "
                 f"(confidence {d.confidence:.2f}): {evidence}. Suggestion: "
-                f"{s.action.value.replace('_', ' ')}{lr}: {s.rationale}")
+                f"{s.action.value.replace('_', ' ')}{lr}" + (f": {s.rationale}" if d.evidence else ""))
 
     # -- every rank: act -----------------------------------------------------------------------
     def snapshot(self, step: int, module: torch.nn.Module, optimizers: Sequence[torch.optim.Optimizer],
