@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from dash import dcc, html
 
+from lrwatch import formatting
 from lrwatch.figures import STATUS_COLORS
 
 if TYPE_CHECKING:
@@ -41,14 +42,10 @@ def fmt_lr(x: float | None) -> str:
 
 
 def fmt_time(ts: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+    return formatting.timestamp(ts, seconds=True)
 
 
-def fmt_duration(seconds: float) -> str:
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+fmt_duration = formatting.duration
 
 
 def problem(message: str | None) -> list[Any]:

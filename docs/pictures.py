@@ -3,10 +3,12 @@
 - ``docs/dashboard.png``: the run list: the demo's three runs and the oscillating one;
 - ``docs/dashboard-run.png``: the run view of the demo's diverging run;
 - ``docs/status-<status>.png``: the loss of a typical run of each status, its diagnosis span
-  shaded (diverging, oscillating, stalled, healthy).
+  shaded (diverging, oscillating, stalled, healthy);
+- ``docs/guard-recovered.png``: the demo's LR-too-high run trained with
+  ``LRWatch(on_diverge="recover")``: loss, LR and gradient norm, the recovery marked.
 
 Everything comes from real trainings on scikit-learn's digits recorded by ``LRWatch`` (the
-demo's three runs, and one with Adam at 0.03, which oscillates), drawn by ``lrwatch.figures``
+demo's three runs, and one with Adam at 0.1, which oscillates), drawn by ``lrwatch.figures``
 and the dashboard, and rendered by headless Chromium (Debian's, through Playwright).
 """
 
@@ -22,7 +24,8 @@ from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-OSCILLATING = ("adam-lr-0.03", "Adam", 0.03, 0.9, "oscillating")
+OSCILLATING = ("adam-lr-0.1", "Adam", 0.1, 0.9, "oscillating")
+RECOVERED = ("sgd-lr-3-recovered", "SGD", 3.0, 0.0, "diverging")
 
 
 def train(store: Path) -> None:
@@ -31,6 +34,30 @@ def train(store: Path) -> None:
     _quiet_lightning()
     run_demo(store, steps=DEMO_STEPS, pace=0.0, echo=print)
     train_demo_run(store, DemoRun(*OSCILLATING), steps=DEMO_STEPS)
+
+
+def recovered_picture(store: Path, browser: object, tmp: Path) -> None:
+    import plotly.io as pio
+
+    import lrwatch
+    from lrwatch.cli.demo import DEMO_STEPS, DemoRun, train_demo_run
+
+    train_demo_run(store, DemoRun(*RECOVERED), steps=DEMO_STEPS, on_diverge="recover",
+                   snapshot_every_n_steps=20)
+    with lrwatch.Store(store, readonly=True) as st:
+        (action,) = [e for e in st.events(RECOVERED[0], kind="action")][:1]
+    fig = lrwatch.plot(store, RECOVERED[0], kind="overview", smoothing=0.8)
+    fig.update_layout(width=760, height=520, title={
+        "text": f'on_diverge="recover": SGD at lr 3, back to step '
+                f'{action.payload["restored_step"]} at step {action.step}, LR x0.1'})
+    page_file = tmp / "recovered.html"
+    page_file.write_text(pio.to_html(fig, include_plotlyjs=True, full_html=True))
+    page = browser.new_page(viewport={"width": 780, "height": 540})  # type: ignore[attr-defined]
+    page.goto(page_file.as_uri())
+    page.wait_for_selector(".js-plotly-plot .main-svg")
+    page.locator(".js-plotly-plot").screenshot(path=str(DOCS / "guard-recovered.png"))
+    page.close()
+    print("wrote docs/guard-recovered.png")
 
 
 def status_pictures(store: Path, browser: object, tmp: Path) -> None:
@@ -104,6 +131,7 @@ def main() -> None:
                                               "--disable-dev-shm-usage"])
             status_pictures(store, browser, tmp)
             dashboard_pictures(store, browser)
+            recovered_picture(Path("lrwatch_logs") / "guard.db", browser, tmp)
             browser.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

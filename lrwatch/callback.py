@@ -192,7 +192,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         self._pending = None
         self._disabled.clear()
         if self.guard_config.acts or trainer.is_global_zero:
-            self._guard = Guard(self.guard_config, self._analyzer(trainer, pl_module),
+            self._guard = Guard(self.guard_config, lambda: self._analyzer(trainer),
                                 self.name or type(pl_module).__name__)
         if not trainer.is_global_zero or self._backend is None:
             return
@@ -322,7 +322,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         recorder.start_clock()  # validation time is not step time
 
     # -- the guard ---------------------------------------------------------------------------
-    def _analyzer(self, trainer: Any, pl_module: Any) -> OnlineAnalyzer:
+    def _analyzer(self, trainer: Any) -> OnlineAnalyzer:
         first = trainer.optimizers[0] if trainer.optimizers else None
         group = first.param_groups[0] if first is not None and first.param_groups else {}
         planned = trainer.estimated_stepping_batches

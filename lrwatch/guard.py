@@ -12,8 +12,9 @@ module, optimizers and schedulers it passes in.
   of the loss or gradient norm far above its recent robust level) is acted on according to
   ``on_diverge``. ``stalled`` and ``oscillating`` only ever warn.
 - ``recover`` restores the newest healthy snapshot taken before the trouble began (model,
-  optimizers, schedulers and the analyzer's own state, copied to CPU every
-  ``snapshot_every_n_steps`` steps), scales every LR and every scheduler's base LRs by a factor,
+  optimizers and schedulers, copied to CPU every ``snapshot_every_n_steps`` steps), scales every
+  LR and every scheduler's base LRs by a factor, starts a fresh analyzer (the run goes on at a new
+  LR: the old peak must not shape the new verdicts),
   optionally drops the gradients of the next ``skip_batches`` steps, and goes on; after
   ``max_recoveries`` it stops. Factors compound: a second recovery that goes back to a snapshot
   from before the first still lands below the first one's LR. The batches between the snapshot and the divergence are not
@@ -25,7 +26,7 @@ from __future__ import annotations
 import copy
 import logging
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
@@ -110,7 +111,6 @@ class Snapshot:
     module: dict[str, Any]
     optimizers: list[dict[str, Any]]
     schedulers: list[dict[str, Any]]
-    analyzer: dict[str, Any]
     lr_scale: float  # the guard's cumulative LR scale when the snapshot was taken
 
 
@@ -138,9 +138,11 @@ def _to_cpu(state: Any) -> Any:
 class Guard:
     """Decides on rank 0, acts on every rank. See the module docstring."""
 
-    def __init__(self, config: GuardConfig, analyzer: OnlineAnalyzer, run_name: str) -> None:
+    def __init__(self, config: GuardConfig, make_analyzer: Callable[[], OnlineAnalyzer],
+                 run_name: str) -> None:
         self.config = config
-        self.analyzer = analyzer
+        self._make_analyzer = make_analyzer
+        self.analyzer = make_analyzer()
         self.run_name = run_name
         self.recoveries = 0
         # product of the LR factors of all recoveries so far: a recovery that goes back to a
@@ -267,7 +269,6 @@ class Guard:
             module=_to_cpu(module.state_dict()),
             optimizers=[_to_cpu(o.state_dict()) for o in optimizers],
             schedulers=[_to_cpu(s.state_dict()) for s in schedulers],
-            analyzer=copy.deepcopy(self.analyzer.state_dict()),
             lr_scale=self.lr_scale,
         ))
         del self._snapshots[:-SNAPSHOTS_KEPT]
@@ -282,7 +283,7 @@ class Guard:
             optimizer.load_state_dict(state)
         for scheduler, state in zip(schedulers, snap.schedulers):
             scheduler.load_state_dict(state)
-        self.analyzer.load_state_dict(copy.deepcopy(snap.analyzer))
+        self.analyzer = self._make_analyzer()
         target = self.lr_scale * decision.lr_factor
         scale_lrs(optimizers, schedulers, target / snap.lr_scale)
         self.lr_scale = target

@@ -15,7 +15,7 @@ from typing import Any
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from lrwatch import figures
+from lrwatch import figures, formatting
 from lrwatch._version import __version__
 from lrwatch.errors import ConfigError, StoreError
 from lrwatch.store import RunInfo, Store
@@ -98,12 +98,11 @@ def _pick(store: Store, run: RunInfo | str | int | None) -> RunInfo:
 
 def _header(info: RunInfo) -> str:
     end = info.ended_at if info.ended_at is not None else time.time()
-    minutes, seconds = divmod(int(end - info.started_at), 60)
     bits = [f"{info.steps:,} steps", html.escape(info.status)]
     if info.meta.get("optimizer"):
         bits.append(html.escape(str(info.meta["optimizer"])))
     bits.append("started " + time.strftime("%Y-%m-%d %H:%M", time.localtime(info.started_at)))
-    bits.append(f"{minutes}m{seconds:02d}s")
+    bits.append(formatting.duration(end - info.started_at))
     return (f"<h1>{html.escape(info.name)}</h1>"
             f"<div class='muted'>{' · '.join(bits)}</div>")
 

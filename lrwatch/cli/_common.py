@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
-import time
-
 import click
+
+from lrwatch import formatting
 
 STORE_HELP = "store file or folder (default: $LRWATCH_STORE or ./lrwatch_logs)"
 
@@ -17,27 +16,9 @@ def open_store_readonly(path: str | None):  # type: ignore[no-untyped-def]
     return Store(path, readonly=True)
 
 
-def fmt_float(value: float | None, digits: int = 4) -> str:
-    if value is None:
-        return "-"
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return f"{value:.{digits}g}"
-
-
-def fmt_time(ts: float | None) -> str:
-    return "-" if ts is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
-
-
-def fmt_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+fmt_float = formatting.number
+fmt_time = formatting.timestamp
+fmt_duration = formatting.duration
 
 
 STATUS_COLOURS = {

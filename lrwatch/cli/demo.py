@@ -86,16 +86,17 @@ def digits_module(pl: Any, run: DemoRun) -> Any:
 
 
 def train_demo_run(store: str | Path, run: DemoRun, *, steps: int = 300, pace: float = 0.0,
-                   name: str | None = None) -> None:
+                   name: str | None = None, **watch: Any) -> None:
     """Train one demo run for ``steps`` optimizer steps, recorded by ``LRWatch`` into ``store``.
 
-    ``pace`` adds that many seconds to each step, so a person can watch the curves grow.
+    ``pace`` adds that many seconds to each step, so a person can watch the curves grow;
+    ``watch`` goes to ``LRWatch`` (``on_diverge="recover"`` ...).
     """
     from lrwatch import LRWatch
     from lrwatch._compat import MODULES
 
     pl = next(iter(MODULES.values()))
-    callbacks: list[Any] = [LRWatch(store=str(store), name=name or run.name)]
+    callbacks: list[Any] = [LRWatch(store=str(store), name=name or run.name, **watch)]
     if pace > 0:
         callbacks.append(_Pace(pl, pace))
     train, val = digits_loaders()
