@@ -66,16 +66,6 @@ def store_fingerprint(path: str) -> str:
     return hashlib.sha256(path.encode()).hexdigest()[:16]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @dataclass
 class DashboardProcess:
     """A dashboard serving next to training.

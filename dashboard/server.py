@@ -18,6 +18,7 @@ import time
 import webbrowser
 from typing import Callable, TextIO
 
+from lrwatch._process import pid_alive
 from lrwatch.errors import ConfigError
 from lrwatch.store.sqlite import resolve_path
 
@@ -34,7 +35,6 @@ from .launcher import (  # noqa: F401  (re-exported: the server's public names)
     start_in_background,
     url_for,
 )
-
 
 log = logging.getLogger(__name__)
 
@@ -128,18 +128,8 @@ def _stop_with_parent(server: "object", parent_pid: int) -> None:
     """Shut the server down once the training process that started it is gone."""
 
     def watch() -> None:
-        while _alive(parent_pid):
+        while pid_alive(parent_pid):
             time.sleep(2.0)
         server.shutdown()  # type: ignore[attr-defined]
 
     threading.Thread(target=watch, name="lrwatch-parent-watch", daemon=True).start()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

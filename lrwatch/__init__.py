@@ -27,8 +27,8 @@ from lrwatch.store import Store
 
 if TYPE_CHECKING:
     from lrwatch.callback import LRWatch
-    from lrwatch.finder import LRFinder, RangeTestResult, find_lr
     from lrwatch.figures import plot
+    from lrwatch.finder import LRFinder, RangeTestResult, find_lr
 
 # public name -> module that defines it, imported on first access (PEP 562)
 _LAZY = {

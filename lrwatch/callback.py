@@ -28,7 +28,13 @@ from lrwatch.errors import ConfigError
 from lrwatch.guard import DDP_DECISION_EVERY, Decision, Guard, GuardConfig, Notice
 from lrwatch.recorder import Recorder, Rows
 from lrwatch.store import (
-    DIVERGED, FAILED, FINISHED, INTERRUPTED, PendingEvent, RunInfo, default_store_path,
+    DIVERGED,
+    FAILED,
+    FINISHED,
+    INTERRUPTED,
+    PendingEvent,
+    RunInfo,
+    default_store_path,
 )
 from lrwatch.store.sqlite import SQLiteBackend, resolve_path
 from lrwatch.store.writer import RunWriter

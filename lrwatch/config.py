@@ -7,7 +7,6 @@ from typing import Any
 
 from lrwatch.errors import ConfigError
 
-
 # The update ratio is a slow-moving health signal: measuring it every 10th step keeps its cost
 # (a weight copy and three passes over the weights) to a tenth while the curve stays readable.
 # Above AUTO_UPDATE_RATIO_MAX_PARAMS the copy is only made every ``layer_every_n_steps`` steps.

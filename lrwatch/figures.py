@@ -577,21 +577,12 @@ def plot(store: "Store | str | os.PathLike[str]",
                     f"kind '{kind}' shows one run; to compare runs pick one of {', '.join(PANELS)}")
             return compare_figure(st, [st.run(r) for r in run], kind, smoothing=smoothing,
                                   n_out=max_points)
-        info = _pick_run(st, cast("RunInfo | int | str | None", run))
+        info = st.run(cast("RunInfo | int | str | None", run))
         return run_figure(st, info, kind, smoothing=smoothing, n_out=max_points,
                           diagnosis=run_diagnosis(st, info) if diagnosis else None)
     finally:
         if own:
             st.close()
-
-
-def _pick_run(store: "Store", run: "RunInfo | int | str | None") -> "RunInfo":
-    if run is not None:
-        return store.run(run)
-    runs = store.runs()
-    if not runs:
-        raise ConfigError(f"the store {store.path} has no runs yet")
-    return runs[-1]
 
 
 def run_diagnosis(store: "Store", run: "RunInfo") -> "Diagnosis | None":

@@ -17,7 +17,7 @@ import plotly.io as pio
 
 from lrwatch import figures, formatting
 from lrwatch._version import __version__
-from lrwatch.errors import ConfigError, StoreError
+from lrwatch.errors import ConfigError
 from lrwatch.store import RunInfo, Store
 
 _STYLE = """
@@ -36,7 +36,7 @@ table.meta td { font-family: ui-monospace, monospace; font-size: 12px; }
 def report_html(store: Store, run: RunInfo | str | int | None = None, *,
                 smoothing: float = 0.6) -> str:
     """The report of ``run`` (the latest run when None) as one HTML document."""
-    info = _pick(store, run)
+    info = store.run(run)
     diagnosis = figures.run_diagnosis(store, info)
     sections = [_header(info), _diagnosis_html(diagnosis)]
     figs: list[go.Figure] = []
@@ -85,15 +85,6 @@ def write_report(store: Store | str | os.PathLike[str], run: RunInfo | str | int
         raise ConfigError(f"cannot write the report to {path}: {exc.strerror}; "
                           "pass another -o") from None
     return path
-
-
-def _pick(store: Store, run: RunInfo | str | int | None) -> RunInfo:
-    if run is not None:
-        return store.run(run)
-    runs = store.runs()
-    if not runs:
-        raise StoreError(f"the store {store.path} has no runs yet")
-    return runs[-1]
 
 
 def _header(info: RunInfo) -> str:

@@ -7,7 +7,13 @@ import time
 import click
 
 from lrwatch.cli._common import (
-    STORE_HELP, coloured, fmt_duration, fmt_float, fmt_time, open_store_readonly, table,
+    STORE_HELP,
+    coloured,
+    fmt_duration,
+    fmt_float,
+    fmt_time,
+    open_store_readonly,
+    table,
 )
 
 

@@ -16,6 +16,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from lrwatch.errors import RunNotFound
 from lrwatch.store.base import (
     DIVERGED,
     FAILED,
@@ -80,8 +81,18 @@ class Store:
         """Every run, oldest first."""
         return self.backend.runs()
 
-    def run(self, ref: RunInfo | str | int) -> RunInfo:
-        """One run by name, uid or id (a fresh copy, so its status and steps are current)."""
+    def run(self, ref: RunInfo | str | int | None = None) -> RunInfo:
+        """One run by name, uid or id, or the latest run when ``ref`` is None (a fresh copy,
+        so its status and steps are current).
+
+        Raises:
+            RunNotFound: no such run, or no run at all.
+        """
+        if ref is None:
+            runs = self.backend.runs()
+            if not runs:
+                raise RunNotFound(f"the store {self.path} has no runs yet")
+            return runs[-1]
         return self.backend.get_run(ref.id if isinstance(ref, RunInfo) else ref)
 
     def keys(self, run: RunInfo | str | int) -> list[str]:

@@ -23,6 +23,7 @@ from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 import numpy as np
 
+from lrwatch._process import pid_alive
 from lrwatch.errors import NotAStore, RunNotFound, SchemaTooNew, StoreError, StoreLocked
 from lrwatch.store.base import (
     INTERRUPTED,
@@ -98,16 +99,6 @@ T = TypeVar("T")
 
 def _json(obj: Mapping[str, Any]) -> str:
     return json.dumps(obj, default=repr, sort_keys=True)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def resolve_path(path: str | os.PathLike[str]) -> Path:
@@ -307,14 +298,14 @@ class SQLiteBackend:
         for run_id, pid in conn.execute(
             "SELECT id, pid FROM runs WHERE status = ? AND hostname = ?", (RUNNING, self._hostname)
         ).fetchall():
-            if pid and not _pid_alive(pid):
+            if pid and not pid_alive(pid):
                 conn.execute("UPDATE runs SET status = ? WHERE id = ?", (INTERRUPTED, run_id))
 
     def _effective_status(self, status: str, hostname: str | None, pid: int | None,
                           heartbeat_at: float | None) -> str:
         if status != RUNNING:
             return status
-        if hostname == self._hostname and pid and not _pid_alive(pid):
+        if hostname == self._hostname and pid and not pid_alive(pid):
             return INTERRUPTED
         if heartbeat_at is not None and time.time() - heartbeat_at > STALE_AFTER_S:
             return INTERRUPTED

@@ -185,3 +185,12 @@ def test_a_store_locked_past_the_retry_budget_says_locked(store_path, monkeypatc
     finally:
         locker.execute("ROLLBACK")
         locker.close()
+
+
+def test_run_without_a_name_is_the_latest_and_an_empty_store_says_so(store_path):
+    store = Store(store_path)
+    with pytest.raises(RunNotFound, match="has no runs yet"):
+        store.run()
+    store.create_run("first", {})
+    store.create_run("second", {})
+    assert store.run().name == "second"
