@@ -12,7 +12,6 @@ import dataclasses
 import logging
 import os
 import platform
-import sys
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -409,12 +408,9 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             self._writer.put(rows, events)
 
     def _writer_failed(self, exc: BaseException) -> None:
-        message = (f"lrwatch: writing to {self.store_path} failed ({exc}); rows are kept and "
-                   "retried, training goes on")
-        if self.strict:
-            print(message, file=sys.stderr)
-        else:
-            _rank_zero_warn(message)
+        """Told from the writer thread (once per failure streak): nothing to raise into."""
+        _rank_zero_warn(f"lrwatch: writing to {self.store_path} failed ({exc}); rows are kept "
+                        "and retried, training goes on")
 
     def _safely(self, part: str, fn: Callable[..., Any], *args: Any) -> Any:
         """Run ``fn``; on an internal error warn once and turn ``part`` off (unless strict)."""
