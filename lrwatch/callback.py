@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import os
 import platform
+import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -328,15 +329,11 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
 
     # -- the guard ---------------------------------------------------------------------------
     def _analyzer(self, trainer: Any) -> OnlineAnalyzer:
-        first = trainer.optimizers[0] if trainer.optimizers else None
-        group = first.param_groups[0] if first is not None and first.param_groups else {}
-        planned = trainer.estimated_stepping_batches
+        optimizer, momentum, planned = _training_facts(trainer)
         linked = self._range_test
         return OnlineAnalyzer(
-            optimizer=type(first).__name__ if first is not None else None,
-            momentum=group.get("momentum", (group.get("betas") or (None,))[0]),
-            batch_size=_loader_batch_size(trainer),
-            total_steps=int(planned) if planned not in (None, float("inf")) else None,
+            optimizer=optimizer, momentum=momentum, batch_size=_loader_batch_size(trainer),
+            total_steps=planned,
             range_test=RangeTestSummary(linked["suggested_lr"], linked["lower_lr"],
                                         linked["upper_lr"]) if linked else None,
         )
@@ -400,7 +397,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         if self._writer is not None:
             self._writer.put(events=[PendingEvent(step=notice.step, kind=notice.kind,
                                                   payload={**notice.payload, "message": notice.message},
-                                                  time=_now())])
+                                                  time=time.time())])
 
     # -- plumbing ----------------------------------------------------------------------------
     def _hand_over(self, rows: Rows, events: list[PendingEvent]) -> None:
@@ -428,15 +425,12 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
 
     def _metadata(self, trainer: Any, pl_module: Any) -> dict[str, Any]:
         optimizers = list(trainer.optimizers)
-        first = optimizers[0] if optimizers else None
-        group0 = first.param_groups[0] if first is not None and first.param_groups else {}
-        momentum = group0.get("momentum", (group0.get("betas") or (None,))[0])
-        planned = trainer.estimated_stepping_batches
+        optimizer, momentum, planned = _training_facts(trainer)
         lightning = lightning_of(trainer)
         return {
             "kind": "train",
             "model": type(pl_module).__name__,
-            "optimizer": type(first).__name__ if first is not None else None,
+            "optimizer": optimizer,
             "optimizers": [{"class": type(o).__name__, "hparams": _hparams_of(o)} for o in optimizers],
             "momentum": momentum,
             "schedulers": [type(c.scheduler).__name__ for c in trainer.lr_scheduler_configs],
@@ -446,7 +440,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             "precision": str(trainer.precision),
             "world_size": trainer.world_size,
             "param_count": sum(p.numel() for p in pl_module.parameters()),
-            "planned_steps": int(planned) if planned not in (None, float("inf")) else None,
+            "planned_steps": planned,
             "max_epochs": trainer.max_epochs,
             "hparams": dict(getattr(pl_module, "hparams", {}) or {}),
             "record": self.config.to_dict(),
@@ -465,6 +459,16 @@ def _batches_stepped(trainer: Any) -> int:
         return int(trainer.fit_loop.epoch_loop._batches_that_stepped)
     except AttributeError:
         return int(trainer.global_step)
+
+
+def _training_facts(trainer: Any) -> tuple[str | None, float | None, int | None]:
+    """The first optimizer's class name, its momentum (SGD) or beta1 (Adam), planned steps."""
+    first = trainer.optimizers[0] if trainer.optimizers else None
+    group = first.param_groups[0] if first is not None and first.param_groups else {}
+    planned = trainer.estimated_stepping_batches
+    return (type(first).__name__ if first is not None else None,
+            group.get("momentum", (group.get("betas") or (None,))[0]),
+            int(planned) if planned not in (None, float("inf")) else None)
 
 
 def _clipping_on(trainer: Any) -> bool:
@@ -519,12 +523,6 @@ def _val_loss(metrics: Mapping[str, Any]) -> float | None:
 def _hparams_of(optimizer: torch.optim.Optimizer) -> dict[str, Any]:
     group = optimizer.param_groups[0] if optimizer.param_groups else {}
     return {k: v for k, v in group.items() if k != "params"}
-
-
-def _now() -> float:
-    import time
-
-    return time.time()
 
 
 def _nonfinite_on_host(pending: list[tuple[str, torch.Tensor]]) -> bool:

@@ -29,17 +29,11 @@ NONFINITE = "nonfinite"  # 1.0 at a step whose loss or gradient norm is NaN or i
 LOSS_SMOOTHED = "loss_smoothed"  # a range test's lag-free smoothed loss (range-test runs only)
 OPTIMIZER_SKIPPED = "optimizer_skipped"  # 1.0 at a step the optimizer did not take (AMP scaler)
 
-ALL_BASE_KEYS = (
-    LOSS, LR, MOMENTUM, BETA2, WEIGHT_DECAY, GRAD_NORM, GRAD_NORM_CLIPPED, PARAM_NORM,
-    UPDATE_RATIO, STEP_TIME, SAMPLES_PER_SEC, EPOCH, VAL_LOSS, NONFINITE, OPTIMIZER_SKIPPED,
-)
-
 # Event kinds stored beside the scalars.
 EVENT_NONFINITE = "nonfinite"
 EVENT_DIAGNOSIS = "diagnosis"
 EVENT_ACTION = "action"
 EVENT_RANGE_TEST = "range_test"
-EVENT_VALIDATION = "validation"
 
 
 def group_key(base: str, group: str) -> str:

@@ -22,6 +22,7 @@ from lrwatch.readers import csvlogger, tfevents
 from lrwatch.readers.series import ReadResult
 from lrwatch.readers.store import read_store_run, store_errors, training_runs
 from lrwatch.store import Store
+from lrwatch.store.sqlite import APPLICATION_ID
 
 Format = Literal["store", "csv", "tensorboard"]
 
@@ -89,6 +90,18 @@ def _is_sqlite(path: Path) -> bool:
         return False
 
 
+def _is_lrwatch_store(path: Path) -> bool:
+    """An SQLite file whose header carries lrwatch's application id (bytes 68-71), whatever its
+    name: ``lrwatch_logs/demo.db`` is found as well as ``lrwatch.db``."""
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(72)
+    except OSError:
+        return False
+    return (header.startswith(_SQLITE_MAGIC) and len(header) == 72
+            and int.from_bytes(header[68:72], "big") == APPLICATION_ID)
+
+
 def _short_name(folder: Path) -> str:
     parts = folder.resolve().parts
     return "/".join(parts[-2:]) if len(parts) > 1 else folder.resolve().as_posix()
@@ -131,9 +144,12 @@ def _folder_runs(root: Path, source: str) -> list[LogRun]:
         here = Path(folder)
         relative = here.relative_to(root).as_posix()
         name = _short_name(here) if relative == "." else f"{top}/{relative}"
-        if STORE_FILE in files:
-            prefix = "" if relative == "." else f"{top}/{relative}/"
-            found.extend(_store_runs(here / STORE_FILE, source, prefix=prefix))
+        for file in sorted(f for f in files if f.lower().endswith(_STORE_SUFFIXES)):
+            if file == STORE_FILE or _is_lrwatch_store(here / file):
+                # runs of lrwatch.db keep their names; another store's carry its file stem
+                prefix = "" if relative == "." else f"{top}/{relative}/"
+                prefix += "" if file == STORE_FILE else f"{Path(file).stem}/"
+                found.extend(_store_runs(here / file, source, prefix=prefix))
         if csvlogger.FILE_NAME in files:
             found.append(LogRun(source, name, "csv", here / csvlogger.FILE_NAME))
         else:

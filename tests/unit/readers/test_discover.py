@@ -77,3 +77,17 @@ def test_an_empty_folder_of_folders_has_no_logs(tmp_path):
     (tmp_path / "lightning_logs" / "version_0" / "hparams.yaml").write_text("lr: 0.1\n")
     with pytest.raises(InputError, match="no logs in"):
         find_runs(tmp_path / "lightning_logs")
+
+
+def test_a_store_under_another_name_is_found_and_other_sqlite_files_are_not(tmp_path):
+    """`make demo` records to lrwatch_logs/demo.db: `lrwatch analyze lrwatch_logs` finds it."""
+    import sqlite3
+
+    store = Store(tmp_path / "lrwatch_logs" / "demo.db")
+    run = store.create_run("lr-too-high", {})
+    store.backend.append(run.id, {keys.LOSS: (np.arange(50), np.linspace(2, 1, 50))})
+    store.close()
+    with sqlite3.connect(tmp_path / "lrwatch_logs" / "other.db") as conn:
+        conn.execute("CREATE TABLE t(x INTEGER)")
+    runs = find_runs(tmp_path / "lrwatch_logs")
+    assert [(r.name, r.format, r.error) for r in runs] == [("demo/lr-too-high", "store", None)]
