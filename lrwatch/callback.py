@@ -55,11 +55,12 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             are appended when taken).
         every_n_steps: record every n-th optimizer step.
         layer_every_n_steps: per-layer gradient norms and update ratios every n steps.
-        update_ratio_every_n_steps: global update/weight ratio every n steps (each such step
-            copies the weights once, on their device). Default: every 10 steps for models up to
-            100 M parameters, else every ``layer_every_n_steps``.
+        update_ratio_every_n_steps: global update/weight ratio and weight norm every n steps
+            (each such step copies the weights once, on their device, and passes over them four
+            times). Default: with the per-layer norms, every ``layer_every_n_steps``.
         host_copy_every_n_steps: steps kept on the device before one copy to the host
-            (default 32; 1 when ``on_diverge`` acts, so the guard sees each step at once).
+            (default 256, or fewer when 0.5 s passed first; 1 when ``on_diverge`` acts, so the
+            guard sees each step at once).
         on_diverge: what to do when the run diverges: "warn" (warn and record only),
             "stop" (end training cleanly, run marked diverged) or "recover" (roll back to a
             recent healthy snapshot, lower the LR, go on). See ``lrwatch.guard``.
@@ -111,7 +112,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             snapshot_every_n_steps=snapshot_every_n_steps, max_recoveries=max_recoveries,
             lr_factor=lr_factor, skip_batches=skip_batches)
         if host_copy_every_n_steps is None:
-            host_copy_every_n_steps = 1 if self.guard_config.acts else 32
+            host_copy_every_n_steps = 1 if self.guard_config.acts else RecordConfig.host_copy_every_n_steps
         self.config = RecordConfig(
             every_n_steps=every_n_steps,
             layer_every_n_steps=layer_every_n_steps,
@@ -237,6 +238,8 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
     def on_train_end(self, trainer: Any, pl_module: Any) -> None:
         if self._recorder is not None:
             self._safely("recording", self._recorder.drain)
+            if self._guard is not None:  # the last rows get their look too
+                self._safely("guard", self._announce_last, self._last_step)
         if self._writer is not None:
             self._writer.flush()
 
@@ -371,6 +374,12 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             self._act(trainer, pl_module, decision, schedulers)
         elif snapshot:
             guard.snapshot(step, pl_module, trainer.optimizers, schedulers)
+
+    def _announce_last(self, step: int) -> None:
+        """Report what the rows handed over at train end show (training is over: no action)."""
+        assert self._guard is not None
+        for notice in self._guard.check(step)[0]:
+            self._notify(notice)
 
     def _act(self, trainer: Any, pl_module: Any, decision: Decision, schedulers: list[Any]) -> None:
         guard = self._guard

@@ -58,7 +58,7 @@ class OptimizerProbe:
         self._layer_of = torch.tensor([position[n] for n in names], dtype=torch.long, device=device)
         self._before: list[Tensor] | None = None  # weights before the update, when tracked
         self._snapshot_taken = False
-        self.update_every = config.update_ratio_cadence(sum(p.numel() for p in self.params))
+        self.update_every = config.update_ratio_cadence
         self._handles: list[Any] = []
         # this step's values: (key, tensor) for one value, (key prefix, tensor) + layer keys for
         # a per-layer vector; see ``layer_keys``

@@ -33,7 +33,7 @@ def test_two_processes_record_exactly_one_run(tmp_path, strategy):
         steps, values = store.scalars(run, key)
         assert steps.tolist() == list(range(12)), key
         assert np.all(np.isfinite(values)), key
-    assert store.scalars(run, keys.UPDATE_RATIO)[0].tolist() == [0, 10]
+    assert store.scalars(run, keys.UPDATE_RATIO)[0].tolist() == [0]  # every 50 steps
     # samples/s counts both processes' batches
     assert np.median(store.scalars(run, keys.SAMPLES_PER_SEC)[1]) > 0
 

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from lrwatch import LRWatch, Store, keys
+from lrwatch.guard import Guard
 from lrwatch.store import DIVERGED, FINISHED
 from tests.helpers.models import loader, make_module, trainer
 
@@ -69,6 +70,23 @@ def test_warn_gives_exactly_one_warning_per_diagnosis_change(tmp_path, caplog):
     warnings = [m for m in _lrwatch_warnings(caplog) if m.startswith(f"lrwatch: run '{run.name}' is ")]
     assert len(warnings) == len(changes)
     assert [e.payload["message"] for e in changes] == warnings
+
+
+def test_a_failing_warn_guard_warns_once_and_training_and_recording_go_on(tmp_path, monkeypatch):
+    # in warn mode the guard checks in its own thread: its failure still follows the policy
+    monkeypatch.setattr(Guard, "check", lambda *a, **k: 1 / 0)
+    with pytest.warns(UserWarning, match=r"lrwatch: guard failed \(ZeroDivisionError.*training goes on") as seen:
+        t, store, run = _fit(lpl, tmp_path)
+    assert sum("guard failed" in str(w.message) for w in seen) == 1
+    assert run.status == FINISHED and run.steps == PLANNED
+    assert store.scalars(run, keys.LOSS)[0].tolist() == list(range(PLANNED))
+    assert store.events(run, kind=keys.EVENT_DIAGNOSIS) == []
+
+
+def test_strict_re_raises_a_failure_of_the_warn_guard(tmp_path, monkeypatch):
+    monkeypatch.setattr(Guard, "check", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        _fit(lpl, tmp_path, strict=True)
 
 
 def test_recover_gives_up_after_max_recoveries(tmp_path):

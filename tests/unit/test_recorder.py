@@ -125,3 +125,28 @@ def test_update_ratio_cadence(every):
     expected_steps = [s for s in range(6) if s % every == 0]
     assert rows[keys.UPDATE_RATIO][0].tolist() == expected_steps
     assert np.allclose(rows[keys.UPDATE_RATIO][1], np.asarray(ref["update_ratio"])[expected_steps], rtol=1e-4)
+
+
+def test_a_parameter_without_a_gradient_counts_as_zero():
+    # a layer unused in some steps (a branch not taken) has no .grad: the global norm is that
+    # of the gradients there are, and the idle layer's own norm is 0
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    got: dict = {}
+    recorder = Recorder(RecordConfig(layer_every_n_steps=1), lambda r, e: got.update(r))
+    recorder.attach([optimizer], model.named_parameters(), clipping=False)
+    expected = []
+    for step in range(2):
+        optimizer.zero_grad(set_to_none=True)
+        hidden = model[1](model[0](torch.randn(4, 8)))
+        loss = hidden.square().mean() if step == 1 else model[2](hidden).sum()
+        loss.backward()
+        expected.append(float(torch.cat([p.grad.flatten() for p in model.parameters()
+                                         if p.grad is not None]).norm()))
+        recorder.add_loss(loss)
+        recorder.before_optimizer_step(recorder.probes[0], step)
+        optimizer.step()
+        recorder.end_step(step, epoch=0, world_size=1)
+    recorder.drain()
+    assert np.allclose(got[keys.GRAD_NORM][1], expected, rtol=1e-5)
+    assert got["grad_norm/2"][1][1] == 0.0 and got["grad_norm/2"][1][0] > 0
