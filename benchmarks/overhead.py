@@ -1,22 +1,28 @@
 """Recording overhead: time per optimizer step, bare vs LRWatch vs Lightning's own recipe.
 
-Three Trainers train the same model on the same synthetic data:
-- bare: no logger, no callbacks (only the step timer every configuration has);
-- lrwatch: bare + ``LRWatch()`` with default settings (every step, per-layer every 50);
+Trainers train the same model on the same synthetic data:
+- bare: no logger, no progress bar, no checkpointing, no callbacks (only the step timer every
+  configuration has): the strictest baseline, where any overhead shows most;
+- lrwatch: bare + ``LRWatch()`` with default settings;
 - recipe: Lightning's built-ins for the same signals, logged every step: ``LearningRateMonitor``,
   ``self.log_dict(grad_norm(self, 2))`` in ``on_before_optimizer_step``, ``self.log`` of the
-  loss, a ``CSVLogger`` and ``log_every_n_steps=1``.
+  loss, a ``CSVLogger`` and ``log_every_n_steps=1``;
+- default / default+lrwatch (small model): ``Trainer``'s own defaults (progress bar, logger,
+  checkpointing, model summary), as users run it, without and with ``LRWatch()``.
 
-The configurations run interleaved (bare, lrwatch, recipe, bare, ...) for several rounds, so
-machine noise hits them alike; each round gives the median step time of each run (after
-warm-up). A round's three runs share the machine's state of the moment, so the overhead of a
-configuration is the median over rounds of its paired difference with bare in the same round
-(the machine drifts between rounds by more than the effects measured).
+A run's step time is its mean after warm-up (wall time from the end of the first measured
+batch to the end of the last, over the steps between): a mean, not a median, so work done every
+k steps (host copies, update ratio, live diagnosis) counts. The configurations run interleaved
+(bare, lrwatch, recipe, ...) for several rounds, so machine noise hits them alike; the overhead
+of a configuration is the median over rounds of its paired difference with its baseline in the
+same round (the machine drifts between rounds by more than the effects measured).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -44,9 +50,8 @@ class StepTimer(pl.Callback):
     def on_train_batch_end(self, *args: Any) -> None:
         self.ends.append(time.perf_counter())
 
-    def median_step_s(self, warmup: int) -> float:
-        gaps = [b - a for a, b in zip(self.ends[warmup:], self.ends[warmup + 1:])]
-        return statistics.median(gaps)
+    def mean_step_s(self, warmup: int) -> float:
+        return (self.ends[-1] - self.ends[warmup]) / (len(self.ends) - 1 - warmup)
 
 
 class MLP(pl.LightningModule):
@@ -84,24 +89,27 @@ def _one_run(config: str, sizes: list[int], steps: int, warmup: int, workdir: st
     torch.manual_seed(0)
     timer = StepTimer()
     callbacks: list[Any] = [timer]
-    logger: Any = False
-    if config == "lrwatch":
+    if config.endswith("lrwatch"):
         callbacks.append(LRWatch(store=Path(workdir) / "store"))
-    elif config == "recipe":
+    if config == "recipe":
         callbacks.append(LearningRateMonitor(logging_interval="step"))
-        logger = CSVLogger(workdir)
-    trainer = pl.Trainer(
-        accelerator="cpu", devices=1, max_steps=steps, max_epochs=-1, logger=logger,
-        log_every_n_steps=1, callbacks=callbacks, enable_checkpointing=False,
-        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
-        limit_val_batches=0,
-    )
-    trainer.fit(MLP(sizes, recipe=config == "recipe"), _data(sizes[0], 64 * steps))
-    return timer.median_step_s(warmup)
+    if config.startswith("default"):
+        options: dict[str, Any] = {"default_root_dir": workdir}
+    else:
+        options = {"logger": CSVLogger(workdir) if config == "recipe" else False,
+                   "log_every_n_steps": 1, "enable_checkpointing": False,
+                   "enable_progress_bar": False, "enable_model_summary": False}
+    trainer = pl.Trainer(accelerator="cpu", devices=1, max_steps=steps, max_epochs=-1,
+                         callbacks=callbacks, num_sanity_val_steps=0, limit_val_batches=0,
+                         **options)
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stderr(quiet):  # the progress bar
+        trainer.fit(MLP(sizes, recipe=config == "recipe"), _data(sizes[0], 64 * steps))
+    return timer.mean_step_s(warmup)
 
 
-def measure(label: str, sizes: list[int], steps: int, rounds: int) -> dict[str, Any]:
-    configs = ("bare", "lrwatch", "recipe")
+def measure(label: str, sizes: list[int], steps: int, rounds: int,
+            default_trainer: bool = False) -> dict[str, Any]:
+    configs = ("bare", "lrwatch", "recipe") + (("default", "default+lrwatch") if default_trainer else ())
     per_round: dict[str, list[float]] = {c: [] for c in configs}
     with tempfile.TemporaryDirectory() as workdir:
         for r in range(rounds):
@@ -110,22 +118,28 @@ def measure(label: str, sizes: list[int], steps: int, rounds: int) -> dict[str, 
                     _one_run(config, sizes, steps, warmup=steps // 5, workdir=f"{workdir}/{config}{r}"))
     params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
     median = {c: statistics.median(v) for c, v in per_round.items()}
-    added = {c: statistics.median(x - b for x, b in zip(per_round[c], per_round["bare"]))
-             for c in ("lrwatch", "recipe")}
-    return {
+    baseline = {"lrwatch": "bare", "recipe": "bare", "default+lrwatch": "default"}
+    added = {c: statistics.median(x - b for x, b in zip(per_round[c], per_round[baseline[c]]))
+             for c in configs if c in baseline}
+    result = {
         "model": label, "params": params, "steps_per_run": steps, "rounds": rounds,
-        "median_step_ms": {c: round(v * 1e3, 3) for c, v in median.items()},
+        "mean_step_ms": {c: round(v * 1e3, 3) for c, v in median.items()},
         "added_ms": {c: round(v * 1e3, 3) for c, v in added.items()},
         "lrwatch_vs_bare_pct": round(100 * added["lrwatch"] / median["bare"], 2),
         "lrwatch_share_of_recipe_overhead": round(added["lrwatch"] / added["recipe"], 3),
         "per_round_ms": {c: [round(x * 1e3, 3) for x in v] for c, v in per_round.items()},
     }
+    if default_trainer:
+        result["lrwatch_vs_default_pct"] = round(
+            100 * added["default+lrwatch"] / median["default"], 2)
+    return result
 
 
 def main() -> None:
     torch.set_num_threads(1)  # steadier on a shared machine; the same for every configuration
     results = [
-        measure("MLP 784-256-256-10, batch 64", [784, 256, 256, 10], steps=400, rounds=15),
+        measure("MLP 784-256-256-10, batch 64", [784, 256, 256, 10], steps=400, rounds=15,
+                default_trainer=True),
         measure("MLP 784-2048-2048-1024-10, batch 64", [784, 2048, 2048, 1024, 10], steps=120, rounds=7),
     ]
     OUT.mkdir(exist_ok=True)
@@ -133,7 +147,12 @@ def main() -> None:
     print("| model | params | bare ms/step | lrwatch | recipe | lrwatch adds | recipe adds | lrwatch/bare | lrwatch/recipe overhead |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        m, a = r["median_step_ms"], r["added_ms"]
+        m, a = r["mean_step_ms"], r["added_ms"]
         print(f"| {r['model']} | {r['params'] / 1e6:.2f} M | {m['bare']:.2f} | {m['lrwatch']:.2f} | "
               f"{m['recipe']:.2f} | {a['lrwatch']:+.2f} ms | {a['recipe']:+.2f} ms | "
               f"{r['lrwatch_vs_bare_pct']:+.1f}% | {r['lrwatch_share_of_recipe_overhead']:.2f} |")
+    for r in results:
+        if "lrwatch_vs_default_pct" in r:
+            m, a = r["mean_step_ms"], r["added_ms"]
+            print(f"{r['model']}, Trainer defaults: {m['default']:.2f} ms/step, LRWatch adds "
+                  f"{a['default+lrwatch']:+.2f} ms ({r['lrwatch_vs_default_pct']:+.1f}%)")
