@@ -74,7 +74,14 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None,
                        symptoms=frozenset(s.name for s in hits), alarm=alarm_ev,
                        progress=curve.start_level - curve.end_level)
 
-    rise = d.blowup(curve)
+    far = d.lr_far_from_range(curve, optimizer, momentum)
+    high = far if far is not None and far.name == "lr_high" else None
+    low = far if far is not None and far.name == "lr_low" else None
+    # the first loss is the loss before any update: with an LR far above the usual range, a loss
+    # that ends 2x above it blew up at the first update, even when the start level (the first
+    # 3 points) is already above where it ends; without that prior a lucky low first batch could
+    # fake it (a batch of 8 can sit 10x under the level), so it then takes 20x
+    rise = d.blowup(curve, d.BLOWUP_RATIO if high is not None else d.JUMP_RATIO)
     if rise is not None:
         return verdict(Status.DIVERGING, [rise])
     if alarm is not None and alarm.strength >= 0.5 and alarm.evidence.signal == "loss":
@@ -87,10 +94,7 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None,
     dead = d.grad_collapse(curve, d.GRAD_DEAD)
     if dead is not None and curve.start_level - curve.end_level < d.LITTLE_PROGRESS:
         return verdict(Status.OSCILLATING, [dead], since=first, confidence=0.6)
-    far = d.lr_far_from_range(curve, optimizer, momentum)
-    high = far if far is not None and far.name == "lr_high" else None
-    low = far if far is not None and far.name == "lr_low" else None
-    little = d.little_progress(curve)
+    little = d.little_progress(curve, from_first=high is not None)
     if little is not None:
         if warm is not None:
             return verdict(Status.HEALTHY, [], confidence=0.4)

@@ -25,6 +25,9 @@ EARLY_BLOWUP = 10.0
 # A run whose loss ends 20x above its very first loss (logged before any update) blew up in its
 # first steps, faster than the start level (3 points) can see.
 JUMP_RATIO = 20.0
+# A single point (the first loss, before any update) is trusted this many per-point noise
+# standard deviations (one-sided, ~98%): a lucky first batch does not fake a blow-up.
+FIRST_POINT_Z = 2.0
 # Climbing back up from the best level by more than this, by more than the noise of the levels
 # (SIGNIFICANT standard errors) and giving back more than REBOUND_SHARE of the loss drop already
 # made, means the LR is too high to settle, even when it does not blow up. The share keeps a
@@ -135,21 +138,24 @@ def climb_before_nan(curve: Curve) -> Symptom | None:
                    since_step=int(curve.first[start]))
 
 
-def blowup(curve: Curve) -> Symptom | None:
+def blowup(curve: Curve, first_ratio: float = JUMP_RATIO) -> Symptom | None:
     """The loss ends more than 2x above where it started (and beyond the noise of both levels),
-    or 20x above its very first point (a blow-up within the first steps)."""
+    or ``first_ratio`` x (JUMP_RATIO by default) above its very first point, the loss before any
+    update (a blow-up within the first steps, beyond the noise of the end level)."""
     start, first = curve.first_level, float(curve.z[0])
     tail = max(3, curve.size // 10)
     # the end level: the last tenth of the run, or its last fiftieth when that is higher (a
     # blow-up in the last 2% of a long run must not wait for a tenth of it to show)
     end = max(curve.end_level, curve.level(curve.size - max(3, curve.size // 50), curve.size))
-    margin = SIGNIFICANT * math.hypot(curve.level_error(0, 3),
-                                      curve.level_error(curve.size - tail, curve.size))
+    end_error = curve.level_error(curve.size - tail, curve.size)
+    margin = SIGNIFICANT * math.hypot(curve.level_error(0, 3), end_error)
     vs_start, vs_first = _exp(end - start), _exp(end - first)
-    if end - start <= math.log(BLOWUP_RATIO) + margin and vs_first <= JUMP_RATIO:
+    over_start = end - start > math.log(BLOWUP_RATIO) + margin
+    # the first point is one batch: its noise is the curve's per-point noise
+    first_margin = math.hypot(FIRST_POINT_Z * curve.noise, SIGNIFICANT * end_error)
+    if not over_start and end - first <= math.log(first_ratio) + first_margin:
         return None
-    ratio, ref = (vs_start, start) if end - start > math.log(BLOWUP_RATIO) + margin \
-        else (vs_first, first)
+    ratio, ref = (vs_start, start) if over_start else (vs_first, first)
     # the climb began after the lowest level reached before the level first passed 2x the start
     over = np.flatnonzero(curve.zs > ref + math.log(BLOWUP_RATIO))
     cross = int(over[0]) if over.size else curve.size - 1
@@ -158,7 +164,7 @@ def blowup(curve: Curve) -> Symptom | None:
     msg = (f"loss rose {ratio:.3g}x above where it started ({_fmt(curve.to_loss(ref))} -> "
            f"{_fmt(curve.to_loss(end))}), climbing over steps {curve.first[rise_from]}-"
            f"{curve.last[-1]}") + _grad_growth(curve, rise_from)
-    s = strength(ratio, BLOWUP_RATIO if ref == start else JUMP_RATIO)
+    s = strength(ratio, BLOWUP_RATIO if ref == start else first_ratio)
     return Symptom("blowup", s, Evidence(msg, "loss", int(curve.first[rise_from]),
                                          int(curve.last[-1]), ratio),
                    since_step=int(curve.first[rise_from]))
@@ -253,13 +259,16 @@ def _grad_growth(curve: Curve, since: int) -> str:
 
 
 # --------------------------------------------------------------------------- progress
-def little_progress(curve: Curve) -> Symptom | None:
-    """The loss fell by less than half over the run (or did not move at all)."""
-    drop = curve.start_level - curve.end_level
+def little_progress(curve: Curve, from_first: bool = False) -> Symptom | None:
+    """The loss fell by less than half over the run (or did not move at all); with
+    ``from_first``, counted from the very first loss when that is lower than the start level
+    (a jump at the first update is then not progress to make up)."""
+    begin = min(curve.start_level, float(curve.z[0])) if from_first else curve.start_level
+    drop = begin - curve.end_level
     if drop >= LITTLE_PROGRESS:
         return None
     name = "no_progress" if drop < NO_PROGRESS else "little_progress"
-    start, end = _fmt(curve.to_loss(curve.start_level)), _fmt(curve.to_loss(curve.end_level))
+    start, end = _fmt(curve.to_loss(begin)), _fmt(curve.to_loss(curve.end_level))
     msg = (f"loss moved only {100 * (_exp(-drop) - 1):+.1f}% over the whole run "
            f"({start} -> {end}, steps {curve.first[0]}-{curve.last[-1]})")
     return Symptom(name, strength(LITTLE_PROGRESS, max(drop, 0.05)),

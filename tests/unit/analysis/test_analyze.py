@@ -310,3 +310,36 @@ def test_losses_that_keep_spiking_above_the_start_are_oscillating() -> None:
     assert d.status is Status.OSCILLATING
     assert "spiked back above the starting loss" in d.evidence[0].message
     assert d.suggestion.action is Action.REDUCE
+
+
+def test_heavy_tailed_small_batch_losses_that_never_moved_are_not_spikes() -> None:
+    # a run far below its best LR: the level never moves, a batch of 8 is heavy-tailed around it
+    rng = np.random.default_rng(5)
+    t = np.arange(300)
+    loss = 0.9 * rng.chisquare(2, 300) / 2  # exponential: a quarter of them above twice ...
+    loss[:3] = 0.9 * math.log(2)  # ... its median, where training started
+    d = analyze(RunCurves(loss=Series(t, loss), lr=Series(t, np.full(300, 1e-5)),
+                          optimizer="Adam", batch_size=8))
+    assert d.status is Status.STALLED, [e.message for e in d.evidence]
+
+
+def _first_update_blowup(lr: float, first: float = 2.3) -> RunCurves:
+    """The loss before any update, then a jump at the first update, partly recovered."""
+    rng = np.random.default_rng(7)
+    t = np.arange(300)
+    loss = (7.0 + 5.0 * np.exp(-t / 30)) * np.exp(rng.normal(0, 0.1, 300))  # ends 3x above
+    loss[0] = first
+    return RunCurves(loss=Series(t, loss), lr=Series(t, np.full(300, lr)), optimizer="Adam")
+
+
+def test_a_jump_at_the_first_update_with_a_far_too_high_lr_is_diverging() -> None:
+    d = analyze(_first_update_blowup(lr=1.0))  # 2.5 decades above Adam's usual range
+    assert d.status is Status.DIVERGING, [e.message for e in d.evidence]
+    assert "above where it started (2.3 ->" in d.evidence[0].message
+
+
+def test_a_low_first_batch_does_not_fake_a_blowup() -> None:
+    # the same shape at a usual LR: without the prior, a low first batch (e.g. a lucky batch of
+    # 8) must not be read as a blow-up unless the loss ends 20x above it
+    d = analyze(_first_update_blowup(lr=1e-3))
+    assert d.status is not Status.DIVERGING, [e.message for e in d.evidence]
