@@ -99,8 +99,10 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None,
         if warm is not None:
             return verdict(Status.HEALTHY, [], confidence=0.4)
         collapse = d.grad_collapse(curve)
-        if high is not None or (collapse is not None and low is None):
-            return verdict(Status.OSCILLATING, [little, high, collapse], since=first,
+        above = d.lr_far_from_range(curve, optimizer, momentum, d.LR_ABOVE)
+        above = above if above is not None and above.name == "lr_high" else None
+        if above is not None or (collapse is not None and low is None):
+            return verdict(Status.OSCILLATING, [little, above, collapse], since=first,
                            confidence=0.6)
         return verdict(Status.STALLED, [little, low])
     stopped = d.stopped_improving(curve)

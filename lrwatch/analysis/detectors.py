@@ -49,6 +49,10 @@ NO_PROGRESS = 0.05  # below this it has not started to learn at all: 10x, not 3x
 STILL_FALLING = 0.1
 # Falling less than 22% (log 0.25) over the last 40%: stopped improving.
 STOPPED = 0.25
+# A run that made little progress with its LR more than this many decades above the usual
+# range (a quarter decade: clearly above, not at its top) was held back by too high an LR: a
+# stalled run is one whose LR is too low, which an LR above the usual range rarely is.
+LR_ABOVE = 0.25
 # Gradient norm falling 2x while the loss barely moves: units died or saturated (too high an LR).
 GRAD_COLLAPSE = 0.7
 # ... and falling 1000x (or to 0), whatever the loss did: the network died (too high an LR).
@@ -369,18 +373,19 @@ def lr_decades_outside(curve: Curve, optimizer: str | None,
     return max(0.0, decade - math.log10(rng[1])) - max(0.0, math.log10(rng[0]) - decade)
 
 
-def lr_far_from_range(curve: Curve, optimizer: str | None,
-                      momentum: float | None = None) -> Symptom | None:
-    """The LR sits far (LR_FAR decades) outside the optimizer's usual range."""
+def lr_far_from_range(curve: Curve, optimizer: str | None, momentum: float | None = None,
+                      far: float = LR_FAR) -> Symptom | None:
+    """The LR sits more than ``far`` decades (LR_FAR by default) outside the optimizer's usual
+    range."""
     decades = lr_decades_outside(curve, optimizer, momentum)
-    if abs(decades) <= LR_FAR:
+    if abs(decades) <= far:
         return None
     rng = typical_range(optimizer, momentum) or (0.0, 0.0)
     lr = float(np.nanmax(curve.lr))
     where = "above" if decades > 0 else "below"
     msg = (f"peak LR {_fmt(lr)} is {abs(decades):.1f} decades {where} {optimizer}'s usual range "
            f"{rng[0]:.3g}-{rng[1]:.3g}")
-    return Symptom("lr_high" if decades > 0 else "lr_low", strength(abs(decades), LR_FAR),
+    return Symptom("lr_high" if decades > 0 else "lr_low", strength(abs(decades), far),
                    Evidence(msg, "lr", None, None, lr))
 
 

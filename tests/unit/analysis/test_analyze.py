@@ -343,3 +343,14 @@ def test_a_low_first_batch_does_not_fake_a_blowup() -> None:
     # 8) must not be read as a blow-up unless the loss ends 20x above it
     d = analyze(_first_update_blowup(lr=1e-3))
     assert d.status is not Status.DIVERGING, [e.message for e in d.evidence]
+
+
+@pytest.mark.parametrize(("lr", "status"), [(1.0, Status.OSCILLATING), (0.03, Status.STALLED)])
+def test_little_progress_above_the_usual_range_is_too_high(lr: float, status: Status) -> None:
+    # the loss fell only 20%: at SGD lr 1 (half a decade above its usual 1e-3..0.3) the LR held
+    # it back from above; inside the range, from below
+    rng = np.random.default_rng(11)
+    t = np.arange(300)
+    loss = (1.8 + 0.5 * np.exp(-t / 50)) * np.exp(rng.normal(0, 0.05, 300))
+    d = analyze(RunCurves(loss=Series(t, loss), lr=Series(t, np.full(300, lr)), optimizer="SGD"))
+    assert d.status is status, [e.message for e in d.evidence]
