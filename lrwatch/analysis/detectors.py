@@ -47,6 +47,9 @@ NO_PROGRESS = 0.05  # below this it has not started to learn at all: 10x, not 3x
 # Still falling at the end: the last 40% of the LR time made more than 10% of the whole drop -
 # it has not levelled off, a higher LR gets there sooner.
 STILL_FALLING = 0.1
+# ... unless the loss already fell 10x: 90% of a non-negative loss gone, at least 90% of what
+# any LR could remove (the corpus labels a run healthy from 90% of its sweep's best reduction).
+MOSTLY_GONE = math.log(10.0)
 # Falling less than 22% (log 0.25) over the last 40%: stopped improving.
 STOPPED = 0.25
 # A run that made little progress with its LR more than this many decades above the usual
@@ -305,6 +308,12 @@ def still_falling(curve: Curve, where: str = "") -> Symptom | None:
     return Symptom("still_falling", strength(share, STILL_FALLING),
                    Evidence(msg, "loss", int(curve.first[at60]), int(curve.last[-1]), share),
                    since_step=int(curve.first[0]))
+
+
+def mostly_gone(curve: Curve) -> bool:
+    """The loss ended more than MOSTLY_GONE (10x) below where it started: 90% of a non-negative
+    loss is gone, so no LR could have removed much more (still falling then is not stalling)."""
+    return curve.shift == 0.0 and curve.start_level - curve.end_level > MOSTLY_GONE
 
 
 def stopped_improving(curve: Curve) -> Symptom | None:

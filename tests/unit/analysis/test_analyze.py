@@ -356,3 +356,11 @@ def test_little_progress_above_the_usual_range_is_too_high(lr: float, status: St
     loss = (1.8 + 0.5 * np.exp(-t / 50)) * np.exp(rng.normal(0, 0.05, 300))
     d = analyze(RunCurves(loss=Series(t, loss), lr=Series(t, np.full(300, lr)), optimizer="SGD"))
     assert d.status is status, [e.message for e in d.evidence]
+
+
+def test_a_loss_that_fell_10x_and_still_falls_is_not_stalled() -> None:
+    # 2.3 -> 0.1 and still falling: 95% of the loss is gone, no LR could remove much more
+    t = np.arange(300)
+    loss = 2.3 * np.exp(-t / 95)
+    d = analyze(RunCurves(loss=Series(t, loss), lr=Series(t, np.full(300, 0.05)), optimizer="SGD"))
+    assert d.status is Status.HEALTHY, [e.message for e in d.evidence]
