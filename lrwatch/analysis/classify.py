@@ -31,14 +31,16 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None,
              momentum: float | None = None) -> Verdict:
     """Diverging beats oscillating beats stalled beats healthy.
 
-    Too high shows as NaN, a blow-up (the loss ends 2x above where it started), a loss that
-    climbs back from its best level or keeps spiking back above where it started, or a gradient
-    norm that dies while the loss stays put. Noise is not any of these: every comparison of
-    levels clears their standard errors. A run that made little progress is too low, unless its
-    LR is far above the optimizer's usual range or its gradient norm collapsed (then too high). A run that made progress is healthy, unless it
-    is still falling at the end (too low) or stopped improving at an LR far above the usual
-    range (too high). Warmup and decay are read through "LR time"; a run still in warmup is
-    never called stalled.
+    Too high shows as NaN, a blow-up (the loss ends 2x above where it started, or, with an LR
+    far above the optimizer's usual range, 2x above its first loss: a blow-up at the first
+    update), a loss that climbs back from its best level or keeps spiking back above where it
+    started, or a gradient norm that dies while the loss stays put. Noise is not any of these:
+    every comparison of levels clears their standard errors. A run that made little progress is
+    too low, unless its LR is above the optimizer's usual range or its gradient norm collapsed
+    (then too high). A run that made progress is healthy, unless it is still falling at the end
+    with less than 90% of its loss gone (too low) or stopped improving at an LR far above the
+    usual range (too high). Warmup and decay are read through "LR time"; a run still in warmup
+    is never called stalled.
     """
     alarm = d.alarm(summary)
     alarm_ev = alarm.evidence if alarm else None
