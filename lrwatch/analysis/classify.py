@@ -31,14 +31,16 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None,
              momentum: float | None = None) -> Verdict:
     """Diverging beats oscillating beats stalled beats healthy.
 
-    Too high shows as NaN, a blow-up (the loss ends 2x above where it started), a loss that
-    climbs back from its best level or keeps spiking back above where it started, or a gradient
-    norm that dies while the loss stays put. Noise is not any of these: every comparison of
-    levels clears their standard errors. A run that made little progress is too low, unless its
-    LR is far above the optimizer's usual range or its gradient norm collapsed (then too high). A run that made progress is healthy, unless it
-    is still falling at the end (too low) or stopped improving at an LR far above the usual
-    range (too high). Warmup and decay are read through "LR time"; a run still in warmup is
-    never called stalled.
+    Too high shows as NaN, a blow-up (the loss ends 2x above where it started, or, with an LR
+    far above the optimizer's usual range, 2x above its first loss: a blow-up at the first
+    update), a loss that climbs back from its best level or keeps spiking back above where it
+    started, or a gradient norm that dies while the loss stays put. Noise is not any of these:
+    every comparison of levels clears their standard errors. A run that made little progress is
+    too low, unless its LR is above the optimizer's usual range or its gradient norm collapsed
+    (then too high). A run that made progress is healthy, unless it is still falling at the end
+    with less than 90% of its loss gone (too low) or stopped improving at an LR far above the
+    usual range (too high). Warmup and decay are read through "LR time"; a run still in warmup
+    is never called stalled.
     """
     alarm = d.alarm(summary)
     alarm_ev = alarm.evidence if alarm else None
@@ -74,7 +76,14 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None,
                        symptoms=frozenset(s.name for s in hits), alarm=alarm_ev,
                        progress=curve.start_level - curve.end_level)
 
-    rise = d.blowup(curve)
+    far = d.lr_far_from_range(curve, optimizer, momentum)
+    high = far if far is not None and far.name == "lr_high" else None
+    low = far if far is not None and far.name == "lr_low" else None
+    # the first loss is the loss before any update: with an LR far above the usual range, a loss
+    # that ends 2x above it blew up at the first update, even when the start level (the first
+    # 3 points) is already above where it ends; without that prior a lucky low first batch could
+    # fake it (a batch of 8 can sit 10x under the level), so it then takes 20x
+    rise = d.blowup(curve, d.BLOWUP_RATIO if high is not None else d.JUMP_RATIO)
     if rise is not None:
         return verdict(Status.DIVERGING, [rise])
     if alarm is not None and alarm.strength >= 0.5 and alarm.evidence.signal == "loss":
@@ -87,16 +96,15 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None,
     dead = d.grad_collapse(curve, d.GRAD_DEAD)
     if dead is not None and curve.start_level - curve.end_level < d.LITTLE_PROGRESS:
         return verdict(Status.OSCILLATING, [dead], since=first, confidence=0.6)
-    far = d.lr_far_from_range(curve, optimizer, momentum)
-    high = far if far is not None and far.name == "lr_high" else None
-    low = far if far is not None and far.name == "lr_low" else None
-    little = d.little_progress(curve)
+    little = d.little_progress(curve, from_first=high is not None)
     if little is not None:
         if warm is not None:
             return verdict(Status.HEALTHY, [], confidence=0.4)
         collapse = d.grad_collapse(curve)
-        if high is not None or (collapse is not None and low is None):
-            return verdict(Status.OSCILLATING, [little, high, collapse], since=first,
+        above = d.lr_far_from_range(curve, optimizer, momentum, d.LR_ABOVE)
+        above = above if above is not None and above.name == "lr_high" else None
+        if above is not None or (collapse is not None and low is None):
+            return verdict(Status.OSCILLATING, [little, above, collapse], since=first,
                            confidence=0.6)
         return verdict(Status.STALLED, [little, low])
     stopped = d.stopped_improving(curve)
@@ -106,7 +114,7 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None,
     # part of the run before the decay took over
     falling = d.still_falling(curve) if decay is None else \
         d.still_falling(curve.before_decay(), " before the LR decayed")
-    if falling is not None and high is None and warm is None:
+    if falling is not None and high is None and warm is None and not d.mostly_gone(curve):
         return verdict(Status.STALLED, [falling, low])
     flat = d.levelled_off(curve)
     return verdict(Status.HEALTHY, [flat], confidence=0.5 if warm is not None else 0.7)

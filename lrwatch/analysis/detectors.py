@@ -25,6 +25,9 @@ EARLY_BLOWUP = 10.0
 # A run whose loss ends 20x above its very first loss (logged before any update) blew up in its
 # first steps, faster than the start level (3 points) can see.
 JUMP_RATIO = 20.0
+# A single point (the first loss, before any update) is trusted this many per-point noise
+# standard deviations (one-sided, ~98%): a lucky first batch does not fake a blow-up.
+FIRST_POINT_Z = 2.0
 # Climbing back up from the best level by more than this, by more than the noise of the levels
 # (SIGNIFICANT standard errors) and giving back more than REBOUND_SHARE of the loss drop already
 # made, means the LR is too high to settle, even when it does not blow up. The share keeps a
@@ -33,8 +36,9 @@ REBOUND_RATIO = 1.5
 REBOUND_SHARE = 0.1
 SIGNIFICANT = 3.0
 # Spikes: more than SPIKE_SHARE of the recent losses back above where training started, while
-# their median sits below half of it or more than SPIKE_SHARE of them reach twice it: the loss
-# keeps being thrown back (a level near the start, with noise around it, is not spiking).
+# their median sits below half of it: the loss keeps being thrown back (a level near the start,
+# with noise around it, is not spiking: small-batch losses of a run that has not moved are
+# heavy-tailed, and a tenth of them can reach twice the start without any LR problem).
 SPIKE_SHARE = 0.1
 # A run whose loss fell by less than half (log ratio 0.7) has made little progress: too low an
 # LR, or one so high that the model collapsed (see LR_FAR and GRAD_COLLAPSE to tell which).
@@ -43,8 +47,15 @@ NO_PROGRESS = 0.05  # below this it has not started to learn at all: 10x, not 3x
 # Still falling at the end: the last 40% of the LR time made more than 10% of the whole drop -
 # it has not levelled off, a higher LR gets there sooner.
 STILL_FALLING = 0.1
+# ... unless the loss already fell 10x: 90% of a non-negative loss gone, at least 90% of what
+# any LR could remove (the corpus labels a run healthy from 90% of its sweep's best reduction).
+MOSTLY_GONE = math.log(10.0)
 # Falling less than 22% (log 0.25) over the last 40%: stopped improving.
 STOPPED = 0.25
+# A run that made little progress with its LR more than this many decades above the usual
+# range (a quarter decade: clearly above, not at its top) was held back by too high an LR: a
+# stalled run is one whose LR is too low, which an LR above the usual range rarely is.
+LR_ABOVE = 0.25
 # Gradient norm falling 2x while the loss barely moves: units died or saturated (too high an LR).
 GRAD_COLLAPSE = 0.7
 # ... and falling 1000x (or to 0), whatever the loss did: the network died (too high an LR).
@@ -134,21 +145,24 @@ def climb_before_nan(curve: Curve) -> Symptom | None:
                    since_step=int(curve.first[start]))
 
 
-def blowup(curve: Curve) -> Symptom | None:
+def blowup(curve: Curve, first_ratio: float = JUMP_RATIO) -> Symptom | None:
     """The loss ends more than 2x above where it started (and beyond the noise of both levels),
-    or 20x above its very first point (a blow-up within the first steps)."""
+    or ``first_ratio`` x (JUMP_RATIO by default) above its very first point, the loss before any
+    update (a blow-up within the first steps, beyond the noise of the end level)."""
     start, first = curve.first_level, float(curve.z[0])
     tail = max(3, curve.size // 10)
     # the end level: the last tenth of the run, or its last fiftieth when that is higher (a
     # blow-up in the last 2% of a long run must not wait for a tenth of it to show)
     end = max(curve.end_level, curve.level(curve.size - max(3, curve.size // 50), curve.size))
-    margin = SIGNIFICANT * math.hypot(curve.level_error(0, 3),
-                                      curve.level_error(curve.size - tail, curve.size))
+    end_error = curve.level_error(curve.size - tail, curve.size)
+    margin = SIGNIFICANT * math.hypot(curve.level_error(0, 3), end_error)
     vs_start, vs_first = _exp(end - start), _exp(end - first)
-    if end - start <= math.log(BLOWUP_RATIO) + margin and vs_first <= JUMP_RATIO:
+    over_start = end - start > math.log(BLOWUP_RATIO) + margin
+    # the first point is one batch: its noise is the curve's per-point noise
+    first_margin = math.hypot(FIRST_POINT_Z * curve.noise, SIGNIFICANT * end_error)
+    if not over_start and end - first <= math.log(first_ratio) + first_margin:
         return None
-    ratio, ref = (vs_start, start) if end - start > math.log(BLOWUP_RATIO) + margin \
-        else (vs_first, first)
+    ratio, ref = (vs_start, start) if over_start else (vs_first, first)
     # the climb began after the lowest level reached before the level first passed 2x the start
     over = np.flatnonzero(curve.zs > ref + math.log(BLOWUP_RATIO))
     cross = int(over[0]) if over.size else curve.size - 1
@@ -157,7 +171,7 @@ def blowup(curve: Curve) -> Symptom | None:
     msg = (f"loss rose {ratio:.3g}x above where it started ({_fmt(curve.to_loss(ref))} -> "
            f"{_fmt(curve.to_loss(end))}), climbing over steps {curve.first[rise_from]}-"
            f"{curve.last[-1]}") + _grad_growth(curve, rise_from)
-    s = strength(ratio, BLOWUP_RATIO if ref == start else JUMP_RATIO)
+    s = strength(ratio, BLOWUP_RATIO if ref == start else first_ratio)
     return Symptom("blowup", s, Evidence(msg, "loss", int(curve.first[rise_from]),
                                          int(curve.last[-1]), ratio),
                    since_step=int(curve.first[rise_from]))
@@ -214,7 +228,7 @@ def spikes(curve: Curve, summary: Summary) -> Symptom | None:
     level = float(np.median(recent))
     above = float(np.mean(recent > start))
     far = float(np.mean(recent > BLOWUP_RATIO * start))
-    if above <= SPIKE_SHARE or not (level < start / BLOWUP_RATIO or far > SPIKE_SHARE):
+    if above <= SPIKE_SHARE or level >= start / BLOWUP_RATIO:
         return None
     steps = summary.tail_steps[-n:]
     msg = (f"{100 * above:.0f}% of the last {recent.size} losses (steps {steps[0]}-{steps[-1]}) "
@@ -252,13 +266,16 @@ def _grad_growth(curve: Curve, since: int) -> str:
 
 
 # --------------------------------------------------------------------------- progress
-def little_progress(curve: Curve) -> Symptom | None:
-    """The loss fell by less than half over the run (or did not move at all)."""
-    drop = curve.start_level - curve.end_level
+def little_progress(curve: Curve, from_first: bool = False) -> Symptom | None:
+    """The loss fell by less than half over the run (or did not move at all); with
+    ``from_first``, counted from the very first loss when that is lower than the start level
+    (a jump at the first update is then not progress to make up)."""
+    begin = min(curve.start_level, float(curve.z[0])) if from_first else curve.start_level
+    drop = begin - curve.end_level
     if drop >= LITTLE_PROGRESS:
         return None
     name = "no_progress" if drop < NO_PROGRESS else "little_progress"
-    start, end = _fmt(curve.to_loss(curve.start_level)), _fmt(curve.to_loss(curve.end_level))
+    start, end = _fmt(curve.to_loss(begin)), _fmt(curve.to_loss(curve.end_level))
     msg = (f"loss moved only {100 * (_exp(-drop) - 1):+.1f}% over the whole run "
            f"({start} -> {end}, steps {curve.first[0]}-{curve.last[-1]})")
     return Symptom(name, strength(LITTLE_PROGRESS, max(drop, 0.05)),
@@ -291,6 +308,12 @@ def still_falling(curve: Curve, where: str = "") -> Symptom | None:
     return Symptom("still_falling", strength(share, STILL_FALLING),
                    Evidence(msg, "loss", int(curve.first[at60]), int(curve.last[-1]), share),
                    since_step=int(curve.first[0]))
+
+
+def mostly_gone(curve: Curve) -> bool:
+    """The loss ended more than MOSTLY_GONE (10x) below where it started: 90% of a non-negative
+    loss is gone, so no LR could have removed much more (still falling then is not stalling)."""
+    return curve.shift == 0.0 and curve.start_level - curve.end_level > MOSTLY_GONE
 
 
 def stopped_improving(curve: Curve) -> Symptom | None:
@@ -359,18 +382,19 @@ def lr_decades_outside(curve: Curve, optimizer: str | None,
     return max(0.0, decade - math.log10(rng[1])) - max(0.0, math.log10(rng[0]) - decade)
 
 
-def lr_far_from_range(curve: Curve, optimizer: str | None,
-                      momentum: float | None = None) -> Symptom | None:
-    """The LR sits far (LR_FAR decades) outside the optimizer's usual range."""
+def lr_far_from_range(curve: Curve, optimizer: str | None, momentum: float | None = None,
+                      far: float = LR_FAR) -> Symptom | None:
+    """The LR sits more than ``far`` decades (LR_FAR by default) outside the optimizer's usual
+    range."""
     decades = lr_decades_outside(curve, optimizer, momentum)
-    if abs(decades) <= LR_FAR:
+    if abs(decades) <= far:
         return None
     rng = typical_range(optimizer, momentum) or (0.0, 0.0)
     lr = float(np.nanmax(curve.lr))
     where = "above" if decades > 0 else "below"
     msg = (f"peak LR {_fmt(lr)} is {abs(decades):.1f} decades {where} {optimizer}'s usual range "
            f"{rng[0]:.3g}-{rng[1]:.3g}")
-    return Symptom("lr_high" if decades > 0 else "lr_low", strength(abs(decades), LR_FAR),
+    return Symptom("lr_high" if decades > 0 else "lr_low", strength(abs(decades), far),
                    Evidence(msg, "lr", None, None, lr))
 
 

@@ -11,10 +11,11 @@ Two refinements make the step proportional to the evidence, always within MAX_ST
   depends on the cumulative LR only), so a run that fell by ``drop`` (log) needs about
   ``GOOD_DROP / drop`` times the LR to make the drop a good LR makes: at least 3x, more the less
   it moved (a run that fell 1% asks for the full MAX_STEP).
-- far outside the optimizer's usual range: from far above, the LR goes down to the top of the
-  range; from far below, up to its middle (the everyday values); never more than MAX_STEP at
-  once, since the usual ranges are priors (small or well-normalised models often train best
-  above them).
+- the optimizer's usual range: from far above it, the LR goes down to its top; a run that made
+  little progress below the top goes up to the top, since the best LR of a run is usually the
+  largest stable one, at or above the top of the usual range (on the tuning tasks the sweeps'
+  best LRs sit there, and the LRs of stalled runs are 30-1000x below them, more than their
+  progress alone says); never more than MAX_STEP at once, since the usual ranges are priors.
 """
 
 from __future__ import annotations
@@ -138,19 +139,18 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
     if lr is not None and rng is not None and not lr_free and action in (Action.REDUCE,
                                                                          Action.INCREASE):
         low, top = rng
-        far_above, far_below = lr > top * 10 ** LR_FAR, lr < low / 10 ** LR_FAR
-        # from far above, to the top of the range; from far below, to its middle (the field's
-        # everyday values); both at most MAX_STEP away
-        target = top if far_above else math.sqrt(low * top)
-        move = min(max(target / lr, 1 / MAX_STEP), MAX_STEP)
+        held_back = bool({"little_progress", "no_progress"} & symptoms)
+        far_above, below = lr > top * 10 ** LR_FAR, lr < top and held_back
+        # from far above, down to the top of the range; a run held back below it, up to its top;
+        # both at most MAX_STEP away
+        move = min(max(top / lr, 1 / MAX_STEP), MAX_STEP)
         if ((action is Action.REDUCE and far_above and move < factor)
-                or (action is Action.INCREASE and far_below and move > factor)) \
+                or (action is Action.INCREASE and below and move > factor)) \
                 and math.isfinite(move):
             factor = move
-            where = "the top" if far_above else "the middle"
-            reasons.append(f"{lr:.3g} is far {'above' if far_above else 'below'} "
+            reasons.append(f"{lr:.3g} is {'far above' if far_above else 'below'} "
                            f"{curves.optimizer}'s usual {low:.3g}-{top:.3g}: move toward "
-                           f"{where} of that range, at most {MAX_STEP:g}x (x{factor:.3g})")
+                           f"the top of that range, at most {MAX_STEP:g}x (x{factor:.3g})")
     if lr_free and status in (Status.DIVERGING, Status.OSCILLATING, Status.STALLED):
         reasons.append(f"{curves.optimizer} sets its own step size (lr ~ 1 is expected): scale "
                        "its lr as a multiplier, or its d_coef")
