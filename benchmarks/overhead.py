@@ -8,7 +8,11 @@ Trainers train the same model on the same synthetic data:
   ``self.log_dict(grad_norm(self, 2))`` in ``on_before_optimizer_step``, ``self.log`` of the
   loss, a ``CSVLogger`` and ``log_every_n_steps=1``;
 - default / default+lrwatch (small model): ``Trainer``'s own defaults (progress bar, logger,
-  checkpointing, model summary), as users run it, without and with ``LRWatch()``.
+  checkpointing, model summary), as users run it, without and with ``LRWatch()``;
+- empty, norm-only (small model): the floor under any recorder of ``grad_norm``: bare + a
+  callback that does nothing (Lightning dispatches every hook to every callback), and bare + a
+  callback that only makes the one fused pass over the gradients that a per-step gradient norm
+  needs.
 
 A run's step time is its mean after warm-up (wall time from the end of the first measured
 batch to the end of the last, over the steps between): a mean, not a median, so work done every
@@ -54,6 +58,18 @@ class StepTimer(pl.Callback):
         return (self.ends[-1] - self.ends[warmup]) / (len(self.ends) - 1 - warmup)
 
 
+class EmptyCallback(pl.Callback):
+    """Lightning's own cost of one more callback."""
+
+
+class NormOnly(pl.Callback):
+    """One fused pass over the gradients each step, the result left on the device."""
+
+    def on_before_optimizer_step(self, trainer: Any, pl_module: Any, optimizer: Any) -> None:
+        grads = [p.grad for p in pl_module.parameters() if p.grad is not None]
+        self.norms = torch._foreach_norm(grads, 2)
+
+
 class MLP(pl.LightningModule):
     def __init__(self, sizes: list[int], recipe: bool = False) -> None:
         super().__init__()
@@ -93,6 +109,8 @@ def _one_run(config: str, sizes: list[int], steps: int, warmup: int, workdir: st
         callbacks.append(LRWatch(store=Path(workdir) / "store"))
     if config == "recipe":
         callbacks.append(LearningRateMonitor(logging_interval="step"))
+    if config in ("empty", "norm-only"):
+        callbacks.append(EmptyCallback() if config == "empty" else NormOnly())
     if config.startswith("default"):
         options: dict[str, Any] = {"default_root_dir": workdir}
     else:
@@ -108,8 +126,11 @@ def _one_run(config: str, sizes: list[int], steps: int, warmup: int, workdir: st
 
 
 def measure(label: str, sizes: list[int], steps: int, rounds: int,
-            default_trainer: bool = False) -> dict[str, Any]:
-    configs = ("bare", "lrwatch", "recipe") + (("default", "default+lrwatch") if default_trainer else ())
+            extended: bool = False) -> dict[str, Any]:
+    """Interleaved rounds of bare, lrwatch and recipe; ``extended`` adds Trainer's defaults with
+    and without lrwatch, and the floor configurations (empty, norm-only)."""
+    configs = ("bare", "lrwatch", "recipe") + (
+        ("default", "default+lrwatch", "empty", "norm-only") if extended else ())
     per_round: dict[str, list[float]] = {c: [] for c in configs}
     with tempfile.TemporaryDirectory() as workdir:
         for r in range(rounds):
@@ -118,7 +139,8 @@ def measure(label: str, sizes: list[int], steps: int, rounds: int,
                     _one_run(config, sizes, steps, warmup=steps // 5, workdir=f"{workdir}/{config}{r}"))
     params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
     median = {c: statistics.median(v) for c, v in per_round.items()}
-    baseline = {"lrwatch": "bare", "recipe": "bare", "default+lrwatch": "default"}
+    baseline = {"lrwatch": "bare", "recipe": "bare", "default+lrwatch": "default",
+                "empty": "bare", "norm-only": "bare"}
     added = {c: statistics.median(x - b for x, b in zip(per_round[c], per_round[baseline[c]]))
              for c in configs if c in baseline}
     result = {
@@ -129,7 +151,7 @@ def measure(label: str, sizes: list[int], steps: int, rounds: int,
         "lrwatch_share_of_recipe_overhead": round(added["lrwatch"] / added["recipe"], 3),
         "per_round_ms": {c: [round(x * 1e3, 3) for x in v] for c, v in per_round.items()},
     }
-    if default_trainer:
+    if extended:
         result["lrwatch_vs_default_pct"] = round(
             100 * added["default+lrwatch"] / median["default"], 2)
     return result
@@ -139,8 +161,9 @@ def main() -> None:
     torch.set_num_threads(1)  # steadier on a shared machine; the same for every configuration
     results = [
         measure("MLP 784-256-256-10, batch 64", [784, 256, 256, 10], steps=400, rounds=15,
-                default_trainer=True),
-        measure("MLP 784-2048-2048-1024-10, batch 64", [784, 2048, 2048, 1024, 10], steps=120, rounds=7),
+                extended=True),
+        measure("MLP 784-2048-2048-1024-10, batch 64", [784, 2048, 2048, 1024, 10], steps=120,
+                rounds=15),
     ]
     OUT.mkdir(exist_ok=True)
     (OUT / "overhead.json").write_text(json.dumps(results, indent=2))
@@ -155,4 +178,5 @@ def main() -> None:
         if "lrwatch_vs_default_pct" in r:
             m, a = r["mean_step_ms"], r["added_ms"]
             print(f"{r['model']}, Trainer defaults: {m['default']:.2f} ms/step, LRWatch adds "
-                  f"{a['default+lrwatch']:+.2f} ms ({r['lrwatch_vs_default_pct']:+.1f}%)")
+                  f"{a['default+lrwatch']:+.2f} ms ({r['lrwatch_vs_default_pct']:+.1f}%); the floor: "
+                  f"an empty callback adds {a['empty']:+.2f} ms, one gradient pass {a['norm-only']:+.2f} ms")
