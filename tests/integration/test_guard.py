@@ -73,7 +73,7 @@ def test_warn_gives_exactly_one_warning_per_diagnosis_change(tmp_path, caplog):
 
 
 def test_a_failing_warn_guard_warns_once_and_training_and_recording_go_on(tmp_path, monkeypatch):
-    # in warn mode the guard checks in its own thread: its failure still follows the policy
+    # the live diagnosis failing follows the callback's policy: one warning, then it is off
     monkeypatch.setattr(Guard, "check", lambda *a, **k: 1 / 0)
     with pytest.warns(UserWarning, match=r"lrwatch: guard failed \(ZeroDivisionError.*training goes on") as seen:
         t, store, run = _fit(lpl, tmp_path)
