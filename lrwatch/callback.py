@@ -64,8 +64,9 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         on_diverge: what to do when the run diverges: "warn" (warn and record only),
             "stop" (end training cleanly, run marked diverged) or "recover" (roll back to a
             recent healthy snapshot, lower the LR, go on). See ``lrwatch.guard``.
-        check_every_n_steps: steps between live diagnoses (divergence alarms are checked on
-            every new row regardless).
+        check_every_n_steps: steps between live diagnoses, made when rows reach the host (in
+            "warn" mode every 0.5 s, so at most that often); divergence alarms are checked on
+            every new row regardless.
         snapshot_every_n_steps: steps between the CPU snapshots ``recover`` rolls back to.
         max_recoveries: recoveries before ``recover`` gives up and stops.
         lr_factor: LR multiplier of a recovery (default: the diagnosis's suggestion, ~0.1).
