@@ -75,8 +75,8 @@ def sweeps_for(tasks: list[str]) -> list[SweepSpec]:
 def make_task(task: str):  # type: ignore[no-untyped-def]
     """(inputs, targets, model factory, loss name) for a task; all data is local."""
     import torch
-    from sklearn.datasets import (load_digits, make_classification, make_friedman1, make_moons,
-                                  make_regression)
+    from sklearn.datasets import (load_digits, make_classification, make_friedman1,
+                                  make_friedman2, make_moons, make_regression)
     from torch import nn
 
     rng = np.random.default_rng(SEED)
@@ -102,6 +102,23 @@ def make_task(task: str):  # type: ignore[no-untyped-def]
             return xt.reshape(-1, 1, 8, 8), yt, lambda: nn.Sequential(
                 nn.Conv2d(1, 8, 3), nn.ReLU(), nn.Conv2d(8, 16, 3), nn.ReLU(), nn.Flatten(),
                 nn.Linear(16 * 4 * 4, 10)), "ce"
+        if task == "digits_rescnn":
+            class ResCNN(nn.Module):
+                """A stem convolution, one residual block of two 3x3 convolutions, a pooled head."""
+
+                def __init__(self) -> None:
+                    super().__init__()
+                    self.stem = nn.Conv2d(1, 12, 3, padding=1)
+                    self.conv1 = nn.Conv2d(12, 12, 3, padding=1)
+                    self.conv2 = nn.Conv2d(12, 12, 3, padding=1)
+                    self.head = nn.Linear(12 * 2 * 2, 10)
+
+                def forward(self, x: torch.Tensor) -> torch.Tensor:
+                    h = torch.relu(self.stem(x))
+                    h = torch.relu(h + self.conv2(torch.relu(self.conv1(h))))
+                    return self.head(nn.functional.adaptive_avg_pool2d(h, 2).flatten(1))
+
+            return xt.reshape(-1, 1, 8, 8), yt, ResCNN, "ce"
         if task == "digits_autoencoder":
             return xt, xt, lambda: nn.Sequential(
                 nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 12), nn.ReLU(), nn.Linear(12, 32),
@@ -192,6 +209,36 @@ def make_task(task: str):  # type: ignore[no-untyped-def]
 
         return (torch.tensor(tokens), torch.tensor(np.argmax(counts, axis=1)),
                 AttentionClassifier, "ce")
+    if task == "seq_lstm_sum":
+        # regress the sum of a sequence of 20 values (a running total the LSTM must carry)
+        seqs = rng.uniform(-1, 1, size=(2000, 20, 1)).astype(np.float32)
+        totals = seqs[:, :, 0].sum(1)
+        totals = (totals - totals.mean()) / totals.std()
+
+        class LSTMRegressor(nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.rnn = nn.LSTM(1, 16, batch_first=True)
+                self.head = nn.Linear(16, 1)
+
+            def forward(self, x: torch.Tensor) -> torch.Tensor:
+                return self.head(self.rnn(x)[0][:, -1])
+
+        return (torch.tensor(seqs), torch.tensor(totals, dtype=torch.float32)[:, None],
+                LSTMRegressor, "mse")
+    if task == "classif8_dropout":
+        x, y = make_classification(n_samples=2000, n_features=30, n_informative=15, n_classes=8,
+                                   n_clusters_per_class=1, class_sep=1.5, random_state=SEED)
+        return (torch.tensor(x, dtype=torch.float32), torch.tensor(y),
+                lambda: nn.Sequential(nn.Linear(30, 128), nn.ReLU(), nn.Dropout(0.3),
+                                      nn.Linear(128, 64), nn.ReLU(), nn.Dropout(0.3),
+                                      nn.Linear(64, 8)), "ce")
+    if task == "friedman2_softplus":
+        x, y = make_friedman2(n_samples=2000, noise=10.0, random_state=SEED)
+        x = (x - x.mean(0)) / x.std(0)
+        y = (y - y.mean()) / y.std()
+        return (torch.tensor(x, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)[:, None],
+                lambda: nn.Sequential(nn.Linear(4, 512), nn.Softplus(), nn.Linear(512, 1)), "mse")
     raise ValueError(f"unknown task {task!r}")
 
 
