@@ -114,7 +114,8 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None,
     # part of the run before the decay took over
     falling = d.still_falling(curve) if decay is None else \
         d.still_falling(curve.before_decay(), " before the LR decayed")
-    if falling is not None and high is None and warm is None and not d.mostly_gone(curve):
+    if falling is not None and high is None and warm is None and not d.mostly_gone(curve) \
+            and not d.lr_at_top(curve, optimizer, momentum):
         return verdict(Status.STALLED, [falling, low])
     flat = d.levelled_off(curve)
     return verdict(Status.HEALTHY, [flat], confidence=0.5 if warm is not None else 0.7)

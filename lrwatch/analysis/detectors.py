@@ -56,6 +56,10 @@ STOPPED = 0.25
 # range (a quarter decade: clearly above, not at its top) was held back by too high an LR: a
 # stalled run is one whose LR is too low, which an LR above the usual range rarely is.
 LR_ABOVE = 0.25
+# A loss still falling at the end with the LR within a quarter decade of the top of the usual
+# range (or above it) is not held back by too low an LR: the usual range's top is where good
+# LRs sit, and a loss still falling there needs more steps, not a larger LR.
+LR_AT_TOP = 0.25
 # Gradient norm falling 2x while the loss barely moves: units died or saturated (too high an LR).
 GRAD_COLLAPSE = 0.7
 # ... and falling 1000x (or to 0), whatever the loss did: the network died (too high an LR).
@@ -380,6 +384,16 @@ def lr_decades_outside(curve: Curve, optimizer: str | None,
     lr = float(curve.lr[ok].max())
     decade = math.log10(lr)
     return max(0.0, decade - math.log10(rng[1])) - max(0.0, math.log10(rng[0]) - decade)
+
+
+def lr_at_top(curve: Curve, optimizer: str | None, momentum: float | None = None) -> bool:
+    """The peak LR sits at least at the top of the optimizer's usual range, within LR_AT_TOP
+    decades below it (False when the LR, the optimizer or its range is unknown, or LR-free)."""
+    rng = typical_range(optimizer, momentum)
+    ok = np.isfinite(curve.lr) & (curve.lr > 0)
+    if rng is None or is_lr_free(optimizer) or not ok.any():
+        return False
+    return math.log10(float(curve.lr[ok].max()) / rng[1]) >= -LR_AT_TOP
 
 
 def lr_far_from_range(curve: Curve, optimizer: str | None, momentum: float | None = None,
