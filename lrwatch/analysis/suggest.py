@@ -10,7 +10,7 @@ Two refinements make the step proportional to the evidence, always within MAX_ST
 - too low: while the LR is small the loss falls in proportion to it (gradient flow: the curve
   depends on the cumulative LR only), so a run that fell by ``drop`` (log) needs about
   ``GOOD_DROP / drop`` times the LR to make the drop a good LR makes: at least 3x, more the less
-  it moved (a run that fell 1% asks for the full MAX_STEP).
+  it moved (a run that fell 1% asks for 230x).
 - the optimizer's usual range: from far above it, the LR goes down to its top; a run that made
   little progress below the top goes up to the top, since the best LR of a run is usually the
   largest stable one, at or above the top of the usual range (on the tuning tasks the sweeps'
@@ -47,7 +47,10 @@ ADAPTIVE = ("adam", "adamw", "nadam", "radam", "adamax", "lamb", "rmsprop", "ada
 # a suggestion then also moves it halfway toward the range).
 LR_FAR = 0.8
 EARLY_SHARE = 0.05  # "the first few percent of steps": where a blow-up asks for warmup
-MAX_STEP = 100.0  # no suggestion changes the LR by more than this factor
+# No suggestion changes the LR by more than this factor (2.5 decades) at once: the usual ranges
+# are priors, but a stalled run sits 30-1000x below its sweep's best LR (tuning tasks), and a cap
+# of 100x left the median stalled run 10x short of it (300x: 3.3x).
+MAX_STEP = 300.0
 # The log-loss drop a well-chosen LR makes over a run (a 10x lower loss); a stalled run that fell by
 # less is asked for GOOD_DROP / drop times its LR (3x at least).
 GOOD_DROP = math.log(10.0)
