@@ -108,8 +108,9 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None,
                            confidence=0.6)
         return verdict(Status.STALLED, [little, low])
     stopped = d.stopped_improving(curve)
-    if high is not None and stopped is not None:
-        return verdict(Status.OSCILLATING, [stopped, high], confidence=0.55)
+    beyond = d.lr_far_from_range(curve, optimizer, momentum, d.LR_BEYOND)
+    if beyond is not None and beyond.name == "lr_high" and stopped is not None:
+        return verdict(Status.OSCILLATING, [stopped, beyond], confidence=0.55)
     # with a decaying LR the tail keeps improving by annealing, not for want of LR: judge the
     # part of the run before the decay took over
     falling = d.still_falling(curve) if decay is None else \

@@ -60,6 +60,10 @@ LR_ABOVE = 0.25
 # range (or above it) is not held back by too low an LR: the usual range's top is where good
 # LRs sit, and a loss still falling there needs more steps, not a larger LR.
 LR_AT_TOP = 0.25
+# A run that made progress and then stopped improving was held back by too high an LR only when
+# its LR sits more than a decade (and a quarter) above the usual range: up to a decade above it
+# such runs are mostly converged (tuning tasks: 11 healthy, 4 oscillating at a decade above).
+LR_BEYOND = 1.25
 # Gradient norm falling 2x while the loss barely moves: units died or saturated (too high an LR).
 GRAD_COLLAPSE = 0.7
 # ... and falling 1000x (or to 0), whatever the loss did: the network died (too high an LR).
