@@ -38,9 +38,9 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None,
     every comparison of levels clears their standard errors. A run that made little progress is
     too low, unless its LR is above the optimizer's usual range or its gradient norm collapsed
     (then too high). A run that made progress is healthy, unless it is still falling at the end
-    with less than 90% of its loss gone (too low) or stopped improving at an LR far above the
-    usual range (too high). Warmup and decay are read through "LR time"; a run still in warmup
-    is never called stalled.
+    with less than 90% of its loss gone at an LR below the top of the usual range (too low) or
+    stopped improving at an LR more than a decade above that range (too high). Warmup and decay
+    are read through "LR time"; a run still in warmup is never called stalled.
     """
     alarm = d.alarm(summary)
     alarm_ev = alarm.evidence if alarm else None

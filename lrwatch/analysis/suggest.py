@@ -49,7 +49,7 @@ LR_FAR = 0.8
 EARLY_SHARE = 0.05  # "the first few percent of steps": where a blow-up asks for warmup
 # No suggestion changes the LR by more than this factor (2.5 decades) at once: the usual ranges
 # are priors, but a stalled run sits 30-1000x below its sweep's best LR (tuning tasks), and a cap
-# of 100x left the median stalled run 10x short of it (300x: 3.3x).
+# of 100x left the stalled runs' median factor to their best LR at 10x (300x: 3.3x).
 MAX_STEP = 300.0
 # The log-loss drop a well-chosen LR makes over a run (a 10x lower loss); a stalled run that fell by
 # less is asked for GOOD_DROP / drop times its LR (3x at least).
