@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import math
 import os
@@ -79,6 +80,17 @@ def make_task(task: str):  # type: ignore[no-untyped-def]
                                   make_friedman2, make_moons, make_regression)
     from torch import nn
 
+    class LastStepHead(nn.Module):
+        """A one-feature sequence read by a recurrent layer; a linear head on its last step."""
+
+        def __init__(self, rnn: type[nn.Module], hidden: int, outputs: int) -> None:
+            super().__init__()
+            self.rnn = rnn(1, hidden, batch_first=True)
+            self.head = nn.Linear(hidden, outputs)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.head(self.rnn(x)[0][:, -1])
+
     rng = np.random.default_rng(SEED)
     if task.startswith("digits"):
         x, y = load_digits(return_X_y=True)
@@ -139,17 +151,8 @@ def make_task(task: str):  # type: ignore[no-untyped-def]
         # label: which quarter of the sequence holds the largest value (needs memory over time)
         seqs = rng.normal(size=(2000, 16, 1)).astype(np.float32)
         labels = np.argmax(seqs[:, :, 0], axis=1) // 4
-
-        class GRUClassifier(nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.rnn = nn.GRU(1, 24, batch_first=True)
-                self.head = nn.Linear(24, 4)
-
-            def forward(self, x: torch.Tensor) -> torch.Tensor:
-                return self.head(self.rnn(x)[0][:, -1])
-
-        return torch.tensor(seqs), torch.tensor(labels), GRUClassifier, "ce"
+        return (torch.tensor(seqs), torch.tensor(labels),
+                functools.partial(LastStepHead, nn.GRU, 24, 4), "ce")
     if task == "signal_cnn1d":
         # which waveform (sine, square, sawtooth, triangle) at a random frequency and phase, in noise
         n, length = 2000, 64
@@ -214,18 +217,8 @@ def make_task(task: str):  # type: ignore[no-untyped-def]
         seqs = rng.uniform(-1, 1, size=(2000, 20, 1)).astype(np.float32)
         totals = seqs[:, :, 0].sum(1)
         totals = (totals - totals.mean()) / totals.std()
-
-        class LSTMRegressor(nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.rnn = nn.LSTM(1, 16, batch_first=True)
-                self.head = nn.Linear(16, 1)
-
-            def forward(self, x: torch.Tensor) -> torch.Tensor:
-                return self.head(self.rnn(x)[0][:, -1])
-
         return (torch.tensor(seqs), torch.tensor(totals, dtype=torch.float32)[:, None],
-                LSTMRegressor, "mse")
+                functools.partial(LastStepHead, nn.LSTM, 16, 1), "mse")
     if task == "classif8_dropout":
         x, y = make_classification(n_samples=2000, n_features=30, n_informative=15, n_classes=8,
                                    n_clusters_per_class=1, class_sep=1.5, random_state=SEED)
