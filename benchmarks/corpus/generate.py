@@ -76,8 +76,9 @@ def sweeps_for(tasks: list[str]) -> list[SweepSpec]:
 def make_task(task: str):  # type: ignore[no-untyped-def]
     """(inputs, targets, model factory, loss name) for a task; all data is local."""
     import torch
-    from sklearn.datasets import (load_digits, make_classification, make_friedman1,
-                                  make_friedman2, make_moons, make_regression)
+    from sklearn.datasets import (load_breast_cancer, load_diabetes, load_digits,
+                                  make_classification, make_friedman1, make_friedman2,
+                                  make_moons, make_regression)
     from torch import nn
 
     class LastStepHead(nn.Module):
@@ -232,6 +233,62 @@ def make_task(task: str):  # type: ignore[no-untyped-def]
         y = (y - y.mean()) / y.std()
         return (torch.tensor(x, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)[:, None],
                 lambda: nn.Sequential(nn.Linear(4, 512), nn.Softplus(), nn.Linear(512, 1)), "mse")
+    if task == "cancer_wide_silu":
+        x, y = load_breast_cancer(return_X_y=True)
+        x = (x - x.mean(0)) / x.std(0)
+        return (torch.tensor(x, dtype=torch.float32), torch.tensor(y),
+                lambda: nn.Sequential(nn.Linear(30, 256), nn.SiLU(), nn.Linear(256, 2)), "ce")
+    if task == "diabetes_tanh":
+        x, y = load_diabetes(return_X_y=True)
+        x = (x - x.mean(0)) / x.std(0)
+        y = (y - y.mean()) / y.std()
+        return (torch.tensor(x, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)[:, None],
+                lambda: nn.Sequential(nn.Linear(10, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(),
+                                      nn.Linear(64, 1)), "mse")
+    if task == "ratings_embed":
+        # matrix factorization: a rank-4 user x item score matrix seen at 4000 random cells
+        users, items, n = 200, 150, 4000
+        truth = rng.normal(size=(users, 4)) @ rng.normal(size=(4, items)) / 2
+        pairs = np.stack([rng.integers(0, users, n), rng.integers(0, items, n)], axis=1)
+        scores = truth[pairs[:, 0], pairs[:, 1]] + rng.normal(0, 0.1, n)
+
+        class Factorization(nn.Module):
+            """User and item embeddings whose dot product (plus biases) predicts the score."""
+
+            def __init__(self) -> None:
+                super().__init__()
+                self.user, self.item = nn.Embedding(users, 8), nn.Embedding(items, 8)
+                self.user_bias, self.item_bias = nn.Embedding(users, 1), nn.Embedding(items, 1)
+
+            def forward(self, ui: torch.Tensor) -> torch.Tensor:
+                u, i = ui[:, 0], ui[:, 1]
+                dot = (self.user(u) * self.item(i)).sum(1, keepdim=True)
+                return dot + self.user_bias(u) + self.item_bias(i)
+
+        return (torch.tensor(pairs), torch.tensor(scores, dtype=torch.float32)[:, None],
+                Factorization, "mse")
+    if task == "digits_mixer":
+        # an MLP-Mixer on the 16 2x2 patches of each digit: token mixing, then channel mixing
+        x, y = load_digits(return_X_y=True)
+        x = (x - x.mean(0)) / (x.std(0) + 1e-6)
+        patches = x.reshape(-1, 4, 2, 4, 2).transpose(0, 1, 3, 2, 4).reshape(-1, 16, 4)
+
+        class Mixer(nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.embed = nn.Linear(4, 24)
+                self.norm1, self.norm2 = nn.LayerNorm(24), nn.LayerNorm(24)
+                self.tokens = nn.Sequential(nn.Linear(16, 32), nn.GELU(), nn.Linear(32, 16))
+                self.channels = nn.Sequential(nn.Linear(24, 48), nn.GELU(), nn.Linear(48, 24))
+                self.head = nn.Linear(24, 10)
+
+            def forward(self, p: torch.Tensor) -> torch.Tensor:
+                h = self.embed(p)
+                h = h + self.tokens(self.norm1(h).transpose(1, 2)).transpose(1, 2)
+                h = h + self.channels(self.norm2(h))
+                return self.head(h.mean(1))
+
+        return (torch.tensor(patches, dtype=torch.float32), torch.tensor(y), Mixer, "ce")
     raise ValueError(f"unknown task {task!r}")
 
 
