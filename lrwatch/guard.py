@@ -233,7 +233,7 @@ class Guard:
         suggested = diagnosis.suggestion.factor
         factor = self.config.lr_factor or (
             suggested if suggested is not None and 0 < suggested < 1
-            and diagnosis.suggestion.action in (Action.REDUCE, Action.ADD_WARMUP) else 0.1)
+            and diagnosis.suggestion.action is Action.REDUCE else 0.1)
         if self.config.on_diverge == "stop" or self.recoveries >= self.config.max_recoveries:
             if self.config.on_diverge == "recover":
                 reason = f"gave up after {self.recoveries} recoveries; {reason}"

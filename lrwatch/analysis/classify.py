@@ -100,7 +100,13 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None,
     if little is not None:
         if warm is not None:
             return verdict(Status.HEALTHY, [], confidence=0.4)
+        stuck = d.stuck_above_first(curve) if high is not None else None
+        if stuck is not None:
+            return verdict(Status.DIVERGING, [stuck, high])
         collapse = d.grad_collapse(curve)
+        under = d.decades_below_top(curve, optimizer, momentum)
+        if under is not None and under > d.COLLAPSE_LOW_LR:
+            collapse = None
         above = d.lr_far_from_range(curve, optimizer, momentum, d.LR_ABOVE)
         above = above if above is not None and above.name == "lr_high" else None
         if above is not None or (collapse is not None and low is None):
@@ -119,4 +125,7 @@ def classify(curve: Curve, summary: Summary, optimizer: str | None = None,
             and not d.lr_at_top(curve, optimizer, momentum):
         return verdict(Status.STALLED, [falling, low])
     flat = d.levelled_off(curve)
-    return verdict(Status.HEALTHY, [flat], confidence=0.5 if warm is not None else 0.7)
+    # healthy far above the usual range: it trains, but where runs turn unstable (the suggestion
+    # then lowers the LR a little)
+    risky = beyond if beyond is not None and beyond.name == "lr_high" else None
+    return verdict(Status.HEALTHY, [flat, risky], confidence=0.5 if warm is not None else 0.7)

@@ -64,6 +64,11 @@ LR_AT_TOP = 0.25
 # its LR sits more than a decade (and a quarter) above the usual range: up to a decade above it
 # such runs are mostly converged (tuning tasks: 11 healthy, 4 oscillating at a decade above).
 LR_BEYOND = 1.25
+# A gradient norm that collapses while the loss makes little progress reads as too high an LR
+# (dead units) unless the LR sits more than a decade below the top of the usual range: there it
+# is the quick fit of the easy part (a regression's mean), and the run is too slow (tuning tasks:
+# 5 stalled runs of seq_lstm_sum, 1.5-3 decades below the top, were called oscillating).
+COLLAPSE_LOW_LR = 1.0
 # Gradient norm falling 2x while the loss barely moves: units died or saturated (too high an LR).
 GRAD_COLLAPSE = 0.7
 # ... and falling 1000x (or to 0), whatever the loss did: the network died (too high an LR).
@@ -183,6 +188,25 @@ def blowup(curve: Curve, first_ratio: float = JUMP_RATIO) -> Symptom | None:
     return Symptom("blowup", s, Evidence(msg, "loss", int(curve.first[rise_from]),
                                          int(curve.last[-1]), ratio),
                    since_step=int(curve.first[rise_from]))
+
+
+def stuck_above_first(curve: Curve) -> Symptom | None:
+    """The loss ends more than BLOWUP_RATIO x above its very first point (the loss before any
+    update), beyond the noise of the end level. Called only for a run that made little progress
+    at an LR far above the usual range: its first update threw it up and it never came back,
+    which :func:`blowup` misses when the loss is too noisy for its wider margin."""
+    first, end = float(curve.z[0]), curve.end_level
+    tail = max(3, curve.size // 10)
+    if end - first <= math.log(BLOWUP_RATIO) + SIGNIFICANT * curve.level_error(
+            curve.size - tail, curve.size):
+        return None
+    ratio = _exp(end - first)
+    msg = (f"loss ended {ratio:.3g}x above its first value ({_fmt(curve.to_loss(first))} -> "
+           f"{_fmt(curve.to_loss(end))}, steps {curve.first[0]}-{curve.last[-1]}) and never "
+           "came back down")
+    return Symptom("blowup", strength(ratio, BLOWUP_RATIO),
+                   Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]), ratio),
+                   since_step=int(curve.first[0]))
 
 
 def early_blowup(curve: Curve) -> Symptom | None:
@@ -390,14 +414,22 @@ def lr_decades_outside(curve: Curve, optimizer: str | None,
     return max(0.0, decade - math.log10(rng[1])) - max(0.0, math.log10(rng[0]) - decade)
 
 
-def lr_at_top(curve: Curve, optimizer: str | None, momentum: float | None = None) -> bool:
-    """The peak LR sits at least at the top of the optimizer's usual range, within LR_AT_TOP
-    decades below it (False when the LR, the optimizer or its range is unknown, or LR-free)."""
+def decades_below_top(curve: Curve, optimizer: str | None,
+                      momentum: float | None = None) -> float | None:
+    """How many decades the peak LR sits below the top of the optimizer's usual range (< 0
+    above it); None when the LR, the optimizer or its range is unknown, or it is LR-free."""
     rng = typical_range(optimizer, momentum)
     ok = np.isfinite(curve.lr) & (curve.lr > 0)
     if rng is None or is_lr_free(optimizer) or not ok.any():
-        return False
-    return math.log10(float(curve.lr[ok].max()) / rng[1]) >= -LR_AT_TOP
+        return None
+    return math.log10(rng[1] / float(curve.lr[ok].max()))
+
+
+def lr_at_top(curve: Curve, optimizer: str | None, momentum: float | None = None) -> bool:
+    """The peak LR sits at least at the top of the optimizer's usual range, within LR_AT_TOP
+    decades below it (False when the LR, the optimizer or its range is unknown, or LR-free)."""
+    below = decades_below_top(curve, optimizer, momentum)
+    return below is not None and below <= LR_AT_TOP
 
 
 def lr_far_from_range(curve: Curve, optimizer: str | None, momentum: float | None = None,

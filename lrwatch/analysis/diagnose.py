@@ -61,7 +61,7 @@ def diagnose(summary: Summary, meta: RunCurves, *,
         if summary.tail_steps.size else 0
     advice = suggest(verdict.status, meta, lr, since_step=verdict.since_step, first_step=first,
                      symptoms=verdict.symptoms, progress=verdict.progress,
-                     target_batch_size=target_batch_size)
+                     target_batch_size=target_batch_size, warmed_up=_warmed_up(summary))
     span = _span(summary)
     needed = None
     if verdict.status is Status.INSUFFICIENT_DATA and verdict.needed_points:
@@ -85,3 +85,10 @@ def _current_lr(summary: Summary) -> float | None:
     lr = summary.all_bins()["lr_last"]
     ok = lr[np.isfinite(lr)]
     return float(ok.max()) if ok.size else None
+
+
+def _warmed_up(summary: Summary) -> bool:
+    """Whether the LR started below half its peak: the run already has a warmup."""
+    lr = summary.all_bins()["lr_last"]
+    ok = lr[np.isfinite(lr) & (lr > 0)]
+    return bool(ok.size) and float(ok[0]) < 0.5 * float(ok.max())

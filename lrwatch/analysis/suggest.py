@@ -1,7 +1,9 @@
 """From a status to an LR suggestion: how much to change, to what, and why.
 
 The field's rules: too high and diverging, reduce ~10x; only oscillating, ~3x; blowing up within
-the first few percent of steps with an LR in the usual range, add warmup; too low, increase 3-10x
+the first few percent of steps with an LR in the usual range, add warmup (and lower the peak ~3x:
+on the tuning sweeps every such run had its sweep's best LR 3-30x lower, and the one trained
+again with warmup blew up too; a run that already warmed up is told to reduce); too low, increase 3-10x
 or run a range test; healthy, keep, and consider decay once the loss levels off. A linked range
 test picks the LR when it points the right way. A new batch size scales the result linearly for
 SGD and by its square root for Adam-style optimizers (Goyal et al. 2017; Malladi et al. 2022).
@@ -90,7 +92,8 @@ def batch_scale(optimizer: str | None, batch_size: int | None, target: int | Non
 
 def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
             since_step: int | None, first_step: int, symptoms: frozenset[str] = frozenset(),
-            progress: float | None = None, target_batch_size: int | None = None) -> Suggestion:
+            progress: float | None = None, target_batch_size: int | None = None,
+            warmed_up: bool = False) -> Suggestion:
     """The suggestion for a run in ``status``.
 
     Args:
@@ -103,6 +106,7 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
             unknown; "levelled_off" on a healthy run: add decay).
         progress: the log-loss drop over the run, which sizes the increase of a stalled run.
         target_batch_size: the batch size the next run will use, for batch-size scaling.
+        warmed_up: the LR already ramped up from below half its peak (no warmup to add).
     """
     lr = current_lr if current_lr is not None and math.isfinite(current_lr) and current_lr > 0 \
         else None
@@ -113,10 +117,13 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
         action, factor = Action.REDUCE, 0.1
         early = _early(since_step, first_step, curves.total_steps)
         in_range = lr is not None and rng is not None and lr <= rng[1]
-        if early and in_range and not lr_free:
-            action, factor = Action.ADD_WARMUP, 1.0
+        if early and in_range and not lr_free and not warmed_up:
+            action, factor = Action.ADD_WARMUP, 1 / 3
             reasons.append("it blew up in the first few percent of steps with an LR in the usual "
-                           f"range for {curves.optimizer}: warm up over ~5% of the steps")
+                           f"range for {curves.optimizer}: warm up over ~5% of the steps, to a "
+                           "~3x lower peak")
+        elif early and warmed_up:
+            reasons.append("it blew up although the LR warmed up: reduce the LR about 10x")
         else:
             reasons.append("the loss diverged: reduce the LR about 10x")
     elif status is Status.OSCILLATING:
@@ -129,6 +136,10 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
             action = Action.RANGE_TEST
         reasons.append("the loss falls too slowly for its LR: increase it "
                        f"~{factor:.3g}x" + (" or run a range test" if factor >= 10 else ""))
+    elif status is Status.HEALTHY and "lr_high" in symptoms:
+        action, factor = Action.REDUCE, 1 / 3
+        reasons.append(f"it trains, but far above {curves.optimizer}'s usual range, where runs "
+                       "turn unstable: a ~3x lower LR is likely as good and safer")
     elif status is Status.HEALTHY and "levelled_off" in symptoms:
         action, factor = Action.ADD_DECAY, 1.0
         reasons.append("the loss has levelled off at a constant LR: keep the peak LR and decay it "
@@ -147,7 +158,8 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
         # from far above, down to the top of the range; a run held back below it, up to its top;
         # both at most MAX_STEP away
         move = min(max(top / lr, 1 / MAX_STEP), MAX_STEP)
-        if ((action is Action.REDUCE and far_above and move < factor)
+        if ((action is Action.REDUCE and far_above and move < factor
+             and status is not Status.HEALTHY)
                 or (action is Action.INCREASE and below and move > factor)) \
                 and math.isfinite(move):
             factor = move

@@ -85,8 +85,63 @@ def test_far_outside_the_usual_range_moves_toward_it_at_most_300x() -> None:
 
 def test_warmup_when_it_blows_up_in_the_first_percent_at_a_usual_lr() -> None:
     s = analyze(synth.diverging_early().curves).suggestion
-    assert s.action is Action.ADD_WARMUP and s.suggested_lr == pytest.approx(1e-3)
-    assert "warm up" in s.rationale
+    assert s.action is Action.ADD_WARMUP and s.suggested_lr == pytest.approx(1e-3 / 3)
+    assert "warm up" in s.rationale and "3x lower peak" in s.rationale
+
+
+def test_no_warmup_advice_when_the_lr_already_warmed_up() -> None:
+    c = synth.diverging_early().curves
+    ramp = 1e-3 * np.minimum(1.0, (c.loss.steps + 1) / 20)  # warms up over 20 steps
+    warmed = RunCurves(loss=c.loss, lr=Series(c.loss.steps, ramp), optimizer="Adam",
+                       total_steps=c.total_steps)
+    d = analyze(warmed)
+    assert d.status is Status.DIVERGING
+    assert d.suggestion.action is Action.REDUCE and d.suggestion.factor == pytest.approx(0.1)
+    assert "although the LR warmed up" in d.suggestion.rationale
+
+
+def test_thrown_up_by_the_first_update_and_stuck_there_is_diverging() -> None:
+    n, rng = 300, np.random.default_rng(5)
+    loss = 2.3 * 5 * np.exp(rng.normal(0, 1.0, n))  # a very noisy level 5x above ...
+    loss[0] = 2.3  # ... the loss before any update
+    steps = np.arange(n)
+    d = analyze(RunCurves(loss=Series(steps, loss), lr=Series(steps, np.full(n, 1.0)),
+                          optimizer="Adam", total_steps=n))
+    assert d.status is Status.DIVERGING
+    assert d.evidence[0].message.startswith("loss ended 4.6x above its first value (2.3 ->")
+    assert d.suggestion.action is Action.REDUCE and d.suggestion.factor < 0.1
+
+
+def test_gradient_collapse_at_a_small_lr_is_a_slow_run_not_dead_units() -> None:
+    n, rng = 600, np.random.default_rng(3)
+    steps = np.arange(n)
+    loss = (2.3 - 0.4 * (1 - np.exp(-steps / 50))) * np.exp(rng.normal(0, 0.05, n))
+    gn = (0.3 + 0.7 * np.exp(-steps / 50)) * np.exp(rng.normal(0, 0.1, n))  # falls ~2.3x
+
+    def at(lr: float) -> Status:
+        return analyze(RunCurves(loss=Series(steps, loss), lr=Series(steps, np.full(n, lr)),
+                                 grad_norm=Series(steps, gn), optimizer="Adam",
+                                 total_steps=n)).status
+
+    assert at(3e-3) is Status.OSCILLATING  # at the top of Adam's usual range: too high
+    assert at(2e-4) is Status.STALLED  # more than a decade below that top: too low
+
+
+def test_healthy_far_above_the_usual_range_suggests_a_little_lower() -> None:
+    n = 1000
+    steps = np.arange(n)
+    loss = synth.converging(steps, n / 3) * np.exp(np.random.default_rng(0).normal(0, 0.05, n))
+
+    def at(lr: float):  # type: ignore[no-untyped-def]
+        return analyze(RunCurves(loss=Series(steps, loss), lr=Series(steps, np.full(n, lr)),
+                                 optimizer="Adam", total_steps=n))
+
+    inside, above = at(1e-3), at(0.3)
+    assert inside.status is above.status is Status.HEALTHY
+    assert inside.suggestion.action is Action.KEEP
+    assert above.suggestion.action is Action.REDUCE
+    assert above.suggestion.suggested_lr == pytest.approx(0.1)
+    assert "2.0 decades above Adam's usual range" in above.evidence[0].message
 
 
 def test_no_warmup_advice_when_the_lr_is_far_above_the_usual_range() -> None:
