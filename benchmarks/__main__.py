@@ -14,6 +14,7 @@ SUITES: list[str] = [
     "overhead",
     "guard",
     "diagnosis",
+    "diagnosis_ceiling",
     "readers",
     "finder",
     "dashboard",

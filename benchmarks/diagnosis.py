@@ -29,6 +29,8 @@ from lrwatch.analysis import OnlineAnalyzer, RunCurves, Series, Status, analyze
 OUT = Path(__file__).with_name("out")
 CLASSES = ["diverging", "oscillating", "stalled", "healthy"]
 DOWN, UP, KEEP = -1, 1, 0
+# "within 3x" includes exactly 3x: a 3x move from a run at the best LR gives 3 up to rounding
+WITHIN_3X = 3.0 * (1 + 1e-9)
 
 
 def evaluate(runs: list[CorpusRun]) -> dict:
@@ -69,7 +71,8 @@ def evaluate(runs: list[CorpusRun]) -> dict:
         "confusion": confusion,
         "direction_right": float(np.mean(right)),
         "median_factor_to_best": float(np.median(factors)) if factors else float("nan"),
-        "within_3x_of_best": float(np.mean(np.array(factors) <= 3.0)) if factors else float("nan"),
+        "within_3x_of_best": (float(np.mean(np.array(factors) <= WITHIN_3X)) if factors
+                              else float("nan")),
         "rows": rows,
     }
 
