@@ -101,7 +101,8 @@ class Curve:
         return mad_sigma(self.z[start:stop] - self.zs[start:stop])
 
     def level_error(self, start: int, stop: int) -> float:
-        """Standard error of :meth:`level` over bins ``start:stop`` (a median: 1.25 sigma/sqrt n)."""
+        """Standard error of :meth:`level` over bins ``start:stop`` (a median: 1.25 sigma /
+        sqrt n)."""
         n = max(1, min(stop, self.size) - max(start, 0))
         return 1.2533 * self.spread(start, stop) / math.sqrt(n)
 

@@ -2,11 +2,13 @@
 
 The field's rules: too high and diverging, reduce ~10x; only oscillating, ~3x; blowing up within
 the first few percent of steps with an LR in the usual range, add warmup (and lower the peak ~3x:
-on the tuning sweeps every such run had its sweep's best LR 3-30x lower, and the one trained
-again with warmup blew up too; a run that already warmed up is told to reduce); too low, increase 3-10x
-or run a range test; healthy, keep, and consider decay once the loss levels off. A linked range
-test picks the LR when it points the right way. A new batch size scales the result linearly for
-SGD and by its square root for Adam-style optimizers (Goyal et al. 2017; Malladi et al. 2022).
+on the tuning sweeps every such run had its sweep's best LR 3-100x lower, and the one that
+already warmed up blew up too; a run that already warmed up is told to reduce); too low,
+increase 3-10x or run a range test; healthy, keep, and consider decay once the loss levels off
+(a healthy run far above the usual range: try ~3x lower, it sits where runs turn unstable). A
+linked range test picks the LR when it points the right way. A new batch size scales the result
+linearly for SGD and by its square root for Adam-style optimizers (Goyal et al. 2017; Malladi et
+al. 2022).
 
 Two refinements make the step proportional to the evidence, always within MAX_STEP:
 - too low: while the LR is small the loss falls in proportion to it (gradient flow: the curve
