@@ -136,6 +136,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         self._guard: Guard | None = None
         self._pending: Decision | None = None
         self._resume_uid: str | None = None
+        self._truncate_pending = False  # a resumed run: drop its rows from the next step on
         self._range_test: dict[str, Any] | None = None
         self._disabled: set[str] = set()
         self._stepped = False
@@ -231,12 +232,24 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
                     f"lrwatch: the checkpoint's run {uid} is not in {self.store_path}; "
                     "recording a new run")
             else:
-                self._backend.truncate(run.id, step)  # drop what came after the checkpoint
+                # drop what came after the checkpoint at the first step this fit records: a
+                # checkpoint saved mid-epoch has Lightning's step counter one behind until its
+                # loop restarts, after this hook
+                self._truncate_pending = True
                 return self._backend.reopen_run(run.id)
         meta = self._metadata(trainer, pl_module)
         return self._backend.create_run(self.name or type(pl_module).__name__, meta)
 
+    def _drop_rows_from(self, step: int) -> None:
+        """Drop a resumed run's rows from ``step`` on: what the run recorded after its checkpoint
+        (written before any row of this fit reaches the writer)."""
+        self._truncate_pending = False
+        if self._backend is not None and self.run is not None:
+            self._safely("recording", self._backend.truncate, self.run.id, step)
+
     def on_train_end(self, trainer: Any, pl_module: Any) -> None:
+        if self._truncate_pending:  # resumed, but no step to train
+            self._drop_rows_from(_batches_stepped(trainer))
         if self._recorder is not None:
             self._safely("recording", self._recorder.drain)
             if self._guard is not None:  # the last rows get their look too
@@ -313,6 +326,8 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         self._stepped = False
         step = _batches_stepped(trainer)
         self._last_step = step
+        if self._truncate_pending:
+            self._drop_rows_from(step)
         if recorder is not None and "recording" not in self._disabled:
             if recorder.should_record(step):
                 self._safely("recording", recorder.end_step, step, trainer.current_epoch,
@@ -328,7 +343,9 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             return
         value = _val_loss(trainer.callback_metrics)
         if value is not None:
-            recorder.add_value(keys.VAL_LOSS, max(self._last_step, 0), value)
+            # before this fit's first step (a resumed run validating first): the last step done
+            last = self._last_step if self._last_step >= 0 else _batches_stepped(trainer) - 1
+            recorder.add_value(keys.VAL_LOSS, max(last, 0), value)
         recorder.start_clock()  # validation time is not step time
 
     # -- the guard ---------------------------------------------------------------------------

@@ -177,3 +177,19 @@ def test_resuming_from_a_checkpoint_continues_the_same_run(pl, tmp_path):
     assert np.allclose(loss[8:], second.seen_losses, rtol=1e-6)  # the resumed timeline wins
     assert np.allclose(loss[:8], first.seen_losses[:8], rtol=1e-6)
     assert run.status == FINISHED
+
+
+def test_resuming_from_a_mid_epoch_checkpoint_loses_no_step(pl, tmp_path):
+    ckpt_dir = tmp_path / "ckpt"
+    every_5 = pl.callbacks.ModelCheckpoint(dirpath=ckpt_dir, save_top_k=-1,
+                                           every_n_train_steps=5)
+    trainer(pl, [LRWatch(store=tmp_path / "s"), every_5], tmp_path, max_epochs=2,
+            enable_checkpointing=True).fit(make_module(pl), loader())
+    mid_epoch = ckpt_dir / "epoch=0-step=5.ckpt"  # 8 batches an epoch
+    second = make_module(pl)
+    trainer(pl, [LRWatch(store=tmp_path / "s")], tmp_path, max_epochs=2,
+            enable_checkpointing=False).fit(second, loader(), ckpt_path=str(mid_epoch))
+    store, run = _only_run(tmp_path / "s")
+    steps, loss = store.scalars(run, keys.LOSS)
+    assert steps.tolist() == list(range(16))  # step 4, the checkpoint's last, is kept
+    assert np.allclose(loss[5:], second.seen_losses, rtol=1e-6)
