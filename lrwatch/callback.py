@@ -23,7 +23,7 @@ from lrwatch._compat import CALLBACK_BASES, lightning_of
 from lrwatch._version import __version__
 from lrwatch.analysis import OnlineAnalyzer
 from lrwatch.analysis.types import RangeTestSummary
-from lrwatch.config import RecordConfig
+from lrwatch.config import RecordConfig, check_int
 from lrwatch.errors import ConfigError
 from lrwatch.guard import DDP_DECISION_EVERY, Decision, Guard, GuardConfig, Notice
 from lrwatch.recorder import Recorder, Rows
@@ -108,6 +108,14 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
     ) -> None:
         if name is not None and (not isinstance(name, str) or not name.strip()):
             raise ConfigError(f"name must be a non-empty string, got {name!r}")
+        if store is not None and not isinstance(store, (str, os.PathLike)):
+            raise ConfigError(f"store must be a path (a str or pathlib.Path), got {store!r}")
+        if not isinstance(dashboard_host, str) or not dashboard_host.strip():
+            raise ConfigError(f"dashboard_host must be a host name or address such as "
+                              f"'127.0.0.1', got {dashboard_host!r}")
+        dashboard_port = check_int("dashboard_port", dashboard_port, minimum=0)
+        if dashboard_port > 65535:
+            raise ConfigError(f"dashboard_port must be in 0-65535, got {dashboard_port}")
         self.guard_config = GuardConfig(
             on_diverge=on_diverge, check_every_n_steps=check_every_n_steps,
             snapshot_every_n_steps=snapshot_every_n_steps, max_recoveries=max_recoveries,
@@ -188,8 +196,9 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             self._dashboard = start_in_background(
                 self.store_path, self.dashboard_host, self.dashboard_port,  # type: ignore[arg-type]
                 keep=self.keep_dashboard, wait=False)
-        except LRWatchError as exc:
-            _rank_zero_warn(f"lrwatch: the dashboard did not start ({exc}); training goes on")
+        except Exception as exc:  # noqa: BLE001 - the dashboard is never worth a training run
+            reason = str(exc) if isinstance(exc, LRWatchError) else f"{type(exc).__name__}: {exc}"
+            _rank_zero_warn(f"lrwatch: the dashboard did not start ({reason}); training goes on")
             return
         self.dashboard_url = self._dashboard.url
         lightning_of(trainer).utilities.rank_zero_info(

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from lrwatch.errors import ConfigError
 
-def _positive_int(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+
+def check_int(name: str, value: object, minimum: int = 1) -> int:
+    """``value`` as a plain int >= ``minimum`` (numpy integers too), or a ConfigError naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ConfigError(f"{name} must be {what}, got {value!r}")
+    return int(value)
+
+
+def set_checked_int(config: object, name: str, minimum: int = 1) -> None:
+    """Check a frozen dataclass's integer field and store it as a plain int (JSON-ready)."""
+    object.__setattr__(config, name, check_int(name, getattr(config, name), minimum))
 
 
 @dataclass(frozen=True)
@@ -39,11 +49,10 @@ class RecordConfig:
     host_copy_interval_s: float = 0.5
 
     def __post_init__(self) -> None:
-        _positive_int("every_n_steps", self.every_n_steps)
-        _positive_int("layer_every_n_steps", self.layer_every_n_steps)
+        for name in ("every_n_steps", "layer_every_n_steps", "host_copy_every_n_steps"):
+            set_checked_int(self, name)
         if self.update_ratio_every_n_steps is not None:
-            _positive_int("update_ratio_every_n_steps", self.update_ratio_every_n_steps)
-        _positive_int("host_copy_every_n_steps", self.host_copy_every_n_steps)
+            set_checked_int(self, "update_ratio_every_n_steps")
         if not self.host_copy_interval_s > 0:
             raise ConfigError(
                 f"host_copy_interval_s must be > 0 seconds, got {self.host_copy_interval_s!r}")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import numbers
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -34,6 +35,7 @@ import torch
 from lrwatch import keys
 from lrwatch.analysis import Diagnosis, OnlineAnalyzer, Status
 from lrwatch.analysis.types import Action
+from lrwatch.config import set_checked_int
 from lrwatch.errors import ConfigError
 
 log = logging.getLogger("lrwatch")
@@ -76,15 +78,13 @@ class GuardConfig:
             raise ConfigError(
                 f"on_diverge must be one of {', '.join(ON_DIVERGE)}; got {self.on_diverge!r}")
         for name in ("check_every_n_steps", "snapshot_every_n_steps"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+            set_checked_int(self, name)
         for name in ("max_recoveries", "skip_batches"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ConfigError(f"{name} must be an integer >= 0, got {value!r}")
-        if self.lr_factor is not None and not 0 < self.lr_factor < 1:
-            raise ConfigError(f"lr_factor must be in (0, 1) to lower the LR, got {self.lr_factor!r}")
+            set_checked_int(self, name, minimum=0)
+        factor = self.lr_factor
+        if factor is not None and (isinstance(factor, bool) or not isinstance(factor, numbers.Real)
+                                   or not 0 < factor < 1):
+            raise ConfigError(f"lr_factor must be a number in (0, 1) to lower the LR, got {factor!r}")
 
     @property
     def acts(self) -> bool:

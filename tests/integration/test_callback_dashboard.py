@@ -40,3 +40,16 @@ def test_the_dashboard_serves_during_training_and_stops_after(tmp_path):
     assert watch.dashboard_url is not None and watch.dashboard_url.startswith("http://127.0.0.1:")
     assert waiter.answer is not None and waiter.answer["app"] == "lrwatch-dashboard"
     assert probe(watch.dashboard_url) is None  # stopped with training (keep_dashboard=False)
+
+
+def test_a_dashboard_that_cannot_start_does_not_stop_training(tmp_path, recwarn, monkeypatch):
+    def broken(*args: Any, **kwargs: Any) -> None:  # any failure, not only lrwatch's own errors
+        raise OSError("no sockets left")
+
+    monkeypatch.setattr("lrwatch.dashboard.launcher.start_in_background", broken)
+    watch = LRWatch(store=tmp_path / "s", dashboard=True)
+    fit = trainer(pl, [watch], tmp_path, max_epochs=1)
+    fit.fit(make_module(pl), loader())
+    assert fit.global_step > 0 and watch.dashboard_url is None
+    assert any("the dashboard did not start (OSError: no sockets left)" in str(w.message)
+               for w in recwarn)
