@@ -403,9 +403,9 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             guard.snapshot(step, pl_module, trainer.optimizers, schedulers)
 
     def _announce_last(self, step: int) -> None:
-        """Report what the rows handed over at train end show (training is over: no action)."""
+        """Report the run's last diagnosis when it is news (training is over: no action)."""
         assert self._guard is not None
-        for notice in self._guard.check(step)[0]:
+        for notice in self._guard.check(step, final=True)[0]:
             self._notify(notice)
 
     def _act(self, trainer: Any, pl_module: Any, decision: Decision, schedulers: list[Any]) -> None:

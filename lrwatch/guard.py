@@ -7,7 +7,8 @@ module, optimizers and schedulers it passes in.
 - Every ``check_every_n_steps`` the online analyzer gives a full diagnosis; a change of status
   is one warning (rank 0, through the ``lrwatch`` logger) and one event in the store. A change
   to ``diverging`` is announced at once; any other change once it held for two checks in a row,
-  so mini-batch noise near a boundary does not make the status flicker.
+  so mini-batch noise near a boundary does not make the status flicker. At train end the last
+  diagnosis is announced at once when it is news (a short run may see only one check).
 - Divergence (the status, or the analyzer's early alarm: a NaN/inf loss or gradient, or a jump
   of the loss or gradient norm far above its recent robust level) is acted on according to
   ``on_diverge``. ``stalled`` and ``oscillating`` only ever warn.
@@ -174,25 +175,27 @@ class Guard:
                               ("update_ratio", keys.UPDATE_RATIO))
         })
 
-    def check(self, step: int) -> tuple[list[Notice], Decision | None]:
+    def check(self, step: int, final: bool = False) -> tuple[list[Notice], Decision | None]:
         """Notices of what changed, and a decision when divergence must be acted on.
 
         Only new rows are looked at: with the recorder copying every k steps to the host, the
         guard sees (and acts) at most k steps late; ``on_diverge`` "stop"/"recover" copy every
-        step by default.
+        step by default. ``final`` (train end) diagnoses whatever the spacing and announces a
+        new status at once: there is no later look to confirm it with.
         """
         notices: list[Notice] = []
-        if not self._fresh or not self.analyzer.points:
+        if (not self._fresh and not final) or not self.analyzer.points:
             return notices, None
         self._fresh = False
         found = self.analyzer.diverging_now()
         alarm = found.message if found is not None else self._nonfinite
         diagnosis: Diagnosis | None = None
         seen = self.analyzer.last_step if self.analyzer.last_step is not None else step
-        if seen - self._last_check >= self.config.check_every_n_steps or alarm is not None:
+        if seen - self._last_check >= self.config.check_every_n_steps or alarm is not None \
+                or final:
             self._last_check = seen
             diagnosis = self.analyzer.diagnose()
-            if self._changed(diagnosis.status):
+            if self._changed(diagnosis.status, confirmed=final):
                 self._status = diagnosis.status
                 notices.append(Notice(step, keys.EVENT_DIAGNOSIS,
                                       self._describe(diagnosis), diagnosis.to_dict()))
@@ -210,12 +213,13 @@ class Guard:
             diagnosis = self.analyzer.diagnose()
         return notices, self._decide(step, diagnosis, alarm)
 
-    def _changed(self, status: Status) -> bool:
-        """Whether ``status`` is a change worth announcing now (see the module docstring)."""
+    def _changed(self, status: Status, confirmed: bool = False) -> bool:
+        """Whether ``status`` is a change worth announcing now (see the module docstring);
+        ``confirmed`` needs no second look."""
         if status == self._status or status == Status.INSUFFICIENT_DATA:
             self._candidate = None
             return False
-        if status == Status.DIVERGING or status == self._candidate:
+        if status == Status.DIVERGING or status == self._candidate or confirmed:
             self._candidate = None
             return True
         self._candidate = status

@@ -72,6 +72,15 @@ def test_warn_gives_exactly_one_warning_per_diagnosis_change(tmp_path, caplog):
     assert [e.payload["message"] for e in changes] == warnings
 
 
+def test_a_short_stalled_run_is_announced_at_train_end(tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="lrwatch")
+    t, store, run = _fit(lpl, tmp_path, lr=1e-5)  # 192 steps: one check of 100 steps in
+    statuses = [e.payload["status"] for e in store.events(run, kind=keys.EVENT_DIAGNOSIS)]
+    assert statuses == ["stalled"]
+    assert any(m.startswith(f"lrwatch: run '{run.name}' is stalled")
+               for m in _lrwatch_warnings(caplog))
+
+
 def test_a_failing_warn_guard_warns_once_and_training_and_recording_go_on(tmp_path, monkeypatch):
     # the live diagnosis failing follows the callback's policy: one warning, then it is off
     monkeypatch.setattr(Guard, "check", lambda *a, **k: 1 / 0)
