@@ -13,7 +13,7 @@ watch = LRWatch(name="digits-adam")
 trainer([watch]).fit(DigitsClassifier(lr=3e-3), *digits_loaders())
 
 with Store(watch.store_path, readonly=True) as store:
-    run = store.run("digits-adam")
+    run = store.run(watch.run.name)  # "digits-adam", or "digits-adam-2" on a second run
     steps, loss = store.scalars(run, "loss")
     print(f"{run.name}: {run.steps} steps, loss {loss[0]:.3f} -> {loss[-1]:.3f}")
     print("recorded:", ", ".join(store.keys(run)))

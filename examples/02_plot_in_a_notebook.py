@@ -12,8 +12,8 @@ import lrwatch
 watch = lrwatch.LRWatch(name="digits-plot")
 trainer([watch]).fit(DigitsClassifier(lr=3e-3), *digits_loaders())
 
-overview = lrwatch.plot(watch.store_path, "digits-plot")  # loss, LR, grad norm, update ratio
+overview = lrwatch.plot(watch.store_path, watch.run.name)  # loss, LR, grad norm, update ratio
 overview.write_html("digits-plot-overview.html")
-loss = lrwatch.plot(watch.store_path, "digits-plot", kind="loss", smoothing=0.9)
+loss = lrwatch.plot(watch.store_path, watch.run.name, kind="loss", smoothing=0.9)
 loss.update_yaxes(type="log").write_html("digits-plot-loss.html")
 print("wrote digits-plot-overview.html and digits-plot-loss.html")

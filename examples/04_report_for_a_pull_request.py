@@ -11,5 +11,5 @@ from lrwatch.report import write_report
 
 watch = LRWatch(name="digits-report")
 trainer([watch]).fit(DigitsClassifier(lr=3e-3), *digits_loaders())
-path = write_report(watch.store_path, "digits-report", "digits-report.html")
+path = write_report(watch.store_path, watch.run.name, "digits-report.html")
 print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
