@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -40,8 +41,8 @@ def analyze(curves: RunCurves, *, target_batch_size: int | None = None) -> Diagn
     """
     if not isinstance(curves, RunCurves):
         raise ConfigError(f"analyze() needs a RunCurves, got {type(curves).__name__}")
-    if target_batch_size is not None and (not isinstance(target_batch_size, int)
-                                          or target_batch_size <= 0):
+    if target_batch_size is not None and (isinstance(target_batch_size, bool) or not isinstance(
+            target_batch_size, numbers.Integral) or target_batch_size <= 0):
         raise ConfigError(f"target_batch_size must be a positive int, got {target_batch_size!r}")
     summary = Summary()
     summary.extend(*align(curves))

@@ -6,11 +6,14 @@ the dashboard, the guard, reports), so they hold plain numbers and strings only.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 import numpy as np
+
+from lrwatch.errors import ConfigError
 
 
 class Status(str, Enum):
@@ -42,10 +45,13 @@ class Series:
     values: np.ndarray
 
     def __post_init__(self) -> None:
-        steps = np.asarray(self.steps, dtype=np.int64).reshape(-1)
-        values = np.asarray(self.values, dtype=np.float64).reshape(-1)
+        try:
+            steps = np.asarray(self.steps, dtype=np.int64).reshape(-1)
+            values = np.asarray(self.values, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"a Series needs integer steps and numeric values ({exc})") from None
         if steps.shape != values.shape:
-            raise ValueError(
+            raise ConfigError(
                 f"a series needs as many steps as values (got {steps.size} and {values.size})")
         object.__setattr__(self, "steps", steps)
         object.__setattr__(self, "values", values)
@@ -77,6 +83,31 @@ class RunCurves:
     batch_size: int | None = None
     total_steps: int | None = None  # planned optimizer steps, when known
     range_test: RangeTestSummary | None = None
+
+    def __post_init__(self) -> None:
+        """Check the types here, so a wrong one is named instead of failing deep in analysis."""
+        if not isinstance(self.loss, Series):
+            raise ConfigError("RunCurves(loss=...) needs a Series(steps, values), got "
+                              f"{type(self.loss).__name__}")
+        for name in ("lr", "grad_norm", "update_ratio", "val_loss"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Series):
+                raise ConfigError(f"RunCurves({name}=...) needs a Series(steps, values) or None, "
+                                  f"got {type(value).__name__}")
+        if self.optimizer is not None and not isinstance(self.optimizer, str):
+            raise ConfigError("RunCurves(optimizer=...) needs the optimizer's class name, e.g. "
+                              f"'AdamW', got {self.optimizer!r}")
+        if self.momentum is not None and (isinstance(self.momentum, bool)
+                                          or not isinstance(self.momentum, numbers.Real)):
+            raise ConfigError(f"RunCurves(momentum=...) needs a number, got {self.momentum!r}")
+        for name in ("batch_size", "total_steps"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(
+                    value, numbers.Integral) or value < 1):
+                raise ConfigError(f"RunCurves({name}=...) needs a positive integer, got {value!r}")
+        if self.range_test is not None and not isinstance(self.range_test, RangeTestSummary):
+            raise ConfigError("RunCurves(range_test=...) needs a RangeTestSummary, got "
+                              f"{type(self.range_test).__name__}")
 
 
 @dataclass(frozen=True)

@@ -299,6 +299,32 @@ def test_bad_arguments_are_config_errors() -> None:
         analyze(np.arange(10))  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="target_batch_size must be a positive int"):
         analyze(synth.healthy_no_lr().curves, target_batch_size=0)
+    with pytest.raises(ConfigError, match="target_batch_size must be a positive int"):
+        analyze(synth.healthy_no_lr().curves, target_batch_size=True)
+    doubled = analyze(synth.stalled_linear().curves, target_batch_size=np.int64(64))
+    assert doubled.suggestion.factor == pytest.approx(  # batch 32 -> 64, SGD: linear
+        2 * analyze(synth.stalled_linear().curves).suggestion.factor)
+
+
+LOSS = Series(np.arange(5), np.ones(5))
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"loss": np.ones(5)}, r"RunCurves\(loss=...\) needs a Series\(steps, values\), got ndarray"),
+    ({"loss": LOSS, "lr": 1e-3}, r"RunCurves\(lr=...\) needs a Series"),
+    ({"loss": LOSS, "optimizer": object}, r"RunCurves\(optimizer=...\) needs the optimizer's "),
+    ({"loss": LOSS, "momentum": "0.9"}, r"RunCurves\(momentum=...\) needs a number"),
+    ({"loss": LOSS, "batch_size": "64"}, r"RunCurves\(batch_size=...\) needs a positive int"),
+    ({"loss": LOSS, "total_steps": 0}, r"RunCurves\(total_steps=...\) needs a positive int"),
+])
+def test_run_curves_names_a_wrong_field(kwargs, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        RunCurves(**kwargs)
+
+
+def test_a_series_of_text_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="integer steps and numeric values"):
+        Series(np.arange(3), ["a", "b", "c"])
 
 
 def test_a_blowup_in_the_first_steps_is_called_before_the_run_is_long_enough() -> None:
