@@ -95,7 +95,7 @@ class OptimizerProbe:
         """Gradients are final (accumulated, unscaled, not yet clipped); weights not yet updated."""
         self.pending = []
         self.stepped = False
-        self.layer_step = step % self.config.layer_every_n_steps == 0
+        self.layer_step = self._due(step, self.config.layer_every_n_steps)
         grads, layer_of = self._grads()
         if grads:
             norms = torch.stack(torch._foreach_norm(grads, 2, dtype=torch.float32))
@@ -103,12 +103,17 @@ class OptimizerProbe:
             if self.layer_step and layer_of is not None:
                 self.pending.append((self.key(keys.GRAD_NORM + "/*"), self._layer_norms(norms, layer_of)))
         self._snapshot_taken = False
-        if step % self.update_every == 0 or self.layer_step:
+        if self._due(step, self.update_every) or self.layer_step:
             if self._before is None:
                 self._before = [torch.empty_like(p) for p in self.params]
             with torch.no_grad():
                 torch._foreach_copy_(self._before, [p.detach() for p in self.params])
             self._snapshot_taken = True
+
+    def _due(self, step: int, every: int) -> bool:
+        """Whether a recorded ``step`` is the first recorded one at or after a multiple of
+        ``every`` (with every_n_steps > 1, recorded steps need not hit the multiples)."""
+        return step % every < self.config.every_n_steps
 
     def _after_update(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         """The optimizer has stepped (an AMP-skipped step never gets here)."""

@@ -127,6 +127,35 @@ def test_update_ratio_cadence(every):
     assert np.allclose(rows[keys.UPDATE_RATIO][1], np.asarray(ref["update_ratio"])[expected_steps], rtol=1e-4)
 
 
+def test_per_layer_cadence_counts_steps_when_only_every_nth_step_is_recorded():
+    # every 5th step recorded, per-layer norms "every 7 steps": the first recorded step at or
+    # after each multiple of 7, not only the multiples of 35
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    got: dict = {}
+
+    def sink(rows, events):  # type: ignore[no-untyped-def]
+        for key, (steps, _) in rows.items():
+            got[key] = got.get(key, []) + steps.tolist()
+
+    recorder = Recorder(RecordConfig(every_n_steps=5, layer_every_n_steps=7), sink)
+    recorder.attach([optimizer], model.named_parameters(), clipping=False)
+    x, y = torch.randn(16, 8), torch.randint(0, 3, (16,))
+    for step in range(36):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        if recorder.should_record(step):
+            recorder.add_loss(loss)
+            recorder.before_optimizer_step(recorder.probes[0], step)
+        optimizer.step()
+        if recorder.should_record(step):
+            recorder.end_step(step, epoch=0, world_size=1)
+    recorder.drain()
+    assert got["grad_norm/0"] == [0, 10, 15, 25, 30, 35]
+    assert got[keys.UPDATE_RATIO] == [0, 10, 15, 25, 30, 35]
+
+
 def test_a_parameter_without_a_gradient_counts_as_zero():
     # a layer unused in some steps (a branch not taken) has no .grad: the global norm is that
     # of the gradients there are, and the idle layer's own norm is 0
