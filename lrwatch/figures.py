@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence, Union, cast
@@ -566,8 +567,9 @@ def plot(store: "Store | str | os.PathLike[str]",
 
     if kind not in PLOT_KINDS:
         raise ConfigError(f"unknown plot kind '{kind}': choose one of {', '.join(PLOT_KINDS)}")
-    if not (0.0 <= smoothing < 1.0):
-        raise ConfigError(f"smoothing must be in [0, 1), got {smoothing!r}")
+    if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Real) \
+            or not 0.0 <= smoothing < 1.0:
+        raise ConfigError(f"smoothing must be a number in [0, 1), got {smoothing!r}")
     own = not isinstance(store, _Store)
     st: Store = store if isinstance(store, _Store) else _Store(store, readonly=True)
     try:

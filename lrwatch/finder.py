@@ -29,6 +29,7 @@ from __future__ import annotations
 import copy
 import importlib
 import math
+import numbers
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -217,6 +218,7 @@ def find_lr(
     if dataloaders is not None:
         raise ConfigError("find_lr: `dataloaders` is for evaluation methods; pass the training "
                           "data as train_dataloaders= or datamodule=")
+    _check_objects(trainer, model)
     finder = LRFinder(min_lr, max_lr, num_training, mode, early_stop_threshold, update_attr,
                       attr_name)
     _check_trainer(trainer, for_find_lr=True)
@@ -342,11 +344,14 @@ def _check_range(min_lr: float, max_lr: float) -> tuple[float, float]:
 
 
 def _check_steps(num_training: int) -> int:
-    if not isinstance(num_training, int) or num_training < MIN_STEPS:
+    if isinstance(num_training, bool) or not isinstance(num_training, numbers.Integral):
+        raise ConfigError(f"find_lr: num_training must be a whole number of steps, got "
+                          f"{num_training!r}")
+    if num_training < MIN_STEPS:
         raise ConfigError(
             f"find_lr: num_training={num_training!r} is too small; the range test needs at "
             f"least {MIN_STEPS} steps to tell the loss trend from noise (the default is 100)")
-    return num_training
+    return int(num_training)
 
 
 def _check_mode(mode: str) -> str:
@@ -360,6 +365,17 @@ def _check_threshold(threshold: float | None) -> float | None:
         raise ConfigError(f"find_lr: early_stop_threshold={threshold!r} must be above 1 "
                           "(4.0 stops at 4x the best loss) or None to run every step")
     return None if threshold is None else float(threshold)
+
+
+def _check_objects(trainer: Any, model: Any) -> None:
+    """A Trainer first, then a LightningModule of the same Lightning package."""
+    pl = lightning_of(trainer)
+    if not isinstance(trainer, pl.Trainer):
+        raise ConfigError(f"find_lr: the first argument must be a Lightning Trainer, got "
+                          f"{type(trainer).__name__}; call find_lr(trainer, model, ...)")
+    if not isinstance(model, pl.LightningModule):
+        raise ConfigError(f"find_lr: the model must be a {pl.__name__}.LightningModule (the "
+                          f"trainer's package), got {type(model).__name__}")
 
 
 def _check_trainer(trainer: Any, for_find_lr: bool) -> None:

@@ -289,6 +289,21 @@ def test_bad_arguments_fail_before_training(pl: Any, tmp_path: Path, kwargs: dic
     assert model.steps_seen == 0
 
 
+def test_arguments_in_the_wrong_order_or_of_the_wrong_kind_are_named(pl: Any,
+                                                                     tmp_path: Path) -> None:
+    trainer, model = make_trainer(pl, tmp_path), make_model(pl)
+    with pytest.raises(ConfigError, match="first argument must be a Lightning Trainer"):
+        find_lr(model, trainer, loader())  # swapped
+    with pytest.raises(ConfigError, match="first argument must be a Lightning Trainer, got "
+                                          "NoneType"):
+        find_lr(None, model, loader())
+    with pytest.raises(ConfigError, match="the model must be a .*LightningModule.*got Linear"):
+        find_lr(trainer, torch.nn.Linear(2, 2), loader())
+    with pytest.raises(ConfigError, match="num_training must be a whole number of steps, got "
+                                          "100.0"):
+        find_lr(trainer, model, loader(), num_training=100.0)
+
+
 @pytest.mark.parametrize("optimizers, match", [
     (lambda self: None, "returned no optimizer"),
     (lambda self: [torch.optim.SGD(self.parameters(), lr=0.1),
