@@ -170,6 +170,8 @@ class SQLiteBackend:
         try:
             app_id, version, tables = self._retry(header)  # a lock is StoreLocked, not "not a store"
         except sqlite3.DatabaseError as exc:
+            if _marked_as_store(self.path):
+                raise self._damaged(exc) from None
             raise NotAStore(
                 f"{self.path} is not an lrwatch store ({exc}); pass the path of an lrwatch store"
             ) from None
@@ -547,6 +549,18 @@ class SQLiteBackend:
 
     def close(self) -> None:
         self._conn.close()
+
+
+def _marked_as_store(path: str) -> bool:
+    """Whether the file's SQLite header carries lrwatch's application id (bytes 68-71), read
+    from the bytes so that a store too damaged for SQLite to open is still known as one."""
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(72)
+    except OSError:
+        return False
+    return (header[:16] == b"SQLite format 3\x00"
+            and header[68:72] == APPLICATION_ID.to_bytes(4, "big"))
 
 
 def _latest_per_step(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

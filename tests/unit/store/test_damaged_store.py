@@ -161,3 +161,15 @@ def test_analyze_gives_a_damaged_store_its_own_entry_and_reads_the_others(
     assert [(r["source"], r["error"] is None) for r in runs] == [
         (str(good), True), (str(bad), False)]
     assert DAMAGED in runs[1]["error"]
+
+
+@pytest.mark.parametrize("readonly", [True, False])
+def test_a_truncated_store_is_damaged_not_another_kind_of_file(readonly, store_path):
+    fill(store_path, runs=2, steps=100_000)
+    data = store_path.read_bytes()
+    store_path.write_bytes(data[:len(data) // 2])  # a copy cut short
+    with pytest.raises(StoreError, match=DAMAGED) as caught:
+        Store(store_path, readonly=readonly)
+    assert type(caught.value) is StoreError  # not NotAStore: it is a store, damaged
+    assert str(caught.value).startswith(f"cannot read the store {store_path} (")
+    assert store_path.read_bytes() == data[:len(data) // 2]  # untouched
