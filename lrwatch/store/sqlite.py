@@ -133,7 +133,7 @@ class SQLiteBackend:
                 raise StoreError(
                     f"no lrwatch store at {path}: train with LRWatch first, or pass the store's path"
                 )
-            uri = f"{path.resolve().as_uri()}?mode=ro"
+            uri = f"{path.resolve().as_uri()}?{self._readonly_mode(path)}"
             conn = self._try_connect(lambda: sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S))
         else:
             try:
@@ -151,6 +151,30 @@ class SQLiteBackend:
             conn.close()
             raise
         return conn
+
+    def _readonly_mode(self, path: Path) -> str:
+        """The URI parameters of a read-only open: ``mode=ro``, and ``immutable=1`` in a folder
+        this user may not write to.
+
+        SQLite reads a WAL-mode store through its ``-shm`` index, which a read-only open must
+        create beside the file when no writer has; in a read-only folder that fails ("attempt
+        to write a readonly database"). ``immutable=1`` reads the file without index or locks,
+        which is exact only while nobody writes it, hence the conditions: no ``-shm`` (a writer
+        that has the store open is read through its index as usual) and no ``-wal`` holding
+        writes (immutable would skip them: refused, not lost). The trade-off: a writer that may
+        write there (the folder's owner) and starts after this open is not seen, so a reader
+        kept open shows the store as it was, and may call it damaged if that writer merges its
+        ``-wal`` into the file during a read.
+        """
+        if os.access(path.parent, os.W_OK) or Path(f"{path}-shm").exists():
+            return "mode=ro"
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise StoreError(
+                f"cannot read the store {path}: its folder is not writable and {wal.name} holds "
+                "writes not yet merged into the store; copy the folder somewhere you may write "
+                "and read the copy")
+        return "mode=ro&immutable=1"
 
     def _try_connect(self, connect: Callable[[], sqlite3.Connection]) -> sqlite3.Connection:
         try:
