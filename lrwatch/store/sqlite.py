@@ -180,10 +180,9 @@ class SQLiteBackend:
         try:
             return connect()
         except sqlite3.Error as exc:
-            raise StoreError(
-                f"cannot open the store {self.path}: {exc}; "
-                "pass LRWatch(store=...) or set LRWATCH_STORE to a writable place"
-            ) from None
+            advice = ("check that you may read it, or pass another store" if self.readonly else
+                      "pass LRWatch(store=...) or set LRWATCH_STORE to a writable place")
+            raise StoreError(f"cannot open the store {self.path}: {exc}; {advice}") from None
 
     def _check_and_migrate(self, conn: sqlite3.Connection) -> None:
         def header() -> tuple[int, int, int]:
@@ -215,9 +214,10 @@ class SQLiteBackend:
             )
         if self.readonly:
             if version < SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path} has the older store schema {version}; open it once with "
-                    "write access (lrwatch runs) to upgrade it"
+                raise StoreError(  # the commands that read stores open them read-only
+                    f"{self.path} has the older store schema {version}; upgrade it by opening "
+                    "it once with write access: "
+                    f"python -c \"import lrwatch; lrwatch.Store({self.path!r})\""
                 )
         else:
             self._setup_writable(conn, version)

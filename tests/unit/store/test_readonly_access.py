@@ -107,3 +107,17 @@ def test_unmerged_writes_in_a_read_only_folder_are_said_not_skipped(read_only, t
     copy = shutil.copytree(read_only, tmp_path / "copy")  # what the message says to do
     with Store(copy, readonly=True) as store:
         assert store.scalars("train", "loss")[0].size == 300
+
+
+def test_an_unreadable_store_gives_advice_for_reading(read_only):
+    with Store(read_only) as store:
+        fill(store)
+    (read_only / "lrwatch.db").chmod(0o000)
+    try:
+        runs = lrwatch_as_a_user("runs", str(read_only))
+    finally:
+        (read_only / "lrwatch.db").chmod(0o644)
+    assert runs.returncode == 1
+    assert runs.stderr.strip().splitlines() == [
+        f"StoreError: cannot open the store {read_only / 'lrwatch.db'}: unable to open database "
+        "file; check that you may read it, or pass another store"]

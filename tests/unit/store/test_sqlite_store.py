@@ -7,6 +7,7 @@ import sqlite3
 import numpy as np
 import pytest
 
+import lrwatch
 from lrwatch import NotAStore, RunNotFound, SchemaTooNew, Store, StoreError, StoreLocked
 from lrwatch.store import FINISHED, INTERRUPTED, RUNNING, PendingEvent
 from lrwatch.store.sqlite import SCHEMA_VERSION
@@ -147,6 +148,21 @@ def test_a_store_from_a_newer_lrwatch_is_refused(store_path):
         conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
     with pytest.raises(SchemaTooNew, match="newer lrwatch.*pip install -U lrwatch"):
         Store(store_path)
+
+
+def test_a_store_of_an_older_schema_says_how_to_upgrade_it(store_path, monkeypatch):
+    import lrwatch.store.sqlite as backend
+
+    Store(store_path).close()
+    monkeypatch.setattr(backend, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setitem(backend.MIGRATIONS, SCHEMA_VERSION, "CREATE TABLE later(x INTEGER)")
+    with pytest.raises(StoreError) as caught:
+        Store(store_path, readonly=True)
+    assert str(caught.value) == (
+        f"{store_path} has the older store schema {SCHEMA_VERSION}; upgrade it by opening it "
+        f"once with write access: python -c \"import lrwatch; lrwatch.Store('{store_path}')\"")
+    lrwatch.Store(str(store_path)).close()  # what the message says to run
+    Store(store_path, readonly=True).close()
 
 
 def test_an_unusable_folder_is_a_clear_error(tmp_path):
