@@ -526,19 +526,24 @@ class SQLiteBackend:
 
     def scalars(self, run_id: int, key: str, after_step: int | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
-        """Steps and values of one series, sorted by step; only steps > ``after_step`` if given."""
-        floor = -1 if after_step is None else int(after_step)
-        rows = self._read(
-            f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN series s ON c.series_id = s.id"
-            " WHERE s.run_id = ? AND s.name = ? AND c.last_step > ? ORDER BY c.id",
-            (run_id, key, floor))
+        """Steps and values of one series, sorted by step; only steps > ``after_step`` if given.
+
+        Negative steps are kept, as the CSV reader keeps them.
+        """
+        sql = (f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN series s ON c.series_id = s.id"
+               " WHERE s.run_id = ? AND s.name = ?")
+        args: list[Any] = [run_id, key]
+        if after_step is not None:
+            sql += " AND c.last_step > ?"
+            args.append(int(after_step))
+        rows = self._read(sql + " ORDER BY c.id", args)
         if not rows:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
         chunks = [self._chunk(r, f"series '{key}' of run {run_id}") for r in rows]
         steps = np.concatenate([c[0] for c in chunks]).astype(np.int64, copy=False)
         values = np.concatenate([c[1] for c in chunks]).astype(np.float64, copy=False)
         if after_step is not None:
-            keep = steps > floor
+            keep = steps > after_step
             steps, values = steps[keep], values[keep]
         return _latest_per_step(steps, values)
 
@@ -557,8 +562,11 @@ class SQLiteBackend:
 
     def events(self, run_id: int, kind: str | None = None, after_step: int | None = None
                ) -> list[Event]:
-        sql = "SELECT step, time, kind, payload FROM events WHERE run_id = ? AND step > ?"
-        args: list[Any] = [run_id, -1 if after_step is None else after_step]
+        sql = "SELECT step, time, kind, payload FROM events WHERE run_id = ?"
+        args: list[Any] = [run_id]
+        if after_step is not None:
+            sql += " AND step > ?"
+            args.append(after_step)
         if kind is not None:
             sql += " AND kind = ?"
             args.append(kind)

@@ -40,6 +40,19 @@ def test_incremental_read_after_step(store_path):
     assert store.scalars(run, "loss", after_step=19)[0].size == 0
 
 
+def test_negative_steps_are_kept_as_the_csv_reader_keeps_them(store_path):
+    store = Store(store_path)
+    run = store.create_run("r", {})
+    _append(store, run, {"warmup": ([-3, -2, -1], [5.0, 4.0, 3.0]),
+                         "loss": ([-2, -1, 0, 1], [4.0, 3.0, 2.0, 1.0])},
+            [PendingEvent(step=-2, kind="nonfinite", payload={}, time=0.0)])
+    assert store.scalars(run, "warmup")[0].tolist() == [-3, -2, -1]
+    assert store.scalars(run, "loss")[0].tolist() == [-2, -1, 0, 1]
+    assert store.scalars(run, "loss", after_step=-2)[0].tolist() == [-1, 0, 1]
+    assert [e.step for e in store.events(run)] == [-2]
+    assert store.events(run, after_step=-2) == []
+
+
 def test_a_step_written_twice_reads_once_with_the_later_value(store_path):
     store = Store(store_path)
     run = store.create_run("r", {})
