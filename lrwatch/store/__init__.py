@@ -60,7 +60,9 @@ class Store:
             is never created or changed.
 
     Raises:
-        StoreError: the path cannot be opened (``NotAStore``, ``SchemaTooNew`` ...).
+        StoreError: the path cannot be opened (``NotAStore``, ``SchemaTooNew`` ...); every
+            read also raises it, saying the file may be damaged, when what it finds cannot
+            be right (a torn chunk, metadata that is not a JSON object ...).
 
     Example::
 

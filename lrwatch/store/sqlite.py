@@ -4,7 +4,9 @@ Scalar series are kept as chunks: each write transaction stores, per key, one ro
 new steps (int64) and values (float64) as little-endian blobs. A 1 M-step series then reads in
 milliseconds instead of the ~1 s that a row per value costs, and NaN and inf survive exactly
 (SQLite would turn a NaN REAL into NULL). When a step is written twice (a resumed run), the
-later write wins on read.
+later write wins on read. Reads check each chunk against its row (point count, first and last
+step) and the types of every field, so a damaged file gives a ``StoreError`` saying so rather
+than a traceback or, worse, a confident answer from garbage.
 
 Every write is a short ``BEGIN IMMEDIATE`` transaction with a busy timeout and a bounded retry,
 so several trainings can share one store and a dashboard can read while they write.
@@ -19,6 +21,7 @@ import sqlite3
 import time
 import uuid
 from pathlib import Path
+from types import NoneType
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 import numpy as np
@@ -46,6 +49,10 @@ CHUNK_POINTS = 65536
 
 _STEP = np.dtype("<i8")
 _VALUE = np.dtype("<f8")
+_CHUNK_COLUMNS = "c.id, c.first_step, c.last_step, c.n, c.steps, c.vals"
+# What a field may hold when read back; anything else means the file was damaged.
+_NUMBER = (int, float)
+_MAYBE_NUMBER = (int, float, NoneType)
 
 _SCHEMA_V1 = """
 CREATE TABLE runs(
@@ -126,7 +133,7 @@ class SQLiteBackend:
                 raise StoreError(
                     f"no lrwatch store at {path}: train with LRWatch first, or pass the store's path"
                 )
-            uri = f"{path.resolve().as_uri()}?mode=ro"
+            uri = f"{path.resolve().as_uri()}?{self._readonly_mode(path)}"
             conn = self._try_connect(lambda: sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S))
         else:
             try:
@@ -145,14 +152,37 @@ class SQLiteBackend:
             raise
         return conn
 
+    def _readonly_mode(self, path: Path) -> str:
+        """The URI parameters of a read-only open: ``mode=ro``, and ``immutable=1`` in a folder
+        this user may not write to.
+
+        SQLite reads a WAL-mode store through its ``-shm`` index, which a read-only open must
+        create beside the file when no writer has; in a read-only folder that fails ("attempt
+        to write a readonly database"). ``immutable=1`` reads the file without index or locks,
+        which is exact only while nobody writes it, hence the conditions: no ``-shm`` (a writer
+        that has the store open is read through its index as usual) and no ``-wal`` holding
+        writes (immutable would skip them: refused, not lost). The trade-off: a writer that may
+        write there (the folder's owner) and starts after this open is not seen, so a reader
+        kept open shows the store as it was, and may call it damaged if that writer merges its
+        ``-wal`` into the file during a read.
+        """
+        if os.access(path.parent, os.W_OK) or Path(f"{path}-shm").exists():
+            return "mode=ro"
+        wal = Path(f"{path}-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise StoreError(
+                f"cannot read the store {path}: its folder is not writable and {wal.name} holds "
+                "writes not yet merged into the store; copy the folder somewhere you may write "
+                "and read the copy")
+        return "mode=ro&immutable=1"
+
     def _try_connect(self, connect: Callable[[], sqlite3.Connection]) -> sqlite3.Connection:
         try:
             return connect()
         except sqlite3.Error as exc:
-            raise StoreError(
-                f"cannot open the store {self.path}: {exc}; "
-                "pass LRWatch(store=...) or set LRWATCH_STORE to a writable place"
-            ) from None
+            advice = ("check that you may read it, or pass another store" if self.readonly else
+                      "pass LRWatch(store=...) or set LRWATCH_STORE to a writable place")
+            raise StoreError(f"cannot open the store {self.path}: {exc}; {advice}") from None
 
     def _check_and_migrate(self, conn: sqlite3.Connection) -> None:
         def header() -> tuple[int, int, int]:
@@ -163,6 +193,8 @@ class SQLiteBackend:
         try:
             app_id, version, tables = self._retry(header)  # a lock is StoreLocked, not "not a store"
         except sqlite3.DatabaseError as exc:
+            if _marked_as_store(self.path):
+                raise self._damaged(exc) from None
             raise NotAStore(
                 f"{self.path} is not an lrwatch store ({exc}); pass the path of an lrwatch store"
             ) from None
@@ -182,9 +214,10 @@ class SQLiteBackend:
             )
         if self.readonly:
             if version < SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path} has the older store schema {version}; open it once with "
-                    "write access (lrwatch runs) to upgrade it"
+                raise StoreError(  # the commands that read stores open them read-only
+                    f"{self.path} has the older store schema {version}; upgrade it by opening "
+                    "it once with write access: "
+                    f"python -c \"import lrwatch; lrwatch.Store({self.path!r})\""
                 )
         else:
             self._setup_writable(conn, version)
@@ -259,7 +292,38 @@ class SQLiteBackend:
         return self._retry(transaction)
 
     def _read(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self._retry(lambda: self._conn.execute(sql, args).fetchall())
+        try:
+            return self._retry(lambda: self._conn.execute(sql, args).fetchall())
+        except sqlite3.DatabaseError as exc:  # "database disk image is malformed" and the like
+            raise self._damaged(exc) from None
+
+    # -- checking what was read ------------------------------------------------------------
+    def _damaged(self, detail: object) -> StoreError:
+        """The one message for a store whose content cannot be right."""
+        return StoreError(
+            f"cannot read the store {self.path} ({detail}); the file may be damaged: "
+            "pass another store")
+
+    def _json_object(self, text: Any, what: str) -> dict[str, Any]:
+        try:
+            value = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise self._damaged(f"{what} is not JSON: {exc}") from None
+        if not isinstance(value, dict):
+            raise self._damaged(f"{what} is not a JSON object")
+        return value
+
+    def _chunk(self, row: tuple[Any, ...], where: str) -> tuple[np.ndarray, np.ndarray]:
+        """Steps and values of a ``_CHUNK_COLUMNS`` row, checked against the row's own count
+        and first and last step: flipped bytes must not become steps like -72057594037922480."""
+        chunk_id, first, last, n, steps_blob, vals_blob = row
+        if (isinstance(n, int) and n > 0 and isinstance(steps_blob, bytes)
+                and isinstance(vals_blob, bytes)
+                and len(steps_blob) == len(vals_blob) == n * _STEP.itemsize):
+            steps = np.frombuffer(steps_blob, dtype=_STEP)
+            if steps.min() == first and steps.max() == last:
+                return steps, np.frombuffer(vals_blob, dtype=_VALUE)
+        raise self._damaged(f"{where}: chunk {chunk_id} does not match its row")
 
     # -- runs ----------------------------------------------------------------------------
     def create_run(self, name: str | None, meta: Mapping[str, Any]) -> RunInfo:
@@ -312,13 +376,19 @@ class SQLiteBackend:
         return status
 
     _RUN_COLUMNS = "id, uid, name, status, started_at, ended_at, last_step, hostname, pid, heartbeat_at, meta"
+    _RUN_TYPES = (int, str, str, str, _NUMBER, _MAYBE_NUMBER, (int, NoneType), (str, NoneType),
+                  (int, NoneType), _MAYBE_NUMBER, str)
 
     def _run_info(self, row: tuple[Any, ...]) -> RunInfo:
+        for column, value, kinds in zip(self._RUN_COLUMNS.split(", "), row, self._RUN_TYPES):
+            if not isinstance(value, kinds):
+                raise self._damaged(f"run {row[0]}: {column} holds a {type(value).__name__}")
         run_id, uid, name, status, started, ended, last_step, host, pid, heartbeat, meta = row
         return RunInfo(
             id=run_id, uid=uid, name=name,
             status=self._effective_status(status, host, pid, heartbeat),
-            started_at=started, ended_at=ended, last_step=last_step, meta=json.loads(meta),
+            started_at=started, ended_at=ended, last_step=last_step,
+            meta=self._json_object(meta, f"the metadata of run {run_id}"),
         )
 
     def runs(self) -> list[RunInfo]:
@@ -341,7 +411,7 @@ class SQLiteBackend:
     def update_meta(self, run_id: int, meta: Mapping[str, Any]) -> None:
         def merge(conn: sqlite3.Connection) -> None:
             (current,) = conn.execute("SELECT meta FROM runs WHERE id = ?", (run_id,)).fetchone()
-            merged = {**json.loads(current), **meta}
+            merged = {**self._json_object(current, f"the metadata of run {run_id}"), **meta}
             conn.execute("UPDATE runs SET meta = ? WHERE id = ?", (_json(merged), run_id))
 
         self._write(merge)
@@ -407,16 +477,15 @@ class SQLiteBackend:
             series = [r[0] for r in conn.execute("SELECT id FROM series WHERE run_id = ?", (run_id,))]
             for sid in series:
                 straddling = conn.execute(
-                    "SELECT id, steps, vals FROM chunks WHERE series_id = ? AND first_step < ?"
+                    f"SELECT {_CHUNK_COLUMNS} FROM chunks c WHERE series_id = ? AND first_step < ?"
                     " AND last_step >= ?", (sid, from_step, from_step)).fetchall()
-                for chunk_id, steps_blob, vals_blob in straddling:
-                    steps = np.frombuffer(steps_blob, dtype=_STEP)
-                    values = np.frombuffer(vals_blob, dtype=_VALUE)
+                for row in straddling:
+                    steps, values = self._chunk(row, f"series {sid} of run {run_id}")
                     keep = steps < from_step
                     conn.execute(
                         "UPDATE chunks SET last_step = ?, n = ?, steps = ?, vals = ? WHERE id = ?",
                         (int(steps[keep].max()), int(keep.sum()), steps[keep].tobytes(),
-                         values[keep].tobytes(), chunk_id))
+                         values[keep].tobytes(), row[0]))
                 conn.execute("DELETE FROM chunks WHERE series_id = ? AND first_step >= ?",
                              (sid, from_step))
             conn.execute("DELETE FROM events WHERE run_id = ? AND step >= ?", (run_id, from_step))
@@ -433,11 +502,11 @@ class SQLiteBackend:
             " GROUP BY s.id HAVING count(*) > 16", (run_id,))
         for (sid,) in series:
             def rewrite(conn: sqlite3.Connection, sid: int = sid) -> None:
-                rows = conn.execute(
-                    "SELECT steps, vals FROM chunks WHERE series_id = ? ORDER BY id", (sid,)).fetchall()
-                steps, values = _latest_per_step(
-                    np.concatenate([np.frombuffer(r[0], dtype=_STEP) for r in rows]),
-                    np.concatenate([np.frombuffer(r[1], dtype=_VALUE) for r in rows]))
+                rows = conn.execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks c WHERE series_id = ?"
+                                    " ORDER BY id", (sid,)).fetchall()
+                chunks = [self._chunk(r, f"series {sid} of run {run_id}") for r in rows]
+                steps, values = _latest_per_step(np.concatenate([c[0] for c in chunks]),
+                                                 np.concatenate([c[1] for c in chunks]))
                 conn.execute("DELETE FROM chunks WHERE series_id = ?", (sid,))
                 for lo in range(0, steps.size, CHUNK_POINTS):
                     s, v = steps[lo:lo + CHUNK_POINTS], values[lo:lo + CHUNK_POINTS]
@@ -449,25 +518,32 @@ class SQLiteBackend:
             self._write(rewrite)
 
     def keys(self, run_id: int) -> list[str]:
-        return [r[0] for r in self._read(
+        names = [r[0] for r in self._read(
             "SELECT name FROM series WHERE run_id = ? ORDER BY name", (run_id,))]
+        if not all(isinstance(name, str) for name in names):
+            raise self._damaged(f"run {run_id} has a series name that is not text")
+        return names
 
     def scalars(self, run_id: int, key: str, after_step: int | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
-        """Steps and values of one series, sorted by step; only steps > ``after_step`` if given."""
-        floor = -1 if after_step is None else int(after_step)
-        rows = self._read(
-            "SELECT c.steps, c.vals FROM chunks c JOIN series s ON c.series_id = s.id"
-            " WHERE s.run_id = ? AND s.name = ? AND c.last_step > ? ORDER BY c.id",
-            (run_id, key, floor))
+        """Steps and values of one series, sorted by step; only steps > ``after_step`` if given.
+
+        Negative steps are kept, as the CSV reader keeps them.
+        """
+        sql = (f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN series s ON c.series_id = s.id"
+               " WHERE s.run_id = ? AND s.name = ?")
+        args: list[Any] = [run_id, key]
+        if after_step is not None:
+            sql += " AND c.last_step > ?"
+            args.append(int(after_step))
+        rows = self._read(sql + " ORDER BY c.id", args)
         if not rows:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-        steps = np.concatenate([np.frombuffer(r[0], dtype=_STEP) for r in rows]).astype(
-            np.int64, copy=False)
-        values = np.concatenate([np.frombuffer(r[1], dtype=_VALUE) for r in rows]).astype(
-            np.float64, copy=False)
+        chunks = [self._chunk(r, f"series '{key}' of run {run_id}") for r in rows]
+        steps = np.concatenate([c[0] for c in chunks]).astype(np.int64, copy=False)
+        values = np.concatenate([c[1] for c in chunks]).astype(np.float64, copy=False)
         if after_step is not None:
-            keep = steps > floor
+            keep = steps > after_step
             steps, values = steps[keep], values[keep]
         return _latest_per_step(steps, values)
 
@@ -476,26 +552,47 @@ class SQLiteBackend:
         out: dict[str, float] = {}
         for key in keys:
             row = self._read(
-                "SELECT c.steps, c.vals FROM chunks c JOIN series s ON c.series_id = s.id"
+                f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN series s ON c.series_id = s.id"
                 " WHERE s.run_id = ? AND s.name = ? ORDER BY c.last_step DESC, c.id DESC LIMIT 1",
                 (run_id, key))
             if row:
-                steps = np.frombuffer(row[0][0], dtype=_STEP)
-                out[key] = float(np.frombuffer(row[0][1], dtype=_VALUE)[int(np.argmax(steps))])
+                steps, values = self._chunk(row[0], f"series '{key}' of run {run_id}")
+                out[key] = float(values[int(np.argmax(steps))])
         return out
 
     def events(self, run_id: int, kind: str | None = None, after_step: int | None = None
                ) -> list[Event]:
-        sql = "SELECT step, time, kind, payload FROM events WHERE run_id = ? AND step > ?"
-        args: list[Any] = [run_id, -1 if after_step is None else after_step]
+        sql = "SELECT step, time, kind, payload FROM events WHERE run_id = ?"
+        args: list[Any] = [run_id]
+        if after_step is not None:
+            sql += " AND step > ?"
+            args.append(after_step)
         if kind is not None:
             sql += " AND kind = ?"
             args.append(kind)
         rows = self._read(sql + " ORDER BY step, id", args)
-        return [Event(step=s, time=t, kind=k, payload=json.loads(p)) for s, t, k, p in rows]
+        return [self._event(run_id, *row) for row in rows]
+
+    def _event(self, run_id: int, step: Any, at: Any, kind: Any, payload: Any) -> Event:
+        if not (isinstance(step, int) and isinstance(at, _NUMBER) and isinstance(kind, str)):
+            raise self._damaged(f"an event of run {run_id} has fields of the wrong type")
+        return Event(step=step, time=at, kind=kind,
+                     payload=self._json_object(payload, f"an event of run {run_id}"))
 
     def close(self) -> None:
         self._conn.close()
+
+
+def _marked_as_store(path: str) -> bool:
+    """Whether the file's SQLite header carries lrwatch's application id (bytes 68-71), read
+    from the bytes so that a store too damaged for SQLite to open is still known as one."""
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(72)
+    except OSError:
+        return False
+    return (header[:16] == b"SQLite format 3\x00"
+            and header[68:72] == APPLICATION_ID.to_bytes(4, "big"))
 
 
 def _latest_per_step(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -7,6 +7,7 @@ import sqlite3
 import numpy as np
 import pytest
 
+import lrwatch
 from lrwatch import NotAStore, RunNotFound, SchemaTooNew, Store, StoreError, StoreLocked
 from lrwatch.store import FINISHED, INTERRUPTED, RUNNING, PendingEvent
 from lrwatch.store.sqlite import SCHEMA_VERSION
@@ -37,6 +38,19 @@ def test_incremental_read_after_step(store_path):
     assert steps.tolist() == [15, 16, 17, 18, 19]
     assert values.tolist() == [15, 16, 17, 18, 19]
     assert store.scalars(run, "loss", after_step=19)[0].size == 0
+
+
+def test_negative_steps_are_kept_as_the_csv_reader_keeps_them(store_path):
+    store = Store(store_path)
+    run = store.create_run("r", {})
+    _append(store, run, {"warmup": ([-3, -2, -1], [5.0, 4.0, 3.0]),
+                         "loss": ([-2, -1, 0, 1], [4.0, 3.0, 2.0, 1.0])},
+            [PendingEvent(step=-2, kind="nonfinite", payload={}, time=0.0)])
+    assert store.scalars(run, "warmup")[0].tolist() == [-3, -2, -1]
+    assert store.scalars(run, "loss")[0].tolist() == [-2, -1, 0, 1]
+    assert store.scalars(run, "loss", after_step=-2)[0].tolist() == [-1, 0, 1]
+    assert [e.step for e in store.events(run)] == [-2]
+    assert store.events(run, after_step=-2) == []
 
 
 def test_a_step_written_twice_reads_once_with_the_later_value(store_path):
@@ -147,6 +161,21 @@ def test_a_store_from_a_newer_lrwatch_is_refused(store_path):
         conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
     with pytest.raises(SchemaTooNew, match="newer lrwatch.*pip install -U lrwatch"):
         Store(store_path)
+
+
+def test_a_store_of_an_older_schema_says_how_to_upgrade_it(store_path, monkeypatch):
+    import lrwatch.store.sqlite as backend
+
+    Store(store_path).close()
+    monkeypatch.setattr(backend, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setitem(backend.MIGRATIONS, SCHEMA_VERSION, "CREATE TABLE later(x INTEGER)")
+    with pytest.raises(StoreError) as caught:
+        Store(store_path, readonly=True)
+    assert str(caught.value) == (
+        f"{store_path} has the older store schema {SCHEMA_VERSION}; upgrade it by opening it "
+        f"once with write access: python -c \"import lrwatch; lrwatch.Store('{store_path}')\"")
+    lrwatch.Store(str(store_path)).close()  # what the message says to run
+    Store(store_path, readonly=True).close()
 
 
 def test_an_unusable_folder_is_a_clear_error(tmp_path):
