@@ -9,6 +9,13 @@ from lrwatch import formatting
 STORE_HELP = "store file or folder (default: $LRWATCH_STORE or ./lrwatch_logs)"
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (``\\n``, ``\\x1b``), so a stored name can
+    neither break a line of output nor send escape codes to the terminal."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
 def open_store_readonly(path: str | None):  # type: ignore[no-untyped-def]
     """The store at ``path`` (or the default one), read-only."""
     from lrwatch.store import Store
