@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import click
 
 from lrwatch import formatting
+from lrwatch.errors import ConfigError
 
 STORE_HELP = "store file or folder (default: $LRWATCH_STORE or ./lrwatch_logs)"
 
@@ -21,6 +25,19 @@ def open_store_readonly(path: str | None):  # type: ignore[no-untyped-def]
     from lrwatch.store import Store
 
     return Store(path, readonly=True)
+
+
+def output_path(output: str, store_path: str) -> Path:
+    """``output`` as a path, refused when writing it would overwrite the store at ``store_path``
+    or one of its SQLite side files (``-wal``, ``-shm``, ``-journal``)."""
+    target = Path(output).expanduser()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        own = Path(f"{store_path}{suffix}")
+        if target.resolve() == own.resolve() or (
+                target.exists() and own.exists() and os.path.samefile(target, own)):
+            what = f"the store's {suffix[1:]} file" if suffix else "the store"
+            raise ConfigError(f"-o {output} would overwrite {what} {own}; pass another -o")
+    return target
 
 
 fmt_float = formatting.number

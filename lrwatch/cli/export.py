@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from lrwatch.cli._common import STORE_HELP, open_store_readonly
+from lrwatch.cli._common import STORE_HELP, open_store_readonly, output_path
 
 
 @click.command(help=f"Export one run's series as a table, one row per step. STORE: {STORE_HELP}.")
@@ -22,9 +22,11 @@ def export(store: str | None, run_ref: str, fmt: str, output: str | None,
 
     with open_store_readonly(store) as st:
         run = st.run(run_ref)
+        target = output or f"{run.name}.{fmt}"
+        if target != "-":
+            output_path(target, st.path)
         wanted = [k.strip() for k in only_keys.split(",")] if only_keys else None
         columns = run_table(st, run, wanted)
-    target = output or f"{run.name}.{fmt}"
     if fmt == "csv":
         if target == "-":
             write_csv(columns, sys.stdout)

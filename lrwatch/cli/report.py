@@ -16,10 +16,10 @@ from lrwatch.cli._common import STORE_HELP
 @click.option("--smoothing", default=0.6, show_default=True, type=click.FloatRange(0, 0.999),
               help="EMA weight of the smoothed loss")
 def report(store: str | None, run: str | None, output: str, smoothing: float) -> None:
-    from lrwatch.cli._common import open_store_readonly
+    from lrwatch.cli._common import open_store_readonly, output_path
     from lrwatch.report import write_report
 
     with open_store_readonly(store) as st:
-        path = write_report(st, run, output, smoothing=smoothing)
+        path = write_report(st, run, output_path(output, st.path), smoothing=smoothing)
     size = path.stat().st_size / 1e6
     click.echo(f"wrote {path} ({size:.1f} MB, opens offline)")

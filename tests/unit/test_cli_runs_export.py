@@ -79,3 +79,32 @@ def test_errors_are_one_line_and_exit_1(filled, tmp_path):
     assert "not an lrwatch store" in junk.stderr and "Traceback" not in junk.stderr
     bad_key = _cli("export", str(filled), "--run", "baseline", "--keys", "loss,acc")
     assert bad_key.returncode == 1 and "has no key acc" in bad_key.stderr
+
+
+def _one_line_error(argv: list[str], capsys) -> str:  # type: ignore[no-untyped-def]
+    """Run the CLI in-process; it must exit 1 with one line on stderr, which is returned."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize("command", [["export"], ["export", "--format", "parquet"], ["report"]])
+@pytest.mark.parametrize("store_arg, output", [
+    ("{store}", "{store}"),
+    ("{folder}", "{store}"),  # the store given as its folder
+    ("{store}", "{folder}/./lrwatch.db"),  # another spelling of the same file
+    ("{store}", "{store}-wal"),
+    ("{store}", "{store}-shm"),
+])
+def test_output_over_the_store_itself_is_refused(filled, capsys, command, store_arg, output):
+    names = {"store": str(filled), "folder": str(filled.parent)}
+    before = filled.read_bytes()
+    err = _one_line_error([command[0], store_arg.format(**names), "--run", "baseline",
+                           *command[1:], "-o", output.format(**names)], capsys)
+    assert err.startswith("ConfigError: ") and "pass another -o" in err
+    assert filled.read_bytes() == before
+    with Store(filled, readonly=True) as st:
+        assert [r.name for r in st.runs()] == ["baseline", "second"]
