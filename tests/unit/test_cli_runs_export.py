@@ -25,6 +25,7 @@ def filled(store_path):  # type: ignore[no-untyped-def]
     })
     store.backend.set_status(run.id, FINISHED)
     store.create_run("second", {})
+    store.close()  # its last checkpoint is written now, so the file's bytes stay put
     return store_path
 
 
