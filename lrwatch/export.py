@@ -7,12 +7,13 @@ stays NaN or inf, so nothing the run logged is lost or invented.
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass
 from typing import IO, Sequence
 
 import numpy as np
 
-from lrwatch.errors import InputError, MissingExtra
+from lrwatch.errors import ConfigError, InputError, MissingExtra
 from lrwatch.store import RunInfo, Store
 
 
@@ -59,7 +60,28 @@ def write_csv(table: RunTable, fh: IO[str]) -> None:
         writer.writerow([step, *(cells[k][i] for k in keys)])
 
 
-def write_parquet(table: RunTable, path: str) -> None:
+def write_file(table: RunTable, path: str | os.PathLike[str], fmt: str = "csv") -> None:
+    """Write ``table`` to the file ``path`` as ``csv`` or ``parquet``.
+
+    Raises:
+        ConfigError: ``fmt`` is neither, or ``path`` cannot be written (a missing folder, a
+            folder, no permission ...).
+        MissingExtra: Parquet needs pyarrow.
+    """
+    if fmt not in ("csv", "parquet"):
+        raise ConfigError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
+    try:
+        if fmt == "parquet":
+            write_parquet(table, path)
+        else:
+            with open(path, "w", newline="") as fh:
+                write_csv(table, fh)
+    except OSError as exc:  # pyarrow's carry its own wording around the errno's
+        why = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise ConfigError(f"cannot write the export to {path}: {why}; pass another -o") from None
+
+
+def write_parquet(table: RunTable, path: str | os.PathLike[str]) -> None:
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 import sys
 
@@ -109,3 +110,33 @@ def test_output_over_the_store_itself_is_refused(filled, capsys, command, store_
     assert filled.read_bytes() == before
     with Store(filled, readonly=True) as st:
         assert [r.name for r in st.runs()] == ["baseline", "second"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("where", ["missing folder", "a folder", "read-only folder"])
+def test_an_output_that_cannot_be_written_is_one_line(filled, tmp_path, capsys, fmt, where):
+    if where == "read-only folder" and os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders")
+    target = {"missing folder": tmp_path / "no" / "dir" / f"x.{fmt}", "a folder": tmp_path,
+              "read-only folder": tmp_path / "ro" / f"x.{fmt}"}[where]
+    (tmp_path / "ro").mkdir(mode=0o500)
+    err = _one_line_error(["export", str(filled), "--run", "baseline", "--format", fmt,
+                           "-o", str(target)], capsys)
+    assert err.startswith(f"ConfigError: cannot write the export to {target}: ")
+    assert err.endswith("; pass another -o")
+
+
+@pytest.mark.parametrize("name, default", [("exp/a", "exp_a.csv"), ("../escape", "_escape.csv"),
+                                           ("my run", "my run.csv")])
+def test_the_default_file_is_the_run_name_made_safe_in_the_current_folder(
+        store_path, tmp_path, monkeypatch, name, default):
+    with Store(store_path) as st:
+        run = st.create_run(name)
+        st.backend.append(run.id, {"loss": (np.arange(2), np.array([2.0, 1.0]))})
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    main(["export", str(store_path), "--run", name])
+    assert [p.name for p in here.iterdir()] == [default]
+    assert (here / default).read_text().splitlines() == ["step,loss", "0,2.0", "1,1.0"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["here", "store"]
