@@ -48,16 +48,25 @@ def run_table(store: Store, run: RunInfo, keys: Sequence[str] | None = None) -> 
     return RunTable(steps, values, present)
 
 
+#: rows formatted at a time, so the CSV text in memory stays a few MB however long the run
+CSV_BLOCK_ROWS = 65_536
+
+
 def write_csv(table: RunTable, fh: IO[str]) -> None:
+    """Write ``table`` as CSV, a block of rows at a time: a recorded value as Python's shortest
+    round-trip form (``0.0003``, ``1e-05``, ``nan``), an unrecorded one as an empty cell."""
     writer = csv.writer(fh)
     keys = list(table.values)
     writer.writerow(["step", *keys])
-    cells = {k: [repr(x) for x in table.values[k].tolist()] for k in keys}
-    for k in keys:
-        for i in np.flatnonzero(~table.present[k]):
-            cells[k][i] = ""
-    for i, step in enumerate(table.steps.tolist()):
-        writer.writerow([step, *(cells[k][i] for k in keys)])
+    for lo in range(0, table.steps.size, CSV_BLOCK_ROWS):
+        block = slice(lo, lo + CSV_BLOCK_ROWS)
+        columns = [table.steps[block].tolist()]
+        for key in keys:
+            values, present = table.values[key][block], table.present[key][block]
+            # csv writes a float as its repr and None as an empty cell
+            columns.append(values.tolist() if present.all()
+                           else np.where(present, values, None).tolist())
+        writer.writerows(zip(*columns))
 
 
 def write_file(table: RunTable, path: str | os.PathLike[str], fmt: str = "csv") -> None:
