@@ -34,12 +34,16 @@ def run_table(store: Store, run: RunInfo, keys: Sequence[str] | None = None) -> 
                 f"run '{run.name}' has no key {', '.join(missing)}; it has: {', '.join(available)}")
         available = list(keys)
     series = {key: store.scalars(run, key) for key in available}
-    if series:
-        steps = np.unique(np.concatenate([s for s, _ in series.values()]))
-    else:
-        steps = np.empty(0, np.int64)
+    steps = np.empty(0, np.int64)
+    for s, _ in series.values():
+        if not np.array_equal(s, steps):  # most keys share their steps: skip the sort
+            steps = np.union1d(steps, s)
     values, present = {}, {}
-    for key, (s, v) in series.items():
+    for key in list(series):
+        s, v = series.pop(key)  # let each series go once aligned
+        if s.size == steps.size:  # recorded at every step: the arrays serve as they are
+            values[key], present[key] = v, np.ones(steps.size, dtype=bool)
+            continue
         where = np.searchsorted(steps, s)
         values[key] = np.full(steps.size, np.nan)
         values[key][where] = v

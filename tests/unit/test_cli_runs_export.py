@@ -191,3 +191,21 @@ def test_csv_export_memory_does_not_grow_with_the_run():
         finally:
             tracemalloc.stop()
     assert peaks[1] < 1.25 * peaks[0], f"peaks {peaks[0] / 1e6:.0f}, {peaks[1] / 1e6:.0f} MB"
+
+
+def test_run_table_aligns_series_on_the_union_of_their_steps(store_path):
+    from lrwatch.export import run_table
+
+    with Store(store_path) as st:
+        run = st.create_run("r")
+        st.backend.append(run.id, {"a": (np.arange(5), np.arange(5.0)),
+                                   "b": (np.array([1, 3]), np.array([10.0, 30.0])),
+                                   "c": (np.array([6]), np.array([60.0]))})
+        table = run_table(st, run)
+        assert run_table(st, run, ["b", "b"]).values.keys() == {"b"}
+    assert table.steps.tolist() == [0, 1, 2, 3, 4, 6]
+    assert table.present["a"].tolist() == [True] * 5 + [False]
+    assert table.values["a"][:5].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert table.present["b"].tolist() == [False, True, False, True, False, False]
+    assert table.values["b"][[1, 3]].tolist() == [10.0, 30.0]
+    assert table.present["c"].tolist() == [False] * 5 + [True] and table.values["c"][5] == 60.0
