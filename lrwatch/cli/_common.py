@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from lrwatch import formatting
-from lrwatch.errors import ConfigError
+from lrwatch.errors import ConfigError, RunNotFound
+
+if TYPE_CHECKING:
+    from lrwatch.store import RunInfo, Store
 
 STORE_HELP = "store file or folder (default: $LRWATCH_STORE or ./lrwatch_logs)"
+RUN_HELP = ("run name, uid or id (see `lrwatch runs`); when a name is also an id, say which: "
+            "id:N or name:X")
 
 
 def printable(text: str) -> str:
@@ -25,6 +31,39 @@ def open_store_readonly(path: str | None):  # type: ignore[no-untyped-def]
     from lrwatch.store import Store
 
     return Store(path, readonly=True)
+
+
+def find_run(store: Store, ref: str) -> RunInfo:
+    """The run ``ref`` picks: ``id:N`` by id, ``name:X`` by name, else by name, uid or id.
+
+    A bare ``ref`` that is one run's name and another run's id is refused, not guessed.
+
+    Raises:
+        ConfigError: ``ref`` is ambiguous, or ``id:`` is not followed by a number.
+        RunNotFound: no run matches.
+    """
+    runs = store.runs()
+    kind, _, rest = ref.partition(":")
+    if kind == "id":
+        if not rest.isdigit():
+            raise ConfigError(f"--run {printable(ref)}: an id is a whole number, as "
+                              "`lrwatch runs` lists")
+        matches = [run for run in runs if run.id == int(rest)]
+    elif kind == "name":
+        matches = [run for run in runs if run.name == rest]
+    else:
+        by_name = [run for run in runs if ref in (run.name, run.uid)]
+        by_id = [run for run in runs if ref.isdigit() and run.id == int(ref)]
+        if by_name and by_id and by_name[0].id != by_id[0].id:
+            raise ConfigError(
+                f"--run {ref} is the name of run {by_name[0].id} and the id of run {by_id[0].id} "
+                f"('{printable(by_id[0].name)}'); pass --run name:{ref} or --run id:{ref}")
+        matches = by_name or by_id
+    if not matches:
+        names = ", ".join(printable(run.name) for run in runs[-8:])
+        raise RunNotFound(f"no run '{printable(ref)}' in {store.path}; "
+                          + (f"runs here: {names}" if runs else "the store has no runs yet"))
+    return matches[0]
 
 
 def output_path(output: str, store_path: str) -> Path:

@@ -7,12 +7,19 @@ import sys
 
 import click
 
-from lrwatch.cli._common import STORE_HELP, open_store_readonly, output_path
+from lrwatch.cli._common import (
+    RUN_HELP,
+    STORE_HELP,
+    find_run,
+    open_store_readonly,
+    output_path,
+    printable,
+)
 
 
 @click.command(help=f"Export one run's series as a table, one row per step. STORE: {STORE_HELP}.")
 @click.argument("store", required=False, metavar="[STORE]")
-@click.option("--run", "run_ref", required=True, help="run name, uid or id (see `lrwatch runs`)")
+@click.option("--run", "run_ref", required=True, help=RUN_HELP)
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv",
               show_default=True)
 @click.option("-o", "--output",
@@ -26,7 +33,7 @@ def export(store: str | None, run_ref: str, fmt: str, output: str | None,
     if output == "-" and fmt == "parquet":
         raise click.BadParameter("parquet cannot go to stdout; give a file", param_hint="-o")
     with open_store_readonly(store) as st:
-        run = st.run(run_ref)
+        run = find_run(st, run_ref)
         target = output or default_output(run.name, fmt)
         if target != "-":
             output_path(target, st.path)
@@ -37,7 +44,7 @@ def export(store: str | None, run_ref: str, fmt: str, output: str | None,
     else:
         write_file(columns, target, fmt)
         click.echo(f"wrote {columns.steps.size} steps x {len(columns.values)} keys of "
-                   f"'{run.name}' to {target}", err=True)
+                   f"'{printable(run.name)}' to {target}", err=True)
 
 
 def default_output(run_name: str, fmt: str) -> str:

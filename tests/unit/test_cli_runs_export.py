@@ -209,3 +209,48 @@ def test_run_table_aligns_series_on_the_union_of_their_steps(store_path):
     assert table.present["b"].tolist() == [False, True, False, True, False, False]
     assert table.values["b"][[1, 3]].tolist() == [10.0, 30.0]
     assert table.present["c"].tolist() == [False] * 5 + [True] and table.values["c"][5] == 60.0
+
+
+@pytest.fixture
+def tricky(store_path):  # type: ignore[no-untyped-def]
+    """Runs whose names look like an id, or hold a newline or a terminal escape."""
+    with Store(store_path) as st:
+        for name in ("exp/a", "line\nbreak", "\x1b[31mred", "1"):
+            run = st.create_run(name)
+            st.backend.append(run.id, {"loss": (np.arange(2), np.array([2.0, float(run.id)]))})
+    return store_path
+
+
+def test_a_run_ref_that_is_both_a_name_and_an_id_is_refused(tricky, capsys):
+    err = _one_line_error(["export", str(tricky), "--run", "1", "-o", "-"], capsys)
+    assert err == ("ConfigError: --run 1 is the name of run 4 and the id of run 1 ('exp/a'); "
+                   "pass --run name:1 or --run id:1")
+
+
+@pytest.mark.parametrize("ref, run_id", [("id:1", 1), ("name:1", 4), ("exp/a", 1), ("3", 3),
+                                         ("name:line\nbreak", 2)])
+def test_id_and_name_prefixes_pick_the_run(tricky, capsys, ref, run_id):
+    main(["export", str(tricky), "--run", ref, "-o", "-"])
+    assert capsys.readouterr().out.splitlines()[-1] == f"1,{float(run_id)!r}"
+
+
+def test_report_takes_the_same_run_refs(tricky, tmp_path, capsys):
+    main(["report", str(tricky), "--run", "name:1", "-o", str(tmp_path / "r.html")])
+    assert "<h1>1</h1>" in (tmp_path / "r.html").read_text()
+    err = _one_line_error(["report", str(tricky), "--run", "1", "-o", str(tmp_path / "r.html")],
+                          capsys)
+    assert err.startswith("ConfigError: --run 1 is the name of run 4 and the id of run 1")
+
+
+@pytest.mark.parametrize("ref, message", [
+    ("id:x", "ConfigError: --run id:x: an id is a whole number, as `lrwatch runs` lists"),
+    ("id:9", "RunNotFound: no run 'id:9' in"),
+    ("name:nope", "RunNotFound: no run 'name:nope' in"),
+    ("nope", "RunNotFound: no run 'nope' in"),
+])
+def test_bad_run_refs_are_one_line(tricky, capsys, ref, message):
+    err = _one_line_error(["export", str(tricky), "--run", ref, "-o", "-"], capsys)
+    assert err.startswith(message)
+    if "RunNotFound" in message:
+        assert err.endswith("runs here: exp/a, line\\nbreak, \\x1b[31mred, 1")
+
