@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import click
 import numpy as np
 import pytest
 
@@ -254,3 +255,12 @@ def test_bad_run_refs_are_one_line(tricky, capsys, ref, message):
     if "RunNotFound" in message:
         assert err.endswith("runs here: exp/a, line\\nbreak, \\x1b[31mred, 1")
 
+
+def test_runs_prints_names_with_control_characters_escaped(tricky, capsys, monkeypatch):
+    monkeypatch.setattr("click.utils.should_strip_ansi", lambda *_: False)  # as on a terminal
+    main(["runs", str(tricky)])
+    out = capsys.readouterr().out
+    assert "\x1b[31mred" not in out  # the name's escape code never reaches the terminal
+    lines = click.unstyle(out).splitlines()
+    assert [line.split()[:2] for line in lines[1:]] == [
+        ["1", "exp/a"], ["2", "line\\nbreak"], ["3", "\\x1b[31mred"], ["4", "1"]]
