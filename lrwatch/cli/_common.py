@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import ipaddress
 import os
+import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -77,6 +80,37 @@ def output_path(output: str, store_path: str) -> Path:
             what = f"the store's {suffix[1:]} file" if suffix else "the store"
             raise ConfigError(f"-o {output} would overwrite {what} {own}; pass another -o")
     return target
+
+
+def check_listen_address(host: str, port: int) -> None:
+    """Refuse, before a server starts, a ``--host`` this machine cannot listen on or a ``--port``
+    in use, saying which and what to pass instead (the server's own error says neither)."""
+    fix = ("pass an address of this machine, such as 127.0.0.1 (this machine only) or 0.0.0.0 "
+           "(every interface)")
+    if ":" in host or host.replace(".", "").isdigit():  # an IP address, not a host name
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise ConfigError(f"--host {host} is not a valid IP address; {fix}") from None
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as werkzeug chooses
+    try:
+        address = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)[0][4]
+    except socket.gaierror as exc:
+        raise ConfigError(f"--host {host} is not a host name this machine knows "
+                          f"({exc.strerror}); {fix}") from None
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(f"port {port} on {host} is in use by another program; "
+                                  "pass another --port") from None
+            if exc.errno == errno.EADDRNOTAVAIL:
+                raise ConfigError(f"--host {host} is not an address of this machine; {fix}"
+                                  ) from None
+            raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}); pass another "
+                              "--host or --port") from None
 
 
 fmt_float = formatting.number

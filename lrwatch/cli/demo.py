@@ -154,9 +154,12 @@ def _quiet_lightning() -> None:
 @click.option("--no-dashboard", is_flag=True, help="only train and print the diagnoses")
 def demo(store: str, steps: int, pace: float, host: str, port: int, open_browser: bool,
          no_dashboard: bool) -> None:
+    from lrwatch.cli._common import check_listen_address
     from lrwatch.store import Store
     from lrwatch.store.sqlite import resolve_path
 
+    if not no_dashboard:
+        check_listen_address(host, 0)  # any port: a busy --port makes the dashboard take the next
     path = resolve_path(store)
     _fresh_store(path)
     _quiet_lightning()
