@@ -89,7 +89,7 @@ def write_file(table: RunTable, path: str | os.PathLike[str], fmt: str = "csv") 
         else:
             with open(path, "w", newline="") as fh:
                 write_csv(table, fh)
-    except OSError as exc:  # pyarrow's carry its own wording around the errno's
+    except OSError as exc:  # pyarrow's OSErrors wrap the errno's text in their own: give just it
         why = os.strerror(exc.errno) if exc.errno else str(exc)
         raise ConfigError(f"cannot write the export to {path}: {why}; pass another -o") from None
 

@@ -1,4 +1,5 @@
-"""Helpers shared by subcommands: the STORE argument and value formatting."""
+"""Helpers shared by subcommands: the STORE and --run arguments, checks on -o and --host/--port,
+and the safe formatting of values and names."""
 
 from __future__ import annotations
 
@@ -73,9 +74,10 @@ def output_path(output: str, store_path: str) -> Path:
     """``output`` as a path, refused when writing it would overwrite the store at ``store_path``
     or one of its SQLite side files (``-wal``, ``-shm``, ``-journal``)."""
     target = Path(output).expanduser()
+    resolved = target.resolve()
     for suffix in ("", "-wal", "-shm", "-journal"):
         own = Path(f"{store_path}{suffix}")
-        if target.resolve() == own.resolve() or (
+        if resolved == own.resolve() or (
                 target.exists() and own.exists() and os.path.samefile(target, own)):
             what = f"the store's {suffix[1:]} file" if suffix else "the store"
             raise ConfigError(f"-o {output} would overwrite {what} {own}; pass another -o")

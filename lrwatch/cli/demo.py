@@ -13,9 +13,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
+
+if TYPE_CHECKING:
+    from lrwatch.store import RunInfo
 
 #: where the demo keeps its runs (inside the default store folder, apart from your own runs)
 DEMO_STORE = Path("lrwatch_logs") / "demo.db"
@@ -219,15 +222,15 @@ def _fresh_store(path: Path) -> None:
             raise ConfigError(f"the demo cannot check that {path} holds only demo runs ({exc}); "
                               "pass another --store") from None
         if others:
-            names = ", ".join(f"'{printable(name)}'" for name in others[:3])
-            raise ConfigError(
-                f"{path} holds runs the demo did not record ({names}{', ...' if others[3:] else ''})"
-                " and the demo starts its store afresh; pass another --store, a new file")
+            names = ", ".join([f"'{printable(name)}'" for name in others[:3]]
+                              + (["..."] if others[3:] else []))
+            raise ConfigError(f"{path} holds runs the demo did not record ({names}) and the demo "
+                              "starts its store afresh; pass another --store, a new file")
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
 
 
-def _is_demo_run(run: Any) -> bool:
-    """Whether ``run`` (a ``RunInfo``) was recorded by the demo: a demo run's name and model."""
+def _is_demo_run(run: RunInfo) -> bool:
+    """Whether ``run`` was recorded by the demo: a demo run's name, and the demo's model."""
     return (run.name in {r.name for r in DEMO_RUNS}
             and run.meta.get("model") == "DigitsMLP")  # digits_module's class

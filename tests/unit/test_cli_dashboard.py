@@ -14,7 +14,7 @@ from lrwatch import Store
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "lrwatch.cli", *args],
-                          capture_output=True, text=True, timeout=120)
+                          check=False, capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture
@@ -30,9 +30,9 @@ def test_a_busy_port_says_so(store_path, busy_port):
     Store(store_path).close()
     result = _cli("dashboard", str(store_path), "--port", str(busy_port))
     assert result.returncode == 1
-    assert result.stderr.splitlines() == [
+    assert result.stderr.splitlines() == [(
         f"ConfigError: port {busy_port} on 127.0.0.1 is in use by another program; "
-        "pass another --port"]
+        "pass another --port")]
 
 
 @pytest.mark.parametrize("host, problem", [
@@ -44,7 +44,7 @@ def test_a_host_it_cannot_listen_on_says_so(store_path, command, host, problem):
     args = [str(store_path)] if command == "dashboard" else ["--store", str(store_path)]
     result = _cli(command, *args, "--host", host, "--port", "8050")
     assert result.returncode == 1
-    assert result.stderr.splitlines() == [
+    assert result.stderr.splitlines() == [(
         f"ConfigError: --host {host} {problem}; pass an address of this machine, such as "
-        "127.0.0.1 (this machine only) or 0.0.0.0 (every interface)"]
+        "127.0.0.1 (this machine only) or 0.0.0.0 (every interface)")]
     assert not store_path.exists()  # refused before the demo trained anything
