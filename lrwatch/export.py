@@ -7,12 +7,13 @@ stays NaN or inf, so nothing the run logged is lost or invented.
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass
 from typing import IO, Sequence
 
 import numpy as np
 
-from lrwatch.errors import InputError, MissingExtra
+from lrwatch.errors import ConfigError, InputError, MissingExtra
 from lrwatch.store import RunInfo, Store
 
 
@@ -33,12 +34,16 @@ def run_table(store: Store, run: RunInfo, keys: Sequence[str] | None = None) -> 
                 f"run '{run.name}' has no key {', '.join(missing)}; it has: {', '.join(available)}")
         available = list(keys)
     series = {key: store.scalars(run, key) for key in available}
-    if series:
-        steps = np.unique(np.concatenate([s for s, _ in series.values()]))
-    else:
-        steps = np.empty(0, np.int64)
+    steps = np.empty(0, np.int64)
+    for s, _ in series.values():
+        if not np.array_equal(s, steps):  # most keys share their steps: skip the sort
+            steps = np.union1d(steps, s)
     values, present = {}, {}
-    for key, (s, v) in series.items():
+    for key in list(series):
+        s, v = series.pop(key)  # let each series go once aligned
+        if s.size == steps.size:  # recorded at every step: the arrays serve as they are
+            values[key], present[key] = v, np.ones(steps.size, dtype=bool)
+            continue
         where = np.searchsorted(steps, s)
         values[key] = np.full(steps.size, np.nan)
         values[key][where] = v
@@ -47,19 +52,49 @@ def run_table(store: Store, run: RunInfo, keys: Sequence[str] | None = None) -> 
     return RunTable(steps, values, present)
 
 
+#: rows formatted at a time, so the CSV text in memory stays a few MB however long the run
+CSV_BLOCK_ROWS = 65_536
+
+
 def write_csv(table: RunTable, fh: IO[str]) -> None:
+    """Write ``table`` as CSV, a block of rows at a time: a recorded value as Python's shortest
+    round-trip form (``0.0003``, ``1e-05``, ``nan``), an unrecorded one as an empty cell."""
     writer = csv.writer(fh)
     keys = list(table.values)
     writer.writerow(["step", *keys])
-    cells = {k: [repr(x) for x in table.values[k].tolist()] for k in keys}
-    for k in keys:
-        for i in np.flatnonzero(~table.present[k]):
-            cells[k][i] = ""
-    for i, step in enumerate(table.steps.tolist()):
-        writer.writerow([step, *(cells[k][i] for k in keys)])
+    for lo in range(0, table.steps.size, CSV_BLOCK_ROWS):
+        block = slice(lo, lo + CSV_BLOCK_ROWS)
+        columns = [table.steps[block].tolist()]
+        for key in keys:
+            values, present = table.values[key][block], table.present[key][block]
+            # csv writes a float as its repr and None as an empty cell
+            columns.append(values.tolist() if present.all()
+                           else np.where(present, values, None).tolist())
+        writer.writerows(zip(*columns))
 
 
-def write_parquet(table: RunTable, path: str) -> None:
+def write_file(table: RunTable, path: str | os.PathLike[str], fmt: str = "csv") -> None:
+    """Write ``table`` to the file ``path`` as ``csv`` or ``parquet``.
+
+    Raises:
+        ConfigError: ``fmt`` is neither, or ``path`` cannot be written (a missing folder, a
+            folder, no permission ...).
+        MissingExtra: Parquet needs pyarrow.
+    """
+    if fmt not in ("csv", "parquet"):
+        raise ConfigError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
+    try:
+        if fmt == "parquet":
+            write_parquet(table, path)
+        else:
+            with open(path, "w", newline="") as fh:
+                write_csv(table, fh)
+    except OSError as exc:  # pyarrow's OSErrors wrap the errno's text in their own: give just it
+        why = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise ConfigError(f"cannot write the export to {path}: {why}; pass another -o") from None
+
+
+def write_parquet(table: RunTable, path: str | os.PathLike[str]) -> None:
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq

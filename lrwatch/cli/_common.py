@@ -1,12 +1,33 @@
-"""Helpers shared by subcommands: the STORE argument and value formatting."""
+"""Helpers shared by subcommands: the STORE and --run arguments, checks on -o and --host/--port,
+and the safe formatting of values and names."""
 
 from __future__ import annotations
+
+import errno
+import ipaddress
+import os
+import socket
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from lrwatch import formatting
+from lrwatch.errors import ConfigError, RunNotFound
+
+if TYPE_CHECKING:
+    from lrwatch.store import RunInfo, Store
 
 STORE_HELP = "store file or folder (default: $LRWATCH_STORE or ./lrwatch_logs)"
+RUN_HELP = ("run name, uid or id (see `lrwatch runs`); when a name is also an id, say which: "
+            "id:N or name:X")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (``\\n``, ``\\x1b``), so a stored name can
+    neither break a line of output nor send escape codes to the terminal."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
 
 
 def open_store_readonly(path: str | None):  # type: ignore[no-untyped-def]
@@ -14,6 +35,84 @@ def open_store_readonly(path: str | None):  # type: ignore[no-untyped-def]
     from lrwatch.store import Store
 
     return Store(path, readonly=True)
+
+
+def find_run(store: Store, ref: str) -> RunInfo:
+    """The run ``ref`` picks: ``id:N`` by id, ``name:X`` by name, else by name, uid or id.
+
+    A bare ``ref`` that is one run's name and another run's id is refused, not guessed.
+
+    Raises:
+        ConfigError: ``ref`` is ambiguous, or ``id:`` is not followed by a number.
+        RunNotFound: no run matches.
+    """
+    runs = store.runs()
+    kind, _, rest = ref.partition(":")
+    if kind == "id":
+        if not rest.isdigit():
+            raise ConfigError(f"--run {printable(ref)}: an id is a whole number, as "
+                              "`lrwatch runs` lists")
+        matches = [run for run in runs if run.id == int(rest)]
+    elif kind == "name":
+        matches = [run for run in runs if run.name == rest]
+    else:
+        by_name = [run for run in runs if ref in (run.name, run.uid)]
+        by_id = [run for run in runs if ref.isdigit() and run.id == int(ref)]
+        if by_name and by_id and by_name[0].id != by_id[0].id:
+            raise ConfigError(
+                f"--run {ref} is the name of run {by_name[0].id} and the id of run {by_id[0].id} "
+                f"('{printable(by_id[0].name)}'); pass --run name:{ref} or --run id:{ref}")
+        matches = by_name or by_id
+    if not matches:
+        names = ", ".join(printable(run.name) for run in runs[-8:])
+        raise RunNotFound(f"no run '{printable(ref)}' in {store.path}; "
+                          + (f"runs here: {names}" if runs else "the store has no runs yet"))
+    return matches[0]
+
+
+def output_path(output: str, store_path: str) -> Path:
+    """``output`` as a path, refused when writing it would overwrite the store at ``store_path``
+    or one of its SQLite side files (``-wal``, ``-shm``, ``-journal``)."""
+    target = Path(output).expanduser()
+    resolved = target.resolve()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        own = Path(f"{store_path}{suffix}")
+        if resolved == own.resolve() or (
+                target.exists() and own.exists() and os.path.samefile(target, own)):
+            what = f"the store's {suffix[1:]} file" if suffix else "the store"
+            raise ConfigError(f"-o {output} would overwrite {what} {own}; pass another -o")
+    return target
+
+
+def check_listen_address(host: str, port: int) -> None:
+    """Refuse, before a server starts, a ``--host`` this machine cannot listen on or a ``--port``
+    in use, saying which and what to pass instead (the server's own error says neither)."""
+    fix = ("pass an address of this machine, such as 127.0.0.1 (this machine only) or 0.0.0.0 "
+           "(every interface)")
+    if ":" in host or host.replace(".", "").isdigit():  # an IP address, not a host name
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise ConfigError(f"--host {host} is not a valid IP address; {fix}") from None
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as werkzeug chooses
+    try:
+        address = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)[0][4]
+    except socket.gaierror as exc:
+        raise ConfigError(f"--host {host} is not a host name this machine knows "
+                          f"({exc.strerror}); {fix}") from None
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(f"port {port} on {host} is in use by another program; "
+                                  "pass another --port") from None
+            if exc.errno == errno.EADDRNOTAVAIL:
+                raise ConfigError(f"--host {host} is not an address of this machine; {fix}"
+                                  ) from None
+            raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}); pass another "
+                              "--host or --port") from None
 
 
 fmt_float = formatting.number

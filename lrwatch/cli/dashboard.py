@@ -6,7 +6,7 @@ import os
 
 import click
 
-from lrwatch.cli._common import STORE_HELP
+from lrwatch.cli._common import STORE_HELP, check_listen_address
 
 
 @click.command(help=f"Serve the live dashboard for STORE ({STORE_HELP}). Runs that start "
@@ -26,6 +26,7 @@ from lrwatch.cli._common import STORE_HELP
 def dashboard(store: str | None, host: str, port: int, open_browser: bool,
               trusted_hosts: tuple[str, ...], interval: float, parent: int | None,
               background: bool) -> None:
+    check_listen_address(host, port)
     from lrwatch.dashboard.server import serve
     from lrwatch.store import default_store_path
 

@@ -3,6 +3,9 @@
 One run's learning rate is far too high, one's far too low, one's well chosen. The dashboard
 serves while they train, so within a minute you see live curves and three different
 diagnoses. Nothing is downloaded: the digits ship with scikit-learn.
+
+Each demo starts its store afresh, so it only ever replaces a store of earlier demo runs: a
+store that holds any other run is refused with an error, never emptied.
 """
 
 from __future__ import annotations
@@ -10,9 +13,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
+
+if TYPE_CHECKING:
+    from lrwatch.store import RunInfo
 
 #: where the demo keeps its runs (inside the default store folder, apart from your own runs)
 DEMO_STORE = Path("lrwatch_logs") / "demo.db"
@@ -138,7 +144,9 @@ def _quiet_lightning() -> None:
 @click.command(help="Train three short runs on scikit-learn's digits (LR too high, too low, "
                     "well chosen) while the dashboard shows them live.")
 @click.option("--store", type=click.Path(dir_okay=True), default=str(DEMO_STORE),
-              show_default=True, help="where to record the demo runs (started afresh)")
+              show_default=True,
+              help="where to record the demo runs; started afresh, so it must be new or hold "
+                   "only earlier demo runs (a store with other runs is refused, never emptied)")
 @click.option("--steps", default=DEMO_STEPS, show_default=True, type=click.IntRange(20, 100_000),
               help="optimizer steps per run")
 @click.option("--pace", default=0.03, show_default=True, type=click.FloatRange(0, 10),
@@ -149,9 +157,12 @@ def _quiet_lightning() -> None:
 @click.option("--no-dashboard", is_flag=True, help="only train and print the diagnoses")
 def demo(store: str, steps: int, pace: float, host: str, port: int, open_browser: bool,
          no_dashboard: bool) -> None:
+    from lrwatch.cli._common import check_listen_address
     from lrwatch.store import Store
     from lrwatch.store.sqlite import resolve_path
 
+    if not no_dashboard:
+        check_listen_address(host, 0)  # any port: a busy --port makes the dashboard take the next
     path = resolve_path(store)
     _fresh_store(path)
     _quiet_lightning()
@@ -190,17 +201,36 @@ def demo(store: str, steps: int, pace: float, host: str, port: int, open_browser
 
 
 def _fresh_store(path: Path) -> None:
-    """Start the demo store afresh: remove the demo's own store file, never anything else."""
+    """Start the demo store afresh, deleting it only when it holds nothing but demo runs.
+
+    A store with any other run (``--store lrwatch_logs`` names your own store) is refused, not
+    emptied: the demo never deletes a run it did not record.
+    """
+    from lrwatch.cli._common import printable
     from lrwatch.errors import ConfigError, NotAStore, StoreError
     from lrwatch.store import Store
 
     if not path.exists():
         return
-    try:
-        Store(path, readonly=True).close()
-    except NotAStore:
-        raise ConfigError(f"{path} is not an lrwatch store; pass another --store") from None
-    except StoreError:
-        pass  # empty, or of another schema: a demo store all the same
+    if path.stat().st_size > 0:  # an empty file holds no runs
+        try:
+            with Store(path, readonly=True) as st:
+                others = [run.name for run in st.runs() if not _is_demo_run(run)]
+        except NotAStore:
+            raise ConfigError(f"{path} is not an lrwatch store; pass another --store") from None
+        except StoreError as exc:
+            raise ConfigError(f"the demo cannot check that {path} holds only demo runs ({exc}); "
+                              "pass another --store") from None
+        if others:
+            names = ", ".join([f"'{printable(name)}'" for name in others[:3]]
+                              + (["..."] if others[3:] else []))
+            raise ConfigError(f"{path} holds runs the demo did not record ({names}) and the demo "
+                              "starts its store afresh; pass another --store, a new file")
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def _is_demo_run(run: RunInfo) -> bool:
+    """Whether ``run`` was recorded by the demo: a demo run's name, and the demo's model."""
+    return (run.name in {r.name for r in DEMO_RUNS}
+            and run.meta.get("model") == "DigitsMLP")  # digits_module's class

@@ -2,39 +2,53 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import click
 
-from lrwatch.cli._common import STORE_HELP, open_store_readonly
+from lrwatch.cli._common import (
+    RUN_HELP,
+    STORE_HELP,
+    find_run,
+    open_store_readonly,
+    output_path,
+    printable,
+)
 
 
 @click.command(help=f"Export one run's series as a table, one row per step. STORE: {STORE_HELP}.")
 @click.argument("store", required=False, metavar="[STORE]")
-@click.option("--run", "run_ref", required=True, help="run name, uid or id (see `lrwatch runs`)")
+@click.option("--run", "run_ref", required=True, help=RUN_HELP)
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv",
               show_default=True)
-@click.option("-o", "--output", help="file to write (default: <run>.<format>; '-' = stdout, csv only)")
+@click.option("-o", "--output",
+              help="file to write ('-' = stdout, csv only; default: <run>.<format> in the current "
+                   "folder, the run's name made a file name: exp/a -> exp_a.csv)")
 @click.option("--keys", "only_keys", help="comma-separated keys to export (default: all)")
 def export(store: str | None, run_ref: str, fmt: str, output: str | None,
            only_keys: str | None) -> None:
-    from lrwatch.export import run_table, write_csv, write_parquet
+    from lrwatch.export import run_table, write_csv, write_file
 
+    if output == "-" and fmt == "parquet":
+        raise click.BadParameter("parquet cannot go to stdout; give a file", param_hint="-o")
     with open_store_readonly(store) as st:
-        run = st.run(run_ref)
+        run = find_run(st, run_ref)
+        target = output or default_output(run.name, fmt)
+        if target != "-":
+            output_path(target, st.path)
         wanted = [k.strip() for k in only_keys.split(",")] if only_keys else None
         columns = run_table(st, run, wanted)
-    target = output or f"{run.name}.{fmt}"
-    if fmt == "csv":
-        if target == "-":
-            write_csv(columns, sys.stdout)
-        else:
-            with open(target, "w", newline="") as fh:
-                write_csv(columns, fh)
+    if target == "-":
+        write_csv(columns, sys.stdout)
     else:
-        if target == "-":
-            raise click.BadParameter("parquet cannot go to stdout; give a file", param_hint="-o")
-        write_parquet(columns, target)
-    if target != "-":
+        write_file(columns, target, fmt)
         click.echo(f"wrote {columns.steps.size} steps x {len(columns.values)} keys of "
-                   f"'{run.name}' to {target}", err=True)
+                   f"'{printable(run.name)}' to {target}", err=True)
+
+
+def default_output(run_name: str, fmt: str) -> str:
+    """``<run>.<fmt>`` in the current folder: characters other than letters, digits, ``._-``
+    and spaces become ``_``, and dots and spaces at either end go, so ``../x`` stays here."""
+    stem = re.sub(r"[^\w. -]+", "_", run_name).strip(" .")
+    return f"{stem or 'run'}.{fmt}"

@@ -13,6 +13,7 @@ from lrwatch.cli._common import (
     fmt_float,
     fmt_time,
     open_store_readonly,
+    printable,
     table,
 )
 
@@ -32,7 +33,7 @@ def runs(store: str | None) -> None:
             last = st.last_values(run, [keys.LOSS, keys.LR])
             end = run.ended_at if run.ended_at is not None else time.time()
             rows.append([
-                str(run.id), run.name, coloured(run.status), str(run.steps),
+                str(run.id), printable(run.name), coloured(run.status), str(run.steps),
                 fmt_float(last.get(keys.LOSS)), fmt_float(last.get(keys.LR), 3),
                 fmt_time(run.started_at), fmt_duration(end - run.started_at),
             ])

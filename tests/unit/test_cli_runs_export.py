@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 import sys
 
+import click
 import numpy as np
 import pytest
 
@@ -25,6 +27,7 @@ def filled(store_path):  # type: ignore[no-untyped-def]
     })
     store.backend.set_status(run.id, FINISHED)
     store.create_run("second", {})
+    store.close()  # its last checkpoint is written now, so the file's bytes stay put
     return store_path
 
 
@@ -79,3 +82,185 @@ def test_errors_are_one_line_and_exit_1(filled, tmp_path):
     assert "not an lrwatch store" in junk.stderr and "Traceback" not in junk.stderr
     bad_key = _cli("export", str(filled), "--run", "baseline", "--keys", "loss,acc")
     assert bad_key.returncode == 1 and "has no key acc" in bad_key.stderr
+
+
+def _one_line_error(argv: list[str], capsys) -> str:  # type: ignore[no-untyped-def]
+    """Run the CLI in-process; it must exit 1 with one line on stderr, which is returned."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize("command", [["export"], ["export", "--format", "parquet"], ["report"]])
+@pytest.mark.parametrize("store_arg, output", [
+    ("{store}", "{store}"),
+    ("{folder}", "{store}"),  # the store given as its folder
+    ("{store}", "{folder}/./lrwatch.db"),  # another spelling of the same file
+    ("{store}", "{store}-wal"),
+    ("{store}", "{store}-shm"),
+])
+def test_output_over_the_store_itself_is_refused(filled, capsys, command, store_arg, output):
+    names = {"store": str(filled), "folder": str(filled.parent)}
+    before = filled.read_bytes()
+    err = _one_line_error([command[0], store_arg.format(**names), "--run", "baseline",
+                           *command[1:], "-o", output.format(**names)], capsys)
+    assert err.startswith("ConfigError: ") and "pass another -o" in err
+    assert filled.read_bytes() == before
+    with Store(filled, readonly=True) as st:
+        assert [r.name for r in st.runs()] == ["baseline", "second"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("where", ["missing folder", "a folder", "read-only folder"])
+def test_an_output_that_cannot_be_written_is_one_line(filled, tmp_path, capsys, fmt, where):
+    if where == "read-only folder" and os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders")
+    target = {"missing folder": tmp_path / "no" / "dir" / f"x.{fmt}", "a folder": tmp_path,
+              "read-only folder": tmp_path / "ro" / f"x.{fmt}"}[where]
+    (tmp_path / "ro").mkdir(mode=0o500)
+    err = _one_line_error(["export", str(filled), "--run", "baseline", "--format", fmt,
+                           "-o", str(target)], capsys)
+    assert err.startswith(f"ConfigError: cannot write the export to {target}: ")
+    assert err.endswith("; pass another -o")
+
+
+@pytest.mark.parametrize("name, default", [("exp/a", "exp_a.csv"), ("../escape", "_escape.csv"),
+                                           ("my run", "my run.csv")])
+def test_the_default_file_is_the_run_name_made_safe_in_the_current_folder(
+        store_path, tmp_path, monkeypatch, name, default):
+    with Store(store_path) as st:
+        run = st.create_run(name)
+        st.backend.append(run.id, {"loss": (np.arange(2), np.array([2.0, 1.0]))})
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    main(["export", str(store_path), "--run", name])
+    assert [p.name for p in here.iterdir()] == [default]
+    assert (here / default).read_text().splitlines() == ["step,loss", "0,2.0", "1,1.0"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["here", "store"]
+
+
+def _table(rows: int, keys: int):  # type: ignore[no-untyped-def]
+    """A RunTable of ``rows`` steps x ``keys`` keys; every third cell of key k0 unrecorded."""
+    from lrwatch.export import RunTable
+
+    rng = np.random.default_rng(0)
+    values = {f"k{i}": rng.random(rows) * 10.0 ** rng.integers(-8, 8, rows) for i in range(keys)}
+    present = {key: np.ones(rows, bool) for key in values}
+    present["k0"][::3] = False
+    return RunTable(np.arange(rows) * 2, values, present)
+
+
+def test_csv_cells_are_the_shortest_repr_across_blocks(monkeypatch):
+    import io
+
+    from lrwatch import export
+
+    monkeypatch.setattr(export, "CSV_BLOCK_ROWS", 4)  # rows 0-3, 4-7, 8-9: three blocks
+    table = _table(10, 2)
+    table.values["k1"][:5] = [np.nan, np.inf, -np.inf, -0.0, 1e16]
+    out = io.StringIO(newline="")
+    export.write_csv(table, out)
+    expected = ["step,k0,k1"] + [
+        ",".join([str(2 * i), "" if i % 3 == 0 else repr(float(table.values["k0"][i])),
+                  repr(float(table.values["k1"][i]))]) for i in range(10)]
+    assert out.getvalue() == "\r\n".join(expected) + "\r\n"
+    assert out.getvalue().splitlines()[1].endswith(",nan")
+
+
+def test_csv_export_memory_does_not_grow_with_the_run():
+    """The writer holds one block of rows at a time: writing 3x the rows takes no more memory
+    (a cell a string at once took 3x: 34 MB, then 102 MB)."""
+    import tracemalloc
+
+    from lrwatch.export import write_csv
+
+    class Sink:
+        def write(self, text: str) -> None:
+            pass
+
+    peaks = []
+    for rows in (100_000, 300_000):
+        table = _table(rows, 4)
+        tracemalloc.start()
+        try:
+            write_csv(table, Sink())
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    assert peaks[1] < 1.25 * peaks[0], f"peaks {peaks[0] / 1e6:.0f}, {peaks[1] / 1e6:.0f} MB"
+
+
+def test_run_table_aligns_series_on_the_union_of_their_steps(store_path):
+    from lrwatch.export import run_table
+
+    with Store(store_path) as st:
+        run = st.create_run("r")
+        st.backend.append(run.id, {"a": (np.arange(5), np.arange(5.0)),
+                                   "b": (np.array([1, 3]), np.array([10.0, 30.0])),
+                                   "c": (np.array([6]), np.array([60.0]))})
+        table = run_table(st, run)
+        assert run_table(st, run, ["b", "b"]).values.keys() == {"b"}
+    assert table.steps.tolist() == [0, 1, 2, 3, 4, 6]
+    assert table.present["a"].tolist() == [True] * 5 + [False]
+    assert table.values["a"][:5].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert table.present["b"].tolist() == [False, True, False, True, False, False]
+    assert table.values["b"][[1, 3]].tolist() == [10.0, 30.0]
+    assert table.present["c"].tolist() == [False] * 5 + [True] and table.values["c"][5] == 60.0
+
+
+@pytest.fixture
+def tricky(store_path):  # type: ignore[no-untyped-def]
+    """Runs whose names look like an id, or hold a newline or a terminal escape."""
+    with Store(store_path) as st:
+        for name in ("exp/a", "line\nbreak", "\x1b[31mred", "1"):
+            run = st.create_run(name)
+            st.backend.append(run.id, {"loss": (np.arange(2), np.array([2.0, float(run.id)]))})
+    return store_path
+
+
+def test_a_run_ref_that_is_both_a_name_and_an_id_is_refused(tricky, capsys):
+    err = _one_line_error(["export", str(tricky), "--run", "1", "-o", "-"], capsys)
+    assert err == ("ConfigError: --run 1 is the name of run 4 and the id of run 1 ('exp/a'); "
+                   "pass --run name:1 or --run id:1")
+
+
+@pytest.mark.parametrize("ref, run_id", [("id:1", 1), ("name:1", 4), ("exp/a", 1), ("3", 3),
+                                         ("name:line\nbreak", 2)])
+def test_id_and_name_prefixes_pick_the_run(tricky, capsys, ref, run_id):
+    main(["export", str(tricky), "--run", ref, "-o", "-"])
+    assert capsys.readouterr().out.splitlines()[-1] == f"1,{float(run_id)!r}"
+
+
+def test_report_takes_the_same_run_refs(tricky, tmp_path, capsys):
+    main(["report", str(tricky), "--run", "name:1", "-o", str(tmp_path / "r.html")])
+    assert "<h1>1</h1>" in (tmp_path / "r.html").read_text()
+    err = _one_line_error(["report", str(tricky), "--run", "1", "-o", str(tmp_path / "r.html")],
+                          capsys)
+    assert err.startswith("ConfigError: --run 1 is the name of run 4 and the id of run 1")
+
+
+@pytest.mark.parametrize("ref, message", [
+    ("id:x", "ConfigError: --run id:x: an id is a whole number, as `lrwatch runs` lists"),
+    ("id:9", "RunNotFound: no run 'id:9' in"),
+    ("name:nope", "RunNotFound: no run 'name:nope' in"),
+    ("nope", "RunNotFound: no run 'nope' in"),
+])
+def test_bad_run_refs_are_one_line(tricky, capsys, ref, message):
+    err = _one_line_error(["export", str(tricky), "--run", ref, "-o", "-"], capsys)
+    assert err.startswith(message)
+    if "RunNotFound" in message:
+        assert err.endswith("runs here: exp/a, line\\nbreak, \\x1b[31mred, 1")
+
+
+def test_runs_prints_names_with_control_characters_escaped(tricky, capsys, monkeypatch):
+    monkeypatch.setattr("click.utils.should_strip_ansi", lambda *_: False)  # as on a terminal
+    main(["runs", str(tricky)])
+    out = capsys.readouterr().out
+    assert "\x1b[31mred" not in out  # the name's escape code never reaches the terminal
+    lines = click.unstyle(out).splitlines()
+    assert [line.split()[:2] for line in lines[1:]] == [
+        ["1", "exp/a"], ["2", "line\\nbreak"], ["3", "\\x1b[31mred"], ["4", "1"]]

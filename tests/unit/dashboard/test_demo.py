@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import numpy as np
+
 from lrwatch import Store
 from lrwatch.dashboard.launcher import probe
 
@@ -20,7 +22,7 @@ def test_demo_trains_three_runs_with_the_dashboard_up_and_stops_it_on_ctrl_c(tmp
     store = tmp_path / "demo.db"
     Store(store).close()
     with Store(store) as st:  # a previous demo's run: the demo starts afresh
-        st.create_run("old")
+        st.create_run("lr-too-high", {"model": "DigitsMLP"})
     process = subprocess.Popen(
         [sys.executable, "-m", "lrwatch.cli", "demo", "--store", str(store), "--steps", "30",
          "--pace", "0", "--port", str(port)],
@@ -47,3 +49,20 @@ def test_demo_trains_three_runs_with_the_dashboard_up_and_stops_it_on_ctrl_c(tmp
     while probe(url) is not None and time.monotonic() < deadline:
         time.sleep(0.2)
     assert probe(url) is None
+
+
+def test_demo_refuses_a_store_holding_runs_that_are_not_its_own_and_keeps_them(tmp_path):
+    folder = tmp_path / "logs"  # a folder, as `--store lrwatch_logs` names one
+    with Store(folder) as st:
+        run = st.create_run("resnet", {"model": "ResNet"})
+        st.backend.append(run.id, {"loss": (np.arange(3), np.array([3.0, 2.0, 1.0]))})
+    result = subprocess.run(
+        [sys.executable, "-m", "lrwatch.cli", "demo", "--store", str(folder), "--steps", "20",
+         "--no-dashboard"], check=False, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    err = result.stderr.strip()
+    assert err.startswith("ConfigError: ") and "\n" not in err
+    assert "'resnet'" in err and "pass another --store" in err
+    with Store(folder, readonly=True) as st:
+        assert [r.name for r in st.runs()] == ["resnet"]
+        assert st.scalars("resnet", "loss")[1].tolist() == [3.0, 2.0, 1.0]
