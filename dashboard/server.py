@@ -87,9 +87,10 @@ def serve(store_path: str | os.PathLike[str], host: str = DEFAULT_HOST, port: in
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     try:
         server = make_server(host, port, app.server, threaded=True)
-    except (OSError, SystemExit) as exc:
-        raise ConfigError(
-            f"cannot serve the dashboard on {host}:{port} ({exc}); pass another --port") from None
+    except (OSError, SystemExit) as exc:  # werkzeug prints its reason, then exits with 1
+        reason = "the reason is printed above" if isinstance(exc, SystemExit) else str(exc)
+        raise ConfigError(f"cannot serve the dashboard on {host}:{port} ({reason}); pass another "
+                          "--port, or a --host of this machine") from None
     url = url_for(host, server.server_port)
     echo(f"lrwatch dashboard for {resolve_path(store_path)} at {url} (Ctrl-C to stop)")
     if open_browser:

@@ -126,3 +126,18 @@ def test_trusted_hosts_follow_the_bound_address():
     wide = server.trusted_hosts_for("0.0.0.0", ("proxy.example",))
     assert "proxy.example" in wide and socket.gethostname() in wide
     assert "0.0.0.0" not in wide
+
+
+def test_serving_on_a_busy_port_is_one_clear_error(tmp_path):
+    from lrwatch.errors import ConfigError
+    from lrwatch.store import Store
+
+    with Store(tmp_path / "s") as st:
+        fill_run(st, "r", 10)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"cannot serve the dashboard on 127.0.0.1:{port} "
+                                              r"\((?!1\)).*pass another --port"):
+            server.serve(tmp_path / "s", "127.0.0.1", port, echo=lambda _: None)
