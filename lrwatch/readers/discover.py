@@ -135,8 +135,8 @@ def _store_runs(path: Path, source: str, prefix: str) -> list[LogRun]:
 
 
 def _folder_runs(root: Path, source: str) -> list[LogRun]:
-    if (root / STORE_FILE).is_file():
-        return _store_runs(root / STORE_FILE, source, prefix="")
+    """Every run in ``root`` or below; a store folder is walked like any other, so logs and
+    other stores beside its ``lrwatch.db`` are found too."""
     found: list[LogRun] = []
     top = root.resolve().name
     for folder, dirs, files in os.walk(root):
