@@ -22,7 +22,7 @@ import numpy as np
 from lrwatch.errors import InputError
 from lrwatch.readers.columns import detect_columns
 from lrwatch.readers.hparams import read_hints
-from lrwatch.readers.series import Points, ReadResult, build_curves
+from lrwatch.readers.series import Points, ReadResult, build_curves, cannot_read
 
 FILE_NAME = "metrics.csv"
 STEP_COLUMNS = ("step", "global_step", "Step", "trainer/global_step")
@@ -40,7 +40,7 @@ def _rows(path: Path) -> Iterator[list[str]]:
     except csv.Error as exc:
         raise InputError(f"{path} is not a readable CSV file ({exc})") from None
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise cannot_read(path, exc) from None
 
 
 def read_header(path: Path) -> list[str]:

@@ -8,6 +8,7 @@ where a step was logged twice the later write wins (a resume replaces what it re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Mapping
 
 import numpy as np
@@ -36,6 +37,12 @@ class ReadResult:
     curves: RunCurves
     columns: Columns
     notes: tuple[str, ...] = field(default=())
+
+
+def cannot_read(path: str | Path, exc: OSError) -> InputError:
+    """The one way readers say a file or folder cannot be opened: ``cannot read X: reason``."""
+    reason = (exc.strerror or str(exc)).lower()
+    return InputError(f"cannot read {path}: {reason}")
 
 
 def latest_per_step(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:

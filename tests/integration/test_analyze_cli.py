@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import math
+import os
+import shutil
 import subprocess
 import sys
 
@@ -141,6 +143,58 @@ def test_one_unreadable_input_among_many_gets_its_own_entry(tmp_path, capsys):
     assert code == 0 and lines[0].split()[:3] == ["source", "run", "status"]
     assert lines[2].startswith(str(empty)) and " error " in lines[2]
     assert lines[2].endswith(f"{empty} is empty: no header and no rows")
+
+
+def run_without_root_powers(cwd, *args: str) -> subprocess.CompletedProcess:
+    """``lrwatch analyze ARGS`` in a process that file permissions apply to, even as root (CI
+    runs as root: setpriv drops the capabilities that let root read any file)."""
+    command = [sys.executable, "-m", "lrwatch.cli", "analyze", *args]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("root without setpriv: permissions cannot be tested")
+        drop = "-dac_override,-dac_read_search"
+        command = [setpriv, f"--bounding-set={drop}", f"--inh-caps={drop}", *command]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_unreadable_folders_and_files_get_their_own_entry(tmp_path):
+    csv_file(tmp_path / "good.csv")
+    (tmp_path / "nr").mkdir()
+    csv_file(tmp_path / "t" / "lightning_logs" / "version_0" / "metrics.csv")
+    csv_file(tmp_path / "t" / "lightning_logs" / "version_1" / "metrics.csv")
+    locked = [tmp_path / "nr", tmp_path / "t" / "lightning_logs" / "version_1"]
+    for folder in locked:
+        folder.chmod(0)
+    try:
+        done = run_without_root_powers(tmp_path, "nr", "good.csv", "t",
+                                       "t/lightning_logs/version_1/metrics.csv", "--json")
+    finally:
+        for folder in locked:
+            folder.chmod(0o755)
+    assert done.returncode == 0 and "Error" not in done.stderr, done.stderr
+    runs = [(r["source"], r["run"], r["error"]) for r in strict_json(done.stdout)["runs"]]
+    assert runs == [
+        ("nr", f"{tmp_path.name}/nr", "cannot read nr: permission denied"),
+        ("good.csv", "good", None),
+        ("t", "t/lightning_logs/version_0", None),
+        ("t", "t/lightning_logs/version_1",
+         "cannot read t/lightning_logs/version_1: permission denied"),
+        ("t/lightning_logs/version_1/metrics.csv", None,
+         "cannot read t/lightning_logs/version_1/metrics.csv: permission denied"),
+    ]
+
+
+def test_an_unreadable_event_file_names_the_file(tmp_path):
+    pytest.importorskip("tensorboard")
+    events = tmp_path / "tb" / "events.out.tfevents.1.host"
+    events.parent.mkdir()
+    events.write_bytes(b"x")
+    events.chmod(0)
+    done = run_without_root_powers(tmp_path, "tb", "--json")
+    (entry,) = strict_json(done.stdout)["runs"]
+    assert done.returncode == 1
+    assert entry["error"] == "cannot read tb/events.out.tfevents.1.host: permission denied"
 
 
 def test_nothing_readable_exits_1_with_one_line_naming_the_file(tmp_path, capsys):

@@ -118,3 +118,10 @@ def test_a_damaged_lrwatch_db_is_its_own_error_beside_the_logs_around_it(tmp_pat
     damaged, csv = find_runs(tmp_path)
     assert damaged.error is not None and str(tmp_path / "lrwatch.db") in damaged.error
     assert (csv.format, csv.error) == ("csv", None)
+
+
+def test_an_empty_path_is_an_error_not_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    csv_run(tmp_path / "version_0")
+    with pytest.raises(InputError, match=r"^an empty path \(''\) was given: pass a store"):
+        find_runs("")
