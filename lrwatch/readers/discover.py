@@ -7,7 +7,8 @@ progress and keep going when one run cannot be read.
 
 Run names: a store run keeps its name; a folder run is named by its last two path parts
 (``lightning_logs/version_3``) when the path points at it, else by its path below the given
-folder, prefixed with that folder's name (``exp/lightning_logs/version_3``).
+folder, prefixed with that folder's name (``exp/lightning_logs/version_3``); names follow the
+path as given, not where its links lead.
 """
 
 from __future__ import annotations
@@ -113,9 +114,14 @@ def _is_lrwatch_store(header: bytes) -> bool:
             and int.from_bytes(header[68:72], "big") == APPLICATION_ID)
 
 
+def _absolute(path: Path) -> Path:
+    """``path`` made absolute without resolving links: runs are named by the path as given."""
+    return Path(os.path.abspath(path))
+
+
 def _short_name(folder: Path) -> str:
-    parts = folder.resolve().parts
-    return "/".join(parts[-2:]) if len(parts) > 1 else folder.resolve().as_posix()
+    parts = _absolute(folder).parts
+    return "/".join(parts[-2:]) if len(parts) > 1 else _absolute(folder).as_posix()
 
 
 def _file_runs(path: Path, source: str) -> list[LogRun]:
@@ -153,10 +159,13 @@ def _folder_runs(root: Path, source: str) -> list[LogRun]:
     """Every run in ``root`` or below; a store folder is walked like any other, so logs and
     other stores beside its ``lrwatch.db`` are found too.
 
-    A folder or store that cannot be read is an entry with ``error``, in its place.
+    Links to folders are followed, each real folder entered once (so a link loop ends), real
+    folders before links (so ``latest -> version_3`` is read as ``version_3``). A folder or
+    store that cannot be read is an entry with ``error``, in its place.
     """
     found: list[LogRun] = []
-    top = root.resolve().name
+    top = _absolute(root).name
+    entered: set[tuple[int, int]] = set()
 
     def name_of(here: Path) -> str:
         relative = here.relative_to(root).as_posix()
@@ -167,9 +176,19 @@ def _folder_runs(root: Path, source: str) -> list[LogRun]:
         found.append(LogRun(source, name_of(folder), "folder", folder,
                             error=str(cannot_read(folder, exc))))
 
-    for folder, dirs, files in os.walk(root, onerror=unreadable):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+    for folder, dirs, files in os.walk(root, onerror=unreadable, followlinks=True):
         here = Path(folder)
+        try:
+            real = here.stat()
+        except OSError as exc:
+            unreadable(exc)
+            continue
+        if (real.st_dev, real.st_ino) in entered:
+            dirs[:] = []
+            continue
+        entered.add((real.st_dev, real.st_ino))
+        dirs[:] = sorted((d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS),
+                         key=lambda d: (os.path.islink(here / d), d))
         relative = here.relative_to(root).as_posix()
         for file in sorted(f for f in files if f.lower().endswith(_STORE_SUFFIXES)):
             # runs of lrwatch.db keep their names; another store's carry its file stem

@@ -120,6 +120,26 @@ def test_a_damaged_lrwatch_db_is_its_own_error_beside_the_logs_around_it(tmp_pat
     assert (csv.format, csv.error) == ("csv", None)
 
 
+def test_linked_log_folders_are_followed_and_named_by_the_path_given(tmp_path):
+    target = csv_run(tmp_path / "scratch" / "ll" / "version_0").parent
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "lightning_logs").symlink_to(target)
+    assert [r.name for r in find_runs(project)] == ["proj/lightning_logs/version_0"]
+    assert [r.name for r in find_runs(project / "lightning_logs")] == [
+        "lightning_logs/version_0"]
+    assert [r.name for r in find_runs(project / "lightning_logs" / "version_0" / "metrics.csv")
+            ] == ["lightning_logs/version_0"]
+
+
+def test_link_loops_end_and_a_linked_folder_is_read_once_by_its_real_name(tmp_path):
+    logs = tmp_path / "lightning_logs"
+    csv_run(logs / "version_0")
+    (logs / "version_0" / "up").symlink_to(logs)  # a loop
+    (logs / "latest").symlink_to(logs / "version_0")  # sorts before version_0
+    assert [r.name for r in find_runs(logs)] == ["lightning_logs/version_0"]
+
+
 def test_an_empty_path_is_an_error_not_the_current_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     csv_run(tmp_path / "version_0")
