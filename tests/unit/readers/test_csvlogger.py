@@ -138,3 +138,41 @@ def test_a_huge_csv_is_streamed_not_loaded(tmp_path):
     kept = 2 * rows * 16  # loss and lr: an int64 step and a float64 value each
     # neither the text nor Python floats are held: little more than the kept arrays
     assert peak < min(size, 1.5 * kept), (peak, size, kept)
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_semicolon_and_tab_separated_files_are_read(tmp_path, delimiter):
+    text = "step,train_loss,lr\n0,2.0,0.1\n1,1.5,0.1\n".replace(",", delimiter)
+    curves = read_csv_log(write(tmp_path / "metrics.csv", text)).curves
+    np.testing.assert_array_equal(curves.loss.values, [2.0, 1.5])
+    np.testing.assert_array_equal(curves.lr.values, [0.1, 0.1])
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("step;loss\n0;0,5\n1;0,4\n",
+     r"none of the 2 values in 'loss' is a number \(e.g. '0,5', '0,4'\); pick another"),
+    ("step,loss\n0,True\n1,False\n", r"none of the 2 values in 'loss' is a number \(e.g. 'True'"),
+    ("step,loss\n0,\x00\n", r"none of the 1 values in 'loss' is a number \(e.g. '\\x00'\)"),
+    ("step train_loss lr\n0 2.0 0.1\n1 1.5 0.1\n",
+     (r"in 'step train_loss lr' is a number \(e.g. '0 2.0 0.1', '1 1.5 0.1'\); the file has a "
+      r"single column: lrwatch reads comma-, tab- or semicolon-separated CSV")),
+    ('step,loss\n0,"1.0\n1,2.0\n2,3.0\n',
+     (r"none of the 1 values in 'loss' is a number .*; 2 lines were read inside quoted cells "
+      r"\(a quote \" never closed\?\)")),
+    ("step,loss\n9223372036854775808,1.0\n1e30,2.0\n",
+     (r"has no usable step: no 'step' cell is a number within ±2\^63 "
+      r"\(e.g. '9223372036854775808', '1e30'\)")),
+], ids=["decimal-commas", "booleans", "nul", "single-column", "open-quote", "huge-steps"])
+def test_a_loss_column_without_numbers_says_why(tmp_path, text, message):
+    path = write(tmp_path / "metrics.csv", text)
+    with pytest.raises(InputError, match=message) as info:
+        read_csv_log(path)
+    assert "\n" not in str(info.value) and str(info.value).startswith(str(path))
+
+
+def test_a_quote_never_closed_is_noted_when_rows_before_it_were_read(tmp_path):
+    path = write(tmp_path / "metrics.csv", 'step,loss\n0,1.0\n1,"2.0\n2,3.0\n3,4.0\n')
+    result = read_csv_log(path)
+    np.testing.assert_array_equal(result.curves.loss.steps, [0])
+    assert ('2 lines were read inside quoted cells, as part of an earlier row (a quote " never '
+            "closed?)") in result.notes
