@@ -176,3 +176,13 @@ def test_a_quote_never_closed_is_noted_when_rows_before_it_were_read(tmp_path):
     np.testing.assert_array_equal(result.curves.loss.steps, [0])
     assert ('2 lines were read inside quoted cells, as part of an earlier row (a quote " never '
             "closed?)") in result.notes
+
+
+@pytest.mark.parametrize("lrs", [("nan", "nan"), ("inf", "0"), ("-0.1", "0"), ("", "")],
+                         ids=["nan", "inf-and-zero", "negative", "empty"])
+def test_an_lr_column_without_a_usable_value_is_noted(tmp_path, lrs):
+    path = write(tmp_path / "metrics.csv", f"step,loss,lr\n0,1.0,{lrs[0]}\n1,0.9,{lrs[1]}\n")
+    result = read_csv_log(path)
+    assert result.columns.lr == "lr"
+    assert ("the learning-rate column 'lr' has no usable value (none is a finite number above "
+            "0); the suggestion is a relative change") in result.notes
