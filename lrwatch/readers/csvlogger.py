@@ -104,7 +104,7 @@ def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
                     step = int(cells[0])
                 except ValueError:
                     step = _step(cells[0])
-                if step is None or not -_INT64_MAX <= step <= _INT64_MAX:
+                if step is None or not -_INT64_MAX <= step <= _INT64_MAX or "_" in cells[0]:
                     if len(bad_step_examples) < _EXAMPLES:
                         bad_step_examples.append(cells[0][:20])
                     bad_step_count += 1
@@ -112,6 +112,8 @@ def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
             for (add_step, add_value, column), cell in zip(sinks, cells[1:]):
                 if cell:
                     try:
+                        if "_" in cell:  # float() reads 1_05 as 105 (PEP 515): no log writes it
+                            raise ValueError(cell)
                         value = float(cell)
                     except ValueError:
                         bad_counts[column] += 1

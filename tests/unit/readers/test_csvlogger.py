@@ -186,3 +186,13 @@ def test_an_lr_column_without_a_usable_value_is_noted(tmp_path, lrs):
     assert result.columns.lr == "lr"
     assert ("the learning-rate column 'lr' has no usable value (none is a finite number above "
             "0); the suggestion is a relative change") in result.notes
+
+
+def test_numbers_with_underscores_are_not_numbers(tmp_path):
+    """float() reads '1_05' as 105 (PEP 515); no logger writes numbers so."""
+    path = write(tmp_path / "metrics.csv", "step,loss\n0,1_05\n1,0.5\n2_0,0.4\n")
+    result = read_csv_log(path)
+    np.testing.assert_array_equal(result.curves.loss.steps, [1])
+    assert "ignored 1 non-numeric values in 'loss' (e.g. '1_05')" in result.notes
+    assert "ignored 1 rows whose step is not a number" in result.notes
+
