@@ -8,16 +8,19 @@ of comma, tab and semicolon found in the header line, so spreadsheet exports rea
 
 The file is streamed once with the stdlib ``csv`` module and only the chosen columns are kept,
 as compact arrays, so a multi-gigabyte log never sits in memory as text or twice as numbers.
+Lightning writes whole lines, so a last line without its line end is a write cut short (it may
+end in half a number): it is left out, with a note.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 from array import array
 from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -34,23 +37,40 @@ STEP_COLUMNS = ("step", "global_step", "Step", "trainer/global_step")
 _EXAMPLES = 3  # how many unreadable cells a note quotes
 _INT64_MAX = 2**63 - 1
 _DELIMITERS = (",", "\t", ";")  # the first found in the header line splits every row
+_TAIL = 4096  # bytes read from the end of a file to quote a line cut short
 
 
 @contextmanager
-def _open_csv(path: Path) -> Iterator[_reader]:
+def _open_csv(path: Path, drop_last_line: bool = False) -> Iterator[_reader]:
     """A CSV reader of the file, with I/O, encoding and CSV errors turned into one-line
-    InputErrors."""
+    InputErrors; ``drop_last_line`` leaves out a last line that has no line end."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             header = fh.readline()
             fh.seek(0)
-            yield csv.reader(fh, delimiter=next((d for d in _DELIMITERS if d in header), ","))
+            lines: Iterable[str] = fh
+            if drop_last_line:  # only the last line can lack its end
+                lines = (line for line in fh if line.endswith(("\n", "\r")))
+            yield csv.reader(lines, delimiter=next((d for d in _DELIMITERS if d in header), ","))
     except UnicodeDecodeError:
         raise InputError(f"{path} is not a text CSV file (not UTF-8); pass a metrics.csv") from None
     except csv.Error as exc:
         raise InputError(f"{path} is not a readable CSV file ({exc})") from None
     except OSError as exc:
         raise cannot_read(path, exc) from None
+
+
+def _cut_short_line(path: Path) -> str | None:
+    """The start of the file's last line when that line has no line end, else None."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, fh.seek(0, os.SEEK_END) - _TAIL))
+            tail = fh.read()
+    except OSError as exc:
+        raise cannot_read(path, exc) from None
+    if not tail or tail.endswith((b"\n", b"\r")):
+        return None
+    return tail.splitlines()[-1].decode("utf-8-sig", "replace")[:40]
 
 
 def read_header(path: Path) -> list[str]:
@@ -67,7 +87,7 @@ def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
     """Stream the file once and keep the points of ``wanted`` columns.
 
     Returns each column's ``(steps, values)`` in file order (empty cells skipped; ``nan``,
-    ``inf`` kept) and notes about cells that were not numbers.
+    ``inf`` kept) and notes about cells that were not numbers and a last line cut short.
 
     Raises:
         InputError: the file has no rows, or the ``required`` column got no point and the
@@ -86,8 +106,10 @@ def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
     bad_examples: list[list[str]] = [[] for _ in names]
     bad_step_examples: list[str] = []
     rows = blank = bad_step_count = 0
-    with _open_csv(path) as reader:
-        next(reader, None)  # the header
+    cut_short = _cut_short_line(path)
+    with _open_csv(path, drop_last_line=cut_short is not None) as reader:
+        if next(reader, None) is None:
+            cut_short = None  # the header was the only line: no row was cut short
         for row in reader:
             if not row:
                 blank += 1
@@ -123,12 +145,17 @@ def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
                     add_step(step)
                     add_value(value)
         spanned = reader.line_num - 1 - rows - blank  # lines read inside quoted cells
+    cut_note = f"its last line {cut_short!r} has no line end, so it may be cut short"
     if rows == 0:
-        raise InputError(f"{path} has a header but no rows: the run logged nothing yet")
+        raise InputError(f"{path} has a header but no rows: the run logged nothing yet"
+                         + ("" if cut_short is None else f" ({cut_note})"))
     notes = [f"ignored {count} non-numeric values in '{name}' (e.g. {_quoted(examples)})"
              for name, count, examples in zip(names, bad_counts, bad_examples) if count]
     if bad_step_count:
         notes.append(f"ignored {bad_step_count} rows whose step is not a number")
+    if cut_short is not None:
+        notes.append(f"left out the last line {cut_short!r}: it has no line end, so it may be "
+                     "cut short (a write in progress?)")
     if spanned:
         notes.append(f"{spanned} lines were read inside quoted cells, as part of an earlier row "
                      "(a quote \" never closed?)")

@@ -196,3 +196,24 @@ def test_numbers_with_underscores_are_not_numbers(tmp_path):
     assert "ignored 1 non-numeric values in 'loss' (e.g. '1_05')" in result.notes
     assert "ignored 1 rows whose step is not a number" in result.notes
 
+
+def test_a_last_line_without_line_end_is_left_out_as_cut_short(tmp_path):
+    """Lightning writes whole lines: a last line without its end is a write in progress."""
+    path = write(tmp_path / "metrics.csv", "step,loss\n0,1.0\n1,0.5\n100,0.00")
+    result = read_csv_log(path)
+    np.testing.assert_array_equal(result.curves.loss.steps, [0, 1])
+    assert ("left out the last line '100,0.00': it has no line end, so it may be cut short (a "
+            "write in progress?)") in result.notes
+    crlf = "step,loss,lr\r\n0,1.0,0.1\r\n1,0.5,0.1\r\n"  # as Lightning's csv writer ends lines
+    whole = read_csv_log(write(tmp_path / "whole.csv", crlf))
+    assert len(whole.curves.loss) == 2 and whole.notes == ()
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("epoch,step,train_loss", r"has a header but no rows: the run logged nothing yet$"),
+    ("step,loss\n0,1.0", (r"has a header but no rows: the run logged nothing yet \(its last line "
+                          r"'0,1.0' has no line end, so it may be cut short\)$")),
+])
+def test_a_file_with_no_whole_row_has_no_rows(tmp_path, text, message):
+    with pytest.raises(InputError, match=message):
+        read_csv_log(write(tmp_path / "metrics.csv", text))
