@@ -244,6 +244,22 @@ def test_a_log_without_lr_still_gets_a_diagnosis_with_a_relative_suggestion(tmp_
     assert any("no learning-rate column" in n for n in entry["notes"])
 
 
+def test_file_names_that_are_not_utf8_come_out_as_valid_utf8(tmp_path, capsys):
+    path = tmp_path / os.fsdecode(b"bad\xff.csv")  # "bad\udcff.csv"
+    try:
+        csv_file(path, "step,loss\n0,1.0\n1,0.9\n")
+    except OSError:
+        pytest.skip("this file system takes only UTF-8 names")
+    shown = f"{tmp_path}/bad\\xff.csv"  # the undecodable byte, escaped
+    code, out, _ = run_cli(capsys, str(path), "--json")
+    (entry,) = strict_json(out)["runs"]
+    assert code == 0 and (entry["source"], entry["run"]) == (shown, "bad\\xff")
+    assert entry["notes"] == [
+        f"no learning-rate column in {shown}; the suggestion is a relative change"]
+    code, out, _ = run_cli(capsys, str(path))
+    assert code == 0 and out.encode("utf-8").count(b"bad\\xff") == 3  # the row, its note
+
+
 # -- flags ------------------------------------------------------------------------------------
 def test_run_selects_by_name_and_an_unknown_name_lists_the_runs(tmp_path, capsys):
     for version in range(3):
