@@ -128,7 +128,7 @@ def _progress_label(item: LogRun | _Failure | None) -> str | None:
 
 
 def _utf8(text: str) -> str:
-    """``text`` as valid UTF-8: the undecodable bytes of a file name (which Python keeps as lone
+    r"""``text`` as valid UTF-8: the undecodable bytes of a file name (which Python keeps as lone
     surrogates, ``bad\udcff.csv``, refused by JSON readers and UTF-8 terminals) escaped as
     ``bad\xff.csv``."""
     try:

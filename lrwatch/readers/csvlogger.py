@@ -145,10 +145,10 @@ def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
                     add_step(step)
                     add_value(value)
         spanned = reader.line_num - 1 - rows - blank  # lines read inside quoted cells
-    cut_note = f"its last line {cut_short!r} has no line end, so it may be cut short"
     if rows == 0:
-        raise InputError(f"{path} has a header but no rows: the run logged nothing yet"
-                         + ("" if cut_short is None else f" ({cut_note})"))
+        cut = "" if cut_short is None else (
+            f" (its last line {cut_short!r} has no line end, so it may be cut short)")
+        raise InputError(f"{path} has a header but no rows: the run logged nothing yet{cut}")
     notes = [f"ignored {count} non-numeric values in '{name}' (e.g. {_quoted(examples)})"
              for name, count, examples in zip(names, bad_counts, bad_examples) if count]
     if bad_step_count:
