@@ -127,21 +127,33 @@ def _progress_label(item: LogRun | _Failure | None) -> str | None:
     return None if item is None else item.name or item.source
 
 
+def _utf8(text: str) -> str:
+    r"""``text`` as valid UTF-8: the undecodable bytes of a file name (which Python keeps as lone
+    surrogates, ``bad\udcff.csv``, refused by JSON readers and UTF-8 terminals) escaped as
+    ``bad\xff.csv``."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte
+        raw = text.encode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
+
+
 def _entry(source: str, run: str | None, diagnosis: dict[str, Any] | None = None,
            columns: dict[str, str] | None = None, notes: list[str] | None = None,
            error: str | None = None) -> dict[str, Any]:
-    """One JSON entry with every key of ``ENTRY_KEYS`` (None where not known)."""
+    """One JSON entry with every key of ``ENTRY_KEYS`` (None where not known); the texts that
+    carry paths (source, run, notes, error) made valid UTF-8."""
     d = diagnosis or {}
     confidence = d.get("confidence")
     values = {
         **{k: d.get(k) for k in ENTRY_KEYS},
-        "source": source,
-        "run": run,
+        "source": _utf8(source),
+        "run": None if run is None else _utf8(run),
         "confidence": confidence if confidence is None or math.isfinite(confidence) else None,
         "evidence": list(d.get("evidence", [])),
         "columns": columns or {},
-        "notes": notes or [],
-        "error": error,
+        "notes": [_utf8(note) for note in notes or []],
+        "error": None if error is None else _utf8(error),
     }
     return {k: values[k] for k in ENTRY_KEYS}
 

@@ -3,62 +3,95 @@
 The file has one column per logged key, sorted, plus ``step`` (and ``epoch``); each row holds
 one ``log_metrics`` call, so rows are sparse (training, validation and LR rows interleave) and
 a cell is empty where a key was not logged. lrwatch's own ``lrwatch export`` CSV has the same
-shape. A CSV without a ``step`` column is read as one step per row.
+shape. A CSV without a ``step`` column is read as one step per row. Cells are split by the first
+of comma, tab and semicolon found in the header line, so spreadsheet exports read too.
 
 The file is streamed once with the stdlib ``csv`` module and only the chosen columns are kept,
 as compact arrays, so a multi-gigabyte log never sits in memory as text or twice as numbers.
+Lightning writes whole lines, so a last line without its line end is a write cut short (it may
+end in half a number): it is left out, with a note.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 from array import array
+from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from lrwatch.errors import InputError
 from lrwatch.readers.columns import detect_columns
 from lrwatch.readers.hparams import read_hints
-from lrwatch.readers.series import Points, ReadResult, build_curves
+from lrwatch.readers.series import Points, ReadResult, build_curves, cannot_read
+
+if TYPE_CHECKING:
+    from _csv import _reader
 
 FILE_NAME = "metrics.csv"
 STEP_COLUMNS = ("step", "global_step", "Step", "trainer/global_step")
 _EXAMPLES = 3  # how many unreadable cells a note quotes
 _INT64_MAX = 2**63 - 1
+_DELIMITERS = (",", "\t", ";")  # the first found in the header line splits every row
+_TAIL = 4096  # bytes read from the end of a file to quote a line cut short
 
 
-def _rows(path: Path) -> Iterator[list[str]]:
-    """The file's rows, with I/O, encoding and CSV errors turned into one-line InputErrors."""
+@contextmanager
+def _open_csv(path: Path, drop_last_line: bool = False) -> Iterator[_reader]:
+    """A CSV reader of the file, with I/O, encoding and CSV errors turned into one-line
+    InputErrors; ``drop_last_line`` leaves out a last line that has no line end."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
-            yield from csv.reader(fh)
+            header = fh.readline()
+            fh.seek(0)
+            lines: Iterable[str] = fh
+            if drop_last_line:  # only the last line can lack its end
+                lines = (line for line in fh if line.endswith(("\n", "\r")))
+            yield csv.reader(lines, delimiter=next((d for d in _DELIMITERS if d in header), ","))
     except UnicodeDecodeError:
         raise InputError(f"{path} is not a text CSV file (not UTF-8); pass a metrics.csv") from None
     except csv.Error as exc:
         raise InputError(f"{path} is not a readable CSV file ({exc})") from None
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise cannot_read(path, exc) from None
+
+
+def _cut_short_line(path: Path) -> str | None:
+    """The start of the file's last line when that line has no line end, else None."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, fh.seek(0, os.SEEK_END) - _TAIL))
+            tail = fh.read()
+    except OSError as exc:
+        raise cannot_read(path, exc) from None
+    if not tail or tail.endswith((b"\n", b"\r")):
+        return None
+    return tail.splitlines()[-1].decode("utf-8-sig", "replace")[:40]
 
 
 def read_header(path: Path) -> list[str]:
     """The column names of a CSV log (its first row)."""
-    for row in _rows(path):
-        header = [cell.strip() for cell in row]
-        if not any(header):
-            break
+    with _open_csv(path) as reader:
+        header = [cell.strip() for cell in next(reader, [])]
+    if any(header):
         return header
     raise InputError(f"{path} is empty: no header and no rows")
 
 
-def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str]
-                 ) -> tuple[dict[str, Points], list[str]]:
+def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
+                 required: str | None = None) -> tuple[dict[str, Points], list[str]]:
     """Stream the file once and keep the points of ``wanted`` columns.
 
     Returns each column's ``(steps, values)`` in file order (empty cells skipped; ``nan``,
-    ``inf`` kept) and notes about cells that were not numbers.
+    ``inf`` kept) and notes about cells that were not numbers and a last line cut short.
+
+    Raises:
+        InputError: the file has no rows, or the ``required`` column got no point and the
+            file shows why (no usable step, no number in it, one column, a quote never closed).
     """
     names = list(dict.fromkeys(wanted))
     step_index = next((header.index(c) for c in STEP_COLUMNS if c in header), None)
@@ -71,49 +104,91 @@ def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str]
     sinks = list(zip((a.append for a in steps), (a.append for a in values), range(len(names))))
     bad_counts = [0] * len(names)
     bad_examples: list[list[str]] = [[] for _ in names]
-    bad_steps = 0
-    rows = 0
-    lines = _rows(path)
-    next(lines, None)  # the header
-    for row in lines:
-        if not row:
-            continue
-        rows += 1
-        if len(row) < width:
-            row = row + [""] * (width - len(row))
-        cells = pick(row)
-        step: int | None
-        if step_index is None:
-            step = rows - 1
-        else:
-            try:
-                step = int(cells[0])
-            except ValueError:
-                step = _step(cells[0])
-            if step is None or not -_INT64_MAX <= step <= _INT64_MAX:
-                bad_steps += 1
+    bad_step_examples: list[str] = []
+    rows = blank = bad_step_count = 0
+    cut_short = _cut_short_line(path)
+    with _open_csv(path, drop_last_line=cut_short is not None) as reader:
+        if next(reader, None) is None:
+            cut_short = None  # the header was the only line: no row was cut short
+        for row in reader:
+            if not row:
+                blank += 1
                 continue
-        for (add_step, add_value, column), cell in zip(sinks, cells[1:]):
-            if cell:
+            rows += 1
+            if len(row) < width:
+                row = row + [""] * (width - len(row))
+            cells = pick(row)
+            step: int | None
+            if step_index is None:
+                step = rows - 1
+            else:
                 try:
-                    value = float(cell)
+                    step = int(cells[0])
                 except ValueError:
-                    bad_counts[column] += 1
-                    if len(bad_examples[column]) < _EXAMPLES:
-                        bad_examples[column].append(cell[:20])
+                    step = _step(cells[0])
+                if step is None or not -_INT64_MAX <= step <= _INT64_MAX or "_" in cells[0]:
+                    if len(bad_step_examples) < _EXAMPLES:
+                        bad_step_examples.append(cells[0][:20])
+                    bad_step_count += 1
                     continue
-                add_step(step)
-                add_value(value)
+            for (add_step, add_value, column), cell in zip(sinks, cells[1:]):
+                if cell:
+                    try:
+                        if "_" in cell:  # float() reads 1_05 as 105 (PEP 515): no log writes it
+                            raise ValueError(cell)
+                        value = float(cell)
+                    except ValueError:
+                        bad_counts[column] += 1
+                        if len(bad_examples[column]) < _EXAMPLES:
+                            bad_examples[column].append(cell[:20])
+                        continue
+                    add_step(step)
+                    add_value(value)
+        spanned = reader.line_num - 1 - rows - blank  # lines read inside quoted cells
     if rows == 0:
-        raise InputError(f"{path} has a header but no rows: the run logged nothing yet")
-    notes = [f"ignored {count} non-numeric values in '{name}' "
-             f"(e.g. {', '.join(map(repr, examples))})"
+        cut = "" if cut_short is None else (
+            f" (its last line {cut_short!r} has no line end, so it may be cut short)")
+        raise InputError(f"{path} has a header but no rows: the run logged nothing yet{cut}")
+    notes = [f"ignored {count} non-numeric values in '{name}' (e.g. {_quoted(examples)})"
              for name, count, examples in zip(names, bad_counts, bad_examples) if count]
-    if bad_steps:
-        notes.append(f"ignored {bad_steps} rows whose step is not a number")
+    if bad_step_count:
+        notes.append(f"ignored {bad_step_count} rows whose step is not a number")
+    if cut_short is not None:
+        notes.append(f"left out the last line {cut_short!r}: it has no line end, so it may be "
+                     "cut short (a write in progress?)")
+    if spanned:
+        notes.append(f"{spanned} lines were read inside quoted cells, as part of an earlier row "
+                     "(a quote \" never closed?)")
     points = {name: (np.frombuffer(s, dtype=np.int64), np.frombuffer(v, dtype=np.float64))
               for name, s, v in zip(names, steps, values)}
+    if required is not None and not points[required][0].size:
+        if step_index is not None and bad_step_count == rows:
+            raise InputError(
+                f"{path} has no usable step: no '{header[step_index]}' cell is a number within "
+                f"±2^63 (e.g. {_quoted(bad_step_examples)})")
+        column = names.index(required)
+        if bad_counts[column]:
+            raise _no_number(path, required, bad_counts[column], bad_examples[column],
+                             one_column=len(header) == 1, spanned=spanned)
     return points, notes
+
+
+def _no_number(path: Path, name: str, count: int, examples: list[str], one_column: bool,
+               spanned: int) -> InputError:
+    """Every cell of column ``name`` was text: say so, and the likely cause when the file
+    shows one."""
+    if spanned:
+        hint = f"{spanned} lines were read inside quoted cells (a quote \" never closed?)"
+    elif one_column:
+        hint = "the file has a single column: lrwatch reads comma-, tab- or semicolon-separated CSV"
+    else:
+        hint = "pick another with --loss-key"
+    return InputError(f"{path}: none of the {count} values in '{name}' is a number "
+                      f"(e.g. {_quoted(examples)}); {hint}")
+
+
+def _quoted(examples: list[str]) -> str:
+    return ", ".join(map(repr, examples))
 
 
 def _step(cell: str) -> int | None:
@@ -136,6 +211,6 @@ def read_csv_log(path: Path, loss_key: str | None = None, lr_key: str | None = N
                              loss_key=loss_key, lr_key=lr_key)
     wanted = [c for c in (columns.loss, columns.lr, columns.grad_norm, columns.val_loss,
                           columns.momentum) if c is not None]
-    points, notes = read_columns(path, header, wanted)
+    points, notes = read_columns(path, header, wanted, required=columns.loss)
     result = build_curves(columns, points, read_hints(path.parent), str(path))
     return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)

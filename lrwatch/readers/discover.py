@@ -7,24 +7,27 @@ progress and keep going when one run cannot be read.
 
 Run names: a store run keeps its name; a folder run is named by its last two path parts
 (``lightning_logs/version_3``) when the path points at it, else by its path below the given
-folder, prefixed with that folder's name (``exp/lightning_logs/version_3``).
+folder, prefixed with that folder's name (``exp/lightning_logs/version_3``); names follow the
+path as given, not where its links lead.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from lrwatch.errors import InputError, StoreError
 from lrwatch.readers import csvlogger, tfevents
-from lrwatch.readers.series import ReadResult
+from lrwatch.readers.series import ReadResult, cannot_read
 from lrwatch.readers.store import read_store_run, store_errors, training_runs
 from lrwatch.store import Store
 from lrwatch.store.sqlite import APPLICATION_ID
 
-Format = Literal["store", "csv", "tensorboard"]
+# "folder": a folder that could not be listed; such a LogRun only carries its error.
+Format = Literal["store", "csv", "tensorboard", "folder"]
 
 STORE_FILE = "lrwatch.db"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -32,6 +35,7 @@ _STORE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 _CSV_SUFFIXES = (".csv",)
 # Folders a tree walk never enters: they hold code and packages, not logs.
 _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv"}
+_EXPECTED = "pass a store, a metrics.csv, event files or a folder"
 
 
 @dataclass(frozen=True)
@@ -50,17 +54,28 @@ class LogRun:
 def find_runs(path: str | os.PathLike[str]) -> list[LogRun]:
     """Every run under ``path``, in path order (a store's runs oldest first).
 
+    A store, file or folder found below ``path`` that cannot be read comes back as a
+    ``LogRun`` with ``error`` set, in its place, so the others can still be read.
+
     Raises:
-        InputError: the path does not exist, is not a log lrwatch reads, or holds no logs.
+        InputError: the path is empty, does not exist, cannot be read, is not a log lrwatch
+            reads, or holds no logs.
     """
-    source = str(path)
-    root = Path(path).expanduser()
-    if root.is_file():
-        return _file_runs(root, source)
-    if root.is_dir():
+    source = os.fspath(path)
+    if not source:
+        raise InputError(f"an empty path ('') was given: {_EXPECTED}")
+    root = Path(source).expanduser()
+    try:
+        mode = root.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError(f"{source} does not exist: {_EXPECTED}") from None
+    except OSError as exc:  # a folder on the way that we may not enter, a link loop ...
+        raise cannot_read(source, exc) from None
+    if stat.S_ISDIR(mode):
         return _folder_runs(root, source)
-    raise InputError(
-        f"{source} does not exist: pass a store, a metrics.csv, event files or a folder")
+    if stat.S_ISREG(mode):
+        return _file_runs(root, source)
+    raise InputError(f"{source} is neither a file nor a folder: {_EXPECTED}")
 
 
 def read_run(run: LogRun, loss_key: str | None = None, lr_key: str | None = None) -> ReadResult:
@@ -82,33 +97,39 @@ def read_run(run: LogRun, loss_key: str | None = None, lr_key: str | None = None
         return read_store_run(store, run.run_id, loss_key=loss_key, lr_key=lr_key)
 
 
-def _is_sqlite(path: Path) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
-    except OSError:
-        return False
+def _file_header(path: Path) -> bytes:
+    """The first bytes of a file, enough to recognise SQLite and an lrwatch store.
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    with open(path, "rb") as fh:
+        return fh.read(72)
 
 
-def _is_lrwatch_store(path: Path) -> bool:
+def _is_lrwatch_store(header: bytes) -> bool:
     """An SQLite file whose header carries lrwatch's application id (bytes 68-71), whatever its
     name: ``lrwatch_logs/demo.db`` is found as well as ``lrwatch.db``."""
-    try:
-        with open(path, "rb") as fh:
-            header = fh.read(72)
-    except OSError:
-        return False
     return (header.startswith(_SQLITE_MAGIC) and len(header) == 72
             and int.from_bytes(header[68:72], "big") == APPLICATION_ID)
 
 
+def _absolute(path: Path) -> Path:
+    """``path`` made absolute without resolving links: runs are named by the path as given."""
+    return Path(os.path.abspath(path))
+
+
 def _short_name(folder: Path) -> str:
-    parts = folder.resolve().parts
-    return "/".join(parts[-2:]) if len(parts) > 1 else folder.resolve().as_posix()
+    parts = _absolute(folder).parts
+    return "/".join(parts[-2:]) if len(parts) > 1 else _absolute(folder).as_posix()
 
 
 def _file_runs(path: Path, source: str) -> list[LogRun]:
-    if _is_sqlite(path) or path.suffix.lower() in _STORE_SUFFIXES:
+    try:
+        header = _file_header(path)
+    except OSError as exc:
+        raise cannot_read(source, exc) from None
+    if header.startswith(_SQLITE_MAGIC) or path.suffix.lower() in _STORE_SUFFIXES:
         return _store_runs(path, source, prefix="")
     if tfevents.is_event_file(path):
         return [LogRun(source, _short_name(path.parent), "tensorboard", path.parent,
@@ -135,27 +156,59 @@ def _store_runs(path: Path, source: str, prefix: str) -> list[LogRun]:
 
 
 def _folder_runs(root: Path, source: str) -> list[LogRun]:
-    if (root / STORE_FILE).is_file():
-        return _store_runs(root / STORE_FILE, source, prefix="")
+    """Every run in ``root`` or below; a store folder is walked like any other, so logs and
+    other stores beside its ``lrwatch.db`` are found too.
+
+    Links to folders are followed, each real folder entered once (so a link loop ends), real
+    folders before links (so ``latest -> version_3`` is read as ``version_3``). A folder or
+    store that cannot be read is an entry with ``error``, in its place.
+    """
     found: list[LogRun] = []
-    top = root.resolve().name
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
-        here = Path(folder)
+    top = _absolute(root).name
+    entered: set[tuple[int, int]] = set()
+
+    def name_of(here: Path) -> str:
         relative = here.relative_to(root).as_posix()
-        name = _short_name(here) if relative == "." else f"{top}/{relative}"
+        return _short_name(here) if relative == "." else f"{top}/{relative}"
+
+    def unreadable(exc: OSError) -> None:
+        folder = Path(exc.filename)
+        found.append(LogRun(source, name_of(folder), "folder", folder,
+                            error=str(cannot_read(folder, exc))))
+
+    for folder, dirs, files in os.walk(root, onerror=unreadable, followlinks=True):
+        here = Path(folder)
+        try:
+            real = here.stat()
+        except OSError as exc:
+            unreadable(exc)
+            continue
+        if (real.st_dev, real.st_ino) in entered:
+            dirs[:] = []
+            continue
+        entered.add((real.st_dev, real.st_ino))
+        dirs[:] = sorted((d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS),
+                         key=lambda d: (os.path.islink(here / d), d))
+        relative = here.relative_to(root).as_posix()
         for file in sorted(f for f in files if f.lower().endswith(_STORE_SUFFIXES)):
-            if file == STORE_FILE or _is_lrwatch_store(here / file):
-                # runs of lrwatch.db keep their names; another store's carry its file stem
-                prefix = "" if relative == "." else f"{top}/{relative}/"
-                prefix += "" if file == STORE_FILE else f"{Path(file).stem}/"
+            # runs of lrwatch.db keep their names; another store's carry its file stem
+            prefix = "" if relative == "." else f"{top}/{relative}/"
+            prefix += "" if file == STORE_FILE else f"{Path(file).stem}/"
+            try:
+                is_store = file == STORE_FILE or _is_lrwatch_store(_file_header(here / file))
+            except OSError as exc:
+                found.append(LogRun(source, prefix + file, "store", here / file,
+                                    error=str(cannot_read(here / file, exc))))
+                continue
+            if is_store:
                 found.extend(_store_runs(here / file, source, prefix=prefix))
         if csvlogger.FILE_NAME in files:
-            found.append(LogRun(source, name, "csv", here / csvlogger.FILE_NAME))
+            found.append(LogRun(source, name_of(here), "csv", here / csvlogger.FILE_NAME))
         else:
             events = sorted(here / f for f in files if tfevents.MARKER in f)
             if events:
-                found.append(LogRun(source, name, "tensorboard", here, files=tuple(events)))
+                found.append(LogRun(source, name_of(here), "tensorboard", here,
+                                    files=tuple(events)))
     if not found:
         raise InputError(
             f"no logs in {source}: expected an lrwatch store ({STORE_FILE}), a Lightning "

@@ -21,6 +21,7 @@ _OPTIMIZER_KEYS = ("optimizer", "optimizer_name", "optimizer_class", "optimizer_
 _BATCH_KEYS = ("batch_size", "train_batch_size", "per_device_train_batch_size", "bs")
 _STEPS_KEYS = ("total_steps", "max_steps", "num_training_steps")
 _MOMENTUM_KEYS = ("momentum",)
+_MAX_DEPTH = 32  # LightningCLI configs nest hints 2-4 levels deep
 # Lower-case spellings users write in configs -> torch's class names.
 _OPTIMIZER_NAMES = {name.lower(): name for name in (
     "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta",
@@ -102,9 +103,11 @@ def _scalar(text: str) -> Any:
 
 
 def _walk(tree: dict[str, Any], depth: int = 0) -> Iterator[tuple[int, str, Any]]:
+    """Every ``(depth, key, value)`` down to ``_MAX_DEPTH``: hints sit a few levels deep, and a
+    file nested thousands deep must not exhaust the recursion limit."""
     for key, value in tree.items():
         yield depth, str(key).lower(), value
-        if isinstance(value, dict):
+        if isinstance(value, dict) and depth < _MAX_DEPTH:
             yield from _walk(value, depth + 1)
 
 

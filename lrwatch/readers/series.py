@@ -8,6 +8,7 @@ where a step was logged twice the later write wins (a resume replaces what it re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Mapping
 
 import numpy as np
@@ -36,6 +37,12 @@ class ReadResult:
     curves: RunCurves
     columns: Columns
     notes: tuple[str, ...] = field(default=())
+
+
+def cannot_read(path: str | Path, exc: OSError) -> InputError:
+    """The one way readers say a file or folder cannot be opened: ``cannot read X: reason``."""
+    reason = (exc.strerror or str(exc)).lower()
+    return InputError(f"cannot read {path}: {reason}")
 
 
 def latest_per_step(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -74,8 +81,12 @@ def build_curves(columns: Columns, points: Mapping[str, Points], hints: Hints,
     if loss is None:
         raise InputError(f"{where} has a '{columns.loss}' column but no value in it; "
                          "pick another with --loss-key")
+    lr = series(columns.lr)
     if columns.lr is None:
         notes.append(f"no learning-rate column in {where}; the suggestion is a relative change")
+    elif lr is None or not np.any(np.isfinite(lr.values) & (lr.values > 0)):
+        notes.append(f"the learning-rate column '{columns.lr}' has no usable value (none is a "
+                     "finite number above 0); the suggestion is a relative change")
     momentum = hints.momentum
     momentum_series = series(columns.momentum)
     if momentum_series is not None:
@@ -84,7 +95,7 @@ def build_curves(columns: Columns, points: Mapping[str, Points], hints: Hints,
             momentum = float(finite[-1])
     curves = RunCurves(
         loss=loss,
-        lr=series(columns.lr),
+        lr=lr,
         grad_norm=series(columns.grad_norm),
         val_loss=series(columns.val_loss),
         optimizer=columns.optimizer or hints.optimizer,

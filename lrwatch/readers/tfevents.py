@@ -17,7 +17,7 @@ import numpy as np
 from lrwatch.errors import InputError, MissingExtra
 from lrwatch.readers.columns import detect_columns
 from lrwatch.readers.hparams import read_hints
-from lrwatch.readers.series import Points, ReadResult, build_curves
+from lrwatch.readers.series import Points, ReadResult, build_curves, cannot_read
 
 MARKER = "tfevents"
 
@@ -51,8 +51,11 @@ def read_scalars(files: Sequence[Path]) -> dict[str, Points]:
     steps: dict[str, array] = {}
     values: dict[str, array] = {}
     for path in files:
-        if path.stat().st_size == 0:
-            continue  # created, then the process died: nothing was logged
+        try:
+            if path.stat().st_size == 0:
+                continue  # created, then the process died: nothing was logged
+        except OSError as exc:
+            raise cannot_read(path, exc) from None
         events = 0
         try:
             for event in LegacyEventFileLoader(str(path)).Load():
@@ -67,6 +70,8 @@ def read_scalars(files: Sequence[Path]) -> dict[str, Points]:
                         steps[value.tag], values[value.tag] = array("q"), array("d")
                     steps[value.tag].append(event.step)
                     values[value.tag].append(number)
+        except OSError as exc:
+            raise cannot_read(path, exc) from None
         except Exception as exc:  # the tensorboard package raises its own and protobuf errors
             raise InputError(
                 f"{path} is not a readable TensorBoard event file ({type(exc).__name__}: {exc})"

@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import math
+import os
+import shutil
 import subprocess
 import sys
 
@@ -143,6 +145,58 @@ def test_one_unreadable_input_among_many_gets_its_own_entry(tmp_path, capsys):
     assert lines[2].endswith(f"{empty} is empty: no header and no rows")
 
 
+def run_without_root_powers(cwd, *args: str) -> subprocess.CompletedProcess:
+    """``lrwatch analyze ARGS`` in a process that file permissions apply to, even as root (CI
+    runs as root: setpriv drops the capabilities that let root read any file)."""
+    command = [sys.executable, "-m", "lrwatch.cli", "analyze", *args]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("root without setpriv: permissions cannot be tested")
+        drop = "-dac_override,-dac_read_search"
+        command = [setpriv, f"--bounding-set={drop}", f"--inh-caps={drop}", *command]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_unreadable_folders_and_files_get_their_own_entry(tmp_path):
+    csv_file(tmp_path / "good.csv")
+    (tmp_path / "nr").mkdir()
+    csv_file(tmp_path / "t" / "lightning_logs" / "version_0" / "metrics.csv")
+    csv_file(tmp_path / "t" / "lightning_logs" / "version_1" / "metrics.csv")
+    locked = [tmp_path / "nr", tmp_path / "t" / "lightning_logs" / "version_1"]
+    for folder in locked:
+        folder.chmod(0)
+    try:
+        done = run_without_root_powers(tmp_path, "nr", "good.csv", "t",
+                                       "t/lightning_logs/version_1/metrics.csv", "--json")
+    finally:
+        for folder in locked:
+            folder.chmod(0o755)
+    assert done.returncode == 0 and "Error" not in done.stderr, done.stderr
+    runs = [(r["source"], r["run"], r["error"]) for r in strict_json(done.stdout)["runs"]]
+    assert runs == [
+        ("nr", f"{tmp_path.name}/nr", "cannot read nr: permission denied"),
+        ("good.csv", "good", None),
+        ("t", "t/lightning_logs/version_0", None),
+        ("t", "t/lightning_logs/version_1",
+         "cannot read t/lightning_logs/version_1: permission denied"),
+        ("t/lightning_logs/version_1/metrics.csv", None,
+         "cannot read t/lightning_logs/version_1/metrics.csv: permission denied"),
+    ]
+
+
+def test_an_unreadable_event_file_names_the_file(tmp_path):
+    pytest.importorskip("tensorboard")
+    events = tmp_path / "tb" / "events.out.tfevents.1.host"
+    events.parent.mkdir()
+    events.write_bytes(b"x")
+    events.chmod(0)
+    done = run_without_root_powers(tmp_path, "tb", "--json")
+    (entry,) = strict_json(done.stdout)["runs"]
+    assert done.returncode == 1
+    assert entry["error"] == "cannot read tb/events.out.tfevents.1.host: permission denied"
+
+
 def test_nothing_readable_exits_1_with_one_line_naming_the_file(tmp_path, capsys):
     header_only = csv_file(tmp_path / "metrics.csv", "epoch,step,train_loss\n")
     code, out, err = run_cli(capsys, str(header_only))
@@ -188,6 +242,22 @@ def test_a_log_without_lr_still_gets_a_diagnosis_with_a_relative_suggestion(tmp_
     assert code == 0 and entry["status"] == "diverging" and entry["current_lr"] is None
     assert entry["factor"] is not None and entry["factor"] < 1
     assert any("no learning-rate column" in n for n in entry["notes"])
+
+
+def test_file_names_that_are_not_utf8_come_out_as_valid_utf8(tmp_path, capsys):
+    path = tmp_path / os.fsdecode(b"bad\xff.csv")  # "bad\udcff.csv"
+    try:
+        csv_file(path, "step,loss\n0,1.0\n1,0.9\n")
+    except OSError:
+        pytest.skip("this file system takes only UTF-8 names")
+    shown = f"{tmp_path}/bad\\xff.csv"  # the undecodable byte, escaped
+    code, out, _ = run_cli(capsys, str(path), "--json")
+    (entry,) = strict_json(out)["runs"]
+    assert code == 0 and (entry["source"], entry["run"]) == (shown, "bad\\xff")
+    assert entry["notes"] == [
+        f"no learning-rate column in {shown}; the suggestion is a relative change"]
+    code, out, _ = run_cli(capsys, str(path))
+    assert code == 0 and out.encode("utf-8").count(b"bad\\xff") == 3  # the row, its note
 
 
 # -- flags ------------------------------------------------------------------------------------

@@ -138,3 +138,82 @@ def test_a_huge_csv_is_streamed_not_loaded(tmp_path):
     kept = 2 * rows * 16  # loss and lr: an int64 step and a float64 value each
     # neither the text nor Python floats are held: little more than the kept arrays
     assert peak < min(size, 1.5 * kept), (peak, size, kept)
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_semicolon_and_tab_separated_files_are_read(tmp_path, delimiter):
+    text = "step,train_loss,lr\n0,2.0,0.1\n1,1.5,0.1\n".replace(",", delimiter)
+    curves = read_csv_log(write(tmp_path / "metrics.csv", text)).curves
+    np.testing.assert_array_equal(curves.loss.values, [2.0, 1.5])
+    np.testing.assert_array_equal(curves.lr.values, [0.1, 0.1])
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("step;loss\n0;0,5\n1;0,4\n",
+     r"none of the 2 values in 'loss' is a number \(e.g. '0,5', '0,4'\); pick another"),
+    ("step,loss\n0,True\n1,False\n", r"none of the 2 values in 'loss' is a number \(e.g. 'True'"),
+    ("step,loss\n0,\x00\n", r"none of the 1 values in 'loss' is a number \(e.g. '\\x00'\)"),
+    ("step train_loss lr\n0 2.0 0.1\n1 1.5 0.1\n",
+     (r"in 'step train_loss lr' is a number \(e.g. '0 2.0 0.1', '1 1.5 0.1'\); the file has a "
+      r"single column: lrwatch reads comma-, tab- or semicolon-separated CSV")),
+    ('step,loss\n0,"1.0\n1,2.0\n2,3.0\n',
+     (r"none of the 1 values in 'loss' is a number .*; 2 lines were read inside quoted cells "
+      r"\(a quote \" never closed\?\)")),
+    ("step,loss\n9223372036854775808,1.0\n1e30,2.0\n",
+     (r"has no usable step: no 'step' cell is a number within ±2\^63 "
+      r"\(e.g. '9223372036854775808', '1e30'\)")),
+], ids=["decimal-commas", "booleans", "nul", "single-column", "open-quote", "huge-steps"])
+def test_a_loss_column_without_numbers_says_why(tmp_path, text, message):
+    path = write(tmp_path / "metrics.csv", text)
+    with pytest.raises(InputError, match=message) as info:
+        read_csv_log(path)
+    assert "\n" not in str(info.value) and str(info.value).startswith(str(path))
+
+
+def test_a_quote_never_closed_is_noted_when_rows_before_it_were_read(tmp_path):
+    path = write(tmp_path / "metrics.csv", 'step,loss\n0,1.0\n1,"2.0\n2,3.0\n3,4.0\n')
+    result = read_csv_log(path)
+    np.testing.assert_array_equal(result.curves.loss.steps, [0])
+    assert ('2 lines were read inside quoted cells, as part of an earlier row (a quote " never '
+            "closed?)") in result.notes
+
+
+@pytest.mark.parametrize("lrs", [("nan", "nan"), ("inf", "0"), ("-0.1", "0"), ("", "")],
+                         ids=["nan", "inf-and-zero", "negative", "empty"])
+def test_an_lr_column_without_a_usable_value_is_noted(tmp_path, lrs):
+    path = write(tmp_path / "metrics.csv", f"step,loss,lr\n0,1.0,{lrs[0]}\n1,0.9,{lrs[1]}\n")
+    result = read_csv_log(path)
+    assert result.columns.lr == "lr"
+    assert ("the learning-rate column 'lr' has no usable value (none is a finite number above "
+            "0); the suggestion is a relative change") in result.notes
+
+
+def test_numbers_with_underscores_are_not_numbers(tmp_path):
+    """float() reads '1_05' as 105 (PEP 515); no logger writes numbers so."""
+    path = write(tmp_path / "metrics.csv", "step,loss\n0,1_05\n1,0.5\n2_0,0.4\n")
+    result = read_csv_log(path)
+    np.testing.assert_array_equal(result.curves.loss.steps, [1])
+    assert "ignored 1 non-numeric values in 'loss' (e.g. '1_05')" in result.notes
+    assert "ignored 1 rows whose step is not a number" in result.notes
+
+
+def test_a_last_line_without_line_end_is_left_out_as_cut_short(tmp_path):
+    """Lightning writes whole lines: a last line without its end is a write in progress."""
+    path = write(tmp_path / "metrics.csv", "step,loss\n0,1.0\n1,0.5\n100,0.00")
+    result = read_csv_log(path)
+    np.testing.assert_array_equal(result.curves.loss.steps, [0, 1])
+    assert ("left out the last line '100,0.00': it has no line end, so it may be cut short (a "
+            "write in progress?)") in result.notes
+    crlf = "step,loss,lr\r\n0,1.0,0.1\r\n1,0.5,0.1\r\n"  # as Lightning's csv writer ends lines
+    whole = read_csv_log(write(tmp_path / "whole.csv", crlf))
+    assert len(whole.curves.loss) == 2 and whole.notes == ()
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("epoch,step,train_loss", r"has a header but no rows: the run logged nothing yet$"),
+    ("step,loss\n0,1.0", (r"has a header but no rows: the run logged nothing yet \(its last line "
+                          r"'0,1.0' has no line end, so it may be cut short\)$")),
+])
+def test_a_file_with_no_whole_row_has_no_rows(tmp_path, text, message):
+    with pytest.raises(InputError, match=message):
+        read_csv_log(write(tmp_path / "metrics.csv", text))

@@ -91,3 +91,57 @@ def test_a_store_under_another_name_is_found_and_other_sqlite_files_are_not(tmp_
         conn.execute("CREATE TABLE t(x INTEGER)")
     runs = find_runs(tmp_path / "lrwatch_logs")
     assert [(r.name, r.format, r.error) for r in runs] == [("demo/lr-too-high", "store", None)]
+
+
+def store_with_run(path, name):
+    with Store(path) as store:
+        run = store.create_run(name, {"kind": "train"})
+        store.backend.append(run.id, {keys.LOSS: (np.arange(3), np.ones(3))})
+
+
+def test_a_folder_with_lrwatch_db_still_gives_everything_else_in_it(tmp_path):
+    project = tmp_path / "project"
+    store_with_run(project / "lrwatch.db", "baseline")
+    csv_run(project / "lightning_logs" / "version_0")
+    assert [(r.name, r.format) for r in find_runs(project)] == [
+        ("baseline", "store"), ("project/lightning_logs/version_0", "csv")]
+
+    logs = tmp_path / "lrwatch_logs"  # `make demo` writes demo.db beside a default store
+    store_with_run(logs / "lrwatch.db", "default")
+    store_with_run(logs / "demo.db", "demo-run")
+    assert [r.name for r in find_runs(logs)] == ["demo/demo-run", "default"]
+
+
+def test_a_damaged_lrwatch_db_is_its_own_error_beside_the_logs_around_it(tmp_path):
+    (tmp_path / "lrwatch.db").write_bytes(b"not a store")
+    csv_run(tmp_path / "lightning_logs" / "version_0")
+    damaged, csv = find_runs(tmp_path)
+    assert damaged.error is not None and str(tmp_path / "lrwatch.db") in damaged.error
+    assert (csv.format, csv.error) == ("csv", None)
+
+
+def test_linked_log_folders_are_followed_and_named_by_the_path_given(tmp_path):
+    target = csv_run(tmp_path / "scratch" / "ll" / "version_0").parent
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "lightning_logs").symlink_to(target)
+    assert [r.name for r in find_runs(project)] == ["proj/lightning_logs/version_0"]
+    assert [r.name for r in find_runs(project / "lightning_logs")] == [
+        "lightning_logs/version_0"]
+    assert [r.name for r in find_runs(project / "lightning_logs" / "version_0" / "metrics.csv")
+            ] == ["lightning_logs/version_0"]
+
+
+def test_link_loops_end_and_a_linked_folder_is_read_once_by_its_real_name(tmp_path):
+    logs = tmp_path / "lightning_logs"
+    csv_run(logs / "version_0")
+    (logs / "version_0" / "up").symlink_to(logs)  # a loop
+    (logs / "latest").symlink_to(logs / "version_0")  # sorts before version_0
+    assert [r.name for r in find_runs(logs)] == ["lightning_logs/version_0"]
+
+
+def test_an_empty_path_is_an_error_not_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    csv_run(tmp_path / "version_0")
+    with pytest.raises(InputError, match=r"^an empty path \(''\) was given: pass a store"):
+        find_runs("")

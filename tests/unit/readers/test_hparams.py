@@ -68,3 +68,10 @@ def test_a_missing_or_unreadable_file_gives_no_hints(tmp_path):
     assert read_hints(tmp_path) == Hints()
     (tmp_path / "hparams.yaml").write_bytes(b"\xff\xfe\x00garbage: [\n")
     assert read_hints(tmp_path) == Hints()
+
+
+def test_a_file_nested_thousands_deep_gives_the_shallow_hints_only(tmp_path):
+    deep = "".join(" " * depth + "k:\n" for depth in range(3000))
+    (tmp_path / "hparams.yaml").write_text(
+        "optimizer: adam\n" + deep + " " * 3000 + "batch_size: 64\n")
+    assert read_hints(tmp_path) == Hints(optimizer="Adam")
