@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence, TextIO
@@ -27,6 +28,7 @@ import click
 
 from lrwatch.cli._common import coloured, fmt_float, table
 from lrwatch.errors import InputError, LRWatchError
+from lrwatch.store import DEFAULT_DIR, ENV_VAR
 
 if TYPE_CHECKING:
     from lrwatch.readers import LogRun
@@ -50,8 +52,9 @@ class _Failure:
 @click.command(help=(
     "Diagnose the learning rate of logged runs. Each PATH is an lrwatch store, a Lightning "
     "metrics.csv or its version folder (or a lightning_logs/ tree), or TensorBoard event files "
-    "or folders. Exits 0 whatever the diagnosis; 1 when nothing could be read."))
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+    "or folders (default: $LRWATCH_STORE or ./lrwatch_logs). Exits 0 whatever the diagnosis; "
+    "1 when nothing could be read."))
+@click.argument("paths", nargs=-1, metavar="[PATH...]")
 @click.option("--json", "as_json", is_flag=True,
               help="print one JSON document {\"runs\": [...]} instead of a table")
 @click.option("--run", "run_name", metavar="NAME",
@@ -64,6 +67,7 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_name: str | None,
     from lrwatch.analysis import analyze as diagnose
     from lrwatch.readers import find_runs, read_run
 
+    paths = paths or (os.environ.get(ENV_VAR) or DEFAULT_DIR,)  # where LRWatch records
     items: list[LogRun | _Failure] = []
     for path in paths:
         try:
@@ -111,7 +115,8 @@ def _select(items: list[LogRun | _Failure], name: str, paths: Sequence[str]
         return chosen
     names = ", ".join(r.name for r in runs[:8]) + (" ..." if len(runs) > 8 else "")
     where = ", ".join(paths)
-    message = f"no run '{name}' in {where}; runs there: {names or 'none'}"
+    message = (f"no run '{name}' in {where}; runs there: {names or 'none'} "
+               "(LR range tests are not analysed)")
     return [*chosen, _Failure(where, name, message)]
 
 

@@ -100,8 +100,12 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
             total_steps=_count(meta.get("planned_steps")),
             range_test=_range_test(meta.get("range_test")),
         )
-    notes = () if columns.lr else (
-        f"{where} recorded no learning rate; the suggestion is a relative change",)
+    notes: tuple[str, ...] = ()
+    if not columns.lr:
+        notes = (f"{where} recorded no learning rate; the suggestion is a relative change",)
+    elif curves.lr is None or not np.any(np.isfinite(curves.lr.values) & (curves.lr.values > 0)):
+        notes = (f"the learning rate '{columns.lr}' of {where} has no usable value (none is a "
+                 "finite number above 0); the suggestion is a relative change",)
     return ReadResult(curves=curves, columns=columns, notes=notes)
 
 

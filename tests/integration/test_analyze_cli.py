@@ -116,6 +116,22 @@ def test_a_store_lists_its_trainings_not_its_range_tests(store_path, capsys):
     assert entry["status"] in STATUSES - {"insufficient_data"}
 
 
+def test_without_a_path_it_reads_where_lrwatch_records(tmp_path, capsys, monkeypatch):
+    steps = np.arange(300)
+    store_path = tmp_path / "project" / "lrwatch_logs" / "lrwatch.db"
+    with Store(store_path) as store:
+        run = store.create_run("train", {"kind": "train", "optimizer": "AdamW"})
+        store.backend.append(run.id, {keys.LOSS: (steps, 2.0 * np.exp(-steps / 40) + 0.1)})
+    monkeypatch.delenv("LRWATCH_STORE", raising=False)
+    monkeypatch.chdir(tmp_path / "project")  # ./lrwatch_logs, as LRWatch() records
+    code, out, _ = run_cli(capsys, "--json")
+    assert code == 0 and [r["run"] for r in strict_json(out)["runs"]] == ["train"]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LRWATCH_STORE", str(store_path))
+    code, out, _ = run_cli(capsys, "--json")
+    assert code == 0 and [r["run"] for r in strict_json(out)["runs"]] == ["train"]
+
+
 def test_a_damaged_store_alone_exits_1_with_one_line_naming_it(tmp_path, capsys):
     path = tmp_path / "lrwatch.db"
     path.write_bytes(b"SQLite format 3\x00" + b"\x07" * 5000)
@@ -271,7 +287,7 @@ def test_run_selects_by_name_and_an_unknown_name_lists_the_runs(tmp_path, capsys
     code, _, err = run_cli(capsys, logs, "--run", "version_9")
     assert code == 1 and err == (
         f"InputError: no run 'version_9' in {logs}; runs there: lightning_logs/version_0, "
-        "lightning_logs/version_1, lightning_logs/version_2\n")
+        "lightning_logs/version_1, lightning_logs/version_2 (LR range tests are not analysed)\n")
 
 
 def test_key_flags_choose_the_columns_and_a_missing_one_names_those_there(tmp_path, capsys):

@@ -78,6 +78,20 @@ def test_a_run_that_recorded_nothing_yet_gives_an_empty_loss(store_path):
     assert (curves.optimizer, curves.batch_size) == (None, None)
 
 
+def test_an_lr_with_no_usable_value_is_noted(store_path):
+    steps = np.arange(50)
+    with Store(store_path) as store:
+        run = store.create_run("nan-lr", {"kind": "train"})
+        store.backend.append(run.id, {keys.LOSS: (steps, np.ones(50)),
+                                      keys.LR: (steps, np.full(50, np.nan))})
+    with Store(store_path, readonly=True) as store:
+        result = read_store_run(store, run.id)
+    assert result.columns.lr == keys.LR
+    assert result.notes == (f"the learning rate 'lr' of run 'nan-lr' of {store_path} has no "
+                            "usable value (none is a finite number above 0); the suggestion is "
+                            "a relative change",)
+
+
 def test_odd_metadata_is_ignored_not_trusted(store_path):
     with Store(store_path) as store:
         run = store.create_run("odd", {"optimizer": 3, "momentum": "high", "batch_size": -4,
