@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import subprocess
 import sys
 
@@ -114,13 +113,9 @@ def test_output_over_the_store_itself_is_refused(filled, capsys, command, store_
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-@pytest.mark.parametrize("where", ["missing folder", "a folder", "read-only folder"])
+@pytest.mark.parametrize("where", ["missing folder", "a folder"])
 def test_an_output_that_cannot_be_written_is_one_line(filled, tmp_path, capsys, fmt, where):
-    if where == "read-only folder" and os.geteuid() == 0:
-        pytest.skip("root writes into read-only folders")
-    target = {"missing folder": tmp_path / "no" / "dir" / f"x.{fmt}", "a folder": tmp_path,
-              "read-only folder": tmp_path / "ro" / f"x.{fmt}"}[where]
-    (tmp_path / "ro").mkdir(mode=0o500)
+    target = {"missing folder": tmp_path / "no" / "dir" / f"x.{fmt}", "a folder": tmp_path}[where]
     err = _one_line_error(["export", str(filled), "--run", "baseline", "--format", fmt,
                            "-o", str(target)], capsys)
     assert err.startswith(f"ConfigError: cannot write the export to {target}: ")
