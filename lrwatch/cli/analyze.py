@@ -172,6 +172,13 @@ def _lr_cell(entry: dict[str, Any]) -> str:
     return fmt_float(current, 3)
 
 
+def _headline(entry: dict[str, Any]) -> str:
+    """The finding a row shows: the top evidence of a problem; for a healthy run the rationale
+    (its evidence is context, such as the update ratio, which beside "keep" reads as alarm)."""
+    evidence = [] if entry["status"] == "healthy" else entry["evidence"]
+    return (evidence or [entry["rationale"] or ""])[0]
+
+
 def _human(entries: list[dict[str, Any]], show_source: bool) -> str:
     """A table, one row per run, then the notes that apply."""
     headers = ["run", "status", "conf", "since", "steps", "lr", "action", "evidence"]
@@ -186,7 +193,7 @@ def _human(entries: list[dict[str, Any]], show_source: bool) -> str:
         else:
             row = [e["run"], coloured(e["status"]), f"{e['confidence']:.2f}",
                    "-" if e["since_step"] is None else str(e["since_step"]), str(e["steps"]),
-                   _lr_cell(e), e["action"], (e["evidence"] or [e["rationale"] or ""])[0]]
+                   _lr_cell(e), e["action"], _headline(e)]
             notes.extend(f"  {e['run']}: {note}" for note in e["notes"])
         if show_source:
             row.insert(0, e["source"])

@@ -132,6 +132,21 @@ def test_without_a_path_it_reads_where_lrwatch_records(tmp_path, capsys, monkeyp
     assert code == 0 and [r["run"] for r in strict_json(out)["runs"]] == ["train"]
 
 
+def test_a_healthy_row_leads_with_its_rationale_not_its_context(store_path, capsys):
+    steps = np.arange(300)
+    with Store(store_path) as store:
+        run = store.create_run("train", {"kind": "train", "optimizer": "AdamW"})
+        store.backend.append(run.id, {keys.LOSS: (steps, 2.0 * np.exp(-steps / 40) + 0.1),
+                                      keys.LR: (steps, np.full(300, 1e-3)),
+                                      keys.UPDATE_RATIO: (steps, np.full(300, 0.05))})
+    code, out, _ = run_cli(capsys, str(store_path), "--json")
+    (entry,) = strict_json(out)["runs"]
+    assert entry["status"] == "healthy" and "update/weight ratio" in entry["evidence"][0]
+    code, out, _ = run_cli(capsys, str(store_path))
+    row = out.splitlines()[1]
+    assert "keep" in row and "smooth, steady decrease" in row and "update/weight" not in row
+
+
 def test_a_damaged_store_alone_exits_1_with_one_line_naming_it(tmp_path, capsys):
     path = tmp_path / "lrwatch.db"
     path.write_bytes(b"SQLite format 3\x00" + b"\x07" * 5000)
