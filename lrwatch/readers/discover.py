@@ -24,13 +24,12 @@ from lrwatch.readers import csvlogger, tfevents
 from lrwatch.readers.series import ReadResult, cannot_read
 from lrwatch.readers.store import read_store_run, store_errors, training_runs
 from lrwatch.store import Store
-from lrwatch.store.sqlite import APPLICATION_ID
+from lrwatch.store.sqlite import HEADER_BYTES, SQLITE_MAGIC, is_store_header
 
 # "folder": a folder that could not be listed; such a LogRun only carries its error.
 Format = Literal["store", "csv", "tensorboard", "folder"]
 
 STORE_FILE = "lrwatch.db"
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 _STORE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 _CSV_SUFFIXES = (".csv",)
 # Folders a tree walk never enters: they hold code and packages, not logs.
@@ -104,14 +103,7 @@ def _file_header(path: Path) -> bytes:
         OSError: the file cannot be read.
     """
     with open(path, "rb") as fh:
-        return fh.read(72)
-
-
-def _is_lrwatch_store(header: bytes) -> bool:
-    """An SQLite file whose header carries lrwatch's application id (bytes 68-71), whatever its
-    name: ``lrwatch_logs/demo.db`` is found as well as ``lrwatch.db``."""
-    return (header.startswith(_SQLITE_MAGIC) and len(header) == 72
-            and int.from_bytes(header[68:72], "big") == APPLICATION_ID)
+        return fh.read(HEADER_BYTES)
 
 
 def _absolute(path: Path) -> Path:
@@ -129,7 +121,7 @@ def _file_runs(path: Path, source: str) -> list[LogRun]:
         header = _file_header(path)
     except OSError as exc:
         raise cannot_read(source, exc) from None
-    if header.startswith(_SQLITE_MAGIC) or path.suffix.lower() in _STORE_SUFFIXES:
+    if header.startswith(SQLITE_MAGIC) or path.suffix.lower() in _STORE_SUFFIXES:
         return _store_runs(path, source, prefix="")
     if tfevents.is_event_file(path):
         return [LogRun(source, _short_name(path.parent), "tensorboard", path.parent,
@@ -195,7 +187,7 @@ def _folder_runs(root: Path, source: str) -> list[LogRun]:
             prefix = "" if relative == "." else f"{top}/{relative}/"
             prefix += "" if file == STORE_FILE else f"{Path(file).stem}/"
             try:
-                is_store = file == STORE_FILE or _is_lrwatch_store(_file_header(here / file))
+                is_store = file == STORE_FILE or is_store_header(_file_header(here / file))
             except OSError as exc:
                 found.append(LogRun(source, prefix + file, "store", here / file,
                                     error=str(cannot_read(here / file, exc))))

@@ -583,16 +583,23 @@ class SQLiteBackend:
         self._conn.close()
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+HEADER_BYTES = 72  # through the application id
+
+
+def is_store_header(header: bytes) -> bool:
+    """Whether a file's first HEADER_BYTES are an SQLite header with lrwatch's application id
+    (bytes 68-71): a store whatever its name, even one too damaged for SQLite to open."""
+    return (header.startswith(SQLITE_MAGIC) and len(header) >= HEADER_BYTES
+            and header[68:72] == APPLICATION_ID.to_bytes(4, "big"))
+
+
 def _marked_as_store(path: str) -> bool:
-    """Whether the file's SQLite header carries lrwatch's application id (bytes 68-71), read
-    from the bytes so that a store too damaged for SQLite to open is still known as one."""
     try:
         with open(path, "rb") as fh:
-            header = fh.read(72)
+            return is_store_header(fh.read(HEADER_BYTES))
     except OSError:
         return False
-    return (header[:16] == b"SQLite format 3\x00"
-            and header[68:72] == APPLICATION_ID.to_bytes(4, "big"))
 
 
 def _latest_per_step(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
