@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Sequence
 
 import numpy as np
@@ -83,13 +84,22 @@ def write_file(table: RunTable, path: str | os.PathLike[str], fmt: str = "csv") 
     """
     if fmt not in ("csv", "parquet"):
         raise ConfigError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
+    target = Path(path)
+    # a new or regular file is written beside it and moved into place, so a failure (disk full)
+    # leaves no partial file and any earlier export intact; a device or pipe is written as is
+    staged = target.with_name(target.name + ".partial") if (
+        not target.exists() or target.is_file()) else target
     try:
         if fmt == "parquet":
-            write_parquet(table, path)
+            write_parquet(table, staged)
         else:
-            with open(path, "w", newline="") as fh:
+            with open(staged, "w", newline="") as fh:
                 write_csv(table, fh)
+        if staged != target:
+            os.replace(staged, target)
     except OSError as exc:  # pyarrow's OSErrors wrap the errno's text in their own: give just it
+        if staged != target:
+            staged.unlink(missing_ok=True)
         why = os.strerror(exc.errno) if exc.errno else str(exc)
         raise ConfigError(f"cannot write the export to {path}: {why}; pass another -o") from None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 import sys
 
@@ -110,6 +111,30 @@ def test_output_over_the_store_itself_is_refused(filled, capsys, command, store_
     assert filled.read_bytes() == before
     with Store(filled, readonly=True) as st:
         assert [r.name for r in st.runs()] == ["baseline", "second"]
+
+
+def test_an_export_that_fails_midway_leaves_the_earlier_one_whole(filled, tmp_path, capsys,
+                                                                   monkeypatch):
+    import errno
+
+    import lrwatch.export
+
+    target = tmp_path / "x.csv"
+    main(["export", str(filled), "--run", "baseline", "-o", str(target)])
+    capsys.readouterr()
+    earlier = target.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("x.")) == ["x.csv"]
+
+    def disk_full(table, fh):  # type: ignore[no-untyped-def]
+        fh.write("step,loss\n0,")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(lrwatch.export, "write_csv", disk_full)
+    err = _one_line_error(["export", str(filled), "--run", "baseline", "-o", str(target)], capsys)
+    assert err == f"ConfigError: cannot write the export to {target}: No space left on device; " \
+                  "pass another -o"
+    assert target.read_bytes() == earlier  # no partial file in its place or beside it
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("x.")) == ["x.csv"]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
