@@ -18,7 +18,7 @@ import plotly.io as pio
 from lrwatch import figures, formatting
 from lrwatch._version import __version__
 from lrwatch.errors import ConfigError
-from lrwatch.store import RunInfo, Store
+from lrwatch.store import RunInfo, Store, store_file_at
 
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #222;
@@ -79,6 +79,10 @@ def write_report(store: Store | str | os.PathLike[str], run: RunInfo | str | int
         if own:
             st.close()
     path = Path(output)
+    overwritten = store_file_at(path, st.path)
+    if overwritten is not None:
+        raise ConfigError(f"cannot write the report to {path}: it is the store's file "
+                          f"{overwritten}; pass another output path")
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import errno
 import ipaddress
-import os
 import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,15 +72,14 @@ def find_run(store: Store, ref: str) -> RunInfo:
 def output_path(output: str, store_path: str) -> Path:
     """``output`` as a path, refused when writing it would overwrite the store at ``store_path``
     or one of its SQLite side files (``-wal``, ``-shm``, ``-journal``)."""
-    target = Path(output).expanduser()
-    resolved = target.resolve()
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        own = Path(f"{store_path}{suffix}")
-        if resolved == own.resolve() or (
-                target.exists() and own.exists() and os.path.samefile(target, own)):
-            what = f"the store's {suffix[1:]} file" if suffix else "the store"
-            raise ConfigError(f"-o {output} would overwrite {what} {own}; pass another -o")
-    return target
+    from lrwatch.store import store_file_at
+
+    own = store_file_at(output, store_path)
+    if own is not None:
+        suffix = own.name[len(Path(store_path).name):]
+        what = f"the store's {suffix[1:]} file" if suffix else "the store"
+        raise ConfigError(f"-o {output} would overwrite {what} {own}; pass another -o")
+    return Path(output).expanduser()
 
 
 def check_listen_address(host: str, port: int) -> None:

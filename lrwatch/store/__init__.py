@@ -42,6 +42,20 @@ __all__ = [
 ]
 
 
+def store_file_at(target: str | os.PathLike[str],
+                  store_path: str | os.PathLike[str]) -> Path | None:
+    """The store file, or one of its SQLite side files (``-wal``, ``-shm``, ``-journal``), that
+    writing ``target`` would overwrite (by path, link or folder); None when it is none of them."""
+    target = Path(target).expanduser()
+    resolved = target.resolve()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        own = Path(f"{store_path}{suffix}")
+        if resolved == own.resolve() or (
+                target.exists() and own.exists() and os.path.samefile(target, own)):
+            return own
+    return None
+
+
 def default_store_path(root: str | os.PathLike[str] | None = None) -> Path:
     """``$LRWATCH_STORE`` if set, else ``<root or cwd>/lrwatch_logs/lrwatch.db``."""
     env = os.environ.get(ENV_VAR)

@@ -50,3 +50,15 @@ def test_the_command_names_what_is_wrong_in_one_line(two_runs, store_path, tmp_p
             assert exc.code == 1
         err = capsys.readouterr().err.strip()
         assert err.startswith(message) and "\n" not in err
+
+
+def test_write_report_from_python_never_overwrites_the_store(two_runs, store_path):
+    import pytest
+
+    from lrwatch.errors import ConfigError
+
+    before = store_path.read_bytes()
+    for target in (store_path, store_path.parent / (store_path.name + "-wal")):
+        with pytest.raises(ConfigError, match="it is the store's file"):
+            write_report(store_path, "steady", target)
+    assert store_path.read_bytes() == before
