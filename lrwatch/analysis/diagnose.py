@@ -57,12 +57,12 @@ def diagnose(summary: Summary, meta: RunCurves, *,
     with np.errstate(all="ignore"):  # losses near the float limits overflow quietly to inf
         curve = curve_from(summary)
         verdict = classify(curve, summary, meta.optimizer, meta.momentum)
-    lr = _current_lr(summary)
+    lr, warmed_up = _peak_lr(summary)
     first = int(curve.first[0]) if curve.size else int(summary.tail_steps[0]) \
         if summary.tail_steps.size else 0
     advice = suggest(verdict.status, meta, lr, since_step=verdict.since_step, first_step=first,
                      symptoms=verdict.symptoms, progress=verdict.progress,
-                     target_batch_size=target_batch_size, warmed_up=_warmed_up(summary))
+                     target_batch_size=target_batch_size, warmed_up=warmed_up)
     span = _span(summary)
     needed = None
     if verdict.status is Status.INSUFFICIENT_DATA and verdict.needed_points:
@@ -81,15 +81,12 @@ def _span(summary: Summary) -> int:
     return int(b["last"][-1] - b["first"][0] + 1)
 
 
-def _current_lr(summary: Summary) -> float | None:
-    """The peak LR: what the user sets (with warmup or decay the LR at the last step is not)."""
-    lr = summary.all_bins()["lr_last"]
-    ok = lr[np.isfinite(lr)]
-    return float(ok.max()) if ok.size else None
-
-
-def _warmed_up(summary: Summary) -> bool:
-    """Whether the LR started below half its peak: the run already has a warmup."""
+def _peak_lr(summary: Summary) -> tuple[float | None, bool]:
+    """The peak LR, what the user sets (with warmup or decay the LR at the last step is not),
+    and whether the LR started below half of it: the run already has a warmup."""
     lr = summary.all_bins()["lr_last"]
     ok = lr[np.isfinite(lr) & (lr > 0)]
-    return bool(ok.size) and float(ok[0]) < 0.5 * float(ok.max())
+    if not ok.size:
+        return None, False
+    peak = float(ok.max())
+    return peak, float(ok[0]) < 0.5 * peak
