@@ -76,9 +76,7 @@ def output_path(output: str, store_path: str) -> Path:
 
     own = store_file_at(output, store_path)
     if own is not None:
-        suffix = own.name[len(Path(store_path).name):]
-        what = f"the store's {suffix[1:]} file" if suffix else "the store"
-        raise ConfigError(f"-o {output} would overwrite {what} {own}; pass another -o")
+        raise ConfigError(f"-o {output} would overwrite the store's file {own}; pass another -o")
     return Path(output).expanduser()
 
 
