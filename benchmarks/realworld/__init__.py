@@ -1,0 +1,134 @@
+"""The real-world corpus: public training logs (and runs made here) with provenance and labels.
+
+Fetched content is never committed: each source contributes a manifest (``manifest_*.jsonl``,
+one run a line, committed) and an extractor that turns a fetched repository snapshot into one
+normalised CSV per run in the cache (``$LRWATCH_REALWORLD``, default
+``~/.cache/lrwatch/realworld``). A run whose CSV is not in the cache is counted as missing, not
+silently dropped. See ``README.md`` beside this file for the fields and the labelling rules.
+
+The held-out side is chosen by repository, from a hash of its name, before any run is looked
+at: all runs of one repository (or one task family made here) fall on the same side.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from lrwatch.analysis import RunCurves, Series
+
+HERE = Path(__file__).parent
+STATUSES = ("diverging", "oscillating", "stalled", "healthy")
+DIRECTIONS = ("down", "up", "keep", "unknown")
+HELDOUT_BUCKETS = 3  # one repository in three is held out
+
+
+def cache_dir() -> Path:
+    """Where the normalised CSVs live (never committed)."""
+    return Path(os.environ.get("LRWATCH_REALWORLD", Path.home() / ".cache/lrwatch/realworld"))
+
+
+def heldout(repo: str) -> bool:
+    """The side of a repository, fixed by its name alone."""
+    return int(hashlib.sha1(repo.lower().encode()).hexdigest(), 16) % HELDOUT_BUCKETS == 0
+
+
+@dataclass(frozen=True)
+class Label:
+    status: str  # one of STATUSES
+    direction: str  # which way the LR should move: down | up | keep | unknown (cannot tell)
+    why: str  # the justification, from the source (sweep, later fix, maintainer, NaN)
+    source: str  # sweep | fix | maintainer | nonfinite | published | curve
+    also: tuple[str, ...] = ()  # other statuses the source equally supports
+
+
+@dataclass(frozen=True)
+class RealRun:
+    id: str
+    repo: str
+    commit: str
+    path: str
+    format: str
+    family: str
+    meta: dict
+    label: Label
+    sweep: str | None
+    heldout: bool
+    curves: RunCurves | None = field(default=None, compare=False)
+
+
+def manifest() -> list[dict]:
+    """Every manifest line of every source, in file order."""
+    rows = []
+    for path in sorted(HERE.glob("manifest_*.jsonl")):
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise SystemExit(f"{path.name}:{n}: not JSON ({exc})") from None
+    ids = [r["id"] for r in rows]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise SystemExit(f"duplicate run ids in the manifests: {', '.join(dup[:5])}")
+    return rows
+
+
+def read_csv(path: Path) -> dict[str, np.ndarray]:
+    """A normalised run CSV: ``step,loss`` and optional ``lr``, ``grad_norm``, ``epoch``,
+    ``val_loss`` columns; empty cells are NaN."""
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    cols: dict[str, np.ndarray] = {}
+    for key in rows[0] if rows else []:
+        cols[key] = np.array([float(r[key]) if r[key] not in ("", None) else np.nan
+                              for r in rows])
+    return cols
+
+
+def curves_of(row: dict, cols: dict[str, np.ndarray]) -> RunCurves:
+    """The run as the analysis sees it: the loss, LR and gradient norm where logged, and what
+    the manifest knows of the optimizer and batch size."""
+    steps = cols["step"].astype(np.int64)
+
+    def series(key: str) -> Series | None:
+        v = cols.get(key)
+        if v is None or not np.isfinite(v).any():
+            return None
+        keep = np.isfinite(v) if key != "loss" else np.ones(v.size, bool)
+        return Series(steps[keep], v[keep])
+
+    meta = row.get("meta", {})
+    return RunCurves(loss=series("loss"), lr=series("lr"), grad_norm=series("grad_norm"),
+                     optimizer=meta.get("optimizer"), momentum=meta.get("momentum"),
+                     batch_size=meta.get("batch_size"))
+
+
+def load(*, with_curves: bool = True) -> tuple[list[RealRun], list[str]]:
+    """The labelled runs, and the ids whose CSV is missing from the cache."""
+    runs, missing = [], []
+    root = cache_dir()
+    for row in manifest():
+        lab = row["label"]
+        label = Label(lab["status"], lab["direction"], lab["why"], lab["source"],
+                      tuple(lab.get("also", ())))
+        if label.status not in STATUSES or label.direction not in DIRECTIONS:
+            raise SystemExit(f"run {row['id']}: bad label {lab}")
+        curves = None
+        if with_curves:
+            path = root / f"{row['id']}.csv"
+            if not path.exists():
+                missing.append(row["id"])
+                continue
+            curves = curves_of(row, read_csv(path))
+        runs.append(RealRun(id=row["id"], repo=row["repo"], commit=row["commit"],
+                            path=row["path"], format=row["format"], family=row["family"],
+                            meta=row.get("meta", {}), label=label, sweep=row.get("sweep"),
+                            heldout=heldout(row["repo"]), curves=curves))
+    return runs, missing
