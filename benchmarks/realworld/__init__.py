@@ -107,7 +107,8 @@ def curves_of(row: dict, cols: dict[str, np.ndarray]) -> RunCurves:
     meta = row.get("meta", {})
     return RunCurves(loss=series("loss"), lr=series("lr"), grad_norm=series("grad_norm"),
                      optimizer=meta.get("optimizer"), momentum=meta.get("momentum"),
-                     batch_size=meta.get("batch_size"))
+                     batch_size=meta.get("batch_size"), fine_tune=meta.get("fine_tune"),
+                     clip=meta.get("clip"), classes=meta.get("classes"))
 
 
 def load(*, with_curves: bool = True) -> tuple[list[RealRun], list[str]]:

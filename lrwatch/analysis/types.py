@@ -83,6 +83,9 @@ class RunCurves:
     batch_size: int | None = None
     total_steps: int | None = None  # planned optimizer steps, when known
     range_test: RangeTestSummary | None = None
+    fine_tune: bool | None = None  # training starts from pretrained weights, when known
+    clip: float | None = None  # the max gradient norm of gradient clipping, when known
+    classes: int | None = None  # classes (or vocabulary size) of a cross-entropy loss, when known
 
     def __post_init__(self) -> None:
         """Check the types here, so a wrong one is named instead of failing deep in analysis."""
@@ -100,7 +103,13 @@ class RunCurves:
         if self.momentum is not None and (isinstance(self.momentum, bool)
                                           or not isinstance(self.momentum, numbers.Real)):
             raise ConfigError(f"RunCurves(momentum=...) needs a number, got {self.momentum!r}")
-        for name in ("batch_size", "total_steps"):
+        if self.fine_tune is not None and not isinstance(self.fine_tune, bool):
+            raise ConfigError(f"RunCurves(fine_tune=...) needs True, False or None, got "
+                              f"{self.fine_tune!r}")
+        if self.clip is not None and (isinstance(self.clip, bool) or not isinstance(
+                self.clip, numbers.Real) or not self.clip > 0):
+            raise ConfigError(f"RunCurves(clip=...) needs a positive number, got {self.clip!r}")
+        for name in ("batch_size", "total_steps", "classes"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(
                     value, numbers.Integral) or value < 1):
