@@ -40,11 +40,11 @@ from lrwatch import keys
 from lrwatch._compat import CALLBACK_BASES, lightning_of, rank_zero_info, rank_zero_warn
 from lrwatch._version import __version__
 from lrwatch.analysis.rangetest import (
-    LIGHTNING_BETA,
     MIN_STEPS,
     RangeTestReading,
     RangeTestStatus,
     lightning_ema,
+    lightning_ema_step,
     read_range_test,
 )
 from lrwatch.analysis.types import RangeTestSummary
@@ -456,7 +456,7 @@ class _Probe(*CALLBACK_BASES):  # type: ignore[misc]
         self._sum: Any = 0.0
         self._count = 0
         self._ema = 0.0
-        self._finite = 0  # finite losses so far: the EMA's debiasing count
+        self._finite = 0  # finite losses so far
         self._best = math.inf
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
@@ -493,10 +493,9 @@ class _Probe(*CALLBACK_BASES):  # type: ignore[misc]
             return False
         if not math.isfinite(loss):
             return True
-        beta = LIGHTNING_BETA
         self._finite += 1
-        self._ema = beta * self._ema + (1 - beta) * loss
-        smoothed = self._ema / (1 - beta ** self._finite)
+        # the step's index in the test (its loss is already in self.losses), as lightning_ema
+        self._ema, smoothed = lightning_ema_step(self._ema, loss, len(self.losses) - 1)
         stop = (self.threshold is not None and self._finite > 1 and self._best > 0
                 and smoothed > self.threshold * self._best)
         self._best = min(self._best, smoothed)

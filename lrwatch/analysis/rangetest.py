@@ -87,19 +87,26 @@ class RangeTestReading:
         return RangeTestSummary(self.suggested_lr, self.lower_lr, self.upper_lr)
 
 
+def lightning_ema_step(average: float, loss: float, index: int,
+                       beta: float = LIGHTNING_BETA) -> tuple[float, float]:
+    """One step of Lightning's range-test smoother: the new running average and the debiased
+    value it records for the ``index``-th step of the test (from 0). Lightning divides by
+    ``1 - beta**(global_step + 1)`` after the step, i.e. ``1 - beta**(index + 2)``. Used by
+    :func:`lightning_ema` and by the finder's early stop, so both read the same curve."""
+    average = beta * average + (1 - beta) * loss
+    return average, average / (1 - beta ** (index + 2))
+
+
 def lightning_ema(losses: np.ndarray, beta: float = LIGHTNING_BETA) -> np.ndarray:
     """The smoothed loss Lightning's range test records as ``results["loss"]``.
 
-    A debiased EMA, with Lightning's exponent (``global_step + 1`` after the step, i.e. the
-    k-th step, counted from 0, divides by ``1 - beta**(k + 2)``). Non-finite losses give NaN
-    and leave the average alone.
+    Non-finite losses give NaN and leave the average alone.
     """
     out = np.full(len(losses), np.nan)
     avg = 0.0
     for k, loss in enumerate(np.asarray(losses, dtype=np.float64)):
         if np.isfinite(loss):
-            avg = beta * avg + (1 - beta) * loss
-            out[k] = avg / (1 - beta ** (k + 2))
+            avg, out[k] = lightning_ema_step(avg, float(loss), k, beta)
     return out
 
 
