@@ -11,17 +11,12 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 from dash import dcc, html
 
 from lrwatch import formatting
-from lrwatch.figures import STATUS_COLORS
+from lrwatch.formatting import status_style
 
 if TYPE_CHECKING:
     from lrwatch.store import RunInfo
 
     from .data import DiagnosisResult, RunRow
-
-BADGE_COLORS = {**STATUS_COLORS, "range test": "#17becf", "analysing": "#aaaaaa",
-                "failed": "#d62728", "interrupted": "#b8a000", "diverged": "#d62728",
-                "finished": "#555555"}
-STATUS_WORDS = {"insufficient_data": "too short"}
 
 
 def data_attrs(**values: str) -> dict[str, Any]:
@@ -31,9 +26,9 @@ def data_attrs(**values: str) -> dict[str, Any]:
 
 def badge(status: str, extra_class: str = "") -> html.Span:
     """A coloured pill with a status word."""
-    return html.Span(STATUS_WORDS.get(status, status).replace("_", " "),
-                     className=f"badge {extra_class}".strip(),
-                     style={"backgroundColor": BADGE_COLORS.get(status, "#888")},
+    style = status_style(status)
+    return html.Span(style.label, className=f"badge {extra_class}".strip(),
+                     style={"backgroundColor": style.colour},
                      **data_attrs(status=status))
 
 
@@ -124,7 +119,13 @@ def diagnosis_banner(result: "DiagnosisResult | None", run: "RunInfo") -> list[A
         html.Div(head, className="banner-head"),
         html.Div(advice, className="banner-advice", id="recommendation"),
         html.Ul([html.Li(e.message) for e in d.evidence], className="evidence"),
-    ], className=f"banner banner-{status}", id="diagnosis", **data_attrs(status=status))]
+    ], className=f"banner banner-{status}", id="diagnosis", style=_banner_colours(status),
+        **data_attrs(status=status))]
+
+
+def _banner_colours(status: str) -> dict[str, str]:
+    style = status_style(status)
+    return {"borderLeftColor": style.colour, "background": style.background}
 
 
 def meta_table(meta: Mapping[str, Any]) -> html.Details:

@@ -29,6 +29,7 @@ import plotly.graph_objects as go
 from lrwatch import keys
 from lrwatch.analysis.smoothing import ema
 from lrwatch.errors import ConfigError
+from lrwatch.formatting import status_style
 
 if TYPE_CHECKING:
     from lrwatch.analysis.types import Diagnosis
@@ -45,14 +46,6 @@ TYPICAL_UPDATE_RATIO = (1e-4, 1e-2)
 #: a constant ``uirevision``: plotly keeps the user's zoom and legend clicks across updates
 UIREVISION = "lrwatch"
 
-STATUS_COLORS = {
-    "diverging": "#d62728",
-    "oscillating": "#ff7f0e",
-    "stalled": "#b8a000",
-    "healthy": "#2ca02c",
-    "insufficient_data": "#7f7f7f",
-    "running": "#1f77b4",
-}
 EVENT_STYLE = {  # kind -> (marker symbol, colour)
     keys.EVENT_NONFINITE: ("x", "#d62728"),
     keys.EVENT_DIAGNOSIS: ("diamond", "#9467bd"),
@@ -354,7 +347,7 @@ def panel_shapes(band: tuple[float, float] | None, shade: Shade | None) -> list[
 def shade_shape(shade: Shade) -> dict[str, Any]:
     """The layout shape that tints ``[start, end]`` with the diagnosis colour."""
     return {"type": "rect", "xref": "x", "yref": "paper", "x0": shade.start, "x1": shade.end,
-            "y0": 0, "y1": 1, "fillcolor": STATUS_COLORS.get(shade.status, "#7f7f7f"),
+            "y0": 0, "y1": 1, "fillcolor": status_style(shade.status).colour,
             "opacity": 0.1, "line": {"width": 0}, "layer": "below", "name": "diagnosis"}
 
 

@@ -1,9 +1,51 @@
-"""How numbers, times and durations read wherever lrwatch shows them (CLI, dashboard, reports)."""
+"""How numbers, times, durations and statuses read wherever lrwatch shows them (CLI,
+dashboard, reports)."""
 
 from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StatusStyle:
+    """How one status is shown: its word, its colour (figures, badges, banners) with a pale
+    background for banners, and its terminal colour (a click colour name)."""
+
+    label: str
+    colour: str
+    background: str
+    terminal: str
+
+
+#: every diagnosis status (``lrwatch.analysis.Status`` values) and the dashboard's own ones, in
+#: the order filters list them; a status without a row here fails a test instead of going grey
+STATUS_STYLES: dict[str, StatusStyle] = {
+    "running": StatusStyle("running", "#1f77b4", "#eef5fb", "cyan"),
+    "diverging": StatusStyle("diverging", "#d62728", "#fdf0f0", "red"),
+    "oscillating": StatusStyle("oscillating", "#ff7f0e", "#fff6ec", "magenta"),
+    "stalled": StatusStyle("stalled", "#b8a000", "#fffbe6", "yellow"),
+    "healthy": StatusStyle("healthy", "#2ca02c", "#f0f9f0", "green"),
+    "insufficient_data": StatusStyle("too short", "#7f7f7f", "#f5f5f5", "white"),
+    "range test": StatusStyle("range test", "#17becf", "#eefafb", "cyan"),
+    "analysing": StatusStyle("analysing", "#aaaaaa", "#f7f7f7", "white"),
+}
+#: how a run ended (the store's run status), shown beside the diagnosis
+RUN_STATUS_STYLES: dict[str, StatusStyle] = {
+    "finished": StatusStyle("finished", "#555555", "#f5f5f5", "green"),
+    "failed": StatusStyle("failed", "#d62728", "#fdf0f0", "red"),
+    "interrupted": StatusStyle("interrupted", "#b8a000", "#fffbe6", "yellow"),
+    "diverged": StatusStyle("diverged", "#d62728", "#fdf0f0", "red"),
+}
+UNKNOWN_STATUS = StatusStyle("unknown", "#888888", "#f5f5f5", "white")
+
+
+def status_style(status: str) -> StatusStyle:
+    """The style of a diagnosis or run status; an unknown one is shown under its own name."""
+    style = STATUS_STYLES.get(status) or RUN_STATUS_STYLES.get(status)
+    return style or StatusStyle(status.replace("_", " "), UNKNOWN_STATUS.colour,
+                                UNKNOWN_STATUS.background, UNKNOWN_STATUS.terminal)
 
 
 def number(value: float | None, digits: int = 4) -> str:

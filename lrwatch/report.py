@@ -106,7 +106,7 @@ def _diagnosis_html(diagnosis: Any) -> str:
     if diagnosis is None:
         return "<div class='banner'>No diagnosis: this run has no training loss.</div>"
     status = diagnosis.status.value
-    color = figures.STATUS_COLORS.get(status, "#777")
+    color = formatting.status_style(status).colour
     s = diagnosis.suggestion
     head = (f"<span class='badge' style='background:{color}'>{html.escape(status)}</span> "
             f"<span class='muted'>confidence {diagnosis.confidence:.0%}")

@@ -6,11 +6,12 @@ from typing import Any
 
 from dash import ALL, Dash, Input, Output, Patch, State, dcc, html, no_update
 
+from lrwatch.formatting import STATUS_STYLES, status_style
+
 from .. import components
 from ..data import DataSource, StoreProblem, run_rows
 
-STATUS_FILTERS = ["running", "diverging", "oscillating", "stalled", "healthy", "too short",
-                  "range test"]
+STATUS_FILTERS = [s.label for name, s in STATUS_STYLES.items() if name != "analysing"]
 
 
 def layout() -> html.Div:
@@ -37,7 +38,7 @@ def _matches(row: Any, text: str, statuses: list[str]) -> bool:
         return False
     if not statuses:
         return True
-    shown = {components.STATUS_WORDS.get(row.badge, row.badge), row.status}
+    shown = {status_style(row.badge).label, row.status}
     return bool(shown & set(statuses))
 
 

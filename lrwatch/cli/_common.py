@@ -116,15 +116,8 @@ fmt_time = formatting.timestamp
 fmt_duration = formatting.duration
 
 
-STATUS_COLOURS = {
-    "running": "cyan", "finished": "green", "failed": "red", "interrupted": "yellow",
-    "diverged": "red", "healthy": "green", "stalled": "yellow", "oscillating": "magenta",
-    "diverging": "red", "insufficient_data": "white",
-}
-
-
 def coloured(status: str) -> str:
-    return click.style(status, fg=STATUS_COLOURS.get(status))
+    return click.style(status, fg=formatting.status_style(status).terminal)
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
