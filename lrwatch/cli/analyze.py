@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Sequence, TextIO
 
 import click
 
-from lrwatch.cli._common import coloured, fmt_float, table
+from lrwatch.cli._common import coloured, fmt_float, printable, table
 from lrwatch.errors import InputError, LRWatchError
 from lrwatch.store import DEFAULT_DIR, ENV_VAR
 
@@ -98,7 +98,7 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_name: str | None,
     elif any(e["error"] is None for e in entries):
         click.echo(_human(entries, show_source=len(paths) > 1))
     if all(e["error"] is not None for e in entries):
-        raise InputError(_nothing_read(entries))
+        raise InputError(printable(_nothing_read(entries)))
 
 
 def _select(items: list[LogRun | _Failure], name: str, paths: Sequence[str]
@@ -129,7 +129,7 @@ def _progress(items: Sequence[Any], file: TextIO | None = None) -> Any:
 
 
 def _progress_label(item: LogRun | _Failure | None) -> str | None:
-    return None if item is None else item.name or item.source
+    return None if item is None else printable(item.name or item.source)
 
 
 def _utf8(text: str) -> str:
@@ -180,23 +180,24 @@ def _headline(entry: dict[str, Any]) -> str:
 
 
 def _human(entries: list[dict[str, Any]], show_source: bool) -> str:
-    """A table, one row per run, then the notes that apply."""
+    """A table, one row per run, then the notes that apply; names, paths and messages with
+    control characters escaped (``\\n``, ``\\x1b``), as ``runs`` and ``export`` print them."""
     headers = ["run", "status", "conf", "since", "steps", "lr", "action", "evidence"]
     if show_source:
         headers.insert(0, "source")
     rows: list[list[str]] = []
     notes: list[str] = []
     for e in entries:
+        run = printable(e["run"] or "-")
         if e["error"] is not None:
-            row = [e["run"] or "-", click.style("error", fg="red"), "", "", "", "", "",
-                   e["error"]]
+            row = [run, click.style("error", fg="red"), "", "", "", "", "", printable(e["error"])]
         else:
-            row = [e["run"], coloured(e["status"]), f"{e['confidence']:.2f}",
+            row = [run, coloured(e["status"]), f"{e['confidence']:.2f}",
                    "-" if e["since_step"] is None else str(e["since_step"]), str(e["steps"]),
-                   _lr_cell(e), e["action"], _headline(e)]
-            notes.extend(f"  {e['run']}: {note}" for note in e["notes"])
+                   _lr_cell(e), e["action"], printable(_headline(e))]
+            notes.extend(f"  {run}: {printable(note)}" for note in e["notes"])
         if show_source:
-            row.insert(0, e["source"])
+            row.insert(0, printable(e["source"]))
         rows.append(row)
     text = table(headers, rows)
     if notes:
