@@ -7,13 +7,14 @@ A new format: one module with a ``Reader`` (see ``base``) and one line here.
 
 from __future__ import annotations
 
-from lrwatch.readers import csvlogger, store, tfevents
+from lrwatch.readers import csvlogger, hftrainer, store, tfevents
 from lrwatch.readers.base import Reader
 
 READERS: tuple[Reader, ...] = (
     store.READER,
     csvlogger.READER,
     tfevents.READER,
+    hftrainer.READER,
 )
 
 

@@ -269,6 +269,7 @@ def test_a_fifo_named_like_a_log_is_skipped_with_a_note_not_waited_on(tmp_path):
     csv_file(tmp_path / "good" / "metrics.csv")
     (tmp_path / "pipe").mkdir()
     os.mkfifo(tmp_path / "pipe" / "metrics.csv")  # no writer: opening it would wait forever
+    os.mkfifo(tmp_path / "pipe" / "trainer_state.json")
     done = subprocess.run([sys.executable, "-m", "lrwatch.cli", "analyze", str(tmp_path),
                            "--json"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -277,7 +278,7 @@ def test_a_fifo_named_like_a_log_is_skipped_with_a_note_not_waited_on(tmp_path):
     assert sorted(e["error"] for e in skipped) == [
         f"skipped {tmp_path / 'pipe' / name}: a FIFO (named pipe), not a regular file (lrwatch "
         "reads only regular files; a FIFO would wait forever)"
-        for name in ("metrics.csv",)]
+        for name in ("metrics.csv", "trainer_state.json")]
 
 
 @pytest.mark.parametrize("text", [
