@@ -1,7 +1,8 @@
 """``lrwatch analyze PATH...``: diagnose the learning rate of runs already logged.
 
 Each PATH is an lrwatch store, a Lightning ``metrics.csv`` (or its version folder, or a
-``lightning_logs/`` tree), or TensorBoard event files or folders. One row (or one JSON entry)
+``lightning_logs/`` tree), TensorBoard event files or folders, a Hugging Face
+``trainer_state.json`` or its output folder, a text log, or any folder holding these. One row (or one JSON entry)
 per run; a run that cannot be read gets its own entry with an ``error`` and the others go on.
 The exit status is 0 whatever the diagnosis, and 1 only when nothing could be read.
 
@@ -51,9 +52,10 @@ class _Failure:
 
 @click.command(help=(
     "Diagnose the learning rate of logged runs. Each PATH is an lrwatch store, a Lightning "
-    "metrics.csv or its version folder (or a lightning_logs/ tree), or TensorBoard event files "
-    "or folders (default: $LRWATCH_STORE or ./lrwatch_logs). Exits 0 whatever the diagnosis; "
-    "1 when nothing could be read."))
+    "metrics.csv or its version folder (or a lightning_logs/ tree), TensorBoard event files "
+    "or folders, a Hugging Face trainer_state.json or output folder, a text log (.log, .txt), "
+    "or any folder of these (default: $LRWATCH_STORE or ./lrwatch_logs). Exits 0 whatever the "
+    "diagnosis; 1 when nothing could be read."))
 @click.argument("paths", nargs=-1, metavar="[PATH...]")
 @click.option("--json", "as_json", is_flag=True,
               help="print one JSON document {\"runs\": [...]} instead of a table")
@@ -62,16 +64,23 @@ class _Failure:
 @click.option("--loss-key", metavar="K", help="the loss column, tag or key (default: detected)")
 @click.option("--lr-key", metavar="K",
               help="the learning-rate column, tag or key (default: detected)")
+@click.option("--pattern", metavar="REGEX",
+              help="read text logs with this regex, named groups loss (required), step, lr, "
+                   "grad_norm, val_loss: --pattern 'step (?P<step>\\d+) loss (?P<loss>\\S+)' "
+                   "(default: nanoGPT, word_language_model and printed HF dicts are recognised)")
 def analyze(paths: tuple[str, ...], as_json: bool, run_name: str | None,
-            loss_key: str | None, lr_key: str | None) -> None:
+            loss_key: str | None, lr_key: str | None, pattern: str | None) -> None:
     from lrwatch.analysis import analyze as diagnose
     from lrwatch.readers import find_runs, read_run
+    from lrwatch.readers.textlog import compile_pattern
 
+    if pattern is not None:
+        compile_pattern(pattern)  # a bad one is a usage error before anything is read
     paths = paths or (os.environ.get(ENV_VAR) or DEFAULT_DIR,)  # where LRWatch records
     items: list[LogRun | _Failure] = []
     for path in paths:
         try:
-            items.extend(find_runs(path))
+            items.extend(find_runs(path, pattern=pattern))
         except LRWatchError as exc:
             items.append(_Failure(path, None, str(exc)))
     if run_name is not None:
@@ -84,7 +93,7 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_name: str | None,
                 entries.append(_entry(item.source, item.name, error=item.error))
                 continue
             try:
-                result = read_run(item, loss_key=loss_key, lr_key=lr_key)
+                result = read_run(item, loss_key=loss_key, lr_key=lr_key, pattern=pattern)
                 diagnosis = diagnose(result.curves)
             except LRWatchError as exc:
                 entries.append(_entry(item.source, item.name, error=str(exc)))

@@ -7,7 +7,7 @@ A new format: one module with a ``Reader`` (see ``base``) and one line here.
 
 from __future__ import annotations
 
-from lrwatch.readers import csvlogger, hftrainer, store, tfevents
+from lrwatch.readers import csvlogger, hftrainer, store, textlog, tfevents
 from lrwatch.readers.base import Reader
 
 READERS: tuple[Reader, ...] = (
@@ -15,6 +15,7 @@ READERS: tuple[Reader, ...] = (
     csvlogger.READER,
     tfevents.READER,
     hftrainer.READER,
+    textlog.READER,
 )
 
 
