@@ -15,26 +15,15 @@ import numpy as np
 import pytest
 
 from lrwatch import LRWatch, keys
-from lrwatch.cli import main
 from lrwatch.cli.analyze import ENTRY_KEYS, _progress
 from lrwatch.readers import find_runs
 from lrwatch.store import FINISHED, Store
+from tests.helpers.cli import run_cli
 from tests.unit.readers.training import train_tiny
 
 STATUSES = {"diverging", "oscillating", "stalled", "healthy", "insufficient_data"}
 GOOD_CSV = "step,train_loss,lr-Adam\n" + "".join(
     f"{s},{2.0 * np.exp(-s / 40) + 0.1:.6f},0.001\n" for s in range(300))
-
-
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:
-    """``lrwatch analyze ARGS``: exit code, stdout, stderr."""
-    try:
-        main(["analyze", *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def strict_json(text: str) -> dict:

@@ -11,9 +11,9 @@ import math
 import numpy as np
 import pytest
 
-from lrwatch.cli import main
 from lrwatch.errors import InputError
 from lrwatch.readers import find_runs, read_run
+from tests.helpers.cli import run_cli
 
 
 def trainer_state(last_step, logging_steps=10, eval_steps=100, lr_key="learning_rate",
@@ -154,12 +154,10 @@ def test_lrwatch_analyze_reads_an_output_folder(tmp_path, capsys):
     out = tmp_path / "out"
     for step in (500, 1000):
         write_json(out / f"checkpoint-{step}" / "trainer_state.json", trainer_state(step))
-    try:
-        main(["analyze", str(out), "--json"])
-    except SystemExit as exc:
-        assert exc.code in (0, None)
-    (entry,) = json.loads(capsys.readouterr().out)["runs"]
-    assert entry["error"] is None and entry["run"] == f"{tmp_path.name}/out"
+    code, stdout, err = run_cli(capsys, str(out), "--json")
+    (entry,) = json.loads(stdout)["runs"]
+    assert code == 0 and entry["error"] is None, err
+    assert entry["run"] == f"{tmp_path.name}/out"
     assert entry["current_lr"] == pytest.approx(2e-5 * 0.99)  # the peak LR, at step 10
     assert entry["columns"] == {"loss": "loss", "lr": "learning_rate", "grad_norm": "grad_norm",
                                 "val_loss": "eval_loss"}

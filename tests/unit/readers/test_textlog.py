@@ -10,19 +10,9 @@ import re
 import numpy as np
 import pytest
 
-from lrwatch.cli import main
 from lrwatch.errors import ConfigError, InputError
 from lrwatch.readers import find_runs, read_run
-
-
-def run_cli(capsys, *args):
-    try:
-        main(["analyze", *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.helpers.cli import run_cli
 
 
 def nanogpt_log(path, iters=300, eval_interval=100):
