@@ -1,7 +1,8 @@
 """``lrwatch analyze PATH...``: diagnose the learning rate of runs already logged.
 
 Each PATH is an lrwatch store, a Lightning ``metrics.csv`` (or its version folder, or a
-``lightning_logs/`` tree), or TensorBoard event files or folders. One row (or one JSON entry)
+``lightning_logs/`` tree), TensorBoard event files or folders, a Hugging Face
+``trainer_state.json`` or its output folder, a text log, or any folder holding these. One row (or one JSON entry)
 per run; a run that cannot be read gets its own entry with an ``error`` and the others go on.
 The exit status is 0 whatever the diagnosis, and 1 only when nothing could be read.
 
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Sequence, TextIO
 
 import click
 
-from lrwatch.cli._common import coloured, fmt_float, table
+from lrwatch.cli._common import coloured, fmt_float, printable, table
 from lrwatch.errors import InputError, LRWatchError
 from lrwatch.store import DEFAULT_DIR, ENV_VAR
 
@@ -51,9 +52,10 @@ class _Failure:
 
 @click.command(help=(
     "Diagnose the learning rate of logged runs. Each PATH is an lrwatch store, a Lightning "
-    "metrics.csv or its version folder (or a lightning_logs/ tree), or TensorBoard event files "
-    "or folders (default: $LRWATCH_STORE or ./lrwatch_logs). Exits 0 whatever the diagnosis; "
-    "1 when nothing could be read."))
+    "metrics.csv or its version folder (or a lightning_logs/ tree), TensorBoard event files "
+    "or folders, a Hugging Face trainer_state.json or output folder, a text log (.log, .txt), "
+    "or any folder of these (default: $LRWATCH_STORE or ./lrwatch_logs). Exits 0 whatever the "
+    "diagnosis; 1 when nothing could be read."))
 @click.argument("paths", nargs=-1, metavar="[PATH...]")
 @click.option("--json", "as_json", is_flag=True,
               help="print one JSON document {\"runs\": [...]} instead of a table")
@@ -62,16 +64,23 @@ class _Failure:
 @click.option("--loss-key", metavar="K", help="the loss column, tag or key (default: detected)")
 @click.option("--lr-key", metavar="K",
               help="the learning-rate column, tag or key (default: detected)")
+@click.option("--pattern", metavar="REGEX",
+              help="read text logs with this regex, named groups loss (required), step, lr, "
+                   "grad_norm, val_loss: --pattern 'step (?P<step>\\d+) loss (?P<loss>\\S+)' "
+                   "(default: nanoGPT, word_language_model and printed HF dicts are recognised)")
 def analyze(paths: tuple[str, ...], as_json: bool, run_name: str | None,
-            loss_key: str | None, lr_key: str | None) -> None:
+            loss_key: str | None, lr_key: str | None, pattern: str | None) -> None:
     from lrwatch.analysis import analyze as diagnose
     from lrwatch.readers import find_runs, read_run
+    from lrwatch.readers.textlog import compile_pattern
 
+    if pattern is not None:
+        compile_pattern(pattern)  # a bad one is a usage error before anything is read
     paths = paths or (os.environ.get(ENV_VAR) or DEFAULT_DIR,)  # where LRWatch records
     items: list[LogRun | _Failure] = []
     for path in paths:
         try:
-            items.extend(find_runs(path))
+            items.extend(find_runs(path, pattern=pattern))
         except LRWatchError as exc:
             items.append(_Failure(path, None, str(exc)))
     if run_name is not None:
@@ -84,7 +93,7 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_name: str | None,
                 entries.append(_entry(item.source, item.name, error=item.error))
                 continue
             try:
-                result = read_run(item, loss_key=loss_key, lr_key=lr_key)
+                result = read_run(item, loss_key=loss_key, lr_key=lr_key, pattern=pattern)
                 diagnosis = diagnose(result.curves)
             except LRWatchError as exc:
                 entries.append(_entry(item.source, item.name, error=str(exc)))
@@ -98,7 +107,7 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_name: str | None,
     elif any(e["error"] is None for e in entries):
         click.echo(_human(entries, show_source=len(paths) > 1))
     if all(e["error"] is not None for e in entries):
-        raise InputError(_nothing_read(entries))
+        raise InputError(printable(_nothing_read(entries)))
 
 
 def _select(items: list[LogRun | _Failure], name: str, paths: Sequence[str]
@@ -129,7 +138,7 @@ def _progress(items: Sequence[Any], file: TextIO | None = None) -> Any:
 
 
 def _progress_label(item: LogRun | _Failure | None) -> str | None:
-    return None if item is None else item.name or item.source
+    return None if item is None else printable(item.name or item.source)
 
 
 def _utf8(text: str) -> str:
@@ -180,23 +189,24 @@ def _headline(entry: dict[str, Any]) -> str:
 
 
 def _human(entries: list[dict[str, Any]], show_source: bool) -> str:
-    """A table, one row per run, then the notes that apply."""
+    """A table, one row per run, then the notes that apply; names, paths and messages with
+    control characters escaped (``\\n``, ``\\x1b``), as ``runs`` and ``export`` print them."""
     headers = ["run", "status", "conf", "since", "steps", "lr", "action", "evidence"]
     if show_source:
         headers.insert(0, "source")
     rows: list[list[str]] = []
     notes: list[str] = []
     for e in entries:
+        run = printable(e["run"] or "-")
         if e["error"] is not None:
-            row = [e["run"] or "-", click.style("error", fg="red"), "", "", "", "", "",
-                   e["error"]]
+            row = [run, click.style("error", fg="red"), "", "", "", "", "", printable(e["error"])]
         else:
-            row = [e["run"], coloured(e["status"]), f"{e['confidence']:.2f}",
+            row = [run, coloured(e["status"]), f"{e['confidence']:.2f}",
                    "-" if e["since_step"] is None else str(e["since_step"]), str(e["steps"]),
-                   _lr_cell(e), e["action"], _headline(e)]
-            notes.extend(f"  {e['run']}: {note}" for note in e["notes"])
+                   _lr_cell(e), e["action"], printable(_headline(e))]
+            notes.extend(f"  {run}: {printable(note)}" for note in e["notes"])
         if show_source:
-            row.insert(0, e["source"])
+            row.insert(0, printable(e["source"]))
         rows.append(row)
     text = table(headers, rows)
     if notes:

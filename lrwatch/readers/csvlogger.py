@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 import numpy as np
 
 from lrwatch.errors import InputError
+from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import detect_columns
+from lrwatch.readers.files import refuse_lfs_pointer
 from lrwatch.readers.hparams import read_hints
 from lrwatch.readers.series import Points, ReadResult, build_curves, cannot_read
 
@@ -75,6 +77,7 @@ def _cut_short_line(path: Path) -> str | None:
 
 def read_header(path: Path) -> list[str]:
     """The column names of a CSV log (its first row)."""
+    refuse_lfs_pointer(path)
     with _open_csv(path) as reader:
         header = [cell.strip() for cell in next(reader, [])]
     if any(header):
@@ -214,3 +217,29 @@ def read_csv_log(path: Path, loss_key: str | None = None, lr_key: str | None = N
     points, notes = read_columns(path, header, wanted, required=columns.loss)
     result = build_curves(columns, points, read_hints(path.parent), str(path))
     return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
+
+
+class CsvLogReader:
+    """Lightning ``metrics.csv`` (a folder holding one is a run) and any CSV given on its own."""
+
+    format = "csv"
+
+    def wants(self, name: str) -> bool:
+        return name == FILE_NAME
+
+    def claims(self, path: Path, head: bytes, options: ReadOptions) -> bool:
+        return path.suffix.lower() == ".csv"
+
+    def file_runs(self, path: Path, options: ReadOptions) -> list[Found]:
+        return [Found(path, label=None if path.name == FILE_NAME else path.stem)]
+
+    def folder_runs(self, folder: Folder, options: ReadOptions) -> FolderRuns:
+        if FILE_NAME not in folder.files:
+            return FolderRuns()
+        return FolderRuns((Found(folder.path / FILE_NAME),))
+
+    def read(self, run: LogRun, options: ReadOptions) -> ReadResult:
+        return read_csv_log(run.path, loss_key=options.loss_key, lr_key=options.lr_key)
+
+
+READER = CsvLogReader()

@@ -1,4 +1,5 @@
-"""What a path holds: the runs of an lrwatch store, CSVLogger versions, TensorBoard run folders.
+"""What a path holds: the runs every reader of the registry finds in it (lrwatch stores,
+CSVLogger versions, TensorBoard run folders ...).
 
 A path may be a store file (or its folder), a ``metrics.csv`` or its version folder, a
 TensorBoard event file or its folder, or any tree of those (``lightning_logs/`` with many
@@ -9,52 +10,38 @@ Run names: a store run keeps its name; a folder run is named by its last two pat
 (``lightning_logs/version_3``) when the path points at it, else by its path below the given
 folder, prefixed with that folder's name (``exp/lightning_logs/version_3``); names follow the
 path as given, not where its links lead.
+
+Files that are not regular (a FIFO, a socket, a device) are never opened: reading a FIFO waits
+for a writer forever. One a reader would have read is an entry with ``error`` saying so.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
-from lrwatch.errors import InputError, StoreError
-from lrwatch.readers import csvlogger, tfevents
+from lrwatch.errors import InputError
+from lrwatch.readers.base import Folder, LogRun, ReadOptions
+from lrwatch.readers.files import HEAD_BYTES, file_head, refuse_lfs_pointer
+from lrwatch.readers.registry import READERS, reader_for
 from lrwatch.readers.series import ReadResult, cannot_read
-from lrwatch.readers.store import read_store_run, store_errors, training_runs
-from lrwatch.store import Store
-from lrwatch.store.sqlite import HEADER_BYTES, SQLITE_MAGIC, is_store_header
+from lrwatch.readers.store import STORE_FILE
 
-# "folder": a folder that could not be listed; such a LogRun only carries its error.
-Format = Literal["store", "csv", "tensorboard", "folder"]
+__all__ = ["LogRun", "find_runs", "read_run"]
 
-STORE_FILE = "lrwatch.db"
-_STORE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
-_CSV_SUFFIXES = (".csv",)
 # Folders a tree walk never enters: they hold code and packages, not logs.
 _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv"}
 _EXPECTED = "pass a store, a metrics.csv, event files or a folder"
 
 
-@dataclass(frozen=True)
-class LogRun:
-    """One run found under a path; ``error`` is set when it was found but cannot be listed."""
-
-    source: str  # the path as the user gave it
-    name: str
-    format: Format
-    path: Path  # the CSV file, the event folder, or the store file
-    files: tuple[Path, ...] = ()  # TensorBoard: the run's event files
-    run_id: int | None = None  # store: the run's id
-    error: str | None = None
-
-
-def find_runs(path: str | os.PathLike[str]) -> list[LogRun]:
+def find_runs(path: str | os.PathLike[str], pattern: str | None = None) -> list[LogRun]:
     """Every run under ``path``, in path order (a store's runs oldest first).
 
     A store, file or folder found below ``path`` that cannot be read comes back as a
     ``LogRun`` with ``error`` set, in its place, so the others can still be read.
+    ``pattern`` (``--pattern``): a regex for plain-text logs, so a file of any name is read
+    as one.
 
     Raises:
         InputError: the path is empty, does not exist, cannot be read, is not a log lrwatch
@@ -70,40 +57,28 @@ def find_runs(path: str | os.PathLike[str]) -> list[LogRun]:
         raise InputError(f"{source} does not exist: {_EXPECTED}") from None
     except OSError as exc:  # a folder on the way that we may not enter, a link loop ...
         raise cannot_read(source, exc) from None
+    options = ReadOptions(pattern=pattern)
     if stat.S_ISDIR(mode):
-        return _folder_runs(root, source)
+        return _folder_runs(root, source, options)
     if stat.S_ISREG(mode):
-        return _file_runs(root, source)
+        return _file_runs(root, source, options)
     raise InputError(f"{source} is neither a file nor a folder: {_EXPECTED}")
 
 
-def read_run(run: LogRun, loss_key: str | None = None, lr_key: str | None = None) -> ReadResult:
+def read_run(run: LogRun, loss_key: str | None = None, lr_key: str | None = None,
+             pattern: str | None = None) -> ReadResult:
     """Read one found run's curves.
 
     Raises:
         InputError: the log cannot be read or has no loss.
+        ConfigError: ``pattern`` is not a regex with a ``loss`` group.
         StoreError: the store cannot be read.
         MissingExtra: TensorBoard events without the ``tensorboard`` package.
     """
     if run.error is not None:
         raise InputError(run.error)
-    if run.format == "csv":
-        return csvlogger.read_csv_log(run.path, loss_key=loss_key, lr_key=lr_key)
-    if run.format == "tensorboard":
-        return tfevents.read_event_log(run.files, str(run.path), loss_key=loss_key, lr_key=lr_key)
-    assert run.run_id is not None, "a store LogRun always has its run id"
-    with store_errors(str(run.path)), Store(run.path, readonly=True) as store:
-        return read_store_run(store, run.run_id, loss_key=loss_key, lr_key=lr_key)
-
-
-def _file_header(path: Path) -> bytes:
-    """The first bytes of a file, enough to recognise SQLite and an lrwatch store.
-
-    Raises:
-        OSError: the file cannot be read.
-    """
-    with open(path, "rb") as fh:
-        return fh.read(HEADER_BYTES)
+    options = ReadOptions(loss_key=loss_key, lr_key=lr_key, pattern=pattern)
+    return reader_for(run.format).read(run, options)
 
 
 def _absolute(path: Path) -> Path:
@@ -116,44 +91,58 @@ def _short_name(folder: Path) -> str:
     return "/".join(parts[-2:]) if len(parts) > 1 else _absolute(folder).as_posix()
 
 
-def _file_runs(path: Path, source: str) -> list[LogRun]:
-    try:
-        header = _file_header(path)
-    except OSError as exc:
-        raise cannot_read(source, exc) from None
-    if header.startswith(SQLITE_MAGIC) or path.suffix.lower() in _STORE_SUFFIXES:
-        return _store_runs(path, source, prefix="")
-    if tfevents.is_event_file(path):
-        return [LogRun(source, _short_name(path.parent), "tensorboard", path.parent,
-                       files=(path,))]
-    if path.suffix.lower() in _CSV_SUFFIXES:
-        name = _short_name(path.parent) if path.name == csvlogger.FILE_NAME else path.stem
-        return [LogRun(source, name, "csv", path)]
+def _file_runs(path: Path, source: str, options: ReadOptions) -> list[LogRun]:
+    head = file_head(path, HEAD_BYTES)
+    refuse_lfs_pointer(path, head)
+    for reader in READERS:
+        if reader.claims(path, head, options):
+            return [LogRun(source, found.label or _short_name(path.parent), reader.format,
+                           found.path, found.files, found.run_id, found.error)
+                    for found in reader.file_runs(path, options)]
     raise InputError(
-        f"{source} is not a log lrwatch reads: pass an lrwatch store, a Lightning metrics.csv "
-        "or TensorBoard event files (events.out.tfevents.*)")
+        f"{source} is not a log lrwatch reads: pass an lrwatch store, a Lightning metrics.csv, "
+        "TensorBoard event files (events.out.tfevents.*), a Hugging Face trainer_state.json or "
+        "a text log with --pattern")
 
 
-def _store_runs(path: Path, source: str, prefix: str) -> list[LogRun]:
-    """The training runs of a store; one entry with ``error`` set when it cannot be opened."""
-    try:
-        with store_errors(str(path)), Store(path, readonly=True) as store:
-            runs = training_runs(store)
-    except StoreError as exc:
-        return [LogRun(source, prefix + path.name, "store", path, error=str(exc))]
-    if not runs:
-        return [LogRun(source, prefix + path.name, "store", path,
-                       error=f"the store {path} has no training runs yet")]
-    return [LogRun(source, prefix + run.name, "store", path, run_id=run.id) for run in runs]
+def _regular_files(here: Path, names: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The names some reader wants, split into regular files and ``(name, why)`` for the rest
+    (not regular, or not there any more); other names are never looked at."""
+    regular: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    for name in names:
+        if not any(reader.wants(name) for reader in READERS):
+            continue
+        try:
+            mode = os.stat(here / name).st_mode
+        except OSError as exc:
+            skipped.append((name, str(cannot_read(here / name, exc))))
+            continue
+        if stat.S_ISREG(mode):
+            regular.append(name)
+        else:
+            skipped.append((name, f"skipped {here / name}: {_kind(mode)}, not a regular file "
+                                  "(lrwatch reads only regular files; a FIFO would wait forever)"))
+    return regular, skipped
 
 
-def _folder_runs(root: Path, source: str) -> list[LogRun]:
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "not a file"
+
+
+def _folder_runs(root: Path, source: str, options: ReadOptions) -> list[LogRun]:
     """Every run in ``root`` or below; a store folder is walked like any other, so logs and
     other stores beside its ``lrwatch.db`` are found too.
 
     Links to folders are followed, each real folder entered once (so a link loop ends), real
     folders before links (so ``latest -> version_3`` is read as ``version_3``). A folder or
-    store that cannot be read is an entry with ``error``, in its place.
+    store that cannot be read is an entry with ``error``, in its place. A folder is one run of
+    the first reader that finds a folder run in it; runs named inside a folder are all kept.
     """
     found: list[LogRun] = []
     top = _absolute(root).name
@@ -182,27 +171,25 @@ def _folder_runs(root: Path, source: str) -> list[LogRun]:
         dirs[:] = sorted((d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS),
                          key=lambda d: (os.path.islink(here / d), d))
         relative = here.relative_to(root).as_posix()
-        for file in sorted(f for f in files if f.lower().endswith(_STORE_SUFFIXES)):
-            # runs of lrwatch.db keep their names; another store's carry its file stem
-            prefix = "" if relative == "." else f"{top}/{relative}/"
-            prefix += "" if file == STORE_FILE else f"{Path(file).stem}/"
-            try:
-                is_store = file == STORE_FILE or is_store_header(_file_header(here / file))
-            except OSError as exc:
-                found.append(LogRun(source, prefix + file, "store", here / file,
-                                    error=str(cannot_read(here / file, exc))))
-                continue
-            if is_store:
-                found.extend(_store_runs(here / file, source, prefix=prefix))
-        if csvlogger.FILE_NAME in files:
-            found.append(LogRun(source, name_of(here), "csv", here / csvlogger.FILE_NAME))
-        else:
-            events = sorted(here / f for f in files if tfevents.MARKER in f)
-            if events:
-                found.append(LogRun(source, name_of(here), "tensorboard", here,
-                                    files=tuple(events)))
+        prefix = "" if relative == "." else f"{top}/{relative}/"
+        regular, skipped = _regular_files(here, files)
+        view = Folder(here, tuple(regular), tuple(dirs))
+        folder_run_taken = False
+        for reader in READERS:
+            result = reader.folder_runs(view, options)
+            for run in result.runs:
+                if run.label is None and folder_run_taken:
+                    continue
+                name = name_of(here) if run.label is None else prefix + run.label
+                found.append(LogRun(source, name, reader.format, run.path, run.files,
+                                    run.run_id, run.error))
+            folder_run_taken |= any(run.label is None for run in result.runs)
+            dirs[:] = [d for d in dirs if d not in result.covers]
+        found.extend(LogRun(source, prefix + name, "file", here / name, error=why)
+                     for name, why in skipped)
     if not found:
         raise InputError(
             f"no logs in {source}: expected an lrwatch store ({STORE_FILE}), a Lightning "
-            "metrics.csv or TensorBoard event files (events.out.tfevents.*) in it or below")
+            "metrics.csv or TensorBoard event files (events.out.tfevents.*), a Hugging Face "
+            "trainer_state.json or a text training log in it or below")
     return found

@@ -7,7 +7,7 @@ where a step was logged twice the later write wins (a resume replaces what it re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -18,16 +18,23 @@ from lrwatch.errors import InputError
 from lrwatch.readers.columns import Columns
 
 Points = tuple[np.ndarray, np.ndarray]  # (steps int64, values float64) in logged order
+HINTED_LR = "hparams.yaml:lr"  # Columns.lr when the LR came from the configuration
 
 
 @dataclass(frozen=True)
 class Hints:
-    """What a log says about the run besides its curves (optimizer, batch size ...)."""
+    """What a log says about the run besides its curves (optimizer, batch size ...); None
+    where it says nothing."""
 
     optimizer: str | None = None
     momentum: float | None = None
     batch_size: int | None = None
     total_steps: int | None = None
+    fine_tune: bool | None = None  # starts from pretrained weights (evidence, never a guess)
+    clip: float | None = None  # the max gradient norm of gradient clipping
+    classes: int | None = None  # classes (or vocabulary size) of a cross-entropy loss
+    lr: float | None = None  # the configured LR (hparams.yaml), for logs without an LR column
+    lr_scheduled: bool | None = None  # the configuration names a scheduler or warmup
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,16 @@ def build_curves(columns: Columns, points: Mapping[str, Points], hints: Hints,
         raise InputError(f"{where} has a '{columns.loss}' column but no value in it; "
                          "pick another with --loss-key")
     lr = series(columns.lr)
-    if columns.lr is None:
+    if columns.lr is None and hints.lr is not None and not hints.lr_scheduled:
+        lr = Series(loss.steps, np.full(loss.steps.size, hints.lr))
+        columns = replace(columns, lr=HINTED_LR)
+        notes.append(f"no learning-rate column in {where}; took lr={hints.lr:g} from "
+                     "hparams.yaml as the LR of every step (it names no scheduler or warmup)")
+    elif columns.lr is None and hints.lr is not None:
+        notes.append(f"no learning-rate column in {where}; hparams.yaml sets lr={hints.lr:g} but "
+                     "also a scheduler or warmup, so the LR of each step is unknown: the "
+                     "suggestion is a relative change")
+    elif columns.lr is None:
         notes.append(f"no learning-rate column in {where}; the suggestion is a relative change")
     elif lr is None or not np.any(np.isfinite(lr.values) & (lr.values > 0)):
         notes.append(f"the learning-rate column '{columns.lr}' has no usable value (none is a "
@@ -102,5 +118,8 @@ def build_curves(columns: Columns, points: Mapping[str, Points], hints: Hints,
         momentum=momentum,
         batch_size=hints.batch_size,
         total_steps=hints.total_steps,
+        fine_tune=hints.fine_tune,
+        clip=hints.clip,
+        classes=hints.classes,
     )
     return ReadResult(curves=curves, columns=columns, notes=tuple(notes))

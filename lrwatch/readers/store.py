@@ -4,6 +4,9 @@ The callback records the series under the stable names of ``lrwatch.keys`` and t
 optimizer, momentum, batch size and planned steps in its metadata; a range test run before the
 training is linked from the training run's metadata (``meta["range_test"]``). Range-test runs
 themselves are not trainings to diagnose, so ``training_runs`` leaves them out.
+
+As a reader (``READER``): a store file is recognised by its SQLite header, whatever its name;
+in a folder, runs of ``lrwatch.db`` keep their names and another store's carry its file stem.
 """
 
 from __future__ import annotations
@@ -15,14 +18,21 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from pathlib import Path
+
 from lrwatch import keys
 from lrwatch.analysis.types import RangeTestSummary, RunCurves, Series
 from lrwatch.errors import InputError, LRWatchError, StoreError
+from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import Columns
+from lrwatch.readers.files import file_head
 from lrwatch.readers.series import ReadResult
 from lrwatch.store import RunInfo, Store
+from lrwatch.store.sqlite import HEADER_BYTES, SQLITE_MAGIC, is_store_header
 
 RANGE_TEST_KIND = "range_test"
+STORE_FILE = "lrwatch.db"
+_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 
 
 @contextmanager
@@ -133,3 +143,55 @@ def _range_test(value: Any) -> RangeTestSummary | None:
         return None
     suggested, lower, upper = numbers
     return RangeTestSummary(suggested_lr=suggested, lower_lr=lower, upper_lr=upper)  # type: ignore[arg-type]
+
+
+class StoreReader:
+    """The runs of lrwatch stores: each training run of a store file is one run."""
+
+    format = "store"
+
+    def wants(self, name: str) -> bool:
+        return name.lower().endswith(_SUFFIXES)
+
+    def claims(self, path: Path, head: bytes, options: ReadOptions) -> bool:
+        return head.startswith(SQLITE_MAGIC) or path.suffix.lower() in _SUFFIXES
+
+    def file_runs(self, path: Path, options: ReadOptions) -> list[Found]:
+        return _store_runs(path, label_prefix="")
+
+    def folder_runs(self, folder: Folder, options: ReadOptions) -> FolderRuns:
+        found: list[Found] = []
+        for file in sorted(f for f in folder.files if self.wants(f)):
+            path = folder.path / file
+            prefix = "" if file == STORE_FILE else f"{Path(file).stem}/"
+            try:
+                is_store = file == STORE_FILE or is_store_header(file_head(path, HEADER_BYTES))
+            except InputError as exc:
+                found.append(Found(path, label=prefix + file, error=str(exc)))
+                continue
+            if is_store:
+                found.extend(_store_runs(path, label_prefix=prefix))
+        return FolderRuns(tuple(found))
+
+    def read(self, run: LogRun, options: ReadOptions) -> ReadResult:
+        if run.run_id is None:
+            raise InputError(f"{run.path}: a store run is read by its id")
+        with store_errors(str(run.path)), Store(run.path, readonly=True) as store:
+            return read_store_run(store, run.run_id, loss_key=options.loss_key,
+                                  lr_key=options.lr_key)
+
+
+def _store_runs(path: Path, label_prefix: str) -> list[Found]:
+    """The training runs of a store; one entry with ``error`` set when it cannot be opened."""
+    try:
+        with store_errors(str(path)), Store(path, readonly=True) as store:
+            runs = training_runs(store)
+    except StoreError as exc:
+        return [Found(path, label=label_prefix + path.name, error=str(exc))]
+    if not runs:
+        return [Found(path, label=label_prefix + path.name,
+                      error=f"the store {path} has no training runs yet")]
+    return [Found(path, label=label_prefix + run.name, run_id=run.id) for run in runs]
+
+
+READER = StoreReader()

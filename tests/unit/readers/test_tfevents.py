@@ -48,11 +48,38 @@ def test_a_resumed_run_in_a_second_file_replaces_the_steps_it_logged_again(tmp_p
 def test_a_truncated_event_file_gives_what_was_written_before_the_cut(tmp_path):
     log_scalars(tmp_path, [(s, {"loss": float(s)}) for s in range(50)])
     (path,) = event_files(tmp_path)
+    assert not any("cut short" in n for n in read_event_log([path], str(path)).notes)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    loss = read_event_log([path], str(path)).curves.loss
+    result = read_event_log([path], str(path))
+    loss = result.curves.loss
     assert 0 < len(loss) < 50
     np.testing.assert_array_equal(loss.values, np.arange(len(loss)))
+    (note,) = [n for n in result.notes if "cut short" in n]
+    assert note.startswith(f"{path} is damaged or cut short after ")
+    assert "left out its last " in note
+
+
+def test_a_damaged_record_in_the_middle_is_said_too(tmp_path):
+    log_scalars(tmp_path, [(s, {"loss": float(s)}) for s in range(50)])
+    (path,) = event_files(tmp_path)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte: that record fails its checksum
+    path.write_bytes(bytes(data))
+    result = read_run(find_runs(tmp_path)[0])
+    assert 0 < len(result.curves.loss) < 50
+    assert any("is damaged or cut short after" in n for n in result.notes)
+
+
+def test_a_git_lfs_pointer_in_place_of_events_says_to_pull(tmp_path):
+    path = tmp_path / "events.out.tfevents.1.host"
+    path.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:ab12\nsize 5120\n")
+    for run in (find_runs(tmp_path)[0],):
+        with pytest.raises(InputError, match=r"is a Git LFS pointer, not the log itself: run "
+                                             r"`git lfs pull`"):
+            read_run(run)
+    with pytest.raises(InputError, match="is a Git LFS pointer"):
+        find_runs(path)
 
 
 def test_a_file_that_is_not_events_is_a_clear_error(tmp_path):

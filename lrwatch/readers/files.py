@@ -1,0 +1,47 @@
+"""Looking at a log file before reading it: its first bytes, and a Git LFS pointer in its place.
+
+A repository that keeps logs in Git LFS checks out, until ``git lfs pull``, a three-line text
+pointer where the file should be (``version https://git-lfs.github.com/spec/v1``, then its
+``oid`` and ``size``). Read as a CSV, events or JSON it gives a confusing error or, worse, a
+wrong one; every reader checks for it first and says what to do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lrwatch.errors import InputError
+from lrwatch.readers.series import cannot_read
+
+HEAD_BYTES = 4096  # enough to recognise any format lrwatch reads (an SQLite header is 72)
+# The first line of every Git LFS pointer file (git-lfs spec v1, docs/spec.md).
+LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
+
+
+def file_head(path: Path, size: int = HEAD_BYTES) -> bytes:
+    """The first ``size`` bytes of a file.
+
+    Raises:
+        InputError: the file cannot be read.
+    """
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(size)
+    except OSError as exc:
+        raise cannot_read(path, exc) from None
+
+
+def is_lfs_pointer(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf").startswith(LFS_POINTER)
+
+
+def refuse_lfs_pointer(path: Path, head: bytes | None = None) -> None:
+    """Raise when ``path`` (whose first bytes are ``head``, read when not given) is a Git LFS
+    pointer rather than the log itself.
+
+    Raises:
+        InputError: it is a pointer, or the file cannot be read.
+    """
+    if is_lfs_pointer(file_head(path, len(LFS_POINTER) + 3) if head is None else head):
+        raise InputError(f"{path} is a Git LFS pointer, not the log itself: run `git lfs pull` "
+                         "in its repository to fetch the file, then analyze it again")

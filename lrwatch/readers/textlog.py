@@ -1,0 +1,265 @@
+r"""Plain-text training logs: what a training script prints, one line per logging step.
+
+Three layouts are recognised by themselves (in a ``.log`` or ``.txt`` file, from its first
+lines), each from the script that prints it:
+
+- ``nanogpt``: karpathy/nanoGPT ``train.py``: ``iter 100: loss 4.2345, time 12.34ms, mfu 1.20%``
+  and, at each evaluation, ``step 250: train loss 2.4, val loss 2.5``. It prints no LR.
+- ``word_language_model``: pytorch/examples ``word_language_model/main.py``:
+  ``| epoch   1 |   200/ 2983 batches | lr 20.00 | ms/batch 45.1 | loss  7.64 | ppl  2079.2``;
+  the step is the batch counted over epochs, ``(epoch - 1) * 2983 + 200``; the end-of-epoch
+  line ``| end of epoch   1 | time: ... | valid loss  5.71 | ...`` gives the validation loss.
+- ``hf_dicts``: the dicts the Hugging Face Trainer prints, one per line,
+  ``{'loss': 2.1, 'grad_norm': 1.3, 'learning_rate': 2e-05, 'epoch': 0.1}``. They carry no
+  step, so the step is the entry's order (a note says so).
+
+Any other layout: ``--pattern REGEX`` with named groups ``loss`` (required), ``step``, ``lr``,
+``grad_norm``, ``val_loss`` (optional); without ``step``, the step is the matching line's order.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from lrwatch.errors import ConfigError, InputError
+from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
+from lrwatch.readers.columns import Columns
+from lrwatch.readers.files import file_head, is_lfs_pointer, refuse_lfs_pointer
+from lrwatch.readers.series import Hints, ReadResult, build_curves, cannot_read
+
+SUFFIXES = (".log", ".txt")
+CURVES = ("loss", "lr", "grad_norm", "val_loss")  # the named groups read, besides ``step``
+SNIFF_BYTES = 256 * 1024  # a layout is recognised in the first lines (nanoGPT prints its
+# configuration first: a few kB)
+_NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf|NaN|Inf)"
+_EXAMPLE = r"--pattern 'step (?P<step>\d+) .*loss (?P<loss>\S+) .*lr (?P<lr>\S+)'"
+
+Point = dict[str, float]  # one matched line: curve -> value, plus "step" when it has one
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A way of printing the log: how one line becomes a point (None: not such a line)."""
+
+    name: str
+    parse: Callable[[str], Point | None]
+    steps_are_order: bool = False  # the lines carry no step: the matching line's order is one
+
+
+def _groups(pattern: re.Pattern[str]) -> Callable[[str], Point | None]:
+    """A parser that reads the named groups of ``pattern`` (the first match in a line)."""
+    wanted = [g for g in ("step", *CURVES) if g in pattern.groupindex]
+
+    def parse(line: str) -> Point | None:
+        match = pattern.search(line)
+        if match is None:
+            return None
+        return {g: _float(match.group(g)) for g in wanted if match.group(g) is not None}
+    return parse
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")  # a group that matched no number: kept visible, not dropped
+
+
+_NANOGPT_ITER = re.compile(rf"^iter (?P<step>\d+): loss (?P<loss>{_NUMBER}), time ")
+_NANOGPT_EVAL = re.compile(
+    rf"^step (?P<step>\d+): train loss {_NUMBER}, val loss (?P<val_loss>{_NUMBER})")
+
+
+def _nanogpt(line: str) -> Point | None:
+    for pattern in (_NANOGPT_ITER, _NANOGPT_EVAL):
+        match = pattern.match(line)
+        if match:
+            return {k: float(v) for k, v in match.groupdict().items()}
+    return None
+
+
+_WLM_BATCH = re.compile(
+    rf"^\|\s*epoch\s+(?P<epoch>\d+)\s*\|\s*(?P<batch>\d+)\s*/\s*(?P<batches>\d+)\s+batches\s*\|"
+    rf"\s*lr\s+(?P<lr>{_NUMBER})\s*\|.*?\|\s*loss\s+(?P<loss>{_NUMBER})\s*\|")
+_WLM_EPOCH = re.compile(
+    rf"^\|\s*end of epoch\s+(?P<epoch>\d+)\s*\|.*?\|\s*valid loss\s+(?P<val_loss>{_NUMBER})")
+
+
+def _word_language_model() -> Callable[[str], Point | None]:
+    """The batch lines give the batches per epoch, which place the end-of-epoch lines."""
+    batches = [0]
+
+    def parse(line: str) -> Point | None:
+        match = _WLM_BATCH.match(line)
+        if match:
+            batches[0] = int(match["batches"])
+            step = (int(match["epoch"]) - 1) * batches[0] + int(match["batch"])
+            return {"step": step, "lr": float(match["lr"]), "loss": float(match["loss"])}
+        match = _WLM_EPOCH.match(line)
+        if match and batches[0]:
+            return {"step": int(match["epoch"]) * batches[0],
+                    "val_loss": float(match["val_loss"])}
+        return None
+    return parse
+
+
+_HF_DICT = re.compile(r"\{'(?:loss|eval_loss|learning_rate|lr|grad_norm)'.*\}")
+_HF_PAIR = re.compile(rf"'(\w+)':\s*'?({_NUMBER})'?")
+_HF_KEYS = {"loss": "loss", "learning_rate": "lr", "lr": "lr", "grad_norm": "grad_norm",
+            "eval_loss": "val_loss"}
+
+
+def _hf_dicts(line: str) -> Point | None:
+    found = _HF_DICT.search(line)
+    if found is None:
+        return None
+    pairs = dict(_HF_PAIR.findall(found.group(0)))
+    if "train_runtime" in pairs:  # the training's summary, not a point of the curve
+        return None
+    point = {_HF_KEYS[k]: float(v) for k, v in pairs.items() if k in _HF_KEYS}
+    return point or None
+
+
+def _presets() -> tuple[Layout, ...]:
+    """Fresh layouts (the word_language_model parser remembers the batches per epoch)."""
+    return (Layout("nanogpt", _nanogpt),
+            Layout("word_language_model", _word_language_model()),
+            Layout("hf_dicts", _hf_dicts, steps_are_order=True))
+
+
+PRESETS = tuple(layout.name for layout in _presets())
+
+
+def compile_pattern(pattern: str) -> Layout:
+    """The layout of a user's ``--pattern``.
+
+    Raises:
+        ConfigError: it is not a regular expression, or has no ``loss`` group.
+    """
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise ConfigError(f"--pattern {pattern!r} is not a valid regular expression ({exc}); "
+                          f"pass one with named groups, e.g. {_EXAMPLE}") from None
+    if "loss" not in compiled.groupindex:
+        raise ConfigError(f"--pattern {pattern!r} has no (?P<loss>...) group; name the groups "
+                          f"to read: loss, and step, lr, grad_norm, e.g. {_EXAMPLE}")
+    return Layout("--pattern", _groups(compiled), steps_are_order="step" not in compiled.groupindex)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """Lines, with progress bars' carriage returns taken as line ends too."""
+    return (line.strip() for line in text.splitlines())
+
+
+def _layout(name: str, options: ReadOptions) -> Layout:
+    """A fresh layout (parsers may remember lines they read): the user's or a preset."""
+    if options.pattern:
+        return compile_pattern(options.pattern)
+    return next(layout for layout in _presets() if layout.name == name)
+
+
+def _recognise(path: Path, options: ReadOptions) -> str | None:
+    """The layout of a log from its first lines: ``--pattern`` when given, else the preset that
+    reads the most loss points there; None when none reads any."""
+    head = file_head(path, SNIFF_BYTES).decode("utf-8", "replace")
+    layouts = (compile_pattern(options.pattern),) if options.pattern else _presets()
+    best, most = None, 0
+    for layout in layouts:
+        count = sum(1 for line in _lines(head) if (p := layout.parse(line)) and "loss" in p)
+        if count > most:
+            best, most = layout.name, count
+    return best
+
+
+def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResult:
+    """A run from a plain-text log, in a preset layout or the user's ``--pattern``.
+
+    Raises:
+        ConfigError: ``--pattern`` is not a regex with a ``loss`` group.
+        InputError: the file cannot be read, matches no layout, or has no loss on any line.
+    """
+    refuse_lfs_pointer(path)
+    name = _recognise(path, options)
+    if name is None and options.pattern:
+        raise InputError(f"{path}: no line in its first {SNIFF_BYTES // 1024} kB matches "
+                         f"--pattern {options.pattern!r}; check it against a line of the log")
+    if name is None:
+        raise InputError(f"{path} matches no known log layout ({', '.join(PRESETS)}): pass "
+                         f"--pattern with named groups, e.g. {_EXAMPLE}")
+    layout = _layout(name, options)
+    steps = {curve: array("q") for curve in CURVES}
+    values = {curve: array("d") for curve in CURVES}
+    order = bad_steps = 0
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:  # "\r" ends a line too
+            for line in fh:
+                point = layout.parse(line.strip())
+                if not point:
+                    continue
+                try:
+                    step = order if layout.steps_are_order else int(point.get("step", order))
+                except (ValueError, OverflowError):
+                    bad_steps += 1
+                    continue
+                order += 1
+                for curve in CURVES:
+                    if curve in point:
+                        steps[curve].append(step)
+                        values[curve].append(point[curve])
+    except OSError as exc:
+        raise cannot_read(path, exc) from None
+    points = {curve: (np.frombuffer(steps[curve], dtype=np.int64),
+                      np.frombuffer(values[curve], dtype=np.float64)) for curve in CURVES}
+    if not points["loss"][0].size:
+        raise InputError(f"{path} has no loss on any line read as {layout.name}")
+    columns = Columns(loss="loss", **{c: c for c in CURVES[1:] if points[c][0].size})
+    notes = [f"read as a {layout.name} log"]
+    if layout.steps_are_order:
+        notes.append("its lines carry no step: the step is the entry's order (multiply by the "
+                     "logging interval for optimizer steps)")
+    if bad_steps:
+        notes.append(f"ignored {bad_steps} lines whose step is not a number")
+    result = build_curves(columns, points, Hints(), str(path))
+    return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
+
+
+class TextLogReader:
+    """``.log``/``.txt`` files in a known layout, or any file with ``--pattern``; each is a run
+    named by its file stem."""
+
+    format = "text"
+
+    def wants(self, name: str) -> bool:
+        return name.lower().endswith(SUFFIXES)
+
+    def claims(self, path: Path, head: bytes, options: ReadOptions) -> bool:
+        return bool(options.pattern) or path.suffix.lower() in SUFFIXES
+
+    def file_runs(self, path: Path, options: ReadOptions) -> list[Found]:
+        return [Found(path, label=path.stem)]
+
+    def folder_runs(self, folder: Folder, options: ReadOptions) -> FolderRuns:
+        """Only the files whose first lines are in a known layout (or match ``--pattern``):
+        a folder's README.txt or requirements.txt is not a log."""
+        found = []
+        for name in sorted(f for f in folder.files if self.wants(f)):
+            path = folder.path / name
+            try:
+                if is_lfs_pointer(file_head(path)) or _recognise(path, options) is not None:
+                    found.append(Found(path, label=path.stem))
+            except InputError as exc:
+                found.append(Found(path, label=path.stem, error=str(exc)))
+        return FolderRuns(tuple(found))
+
+    def read(self, run: LogRun, options: ReadOptions) -> ReadResult:
+        return read_text_log(run.path, options)
+
+
+READER = TextLogReader()

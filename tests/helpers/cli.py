@@ -1,0 +1,16 @@
+"""Running ``lrwatch`` in tests the way a user does: exit code, stdout, stderr."""
+
+from __future__ import annotations
+
+from lrwatch.cli import main
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    """``lrwatch analyze ARGS``: exit code, stdout, stderr."""
+    try:
+        main(["analyze", *args])
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
