@@ -1,5 +1,5 @@
-"""Extract the runs of ``manifest_pl.jsonl`` (Lightning ``metrics.csv``, other CSV logs and
-TensorBoard event files) from fetched repository snapshots into the real-world cache.
+"""Extract the runs of ``manifest_pl.jsonl`` (Lightning ``metrics.csv``, other CSV logs,
+TensorBoard event files and Keras per-epoch histories saved as JSON) from fetched repository snapshots into the real-world cache.
 
 Usage: ``python -m benchmarks.realworld.extract_pl MIRROR [MIRROR ...]`` where each MIRROR is
 the bare git directory of a fetched snapshot. A run is read from the first mirror that holds its
@@ -133,7 +133,24 @@ def read_tfevents(data: bytes, loss_key: str | None) -> list[dict]:
     return _rows_from_columns(series)
 
 
-READERS = {"metrics_csv": read_metrics_csv, "tfevents": read_tfevents}
+def read_keras_history(data: bytes, loss_key: str | None) -> list[dict]:
+    """A Keras ``History.history`` saved as JSON: one list per metric, one value per epoch.
+    It gives no optimizer steps, so the step is the epoch index (``meta.steps_per_epoch`` in the
+    manifest says how many optimizer steps one epoch is, where the script tells)."""
+    history = json.loads(data)
+    key = loss_key or "loss"
+    if not isinstance(history, dict) or not isinstance(history.get(key), list):
+        raise ValueError(f"no per-epoch {key!r} list among {sorted(history)[:12]}")
+    series = {"loss": list(enumerate(history[key]))}
+    for name, wanted in (("val_loss", "val_loss"), ("lr", "lr")):
+        if isinstance(history.get(wanted), list):
+            series[name] = list(enumerate(history[wanted]))
+    series["epoch"] = [(i, float(i)) for i in range(len(history[key]))]
+    return _rows_from_columns(series)
+
+
+READERS = {"metrics_csv": read_metrics_csv, "tfevents": read_tfevents,
+           "keras_history": read_keras_history}
 COLUMNS = ("step", "loss", "lr", "grad_norm", "epoch", "val_loss")
 
 
