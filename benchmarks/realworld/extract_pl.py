@@ -1,5 +1,5 @@
 """Extract the runs of ``manifest_pl.jsonl`` (Lightning ``metrics.csv``, other CSV logs,
-TensorBoard event files and Keras per-epoch histories saved as JSON) from fetched repository snapshots into the real-world cache.
+TensorBoard event files, and per-point histories saved as JSON) from fetched repository snapshots into the real-world cache.
 
 Usage: ``python -m benchmarks.realworld.extract_pl MIRROR [MIRROR ...]`` where each MIRROR is
 the bare git directory of a fetched snapshot. A run is read from the first mirror that holds its
@@ -7,8 +7,9 @@ manifest commit; the log is read with ``git show COMMIT:PATH``, so nothing fetch
 anywhere but the cache. Re-running it rewrites the same CSVs from the manifest.
 
 Which columns (or TensorBoard tags) are the training loss, LR, gradient norm and validation loss
-is decided by the preference lists below; ``meta.loss_key`` in a manifest line overrides the
-loss choice where a log names it differently (an optional field, read only here).
+is decided by the preference lists below; in a manifest line ``meta.loss_key`` overrides the
+loss choice where a log names it differently, and ``meta.json_keys`` names the lists of a JSON
+history (optional fields, read only here).
 """
 
 from __future__ import annotations
@@ -90,8 +91,9 @@ def _rows_from_columns(series: dict[str, list[tuple[int, float]]]) -> list[dict]
     return rows
 
 
-def read_metrics_csv(data: bytes, loss_key: str | None) -> list[dict]:
+def read_metrics_csv(data: bytes, meta: dict) -> list[dict]:
     """A Lightning ``metrics.csv`` (or another CSV log with a loss column)."""
+    loss_key = meta.get("loss_key")
     table = list(csv.DictReader(io.StringIO(data.decode("utf-8", errors="replace"))))
     names = list(table[0].keys()) if table else []
     lk = loss_key or _first_key(names, LOSS_KEYS)
@@ -113,8 +115,9 @@ def read_metrics_csv(data: bytes, loss_key: str | None) -> list[dict]:
     return _rows_from_columns(series)
 
 
-def read_tfevents(data: bytes, loss_key: str | None) -> list[dict]:
+def read_tfevents(data: bytes, meta: dict) -> list[dict]:
     """A TensorBoard event file, read with TensorBoard's own accumulator."""
+    loss_key = meta.get("loss_key")
     from tensorboard.backend.event_processing import event_accumulator
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -134,24 +137,45 @@ def read_tfevents(data: bytes, loss_key: str | None) -> list[dict]:
     return _rows_from_columns(series)
 
 
-def read_keras_history(data: bytes, loss_key: str | None) -> list[dict]:
-    """A Keras ``History.history`` saved as JSON: one list per metric, one value per epoch.
-    It gives no optimizer steps, so the step is the epoch index (``meta.steps_per_epoch`` in the
-    manifest says how many optimizer steps one epoch is, where the script tells)."""
-    history = json.loads(data)
-    key = loss_key or "loss"
-    if not isinstance(history, dict) or not isinstance(history.get(key), list):
-        raise ValueError(f"no per-epoch {key!r} list among {sorted(history)[:12]}")
-    series = {"loss": list(enumerate(history[key]))}
-    for name, wanted in (("val_loss", "val_loss"), ("lr", "lr")):
-        if isinstance(history.get(wanted), list):
-            series[name] = list(enumerate(history[wanted]))
-    series["epoch"] = [(i, float(i)) for i in range(len(history[key]))]
+KERAS_KEYS = {"loss": "loss", "val_loss": "val_loss", "lr": "lr"}
+
+
+def _at(obj: object, dotted: str) -> object:
+    """The value at a dotted path (``history.train.iter``) of parsed JSON, or None."""
+    for part in dotted.split("."):
+        if not isinstance(obj, dict) or part not in obj:
+            return None
+        obj = obj[part]
+    return obj
+
+
+def read_json_history(data: bytes, meta: dict) -> list[dict]:
+    """A JSON object of parallel per-point lists: a Keras ``History.history`` (one value per
+    epoch, the default keys) or a script's own run record, whose lists ``meta.json_keys`` names
+    by dotted path (``step``, ``loss``, ``lr``, ``val_step``, ``val_loss``). Without a step list
+    the step is the point's index (for Keras the epoch; ``meta.steps_per_epoch`` tells how many
+    optimizer steps that is, where the script says)."""
+    record = json.loads(data)
+    keys = meta.get("json_keys") or KERAS_KEYS
+    loss = _at(record, keys["loss"])
+    if not isinstance(loss, list):
+        raise ValueError(f"no per-point list at {keys['loss']!r}")
+    steps = _at(record, keys.get("step", "")) if "step" in keys else None
+    steps = steps if isinstance(steps, list) and len(steps) == len(loss) else list(range(len(loss)))
+    series = {"loss": list(zip(steps, loss))}
+    if isinstance(lr := _at(record, keys.get("lr", "lr")), list) and len(lr) == len(loss):
+        series["lr"] = list(zip(steps, lr))
+    val = _at(record, keys.get("val_loss", "val_loss"))
+    val_steps = _at(record, keys["val_step"]) if "val_step" in keys else steps
+    if isinstance(val, list) and isinstance(val_steps, list) and len(val_steps) == len(val):
+        series["val_loss"] = list(zip(val_steps, val))
+    if "step" not in keys:
+        series["epoch"] = [(i, float(i)) for i in steps]
     return _rows_from_columns(series)
 
 
 READERS = {"metrics_csv": read_metrics_csv, "tfevents": read_tfevents,
-           "keras_history": read_keras_history}
+           "json_history": read_json_history}
 COLUMNS = ("step", "loss", "lr", "grad_norm", "epoch", "val_loss")
 
 
@@ -185,7 +209,7 @@ def extract(mirrors: list[Path], manifest: Path = MANIFEST) -> tuple[list[str], 
             absent.append(row["id"])
             continue
         try:
-            rows = reader(data, row.get("meta", {}).get("loss_key"))
+            rows = reader(data, row.get("meta", {}))
         except ValueError as exc:
             raise SystemExit(f"run {row['id']} ({row['repo']}:{row['path']}): {exc}") from None
         if not rows:
