@@ -34,7 +34,7 @@ LOSS_KEYS = ("train_loss_step", "train/loss_step", "train_loss", "train/loss", "
              "training_loss", "train_loss_epoch", "train/loss_epoch", "Loss/train", "loss/train",
              "ptl/train_loss")
 VAL_KEYS = ("val_loss", "val/loss", "valid_loss", "validation_loss", "val_loss_epoch",
-            "Loss/val", "loss/val", "ptl/val_loss", "Loss/test", "test_loss")
+            "Loss/val", "loss/val", "ptl/val_loss", "Loss_val", "val_loss_step", "Loss/test", "test_loss")
 GRAD_KEYS = ("grad_2.0_norm_total", "grad_norm", "train/grad_norm")
 LR_PREFIXES = ("lr-", "lr", "learning_rate", "train/lr")
 
