@@ -9,7 +9,8 @@ anywhere but the cache. Re-running it rewrites the same CSVs from the manifest.
 Which columns (or TensorBoard tags) are the training loss, LR, gradient norm and validation loss
 is decided by the preference lists below; in a manifest line ``meta.loss_key`` overrides the
 loss choice where a log names it differently, and ``meta.json_keys`` names the lists of a JSON
-history (optional fields, read only here).
+history, ``meta.rows_where`` picks one run's rows of a CSV that logs several (optional fields,
+read only here).
 """
 
 from __future__ import annotations
@@ -96,6 +97,10 @@ def read_metrics_csv(data: bytes, meta: dict) -> list[dict]:
     loss_key = meta.get("loss_key")
     table = list(csv.DictReader(io.StringIO(data.decode("utf-8", errors="replace"))))
     names = list(table[0].keys()) if table else []
+    where = meta.get("rows_where") or {}  # one run of a CSV that holds several (trial_id: "3")
+    if any(k not in names for k in where):
+        raise ValueError(f"rows_where names {sorted(where)} but the columns are {names[:12]}")
+    table = [r for r in table if all(r.get(k) == str(v) for k, v in where.items())]
     lk = loss_key or _first_key(names, LOSS_KEYS)
     if lk is None or lk not in names:
         raise ValueError(f"no training-loss column among {names[:12]}")
