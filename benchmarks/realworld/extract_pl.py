@@ -1,5 +1,6 @@
 """Extract the runs of ``manifest_pl.jsonl`` (Lightning ``metrics.csv``, other CSV logs,
-TensorBoard event files, and per-point histories saved as JSON) from fetched repository snapshots into the real-world cache.
+TensorBoard event files, per-point histories saved as JSON) from fetched repository snapshots
+into the real-world cache.
 
 Usage: ``python -m benchmarks.realworld.extract_pl MIRROR [MIRROR ...]`` where each MIRROR is
 the bare git directory of a fetched snapshot. A run is read from the first mirror that holds its
@@ -9,8 +10,7 @@ anywhere but the cache. Re-running it rewrites the same CSVs from the manifest.
 Which columns (or TensorBoard tags) are the training loss, LR, gradient norm and validation loss
 is decided by the preference lists below; in a manifest line ``meta.loss_key`` overrides the
 loss choice where a log names it differently, and ``meta.json_keys`` names the lists of a JSON
-history, ``meta.rows_where`` picks one run's rows of a CSV that logs several (optional fields,
-read only here).
+history (optional fields, read only here).
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ LOSS_KEYS = ("train_loss_step", "train/loss_step", "train_loss", "train/loss", "
              "training_loss", "train_loss_epoch", "train/loss_epoch", "Loss/train", "loss/train",
              "ptl/train_loss")
 VAL_KEYS = ("val_loss", "val/loss", "valid_loss", "validation_loss", "val_loss_epoch",
-            "Loss/val", "loss/val", "ptl/val_loss", "Loss_val", "val_loss_step", "Loss/test", "test_loss")
+            "Loss/val", "loss/val", "ptl/val_loss", "Loss_val", "val_loss_step", "Loss/test",
+            "test_loss")
 GRAD_KEYS = ("grad_2.0_norm_total", "grad_norm", "train/grad_norm")
 LR_PREFIXES = ("lr-", "lr", "learning_rate", "train/lr")
 
@@ -71,6 +72,16 @@ def _lr_key(names: list[str]) -> str | None:
     return None
 
 
+def _pick_keys(names: list[str], meta: dict) -> dict[str, str | None]:
+    """Which column (or tag) holds each series; the loss one must exist."""
+    loss = meta.get("loss_key") or _first_key(names, LOSS_KEYS)
+    if loss is None or loss not in names:
+        raise ValueError(f"no training-loss column among {names[:12]}; name it in meta.loss_key")
+    return {"loss": loss, "val_loss": _first_key(names, VAL_KEYS),
+            "grad_norm": _first_key(names, GRAD_KEYS), "lr": _lr_key(names),
+            "epoch": "epoch" if "epoch" in names else None}
+
+
 def _rows_from_columns(series: dict[str, list[tuple[int, float]]]) -> list[dict]:
     """One row per logged loss point; LR, gradient norm and epoch at the same step, the
     validation loss on the last loss row at or before its step (Lightning logs it in a row of
@@ -94,19 +105,9 @@ def _rows_from_columns(series: dict[str, list[tuple[int, float]]]) -> list[dict]
 
 def read_metrics_csv(data: bytes, meta: dict) -> list[dict]:
     """A Lightning ``metrics.csv`` (or another CSV log with a loss column)."""
-    loss_key = meta.get("loss_key")
     table = list(csv.DictReader(io.StringIO(data.decode("utf-8", errors="replace"))))
     names = list(table[0].keys()) if table else []
-    where = meta.get("rows_where") or {}  # one run of a CSV that holds several (trial_id: "3")
-    if any(k not in names for k in where):
-        raise ValueError(f"rows_where names {sorted(where)} but the columns are {names[:12]}")
-    table = [r for r in table if all(r.get(k) == str(v) for k, v in where.items())]
-    lk = loss_key or _first_key(names, LOSS_KEYS)
-    if lk is None or lk not in names:
-        raise ValueError(f"no training-loss column among {names[:12]}")
-    keys = {"loss": lk, "val_loss": _first_key(names, VAL_KEYS),
-            "grad_norm": _first_key(names, GRAD_KEYS), "lr": _lr_key(names),
-            "epoch": "epoch" if "epoch" in names else None}
+    keys = _pick_keys(names, meta)
     step_key = "step" if "step" in names else None
     series: dict[str, list[tuple[int, float]]] = {k: [] for k in keys}
     for i, rec in enumerate(table):
@@ -122,7 +123,6 @@ def read_metrics_csv(data: bytes, meta: dict) -> list[dict]:
 
 def read_tfevents(data: bytes, meta: dict) -> list[dict]:
     """A TensorBoard event file, read with TensorBoard's own accumulator."""
-    loss_key = meta.get("loss_key")
     from tensorboard.backend.event_processing import event_accumulator
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -130,13 +130,7 @@ def read_tfevents(data: bytes, meta: dict) -> list[dict]:
         path.write_bytes(data)
         acc = event_accumulator.EventAccumulator(str(path), size_guidance={"scalars": 0})
         acc.Reload()
-        tags = acc.Tags().get("scalars", [])
-        lk = loss_key or _first_key(tags, LOSS_KEYS)
-        if lk is None or lk not in tags:
-            raise ValueError(f"no training-loss tag among {tags[:12]}")
-        keys = {"loss": lk, "val_loss": _first_key(tags, VAL_KEYS),
-                "grad_norm": _first_key(tags, GRAD_KEYS), "lr": _lr_key(tags),
-                "epoch": "epoch" if "epoch" in tags else None}
+        keys = _pick_keys(acc.Tags().get("scalars", []), meta)
         series = {name: [(int(e.step), float(e.value)) for e in acc.Scalars(tag)]
                   for name, tag in keys.items() if tag}
     return _rows_from_columns(series)
@@ -167,13 +161,16 @@ def read_json_history(data: bytes, meta: dict) -> list[dict]:
         raise ValueError(f"no per-point list at {keys['loss']!r}")
     steps = _at(record, keys.get("step", "")) if "step" in keys else None
     steps = steps if isinstance(steps, list) and len(steps) == len(loss) else list(range(len(loss)))
-    series = {"loss": list(zip(steps, loss))}
+    def pairs(xs: list, ys: list) -> list[tuple[int, float]]:
+        return [(int(x), float(y)) for x, y in zip(xs, ys) if y is not None]
+
+    series = {"loss": pairs(steps, loss)}
     if isinstance(lr := _at(record, keys.get("lr", "lr")), list) and len(lr) == len(loss):
-        series["lr"] = list(zip(steps, lr))
+        series["lr"] = pairs(steps, lr)
     val = _at(record, keys.get("val_loss", "val_loss"))
     val_steps = _at(record, keys["val_step"]) if "val_step" in keys else steps
     if isinstance(val, list) and isinstance(val_steps, list) and len(val_steps) == len(val):
-        series["val_loss"] = list(zip(val_steps, val))
+        series["val_loss"] = pairs(val_steps, val)
     if "step" not in keys:
         series["epoch"] = [(i, float(i)) for i in steps]
     return _rows_from_columns(series)
