@@ -1,4 +1,4 @@
-"""The Lightning/TensorBoard/JSON extractor of the real-world corpus, on a real git repository
+"""The Lightning/TensorBoard/JSON/W&B extractor of the real-world corpus, on a real git repository
 made here: each format lands in the cache as the normalised CSV that load() reads."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from torch.utils.tensorboard import SummaryWriter
 
 from benchmarks.realworld import curves_of, read_csv
-from benchmarks.realworld.extract_pl import extract, main
+from benchmarks.realworld.extract_pl import extract, main, read_wandb
 
 METRICS_CSV = """epoch,step,train_loss_step,lr-AdamW,val_loss,train_loss_epoch
 0,9,2.5,0.001,,
@@ -111,3 +111,45 @@ def test_the_cli_refuses_a_folder_that_is_not_a_git_directory(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main([str(tmp_path)])
     assert "not a bare git directory" in capsys.readouterr().err
+
+
+def _varint(n: int) -> bytes:
+    out = b""
+    while True:
+        out += bytes([n & 0x7F | (0x80 if n > 0x7F else 0)])
+        n >>= 7
+        if not n:
+            return out
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def wandb_file(rows: list[dict]) -> bytes:
+    """A W&B run file as wandb writes it: header, then one history record per row, each in the
+    LevelDB log framing (the first one split in two pieces, as records that cross a block are)."""
+    framed = []
+    for row in rows:
+        items = b"".join(_field(1, _field(1, k.encode()) + _field(16, json.dumps(v).encode()))
+                         for k, v in row.items())
+        framed.append(_field(2, items))
+    out = b":W&B" + b"\xe1\xbe\x00"
+    first = framed[0]
+    out += b"\0\0\0\0" + len(first[:5]).to_bytes(2, "little") + b"\x02" + first[:5]
+    out += b"\0\0\0\0" + len(first[5:]).to_bytes(2, "little") + b"\x04" + first[5:]
+    for rec in framed[1:]:
+        out += b"\0\0\0\0" + len(rec).to_bytes(2, "little") + b"\x01" + rec
+    return out
+
+
+def test_a_wandb_run_file_gives_its_history_rows():
+    data = wandb_file([{"_step": 1, "LOSS/Train": 0.7},
+                       {"_step": 250, "LOSS/Train": 0.5, "LOSS/Validation": 0.6},
+                       {"_step": 500, "LOSS/Train": float("nan")}])
+    rows = read_wandb(data, {"loss_key": "LOSS/Train", "val_key": "LOSS/Validation"})
+    assert [r["step"] for r in rows] == [1, 250, 500]
+    assert rows[1] == {"step": 250, "loss": 0.5, "val_loss": 0.6}
+    assert np.isnan(rows[2]["loss"])
+    with pytest.raises(ValueError, match="not a W&B run file"):
+        read_wandb(b"PK\x03\x04", {})
