@@ -21,6 +21,7 @@ import math
 import re
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from benchmarks.realworld import HERE, cache_dir
@@ -60,26 +61,35 @@ def from_trainer_state(text: str) -> list[Row]:
 
 JSONL_KEYS = {"step": ("step", "iter", "iteration", "global_step"),
               "loss": ("train_loss", "loss", "train/loss"),
-              "lr": ("lr", "learning_rate", "train/lr"),
-              "grad_norm": ("grad_norm", "train/grad_norm"),
+              "lr": ("lr", "learning_rate", "train/lr", "train/learning_rate",
+                     "learning_rate/group_0"),
+              "grad_norm": ("grad_norm", "train/grad_norm", "train/grad_norm_before_clip"),
               "epoch": ("epoch",),
-              "val_loss": ("val_loss", "eval_loss", "valid_loss", "val/loss")}
+              "val_loss": ("val_loss", "eval_loss", "valid_loss", "val/loss", "eval/loss")}
 
 
 def from_jsonl(lines: list[str]) -> list[Row]:
-    """One JSON object a line; validation records are merged into the row of their step."""
+    """One JSON object a line; records of one step (training, validation) are merged."""
+    return _merge_records(json.loads(line) for line in lines if line.strip().startswith("{"))
+
+
+def from_json_records(lines: list[str]) -> list[Row]:
+    """A JSON array of such records (a metrics logger's ``metrics.json``)."""
+    return _merge_records(json.loads("\n".join(lines)))
+
+
+def _merge_records(records: Iterable[dict]) -> list[Row]:
+    """The known columns of each record (first matching key wins), merged by step."""
     by_step: dict[int, Row] = {}
-    for line in lines:
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        rec = json.loads(line.replace("NaN", '"nan"').replace("Infinity", '"inf"'))
+    for rec in records:
         picked = {}
         for col, keys in JSONL_KEYS.items():
             for key in keys:
-                if isinstance(rec.get(key), (int, float, str)):
+                try:
                     picked[col] = _num(str(rec[key]))
                     break
+                except (KeyError, ValueError):
+                    continue
         if "step" in picked:
             by_step.setdefault(int(picked["step"]), {}).update(picked)
     return [by_step[s] for s in sorted(by_step)]
@@ -162,7 +172,7 @@ def from_step_loss(lines: list[str]) -> list[Row]:
     return [by_step[s] for s in sorted(by_step)]
 
 
-TEXT_SYNTAX = {"jsonl": from_jsonl, "nanogpt": from_nanogpt, "word_lm": from_word_lm,
+TEXT_SYNTAX = {"jsonl": from_jsonl, "json_records": from_json_records, "nanogpt": from_nanogpt, "word_lm": from_word_lm,
                "hf_dict": from_hf_dict, "step_loss": from_step_loss}
 
 
