@@ -59,7 +59,7 @@ def from_trainer_state(text: str) -> list[Row]:
     return [by_step[s] for s in sorted(by_step)]
 
 
-JSONL_KEYS = {"step": ("step", "iter", "iteration", "global_step"),
+JSONL_KEYS = {"step": ("step", "iter", "iteration", "global_step", "current_steps"),
               "loss": ("train_loss", "loss", "train/loss"),
               "lr": ("lr", "learning_rate", "train/lr", "train/learning_rate",
                      "learning_rate/group_0"),
