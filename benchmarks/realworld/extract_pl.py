@@ -1,0 +1,332 @@
+"""Extract the runs of ``manifest_pl.jsonl`` (Lightning ``metrics.csv``, other CSV logs,
+TensorBoard event files, per-point histories saved as JSON) from fetched repository snapshots
+into the real-world cache.
+
+Usage: ``python -m benchmarks.realworld.extract_pl MIRROR [MIRROR ...]`` where each MIRROR is
+the bare git directory of a fetched snapshot. A run is read from the first mirror that holds its
+manifest commit; the log is read with ``git show COMMIT:PATH``, so nothing fetched is copied
+anywhere but the cache. Re-running it rewrites the same CSVs from the manifest.
+
+Which columns (or TensorBoard tags) are the training loss, LR, gradient norm and validation loss
+is decided by the preference lists below; in a manifest line ``meta.loss_key`` overrides the
+loss choice where a log names it differently, and ``meta.json_keys`` names the lists of a JSON
+history (optional fields, read only here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks.realworld import HERE, cache_dir
+
+MANIFEST = HERE / "manifest_pl.jsonl"
+
+# The first name present wins: per-step training loss before per-epoch (Lightning logs both as
+# ``train_loss_step`` / ``train_loss_epoch`` when on_step and on_epoch are set).
+LOSS_KEYS = ("train_loss_step", "train/loss_step", "train_loss", "train/loss", "loss",
+             "training_loss", "train_loss_epoch", "train/loss_epoch", "Loss/train", "loss/train",
+             "ptl/train_loss")
+VAL_KEYS = ("val_loss", "val/loss", "valid_loss", "validation_loss", "val_loss_epoch",
+            "Loss/val", "loss/val", "ptl/val_loss", "Loss_val", "val_loss_step", "Loss/test",
+            "test_loss")
+GRAD_KEYS = ("grad_2.0_norm_total", "grad_norm", "train/grad_norm")
+LR_PREFIXES = ("lr-", "lr", "learning_rate", "train/lr")
+
+
+def _git_show(mirror: Path, commit: str, path: str) -> bytes | None:
+    """The file at ``commit:path`` in a bare mirror, or None when the mirror lacks it."""
+    out = subprocess.run(["git", "--git-dir", str(mirror), "show", f"{commit}:{path}"],
+                         capture_output=True)
+    return out.stdout if out.returncode == 0 else None
+
+
+def _number(text: str | None) -> float | None:
+    """A logged value: None when the cell is empty, NaN/inf kept as logged."""
+    if text is None or text.strip() == "":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _first_key(names: list[str], wanted: tuple[str, ...]) -> str | None:
+    return next((k for k in wanted if k in names), None)
+
+
+def _lr_key(names: list[str]) -> str | None:
+    """Lightning's LearningRateMonitor writes ``lr-<Optimizer>`` (``/pg1`` for groups)."""
+    for prefix in LR_PREFIXES:
+        hits = sorted(n for n in names if n == prefix or (prefix.endswith("-")
+                                                         and n.startswith(prefix)))
+        if hits:
+            return hits[0]
+    return None
+
+
+def _pick_keys(names: list[str], meta: dict) -> dict[str, str | None]:
+    """Which column (or tag) holds each series; the loss one must exist."""
+    loss = meta.get("loss_key") or _first_key(names, LOSS_KEYS)
+    if loss is None or loss not in names:
+        raise ValueError(f"no training-loss column among {names[:12]}; name it in meta.loss_key")
+    return {"loss": loss, "val_loss": meta.get("val_key") or _first_key(names, VAL_KEYS),
+            "grad_norm": _first_key(names, GRAD_KEYS), "lr": _lr_key(names),
+            "epoch": "epoch" if "epoch" in names else None}
+
+
+def _rows_from_columns(series: dict[str, list[tuple[int, float]]]) -> list[dict]:
+    """One row per logged loss point; LR, gradient norm and epoch at the same step, the
+    validation loss on the last loss row at or before its step (Lightning logs it in a row of
+    its own)."""
+    loss = series["loss"]
+    rows = [{"step": s, "loss": v} for s, v in loss]
+    by_step = {r["step"]: r for r in rows}
+    for key in ("lr", "grad_norm", "epoch"):
+        for s, v in series.get(key, []):
+            if s in by_step:
+                by_step[s].setdefault(key, v)
+    steps = [r["step"] for r in rows]
+    j = 0
+    for s, v in series.get("val_loss", []):
+        while j + 1 < len(steps) and steps[j + 1] <= s:
+            j += 1
+        if steps and steps[j] <= s:
+            rows[j]["val_loss"] = v
+    return rows
+
+
+def read_metrics_csv(data: bytes, meta: dict) -> list[dict]:
+    """A Lightning ``metrics.csv`` (or another CSV log with a loss column)."""
+    table = list(csv.DictReader(io.StringIO(data.decode("utf-8", errors="replace"))))
+    names = list(table[0].keys()) if table else []
+    keys = _pick_keys(names, meta)
+    step_key = "step" if "step" in names else None
+    series: dict[str, list[tuple[int, float]]] = {k: [] for k in keys}
+    for i, rec in enumerate(table):
+        step = _number(rec.get(step_key)) if step_key else float(i)
+        if step is None or not math.isfinite(step):
+            continue
+        for name, col in keys.items():
+            v = _number(rec.get(col)) if col else None
+            if v is not None:
+                series[name].append((int(step), v))
+    return _rows_from_columns(series)
+
+
+def read_tfevents(data: bytes, meta: dict) -> list[dict]:
+    """A TensorBoard event file, read with TensorBoard's own accumulator."""
+    from tensorboard.backend.event_processing import event_accumulator
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "events.out.tfevents"
+        path.write_bytes(data)
+        acc = event_accumulator.EventAccumulator(str(path), size_guidance={"scalars": 0})
+        acc.Reload()
+        keys = _pick_keys(acc.Tags().get("scalars", []), meta)
+        series = {name: [(int(e.step), float(e.value)) for e in acc.Scalars(tag)]
+                  for name, tag in keys.items() if tag}
+    return _rows_from_columns(series)
+
+
+KERAS_KEYS = {"loss": "loss", "val_loss": "val_loss", "lr": "lr"}
+
+
+def _at(obj: object, dotted: str) -> object:
+    """The value at a dotted path (``history.train.iter``) of parsed JSON, or None."""
+    for part in dotted.split("."):
+        if not isinstance(obj, dict) or part not in obj:
+            return None
+        obj = obj[part]
+    return obj
+
+
+def read_json_history(data: bytes, meta: dict) -> list[dict]:
+    """A JSON object of parallel per-point lists: a Keras ``History.history`` (one value per
+    epoch, the default keys) or a script's own run record, whose lists ``meta.json_keys`` names
+    by dotted path (``step``, ``loss``, ``lr``, ``val_step``, ``val_loss``). Without a step list
+    the step is the point's index (for Keras the epoch; ``meta.steps_per_epoch`` tells how many
+    optimizer steps that is, where the script says)."""
+    record = json.loads(data)
+    keys = meta.get("json_keys") or KERAS_KEYS
+    loss = _at(record, keys["loss"])
+    if not isinstance(loss, list):
+        raise ValueError(f"no per-point list at {keys['loss']!r}")
+    steps = _at(record, keys.get("step", "")) if "step" in keys else None
+    steps = steps if isinstance(steps, list) and len(steps) == len(loss) else list(range(len(loss)))
+    def pairs(xs: list, ys: list) -> list[tuple[int, float]]:
+        return [(int(x), float(y)) for x, y in zip(xs, ys) if y is not None]
+
+    series = {"loss": pairs(steps, loss)}
+    if isinstance(lr := _at(record, keys.get("lr", "lr")), list) and len(lr) == len(loss):
+        series["lr"] = pairs(steps, lr)
+    val = _at(record, keys.get("val_loss", "val_loss"))
+    val_steps = _at(record, keys["val_step"]) if "val_step" in keys else steps
+    if isinstance(val, list) and isinstance(val_steps, list) and len(val_steps) == len(val):
+        series["val_loss"] = pairs(val_steps, val)
+    if "step" not in keys:
+        series["epoch"] = [(i, float(i)) for i in steps]
+    return _rows_from_columns(series)
+
+
+# A W&B run file (``run-<id>.wandb``) is a LevelDB-style log: 32 KiB blocks of records with a
+# 7-byte header (CRC32, length, type: 1 whole, 2 first, 3 middle, 4 last piece), each record a
+# protobuf ``wandb_internal.Record``. Its history rows are field 2 (HistoryRecord), whose items
+# (field 1) carry ``key`` (1) and ``value_json`` (16): the numbers of wandb_internal.proto.
+WANDB_BLOCK, WANDB_HEADER = 32768, 7
+RECORD_HISTORY, HISTORY_ITEM, ITEM_KEY, ITEM_VALUE_JSON = 2, 1, 1, 16
+
+
+def _wandb_records(data: bytes) -> list[bytes]:
+    """The record payloads of a W&B run file, pieces joined."""
+    if not data.startswith(b":W&B"):
+        raise ValueError("not a W&B run file (no ':W&B' header)")
+    records, pending, pos = [], b"", WANDB_HEADER
+    while pos + 7 <= len(data):
+        room = WANDB_BLOCK - pos % WANDB_BLOCK
+        if room < 7:  # a block's tail too short for a header is padding
+            pos += room
+            continue
+        length, kind = int.from_bytes(data[pos + 4:pos + 6], "little"), data[pos + 6]
+        payload, pos = data[pos + 7:pos + 7 + length], pos + 7 + length
+        if kind == 1:
+            records.append(payload)
+        elif kind == 2:
+            pending = payload
+        elif kind in (3, 4):
+            pending += payload
+            if kind == 4:
+                records.append(pending)
+    return records
+
+
+def _proto_fields(buf: bytes) -> list[tuple[int, object]]:
+    """(field number, value) of a protobuf message: varints as int, length-delimited as bytes,
+    fixed 64/32-bit as raw bytes."""
+    out, pos = [], 0
+
+    def varint() -> int:
+        nonlocal pos
+        value = shift = 0
+        while True:
+            byte = buf[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                return value
+
+    while pos < len(buf):
+        key = varint()
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            out.append((number, varint()))
+        elif wire == 2:
+            size = varint()
+            out.append((number, buf[pos:pos + size]))
+            pos += size
+        elif wire in (1, 5):
+            width = 8 if wire == 1 else 4
+            out.append((number, buf[pos:pos + width]))
+            pos += width
+        else:
+            raise ValueError(f"protobuf wire type {wire} is not one a W&B record uses")
+    return out
+
+
+def read_wandb(data: bytes, meta: dict) -> list[dict]:
+    """A W&B offline run file: its history rows (``_step`` and the logged keys)."""
+    history: list[dict[str, object]] = []
+    for record in _wandb_records(data):
+        for number, value in _proto_fields(record):
+            if number != RECORD_HISTORY or not isinstance(value, bytes):
+                continue
+            row: dict[str, object] = {}
+            for inumber, item in _proto_fields(value):
+                if inumber == HISTORY_ITEM and isinstance(item, bytes):
+                    fields = dict(_proto_fields(item))
+                    key, raw = fields.get(ITEM_KEY), fields.get(ITEM_VALUE_JSON)
+                    if isinstance(key, bytes) and isinstance(raw, bytes):
+                        row[key.decode()] = json.loads(raw)
+            history.append(row)
+    names = sorted({k for row in history for k in row})
+    keys = _pick_keys(names, meta)
+    series: dict[str, list[tuple[int, float]]] = {k: [] for k in keys}
+    for row in history:
+        step = row.get("_step")
+        for name, col in keys.items():
+            value = row.get(col) if col else None
+            if isinstance(step, (int, float)) and isinstance(value, (int, float)):
+                series[name].append((int(step), float(value)))  # json.loads reads NaN too
+    return _rows_from_columns(series)
+
+
+READERS = {"metrics_csv": read_metrics_csv, "tfevents": read_tfevents,
+           "json_history": read_json_history, "wandb": read_wandb}
+COLUMNS = ("step", "loss", "lr", "grad_norm", "epoch", "val_loss")
+
+
+def write_run(rows: list[dict], out: Path) -> None:
+    """The normalised CSV: ``step,loss`` and the optional columns any row has."""
+    cols = [c for c in COLUMNS if c in ("step", "loss") or any(c in r for r in rows)]
+    with out.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(cols)
+        for r in rows:
+            w.writerow([r.get(c, "") if c != "step" else int(r["step"]) for c in cols])
+
+
+def extract(mirrors: list[Path], manifest: Path = MANIFEST) -> tuple[list[str], list[str]]:
+    """Write every run of the manifest that one of the mirrors holds; return (written, not
+    found)."""
+    root = cache_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    written, absent = [], []
+    for line in manifest.read_text().splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        reader = READERS.get(row["format"])
+        if reader is None:
+            raise SystemExit(f"run {row['id']}: format {row['format']!r} is not one of "
+                             f"{sorted(READERS)}; fix {manifest.name}")
+        data = next((d for m in mirrors
+                     if (d := _git_show(m, row["commit"], row["path"])) is not None), None)
+        if data is None:
+            absent.append(row["id"])
+            continue
+        try:
+            rows = reader(data, row.get("meta", {}))
+        except ValueError as exc:
+            raise SystemExit(f"run {row['id']} ({row['repo']}:{row['path']}): {exc}") from None
+        if not rows:
+            raise SystemExit(f"run {row['id']} ({row['repo']}:{row['path']}): no loss points")
+        write_run(rows, root / f"{row['id']}.csv")
+        written.append(row["id"])
+    return written, absent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mirrors", nargs="+", type=Path,
+                        help="bare git directories of fetched repository snapshots")
+    parser.add_argument("--manifest", type=Path, default=MANIFEST)
+    args = parser.parse_args(argv)
+    for m in args.mirrors:
+        if not (m / "HEAD").exists():
+            parser.error(f"{m} is not a bare git directory (no HEAD file); pass the mirror's "
+                         "git directory")
+    written, absent = extract(args.mirrors, args.manifest)
+    print(f"wrote {len(written)} runs to {cache_dir()}; {len(absent)} not in these mirrors")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
