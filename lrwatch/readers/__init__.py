@@ -1,9 +1,11 @@
-"""Turn logs that already exist (lrwatch stores, Lightning CSV logs, TensorBoard events) into
-the curves analysis reads.
+"""Turn logs that already exist (lrwatch stores, Lightning CSV logs and hparams.yaml,
+TensorBoard events, Hugging Face trainer_state.json, plain-text training logs) into the curves
+analysis reads.
 
 ``find_runs(path)`` lists the runs a path holds and ``read_run(run)`` reads one into a
 ``ReadResult`` (its ``RunCurves``, the columns chosen and notes on what was cleaned).
-``curves_from_store(store, run)`` is the builder the dashboard and the guard share.
+``curves_from_store(store, run)`` is the builder the dashboard and the guard share. Each format
+is one module with a ``Reader`` (``base``), listed in ``registry.READERS``.
 
 Example::
 

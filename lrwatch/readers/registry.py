@@ -7,6 +7,7 @@ A new format: one module with a ``Reader`` (see ``base``) and one line here.
 
 from __future__ import annotations
 
+from lrwatch.errors import ConfigError
 from lrwatch.readers import csvlogger, hftrainer, store, textlog, tfevents
 from lrwatch.readers.base import Reader
 
@@ -20,5 +21,13 @@ READERS: tuple[Reader, ...] = (
 
 
 def reader_for(format: str) -> Reader:
-    """The reader of ``LogRun.format``."""
-    return next(r for r in READERS if r.format == format)
+    """The reader of ``LogRun.format``.
+
+    Raises:
+        ConfigError: no reader has that format.
+    """
+    for reader in READERS:
+        if reader.format == format:
+            return reader
+    known = ", ".join(r.format for r in READERS)
+    raise ConfigError(f"no reader reads the format {format!r}; lrwatch reads: {known}")

@@ -25,7 +25,7 @@ from lrwatch.analysis.types import RangeTestSummary, RunCurves, Series
 from lrwatch.errors import InputError, LRWatchError, StoreError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import Columns
-from lrwatch.readers.files import file_head
+from lrwatch.readers.files import file_head, refuse_lfs_pointer
 from lrwatch.readers.series import ReadResult
 from lrwatch.store import RunInfo, Store
 from lrwatch.store.sqlite import HEADER_BYTES, SQLITE_MAGIC, is_store_header
@@ -165,10 +165,12 @@ class StoreReader:
             path = folder.path / file
             prefix = "" if file == STORE_FILE else f"{Path(file).stem}/"
             try:
-                is_store = file == STORE_FILE or is_store_header(file_head(path, HEADER_BYTES))
+                head = file_head(path, HEADER_BYTES)
+                refuse_lfs_pointer(path, head)
             except InputError as exc:
                 found.append(Found(path, label=prefix + file, error=str(exc)))
                 continue
+            is_store = file == STORE_FILE or is_store_header(head)
             if is_store:
                 found.extend(_store_runs(path, label_prefix=prefix))
         return FolderRuns(tuple(found))

@@ -1,7 +1,8 @@
 r"""Plain-text training logs: what a training script prints, one line per logging step.
 
 Three layouts are recognised by themselves (in a ``.log`` or ``.txt`` file, from its first
-lines), each from the script that prints it:
+lines), each from the script that prints it; a line may carry a prefix (a time stamp, a rank),
+as logs copied from job runners and notebooks do:
 
 - ``nanogpt``: karpathy/nanoGPT ``train.py``: ``iter 100: loss 4.2345, time 12.34ms, mfu 1.20%``
   and, at each evaluation, ``step 250: train loss 2.4, val loss 2.5``. It prints no LR.
@@ -71,24 +72,24 @@ def _float(text: str) -> float:
         return float("nan")  # a group that matched no number: kept visible, not dropped
 
 
-_NANOGPT_ITER = re.compile(rf"^iter (?P<step>\d+): loss (?P<loss>{_NUMBER}), time ")
+_NANOGPT_ITER = re.compile(rf"(?<!\w)iter (?P<step>\d+): loss (?P<loss>{_NUMBER}), time ")
 _NANOGPT_EVAL = re.compile(
-    rf"^step (?P<step>\d+): train loss {_NUMBER}, val loss (?P<val_loss>{_NUMBER})")
+    rf"(?<!\w)step (?P<step>\d+): train loss {_NUMBER}, val loss (?P<val_loss>{_NUMBER})")
 
 
 def _nanogpt(line: str) -> Point | None:
     for pattern in (_NANOGPT_ITER, _NANOGPT_EVAL):
-        match = pattern.match(line)
+        match = pattern.search(line)
         if match:
             return {k: float(v) for k, v in match.groupdict().items()}
     return None
 
 
 _WLM_BATCH = re.compile(
-    rf"^\|\s*epoch\s+(?P<epoch>\d+)\s*\|\s*(?P<batch>\d+)\s*/\s*(?P<batches>\d+)\s+batches\s*\|"
+    rf"\|\s*epoch\s+(?P<epoch>\d+)\s*\|\s*(?P<batch>\d+)\s*/\s*(?P<batches>\d+)\s+batches\s*\|"
     rf"\s*lr\s+(?P<lr>{_NUMBER})\s*\|.*?\|\s*loss\s+(?P<loss>{_NUMBER})\s*\|")
 _WLM_EPOCH = re.compile(
-    rf"^\|\s*end of epoch\s+(?P<epoch>\d+)\s*\|.*?\|\s*valid loss\s+(?P<val_loss>{_NUMBER})")
+    rf"\|\s*end of epoch\s+(?P<epoch>\d+)\s*\|.*?\|\s*valid loss\s+(?P<val_loss>{_NUMBER})")
 
 
 def _word_language_model() -> Callable[[str], Point | None]:
@@ -96,12 +97,12 @@ def _word_language_model() -> Callable[[str], Point | None]:
     batches = [0]
 
     def parse(line: str) -> Point | None:
-        match = _WLM_BATCH.match(line)
+        match = _WLM_BATCH.search(line)
         if match:
             batches[0] = int(match["batches"])
             step = (int(match["epoch"]) - 1) * batches[0] + int(match["batch"])
             return {"step": step, "lr": float(match["lr"]), "loss": float(match["loss"])}
-        match = _WLM_EPOCH.match(line)
+        match = _WLM_EPOCH.search(line)
         if match and batches[0]:
             return {"step": int(match["epoch"]) * batches[0],
                     "val_loss": float(match["val_loss"])}

@@ -145,3 +145,18 @@ def test_an_empty_path_is_an_error_not_the_current_folder(tmp_path, monkeypatch)
     csv_run(tmp_path / "version_0")
     with pytest.raises(InputError, match=r"^an empty path \(''\) was given: pass a store"):
         find_runs("")
+
+
+def test_a_git_lfs_pointer_in_place_of_a_store_says_to_pull(tmp_path):
+    pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:9f2c\nsize 1048576\n"
+    (tmp_path / "lrwatch.db").write_text(pointer)
+    (tmp_path / "demo.db").write_text(pointer)
+    csv_run(tmp_path / "lightning_logs" / "version_0")
+    runs = find_runs(tmp_path)
+    assert [(r.name, r.error is None) for r in runs] == [
+        ("demo/demo.db", False), ("lrwatch.db", False),
+        (f"{tmp_path.name}/lightning_logs/version_0", True)]
+    assert all("is a Git LFS pointer, not the log itself: run `git lfs pull`" in r.error
+               for r in runs[:2])
+    with pytest.raises(InputError, match=r"lrwatch.db is a Git LFS pointer"):
+        find_runs(tmp_path / "lrwatch.db")

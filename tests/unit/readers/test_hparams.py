@@ -3,6 +3,8 @@ steps, and the LR of logs that have no LR column."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import yaml
@@ -10,6 +12,7 @@ import yaml
 from lrwatch.readers import find_runs, read_run
 from lrwatch.readers.hparams import hints_from_tree, read_hints
 from lrwatch.readers.series import Hints
+from tests.helpers.cli import run_cli
 
 LIGHTNING_CLI = """\
 # written by LightningCLI
@@ -98,6 +101,18 @@ def test_a_csv_without_lr_takes_it_from_hparams_yaml(tmp_path):
     assert set(result.curves.lr.values) == {0.02}
     assert any("took lr=0.02 from hparams.yaml as the LR of every step" in n
                for n in result.notes)
+
+
+def test_lrwatch_analyze_shows_the_lr_taken_from_hparams_yaml(tmp_path, capsys):
+    version = tmp_path / "lightning_logs" / "version_0"
+    version.mkdir(parents=True)
+    (version / "metrics.csv").write_text(CSV_WITHOUT_LR)
+    (version / "hparams.yaml").write_text("model:\n  learning_rate: 0.003\n  optimizer: adamw\n")
+    code, out, err = run_cli(capsys, str(tmp_path / "lightning_logs"), "--json")
+    (entry,) = json.loads(out)["runs"]
+    assert code == 0 and entry["error"] is None, err
+    assert entry["current_lr"] == 0.003 and entry["suggested_lr"] is not None
+    assert entry["columns"]["lr"] == "hparams.yaml:lr"
 
 
 def test_with_a_scheduler_the_configured_lr_is_not_taken_for_every_step(tmp_path):

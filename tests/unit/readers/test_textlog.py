@@ -71,6 +71,22 @@ def test_word_language_model_steps_count_batches_over_epochs(tmp_path):
     np.testing.assert_allclose(result.curves.val_loss.values, [5.4, 5.3])
 
 
+def test_lines_behind_a_prefix_are_read_too(tmp_path):
+    """Job runners stamp each line; some forks print ``perplexity`` for ``ppl``."""
+    path = tmp_path / "job.log"
+    path.write_text(
+        "2023-02-27 20:33:05 - Job run bootstrap complete.\n"
+        "2023-02-27 20:33:31 - | epoch   1 |   200/ 2983 batches | lr 20.00 | ms/batch  8.41 | "
+        "loss  7.63 | perplexity  2064.78\n"
+        "2023-02-27 20:33:32 - | epoch   1 |   400/ 2983 batches | lr 20.00 | ms/batch  8.23 | "
+        "loss  6.86 | perplexity   949.18\n"
+        "[rank0]: iter 5: loss 4.0000, time 1.00ms, mfu 1.00%\n")
+    result = read_run(find_runs(path)[0])
+    assert result.notes[0] == "read as a word_language_model log"
+    np.testing.assert_array_equal(result.curves.loss.steps, [200, 400])
+    np.testing.assert_array_equal(result.curves.loss.values, [7.63, 6.86])
+
+
 def test_printed_hugging_face_dicts_are_read_in_their_order(tmp_path):
     lines = [str({"loss": round(2.1 - i / 100, 4), "grad_norm": 1.3 + i / 10,
                   "learning_rate": 2e-05 * (1 - i / 40), "epoch": round(i / 40, 2)})
