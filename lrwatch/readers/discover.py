@@ -177,14 +177,14 @@ def _folder_runs(root: Path, source: str, options: ReadOptions) -> list[LogRun]:
         folder_run_taken = False
         for reader in READERS:
             result = reader.folder_runs(view, options)
-            for run in result.runs:
-                if run.label is None and folder_run_taken:
-                    continue
+            kept = [run for run in result.runs if run.label is not None or not folder_run_taken]
+            for run in kept:
                 name = name_of(here) if run.label is None else prefix + run.label
                 found.append(LogRun(source, name, reader.format, run.path, run.files,
                                     run.run_id, run.error))
-            folder_run_taken |= any(run.label is None for run in result.runs)
-            dirs[:] = [d for d in dirs if d not in result.covers]
+            folder_run_taken |= any(run.label is None for run in kept)
+            if kept:  # what a dropped run covered is still to be walked
+                dirs[:] = [d for d in dirs if d not in result.covers]
         found.extend(LogRun(source, prefix + name, "file", here / name, error=why)
                      for name, why in skipped)
     if not found:

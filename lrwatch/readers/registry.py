@@ -1,7 +1,8 @@
 """The readers lrwatch knows, in the order they are asked.
 
-A folder is one run of the first reader that finds a folder run in it (a ``metrics.csv`` before
-TensorBoard events beside it); runs named inside a folder (store runs, text logs) are all kept.
+A folder is one run of the first reader that finds a folder run in it (a ``metrics.csv`` or a
+``trainer_state.json`` before TensorBoard events beside it); runs named inside a folder (store
+runs, text logs) are all kept.
 A new format: one module with a ``Reader`` (see ``base``) and one line here.
 """
 
@@ -14,8 +15,8 @@ from lrwatch.readers.base import Reader
 READERS: tuple[Reader, ...] = (
     store.READER,
     csvlogger.READER,
+    hftrainer.READER,  # before TensorBoard: a Trainer's folder may hold its events too
     tfevents.READER,
-    hftrainer.READER,
     textlog.READER,
 )
 

@@ -91,6 +91,13 @@ def test_a_folder_of_checkpoints_is_one_run_read_from_the_newest(tmp_path):
     assert (alone.name, read_run(alone).curves.loss.steps[-1]) == ("out/checkpoint-200", 200)
 
 
+def test_a_trainer_folder_with_its_events_is_read_from_the_trainer_state(tmp_path):
+    write_json(tmp_path / "out" / "checkpoint-100" / "trainer_state.json", trainer_state(100))
+    (tmp_path / "out" / "events.out.tfevents.1700000000.host.1.0").write_bytes(b"")
+    assert [(r.name, r.format) for r in find_runs(tmp_path)] == [
+        (f"{tmp_path.name}/out", "hf_trainer")]
+
+
 def test_fine_tune_clip_and_classes_come_only_from_files_that_say_so(tmp_path):
     out = tmp_path / "out"
     write_json(out / "checkpoint-100" / "trainer_state.json", trainer_state(100))

@@ -187,3 +187,15 @@ def test_a_git_lfs_pointer_in_place_of_a_csv_says_to_pull(tmp_path, capsys):
         assert err == (f"InputError: {path} is a Git LFS pointer, not the log itself: run "
                        "`git lfs pull` in its repository to fetch the file, then analyze it "
                        "again\n")
+
+
+def test_lrwatch_analyze_reads_a_preset_log_as_a_user_would(tmp_path, capsys):
+    path = wlm_log(tmp_path / "lstm.log", epochs=3)
+    code, out, err = run_cli(capsys, str(path), "--json")
+    (entry,) = json.loads(out)["runs"]
+    assert code == 0 and entry["error"] is None, err
+    assert (entry["run"], entry["current_lr"]) == ("lstm", 20.0)  # the peak LR, before decay
+    assert entry["columns"] == {"loss": "loss", "lr": "lr", "val_loss": "val_loss"}
+    assert entry["notes"][0] == "read as a word_language_model log"
+    code, out, _ = run_cli(capsys, str(path))
+    assert code == 0 and out.splitlines()[1].startswith("lstm ")
