@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lrwatch.analysis.curve import Curve, mad_sigma
-from lrwatch.analysis.suggest import LR_FAR, is_lr_free, typical_range
+from lrwatch.analysis.optimizers import LR_FAR, is_lr_free, typical_range
 from lrwatch.analysis.summary import Summary
 from lrwatch.analysis.types import Evidence
 

@@ -26,30 +26,9 @@ from __future__ import annotations
 
 import math
 
+from lrwatch.analysis.optimizers import LR_FAR, batch_scale, is_lr_free, typical_range
 from lrwatch.analysis.types import Action, RangeTestSummary, RunCurves, Status, Suggestion
 
-# Typical LR ranges, lower-cased optimizer class name -> (low, high).
-TYPICAL_RANGES: dict[str, tuple[float, float]] = {
-    "sgd": (1e-3, 0.3),
-    "adam": (1e-4, 3e-3),
-    "adamw": (1e-4, 3e-3),
-    "nadam": (1e-4, 3e-3),
-    "radam": (1e-4, 3e-3),
-    "adamax": (1e-4, 3e-3),
-    "lamb": (1e-4, 1e-2),
-    "rmsprop": (1e-4, 3e-3),
-    "adagrad": (1e-3, 1e-1),
-    "lion": (1e-5, 3e-4),
-}
-# Optimizers that adapt their own step size and run at lr ~ 1 on purpose.
-LR_FREE = ("prodigy", "dadapt", "dadaptation", "mechanic", "dog", "ldog")
-# Adaptive optimizers: square-root batch-size scaling; the rest scale linearly.
-ADAPTIVE = ("adam", "adamw", "nadam", "radam", "adamax", "lamb", "rmsprop", "adagrad", "lion",
-            "adafactor")
-
-# An LR this many decades outside the usual range is "far" from it (a prior for the diagnosis;
-# a suggestion then also moves it halfway toward the range).
-LR_FAR = 0.8
 EARLY_SHARE = 0.05  # "the first few percent of steps": where a blow-up asks for warmup
 # No suggestion changes the LR by more than this factor (2.5 decades) at once: the usual ranges
 # are priors, but a stalled run sits 30-1000x below its sweep's best LR (tuning tasks), and a cap
@@ -58,38 +37,6 @@ MAX_STEP = 300.0
 # The log-loss drop a well-chosen LR makes over a run (a 10x lower loss); a stalled run that fell by
 # less is asked for GOOD_DROP / drop times its LR (3x at least).
 GOOD_DROP = math.log(10.0)
-
-
-def typical_range(optimizer: str | None,
-                  momentum: float | None = None) -> tuple[float, float] | None:
-    """The usual LR range of an optimizer class name, when lrwatch knows it. SGD with heavy
-    momentum (>= 0.5) steps ~1/(1-momentum) times further per LR, so its usual LRs are a third."""
-    if not optimizer:
-        return None
-    name = optimizer.lower()
-    found = TYPICAL_RANGES.get(name)
-    if found is None:
-        for key in sorted(TYPICAL_RANGES, key=len, reverse=True):  # "FusedAdam", "AdamW8bit" ..
-            if key in name:
-                found = TYPICAL_RANGES[key]
-                break
-    if found is not None and name == "sgd" and momentum is not None and momentum >= 0.5:
-        return found[0] / 3, found[1] / 3
-    return found
-
-
-def is_lr_free(optimizer: str | None) -> bool:
-    name = (optimizer or "").lower()
-    return any(k in name for k in LR_FREE)
-
-
-def batch_scale(optimizer: str | None, batch_size: int | None, target: int | None) -> float:
-    """LR multiplier for moving from ``batch_size`` to ``target`` (1 when either is unknown)."""
-    if not batch_size or not target or batch_size <= 0 or target <= 0 or batch_size == target:
-        return 1.0
-    ratio = target / batch_size
-    adaptive = any(k in (optimizer or "").lower() for k in ADAPTIVE)
-    return math.sqrt(ratio) if adaptive else ratio
 
 
 def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
