@@ -99,8 +99,8 @@ def curves_of(row: dict, cols: dict[str, np.ndarray]) -> RunCurves:
 
     def series(key: str) -> Series | None:
         v = cols.get(key)
-        if v is None or not np.isfinite(v).any():
-            return None
+        if v is None or (key != "loss" and not np.isfinite(v).any()):
+            return None  # a loss that is NaN throughout is kept: that is the run's story
         keep = np.isfinite(v) if key != "loss" else np.ones(v.size, bool)
         return Series(steps[keep], v[keep])
 

@@ -1,0 +1,255 @@
+"""Extract the runs of ``manifest_hf.jsonl`` from fetched repository snapshots into the cache.
+
+Usage: ``python -m benchmarks.realworld.extract_hf GIT_DIR [GIT_DIR ...]``, each a bare git
+directory of a fetched snapshot (or a clone). Every manifest line whose commit one of them holds
+is read with ``git show COMMIT:PATH``, parsed by its format and written as ``<id>.csv`` into
+``cache_dir()``; the lines no snapshot holds are listed, not silently skipped.
+
+Formats read here: Hugging Face ``trainer_state.json`` (its ``log_history``), and ``text``:
+training logs printed or written one record a line. ``meta.log_syntax`` names the line syntax
+of a text log (``jsonl``, ``nanogpt``, ``word_lm``, ``hf_dict``, ``step_loss``); ``meta.select``
+(optional) keeps only the lines after the first line containing ``after`` and before the next
+line containing ``before``, for a log that holds several runs one after the other.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import json
+import math
+import re
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from benchmarks.realworld import HERE, cache_dir
+
+MANIFEST = HERE / "manifest_hf.jsonl"
+COLUMNS = ("step", "loss", "lr", "grad_norm", "epoch", "val_loss")
+NUM = r"([-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|nan|inf)|NaN|Infinity)"
+
+Row = dict[str, float]
+
+
+def _num(text: str) -> float:
+    return float(text.lower().replace("infinity", "inf"))
+
+
+def from_trainer_state(text: str) -> list[Row]:
+    """``log_history`` of a Hugging Face Trainer (the whole state, or the bare list saved from
+    ``trainer.state.log_history``): training records (``loss``) and evaluation records
+    (``eval_loss``) merged by step."""
+    state = json.loads(text)
+    by_step: dict[int, Row] = {}
+    for rec in state if isinstance(state, list) else state["log_history"]:
+        step = rec.get("step")
+        if step is None:
+            continue
+        row = by_step.setdefault(int(step), {"step": float(step)})
+        if "loss" in rec:
+            row["loss"] = float(rec["loss"])
+            for src, dst in (("learning_rate", "lr"), ("grad_norm", "grad_norm"),
+                             ("epoch", "epoch")):
+                if rec.get(src) is not None:
+                    row[dst] = float(rec[src])
+        if "eval_loss" in rec:
+            row["val_loss"] = float(rec["eval_loss"])
+    return [by_step[s] for s in sorted(by_step)]
+
+
+JSONL_KEYS = {"step": ("step", "iter", "iteration", "global_step"),
+              "loss": ("train_loss", "loss", "train/loss"),
+              "lr": ("lr", "learning_rate", "train/lr", "train/learning_rate",
+                     "learning_rate/group_0"),
+              "grad_norm": ("grad_norm", "train/grad_norm", "train/grad_norm_before_clip"),
+              "epoch": ("epoch",),
+              "val_loss": ("val_loss", "eval_loss", "valid_loss", "val/loss", "eval/loss")}
+
+
+def from_jsonl(lines: list[str]) -> list[Row]:
+    """One JSON object a line; records of one step (training, validation) are merged."""
+    return _merge_records(json.loads(line) for line in lines if line.strip().startswith("{"))
+
+
+def from_json_records(lines: list[str]) -> list[Row]:
+    """A JSON array of such records (a metrics logger's ``metrics.json``)."""
+    return _merge_records(json.loads("\n".join(lines)))
+
+
+def _merge_records(records: Iterable[dict]) -> list[Row]:
+    """The known columns of each record (first matching key wins), merged by step."""
+    by_step: dict[int, Row] = {}
+    for rec in records:
+        picked = {}
+        for col, keys in JSONL_KEYS.items():
+            for key in keys:
+                try:
+                    picked[col] = _num(str(rec[key]))
+                    break
+                except (KeyError, ValueError):
+                    continue
+        if "step" in picked:
+            by_step.setdefault(int(picked["step"]), {}).update(picked)
+    return [by_step[s] for s in sorted(by_step)]
+
+
+def from_nanogpt(lines: list[str]) -> list[Row]:
+    """nanoGPT: ``iter N: loss X, ...`` each log interval and ``step N: train loss X, val loss
+    Y`` at each evaluation."""
+    rows: dict[int, Row] = {}
+    for line in lines:
+        m = re.search(rf"\biter (\d+): (?:train )?loss {NUM}", line)
+        if m:
+            rows.setdefault(int(m[1]), {})["loss"] = _num(m[2])
+            continue
+        m = re.search(rf"\bstep (\d+): train loss {NUM}, val loss {NUM}", line)
+        if m:
+            rows.setdefault(int(m[1]), {})["val_loss"] = _num(m[3])
+    return [{"step": float(s), **rows[s]} for s in sorted(rows)]
+
+
+def from_word_lm(lines: list[str]) -> list[Row]:
+    """PyTorch word_language_model: ``| epoch E | B/ T batches | lr X | ... | loss Y |`` and
+    ``| end of epoch E | ... | valid loss Z |``; the step counts batches from the start."""
+    rows: list[Row] = []
+    for line in lines:
+        m = re.search(rf"\|\s*epoch\s+(\d+)\s*\|\s*(\d+)\s*/\s*(\d+) batches\s*\|\s*lr {NUM}.*?"
+                      rf"\|\s*loss\s+{NUM}", line)
+        if m:
+            epoch, batch, total = int(m[1]), int(m[2]), int(m[3])
+            rows.append({"step": float((epoch - 1) * total + batch), "loss": _num(m[5]),
+                         "lr": _num(m[4]), "epoch": epoch - 1 + batch / total})
+            continue
+        m = re.search(rf"end of epoch\s+(\d+).*?valid loss\s+{NUM}", line)
+        if m and rows:
+            rows[-1]["val_loss"] = _num(m[2])
+    return rows
+
+
+def from_hf_dict(lines: list[str]) -> list[Row]:
+    """Printed Trainer records ``{'loss': X, 'learning_rate': Y, 'epoch': Z}``: the step is the
+    record's index times ``log_every`` (set by the caller), evaluation records join the last
+    training row."""
+    rows: list[Row] = []
+    for line in lines:
+        for found in re.findall(r"\{'(?:loss|eval_loss)'[^{}]*\}", line):
+            rec = ast.literal_eval(found.replace("nan", "'nan'").replace("inf", "'inf'"))
+            if "loss" in rec:
+                rows.append({"step": float(len(rows) + 1), "loss": _num(str(rec["loss"]))})
+                for src, dst in (("learning_rate", "lr"), ("grad_norm", "grad_norm"),
+                                 ("epoch", "epoch")):
+                    if src in rec:
+                        rows[-1][dst] = _num(str(rec[src]))
+            elif rows:
+                rows[-1]["val_loss"] = _num(str(rec["eval_loss"]))
+    return rows
+
+
+STEP_LOSS_KEYS = {"step": ("step", "s", "iter", "iteration"),
+                  "loss": ("train_loss", "trl", "loss"),
+                  "val_loss": ("val_loss", "tel", "val"),
+                  "lr": ("lr", "learning_rate"),
+                  "grad_norm": ("norm", "grad_norm", "gnorm")}
+KEY_OF = {name: col for col, names in STEP_LOSS_KEYS.items() for name in names}
+
+
+def from_step_loss(lines: list[str]) -> list[Row]:
+    """``key:value`` / ``key value`` / ``key=value`` lines with a step key: build-nanogpt
+    (``step 10 | loss: 3.2 | lr 6e-4 | norm: 1.1``), llm.c (``s:10 trl:3.2 lr:.. norm:..``,
+    ``s:10 tel:3.4``), modded-nanogpt (``step:10/5100 train_loss:3.2``, ``val_loss:``).
+    Records of one step (a training and a validation line) are merged."""
+    by_step: dict[int, Row] = {}
+    for line in lines:
+        rec: Row = {}
+        for key, value in re.findall(rf"([A-Za-z_]+)\s*[:=]?\s*{NUM}(?![\w.])", line):
+            col = KEY_OF.get(key.lower())
+            if col and col not in rec:
+                rec[col] = _num(value)
+        if "step" in rec and len(rec) > 1:
+            by_step.setdefault(int(rec["step"]), {}).update(rec)
+    return [by_step[s] for s in sorted(by_step)]
+
+
+TEXT_SYNTAX = {"jsonl": from_jsonl, "json_records": from_json_records, "nanogpt": from_nanogpt, "word_lm": from_word_lm,
+               "hf_dict": from_hf_dict, "step_loss": from_step_loss}
+
+
+def select(lines: list[str], sel: dict | None) -> list[str]:
+    """The lines of one run in a log that holds several (``meta.select``)."""
+    if not sel:
+        return lines
+    start = next((i + 1 for i, ln in enumerate(lines) if sel["after"] in ln), None)
+    if start is None:
+        raise SystemExit(f"select: no line contains {sel['after']!r}")
+    end = next((i for i in range(start, len(lines)) if sel.get("before")
+                and sel["before"] in lines[i]), len(lines))
+    return lines[start:end]
+
+
+def parse(row: dict, text: str) -> list[Row]:
+    """The run's rows, by the manifest line's format."""
+    meta = row.get("meta", {})
+    if row["format"] == "trainer_state":
+        return from_trainer_state(text)
+    if row["format"] != "text" or meta.get("log_syntax") not in TEXT_SYNTAX:
+        raise SystemExit(f"run {row['id']}: unknown format {row['format']!r} / log_syntax "
+                         f"{meta.get('log_syntax')!r}; use one of {sorted(TEXT_SYNTAX)}")
+    rows = TEXT_SYNTAX[meta["log_syntax"]](select(text.splitlines(), meta.get("select")))
+    if meta["log_syntax"] == "hf_dict" and meta.get("log_every"):
+        for r in rows:
+            r["step"] *= meta["log_every"]
+    return rows
+
+
+def write_csv(path: Path, rows: list[Row]) -> None:
+    """``step,loss`` and the optional columns some row has; empty cell = not logged. Steps with
+    no training loss (evaluation only) are left out: an empty loss would read as a non-finite
+    one."""
+    cols = [c for c in COLUMNS if c in ("step", "loss") or any(c in r for r in rows)]
+    with path.open("w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(cols)
+        for r in rows:
+            if "loss" not in r:
+                continue
+            out.writerow([("" if c not in r else int(r[c]) if c == "step" else
+                           "nan" if math.isnan(r[c]) else repr(r[c])) for c in cols])
+
+
+def show(git_dir: str, commit: str, path: str) -> str | None:
+    """The file at that commit, or None when this snapshot lacks the commit or the file."""
+    res = subprocess.run(["git", "--git-dir", git_dir, "show", f"{commit}:{path}"],
+                         capture_output=True)
+    return res.stdout.decode("utf-8", "replace") if res.returncode == 0 else None
+
+
+def main(argv: list[str]) -> int:
+    if not argv or any(not Path(a).is_dir() for a in argv):
+        print("usage: python -m benchmarks.realworld.extract_hf GIT_DIR [GIT_DIR ...] "
+              "(bare git directories of fetched snapshots)", file=sys.stderr)
+        return 2
+    out = cache_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    rows = [json.loads(ln) for ln in MANIFEST.read_text().splitlines() if ln.strip()]
+    written, absent = 0, []
+    for row in rows:
+        text = next((t for g in argv if (t := show(g, row["commit"], row["path"])) is not None),
+                    None)
+        if text is None:
+            absent.append(row["id"])
+            continue
+        runs = parse(row, text)
+        if not any("loss" in r for r in runs):
+            raise SystemExit(f"run {row['id']}: no loss found in {row['repo']}:{row['path']}")
+        write_csv(out / f"{row['id']}.csv", runs)
+        written += 1
+    print(f"wrote {written} runs to {out}; {len(absent)} not in these snapshots"
+          + (f": {', '.join(absent[:10])}" + (" ..." if len(absent) > 10 else "") if absent
+             else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
