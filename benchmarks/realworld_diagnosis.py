@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.realworld import STATUSES, RealRun, load
-from lrwatch.analysis import Action, Diagnosis, analyze
+from lrwatch.analysis import Action, Diagnosis, Status, analyze
 
 OUT = Path(__file__).with_name("out")
 CONFIDENT = 0.9  # "confident": what the targets hold to a higher standard
@@ -67,6 +67,7 @@ def judge(run: RealRun, d: Diagnosis) -> dict:
         "id": run.id, "family": run.family, "label": run.label.status,
         "also": list(run.label.also), "direction": want, "status": status,
         "status_right": status == run.label.status or status in run.label.also,
+        "verdict": d.status is not Status.INSUFFICIENT_DATA,
         "action": d.suggestion.action.value, "factor": d.suggestion.factor,
         "way": way, "size": size, "right_way": right, "wrong_way": wrong_way,
         "wrong_way_far": wrong_way and size >= WRONG_WAY_FAR,
@@ -91,7 +92,9 @@ def scores(rows: list[dict]) -> dict:
         p = tp / predicted if predicted else 0.0
         rc = tp / actual
         f1s.append(2 * p * rc / (p + rc) if p + rc > 0 else 0.0)
-    confident = [r for r in rows if r["confidence"] >= CONFIDENT]
+    # "not enough data" is sure of itself, not of the run: it counts as a wrong status, but not
+    # among the confident verdicts
+    confident = [r for r in rows if r["confidence"] >= CONFIDENT and r["verdict"]]
     return {
         "runs": n,
         "status_right": _mean(r["status_right"] for r in rows),
@@ -99,6 +102,7 @@ def scores(rows: list[dict]) -> dict:
         "right_way": _mean(r["right_way"] for r in rows),
         "both_right": _mean(r["right_way"] and r["status_right"] for r in rows),
         "range_test_share": _mean(r["way"] == "test" for r in rows),
+        "no_verdict": sum(not r["verdict"] for r in rows),
         "confident_runs": len(confident),
         "confident_wrong_way": sum(r["wrong_way"] for r in confident),
         "confident_right": _mean(r["right_way"] and r["status_right"] for r in confident),
@@ -107,10 +111,11 @@ def scores(rows: list[dict]) -> dict:
 
 
 def reliability(rows: list[dict]) -> list[dict]:
-    """Confidence bin -> runs, share with the status right, the way right, both right."""
+    """Confidence bin -> runs, share with the status right, the way right, both right (runs
+    with a verdict: "insufficient data" is left out)."""
     table = []
     for lo, hi in zip(CONFIDENCE_BINS, CONFIDENCE_BINS[1:]):
-        inside = [r for r in rows if lo <= r["confidence"] < hi]
+        inside = [r for r in rows if lo <= r["confidence"] < hi and r["verdict"]]
         table.append({"bin": f"{lo:.1f}-{min(hi, 1.0):.1f}", "runs": len(inside),
                       "status_right": _mean(r["status_right"] for r in inside),
                       "right_way": _mean(r["right_way"] for r in inside),
@@ -154,7 +159,8 @@ def report(side: str, res: dict, missing: int) -> list[str]:
     lines += [
         f"status right {_pct(o['status_right'])}, macro-F1 {o['macro_f1']:.3f}; action the "
         f"right way {_pct(o['right_way'])} (range test {_pct(o['range_test_share'])} of the "
-        f"answers); both right {_pct(o['both_right'])}; confidence >= {CONFIDENT}: "
+        f"answers); both right {_pct(o['both_right'])}; no verdict (insufficient data) "
+        f"{o['no_verdict']}; confidence >= {CONFIDENT}: "
         f"{o['confident_runs']} runs, {_pct(o['confident_right'])} right, "
         f"{o['confident_wrong_way']} wrong-way; told to move >= {WRONG_WAY_FAR:g}x the wrong "
         f"way: {_pct(o['wrong_way_far_share'])}", "",

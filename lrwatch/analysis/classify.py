@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from lrwatch.analysis import detectors as d
 from lrwatch.analysis.curve import Curve
 from lrwatch.analysis.summary import Summary
 from lrwatch.analysis.types import Evidence, RunCurves, Status
 
-MIN_POINTS = 40  # finite loss points needed before a run is judged ...
-EARLY_POINTS = 4  # ... except a blow-up, called from this many points on
+MIN_POINTS = 40  # finite loss points for a verdict at full confidence ...
+EARLY_POINTS = 4  # ... a blow-up is called from this many points on ...
+# ... and a short sparse log (12-39 points logged SPARSE_GAP or more steps apart, each a summary
+# of several steps: public logs, 5 of 50 tuning runs) is judged at a confidence of at most
+# SHORT_CONFIDENCE; a run logged every step is too young to judge before MIN_POINTS
+JUDGE_POINTS = 12
+SPARSE_GAP = 2
+SHORT_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -77,8 +85,18 @@ def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
         if early is not None:
             return Verdict(Status.DIVERGING, early.strength, early.since_step, (early.evidence,),
                            alarm=alarm_ev)
-        return Verdict(Status.INSUFFICIENT_DATA, 1.0, None, (), alarm=alarm_ev,
-                       needed_points=MIN_POINTS)
+        gaps = np.diff(curve.first)
+        if points < JUDGE_POINTS or not gaps.size or float(np.median(gaps)) < SPARSE_GAP:
+            return Verdict(Status.INSUFFICIENT_DATA, 1.0, None, (), alarm=alarm_ev,
+                           needed_points=MIN_POINTS)
+        found = _judge(curve, summary, meta, alarm, alarm_ev)
+        return replace(found, confidence=min(found.confidence, SHORT_CONFIDENCE))
+    return _judge(curve, summary, meta, alarm, alarm_ev)
+
+
+def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | None,
+           alarm_ev: Evidence | None) -> Verdict:
+    """The verdict of a run with enough finite points to read its shape."""
     first = int(curve.first[0])
     fine = meta.fine_tune if meta.fine_tune is not None else d.looks_fine_tuned(
         curve, meta.optimizer, meta.classes)
@@ -120,7 +138,7 @@ def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
     stuck = d.stuck_above_first(curve) if high is not None and little is not None else None
     if stuck is not None and warm is None:
         return verdict(Status.DIVERGING, [stuck, high])
-    spike = d.recovered_spike(curve)
+    spike = d.recovered_spike(curve) or d.started_above_chance(curve, meta.classes)
     if spike is not None and spike.since_step is not None:
         died = d.died_after(curve, spike.since_step, meta.classes) \
             if (spike.evidence.value or 0) >= d.SPIKE_HUGE else None
@@ -141,8 +159,12 @@ def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
     stairs = d.staircase(curve) if fine or little is None else None
     # with a decaying LR the tail keeps improving by annealing, not for want of LR: judge the
     # part of the run before the decay took over
-    falling = d.still_falling(curve) if decay is None else \
-        d.still_falling(curve.before_decay(), " before the LR decayed")
+    # a cross-entropy (its classes known) that did not halve, or a fine-tune's loss, has a floor
+    # near: slow means falling in a straight line (STEADY); elsewhere the tuned STILL_FALLING
+    floor = fine or (little is not None and d.chance_level(meta.classes) is not None)
+    steady = d.STEADY if floor else d.STILL_FALLING
+    falling = d.still_falling(curve, threshold=steady) if decay is None else \
+        d.still_falling(curve.before_decay(), " before the LR decayed", steady)
     slow_cap = FINE_TUNE_CONFIDENCE if fine else SHAPE_CONFIDENCE
     if little is not None:
         if warm is not None:
@@ -164,17 +186,17 @@ def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
         if stairs is not None and fine:  # a fine-tune's epochs; elsewhere a slow run has them too
             return verdict(Status.HEALTHY, [stairs], confidence=0.5)
         if flat is not None:
-            if fine and moved is None:  # a fine-tune fell and converged: its floor is near
-                return verdict(Status.HEALTHY, [flat], confidence=0.5)
             # more than a decade below the top of the usual range the too-high reading is
             # unlikely (the same line as for a gradient collapse, COLLAPSE_LOW_LR): too low
             if low is not None or (under is not None and under > d.COLLAPSE_LOW_LR):
                 return verdict(Status.STALLED, [little, flat, low],
-                               confidence=min(little.strength, SHAPE_CONFIDENCE))
+                               confidence=min(little.strength, slow_cap))
+            if fine and moved is None:  # a fine-tune fell and converged: its floor is near
+                return verdict(Status.HEALTHY, [flat], confidence=0.5)
             return verdict(Status.STALLED, [flat, d.at_chance(curve, meta.classes),
                                             _two_readings(prior)],
                            confidence=AMBIGUOUS_CONFIDENCE, also=frozenset({"ambiguous"}))
-        if falling is not None and high is None:
+        if falling is not None and high is None and not d.lr_at_top(curve, prior):
             return verdict(Status.STALLED, [little, falling, low],
                            confidence=min(max(falling.strength, little.strength), slow_cap))
         return verdict(Status.HEALTHY, [d.flattening(curve), at_risk], confidence=0.5)
@@ -183,7 +205,8 @@ def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
     if beyond is not None and beyond.name == "lr_high" and stopped is not None:
         return verdict(Status.OSCILLATING, [stopped, beyond], confidence=0.55)
     if falling is not None and high is None and warm is None and stairs is None \
-            and not d.mostly_gone(curve) and not d.lr_at_top(curve, prior):
+            and not d.mostly_gone(curve) and not d.learned(curve, meta.classes) \
+            and not d.lr_at_top(curve, prior):
         return verdict(Status.STALLED, [falling, low],
                        confidence=min(falling.strength, slow_cap))
     flat = d.levelled_off(curve)

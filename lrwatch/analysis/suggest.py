@@ -119,7 +119,7 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
                        "(cosine or step) to lower the noise floor")
     elif status is Status.HEALTHY:
         action, factor = Action.KEEP, 1.0
-        reasons.append("it trains well: keep the LR")
+        reasons.append("it trains well")
     else:
         action, factor = Action.KEEP, 1.0
         reasons.append("not enough steps to judge yet")
@@ -151,7 +151,8 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
         suggested = lr * factor if lr is not None else None
         if suggested is not None and not math.isfinite(suggested):  # an LR near float max
             suggested = None
-        reasons.append(_move(action, factor, lr, suggested))
+        if action is not Action.ADD_DECAY or factor != 1.0:
+            reasons.append(_move(action, factor, lr, suggested))
     if lr is None and factor is not None and action is not Action.KEEP:
         reasons.append("the LR was not logged: apply the factor to your current LR")
     return Suggestion(action=action, current_lr=lr, suggested_lr=suggested, factor=factor,
