@@ -59,7 +59,7 @@ def from_trainer_state(text: str) -> list[Row]:
     return [by_step[s] for s in sorted(by_step)]
 
 
-JSONL_KEYS = {"step": ("step", "iter", "iteration", "global_step"),
+JSONL_KEYS = {"step": ("step", "iter", "iteration", "global_step", "current_steps"),
               "loss": ("train_loss", "loss", "train/loss"),
               "lr": ("lr", "learning_rate", "train/lr", "train/learning_rate",
                      "learning_rate/group_0"),
@@ -162,12 +162,15 @@ def from_step_loss(lines: list[str]) -> list[Row]:
     Records of one step (a training and a validation line) are merged."""
     by_step: dict[int, Row] = {}
     for line in lines:
+        pairs = re.findall(rf"([A-Za-z_]+)\s*[:=]?\s*{NUM}(?![\w.])", line)
+        if not pairs or KEY_OF.get(pairs[0][0].lower()) != "step":
+            continue  # a log record starts with its step; code echoed into the log does not
         rec: Row = {}
-        for key, value in re.findall(rf"([A-Za-z_]+)\s*[:=]?\s*{NUM}(?![\w.])", line):
+        for key, value in pairs:
             col = KEY_OF.get(key.lower())
             if col and col not in rec:
                 rec[col] = _num(value)
-        if "step" in rec and len(rec) > 1:
+        if len(rec) > 1:
             by_step.setdefault(int(rec["step"]), {}).update(rec)
     return [by_step[s] for s in sorted(by_step)]
 

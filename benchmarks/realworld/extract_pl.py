@@ -1,5 +1,6 @@
 """Extract the runs of ``manifest_pl.jsonl`` (Lightning ``metrics.csv``, other CSV logs,
-TensorBoard event files, and per-point histories saved as JSON) from fetched repository snapshots into the real-world cache.
+TensorBoard event files, per-point histories saved as JSON) from fetched repository snapshots
+into the real-world cache.
 
 Usage: ``python -m benchmarks.realworld.extract_pl MIRROR [MIRROR ...]`` where each MIRROR is
 the bare git directory of a fetched snapshot. A run is read from the first mirror that holds its
@@ -34,7 +35,8 @@ LOSS_KEYS = ("train_loss_step", "train/loss_step", "train_loss", "train/loss", "
              "training_loss", "train_loss_epoch", "train/loss_epoch", "Loss/train", "loss/train",
              "ptl/train_loss")
 VAL_KEYS = ("val_loss", "val/loss", "valid_loss", "validation_loss", "val_loss_epoch",
-            "Loss/val", "loss/val", "ptl/val_loss", "Loss_val", "val_loss_step", "Loss/test", "test_loss")
+            "Loss/val", "loss/val", "ptl/val_loss", "Loss_val", "val_loss_step", "Loss/test",
+            "test_loss")
 GRAD_KEYS = ("grad_2.0_norm_total", "grad_norm", "train/grad_norm")
 LR_PREFIXES = ("lr-", "lr", "learning_rate", "train/lr")
 
@@ -70,6 +72,16 @@ def _lr_key(names: list[str]) -> str | None:
     return None
 
 
+def _pick_keys(names: list[str], meta: dict) -> dict[str, str | None]:
+    """Which column (or tag) holds each series; the loss one must exist."""
+    loss = meta.get("loss_key") or _first_key(names, LOSS_KEYS)
+    if loss is None or loss not in names:
+        raise ValueError(f"no training-loss column among {names[:12]}; name it in meta.loss_key")
+    return {"loss": loss, "val_loss": meta.get("val_key") or _first_key(names, VAL_KEYS),
+            "grad_norm": _first_key(names, GRAD_KEYS), "lr": _lr_key(names),
+            "epoch": "epoch" if "epoch" in names else None}
+
+
 def _rows_from_columns(series: dict[str, list[tuple[int, float]]]) -> list[dict]:
     """One row per logged loss point; LR, gradient norm and epoch at the same step, the
     validation loss on the last loss row at or before its step (Lightning logs it in a row of
@@ -93,15 +105,9 @@ def _rows_from_columns(series: dict[str, list[tuple[int, float]]]) -> list[dict]
 
 def read_metrics_csv(data: bytes, meta: dict) -> list[dict]:
     """A Lightning ``metrics.csv`` (or another CSV log with a loss column)."""
-    loss_key = meta.get("loss_key")
     table = list(csv.DictReader(io.StringIO(data.decode("utf-8", errors="replace"))))
     names = list(table[0].keys()) if table else []
-    lk = loss_key or _first_key(names, LOSS_KEYS)
-    if lk is None or lk not in names:
-        raise ValueError(f"no training-loss column among {names[:12]}")
-    keys = {"loss": lk, "val_loss": _first_key(names, VAL_KEYS),
-            "grad_norm": _first_key(names, GRAD_KEYS), "lr": _lr_key(names),
-            "epoch": "epoch" if "epoch" in names else None}
+    keys = _pick_keys(names, meta)
     step_key = "step" if "step" in names else None
     series: dict[str, list[tuple[int, float]]] = {k: [] for k in keys}
     for i, rec in enumerate(table):
@@ -117,7 +123,6 @@ def read_metrics_csv(data: bytes, meta: dict) -> list[dict]:
 
 def read_tfevents(data: bytes, meta: dict) -> list[dict]:
     """A TensorBoard event file, read with TensorBoard's own accumulator."""
-    loss_key = meta.get("loss_key")
     from tensorboard.backend.event_processing import event_accumulator
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -125,13 +130,7 @@ def read_tfevents(data: bytes, meta: dict) -> list[dict]:
         path.write_bytes(data)
         acc = event_accumulator.EventAccumulator(str(path), size_guidance={"scalars": 0})
         acc.Reload()
-        tags = acc.Tags().get("scalars", [])
-        lk = loss_key or _first_key(tags, LOSS_KEYS)
-        if lk is None or lk not in tags:
-            raise ValueError(f"no training-loss tag among {tags[:12]}")
-        keys = {"loss": lk, "val_loss": _first_key(tags, VAL_KEYS),
-                "grad_norm": _first_key(tags, GRAD_KEYS), "lr": _lr_key(tags),
-                "epoch": "epoch" if "epoch" in tags else None}
+        keys = _pick_keys(acc.Tags().get("scalars", []), meta)
         series = {name: [(int(e.step), float(e.value)) for e in acc.Scalars(tag)]
                   for name, tag in keys.items() if tag}
     return _rows_from_columns(series)
@@ -162,20 +161,115 @@ def read_json_history(data: bytes, meta: dict) -> list[dict]:
         raise ValueError(f"no per-point list at {keys['loss']!r}")
     steps = _at(record, keys.get("step", "")) if "step" in keys else None
     steps = steps if isinstance(steps, list) and len(steps) == len(loss) else list(range(len(loss)))
-    series = {"loss": list(zip(steps, loss))}
+    def pairs(xs: list, ys: list) -> list[tuple[int, float]]:
+        return [(int(x), float(y)) for x, y in zip(xs, ys) if y is not None]
+
+    series = {"loss": pairs(steps, loss)}
     if isinstance(lr := _at(record, keys.get("lr", "lr")), list) and len(lr) == len(loss):
-        series["lr"] = list(zip(steps, lr))
+        series["lr"] = pairs(steps, lr)
     val = _at(record, keys.get("val_loss", "val_loss"))
     val_steps = _at(record, keys["val_step"]) if "val_step" in keys else steps
     if isinstance(val, list) and isinstance(val_steps, list) and len(val_steps) == len(val):
-        series["val_loss"] = list(zip(val_steps, val))
+        series["val_loss"] = pairs(val_steps, val)
     if "step" not in keys:
         series["epoch"] = [(i, float(i)) for i in steps]
     return _rows_from_columns(series)
 
 
+# A W&B run file (``run-<id>.wandb``) is a LevelDB-style log: 32 KiB blocks of records with a
+# 7-byte header (CRC32, length, type: 1 whole, 2 first, 3 middle, 4 last piece), each record a
+# protobuf ``wandb_internal.Record``. Its history rows are field 2 (HistoryRecord), whose items
+# (field 1) carry ``key`` (1) and ``value_json`` (16): the numbers of wandb_internal.proto.
+WANDB_BLOCK, WANDB_HEADER = 32768, 7
+RECORD_HISTORY, HISTORY_ITEM, ITEM_KEY, ITEM_VALUE_JSON = 2, 1, 1, 16
+
+
+def _wandb_records(data: bytes) -> list[bytes]:
+    """The record payloads of a W&B run file, pieces joined."""
+    if not data.startswith(b":W&B"):
+        raise ValueError("not a W&B run file (no ':W&B' header)")
+    records, pending, pos = [], b"", WANDB_HEADER
+    while pos + 7 <= len(data):
+        room = WANDB_BLOCK - pos % WANDB_BLOCK
+        if room < 7:  # a block's tail too short for a header is padding
+            pos += room
+            continue
+        length, kind = int.from_bytes(data[pos + 4:pos + 6], "little"), data[pos + 6]
+        payload, pos = data[pos + 7:pos + 7 + length], pos + 7 + length
+        if kind == 1:
+            records.append(payload)
+        elif kind == 2:
+            pending = payload
+        elif kind in (3, 4):
+            pending += payload
+            if kind == 4:
+                records.append(pending)
+    return records
+
+
+def _proto_fields(buf: bytes) -> list[tuple[int, object]]:
+    """(field number, value) of a protobuf message: varints as int, length-delimited as bytes,
+    fixed 64/32-bit as raw bytes."""
+    out, pos = [], 0
+
+    def varint() -> int:
+        nonlocal pos
+        value = shift = 0
+        while True:
+            byte = buf[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                return value
+
+    while pos < len(buf):
+        key = varint()
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            out.append((number, varint()))
+        elif wire == 2:
+            size = varint()
+            out.append((number, buf[pos:pos + size]))
+            pos += size
+        elif wire in (1, 5):
+            width = 8 if wire == 1 else 4
+            out.append((number, buf[pos:pos + width]))
+            pos += width
+        else:
+            raise ValueError(f"protobuf wire type {wire} is not one a W&B record uses")
+    return out
+
+
+def read_wandb(data: bytes, meta: dict) -> list[dict]:
+    """A W&B offline run file: its history rows (``_step`` and the logged keys)."""
+    history: list[dict[str, object]] = []
+    for record in _wandb_records(data):
+        for number, value in _proto_fields(record):
+            if number != RECORD_HISTORY or not isinstance(value, bytes):
+                continue
+            row: dict[str, object] = {}
+            for inumber, item in _proto_fields(value):
+                if inumber == HISTORY_ITEM and isinstance(item, bytes):
+                    fields = dict(_proto_fields(item))
+                    key, raw = fields.get(ITEM_KEY), fields.get(ITEM_VALUE_JSON)
+                    if isinstance(key, bytes) and isinstance(raw, bytes):
+                        row[key.decode()] = json.loads(raw)
+            history.append(row)
+    names = sorted({k for row in history for k in row})
+    keys = _pick_keys(names, meta)
+    series: dict[str, list[tuple[int, float]]] = {k: [] for k in keys}
+    for row in history:
+        step = row.get("_step")
+        for name, col in keys.items():
+            value = row.get(col) if col else None
+            if isinstance(step, (int, float)) and isinstance(value, (int, float)):
+                series[name].append((int(step), float(value)))  # json.loads reads NaN too
+    return _rows_from_columns(series)
+
+
 READERS = {"metrics_csv": read_metrics_csv, "tfevents": read_tfevents,
-           "json_history": read_json_history}
+           "json_history": read_json_history, "wandb": read_wandb}
 COLUMNS = ("step", "loss", "lr", "grad_norm", "epoch", "val_loss")
 
 

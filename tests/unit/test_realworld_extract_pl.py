@@ -1,0 +1,155 @@
+"""The Lightning/TensorBoard/JSON/W&B extractor of the real-world corpus, on a real git repository
+made here: each format lands in the cache as the normalised CSV that load() reads."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from torch.utils.tensorboard import SummaryWriter
+
+from benchmarks.realworld import curves_of, read_csv
+from benchmarks.realworld.extract_pl import extract, main, read_wandb
+
+METRICS_CSV = """epoch,step,train_loss_step,lr-AdamW,val_loss,train_loss_epoch
+0,9,2.5,0.001,,
+0,19,nan,0.001,,
+0,19,,,1.9,2.2
+1,29,1.5,0.0005,,
+"""
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+@pytest.fixture
+def snapshot(tmp_path: Path) -> tuple[Path, str]:
+    """A repository holding one log of each format, committed; returns (git dir, commit)."""
+    repo = tmp_path / "repo"
+    (repo / "lightning_logs/version_0").mkdir(parents=True)
+    (repo / "lightning_logs/version_0/metrics.csv").write_text(METRICS_CSV)
+    with SummaryWriter(log_dir=str(repo / "tb")) as writer:
+        for step in range(4):
+            writer.add_scalar("train/loss", 4.0 - step, step * 10)
+            writer.add_scalar("val/loss", 5.0 - step, step * 10)
+    (repo / "keras.json").write_text(json.dumps({"loss": [2.3, 1.1, None, 0.4],
+                                                 "val_loss": [2.2, 1.3, 1.0, 0.9]}))
+    (repo / "record.json").write_text(json.dumps(
+        {"history": {"train": {"iter": [50, 100], "loss": [9.0, 7.0], "lr": [1e-4, 2e-4]},
+                     "val": {"iter": [100], "val_loss": [7.5]}}}))
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "logs")
+    return repo / ".git", git(repo, "rev-parse", "HEAD")
+
+
+def manifest_line(run_id: str, commit: str, path: str, fmt: str, **meta: object) -> str:
+    label = {"status": "healthy", "direction": "keep", "source": "sweep", "why": "test"}
+    return json.dumps({"id": run_id, "repo": "someone/logs", "commit": commit, "path": path,
+                       "format": fmt, "family": "cnn", "meta": meta, "label": label})
+
+
+def test_each_format_becomes_the_normalised_csv_load_reads(snapshot, tmp_path, monkeypatch):
+    git_dir, commit = snapshot
+    monkeypatch.setenv("LRWATCH_REALWORLD", str(tmp_path / "cache"))
+    event_file = next((git_dir.parent / "tb").iterdir()).relative_to(git_dir.parent)
+    keys = {"step": "history.train.iter", "loss": "history.train.loss",
+            "lr": "history.train.lr", "val_step": "history.val.iter",
+            "val_loss": "history.val.val_loss"}
+    manifest = tmp_path / "manifest_pl.jsonl"
+    manifest.write_text("\n".join([
+        manifest_line("pl-csv", commit, "lightning_logs/version_0/metrics.csv", "metrics_csv"),
+        manifest_line("pl-tb", commit, str(event_file), "tfevents"),
+        manifest_line("pl-keras", commit, "keras.json", "json_history"),
+        manifest_line("pl-record", commit, "record.json", "json_history", json_keys=keys),
+        manifest_line("pl-elsewhere", "0" * 40, "x.csv", "metrics_csv"),
+    ]) + "\n")
+
+    written, absent = extract([git_dir], manifest)
+
+    assert written == ["pl-csv", "pl-tb", "pl-keras", "pl-record"] and absent == ["pl-elsewhere"]
+    cache = tmp_path / "cache"
+    csv_run = read_csv(cache / "pl-csv.csv")
+    # per-step loss (not the epoch mean), the NaN kept, the LR monitor's column, and the
+    # validation loss of its own row put on the last training row at or before its step
+    np.testing.assert_array_equal(csv_run["step"], [9, 19, 29])
+    np.testing.assert_array_equal(csv_run["loss"], [2.5, np.nan, 1.5])
+    np.testing.assert_array_equal(csv_run["lr"], [0.001, 0.001, 0.0005])
+    np.testing.assert_array_equal(csv_run["val_loss"], [np.nan, 1.9, np.nan])
+    tb_run = read_csv(cache / "pl-tb.csv")
+    np.testing.assert_array_equal(tb_run["step"], [0, 10, 20, 30])
+    np.testing.assert_allclose(tb_run["loss"], [4, 3, 2, 1])
+    np.testing.assert_allclose(tb_run["val_loss"], [5, 4, 3, 2])
+    keras_run = read_csv(cache / "pl-keras.csv")  # a null epoch is dropped, not made a NaN
+    np.testing.assert_array_equal(keras_run["step"], [0, 1, 3])
+    np.testing.assert_allclose(keras_run["loss"], [2.3, 1.1, 0.4])
+    record = read_csv(cache / "pl-record.csv")
+    np.testing.assert_array_equal(record["step"], [50, 100])
+    np.testing.assert_allclose(record["lr"], [1e-4, 2e-4])
+    np.testing.assert_array_equal(record["val_loss"], [np.nan, 7.5])
+    curves = curves_of({"meta": {}}, csv_run)
+    assert curves.lr is not None and curves.loss.values.size == 3
+
+
+def test_a_log_without_the_named_loss_is_refused_with_the_run_and_file(snapshot, tmp_path,
+                                                                      monkeypatch):
+    git_dir, commit = snapshot
+    monkeypatch.setenv("LRWATCH_REALWORLD", str(tmp_path / "cache"))
+    manifest = tmp_path / "manifest_pl.jsonl"
+    manifest.write_text(manifest_line("pl-csv", commit, "lightning_logs/version_0/metrics.csv",
+                                      "metrics_csv", loss_key="train_acc") + "\n")
+    with pytest.raises(SystemExit, match=r"pl-csv .*metrics\.csv.*meta\.loss_key"):
+        extract([git_dir], manifest)
+
+
+def test_the_cli_refuses_a_folder_that_is_not_a_git_directory(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main([str(tmp_path)])
+    assert "not a bare git directory" in capsys.readouterr().err
+
+
+def _varint(n: int) -> bytes:
+    out = b""
+    while True:
+        out += bytes([n & 0x7F | (0x80 if n > 0x7F else 0)])
+        n >>= 7
+        if not n:
+            return out
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def wandb_file(rows: list[dict]) -> bytes:
+    """A W&B run file as wandb writes it: header, then one history record per row, each in the
+    LevelDB log framing (the first one split in two pieces, as records that cross a block are)."""
+    framed = []
+    for row in rows:
+        items = b"".join(_field(1, _field(1, k.encode()) + _field(16, json.dumps(v).encode()))
+                         for k, v in row.items())
+        framed.append(_field(2, items))
+    out = b":W&B" + b"\xe1\xbe\x00"
+    first = framed[0]
+    out += b"\0\0\0\0" + len(first[:5]).to_bytes(2, "little") + b"\x02" + first[:5]
+    out += b"\0\0\0\0" + len(first[5:]).to_bytes(2, "little") + b"\x04" + first[5:]
+    for rec in framed[1:]:
+        out += b"\0\0\0\0" + len(rec).to_bytes(2, "little") + b"\x01" + rec
+    return out
+
+
+def test_a_wandb_run_file_gives_its_history_rows():
+    data = wandb_file([{"_step": 1, "LOSS/Train": 0.7},
+                       {"_step": 250, "LOSS/Train": 0.5, "LOSS/Validation": 0.6},
+                       {"_step": 500, "LOSS/Train": float("nan")}])
+    rows = read_wandb(data, {"loss_key": "LOSS/Train", "val_key": "LOSS/Validation"})
+    assert [r["step"] for r in rows] == [1, 250, 500]
+    assert rows[1] == {"step": 250, "loss": 0.5, "val_loss": 0.6}
+    assert np.isnan(rows[2]["loss"])
+    with pytest.raises(ValueError, match="not a W&B run file"):
+        read_wandb(b"PK\x03\x04", {})
