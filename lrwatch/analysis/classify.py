@@ -180,7 +180,8 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
         # falls smoothly is not swinging, whatever the LR (clipped SGD at lr 20 trains an LSTM)
         rough = flat is not None or curve.noise > d.ROUGH_NOISE
         above = above if above is not None and above.name == "lr_high" and rough else None
-        if above is not None or (collapse is not None and low is None):
+        # a fine-tune's gradient norm falls as it adapts from pretrained weights: no dead units
+        if above is not None or (collapse is not None and low is None and not fine):
             return verdict(Status.OSCILLATING, [little, above, collapse], since=first,
                            confidence=0.6)
         if stairs is not None and fine:  # a fine-tune's epochs; elsewhere a slow run has them too
@@ -191,12 +192,13 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
             if low is not None or (under is not None and under > d.COLLAPSE_LOW_LR):
                 return verdict(Status.STALLED, [little, flat, low],
                                confidence=min(little.strength, slow_cap))
-            if fine and moved is None:  # a fine-tune fell and converged: its floor is near
-                return verdict(Status.HEALTHY, [flat], confidence=0.5)
+            if fine:  # a fine-tune starts near its floor: flat is no sign of a bad LR
+                return verdict(Status.HEALTHY, [flat], confidence=0.5 if moved is None else 0.4)
             return verdict(Status.STALLED, [flat, d.at_chance(curve, meta.classes),
                                             _two_readings(prior)],
                            confidence=AMBIGUOUS_CONFIDENCE, also=frozenset({"ambiguous"}))
-        if falling is not None and high is None and not d.lr_at_top(curve, prior):
+        # a fine-tune at a fine-tuning LR that still falls needs more steps, not more LR
+        if falling is not None and high is None and (low is not None or not fine):
             return verdict(Status.STALLED, [little, falling, low],
                            confidence=min(max(falling.strength, little.strength), slow_cap))
         return verdict(Status.HEALTHY, [d.flattening(curve), at_risk], confidence=0.5)
@@ -204,7 +206,8 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
     beyond = d.lr_far_from_range(curve, prior, d.LR_BEYOND)
     if beyond is not None and beyond.name == "lr_high" and stopped is not None:
         return verdict(Status.OSCILLATING, [stopped, beyond], confidence=0.55)
-    if falling is not None and high is None and warm is None and stairs is None \
+    # a fine-tune that halved its loss made good progress whatever it still does
+    if falling is not None and high is None and warm is None and stairs is None and not fine \
             and not d.mostly_gone(curve) and not d.learned(curve, meta.classes) \
             and not d.lr_at_top(curve, prior):
         return verdict(Status.STALLED, [falling, low],

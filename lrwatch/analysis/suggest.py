@@ -119,7 +119,7 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
                        "(cosine or step) to lower the noise floor")
     elif status is Status.HEALTHY:
         action, factor = Action.KEEP, 1.0
-        reasons.append("it trains well")
+        reasons.append("smooth, steady decrease")
     else:
         action, factor = Action.KEEP, 1.0
         reasons.append("not enough steps to judge yet")
