@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from lrwatch.analysis import detectors as d
 from lrwatch.analysis.curve import Curve
 from lrwatch.analysis.summary import Summary
@@ -13,9 +11,10 @@ from lrwatch.analysis.types import Evidence, RunCurves, Status
 
 MIN_POINTS = 40  # finite loss points for a verdict at full confidence ...
 EARLY_POINTS = 4  # ... a blow-up is called from this many points on ...
-# ... and a short sparse log (12-39 points logged SPARSE_GAP or more steps apart, each a summary
-# of several steps: public logs, 5 of 50 tuning runs) is judged at a confidence of at most
-# SHORT_CONFIDENCE; a run logged every step is too young to judge before MIN_POINTS
+# ... and a short sparse log (12-39 points, the run SPARSE_GAP or more steps along per logged
+# point: each a summary of several steps, or a log of a run already under way; public logs: 12
+# of 57 tuning runs) is judged at a confidence of at most SHORT_CONFIDENCE; a run logged every
+# step from step 0 is too young to judge before MIN_POINTS
 JUDGE_POINTS = 12
 SPARSE_GAP = 2
 SHORT_CONFIDENCE = 0.5
@@ -78,15 +77,19 @@ def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
                 and climb.since_step < since:
             since = climb.since_step
             evidence.append(climb.evidence)
-        return Verdict(Status.DIVERGING, gone.strength, since, tuple(evidence), alarm=alarm_ev)
+        never = frozenset({"nan_from_start"}) if gone.strength < 1.0 else frozenset()
+        return Verdict(Status.DIVERGING, gone.strength, since, tuple(evidence), symptoms=never,
+                       alarm=alarm_ev)
     points = int(curve.count.sum()) if curve.size else 0
     if points < MIN_POINTS:
         early = d.early_blowup(curve) if curve.size >= EARLY_POINTS else None
         if early is not None:
             return Verdict(Status.DIVERGING, early.strength, early.since_step, (early.evidence,),
                            alarm=alarm_ev)
-        gaps = np.diff(curve.first)
-        if points < JUDGE_POINTS or not gaps.size or float(np.median(gaps)) < SPARSE_GAP:
+        # steps the run had made per logged point (from step 0: a log that starts late is of
+        # a run already under way)
+        per_point = (int(curve.last[-1]) + 1) / curve.size if curve.size else 0.0
+        if points < JUDGE_POINTS or per_point < SPARSE_GAP:
             return Verdict(Status.INSUFFICIENT_DATA, 1.0, None, (), alarm=alarm_ev,
                            needed_points=MIN_POINTS)
         found = _judge(curve, summary, meta, alarm, alarm_ev)
@@ -178,7 +181,7 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
         above = d.lr_far_from_range(curve, prior, d.LR_ABOVE)
         # far above the usual range a flat loss is held back from above; a loss that still
         # falls smoothly is not swinging, whatever the LR (clipped SGD at lr 20 trains an LSTM)
-        rough = flat is not None or curve.noise > d.ROUGH_NOISE
+        rough = flat is not None or curve.noise > d.ROUGH_NOISE or d.swung_up(curve)
         above = above if above is not None and above.name == "lr_high" and rough else None
         # a fine-tune's gradient norm falls as it adapts from pretrained weights: no dead units
         if above is not None or (collapse is not None and low is None and not fine):
@@ -192,7 +195,9 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
             if low is not None or (under is not None and under > d.COLLAPSE_LOW_LR):
                 return verdict(Status.STALLED, [little, flat, low],
                                confidence=min(little.strength, slow_cap))
-            if fine:  # a fine-tune starts near its floor: flat is no sign of a bad LR
+            # a fine-tune starts near its floor: flat at a fine-tuning LR is no sign of a bad
+            # LR; one that never moved at an LR nobody logged may be at any LR
+            if fine and (moved is None or prior.range is not None and under is not None):
                 return verdict(Status.HEALTHY, [flat], confidence=0.5 if moved is None else 0.4)
             return verdict(Status.STALLED, [flat, d.at_chance(curve, meta.classes),
                                             _two_readings(prior)],

@@ -124,6 +124,10 @@ STAIR_REGULAR = 0.25  # steps at most 25% off their median spacing, the first on
 # the usual range does not make it "oscillating" (issue 12: SGD at lr 20 with clipping trains an
 # LSTM at 1% noise; the benchmark corpus's oscillating runs far above the range: 12-20%).
 ROUGH_NOISE = 0.08
+# ... or a level that went back up SWING (5%) above its running best (public logs: a 17M LM at
+# AdamW 0.1, 1.5 decades above the usual range, rose 4.65 -> 5.18 mid-run; a clipped LSTM at lr
+# 20 never rose)
+SWING = 0.05
 # A recovered spike: a loss SPIKE_RATIO (5x) above its running best, SPIKE_Z per-point noise
 # above it, giving back SPIKE_GIVE_BACK (half) of the drop made so far, and back down at least
 # 2x below the spike by the end (public logs: 5x-3,600x jumps that came back). In a dense log
@@ -802,6 +806,14 @@ def flattening(curve: Curve) -> Symptom | None:
            "loss like cross-entropy cannot fall below the data's entropy")
     return Symptom("flattening", 0.5, Evidence(msg, "loss", int(curve.first[0]),
                                                int(curve.last[-1]), drop))
+
+
+def swung_up(curve: Curve) -> bool:
+    """The level rose SWING (5%) above its running best somewhere, beyond 3 standard errors of
+    a level: the curve does not fall smoothly."""
+    best = np.minimum.accumulate(curve.zs)
+    rise = float(np.max(curve.zs - best)) if curve.size else 0.0
+    return rise > max(math.log(1 + SWING), SIGNIFICANT * curve.noise / math.sqrt(curve.window))
 
 
 def staircase(curve: Curve) -> Symptom | None:

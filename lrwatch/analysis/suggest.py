@@ -60,7 +60,7 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
         since_step: where the status began (for the warmup rule).
         first_step: the run's first step.
         symptoms: names of the symptoms found ("ambiguous": a flat loss one run cannot read, a
-            range test; "no_progress": a range test when the LR is unknown; "fine_tune": moves
+            range test; "nan_from_start": a loss never finite, inputs first, then a range test; "no_progress": a range test when the LR is unknown; "fine_tune": moves
             within fine-tuning LRs; "died": re-initialise; "levelled_off" on a healthy run: add
             decay).
         progress: the log-loss drop over the run, which sizes the increase of a stalled run.
@@ -77,7 +77,11 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
     usual = "fine-tuning range" if fine else "usual"
     reasons: list[str] = []
     factor: float | None
-    if status is Status.DIVERGING:
+    if status is Status.DIVERGING and "nan_from_start" in symptoms:
+        action, factor = Action.RANGE_TEST, None
+        reasons.append("the loss was never finite, so no LR can be blamed yet: check the inputs "
+                       "and the loss function, then let a range test pick the LR")
+    elif status is Status.DIVERGING:
         action, factor = Action.REDUCE, 0.1
         early = _early(since_step, first_step, curves.total_steps)
         in_range = lr is not None and rng is not None and lr <= rng[1]

@@ -136,3 +136,10 @@ def test_an_increase_stays_within_what_the_optimizer_plausibly_takes() -> None:
     assert d.status is Status.STALLED and d.suggestion.action is Action.INCREASE
     assert d.suggestion.suggested_lr == pytest.approx(1.0)
     assert "no higher than ~1" in d.suggestion.rationale
+
+
+def test_a_loss_never_finite_blames_no_lr_yet() -> None:
+    d = analyze(RunCurves(loss=Series(np.arange(50), np.full(50, math.nan))))
+    assert d.status is Status.DIVERGING and d.confidence <= 0.5
+    assert d.suggestion.action is Action.RANGE_TEST and d.suggestion.factor is None
+    assert "check the inputs" in d.suggestion.rationale
