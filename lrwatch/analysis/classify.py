@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 from lrwatch.analysis import detectors as d
@@ -141,6 +142,12 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
     stuck = d.stuck_above_first(curve) if high is not None and little is not None else None
     if stuck is not None and warm is None:
         return verdict(Status.DIVERGING, [stuck, high])
+    # far above the usual range, a level that ends BLOWUP_RATIO above where it started blew up
+    # even when the noise hides it from the significance test of blowup() (benchmark corpus: 8
+    # diverging runs 1-3 decades above the range, their median loss 2-2.8x up, were oscillating)
+    if high is not None and warm is None and \
+            curve.end_level - curve.start_level > math.log(d.BLOWUP_RATIO):
+        return verdict(Status.DIVERGING, [little, high])
     spike = d.recovered_spike(curve) or d.started_above_chance(curve, meta.classes)
     if spike is not None and spike.since_step is not None:
         died = d.died_after(curve, spike.since_step, meta.classes) \
