@@ -83,16 +83,24 @@ def _pick_keys(names: list[str], meta: dict) -> dict[str, str | None]:
 
 
 def _rows_from_columns(series: dict[str, list[tuple[int, float]]]) -> list[dict]:
-    """One row per logged loss point; LR, gradient norm and epoch at the same step, the
-    validation loss on the last loss row at or before its step (Lightning logs it in a row of
-    its own)."""
+    """One row per logged loss point: the gradient norm at the same step; the LR and epoch as
+    last logged at or before it (an LR monitor logs the schedule's value when it changes or once
+    an epoch, not beside every loss); the validation loss on the last loss row at or before its
+    step (Lightning logs it in a row of its own)."""
     loss = series["loss"]
     rows = [{"step": s, "loss": v} for s, v in loss]
     by_step = {r["step"]: r for r in rows}
-    for key in ("lr", "grad_norm", "epoch"):
-        for s, v in series.get(key, []):
-            if s in by_step:
-                by_step[s].setdefault(key, v)
+    for s, v in series.get("grad_norm", []):
+        if s in by_step:
+            by_step[s].setdefault("grad_norm", v)
+    for key in ("lr", "epoch"):
+        known = sorted(series.get(key, []), key=lambda p: p[0])
+        k = -1
+        for r in rows:
+            while k + 1 < len(known) and known[k + 1][0] <= r["step"]:
+                k += 1
+            if k >= 0:
+                r[key] = known[k][1]
     steps = [r["step"] for r in rows]
     j = 0
     for s, v in series.get("val_loss", []):

@@ -37,6 +37,8 @@ def snapshot(tmp_path: Path) -> tuple[Path, str]:
         for step in range(4):
             writer.add_scalar("train/loss", 4.0 - step, step * 10)
             writer.add_scalar("val/loss", 5.0 - step, step * 10)
+            if step in (0, 2):  # an LR monitor logs when the schedule changes
+                writer.add_scalar("lr-SGD", 0.1 if step == 0 else 0.01, step * 10)
     (repo / "keras.json").write_text(json.dumps({"loss": [2.3, 1.1, None, 0.4],
                                                  "val_loss": [2.2, 1.3, 1.0, 0.9]}))
     (repo / "record.json").write_text(json.dumps(
@@ -85,6 +87,7 @@ def test_each_format_becomes_the_normalised_csv_load_reads(snapshot, tmp_path, m
     np.testing.assert_array_equal(tb_run["step"], [0, 10, 20, 30])
     np.testing.assert_allclose(tb_run["loss"], [4, 3, 2, 1])
     np.testing.assert_allclose(tb_run["val_loss"], [5, 4, 3, 2])
+    np.testing.assert_allclose(tb_run["lr"], [0.1, 0.1, 0.01, 0.01])  # as last logged
     keras_run = read_csv(cache / "pl-keras.csv")  # a null epoch is dropped, not made a NaN
     np.testing.assert_array_equal(keras_run["step"], [0, 1, 3])
     np.testing.assert_allclose(keras_run["loss"], [2.3, 1.1, 0.4])
