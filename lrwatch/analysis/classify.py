@@ -150,8 +150,9 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
         return verdict(Status.DIVERGING, [little, high])
     spike = d.recovered_spike(curve) or d.started_above_chance(curve, meta.classes)
     if spike is not None and spike.since_step is not None:
-        died = d.died_after(curve, spike.since_step, meta.classes) \
-            if (spike.evidence.value or 0) >= d.SPIKE_HUGE else None
+        huge = spike.name == "recovered_spike" and (spike.evidence.value or 0) >= d.SPIKE_HUGE
+        died = d.died_after(curve, spike.since_step, meta.classes) if huge else \
+            d.at_chance(curve, meta.classes) if spike.name == "started_above_chance" else None
         if died is not None:
             return verdict(Status.DIVERGING, [spike, died], confidence=died.strength * 0.8)
         return verdict(Status.OSCILLATING, [spike])
@@ -191,6 +192,11 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
         rough = flat is not None or curve.noise > d.ROUGH_NOISE or d.swung_up(curve)
         above = above if above is not None and above.name == "lr_high" and rough else None
         # a fine-tune's gradient norm falls as it adapts from pretrained weights: no dead units
+        # above the usual range a cross-entropy stuck at chance level has collapsed: the run
+        # is dead (made here: an MLP at SGD 0.3-1.8 sat at ln 10 for 5000 steps)
+        chance = d.at_chance(curve, meta.classes)
+        if above is not None and chance is not None:
+            return verdict(Status.DIVERGING, [chance, above], since=first, confidence=0.6)
         if above is not None or (collapse is not None and low is None and not fine):
             return verdict(Status.OSCILLATING, [little, above, collapse], since=first,
                            confidence=0.6)

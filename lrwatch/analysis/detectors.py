@@ -740,18 +740,19 @@ def above_chance(curve: Curve, classes: int | None) -> Symptom | None:
 
 def started_above_chance(curve: Curve, classes: int | None) -> Symptom | None:
     """The first logged level sits ABOVE_CHANCE above chance level and the loss later came
-    below it: it blew up before the first logged point and came back."""
+    down to it or below: it blew up before the first logged point and came back (to chance
+    only: the weights died)."""
     chance = chance_level(classes)
     if chance is None or curve.shift != 0.0:
         return None
     start, best = curve.to_loss(curve.first_level), curve.to_loss(float(np.min(curve.zs)))
-    if start < chance * (1 + ABOVE_CHANCE) or best > chance:
+    if start < chance * (1 + ABOVE_CHANCE) or best > chance * (1 + CHANCE_BAND):
         return None
     msg = (f"the first logged loss {_fmt(start)} sat {100 * (start / chance - 1):.0f}% above "
            f"chance level ln({classes}) = {chance:.3g}: it blew up before the first logged "
            f"point (step {curve.first[0]}), then came back to {_fmt(best)}")
-    return Symptom("recovered_spike", 0.6, Evidence(msg, "loss", int(curve.first[0]),
-                                                    int(curve.last[-1]), start / chance),
+    return Symptom("started_above_chance", 0.6, Evidence(msg, "loss", int(curve.first[0]),
+                                                         int(curve.last[-1]), start / chance),
                    since_step=int(curve.first[0]))
 
 

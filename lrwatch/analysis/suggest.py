@@ -85,7 +85,7 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
         action, factor = Action.REDUCE, 0.1
         early = _early(since_step, first_step, curves.total_steps)
         in_range = lr is not None and rng is not None and lr <= rng[1]
-        if "died" in symptoms:
+        if {"died", "at_chance"} & symptoms:
             reasons.append("the loss blew up and the weights did not survive it: re-initialise "
                            "(or restart from a checkpoint before the blow-up)")
         elif early and in_range and not lr_free and not warmed_up:
@@ -98,7 +98,7 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
             reasons.append("the loss diverged")
     elif status is Status.OSCILLATING:
         action, factor = Action.REDUCE, 1 / 3
-        if {"recovered_spike", "recovered_nan"} & symptoms:
+        if {"recovered_spike", "recovered_nan", "started_above_chance"} & symptoms:
             reasons.append("a blow-up that came back is an LR at the edge of stability (or clip "
                            "the gradients)")
         else:
