@@ -6,15 +6,14 @@ is read with ``git show COMMIT:PATH``, parsed by its format and written as ``<id
 ``cache_dir()``; the lines no snapshot holds are listed, not silently skipped.
 
 Formats read here: Hugging Face ``trainer_state.json`` (its ``log_history``), and ``text``:
-training logs printed or written one record a line. ``meta.log_syntax`` names the line syntax
-of a text log (``jsonl``, ``nanogpt``, ``word_lm``, ``hf_dict``, ``step_loss``); ``meta.select``
-(optional) keeps only the lines after the first line containing ``after`` and before the next
-line containing ``before``, for a log that holds several runs one after the other.
+training logs printed or written by a training loop. ``meta.log_syntax`` names the syntax of a
+text log: ``jsonl`` (one JSON record a line), ``json_records`` (a JSON array of records),
+``nanogpt``, ``word_lm`` (PyTorch's word_language_model) or ``step_loss`` (``step N ... loss X``
+lines: build-nanogpt, llm.c, modded-nanogpt).
 """
 
 from __future__ import annotations
 
-import ast
 import csv
 import json
 import math
@@ -128,25 +127,6 @@ def from_word_lm(lines: list[str]) -> list[Row]:
     return rows
 
 
-def from_hf_dict(lines: list[str]) -> list[Row]:
-    """Printed Trainer records ``{'loss': X, 'learning_rate': Y, 'epoch': Z}``: the step is the
-    record's index times ``log_every`` (set by the caller), evaluation records join the last
-    training row."""
-    rows: list[Row] = []
-    for line in lines:
-        for found in re.findall(r"\{'(?:loss|eval_loss)'[^{}]*\}", line):
-            rec = ast.literal_eval(found.replace("nan", "'nan'").replace("inf", "'inf'"))
-            if "loss" in rec:
-                rows.append({"step": float(len(rows) + 1), "loss": _num(str(rec["loss"]))})
-                for src, dst in (("learning_rate", "lr"), ("grad_norm", "grad_norm"),
-                                 ("epoch", "epoch")):
-                    if src in rec:
-                        rows[-1][dst] = _num(str(rec[src]))
-            elif rows:
-                rows[-1]["val_loss"] = _num(str(rec["eval_loss"]))
-    return rows
-
-
 STEP_LOSS_KEYS = {"step": ("step", "s", "iter", "iteration"),
                   "loss": ("train_loss", "trl", "loss"),
                   "val_loss": ("val_loss", "tel", "val"),
@@ -175,20 +155,8 @@ def from_step_loss(lines: list[str]) -> list[Row]:
     return [by_step[s] for s in sorted(by_step)]
 
 
-TEXT_SYNTAX = {"jsonl": from_jsonl, "json_records": from_json_records, "nanogpt": from_nanogpt, "word_lm": from_word_lm,
-               "hf_dict": from_hf_dict, "step_loss": from_step_loss}
-
-
-def select(lines: list[str], sel: dict | None) -> list[str]:
-    """The lines of one run in a log that holds several (``meta.select``)."""
-    if not sel:
-        return lines
-    start = next((i + 1 for i, ln in enumerate(lines) if sel["after"] in ln), None)
-    if start is None:
-        raise SystemExit(f"select: no line contains {sel['after']!r}")
-    end = next((i for i in range(start, len(lines)) if sel.get("before")
-                and sel["before"] in lines[i]), len(lines))
-    return lines[start:end]
+TEXT_SYNTAX = {"jsonl": from_jsonl, "json_records": from_json_records, "nanogpt": from_nanogpt,
+               "word_lm": from_word_lm, "step_loss": from_step_loss}
 
 
 def parse(row: dict, text: str) -> list[Row]:
@@ -199,11 +167,7 @@ def parse(row: dict, text: str) -> list[Row]:
     if row["format"] != "text" or meta.get("log_syntax") not in TEXT_SYNTAX:
         raise SystemExit(f"run {row['id']}: unknown format {row['format']!r} / log_syntax "
                          f"{meta.get('log_syntax')!r}; use one of {sorted(TEXT_SYNTAX)}")
-    rows = TEXT_SYNTAX[meta["log_syntax"]](select(text.splitlines(), meta.get("select")))
-    if meta["log_syntax"] == "hf_dict" and meta.get("log_every"):
-        for r in rows:
-            r["step"] *= meta["log_every"]
-    return rows
+    return TEXT_SYNTAX[meta["log_syntax"]](text.splitlines())
 
 
 def write_csv(path: Path, rows: list[Row]) -> None:

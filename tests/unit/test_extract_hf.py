@@ -1,0 +1,104 @@
+"""The HF/text extractor turns each log syntax into the rows the corpus CSV holds."""
+
+import json
+import math
+import subprocess
+
+import pytest
+
+from benchmarks.realworld import read_csv
+from benchmarks.realworld.extract_hf import main, parse, write_csv
+
+
+def _text(syntax: str, text: str) -> list[dict]:
+    return parse({"id": "t", "format": "text", "meta": {"log_syntax": syntax}}, text)
+
+
+def test_trainer_state_merges_eval_into_the_training_row_of_its_step():
+    state = {"log_history": [
+        {"step": 10, "loss": 2.0, "learning_rate": 1e-4, "grad_norm": 1.5, "epoch": 0.1},
+        {"step": 10, "eval_loss": 2.2, "epoch": 0.1},
+        {"step": 20, "loss": 1.5, "learning_rate": 2e-4, "grad_norm": float("nan"), "epoch": 0.2},
+        {"step": 20, "train_loss": 1.7, "train_runtime": 3.0},
+    ]}
+    rows = parse({"id": "t", "format": "trainer_state", "meta": {}}, json.dumps(state))
+    assert [r["step"] for r in rows] == [10, 20]
+    assert rows[0] == {"step": 10, "loss": 2.0, "lr": 1e-4, "grad_norm": 1.5, "epoch": 0.1,
+                       "val_loss": 2.2}
+    assert rows[1]["loss"] == 1.5 and math.isnan(rows[1]["grad_norm"])
+
+
+def test_jsonl_keeps_nan_and_merges_validation_records():
+    text = ('{"step": 10, "train_loss": 3.0, "lr": 0.001}\n'
+            '{"step": 10, "val_loss": 3.5}\n'
+            '{"step": 20, "train_loss": NaN, "lr": 0.001}\n')
+    rows = _text("jsonl", text)
+    assert rows[0] == {"step": 10, "loss": 3.0, "lr": 0.001, "val_loss": 3.5}
+    assert math.isnan(rows[1]["loss"])
+
+
+def test_word_lm_counts_batches_across_epochs_and_reads_nan():
+    text = ("| epoch   1 |   200/ 2983 batches | lr 20.00 | ms/batch  8.41 | loss  7.63 | ppl  2064.78\n"
+            "| end of epoch   1 | time: 35.58s | valid loss  5.48 | valid ppl   239.90\n"
+            "| epoch   2 |   200/ 2983 batches | lr 5.00 | ms/batch  8.41 | loss   nan | ppl      nan\n")
+    rows = _text("word_lm", text)
+    assert [r["step"] for r in rows] == [200, 3183]
+    assert rows[0]["lr"] == 20.0 and rows[0]["val_loss"] == 5.48
+    assert rows[1]["lr"] == 5.0 and math.isnan(rows[1]["loss"])
+
+
+def test_nanogpt_reads_iter_lines_and_eval_lines():
+    text = ("step 0: train loss 10.6895, val loss 10.6778\n"
+            "iter 0: loss 10.6813, time 387977.50ms, mfu -100.00%\n"
+            "iter 1: loss nan, time 7808.16ms, mfu -100.00%\n")
+    rows = _text("nanogpt", text)
+    assert rows[0] == {"step": 0, "loss": 10.6813, "val_loss": 10.6778}
+    assert math.isnan(rows[1]["loss"])
+
+
+def test_step_loss_reads_speedrun_and_llmc_lines_but_not_code_echoed_in_the_log():
+    text = ("    lr=0.02, step=3, loss=9.0\n"  # source code printed at the top of the log
+            "step:0/5100 val_loss:16.0012 train_time:387ms step_avg:nanms\n"
+            "step:1/5100 train_loss:15.9932 train_time:23767ms step_avg:nanms\n"
+            "s:2 trl:10.8556 lr:0.000003 norm:14.84\n")
+    rows = _text("step_loss", text)
+    assert [r["step"] for r in rows] == [0, 1, 2]
+    assert rows[1]["loss"] == 15.9932
+    assert rows[2] == {"step": 2, "loss": 10.8556, "lr": 3e-6, "grad_norm": 14.84}
+
+
+def test_unknown_syntax_is_refused_with_the_choices():
+    with pytest.raises(SystemExit, match="use one of"):
+        _text("tensorboard", "")
+
+
+def test_csv_leaves_out_eval_only_steps_and_round_trips(tmp_path):
+    rows = [{"step": 1.0, "loss": 2.0, "lr": 0.1}, {"step": 2.0, "val_loss": 1.0},
+            {"step": 3.0, "loss": float("nan")}]
+    write_csv(tmp_path / "r.csv", rows)
+    cols = read_csv(tmp_path / "r.csv")
+    assert list(cols) == ["step", "loss", "lr", "val_loss"]
+    assert list(cols["step"]) == [1, 3] and math.isnan(cols["loss"][1])
+
+
+def test_main_extracts_a_manifest_run_from_a_git_snapshot(tmp_path, monkeypatch, capsys):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "trainer_state.json").write_text(json.dumps(
+        {"log_history": [{"step": 5, "loss": 1.0}, {"step": 10, "loss": 0.5}]}))
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(git + ["add", "."], check=True)
+    subprocess.run(git + ["commit", "-qm", "x"], check=True)
+    commit = subprocess.run(git + ["rev-parse", "HEAD"], capture_output=True, text=True).stdout
+    manifest = tmp_path / "manifest_hf.jsonl"
+    manifest.write_text(json.dumps({"id": "hf-t", "repo": "o/r", "commit": commit.strip(),
+                                    "path": "trainer_state.json", "format": "trainer_state"})
+                        + "\n" + json.dumps({"id": "hf-absent", "repo": "o/x", "commit": "0" * 40,
+                                             "path": "a.json", "format": "trainer_state"}) + "\n")
+    monkeypatch.setattr("benchmarks.realworld.extract_hf.MANIFEST", manifest)
+    monkeypatch.setenv("LRWATCH_REALWORLD", str(tmp_path / "cache"))
+    assert main([str(repo / ".git")]) == 0
+    assert "1 not in these snapshots: hf-absent" in capsys.readouterr().out
+    assert list(read_csv(tmp_path / "cache" / "hf-t.csv")["loss"]) == [1.0, 0.5]
+    assert main([str(tmp_path / "nowhere")]) == 2
