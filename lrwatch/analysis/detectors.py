@@ -48,10 +48,10 @@ NO_PROGRESS = 0.05  # below this it has not started to learn at all: 10x, not 3x
 # it has not levelled off, a higher LR gets there sooner.
 STILL_FALLING = 0.1
 # A cross-entropy that did not halve, or a fine-tune's loss, has a floor near: it is slow only
-# when it falls almost in a straight line (a linear fall puts 40% of its drop in the last 40%; a power law's
-# approach to a floor 5-20%: public logs, an LSTM LM at 12%, an SFT at 17%, a BERT fine-tune at
-# 22%, all healthy; without a known chance level the benchmark corpus's stalled runs at 10-25%
-# keep STILL_FALLING).
+# when it falls almost in a straight line (a linear fall puts 40% of its drop in the last 40%;
+# a power law's approach to a floor 5-20%: public logs, an LSTM LM at 12%, an SFT at 17%, a
+# BERT fine-tune at 22%, all healthy; without a known chance level the benchmark corpus's
+# stalled runs at 10-25% keep STILL_FALLING).
 STEADY = 0.25
 # ... unless the loss already fell 10x: 90% of a non-negative loss gone, at least 90% of what
 # any LR could remove (the corpus labels a run healthy from 90% of its sweep's best reduction).
@@ -102,8 +102,8 @@ ALARM_FEW_HISTORY = 2
 # A cross-entropy cannot fall below the data's entropy, so "did not halve" is no stall: a
 # healthy LM goes 7.0 -> 3.7, a healthy SFT 2.08 -> 1.04. Below halving, the run is judged by
 # its shape: HARDLY_MOVED (10%) or less over the run, or a PLATEAU (less than 2% over the last
-# decade of steps or 0.5% over the second half, within the noise of the levels) is flat; still falling steadily is slow; a fall that
-# flattens toward a floor is healthy.
+# decade of steps or 0.5% over the second half, within the noise of the levels) is flat; still
+# falling steadily is slow; a fall that flattens toward a floor is healthy.
 HARDLY_MOVED = 0.1
 PLATEAU = 0.02
 PLATEAU_HALF = 0.005
@@ -863,7 +863,8 @@ def recovered_spike(curve: Curve) -> Symptom | None:
         curve.z, k).min(axis=1)  # the lowest of k points in a row from each bin
     best = np.minimum.accumulate(curve.zs)
     # from the first twentieth (a jolt in the first steps is the start, not a relapse) to where
-    # a twentieth of the run is left to show the recovery; a huge jump (SPIKE_HUGE) counts from the 4th point on
+    # a twentieth of the run is left to show the recovery; a huge jump (SPIKE_HUGE) counts from
+    # the 4th point on
     stop = min(held.size, curve.size - max(3, curve.size // 20))
     for begin in (3, max(3, curve.size // 20)):
         if stop <= begin:
@@ -905,9 +906,9 @@ def recovered_nonfinite(summary: Summary) -> Symptom | None:
 
 
 def died_after(curve: Curve, since_step: int, classes: int | None) -> Symptom | None:
-    """After a huge spike at ``since_step``, a loss that ends short of half its start level
-    (a converged loss near 0 takes its gradient with it), with a gradient norm GRAD_DEAD (1000x) below its level before the spike, or at
-    chance level: the weights did not survive."""
+    """After a huge spike at ``since_step``, a loss that ends short of half its start level (a
+    converged loss near 0 takes its gradient with it), with a gradient norm GRAD_DEAD (1000x)
+    below its level before the spike, or at chance level: the weights did not survive."""
     i = int(np.searchsorted(curve.first, since_step))
     if curve.end_level < curve.start_level - math.log(2.0):  # it trained on: it halved
         return None

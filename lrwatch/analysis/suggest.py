@@ -60,9 +60,10 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
         since_step: where the status began (for the warmup rule).
         first_step: the run's first step.
         symptoms: names of the symptoms found ("ambiguous": a flat loss one run cannot read, a
-            range test; "nan_from_start": a loss never finite, inputs first, then a range test; "no_progress": a range test when the LR is unknown; "fine_tune": moves
-            within fine-tuning LRs; "died": re-initialise; "levelled_off" on a healthy run: add
-            decay).
+            range test; "nan_from_start": a loss never finite, inputs first, then a range test;
+            "no_progress": a range test when the LR is unknown; "fine_tune": moves within
+            fine-tuning LRs; "died", "at_chance" when diverging: re-initialise; "levelled_off"
+            on a healthy run: add decay).
         progress: the log-loss drop over the run, which sizes the increase of a stalled run.
         target_batch_size: the batch size the next run will use, for batch-size scaling.
         warmed_up: the LR already ramped up from below half its peak (no warmup to add).
@@ -202,7 +203,8 @@ def _move(action: Action, factor: float, lr: float | None, suggested: float | No
     if factor < 1:
         return f"reduce the LR ~{_times(1 / factor)}{to}"
     if factor > 1:
-        return f"{'increase' if action is Action.INCREASE else 'scale'} the LR ~{_times(factor)}{to}"
+        verb = "increase" if action is Action.INCREASE else "scale"
+        return f"{verb} the LR ~{_times(factor)}{to}"
     return "keep the LR" + (f" ({lr:.3g})" if lr is not None else "")
 
 
