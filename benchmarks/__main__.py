@@ -15,6 +15,7 @@ SUITES: list[str] = [
     "guard",
     "diagnosis",
     "diagnosis_ceiling",
+    "realworld_diagnosis",
     "readers",
     "finder",
     "dashboard",

@@ -29,7 +29,7 @@ import numpy as np
 from benchmarks.corpus import UNLABELABLE, CorpusRun, load
 from benchmarks.diagnosis import WITHIN_3X
 from lrwatch.analysis import analyze
-from lrwatch.analysis.suggest import typical_range
+from lrwatch.analysis.optimizers import typical_range
 
 OUT = Path(__file__).with_name("out")
 STATUSES = ["diverging", "oscillating", "stalled", "healthy", "insufficient_data"]

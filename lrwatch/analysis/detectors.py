@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lrwatch.analysis.curve import Curve, mad_sigma
-from lrwatch.analysis.suggest import LR_FAR, is_lr_free, typical_range
+from lrwatch.analysis.optimizers import LR_FAR, clipped_lr, is_adaptive, typical_range
 from lrwatch.analysis.summary import Summary
 from lrwatch.analysis.types import Evidence
 
@@ -47,6 +47,12 @@ NO_PROGRESS = 0.05  # below this it has not started to learn at all: 10x, not 3x
 # Still falling at the end: the last 40% of the LR time made more than 10% of the whole drop -
 # it has not levelled off, a higher LR gets there sooner.
 STILL_FALLING = 0.1
+# A cross-entropy that did not halve, or a fine-tune's loss, has a floor near: it is slow only
+# when it falls almost in a straight line (a linear fall puts 40% of its drop in the last 40%;
+# a power law's approach to a floor 5-20%: public logs, an LSTM LM at 12%, an SFT at 17%, a
+# BERT fine-tune at 22%, all healthy; without a known chance level the benchmark corpus's
+# stalled runs at 10-25% keep STILL_FALLING).
+STEADY = 0.25
 # ... unless the loss already fell 10x: 90% of a non-negative loss gone, at least 90% of what
 # any LR could remove (the corpus labels a run healthy from 90% of its sweep's best reduction).
 MOSTLY_GONE = math.log(10.0)
@@ -92,6 +98,60 @@ ALARM_HISTORY = 16
 ALARM_FEW_POINTS = 3
 ALARM_FEW_RATIO = 10.0
 ALARM_FEW_HISTORY = 2
+# --- units that fit the loss (issue 12: public logs; see docs/analysis.md)
+# A cross-entropy cannot fall below the data's entropy, so "did not halve" is no stall: a
+# healthy LM goes 7.0 -> 3.7, a healthy SFT 2.08 -> 1.04. Below halving, the run is judged by
+# its shape: HARDLY_MOVED (10%) or less over the run, or a PLATEAU (less than 2% over the last
+# decade of steps or 0.5% over the second half, within the noise of the levels) is flat; still
+# falling steadily is slow; a fall that flattens toward a floor is healthy.
+HARDLY_MOVED = 0.1
+PLATEAU = 0.02
+PLATEAU_HALF = 0.005
+# Chance level of a K-class cross-entropy is ln K: a level within CHANCE_BAND (5%) of it is the
+# uniform guess; a run that never got below it and ends ABOVE_CHANCE (15%) above it does worse
+# than guessing: it blew up, if not in its logged steps then before the first logged point.
+CHANCE_BAND = 0.05
+ABOVE_CHANCE = 0.15
+LEARNED_SHARE = 0.25
+# A staircase: the level falls in at least STAIR_MIN sharp steps (each one bin, together
+# STAIR_SHARE of the drop after the first tenth of the run) and is flat in between: epoch
+# boundaries of a multi-epoch run, where the model meets its examples again (issue 12, pattern 6).
+STAIR_MIN = 2
+STAIR_SHARE = 0.5
+STAIR_Z = 4.0  # a step clears this many standard errors of the level
+STAIR_REGULAR = 0.25  # steps at most 25% off their median spacing, the first one included
+# A curve whose per-point noise (log units) stays under ROUGH_NOISE (8%) is smooth: an LR above
+# the usual range does not make it "oscillating" (issue 12: SGD at lr 20 with clipping trains an
+# LSTM at 1% noise; the benchmark corpus's oscillating runs far above the range: 12-20%).
+ROUGH_NOISE = 0.08
+# ... or a level that went back up SWING (5%) above its running best (public logs: a 17M LM at
+# AdamW 0.1, 1.5 decades above the usual range, rose 4.65 -> 5.18 mid-run; a clipped LSTM at lr
+# 20 never rose)
+SWING = 0.05
+# A recovered spike: a loss SPIKE_RATIO (5x) above its running best, SPIKE_Z per-point noise
+# above it, giving back SPIKE_GIVE_BACK (half) of the drop made so far, and back down at least
+# 2x below the spike by the end (public logs: 5x-3,600x jumps that came back). In a dense log
+# (NAN_SHORT points or more) it must hold for SPIKE_POINTS points (or a hundredth of the run) in
+# a row, after the first and before the last twentieth of the run: one small batch of a
+# regression near 0 jumps 5x without any LR problem, and so do the first few steps (benchmark
+# corpus: 26 healthy runs at their sweep's best LR had such jumps).
+SPIKE_RATIO = 5.0
+SPIKE_Z = 6.0
+SPIKE_GIVE_BACK = 0.5
+SPIKE_POINTS = 3
+# ... from this jump (1e4x, 4 decades) on, a spike followed by dead gradients or a loss stuck
+# at chance level is a divergence the weights did not survive (issue 13: 1.4e17, then grads ~0).
+SPIKE_HUGE = 1e4
+# A NaN that came back: a share of NAN_SHARE (1%) of the points, or any NaN in a short log
+# (under NAN_SHORT points, per-epoch logs: a NaN epoch), is an LR at the edge of stability.
+NAN_SHARE = 0.01
+NAN_SHORT = 200
+# A run not marked as a fine-tune is read as one when an adaptive optimizer's peak LR is at most
+# FINE_TUNE_LR with a linear decay (the Hugging Face Trainer's default schedule: warmup, then
+# linear to 0), or at most FINE_TUNE_LR_LOW_LOSS while its first loss sits under half of chance
+# level (the pretrained model already knows the task).
+FINE_TUNE_LR = 6e-5
+FINE_TUNE_LR_LOW_LOSS = 3e-4
 
 
 @dataclass(frozen=True)
@@ -321,23 +381,25 @@ def late_drop(curve: Curve) -> tuple[int, float]:
     return at60, float(curve.zs[at60]) - curve.end_level
 
 
-def still_falling(curve: Curve, where: str = "") -> Symptom | None:
+def still_falling(curve: Curve, where: str = "",
+                  threshold: float = STILL_FALLING) -> Symptom | None:
     """Still falling fast at the end (in LR time): the last 40% of the run made a large share
     of the whole drop, read on the loss itself (in log space the slow approach to a floor near 0
     would look like progress still to come) - it has not levelled off. ``where`` qualifies the
-    span in the message (" before the LR decayed")."""
+    span in the message (" before the LR decayed"); ``threshold`` is the share (STILL_FALLING
+    by default; STEADY for a loss that did not halve or a fine-tune)."""
     if curve.size < 10:
         return None
     at60, late = late_drop(curve)
     start, end = _exp(curve.start_level), _exp(curve.end_level)
     share = (_exp(float(curve.zs[at60])) - end) / (start - end) if start > end else 0.0
-    if share <= STILL_FALLING:
+    if share <= threshold:
         return None
     steps = max(1, int(curve.last[-1] - curve.first[at60]))
     msg = (f"the last 40% of the run{where} (steps {curve.first[at60]}-{curve.last[-1]}) still "
-           f"made {100 * share:.0f}% of the loss drop ({_per_k(late, steps)}): it has not "
-           "levelled off")
-    return Symptom("still_falling", strength(share, STILL_FALLING),
+           f"made {100 * share:.0f}% of the loss drop ({_per_k(late, steps)}): still coming "
+           "down at a steady, slow rate")
+    return Symptom("still_falling", strength(share, threshold),
                    Evidence(msg, "loss", int(curve.first[at60]), int(curve.last[-1]), share),
                    since_step=int(curve.first[0]))
 
@@ -346,6 +408,15 @@ def mostly_gone(curve: Curve) -> bool:
     """The loss ended more than MOSTLY_GONE (10x) below where it started: 90% of a non-negative
     loss is gone, so no LR could have removed much more (still falling then is not stalling)."""
     return curve.shift == 0.0 and curve.start_level - curve.end_level > MOSTLY_GONE
+
+
+def learned(curve: Curve, classes: int | None) -> bool:
+    """A cross-entropy that ended under LEARNED_SHARE (a quarter) of chance level ln K: three
+    quarters of a uniform guess's loss gone, the model has learned the task (still falling then
+    is not stalling: public logs, healthy classifiers at 0.13-0.22 of ln K still fell)."""
+    chance = chance_level(classes)
+    return chance is not None and curve.shift == 0.0 and \
+        curve.to_loss(curve.end_level) < LEARNED_SHARE * chance
 
 
 def stopped_improving(curve: Curve) -> Symptom | None:
@@ -401,49 +472,79 @@ def grad_collapse(curve: Curve, threshold: float | None = None) -> Symptom | Non
                             _exp(fall)))
 
 
-def lr_decades_outside(curve: Curve, optimizer: str | None,
-                       momentum: float | None = None) -> float:
+@dataclass(frozen=True)
+class Prior:
+    """What is known of the run besides its curves: the optimizer and its usual LR range (the
+    fine-tuning one for a fine-tune), the gradient clip, the classes of a cross-entropy."""
+
+    optimizer: str | None = None
+    momentum: float | None = None
+    fine_tune: bool = False
+    clip: float | None = None
+    classes: int | None = None
+
+    @property
+    def range(self) -> tuple[float, float] | None:
+        return typical_range(self.optimizer, self.momentum, self.fine_tune)
+
+
+def peak_lr(curve: Curve, prior: Prior) -> float | None:
+    """The peak LR as the optimizer's step sees it: with gradient clipping and a logged gradient
+    norm above the clip, ``lr x clip / |g|`` (the median gradient norm); with clipping and no
+    gradient norm the step is unknown (None), as is an unlogged LR. An adaptive optimizer's
+    step does not scale with the gradient, so clipping leaves its LR as it is."""
+    ok = np.isfinite(curve.lr) & (curve.lr > 0)
+    if not ok.any():
+        return None
+    lr = float(curve.lr[ok].max())
+    if prior.clip is None or is_adaptive(prior.optimizer):  # Adam's step ignores the scale
+        return lr
+    gn = curve.gn[np.isfinite(curve.gn) & (curve.gn > 0)]
+    return clipped_lr(lr, prior.clip, float(np.median(gn))) if gn.size else None
+
+
+def lr_decades_outside(curve: Curve, prior: Prior) -> float:
     """How many decades the peak LR sits above (> 0) or below (< 0) the optimizer's usual range;
     0 inside it, or when the LR, the optimizer or its range is unknown (or it is LR-free)."""
-    rng = typical_range(optimizer, momentum)
-    ok = np.isfinite(curve.lr) & (curve.lr > 0)
-    if rng is None or is_lr_free(optimizer) or not ok.any():
+    rng, lr = prior.range, peak_lr(curve, prior)
+    if rng is not None and lr is None and prior.clip is not None:
+        raw = curve.lr[np.isfinite(curve.lr) & (curve.lr > 0)]  # clipped: at most the raw LR
+        return min(0.0, math.log10(float(raw.max())) - math.log10(rng[0])) if raw.size else 0.0
+    if rng is None or lr is None:
         return 0.0
-    lr = float(curve.lr[ok].max())
     decade = math.log10(lr)
     return max(0.0, decade - math.log10(rng[1])) - max(0.0, math.log10(rng[0]) - decade)
 
 
-def decades_below_top(curve: Curve, optimizer: str | None,
-                      momentum: float | None = None) -> float | None:
+def decades_below_top(curve: Curve, prior: Prior) -> float | None:
     """How many decades the peak LR sits below the top of the optimizer's usual range (< 0
     above it); None when the LR, the optimizer or its range is unknown, or it is LR-free."""
-    rng = typical_range(optimizer, momentum)
-    ok = np.isfinite(curve.lr) & (curve.lr > 0)
-    if rng is None or is_lr_free(optimizer) or not ok.any():
+    rng, lr = prior.range, peak_lr(curve, prior)
+    if rng is None or lr is None:
         return None
-    return math.log10(rng[1] / float(curve.lr[ok].max()))
+    return math.log10(rng[1] / lr)
 
 
-def lr_at_top(curve: Curve, optimizer: str | None, momentum: float | None = None) -> bool:
+def lr_at_top(curve: Curve, prior: Prior) -> bool:
     """The peak LR sits at least at the top of the optimizer's usual range, within LR_AT_TOP
     decades below it (False when the LR, the optimizer or its range is unknown, or LR-free)."""
-    below = decades_below_top(curve, optimizer, momentum)
+    below = decades_below_top(curve, prior)
     return below is not None and below <= LR_AT_TOP
 
 
-def lr_far_from_range(curve: Curve, optimizer: str | None, momentum: float | None = None,
-                      far: float = LR_FAR) -> Symptom | None:
+def lr_far_from_range(curve: Curve, prior: Prior, far: float = LR_FAR) -> Symptom | None:
     """The LR sits more than ``far`` decades (LR_FAR by default) outside the optimizer's usual
     range."""
-    decades = lr_decades_outside(curve, optimizer, momentum)
+    decades = lr_decades_outside(curve, prior)
     if abs(decades) <= far:
         return None
-    rng = typical_range(optimizer, momentum) or (0.0, 0.0)
-    lr = float(np.nanmax(curve.lr))
+    rng = prior.range or (0.0, 0.0)
+    lr = peak_lr(curve, prior) or math.nan
     where = "above" if decades > 0 else "below"
-    msg = (f"peak LR {_fmt(lr)} is {abs(decades):.1f} decades {where} {optimizer}'s usual range "
-           f"{rng[0]:.3g}-{rng[1]:.3g}")
+    what = "the clipped step's LR" if prior.clip is not None else "peak LR"
+    usual = "fine-tuning range" if prior.fine_tune else "usual range"
+    msg = (f"{what} {_fmt(lr)} is {abs(decades):.1f} decades {where} {prior.optimizer}'s "
+           f"{usual} {rng[0]:.3g}-{rng[1]:.3g}")
     return Symptom("lr_high" if decades > 0 else "lr_low", strength(abs(decades), far),
                    Evidence(msg, "lr", None, None, lr))
 
@@ -475,6 +576,32 @@ def decayed(curve: Curve) -> Symptom | None:
         return None
     msg = f"LR decayed to {100 * now / peak:.0f}% of its peak {_fmt(peak)}"
     return Symptom("decayed", 1.0, Evidence(msg, "lr", None, int(curve.last[-1]), now / peak))
+
+
+def looks_fine_tuned(curve: Curve, optimizer: str | None, classes: int | None) -> bool:
+    """A fine-tune, read off the run (see FINE_TUNE_LR): an adaptive optimizer (or an unknown
+    one) at a fine-tuning LR with a linear decay, or with a first loss under half of chance."""
+    ok = np.isfinite(curve.lr) & (curve.lr > 0)
+    if not ok.any() or (optimizer is not None and not is_adaptive(optimizer)):
+        return False
+    lr = curve.lr[ok]
+    peak = float(lr.max())
+    chance = chance_level(classes)
+    if chance is not None and peak <= FINE_TUNE_LR_LOW_LOSS and curve.shift == 0.0 \
+            and curve.to_loss(curve.first_level) < 0.5 * chance:
+        return True
+    return peak <= FINE_TUNE_LR and _linear_decay(lr)
+
+
+def _linear_decay(lr: np.ndarray) -> bool:
+    """After its peak the LR falls in a straight line to under a fifth of the peak (within 5%
+    of the peak everywhere; a cosine strays up to 21%)."""
+    top = int(np.argmax(lr))
+    tail = lr[top:]
+    if tail.size < 5 or tail[-1] > 0.2 * tail[0]:
+        return False
+    line = np.linspace(tail[0], tail[-1], tail.size)
+    return bool(np.max(np.abs(tail - line)) <= 0.05 * tail[0])
 
 
 def levelled_off(curve: Curve) -> Symptom | None:
@@ -570,4 +697,234 @@ def _jump(values: np.ndarray, ratio_needed: float) -> tuple[int, float, float] |
         if rise > math.log(ALARM_FEW_RATIO):
             return k, _exp(rise), math.exp(center)
         return None
+    return None
+
+
+# --------------------------------------------------------------------------- units of the loss
+def chance_level(classes: int | None) -> float | None:
+    """ln K, the cross-entropy of a uniform guess over K classes (None when K is unknown)."""
+    return math.log(classes) if classes is not None and classes >= 2 else None
+
+
+def at_chance(curve: Curve, classes: int | None) -> Symptom | None:
+    """The end level sits within CHANCE_BAND of ln K: the model predicts the uniform guess."""
+    chance = chance_level(classes)
+    if chance is None or curve.shift != 0.0:
+        return None
+    end = curve.to_loss(curve.end_level)
+    if abs(end / chance - 1.0) > CHANCE_BAND:
+        return None
+    msg = (f"the loss sits at ln({classes}) = {chance:.3g}, chance level ({_fmt(end)} over the "
+           f"last tenth, steps {curve.first[-max(3, curve.size // 10)]}-{curve.last[-1]})")
+    return Symptom("at_chance", 0.5, Evidence(msg, "loss", None, int(curve.last[-1]), end))
+
+
+def above_chance(curve: Curve, classes: int | None) -> Symptom | None:
+    """The loss never got below chance level and ends ABOVE_CHANCE above it: worse than a
+    uniform guess, so the model blew up (before the first logged point when it starts there)."""
+    chance = chance_level(classes)
+    if chance is None or curve.shift != 0.0:
+        return None
+    best, end = curve.to_loss(float(np.min(curve.zs))), curve.to_loss(curve.end_level)
+    if best < chance * (1 + CHANCE_BAND) or end < chance * (1 + ABOVE_CHANCE):
+        return None
+    start = curve.to_loss(curve.first_level)
+    where = " from the first logged point" if start > chance * (1 + CHANCE_BAND) else ""
+    msg = (f"the loss stayed above chance level ln({classes}) = {chance:.3g}{where} and ends "
+           f"at {_fmt(end)}, {100 * (end / chance - 1):.0f}% above it: worse than a uniform "
+           "guess, the model blew up" + (" before the first logged point" if where else ""))
+    return Symptom("above_chance", strength(end / chance, 1 + ABOVE_CHANCE) * 0.8,
+                   Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]), end / chance),
+                   since_step=int(curve.first[0]))
+
+
+def started_above_chance(curve: Curve, classes: int | None) -> Symptom | None:
+    """The first logged level sits ABOVE_CHANCE above chance level and the loss later came
+    down to it or below: it blew up before the first logged point and came back (to chance
+    only: the weights died)."""
+    chance = chance_level(classes)
+    if chance is None or curve.shift != 0.0:
+        return None
+    start, best = curve.to_loss(curve.first_level), curve.to_loss(float(np.min(curve.zs)))
+    if start < chance * (1 + ABOVE_CHANCE) or best > chance * (1 + CHANCE_BAND):
+        return None
+    msg = (f"the first logged loss {_fmt(start)} sat {100 * (start / chance - 1):.0f}% above "
+           f"chance level ln({classes}) = {chance:.3g}: it blew up before the first logged "
+           f"point (step {curve.first[0]}), then came back to {_fmt(best)}")
+    return Symptom("started_above_chance", 0.6, Evidence(msg, "loss", int(curve.first[0]),
+                                                         int(curve.last[-1]), start / chance),
+                   since_step=int(curve.first[0]))
+
+
+def hardly_moved(curve: Curve) -> Symptom | None:
+    """The level moved less than HARDLY_MOVED (10%) between the start and the end."""
+    drop = curve.start_level - curve.end_level
+    if abs(drop) >= HARDLY_MOVED:
+        return None
+    msg = (f"loss hardly moved: {100 * (_exp(-drop) - 1):+.1f}% over the whole run "
+           f"({_fmt(curve.to_loss(curve.start_level))} -> {_fmt(curve.to_loss(curve.end_level))},"
+           f" steps {curve.first[0]}-{curve.last[-1]})")
+    return Symptom("flat", 0.5, Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]),
+                                         _exp(-drop)), since_step=int(curve.first[0]))
+
+
+def plateau(curve: Curve) -> Symptom | None:
+    """Flat at the end, judged per decade of steps as a power law is: over the last decade (the
+    last 90% of the steps) the level fell less than PLATEAU, or over the second half less than
+    PLATEAU_HALF, in either case also less than 3 standard errors of the two levels. A healthy
+    loss with a floor still falls there (an LM: 4.5 -> 3.7 over its last decade, ~1-5% over its
+    second half); one stuck at the unigram level or at chance does not."""
+    if curve.size < 10:
+        return None
+    span = curve.last[-1] - curve.first[0]
+    k = max(3, curve.size // 20)
+    for share, least in ((0.1, PLATEAU), (0.5, PLATEAU_HALF)):
+        at = int(np.clip(np.searchsorted(curve.first, curve.first[0] + share * span),
+                         k // 2, curve.size // 2))
+        before = curve.level(at - k // 2, at + k - k // 2)
+        drop = before - curve.end_level
+        noise = math.hypot(curve.level_error(at - k // 2, at + k - k // 2),
+                           curve.level_error(curve.size - k, curve.size))
+        if drop < max(least, SIGNIFICANT * noise):
+            within = ", within its noise" if drop >= least else ""
+            msg = (f"no clear fall over the last {100 * (1 - share):.0f}% of the run "
+                   f"({_level_change(drop)}{within}, from step {curve.first[at]} to "
+                   f"{curve.last[-1]}, at {_fmt(curve.to_loss(curve.end_level))})")
+            return Symptom("plateau", 0.5, Evidence(msg, "loss", int(curve.first[at]),
+                                                    int(curve.last[-1]), drop),
+                           since_step=int(curve.first[at]))
+    return None
+
+
+def flattening(curve: Curve) -> Symptom | None:
+    """A fall that slows toward a floor: the context of a healthy run whose loss did not halve
+    (a cross-entropy cannot fall below the data's entropy)."""
+    drop = curve.start_level - curve.end_level
+    if drop <= 0:
+        return None
+    msg = (f"loss fell {100 * (1 - _exp(-drop)):.0f}% ({_fmt(curve.to_loss(curve.start_level))}"
+           f" -> {_fmt(curve.to_loss(curve.end_level))}) and is flattening toward a floor: a "
+           "loss like cross-entropy cannot fall below the data's entropy")
+    return Symptom("flattening", 0.5, Evidence(msg, "loss", int(curve.first[0]),
+                                               int(curve.last[-1]), drop))
+
+
+def swung_up(curve: Curve) -> bool:
+    """The level rose SWING (5%) above its running best somewhere, beyond 3 standard errors of
+    a level: the curve does not fall smoothly."""
+    best = np.minimum.accumulate(curve.zs)
+    rise = float(np.max(curve.zs - best)) if curve.size else 0.0
+    return rise > max(math.log(1 + SWING), SIGNIFICANT * curve.noise / math.sqrt(curve.window))
+
+
+def staircase(curve: Curve) -> Symptom | None:
+    """The level falls in a few sharp steps at regular intervals, the first one interval after
+    the start (epoch boundaries), and these steps make most of the drop after the first tenth."""
+    if curve.size < 20:
+        return None
+    begin = curve.size // 10
+    zs = curve.zs[begin:]
+    total = float(zs[0] - zs[-1])
+    if total <= max(PLATEAU, SIGNIFICANT * curve.noise / math.sqrt(curve.window)):
+        return None
+    drops = -np.diff(zs)
+    sharp = np.flatnonzero(drops > max(STAIR_Z * curve.noise / math.sqrt(curve.window),
+                                       0.1 * total))
+    # one step of the level may take two bins: merge neighbours
+    groups = np.split(sharp, np.flatnonzero(np.diff(sharp) > 2) + 1) if sharp.size else []
+    share = float(drops[sharp].sum()) / total
+    if len(groups) < STAIR_MIN or share < STAIR_SHARE:
+        return None
+    lr = curve.lr
+    for g in groups:  # a step of the LR schedule lowers the loss in steps too: not epochs
+        i, j = begin + max(int(g[0]) - 2, 0), min(begin + int(g[-1]) + 3, curve.size - 1)
+        if np.isfinite(lr[i]) and np.isfinite(lr[j]) and lr[j] < 0.9 * lr[i]:
+            return None
+    at = np.array([int(curve.first[begin + int(g[-1]) + 1]) for g in groups])
+    gaps = np.diff(np.r_[curve.first[0], at]).astype(float)
+    period = float(np.median(gaps))
+    # regular, and on to the end of the run: the next boundary would fall after the last step
+    if period <= 0 or np.max(np.abs(gaps / period - 1.0)) > STAIR_REGULAR \
+            or curve.last[-1] - at[-1] > (1 + STAIR_REGULAR) * period:
+        return None
+    msg = (f"the loss falls in {len(groups)} steps every ~{period:.0f} steps (at steps "
+           f"{', '.join(map(str, at[:6]))}), {100 * share:.0f}% of its drop, and is flat in "
+           "between: the epoch boundaries of a multi-epoch run, not a stall")
+    return Symptom("staircase", 0.5, Evidence(msg, "loss", int(at[0]), int(at[-1]), share))
+
+
+def recovered_spike(curve: Curve) -> Symptom | None:
+    """A loss that jumped SPIKE_RATIO x above its running best for SPIKE_POINTS points in a row
+    (one point of a sparse log), giving back half the drop made so far, and came back down."""
+    if curve.size < 6 or curve.shift != 0.0:
+        return None
+    k = 1 if curve.size < NAN_SHORT else max(SPIKE_POINTS, curve.size // 100)
+    held = curve.z if k == 1 else np.lib.stride_tricks.sliding_window_view(
+        curve.z, k).min(axis=1)  # the lowest of k points in a row from each bin
+    best = np.minimum.accumulate(curve.zs)
+    # from the first twentieth (a jolt in the first steps is the start, not a relapse) to where
+    # a twentieth of the run is left to show the recovery; a huge jump (SPIKE_HUGE) counts from
+    # the 4th point on
+    stop = min(held.size, curve.size - max(3, curve.size // 20))
+    for begin in (3, max(3, curve.size // 20)):
+        if stop <= begin:
+            return None
+        gap = held[begin:stop] - best[begin - 1:stop - 1]
+        i = int(np.argmax(gap)) + begin
+        jump = float(gap[i - begin])
+        if jump >= math.log(SPIKE_HUGE) or i >= curve.size // 20:
+            break
+    low, high = curve.to_loss(float(best[i - 1])), curve.to_loss(float(held[i]))
+    start = max(curve.to_loss(curve.first_level), low)
+    given_back = (high - low) / (start - low) if start > low else 0.0
+    if jump < max(math.log(SPIKE_RATIO), SPIKE_Z * curve.noise) or \
+            given_back < SPIKE_GIVE_BACK or curve.end_level > float(held[i]) - math.log(2.0):
+        return None
+    peak = curve.to_loss(float(np.max(curve.z[i:i + k])))
+    ratio = _exp(jump)
+    msg = (f"loss jumped {ratio:.3g}x above its running best ({_fmt(low)} -> {_fmt(peak)} at "
+           f"step {curve.first[i]}), then came back down to "
+           f"{_fmt(curve.to_loss(curve.end_level))} by the end")
+    return Symptom("recovered_spike", strength(ratio, SPIKE_RATIO) * 0.7,
+                   Evidence(msg, "loss", int(curve.first[i]), int(curve.last[i + k - 1]), ratio),
+                   since_step=int(curve.first[i]))
+
+
+def recovered_nonfinite(summary: Summary) -> Symptom | None:
+    """NaN/inf losses in the middle of the run that came back to finite values; strength 0.5
+    for a single NaN step in a long dense log (NAN_SHARE, NAN_SHORT), more otherwise."""
+    if summary.first_nonfinite is None or summary.trailing_nonfinite is not None:
+        return None
+    share = summary.nonfinite_count / max(summary.points, 1)
+    strong = share >= NAN_SHARE or summary.points < NAN_SHORT
+    msg = (f"the loss was non-finite (NaN/inf) at {summary.nonfinite_count} logged point(s) "
+           f"from step {summary.first_nonfinite}, then came back to finite values")
+    return Symptom("recovered_nan", 0.7 if strong else 0.3,
+                   Evidence(msg, "loss", summary.first_nonfinite, None,
+                            float(summary.nonfinite_count)),
+                   since_step=summary.first_nonfinite)
+
+
+def died_after(curve: Curve, since_step: int, classes: int | None) -> Symptom | None:
+    """After a huge spike at ``since_step``, a loss that ends short of half its start level (a
+    converged loss near 0 takes its gradient with it), with a gradient norm GRAD_DEAD (1000x)
+    below its level before the spike, or at chance level: the weights did not survive."""
+    i = int(np.searchsorted(curve.first, since_step))
+    if curve.end_level < curve.start_level - math.log(2.0):  # it trained on: it halved
+        return None
+    gn = curve.gn
+    before, after = gn[:i], gn[i + 1:]
+    before, after = before[np.isfinite(before) & (before > 0)], after[np.isfinite(after)]
+    if before.size and after.size >= 3:
+        b, a = float(np.median(before)), float(np.median(after))
+        if a <= 0 or math.log(b) - math.log(a) > GRAD_DEAD:
+            msg = (f"then the gradients vanished (grad norm {_fmt(b)} -> {_fmt(a)}): the weights "
+                   "are dead; re-initialise")
+            return Symptom("died", 1.0, Evidence(msg, "grad_norm", since_step,
+                                                 int(curve.last[-1]), a))
+    chance = at_chance(curve, classes)
+    if chance is not None:
+        msg = f"then the loss fell back to chance level: the weights are dead; re-initialise"
+        return Symptom("died", 0.8, Evidence(msg, "loss", since_step, int(curve.last[-1]),
+                                             chance.evidence.value))
     return None

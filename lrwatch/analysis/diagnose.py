@@ -56,7 +56,7 @@ def diagnose(summary: Summary, meta: RunCurves, *,
     analyzer, so both give the same answer on the same points."""
     with np.errstate(all="ignore"):  # losses near the float limits overflow quietly to inf
         curve = curve_from(summary)
-        verdict = classify(curve, summary, meta.optimizer, meta.momentum)
+        verdict = classify(curve, summary, meta)
     lr, warmed_up = _peak_lr(summary)
     first = int(curve.first[0]) if curve.size else int(summary.tail_steps[0]) \
         if summary.tail_steps.size else 0

@@ -38,12 +38,12 @@ from typing import Callable
 import numpy as np
 from scipy.ndimage import gaussian_filter1d, median_filter
 
+from lrwatch.analysis.optimizers import is_adaptive
 from lrwatch.analysis.types import RangeTestSummary
 from lrwatch.errors import InputError
 
 MIN_STEPS = 20  # fewer points cannot tell a trend from minibatch noise
 LIGHTNING_BETA = 0.98  # the EMA Lightning and fastai smooth range tests with
-ADAPTIVE = ("adam", "adagrad", "adadelta", "rmsprop", "adafactor", "lamb", "lion", "sophia")
 
 
 @dataclass(frozen=True)
@@ -154,11 +154,6 @@ def _scale(values: np.ndarray) -> tuple[np.ndarray, Callable[[np.ndarray], np.nd
 
 def _smooth_scaled(y: np.ndarray, sigma: float) -> np.ndarray:
     return gaussian_filter1d(median_filter(y, size=5, mode="nearest"), sigma, mode="nearest")
-
-
-def is_adaptive(optimizer: str | None) -> bool:
-    """Adam-family and other per-parameter adaptive optimizers, by class name."""
-    return optimizer is None or any(name in optimizer.lower() for name in ADAPTIVE)
 
 
 def read_range_test(
@@ -278,17 +273,20 @@ def read_range_test(
 
 
 def _margin(optimizer: str | None, momentum: float | None, settings: RuleSettings) -> float:
-    """Decades below the bottom: by optimizer family; SGD's grows with momentum's reaction lag
-    (none at 0, full at 0.9 and above: ``log10(1 / (1 - momentum))``, capped at 1)."""
-    if is_adaptive(optimizer):
+    """Decades below the bottom: by optimizer family (an unknown optimizer gets the adaptive
+    margin, the largest: the safe side); SGD's grows with momentum's reaction lag (none at 0,
+    full at 0.9 and above: ``log10(1 / (1 - momentum))``, capped at 1)."""
+    if optimizer is None or is_adaptive(optimizer):
         return settings.adaptive_margin
     lag = min(1.0, max(0.0, float(np.log10(1.0 / (1.0 - min(momentum or 0.0, 0.999))))))
     return settings.margin + lag * (settings.momentum_margin - settings.margin)
 
 
 def _family(optimizer: str | None, momentum: float | None) -> str:
+    if optimizer is None:
+        return "an unknown optimizer (the adaptive margin, the largest)"
     if is_adaptive(optimizer):
-        return f"{optimizer or 'an unknown optimizer'} (adaptive)"
+        return f"{optimizer} (adaptive)"
     return f"{optimizer} with momentum {momentum:g}" if momentum else f"{optimizer}"
 
 

@@ -26,30 +26,16 @@ from __future__ import annotations
 
 import math
 
+from lrwatch.analysis.optimizers import (
+    FINE_TUNE_MAX_INCREASE,
+    LR_FAR,
+    batch_scale,
+    is_lr_free,
+    plausible_max,
+    typical_range,
+)
 from lrwatch.analysis.types import Action, RangeTestSummary, RunCurves, Status, Suggestion
 
-# Typical LR ranges, lower-cased optimizer class name -> (low, high).
-TYPICAL_RANGES: dict[str, tuple[float, float]] = {
-    "sgd": (1e-3, 0.3),
-    "adam": (1e-4, 3e-3),
-    "adamw": (1e-4, 3e-3),
-    "nadam": (1e-4, 3e-3),
-    "radam": (1e-4, 3e-3),
-    "adamax": (1e-4, 3e-3),
-    "lamb": (1e-4, 1e-2),
-    "rmsprop": (1e-4, 3e-3),
-    "adagrad": (1e-3, 1e-1),
-    "lion": (1e-5, 3e-4),
-}
-# Optimizers that adapt their own step size and run at lr ~ 1 on purpose.
-LR_FREE = ("prodigy", "dadapt", "dadaptation", "mechanic", "dog", "ldog")
-# Adaptive optimizers: square-root batch-size scaling; the rest scale linearly.
-ADAPTIVE = ("adam", "adamw", "nadam", "radam", "adamax", "lamb", "rmsprop", "adagrad", "lion",
-            "adafactor")
-
-# An LR this many decades outside the usual range is "far" from it (a prior for the diagnosis;
-# a suggestion then also moves it halfway toward the range).
-LR_FAR = 0.8
 EARLY_SHARE = 0.05  # "the first few percent of steps": where a blow-up asks for warmup
 # No suggestion changes the LR by more than this factor (2.5 decades) at once: the usual ranges
 # are priors, but a stalled run sits 30-1000x below its sweep's best LR (tuning tasks), and a cap
@@ -60,52 +46,24 @@ MAX_STEP = 300.0
 GOOD_DROP = math.log(10.0)
 
 
-def typical_range(optimizer: str | None,
-                  momentum: float | None = None) -> tuple[float, float] | None:
-    """The usual LR range of an optimizer class name, when lrwatch knows it. SGD with heavy
-    momentum (>= 0.5) steps ~1/(1-momentum) times further per LR, so its usual LRs are a third."""
-    if not optimizer:
-        return None
-    name = optimizer.lower()
-    found = TYPICAL_RANGES.get(name)
-    if found is None:
-        for key in sorted(TYPICAL_RANGES, key=len, reverse=True):  # "FusedAdam", "AdamW8bit" ..
-            if key in name:
-                found = TYPICAL_RANGES[key]
-                break
-    if found is not None and name == "sgd" and momentum is not None and momentum >= 0.5:
-        return found[0] / 3, found[1] / 3
-    return found
-
-
-def is_lr_free(optimizer: str | None) -> bool:
-    name = (optimizer or "").lower()
-    return any(k in name for k in LR_FREE)
-
-
-def batch_scale(optimizer: str | None, batch_size: int | None, target: int | None) -> float:
-    """LR multiplier for moving from ``batch_size`` to ``target`` (1 when either is unknown)."""
-    if not batch_size or not target or batch_size <= 0 or target <= 0 or batch_size == target:
-        return 1.0
-    ratio = target / batch_size
-    adaptive = any(k in (optimizer or "").lower() for k in ADAPTIVE)
-    return math.sqrt(ratio) if adaptive else ratio
-
-
 def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
             since_step: int | None, first_step: int, symptoms: frozenset[str] = frozenset(),
             progress: float | None = None, target_batch_size: int | None = None,
             warmed_up: bool = False) -> Suggestion:
-    """The suggestion for a run in ``status``.
+    """The suggestion for a run in ``status``: one action, one factor, stated once at the end
+    of the rationale.
 
     Args:
         status: the diagnosis.
-        curves: the run (optimizer, batch size, planned steps, range test).
-        current_lr: the LR at the end of the run (None when unknown).
+        curves: the run (optimizer, batch size, planned steps, range test, clipping).
+        current_lr: the peak LR of the run (None when unknown).
         since_step: where the status began (for the warmup rule).
         first_step: the run's first step.
-        symptoms: names of the symptoms found ("no_progress": a range test when the LR is
-            unknown; "levelled_off" on a healthy run: add decay).
+        symptoms: names of the symptoms found ("ambiguous": a flat loss one run cannot read, a
+            range test; "nan_from_start": a loss never finite, inputs first, then a range test;
+            "no_progress": a range test when the LR is unknown; "fine_tune": moves within
+            fine-tuning LRs; "died", "at_chance" when diverging: re-initialise; "levelled_off"
+            on a healthy run: add decay).
         progress: the log-loss drop over the run, which sizes the increase of a stalled run.
         target_batch_size: the batch size the next run will use, for batch-size scaling.
         warmed_up: the LR already ramped up from below half its peak (no warmup to add).
@@ -113,52 +71,110 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
     lr = current_lr if current_lr is not None and math.isfinite(current_lr) and current_lr > 0 \
         else None
     lr_free = is_lr_free(curves.optimizer)
-    rng = typical_range(curves.optimizer, curves.momentum)
+    fine = "fine_tune" in symptoms
+    # with clipping the step is lr x clip / |g|: the LR's usual range says nothing about it
+    rng = None if curves.clip is not None else typical_range(curves.optimizer, curves.momentum,
+                                                             fine)
+    usual = "fine-tuning range" if fine else "usual"
     reasons: list[str] = []
-    if status is Status.DIVERGING:
+    factor: float | None
+    if status is Status.DIVERGING and "nan_from_start" in symptoms:
+        action, factor = Action.RANGE_TEST, None
+        reasons.append("the loss was never finite, so no LR can be blamed yet: check the inputs "
+                       "and the loss function, then let a range test pick the LR")
+    elif status is Status.DIVERGING:
         action, factor = Action.REDUCE, 0.1
         early = _early(since_step, first_step, curves.total_steps)
         in_range = lr is not None and rng is not None and lr <= rng[1]
-        if early and in_range and not lr_free and not warmed_up:
+        if {"died", "at_chance"} & symptoms:
+            reasons.append("the loss blew up and the weights did not survive it: re-initialise "
+                           "(or restart from a checkpoint before the blow-up)")
+        elif early and in_range and not lr_free and not warmed_up:
             action, factor = Action.ADD_WARMUP, 1 / 3
             reasons.append("it blew up in the first few percent of steps with an LR in the usual "
-                           f"range for {curves.optimizer}: warm up over ~5% of the steps, to a "
-                           "~3x lower peak")
+                           f"range for {curves.optimizer}: warm up over ~5% of the steps")
         elif early and warmed_up:
-            reasons.append("it blew up although the LR warmed up: reduce the LR about 10x")
+            reasons.append("it blew up although the LR warmed up")
         else:
-            reasons.append("the loss diverged: reduce the LR about 10x")
+            reasons.append("the loss diverged")
     elif status is Status.OSCILLATING:
         action, factor = Action.REDUCE, 1 / 3
-        reasons.append("the loss does not settle: reduce the LR about 3x")
+        if {"recovered_spike", "recovered_nan", "started_above_chance"} & symptoms:
+            reasons.append("a blow-up that came back is an LR at the edge of stability (or clip "
+                           "the gradients)")
+        else:
+            reasons.append("the loss does not settle")
+    elif status is Status.STALLED and "ambiguous" in symptoms:
+        action, factor = Action.RANGE_TEST, None
+        reasons.append("a flat loss here may mean too low or too high an LR: run a range test "
+                       "(lrwatch's find_lr) before moving it")
     elif status is Status.STALLED:
-        severe = "no_progress" in symptoms
         action, factor = Action.INCREASE, stall_factor(progress)
-        if severe and lr is None:
+        if "no_progress" in symptoms and lr is None:
             action = Action.RANGE_TEST
-        reasons.append("the loss falls too slowly for its LR: increase it "
-                       f"~{factor:.3g}x" + (" or run a range test" if factor >= 10 else ""))
+        reasons.append("the loss falls too slowly for its LR"
+                       + (" (or run a range test)" if factor >= 10 else ""))
     elif status is Status.HEALTHY and "lr_high" in symptoms:
         action, factor = Action.REDUCE, 1 / 3
         reasons.append(f"it trains, but far above {curves.optimizer}'s usual range, where runs "
-                       "turn unstable: a ~3x lower LR is likely as good and safer")
+                       "turn unstable: a lower LR is likely as good and safer")
     elif status is Status.HEALTHY and "levelled_off" in symptoms:
         action, factor = Action.ADD_DECAY, 1.0
         reasons.append("the loss has levelled off at a constant LR: keep the peak LR and decay it "
                        "(cosine or step) to lower the noise floor")
     elif status is Status.HEALTHY:
         action, factor = Action.KEEP, 1.0
-        reasons.append("smooth, steady decrease: keep the LR")
+        reasons.append("smooth, steady decrease")
     else:
         action, factor = Action.KEEP, 1.0
         reasons.append("not enough steps to judge yet")
-    if lr is not None and rng is not None and not lr_free and action in (Action.REDUCE,
-                                                                         Action.INCREASE):
+    if status is Status.HEALTHY and "recovered_nan" in symptoms:
+        reasons.append("a NaN came back once: if it recurs, reduce the LR ~3x or clip the "
+                       "gradients")
+    if factor is not None:
+        factor = _within_priors(status, action, factor, lr, rng, curves, symptoms, reasons, usual)
+    if factor is not None and lr_free and status in (Status.DIVERGING, Status.OSCILLATING,
+                                                     Status.STALLED):
+        reasons.append(f"{curves.optimizer} sets its own step size (lr ~ 1 is expected): scale "
+                       "its lr as a multiplier, or its d_coef")
+    if factor is not None and lr is not None and curves.range_test is not None \
+            and action in (Action.REDUCE, Action.INCREASE):
+        picked = _from_range_test(curves.range_test, lr, factor)
+        if picked is not None:
+            factor = picked / lr
+            reasons.append(f"the linked range test points to {picked:.3g}")
+    scale = batch_scale(curves.optimizer, curves.batch_size, target_batch_size)
+    if factor is not None and scale != 1.0:
+        factor *= scale
+        linear = abs(scale - (target_batch_size or 0) / (curves.batch_size or 1)) < 1e-12
+        rule = "linear" if linear else "square-root"
+        reasons.append(f"scaled for batch size {curves.batch_size} -> {target_batch_size} "
+                       f"({rule} scaling for {curves.optimizer or 'this optimizer'})")
+    suggested = None
+    if factor is not None:
+        factor = min(max(factor, 1e-12), 1e12)  # an LR logged as a denormal must not give inf
+        suggested = lr * factor if lr is not None else None
+        if suggested is not None and not math.isfinite(suggested):  # an LR near float max
+            suggested = None
+        if action is not Action.ADD_DECAY or factor != 1.0:
+            reasons.append(_move(action, factor, lr, suggested))
+    if lr is None and factor is not None and action is not Action.KEEP:
+        reasons.append("the LR was not logged: apply the factor to your current LR")
+    return Suggestion(action=action, current_lr=lr, suggested_lr=suggested, factor=factor,
+                      rationale="; ".join(reasons))
+
+
+def _within_priors(status: Status, action: Action, factor: float, lr: float | None,
+                   rng: tuple[float, float] | None, curves: RunCurves, symptoms: frozenset[str],
+                   reasons: list[str], usual: str) -> float:
+    """The factor moved toward the optimizer's usual range and kept within what is plausible:
+    from far above the range down to its top, from below it (held back) up to its top, both at
+    most MAX_STEP away; a fine-tune up at most FINE_TUNE_MAX_INCREASE; an increase never past
+    the optimizer's plausible maximum."""
+    if lr is not None and rng is not None and action in (Action.REDUCE, Action.INCREASE):
         low, top = rng
-        held_back = bool({"little_progress", "no_progress"} & symptoms)
+        held_back = bool({"little_progress", "no_progress", "flat"} & symptoms)
         far_above, below = lr > top * 10 ** LR_FAR, lr < top and held_back
-        # from far above, down to the top of the range; a run held back below it, up to its top;
-        # both at most MAX_STEP away
         move = min(max(top / lr, 1 / MAX_STEP), MAX_STEP)
         if ((action is Action.REDUCE and far_above and move < factor
              and status is not Status.HEALTHY)
@@ -166,32 +182,34 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
                 and math.isfinite(move):
             factor = move
             reasons.append(f"{lr:.3g} is {'far above' if far_above else 'below'} "
-                           f"{curves.optimizer}'s usual {low:.3g}-{top:.3g}: move toward "
-                           f"the top of that range, at most {MAX_STEP:g}x (x{factor:.3g})")
-    if lr_free and status in (Status.DIVERGING, Status.OSCILLATING, Status.STALLED):
-        reasons.append(f"{curves.optimizer} sets its own step size (lr ~ 1 is expected): scale "
-                       "its lr as a multiplier, or its d_coef")
-    if lr is not None and curves.range_test is not None and action in (Action.REDUCE,
-                                                                      Action.INCREASE):
-        picked = _from_range_test(curves.range_test, lr, factor)
-        if picked is not None:
-            factor = picked / lr
-            reasons.append(f"the range test suggests {picked:.3g}")
-    scale = batch_scale(curves.optimizer, curves.batch_size, target_batch_size)
-    if scale != 1.0:
-        factor *= scale
-        linear = abs(scale - (target_batch_size or 0) / (curves.batch_size or 1)) < 1e-12
-        rule = "linear" if linear else "square-root"
-        reasons.append(f"x{scale:.3g} for batch size {curves.batch_size} -> {target_batch_size} "
-                       f"({rule} scaling for {curves.optimizer or 'this optimizer'})")
-    factor = min(max(factor, 1e-12), 1e12)  # an LR logged as a denormal must not give inf
-    suggested = lr * factor if lr is not None else None
-    if suggested is not None and not math.isfinite(suggested):  # an absurd LR near float max
-        suggested = None
-    if lr is None and action not in (Action.KEEP,):
-        reasons.append("the LR was not logged: apply the factor to your current LR")
-    return Suggestion(action=action, current_lr=lr, suggested_lr=suggested, factor=factor,
-                      rationale="; ".join(reasons))
+                           f"{curves.optimizer}'s {usual} {low:.3g}-{top:.3g}: toward the top "
+                           f"of that range, at most {MAX_STEP:g}x at once")
+    if action is Action.INCREASE and "fine_tune" in symptoms and factor > FINE_TUNE_MAX_INCREASE:
+        factor = FINE_TUNE_MAX_INCREASE
+        reasons.append(f"a fine-tune's LR goes up a little at a time (at most "
+                       f"{FINE_TUNE_MAX_INCREASE:g}x)")
+    top = plausible_max(curves.optimizer, curves.momentum, curves.clip)
+    if action is Action.INCREASE and lr is not None and top is not None and lr * factor > top:
+        factor = max(top / lr, 1.0)
+        reasons.append(f"no higher than ~{top:g}, the most {curves.optimizer} plausibly takes")
+    return factor
+
+
+def _move(action: Action, factor: float, lr: float | None, suggested: float | None) -> str:
+    """The one statement of the move: "reduce the LR ~10x (0.5 -> 0.05)"."""
+    to = f" ({lr:.3g} -> {suggested:.3g})" if lr is not None and suggested is not None else ""
+    if action is Action.ADD_WARMUP:
+        return f"warm up to a ~{_times(1 / factor)} lower peak{to}"
+    if factor < 1:
+        return f"reduce the LR ~{_times(1 / factor)}{to}"
+    if factor > 1:
+        verb = "increase" if action is Action.INCREASE else "scale"
+        return f"{verb} the LR ~{_times(factor)}{to}"
+    return "keep the LR" + (f" ({lr:.3g})" if lr is not None else "")
+
+
+def _times(x: float) -> str:
+    return f"{x:.0f}x" if x >= 10 else f"{x:.2g}x"
 
 
 def stall_factor(progress: float | None) -> float:

@@ -217,3 +217,138 @@ def catalogue() -> list[Labeled]:
         diverging_nan(), diverging_blowup(), diverging_early(), diverging_first_steps(),
         warming_up(),
     ]
+
+
+# --------------------------------------------------------------------------- public-log patterns
+# Shapes met in public training logs (issue 12), each with the answer its source supports. The
+# expectations on them are in tests/unit/analysis/test_public_patterns.py.
+def _with(curves: RunCurves, **meta: object) -> RunCurves:
+    fields = {k: getattr(curves, k) for k in ("loss", "lr", "grad_norm", "optimizer", "momentum",
+                                              "batch_size", "total_steps")}
+    return RunCurves(**{**fields, **meta})  # type: ignore[arg-type]
+
+
+def lm_with_a_floor(n: int = 2000, seed: int = 50) -> Labeled:
+    """A healthy LM pretraining run: 7.0 -> 3.7 (cross-entropy cannot fall below the text's
+    entropy), AdamW 6e-4, warmup + cosine."""
+    lr = warmup_cosine(n, 6e-4, warm=0.02)
+    time = np.cumsum(lr) / lr.sum() * n
+    loss = (3.4 + 3.6 * (1 + time / 40) ** -0.7) * _noise(n, 0.02, seed)
+    return Labeled("lm_with_a_floor", _with(_curves(loss, lr, optimizer="AdamW"), classes=50257),
+                   Status.HEALTHY)
+
+
+def sft_with_a_floor(n: int = 400, seed: int = 51) -> Labeled:
+    """A healthy supervised fine-tune: 2.08 -> 1.04 at 2e-5, warmup + linear decay."""
+    steps = np.arange(n)
+    w = n // 20
+    lr = 2e-5 * np.where(steps < w, (steps + 1) / w, (n - steps) / (n - w))
+    time = np.cumsum(lr) / lr.sum() * n
+    loss = (0.95 + 1.13 * np.exp(-time / (n / 6))) * _noise(n, 0.04, seed)
+    return Labeled("sft_with_a_floor", _with(_curves(loss, lr, optimizer="AdamW"),
+                                             fine_tune=True), Status.HEALTHY)
+
+
+def stuck_at_unigram(n: int = 1500, seed: int = 52) -> Labeled:
+    """A transformer LM at AdamW 1e-3 without warmup: a quick fall to the unigram level, then
+    flat there for the rest of the run (too high, in its source; one run cannot tell)."""
+    t = np.arange(n)
+    loss = (7.4 + 3.4 * np.exp(-t / 15)) * _noise(n, 0.01, seed)
+    return Labeled("stuck_at_unigram", _with(_curves(loss, 1e-3, optimizer="AdamW"),
+                                             classes=50257), Status.STALLED)
+
+
+def stuck_at_chance(n: int = 600, seed: int = 53) -> Labeled:
+    """A 10-class classifier whose loss sits at ln 10 from start to end (collapsed, in its
+    source; one run cannot tell that from too low an LR)."""
+    loss = np.log(10.0) * _noise(n, 0.01, seed)
+    return Labeled("stuck_at_chance", _with(_curves(loss, 1e-3, optimizer="Adam"), classes=10),
+                   Status.STALLED)
+
+
+def clipped_sgd_lstm(n: int = 400, seed: int = 54) -> Labeled:
+    """An LSTM LM with SGD at lr 20 and gradient clipping at 0.25 (the PyTorch word-language
+    example): smooth fall 6.9 -> 4.6, gradient norms well above the clip."""
+    t = np.arange(n)
+    loss = (4.3 + 2.6 * (1 + t / 10) ** -0.6) * _noise(n, 0.01, seed)
+    gn = 2.0 * _noise(n, 0.2, seed + 1)
+    return Labeled("clipped_sgd_lstm", _with(_curves(loss, 20.0, grad_norm=gn), clip=0.25,
+                                             classes=33278), Status.HEALTHY)
+
+
+def blown_before_first_log(n: int = 120, seed: int = 55) -> Labeled:
+    """Logged every 200 batches: the first logged loss already sits above chance (ln 10) and the
+    loss drifts up from there."""
+    t = np.arange(n)
+    loss = (2.9 + 0.6 * t / n) * _noise(n, 0.03, seed)
+    return Labeled("blown_before_first_log", _with(_curves(loss, 0.1), classes=10),
+                   Status.DIVERGING)
+
+
+def recovered_spike(n: int = 1000, seed: int = 56) -> Labeled:
+    """Falls well, jumps 40x above its running best around step 500, and comes back: an LR at
+    the edge of stability, though it ends well."""
+    t = np.arange(n)
+    loss = converging(t, n / 10, floor=0.2) * _noise(n, 0.05, seed)
+    hit = (t >= 500) & (t < 540)
+    loss[hit] *= 40.0 * np.exp(-(t[hit] - 500) / 12.0) + 1.0
+    return Labeled("recovered_spike", _curves(loss, 3e-3, optimizer="Adam"), Status.OSCILLATING)
+
+
+def nan_epoch_in_the_middle(n: int = 80, seed: int = 57) -> Labeled:
+    """Per-epoch log: one NaN epoch in the middle, then it trains on and ends well."""
+    t = np.arange(n)
+    loss = converging(t, n / 6, floor=0.3) * _noise(n, 0.03, seed)
+    loss[40] = np.nan
+    return Labeled("nan_epoch_in_the_middle", _curves(loss, 0.05), Status.OSCILLATING)
+
+
+def epoch_staircase(epochs: int = 3, per_epoch: int = 50, seed: int = 58) -> Labeled:
+    """A 3-epoch fine-tune logged 50 times an epoch: the loss falls in steps at each epoch
+    boundary (the model meets the same examples again) and is flat in between."""
+    n = epochs * per_epoch
+    t = np.arange(n)
+    epoch = t // per_epoch
+    loss = (1.2 * 0.6 ** epoch) * (1 + 0.3 * np.exp(-t / 8)) * _noise(n, 0.06, seed)
+    steps = t * 20
+    lr = 3e-5 * (1 - steps / (n * 20))
+    curves = RunCurves(loss=Series(steps, loss), lr=Series(steps, lr), optimizer="AdamW",
+                       fine_tune=True)
+    return Labeled("epoch_staircase", curves, Status.HEALTHY)
+
+
+def flat_unnormalised(n: int = 200, seed: int = 59) -> Labeled:
+    """A flat loss around 1e12 (a sum over an unnormalised target), LR and optimizer unknown:
+    the scale says nothing about the LR."""
+    loss = 1.3e12 * _noise(n, 0.05, seed)
+    return Labeled("flat_unnormalised", _curves(loss, None, optimizer=None), Status.STALLED)
+
+
+def slow_fine_tune(n: int = 600, seed: int = 60) -> Labeled:
+    """A fine-tune at 1e-6 falling at the same slow rate to the end: too low, but a fine-tune's
+    LR goes up a little at a time."""
+    t = np.arange(n)
+    loss = (1.6 - 0.25 * t / n) * _noise(n, 0.02, seed)
+    return Labeled("slow_fine_tune", _with(_curves(loss, 1e-6, optimizer="AdamW"),
+                                           fine_tune=True), Status.STALLED)
+
+
+def blew_up_then_died(n: int = 300, seed: int = 61) -> Labeled:
+    """Blows up to 1.4e17 at step 14, then the gradients vanish and the loss sits at chance
+    (ln 10): diverged, and the weights are dead."""
+    t = np.arange(n)
+    loss = np.log(10.0) * _noise(n, 0.005, seed)
+    loss[:14] = 2.3 - 0.02 * t[:14]
+    loss[14] = 1.4e17
+    loss[15:18] = [3e9, 4e4, 40.0]
+    gn = np.where(t < 15, 1.5, 1e-9) * _noise(n, 0.1, seed + 1)
+    return Labeled("blew_up_then_died", _with(_curves(loss, 0.5, grad_norm=gn), classes=10),
+                   Status.DIVERGING)
+
+
+def public_patterns() -> list[Labeled]:
+    """Every public-log pattern above."""
+    return [lm_with_a_floor(), sft_with_a_floor(), stuck_at_unigram(), stuck_at_chance(),
+            clipped_sgd_lstm(), blown_before_first_log(), recovered_spike(),
+            nan_epoch_in_the_middle(), epoch_staircase(), flat_unnormalised(), slow_fine_tune(),
+            blew_up_then_died()]

@@ -153,22 +153,23 @@ def test_no_warmup_advice_when_the_lr_is_far_above_the_usual_range() -> None:
 
 
 def test_stalled_asks_a_bigger_increase_the_less_the_loss_moved() -> None:
-    flat, slow, falling = (analyze(_as(case.curves, None)).suggestion.factor for case in (
-        synth.stalled_flat(), synth.stalled_linear(), synth.stalled_still_falling()))
-    assert 50 < flat <= 100  # 1% in the whole run: close to the most one suggestion moves
+    slow, falling = (analyze(_as(case.curves, None)).suggestion.factor for case in (
+        synth.stalled_linear(), synth.stalled_still_falling()))
     assert 3 < slow < 10  # fell by a third
-    assert falling == pytest.approx(3)  # fell 20x but has not levelled off: the field's 3x
-    assert "range test" in analyze(_as(synth.stalled_flat().curves, None)).suggestion.rationale
+    assert falling == pytest.approx(3)  # fell 20x but is still falling: the field's 3x
 
 
-def test_unknown_lr_gives_a_factor_only() -> None:
+def test_a_flat_loss_with_nothing_known_asks_for_a_range_test_not_a_move() -> None:
+    # issue 12: a flat loss reads as too low or as too high (collapsed); with the optimizer or
+    # the LR unknown nothing tells which (was: increase 50-100x at confidence 1.0)
     c = synth.stalled_flat().curves
-    d = analyze(RunCurves(loss=c.loss))
-    assert d.status is Status.STALLED
-    assert d.suggestion.current_lr is None and d.suggestion.suggested_lr is None
-    assert 50 < d.suggestion.factor <= 100
-    assert d.suggestion.action is Action.RANGE_TEST
-    assert "factor to your current LR" in d.suggestion.rationale
+    for curves in (RunCurves(loss=c.loss), _as(c, None)):
+        d = analyze(curves)
+        assert d.status is Status.STALLED and d.confidence <= 0.5
+        assert d.suggestion.action is Action.RANGE_TEST and d.suggestion.factor is None
+        assert d.suggestion.suggested_lr is None
+        assert "range test" in d.suggestion.rationale
+        assert any("reads two ways" in e.message for e in d.evidence)
 
 
 def test_healthy_constant_lr_that_levelled_off_suggests_decay() -> None:

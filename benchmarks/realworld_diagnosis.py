@@ -1,0 +1,220 @@
+"""Diagnosis on the real-world corpus (``benchmarks/realworld``): public training logs and runs
+made here, each labelled from its source (a sweep, a later fix, the maintainers, a NaN).
+
+Reports, for one side of the repository-hash split: status accuracy and macro-F1 (a status the
+label's ``also`` names counts right); whether the action points the way the label says (down:
+reduce or add warmup; up: increase; keep: keep or add decay; ``unknown``: anything but a move
+of 3x or more; ``range_test`` counts right everywhere, and how often it was the answer is
+reported beside); wrong-way moves (the LR moved against the label, or 3x or more where the
+label says keep or cannot tell) at confidence >= 0.9; the share of runs told to move the LR 10x
+or more the wrong way; a reliability table (confidence bin -> share right); and all of it per
+family and per label. Runs whose CSV is missing from the cache are counted, never dropped
+silently. Writes ``benchmarks/out/realworld.{json,md}`` (each side evaluated so far).
+
+``python -m benchmarks realworld_diagnosis`` evaluates the tuning side;
+``python -m benchmarks.realworld_diagnosis --side heldout`` the held-out side (once, after the
+rules are frozen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.realworld import STATUSES, RealRun, load
+from lrwatch.analysis import Action, Diagnosis, Status, analyze
+
+OUT = Path(__file__).with_name("out")
+CONFIDENT = 0.9  # "confident": what the targets hold to a higher standard
+BIG_MOVE = 3.0  # a move of 3x or more is a real change of the LR
+WRONG_WAY_FAR = 10.0  # ... and 10x or more the wrong way ruins a good run
+CONFIDENCE_BINS = (0.0, 0.5, 0.7, 0.9, 1.0 + 1e-9)
+
+
+def move_of(d: Diagnosis) -> tuple[str, float]:
+    """Which way the suggestion moves the LR (down, up, keep, test) and by how much (>= 1)."""
+    s = d.suggestion
+    if s.action is Action.RANGE_TEST:
+        return "test", 1.0
+    f = 1.0 if s.factor is None or not math.isfinite(s.factor) or s.factor <= 0 else s.factor
+    if s.action in (Action.REDUCE, Action.ADD_WARMUP) and f < 1.0:
+        return "down", 1.0 / f
+    if s.action is Action.INCREASE and f > 1.0:
+        return "up", f
+    return "keep", 1.0
+
+
+def judge(run: RealRun, d: Diagnosis) -> dict:
+    """One run's row: what lrwatch said and whether it is right by the label."""
+    way, size = move_of(d)
+    want = run.label.direction
+    if way == "test":
+        right = True
+    elif want == "unknown":
+        right = size < BIG_MOVE
+    else:
+        right = way == want
+    # a move against the label, or a real move where the label says keep / cannot tell
+    wrong_way = not right and way in ("down", "up") and (want in ("down", "up") or
+                                                           size >= BIG_MOVE)
+    status = d.status.value
+    return {
+        "id": run.id, "family": run.family, "label": run.label.status,
+        "also": list(run.label.also), "direction": want, "status": status,
+        "status_right": status == run.label.status or status in run.label.also,
+        "verdict": d.status is not Status.INSUFFICIENT_DATA,
+        "action": d.suggestion.action.value, "factor": d.suggestion.factor,
+        "way": way, "size": size, "right_way": right, "wrong_way": wrong_way,
+        "wrong_way_far": wrong_way and size >= WRONG_WAY_FAR,
+        "confidence": float(d.confidence),
+        "evidence": [e.message for e in d.evidence][:3],
+        "rationale": d.suggestion.rationale,
+    }
+
+
+def scores(rows: list[dict]) -> dict:
+    """The figures of a set of judged rows."""
+    n = len(rows)
+    if n == 0:
+        return {"runs": 0}
+    f1s = []
+    for c in STATUSES:
+        tp = sum(r["status_right"] and r["status"] == c for r in rows)
+        predicted = sum(r["status"] == c for r in rows)
+        actual = sum(r["label"] == c for r in rows)
+        if actual == 0:
+            continue
+        p = tp / predicted if predicted else 0.0
+        rc = tp / actual
+        f1s.append(2 * p * rc / (p + rc) if p + rc > 0 else 0.0)
+    # "not enough data" is sure of itself, not of the run: it counts as a wrong status, but not
+    # among the confident verdicts
+    confident = [r for r in rows if r["confidence"] >= CONFIDENT and r["verdict"]]
+    return {
+        "runs": n,
+        "status_right": _mean(r["status_right"] for r in rows),
+        "macro_f1": float(np.mean(f1s)) if f1s else float("nan"),
+        "right_way": _mean(r["right_way"] for r in rows),
+        "both_right": _mean(r["right_way"] and r["status_right"] for r in rows),
+        "range_test_share": _mean(r["way"] == "test" for r in rows),
+        "no_verdict": sum(not r["verdict"] for r in rows),
+        "confident_runs": len(confident),
+        "confident_wrong_way": sum(r["wrong_way"] for r in confident),
+        "confident_right": _mean(r["right_way"] and r["status_right"] for r in confident),
+        "wrong_way_far_share": _mean(r["wrong_way_far"] for r in rows),
+    }
+
+
+def reliability(rows: list[dict]) -> list[dict]:
+    """Confidence bin -> runs, share with the status right, the way right, both right (runs
+    with a verdict: "insufficient data" is left out)."""
+    table = []
+    for lo, hi in zip(CONFIDENCE_BINS, CONFIDENCE_BINS[1:]):
+        inside = [r for r in rows if lo <= r["confidence"] < hi and r["verdict"]]
+        table.append({"bin": f"{lo:.1f}-{min(hi, 1.0):.1f}", "runs": len(inside),
+                      "status_right": _mean(r["status_right"] for r in inside),
+                      "right_way": _mean(r["right_way"] for r in inside),
+                      "both_right": _mean(r["status_right"] and r["right_way"] for r in inside)})
+    return table
+
+
+def _mean(values) -> float:  # type: ignore[no-untyped-def]
+    v = list(values)
+    return float(np.mean(v)) if v else float("nan")
+
+
+def _pct(x: float) -> str:
+    return "-" if isinstance(x, float) and math.isnan(x) else f"{x:.0%}"
+
+
+def evaluate(runs: list[RealRun]) -> dict:
+    """Judge every run and gather the figures, overall, per family and per label."""
+    rows = [judge(run, analyze(run.curves)) for run in runs if run.curves is not None]
+    by_family, by_label = defaultdict(list), defaultdict(list)
+    for r in rows:
+        by_family[r["family"]].append(r)
+        by_label[r["label"]].append(r)
+    return {
+        "overall": scores(rows),
+        "reliability": reliability(rows),
+        "per_family": {k: scores(v) for k, v in sorted(by_family.items())},
+        "per_label": {k: scores(v) for k, v in sorted(by_label.items())},
+        "confusion": {t: dict(Counter(r["status"] for r in rows if r["label"] == t))
+                      for t in STATUSES},
+        "rows": rows,
+    }
+
+
+def report(side: str, res: dict, missing: int) -> list[str]:
+    o = res["overall"]
+    lines = [f"## Real-world diagnosis, {side} side: {o['runs']} runs ({missing} missing from "
+             "the cache)", ""]
+    if not o["runs"]:
+        return lines + ["No runs to evaluate.", ""]
+    lines += [
+        f"status right {_pct(o['status_right'])}, macro-F1 {o['macro_f1']:.3f}; action the "
+        f"right way {_pct(o['right_way'])} (range test {_pct(o['range_test_share'])} of the "
+        f"answers); both right {_pct(o['both_right'])}; no verdict (insufficient data) "
+        f"{o['no_verdict']}; confidence >= {CONFIDENT}: "
+        f"{o['confident_runs']} runs, {_pct(o['confident_right'])} right, "
+        f"{o['confident_wrong_way']} wrong-way; told to move >= {WRONG_WAY_FAR:g}x the wrong "
+        f"way: {_pct(o['wrong_way_far_share'])}", "",
+        "| confidence | runs | status right | way right | both |", "|---|---|---|---|---|"]
+    lines += [f"| {b['bin']} | {b['runs']} | {_pct(b['status_right'])} | {_pct(b['right_way'])}"
+              f" | {_pct(b['both_right'])} |" for b in res["reliability"]]
+    for title, key in (("family", "per_family"), ("label", "per_label")):
+        lines += ["", f"| {title} | runs | status right | way right | >= {WRONG_WAY_FAR:g}x "
+                  "wrong way |", "|---|---|---|---|---|"]
+        lines += [f"| {k} | {s['runs']} | {_pct(s['status_right'])} | {_pct(s['right_way'])} "
+                  f"| {_pct(s['wrong_way_far_share'])} |" for k, s in res[key].items()]
+    lines += ["", "| label \\ status | " + " | ".join(STATUSES) + " | insufficient_data |",
+              "|---" * (len(STATUSES) + 2) + "|"]
+    for t in STATUSES:
+        row = res["confusion"][t]
+        lines.append(f"| {t} | " + " | ".join(str(row.get(p, 0)) for p in
+                                             (*STATUSES, "insufficient_data")) + " |")
+    return lines + [""]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.realworld_diagnosis")
+    parser.add_argument("--side", choices=("tuning", "heldout"), default="tuning",
+                        help="which side of the split to evaluate (held out: once, after the "
+                             "rules are frozen)")
+    parser.add_argument("--errors", action="store_true",
+                        help="print every run that is not right, with its evidence")
+    args = parser.parse_args(argv or [])
+    runs, missing_ids = load()
+    heldout = args.side == "heldout"
+    runs = [r for r in runs if r.heldout is heldout]
+    everything, _ = load(with_curves=False)
+    wanted = {r.id for r in everything if r.heldout is heldout}
+    missing = [i for i in missing_ids if i in wanted]
+    res = evaluate(runs)
+    res["missing"] = missing
+    print("\n".join(report(args.side, res, len(missing))))
+    if args.errors:
+        for r in res["rows"]:
+            if not (r["status_right"] and r["right_way"]):
+                print(f"- {r['id']} [{r['family']}] label {r['label']}/{r['direction']} -> "
+                      f"{r['status']} {r['action']} x{r['factor'] or 1:.3g} "
+                      f"conf {r['confidence']:.2f}: {' | '.join(r['evidence'])}")
+    OUT.mkdir(exist_ok=True)
+    saved = OUT / "realworld.json"
+    sides = json.loads(saved.read_text()) if saved.exists() else {}
+    sides[args.side] = res
+    saved.write_text(json.dumps(sides, indent=1, default=float))
+    (OUT / "realworld.md").write_text("\n".join(
+        line for side, r in sorted(sides.items(), reverse=True)
+        for line in report(side, r, len(r["missing"]))))
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

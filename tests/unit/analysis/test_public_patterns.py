@@ -1,0 +1,145 @@
+"""The shapes public training logs showed lrwatch getting wrong (issues 12 and 13), each built
+as a synthetic curve in tests/helpers/curves.py, and what a user must see on each."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
+from tests.helpers import curves as synth
+
+PATTERNS = synth.public_patterns()
+
+
+@pytest.mark.parametrize("case", PATTERNS, ids=[c.name for c in PATTERNS])
+def test_each_public_pattern_gets_its_status(case: synth.Labeled) -> None:
+    d = analyze(case.curves)
+    assert d.status is case.status, [e.message for e in d.evidence]
+
+
+@pytest.mark.parametrize("case", PATTERNS, ids=[c.name for c in PATTERNS])
+def test_one_factor_stated_once_and_no_self_contradiction(case: synth.Labeled) -> None:
+    d = analyze(case.curves)
+    moves = re.findall(r"~\d[\d.]*x", d.suggestion.rationale)
+    assert len(moves) <= 1, d.suggestion.rationale
+    words = " ".join(e.message for e in d.evidence)
+    if d.status is Status.STALLED:
+        assert "not levelled off" not in words
+
+
+@pytest.mark.parametrize("case", [synth.lm_with_a_floor(), synth.sft_with_a_floor()],
+                         ids=["lm", "sft"])
+def test_a_loss_with_a_floor_that_did_not_halve_is_not_a_stall(case: synth.Labeled) -> None:
+    d = analyze(case.curves)
+    assert d.status is Status.HEALTHY
+    assert d.suggestion.action in (Action.KEEP, Action.ADD_DECAY)
+
+
+def test_a_flat_loss_at_an_ordinary_lr_asks_for_a_range_test_naming_both_readings() -> None:
+    for case in (synth.stuck_at_unigram(), synth.stuck_at_chance()):
+        d = analyze(case.curves)
+        assert d.suggestion.action is Action.RANGE_TEST and d.suggestion.factor is None
+        assert d.confidence <= 0.5
+        words = " ".join(e.message for e in d.evidence)
+        assert "too low" in words and "or too high" in words
+    chance = analyze(synth.stuck_at_chance().curves)
+    assert any("ln(10) = 2.3, chance level" in e.message for e in chance.evidence)
+
+
+def test_a_flat_loss_far_below_the_usual_range_is_still_too_low() -> None:
+    c = synth.stuck_at_chance().curves
+    low = RunCurves(loss=c.loss, lr=Series(c.loss.steps, np.full(len(c.loss), 1e-7)),
+                    optimizer="Adam", classes=10)
+    d = analyze(low)
+    assert d.status is Status.STALLED and d.suggestion.action is Action.INCREASE
+
+
+def test_clipped_sgd_at_lr_20_that_falls_smoothly_is_not_oscillating() -> None:
+    d = analyze(synth.clipped_sgd_lstm().curves)
+    assert d.status is Status.HEALTHY
+    assert d.suggestion.action in (Action.KEEP, Action.ADD_DECAY)
+
+
+def test_a_loss_above_chance_from_the_first_logged_point_blew_up_before_it() -> None:
+    d = analyze(synth.blown_before_first_log().curves)
+    assert d.status is Status.DIVERGING
+    assert d.suggestion.factor < 1
+    assert "above chance level ln(10)" in d.evidence[0].message
+
+
+@pytest.mark.parametrize("case", [synth.recovered_spike(), synth.nan_epoch_in_the_middle()],
+                         ids=["spike", "nan_epoch"])
+def test_a_blow_up_that_came_back_says_reduce_or_clip(case: synth.Labeled) -> None:
+    d = analyze(case.curves)
+    assert d.status is Status.OSCILLATING
+    assert d.suggestion.action is Action.REDUCE and d.suggestion.factor == pytest.approx(1 / 3)
+    assert "edge of stability" in d.suggestion.rationale and "clip" in d.suggestion.rationale
+
+
+def test_a_single_nan_step_in_a_long_dense_log_is_a_note_not_a_verdict() -> None:
+    loss = synth.converging(np.arange(500), 50)
+    loss[200] = math.nan
+    d = analyze(RunCurves(loss=Series(np.arange(500), loss)))
+    assert d.status is Status.HEALTHY
+    assert "NaN came back" in d.suggestion.rationale
+
+
+def test_an_epoch_staircase_is_not_a_stall() -> None:
+    d = analyze(synth.epoch_staircase().curves)
+    assert d.status is Status.HEALTHY
+    assert any("epoch boundaries" in e.message for e in d.evidence)
+
+
+def test_a_flat_unnormalised_loss_gets_nothing_strong() -> None:
+    d = analyze(synth.flat_unnormalised().curves)
+    assert d.confidence <= 0.5
+    assert d.suggestion.factor is None or 0.1 < d.suggestion.factor < 10
+
+
+def test_a_fine_tune_goes_up_at_most_3x() -> None:
+    d = analyze(synth.slow_fine_tune().curves)
+    assert d.status is Status.STALLED
+    assert d.suggestion.action is Action.INCREASE and 1 < d.suggestion.factor <= 3
+    assert d.confidence <= 0.6
+
+
+def test_a_fine_tune_is_recognised_from_its_lr_and_linear_decay() -> None:
+    c = synth.slow_fine_tune().curves
+    n = len(c.loss)
+    lr = 1e-5 * (1 - np.arange(n) / n)  # the Hugging Face Trainer's default: linear to 0
+    d = analyze(RunCurves(loss=c.loss, lr=Series(c.loss.steps, lr), optimizer="AdamW"))
+    assert d.suggestion.action is not Action.INCREASE or d.suggestion.factor <= 3
+
+
+def test_blew_up_then_died_is_diverging_and_says_re_initialise() -> None:
+    d = analyze(synth.blew_up_then_died().curves)
+    assert d.status is Status.DIVERGING
+    assert d.suggestion.factor == pytest.approx(0.1)
+    assert "re-initialise" in d.suggestion.rationale
+    assert "1.4e+17 at step 14" in d.evidence[0].message
+    assert "gradients vanished" in d.evidence[1].message
+
+
+def test_an_increase_stays_within_what_the_optimizer_plausibly_takes() -> None:
+    # a loss that never moved at SGD lr 0.005 with momentum 0.9 (1.3 decades under its usual
+    # top): too low, and the increase the drop asks for (300x) would pass lr 1
+    n = 500
+    steps = np.arange(n)
+    loss = 2.3 * np.exp(np.random.default_rng(0).normal(0, 0.02, n))  # never moved
+    sgdm = RunCurves(loss=Series(steps, loss), lr=Series(steps, np.full(n, 0.005)),
+                     optimizer="SGD", momentum=0.9)
+    d = analyze(sgdm)
+    assert d.status is Status.STALLED and d.suggestion.action is Action.INCREASE
+    assert d.suggestion.suggested_lr == pytest.approx(1.0)
+    assert "no higher than ~1" in d.suggestion.rationale
+
+
+def test_a_loss_never_finite_blames_no_lr_yet() -> None:
+    d = analyze(RunCurves(loss=Series(np.arange(50), np.full(50, math.nan))))
+    assert d.status is Status.DIVERGING and d.confidence <= 0.5
+    assert d.suggestion.action is Action.RANGE_TEST and d.suggestion.factor is None
+    assert "check the inputs" in d.suggestion.rationale
