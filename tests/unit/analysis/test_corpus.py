@@ -33,11 +33,13 @@ def test_corpus_holds_every_label_on_both_sides(runs) -> None:  # type: ignore[n
 
 @needs_cache
 def test_held_out_quality_does_not_regress(runs) -> None:  # type: ignore[no-untyped-def]
-    # floors a little under the figures published in BENCHMARKS.md (87.2%, 0.870, 88.2%, 3.33x)
+    # floors a little under the figures published in BENCHMARKS.md for the rules after issue 12
+    # (86.5%, 0.861, 86.0%, 3.33x; round 5's were 87.2%, 0.870, 88.2%: the flat runs that now get
+    # a range test, with no factor, count as "keep" here, which is wrong for a stalled run)
     res = evaluate([r for r in runs if r.heldout and r.label != UNLABELABLE])
-    assert res["accuracy"] >= 0.86
+    assert res["accuracy"] >= 0.855
     assert res["macro_f1"] >= 0.85
-    assert res["direction_right"] >= 0.87
+    assert res["direction_right"] >= 0.85
     assert res["median_factor_to_best"] <= 3.5
 
 
