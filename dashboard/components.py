@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 BADGE_COLORS = {**STATUS_COLORS, "range test": "#17becf", "analysing": "#aaaaaa",
                 "failed": "#d62728", "interrupted": "#b8a000", "diverged": "#d62728",
                 "finished": "#555555"}
-STATUS_WORDS = {"insufficient_data": "too short"}
+STATUS_WORDS = {"insufficient_data": "too short", "no_lr_verdict": "no LR verdict"}
 
 
 def data_attrs(**values: str) -> dict[str, Any]:
@@ -56,7 +56,9 @@ def problem(message: str | None) -> list[Any]:
                      id="problem-text")]
 
 
-RUN_COLUMNS = ["", "run", "status", "steps", "LR now → suggested", "started", "duration"]
+# the LR a run's suggestion is relative to (its peak, after the guard's last recovery), then
+# the suggested LR
+RUN_COLUMNS = ["", "run", "status", "steps", "peak LR → suggested", "started", "duration"]
 
 
 def run_row(row: "RunRow", selected: bool) -> html.Tr:

@@ -119,7 +119,7 @@ fmt_duration = formatting.duration
 STATUS_COLOURS = {
     "running": "cyan", "finished": "green", "failed": "red", "interrupted": "yellow",
     "diverged": "red", "healthy": "green", "stalled": "yellow", "oscillating": "magenta",
-    "diverging": "red", "insufficient_data": "white",
+    "diverging": "red", "insufficient_data": "white", "no_lr_verdict": "blue",
 }
 
 
