@@ -331,7 +331,7 @@ def describe(d: Diagnosis) -> str:
     in one line, for the console."""
     s = d.suggestion
     if d.status is Status.NO_LR_VERDICT:
-        return (f"given no LR verdict: {s.rationale}: "
+        return (f"no LR verdict: {s.rationale}. Gradient and update health: "
                 + "; ".join(e.message for e in d.evidence))
     since = f" since step {d.since_step}" if d.since_step is not None else ""
     early = d.extra.get("confident_from_steps")

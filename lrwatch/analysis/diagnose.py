@@ -200,9 +200,9 @@ def _no_lr_verdict(summary: Summary, curves: RunCurves) -> Diagnosis:
                             "it names")
         return Diagnosis(Status.DIVERGING, 1.0, broken[0].start_step, span, tuple(broken), advice)
     advice = Suggestion(Action.KEEP, None, None, None,
-                        f"a run trained by {n} optimizers (adversarial, e.g. a GAN) gets no LR "
-                        "verdict from its loss, which is not meant to fall; judge each "
-                        "optimizer's gradient and update health below")
+                        f"a run trained by {n} optimizers (adversarial, e.g. a GAN): its loss is "
+                        "not meant to fall and says nothing of the LR; judge each optimizer's "
+                        "gradient and update health")
     return Diagnosis(Status.NO_LR_VERDICT, 0.0, None, span, tuple(ev for ev, _ in health), advice)
 
 
