@@ -156,17 +156,17 @@ class OnlineAnalyzer:
 def _first_alarm(summary: Summary, steps: np.ndarray, loss: np.ndarray,
                  grad_norm: np.ndarray) -> Evidence | None:
     """The first of the new rows at which ``detectors.alarm`` fires, as it would had the rows
-    come one at a time. A row is only examined when it can fire: its loss is not finite, or its
-    loss or gradient norm is above the smallest ratio an alarm needs times the smallest positive
-    value of its window (a lower bound of the window's median, which an alarm must clear)."""
+    come one at a time. Only rows that can fire get that full look (see ``_may_jump``): a
+    non-finite loss, the first rows of a run, and rows whose last points clear the alarm's
+    smallest ratio over their window's median."""
     all_steps = np.concatenate([summary.tail_steps, steps])
     all_loss = np.concatenate([summary.tail_loss, loss])
     all_gn = np.concatenate([summary.tail_gn, grad_norm])
     first = summary.tail_steps.size
-    suspects = [i for i in range(first, all_steps.size)
-                if _may_alarm(all_loss, i, detectors.ALARM_LOSS_RATIO)
-                or _may_alarm(all_gn, i, detectors.ALARM_GRAD_RATIO)]
-    for i in suspects:
+    rows = set((np.flatnonzero(~np.isfinite(loss)) + first).tolist())
+    rows |= _may_jump(all_loss, first, detectors.ALARM_LOSS_RATIO)
+    rows |= _may_jump(all_gn, first, detectors.ALARM_GRAD_RATIO)
+    for i in sorted(rows):
         lo = max(0, i + 1 - TAIL)
         head = np.concatenate([summary.head_loss, loss[:i + 1 - first]])
         view = Summary(tail_steps=all_steps[lo:i + 1], tail_loss=all_loss[lo:i + 1],
@@ -177,13 +177,43 @@ def _first_alarm(summary: Summary, steps: np.ndarray, loss: np.ndarray,
     return None
 
 
-def _may_alarm(values: np.ndarray, i: int, ratio: float) -> bool:
-    value = values[i]
-    if not np.isfinite(value):
-        return True  # a NaN/inf loss is an alarm; a NaN gradient norm costs one look
-    window = values[max(0, i + 1 - TAIL):i]
-    window = window[np.isfinite(window) & (window > 0)]
-    return window.size > 0 and value > min(ratio, detectors.ALARM_FEW_RATIO) * float(window.min())
+# a window this short is judged by the alarm's few-points rule: such rows always get a full look
+_SHORT_WINDOW = detectors.ALARM_POINTS + detectors.ALARM_HISTORY
+
+
+def _may_jump(values: np.ndarray, first: int, ratio: float) -> set[int]:
+    """Rows ``i >= first`` where a jump alarm may fire: the window (the ``TAIL`` values up to
+    ``i``) is short, or its last ``ALARM_POINTS`` values all sit above ``ratio`` times the
+    median of the valid values before them, which every jump alarm on a long window needs.
+    A cheap bound screens first: the median of a subset is at least the same order statistic
+    of the union of all windows."""
+    n = values.size
+    k = detectors.ALARM_POINTS
+    rows = np.arange(first, n)
+    short = rows[rows - np.maximum(0, rows + 1 - TAIL) + 1 < _SHORT_WINDOW]
+    out = set(short.tolist())
+    rows = rows[rows - np.maximum(0, rows + 1 - TAIL) + 1 >= _SHORT_WINDOW]
+    if rows.size == 0:
+        return out
+    with np.errstate(invalid="ignore"):
+        valid = np.isfinite(values) & (values > 0)
+    recent = np.min([np.where(valid[rows - j], values[rows - j], -np.inf) for j in range(k)],
+                    axis=0)
+    lo = np.maximum(0, rows + 1 - TAIL)
+    counts = np.concatenate([[0], np.cumsum(valid)])
+    sizes = counts[rows + 1 - k] - counts[lo]  # valid values before the last k
+    union = np.sort(values[int(lo[0]):n][valid[int(lo[0]):n]])
+    if union.size == 0:
+        return out
+    order = np.clip((sizes - 1) // 2, 0, union.size - 1)
+    screened = rows[(sizes >= detectors.ALARM_HISTORY) & (recent > ratio * union[order])]
+    for i in screened.tolist():
+        start = max(0, i + 1 - TAIL)
+        ref = values[start:i + 1 - k][valid[start:i + 1 - k]]
+        middle = (ref.size - 1) // 2  # the lower middle: at most the alarm's (log) median
+        if float(recent[i - rows[0]]) > ratio * float(np.partition(ref, middle)[middle]):
+            out.add(i)
+    return out
 
 
 def _column(name: str, values: Any, n: int, required: bool = False) -> np.ndarray:
