@@ -173,7 +173,7 @@ def _guard_evidence(actions: tuple[GuardAction, ...]) -> tuple[Evidence, ...]:
         lr = (f", LR {a.lr_before:.3g} -> {a.lr_after:.3g}" if a.lr_before is not None
               and a.lr_after is not None else "")
         back = f" to the weights of step {a.restored_step}" if a.restored_step is not None else ""
-        tail = (f"; judged: the steps after it, at the LR it set" if i == len(actions) - 1
+        tail = ("; judged: the steps after it, at the LR it set" if i == len(actions) - 1
                 else "")
         out.append(Evidence(f"the guard recovered at step {a.step}{back}{lr}{tail}", "guard",
                             a.step, a.step, a.lr_after))
