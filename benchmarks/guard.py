@@ -3,15 +3,18 @@
 Diverging runs are real Lightning trainings on scikit-learn's digits and on a synthetic
 regression, with SGD (plain and with momentum) at LRs far too high, some reaching the bad LR
 through a linear warmup so that they blow up mid-run. Each scenario trains three times:
-1. ``warn`` (the default): the step of the first NaN/inf loss, had nobody acted, and the step
-   at which lrwatch first flagged divergence (its early warning);
+1. ``warn`` (the default): the step of the first NaN/inf loss, had nobody acted; the step its
+   first divergence warning names (every row is looked at, so it is the row that raised the
+   alarm) and the step at which it was printed (rows reach the host in blocks); the rows the
+   alarm saw against the rows recorded;
 2. ``stop``: the step at which the guard stopped training; "steps before NaN" = first NaN step
    of run 1 - stop step;
 3. ``recover``: whether the run reached its planned end with a finite final loss below its
    starting loss.
 Overhead: mean time per step of a healthy run, bare vs LRWatch(warn) vs LRWatch(recover), as
 the median of paired per-round differences with bare (snapshots every 100 steps), interleaved
-rounds as in ``benchmarks.overhead``.
+rounds as in ``benchmarks.overhead``. ``python -m benchmarks.guard [--skip-overhead]
+[--warn-only]`` (``--warn-only``: the warn runs alone, their table only).
 """
 
 from __future__ import annotations
@@ -106,13 +109,20 @@ def _train(scenario: tuple[Any, ...], mode: str, workdir: str) -> dict[str, Any]
     run = reader.runs()[-1]
     steps, loss = reader.scalars(run, keys.LOSS)
     nonfinite = [e.step for e in reader.events(run, kind=keys.EVENT_NONFINITE)]
-    flagged = [e.step for e in reader.events(run, kind=keys.EVENT_DIAGNOSIS)
-               if e.payload.get("status") in ("diverging", "alarm")]
+    diagnoses = reader.events(run, kind=keys.EVENT_DIAGNOSIS)
+    flags = [e for e in diagnoses if e.payload.get("status") in ("diverging", "alarm")
+             and not e.payload.get("final")]
+    flagged = [e.step for e in flags]
+    final = [e.payload for e in diagnoses if e.payload.get("final")]
     actions = [e for e in reader.events(run, kind=keys.EVENT_ACTION)]
     return {
         "steps": int(steps.size), "status": run.status,
         "first_nonfinite": min(nonfinite) if nonfinite else None,
         "first_flag": min(flagged) if flagged else None,
+        # the training step at which that first warning was printed (rows reach the host in
+        # blocks: every 0.5 s or 256 steps in warn mode)
+        "first_warned_at": flags[0].payload.get("seen_at", flags[0].step) if flags else None,
+        "rows_seen_by_alarm": final[0].get("rows_seen_by_alarm") if final else None,
         "acted_at": actions[0].step if actions else None,
         "recoveries": sum(e.payload["action"] == "recover" for e in actions),
         "start_loss": float(loss[0]) if loss.size else None,
@@ -143,32 +153,41 @@ def overhead(rounds: int = 9, steps: int = 400) -> dict[str, Any]:
             "added_ms": {c: round(v, 3) for c, v in added.items()}}
 
 
-def main() -> None:
+def main(skip_overhead: bool = False, modes: tuple[str, ...] = ("warn", "stop", "recover")) -> None:
+    """All scenarios in ``modes``, then the overhead (``skip_overhead``: not measured)."""
     torch.set_num_threads(1)
     rows = []
     with tempfile.TemporaryDirectory() as workdir:
         for i, scenario in enumerate(SCENARIOS):
             row = {"scenario": scenario[0]}
-            for mode in ("warn", "stop", "recover"):
+            for mode in modes:
                 row[mode] = _train(scenario, mode, f"{workdir}/{i}{mode}")
             rows.append(row)
             print(json.dumps(row), flush=True)
-    cost = overhead()
+    cost = None if skip_overhead else overhead()
     OUT.mkdir(exist_ok=True)
     (OUT / "guard.json").write_text(json.dumps({"scenarios": rows, "overhead": cost}, indent=2))
 
     reached_nan = [r for r in rows if r["warn"]["first_nonfinite"] is not None]
     print(f"\n{len(reached_nan)} of {len(rows)} scenarios reach NaN/inf without help\n")
-    print("| scenario | first NaN (warn run) | flagged diverging at | stop acted at | steps before NaN | recover: recoveries, final loss (start) |")
-    print("|---|---|---|---|---|---|")
+    print("| scenario | first NaN/inf | warn: first warning names step | printed at step | "
+          "rows seen by the alarm / recorded |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        warn = r["warn"]
+        print(f"| {r['scenario']} | {warn['first_nonfinite']} | {warn['first_flag']} | "
+              f"{warn['first_warned_at']} | {warn['rows_seen_by_alarm']} / {warn['steps']} |")
+    if "stop" not in modes:
+        return
+    print("\n| scenario | stop acted at | steps before NaN | recover: recoveries, final loss (start) |")
+    print("|---|---|---|---|")
     leads = []
     for r in rows:
-        nan, flag, stop = r["warn"]["first_nonfinite"], r["warn"]["first_flag"], r["stop"]["acted_at"]
+        nan, stop, rec = r["warn"]["first_nonfinite"], r["stop"]["acted_at"], r["recover"]
         lead = nan - stop if nan is not None and stop is not None else None
         if lead is not None:
             leads.append(lead)
-        rec = r["recover"]
-        print(f"| {r['scenario']} | {nan} | {flag} | {stop} | {lead} | {rec['recoveries']}, "
+        print(f"| {r['scenario']} | {stop} | {lead} | {rec['recoveries']}, "
               f"{rec['final_loss']:.3g} ({rec['start_loss']:.3g}) |")
     saved = sum(1 for r in reached_nan
                 if r["recover"]["final_loss"] is not None and np.isfinite(r["recover"]["final_loss"])
@@ -179,3 +198,10 @@ def main() -> None:
     print(f"recover brought {saved} of {len(reached_nan)} NaN-bound runs to their planned end with a "
           "finite final loss below the starting loss")
     print(f"overhead per step (small MLP): {json.dumps(cost)}")
+
+if __name__ == "__main__":
+    import sys
+
+    args = sys.argv[1:]
+    main(skip_overhead="--skip-overhead" in args,
+         modes=("warn",) if "--warn-only" in args else ("warn", "stop", "recover"))

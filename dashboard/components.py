@@ -51,7 +51,9 @@ def problem(message: str | None) -> list[Any]:
                      id="problem-text")]
 
 
-RUN_COLUMNS = ["", "run", "status", "steps", "LR now → suggested", "started", "duration"]
+# the LR a run's suggestion is relative to (its peak, after the guard's last recovery), then
+# the suggested LR
+RUN_COLUMNS = ["", "run", "status", "steps", "peak LR → suggested", "started", "duration"]
 
 
 def run_row(row: "RunRow", selected: bool) -> html.Tr:

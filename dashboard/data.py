@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Iterator
 # import from two threads at once (the diagnoser and a graph callback).
 import lrwatch.analysis  # noqa: F401
 import lrwatch.readers  # noqa: F401
-from lrwatch import figures, keys
+from lrwatch import figures
 from lrwatch.errors import LRWatchError
+from lrwatch.readers import judged_lr
 from lrwatch.store import RUNNING, RunInfo, Store
 from lrwatch.store.sqlite import resolve_path
 
@@ -207,7 +208,7 @@ class RunRow:
     status: str  # what the store says: running, finished, failed, interrupted, diverged
     verdict: str | None  # what the analysis says: diverging, oscillating, stalled, healthy ...
     steps: int
-    current_lr: float | None
+    current_lr: float | None  # the LR the suggestion is relative to: the run's peak LR
     suggested_lr: float | None
     started_at: float
     duration_s: float
@@ -225,15 +226,17 @@ def run_rows(source: DataSource, store: Store) -> list[RunRow]:
     now = time.time()
     for run in reversed(store.runs()):
         kind = str(run.meta.get("kind") or "train")
-        current = store.last_values(run, [keys.LR]).get(keys.LR)
-        verdict = suggested = None
+        verdict = suggested = current = None
         if kind == "range_test":
             suggested = _positive(figures.range_test_summary(store, run).get("suggested_lr"))
         else:
+            current = judged_lr(store, run)
             result = source.diagnoses.get(run)
             if result.diagnosis is not None:
                 verdict = result.diagnosis.status.value
-                suggested = _positive(result.diagnosis.suggestion.suggested_lr)
+                suggestion = result.diagnosis.suggestion
+                current = _positive(suggestion.current_lr) or current
+                suggested = _positive(suggestion.suggested_lr)
         end = run.ended_at if run.ended_at is not None else now
         rows.append(RunRow(run.id, run.name, kind, run.status, verdict, run.steps,
                            _positive(current), suggested, run.started_at,

@@ -1,8 +1,10 @@
 """``LRWatch``: the Lightning callback that records every optimizer step into a run store.
 
 A thin adapter: hooks are mapped onto ``lrwatch.recorder`` (the tensor math) and the store's
-background writer. Global rank 0 records; other ranks do nothing per step. An internal error
-never takes training down: the failing part warns once and turns itself off (``strict=True``
+background writer. What the user logs with ``self.log`` is stored too, under ``logged/<name>``
+at the steps it was logged. At the end of fit one line gives the final verdict, the one
+``lrwatch analyze`` gives on the stored run. Global rank 0 records; other ranks do nothing per
+step. An internal error never takes training down: the failing part warns once and turns itself off (``strict=True``
 re-raises, for tests). A store that cannot be used is a clear error at the start of training.
 """
 
@@ -22,10 +24,10 @@ from lrwatch import keys
 from lrwatch._compat import CALLBACK_BASES, lightning_of
 from lrwatch._version import __version__
 from lrwatch.analysis import OnlineAnalyzer
-from lrwatch.analysis.types import RangeTestSummary
+from lrwatch.analysis.types import Diagnosis, RangeTestSummary, Status
 from lrwatch.config import RecordConfig, check_int
 from lrwatch.errors import ConfigError
-from lrwatch.guard import DDP_DECISION_EVERY, Decision, Guard, GuardConfig, Notice
+from lrwatch.guard import DDP_DECISION_EVERY, Decision, Guard, GuardConfig, Notice, describe
 from lrwatch.recorder import Recorder, Rows
 from lrwatch.store import (
     DIVERGED,
@@ -76,6 +78,10 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         dashboard_host, dashboard_port: where it listens (127.0.0.1:8050; the next free port
             when taken).
         keep_dashboard: leave the dashboard up after training ends (default: it stops).
+        loss_key: the name of a metric logged with ``self.log`` to diagnose as the loss, for a
+            ``training_step`` that returns none (manual optimization); default: the loss it
+            returns. A run trained by several optimizers (GANs) gets no LR verdict from its
+            loss, which is adversarial: its gradient and update health per optimizer instead.
         strict: re-raise lrwatch's internal errors instead of warning and going on.
 
     Example::
@@ -104,10 +110,13 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         dashboard_host: str = "127.0.0.1",
         dashboard_port: int = 8050,
         keep_dashboard: bool = False,
+        loss_key: str | None = None,
         strict: bool = False,
     ) -> None:
         if name is not None and (not isinstance(name, str) or not name.strip()):
             raise ConfigError(f"name must be a non-empty string, got {name!r}")
+        if loss_key is not None and (not isinstance(loss_key, str) or not loss_key.strip()):
+            raise ConfigError(f"loss_key must be the name of a logged metric, got {loss_key!r}")
         if store is not None and not isinstance(store, (str, os.PathLike)):
             raise ConfigError(f"store must be a path (a str or pathlib.Path), got {store!r}")
         if not isinstance(dashboard_host, str) or not dashboard_host.strip():
@@ -136,6 +145,8 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         self.dashboard_url: str | None = None
         self._dashboard: Any = None
         self.strict = strict
+        self.loss_key = loss_key
+        self._logged: dict[str, Any] = {}  # each logged metric's last value object, stored once
         self.store_path: Path | None = None
         self.run: RunInfo | None = None
         self._backend: SQLiteBackend | None = None
@@ -208,10 +219,12 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         self._status = None
         self._pending = None
+        self._logged = {}
         self._disabled.clear()
         if self.guard_config.acts or trainer.is_global_zero:
             self._guard = Guard(self.guard_config, lambda: self._analyzer(trainer),
-                                self.name or type(pl_module).__name__)
+                                self.name or type(pl_module).__name__,
+                                judge_loss=len(trainer.optimizers) == 1)
         if not trainer.is_global_zero or self._backend is None:
             return
         step = _batches_stepped(trainer)
@@ -262,9 +275,11 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         if self._recorder is not None:
             self._safely("recording", self._recorder.drain)
             if self._guard is not None:  # the last rows get their look too
-                self._safely("guard", self._announce_last, self._last_step)
+                self._safely("guard", self._look_last)
         if self._writer is not None:
             self._writer.flush()
+            if trainer.is_global_zero and self._writer is not None:
+                self._safely("final verdict", self._final_verdict)
 
     def on_fit_end(self, trainer: Any, pl_module: Any) -> None:
         self._finish(self._status or FINISHED)
@@ -327,7 +342,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         recorder = self._recorder
         if recorder is not None and "recording" not in self._disabled:
             recorder.add_samples(_batch_size(batch))
-            loss = _loss_of(outputs)
+            loss = _loss_of(outputs) if self.loss_key is None else None
             if loss is not None:
                 recorder.add_loss(loss)
         if not self._stepped:
@@ -339,6 +354,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             self._drop_rows_from(step)
         if recorder is not None and "recording" not in self._disabled:
             if recorder.should_record(step):
+                self._safely("recording", self._record_logged, trainer, step)
                 self._safely("recording", recorder.end_step, step, trainer.current_epoch,
                              trainer.world_size)
             else:
@@ -350,12 +366,28 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         recorder = self._recorder
         if recorder is None or trainer.sanity_checking or "recording" in self._disabled:
             return
+        # before this fit's first step (a resumed run validating first): the last step done
+        last = max(self._last_step if self._last_step >= 0 else _batches_stepped(trainer) - 1, 0)
         value = _val_loss(trainer.callback_metrics)
         if value is not None:
-            # before this fit's first step (a resumed run validating first): the last step done
-            last = self._last_step if self._last_step >= 0 else _batches_stepped(trainer) - 1
-            recorder.add_value(keys.VAL_LOSS, max(last, 0), value)
+            recorder.add_value(keys.VAL_LOSS, last, value)
+        self._safely("recording", self._record_logged, trainer, last)
         recorder.start_clock()  # validation time is not step time
+
+    def _record_logged(self, trainer: Any, step: int) -> None:
+        """Store at ``step`` the metrics logged since the last look (each ``self.log`` call
+        makes a new value object; with accumulation, the last micro-batch's); ``loss_key``'s is
+        the step's loss too."""
+        recorder = self._recorder
+        assert recorder is not None
+        for name, value in trainer.callback_metrics.items():
+            if self._logged.get(name) is value or not isinstance(value, torch.Tensor) \
+                    or value.numel() != 1:
+                continue
+            self._logged[name] = value
+            recorder.add_logged(keys.logged_key(name), step, value)
+            if name == self.loss_key and not trainer.validating:
+                recorder.add_loss(value)
 
     # -- the guard ---------------------------------------------------------------------------
     def _analyzer(self, trainer: Any) -> OnlineAnalyzer:
@@ -402,11 +434,26 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         elif snapshot:
             guard.snapshot(step, pl_module, trainer.optimizers, schedulers)
 
-    def _announce_last(self, step: int) -> None:
-        """Report the run's last diagnosis when it is news (training is over: no action)."""
+    def _look_last(self) -> None:
+        """The guard's look at the last rows (training is over: no action)."""
         assert self._guard is not None
-        for notice in self._guard.check(step, final=True)[0]:
+        for notice in self._guard.check(max(self._last_step, 0))[0]:
             self._notify(notice)
+
+    def _final_verdict(self) -> None:
+        """One line with the run's final verdict, read back from the store as ``lrwatch
+        analyze`` reads it (guard recoveries and several optimizers included), and its event."""
+        from lrwatch.analysis import analyze
+        from lrwatch.readers import read_store_run
+        from lrwatch.store import Store
+
+        assert self.run is not None
+        with Store(self.store_path, readonly=True) as store:
+            diagnosis = analyze(read_store_run(store, self.run.id).curves)
+        step = max(self._last_step, 0)
+        seen = self._guard.rows_seen if self._guard is not None else None
+        self._notify(Notice(step, keys.EVENT_DIAGNOSIS, final_line(self.run.name, diagnosis),
+                            {**diagnosis.to_dict(), "final": True, "rows_seen_by_alarm": seen}))
 
     def _act(self, trainer: Any, pl_module: Any, decision: Decision, schedulers: list[Any]) -> None:
         guard = self._guard
@@ -486,6 +533,15 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
                          "lightning": lightning.__version__,
                          "python": platform.python_version()},
         }
+
+
+def final_line(run_name: str, d: Diagnosis) -> str:
+    """``lrwatch: final verdict on run 'x' (435 steps): ...``: what to do next, in one line."""
+    head = f"lrwatch: final verdict on run '{run_name}' ({d.steps} steps): "
+    if d.status is Status.INSUFFICIENT_DATA:
+        needs = f": needs ~{d.needed_steps} steps" if d.needed_steps else ""
+        return head + f"too short to judge{needs}"
+    return head + describe(d)
 
 
 # -- helpers that read Lightning objects --------------------------------------------------------

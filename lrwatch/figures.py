@@ -581,13 +581,17 @@ def plot(store: "Store | str | os.PathLike[str]",
 
 
 def run_diagnosis(store: "Store", run: "RunInfo") -> "Diagnosis | None":
-    """The analysis' verdict on a stored run (None for a range-test run or one without loss)."""
-    if run.meta.get("kind") == "range_test" or keys.LOSS not in store.keys(run):
+    """The analysis' verdict on a stored run (None for a range-test run, or one with neither a
+    loss nor several optimizers: a GAN's verdict comes from its gradients)."""
+    if run.meta.get("kind") == "range_test":
         return None
     from lrwatch.analysis import analyze
     from lrwatch.readers import curves_from_store  # readers import figures' peers, not figures
 
-    return analyze(curves_from_store(store, run))
+    curves = curves_from_store(store, run)
+    if not len(curves.loss) and not curves.other_optimizers:
+        return None
+    return analyze(curves)
 
 
 def diagnosis_shade(diagnosis: "Diagnosis | None", run: "RunInfo") -> Shade | None:

@@ -28,6 +28,7 @@ STATUS_STYLES: dict[str, StatusStyle] = {
     "stalled": StatusStyle("stalled", "#b8a000", "#fffbe6", "yellow"),
     "healthy": StatusStyle("healthy", "#2ca02c", "#f0f9f0", "green"),
     "insufficient_data": StatusStyle("too short", "#7f7f7f", "#f5f5f5", "white"),
+    "no_lr_verdict": StatusStyle("no LR verdict", "#8c564b", "#f7f1ef", "blue"),
     "range test": StatusStyle("range test", "#17becf", "#eefafb", "cyan"),
     "analysing": StatusStyle("analysing", "#aaaaaa", "#f7f7f7", "white"),
 }

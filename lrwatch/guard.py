@@ -4,14 +4,16 @@
 the recorder hands over (host numpy arrays), asks it for a decision, and lets it act on the
 module, optimizers and schedulers it passes in.
 
-- Every ``check_every_n_steps`` the online analyzer gives a full diagnosis; a change of status
-  is one warning (rank 0, through the ``lrwatch`` logger) and one event in the store. A change
-  to ``diverging`` is announced at once; any other change once it held for two checks in a row,
-  so mini-batch noise near a boundary does not make the status flicker. At train end the last
-  diagnosis is announced at once when it is news (a short run may see only one check).
-- Divergence (the status, or the analyzer's early alarm: a NaN/inf loss or gradient, or a jump
-  of the loss or gradient norm far above its recent robust level) is acted on according to
-  ``on_diverge``. ``stalled`` and ``oscillating`` only ever warn.
+- Every ``check_every_n_steps`` the online analyzer gives a full diagnosis; news is one warning
+  (rank 0, through the ``lrwatch`` logger) and one event in the store. News is a change of
+  status, or a suggested LR that moved ``RENOUNCE_RATIO`` or more from the one announced (the
+  user acts on the number). ``diverging`` is announced at once; other news once it held for two
+  checks in a row, so mini-batch noise near a boundary does not make the status flicker. A run
+  trained by several optimizers (GANs) gets no verdict from its loss (an adversarial loss is not
+  meant to fall): only its alarms are watched. The final verdict at train end is the callback's.
+- Divergence (the status, or the analyzer's early alarm, which sees every row: a NaN/inf loss or
+  gradient, or a jump of the loss or gradient norm far above its recent robust level) is acted
+  on according to ``on_diverge``. ``stalled`` and ``oscillating`` only ever warn.
 - ``recover`` restores the newest healthy snapshot taken before the trouble began (model,
   optimizers and schedulers, copied to CPU every ``snapshot_every_n_steps`` steps), scales every
   LR and every scheduler's base LRs by a factor, starts a fresh analyzer (the run goes on at a new
@@ -46,6 +48,10 @@ ON_DIVERGE = ("warn", "stop", "recover")
 # all ranks act at the same step (a broadcast costs a round trip; not every step).
 DDP_DECISION_EVERY = 10
 SNAPSHOTS_KEPT = 2
+# A suggested LR this many times above or below the one announced is news worth a new line: the
+# factor the suggestions' own error spans (BENCHMARKS.md, diagnosis: the median suggestion is
+# 3.3x from the sweep's best LR), so a smaller move is within what the advice can tell apart.
+RENOUNCE_RATIO = 3.0
 # LR keys of a param group that a recovery scales (OneCycleLR keeps max_lr/min_lr there).
 _GROUP_LR_KEYS = ("lr", "initial_lr", "max_lr", "min_lr")
 
@@ -140,8 +146,9 @@ class Guard:
     """Decides on rank 0, acts on every rank. See the module docstring."""
 
     def __init__(self, config: GuardConfig, make_analyzer: Callable[[], OnlineAnalyzer],
-                 run_name: str) -> None:
+                 run_name: str, judge_loss: bool = True) -> None:
         self.config = config
+        self.judge_loss = judge_loss  # False with several optimizers: alarms only
         self._make_analyzer = make_analyzer
         self.analyzer = make_analyzer()
         self.run_name = run_name
@@ -151,13 +158,14 @@ class Guard:
         self.lr_scale = 1.0
         self.skip_remaining = 0
         self.stopped_reason: str | None = None
-        self._status: Status | None = None
-        self._candidate: Status | None = None  # a new status seen once, not yet announced
+        self._announced: Diagnosis | None = None
+        self._candidate: Diagnosis | None = None  # news seen once, not yet announced
         self._alarm_step: int | None = None
         self._snapshots: list[Snapshot] = []
         self._last_check = -1  # the last step a full diagnosis covered
         self._fresh = False  # rows arrived since the last check
         self._nonfinite: str | None = None  # a NaN/inf the recorder flagged, not yet acted on
+        self.rows_seen = 0  # rows the alarm looked at, all analyzers together
 
     # -- rank 0: watch -----------------------------------------------------------------------
     def observe(self, rows: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
@@ -169,42 +177,46 @@ class Guard:
             self._nonfinite = f"a gradient or the loss is NaN/inf at step {flagged}"
         steps, loss = rows[keys.LOSS]
         self._fresh = True
+        self.rows_seen += int(steps.size)
         self.analyzer.update(steps, loss, **{
             name: _aligned(rows.get(key), steps)
             for name, key in (("lr", keys.LR), ("grad_norm", keys.GRAD_NORM),
                               ("update_ratio", keys.UPDATE_RATIO))
         })
 
-    def check(self, step: int, final: bool = False) -> tuple[list[Notice], Decision | None]:
+    def check(self, step: int) -> tuple[list[Notice], Decision | None]:
         """Notices of what changed, and a decision when divergence must be acted on.
 
         Only new rows are looked at: with the recorder copying every k steps to the host, the
         guard sees (and acts) at most k steps late; ``on_diverge`` "stop"/"recover" copy every
-        step by default. ``final`` (train end) diagnoses whatever the spacing and announces a
-        new status at once: there is no later look to confirm it with.
+        step by default. An alarm names the step of the row that raised it.
         """
         notices: list[Notice] = []
-        if (not self._fresh and not final) or not self.analyzer.points:
+        if not self._fresh or not self.analyzer.points:
             return notices, None
         self._fresh = False
         found = self.analyzer.diverging_now()
         alarm = found.message if found is not None else self._nonfinite
+        alarm_row = found.end_step if found is not None and found.end_step is not None else step
         diagnosis: Diagnosis | None = None
         seen = self.analyzer.last_step if self.analyzer.last_step is not None else step
-        if seen - self._last_check >= self.config.check_every_n_steps or alarm is not None \
-                or final:
+        if self.judge_loss and (seen - self._last_check >= self.config.check_every_n_steps
+                                or alarm is not None):
             self._last_check = seen
             diagnosis = self.analyzer.diagnose()
-            if self._changed(diagnosis.status, confirmed=final):
-                self._status = diagnosis.status
+            if self._is_news(diagnosis):
+                self._announced = diagnosis
                 notices.append(Notice(step, keys.EVENT_DIAGNOSIS,
-                                      self._describe(diagnosis), diagnosis.to_dict()))
-        if alarm is not None and self._alarm_step is None and self._status != Status.DIVERGING:
-            self._alarm_step = step
-            notices.append(Notice(step, keys.EVENT_DIAGNOSIS,
-                                  f"lrwatch: run '{self.run_name}' is blowing up at step {step}: "
-                                  f"{alarm}", {"status": "alarm", "evidence": [alarm]}))
-        elif alarm is None and diagnosis is not None and diagnosis.status != Status.DIVERGING:
+                                      f"lrwatch: run '{self.run_name}' is {describe(diagnosis)}",
+                                      {**diagnosis.to_dict(), "seen_at": step}))
+        if alarm is not None and self._alarm_step is None and self.status != Status.DIVERGING:
+            self._alarm_step = alarm_row
+            late = f" (seen at step {step})" if alarm_row != step else ""
+            notices.append(Notice(alarm_row, keys.EVENT_DIAGNOSIS,
+                                  f"lrwatch: run '{self.run_name}' is blowing up at step "
+                                  f"{alarm_row}{late}: {alarm}",
+                                  {"status": "alarm", "evidence": [alarm], "seen_at": step}))
+        elif alarm is None and (diagnosis is None or diagnosis.status != Status.DIVERGING):
             self._alarm_step = None
         diverging = alarm is not None or (diagnosis is not None and diagnosis.status == Status.DIVERGING)
         if not diverging or not self.config.acts:
@@ -213,16 +225,21 @@ class Guard:
             diagnosis = self.analyzer.diagnose()
         return notices, self._decide(step, diagnosis, alarm)
 
-    def _changed(self, status: Status, confirmed: bool = False) -> bool:
-        """Whether ``status`` is a change worth announcing now (see the module docstring);
-        ``confirmed`` needs no second look."""
-        if status == self._status or status == Status.INSUFFICIENT_DATA:
+    @property
+    def status(self) -> Status | None:
+        """The status last announced."""
+        return self._announced.status if self._announced is not None else None
+
+    def _is_news(self, diagnosis: Diagnosis) -> bool:
+        """Whether ``diagnosis`` is worth a new line now (see the module docstring)."""
+        if diagnosis.status == Status.INSUFFICIENT_DATA or not _differs(diagnosis, self._announced):
             self._candidate = None
             return False
-        if status == Status.DIVERGING or status == self._candidate or confirmed:
+        if diagnosis.status == Status.DIVERGING or (
+                self._candidate is not None and not _differs(diagnosis, self._candidate)):
             self._candidate = None
             return True
-        self._candidate = status
+        self._candidate = diagnosis
         return False
 
     def snapshot_due(self, step: int) -> bool:
@@ -230,7 +247,7 @@ class Guard:
         (rank 0's view; under DDP the callback broadcasts it)."""
         last = self._snapshots[-1].step if self._snapshots else None
         due = last is None or step - last >= self.config.snapshot_every_n_steps
-        return due and self._alarm_step is None and self._status != Status.DIVERGING
+        return due and self._alarm_step is None and self.status != Status.DIVERGING
 
     def _decide(self, step: int, diagnosis: Diagnosis, alarm: str | None) -> Decision:
         reason = alarm or (diagnosis.evidence[0].message if diagnosis.evidence else "diverging")
@@ -250,19 +267,6 @@ class Guard:
         if restore is None:
             return Decision("stop", step, f"no snapshot to recover from yet; {reason}", factor)
         return Decision("recover", step, reason, factor, restore)
-
-    def _describe(self, d: Diagnosis) -> str:
-        s = d.suggestion
-        since = f" since step {d.since_step}" if d.since_step is not None else ""
-        evidence = "; ".join(e.message for e in d.evidence[:2]) or s.rationale
-        lr = ""
-        if s.current_lr is not None and s.suggested_lr is not None:
-            lr = f" ({s.current_lr:.3g} -> {s.suggested_lr:.3g})"
-        elif s.factor is not None:
-            lr = f" (x{s.factor:.3g})"
-        return (f"lrwatch: run '{self.run_name}' is {d.status.value}{since} "
-                f"(confidence {d.confidence:.2f}): {evidence}. Suggestion: "
-                f"{s.action.value.replace('_', ' ')}{lr}" + (f": {s.rationale}" if d.evidence else ""))
 
     # -- every rank: act -----------------------------------------------------------------------
     def snapshot(self, step: int, module: torch.nn.Module, optimizers: Sequence[torch.optim.Optimizer],
@@ -295,7 +299,7 @@ class Guard:
         self.skip_remaining = self.config.skip_batches
         self._alarm_step = None
         self._nonfinite = None
-        self._status = self._candidate = None
+        self._announced = self._candidate = None
         self._last_check = decision.step
         self._snapshots = [s for s in self._snapshots if s.step <= snap.step]
         return {
@@ -320,6 +324,38 @@ def scale_lrs(optimizers: Sequence[torch.optim.Optimizer], schedulers: Sequence[
             values = getattr(scheduler, attribute, None)
             if isinstance(values, list):
                 setattr(scheduler, attribute, [v * factor for v in values])
+
+
+def describe(d: Diagnosis) -> str:
+    """``stalled since step 40 (confidence 0.55, ...): evidence. Suggestion: ...``: a diagnosis
+    in one line, for the console."""
+    s = d.suggestion
+    if d.status is Status.NO_LR_VERDICT:
+        return (f"no LR verdict: {s.rationale}. Gradient and update health: "
+                + "; ".join(e.message for e in d.evidence))
+    since = f" since step {d.since_step}" if d.since_step is not None else ""
+    early = d.extra.get("confident_from_steps")
+    early = f", early: a confident verdict needs ~{early} steps" if early else ""
+    evidence = "; ".join(e.message for e in d.evidence[:2]) or s.rationale
+    lr = ""
+    if s.current_lr is not None and s.suggested_lr is not None:
+        lr = f" ({s.current_lr:.3g} -> {s.suggested_lr:.3g})"
+    elif s.factor is not None:
+        lr = f" (x{s.factor:.3g})"
+    return (f"{d.status.value}{since} (confidence {d.confidence:.2f}{early}): {evidence}. "
+            f"Suggestion: {s.action.value.replace('_', ' ')}{lr}"
+            + (f": {s.rationale}" if d.evidence else ""))
+
+
+def _differs(new: Diagnosis, old: Diagnosis | None) -> bool:
+    """Another status, or a suggested LR (or factor) RENOUNCE_RATIO or more away."""
+    if old is None or new.status != old.status:
+        return True
+    a, b = new.suggestion, old.suggestion
+    for x, y in ((a.suggested_lr, b.suggested_lr), (a.factor, b.factor)):
+        if x is not None and y is not None and x > 0 and y > 0:
+            return max(x / y, y / x) >= RENOUNCE_RATIO
+    return a.action != b.action
 
 
 def _aligned(pair: tuple[np.ndarray, np.ndarray] | None, steps: np.ndarray) -> np.ndarray | None:

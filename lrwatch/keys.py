@@ -6,6 +6,8 @@
   ``name`` entry when it has one, else ``pg<g>`` (``lr/pg1``), as Lightning's
   LearningRateMonitor names them;
 - a layer (module) ``m``: ``grad_norm/<m>``, ``update_ratio/<m>`` (``grad_norm/encoder.0``);
+- a metric the user logs with ``self.log(name, ...)``: ``logged/<name>`` (``logged/g_loss``,
+  ``logged/val_acc``), at the steps it was logged, so a user's name never shadows these;
 - optimizer ``k`` > 0 of several (GANs, manual optimization): every optimizer key gets the
   suffix ``@<OptimizerClass>`` (``lr@Adam``), deduplicated with ``-<k>`` (``lr@Adam-1``).
 """
@@ -29,6 +31,8 @@ NONFINITE = "nonfinite"  # 1.0 at a step whose loss or gradient norm is NaN or i
 LOSS_SMOOTHED = "loss_smoothed"  # a range test's lag-free smoothed loss (range-test runs only)
 OPTIMIZER_SKIPPED = "optimizer_skipped"  # 1.0 at a step the optimizer did not take (AMP scaler)
 
+LOGGED = "logged"  # prefix of the metrics the user logs: see logged_key
+
 # Event kinds stored beside the scalars.
 EVENT_NONFINITE = "nonfinite"
 EVENT_DIAGNOSIS = "diagnosis"
@@ -39,6 +43,11 @@ EVENT_RANGE_TEST = "range_test"
 def group_key(base: str, group: str) -> str:
     """``lr/pg1``: a per-param-group (or per-layer) key."""
     return f"{base}/{group}"
+
+
+def logged_key(name: str) -> str:
+    """``logged/val_acc``: where a metric the user logged as ``val_acc`` is stored."""
+    return group_key(LOGGED, name)
 
 
 def optimizer_key(base: str, optimizer_label: str | None) -> str:

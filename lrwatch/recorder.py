@@ -191,6 +191,7 @@ class Recorder:
         self._last_copy = time.monotonic()
         self._clock: float | None = None
         self._samples = 0
+        self.device = torch.device("cpu")  # where the device buffers live (the weights' device)
 
     # -- set-up --------------------------------------------------------------------------
     def attach(self, optimizers: Sequence[torch.optim.Optimizer],
@@ -199,6 +200,8 @@ class Recorder:
         labels = keys.optimizer_labels([type(o).__name__ for o in optimizers])
         self.probes = [OptimizerProbe(o, label, names, self.config, clipping)
                        for o, label in zip(optimizers, labels)]
+        params = [p for probe in self.probes for p in probe.params]
+        self.device = params[0].device if params else torch.device("cpu")
 
     def probe_for(self, optimizer: Any) -> OptimizerProbe | None:
         raw = getattr(optimizer, "optimizer", optimizer)  # LightningOptimizer wraps the real one
@@ -268,6 +271,13 @@ class Recorder:
     def add_value(self, key: str, step: int, value: float) -> None:
         """A host-side value (validation loss ...)."""
         self._host_value(key, step, value)
+
+    def add_logged(self, key: str, step: int, value: Tensor) -> None:
+        """A metric the user logged, kept on its device until the next host copy (no sync)."""
+        value = value.detach().reshape(()).float()
+        if value.device != self.device:  # one copy moves every buffer: keep them on one device
+            value = value.to(self.device, non_blocking=True)
+        self._device_value(key, step, value)
 
     def add_event(self, step: int, kind: str, payload: dict[str, Any]) -> None:
         self._events.append(PendingEvent(step=step, kind=kind, payload=payload, time=time.time()))

@@ -4,6 +4,10 @@ The analyzer keeps the same bounded summary that :func:`lrwatch.analysis.analyze
 whole run (at most 1024 bins + the last 256 raw points), so an update costs time in proportion to
 the points it brings, a diagnosis costs the same at step 100 and at step 10 M, and both give the
 same answer on the same points.
+
+The early divergence alarm looks at every row: rows reach the analyzer in blocks (a host copy
+brings up to 256 steps at once), and a loss that blew up and came back down, or died, inside one
+block would be gone from the block's last few points.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import numpy as np
 
 from lrwatch.analysis import detectors
 from lrwatch.analysis.diagnose import diagnose
-from lrwatch.analysis.summary import COLUMNS, Summary
+from lrwatch.analysis.summary import COLUMNS, HEAD, TAIL, Summary
 from lrwatch.analysis.types import Diagnosis, Evidence, RangeTestSummary, RunCurves, Series
 from lrwatch.errors import ConfigError
 
@@ -55,6 +59,8 @@ class OnlineAnalyzer:
         self._target = target_batch_size
         self._summary = Summary()
         self.dropped = 0  # points ignored because their step did not come after the last one
+        self._alarm: Evidence | None = None  # the first alarm among the rows not yet asked about
+        self.rows_checked = 0  # rows the alarm has looked at (every row taken in)
 
     @property
     def points(self) -> int:
@@ -95,6 +101,9 @@ class OnlineAnalyzer:
         if not keep.all():
             self.dropped += int((~keep).sum())
             s, cols = s[keep], [c[keep] for c in cols]
+        if self._alarm is None:
+            self._alarm = _first_alarm(self._summary, s, cols[0], cols[2])
+        self.rows_checked += s.size
         self._summary.extend(s, *cols)
 
     def diagnose(self) -> Diagnosis:
@@ -102,10 +111,14 @@ class OnlineAnalyzer:
         return diagnose(self._summary, self._meta, target_batch_size=self._target)
 
     def diverging_now(self) -> Evidence | None:
-        """The early divergence signal, cheap enough to ask after every update: a NaN/inf loss,
-        or the last few losses or gradient norms far above their recent robust level."""
-        found = detectors.alarm(self._summary)
-        return found.evidence if found is not None else None
+        """The early divergence signal: a NaN/inf loss, or a few losses or gradient norms in a
+        row far above their recent robust level. Every row is looked at: this is the first
+        alarm among the rows added since the last call, else the alarm at the newest row."""
+        found, self._alarm = self._alarm, None
+        if found is not None:
+            return found
+        latest = detectors.alarm(self._summary)
+        return latest.evidence if latest is not None else None
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to resume, as plain numbers and numpy arrays."""
@@ -138,6 +151,69 @@ class OnlineAnalyzer:
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"not an OnlineAnalyzer state dict: missing or bad {exc}") from None
         self._summary, self.dropped = summary, dropped
+
+
+def _first_alarm(summary: Summary, steps: np.ndarray, loss: np.ndarray,
+                 grad_norm: np.ndarray) -> Evidence | None:
+    """The first of the new rows at which ``detectors.alarm`` fires, as it would had the rows
+    come one at a time. Only rows that can fire get that full look (see ``_may_jump``): a
+    non-finite loss, the first rows of a run, and rows whose last points clear the alarm's
+    smallest ratio over their window's median."""
+    all_steps = np.concatenate([summary.tail_steps, steps])
+    all_loss = np.concatenate([summary.tail_loss, loss])
+    all_gn = np.concatenate([summary.tail_gn, grad_norm])
+    first = summary.tail_steps.size
+    rows = set((np.flatnonzero(~np.isfinite(loss)) + first).tolist())
+    rows |= _may_jump(all_loss, first, detectors.ALARM_LOSS_RATIO)
+    rows |= _may_jump(all_gn, first, detectors.ALARM_GRAD_RATIO)
+    for i in sorted(rows):
+        lo = max(0, i + 1 - TAIL)
+        head = np.concatenate([summary.head_loss, loss[:i + 1 - first]])
+        view = Summary(tail_steps=all_steps[lo:i + 1], tail_loss=all_loss[lo:i + 1],
+                       tail_gn=all_gn[lo:i + 1], head_loss=head[np.isfinite(head)][:HEAD])
+        found = detectors.alarm(view)
+        if found is not None:
+            return found.evidence
+    return None
+
+
+# a window this short is judged by the alarm's few-points rule: such rows always get a full look
+_SHORT_WINDOW = detectors.ALARM_POINTS + detectors.ALARM_HISTORY
+
+
+def _may_jump(values: np.ndarray, first: int, ratio: float) -> set[int]:
+    """Rows ``i >= first`` where a jump alarm may fire: the window (the ``TAIL`` values up to
+    ``i``) is short, or its last ``ALARM_POINTS`` values all sit above ``ratio`` times the
+    median of the valid values before them, which every jump alarm on a long window needs.
+    A cheap bound screens first: the median of a subset is at least the same order statistic
+    of the union of all windows."""
+    n = values.size
+    k = detectors.ALARM_POINTS
+    rows = np.arange(first, n)
+    short = rows[rows - np.maximum(0, rows + 1 - TAIL) + 1 < _SHORT_WINDOW]
+    out = set(short.tolist())
+    rows = rows[rows - np.maximum(0, rows + 1 - TAIL) + 1 >= _SHORT_WINDOW]
+    if rows.size == 0:
+        return out
+    with np.errstate(invalid="ignore"):
+        valid = np.isfinite(values) & (values > 0)
+    recent = np.min([np.where(valid[rows - j], values[rows - j], -np.inf) for j in range(k)],
+                    axis=0)
+    lo = np.maximum(0, rows + 1 - TAIL)
+    counts = np.concatenate([[0], np.cumsum(valid)])
+    sizes = counts[rows + 1 - k] - counts[lo]  # valid values before the last k
+    union = np.sort(values[int(lo[0]):n][valid[int(lo[0]):n]])
+    if union.size == 0:
+        return out
+    order = np.clip((sizes - 1) // 2, 0, union.size - 1)
+    screened = rows[(sizes >= detectors.ALARM_HISTORY) & (recent > ratio * union[order])]
+    for i in screened.tolist():
+        start = max(0, i + 1 - TAIL)
+        ref = values[start:i + 1 - k][valid[start:i + 1 - k]]
+        middle = (ref.size - 1) // 2  # the lower middle: at most the alarm's (log) median
+        if float(recent[i - rows[0]]) > ratio * float(np.partition(ref, middle)[middle]):
+            out.add(i)
+    return out
 
 
 def _column(name: str, values: Any, n: int, required: bool = False) -> np.ndarray:

@@ -24,6 +24,9 @@ class Status(str, Enum):
     STALLED = "stalled"  # loss falls extremely slowly or plateaus: LR too low
     HEALTHY = "healthy"  # smooth, steady decrease
     INSUFFICIENT_DATA = "insufficient_data"  # too short to judge
+    # several optimizers train against each other (GANs): an adversarial loss is not meant to
+    # fall, so it says nothing of the LR; each optimizer's gradient and update health is given
+    NO_LR_VERDICT = "no_lr_verdict"
 
 
 class Action(str, Enum):
@@ -70,6 +73,27 @@ class RangeTestSummary:
 
 
 @dataclass(frozen=True)
+class GuardAction:
+    """A guard's recovery during the run: at ``step`` it went back to the weights of
+    ``restored_step`` and set the LR from ``lr_before`` to ``lr_after``."""
+
+    step: int
+    restored_step: int | None
+    lr_before: float | None
+    lr_after: float | None
+
+
+@dataclass(frozen=True)
+class OptimizerCurves:
+    """The gradient norm and update ratio of one optimizer of several (``label``: its key
+    suffix, such as ``Adam-1``)."""
+
+    label: str
+    grad_norm: Series | None = None
+    update_ratio: Series | None = None
+
+
+@dataclass(frozen=True)
 class RunCurves:
     """Everything analysis may use about one run; only ``loss`` is required."""
 
@@ -86,6 +110,11 @@ class RunCurves:
     fine_tune: bool | None = None  # training starts from pretrained weights, when known
     clip: float | None = None  # the max gradient norm of gradient clipping, when known
     classes: int | None = None  # classes (or vocabulary size) of a cross-entropy loss, when known
+    # the guard's recoveries: what follows the last one is judged, at the LR it set
+    guard_actions: tuple[GuardAction, ...] = ()
+    # the optimizers after the first of a run trained by several (GANs): no LR verdict from
+    # the loss; grad_norm and update_ratio above are the first optimizer's
+    other_optimizers: tuple[OptimizerCurves, ...] = ()
 
     def __post_init__(self) -> None:
         """Check the types here, so a wrong one is named instead of failing deep in analysis."""

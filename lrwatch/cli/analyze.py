@@ -183,7 +183,10 @@ def _lr_cell(entry: dict[str, Any]) -> str:
 
 def _headline(entry: dict[str, Any]) -> str:
     """The finding a row shows: the top evidence of a problem; for a healthy run the rationale
-    (its evidence is context, such as the update ratio, which beside "keep" reads as alarm)."""
+    (its evidence is context, such as the update ratio, which beside "keep" reads as alarm);
+    without an LR verdict (several optimizers) the health of each optimizer."""
+    if entry["status"] == "no_lr_verdict":
+        return " | ".join(entry["evidence"]) or entry["rationale"] or ""
     evidence = [] if entry["status"] == "healthy" else entry["evidence"]
     return (evidence or [entry["rationale"] or ""])[0]
 

@@ -1,4 +1,6 @@
-"""``lrwatch runs [STORE]``: the runs of a store, with status, steps, last loss and LR."""
+"""``lrwatch runs [STORE]``: the runs of a store, with status, steps, last loss and peak LR
+(the LR ``analyze`` judges and its suggestion is relative to: after warmup and decay, and after
+the guard's last recovery)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from lrwatch.cli._common import (
 @click.argument("store", required=False, metavar="[STORE]")
 def runs(store: str | None) -> None:
     from lrwatch import keys
+    from lrwatch.readers import judged_lr
 
     with open_store_readonly(store) as st:
         infos = st.runs()
@@ -30,11 +33,12 @@ def runs(store: str | None) -> None:
             return
         rows = []
         for run in infos:
-            last = st.last_values(run, [keys.LOSS, keys.LR])
+            last = st.last_values(run, [keys.LOSS])
             end = run.ended_at if run.ended_at is not None else time.time()
             rows.append([
                 str(run.id), printable(run.name), coloured(run.status), str(run.steps),
-                fmt_float(last.get(keys.LOSS)), fmt_float(last.get(keys.LR), 3),
+                fmt_float(last.get(keys.LOSS)), fmt_float(judged_lr(st, run), 3),
                 fmt_time(run.started_at), fmt_duration(end - run.started_at),
             ])
-        click.echo(table(["id", "name", "status", "steps", "loss", "lr", "started", "duration"], rows))
+        click.echo(table(["id", "name", "status", "steps", "loss", "peak lr", "started",
+                         "duration"], rows))

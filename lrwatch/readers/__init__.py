@@ -17,7 +17,7 @@ Example::
 from lrwatch.readers.columns import Columns, detect_columns
 from lrwatch.readers.discover import LogRun, find_runs, read_run
 from lrwatch.readers.series import Hints, ReadResult
-from lrwatch.readers.store import curves_from_store, read_store_run, training_runs
+from lrwatch.readers.store import curves_from_store, judged_lr, read_store_run, training_runs
 
 __all__ = [
     "Columns",
@@ -27,6 +27,7 @@ __all__ = [
     "curves_from_store",
     "detect_columns",
     "find_runs",
+    "judged_lr",
     "read_run",
     "read_store_run",
     "training_runs",

@@ -7,6 +7,11 @@ themselves are not trainings to diagnose, so ``training_runs`` leaves them out.
 
 As a reader (``READER``): a store file is recognised by its SQLite header, whatever its name;
 in a folder, runs of ``lrwatch.db`` keep their names and another store's carry its file stem.
+
+The guard's recoveries (its ``action`` events) go with the curves, so analysis judges what
+follows the last one; so do the gradient norms and update ratios of a run's further optimizers
+(GANs), which get no LR verdict from their loss. A key the user logged (``g_loss``) is found
+under ``logged/g_loss`` too.
 """
 
 from __future__ import annotations
@@ -21,7 +26,13 @@ import numpy as np
 from pathlib import Path
 
 from lrwatch import keys
-from lrwatch.analysis.types import RangeTestSummary, RunCurves, Series
+from lrwatch.analysis.types import (
+    GuardAction,
+    OptimizerCurves,
+    RangeTestSummary,
+    RunCurves,
+    Series,
+)
 from lrwatch.errors import InputError, LRWatchError, StoreError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import Columns
@@ -80,10 +91,8 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
         info = store.run(run)
         available = store.keys(info)
         where = f"run '{info.name}' of {store.path}"
-        for flag, key in (("--loss-key", loss_key), ("--lr-key", lr_key)):
-            if key is not None and key not in available:
-                have = ", ".join(available) or "none"
-                raise InputError(f"{where} has no key '{key}' ({flag}); it has: {have}")
+        loss_key, lr_key = (_stored_key(key, flag, available, where) for flag, key in
+                            (("--loss-key", loss_key), ("--lr-key", lr_key)))
 
         def series(key: str | None) -> Series | None:
             if key is None or key not in available:
@@ -109,6 +118,12 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
             batch_size=_count(meta.get("batch_size")),
             total_steps=_count(meta.get("planned_steps")),
             range_test=_range_test(meta.get("range_test")),
+            guard_actions=_guard_actions(store, info),
+            other_optimizers=tuple(
+                OptimizerCurves(label, series(keys.optimizer_key(keys.GRAD_NORM, label)),
+                                series(keys.optimizer_key(keys.UPDATE_RATIO, label)))
+                for label in keys.optimizer_labels(_optimizer_classes(meta))[1:]
+                if label is not None),
         )
     notes: tuple[str, ...] = ()
     if not columns.lr:
@@ -117,6 +132,47 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
         notes = (f"the learning rate '{columns.lr}' of {where} has no usable value (none is a "
                  "finite number above 0); the suggestion is a relative change",)
     return ReadResult(curves=curves, columns=columns, notes=notes)
+
+
+def judged_lr(store: Store, run: RunInfo) -> float | None:
+    """The LR a verdict on the run is relative to, as ``analyze`` takes it: the peak LR (what
+    the user sets: with warmup or decay the last LR is not), after the guard's last recovery."""
+    with store_errors(store.path):
+        steps, lr = store.scalars(run, keys.LR)
+        actions = _guard_actions(store, run)
+    if actions:
+        lr = lr[steps > actions[-1].step]
+    ok = lr[np.isfinite(lr) & (lr > 0)]
+    return float(ok.max()) if ok.size else None
+
+
+def _stored_key(key: str | None, flag: str, available: list[str], where: str) -> str | None:
+    """``key`` as stored: itself, or the metric the user logged under that name."""
+    if key is None or key in available:
+        return key
+    if keys.logged_key(key) in available:
+        return keys.logged_key(key)
+    have = ", ".join(available) or "none"
+    raise InputError(f"{where} has no key '{key}' ({flag}); it has: {have}")
+
+
+def _guard_actions(store: Store, info: RunInfo) -> tuple[GuardAction, ...]:
+    """The guard's recoveries, oldest first."""
+    out = []
+    for event in store.events(info, kind=keys.EVENT_ACTION):
+        p = event.payload
+        if p.get("action") == "recover":
+            restored = p.get("restored_step")
+            out.append(GuardAction(event.step, restored if isinstance(restored, int) else None,
+                                   _number(p.get("lr_before")), _number(p.get("lr_after"))))
+    return tuple(out)
+
+
+def _optimizer_classes(meta: dict[str, Any]) -> list[str]:
+    optimizers = meta.get("optimizers")
+    if not isinstance(optimizers, list):
+        return []
+    return [str(o.get("class")) if isinstance(o, dict) else "?" for o in optimizers]
 
 
 def _text(value: Any) -> str | None:

@@ -87,3 +87,85 @@ for _package in ("lightning.pytorch", "pytorch_lightning"):
         _regressor_class(importlib.import_module(_package))
     except ImportError:
         pass
+
+
+def blobs_loader(n: int = 2048, batch_size: int = 32) -> DataLoader:
+    """10 Gaussian classes in 16 dimensions, in a fixed order."""
+    g = torch.Generator().manual_seed(0)
+    centers = 2 * torch.randn(10, 16, generator=g)
+    y = torch.randint(0, 10, (n,), generator=g)
+    return DataLoader(TensorDataset(centers[y] + torch.randn(n, 16, generator=g), y),
+                      batch_size=batch_size)
+
+
+def make_classifier(pl: ModuleType, lr: float, momentum: float = 0.0,
+                    step_size: int | None = None) -> Any:
+    """A ReLU MLP classifier trained with SGD (a StepLR halving the LR every ``step_size``
+    steps when given). At lr 2 with momentum 0.9 its loss blows up to ~1e13 within ten steps,
+    then its units die and the loss sits near ln(10) again: a blow-up the last rows hide."""
+
+    class Classifier(pl.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            torch.manual_seed(0)
+            self.net = torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(),
+                                           torch.nn.Linear(32, 32), torch.nn.ReLU(),
+                                           torch.nn.Linear(32, 10))
+
+        def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+            x, y = batch
+            return torch.nn.functional.cross_entropy(self.net(x), y)
+
+        def configure_optimizers(self) -> Any:
+            opt = torch.optim.SGD(self.parameters(), lr=lr, momentum=momentum)
+            if step_size is None:
+                return opt
+            sched = torch.optim.lr_scheduler.StepLR(opt, step_size=step_size, gamma=0.5)
+            return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+    return Classifier()
+
+
+def make_gan(pl: ModuleType, lr: float = 2e-4) -> Any:
+    """A tiny GAN on 2-D points with manual optimization: ``training_step`` returns nothing and
+    logs ``g_loss`` and ``d_loss``; the generator's and the discriminator's Adam step in turn."""
+
+    class TinyGAN(pl.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.automatic_optimization = False
+            torch.manual_seed(0)
+            self.generator = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.ReLU(),
+                                                 torch.nn.Linear(16, 2))
+            self.discriminator = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(),
+                                                     torch.nn.Linear(16, 1))
+
+        def training_step(self, batch: Any, batch_idx: int) -> None:
+            real = batch[0]
+            g_opt, d_opt = self.optimizers()
+            bce = torch.nn.functional.binary_cross_entropy_with_logits
+            fake = self.generator(torch.randn(real.shape[0], 4))
+            g_loss = bce(self.discriminator(fake), torch.ones(real.shape[0], 1))
+            g_opt.zero_grad()
+            self.manual_backward(g_loss)
+            g_opt.step()
+            d_loss = (bce(self.discriminator(real), torch.ones(real.shape[0], 1))
+                      + bce(self.discriminator(fake.detach()), torch.zeros(real.shape[0], 1))) / 2
+            d_opt.zero_grad()
+            self.manual_backward(d_loss)
+            d_opt.step()
+            self.log_dict({"g_loss": g_loss, "d_loss": d_loss})
+
+        def configure_optimizers(self) -> Any:
+            return (torch.optim.Adam(self.generator.parameters(), lr=lr, betas=(0.5, 0.999)),
+                    torch.optim.Adam(self.discriminator.parameters(), lr=lr, betas=(0.5, 0.999)))
+
+    return TinyGAN()
+
+
+def ring_loader(n: int = 1024, batch_size: int = 32) -> DataLoader:
+    """2-D points on a noisy ring: the GAN's real data."""
+    g = torch.Generator().manual_seed(0)
+    angle = 2 * torch.pi * torch.rand(n, generator=g)
+    points = torch.stack([angle.cos(), angle.sin()], 1) + 0.05 * torch.randn(n, 2, generator=g)
+    return DataLoader(TensorDataset(points), batch_size=batch_size)

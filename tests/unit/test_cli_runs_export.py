@@ -39,7 +39,8 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_runs_lists_each_run_with_status_steps_loss_and_lr(filled, capsys):
     main(["runs", str(filled)])
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["id", "name", "status", "steps", "loss", "lr", "started", "duration"]
+    assert lines[0].split() == ["id", "name", "status", "steps", "loss", "peak", "lr", "started",
+                                "duration"]
     first = lines[1].split()
     assert first[:6] == ["1", "baseline", "finished", "4", "0.5", "0.0003"]
     assert lines[2].split()[:4] == ["2", "second", "running", "0"]

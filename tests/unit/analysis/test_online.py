@@ -167,3 +167,21 @@ def test_heavy_mini_batch_noise_raises_no_alarm() -> None:
         noise = np.random.default_rng(seed).chisquare(4, t.size) / 4
         assert _first_alarm(synth.converging(t, 80, floor=0.05) * noise,
                             grad_norm=np.exp(rng.normal(0, 0.3, t.size)).tolist()) is None
+
+
+@pytest.mark.parametrize("block", [4, 64, 300])
+def test_every_row_is_seen_by_the_alarm_whatever_the_block_size(block: int) -> None:
+    # the guard's host copies bring rows in blocks: a blow-up that died down again inside one
+    # block (the loss back near its start, the last rows calm) is still found, at its own step
+    t = np.arange(300)
+    loss = 2.3 * np.exp(-t / 200) * np.exp(np.random.default_rng(1).normal(0, 0.05, t.size))
+    loss[150:156] = [20.7, 259.0, 2.48e4, 1.09e8, 7.61e12, 1.59e13]
+    one_at_a_time = _first_alarm(loss)
+    online = OnlineAnalyzer()
+    found = None
+    for start in range(0, t.size, block):
+        online.update(t[start:start + block], loss[start:start + block])
+        found = found or online.diverging_now()
+    assert found is not None and found.end_step == one_at_a_time
+    assert 150 <= one_at_a_time <= 153
+    assert online.rows_checked == t.size

@@ -40,3 +40,4 @@ def test_every_example_runs(tmp_path):
         assert (tmp_path / name).stat().st_size > 1_000_000, name  # plotly.js inside
     assert sum(line.startswith(("sgd-lr-", "adam-lr-")) for line in out.splitlines()) == 3
     assert "the dashboard answers: HTTP 200" in out
+    assert "logged: ['logged/d_loss', 'logged/g_loss']" in out
