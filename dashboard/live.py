@@ -42,6 +42,13 @@ def trace_entry(run: RunInfo, spec: TraceSpec, name: str | None = None,
             "color": color}
 
 
+def view_key(*parts: Any) -> tuple[Any, ...]:
+    """A hashable name of one graph view (what a shared build is cached under): the parts as
+    given, trace entries as tuples of their fields."""
+    return tuple(tuple(tuple(t.items()) for t in part) if isinstance(part, list) else part
+                 for part in parts)
+
+
 def build_time_graph(store: Store, panel: Panel, traces: Sequence[dict[str, Any]], *,
                      title: str, smoothing: float, log_y: bool,
                      window: tuple[float, float] | None = None, events_run: RunInfo | None = None,

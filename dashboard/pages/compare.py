@@ -55,11 +55,13 @@ def _traces(store: Store, runs: list[RunInfo], panel_name: str) -> list[dict[str
 
 
 def _build(source: DataSource, store: Store, panel: Any, traces: list[dict[str, Any]],
-           n_runs: int, *, smoothing: float, window: Any) -> tuple[Any, Any]:
-    with source.full_reads:
-        return live.build_time_graph(
-            store, panel, traces, title=f"{panel.title}: {n_runs} runs", smoothing=smoothing,
-            log_y=panel.log_y, window=window, note=f"no {panel.name} recorded yet")
+           runs: list[RunInfo], *, smoothing: float, window: Any) -> tuple[Any, Any]:
+    return source.builds.get(
+        live.view_key("compare", panel.name, traces, smoothing, window),
+        tuple(run.last_step for run in runs),
+        lambda: live.build_time_graph(
+            store, panel, traces, title=f"{panel.title}: {len(runs)} runs", smoothing=smoothing,
+            log_y=panel.log_y, window=window, note=f"no {panel.name} recorded yet"))
 
 
 def _register_panel(app: Dash, source: DataSource, panel_name: str) -> None:
@@ -84,7 +86,7 @@ def _register_panel(app: Dash, source: DataSource, panel_name: str) -> None:
                     state, rebuild=regrown or (panel_name == "loss" and state is not None
                                                and state["smoothing"] != smoothing),
                     view=view,
-                    build=lambda window: _build(source, store, panel, traces, len(runs),
+                    build=lambda window: _build(source, store, panel, traces, runs,
                                                 smoothing=smoothing, window=window),
                     update=lambda st: live.update_time_graph(store, st))
         except (StoreProblem, RunNotFound):

@@ -70,12 +70,13 @@ def _build(store: Store, source: DataSource, run: RunInfo, panel_name: str, *,
            smoothing: float, log_y: bool | None, window: Any) -> tuple[Any, Any]:
     panel = PANELS[panel_name]
     traces = [live.trace_entry(run, spec) for spec in panel.traces(store.keys(run))]
-    with source.full_reads:
-        return live.build_time_graph(
+    return source.builds.get(
+        live.view_key("run", panel_name, traces, smoothing, log_y, window), run.last_step,
+        lambda: live.build_time_graph(
             store, panel, traces, title=panel.title, smoothing=smoothing,
             log_y=panel.log_y if log_y is None else log_y, window=window,
             events_run=run if panel_name == "loss" else None, shade=_shade(source, run),
-            note=f"no {panel_name} recorded yet")
+            note=f"no {panel_name} recorded yet"))
 
 
 def _register_time_panel(app: Dash, source: DataSource, panel_name: str) -> None:
@@ -127,7 +128,9 @@ def register(app: Dash, source: DataSource) -> None:
                 run = store.run(run_id)
                 return live.refresh(
                     state, rebuild=False, view=view,
-                    build=lambda window: live.build_heatmap(store, run, window=window),
+                    build=lambda window: source.builds.get(
+                        live.view_key("layers", run.id, window), run.last_step,
+                        lambda: live.build_heatmap(store, run, window=window)),
                     update=lambda st: live.update_heatmap(store, st))
         except (StoreProblem, RunNotFound):
             return no_update, no_update
