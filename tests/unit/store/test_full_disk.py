@@ -2,17 +2,14 @@
 space returns; what never reaches the store is said in one line with its steps, and the run is
 marked incomplete.
 
-The disk is a real one: a 2 MB tmpfs mounted in a private mount namespace of a child process
-(``unshare -m`` as root, ``unshare -rm`` in an unprivileged user namespace otherwise), filled
-with a ballast file until writes fail with ENOSPC, as a real disk does. The mount vanishes with
-the child, so a failed test leaves nothing mounted. Where neither kind of namespace is allowed,
-the tests are skipped, saying so.
+The disk is a real one: a 2 MB tmpfs in a private mount namespace (``tests.helpers.mounts``),
+filled with a ballast file until writes fail with ENOSPC, as a real disk does. Where no such
+namespace is allowed, the tests are skipped, saying so.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -22,6 +19,7 @@ import pytest
 
 from lrwatch import Store
 from lrwatch.store import FINISHED, INCOMPLETE
+from tests.helpers.mounts import NAMESPACE, SKIP_REASON
 
 CHILD = textwrap.dedent('''
     import json, os, sys, time
@@ -76,25 +74,7 @@ CHILD = textwrap.dedent('''
 ''')
 
 
-def _namespace_command() -> list[str] | None:
-    """A command prefix that runs a shell in a private mount namespace, or None."""
-    prefixes = [["unshare", "-m", "--propagation", "private"]] if os.geteuid() == 0 else []
-    prefixes.append(["unshare", "-rm", "--propagation", "private"])
-    for prefix in prefixes:
-        try:
-            probe = subprocess.run([*prefix, "sh", "-c", "mount -t tmpfs -o size=64k none /mnt"],
-                                   capture_output=True, timeout=60)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if probe.returncode == 0:
-            return prefix
-    return None
-
-
-NAMESPACE = _namespace_command()
-pytestmark = pytest.mark.skipif(
-    NAMESPACE is None, reason="needs a private mount namespace to mount a 2 MB tmpfs "
-    "(root, or unprivileged user namespaces)")
+pytestmark = pytest.mark.skipif(NAMESPACE is None, reason=SKIP_REASON)
 
 
 def train_on_full_disk(tmp_path: Path, scenario: str) -> tuple[dict, str, Path]:
