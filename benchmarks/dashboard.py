@@ -12,8 +12,14 @@
   steps; the run list and every run page are opened, then the peak resident memory
   (``VmHWM``) of the server process is read.
 
-Targets (issue 5): first render < 2 s, a live update < 20 KB, a few hundred MB of memory.
-Writes ``benchmarks/out/dashboard.json``.
+- **several viewers**: 5 and 10 viewers of a finished 2 M-step run, each a client speaking the
+  Dash renderer's protocol over HTTP (:class:`Viewer`) against ``lrwatch dashboard`` in its own
+  process; the time until every viewer holds all six graphs, the server's CPU time and peak
+  memory. ``viewers --baseline REV`` measures the dashboard at git revision REV beside it.
+
+Targets (issue 5): first render < 2 s, a live update < 20 KB, a few hundred MB of memory;
+(issue 15) 5 and 10 viewers get all graphs within 10 s and 20 s.
+Writes ``benchmarks/out/dashboard.json`` (``dashboard-viewers.json`` for ``viewers`` alone).
 """
 
 from __future__ import annotations
@@ -256,7 +262,7 @@ def bench_memory(browser: Any, tmp: Path, runs: int = 10) -> dict[str, Any]:
 # -- several viewers of one long run ------------------------------------------------------------
 
 VIEWER_STEPS = 2_000_000
-#: Chromium opens at most six connections to one host: a viewer's polls queue behind them
+#: Chromium opens at most six connections to one host, shared by its tabs: polls queue behind them
 BROWSER_CONNECTIONS = 6
 
 
@@ -282,17 +288,14 @@ def _outputs(output: str) -> list[dict[str, str]]:
 class Viewer:
     """One browser tab on ``/run/<id>``, speaking the Dash renderer's protocol over HTTP.
 
-    Every poll (1 s) it fires the page's server callbacks with the props it holds, through at
-    most :data:`BROWSER_CONNECTIONS` connections. As the renderer does, an answer is applied
+    Every poll (1 s) it fires the page's server callbacks with the props it holds, through the
+    ``pool`` of its browser's connections. As the renderer does, an answer is applied
     only if no newer request of the same callback was sent meanwhile; a callback triggered by
     a gated ``<graph>-poll`` (this build's pages) is fired only when its last request is back.
     """
 
-    def __init__(self, url: str, run_id: int, callbacks: list[dict[str, Any]]) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        self.url, self.callbacks = url, callbacks
-        self.pool = ThreadPoolExecutor(BROWSER_CONNECTIONS)
+    def __init__(self, url: str, run_id: int, callbacks: list[dict[str, Any]], pool: Any) -> None:
+        self.url, self.callbacks, self.pool = url, callbacks, pool
         self.lock = threading.Lock()
         self.sent: dict[str, int] = {}
         self.out: set[str] = set()
@@ -349,14 +352,16 @@ class Viewer:
         with self.lock:
             return len(self.drawn) == len(GRAPHS)
 
-    def close(self) -> None:
-        self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 def watch_viewers(url: str, run_id: int, viewers: int, limit_s: float) -> list[float | None]:
-    """Seconds until each viewer has all six graphs (None: not within ``limit_s``)."""
+    """Seconds until each viewer (a tab of one browser) has all six graphs (None: not within
+    ``limit_s``)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     callbacks = run_page_callbacks(url)
-    tabs = [Viewer(url, run_id, callbacks) for _ in range(viewers)]
+    pool = ThreadPoolExecutor(BROWSER_CONNECTIONS)  # the tabs of one browser share them
+    tabs = [Viewer(url, run_id, callbacks, pool) for _ in range(viewers)]
     start = time.perf_counter()
     tick = 0
     while time.perf_counter() - start < limit_s and not all(t.done() for t in tabs):
@@ -364,8 +369,7 @@ def watch_viewers(url: str, run_id: int, viewers: int, limit_s: float) -> list[f
         for tab in tabs:
             tab.poll(tick)
         time.sleep(max(0.0, start + tick - time.perf_counter()))  # the 1 s poll
-    for tab in tabs:
-        tab.close()
+    pool.shutdown(wait=False, cancel_futures=True)
     return [max(t.drawn.values()) if t.done() else None for t in tabs]
 
 
@@ -375,9 +379,11 @@ def server_from(source: Path | None, store_path: Path, port: int) -> subprocess.
     env = dict(os.environ)
     if source is not None:
         env["PYTHONPATH"] = str(source)
+    # started beside the store: `-m` puts the working folder first on the path, and this
+    # checkout's folder would shadow the baseline
     return subprocess.Popen(
         [sys.executable, "-m", "lrwatch.cli", "dashboard", str(store_path), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=store_path.parent)
 
 
 def extract_revision(revision: str, into: Path) -> Path:
