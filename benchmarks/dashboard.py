@@ -406,8 +406,8 @@ def bench_viewers(tmp: Path, baseline: str | None, counts: tuple[int, ...] = (5,
     builds: dict[str, Path | None] = {"this": None}
     if baseline is not None:
         builds = {baseline: extract_revision(baseline, tmp / "baseline"), **builds}
-    results: dict[str, Any] = {"steps": VIEWER_STEPS, "poll_interval_s": 1.0,
-                               "limit_s": limit_s, "store_mb": round(store_path.stat().st_size / 1e6)}
+    results: dict[str, Any] = {"steps": VIEWER_STEPS, "poll_interval_s": 1.0, "limit_s": limit_s,
+                               "store_mb": round(store_path.stat().st_size / 1e6)}
     for viewers in counts:
         for name, source in builds.items():  # one after the other, each on a fresh server
             port = free_port()

@@ -44,8 +44,9 @@ DIAGNOSIS_REFRESH_S = 3.0
 FULL_READS = 2
 #: after a store was found locked, requests for this long get the message without waiting
 LOCKED_PAUSE_S = 5.0
-#: full graph builds kept for reuse: a run page holds six graphs, so this is a few dozen run
-#: views and zooms; a 2,000-point build is ~0.1 MB as Python lists
+#: full graph builds kept for reuse: a run page holds six graphs, so this is about ten run
+#: views and zooms; a built graph of a 2 M-step run answers with 40-70 KB of JSON (measured),
+#: so all of them hold some tens of MB as Python objects
 SHARED_BUILDS = 64
 
 
@@ -148,8 +149,6 @@ class SharedBuilds:
         self._size = size
         self._lock = threading.Lock()
         self._builds: OrderedDict[Hashable, _Build] = OrderedDict()
-        #: how many builds ran (not served from another's): what the tests and benchmark check
-        self.started = 0
 
     def get(self, view: Hashable, version: Hashable, build: Callable[[], Any]) -> Any:
         """``build()``'s result for ``view`` at ``version``: the cached one, the one in flight
@@ -159,10 +158,9 @@ class SharedBuilds:
             mine = entry is None or (entry.done.is_set() and entry.version != version)
             if mine:
                 entry = self._builds[view] = _Build(version)
-                self.started += 1
-                while len(self._builds) > self._size:
-                    self._builds.popitem(last=False)
             self._builds.move_to_end(view)
+            while len(self._builds) > self._size:
+                self._builds.popitem(last=False)  # the least recently asked for
         assert entry is not None
         if mine:
             try:

@@ -359,7 +359,9 @@ class SQLiteBackend:
             row = self._conn.execute("SELECT name FROM runs WHERE id = ?", (run_id,)).fetchone()
         except sqlite3.Error:
             row = None
-        return f"run '{row[0]}' (id {run_id})" if row and isinstance(row[0], str) else f"run {run_id}"
+        if row and isinstance(row[0], str):
+            return f"run '{row[0]}' (id {run_id})"
+        return f"run {run_id}"
 
     def _insert_chunk(self, conn: sqlite3.Connection, series_id: int, steps: np.ndarray,
                       values: np.ndarray, replace: int | None = None) -> None:
