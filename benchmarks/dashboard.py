@@ -12,8 +12,14 @@
   steps; the run list and every run page are opened, then the peak resident memory
   (``VmHWM``) of the server process is read.
 
-Targets (issue 5): first render < 2 s, a live update < 20 KB, a few hundred MB of memory.
-Writes ``benchmarks/out/dashboard.json``.
+- **several viewers**: 5 and 10 viewers of a finished 2 M-step run, each a client speaking the
+  Dash renderer's protocol over HTTP (:class:`Viewer`) against ``lrwatch dashboard`` in its own
+  process; the time until every viewer holds all six graphs, the server's CPU time and peak
+  memory. ``viewers --baseline REV`` measures the dashboard at git revision REV beside it.
+
+Targets (issue 5): first render < 2 s, a live update < 20 KB, a few hundred MB of memory;
+(issue 15) 5 and 10 viewers get all graphs within 10 s and 20 s.
+Writes ``benchmarks/out/dashboard.json`` (``dashboard-viewers.json`` for ``viewers`` alone).
 """
 
 from __future__ import annotations
@@ -253,6 +259,188 @@ def bench_memory(browser: Any, tmp: Path, runs: int = 10) -> dict[str, Any]:
             "server_idle_rss_mb": idle, "server_peak_rss_mb": peak, "server_rss_after_mb": now}
 
 
+# -- several viewers of one long run ------------------------------------------------------------
+
+VIEWER_STEPS = 2_000_000
+#: Chromium opens at most six connections to one host, shared by its tabs: polls queue behind them
+BROWSER_CONNECTIONS = 6
+
+
+def run_page_callbacks(url: str) -> list[dict[str, Any]]:
+    """The server callbacks a run page fires on each poll, from the app's own dependency list
+    (what the browser's renderer reads): the graphs, the header, the store check."""
+    import urllib.request
+
+    with urllib.request.urlopen(url + "/_dash-dependencies", timeout=60) as response:
+        dependencies = json.loads(response.read())
+    page = [d for d in dependencies if d.get("clientside_function") is None
+            and d["output"].lstrip(".").startswith(("g-", "run-summary", "problem"))]
+    return [{"output": d["output"], "outputs": _outputs(d["output"]),
+             "inputs": [f"{i['id']}.{i['property']}" for i in d["inputs"]],
+             "state": [f"{i['id']}.{i['property']}" for i in d["state"]]} for d in page]
+
+
+def _outputs(output: str) -> list[dict[str, str]]:
+    return [{"id": o.rsplit(".", 1)[0], "property": o.rsplit(".", 1)[1]}
+            for o in output.strip(".").split("...")]
+
+
+class Viewer:
+    """One browser tab on ``/run/<id>``, speaking the Dash renderer's protocol over HTTP.
+
+    Every poll (1 s) it fires the page's server callbacks with the props it holds, through the
+    ``pool`` of its browser's connections. As the renderer does, an answer is applied
+    only if no newer request of the same callback was sent meanwhile; a callback triggered by
+    a gated ``<graph>-poll`` (this build's pages) is fired only when its last request is back.
+    """
+
+    def __init__(self, url: str, run_id: int, callbacks: list[dict[str, Any]], pool: Any) -> None:
+        self.url, self.callbacks, self.pool = url, callbacks, pool
+        self.lock = threading.Lock()
+        self.sent: dict[str, int] = {}
+        self.out: set[str] = set()
+        self.props: dict[str, Any] = {"run-ref.data": run_id, "smoothing.value": 0.6,
+                                      "loss-log.value": [], "problem-msg.data": ""}
+        self.drawn: dict[str, float] = {}
+        self.started = time.perf_counter()
+
+    def poll(self, tick: int) -> None:
+        for callback in self.callbacks:
+            gated = [i for i in callback["inputs"] if i.endswith("-poll.data")]
+            with self.lock:
+                if gated and callback["output"] in self.out:
+                    continue  # the page's gate: its last request is still out
+                self.props["tick.n_intervals"] = tick
+                for name in gated:
+                    self.props[name] = {"n": tick, "at": time.time() * 1000}
+                seq = self.sent[callback["output"]] = self.sent.get(callback["output"], 0) + 1
+                self.out.add(callback["output"])
+            self.pool.submit(self._send, callback, seq)
+
+    def _send(self, callback: dict[str, Any], seq: int) -> None:
+        import urllib.request
+
+        with self.lock:  # the renderer reads the props when it sends
+            body = {"output": callback["output"], "outputs": callback["outputs"],
+                    "inputs": [self._prop(i) for i in callback["inputs"]],
+                    "state": [self._prop(i) for i in callback["state"]],
+                    "changedPropIds": ["tick.n_intervals"]}
+        request = urllib.request.Request(self.url + "/_dash-update-component",
+                                         data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=300) as response:
+                answer = json.loads(response.read() or b"{}") if response.status == 200 else {}
+        except OSError:
+            answer = {}
+        with self.lock:
+            if self.sent[callback["output"]] != seq:
+                return  # a newer request of this callback is out: the renderer drops this one
+            self.out.discard(callback["output"])
+            for component, props in answer.get("response", {}).items():
+                for name, value in props.items():
+                    if name == "figure" and "data" in value and component not in self.drawn:
+                        self.drawn[component] = time.perf_counter() - self.started
+                    if name == "data":
+                        self.props[f"{component}.data"] = value
+
+    def _prop(self, name: str) -> dict[str, Any]:
+        component, prop = name.rsplit(".", 1)
+        return {"id": component, "property": prop, "value": self.props.get(name)}
+
+    def done(self) -> bool:
+        with self.lock:
+            return len(self.drawn) == len(GRAPHS)
+
+
+
+def watch_viewers(url: str, run_id: int, viewers: int, limit_s: float) -> list[float | None]:
+    """Seconds until each viewer (a tab of one browser) has all six graphs (None: not within
+    ``limit_s``)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    callbacks = run_page_callbacks(url)
+    pool = ThreadPoolExecutor(BROWSER_CONNECTIONS)  # the tabs of one browser share them
+    tabs = [Viewer(url, run_id, callbacks, pool) for _ in range(viewers)]
+    start = time.perf_counter()
+    tick = 0
+    while time.perf_counter() - start < limit_s and not all(t.done() for t in tabs):
+        tick += 1
+        for tab in tabs:
+            tab.poll(tick)
+        time.sleep(max(0.0, start + tick - time.perf_counter()))  # the 1 s poll
+    pool.shutdown(wait=False, cancel_futures=True)
+    return [max(t.drawn.values()) if t.done() else None for t in tabs]
+
+
+def server_from(source: Path | None, store_path: Path, port: int) -> subprocess.Popen[bytes]:
+    """``lrwatch dashboard`` in its own process: this checkout's, or the one extracted at
+    ``source`` (a baseline)."""
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
+    # started beside the store: `-m` puts the working folder first on the path, and this
+    # checkout's folder would shadow the baseline
+    return subprocess.Popen(
+        [sys.executable, "-m", "lrwatch.cli", "dashboard", str(store_path), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=store_path.parent)
+
+
+def extract_revision(revision: str, into: Path) -> Path:
+    """The package as it was at a git ``revision``, laid out as installed (``lrwatch.dashboard``
+    from ``dashboard/``), for a side-by-side baseline."""
+    root = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(["git", "-C", str(root), "archive", revision, "lrwatch", "dashboard"],
+                             check=True, capture_output=True).stdout
+    into.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    (into / "dashboard").rename(into / "lrwatch" / "dashboard")
+    return into
+
+
+def bench_viewers(tmp: Path, baseline: str | None, counts: tuple[int, ...] = (5, 10),
+                  limit_s: float = 60.0) -> dict[str, Any]:
+    store_path = tmp / "viewers.db"
+    with Store(store_path) as st:
+        run_id = write_run(st, "two-million", steps=VIEWER_STEPS)
+    builds: dict[str, Path | None] = {"this": None}
+    if baseline is not None:
+        builds = {baseline: extract_revision(baseline, tmp / "baseline"), **builds}
+    results: dict[str, Any] = {"steps": VIEWER_STEPS, "poll_interval_s": 1.0, "limit_s": limit_s,
+                               "store_mb": round(store_path.stat().st_size / 1e6)}
+    for viewers in counts:
+        for name, source in builds.items():  # one after the other, each on a fresh server
+            port = free_port()
+            process = server_from(source, store_path, port)
+            url = f"http://127.0.0.1:{port}"
+            try:
+                from lrwatch.dashboard.launcher import probe
+
+                deadline = time.monotonic() + 60
+                while probe(url) is None and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                times = watch_viewers(url, run_id, viewers, limit_s)
+                cpu = _cpu_seconds(process.pid)
+                peak = _memory_mb(process.pid, "VmHWM")
+            finally:
+                process.terminate()
+                process.wait(30)
+            drawn = [t for t in times if t is not None]
+            row = {"viewers": viewers, "server": name,
+                   "viewers_with_all_graphs": len(drawn),
+                   "slowest_viewer_s": round(max(drawn), 2) if len(drawn) == viewers else None,
+                   "median_viewer_s": round(statistics.median(drawn), 2) if drawn else None,
+                   "server_cpu_s": cpu, "server_peak_rss_mb": peak}
+            print("viewers:", row, flush=True)
+            results.setdefault("runs", []).append(row)
+    return results
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 1)
+
+
 def _memory_mb(pid: int, field: str = "VmRSS") -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -260,32 +448,49 @@ def _memory_mb(pid: int, field: str = "VmRSS") -> int:
     return -1
 
 
-def main() -> None:
-    from playwright.sync_api import sync_playwright
+def main(argv: list[str] | None = None) -> None:
+    """All dashboard benchmarks; ``viewers [--baseline REV]`` runs only the several-viewers one,
+    beside the dashboard as it was at git revision REV."""
+    import argparse
 
-    if not Path(CHROMIUM).exists():
-        sys.exit(f"the dashboard benchmarks need Chromium at {CHROMIUM}: run `make browser`")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.dashboard")
+    parser.add_argument("only", nargs="?", choices=["viewers"])
+    parser.add_argument("--baseline", help="a git revision to measure side by side (viewers)")
+    args = parser.parse_args(argv or [])
     OUT.mkdir(exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="lrwatch-bench-"))
     results: dict[str, Any] = {"cpus": os.cpu_count(), "load_avg_1m_at_start": os.getloadavg()[0]}
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                        args=["--no-sandbox", "--disable-gpu",
-                                              "--disable-dev-shm-usage"])
-            results["first_render"] = bench_first_render(browser, tmp)
-            print("first render of a 1 M-step run:", results["first_render"], flush=True)
-            results["live_update"] = bench_live_bytes(browser, tmp)
-            print("bytes per live update:", results["live_update"], flush=True)
-            results["memory"] = bench_memory(browser, tmp)
-            print("server memory, 10 runs of 1 M steps:", results["memory"], flush=True)
-            browser.close()
+        if args.only is None:
+            results.update(_browser_benchmarks(tmp))
+        results["viewers"] = bench_viewers(tmp, args.baseline)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     results["load_avg_1m_at_end"] = os.getloadavg()[0]
-    (OUT / "dashboard.json").write_text(json.dumps(results, indent=2))
-    print(f"wrote {OUT / 'dashboard.json'}")
+    out = OUT / ("dashboard.json" if args.only is None else f"dashboard-{args.only}.json")
+    out.write_text(json.dumps(results, indent=2))
+    print(f"wrote {out}")
+
+
+def _browser_benchmarks(tmp: Path) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        sys.exit(f"the dashboard benchmarks need Chromium at {CHROMIUM}: run `make browser`")
+    results: dict[str, Any] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu",
+                                          "--disable-dev-shm-usage"])
+        results["first_render"] = bench_first_render(browser, tmp)
+        print("first render of a 1 M-step run:", results["first_render"], flush=True)
+        results["live_update"] = bench_live_bytes(browser, tmp)
+        print("bytes per live update:", results["live_update"], flush=True)
+        results["memory"] = bench_memory(browser, tmp)
+        print("server memory, 10 runs of 1 M steps:", results["memory"], flush=True)
+        browser.close()
+    return results
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -48,7 +48,7 @@ def create_app(store_path: str | os.PathLike[str], *, interval_ms: int = DEFAULT
     source = DataSource(store_path)
     app = Dash(__name__, title="lrwatch", assets_folder=ASSETS, update_title="",
                suppress_callback_exceptions=True, serve_locally=True)
-    app.server.config["TRUSTED_HOSTS"] = list(trusted_hosts)
+    refuse_untrusted_hosts(app.server, trusted_hosts)
     app.layout = html.Div([
         dcc.Location(id="url"),
         dcc.Interval(id="tick", interval=interval_ms),
@@ -88,6 +88,31 @@ def create_app(store_path: str | os.PathLike[str], *, interval_ms: int = DEFAULT
         return {"app": APP_NAME, "version": __version__, "store": source.store_id}
 
     return app
+
+
+def refuse_untrusted_hosts(server: Any, trusted_hosts: tuple[str, ...]) -> None:
+    """Answer 400 to a request whose Host header (without its port, any case) is not one of
+    ``trusted_hosts``: a page of another site that a DNS rebinding points at this server gets
+    nothing. Checked here rather than by Flask's ``TRUSTED_HOSTS``, which only Flask >= 3.1
+    honours (older Flask, which the dependencies allow, ignores it) and which is case-sensitive.
+    """
+    from flask import abort, request
+
+    trusted = {host.lower() for host in trusted_hosts}
+
+    @server.before_request
+    def check_host() -> None:
+        if host_name(request.headers.get("Host", "")) not in trusted:
+            abort(400)
+
+
+def host_name(header: str) -> str:
+    """The host of a Host header, lower-cased and without its port: ``[::1]:8050`` → ``[::1]``,
+    ``LOCALHOST:8050`` → ``localhost``."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[:header.find("]") + 1] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
 
 
 _RUN = re.compile(r"^/run/(\d{1,12})/?$")

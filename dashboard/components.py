@@ -13,6 +13,8 @@ from dash import dcc, html
 from lrwatch import formatting
 from lrwatch.formatting import status_style
 
+from . import live
+
 if TYPE_CHECKING:
     from lrwatch.store import RunInfo
 
@@ -165,6 +167,7 @@ def graph(graph_id: str, height: int = 280, wide: bool = False) -> html.Div:
                   style={"height": f"{height}px"}),
         dcc.Store(id=f"{graph_id}-state"),
         dcc.Store(id=f"{graph_id}-view"),
+        *live.poll_stores(graph_id),
     ], className="graph wide" if wide else "graph")
 
 

@@ -16,10 +16,11 @@ import queue
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator
 
 # Imported here, once, before any request thread: scipy's lazy submodules are not safe to
 # import from two threads at once (the diagnoser and a graph callback).
@@ -44,6 +45,10 @@ DIAGNOSIS_REFRESH_S = 3.0
 FULL_READS = 2
 #: after a store was found locked, requests for this long get the message without waiting
 LOCKED_PAUSE_S = 5.0
+#: full graph builds kept for reuse: a run page holds six graphs, so this is about ten run
+#: views and zooms; a built graph of a 2 M-step run answers with 40-70 KB of JSON (measured),
+#: so all of them hold some tens of MB as Python objects
+SHARED_BUILDS = 64
 
 
 class StoreProblem(Exception):
@@ -84,6 +89,7 @@ class DataSource:
         #: held while reading whole series (a graph's full build, an analysis): a 1 M-step
         #: series costs ~40 MB while it is read, so at most this many are read at once
         self.full_reads = threading.BoundedSemaphore(FULL_READS)
+        self.builds = SharedBuilds(self.full_reads)
         self.diagnoses = Diagnoser(self)
         self._locked: tuple[float, str] | None = None  # (until when, message)
 
@@ -119,6 +125,60 @@ class DataSource:
         except StoreProblem as exc:
             return str(exc)
         return None
+
+
+@dataclass
+class _Build:
+    version: Hashable
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: BaseException | None = None
+
+
+class SharedBuilds:
+    """Full graph builds shared by every viewer of a run.
+
+    A build of a long run takes about as long as the poll interval, and Dash drops an answer
+    when the same callback is asked again before it returns; without sharing, each tick of each
+    viewer started another build and none finished. Here one build per view (run, panel,
+    settings, zoom) runs at a time: a request for a view being built waits for that build, and
+    its result is served to everyone until the run has new rows (``version`` changes).
+    """
+
+    def __init__(self, full_reads: threading.BoundedSemaphore, size: int = SHARED_BUILDS) -> None:
+        self._full_reads = full_reads
+        self._size = size
+        self._lock = threading.Lock()
+        self._builds: OrderedDict[Hashable, _Build] = OrderedDict()
+
+    def get(self, view: Hashable, version: Hashable, build: Callable[[], Any]) -> Any:
+        """``build()``'s result for ``view`` at ``version``: the cached one, the one in flight
+        (whatever its version: it is at most a poll old), or a new one."""
+        with self._lock:
+            entry = self._builds.get(view)
+            mine = entry is None or (entry.done.is_set() and entry.version != version)
+            if mine:
+                entry = self._builds[view] = _Build(version)
+            self._builds.move_to_end(view)
+            while len(self._builds) > self._size:
+                self._builds.popitem(last=False)  # the least recently asked for
+        assert entry is not None
+        if mine:
+            try:
+                with self._full_reads:
+                    entry.result = build()
+            except BaseException as exc:
+                entry.error = exc
+                with self._lock:
+                    if self._builds.get(view) is entry:
+                        del self._builds[view]  # the next request tries again
+                raise
+            finally:
+                entry.done.set()
+        entry.done.wait()
+        if entry.error is not None:
+            raise entry.error
+        return entry.result
 
 
 class Diagnoser:

@@ -7,10 +7,12 @@ stays NaN or inf, so nothing the run logged is lost or invented.
 from __future__ import annotations
 
 import csv
+import io
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Sequence
+from typing import IO, BinaryIO, Iterator, Sequence
 
 import numpy as np
 
@@ -85,23 +87,71 @@ def write_file(table: RunTable, path: str | os.PathLike[str], fmt: str = "csv") 
     if fmt not in ("csv", "parquet"):
         raise ConfigError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
     target = Path(path)
-    # a new or regular file is written beside it and moved into place, so a failure (disk full)
-    # leaves no partial file and any earlier export intact; a device or pipe is written as is
-    staged = target.with_name(target.name + ".partial") if (
-        not target.exists() or target.is_file()) else target
     try:
-        if fmt == "parquet":
-            write_parquet(table, staged)
-        else:
-            with open(staged, "w", newline="") as fh:
-                write_csv(table, fh)
-        if staged != target:
-            os.replace(staged, target)
+        # a new or regular file is written unnamed beside it and put in place only when whole,
+        # so a failure (disk full) or a kill leaves no partial file and any earlier export
+        # intact; a device or pipe is written as is
+        with _replacing(target) if not target.exists() or target.is_file() else \
+                open(target, "wb") as fh:
+            if fmt == "parquet":
+                write_parquet(table, fh)
+            else:
+                text = io.TextIOWrapper(fh, newline="")
+                write_csv(table, text)
+                text.flush()
+                text.detach()  # the file is closed (and put in place) by its owner
     except OSError as exc:  # pyarrow's OSErrors wrap the errno's text in their own: give just it
-        if staged != target:
-            staged.unlink(missing_ok=True)
         why = os.strerror(exc.errno) if exc.errno else str(exc)
         raise ConfigError(f"cannot write the export to {path}: {why}; pass another -o") from None
+
+
+@contextmanager
+def _replacing(target: Path) -> Iterator[BinaryIO]:
+    """A file that becomes ``target`` only once written whole.
+
+    On Linux it is an unnamed file in the target's folder (``O_TMPFILE``), linked in at the
+    end: a kill -9 midway leaves nothing behind. Where the file system has no unnamed files,
+    it is ``<target>.partial``, removed on failure (a kill leaves it, and the next export to the
+    same target replaces it).
+    """
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        fd = os.open(folder, getattr(os, "O_TMPFILE") | os.O_WRONLY, 0o644)
+    except (AttributeError, OSError):
+        fd = None
+    if fd is not None:
+        with open(fd, "wb") as fh:
+            yield fh
+            fh.flush()
+            staged = target.with_name(f".{target.name}.{os.getpid()}.partial")
+            folder_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            try:  # a dir fd makes os.link call linkat(AT_SYMLINK_FOLLOW): the file, not the link
+                os.link(f"/proc/self/fd/{fd}", staged.name, dst_dir_fd=folder_fd)
+            finally:
+                os.close(folder_fd)
+        try:
+            os.replace(staged, target)
+        except OSError:
+            _remove(staged)
+            raise
+        return
+    staged = target.with_name(target.name + ".partial")
+    try:
+        with open(staged, "wb") as fh:
+            yield fh
+        os.replace(staged, target)
+    except BaseException:
+        _remove(staged)
+        raise
+
+
+def _remove(path: Path) -> None:
+    """Remove a staged file if it is there; a read-only place (where it never was) is no error:
+    the error that matters is the one being raised."""
+    try:
+        path.unlink()
+    except OSError:
+        pass
 
 
 def write_parquet(table: RunTable, path: str | os.PathLike[str]) -> None:

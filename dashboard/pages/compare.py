@@ -55,21 +55,25 @@ def _traces(store: Store, runs: list[RunInfo], panel_name: str) -> list[dict[str
 
 
 def _build(source: DataSource, store: Store, panel: Any, traces: list[dict[str, Any]],
-           n_runs: int, *, smoothing: float, window: Any) -> tuple[Any, Any]:
-    with source.full_reads:
-        return live.build_time_graph(
-            store, panel, traces, title=f"{panel.title}: {n_runs} runs", smoothing=smoothing,
-            log_y=panel.log_y, window=window, note=f"no {panel.name} recorded yet")
+           runs: list[RunInfo], *, smoothing: float, window: Any) -> tuple[Any, Any]:
+    return source.builds.get(
+        live.view_key("compare", panel.name, traces, smoothing, window),
+        tuple(run.last_step for run in runs),
+        lambda: live.build_time_graph(
+            store, panel, traces, title=f"{panel.title}: {len(runs)} runs", smoothing=smoothing,
+            log_y=panel.log_y, window=window, note=f"no {panel.name} recorded yet"))
 
 
 def _register_panel(app: Dash, source: DataSource, panel_name: str) -> None:
     graph_id = f"c-{panel_name}"
     live.register_view(app, graph_id)
+    live.register_poll(app, graph_id)
 
     @app.callback(Output(graph_id, "figure"), Output(f"{graph_id}-state", "data"),
-                  Input("tick", "n_intervals"), Input(f"{graph_id}-view", "data"),
+                  live.poll_input(graph_id), Input(f"{graph_id}-view", "data"),
                   Input("compare-smoothing", "value"),
-                  State(f"{graph_id}-state", "data"), State("compare-ref", "data"))
+                  State(f"{graph_id}-state", "data"), State("compare-ref", "data"),
+                  running=live.busy(graph_id))
     def poll(_tick: int | None, view: Any, smoothing: float | None, state: Any,
              run_ids: list[int]) -> Any:
         smoothing = DEFAULT_SMOOTHING if smoothing is None else float(smoothing)
@@ -84,7 +88,7 @@ def _register_panel(app: Dash, source: DataSource, panel_name: str) -> None:
                     state, rebuild=regrown or (panel_name == "loss" and state is not None
                                                and state["smoothing"] != smoothing),
                     view=view,
-                    build=lambda window: _build(source, store, panel, traces, len(runs),
+                    build=lambda window: _build(source, store, panel, traces, runs,
                                                 smoothing=smoothing, window=window),
                     update=lambda st: live.update_time_graph(store, st))
         except (StoreProblem, RunNotFound):

@@ -70,23 +70,26 @@ def _build(store: Store, source: DataSource, run: RunInfo, panel_name: str, *,
            smoothing: float, log_y: bool | None, window: Any) -> tuple[Any, Any]:
     panel = PANELS[panel_name]
     traces = [live.trace_entry(run, spec) for spec in panel.traces(store.keys(run))]
-    with source.full_reads:
-        return live.build_time_graph(
+    return source.builds.get(
+        live.view_key("run", panel_name, traces, smoothing, log_y, window), run.last_step,
+        lambda: live.build_time_graph(
             store, panel, traces, title=panel.title, smoothing=smoothing,
             log_y=panel.log_y if log_y is None else log_y, window=window,
             events_run=run if panel_name == "loss" else None, shade=_shade(source, run),
-            note=f"no {panel_name} recorded yet")
+            note=f"no {panel_name} recorded yet"))
 
 
 def _register_time_panel(app: Dash, source: DataSource, panel_name: str) -> None:
     graph_id = f"g-{panel_name}"
     live.register_view(app, graph_id)
-    inputs = [Input("tick", "n_intervals"), Input(f"{graph_id}-view", "data")]
+    live.register_poll(app, graph_id)
+    inputs = [live.poll_input(graph_id), Input(f"{graph_id}-view", "data")]
     if panel_name == "loss":
         inputs += [Input("smoothing", "value"), Input("loss-log", "value")]
 
     @app.callback(Output(graph_id, "figure"), Output(f"{graph_id}-state", "data"), *inputs,
-                  State(f"{graph_id}-state", "data"), State("run-ref", "data"))
+                  State(f"{graph_id}-state", "data"), State("run-ref", "data"),
+                  running=live.busy(graph_id))
     def poll(_tick: int | None, view: Any, *rest: Any) -> Any:
         # Settings are compared with the state, not read from the trigger: Dash drops an
         # answer when the same callback is asked again before it returns.
@@ -117,17 +120,21 @@ def register(app: Dash, source: DataSource) -> None:
         _register_time_panel(app, source, panel_name)
 
     live.register_view(app, "g-layers")
+    live.register_poll(app, "g-layers")
 
     @app.callback(Output("g-layers", "figure"), Output("g-layers-state", "data"),
-                  Input("tick", "n_intervals"), Input("g-layers-view", "data"),
-                  State("g-layers-state", "data"), State("run-ref", "data"))
+                  live.poll_input("g-layers"), Input("g-layers-view", "data"),
+                  State("g-layers-state", "data"), State("run-ref", "data"),
+                  running=live.busy("g-layers"))
     def layers(_tick: int | None, view: Any, state: Any, run_id: int) -> Any:
         try:
             with source.open() as store:
                 run = store.run(run_id)
                 return live.refresh(
                     state, rebuild=False, view=view,
-                    build=lambda window: live.build_heatmap(store, run, window=window),
+                    build=lambda window: source.builds.get(
+                        live.view_key("layers", run.id, window), run.last_step,
+                        lambda: live.build_heatmap(store, run, window=window)),
                     update=lambda st: live.update_heatmap(store, st))
         except (StoreProblem, RunNotFound):
             return no_update, no_update

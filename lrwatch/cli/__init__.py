@@ -18,6 +18,7 @@ from lrwatch.errors import LRWatchError
 # name -> "module:attribute" of the click command
 SUBCOMMANDS = {
     "runs": "lrwatch.cli.runs:runs",
+    "check": "lrwatch.cli.check:check",
     "export": "lrwatch.cli.export:export",
     "analyze": "lrwatch.cli.analyze:analyze",
     "demo": "lrwatch.cli.demo:demo",

@@ -10,6 +10,9 @@ store that holds any other run is refused with an error, never emptied.
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,20 +170,43 @@ def demo(store: str, steps: int, pace: float, host: str, port: int, open_browser
     _fresh_store(path)
     _quiet_lightning()
     handle = None
-    if not no_dashboard:
-        from lrwatch.dashboard.launcher import start_in_background
+    interrupted = _count_interrupts()
+    try:
+        if not no_dashboard:
+            from lrwatch.dashboard.launcher import start_in_background
 
-        Store(path).close()  # the dashboard then opens on an empty store, not a missing one
-        handle = start_in_background(path, host, port, keep=True)
-        click.echo(f"dashboard: {handle.url}  (open it now and watch)")
-        if open_browser:
-            import webbrowser
+            Store(path).close()  # the dashboard then opens on an empty store, not a missing one
+            # not kept: the server stops by itself when this process ends, however it ends
+            handle = start_in_background(path, host, port)
+            _interrupt_when_orphaned()
+            click.echo(f"dashboard: {handle.url}  (open it now and watch)")
+            if open_browser:
+                import webbrowser
 
-            webbrowser.open(handle.url)
-    run_demo(path, steps=steps, pace=0.0 if no_dashboard else pace)
+                webbrowser.open(handle.url)
+        run_demo(path, steps=steps, pace=0.0 if no_dashboard else pace)
+        _print_diagnoses(path)
+        if handle is None:
+            return
+        click.echo(f"training done; the dashboard stays up at {handle.url} — Ctrl-C to stop it")
+        while handle.running():
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        click.echo("demo stopped")
+    except SystemExit:  # Lightning ends a fit interrupted by Ctrl-C with exit(1)
+        if not interrupted:
+            raise
+        click.echo("demo stopped")
+    finally:
+        if handle is not None:
+            handle.stop()
+
+
+def _print_diagnoses(path: Path) -> None:
+    from lrwatch.figures import run_diagnosis
+    from lrwatch.store import Store
+
     with Store(path, readonly=True) as st:
-        from lrwatch.figures import run_diagnosis
-
         for info in st.runs():
             d = run_diagnosis(st, info)
             if d is not None:
@@ -188,16 +214,33 @@ def demo(store: str, steps: int, pace: float, host: str, port: int, open_browser
                 lr = (f"LR {s.current_lr:.3g} -> {s.suggested_lr:.3g}"
                       if s.current_lr and s.suggested_lr else "")
                 click.echo(f"{info.name:16s} {d.status.value:12s} {s.action.value:10s} {lr}")
-    if handle is None:
-        return
-    click.echo(f"training done; the dashboard stays up at {handle.url} — Ctrl-C to stop it")
-    try:
-        while handle.running():
+
+
+def _count_interrupts() -> list[int]:
+    """Ctrl-C (SIGINT) and SIGTERM both interrupt the demo as Ctrl-C does; the list they are
+    recorded in is non-empty once one came."""
+    received: list[int] = []
+
+    def interrupt(signum: int, frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
+    return received
+
+
+def _interrupt_when_orphaned() -> None:
+    """Stop the demo when the process that started it is gone: a SIGTERM to ``make demo`` ends
+    make but not its child, which would otherwise serve on."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
             time.sleep(1.0)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        handle.stop()
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="lrwatch-demo-parent", daemon=True).start()
 
 
 def _fresh_store(path: Path) -> None:

@@ -21,6 +21,7 @@ from lrwatch.store.base import (
     DIVERGED,
     FAILED,
     FINISHED,
+    INCOMPLETE,
     INTERRUPTED,
     RUN_STATUSES,
     RUNNING,
@@ -36,7 +37,8 @@ DEFAULT_DIR = "lrwatch_logs"
 
 
 __all__ = [
-    "DEFAULT_DIR", "DIVERGED", "ENV_VAR", "Event", "FAILED", "FINISHED", "INTERRUPTED",
+    "DEFAULT_DIR", "DIVERGED", "ENV_VAR", "Event", "FAILED", "FINISHED", "INCOMPLETE",
+    "INTERRUPTED",
     "PendingEvent", "RUNNING", "RUN_STATUSES", "RunInfo", "Store", "StoreBackend",
     "default_store_path",
 ]

@@ -19,7 +19,10 @@ FINISHED = "finished"
 FAILED = "failed"
 INTERRUPTED = "interrupted"
 DIVERGED = "diverged"
-RUN_STATUSES = (RUNNING, FINISHED, FAILED, INTERRUPTED, DIVERGED)
+# The run ended but some of its rows could not be saved (a full disk): the run's metadata
+# says which steps and how it ended otherwise (``meta["unsaved"]``, see ``RunWriter``).
+INCOMPLETE = "incomplete"
+RUN_STATUSES = (RUNNING, FINISHED, FAILED, INTERRUPTED, DIVERGED, INCOMPLETE)
 
 Columns = Mapping[str, "tuple[np.ndarray, np.ndarray]"]
 

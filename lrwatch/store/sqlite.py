@@ -4,9 +4,11 @@ Scalar series are kept as chunks: each write transaction stores, per key, one ro
 new steps (int64) and values (float64) as little-endian blobs. A 1 M-step series then reads in
 milliseconds instead of the ~1 s that a row per value costs, and NaN and inf survive exactly
 (SQLite would turn a NaN REAL into NULL). When a step is written twice (a resumed run), the
-later write wins on read. Reads check each chunk against its row (point count, first and last
-step) and the types of every field, so a damaged file gives a ``StoreError`` saying so rather
-than a traceback or, worse, a confident answer from garbage.
+later write wins on read. Each chunk carries a CRC-32 of its row and blobs (schema 2), checked
+on every read, and the types of every field are checked too, so a damaged file gives a
+``StoreError`` naming the run, series and steps rather than a traceback or, worse, a confident
+answer from garbage. Chunks written before schema 2 have no checksum and are checked against
+their row (point count, first and last step) as before.
 
 Every write is a short ``BEGIN IMMEDIATE`` transaction with a busy timeout and a bounded retry,
 so several trainings can share one store and a dashboard can read while they write.
@@ -18,11 +20,13 @@ import json
 import os
 import socket
 import sqlite3
+import struct
 import time
 import uuid
+import zlib
 from pathlib import Path
 from types import NoneType
-from typing import Any, Callable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
 
 import numpy as np
 
@@ -38,7 +42,9 @@ from lrwatch.store.base import (
 )
 
 APPLICATION_ID = 0x6C727774  # "lrwt": marks the file as an lrwatch store
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: the oldest schema this version reads (read-only opens read it as it is, unmigrated)
+READABLE_SCHEMA = 1
 BUSY_TIMEOUT_S = 10.0
 RETRY_BUDGET_S = 60.0
 # A run still marked "running" whose writer has not been heard of for this long is reported
@@ -49,7 +55,10 @@ CHUNK_POINTS = 65536
 
 _STEP = np.dtype("<i8")
 _VALUE = np.dtype("<f8")
-_CHUNK_COLUMNS = "c.id, c.first_step, c.last_step, c.n, c.steps, c.vals"
+_CHUNK_COLUMNS = "c.id, c.series_id, c.first_step, c.last_step, c.n, c.steps, c.vals, c.crc"
+# Schema 1 chunks have no checksum column: read as if every checksum were missing.
+_CHUNK_COLUMNS_V1 = _CHUNK_COLUMNS.replace("c.crc", "NULL")
+_CHUNK_ROW = struct.Struct("<qqqq")
 # What a field may hold when read back; anything else means the file was damaged.
 _NUMBER = (int, float)
 _MAYBE_NUMBER = (int, float, NoneType)
@@ -95,11 +104,22 @@ CREATE TABLE events(
 CREATE INDEX events_by_run ON events(run_id, step);
 """
 
+# Schema 2: a CRC-32 per chunk (``chunk_crc``); chunks of older stores keep NULL (unchecked).
+_SCHEMA_V2 = "ALTER TABLE chunks ADD COLUMN crc INTEGER"
+
 # MIGRATIONS[v] is the DDL that turns a store of schema v into v + 1; version 0 is an empty
 # file. A new schema adds an entry here and bumps SCHEMA_VERSION.
 MIGRATIONS: dict[int, str] = {
     0: _SCHEMA_V1,
+    1: _SCHEMA_V2,
 }
+
+
+def chunk_crc(series_id: int, first: int, last: int, n: int, steps: bytes, vals: bytes) -> int:
+    """The checksum of a chunk: its row's fields and both blobs, so a flipped bit anywhere in
+    them (or a chunk moved to another series) is found."""
+    crc = zlib.crc32(_CHUNK_ROW.pack(series_id, first, last, n))
+    return zlib.crc32(vals, zlib.crc32(steps, crc))
 
 T = TypeVar("T")
 
@@ -123,6 +143,7 @@ class SQLiteBackend:
         self.path = str(resolve_path(path))
         self.readonly = readonly
         self._hostname = socket.gethostname()
+        self._chunk_columns = _CHUNK_COLUMNS
         self._conn = self._connect()
 
     # -- opening -------------------------------------------------------------------------
@@ -213,12 +234,14 @@ class SQLiteBackend:
                 f"version reads up to {SCHEMA_VERSION}): pip install -U lrwatch"
             )
         if self.readonly:
-            if version < SCHEMA_VERSION:
+            if version < READABLE_SCHEMA:
                 raise StoreError(  # the commands that read stores open them read-only
                     f"{self.path} has the older store schema {version}; upgrade it by opening "
                     "it once with write access: "
                     f"python -c \"import lrwatch; lrwatch.Store({self.path!r})\""
                 )
+            if version < 2:
+                self._chunk_columns = _CHUNK_COLUMNS_V1
         else:
             self._setup_writable(conn, version)
         conn.execute("PRAGMA foreign_keys=ON")
@@ -313,17 +336,44 @@ class SQLiteBackend:
             raise self._damaged(f"{what} is not a JSON object")
         return value
 
-    def _chunk(self, row: tuple[Any, ...], where: str) -> tuple[np.ndarray, np.ndarray]:
-        """Steps and values of a ``_CHUNK_COLUMNS`` row, checked against the row's own count
-        and first and last step: flipped bytes must not become steps like -72057594037922480."""
-        chunk_id, first, last, n, steps_blob, vals_blob = row
+    def _chunk(self, row: tuple[Any, ...], run_id: int, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """Steps and values of a chunk row, checked against its checksum (or, for a chunk of
+        schema 1, against the row's own count and first and last step): flipped bits must not
+        become steps like -72057594037922480, or an LR of 0.05 read as 0.048."""
+        chunk_id, series_id, first, last, n, steps_blob, vals_blob, crc = row
         if (isinstance(n, int) and n > 0 and isinstance(steps_blob, bytes)
-                and isinstance(vals_blob, bytes)
-                and len(steps_blob) == len(vals_blob) == n * _STEP.itemsize):
+                and isinstance(vals_blob, bytes) and isinstance(crc, (int, NoneType))
+                and len(steps_blob) == len(vals_blob) == n * _STEP.itemsize
+                and (crc is None or (isinstance(series_id, int) and isinstance(first, int)
+                                     and isinstance(last, int) and crc == chunk_crc(
+                                         series_id, first, last, n, steps_blob, vals_blob)))):
             steps = np.frombuffer(steps_blob, dtype=_STEP)
             if steps.min() == first and steps.max() == last:
                 return steps, np.frombuffer(vals_blob, dtype=_VALUE)
-        raise self._damaged(f"{where}: chunk {chunk_id} does not match its row")
+        raise self._damaged(f"{self._run_name(run_id)}, series '{key}', steps {first}-{last}: "
+                            f"chunk {chunk_id} fails its check")
+
+    def _run_name(self, run_id: int) -> str:
+        """``run 'name' (id 3)`` for an error message; the id alone if the name is unreadable."""
+        try:
+            row = self._conn.execute("SELECT name FROM runs WHERE id = ?", (run_id,)).fetchone()
+        except sqlite3.Error:
+            row = None
+        if row and isinstance(row[0], str):
+            return f"run '{row[0]}' (id {run_id})"
+        return f"run {run_id}"
+
+    def _insert_chunk(self, conn: sqlite3.Connection, series_id: int, steps: np.ndarray,
+                      values: np.ndarray, replace: int | None = None) -> None:
+        """Write a chunk with its checksum; ``replace`` rewrites that chunk in place (its id,
+        which orders writes of the same step, is kept)."""
+        first, last, n = int(steps.min()), int(steps.max()), int(steps.size)
+        steps_blob, vals_blob = steps.tobytes(), values.tobytes()
+        conn.execute(
+            "INSERT OR REPLACE INTO chunks(id, series_id, first_step, last_step, n, steps, vals,"
+            " crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (replace, series_id, first, last, n, steps_blob, vals_blob,
+             chunk_crc(series_id, first, last, n, steps_blob, vals_blob)))
 
     # -- runs ----------------------------------------------------------------------------
     def create_run(self, name: str | None, meta: Mapping[str, Any]) -> RunInfo:
@@ -452,12 +502,7 @@ class SQLiteBackend:
 
         def write(conn: sqlite3.Connection) -> None:
             for key, steps, values in prepared:
-                conn.execute(
-                    "INSERT INTO chunks(series_id, first_step, last_step, n, steps, vals)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (self._series_id(conn, run_id, key), int(steps.min()), int(steps.max()),
-                     int(steps.size), steps.tobytes(), values.tobytes()),
-                )
+                self._insert_chunk(conn, self._series_id(conn, run_id, key), steps, values)
             conn.executemany(
                 "INSERT INTO events(run_id, step, time, kind, payload) VALUES (?, ?, ?, ?, ?)",
                 [(run_id, e.step, e.time, e.kind, _json(e.payload)) for e in events],
@@ -474,18 +519,16 @@ class SQLiteBackend:
         """Forget every point and event at ``from_step`` or later (a resume from a checkpoint)."""
 
         def cut(conn: sqlite3.Connection) -> None:
-            series = [r[0] for r in conn.execute("SELECT id FROM series WHERE run_id = ?", (run_id,))]
-            for sid in series:
+            series = conn.execute("SELECT id, name FROM series WHERE run_id = ?",
+                                  (run_id,)).fetchall()
+            for sid, key in series:
                 straddling = conn.execute(
                     f"SELECT {_CHUNK_COLUMNS} FROM chunks c WHERE series_id = ? AND first_step < ?"
                     " AND last_step >= ?", (sid, from_step, from_step)).fetchall()
                 for row in straddling:
-                    steps, values = self._chunk(row, f"series {sid} of run {run_id}")
+                    steps, values = self._chunk(row, run_id, key)
                     keep = steps < from_step
-                    conn.execute(
-                        "UPDATE chunks SET last_step = ?, n = ?, steps = ?, vals = ? WHERE id = ?",
-                        (int(steps[keep].max()), int(keep.sum()), steps[keep].tobytes(),
-                         values[keep].tobytes(), row[0]))
+                    self._insert_chunk(conn, sid, steps[keep], values[keep], replace=row[0])
                 conn.execute("DELETE FROM chunks WHERE series_id = ? AND first_step >= ?",
                              (sid, from_step))
             conn.execute("DELETE FROM events WHERE run_id = ? AND step >= ?", (run_id, from_step))
@@ -498,22 +541,19 @@ class SQLiteBackend:
     def compact(self, run_id: int) -> None:
         """Merge each series' small live-written chunks into few large ones (run finished)."""
         series = self._read(
-            "SELECT s.id FROM series s JOIN chunks c ON c.series_id = s.id WHERE s.run_id = ?"
-            " GROUP BY s.id HAVING count(*) > 16", (run_id,))
-        for (sid,) in series:
-            def rewrite(conn: sqlite3.Connection, sid: int = sid) -> None:
+            "SELECT s.id, s.name FROM series s JOIN chunks c ON c.series_id = s.id"
+            " WHERE s.run_id = ? GROUP BY s.id HAVING count(*) > 16", (run_id,))
+        for sid, key in series:
+            def rewrite(conn: sqlite3.Connection, sid: int = sid, key: str = key) -> None:
                 rows = conn.execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks c WHERE series_id = ?"
                                     " ORDER BY id", (sid,)).fetchall()
-                chunks = [self._chunk(r, f"series {sid} of run {run_id}") for r in rows]
+                chunks = [self._chunk(r, run_id, key) for r in rows]
                 steps, values = _latest_per_step(np.concatenate([c[0] for c in chunks]),
                                                  np.concatenate([c[1] for c in chunks]))
                 conn.execute("DELETE FROM chunks WHERE series_id = ?", (sid,))
                 for lo in range(0, steps.size, CHUNK_POINTS):
-                    s, v = steps[lo:lo + CHUNK_POINTS], values[lo:lo + CHUNK_POINTS]
-                    conn.execute(
-                        "INSERT INTO chunks(series_id, first_step, last_step, n, steps, vals)"
-                        " VALUES (?, ?, ?, ?, ?, ?)",
-                        (sid, int(s[0]), int(s[-1]), int(s.size), s.tobytes(), v.tobytes()))
+                    self._insert_chunk(conn, sid, steps[lo:lo + CHUNK_POINTS],
+                                       values[lo:lo + CHUNK_POINTS])
 
             self._write(rewrite)
 
@@ -530,7 +570,7 @@ class SQLiteBackend:
 
         Negative steps are kept, as the CSV reader keeps them.
         """
-        sql = (f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN series s ON c.series_id = s.id"
+        sql = (f"SELECT {self._chunk_columns} FROM chunks c JOIN series s ON c.series_id = s.id"
                " WHERE s.run_id = ? AND s.name = ?")
         args: list[Any] = [run_id, key]
         if after_step is not None:
@@ -539,7 +579,7 @@ class SQLiteBackend:
         rows = self._read(sql + " ORDER BY c.id", args)
         if not rows:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-        chunks = [self._chunk(r, f"series '{key}' of run {run_id}") for r in rows]
+        chunks = [self._chunk(r, run_id, key) for r in rows]
         steps = np.concatenate([c[0] for c in chunks]).astype(np.int64, copy=False)
         values = np.concatenate([c[1] for c in chunks]).astype(np.float64, copy=False)
         if after_step is not None:
@@ -552,11 +592,11 @@ class SQLiteBackend:
         out: dict[str, float] = {}
         for key in keys:
             row = self._read(
-                f"SELECT {_CHUNK_COLUMNS} FROM chunks c JOIN series s ON c.series_id = s.id"
+                f"SELECT {self._chunk_columns} FROM chunks c JOIN series s ON c.series_id = s.id"
                 " WHERE s.run_id = ? AND s.name = ? ORDER BY c.last_step DESC, c.id DESC LIMIT 1",
                 (run_id, key))
             if row:
-                steps, values = self._chunk(row[0], f"series '{key}' of run {run_id}")
+                steps, values = self._chunk(row[0], run_id, key)
                 out[key] = float(values[int(np.argmax(steps))])
         return out
 
@@ -579,8 +619,54 @@ class SQLiteBackend:
         return Event(step=step, time=at, kind=kind,
                      payload=self._json_object(payload, f"an event of run {run_id}"))
 
+    def problems(self) -> Iterator[str]:
+        """Every problem found in the whole store, one line each: SQLite's own integrity check,
+        then each run's fields and metadata, each chunk against its checksum, each event."""
+        try:
+            for (line,) in self._conn.execute("PRAGMA integrity_check"):
+                if line != "ok":
+                    yield f"SQLite: {line}"
+        except sqlite3.DatabaseError as exc:
+            yield f"SQLite: {exc}"
+            return
+        for check in (self._check_runs, self._check_chunks, self._check_events):
+            try:
+                yield from check()
+            except sqlite3.DatabaseError as exc:
+                yield f"SQLite: {exc}"
+
+    def _check_runs(self) -> Iterator[str]:
+        for row in self._conn.execute(f"SELECT {self._RUN_COLUMNS} FROM runs ORDER BY id"):
+            try:
+                self._run_info(row)
+            except StoreError as exc:
+                yield _detail(exc)
+
+    def _check_chunks(self) -> Iterator[str]:
+        sql = (f"SELECT s.run_id, s.name, {self._chunk_columns} FROM chunks c"
+               " JOIN series s ON c.series_id = s.id ORDER BY s.run_id, s.name, c.id")
+        for run_id, key, *row in self._conn.execute(sql):
+            try:
+                self._chunk(tuple(row), run_id, str(key))
+            except StoreError as exc:
+                yield _detail(exc)
+
+    def _check_events(self) -> Iterator[str]:
+        for run_id, *row in self._conn.execute(
+                "SELECT run_id, step, time, kind, payload FROM events ORDER BY run_id, id"):
+            try:
+                self._event(run_id, *row)
+            except StoreError as exc:
+                yield _detail(exc)
+
     def close(self) -> None:
         self._conn.close()
+
+
+def _detail(exc: StoreError) -> str:
+    """What a ``_damaged`` error found, without the store path and advice around it."""
+    text = str(exc)
+    return text[text.find("(") + 1:text.rfind("); the file may be damaged")]
 
 
 SQLITE_MAGIC = b"SQLite format 3\x00"

@@ -24,6 +24,20 @@ def test_forged_host_headers_are_refused(two_runs, store_path):
     assert client.get(HEALTH_PATH, headers={"Host": "attacker.test:8050"}).status_code == 400
 
 
+def test_the_host_check_ignores_case_and_stands_without_flask_trusted_hosts(two_runs,
+                                                                             store_path):
+    """Host names are case-insensitive; and Flask before 3.1 ignores its TRUSTED_HOSTS
+    setting, so the check must not rest on it."""
+    server = create_app(store_path).server
+    server.config["TRUSTED_HOSTS"] = None  # what an older Flask amounts to
+    client = server.test_client()
+    assert client.get("/", headers={"Host": "LocalHost:8050"}).status_code == 200
+    assert client.get("/", headers={"Host": "[::1]:8050"}).status_code == 200
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/", headers={"Host": "localhost.evil.example:8050"}).status_code == 400
+    assert client.get("/", headers={"Host": ""}).status_code == 400
+
+
 def test_health_names_the_app_and_a_fingerprint_of_the_store_not_its_path(two_runs, store_path):
     answer = create_app(store_path).server.test_client().get(HEALTH_PATH).json
     assert answer["app"] == APP_NAME

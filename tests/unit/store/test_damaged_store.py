@@ -115,7 +115,7 @@ def test_a_chunk_whose_steps_disagree_with_its_row_is_not_read_as_data(store_pat
     fill(store_path)
     flip_a_byte_of_a_step(store_path)
     with Store(store_path, readonly=True) as store, pytest.raises(
-            StoreError, match=r"series 'loss' of run 1: chunk \d+ does not match its row"):
+            StoreError, match=r"run 'r0' \(id 1\), series 'loss', steps 0-99: chunk \d+ fails"):
         store.scalars("r0", "loss")
 
 

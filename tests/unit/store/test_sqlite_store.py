@@ -167,7 +167,9 @@ def test_a_store_of_an_older_schema_says_how_to_upgrade_it(store_path, monkeypat
     import lrwatch.store.sqlite as backend
 
     Store(store_path).close()
+    # a later schema that read-only opens cannot read unmigrated
     monkeypatch.setattr(backend, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setattr(backend, "READABLE_SCHEMA", SCHEMA_VERSION + 1)
     monkeypatch.setitem(backend.MIGRATIONS, SCHEMA_VERSION, "CREATE TABLE later(x INTEGER)")
     with pytest.raises(StoreError) as caught:
         Store(store_path, readonly=True)
