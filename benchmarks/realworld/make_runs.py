@@ -216,7 +216,7 @@ def plan() -> list[Sweep]:
               {**lm, "warmup_steps": LM_WARMUP, "schedule": "linear warmup, cosine to 0.1x"}),
         Sweep("made-lstm_clip-clip0.25", "lstm_clip", quarter_decades(0.0, 2.0), LSTM_STEPS,
               lambda lr: lstm_run(lr, LSTM_CLIP), {**lstm, "clip": LSTM_CLIP}),
-        Sweep("made-finetune", "finetune", quarter_decades(-4.5, -2.0), FT_STEPS, finetune_run,
+        Sweep("made-finetune", "finetune", quarter_decades(-4.5, -1.25), FT_STEPS, finetune_run,
               {**lm, "fine_tune": True, "weight_decay": 0.01, "betas": [0.9, 0.999],
                "clip": FT_CLIP, "warmup_steps": FT_WARMUP, "schedule": "linear warmup, linear decay",
                "data": "pydoc_data documentation topics (English, bytes), last 5% held out",
