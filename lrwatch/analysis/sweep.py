@@ -18,8 +18,10 @@ The method, step by step:
    ``BLOWUP`` x its starting loss, diverged: left out of the fit, it bounds the best from above.
 4. **Fit.** A parabola of log level against log10 LR through the lowest run and its neighbours
    on the grid (``FIT_NEIGHBOURS`` each side); its vertex, kept between the neighbours, is the
-   best LR (the level itself when a loss is not positive). The band: the vertex of refits with each level moved by its noise (``BAND_DRAWS``
-   draws, ``BAND_QUANTILES``), widened to at least ``MIN_BAND_DECADES``.
+   best LR (the level itself when a loss is not positive). The band: the vertex of refits with
+   each level moved by its noise (``BAND_DRAWS`` draws, ``BAND_QUANTILES``), widened to at least
+   ``MIN_BAND_DECADES``; with no parabola (the lowest run's neighbour diverged, or the points do
+   not curve upward) it reaches halfway (in log LR) to the next LR tried each side.
 5. **Flat.** The sweep is flat when every finite run's level is within noise of the lowest
    (``FLAT_SIGMAS`` x the combined noise, or ``FLAT_RELATIVE`` of the level, whichever is
    larger): the LR is not what limits that model.
@@ -160,7 +162,8 @@ def analyze_sweep(runs: Sequence[SweepRun]) -> SweepReading:
         edge = "low"
     elif not flat and best_i == x.size - 1 and x.size > 1 and not diverged_above:
         edge = "high"
-    best_x, low_x, high_x, fit = _estimate(x, y, noise, best_i)
+    tried = np.log10(lrs[[not lv.pruned for lv in levels]])
+    best_x, low_x, high_x, fit = _estimate(x, y, noise, best_i, tried)
     best_lr = 10 ** best_x
     places = tuple(_place(run, lv, best_lr, flat) for run, lv in zip(ordered, levels))
     reading = SweepReading(places, budget, best_lr, 10 ** low_x, 10 ** high_x, flat, edge,
@@ -223,9 +226,10 @@ def _vertex(x: np.ndarray, y: np.ndarray, lo: float, hi: float
     return float(np.clip(-b / (2 * a), lo, hi)), (float(a), float(b), float(c))
 
 
-def _estimate(x: np.ndarray, y: np.ndarray, noise: np.ndarray, best_i: int
+def _estimate(x: np.ndarray, y: np.ndarray, noise: np.ndarray, best_i: int, tried: np.ndarray
               ) -> tuple[float, float, float, tuple[tuple[float, ...], tuple[float, ...]] | None]:
-    """Best log10 LR, its band, and the fitted curve."""
+    """Best log10 LR, its band, and the fitted curve; ``tried``: log10 of every LR read at the
+    budget, diverged ones included."""
     lo_i, hi_i = max(0, best_i - FIT_NEIGHBOURS), min(x.size, best_i + FIT_NEIGHBOURS + 1)
     xs, ys, ns = x[lo_i:hi_i], y[lo_i:hi_i], noise[lo_i:hi_i]
     logged = bool(np.all(ys > 0))
@@ -240,6 +244,10 @@ def _estimate(x: np.ndarray, y: np.ndarray, noise: np.ndarray, best_i: int
     sigma = np.maximum(ns, residual)
     draws = [_vertex(xs, ys + rng.normal(0.0, sigma), lo, hi)[0] for _ in range(BAND_DRAWS)]
     low, high = np.quantile(draws, BAND_QUANTILES)
+    if fit is None:
+        below, above = tried[tried < best], tried[tried > best]
+        low = (best + below.max()) / 2 if below.size else best
+        high = (best + above.min()) / 2 if above.size else best
     low, high = min(low, best - MIN_BAND_DECADES), max(high, best + MIN_BAND_DECADES)
     curve = None
     if fit is not None:

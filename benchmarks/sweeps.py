@@ -1,0 +1,223 @@
+"""Sweep benchmark: does reading runs of one model at several LRs together find the best LR,
+call flat sweeps flat, and tell each run where it stands?
+
+Data: the corpus (``benchmarks/corpus/runs.npz``): real Lightning sweeps on a half-decade LR
+grid, each run's final loss on the whole training set measured without mini-batch noise
+(``final_eval_loss``). lrwatch reads only the training curves, as a user's logs have them.
+
+- **Best LR.** Each corpus sweep gives two coarse sweeps on a one-decade grid (the even and the
+  odd grid points). The truth is the best LR of the full half-decade grid (lowest
+  ``final_eval_loss``); the estimate from a coarse sweep is right when within 2x of it. A coarse
+  sweep whose truth lies outside its range is scored on ``edge`` instead (it must say which).
+- **Positions.** Each run of a coarse sweep against the full grid's best: ``diverged`` when the
+  corpus labels it so; else ``near_best`` at the best LR, ``too_low`` / ``too_high`` at 10x or
+  more from it. A run at one half-decade step (3.16x) from the best is near it by the loss and
+  too far by the LR: either label counts as right, and how many such runs there are is said.
+- **A run 10x below the best is never told 'keep'.** Counted for the sweep reading (position
+  ``near_best``) and, for comparison, for the one-run diagnosis (action ``keep``).
+- **Flat.** Windows of 5 consecutive grid LRs (2 decades) where every run's ``final_eval_loss``
+  is within ``FLAT_TRUTH`` of the lowest are flat; windows with a spread over ``STEEP_TRUTH``
+  are not. The sweep reading must call the first flat and the second not.
+
+Tasks: tuned on ``TUNE_TASKS`` only; ``HELDOUT_TASKS`` reported. ``--tuning-only`` prints the
+tuning side alone. ``benchmarks/realworld/sweeps_made.json`` (made sweeps of transformer LMs,
+fine-tunes, LSTMs), when present, is scored the same way. Writes ``benchmarks/out/sweeps.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.corpus import CACHE, HELDOUT_TASKS, TUNE_TASKS, UNLABELABLE, CorpusRun, load
+from lrwatch.analysis import analyze
+from lrwatch.analysis.sweep import SweepRun, analyze_sweep
+
+OUT = Path(__file__).with_name("out")
+MADE = Path(__file__).with_name("realworld") / "sweeps_made.json"
+WITHIN_2X = math.log10(2.0) + 1e-9
+FLAT_TRUTH = 0.02  # a window is flat when all eval losses are within 2% of the lowest ...
+STEEP_TRUTH = 0.25  # ... and steep when some run's is 25% above it
+WINDOW = 5
+
+
+def eval_losses(path: Path = CACHE) -> dict[tuple[str, float], float]:
+    """``(sweep, lr) -> final_eval_loss`` from the corpus table (the loader leaves it out)."""
+    with np.load(path) as data:
+        table = json.loads(str(data["table"]))
+    return {(row["sweep"], row["lr"]): row["final_eval_loss"] for row in table}
+
+
+def score_sweep(runs: list[dict], true_best: float) -> dict:
+    """Score one (coarse) sweep: ``runs`` hold name, lr, loss series, label."""
+    reading = analyze_sweep([SweepRun(r["name"], r["lr"], r["loss"]) for r in runs])
+    lrs = [r["lr"] for r in runs]
+    inside = min(lrs) <= true_best * (1 + 1e-9) and true_best <= max(lrs) * (1 + 1e-9)
+    result: dict = {"best_lr": reading.best_lr, "true_best": true_best, "inside": inside,
+                    "flat": reading.flat, "edge": reading.edge, "positions": []}
+    if inside and reading.best_lr is not None:
+        result["log_error"] = abs(math.log10(reading.best_lr / true_best))
+    else:
+        want = "low" if true_best < min(lrs) else "high"
+        result["edge_right"] = reading.edge == want
+    for run in runs:
+        place = reading.place(run["name"])
+        assert place is not None
+        result["positions"].append(_position_score(run, place.position, true_best))
+    return result
+
+
+def _position_score(run: dict, predicted: str, true_best: float) -> dict:
+    decades = math.log10(run["lr"] / true_best)
+    if run["label"] == "diverging":
+        allowed = {"diverged"}
+    elif abs(decades) < 0.25:
+        allowed = {"near_best"}
+    elif abs(decades) < 0.75:  # one half-decade step from the best
+        allowed = {"near_best", "too_low" if decades < 0 else "too_high"}
+    else:
+        allowed = {"too_low" if decades < 0 else "too_high"}
+        if decades > 0 and run["label"] != "healthy":
+            allowed.add("diverged")  # far above the best and not learning: either says reduce
+    return {"lr": run["lr"], "decades": decades, "label": run["label"], "predicted": predicted,
+            "right": predicted in allowed, "boundary": len(allowed) > 1 and abs(decades) < 0.75}
+
+
+def corpus_sweeps(runs: list[CorpusRun]) -> dict[str, list[CorpusRun]]:
+    by_sweep: dict[str, list[CorpusRun]] = defaultdict(list)
+    for run in runs:
+        if run.label != UNLABELABLE:
+            by_sweep[run.sweep].append(run)
+    return {k: sorted(v, key=lambda r: r.lr) for k, v in by_sweep.items()}
+
+
+def as_rows(runs: list[CorpusRun]) -> list[dict]:
+    return [{"name": f"lr={r.lr:.3g}", "lr": r.lr, "loss": r.curves.loss, "label": r.label,
+             "curves": r.curves} for r in runs]
+
+
+def true_best(runs: list[CorpusRun], evals: dict[tuple[str, float], float]) -> float:
+    """The full grid's best LR: the lowest final whole-training-set loss of a run that did not
+    diverge (the corpus's own ``best_lr``, which it picks the same way)."""
+    return runs[0].best_lr
+
+
+def flat_windows(runs: list[CorpusRun], evals: dict[tuple[str, float], float]
+                 ) -> list[tuple[bool, list[CorpusRun]]]:
+    """Windows of ``WINDOW`` consecutive grid LRs with no diverged run, flat or steep by truth."""
+    out = []
+    for i in range(len(runs) - WINDOW + 1):
+        window = runs[i:i + WINDOW]
+        if any(r.label == "diverging" for r in window):
+            continue
+        finals = np.array([evals[(r.sweep, r.lr)] for r in window])
+        if not np.all(np.isfinite(finals)) or finals.min() <= 0:
+            continue
+        spread = finals.max() / finals.min() - 1
+        if spread <= FLAT_TRUTH:
+            out.append((True, window))
+        elif spread >= STEEP_TRUTH:
+            out.append((False, window))
+    return out
+
+
+def evaluate(tasks: list[str], runs: list[CorpusRun],
+             evals: dict[tuple[str, float], float]) -> dict:
+    chosen = {k: v for k, v in corpus_sweeps(runs).items() if v[0].task in tasks}
+    coarse, full, flat_scores, keep_single = [], [], [], []
+    for name, sweep in chosen.items():
+        best = true_best(sweep, evals)
+        for half in (sweep[0::2], sweep[1::2]):
+            coarse.append({"sweep": name, **score_sweep(as_rows(half), best)})
+        full.append({"sweep": name, **score_sweep(as_rows(sweep), best)})
+        for truth, window in flat_windows(sweep, evals):
+            reading = analyze_sweep([SweepRun(r["name"], r["lr"], r["loss"])
+                                     for r in as_rows(window)])
+            flat_scores.append({"sweep": name, "truth_flat": truth, "flat": reading.flat,
+                                "lrs": [r.lr for r in window]})
+        for run in sweep:
+            if run.label != "diverging" and run.lr <= best / 10 * (1 + 1e-9):
+                keep_single.append(analyze(run.curves).suggestion.action.value == "keep")
+    return {"coarse": summarise(coarse), "full": summarise(full),
+            "flat": _flat_summary(flat_scores),
+            "single_run_keep_10x_below": _rate(keep_single),
+            "detail": {"coarse": coarse, "full": full, "flat": flat_scores}}
+
+
+def summarise(scores: list[dict]) -> dict:
+    inside = [s for s in scores if "log_error" in s]
+    outside = [s for s in scores if "edge_right" in s]
+    positions = [p for s in scores for p in s["positions"]]
+    nonflat = [p for s in scores if not s["flat"] for p in s["positions"]]
+    below10 = [p for p in positions if p["decades"] <= -1 + 1e-9 and p["label"] != "diverging"]
+    return {
+        "sweeps": len(scores),
+        "best_within_2x": _rate([s["log_error"] <= WITHIN_2X for s in inside]),
+        "median_error_factor": (10 ** float(np.median([s["log_error"] for s in inside]))
+                                if inside else None),
+        "called_flat": sum(s["flat"] for s in scores),
+        "edge_right": _rate([s["edge_right"] for s in outside]),
+        "edge_false_alarms": sum(1 for s in inside if s["edge"] is not None),
+        "positions_right_nonflat": _rate([p["right"] for p in nonflat]),
+        "positions_boundary": sum(p["boundary"] for p in nonflat),
+        "told_keep_10x_below": sum(p["predicted"] == "near_best" for p in below10),
+        "runs_10x_below": len(below10),
+    }
+
+
+def _flat_summary(scores: list[dict]) -> dict:
+    flat = [s["flat"] for s in scores if s["truth_flat"]]
+    steep = [not s["flat"] for s in scores if not s["truth_flat"]]
+    return {"flat_windows": len(flat), "called_flat": _rate(flat),
+            "steep_windows": len(steep), "steep_not_flat": _rate(steep)}
+
+
+def _rate(flags: list[bool]) -> dict:
+    n = len(flags)
+    return {"n": n, "right": int(sum(flags)), "rate": sum(flags) / n if n else None}
+
+
+def report(name: str, result: dict) -> None:
+    for kind in ("coarse", "full"):
+        s = result[kind]
+        print(f"{name} {kind}: {s['sweeps']} sweeps; best within 2x "
+              f"{_fmt(s['best_within_2x'])} (median error x{s['median_error_factor']:.2f}); "
+              f"edge right {_fmt(s['edge_right'])}, edge false alarms {s['edge_false_alarms']}; "
+              f"called flat {s['called_flat']}; positions right (non-flat sweeps) "
+              f"{_fmt(s['positions_right_nonflat'])} ({s['positions_boundary']} at one "
+              f"half-decade step); told keep 10x below: {s['told_keep_10x_below']}/"
+              f"{s['runs_10x_below']}")
+    f = result["flat"]
+    print(f"{name} flat windows: {_fmt(f['called_flat'])} of flat called flat; "
+          f"{_fmt(f['steep_not_flat'])} of steep not called flat")
+    print(f"{name} one-run diagnosis, runs 10x+ below the best told 'keep': "
+          f"{_fmt(result['single_run_keep_10x_below'])}")
+
+
+def _fmt(rate: dict) -> str:
+    return "-" if rate["rate"] is None else f"{rate['right']}/{rate['n']} ({rate['rate']:.0%})"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.sweeps")
+    parser.add_argument("--tuning-only", action="store_true")
+    args = parser.parse_args(argv if argv is not None else [])
+    runs, evals = load(), eval_losses()
+    results = {"tuning": evaluate(TUNE_TASKS, runs, evals)}
+    report("tuning", results["tuning"])
+    if not args.tuning_only:
+        results["heldout"] = evaluate(HELDOUT_TASKS, runs, evals)
+        report("held-out", results["heldout"])
+    OUT.mkdir(exist_ok=True)
+    (OUT / "sweeps.json").write_text(json.dumps(results, indent=1, default=float))
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

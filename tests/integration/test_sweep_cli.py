@@ -1,0 +1,126 @@
+"""``lrwatch sweep`` and the sweep advice of ``lrwatch analyze`` on real logs: one Lightning model
+trained at six learning rates, logged by CSVLogger (``lightning_logs/version_N`` with
+``hparams.yaml``) and recorded by LRWatch into a store."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from lrwatch import LRWatch
+from lrwatch.cli import main
+from tests.unit.readers.training import train_tiny
+
+LRS = [3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]  # SGD, momentum 0.9: 0.1 blows up (tried here)
+POSITIONS = {"too_low", "near_best", "too_high", "diverged"}
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The six trainings, each into ``lightning_logs/version_N`` and the store ``lrwatch_logs``;
+    then one run of another setup (Adam) into both."""
+    pl = importlib.import_module("lightning.pytorch")
+    root = tmp_path_factory.mktemp("sweep")
+    for lr in LRS:
+        train_tiny(pl, root, lr=lr, epochs=4, batches=12, tensorboard=False,
+                   callbacks=(LRWatch(store=root / "lrwatch_logs", name=f"lr{lr:g}"),))
+    train_tiny(pl, root, lr=1e-2, optimizer="Adam", epochs=4, batches=12, tensorboard=False,
+               callbacks=(LRWatch(store=root / "lrwatch_logs", name="adam"),))
+    return root
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def sweep_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    code, out, err = run_cli(capsys, "sweep", *args, "--json")
+    assert code == 0, err
+    return json.loads(out, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+
+
+def check_sweep(sweep: dict) -> None:
+    """What a user checks: the six LRs, the best inside the grid, a too-low run told so."""
+    runs = sweep["runs"]
+    assert [r["lr"] for r in runs] == pytest.approx(LRS)
+    assert {r["position"] for r in runs} <= POSITIONS
+    assert LRS[0] < sweep["best_lr"] < LRS[-1]
+    assert sweep["best_lr_low"] <= sweep["best_lr"] <= sweep["best_lr_high"]
+    assert sweep["edge"] is None and sweep["flat"] is False
+    slowest = runs[0]
+    assert slowest["position"] == "too_low"
+    assert slowest["suggested_lr"] == pytest.approx(sweep["best_lr"])
+    finite = [r for r in runs if r["position"] != "diverged"]
+    best_run = min(finite, key=lambda r: r["final_loss"])
+    assert best_run["position"] == "near_best"
+    assert abs(math.log10(best_run["lr"] / sweep["best_lr"])) <= 0.5
+    for r in runs:  # positions agree with the factor to the estimate
+        if r["position"] == "too_low":
+            assert r["lr"] < sweep["best_lr"]
+        if r["position"] == "too_high":
+            assert r["lr"] > sweep["best_lr"]
+
+
+def test_a_lightning_logs_folder_of_versions_is_read_as_one_sweep(sweep_dir, capsys):
+    document = sweep_json(capsys, str(sweep_dir / "lightning_logs"))
+    assert len(document["sweeps"]) == 1
+    sweep = document["sweeps"][0]
+    check_sweep(sweep)
+    # the Adam run's hparams.yaml names another optimizer: another setup, left out with why
+    assert [e["run"] for e in document["left_out"]] == ["lightning_logs/version_6"]
+    assert "setup" in document["left_out"][0]["reason"]
+
+
+def test_a_store_finds_the_same_sweep_from_its_run_metadata(sweep_dir, capsys):
+    from_store = sweep_json(capsys, str(sweep_dir / "lrwatch_logs"))["sweeps"]
+    from_csv = sweep_json(capsys, str(sweep_dir / "lightning_logs"))["sweeps"]
+    assert len(from_store) == 1
+    check_sweep(from_store[0])
+    assert [r["run"] for r in from_store[0]["runs"]] == [f"lr{lr:g}" for lr in LRS]
+    assert from_store[0]["best_lr"] == pytest.approx(from_csv[0]["best_lr"], rel=0.5)
+    assert [r["position"] for r in from_store[0]["runs"]] == [
+        r["position"] for r in from_csv[0]["runs"]]
+
+
+def test_runs_named_one_by_one_are_taken_as_one_sweep(sweep_dir, capsys):
+    versions = [str(sweep_dir / "lightning_logs" / f"version_{i}") for i in (0, 2, 4)]
+    sweeps = sweep_json(capsys, *versions)["sweeps"]
+    assert len(sweeps) == 1
+    assert [r["lr"] for r in sweeps[0]["runs"]] == pytest.approx([LRS[0], LRS[2], LRS[4]])
+
+
+def test_the_table_shows_each_run_and_the_estimate(sweep_dir, capsys):
+    code, out, err = run_cli(capsys, "sweep", str(sweep_dir / "lrwatch_logs"))
+    assert code == 0, err
+    assert "best LR about" in out
+    for lr in LRS:
+        assert f"lr{lr:g}" in out
+    assert "too_low" in out and "left out" in out and "adam" in out
+
+
+def test_analyze_gives_a_run_of_a_sweep_the_sweeps_advice(sweep_dir, capsys):
+    code, out, err = run_cli(capsys, "analyze", str(sweep_dir / "lightning_logs"), "--json")
+    assert code == 0, err
+    entries = {e["run"]: e for e in json.loads(out)["runs"]}
+    slowest = entries["lightning_logs/version_0"]
+    assert slowest["sweep"]["position"] == "too_low"
+    assert slowest["action"] == "increase"
+    assert slowest["evidence"][0].startswith("too low in a sweep of 6 runs")
+    assert slowest["suggested_lr"] == pytest.approx(slowest["sweep"]["best_lr"])
+    assert entries["lightning_logs/version_6"]["sweep"] is None  # the Adam run: no sweep
+
+
+def test_no_sweep_among_the_runs_is_one_line_error(sweep_dir, capsys):
+    code, out, err = run_cli(capsys, "sweep", str(sweep_dir / "lightning_logs" / "version_0"))
+    assert code == 1
+    assert err.count("\n") == 1 and "no sweep in" in err and "--as-one" in err
