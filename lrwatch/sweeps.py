@@ -132,14 +132,28 @@ def members_of(log_runs: Iterable[Any], read: Any) -> list[SweepMember]:
     return found
 
 
+def store_members(store: Any) -> list[tuple[int, SweepMember]]:
+    """``(run id, sweep view)`` of every training run of an open ``Store`` (the dashboard's
+    door: no log folders, no readers of other formats)."""
+    from lrwatch.readers import curves_from_store, training_runs
+
+    return [(info.id, member(store.path, info.name, curves_from_store(store, info),
+                             store_setup(info.meta)))
+            for info in training_runs(store)]
+
+
 def _store_setup(log_run: Any) -> dict[str, Any] | None:
     from lrwatch.store import Store
 
     try:
         with Store(log_run.path, readonly=True) as store:
-            meta = store.run(log_run.run_id).meta
+            return store_setup(store.run(log_run.run_id).meta)
     except (LRWatchError, ValueError, OSError):
         return None
+
+
+def store_setup(meta: dict[str, Any]) -> dict[str, Any] | None:
+    """The setup of a store run, from the metadata the callback records (``callback.py``)."""
     first = (meta.get("optimizers") or [{}])[0]
     setup = {k: meta.get(k) for k in (
         "model", "param_count", "optimizer", "schedulers", "batch_size", "planned_steps",

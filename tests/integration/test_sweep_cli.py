@@ -124,3 +124,41 @@ def test_no_sweep_among_the_runs_is_one_line_error(sweep_dir, capsys):
     code, out, err = run_cli(capsys, "sweep", str(sweep_dir / "lightning_logs" / "version_0"))
     assert code == 1
     assert err.count("\n") == 1 and "no sweep in" in err and "--as-one" in err
+
+
+def test_the_dashboard_shows_the_sweep_and_a_click_on_a_point_opens_its_run(sweep_dir):
+    from lrwatch.dashboard.app import create_app, page_for
+    from lrwatch.dashboard.data import DataSource
+
+    store_path = sweep_dir / "lrwatch_logs"
+    page = page_for(DataSource(store_path), "/sweeps", "")
+    graphs = [c for c in _walk(page) if type(c).__name__ == "Graph"]
+    assert len(graphs) == 1
+    figure = graphs[0].figure
+    points = [(x, href) for trace in figure["data"] if trace.get("mode") == "markers"
+              and trace.get("customdata") for x, href in zip(trace["x"], trace["customdata"])]
+    assert sorted(x for x, _ in points) == pytest.approx(LRS)  # every run, the Adam one not
+    assert all(href.startswith("/run/") for _, href in points)
+    assert any(s["type"] == "rect" for s in figure["layout"]["shapes"])  # the band
+    links = [c.href for c in _walk(page) if type(c).__name__ == "Link"]
+    assert sorted(links) == sorted(href for _, href in points)
+
+    client = create_app(store_path).server.test_client()
+    client.get("/")
+    graph_id = {"index": 0, "type": "sweep-graph"}
+    click = {"points": [{"x": points[0][0], "customdata": points[0][1]}]}
+    response = client.post("/_dash-update-component", json={
+        "output": "sweep-nav.href", "outputs": {"id": "sweep-nav", "property": "href"},
+        "inputs": [[{"id": graph_id, "property": "clickData", "value": click}]],
+        "state": [], "changedPropIds": [json.dumps(graph_id, separators=(",", ":"))
+                                        + ".clickData"]})
+    assert response.status_code == 200, response.data
+    assert response.json["response"]["sweep-nav"]["href"] == points[0][1]
+
+
+def _walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if child is not None and not isinstance(child, str):
+            yield from _walk(child)
