@@ -42,7 +42,7 @@ def sweep(paths: tuple[str, ...], as_json: bool, as_one: bool, loss_key: str | N
     from lrwatch.sweeps import find_sweeps, members_of, read_sweep
 
     per_path = [find_runs(path) for path in paths]
-    log_runs = [run for runs in per_path for run in runs]
+    log_runs = list({(r.path, r.run_id, r.error): r for runs in per_path for r in runs}.values())
     members = members_of(log_runs, lambda run: read_run(run, loss_key=loss_key))
     if as_one or (len(paths) > 1 and all(len(runs) == 1 for runs in per_path)):
         sweeps = [read_sweep(members)]
@@ -103,34 +103,45 @@ def add_sweep_advice(entries: list[dict[str, Any]], read: list[tuple[int, Any, A
     """
     from lrwatch.sweeps import find_sweeps, member, setup_of
 
-    members = [member(log_run.source, str(index), result.curves, setup_of(log_run))
-               for index, log_run, result in read]
+    indices: dict[tuple[Any, Any], list[int]] = {}  # a run named twice (two PATHs) is one run
+    members = []
+    for index, log_run, result in read:
+        same = indices.setdefault((log_run.path, log_run.run_id), [])
+        if not same:
+            members.append(member(log_run.source, str(index), result.curves, setup_of(log_run)))
+        same.append(index)
+    by_first = {same[0]: same for same in indices.values()}
     for found in find_sweeps(members):
         reading = found.reading
         for place in reading.runs:
-            entry = entries[int(place.name)]
-            position = place.position
-            if reading.flat:
-                why = (f"in a flat sweep of {len(reading.runs)} runs (final loss within noise "
-                       f"from LR {min(r.lr for r in reading.runs):.3g} to "
-                       f"{max(r.lr for r in reading.runs):.3g}): the LR is not what limits this "
-                       "model")
-            else:
-                where = {"too_low": "below", "too_high": "above"}.get(position)
-                gap = f", {max(place.factor or 1, 1 / (place.factor or 1)):.3g}x {where} it" \
-                    if where else ""
-                why = (f"{position.replace('_', ' ')} in a sweep of {len(reading.runs)} runs: "
-                       f"best LR about {reading.best_lr:.3g} ({reading.best_lr_low:.3g} to "
-                       f"{reading.best_lr_high:.3g}){gap}")
-                if reading.edge:
-                    why += f"; the best is at the {reading.edge} end of the grid: extend it"
-            current = entry["current_lr"] or place.lr
-            entry.update({
-                "action": _ACTIONS[position], "suggested_lr": place.suggested_lr,
-                "factor": None if place.suggested_lr is None else place.suggested_lr / current,
-                "rationale": why, "evidence": [why, *entry["evidence"]],
-                "sweep": {"position": position, "best_lr": reading.best_lr,
-                          "best_lr_low": reading.best_lr_low, "best_lr_high": reading.best_lr_high,
-                          "flat": reading.flat, "edge": reading.edge,
-                          "runs": len(reading.runs)},
-            })
+            for index in by_first[int(place.name)]:
+                _advise(entries[index], place, reading)
+
+
+def _advise(entry: dict[str, Any], place: Any, reading: Any) -> None:
+    """One analyze entry takes its sweep's advice."""
+    position = place.position
+    if reading.flat:
+        why = (f"in a flat sweep of {len(reading.runs)} runs (final loss within noise "
+               f"from LR {min(r.lr for r in reading.runs):.3g} to "
+               f"{max(r.lr for r in reading.runs):.3g}): the LR is not what limits this "
+               "model")
+    else:
+        where = {"too_low": "below", "too_high": "above"}.get(position)
+        gap = f", {max(place.factor or 1, 1 / (place.factor or 1)):.3g}x {where} it" \
+            if where else ""
+        why = (f"{position.replace('_', ' ')} in a sweep of {len(reading.runs)} runs: "
+               f"best LR about {reading.best_lr:.3g} ({reading.best_lr_low:.3g} to "
+               f"{reading.best_lr_high:.3g}){gap}")
+        if reading.edge:
+            why += f"; the best is at the {reading.edge} end of the grid: extend it"
+    current = entry["current_lr"] or place.lr
+    entry.update({
+        "action": _ACTIONS[position], "suggested_lr": place.suggested_lr,
+        "factor": None if place.suggested_lr is None else place.suggested_lr / current,
+        "rationale": why, "evidence": [why, *entry["evidence"]],
+        "sweep": {"position": position, "best_lr": reading.best_lr,
+                  "best_lr_low": reading.best_lr_low, "best_lr_high": reading.best_lr_high,
+                  "flat": reading.flat, "edge": reading.edge,
+                  "runs": len(reading.runs)},
+    })

@@ -162,3 +162,13 @@ def _walk(component):
     for child in children if isinstance(children, (list, tuple)) else [children]:
         if child is not None and not isinstance(child, str):
             yield from _walk(child)
+
+
+def test_a_run_named_twice_counts_once(sweep_dir, capsys):
+    logs = sweep_dir / "lightning_logs"
+    sweeps = sweep_json(capsys, str(logs / "version_0"), str(logs))["sweeps"]
+    assert len(sweeps) == 1 and len(sweeps[0]["runs"]) == len(LRS)
+    code, out, err = run_cli(capsys, "analyze", str(logs / "version_0"), str(logs), "--json")
+    entries = json.loads(out)["runs"]
+    assert {e["sweep"]["runs"] for e in entries if e["sweep"]} == {len(LRS)}
+    assert entries[0]["sweep"]["position"] == entries[1]["sweep"]["position"] == "too_low"
