@@ -18,6 +18,7 @@ SUITES: list[str] = [
     "readers",
     "finder",
     "dashboard",
+    "sweeps",
 ]
 
 

@@ -6,9 +6,12 @@ grid, each run's final loss on the whole training set measured without mini-batc
 (``final_eval_loss``). lrwatch reads only the training curves, as a user's logs have them.
 
 - **Best LR.** Each corpus sweep gives two coarse sweeps on a one-decade grid (the even and the
-  odd grid points). The truth is the best LR of the full half-decade grid (lowest
-  ``final_eval_loss``); the estimate from a coarse sweep is right when within 2x of it. A coarse
-  sweep whose truth lies outside its range is scored on ``edge`` instead (it must say which).
+  odd grid points). The truth is the best LR of the full half-decade grid: the grid point of
+  lowest ``final_eval_loss`` (``grid`` truth), and that point moved to the vertex of a parabola
+  of log ``final_eval_loss`` through it and its two grid neighbours (``interpolated`` truth: a
+  grid point is only the best to within half a step, 1.8x). The estimate from a coarse sweep is
+  right when within 2x of the truth. A coarse sweep whose truth lies outside its range is
+  scored on ``edge`` instead (it must say which).
 - **Positions.** Each run of a coarse sweep against the full grid's best: ``diverged`` when the
   corpus labels it so; else ``near_best`` at the best LR, ``too_low`` / ``too_high`` at 10x or
   more from it. A run at one half-decade step (3.16x) from the best is near it by the loss and
@@ -34,8 +37,10 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.corpus import CACHE, HELDOUT_TASKS, TUNE_TASKS, UNLABELABLE, CorpusRun, load
-from lrwatch.analysis import analyze
+from benchmarks.corpus import CACHE, HELDOUT_TASKS, TUNE_TASKS, UNLABELABLE, load
+from benchmarks.corpus.fine import FINE_CACHE, QUARTERS
+from benchmarks.corpus.generate import diverged
+from lrwatch.analysis import Series, analyze
 from lrwatch.analysis.sweep import SweepRun, analyze_sweep
 
 OUT = Path(__file__).with_name("out")
@@ -53,22 +58,23 @@ def eval_losses(path: Path = CACHE) -> dict[tuple[str, float], float]:
     return {(row["sweep"], row["lr"]): row["final_eval_loss"] for row in table}
 
 
-def score_sweep(runs: list[dict], true_best: float) -> dict:
-    """Score one (coarse) sweep: ``runs`` hold name, lr, loss series, label."""
+def score_sweep(runs: list[dict], truth: float) -> dict:
+    """Score one (coarse) sweep: ``runs`` hold name, lr, loss series, label; ``truth``: the
+    fine grid's best LR."""
     reading = analyze_sweep([SweepRun(r["name"], r["lr"], r["loss"]) for r in runs])
     lrs = [r["lr"] for r in runs]
-    inside = min(lrs) <= true_best * (1 + 1e-9) and true_best <= max(lrs) * (1 + 1e-9)
-    result: dict = {"best_lr": reading.best_lr, "true_best": true_best, "inside": inside,
+    inside = min(lrs) <= truth * (1 + 1e-9) and truth <= max(lrs) * (1 + 1e-9)
+    result: dict = {"best_lr": reading.best_lr, "true_best": truth, "inside": inside,
                     "flat": reading.flat, "edge": reading.edge, "positions": []}
     if inside and reading.best_lr is not None:
-        result["log_error"] = abs(math.log10(reading.best_lr / true_best))
+        result["log_error"] = abs(math.log10(reading.best_lr / truth))
     else:
-        want = "low" if true_best < min(lrs) else "high"
+        want = "low" if truth < min(lrs) else "high"
         result["edge_right"] = reading.edge == want
     for run in runs:
         place = reading.place(run["name"])
         assert place is not None
-        result["positions"].append(_position_score(run, place.position, true_best))
+        result["positions"].append(_position_score(run, place.position, truth))
     return result
 
 
@@ -88,34 +94,49 @@ def _position_score(run: dict, predicted: str, true_best: float) -> dict:
             "right": predicted in allowed, "boundary": len(allowed) > 1 and abs(decades) < 0.75}
 
 
-def corpus_sweeps(runs: list[CorpusRun]) -> dict[str, list[CorpusRun]]:
-    by_sweep: dict[str, list[CorpusRun]] = defaultdict(list)
-    for run in runs:
-        if run.label != UNLABELABLE:
-            by_sweep[run.sweep].append(run)
-    return {k: sorted(v, key=lambda r: r.lr) for k, v in by_sweep.items()}
+def corpus_sweeps(tasks: list[str]) -> dict[str, list[dict]]:
+    """The labelled corpus sweeps of ``tasks`` as rows, LR ascending: name, lr, loss (the
+    training curve), label, final (whole-training-set loss at the end), curves."""
+    evals = eval_losses()
+    by_sweep: dict[str, list[dict]] = defaultdict(list)
+    for r in load():
+        if r.label != UNLABELABLE and r.task in tasks:
+            by_sweep[r.sweep].append({"name": f"lr={r.lr:.3g}", "lr": r.lr, "loss": r.curves.loss,
+                                      "label": r.label, "final": evals[(r.sweep, r.lr)],
+                                      "curves": r.curves})
+    return {k: sorted(v, key=lambda row: row["lr"]) for k, v in by_sweep.items()}
 
 
-def as_rows(runs: list[CorpusRun]) -> list[dict]:
-    return [{"name": f"lr={r.lr:.3g}", "lr": r.lr, "loss": r.curves.loss, "label": r.label,
-             "curves": r.curves} for r in runs]
+def fine_sweeps(tasks: list[str]) -> dict[str, list[dict]]:
+    """The quarter-decade sweeps of ``benchmarks/corpus/fine.py`` (those made so far), as rows;
+    diverged by the corpus's own rule (``generate.diverged``)."""
+    if not FINE_CACHE.exists():
+        return {}
+    with np.load(FINE_CACHE) as data:
+        table = json.loads(str(data["table"]))
+        steps, loss = data["steps"], data["loss"]
+    by_sweep: dict[str, list[dict]] = defaultdict(list)
+    for row in table:
+        if row["task"] not in tasks:
+            continue
+        sl = slice(row["offset"], row["offset"] + row["length"])
+        gone = diverged({"loss": loss[sl], "initial_eval_loss": row["initial_eval_loss"]})
+        by_sweep[row["sweep"]].append({
+            "name": f"lr={row['lr']:.3g}", "lr": row["lr"],
+            "loss": Series(steps[sl].astype(np.int64), loss[sl]),
+            "label": "diverging" if gone else "unknown", "final": row["final_eval_loss"]})
+    return {k: sorted(v, key=lambda r: r["lr"]) for k, v in by_sweep.items()
+            if len(v) == len(QUARTERS)}
 
 
-def true_best(runs: list[CorpusRun], evals: dict[tuple[str, float], float]) -> float:
-    """The full grid's best LR: the lowest final whole-training-set loss of a run that did not
-    diverge (the corpus's own ``best_lr``, which it picks the same way)."""
-    return runs[0].best_lr
-
-
-def flat_windows(runs: list[CorpusRun], evals: dict[tuple[str, float], float]
-                 ) -> list[tuple[bool, list[CorpusRun]]]:
+def flat_windows(sweep: list[dict]) -> list[tuple[bool, list[dict]]]:
     """Windows of ``WINDOW`` consecutive grid LRs with no diverged run, flat or steep by truth."""
     out = []
-    for i in range(len(runs) - WINDOW + 1):
-        window = runs[i:i + WINDOW]
-        if any(r.label == "diverging" for r in window):
+    for i in range(len(sweep) - WINDOW + 1):
+        window = sweep[i:i + WINDOW]
+        if any(r["label"] == "diverging" for r in window):
             continue
-        finals = np.array([evals[(r.sweep, r.lr)] for r in window])
+        finals = np.array([r["final"] for r in window])
         if not np.all(np.isfinite(finals)) or finals.min() <= 0:
             continue
         spread = finals.max() / finals.min() - 1
@@ -126,23 +147,29 @@ def flat_windows(runs: list[CorpusRun], evals: dict[tuple[str, float], float]
     return out
 
 
-def evaluate(tasks: list[str], runs: list[CorpusRun],
-             evals: dict[tuple[str, float], float]) -> dict:
-    chosen = {k: v for k, v in corpus_sweeps(runs).items() if v[0].task in tasks}
+def evaluate(sweeps: dict[str, list[dict]], single_run: bool = True) -> dict:
+    """Every figure for a set of sweeps on a fine grid: coarse halves against the full grid's
+    truth, the full grid, flat windows, and (``single_run``) the one-run diagnosis's 'keep'."""
     coarse, full, flat_scores, keep_single = [], [], [], []
-    for name, sweep in chosen.items():
-        best = true_best(sweep, evals)
+    for name, sweep in sweeps.items():
+        lrs = [r["lr"] for r in sweep]
+        finals = [r["final"] for r in sweep]
+        gone = [r["label"] == "diverging" for r in sweep]
+        best = true_best(lrs, finals, gone)
+        grid_best = true_best(lrs, finals, gone, interpolated=False)
         for half in (sweep[0::2], sweep[1::2]):
-            coarse.append({"sweep": name, **score_sweep(as_rows(half), best)})
-        full.append({"sweep": name, **score_sweep(as_rows(sweep), best)})
-        for truth, window in flat_windows(sweep, evals):
-            reading = analyze_sweep([SweepRun(r["name"], r["lr"], r["loss"])
-                                     for r in as_rows(window)])
+            if len(half) >= 5:
+                coarse.append({"sweep": name, "grid_best": grid_best,
+                               **score_sweep(half, best)})
+        full.append({"sweep": name, "grid_best": grid_best, **score_sweep(sweep, best)})
+        for truth, window in flat_windows(sweep):
+            reading = analyze_sweep([SweepRun(r["name"], r["lr"], r["loss"]) for r in window])
             flat_scores.append({"sweep": name, "truth_flat": truth, "flat": reading.flat,
-                                "lrs": [r.lr for r in window]})
+                                "lrs": [r["lr"] for r in window]})
         for run in sweep:
-            if run.label != "diverging" and run.lr <= best / 10 * (1 + 1e-9):
-                keep_single.append(analyze(run.curves).suggestion.action.value == "keep")
+            if single_run and run["label"] != "diverging" and \
+                    run["lr"] <= grid_best / 10 * (1 + 1e-9):
+                keep_single.append(analyze(run["curves"]).suggestion.action.value == "keep")
     return {"coarse": summarise(coarse), "full": summarise(full),
             "flat": _flat_summary(flat_scores),
             "single_run_keep_10x_below": _rate(keep_single),
@@ -158,6 +185,8 @@ def summarise(scores: list[dict]) -> dict:
     return {
         "sweeps": len(scores),
         "best_within_2x": _rate([s["log_error"] <= WITHIN_2X for s in inside]),
+        "best_within_2x_of_grid_point": _rate([
+            abs(math.log10(s["best_lr"] / s["grid_best"])) <= WITHIN_2X for s in inside]),
         "median_error_factor": (10 ** float(np.median([s["log_error"] for s in inside]))
                                 if inside else None),
         "called_flat": sum(s["flat"] for s in scores),
@@ -186,7 +215,8 @@ def report(name: str, result: dict) -> None:
     for kind in ("coarse", "full"):
         s = result[kind]
         print(f"{name} {kind}: {s['sweeps']} sweeps; best within 2x "
-              f"{_fmt(s['best_within_2x'])} (median error x{s['median_error_factor']:.2f}); "
+              f"{_fmt(s['best_within_2x'])} (median error x{s['median_error_factor']:.2f}; "
+              f"of the grid point: {_fmt(s['best_within_2x_of_grid_point'])}); "
               f"edge right {_fmt(s['edge_right'])}, edge false alarms {s['edge_false_alarms']}; "
               f"called flat {s['called_flat']}; positions right (non-flat sweeps) "
               f"{_fmt(s['positions_right_nonflat'])} ({s['positions_boundary']} at one "
@@ -207,12 +237,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.sweeps")
     parser.add_argument("--tuning-only", action="store_true")
     args = parser.parse_args(argv if argv is not None else [])
-    runs, evals = load(), eval_losses()
-    results = {"tuning": evaluate(TUNE_TASKS, runs, evals)}
-    report("tuning", results["tuning"])
-    if not args.tuning_only:
-        results["heldout"] = evaluate(HELDOUT_TASKS, runs, evals)
-        report("held-out", results["heldout"])
+    sides = [("tuning", TUNE_TASKS)] + ([] if args.tuning_only else [("held-out", HELDOUT_TASKS)])
+    results = {}
+    for side, tasks in sides:
+        results[f"corpus {side}"] = evaluate(corpus_sweeps(tasks))
+        report(f"corpus {side}", results[f"corpus {side}"])
+        fine = fine_sweeps(tasks)
+        if fine:
+            results[f"quarter-decade {side}"] = evaluate(fine, single_run=False)
+            report(f"quarter-decade {side} ({len(fine)} sweeps)",
+                   results[f"quarter-decade {side}"])
     OUT.mkdir(exist_ok=True)
     (OUT / "sweeps.json").write_text(json.dumps(results, indent=1, default=float))
 
