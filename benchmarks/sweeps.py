@@ -42,6 +42,7 @@ from benchmarks.corpus.fine import FINE_CACHE, QUARTERS
 from benchmarks.corpus.generate import diverged
 from lrwatch.analysis import Series, analyze
 from lrwatch.analysis.sweep import SweepRun, analyze_sweep
+from lrwatch.errors import ConfigError
 
 OUT = Path(__file__).with_name("out")
 MADE = Path(__file__).with_name("realworld") / "sweeps_made.json"
@@ -127,6 +128,65 @@ def fine_sweeps(tasks: list[str]) -> dict[str, list[dict]]:
             "label": "diverging" if gone else "unknown", "final": row["final_eval_loss"]})
     return {k: sorted(v, key=lambda r: r["lr"]) for k, v in by_sweep.items()
             if len(v) == len(QUARTERS)}
+
+
+def public_sweeps(min_runs: int = 5) -> dict[str, list[dict]]:
+    """Sweeps of the real-world corpus (``benchmarks/realworld``: public logs and runs made
+    here) labelled from the sweep itself, with ``min_runs`` or more runs whose CSV is cached:
+    rows with name, lr (``meta.peak_lr``), loss, label (status) and direction."""
+    from benchmarks.realworld import cache_dir, curves_of, manifest, read_csv
+
+    by_sweep: dict[str, list[dict]] = defaultdict(list)
+    for row in manifest():
+        path = cache_dir() / f"{row['id']}.csv"
+        lr = row.get("meta", {}).get("peak_lr")
+        if not row.get("sweep") or row["label"]["source"] != "sweep" or not lr \
+                or not path.exists():
+            continue
+        curves = curves_of(row, read_csv(path))
+        by_sweep[row["sweep"]].append({
+            "name": row["id"], "lr": float(lr), "loss": curves.loss, "curves": curves,
+            "label": row["label"]["status"], "direction": row["label"]["direction"],
+            "also": row["label"].get("also", []), "family": row["family"]})
+    return {k: sorted(v, key=lambda r: r["lr"]) for k, v in by_sweep.items()
+            if len({r["lr"] for r in v}) >= min_runs}
+
+
+# a source's direction for a run -> the positions that agree with it
+AGREES = {"up": {"too_low"}, "keep": {"near_best"}, "down": {"too_high", "diverged"}}
+
+
+def evaluate_labelled(sweeps: dict[str, list[dict]]) -> dict:
+    """Sweeps whose runs carry their source's direction (up / keep / down) but no fine grid:
+    each run's position against it; the best-LR estimate against the run labelled keep (the
+    best of the grid, so 'within 2x' is as coarse as the grid); flat calls listed."""
+    rows, best = [], []
+    for name, sweep in sweeps.items():
+        try:
+            reading = analyze_sweep([SweepRun(r["name"], r["lr"], r["loss"]) for r in sweep])
+        except ConfigError as exc:
+            rows.append({"sweep": name, "error": str(exc)})
+            continue
+        kept = [r["lr"] for r in sweep if r["direction"] == "keep"]
+        if kept and reading.best_lr is not None and not reading.flat:
+            error = min(abs(math.log10(reading.best_lr / lr)) for lr in kept)
+            best.append({"sweep": name, "best_lr": reading.best_lr, "keep_lrs": kept,
+                         "within_2x": error <= WITHIN_2X})
+        for r in sweep:
+            place = reading.place(r["name"])
+            assert place is not None
+            rows.append({"sweep": name, "family": r["family"], "run": r["name"], "lr": r["lr"],
+                         "direction": r["direction"], "position": place.position,
+                         "flat": reading.flat, "edge": reading.edge,
+                         "right": place.position in AGREES.get(r["direction"], set())})
+    scored = [r for r in rows if "right" in r and r["direction"] != "unknown"]
+    nonflat = [r for r in scored if not r["flat"]]
+    return {"sweeps": len(sweeps), "families": sorted({r["family"] for r in scored}),
+            "positions_right": _rate([r["right"] for r in scored]),
+            "positions_right_nonflat": _rate([r["right"] for r in nonflat]),
+            "best_within_2x_of_keep_run": _rate([b["within_2x"] for b in best]),
+            "flat_sweeps": sorted({r["sweep"] for r in scored if r["flat"]}),
+            "detail": {"runs": rows, "best": best}}
 
 
 def flat_windows(sweep: list[dict]) -> list[tuple[bool, list[dict]]]:
@@ -247,6 +307,13 @@ def main(argv: list[str] | None = None) -> None:
             results[f"quarter-decade {side}"] = evaluate(fine, single_run=False)
             report(f"quarter-decade {side} ({len(fine)} sweeps)",
                    results[f"quarter-decade {side}"])
+    if not args.tuning_only:
+        results["real-world"] = evaluate_labelled(public_sweeps())
+        r = results["real-world"]
+        print(f"real-world: {r['sweeps']} sweeps of 5+ LRs ({', '.join(r['families'])}); "
+              f"positions agree with the source {_fmt(r['positions_right'])}, on non-flat "
+              f"sweeps {_fmt(r['positions_right_nonflat'])}; best within 2x of the run kept "
+              f"{_fmt(r['best_within_2x_of_keep_run'])}; flat: {r['flat_sweeps'] or 'none'}")
     OUT.mkdir(exist_ok=True)
     (OUT / "sweeps.json").write_text(json.dumps(results, indent=1, default=float))
 

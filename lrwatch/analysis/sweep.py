@@ -26,7 +26,8 @@ The method, step by step:
    (``FLAT_SIGMAS`` x the combined noise, or ``FLAT_RELATIVE`` of the level, whichever is
    larger): the LR is not what limits that model.
 6. **Edge.** The lowest level at the first LR: the best may lie lower (``edge="low"``); at the
-   last LR with no diverged run above it: it may lie higher (``edge="high"``).
+   last: it may lie higher (``edge="high"``); unless a run beyond it diverged, or was cut short
+   at a level above the best run's at that same step (a tuner pruned it for being worse).
 7. **Position.** ``diverged``; else ``near_best`` within ``NEAR_FACTOR`` of the estimate (every
    finite run of a flat sweep is near the best), ``too_low`` or ``too_high`` beyond it.
 """
@@ -156,11 +157,13 @@ def analyze_sweep(runs: Sequence[SweepRun]) -> SweepReading:
     noise = np.array([lv.noise for lv in levels])[usable]
     flat = bool(np.count_nonzero(usable) >= MIN_RUNS and _is_flat(y, noise))
     best_i = int(np.argmin(y))
-    diverged_above = any(lv.diverged and lr > lrs[usable].max() for lv, lr in zip(levels, lrs))
+    best_run = [run for run, ok in zip(ordered, usable) if ok][best_i]
     edge: Edge | None = None
-    if not flat and best_i == 0 and x.size > 1:
+    if not flat and best_i == 0 and x.size > 1 and not _bounded(
+            best_run, [(r, lv) for r, lv in zip(ordered, levels) if r.lr < best_run.lr]):
         edge = "low"
-    elif not flat and best_i == x.size - 1 and x.size > 1 and not diverged_above:
+    elif not flat and best_i == x.size - 1 and x.size > 1 and not _bounded(
+            best_run, [(r, lv) for r, lv in zip(ordered, levels) if r.lr > best_run.lr]):
         edge = "high"
     tried = np.log10(lrs[[not lv.pruned for lv in levels]])
     best_x, low_x, high_x, fit = _estimate(x, y, noise, best_i, tried)
@@ -204,6 +207,18 @@ def _level(loss: Series, budget: int) -> _Level:
     noise = float(np.std(blocks, ddof=1) / math.sqrt(len(blocks))) if len(blocks) > 1 else 0.0
     diverged = bool(math.isfinite(start) and start > 0 and value > BLOWUP * start)
     return _Level(value, noise, diverged, pruned, int(steps[-1]))
+
+
+def _bounded(best: SweepRun, beyond: list[tuple[SweepRun, _Level]]) -> bool:
+    """Whether a run beyond the best LR shows the loss rising there: it diverged, or it was cut
+    short with a level above the best run's level at that same step."""
+    for run, level in beyond:
+        if level.diverged:
+            return True
+        if level.pruned and level.step is not None and \
+                level.value > _level(best.loss, level.step).value:
+            return True
+    return False
 
 
 def _is_flat(y: np.ndarray, noise: np.ndarray) -> bool:

@@ -125,3 +125,12 @@ def test_json_entry_has_the_documented_keys_and_no_nan():
 def test_what_is_not_a_sweep_is_refused_with_the_reason(runs, match):
     with pytest.raises(ConfigError, match=match):
         analyze_sweep(runs)
+
+
+def test_a_run_pruned_above_the_best_for_being_worse_closes_the_high_edge():
+    runs = bowl(1e2, GRID)  # the loss still falls at the last LR: the grid should go higher
+    assert analyze_sweep(runs).edge == "high"
+    worse = SweepRun("lr=10 pruned", 10.0, curve(2.4, steps=STEPS // 4))  # a tuner cut it
+    assert analyze_sweep([*runs, worse]).edge is None
+    better = SweepRun("lr=10 pruned", 10.0, curve(0.2, steps=STEPS // 4, start=0.3))
+    assert analyze_sweep([*runs, better]).edge == "high"
