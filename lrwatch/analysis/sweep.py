@@ -11,10 +11,11 @@ The method, step by step:
 1. **Budget.** Every run is read at the same step: the last step that at least half of the runs
    reached (the median of their last steps). Runs that stopped before it (pruned by a
    tuner, crashed) cannot be compared there; they are placed by LR only.
-2. **Level.** A run's final loss is the median of its last ``TAIL_FRACTION`` of points up to the
-   budget; its noise is the standard error of that level, from the spread of block medians of
-   the same window (so the mini-batch noise of each run sets its own error bar).
-3. **Diverged.** A run with a non-finite loss before the budget, or a level above
+2. **Level.** A run's final loss is the mean of its last ``TAIL_FRACTION`` of points up to the
+   budget (a mean, not a median: at too high an LR most batches can score near 0 between
+   spikes, and the spikes are the loss); its noise is the standard error of that level, from
+   the spread of block means of the same window (so each run's own noise sets its error bar).
+3. **Diverged.** A run with a non-finite loss before the budget, or a tail median above
    ``BLOWUP`` x its starting loss, diverged: left out of the fit, it bounds the best from above.
 4. **Fit.** A parabola of log level against log10 LR through the lowest run and its neighbours
    on the grid (``FIT_NEIGHBOURS`` each side); its vertex, kept between the neighbours, is the
@@ -24,7 +25,8 @@ The method, step by step:
    not curve upward) it reaches halfway (in log LR) to the next LR tried each side.
 5. **Flat.** The sweep is flat when every finite run's level is within noise of the lowest
    (``FLAT_SIGMAS`` x the combined noise, or ``FLAT_RELATIVE`` of the level, whichever is
-   larger): the LR is not what limits that model.
+   larger) and the lowest is clearly below where it started (``LEARNED``): the LR is not what
+   limits that model. Runs that all sit at their starting loss learned nothing: not flat.
 6. **Edge.** The lowest level at the first LR: the best may lie lower (``edge="low"``); at the
    last: it may lie higher (``edge="high"``); unless a run beyond it diverged, or was cut short
    at a level above the best run's at that same step (a tuner pruned it for being worse).
@@ -48,11 +50,14 @@ Edge = Literal["low", "high"]
 POSITIONS: tuple[Position, ...] = ("too_low", "near_best", "too_high", "diverged")
 
 MIN_RUNS = 3  # a parabola needs three levels
-TAIL_FRACTION = 0.1  # the level: the median of the last 10% of points up to the budget ...
+TAIL_FRACTION = 0.1  # the level: the mean of the last 10% of points up to the budget ...
 MIN_TAIL_POINTS = 5  # ... and at least 5 of them
 HEAD_FRACTION = 0.05  # the starting loss: the median of the first 5% of points
-BLOWUP = 2.0  # diverged: level above 2x the starting loss (the corpus labels use the same 2x)
-LEVEL_BLOCKS = 5  # the level's noise: spread of 5 block medians of the tail window
+BLOWUP = 2.0  # diverged: tail median above 2x the starting loss (the corpus labels' own rule)
+LEVEL_BLOCKS = 5  # the level's noise: spread of 5 block means of the tail window
+# Flat needs the best run 10% below its start: the corpus's moons sweeps at SGD, all stuck at
+# chance (ln 2) up to the LR that diverged, read as flat without it (tuning side).
+LEARNED = 0.9
 # The parabola goes through the lowest run and 1 neighbour each side, on the log of the level:
 # on the corpus's tuning sweeps (one-decade grids) that put 74% of estimates within 2x of the
 # half-decade grid's best, against 70% for the level itself and 60% for 2 neighbours a side.
@@ -127,6 +132,7 @@ class _Level:
     diverged: bool
     pruned: bool
     step: int | None
+    start: float  # the starting loss (median of the first points)
 
 
 def analyze_sweep(runs: Sequence[SweepRun]) -> SweepReading:
@@ -155,7 +161,9 @@ def analyze_sweep(runs: Sequence[SweepRun]) -> SweepReading:
     x = np.log10(lrs[usable])
     y = np.array([lv.value for lv in levels])[usable]
     noise = np.array([lv.noise for lv in levels])[usable]
-    flat = bool(np.count_nonzero(usable) >= MIN_RUNS and _is_flat(y, noise))
+    starts = np.array([lv.start for lv in levels])[usable]
+    flat = bool(np.count_nonzero(usable) >= MIN_RUNS and _is_flat(y, noise)
+                and y.min() < LEARNED * starts[np.argmin(y)])
     best_i = int(np.argmin(y))
     best_run = [run for run, ok in zip(ordered, usable) if ok][best_i]
     edge: Edge | None = None
@@ -189,24 +197,24 @@ def _level(loss: Series, budget: int) -> _Level:
     order = np.argsort(loss.steps, kind="stable")
     steps, values = loss.steps[order], loss.values[order]
     if steps.size == 0:
-        return _Level(math.nan, math.nan, False, True, None)
+        return _Level(math.nan, math.nan, False, True, None, math.nan)
     pruned = int(steps[-1]) < budget
     keep = steps <= budget
     steps, values = steps[keep], values[keep]
     if steps.size == 0:
-        return _Level(math.nan, math.nan, False, True, None)
+        return _Level(math.nan, math.nan, False, True, None, math.nan)
     finite = np.isfinite(values)
     head = values[: max(1, int(HEAD_FRACTION * values.size))]
     start = float(np.median(head[np.isfinite(head)])) if np.isfinite(head).any() else math.nan
     if not finite.all():
-        return _Level(math.nan, math.nan, True, pruned, None)
+        return _Level(math.nan, math.nan, True, pruned, None, start)
     n_tail = min(values.size, max(MIN_TAIL_POINTS, int(math.ceil(TAIL_FRACTION * values.size))))
     tail = values[-n_tail:]
-    value = float(np.median(tail))
-    blocks = [float(np.median(b)) for b in np.array_split(tail, LEVEL_BLOCKS) if b.size]
+    value = float(np.mean(tail))
+    blocks = [float(np.mean(b)) for b in np.array_split(tail, LEVEL_BLOCKS) if b.size]
     noise = float(np.std(blocks, ddof=1) / math.sqrt(len(blocks))) if len(blocks) > 1 else 0.0
-    diverged = bool(math.isfinite(start) and start > 0 and value > BLOWUP * start)
-    return _Level(value, noise, diverged, pruned, int(steps[-1]))
+    diverged = bool(math.isfinite(start) and start > 0 and np.median(tail) > BLOWUP * start)
+    return _Level(value, noise, diverged, pruned, int(steps[-1]), start)
 
 
 def _bounded(best: SweepRun, beyond: list[tuple[SweepRun, _Level]]) -> bool:
