@@ -18,9 +18,11 @@ grid, each run's final loss on the whole training set measured without mini-batc
   too far by the LR: either label counts as right, and how many such runs there are is said.
 - **A run 10x below the best is never told 'keep'.** Counted for the sweep reading (position
   ``near_best``) and, for comparison, for the one-run diagnosis (action ``keep``).
-- **Flat.** Windows of 5 consecutive grid LRs (2 decades) where every run's ``final_eval_loss``
-  is within ``FLAT_TRUTH`` of the lowest are flat; windows with a spread over ``STEEP_TRUTH``
-  are not. The sweep reading must call the first flat and the second not.
+- **Flat.** Windows of 4 consecutive grid LRs (a 32x range) where every run's
+  ``final_eval_loss`` is within ``FLAT_TRUTH`` of the lowest and the lowest is 10% below the
+  starting loss are flat (windows of runs that all sat at their starting loss learned nothing:
+  the LR is what limits them, they are not flat); windows with a spread over ``STEEP_TRUTH`` are
+  not. The sweep reading must call the first flat and the second not.
 
 Tasks: tuned on ``TUNE_TASKS`` only; ``HELDOUT_TASKS`` reported. ``--tuning-only`` prints the
 tuning side alone. ``benchmarks/realworld/sweeps_made.json`` (made sweeps of transformer LMs,
@@ -48,15 +50,18 @@ OUT = Path(__file__).with_name("out")
 MADE = Path(__file__).with_name("realworld") / "sweeps_made.json"
 WITHIN_2X = math.log10(2.0) + 1e-9
 FLAT_TRUTH = 0.02  # a window is flat when all eval losses are within 2% of the lowest ...
+LEARNED_TRUTH = 0.9  # ... and the best is 10% below where it started (else nothing learned)
 STEEP_TRUTH = 0.25  # ... and steep when some run's is 25% above it
-WINDOW = 5
+WINDOW = 4  # 4 grid LRs: 1.5 decades, a 32x range (the issue's plateaus span 20-40x)
 
 
-def eval_losses(path: Path = CACHE) -> dict[tuple[str, float], float]:
-    """``(sweep, lr) -> final_eval_loss`` from the corpus table (the loader leaves it out)."""
+def eval_losses(path: Path = CACHE) -> dict[tuple[str, float], tuple[float, float]]:
+    """``(sweep, lr) -> (initial_eval_loss, final_eval_loss)`` from the corpus table (the loader
+    leaves them out)."""
     with np.load(path) as data:
         table = json.loads(str(data["table"]))
-    return {(row["sweep"], row["lr"]): row["final_eval_loss"] for row in table}
+    return {(row["sweep"], row["lr"]): (row["initial_eval_loss"], row["final_eval_loss"])
+            for row in table}
 
 
 def score_sweep(runs: list[dict], truth: float) -> dict:
@@ -95,6 +100,23 @@ def _position_score(run: dict, predicted: str, true_best: float) -> dict:
             "right": predicted in allowed, "boundary": len(allowed) > 1 and abs(decades) < 0.75}
 
 
+def true_best(lrs: list[float], finals: list[float], diverged: list[bool],
+              interpolated: bool = True) -> float:
+    """The fine grid's best LR: the LR of lowest final whole-training-set loss among runs that
+    did not diverge; ``interpolated``: moved to the vertex of the parabola of log loss through
+    it and its neighbours (kept between them)."""
+    ok = [i for i in range(len(lrs)) if not diverged[i] and math.isfinite(finals[i])
+          and finals[i] > 0]
+    x = np.log10([lrs[i] for i in ok])
+    y = np.log([finals[i] for i in ok])
+    b = int(np.argmin(y))
+    if not interpolated or b == 0 or b == len(ok) - 1:
+        return float(10 ** x[b])
+    a2, a1, _ = np.polyfit(x[b - 1:b + 2], y[b - 1:b + 2], 2)
+    vertex = -a1 / (2 * a2) if a2 > 0 else x[b]
+    return float(10 ** np.clip(vertex, x[b - 1], x[b + 1]))
+
+
 def corpus_sweeps(tasks: list[str]) -> dict[str, list[dict]]:
     """The labelled corpus sweeps of ``tasks`` as rows, LR ascending: name, lr, loss (the
     training curve), label, final (whole-training-set loss at the end), curves."""
@@ -103,7 +125,8 @@ def corpus_sweeps(tasks: list[str]) -> dict[str, list[dict]]:
     for r in load():
         if r.label != UNLABELABLE and r.task in tasks:
             by_sweep[r.sweep].append({"name": f"lr={r.lr:.3g}", "lr": r.lr, "loss": r.curves.loss,
-                                      "label": r.label, "final": evals[(r.sweep, r.lr)],
+                                      "label": r.label, "start": evals[(r.sweep, r.lr)][0],
+                                      "final": evals[(r.sweep, r.lr)][1],
                                       "curves": r.curves})
     return {k: sorted(v, key=lambda row: row["lr"]) for k, v in by_sweep.items()}
 
@@ -125,7 +148,8 @@ def fine_sweeps(tasks: list[str]) -> dict[str, list[dict]]:
         by_sweep[row["sweep"]].append({
             "name": f"lr={row['lr']:.3g}", "lr": row["lr"],
             "loss": Series(steps[sl].astype(np.int64), loss[sl]),
-            "label": "diverging" if gone else "unknown", "final": row["final_eval_loss"]})
+            "label": "diverging" if gone else "unknown", "start": row["initial_eval_loss"],
+            "final": row["final_eval_loss"]})
     return {k: sorted(v, key=lambda r: r["lr"]) for k, v in by_sweep.items()
             if len(v) == len(QUARTERS)}
 
@@ -200,7 +224,8 @@ def flat_windows(sweep: list[dict]) -> list[tuple[bool, list[dict]]]:
         if not np.all(np.isfinite(finals)) or finals.min() <= 0:
             continue
         spread = finals.max() / finals.min() - 1
-        if spread <= FLAT_TRUTH:
+        learned = finals.min() < LEARNED_TRUTH * np.median([r["start"] for r in window])
+        if spread <= FLAT_TRUTH and learned:
             out.append((True, window))
         elif spread >= STEEP_TRUTH:
             out.append((False, window))
