@@ -87,7 +87,13 @@ def score_sweep(runs: list[dict], truth: float) -> dict:
 def _position_score(run: dict, predicted: str, true_best: float) -> dict:
     decades = math.log10(run["lr"] / true_best)
     if run["label"] == "diverging":
-        allowed = {"diverged"}
+        # The labels' rules for diverging (the corpus: a loss ending 2x above its start; the
+        # runs made here: above its start) may differ from lrwatch's; too_high says the same
+        # thing (reduce): "right", while "strict" asks for diverged itself.
+        allowed = {"diverged"} | ({"too_high"} if decades >= 0.25 else set())
+        return {"lr": run["lr"], "decades": decades, "label": run["label"],
+                "predicted": predicted, "right": predicted in allowed,
+                "strict": predicted == "diverged", "boundary": False}
     elif abs(decades) < 0.25:
         allowed = {"near_best"}
     elif abs(decades) < 0.75:  # one half-decade step from the best
@@ -97,7 +103,8 @@ def _position_score(run: dict, predicted: str, true_best: float) -> dict:
         if decades > 0 and run["label"] != "healthy":
             allowed.add("diverged")  # far above the best and not learning: either says reduce
     return {"lr": run["lr"], "decades": decades, "label": run["label"], "predicted": predicted,
-            "right": predicted in allowed, "boundary": len(allowed) > 1 and abs(decades) < 0.75}
+            "right": predicted in allowed, "strict": predicted in allowed,
+            "boundary": len(allowed) > 1 and abs(decades) < 0.75}
 
 
 def true_best(lrs: list[float], finals: list[float], diverged: list[bool],
@@ -155,9 +162,10 @@ def fine_sweeps(tasks: list[str]) -> dict[str, list[dict]]:
 
 
 def public_sweeps(min_runs: int = 5) -> dict[str, list[dict]]:
-    """Sweeps of the real-world corpus (``benchmarks/realworld``: public logs and runs made
-    here) labelled from the sweep itself, with ``min_runs`` or more runs whose CSV is cached:
-    rows with name, lr (``meta.peak_lr``), loss, label (status) and direction."""
+    """Sweeps of public logs in the real-world corpus (``benchmarks/realworld``; the runs made
+    here are scored on their finer grid instead) labelled from the sweep itself, with
+    ``min_runs`` or more runs whose CSV is cached: rows with name, lr (``meta.peak_lr``), loss,
+    label (status) and direction."""
     from benchmarks.realworld import cache_dir, curves_of, manifest, read_csv
 
     by_sweep: dict[str, list[dict]] = defaultdict(list)
@@ -165,7 +173,7 @@ def public_sweeps(min_runs: int = 5) -> dict[str, list[dict]]:
         path = cache_dir() / f"{row['id']}.csv"
         lr = row.get("meta", {}).get("peak_lr")
         if not row.get("sweep") or row["label"]["source"] != "sweep" or not lr \
-                or not path.exists():
+                or row["repo"].startswith("lrwatch-made/") or not path.exists():
             continue
         curves = curves_of(row, read_csv(path))
         by_sweep[row["sweep"]].append({
@@ -174,6 +182,35 @@ def public_sweeps(min_runs: int = 5) -> dict[str, list[dict]]:
             "also": row["label"].get("also", []), "family": row["family"]})
     return {k: sorted(v, key=lambda r: r["lr"]) for k, v in by_sweep.items()
             if len({r["lr"] for r in v}) >= min_runs}
+
+
+def made_sweeps() -> dict[str, list[dict]]:
+    """The quarter-decade sweeps made by ``benchmarks/realworld/make_runs.py`` (transformer LM,
+    fine-tune, LSTM, MLP; ``sweeps_made.json`` with each run's final eval loss), as rows; a run
+    is diverged when its source labels it so. Empty when that file or the cached runs are
+    missing."""
+    from benchmarks.realworld import cache_dir, curves_of, manifest, read_csv
+
+    if not MADE.exists():
+        return {}
+    labels = {row["id"]: row for row in manifest() if str(row.get("sweep", "")).startswith("made-")}
+    out: dict[str, list[dict]] = {}
+    for sweep_id, summary in json.loads(MADE.read_text()).items():
+        rows = []
+        for rid, lr, final in zip(summary["runs"], summary["lrs"], summary["final_eval_losses"]):
+            path = cache_dir() / f"{rid}.csv"
+            if rid not in labels or not path.exists():
+                break
+            curves = curves_of(labels[rid], read_csv(path))
+            head = curves.loss.values[:max(1, curves.loss.values.size // 20)]
+            rows.append({"name": rid, "lr": lr, "loss": curves.loss, "curves": curves,
+                         "label": labels[rid]["label"]["status"],
+                         "start": float(np.nanmedian(head)) if np.isfinite(head).any()
+                         else math.inf,
+                         "final": math.inf if final is None else final})
+        else:
+            out[sweep_id] = rows
+    return out
 
 
 # a source's direction for a run -> the positions that agree with it
@@ -279,6 +316,7 @@ def summarise(scores: list[dict]) -> dict:
         "edge_false_alarms": sum(1 for s in inside if s["edge"] is not None),
         "positions_right_nonflat": _rate([p["right"] for p in nonflat]),
         "positions_boundary": sum(p["boundary"] for p in nonflat),
+        "positions_strict_nonflat": _rate([p["strict"] for p in nonflat]),
         "told_keep_10x_below": sum(p["predicted"] == "near_best" for p in below10),
         "runs_10x_below": len(below10),
     }
@@ -305,8 +343,9 @@ def report(name: str, result: dict) -> None:
               f"edge right {_fmt(s['edge_right'])}, edge false alarms {s['edge_false_alarms']}; "
               f"called flat {s['called_flat']}; positions right (non-flat sweeps) "
               f"{_fmt(s['positions_right_nonflat'])} ({s['positions_boundary']} at one "
-              f"half-decade step); told keep 10x below: {s['told_keep_10x_below']}/"
-              f"{s['runs_10x_below']}")
+              f"half-decade step; diverged runs called diverged, not too_high: strict "
+              f"{_fmt(s['positions_strict_nonflat'])}); told keep 10x below: "
+              f"{s['told_keep_10x_below']}/{s['runs_10x_below']}")
     f = result["flat"]
     print(f"{name} flat windows: {_fmt(f['called_flat'])} of flat called flat; "
           f"{_fmt(f['steep_not_flat'])} of steep not called flat")
@@ -332,6 +371,10 @@ def main(argv: list[str] | None = None) -> None:
             results[f"quarter-decade {side}"] = evaluate(fine, single_run=False)
             report(f"quarter-decade {side} ({len(fine)} sweeps)",
                    results[f"quarter-decade {side}"])
+    made = {} if args.tuning_only else made_sweeps()
+    if made:
+        results["made quarter-decade"] = evaluate(made)
+        report(f"made quarter-decade ({len(made)} sweeps)", results["made quarter-decade"])
     if not args.tuning_only:
         results["real-world"] = evaluate_labelled(public_sweeps())
         r = results["real-world"]
