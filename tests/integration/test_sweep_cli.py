@@ -172,3 +172,42 @@ def test_a_run_named_twice_counts_once(sweep_dir, capsys):
     entries = json.loads(out)["runs"]
     assert {e["sweep"]["runs"] for e in entries if e["sweep"]} == {len(LRS)}
     assert entries[0]["sweep"]["position"] == entries[1]["sweep"]["position"] == "too_low"
+
+
+def write_version(folder: Path, lr: float, final: float, seed: int) -> None:
+    """A CSVLogger-shaped version folder (metrics.csv, hparams.yaml) with a made-up curve
+    falling to ``final``: for the shapes a short real training does not give on demand."""
+    import numpy as np
+
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    steps = np.arange(400)
+    loss = (final + (2.5 - final) * np.exp(-steps / 60)) * (1 + 0.02 * rng.standard_normal(400))
+    folder.joinpath("metrics.csv").write_text("step,train_loss,lr-AdamW\n" + "".join(
+        f"{s},{v:.6f},{lr}\n" for s, v in zip(steps, loss)))
+    folder.joinpath("hparams.yaml").write_text(f"lr: {lr}\nhidden: 64\noptimizer: AdamW\n")
+
+
+@pytest.mark.parametrize("finals, flat, edge", [
+    ([0.80, 0.80, 0.80, 0.80, 0.80], True, None),  # the LR is not what limits this model
+    ([1.60, 1.20, 0.95, 0.85, 0.80], False, "high"),  # still improving at the top LR
+    ([0.80, 0.90, 1.10, 1.40, 1.90], False, "low"),
+])
+def test_flat_and_edge_sweeps_in_log_folders(tmp_path, capsys, finals, flat, edge):
+    lrs = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
+    for i, (lr, final) in enumerate(zip(lrs, finals)):
+        write_version(tmp_path / "lightning_logs" / f"version_{i}", lr, final, seed=i)
+    sweep = sweep_json(capsys, str(tmp_path / "lightning_logs"))["sweeps"][0]
+    assert sweep["flat"] is flat and sweep["edge"] == edge
+    code, out, err = run_cli(capsys, "analyze", str(tmp_path / "lightning_logs"), "--json")
+    entries = json.loads(out)["runs"]
+    if flat:
+        assert {r["position"] for r in sweep["runs"]} == {"near_best"}
+        assert [r["suggested_lr"] for r in sweep["runs"]] == pytest.approx(lrs)
+        assert all(e["action"] == "keep" and "flat sweep" in e["evidence"][0] for e in entries)
+    else:
+        best = lrs[-1] if edge == "high" else lrs[0]
+        assert sweep["best_lr"] == pytest.approx(best)
+        far = entries[0] if edge == "high" else entries[-1]
+        assert far["action"] == ("increase" if edge == "high" else "reduce")
+        assert f"the best is at the {edge} end of the grid" in far["evidence"][0]
