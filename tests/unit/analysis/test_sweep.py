@@ -134,3 +134,12 @@ def test_a_run_pruned_above_the_best_for_being_worse_closes_the_high_edge():
     assert analyze_sweep([*runs, worse]).edge is None
     better = SweepRun("lr=10 pruned", 10.0, curve(0.2, steps=STEPS // 4, start=0.3))
     assert analyze_sweep([*runs, better]).edge == "high"
+
+
+def test_every_position_has_its_colour_in_the_figure_and_the_cli():
+    from lrwatch.analysis.sweep import POSITIONS
+    from lrwatch.cli.sweep import POSITION_COLOURS
+    from lrwatch.figures import POSITION_COLORS
+
+    assert tuple(POSITION_COLORS) == POSITIONS
+    assert set(POSITION_COLOURS) == set(POSITIONS)
