@@ -69,9 +69,14 @@ def member(source: str, name: str, curves: Any, setup: dict[str, Any] | None) ->
     lr = peak_lr(curves.lr.values if curves.lr is not None else None)
     if lr is None and setup:
         lr = _lr_from(setup)
-    text = None if not setup else _canonical(_without_lr(setup))
+    text = setup_key(setup)
     run = SweepRun(name, lr, curves.loss) if lr is not None else None
     return SweepMember(source, name, lr, text, run)
+
+
+def setup_key(setup: dict[str, Any] | None) -> str | None:
+    """The setup without its LRs, as one comparable text; None when nothing was logged."""
+    return None if not setup else _canonical(_without_lr(setup))
 
 
 def group(members: Iterable[SweepMember]) -> list[list[SweepMember]]:

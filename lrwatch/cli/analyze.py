@@ -79,6 +79,7 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_name: str | None,
             items.extend(find_runs(path))
         except LRWatchError as exc:
             items.append(_Failure(path, None, str(exc)))
+    everything = [item for item in items if not isinstance(item, _Failure)]  # sweeps: all runs
     if run_name is not None:
         items = _select(items, run_name, paths)
 
@@ -101,7 +102,8 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_name: str | None,
                                   columns=columns, notes=list(result.notes)))
     from lrwatch.cli.sweep import add_sweep_advice
 
-    add_sweep_advice(entries, read)
+    add_sweep_advice(entries, read, everything,
+                     lambda run: read_run(run, loss_key=loss_key, lr_key=lr_key))
     if as_json:
         click.echo(json.dumps({"runs": entries}, indent=2, allow_nan=False))
     elif any(e["error"] is None for e in entries):

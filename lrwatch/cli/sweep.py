@@ -17,7 +17,8 @@ sweep (or, with ``--json``, one document)::
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import replace
+from typing import Any, Callable, Sequence
 
 import click
 
@@ -97,11 +98,14 @@ def _human(reading: Any) -> str:
 _ACTIONS = {"too_low": "increase", "near_best": "keep", "too_high": "reduce", "diverged": "reduce"}
 
 
-def add_sweep_advice(entries: list[dict[str, Any]], read: list[tuple[int, Any, Any]]) -> None:
+def add_sweep_advice(entries: list[dict[str, Any]], read: list[tuple[int, Any, Any]],
+                     others: Sequence[Any] = (), read_other: Callable[[Any], Any] | None = None
+                     ) -> None:
     """Give each analysed run that belongs to a sweep the sweep's suggestion, an evidence line
-    and a ``sweep`` entry. ``read`` holds ``(entry index, LogRun, ReadResult)`` of every run read.
-    """
-    from lrwatch.sweeps import find_sweeps, member, setup_of
+    and a ``sweep`` entry. ``read`` holds ``(entry index, LogRun, ReadResult)`` of every run read;
+    ``others`` are runs found but not analysed (``--run`` chose some), read with ``read_other``
+    only when they may complete a sweep."""
+    from lrwatch.sweeps import find_sweeps, member, members_of, setup_key, setup_of
 
     indices: dict[tuple[Any, Any], list[int]] = {}  # a run named twice (two PATHs) is one run
     members = []
@@ -110,12 +114,20 @@ def add_sweep_advice(entries: list[dict[str, Any]], read: list[tuple[int, Any, A
         if not same:
             members.append(member(log_run.source, str(index), result.curves, setup_of(log_run)))
         same.append(index)
+    wanted = {m.setup for m in members if m.setup is not None}
+    unread = list({(r.path, r.run_id): r for r in others if r.error is None
+                   and (r.path, r.run_id) not in indices
+                   and setup_key(setup_of(r)) in wanted}.values())
+    if unread and read_other is not None:
+        members += [replace(m, name=f"other {m.name}", run=replace(m.run, name=f"other {m.name}"))
+                    for m in members_of(unread, read_other) if m.run is not None]
     by_first = {same[0]: same for same in indices.values()}
     for found in find_sweeps(members):
         reading = found.reading
         for place in reading.runs:
-            for index in by_first[int(place.name)]:
-                _advise(entries[index], place, reading)
+            if not place.name.startswith("other "):
+                for index in by_first[int(place.name)]:
+                    _advise(entries[index], place, reading)
 
 
 def _advise(entry: dict[str, Any], place: Any, reading: Any) -> None:

@@ -211,3 +211,12 @@ def test_flat_and_edge_sweeps_in_log_folders(tmp_path, capsys, finals, flat, edg
         far = entries[0] if edge == "high" else entries[-1]
         assert far["action"] == ("increase" if edge == "high" else "reduce")
         assert f"the best is at the {edge} end of the grid" in far["evidence"][0]
+
+
+def test_analyze_of_one_run_still_reads_its_sweep(sweep_dir, capsys):
+    code, out, err = run_cli(capsys, "analyze", str(sweep_dir / "lrwatch_logs"), "--run",
+                             f"lr{LRS[0]:g}", "--json")
+    assert code == 0, err
+    (entry,) = json.loads(out)["runs"]
+    assert entry["sweep"]["position"] == "too_low" and entry["sweep"]["runs"] == len(LRS)
+    assert entry["action"] == "increase"
