@@ -1,0 +1,58 @@
+"""Labels of the runs made here come from each run's place in its LR sweep."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from benchmarks.realworld.made_labels import SweepPoint, label_sweep, largest_rise
+
+STEPS = 200
+
+
+def point(lr: float, final: float, losses: np.ndarray | None = None) -> SweepPoint:
+    if losses is None:
+        losses = np.linspace(5.0, final, STEPS)
+    return SweepPoint(lr, final, 5.5, losses, not np.isfinite(losses).all())
+
+
+def test_largest_rise_is_zero_for_a_falling_loss_and_measures_a_spike() -> None:
+    assert largest_rise(np.linspace(5.0, 1.0, STEPS)) == 0.0
+    spiky = np.full(STEPS, 2.0)
+    spiky[100:150] = 4.0  # 50 steps at twice the floor: the 25-step mean doubles
+    assert largest_rise(spiky) == pytest.approx(1.0)
+
+
+def test_a_sweep_labels_each_side_of_its_best_lr() -> None:
+    exploded = np.linspace(5.0, 3.0, 50)
+    exploded[-1] = math.nan
+    spiked = np.linspace(5.0, 2.4, STEPS)
+    spiked[120:130] = 6.0  # rose above where it started, then came back
+    points = [point(1e-4, 3.5), point(10 ** -3.5, 2.6), point(1e-3, 2.0),
+              point(10 ** -2.75, 2.03), point(10 ** -2.5, 2.2, spiked),
+              point(1e-2, 6.0), point(10 ** -1.5, math.inf, exploded)]
+    best, labels = label_sweep(points, STEPS)
+    assert best == 1e-3
+    got = [(lab["status"], lab["direction"]) for lab in labels]
+    assert got == [("stalled", "up"), ("stalled", "up"), ("healthy", "keep"),
+                   ("healthy", "keep"),  # a quarter decade above, 1.5% worse
+                   ("oscillating", "down"),
+                   ("diverging", "down"),  # ended above its start (6.0 > 5.5)
+                   ("diverging", "down")]
+    assert labels[4]["also"] == ["diverging"]
+    assert labels[6]["source"] == "nonfinite"
+    assert "best 0.001 (final eval loss 2.0000)" in labels[0]["why"]
+    assert "+75.0% vs best" in labels[0]["why"]
+
+
+def test_a_close_loss_two_quarter_decades_away_is_not_healthy() -> None:
+    _, labels = label_sweep([point(1e-3, 2.0), point(10 ** -2.5, 2.01)], STEPS)
+    assert labels[1]["status"] == "oscillating"
+
+
+def test_a_sweep_where_every_run_exploded_cannot_be_labelled() -> None:
+    exploded = np.array([5.0, 9.0, math.nan])
+    with pytest.raises(ValueError, match="every run of the sweep went non-finite"):
+        label_sweep([point(1.0, math.inf, exploded), point(10.0, math.inf, exploded)], STEPS)
