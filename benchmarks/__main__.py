@@ -19,6 +19,7 @@ SUITES: list[str] = [
     "readers",
     "finder",
     "dashboard",
+    "sweeps",
 ]
 
 

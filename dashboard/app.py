@@ -6,6 +6,7 @@ Pages (client-side routes; run ids are integers, a request never names a file):
 - ``/run/<id>``         one run: diagnosis banner, loss, LR, gradient norms, update ratio ...
 - ``/compare?runs=1,2`` several runs overlaid by step
 - ``/range/<id>``       an LR range test: loss vs LR with the suggestion
+- ``/sweeps``           runs of one setup at several LRs: final loss vs LR, the best LR
 
 Every page polls on one ``dcc.Interval`` and sends only what changed. The app is a
 single-page router rather than Dash's ``use_pages``: page callbacks registered with the global
@@ -28,7 +29,7 @@ from lrwatch._version import __version__
 from . import components
 from .data import DataSource, store_label
 from .launcher import APP_NAME, DEFAULT_INTERVAL_MS, HEALTH_PATH, LOCAL_HOSTS
-from .pages import compare, rangetest, run, runs
+from .pages import compare, rangetest, run, runs, sweep
 
 ASSETS = str(Path(__file__).parent / "assets")
 #: how often pages poll the store
@@ -56,7 +57,7 @@ def create_app(store_path: str | os.PathLike[str], *, interval_ms: int = DEFAULT
         html.Header([
             dcc.Link("lrwatch", href="/", className="brand"),
             html.Span(store_label(source.path), className="store-path", title="store"),
-            components.links([("runs", "/")]),
+            components.links([("runs", "/"), ("sweeps", "/sweeps")]),
         ]),
         html.Div(id="problem"),
         # loads plotly.js with the first page, so the first graphs opened draw at once
@@ -82,6 +83,7 @@ def create_app(store_path: str | os.PathLike[str], *, interval_ms: int = DEFAULT
     run.register(app, source)
     compare.register(app, source)
     rangetest.register(app, source)
+    sweep.register(app, source)
 
     @app.server.route(HEALTH_PATH)
     def health() -> dict[str, str]:
@@ -127,6 +129,8 @@ def page_for(source: DataSource, pathname: str, search: str) -> Any:
         return run.layout(source, int(m.group(1)))
     if m := _RANGE.match(pathname):
         return rangetest.layout(source, int(m.group(1)))
+    if pathname.rstrip("/") == "/sweeps":
+        return sweep.layout(source)
     if pathname.rstrip("/") == "/compare":
         return compare.layout(source, parse_run_ids(search))
     return html.Div([html.H2("Not found"), dcc.Link("back to the runs", href="/")],

@@ -32,6 +32,7 @@ from lrwatch.errors import ConfigError
 from lrwatch.formatting import status_style
 
 if TYPE_CHECKING:
+    from lrwatch.analysis.sweep import SweepReading
     from lrwatch.analysis.types import Diagnosis
     from lrwatch.store import Event, RunInfo, Store
 
@@ -477,6 +478,69 @@ def range_test_figure_dict(lr: Values, loss: Values, *, smoothed: Values | None 
 def range_test_figure(lr: Values, loss: Values, **kwargs: Any) -> go.Figure:
     """:func:`range_test_figure_dict` as a ``go.Figure``."""
     return go.Figure(range_test_figure_dict(lr, loss, **kwargs))
+
+
+POSITION_COLORS = {"too_low": "#b8a000", "near_best": "#2ca02c", "too_high": "#ff7f0e",
+                   "diverged": "#d62728"}  # one row per analysis.sweep.POSITIONS
+
+
+def sweep_figure_dict(reading: "SweepReading", *, links: Mapping[str, str] | None = None,
+                      title: str = "LR sweep", height: int = 380) -> Figure:
+    """Final loss against LR (log axis) of a sweep's runs, coloured by position, with the fitted
+    curve, the best-LR estimate and its band. ``links`` maps a run name to the page it opens
+    (kept in each point's ``customdata``, for a click handler). Diverged runs sit on the top
+    edge, marked x."""
+    layout = _layout(title, height)
+    layout["xaxis"] = {**layout["xaxis"], "title": {"text": "learning rate (peak)"},
+                       "type": "log", "tickformat": ".0e"}
+    layout["yaxis"] = {**layout["yaxis"], "title": {
+        "text": f"final loss (median of the tail, at step {reading.budget_step})"}}
+    layout["hovermode"] = "closest"
+    finite = [r.final_loss for r in reading.runs
+              if r.final_loss is not None and r.position != "diverged"]
+    top = max(finite) if finite else 1.0
+    span = (top - min(finite)) if finite else 1.0
+    ceiling = top + 0.15 * (span or abs(top) or 1.0)
+    data: list[dict[str, Any]] = []
+    for position, color in POSITION_COLORS.items():
+        runs = [r for r in reading.runs if r.position == position]
+        if not runs:
+            continue
+        diverged = position == "diverged"
+        data.append({
+            "type": "scatter", "mode": "markers", "name": position.replace("_", " "),
+            "x": [r.lr for r in runs],
+            "y": [ceiling if diverged or r.final_loss is None else min(r.final_loss, ceiling)
+                  for r in runs],
+            "text": [html.escape(r.name) for r in runs],
+            "customdata": [(links or {}).get(r.name) for r in runs],
+            "hovertemplate": "%{text}<br>LR %{x:.3g}<br>final loss %{y:.4g}<extra>"
+                             + position.replace("_", " ") + "</extra>",
+            "marker": {"color": color, "size": 11, "symbol": "x" if diverged else "circle",
+                       "line": {"width": 1, "color": "#333"}},
+        })
+    if reading.fit is not None and not reading.flat:
+        lrs, levels = reading.fit
+        data.append({"type": "scatter", "mode": "lines", "name": "fit", "x": list(lrs),
+                     "y": compact(levels), "hoverinfo": "skip",
+                     "line": {"color": "#555", "width": 1.5, "dash": "dot"}})
+    shapes = []
+    if reading.best_lr is not None and not reading.flat:
+        shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": reading.best_lr_low,
+                       "x1": reading.best_lr_high, "y0": 0, "y1": 1, "fillcolor": "#2ca02c",
+                       "opacity": 0.12, "line": {"width": 0}, "layer": "below"})
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": reading.best_lr,
+                       "x1": reading.best_lr, "y0": 0, "y1": 1,
+                       "line": {"color": "#2ca02c", "width": 2}})
+        data.append(_legend_only(
+            f"best LR {_num(reading.best_lr)} ({_num(reading.best_lr_low)}–"
+            f"{_num(reading.best_lr_high)})", "#2ca02c", "line-ns-open"))
+    layout["shapes"] = shapes
+    if reading.flat:
+        layout["annotations"] = [{"text": "flat: the loss does not depend on the LR here",
+                                  "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.95,
+                                  "showarrow": False}]
+    return {"data": data, "layout": layout}
 
 
 def colorway() -> list[str]:

@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "demo": "lrwatch.cli.demo:demo",
     "dashboard": "lrwatch.cli.dashboard:dashboard",
     "report": "lrwatch.cli.report:report",
+    "sweep": "lrwatch.cli.sweep:sweep",
 }
 
 

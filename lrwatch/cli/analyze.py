@@ -12,7 +12,12 @@ The exit status is 0 whatever the diagnosis, and 1 only when nothing could be re
                "since_step": 1200, "steps": 5000, "current_lr": 0.3, "suggested_lr": 0.1,
                "action": "reduce", "factor": 0.33, "rationale": "...", "needed_steps": null,
                "evidence": ["..."], "alarm": null, "columns": {"loss": "train_loss_step", ...},
-               "notes": ["..."], "error": null}]}
+               "notes": ["..."], "error": null, "sweep": null}]}
+
+A run that belongs to a sweep (see ``lrwatch sweep``) takes the sweep's advice: its ``action``,
+``suggested_lr`` and ``rationale`` come from the sweep, its first evidence line says where it
+stands, and ``sweep`` holds ``{"position", "best_lr", "best_lr_low", "best_lr_high", "flat",
+"edge", "runs"}``.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ PROGRESS_MIN_RUNS = 5  # a progress bar from this many runs on
 # The keys of every JSON entry, in order: the contract other tools rely on.
 ENTRY_KEYS = ("source", "run", "status", "confidence", "since_step", "steps", "current_lr",
               "suggested_lr", "action", "factor", "rationale", "needed_steps", "evidence",
-              "alarm", "columns", "notes", "error")
+              "alarm", "columns", "notes", "error", "sweep")
 
 
 @dataclass(frozen=True)
@@ -83,10 +88,12 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_name: str | None,
             items.extend(find_runs(path, pattern=pattern))
         except LRWatchError as exc:
             items.append(_Failure(path, None, str(exc)))
+    everything = [item for item in items if not isinstance(item, _Failure)]  # sweeps: all runs
     if run_name is not None:
         items = _select(items, run_name, paths)
 
     entries: list[dict[str, Any]] = []
+    read: list[tuple[int, LogRun, Any]] = []  # for the sweeps among them
     with _progress(items) as bar:
         for item in bar:
             if isinstance(item, _Failure) or item.error is not None:
@@ -98,10 +105,14 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_name: str | None,
             except LRWatchError as exc:
                 entries.append(_entry(item.source, item.name, error=str(exc)))
                 continue
+            read.append((len(entries), item, result))
             columns = {k: v for k, v in vars(result.columns).items() if v is not None}
             entries.append(_entry(item.source, item.name, diagnosis=diagnosis.to_dict(),
                                   columns=columns, notes=list(result.notes)))
+    from lrwatch.cli.sweep import add_sweep_advice
 
+    add_sweep_advice(entries, read, everything,
+                     lambda run: read_run(run, loss_key=loss_key, lr_key=lr_key))
     if as_json:
         click.echo(json.dumps({"runs": entries}, indent=2, allow_nan=False))
     elif any(e["error"] is None for e in entries):

@@ -112,17 +112,22 @@ def hints_from_tree(tree: Any) -> Hints:
     )
 
 
-def read_hints(folder: Path) -> Hints:
-    """Hints from ``folder/hparams.yaml``; no hints when it is missing or unreadable."""
-    path = folder / FILE_NAME
+def read_tree(folder: Path) -> dict[Any, Any] | None:
+    """The hyperparameter tree of ``folder/hparams.yaml``; None when it is missing, unreadable
+    or not a mapping (hparams are hints and setups, never a reason to fail a read)."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = (folder / FILE_NAME).read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return Hints()
+        return None
     import yaml  # only when there is a file to read: reading a CSV alone never loads it
 
     try:
         tree = yaml.safe_load(text)
     except (yaml.YAMLError, RecursionError):
-        return Hints()
-    return hints_from_tree(tree)
+        return None
+    return tree if isinstance(tree, dict) else None
+
+
+def read_hints(folder: Path) -> Hints:
+    """Hints from ``folder/hparams.yaml``; no hints when it is missing or unreadable."""
+    return hints_from_tree(read_tree(folder))

@@ -50,6 +50,8 @@ def _imports_without(module: str, blocked: list[str]) -> subprocess.CompletedPro
     ("lrwatch.cli", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
     ("lrwatch.readers", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
     ("lrwatch.analysis.rangetest", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
+    ("lrwatch.sweeps", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
+    ("lrwatch.cli.sweep", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
     ("lrwatch.recorder", ["lightning", "pytorch_lightning", "dash", "plotly"]),
     # what the callback imports to start a dashboard: nothing heavy in the training process
     ("lrwatch.dashboard.launcher", ["torch", "lightning", "pytorch_lightning", "dash", "plotly",

@@ -1,0 +1,392 @@
+"""Sweep benchmark: does reading runs of one model at several LRs together find the best LR,
+call flat sweeps flat, and tell each run where it stands?
+
+Data: the corpus (``benchmarks/corpus/runs.npz``): real Lightning sweeps on a half-decade LR
+grid, each run's final loss on the whole training set measured without mini-batch noise
+(``final_eval_loss``). lrwatch reads only the training curves, as a user's logs have them.
+
+- **Best LR.** Each corpus sweep gives two coarse sweeps on a one-decade grid (the even and the
+  odd grid points). The truth is the best LR of the full half-decade grid: the grid point of
+  lowest ``final_eval_loss`` (``grid`` truth), and that point moved to the vertex of a parabola
+  of log ``final_eval_loss`` through it and its two grid neighbours (``interpolated`` truth: a
+  grid point is only the best to within half a step, 1.8x). The estimate from a coarse sweep is
+  right when within 2x of the truth. A coarse sweep whose truth lies outside its range is
+  scored on ``edge`` instead (it must say which).
+- **Positions.** Each run of a coarse sweep against the full grid's best: ``diverged`` when the
+  corpus labels it so; else ``near_best`` at the best LR, ``too_low`` / ``too_high`` at 10x or
+  more from it. A run at one half-decade step (3.16x) from the best is near it by the loss and
+  too far by the LR: either label counts as right, and how many such runs there are is said.
+- **A run 10x below the best is never told 'keep'.** Counted for the sweep reading (position
+  ``near_best``) and, for comparison, for the one-run diagnosis (action ``keep``).
+- **Flat.** Windows of 4 consecutive grid LRs (a 32x range) where every run's
+  ``final_eval_loss`` is within ``FLAT_TRUTH`` of the lowest and the lowest is 10% below the
+  starting loss are flat (windows of runs that all sat at their starting loss learned nothing:
+  the LR is what limits them, they are not flat); windows with a spread over ``STEEP_TRUTH`` are
+  not. The sweep reading must call the first flat and the second not.
+
+Tasks: tuned on ``TUNE_TASKS`` only; ``HELDOUT_TASKS`` reported. ``--tuning-only`` prints the
+tuning side alone. ``benchmarks/realworld/sweeps_made.json`` (made sweeps of transformer LMs,
+fine-tunes, LSTMs), when present, is scored the same way. Writes ``benchmarks/out/sweeps.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.corpus import CACHE, HELDOUT_TASKS, TUNE_TASKS, UNLABELABLE, load
+from benchmarks.corpus.fine import FINE_CACHE, QUARTERS
+from benchmarks.corpus.generate import diverged
+from lrwatch.analysis import Series, analyze
+from lrwatch.analysis.sweep import SweepRun, analyze_sweep
+from lrwatch.errors import ConfigError
+
+OUT = Path(__file__).with_name("out")
+MADE = Path(__file__).with_name("realworld") / "sweeps_made.json"
+WITHIN_2X = math.log10(2.0) + 1e-9
+FLAT_TRUTH = 0.02  # a window is flat when all eval losses are within 2% of the lowest ...
+LEARNED_TRUTH = 0.9  # ... and the best is 10% below where it started (else nothing learned)
+STEEP_TRUTH = 0.25  # ... and steep when some run's is 25% above it
+WINDOW = 4  # 4 grid LRs: 1.5 decades, a 32x range (the issue's plateaus span 20-40x)
+
+
+def eval_losses(path: Path = CACHE) -> dict[tuple[str, float], tuple[float, float]]:
+    """``(sweep, lr) -> (initial_eval_loss, final_eval_loss)`` from the corpus table (the loader
+    leaves them out)."""
+    with np.load(path) as data:
+        table = json.loads(str(data["table"]))
+    return {(row["sweep"], row["lr"]): (row["initial_eval_loss"], row["final_eval_loss"])
+            for row in table}
+
+
+def score_sweep(runs: list[dict], truth: float) -> dict:
+    """Score one (coarse) sweep: ``runs`` hold name, lr, loss series, label; ``truth``: the
+    fine grid's best LR."""
+    reading = analyze_sweep([SweepRun(r["name"], r["lr"], r["loss"]) for r in runs])
+    lrs = [r["lr"] for r in runs]
+    inside = min(lrs) <= truth * (1 + 1e-9) and truth <= max(lrs) * (1 + 1e-9)
+    result: dict = {"best_lr": reading.best_lr, "true_best": truth, "inside": inside,
+                    "flat": reading.flat, "edge": reading.edge, "positions": []}
+    if inside and reading.best_lr is not None:
+        result["log_error"] = abs(math.log10(reading.best_lr / truth))
+    else:
+        want = "low" if truth < min(lrs) else "high"
+        result["edge_right"] = reading.edge == want
+    for run in runs:
+        place = reading.place(run["name"])
+        assert place is not None
+        result["positions"].append(_position_score(run, place.position, truth))
+    return result
+
+
+def _position_score(run: dict, predicted: str, true_best: float) -> dict:
+    decades = math.log10(run["lr"] / true_best)
+    if run["label"] == "diverging":
+        # The labels' rules for diverging (the corpus: a loss ending 2x above its start; the
+        # runs made here: above its start) may differ from lrwatch's; too_high says the same
+        # thing (reduce): "right", while "strict" asks for diverged itself.
+        allowed = {"diverged"} | ({"too_high"} if decades >= 0.25 else set())
+        return {"lr": run["lr"], "decades": decades, "label": run["label"],
+                "predicted": predicted, "right": predicted in allowed,
+                "strict": predicted == "diverged", "boundary": False}
+    elif abs(decades) < 0.25:
+        allowed = {"near_best"}
+    elif abs(decades) < 0.75:  # one half-decade step from the best
+        allowed = {"near_best", "too_low" if decades < 0 else "too_high"}
+    else:
+        allowed = {"too_low" if decades < 0 else "too_high"}
+        if decades > 0 and run["label"] != "healthy":
+            allowed.add("diverged")  # far above the best and not learning: either says reduce
+    return {"lr": run["lr"], "decades": decades, "label": run["label"], "predicted": predicted,
+            "right": predicted in allowed, "strict": predicted in allowed,
+            "boundary": len(allowed) > 1 and abs(decades) < 0.75}
+
+
+def true_best(lrs: list[float], finals: list[float], diverged: list[bool],
+              interpolated: bool = True) -> float:
+    """The fine grid's best LR: the LR of lowest final whole-training-set loss among runs that
+    did not diverge; ``interpolated``: moved to the vertex of the parabola of log loss through
+    it and its neighbours (kept between them)."""
+    ok = [i for i in range(len(lrs)) if not diverged[i] and math.isfinite(finals[i])
+          and finals[i] > 0]
+    x = np.log10([lrs[i] for i in ok])
+    y = np.log([finals[i] for i in ok])
+    b = int(np.argmin(y))
+    if not interpolated or b == 0 or b == len(ok) - 1:
+        return float(10 ** x[b])
+    a2, a1, _ = np.polyfit(x[b - 1:b + 2], y[b - 1:b + 2], 2)
+    vertex = -a1 / (2 * a2) if a2 > 0 else x[b]
+    return float(10 ** np.clip(vertex, x[b - 1], x[b + 1]))
+
+
+def corpus_sweeps(tasks: list[str]) -> dict[str, list[dict]]:
+    """The labelled corpus sweeps of ``tasks`` as rows, LR ascending: name, lr, loss (the
+    training curve), label, final (whole-training-set loss at the end), curves."""
+    evals = eval_losses()
+    by_sweep: dict[str, list[dict]] = defaultdict(list)
+    for r in load():
+        if r.label != UNLABELABLE and r.task in tasks:
+            by_sweep[r.sweep].append({"name": f"lr={r.lr:.3g}", "lr": r.lr, "loss": r.curves.loss,
+                                      "label": r.label, "start": evals[(r.sweep, r.lr)][0],
+                                      "final": evals[(r.sweep, r.lr)][1],
+                                      "curves": r.curves})
+    return {k: sorted(v, key=lambda row: row["lr"]) for k, v in by_sweep.items()}
+
+
+def fine_sweeps(tasks: list[str]) -> dict[str, list[dict]]:
+    """The quarter-decade sweeps of ``benchmarks/corpus/fine.py`` (those made so far), as rows;
+    diverged by the corpus's own rule (``generate.diverged``)."""
+    if not FINE_CACHE.exists():
+        return {}
+    with np.load(FINE_CACHE) as data:
+        table = json.loads(str(data["table"]))
+        steps, loss = data["steps"], data["loss"]
+    by_sweep: dict[str, list[dict]] = defaultdict(list)
+    for row in table:
+        if row["task"] not in tasks:
+            continue
+        sl = slice(row["offset"], row["offset"] + row["length"])
+        gone = diverged({"loss": loss[sl], "initial_eval_loss": row["initial_eval_loss"]})
+        by_sweep[row["sweep"]].append({
+            "name": f"lr={row['lr']:.3g}", "lr": row["lr"],
+            "loss": Series(steps[sl].astype(np.int64), loss[sl]),
+            "label": "diverging" if gone else "unknown", "start": row["initial_eval_loss"],
+            "final": row["final_eval_loss"]})
+    return {k: sorted(v, key=lambda r: r["lr"]) for k, v in by_sweep.items()
+            if len(v) == len(QUARTERS)}
+
+
+def public_sweeps(min_runs: int = 5) -> dict[str, list[dict]]:
+    """Sweeps of public logs in the real-world corpus (``benchmarks/realworld``; the runs made
+    here are scored on their finer grid instead) labelled from the sweep itself, with
+    ``min_runs`` or more runs whose CSV is cached: rows with name, lr (``meta.peak_lr``), loss,
+    label (status) and direction."""
+    from benchmarks.realworld import cache_dir, curves_of, manifest, read_csv
+
+    by_sweep: dict[str, list[dict]] = defaultdict(list)
+    for row in manifest():
+        path = cache_dir() / f"{row['id']}.csv"
+        lr = row.get("meta", {}).get("peak_lr")
+        if not row.get("sweep") or row["label"]["source"] != "sweep" or not lr \
+                or row["repo"].startswith("lrwatch-made/") or not path.exists():
+            continue
+        curves = curves_of(row, read_csv(path))
+        by_sweep[row["sweep"]].append({
+            "name": row["id"], "lr": float(lr), "loss": curves.loss, "curves": curves,
+            "label": row["label"]["status"], "direction": row["label"]["direction"],
+            "also": row["label"].get("also", []), "family": row["family"]})
+    return {k: sorted(v, key=lambda r: r["lr"]) for k, v in by_sweep.items()
+            if len({r["lr"] for r in v}) >= min_runs}
+
+
+def made_sweeps() -> dict[str, list[dict]]:
+    """The quarter-decade sweeps made by ``benchmarks/realworld/make_runs.py`` (transformer LM,
+    fine-tune, LSTM, MLP; ``sweeps_made.json`` with each run's final eval loss), as rows; a run
+    is diverged when its source labels it so. Empty when that file or the cached runs are
+    missing."""
+    from benchmarks.realworld import cache_dir, curves_of, manifest, read_csv
+
+    if not MADE.exists():
+        return {}
+    labels = {row["id"]: row for row in manifest() if str(row.get("sweep", "")).startswith("made-")}
+    out: dict[str, list[dict]] = {}
+    for sweep_id, summary in json.loads(MADE.read_text()).items():
+        rows = []
+        for rid, lr, final in zip(summary["runs"], summary["lrs"], summary["final_eval_losses"]):
+            path = cache_dir() / f"{rid}.csv"
+            if rid not in labels or not path.exists():
+                break
+            curves = curves_of(labels[rid], read_csv(path))
+            head = curves.loss.values[:max(1, curves.loss.values.size // 20)]
+            rows.append({"name": rid, "lr": lr, "loss": curves.loss, "curves": curves,
+                         "label": labels[rid]["label"]["status"],
+                         "start": float(np.nanmedian(head)) if np.isfinite(head).any()
+                         else math.inf,
+                         "final": math.inf if final is None else final})
+        else:
+            out[sweep_id] = rows
+    return out
+
+
+# a source's direction for a run -> the positions that agree with it
+AGREES = {"up": {"too_low"}, "keep": {"near_best"}, "down": {"too_high", "diverged"}}
+
+
+def evaluate_labelled(sweeps: dict[str, list[dict]]) -> dict:
+    """Sweeps whose runs carry their source's direction (up / keep / down) but no fine grid:
+    each run's position against it; the best-LR estimate against the run labelled keep (the
+    best of the grid, so 'within 2x' is as coarse as the grid); flat calls listed."""
+    rows, best = [], []
+    for name, sweep in sweeps.items():
+        try:
+            reading = analyze_sweep([SweepRun(r["name"], r["lr"], r["loss"]) for r in sweep])
+        except ConfigError as exc:
+            rows.append({"sweep": name, "error": str(exc)})
+            continue
+        kept = [r["lr"] for r in sweep if r["direction"] == "keep"]
+        if kept and reading.best_lr is not None and not reading.flat:
+            error = min(abs(math.log10(reading.best_lr / lr)) for lr in kept)
+            best.append({"sweep": name, "best_lr": reading.best_lr, "keep_lrs": kept,
+                         "within_2x": error <= WITHIN_2X})
+        for r in sweep:
+            place = reading.place(r["name"])
+            assert place is not None
+            rows.append({"sweep": name, "family": r["family"], "run": r["name"], "lr": r["lr"],
+                         "direction": r["direction"], "position": place.position,
+                         "flat": reading.flat, "edge": reading.edge,
+                         "right": place.position in AGREES.get(r["direction"], set())})
+    scored = [r for r in rows if "right" in r and r["direction"] != "unknown"]
+    nonflat = [r for r in scored if not r["flat"]]
+    return {"sweeps": len(sweeps), "families": sorted({r["family"] for r in scored}),
+            "positions_right": _rate([r["right"] for r in scored]),
+            "positions_right_nonflat": _rate([r["right"] for r in nonflat]),
+            "best_within_2x_of_keep_run": _rate([b["within_2x"] for b in best]),
+            "flat_sweeps": sorted({r["sweep"] for r in scored if r["flat"]}),
+            "detail": {"runs": rows, "best": best}}
+
+
+def flat_windows(sweep: list[dict]) -> list[tuple[bool, list[dict]]]:
+    """Windows of ``WINDOW`` consecutive grid LRs with no diverged run, flat or steep by truth."""
+    out = []
+    for i in range(len(sweep) - WINDOW + 1):
+        window = sweep[i:i + WINDOW]
+        if any(r["label"] == "diverging" for r in window):
+            continue
+        finals = np.array([r["final"] for r in window])
+        if not np.all(np.isfinite(finals)) or finals.min() <= 0:
+            continue
+        spread = finals.max() / finals.min() - 1
+        learned = finals.min() < LEARNED_TRUTH * np.median([r["start"] for r in window])
+        if spread <= FLAT_TRUTH and learned:
+            out.append((True, window))
+        elif spread >= STEEP_TRUTH:
+            out.append((False, window))
+    return out
+
+
+def evaluate(sweeps: dict[str, list[dict]], single_run: bool = True) -> dict:
+    """Every figure for a set of sweeps on a fine grid: coarse halves against the full grid's
+    truth, the full grid, flat windows, and (``single_run``) the one-run diagnosis's 'keep'."""
+    coarse, full, flat_scores, keep_single = [], [], [], []
+    for name, sweep in sweeps.items():
+        lrs = [r["lr"] for r in sweep]
+        finals = [r["final"] for r in sweep]
+        gone = [r["label"] == "diverging" for r in sweep]
+        best = true_best(lrs, finals, gone)
+        grid_best = true_best(lrs, finals, gone, interpolated=False)
+        for half in (sweep[0::2], sweep[1::2]):
+            if len(half) >= 5:
+                coarse.append({"sweep": name, "grid_best": grid_best,
+                               **score_sweep(half, best)})
+        full.append({"sweep": name, "grid_best": grid_best, **score_sweep(sweep, best)})
+        for truth, window in flat_windows(sweep):
+            reading = analyze_sweep([SweepRun(r["name"], r["lr"], r["loss"]) for r in window])
+            flat_scores.append({"sweep": name, "truth_flat": truth, "flat": reading.flat,
+                                "lrs": [r["lr"] for r in window]})
+        for run in sweep:
+            if single_run and run["label"] != "diverging" and \
+                    run["lr"] <= grid_best / 10 * (1 + 1e-9):
+                keep_single.append(analyze(run["curves"]).suggestion.action.value == "keep")
+    return {"coarse": summarise(coarse), "full": summarise(full),
+            "flat": _flat_summary(flat_scores),
+            "single_run_keep_10x_below": _rate(keep_single),
+            "detail": {"coarse": coarse, "full": full, "flat": flat_scores}}
+
+
+def summarise(scores: list[dict]) -> dict:
+    inside = [s for s in scores if "log_error" in s]
+    outside = [s for s in scores if "edge_right" in s]
+    positions = [p for s in scores for p in s["positions"]]
+    nonflat = [p for s in scores if not s["flat"] for p in s["positions"]]
+    below10 = [p for p in positions if p["decades"] <= -1 + 1e-9 and p["label"] != "diverging"]
+    return {
+        "sweeps": len(scores),
+        "best_within_2x": _rate([s["log_error"] <= WITHIN_2X for s in inside]),
+        "best_within_2x_of_grid_point": _rate([
+            abs(math.log10(s["best_lr"] / s["grid_best"])) <= WITHIN_2X for s in inside]),
+        "median_error_factor": (10 ** float(np.median([s["log_error"] for s in inside]))
+                                if inside else None),
+        "called_flat": sum(s["flat"] for s in scores),
+        "edge_right": _rate([s["edge_right"] for s in outside]),
+        "edge_false_alarms": sum(1 for s in inside if s["edge"] is not None),
+        "positions_right_nonflat": _rate([p["right"] for p in nonflat]),
+        "positions_boundary": sum(p["boundary"] for p in nonflat),
+        "positions_strict_nonflat": _rate([p["strict"] for p in nonflat]),
+        "told_keep_10x_below": sum(p["predicted"] == "near_best" for p in below10),
+        "runs_10x_below": len(below10),
+    }
+
+
+def _flat_summary(scores: list[dict]) -> dict:
+    flat = [s["flat"] for s in scores if s["truth_flat"]]
+    steep = [not s["flat"] for s in scores if not s["truth_flat"]]
+    return {"flat_windows": len(flat), "called_flat": _rate(flat),
+            "steep_windows": len(steep), "steep_not_flat": _rate(steep)}
+
+
+def _rate(flags: list[bool]) -> dict:
+    n = len(flags)
+    return {"n": n, "right": int(sum(flags)), "rate": sum(flags) / n if n else None}
+
+
+def report(name: str, result: dict) -> None:
+    for kind in ("coarse", "full"):
+        s = result[kind]
+        print(f"{name} {kind}: {s['sweeps']} sweeps; best within 2x "
+              f"{_fmt(s['best_within_2x'])} (median error x{s['median_error_factor']:.2f}; "
+              f"of the grid point: {_fmt(s['best_within_2x_of_grid_point'])}); "
+              f"edge right {_fmt(s['edge_right'])}, edge false alarms {s['edge_false_alarms']}; "
+              f"called flat {s['called_flat']}; positions right (non-flat sweeps) "
+              f"{_fmt(s['positions_right_nonflat'])} ({s['positions_boundary']} at one "
+              f"half-decade step; diverged runs called diverged, not too_high: strict "
+              f"{_fmt(s['positions_strict_nonflat'])}); told keep 10x below: "
+              f"{s['told_keep_10x_below']}/{s['runs_10x_below']}")
+    f = result["flat"]
+    print(f"{name} flat windows: {_fmt(f['called_flat'])} of flat called flat; "
+          f"{_fmt(f['steep_not_flat'])} of steep not called flat")
+    print(f"{name} one-run diagnosis, runs 10x+ below the best told 'keep': "
+          f"{_fmt(result['single_run_keep_10x_below'])}")
+
+
+def _fmt(rate: dict) -> str:
+    return "-" if rate["rate"] is None else f"{rate['right']}/{rate['n']} ({rate['rate']:.0%})"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.sweeps")
+    parser.add_argument("--tuning-only", action="store_true")
+    args = parser.parse_args(argv if argv is not None else [])
+    sides = [("tuning", TUNE_TASKS)] + ([] if args.tuning_only else [("held-out", HELDOUT_TASKS)])
+    results = {}
+    for side, tasks in sides:
+        results[f"corpus {side}"] = evaluate(corpus_sweeps(tasks))
+        report(f"corpus {side}", results[f"corpus {side}"])
+        fine = fine_sweeps(tasks)
+        if fine:
+            results[f"quarter-decade {side}"] = evaluate(fine, single_run=False)
+            report(f"quarter-decade {side} ({len(fine)} sweeps)",
+                   results[f"quarter-decade {side}"])
+    made = {} if args.tuning_only else made_sweeps()
+    if made:
+        results["made quarter-decade"] = evaluate(made)
+        report(f"made quarter-decade ({len(made)} sweeps)", results["made quarter-decade"])
+    if not args.tuning_only:
+        results["real-world"] = evaluate_labelled(public_sweeps())
+        r = results["real-world"]
+        print(f"real-world: {r['sweeps']} sweeps of 5+ LRs ({', '.join(r['families'])}); "
+              f"positions agree with the source {_fmt(r['positions_right'])}, on non-flat "
+              f"sweeps {_fmt(r['positions_right_nonflat'])}; best within 2x of the run kept "
+              f"{_fmt(r['best_within_2x_of_keep_run'])}; flat: {r['flat_sweeps'] or 'none'}")
+    OUT.mkdir(exist_ok=True)
+    (OUT / "sweeps.json").write_text(json.dumps(results, indent=1, default=float))
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

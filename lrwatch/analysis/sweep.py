@@ -1,0 +1,323 @@
+"""Read runs of one model that differ only in the learning rate (a sweep) together.
+
+One run's curves cannot tell a too-low LR from a good one: both are smooth and still falling.
+Beside each other they can. ``analyze_sweep`` compares the runs at an equal step budget,
+estimates the best LR between the grid points, says when the sweep is flat (the loss does not
+depend on the LR over the range tried) or when the best sits at an edge of the grid, and tells
+each run where it stands.
+
+The method, step by step:
+
+1. **Budget.** Every run is read at the same step: the last step that at least half of the runs
+   reached (the median of their last steps). Runs that stopped before it (pruned by a
+   tuner, crashed) cannot be compared there; they are placed by LR only.
+2. **Level.** A run's final loss is the mean of its last ``TAIL_FRACTION`` of points up to the
+   budget (a mean, not a median: at too high an LR most batches can score near 0 between
+   spikes, and the spikes are the loss); its noise is the standard error of that level, from
+   the spread of block means of the same window (so each run's own noise sets its error bar).
+3. **Diverged.** A run with a non-finite loss before the budget, or a tail median above
+   ``BLOWUP`` x its starting loss, diverged: left out of the fit, it bounds the best from above.
+4. **Fit.** A parabola of log level against log10 LR through the lowest run and its neighbours
+   on the grid (``FIT_NEIGHBOURS`` each side); its vertex, kept between the neighbours, is the
+   best LR (the level itself when a loss is not positive). The band: the vertex of refits with
+   each level moved by its noise (``BAND_DRAWS`` draws, ``BAND_QUANTILES``), widened to at least
+   ``MIN_BAND_DECADES``; with no parabola (the lowest run's neighbour diverged, or the points do
+   not curve upward) it reaches halfway (in log LR) to the next LR tried each side.
+5. **Flat.** The sweep is flat when every finite run's level is within noise of the lowest
+   (``FLAT_SIGMAS`` x the combined noise, or ``FLAT_RELATIVE`` of the level, whichever is
+   larger) and the lowest is clearly below where it started (``LEARNED``): the LR is not what
+   limits that model. Runs that all sit at their starting loss learned nothing: not flat.
+6. **Edge.** The lowest level at the first LR: the best may lie lower (``edge="low"``); at the
+   last: it may lie higher (``edge="high"``); unless a run beyond it diverged, or was cut short
+   at a level above the best run's at that same step (a tuner pruned it for being worse).
+7. **Position.** ``diverged``; else ``near_best`` within ``NEAR_FACTOR`` of the estimate (every
+   finite run of a flat sweep is near the best), ``too_low`` or ``too_high`` beyond it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal, Sequence
+
+import numpy as np
+
+from lrwatch.analysis.types import Series
+from lrwatch.errors import ConfigError
+
+Position = Literal["too_low", "near_best", "too_high", "diverged"]
+Edge = Literal["low", "high"]
+POSITIONS: tuple[Position, ...] = ("too_low", "near_best", "too_high", "diverged")
+
+MIN_RUNS = 3  # a parabola needs three levels
+TAIL_FRACTION = 0.1  # the level: the mean of the last 10% of points up to the budget ...
+MIN_TAIL_POINTS = 5  # ... and at least 5 of them
+HEAD_FRACTION = 0.05  # the starting loss: the median of the first 5% of points
+BLOWUP = 2.0  # diverged: tail median above 2x the starting loss (the corpus labels' own rule)
+LEVEL_BLOCKS = 5  # the level's noise: spread of 5 block means of the tail window
+# Flat needs the best run 10% below its start: the corpus's moons sweeps at SGD, all stuck at
+# chance (ln 2) up to the LR that diverged, read as flat without it (tuning side).
+LEARNED = 0.9
+# The parabola goes through the lowest run and 1 neighbour each side, on the log of the level:
+# on the corpus's tuning sweeps (one-decade grids) that put 74% of estimates within 2x of the
+# half-decade grid's best, against 70% for the level itself and 60% for 2 neighbours a side.
+FIT_NEIGHBOURS = 1
+FIT_POINTS = 50  # the fitted curve is drawn through 50 LRs
+BAND_DRAWS = 200
+BAND_QUANTILES = (0.1, 0.9)  # an 80% band
+MIN_BAND_DECADES = 0.1  # the band is never narrower than x1.26 each side: grid LRs are rounded
+FLAT_SIGMAS = 2.0  # flat: all levels within 2 combined noise sigmas of the lowest ...
+FLAT_RELATIVE = 0.02  # ... or within 2% of it (seed-to-seed spread that one run cannot show)
+NEAR_FACTOR = 10 ** 0.5  # near the best: within half a decade (x3.16) of the estimate
+_SEED = 0  # the band's draws are reproducible
+
+
+@dataclass(frozen=True)
+class SweepRun:
+    """One run of a sweep: its name, its (peak) learning rate and its loss curve."""
+
+    name: str
+    lr: float
+    loss: Series
+
+
+@dataclass(frozen=True)
+class RunPlace:
+    """Where one run stands in its sweep."""
+
+    name: str
+    lr: float
+    position: Position
+    final_loss: float | None  # the level at the budget (None when diverged before it)
+    final_loss_noise: float | None
+    factor: float | None  # the estimated best LR / this LR (None when the sweep is flat)
+    suggested_lr: float | None
+    pruned: bool  # stopped before the budget: placed by its LR only
+    level_step: int | None  # the step its level was read at
+
+
+@dataclass(frozen=True)
+class SweepReading:
+    """What a sweep says: the best LR with its band, flat or not, an edge, each run's place."""
+
+    runs: tuple[RunPlace, ...]
+    budget_step: int
+    best_lr: float | None
+    best_lr_low: float | None
+    best_lr_high: float | None
+    flat: bool
+    edge: Edge | None
+    fit: tuple[tuple[float, ...], tuple[float, ...]] | None  # the fitted curve: (LRs, levels)
+    summary: str
+
+    def place(self, name: str) -> RunPlace | None:
+        return next((run for run in self.runs if run.name == name), None)
+
+    def to_dict(self) -> dict[str, object]:
+        """The ``lrwatch sweep --json`` entry of this sweep."""
+        return {
+            "runs": [{"run": r.name, "lr": r.lr, "position": r.position,
+                      "final_loss": _finite(r.final_loss), "suggested_lr": r.suggested_lr}
+                     for r in self.runs],
+            "best_lr": self.best_lr, "best_lr_low": self.best_lr_low,
+            "best_lr_high": self.best_lr_high, "flat": self.flat, "edge": self.edge,
+            "budget_step": self.budget_step, "summary": self.summary,
+        }
+
+
+@dataclass(frozen=True)
+class _Level:
+    value: float  # NaN when the run diverged before the budget
+    noise: float
+    diverged: bool
+    pruned: bool
+    step: int | None
+    start: float  # the starting loss (median of the first points)
+
+
+def analyze_sweep(runs: Sequence[SweepRun]) -> SweepReading:
+    """Compare runs that differ in the LR; see the module docstring for the method.
+
+    Raises:
+        ConfigError: fewer than ``MIN_RUNS`` runs, fewer than two distinct LRs, or an LR that
+            is not a finite number above 0.
+    """
+    for run in runs:
+        if not (isinstance(run.lr, (int, float)) and math.isfinite(run.lr) and run.lr > 0):
+            raise ConfigError(f"run '{run.name}' has LR {run.lr!r}: a sweep needs each run's "
+                              "learning rate, a finite number above 0")
+    if len(runs) < MIN_RUNS or len({run.lr for run in runs}) < 2:
+        raise ConfigError(f"a sweep needs at least {MIN_RUNS} runs at 2 or more learning rates "
+                          f"(got {len(runs)} runs at {len({r.lr for r in runs})} LRs)")
+    ordered = sorted(runs, key=lambda r: r.lr)
+    budget = _budget(ordered)
+    levels = [_level(run.loss, budget) for run in ordered]
+    lrs = np.array([run.lr for run in ordered])
+    usable = np.array([not lv.diverged and not lv.pruned for lv in levels])
+    if np.count_nonzero(usable) == 0:
+        places = tuple(_place(run, lv, None, False) for run, lv in zip(ordered, levels))
+        return SweepReading(places, budget, None, None, None, False, None, None,
+                            f"no run reached step {budget} without diverging: no best LR")
+    x = np.log10(lrs[usable])
+    y = np.array([lv.value for lv in levels])[usable]
+    noise = np.array([lv.noise for lv in levels])[usable]
+    starts = np.array([lv.start for lv in levels])[usable]
+    flat = bool(np.count_nonzero(usable) >= MIN_RUNS and _is_flat(y, noise)
+                and y.min() < LEARNED * starts[np.argmin(y)])
+    best_i = int(np.argmin(y))
+    best_run = [run for run, ok in zip(ordered, usable) if ok][best_i]
+    edge: Edge | None = None
+    if not flat and best_i == 0 and x.size > 1 and not _bounded(
+            best_run, [(r, lv) for r, lv in zip(ordered, levels) if r.lr < best_run.lr]):
+        edge = "low"
+    elif not flat and best_i == x.size - 1 and x.size > 1 and not _bounded(
+            best_run, [(r, lv) for r, lv in zip(ordered, levels) if r.lr > best_run.lr]):
+        edge = "high"
+    tried = np.log10(lrs[[not lv.pruned for lv in levels]])
+    best_x, low_x, high_x, fit = _estimate(x, y, noise, best_i, tried)
+    best_lr = 10 ** best_x
+    places = tuple(_place(run, lv, best_lr, flat) for run, lv in zip(ordered, levels))
+    reading = SweepReading(places, budget, best_lr, 10 ** low_x, 10 ** high_x, flat, edge,
+                           fit, "")
+    return SweepReading(**{**vars(reading), "summary": _summary(reading)})
+
+
+def _budget(runs: Sequence[SweepRun]) -> int:
+    """The step every run is read at: the last step at least half of the runs reached."""
+    ends = sorted(_last_step(run.loss) for run in runs)
+    return int(ends[len(ends) - math.ceil(len(ends) / 2)])
+
+
+def _last_step(loss: Series) -> int:
+    return int(loss.steps.max()) if loss.steps.size else -1
+
+
+def _level(loss: Series, budget: int) -> _Level:
+    """A run's loss level at ``budget`` (its own end when it stopped before)."""
+    order = np.argsort(loss.steps, kind="stable")
+    steps, values = loss.steps[order], loss.values[order]
+    if steps.size == 0:
+        return _Level(math.nan, math.nan, False, True, None, math.nan)
+    pruned = int(steps[-1]) < budget
+    keep = steps <= budget
+    steps, values = steps[keep], values[keep]
+    if steps.size == 0:
+        return _Level(math.nan, math.nan, False, True, None, math.nan)
+    finite = np.isfinite(values)
+    head = values[: max(1, int(HEAD_FRACTION * values.size))]
+    start = float(np.median(head[np.isfinite(head)])) if np.isfinite(head).any() else math.nan
+    if not finite.all():
+        return _Level(math.nan, math.nan, True, pruned, None, start)
+    n_tail = min(values.size, max(MIN_TAIL_POINTS, int(math.ceil(TAIL_FRACTION * values.size))))
+    tail = values[-n_tail:]
+    value = float(np.mean(tail))
+    blocks = [float(np.mean(b)) for b in np.array_split(tail, LEVEL_BLOCKS) if b.size]
+    noise = float(np.std(blocks, ddof=1) / math.sqrt(len(blocks))) if len(blocks) > 1 else 0.0
+    diverged = bool(math.isfinite(start) and start > 0 and np.median(tail) > BLOWUP * start)
+    return _Level(value, noise, diverged, pruned, int(steps[-1]), start)
+
+
+def _bounded(best: SweepRun, beyond: list[tuple[SweepRun, _Level]]) -> bool:
+    """Whether a run beyond the best LR shows the loss rising there: it diverged, or it was cut
+    short with a level above the best run's level at that same step."""
+    for run, level in beyond:
+        if level.diverged:
+            return True
+        if level.pruned and level.step is not None and \
+                level.value > _level(best.loss, level.step).value:
+            return True
+    return False
+
+
+def _is_flat(y: np.ndarray, noise: np.ndarray) -> bool:
+    """Every level within noise of the lowest one."""
+    low = int(np.argmin(y))
+    tolerance = np.maximum(FLAT_SIGMAS * np.hypot(noise, noise[low]),
+                           FLAT_RELATIVE * abs(y[low]))
+    return bool(np.all(y - y[low] <= tolerance))
+
+
+def _vertex(x: np.ndarray, y: np.ndarray, lo: float, hi: float
+            ) -> tuple[float, tuple[float, float, float] | None]:
+    """The minimum of a parabola through (x, y), kept within [lo, hi]; the lowest point when the
+    points do not curve upward."""
+    if x.size < 3 or np.ptp(x) == 0:
+        return float(x[np.argmin(y)]), None
+    a, b, c = np.polyfit(x, y, 2)
+    if a <= 0:
+        return float(x[np.argmin(y)]), None
+    return float(np.clip(-b / (2 * a), lo, hi)), (float(a), float(b), float(c))
+
+
+def _estimate(x: np.ndarray, y: np.ndarray, noise: np.ndarray, best_i: int, tried: np.ndarray
+              ) -> tuple[float, float, float, tuple[tuple[float, ...], tuple[float, ...]] | None]:
+    """Best log10 LR, its band, and the fitted curve; ``tried``: log10 of every LR read at the
+    budget, diverged ones included."""
+    lo_i, hi_i = max(0, best_i - FIT_NEIGHBOURS), min(x.size, best_i + FIT_NEIGHBOURS + 1)
+    xs, ys, ns = x[lo_i:hi_i], y[lo_i:hi_i], noise[lo_i:hi_i]
+    logged = bool(np.all(ys > 0))
+    if logged:
+        ys, ns = np.log(ys), ns / ys
+    lo, hi = float(xs.min()), float(xs.max())
+    best, fit = _vertex(xs, ys, lo, hi)
+    rng = np.random.default_rng(_SEED)
+    residual = 0.0
+    if fit is not None and xs.size > 3:
+        residual = float(np.std(ys - np.polyval(fit, xs), ddof=3))
+    sigma = np.maximum(ns, residual)
+    draws = [_vertex(xs, ys + rng.normal(0.0, sigma), lo, hi)[0] for _ in range(BAND_DRAWS)]
+    low, high = np.quantile(draws, BAND_QUANTILES)
+    if fit is None:
+        below, above = tried[tried < best], tried[tried > best]
+        low = (best + below.max()) / 2 if below.size else best
+        high = (best + above.min()) / 2 if above.size else best
+    low, high = min(low, best - MIN_BAND_DECADES), max(high, best + MIN_BAND_DECADES)
+    curve = None
+    if fit is not None:
+        grid = np.linspace(lo, hi, FIT_POINTS)
+        level = np.polyval(fit, grid)
+        curve = (tuple(10 ** grid), tuple(np.exp(level) if logged else level))
+    return best, float(low), float(high), curve
+
+
+def _place(run: SweepRun, level: _Level, best_lr: float | None, flat: bool) -> RunPlace:
+    final = None if math.isnan(level.value) else level.value
+    noise = None if math.isnan(level.noise) else level.noise
+    factor = None if best_lr is None or flat else best_lr / run.lr
+    position: Position
+    if level.diverged:
+        position = "diverged"
+    elif best_lr is None or flat:
+        position = "near_best"
+    elif run.lr < best_lr / NEAR_FACTOR:
+        position = "too_low"
+    elif run.lr > best_lr * NEAR_FACTOR:
+        position = "too_high"
+    else:
+        position = "near_best"
+    suggested = run.lr if flat and position == "near_best" else best_lr
+    return RunPlace(run.name, run.lr, position, final, noise, factor, suggested,
+                    level.pruned, level.step)
+
+
+def _summary(reading: SweepReading) -> str:
+    """One sentence a person can check on the sweep's plot."""
+    n = len(reading.runs)
+    lrs = [r.lr for r in reading.runs]
+    span = f"{n} runs, LR {min(lrs):.3g} to {max(lrs):.3g}, read at step {reading.budget_step}"
+    finals = [r.final_loss for r in reading.runs if r.final_loss is not None
+              and r.position != "diverged"]
+    if reading.flat:
+        return (f"{span}: flat, the final loss is {min(finals):.4g} to {max(finals):.4g} across "
+                "the range (within noise): the LR is not what limits this model")
+    text = (f"{span}: best LR about {reading.best_lr:.3g} "
+            f"({reading.best_lr_low:.3g} to {reading.best_lr_high:.3g})")
+    if reading.edge == "low":
+        text += "; the lowest LR tried did best: extend the grid below"
+    elif reading.edge == "high":
+        text += "; the highest LR tried did best: extend the grid above"
+    return text
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None

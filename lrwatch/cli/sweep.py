@@ -1,0 +1,159 @@
+"""``lrwatch sweep PATH...``: read runs of one model at several learning rates together.
+
+The runs under the PATHs are grouped into sweeps by their logged setup (see ``lrwatch.sweeps``);
+when each PATH holds one run, or with ``--as-one``, the runs given are one sweep. One table per
+sweep (or, with ``--json``, one document)::
+
+    {"sweeps": [{"runs": [{"run": "...", "lr": 0.001, "position": "too_low",
+                           "final_loss": 1.23, "suggested_lr": 0.01}],
+                 "best_lr": 0.01, "best_lr_low": 0.006, "best_lr_high": 0.02,
+                 "flat": false, "edge": null, "budget_step": 999, "summary": "..."}],
+     "left_out": [{"run": "...", "reason": "..."}]}
+
+``position`` is ``too_low``, ``near_best``, ``too_high`` or ``diverged``; ``edge`` is ``low`` or
+``high`` when the best LR sits at that end of the grid (extend it that way), else null.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any, Callable, Sequence
+
+import click
+
+from lrwatch.cli._common import fmt_float, printable, table
+from lrwatch.errors import InputError
+
+POSITION_COLOURS = {"too_low": "yellow", "near_best": "green", "too_high": "magenta",
+                    "diverged": "red"}
+
+
+@click.command(help=(
+    "Read runs of one model at several learning rates together: the best LR with its band, "
+    "whether the LR matters at all (flat), and where each run stands. PATHs are lrwatch stores, "
+    "Lightning version folders or lightning_logs/ trees; runs are grouped into sweeps by their "
+    "logged setup, or taken as one sweep when each PATH holds one run (or with --as-one)."))
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON document {\"sweeps\": [...]}")
+@click.option("--as-one", is_flag=True, help="take every run found as one sweep")
+@click.option("--loss-key", metavar="K", help="the loss column, tag or key (default: detected)")
+def sweep(paths: tuple[str, ...], as_json: bool, as_one: bool, loss_key: str | None) -> None:
+    from lrwatch.readers import find_runs, read_run
+    from lrwatch.sweeps import find_sweeps, members_of, read_sweep
+
+    per_path = [find_runs(path) for path in paths]
+    log_runs = list({(r.path, r.run_id, r.error): r for runs in per_path for r in runs}.values())
+    members = members_of(log_runs, lambda run: read_run(run, loss_key=loss_key))
+    if as_one or (len(paths) > 1 and all(len(runs) == 1 for runs in per_path)):
+        sweeps = [read_sweep(members)]
+    else:
+        sweeps = find_sweeps(members)
+    in_sweeps = {(m.source, m.name) for s in sweeps for m in s.members}
+    left_out = [{"run": r.name, "reason": _why_left_out(r, members)}
+                for r in log_runs if (r.source, r.name) not in in_sweeps]
+    if not sweeps:
+        raise InputError(
+            f"no sweep in {', '.join(paths)}: {len(log_runs)} runs, but no 3 of them share a "
+            "setup and differ in the LR; pass the runs of one sweep with --as-one")
+    if as_json:
+        document = {"sweeps": [s.reading.to_dict() for s in sweeps], "left_out": left_out}
+        click.echo(json.dumps(document, indent=2, allow_nan=False))
+        return
+    click.echo("\n\n".join(_human(s.reading) for s in sweeps))
+    if left_out:
+        click.echo(click.style("\nleft out:\n" + "\n".join(
+            f"  {printable(e['run'])}: {e['reason']}" for e in left_out), dim=True))
+
+
+def _why_left_out(log_run: Any, members: list[Any]) -> str:
+    if log_run.error is not None:
+        return log_run.error
+    found = next((m for m in members if (m.source, m.name) == (log_run.source, log_run.name)),
+                 None)
+    if found is None:
+        return "cannot be read (see `lrwatch analyze`)"
+    if found.lr is None:
+        return "no learning rate logged (no LR curve, no lr in its hyperparameters)"
+    if found.setup is None:
+        return "no setup logged (no hparams.yaml, no store metadata) to match it with others"
+    return "no 2 other runs share its setup at other LRs"
+
+
+def _human(reading: Any) -> str:
+    rows = []
+    for run in reading.runs:
+        factor = "" if run.factor is None else f"x{fmt_float(run.factor, 2)}"
+        rows.append([printable(run.name), fmt_float(run.lr, 3),
+                     "-" if run.final_loss is None else fmt_float(run.final_loss, 4),
+                     click.style(run.position, fg=POSITION_COLOURS[run.position]),
+                     factor, "-" if run.suggested_lr is None else fmt_float(run.suggested_lr, 3)
+                     + (" (pruned: placed by its LR)" if run.pruned else "")])
+    text = table(["run", "lr", "final loss", "position", "to best", "suggested lr"], rows)
+    return f"{reading.summary}\n{text}"
+
+
+
+# -- for `lrwatch analyze`: a run that belongs to a sweep takes the sweep's advice ----------------
+_ACTIONS = {"too_low": "increase", "near_best": "keep", "too_high": "reduce", "diverged": "reduce"}
+
+
+def add_sweep_advice(entries: list[dict[str, Any]], read: list[tuple[int, Any, Any]],
+                     others: Sequence[Any] = (), read_other: Callable[[Any], Any] | None = None
+                     ) -> None:
+    """Give each analysed run that belongs to a sweep the sweep's suggestion, an evidence line
+    and a ``sweep`` entry. ``read`` holds ``(entry index, LogRun, ReadResult)`` of every run read;
+    ``others`` are runs found but not analysed (``--run`` chose some), read with ``read_other``
+    only when they may complete a sweep."""
+    from lrwatch.sweeps import find_sweeps, member, members_of, setup_key, setup_of
+
+    indices: dict[tuple[Any, Any], list[int]] = {}  # a run named twice (two PATHs) is one run
+    members = []
+    for index, log_run, result in read:
+        same = indices.setdefault((log_run.path, log_run.run_id), [])
+        if not same:
+            members.append(member(log_run.source, str(index), result.curves, setup_of(log_run)))
+        same.append(index)
+    wanted = {m.setup for m in members if m.setup is not None}
+    unread = list({(r.path, r.run_id): r for r in others if r.error is None
+                   and (r.path, r.run_id) not in indices
+                   and setup_key(setup_of(r)) in wanted}.values())
+    if unread and read_other is not None:
+        members += [replace(m, name=f"other {m.name}", run=replace(m.run, name=f"other {m.name}"))
+                    for m in members_of(unread, read_other) if m.run is not None]
+    by_first = {same[0]: same for same in indices.values()}
+    for found in find_sweeps(members):
+        reading = found.reading
+        for place in reading.runs:
+            if not place.name.startswith("other "):
+                for index in by_first[int(place.name)]:
+                    _advise(entries[index], place, reading)
+
+
+def _advise(entry: dict[str, Any], place: Any, reading: Any) -> None:
+    """One analyze entry takes its sweep's advice."""
+    position = place.position
+    if reading.flat:
+        why = (f"in a flat sweep of {len(reading.runs)} runs (final loss within noise "
+               f"from LR {min(r.lr for r in reading.runs):.3g} to "
+               f"{max(r.lr for r in reading.runs):.3g}): the LR is not what limits this "
+               "model")
+    else:
+        where = {"too_low": "below", "too_high": "above"}.get(position)
+        gap = f", {max(place.factor or 1, 1 / (place.factor or 1)):.3g}x {where} it" \
+            if where else ""
+        why = (f"{position.replace('_', ' ')} in a sweep of {len(reading.runs)} runs: "
+               f"best LR about {reading.best_lr:.3g} ({reading.best_lr_low:.3g} to "
+               f"{reading.best_lr_high:.3g}){gap}")
+        if reading.edge:
+            why += f"; the best is at the {reading.edge} end of the grid: extend it"
+    current = entry["current_lr"] or place.lr
+    entry.update({
+        "action": _ACTIONS[position], "suggested_lr": place.suggested_lr,
+        "factor": None if place.suggested_lr is None else place.suggested_lr / current,
+        "rationale": why, "evidence": [why, *entry["evidence"]],
+        "sweep": {"position": position, "best_lr": reading.best_lr,
+                  "best_lr_low": reading.best_lr_low, "best_lr_high": reading.best_lr_high,
+                  "flat": reading.flat, "edge": reading.edge,
+                  "runs": len(reading.runs)},
+    })

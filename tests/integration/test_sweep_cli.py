@@ -1,0 +1,222 @@
+"""``lrwatch sweep`` and the sweep advice of ``lrwatch analyze`` on real logs: one Lightning model
+trained at six learning rates, logged by CSVLogger (``lightning_logs/version_N`` with
+``hparams.yaml``) and recorded by LRWatch into a store."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from lrwatch import LRWatch
+from lrwatch.cli import main
+from tests.unit.readers.training import train_tiny
+
+LRS = [3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]  # SGD, momentum 0.9: 0.1 blows up (tried here)
+POSITIONS = {"too_low", "near_best", "too_high", "diverged"}
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The six trainings, each into ``lightning_logs/version_N`` and the store ``lrwatch_logs``;
+    then one run of another setup (Adam) into both."""
+    pl = importlib.import_module("lightning.pytorch")
+    root = tmp_path_factory.mktemp("sweep")
+    for lr in LRS:
+        train_tiny(pl, root, lr=lr, epochs=4, batches=12, tensorboard=False,
+                   callbacks=(LRWatch(store=root / "lrwatch_logs", name=f"lr{lr:g}"),))
+    train_tiny(pl, root, lr=1e-2, optimizer="Adam", epochs=4, batches=12, tensorboard=False,
+               callbacks=(LRWatch(store=root / "lrwatch_logs", name="adam"),))
+    return root
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def sweep_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    code, out, err = run_cli(capsys, "sweep", *args, "--json")
+    assert code == 0, err
+    return json.loads(out, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+
+
+def check_sweep(sweep: dict) -> None:
+    """What a user checks: the six LRs, the best inside the grid, a too-low run told so."""
+    runs = sweep["runs"]
+    assert [r["lr"] for r in runs] == pytest.approx(LRS)
+    assert {r["position"] for r in runs} <= POSITIONS
+    assert LRS[0] < sweep["best_lr"] < LRS[-1]
+    assert sweep["best_lr_low"] <= sweep["best_lr"] <= sweep["best_lr_high"]
+    assert sweep["edge"] is None and sweep["flat"] is False
+    slowest = runs[0]
+    assert slowest["position"] == "too_low"
+    assert slowest["suggested_lr"] == pytest.approx(sweep["best_lr"])
+    finite = [r for r in runs if r["position"] != "diverged"]
+    best_run = min(finite, key=lambda r: r["final_loss"])
+    assert best_run["position"] == "near_best"
+    assert abs(math.log10(best_run["lr"] / sweep["best_lr"])) <= 0.5
+    for r in runs:  # positions agree with the factor to the estimate
+        if r["position"] == "too_low":
+            assert r["lr"] < sweep["best_lr"]
+        if r["position"] == "too_high":
+            assert r["lr"] > sweep["best_lr"]
+
+
+def test_a_lightning_logs_folder_of_versions_is_read_as_one_sweep(sweep_dir, capsys):
+    document = sweep_json(capsys, str(sweep_dir / "lightning_logs"))
+    assert len(document["sweeps"]) == 1
+    sweep = document["sweeps"][0]
+    check_sweep(sweep)
+    # the Adam run's hparams.yaml names another optimizer: another setup, left out with why
+    assert [e["run"] for e in document["left_out"]] == ["lightning_logs/version_6"]
+    assert "setup" in document["left_out"][0]["reason"]
+
+
+def test_a_store_finds_the_same_sweep_from_its_run_metadata(sweep_dir, capsys):
+    from_store = sweep_json(capsys, str(sweep_dir / "lrwatch_logs"))["sweeps"]
+    from_csv = sweep_json(capsys, str(sweep_dir / "lightning_logs"))["sweeps"]
+    assert len(from_store) == 1
+    check_sweep(from_store[0])
+    assert [r["run"] for r in from_store[0]["runs"]] == [f"lr{lr:g}" for lr in LRS]
+    assert from_store[0]["best_lr"] == pytest.approx(from_csv[0]["best_lr"], rel=0.5)
+    assert [r["position"] for r in from_store[0]["runs"]] == [
+        r["position"] for r in from_csv[0]["runs"]]
+
+
+def test_runs_named_one_by_one_are_taken_as_one_sweep(sweep_dir, capsys):
+    versions = [str(sweep_dir / "lightning_logs" / f"version_{i}") for i in (0, 2, 4)]
+    sweeps = sweep_json(capsys, *versions)["sweeps"]
+    assert len(sweeps) == 1
+    assert [r["lr"] for r in sweeps[0]["runs"]] == pytest.approx([LRS[0], LRS[2], LRS[4]])
+
+
+def test_the_table_shows_each_run_and_the_estimate(sweep_dir, capsys):
+    code, out, err = run_cli(capsys, "sweep", str(sweep_dir / "lrwatch_logs"))
+    assert code == 0, err
+    assert "best LR about" in out
+    for lr in LRS:
+        assert f"lr{lr:g}" in out
+    assert "too_low" in out and "left out" in out and "adam" in out
+
+
+def test_analyze_gives_a_run_of_a_sweep_the_sweeps_advice(sweep_dir, capsys):
+    code, out, err = run_cli(capsys, "analyze", str(sweep_dir / "lightning_logs"), "--json")
+    assert code == 0, err
+    entries = {e["run"]: e for e in json.loads(out)["runs"]}
+    slowest = entries["lightning_logs/version_0"]
+    assert slowest["sweep"]["position"] == "too_low"
+    assert slowest["action"] == "increase"
+    assert slowest["evidence"][0].startswith("too low in a sweep of 6 runs")
+    assert slowest["suggested_lr"] == pytest.approx(slowest["sweep"]["best_lr"])
+    assert entries["lightning_logs/version_6"]["sweep"] is None  # the Adam run: no sweep
+
+
+def test_no_sweep_among_the_runs_is_one_line_error(sweep_dir, capsys):
+    code, out, err = run_cli(capsys, "sweep", str(sweep_dir / "lightning_logs" / "version_0"))
+    assert code == 1
+    assert err.count("\n") == 1 and "no sweep in" in err and "--as-one" in err
+
+
+def test_the_dashboard_shows_the_sweep_and_a_click_on_a_point_opens_its_run(sweep_dir):
+    from lrwatch.dashboard.app import create_app, page_for
+    from lrwatch.dashboard.data import DataSource
+
+    store_path = sweep_dir / "lrwatch_logs"
+    page = page_for(DataSource(store_path), "/sweeps", "")
+    graphs = [c for c in _walk(page) if type(c).__name__ == "Graph"]
+    assert len(graphs) == 1
+    figure = graphs[0].figure
+    points = [(x, href) for trace in figure["data"] if trace.get("mode") == "markers"
+              and trace.get("customdata") for x, href in zip(trace["x"], trace["customdata"])]
+    assert sorted(x for x, _ in points) == pytest.approx(LRS)  # every run, the Adam one not
+    assert all(href.startswith("/run/") for _, href in points)
+    assert any(s["type"] == "rect" for s in figure["layout"]["shapes"])  # the band
+    links = [c.href for c in _walk(page) if type(c).__name__ == "Link"]
+    assert sorted(links) == sorted(href for _, href in points)
+
+    client = create_app(store_path).server.test_client()
+    client.get("/")
+    graph_id = {"index": 0, "type": "sweep-graph"}
+    click = {"points": [{"x": points[0][0], "customdata": points[0][1]}]}
+    response = client.post("/_dash-update-component", json={
+        "output": "sweep-nav.href", "outputs": {"id": "sweep-nav", "property": "href"},
+        "inputs": [[{"id": graph_id, "property": "clickData", "value": click}]],
+        "state": [], "changedPropIds": [json.dumps(graph_id, separators=(",", ":"))
+                                        + ".clickData"]})
+    assert response.status_code == 200, response.data
+    assert response.json["response"]["sweep-nav"]["href"] == points[0][1]
+
+
+def _walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if child is not None and not isinstance(child, str):
+            yield from _walk(child)
+
+
+def test_a_run_named_twice_counts_once(sweep_dir, capsys):
+    logs = sweep_dir / "lightning_logs"
+    sweeps = sweep_json(capsys, str(logs / "version_0"), str(logs))["sweeps"]
+    assert len(sweeps) == 1 and len(sweeps[0]["runs"]) == len(LRS)
+    code, out, err = run_cli(capsys, "analyze", str(logs / "version_0"), str(logs), "--json")
+    entries = json.loads(out)["runs"]
+    assert {e["sweep"]["runs"] for e in entries if e["sweep"]} == {len(LRS)}
+    assert entries[0]["sweep"]["position"] == entries[1]["sweep"]["position"] == "too_low"
+
+
+def write_version(folder: Path, lr: float, final: float, seed: int) -> None:
+    """A CSVLogger-shaped version folder (metrics.csv, hparams.yaml) with a made-up curve
+    falling to ``final``: for the shapes a short real training does not give on demand."""
+    import numpy as np
+
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    steps = np.arange(400)
+    loss = (final + (2.5 - final) * np.exp(-steps / 60)) * (1 + 0.02 * rng.standard_normal(400))
+    folder.joinpath("metrics.csv").write_text("step,train_loss,lr-AdamW\n" + "".join(
+        f"{s},{v:.6f},{lr}\n" for s, v in zip(steps, loss)))
+    folder.joinpath("hparams.yaml").write_text(f"lr: {lr}\nhidden: 64\noptimizer: AdamW\n")
+
+
+@pytest.mark.parametrize("finals, flat, edge", [
+    ([0.80, 0.80, 0.80, 0.80, 0.80], True, None),  # the LR is not what limits this model
+    ([1.60, 1.20, 0.95, 0.85, 0.80], False, "high"),  # still improving at the top LR
+    ([0.80, 0.90, 1.10, 1.40, 1.90], False, "low"),
+])
+def test_flat_and_edge_sweeps_in_log_folders(tmp_path, capsys, finals, flat, edge):
+    lrs = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
+    for i, (lr, final) in enumerate(zip(lrs, finals)):
+        write_version(tmp_path / "lightning_logs" / f"version_{i}", lr, final, seed=i)
+    sweep = sweep_json(capsys, str(tmp_path / "lightning_logs"))["sweeps"][0]
+    assert sweep["flat"] is flat and sweep["edge"] == edge
+    code, out, err = run_cli(capsys, "analyze", str(tmp_path / "lightning_logs"), "--json")
+    entries = json.loads(out)["runs"]
+    if flat:
+        assert {r["position"] for r in sweep["runs"]} == {"near_best"}
+        assert [r["suggested_lr"] for r in sweep["runs"]] == pytest.approx(lrs)
+        assert all(e["action"] == "keep" and "flat sweep" in e["evidence"][0] for e in entries)
+    else:
+        best = lrs[-1] if edge == "high" else lrs[0]
+        assert sweep["best_lr"] == pytest.approx(best)
+        far = entries[0] if edge == "high" else entries[-1]
+        assert far["action"] == ("increase" if edge == "high" else "reduce")
+        assert f"the best is at the {edge} end of the grid" in far["evidence"][0]
+
+
+def test_analyze_of_one_run_still_reads_its_sweep(sweep_dir, capsys):
+    code, out, err = run_cli(capsys, "analyze", str(sweep_dir / "lrwatch_logs"), "--run",
+                             f"lr{LRS[0]:g}", "--json")
+    assert code == 0, err
+    (entry,) = json.loads(out)["runs"]
+    assert entry["sweep"]["position"] == "too_low" and entry["sweep"]["runs"] == len(LRS)
+    assert entry["action"] == "increase"

@@ -1,0 +1,145 @@
+"""The sweep reading on curves with a known answer: a bowl with its bottom between grid points,
+a flat sweep, a best at either edge, diverged and pruned runs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lrwatch.analysis import Series
+from lrwatch.analysis.sweep import SweepRun, analyze_sweep
+from lrwatch.errors import ConfigError
+
+STEPS = 400
+
+
+def curve(final: float, steps: int = STEPS, noise: float = 0.02, seed: int = 0,
+          start: float = 2.5) -> Series:
+    """A loss falling from ``start`` to ``final`` with mini-batch noise."""
+    rng = np.random.default_rng(seed)
+    s = np.arange(steps)
+    level = final + (start - final) * np.exp(-s / 60)
+    return Series(s, level * (1 + noise * rng.standard_normal(steps)))
+
+
+def bowl(best_lr: float, lrs: list[float], depth: float = 0.3) -> list[SweepRun]:
+    """Final loss 0.5 + depth x (decades from best_lr)^2: a bowl in log LR."""
+    return [SweepRun(f"lr={lr:g}", lr, curve(0.5 + depth * math.log10(lr / best_lr) ** 2, seed=i))
+            for i, lr in enumerate(lrs)]
+
+
+GRID = [1e-4, 1e-3, 1e-2, 1e-1, 1.0]
+
+
+def test_a_best_between_grid_points_is_found_within_2x_and_each_run_placed():
+    reading = analyze_sweep(bowl(2e-3, GRID))
+    assert reading.best_lr is not None
+    assert 2e-3 / 2 <= reading.best_lr <= 2e-3 * 2
+    assert reading.best_lr_low <= reading.best_lr <= reading.best_lr_high
+    assert not reading.flat and reading.edge is None
+    positions = [r.position for r in reading.runs]
+    assert positions == ["too_low", "near_best", "too_high", "too_high", "too_high"]
+    low = reading.place("lr=0.0001")
+    assert low is not None and low.suggested_lr == reading.best_lr
+    assert low.factor == pytest.approx(reading.best_lr / 1e-4)
+
+
+def test_a_sweep_whose_loss_does_not_depend_on_the_lr_is_flat_and_every_run_keeps_its_lr():
+    runs = [SweepRun(f"lr={lr:g}", lr, curve(0.8, seed=i)) for i, lr in enumerate(GRID)]
+    reading = analyze_sweep(runs)
+    assert reading.flat
+    assert reading.edge is None
+    assert {r.position for r in reading.runs} == {"near_best"}
+    assert all(r.suggested_lr == r.lr for r in reading.runs)
+    assert "flat" in reading.summary
+
+
+def test_a_clear_bowl_is_not_flat_even_when_shallow():
+    reading = analyze_sweep(bowl(1e-2, GRID, depth=0.05))
+    assert not reading.flat
+
+
+@pytest.mark.parametrize("best, edge", [(1e-6, "low"), (1e3, "high")])
+def test_a_best_at_the_end_of_the_grid_says_which_way_to_extend_it(best, edge):
+    reading = analyze_sweep(bowl(best, GRID))
+    assert reading.edge == edge
+    assert ("below" if edge == "low" else "above") in reading.summary
+    assert reading.best_lr == pytest.approx(GRID[0] if edge == "low" else GRID[-1])
+
+
+def test_diverged_runs_are_marked_left_out_of_the_fit_and_close_the_high_edge():
+    runs = bowl(1e-1, GRID[:4])
+    runs.append(SweepRun("lr=1", 1.0, Series(np.arange(STEPS), np.r_[np.linspace(2.5, 9, 200),
+                                                                        np.full(200, np.nan)])))
+    reading = analyze_sweep(runs)
+    assert reading.place("lr=1").position == "diverged"
+    assert reading.place("lr=1").final_loss is None
+    assert reading.edge is None  # the run above the best blew up: the grid brackets it
+    assert 1e-1 / 2 <= reading.best_lr <= 1e-1 * 2
+    blown = SweepRun("lr=3", 3.0, curve(6.0, start=2.5))  # ends above 2x where it started
+    assert analyze_sweep([*runs, blown]).place("lr=3").position == "diverged"
+
+
+def test_runs_of_unequal_length_are_compared_at_the_same_step():
+    # the best LR's run is twice as long: read at its own end it would look better still
+    runs = bowl(1e-2, GRID)
+    long_run = SweepRun("lr=0.01", 1e-2, curve(0.5, steps=2 * STEPS, seed=9))
+    reading = analyze_sweep([r for r in runs if r.lr != 1e-2] + [long_run])
+    assert reading.budget_step == STEPS - 1
+    assert reading.place("lr=0.01").level_step == STEPS - 1
+
+
+def test_a_pruned_run_is_placed_by_its_lr_and_kept_out_of_the_fit():
+    runs = bowl(1e-2, GRID)
+    pruned = SweepRun("lr=1 pruned", 1.0, curve(0.4, steps=STEPS // 5))  # cut short, looks good
+    reading = analyze_sweep([r for r in runs if r.lr != 1.0] + [pruned])
+    place = reading.place("lr=1 pruned")
+    assert place.pruned and place.position == "too_high"
+    assert 1e-2 / 2 <= reading.best_lr <= 1e-2 * 2
+
+
+def test_a_run_ten_times_below_the_best_is_never_near_it():
+    for best in (2e-3, 5e-3, 1e-2, 3e-2, 8e-2):
+        reading = analyze_sweep(bowl(best, GRID))
+        for run in reading.runs:
+            if run.lr <= reading.best_lr / 10:
+                assert run.position == "too_low"
+
+
+def test_json_entry_has_the_documented_keys_and_no_nan():
+    runs = bowl(1e-2, GRID[:4])
+    runs.append(SweepRun("lr=1", 1.0, Series(np.arange(10), np.full(10, np.nan))))
+    entry = analyze_sweep(runs).to_dict()
+    assert {"runs", "best_lr", "best_lr_low", "best_lr_high", "flat", "edge"} <= set(entry)
+    assert set(entry["runs"][0]) == {"run", "lr", "position", "final_loss", "suggested_lr"}
+    assert entry["runs"][-1]["final_loss"] is None
+
+
+@pytest.mark.parametrize("runs, match", [
+    ([SweepRun("a", 0.1, curve(1.0))] * 2, "at least 3 runs"),
+    ([SweepRun(str(i), 0.1, curve(1.0)) for i in range(3)], "2 or more learning rates"),
+    ([SweepRun("a", -1.0, curve(1.0))] * 3, "run 'a' has LR -1.0"),
+])
+def test_what_is_not_a_sweep_is_refused_with_the_reason(runs, match):
+    with pytest.raises(ConfigError, match=match):
+        analyze_sweep(runs)
+
+
+def test_a_run_pruned_above_the_best_for_being_worse_closes_the_high_edge():
+    runs = bowl(1e2, GRID)  # the loss still falls at the last LR: the grid should go higher
+    assert analyze_sweep(runs).edge == "high"
+    worse = SweepRun("lr=10 pruned", 10.0, curve(2.4, steps=STEPS // 4))  # a tuner cut it
+    assert analyze_sweep([*runs, worse]).edge is None
+    better = SweepRun("lr=10 pruned", 10.0, curve(0.2, steps=STEPS // 4, start=0.3))
+    assert analyze_sweep([*runs, better]).edge == "high"
+
+
+def test_every_position_has_its_colour_in_the_figure_and_the_cli():
+    from lrwatch.analysis.sweep import POSITIONS
+    from lrwatch.cli.sweep import POSITION_COLOURS
+    from lrwatch.figures import POSITION_COLORS
+
+    assert tuple(POSITION_COLORS) == POSITIONS
+    assert set(POSITION_COLOURS) == set(POSITIONS)
