@@ -40,6 +40,16 @@ def largest_rise(losses: np.ndarray) -> float:
     return float(np.max(mean / floor - 1.0))
 
 
+def peak_after_start(losses: np.ndarray, steps: int) -> float:
+    """The highest running mean of the training loss past the first 5% of the steps (where the
+    loss starts high); a mean, so one noisy batch above the start does not count as a blow-up."""
+    late = losses[steps // 20:]
+    late = late[np.isfinite(late)]
+    if late.size < SMOOTH:
+        return -math.inf
+    return float(np.convolve(late, np.ones(SMOOTH) / SMOOTH, mode="valid").max())
+
+
 def label_sweep(points: list[SweepPoint], steps: int) -> tuple[float, list[dict]]:
     """The best LR of the sweep and one manifest label per point, in the order given."""
     best = min(points, key=lambda p: p.final)
@@ -67,8 +77,7 @@ def label_sweep(points: list[SweepPoint], steps: int) -> tuple[float, list[dict]
             lab = {"status": "diverging", "direction": "down", "source": "sweep"}
         else:
             lab = {"status": "oscillating", "direction": "down", "source": "sweep"}
-            late = p.losses[steps // 20:]  # past the first 5%, where the loss starts high
-            if late.size and np.nanmax(late) > p.start:
+            if peak_after_start(p.losses, steps) > p.start:
                 lab["also"] = ["diverging"]  # blew up past its start, then came back
         lab["why"] = why
         labels.append(lab)
