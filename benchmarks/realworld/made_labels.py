@@ -40,6 +40,19 @@ def largest_rise(losses: np.ndarray) -> float:
     return float(np.max(mean / floor - 1.0))
 
 
+def rose_past_start(losses: np.ndarray, steps: int) -> bool:
+    """Whether the running mean of the training loss, past the first 5% of the steps, rose
+    above its mean over the first steps: means, so one noisy batch is no blow-up, and training
+    loss against training loss (a fine-tuning run's held-out text can be easier than its
+    training text)."""
+    finite = losses[np.isfinite(losses)]
+    late = finite[steps // 20:]
+    if late.size < SMOOTH:
+        return False
+    first = float(finite[:SMOOTH].mean())
+    return float(np.convolve(late, np.ones(SMOOTH) / SMOOTH, mode="valid").max()) > first
+
+
 def label_sweep(points: list[SweepPoint], steps: int) -> tuple[float, list[dict]]:
     """The best LR of the sweep and one manifest label per point, in the order given."""
     best = min(points, key=lambda p: p.final)
@@ -67,8 +80,7 @@ def label_sweep(points: list[SweepPoint], steps: int) -> tuple[float, list[dict]
             lab = {"status": "diverging", "direction": "down", "source": "sweep"}
         else:
             lab = {"status": "oscillating", "direction": "down", "source": "sweep"}
-            late = p.losses[steps // 20:]  # past the first 5%, where the loss starts high
-            if late.size and np.nanmax(late) > p.start:
+            if rose_past_start(p.losses, steps):
                 lab["also"] = ["diverging"]  # blew up past its start, then came back
         lab["why"] = why
         labels.append(lab)

@@ -9,8 +9,10 @@ cache (``benchmarks.realworld.cache_dir()``); its manifest line, labelled from t
 
 Sizes were set by a measured budget, not by results: on one thread of the shared 2-core build
 machine one step of the transformer (d_model 64, context 32, batch 16) took 43-67 ms of CPU, the
-LSTM (hidden 64, batch 20, BPTT 35) 30 ms, and a process got 5-25% of a core; the plan is about
-20 minutes of one core in all, which is why the runs are short (1000 steps for the LM).
+LSTM (hidden 64, batch 20, BPTT 35) 30 ms, and a process got 4-25% of a core; the whole plan
+took 24 minutes of CPU (summed over its 59 runs), which is why the runs are short (1000 steps
+for the LM). Cached runs live in ``made-runs/<commit>`` under the cache, so a rerun at the
+same scripts only labels.
 """
 
 from __future__ import annotations
