@@ -6,7 +6,9 @@ counted) is fed to an ``OnlineAnalyzer`` in chunks, as a live run is, with its p
 known; after each chunk it is diagnosed. Reported per corpus: the trend verdicts (oscillating,
 stalled, healthy) made before the run had the steps a confident verdict needs
 (``diagnose.confident_steps``), how many of them had confidence >= 0.9 without the early ceiling
-and with it; the diverging verdicts made that early (exempt from the ceiling: a NaN or a blow-up
+and with it; every suggested LR against the optimizer's plausible maximum
+(``optimizers.plausible_max``; none is known with gradient clipping); the diverging verdicts
+made that early (exempt from the ceiling: a NaN or a blow-up
 needs no more steps) and their confidence; and, on the labeled corpus, how often trend verdicts
 agree with the run's label by points seen. ``python -m benchmarks.early_confidence [--every K]``
 (every K-th labeled run of the tuning tasks, to save time). Writes
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -27,6 +30,7 @@ from benchmarks.corpus import UNLABELABLE
 from benchmarks.corpus import load as load_corpus
 from lrwatch.analysis import OnlineAnalyzer, RunCurves, Series, Status
 from lrwatch.analysis import diagnose as rules
+from lrwatch.analysis.optimizers import plausible_max
 
 OUT = Path(__file__).with_name("out")
 CHUNKS = 60  # diagnoses per run at most (a chunk is at least MIN_CHUNK points)
@@ -36,28 +40,16 @@ TREND = {s.value for s in rules.TREND_STATUSES}
 
 
 def _realworld() -> list[tuple[str, RunCurves, None]]:
-    """The cached real-world logs, with their loss, LR and gradient norm when logged."""
-    from benchmarks.realworld import cache_dir, read_csv
+    """The cached real-world logs with what their manifests know (optimizer, clipping ...);
+    labels are not used here, only confidences and suggested LRs are counted."""
+    from benchmarks.realworld import load
 
     runs = []
-    for path in sorted(cache_dir().glob("*.csv")):
-        cols = read_csv(path)
-        if "loss" not in cols or cols["step"].size < 2:
+    for run in load()[0]:
+        c = run.curves
+        if c is None or len(c.loss) < 2:
             continue
-        steps = cols["step"].astype(np.int64)
-
-        def series(key: str) -> Series | None:
-            if key not in cols:
-                return None
-            ok = np.isfinite(cols[key])
-            return Series(steps[ok], cols[key][ok]) if ok.any() else None
-
-        loss = series("loss")
-        if loss is None:
-            continue
-        runs.append((path.stem, RunCurves(loss=loss, lr=series("lr"),
-                                          grad_norm=series("grad_norm"),
-                                          total_steps=int(steps[-1]) + 1), None))
+        runs.append((run.id, replace(c, total_steps=int(c.loss.steps[-1]) + 1), None))
     return runs
 
 
@@ -65,7 +57,8 @@ def _feed(curves: RunCurves) -> Iterable[tuple[int, Any]]:
     """(points seen, diagnosis) after each chunk, the ceiling switched off (it is applied by
     the caller: a minimum, so the raw confidence gives both figures)."""
     online = OnlineAnalyzer(optimizer=curves.optimizer, momentum=curves.momentum,
-                            batch_size=curves.batch_size, total_steps=curves.total_steps)
+                            batch_size=curves.batch_size, total_steps=curves.total_steps,
+                            clip=curves.clip, fine_tune=curves.fine_tune, classes=curves.classes)
     n = len(curves.loss)
     chunk = max(MIN_CHUNK, -(-n // CHUNKS))
 
@@ -90,8 +83,17 @@ def evaluate(runs: list[tuple[str, RunCurves, str | None]]) -> dict[str, Any]:
         for _, curves, label in runs:
             steps = curves.loss.steps
             spacing = max(1.0, float(np.median(np.diff(steps)))) if steps.size > 1 else 1.0
+            ceiling_lr = plausible_max(curves.optimizer, curves.momentum, curves.clip)
             for points, d in _feed(curves):
                 status = d.status.value
+                suggested = d.suggestion.suggested_lr
+                if suggested is not None:
+                    counts["suggestions with an LR"] += 1
+                    if ceiling_lr is not None:
+                        counts["of those, the optimizer's plausible maximum known"] += 1
+                        counts["of those, above the plausible maximum"] += suggested > ceiling_lr
+                        counts["of those, an increase above the plausible maximum"] += \
+                            suggested > ceiling_lr and d.suggestion.action.value == "increase"
                 if status == Status.INSUFFICIENT_DATA.value:
                     continue
                 full = rules.confident_steps(spacing, curves.total_steps)

@@ -395,7 +395,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         linked = self._range_test
         return OnlineAnalyzer(
             optimizer=optimizer, momentum=momentum, batch_size=_loader_batch_size(trainer),
-            total_steps=planned,
+            total_steps=planned, clip=norm_clip(trainer),
             range_test=RangeTestSummary(linked["suggested_lr"], linked["lower_lr"],
                                         linked["upper_lr"]) if linked else None,
         )
@@ -520,6 +520,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             "batch_size": _loader_batch_size(trainer),
             "accumulate_grad_batches": trainer.accumulate_grad_batches,
             "gradient_clip_val": trainer.gradient_clip_val,
+            "gradient_clip_algorithm": trainer.gradient_clip_algorithm,
             "precision": str(trainer.precision),
             "world_size": trainer.world_size,
             "param_count": sum(p.numel() for p in pl_module.parameters()),
@@ -565,6 +566,16 @@ def _training_facts(trainer: Any) -> tuple[str | None, float | None, int | None]
 
 def _clipping_on(trainer: Any) -> bool:
     return bool(trainer.gradient_clip_val) and trainer.lightning_module.automatic_optimization
+
+
+def norm_clip(trainer: Any) -> float | None:
+    """The max gradient norm Lightning clips to, when it clips by norm (its default algorithm):
+    the diagnosis then reads the effective step ``lr x clip / |g|``."""
+    algorithm = getattr(trainer, "gradient_clip_algorithm", None) or "norm"
+    algorithm = str(getattr(algorithm, "value", algorithm)).lower()
+    if not _clipping_on(trainer) or not algorithm.endswith("norm"):
+        return None
+    return float(trainer.gradient_clip_val)
 
 
 def _loss_of(outputs: Any) -> torch.Tensor | None:

@@ -33,6 +33,9 @@ class OnlineAnalyzer:
         total_steps: planned optimizer steps (for the "blew up in the first few percent" rule).
         range_test: a range test run before training, to pick the suggested LR.
         target_batch_size: batch size of the next run, to scale the suggested LR.
+        clip: the max gradient norm when gradients are clipped by norm (the effective step).
+        fine_tune: whether training starts from pretrained weights (fine-tuning LR ranges).
+        classes: classes or vocabulary size of a cross-entropy loss (its chance level).
 
     Example::
 
@@ -51,11 +54,13 @@ class OnlineAnalyzer:
     def __init__(self, *, optimizer: str | None = None, momentum: float | None = None,
                  batch_size: int | None = None, total_steps: int | None = None,
                  range_test: RangeTestSummary | None = None,
-                 target_batch_size: int | None = None) -> None:
+                 target_batch_size: int | None = None, clip: float | None = None,
+                 fine_tune: bool | None = None, classes: int | None = None) -> None:
         empty = Series(np.empty(0, dtype=np.int64), np.empty(0))
         self._meta = RunCurves(loss=empty, optimizer=optimizer, momentum=momentum,
                                batch_size=batch_size, total_steps=total_steps,
-                               range_test=range_test)
+                               range_test=range_test, clip=clip, fine_tune=fine_tune,
+                               classes=classes)
         self._target = target_batch_size
         self._summary = Summary()
         self.dropped = 0  # points ignored because their step did not come after the last one

@@ -118,6 +118,7 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
             batch_size=_count(meta.get("batch_size")),
             total_steps=_count(meta.get("planned_steps")),
             range_test=_range_test(meta.get("range_test")),
+            clip=_norm_clip(meta),
             guard_actions=_guard_actions(store, info),
             other_optimizers=tuple(
                 OptimizerCurves(label, series(keys.optimizer_key(keys.GRAD_NORM, label)),
@@ -253,3 +254,13 @@ def _store_runs(path: Path, label_prefix: str) -> list[Found]:
 
 
 READER = StoreReader()
+
+
+def _norm_clip(meta: dict[str, Any]) -> float | None:
+    """The gradient-norm clip the callback recorded; None for value clipping, or for a store
+    written before the algorithm was recorded (the two cannot be told apart there)."""
+    clip = _number(meta.get("gradient_clip_val"))
+    algorithm = meta.get("gradient_clip_algorithm")
+    if not clip or clip <= 0 or not isinstance(algorithm, str) or not algorithm.endswith("norm"):
+        return None
+    return clip

@@ -193,3 +193,23 @@ def test_resuming_from_a_mid_epoch_checkpoint_loses_no_step(pl, tmp_path):
     steps, loss = store.scalars(run, keys.LOSS)
     assert steps.tolist() == list(range(16))  # step 4, the checkpoint's last, is kept
     assert np.allclose(loss[5:], second.seen_losses, rtol=1e-6)
+
+
+@pytest.mark.parametrize("algorithm, expected", [("norm", 0.25), ("value", None)])
+def test_norm_clipping_reaches_the_diagnosis_live_and_offline(pl, tmp_path, algorithm, expected):
+    # clipped by norm, the step is lr x clip / |g|: the diagnosis must know the clip (SGD at
+    # lr 20 with clip 0.25 trains an LSTM smoothly); clipping by value bounds no step norm
+    from lrwatch.readers import curves_from_store
+
+    watch = LRWatch(store=tmp_path / "s")
+    trainer(pl, [watch], tmp_path, max_epochs=1, gradient_clip_val=0.25,
+            gradient_clip_algorithm=algorithm).fit(make_module(pl), loader())
+    store, run = _only_run(tmp_path / "s")
+    assert run.meta["gradient_clip_algorithm"] == algorithm
+    assert curves_from_store(store, run).clip == expected
+    from lrwatch.callback import norm_clip
+
+    clipped = pl.Trainer(gradient_clip_val=0.25, gradient_clip_algorithm=algorithm,
+                         logger=False, enable_checkpointing=False)
+    clipped.strategy.connect(make_module(pl))
+    assert norm_clip(clipped) == expected
