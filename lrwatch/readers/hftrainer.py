@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from lrwatch.analysis.types import RunCurves
 from lrwatch.errors import InputError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import detect_columns
@@ -44,6 +45,10 @@ _EVAL_LOSS = "eval_loss"
 # Keys of the last entry, the training's summary (``Trainer.train`` logs it once at the end).
 _SUMMARY_KEYS = {"train_runtime", "train_loss"}
 _ARGS_FILES = ("training_args.json", "training_args.yaml", "training_args.yml")
+# A Trainer log peaking at or below this LR reads as a fine-tune when no file says either way:
+# full fine-tunes run at 1e-5-5e-5 and LoRA at about 1e-4 (the brief's ranges; BERT's paper,
+# the PEFT examples), while from-scratch training with AdamW sits at 3e-4-3e-3.
+FINE_TUNE_TOP = 1e-4
 _FINE_TUNE_STAGES = {"sft", "rm", "ppo", "dpo", "kto", "orpo", "simpo"}  # LLaMA-Factory stages
 _CLASSIFIER = re.compile(r"For(Sequence|Token|Image|Audio|MultipleChoice)Classification$")
 _LANGUAGE_MODEL = re.compile(r"(ForCausalLM|ForMaskedLM|ForConditionalGeneration|LMHeadModel)$")
@@ -181,7 +186,24 @@ def read_trainer_state(files: tuple[Path, ...], options: ReadOptions = ReadOptio
     hints = _hints(state, [path.parent, *([path.parent.parent]
                                           if _CHECKPOINT.match(path.parent.name) else [])])
     result = build_curves(columns, points, hints, where)
-    return ReadResult(result.curves, result.columns, tuple(notes + point_notes) + result.notes)
+    curves, guessed = _fine_tune_by_lr(result.curves)
+    if guessed:
+        notes.append(f"{where}: read as a fine-tune (a Trainer log whose peak LR "
+                     f"{guessed:.3g} is in the fine-tuning range; no file beside it says so)")
+    return ReadResult(curves, result.columns, tuple(notes + point_notes) + result.notes)
+
+
+def _fine_tune_by_lr(curves: RunCurves) -> tuple[RunCurves, float | None]:
+    """The Trainer is the usual tool of fine-tunes: a log with no file that says either way and
+    a peak LR within the fine-tuning range (full fine-tunes 1e-5 to 5e-5, LoRA about 1e-4) is
+    read as one, and the peak is returned so the note can say why."""
+    if curves.fine_tune is not None or curves.lr is None or not len(curves.lr):
+        return curves, None
+    lr = curves.lr.values[np.isfinite(curves.lr.values)]
+    peak = float(lr.max()) if lr.size else 0.0
+    if not 0 < peak <= FINE_TUNE_TOP:
+        return curves, None
+    return replace(curves, fine_tune=True), peak
 
 
 def _hints(state: dict[str, Any], folders: list[Path]) -> Hints:

@@ -100,10 +100,11 @@ def test_a_trainer_folder_with_its_events_is_read_from_the_trainer_state(tmp_pat
 
 def test_fine_tune_clip_and_classes_come_only_from_files_that_say_so(tmp_path):
     out = tmp_path / "out"
-    write_json(out / "checkpoint-100" / "trainer_state.json", trainer_state(100))
+    # at a from-scratch LR, a trainer state alone says none of these
+    write_json(out / "checkpoint-100" / "trainer_state.json", trainer_state(100, peak_lr=3e-4))
     curves = read_run(find_runs(out)[0]).curves
     assert (curves.fine_tune, curves.clip, curves.classes, curves.optimizer) == (
-        None, None, None, None)  # a trainer state alone says none of these
+        None, None, None, None)
 
     (out / "training_args.yaml").write_text(  # as LLaMA-Factory writes it
         "finetuning_type: lora\nlearning_rate: 5.0e-05\nmax_grad_norm: 1.0\n"
@@ -125,11 +126,25 @@ def test_fine_tune_clip_and_classes_come_only_from_files_that_say_so(tmp_path):
     ({"training_args.json": {"max_grad_norm": 0.0, "config_name": "gpt2"}}, None, None),
 ])
 def test_each_kind_of_evidence(tmp_path, files, fine_tune, classes):
-    write_json(tmp_path / "trainer_state.json", trainer_state(100))
+    write_json(tmp_path / "trainer_state.json", trainer_state(100, peak_lr=3e-4))
     for name, value in files.items():
         write_json(tmp_path / name, value)
     curves = read_run(find_runs(tmp_path)[0]).curves
     assert (curves.fine_tune, curves.classes, curves.clip) == (fine_tune, classes, None)
+
+
+@pytest.mark.parametrize(("peak_lr", "fine_tune"), [(2e-5, True), (1e-4, True), (3e-4, None)])
+def test_a_trainer_log_at_a_fine_tuning_lr_reads_as_a_fine_tune(tmp_path, peak_lr, fine_tune):
+    # the Trainer is the usual tool of fine-tunes: at 1e-5-ish with no file that says either
+    # way, the run is judged against fine-tuning LRs (a 2.08 -> 1.04 SFT is not a stall), and
+    # the note says why
+    write_json(tmp_path / "trainer_state.json", trainer_state(300, peak_lr=peak_lr))
+    result = read_run(find_runs(tmp_path)[0])
+    assert result.curves.fine_tune is fine_tune
+    said = [n for n in result.notes if "read as a fine-tune" in n]
+    assert len(said) == (1 if fine_tune else 0)
+    if fine_tune:
+        assert f"peak LR {result.curves.lr.values.max():.3g} " in said[0]
 
 
 def test_a_model_card_that_says_fine_tuned_marks_a_fine_tune(tmp_path):
