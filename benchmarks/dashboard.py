@@ -291,7 +291,8 @@ class Viewer:
     Every poll (1 s) it fires the page's server callbacks with the props it holds, through the
     ``pool`` of its browser's connections. As the renderer does, an answer is applied
     only if no newer request of the same callback was sent meanwhile; a callback triggered by
-    a gated ``<graph>-poll`` (this build's pages) is fired only when its last request is back.
+    a gated ``<graph>-poll`` (a page that gates its polls) is fired only when its last request is
+    back.
     """
 
     def __init__(self, url: str, run_id: int, callbacks: list[dict[str, Any]], pool: Any) -> None:

@@ -13,8 +13,6 @@ from dash import dcc, html
 from lrwatch import formatting
 from lrwatch.formatting import status_style
 
-from . import live
-
 if TYPE_CHECKING:
     from lrwatch.store import RunInfo
 
@@ -167,7 +165,6 @@ def graph(graph_id: str, height: int = 280, wide: bool = False) -> html.Div:
                   style={"height": f"{height}px"}),
         dcc.Store(id=f"{graph_id}-state"),
         dcc.Store(id=f"{graph_id}-view"),
-        *live.poll_stores(graph_id),
     ], className="graph wide" if wide else "graph")
 
 

@@ -257,52 +257,6 @@ def register_view(app: Any, graph_id: str) -> None:
                             State(graph_id, "id"))
 
 
-#: runs in the browser on every tick: asks a graph's server callback again only once its last
-#: answer is in. Dash drops an answer when the same callback is asked again before it returns,
-#: so ticks that outpace a busy server would otherwise drop every answer and stack requests.
-#: A request that never ends (a lost connection) stops gating after :data:`POLL_STUCK_MS`.
-#: a graph request still unanswered after this long no longer holds its graph's polls back
-POLL_STUCK_MS = 60_000
-POLL_JS = """
-function(tick, busy, last) {
-    const now = Date.now();
-    if (busy && last && now - last.at < %d) { return window.dash_clientside.no_update; }
-    return {n: tick, at: now};
-}
-""" % POLL_STUCK_MS
-
-
-def register_poll(app: Any, graph_id: str) -> None:
-    """Keep ``<graph_id>-poll`` ticking with the page's interval, but never while the graph's
-    last request is out; the graph's callback takes :func:`poll_input` and :func:`busy`."""
-    from dash import Input, Output, State
-
-    app.clientside_callback(POLL_JS, Output(f"{graph_id}-poll", "data"),
-                            Input("tick", "n_intervals"), State(f"{graph_id}-busy", "data"),
-                            State(f"{graph_id}-poll", "data"))
-
-
-def poll_input(graph_id: str) -> Any:
-    """The input that triggers a graph's server callback on each (gated) poll."""
-    from dash import Input
-
-    return Input(f"{graph_id}-poll", "data")
-
-
-def busy(graph_id: str) -> list[Any]:
-    """``running=`` of a graph's server callback: marks its request as out while it is."""
-    from dash import Output
-
-    return [(Output(f"{graph_id}-busy", "data"), True, False)]
-
-
-def poll_stores(graph_id: str) -> list[Any]:
-    """The browser-side stores :func:`register_poll` needs beside the graph."""
-    from dash import dcc
-
-    return [dcc.Store(id=f"{graph_id}-poll"), dcc.Store(id=f"{graph_id}-busy", data=False)]
-
-
 def refresh(state: State | None, *, rebuild: bool, view: list[float] | None,
             build: Any, update: Any) -> tuple[Any, Any]:
     """Decide what one graph sends on this poll: a full figure, a ``Patch``, or nothing.

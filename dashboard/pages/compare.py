@@ -67,13 +67,11 @@ def _build(source: DataSource, store: Store, panel: Any, traces: list[dict[str, 
 def _register_panel(app: Dash, source: DataSource, panel_name: str) -> None:
     graph_id = f"c-{panel_name}"
     live.register_view(app, graph_id)
-    live.register_poll(app, graph_id)
 
     @app.callback(Output(graph_id, "figure"), Output(f"{graph_id}-state", "data"),
-                  live.poll_input(graph_id), Input(f"{graph_id}-view", "data"),
+                  Input("tick", "n_intervals"), Input(f"{graph_id}-view", "data"),
                   Input("compare-smoothing", "value"),
-                  State(f"{graph_id}-state", "data"), State("compare-ref", "data"),
-                  running=live.busy(graph_id))
+                  State(f"{graph_id}-state", "data"), State("compare-ref", "data"))
     def poll(_tick: int | None, view: Any, smoothing: float | None, state: Any,
              run_ids: list[int]) -> Any:
         smoothing = DEFAULT_SMOOTHING if smoothing is None else float(smoothing)

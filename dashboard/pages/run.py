@@ -82,14 +82,12 @@ def _build(store: Store, source: DataSource, run: RunInfo, panel_name: str, *,
 def _register_time_panel(app: Dash, source: DataSource, panel_name: str) -> None:
     graph_id = f"g-{panel_name}"
     live.register_view(app, graph_id)
-    live.register_poll(app, graph_id)
-    inputs = [live.poll_input(graph_id), Input(f"{graph_id}-view", "data")]
+    inputs = [Input("tick", "n_intervals"), Input(f"{graph_id}-view", "data")]
     if panel_name == "loss":
         inputs += [Input("smoothing", "value"), Input("loss-log", "value")]
 
     @app.callback(Output(graph_id, "figure"), Output(f"{graph_id}-state", "data"), *inputs,
-                  State(f"{graph_id}-state", "data"), State("run-ref", "data"),
-                  running=live.busy(graph_id))
+                  State(f"{graph_id}-state", "data"), State("run-ref", "data"))
     def poll(_tick: int | None, view: Any, *rest: Any) -> Any:
         # Settings are compared with the state, not read from the trigger: Dash drops an
         # answer when the same callback is asked again before it returns.
@@ -120,12 +118,10 @@ def register(app: Dash, source: DataSource) -> None:
         _register_time_panel(app, source, panel_name)
 
     live.register_view(app, "g-layers")
-    live.register_poll(app, "g-layers")
 
     @app.callback(Output("g-layers", "figure"), Output("g-layers-state", "data"),
-                  live.poll_input("g-layers"), Input("g-layers-view", "data"),
-                  State("g-layers-state", "data"), State("run-ref", "data"),
-                  running=live.busy("g-layers"))
+                  Input("tick", "n_intervals"), Input("g-layers-view", "data"),
+                  State("g-layers-state", "data"), State("run-ref", "data"))
     def layers(_tick: int | None, view: Any, state: Any, run_id: int) -> Any:
         try:
             with source.open() as store:
