@@ -37,6 +37,7 @@ RUN_STATUS_STYLES: dict[str, StatusStyle] = {
     "finished": StatusStyle("finished", "#555555", "#f5f5f5", "green"),
     "failed": StatusStyle("failed", "#d62728", "#fdf0f0", "red"),
     "interrupted": StatusStyle("interrupted", "#b8a000", "#fffbe6", "yellow"),
+    "incomplete": StatusStyle("incomplete", "#b8a000", "#fffbe6", "yellow"),
     "diverged": StatusStyle("diverged", "#d62728", "#fdf0f0", "red"),
 }
 UNKNOWN_STATUS = StatusStyle("unknown", "#888888", "#f5f5f5", "white")

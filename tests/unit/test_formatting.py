@@ -33,3 +33,10 @@ def test_the_dashboard_banner_badge_and_filter_read_the_style_table() -> None:
                                                 "too short")] == \
         ["diverging", "oscillating", "stalled", "healthy", "too short"]
     assert formatting.status_style("some_new_state").label == "some new state"
+
+
+def test_every_run_status_of_the_store_has_its_own_style() -> None:
+    from lrwatch.store.base import RUN_STATUSES
+
+    assert [s for s in RUN_STATUSES if s not in formatting.STATUS_STYLES
+            and s not in formatting.RUN_STATUS_STYLES] == []
