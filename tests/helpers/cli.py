@@ -5,12 +5,18 @@ from __future__ import annotations
 from lrwatch.cli import main
 
 
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
-    """``lrwatch analyze ARGS``: exit code, stdout, stderr."""
+def lrwatch(capsys, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    """``lrwatch ARGS`` in this process (a traceback fails the test): exit code, stdout,
+    stderr."""
     try:
-        main(["analyze", *args])
+        main(list(args))
         code = 0
     except SystemExit as exc:
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    """``lrwatch analyze ARGS``: exit code, stdout, stderr."""
+    return lrwatch(capsys, "analyze", *args)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from lrwatch import LRWatch
-from lrwatch.cli import main
+from tests.helpers.cli import lrwatch
 from tests.unit.readers.training import train_tiny
 
 LRS = [3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]  # SGD, momentum 0.9: 0.1 blows up (tried here)
@@ -33,18 +33,9 @@ def sweep_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
 
 def sweep_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
-    code, out, err = run_cli(capsys, "sweep", *args, "--json")
+    code, out, err = lrwatch(capsys, "sweep", *args, "--json")
     assert code == 0, err
     return json.loads(out, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
 
@@ -100,7 +91,7 @@ def test_runs_named_one_by_one_are_taken_as_one_sweep(sweep_dir, capsys):
 
 
 def test_the_table_shows_each_run_and_the_estimate(sweep_dir, capsys):
-    code, out, err = run_cli(capsys, "sweep", str(sweep_dir / "lrwatch_logs"))
+    code, out, err = lrwatch(capsys, "sweep", str(sweep_dir / "lrwatch_logs"))
     assert code == 0, err
     assert "best LR about" in out
     for lr in LRS:
@@ -109,7 +100,7 @@ def test_the_table_shows_each_run_and_the_estimate(sweep_dir, capsys):
 
 
 def test_analyze_gives_a_run_of_a_sweep_the_sweeps_advice(sweep_dir, capsys):
-    code, out, err = run_cli(capsys, "analyze", str(sweep_dir / "lightning_logs"), "--json")
+    code, out, err = lrwatch(capsys, "analyze", str(sweep_dir / "lightning_logs"), "--json")
     assert code == 0, err
     entries = {e["run"]: e for e in json.loads(out)["runs"]}
     slowest = entries["lightning_logs/version_0"]
@@ -121,7 +112,7 @@ def test_analyze_gives_a_run_of_a_sweep_the_sweeps_advice(sweep_dir, capsys):
 
 
 def test_no_sweep_among_the_runs_is_one_line_error(sweep_dir, capsys):
-    code, out, err = run_cli(capsys, "sweep", str(sweep_dir / "lightning_logs" / "version_0"))
+    code, out, err = lrwatch(capsys, "sweep", str(sweep_dir / "lightning_logs" / "version_0"))
     assert code == 1
     assert err.count("\n") == 1 and "no sweep in" in err and "--as-one" in err
 
@@ -168,7 +159,7 @@ def test_a_run_named_twice_counts_once(sweep_dir, capsys):
     logs = sweep_dir / "lightning_logs"
     sweeps = sweep_json(capsys, str(logs / "version_0"), str(logs))["sweeps"]
     assert len(sweeps) == 1 and len(sweeps[0]["runs"]) == len(LRS)
-    code, out, err = run_cli(capsys, "analyze", str(logs / "version_0"), str(logs), "--json")
+    code, out, err = lrwatch(capsys, "analyze", str(logs / "version_0"), str(logs), "--json")
     entries = json.loads(out)["runs"]
     assert {e["sweep"]["runs"] for e in entries if e["sweep"]} == {len(LRS)}
     assert entries[0]["sweep"]["position"] == entries[1]["sweep"]["position"] == "too_low"
@@ -199,7 +190,7 @@ def test_flat_and_edge_sweeps_in_log_folders(tmp_path, capsys, finals, flat, edg
         write_version(tmp_path / "lightning_logs" / f"version_{i}", lr, final, seed=i)
     sweep = sweep_json(capsys, str(tmp_path / "lightning_logs"))["sweeps"][0]
     assert sweep["flat"] is flat and sweep["edge"] == edge
-    code, out, err = run_cli(capsys, "analyze", str(tmp_path / "lightning_logs"), "--json")
+    code, out, err = lrwatch(capsys, "analyze", str(tmp_path / "lightning_logs"), "--json")
     entries = json.loads(out)["runs"]
     if flat:
         assert {r["position"] for r in sweep["runs"]} == {"near_best"}
@@ -214,7 +205,7 @@ def test_flat_and_edge_sweeps_in_log_folders(tmp_path, capsys, finals, flat, edg
 
 
 def test_analyze_of_one_run_still_reads_its_sweep(sweep_dir, capsys):
-    code, out, err = run_cli(capsys, "analyze", str(sweep_dir / "lrwatch_logs"), "--run",
+    code, out, err = lrwatch(capsys, "analyze", str(sweep_dir / "lrwatch_logs"), "--run",
                              f"lr{LRS[0]:g}", "--json")
     assert code == 0, err
     (entry,) = json.loads(out)["runs"]

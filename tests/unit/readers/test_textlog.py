@@ -102,7 +102,8 @@ def test_printed_hugging_face_dicts_are_read_in_their_order(tmp_path):
     assert result.curves.loss.values[10] == 2.0  # the line behind a progress bar
     assert result.curves.lr.values[0] == 2e-05 and len(result.curves.grad_norm) == 30
     np.testing.assert_array_equal(result.curves.val_loss.steps, [30])
-    assert 1.8 not in result.curves.loss.values  # the summary's train_loss is no point
+    summary_train_loss = 1.8  # the summary's train_loss is no point of the curve
+    assert summary_train_loss not in result.curves.loss.values
     assert any("the step is the entry's order" in n for n in result.notes)
 
 

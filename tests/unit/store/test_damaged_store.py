@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from lrwatch import Store, StoreError
-from lrwatch.cli import main
 from lrwatch.store import FINISHED, PendingEvent
+from tests.helpers.cli import lrwatch
 
 DAMAGED = "the file may be damaged"
 
@@ -119,16 +119,6 @@ def test_a_chunk_whose_steps_disagree_with_its_row_is_not_read_as_data(store_pat
         store.scalars("r0", "loss")
 
 
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """``lrwatch ARGS`` in this process (a traceback fails the test): exit code, stdout, stderr."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
 
 @pytest.mark.parametrize("how", ["meta is a list", "steps are text", "vals shorter than steps",
                                  "started_at is text", "event payload is not JSON",
@@ -140,7 +130,7 @@ def test_runs_export_and_report_say_damaged_in_one_line(how, store_path, tmp_pat
     for args in (["runs", str(store_path)],
                  ["export", str(store_path), "--run", "r0", "-o", str(tmp_path / "x.csv")],
                  ["report", str(store_path), "-o", str(tmp_path / "r.html")]):
-        code, _, err = cli(capsys, *args)
+        code, _, err = lrwatch(capsys, *args)
         if code:
             failed += 1
             assert err.startswith("StoreError: ") and DAMAGED in err and err.count("\n") == 1, args
@@ -155,7 +145,7 @@ def test_analyze_gives_a_damaged_store_its_own_entry_and_reads_the_others(
     fill(good)
     fill(bad)
     DAMAGE[how](bad)
-    code, out, _ = cli(capsys, "analyze", str(good), str(bad), "--json")
+    code, out, _ = lrwatch(capsys, "analyze", str(good), str(bad), "--json")
     runs = json.loads(out)["runs"]
     assert code == 0
     assert [(r["source"], r["error"] is None) for r in runs] == [
