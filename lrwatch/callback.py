@@ -4,8 +4,9 @@ A thin adapter: hooks are mapped onto ``lrwatch.recorder`` (the tensor math) and
 background writer. What the user logs with ``self.log`` is stored too, under ``logged/<name>``
 at the steps it was logged. At the end of fit one line gives the final verdict, the one
 ``lrwatch analyze`` gives on the stored run. Global rank 0 records; other ranks do nothing per
-step. An internal error never takes training down: the failing part warns once and turns itself off (``strict=True``
-re-raises, for tests). A store that cannot be used is a clear error at the start of training.
+step. An internal error never takes training down: the failing part warns once and turns itself
+off (``strict=True`` re-raises, for tests). A store that cannot be used is a clear error at the
+start of training.
 """
 
 from __future__ import annotations
@@ -278,7 +279,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
                 self._safely("guard", self._look_last)
         if self._writer is not None:
             self._writer.flush()
-            if trainer.is_global_zero and self._writer is not None:
+            if trainer.is_global_zero:
                 self._safely("final verdict", self._final_verdict)
 
     def on_fit_end(self, trainer: Any, pl_module: Any) -> None:

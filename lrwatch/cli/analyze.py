@@ -2,8 +2,9 @@
 
 Each PATH is an lrwatch store, a Lightning ``metrics.csv`` (or its version folder, or a
 ``lightning_logs/`` tree), TensorBoard event files or folders, a Hugging Face
-``trainer_state.json`` or its output folder, a text log, or any folder holding these. One row (or one JSON entry)
-per run; a run that cannot be read gets its own entry with an ``error`` and the others go on.
+``trainer_state.json`` or its output folder, a text log, or any folder holding these. One row
+(or one JSON entry) per run; a run that cannot be read gets its own entry with an ``error`` and
+the others go on.
 The exit status is 0 whatever the diagnosis, and 1 only when nothing could be read.
 
 ``--json`` prints one document, a stable contract::
