@@ -8,8 +8,8 @@ planned steps and the module's hyperparameters; from a Lightning log folder its
 ``MIN_LRS`` LRs). A run's LR is the peak of its logged LR curve (warmup and decay shape it the
 same way in every run of a sweep), else the LR its hyperparameters name.
 
-The readers are used through their public functions only (``find_runs``, ``read_run``), and
-the one place that reads per-format metadata is ``_setup_of``.
+The readers are used through their public functions only (``find_runs``, ``read_run``); each
+reader's ``setup`` reads its format's metadata.
 """
 
 from __future__ import annotations
@@ -105,17 +105,12 @@ def find_sweeps(members: Sequence[SweepMember]) -> list[Sweep]:
 
 
 def setup_of(log_run: Any) -> dict[str, Any] | None:
-    """What a found run (``lrwatch.readers.LogRun``) logged about its setup, or None.
+    """What a found run (``lrwatch.readers.LogRun``) logged about its setup, as its reader
+    reads it (a store run's metadata, a Lightning ``hparams.yaml``, a Hugging Face run's
+    ``config.json`` and training arguments), or None."""
+    from lrwatch.readers.registry import reader_for
 
-    A store run: its metadata; a Lightning CSV or TensorBoard folder: its ``hparams.yaml``.
-    """
-    if log_run.format == "store":
-        return _store_setup(log_run)
-    folder = log_run.path.parent if log_run.format == "csv" else log_run.path
-    from lrwatch.readers.hparams import read_tree
-
-    tree = read_tree(folder)
-    return {"hparams": tree} if tree else None
+    return None if log_run.error is not None else reader_for(log_run.format).setup(log_run)
 
 
 def members_of(log_runs: Iterable[Any], read: Any) -> list[SweepMember]:
@@ -137,30 +132,11 @@ def store_members(store: Any) -> list[tuple[int, SweepMember]]:
     """``(run id, sweep view)`` of every training run of an open ``Store`` (the dashboard's
     door: no log folders, no readers of other formats)."""
     from lrwatch.readers import curves_from_store, training_runs
+    from lrwatch.readers.store import store_setup
 
     return [(info.id, member(store.path, info.name, curves_from_store(store, info),
                              store_setup(info.meta)))
             for info in training_runs(store)]
-
-
-def _store_setup(log_run: Any) -> dict[str, Any] | None:
-    from lrwatch.store import Store
-
-    try:
-        with Store(log_run.path, readonly=True) as store:
-            return store_setup(store.run(log_run.run_id).meta)
-    except (LRWatchError, ValueError, OSError):
-        return None
-
-
-def store_setup(meta: dict[str, Any]) -> dict[str, Any] | None:
-    """The setup of a store run, from the metadata the callback records (``callback.py``)."""
-    first = (meta.get("optimizers") or [{}])[0]
-    setup = {k: meta.get(k) for k in (
-        "model", "param_count", "optimizer", "schedulers", "batch_size", "planned_steps",
-        "accumulate_grad_batches", "gradient_clip_val", "precision", "world_size", "hparams")}
-    setup["optimizer_settings"] = first.get("hparams") if isinstance(first, dict) else None
-    return setup if meta.get("model") else None
 
 
 def _without_lr(tree: Any) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from lrwatch.readers.series import ReadResult
 
@@ -96,3 +96,8 @@ class Reader(Protocol):
         Raises:
             InputError: the log cannot be read or has no loss.
         """
+
+    def setup(self, run: LogRun) -> dict[str, Any] | None:
+        """What the run logged about how it was trained (model, optimizer, batch size,
+        hyperparameters), to find the runs of one setup at several LRs (``lrwatch.sweeps``);
+        None when its files say nothing. Never raises: a setup is only a hint."""

@@ -20,7 +20,7 @@ from array import array
 from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -28,7 +28,7 @@ from lrwatch.errors import InputError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import detect_columns
 from lrwatch.readers.files import refuse_lfs_pointer
-from lrwatch.readers.hparams import read_hints
+from lrwatch.readers.hparams import read_hints, read_tree
 from lrwatch.readers.series import Points, ReadResult, build_curves, cannot_read
 
 if TYPE_CHECKING:
@@ -240,6 +240,10 @@ class CsvLogReader:
 
     def read(self, run: LogRun, options: ReadOptions) -> ReadResult:
         return read_csv_log(run.path, loss_key=options.loss_key, lr_key=options.lr_key)
+
+    def setup(self, run: LogRun) -> dict[str, Any] | None:
+        tree = read_tree(run.path.parent)  # Lightning's hparams.yaml beside the log
+        return {"hparams": tree} if tree else None
 
 
 READER = CsvLogReader()

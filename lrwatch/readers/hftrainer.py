@@ -17,6 +17,10 @@ What the run is, when its files say so (never guessed):
 - gradient clipping: ``max_grad_norm`` of those training arguments.
 - the classes of a cross-entropy loss: ``config.json``'s labels for a ``…ForSequence/Token/
   Image/AudioClassification`` model, its ``vocab_size`` for a language model.
+- its setup, to find sweeps (runs of one setup at several LRs): the model's ``config.json``,
+  the training arguments, the hyperparameters the Trainer's model card lists, and the state's
+  batch size and planned steps; names that say where a run went (``output_dir``, ``run_name``)
+  are not part of it.
 """
 
 from __future__ import annotations
@@ -50,6 +54,13 @@ _ARGS_FILES = ("training_args.json", "training_args.yaml", "training_args.yml")
 # the PEFT examples), while from-scratch training with AdamW sits at 3e-4-3e-3.
 FINE_TUNE_TOP = 1e-4
 _FINE_TUNE_STAGES = {"sft", "rm", "ppo", "dpo", "kto", "orpo", "simpo"}  # LLaMA-Factory stages
+# Where a run went, not how it trained: these differ across the runs of one sweep.
+_RUN_IDENTITY = {"output_dir", "logging_dir", "run_name", "hub_model_id", "hub_token",
+                 "resume_from_checkpoint", "overwrite_output_dir"}
+_CONFIG_IDENTITY = {"_name_or_path", "transformers_version"}
+_STATE_SETUP = ("train_batch_size", "max_steps", "num_train_epochs")
+# The model card's list, as transformers' modelcard.py writes it: "- learning_rate: 2e-05".
+_CARD_ITEM = re.compile(r"^- ([A-Za-z_][\w.]*): (.+)$")
 _CLASSIFIER = re.compile(r"For(Sequence|Token|Image|Audio|MultipleChoice)Classification$")
 _LANGUAGE_MODEL = re.compile(r"(ForCausalLM|ForMaskedLM|ForConditionalGeneration|LMHeadModel)$")
 # transformers' ``optim`` names -> torch class names (``OptimizerNames`` in training_args.py).
@@ -86,6 +97,9 @@ class TrainerStateReader:
 
     def read(self, run: LogRun, options: ReadOptions) -> ReadResult:
         return read_trainer_state(run.files, options)
+
+    def setup(self, run: LogRun) -> dict[str, Any] | None:
+        return trainer_setup(run.files)
 
 
 def _checkpoint_step(name: str) -> int:
@@ -183,14 +197,65 @@ def read_trainer_state(files: tuple[Path, ...], options: ReadOptions = ReadOptio
                              loss_key=options.loss_key, lr_key=options.lr_key)
     if _EVAL_LOSS in points:
         columns = replace(columns, val_loss=_EVAL_LOSS)
-    hints = _hints(state, [path.parent, *([path.parent.parent]
-                                          if _CHECKPOINT.match(path.parent.name) else [])])
+    hints = _hints(state, _folders_of(path))
     result = build_curves(columns, points, hints, where)
     curves, guessed = _fine_tune_by_lr(result.curves)
     if guessed:
         notes.append(f"{where}: read as a fine-tune (a Trainer log whose peak LR "
                      f"{guessed:.3g} is in the fine-tuning range; no file beside it says so)")
     return ReadResult(curves, result.columns, tuple(notes + point_notes) + result.notes)
+
+
+def trainer_setup(files: tuple[Path, ...]) -> dict[str, Any] | None:
+    """A Trainer run's setup from the files beside its newest state; None when no model
+    config, training arguments or model card is there (batch size and steps alone do not tell
+    one model from another)."""
+    try:
+        path, state, _ = _newest_state(files)
+    except InputError:
+        return None
+    folders = _folders_of(path)
+    parts = {
+        "model_config": {k: v for k, v in _json_beside(folders, "config.json").items()
+                         if k not in _CONFIG_IDENTITY},
+        "training_args": {k: v for k, v in _training_args(folders).items()
+                          if k not in _RUN_IDENTITY},
+        "card": _card_hyperparameters(folders),
+    }
+    setup: dict[str, Any] = {name: part for name, part in parts.items() if part}
+    if not setup:
+        return None
+    setup["trainer_state"] = {k: state[k] for k in _STATE_SETUP if k in state}
+    return setup
+
+
+def _folders_of(state_path: Path) -> list[Path]:
+    """Where a state's companion files sit: its folder, then, for a checkpoint's state, the
+    output folder above it."""
+    folder = state_path.parent
+    return [folder, *([folder.parent] if _CHECKPOINT.match(folder.name) else [])]
+
+
+def _card_hyperparameters(folders: list[Path]) -> dict[str, str]:
+    """The "Training hyperparameters" list of the model card the Trainer writes
+    (``README.md``), as text values; empty when there is none."""
+    for folder in folders:
+        try:
+            card = (folder / "README.md").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        items: dict[str, str] = {}
+        inside = False
+        for line in card.splitlines():
+            if line.startswith("#"):
+                if inside:
+                    break
+                inside = line.lstrip("#").strip().lower() == "training hyperparameters"
+            elif inside and (match := _CARD_ITEM.match(line.strip())):
+                items[match.group(1)] = match.group(2).strip()
+        if items:
+            return items
+    return {}
 
 
 def _fine_tune_by_lr(curves: RunCurves) -> tuple[RunCurves, float | None]:

@@ -239,6 +239,26 @@ class StoreReader:
             return read_store_run(store, run.run_id, loss_key=options.loss_key,
                                   lr_key=options.lr_key)
 
+    def setup(self, run: LogRun) -> dict[str, Any] | None:
+        if run.run_id is None:
+            return None
+        try:
+            with store_errors(str(run.path)), Store(run.path, readonly=True) as store:
+                return store_setup(store.run(run.run_id).meta)
+        except (LRWatchError, ValueError, OSError):
+            return None
+
+
+def store_setup(meta: dict[str, Any]) -> dict[str, Any] | None:
+    """A store run's setup, from the metadata the callback records (``callback.py``); None for
+    a run that recorded no model."""
+    first = (meta.get("optimizers") or [{}])[0]
+    setup = {k: meta.get(k) for k in (
+        "model", "param_count", "optimizer", "schedulers", "batch_size", "planned_steps",
+        "accumulate_grad_batches", "gradient_clip_val", "precision", "world_size", "hparams")}
+    setup["optimizer_settings"] = first.get("hparams") if isinstance(first, dict) else None
+    return setup if meta.get("model") else None
+
 
 def _store_runs(path: Path, label_prefix: str) -> list[Found]:
     """The training runs of a store; one entry with ``error`` set when it cannot be opened."""

@@ -24,7 +24,7 @@ import re
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -261,6 +261,9 @@ class TextLogReader:
 
     def read(self, run: LogRun, options: ReadOptions) -> ReadResult:
         return read_text_log(run.path, options)
+
+    def setup(self, run: LogRun) -> dict[str, Any] | None:
+        return None  # a printed log names no setup lrwatch could trust
 
 
 READER = TextLogReader()

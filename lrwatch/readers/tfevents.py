@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from array import array
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from lrwatch.errors import InputError, MissingExtra
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import detect_columns
 from lrwatch.readers.files import refuse_lfs_pointer
-from lrwatch.readers.hparams import read_hints
+from lrwatch.readers.hparams import read_hints, read_tree
 from lrwatch.readers.series import Points, ReadResult, build_curves, cannot_read
 
 MARKER = "tfevents"
@@ -153,6 +153,10 @@ class EventLogReader:
     def read(self, run: LogRun, options: ReadOptions) -> ReadResult:
         return read_event_log(run.files, str(run.path), loss_key=options.loss_key,
                               lr_key=options.lr_key)
+
+    def setup(self, run: LogRun) -> dict[str, Any] | None:
+        tree = read_tree(run.path)  # Lightning's hparams.yaml beside the events
+        return {"hparams": tree} if tree else None
 
 
 READER = EventLogReader()
