@@ -2,10 +2,11 @@
 
 All runs of a sweep train one model for the same number of steps and differ only in the LR;
 they are ranked by their final eval loss (the last evaluation, on a fixed held-out set, so
-the ranking does not ride on one noisy training batch). The best LR, and any LR within a
-quarter decade of it whose final loss is within 2% of the best, are healthy; lower LRs are too
-slow (stalled, LR up); higher ones are unstable (oscillating, LR down), or diverging when the
-loss went non-finite or ended above where it started.
+the ranking does not ride on one noisy training batch). The best LR, and any LR whose final
+loss is within 2% of the best, are healthy (on a flat stretch of a sweep the LR is not what
+limits the loss, however far apart the LRs); lower LRs are too slow (stalled, LR up); higher
+ones are unstable (oscillating, LR down), or diverging when the loss went non-finite or ended
+above where it started.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-NEAR_DECADES = 0.25  # one step of the fine grid either side of the best LR
 NEAR_LOSS = 0.02  # final loss within 2% of the best counts as as good as the best
 SMOOTH = 25  # steps in the running mean behind the instability figure
 
@@ -62,7 +62,6 @@ def label_sweep(points: list[SweepPoint], steps: int) -> tuple[float, list[dict]
             f"(final eval loss {best.final:.4f})")
     labels = []
     for p in points:
-        gap = abs(math.log10(p.lr / best.lr))
         rel = p.final / best.final - 1.0
         rise = largest_rise(p.losses)
         here = (f"lr {p.lr:.3g} ends at eval loss {p.final:.4f} ({rel:+.1%} vs best), "
@@ -70,7 +69,7 @@ def label_sweep(points: list[SweepPoint], steps: int) -> tuple[float, list[dict]
                 f"{rise:+.0%}" if math.isfinite(p.final) else
                 f"lr {p.lr:.3g} went non-finite at step {p.losses.size}")
         why = f"{head}; {here}"
-        if p is best or (gap <= NEAR_DECADES + 1e-9 and rel <= NEAR_LOSS):
+        if p is best or rel <= NEAR_LOSS:
             lab = {"status": "healthy", "direction": "keep", "source": "sweep"}
         elif p.lr < best.lr:
             lab = {"status": "stalled", "direction": "up", "source": "sweep"}

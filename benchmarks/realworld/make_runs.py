@@ -48,7 +48,8 @@ SOURCES = ("make_runs.py", "made_tasks.py", "made_labels.py")
 MANIFEST = HERE / "manifest_made.jsonl"
 SWEEPS = HERE / "sweeps_made.json"
 CORPUS_FAMILY = {"transformer_lm": "lm_pretrain", "finetune": "llm_finetune",
-                 "lstm_clip": "rnn_lm", "mlp_sgdm": "classifier"}
+                 "lstm_clip": "rnn_lm", "mlp_sgdm": "classifier", "bigram_adam": "lm_pretrain",
+                 "logreg_adam": "classifier"}
 
 # the transformer LM and its fine-tuning
 D_MODEL, LAYERS, HEADS, CTX, BATCH = 64, 2, 4, 32, 16
@@ -67,6 +68,10 @@ EVAL_EVERY_LSTM = 100
 MLP_STEPS, MLP_BATCH, MLP_STEP_SIZE = 5000, 32, 2000  # StepLR: LR x0.1 every 2000 steps
 MLP_VAL = 360
 EVAL_EVERY_MLP = 250
+
+# models whose capacity, not their LR, limits the loss (sweeps with a flat stretch)
+BIGRAM_STEPS, LOGREG_STEPS, LOGREG_BATCH, LOGREG_L2 = 1500, 2000, 128, 1e-3
+EVAL_EVERY_FLAT = 250
 
 
 def quarter_decades(lo: float, hi: float) -> list[float]:
@@ -183,6 +188,44 @@ def mlp_run(lr: float) -> Logged:
                  lambda: mean_loss(model, [(xva, yva)]), EVAL_EVERY_MLP, None)
 
 
+def bigram_run(lr: float) -> Logged:
+    """A byte bigram model (one table of next-byte logits) on the documentation text, Adam at
+    a constant LR: its floor is the text's bigram entropy, which a wide range of LRs reaches."""
+    train_part, val_part = split(python_docs())
+    torch.manual_seed(SEED)
+    model = nn.Embedding(VOCAB, VOCAB)
+    nn.init.zeros_(model.weight)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    val = heldout_batches(val_part, CTX)
+    return train(model, opt, lambda i: 1.0, BIGRAM_STEPS,
+                 lm_batches(model, train_part, BIGRAM_STEPS), lambda: mean_loss(model, val),
+                 EVAL_EVERY_FLAT, None)
+
+
+def logreg_run(lr: float) -> Logged:
+    """L2-regularised logistic regression on scikit-learn's digits, Adam at a constant LR: a
+    strongly convex loss with one minimum, which every LR that converges reaches."""
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    x = torch.tensor(x / 16.0, dtype=torch.float32)
+    y = torch.tensor(y)
+    order = torch.randperm(len(y), generator=torch.Generator().manual_seed(SEED))
+    xtr, ytr = x[order[MLP_VAL:]], y[order[MLP_VAL:]]
+    xva, yva = x[order[:MLP_VAL]], y[order[:MLP_VAL]]
+    g = torch.Generator().manual_seed(SEED)
+    idx = torch.randint(0, len(ytr), (LOGREG_STEPS, LOGREG_BATCH), generator=g)
+    torch.manual_seed(SEED)
+    model = nn.Linear(64, 10)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+
+    def step_loss(i: int) -> torch.Tensor:
+        fit = F.cross_entropy(model(xtr[idx[i]]), ytr[idx[i]])
+        return fit + LOGREG_L2 * model.weight.pow(2).sum()
+    return train(model, opt, lambda i: 1.0, LOGREG_STEPS, step_loss,
+                 lambda: mean_loss(model, [(xva, yva)]), EVAL_EVERY_FLAT, None)
+
+
 # -- the plan --------------------------------------------------------------------------------
 
 
@@ -229,6 +272,18 @@ def plan() -> list[Sweep]:
         Sweep("made-transformer_lm-nowarmup", "transformer_lm", quarter_decades(-2.5, -1.0),
               LM_STEPS, lambda lr: lm_train(lr, 0)[0],
               {**lm, "warmup_steps": 0, "schedule": "cosine to 0.1x, no warmup"}),
+        Sweep("made-bigram_adam", "bigram_adam", quarter_decades(-3.0, 0.0), BIGRAM_STEPS,
+              bigram_run,
+              {"optimizer": "Adam", "batch_size": BATCH, "fine_tune": False, "clip": None,
+               "classes": VOCAB, "warmup_steps": 0, "schedule": "constant", "log_every": 1,
+               "model": "byte bigram: a 256x256 table of next-byte logits, zero init",
+               "data": "pydoc_data documentation topics (English, bytes), last 5% held out"}),
+        Sweep("made-logreg_adam", "logreg_adam", quarter_decades(-3.5, 0.0), LOGREG_STEPS,
+              logreg_run,
+              {"optimizer": "Adam", "batch_size": LOGREG_BATCH, "fine_tune": False,
+               "clip": None, "classes": 10, "warmup_steps": 0, "schedule": "constant",
+               "log_every": 1, "model": f"logistic regression 64-10, L2 {LOGREG_L2}",
+               "data": f"scikit-learn digits, {MLP_VAL} held out"}),
     ]
 
 
