@@ -82,6 +82,30 @@ class CausalTransformer(nn.Module):
         return self.head(self.norm(h))
 
 
+class TiedTransformer(CausalTransformer):
+    """The transformer with its output head tied to the token embedding, left at PyTorch's
+    default initialisation (N(0, 1)): its first logits are large, so its first loss sits well
+    above ln 256, as in many hand-written models."""
+
+    def __init__(self, d_model: int = 64, layers: int = 2, heads: int = 4, ctx: int = 64):
+        super().__init__(d_model, layers, heads, ctx)
+        self.head = nn.Linear(d_model, VOCAB, bias=False)
+        self.head.weight = self.tok.weight
+
+
+class GRULanguageModel(nn.Module):
+    """A one-layer GRU byte-level language model."""
+
+    def __init__(self, size: int = 96):
+        super().__init__()
+        self.emb = nn.Embedding(VOCAB, size)
+        self.rnn = nn.GRU(size, size, batch_first=True)
+        self.head = nn.Linear(size, VOCAB)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.rnn(self.emb(x))[0])
+
+
 class LSTMLanguageModel(nn.Module):
     """The PyTorch word_language_model example's LSTM, shrunk, on bytes."""
 

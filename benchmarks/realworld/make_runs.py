@@ -37,10 +37,10 @@ from torch.nn import functional as F
 
 from benchmarks.realworld import HERE, cache_dir, read_csv
 from benchmarks.realworld.made_labels import SweepPoint, label_sweep
-from benchmarks.realworld.made_tasks import (VOCAB, CausalTransformer, Logged,
-                                             LSTMLanguageModel, mean_loss, python_docs, split,
-                                             stdlib_code, train, warmup_cosine, warmup_linear,
-                                             windows)
+from benchmarks.realworld.made_tasks import (VOCAB, CausalTransformer, GRULanguageModel,
+                                             Logged, LSTMLanguageModel, TiedTransformer,
+                                             mean_loss, python_docs, split, stdlib_code, train,
+                                             warmup_cosine, warmup_linear, windows)
 
 SEED = 0
 SCRIPT = "benchmarks/realworld/make_runs.py"
@@ -49,7 +49,7 @@ MANIFEST = HERE / "manifest_made.jsonl"
 SWEEPS = HERE / "sweeps_made.json"
 CORPUS_FAMILY = {"transformer_lm": "lm_pretrain", "finetune": "llm_finetune",
                  "lstm_clip": "rnn_lm", "mlp_sgdm": "classifier", "bigram_adam": "lm_pretrain",
-                 "logreg_adam": "classifier"}
+                 "logreg_adam": "classifier", "gru_lm": "rnn_lm", "tied_lm": "lm_pretrain"}
 
 # the transformer LM and its fine-tuning
 D_MODEL, LAYERS, HEADS, CTX, BATCH = 64, 2, 4, 32, 16
@@ -72,6 +72,10 @@ EVAL_EVERY_MLP = 250
 # models whose capacity, not their LR, limits the loss (sweeps with a flat stretch)
 BIGRAM_STEPS, LOGREG_STEPS, LOGREG_BATCH, LOGREG_L2 = 1500, 2000, 128, 1e-3
 EVAL_EVERY_FLAT = 250
+
+# a GRU and a weight-tied transformer LM, both AdamW with warmup and cosine decay (round 3's
+# fresh held-out families for the diagnosis, made before its rules changed)
+SMALL_LM_STEPS, SMALL_LM_WARMUP, GRU_SIZE, TIED_D_MODEL = 600, 30, 96, 48
 
 
 def quarter_decades(lo: float, hi: float) -> list[float]:
@@ -202,6 +206,27 @@ def bigram_run(lr: float) -> Logged:
                  EVAL_EVERY_FLAT, None)
 
 
+def small_lm_run(model: nn.Module, lr: float) -> Logged:
+    """A byte LM on stdlib code: AdamW, 5% warmup, cosine to 0.1x, clip 1.0 (nanoGPT's
+    recipe), SMALL_LM_STEPS steps."""
+    train_part, val_part = split(stdlib_code())
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=0.1)
+    val = heldout_batches(val_part, CTX)
+    return train(model, opt, warmup_cosine(SMALL_LM_WARMUP, SMALL_LM_STEPS), SMALL_LM_STEPS,
+                 lm_batches(model, train_part, SMALL_LM_STEPS), lambda: mean_loss(model, val),
+                 EVAL_EVERY_FT, LM_CLIP)
+
+
+def gru_run(lr: float) -> Logged:
+    torch.manual_seed(SEED)
+    return small_lm_run(GRULanguageModel(GRU_SIZE), lr)
+
+
+def tied_run(lr: float) -> Logged:
+    torch.manual_seed(SEED)
+    return small_lm_run(TiedTransformer(TIED_D_MODEL, LAYERS, HEADS, CTX), lr)
+
+
 def logreg_run(lr: float) -> Logged:
     """L2-regularised logistic regression on scikit-learn's digits, Adam at a constant LR: a
     strongly convex loss with one minimum, which every LR that converges reaches."""
@@ -284,6 +309,14 @@ def plan() -> list[Sweep]:
                "clip": None, "classes": 10, "warmup_steps": 0, "schedule": "constant",
                "log_every": 1, "model": f"logistic regression 64-10, L2 {LOGREG_L2}",
                "data": f"scikit-learn digits, {MLP_VAL} held out"}),
+        Sweep("made-gru_lm", "gru_lm", quarter_decades(-3.5, -1.0), SMALL_LM_STEPS, gru_run,
+              {**lm, "warmup_steps": SMALL_LM_WARMUP, "schedule": "linear warmup, cosine to 0.1x",
+               "model": f"1-layer GRU, hidden {GRU_SIZE}, bytes"}),
+        Sweep("made-tied_lm", "tied_lm", quarter_decades(-3.5, -1.5), SMALL_LM_STEPS, tied_run,
+              {**lm, "warmup_steps": SMALL_LM_WARMUP, "schedule": "linear warmup, cosine to 0.1x",
+               "model": f"pre-LN transformer d_model {TIED_D_MODEL}, {LAYERS} layers, "
+                        f"{HEADS} heads, context {CTX}, bytes, head tied to the embedding "
+                        "(default N(0, 1) init)"}),
     ]
 
 
