@@ -13,7 +13,8 @@ silently. Writes ``benchmarks/out/realworld.{json,md}`` (each side evaluated so 
 
 ``python -m benchmarks realworld_diagnosis`` evaluates the tuning side;
 ``python -m benchmarks.realworld_diagnosis --side heldout`` the held-out side (once, after the
-rules are frozen).
+rules are frozen). Round 3 (``--side round3-tuning`` / ``round3-heldout``) tunes on every run of
+rounds 1-2 and holds out the families made for it (``ROUND3_HELDOUT``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.realworld import STATUSES, RealRun, load
+from benchmarks.realworld import STATUSES, RealRun, in_side, load
 from lrwatch.analysis import Action, Diagnosis, Status, analyze
 
 OUT = Path(__file__).with_name("out")
@@ -183,17 +184,18 @@ def report(side: str, res: dict, missing: int) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.realworld_diagnosis")
-    parser.add_argument("--side", choices=("tuning", "heldout"), default="tuning",
-                        help="which side of the split to evaluate (held out: once, after the "
-                             "rules are frozen)")
+    parser.add_argument("--side", choices=("tuning", "heldout", "round3-tuning",
+                                           "round3-heldout"), default="tuning",
+                        help="which side of the split to evaluate (a held-out side: once, "
+                             "after the rules are frozen); round 3 tunes on every run of "
+                             "rounds 1-2 and holds out the families made for it")
     parser.add_argument("--errors", action="store_true",
                         help="print every run that is not right, with its evidence")
     args = parser.parse_args(argv or [])
     runs, missing_ids = load()
-    heldout = args.side == "heldout"
-    runs = [r for r in runs if r.heldout is heldout]
+    runs = [r for r in runs if in_side(r.repo, args.side)]
     everything, _ = load(with_curves=False)
-    wanted = {r.id for r in everything if r.heldout is heldout}
+    wanted = {r.id for r in everything if in_side(r.repo, args.side)}
     missing = [i for i in missing_ids if i in wanted]
     res = evaluate(runs)
     res["missing"] = missing

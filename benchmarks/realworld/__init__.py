@@ -27,6 +27,10 @@ HERE = Path(__file__).parent
 STATUSES = ("diverging", "oscillating", "stalled", "healthy")
 DIRECTIONS = ("down", "up", "keep", "unknown")
 HELDOUT_BUCKETS = 3  # one repository in three is held out
+# Round 3's held-out: families made after round 2's held-out evaluation and before round 3's
+# rules changed (round 3 tunes on every earlier run, both sides of the hash split).
+ROUND3_HELDOUT = frozenset({"lrwatch-made/bigram_adam", "lrwatch-made/logreg_adam",
+                            "lrwatch-made/gru_lm", "lrwatch-made/tied_lm"})
 
 
 def cache_dir() -> Path:
@@ -34,8 +38,22 @@ def cache_dir() -> Path:
     return Path(os.environ.get("LRWATCH_REALWORLD", Path.home() / ".cache/lrwatch/realworld"))
 
 
+def side_of(repo: str) -> str:
+    """The side of a repository in each round: ``tuning`` / ``heldout`` (rounds 1-2, fixed by
+    a hash of its name alone), ``round3-heldout`` (the fresh families) or ``round3-tuning``."""
+    if repo in ROUND3_HELDOUT:
+        return "round3-heldout"
+    return "heldout" if heldout(repo) else "tuning"
+
+
+def in_side(repo: str, side: str) -> bool:
+    """Whether a repository's runs are evaluated on ``side``."""
+    mine = side_of(repo)
+    return mine == side or (side == "round3-tuning" and mine in ("tuning", "heldout"))
+
+
 def heldout(repo: str) -> bool:
-    """The side of a repository, fixed by its name alone."""
+    """The side of a repository in rounds 1-2, fixed by its name alone."""
     return int(hashlib.sha1(repo.lower().encode()).hexdigest(), 16) % HELDOUT_BUCKETS == 0
 
 

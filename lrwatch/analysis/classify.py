@@ -42,6 +42,10 @@ SHAPE_CONFIDENCE = 0.8
 # A flat loss at an LR that is not far below the usual range reads two ways (too low, or so high
 # the model collapsed to the mean / the unigram / chance): low confidence, a range test.
 AMBIGUOUS_CONFIDENCE = 0.35
+# A loss that went NaN and stayed diverged for sure, but with no climb before it the LR is only
+# one suspect (real-world corpus round 3, tuning side: 4 EEG transformer runs went NaN from a
+# flat or falling loss, their sources cannot tell whether the LR caused it).
+SUDDEN_NAN_CONFIDENCE = 0.7
 FINE_TUNE_CONFIDENCE = 0.6  # a fine-tune's loss starts near its floor: slow is a weak reading
 
 
@@ -74,12 +78,19 @@ def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
         since = gone.since_step
         evidence = [gone.evidence]
         climb = d.climb_before_nan(curve)
+        confidence = gone.strength
         if climb is not None and climb.since_step is not None and since is not None \
                 and climb.since_step < since:
             since = climb.since_step
             evidence.append(climb.evidence)
+        elif gone.strength >= 1.0:
+            confidence = SUDDEN_NAN_CONFIDENCE
+            evidence.append(Evidence(
+                "the loss did not climb before it: a sudden NaN can come from the LR, or from a "
+                "bad batch, an fp16 overflow or a log of 0; if it recurs at the same step with a "
+                "lower LR, look at the data", "loss", since, since))
         never = frozenset({"nan_from_start"}) if gone.strength < 1.0 else frozenset()
-        return Verdict(Status.DIVERGING, gone.strength, since, tuple(evidence), symptoms=never,
+        return Verdict(Status.DIVERGING, confidence, since, tuple(evidence), symptoms=never,
                        alarm=alarm_ev)
     points = int(curve.count.sum()) if curve.size else 0
     if points < MIN_POINTS:
@@ -155,6 +166,11 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
             d.at_chance(curve, meta.classes) if spike.name == "started_above_chance" else None
         if died is not None:
             return verdict(Status.DIVERGING, [spike, died], confidence=died.strength * 0.8)
+        # as for a blow-up: early, at an LR not far above the usual range, warmup is the fix
+        if spike.name == "started_above_chance" and high is None and \
+                d.learned_past(curve, meta.classes):
+            return verdict(Status.HEALTHY, [spike], confidence=0.5,
+                           also=frozenset({"early_transient"}))
         return verdict(Status.OSCILLATING, [spike])
     came_back = d.recovered_nonfinite(summary)
     if came_back is not None and came_back.strength > 0.5:
@@ -234,7 +250,7 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
     # healthy far above the usual range: it trains, but where runs turn unstable (the suggestion
     # then lowers the LR a little)
     risky = beyond if beyond is not None and beyond.name == "lr_high" else None
-    return verdict(Status.HEALTHY, [flat, risky, stairs, at_risk],
+    return verdict(Status.HEALTHY, [flat, risky, stairs, at_risk, d.steady_fall(curve)],
                    confidence=0.5 if warm is not None else 0.7)
 
 

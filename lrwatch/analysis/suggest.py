@@ -63,7 +63,8 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
             range test; "nan_from_start": a loss never finite, inputs first, then a range test;
             "no_progress": a range test when the LR is unknown; "fine_tune": moves within
             fine-tuning LRs; "died", "at_chance" when diverging: re-initialise; "levelled_off"
-            on a healthy run: add decay).
+            on a healthy run: add decay; "early_transient" on a healthy run: a blow-up in the
+            first steps it learned past, add warmup and keep the peak LR).
         progress: the log-loss drop over the run, which sizes the increase of a stalled run.
         target_batch_size: the batch size the next run will use, for batch-size scaling.
         warmed_up: the LR already ramped up from below half its peak (no warmup to add).
@@ -114,6 +115,11 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
             action = Action.RANGE_TEST
         reasons.append("the loss falls too slowly for its LR"
                        + (" (or run a range test)" if factor >= 10 else ""))
+    elif status is Status.HEALTHY and "early_transient" in symptoms:
+        action, factor = Action.ADD_WARMUP, None
+        reasons.append("it blew up in its first steps and learned well past it: keep the peak LR "
+                       + ("and lengthen the warmup" if warmed_up
+                          else "and warm up over ~5% of the steps"))
     elif status is Status.HEALTHY and "lr_high" in symptoms:
         action, factor = Action.REDUCE, 1 / 3
         reasons.append(f"it trains, but far above {curves.optimizer}'s usual range, where runs "

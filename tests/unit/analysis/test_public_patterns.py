@@ -143,3 +143,47 @@ def test_a_loss_never_finite_blames_no_lr_yet() -> None:
     assert d.status is Status.DIVERGING and d.confidence <= 0.5
     assert d.suggestion.action is Action.RANGE_TEST and d.suggestion.factor is None
     assert "check the inputs" in d.suggestion.rationale
+
+
+def _lm_log(first: float, bump: float, lr: float, classes: int, n: int = 1500,
+            seed: int = 58) -> RunCurves:
+    """A language model logged from its first step: ``first`` at step 0, ``bump`` times chance
+    over the next 15 steps, then a healthy fall to 0.3 of chance."""
+    chance = math.log(classes)
+    t = np.arange(n)
+    loss = (0.3 * chance + (first - 0.3 * chance) * np.exp(-t / (n / 10))) * synth._noise(
+        n, 0.03, seed)
+    loss[1:16] = bump * chance * synth._noise(15, 0.05, seed + 1)
+    loss[0] = first
+    return synth._with(synth._curves(loss, lr, optimizer="AdamW"), classes=classes)
+
+
+def test_an_early_blow_up_the_model_learned_past_asks_for_warmup_not_a_lower_lr() -> None:
+    """Parameter-golf records (Muon, no warmup): ln 1024 at step 1, 8-15 in the next steps,
+    then 0.3 of chance at the end: the published runs were right to keep their LR."""
+    d = analyze(_lm_log(first=math.log(1024), bump=1.8, lr=3e-3, classes=1024))
+    assert d.status is Status.HEALTHY
+    assert d.suggestion.action is Action.ADD_WARMUP and d.suggestion.factor is None
+    assert "keep the peak LR" in d.suggestion.rationale
+    assert "blew up in its first steps" in d.evidence[0].message
+
+
+def test_an_early_blow_up_far_above_the_usual_range_still_lowers_the_lr() -> None:
+    d = analyze(_lm_log(first=math.log(1024), bump=1.8, lr=0.3, classes=1024))
+    assert d.status is Status.OSCILLATING
+    assert d.suggestion.action is Action.REDUCE and d.suggestion.factor < 1
+
+
+def test_a_first_loss_above_chance_from_the_initialisation_is_not_a_blow_up() -> None:
+    """Large first logits (an embedding tied to the head at N(0, 1)) put the first loss far
+    above ln K before any update: that is the initialisation, and the run is healthy."""
+    d = analyze(_lm_log(first=4.3 * math.log(256), bump=3.0, lr=1e-3, classes=256))
+    assert d.status is Status.HEALTHY, [e.message for e in d.evidence]
+    assert not any("blew up" in e.message for e in d.evidence)
+
+
+def test_a_healthy_verdict_says_what_the_loss_did_in_numbers() -> None:
+    d = analyze(synth.healthy_exponential().curves)
+    assert d.status is Status.HEALTHY
+    assert any(re.search(r"loss fell \d+% \([\d.]+ -> [\d.]+, steps 0-999\)", e.message)
+               for e in d.evidence), [e.message for e in d.evidence]
