@@ -594,8 +594,9 @@ def _fresh_loop(loop: Any) -> None:
 def _apply(pl: Any, trainer: Any, pl_module: Any, attr: str, lr: float, rebuild: bool) -> None:
     """Set the model's LR attribute; in the callback form also remake the optimizer with it."""
     parsing = importlib.import_module(f"{pl.__name__}.utilities.parsing")
+    places = _lr_places(trainer, pl_module, attr)
     parsing.lightning_setattr(pl_module, attr, lr)
-    rank_zero_info(f"find_lr: {type(pl_module).__name__}.{attr} set to {lr:.4g}")
+    rank_zero_info(f"find_lr: {' and '.join(places)} set to {lr:.4g}")
     if not rebuild:
         return
     before = [g.get("initial_lr", g["lr"]) for g in trainer.optimizers[0].param_groups]
@@ -606,6 +607,22 @@ def _apply(pl: Any, trainer: Any, pl_module: Any, attr: str, lr: float, rebuild:
                        "is set on the optimizer directly, but a scheduler may override it")
         for group in trainer.optimizers[0].param_groups:
             group["lr"] = lr
+
+
+def _lr_places(trainer: Any, pl_module: Any, attr: str) -> list[str]:
+    """Where Lightning's ``lightning_setattr`` writes ``attr``, as the user names it
+    (``Model.lr``, ``Model.hparams.lr``, the datamodule's): the model's attribute, its
+    hyperparameters, and the datamodule's attribute and hyperparameters, each that has it."""
+    places = []
+    for owner in (pl_module, getattr(trainer, "datamodule", None)):
+        if owner is None:
+            continue
+        name = type(owner).__name__
+        if hasattr(owner, attr):
+            places.append(f"{name}.{attr}")
+        if attr in getattr(owner, "hparams", {}):
+            places.append(f"{name}.hparams.{attr}")
+    return places
 
 
 def _report(result: RangeTestResult, stopped_early: bool) -> None:
