@@ -57,7 +57,8 @@ if TYPE_CHECKING:
 __all__ = ["LRFinder", "RangeTestResult", "find_lr"]
 
 MODES = ("exponential", "linear")
-RUN_NAME = "range-test"
+#: a range test's run is named after the run it precedes: ``<run>-range-test``
+RUN_NAME_SUFFIX = "-range-test"
 
 
 # -- the result ------------------------------------------------------------------------------
@@ -682,7 +683,7 @@ def _store_range_test(trainer: Any, pl_module: Any, optimizer: Any, result: Rang
     }
     try:
         with Store(path) as store:
-            run = store.create_run(RUN_NAME, meta)
+            run = store.create_run(_run_name(watcher, pl_module), meta)
             columns = {
                 keys.LR: (steps, np.asarray(result.results["lr"])),
                 keys.LOSS: (steps, raw),
@@ -699,6 +700,13 @@ def _store_range_test(trainer: Any, pl_module: Any, optimizer: Any, result: Rang
     if watcher is not None and summary is not None:
         watcher.link_range_test(run.uid, summary)  # the next run records the link in its meta
     return run.uid
+
+
+def _run_name(watcher: Any, pl_module: Any) -> str:
+    """``<run>-range-test``, after the name ``LRWatch`` gives the training run (its ``name``,
+    else the model's class), so a store of several models says which test was whose."""
+    base = getattr(watcher, "name", None) or type(pl_module).__name__
+    return base + RUN_NAME_SUFFIX
 
 
 def _lrwatch_callback(trainer: Any) -> Any:

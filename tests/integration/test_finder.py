@@ -230,7 +230,7 @@ def test_stored_as_its_own_run(pl: Any, tmp_path: Path) -> None:
 
     with Store(default_store_path(tmp_path), readonly=True) as store:
         (run,) = store.runs()
-        assert run.uid == result.run_uid
+        assert run.uid == result.run_uid and run.name == "Classifier-range-test"
         assert run.meta["kind"] == "range_test"
         assert run.meta["optimizer"] == "SGD" and run.meta["momentum"] == 0.9
         steps, lrs = store.scalars(run, "lr")
@@ -393,6 +393,7 @@ def test_the_range_test_is_linked_to_the_run_that_follows(pl: Any, tmp_path: Pat
     with Store(store, readonly=True) as runs:
         test, train = runs.runs()  # the test in LRWatch's store, not the default one
         assert test.uid == result.run_uid and test.meta["kind"] == "range_test"
+        assert (test.name, train.name) == ("Classifier-range-test", "Classifier")
         assert train.meta["kind"] == "train"
         assert train.meta["range_test"] == {
             "run": result.run_uid, "suggested_lr": result.suggestion(),
