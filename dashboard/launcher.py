@@ -11,6 +11,7 @@ import hashlib
 import ipaddress
 import json
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -78,6 +79,7 @@ class DashboardProcess:
     process: subprocess.Popen[bytes] | None = None
     log_path: str | None = None
     reused: bool = False
+    kept: bool = False
     _stopped: bool = field(default=False, repr=False)
 
     @property
@@ -88,6 +90,19 @@ class DashboardProcess:
         if self.process is None:
             return probe(self.url) is not None
         return self.process.poll() is None
+
+    def after_fit_note(self, store_path: str | os.PathLike[str]) -> str:
+        """The line for the end of training: how long this dashboard goes on serving, and the
+        command that serves the store again once it is gone."""
+        reopen = f"lrwatch dashboard {shlex.quote(os.fspath(store_path))}"
+        if self.reused:
+            return (f"lrwatch: the dashboard at {self.url} belongs to another process and "
+                    f"serves while it runs; afterwards: {reopen}")
+        if self.kept:
+            return (f"lrwatch: the dashboard at {self.url} stays up after this process exits "
+                    f"(stop it with: kill {self.pid}); to serve the store again later: {reopen}")
+        return (f"lrwatch: the dashboard at {self.url} serves until this process exits; "
+                f"to reopen it afterwards: {reopen}")
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the dashboard this process started (a reused one keeps serving)."""
@@ -111,6 +126,20 @@ def probe(url: str, timeout: float = 1.0) -> dict[str, str] | None:
     except (OSError, ValueError, urllib.error.URLError):
         return None
     return answer if isinstance(answer, dict) and answer.get("app") == APP_NAME else None
+
+
+def serving_url(store_path: str | os.PathLike[str], host: str = DEFAULT_HOST,
+                port: int = DEFAULT_PORT) -> str | None:
+    """Where an lrwatch dashboard already serves this store, on ``port`` or one of the next
+    ports :func:`start_in_background` would take; None when none does. Each dashboard says
+    which store it serves (a fingerprint of its path) on its health URL."""
+    store_id = store_fingerprint(str(resolve_path(store_path).resolve()))
+    for candidate in range(port, min(port + PORT_ATTEMPTS, 65536)):
+        url = url_for(host, candidate)
+        answer = probe(url)
+        if answer is not None and answer.get("store") == store_id:
+            return url
+    return None
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -148,12 +177,11 @@ def start_in_background(store_path: str | os.PathLike[str], host: str = DEFAULT_
     """
     path = str(resolve_path(store_path).resolve())
     store_id = store_fingerprint(path)
+    served = serving_url(path, host, port)
+    if served is not None:
+        return DashboardProcess(served, reused=True)
     for candidate in range(port, port + PORT_ATTEMPTS):
-        url = url_for(host, candidate)
-        answer = probe(url)
-        if answer is not None and answer.get("store") == store_id:
-            return DashboardProcess(url, reused=True)
-        if answer is None and _port_free(host, candidate):
+        if probe(url_for(host, candidate)) is None and _port_free(host, candidate):
             return _spawn(path, host, candidate, store_id, keep=keep,
                           timeout=timeout if wait else 0.0)
     raise DashboardError(
@@ -171,7 +199,7 @@ def _spawn(path: str, host: str, port: int, store_id: str, *, keep: bool,
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     url = url_for(host, port)
-    handle = DashboardProcess(url, process, str(log_file))
+    handle = DashboardProcess(url, process, str(log_file), kept=keep)
     if timeout <= 0:
         return handle
     deadline = time.monotonic() + timeout

@@ -76,9 +76,13 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         skip_batches: after a recovery, skip the next n optimizer steps.
         dashboard: serve the live dashboard for this store next to training (rank 0, in a
             separate process; a dashboard already serving this store on this machine is reused).
+            It serves until this Python process exits: in a notebook, as long as its kernel
+            runs; in a script, until the script ends, which is when fit prints how to serve the
+            store again (``lrwatch dashboard <store>``).
         dashboard_host, dashboard_port: where it listens (127.0.0.1:8050; the next free port
             when taken).
-        keep_dashboard: leave the dashboard up after training ends (default: it stops).
+        keep_dashboard: leave the dashboard up after this process exits too (stop it by the
+            pid fit prints).
         loss_key: the name of a metric logged with ``self.log`` to diagnose as the loss, for a
             ``training_step`` that returns none (manual optimization); default: the loss it
             returns. A run trained by several optimizers (GANs) gets no LR verdict from its
@@ -196,8 +200,9 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         self.store_path = resolve_path(path)
         if self._backend is None:
             self._backend = SQLiteBackend(self.store_path)  # clear error now if unusable
-        if self.dashboard and self._dashboard is None:
+        if self.dashboard and (self._dashboard is None or not self._dashboard.running()):
             self._start_dashboard(trainer)
+        self._dashboard_noted = False
 
     def _start_dashboard(self, trainer: Any) -> None:
         """Serve the dashboard in its own process; a failure to start never stops training."""
@@ -288,18 +293,19 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
     def teardown(self, trainer: Any, pl_module: Any, stage: str) -> None:
         if stage == "fit":
             self._finish(self._status or FINISHED)
-            self._stop_dashboard()
+            self._note_dashboard()
 
-    def _stop_dashboard(self) -> None:
-        if self._dashboard is not None and not self.keep_dashboard:
-            self._dashboard.stop()
-        self._dashboard = None
+    def _note_dashboard(self) -> None:
+        """The fit ended: the dashboard serves on (see ``dashboard``); say once how to reopen it."""
+        if self._dashboard is not None and not self._dashboard_noted:
+            self._dashboard_noted = True
+            _rank_zero_info(self._dashboard.after_fit_note(self.store_path))
 
     def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
         interrupted = isinstance(exception, KeyboardInterrupt) or (
             type(exception).__name__ == "SIGTERMException")
         self._finish(INTERRUPTED if interrupted else FAILED)
-        self._stop_dashboard()
+        self._note_dashboard()
 
     def _finish(self, status: str) -> None:
         """Hand over the last rows, set the run's final status and stop the writer (once)."""
@@ -648,6 +654,12 @@ def _drop_gradients(optimizer: Any) -> None:
     for group in raw.param_groups:
         for p in group["params"]:
             p.grad = None
+
+
+def _rank_zero_info(message: str) -> None:
+    from lrwatch._compat import rank_zero_info
+
+    rank_zero_info(message)
 
 
 def _rank_zero_warn(message: str) -> None:

@@ -16,8 +16,13 @@ from typing import IO, BinaryIO, Iterator, Sequence
 
 import numpy as np
 
+from lrwatch import keys as metric_keys
 from lrwatch.errors import ConfigError, InputError, MissingExtra
 from lrwatch.store import RunInfo, Store
+
+
+#: the columns a reader of an export looks for first
+LEADING_COLUMNS = (metric_keys.LOSS, metric_keys.LR)
 
 
 @dataclass(frozen=True)
@@ -27,9 +32,21 @@ class RunTable:
     present: dict[str, np.ndarray]  # key -> bool mask: recorded at that step
 
 
+def column_order(key: str) -> tuple[int, int, str]:
+    """Where a key's column goes: the loss and the LR first, then the other run-wide series,
+    then what the user logged, then the per-group and per-layer ones (``grad_norm/<layer>``,
+    often dozens), each group by name."""
+    if key in LEADING_COLUMNS:
+        return (0, LEADING_COLUMNS.index(key), key)
+    if "/" not in key:
+        return (1, 0, key)
+    return (2 if key.startswith(metric_keys.LOGGED + "/") else 3, 0, key)
+
+
 def run_table(store: Store, run: RunInfo, keys: Sequence[str] | None = None) -> RunTable:
-    """Align a run's series on the union of their steps."""
-    available = store.keys(run)
+    """Align a run's series on the union of their steps; columns in ``column_order`` unless
+    ``keys`` names them."""
+    available = sorted(store.keys(run), key=column_order)
     if keys:
         missing = [k for k in keys if k not in available]
         if missing:

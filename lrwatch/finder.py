@@ -57,7 +57,8 @@ if TYPE_CHECKING:
 __all__ = ["LRFinder", "RangeTestResult", "find_lr"]
 
 MODES = ("exponential", "linear")
-RUN_NAME = "range-test"
+#: a range test's run is named after the run it precedes: ``<run>-range-test``
+RUN_NAME_SUFFIX = "-range-test"
 
 
 # -- the result ------------------------------------------------------------------------------
@@ -594,8 +595,9 @@ def _fresh_loop(loop: Any) -> None:
 def _apply(pl: Any, trainer: Any, pl_module: Any, attr: str, lr: float, rebuild: bool) -> None:
     """Set the model's LR attribute; in the callback form also remake the optimizer with it."""
     parsing = importlib.import_module(f"{pl.__name__}.utilities.parsing")
+    places = _lr_places(trainer, pl_module, attr)
     parsing.lightning_setattr(pl_module, attr, lr)
-    rank_zero_info(f"find_lr: {type(pl_module).__name__}.{attr} set to {lr:.4g}")
+    rank_zero_info(f"find_lr: {' and '.join(places)} set to {lr:.4g}")
     if not rebuild:
         return
     before = [g.get("initial_lr", g["lr"]) for g in trainer.optimizers[0].param_groups]
@@ -606,6 +608,22 @@ def _apply(pl: Any, trainer: Any, pl_module: Any, attr: str, lr: float, rebuild:
                        "is set on the optimizer directly, but a scheduler may override it")
         for group in trainer.optimizers[0].param_groups:
             group["lr"] = lr
+
+
+def _lr_places(trainer: Any, pl_module: Any, attr: str) -> list[str]:
+    """Where Lightning's ``lightning_setattr`` writes ``attr``, as the user names it
+    (``Model.lr``, ``Model.hparams.lr``, the datamodule's): the model's attribute, its
+    hyperparameters, and the datamodule's attribute and hyperparameters, each that has it."""
+    places = []
+    for owner in (pl_module, getattr(trainer, "datamodule", None)):
+        if owner is None:
+            continue
+        name = type(owner).__name__
+        if hasattr(owner, attr):
+            places.append(f"{name}.{attr}")
+        if attr in getattr(owner, "hparams", {}):
+            places.append(f"{name}.hparams.{attr}")
+    return places
 
 
 def _report(result: RangeTestResult, stopped_early: bool) -> None:
@@ -665,7 +683,7 @@ def _store_range_test(trainer: Any, pl_module: Any, optimizer: Any, result: Rang
     }
     try:
         with Store(path) as store:
-            run = store.create_run(RUN_NAME, meta)
+            run = store.create_run(_run_name(watcher, pl_module), meta)
             columns = {
                 keys.LR: (steps, np.asarray(result.results["lr"])),
                 keys.LOSS: (steps, raw),
@@ -682,6 +700,13 @@ def _store_range_test(trainer: Any, pl_module: Any, optimizer: Any, result: Rang
     if watcher is not None and summary is not None:
         watcher.link_range_test(run.uid, summary)  # the next run records the link in its meta
     return run.uid
+
+
+def _run_name(watcher: Any, pl_module: Any) -> str:
+    """``<run>-range-test``, after the name ``LRWatch`` gives the training run (its ``name``,
+    else the model's class), so a store of several models says which test was whose."""
+    base = getattr(watcher, "name", None) or type(pl_module).__name__
+    return base + RUN_NAME_SUFFIX
 
 
 def _lrwatch_callback(trainer: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import os
 import socket
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,11 +30,40 @@ def printable(text: str) -> str:
                    for c in text)
 
 
+def resolve_store(path: str | None) -> Path:
+    """The store file a command reads: ``path`` (default ``$LRWATCH_STORE`` or
+    ``./lrwatch_logs``) when it is a file; for a folder, the one store ``analyze`` would find
+    in it (``lrwatch_logs/demo.db`` after ``make demo``), else its ``lrwatch.db``, where
+    ``LRWatch`` records by default.
+
+    Raises:
+        ConfigError: the folder holds several stores (they are listed, to pass one).
+    """
+    from lrwatch.readers import stores_in
+    from lrwatch.store import DEFAULT_DIR, ENV_VAR
+    from lrwatch.store.sqlite import resolve_path
+
+    given = path if path is not None else os.environ.get(ENV_VAR) or DEFAULT_DIR
+    target = Path(given).expanduser()
+    if not target.is_dir():
+        return resolve_path(target)
+    stores = stores_in(target)
+    if len(stores) == 1:
+        return stores[0]
+    if not stores:
+        return resolve_path(target)
+    context = click.get_current_context(silent=True)
+    command = context.command_path if context is not None else "lrwatch"
+    listed = ", ".join(printable(str(store)) for store in stores)
+    raise ConfigError(f"{printable(str(target))} holds {len(stores)} stores ({listed}); say which, "
+                      f"such as: {command} {printable(str(stores[0]))}")
+
+
 def open_store_readonly(path: str | None):  # type: ignore[no-untyped-def]
-    """The store at ``path`` (or the default one), read-only."""
+    """The store ``resolve_store(path)`` picks, read-only."""
     from lrwatch.store import Store
 
-    return Store(path, readonly=True)
+    return Store(resolve_store(path), readonly=True)
 
 
 def find_run(store: Store, ref: str) -> RunInfo:

@@ -65,8 +65,9 @@ class _Failure:
 @click.argument("paths", nargs=-1, metavar="[PATH...]")
 @click.option("--json", "as_json", is_flag=True,
               help="print one JSON document {\"runs\": [...]} instead of a table")
-@click.option("--run", "run_name", metavar="NAME",
-              help="only runs of this name (a store run, or a folder such as version_3)")
+@click.option("--run", "run_names", metavar="NAME", multiple=True,
+              help="only runs of this name (a store run, or a folder such as version_3); "
+                   "repeatable: --run a --run b analyzes both")
 @click.option("--loss-key", metavar="K", help="the loss column, tag or key (default: detected)")
 @click.option("--lr-key", metavar="K",
               help="the learning-rate column, tag or key (default: detected)")
@@ -74,7 +75,7 @@ class _Failure:
               help="read text logs with this regex, named groups loss (required), step, lr, "
                    "grad_norm, val_loss: --pattern 'step (?P<step>\\d+) loss (?P<loss>\\S+)' "
                    "(default: nanoGPT, word_language_model and printed HF dicts are recognised)")
-def analyze(paths: tuple[str, ...], as_json: bool, run_name: str | None,
+def analyze(paths: tuple[str, ...], as_json: bool, run_names: tuple[str, ...],
             loss_key: str | None, lr_key: str | None, pattern: str | None) -> None:
     from lrwatch.analysis import analyze as diagnose
     from lrwatch.readers import find_runs, read_run
@@ -90,8 +91,8 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_name: str | None,
         except LRWatchError as exc:
             items.append(_Failure(path, None, str(exc)))
     everything = [item for item in items if not isinstance(item, _Failure)]  # sweeps: all runs
-    if run_name is not None:
-        items = _select(items, run_name, paths)
+    if run_names:
+        items = _select(items, run_names, paths)
 
     entries: list[dict[str, Any]] = []
     read: list[tuple[int, LogRun, Any]] = []  # for the sweeps among them
@@ -122,23 +123,26 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_name: str | None,
         raise InputError(printable(_nothing_read(entries)))
 
 
-def _select(items: list[LogRun | _Failure], name: str, paths: Sequence[str]
+def _select(items: list[LogRun | _Failure], names: Sequence[str], paths: Sequence[str]
             ) -> list[LogRun | _Failure]:
-    """The runs named ``name`` (exactly, or as the last part of a folder run's name).
+    """The runs named by any of ``names`` (exactly, or as the last part of a folder run's name),
+    in the order found.
 
-    Paths that could not be read keep their failure; when no run has the name, one failure
-    lists the runs there are.
+    Paths that could not be read keep their failure; each name no run has gets one failure
+    that lists the runs there are.
     """
+    def named(item: LogRun, name: str) -> bool:
+        return item.name == name or item.name.endswith("/" + name)
+
     runs = [item for item in items if not isinstance(item, _Failure)]
     chosen = [item for item in items if isinstance(item, _Failure)
-              or item.name == name or item.name.endswith("/" + name)]
-    if len(chosen) > len(items) - len(runs):
-        return chosen
-    names = ", ".join(r.name for r in runs[:8]) + (" ..." if len(runs) > 8 else "")
+              or any(named(item, name) for name in names)]
+    listed = ", ".join(r.name for r in runs[:8]) + (" ..." if len(runs) > 8 else "")
     where = ", ".join(paths)
-    message = (f"no run '{name}' in {where}; runs there: {names or 'none'} "
-               "(LR range tests are not analysed)")
-    return [*chosen, _Failure(where, name, message)]
+    missing = [_Failure(where, name, f"no run '{name}' in {where}; runs there: "
+                                     f"{listed or 'none'} (LR range tests are not analysed)")
+               for name in dict.fromkeys(names) if not any(named(run, name) for run in runs)]
+    return [*chosen, *missing]
 
 
 def _progress(items: Sequence[Any], file: TextIO | None = None) -> Any:

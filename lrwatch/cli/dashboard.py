@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import webbrowser
 
 import click
 
-from lrwatch.cli._common import STORE_HELP, check_listen_address
+from lrwatch.cli._common import STORE_HELP, check_listen_address, printable, resolve_store
+from lrwatch.errors import ConfigError
 
 
 @click.command(help=f"Serve the live dashboard for STORE ({STORE_HELP}). Runs that start "
@@ -26,12 +28,30 @@ from lrwatch.cli._common import STORE_HELP, check_listen_address
 def dashboard(store: str | None, host: str, port: int, open_browser: bool,
               trusted_hosts: tuple[str, ...], interval: float, parent: int | None,
               background: bool) -> None:
-    check_listen_address(host, port)
+    from lrwatch.dashboard.launcher import probe, serving_url, url_for
+
+    path = resolve_store(store)
+    try:
+        check_listen_address(host, port)
+        port_taken = False
+    except ConfigError:
+        if probe(url_for(host, port)) is None:
+            raise  # not a dashboard there: another program's port, or a wrong address
+        port_taken = True
+    served = serving_url(path, host, port)
+    if served is not None:  # by `LRWatch(dashboard=True)` or another `lrwatch dashboard`
+        click.echo(f"the dashboard for {printable(str(path))} is already served at {served}")
+        if open_browser:
+            webbrowser.open(served)
+        return
+    if port_taken:
+        raise ConfigError(f"port {port} on {host} is in use by the lrwatch dashboard of another "
+                          "store; pass another --port")
     from lrwatch.dashboard.server import serve
-    from lrwatch.store import default_store_path
 
     if background and hasattr(os, "nice"):
         os.nice(10)  # training comes first
-    serve(store if store is not None else default_store_path(), host, port,
+    serve(path, host, port,
           open_browser=open_browser, trusted_hosts=trusted_hosts,
           interval_ms=int(interval * 1000), parent_pid=parent, echo=click.echo)
+

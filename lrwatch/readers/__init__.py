@@ -15,7 +15,7 @@ Example::
 """
 
 from lrwatch.readers.columns import Columns, detect_columns
-from lrwatch.readers.discover import LogRun, find_runs, read_run
+from lrwatch.readers.discover import LogRun, find_runs, read_run, stores_in
 from lrwatch.readers.series import Hints, ReadResult
 from lrwatch.readers.store import curves_from_store, judged_lr, read_store_run, training_runs
 
@@ -30,5 +30,6 @@ __all__ = [
     "judged_lr",
     "read_run",
     "read_store_run",
+    "stores_in",
     "training_runs",
 ]

@@ -26,9 +26,10 @@ from lrwatch.readers.base import Folder, LogRun, ReadOptions
 from lrwatch.readers.files import HEAD_BYTES, file_head, refuse_lfs_pointer
 from lrwatch.readers.registry import READERS, reader_for
 from lrwatch.readers.series import ReadResult, cannot_read
+from lrwatch.readers.store import READER as STORE_READER
 from lrwatch.readers.store import STORE_FILE
 
-__all__ = ["LogRun", "find_runs", "read_run"]
+__all__ = ["LogRun", "find_runs", "read_run", "stores_in"]
 
 # Folders a tree walk never enters: they hold code and packages, not logs.
 _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv"}
@@ -63,6 +64,18 @@ def find_runs(path: str | os.PathLike[str], pattern: str | None = None) -> list[
     if stat.S_ISREG(mode):
         return _file_runs(root, source, options)
     raise InputError(f"{source} is neither a file nor a folder: {_EXPECTED}")
+
+
+def stores_in(folder: str | os.PathLike[str]) -> list[Path]:
+    """The lrwatch store files in ``folder`` and below, found as ``find_runs`` finds them (so
+    ``runs``, ``report`` and ``dashboard`` see the stores ``analyze`` reads), in path order.
+    A damaged store is listed too: opening it then says what is wrong. None when the folder
+    holds no logs."""
+    try:
+        runs = find_runs(folder)
+    except InputError:
+        return []
+    return list(dict.fromkeys(run.path for run in runs if run.format == STORE_READER.format))
 
 
 def read_run(run: LogRun, loss_key: str | None = None, lr_key: str | None = None,

@@ -36,7 +36,7 @@ class RunInfo:
     name: str
     status: str
     started_at: float
-    ended_at: float | None
+    ended_at: float | None  # None while running; a run whose writer died: its last write
     last_step: int | None
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
 

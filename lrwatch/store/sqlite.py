@@ -413,7 +413,8 @@ class SQLiteBackend:
             "SELECT id, pid FROM runs WHERE status = ? AND hostname = ?", (RUNNING, self._hostname)
         ).fetchall():
             if pid and not pid_alive(pid):
-                conn.execute("UPDATE runs SET status = ? WHERE id = ?", (INTERRUPTED, run_id))
+                conn.execute("UPDATE runs SET status = ?, ended_at = COALESCE(heartbeat_at, "
+                             "started_at) WHERE id = ?", (INTERRUPTED, run_id))
 
     def _effective_status(self, status: str, hostname: str | None, pid: int | None,
                           heartbeat_at: float | None) -> str:
@@ -434,9 +435,11 @@ class SQLiteBackend:
             if not isinstance(value, kinds):
                 raise self._damaged(f"run {row[0]}: {column} holds a {type(value).__name__}")
         run_id, uid, name, status, started, ended, last_step, host, pid, heartbeat, meta = row
+        effective = self._effective_status(status, host, pid, heartbeat)
+        if ended is None and effective != RUNNING:  # its writer died: its last sign of life
+            ended = heartbeat if heartbeat is not None else started
         return RunInfo(
-            id=run_id, uid=uid, name=name,
-            status=self._effective_status(status, host, pid, heartbeat),
+            id=run_id, uid=uid, name=name, status=effective,
             started_at=started, ended_at=ended, last_step=last_step,
             meta=self._json_object(meta, f"the metadata of run {run_id}"),
         )

@@ -18,7 +18,7 @@ def test_the_range_test_shows_loss_vs_lr_with_the_suggestion_and_lightnings_pick
     with Store(store, readonly=True) as st:
         test, train = st.runs()
     page = open_page(serve(store))
-    row = page.page.locator('tr.run-row[data-run="range-test"]')
+    row = page.page.locator(f'tr.run-row[data-run="{test.name}"]')  # after-range-test-range-test
     expect(row.locator('.badge[data-status="range test"]')).to_be_visible()
     assert f"{result.suggestion():.3g}" in row.inner_text()
 

@@ -327,6 +327,20 @@ def test_run_selects_by_name_and_an_unknown_name_lists_the_runs(tmp_path, capsys
         "lightning_logs/version_1, lightning_logs/version_2 (LR range tests are not analysed)\n")
 
 
+def test_run_given_twice_analyzes_both_and_names_the_one_not_there(tmp_path, capsys):
+    for version in range(3):
+        csv_file(tmp_path / "lightning_logs" / f"version_{version}" / "metrics.csv")
+    logs = str(tmp_path / "lightning_logs")
+    code, out, _ = run_cli(capsys, logs, "--run", "version_2", "--run", "version_0", "--json")
+    assert code == 0
+    assert [r["run"] for r in strict_json(out)["runs"]] == [
+        "lightning_logs/version_0", "lightning_logs/version_2"]
+    code, out, _ = run_cli(capsys, logs, "--run", "version_1", "--run", "version_9", "--json")
+    runs = strict_json(out)["runs"]
+    assert code == 0 and [r["run"] for r in runs] == ["lightning_logs/version_1", "version_9"]
+    assert runs[0]["error"] is None and runs[1]["error"].startswith("no run 'version_9' in ")
+
+
 def test_key_flags_choose_the_columns_and_a_missing_one_names_those_there(tmp_path, capsys):
     steps = np.arange(300)
     text = "step,train_loss,aux_loss,lr-Adam,my_lr\n" + "".join(

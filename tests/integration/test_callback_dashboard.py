@@ -1,4 +1,5 @@
-"""LRWatch(dashboard=True): the dashboard serves next to training and goes away after it."""
+"""LRWatch(dashboard=True): the dashboard serves next to training and after it, in this process
+(that it ends with the process: tests/integration/test_dashboard_life.py)."""
 
 from __future__ import annotations
 
@@ -33,13 +34,20 @@ class WaitForDashboard(pl.Callback):
             time.sleep(0.2)
 
 
-def test_the_dashboard_serves_during_training_and_stops_after(tmp_path):
+def test_the_dashboard_serves_during_training_and_after_it(tmp_path):
     watch = LRWatch(store=tmp_path / "s", dashboard=True, dashboard_port=_free_port())
     waiter = WaitForDashboard(watch)
-    trainer(pl, [watch, waiter], tmp_path, max_epochs=1).fit(make_module(pl), loader())
-    assert watch.dashboard_url is not None and watch.dashboard_url.startswith("http://127.0.0.1:")
-    assert waiter.answer is not None and waiter.answer["app"] == "lrwatch-dashboard"
-    assert probe(watch.dashboard_url) is None  # stopped with training (keep_dashboard=False)
+    fit = trainer(pl, [watch, waiter], tmp_path, max_epochs=1)
+    try:
+        fit.fit(make_module(pl), loader())
+        assert watch.dashboard_url is not None
+        assert watch.dashboard_url.startswith("http://127.0.0.1:")
+        assert waiter.answer is not None and waiter.answer["app"] == "lrwatch-dashboard"
+        assert probe(watch.dashboard_url) is not None  # until this process exits
+        fit.fit(make_module(pl), loader())  # a second fit in the same process serves from it
+        assert probe(watch.dashboard_url) is not None
+    finally:
+        watch._dashboard.stop()
 
 
 def test_a_dashboard_that_cannot_start_does_not_stop_training(tmp_path, recwarn, monkeypatch):

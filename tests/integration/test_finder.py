@@ -116,6 +116,21 @@ def test_find_lr_suggests_applies_and_restores(pl: Any, tmp_path: Path) -> None:
     assert not list(tmp_path.rglob("*.ckpt"))
 
 
+def test_the_message_names_where_the_lr_was_set(pl: Any, tmp_path: Path, caplog) -> None:
+    def configure_optimizers(self: Any) -> Any:
+        return torch.optim.SGD(self.parameters(), lr=self.hparams.lr, momentum=0.9)
+
+    model = make_model(pl, configure_optimizers=configure_optimizers)
+    del model.lr
+    model.hparams["lr"] = 1e-3  # as save_hyperparameters() keeps it
+    caplog.set_level("INFO")
+    result = find_lr(make_trainer(pl, tmp_path), model, loader(), min_lr=1e-3, max_lr=10,
+                     num_training=60)
+    assert result.suggestion() is not None and model.hparams.lr == result.suggestion()
+    said = [r.getMessage() for r in caplog.records if " set to " in r.getMessage()]
+    assert said == [f"find_lr: Classifier.hparams.lr set to {result.suggestion():.4g}"]
+
+
 def test_lr_schedule_replaces_the_users_scheduler_during_the_test(pl: Any, tmp_path: Path
                                                                   ) -> None:
     def configure_optimizers(self: Any) -> Any:
@@ -215,7 +230,7 @@ def test_stored_as_its_own_run(pl: Any, tmp_path: Path) -> None:
 
     with Store(default_store_path(tmp_path), readonly=True) as store:
         (run,) = store.runs()
-        assert run.uid == result.run_uid
+        assert run.uid == result.run_uid and run.name == "Classifier-range-test"
         assert run.meta["kind"] == "range_test"
         assert run.meta["optimizer"] == "SGD" and run.meta["momentum"] == 0.9
         steps, lrs = store.scalars(run, "lr")
@@ -378,6 +393,7 @@ def test_the_range_test_is_linked_to_the_run_that_follows(pl: Any, tmp_path: Pat
     with Store(store, readonly=True) as runs:
         test, train = runs.runs()  # the test in LRWatch's store, not the default one
         assert test.uid == result.run_uid and test.meta["kind"] == "range_test"
+        assert (test.name, train.name) == ("Classifier-range-test", "Classifier")
         assert train.meta["kind"] == "train"
         assert train.meta["range_test"] == {
             "run": result.run_uid, "suggested_lr": result.suggestion(),

@@ -49,12 +49,19 @@ def test_kill_9_leaves_a_readable_intact_store_and_an_interrupted_run(tmp_path):
     _wait_for_steps(store_path, 20, proc)
     proc.kill()
     proc.wait(30)
+    killed_at = time.time()
     assert sqlite3.connect(store_path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     store = Store(store_path, readonly=True)
     (run,) = store.runs()
     assert run.status == INTERRUPTED
     steps, loss = store.scalars(run, keys.LOSS)
     assert steps.size >= 20 and _contiguous(steps) and np.all(np.isfinite(loss))
+    # its duration ends at its last write, and stays put on every later view
+    assert run.ended_at is not None and run.started_at < run.ended_at <= killed_at
+    time.sleep(1.5)
+    assert store.runs()[0].ended_at == run.ended_at
+    Store(store_path).close()  # a writer's open records the run as interrupted
+    assert Store(store_path, readonly=True).runs()[0].ended_at == run.ended_at
 
 
 def test_sigterm_flushes_and_marks_the_run_interrupted(tmp_path):

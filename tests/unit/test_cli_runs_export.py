@@ -56,10 +56,10 @@ def test_export_csv_keeps_nan_and_leaves_absent_cells_empty(filled, tmp_path):
     out = tmp_path / "baseline.csv"
     main(["export", str(filled), "--run", "baseline", "-o", str(out)])
     rows = list(csv.reader(out.open()))
-    assert rows[0] == ["step", "grad_norm/encoder", "loss", "lr"]
-    assert rows[1] == ["0", "0.1", "2.0", "0.0003"]
-    assert rows[2] == ["1", "", "1.0", "0.0003"]
-    assert rows[3] == ["2", "0.2", "nan", "0.0003"]
+    assert rows[0] == ["step", "loss", "lr", "grad_norm/encoder"]  # main series first
+    assert rows[1] == ["0", "2.0", "0.0003", "0.1"]
+    assert rows[2] == ["1", "1.0", "0.0003", ""]
+    assert rows[3] == ["2", "nan", "0.0003", "0.2"]
 
 
 def test_export_parquet_round_trips(filled, tmp_path):
@@ -285,3 +285,19 @@ def test_runs_prints_names_with_control_characters_escaped(tricky, capsys, monke
     lines = click.unstyle(out).splitlines()
     assert [line.split()[:2] for line in lines[1:]] == [
         ["1", "exp/a"], ["2", "line\\nbreak"], ["3", "\\x1b[31mred"], ["4", "1"]]
+
+
+def test_export_puts_the_main_series_before_dozens_of_per_layer_ones(store_path, tmp_path):
+    layers = [f"grad_norm/block{i:02d}.conv" for i in range(50)]
+    with Store(store_path) as store:
+        run = store.create_run("wide", {})
+        steps = np.arange(3)
+        store.backend.append(run.id, {key: (steps, np.ones(3)) for key in [
+            *layers, "update_ratio/block00.conv", "lr/pg1", "logged/val_acc", "grad_norm",
+            "update_ratio", "lr", "loss"]})
+    out = tmp_path / "wide.csv"
+    main(["export", str(store_path), "--run", "wide", "-o", str(out)])
+    header = out.read_text().splitlines()[0].split(",")
+    assert header[:7] == ["step", "loss", "lr", "grad_norm", "update_ratio", "logged/val_acc",
+                          "grad_norm/block00.conv"]
+    assert header[-2:] == ["lr/pg1", "update_ratio/block00.conv"]
