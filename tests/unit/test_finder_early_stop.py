@@ -36,7 +36,8 @@ def _lightnings_run(threshold: float) -> tuple[list[float], int | None]:
 
 def _ours(threshold: float) -> int | None:
     model = torch.nn.Linear(1, 1)
-    settings = RangeTestSettings.checked(1e-3, 1.0, len(LOSSES), "exponential", threshold)
+    settings = RangeTestSettings.checked(1e-3, 1.0, len(LOSSES), "exponential", threshold,
+                                         warn=lambda message: None)  # short on purpose
     recorder = StepRecorder(settings, torch.optim.SGD(model.parameters(), lr=1.0))
     for k, loss in enumerate(LOSSES):
         if recorder.record(k, loss):
