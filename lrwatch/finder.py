@@ -4,6 +4,10 @@
 with the same meanings and returns an object with the same ``suggestion()`` and ``results``, so
 switching is one line. The suggestion comes from ``lrwatch.analysis.rangetest`` (a rule built to
 be robust to noise, with a safe range and a reason); Lightning's own pick is reported beside it.
+What does not depend on Lightning (settings, schedule, per-step record, result, store entry) is
+``lrwatch.finder_engine``, shared with the plain-loop and Hugging Face front ends. Errors are
+Lightning's types too (``LightningConfigError``, ``LRAttributeError``), so code written for
+Lightning's tuner catches them.
 
 How the test runs. Like Lightning, inside ``on_fit_start`` on the trainer's own fit loop, so
 gradient accumulation, clipping, precision and DDP behave as in the real training. Unlike
@@ -91,11 +95,12 @@ def find_lr(
         train_dataloaders, val_dataloaders, datamodule: as for ``trainer.fit``.
         dataloaders: only for other methods; must stay None (as in Lightning).
         method: only ``"fit"``: the range test trains.
-        min_lr, max_lr: the LR range, positive, ``min_lr < max_lr``.
-        num_training: optimizer steps (LRs tried); the data is cycled if shorter.
+        min_lr, max_lr: the LR range, positive.
+        num_training: optimizer steps (LRs tried); the data is cycled if shorter. Below 20
+            the curve is too short to read: the result then has no suggestion, and says so.
         mode: ``"exponential"`` (even steps in log LR) or ``"linear"``.
         early_stop_threshold: stop once Lightning's smoothed loss exceeds this many times its
-            best (> 1); None runs all steps.
+            best; None runs all steps.
         update_attr: set the model's LR attribute to the suggestion (never when inconclusive).
         attr_name: the attribute; ``lr`` and ``learning_rate`` are found by themselves.
 
