@@ -20,7 +20,8 @@ dict batches), with the step itself: it gets one batch, trains on it (forward, b
 
 The LR of every parameter group is set before each step (keeping their ratios); model and
 optimizer state, train/eval mode and the random state are put back afterwards, also when a
-step raises. Single process: under DDP, run it on one rank before the others start.
+step raises. One process: under DDP each rank would run and read its own test (the Lightning
+``find_lr`` is the one that agrees across ranks).
 """
 
 from __future__ import annotations
