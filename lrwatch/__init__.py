@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from lrwatch.callback import LRWatch
     from lrwatch.figures import plot
     from lrwatch.finder import LRFinder, RangeTestResult, find_lr
+    from lrwatch.finder_loop import find_lr_loop
 
 # public name -> module that defines it, imported on first access (PEP 562)
 _LAZY = {
@@ -36,6 +37,7 @@ _LAZY = {
     "LRFinder": "lrwatch.finder",
     "RangeTestResult": "lrwatch.finder",
     "find_lr": "lrwatch.finder",
+    "find_lr_loop": "lrwatch.finder_loop",
     "plot": "lrwatch.figures",
 }
 
@@ -55,6 +57,7 @@ __all__ = [
     "StoreLocked",
     "__version__",
     "find_lr",
+    "find_lr_loop",
     "plot",
 ]
 

@@ -10,7 +10,7 @@ import importlib
 from types import ModuleType
 from typing import Any
 
-from lrwatch.errors import MissingExtra
+from lrwatch.errors import ConfigError, MissingExtra
 
 FLAVORS = ("lightning.pytorch", "pytorch_lightning")
 
@@ -29,6 +29,13 @@ if not MODULES:
     raise MissingExtra("lightning", "lightning", "The LRWatch callback")
 
 CALLBACK_BASES: tuple[type, ...] = tuple(m.Callback for m in MODULES.values())
+MISCONFIGURATION_BASES: tuple[type, ...] = tuple(dict.fromkeys(
+    m.utilities.exceptions.MisconfigurationException for m in MODULES.values()))
+
+
+class LightningConfigError(ConfigError, *MISCONFIGURATION_BASES):  # type: ignore[misc]
+    """A bad argument to a Lightning front end: lrwatch's ``ConfigError`` and Lightning's
+    ``MisconfigurationException`` at once, so code written for Lightning's tuner catches it."""
 
 
 def lightning_of(obj: Any) -> ModuleType:

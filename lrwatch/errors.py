@@ -5,6 +5,7 @@ builtin that fits, so ``except ValueError`` in user code keeps working::
 
     LRWatchError
     ├── ConfigError (ValueError)        a bad argument to LRWatch, find_lr, Store, ...
+    │   └── LRAttributeError (AttributeError)  find_lr: the model has no LR attribute to set
     ├── InputError (ValueError)         a log file or series that cannot be used
     ├── MissingExtra (ImportError)      an optional dependency is not installed
     └── StoreError (RuntimeError)       the run store cannot be used
@@ -25,6 +26,10 @@ class LRWatchError(Exception):
 
 class ConfigError(LRWatchError, ValueError):
     """An argument is out of range or of the wrong kind."""
+
+
+class LRAttributeError(ConfigError, AttributeError):
+    """The model has no LR attribute for ``find_lr`` to set (Lightning raises AttributeError)."""
 
 
 class InputError(LRWatchError, ValueError):

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from lrwatch.analysis.rangetest import lightning_ema
-from lrwatch.finder import _Probe
+from lrwatch.finder_engine import RangeTestSettings, StepRecorder
 
 # falls, then blows up: Lightning stops a few steps into the climb
 LOSSES = [2.3, 2.1, 1.9, 1.6, 1.4, 1.3, 1.5, 2.4, 4.8, 9.7, 25.0, 80.0, 300.0]
@@ -36,11 +36,11 @@ def _lightnings_run(threshold: float) -> tuple[list[float], int | None]:
 
 def _ours(threshold: float) -> int | None:
     model = torch.nn.Linear(1, 1)
-    probe = _Probe(np.ones(len(LOSSES)), threshold, torch.optim.SGD(model.parameters(), lr=1.0),
-                   scale=1)
+    settings = RangeTestSettings.checked(1e-3, 1.0, len(LOSSES), "exponential", threshold,
+                                         warn=lambda message: None)  # short on purpose
+    recorder = StepRecorder(settings, torch.optim.SGD(model.parameters(), lr=1.0))
     for k, loss in enumerate(LOSSES):
-        probe.losses.append(loss)
-        if probe._diverged(loss, skipped=False):
+        if recorder.record(k, loss):
             return k
     return None
 

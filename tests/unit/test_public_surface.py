@@ -53,6 +53,10 @@ def _imports_without(module: str, blocked: list[str]) -> subprocess.CompletedPro
     ("lrwatch.sweeps", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
     ("lrwatch.cli.sweep", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
     ("lrwatch.recorder", ["lightning", "pytorch_lightning", "dash", "plotly"]),
+    # the range test for plain loops and Hugging Face users, who may have no Lightning
+    ("lrwatch.finder_loop", ["lightning", "pytorch_lightning", "transformers", "dash"]),
+    ("lrwatch.integrations.transformers_finder", ["lightning", "pytorch_lightning",
+                                                  "transformers", "dash"]),
     # what the callback imports to start a dashboard: nothing heavy in the training process
     ("lrwatch.dashboard.launcher", ["torch", "lightning", "pytorch_lightning", "dash", "plotly",
                                     "scipy", "flask"]),
