@@ -673,8 +673,8 @@ def _store_range_test(trainer: Any, pl_module: Any, optimizer: Any, result: Rang
             }
             event = PendingEvent(step=max(len(raw) - 1, 0), kind=keys.EVENT_RANGE_TEST,
                                  payload=payload, time=time.time())
-            store.backend.append(run.id, columns, [event])
-            store.backend.set_status(run.id, FINISHED)
+            store.append(run, columns, [event])
+            store.set_status(run, FINISHED)
     except Exception as error:  # the result matters more than its record
         rank_zero_warn(f"find_lr: could not store the range test in {path}: {error}")
         return None
