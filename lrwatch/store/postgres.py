@@ -196,9 +196,12 @@ class PostgresBackend(RowChecks):
             self._connect()
         return self._conn
 
-    def _read(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def _read(self, sql: str, args: Sequence[Any] = (), binary: bool = False
+              ) -> list[tuple[Any, ...]]:
+        """Rows of a query; ``binary`` for chunks: blobs come as they are, not as hex text
+        (twice the bytes, and a decode: reading a long run took twice SQLite's time)."""
         try:
-            return list(self._ready().execute(sql, args).fetchall())
+            return list(self._ready().execute(sql, args, binary=binary).fetchall())
         except self._psycopg.Error as exc:
             raise self._error(exc, "reading") from None
 
@@ -408,7 +411,7 @@ class PostgresBackend(RowChecks):
         if after_step is not None:
             sql += " AND c.last_step > %s"
             args.append(int(after_step))
-        rows = self._read(sql + " ORDER BY c.id", args)
+        rows = self._read(sql + " ORDER BY c.id", args, binary=True)
         return concat_chunks([self._chunk(r, run_id, key) for r in rows], after_step)
 
     def last_values(self, run_id: int, keys: Sequence[str]) -> dict[str, float]:
@@ -418,7 +421,7 @@ class PostgresBackend(RowChecks):
             rows = self._read(
                 f"SELECT {_CHUNK_COLUMNS} FROM lrwatch.chunks c JOIN lrwatch.series s"
                 " ON c.series_id = s.id WHERE s.run_id = %s AND s.name = %s"
-                " ORDER BY c.last_step DESC, c.id DESC LIMIT 1", (run_id, key))
+                " ORDER BY c.last_step DESC, c.id DESC LIMIT 1", (run_id, key), binary=True)
             if rows:
                 steps, values = self._chunk(rows[0], run_id, key)
                 out[key] = float(values[int(np.argmax(steps))])

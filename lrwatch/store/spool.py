@@ -35,8 +35,8 @@ from lrwatch.store.sqlite import SQLiteBackend
 log = logging.getLogger("lrwatch")
 
 SPOOL_ENV = "LRWATCH_SPOOL"
-#: seconds between pushes: with the writer's 0.5 s flush, rows reach the server about 1 s
-#: after their step (BENCHMARKS.md, "Team store": visibility median)
+#: seconds between pushes when nothing new is written (a write pushes at once): the server's
+#: heartbeat of a live run
 SYNC_INTERVAL_S = 1.0
 #: the longest wait between tries while the server does not answer
 RETRY_MAX_S = 5.0
@@ -127,6 +127,10 @@ class Syncer:
             syncer._users += 1
             return syncer
 
+    def nudge(self) -> None:
+        """New rows are in the spool: push now rather than at the next interval."""
+        self._wake.set()
+
     def watch(self, uid: str) -> None:
         """Send the run ``uid`` of the spool until it has ended and is all on the server."""
         with self._lock:
@@ -151,7 +155,12 @@ class Syncer:
         delay = SYNC_INTERVAL_S
         deadline = float("inf")
         while True:
-            if not self._stop.is_set():
+            if failing is not None:  # back off: writes do not hurry a server that is down
+                if self._stop.is_set():
+                    time.sleep(delay)
+                else:
+                    self._stop.wait(delay)
+            elif not self._stop.is_set():
                 self._wake.wait(delay)
                 self._wake.clear()
             stopping = self._stop.is_set()  # then this push is the last one that succeeds
@@ -178,7 +187,7 @@ class Syncer:
                     deadline = min(deadline, time.monotonic() + FINAL_SYNC_S)
                     if time.monotonic() > deadline:
                         break
-                    time.sleep(min(delay, 1.0))
+                    delay = min(delay, 1.0)
         if failing is not None:
             log.warning("lrwatch: runs of this process are not all on the store server %s yet "
                         "(%s); send them with: lrwatch sync %s %s", self.url, failing,
@@ -252,12 +261,14 @@ class SpooledBackend:
 
     def set_status(self, run_id: int, status: str, ended: bool = True) -> None:
         self._spool.set_status(run_id, status, ended)
+        self._syncer.nudge()
 
     def heartbeat(self, run_id: int) -> None:
         self._spool.heartbeat(run_id)
 
     def append(self, run_id: int, columns: Columns, events: Sequence[PendingEvent] = ()) -> None:
         self._spool.append(run_id, columns, events)
+        self._syncer.nudge()
 
     def compact(self, run_id: int) -> None:
         self._spool.compact(run_id)
