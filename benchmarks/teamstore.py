@@ -191,8 +191,10 @@ def bench_writers(cluster: Any, writers: int, steps: int, rate: float,
             "outage_s": outage_s, "elapsed_s": round(elapsed, 1),
             "points_expected": writers * steps * len(SERIES), "points_on_server": points,
             "series_not_exactly_once": wrong[:5], "statuses": dict(statuses),
-            "rows_per_s": round(points / elapsed), "server_cpu_s": round(cpu, 1),
-            "server_cpu_share_of_one_core": round(cpu / elapsed, 3),
+            "rows_per_s": round(points / elapsed),
+            # a restarted server's processes start their clocks again: no figure then
+            "server_cpu_s": None if outage_s else round(cpu, 1),
+            "server_cpu_share_of_one_core": None if outage_s else round(cpu / elapsed, 3),
             "visibility_s": {"median": round(statistics.median(latencies), 2),
                              "p90": round(float(np.percentile(latencies, 90)), 2),
                              "max": round(max(latencies), 2)} if latencies else None}
