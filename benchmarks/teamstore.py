@@ -30,7 +30,6 @@ import json
 import multiprocessing as mp
 import os
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path

@@ -29,7 +29,7 @@ from lrwatch import figures
 from lrwatch.errors import LRWatchError
 from lrwatch.readers import judged_lr
 from lrwatch.store import RUNNING, RunInfo, Store
-from lrwatch.store.location import canonical
+from lrwatch.store.location import canonical, is_url
 
 from .launcher import store_fingerprint
 
@@ -312,7 +312,10 @@ def _positive(x: object) -> float | None:
 
 
 def store_label(path: str) -> str:
-    """The store's path as shown on the page: relative to the working directory when inside it."""
+    """The store's path as shown on the page: relative to the working directory when inside it;
+    a server's URL as it is (its password hidden)."""
+    if is_url(path):
+        return str(path)
     p = Path(path)
     try:
         return str(p.relative_to(Path.cwd()))

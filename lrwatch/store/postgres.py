@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
 import numpy as np
 
 from lrwatch.errors import MissingExtra, RunNotFound, SchemaTooNew, StoreError
-from lrwatch.store.base import INTERRUPTED, RUNNING, Columns, PendingEvent, RunInfo
+from lrwatch.store.base import INTERRUPTED, RUNNING, Columns, Event, PendingEvent, RunInfo
 from lrwatch.store.location import StoreURL, hide_secret, resolve_location
 from lrwatch.store.rows import (
     CHUNK_POINTS,
@@ -428,7 +428,7 @@ class PostgresBackend(RowChecks):
         return out
 
     def events(self, run_id: int, kind: str | None = None, after_step: int | None = None
-               ) -> list[Any]:
+               ) -> list[Event]:
         sql = "SELECT step, time, kind, payload FROM lrwatch.events WHERE run_id = %s"
         args: list[Any] = [run_id]
         if after_step is not None:

@@ -154,3 +154,14 @@ def test_open_store_picks_the_backend_from_the_location(pg_url: str, tmp_path: P
         assert type(writer.backend).__name__ == "SpooledBackend"
     with open_store(pg_url, readonly=True) as reader:
         assert type(reader.backend).__name__ == "PostgresBackend"
+
+
+def test_the_dashboard_header_names_the_server_without_its_password(pg_url: str,
+                                                                    cluster: Cluster) -> None:
+    from lrwatch.dashboard.data import DataSource, store_label
+
+    _record(PostgresBackend(pg_url))
+    source = DataSource(pg_url)
+    assert source.check() is None
+    label = store_label(source.path)
+    assert label.startswith("postgresql://postgres:***@127.0.0.1:") and cluster.password not in label
