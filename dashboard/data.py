@@ -13,7 +13,6 @@ import logging
 import math
 import os
 import queue
-import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -30,7 +29,7 @@ from lrwatch import figures
 from lrwatch.errors import LRWatchError
 from lrwatch.readers import judged_lr
 from lrwatch.store import RUNNING, RunInfo, Store
-from lrwatch.store.sqlite import resolve_path
+from lrwatch.store.location import canonical, is_url
 
 from .launcher import store_fingerprint
 
@@ -57,15 +56,15 @@ class StoreProblem(Exception):
 
 @contextmanager
 def guarded() -> Iterator[None]:
-    """Turn every way a read can fail (a store error, an SQLite error mid-write, a store not
-    there yet) into :class:`StoreProblem`."""
+    """Turn every way a read can fail (a store error, a store not there yet) into
+    :class:`StoreProblem`; backends raise ``StoreError`` for their drivers' errors."""
     try:
         yield
     except StoreProblem:
         raise
     except LRWatchError as exc:
         raise StoreProblem(str(exc)) from None
-    except (sqlite3.Error, OSError) as exc:
+    except OSError as exc:
         raise StoreProblem(f"the store could not be read ({exc}); retrying") from None
 
 
@@ -84,7 +83,7 @@ class DataSource:
     request)."""
 
     def __init__(self, store_path: str | os.PathLike[str]) -> None:
-        self.path = str(resolve_path(store_path).resolve())
+        self.path = canonical(store_path)
         self.store_id = store_fingerprint(self.path)
         #: held while reading whole series (a graph's full build, an analysis): a 1 M-step
         #: series costs ~40 MB while it is read, so at most this many are read at once
@@ -313,7 +312,10 @@ def _positive(x: object) -> float | None:
 
 
 def store_label(path: str) -> str:
-    """The store's path as shown on the page: relative to the working directory when inside it."""
+    """The store's path as shown on the page: relative to the working directory when inside it;
+    a server's URL as it is (its password hidden)."""
+    if is_url(path):
+        return str(path)
     p = Path(path)
     try:
         return str(p.relative_to(Path.cwd()))

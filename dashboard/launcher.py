@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lrwatch.errors import LRWatchError
-from lrwatch.store.sqlite import resolve_path
+from lrwatch.store.location import StoreURL, canonical
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8050
@@ -175,7 +175,7 @@ def start_in_background(store_path: str | os.PathLike[str], host: str = DEFAULT_
     Raises:
         DashboardError: it did not answer within ``timeout`` (its log is named).
     """
-    path = str(resolve_path(store_path).resolve())
+    path = canonical(store_path)
     store_id = store_fingerprint(path)
     served = serving_url(path, host, port)
     if served is not None:
@@ -188,16 +188,18 @@ def start_in_background(store_path: str | os.PathLike[str], host: str = DEFAULT_
         f"ports {port}-{port + PORT_ATTEMPTS - 1} on {host} are all taken; pass another port")
 
 
-def _spawn(path: str, host: str, port: int, store_id: str, *, keep: bool,
+def _spawn(path: "StoreURL | str", host: str, port: int, store_id: str, *, keep: bool,
            timeout: float) -> DashboardProcess:
     log_file = Path(tempfile.gettempdir()) / f"lrwatch-dashboard-{port}.log"
-    command = [sys.executable, "-m", "lrwatch.cli", "dashboard", path, "--host", host,
-               "--port", str(port), "--background"]
+    # a server URL goes by the environment, not the command line that `ps` shows everyone
+    env = {**os.environ, "LRWATCH_STORE": path.dsn} if isinstance(path, StoreURL) else None
+    command = [sys.executable, "-m", "lrwatch.cli", "dashboard", *([] if env else [path]),
+               "--host", host, "--port", str(port), "--background"]
     if not keep:
         command += ["--parent", str(os.getpid())]
     with open(log_file, "wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+                                   stdin=subprocess.DEVNULL, start_new_session=True, env=env)
     url = url_for(host, port)
     handle = DashboardProcess(url, process, str(log_file), kept=keep)
     if timeout <= 0:

@@ -20,7 +20,7 @@ from typing import Callable, TextIO
 
 from lrwatch._process import pid_alive
 from lrwatch.errors import ConfigError
-from lrwatch.store.sqlite import resolve_path
+from lrwatch.store.location import resolve_location
 
 from .launcher import (  # noqa: F401  (re-exported: the server's public names)
     DEFAULT_HOST,
@@ -92,7 +92,7 @@ def serve(store_path: str | os.PathLike[str], host: str = DEFAULT_HOST, port: in
         raise ConfigError(f"cannot serve the dashboard on {host}:{port} ({reason}); pass another "
                           "--port, or a --host of this machine") from None
     url = url_for(host, server.server_port)
-    echo(f"lrwatch dashboard for {resolve_path(store_path)} at {url} (Ctrl-C to stop)")
+    echo(f"lrwatch dashboard for {resolve_location(store_path)} at {url} (Ctrl-C to stop)")
     if open_browser:
         webbrowser.open(url)
     if parent_pid is not None:

@@ -39,7 +39,7 @@ from lrwatch.store import (
     RunInfo,
     default_store_path,
 )
-from lrwatch.store.sqlite import SQLiteBackend, resolve_path
+from lrwatch.store import StoreBackend, StoreURL, open_backend, resolve_location
 from lrwatch.store.writer import RunWriter
 
 log = logging.getLogger("lrwatch")
@@ -152,9 +152,9 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         self.strict = strict
         self.loss_key = loss_key
         self._logged: dict[str, Any] = {}  # each logged metric's last value object, stored once
-        self.store_path: Path | None = None
+        self.store_path: Path | StoreURL | None = None
         self.run: RunInfo | None = None
-        self._backend: SQLiteBackend | None = None
+        self._backend: StoreBackend | None = None
         self._writer: RunWriter | None = None
         self._recorder: Recorder | None = None
         self._guard: Guard | None = None
@@ -197,9 +197,9 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             return
         path = self.store_arg if self.store_arg is not None else default_store_path(
             trainer.default_root_dir)
-        self.store_path = resolve_path(path)
+        self.store_path = resolve_location(path)
         if self._backend is None:
-            self._backend = SQLiteBackend(self.store_path)  # clear error now if unusable
+            self._backend = open_backend(self.store_path)  # clear error now if unusable
         if self.dashboard and (self._dashboard is None or not self._dashboard.running()):
             self._start_dashboard(trainer)
         self._dashboard_noted = False
@@ -236,8 +236,8 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         step = _batches_stepped(trainer)
         self.run = self._start_run(trainer, pl_module, step)
         self._guard.run_name = self.run.name  # type: ignore[union-attr]
-        store_path = str(self.store_path)
-        self._writer = RunWriter(lambda: SQLiteBackend(store_path), self.run.id,
+        store_path = self.store_path
+        self._writer = RunWriter(lambda: open_backend(store_path), self.run.id,
                                  on_error=self._writer_failed)
         self._recorder = Recorder(self.config, self._hand_over)
         self._safely("recording", self._recorder.attach, trainer.optimizers,
@@ -454,8 +454,8 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         from lrwatch.readers import read_store_run
         from lrwatch.store import Store
 
-        assert self.run is not None
-        with Store(self.store_path, readonly=True) as store:
+        assert self.run is not None and self._backend is not None
+        with Store(self._backend.path, readonly=True) as store:  # a server's local spool
             diagnosis = analyze(read_store_run(store, self.run.id).curves)
         step = max(self._last_step, 0)
         seen = self._guard.rows_seen if self._guard is not None else None

@@ -368,8 +368,8 @@ def store_range_test(path: str | Path, result: RangeTestResult, meta: dict[str, 
             }
             event = PendingEvent(step=max(len(raw) - 1, 0), kind=keys.EVENT_RANGE_TEST,
                                  payload=payload, time=time.time())
-            store.backend.append(run.id, columns, [event])
-            store.backend.set_status(run.id, FINISHED)
+            store.append(run, columns, [event])
+            store.set_status(run, FINISHED)
     except Exception as error:  # the result matters more than its record
         warn(f"find_lr: could not store the range test in {path}: {error}")
         return None

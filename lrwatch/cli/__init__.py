@@ -25,6 +25,7 @@ SUBCOMMANDS = {
     "dashboard": "lrwatch.cli.dashboard:dashboard",
     "report": "lrwatch.cli.report:report",
     "sweep": "lrwatch.cli.sweep:sweep",
+    "sync": "lrwatch.cli.sync:sync",
 }
 
 

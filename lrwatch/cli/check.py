@@ -16,7 +16,7 @@ from lrwatch.cli._common import STORE_HELP, open_store_readonly, printable
 def check(store: str | None) -> None:
     with open_store_readonly(store) as st:
         found = 0
-        for problem in st.backend.problems():
+        for problem in st.problems():
             found += 1
             click.echo(f"{st.path}: {printable(problem)}")
         if found:

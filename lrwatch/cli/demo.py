@@ -162,7 +162,7 @@ def demo(store: str, steps: int, pace: float, host: str, port: int, open_browser
          no_dashboard: bool) -> None:
     from lrwatch.cli._common import check_listen_address
     from lrwatch.store import Store
-    from lrwatch.store.sqlite import resolve_path
+    from lrwatch.store.location import resolve_path
 
     if not no_dashboard:
         check_listen_address(host, 0)  # any port: a busy --port makes the dashboard take the next

@@ -28,6 +28,7 @@ from lrwatch.readers.registry import READERS, reader_for
 from lrwatch.readers.series import ReadResult, cannot_read
 from lrwatch.readers.store import READER as STORE_READER
 from lrwatch.readers.store import STORE_FILE
+from lrwatch.store.location import is_url
 
 __all__ = ["LogRun", "find_runs", "read_run", "stores_in"]
 
@@ -51,6 +52,10 @@ def find_runs(path: str | os.PathLike[str], pattern: str | None = None) -> list[
     source = os.fspath(path)
     if not source:
         raise InputError(f"an empty path ('') was given: {_EXPECTED}")
+    if is_url(source):
+        from lrwatch.readers.store import server_runs
+
+        return server_runs(source)
     root = Path(source).expanduser()
     try:
         mode = root.stat().st_mode

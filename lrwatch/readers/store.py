@@ -17,7 +17,6 @@ under ``logged/g_loss`` too.
 from __future__ import annotations
 
 import math
-import sqlite3
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -38,7 +37,7 @@ from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import Columns
 from lrwatch.readers.files import file_head, refuse_lfs_pointer
 from lrwatch.readers.series import ReadResult
-from lrwatch.store import RunInfo, Store
+from lrwatch.store import RunInfo, Store, resolve_location
 from lrwatch.store.sqlite import HEADER_BYTES, SQLITE_MAGIC, is_store_header
 
 RANGE_TEST_KIND = "range_test"
@@ -48,12 +47,13 @@ _SUFFIXES = (".db", ".sqlite", ".sqlite3")
 
 @contextmanager
 def store_errors(path: str) -> Iterator[None]:
-    """Turn what a damaged file raises (SQLite errors, bad JSON, torn blobs) into a StoreError."""
+    """Turn what a damaged store raises past its backend's checks (bad JSON, torn blobs) into a
+    StoreError."""
     try:
         yield
     except LRWatchError:
         raise
-    except (sqlite3.DatabaseError, ValueError) as exc:
+    except ValueError as exc:
         raise StoreError(
             f"cannot read the store {path} ({exc}); the file may be damaged: "
             "pass another store") from None
@@ -271,6 +271,23 @@ def _store_runs(path: Path, label_prefix: str) -> list[Found]:
         return [Found(path, label=label_prefix + path.name,
                       error=f"the store {path} has no training runs yet")]
     return [Found(path, label=label_prefix + run.name, run_id=run.id) for run in runs]
+
+
+def server_runs(url: str) -> list[LogRun]:
+    """The training runs on a store server (``postgresql://...``), as ``find_runs`` lists them;
+    shown by the URL with its password hidden."""
+    location = resolve_location(url)
+    shown = str(location)
+    try:
+        with Store(location, readonly=True) as store:
+            runs = training_runs(store)
+    except StoreError as exc:
+        return [LogRun(shown, shown, "store", location, error=str(exc))]  # type: ignore[arg-type]
+    if not runs:
+        return [LogRun(shown, shown, "store", location,  # type: ignore[arg-type]
+                       error=f"the store {shown} has no training runs yet")]
+    return [LogRun(shown, run.name, "store", location, run_id=run.id)  # type: ignore[arg-type]
+            for run in runs]
 
 
 READER = StoreReader()

@@ -1,18 +1,24 @@
 """The run store: where the callback writes and everything else reads.
 
-``Store`` is the public reader (and the callback's door for writing)::
+``Store`` is the public reader (and the writers' door); :func:`open_store` opens one at a
+path (SQLite) or a ``postgresql://`` URL (a team server)::
 
     from lrwatch import Store
-    store = Store("lrwatch_logs", readonly=True)
+    store = Store("lrwatch_logs", readonly=True)      # or Store("postgresql://host/db", ...)
     run = store.runs()[-1]
     steps, loss = store.scalars(run, "loss")
+
+Which backend serves a location is decided here only (:func:`open_backend`): a path is the
+SQLite file; a URL opened read-only is the server itself; a URL opened for writing is a local
+SQLite spool that a background sync sends to the server, so a writer never waits on the
+network (``lrwatch.store.spool``). The SQLite and PostgreSQL drivers stay inside their modules.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -30,7 +36,7 @@ from lrwatch.store.base import (
     RunInfo,
     StoreBackend,
 )
-from lrwatch.store.sqlite import SQLiteBackend, resolve_path
+from lrwatch.store.location import StoreURL, is_url, resolve_location, resolve_path
 
 ENV_VAR = "LRWATCH_STORE"
 DEFAULT_DIR = "lrwatch_logs"
@@ -39,8 +45,8 @@ DEFAULT_DIR = "lrwatch_logs"
 __all__ = [
     "DEFAULT_DIR", "DIVERGED", "ENV_VAR", "Event", "FAILED", "FINISHED", "INCOMPLETE",
     "INTERRUPTED",
-    "PendingEvent", "RUNNING", "RUN_STATUSES", "RunInfo", "Store", "StoreBackend",
-    "default_store_path",
+    "PendingEvent", "RUNNING", "RUN_STATUSES", "RunInfo", "Store", "StoreBackend", "StoreURL",
+    "default_store_path", "is_url", "open_backend", "open_store", "resolve_location",
 ]
 
 
@@ -58,20 +64,43 @@ def store_file_at(target: str | os.PathLike[str],
     return None
 
 
-def default_store_path(root: str | os.PathLike[str] | None = None) -> Path:
-    """``$LRWATCH_STORE`` if set, else ``<root or cwd>/lrwatch_logs/lrwatch.db``."""
+def default_store_path(root: str | os.PathLike[str] | None = None) -> "Path | StoreURL":
+    """``$LRWATCH_STORE`` if set (a path or a URL), else ``<root or cwd>/lrwatch_logs/lrwatch.db``."""
     env = os.environ.get(ENV_VAR)
     if env:
-        return resolve_path(env)
+        return resolve_location(env)
     return resolve_path(Path(root or ".") / DEFAULT_DIR)
 
 
+def open_backend(location: str | os.PathLike[str] | None = None,
+                 readonly: bool = False) -> StoreBackend:
+    """The backend for ``location`` (default: :func:`default_store_path`): the SQLite file at a
+    path; for a URL, the server read-only, or a spool synced to it for writing."""
+    where = default_store_path() if location is None else resolve_location(location)
+    if isinstance(where, StoreURL):
+        if readonly:
+            from lrwatch.store.postgres import PostgresBackend
+
+            return PostgresBackend(where, readonly=True)
+        from lrwatch.store.spool import SpooledBackend
+
+        return SpooledBackend(where)
+    from lrwatch.store.sqlite import SQLiteBackend
+
+    return SQLiteBackend(where, readonly=readonly)
+
+
+def open_store(location: str | os.PathLike[str] | None = None, readonly: bool = False) -> "Store":
+    """A :class:`Store` at a path or URL; see :func:`open_backend` for which backend."""
+    return Store(location, readonly=readonly)
+
+
 class Store:
-    """A run store on disk: list runs, read their series and events.
+    """A run store: list runs, read their series and events, and (opened for writing) record.
 
     Args:
-        path: the store file, or a folder holding ``lrwatch.db``. Defaults to
-            ``$LRWATCH_STORE`` or ``./lrwatch_logs``.
+        path: the store file, a folder holding ``lrwatch.db``, or a ``postgresql://`` URL.
+            Defaults to ``$LRWATCH_STORE`` or ``./lrwatch_logs``.
         readonly: open without write access (what dashboards and ``analyze`` do); the file
             is never created or changed.
 
@@ -88,8 +117,7 @@ class Store:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, readonly: bool = False) -> None:
-        self.backend: StoreBackend = SQLiteBackend(
-            default_store_path() if path is None else path, readonly=readonly)
+        self.backend: StoreBackend = open_backend(path, readonly=readonly)
 
     @property
     def path(self) -> str:
@@ -138,6 +166,31 @@ class Store:
     def create_run(self, name: str | None = None, meta: Mapping[str, Any] | None = None) -> RunInfo:
         """Start a new run; its name gets a ``-2``, ``-3`` ... suffix when taken."""
         return self.backend.create_run(name, meta or {})
+
+    def reopen_run(self, run: RunInfo | str | int) -> RunInfo:
+        """Take a run over again (a resumed training): it is running again, in this process."""
+        return self.backend.reopen_run(self._id(run))
+
+    def append(self, run: RunInfo | str | int, columns: Mapping[str, tuple[Any, Any]],
+               events: Sequence[PendingEvent] = ()) -> None:
+        """Add points (``{key: (steps, values)}``) and events to a run, in one transaction."""
+        self.backend.append(self._id(run), columns, events)
+
+    def set_status(self, run: RunInfo | str | int, status: str, ended: bool = True) -> None:
+        """Set a run's status (one of ``RUN_STATUSES``); ``ended`` stamps its end time."""
+        self.backend.set_status(self._id(run), status, ended)
+
+    def update_meta(self, run: RunInfo | str | int, meta: Mapping[str, Any]) -> None:
+        """Merge ``meta`` into a run's metadata."""
+        self.backend.update_meta(self._id(run), meta)
+
+    def truncate(self, run: RunInfo | str | int, from_step: int) -> None:
+        """Forget a run's points and events from ``from_step`` on (a resume from a checkpoint)."""
+        self.backend.truncate(self._id(run), from_step)
+
+    def problems(self) -> Iterator[str]:
+        """Every problem found in the whole store, one line each (``lrwatch check``)."""
+        return self.backend.problems()
 
     def close(self) -> None:
         self.backend.close()

@@ -1,14 +1,16 @@
-"""What every run-store backend offers: the seam where a server database can be added.
+"""What every run-store backend offers: the seam between lrwatch and where runs are kept.
 
-The callback and the writer only speak this protocol, so a PostgreSQL backend for teams fits
-without touching them. Series travel as numpy arrays: ``steps`` (int64) and ``values``
-(float64, NaN and inf kept as they are).
+The callback, the writer, the readers and the dashboard only speak this protocol (through
+``lrwatch.store.open_backend`` / ``Store``), so a backend is one module: ``sqlite`` (a local
+file) and ``postgres`` (a team server). Series travel as numpy arrays: ``steps`` (int64) and
+``values`` (float64, NaN and inf kept as they are). Every failure is a ``StoreError``; no
+driver's own exception leaves a backend.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Iterator, Mapping, Protocol, Sequence
 
 import numpy as np
 
@@ -69,10 +71,12 @@ class PendingEvent:
 class StoreBackend(Protocol):
     """The operations the recorder, the readers and the dashboard need from a store."""
 
+    #: where the store is, as it may be shown (a URL's password is hidden)
     path: str
     readonly: bool
 
     def create_run(self, name: str | None, meta: Mapping[str, Any]) -> RunInfo: ...
+    def reopen_run(self, run_id: int) -> RunInfo: ...
     def get_run(self, ref: str | int) -> RunInfo: ...
     def runs(self) -> list[RunInfo]: ...
     def update_meta(self, run_id: int, meta: Mapping[str, Any]) -> None: ...
@@ -89,4 +93,5 @@ class StoreBackend(Protocol):
     def events(
         self, run_id: int, kind: str | None = None, after_step: int | None = None
     ) -> list[Event]: ...
+    def problems(self) -> Iterator[str]: ...
     def close(self) -> None: ...

@@ -16,14 +16,11 @@ so several trainings can share one store and a dashboard can read while they wri
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import sqlite3
-import struct
 import time
 import uuid
-import zlib
 from pathlib import Path
 from types import NoneType
 from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
@@ -40,6 +37,19 @@ from lrwatch.store.base import (
     PendingEvent,
     RunInfo,
 )
+from lrwatch.store.location import resolve_path
+from lrwatch.store.rows import (
+    CHUNK_POINTS,
+    MAYBE_NUMBER,
+    NUMBER,
+    RowChecks,
+    as_columns,
+    concat_chunks,
+    damage_detail,
+    encode_chunk,
+    latest_per_step,
+    to_json,
+)
 
 APPLICATION_ID = 0x6C727774  # "lrwt": marks the file as an lrwatch store
 SCHEMA_VERSION = 2
@@ -50,18 +60,10 @@ RETRY_BUDGET_S = 60.0
 # A run still marked "running" whose writer has not been heard of for this long is reported
 # as interrupted (its process died without a word, e.g. kill -9 on another machine).
 STALE_AFTER_S = 120.0
-# Points per chunk when a finished run's series are compacted (reads then touch few rows).
-CHUNK_POINTS = 65536
 
-_STEP = np.dtype("<i8")
-_VALUE = np.dtype("<f8")
 _CHUNK_COLUMNS = "c.id, c.series_id, c.first_step, c.last_step, c.n, c.steps, c.vals, c.crc"
 # Schema 1 chunks have no checksum column: read as if every checksum were missing.
 _CHUNK_COLUMNS_V1 = _CHUNK_COLUMNS.replace("c.crc", "NULL")
-_CHUNK_ROW = struct.Struct("<qqqq")
-# What a field may hold when read back; anything else means the file was damaged.
-_NUMBER = (int, float)
-_MAYBE_NUMBER = (int, float, NoneType)
 
 _SCHEMA_V1 = """
 CREATE TABLE runs(
@@ -115,28 +117,10 @@ MIGRATIONS: dict[int, str] = {
 }
 
 
-def chunk_crc(series_id: int, first: int, last: int, n: int, steps: bytes, vals: bytes) -> int:
-    """The checksum of a chunk: its row's fields and both blobs, so a flipped bit anywhere in
-    them (or a chunk moved to another series) is found."""
-    crc = zlib.crc32(_CHUNK_ROW.pack(series_id, first, last, n))
-    return zlib.crc32(vals, zlib.crc32(steps, crc))
-
 T = TypeVar("T")
 
 
-def _json(obj: Mapping[str, Any]) -> str:
-    return json.dumps(obj, default=repr, sort_keys=True)
-
-
-def resolve_path(path: str | os.PathLike[str]) -> Path:
-    """A store is a file; a directory (existing, or named without a suffix) holds ``lrwatch.db``."""
-    p = Path(path).expanduser()
-    if p.is_dir() or (not p.exists() and p.suffix == ""):
-        return p / "lrwatch.db"
-    return p
-
-
-class SQLiteBackend:
+class SQLiteBackend(RowChecks):
     """The run store in one SQLite file. Not thread-safe: use one instance per thread."""
 
     def __init__(self, path: str | os.PathLike[str], readonly: bool = False) -> None:
@@ -312,46 +296,16 @@ class SQLiteBackend:
             conn.execute("COMMIT")
             return result
 
-        return self._retry(transaction)
+        try:
+            return self._retry(transaction)
+        except sqlite3.Error as exc:  # no driver error leaves the backend
+            raise StoreError(f"cannot write to the store {self.path}: {exc}") from None
 
     def _read(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         try:
             return self._retry(lambda: self._conn.execute(sql, args).fetchall())
         except sqlite3.DatabaseError as exc:  # "database disk image is malformed" and the like
             raise self._damaged(exc) from None
-
-    # -- checking what was read ------------------------------------------------------------
-    def _damaged(self, detail: object) -> StoreError:
-        """The one message for a store whose content cannot be right."""
-        return StoreError(
-            f"cannot read the store {self.path} ({detail}); the file may be damaged: "
-            "pass another store")
-
-    def _json_object(self, text: Any, what: str) -> dict[str, Any]:
-        try:
-            value = json.loads(text)
-        except (TypeError, ValueError) as exc:
-            raise self._damaged(f"{what} is not JSON: {exc}") from None
-        if not isinstance(value, dict):
-            raise self._damaged(f"{what} is not a JSON object")
-        return value
-
-    def _chunk(self, row: tuple[Any, ...], run_id: int, key: str) -> tuple[np.ndarray, np.ndarray]:
-        """Steps and values of a chunk row, checked against its checksum (or, for a chunk of
-        schema 1, against the row's own count and first and last step): flipped bits must not
-        become steps like -72057594037922480, or an LR of 0.05 read as 0.048."""
-        chunk_id, series_id, first, last, n, steps_blob, vals_blob, crc = row
-        if (isinstance(n, int) and n > 0 and isinstance(steps_blob, bytes)
-                and isinstance(vals_blob, bytes) and isinstance(crc, (int, NoneType))
-                and len(steps_blob) == len(vals_blob) == n * _STEP.itemsize
-                and (crc is None or (isinstance(series_id, int) and isinstance(first, int)
-                                     and isinstance(last, int) and crc == chunk_crc(
-                                         series_id, first, last, n, steps_blob, vals_blob)))):
-            steps = np.frombuffer(steps_blob, dtype=_STEP)
-            if steps.min() == first and steps.max() == last:
-                return steps, np.frombuffer(vals_blob, dtype=_VALUE)
-        raise self._damaged(f"{self._run_name(run_id)}, series '{key}', steps {first}-{last}: "
-                            f"chunk {chunk_id} fails its check")
 
     def _run_name(self, run_id: int) -> str:
         """``run 'name' (id 3)`` for an error message; the id alone if the name is unreadable."""
@@ -367,13 +321,10 @@ class SQLiteBackend:
                       values: np.ndarray, replace: int | None = None) -> None:
         """Write a chunk with its checksum; ``replace`` rewrites that chunk in place (its id,
         which orders writes of the same step, is kept)."""
-        first, last, n = int(steps.min()), int(steps.max()), int(steps.size)
-        steps_blob, vals_blob = steps.tobytes(), values.tobytes()
         conn.execute(
             "INSERT OR REPLACE INTO chunks(id, series_id, first_step, last_step, n, steps, vals,"
             " crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (replace, series_id, first, last, n, steps_blob, vals_blob,
-             chunk_crc(series_id, first, last, n, steps_blob, vals_blob)))
+            (replace, series_id, *encode_chunk(series_id, steps, values)))
 
     # -- runs ----------------------------------------------------------------------------
     def create_run(self, name: str | None, meta: Mapping[str, Any]) -> RunInfo:
@@ -392,7 +343,7 @@ class SQLiteBackend:
             cur = conn.execute(
                 "INSERT INTO runs(uid, name, status, started_at, heartbeat_at, hostname, pid, meta)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (uid, candidate, RUNNING, now, now, self._hostname, os.getpid(), _json(meta)),
+                (uid, candidate, RUNNING, now, now, self._hostname, os.getpid(), to_json(meta)),
             )
             return int(cur.lastrowid)  # type: ignore[arg-type]
 
@@ -427,8 +378,8 @@ class SQLiteBackend:
         return status
 
     _RUN_COLUMNS = "id, uid, name, status, started_at, ended_at, last_step, hostname, pid, heartbeat_at, meta"
-    _RUN_TYPES = (int, str, str, str, _NUMBER, _MAYBE_NUMBER, (int, NoneType), (str, NoneType),
-                  (int, NoneType), _MAYBE_NUMBER, str)
+    _RUN_TYPES = (int, str, str, str, NUMBER, MAYBE_NUMBER, (int, NoneType), (str, NoneType),
+                  (int, NoneType), MAYBE_NUMBER, str)
 
     def _run_info(self, row: tuple[Any, ...]) -> RunInfo:
         for column, value, kinds in zip(self._RUN_COLUMNS.split(", "), row, self._RUN_TYPES):
@@ -465,7 +416,7 @@ class SQLiteBackend:
         def merge(conn: sqlite3.Connection) -> None:
             (current,) = conn.execute("SELECT meta FROM runs WHERE id = ?", (run_id,)).fetchone()
             merged = {**self._json_object(current, f"the metadata of run {run_id}"), **meta}
-            conn.execute("UPDATE runs SET meta = ? WHERE id = ?", (_json(merged), run_id))
+            conn.execute("UPDATE runs SET meta = ? WHERE id = ?", (to_json(merged), run_id))
 
         self._write(merge)
 
@@ -490,16 +441,7 @@ class SQLiteBackend:
 
     def append(self, run_id: int, columns: Columns, events: Sequence[PendingEvent] = ()) -> None:
         """Write new points of several series and events of one run in one transaction."""
-        prepared = []
-        last = -1
-        for key, (steps, values) in columns.items():
-            steps = np.ascontiguousarray(steps, dtype=_STEP)
-            values = np.ascontiguousarray(values, dtype=_VALUE)
-            if steps.shape != values.shape or steps.ndim != 1:
-                raise StoreError(f"series '{key}': steps and values must be 1-D of one length")
-            if steps.size:
-                prepared.append((key, steps, values))
-                last = max(last, int(steps.max()))
+        prepared, last = as_columns(columns)
         for event in events:
             last = max(last, event.step)
 
@@ -508,7 +450,7 @@ class SQLiteBackend:
                 self._insert_chunk(conn, self._series_id(conn, run_id, key), steps, values)
             conn.executemany(
                 "INSERT INTO events(run_id, step, time, kind, payload) VALUES (?, ?, ?, ?, ?)",
-                [(run_id, e.step, e.time, e.kind, _json(e.payload)) for e in events],
+                [(run_id, e.step, e.time, e.kind, to_json(e.payload)) for e in events],
             )
             conn.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", (time.time(), run_id))
             if last >= 0:
@@ -551,7 +493,7 @@ class SQLiteBackend:
                 rows = conn.execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks c WHERE series_id = ?"
                                     " ORDER BY id", (sid,)).fetchall()
                 chunks = [self._chunk(r, run_id, key) for r in rows]
-                steps, values = _latest_per_step(np.concatenate([c[0] for c in chunks]),
+                steps, values = latest_per_step(np.concatenate([c[0] for c in chunks]),
                                                  np.concatenate([c[1] for c in chunks]))
                 conn.execute("DELETE FROM chunks WHERE series_id = ?", (sid,))
                 for lo in range(0, steps.size, CHUNK_POINTS):
@@ -580,15 +522,7 @@ class SQLiteBackend:
             sql += " AND c.last_step > ?"
             args.append(int(after_step))
         rows = self._read(sql + " ORDER BY c.id", args)
-        if not rows:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-        chunks = [self._chunk(r, run_id, key) for r in rows]
-        steps = np.concatenate([c[0] for c in chunks]).astype(np.int64, copy=False)
-        values = np.concatenate([c[1] for c in chunks]).astype(np.float64, copy=False)
-        if after_step is not None:
-            keep = steps > after_step
-            steps, values = steps[keep], values[keep]
-        return _latest_per_step(steps, values)
+        return concat_chunks([self._chunk(r, run_id, key) for r in rows], after_step)
 
     def last_values(self, run_id: int, keys: Sequence[str]) -> dict[str, float]:
         """The value at the highest step of each key that has one."""
@@ -616,11 +550,16 @@ class SQLiteBackend:
         rows = self._read(sql + " ORDER BY step, id", args)
         return [self._event(run_id, *row) for row in rows]
 
-    def _event(self, run_id: int, step: Any, at: Any, kind: Any, payload: Any) -> Event:
-        if not (isinstance(step, int) and isinstance(at, _NUMBER) and isinstance(kind, str)):
-            raise self._damaged(f"an event of run {run_id} has fields of the wrong type")
-        return Event(step=step, time=at, kind=kind,
-                     payload=self._json_object(payload, f"an event of run {run_id}"))
+    def events_since(self, run_id: int, after_id: int) -> list[tuple[int, PendingEvent]]:
+        """Events of a run written after the event ``after_id``, with their ids, in write
+        order: what a sync has not sent yet (ids never change; steps may repeat)."""
+        rows = self._read("SELECT id, step, time, kind, payload FROM events WHERE run_id = ?"
+                          " AND id > ? ORDER BY id", (run_id, after_id))
+        out = []
+        for event_id, *row in rows:
+            event = self._event(run_id, *row)
+            out.append((event_id, PendingEvent(event.step, event.kind, event.payload, event.time)))
+        return out
 
     def problems(self) -> Iterator[str]:
         """Every problem found in the whole store, one line each: SQLite's own integrity check,
@@ -643,7 +582,7 @@ class SQLiteBackend:
             try:
                 self._run_info(row)
             except StoreError as exc:
-                yield _detail(exc)
+                yield damage_detail(exc)
 
     def _check_chunks(self) -> Iterator[str]:
         sql = (f"SELECT s.run_id, s.name, {self._chunk_columns} FROM chunks c"
@@ -652,7 +591,7 @@ class SQLiteBackend:
             try:
                 self._chunk(tuple(row), run_id, str(key))
             except StoreError as exc:
-                yield _detail(exc)
+                yield damage_detail(exc)
 
     def _check_events(self) -> Iterator[str]:
         for run_id, *row in self._conn.execute(
@@ -660,16 +599,10 @@ class SQLiteBackend:
             try:
                 self._event(run_id, *row)
             except StoreError as exc:
-                yield _detail(exc)
+                yield damage_detail(exc)
 
     def close(self) -> None:
         self._conn.close()
-
-
-def _detail(exc: StoreError) -> str:
-    """What a ``_damaged`` error found, without the store path and advice around it."""
-    text = str(exc)
-    return text[text.find("(") + 1:text.rfind("); the file may be damaged")]
 
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -689,12 +622,3 @@ def _marked_as_store(path: str) -> bool:
             return is_store_header(fh.read(HEADER_BYTES))
     except OSError:
         return False
-
-
-def _latest_per_step(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted by step; where a step was written twice (a resumed run), the later write wins."""
-    if steps.size > 1 and np.any(np.diff(steps) <= 0):
-        _, first_in_reversed = np.unique(steps[::-1], return_index=True)
-        latest = steps.size - 1 - first_in_reversed
-        return steps[latest], values[latest]
-    return steps, values
