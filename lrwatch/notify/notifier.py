@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol, Sequence
 
@@ -124,6 +125,7 @@ class Notifier:
         self._undelivered = 0  # notes queued or in delivery (changed under _lock)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._closed = False
         if self._background:
             self._thread = threading.Thread(target=self._deliver, name="lrwatch-notify",
                                             daemon=True)
@@ -152,12 +154,14 @@ class Notifier:
         """Let queued deliveries finish for up to ``grace_s``; report what is still pending."""
         if self._thread is None:
             return
+        deadline = time.monotonic() + grace_s
+        self._closed = True  # the thread ends once the queue is empty, sentinel or not
         try:
-            self._queue.put_nowait(None)
+            self._queue.put(None, timeout=grace_s)
         except queue.Full:
             pass
-        self._thread.join(grace_s)
-        if self._thread.is_alive():
+        self._thread.join(max(0.0, deadline - time.monotonic()))
+        if self._thread.is_alive() and self._undelivered:
             log.warning(f"lrwatch: {self._undelivered} notification(s) to "
                         f"{', '.join(s.name for s in self._background)} still being sent after "
                         f"{grace_s:g} s; left to the background, training is not held")
@@ -189,6 +193,8 @@ class Notifier:
                 self._attempt(sink, note)
             with self._lock:
                 self._undelivered -= 1
+            if self._closed and self._queue.empty():
+                return
 
     def _attempt(self, sink: Sink, note: Note) -> None:
         try:
