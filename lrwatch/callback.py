@@ -17,7 +17,7 @@ import os
 import platform
 import time
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Literal, Mapping
 
 import torch
 
@@ -108,7 +108,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         layer_every_n_steps: int = 50,
         update_ratio_every_n_steps: int | None = None,
         host_copy_every_n_steps: int | None = None,
-        on_diverge: str = "warn",
+        on_diverge: Literal["warn", "stop", "recover"] = "warn",
         check_every_n_steps: int = 100,
         snapshot_every_n_steps: int = 100,
         max_recoveries: int = 3,

@@ -85,10 +85,11 @@ class Note:
         return ("lrwatch/status", value) if value is not None else None
 
     def markdown(self) -> str:
-        """The note as a few Markdown lines: message, evidence, suggestion, link."""
+        """The note as a few Markdown lines: the message, then the evidence and the suggestion
+        it does not already spell out, then the dashboard link."""
         lines = [self.message]
-        lines += [f"- {e}" for e in self.evidence]
-        if self.suggestion:
+        lines += [f"- {e}" for e in self.evidence if e not in self.message]
+        if self.suggestion and self.suggestion not in self.message:
             lines.append(f"Suggestion: {self.suggestion}")
         if self.link:
             lines.append(f"Dashboard: {self.link}")

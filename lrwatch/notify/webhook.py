@@ -38,14 +38,8 @@ def check_alert_url(url: object) -> str:
 
 
 def slack_text(note: Note) -> str:
-    """The message: a bold headline, then the line lrwatch printed, evidence, suggestion, link."""
-    lines = [f"*{note.title}*", note.message]
-    lines += [f"• {e}" for e in note.evidence]
-    if note.suggestion:
-        lines.append(f"Suggestion: {note.suggestion}")
-    if note.link:
-        lines.append(f"Dashboard: <{note.link}>")
-    return "\n".join(lines)
+    """The message: a bold headline, then the note's Markdown lines (Slack links the URL)."""
+    return f"*{note.title}*\n{note.markdown()}"
 
 
 class Webhook:
