@@ -3,9 +3,13 @@
 
     python examples/07_lightning_cli.py fit --config examples/configs/lightning_cli.yaml
 
-Every argument of both is a plain typed value (numbers, strings, booleans, ``null``), so
-``--help`` lists them and a wrong one (``on_diverge: explode``) is refused before training.
+(without arguments it runs exactly that). Every argument of both is a plain typed value
+(numbers, strings, booleans, ``null``), so ``--help`` lists them and a wrong one
+(``on_diverge: explode``) is refused before training starts.
 """
+
+import sys
+from pathlib import Path
 
 from digits import DigitsClassifier, DigitsData
 
@@ -14,5 +18,8 @@ try:
 except ImportError:
     from pytorch_lightning.cli import LightningCLI  # type: ignore[no-redef]
 
+CONFIG = Path(__file__).parent / "configs" / "lightning_cli.yaml"
+
 if __name__ == "__main__":
-    LightningCLI(DigitsClassifier, DigitsData)
+    LightningCLI(DigitsClassifier, DigitsData, args=sys.argv[1:] or ["fit", "--config", str(CONFIG)],
+                 save_config_kwargs={"overwrite": True})
