@@ -20,6 +20,7 @@ SUITES: list[str] = [
     "finder",
     "dashboard",
     "sweeps",
+    "notify",
 ]
 
 
