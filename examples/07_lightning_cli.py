@@ -21,5 +21,6 @@ except ImportError:
 CONFIG = Path(__file__).parent / "configs" / "lightning_cli.yaml"
 
 if __name__ == "__main__":
-    LightningCLI(DigitsClassifier, DigitsData, args=sys.argv[1:] or ["fit", "--config", str(CONFIG)],
+    LightningCLI(DigitsClassifier, DigitsData,
+                 args=sys.argv[1:] or ["fit", "--config", str(CONFIG)],
                  save_config_kwargs={"overwrite": True})

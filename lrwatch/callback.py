@@ -253,9 +253,9 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         if self._guard is not None:
             self._recorder.sinks.append(self._guard_observes)
         self._recorder.start_clock()
+        page = f"{self.dashboard_url}/run/{self.run.id}" if self.dashboard_url else None
         self._notifier = self._safely("notify", build_notifier, self.run.name,
-                                      trainer.loggers if self.mirror else (), self.alert,
-                                      self.dashboard_url and f"{self.dashboard_url}/run/{self.run.id}")
+                                      trainer.loggers if self.mirror else (), self.alert, page)
         lightning_of(trainer).utilities.rank_zero_info(
             f"lrwatch: recording run '{self.run.name}' to {self.store_path} "
             f"(see it with: lrwatch runs {self.store_path})")

@@ -10,7 +10,7 @@ A front end (the Lightning callback, ``Watch``, the HF callback) calls ``diagnos
   know) is written on the training thread, in microseconds, because those buffers are not
   thread-safe (CSVLogger's row list is rewritten by ``save()`` on the training thread);
 - no sink's error reaches training: the first failure of each sink is one warning on the
-  ``lrwatch`` logger, later ones are counted, and the sink keeps getting later notes (an
+  ``lrwatch`` logger, later ones are not reported, and the sink keeps getting later notes (an
   endpoint that was down may come back).
 
 ``close()`` waits at most ``CLOSE_GRACE_S`` for the background deliveries still queued, then
@@ -42,8 +42,10 @@ CLOSE_GRACE_S = 3.0
 # and ``no_lr_verdict`` say nothing about the LR: no scalar, the text only.
 STATUS_CODES: dict[str, int] = {"healthy": 0, "stalled": 1, "oscillating": 2, "diverging": 3,
                                 "alarm": 3}
-# The ``lrwatch/guard_action`` scalar: what the guard did at that step.
-ACTION_CODES: dict[str, int] = {"stop": 1, "recover": 2}
+# A guard action's status (its payload's ``action`` -> the word), and the
+# ``lrwatch/guard_action`` scalar: what the guard did at that step.
+ACTION_STATUS: dict[str, str] = {"stop": "stopped", "recover": "recovered"}
+ACTION_CODES: dict[str, int] = {"stopped": 1, "recovered": 2}
 
 DIAGNOSIS = "diagnosis"
 ACTION = "action"
@@ -78,11 +80,10 @@ class Note:
     @property
     def code(self) -> tuple[str, int] | None:
         """The scalar this note sets in the user's loggers, when its status has one."""
-        if self.kind == ACTION:
-            action = {"stopped": "stop", "recovered": "recover"}.get(self.status)
-            return ("lrwatch/guard_action", ACTION_CODES[action]) if action else None
-        value = STATUS_CODES.get(self.status)
-        return ("lrwatch/status", value) if value is not None else None
+        key, codes = (("lrwatch/guard_action", ACTION_CODES) if self.kind == ACTION
+                      else ("lrwatch/status", STATUS_CODES))
+        value = codes.get(self.status)
+        return (key, value) if value is not None else None
 
     def markdown(self) -> str:
         """The note as a few Markdown lines: the message, then the evidence and the suggestion
@@ -120,7 +121,7 @@ class Notifier:
         self.link = link
         self._inline = [s for s in sinks if not s.background]
         self._background = [s for s in sinks if s.background]
-        self._failed: dict[str, int] = {}  # sink name -> failures so far
+        self._failed: set[str] = set()  # sinks whose failure was reported
         self._queue: queue.Queue[Note | None] = queue.Queue(maxsize=QUEUE_SIZE)
         self._dropped = 0
         self._undelivered = 0  # notes queued or in delivery (changed under _lock)
@@ -132,10 +133,6 @@ class Notifier:
                                             daemon=True)
             self._thread.start()
 
-    @property
-    def sinks(self) -> list[Sink]:
-        return self._inline + self._background
-
     def diagnosis_changed(self, step: int, message: str, payload: Mapping[str, Any]) -> None:
         """A new diagnosis was announced (``payload``: ``Diagnosis.to_dict()``, or an alarm's
         ``{"status": "alarm", "evidence": [...]}``; ``final`` marks the end-of-training verdict)."""
@@ -146,7 +143,7 @@ class Notifier:
     def guard_acted(self, step: int, message: str, payload: Mapping[str, Any]) -> None:
         """The guard stopped or recovered the run (``payload``: its action record)."""
         action = str(payload.get("action", "acted"))
-        status = {"stop": "stopped", "recover": "recovered"}.get(action, action)
+        status = ACTION_STATUS.get(action, action)
         reason = payload.get("reason")
         self._send(Note(self.run_name, step, ACTION, status, message,
                         (str(reason),) if reason else (), None, False, self.link))
@@ -201,8 +198,8 @@ class Notifier:
         try:
             sink.send(note)
         except Exception as exc:  # noqa: BLE001 - a notification is never worth a training run
-            count = self._failed[sink.name] = self._failed.get(sink.name, 0) + 1
-            if count == 1:
+            if sink.name not in self._failed:
+                self._failed.add(sink.name)
                 log.warning(f"lrwatch: sending to {sink.name} failed ({exc}); training goes on "
                             "and later failures of it are not reported")
 
