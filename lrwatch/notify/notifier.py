@@ -75,7 +75,8 @@ class Note:
         if self.kind == ACTION:
             return f"lrwatch: run '{self.run_name}' {self.status} at step {self.step}"
         what = "final verdict" if self.final else "now"
-        return f"lrwatch: run '{self.run_name}' {what}: {self.status.replace('_', ' ')}"
+        status = "blowing up" if self.status == "alarm" else self.status.replace("_", " ")
+        return f"lrwatch: run '{self.run_name}' {what}: {status}"
 
     @property
     def code(self) -> tuple[str, int] | None:

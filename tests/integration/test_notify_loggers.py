@@ -109,7 +109,7 @@ def test_wandb_offline_gets_an_alert_per_note_and_the_run_summary(diverged):
     alerts = of_type(path, "alert")
     run_name = diverged["run"].name
     assert [a.title for a in alerts] == [
-        f"lrwatch: run '{run_name}' now: alarm",
+        f"lrwatch: run '{run_name}' now: blowing up",
         f"lrwatch: run '{run_name}' stopped at step {_stored(diverged, keys.EVENT_ACTION)[0].step}",
         f"lrwatch: run '{run_name}' final verdict: insufficient data"]
     assert [a.level for a in alerts[:2]] == ["ERROR", "ERROR"]
