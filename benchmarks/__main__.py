@@ -21,6 +21,7 @@ SUITES: list[str] = [
     "dashboard",
     "sweeps",
     "teamstore",
+    "notify",
 ]
 
 

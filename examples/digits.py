@@ -47,3 +47,17 @@ def trainer(callbacks, max_steps: int = 100) -> pl.Trainer:
     return pl.Trainer(max_steps=max_steps, accelerator="cpu", logger=False,
                       enable_checkpointing=False, enable_progress_bar=False,
                       enable_model_summary=False, callbacks=callbacks)
+
+
+class DigitsData(pl.LightningDataModule):
+    """The same loaders as a DataModule, for configuration files (LightningCLI, Hydra)."""
+
+    def __init__(self, batch_size: int = 64) -> None:
+        super().__init__()
+        self.batch_size = batch_size
+
+    def train_dataloader(self):
+        return digits_loaders(self.batch_size)[0]
+
+    def val_dataloader(self):
+        return digits_loaders(self.batch_size)[1]

@@ -17,7 +17,7 @@ import os
 import platform
 import time
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Literal, Mapping
 
 import torch
 
@@ -29,6 +29,7 @@ from lrwatch.analysis.types import Diagnosis, RangeTestSummary, Status
 from lrwatch.config import RecordConfig, check_int
 from lrwatch.errors import ConfigError
 from lrwatch.guard import DDP_DECISION_EVERY, Decision, Guard, GuardConfig, Notice, describe
+from lrwatch.notify import Notifier, build_notifier, check_alert_url
 from lrwatch.recorder import Recorder, Rows
 from lrwatch.store import (
     DIVERGED,
@@ -87,6 +88,12 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             ``training_step`` that returns none (manual optimization); default: the loss it
             returns. A run trained by several optimizers (GANs) gets no LR verdict from its
             loss, which is adversarial: its gradient and update health per optimizer instead.
+        mirror: send each diagnosis change and guard action to every logger of the Trainer
+            too (an ``lrwatch/status`` scalar; TensorBoard text, MLflow tags, a W&B alert); see
+            ``lrwatch.notify.loggers``. The store records regardless.
+        alert: a webhook URL (Slack incoming webhook or compatible) that gets a
+            ``{"text": ...}`` message on each diagnosis change and guard action, from a
+            background thread; a slow or dead endpoint never holds training.
         strict: re-raise lrwatch's internal errors instead of warning and going on.
 
     Example::
@@ -105,7 +112,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         layer_every_n_steps: int = 50,
         update_ratio_every_n_steps: int | None = None,
         host_copy_every_n_steps: int | None = None,
-        on_diverge: str = "warn",
+        on_diverge: Literal["warn", "stop", "recover"] = "warn",
         check_every_n_steps: int = 100,
         snapshot_every_n_steps: int = 100,
         max_recoveries: int = 3,
@@ -116,6 +123,8 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         dashboard_port: int = 8050,
         keep_dashboard: bool = False,
         loss_key: str | None = None,
+        mirror: bool = False,
+        alert: str | None = None,
         strict: bool = False,
     ) -> None:
         if name is not None and (not isinstance(name, str) or not name.strip()):
@@ -151,6 +160,10 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         self._dashboard: Any = None
         self.strict = strict
         self.loss_key = loss_key
+        if not isinstance(mirror, bool):
+            raise ConfigError(f"mirror must be True or False, got {mirror!r}")
+        self.mirror, self.alert = mirror, check_alert_url(alert) if alert is not None else None
+        self._notifier: Notifier | None = None
         self._logged: dict[str, Any] = {}  # each logged metric's last value object, stored once
         self.store_path: Path | StoreURL | None = None
         self.run: RunInfo | None = None
@@ -245,6 +258,9 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         if self._guard is not None:
             self._recorder.sinks.append(self._guard_observes)
         self._recorder.start_clock()
+        page = f"{self.dashboard_url}/run/{self.run.id}" if self.dashboard_url else None
+        self._notifier = self._safely("notify", build_notifier, self.run.name,
+                                      trainer.loggers if self.mirror else (), self.alert, page)
         lightning_of(trainer).utilities.rank_zero_info(
             f"lrwatch: recording run '{self.run.name}' to {self.store_path} "
             f"(see it with: lrwatch runs {self.store_path})")
@@ -310,6 +326,9 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
     def _finish(self, status: str) -> None:
         """Hand over the last rows, set the run's final status and stop the writer (once)."""
         self._guard = None
+        if self._notifier is not None:
+            self._notifier.close()
+            self._notifier = None
         if self._recorder is not None:
             self._safely("recording", self._recorder.drain)
             self._recorder.close()
@@ -488,6 +507,10 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             self._writer.put(events=[PendingEvent(step=notice.step, kind=notice.kind,
                                                   payload={**notice.payload, "message": notice.message},
                                                   time=time.time())])
+        if self._notifier is not None:
+            send = (self._notifier.guard_acted if notice.kind == keys.EVENT_ACTION
+                    else self._notifier.diagnosis_changed)
+            self._safely("notify", send, notice.step, notice.message, notice.payload)
 
     # -- plumbing ----------------------------------------------------------------------------
     def _hand_over(self, rows: Rows, events: list[PendingEvent]) -> None:

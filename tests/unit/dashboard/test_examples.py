@@ -41,3 +41,5 @@ def test_every_example_runs(tmp_path):
     assert sum(line.startswith(("sgd-lr-", "adam-lr-")) for line in out.splitlines()) == 3
     assert "the dashboard answers: HTTP 200" in out
     assert "logged: ['logged/d_loss', 'logged/g_loss']" in out
+    assert "trained 'digits-hydra' with on_diverge=stop" in out
+    assert "*lrwatch: run 'digits-too-hot' stopped at step " in out  # the local webhook got it
