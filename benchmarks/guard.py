@@ -26,8 +26,10 @@ the overhead alone).
 from __future__ import annotations
 
 import json
+import math
 import statistics
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +191,39 @@ def spikes(steps: int = 400) -> dict[str, Any]:
     return out
 
 
+def spike_check_cost(calls: int = 2000, passes: int = 5) -> dict[str, float]:
+    """CPU time of one ``on_spike="skip"`` decision (fused gradient norm, host read, window
+    statistics) on the overhead suite's MLP, against one fused gradient-norm pass alone: the
+    minimum over ``passes`` of the mean over ``calls`` (CPU time resists a loaded machine)."""
+    from lrwatch.guard import Guard, GuardConfig, total_norm
+    from lrwatch.analysis import OnlineAnalyzer
+
+    model = MLP([784, 256, 256, 10])
+    for p in model.parameters():
+        p.grad = torch.randn_like(p)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    guard = Guard(GuardConfig(on_spike="skip"), OnlineAnalyzer, "cost")
+    loss = torch.tensor(1.0)
+
+    def decide() -> None:
+        guard.add_backward_loss(loss)
+        guard.spike_check(0, optimizer)
+
+    def norm_only() -> None:
+        total_norm([p.grad for p in model.parameters()])
+
+    out = {}
+    for name, fn in (("spike_check_us", decide), ("grad_norm_only_us", norm_only)):
+        best = math.inf
+        for _ in range(passes):
+            start = time.process_time()
+            for _ in range(calls):
+                fn()
+            best = min(best, (time.process_time() - start) / calls)
+        out[name] = round(best * 1e6, 1)
+    return out
+
+
 def overhead(rounds: int = 9, steps: int = 400) -> dict[str, Any]:
     configs: dict[str, dict[str, Any] | None] = {
         "bare": None, "warn": {"on_diverge": "warn"}, "recover": {"on_diverge": "recover"},
@@ -269,7 +304,7 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     if "--skip-suite" in args:
         torch.set_num_threads(1)
-        result = {"spikes": spikes(), "overhead": overhead()}
+        result = {"spikes": spikes(), "spike_check": spike_check_cost(), "overhead": overhead()}
         OUT.mkdir(exist_ok=True)
         (OUT / "guard_skip.json").write_text(json.dumps(result, indent=2))
         print(json.dumps(result))
