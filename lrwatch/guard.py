@@ -448,7 +448,8 @@ class _Window:
 
 
 def _median(values: np.ndarray) -> float:
-    """np.median without its checks (4x faster on 128 values): values are finite."""
+    """np.median without its checks (6 us against 49 us on 128 values, CPU time on the
+    development machine): the values are finite."""
     k = values.size // 2
     if values.size % 2:
         return float(np.partition(values, k)[k])
