@@ -11,17 +11,25 @@ through a linear warmup so that they blow up mid-run. Each scenario trains three
    of run 1 - stop step;
 3. ``recover``: whether the run reached its planned end with a finite final loss below its
    starting loss.
-Overhead: mean time per step of a healthy run, bare vs LRWatch(warn) vs LRWatch(recover), as
-the median of paired per-round differences with bare (snapshots every 100 steps), interleaved
-rounds as in ``benchmarks.overhead``. ``python -m benchmarks.guard [--skip-overhead]
-[--warn-only]`` (``--warn-only``: the warn runs alone, their table only).
+Overhead: mean time per step of a healthy run, bare vs LRWatch(warn) vs LRWatch(recover) vs
+LRWatch(on_spike="skip"), as the median of paired per-round differences with bare (snapshots
+every 100 steps), interleaved rounds as in ``benchmarks.overhead``; skip is also paired with
+warn (the same recording, no spike check), so its own cost reads directly.
+Spikes (issue 15's case): a small ReLU regressor, SGD with momentum 0.9 at lr 0.05, every 10th
+batch of an epoch corrupted (targets plus noise of std 2), trained 400 steps with and without
+``on_spike="skip"``; its MSE on the clean data (noise floor 0.01) and the steps skipped.
+``python -m benchmarks.guard [--skip-overhead | --skip-suite] [--warn-only]``
+(``--warn-only``: the warn runs alone, their table only; ``--skip-suite``: the spike case and
+the overhead alone).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import statistics
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -130,16 +138,104 @@ def _train(scenario: tuple[Any, ...], mode: str, workdir: str) -> dict[str, Any]
     }
 
 
+class SpikyRegressor(pl.LightningModule):
+    """8 -> 16 -> 1 ReLU, SGD with momentum 0.9 at lr 0.05."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.net = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        x, y = batch
+        return torch.nn.functional.mse_loss(self.net(x), y)
+
+    def configure_optimizers(self) -> Any:
+        return torch.optim.SGD(self.parameters(), lr=0.05, momentum=0.9)
+
+
+def _spiky_data(n: int = 2048, batch: int = 32) -> tuple[TensorDataset, TensorDataset]:
+    """Clean and corrupted regression data: batches 9, 19, ... of an epoch get noisy targets."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(n, 8, generator=g)
+    y = x @ torch.randn(8, 1, generator=g) + 0.1 * torch.randn(n, 1, generator=g)
+    noisy = y.clone()
+    for start in range(9 * batch, n, 10 * batch):
+        noisy[start:start + batch] += 2.0 * torch.randn(batch, 1, generator=g)
+    return TensorDataset(x, y), TensorDataset(x, noisy)
+
+
+def spikes(steps: int = 400) -> dict[str, Any]:
+    """The spike case with on_spike off and "skip": clean MSE, skips, spikes over the level."""
+    clean, noisy = _spiky_data()
+    out = {}
+    with tempfile.TemporaryDirectory() as workdir:
+        for mode in (None, "skip"):
+            module = SpikyRegressor()
+            trainer = pl.Trainer(accelerator="cpu", devices=1, max_steps=steps, max_epochs=-1,
+                                 logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                                 enable_model_summary=False, num_sanity_val_steps=0,
+                                 limit_val_batches=0,
+                                 callbacks=[LRWatch(store=f"{workdir}/{mode}", on_spike=mode)])
+            trainer.fit(module, DataLoader(noisy, batch_size=32))
+            with torch.no_grad():
+                mse = float(torch.nn.functional.mse_loss(module.net(clean.tensors[0]), clean.tensors[1]))
+            reader = Store(f"{workdir}/{mode}", readonly=True)
+            run = reader.runs()[-1]
+            loss = reader.scalars(run, keys.LOSS)[1][-200:]
+            skipped = [e.step for e in reader.events(run, kind=keys.EVENT_ACTION)
+                       if e.payload.get("action") == "skip"]
+            out[mode or "off"] = {"clean_mse": round(mse, 4), "skipped": len(skipped),
+                                  "first_skip": skipped[0] if skipped else None,
+                                  "max_over_median_last_200": round(float(loss.max() / np.median(loss)), 1)}
+    return out
+
+
+def spike_check_cost(calls: int = 2000, passes: int = 5) -> dict[str, float]:
+    """CPU time of one ``on_spike="skip"`` decision (fused gradient norm, host read, window
+    statistics) on the overhead suite's MLP, against one fused gradient-norm pass alone: the
+    minimum over ``passes`` of the mean over ``calls`` (CPU time resists a loaded machine)."""
+    from lrwatch.guard import Guard, GuardConfig, total_norm
+    from lrwatch.analysis import OnlineAnalyzer
+
+    model = MLP([784, 256, 256, 10])
+    for p in model.parameters():
+        p.grad = torch.randn_like(p)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    guard = Guard(GuardConfig(on_spike="skip"), OnlineAnalyzer, "cost")
+    loss = torch.tensor(1.0)
+
+    def decide() -> None:
+        guard.add_backward_loss(loss)
+        guard.spike_check(0, optimizer)
+
+    def norm_only() -> None:
+        total_norm([p.grad for p in model.parameters()])
+
+    out = {}
+    for name, fn in (("spike_check_us", decide), ("grad_norm_only_us", norm_only)):
+        best = math.inf
+        for _ in range(passes):
+            start = time.process_time()
+            for _ in range(calls):
+                fn()
+            best = min(best, (time.process_time() - start) / calls)
+        out[name] = round(best * 1e6, 1)
+    return out
+
+
 def overhead(rounds: int = 9, steps: int = 400) -> dict[str, Any]:
-    configs = {"bare": None, "warn": "warn", "recover": "recover"}
+    configs: dict[str, dict[str, Any] | None] = {
+        "bare": None, "warn": {"on_diverge": "warn"}, "recover": {"on_diverge": "recover"},
+        "skip": {"on_spike": "skip"}}
     per_round: dict[str, list[float]] = {c: [] for c in configs}
     with tempfile.TemporaryDirectory() as workdir:
         for r in range(rounds):
-            for config, mode in configs.items():
+            for config, options in configs.items():
                 timer = StepTimer()
                 callbacks: list[Any] = [timer]
-                if mode:
-                    callbacks.append(LRWatch(store=f"{workdir}/{config}{r}", on_diverge=mode))
+                if options is not None:
+                    callbacks.append(LRWatch(store=f"{workdir}/{config}{r}", **options))
                 trainer = pl.Trainer(accelerator="cpu", devices=1, max_steps=steps, max_epochs=-1,
                                      logger=False, callbacks=callbacks, enable_checkpointing=False,
                                      enable_progress_bar=False, enable_model_summary=False,
@@ -147,8 +243,11 @@ def overhead(rounds: int = 9, steps: int = 400) -> dict[str, Any]:
                 trainer.fit(MLP([784, 256, 256, 10]), overhead_data(784, 64 * steps))
                 per_round[config].append(timer.mean_step_s(steps // 5))
     median = {c: statistics.median(v) * 1e3 for c, v in per_round.items()}
-    added = {c: statistics.median(x - b for x, b in zip(per_round[c], per_round["bare"])) * 1e3
-             for c in ("warn", "recover")}  # paired with bare in the same round
+    def paired(config: str, base: str) -> float:  # per-round differences: same machine state
+        return statistics.median(x - b for x, b in zip(per_round[config], per_round[base])) * 1e3
+
+    added = {c: paired(c, "bare") for c in ("warn", "recover", "skip")}
+    added["skip_over_warn"] = paired("skip", "warn")
     return {"mean_step_ms": {c: round(v, 3) for c, v in median.items()},
             "added_ms": {c: round(v, 3) for c, v in added.items()}}
 
@@ -203,5 +302,12 @@ if __name__ == "__main__":
     import sys
 
     args = sys.argv[1:]
+    if "--skip-suite" in args:
+        torch.set_num_threads(1)
+        result = {"spikes": spikes(), "spike_check": spike_check_cost(), "overhead": overhead()}
+        OUT.mkdir(exist_ok=True)
+        (OUT / "guard_skip.json").write_text(json.dumps(result, indent=2))
+        print(json.dumps(result))
+        sys.exit(0)
     main(skip_overhead="--skip-overhead" in args,
          modes=("warn",) if "--warn-only" in args else ("warn", "stop", "recover"))

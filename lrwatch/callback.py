@@ -11,7 +11,6 @@ start of training.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import platform
@@ -75,6 +74,9 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         max_recoveries: recoveries before ``recover`` gives up and stops.
         lr_factor: LR multiplier of a recovery (default: the diagnosis's suggestion, ~0.1).
         skip_batches: after a recovery, skip the next n optimizer steps.
+        on_spike: "skip" drops the update of an outlier step (loss or gradient norm more than
+            6 sigma above the last 128 steps), decided alike on every rank; the first skip is a
+            warning, every skip an event. Costs one host read per step. Default None: off.
         dashboard: serve the live dashboard for this store next to training (rank 0, in a
             separate process; a dashboard already serving this store on this machine is reused).
             It serves until this Python process exits: in a notebook, as long as its kernel
@@ -118,6 +120,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         max_recoveries: int = 3,
         lr_factor: float | None = None,
         skip_batches: int = 0,
+        on_spike: str | None = None,
         dashboard: bool = False,
         dashboard_host: str = "127.0.0.1",
         dashboard_port: int = 8050,
@@ -142,7 +145,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         self.guard_config = GuardConfig(
             on_diverge=on_diverge, check_every_n_steps=check_every_n_steps,
             snapshot_every_n_steps=snapshot_every_n_steps, max_recoveries=max_recoveries,
-            lr_factor=lr_factor, skip_batches=skip_batches)
+            lr_factor=lr_factor, skip_batches=skip_batches, on_spike=on_spike)
         if host_copy_every_n_steps is None:
             host_copy_every_n_steps = 1 if self.guard_config.acts else RecordConfig.host_copy_every_n_steps
         self.config = RecordConfig(
@@ -240,7 +243,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         self._pending = None
         self._logged = {}
         self._disabled.clear()
-        if self.guard_config.acts or trainer.is_global_zero:
+        if self.guard_config.on_every_rank or trainer.is_global_zero:
             self._guard = Guard(self.guard_config, lambda: self._analyzer(trainer),
                                 self.name or type(pl_module).__name__,
                                 judge_loss=len(trainer.optimizers) == 1)
@@ -345,6 +348,10 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         if self._recorder is not None:
             self._recorder.start_clock()
 
+    def on_before_backward(self, trainer: Any, pl_module: Any, loss: Any) -> None:
+        if self._guard is not None and self._guard.spikes is not None:
+            self._guard.add_backward_loss(loss)
+
     def on_before_optimizer_step(self, trainer: Any, pl_module: Any, optimizer: Any) -> None:
         self._stepped = True
         recorder = self._recorder
@@ -358,6 +365,13 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
                             and _nonfinite_on_host(probe.pending) and _no_amp_scaler(trainer)):
                         _drop_gradients(optimizer)  # keep the weights finite until the guard acts
         guard = self._guard
+        if guard is not None and guard.spikes is not None:  # on_spike="skip"
+            spike = self._safely("guard", guard.spike_check, _batches_stepped(trainer),
+                                 getattr(optimizer, "optimizer", optimizer))
+            if spike is not None:
+                _drop_gradients(optimizer)
+                if trainer.is_global_zero:
+                    self._notify(spike)
         if guard is not None and guard.skip_remaining > 0:
             _drop_gradients(optimizer)
             if getattr(optimizer, "optimizer", optimizer) is trainer.optimizers[-1]:
@@ -385,6 +399,10 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
                              trainer.world_size)
             else:
                 recorder.skip_step()
+        if self._guard is not None and recorder is None and self.guard_config.acts:
+            loss = _loss_of(outputs)  # a rank that does not record judges its own loss (DDP)
+            if loss is not None:
+                self._guard.add_own_loss(step, loss)
         if self._guard is not None and "guard" not in self._disabled:
             self._safely("guard", self._run_guard, trainer, pl_module)
 
@@ -431,7 +449,8 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             self._safely("guard", self._guard.observe, rows)
 
     def _run_guard(self, trainer: Any, pl_module: Any) -> None:
-        """Rank 0 decides; under DDP its decision travels every few steps, so all act together."""
+        """Each rank decides on its own loss; under DDP the decisions are OR-ed every few steps,
+        so all act together."""
         guard = self._guard
         assert guard is not None
         step = _batches_stepped(trainer)
@@ -446,13 +465,11 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         if trainer.world_size > 1:
             if step % DDP_DECISION_EVERY != 0:
                 return
-            message = None
-            if trainer.is_global_zero:
-                message = {"decision": dataclasses.asdict(self._pending) if self._pending else None,
-                           "snapshot": snapshot}
-            message = trainer.strategy.broadcast(message, src=0)
-            self._pending = Decision(**message["decision"]) if message["decision"] else None
-            snapshot = message["snapshot"]
+            if not trainer.is_global_zero:
+                guard.observe_own_losses()
+                self._pending = self._pending or guard.check(step)[1]
+            self._pending, snapshot = guard.agree(step, self._pending, snapshot,
+                                                  trainer.global_rank, pl_module.device)
         decision, self._pending = self._pending, None
         schedulers = [c.scheduler for c in trainer.lr_scheduler_configs]
         if decision is not None:
@@ -465,6 +482,10 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         assert self._guard is not None
         for notice in self._guard.check(max(self._last_step, 0))[0]:
             self._notify(notice)
+        skipped = self._guard.skipped_steps
+        if skipped > 1:
+            log.warning(f"lrwatch: run '{self._guard.run_name}' skipped the updates of {skipped} "
+                        "outlier steps (on_spike='skip'); each is an event in the store")
 
     def _final_verdict(self) -> None:
         """One line with the run's final verdict, read back from the store as ``lrwatch
@@ -501,8 +522,10 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             self._notify(Notice(decision.step, keys.EVENT_ACTION, message, payload))
 
     def _notify(self, notice: Notice) -> None:
-        """One warning line on rank 0 and one event in the store."""
-        log.warning(notice.message)
+        """One warning line on rank 0 (unless the notice is a counted repeat) and one event in
+        the store."""
+        if notice.log:
+            log.warning(notice.message)
         if self._writer is not None:
             self._writer.put(events=[PendingEvent(step=notice.step, kind=notice.kind,
                                                   payload={**notice.payload, "message": notice.message},

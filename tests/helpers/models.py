@@ -21,11 +21,31 @@ def loader(n: int = 256, batch_size: int = 32, seed: int = 0) -> DataLoader:
     return DataLoader(regression_data(n, seed=seed), batch_size=batch_size)
 
 
+def spiky_loader(n: int = 2048, batch_size: int = 32, every: int = 10, noise: float = 2.0) -> DataLoader:
+    """``loader``'s data with every ``every``-th batch of an epoch corrupted (targets plus
+    noise of std ``noise``): the loss of those batches spikes, at lr 0.05 with momentum 0.9
+    some 30x above the level of the others."""
+    data = regression_data(n)
+    x, y = data.tensors
+    y = y.clone()
+    generator = torch.Generator().manual_seed(3)
+    for start in range((every - 1) * batch_size, n, every * batch_size):
+        y[start:start + batch_size] += noise * torch.randn(y[start:start + batch_size].shape,
+                                                           generator=generator)
+    return DataLoader(TensorDataset(x, y), batch_size=batch_size)
+
+
 def make_module(pl: ModuleType, lr: float = 0.05, optimizer: str = "SGD",
                 scheduler_step: int | None = None, nan_at_step: int | None = None,
-                log_val: bool = True) -> Any:
-    """A small MLP regressor; records the loss of every training step in ``seen_losses``."""
-    return _regressor_class(pl)(lr, optimizer, scheduler_step, nan_at_step, log_val)
+                log_val: bool = True, momentum: float = 0.0,
+                loss_jump: tuple[int, int, float] | None = None) -> Any:
+    """A small MLP regressor; records the loss of every training step in ``seen_losses``.
+
+    ``loss_jump=(rank, step, factor)``: from ``step`` on, the loss that process ``rank``
+    reports is ``factor`` times its value, with unchanged gradients (a spike only that rank
+    sees)."""
+    return _regressor_class(pl)(lr, optimizer, scheduler_step, nan_at_step, log_val, momentum,
+                                loss_jump)
 
 
 def _regressor_class(pl: ModuleType) -> type:
@@ -36,9 +56,11 @@ def _regressor_class(pl: ModuleType) -> type:
 
     class TinyRegressor(pl.LightningModule):
         def __init__(self, lr: float, optimizer: str, scheduler_step: int | None,
-                     nan_at_step: int | None, log_val: bool) -> None:
+                     nan_at_step: int | None, log_val: bool, momentum: float = 0.0,
+                     loss_jump: tuple[int, int, float] | None = None) -> None:
             super().__init__()
             self.save_hyperparameters({"lr": lr, "optimizer": optimizer})
+            self.momentum, self.loss_jump = momentum, loss_jump
             self.scheduler_step, self.nan_at_step, self.log_val = scheduler_step, nan_at_step, log_val
             torch.manual_seed(0)
             self.net = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
@@ -49,6 +71,10 @@ def _regressor_class(pl: ModuleType) -> type:
             loss = torch.nn.functional.mse_loss(self.net(x), y)
             if self.nan_at_step is not None and self.trainer.global_step >= self.nan_at_step:
                 loss = loss * float("nan")
+            if self.loss_jump is not None:
+                rank, step, factor = self.loss_jump
+                if self.global_rank == rank and self.trainer.global_step >= step:
+                    loss = loss + (factor - 1) * loss.detach()
             self.seen_losses.append(float(loss.detach()))
             return loss
 
@@ -58,7 +84,9 @@ def _regressor_class(pl: ModuleType) -> type:
                 self.log("val_loss", torch.nn.functional.mse_loss(self.net(x), y))
 
         def configure_optimizers(self) -> Any:
-            opt = getattr(torch.optim, self.hparams.optimizer)(self.parameters(), lr=self.hparams.lr)
+            extra = {"momentum": self.momentum} if self.momentum else {}
+            opt = getattr(torch.optim, self.hparams.optimizer)(self.parameters(),
+                                                               lr=self.hparams.lr, **extra)
             if self.scheduler_step is None:
                 return opt
             sched = torch.optim.lr_scheduler.StepLR(opt, step_size=self.scheduler_step, gamma=0.5)

@@ -2,9 +2,11 @@
 
 python -m tests.helpers.train_script STORE [--steps N] [--sleep S] [--strategy ddp|ddp_spawn]
         [--devices K] [--name NAME] [--lr LR] [--on-diverge warn|stop|recover] [--report DIR]
+        [--loss-jump RANK STEP FACTOR] [--on-spike skip]
 
 With --report, every process writes DIR/rank<k>.json at the end: its step, LR and a checksum of
-its weights, so a test can check that all ranks acted alike.
+its weights, so a test can check that all ranks acted alike. --loss-jump makes the loss that
+process RANK reports FACTOR times larger from STEP on (gradients unchanged).
 """
 
 from __future__ import annotations
@@ -55,9 +57,12 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--on-diverge", default="warn")
     parser.add_argument("--report", default=None)
+    parser.add_argument("--loss-jump", nargs=3, type=float, default=None)
+    parser.add_argument("--on-spike", default=None)
     args = parser.parse_args()
     watch = LRWatch(store=args.store, name=args.name, host_copy_every_n_steps=4,
-                    on_diverge=args.on_diverge, check_every_n_steps=5, snapshot_every_n_steps=10)
+                    on_diverge=args.on_diverge, check_every_n_steps=5, snapshot_every_n_steps=10,
+                    on_spike=args.on_spike)
     callbacks: list[Any] = [watch, Slow(args.sleep)]
     if args.report:
         callbacks.append(Report(args.report))
@@ -67,7 +72,10 @@ def main() -> None:
         enable_model_summary=False, num_sanity_val_steps=0, limit_val_batches=0,
         callbacks=callbacks,
     )
-    trainer.fit(make_module(pl, lr=args.lr, log_val=False), loader(n=512, batch_size=16))
+    jump = args.loss_jump
+    module = make_module(pl, lr=args.lr, log_val=False,
+                         loss_jump=(int(jump[0]), int(jump[1]), jump[2]) if jump else None)
+    trainer.fit(module, loader(n=512, batch_size=16))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,139 @@
+"""The guard's decisions without Lightning: spike skipping, and the vote that joins the ranks."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from lrwatch import keys
+from lrwatch.analysis import OnlineAnalyzer
+from lrwatch.errors import ConfigError
+from lrwatch.guard import (
+    MAX_CONSECUTIVE_SKIPS,
+    SPIKE_WARMUP,
+    Decision,
+    Guard,
+    GuardConfig,
+    SpikeFilter,
+    decode_vote,
+    encode_vote,
+)
+
+
+def _noisy_level(n: int, seed: int = 0, level: float = 1.0) -> np.ndarray:
+    """Mini-batch-like losses: a level with 10% lognormal noise."""
+    return level * np.exp(np.random.default_rng(seed).normal(0.0, 0.1, n))
+
+
+def _judge_all(spikes: SpikeFilter, losses: np.ndarray, grad_norms: np.ndarray) -> list[int]:
+    """The indices judged outliers."""
+    return [i for i, (x, g) in enumerate(zip(losses, grad_norms)) if spikes.judge(x, g)]
+
+
+def test_ordinary_noise_is_never_skipped():
+    losses = _noisy_level(5000)
+    assert _judge_all(SpikeFilter(), losses, _noisy_level(5000, seed=1)) == []
+
+
+def test_no_step_is_skipped_before_the_warm_up():
+    losses = _noisy_level(SPIKE_WARMUP)
+    losses[-1] = 40.0
+    assert _judge_all(SpikeFilter(), losses, np.ones(SPIKE_WARMUP)) == []
+
+
+def test_spikes_every_tenth_step_are_all_skipped():
+    """A mean/std window would hide them: at 1 in 10 steps their z-score stays below 3."""
+    losses = _noisy_level(600)
+    spikes = np.arange(SPIKE_WARMUP + 5, 600, 10)
+    losses[spikes] *= 35
+    assert _judge_all(SpikeFilter(), losses, _noisy_level(600, seed=1)) == spikes.tolist()
+
+
+def test_a_gradient_norm_spike_alone_is_skipped_and_named():
+    spikes = SpikeFilter()
+    for x, g in zip(_noisy_level(100), _noisy_level(100, seed=1)):
+        assert spikes.judge(x, g) is None
+    reason = spikes.judge(1.0, 30.0)
+    assert reason is not None and reason.startswith("grad norm 30 is ")
+
+
+def test_a_level_that_moved_stops_being_skipped():
+    losses = np.concatenate([_noisy_level(200), _noisy_level(200, seed=2, level=50.0)])
+    skipped = _judge_all(SpikeFilter(), losses, np.ones(400))
+    assert skipped == list(range(200, 200 + MAX_CONSECUTIVE_SKIPS))
+
+
+def test_nonfinite_values_are_left_to_the_divergence_guard():
+    spikes = SpikeFilter()
+    for x in _noisy_level(100):
+        spikes.judge(x, 1.0)
+    assert spikes.judge(math.nan, 1.0) is None and spikes.judge(1.0, math.inf) is None
+
+
+def test_on_spike_accepts_only_skip():
+    assert GuardConfig(on_spike="skip").on_every_rank
+    assert not GuardConfig().on_every_rank
+    with pytest.raises(ConfigError, match="on_spike must be None or 'skip'"):
+        GuardConfig(on_spike="drop")
+
+
+def _joint(*ranks: tuple[Decision | None, bool]) -> list[tuple[Decision | None, bool]]:
+    """What each rank gets from the all-reduce (max) of every rank's vote."""
+    votes = np.array([encode_vote(d, s, rank) for rank, (d, s) in enumerate(ranks)])
+    joint = votes.max(axis=0).tolist()
+    return [decode_vote(joint, 40, d) for d, _ in ranks]
+
+
+def test_a_decision_on_rank_1_alone_is_taken_by_every_rank():
+    recover = Decision("recover", 38, "loss jumped", 0.1, restore_step=20)
+    (d0, snap0), (d1, snap1) = _joint((None, True), (recover, False))
+    assert d0 is not None and d1 is not None
+    assert (d0.action, d0.step, d0.restore_step, d0.lr_factor) == ("recover", 40, 20, 0.1)
+    assert (d1.action, d1.step, d1.restore_step, d1.lr_factor) == ("recover", 40, 20, 0.1)
+    assert d0.reason == "rank 1 saw its loss blow up" and d1.reason == "loss jumped"
+    assert not snap0 and not snap1  # rank 1 finds the run not worth a snapshot
+
+
+def test_the_earliest_snapshot_and_smallest_factor_win_and_a_stop_beats_a_recovery():
+    a = Decision("recover", 40, "a", 0.5, restore_step=30)
+    b = Decision("recover", 40, "b", 0.1, restore_step=20)
+    (d, _), _ = _joint((a, True), (b, True))
+    assert d is not None and (d.action, d.restore_step, d.lr_factor) == ("recover", 20, 0.1)
+    stop = Decision("stop", 40, "gave up", 0.1)
+    (d, _), _ = _joint((a, True), (stop, True))
+    assert d is not None and d.action == "stop"
+
+
+def test_no_decision_anywhere_is_none_and_the_snapshot_goes_ahead():
+    assert _joint((None, True), (None, True)) == [(None, True), (None, True)]
+
+
+def test_a_rank_judges_its_own_losses_kept_on_the_device():
+    """What rank k > 0 does under DDP: keep losses, read them at the decision step, decide."""
+    guard = Guard(GuardConfig(on_diverge="stop", check_every_n_steps=5), OnlineAnalyzer, "r")
+    for step, loss in enumerate(_noisy_level(40)):
+        guard.add_own_loss(step, torch.tensor(loss * (1000.0 if step >= 30 else 1.0)))
+    guard.observe_own_losses()
+    _, decision = guard.check(39)
+    assert decision is not None and decision.action == "stop"
+    assert guard.rows_seen == 40
+
+
+def test_spike_check_drops_nothing_in_line_and_names_the_outlier_step():
+    guard = Guard(GuardConfig(on_spike="skip"), OnlineAnalyzer, "r")
+    weight = torch.nn.Parameter(torch.ones(3))
+    optimizer = torch.optim.SGD([weight], lr=0.1)
+    notices = []
+    for step, loss in enumerate(_noisy_level(100)):
+        weight.grad = torch.full((3,), float(loss))
+        guard.add_backward_loss(torch.tensor(loss * (35.0 if step == 90 else 1.0)))
+        notice = guard.spike_check(step, optimizer)
+        if notice is not None:
+            notices.append(notice)
+    (notice,) = notices
+    assert notice.step == 90 and notice.kind == keys.EVENT_ACTION and notice.log
+    assert notice.payload["action"] == "skip" and notice.payload["skipped_steps"] == 1
+    assert "loss" in notice.payload["reason"]
