@@ -69,8 +69,9 @@ def sweep(task: Task, optimizer: str, lr: float, seed: int) -> float:
             loss.backward()
             opt.step()
         net.eval()
+        x, y = (task.validation or task.data)()
         with torch.no_grad():
-            final = float(task.loss(net(task.data()[0]), task.data()[1]))
+            final = float(task.loss(net(x), y))
         return {"final_loss": final if math.isfinite(final) else math.inf}
 
     key = {"task": task.name, "opt": optimizer, "lr": f"{lr:.3g}", "seed": seed, "b": BUDGET}

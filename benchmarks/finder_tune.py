@@ -17,14 +17,14 @@ import numpy as np
 
 from benchmarks import finder_runs as runs
 from benchmarks.finder import FINDER_SEEDS, MOMENTUM, best_lr
-from benchmarks.finder_tasks import OPTIMIZERS, TASKS
+from benchmarks.finder_tasks import TASKS
 from lrwatch.analysis.rangetest import RuleSettings, read_range_test
 
 
 def main() -> None:
     curves = []
     for task in (t for t in TASKS if t.split == "tune"):
-        for optimizer in OPTIMIZERS:
+        for optimizer in task.optimizers:
             best, _ = best_lr(task, optimizer)
             for seed in FINDER_SEEDS:
                 curves.append((optimizer, best, runs.lrwatch(task, optimizer, seed)))
