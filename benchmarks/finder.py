@@ -35,13 +35,13 @@ WITHIN = math.log10(3.0)
 MOMENTUM = {"SGD": 0.0, "SGD-momentum": 0.9, "AdamW": 0.9, "Adam": 0.9}  # what find_lr reads off each
 
 
-def best_lr(task: Any, optimizer: str, grid: list[float] = runs.GRID
-            ) -> tuple[float, dict[str, float]]:
+def best_lr(task: Any, optimizer: str, grid: list[float] = runs.GRID,
+            seeds: tuple[int, ...] = SWEEP_SEEDS) -> tuple[float, dict[str, float]]:
     """The grid LR with the lowest mean final loss over the sweep seeds (on the task's
     validation data when it has some, else its training data)."""
     losses = {}
     for lr in grid:
-        finals = [runs.sweep(task, optimizer, lr, seed) for seed in SWEEP_SEEDS]
+        finals = [runs.sweep(task, optimizer, lr, seed) for seed in seeds]
         losses[f"{lr:.3g}"] = float(np.mean(finals))
     best = min(grid, key=lambda lr: losses[f"{lr:.3g}"])
     return best, losses

@@ -10,7 +10,8 @@ Every family has two members, split when they were written, before any result wa
 first is a "tune" task (the rule may be developed on it), the second "held-out" (evaluated once,
 after the rule is frozen). Sweeps score the final loss on a validation split the training never
 sees; a fine-tune's sweep trains the pretrained model at each LR, so its best LR is the
-fine-tune's own.
+fine-tune's own. One sweep seed per LR (``finder`` runs two): the machine these were made on
+is two shared cores.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from torch.nn import functional as F
 from benchmarks.finder_runs import OUT
 from benchmarks.finder_tasks import Task, digits, mse
 
-GRID = [10 ** (k / 2) for k in range(-12, 3)]  # 1e-6 ... 10: room for fine-tuning LRs
+SCRATCH_GRID = [10 ** (k / 2) for k in range(-10, 3)]  # 1e-5 ... 10, as finder_tasks
+FINE_TUNE_GRID = [10 ** (k / 2) for k in range(-12, 1)]  # 1e-6 ... 1: fine-tuning LRs run low
 PRETRAINED = OUT / "pretrained"
 Data = tuple[torch.Tensor, torch.Tensor]
 

@@ -3,7 +3,7 @@
 The families of ``finder_families`` (autoencoders, convex models, normalisation layers with Adam,
 deep tanh networks with SGD, a small transformer LM, fine-tuning), run as ``finder`` runs its
 tasks: the same three finders with the same arguments (1e-6 to 10, 100 steps, three seeds), a
-half-decade grid sweep from 1e-6 to 10 (300 steps, two seeds) as the reference, scored on each
+half-decade grid sweep from 1e-5 to 10 (1e-6 to 1 for a fine-tune; 300 steps, one seed) as the reference, scored on each
 task's validation split. Scored per split ("tune", "held-out"): the share of tests within 3x of
 the sweep's best, the median of ``|log10(suggested / best)|`` (decades off), and the worst
 family's median; a missing suggestion counts as a miss. Runs are cached with ``finder``'s, so
@@ -25,9 +25,10 @@ import numpy as np
 
 from benchmarks import finder_runs as runs
 from benchmarks.finder import FINDER_SEEDS, FINDERS, WITHIN, best_lr, error, lrwatch_reading
-from benchmarks.finder_families import FAMILY_TASKS, GRID
+from benchmarks.finder_families import FAMILY_TASKS, FINE_TUNE_GRID, SCRATCH_GRID
 
 OUT = runs.OUT.parent / "finder_general"
+SWEEP_SEEDS = (0,)
 
 
 def collect(split: str) -> list[dict[str, Any]]:
@@ -35,7 +36,8 @@ def collect(split: str) -> list[dict[str, Any]]:
     rows = []
     for task in (t for t in FAMILY_TASKS if t.split == split):
         for optimizer in task.optimizers:
-            best, grid = best_lr(task, optimizer, GRID)
+            best, grid = best_lr(task, optimizer,
+                                 FINE_TUNE_GRID if task.fine_tune else SCRATCH_GRID, SWEEP_SEEDS)
             for seed in FINDER_SEEDS:
                 curve = runs.lrwatch(task, optimizer, seed)
                 reading = lrwatch_reading(curve, optimizer)
