@@ -46,6 +46,22 @@ ADAPTIVE = ("adam", "adamw", "nadam", "radam", "adamax", "lamb", "rmsprop", "ada
 # step is bounded by lr x clip, so these caps do not apply.
 PLAUSIBLE_MAX: dict[str, float] = {"sgd": 3.0, "sgd_momentum": 1.0, "adaptive": 1e-2,
                                    "lion": 1e-3}
+# The range test's optimizer facts (``rangetest``), in decades of LR, by optimizer family:
+# ``margin``: how far below the test's bottom (where the loss turns up) a stable constant LR
+# sits; with momentum the loss answers a too-high LR later, so the bottom overshoots more;
+# ``reach``: how far above the point where the loss has made half its fall a stable constant
+# LR can still sit. Adaptive optimizers keep lowering the loss in a short test at LRs whose
+# noise floor ruins a longer run, so their bottom overshoots by up to two decades on some
+# models (autoencoders, BatchNorm networks: issue 17); where the loss starts to fall does not
+# move with that. Set on the finder benchmark's tuning tasks (``benchmarks/finder_tune.py``).
+RANGE_TEST_FACTS: dict[str, dict[str, float]] = {
+    "sgd": {"margin": 0.2, "reach": 1.0},
+    "sgd_momentum": {"margin": 0.3, "reach": 1.0},
+    "adaptive": {"margin": 0.6, "reach": 0.2},
+}
+# A curve that stayed flat until it blew up shows only the edge: a stable LR sits at least this
+# far below it (deep tanh networks under SGD: the blow-up at 1-3, the best LR 0.3; issue 17).
+RANGE_TEST_EDGE_MARGIN = 0.7
 # An LR this many decades outside the usual range is "far" from it (a prior for the diagnosis;
 # a suggestion then also moves it halfway toward the range).
 LR_FAR = 0.8
@@ -122,3 +138,12 @@ def clipped_lr(lr: float, clip: float | None, grad_norm: float | None) -> float:
     if clip is None or grad_norm is None or not math.isfinite(grad_norm) or grad_norm <= clip:
         return lr
     return lr * clip / grad_norm
+
+
+def fine_tune_range(optimizer: str | None, momentum: float | None = None
+                    ) -> tuple[float, float]:
+    """Where a fine-tune's LR belongs: the adaptive range for Adam-family (and unknown)
+    optimizers, the SGD one otherwise."""
+    if optimizer is None or is_adaptive(optimizer):
+        return FINE_TUNE_RANGES["adaptive"]
+    return FINE_TUNE_RANGES["sgd"]

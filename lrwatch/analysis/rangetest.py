@@ -16,12 +16,22 @@ A range test raises the LR step by step over a short run and records the loss at
    optimizers (Adam, AdamW, RMSprop ...), whose noise floor grows with the LR over a longer
    run. The margins and the smoothing width were set on the benchmark's tuning tasks
    (``benchmarks/finder_tune.py``), never on the tasks it reports.
-4. **A flat curve that blows up still says something.** When a test is too short for the
+4. **How long the loss kept falling.** Where the descent runs on for decades (autoencoders,
+   BatchNorm networks under Adam: issue 17), the bottom says little about a stable LR; the
+   point where the loss has made half its fall does. The pick is then at most a "reach" above
+   that point: 0.2 decades for adaptive optimizers, 1 for SGD. Margins and reaches are
+   optimizer facts, in ``lrwatch.analysis.optimizers.RANGE_TEST_FACTS``.
+5. **A flat curve that blows up still says something.** When a test is too short for the
    loss to fall visibly before the LR gets too high, the last point before the blow-up stands
-   in for the bottom (status ``EDGE_ONLY``, and the reason says so).
-5. **Say when the curve cannot be read**: too few steps, a loss that was not finite from the
-   start, that neither fell nor rose beyond its noise, or that rose from the first steps. The
-   suggestion is then ``None`` and the reason says what to change: never a silent bogus number.
+   in for the bottom, 0.7 decades or more above a stable LR (status ``EDGE_ONLY``; the reason
+   says so).
+6. **Fine-tuning stays in fine-tuning LRs.** With ``fine_tune=True`` the pick moves into the
+   optimizer's fine-tuning range (1e-5..3e-4 for Adam-family optimizers); unsaid, a loss that
+   fell little only earns a hint in the reason.
+7. **Say when the curve cannot be read**: too few steps or a loss not finite from the start
+   give no suggestion, and the reason says what to change; a curve that neither fell nor rose
+   falls back to the low end of the optimizer's usual range, one that rose from the start to a
+   tenth of min_lr (status ``INCONCLUSIVE``, the reason says why): never a silent bogus number.
 
 The safe range runs from where the descent starts (the smoothed loss leaves, for good, the band
 within a tenth of its total drop from the starting level) to the bottom. Also here: Lightning's
@@ -38,22 +48,34 @@ from typing import Callable
 import numpy as np
 from scipy.ndimage import gaussian_filter1d, median_filter
 
-from lrwatch.analysis.optimizers import is_adaptive
+from lrwatch.analysis.optimizers import (
+    RANGE_TEST_EDGE_MARGIN,
+    RANGE_TEST_FACTS,
+    fine_tune_range,
+    is_adaptive,
+    typical_range,
+)
 from lrwatch.analysis.types import RangeTestSummary
 from lrwatch.errors import InputError
 
 MIN_STEPS = 20  # fewer points cannot tell a trend from minibatch noise
+SMALL_DROP = 0.15  # a smoothed fall under 14% (log 0.15) hints at pretrained weights
 LIGHTNING_BETA = 0.98  # the EMA Lightning and fastai smooth range tests with
 
 
 @dataclass(frozen=True)
 class RuleSettings:
-    """The rule's knobs; the defaults come from the benchmark's tuning tasks."""
+    """The rule's knobs; the defaults come from the benchmark's tuning tasks and the optimizer
+    facts of ``lrwatch.analysis.optimizers.RANGE_TEST_FACTS``."""
 
     smooth_sigma: float = 0.05  # Gaussian width, as a share of the planned steps
-    margin: float = 0.2  # decades below the bottom: plain SGD and other non-adaptive optimizers
-    momentum_margin: float = 0.3  # ... the same with momentum 0.9 (interpolated by the lag)
-    adaptive_margin: float = 0.6  # ... Adam-family optimizers (and unknown ones)
+    margin: float = RANGE_TEST_FACTS["sgd"]["margin"]  # decades below the bottom: plain SGD
+    momentum_margin: float = RANGE_TEST_FACTS["sgd_momentum"]["margin"]  # SGD, momentum 0.9
+    adaptive_margin: float = RANGE_TEST_FACTS["adaptive"]["margin"]  # Adam family, unknown
+    reach: float = RANGE_TEST_FACTS["sgd"]["reach"]  # decades above the half-fall point: SGD
+    momentum_reach: float = RANGE_TEST_FACTS["sgd_momentum"]["reach"]
+    adaptive_reach: float = RANGE_TEST_FACTS["adaptive"]["reach"]
+    edge_margin: float = RANGE_TEST_EDGE_MARGIN  # decades below a flat curve's blow-up
     min_drop: float = 0.03  # the smoothed loss must fall at least 3% ...
     noise_multiple: float = 4.0  # ... and this many times the smoothed curve's noise
 
@@ -163,6 +185,7 @@ def read_range_test(
     optimizer: str | None = None,
     momentum: float | None = None,
     planned_steps: int | None = None,
+    fine_tune: bool | None = None,
     settings: RuleSettings = RuleSettings(),
 ) -> RangeTestReading:
     """Suggest a starting LR from a range test's raw per-step ``losses`` at increasing ``lrs``.
@@ -172,11 +195,14 @@ def read_range_test(
         losses: the raw (unsmoothed) training loss of each step; the curve is read up to the
             first one that is NaN or infinite.
         optimizer: the optimizer's class name (``"SGD"``, ``"AdamW"`` ...); with ``momentum``
-            it sets the margin. Adam-family names get the adaptive margin, other names the
-            SGD one; None (not known) gets the adaptive one, the largest.
+            it sets the margin and the reach. Adam-family names get the adaptive facts, other
+            names the SGD ones; None (not known) gets the adaptive ones, the cautious side.
         momentum: SGD's momentum (0 for plain SGD), when known.
         planned_steps: the steps the test was planned for, when it stopped early; sets the
             smoothing width.
+        fine_tune: the model starts from pretrained weights: the suggestion stays inside the
+            optimizer's fine-tuning range. None (not said): a curve whose loss barely fell gets
+            a hint in the reason, not a different LR.
         settings: the rule's knobs (the defaults are the tuned ones).
 
     Returns:
@@ -197,8 +223,8 @@ def read_range_test(
     smoothed = np.full(len(losses), np.nan)
     smoothed[:n] = smooth(losses[:n], planned_steps or len(losses), settings)
 
-    def inconclusive(reason: str) -> RangeTestReading:
-        return RangeTestReading(RangeTestStatus.INCONCLUSIVE, None, None, None, reason,
+    def inconclusive(reason: str, fallback: float | None = None) -> RangeTestReading:
+        return RangeTestReading(RangeTestStatus.INCONCLUSIVE, fallback, None, None, reason,
                                 lightning_lr, smoothed, None)
 
     if len(losses) and n == 0:
@@ -226,25 +252,34 @@ def read_range_test(
     fell = drop >= needed and lowest >= 3
 
     if not fell and not blew_up:
+        fallback = _fallback(optimizer, momentum, fine_tune)
         return inconclusive(
             f"the smoothed loss neither fell nor rose beyond its noise ({needed:.1%}) between "
             f"lr={lrs[0]:.3g} and lr={lrs[n - 1]:.3g}: the range is too low, the test too "
             "short, or the model does not learn; rerun with a larger max_lr or num_training, "
-            "or check the model")
+            "or check the model"
+            + (f"; meanwhile {fallback:.3g}, the low end of the usual range for "
+               f"{_family(optimizer, momentum)}, is a safe start" if fallback else ""),
+            fallback)
     if not fell and edge < max(3, n // 5):
         return inconclusive(
             f"the smoothed loss rose from the start, above {s[0]:.4g} by lr={lrs[edge]:.3g}: "
-            "min_lr is already too high; rerun with a smaller min_lr")
+            f"min_lr is already too high; rerun with a smaller min_lr (meanwhile "
+            f"{lrs[0] / 10:.3g}, a tenth of the first LR tried, is the safe side)",
+            float(lrs[0] / 10))
 
+    margin, reach = _margin(optimizer, momentum, settings), _reach(optimizer, momentum, settings)
     if fell:
         bottom = lowest
         above = np.flatnonzero(z[:bottom] >= level - 0.1 * drop)  # the descent begins after
         start = int(above[-1]) + 1 if above.size else 0
+        half = start + int(np.argmax(z[start:bottom + 1] <= level - 0.5 * drop))
+        target = min(x[bottom] - margin, x[half] + reach)
     else:  # flat, then it blew up: the bottom is the last point still at the lowest level
         bottom = int(np.flatnonzero(z[:edge] <= z[lowest] + needed)[-1])
-        start = None
-    margin = _margin(optimizer, momentum, settings)
-    pick = int(np.clip(np.argmin(np.abs(x - (x[bottom] - margin))), start or 0, bottom))
+        start = half = None
+        target = x[bottom] - max(margin, settings.edge_margin)
+    pick = int(np.clip(np.argmin(np.abs(x - target)), start or 0, bottom))
     lower = float(lrs[start]) if start is not None else float(10 ** (x[pick] - 1.0))
     rising = blew_up or bool(z[bottom + 1:].max(initial=-np.inf) > z[bottom] + needed)
 
@@ -265,21 +300,66 @@ def read_range_test(
         story = (f"the smoothed loss fell from {s[0]:.4g} to {s[bottom]:.4g} from "
                  f"lr={lrs[start]:.3g} on and was still falling at the last LR; the best LR may "
                  "be higher: rerun with a larger max_lr")
-    reason = (f"{story}; suggesting {lrs[pick]:.3g}, {x[bottom] - x[pick]:.2f} decades below "
-              f"lr={lrs[bottom]:.3g} (the margin for {_family(optimizer, momentum)} is "
-              f"{margin:.2f})")
-    return RangeTestReading(status, float(lrs[pick]), lower, float(lrs[bottom]), reason,
+    family = _family(optimizer, momentum)
+    if half is not None and x[half] + reach < x[bottom] - margin:
+        why = (f"{x[pick] - x[half]:.2f} decades above lr={lrs[half]:.3g}, where the loss had "
+               f"made half its fall: the descent ran {x[bottom] - x[half]:.1f} decades on, "
+               f"longer than a stable LR for {family} reaches ({reach:.2f} decades)")
+    else:
+        why = (f"{x[bottom] - x[pick]:.2f} decades below lr={lrs[bottom]:.3g} (the margin for "
+               f"{family} is {margin:.2f})")
+    suggestion, note = float(lrs[pick]), ""
+    if fine_tune:
+        suggestion, note = _within_fine_tuning(lrs, pick, optimizer, momentum)
+    elif fine_tune is None and fell and drop < SMALL_DROP:
+        note = (f"; the loss fell only {1 - np.exp(-drop):.0%}, as a pretrained model's does: "
+                "if this is a fine-tune, pass fine_tune=True to stay in fine-tuning LRs")
+    reason = f"{story}; suggesting {lrs[pick]:.3g}, {why}{note}"
+    return RangeTestReading(status, suggestion, lower, float(lrs[bottom]), reason,
                             lightning_lr, smoothed, pick)
+
+
+def _within_fine_tuning(lrs: np.ndarray, pick: int, optimizer: str | None,
+                        momentum: float | None) -> tuple[float, str]:
+    """The pick moved into the optimizer's fine-tuning range, and a note saying so."""
+    low, high = fine_tune_range(optimizer, momentum)
+    lr = float(lrs[pick])
+    if low <= lr <= high:
+        return lr, f"; inside the fine-tuning range {low:.0e}..{high:.0e}"
+    bound = high if lr > high else low
+    inside = lrs[(lrs >= low) & (lrs <= high)]
+    moved = float(inside[np.argmin(np.abs(np.log10(inside / bound)))]) if inside.size else bound
+    return moved, (f"; a fine-tune: moved to {moved:.3g}, the {'top' if lr > high else 'bottom'} "
+                   f"of the fine-tuning range {low:.0e}..{high:.0e} (pretrained weights lose "
+                   "what they learned above it)")
+
+
+def _fallback(optimizer: str | None, momentum: float | None, fine_tune: bool | None
+              ) -> float | None:
+    """The low end of the optimizer's usual range: slow at worst, never unstable."""
+    usual = typical_range(optimizer, momentum, fine_tune=fine_tune)
+    return None if usual is None else usual[0]
+
+
+def _lag(momentum: float | None) -> float:
+    """Momentum's reaction lag as a share of 0.9's: none at 0, full at 0.9 and above
+    (``log10(1 / (1 - momentum))``, capped at 1)."""
+    return min(1.0, max(0.0, float(np.log10(1.0 / (1.0 - min(momentum or 0.0, 0.999))))))
 
 
 def _margin(optimizer: str | None, momentum: float | None, settings: RuleSettings) -> float:
     """Decades below the bottom: by optimizer family (an unknown optimizer gets the adaptive
-    margin, the largest: the safe side); SGD's grows with momentum's reaction lag (none at 0,
-    full at 0.9 and above: ``log10(1 / (1 - momentum))``, capped at 1)."""
+    margin, the largest: the safe side); SGD's grows with momentum's lag."""
     if optimizer is None or is_adaptive(optimizer):
         return settings.adaptive_margin
-    lag = min(1.0, max(0.0, float(np.log10(1.0 / (1.0 - min(momentum or 0.0, 0.999))))))
-    return settings.margin + lag * (settings.momentum_margin - settings.margin)
+    return settings.margin + _lag(momentum) * (settings.momentum_margin - settings.margin)
+
+
+def _reach(optimizer: str | None, momentum: float | None, settings: RuleSettings) -> float:
+    """Decades above the half-fall point a stable LR may sit, by family as ``_margin``."""
+    if optimizer is None or is_adaptive(optimizer):
+        return settings.adaptive_reach
+    return settings.reach + _lag(momentum) * (settings.momentum_reach - settings.reach)
 
 
 def _family(optimizer: str | None, momentum: float | None) -> str:

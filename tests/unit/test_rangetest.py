@@ -96,14 +96,63 @@ def test_linear_mode_curves_are_read_too() -> None:
 @pytest.mark.parametrize("loss, reason", [
     (np.full(100, np.nan), "non-finite (nan) from the first step"),
     (np.r_[valley()[:10], np.full(90, np.inf)], "only 10 steps gave a finite loss"),
-    (2.3 * np.exp(0.05 * np.random.default_rng(0).normal(size=100)), "neither fell nor rose"),
-    (2.3 * np.exp(np.linspace(0, 3, 100)), "min_lr is already too high"),
 ])
 def test_unreadable_curves_give_no_suggestion_and_say_why(loss: np.ndarray, reason: str) -> None:
     reading = read_range_test(LRS, loss, optimizer="SGD")
     assert reading.status is RangeTestStatus.INCONCLUSIVE
     assert reason in reading.reason
     assert reading.suggested_lr is None and reading.summary() is None
+
+
+def test_a_flat_curve_falls_back_to_the_low_end_of_the_optimizers_usual_range() -> None:
+    flat = 2.3 * np.exp(0.05 * np.random.default_rng(0).normal(size=100))
+    adam = read_range_test(LRS, flat, optimizer="Adam")
+    assert adam.status is RangeTestStatus.INCONCLUSIVE and adam.summary() is None
+    assert adam.suggested_lr == 1e-4  # Adam's usual range starts there
+    assert "neither fell nor rose" in adam.reason and "0.0001, the low end" in adam.reason
+    assert read_range_test(LRS, flat, optimizer="AdamW", fine_tune=True).suggested_lr == 1e-5
+    unknown = read_range_test(LRS, flat)  # no optimizer known: no fallback, and the reason
+    assert unknown.suggested_lr is None and "larger max_lr" in unknown.reason
+
+
+def test_a_curve_rising_from_the_start_falls_back_below_min_lr() -> None:
+    reading = read_range_test(LRS, 2.3 * np.exp(np.linspace(0, 3, 100)), optimizer="SGD")
+    assert reading.status is RangeTestStatus.INCONCLUSIVE
+    assert "min_lr is already too high" in reading.reason
+    assert reading.suggested_lr == pytest.approx(LRS[0] / 10)
+
+
+def test_a_long_descent_under_adam_suggests_near_where_the_loss_fell_not_the_bottom() -> None:
+    # an autoencoder's curve under Adam: falling from 1e-4 over two decades, bottom near 0.1
+    # (issue 17: the old pick, 0.6 decades below the bottom, was 20-50x too high)
+    x = np.log10(LRS)
+    loss = 0.24 * (1 - 0.7 / (1 + np.exp(-(x + 2.5) / 0.35))) * (1 + np.where(
+        x > -0.5, np.expm1(3 * (x + 0.5)), 0))
+    reading = read_range_test(LRS, loss, optimizer="Adam")
+    assert reading.status is RangeTestStatus.OK
+    assert -1.3 < math.log10(reading.upper_lr) < -0.8
+    assert -2.4 < math.log10(reading.suggested_lr) < -1.9  # the half-fall point + 0.2 decades
+    assert math.log10(reading.upper_lr / reading.suggested_lr) > 1.0  # not the 0.6 margin
+    assert "half its fall" in reading.reason
+
+
+def test_fine_tune_keeps_the_suggestion_in_fine_tuning_range() -> None:
+    reading = read_range_test(LRS, valley(bottom=1e-2, depth=0.1), optimizer="AdamW",
+                              fine_tune=True)
+    assert 1e-5 <= reading.suggested_lr <= 3e-4
+    assert reading.suggested_lr in LRS
+    assert "fine-tuning range" in reading.reason
+    sgd = read_range_test(LRS, valley(bottom=3.0, depth=0.1), optimizer="SGD", fine_tune=True)
+    assert 1e-4 <= sgd.suggested_lr <= 1e-2
+
+
+def test_a_small_fall_hints_at_a_fine_tune_without_changing_the_pick() -> None:
+    shallow = valley(depth=0.1)
+    unsaid = read_range_test(LRS, shallow, optimizer="AdamW")
+    assert "pass fine_tune=True" in unsaid.reason
+    said_no = read_range_test(LRS, shallow, optimizer="AdamW", fine_tune=False)
+    assert said_no.suggested_lr == unsaid.suggested_lr and "fine_tune" not in said_no.reason
+    assert "fine_tune" not in read_range_test(LRS, valley(), optimizer="AdamW").reason
 
 
 def test_too_few_steps_are_inconclusive() -> None:
@@ -127,7 +176,9 @@ def test_flat_then_blowing_up_suggests_below_the_blow_up_and_says_so() -> None:
     reading = read_range_test(LRS, loss, optimizer="SGD", momentum=0.0)
     assert reading.status is RangeTestStatus.EDGE_ONLY
     assert "too short to show the descent" in reading.reason
-    assert 0.3 / 10 < reading.suggested_lr < 0.3 / 2  # within a decade below the blow-up
+    # the edge margin: 0.7 decades below the last point before the smoothed rise
+    assert reading.suggested_lr == pytest.approx(reading.upper_lr / 10 ** 0.7, rel=0.15)
+    assert reading.upper_lr < 0.3 and reading.suggested_lr < 0.3 / 10
     assert reading.lower_lr == pytest.approx(reading.suggested_lr / 10)
 
 
@@ -163,8 +214,8 @@ def test_any_curve_gives_a_consistent_reading(n: int, log_scale: float, seed: in
     reading = read_range_test(lrs, loss, optimizer=rng.choice(["SGD", "Adam", None]))
     assert reading.reason
     assert reading.smoothed.shape == loss.shape
-    if reading.suggested_lr is None:
-        assert reading.status is RangeTestStatus.INCONCLUSIVE
+    if reading.status is RangeTestStatus.INCONCLUSIVE:
+        assert reading.summary() is None
     else:
         assert reading.suggested_lr in lrs
         assert reading.lower_lr <= reading.suggested_lr <= reading.upper_lr <= lrs[-1]
