@@ -40,7 +40,7 @@ def collect(split: str) -> list[dict[str, Any]]:
                                  FINE_TUNE_GRID if task.fine_tune else SCRATCH_GRID, SWEEP_SEEDS)
             for seed in FINDER_SEEDS:
                 curve = runs.lrwatch(task, optimizer, seed)
-                reading = lrwatch_reading(curve, optimizer)
+                reading = lrwatch_reading(curve, optimizer, task.fine_tune)
                 rows.append({
                     "task": task.name, "family": task.family, "split": split,
                     "optimizer": optimizer, "seed": seed, "best": best, "grid": grid,
