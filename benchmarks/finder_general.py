@@ -3,8 +3,8 @@
 The families of ``finder_families`` (autoencoders, convex models, normalisation layers with Adam,
 deep tanh networks with SGD, a small transformer LM, fine-tuning), run as ``finder`` runs its
 tasks: the same three finders with the same arguments (1e-6 to 10, 100 steps, three seeds), a
-half-decade grid sweep from 1e-5 to 10 (1e-6 to 1 for a fine-tune; 300 steps, one seed) as the reference, scored on each
-task's validation split. Scored per split ("tune", "held-out"): the share of tests within 3x of
+half-decade grid sweep from 1e-5 to 10 (1e-6 to 1 for a fine-tune; 300 steps, one seed) as
+the reference, scored on each task's validation split. Scored per split ("tune", "held-out"): the share of tests within 3x of
 the sweep's best, the median of ``|log10(suggested / best)|`` (decades off), and the worst
 family's median; a missing suggestion counts as a miss. Runs are cached with ``finder``'s, so
 lrwatch's rule is re-read from the raw curves without training.
@@ -20,8 +20,6 @@ import os
 import sys
 from statistics import median
 from typing import Any
-
-import numpy as np
 
 from benchmarks import finder_runs as runs
 from benchmarks.finder import FINDER_SEEDS, FINDERS, WITHIN, best_lr, error, lrwatch_reading

@@ -1,9 +1,10 @@
 """Choose the range-test rule's settings on the finder benchmarks' tuning tasks only.
 
 Reads the cached runs of ``finder`` (its "tune" tasks) and of ``finder_general`` (the "tune"
-member of each family; an old task whose sweep is not cached yet is left out, one swept with
-one seed so far counts with that seed) and prints, for each combination of settings, the median error and the
-share within 3x of the sweep's best on each side, and the worst family's median error. The
+member of each family; a task whose sweep is not cached yet is left out, an old one swept with
+one seed so far counts with that seed) and prints, for each combination of settings, the
+median error and the share within 3x of the sweep's best on each side, and the worst family's
+median error. The
 held-out side is never read here. ``python -m benchmarks.finder_tune``
 """
 
