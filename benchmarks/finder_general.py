@@ -4,9 +4,10 @@ The families of ``finder_families`` (autoencoders, convex models, normalisation 
 deep tanh networks with SGD, a small transformer LM, fine-tuning), run as ``finder`` runs its
 tasks: the same three finders with the same arguments (1e-6 to 10, 100 steps, three seeds), a
 half-decade grid sweep from 1e-5 to 10 (1e-6 to 1 for a fine-tune; 300 steps, one seed) as
-the reference, scored on each task's validation split. Scored per split ("tune", "held-out"): the share of tests within 3x of
-the sweep's best, the median of ``|log10(suggested / best)|`` (decades off), and the worst
-family's median; a missing suggestion counts as a miss. Runs are cached with ``finder``'s, so
+the reference, scored on each task's validation split. Scored per split ("tune",
+"held-out"): the share of tests within 3x of the sweep's best, the median of
+``|log10(suggested / best)|`` (decades off), and the worst family's median; a missing
+suggestion counts as a miss. Runs are cached with ``finder``'s, so
 lrwatch's rule is re-read from the raw curves without training.
 
 ``python -m benchmarks.finder_general [tune|held-out ...]``
