@@ -18,6 +18,7 @@ SUITES: list[str] = [
     "realworld_diagnosis",
     "readers",
     "finder",
+    "finder_general",
     "dashboard",
     "sweeps",
     "teamstore",

@@ -25,23 +25,25 @@ from typing import Any
 import numpy as np
 
 from benchmarks import finder_runs as runs
-from benchmarks.finder_tasks import OPTIMIZERS, TASKS
+from benchmarks.finder_tasks import TASKS
 from lrwatch.analysis.rangetest import RangeTestReading, read_range_test
 
 SWEEP_SEEDS = (0, 1)
 FINDER_SEEDS = (0, 1, 2)
 FINDERS = ("lrwatch", "lightning", "torch_lr_finder")
 WITHIN = math.log10(3.0)
-MOMENTUM = {"SGD": 0.0, "SGD-momentum": 0.9, "AdamW": 0.9}  # what find_lr reads off each
+MOMENTUM = {"SGD": 0.0, "SGD-momentum": 0.9, "AdamW": 0.9, "Adam": 0.9}  # what find_lr reads
 
 
-def best_lr(task: Any, optimizer: str) -> tuple[float, dict[str, float]]:
-    """The grid LR with the lowest mean final training loss over the sweep seeds."""
+def best_lr(task: Any, optimizer: str, grid: list[float] = runs.GRID,
+            seeds: tuple[int, ...] = SWEEP_SEEDS) -> tuple[float, dict[str, float]]:
+    """The grid LR with the lowest mean final loss over the sweep seeds (on the task's
+    validation data when it has some, else its training data)."""
     losses = {}
-    for lr in runs.GRID:
-        finals = [runs.sweep(task, optimizer, lr, seed) for seed in SWEEP_SEEDS]
+    for lr in grid:
+        finals = [runs.sweep(task, optimizer, lr, seed) for seed in seeds]
         losses[f"{lr:.3g}"] = float(np.mean(finals))
-    best = min(runs.GRID, key=lambda lr: losses[f"{lr:.3g}"])
+    best = min(grid, key=lambda lr: losses[f"{lr:.3g}"])
     return best, losses
 
 
@@ -58,7 +60,7 @@ def collect(split: str | None = None) -> list[dict[str, Any]]:
     for task in TASKS:
         if split and task.split != split:
             continue
-        for optimizer in OPTIMIZERS:
+        for optimizer in task.optimizers:
             best, grid = best_lr(task, optimizer)
             for seed in FINDER_SEEDS:
                 curve = runs.lrwatch(task, optimizer, seed)

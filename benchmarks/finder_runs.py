@@ -27,10 +27,14 @@ MIN_LR, MAX_LR, NUM_TRAINING = 1e-6, 10.0, 100  # every range test
 GRID = [10 ** (k / 2) for k in range(-10, 3)]  # 1e-5 ... 10, half-decade steps
 
 
+def _path(kind: str, key: dict[str, Any]) -> Path:
+    name = "_".join(f"{v}" for v in key.values()).replace("/", "-")
+    return CACHE / kind / f"v{VERSION}_{name}.json"
+
+
 def cached(kind: str, key: dict[str, Any], compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Load ``kind/key`` from the cache, or compute and store it."""
-    name = "_".join(f"{v}" for v in key.values()).replace("/", "-")
-    path = CACHE / kind / f"v{VERSION}_{name}.json"
+    path = _path(kind, key)
     if path.exists():
         return json.loads(path.read_text())
     value = compute()
@@ -69,12 +73,21 @@ def sweep(task: Task, optimizer: str, lr: float, seed: int) -> float:
             loss.backward()
             opt.step()
         net.eval()
+        x, y = (task.validation or task.data)()
         with torch.no_grad():
-            final = float(task.loss(net(task.data()[0]), task.data()[1]))
+            final = float(task.loss(net(x), y))
         return {"final_loss": final if math.isfinite(final) else math.inf}
 
-    key = {"task": task.name, "opt": optimizer, "lr": f"{lr:.3g}", "seed": seed, "b": BUDGET}
-    return float(cached("sweep", key, run)["final_loss"])
+    return float(cached("sweep", _sweep_key(task, optimizer, lr, seed), run)["final_loss"])
+
+
+def _sweep_key(task: Task, optimizer: str, lr: float, seed: int) -> dict[str, Any]:
+    return {"task": task.name, "opt": optimizer, "lr": f"{lr:.3g}", "seed": seed, "b": BUDGET}
+
+
+def swept(task: Task, optimizer: str, grid: list[float], seed: int) -> bool:
+    """Whether the sweep of ``task`` x ``optimizer`` over ``grid`` with ``seed`` is cached."""
+    return all(_path("sweep", _sweep_key(task, optimizer, lr, seed)).exists() for lr in grid)
 
 
 # -- the three finders -----------------------------------------------------------------------

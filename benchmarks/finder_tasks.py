@@ -25,10 +25,15 @@ VERSION = 1  # bump when a task changes: cached results are keyed by it
 @dataclass(frozen=True)
 class Task:
     name: str
-    split: str  # "tune" | "report"
+    split: str  # "tune" | "report" (the families benchmark: "tune" | "held-out")
     data: Callable[[], tuple[torch.Tensor, torch.Tensor]]
     model: Callable[[], nn.Module]
     loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+    optimizers: tuple[str, ...] = ("SGD", "SGD-momentum", "AdamW")
+    validation: Callable[[], tuple[torch.Tensor, torch.Tensor]] | None = None  # sweeps score
+    # on it when given, else on the training data
+    family: str = ""
+    fine_tune: bool = False  # the model starts from pretrained weights
 
 
 # -- data ------------------------------------------------------------------------------------
@@ -245,6 +250,7 @@ OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
     "SGD": lambda params, lr: torch.optim.SGD(params, lr=lr),
     "SGD-momentum": lambda params, lr: torch.optim.SGD(params, lr=lr, momentum=0.9),
     "AdamW": lambda params, lr: torch.optim.AdamW(params, lr=lr, weight_decay=0.01),
+    "Adam": lambda params, lr: torch.optim.Adam(params, lr=lr),
 }
 
 

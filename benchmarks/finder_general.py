@@ -1,0 +1,126 @@
+"""Does the range test's suggestion carry over to new kinds of model? (issue 17)
+
+The families of ``finder_families`` (autoencoders, convex models, normalisation layers with Adam,
+deep tanh networks with SGD, a small transformer LM, fine-tuning), run as ``finder`` runs its
+tasks: the same three finders with the same arguments (1e-6 to 10, 100 steps, three seeds), a
+half-decade grid sweep from 1e-5 to 10 (1e-6 to 1 for a fine-tune; 300 steps, one seed) as
+the reference, scored on each task's validation split. Scored per split ("tune",
+"held-out"): the share of tests within 3x of the sweep's best, the median of
+``|log10(suggested / best)|`` (decades off), and the worst family's median; a missing
+suggestion counts as a miss. Runs are cached with ``finder``'s, so
+lrwatch's rule is re-read from the raw curves without training.
+
+``python -m benchmarks.finder_general [tune|held-out ...]``
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from statistics import median
+from typing import Any
+
+from benchmarks import finder_runs as runs
+from benchmarks.finder import FINDER_SEEDS, FINDERS, WITHIN, best_lr, error, lrwatch_reading
+from benchmarks.finder_families import FAMILY_TASKS, FINE_TUNE_GRID, SCRATCH_GRID
+
+OUT = runs.OUT.parent / "finder_general"
+SWEEP_SEEDS = (0,)
+
+
+def collect(split: str) -> list[dict[str, Any]]:
+    """One row per task x optimizer x finder seed: the best LR and each finder's pick."""
+    rows = []
+    for task in (t for t in FAMILY_TASKS if t.split == split):
+        for optimizer in task.optimizers:
+            best, grid = best_lr(task, optimizer,
+                                 FINE_TUNE_GRID if task.fine_tune else SCRATCH_GRID, SWEEP_SEEDS)
+            for seed in FINDER_SEEDS:
+                curve = runs.lrwatch(task, optimizer, seed)
+                reading = lrwatch_reading(curve, optimizer)
+                rows.append({
+                    "task": task.name, "family": task.family, "split": split,
+                    "optimizer": optimizer, "seed": seed, "best": best, "grid": grid,
+                    "lrwatch": reading.suggested_lr, "lrwatch_status": reading.status.value,
+                    "lrwatch_reason": reading.reason,
+                    "lightning": runs.lightning(task, optimizer, seed)["suggestion"],
+                    "torch_lr_finder": runs.torch_lr_finder(task, optimizer, seed)["suggestion"],
+                })
+            print(f"  {task.name:30s} {optimizer:12s} best {best:8.3g}  " + "  ".join(
+                f"{f}={', '.join(_fmt(r[f]) for r in rows[-len(FINDER_SEEDS):])}"
+                for f in FINDERS), flush=True)
+    return rows
+
+
+def score(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per finder: within 3x, median decades off, and each family's median decades off."""
+    out = {}
+    for finder in FINDERS:
+        errors = [error(r, finder) for r in rows]
+        families = {}
+        for family in dict.fromkeys(r["family"] for r in rows):
+            families[family] = median(error(r, finder) for r in rows if r["family"] == family)
+        worst = max(families, key=lambda f: families[f])
+        out[finder] = {"within_3x": sum(e <= WITHIN + 1e-9 for e in errors) / len(errors),
+                       "median_decades": median(errors), "families": families,
+                       "worst_family": worst, "worst_family_median": families[worst],
+                       "no_suggestion": sum(r[finder] is None for r in rows) / len(rows),
+                       "tests": len(rows)}
+    return out
+
+
+def table(scores: dict[str, dict[str, Any]], title: str) -> str:
+    names = {"lrwatch": "lrwatch `find_lr`", "lightning": "Lightning `Tuner.lr_find`",
+             "torch_lr_finder": "torch-lr-finder"}
+    families = list(scores["lrwatch"]["families"])
+    lines = [title, "", "| finder | tests within 3x | median decades off | worst family (median) "
+             "| no suggestion | " + " | ".join(families) + " |",
+             "|---|---|---|---|---|" + "---|" * len(families)]
+    for finder, s in scores.items():
+        lines.append(
+            f"| {names[finder]} | {100 * s['within_3x']:.0f}% | {_fmt(s['median_decades'], 2)} "
+            f"| {s['worst_family']} ({_fmt(s['worst_family_median'], 2)}) "
+            f"| {100 * s['no_suggestion']:.0f}% | "
+            + " | ".join(_fmt(s["families"][f], 2) for f in families) + " |")
+    return "\n".join(lines)
+
+
+def picks(rows: list[dict[str, Any]]) -> str:
+    """The per-pair table: the best LR and each finder's picks over the seeds."""
+    lines = ["| task | optimizer | best | lrwatch | Lightning | torch-lr-finder |",
+             "|---|---|---|---|---|---|"]
+    for i in range(0, len(rows), len(FINDER_SEEDS)):
+        group = rows[i:i + len(FINDER_SEEDS)]
+        lines.append(f"| {group[0]['task']} | {group[0]['optimizer']} | {group[0]['best']:.2g} | "
+                     + " | ".join(", ".join(_fmt(r[f]) for r in group) for f in FINDERS) + " |")
+    return "\n".join(lines)
+
+
+def main(splits: tuple[str, ...] = ("tune", "held-out")) -> None:
+    import torch
+
+    torch.set_num_threads(1)
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    OUT.mkdir(parents=True, exist_ok=True)
+    for split in splits:
+        print(f"-- {split} tasks", flush=True)
+        rows = collect(split)
+        scores = score(rows)
+        text = table(scores, f"{split}: {len({(r['task'], r['optimizer']) for r in rows})} "
+                             f"task x optimizer pairs, {len(rows)} range tests per finder")
+        print(text + "\n\n" + picks(rows), flush=True)
+        (OUT / f"{split}.json").write_text(json.dumps({"scores": scores, "rows": rows},
+                                                      indent=1))
+        (OUT / f"{split}.md").write_text(text + "\n\n" + picks(rows) + "\n")
+
+
+def _fmt(x: float | None, digits: int = 2) -> str:
+    if x is None or not math.isfinite(x):
+        return "none" if x is None else "inf"
+    return f"{x:.{digits}g}"
+
+
+if __name__ == "__main__":
+    main(tuple(sys.argv[1:]) or ("tune", "held-out"))
