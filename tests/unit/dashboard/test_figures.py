@@ -80,6 +80,7 @@ def test_layer_bins_average_log_norms_per_step_bin():
     steps = np.array([0, 10, 20, 30, 40])
     values = np.array([1.0, 100.0, 10.0, np.nan, 0.0])
     assert figures.layer_bins(steps, values, 0, 20, 3) == [1.0, 1.0, None]
+    assert figures.zero_bins(steps, values, 0, 20, 3) == [None, None, 1]  # step 40: exactly 0
 
 
 def test_panels_pick_the_series_of_a_run():
@@ -106,10 +107,11 @@ def test_smoothing_runs_on_the_full_series_before_downsampling(store):
 
 def test_heatmap_bins_are_never_narrower_than_the_recording_interval(store):
     run = fill_run(store, "layers", 200, layers=3, layer_every=50)
-    layers, x, z, start, width = figures.layer_heatmap(store, store.run(run))
-    assert layers == ["layer0", "layer1", "layer2"]
-    assert width == 50 and start == 0 and len(x) == 4
-    assert z[2] == [1.0, 1.0, 1.0, 1.0]  # log10 of 10.0
+    grid = figures.layer_heatmap(store, store.run(run))
+    assert grid.layers == ["layer0", "layer1", "layer2"]
+    assert grid.width == 50 and grid.start == 0 and len(grid.edges) == 5
+    assert grid.z[2] == [1.0, 1.0, 1.0, 1.0]  # log10 of 10.0
+    assert grid.edges[-1] == 199.5  # the run's last step (199), not the last bin's end (200)
 
 
 def test_plot_returns_figures_for_every_kind(two_runs, store_path):
