@@ -385,7 +385,7 @@ def time_figure_dict(lines: Sequence[Line], *, title: str, y_title: str, log_y: 
     :func:`robust_y_range`), so one spike does not flatten the curve.
     """
     if y_range is None:
-        y_range = robust_y_range([line.values for line in lines], log_y)
+        y_range = robust_y_range([line.values for line in ordinary_lines(lines)], log_y)
     layout = _layout(title, height)
     layout["xaxis"] = {**layout["xaxis"], "title": {"text": "step"},
                        "autorangeoptions": x_bounds(lines)}
@@ -492,11 +492,8 @@ def clip_trace(lines: Sequence[Line], y_range: YRange | None) -> dict[str, Any] 
     if y_range is None or y_range.shown is None:
         return None
     lo, hi = y_range.shown
-    has_raw = any(line.style == "raw" for line in lines)
     marks: list[tuple[float, int, str, float]] = []  # (how far off, step, curve, value)
-    for line in lines:
-        if has_raw and line.style == "smooth":
-            continue
+    for line in ordinary_lines(lines):
         steps = np.asarray(line.steps, dtype=np.int64)
         values = np.asarray(line.values, dtype=np.float64)
         off = np.flatnonzero(np.isfinite(values) & ((values > hi) | (values < lo)))
@@ -523,6 +520,14 @@ def clip_trace(lines: Sequence[Line], y_range: YRange | None) -> dict[str, Any] 
         "marker": {"symbol": ["triangle-up" if t else "triangle-down" for t in top],
                    "color": "#d62728", "size": 10},
     }
+
+
+def ordinary_lines(lines: Sequence[Line]) -> list[Line]:
+    """The lines a y range is read from: a smoothed line drawn over its raw one is left out
+    (it lies within the raw values, but its EMA spreads a spike over dozens of steps, which a
+    quantile would take for ordinary values)."""
+    has_raw = any(line.style == "raw" for line in lines)
+    return [line for line in lines if not (has_raw and line.style == "smooth")]
 
 
 #: where clip marks sit on their overlaid 0..1 axis: above the event strip, and at the top
@@ -938,7 +943,7 @@ def overview_figure(store: "Store", run: "RunInfo", *, smoothing: float = 0.6,
         lines = panel_lines(store, run, name, smoothing=smoothing, n_out=n_out)
         for line in lines:
             fig.add_trace(go.Scatter(_scatter(line)), row=row, col=1)
-        y_range = robust_y_range([line.values for line in lines], panel.log_y)
+        y_range = robust_y_range([line.values for line in ordinary_lines(lines)], panel.log_y)
         fig.update_yaxes(title_text=panel.y_title, row=row, col=1,
                          **y_scale(panel.log_y, y_range))
         clipped = clip_trace(lines, y_range)
@@ -965,14 +970,18 @@ def compare_figure(store: "Store", runs: Sequence["RunInfo"], kind: str = "loss"
     """Several runs overlaid on one step axis (the smoothed loss for ``kind="loss"``)."""
     panel = panel_named(kind)
     lines = []
+    raw_values = []  # the y range comes from the unsmoothed values (see ordinary_lines)
     for i, run in enumerate(runs):
         color = colorway()[i % len(colorway())]
         for spec in compare_traces(panel, store.keys(run)):
             name = run.name if spec.key == panel_key(panel) else f"{run.name} {spec.key}"
-            lines.append(read_line(store, run, spec, smoothing=smoothing, n_out=n_out,
-                                   name=name, color=color))
+            raw = store.scalars(run, spec.key)
+            raw_values.append(raw[1])
+            steps, values = load_series(store, run, spec, smoothing=smoothing, raw=raw)
+            lines.append(to_line(steps, values, spec, n_out=n_out, name=name, color=color))
     return time_figure(lines, title=f"{panel.title}: {len(runs)} runs", y_title=panel.y_title,
-                       log_y=panel.log_y, band=panel.band)
+                       log_y=panel.log_y, band=panel.band,
+                       y_range=robust_y_range(raw_values, panel.log_y))
 
 
 def compare_traces(panel: Panel, available: Sequence[str]) -> list[TraceSpec]:
