@@ -66,6 +66,8 @@ ORDINARY_QUANTILES = (0.01, 0.99)
 OUTLIER_SPREADS = 3.0
 #: space left above and below the ordinary values, as a fraction of their range
 RANGE_MARGIN = 0.05
+#: a log axis over at most this many decades is ticked at 1, 2 and 5 of each decade
+LOG_D2_DECADES = 3
 #: clipped values labelled with their value on the plot (the largest); the others on hover
 MAX_CLIP_LABELS = 3
 
@@ -429,7 +431,10 @@ def y_scale(log_y: bool, y_range: "YRange | None" = None) -> dict[str, Any]:
     where a fixed format piled up ``0.010 0.0090 0.0080 ...``), with exponents as ``1e-6``.
     """
     axis: dict[str, Any] = {"type": "log" if log_y else "linear", "tickformat": "",
-                            "exponentformat": "e"}
+                            "exponentformat": "e", "dtick": None}
+    if log_y and y_range is not None and y_range.extent is not None \
+            and y_range.extent[1] <= y_range.extent[0] * 10 ** LOG_D2_DECADES:
+        axis["dtick"] = "D2"  # plotly's own choice in a short plot is every digit: a pile-up
     shown = y_range.shown if y_range is not None else None
     if shown is None:
         axis.update(autorange=True, range=None)
@@ -447,6 +452,7 @@ class YRange:
 
     fences: tuple[float, float]
     shown: tuple[float, float] | None
+    extent: tuple[float, float] | None = None  # the lowest and highest ordinary value
 
     def outside(self, values: Values) -> bool:
         """Whether a new value would be drawn off the axis: beyond ``shown`` when the axis is
@@ -473,15 +479,16 @@ def robust_y_range(series: Iterable[Values], log_y: bool) -> YRange | None:
     lo_fence = q_lo - max(spread, 1.0 if log_y else abs(q_lo))
     hi_fence = q_hi + max(spread, 1.0 if log_y else abs(q_hi))
     inside = v[(v >= lo_fence) & (v <= hi_fence)]
+    lo, hi = float(inside.min()), float(inside.max())
     shown = None
     if inside.size < v.size:
-        lo, hi = float(inside.min()), float(inside.max())
         pad = RANGE_MARGIN * (hi - lo) or (0.1 if log_y else 0.1 * abs(hi) or 0.1)
         shown = (lo - pad, hi + pad)
     if log_y:
         return YRange((10 ** lo_fence, 10 ** hi_fence),
-                      None if shown is None else (10 ** shown[0], 10 ** shown[1]))
-    return YRange((lo_fence, hi_fence), shown)
+                      None if shown is None else (10 ** shown[0], 10 ** shown[1]),
+                      (10 ** lo, 10 ** hi))
+    return YRange((lo_fence, hi_fence), shown, (lo, hi))
 
 
 def clip_trace(lines: Sequence[Line], y_range: YRange | None) -> dict[str, Any] | None:
@@ -936,7 +943,7 @@ def overview_figure(store: "Store", run: "RunInfo", *, smoothing: float = 0.6,
               if PANELS[p].traces(available)]
     if not panels:
         raise ConfigError(f"run '{run.name}' has no series to plot yet")
-    fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.04,
+    fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=[PANELS[p].title for p in panels])
     for row, name in enumerate(panels, start=1):
         panel = PANELS[name]

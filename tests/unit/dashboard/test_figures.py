@@ -229,3 +229,10 @@ def test_logged_metrics_are_panels_of_their_own(store):
     assert list(fig.data[0].y) == [0.5, 0.7] and fig.layout.yaxis.title.text == "val_acc"
     with pytest.raises(ConfigError, match="logged metric"):
         lrwatch.plot(store, "logged", "val_acc")
+
+
+def test_a_log_axis_over_a_few_decades_is_ticked_at_1_2_5_not_every_digit():
+    few = figures.robust_y_range([np.geomspace(0.3, 3, 100)], log_y=True)
+    assert figures.y_scale(True, few)["dtick"] == "D2"  # 0.3, 0.5, 1, 2, 3: no pile-up
+    many = figures.robust_y_range([np.geomspace(1e-6, 10, 100)], log_y=True)
+    assert figures.y_scale(True, many)["dtick"] is None  # plotly's decades
