@@ -945,9 +945,11 @@ def overview_figure(store: "Store", run: "RunInfo", *, smoothing: float = 0.6,
         raise ConfigError(f"run '{run.name}' has no series to plot yet")
     fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=[PANELS[p].title for p in panels])
+    drawn: list[Line] = []
     for row, name in enumerate(panels, start=1):
         panel = PANELS[name]
         lines = panel_lines(store, run, name, smoothing=smoothing, n_out=n_out)
+        drawn += lines
         for line in lines:
             fig.add_trace(go.Scatter(_scatter(line)), row=row, col=1)
         y_range = robust_y_range([line.values for line in ordinary_lines(lines)], panel.log_y)
@@ -964,6 +966,7 @@ def overview_figure(store: "Store", run: "RunInfo", *, smoothing: float = 0.6,
             fig.add_hrect(y0=panel.band[0], y1=panel.band[1], fillcolor="#2ca02c", opacity=0.08,
                           line_width=0, layer="below", row=row, col=1)
     fig.update_xaxes(title_text="step", row=len(panels), col=1)
+    fig.update_xaxes(autorangeoptions=x_bounds(drawn))
     if shade is not None:
         fig.add_shape(**shade_shape(shade))
     fig.update_layout(template=_TEMPLATE, height=220 * len(panels) + 60, hovermode="x",

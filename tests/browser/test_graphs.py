@@ -45,7 +45,7 @@ def _train_run(st: Store, name: str, *, spike: bool, seed: int) -> int:
     val = s[s % 50 == 49]
     layer = np.where(s < 40, 0.0, 0.5 + rng.random(s.size))  # no gradient for 40 steps
     st.backend.append(run, {
-        keys.LOSS: (s, loss), keys.LR: (s, np.full(s.size, 0.1)),
+        keys.LOSS: (s, loss), keys.LR: (s, np.full(s.size, 0.1 if spike else 1e-6)),
         keys.GRAD_NORM: (s, 1 + rng.random(s.size)),
         keys.UPDATE_RATIO: (s, 2e-3 * (1 + rng.random(s.size))),
         keys.VAL_LOSS: (val, 0.3 + 0.01 * np.arange(val.size)),
@@ -60,7 +60,8 @@ def _train_run(st: Store, name: str, *, spike: bool, seed: int) -> int:
 
 @pytest.fixture(scope="module")
 def graphs_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
-    """A run with a 1.4e17 spike, a quiet one, and a range test sweeping LR 1e-5..10."""
+    """A run with a 1.4e17 spike at LR 0.1, a quiet one at LR 1e-6 (tick labels as long as
+    '0.0000010'), and a range test sweeping LR 1e-5..10."""
     path = tmp_path_factory.mktemp("graphs") / "lrwatch.db"
     with Store(path) as st:
         ids = {"spiky": _train_run(st, "spiky", spike=True, seed=0),
@@ -105,7 +106,8 @@ def test_a_compare_with_a_range_test_keeps_the_lr_axis_of_the_runs(graphs_store,
                                ".map(t => t.name)")
     assert names == ["spiky", "quiet"]
     low, high = page.page.evaluate(FULL_LAYOUT, "c-lr")["yaxis"]["range"]
-    assert 1e-3 < 10 ** low <= 0.1 <= 10 ** high <= 1.0001  # the runs' 0.1, not 1e-5..10
+    assert 1e-7 < 10 ** low <= 1e-6 and 0.1 <= 10 ** high < 1  # the runs' 1e-6 and 0.1 ...
+    # ... not stretched to the range test's 10
     # the range test has its own loss-vs-LR panel
     rt = page.page.evaluate(FULL_LAYOUT, "c-range-tests")
     assert rt["xaxis"]["type"] == "log" and rt["xaxis"]["title"]["text"] == "learning rate"
