@@ -431,13 +431,13 @@ def y_scale(log_y: bool, y_range: "YRange | None" = None) -> dict[str, Any]:
     where a fixed format piled up ``0.010 0.0090 0.0080 ...``), with exponents as ``1e-6``.
     """
     axis: dict[str, Any] = {"type": "log" if log_y else "linear", "tickformat": "",
-                            "exponentformat": "e", "dtick": None}
+                            "exponentformat": "e"}
     if log_y and y_range is not None and y_range.extent is not None \
             and y_range.extent[1] <= y_range.extent[0] * 10 ** LOG_D2_DECADES:
         axis["dtick"] = "D2"  # plotly's own choice in a short plot is every digit: a pile-up
     shown = y_range.shown if y_range is not None else None
-    if shown is None:
-        axis.update(autorange=True, range=None)
+    if shown is None:  # no null range: plotly.js then fails to set range[0] ("container is
+        axis.update(autorange=True)  # not an object")
     else:
         lo, hi = (math.log10(shown[0]), math.log10(shown[1])) if log_y else shown
         axis.update(autorange=False, range=[lo, hi])

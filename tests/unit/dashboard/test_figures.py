@@ -180,7 +180,8 @@ def test_the_y_range_leaves_out_a_spike_and_a_wild_val_loss_but_keeps_the_curve_
 def test_a_curve_without_outliers_keeps_plotlys_autorange(curve):
     yr = figures.robust_y_range([curve], log_y=False)
     assert yr.shown is None
-    assert figures.y_scale(False, yr)["autorange"] is True
+    axis = figures.y_scale(False, yr)
+    assert axis["autorange"] is True and "range" not in axis  # a null range breaks plotly.js
 
 
 def test_a_clipped_spike_gets_one_mark_at_the_edge_saying_its_value():
@@ -235,4 +236,4 @@ def test_a_log_axis_over_a_few_decades_is_ticked_at_1_2_5_not_every_digit():
     few = figures.robust_y_range([np.geomspace(0.3, 3, 100)], log_y=True)
     assert figures.y_scale(True, few)["dtick"] == "D2"  # 0.3, 0.5, 1, 2, 3: no pile-up
     many = figures.robust_y_range([np.geomspace(1e-6, 10, 100)], log_y=True)
-    assert figures.y_scale(True, many)["dtick"] is None  # plotly's decades
+    assert "dtick" not in figures.y_scale(True, many)  # plotly's decades
