@@ -168,6 +168,25 @@ def graph(graph_id: str, height: int = 280, wide: bool = False) -> html.Div:
     ], className="graph wide" if wide else "graph")
 
 
+def logged_options(available: Iterable[str]) -> list[dict[str, str]]:
+    """Dropdown options of a run's logged metrics: ``val_acc`` for ``logged/val_acc``."""
+    from lrwatch.figures import logged_keys, logged_panel
+
+    return [{"label": logged_panel(k).y_title, "value": k} for k in logged_keys(available)]
+
+
+def logged_graph(graph_id: str, dropdown_id: str, options: list[dict[str, str]],
+                 height: int = 280) -> html.Div:
+    """A graph slot for one logged metric at a time, with the dropdown that picks it."""
+    return html.Div([
+        html.Label(["logged metric ", dcc.Dropdown(
+            id=dropdown_id, options=options, value=options[0]["value"] if options else None,
+            clearable=False, placeholder="none logged yet", className="metric-picker")],
+            className="control"),
+        *graph(graph_id, height).children,
+    ], className="graph wide logged")
+
+
 def links(items: Iterable[tuple[str, str]]) -> html.Div:
     return html.Div([dcc.Link(text, href=href, className="nav-link") for text, href in items],
                     className="nav")

@@ -58,6 +58,7 @@ def build_time_graph(store: Store, panel: Panel, traces: Sequence[dict[str, Any]
     entries = []
     span_lo, span_hi = math.inf, -math.inf
     raw: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}  # loss feeds two traces
+    full_values = []  # what the y range is read from: every point in view, not the drawn ones
     for t in traces:
         spec = TraceSpec(t["key"], t["style"], t["name"])
         series = (t["run"], t["key"])
@@ -69,12 +70,18 @@ def build_time_graph(store: Store, panel: Panel, traces: Sequence[dict[str, Any]
                                color=t["color"])
         if steps.size:
             span_lo, span_hi = min(span_lo, int(steps[0])), max(span_hi, int(steps[-1]))
+        # the raw values: a smoothed line lies within them, but an EMA spreads a spike over
+        # dozens of steps, which a quantile would take for ordinary values
+        raw_steps, raw_values = raw[series]
+        full_values.append(raw_values if window is None else
+                           raw_values[(raw_steps >= window[0]) & (raw_steps <= window[1])])
         lines.append(line)
         entries.append({**t, "cursor": int(steps[-1]) if steps.size else -1,
                         "shown": len(line.steps), "stride": _stride(steps)})
     events = store.events(events_run) if events_run is not None else None
+    y_range = figures.robust_y_range(full_values, log_y)
     fig = figures.time_figure_dict(lines, title=title, y_title=panel.y_title, log_y=log_y,
-                                   band=panel.band, shade=shade, events=events)
+                                   band=panel.band, shade=shade, events=events, y_range=y_range)
     if note and not any(np.asarray(line.steps).size for line in lines):
         fig["layout"].setdefault("annotations", []).append(_note(note))
     _keep_window(fig, window)
@@ -83,12 +90,15 @@ def build_time_graph(store: Store, panel: Panel, traces: Sequence[dict[str, Any]
     spp = max(1.0, (span_hi - span_lo + 1) / MAX_POINTS) if span_hi >= span_lo else 1.0
     strip = None
     if events_run is not None and events is not None:
+        kinds = figures.event_kinds(e.kind for e in events)
         strip = {"run": events_run.id, "cursor": events[-1].step if events else -1,
-                 "index": len(lines)}
+                 "index": {kind: len(lines) + i for i, kind in enumerate(kinds)}}
     state: State = {
         "kind": "time", "panel": panel.name, "traces": entries, "spp": spp,
         "window": list(window) if window else None, "smoothing": smoothing, "log_y": log_y,
         "events": strip, "shade": _shade_json(shade),
+        "y_range": None if y_range is None else [list(y_range.fences),
+                                                 list(y_range.shown) if y_range.shown else None],
     }
     return fig, state
 
@@ -96,18 +106,25 @@ def build_time_graph(store: Store, panel: Panel, traces: Sequence[dict[str, Any]
 def update_time_graph(store: Store, state: State, *, shade: Shade | None = None
                       ) -> tuple[Any, State | None]:
     """New points since the state's cursors as a ``Patch`` (or ``no_update``), and the new
-    state; ``(None, None)`` when the graph has outgrown its budget and must be rebuilt."""
+    state; ``(None, None)`` when the graph must be rebuilt: it has outgrown its budget, a new
+    point falls off its y range (a spike to clip, or ordinary values that grew past a clipped
+    axis), or an event of a new kind needs its own trace."""
     patch = Patch()
     changed = False
     state = {**state, "traces": [dict(t) for t in state["traces"]]}
+    y_range = _y_range(state)
     for i, t in enumerate(state["traces"]):
         steps, values = _new_points(store, t, state["smoothing"])
         if steps.size == 0:
             continue
+        if y_range is None or y_range.outside(_drawable(values, state["log_y"])):
+            return None, None
         steps, values = _thin(steps, values, state["spp"])
         patch["data"][i]["x"].extend(figures.int_list(steps))
         patch["data"][i]["y"].extend(figures.compact(values))
         t["cursor"] = int(t.pop("_last"))
+        patch["layout"]["xaxis"]["autorangeoptions"]["maxallowed"] = max(
+            int(tr["cursor"]) for tr in state["traces"])
         t["shown"] += int(steps.size)
         changed = True
         if t["shown"] > REBUILD_FACTOR * MAX_POINTS:
@@ -115,19 +132,22 @@ def update_time_graph(store: Store, state: State, *, shade: Shade | None = None
     ev = state.get("events")
     if ev is not None:
         new_events = store.events(ev["run"], after_step=ev["cursor"])
-        if new_events:
-            x, text, symbol, color = figures.event_marks(new_events)
-            k = ev["index"]
+        if any(e.kind not in ev["index"] for e in new_events):
+            return None, None
+        for kind, group in figures.events_by_kind(new_events):
+            x, text, symbol, color = figures.event_marks(group)
+            k = ev["index"][kind]
             patch["data"][k]["x"].extend(x)
             patch["data"][k]["y"].extend([figures.EVENT_Y] * len(x))
             patch["data"][k]["hovertext"].extend(text)
             patch["data"][k]["marker"]["symbol"].extend(symbol)
             patch["data"][k]["marker"]["color"].extend(color)
+        if new_events:
             state["events"] = {**ev, "cursor": new_events[-1].step}
             changed = True
     shade_json = _shade_json(shade)
     if shade_json != state.get("shade"):
-        panel = figures.PANELS[state["panel"]]
+        panel = figures.panel_named(state["panel"])
         patch["layout"]["shapes"] = figures.panel_shapes(panel.band, shade)
         state["shade"] = shade_json
         changed = True
@@ -154,6 +174,20 @@ def _new_points(store: Store, t: dict[str, Any], smoothing: float) -> tuple[np.n
     return w_steps[keep], smoothed[keep]
 
 
+def _y_range(state: State) -> figures.YRange | None:
+    """The y range a graph was built with (None when it had nothing to draw)."""
+    saved = state.get("y_range")
+    if not saved:
+        return None
+    fences, shown = saved
+    return figures.YRange(tuple(fences), tuple(shown) if shown else None)  # type: ignore[arg-type]
+
+
+def _drawable(values: np.ndarray, log_y: bool) -> np.ndarray:
+    """The values an axis can show (positive ones on a log axis)."""
+    return values[values > 0] if log_y else values
+
+
 def _thin(steps: np.ndarray, values: np.ndarray, spp: float) -> tuple[np.ndarray, np.ndarray]:
     """A new chunk at the density of the points already shown (two points, min and max, per
     ``spp`` steps; at least four), so appending never sends more than the view can show."""
@@ -169,6 +203,14 @@ def _keep_window(fig: dict[str, Any], window: tuple[float, float] | None) -> Non
         fig["layout"]["xaxis"]["autorange"] = True
     else:
         fig["layout"]["xaxis"].update(range=list(window), autorange=False)
+
+
+def empty_figure(note: str, height: int = 160) -> dict[str, Any]:
+    """A graph with nothing to draw yet, saying why."""
+    fig = figures.time_figure_dict([], title="", y_title="", height=height)
+    fig["layout"]["annotations"] = [_note(note)]
+    fig["layout"]["xaxis"]["visible"] = fig["layout"]["yaxis"]["visible"] = False
+    return fig
 
 
 def _note(text: str) -> dict[str, Any]:
@@ -193,22 +235,24 @@ def _shade_json(shade: Shade | None) -> list[Any] | None:
 def build_heatmap(store: Store, run: RunInfo, *, window: tuple[float, float] | None = None
                   ) -> tuple[Any, State]:
     """The per-layer gradient-norm heatmap and the state its live updates start from."""
-    layers, x, z, start, width = figures.layer_heatmap(store, run, window=window)
-    if not layers:
-        fig = figures.heatmap_figure_dict([], [], [], height=160)
+    grid = figures.layer_heatmap(store, run, window=window)
+    if not grid.layers:
+        fig = figures.heatmap_figure_dict(grid, height=160)
         fig["layout"]["annotations"] = [
             _note("no per-layer gradient norms recorded (grad_norm/<layer>)")]
     else:
-        fig = figures.heatmap_figure_dict(layers, x, z)
+        fig = figures.heatmap_figure_dict(grid)
     _keep_window(fig, window)
-    return fig, {"kind": "heat", "run": run.id, "layers": layers,
-                 "n_keys": len(figures.layer_keys(store.keys(run))), "start": start,
-                 "width": width, "count": len(x), "window": list(window) if window else None}
+    return fig, {"kind": "heat", "run": run.id, "layers": grid.layers,
+                 "n_keys": len(figures.layer_keys(store.keys(run))), "start": grid.start,
+                 "width": grid.width, "count": max(0, len(grid.edges) - 1),
+                 "end": grid.edges[-1] if grid.edges else None,
+                 "window": list(window) if window else None}
 
 
 def update_heatmap(store: Store, state: State) -> tuple[Any, State | None]:
-    """Append the step bins completed since the last poll; ``(None, None)`` to rebuild (new
-    layers, or too many columns)."""
+    """Bring the heatmap up to the run's last step: the last bin, which was partial, again, and
+    the bins begun since; ``(None, None)`` to rebuild (new layers, or too many columns)."""
     if state.get("window"):
         return no_update, state
     run = store.run(state["run"])
@@ -217,19 +261,27 @@ def update_heatmap(store: Store, state: State) -> tuple[Any, State | None]:
     if not state["layers"]:
         return no_update, state
     start, width, count = state["start"], state["width"], state["count"]
-    complete = (int(run.last_step or 0) + 1 - start) // width
-    new = complete - count
-    if new <= 0:
+    last = int(run.last_step or 0)
+    if last + 0.5 <= state.get("end", -math.inf):
         return no_update, state
-    if complete > REBUILD_FACTOR * MAX_HEATMAP_COLUMNS:
+    total = max(count, math.ceil((last + 1 - start) / width))
+    if total > REBUILD_FACTOR * MAX_HEATMAP_COLUMNS:
         return None, None
-    first = start + count * width
+    redo = count - 1  # the last bin shown may have been partial: it is sent again
+    first = start + redo * width
+    n = total - redo
     patch = Patch()
     for i, layer in enumerate(state["layers"]):
         steps, values = store.scalars(run, f"{keys.GRAD_NORM}/{layer}", after_step=first - 1)
-        patch["data"][0]["z"][i].extend(figures.layer_bins(steps, values, first, width, new))
-    patch["data"][0]["x"].extend([first + width * j + (width - 1) / 2 for j in range(new)])
-    return patch, {**state, "count": complete}
+        for trace, cells in ((0, figures.layer_bins(steps, values, first, width, n)),
+                             (1, figures.zero_bins(steps, values, first, width, n))):
+            patch["data"][trace]["z"][i][redo] = cells[0]
+            patch["data"][trace]["z"][i].extend(cells[1:])
+    edges = figures.bin_edges(start, width, redo, n, last)
+    for trace in (0, 1):
+        patch["data"][trace]["x"][count] = edges[1]
+        patch["data"][trace]["x"].extend(edges[2:])
+    return patch, {**state, "count": total, "end": edges[-1]}
 
 
 # -- one poll of one graph --------------------------------------------------------------------

@@ -47,12 +47,12 @@ def recovered_picture(store: Path, browser: object, tmp: Path) -> None:
     with lrwatch.Store(store, readonly=True) as st:
         (action,) = [e for e in st.events(RECOVERED[0], kind="action")][:1]
     fig = lrwatch.plot(store, RECOVERED[0], kind="overview", smoothing=0.8)
-    fig.update_layout(width=760, height=520, title={
+    fig.update_layout(width=760, height=640, title={
         "text": f'on_diverge="recover": SGD at lr 3, back to step '
                 f'{action.payload["restored_step"]} at step {action.step}, LR x0.1'})
     page_file = tmp / "recovered.html"
     page_file.write_text(pio.to_html(fig, include_plotlyjs=True, full_html=True))
-    page = browser.new_page(viewport={"width": 780, "height": 540})  # type: ignore[attr-defined]
+    page = browser.new_page(viewport={"width": 780, "height": 660})  # type: ignore[attr-defined]
     page.goto(page_file.as_uri())
     page.wait_for_selector(".js-plotly-plot .main-svg")
     page.locator(".js-plotly-plot").screenshot(path=str(DOCS / "guard-recovered.png"))

@@ -47,12 +47,29 @@ TYPICAL_UPDATE_RATIO = (1e-4, 1e-2)
 #: a constant ``uirevision``: plotly keeps the user's zoom and legend clicks across updates
 UIREVISION = "lrwatch"
 
-EVENT_STYLE = {  # kind -> (marker symbol, colour)
-    keys.EVENT_NONFINITE: ("x", "#d62728"),
-    keys.EVENT_DIAGNOSIS: ("diamond", "#9467bd"),
-    keys.EVENT_ACTION: ("star", "#e377c2"),
-    keys.EVENT_RANGE_TEST: ("circle", "#17becf"),
+EVENT_STYLE = {  # kind -> (marker symbol, colour, legend label)
+    keys.EVENT_NONFINITE: ("x", "#d62728", "NaN/inf"),
+    keys.EVENT_DIAGNOSIS: ("diamond", "#9467bd", "diagnosis change"),
+    keys.EVENT_ACTION: ("star", "#e377c2", "guard action"),
+    keys.EVENT_RANGE_TEST: ("circle", "#17becf", "range test"),
 }
+#: how an event of a kind lrwatch does not know is drawn
+OTHER_EVENT_STYLE = ("triangle-up", "#555", "event")
+
+#: the ordinary values of a plot lie between these quantiles of its finite values: up to 1 % of
+#: the points at either end may be spikes (the issue's runs: one 1.4e17 step in a few hundred)
+ORDINARY_QUANTILES = (0.01, 0.99)
+#: a value is an outlier when it lies beyond those quantiles by more than this many times their
+#: spread, and by more than the quantile's own size (one decade on a log axis): a diverging run
+#: climbing from 2.3 to 700, or a loss starting at 10 and settling at 0.1, stays whole; a
+#: 1e17 spike, or a val loss of 930 over a training loss of 2, is clipped (unit tests)
+OUTLIER_SPREADS = 3.0
+#: space left above and below the ordinary values, as a fraction of their range
+RANGE_MARGIN = 0.05
+#: a log axis over at most this many decades is ticked at 1, 2 and 5 of each decade
+LOG_D2_DECADES = 3
+#: clipped values labelled with their value on the plot (the largest); the others on hover
+MAX_CLIP_LABELS = 3
 
 # A small template instead of plotly's default one, which adds ~6 kB to every figure sent.
 _TEMPLATE: dict[str, Any] = {"layout": {
@@ -61,8 +78,12 @@ _TEMPLATE: dict[str, Any] = {"layout": {
     "plot_bgcolor": "white",
     "colorway": ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                  "#7f7f7f", "#bcbd22", "#17becf"],
-    "xaxis": {"gridcolor": "#eee", "zeroline": False, "linecolor": "#bbb"},
-    "yaxis": {"gridcolor": "#eee", "zeroline": False, "linecolor": "#bbb"},
+    # automargin: the margins grow to fit the tick labels, and the axis title stands off them
+    # (a fixed margin drew "LR" over "0.0090" and clipped "0.0000010")
+    "xaxis": {"gridcolor": "#eee", "zeroline": False, "linecolor": "#bbb", "automargin": True,
+              "title": {"standoff": 8}},
+    "yaxis": {"gridcolor": "#eee", "zeroline": False, "linecolor": "#bbb", "automargin": True,
+              "title": {"standoff": 8}},
 }}
 
 
@@ -105,7 +126,7 @@ def layer_bins(steps: np.ndarray, values: np.ndarray, start: int, width: int, co
     """``count`` heatmap cells: log10 of the geometric mean of a layer's norm per step bin.
 
     Bin ``i`` holds steps ``start + i*width`` to ``start + (i+1)*width - 1``; a bin without a
-    finite positive value is None (drawn empty).
+    finite positive value is None (drawn empty, or as zero: see :func:`zero_bins`).
     """
     s = np.asarray(steps, dtype=np.int64)
     v = np.asarray(values, dtype=np.float64)
@@ -118,6 +139,41 @@ def layer_bins(steps: np.ndarray, values: np.ndarray, start: int, width: int, co
     with np.errstate(invalid="ignore", divide="ignore"):
         means = sums / counts
     return [round(float(m), 3) if c else None for m, c in zip(means.tolist(), counts.tolist())]
+
+
+def zero_bins(steps: np.ndarray, values: np.ndarray, start: int, width: int, count: int
+              ) -> list[int | None]:
+    """The bins of :func:`layer_bins` whose finite norms are all exactly zero (1; else None):
+    a layer that got no gradient, drawn in its own colour, not as a gap like missing data."""
+    s = np.asarray(steps, dtype=np.int64)
+    v = np.asarray(values, dtype=np.float64)
+    inside = (s >= start) & (s < start + width * count) & np.isfinite(v)
+    index = (s[inside] - start) // width
+    finite = np.bincount(index, minlength=count)
+    nonzero = np.bincount(index, weights=(v[inside] != 0).astype(np.float64), minlength=count)
+    return [1 if f and not n else None for f, n in zip(finite.tolist(), nonzero.tolist())]
+
+
+def bin_edges(start: int, width: int, first: int, count: int, last_step: int) -> list[float]:
+    """The x edges of bins ``first`` to ``first + count - 1`` (``count + 1`` values, between
+    steps); the last edge stops at ``last_step``, so a 110-step run is not drawn to 150."""
+    edges = [start - 0.5 + width * j for j in range(first, first + count)]
+    return edges + [min(start - 0.5 + width * (first + count), last_step + 0.5)]
+
+
+@dataclass(frozen=True)
+class LayerGrid:
+    """Per-layer gradient norms binned over steps, as the heatmap draws them: ``z[i][j]`` is
+    the log10 mean norm of layer ``i`` in bin ``j`` (None: no positive norm), ``zeros[i][j]``
+    is 1 where every norm of that bin is exactly zero; ``edges`` bound the bins (bin ``j``
+    holds steps ``start + j*width`` onwards)."""
+
+    layers: list[str]
+    edges: list[float]
+    z: list[list[float | None]]
+    zeros: list[list[int | None]]
+    start: int
+    width: int
 
 
 @dataclass(frozen=True)
@@ -171,6 +227,8 @@ class Panel:
             return [TraceSpec(k) for k in sorted(have) if _base(k) == keys.LR]
         if self.name == "grad_norm":
             return [TraceSpec(k) for k in (keys.GRAD_NORM, keys.GRAD_NORM_CLIPPED) if k in have]
+        if self.name.startswith(LOGGED_PREFIX):  # logged once an epoch, say: points show them
+            return [TraceSpec(self.name, "points", self.y_title)] if self.name in have else []
         return [TraceSpec(self.name)] if self.name in have else []
 
 
@@ -232,28 +290,27 @@ def read_line(store: "Store", run: "RunInfo | int | str", spec: TraceSpec, *,
 def panel_lines(store: "Store", run: "RunInfo | int | str", panel: str, *, smoothing: float = 0.6,
                 window: tuple[float, float] | None = None, n_out: int = MAX_POINTS) -> list[Line]:
     """Every line of one panel (see :data:`PANELS`) for a run."""
-    spec = _panel(panel)
+    spec = panel_named(panel)
     return [read_line(store, run, t, smoothing=smoothing, window=window, n_out=n_out)
             for t in spec.traces(store.keys(run))]
 
 
 def layer_heatmap(store: "Store", run: "RunInfo | int | str", *,
                   window: tuple[float, float] | None = None,
-                  columns: int = MAX_HEATMAP_COLUMNS
-                  ) -> tuple[list[str], list[float], list[list[float | None]], int, int]:
-    """Per-layer gradient norms binned over steps: ``(layers, x, z, start, width)``.
+                  columns: int = MAX_HEATMAP_COLUMNS) -> LayerGrid:
+    """Per-layer gradient norms binned over steps, up to the run's last recorded step.
 
-    ``z[i][j]`` is the log10 mean norm of layer ``i`` in step bin ``j``; ``x`` holds the bin
-    centres. When a run has more than :data:`MAX_HEATMAP_LAYERS` layers, those with the largest
-    median norm are kept.
+    When a run has more than :data:`MAX_HEATMAP_LAYERS` layers, those with the largest median
+    norm are kept.
     """
     names = layer_keys(store.keys(run))
     series = {k: store.scalars(run, k) for k in names}
     present = [(s, v) for s, v in series.values() if s.size]
     if not present:
-        return [], [], [], 0, 1
+        return LayerGrid([], [], [], [], 0, 1)
+    last = max([int(s[-1]) for s, _ in present] + [int(store.run(run).last_step or 0)])
     lo = min(int(s[0]) for s, _ in present) if window is None else int(window[0])
-    hi = max(int(s[-1]) for s, _ in present) if window is None else int(window[1])
+    hi = last if window is None else min(int(window[1]), last)
     # a bin is never narrower than the recording interval (every k steps), so no column is empty
     stride = int(np.median([np.median(np.diff(s)) if s.size > 1 else 1 for s, _ in present]))
     width = max(1, stride, math.ceil((hi - lo + 1) / columns))
@@ -264,17 +321,37 @@ def layer_heatmap(store: "Store", run: "RunInfo | int | str", *,
             v = v[np.isfinite(v)]
             return float(np.median(v)) if v.size else -math.inf
         names = sorted(sorted(names, key=size, reverse=True)[:MAX_HEATMAP_LAYERS])
-    z = [layer_bins(*series[k], lo, width, count) for k in names]
-    x = [lo + width * j + (width - 1) / 2 for j in range(count)]
-    return [k.split("/", 1)[1] for k in names], x, z, lo, width
+    return LayerGrid([k.split("/", 1)[1] for k in names], bin_edges(lo, width, 0, count, hi),
+                     [layer_bins(*series[k], lo, width, count) for k in names],
+                     [zero_bins(*series[k], lo, width, count) for k in names], lo, width)
 
 
-def _panel(name: str) -> Panel:
+def panel_named(name: str) -> Panel:
+    """The panel called ``name``: one of :data:`PANELS`, or a metric the user logged
+    (``logged/val_acc``, see :func:`logged_panel`)."""
+    if name.startswith(LOGGED_PREFIX):
+        return logged_panel(name)
     try:
         return PANELS[name]
     except KeyError:
         raise ConfigError(
-            f"unknown plot '{name}': choose one of {', '.join(PANELS)}") from None
+            f"unknown plot '{name}': choose one of {', '.join(PANELS)}, "
+            f"or a logged metric ({LOGGED_PREFIX}<name>)") from None
+
+
+LOGGED_PREFIX = keys.LOGGED + "/"
+
+
+def logged_keys(available: Iterable[str]) -> list[str]:
+    """The metrics the user logged (``logged/<name>``), validation metrics first."""
+    names = sorted(k for k in available if k.startswith(LOGGED_PREFIX))
+    return sorted(names, key=lambda k: not k[len(LOGGED_PREFIX):].startswith("val"))
+
+
+def logged_panel(key: str) -> Panel:
+    """The panel of one logged metric: ``logged/val_acc`` is drawn as ``val_acc``."""
+    name = key[len(LOGGED_PREFIX):] if key.startswith(LOGGED_PREFIX) else key
+    return Panel(LOGGED_PREFIX + name, f"Logged: {name}", name)
 
 
 # -- figures --------------------------------------------------------------------------------
@@ -299,27 +376,36 @@ Values = Union[Sequence[float], np.ndarray]
 
 def time_figure_dict(lines: Sequence[Line], *, title: str, y_title: str, log_y: bool = False,
                      band: tuple[float, float] | None = None, shade: Shade | None = None,
-                     events: Sequence["Event"] | None = None, height: int = 280) -> Figure:
+                     events: Sequence["Event"] | None = None, height: int = 280,
+                     y_range: YRange | None = None) -> Figure:
     """A curve-over-steps figure, as a dict.
 
-    Trace ``i`` is ``lines[i]`` (live views extend traces by index); when ``events`` is a
-    list (even empty), one more trace marks them on a strip at the bottom of the plot.
+    Trace ``i`` is ``lines[i]`` (live views extend traces by index); then, when ``events`` is
+    given, one trace per kind of event on a strip at the foot of the plot (in the order of
+    :func:`event_kinds`); then the marks of values off a clipped axis, and the legend entry of
+    the typical band. The y axis opens on ``y_range`` (by default the lines' own
+    :func:`robust_y_range`), so one spike does not flatten the curve.
     """
+    if y_range is None:
+        y_range = robust_y_range([line.values for line in ordinary_lines(lines)], log_y)
     layout = _layout(title, height)
-    layout["xaxis"] = {**layout["xaxis"], "title": {"text": "step"}}
+    layout["xaxis"] = {**layout["xaxis"], "title": {"text": "step"},
+                       "autorangeoptions": x_bounds(lines)}
     layout["yaxis"] = {**layout["yaxis"], "title": {"text": html.escape(y_title)},
-                       **y_scale(log_y)}
+                       **y_scale(log_y, y_range)}
     layout["shapes"] = panel_shapes(band, shade)
-    if band is not None:
-        layout["annotations"] = [{
-            "xref": "paper", "x": 1, "yref": "paper", "y": 1, "xanchor": "right",
-            "yanchor": "bottom", "showarrow": False, "font": {"size": 10, "color": "#2ca02c"},
-            "text": f"shaded: typical {band[0]:g}–{band[1]:g}"}]
     data = [_scatter(line) for line in lines]
-    if events is not None:
+    if events:
         layout["yaxis9"] = {"overlaying": "y", "range": [0, 1], "visible": False,
                             "fixedrange": True}
-        data.append(_event_trace(events))
+        data += [_event_trace(kind, group) for kind, group in events_by_kind(events)]
+    clipped = clip_trace(lines, y_range)
+    if clipped is not None:
+        layout["yaxis8"] = {"overlaying": "y", "range": [0, 1], "visible": False,
+                            "fixedrange": True}
+        data.append(clipped)
+    if band is not None:  # in the legend, where it cannot collide with it
+        data.append(_legend_only(f"typical {band[0]:g}–{band[1]:g}", "#2ca02c", "square"))
     return {"data": data, "layout": layout}
 
 
@@ -328,9 +414,131 @@ def time_figure(lines: Sequence[Line], **kwargs: Any) -> go.Figure:
     return go.Figure(time_figure_dict(lines, **kwargs))
 
 
-def y_scale(log_y: bool) -> dict[str, str]:
-    """A log or linear y axis (short tick labels on log axes: 0.001, not 1e-3 crowding)."""
-    return {"type": "log", "tickformat": ".2g"} if log_y else {"type": "linear", "tickformat": ""}
+def x_bounds(lines: Sequence[Line]) -> dict[str, int]:
+    """Autorange limits of a step axis: the curves' first and last steps, so event marks and
+    the labels of clipped values do not pad the axis past the end of the run."""
+    steps = [np.asarray(line.steps) for line in lines if np.asarray(line.steps).size]
+    if not steps:
+        return {}
+    return {"minallowed": int(min(s[0] for s in steps)),
+            "maxallowed": int(max(s[-1] for s in steps))}
+
+
+def y_scale(log_y: bool, y_range: "YRange | None" = None) -> dict[str, Any]:
+    """A log or linear y axis opening on ``y_range``'s ordinary values (autorange without one).
+
+    Tick labels are plotly's own (a log axis labels 2 and 5 between decades as small digits,
+    where a fixed format piled up ``0.010 0.0090 0.0080 ...``), with exponents as ``1e-6``.
+    """
+    axis: dict[str, Any] = {"type": "log" if log_y else "linear", "tickformat": "",
+                            "exponentformat": "e"}
+    if log_y and y_range is not None and y_range.extent is not None \
+            and y_range.extent[1] <= y_range.extent[0] * 10 ** LOG_D2_DECADES:
+        axis["dtick"] = "D2"  # plotly's own choice in a short plot is every digit: a pile-up
+    shown = y_range.shown if y_range is not None else None
+    if shown is None:  # no null range: plotly.js then fails to set range[0] ("container is
+        axis.update(autorange=True)  # not an object")
+    else:
+        lo, hi = (math.log10(shown[0]), math.log10(shown[1])) if log_y else shown
+        axis.update(autorange=False, range=[lo, hi])
+    return axis
+
+
+@dataclass(frozen=True)
+class YRange:
+    """Where a plot's values lie: beyond ``fences`` a value is an outlier; ``shown`` is the
+    range the axis opens on when some value is (its ordinary values and a margin), else None
+    (autorange). Both in data units."""
+
+    fences: tuple[float, float]
+    shown: tuple[float, float] | None
+    extent: tuple[float, float] | None = None  # the lowest and highest ordinary value
+
+    def outside(self, values: Values) -> bool:
+        """Whether a new value would be drawn off the axis: beyond ``shown`` when the axis is
+        fixed, beyond the fences when it autoranges (a live view then builds again)."""
+        v = np.asarray(values, dtype=np.float64)
+        v = v[np.isfinite(v)]
+        lo, hi = self.shown if self.shown is not None else self.fences
+        return bool(((v < lo) | (v > hi)).any())
+
+
+def robust_y_range(series: Iterable[Values], log_y: bool) -> YRange | None:
+    """The ordinary range of the values of every curve of a plot (see
+    :data:`ORDINARY_QUANTILES`), so one outlier does not flatten the plot; None without a
+    value that can be drawn. On a log axis it is worked out in decades, over positive values."""
+    parts = [np.asarray(v, dtype=np.float64).reshape(-1) for v in series]
+    v = np.concatenate(parts) if parts else np.zeros(0)
+    v = v[np.isfinite(v) & (v > 0)] if log_y else v[np.isfinite(v)]
+    if v.size == 0:
+        return None
+    if log_y:
+        v = np.log10(v)
+    q_lo, q_hi = (float(q) for q in np.quantile(v, ORDINARY_QUANTILES))
+    spread = OUTLIER_SPREADS * (q_hi - q_lo)
+    lo_fence = q_lo - max(spread, 1.0 if log_y else abs(q_lo))
+    hi_fence = q_hi + max(spread, 1.0 if log_y else abs(q_hi))
+    inside = v[(v >= lo_fence) & (v <= hi_fence)]
+    lo, hi = float(inside.min()), float(inside.max())
+    shown = None
+    if inside.size < v.size:
+        pad = RANGE_MARGIN * (hi - lo) or (0.1 if log_y else 0.1 * abs(hi) or 0.1)
+        shown = (lo - pad, hi + pad)
+    if log_y:
+        return YRange((10 ** lo_fence, 10 ** hi_fence),
+                      None if shown is None else (10 ** shown[0], 10 ** shown[1]),
+                      (10 ** lo, 10 ** hi))
+    return YRange((lo_fence, hi_fence), shown, (lo, hi))
+
+
+def clip_trace(lines: Sequence[Line], y_range: YRange | None) -> dict[str, Any] | None:
+    """Marks at the top (or bottom) edge where a curve leaves a clipped axis, one per stretch
+    off the scale (at its peak), each saying its value on hover, the largest few on the plot;
+    None when nothing is clipped. A smoothed line drawn over its raw one gets no marks of its
+    own. On an overlaid 0..1 axis, so the marks sit on the edge whatever the scale."""
+    if y_range is None or y_range.shown is None:
+        return None
+    lo, hi = y_range.shown
+    marks: list[tuple[float, int, str, float]] = []  # (how far off, step, curve, value)
+    for line in ordinary_lines(lines):
+        steps = np.asarray(line.steps, dtype=np.int64)
+        values = np.asarray(line.values, dtype=np.float64)
+        off = np.flatnonzero(np.isfinite(values) & ((values > hi) | (values < lo)))
+        for stretch in np.split(off, np.flatnonzero(np.diff(off) > 1) + 1):
+            if stretch.size:
+                peak = int(stretch[np.argmax(np.abs(values[stretch]))])
+                marks.append((abs(float(values[peak])), int(steps[peak]), line.name,
+                              float(values[peak])))
+    if not marks:
+        return None
+    labelled = sorted(marks, reverse=True)[:MAX_CLIP_LABELS]
+    marks.sort(key=lambda m: m[1])
+    top = [m[3] > hi for m in marks]
+    return {
+        "type": "scatter", "x": [m[1] for m in marks],
+        "y": [CLIP_Y[1] if t else CLIP_Y[0] for t in top], "yaxis": "y8",
+        "mode": "markers+text", "name": "off the scale",
+        "text": [f"{m[3]:.3g}" if m in labelled else "" for m in marks],
+        "textposition": ["bottom right" if t else "top right" for t in top],
+        "textfont": {"size": 10, "color": "#d62728"},
+        "hovertext": [html.escape(f"{m[2]} at step {m[1]}: {m[3]:.4g} (off the scale; "
+                                  "double-click the plot to see all)") for m in marks],
+        "hoverinfo": "text",
+        "marker": {"symbol": ["triangle-up" if t else "triangle-down" for t in top],
+                   "color": "#d62728", "size": 10},
+    }
+
+
+def ordinary_lines(lines: Sequence[Line]) -> list[Line]:
+    """The lines a y range is read from: a smoothed line drawn over its raw one is left out
+    (it lies within the raw values, but its EMA spreads a spike over dozens of steps, which a
+    quantile would take for ordinary values)."""
+    has_raw = any(line.style == "raw" for line in lines)
+    return [line for line in lines if not (has_raw and line.style == "smooth")]
+
+
+#: where clip marks sit on their overlaid 0..1 axis: above the event strip, and at the top
+CLIP_Y = (0.09, 0.97)
 
 
 def panel_shapes(band: tuple[float, float] | None, shade: Shade | None) -> list[dict[str, Any]]:
@@ -356,12 +564,28 @@ def shade_shape(shade: Shade) -> dict[str, Any]:
 EVENT_Y = 0.03
 
 
-def _event_trace(events: Sequence["Event"]) -> dict[str, Any]:
-    """Events as marks on a strip at the foot of the plot (an overlaid 0..1 axis, so a
-    log-scale or diverging loss does not move them)."""
+def events_by_kind(events: Sequence["Event"]) -> list[tuple[str, list["Event"]]]:
+    """Events grouped by kind, in :func:`event_kinds` order (one trace, one legend entry each)."""
+    groups: dict[str, list[Event]] = {}
+    for e in events:
+        groups.setdefault(e.kind, []).append(e)
+    return [(kind, groups[kind]) for kind in event_kinds(groups)]
+
+
+def event_kinds(kinds: Iterable[str]) -> list[str]:
+    """The kinds of event present, in a fixed order: lrwatch's own, then others by name."""
+    present = set(kinds)
+    return [k for k in EVENT_STYLE if k in present] + sorted(present - set(EVENT_STYLE))
+
+
+def _event_trace(kind: str, events: Sequence["Event"]) -> dict[str, Any]:
+    """Events of one kind as marks on a strip at the foot of the plot (an overlaid 0..1 axis,
+    so a log-scale or diverging loss does not move them), with a legend entry."""
     x, text, symbol, color = event_marks(events)
+    label = EVENT_STYLE.get(kind, OTHER_EVENT_STYLE)[2]
     return {"type": "scatter", "x": x, "y": [EVENT_Y] * len(x), "yaxis": "y9", "mode": "markers",
-            "name": "events", "hovertext": text, "hoverinfo": "text", "showlegend": False,
+            "name": html.escape(label if kind in EVENT_STYLE else f"{label}: {kind}"),
+            "hovertext": text, "hoverinfo": "text",
             "marker": {"symbol": symbol, "color": color, "size": 9, "line": {"width": 0}}}
 
 
@@ -380,7 +604,7 @@ def event_marks(events: Sequence["Event"]) -> tuple[list[int], list[str], list[s
             while (j + 1 < len(events) and events[j + 1].kind == keys.EVENT_NONFINITE
                    and events[j + 1].step <= events[j].step + 1):
                 j += 1
-        sym, col = EVENT_STYLE.get(e.kind, ("triangle-up", "#555"))
+        sym, col, _ = EVENT_STYLE.get(e.kind, OTHER_EVENT_STYLE)
         x.append(int(e.step))
         text.append(describe_event(e, last_step=events[j].step if j > i else None))
         symbol.append(sym)
@@ -411,26 +635,37 @@ def describe_event(event: "Event", last_step: int | None = None) -> str:
     return html.escape(f"step {event.step}: {event.kind}" + (f": {summary}" if summary else ""))
 
 
-def heatmap_figure_dict(layers: Sequence[str], x: Sequence[float],
-                        z: Sequence[Sequence[float | None]], *,
-                        title: str = "Gradient norm per layer (log10)",
+#: the colour of a cell whose gradient is exactly zero (missing data stays blank)
+ZERO_COLOUR = "#d62728"
+
+
+def heatmap_figure_dict(grid: LayerGrid, *, title: str = "Gradient norm per layer (log10)",
                         height: int | None = None) -> Figure:
-    """Per-layer gradient norms over steps: one row per layer, colour = log10 norm."""
-    layout = _layout(title, height or max(220, 80 + 18 * len(layers)))
+    """Per-layer gradient norms over steps: one row per layer, colour = log10 norm; cells of
+    exactly-zero gradient in :data:`ZERO_COLOUR` (with a legend entry), missing ones blank.
+    The x axis ends at the last binned step."""
+    layout = _layout(title, height or max(220, 80 + 18 * len(grid.layers)))
     layout["xaxis"] = {**layout["xaxis"], "title": {"text": "step"}}
     layout["yaxis"] = {**layout["yaxis"], "automargin": True}
-    return {"data": [{
-        "type": "heatmap", "x": list(x), "y": [html.escape(n) for n in layers],
-        "z": [list(row) for row in z], "colorscale": "Viridis", "name": "layers",
+    rows = [html.escape(n) for n in grid.layers]
+    data: list[dict[str, Any]] = [{
+        "type": "heatmap", "x": list(grid.edges), "y": rows, "z": [list(r) for r in grid.z],
+        "colorscale": "Viridis", "name": "layers",
         "colorbar": {"title": {"text": "log10"}, "thickness": 12},
-        "hovertemplate": "step %{x}<br>%{y}<br>log10 norm %{z}<extra></extra>"}],
-        "layout": layout}
+        "hovertemplate": "step %{x}<br>%{y}<br>log10 norm %{z}<extra></extra>"}, {
+        "type": "heatmap", "x": list(grid.edges), "y": rows, "z": [list(r) for r in grid.zeros],
+        "colorscale": [[0, ZERO_COLOUR], [1, ZERO_COLOUR]], "showscale": False,
+        "name": "zero gradient", "hovertemplate": "step %{x}<br>%{y}<br>gradient exactly 0"
+                                                  "<extra></extra>"}]
+    if any(c for row in grid.zeros for c in row):
+        data.append(_legend_only("gradient exactly 0", ZERO_COLOUR, "square"))
+        layout["showlegend"] = True
+    return {"data": data, "layout": layout}
 
 
-def heatmap_figure(layers: Sequence[str], x: Sequence[float],
-                   z: Sequence[Sequence[float | None]], **kwargs: Any) -> go.Figure:
+def heatmap_figure(grid: LayerGrid, **kwargs: Any) -> go.Figure:
     """:func:`heatmap_figure_dict` as a ``go.Figure``."""
-    return go.Figure(heatmap_figure_dict(layers, x, z, **kwargs))
+    return go.Figure(heatmap_figure_dict(grid, **kwargs))
 
 
 def range_test_figure_dict(lr: Values, loss: Values, *, smoothed: Values | None = None,
@@ -622,8 +857,9 @@ def plot(store: "Store | str | os.PathLike[str]",
     """
     from lrwatch.store import Store as _Store
 
-    if kind not in PLOT_KINDS:
-        raise ConfigError(f"unknown plot kind '{kind}': choose one of {', '.join(PLOT_KINDS)}")
+    if kind not in PLOT_KINDS and not kind.startswith(LOGGED_PREFIX):
+        raise ConfigError(f"unknown plot kind '{kind}': choose one of {', '.join(PLOT_KINDS)}, "
+                          f"or a logged metric ({LOGGED_PREFIX}<name>)")
     if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Real) \
             or not 0.0 <= smoothing < 1.0:
         raise ConfigError(f"smoothing must be a number in [0, 1), got {smoothing!r}")
@@ -680,14 +916,14 @@ def run_figure(store: "Store", run: "RunInfo", kind: str, *, smoothing: float = 
             raise ConfigError(f"run '{run.name}' has no LR range test")
         return go.Figure(range_test_from_store(store, test))
     if kind == "layers":
-        layers, x, z, _, _ = layer_heatmap(store, run)
-        if not layers:
+        grid = layer_heatmap(store, run)
+        if not grid.layers:
             raise ConfigError(
                 f"run '{run.name}' has no per-layer gradient norms (grad_norm/<layer>)")
-        return heatmap_figure(layers, x, z)
+        return heatmap_figure(grid)
     if kind == "overview":
         return overview_figure(store, run, smoothing=smoothing, n_out=n_out, shade=shade)
-    panel = _panel(kind)
+    panel = panel_named(kind)
     lines = panel_lines(store, run, kind, smoothing=smoothing, n_out=n_out)
     if not lines:
         raise ConfigError(f"run '{run.name}' has no '{kind}' series; it has: "
@@ -707,18 +943,30 @@ def overview_figure(store: "Store", run: "RunInfo", *, smoothing: float = 0.6,
               if PANELS[p].traces(available)]
     if not panels:
         raise ConfigError(f"run '{run.name}' has no series to plot yet")
-    fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.04,
+    fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=[PANELS[p].title for p in panels])
+    drawn: list[Line] = []
     for row, name in enumerate(panels, start=1):
         panel = PANELS[name]
-        for line in panel_lines(store, run, name, smoothing=smoothing, n_out=n_out):
+        lines = panel_lines(store, run, name, smoothing=smoothing, n_out=n_out)
+        drawn += lines
+        for line in lines:
             fig.add_trace(go.Scatter(_scatter(line)), row=row, col=1)
-        fig.update_yaxes(title_text=panel.y_title, type="log" if panel.log_y else "linear",
-                         row=row, col=1)
+        y_range = robust_y_range([line.values for line in ordinary_lines(lines)], panel.log_y)
+        fig.update_yaxes(title_text=panel.y_title, row=row, col=1,
+                         **y_scale(panel.log_y, y_range))
+        clipped = clip_trace(lines, y_range)
+        if clipped is not None:  # subplots share one overlay axis badly: say it in words
+            values = [float(t) for t in clipped["text"] if t]
+            fig.add_annotation(
+                xref="x domain", yref="y domain", x=1, y=1, xanchor="right", yanchor="top",
+                showarrow=False, font={"size": 10, "color": "#d62728"}, row=row, col=1,
+                text=f"{len(clipped['x'])} off the scale (up to {max(values, key=abs):.3g})")
         if panel.band is not None:
             fig.add_hrect(y0=panel.band[0], y1=panel.band[1], fillcolor="#2ca02c", opacity=0.08,
                           line_width=0, layer="below", row=row, col=1)
     fig.update_xaxes(title_text="step", row=len(panels), col=1)
+    fig.update_xaxes(autorangeoptions=x_bounds(drawn))
     if shade is not None:
         fig.add_shape(**shade_shape(shade))
     fig.update_layout(template=_TEMPLATE, height=220 * len(panels) + 60, hovermode="x",
@@ -730,16 +978,20 @@ def overview_figure(store: "Store", run: "RunInfo", *, smoothing: float = 0.6,
 def compare_figure(store: "Store", runs: Sequence["RunInfo"], kind: str = "loss", *,
                    smoothing: float = 0.6, n_out: int = MAX_POINTS) -> go.Figure:
     """Several runs overlaid on one step axis (the smoothed loss for ``kind="loss"``)."""
-    panel = _panel(kind)
+    panel = panel_named(kind)
     lines = []
+    raw_values = []  # the y range comes from the unsmoothed values (see ordinary_lines)
     for i, run in enumerate(runs):
         color = colorway()[i % len(colorway())]
         for spec in compare_traces(panel, store.keys(run)):
             name = run.name if spec.key == panel_key(panel) else f"{run.name} {spec.key}"
-            lines.append(read_line(store, run, spec, smoothing=smoothing, n_out=n_out,
-                                   name=name, color=color))
+            raw = store.scalars(run, spec.key)
+            raw_values.append(raw[1])
+            steps, values = load_series(store, run, spec, smoothing=smoothing, raw=raw)
+            lines.append(to_line(steps, values, spec, n_out=n_out, name=name, color=color))
     return time_figure(lines, title=f"{panel.title}: {len(runs)} runs", y_title=panel.y_title,
-                       log_y=panel.log_y, band=panel.band)
+                       log_y=panel.log_y, band=panel.band,
+                       y_range=robust_y_range(raw_values, panel.log_y))
 
 
 def compare_traces(panel: Panel, available: Sequence[str]) -> list[TraceSpec]:
@@ -747,6 +999,8 @@ def compare_traces(panel: Panel, available: Sequence[str]) -> list[TraceSpec]:
     main key."""
     if panel.name == "loss":
         return [TraceSpec(keys.LOSS, "smooth")] if keys.LOSS in available else []
+    if panel.name.startswith(LOGGED_PREFIX):
+        return panel.traces(available)
     key = panel_key(panel)
     return [TraceSpec(key)] if key in available else []
 
@@ -790,6 +1044,47 @@ def range_test_from_store(store: "Store", test: "RunInfo") -> Figure:
         suggested_lr=_float(info.get("suggested_lr")), lower_lr=_float(info.get("lower_lr")),
         upper_lr=_float(info.get("upper_lr")),
         lightning_lr=_float(info.get("lightning_suggestion")))
+
+
+def range_test_curve(store: "Store", test: "RunInfo") -> tuple[np.ndarray, np.ndarray]:
+    """A stored range test's (LR, loss) at the steps that have both: the smoothed loss when
+    ``find_lr`` stored one, else the raw loss."""
+    lr_steps, lr = store.scalars(test, keys.LR)
+    loss_key = keys.LOSS_SMOOTHED if keys.LOSS_SMOOTHED in store.keys(test) else keys.LOSS
+    loss_steps, loss = store.scalars(test, loss_key)
+    _, i_lr, i_loss = np.intersect1d(lr_steps, loss_steps, return_indices=True)
+    return lr[i_lr], loss[i_loss]
+
+
+def range_tests_figure_dict(store: "Store", tests: Sequence["RunInfo"], *,
+                            height: int = 300) -> Figure:
+    """Several range tests overlaid as loss against LR (log axis): a compare page keeps them
+    here, out of its by-step panels, whose LR axis they would stretch over decades. The y axis
+    runs from the lowest loss to a bit above the highest start: the blow-ups run off the top."""
+    layout = _layout(f"LR range tests: loss vs LR ({len(tests)})", height)
+    layout["xaxis"] = {**layout["xaxis"], "title": {"text": "learning rate"}, "type": "log",
+                       "exponentformat": "e"}
+    layout["yaxis"] = {**layout["yaxis"], "title": {"text": "loss (smoothed)"}}
+    layout["hovermode"] = "closest"
+    layout["showlegend"] = True  # the legend names each test and its suggestion
+    data = []
+    lows, highs = [], []
+    for i, test in enumerate(tests):
+        lr, loss = range_test_curve(store, test)
+        finite = loss[np.isfinite(loss)]
+        if finite.size:
+            lows.append(float(finite.min()))
+            highs.append(float(max(finite[0], finite.min())))
+        suggested = _float(range_test_summary(store, test).get("suggested_lr"))
+        name = test.name + (f" (suggested {_num(suggested)})" if suggested else "")
+        data.append({"type": "scatter", "mode": "lines", "x": compact(lr), "y": compact(loss),
+                     "name": html.escape(name),
+                     "line": {"width": 2, "color": colorway()[i % len(colorway())]}})
+    if lows:
+        low, high = min(lows), max(highs)
+        pad = 0.1 * (high - low) or 0.1 * abs(high) or 0.1
+        layout["yaxis"]["range"] = [low - pad, high + 2 * pad]
+    return {"data": data, "layout": layout}
 
 
 def _float(x: Any) -> float | None:

@@ -1,16 +1,16 @@
 """``/run/<id>``: one run, live. The diagnosis banner, then loss, LR, gradient norms (global and
-per layer), update ratio and step time, each graph fed by its own callback so one graph's
-update can never hold back (or break) another's."""
+per layer), update ratio, step time and the metrics the user logged (one at a time, picked in a
+dropdown), each graph fed by its own callback so one graph's update can never hold back (or
+break) another's."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, Input, Output, Patch, State, dcc, html, no_update
+from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from lrwatch import figures
 from lrwatch.errors import RunNotFound
-from lrwatch.figures import PANELS
 from lrwatch.store import RunInfo, Store
 
 from .. import components, live
@@ -56,9 +56,18 @@ def layout(source: DataSource, run_id: int) -> html.Div:
             components.graph("g-loss", wide=True),
             *(components.graph(f"g-{p}") for p in TIME_PANELS[1:]),
             components.graph("g-layers", wide=True),
+            components.logged_graph("g-logged", "logged-metric", _logged_options(source, info)),
         ], className="graphs"),
         components.meta_table(info.meta),
     ], className="run-page")
+
+
+def _logged_options(source: DataSource, run: RunInfo) -> list[dict[str, str]]:
+    try:
+        with source.open() as store:
+            return components.logged_options(store.keys(run))
+    except StoreProblem:
+        return []
 
 
 def _shade(source: DataSource, run: RunInfo) -> figures.Shade | None:
@@ -68,7 +77,7 @@ def _shade(source: DataSource, run: RunInfo) -> figures.Shade | None:
 
 def _build(store: Store, source: DataSource, run: RunInfo, panel_name: str, *,
            smoothing: float, log_y: bool | None, window: Any) -> tuple[Any, Any]:
-    panel = PANELS[panel_name]
+    panel = figures.panel_named(panel_name)
     traces = [live.trace_entry(run, spec) for spec in panel.traces(store.keys(run))]
     return source.builds.get(
         live.view_key("run", panel_name, traces, smoothing, log_y, window), run.last_step,
@@ -95,17 +104,14 @@ def _register_time_panel(app: Dash, source: DataSource, panel_name: str) -> None
         state, run_id = rest[-2], rest[-1]
         smoothing = DEFAULT_SMOOTHING if smoothing is None else float(smoothing)
         log_y = bool(log_value) if panel_name == "loss" else None
-        resmooth = state is not None and panel_name == "loss" and state["smoothing"] != smoothing
-        if state is not None and panel_name == "loss" and state["log_y"] != log_y and not resmooth:
-            patch = Patch()
-            for prop, value in figures.y_scale(bool(log_y)).items():
-                patch["layout"]["yaxis"][prop] = value
-            return patch, {**state, "log_y": log_y}
+        # a new scale has its own ordinary range (in decades on a log axis): build again
+        rebuild = state is not None and panel_name == "loss" and (
+            state["smoothing"] != smoothing or state["log_y"] != log_y)
         try:
             with source.open() as store:
                 run = store.run(run_id)
                 return live.refresh(
-                    state, rebuild=resmooth, view=view,
+                    state, rebuild=rebuild, view=view,
                     build=lambda window: _build(store, source, run, panel_name,
                                                 smoothing=smoothing, log_y=log_y, window=window),
                     update=lambda st: live.update_time_graph(store, st, shade=_shade(source, run)))
@@ -113,9 +119,47 @@ def _register_time_panel(app: Dash, source: DataSource, panel_name: str) -> None
             return no_update, no_update
 
 
+def _register_logged(app: Dash, source: DataSource) -> None:
+    """The logged-metric graph: the metric picked in the dropdown (the first, validation
+    metrics first, until one is picked); the dropdown learns metrics logged later."""
+    live.register_view(app, "g-logged")
+
+    @app.callback(Output("g-logged", "figure"), Output("g-logged-state", "data"),
+                  Output("logged-metric", "options"), Output("logged-metric", "value"),
+                  Input("tick", "n_intervals"), Input("g-logged-view", "data"),
+                  Input("logged-metric", "value"),
+                  State("g-logged-state", "data"), State("run-ref", "data"),
+                  State("logged-metric", "options"))
+    def poll(_tick: int | None, view: Any, picked: str | None, state: Any, run_id: int,
+             shown_options: list[dict[str, str]] | None) -> Any:
+        try:
+            with source.open() as store:
+                run = store.run(run_id)
+                options = components.logged_options(store.keys(run))
+                values = [o["value"] for o in options]
+                metric = picked if picked in values else (values[0] if values else None)
+                new_options = options if options != (shown_options or []) else no_update
+                new_value = metric if metric != picked else no_update
+                if metric is None:
+                    if state is not None:
+                        return no_update, no_update, new_options, new_value
+                    return (live.empty_figure("no metrics logged with self.log yet"), None,
+                            new_options, new_value)
+                figure, new_state = live.refresh(
+                    state, rebuild=state is not None and state["panel"] != metric, view=view,
+                    build=lambda window: _build(store, source, run, metric,
+                                                smoothing=DEFAULT_SMOOTHING, log_y=None,
+                                                window=window),
+                    update=lambda st: live.update_time_graph(store, st, shade=_shade(source, run)))
+                return figure, new_state, new_options, new_value
+        except (StoreProblem, RunNotFound):
+            return no_update, no_update, no_update, no_update
+
+
 def register(app: Dash, source: DataSource) -> None:
     for panel_name in TIME_PANELS:
         _register_time_panel(app, source, panel_name)
+    _register_logged(app, source)
 
     live.register_view(app, "g-layers")
 

@@ -80,6 +80,7 @@ def test_layer_bins_average_log_norms_per_step_bin():
     steps = np.array([0, 10, 20, 30, 40])
     values = np.array([1.0, 100.0, 10.0, np.nan, 0.0])
     assert figures.layer_bins(steps, values, 0, 20, 3) == [1.0, 1.0, None]
+    assert figures.zero_bins(steps, values, 0, 20, 3) == [None, None, 1]  # step 40: exactly 0
 
 
 def test_panels_pick_the_series_of_a_run():
@@ -106,10 +107,11 @@ def test_smoothing_runs_on_the_full_series_before_downsampling(store):
 
 def test_heatmap_bins_are_never_narrower_than_the_recording_interval(store):
     run = fill_run(store, "layers", 200, layers=3, layer_every=50)
-    layers, x, z, start, width = figures.layer_heatmap(store, store.run(run))
-    assert layers == ["layer0", "layer1", "layer2"]
-    assert width == 50 and start == 0 and len(x) == 4
-    assert z[2] == [1.0, 1.0, 1.0, 1.0]  # log10 of 10.0
+    grid = figures.layer_heatmap(store, store.run(run))
+    assert grid.layers == ["layer0", "layer1", "layer2"]
+    assert grid.width == 50 and grid.start == 0 and len(grid.edges) == 5
+    assert grid.z[2] == [1.0, 1.0, 1.0, 1.0]  # log10 of 10.0
+    assert grid.edges[-1] == 199.5  # the run's last step (199), not the last bin's end (200)
 
 
 def test_plot_returns_figures_for_every_kind(two_runs, store_path):
@@ -150,3 +152,88 @@ def test_range_test_figure_marks_the_suggestion_the_safe_range_and_lightnings_pi
     assert (shapes["safe range"].x0, shapes["safe range"].x1) == (1e-4, 1e-2)
     assert shapes["Lightning's pick"].x0 == 3e-2
     assert fig.layout.xaxis.type == "log"
+
+
+def loss_curve(start: float = 2.3, steps: int = 300) -> np.ndarray:
+    s = np.arange(steps)
+    return start * np.exp(-s / 60) + 0.1 + 0.01 * np.sin(s)
+
+
+def test_the_y_range_leaves_out_a_spike_and_a_wild_val_loss_but_keeps_the_curve_whole():
+    loss = loss_curve()
+    spiky = loss.copy()
+    spiky[150] = 1.4e17
+    yr = figures.robust_y_range([spiky], log_y=False)
+    assert yr.shown[0] < loss.min() and loss.max() < yr.shown[1] < 3  # the whole ordinary curve
+    # a val loss of 930 over a training loss of ~2 is clipped too
+    assert figures.robust_y_range([loss, [0.5, 930.0, 0.4]], log_y=False).shown[1] < 3
+    # on a log axis, in decades
+    low, high = figures.robust_y_range([spiky], log_y=True).shown
+    assert low < loss.min() and loss.max() < high < 3
+
+
+@pytest.mark.parametrize("curve", [
+    np.linspace(2.3, 700, 300),  # the demo's diverging run climbs for good: all of it shown
+    loss_curve(start=10.0),  # a loss that starts at 10 and settles at 0.1: its start shown
+    np.full(300, 2.3),  # flat
+])
+def test_a_curve_without_outliers_keeps_plotlys_autorange(curve):
+    yr = figures.robust_y_range([curve], log_y=False)
+    assert yr.shown is None
+    axis = figures.y_scale(False, yr)
+    assert axis["autorange"] is True and "range" not in axis  # a null range breaks plotly.js
+
+
+def test_a_clipped_spike_gets_one_mark_at_the_edge_saying_its_value():
+    loss = loss_curve()
+    loss[150:153] = [1e9, 1.4e17, 1e12]  # one stretch off the scale: one mark, at its peak
+    steps = np.arange(loss.size)
+    fig = figures.time_figure([figures.Line("loss", steps, loss, "raw"),
+                               figures.Line("smoothed", steps, ema(loss, 0.6), "smooth")],
+                              title="t", y_title="loss")
+    assert fig.layout.yaxis.range[1] < 3
+    (clip,) = [t for t in fig.data if t.name == "off the scale"]
+    assert list(clip.x) == [151] and list(clip.text) == ["1.4e+17"]
+    assert clip.yaxis == "y8" and fig.layout.yaxis8.range == (0, 1)  # on the top edge
+
+
+def test_events_get_one_legend_entry_per_kind():
+    events = [Event(10, 0.0, keys.EVENT_DIAGNOSIS, {"status": "healthy"}),
+              Event(20, 0.0, keys.EVENT_ACTION, {"action": "stop"}),
+              Event(30, 0.0, keys.EVENT_DIAGNOSIS, {"status": "diverging"})]
+    line = figures.Line("loss", np.arange(40), loss_curve(steps=40))
+    fig = figures.time_figure_dict([line], title="t", y_title="loss", events=events,
+                                   band=(1e-4, 1e-2))
+    names = [t["name"] for t in fig["data"]]
+    assert names == ["loss", "diagnosis change", "guard action", "typical 0.0001–0.01"]
+    assert fig["data"][1]["x"] == [10, 30] and fig["data"][1]["marker"]["symbol"] == [
+        "diamond", "diamond"]
+    assert "annotations" not in fig["layout"]  # the band note lives in the legend
+
+
+def test_range_tests_are_kept_off_the_compare_panels_in_a_loss_vs_lr_figure(store):
+    test = store.create_run("range-test", {"kind": "range_test"}).id
+    s = np.arange(50)
+    lr = np.geomspace(1e-5, 1, s.size)
+    store.backend.append(test, {keys.LR: (s, lr), keys.LOSS: (s, np.linspace(2, 1, s.size))})
+    fig = figures.range_tests_figure_dict(store, [store.run(test)])
+    assert fig["layout"]["xaxis"]["type"] == "log"
+    assert fig["data"][0]["x"][0] == 1e-05 and fig["data"][0]["name"] == "range-test"
+
+
+def test_logged_metrics_are_panels_of_their_own(store):
+    run = fill_run(store, "logged", 100)
+    store.backend.append(run, {keys.logged_key("val_acc"): (np.array([49, 99]),
+                                                            np.array([0.5, 0.7]))})
+    assert figures.logged_keys(store.keys(run)) == ["logged/val_acc"]
+    fig = lrwatch.plot(store, "logged", "logged/val_acc", diagnosis=False)
+    assert list(fig.data[0].y) == [0.5, 0.7] and fig.layout.yaxis.title.text == "val_acc"
+    with pytest.raises(ConfigError, match="logged metric"):
+        lrwatch.plot(store, "logged", "val_acc")
+
+
+def test_a_log_axis_over_a_few_decades_is_ticked_at_1_2_5_not_every_digit():
+    few = figures.robust_y_range([np.geomspace(0.3, 3, 100)], log_y=True)
+    assert figures.y_scale(True, few)["dtick"] == "D2"  # 0.3, 0.5, 1, 2, 3: no pile-up
+    many = figures.robust_y_range([np.geomspace(1e-6, 10, 100)], log_y=True)
+    assert "dtick" not in figures.y_scale(True, many)  # plotly's decades

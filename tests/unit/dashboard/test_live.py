@@ -92,26 +92,50 @@ def test_a_zoomed_window_shows_every_point_of_it(store):
 def test_new_nan_steps_and_events_are_marked_as_they_come(store):
     run = fill_run(store, "nan", 100)
     fig, state = loss_graph(store, run)
-    assert fig["data"][-1]["name"] == "events" and fig["data"][-1]["x"] == []
+    assert [t["name"] for t in fig["data"]] == ["loss", "loss (smoothed)"]  # no events yet
     fill_run(store, "nan", 20, start=100, run_id=run, nan_from=110)
+    # the first event of a kind gets its own trace (and legend entry): the graph is rebuilt
+    assert live.update_time_graph(store, state) == (None, None)
+    fig, state = loss_graph(store, run)
+    k = state["events"]["index"][keys.EVENT_NONFINITE]
+    assert fig["data"][k]["name"] == "NaN/inf" and fig["data"][k]["x"] == [110]
+    fill_run(store, "nan", 20, start=120, run_id=run, nan_from=120)
     patch, state = live.update_time_graph(store, state)
-    assert extended(patch, 0, "y")[10:] == [None] * 10
-    events_trace = state["events"]["index"]
-    assert events_trace == len(fig["data"]) - 1
-    assert extended(patch, events_trace, "x") == [110]  # one mark for steps 110-119
-    assert state["events"]["cursor"] == 119
+    assert extended(patch, 0, "y") == [None] * 20
+    assert extended(patch, k, "x") == [120]  # one mark for steps 120-139
+    assert state["events"]["cursor"] == 139
 
 
-def test_the_heatmap_appends_completed_step_bins_only(store):
+def test_the_heatmap_follows_the_run_to_its_last_step(store):
     run = fill_run(store, "layers", 100, layers=2, layer_every=10)
     fig, state = live.build_heatmap(store, store.run(run))
-    assert len(fig["data"][0]["x"]) == 10 and state["width"] == 10
+    assert fig["data"][0]["x"] == [j * 10 - 0.5 for j in range(11)]  # ends at step 99
+    assert state["width"] == 10 and state["count"] == 10
     fill_run(store, "layers", 25, start=100, run_id=run, layers=2, layer_every=10)
     patch, state = live.update_heatmap(store, state)
-    assert state["count"] == 12  # steps 100-119 complete two bins; 120-124 waits
-    assert extended(patch, 0, "x") == [104.5, 114.5]
-    z = [op for op in operations(patch) if op["location"][:3] == ["data", 0, "z"]]
-    assert [op["params"]["value"] for op in z] == [[-1.0, -1.0], [0.0, 0.0]]
+    assert state["count"] == 13  # steps 100-119 fill two bins, step 120 begins a third
+    ops = {tuple(op["location"]): op for op in operations(patch)}
+    assert ops[("data", 0, "x", 10)]["params"]["value"] == 99.5  # the last bin, sent again
+    assert extended(patch, 0, "x") == [109.5, 119.5, 124.5]  # the run's last step: 124
+    z = [op["params"]["value"] for op in operations(patch)
+         if op["location"][:4] == ["data", 0, "z", 0] and op["operation"] == "Extend"]
+    assert z == [[-1.0, -1.0, -1.0]]
+
+
+def test_exactly_zero_gradients_are_cells_of_their_own_not_gaps(store):
+    run = store.create_run("dead-layer", {"kind": "train"}).id
+    steps = np.arange(0, 110, 10)
+    norms = np.where(steps < 50, 0.0, 2.0)
+    norms[8] = np.nan  # step 80: not recorded
+    store.backend.append(run, {keys.LOSS: (steps, np.ones(steps.size)),
+                               f"{keys.GRAD_NORM}/head": (steps, norms)})
+    fig, _ = live.build_heatmap(store, store.run(run))
+    values, zeros = fig["data"][0]["z"][0], fig["data"][1]["z"][0]
+    assert zeros[:5] == [1] * 5 and values[:5] == [None] * 5  # drawn, in the zero colour
+    assert values[8] is None and zeros[8] is None  # missing stays a gap
+    assert values[9] == round(np.log10(2.0), 3)
+    assert fig["data"][0]["x"][-1] == 100.5  # the last recorded step, not the bin's end
+    assert "gradient exactly 0" in [t.get("name") for t in fig["data"]]
 
 
 def test_refresh_builds_first_then_updates_and_rebuilds_when_the_view_changes():
