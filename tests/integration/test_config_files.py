@@ -45,7 +45,7 @@ def test_lightning_cli_yaml_configures_finder_and_watch(tmp_path):
     assert finder.num_training == wanted[0]["init_args"]["num_training_steps"]
     runs = _runs(tmp_path)
     assert runs["digits-cli"].steps == 30
-    assert "range-test" in runs
+    assert "digits-cli-range-test" in runs  # named after the run it precedes
     suggested = finder.result.reading.suggested_lr
     assert suggested is not None and cli.model.hparams.lr == pytest.approx(suggested)
 
