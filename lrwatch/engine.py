@@ -96,6 +96,20 @@ def run_metadata(front_end: str, model: torch.nn.Module, optimizers: Sequence[An
     return meta
 
 
+def torch_distributed() -> tuple[int, int]:
+    """This process's rank and the world size under ``torch.distributed`` (0, 1 without it)."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        return torch.distributed.get_rank(), torch.distributed.get_world_size()
+    return 0, 1
+
+
+def torch_broadcast(message: Any) -> Any:
+    """Rank 0's ``message`` on every rank, through ``torch.distributed`` (an ``Exchange``)."""
+    box = [message]
+    torch.distributed.broadcast_object_list(box, src=0)
+    return box[0]
+
+
 def final_line(run_name: str, d: Diagnosis) -> str:
     """``lrwatch: final verdict on run 'x' (435 steps): ...``: what to do next, in one line."""
     head = f"lrwatch: final verdict on run '{run_name}' ({d.steps} steps): "
@@ -227,15 +241,27 @@ class Engine:
         if self.recording:
             self.recorder.add_value(key, step, value)  # type: ignore[union-attr]
 
-    def before_optimizer_step(self, optimizer: Any, step: int, *, may_drop: bool = True) -> None:
-        """Gradients are final, the weights not yet updated. With a guard that acts,
-        ``may_drop`` (single process, no AMP scaler) lets a non-finite step's gradients be
-        dropped so the weights stay finite until the guard acts; skipped batches drop theirs."""
+    def read_gradients(self, optimizer: Any, step: int) -> None:
+        """The gradients of ``step`` are final (before clipping) ahead of the optimizer hook:
+        norms now; a later call for the same step replaces them. Then
+        ``before_optimizer_step(..., read=False)``."""
         recorder = self.recorder
         if self.recording and recorder.should_record(step):  # type: ignore[union-attr]
             probe = recorder.probe_for(optimizer)  # type: ignore[union-attr]
             if probe is not None:
-                self.safely("recording", recorder.before_optimizer_step, probe, step)  # type: ignore[union-attr]
+                self.safely("recording", probe.before_step, step)
+
+    def before_optimizer_step(self, optimizer: Any, step: int, *, may_drop: bool = True,
+                              read: bool = True) -> None:
+        """The weights are about to be updated; the gradients are final (``read``: their norms
+        are taken now). With a guard that acts, ``may_drop`` (single process, no AMP scaler)
+        lets a non-finite step's gradients be dropped so the weights stay finite until the
+        guard acts; skipped batches drop theirs."""
+        recorder = self.recorder
+        if self.recording and recorder.should_record(step):  # type: ignore[union-attr]
+            probe = recorder.probe_for(optimizer)  # type: ignore[union-attr]
+            if probe is not None:
+                self.safely("recording", recorder.before_optimizer_step, probe, step, read)  # type: ignore[union-attr]
                 if self.guard_config.acts and may_drop and _nonfinite_on_host(probe.pending):
                     drop_gradients(optimizer)
         guard = self.guard

@@ -29,7 +29,14 @@ from typing import Any, Mapping, Sequence
 import torch
 
 from lrwatch.config import RecordConfig, check_int
-from lrwatch.engine import Engine, Exchange, TrainingFacts, optimizer_facts, run_metadata
+from lrwatch.engine import (
+    Engine,
+    TrainingFacts,
+    optimizer_facts,
+    run_metadata,
+    torch_broadcast,
+    torch_distributed,
+)
 from lrwatch.errors import ConfigError
 from lrwatch.guard import GuardConfig
 from lrwatch.store import FAILED, FINISHED, INTERRUPTED, RunInfo, default_store_path
@@ -117,7 +124,7 @@ class Watch:
         self.should_stop = False
         self.step_index = 0  # the optimizer step the next after_step completes
         self._read = False  # this step's gradients were read by before_step
-        self._rank, self._world = _distributed()
+        self._rank, self._world = torch_distributed()
         self._finished = False
         name = name or type(self.model).__name__
         facts = TrainingFacts(*optimizer_facts(self.optimizers), batch_size=batch_size,
@@ -169,24 +176,14 @@ class Watch:
             engine.add_samples(int(samples))
         engine.end_step(step, world_size=self._world)
         decision = engine.guard_step(step, self.model, self.schedulers,
-                                     rank_zero=self._rank == 0, exchange=self._exchange())
+                                     rank_zero=self._rank == 0,
+                                     exchange=torch_broadcast if self._world > 1 else None)
         if decision is not None and decision.action == "stop":
             self.should_stop = True
         self._read = False
         self.step_index += 1
 
     step = after_step  # the one call a loop without clipping needs, after optimizer.step()
-
-    def _exchange(self) -> Exchange | None:
-        if self._world == 1:
-            return None
-
-        def broadcast(message: Any) -> Any:
-            box = [message]
-            torch.distributed.broadcast_object_list(box, src=0)
-            return box[0]
-
-        return broadcast
 
     # -- the end ---------------------------------------------------------------------------------
     def finish(self, status: str | None = None) -> None:
@@ -219,9 +216,3 @@ def _unwrap_model(model: torch.nn.Module) -> torch.nn.Module:
     inner = getattr(model, "module", None)
     return inner if isinstance(inner, torch.nn.Module) else model
 
-
-def _distributed() -> tuple[int, int]:
-    """This process's rank and the world size (0, 1 without torch.distributed)."""
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_rank(), torch.distributed.get_world_size()
-    return 0, 1
