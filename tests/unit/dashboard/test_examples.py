@@ -41,3 +41,6 @@ def test_every_example_runs(tmp_path):
     assert sum(line.startswith(("sgd-lr-", "adam-lr-")) for line in out.splitlines()) == 3
     assert "the dashboard answers: HTTP 200" in out
     assert "logged: ['logged/d_loss', 'logged/g_loss']" in out
+    assert "digits-loop: finished after 96 steps, stopped: False" in out
+    assert "digits-loop-too-high: diverged after" in out and "stopped: True" in out
+    assert "tiny-gpt2: 120 steps recorded" in out
