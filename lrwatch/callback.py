@@ -12,7 +12,6 @@ start of training.
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Any, Mapping
@@ -27,8 +26,6 @@ from lrwatch.engine import Engine, TrainingFacts, optimizer_facts, run_metadata
 from lrwatch.errors import ConfigError
 from lrwatch.guard import GuardConfig
 from lrwatch.store import FAILED, FINISHED, INTERRUPTED, RunInfo, default_store_path
-
-log = logging.getLogger("lrwatch")
 
 # Names under which users log their validation loss, most specific first.
 VAL_LOSS_NAMES = ("val_loss", "val/loss", "valid_loss", "validation_loss", "val_loss_epoch")

@@ -84,6 +84,28 @@ def test_every_step_matches_what_trainer_logs(tmp_path, accumulate):
     assert {"grad_norm/transformer.h.0.attn.c_attn", keys.UPDATE_RATIO} <= set(store.keys(run))
 
 
+def test_without_a_loss_in_the_model_output_the_trainers_logs_fill_in(tmp_path):
+    def loss_of(outputs: Any, labels: torch.Tensor, num_items_in_batch: Any = None) -> torch.Tensor:
+        logits = outputs["logits"][:, :-1].reshape(-1, VOCAB)
+        return torch.nn.functional.cross_entropy(logits, labels[:, 1:].reshape(-1))
+
+    model = _gpt2()
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path / "out"), per_device_train_batch_size=8, max_steps=12,
+        logging_steps=4, report_to="none", use_cpu=True, save_strategy="no", disable_tqdm=True)
+    trainer = transformers.Trainer(model=model, args=args, train_dataset=Tokens(),
+                                   compute_loss_func=loss_of, callbacks=[LRWatchCallback()])
+    trainer.train()
+    logged = [h for h in trainer.state.log_history if "loss" in h]
+    store, run = _only_run(tmp_path / "out" / "lrwatch_logs")
+    steps, loss = store.scalars(run, keys.LOSS)
+    assert steps.tolist() == [3, 7, 11] and np.allclose(loss, [h["loss"] for h in logged])
+    norm_steps, norms = store.scalars(run, keys.GRAD_NORM)  # before clipping, as logged
+    assert norm_steps.tolist() == [3, 7, 11]
+    assert np.allclose(norms, [h["grad_norm"] for h in logged])
+    assert store.scalars(run, keys.LR)[0].tolist() == list(range(12))  # the LR: every step
+
+
 def test_eval_loss_is_stored_as_the_validation_loss(tmp_path):
     callback = LRWatchCallback(store=tmp_path / "s", name="with-eval")
     args = transformers.TrainingArguments(
