@@ -39,6 +39,7 @@ from lrwatch.engine import (
 )
 from lrwatch.errors import ConfigError
 from lrwatch.guard import GuardConfig
+from lrwatch.notify import build_notifier, check_alert_url
 from lrwatch.store import FAILED, FINISHED, INTERRUPTED, RunInfo, default_store_path
 
 __all__ = ["Watch"]
@@ -62,7 +63,7 @@ class Watch:
             "recover" (roll back to a recent snapshot, lower the LR, go on).
         every_n_steps, layer_every_n_steps, update_ratio_every_n_steps,
         host_copy_every_n_steps, check_every_n_steps, snapshot_every_n_steps, max_recoveries,
-        lr_factor, skip_batches: as for ``LRWatch``.
+        lr_factor, skip_batches, alert: as for ``LRWatch``.
         strict: re-raise lrwatch's internal errors instead of warning and going on.
     """
 
@@ -88,6 +89,7 @@ class Watch:
         max_recoveries: int = 3,
         lr_factor: float | None = None,
         skip_batches: int = 0,
+        alert: str | None = None,
         strict: bool = False,
     ) -> None:
         if not isinstance(model, torch.nn.Module):
@@ -107,6 +109,7 @@ class Watch:
         if grad_clip is not None and (isinstance(grad_clip, bool)
                                       or not isinstance(grad_clip, (int, float)) or grad_clip <= 0):
             raise ConfigError(f"grad_clip must be the max gradient norm (> 0), got {grad_clip!r}")
+        alert = check_alert_url(alert) if alert is not None else None
         guard = GuardConfig(on_diverge=on_diverge, check_every_n_steps=check_every_n_steps,
                             snapshot_every_n_steps=snapshot_every_n_steps,
                             max_recoveries=max_recoveries, lr_factor=lr_factor,
@@ -140,7 +143,8 @@ class Watch:
                 schedulers=[type(s).__name__ for s in self.schedulers],
                 gradient_clip_val=grad_clip, gradient_clip_algorithm="norm" if grad_clip else None,
                 world_size=self._world, hparams=dict(hparams or {}))
-            engine.start(name, meta, self.model.named_parameters(), grad_clip is not None)
+            run = engine.start(name, meta, self.model.named_parameters(), grad_clip is not None)
+            engine.attach_notifier(engine.safely("notify", build_notifier, run.name, (), alert))
         self._hooks = [o.register_step_pre_hook(self._optimizer_steps) for o in self.optimizers]
 
     @property

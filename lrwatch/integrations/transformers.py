@@ -36,6 +36,7 @@ from lrwatch.engine import (
 )
 from lrwatch.errors import ConfigError, MissingExtra
 from lrwatch.guard import GuardConfig
+from lrwatch.notify import build_notifier, check_alert_url
 from lrwatch.store import FINISHED, RunInfo, default_store_path
 
 try:
@@ -58,7 +59,7 @@ class LRWatchCallback(TrainerCallback):
             diverged) or "recover" (roll back to a recent snapshot, lower the LR, go on).
         every_n_steps, layer_every_n_steps, update_ratio_every_n_steps,
         host_copy_every_n_steps, check_every_n_steps, snapshot_every_n_steps, max_recoveries,
-        lr_factor, skip_batches: as for ``LRWatch``.
+        lr_factor, skip_batches, alert: as for ``LRWatch``.
         strict: re-raise lrwatch's internal errors instead of warning and going on.
 
     Example::
@@ -83,12 +84,14 @@ class LRWatchCallback(TrainerCallback):
         max_recoveries: int = 3,
         lr_factor: float | None = None,
         skip_batches: int = 0,
+        alert: str | None = None,
         strict: bool = False,
     ) -> None:
         if store is not None and not isinstance(store, (str, os.PathLike)):
             raise ConfigError(f"store must be a path (a str or pathlib.Path), got {store!r}")
         if name is not None and (not isinstance(name, str) or not name.strip()):
             raise ConfigError(f"name must be a non-empty string, got {name!r}")
+        self.alert = check_alert_url(alert) if alert is not None else None
         guard = GuardConfig(on_diverge=on_diverge, check_every_n_steps=check_every_n_steps,
                             snapshot_every_n_steps=snapshot_every_n_steps,
                             max_recoveries=max_recoveries, lr_factor=lr_factor,
@@ -143,8 +146,10 @@ class LRWatchCallback(TrainerCallback):
         if self._rank_zero:
             engine.open_store(self.store_arg if self.store_arg is not None
                               else default_store_path(args.output_dir))
-            engine.start(name, self._metadata(args, model, raw, lr_scheduler, facts),
-                         model.named_parameters(), self._clips)
+            run = engine.start(name, self._metadata(args, model, raw, lr_scheduler, facts),
+                               model.named_parameters(), self._clips)
+            engine.attach_notifier(engine.safely("notify", build_notifier, run.name, (),
+                                                 self.alert))
         self._hook = model.register_forward_hook(self._forward_done, with_kwargs=True)
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
