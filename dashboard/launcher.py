@@ -133,7 +133,7 @@ def serving_url(store_path: str | os.PathLike[str], host: str = DEFAULT_HOST,
     """Where an lrwatch dashboard already serves this store, on ``port`` or one of the next
     ports :func:`start_in_background` would take; None when none does. Each dashboard says
     which store it serves (a fingerprint of its path) on its health URL."""
-    store_id = store_fingerprint(str(resolve_path(store_path).resolve()))
+    store_id = store_fingerprint(canonical(store_path))
     for candidate in range(port, min(port + PORT_ATTEMPTS, 65536)):
         url = url_for(host, candidate)
         answer = probe(url)
