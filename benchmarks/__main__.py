@@ -12,6 +12,7 @@ import time
 
 SUITES: list[str] = [
     "overhead",
+    "overhead_front_ends",
     "guard",
     "diagnosis",
     "diagnosis_ceiling",

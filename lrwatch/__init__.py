@@ -1,7 +1,8 @@
 """lrwatch: watch PyTorch Lightning training through its learning rate.
 
-Record every optimizer step with the ``LRWatch`` callback, diagnose the curves with
-``lrwatch.analysis``, find a starting LR with ``find_lr``, and look at it all in the dashboard.
+Record every optimizer step with the ``LRWatch`` callback (``Watch`` in a Fabric or plain
+PyTorch loop, ``lrwatch.integrations.transformers.LRWatchCallback`` in a Hugging Face
+Trainer), diagnose the curves with ``lrwatch.analysis``, find a starting LR with ``find_lr``, and look at it all in the dashboard.
 
 Heavy parts load on first use: ``import lrwatch`` does not import torch, Lightning or Dash.
 """
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from lrwatch.figures import plot
     from lrwatch.finder import LRFinder, RangeTestResult, find_lr
     from lrwatch.finder_loop import find_lr_loop
+    from lrwatch.watch import Watch
 
 # public name -> module that defines it, imported on first access (PEP 562)
 _LAZY = {
@@ -39,6 +41,7 @@ _LAZY = {
     "find_lr": "lrwatch.finder",
     "find_lr_loop": "lrwatch.finder_loop",
     "plot": "lrwatch.figures",
+    "Watch": "lrwatch.watch",
 }
 
 __all__ = [
@@ -55,6 +58,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreLocked",
+    "Watch",
     "__version__",
     "find_lr",
     "find_lr_loop",

@@ -132,7 +132,7 @@ class GuardConfig:
 
 @dataclass(frozen=True)
 class Decision:
-    """What rank 0 decided at ``step``; plain values, so it can be broadcast."""
+    """What the guard decided at ``step`` (under DDP: all ranks together, see ``agree``)."""
 
     action: str  # "stop" | "recover"
     step: int
@@ -292,7 +292,7 @@ class Guard:
 
     def snapshot_due(self, step: int) -> bool:
         """Whether to take a snapshot now: one is due, and the run looks worth going back to
-        (rank 0's view; under DDP the callback broadcasts it)."""
+        (this rank's view; under DDP the engine takes one only when every rank agrees)."""
         last = self._snapshots[-1].step if self._snapshots else None
         due = last is None or step - last >= self.config.snapshot_every_n_steps
         return due and self._alarm_step is None and self.status != Status.DIVERGING

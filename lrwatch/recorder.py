@@ -226,8 +226,11 @@ class Recorder:
         loss = loss.detach().float()
         self._loss_sum = loss if self._loss_sum is None else self._loss_sum + loss
 
-    def before_optimizer_step(self, probe: OptimizerProbe, step: int) -> None:
-        probe.before_step(step)
+    def before_optimizer_step(self, probe: OptimizerProbe, step: int, read: bool = True) -> None:
+        """The optimizer is about to step: its LRs and, unless ``read`` is False (a front end
+        that read the gradients earlier, with ``probe.before_step``), its gradients."""
+        if read:
+            probe.before_step(step)
         for key, value in probe.hyperparameters().items():
             self._host_value(key, step, value)
 

@@ -17,6 +17,7 @@ from lrwatch.errors import ConfigError, RunNotFound
 
 if TYPE_CHECKING:
     from lrwatch.store import RunInfo, Store
+    from lrwatch.store.location import StoreURL
 
 STORE_HELP = "store file or folder (default: $LRWATCH_STORE or ./lrwatch_logs)"
 RUN_HELP = ("run name, uid or id (see `lrwatch runs`); when a name is also an id, say which: "
@@ -30,10 +31,10 @@ def printable(text: str) -> str:
                    for c in text)
 
 
-def resolve_store(path: str | None) -> Path:
-    """The store file a command reads: ``path`` (default ``$LRWATCH_STORE`` or
-    ``./lrwatch_logs``) when it is a file; for a folder, the one store ``analyze`` would find
-    in it (``lrwatch_logs/demo.db`` after ``make demo``), else its ``lrwatch.db``, where
+def resolve_store(path: str | None) -> Path | StoreURL:
+    """The store a command reads: ``path`` (default ``$LRWATCH_STORE`` or ``./lrwatch_logs``)
+    when it is a server URL or a file; for a folder, the one store ``analyze`` would find in
+    it (``lrwatch_logs/demo.db`` after ``make demo``), else its ``lrwatch.db``, where
     ``LRWatch`` records by default.
 
     Raises:
@@ -41,9 +42,12 @@ def resolve_store(path: str | None) -> Path:
     """
     from lrwatch.readers import stores_in
     from lrwatch.store import DEFAULT_DIR, ENV_VAR
-    from lrwatch.store.sqlite import resolve_path
+    from lrwatch.store.location import StoreURL, resolve_location, resolve_path
 
     given = path if path is not None else os.environ.get(ENV_VAR) or DEFAULT_DIR
+    where = resolve_location(given)
+    if isinstance(where, StoreURL):  # a server: nothing to look for in a folder
+        return where
     target = Path(given).expanduser()
     if not target.is_dir():
         return resolve_path(target)

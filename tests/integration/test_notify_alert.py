@@ -165,3 +165,33 @@ def test_an_unreachable_endpoint_is_reported_once(caplog):
     _notes(f"http://127.0.0.1:{port}/hook", 3, attempts=2, backoff_s=0.05).close(grace_s=30)
     (warning,) = _warnings(caplog)
     assert f"http://127.0.0.1:{port} failed" in warning and "after 2 tries" in warning
+
+
+def test_watch_sends_its_stop_to_the_webhook_too(tmp_path, receiver):
+    """``Watch(alert=URL)`` (a plain loop) posts through the same engine listener as LRWatch."""
+    from lrwatch import Watch
+
+    good = receiver(200)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.4)  # far too high for this regressor
+    with Watch(model, optimizer, store=tmp_path / "s", on_diverge="stop", alert=good.url) as watch:
+        for _ in range(3):
+            for x, y in loader(n=2048):
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                watch.after_step(loss, samples=len(x))
+                if watch.should_stop:
+                    break
+            if watch.should_stop:
+                break
+    run = watch.run
+    with Store(tmp_path / "s", readonly=True) as store:
+        events = store.events(run)
+    (stop,) = [e for e in events if e.kind == keys.EVENT_ACTION]
+    texts = [b["text"] for b in good.bodies]
+    assert len(texts) == len(events)  # one post per event
+    assert any(t.startswith(f"*lrwatch: run '{run.name}' stopped at step {stop.step}*\n")
+               for t in texts)

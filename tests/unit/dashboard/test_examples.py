@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 SCRIPTS = sorted(p for p in EXAMPLES.glob("[0-9][0-9]_*.py"))
 
@@ -19,6 +21,7 @@ def test_examples_are_numbered_and_say_what_they_show():
         assert text.startswith('"""' + script.name[:2] + " — "), script.name
 
 
+@pytest.mark.timeout(2400)  # every example in one process: minutes on a busy machine
 def test_every_example_runs(tmp_path):
     code = textwrap.dedent(f"""
         import runpy, sys, warnings
@@ -30,7 +33,7 @@ def test_every_example_runs(tmp_path):
     """)
     env = {k: v for k, v in os.environ.items() if k != "LRWATCH_STORE"}  # ./lrwatch_logs
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=600, env=env)
+                            text=True, timeout=2300, env=env)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     out = result.stdout
     assert "digits-adam: 100 steps" in out
@@ -43,3 +46,6 @@ def test_every_example_runs(tmp_path):
     assert "logged: ['logged/d_loss', 'logged/g_loss']" in out
     assert "trained 'digits-hydra' with on_diverge=stop" in out
     assert "*lrwatch: run 'digits-too-hot' stopped at step " in out  # the local webhook got it
+    assert "digits-loop: finished after 96 steps, stopped: False" in out
+    assert "digits-loop-too-high: diverged after" in out and "stopped: True" in out
+    assert "tiny-gpt2: 120 steps recorded" in out

@@ -1,0 +1,261 @@
+"""``LRWatchCallback``: lrwatch in a Hugging Face ``Trainer`` (``pip install lrwatch[transformers]``).
+
+The same engine as the Lightning callback: every optimizer step's loss, learning rates and
+gradient norms go into the run store, the online diagnosis warns once per change, and
+``on_diverge="stop"`` sets ``control.should_training_stop`` (``"recover"`` rolls back and lowers
+the LR). ``Trainer`` hands callbacks no per-step loss or gradient norm, so:
+
+- the loss is read from the model's output (``outputs.loss``, what ``Trainer`` trains on) by a
+  forward hook, on the device, without a sync: a step's loss is the mean of its micro-batches'
+  losses, or their sum when the model normalised them over the whole accumulated batch
+  (``num_items_in_batch``), as ``Trainer`` itself counts it;
+- the gradient norm is taken when the step's backward pass has finished, before ``Trainer``
+  clips (``max_grad_norm``); the clipped norm is recorded after the update;
+- a model whose output carries no loss (a ``compute_loss_func``, label smoothing) gets its loss
+  and gradient norm from ``Trainer``'s own logs, at the logged steps.
+
+``eval_loss`` from evaluation is stored as the validation loss. Rank 0 records.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import torch
+
+from lrwatch import keys
+from lrwatch.config import RecordConfig
+from lrwatch.engine import (
+    Engine,
+    TrainingFacts,
+    optimizer_facts,
+    run_metadata,
+    torch_all_ranks_max,
+)
+from lrwatch.errors import ConfigError, MissingExtra
+from lrwatch.guard import GuardConfig
+from lrwatch.notify import build_notifier, check_alert_url
+from lrwatch.store import FINISHED, RunInfo, default_store_path
+
+try:
+    import transformers
+    from transformers import TrainerCallback
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise MissingExtra("transformers", "transformers", "LRWatchCallback") from exc
+
+__all__ = ["LRWatchCallback"]
+
+
+class LRWatchCallback(TrainerCallback):
+    """Record and diagnose every optimizer step of a Hugging Face ``Trainer`` run.
+
+    Args:
+        store: the store file or folder (default: ``$LRWATCH_STORE``, else
+            ``<output_dir>/lrwatch_logs``).
+        name: the run's name (default: ``args.run_name`` when set, else the model's class).
+        on_diverge: "warn", "stop" (``control.should_training_stop``; the run ends as
+            diverged) or "recover" (roll back to a recent snapshot, lower the LR, go on).
+        every_n_steps, layer_every_n_steps, update_ratio_every_n_steps,
+        host_copy_every_n_steps, check_every_n_steps, snapshot_every_n_steps, max_recoveries,
+        lr_factor, skip_batches, alert: as for ``LRWatch``.
+        strict: re-raise lrwatch's internal errors instead of warning and going on.
+
+    Example::
+
+        trainer = Trainer(model, args, train_dataset=data, callbacks=[LRWatchCallback()])
+        trainer.train()
+        # then, in a shell: lrwatch runs <output_dir>/lrwatch_logs
+    """
+
+    def __init__(
+        self,
+        store: str | os.PathLike[str] | None = None,
+        name: str | None = None,
+        *,
+        on_diverge: str = "warn",
+        every_n_steps: int = 1,
+        layer_every_n_steps: int = 50,
+        update_ratio_every_n_steps: int | None = None,
+        host_copy_every_n_steps: int | None = None,
+        check_every_n_steps: int = 100,
+        snapshot_every_n_steps: int = 100,
+        max_recoveries: int = 3,
+        lr_factor: float | None = None,
+        skip_batches: int = 0,
+        alert: str | None = None,
+        strict: bool = False,
+    ) -> None:
+        if store is not None and not isinstance(store, (str, os.PathLike)):
+            raise ConfigError(f"store must be a path (a str or pathlib.Path), got {store!r}")
+        if name is not None and (not isinstance(name, str) or not name.strip()):
+            raise ConfigError(f"name must be a non-empty string, got {name!r}")
+        self.alert = check_alert_url(alert) if alert is not None else None
+        guard = GuardConfig(on_diverge=on_diverge, check_every_n_steps=check_every_n_steps,
+                            snapshot_every_n_steps=snapshot_every_n_steps,
+                            max_recoveries=max_recoveries, lr_factor=lr_factor,
+                            skip_batches=skip_batches)
+        if host_copy_every_n_steps is None:
+            host_copy_every_n_steps = 1 if guard.acts else RecordConfig.host_copy_every_n_steps
+        record = RecordConfig(every_n_steps=every_n_steps, layer_every_n_steps=layer_every_n_steps,
+                              update_ratio_every_n_steps=update_ratio_every_n_steps,
+                              host_copy_every_n_steps=host_copy_every_n_steps)
+        self.engine = Engine(record, guard, strict=strict)
+        self.store_arg = store
+        self.name = name
+        self._hook: Any = None
+        self._losses: list[torch.Tensor] = []  # this step's micro-batch losses, on the device
+        self._summed = False  # the losses were normalised over the accumulated batch: sum them
+        self._backward_seen = False  # a backward pass of this step ended (gradients read)
+        self._from_logs = False  # no loss in the model's output: loss and norms from the logs
+        self._step = 0
+        self._world = 1
+        self._rank_zero = True
+        self._clips = False
+        self._optimizer: Any = None
+        self._scheduler: Any = None
+        self._model: Any = None
+
+    @property
+    def run(self) -> RunInfo | None:
+        return self.engine.run
+
+    @property
+    def should_stop(self) -> bool:
+        return self.engine.should_stop
+
+    # -- start and end -------------------------------------------------------------------------
+    def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None,
+                       optimizer: Any = None, lr_scheduler: Any = None, **kwargs: Any) -> None:
+        engine = self.engine
+        self._rank_zero = bool(state.is_world_process_zero)
+        self._world = int(getattr(args, "world_size", 1) or 1)
+        self._clips = bool(args.max_grad_norm and args.max_grad_norm > 0)
+        self._optimizer = optimizer
+        self._scheduler = lr_scheduler
+        self._model = model
+        self._losses, self._from_logs = [], False
+        raw = getattr(optimizer, "optimizer", optimizer)
+        name = self.name or (args.run_name if args.run_name and args.run_name != args.output_dir
+                             else type(model).__name__)
+        facts = TrainingFacts(*optimizer_facts([raw]), batch_size=args.per_device_train_batch_size,
+                              total_steps=int(state.max_steps) if state.max_steps else None,
+                              clip=float(args.max_grad_norm) if self._clips else None)
+        engine.begin(name, facts, [raw], rank_zero=self._rank_zero)
+        if self._rank_zero:
+            engine.open_store(self.store_arg if self.store_arg is not None
+                              else default_store_path(args.output_dir))
+            run = engine.start(name, self._metadata(args, model, raw, lr_scheduler, facts),
+                               model.named_parameters(), self._clips)
+            engine.attach_notifier(engine.safely("notify", build_notifier, run.name, (),
+                                                 self.alert))
+        self._hook = model.register_forward_hook(self._forward_done, with_kwargs=True)
+
+    def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self._hook is not None:
+            self._hook.remove()
+            self._hook = None
+        engine = self.engine
+        engine.train_end(max(state.global_step - 1, 0), rank_zero=self._rank_zero)
+        engine.finish(engine.status or FINISHED)
+
+    # -- per step ------------------------------------------------------------------------------
+    def _forward_done(self, module: Any, args: Any, kwargs: dict[str, Any], output: Any) -> None:
+        """A training forward pass: keep its loss, and read the gradients when its backward
+        pass ends (before Trainer clips them)."""
+        if not module.training or not torch.is_grad_enabled():
+            return
+        loss = _loss_in(output)
+        if loss is None:
+            return
+        self._summed = kwargs.get("num_items_in_batch") is not None
+        self._losses.append(loss.detach().float().reshape(()))
+        self.engine.add_samples(_batch_size(kwargs, args))
+        if loss.grad_fn is not None:
+            # on the node, not the tensor: Trainer may scale the loss in place afterwards
+            loss.grad_fn.register_prehook(self._backward_starts)
+
+    def _backward_starts(self, grad_outputs: Any) -> None:
+        # the autograd engine runs queued callbacks once the whole backward pass is done
+        torch.autograd.Variable._execution_engine.queue_callback(self._backward_done)
+
+    def _backward_done(self) -> None:
+        self._backward_seen = True
+        self.engine.read_gradients(self._optimizer, self._step)
+
+    def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self._step = state.global_step  # the index of the optimizer step now under way
+
+    def on_pre_optimizer_step(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        # without a backward-end reading, the gradients can be read here only when unclipped
+        read = not self._backward_seen and not self._clips
+        self._from_logs = not self._backward_seen
+        self.engine.before_optimizer_step(self._optimizer, self._step, read=read,
+                                          may_drop=self._world == 1 and not args.fp16)
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        engine, step = self.engine, self._step
+        if self._losses:
+            total = torch.stack(self._losses).sum()
+            engine.add_loss(total if self._summed else total / len(self._losses))
+        self._losses, self._backward_seen = [], False
+        epoch = max(math.ceil(state.epoch or 0) - 1, 0)
+        engine.end_step(step, epoch, self._world)
+        decision = engine.guard_step(step, self._model, [self._scheduler] if self._scheduler else [],
+                                     rank_zero=self._rank_zero,
+                                     rank=int(getattr(args, "process_index", 0) or 0),
+                                     exchange=torch_all_ranks_max if self._world > 1 else None)
+        if decision is not None and decision.action == "stop":
+            control.should_training_stop = True
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
+               **kwargs: Any) -> None:
+        if not logs:
+            return
+        step = max(state.global_step - 1, 0)
+        if "eval_loss" in logs:
+            self.engine.add_value(keys.VAL_LOSS, step, float(logs["eval_loss"]))
+        if self._from_logs and "loss" in logs:
+            self.engine.add_value(keys.LOSS, step, float(logs["loss"]))
+        if self._from_logs and self._clips and "grad_norm" in logs:  # the pre-clip norm
+            self.engine.add_value(keys.GRAD_NORM, step, float(logs["grad_norm"]))
+
+    def _metadata(self, args: Any, model: Any, optimizer: Any, scheduler: Any,
+                  facts: TrainingFacts) -> dict[str, Any]:
+        return run_metadata(
+            "transformers", model, [optimizer], facts, self.engine.record_config,
+            schedulers=[type(scheduler).__name__] if scheduler is not None else [],
+            accumulate_grad_batches=args.gradient_accumulation_steps,
+            gradient_clip_val=float(args.max_grad_norm) if self._clips else None,
+            gradient_clip_algorithm="norm" if self._clips else None,
+            precision="bf16" if args.bf16 else "fp16" if args.fp16 else "32",
+            world_size=self._world,
+            max_epochs=args.num_train_epochs,
+            hparams={k: _plain(getattr(args, k, None)) for k in _HPARAMS},
+            versions={"transformers": transformers.__version__},
+        )
+
+
+# TrainingArguments stored as the run's hyperparameters (what sets the LR schedule and step)
+_HPARAMS = ("learning_rate", "lr_scheduler_type", "warmup_steps", "warmup_ratio", "weight_decay",
+            "optim", "per_device_train_batch_size", "gradient_accumulation_steps",
+            "max_grad_norm", "num_train_epochs", "max_steps", "seed")
+
+
+def _plain(value: Any) -> Any:
+    return value if value is None or isinstance(value, (int, float, str, bool)) else str(value)
+
+
+def _loss_in(output: Any) -> torch.Tensor | None:
+    """The loss in a model's output (a ``ModelOutput`` or a dict with ``loss``)."""
+    loss = output.get("loss") if isinstance(output, dict) else getattr(output, "loss", None)
+    return loss if isinstance(loss, torch.Tensor) and loss.numel() == 1 else None
+
+
+def _batch_size(kwargs: dict[str, Any], args: tuple[Any, ...]) -> int:
+    """Samples in a forward pass: the first dimension of its first tensor input."""
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, torch.Tensor) and value.ndim:
+            return int(value.shape[0])
+    return 0

@@ -1,0 +1,222 @@
+"""``Watch``: lrwatch for a hand-written PyTorch loop or a Lightning Fabric loop.
+
+The same engine as the Lightning callback (recording, live diagnosis, guard, store): only the
+events differ. Gradients are read inside ``optimizer.step()`` through the optimizer's step
+pre-hook, so one call after the step is all a loop needs::
+
+    with Watch(model, optimizer, store="lrwatch_logs") as watch:
+        for x, y in loader:
+            loss = loss_fn(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            watch.step(loss)
+            if watch.should_stop:  # on_diverge="stop" and the run diverged
+                break
+
+A loop that clips (or unscales AMP gradients) between ``backward()`` and ``step()`` calls
+``watch.before_step()`` where the gradients are the ones to record (after
+``scaler.unscale_``, before clipping), then ``watch.after_step(loss)``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Mapping, Sequence
+
+import torch
+
+from lrwatch.config import RecordConfig, check_int
+from lrwatch.engine import (
+    Engine,
+    TrainingFacts,
+    optimizer_facts,
+    run_metadata,
+    torch_all_ranks_max,
+    torch_distributed,
+)
+from lrwatch.errors import ConfigError
+from lrwatch.guard import GuardConfig
+from lrwatch.notify import build_notifier, check_alert_url
+from lrwatch.store import FAILED, FINISHED, INTERRUPTED, RunInfo, default_store_path
+
+__all__ = ["Watch"]
+
+
+class Watch:
+    """Record and diagnose every optimizer step of a hand-written training loop.
+
+    Args:
+        model: the model being trained (a Fabric-wrapped one too).
+        optimizer: its optimizer, or a list of them (a Fabric-wrapped one too).
+        store: the store file or folder (default: ``$LRWATCH_STORE``, else ``./lrwatch_logs``).
+        name: the run's name (default: the model's class name).
+        schedulers: LR schedulers a ``recover`` rolls back and scales with the optimizers.
+        batch_size, total_steps: the loop's batch size and planned optimizer steps, when known
+            (the diagnosis reads them: a stall is judged against the steps left).
+        grad_clip: the max gradient norm the loop clips to, if it does (the diagnosis then reads
+            the effective step; the clipped norm is recorded too).
+        hparams: what to store as the run's hyperparameters.
+        on_diverge: "warn", "stop" (``should_stop`` becomes True; the run ends as diverged) or
+            "recover" (roll back to a recent snapshot, lower the LR, go on).
+        every_n_steps, layer_every_n_steps, update_ratio_every_n_steps,
+        host_copy_every_n_steps, check_every_n_steps, snapshot_every_n_steps, max_recoveries,
+        lr_factor, skip_batches, alert: as for ``LRWatch``.
+        strict: re-raise lrwatch's internal errors instead of warning and going on.
+    """
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        optimizer: torch.optim.Optimizer | Sequence[torch.optim.Optimizer],
+        store: str | os.PathLike[str] | None = None,
+        name: str | None = None,
+        *,
+        schedulers: Sequence[Any] = (),
+        batch_size: int | None = None,
+        total_steps: int | None = None,
+        grad_clip: float | None = None,
+        hparams: Mapping[str, Any] | None = None,
+        on_diverge: str = "warn",
+        every_n_steps: int = 1,
+        layer_every_n_steps: int = 50,
+        update_ratio_every_n_steps: int | None = None,
+        host_copy_every_n_steps: int | None = None,
+        check_every_n_steps: int = 100,
+        snapshot_every_n_steps: int = 100,
+        max_recoveries: int = 3,
+        lr_factor: float | None = None,
+        skip_batches: int = 0,
+        alert: str | None = None,
+        strict: bool = False,
+    ) -> None:
+        if not isinstance(model, torch.nn.Module):
+            raise ConfigError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        optimizers = [optimizer] if not isinstance(optimizer, (list, tuple)) else list(optimizer)
+        if not optimizers or not all(isinstance(getattr(o, "optimizer", o), torch.optim.Optimizer)
+                                     for o in optimizers):
+            raise ConfigError("optimizer must be a torch.optim.Optimizer or a list of them, got "
+                              f"{optimizer!r}")
+        if store is not None and not isinstance(store, (str, os.PathLike)):
+            raise ConfigError(f"store must be a path (a str or pathlib.Path), got {store!r}")
+        if name is not None and (not isinstance(name, str) or not name.strip()):
+            raise ConfigError(f"name must be a non-empty string, got {name!r}")
+        for arg, value in (("batch_size", batch_size), ("total_steps", total_steps)):
+            if value is not None:
+                check_int(arg, value)
+        if grad_clip is not None and (isinstance(grad_clip, bool)
+                                      or not isinstance(grad_clip, (int, float)) or grad_clip <= 0):
+            raise ConfigError(f"grad_clip must be the max gradient norm (> 0), got {grad_clip!r}")
+        alert = check_alert_url(alert) if alert is not None else None
+        guard = GuardConfig(on_diverge=on_diverge, check_every_n_steps=check_every_n_steps,
+                            snapshot_every_n_steps=snapshot_every_n_steps,
+                            max_recoveries=max_recoveries, lr_factor=lr_factor,
+                            skip_batches=skip_batches)
+        if host_copy_every_n_steps is None:
+            host_copy_every_n_steps = 1 if guard.acts else RecordConfig.host_copy_every_n_steps
+        record = RecordConfig(every_n_steps=every_n_steps, layer_every_n_steps=layer_every_n_steps,
+                              update_ratio_every_n_steps=update_ratio_every_n_steps,
+                              host_copy_every_n_steps=host_copy_every_n_steps)
+        self.engine = Engine(record, guard, strict=strict)
+        self.front_end = "fabric" if type(model).__name__ == "_FabricModule" else "torch"
+        self.model = _unwrap_model(model)
+        self.optimizers = [getattr(o, "optimizer", o) for o in optimizers]
+        self.schedulers = list(schedulers)
+        self.should_stop = False
+        self.step_index = 0  # the optimizer step the next after_step completes
+        self._read = False  # this step's gradients were read by before_step
+        self._rank, self._world = torch_distributed()
+        self._finished = False
+        name = name or type(self.model).__name__
+        facts = TrainingFacts(*optimizer_facts(self.optimizers), batch_size=batch_size,
+                              total_steps=total_steps,
+                              clip=float(grad_clip) if grad_clip is not None else None)
+        engine = self.engine
+        engine.begin(name, facts, self.optimizers, judge_loss=len(self.optimizers) == 1,
+                     rank_zero=self._rank == 0)
+        if self._rank == 0:
+            engine.open_store(store if store is not None else default_store_path())
+            meta = run_metadata(
+                self.front_end, self.model, self.optimizers, facts, record,
+                schedulers=[type(s).__name__ for s in self.schedulers],
+                gradient_clip_val=grad_clip, gradient_clip_algorithm="norm" if grad_clip else None,
+                world_size=self._world, hparams=dict(hparams or {}))
+            run = engine.start(name, meta, self.model.named_parameters(), grad_clip is not None)
+            engine.attach_notifier(engine.safely("notify", build_notifier, run.name, (), alert))
+        self._hooks = [o.register_step_pre_hook(self._optimizer_steps) for o in self.optimizers]
+
+    @property
+    def run(self) -> RunInfo | None:
+        return self.engine.run
+
+    @property
+    def store_path(self) -> Path | None:
+        return self.engine.store_path
+
+    # -- per step ------------------------------------------------------------------------------
+    def before_step(self) -> None:
+        """Read the gradients now (they are final: after backward and any AMP unscale, before
+        clipping), instead of inside ``optimizer.step()``."""
+        self._read = True
+        for optimizer in self.optimizers:
+            self._read_gradients(optimizer)
+
+    def _optimizer_steps(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        if not self._read:
+            self._read_gradients(optimizer)
+
+    def _read_gradients(self, optimizer: Any) -> None:
+        self.engine.before_optimizer_step(optimizer, self.step_index, may_drop=self._world == 1)
+
+    def after_step(self, loss: torch.Tensor | float | None = None, samples: int | None = None) -> None:
+        """The optimizer step is done: file its row (``loss``: the step's loss, a tensor is
+        not synchronised; ``samples``: how many it saw), then let the guard look."""
+        engine, step = self.engine, self.step_index
+        if loss is not None:
+            engine.add_loss(loss if isinstance(loss, torch.Tensor) else torch.tensor(float(loss)))
+        if samples:
+            engine.add_samples(int(samples))
+        engine.end_step(step, world_size=self._world)
+        decision = engine.guard_step(step, self.model, self.schedulers,
+                                     rank_zero=self._rank == 0, rank=self._rank,
+                                     exchange=torch_all_ranks_max if self._world > 1 else None)
+        if decision is not None and decision.action == "stop":
+            self.should_stop = True
+        self._read = False
+        self.step_index += 1
+
+    step = after_step  # the one call a loop without clipping needs, after optimizer.step()
+
+    # -- the end ---------------------------------------------------------------------------------
+    def finish(self, status: str | None = None) -> None:
+        """End the run: the last rows, the final verdict, the status (once). ``status``
+        defaults to finished (diverged when the guard stopped it)."""
+        if self._finished:
+            return
+        self._finished = True
+        for hook in self._hooks:
+            hook.remove()
+        engine = self.engine
+        if status is None:
+            engine.train_end(max(self.step_index - 1, 0), rank_zero=self._rank == 0)
+        engine.finish(status or engine.status or FINISHED)
+
+    def __enter__(self) -> "Watch":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if kind is None:
+            self.finish()
+        else:
+            self.finish(INTERRUPTED if issubclass(kind, KeyboardInterrupt) else FAILED)
+
+
+def _unwrap_model(model: torch.nn.Module) -> torch.nn.Module:
+    """The user's own module inside Fabric's or DDP's wrapper (its parameter names are the
+    user's)."""
+    inner = getattr(model, "module", None)
+    return inner if isinstance(inner, torch.nn.Module) else model
+

@@ -1,0 +1,160 @@
+"""``LRWatchCallback`` in real Hugging Face ``Trainer.train()`` runs: a 2-layer GPT-2 built
+from its config (no download) on synthetic tokens, on CPU."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+transformers = pytest.importorskip("transformers")
+
+from lrwatch import Store, keys  # noqa: E402
+from lrwatch.integrations.transformers import LRWatchCallback  # noqa: E402
+from lrwatch.store import DIVERGED, FINISHED  # noqa: E402
+
+VOCAB, LENGTH = 64, 16
+
+
+class Tokens(torch.utils.data.Dataset):
+    """Synthetic token sequences with a learnable rule (each token follows from the last)."""
+
+    def __init__(self, n: int = 256) -> None:
+        generator = torch.Generator().manual_seed(0)
+        start = torch.randint(0, VOCAB, (n, 1), generator=generator)
+        self.ids = (start + torch.arange(LENGTH) * 3) % VOCAB
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        return {"input_ids": self.ids[i], "labels": self.ids[i]}
+
+
+def _gpt2() -> Any:
+    """A 2-layer GPT-2 from its config: random weights, nothing downloaded."""
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    config = transformers.GPT2Config(vocab_size=VOCAB, n_positions=LENGTH, n_embd=32, n_layer=2,
+                                     n_head=2, bos_token_id=0, eos_token_id=0)
+    return transformers.GPT2LMHeadModel(config)
+
+
+def _train(tmp_path: Any, callback: LRWatchCallback, **args: Any) -> Any:
+    model = _gpt2()
+    options = {"output_dir": str(tmp_path / "out"), "per_device_train_batch_size": 8,
+               "max_steps": 24, "learning_rate": 1e-3, "logging_steps": 1, "report_to": "none",
+               "use_cpu": True, "save_strategy": "no", "disable_tqdm": True, "seed": 0, **args}
+    trainer = transformers.Trainer(model=model, args=transformers.TrainingArguments(**options),
+                                   train_dataset=Tokens(), callbacks=[callback])
+    trainer.train()
+    return trainer
+
+
+def _only_run(path: Any):  # type: ignore[no-untyped-def]
+    store = Store(path, readonly=True)
+    (run,) = store.runs()
+    return store, run
+
+
+@pytest.mark.parametrize("accumulate", [1, 2])
+def test_every_step_matches_what_trainer_logs(tmp_path, accumulate):
+    trainer = _train(tmp_path, LRWatchCallback(), gradient_accumulation_steps=accumulate,
+                     max_grad_norm=0.5, warmup_steps=5)
+    logged = [h for h in trainer.state.log_history if "loss" in h]
+    store, run = _only_run(tmp_path / "out" / "lrwatch_logs")  # next to the Trainer's output
+    assert (run.name, run.status, run.steps) == ("GPT2LMHeadModel", FINISHED, 24)
+    steps, loss = store.scalars(run, keys.LOSS)
+    assert steps.tolist() == list(range(24))
+    assert np.allclose(loss, [h["loss"] for h in logged], rtol=1e-4)
+    # the norm before clipping, as Trainer reports it; the clipped one after
+    assert np.allclose(store.scalars(run, keys.GRAD_NORM)[1], [h["grad_norm"] for h in logged],
+                       rtol=1e-3)
+    clipped = store.scalars(run, keys.GRAD_NORM_CLIPPED)[1]
+    assert np.all(clipped <= 0.5 + 1e-4)
+    # the LR each step was taken with: Trainer logs the one before its scheduler steps
+    assert np.allclose(store.scalars(run, keys.LR)[1], [h["learning_rate"] for h in logged])
+    meta = run.meta
+    assert (meta["front_end"], meta["optimizer"], meta["planned_steps"]) == (
+        "transformers", "AdamW", 24)
+    assert (meta["gradient_clip_val"], meta["accumulate_grad_batches"]) == (0.5, accumulate)
+    assert {"grad_norm/transformer.h.0.attn.c_attn", keys.UPDATE_RATIO} <= set(store.keys(run))
+
+
+def test_without_a_loss_in_the_model_output_the_trainers_logs_fill_in(tmp_path):
+    def loss_of(outputs: Any, labels: torch.Tensor, num_items_in_batch: Any = None) -> torch.Tensor:
+        logits = outputs["logits"][:, :-1].reshape(-1, VOCAB)
+        return torch.nn.functional.cross_entropy(logits, labels[:, 1:].reshape(-1))
+
+    model = _gpt2()
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path / "out"), per_device_train_batch_size=8, max_steps=12,
+        logging_steps=4, report_to="none", use_cpu=True, save_strategy="no", disable_tqdm=True)
+    trainer = transformers.Trainer(model=model, args=args, train_dataset=Tokens(),
+                                   compute_loss_func=loss_of, callbacks=[LRWatchCallback()])
+    trainer.train()
+    logged = [h for h in trainer.state.log_history if "loss" in h]
+    store, run = _only_run(tmp_path / "out" / "lrwatch_logs")
+    steps, loss = store.scalars(run, keys.LOSS)
+    assert steps.tolist() == [3, 7, 11] and np.allclose(loss, [h["loss"] for h in logged])
+    norm_steps, norms = store.scalars(run, keys.GRAD_NORM)  # before clipping, as logged
+    assert norm_steps.tolist() == [3, 7, 11]
+    assert np.allclose(norms, [h["grad_norm"] for h in logged])
+    assert store.scalars(run, keys.LR)[0].tolist() == list(range(12))  # the LR: every step
+
+
+def test_eval_loss_is_stored_as_the_validation_loss(tmp_path):
+    callback = LRWatchCallback(store=tmp_path / "s", name="with-eval")
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path / "out"), per_device_train_batch_size=8, max_steps=12,
+        eval_strategy="steps", eval_steps=6, report_to="none", use_cpu=True,
+        save_strategy="no", disable_tqdm=True)
+    trainer = transformers.Trainer(model=_gpt2(), args=args,
+                                   train_dataset=Tokens(), eval_dataset=Tokens(32),
+                                   callbacks=[callback])
+    trainer.train()
+    store, run = _only_run(tmp_path / "s")
+    steps, values = store.scalars(run, keys.VAL_LOSS)
+    evals = [h["eval_loss"] for h in trainer.state.log_history if "eval_loss" in h]
+    assert run.name == "with-eval" and steps.tolist() == [5, 11]
+    assert np.allclose(values, evals)
+
+
+def test_stop_sets_should_training_stop_on_divergence(tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="lrwatch")
+    trainer = _train(tmp_path, LRWatchCallback(on_diverge="stop"), learning_rate=5.0,
+                     max_steps=200, max_grad_norm=0.0, lr_scheduler_type="constant",
+                     optim="sgd")
+    store, run = _only_run(tmp_path / "out" / "lrwatch_logs")
+    assert run.status == DIVERGED and trainer.state.global_step < 100
+    (stop,) = store.events(run, kind=keys.EVENT_ACTION)
+    assert stop.payload["action"] == "stop"
+    assert trainer.state.global_step <= stop.step + 2  # training ended right after the decision
+    assert any(r.getMessage().startswith(f"lrwatch: stopping run '{run.name}' at step {stop.step}")
+               for r in caplog.records)
+
+
+def test_warn_gives_one_warning_per_diagnosis_change(tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="lrwatch")
+    trainer = _train(tmp_path, LRWatchCallback(check_every_n_steps=25), learning_rate=5.0,
+                     max_steps=150, max_grad_norm=0.0, lr_scheduler_type="constant", optim="sgd")
+    store, run = _only_run(tmp_path / "out" / "lrwatch_logs")
+    assert run.status == FINISHED and trainer.state.global_step == 150  # warn never stops
+    changes = [e for e in store.events(run, kind=keys.EVENT_DIAGNOSIS) if not e.payload.get("final")]
+    assert "diverging" in {e.payload["status"] for e in changes}
+    lines = [r.getMessage() for r in caplog.records
+             if r.getMessage().startswith(f"lrwatch: run '{run.name}' is ")]
+    assert [e.payload["message"] for e in changes] == lines
+    assert any(r.getMessage().startswith("lrwatch: final verdict") for r in caplog.records)
+
+
+def test_bad_arguments_are_one_line_errors(tmp_path):
+    from lrwatch import ConfigError
+
+    with pytest.raises(ConfigError, match="on_diverge must be one of warn, stop, recover"):
+        LRWatchCallback(on_diverge="halt")
+    with pytest.raises(ConfigError, match="store must be a path"):
+        LRWatchCallback(store=5)  # type: ignore[arg-type]

@@ -1,0 +1,179 @@
+"""``Watch`` in real hand-written loops: plain PyTorch and Lightning Fabric (CPU)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from lrwatch import ConfigError, Store, Watch, keys
+from lrwatch.store import DIVERGED, FAILED, FINISHED
+from tests.helpers.models import loader
+
+
+def _model() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+
+
+def _only_run(path: Any):  # type: ignore[no-untyped-def]
+    store = Store(path, readonly=True)
+    (run,) = store.runs()
+    return store, run
+
+
+def _plain_loop(watch: Watch, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+                epochs: int = 1, clip: float | None = None, **loader_args: Any) -> list[float]:
+    """A loop as users write it; returns each step's loss and pre-clip gradient norm."""
+    seen: list[float] = []
+    for _ in range(epochs):
+        for x, y in loader(**loader_args):
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            if clip is not None:
+                watch.before_step()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+            optimizer.step()
+            watch.after_step(loss, samples=len(x))
+            seen.append(float(loss.detach()))
+            if watch.should_stop:
+                return seen
+    return seen
+
+
+def test_a_plain_loop_is_recorded_step_by_step(tmp_path):
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=5, gamma=0.5)
+    norms: list[float] = []
+    optimizer.register_step_pre_hook(lambda *_: norms.append(float(torch.cat(
+        [p.grad.flatten() for p in model.parameters()]).norm())))
+    with Watch(model, optimizer, store=tmp_path / "s", batch_size=32, total_steps=16) as watch:
+        seen = []
+        for _ in range(2):
+            for x, y in loader():
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                scheduler.step()
+                watch.step(loss)
+                seen.append(float(loss.detach()))
+    store, run = _only_run(tmp_path / "s")
+    assert (run.name, run.status, run.steps) == ("Sequential", FINISHED, 16)
+    steps, loss = store.scalars(run, keys.LOSS)
+    assert steps.tolist() == list(range(16)) and np.allclose(loss, seen, rtol=1e-6)
+    assert np.allclose(store.scalars(run, keys.GRAD_NORM)[1], norms, rtol=1e-5)
+    # the LR each step was taken with (the scheduler steps after it)
+    assert store.scalars(run, keys.LR)[1].tolist() == [0.05 * 0.5 ** (s // 5) for s in range(16)]
+    assert store.scalars(run, keys.MOMENTUM)[1].tolist() == [0.9] * 16
+    assert {"grad_norm/0", "grad_norm/2", keys.UPDATE_RATIO, keys.STEP_TIME} <= set(store.keys(run))
+    meta = run.meta
+    assert (meta["front_end"], meta["optimizer"], meta["batch_size"], meta["planned_steps"]) == (
+        "torch", "SGD", 32, 16)
+    finals = [e for e in store.events(run, kind=keys.EVENT_DIAGNOSIS) if e.payload.get("final")]
+    assert len(finals) == 1  # the same final verdict as the Lightning callback's
+
+
+def test_a_fabric_loop_is_recorded_under_the_users_own_layer_names(tmp_path):
+    from lightning.fabric import Fabric
+
+    fabric = Fabric(accelerator="cpu", devices=1)
+    model, optimizer = fabric.setup(_model(), torch.optim.Adam(_model().parameters(), lr=1e-3))
+    optimizer = fabric.setup_optimizers(torch.optim.Adam(model.parameters(), lr=1e-3))
+    data = fabric.setup_dataloaders(loader())
+    seen = []
+    with Watch(model, optimizer, store=tmp_path / "s", name="fabric-run") as watch:
+        for x, y in data:
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            optimizer.zero_grad()
+            fabric.backward(loss)
+            optimizer.step()
+            watch.step(loss)
+            seen.append(float(loss.detach()))
+    store, run = _only_run(tmp_path / "s")
+    assert (run.name, run.status, run.steps, run.meta["front_end"]) == ("fabric-run", FINISHED, 8, "fabric")
+    assert np.allclose(store.scalars(run, keys.LOSS)[1], seen, rtol=1e-6)
+    assert {"grad_norm/0", "grad_norm/2"} <= set(store.keys(run))
+    assert run.meta["optimizer"] == "Adam" and store.scalars(run, keys.LR)[1].tolist() == [1e-3] * 8
+
+
+def test_before_step_records_the_norm_before_clipping_and_the_clipped_one(tmp_path):
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    with Watch(model, optimizer, store=tmp_path / "s", grad_clip=0.01) as watch:
+        _plain_loop(watch, model, optimizer, clip=0.01)
+    store, run = _only_run(tmp_path / "s")
+    before = store.scalars(run, keys.GRAD_NORM)[1]
+    after = store.scalars(run, keys.GRAD_NORM_CLIPPED)[1]
+    assert before.size == after.size == 8
+    assert np.all(before > 0.01) and np.allclose(after, 0.01, rtol=1e-3)
+    assert (run.meta["gradient_clip_val"], run.meta["gradient_clip_algorithm"]) == (0.01, "norm")
+
+
+def test_stop_sets_should_stop_and_the_run_ends_diverged(tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="lrwatch")
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.4)  # far too high for this regressor
+    with Watch(model, optimizer, store=tmp_path / "s", on_diverge="stop") as watch:
+        seen = _plain_loop(watch, model, optimizer, epochs=3, n=2048)
+    assert watch.should_stop and len(seen) < 3 * 64 // 4
+    store, run = _only_run(tmp_path / "s")
+    assert run.status == DIVERGED
+    (stop,) = store.events(run, kind=keys.EVENT_ACTION)
+    assert stop.payload["action"] == "stop"
+    assert any(r.getMessage().startswith(f"lrwatch: stopping run '{run.name}' at step {stop.step}")
+               for r in caplog.records)
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def test_recover_rolls_back_lowers_the_lr_and_goes_on(tmp_path):
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.4)
+    with Watch(model, optimizer, store=tmp_path / "s", on_diverge="recover",
+               snapshot_every_n_steps=20) as watch:
+        seen = _plain_loop(watch, model, optimizer, epochs=3, n=2048)
+    assert not watch.should_stop and len(seen) == 3 * 64
+    store, run = _only_run(tmp_path / "s")
+    assert run.status == FINISHED
+    (event,) = store.events(run, kind=keys.EVENT_ACTION)
+    assert event.payload["action"] == "recover" and event.payload["restored_step"] < event.step
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(event.payload["lr_after"])
+    assert event.payload["lr_after"] < 0.4
+    _, loss = store.scalars(run, keys.LOSS)
+    assert np.isfinite(np.median(loss[-10:])) and np.median(loss[-10:]) < loss[0]
+
+
+def test_an_exception_in_the_loop_marks_the_run_failed_and_keeps_its_rows(tmp_path):
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    with pytest.raises(RuntimeError, match="data loader broke"):
+        with Watch(model, optimizer, store=tmp_path / "s") as watch:
+            for i, (x, y) in enumerate(loader()):
+                if i == 5:
+                    raise RuntimeError("data loader broke")
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                watch.step(loss)
+    store, run = _only_run(tmp_path / "s")
+    assert run.status == FAILED and store.scalars(run, keys.LOSS)[0].tolist() == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"optimizer": "adam"}, "optimizer must be a torch.optim.Optimizer"),
+    ({"grad_clip": -1.0}, "grad_clip must be the max gradient norm"),
+    ({"on_diverge": "explode"}, "on_diverge must be one of warn, stop, recover"),
+    ({"store": 3}, "store must be a path"),
+])
+def test_bad_arguments_are_one_line_errors_naming_them(tmp_path, kwargs, message):
+    model = _model()
+    args: dict[str, Any] = {"optimizer": torch.optim.SGD(model.parameters(), lr=0.1),
+                            "store": tmp_path / "s", **kwargs}
+    with pytest.raises(ConfigError, match=message):
+        Watch(model, **args)
