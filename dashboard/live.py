@@ -107,8 +107,8 @@ def update_time_graph(store: Store, state: State, *, shade: Shade | None = None
                       ) -> tuple[Any, State | None]:
     """New points since the state's cursors as a ``Patch`` (or ``no_update``), and the new
     state; ``(None, None)`` when the graph must be rebuilt: it has outgrown its budget, a new
-    point falls off its y range (a spike to clip, or ordinary values that grew past a clipped
-    axis), or an event of a new kind needs its own trace."""
+    point is an outlier (a spike to clip), or an event of a new kind needs its own trace.
+    Ordinary values that grow past a clipped axis widen it in the patch."""
     patch = Patch()
     changed = False
     state = {**state, "traces": [dict(t) for t in state["traces"]]}
@@ -117,8 +117,15 @@ def update_time_graph(store: Store, state: State, *, shade: Shade | None = None
         steps, values = _new_points(store, t, state["smoothing"])
         if steps.size == 0:
             continue
-        if y_range is None or y_range.outside(_drawable(values, state["log_y"])):
-            return None, None
+        drawable = _drawable(values, state["log_y"])
+        if y_range is None or y_range.beyond_fences(drawable):
+            return None, None  # a spike to clip and mark: build the graph again
+        if y_range.outside(drawable):  # ordinary values past a clipped axis: widen it
+            y_range = y_range.widened(drawable, state["log_y"])
+            patch["layout"]["yaxis"]["range"] = figures.y_scale(state["log_y"],
+                                                                y_range)["range"]
+            state["y_range"] = [list(y_range.fences), list(y_range.shown)]
+            changed = True
         steps, values = _thin(steps, values, state["spp"])
         patch["data"][i]["x"].extend(figures.int_list(steps))
         patch["data"][i]["y"].extend(figures.compact(values))

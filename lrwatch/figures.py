@@ -456,11 +456,32 @@ class YRange:
 
     def outside(self, values: Values) -> bool:
         """Whether a new value would be drawn off the axis: beyond ``shown`` when the axis is
-        fixed, beyond the fences when it autoranges (a live view then builds again)."""
+        fixed, beyond the fences when it autoranges."""
         v = np.asarray(values, dtype=np.float64)
         v = v[np.isfinite(v)]
         lo, hi = self.shown if self.shown is not None else self.fences
         return bool(((v < lo) | (v > hi)).any())
+
+    def beyond_fences(self, values: Values) -> bool:
+        """Whether a new value is an outlier (a spike a live view must build again to clip)."""
+        v = np.asarray(values, dtype=np.float64)
+        v = v[np.isfinite(v)]
+        return bool(((v < self.fences[0]) | (v > self.fences[1])).any())
+
+    def widened(self, values: Values, log_y: bool) -> "YRange":
+        """The range grown to take ordinary new values (a loss still falling past the bottom of
+        a clipped axis), with the usual margin; the fences stay."""
+        v = np.asarray(values, dtype=np.float64)
+        v = v[np.isfinite(v) & (v > 0)] if log_y else v[np.isfinite(v)]
+        if self.shown is None or v.size == 0:
+            return self
+        f = np.log10 if log_y else (lambda x: x)
+        back = (lambda x: 10 ** x) if log_y else (lambda x: x)
+        lo, hi = float(f(self.shown[0])), float(f(self.shown[1]))
+        new_lo, new_hi = float(np.min(f(v))), float(np.max(f(v)))
+        pad = RANGE_MARGIN * (max(hi, new_hi) - min(lo, new_lo))
+        shown = (back(min(lo, new_lo - pad)), back(max(hi, new_hi + pad)))
+        return YRange(self.fences, shown, self.extent)
 
 
 def robust_y_range(series: Iterable[Values], log_y: bool) -> YRange | None:

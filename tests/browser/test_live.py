@@ -17,14 +17,15 @@ TRAIN = """
 import sys
 from lrwatch.cli.demo import DEMO_RUNS, _quiet_lightning, train_demo_run
 _quiet_lightning()
-train_demo_run(sys.argv[1], DEMO_RUNS[2], steps=2000, pace=0.02, name="live")
+train_demo_run(sys.argv[1], DEMO_RUNS[2], steps=20000, pace=0.02, name="live")
 """
 
 
 @pytest.fixture
 def training(tmp_path: Path):
     """A real Lightning training (the demo's well-chosen run) in its own process, paced so
-    that it is still writing while the test looks."""
+    that it is still writing while the test looks (20,000 steps at 20 ms or more each: on an
+    idle machine 2,000 ended before the test's last wait); it is stopped at the end."""
     store = tmp_path / "lrwatch.db"
     process = subprocess.Popen([sys.executable, "-c", TRAIN, str(store)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -57,14 +58,23 @@ def test_new_points_appear_without_a_reload_and_the_zoom_stays(training, serve, 
     page.wait_points("g-lr", 0, n0 + 30)
 
     # the user drags a zoom box over part of the loss plot: the view stays while points arrive
-    box = page.page.locator("#g-loss .nsewdrag").bounding_box()
+    drag = page.page.locator("#g-loss .nsewdrag").first
+    drag.wait_for()
+    box = drag.bounding_box()
     y = box["y"] + box["height"] / 2
+    seen = len(page.updates)
     page.page.mouse.move(box["x"] + box["width"] * 0.2, y)
     page.page.mouse.down()
     page.page.mouse.move(box["x"] + box["width"] * 0.4, y, steps=5)
     page.page.mouse.up()
     zoomed = page.page.evaluate(
         "document.querySelector('#g-loss .js-plotly-plot').layout.xaxis.range")
+    # the zoom rebuilds the graph for its window (fewer points), then polls append to it:
+    # count from after the rebuild, not from the figure it replaced
+    deadline = time.monotonic() + 60
+    while sum("g-loss.figure" in outputs for outputs, _ in page.updates[seen:]) < 2 \
+            and time.monotonic() < deadline:
+        page.page.wait_for_timeout(200)
     n1 = page.points("g-loss")[0]
     page.wait_points("g-loss", 0, n1 + 30)
     page.wait_points("g-loss", 0, page.points("g-loss")[0] + 30)  # several polls later

@@ -163,3 +163,25 @@ def test_refresh_builds_first_then_updates_and_rebuilds_when_the_view_changes():
     live.refresh({"window": None}, rebuild=False, view=[3, 1], build=build, update=update)
     assert calls == [("build", None), ("update", None), ("build", (1.0, 9.0)), ("update", None),
                      ("build", (1.0, 9.0)), ("build", None), ("update", None), ("update", None)]
+
+
+def test_a_loss_falling_past_a_clipped_axis_widens_it_and_a_new_spike_rebuilds(store):
+    """A run with one spike opens on its ordinary range; as the loss keeps falling below that
+    range a poll widens the axis in its patch (a rebuild would send the whole series each poll
+    and, on a zoomed view, no new point); a new spike is clipped by building again."""
+    run = store.create_run("falling", {})
+    steps = np.arange(200)
+    loss = 2.0 - 0.004 * steps
+    loss[100] = 1e6
+    store.backend.append(run.id, {keys.LOSS: (steps, loss)})
+    fig, state = loss_graph(store, run.id, smoothing=0.0)
+    bottom = fig["layout"]["yaxis"]["range"][0]
+    more = np.arange(200, 260)
+    store.backend.append(run.id, {keys.LOSS: (more, 2.0 - 0.004 * more)})  # 1.2 -> 0.96
+    patch, state = live.update_time_graph(store, state)
+    assert patch is not None and len(extended(patch, 0, "y")) == 60
+    ranges = [op["params"]["value"] for op in operations(patch)
+              if op["location"] == ["layout", "yaxis", "range"]]
+    assert ranges and ranges[0][0] < min(0.96, bottom) and ranges[0][1] < 1e5
+    store.backend.append(run.id, {keys.LOSS: (np.array([260]), np.array([1e7]))})
+    assert live.update_time_graph(store, state) == (None, None)
