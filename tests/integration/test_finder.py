@@ -10,6 +10,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
+import lrwatch.finder
 from lrwatch import ConfigError, find_lr
 from lrwatch.analysis.rangetest import RangeTestStatus
 from lrwatch.finder import LRFinder
@@ -116,18 +117,20 @@ def test_find_lr_suggests_applies_and_restores(pl: Any, tmp_path: Path) -> None:
     assert not list(tmp_path.rglob("*.ckpt"))
 
 
-def test_the_message_names_where_the_lr_was_set(pl: Any, tmp_path: Path, caplog) -> None:
+def test_the_message_names_where_the_lr_was_set(pl: Any, tmp_path: Path, monkeypatch) -> None:
     def configure_optimizers(self: Any) -> Any:
         return torch.optim.SGD(self.parameters(), lr=self.hparams.lr, momentum=0.9)
 
     model = make_model(pl, configure_optimizers=configure_optimizers)
     del model.lr
     model.hparams["lr"] = 1e-3  # as save_hyperparameters() keeps it
-    caplog.set_level("INFO")
+    # what find_lr says, whatever other tests did to Lightning's loggers
+    told: list[str] = []
+    monkeypatch.setattr(lrwatch.finder, "rank_zero_info", told.append)
     result = find_lr(make_trainer(pl, tmp_path), model, loader(), min_lr=1e-3, max_lr=10,
                      num_training=60)
     assert result.suggestion() is not None and model.hparams.lr == result.suggestion()
-    said = [r.getMessage() for r in caplog.records if " set to " in r.getMessage()]
+    said = [message for message in told if " set to " in message]
     assert said == [f"find_lr: Classifier.hparams.lr set to {result.suggestion():.4g}"]
 
 
