@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = os.environ.get("LRWATCH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--no-first-run"]
 TIMEOUT_MS = 30_000  # software rendering on 2 shared cores: generous, waits end early
+expect.set_options(timeout=TIMEOUT_MS)  # assertions too, not only page actions (5 s default)
 
 
 @pytest.fixture(scope="session")
