@@ -115,8 +115,9 @@ ABOVE_CHANCE = 0.15
 LEARNED_SHARE = 0.25
 # A run that blew up in its first steps (at an LR not far above the usual range) and then got
 # below half of chance level learned well past it: the blow-up did no lasting harm, the peak LR
-# is not what to change, the first steps are (warmup). Real-world corpus round 3 (tuning side): 8 parameter-golf records, Muon with no
-# warmup, jumped from ln 1024 at step 1 to 8-15 in the first steps and ended at 0.27-0.30 of it.
+# is not what to change, the first steps are (warmup). Real-world corpus round 3 (tuning side):
+# 8 parameter-golf records, Muon with no warmup, jumped from ln 1024 at step 1 to 8-15 in the
+# first steps and ended at 0.27-0.30 of it.
 LEARNED_PAST_SHARE = 0.5
 # A staircase: the level falls in at least STAIR_MIN sharp steps (each one bin, together
 # STAIR_SHARE of the drop after the first tenth of the run) and is flat in between: epoch
