@@ -28,17 +28,17 @@ from typing import Any, Mapping, Sequence
 
 import torch
 
-from lrwatch.config import RecordConfig, check_int
+from lrwatch.config import check_int
 from lrwatch.engine import (
     Engine,
     TrainingFacts,
+    front_end_settings,
     optimizer_facts,
     run_metadata,
     torch_all_ranks_max,
     torch_distributed,
 )
 from lrwatch.errors import ConfigError
-from lrwatch.guard import GuardConfig
 from lrwatch.notify import build_notifier, check_alert_url
 from lrwatch.store import FAILED, FINISHED, INTERRUPTED, RunInfo, default_store_path
 
@@ -99,10 +99,6 @@ class Watch:
                                      for o in optimizers):
             raise ConfigError("optimizer must be a torch.optim.Optimizer or a list of them, got "
                               f"{optimizer!r}")
-        if store is not None and not isinstance(store, (str, os.PathLike)):
-            raise ConfigError(f"store must be a path (a str or pathlib.Path), got {store!r}")
-        if name is not None and (not isinstance(name, str) or not name.strip()):
-            raise ConfigError(f"name must be a non-empty string, got {name!r}")
         for arg, value in (("batch_size", batch_size), ("total_steps", total_steps)):
             if value is not None:
                 check_int(arg, value)
@@ -110,15 +106,13 @@ class Watch:
                                       or not isinstance(grad_clip, (int, float)) or grad_clip <= 0):
             raise ConfigError(f"grad_clip must be the max gradient norm (> 0), got {grad_clip!r}")
         alert = check_alert_url(alert) if alert is not None else None
-        guard = GuardConfig(on_diverge=on_diverge, check_every_n_steps=check_every_n_steps,
-                            snapshot_every_n_steps=snapshot_every_n_steps,
-                            max_recoveries=max_recoveries, lr_factor=lr_factor,
-                            skip_batches=skip_batches)
-        if host_copy_every_n_steps is None:
-            host_copy_every_n_steps = 1 if guard.acts else RecordConfig.host_copy_every_n_steps
-        record = RecordConfig(every_n_steps=every_n_steps, layer_every_n_steps=layer_every_n_steps,
-                              update_ratio_every_n_steps=update_ratio_every_n_steps,
-                              host_copy_every_n_steps=host_copy_every_n_steps)
+        record, guard = front_end_settings(
+            store, name, on_diverge=on_diverge, every_n_steps=every_n_steps,
+            layer_every_n_steps=layer_every_n_steps,
+            update_ratio_every_n_steps=update_ratio_every_n_steps,
+            host_copy_every_n_steps=host_copy_every_n_steps,
+            check_every_n_steps=check_every_n_steps, snapshot_every_n_steps=snapshot_every_n_steps,
+            max_recoveries=max_recoveries, lr_factor=lr_factor, skip_batches=skip_batches)
         self.engine = Engine(record, guard, strict=strict)
         self.front_end = "fabric" if type(model).__name__ == "_FabricModule" else "torch"
         self.model = _unwrap_model(model)

@@ -26,16 +26,15 @@ from typing import Any
 import torch
 
 from lrwatch import keys
-from lrwatch.config import RecordConfig
 from lrwatch.engine import (
     Engine,
     TrainingFacts,
+    front_end_settings,
     optimizer_facts,
     run_metadata,
     torch_all_ranks_max,
 )
-from lrwatch.errors import ConfigError, MissingExtra
-from lrwatch.guard import GuardConfig
+from lrwatch.errors import MissingExtra
 from lrwatch.notify import build_notifier, check_alert_url
 from lrwatch.store import FINISHED, RunInfo, default_store_path
 
@@ -87,20 +86,14 @@ class LRWatchCallback(TrainerCallback):
         alert: str | None = None,
         strict: bool = False,
     ) -> None:
-        if store is not None and not isinstance(store, (str, os.PathLike)):
-            raise ConfigError(f"store must be a path (a str or pathlib.Path), got {store!r}")
-        if name is not None and (not isinstance(name, str) or not name.strip()):
-            raise ConfigError(f"name must be a non-empty string, got {name!r}")
         self.alert = check_alert_url(alert) if alert is not None else None
-        guard = GuardConfig(on_diverge=on_diverge, check_every_n_steps=check_every_n_steps,
-                            snapshot_every_n_steps=snapshot_every_n_steps,
-                            max_recoveries=max_recoveries, lr_factor=lr_factor,
-                            skip_batches=skip_batches)
-        if host_copy_every_n_steps is None:
-            host_copy_every_n_steps = 1 if guard.acts else RecordConfig.host_copy_every_n_steps
-        record = RecordConfig(every_n_steps=every_n_steps, layer_every_n_steps=layer_every_n_steps,
-                              update_ratio_every_n_steps=update_ratio_every_n_steps,
-                              host_copy_every_n_steps=host_copy_every_n_steps)
+        record, guard = front_end_settings(
+            store, name, on_diverge=on_diverge, every_n_steps=every_n_steps,
+            layer_every_n_steps=layer_every_n_steps,
+            update_ratio_every_n_steps=update_ratio_every_n_steps,
+            host_copy_every_n_steps=host_copy_every_n_steps,
+            check_every_n_steps=check_every_n_steps, snapshot_every_n_steps=snapshot_every_n_steps,
+            max_recoveries=max_recoveries, lr_factor=lr_factor, skip_batches=skip_batches)
         self.engine = Engine(record, guard, strict=strict)
         self.store_arg = store
         self.name = name
