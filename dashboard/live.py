@@ -117,7 +117,7 @@ def update_time_graph(store: Store, state: State, *, shade: Shade | None = None
         steps, values = _new_points(store, t, state["smoothing"])
         if steps.size == 0:
             continue
-        drawable = _drawable(values, state["log_y"])
+        drawable = _drawable(_in_view(steps, values, state["window"]), state["log_y"])
         if y_range is None or y_range.beyond_fences(drawable):
             return None, None  # a spike to clip and mark: build the graph again
         if y_range.outside(drawable):  # ordinary values past a clipped axis: widen it
@@ -188,6 +188,14 @@ def _y_range(state: State) -> figures.YRange | None:
         return None
     fences, shown = saved
     return figures.YRange(tuple(fences), tuple(shown) if shown else None)  # type: ignore[arg-type]
+
+
+def _in_view(steps: np.ndarray, values: np.ndarray, window: list[float] | None) -> np.ndarray:
+    """The values a zoomed graph shows (all of them when it autoranges): points that arrive
+    past a zoom's right edge are appended but must not rescale, or rebuild, the view."""
+    if not window:
+        return values
+    return values[(steps >= window[0]) & (steps <= window[1])]
 
 
 def _drawable(values: np.ndarray, log_y: bool) -> np.ndarray:

@@ -58,9 +58,14 @@ def test_new_points_appear_without_a_reload_and_the_zoom_stays(training, serve, 
     page.wait_points("g-lr", 0, n0 + 30)
 
     # the user drags a zoom box over part of the loss plot: the view stays while points arrive
+    # a poll may rebuild the graph and replace the drag layer between two calls: look again
     drag = page.page.locator("#g-loss .nsewdrag").first
-    drag.wait_for()
-    box = drag.bounding_box()
+    box = None
+    deadline = time.monotonic() + 30
+    while box is None and time.monotonic() < deadline:
+        drag.wait_for()
+        box = drag.bounding_box()
+    assert box is not None, "the loss graph's drag layer never stayed on the page"
     y = box["y"] + box["height"] / 2
     seen = len(page.updates)
     page.page.mouse.move(box["x"] + box["width"] * 0.2, y)

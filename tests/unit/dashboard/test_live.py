@@ -185,3 +185,24 @@ def test_a_loss_falling_past_a_clipped_axis_widens_it_and_a_new_spike_rebuilds(s
     assert ranges and ranges[0][0] < min(0.96, bottom) and ranges[0][1] < 1e5
     store.backend.append(run.id, {keys.LOSS: (np.array([260]), np.array([1e7]))})
     assert live.update_time_graph(store, state) == (None, None)
+
+
+def test_points_past_a_zoomed_window_are_appended_without_rescaling_it(store):
+    """A zoom on the start of a run: new points arrive after the window's right edge, far from
+    the window's values; the poll appends them and leaves the view's y range alone (a rebuild
+    would send only the window again, so a zoomed graph would never grow)."""
+    run = store.create_run("zoomed", {})
+    steps = np.arange(400)
+    store.backend.append(run.id, {keys.LOSS: (steps, 5.0 - 0.01 * steps)})
+    fig, state = loss_graph(store, run.id, smoothing=0.0, window=(0.0, 99.0))
+    shown = fig["layout"]["yaxis"].get("range")
+    more = np.arange(400, 460)
+    store.backend.append(run.id, {keys.LOSS: (more, np.full(more.size, 1e6))})
+    patch, state = live.update_time_graph(store, state)
+    assert patch is not None and len(extended(patch, 0, "y")) > 0
+    assert all(op["location"] != ["layout", "yaxis", "range"] for op in operations(patch))
+    assert fig["layout"]["yaxis"].get("range") == shown
+    # the same values inside the window rebuild it, to clip them
+    _, state = loss_graph(store, run.id, smoothing=0.0, window=(0.0, 1000.0))
+    store.backend.append(run.id, {keys.LOSS: (np.array([460]), np.array([1e7]))})
+    assert live.update_time_graph(store, state) == (None, None)
