@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from lrwatch.analysis import detectors as d
 from lrwatch.analysis.curve import Curve
 from lrwatch.analysis.summary import Summary
-from lrwatch.analysis.types import Evidence, RunCurves, Status
+from lrwatch.analysis.types import Evidence, RunCurves, Status, SymptomName
 
 MIN_POINTS = 40  # finite loss points for a verdict at full confidence ...
 EARLY_POINTS = 4  # ... a blow-up is called from this many points on ...
@@ -29,7 +29,7 @@ class Verdict:
     confidence: float
     since_step: int | None
     evidence: tuple[Evidence, ...]
-    symptoms: frozenset[str] = frozenset()  # names of the symptoms found
+    symptoms: frozenset[SymptomName] = frozenset()  # names of the symptoms found
     progress: float | None = None  # log-loss drop from the start level to the end level
     alarm: Evidence | None = None
     needed_points: int | None = None
@@ -89,7 +89,7 @@ def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
                 "the loss did not climb before it: a sudden NaN can come from the LR, or from a "
                 "bad batch, an fp16 overflow or a log of 0; if it recurs at the same step with a "
                 "lower LR, look at the data", "loss", since, since))
-        never = frozenset({"nan_from_start"}) if gone.strength < 1.0 else frozenset()
+        never = frozenset({SymptomName.NAN_FROM_START}) if gone.strength < 1.0 else frozenset()
         return Verdict(Status.DIVERGING, confidence, since, tuple(evidence), symptoms=never,
                        alarm=alarm_ev)
     points = int(curve.count.sum()) if curve.size else 0
@@ -118,10 +118,11 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
     prior = d.Prior(meta.optimizer, meta.momentum, bool(fine), meta.clip, meta.classes)
     warm, decay = d.warming_up(curve), d.decayed(curve)
     context = tuple(s.evidence for s in (warm, decay, d.update_ratio_off(curve)) if s is not None)
-    facts = frozenset({"fine_tune"} if fine else set())
+    facts = frozenset({SymptomName.FINE_TUNE} if fine else set())
 
     def verdict(status: Status, found: list[d.Symptom | None], since: int | None = None,
-                confidence: float | None = None, also: frozenset[str] = frozenset()) -> Verdict:
+                confidence: float | None = None,
+                also: frozenset[SymptomName] = frozenset()) -> Verdict:
         hits = [s for s in found if s is not None]
         conf = confidence if confidence is not None else max(s.strength for s in hits)
         when = since if since is not None else next(
@@ -131,8 +132,8 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
                        progress=curve.start_level - curve.end_level)
 
     far = d.lr_far_from_range(curve, prior)
-    high = far if far is not None and far.name == "lr_high" else None
-    low = far if far is not None and far.name == "lr_low" else None
+    high = far if far is not None and far.name is SymptomName.LR_HIGH else None
+    low = far if far is not None and far.name is SymptomName.LR_LOW else None
     # the first loss is the loss before any update: with an LR far above the usual range, a loss
     # that ends 2x above it blew up at the first update, even when the start level (the first
     # 3 points) is already above where it ends; without that prior a lucky low first batch could
@@ -161,16 +162,18 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
         return verdict(Status.DIVERGING, [little, high])
     spike = d.recovered_spike(curve) or d.started_above_chance(curve, meta.classes)
     if spike is not None and spike.since_step is not None:
-        huge = spike.name == "recovered_spike" and (spike.evidence.value or 0) >= d.SPIKE_HUGE
+        huge = spike.name is SymptomName.RECOVERED_SPIKE and \
+            (spike.evidence.value or 0) >= d.SPIKE_HUGE
         died = d.died_after(curve, spike.since_step, meta.classes) if huge else \
-            d.at_chance(curve, meta.classes) if spike.name == "started_above_chance" else None
+            d.at_chance(curve, meta.classes) \
+            if spike.name is SymptomName.STARTED_ABOVE_CHANCE else None
         if died is not None:
             return verdict(Status.DIVERGING, [spike, died], confidence=died.strength * 0.8)
         # as for a blow-up: early, at an LR not far above the usual range, warmup is the fix
-        if spike.name == "started_above_chance" and high is None and \
+        if spike.name is SymptomName.STARTED_ABOVE_CHANCE and high is None and \
                 d.learned_past(curve, meta.classes):
             return verdict(Status.HEALTHY, [spike], confidence=0.5,
-                           also=frozenset({"early_transient"}))
+                           also=frozenset({SymptomName.EARLY_TRANSIENT}))
         return verdict(Status.OSCILLATING, [spike])
     came_back = d.recovered_nonfinite(summary)
     if came_back is not None and came_back.strength > 0.5:
@@ -206,7 +209,7 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
         # far above the usual range a flat loss is held back from above; a loss that still
         # falls smoothly is not swinging, whatever the LR (clipped SGD at lr 20 trains an LSTM)
         rough = flat is not None or curve.noise > d.ROUGH_NOISE or d.swung_up(curve)
-        above = above if above is not None and above.name == "lr_high" and rough else None
+        above = above if above is not None and above.name is SymptomName.LR_HIGH and rough else None
         # a fine-tune's gradient norm falls as it adapts from pretrained weights: no dead units
         # above the usual range a cross-entropy stuck at chance level has collapsed: the run
         # is dead (made here: an MLP at SGD 0.3-1.8 sat at ln 10 for 5000 steps)
@@ -230,7 +233,7 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
                 return verdict(Status.HEALTHY, [flat], confidence=0.5 if moved is None else 0.4)
             return verdict(Status.STALLED, [flat, d.at_chance(curve, meta.classes),
                                             _two_readings(prior)],
-                           confidence=AMBIGUOUS_CONFIDENCE, also=frozenset({"ambiguous"}))
+                           confidence=AMBIGUOUS_CONFIDENCE, also=frozenset({SymptomName.AMBIGUOUS}))
         # a fine-tune at a fine-tuning LR that still falls needs more steps, not more LR
         if falling is not None and high is None and (low is not None or not fine):
             return verdict(Status.STALLED, [little, falling, low],
@@ -238,7 +241,7 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
         return verdict(Status.HEALTHY, [d.flattening(curve), at_risk], confidence=0.5)
     stopped = d.stopped_improving(curve)
     beyond = d.lr_far_from_range(curve, prior, d.LR_BEYOND)
-    if beyond is not None and beyond.name == "lr_high" and stopped is not None:
+    if beyond is not None and beyond.name is SymptomName.LR_HIGH and stopped is not None:
         return verdict(Status.OSCILLATING, [stopped, beyond], confidence=0.55)
     # a fine-tune that halved its loss made good progress whatever it still does
     if falling is not None and high is None and warm is None and stairs is None and not fine \
@@ -249,7 +252,7 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
     flat = d.levelled_off(curve)
     # healthy far above the usual range: it trains, but where runs turn unstable (the suggestion
     # then lowers the LR a little)
-    risky = beyond if beyond is not None and beyond.name == "lr_high" else None
+    risky = beyond if beyond is not None and beyond.name is SymptomName.LR_HIGH else None
     return verdict(Status.HEALTHY, [flat, risky, stairs, at_risk, d.steady_fall(curve)],
                    confidence=0.5 if warm is not None else 0.7)
 
@@ -260,4 +263,4 @@ def _two_readings(prior: d.Prior) -> d.Symptom:
     msg = (f"at {where} a flat loss reads two ways: too low an LR (it never got going) or too "
            "high (the model collapsed to predicting the mean, the unigram or chance level); one "
            "run cannot tell them apart: a short range test can")
-    return d.Symptom("ambiguous", AMBIGUOUS_CONFIDENCE, Evidence(msg, "lr"))
+    return d.Symptom(SymptomName.AMBIGUOUS, AMBIGUOUS_CONFIDENCE, Evidence(msg, "lr"))

@@ -15,7 +15,7 @@ import numpy as np
 from lrwatch.analysis.curve import Curve, mad_sigma
 from lrwatch.analysis.optimizers import LR_FAR, clipped_lr, is_adaptive, typical_range
 from lrwatch.analysis.summary import Summary
-from lrwatch.analysis.types import Evidence
+from lrwatch.analysis.types import Evidence, SymptomName
 
 # A run whose loss ends more than 2x above where it started has blown up (AutoTrainer flags the
 # loss exploding; we use a ratio because losses have no common scale).
@@ -164,10 +164,14 @@ FINE_TUNE_LR_LOW_LOSS = 3e-4
 class Symptom:
     """A symptom found on the curve: how clearly (``strength`` in [0, 1]) and since when."""
 
-    name: str
+    name: SymptomName
     strength: float
     evidence: Evidence
     since_step: int | None = None
+
+    def __post_init__(self) -> None:
+        """A name given as a string must be a SymptomName's value: a misspelt one raises."""
+        object.__setattr__(self, "name", SymptomName(self.name))
 
 
 def strength(value: float, threshold: float) -> float:
@@ -198,7 +202,7 @@ def nonfinite(summary: Summary) -> Symptom | None:
     if not finite_before:
         msg = (f"loss was non-finite from the first recorded step ({step}): check the inputs and "
                "the loss function too, not only the LR")
-    return Symptom("nonfinite", 1.0 if finite_before else 0.5,
+    return Symptom(SymptomName.NONFINITE, 1.0 if finite_before else 0.5,
                    Evidence(msg, "loss", step, summary.last_step, float(summary.nonfinite_count)),
                    since_step=step)
 
@@ -219,8 +223,8 @@ def climb_before_nan(curve: Curve) -> Symptom | None:
     ratio = _exp(float(curve.z[-3:].min()) - best)
     msg = (f"before that, loss climbed {ratio:.3g}x from {_fmt(curve.to_loss(best))} over steps "
            f"{curve.first[start]}-{curve.last[-1]}") + _grad_growth(curve, start)
-    return Symptom("climb", 1.0, Evidence(msg, "loss", int(curve.first[start]),
-                                          int(curve.last[-1]), ratio),
+    return Symptom(SymptomName.CLIMB, 1.0, Evidence(msg, "loss", int(curve.first[start]),
+                                                    int(curve.last[-1]), ratio),
                    since_step=int(curve.first[start]))
 
 
@@ -251,8 +255,8 @@ def blowup(curve: Curve, first_ratio: float = JUMP_RATIO) -> Symptom | None:
            f"{_fmt(curve.to_loss(end))}), climbing over steps {curve.first[rise_from]}-"
            f"{curve.last[-1]}") + _grad_growth(curve, rise_from)
     s = strength(ratio, BLOWUP_RATIO if ref == start else first_ratio)
-    return Symptom("blowup", s, Evidence(msg, "loss", int(curve.first[rise_from]),
-                                         int(curve.last[-1]), ratio),
+    return Symptom(SymptomName.BLOWUP, s, Evidence(msg, "loss", int(curve.first[rise_from]),
+                                                   int(curve.last[-1]), ratio),
                    since_step=int(curve.first[rise_from]))
 
 
@@ -270,7 +274,7 @@ def stuck_above_first(curve: Curve) -> Symptom | None:
     msg = (f"loss ended {ratio:.3g}x above its first value ({_fmt(curve.to_loss(first))} -> "
            f"{_fmt(curve.to_loss(end))}, steps {curve.first[0]}-{curve.last[-1]}) and never "
            "came back down")
-    return Symptom("blowup", strength(ratio, BLOWUP_RATIO),
+    return Symptom(SymptomName.BLOWUP, strength(ratio, BLOWUP_RATIO),
                    Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]), ratio),
                    since_step=int(curve.first[0]))
 
@@ -284,7 +288,7 @@ def early_blowup(curve: Curve) -> Symptom | None:
     msg = (f"loss rose {ratio:.3g}x in its first {curve.steps} steps (from "
            f"{_fmt(curve.to_loss(first))} at step {curve.first[0]} to "
            f"{_fmt(curve.to_loss(float(curve.z[-1])))} at step {curve.last[-1]})")
-    return Symptom("early_blowup", strength(ratio, EARLY_BLOWUP),
+    return Symptom(SymptomName.EARLY_BLOWUP, strength(ratio, EARLY_BLOWUP),
                    Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]), ratio),
                    since_step=int(curve.first[1]))
 
@@ -309,7 +313,7 @@ def rebound(curve: Curve) -> Symptom | None:
     msg = (f"loss climbed back {100 * (ratio - 1):.0f}% from its best {_fmt(low)} "
            f"(step {curve.first[best_i]}) to {_fmt(high)} by step {curve.last[-1]}, giving back "
            f"{100 * min(given_back, 9.99):.0f}% of its drop") + _grad_growth(curve, rise_from)
-    return Symptom("rebound", strength(ratio, REBOUND_RATIO),
+    return Symptom(SymptomName.REBOUND, strength(ratio, REBOUND_RATIO),
                    Evidence(msg, "loss", int(curve.first[best_i]), int(curve.last[-1]), ratio),
                    since_step=int(curve.first[rise_from]))
 
@@ -332,7 +336,7 @@ def spikes(curve: Curve, summary: Summary) -> Symptom | None:
     msg = (f"{100 * above:.0f}% of the last {recent.size} losses (steps {steps[0]}-{steps[-1]}) "
            f"spiked back above the starting loss {_fmt(start)} ({100 * far:.0f}% above twice "
            f"it) while their median is {_fmt(level)}")
-    return Symptom("spikes", strength(above, SPIKE_SHARE),
+    return Symptom(SymptomName.SPIKES, strength(above, SPIKE_SHARE),
                    Evidence(msg, "loss", int(steps[0]), int(steps[-1]), above),
                    since_step=int(steps[0]))
 
@@ -372,7 +376,7 @@ def little_progress(curve: Curve, from_first: bool = False) -> Symptom | None:
     drop = begin - curve.end_level
     if drop >= LITTLE_PROGRESS:
         return None
-    name = "no_progress" if drop < NO_PROGRESS else "little_progress"
+    name = SymptomName.NO_PROGRESS if drop < NO_PROGRESS else SymptomName.LITTLE_PROGRESS
     start, end = _fmt(curve.to_loss(begin)), _fmt(curve.to_loss(curve.end_level))
     msg = (f"loss moved only {100 * (_exp(-drop) - 1):+.1f}% over the whole run "
            f"({start} -> {end}, steps {curve.first[0]}-{curve.last[-1]})")
@@ -388,8 +392,8 @@ def steady_fall(curve: Curve) -> Symptom:
     start, end = _fmt(curve.to_loss(curve.start_level)), _fmt(curve.to_loss(curve.end_level))
     msg = (f"loss fell {100 * (1 - _exp(-drop)):.0f}% ({start} -> {end}, steps "
            f"{curve.first[0]}-{curve.last[-1]}), step-to-step noise {100 * curve.noise:.1f}%")
-    return Symptom("steady_fall", 0.7, Evidence(msg, "loss", int(curve.first[0]),
-                                                int(curve.last[-1]), _exp(-drop)))
+    return Symptom(SymptomName.STEADY_FALL, 0.7, Evidence(msg, "loss", int(curve.first[0]),
+                                                          int(curve.last[-1]), _exp(-drop)))
 
 
 def late_drop(curve: Curve) -> tuple[int, float]:
@@ -416,7 +420,7 @@ def still_falling(curve: Curve, where: str = "",
     msg = (f"the last 40% of the run{where} (steps {curve.first[at60]}-{curve.last[-1]}) still "
            f"made {100 * share:.0f}% of the loss drop ({_per_k(late, steps)}): still coming "
            "down at a steady, slow rate")
-    return Symptom("still_falling", strength(share, threshold),
+    return Symptom(SymptomName.STILL_FALLING, strength(share, threshold),
                    Evidence(msg, "loss", int(curve.first[at60]), int(curve.last[-1]), share),
                    since_step=int(curve.first[0]))
 
@@ -444,7 +448,7 @@ def stopped_improving(curve: Curve) -> Symptom | None:
     steps = max(1, int(curve.last[-1] - curve.first[at60]))
     msg = (f"loss {_change(late)} over the last 40% of the run "
            f"(steps {curve.first[at60]}-{curve.last[-1]}, {_per_k(late, steps)})")
-    return Symptom("stopped_improving", strength(STOPPED, max(late, 0.01)),
+    return Symptom(SymptomName.STOPPED_IMPROVING, strength(STOPPED, max(late, 0.01)),
                    Evidence(msg, "loss", int(curve.first[at60]), int(curve.last[-1]), late),
                    since_step=int(curve.first[at60]))
 
@@ -484,7 +488,7 @@ def grad_collapse(curve: Curve, threshold: float | None = None) -> Symptom | Non
            f"({_fmt(before)} -> {_fmt(after)})")
     if after == 0:
         msg = f"gradient norm fell from {_fmt(before)} to 0: the units stopped learning"
-    return Symptom("grad_collapse", strength(fall, GRAD_COLLAPSE),
+    return Symptom(SymptomName.GRAD_COLLAPSE, strength(fall, GRAD_COLLAPSE),
                    Evidence(msg, "grad_norm", int(curve.first[0]), int(curve.last[-1]),
                             _exp(fall)))
 
@@ -562,8 +566,8 @@ def lr_far_from_range(curve: Curve, prior: Prior, far: float = LR_FAR) -> Sympto
     usual = "fine-tuning range" if prior.fine_tune else "usual range"
     msg = (f"{what} {_fmt(lr)} is {abs(decades):.1f} decades {where} {prior.optimizer}'s "
            f"{usual} {rng[0]:.3g}-{rng[1]:.3g}")
-    return Symptom("lr_high" if decades > 0 else "lr_low", strength(abs(decades), far),
-                   Evidence(msg, "lr", None, None, lr))
+    name = SymptomName.LR_HIGH if decades > 0 else SymptomName.LR_LOW
+    return Symptom(name, strength(abs(decades), far), Evidence(msg, "lr", None, None, lr))
 
 
 # --------------------------------------------------------------------------- schedule context
@@ -578,8 +582,8 @@ def warming_up(curve: Curve) -> Symptom | None:
     if vals[-1] <= 1.02 * recent[0] or vals[-1] < 1.5 * vals[0] or vals[-1] < vals.max():
         return None
     msg = f"LR still rising (warmup): {_fmt(vals[0])} -> {_fmt(vals[-1])}"
-    return Symptom("warmup", 1.0, Evidence(msg, "lr", int(curve.first[0]), int(curve.last[-1]),
-                                           float(vals[-1])))
+    return Symptom(SymptomName.WARMUP, 1.0,
+                   Evidence(msg, "lr", int(curve.first[0]), int(curve.last[-1]), float(vals[-1])))
 
 
 def decayed(curve: Curve) -> Symptom | None:
@@ -592,7 +596,8 @@ def decayed(curve: Curve) -> Symptom | None:
     if now > 0.5 * peak:
         return None
     msg = f"LR decayed to {100 * now / peak:.0f}% of its peak {_fmt(peak)}"
-    return Symptom("decayed", 1.0, Evidence(msg, "lr", None, int(curve.last[-1]), now / peak))
+    return Symptom(SymptomName.DECAYED, 1.0,
+                   Evidence(msg, "lr", None, int(curve.last[-1]), now / peak))
 
 
 def looks_fine_tuned(curve: Curve, optimizer: str | None, classes: int | None) -> bool:
@@ -635,8 +640,8 @@ def levelled_off(curve: Curve) -> Symptom | None:
         return None
     msg = (f"loss levelled off: {_level_change(before - end)} over the last 30% "
            f"of the run (steps {curve.first[at70]}-{curve.last[-1]})")
-    return Symptom("levelled_off", 1.0, Evidence(msg, "loss", int(curve.first[at70]),
-                                                 int(curve.last[-1]), before - end))
+    return Symptom(SymptomName.LEVELLED_OFF, 1.0, Evidence(msg, "loss", int(curve.first[at70]),
+                                                           int(curve.last[-1]), before - end))
 
 
 def update_ratio_off(curve: Curve) -> Symptom | None:
@@ -653,8 +658,8 @@ def update_ratio_off(curve: Curve) -> Symptom | None:
     side = "below" if ratio < UPDATE_RATIO_LOW else "above"
     msg = (f"update/weight ratio {ratio:.2g} over the last tenth of the run, far {side} the "
            "~1e-3 rule of thumb")
-    return Symptom("update_ratio_" + ("low" if side == "below" else "high"), 0.5,
-                   Evidence(msg, "update_ratio", None, int(curve.last[-1]), ratio))
+    name = SymptomName.UPDATE_RATIO_LOW if side == "below" else SymptomName.UPDATE_RATIO_HIGH
+    return Symptom(name, 0.5, Evidence(msg, "update_ratio", None, int(curve.last[-1]), ratio))
 
 
 # --------------------------------------------------------------------------- early alarm
@@ -666,8 +671,9 @@ def alarm(summary: Summary) -> Symptom | None:
     if steps.size == 0:
         return None
     if not np.isfinite(loss[-1]):
-        return Symptom("alarm", 1.0, Evidence(f"loss is non-finite at step {steps[-1]}", "loss",
-                                              int(steps[-1]), int(steps[-1]), float(loss[-1])),
+        return Symptom(SymptomName.ALARM, 1.0,
+                       Evidence(f"loss is non-finite at step {steps[-1]}", "loss", int(steps[-1]),
+                                int(steps[-1]), float(loss[-1])),
                        since_step=int(steps[-1]))
     start = float(np.median(summary.head_loss)) if summary.head_loss.size else math.nan
     for name, values in (("loss", loss), ("grad_norm", gn)):
@@ -682,8 +688,8 @@ def alarm(summary: Summary) -> Symptom | None:
         label = "loss" if name == "loss" else "grad norm"
         msg = (f"{label} jumped to {ratio:.3g}x its level before over the last {k} steps "
                f"({steps[-k]}-{steps[-1]}, from {_fmt(center)} to {_fmt(float(recent[-1]))})")
-        return Symptom("alarm", strength(ratio, ALARM_LOSS_RATIO if name == "loss"
-                                         else ALARM_GRAD_RATIO),
+        return Symptom(SymptomName.ALARM, strength(ratio, ALARM_LOSS_RATIO if name == "loss"
+                                                   else ALARM_GRAD_RATIO),
                        Evidence(msg, name, int(steps[-k]), int(steps[-1]), ratio),
                        since_step=int(steps[-k]))
     return None
@@ -733,7 +739,8 @@ def at_chance(curve: Curve, classes: int | None) -> Symptom | None:
         return None
     msg = (f"the loss sits at ln({classes}) = {chance:.3g}, chance level ({_fmt(end)} over the "
            f"last tenth, steps {curve.first[-max(3, curve.size // 10)]}-{curve.last[-1]})")
-    return Symptom("at_chance", 0.5, Evidence(msg, "loss", None, int(curve.last[-1]), end))
+    return Symptom(SymptomName.AT_CHANCE, 0.5,
+                   Evidence(msg, "loss", None, int(curve.last[-1]), end))
 
 
 def above_chance(curve: Curve, classes: int | None) -> Symptom | None:
@@ -750,7 +757,7 @@ def above_chance(curve: Curve, classes: int | None) -> Symptom | None:
     msg = (f"the loss stayed above chance level ln({classes}) = {chance:.3g}{where} and ends "
            f"at {_fmt(end)}, {100 * (end / chance - 1):.0f}% above it: worse than a uniform "
            "guess, the model blew up" + (" before the first logged point" if where else ""))
-    return Symptom("above_chance", strength(end / chance, 1 + ABOVE_CHANCE) * 0.8,
+    return Symptom(SymptomName.ABOVE_CHANCE, strength(end / chance, 1 + ABOVE_CHANCE) * 0.8,
                    Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]), end / chance),
                    since_step=int(curve.first[0]))
 
@@ -778,8 +785,8 @@ def started_above_chance(curve: Curve, classes: int | None) -> Symptom | None:
     msg = (f"the loss sat at {_fmt(start)} over its first logged points, "
            f"{100 * (start / chance - 1):.0f}% above chance level ln({classes}) = {chance:.3g}: "
            f"it blew up {when}, then came back to {_fmt(best)}")
-    return Symptom("started_above_chance", 0.6, Evidence(msg, "loss", int(curve.first[0]),
-                                                         int(curve.last[-1]), start / chance),
+    return Symptom(SymptomName.STARTED_ABOVE_CHANCE, 0.6,
+                   Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]), start / chance),
                    since_step=int(curve.first[0]))
 
 
@@ -798,8 +805,9 @@ def hardly_moved(curve: Curve) -> Symptom | None:
     msg = (f"loss hardly moved: {100 * (_exp(-drop) - 1):+.1f}% over the whole run "
            f"({_fmt(curve.to_loss(curve.start_level))} -> {_fmt(curve.to_loss(curve.end_level))},"
            f" steps {curve.first[0]}-{curve.last[-1]})")
-    return Symptom("flat", 0.5, Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]),
-                                         _exp(-drop)), since_step=int(curve.first[0]))
+    return Symptom(SymptomName.FLAT, 0.5,
+                   Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]), _exp(-drop)),
+                   since_step=int(curve.first[0]))
 
 
 def plateau(curve: Curve) -> Symptom | None:
@@ -824,8 +832,8 @@ def plateau(curve: Curve) -> Symptom | None:
             msg = (f"no clear fall over the last {100 * (1 - share):.0f}% of the run "
                    f"({_level_change(drop)}{within}, from step {curve.first[at]} to "
                    f"{curve.last[-1]}, at {_fmt(curve.to_loss(curve.end_level))})")
-            return Symptom("plateau", 0.5, Evidence(msg, "loss", int(curve.first[at]),
-                                                    int(curve.last[-1]), drop),
+            return Symptom(SymptomName.PLATEAU, 0.5, Evidence(msg, "loss", int(curve.first[at]),
+                                                              int(curve.last[-1]), drop),
                            since_step=int(curve.first[at]))
     return None
 
@@ -839,8 +847,8 @@ def flattening(curve: Curve) -> Symptom | None:
     msg = (f"loss fell {100 * (1 - _exp(-drop)):.0f}% ({_fmt(curve.to_loss(curve.start_level))}"
            f" -> {_fmt(curve.to_loss(curve.end_level))}) and is flattening toward a floor: a "
            "loss like cross-entropy cannot fall below the data's entropy")
-    return Symptom("flattening", 0.5, Evidence(msg, "loss", int(curve.first[0]),
-                                               int(curve.last[-1]), drop))
+    return Symptom(SymptomName.FLATTENING, 0.5, Evidence(msg, "loss", int(curve.first[0]),
+                                                         int(curve.last[-1]), drop))
 
 
 def swung_up(curve: Curve) -> bool:
@@ -884,7 +892,8 @@ def staircase(curve: Curve) -> Symptom | None:
     msg = (f"the loss falls in {len(groups)} steps every ~{period:.0f} steps (at steps "
            f"{', '.join(map(str, at[:6]))}), {100 * share:.0f}% of its drop, and is flat in "
            "between: the epoch boundaries of a multi-epoch run, not a stall")
-    return Symptom("staircase", 0.5, Evidence(msg, "loss", int(at[0]), int(at[-1]), share))
+    return Symptom(SymptomName.STAIRCASE, 0.5,
+                   Evidence(msg, "loss", int(at[0]), int(at[-1]), share))
 
 
 def recovered_spike(curve: Curve) -> Symptom | None:
@@ -919,7 +928,7 @@ def recovered_spike(curve: Curve) -> Symptom | None:
     msg = (f"loss jumped {ratio:.3g}x above its running best ({_fmt(low)} -> {_fmt(peak)} at "
            f"step {curve.first[i]}), then came back down to "
            f"{_fmt(curve.to_loss(curve.end_level))} by the end")
-    return Symptom("recovered_spike", strength(ratio, SPIKE_RATIO) * 0.7,
+    return Symptom(SymptomName.RECOVERED_SPIKE, strength(ratio, SPIKE_RATIO) * 0.7,
                    Evidence(msg, "loss", int(curve.first[i]), int(curve.last[i + k - 1]), ratio),
                    since_step=int(curve.first[i]))
 
@@ -933,7 +942,7 @@ def recovered_nonfinite(summary: Summary) -> Symptom | None:
     strong = share >= NAN_SHARE or summary.points < NAN_SHORT
     msg = (f"the loss was non-finite (NaN/inf) at {summary.nonfinite_count} logged point(s) "
            f"from step {summary.first_nonfinite}, then came back to finite values")
-    return Symptom("recovered_nan", 0.7 if strong else 0.3,
+    return Symptom(SymptomName.RECOVERED_NAN, 0.7 if strong else 0.3,
                    Evidence(msg, "loss", summary.first_nonfinite, None,
                             float(summary.nonfinite_count)),
                    since_step=summary.first_nonfinite)
@@ -954,11 +963,11 @@ def died_after(curve: Curve, since_step: int, classes: int | None) -> Symptom | 
         if a <= 0 or math.log(b) - math.log(a) > GRAD_DEAD:
             msg = (f"then the gradients vanished (grad norm {_fmt(b)} -> {_fmt(a)}): the weights "
                    "are dead; re-initialise")
-            return Symptom("died", 1.0, Evidence(msg, "grad_norm", since_step,
-                                                 int(curve.last[-1]), a))
+            return Symptom(SymptomName.DIED, 1.0, Evidence(msg, "grad_norm", since_step,
+                                                           int(curve.last[-1]), a))
     chance = at_chance(curve, classes)
     if chance is not None:
         msg = f"then the loss fell back to chance level: the weights are dead; re-initialise"
-        return Symptom("died", 0.8, Evidence(msg, "loss", since_step, int(curve.last[-1]),
-                                             chance.evidence.value))
+        return Symptom(SymptomName.DIED, 0.8, Evidence(msg, "loss", since_step, int(curve.last[-1]),
+                                                       chance.evidence.value))
     return None

@@ -34,7 +34,14 @@ from lrwatch.analysis.optimizers import (
     plausible_max,
     typical_range,
 )
-from lrwatch.analysis.types import Action, RangeTestSummary, RunCurves, Status, Suggestion
+from lrwatch.analysis.types import (
+    Action,
+    RangeTestSummary,
+    RunCurves,
+    Status,
+    Suggestion,
+    SymptomName,
+)
 
 EARLY_SHARE = 0.05  # "the first few percent of steps": where a blow-up asks for warmup
 # No suggestion changes the LR by more than this factor (2.5 decades) at once: the usual ranges
@@ -44,12 +51,17 @@ MAX_STEP = 300.0
 # The log-loss drop a well-chosen LR makes over a run (a 10x lower loss); a stalled run that fell by
 # less is asked for GOOD_DROP / drop times its LR (3x at least).
 GOOD_DROP = math.log(10.0)
+# a blow-up (or NaN) that came back: an LR at the edge of stability
+CAME_BACK = frozenset({SymptomName.RECOVERED_SPIKE, SymptomName.RECOVERED_NAN,
+                       SymptomName.STARTED_ABOVE_CHANCE})
+# a loss that made little progress: a move toward the usual range is held back only then
+HARDLY_MOVED = frozenset({SymptomName.LITTLE_PROGRESS, SymptomName.NO_PROGRESS, SymptomName.FLAT})
 
 
 def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
-            since_step: int | None, first_step: int, symptoms: frozenset[str] = frozenset(),
-            progress: float | None = None, target_batch_size: int | None = None,
-            warmed_up: bool = False) -> Suggestion:
+            since_step: int | None, first_step: int,
+            symptoms: frozenset[SymptomName] = frozenset(), progress: float | None = None,
+            target_batch_size: int | None = None, warmed_up: bool = False) -> Suggestion:
     """The suggestion for a run in ``status``: one action, one factor, stated once at the end
     of the rationale.
 
@@ -72,14 +84,14 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
     lr = current_lr if current_lr is not None and math.isfinite(current_lr) and current_lr > 0 \
         else None
     lr_free = is_lr_free(curves.optimizer)
-    fine = "fine_tune" in symptoms
+    fine = SymptomName.FINE_TUNE in symptoms
     # with clipping the step is lr x clip / |g|: the LR's usual range says nothing about it
     rng = None if curves.clip is not None else typical_range(curves.optimizer, curves.momentum,
                                                              fine)
     usual = "fine-tuning range" if fine else "usual"
     reasons: list[str] = []
     factor: float | None
-    if status is Status.DIVERGING and "nan_from_start" in symptoms:
+    if status is Status.DIVERGING and SymptomName.NAN_FROM_START in symptoms:
         action, factor = Action.RANGE_TEST, None
         reasons.append("the loss was never finite, so no LR can be blamed yet: check the inputs "
                        "and the loss function, then let a range test pick the LR")
@@ -87,7 +99,7 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
         action, factor = Action.REDUCE, 0.1
         early = _early(since_step, first_step, curves.total_steps)
         in_range = lr is not None and rng is not None and lr <= rng[1]
-        if {"died", "at_chance"} & symptoms:
+        if {SymptomName.DIED, SymptomName.AT_CHANCE} & symptoms:
             reasons.append("the loss blew up and the weights did not survive it: re-initialise "
                            "(or restart from a checkpoint before the blow-up)")
         elif early and in_range and not lr_free and not warmed_up:
@@ -100,31 +112,31 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
             reasons.append("the loss diverged")
     elif status is Status.OSCILLATING:
         action, factor = Action.REDUCE, 1 / 3
-        if {"recovered_spike", "recovered_nan", "started_above_chance"} & symptoms:
+        if CAME_BACK & symptoms:
             reasons.append("a blow-up that came back is an LR at the edge of stability (or clip "
                            "the gradients)")
         else:
             reasons.append("the loss does not settle")
-    elif status is Status.STALLED and "ambiguous" in symptoms:
+    elif status is Status.STALLED and SymptomName.AMBIGUOUS in symptoms:
         action, factor = Action.RANGE_TEST, None
         reasons.append("a flat loss here may mean too low or too high an LR: run a range test "
                        "(lrwatch's find_lr) before moving it")
     elif status is Status.STALLED:
         action, factor = Action.INCREASE, stall_factor(progress)
-        if "no_progress" in symptoms and lr is None:
+        if SymptomName.NO_PROGRESS in symptoms and lr is None:
             action = Action.RANGE_TEST
         reasons.append("the loss falls too slowly for its LR"
                        + (" (or run a range test)" if factor >= 10 else ""))
-    elif status is Status.HEALTHY and "early_transient" in symptoms:
+    elif status is Status.HEALTHY and SymptomName.EARLY_TRANSIENT in symptoms:
         action, factor = Action.ADD_WARMUP, None
         reasons.append("it blew up in its first steps and learned well past it: keep the peak LR "
                        + ("and lengthen the warmup" if warmed_up
                           else "and warm up over ~5% of the steps"))
-    elif status is Status.HEALTHY and "lr_high" in symptoms:
+    elif status is Status.HEALTHY and SymptomName.LR_HIGH in symptoms:
         action, factor = Action.REDUCE, 1 / 3
         reasons.append(f"it trains, but far above {curves.optimizer}'s usual range, where runs "
                        "turn unstable: a lower LR is likely as good and safer")
-    elif status is Status.HEALTHY and "levelled_off" in symptoms:
+    elif status is Status.HEALTHY and SymptomName.LEVELLED_OFF in symptoms:
         action, factor = Action.ADD_DECAY, 1.0
         reasons.append("the loss has levelled off at a constant LR: keep the peak LR and decay it "
                        "(cosine or step) to lower the noise floor")
@@ -134,7 +146,7 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
     else:
         action, factor = Action.KEEP, 1.0
         reasons.append("not enough steps to judge yet")
-    if status is Status.HEALTHY and "recovered_nan" in symptoms:
+    if status is Status.HEALTHY and SymptomName.RECOVERED_NAN in symptoms:
         reasons.append("a NaN came back once: if it recurs, reduce the LR ~3x or clip the "
                        "gradients")
     if factor is not None:
@@ -171,15 +183,15 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
 
 
 def _within_priors(status: Status, action: Action, factor: float, lr: float | None,
-                   rng: tuple[float, float] | None, curves: RunCurves, symptoms: frozenset[str],
-                   reasons: list[str], usual: str) -> float:
+                   rng: tuple[float, float] | None, curves: RunCurves,
+                   symptoms: frozenset[SymptomName], reasons: list[str], usual: str) -> float:
     """The factor moved toward the optimizer's usual range and kept within what is plausible:
     from far above the range down to its top, from below it (held back) up to its top, both at
     most MAX_STEP away; a fine-tune up at most FINE_TUNE_MAX_INCREASE; an increase never past
     the optimizer's plausible maximum."""
     if lr is not None and rng is not None and action in (Action.REDUCE, Action.INCREASE):
         low, top = rng
-        held_back = bool({"little_progress", "no_progress", "flat"} & symptoms)
+        held_back = bool(HARDLY_MOVED & symptoms)
         far_above, below = lr > top * 10 ** LR_FAR, lr < top and held_back
         move = min(max(top / lr, 1 / MAX_STEP), MAX_STEP)
         if ((action is Action.REDUCE and far_above and move < factor
@@ -190,7 +202,8 @@ def _within_priors(status: Status, action: Action, factor: float, lr: float | No
             reasons.append(f"{lr:.3g} is {'far above' if far_above else 'below'} "
                            f"{curves.optimizer}'s {usual} {low:.3g}-{top:.3g}: toward the top "
                            f"of that range, at most {MAX_STEP:g}x at once")
-    if action is Action.INCREASE and "fine_tune" in symptoms and factor > FINE_TUNE_MAX_INCREASE:
+    if action is Action.INCREASE and SymptomName.FINE_TUNE in symptoms \
+            and factor > FINE_TUNE_MAX_INCREASE:
         factor = FINE_TUNE_MAX_INCREASE
         reasons.append(f"a fine-tune's LR goes up a little at a time (at most "
                        f"{FINE_TUNE_MAX_INCREASE:g}x)")

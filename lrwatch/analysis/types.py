@@ -29,6 +29,51 @@ class Status(str, Enum):
     NO_LR_VERDICT = "no_lr_verdict"
 
 
+class SymptomName(str, Enum):
+    """The names of what the detectors find and classification notes, read by ``classify``
+    and ``suggest``: one name each, so a misspelt one fails where it is written (an
+    AttributeError) instead of silently changing a diagnosis."""
+
+    # too high
+    NONFINITE = "nonfinite"  # the loss went NaN/inf and stayed
+    NAN_FROM_START = "nan_from_start"  # ... and was never finite
+    CLIMB = "climb"  # the loss climbed before it went NaN
+    BLOWUP = "blowup"
+    EARLY_BLOWUP = "early_blowup"
+    REBOUND = "rebound"
+    SPIKES = "spikes"
+    RECOVERED_SPIKE = "recovered_spike"
+    RECOVERED_NAN = "recovered_nan"
+    ABOVE_CHANCE = "above_chance"
+    STARTED_ABOVE_CHANCE = "started_above_chance"
+    AT_CHANCE = "at_chance"
+    DIED = "died"
+    GRAD_COLLAPSE = "grad_collapse"
+    ALARM = "alarm"
+    # progress
+    NO_PROGRESS = "no_progress"
+    LITTLE_PROGRESS = "little_progress"
+    STEADY_FALL = "steady_fall"
+    STILL_FALLING = "still_falling"
+    STOPPED_IMPROVING = "stopped_improving"
+    LEVELLED_OFF = "levelled_off"
+    FLAT = "flat"
+    PLATEAU = "plateau"
+    FLATTENING = "flattening"
+    STAIRCASE = "staircase"
+    # the LR and its schedule
+    LR_HIGH = "lr_high"
+    LR_LOW = "lr_low"
+    WARMUP = "warmup"
+    DECAYED = "decayed"
+    UPDATE_RATIO_LOW = "update_ratio_low"
+    UPDATE_RATIO_HIGH = "update_ratio_high"
+    # notes classification adds
+    AMBIGUOUS = "ambiguous"  # a flat loss one run cannot read: too low or too high
+    FINE_TUNE = "fine_tune"
+    EARLY_TRANSIENT = "early_transient"  # a blow-up in the first steps it learned past
+
+
 class Action(str, Enum):
     """What to do with the learning rate."""
 
