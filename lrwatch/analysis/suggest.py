@@ -58,7 +58,7 @@ CAME_BACK = frozenset({SymptomName.RECOVERED_SPIKE, SymptomName.RECOVERED_NAN,
 HARDLY_MOVED = frozenset({SymptomName.LITTLE_PROGRESS, SymptomName.NO_PROGRESS, SymptomName.FLAT})
 
 
-def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
+def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
             since_step: int | None, first_step: int,
             symptoms: frozenset[SymptomName] = frozenset(), progress: float | None = None,
             target_batch_size: int | None = None, warmed_up: bool = False) -> Suggestion:
@@ -68,7 +68,7 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
     Args:
         status: the diagnosis.
         curves: the run (optimizer, batch size, planned steps, range test, clipping).
-        current_lr: the peak LR of the run (None when unknown).
+        peak_lr: the peak LR of the run (None when unknown).
         since_step: where the status began (for the warmup rule).
         first_step: the run's first step.
         symptoms: names of the symptoms found ("ambiguous": a flat loss one run cannot read, a
@@ -81,8 +81,7 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
         target_batch_size: the batch size the next run will use, for batch-size scaling.
         warmed_up: the LR already ramped up from below half its peak (no warmup to add).
     """
-    lr = current_lr if current_lr is not None and math.isfinite(current_lr) and current_lr > 0 \
-        else None
+    lr = peak_lr if peak_lr is not None and math.isfinite(peak_lr) and peak_lr > 0 else None
     lr_free = is_lr_free(curves.optimizer)
     fine = SymptomName.FINE_TUNE in symptoms
     # with clipping the step is lr x clip / |g|: the LR's usual range says nothing about it
@@ -178,7 +177,7 @@ def suggest(status: Status, curves: RunCurves, current_lr: float | None, *,
             reasons.append(_move(action, factor, lr, suggested))
     if lr is None and factor is not None and action is not Action.KEEP:
         reasons.append("the LR was not logged: apply the factor to your current LR")
-    return Suggestion(action=action, current_lr=lr, suggested_lr=suggested, factor=factor,
+    return Suggestion(action=action, peak_lr=lr, suggested_lr=suggested, factor=factor,
                       rationale="; ".join(reasons))
 
 

@@ -7,6 +7,7 @@ the dashboard, the guard, reports), so they hold plain numbers and strings only.
 from __future__ import annotations
 
 import numbers
+import warnings
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -209,10 +210,18 @@ class Suggestion:
     """What to do with the LR, and why."""
 
     action: Action
-    current_lr: float | None
+    peak_lr: float | None  # the run's peak LR (what was set; warmup and decay do not move it)
     suggested_lr: float | None
-    factor: float | None  # suggested / current; given alone when the LR itself is unknown
+    factor: float | None  # suggested / peak; given alone when the LR itself is unknown
     rationale: str
+
+    @property
+    def current_lr(self) -> float | None:
+        """Deprecated alias of ``peak_lr`` (the name said "current" of what is the peak LR);
+        to be removed in the release after 0.1."""
+        warnings.warn("Suggestion.current_lr is deprecated: it is the run's peak LR, read "
+                      "Suggestion.peak_lr", DeprecationWarning, stacklevel=2)
+        return self.peak_lr
 
 
 @dataclass(frozen=True)
@@ -240,7 +249,8 @@ class Diagnosis:
             "since_step": self.since_step,
             "steps": self.steps,
             "needed_steps": self.needed_steps,
-            "current_lr": _finite(s.current_lr),
+            "current_lr": _finite(s.peak_lr),  # kept for readers of 0.1 documents
+            "peak_lr": _finite(s.peak_lr),
             "suggested_lr": _finite(s.suggested_lr),
             "factor": _finite(s.factor),
             "action": s.action.value,

@@ -186,7 +186,7 @@ def test_warmup_and_decay_tails_are_not_stalls() -> None:
 
 def test_lr_free_optimizer_at_lr_1_is_fine() -> None:
     d = analyze(synth.healthy_lr_free().curves)
-    assert d.status is Status.HEALTHY and d.suggestion.current_lr == 1.0
+    assert d.status is Status.HEALTHY and d.suggestion.peak_lr == 1.0
 
 
 @pytest.mark.parametrize(("optimizer", "lr", "factor"), [("SGD", 0.1, 4.0), ("AdamW", 1e-3, 2.0)])
@@ -292,7 +292,15 @@ def test_lr_logged_less_often_than_the_loss_holds_in_between() -> None:
     c = synth.stalled_linear().curves
     sparse = Series(c.lr.steps[::50], c.lr.values[::50])
     d = analyze(RunCurves(loss=c.loss, lr=sparse, optimizer="SGD"))
-    assert d.suggestion.current_lr == pytest.approx(1e-4)
+    assert d.suggestion.peak_lr == pytest.approx(1e-4)
+
+
+def test_the_peak_lr_keeps_its_old_name_for_one_release() -> None:
+    d = analyze(synth.stalled_linear().curves)
+    with pytest.warns(DeprecationWarning, match="peak_lr"):
+        assert d.suggestion.current_lr == d.suggestion.peak_lr
+    doc = d.to_dict()
+    assert doc["current_lr"] == doc["peak_lr"] == pytest.approx(d.suggestion.peak_lr)
 
 
 def test_bad_arguments_are_config_errors() -> None:
