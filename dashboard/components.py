@@ -62,7 +62,7 @@ def run_row(row: "RunRow", selected: bool) -> html.Tr:
     status_cell = [badge(row.badge)]
     if row.status != "finished" and row.kind != "range_test":
         status_cell.append(badge(row.status, "badge-small"))
-    lr = fmt_lr(row.current_lr)
+    lr = fmt_lr(row.peak_lr)
     if row.suggested_lr is not None:
         lr = f"{lr} → {fmt_lr(row.suggested_lr)}"
     return html.Tr([
@@ -80,7 +80,7 @@ def run_row(row: "RunRow", selected: bool) -> html.Tr:
 
 def row_signature(row: "RunRow", selected: bool) -> str:
     """What a row shows, to send only rows that changed."""
-    return repr((row.name, row.badge, row.status, row.steps, fmt_lr(row.current_lr),
+    return repr((row.name, row.badge, row.status, row.steps, fmt_lr(row.peak_lr),
                  fmt_lr(row.suggested_lr), fmt_duration(row.duration_s), selected))
 
 
@@ -112,7 +112,7 @@ def diagnosis_banner(result: "DiagnosisResult | None", run: "RunInfo") -> list[A
     action = s.action.value.replace("_", " ")
     advice: list[Any] = [html.Strong(f"Recommendation: {action}")]
     if s.suggested_lr is not None:
-        advice.append(f" — LR {fmt_lr(s.current_lr)} → {fmt_lr(s.suggested_lr)}")
+        advice.append(f" — LR {fmt_lr(s.peak_lr)} → {fmt_lr(s.suggested_lr)}")
     elif s.factor is not None:
         advice.append(f" — multiply the LR by {s.factor:.3g}")
     if s.rationale:

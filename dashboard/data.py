@@ -267,7 +267,7 @@ class RunRow:
     status: str  # what the store says: running, finished, failed, interrupted, diverged
     verdict: str | None  # what the analysis says: diverging, oscillating, stalled, healthy ...
     steps: int
-    current_lr: float | None  # the LR the suggestion is relative to: the run's peak LR
+    peak_lr: float | None  # the run's peak LR, which the suggestion is relative to
     suggested_lr: float | None
     started_at: float
     duration_s: float
@@ -285,20 +285,20 @@ def run_rows(source: DataSource, store: Store) -> list[RunRow]:
     now = time.time()
     for run in reversed(store.runs()):
         kind = str(run.meta.get("kind") or "train")
-        verdict = suggested = current = None
+        verdict = suggested = peak = None
         if kind == "range_test":
             suggested = _positive(figures.range_test_summary(store, run).get("suggested_lr"))
         else:
-            current = judged_lr(store, run)
+            peak = judged_lr(store, run)
             result = source.diagnoses.get(run)
             if result.diagnosis is not None:
                 verdict = result.diagnosis.status.value
                 suggestion = result.diagnosis.suggestion
-                current = _positive(suggestion.current_lr) or current
+                peak = _positive(suggestion.peak_lr) or peak
                 suggested = _positive(suggestion.suggested_lr)
         end = run.ended_at if run.ended_at is not None else now
         rows.append(RunRow(run.id, run.name, kind, run.status, verdict, run.steps,
-                           _positive(current), suggested, run.started_at,
+                           _positive(peak), suggested, run.started_at,
                            max(0.0, end - run.started_at)))
     return rows
 

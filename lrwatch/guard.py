@@ -542,8 +542,8 @@ def describe(d: Diagnosis) -> str:
     early = f", early: a confident verdict needs ~{early} steps" if early else ""
     evidence = "; ".join(e.message for e in d.evidence[:2]) or s.rationale
     lr = ""
-    if s.current_lr is not None and s.suggested_lr is not None:
-        lr = f" ({s.current_lr:.3g} -> {s.suggested_lr:.3g})"
+    if s.peak_lr is not None and s.suggested_lr is not None:
+        lr = f" ({s.peak_lr:.3g} -> {s.suggested_lr:.3g})"
     elif s.factor is not None:
         lr = f" (x{s.factor:.3g})"
     return (f"{d.status.value}{since} (confidence {d.confidence:.2f}{early}): {evidence}. "

@@ -115,8 +115,8 @@ def _diagnosis_html(diagnosis: Any) -> str:
     head += "</span>"
     advice = f"<strong>Recommendation: {html.escape(s.action.value.replace('_', ' '))}</strong>"
     if s.suggested_lr is not None:
-        current = "?" if s.current_lr is None else f"{s.current_lr:.3g}"
-        advice += f" — LR {current} → {s.suggested_lr:.3g}"
+        peak = "?" if s.peak_lr is None else f"{s.peak_lr:.3g}"
+        advice += f" — LR {peak} → {s.suggested_lr:.3g}"
     if s.rationale:
         advice += f"<div>{html.escape(s.rationale)}</div>"
     evidence = "".join(f"<li>{html.escape(e.message)}</li>" for e in diagnosis.evidence)

@@ -13,7 +13,10 @@ The exit status is 0 whatever the diagnosis, and 1 only when nothing could be re
                "since_step": 1200, "steps": 5000, "current_lr": 0.3, "suggested_lr": 0.1,
                "action": "reduce", "factor": 0.33, "rationale": "...", "needed_steps": null,
                "evidence": ["..."], "alarm": null, "columns": {"loss": "train_loss_step", ...},
-               "notes": ["..."], "error": null, "sweep": null}]}
+               "notes": ["..."], "error": null, "sweep": null, "peak_lr": 0.3}]}
+
+``current_lr`` and ``peak_lr`` hold the same number, the run's peak LR (what was set; warmup
+and decay do not move it): ``peak_lr`` says so, ``current_lr`` stays for the tools that read it.
 
 A run that belongs to a sweep (see ``lrwatch sweep``) takes the sweep's advice: its ``action``,
 ``suggested_lr`` and ``rationale`` come from the sweep, its first evidence line says where it
@@ -44,7 +47,7 @@ PROGRESS_MIN_RUNS = 5  # a progress bar from this many runs on
 # The keys of every JSON entry, in order: the contract other tools rely on.
 ENTRY_KEYS = ("source", "run", "status", "confidence", "since_step", "steps", "current_lr",
               "suggested_lr", "action", "factor", "rationale", "needed_steps", "evidence",
-              "alarm", "columns", "notes", "error", "sweep")
+              "alarm", "columns", "notes", "error", "sweep", "peak_lr")
 
 
 @dataclass(frozen=True)
@@ -189,12 +192,12 @@ def _entry(source: str, run: str | None, diagnosis: dict[str, Any] | None = None
 
 
 def _lr_cell(entry: dict[str, Any]) -> str:
-    current, suggested, factor = entry["current_lr"], entry["suggested_lr"], entry["factor"]
-    if current is not None and suggested is not None:
-        return f"{fmt_float(current, 3)} → {fmt_float(suggested, 3)}"
+    peak, suggested, factor = entry["peak_lr"], entry["suggested_lr"], entry["factor"]
+    if peak is not None and suggested is not None:
+        return f"{fmt_float(peak, 3)} → {fmt_float(suggested, 3)}"
     if factor is not None:
         return f"x{fmt_float(factor, 2)}"
-    return fmt_float(current, 3)
+    return fmt_float(peak, 3)
 
 
 def _headline(entry: dict[str, Any]) -> str:

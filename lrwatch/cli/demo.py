@@ -211,8 +211,8 @@ def _print_diagnoses(path: Path) -> None:
             d = run_diagnosis(st, info)
             if d is not None:
                 s = d.suggestion
-                lr = (f"LR {s.current_lr:.3g} -> {s.suggested_lr:.3g}"
-                      if s.current_lr and s.suggested_lr else "")
+                lr = (f"LR {s.peak_lr:.3g} -> {s.suggested_lr:.3g}"
+                      if s.peak_lr and s.suggested_lr else "")
                 click.echo(f"{info.name:16s} {d.status.value:12s} {s.action.value:10s} {lr}")
 
 

@@ -147,10 +147,10 @@ def _advise(entry: dict[str, Any], place: Any, reading: Any) -> None:
                f"{reading.best_lr_high:.3g}){gap}")
         if reading.edge:
             why += f"; the best is at the {reading.edge} end of the grid: extend it"
-    current = entry["current_lr"] or place.lr
+    peak = entry["peak_lr"] or place.lr
     entry.update({
         "action": _ACTIONS[position], "suggested_lr": place.suggested_lr,
-        "factor": None if place.suggested_lr is None else place.suggested_lr / current,
+        "factor": None if place.suggested_lr is None else place.suggested_lr / peak,
         "rationale": why, "evidence": [why, *entry["evidence"]],
         "sweep": {"position": position, "best_lr": reading.best_lr,
                   "best_lr_low": reading.best_lr_low, "best_lr_high": reading.best_lr_high,

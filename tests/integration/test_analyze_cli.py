@@ -79,7 +79,7 @@ def test_a_run_that_blows_up_is_diverging_and_the_lr_goes_down(pl, tmp_path, cap
     (entry,) = strict_json(out)["runs"]
     assert code == 0
     assert entry["status"] == "diverging" and entry["action"] in ("reduce", "add_warmup")
-    assert entry["current_lr"] == 5.0 and entry["suggested_lr"] < 5.0
+    assert entry["current_lr"] == entry["peak_lr"] == 5.0 and entry["suggested_lr"] < 5.0
     assert entry["since_step"] <= first_nan and entry["evidence"]
 
     code, out, _ = run_cli(capsys, str(logs))

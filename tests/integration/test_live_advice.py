@@ -115,7 +115,7 @@ def test_advice_after_a_recovery_is_about_the_lr_the_guard_set(tmp_path, caplog)
     (action,) = store.events(run, kind=keys.EVENT_ACTION)
     d = analyze(curves_from_store(store, run))
     assert d.evidence[0].message.startswith(f"the guard recovered at step {action.step} ")
-    assert d.suggestion.current_lr == pytest.approx(action.payload["lr_after"])
+    assert d.suggestion.peak_lr == pytest.approx(action.payload["lr_after"])
     assert d.suggestion.suggested_lr < action.payload["lr_before"]  # never back to what blew up
     assert d.steps == run.steps - action.step - 1
     entry = _analyze_json(store)
