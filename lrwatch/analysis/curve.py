@@ -30,16 +30,16 @@ class Curve:
     last: np.ndarray  # last step of each bin
     count: np.ndarray  # raw points in each bin
     loss: np.ndarray  # mean finite loss of the bin
-    z: np.ndarray  # log of the loss (shifted first when the loss can be <= 0)
-    zs: np.ndarray  # running median of z: the level, spikes and mini-batch noise removed
-    noise: float  # robust std of the step-to-step change of z (mini-batch noise, log units)
+    log_loss: np.ndarray  # log of the loss (shifted first when the loss can be <= 0)
+    trend: np.ndarray  # running median of log_loss: the level, spikes and batch noise removed
+    noise: float  # robust std of the step-to-step change of log_loss (mini-batch noise)
     window: int  # bins in the running median: wide enough to average the noise down
     lr: np.ndarray  # last LR of the bin, NaN when unknown
-    gn: np.ndarray  # mean gradient norm of the bin, NaN when unknown
-    ur: np.ndarray  # mean update/weight ratio of the bin, NaN when unknown
+    grad_norm: np.ndarray  # mean gradient norm of the bin, NaN when unknown
+    update_ratio: np.ndarray  # mean update/weight ratio of the bin, NaN when unknown
     lr_time: np.ndarray  # cumulative LR (or steps when the LR is unknown) at each bin's end
     summary: Summary
-    scale: float = 1.0  # z = log(loss / scale + shift)
+    scale: float = 1.0  # log_loss = log(loss / scale + shift)
     shift: float = 0.0
 
     def to_loss(self, z: float) -> float:
@@ -59,8 +59,9 @@ class Curve:
         """The curve's first ``stop`` bins (levels keep the smoothing of the whole curve)."""
         sl = slice(0, max(1, stop))
         return replace(self, first=self.first[sl], last=self.last[sl], count=self.count[sl],
-                       loss=self.loss[sl], z=self.z[sl], zs=self.zs[sl], lr=self.lr[sl],
-                       gn=self.gn[sl], ur=self.ur[sl], lr_time=self.lr_time[sl])
+                       loss=self.loss[sl], log_loss=self.log_loss[sl], trend=self.trend[sl],
+                       lr=self.lr[sl], grad_norm=self.grad_norm[sl],
+                       update_ratio=self.update_ratio[sl], lr_time=self.lr_time[sl])
 
     def before_decay(self) -> Curve:
         """The curve up to the last bin whose LR is at least half its peak (all of it when the
@@ -91,14 +92,14 @@ class Curve:
         """Median log-loss of bins ``start:stop`` (clipped to at least one bin)."""
         start = int(np.clip(start, 0, self.size - 1))
         stop = int(np.clip(stop, start + 1, self.size))
-        return float(np.median(self.z[start:stop]))
+        return float(np.median(self.log_loss[start:stop]))
 
     def spread(self, start: int, stop: int) -> float:
         """Robust std of bins ``start:stop`` around the level (log units): the mini-batch noise
         there, which grows as the loss nears 0."""
         start = int(np.clip(start, 0, self.size - 1))
         stop = int(np.clip(stop, start + 1, self.size))
-        return mad_sigma(self.z[start:stop] - self.zs[start:stop])
+        return mad_sigma(self.log_loss[start:stop] - self.trend[start:stop])
 
     def level_error(self, start: int, stop: int) -> float:
         """Standard error of :meth:`level` over bins ``start:stop`` (a median: 1.25 sigma /
@@ -135,8 +136,9 @@ def curve_from(summary: Summary) -> Curve:
         by_lr = np.cumsum(np.maximum(filled, 0.0) * count)
         if by_lr[-1] > 0:
             lr_time = by_lr
-    return Curve(first=b["first"][keep], last=b["last"][keep], count=count, loss=loss, z=z, zs=zs,
-                 noise=noise, window=window, lr=lr, gn=gn, ur=ur, lr_time=lr_time,
+    return Curve(first=b["first"][keep], last=b["last"][keep], count=count, loss=loss,
+                 log_loss=z, trend=zs, noise=noise, window=window, lr=lr, grad_norm=gn,
+                 update_ratio=ur, lr_time=lr_time,
                  summary=summary,
                  scale=scale, shift=shift)
 

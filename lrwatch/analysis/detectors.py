@@ -212,15 +212,15 @@ def climb_before_nan(curve: Curve) -> Symptom | None:
     that stays clearly above the best level (20%, or 3x the noise of the level)."""
     if curve.size < 8:
         return None
-    best_i = int(np.argmin(curve.zs))
-    best = float(curve.zs[best_i])
+    best_i = int(np.argmin(curve.trend))
+    best = float(curve.trend[best_i])
     noise = curve.noise / math.sqrt(curve.window)
-    high = np.minimum(curve.z, curve.zs) > best + max(math.log(1.2), 3 * noise)
+    high = np.minimum(curve.log_loss, curve.trend) > best + max(math.log(1.2), 3 * noise)
     if not high[-3:].all():
         return None
     low = np.flatnonzero(~high)
     start = int(low[-1]) + 1 if low.size else 0
-    ratio = _exp(float(curve.z[-3:].min()) - best)
+    ratio = _exp(float(curve.log_loss[-3:].min()) - best)
     msg = (f"before that, loss climbed {ratio:.3g}x from {_fmt(curve.to_loss(best))} over steps "
            f"{curve.first[start]}-{curve.last[-1]}") + _grad_growth(curve, start)
     return Symptom(SymptomName.CLIMB, 1.0, Evidence(msg, "loss", int(curve.first[start]),
@@ -232,7 +232,7 @@ def blowup(curve: Curve, first_ratio: float = JUMP_RATIO) -> Symptom | None:
     """The loss ends more than 2x above where it started (and beyond the noise of both levels),
     or ``first_ratio`` x (JUMP_RATIO by default) above its very first point, the loss before any
     update (a blow-up within the first steps, beyond the noise of the end level)."""
-    start, first = curve.first_level, float(curve.z[0])
+    start, first = curve.first_level, float(curve.log_loss[0])
     tail = max(3, curve.size // 10)
     # the end level: the last tenth of the run, or its last fiftieth when that is higher (a
     # blow-up in the last 2% of a long run must not wait for a tenth of it to show)
@@ -247,9 +247,9 @@ def blowup(curve: Curve, first_ratio: float = JUMP_RATIO) -> Symptom | None:
         return None
     ratio, ref = (vs_start, start) if over_start else (vs_first, first)
     # the climb began after the lowest level reached before the level first passed 2x the start
-    over = np.flatnonzero(curve.zs > ref + math.log(BLOWUP_RATIO))
+    over = np.flatnonzero(curve.trend > ref + math.log(BLOWUP_RATIO))
     cross = int(over[0]) if over.size else curve.size - 1
-    best_i = int(np.argmin(curve.zs[:cross + 1]))
+    best_i = int(np.argmin(curve.trend[:cross + 1]))
     rise_from = min(_rise_start(curve, best_i, end), cross)
     msg = (f"loss rose {ratio:.3g}x above where it started ({_fmt(curve.to_loss(ref))} -> "
            f"{_fmt(curve.to_loss(end))}), climbing over steps {curve.first[rise_from]}-"
@@ -265,7 +265,7 @@ def stuck_above_first(curve: Curve) -> Symptom | None:
     update), beyond the noise of the end level. Called only for a run that made little progress
     at an LR far above the usual range: its first update threw it up and it never came back,
     which :func:`blowup` misses when the loss is too noisy for its wider margin."""
-    first, end = float(curve.z[0]), curve.end_level
+    first, end = float(curve.log_loss[0]), curve.end_level
     tail = max(3, curve.size // 10)
     if end - first <= math.log(BLOWUP_RATIO) + SIGNIFICANT * curve.level_error(
             curve.size - tail, curve.size):
@@ -281,13 +281,13 @@ def stuck_above_first(curve: Curve) -> Symptom | None:
 
 def early_blowup(curve: Curve) -> Symptom | None:
     """On a run too short to judge otherwise: its last 3 losses all sit 10x above its first."""
-    first = float(curve.z[0])
-    ratio = _exp(float(curve.z[-3:].min()) - first)
+    first = float(curve.log_loss[0])
+    ratio = _exp(float(curve.log_loss[-3:].min()) - first)
     if ratio <= EARLY_BLOWUP:
         return None
     msg = (f"loss rose {ratio:.3g}x in its first {curve.steps} steps (from "
            f"{_fmt(curve.to_loss(first))} at step {curve.first[0]} to "
-           f"{_fmt(curve.to_loss(float(curve.z[-1])))} at step {curve.last[-1]})")
+           f"{_fmt(curve.to_loss(float(curve.log_loss[-1])))} at step {curve.last[-1]})")
     return Symptom(SymptomName.EARLY_BLOWUP, strength(ratio, EARLY_BLOWUP),
                    Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]), ratio),
                    since_step=int(curve.first[1]))
@@ -344,21 +344,21 @@ def spikes(curve: Curve, summary: Summary) -> Symptom | None:
 def _best(curve: Curve) -> tuple[int, float]:
     """The lowest level before the last twentieth of the run."""
     stop = max(1, curve.size - max(1, curve.size // 20))
-    i = int(np.argmin(curve.zs[:stop]))
-    return i, float(curve.zs[i])
+    i = int(np.argmin(curve.trend[:stop]))
+    return i, float(curve.trend[i])
 
 
 def _rise_start(curve: Curve, best_i: int, end: float) -> int:
     """First bin after the best one where the level is clearly above the best level (by 20%,
     or 3x the noise of the level when that is more)."""
     noise = curve.noise / math.sqrt(curve.window)
-    margin = min(max(math.log(1.2), 3 * noise), 0.5 * (end - float(curve.zs[best_i])))
-    above = np.flatnonzero(curve.zs[best_i:] > float(curve.zs[best_i]) + margin)
+    margin = min(max(math.log(1.2), 3 * noise), 0.5 * (end - float(curve.trend[best_i])))
+    above = np.flatnonzero(curve.trend[best_i:] > float(curve.trend[best_i]) + margin)
     return best_i + int(above[0]) if above.size else best_i
 
 
 def _grad_growth(curve: Curve, since: int) -> str:
-    gn = curve.gn
+    gn = curve.grad_norm
     ok = np.isfinite(gn) & (gn > 0)
     if ok[since:].sum() < 2 or ok[: since + 1].sum() < 1:
         return ""
@@ -372,7 +372,7 @@ def little_progress(curve: Curve, from_first: bool = False) -> Symptom | None:
     """The loss fell by less than half over the run (or did not move at all); with
     ``from_first``, counted from the very first loss when that is lower than the start level
     (a jump at the first update is then not progress to make up)."""
-    begin = min(curve.start_level, float(curve.z[0])) if from_first else curve.start_level
+    begin = min(curve.start_level, float(curve.log_loss[0])) if from_first else curve.start_level
     drop = begin - curve.end_level
     if drop >= LITTLE_PROGRESS:
         return None
@@ -399,7 +399,7 @@ def steady_fall(curve: Curve) -> Symptom:
 def late_drop(curve: Curve) -> tuple[int, float]:
     """Where the last 40% of the run (in LR time) starts, and the log-loss drop over it."""
     at60 = curve.at_lr_time(0.6 * curve.lr_time[-1])
-    return at60, float(curve.zs[at60]) - curve.end_level
+    return at60, float(curve.trend[at60]) - curve.end_level
 
 
 def still_falling(curve: Curve, where: str = "",
@@ -413,7 +413,7 @@ def still_falling(curve: Curve, where: str = "",
         return None
     at60, late = late_drop(curve)
     start, end = _exp(curve.start_level), _exp(curve.end_level)
-    share = (_exp(float(curve.zs[at60])) - end) / (start - end) if start > end else 0.0
+    share = (_exp(float(curve.trend[at60])) - end) / (start - end) if start > end else 0.0
     if share <= threshold:
         return None
     steps = max(1, int(curve.last[-1] - curve.first[at60]))
@@ -474,7 +474,7 @@ def _change(drop: float) -> str:
 def grad_collapse(curve: Curve, threshold: float | None = None) -> Symptom | None:
     """The gradient norm fell from the start to the end by more than ``threshold`` (log;
     GRAD_COLLAPSE, 2x, by default). A gradient norm that ends at exactly 0 fell all the way."""
-    gn = curve.gn
+    gn = curve.grad_norm
     k = max(3, curve.size // 10)
     head, tail = gn[:k], gn[-k:]
     head, tail = head[np.isfinite(head) & (head > 0)], tail[np.isfinite(tail) & (tail >= 0)]
@@ -520,7 +520,7 @@ def peak_lr(curve: Curve, prior: Prior) -> float | None:
     lr = float(curve.lr[ok].max())
     if prior.clip is None or is_adaptive(prior.optimizer):  # Adam's step ignores the scale
         return lr
-    gn = curve.gn[np.isfinite(curve.gn) & (curve.gn > 0)]
+    gn = curve.grad_norm[np.isfinite(curve.grad_norm) & (curve.grad_norm > 0)]
     return clipped_lr(lr, prior.clip, float(np.median(gn))) if gn.size else None
 
 
@@ -648,7 +648,7 @@ def update_ratio_off(curve: Curve) -> Symptom | None:
     """The update/weight ratio of the last tenth sits far from the ~1e-3 rule of thumb
     (CS231n): below 1e-4 the weights barely move, above 1e-2 they are thrown around.
     Context for the verdict; it does not decide it (the corpus has no such curve to tune on)."""
-    ur = curve.ur[-max(3, curve.size // 10):]
+    ur = curve.update_ratio[-max(3, curve.size // 10):]
     ur = ur[np.isfinite(ur) & (ur > 0)]
     if ur.size < 3:
         return None
@@ -749,7 +749,7 @@ def above_chance(curve: Curve, classes: int | None) -> Symptom | None:
     chance = chance_level(classes)
     if chance is None or curve.shift != 0.0:
         return None
-    best, end = curve.to_loss(float(np.min(curve.zs))), curve.to_loss(curve.end_level)
+    best, end = curve.to_loss(float(np.min(curve.trend))), curve.to_loss(curve.end_level)
     if best < chance * (1 + CHANCE_BAND) or end < chance * (1 + ABOVE_CHANCE):
         return None
     start = curve.to_loss(curve.first_level)
@@ -772,7 +772,7 @@ def started_above_chance(curve: Curve, classes: int | None) -> Symptom | None:
     chance = chance_level(classes)
     if chance is None or curve.shift != 0.0:
         return None
-    start, best = curve.to_loss(curve.first_level), curve.to_loss(float(np.min(curve.zs)))
+    start, best = curve.to_loss(curve.first_level), curve.to_loss(float(np.min(curve.trend)))
     if start < chance * (1 + ABOVE_CHANCE) or best > chance * (1 + CHANCE_BAND):
         return None
     head = curve.summary.head_loss
@@ -854,8 +854,8 @@ def flattening(curve: Curve) -> Symptom | None:
 def swung_up(curve: Curve) -> bool:
     """The level rose SWING (5%) above its running best somewhere, beyond 3 standard errors of
     a level: the curve does not fall smoothly."""
-    best = np.minimum.accumulate(curve.zs)
-    rise = float(np.max(curve.zs - best)) if curve.size else 0.0
+    best = np.minimum.accumulate(curve.trend)
+    rise = float(np.max(curve.trend - best)) if curve.size else 0.0
     return rise > max(math.log(1 + SWING), SIGNIFICANT * curve.noise / math.sqrt(curve.window))
 
 
@@ -865,7 +865,7 @@ def staircase(curve: Curve) -> Symptom | None:
     if curve.size < 20:
         return None
     begin = curve.size // 10
-    zs = curve.zs[begin:]
+    zs = curve.trend[begin:]
     total = float(zs[0] - zs[-1])
     if total <= max(PLATEAU, SIGNIFICANT * curve.noise / math.sqrt(curve.window)):
         return None
@@ -902,9 +902,9 @@ def recovered_spike(curve: Curve) -> Symptom | None:
     if curve.size < 6 or curve.shift != 0.0:
         return None
     k = 1 if curve.size < NAN_SHORT else max(SPIKE_POINTS, curve.size // 100)
-    held = curve.z if k == 1 else np.lib.stride_tricks.sliding_window_view(
-        curve.z, k).min(axis=1)  # the lowest of k points in a row from each bin
-    best = np.minimum.accumulate(curve.zs)
+    held = curve.log_loss if k == 1 else np.lib.stride_tricks.sliding_window_view(
+        curve.log_loss, k).min(axis=1)  # the lowest of k points in a row from each bin
+    best = np.minimum.accumulate(curve.trend)
     # from the first twentieth (a jolt in the first steps is the start, not a relapse) to where
     # a twentieth of the run is left to show the recovery; a huge jump (SPIKE_HUGE) counts from
     # the 4th point on
@@ -923,7 +923,7 @@ def recovered_spike(curve: Curve) -> Symptom | None:
     if jump < max(math.log(SPIKE_RATIO), SPIKE_Z * curve.noise) or \
             given_back < SPIKE_GIVE_BACK or curve.end_level > float(held[i]) - math.log(2.0):
         return None
-    peak = curve.to_loss(float(np.max(curve.z[i:i + k])))
+    peak = curve.to_loss(float(np.max(curve.log_loss[i:i + k])))
     ratio = _exp(jump)
     msg = (f"loss jumped {ratio:.3g}x above its running best ({_fmt(low)} -> {_fmt(peak)} at "
            f"step {curve.first[i]}), then came back down to "
@@ -955,7 +955,7 @@ def died_after(curve: Curve, since_step: int, classes: int | None) -> Symptom | 
     i = int(np.searchsorted(curve.first, since_step))
     if curve.end_level < curve.start_level - math.log(2.0):  # it trained on: it halved
         return None
-    gn = curve.gn
+    gn = curve.grad_norm
     before, after = gn[:i], gn[i + 1:]
     before, after = before[np.isfinite(before) & (before > 0)], after[np.isfinite(after)]
     if before.size and after.size >= 3:
