@@ -38,6 +38,7 @@ from typing import Callable
 import numpy as np
 from scipy.ndimage import gaussian_filter1d, median_filter
 
+from lrwatch.analysis.curve import mad_sigma
 from lrwatch.analysis.optimizers import is_adaptive
 from lrwatch.analysis.types import RangeTestSummary
 from lrwatch.errors import InputError
@@ -300,5 +301,4 @@ def _smoothed_noise(residuals: np.ndarray, sigma: float) -> float:
     A Gaussian of width sigma averages about ``2 sqrt(pi) sigma`` points inside the curve but
     half as many at its ends, where a bottom at max_lr is read: the ends' figure is used.
     """
-    scatter = 1.4826 * float(np.median(np.abs(residuals - np.median(residuals))))
-    return scatter / float(np.sqrt(np.sqrt(np.pi) * sigma))
+    return mad_sigma(residuals) / float(np.sqrt(np.sqrt(np.pi) * sigma))
