@@ -1,7 +1,9 @@
-"""The one smoothing function lrwatch uses everywhere: TensorBoard's debiased EMA.
+"""The smoothing of every drawn curve: TensorBoard's debiased EMA.
 
-The dashboard, reports and the analysis all smooth with :func:`ema`, so a curve looks the same
-wherever it is drawn and the numbers in a diagnosis can be read off the smoothed plot.
+The dashboard (static and live graphs) and reports smooth with :func:`ema`, so a curve looks the
+same wherever it is drawn. The diagnosis does not smooth with it: it reads robust levels (the
+running median of ``curve.Curve.trend``, blind to spikes), and the range test records
+Lightning's own EMA (``rangetest.lightning_ema``): one smoother per purpose.
 """
 
 from __future__ import annotations
