@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from dash import dcc, html
 
-from lrwatch import formatting
+from lrwatch import formatting, keys
 from lrwatch.formatting import status_style
 
 if TYPE_CHECKING:
@@ -58,9 +58,9 @@ RUN_COLUMNS = ["", "run", "status", "steps", "peak LR → suggested", "started",
 
 def run_row(row: "RunRow", selected: bool) -> html.Tr:
     """One line of the run list; the name links to its run (or range-test) view."""
-    href = f"/range/{row.id}" if row.kind == "range_test" else f"/run/{row.id}"
+    href = f"/range/{row.id}" if row.kind == keys.RUN_RANGE_TEST else f"/run/{row.id}"
     status_cell = [badge(row.badge)]
-    if row.status != "finished" and row.kind != "range_test":
+    if row.status != "finished" and row.kind != keys.RUN_RANGE_TEST:
         status_cell.append(badge(row.status, "badge-small"))
     lr = fmt_lr(row.peak_lr)
     if row.suggested_lr is not None:
@@ -90,7 +90,7 @@ def run_table_header() -> html.Thead:
 
 def diagnosis_banner(result: "DiagnosisResult | None", run: "RunInfo") -> list[Any]:
     """The verdict as a banner: status, since when, evidence and what to do with the LR."""
-    if run.meta.get("kind") == "range_test":
+    if keys.is_range_test(run.meta):
         return []
     if result is None or (result.diagnosis is None and result.pending):
         return [html.Div([badge("analysing"), " analysing the curves…"],

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator
 # import from two threads at once (the diagnoser and a graph callback).
 import lrwatch.analysis  # noqa: F401
 import lrwatch.readers  # noqa: F401
-from lrwatch import figures
+from lrwatch import figures, keys
 from lrwatch.errors import LRWatchError
 from lrwatch.readers import judged_lr
 from lrwatch.store import RUNNING, RunInfo, Store
@@ -263,7 +263,7 @@ class RunRow:
 
     id: int
     name: str
-    kind: str  # "train" or "range_test"
+    kind: str  # keys.RUN_TRAIN or keys.RUN_RANGE_TEST
     status: str  # what the store says: running, finished, failed, interrupted, diverged
     verdict: str | None  # what the analysis says: diverging, oscillating, stalled, healthy ...
     steps: int
@@ -274,7 +274,7 @@ class RunRow:
 
     @property
     def badge(self) -> str:
-        if self.kind == "range_test":
+        if self.kind == keys.RUN_RANGE_TEST:
             return "range test"
         return self.verdict or ("running" if self.status == RUNNING else "analysing")
 
@@ -284,9 +284,9 @@ def run_rows(source: DataSource, store: Store) -> list[RunRow]:
     rows = []
     now = time.time()
     for run in reversed(store.runs()):
-        kind = str(run.meta.get("kind") or "train")
+        kind = keys.run_kind(run.meta)
         verdict = suggested = peak = None
-        if kind == "range_test":
+        if kind == keys.RUN_RANGE_TEST:
             suggested = _positive(figures.range_test_summary(store, run).get("suggested_lr"))
         else:
             peak = judged_lr(store, run)

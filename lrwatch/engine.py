@@ -96,7 +96,7 @@ def run_metadata(front_end: str, model: torch.nn.Module, optimizers: Sequence[An
     """The run metadata every front end stores (``extra`` adds the front end's own)."""
     raw = [getattr(o, "optimizer", o) for o in optimizers]
     meta: dict[str, Any] = {
-        "kind": "train",
+        "kind": keys.RUN_TRAIN,
         "front_end": front_end,
         "model": type(model).__name__,
         "optimizer": facts.optimizer,

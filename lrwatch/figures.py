@@ -904,7 +904,7 @@ def plot(store: "Store | str | os.PathLike[str]",
 def run_diagnosis(store: "Store", run: "RunInfo") -> "Diagnosis | None":
     """The analysis' verdict on a stored run (None for a range-test run, or one with neither a
     loss nor several optimizers: a GAN's verdict comes from its gradients)."""
-    if run.meta.get("kind") == "range_test":
+    if keys.is_range_test(run.meta):
         return None
     from lrwatch.analysis import analyze
     from lrwatch.readers import curves_from_store  # readers import figures' peers, not figures
@@ -1032,7 +1032,7 @@ def panel_key(panel: Panel) -> str:
 
 def linked_range_test(store: "Store", run: "RunInfo") -> "RunInfo | None":
     """The range-test run itself, or the one ``run.meta["range_test"]["run"]`` names."""
-    if run.meta.get("kind") == "range_test":
+    if keys.is_range_test(run.meta):
         return run
     link = run.meta.get("range_test")
     if isinstance(link, Mapping) and link.get("run"):

@@ -356,7 +356,7 @@ def store_range_test(path: str | Path, result: RangeTestResult, meta: dict[str, 
         "lightning_suggestion": r.lightning_lr,
         "steps": int(len(raw)),
     }
-    full_meta = {"kind": "range_test", "optimizer": result.optimizer,
+    full_meta = {"kind": keys.RUN_RANGE_TEST, "optimizer": result.optimizer,
                  "momentum": result.momentum, **meta, "settings": settings.as_meta()}
     try:
         with Store(path) as store:

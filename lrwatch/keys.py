@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 LOSS = "loss"
 LR = "lr"
 MOMENTUM = "momentum"  # SGD momentum, or beta1 of Adam-style optimizers
@@ -38,6 +40,21 @@ EVENT_NONFINITE = "nonfinite"
 EVENT_DIAGNOSIS = "diagnosis"
 EVENT_ACTION = "action"
 EVENT_RANGE_TEST = "range_test"
+
+# Run kinds, a stored run's ``meta["kind"]``: a training, or an LR range test stored as a run of
+# its own. A run stored without a kind is a training.
+RUN_TRAIN = "train"
+RUN_RANGE_TEST = "range_test"
+
+
+def run_kind(meta: Mapping[str, Any]) -> str:
+    """A stored run's kind, from its metadata (``RUN_TRAIN`` when it names none)."""
+    return str(meta.get("kind") or RUN_TRAIN)
+
+
+def is_range_test(meta: Mapping[str, Any]) -> bool:
+    """Whether a stored run, by its metadata, is an LR range test."""
+    return run_kind(meta) == RUN_RANGE_TEST
 
 
 def group_key(base: str, group: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from lrwatch import figures
+from lrwatch import figures, keys
 from lrwatch.errors import RunNotFound
 from lrwatch.figures import PANELS
 from lrwatch.store import RunInfo, Store
@@ -21,7 +21,7 @@ DEFAULT_SMOOTHING = 0.6
 
 
 def is_range_test(run: RunInfo) -> bool:
-    return run.meta.get("kind") == "range_test"
+    return keys.is_range_test(run.meta)
 
 
 def layout(source: DataSource, run_ids: list[int]) -> html.Div:

@@ -40,7 +40,6 @@ from lrwatch.readers.series import ReadResult
 from lrwatch.store import RunInfo, Store, resolve_location
 from lrwatch.store.sqlite import HEADER_BYTES, SQLITE_MAGIC, is_store_header
 
-RANGE_TEST_KIND = "range_test"
 STORE_FILE = "lrwatch.db"
 _SUFFIXES = (".db", ".sqlite", ".sqlite3")
 
@@ -62,7 +61,7 @@ def store_errors(path: str) -> Iterator[None]:
 def training_runs(store: Store) -> list[RunInfo]:
     """The store's runs that are trainings (not LR range tests), oldest first."""
     with store_errors(store.path):
-        return [run for run in store.runs() if run.meta.get("kind") != RANGE_TEST_KIND]
+        return [run for run in store.runs() if not keys.is_range_test(run.meta)]
 
 
 def curves_from_store(store: Store, run: RunInfo | str | int) -> RunCurves:

@@ -114,6 +114,16 @@ def test_key_overrides_read_other_series_and_name_the_keys_when_missing(store_pa
             read_store_run(store, "resnet", loss_key="train_loss")
 
 
+def test_a_run_stored_without_a_kind_is_a_training(store_path):
+    fill(store_path)  # a range test and a training, each with its kind
+    with Store(store_path) as store:
+        store.create_run("written-before-kinds", {"optimizer": "SGD"})
+        names = [run.name for run in training_runs(store)]
+        kinds = [keys.run_kind(run.meta) for run in store.runs()]
+    assert names == ["resnet", "written-before-kinds"]
+    assert kinds == [keys.RUN_RANGE_TEST, keys.RUN_TRAIN, keys.RUN_TRAIN]
+
+
 def test_find_runs_lists_the_training_runs_of_a_store_file_or_folder(store_path):
     fill(store_path)
     for given in (store_path, store_path.parent):
