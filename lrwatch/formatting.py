@@ -11,22 +11,25 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class StatusStyle:
     """How one status is shown: its word, its colour (figures, badges, banners) with a pale
-    background for banners, and its terminal colour (a click colour name)."""
+    background for banners, its terminal colour (a click colour name), and for a status that
+    judges the LR its severity, the ``lrwatch/status`` scalar sent to the user's loggers (higher
+    is worse, so a plot reads at a glance; None: no scalar, the status says nothing of the LR)."""
 
     label: str
     colour: str
     background: str
     terminal: str
+    severity: int | None = None
 
 
 #: every diagnosis status (``lrwatch.analysis.Status`` values) and the dashboard's own ones, in
 #: the order filters list them; a status without a row here fails a test instead of going grey
 STATUS_STYLES: dict[str, StatusStyle] = {
     "running": StatusStyle("running", "#1f77b4", "#eef5fb", "cyan"),
-    "diverging": StatusStyle("diverging", "#d62728", "#fdf0f0", "red"),
-    "oscillating": StatusStyle("oscillating", "#ff7f0e", "#fff6ec", "magenta"),
-    "stalled": StatusStyle("stalled", "#b8a000", "#fffbe6", "yellow"),
-    "healthy": StatusStyle("healthy", "#2ca02c", "#f0f9f0", "green"),
+    "diverging": StatusStyle("diverging", "#d62728", "#fdf0f0", "red", severity=3),
+    "oscillating": StatusStyle("oscillating", "#ff7f0e", "#fff6ec", "magenta", severity=2),
+    "stalled": StatusStyle("stalled", "#b8a000", "#fffbe6", "yellow", severity=1),
+    "healthy": StatusStyle("healthy", "#2ca02c", "#f0f9f0", "green", severity=0),
     "insufficient_data": StatusStyle("too short", "#7f7f7f", "#f5f5f5", "white"),
     "no_lr_verdict": StatusStyle("no LR verdict", "#8c564b", "#f7f1ef", "blue"),
     "range test": StatusStyle("range test", "#17becf", "#eefafb", "cyan"),

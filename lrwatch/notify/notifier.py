@@ -26,6 +26,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol, Sequence
 
+from lrwatch.formatting import STATUS_STYLES
+
 log = logging.getLogger("lrwatch")
 
 # Notes queued for the background thread before new ones are dropped (and said so): a run
@@ -37,11 +39,12 @@ QUEUE_SIZE = 100
 # one must not hold the end of training for its whole retry budget.
 CLOSE_GRACE_S = 3.0
 
-# The ``lrwatch/status`` scalar written to the user's loggers: higher is worse, so a plot reads at
-# a glance. A blow-up alarm (NaN/inf, a sudden jump) counts as diverging. ``insufficient_data``
-# and ``no_lr_verdict`` say nothing about the LR: no scalar, the text only.
-STATUS_CODES: dict[str, int] = {"healthy": 0, "stalled": 1, "oscillating": 2, "diverging": 3,
-                                "alarm": 3}
+# The ``lrwatch/status`` scalar written to the user's loggers: each status's severity in the one
+# status table (higher is worse); a blow-up alarm (NaN/inf, a sudden jump) counts as diverging.
+# ``insufficient_data`` and ``no_lr_verdict`` say nothing about the LR: no scalar, the text only.
+STATUS_CODES: dict[str, int] = {
+    name: style.severity for name, style in STATUS_STYLES.items() if style.severity is not None}
+STATUS_CODES["alarm"] = STATUS_CODES["diverging"]
 # A guard action's status (its payload's ``action`` -> the word), and the
 # ``lrwatch/guard_action`` scalar: what the guard did at that step.
 ACTION_STATUS: dict[str, str] = {"stop": "stopped", "recover": "recovered"}
