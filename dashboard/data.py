@@ -10,7 +10,6 @@ never as a failed callback.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import queue
 import threading
@@ -287,28 +286,21 @@ def run_rows(source: DataSource, store: Store) -> list[RunRow]:
         kind = keys.run_kind(run.meta)
         verdict = suggested = peak = None
         if kind == keys.RUN_RANGE_TEST:
-            suggested = _positive(figures.range_test_summary(store, run).get("suggested_lr"))
+            summary = figures.range_test_summary(store, run)
+            suggested = figures.positive_float(summary.get("suggested_lr"))
         else:
             peak = judged_lr(store, run)
             result = source.diagnoses.get(run)
             if result.diagnosis is not None:
                 verdict = result.diagnosis.status.value
                 suggestion = result.diagnosis.suggestion
-                peak = _positive(suggestion.peak_lr) or peak
-                suggested = _positive(suggestion.suggested_lr)
+                peak = figures.positive_float(suggestion.peak_lr) or peak
+                suggested = figures.positive_float(suggestion.suggested_lr)
         end = run.ended_at if run.ended_at is not None else now
         rows.append(RunRow(run.id, run.name, kind, run.status, verdict, run.steps,
-                           _positive(peak), suggested, run.started_at,
+                           figures.positive_float(peak), suggested, run.started_at,
                            max(0.0, end - run.started_at)))
     return rows
-
-
-def _positive(x: object) -> float | None:
-    try:
-        value = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) and value > 0 else None
 
 
 def store_label(path: str) -> str:

@@ -27,6 +27,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lrwatch import keys
+from lrwatch.analysis.detectors import UPDATE_RATIO_HIGH, UPDATE_RATIO_LOW
 from lrwatch.analysis.smoothing import ema
 from lrwatch.errors import ConfigError
 from lrwatch.formatting import status_style
@@ -42,8 +43,9 @@ MAX_POINTS = 2000
 MAX_HEATMAP_COLUMNS = 300
 #: rows (layers) of the heatmap at most; the layers with the largest norms are kept
 MAX_HEATMAP_LAYERS = 48
-#: the update/weight ratio band most healthy runs sit in (about 1e-3 per step)
-TYPICAL_UPDATE_RATIO = (1e-4, 1e-2)
+#: the update/weight ratio band most healthy runs sit in (about 1e-3 per step): the band outside
+#: which the diagnosis notes the ratio
+TYPICAL_UPDATE_RATIO = (UPDATE_RATIO_LOW, UPDATE_RATIO_HIGH)
 #: a constant ``uirevision``: plotly keeps the user's zoom and legend clicks across updates
 UIREVISION = "lrwatch"
 
@@ -646,11 +648,11 @@ def describe_event(event: "Event", last_step: int | None = None) -> str:
         return html.escape(str(p["message"]))
     if event.kind == keys.EVENT_DIAGNOSIS:
         parts = [str(p.get("status", "diagnosis changed"))]
-        if _float(p.get("suggested_lr")) is not None:
+        if positive_float(p.get("suggested_lr")) is not None:
             parts.append(f"suggested LR {_num(p['suggested_lr'])}")
         return html.escape(f"step {event.step}: " + ", ".join(parts))
     if event.kind == keys.EVENT_RANGE_TEST:
-        lr = _float(p.get("suggested_lr"))
+        lr = positive_float(p.get("suggested_lr"))
         return html.escape("LR range test" + (f": suggested {_num(lr)}" if lr else ""))
     summary = p.get("action") or ""
     return html.escape(f"step {event.step}: {event.kind}" + (f": {summary}" if summary else ""))
@@ -1062,9 +1064,10 @@ def range_test_from_store(store: "Store", test: "RunInfo") -> Figure:
     info = range_test_summary(store, test)
     return range_test_figure_dict(
         lr, loss, smoothed=smoothed if smooth_steps.size else None,
-        suggested_lr=_float(info.get("suggested_lr")), lower_lr=_float(info.get("lower_lr")),
-        upper_lr=_float(info.get("upper_lr")),
-        lightning_lr=_float(info.get("lightning_suggestion")))
+        suggested_lr=positive_float(info.get("suggested_lr")),
+        lower_lr=positive_float(info.get("lower_lr")),
+        upper_lr=positive_float(info.get("upper_lr")),
+        lightning_lr=positive_float(info.get("lightning_suggestion")))
 
 
 def range_test_curve(store: "Store", test: "RunInfo") -> tuple[np.ndarray, np.ndarray]:
@@ -1096,7 +1099,7 @@ def range_tests_figure_dict(store: "Store", tests: Sequence["RunInfo"], *,
         if finite.size:
             lows.append(float(finite.min()))
             highs.append(float(max(finite[0], finite.min())))
-        suggested = _float(range_test_summary(store, test).get("suggested_lr"))
+        suggested = positive_float(range_test_summary(store, test).get("suggested_lr"))
         name = test.name + (f" (suggested {_num(suggested)})" if suggested else "")
         data.append({"type": "scatter", "mode": "lines", "x": compact(lr), "y": compact(loss),
                      "name": html.escape(name),
@@ -1108,7 +1111,8 @@ def range_tests_figure_dict(store: "Store", tests: Sequence["RunInfo"], *,
     return {"data": data, "layout": layout}
 
 
-def _float(x: Any) -> float | None:
+def positive_float(x: Any) -> float | None:
+    """``x`` as a finite positive float (an LR read from stored metadata), else None."""
     try:
         value = float(x)
     except (TypeError, ValueError):
