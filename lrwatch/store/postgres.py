@@ -37,6 +37,8 @@ from lrwatch.store.rows import (
     concat_chunks,
     damage_detail,
     encode_chunk,
+    events_query,
+    free_name,
     latest_per_step,
     to_json,
 )
@@ -229,11 +231,7 @@ class PostgresBackend(RowChecks):
         taken = {r[0] for r in conn.execute(
             "SELECT name FROM lrwatch.runs WHERE name = %s OR name LIKE %s",
             (base, base.replace("%", r"\%").replace("_", r"\_") + "-%"))}
-        candidate, k = base, 1
-        while candidate in taken:
-            k += 1
-            candidate = f"{base}-{k}"
-        return candidate
+        return free_name(base, taken)
 
     def _insert_run(self, conn: Any, uid: str, name: str, status: str, started: float,
                     ended: float | None, meta: Mapping[str, Any]) -> int:
@@ -429,15 +427,8 @@ class PostgresBackend(RowChecks):
 
     def events(self, run_id: int, kind: str | None = None, after_step: int | None = None
                ) -> list[Event]:
-        sql = "SELECT step, time, kind, payload FROM lrwatch.events WHERE run_id = %s"
-        args: list[Any] = [run_id]
-        if after_step is not None:
-            sql += " AND step > %s"
-            args.append(after_step)
-        if kind is not None:
-            sql += " AND kind = %s"
-            args.append(kind)
-        return [self._event(run_id, *row) for row in self._read(sql + " ORDER BY step, id", args)]
+        sql, args = events_query("lrwatch.events", "%s", run_id, kind, after_step)
+        return [self._event(run_id, *row) for row in self._read(sql, args)]
 
     # -- taking runs from a spool ----------------------------------------------------------
     def receive(self, run: RunInfo, keys: Sequence[str],

@@ -47,6 +47,8 @@ from lrwatch.store.rows import (
     concat_chunks,
     damage_detail,
     encode_chunk,
+    events_query,
+    free_name,
     latest_per_step,
     to_json,
 )
@@ -336,10 +338,7 @@ class SQLiteBackend(RowChecks):
             self._mark_dead_runs(conn)
             taken = {r[0] for r in conn.execute(
                 "SELECT name FROM runs WHERE name = ? OR name LIKE ?", (base, base + "-%"))}
-            candidate, k = base, 1
-            while candidate in taken:
-                k += 1
-                candidate = f"{base}-{k}"
+            candidate = free_name(base, taken)
             cur = conn.execute(
                 "INSERT INTO runs(uid, name, status, started_at, heartbeat_at, hostname, pid, meta)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -539,16 +538,8 @@ class SQLiteBackend(RowChecks):
 
     def events(self, run_id: int, kind: str | None = None, after_step: int | None = None
                ) -> list[Event]:
-        sql = "SELECT step, time, kind, payload FROM events WHERE run_id = ?"
-        args: list[Any] = [run_id]
-        if after_step is not None:
-            sql += " AND step > ?"
-            args.append(after_step)
-        if kind is not None:
-            sql += " AND kind = ?"
-            args.append(kind)
-        rows = self._read(sql + " ORDER BY step, id", args)
-        return [self._event(run_id, *row) for row in rows]
+        sql, args = events_query("events", "?", run_id, kind, after_step)
+        return [self._event(run_id, *row) for row in self._read(sql, args)]
 
     def events_since(self, run_id: int, after_id: int) -> list[tuple[int, PendingEvent]]:
         """Events of a run written after the event ``after_id``, with their ids, in write
