@@ -31,6 +31,12 @@ HELDOUT_BUCKETS = 3  # one repository in three is held out
 # rules changed (round 3 tunes on every earlier run, both sides of the hash split).
 ROUND3_HELDOUT = frozenset({"lrwatch-made/bigram_adam", "lrwatch-made/logreg_adam",
                             "lrwatch-made/gru_lm", "lrwatch-made/tied_lm"})
+# Round 4: public repositories gathered after round 3's freeze (``manifest_r4.jsonl``); half of
+# them, by a hash of the name (``round4_heldout``), fixed before any run was diagnosed, are held
+# out; round 4 tunes on every earlier run and the other half.
+ROUND4_REPOS = frozenset({"TianqGuo/MachineLearningNotes", "Chanura04/DSGP-Brain-Tumor-Detection",
+                          "zli12/cs336-hw1"})
+EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
 def cache_dir() -> Path:
@@ -40,16 +46,26 @@ def cache_dir() -> Path:
 
 def side_of(repo: str) -> str:
     """The side of a repository in each round: ``tuning`` / ``heldout`` (rounds 1-2, fixed by
-    a hash of its name alone), ``round3-heldout`` (the fresh families) or ``round3-tuning``."""
+    a hash of its name alone), ``round3-heldout`` (the fresh families), ``round4-heldout`` /
+    ``round4-tuning`` (the fresh public repositories)."""
+    if repo in ROUND4_REPOS:
+        return "round4-heldout" if round4_heldout(repo) else "round4-tuning"
     if repo in ROUND3_HELDOUT:
         return "round3-heldout"
     return "heldout" if heldout(repo) else "tuning"
 
 
 def in_side(repo: str, side: str) -> bool:
-    """Whether a repository's runs are evaluated on ``side``."""
+    """Whether a repository's runs are evaluated on ``side``: ``round3-tuning`` is rounds 1-2
+    (both sides), ``round4-tuning`` every earlier run and round 4's tuning half."""
     mine = side_of(repo)
-    return mine == side or (side == "round3-tuning" and mine in ("tuning", "heldout"))
+    return (mine == side or (side == "round3-tuning" and mine in ("tuning", "heldout"))
+            or (side == "round4-tuning" and mine in EARLIER_SIDES))
+
+
+def round4_heldout(repo: str) -> bool:
+    """Round 4's split of its fresh repositories: one in two, by a hash of the name alone."""
+    return int(hashlib.sha1(repo.lower().encode()).hexdigest(), 16) % 2 == 0
 
 
 def heldout(repo: str) -> bool:

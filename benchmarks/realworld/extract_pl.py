@@ -111,10 +111,26 @@ def _rows_from_columns(series: dict[str, list[tuple[int, float]]]) -> list[dict]
     return rows
 
 
+def _widen_split(table: list[dict]) -> list[dict]:
+    """A long CSV log (one ``loss`` column, a ``split`` column saying ``train`` or ``val``) as
+    the wide table the other readers see: ``train_loss`` and ``val_loss`` columns."""
+    wide = []
+    for rec in table:
+        split = (rec.get("split") or "").strip().lower()
+        key = "train_loss" if split == "train" else "val_loss" if split.startswith("val") else None
+        if key is not None:
+            wide.append({**{k: v for k, v in rec.items() if k not in ("split", "loss")},
+                         key: rec.get("loss")})
+    return wide
+
+
 def read_metrics_csv(data: bytes, meta: dict) -> list[dict]:
-    """A Lightning ``metrics.csv`` (or another CSV log with a loss column)."""
+    """A Lightning ``metrics.csv`` (or another CSV log with a loss column; a long log with a
+    ``split`` column is widened first)."""
     table = list(csv.DictReader(io.StringIO(data.decode("utf-8", errors="replace"))))
-    names = list(table[0].keys()) if table else []
+    if table and {"split", "loss"} <= table[0].keys():
+        table = _widen_split(table)
+    names = list(dict.fromkeys(k for rec in table for k in rec))
     keys = _pick_keys(names, meta)
     step_key = "step" if "step" in names else None
     series: dict[str, list[tuple[int, float]]] = {k: [] for k in keys}

@@ -253,8 +253,20 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
     # healthy far above the usual range: it trains, but where runs turn unstable (the suggestion
     # then lowers the LR a little)
     risky = beyond if beyond is not None and beyond.name is SymptomName.LR_HIGH else None
-    return verdict(Status.HEALTHY, [flat, risky, stairs, at_risk, d.steady_fall(curve)],
-                   confidence=0.5 if warm is not None else 0.7)
+    # still falling smoothly at the end, never levelled off: healthy or too low, one run cannot
+    # tell (a fine-tune's floor is near; a plateau, an LR far above the range or a loss 90% gone
+    # rule it out)
+    open_low = d.too_low_not_excluded(curve) if flat is None and risky is None and not fine \
+        and not d.mostly_gone(curve) else None
+    # ... and at an LR half a decade or more below the top of the usual range, too low is the
+    # likelier reading (real-world round 4, tuning side: 13 of 16 such runs were too low)
+    under = d.decades_below_top(curve, prior)
+    if open_low is not None and under is not None and under >= d.LIKELY_LOW:
+        return verdict(Status.STALLED, [open_low, d.below_top(curve, prior)],
+                       confidence=d.OPEN_HEALTHY)
+    return verdict(Status.HEALTHY, [flat, risky, stairs, at_risk, d.steady_fall(curve), open_low],
+                   confidence=0.5 if warm is not None else
+                   d.OPEN_HEALTHY if open_low is not None else 0.7)
 
 
 def _two_readings(prior: d.Prior) -> d.Symptom:

@@ -56,6 +56,9 @@ CAME_BACK = frozenset({SymptomName.RECOVERED_SPIKE, SymptomName.RECOVERED_NAN,
                        SymptomName.STARTED_ABOVE_CHANCE})
 # a loss that made little progress: a move toward the usual range is held back only then
 HARDLY_MOVED = frozenset({SymptomName.LITTLE_PROGRESS, SymptomName.NO_PROGRESS, SymptomName.FLAT})
+# A smooth fall that cannot exclude a too-low LR, well below the usual range: the step a second
+# run should take to tell (the evidence says "likelier", not "sure": no more than that).
+OPEN_LOW_STEP = 3.0
 
 
 def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
@@ -76,7 +79,9 @@ def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
             "no_progress": a range test when the LR is unknown; "fine_tune": moves within
             fine-tuning LRs; "died", "at_chance" when diverging: re-initialise; "levelled_off"
             on a healthy run: add decay; "early_transient" on a healthy run: a blow-up in the
-            first steps it learned past, add warmup and keep the peak LR).
+            first steps it learned past, add warmup and keep the peak LR;
+            "too_low_not_excluded": on a healthy run keep, naming the test for too low; on a
+            stalled one increase ~3x, no more).
         progress: the log-loss drop over the run, which sizes the increase of a stalled run.
         target_batch_size: the batch size the next run will use, for batch-size scaling.
         warmed_up: the LR already ramped up from below half its peak (no warmup to add).
@@ -120,6 +125,11 @@ def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
         action, factor = Action.RANGE_TEST, None
         reasons.append("a flat loss here may mean too low or too high an LR: run a range test "
                        "(lrwatch's find_lr) before moving it")
+    elif status is Status.STALLED and SymptomName.TOO_LOW_NOT_EXCLUDED in symptoms:
+        action, factor = Action.INCREASE, OPEN_LOW_STEP
+        reasons.append("it still falls smoothly at the end, at an LR well below the top of the "
+                       "usual range: too low is the likelier reading, not a certain one (a range "
+                       "test tells for sure)")
     elif status is Status.STALLED:
         action, factor = Action.INCREASE, stall_factor(progress)
         if SymptomName.NO_PROGRESS in symptoms and lr is None:
@@ -139,6 +149,11 @@ def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
         action, factor = Action.ADD_DECAY, 1.0
         reasons.append("the loss has levelled off at a constant LR: keep the peak LR and decay it "
                        "(cosine or step) to lower the noise floor")
+    elif status is Status.HEALTHY and SymptomName.TOO_LOW_NOT_EXCLUDED in symptoms:
+        action, factor = Action.KEEP, 1.0
+        reasons.append("smooth, steady decrease, still falling at the end: keep it, or, to rule "
+                       "out too low an LR, run a range test (lrwatch's find_lr) or a short run "
+                       "at ~3x the LR and keep whichever gets lower")
     elif status is Status.HEALTHY:
         action, factor = Action.KEEP, 1.0
         reasons.append("smooth, steady decrease")

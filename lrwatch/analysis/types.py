@@ -61,10 +61,12 @@ class SymptomName(str, Enum):
     FLAT = "flat"
     PLATEAU = "plateau"
     FLATTENING = "flattening"
+    TOO_LOW_NOT_EXCLUDED = "too_low_not_excluded"  # a smooth fall a too-low LR would also make
     STAIRCASE = "staircase"
     # the LR and its schedule
     LR_HIGH = "lr_high"
     LR_LOW = "lr_low"
+    BELOW_TOP = "below_top"  # the peak LR sits below the top of the usual range
     WARMUP = "warmup"
     DECAYED = "decayed"
     UPDATE_RATIO_LOW = "update_ratio_low"

@@ -346,9 +346,22 @@ def blew_up_then_died(n: int = 300, seed: int = 61) -> Labeled:
                    Status.DIVERGING)
 
 
+def smooth_lm_fall(lr_peak: float, n: int = 2000, seed: int = 62) -> Labeled:
+    """A TinyStories-like LM (vocabulary 10000) under AdamW, warmup + cosine: 9.2 -> 1.5, still
+    falling at the end. The same curve came from a sweep's best LR and from one 30x lower: at an
+    LR near the top of the usual range it is healthy, far below it too low is the likelier
+    reading; either way one run cannot exclude the other (real-world round 4)."""
+    lr = warmup_cosine(n, lr_peak, warm=0.02)
+    time = np.cumsum(lr) / lr.sum() * n
+    loss = (1.2 + 8.0 * (1 + time / 15) ** -0.75) * _noise(n, 0.02, seed)
+    status = Status.HEALTHY if lr_peak >= 1e-3 else Status.STALLED
+    return Labeled(f"smooth_lm_fall_lr{lr_peak:g}",
+                   _with(_curves(loss, lr, optimizer="AdamW"), classes=10000), status)
+
+
 def public_patterns() -> list[Labeled]:
     """Every public-log pattern above."""
     return [lm_with_a_floor(), sft_with_a_floor(), stuck_at_unigram(), stuck_at_chance(),
             clipped_sgd_lstm(), blown_before_first_log(), recovered_spike(),
             nan_epoch_in_the_middle(), epoch_staircase(), flat_unnormalised(), slow_fine_tune(),
-            blew_up_then_died()]
+            blew_up_then_died(), smooth_lm_fall(3e-3), smooth_lm_fall(1e-4)]

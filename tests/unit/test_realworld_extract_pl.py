@@ -12,7 +12,7 @@ import pytest
 from torch.utils.tensorboard import SummaryWriter
 
 from benchmarks.realworld import curves_of, read_csv
-from benchmarks.realworld.extract_pl import extract, main, read_wandb
+from benchmarks.realworld.extract_pl import extract, main, read_metrics_csv, read_wandb
 
 METRICS_CSV = """epoch,step,train_loss_step,lr-AdamW,val_loss,train_loss_epoch
 0,9,2.5,0.001,,
@@ -156,3 +156,14 @@ def test_a_wandb_run_file_gives_its_history_rows():
     assert np.isnan(rows[2]["loss"])
     with pytest.raises(ValueError, match="not a W&B run file"):
         read_wandb(b"PK\x03\x04", {})
+
+
+def test_a_long_csv_with_a_split_column_gives_training_rows_with_their_validation_loss():
+    data = (b"step,wallclock_sec,split,loss,lr\n"
+            b"1,0.7,train,9.27,1e-3\n50,25.6,train,3.47,1e-3\n"
+            b"50,26.0,val,3.51,\n100,51.0,train,2.90,1e-3\n")
+    rows = read_metrics_csv(data, {})
+    assert [r["step"] for r in rows] == [1, 50, 100]
+    assert [r["loss"] for r in rows] == [9.27, 3.47, 2.90]  # the val row is not a training point
+    assert rows[1]["val_loss"] == 3.51 and "val_loss" not in rows[2]
+    assert all(r["lr"] == 1e-3 for r in rows)

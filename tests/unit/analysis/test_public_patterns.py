@@ -187,3 +187,28 @@ def test_a_healthy_verdict_says_what_the_loss_did_in_numbers() -> None:
     assert d.status is Status.HEALTHY
     assert any(re.search(r"loss fell \d+% \([\d.]+ -> [\d.]+, steps 0-999\)", e.message)
                for e in d.evidence), [e.message for e in d.evidence]
+
+
+def test_a_smooth_fall_still_going_names_both_readings_at_modest_confidence() -> None:
+    """The same LM curve at a sweep's best LR and at one 30x lower: healthy near the top of the
+    usual range, too low (increase ~3x, no more) far below it, both at 0.5 and both naming the
+    other reading and the test that tells them apart."""
+    good = analyze(synth.smooth_lm_fall(3e-3).curves)
+    low = analyze(synth.smooth_lm_fall(1e-4).curves)
+    assert good.status is Status.HEALTHY and good.suggestion.action is Action.KEEP
+    assert low.status is Status.STALLED and low.suggestion.action is Action.INCREASE
+    assert low.suggestion.factor == pytest.approx(3.0)
+    for d in (good, low):
+        assert d.confidence <= 0.5
+        words = " ".join(e.message for e in d.evidence)
+        assert "healthy, or too low" in words and "range test" in words
+    assert "range test" in good.suggestion.rationale and "3x" in good.suggestion.rationale
+
+
+def test_a_loss_mostly_gone_keeps_its_confidence() -> None:
+    """A loss 90% gone excludes the too-low reading (no LR could have removed much more): at a
+    constant LR or under warmup + cosine it stays healthy at 0.7."""
+    for case in (synth.healthy_exponential(), synth.healthy_warmup_cosine()):
+        d = analyze(case.curves)
+        assert d.status is Status.HEALTHY and d.confidence >= 0.7
+        assert not any("healthy, or too low" in e.message for e in d.evidence)
