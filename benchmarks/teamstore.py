@@ -267,15 +267,19 @@ def _as_older_schema(url: str, local: Path) -> None:
     lite.close()
 
 
-def _time_runs_command(location: str) -> float:
+def _time_runs_command(location: str, cpu: list[float] | None = None) -> float:
+    """Wall seconds of ``lrwatch runs LOCATION`` in-process (output discarded); its CPU
+    seconds (this process: the server's work is not in them) go to ``cpu`` when given."""
     from lrwatch.cli import main
 
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     with contextlib.redirect_stdout(io.StringIO()):
         try:
             main(["runs", location])
         except SystemExit:
             pass
+    if cpu is not None:
+        cpu.append(time.process_time() - start_cpu)
     return time.perf_counter() - start
 
 
@@ -296,7 +300,9 @@ def _time_per_run_reads(location: str) -> float:
 
 def _dashboard_list_times(location: str, calls: int) -> dict[str, list[float]]:
     """The dashboard's run-list callback over HTTP (Flask's test client, as the browser posts
-    it): a first view (every row built) and polls with nothing new (the same rows)."""
+    it): a first view (every row built) and polls with nothing new (the same rows), in wall
+    seconds and in CPU seconds of the request's thread (the background diagnoser, which starts
+    on every listed run, left out)."""
     import logging
 
     from lrwatch.dashboard.app import create_app
@@ -305,7 +311,7 @@ def _dashboard_list_times(location: str, calls: int) -> dict[str, list[float]]:
     client = create_app(location).server.test_client()
     client.get("/")
 
-    def post(previous: Any) -> tuple[float, Any]:
+    def post(previous: Any, cpu: list[float]) -> tuple[float, Any]:
         body = {"output": "..runs-body.children...runs-sig.data...runs-empty.children..",
                 "outputs": [{"id": "runs-body", "property": "children"},
                             {"id": "runs-sig", "property": "data"},
@@ -316,20 +322,24 @@ def _dashboard_list_times(location: str, calls: int) -> dict[str, list[float]]:
                            {"id": "selected", "property": "data", "value": []}],
                 "state": [{"id": "runs-sig", "property": "data", "value": previous}],
                 "changedPropIds": ["tick.n_intervals"]}
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.thread_time()
         response = client.post("/_dash-update-component", json=body)
         elapsed = time.perf_counter() - start
+        cpu.append(time.thread_time() - start_cpu)
         assert response.status_code in (200, 204), response.status_code
         answer = response.json["response"] if response.status_code == 200 else {}
         return elapsed, answer.get("runs-sig", {}).get("data", previous)
 
-    first, poll = [], []
-    signature = None
+    first: list[float] = []
+    poll: list[float] = []
+    first_cpu: list[float] = []
+    poll_cpu: list[float] = []
     for _ in range(calls):
-        elapsed, signature = post(None)
+        elapsed, signature = post(None, first_cpu)
         first.append(elapsed)
-        poll.append(post(signature)[0])
-    return {"first_view_s": first, "poll_s": poll}
+        poll.append(post(signature, poll_cpu)[0])
+    return {"first_view_s": first, "poll_s": poll, "first_view_cpu_s": first_cpu,
+            "poll_cpu_s": poll_cpu}
 
 
 def _in_fresh_process(fn: Any, *args: Any) -> Any:
@@ -366,15 +376,17 @@ def bench_runs_list(cluster: Any, tmp: Path, runs: int, calls: int = 5,
     print("runs, one-time fill:", fill, flush=True)
     before: dict[str, list[float]] = {"url": [], "path": []}
     after: dict[str, list[float]] = {"url": [], "path": []}
+    after_cpu: dict[str, list[float]] = {"url": [], "path": []}
     for r in range(max(calls, before_calls)):
         for label, location in locations.items():
             if r < before_calls:
                 before[label].append(_time_per_run_reads(location))
-            after[label].append(_time_runs_command(location))
+            after[label].append(_time_runs_command(location, after_cpu[label]))
     out["lrwatch_runs_before_s"] = {k: [round(x, 3) for x in v] for k, v in before.items()}
     out["lrwatch_runs_after_s"] = {k: [round(x, 3) for x in v] for k, v in after.items()}
     out["lrwatch_runs_after_median_s"] = {k: round(statistics.median(v), 3)
                                          for k, v in after.items()}
+    out["lrwatch_runs_after_cpu_s"] = {k: [round(x, 3) for x in v] for k, v in after_cpu.items()}
     print("runs, before and after:", before, after, flush=True)
     dashboard = {label: _in_fresh_process(_dashboard_list_times, location, calls)
                  for label, location in locations.items()}

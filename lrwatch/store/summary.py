@@ -38,13 +38,17 @@ class RunSummary:
         """The summary stored as ``text``; None when it cannot be one (then it is recomputed)."""
         try:
             data = json.loads(text)
-            fields = [data.get(name) for name in ("last_loss", "peak_lr")]
-        except (TypeError, ValueError, AttributeError):
+            loss, lr = data["last_loss"], data["peak_lr"]
+        except (TypeError, ValueError, KeyError, IndexError):
             return None
-        if not all(f is None or (isinstance(f, (int, float)) and not isinstance(f, bool))
-                   for f in fields):
+        if not (_number_or_none(loss) and _number_or_none(lr)):
             return None
-        return cls(*(None if f is None else float(f) for f in fields))
+        return cls(loss, lr)
+
+
+def _number_or_none(value: Any) -> bool:
+    """Whether a stored field is what ``to_text`` writes: a float (NaN and inf too) or None."""
+    return value is None or type(value) is float
 
 
 def stored_or_computed(backend: "StoreBackend", run: RunInfo, stored_status: str,
