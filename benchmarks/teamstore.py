@@ -42,15 +42,38 @@ SERIES = ("loss", "lr", "grad_norm", "update_ratio", "step_time")
 
 
 # -- overhead ------------------------------------------------------------------------------
-def _fit(store: str, steps: int) -> float:
+class CPUStepTimer:
+    """Wall and CPU clocks at each training-batch end: CPU time of the whole process (the
+    training thread plus the store's writer and sync threads) and of the training thread
+    alone. CPU time is what a loaded machine changes least: a step's wall time there is mostly
+    waiting for a core."""
+
+    def __init__(self) -> None:
+        self.marks: list[tuple[float, float, float]] = []
+
+    def on_train_batch_end(self, *args: Any) -> None:
+        self.marks.append((time.perf_counter(), time.process_time(), time.thread_time()))
+
+    def per_step_s(self, warmup: int) -> dict[str, float]:
+        """Mean seconds per step after ``warmup`` steps, for each clock."""
+        first, last = self.marks[warmup], self.marks[-1]
+        n = len(self.marks) - 1 - warmup
+        return {clock: (last[k] - first[k]) / n
+                for k, clock in enumerate(("wall", "process_cpu", "training_thread_cpu"))}
+
+
+def _fit(store: str, steps: int) -> dict[str, float]:
     import lightning.pytorch as pl
     import torch
 
-    from benchmarks.overhead import MLP, StepTimer, _data
+    from benchmarks.overhead import MLP, _data
     from lrwatch import LRWatch
 
+    class Timer(CPUStepTimer, pl.Callback):
+        """The clocks as a Lightning callback (Lightning is imported only by this part)."""
+
     torch.manual_seed(0)
-    timer = StepTimer()
+    timer = Timer()
     trainer = pl.Trainer(accelerator="cpu", devices=1, max_steps=steps, max_epochs=-1,
                          callbacks=[timer, LRWatch(store=store)], logger=False,
                          enable_checkpointing=False, enable_progress_bar=False,
@@ -59,19 +82,23 @@ def _fit(store: str, steps: int) -> float:
     sizes = [784, 256, 256, 10]
     with open(os.devnull, "w") as quiet, contextlib.redirect_stderr(quiet):
         trainer.fit(MLP(sizes), _data(sizes[0], 64 * steps))
-    return timer.mean_step_s(steps // 5)
+    return timer.per_step_s(steps // 5)
 
 
 def bench_overhead(url: str, tmp: Path, rounds: int, steps: int) -> dict[str, Any]:
-    per: dict[str, list[float]] = {"path": [], "url": []}
+    """``LRWatch(store=path)`` and ``LRWatch(store=URL)`` alternated for ``rounds`` rounds;
+    per clock, the median over rounds of the URL / path ratio of the mean step."""
+    per: dict[str, list[dict[str, float]]] = {"path": [], "url": []}
     for r in range(rounds):
         per["path"].append(_fit(str(tmp / f"local{r}"), steps))
         per["url"].append(_fit(url, steps))
-    ratios = [u / p for u, p in zip(per["url"], per["path"])]
+    clocks = per["path"][0].keys()
+    ratios = {c: [u[c] / p[c] for u, p in zip(per["url"], per["path"])] for c in clocks}
     return {"steps_per_run": steps, "rounds": rounds,
-            "median_step_ms": {k: round(statistics.median(v) * 1e3, 3) for k, v in per.items()},
-            "ratio_url_over_path": round(statistics.median(ratios), 3),
-            "per_round_ratio": [round(x, 3) for x in ratios]}
+            "median_step_ms": {k: {c: round(statistics.median(x[c] for x in v) * 1e3, 3)
+                                   for c in clocks} for k, v in per.items()},
+            "ratio_url_over_path": {c: round(statistics.median(v), 3) for c, v in ratios.items()},
+            "per_round_ratio": {c: [round(x, 3) for x in v] for c, v in ratios.items()}}
 
 
 # -- concurrent writers ----------------------------------------------------------------------
@@ -201,6 +228,8 @@ def bench_writers(cluster: Any, writers: int, steps: int, rate: float,
 
 # -- many runs, one long run ----------------------------------------------------------------
 def _fill_runs(url: str, local: Path, runs: int) -> None:
+    """``runs`` finished runs of 20 steps (loss, lr) on the server and in an SQLite store, as a
+    store written before run summaries holds them (none has one)."""
     from lrwatch.store.postgres import PostgresBackend
     from lrwatch.store.sqlite import SQLiteBackend
 
@@ -223,28 +252,150 @@ def _fill_runs(url: str, local: Path, runs: int) -> None:
     sqlite.close()
 
 
-def _time_runs_command(location: str) -> float:
+def _as_older_schema(url: str, local: Path) -> None:
+    """Both stores as the version before run summaries left them (no summaries table)."""
+    import sqlite3
+
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS lrwatch.summaries")
+        conn.execute("UPDATE lrwatch.meta SET value = '1' WHERE key = 'schema'")
+    with sqlite3.connect(local) as lite:
+        lite.execute("DROP TABLE IF EXISTS summaries")
+        lite.execute("PRAGMA user_version=2")
+    lite.close()
+
+
+def _time_runs_command(location: str, cpu: list[float] | None = None) -> float:
+    """Wall seconds of ``lrwatch runs LOCATION`` in-process (output discarded); its CPU
+    seconds (this process: the server's work is not in them) go to ``cpu`` when given."""
     from lrwatch.cli import main
 
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     with contextlib.redirect_stdout(io.StringIO()):
         try:
             main(["runs", location])
         except SystemExit:
             pass
+    if cpu is not None:
+        cpu.append(time.process_time() - start_cpu)
     return time.perf_counter() - start
 
 
-def bench_runs_list(cluster: Any, tmp: Path, runs: int) -> dict[str, Any]:
+def _time_per_run_reads(location: str) -> float:
+    """What ``lrwatch runs`` read before run summaries: per run its last loss, its LR series
+    and its guard events (the text formatting left out, which only flatters this side)."""
+    from lrwatch import keys
+    from lrwatch.readers import judged_lr
+    from lrwatch.store import Store
+
+    start = time.perf_counter()
+    with Store(location, readonly=True) as store:
+        for run in store.runs():
+            store.last_values(run, [keys.LOSS])
+            judged_lr(store, run)
+    return time.perf_counter() - start
+
+
+def _dashboard_list_times(location: str, calls: int) -> dict[str, list[float]]:
+    """The dashboard's run-list callback over HTTP (Flask's test client, as the browser posts
+    it): a first view (every row built) and polls with nothing new (the same rows), in wall
+    seconds and in CPU seconds of the request's thread (the background diagnoser, which starts
+    on every listed run, left out)."""
+    import logging
+
+    from lrwatch.dashboard.app import create_app
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    client = create_app(location).server.test_client()
+    client.get("/")
+
+    def post(previous: Any, cpu: list[float]) -> tuple[float, Any]:
+        body = {"output": "..runs-body.children...runs-sig.data...runs-empty.children..",
+                "outputs": [{"id": "runs-body", "property": "children"},
+                            {"id": "runs-sig", "property": "data"},
+                            {"id": "runs-empty", "property": "children"}],
+                "inputs": [{"id": "tick", "property": "n_intervals", "value": 1},
+                           {"id": "run-filter", "property": "value", "value": ""},
+                           {"id": "status-filter", "property": "value", "value": []},
+                           {"id": "selected", "property": "data", "value": []}],
+                "state": [{"id": "runs-sig", "property": "data", "value": previous}],
+                "changedPropIds": ["tick.n_intervals"]}
+        start, start_cpu = time.perf_counter(), time.thread_time()
+        response = client.post("/_dash-update-component", json=body)
+        elapsed = time.perf_counter() - start
+        cpu.append(time.thread_time() - start_cpu)
+        assert response.status_code in (200, 204), response.status_code
+        answer = response.json["response"] if response.status_code == 200 else {}
+        return elapsed, answer.get("runs-sig", {}).get("data", previous)
+
+    first: list[float] = []
+    poll: list[float] = []
+    first_cpu: list[float] = []
+    poll_cpu: list[float] = []
+    for _ in range(calls):
+        elapsed, signature = post(None, first_cpu)
+        first.append(elapsed)
+        poll.append(post(signature, poll_cpu)[0])
+    return {"first_view_s": first, "poll_s": poll, "first_view_cpu_s": first_cpu,
+            "poll_cpu_s": poll_cpu}
+
+
+def _in_fresh_process(fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` in a spawned process: the dashboard's background diagnoser (it starts on
+    every listed run) ends with it instead of loading the parts measured after."""
+    with mp.get_context("spawn").Pool(1) as pool:
+        return pool.apply(fn, args)
+
+
+def bench_runs_list(cluster: Any, tmp: Path, runs: int, calls: int = 5,
+                    before_calls: int = 2) -> dict[str, Any]:
+    """``lrwatch runs`` and the dashboard's run list on ``runs`` runs, from the server and
+    SQLite: the per-run reads of before, the same store listed on demand (written before
+    summaries, opened read-only), the one-time fill when a writer first opens it, then the
+    list from stored summaries; before and after alternated in the same rounds."""
+    from lrwatch.store.postgres import PostgresBackend
+    from lrwatch.store.sqlite import SQLiteBackend
+
     url = cluster.url(cluster.new_database())
     local = tmp / "many" / "lrwatch.db"
     _fill_runs(url, local, runs)
-    times: dict[str, list[float]] = {"url": [], "path": []}
-    for _ in range(2):
-        times["url"].append(_time_runs_command(url))
-        times["path"].append(_time_runs_command(str(local)))
-    return {"runs": runs, "lrwatch_runs_s": {k: round(min(v), 3) for k, v in times.items()},
-            "all_s": {k: [round(x, 3) for x in v] for k, v in times.items()}}
+    _as_older_schema(url, local)
+    locations = {"url": url, "path": str(local)}
+    out: dict[str, Any] = {"runs": runs}
+    out["on_demand_s"] = {k: round(_time_runs_command(v), 3) for k, v in locations.items()}
+    print("runs, listed on demand:", out["on_demand_s"], flush=True)
+    fill = {}
+    for label, open_writer in (("url", lambda: PostgresBackend(url)),
+                               ("path", lambda: SQLiteBackend(local))):
+        start = time.perf_counter()
+        open_writer().close()  # migrates, then summarises every ended run once
+        fill[label] = round(time.perf_counter() - start, 3)
+    out["one_time_fill_s"] = fill
+    print("runs, one-time fill:", fill, flush=True)
+    before: dict[str, list[float]] = {"url": [], "path": []}
+    after: dict[str, list[float]] = {"url": [], "path": []}
+    after_cpu: dict[str, list[float]] = {"url": [], "path": []}
+    for r in range(max(calls, before_calls)):
+        for label, location in locations.items():
+            if r < before_calls:
+                before[label].append(_time_per_run_reads(location))
+            after[label].append(_time_runs_command(location, after_cpu[label]))
+    out["lrwatch_runs_before_s"] = {k: [round(x, 3) for x in v] for k, v in before.items()}
+    out["lrwatch_runs_after_s"] = {k: [round(x, 3) for x in v] for k, v in after.items()}
+    out["lrwatch_runs_after_median_s"] = {k: round(statistics.median(v), 3)
+                                         for k, v in after.items()}
+    out["lrwatch_runs_after_cpu_s"] = {k: [round(x, 3) for x in v] for k, v in after_cpu.items()}
+    print("runs, before and after:", before, after, flush=True)
+    dashboard = {label: _in_fresh_process(_dashboard_list_times, location, calls)
+                 for label, location in locations.items()}
+    out["dashboard_list_s"] = {k: {part: [round(x, 3) for x in xs] for part, xs in v.items()}
+                               for k, v in dashboard.items()}
+    out["dashboard_list_median_s"] = {
+        k: {part: round(statistics.median(xs), 3) for part, xs in v.items()}
+        for k, v in dashboard.items()}
+    return out
 
 
 def bench_long_run(cluster: Any, tmp: Path, steps: int) -> dict[str, Any]:

@@ -26,7 +26,6 @@ import lrwatch.analysis  # noqa: F401
 import lrwatch.readers  # noqa: F401
 from lrwatch import figures, keys
 from lrwatch.errors import LRWatchError
-from lrwatch.readers import judged_lr
 from lrwatch.store import RUNNING, RunInfo, Store
 from lrwatch.store.location import canonical, is_url
 
@@ -279,17 +278,18 @@ class RunRow:
 
 
 def run_rows(source: DataSource, store: Store) -> list[RunRow]:
-    """The run list, newest first, with each run's verdict and LR."""
+    """The run list, newest first, with each run's verdict and LR (from the runs' stored
+    summaries: one query for the finished ones, see ``lrwatch.store.summary``)."""
     rows = []
     now = time.time()
-    for run in reversed(store.runs()):
+    for run, summary in reversed(store.run_list()):
         kind = keys.run_kind(run.meta)
         verdict = suggested = peak = None
         if kind == keys.RUN_RANGE_TEST:
-            summary = figures.range_test_summary(store, run)
-            suggested = figures.positive_float(summary.get("suggested_lr"))
+            suggested = figures.positive_float(
+                figures.range_test_summary(store, run).get("suggested_lr"))
         else:
-            peak = judged_lr(store, run)
+            peak = summary.peak_lr
             result = source.diagnoses.get(run)
             if result.diagnosis is not None:
                 verdict = result.diagnosis.status.value

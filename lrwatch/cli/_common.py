@@ -27,6 +27,8 @@ RUN_HELP = ("run name, uid or id (see `lrwatch runs`); when a name is also an id
 def printable(text: str) -> str:
     """``text`` with control characters escaped (``\\n``, ``\\x1b``), so a stored name can
     neither break a line of output nor send escape codes to the terminal."""
+    if text.isprintable():  # nearly every name: no per-character work (10,000-run lists)
+        return text
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
                    for c in text)
 
@@ -156,12 +158,11 @@ def coloured(status: str) -> str:
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
     """A plain left-aligned text table (cells may carry ANSI colour)."""
-    widths = [len(h) for h in headers]
-    for row in rows:
-        for i, cell in enumerate(row):
-            widths[i] = max(widths[i], len(click.unstyle(cell)))
+    shown = [[len(click.unstyle(c)) if "\x1b" in c else len(c) for c in row]
+             for row in [headers, *rows]]  # each cell's width on screen, measured once
+    widths = [max(column) for column in zip(*shown)]
 
-    def line(cells: list[str]) -> str:
-        return "  ".join(c + " " * (w - len(click.unstyle(c))) for c, w in zip(cells, widths)).rstrip()
+    def line(cells: list[str], lengths: list[int]) -> str:
+        return "  ".join(c + " " * (w - n) for c, n, w in zip(cells, lengths, widths)).rstrip()
 
-    return "\n".join([line(headers), *(line(r) for r in rows)])
+    return "\n".join(line(r, n) for r, n in zip([headers, *rows], shown))

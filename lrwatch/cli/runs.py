@@ -1,6 +1,7 @@
 """``lrwatch runs [STORE]``: the runs of a store, with status, steps, last loss and peak LR
 (the LR ``analyze`` judges and its suggestion is relative to: after warmup and decay, and after
-the guard's last recovery)."""
+the guard's last recovery), from the runs' stored summaries: no series is read for a run that
+finished."""
 
 from __future__ import annotations
 
@@ -23,21 +24,17 @@ from lrwatch.cli._common import (
 @click.command(help=f"List the runs recorded in STORE ({STORE_HELP}).")
 @click.argument("store", required=False, metavar="[STORE]")
 def runs(store: str | None) -> None:
-    from lrwatch import keys
-    from lrwatch.readers import judged_lr
-
     with open_store_readonly(store) as st:
-        infos = st.runs()
-        if not infos:
+        listed = st.run_list()
+        if not listed:
             click.echo(f"no runs in {st.path} yet")
             return
         rows = []
-        for run in infos:
-            last = st.last_values(run, [keys.LOSS])
+        for run, summary in listed:
             end = run.ended_at if run.ended_at is not None else time.time()
             rows.append([
                 str(run.id), printable(run.name), coloured(run.status), str(run.steps),
-                fmt_float(last.get(keys.LOSS)), fmt_float(judged_lr(st, run), 3),
+                fmt_float(summary.last_loss), fmt_float(summary.peak_lr, 3),
                 fmt_time(run.started_at), fmt_duration(end - run.started_at),
             ])
         click.echo(table(["id", "name", "status", "steps", "loss", "peak lr", "started",

@@ -39,6 +39,7 @@ from lrwatch.readers.files import file_head, refuse_lfs_pointer
 from lrwatch.readers.series import ReadResult
 from lrwatch.store import RunInfo, Store, resolve_location
 from lrwatch.store.sqlite import HEADER_BYTES, SQLITE_MAGIC, is_store_header
+from lrwatch.store.summary import peak_lr, recoveries
 
 STORE_FILE = "lrwatch.db"
 _SUFFIXES = (".db", ".sqlite", ".sqlite3")
@@ -140,10 +141,7 @@ def judged_lr(store: Store, run: RunInfo) -> float | None:
     with store_errors(store.path):
         steps, lr = store.scalars(run, keys.LR)
         actions = _guard_actions(store, run)
-    if actions:
-        lr = lr[steps > actions[-1].step]
-    ok = lr[np.isfinite(lr) & (lr > 0)]
-    return float(ok.max()) if ok.size else None
+    return peak_lr(steps, lr, actions[-1].step if actions else None)
 
 
 def _stored_key(key: str | None, flag: str, available: list[str], where: str) -> str | None:
@@ -159,12 +157,11 @@ def _stored_key(key: str | None, flag: str, available: list[str], where: str) ->
 def _guard_actions(store: Store, info: RunInfo) -> tuple[GuardAction, ...]:
     """The guard's recoveries, oldest first."""
     out = []
-    for event in store.events(info, kind=keys.EVENT_ACTION):
+    for event in recoveries(store.events(info, kind=keys.EVENT_ACTION)):
         p = event.payload
-        if p.get("action") == "recover":
-            restored = p.get("restored_step")
-            out.append(GuardAction(event.step, restored if isinstance(restored, int) else None,
-                                   _number(p.get("lr_before")), _number(p.get("lr_after"))))
+        restored = p.get("restored_step")
+        out.append(GuardAction(event.step, restored if isinstance(restored, int) else None,
+                               _number(p.get("lr_before")), _number(p.get("lr_after"))))
     return tuple(out)
 
 

@@ -37,6 +37,7 @@ from lrwatch.store.base import (
     StoreBackend,
 )
 from lrwatch.store.location import StoreURL, is_url, resolve_location, resolve_path
+from lrwatch.store.summary import RunSummary
 
 ENV_VAR = "LRWATCH_STORE"
 DEFAULT_DIR = "lrwatch_logs"
@@ -44,8 +45,8 @@ DEFAULT_DIR = "lrwatch_logs"
 
 __all__ = [
     "DEFAULT_DIR", "DIVERGED", "ENV_VAR", "Event", "FAILED", "FINISHED", "INCOMPLETE",
-    "INTERRUPTED",
-    "PendingEvent", "RUNNING", "RUN_STATUSES", "RunInfo", "Store", "StoreBackend", "StoreURL",
+    "INTERRUPTED", "PendingEvent", "RUNNING", "RUN_STATUSES", "RunInfo", "RunSummary", "Store",
+    "StoreBackend", "StoreURL",
     "default_store_path", "is_url", "open_backend", "open_store", "resolve_location",
 ]
 
@@ -126,6 +127,11 @@ class Store:
     def runs(self) -> list[RunInfo]:
         """Every run, oldest first."""
         return self.backend.runs()
+
+    def run_list(self) -> list[tuple[RunInfo, RunSummary]]:
+        """Every run with its summary (last loss, peak LR), oldest first: what run lists show,
+        read in one query for runs that finished (see ``lrwatch.store.summary``)."""
+        return self.backend.run_list()
 
     def run(self, ref: RunInfo | str | int | None = None) -> RunInfo:
         """One run by name, uid or id, or the latest run when ``ref`` is None (a fresh copy,

@@ -1,10 +1,11 @@
 """The PostgreSQL run store: a team's runs from many machines in one database.
 
 The layout is SQLite's (``lrwatch.store.sqlite``), in a schema of its own (``lrwatch``): runs,
-events, and series as chunks of ``bytea`` blobs with the same CRC-32 per chunk, compacted when
-a run finishes. So a 1 M-step series is ~16 rows, not a million (the metric table of tools that
-store a row per point is what grows to tens of GB), and a point's bits are the same wherever it
-is read. lrwatch creates and migrates the schema itself (``MIGRATIONS``, version in
+events, and series as chunks of ``bytea`` blobs with the same CRC-32 per chunk, compacted when a
+run finishes. So a 1 M-step series is ~16 rows, not a million (the metric table of tools that store
+a row per point is what grows to tens of GB), and a point's bits are the same wherever it is read.
+A finished run also keeps a summary (schema 2, ``lrwatch.store.summary``), so the run list reads no
+series. lrwatch creates and migrates the schema itself (``MIGRATIONS``, version in
 ``lrwatch.meta``), under an advisory lock so two processes starting at once do not race.
 
 Trainings do not write here directly: they write a local spool that ``lrwatch.store.spool``
@@ -42,8 +43,11 @@ from lrwatch.store.rows import (
     latest_per_step,
     to_json,
 )
+from lrwatch.store.summary import RunSummary, stored_or_computed, summarize
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: the oldest schema a read-only open reads (as it is: runs listed without stored summaries)
+READABLE_SCHEMA = 1
 #: the advisory lock that serialises schema migrations and new run names ("lrwt")
 LOCK_KEY = 0x6C727774
 CONNECT_TIMEOUT_S = 10
@@ -96,8 +100,20 @@ CREATE TABLE lrwatch.events(
 CREATE INDEX events_by_run ON lrwatch.events(run_id, step)
 """
 
+# Schema 2: a summary per finished run; older runs get theirs when a writer first opens the
+# database after migrating it (``_fill_summaries``).
+_SCHEMA_V2 = """
+CREATE TABLE lrwatch.summaries(
+    run_id bigint PRIMARY KEY REFERENCES lrwatch.runs(id) ON DELETE CASCADE,
+    at_step bigint,
+    data text NOT NULL
+)
+"""
+
 # MIGRATIONS[v] turns schema v into v + 1 (0: an empty database). A new schema adds an entry.
-MIGRATIONS: dict[int, str] = {0: _SCHEMA_V1}
+MIGRATIONS: dict[int, str] = {0: _SCHEMA_V1, 1: _SCHEMA_V2}
+#: runs summarised per transaction when an older database gets its summaries
+FILL_BATCH = 200
 
 _RUN_COLUMNS = "id, uid, name, status, started_at, ended_at, last_step, heartbeat_at, meta"
 _RUN_TYPES = (int, str, str, str, NUMBER, MAYBE_NUMBER, (int, type(None)), MAYBE_NUMBER, str)
@@ -129,6 +145,7 @@ class PostgresBackend(RowChecks):
         self._psycopg = _driver()
         self._hostname = socket.gethostname()
         self._conn: Any = None
+        self._has_summaries = True
         self._connect()
 
     # -- connecting ------------------------------------------------------------------------
@@ -178,9 +195,12 @@ class PostgresBackend(RowChecks):
         if version == SCHEMA_VERSION:
             return
         if self.readonly:
-            raise StoreError(
-                f"no lrwatch store at {self.path} yet (schema {version}): train with "
-                "LRWatch(store=URL) or run lrwatch sync first")
+            if version < READABLE_SCHEMA:
+                raise StoreError(
+                    f"no lrwatch store at {self.path} yet (schema {version}): train with "
+                    "LRWatch(store=URL) or run lrwatch sync first")
+            self._has_summaries = False
+            return
         with self._conn.transaction():
             self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
             version = self._schema_version()  # another process may have migrated meanwhile
@@ -191,6 +211,7 @@ class PostgresBackend(RowChecks):
                 self._conn.execute(
                     "INSERT INTO lrwatch.meta(key, value) VALUES ('schema', %s) ON CONFLICT (key)"
                     " DO UPDATE SET value = excluded.value", (str(version),))
+        self._fill_summaries()
 
     def _ready(self) -> Any:
         """The connection, made again when the server dropped it (a restart)."""
@@ -253,10 +274,14 @@ class PostgresBackend(RowChecks):
         return self.get_run(run_id)
 
     def reopen_run(self, run_id: int) -> RunInfo:
-        self._write(lambda conn: conn.execute(
-            "UPDATE lrwatch.runs SET status = %s, ended_at = NULL, heartbeat_at = %s,"
-            " hostname = %s, pid = %s WHERE id = %s",
-            (RUNNING, time.time(), self._hostname, os.getpid(), run_id)))
+        def reopen(conn: Any) -> None:
+            conn.execute(
+                "UPDATE lrwatch.runs SET status = %s, ended_at = NULL, heartbeat_at = %s,"
+                " hostname = %s, pid = %s WHERE id = %s",
+                (RUNNING, time.time(), self._hostname, os.getpid(), run_id))
+            conn.execute("DELETE FROM lrwatch.summaries WHERE run_id = %s", (run_id,))
+
+        self._write(reopen)
         return self.get_run(run_id)
 
     def _run_info(self, row: tuple[Any, ...]) -> RunInfo:
@@ -273,6 +298,51 @@ class PostgresBackend(RowChecks):
     def runs(self) -> list[RunInfo]:
         return [self._run_info(r) for r in self._read(
             f"SELECT {_RUN_COLUMNS} FROM lrwatch.runs ORDER BY id")]
+
+    def run_list(self) -> list[tuple[RunInfo, RunSummary]]:
+        """Every run with its summary, oldest first: one query, and series read only for runs
+        without a current summary (running ones, or a database older than summaries)."""
+        rows = None
+        if self._has_summaries:
+            try:
+                rows = self._ready().execute(
+                    f"SELECT {_RUN_COLUMNS}, m.at_step, m.data FROM lrwatch.runs r LEFT JOIN"
+                    " lrwatch.summaries m ON m.run_id = r.id ORDER BY r.id").fetchall()
+            except self._psycopg.errors.InsufficientPrivilege:
+                pass  # a reader role granted SELECT before the summaries existed
+            except self._psycopg.Error as exc:
+                raise self._error(exc, "reading") from None
+        if rows is None:
+            return [(run, summarize(self, run.id)) for run in self.runs()]
+        out = []
+        for row in rows:
+            run = self._run_info(row[:-2])
+            out.append((run, stored_or_computed(self, run, row[3], row[-2], row[-1])))
+        return out
+
+    def _save_summary(self, conn: Any, run_id: int) -> None:
+        """Summarise a run and keep the summary with the last step it describes (inside a
+        write transaction that holds the run's row, so no write comes between)."""
+        conn.execute("SELECT 1 FROM lrwatch.runs WHERE id = %s FOR UPDATE", (run_id,))
+        conn.execute(
+            "INSERT INTO lrwatch.summaries(run_id, at_step, data) SELECT id, last_step, %s"
+            " FROM lrwatch.runs WHERE id = %s ON CONFLICT (run_id) DO UPDATE SET"
+            " at_step = excluded.at_step, data = excluded.data",
+            (summarize(self, run_id).to_text(), run_id))
+
+    def _fill_summaries(self) -> None:
+        """Summaries of the ended runs written before them (by the writer's open that found the
+        database older than summaries, right after migrating it)."""
+        todo = [r[0] for r in self._read(
+            "SELECT r.id FROM lrwatch.runs r WHERE r.status != %s AND NOT EXISTS"
+            " (SELECT 1 FROM lrwatch.summaries m WHERE m.run_id = r.id) ORDER BY r.id",
+            (RUNNING,))]
+        for lo in range(0, len(todo), FILL_BATCH):
+            def fill(conn: Any, batch: list[int] = todo[lo:lo + FILL_BATCH]) -> None:
+                for run_id in batch:
+                    self._save_summary(conn, run_id)
+
+            self._write(fill)
 
     def get_run(self, ref: str | int) -> RunInfo:
         """A run by id, uid or name."""
@@ -366,6 +436,7 @@ class PostgresBackend(RowChecks):
                          (sid, from_step))
         conn.execute("DELETE FROM lrwatch.events WHERE run_id = %s AND step >= %s",
                      (run_id, from_step))
+        conn.execute("DELETE FROM lrwatch.summaries WHERE run_id = %s", (run_id,))
         conn.execute(
             "UPDATE lrwatch.runs SET last_step = (SELECT MAX(c.last_step) FROM lrwatch.chunks c"
             " JOIN lrwatch.series s ON c.series_id = s.id WHERE s.run_id = %s) WHERE id = %s",
@@ -376,7 +447,8 @@ class PostgresBackend(RowChecks):
         self._write(lambda conn: self._truncate(conn, run_id, from_step))
 
     def compact(self, run_id: int) -> None:
-        """Merge each series' small chunks into few large ones (the run finished)."""
+        """Merge each series' small chunks into few large ones, and keep the run's summary
+        (the run finished)."""
         series = self._read(
             "SELECT s.id, s.name FROM lrwatch.series s JOIN lrwatch.chunks c"
             " ON c.series_id = s.id WHERE s.run_id = %s GROUP BY s.id HAVING count(*) > 16",
@@ -395,6 +467,7 @@ class PostgresBackend(RowChecks):
                                        values[lo:lo + CHUNK_POINTS])
 
             self._write(rewrite)
+        self._write(lambda conn: self._save_summary(conn, run_id))
 
     def keys(self, run_id: int) -> list[str]:
         return [r[0] for r in self._read(

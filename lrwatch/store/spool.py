@@ -31,6 +31,7 @@ import numpy as np
 from lrwatch.store.base import RUNNING, Columns, Event, PendingEvent, RunInfo
 from lrwatch.store.location import StoreURL
 from lrwatch.store.sqlite import SQLiteBackend
+from lrwatch.store.summary import RunSummary
 
 log = logging.getLogger("lrwatch")
 
@@ -255,6 +256,9 @@ class SpooledBackend:
 
     def runs(self) -> list[RunInfo]:
         return self._spool.runs()
+
+    def run_list(self) -> list[tuple[RunInfo, RunSummary]]:
+        return self._spool.run_list()
 
     def update_meta(self, run_id: int, meta: Mapping[str, Any]) -> None:
         self._spool.update_meta(run_id, meta)

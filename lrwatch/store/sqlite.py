@@ -1,14 +1,15 @@
 """The SQLite run store: one file, many runs, WAL mode, one writer per run and many readers.
 
-Scalar series are kept as chunks: each write transaction stores, per key, one row holding the
-new steps (int64) and values (float64) as little-endian blobs. A 1 M-step series then reads in
+Scalar series are kept as chunks: each write transaction stores, per key, one row holding the new
+steps (int64) and values (float64) as little-endian blobs. A 1 M-step series then reads in
 milliseconds instead of the ~1 s that a row per value costs, and NaN and inf survive exactly
-(SQLite would turn a NaN REAL into NULL). When a step is written twice (a resumed run), the
-later write wins on read. Each chunk carries a CRC-32 of its row and blobs (schema 2), checked
-on every read, and the types of every field are checked too, so a damaged file gives a
-``StoreError`` naming the run, series and steps rather than a traceback or, worse, a confident
-answer from garbage. Chunks written before schema 2 have no checksum and are checked against
-their row (point count, first and last step) as before.
+(SQLite would turn a NaN REAL into NULL). When a step is written twice (a resumed run), the later
+write wins on read. Each finished run keeps a summary (its last loss and peak LR, schema 3:
+``lrwatch.store.summary``) so the run list reads no series. Each chunk carries a CRC-32 of its row
+and blobs (schema 2), checked on every read, and the types of every field are checked too, so a
+damaged file gives a ``StoreError`` naming the run, series and steps rather than a traceback or,
+worse, a confident answer from garbage. Chunks written before schema 2 have no checksum and are
+checked against their row (point count, first and last step) as before.
 
 Every write is a short ``BEGIN IMMEDIATE`` transaction with a busy timeout and a bounded retry,
 so several trainings can share one store and a dashboard can read while they write.
@@ -38,6 +39,7 @@ from lrwatch.store.base import (
     RunInfo,
 )
 from lrwatch.store.location import resolve_path
+from lrwatch.store.summary import RunSummary, stored_or_computed, summarize
 from lrwatch.store.rows import (
     CHUNK_POINTS,
     MAYBE_NUMBER,
@@ -54,7 +56,7 @@ from lrwatch.store.rows import (
 )
 
 APPLICATION_ID = 0x6C727774  # "lrwt": marks the file as an lrwatch store
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: the oldest schema this version reads (read-only opens read it as it is, unmigrated)
 READABLE_SCHEMA = 1
 BUSY_TIMEOUT_S = 10.0
@@ -111,12 +113,26 @@ CREATE INDEX events_by_run ON events(run_id, step);
 # Schema 2: a CRC-32 per chunk (``chunk_crc``); chunks of older stores keep NULL (unchecked).
 _SCHEMA_V2 = "ALTER TABLE chunks ADD COLUMN crc INTEGER"
 
+# Schema 3: a summary per finished run (``lrwatch.store.summary``): listing reads no series.
+# Older stores get theirs when first opened for writing (``_fill_summaries``).
+_SCHEMA_V3 = """
+CREATE TABLE summaries(
+    run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+    at_step INTEGER,
+    data TEXT NOT NULL
+)
+"""
+
 # MIGRATIONS[v] is the DDL that turns a store of schema v into v + 1; version 0 is an empty
 # file. A new schema adds an entry here and bumps SCHEMA_VERSION.
 MIGRATIONS: dict[int, str] = {
     0: _SCHEMA_V1,
     1: _SCHEMA_V2,
+    2: _SCHEMA_V3,
 }
+#: runs summarised per write transaction when an older store gets its summaries, so writers
+#: and readers of the store wait at most one batch
+FILL_BATCH = 200
 
 
 T = TypeVar("T")
@@ -130,7 +146,11 @@ class SQLiteBackend(RowChecks):
         self.readonly = readonly
         self._hostname = socket.gethostname()
         self._chunk_columns = _CHUNK_COLUMNS
+        self._has_summaries = True
+        self._fill_pending = False
         self._conn = self._connect()
+        if self._fill_pending:
+            self._fill_summaries()
 
     # -- opening -------------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -228,6 +248,7 @@ class SQLiteBackend(RowChecks):
                 )
             if version < 2:
                 self._chunk_columns = _CHUNK_COLUMNS_V1
+            self._has_summaries = version >= 3
         else:
             self._setup_writable(conn, version)
         conn.execute("PRAGMA foreign_keys=ON")
@@ -242,6 +263,7 @@ class SQLiteBackend(RowChecks):
                 f"cannot write to the store {self.path}: {exc}; "
                 "pass LRWatch(store=...) or set LRWATCH_STORE to a writable place"
             ) from None
+        self._fill_pending = 0 < version < 3
         while version < SCHEMA_VERSION:
 
             def migrate(v: int = version) -> None:
@@ -352,9 +374,14 @@ class SQLiteBackend(RowChecks):
     def reopen_run(self, run_id: int) -> RunInfo:
         """Take over an existing run (resume): it is running again, in this process."""
         now = time.time()
-        self._write(lambda conn: conn.execute(
-            "UPDATE runs SET status = ?, ended_at = NULL, heartbeat_at = ?, hostname = ?, pid = ?"
-            " WHERE id = ?", (RUNNING, now, self._hostname, os.getpid(), run_id)))
+
+        def reopen(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE runs SET status = ?, ended_at = NULL, heartbeat_at = ?, hostname = ?,"
+                " pid = ? WHERE id = ?", (RUNNING, now, self._hostname, os.getpid(), run_id))
+            conn.execute("DELETE FROM summaries WHERE run_id = ?", (run_id,))
+
+        self._write(reopen)
         return self.get_run(run_id)
 
     def _mark_dead_runs(self, conn: sqlite3.Connection) -> None:
@@ -397,6 +424,38 @@ class SQLiteBackend(RowChecks):
     def runs(self) -> list[RunInfo]:
         rows = self._read(f"SELECT {self._RUN_COLUMNS} FROM runs ORDER BY id")
         return [self._run_info(r) for r in rows]
+
+    def run_list(self) -> list[tuple[RunInfo, RunSummary]]:
+        """Every run with its summary, oldest first: one query, and series read only for runs
+        without a current summary (running ones, or a store older than summaries)."""
+        if not self._has_summaries:  # a read-only open of an older store
+            return [(run, summarize(self, run.id)) for run in self.runs()]
+        rows = self._read(f"SELECT {self._RUN_COLUMNS}, m.at_step, m.data FROM runs"
+                          " LEFT JOIN summaries m ON m.run_id = runs.id ORDER BY runs.id")
+        out = []
+        for row in rows:
+            run = self._run_info(row[:-2])
+            out.append((run, stored_or_computed(self, run, row[3], row[-2], row[-1])))
+        return out
+
+    def _save_summary(self, conn: sqlite3.Connection, run_id: int) -> None:
+        """Summarise a run and keep the summary with the last step it describes (inside a
+        write transaction, so no write comes between the reads and the stamp)."""
+        conn.execute("INSERT OR REPLACE INTO summaries(run_id, at_step, data)"
+                     " SELECT id, last_step, ? FROM runs WHERE id = ?",
+                     (summarize(self, run_id).to_text(), run_id))
+
+    def _fill_summaries(self) -> None:
+        """Summaries of the ended runs of a store written before them (once, on migrating)."""
+        todo = [r[0] for r in self._read(
+            "SELECT id FROM runs WHERE status != ? AND id NOT IN (SELECT run_id FROM summaries)"
+            " ORDER BY id", (RUNNING,))]
+        for lo in range(0, len(todo), FILL_BATCH):
+            def fill(conn: sqlite3.Connection, batch: list[int] = todo[lo:lo + FILL_BATCH]) -> None:
+                for run_id in batch:
+                    self._save_summary(conn, run_id)
+
+            self._write(fill)
 
     def get_run(self, ref: str | int) -> RunInfo:
         """A run by id, uid or name."""
@@ -476,6 +535,7 @@ class SQLiteBackend(RowChecks):
                 conn.execute("DELETE FROM chunks WHERE series_id = ? AND first_step >= ?",
                              (sid, from_step))
             conn.execute("DELETE FROM events WHERE run_id = ? AND step >= ?", (run_id, from_step))
+            conn.execute("DELETE FROM summaries WHERE run_id = ?", (run_id,))
             conn.execute(
                 "UPDATE runs SET last_step = (SELECT MAX(c.last_step) FROM chunks c JOIN series s"
                 " ON c.series_id = s.id WHERE s.run_id = ?) WHERE id = ?", (run_id, run_id))
@@ -483,7 +543,8 @@ class SQLiteBackend(RowChecks):
         self._write(cut)
 
     def compact(self, run_id: int) -> None:
-        """Merge each series' small live-written chunks into few large ones (run finished)."""
+        """Merge each series' small live-written chunks into few large ones, and keep the run's
+        summary (the run finished)."""
         series = self._read(
             "SELECT s.id, s.name FROM series s JOIN chunks c ON c.series_id = s.id"
             " WHERE s.run_id = ? GROUP BY s.id HAVING count(*) > 16", (run_id,))
@@ -500,6 +561,7 @@ class SQLiteBackend(RowChecks):
                                        values[lo:lo + CHUNK_POINTS])
 
             self._write(rewrite)
+        self._write(lambda conn: self._save_summary(conn, run_id))
 
     def keys(self, run_id: int) -> list[str]:
         names = [r[0] for r in self._read(

@@ -15,7 +15,7 @@ import pytest
 from lrwatch import Store, StoreError
 from lrwatch.cli import main
 from lrwatch.store import FINISHED
-from lrwatch.store.sqlite import APPLICATION_ID, MIGRATIONS
+from lrwatch.store.sqlite import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
 FLIPS = 48
 STEPS_PER_CHUNK = 50  # small chunks: each blob lies whole in one page of the file
@@ -108,7 +108,7 @@ def test_a_store_of_schema_1_reads_as_before_and_is_checked_from_its_upgrade_on(
     with Store(path) as store:  # a writer upgrades it; its new chunks carry checksums
         store.backend.append(1, {"loss": (np.arange(10, 20), np.full(10, 0.25))})
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         crcs = [r[0] for r in conn.execute("SELECT crc FROM chunks ORDER BY id")]
     conn.close()
     assert crcs[0] is None and isinstance(crcs[1], int)
