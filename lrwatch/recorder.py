@@ -44,6 +44,7 @@ class OptimizerProbe:
         param_names: Mapping[int, str],
         config: RecordConfig,
         clipping: bool,
+        clip_norm: float | None = None,
     ) -> None:
         self.optimizer = optimizer
         self.label = label
@@ -67,6 +68,10 @@ class OptimizerProbe:
         # Lightning clips right after on_before_optimizer_step, inside the step's closure, so
         # the clipped gradients are seen after the update (the optimizer leaves .grad alone).
         self._clipping = clipping
+        # the max norm of a ``clip_grad_norm_`` over exactly these parameters: the clipped norm
+        # then follows from the pre-clip one, without a second pass over the gradients
+        self._clip_norm = clip_norm
+        self._pre_clip: Tensor | None = None  # this step's pre-clip norm, for the derivation
         self._handles.append(optimizer.register_step_post_hook(self._after_update))
 
     def key(self, base: str) -> str:
@@ -95,11 +100,13 @@ class OptimizerProbe:
         """Gradients are final (accumulated, unscaled, not yet clipped); weights not yet updated."""
         self.pending = []
         self.stepped = False
+        self._pre_clip = None
         self.layer_step = self._due(step, self.config.layer_every_n_steps)
         grads, layer_of = self._grads()
         if grads:
             norms = torch.stack(torch._foreach_norm(grads, 2, dtype=torch.float32))
-            self.pending.append((self.key(keys.GRAD_NORM), torch.linalg.vector_norm(norms)))
+            self._pre_clip = torch.linalg.vector_norm(norms)
+            self.pending.append((self.key(keys.GRAD_NORM), self._pre_clip))
             if self.layer_step and layer_of is not None:
                 self.pending.append((self.key(keys.GRAD_NORM + "/*"), self._layer_norms(norms, layer_of)))
         self._snapshot_taken = False
@@ -119,10 +126,9 @@ class OptimizerProbe:
         """The optimizer has stepped (an AMP-skipped step never gets here)."""
         self.stepped = True
         if self._clipping:
-            grads, _ = self._grads()
-            if grads:
-                norms = torch.stack(torch._foreach_norm(grads, 2, dtype=torch.float32))
-                self.pending.append((self.key(keys.GRAD_NORM_CLIPPED), torch.linalg.vector_norm(norms)))
+            clipped = self._clipped_norm()
+            if clipped is not None:
+                self.pending.append((self.key(keys.GRAD_NORM_CLIPPED), clipped))
         if not self._snapshot_taken or self._before is None:
             return
         self._snapshot_taken = False
@@ -136,6 +142,18 @@ class OptimizerProbe:
         if self.layer_step:
             ratio = self._layer_norms(delta, self._layer_of) / self._layer_norms(before, self._layer_of)
             self.pending.append((self.key(keys.UPDATE_RATIO + "/*"), ratio))
+
+    def _clipped_norm(self) -> Tensor | None:
+        """The global norm of the clipped gradients: derived from this step's pre-clip norm
+        when the clip is known, else measured (None: no gradients)."""
+        pre, self._pre_clip = self._pre_clip, None
+        if self._clip_norm is not None and pre is not None:
+            # clip_grad_norm_ multiplies every gradient by this factor (torch's own formula)
+            return pre * torch.clamp(self._clip_norm / (pre + 1e-6), max=1.0)
+        grads, _ = self._grads()
+        if not grads:
+            return None
+        return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads, 2, dtype=torch.float32)))
 
     def hyperparameters(self) -> dict[str, float]:
         """LR, momentum (or Adam beta1), beta2 and weight decay of every param group (host values)."""
@@ -195,10 +213,14 @@ class Recorder:
 
     # -- set-up --------------------------------------------------------------------------
     def attach(self, optimizers: Sequence[torch.optim.Optimizer],
-               named_parameters: Iterable[tuple[str, Tensor]], clipping: bool) -> None:
+               named_parameters: Iterable[tuple[str, Tensor]], clipping: bool,
+               clip_norm: float | None = None) -> None:
+        """Probe ``optimizers``. ``clip_norm``: the front end clips with ``clip_grad_norm_`` to
+        this norm over exactly the parameters of its one optimizer, so the clipped norm is
+        derived from the pre-clip one rather than measured again."""
         names = {id(p): n for n, p in named_parameters}
         labels = keys.optimizer_labels([type(o).__name__ for o in optimizers])
-        self.probes = [OptimizerProbe(o, label, names, self.config, clipping)
+        self.probes = [OptimizerProbe(o, label, names, self.config, clipping, clip_norm)
                        for o, label in zip(optimizers, labels)]
         params = [p for probe in self.probes for p in probe.params]
         self.device = params[0].device if params else torch.device("cpu")
