@@ -167,7 +167,8 @@ class LRWatchCallback(TrainerCallback):
         if loss is None:
             return
         self._summed = kwargs.get("num_items_in_batch") is not None
-        self._losses.append(loss.detach().float().reshape(()))
+        value = loss.detach().float()
+        self._losses.append(value if value.ndim == 0 else value.reshape(()))
         self.engine.add_samples(_batch_size(kwargs, args))
         if loss.grad_fn is not None:
             # on the node, not the tensor: Trainer may scale the loss in place afterwards
@@ -193,9 +194,12 @@ class LRWatchCallback(TrainerCallback):
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         engine, step = self.engine, self._step
-        if self._losses:
-            total = torch.stack(self._losses).sum()
-            engine.add_loss(total if self._summed else total / len(self._losses))
+        losses = self._losses
+        if len(losses) == 1:  # no accumulation: the loss as it is (no stacking per step)
+            engine.add_loss(losses[0])
+        elif losses:
+            total = torch.stack(losses).sum()
+            engine.add_loss(total if self._summed else total / len(losses))
         self._losses, self._backward_seen = [], False
         epoch = max(math.ceil(state.epoch or 0) - 1, 0)
         engine.end_step(step, epoch, self._world)
