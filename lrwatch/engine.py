@@ -247,15 +247,18 @@ class Engine:
             self.guard = Guard(self.guard_config, self._analyzer, run_name, judge_loss=judge_loss)
 
     def start(self, name: str, meta: dict[str, Any],
-              named_parameters: Iterable[tuple[str, torch.Tensor]], clipping: bool) -> RunInfo:
-        """Rank 0: create the run (or reopen the checkpoint's) and start recording into it."""
+              named_parameters: Iterable[tuple[str, torch.Tensor]], clipping: bool, *,
+              clip_norm: float | None = None) -> RunInfo:
+        """Rank 0: create the run (or reopen the checkpoint's) and start recording into it
+        (``clip_norm``: see ``Recorder.attach``)."""
         assert self._backend is not None, "open_store comes first"
         self.run = self._open_run(name, {**meta, "range_test": self.range_test})
         if self.guard is not None:
             self.guard.run_name = self.run.name
         self._writer = RunWriter(self._writer_backend, self.run.id, on_error=self._writer_failed)
         self.recorder = Recorder(self.record_config, self._hand_over)
-        self.safely("recording", self.recorder.attach, self._optimizers, named_parameters, clipping)
+        self.safely("recording", self.recorder.attach, self._optimizers, named_parameters, clipping,
+                    clip_norm)
         if self.guard is not None:
             self.recorder.sinks.append(self._guard_observes)
         self.recorder.start_clock()

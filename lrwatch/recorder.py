@@ -28,6 +28,10 @@ from lrwatch.store.base import PendingEvent
 Rows = dict[str, "tuple[np.ndarray, np.ndarray]"]
 Sink = Callable[[Rows, list[PendingEvent]], None]
 
+# Prefix of a buffered key whose values are pre-clip norms, the clipped norms to derive from
+# them on the host (``OptimizerProbe``'s ``clip_norm``): no device work per step.
+TO_CLIP = "to_clip:"
+
 
 def layer_name(param_name: str) -> str:
     """``encoder.0.weight`` -> ``encoder.0``: the module that owns a parameter."""
@@ -44,6 +48,7 @@ class OptimizerProbe:
         param_names: Mapping[int, str],
         config: RecordConfig,
         clipping: bool,
+        clip_norm: float | None = None,
     ) -> None:
         self.optimizer = optimizer
         self.label = label
@@ -67,6 +72,10 @@ class OptimizerProbe:
         # Lightning clips right after on_before_optimizer_step, inside the step's closure, so
         # the clipped gradients are seen after the update (the optimizer leaves .grad alone).
         self._clipping = clipping
+        # the max norm of a ``clip_grad_norm_`` over exactly these parameters: the clipped norm
+        # then follows from the pre-clip one, without a second pass over the gradients
+        self.clip_norm = clip_norm
+        self._pre_clip: Tensor | None = None  # this step's pre-clip norm, for the derivation
         self._handles.append(optimizer.register_step_post_hook(self._after_update))
 
     def key(self, base: str) -> str:
@@ -95,11 +104,13 @@ class OptimizerProbe:
         """Gradients are final (accumulated, unscaled, not yet clipped); weights not yet updated."""
         self.pending = []
         self.stepped = False
+        self._pre_clip = None
         self.layer_step = self._due(step, self.config.layer_every_n_steps)
         grads, layer_of = self._grads()
         if grads:
             norms = torch.stack(torch._foreach_norm(grads, 2, dtype=torch.float32))
-            self.pending.append((self.key(keys.GRAD_NORM), torch.linalg.vector_norm(norms)))
+            self._pre_clip = torch.linalg.vector_norm(norms)
+            self.pending.append((self.key(keys.GRAD_NORM), self._pre_clip))
             if self.layer_step and layer_of is not None:
                 self.pending.append((self.key(keys.GRAD_NORM + "/*"), self._layer_norms(norms, layer_of)))
         self._snapshot_taken = False
@@ -119,10 +130,7 @@ class OptimizerProbe:
         """The optimizer has stepped (an AMP-skipped step never gets here)."""
         self.stepped = True
         if self._clipping:
-            grads, _ = self._grads()
-            if grads:
-                norms = torch.stack(torch._foreach_norm(grads, 2, dtype=torch.float32))
-                self.pending.append((self.key(keys.GRAD_NORM_CLIPPED), torch.linalg.vector_norm(norms)))
+            self._add_clipped_norm()
         if not self._snapshot_taken or self._before is None:
             return
         self._snapshot_taken = False
@@ -136,6 +144,19 @@ class OptimizerProbe:
         if self.layer_step:
             ratio = self._layer_norms(delta, self._layer_of) / self._layer_norms(before, self._layer_of)
             self.pending.append((self.key(keys.UPDATE_RATIO + "/*"), ratio))
+
+    def _add_clipped_norm(self) -> None:
+        """The global norm of the clipped gradients: with a known clip, this step's pre-clip
+        norm, marked for the host to derive it from (``clipped_norms``); else measured."""
+        pre, self._pre_clip = self._pre_clip, None
+        key = self.key(keys.GRAD_NORM_CLIPPED)
+        if self.clip_norm is not None and pre is not None:
+            self.pending.append((TO_CLIP + key, pre))
+            return
+        grads, _ = self._grads()
+        if grads:
+            norms = torch.stack(torch._foreach_norm(grads, 2, dtype=torch.float32))
+            self.pending.append((key, torch.linalg.vector_norm(norms)))
 
     def hyperparameters(self) -> dict[str, float]:
         """LR, momentum (or Adam beta1), beta2 and weight decay of every param group (host values)."""
@@ -183,6 +204,7 @@ class Recorder:
         self.probes: list[OptimizerProbe] = []
         self._device: dict[str, tuple[list[int], list[Tensor]]] = defaultdict(lambda: ([], []))
         self._layer_names: dict[str, list[str]] = {}
+        self._clip_norms: dict[str, float] = {}  # clipped-norm key -> its known clip
         self._host: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
         self._events: list[PendingEvent] = []
         self._in_flight: list[_InFlight] = []
@@ -195,11 +217,17 @@ class Recorder:
 
     # -- set-up --------------------------------------------------------------------------
     def attach(self, optimizers: Sequence[torch.optim.Optimizer],
-               named_parameters: Iterable[tuple[str, Tensor]], clipping: bool) -> None:
+               named_parameters: Iterable[tuple[str, Tensor]], clipping: bool,
+               clip_norm: float | None = None) -> None:
+        """Probe ``optimizers``. ``clip_norm``: the front end clips with ``clip_grad_norm_`` to
+        this norm over exactly the parameters of its one optimizer, so the clipped norm is
+        derived from the pre-clip one rather than measured again."""
         names = {id(p): n for n, p in named_parameters}
         labels = keys.optimizer_labels([type(o).__name__ for o in optimizers])
-        self.probes = [OptimizerProbe(o, label, names, self.config, clipping)
+        self.probes = [OptimizerProbe(o, label, names, self.config, clipping, clip_norm)
                        for o, label in zip(optimizers, labels)]
+        self._clip_norms = {p.key(keys.GRAD_NORM_CLIPPED): clip_norm for p in self.probes
+                            if clip_norm is not None}
         params = [p for probe in self.probes for p in probe.params]
         self.device = params[0].device if params else torch.device("cpu")
 
@@ -342,7 +370,12 @@ class Recorder:
             block = flat[offset:offset + len(steps) * width].reshape(len(steps), width)
             offset += len(steps) * width
             step_array = np.asarray(steps, dtype=np.int64)
-            if layers is None:
+            if key.startswith(TO_CLIP):
+                key = key[len(TO_CLIP):]
+                block = clipped_norms(block, self._clip_norms[key])
+            if key in self._clip_norms:  # derived at some steps of the block, measured at others
+                _add_rows(rows, key, step_array, block[:, 0])
+            elif layers is None:
                 rows[key] = (step_array, block[:, 0])
             else:
                 for j, layer_key in enumerate(layers):
@@ -369,6 +402,22 @@ class Recorder:
         for probe in self.probes:
             probe.close()
         self.probes = []
+
+
+def clipped_norms(pre_clip: np.ndarray, max_norm: float) -> np.ndarray:
+    """The global norms ``torch.nn.utils.clip_grad_norm_(max_norm)`` leaves, from those before:
+    it multiplies every gradient by ``min(1, max_norm / (norm + 1e-6))`` (torch's formula)."""
+    return pre_clip * np.minimum(1.0, max_norm / (pre_clip + 1e-6))
+
+
+def _add_rows(rows: Rows, key: str, steps: np.ndarray, values: np.ndarray) -> None:
+    """File ``key``'s rows, merged in step order with those already there (a block where a
+    clipped norm was derived at some steps and measured at others)."""
+    if key in rows:
+        steps, values = np.concatenate([rows[key][0], steps]), np.concatenate([rows[key][1], values])
+        order = np.argsort(steps, kind="stable")
+        steps, values = steps[order], values[order]
+    rows[key] = (steps, values)
 
 
 def _nonfinite_events(rows: Rows) -> list[PendingEvent]:

@@ -10,7 +10,10 @@ the LR). ``Trainer`` hands callbacks no per-step loss or gradient norm, so:
   losses, or their sum when the model normalised them over the whole accumulated batch
   (``num_items_in_batch``), as ``Trainer`` itself counts it;
 - the gradient norm is taken when the step's backward pass has finished, before ``Trainer``
-  clips (``max_grad_norm``); the clipped norm is recorded after the update;
+  clips (``max_grad_norm``); the clipped norm follows from it (``clip_grad_norm_`` scales every
+  gradient by ``min(1, max_grad_norm / (norm + 1e-6))``), so it is derived rather than measured
+  again, except where ``Trainer`` clips in another way (DeepSpeed, FSDP, fp16's scaled
+  gradients, parameters outside the optimizer): there it is measured after the update;
 - a model whose output carries no loss (a ``compute_loss_func``, label smoothing) gets its loss
   and gradient norm from ``Trainer``'s own logs, at the logged steps.
 
@@ -139,8 +142,9 @@ class LRWatchCallback(TrainerCallback):
         if self._rank_zero:
             engine.open_store(self.store_arg if self.store_arg is not None
                               else default_store_path(args.output_dir))
+            clip_norm = facts.clip if facts.clip and _torch_clips(args, model, raw) else None
             run = engine.start(name, self._metadata(args, model, raw, lr_scheduler, facts),
-                               model.named_parameters(), self._clips)
+                               model.named_parameters(), self._clips, clip_norm=clip_norm)
             engine.attach_notifier(engine.safely("notify", build_notifier, run.name, (),
                                                  self.alert))
         self._hook = model.register_forward_hook(self._forward_done, with_kwargs=True)
@@ -163,7 +167,8 @@ class LRWatchCallback(TrainerCallback):
         if loss is None:
             return
         self._summed = kwargs.get("num_items_in_batch") is not None
-        self._losses.append(loss.detach().float().reshape(()))
+        value = loss.detach().float()
+        self._losses.append(value if value.ndim == 0 else value.reshape(()))
         self.engine.add_samples(_batch_size(kwargs, args))
         if loss.grad_fn is not None:
             # on the node, not the tensor: Trainer may scale the loss in place afterwards
@@ -189,9 +194,12 @@ class LRWatchCallback(TrainerCallback):
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         engine, step = self.engine, self._step
-        if self._losses:
-            total = torch.stack(self._losses).sum()
-            engine.add_loss(total if self._summed else total / len(self._losses))
+        losses = self._losses
+        if len(losses) == 1:  # no accumulation: the loss as it is (no stacking per step)
+            engine.add_loss(losses[0])
+        elif losses:
+            total = torch.stack(losses).sum()
+            engine.add_loss(total if self._summed else total / len(losses))
         self._losses, self._backward_seen = [], False
         epoch = max(math.ceil(state.epoch or 0) - 1, 0)
         engine.end_step(step, epoch, self._world)
@@ -234,6 +242,16 @@ class LRWatchCallback(TrainerCallback):
 _HPARAMS = ("learning_rate", "lr_scheduler_type", "warmup_steps", "warmup_ratio", "weight_decay",
             "optim", "per_device_train_batch_size", "gradient_accumulation_steps",
             "max_grad_norm", "num_train_epochs", "max_steps", "seed")
+
+
+def _torch_clips(args: Any, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> bool:
+    """Whether ``Trainer`` clips with ``torch.nn.utils.clip_grad_norm_`` over exactly the
+    optimizer's parameters, on the gradients lrwatch reads (not scaled by fp16's loss scale)."""
+    if args.deepspeed or args.fsdp or args.fp16:
+        return False
+    trained = {id(p) for p in model.parameters() if p.requires_grad}
+    stepped = {id(p) for group in optimizer.param_groups for p in group["params"] if p.requires_grad}
+    return trained == stepped
 
 
 def _plain(value: Any) -> Any:

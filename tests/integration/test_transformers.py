@@ -43,13 +43,14 @@ def _gpt2() -> Any:
     return transformers.GPT2LMHeadModel(config)
 
 
-def _train(tmp_path: Any, callback: LRWatchCallback, **args: Any) -> Any:
+def _train(tmp_path: Any, callback: LRWatchCallback, extra_callbacks: Any = (),
+           **args: Any) -> Any:
     model = _gpt2()
     options = {"output_dir": str(tmp_path / "out"), "per_device_train_batch_size": 8,
                "max_steps": 24, "learning_rate": 1e-3, "logging_steps": 1, "report_to": "none",
                "use_cpu": True, "save_strategy": "no", "disable_tqdm": True, "seed": 0, **args}
     trainer = transformers.Trainer(model=model, args=transformers.TrainingArguments(**options),
-                                   train_dataset=Tokens(), callbacks=[callback])
+                                   train_dataset=Tokens(), callbacks=[callback, *extra_callbacks])
     trainer.train()
     return trainer
 
@@ -82,6 +83,55 @@ def test_every_step_matches_what_trainer_logs(tmp_path, accumulate):
         "transformers", "AdamW", 24)
     assert (meta["gradient_clip_val"], meta["accumulate_grad_batches"]) == (0.5, accumulate)
     assert {"grad_norm/transformer.h.0.attn.c_attn", keys.UPDATE_RATIO} <= set(store.keys(run))
+
+
+class AppliedNorms(transformers.TrainerCallback):
+    """What torch computes from the gradients the optimizer is about to apply (after Trainer's
+    clipping), over the optimizer's parameters."""
+
+    def __init__(self) -> None:
+        self.norms: list[float] = []
+
+    def on_pre_optimizer_step(self, args: Any, state: Any, control: Any, optimizer: Any = None,
+                              **kwargs: Any) -> None:
+        grads = [p.grad for group in optimizer.param_groups for p in group["params"]
+                 if p.grad is not None]
+        self.norms.append(float(torch.nn.utils.get_total_norm(grads)))
+
+
+@pytest.mark.parametrize("max_grad_norm", [1.2, 0.0], ids=["clipping", "no-clipping"])
+def test_recorded_gradient_norms_are_what_torch_computes(tmp_path, max_grad_norm):
+    applied = AppliedNorms()
+    trainer = _train(tmp_path, LRWatchCallback(), max_grad_norm=max_grad_norm, learning_rate=3e-3,
+                     extra_callbacks=[applied])
+    store, run = _only_run(tmp_path / "out" / "lrwatch_logs")
+    # before clipping: the norm Trainer's clip_grad_norm_ returned (it logs it every step)
+    before = [h["grad_norm"] for h in trainer.state.log_history if "grad_norm" in h]
+    assert np.allclose(store.scalars(run, keys.GRAD_NORM)[1], before, rtol=1e-5)
+    if max_grad_norm:  # after clipping (derived, not measured): the norm of what was applied
+        steps, clipped = store.scalars(run, keys.GRAD_NORM_CLIPPED)
+        assert steps.tolist() == list(range(24))
+        assert np.allclose(clipped, applied.norms, rtol=1e-5)
+        assert min(before) < max_grad_norm < max(before)  # both sides of the clip were taken
+    else:
+        assert np.allclose(before, applied.norms, rtol=1e-5)
+        assert keys.GRAD_NORM_CLIPPED not in store.keys(run)
+
+
+def test_an_optimizer_over_part_of_the_model_gets_its_clipped_norm_measured(tmp_path):
+    # Trainer clips over the whole model, so the clip factor is not the optimizer's own: the
+    # clipped norm cannot be derived from the optimizer's pre-clip norm
+    model = _gpt2()
+    model.lm_head.weight.requires_grad_(False)  # tied to the embedding: freeze it separately
+    part = torch.optim.AdamW(model.transformer.h.parameters(), lr=1e-3)
+    applied = AppliedNorms()
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path / "out"), per_device_train_batch_size=8, max_steps=12,
+        max_grad_norm=0.5, report_to="none", use_cpu=True, save_strategy="no", disable_tqdm=True)
+    transformers.Trainer(model=model, args=args, train_dataset=Tokens(), optimizers=(part, None),
+                         callbacks=[LRWatchCallback(), applied]).train()
+    store, run = _only_run(tmp_path / "out" / "lrwatch_logs")
+    assert np.allclose(store.scalars(run, keys.GRAD_NORM_CLIPPED)[1], applied.norms, rtol=1e-5)
 
 
 def test_without_a_loss_in_the_model_output_the_trainers_logs_fill_in(tmp_path):

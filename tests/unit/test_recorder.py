@@ -18,7 +18,8 @@ def _model() -> torch.nn.Module:
     return torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.Tanh(), torch.nn.Linear(16, 3))
 
 
-def _collect(config: RecordConfig, optimizer_factory, steps: int = 6, clipping: bool = False):  # type: ignore[no-untyped-def]
+def _collect(config: RecordConfig, optimizer_factory, steps: int = 6, clipping: bool = False,  # type: ignore[no-untyped-def]
+             clip_norm: float | None = None, unread: frozenset[int] = frozenset()):
     """Train a few steps by hand, recording, and compute the references alongside."""
     model = _model()
     optimizer = optimizer_factory(model.parameters())
@@ -31,7 +32,7 @@ def _collect(config: RecordConfig, optimizer_factory, steps: int = 6, clipping: 
         events.extend(evts)
 
     recorder = Recorder(config, sink)
-    recorder.attach([optimizer], model.named_parameters(), clipping=clipping)
+    recorder.attach([optimizer], model.named_parameters(), clipping=clipping, clip_norm=clip_norm)
     reference: dict[str, list[float]] = {"grad_norm": [], "update_ratio": [], "loss": [],
                                          "layer0": [], "clipped": []}
     x, y = torch.randn(32, 8), torch.randint(0, 3, (32,))
@@ -46,7 +47,8 @@ def _collect(config: RecordConfig, optimizer_factory, steps: int = 6, clipping: 
                                                     model[0].bias.grad.flatten()]).norm()))
         reference["loss"].append(float(loss.detach()))
         before = torch.cat([p.detach().flatten() for p in model.parameters()]).clone()
-        recorder.before_optimizer_step(recorder.probes[0], step)
+        # an unread step's gradients are not read before clipping (a front end that could not)
+        recorder.before_optimizer_step(recorder.probes[0], step, read=step not in unread)
         if clipping:
             torch.nn.utils.clip_grad_norm_(model.parameters(), 0.1)
             reference["clipped"].append(float(torch.cat([p.grad.flatten() for p in model.parameters()]).norm()))
@@ -89,9 +91,23 @@ def test_hyperparameters_of_every_group_are_recorded():
     }
 
 
-def test_the_clipped_norm_is_recorded_after_clipping():
-    rows, ref, _, _ = _collect(RecordConfig(), lambda p: torch.optim.SGD(p, lr=0.1), clipping=True)
+@pytest.mark.parametrize("clip_norm", [None, 0.1], ids=["measured", "derived"])
+def test_the_clipped_norm_is_recorded_after_clipping(clip_norm):
+    # clip_norm given: derived from the pre-clip norm, no second pass; it must equal the norm
+    # of what clip_grad_norm_ left
+    rows, ref, _, _ = _collect(RecordConfig(), lambda p: torch.optim.SGD(p, lr=0.1), clipping=True,
+                               clip_norm=clip_norm)
     assert np.allclose(rows[keys.GRAD_NORM_CLIPPED][1], ref["clipped"], rtol=1e-5)
+    assert np.all(np.asarray(ref["clipped"]) < np.asarray(ref["grad_norm"]))  # it did clip
+
+
+def test_a_clipped_norm_without_a_pre_clip_reading_is_measured_and_filed_in_step_order():
+    rows, ref, _, _ = _collect(RecordConfig(host_copy_every_n_steps=6),
+                               lambda p: torch.optim.SGD(p, lr=0.1), clipping=True, clip_norm=0.1,
+                               unread=frozenset({1, 4}))
+    steps, clipped = rows[keys.GRAD_NORM_CLIPPED]
+    assert steps.tolist() == list(range(6))  # derived at 0, 2, 3, 5; measured at 1, 4
+    assert np.allclose(clipped, ref["clipped"], rtol=1e-5)
     assert np.all(rows[keys.GRAD_NORM_CLIPPED][1] <= 0.1 + 1e-6)
     assert np.all(rows[keys.GRAD_NORM][1] > 0.1)
 
