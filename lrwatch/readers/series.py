@@ -15,7 +15,7 @@ import numpy as np
 
 from lrwatch.analysis.types import RunCurves, Series
 from lrwatch.errors import InputError
-from lrwatch.readers.columns import Columns
+from lrwatch.readers.columns import LOSS_KEY_CHOICE, Columns
 from lrwatch.store.rows import latest_per_step as store_latest_per_step
 
 Points = tuple[np.ndarray, np.ndarray]  # (steps int64, values float64) in logged order
@@ -86,7 +86,7 @@ def build_curves(columns: Columns, points: Mapping[str, Points], hints: Hints,
     loss = series(columns.loss)
     if loss is None:
         raise InputError(f"{where} has a '{columns.loss}' column but no value in it; "
-                         "pick another with --loss-key")
+                         f"pick another with {LOSS_KEY_CHOICE}")
     lr = series(columns.lr)
     if columns.lr is None and hints.lr is not None and not hints.lr_scheduled:
         lr = Series(loss.steps, np.full(loss.steps.size, hints.lr))

@@ -34,7 +34,7 @@ from lrwatch.analysis.types import (
 )
 from lrwatch.errors import InputError, LRWatchError, StoreError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
-from lrwatch.readers.columns import Columns
+from lrwatch.readers.columns import LOSS_KEY_CHOICE, LR_KEY_CHOICE, Columns
 from lrwatch.readers.files import file_head, refuse_lfs_pointer
 from lrwatch.readers.series import ReadResult
 from lrwatch.store import RunInfo, Store, resolve_location
@@ -91,7 +91,7 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
         available = store.keys(info)
         where = f"run '{info.name}' of {store.path}"
         loss_key, lr_key = (_stored_key(key, flag, available, where) for flag, key in
-                            (("--loss-key", loss_key), ("--lr-key", lr_key)))
+                            ((LOSS_KEY_CHOICE, loss_key), (LR_KEY_CHOICE, lr_key)))
 
         def series(key: str | None) -> Series | None:
             if key is None or key not in available:
