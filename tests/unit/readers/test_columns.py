@@ -82,5 +82,6 @@ def test_a_missing_given_key_names_the_argument_the_flag_and_the_available_colum
 
 def test_no_loss_column_is_a_clear_error_that_suggests_the_flag():
     with pytest.raises(InputError, match=r"m.csv has no training-loss column; it has: acc, "
-                                         r"val_loss; name the loss column with loss_key= / --loss-key"):
+                                         r"val_loss; name the loss column with "
+                                         r"loss_key= / --loss-key"):
         detect_columns(["acc", "val_loss"], "m.csv")
