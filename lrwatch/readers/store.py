@@ -1,4 +1,4 @@
-"""Runs of an lrwatch store as ``RunCurves``: the one builder the CLI, dashboard and guard share.
+"""Runs of an lrwatch store as ``RunCurves``: the one builder the CLI, dashboard and reports share.
 
 The callback records the series under the stable names of ``lrwatch.keys`` and the run's
 optimizer, momentum, batch size and planned steps in its metadata; a range test run before the
