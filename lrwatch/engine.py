@@ -34,6 +34,7 @@ import torch
 from lrwatch import keys
 from lrwatch._version import __version__
 from lrwatch.analysis import OnlineAnalyzer
+from lrwatch.analysis.optimizers import momentum_of
 from lrwatch.analysis.types import Diagnosis, RangeTestSummary, Status
 from lrwatch.config import RecordConfig
 from lrwatch.errors import ConfigError
@@ -82,8 +83,7 @@ def optimizer_facts(optimizers: Sequence[torch.optim.Optimizer]) -> tuple[str | 
     """The first optimizer's class name and its momentum (SGD) or beta1 (Adam)."""
     first = optimizers[0] if optimizers else None
     group = first.param_groups[0] if first is not None and first.param_groups else {}
-    return (type(first).__name__ if first is not None else None,
-            group.get("momentum", (group.get("betas") or (None,))[0]))
+    return type(first).__name__ if first is not None else None, momentum_of(group)
 
 
 def hparams_of(optimizer: torch.optim.Optimizer) -> dict[str, Any]:

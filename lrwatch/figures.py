@@ -727,9 +727,8 @@ def range_test_figure_dict(lr: Values, loss: Values, *, smoothed: Values | None 
         curve = np.asarray(smoothed, dtype=np.float64)
         curve = curve[np.isfinite(curve)]
         if curve.size:
-            low, high = float(curve.min()), float(max(curve[0], curve.min()))
-            pad = 0.1 * (high - low) or 0.1 * abs(high) or 0.1
-            layout["yaxis"]["range"] = [low - pad, high + 2 * pad]
+            layout["yaxis"]["range"] = _range_test_y_range(
+                float(curve.min()), float(max(curve[0], curve.min())))
     return {"data": data, "layout": layout}
 
 
@@ -1105,10 +1104,15 @@ def range_tests_figure_dict(store: "Store", tests: Sequence["RunInfo"], *,
                      "name": html.escape(name),
                      "line": {"width": 2, "color": colorway()[i % len(colorway())]}})
     if lows:
-        low, high = min(lows), max(highs)
-        pad = 0.1 * (high - low) or 0.1 * abs(high) or 0.1
-        layout["yaxis"]["range"] = [low - pad, high + 2 * pad]
+        layout["yaxis"]["range"] = _range_test_y_range(min(lows), max(highs))
     return {"data": data, "layout": layout}
+
+
+def _range_test_y_range(low: float, high: float) -> list[float]:
+    """A range test's y axis: from its lowest loss to a bit above where it started (the
+    blow-up runs off the top instead of squashing the dip)."""
+    pad = 0.1 * (high - low) or 0.1 * abs(high) or 0.1
+    return [low - pad, high + 2 * pad]
 
 
 def positive_float(x: Any) -> float | None:

@@ -45,12 +45,12 @@ from lrwatch._compat import (
     rank_zero_info,
     rank_zero_warn,
 )
+from lrwatch.analysis.optimizers import momentum_of
 from lrwatch.errors import ConfigError, LRAttributeError
 from lrwatch.finder_engine import (
     RangeTestResult,
     RangeTestSettings,
     StepRecorder,
-    momentum_of,
     report,
     store_range_test,
     versions,
@@ -236,7 +236,8 @@ class LRFinder(*CALLBACK_BASES):  # type: ignore[misc]
             finally:
                 snapshot.restore(trainer, pl_module)
         recorder = trainer.strategy.broadcast(probe.recorder, src=0)
-        result = RangeTestResult(recorder, type(optimizer).__name__, momentum_of(optimizer))
+        result = RangeTestResult(recorder, type(optimizer).__name__,
+                                 momentum_of(optimizer.param_groups[0]))
         if self.store:
             uid = _store_range_test(trainer, pl_module, result, self.settings) \
                 if trainer.is_global_zero else None

@@ -169,16 +169,6 @@ class StepRecorder:
         return len(self.lrs) >= self.settings.num_training
 
 
-def momentum_of(optimizer: Any) -> float | None:
-    """The first group's momentum (SGD) or beta1 (Adam family), when it has one."""
-    group = optimizer.param_groups[0]
-    if "betas" in group:
-        return float(group["betas"][0])
-    if "momentum" in group:
-        return float(group["momentum"])
-    return None
-
-
 # -- the result ------------------------------------------------------------------------------
 
 

@@ -34,12 +34,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable
 
+from lrwatch.analysis.optimizers import momentum_of
 from lrwatch.errors import ConfigError
 from lrwatch.finder_engine import (
     RangeTestResult,
     RangeTestSettings,
     StepRecorder,
-    momentum_of,
     report,
     store_range_test,
     versions,
@@ -130,7 +130,7 @@ def run_range_test(model: torch.nn.Module, optimizer: Any, train_step: Callable[
             recorder.set_lr(inner, index)
             if recorder.record(index, _value(train_step())):
                 break
-    result = RangeTestResult(recorder, type(inner).__name__, momentum_of(inner))
+    result = RangeTestResult(recorder, type(inner).__name__, momentum_of(inner.param_groups[0]))
     report(result, info=log.info)
     return result
 

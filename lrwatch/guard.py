@@ -44,6 +44,7 @@ import torch
 
 from lrwatch import keys
 from lrwatch.analysis import Diagnosis, OnlineAnalyzer, Status
+from lrwatch.analysis.curve import MAD_TO_SIGMA
 from lrwatch.analysis.types import Action
 from lrwatch.config import set_checked_int
 from lrwatch.errors import ConfigError
@@ -66,7 +67,6 @@ SPIKE_WARMUP = 64
 # Outliers this many steps in a row are a new level, not a spike (llm-foundry's KillLossSpike
 # calls 5 consecutive high steps a persistent rise): updates go on, the divergence guard judges.
 MAX_CONSECUTIVE_SKIPS = 5
-_MAD_TO_SIGMA = 1.4826  # the MAD of a normal distribution is 0.6745 sigma
 SNAPSHOTS_KEPT = 2
 # A suggested LR this many times above or below the one announced is news worth a new line: the
 # factor the suggestions' own error spans (BENCHMARKS.md, diagnosis: the median suggestion is
@@ -460,7 +460,7 @@ def _median(values: np.ndarray) -> float:
 def _outlier(name: str, value: float, past: np.ndarray) -> str | None:
     """``value`` described as an outlier against ``past``, or None."""
     level = _median(past)
-    spread = _MAD_TO_SIGMA * _median(np.abs(past - level))
+    spread = MAD_TO_SIGMA * _median(np.abs(past - level))
     spread = max(spread, abs(level) * float(np.finfo(np.float32).eps))  # below float32 noise
     z = (value - level) / spread if spread > 0 else 0.0
     if z <= SPIKE_SIGMAS:

@@ -22,6 +22,7 @@ import torch
 from torch import Tensor
 
 from lrwatch import keys
+from lrwatch.analysis.optimizers import momentum_of
 from lrwatch.config import RecordConfig
 from lrwatch.store.base import PendingEvent
 
@@ -163,11 +164,10 @@ class OptimizerProbe:
         out: dict[str, float] = {}
         for g, group in enumerate(self.optimizer.param_groups):
             suffix = "" if g == 0 else "/" + str(group.get("name") or f"pg{g}")
-            values = {keys.LR: group.get("lr"), keys.WEIGHT_DECAY: group.get("weight_decay")}
-            if "momentum" in group:
-                values[keys.MOMENTUM] = group["momentum"]
-            elif "betas" in group:
-                values[keys.MOMENTUM], values[keys.BETA2] = group["betas"][0], group["betas"][1]
+            values = {keys.LR: group.get("lr"), keys.WEIGHT_DECAY: group.get("weight_decay"),
+                      keys.MOMENTUM: momentum_of(group)}
+            if "momentum" not in group and "betas" in group:
+                values[keys.BETA2] = group["betas"][1]
             for base, value in values.items():
                 if value is not None:
                     out[self.key(base + suffix)] = float(value)

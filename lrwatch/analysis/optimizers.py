@@ -10,6 +10,7 @@ match case-insensitively, and by substring for wrapped and fused variants ("Fuse
 from __future__ import annotations
 
 import math
+from typing import Any, Mapping
 
 # Typical LR ranges for training from scratch, lower-cased optimizer class name -> (low, high).
 TYPICAL_RANGES: dict[str, tuple[float, float]] = {
@@ -58,6 +59,15 @@ def _find(name: str, table: dict[str, tuple[float, float]]) -> tuple[float, floa
             if key in name:
                 return table[key]
     return found
+
+
+def momentum_of(group: Mapping[str, Any]) -> float | None:
+    """A param group's momentum (SGD, RMSprop) or beta1 (Adam family), None when it has
+    neither: the one reading of it for the run metadata, the recorder and the range test."""
+    if "momentum" in group:
+        return float(group["momentum"])
+    betas = group.get("betas")
+    return float(betas[0]) if betas else None
 
 
 def typical_range(optimizer: str | None, momentum: float | None = None,

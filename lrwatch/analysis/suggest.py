@@ -157,9 +157,11 @@ def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
     elif status is Status.HEALTHY:
         action, factor = Action.KEEP, 1.0
         reasons.append("smooth, steady decrease")
-    else:
+    elif status is Status.INSUFFICIENT_DATA:
         action, factor = Action.KEEP, 1.0
         reasons.append("not enough steps to judge yet")
+    else:  # a status classify gives must have its advice here, not "too short" by default
+        raise ValueError(f"suggest() has no advice for status {status.value!r}")
     if status is Status.HEALTHY and SymptomName.RECOVERED_NAN in symptoms:
         reasons.append("a NaN came back once: if it recurs, reduce the LR ~3x or clip the "
                        "gradients")

@@ -18,7 +18,7 @@ from lrwatch.readers.series import ReadResult
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """The user's choices for reading: ``--loss-key``, ``--lr-key``, ``--pattern``."""
+    """The user's choices for reading (``--loss-key``, ``--lr-key``, ``--pattern``)."""
 
     loss_key: str | None = None
     lr_key: str | None = None

@@ -18,6 +18,10 @@ from typing import Callable, Sequence
 from lrwatch.errors import InputError
 
 _SPLIT = re.compile(r"[^a-z0-9]+")
+# How an error names the user's choice of a column: the Python argument and the command's flag
+# (a library caller passed loss_key=, a command-line user --loss-key).
+LOSS_KEY_CHOICE = "loss_key= / --loss-key"
+LR_KEY_CHOICE = "lr_key= / --lr-key"
 _TRAIN = {"train", "training", "trn"}
 _VAL = {"val", "valid", "validation"}
 _AGGREGATE = {"epoch"}
@@ -141,14 +145,14 @@ def detect_columns(names: Sequence[str], where: str, loss_key: str | None = None
         InputError: a given key is not there, or no column looks like a training loss.
     """
     available = ", ".join(names) if names else "none"
-    for flag, key in (("--loss-key", loss_key), ("--lr-key", lr_key)):
+    for flag, key in ((LOSS_KEY_CHOICE, loss_key), (LR_KEY_CHOICE, lr_key)):
         if key is not None and key not in names:
             raise InputError(f"{where} has no column '{key}' ({flag}); it has: {available}")
     loss = loss_key or _best(names, _loss_rank)
     if loss is None:
         raise InputError(
             f"{where} has no training-loss column; it has: {available}; "
-            "name the loss column with --loss-key")
+            f"name the loss column with {LOSS_KEY_CHOICE}")
     lr = lr_key or _best(names, _lr_rank)
     return Columns(
         loss=loss,

@@ -26,7 +26,7 @@ import numpy as np
 
 from lrwatch.errors import InputError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
-from lrwatch.readers.columns import detect_columns
+from lrwatch.readers.columns import LOSS_KEY_CHOICE, detect_columns
 from lrwatch.readers.files import refuse_lfs_pointer
 from lrwatch.readers.hparams import read_hints, read_tree
 from lrwatch.readers.series import Points, ReadResult, build_curves, cannot_read
@@ -185,7 +185,7 @@ def _no_number(path: Path, name: str, count: int, examples: list[str], one_colum
     elif one_column:
         hint = "the file has a single column: lrwatch reads comma-, tab- or semicolon-separated CSV"
     else:
-        hint = "pick another with --loss-key"
+        hint = f"pick another with {LOSS_KEY_CHOICE}"
     return InputError(f"{path}: none of the {count} values in '{name}' is a number "
                       f"(e.g. {_quoted(examples)}); {hint}")
 

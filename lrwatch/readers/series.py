@@ -15,7 +15,8 @@ import numpy as np
 
 from lrwatch.analysis.types import RunCurves, Series
 from lrwatch.errors import InputError
-from lrwatch.readers.columns import Columns
+from lrwatch.readers.columns import LOSS_KEY_CHOICE, Columns
+from lrwatch.store.rows import latest_per_step as store_latest_per_step
 
 Points = tuple[np.ndarray, np.ndarray]  # (steps int64, values float64) in logged order
 HINTED_LR = "hparams.yaml:lr"  # Columns.lr when the LR came from the configuration
@@ -60,14 +61,12 @@ def latest_per_step(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, 
     """
     steps = np.asarray(steps, dtype=np.int64)
     values = np.asarray(values, dtype=np.float64)
-    if steps.size < 2 or bool(np.all(np.diff(steps) > 0)):
-        return steps, values, 0
-    unique, first_in_reversed, inverse = np.unique(
-        steps[::-1], return_index=True, return_inverse=True)
-    latest = steps.size - 1 - first_in_reversed
-    kept = values[latest][inverse][::-1]  # the kept value of each point's step, in file order
+    unique, latest = store_latest_per_step(steps, values)
+    if unique.size == steps.size:
+        return unique, latest, 0
+    kept = latest[np.searchsorted(unique, steps)]  # the kept value of each point's step
     same = (values == kept) | (np.isnan(values) & np.isnan(kept))
-    return unique, values[latest], int(np.count_nonzero(~same))
+    return unique, latest, int(np.count_nonzero(~same))
 
 
 def build_curves(columns: Columns, points: Mapping[str, Points], hints: Hints,
@@ -87,7 +86,7 @@ def build_curves(columns: Columns, points: Mapping[str, Points], hints: Hints,
     loss = series(columns.loss)
     if loss is None:
         raise InputError(f"{where} has a '{columns.loss}' column but no value in it; "
-                         "pick another with --loss-key")
+                         f"pick another with {LOSS_KEY_CHOICE}")
     lr = series(columns.lr)
     if columns.lr is None and hints.lr is not None and not hints.lr_scheduled:
         lr = Series(loss.steps, np.full(loss.steps.size, hints.lr))

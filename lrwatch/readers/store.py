@@ -1,4 +1,4 @@
-"""Runs of an lrwatch store as ``RunCurves``: the one builder the CLI, dashboard and guard share.
+"""Runs of an lrwatch store as ``RunCurves``: the one builder the CLI, dashboard and reports share.
 
 The callback records the series under the stable names of ``lrwatch.keys`` and the run's
 optimizer, momentum, batch size and planned steps in its metadata; a range test run before the
@@ -34,7 +34,7 @@ from lrwatch.analysis.types import (
 )
 from lrwatch.errors import InputError, LRWatchError, StoreError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
-from lrwatch.readers.columns import Columns
+from lrwatch.readers.columns import LOSS_KEY_CHOICE, LR_KEY_CHOICE, Columns
 from lrwatch.readers.files import file_head, refuse_lfs_pointer
 from lrwatch.readers.series import ReadResult
 from lrwatch.store import RunInfo, Store, resolve_location
@@ -92,7 +92,7 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
         available = store.keys(info)
         where = f"run '{info.name}' of {store.path}"
         loss_key, lr_key = (_stored_key(key, flag, available, where) for flag, key in
-                            (("--loss-key", loss_key), ("--lr-key", lr_key)))
+                            ((LOSS_KEY_CHOICE, loss_key), (LR_KEY_CHOICE, lr_key)))
 
         def series(key: str | None) -> Series | None:
             if key is None or key not in available:

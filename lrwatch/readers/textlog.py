@@ -146,11 +146,13 @@ def compile_pattern(pattern: str) -> Layout:
     try:
         compiled = re.compile(pattern)
     except re.error as exc:
-        raise ConfigError(f"--pattern {pattern!r} is not a valid regular expression ({exc}); "
-                          f"pass one with named groups, e.g. {_EXAMPLE}") from None
+        raise ConfigError(f"the pattern {pattern!r} (pattern= / --pattern) is not a valid "
+                          f"regular expression ({exc}); pass one with named groups, e.g. "
+                          f"{_EXAMPLE}") from None
     if "loss" not in compiled.groupindex:
-        raise ConfigError(f"--pattern {pattern!r} has no (?P<loss>...) group; name the groups "
-                          f"to read: loss, and step, lr, grad_norm, e.g. {_EXAMPLE}")
+        raise ConfigError(f"the pattern {pattern!r} (pattern= / --pattern) has no "
+                          "(?P<loss>...) group; name the groups to read: loss, and step, lr, "
+                          f"grad_norm, e.g. {_EXAMPLE}")
     return Layout("--pattern", _groups(compiled), steps_are_order="step" not in compiled.groupindex)
 
 
@@ -190,7 +192,8 @@ def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResul
     name = _recognise(path, options)
     if name is None and options.pattern:
         raise InputError(f"{path}: no line in its first {SNIFF_BYTES // 1024} kB matches "
-                         f"--pattern {options.pattern!r}; check it against a line of the log")
+                         f"the pattern {options.pattern!r} (pattern= / --pattern); check it "
+                         "against a line of the log")
     if name is None:
         raise InputError(f"{path} matches no known log layout ({', '.join(PRESETS)}): pass "
                          f"--pattern with named groups, e.g. {_EXAMPLE}")

@@ -22,7 +22,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from lrwatch.errors import RunNotFound
+from lrwatch.errors import ConfigError, RunNotFound
 from lrwatch.store.base import (
     DIVERGED,
     FAILED,
@@ -134,18 +134,38 @@ class Store:
         return self.backend.run_list()
 
     def run(self, ref: RunInfo | str | int | None = None) -> RunInfo:
-        """One run by name, uid or id, or the latest run when ``ref`` is None (a fresh copy,
-        so its status and steps are current).
+        """One run by name, uid or id (an int), or the latest run when ``ref`` is None (a fresh
+        copy, so its status and steps are current). A string of digits is a name or an id.
 
         Raises:
             RunNotFound: no such run, or no run at all.
+            ConfigError: ``ref`` is a string that is one run's name and another run's id.
         """
         if ref is None:
             runs = self.backend.runs()
             if not runs:
                 raise RunNotFound(f"the store {self.path} has no runs yet")
             return runs[-1]
+        if isinstance(ref, str) and ref.isdigit():
+            return self._digits(ref)
         return self.backend.get_run(ref.id if isinstance(ref, RunInfo) else ref)
+
+    def _digits(self, ref: str) -> RunInfo:
+        """The run a string of digits names: by name or uid, else by id; refused when it is
+        one run's name and another run's id (as ``--run`` is on the command line)."""
+        by_name = next((r for r in self.backend.runs() if ref in (r.name, r.uid)), None)
+        try:
+            by_id = self.backend.get_run(int(ref))
+        except RunNotFound:
+            if by_name is None:
+                raise
+            return by_name
+        if by_name is not None and by_name.id != by_id.id:
+            raise ConfigError(
+                f"run '{ref}' in {self.path} is the name of run {by_name.id} and the id of run "
+                f"{by_id.id} ('{by_id.name}'): pass the id as an int, run({by_id.id}), or the "
+                "RunInfo from runs()")
+        return by_id
 
     def keys(self, run: RunInfo | str | int) -> list[str]:
         """The series names recorded for a run (``loss``, ``lr``, ``grad_norm/<layer>`` ...)."""
@@ -210,4 +230,4 @@ class Store:
     def _id(self, run: RunInfo | str | int) -> int:
         if isinstance(run, RunInfo):
             return run.id
-        return self.backend.get_run(run).id
+        return self.run(run).id

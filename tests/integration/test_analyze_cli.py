@@ -350,8 +350,8 @@ def test_key_flags_choose_the_columns_and_a_missing_one_names_those_there(tmp_pa
     (entry,) = strict_json(out)["runs"]
     assert code == 0 and entry["columns"]["loss"] == "aux_loss" and entry["current_lr"] == 0.02
     code, _, err = run_cli(capsys, path, "--lr-key", "lr")
-    assert code == 1 and err == (f"InputError: {path} has no column 'lr' (--lr-key); it has: "
-                                 "train_loss, aux_loss, lr-Adam, my_lr\n")
+    assert code == 1 and err == (f"InputError: {path} has no column 'lr' (lr_key= / --lr-key); "
+                                 "it has: train_loss, aux_loss, lr-Adam, my_lr\n")
 
 
 def test_event_files_without_tensorboard_name_the_extra(tmp_path, capsys, monkeypatch):

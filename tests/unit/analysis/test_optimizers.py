@@ -10,6 +10,7 @@ from lrwatch.analysis.optimizers import (
     clipped_lr,
     is_adaptive,
     is_lr_free,
+    momentum_of,
     plausible_max,
     typical_range,
 )
@@ -60,3 +61,17 @@ def test_batch_scaling_linear_for_sgd_square_root_for_adaptive() -> None:
     assert batch_scale("SGD", 32, 128) == pytest.approx(4.0)
     assert batch_scale("NAdam", 32, 128) == pytest.approx(2.0)
     assert batch_scale("AdamW", None, 128) == 1.0
+
+
+def test_momentum_is_read_the_same_way_from_every_optimizer() -> None:
+    torch = pytest.importorskip("torch")
+    params = [torch.nn.Parameter(torch.zeros(2))]
+    readings = {
+        "SGD": torch.optim.SGD(params, lr=0.1, momentum=0.9),
+        "plain SGD": torch.optim.SGD(params, lr=0.1),
+        "AdamW": torch.optim.AdamW(params, betas=(0.85, 0.99)),
+        "RMSprop": torch.optim.RMSprop(params, momentum=0.5),
+        "Adagrad": torch.optim.Adagrad(params),
+    }
+    assert {name: momentum_of(opt.param_groups[0]) for name, opt in readings.items()} == {
+        "SGD": 0.9, "plain SGD": 0.0, "AdamW": 0.85, "RMSprop": 0.5, "Adagrad": None}

@@ -71,15 +71,17 @@ def test_keys_given_by_the_user_win():
     assert (columns.loss, columns.lr) == ("my_loss", "sched_lr")
 
 
-def test_a_missing_given_key_names_the_flag_and_the_available_columns():
-    with pytest.raises(InputError, match=r"run/metrics.csv has no column 'lossy' \(--loss-key\); "
+def test_a_missing_given_key_names_the_argument_the_flag_and_the_available_columns():
+    with pytest.raises(InputError, match=r"run/metrics.csv has no column 'lossy' "
+                                         r"\(loss_key= / --loss-key\); "
                                          r"it has: train_loss, lr-Adam"):
         detect_columns(["train_loss", "lr-Adam"], "run/metrics.csv", loss_key="lossy")
-    with pytest.raises(InputError, match=r"no column 'rate' \(--lr-key\)"):
+    with pytest.raises(InputError, match=r"no column 'rate' \(lr_key= / --lr-key\)"):
         detect_columns(["train_loss", "lr-Adam"], "run/metrics.csv", lr_key="rate")
 
 
 def test_no_loss_column_is_a_clear_error_that_suggests_the_flag():
     with pytest.raises(InputError, match=r"m.csv has no training-loss column; it has: acc, "
-                                         r"val_loss; name the loss column with --loss-key"):
+                                         r"val_loss; name the loss column with "
+                                         r"loss_key= / --loss-key"):
         detect_columns(["acc", "val_loss"], "m.csv")

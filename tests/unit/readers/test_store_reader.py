@@ -108,8 +108,8 @@ def test_key_overrides_read_other_series_and_name_the_keys_when_missing(store_pa
     with Store(store_path, readonly=True) as store:
         result = read_store_run(store, "resnet", lr_key="lr/pg1")
         np.testing.assert_array_equal(result.curves.lr.values, 0.5)
-        expected = (r"run 'resnet' of .*lrwatch.db has no key 'train_loss' \(--loss-key\); "
-                    r"it has: grad_norm, grad_norm/fc, loss, lr")
+        expected = (r"run 'resnet' of .*lrwatch.db has no key 'train_loss' "
+                    r"\(loss_key= / --loss-key\); it has: grad_norm, grad_norm/fc, loss, lr")
         with pytest.raises(InputError, match=expected):
             read_store_run(store, "resnet", loss_key="train_loss")
 

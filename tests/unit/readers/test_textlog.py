@@ -132,10 +132,11 @@ def test_a_pattern_without_step_counts_matching_lines(tmp_path):
 
 
 @pytest.mark.parametrize(("pattern", "message"), [
-    ("loss=(?P<loss>\\S+", r"^ConfigError: --pattern 'loss=\(\?P<loss>\\\\S\+' is not a valid "
-                          r"regular expression \(missing \), unterminated subpattern"),
-    ("loss=(?P<value>\\S+)", r"^ConfigError: --pattern 'loss=\(\?P<value>\\\\S\+\)' has no "
-                             r"\(\?P<loss>\.\.\.\) group"),
+    ("loss=(?P<loss>\\S+", r"^ConfigError: the pattern 'loss=\(\?P<loss>\\\\S\+' "
+                          r"\(pattern= / --pattern\) is not a valid regular expression "
+                          r"\(missing \), unterminated subpattern"),
+    ("loss=(?P<value>\\S+)", r"^ConfigError: the pattern 'loss=\(\?P<value>\\\\S\+\)' "
+                             r"\(pattern= / --pattern\) has no \(\?P<loss>\.\.\.\) group"),
 ])
 def test_a_bad_pattern_is_a_one_line_usage_error(tmp_path, capsys, pattern, message):
     path = nanogpt_log(tmp_path / "train.log")

@@ -110,6 +110,19 @@ def test_names_are_made_unique(store_path):
     assert store.run("Net-2").name == "Net-2"
 
 
+def test_a_name_of_digits_that_is_another_runs_id_is_refused(store_path):
+    store = Store(store_path)
+    first = store.create_run("baseline", {})
+    named_1 = store.create_run("1", {})  # id 2, named like run 1's id
+    named_7 = store.create_run("7", {})  # no run has id 7
+    with pytest.raises(lrwatch.ConfigError, match=r"'1'.*name of run 2 and the id of run 1"):
+        store.run("1")
+    assert store.run(1).id == first.id and store.run(named_1.id).name == "1"
+    assert store.run("7").id == named_7.id and store.run("3").id == named_7.id
+    with pytest.raises(lrwatch.ConfigError):
+        store.scalars("1", "loss")  # every method that takes a run reference refuses it
+
+
 def test_unknown_run_names_the_runs_there(store_path):
     store = Store(store_path)
     store.create_run("alpha", {})
