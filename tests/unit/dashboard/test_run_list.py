@@ -25,7 +25,7 @@ def test_the_run_list_shows_each_runs_peak_lr(tmp_path: Path) -> None:
     with source.open() as store:
         rows = run_rows(source, store)  # the first call: no verdict yet, the LR is the peak
     assert [row.name for row in rows] == list(EXPECTED)[::-1]
-    assert {row.name: row.current_lr for row in rows} == {
+    assert {row.name: row.peak_lr for row in rows} == {
         name: peak for name, (_, peak) in EXPECTED.items()}
     assert {row.name: row.steps for row in rows}["diverged"] == 5
 
