@@ -5,7 +5,8 @@ part:
 
 - overhead: Lightning training (MLP 784-256-256-10, batch 64, CPU, one thread) with
   ``LRWatch(store=path)`` and ``LRWatch(store=URL)``, interleaved for several rounds; the ratio
-  is the median over rounds of URL / path mean step time (after warm-up);
+  is the median over rounds of URL / path mean step time (after warm-up), in wall time, the
+  process's CPU time and the training thread's CPU time (what a loaded machine changes least);
 - writers: W processes at once, each the callback's own path (``RunWriter`` on the backend
   ``open_backend(URL)`` gives a writer: the local spool and its sync) fed with synthetic rows of
   five series at a fixed pace. A poller reads each run's ``last_step`` on the server every
@@ -13,7 +14,10 @@ part:
   handed it over. At the end every run must have each of its points exactly once (the sum of
   chunk sizes per series equals the steps written). Server CPU is the postgres processes'
   user+system time from /proc. With ``--outage``, the server is stopped for 30 s in the middle;
-- runs list: ``lrwatch runs`` on 10,000 runs (20 points each), from the server and SQLite;
+- runs list: ``lrwatch runs`` on 10,000 runs (20 points each), from the server and SQLite:
+  the per-run reads of before next to the list from stored run summaries, the on-demand list
+  of a store written before summaries and the one-time fill; and the dashboard's run-list
+  callback over HTTP;
 - long run: a 1 M-step run read for the dashboard's graphs (every series in full, as a graph's
   first build does), from the server and from SQLite.
 

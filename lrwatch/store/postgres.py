@@ -340,7 +340,10 @@ class PostgresBackend(RowChecks):
         for lo in range(0, len(todo), FILL_BATCH):
             def fill(conn: Any, batch: list[int] = todo[lo:lo + FILL_BATCH]) -> None:
                 for run_id in batch:
-                    self._save_summary(conn, run_id)
+                    try:
+                        self._save_summary(conn, run_id)
+                    except StoreError:  # a damaged run: listed on demand, which names it
+                        pass
 
             self._write(fill)
 

@@ -39,7 +39,6 @@ from lrwatch.store.base import (
     RunInfo,
 )
 from lrwatch.store.location import resolve_path
-from lrwatch.store.summary import RunSummary, stored_or_computed, summarize
 from lrwatch.store.rows import (
     CHUNK_POINTS,
     MAYBE_NUMBER,
@@ -54,6 +53,7 @@ from lrwatch.store.rows import (
     latest_per_step,
     to_json,
 )
+from lrwatch.store.summary import RunSummary, stored_or_computed, summarize
 
 APPLICATION_ID = 0x6C727774  # "lrwt": marks the file as an lrwatch store
 SCHEMA_VERSION = 3
@@ -453,7 +453,10 @@ class SQLiteBackend(RowChecks):
         for lo in range(0, len(todo), FILL_BATCH):
             def fill(conn: sqlite3.Connection, batch: list[int] = todo[lo:lo + FILL_BATCH]) -> None:
                 for run_id in batch:
-                    self._save_summary(conn, run_id)
+                    try:
+                        self._save_summary(conn, run_id)
+                    except StoreError:  # a damaged run: listed on demand, which names it
+                        pass
 
             self._write(fill)
 

@@ -11,6 +11,7 @@ import pytest
 
 from lrwatch import keys
 from lrwatch.cli import main
+from lrwatch.errors import StoreError
 from lrwatch.store import FINISHED, Store
 from lrwatch.store.sqlite import SQLiteBackend
 from tests.helpers.runlist import check_run_list, record_runs
@@ -84,3 +85,24 @@ def test_lrwatch_runs_shows_the_summaries(tmp_path: Path,
     assert lines["recovered"][3:6] == ["10", "0.5", "0.01"]
     assert lines["diverged"][2:5] == ["finished", "5", "nan"]
     assert lines["no-series"][3:6] == ["0", "-", "-"]
+
+
+def test_a_damaged_run_does_not_stop_an_older_store_from_opening(tmp_path: Path) -> None:
+    path = tmp_path / "lrwatch.db"
+    backend = SQLiteBackend(path)
+    for name in ("damaged", "sound"):
+        run = backend.create_run(name, {})
+        backend.append(run.id, {keys.LR: (np.arange(5), np.full(5, 0.1))})
+        backend.set_status(run.id, FINISHED)
+    backend.close()
+    _as_schema_2(path)
+    with sqlite3.connect(path) as conn:  # a flipped bit in the first run's LR chunk
+        conn.execute("UPDATE chunks SET vals = zeroblob(40) WHERE id = 1")
+    conn.close()
+
+    Store(path).close()  # migrates; the damaged run gets no summary, the other one does
+    with sqlite3.connect(path) as conn:
+        assert [r[0] for r in conn.execute("SELECT run_id FROM summaries")] == [2]
+    conn.close()
+    with Store(path, readonly=True) as store, pytest.raises(StoreError, match="run 'damaged'"):
+        store.run_list()
