@@ -4,8 +4,9 @@
 Six model families none of the earlier sweeps has (a digits CNN with Nesterov SGD and cosine
 decay, a Bengio-style byte MLP language model with plain SGD, a regression MLP with RMSprop on
 a teacher network's outputs, a causal dilated-conv byte LM with AdamW, warmup and cosine decay,
-a digits autoencoder with Adam and step decay, a one-layer transformer LM with SGD momentum), each on a quarter-decade LR grid: every other point is a half-decade sweep, every
-fourth a one-decade sweep, the full grid the finer truth. They were made before the sweep
+a digits autoencoder with Adam and step decay, a one-layer transformer LM with SGD momentum),
+each on a quarter-decade LR grid: every other point is a half-decade sweep, every fourth a
+one-decade sweep, the full grid the finer truth. They were made before the sweep
 rules of this round changed, and are read once, with the rules frozen.
 
 Each run's CSV goes to the cache (``fresh-<family>-lr<lr>.csv``, the format of
@@ -34,8 +35,9 @@ from torch.nn import functional as F
 
 from benchmarks.realworld import HERE, cache_dir
 from benchmarks.realworld.made_labels import SweepPoint, label_sweep
-from benchmarks.realworld.made_tasks import (VOCAB, CausalTransformer, Logged, mean_loss, python_docs, split,
-                                             stdlib_code, train, warmup_cosine, windows)
+from benchmarks.realworld.made_tasks import (VOCAB, CausalTransformer, Logged, mean_loss,
+                                             python_docs, split, stdlib_code, train,
+                                             warmup_cosine, windows)
 from benchmarks.realworld.make_runs import quarter_decades, read_run, write_run
 
 SEED = 1  # not the made runs' seed 0: fresh batches and initialisations
@@ -51,7 +53,8 @@ def digits() -> tuple[torch.Tensor, ...]:
     x = torch.tensor(x / 16.0, dtype=torch.float32).view(-1, 1, 8, 8)
     y = torch.tensor(y)
     order = torch.randperm(len(y), generator=torch.Generator().manual_seed(SEED))
-    return x[order[DIGITS_VAL:]], y[order[DIGITS_VAL:]], x[order[:DIGITS_VAL]], y[order[:DIGITS_VAL]]
+    train_i, val_i = order[DIGITS_VAL:], order[:DIGITS_VAL]
+    return x[train_i], y[train_i], x[val_i], y[val_i]
 
 
 def cnn_run(lr: float) -> Logged:
