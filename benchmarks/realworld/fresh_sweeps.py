@@ -151,24 +151,33 @@ class ConvLM(nn.Module):
         return self.head(h.transpose(1, 2))
 
 
-def conv_lm_run(lr: float) -> Logged:
-    """The conv LM on stdlib code, AdamW (weight decay 0.01), 5% warmup, cosine to 0.1x, clip
-    1.0, 600 steps of 16 windows of 64 bytes."""
-    train_part, val_part = split(stdlib_code())
-    steps, batch, ctx = 600, 16, 64
+def byte_lm_run(stream: torch.Tensor, make_model: Callable[[], nn.Module],
+                make_opt: Callable[[nn.Module], torch.optim.Optimizer], warmup: int, steps: int,
+                ctx: int) -> Logged:
+    """A byte LM on a stream's head, batches of 16 windows of ``ctx`` bytes, warmup then cosine
+    to 0.1x, clip 1.0; the eval loss on 4 x 64 windows of its tail."""
+    train_part, val_part = split(stream)
     g = torch.Generator().manual_seed(SEED)
-    starts = torch.randint(0, train_part.numel() - ctx - 1, (steps, batch), generator=g)
+    starts = torch.randint(0, train_part.numel() - ctx - 1, (steps, 16), generator=g)
     val = [windows(val_part, s, ctx) for s in
            torch.randint(0, val_part.numel() - ctx - 1, (4, 64), generator=g)]
     torch.manual_seed(SEED)
-    model = ConvLM()
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    model = make_model()
+    opt = make_opt(model)
 
     def step_loss(i: int) -> torch.Tensor:
         x, y = windows(train_part, starts[i], ctx)
         return F.cross_entropy(model(x).reshape(-1, VOCAB), y.reshape(-1))
-    return train(model, opt, warmup_cosine(30, steps), steps, step_loss,
+    return train(model, opt, warmup_cosine(warmup, steps), steps, step_loss,
                  lambda: mean_loss(model, val), 100, 1.0)
+
+
+def conv_lm_run(lr: float) -> Logged:
+    """The conv LM on stdlib code, AdamW (weight decay 0.01), 5% warmup, cosine to 0.1x, clip
+    1.0, 600 steps of 16 windows of 64 bytes."""
+    return byte_lm_run(stdlib_code(), ConvLM,
+                       lambda m: torch.optim.AdamW(m.parameters(), lr=lr, weight_decay=0.01),
+                       30, 600, 64)
 
 
 def autoencoder_run(lr: float) -> Logged:
@@ -197,21 +206,9 @@ def autoencoder_run(lr: float) -> Logged:
 def transformer_sgd_run(lr: float) -> Logged:
     """A one-layer transformer byte LM (d_model 32, context 32) trained with SGD momentum 0.9,
     warmup 20, cosine to 0.1x, clip 1.0, 400 steps of 16 windows, on the documentation text."""
-    train_part, val_part = split(python_docs())
-    steps, batch, ctx = 400, 16, 32
-    g = torch.Generator().manual_seed(SEED)
-    starts = torch.randint(0, train_part.numel() - ctx - 1, (steps, batch), generator=g)
-    val = [windows(val_part, s, ctx) for s in
-           torch.randint(0, val_part.numel() - ctx - 1, (4, 64), generator=g)]
-    torch.manual_seed(SEED)
-    model = CausalTransformer(32, 1, 4, ctx)
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-
-    def step_loss(i: int) -> torch.Tensor:
-        x, y = windows(train_part, starts[i], ctx)
-        return F.cross_entropy(model(x).reshape(-1, VOCAB), y.reshape(-1))
-    return train(model, opt, warmup_cosine(20, steps), steps, step_loss,
-                 lambda: mean_loss(model, val), 100, 1.0)
+    return byte_lm_run(python_docs(), lambda: CausalTransformer(32, 1, 4, 32),
+                       lambda m: torch.optim.SGD(m.parameters(), lr=lr, momentum=0.9),
+                       20, 400, 32)
 
 
 @dataclass(frozen=True)
