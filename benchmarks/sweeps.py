@@ -26,7 +26,10 @@ grid, each run's final loss on the whole training set measured without mini-batc
 
 Tasks: tuned on ``TUNE_TASKS`` only; ``HELDOUT_TASKS`` reported. ``--tuning-only`` prints the
 tuning side alone. ``benchmarks/realworld/sweeps_made.json`` (made sweeps of transformer LMs,
-fine-tunes, LSTMs), when present, is scored the same way. Writes ``benchmarks/out/sweeps.json``.
+fine-tunes, LSTMs), when present, is scored the same way, and so is
+``benchmarks/realworld/sweeps_fresh.json`` (round 4's held-out families); on a quarter-decade
+grid of 17+ LRs every fourth LR also makes a one-decade sweep (``decade``). Each estimate's
+band is scored too: does it hold the truth. Writes ``benchmarks/out/sweeps.json``.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from lrwatch.errors import ConfigError
 
 OUT = Path(__file__).with_name("out")
 MADE = Path(__file__).with_name("realworld") / "sweeps_made.json"
+FRESH = Path(__file__).with_name("realworld") / "sweeps_fresh.json"
 WITHIN_2X = math.log10(2.0) + 1e-9
 FLAT_TRUTH = 0.02  # a window is flat when all eval losses are within 2% of the lowest ...
 LEARNED_TRUTH = 0.9  # ... and the best is 10% below where it started (else nothing learned)
@@ -70,7 +74,9 @@ def score_sweep(runs: list[dict], truth: float) -> dict:
     reading = analyze_sweep([SweepRun(r["name"], r["lr"], r["loss"]) for r in runs])
     lrs = [r["lr"] for r in runs]
     inside = min(lrs) <= truth * (1 + 1e-9) and truth <= max(lrs) * (1 + 1e-9)
-    result: dict = {"best_lr": reading.best_lr, "true_best": truth, "inside": inside,
+    band = None if reading.best_lr is None or reading.flat else \
+        [reading.best_lr_low, reading.best_lr_high]
+    result: dict = {"best_lr": reading.best_lr, "true_best": truth, "inside": inside, "band": band,
                     "flat": reading.flat, "edge": reading.edge, "positions": []}
     if inside and reading.best_lr is not None:
         result["log_error"] = abs(math.log10(reading.best_lr / truth))
@@ -213,6 +219,32 @@ def made_sweeps() -> dict[str, list[dict]]:
     return out
 
 
+def fresh_sweeps() -> dict[str, list[dict]]:
+    """The round-4 held-out sweeps of ``benchmarks/realworld/fresh_sweeps.py``
+    (``sweeps_fresh.json``, each run's final eval loss and label; the training curves from the
+    cache), as rows. Empty when that file or a run's CSV is missing."""
+    from benchmarks.realworld import cache_dir, curves_of, read_csv
+
+    if not FRESH.exists():
+        return {}
+    out: dict[str, list[dict]] = {}
+    for sweep_id, summary in json.loads(FRESH.read_text()).items():
+        rows = []
+        for rid, lr, final, start, label in zip(summary["runs"], summary["lrs"],
+                                                summary["final_eval_losses"],
+                                                summary["start_eval_losses"], summary["labels"]):
+            path = cache_dir() / f"{rid}.csv"
+            if not path.exists():
+                break
+            curves = curves_of({"meta": summary["meta"]}, read_csv(path))
+            rows.append({"name": rid, "lr": lr, "loss": curves.loss, "curves": curves,
+                         "label": label, "start": start,
+                         "final": math.inf if final is None else final})
+        else:
+            out[sweep_id] = rows
+    return out
+
+
 # a source's direction for a run -> the positions that agree with it
 AGREES = {"up": {"too_low"}, "keep": {"near_best"}, "down": {"too_high", "diverged"}}
 
@@ -272,7 +304,7 @@ def flat_windows(sweep: list[dict]) -> list[tuple[bool, list[dict]]]:
 def evaluate(sweeps: dict[str, list[dict]], single_run: bool = True) -> dict:
     """Every figure for a set of sweeps on a fine grid: coarse halves against the full grid's
     truth, the full grid, flat windows, and (``single_run``) the one-run diagnosis's 'keep'."""
-    coarse, full, flat_scores, keep_single = [], [], [], []
+    coarse, decade, full, flat_scores, keep_single = [], [], [], [], []
     for name, sweep in sweeps.items():
         lrs = [r["lr"] for r in sweep]
         finals = [r["final"] for r in sweep]
@@ -284,6 +316,10 @@ def evaluate(sweeps: dict[str, list[dict]], single_run: bool = True) -> dict:
                 coarse.append({"sweep": name, "grid_best": grid_best,
                                **score_sweep(half, best)})
         full.append({"sweep": name, "grid_best": grid_best, **score_sweep(sweep, best)})
+        for i in range(4):  # one-decade sweeps, where the grid is a quarter decade
+            if len(sweep[i::4]) >= 5 and _quarter_decade(lrs):
+                decade.append({"sweep": name, "grid_best": grid_best,
+                               **score_sweep(sweep[i::4], best)})
         for truth, window in flat_windows(sweep):
             reading = analyze_sweep([SweepRun(r["name"], r["lr"], r["loss"]) for r in window])
             flat_scores.append({"sweep": name, "truth_flat": truth, "flat": reading.flat,
@@ -292,14 +328,20 @@ def evaluate(sweeps: dict[str, list[dict]], single_run: bool = True) -> dict:
             if single_run and run["label"] != "diverging" and \
                     run["lr"] <= grid_best / 10 * (1 + 1e-9):
                 keep_single.append(analyze(run["curves"]).suggestion.action.value == "keep")
-    return {"coarse": summarise(coarse), "full": summarise(full),
+    return {"coarse": summarise(coarse), "decade": summarise(decade), "full": summarise(full),
             "flat": _flat_summary(flat_scores),
             "single_run_keep_10x_below": _rate(keep_single),
-            "detail": {"coarse": coarse, "full": full, "flat": flat_scores}}
+            "detail": {"coarse": coarse, "decade": decade, "full": full, "flat": flat_scores}}
+
+
+def _quarter_decade(lrs: list[float]) -> bool:
+    """Whether a sweep's LRs are a quarter decade apart (every fourth is a one-decade grid)."""
+    return bool(np.allclose(np.diff(np.log10(lrs)), 0.25, atol=0.01))
 
 
 def summarise(scores: list[dict]) -> dict:
     inside = [s for s in scores if "log_error" in s]
+    banded = [s for s in inside if s["band"] is not None]
     outside = [s for s in scores if "edge_right" in s]
     positions = [p for s in scores for p in s["positions"]]
     nonflat = [p for s in scores if not s["flat"] for p in s["positions"]]
@@ -311,6 +353,8 @@ def summarise(scores: list[dict]) -> dict:
             abs(math.log10(s["best_lr"] / s["grid_best"])) <= WITHIN_2X for s in inside]),
         "median_error_factor": (10 ** float(np.median([s["log_error"] for s in inside]))
                                 if inside else None),
+        "band_covers_truth": _rate([s["band"][0] <= s["true_best"] * (1 + 1e-9) and
+                                    s["true_best"] <= s["band"][1] * (1 + 1e-9) for s in banded]),
         "called_flat": sum(s["flat"] for s in scores),
         "edge_right": _rate([s["edge_right"] for s in outside]),
         "edge_false_alarms": sum(1 for s in inside if s["edge"] is not None),
@@ -335,10 +379,13 @@ def _rate(flags: list[bool]) -> dict:
 
 
 def report(name: str, result: dict) -> None:
-    for kind in ("coarse", "full"):
+    for kind in ("coarse", "decade", "full"):
         s = result[kind]
+        if not s["sweeps"]:
+            continue
         print(f"{name} {kind}: {s['sweeps']} sweeps; best within 2x "
-              f"{_fmt(s['best_within_2x'])} (median error x{s['median_error_factor']:.2f}; "
+              f"{_fmt(s['best_within_2x'])} (median error x{s['median_error_factor'] or 0:.2f}; "
+              f"band covers the truth {_fmt(s['band_covers_truth'])}; "
               f"of the grid point: {_fmt(s['best_within_2x_of_grid_point'])}); "
               f"edge right {_fmt(s['edge_right'])}, edge false alarms {s['edge_false_alarms']}; "
               f"called flat {s['called_flat']}; positions right (non-flat sweeps) "
@@ -375,6 +422,10 @@ def main(argv: list[str] | None = None) -> None:
     if made:
         results["made quarter-decade"] = evaluate(made)
         report(f"made quarter-decade ({len(made)} sweeps)", results["made quarter-decade"])
+    fresh = {} if args.tuning_only else fresh_sweeps()
+    if fresh:
+        results["fresh held-out"] = evaluate(fresh)
+        report(f"fresh held-out ({len(fresh)} sweeps)", results["fresh held-out"])
     if not args.tuning_only:
         results["real-world"] = evaluate_labelled(public_sweeps())
         r = results["real-world"]

@@ -211,3 +211,20 @@ def test_analyze_of_one_run_still_reads_its_sweep(sweep_dir, capsys):
     (entry,) = json.loads(out)["runs"]
     assert entry["sweep"]["position"] == "too_low" and entry["sweep"]["runs"] == len(LRS)
     assert entry["action"] == "increase"
+
+
+def test_a_one_decade_grid_puts_the_best_between_its_points_and_its_band_around_it(tmp_path,
+                                                                                  capsys):
+    """Final losses on a bowl that rises twice as fast above the best LR as below it (the
+    benchmark's sweeps rise faster above), the best at 10^-2.6, LRs a decade apart: the
+    estimate lies within 2x of it and its band holds it (the symmetric parabola's band, 0.1
+    decade each side of an estimate 0.14 decade low, did not)."""
+    lrs = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
+    for i, lr in enumerate(lrs):
+        u = math.log10(lr) + 2.6
+        final = 0.8 * math.exp(0.3 * u * u * (2.0 if u > 0 else 1.0))
+        write_version(tmp_path / "lightning_logs" / f"version_{i}", lr, final, seed=i)
+    sweep = sweep_json(capsys, str(tmp_path / "lightning_logs"))["sweeps"][0]
+    assert abs(math.log10(sweep["best_lr"]) + 2.6) <= math.log10(2)
+    assert sweep["best_lr_low"] <= 10 ** -2.6 <= sweep["best_lr_high"]
+    assert [r["position"] for r in sweep["runs"]][:2] == ["too_low", "too_low"]
