@@ -254,7 +254,8 @@ def _torch_clips(args: Any, model: torch.nn.Module, optimizer: torch.optim.Optim
     if args.deepspeed or args.fsdp or args.fp16:
         return False
     trained = {id(p) for p in model.parameters() if p.requires_grad}
-    stepped = {id(p) for group in optimizer.param_groups for p in group["params"] if p.requires_grad}
+    stepped = {id(p) for group in optimizer.param_groups for p in group["params"]
+               if p.requires_grad}
     return trained == stepped
 
 

@@ -218,7 +218,8 @@ class SpikyTokens(torch.utils.data.IterableDataset):
 
     def __init__(self, n: int) -> None:
         self.tokens = Tokens(n)
-        self.noise = torch.randint(0, VOCAB, (n, LENGTH), generator=torch.Generator().manual_seed(1))
+        generator = torch.Generator().manual_seed(1)
+        self.noise = torch.randint(0, VOCAB, (n, LENGTH), generator=generator)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         for i in range(len(self.tokens)):
@@ -239,7 +240,8 @@ class Moved(transformers.TrainerCallback):
 
     def on_optimizer_step(self, args: Any, state: Any, control: Any, model: Any = None,
                           **kwargs: Any) -> None:
-        if not torch.equal(self._before, torch.cat([p.detach().flatten() for p in model.parameters()])):
+        after = torch.cat([p.detach().flatten() for p in model.parameters()])
+        if not torch.equal(self._before, after):
             self.steps.append(state.global_step)
 
 
