@@ -129,7 +129,7 @@ def front_end_settings(store: Any, name: Any, *, on_diverge: str, every_n_steps:
                        layer_every_n_steps: int, update_ratio_every_n_steps: int | None,
                        host_copy_every_n_steps: int | None, check_every_n_steps: int,
                        snapshot_every_n_steps: int, max_recoveries: int,
-                       lr_factor: float | None, skip_batches: int
+                       lr_factor: float | None, skip_batches: int, on_spike: str | None = None
                        ) -> tuple[RecordConfig, GuardConfig]:
     """The settings ``Watch`` and the Hugging Face callback share, checked: the store and run
     name, and the recording and guard settings (a guard that acts copies every step to the
@@ -145,7 +145,7 @@ def front_end_settings(store: Any, name: Any, *, on_diverge: str, every_n_steps:
     guard = GuardConfig(on_diverge=on_diverge, check_every_n_steps=check_every_n_steps,
                         snapshot_every_n_steps=snapshot_every_n_steps,
                         max_recoveries=max_recoveries, lr_factor=lr_factor,
-                        skip_batches=skip_batches)
+                        skip_batches=skip_batches, on_spike=on_spike)
     if host_copy_every_n_steps is None:
         host_copy_every_n_steps = 1 if guard.acts else RecordConfig.host_copy_every_n_steps
     record = RecordConfig(every_n_steps=every_n_steps, layer_every_n_steps=layer_every_n_steps,

@@ -414,7 +414,8 @@ def _add_rows(rows: Rows, key: str, steps: np.ndarray, values: np.ndarray) -> No
     """File ``key``'s rows, merged in step order with those already there (a block where a
     clipped norm was derived at some steps and measured at others)."""
     if key in rows:
-        steps, values = np.concatenate([rows[key][0], steps]), np.concatenate([rows[key][1], values])
+        had_steps, had_values = rows[key]
+        steps, values = np.concatenate([had_steps, steps]), np.concatenate([had_values, values])
         order = np.argsort(steps, kind="stable")
         steps, values = steps[order], values[order]
     rows[key] = (steps, values)

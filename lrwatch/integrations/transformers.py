@@ -61,7 +61,8 @@ class LRWatchCallback(TrainerCallback):
             diverged) or "recover" (roll back to a recent snapshot, lower the LR, go on).
         every_n_steps, layer_every_n_steps, update_ratio_every_n_steps,
         host_copy_every_n_steps, check_every_n_steps, snapshot_every_n_steps, max_recoveries,
-        lr_factor, skip_batches, alert: as for ``LRWatch``.
+        lr_factor, skip_batches, on_spike, alert: as for ``LRWatch`` (``on_spike="skip"`` judges
+        the step's loss and its gradient norm after ``Trainer``'s clipping).
         strict: re-raise lrwatch's internal errors instead of warning and going on.
 
     Example::
@@ -86,6 +87,7 @@ class LRWatchCallback(TrainerCallback):
         max_recoveries: int = 3,
         lr_factor: float | None = None,
         skip_batches: int = 0,
+        on_spike: str | None = None,
         alert: str | None = None,
         strict: bool = False,
     ) -> None:
@@ -96,7 +98,8 @@ class LRWatchCallback(TrainerCallback):
             update_ratio_every_n_steps=update_ratio_every_n_steps,
             host_copy_every_n_steps=host_copy_every_n_steps,
             check_every_n_steps=check_every_n_steps, snapshot_every_n_steps=snapshot_every_n_steps,
-            max_recoveries=max_recoveries, lr_factor=lr_factor, skip_batches=skip_batches)
+            max_recoveries=max_recoveries, lr_factor=lr_factor, skip_batches=skip_batches,
+            on_spike=on_spike)
         self.engine = Engine(record, guard, strict=strict)
         self.store_arg = store
         self.name = name
@@ -170,6 +173,7 @@ class LRWatchCallback(TrainerCallback):
         value = loss.detach().float()
         self._losses.append(value if value.ndim == 0 else value.reshape(()))
         self.engine.add_samples(_batch_size(kwargs, args))
+        self.engine.backward_loss(value)  # what on_spike="skip" judges (off: returns at once)
         if loss.grad_fn is not None:
             # on the node, not the tensor: Trainer may scale the loss in place afterwards
             loss.grad_fn.register_prehook(self._backward_starts)
@@ -250,7 +254,8 @@ def _torch_clips(args: Any, model: torch.nn.Module, optimizer: torch.optim.Optim
     if args.deepspeed or args.fsdp or args.fp16:
         return False
     trained = {id(p) for p in model.parameters() if p.requires_grad}
-    stepped = {id(p) for group in optimizer.param_groups for p in group["params"] if p.requires_grad}
+    stepped = {id(p) for group in optimizer.param_groups for p in group["params"]
+               if p.requires_grad}
     return trained == stepped
 
 

@@ -206,5 +206,61 @@ def test_bad_arguments_are_one_line_errors(tmp_path):
 
     with pytest.raises(ConfigError, match="on_diverge must be one of warn, stop, recover"):
         LRWatchCallback(on_diverge="halt")
+    with pytest.raises(ConfigError, match="on_spike must be None or 'skip'"):
+        LRWatchCallback(on_spike="drop")
     with pytest.raises(ConfigError, match="store must be a path"):
         LRWatchCallback(store=5)  # type: ignore[arg-type]
+
+
+class SpikyTokens(torch.utils.data.IterableDataset):
+    """``Tokens`` in order, except that every 10th batch of 8 has random labels: its loss
+    spikes far above the level the model has reached."""
+
+    def __init__(self, n: int) -> None:
+        self.tokens = Tokens(n)
+        generator = torch.Generator().manual_seed(1)
+        self.noise = torch.randint(0, VOCAB, (n, LENGTH), generator=generator)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        for i in range(len(self.tokens)):
+            row = self.tokens[i]
+            yield {**row, "labels": self.noise[i]} if (i // 8) % 10 == 9 else row
+
+
+class Moved(transformers.TrainerCallback):
+    """The steps at which the optimizer changed the model's weights."""
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self._before: torch.Tensor | None = None
+
+    def on_pre_optimizer_step(self, args: Any, state: Any, control: Any, model: Any = None,
+                              **kwargs: Any) -> None:
+        self._before = torch.cat([p.detach().flatten() for p in model.parameters()]).clone()
+
+    def on_optimizer_step(self, args: Any, state: Any, control: Any, model: Any = None,
+                          **kwargs: Any) -> None:
+        after = torch.cat([p.detach().flatten() for p in model.parameters()])
+        if not torch.equal(self._before, after):
+            self.steps.append(state.global_step)
+
+
+def test_on_spike_skip_drops_the_updates_of_outlier_steps(tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="lrwatch")
+    steps = 120
+    model = _gpt2()
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path / "out"), per_device_train_batch_size=8, max_steps=steps,
+        learning_rate=1e-2, lr_scheduler_type="constant", report_to="none", use_cpu=True,
+        save_strategy="no", disable_tqdm=True, seed=0)  # the loss settles below 0.5 by step 40
+    moved = Moved()  # after LRWatchCallback, which drops a skipped step's gradients
+    transformers.Trainer(model=model, args=args, train_dataset=SpikyTokens(8 * steps),
+                         callbacks=[LRWatchCallback(on_spike="skip"), moved]).train()
+    store, run = _only_run(tmp_path / "out" / "lrwatch_logs")
+    skips = [e for e in store.events(run, kind=keys.EVENT_ACTION) if e.payload["action"] == "skip"]
+    corrupted = {s for s in range(steps) if s % 10 == 9}
+    assert {e.step for e in skips} == {s for s in corrupted if s >= 64}  # judged after 64 steps
+    assert all("sigma above its median" in e.payload["reason"] for e in skips)
+    assert sorted(set(range(steps)) - set(moved.steps)) == [e.step for e in skips]  # no update
+    assert any(r.getMessage().startswith(f"lrwatch: skipped the update of step {skips[0].step}")
+               for r in caplog.records)
