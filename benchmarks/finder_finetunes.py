@@ -113,7 +113,8 @@ def _digits_domain() -> tuple[Data, Data, Data]:
     x, y = digits()
     images = x.reshape(-1, 8, 8)
     shifted = 0.6 * torch.roll(images, shifts=(1, 1), dims=(1, 2))
-    shifted = shifted + 0.2 * torch.randn(shifted.shape, generator=torch.Generator().manual_seed(47))
+    noise = torch.randn(shifted.shape, generator=torch.Generator().manual_seed(47))
+    shifted = shifted + 0.2 * noise
     train, val = _split(shifted[1000:].reshape(-1, 64), y[1000:], 300, seed=48)
     return (x[:1000], y[:1000]), train, val
 
