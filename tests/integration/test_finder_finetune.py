@@ -16,7 +16,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from lrwatch import ConfigError, find_lr
+from lrwatch import ConfigError, find_lr, find_lr_loop
 from lrwatch.analysis.optimizers import FINE_TUNE_RANGES
 from lrwatch.store import ENV_VAR
 
@@ -136,3 +136,19 @@ def test_fine_tune_true_on_a_new_task_follows_the_curve_and_says_so(tmp_path: Pa
 def test_a_bad_fine_tune_value_is_refused_before_training(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="fine_tune='yes' must be True"):
         range_test(tmp_path, network(), fine_tune="yes")
+
+
+@pytest.mark.timeout(600)
+def test_the_plain_loop_takes_the_same_argument() -> None:
+    net = pretrained()
+    for p in net[0].parameters():
+        p.requires_grad_(False)
+    loader = torch.utils.data.DataLoader(blobs(), batch_size=64, shuffle=True,
+                                         generator=torch.Generator().manual_seed(3))
+    optimizer = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=1e-3)
+    detected = find_lr_loop(net, optimizer, loader, F.cross_entropy, min_lr=1e-6, max_lr=10.0,
+                            store=False)
+    assert detected.reading.fine_tune and "are frozen" in detected.reason
+    assert LOW <= detected.suggestion() <= HIGH
+    with pytest.raises(ConfigError, match="find_lr_loop: fine_tune=1 must be True"):
+        find_lr_loop(net, optimizer, loader, F.cross_entropy, store=False, fine_tune=1)
