@@ -384,6 +384,7 @@ def store_range_test(path: str | Path, result: RangeTestResult, meta: dict[str, 
         "upper_lr": r.upper_lr,
         "reason": r.reason,
         "lightning_suggestion": r.lightning_lr,
+        "fine_tune": r.fine_tune,
         "steps": int(len(raw)),
     }
     full_meta = {"kind": "range_test", "optimizer": result.optimizer,

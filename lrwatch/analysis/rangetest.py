@@ -290,7 +290,7 @@ def read_range_test(
     scratch = RangeTestReading(status, float(lrs[pick]), lower, float(lrs[bottom]), reason,
                                lightning_lr, smoothed, pick)
     onset = bottom if rising else None  # where the pretrained loss starts to be damaged
-    if fine_tune is None:
+    if fine_tune is None and np.all(losses[:n] > 0):  # the falls it reads are of log-losses
         fine_tune_because = looks_fine_tuned(lrs[:n], z, level, onset, optimizer)
         fine_tune = bool(fine_tune_because)
     if not fine_tune:

@@ -18,7 +18,7 @@ from torch.nn import functional as F
 
 from lrwatch import ConfigError, find_lr, find_lr_loop
 from lrwatch.analysis.optimizers import FINE_TUNE_RANGES
-from lrwatch.store import ENV_VAR
+from lrwatch.store import ENV_VAR, Store, default_store_path
 
 LOW, HIGH = FINE_TUNE_RANGES["adaptive"]
 
@@ -122,6 +122,11 @@ def test_frozen_parameters_say_fine_tune_and_the_reason_says_so(tmp_path: Path) 
     assert result.reading.fine_tune
     assert "of the model's parameters are frozen" in result.reason
     assert LOW <= result.suggestion() <= HIGH
+    with Store(default_store_path(tmp_path), readonly=True) as store:  # the dashboard reads it
+        (run,) = store.runs()
+        (event,) = store.events(run, kind="range_test")
+    assert event.payload["fine_tune"] is True
+    assert event.payload["suggested_lr"] == result.suggestion()
 
 
 @pytest.mark.timeout(600)
