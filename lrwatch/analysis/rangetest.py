@@ -22,6 +22,10 @@ A range test raises the LR step by step over a short run and records the loss at
 5. **Say when the curve cannot be read**: too few steps, a loss that was not finite from the
    start, that neither fell nor rose beyond its noise, or that rose from the first steps. The
    suggestion is then ``None`` and the reason says what to change: never a silent bogus number.
+6. **A fine-tune is read as one** (``fine_tune=True``, or detected with None): a pretrained
+   loss blows up only at large LRs, so the pick steps well back from where it starts to be
+   damaged and stays in the optimizer's fine-tuning range unless the curve says otherwise
+   (``_fine_tune_pick``). ``fine_tune=False`` is the reading of steps 1-5, unchanged.
 
 The safe range runs from where the descent starts (the smoothed loss leaves, for good, the band
 within a tenth of its total drop from the starting level) to the bottom. Also here: Lightning's
