@@ -47,11 +47,13 @@ def best_lr(task: Any, optimizer: str, grid: list[float] = runs.GRID,
     return best, losses
 
 
-def lrwatch_reading(curve: dict[str, Any], optimizer: str) -> RangeTestReading:
-    """lrwatch's rule read again from the cached raw curve: what find_lr returns today."""
+def lrwatch_reading(curve: dict[str, Any], optimizer: str, fine_tune: bool | None = False
+                    ) -> RangeTestReading:
+    """lrwatch's rule read again from the cached raw curve: what find_lr returns today
+    (``fine_tune`` as its argument: False reads the curve as training from scratch)."""
     return read_range_test(np.asarray(curve["lr"]), np.asarray(curve["raw_loss"]),
                            optimizer=optimizer.split("-")[0], momentum=MOMENTUM[optimizer],
-                           planned_steps=runs.NUM_TRAINING)
+                           planned_steps=runs.NUM_TRAINING, fine_tune=fine_tune)
 
 
 def collect(split: str | None = None) -> list[dict[str, Any]]:

@@ -10,7 +10,12 @@ the reference, scored on each task's validation split. Scored per split ("tune",
 suggestion counts as a miss. Runs are cached with ``finder``'s, so
 lrwatch's rule is re-read from the raw curves without training.
 
-``python -m benchmarks.finder_general [tune|held-out ...]``
+lrwatch reads a fine-tune's curve with ``fine_tune=True`` and every other with
+``fine_tune=False``, as their callers would say; "lrwatch, detected" reads every curve with
+``fine_tune=None`` (lrwatch decides from the curve). The fresh fine-tunes of
+``finder_finetunes`` are their own split, "fine-tune-held-out".
+
+``python -m benchmarks.finder_general [tune|held-out|fine-tune-held-out ...]``
 """
 
 from __future__ import annotations
@@ -23,28 +28,36 @@ from statistics import median
 from typing import Any
 
 from benchmarks import finder_runs as runs
-from benchmarks.finder import FINDER_SEEDS, FINDERS, WITHIN, best_lr, error, lrwatch_reading
+from benchmarks.finder import FINDER_SEEDS, WITHIN, best_lr, error, lrwatch_reading
 from benchmarks.finder_families import FAMILY_TASKS, FINE_TUNE_GRID, SCRATCH_GRID
+from benchmarks.finder_finetunes import FINE_TUNE_TASKS
 
 OUT = runs.OUT.parent / "finder_general"
 SWEEP_SEEDS = (0,)
+TASKS = FAMILY_TASKS + FINE_TUNE_TASKS
+FINDERS = ("lrwatch", "lrwatch_detected", "lightning", "torch_lr_finder")
+NAMES = {"lrwatch": "lrwatch `find_lr`", "lrwatch_detected": "lrwatch, fine-tune detected",
+         "lightning": "Lightning `Tuner.lr_find`", "torch_lr_finder": "torch-lr-finder"}
 
 
 def collect(split: str) -> list[dict[str, Any]]:
     """One row per task x optimizer x finder seed: the best LR and each finder's pick."""
     rows = []
-    for task in (t for t in FAMILY_TASKS if t.split == split):
+    for task in (t for t in TASKS if t.split == split):
         for optimizer in task.optimizers:
             best, grid = best_lr(task, optimizer,
                                  FINE_TUNE_GRID if task.fine_tune else SCRATCH_GRID, SWEEP_SEEDS)
             for seed in FINDER_SEEDS:
                 curve = runs.lrwatch(task, optimizer, seed)
-                reading = lrwatch_reading(curve, optimizer)
+                reading = lrwatch_reading(curve, optimizer, fine_tune=task.fine_tune)
+                detected = lrwatch_reading(curve, optimizer, fine_tune=None)
                 rows.append({
                     "task": task.name, "family": task.family, "split": split,
                     "optimizer": optimizer, "seed": seed, "best": best, "grid": grid,
                     "lrwatch": reading.suggested_lr, "lrwatch_status": reading.status.value,
                     "lrwatch_reason": reading.reason,
+                    "lrwatch_detected": detected.suggested_lr,
+                    "detected_fine_tune": detected.fine_tune,
                     "lightning": runs.lightning(task, optimizer, seed)["suggestion"],
                     "torch_lr_finder": runs.torch_lr_finder(task, optimizer, seed)["suggestion"],
                 })
@@ -68,19 +81,18 @@ def score(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
                        "worst_family": worst, "worst_family_median": families[worst],
                        "no_suggestion": sum(r[finder] is None for r in rows) / len(rows),
                        "tests": len(rows)}
+    out["lrwatch_detected"]["read_as_fine_tune"] = sum(r["detected_fine_tune"] for r in rows)
     return out
 
 
 def table(scores: dict[str, dict[str, Any]], title: str) -> str:
-    names = {"lrwatch": "lrwatch `find_lr`", "lightning": "Lightning `Tuner.lr_find`",
-             "torch_lr_finder": "torch-lr-finder"}
     families = list(scores["lrwatch"]["families"])
     lines = [title, "", "| finder | tests within 3x | median decades off | worst family (median) "
              "| no suggestion | " + " | ".join(families) + " |",
              "|---|---|---|---|---|" + "---|" * len(families)]
     for finder, s in scores.items():
         lines.append(
-            f"| {names[finder]} | {100 * s['within_3x']:.0f}% | {_fmt(s['median_decades'], 2)} "
+            f"| {NAMES[finder]} | {100 * s['within_3x']:.0f}% | {_fmt(s['median_decades'], 2)} "
             f"| {s['worst_family']} ({_fmt(s['worst_family_median'], 2)}) "
             f"| {100 * s['no_suggestion']:.0f}% | "
             + " | ".join(_fmt(s["families"][f], 2) for f in families) + " |")
@@ -89,16 +101,17 @@ def table(scores: dict[str, dict[str, Any]], title: str) -> str:
 
 def picks(rows: list[dict[str, Any]]) -> str:
     """The per-pair table: the best LR and each finder's picks over the seeds."""
-    lines = ["| task | optimizer | best | lrwatch | Lightning | torch-lr-finder |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| task | optimizer | best | " + " | ".join(NAMES[f] for f in FINDERS)
+             + " | read as a fine-tune (detected) |", "|---|---|---|" + "---|" * (len(FINDERS) + 1)]
     for i in range(0, len(rows), len(FINDER_SEEDS)):
         group = rows[i:i + len(FINDER_SEEDS)]
         lines.append(f"| {group[0]['task']} | {group[0]['optimizer']} | {group[0]['best']:.2g} | "
-                     + " | ".join(", ".join(_fmt(r[f]) for r in group) for f in FINDERS) + " |")
+                     + " | ".join(", ".join(_fmt(r[f]) for r in group) for f in FINDERS)
+                     + f" | {sum(r['detected_fine_tune'] for r in group)} of {len(group)} |")
     return "\n".join(lines)
 
 
-def main(splits: tuple[str, ...] = ("tune", "held-out")) -> None:
+def main(splits: tuple[str, ...] = ("tune", "held-out", "fine-tune-held-out")) -> None:
     import torch
 
     torch.set_num_threads(1)
@@ -123,4 +136,4 @@ def _fmt(x: float | None, digits: int = 2) -> str:
 
 
 if __name__ == "__main__":
-    main(tuple(sys.argv[1:]) or ("tune", "held-out"))
+    main(tuple(sys.argv[1:]) or ("tune", "held-out", "fine-tune-held-out"))

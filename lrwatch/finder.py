@@ -51,6 +51,8 @@ from lrwatch.finder_engine import (
     RangeTestResult,
     RangeTestSettings,
     StepRecorder,
+    checked_fine_tune,
+    fine_tune_setting,
     report,
     store_range_test,
     versions,
@@ -82,6 +84,7 @@ def find_lr(
     early_stop_threshold: float | None = 4.0,
     update_attr: bool = True,
     attr_name: str = "",
+    fine_tune: bool | None = None,
 ) -> RangeTestResult | None:
     """Run an LR range test and suggest a starting LR; a drop-in for ``Tuner.lr_find``.
 
@@ -105,6 +108,13 @@ def find_lr(
             best; None runs all steps.
         update_attr: set the model's LR attribute to the suggestion (never when inconclusive).
         attr_name: the attribute; ``lr`` and ``learning_rate`` are found by themselves.
+        fine_tune: True when the model starts from pretrained weights: the suggestion is then
+            where the pretrained loss starts to be damaged, less a margin, kept in the
+            optimizer's fine-tuning range (1e-5 to 3e-4 for Adam-family optimizers, 1e-4 to
+            1e-2 for SGD) unless the curve says otherwise; the reason says which. None (the
+            default) detects it: frozen parameters, or a loss that fell only a little before
+            it started to rise at a fine-tuning LR. False reads the curve as training from
+            scratch.
 
     Returns:
         A ``RangeTestResult`` (``suggestion()``, ``results``, ``plot()``, ``lower``,
@@ -135,7 +145,7 @@ def find_lr(
                               "training data as train_dataloaders= or datamodule=")
         _check_objects(trainer, model)
         finder = LRFinder(min_lr, max_lr, num_training, mode, early_stop_threshold, update_attr,
-                          attr_name)
+                          attr_name, fine_tune=fine_tune)
         _check_trainer(trainer, for_find_lr=True)
         if update_attr:
             _lr_attribute(lightning_of(trainer), model, attr_name)  # fail before training
@@ -168,8 +178,8 @@ class LRFinder(*CALLBACK_BASES):  # type: ignore[misc]
     again, so the optimizer and any LR scheduler start from the suggested LR.
 
     Args:
-        min_lr, max_lr, num_training_steps, mode, early_stop_threshold, update_attr, attr_name:
-            as for ``find_lr`` (``num_training_steps`` is its ``num_training``).
+        min_lr, max_lr, num_training_steps, mode, early_stop_threshold, update_attr, attr_name,
+            fine_tune: as for ``find_lr`` (``num_training_steps`` is its ``num_training``).
         store: record the test in the run store.
 
     Attributes:
@@ -192,10 +202,12 @@ class LRFinder(*CALLBACK_BASES):  # type: ignore[misc]
         update_attr: bool = True,
         attr_name: str = "",
         store: bool = True,
+        fine_tune: bool | None = None,
     ) -> None:
         with _lightning_errors():
             self.settings = RangeTestSettings.checked(min_lr, max_lr, num_training_steps, mode,
                                                       early_stop_threshold, rank_zero_warn)
+            self.fine_tune = checked_fine_tune(fine_tune, "find_lr")
         self.min_lr, self.max_lr = self.settings.min_lr, self.settings.max_lr
         self.num_training = self.settings.num_training
         self.mode = self.settings.mode
@@ -224,6 +236,7 @@ class LRFinder(*CALLBACK_BASES):  # type: ignore[misc]
             _check_trainer(trainer, for_find_lr=False)
             attr = _lr_attribute(pl, pl_module, self.attr_name) if self.update_attr else None
             optimizer = _the_optimizer(trainer, pl_module)
+            fine, because = fine_tune_setting(self.fine_tune, pl_module)
         probe = _Probe(StepRecorder(self.settings, optimizer),
                        scale=trainer.accumulate_grad_batches if pl_module.automatic_optimization
                        else 1)
@@ -237,7 +250,8 @@ class LRFinder(*CALLBACK_BASES):  # type: ignore[misc]
                 snapshot.restore(trainer, pl_module)
         recorder = trainer.strategy.broadcast(probe.recorder, src=0)
         result = RangeTestResult(recorder, type(optimizer).__name__,
-                                 momentum_of(optimizer.param_groups[0]))
+                                 momentum_of(optimizer.param_groups[0]),
+                                 fine_tune=fine, fine_tune_because=because)
         if self.store:
             uid = _store_range_test(trainer, pl_module, result, self.settings) \
                 if trainer.is_global_zero else None

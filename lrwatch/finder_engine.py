@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
     import torch
 
-__all__ = ["RangeTestResult", "RangeTestSettings", "StepRecorder", "store_range_test"]
+__all__ = ["RangeTestResult", "RangeTestSettings", "StepRecorder", "checked_fine_tune",
+           "fine_tune_setting", "store_range_test"]
 
 MODES = ("exponential", "linear")
 RUN_NAME = "range-test"
@@ -169,6 +170,30 @@ class StepRecorder:
         return len(self.lrs) >= self.settings.num_training
 
 
+def checked_fine_tune(fine_tune: Any, front_end: str) -> bool | None:
+    """``fine_tune`` if it is True, False or None, else a ``ConfigError`` naming it."""
+    if fine_tune is not None and not isinstance(fine_tune, bool):
+        raise ConfigError(f"{front_end}: fine_tune={fine_tune!r} must be True (the model starts "
+                          "from pretrained weights), False (from scratch) or None (detect it)")
+    return fine_tune
+
+
+def fine_tune_setting(fine_tune: bool | None, model: torch.nn.Module
+                      ) -> tuple[bool | None, str]:
+    """``fine_tune`` resolved from the model when None: a model with frozen parameters
+    (``requires_grad=False``: a frozen backbone, adapters) is being fine-tuned; otherwise it
+    stays None and the curve decides. Returns it with the reason, for the reading."""
+    if fine_tune is not None:
+        return fine_tune, ""
+    sizes = [(p.numel(), p.requires_grad) for p in model.parameters()]
+    frozen = sum(size for size, trained in sizes if not trained)
+    if not frozen:
+        return None, ""
+    share = frozen / sum(size for size, _ in sizes)
+    return True, (f"{100 * share:.0f}% of the model's parameters are frozen "
+                  "(requires_grad=False), as in a fine-tune; pass fine_tune=False if it is not one")
+
+
 # -- the result ------------------------------------------------------------------------------
 
 
@@ -184,7 +209,8 @@ class RangeTestResult:
     """
 
     def __init__(self, recorder: StepRecorder, optimizer: str | None, momentum: float | None,
-                 run_uid: str | None = None) -> None:
+                 run_uid: str | None = None, fine_tune: bool | None = False,
+                 fine_tune_because: str = "") -> None:
         settings = recorder.settings
         self.mode = settings.mode
         self.lr_min = settings.min_lr
@@ -193,6 +219,8 @@ class RangeTestResult:
         self.optimizer = optimizer
         self.momentum = momentum
         self.run_uid = run_uid
+        self.fine_tune = fine_tune  # as given: None detects it from the curve
+        self._fine_tune_because = fine_tune_because
         self._lrs = np.asarray(recorder.lrs, dtype=np.float64)
         self._raw = np.asarray(recorder.losses, dtype=np.float64)
         self._skipped = np.asarray(recorder.skipped, dtype=bool)
@@ -214,7 +242,9 @@ class RangeTestResult:
         begin, end = max(skip_begin or 0, 0), max(skip_end or 0, 0)
         return read_range_test(self._lrs[use], losses[use], optimizer=self.optimizer,
                                momentum=self.momentum,
-                               planned_steps=max(self.num_training - begin - end, 1))
+                               planned_steps=max(self.num_training - begin - end, 1),
+                               fine_tune=self.fine_tune,
+                               fine_tune_because=self._fine_tune_because)
 
     def _curve(self, skip_begin: int | None = None, skip_end: int | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -344,6 +374,7 @@ def store_range_test(path: str | Path, result: RangeTestResult, meta: dict[str, 
         "upper_lr": r.upper_lr,
         "reason": r.reason,
         "lightning_suggestion": r.lightning_lr,
+        "fine_tune": r.fine_tune,
         "steps": int(len(raw)),
     }
     full_meta = {"kind": keys.RUN_RANGE_TEST, "optimizer": result.optimizer,

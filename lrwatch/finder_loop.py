@@ -40,6 +40,8 @@ from lrwatch.finder_engine import (
     RangeTestResult,
     RangeTestSettings,
     StepRecorder,
+    checked_fine_tune,
+    fine_tune_setting,
     report,
     store_range_test,
     versions,
@@ -67,6 +69,7 @@ def find_lr_loop(
     mode: str = "exponential",
     early_stop_threshold: float | None = 4.0,
     store: str | os.PathLike[str] | bool = True,
+    fine_tune: bool | None = None,
 ) -> RangeTestResult:
     """Run an LR range test on your own training step and suggest a starting LR.
 
@@ -81,6 +84,7 @@ def find_lr_loop(
         min_lr, max_lr, num_training, mode, early_stop_threshold: as for ``lrwatch.find_lr``.
         store: True records the test in the default store (``$LRWATCH_STORE`` or
             ``./lrwatch_logs``), a path in that store, False nowhere.
+        fine_tune: as for ``lrwatch.find_lr``.
 
     Returns:
         A ``RangeTestResult``: ``suggestion()``, ``lower``, ``upper``, ``reason``, ``results``,
@@ -105,9 +109,10 @@ def find_lr_loop(
                           "step= (your own training step), exactly one of them")
     settings = RangeTestSettings.checked(min_lr, max_lr, num_training, mode,
                                          early_stop_threshold)
+    fine = fine_tune_setting(checked_fine_tune(fine_tune, "find_lr_loop"), model)
     batches = cycle_batches(train_loader)
     train_step = step or _loss_fn_step(model, optimizer, loss_fn)  # type: ignore[arg-type]
-    result = run_range_test(model, optimizer, lambda: train_step(next(batches)), settings)
+    result = run_range_test(model, optimizer, lambda: train_step(next(batches)), settings, fine)
     if store is not False:
         from lrwatch.store import default_store_path
 
@@ -118,10 +123,11 @@ def find_lr_loop(
 
 
 def run_range_test(model: torch.nn.Module, optimizer: Any, train_step: Callable[[], Loss],
-                   settings: RangeTestSettings) -> RangeTestResult:
+                   settings: RangeTestSettings, fine_tune: tuple[bool | None, str] = (False, "")
+                   ) -> RangeTestResult:
     """Call ``train_step`` once per LR of the schedule until done or the loss blows up; the
     model, optimizer and random state are restored afterwards. Shared by the loop and Hugging
-    Face front ends."""
+    Face front ends. ``fine_tune``: ``fine_tune_setting``'s answer."""
     inner = _unwrapped(optimizer)
     recorder = StepRecorder(settings, inner)
     with _restored(model, inner):
@@ -130,7 +136,8 @@ def run_range_test(model: torch.nn.Module, optimizer: Any, train_step: Callable[
             recorder.set_lr(inner, index)
             if recorder.record(index, _value(train_step())):
                 break
-    result = RangeTestResult(recorder, type(inner).__name__, momentum_of(inner.param_groups[0]))
+    result = RangeTestResult(recorder, type(inner).__name__, momentum_of(inner.param_groups[0]),
+                             fine_tune=fine_tune[0], fine_tune_because=fine_tune[1])
     report(result, info=log.info)
     return result
 

@@ -22,6 +22,10 @@ A range test raises the LR step by step over a short run and records the loss at
 5. **Say when the curve cannot be read**: too few steps, a loss that was not finite from the
    start, that neither fell nor rose beyond its noise, or that rose from the first steps. The
    suggestion is then ``None`` and the reason says what to change: never a silent bogus number.
+6. **A fine-tune is read as one** (``fine_tune=True``, or detected with None): a pretrained
+   loss blows up only at large LRs, so the pick steps well back from where it starts to be
+   damaged and stays in the optimizer's fine-tuning range unless the curve says otherwise
+   (``_fine_tune_pick``). ``fine_tune=False`` is the reading of steps 1-5, unchanged.
 
 The safe range runs from where the descent starts (the smoothed loss leaves, for good, the band
 within a tenth of its total drop from the starting level) to the bottom. Also here: Lightning's
@@ -31,7 +35,7 @@ users can compare. numpy and scipy only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Callable
 
@@ -39,12 +43,22 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d, median_filter
 
 from lrwatch.analysis.curve import mad_sigma
-from lrwatch.analysis.optimizers import is_adaptive
+from lrwatch.analysis.optimizers import FINE_TUNE_RANGES, is_adaptive, typical_range
 from lrwatch.analysis.types import RangeTestSummary
 from lrwatch.errors import InputError
 
 MIN_STEPS = 20  # fewer points cannot tell a trend from minibatch noise
 LIGHTNING_BETA = 0.98  # the EMA Lightning and fastai smooth range tests with
+# Fine-tunes (``_fine_tune_pick``, ``looks_fine_tuned``), from the tuning side of
+# ``benchmarks/finder_general`` (falls are in log-loss: 0.15 is a 14% fall). Its LM fine-tune
+# (AdamW) was damaged from 1.3e-2-1.7e-2 and trained best at 3.2e-4, 1.6 decades lower; it fell
+# 7-8% first, where every Adam curve of a model trained from scratch there fell 31% or more,
+# and under SGD from scratch the flat ones (deep tanh, an autoencoder) were damaged from 0.39.
+FINE_TUNE_MARGIN = 1.5  # decades below where the pretrained loss starts to be damaged
+FINE_TUNE_MAX_DROP = 0.15  # a curve that fell less than this before the damage reads as one
+FINE_TUNE_MAX_ONSET = {"adaptive": 3e-2, "sgd": 0.1}  # ... if damaged from below this
+NEW_TASK_DROP = 0.69  # a fine-tune whose loss halved is learning a new task (its CNN fine-tune
+# with a new head fell 80-85% and trained best at 1e-2, 1.5 decades above the range)
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,7 @@ class RangeTestReading:
     lightning_lr: float | None  # Lightning's steepest-descent pick on its own EMA
     smoothed: np.ndarray  # lrwatch's lag-free smoothed loss, NaN where the loss was not finite
     suggested_index: int | None
+    fine_tune: bool = False  # read as a fine-tune (see ``_fine_tune_pick``)
 
     def summary(self) -> RangeTestSummary | None:
         """The three numbers a run links to, or None when there is no suggestion."""
@@ -165,6 +180,8 @@ def read_range_test(
     momentum: float | None = None,
     planned_steps: int | None = None,
     settings: RuleSettings = RuleSettings(),
+    fine_tune: bool | None = False,
+    fine_tune_because: str = "",
 ) -> RangeTestReading:
     """Suggest a starting LR from a range test's raw per-step ``losses`` at increasing ``lrs``.
 
@@ -179,6 +196,12 @@ def read_range_test(
         planned_steps: the steps the test was planned for, when it stopped early; sets the
             smoothing width.
         settings: the rule's knobs (the defaults are the tuned ones).
+        fine_tune: the model starts from pretrained weights: the pick is where the pretrained
+            loss starts to be damaged, less a margin, kept in the optimizer's fine-tuning range
+            unless the curve says otherwise (``_fine_tune_pick``). None detects it from the
+            curve (``looks_fine_tuned``); False (the default) reads it as training from scratch.
+        fine_tune_because: why the caller knows it is a fine-tune (e.g. "12% of the
+            parameters are frozen"), for the reason.
 
     Returns:
         A ``RangeTestReading``: status, suggestion, safe range, reason and Lightning's pick.
@@ -269,8 +292,16 @@ def read_range_test(
     reason = (f"{story}; suggesting {lrs[pick]:.3g}, {x[bottom] - x[pick]:.2f} decades below "
               f"lr={lrs[bottom]:.3g} (the margin for {_family(optimizer, momentum)} is "
               f"{margin:.2f})")
-    return RangeTestReading(status, float(lrs[pick]), lower, float(lrs[bottom]), reason,
-                            lightning_lr, smoothed, pick)
+    scratch = RangeTestReading(status, float(lrs[pick]), lower, float(lrs[bottom]), reason,
+                               lightning_lr, smoothed, pick)
+    onset = bottom if rising else None  # where the pretrained loss starts to be damaged
+    if fine_tune is None and np.all(losses[:n] > 0):  # the falls it reads are of log-losses
+        fine_tune_because = looks_fine_tuned(lrs[:n], z, level, onset, optimizer)
+        fine_tune = bool(fine_tune_because)
+    if not fine_tune:
+        return scratch
+    return _fine_tune_pick(scratch, lrs[:n], z, level, onset, optimizer,
+                           fine_tune_because or "you said so (fine_tune=True)")
 
 
 def _margin(optimizer: str | None, momentum: float | None, settings: RuleSettings) -> float:
@@ -302,3 +333,94 @@ def _smoothed_noise(residuals: np.ndarray, sigma: float) -> float:
     half as many at its ends, where a bottom at max_lr is read: the ends' figure is used.
     """
     return mad_sigma(residuals) / float(np.sqrt(np.sqrt(np.pi) * sigma))
+
+
+# -- fine-tunes ------------------------------------------------------------------------------
+
+
+def _fine_tune_range(optimizer: str | None) -> tuple[float, float]:
+    """The optimizer family's fine-tuning range; an unknown optimizer gets the adaptive one,
+    the lower (the safe side)."""
+    return typical_range(optimizer, fine_tune=True) or FINE_TUNE_RANGES["adaptive"]
+
+
+def looks_fine_tuned(lrs: np.ndarray, z: np.ndarray, level: float, onset: int | None,
+                     optimizer: str | None) -> str:
+    """Why the curve reads as a fine-tune's, or "" when it does not.
+
+    A pretrained model is already near a minimum: the loss falls little (under
+    ``FINE_TUNE_MAX_DROP``) before a rising LR starts to damage it, and the damage starts at an
+    LR a fine-tune could still use (below ``FINE_TUNE_MAX_ONSET``). A model trained from
+    scratch falls much further, or (deep networks under SGD) stays flat until far higher LRs.
+    """
+    if onset is None or onset < 3:
+        return ""
+    drop = level - float(z[:onset + 1].min())
+    sgd = optimizer is not None and not is_adaptive(optimizer)
+    if drop >= FINE_TUNE_MAX_DROP or lrs[onset] > FINE_TUNE_MAX_ONSET["sgd" if sgd else "adaptive"]:
+        return ""
+    return (f"the loss fell only {_fall(drop)} before it started to rise at "
+            f"lr={lrs[onset]:.3g}, as a pretrained model's does (one trained from scratch falls "
+            "much further first); pass fine_tune=False if it is not a fine-tune")
+
+
+def _fine_tune_pick(scratch: RangeTestReading, lrs: np.ndarray, z: np.ndarray, level: float,
+                    onset: int | None, optimizer: str | None, because: str) -> RangeTestReading:
+    """The fine-tune's suggestion: ``FINE_TUNE_MARGIN`` decades below where the pretrained loss
+    starts to be damaged, kept in the optimizer's fine-tuning range, unless the curve says
+    otherwise: damage below the range, well into the test (the pick follows the curve down;
+    damage from the first fifth of the steps is too early to tell from noise), or a loss that fell
+    by more than ``NEW_TASK_DROP`` (the model is learning much it did not know: a new head or
+    a shifted task; the pick is the one for training from scratch). The reason says which."""
+    low, high = _fine_tune_range(optimizer)
+    span = f"{low:.3g}-{high:.3g}"
+    head = f"read as a fine-tune because {because}"
+    drop = level - float(z[:(len(z) if onset is None else onset + 1)].min())
+    if drop >= NEW_TASK_DROP and scratch.suggested_lr is not None:
+        where = ("above" if scratch.suggested_lr > high else
+                 "below" if scratch.suggested_lr < low else "inside")
+        return replace(scratch, fine_tune=True, reason=(
+            f"{scratch.reason}; {head}, but the loss fell by {_fall(drop)} before it turned up: "
+            f"the model is learning much it did not know (a new head or a shifted task), so the "
+            f"suggestion is the one for training from scratch, {where} the fine-tuning range "
+            f"{span}"))
+    if onset is None:
+        pick, story = high, (f"the pretrained loss was not damaged up to lr={lrs[-1]:.3g}: "
+                             f"suggesting the top of the fine-tuning range {span}")
+    else:
+        damage = float(lrs[onset])
+        target = damage / 10 ** FINE_TUNE_MARGIN
+        story = (f"the pretrained loss started to be damaged above lr={damage:.3g}; "
+                 f"{FINE_TUNE_MARGIN:g} decades below it is {target:.3g}")
+        if target < low and onset >= len(z) // 5:
+            pick = target
+            story += (f", below the fine-tuning range {span}: the curve says this model takes "
+                      "less, so the suggestion follows it")
+        elif target < low:  # damaged from the first steps: too early to tell damage from noise
+            pick = low
+            story += (f", below the fine-tuning range {span}, but the loss rose from the first "
+                      f"steps: suggesting its bottom, {low:.3g}; rerun with a smaller min_lr to "
+                      "see where the damage starts")
+        elif target > high:
+            pick = high
+            story += (f", above the fine-tuning range {span}: suggesting its top, {high:.3g}, "
+                      "which keeps the pretrained weights safe")
+        else:
+            pick = target
+            story += f", inside the fine-tuning range {span}"
+    index = int(np.argmin(np.abs(np.log10(lrs) - np.log10(pick))))
+    upper = max(pick, float(lrs[onset]) if onset is not None else scratch.upper_lr or pick)
+    return replace(scratch, status=RangeTestStatus.OK if onset is not None else scratch.status,
+                   suggested_lr=float(pick), lower_lr=min(pick, low), upper_lr=upper,
+                   suggested_index=index, fine_tune=True,
+                   reason=f"{head}: {story} (reading it as training from scratch would "
+                          f"suggest {_lr(scratch.suggested_lr)})")
+
+
+def _fall(drop: float) -> str:
+    """A fall of the log-loss by ``drop``, as a percentage of the starting loss."""
+    return f"{100 * (1 - np.exp(-drop)):.0f}%"
+
+
+def _lr(value: float | None) -> str:
+    return "none" if value is None else f"{value:.3g}"

@@ -20,7 +20,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from lrwatch.errors import ConfigError
-from lrwatch.finder_engine import RangeTestResult, RangeTestSettings, store_range_test, versions
+from lrwatch.finder_engine import (
+    RangeTestResult,
+    RangeTestSettings,
+    checked_fine_tune,
+    fine_tune_setting,
+    store_range_test,
+    versions,
+)
 from lrwatch.finder_loop import cycle_batches, run_range_test
 
 __all__ = ["find_lr"]
@@ -37,6 +44,7 @@ def find_lr(
     early_stop_threshold: float | None = 4.0,
     update_attr: bool = True,
     store: str | os.PathLike[str] | bool = True,
+    fine_tune: bool | None = None,
 ) -> RangeTestResult:
     """Run an LR range test with a Hugging Face ``Trainer``'s model, optimizer and data.
 
@@ -48,6 +56,8 @@ def find_lr(
             on its parameter groups.
         store: True records the test in the store of an lrwatch callback on the trainer, else
             in ``<output_dir>/lrwatch_logs``; a path in that store; False nowhere.
+        fine_tune: as for ``lrwatch.find_lr``; a Hugging Face Trainer usually fine-tunes a
+            pretrained model, so say ``fine_tune=True`` when it does.
 
     Returns:
         A ``RangeTestResult`` (``suggestion()``, ``lower``, ``upper``, ``reason``, ``plot()``).
@@ -64,6 +74,7 @@ def find_lr(
                           "the Trainer")
     settings = RangeTestSettings.checked(min_lr, max_lr, num_training, mode,
                                          early_stop_threshold)
+    fine = fine_tune_setting(checked_fine_tune(fine_tune, "find_lr"), trainer.model)
     created = trainer.optimizer is None
     optimizer = trainer.create_optimizer()  # the one train() would use (it is kept if given)
     accumulation = max(int(trainer.args.gradient_accumulation_steps), 1)
@@ -73,7 +84,7 @@ def find_lr(
     try:
         result = run_range_test(trainer.model, optimizer,
                                 lambda: _train_step(trainer, optimizer, batches, accumulation),
-                                settings)
+                                settings, fine)
     finally:
         if saved is None:
             del trainer.current_gradient_accumulation_steps
