@@ -129,6 +129,31 @@ def _writer(url: str, spool: str, name: str, steps: int, rate: float, batch: int
     backend.close()  # the last user of the sync: its final push
 
 
+def _training(url: str, spool: str, name: str, steps: int, ready: Any, go: Any) -> None:
+    """A real Lightning training with ``LRWatch(store=URL)`` among the synthetic writers: the
+    callback's whole path (recorder, spool, sync) under the same load."""
+    os.environ["LRWATCH_SPOOL"] = spool
+    import torch
+
+    torch.set_num_threads(1)
+    import lightning.pytorch as pl
+
+    from benchmarks.overhead import MLP, _data
+    from lrwatch import LRWatch
+
+    sizes = [784, 256, 256, 10]
+    trainer = pl.Trainer(accelerator="cpu", devices=1, max_steps=steps, max_epochs=-1,
+                         callbacks=[LRWatch(store=url, name=name)], logger=False,
+                         enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False, num_sanity_val_steps=0,
+                         limit_val_batches=0)
+    model, data = MLP(sizes), _data(sizes[0], 64 * steps)
+    ready.wait()
+    go.wait()
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stderr(quiet):
+        trainer.fit(model, data)
+
+
 def _postgres_cpu_s() -> float:
     total = 0.0
     for pid in os.listdir("/proc"):
@@ -149,7 +174,10 @@ def _postgres_cpu_s() -> float:
 
 
 def bench_writers(cluster: Any, writers: int, steps: int, rate: float,
-                  outage_s: float = 0.0) -> dict[str, Any]:
+                  outage_s: float = 0.0, trainings: int = 0, training_steps: int = 2000
+                  ) -> dict[str, Any]:
+    """``writers`` synthetic writer processes (and ``trainings`` real Lightning trainings
+    beside them, not counted in the writers' figures): every point on the server exactly once."""
     import psycopg
 
     url = cluster.url(cluster.new_database())
@@ -158,10 +186,12 @@ def bench_writers(cluster: Any, writers: int, steps: int, rate: float,
     Store(url).close()  # the schema, before the clock
     spool = tempfile.mkdtemp(prefix="lrwatch-spool-")
     ctx = mp.get_context("spawn")
-    ready, go = ctx.Barrier(writers + 1), ctx.Event()
+    ready, go = ctx.Barrier(writers + trainings + 1), ctx.Event()
     procs = [ctx.Process(target=_writer, args=(url, spool, f"w{i}", steps, rate, 100, ready, go))
              for i in range(writers)]
-    for p in procs:
+    fits = [ctx.Process(target=_training, args=(url, spool, f"t{i}", training_steps, ready, go))
+            for i in range(trainings)]
+    for p in procs + fits:
         p.start()
     ready.wait()
     cpu0 = _postgres_cpu_s()
@@ -206,18 +236,20 @@ def bench_writers(cluster: Any, writers: int, steps: int, rate: float,
                 break
         time.sleep(0.1)
     elapsed = time.time() - started
-    for p in procs:
+    for p in procs + fits:
         p.join()
     cpu = _postgres_cpu_s() - cpu0
     counts = cluster.sql(
         "SELECT r.name, s.name, sum(c.n), count(DISTINCT c.id) FROM lrwatch.runs r JOIN "
         "lrwatch.series s ON s.run_id = r.id JOIN lrwatch.chunks c ON c.series_id = s.id "
         "GROUP BY r.name, s.name", url.rsplit("/", 1)[1])
-    points = sum(int(n) for _, _, n, _ in counts)
-    wrong = [(r, s, int(n)) for r, s, n, _ in counts if int(n) != steps]
+    synthetic = [(r, s, int(n)) for r, s, n, _ in counts if not str(r).startswith("t")]
+    points = sum(n for _, _, n in synthetic)
+    wrong = [(r, s, n) for r, s, n in synthetic if n != steps]
     statuses = cluster.sql("SELECT status, count(*) FROM lrwatch.runs GROUP BY status",
                            url.rsplit("/", 1)[1])
     return {"writers": writers, "steps_each": steps, "steps_per_s_each": rate,
+            "trainings": _trainings_check(counts, spool, url, trainings, training_steps),
             "outage_s": outage_s, "elapsed_s": round(elapsed, 1),
             "points_expected": writers * steps * len(SERIES), "points_on_server": points,
             "series_not_exactly_once": wrong[:5], "statuses": dict(statuses),
@@ -228,6 +260,32 @@ def bench_writers(cluster: Any, writers: int, steps: int, rate: float,
             "visibility_s": {"median": round(statistics.median(latencies), 2),
                              "p90": round(float(np.percentile(latencies, 90)), 2),
                              "max": round(max(latencies), 2)} if latencies else None}
+
+
+def _trainings_check(counts: list[tuple], spool: str, url: str, trainings: int,
+                     steps: int) -> dict[str, Any] | None:
+    """The real trainings' runs on the server against their spool: every series with as many
+    points as the training recorded, and the loss with one point per step."""
+    if not trainings:
+        return None
+    from lrwatch.store import Store
+    from lrwatch.store.location import resolve_location
+    from lrwatch.store.spool import spool_path
+
+    os.environ["LRWATCH_SPOOL"] = spool
+    server = {(str(r), str(s)): int(n) for r, s, n, _ in counts if str(r).startswith("t")}
+    differ, series = [], 0
+    with Store(spool_path(resolve_location(url)), readonly=True) as local:
+        for run in (r for r in local.runs() if r.name.startswith("t")):
+            for key in local.keys(run):
+                series += 1
+                n = int(local.scalars(run, key)[0].size)
+                if server.get((run.name, key)) != n:
+                    differ.append((run.name, key, n, server.get((run.name, key))))
+    losses = sorted(n for (r, s), n in server.items() if s == "loss")
+    return {"runs": trainings, "steps_each": steps, "series": series,
+            "series_differing_from_spool": differ[:5], "loss_points_per_run": losses,
+            "all_loss_steps": losses == [steps] * trainings}
 
 
 # -- many runs, one long run ----------------------------------------------------------------
@@ -440,6 +498,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--writers", type=int, default=20)
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=200.0, help="steps per second per writer")
+    parser.add_argument("--trainings", type=int, default=0,
+                        help="real Lightning trainings among the writers")
+    parser.add_argument("--training-steps", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--long-steps", type=int, default=1_000_000)
@@ -460,7 +521,9 @@ def main(argv: list[str] | None = None) -> None:
                     results[part] = bench_overhead(url, Path(tmp), args.rounds, 400)
                 elif part in ("writers", "outage"):
                     results[part] = bench_writers(cluster, args.writers, args.steps, args.rate,
-                                                  outage_s=30.0 if part == "outage" else 0.0)
+                                                  outage_s=30.0 if part == "outage" else 0.0,
+                                                  trainings=args.trainings,
+                                                  training_steps=args.training_steps)
                 elif part == "runs":
                     results[part] = bench_runs_list(cluster, Path(tmp), args.runs)
                 elif part == "long":
