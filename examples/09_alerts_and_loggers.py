@@ -47,6 +47,6 @@ trainer = pl.Trainer(max_steps=200, accelerator="cpu", enable_checkpointing=Fals
                      enable_progress_bar=False, enable_model_summary=False, callbacks=[watch],
                      logger=TensorBoardLogger("lightning_logs", name="digits-too-hot"))
 trainer.fit(DigitsClassifier(lr=3.0, optimizer="SGD"), *digits_loaders())
-print(f"TensorBoard: tensorboard --logdir lightning_logs  (lrwatch/status, Text tab)")
+print("TensorBoard: tensorboard --logdir lightning_logs  (lrwatch/status, Text tab)")
 for text in received:
     print("---\n" + text)

@@ -1006,7 +1006,7 @@ def died_after(curve: Curve, since_step: int, classes: int | None) -> Symptom | 
                                                            int(curve.last[-1]), a))
     chance = at_chance(curve, classes)
     if chance is not None:
-        msg = f"then the loss fell back to chance level: the weights are dead; re-initialise"
+        msg = "then the loss fell back to chance level: the weights are dead; re-initialise"
         return Symptom(SymptomName.DIED, 0.8, Evidence(msg, "loss", since_step, int(curve.last[-1]),
                                                        chance.evidence.value))
     return None
