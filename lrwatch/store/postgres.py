@@ -39,6 +39,7 @@ from lrwatch.store.rows import (
     damage_detail,
     encode_chunk,
     events_query,
+    fill_summaries,
     free_name,
     latest_per_step,
     to_json,
@@ -112,8 +113,6 @@ CREATE TABLE lrwatch.summaries(
 
 # MIGRATIONS[v] turns schema v into v + 1 (0: an empty database). A new schema adds an entry.
 MIGRATIONS: dict[int, str] = {0: _SCHEMA_V1, 1: _SCHEMA_V2}
-#: runs summarised per transaction when an older database gets its summaries
-FILL_BATCH = 200
 
 _RUN_COLUMNS = "id, uid, name, status, started_at, ended_at, last_step, heartbeat_at, meta"
 _RUN_TYPES = (int, str, str, str, NUMBER, MAYBE_NUMBER, (int, type(None)), MAYBE_NUMBER, str)
@@ -337,15 +336,7 @@ class PostgresBackend(RowChecks):
             "SELECT r.id FROM lrwatch.runs r WHERE r.status != %s AND NOT EXISTS"
             " (SELECT 1 FROM lrwatch.summaries m WHERE m.run_id = r.id) ORDER BY r.id",
             (RUNNING,))]
-        for lo in range(0, len(todo), FILL_BATCH):
-            def fill(conn: Any, batch: list[int] = todo[lo:lo + FILL_BATCH]) -> None:
-                for run_id in batch:
-                    try:
-                        self._save_summary(conn, run_id)
-                    except StoreError:  # a damaged run: listed on demand, which names it
-                        pass
-
-            self._write(fill)
+        fill_summaries(todo, self._write, self._save_summary)
 
     def get_run(self, ref: str | int) -> RunInfo:
         """A run by id, uid or name."""

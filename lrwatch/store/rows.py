@@ -13,7 +13,7 @@ import json
 import struct
 import zlib
 from types import NoneType
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -135,6 +135,26 @@ class RowChecks:
             raise self._damaged(f"an event of run {run_id} has fields of the wrong type")
         return Event(step=step, time=at, kind=kind,
                      payload=self._json_object(payload, f"an event of run {run_id}"))
+
+
+#: runs summarised per write transaction when an older store gets its summaries (a writer's
+#: first open), so other writers and readers of the store wait at most one batch
+FILL_BATCH = 200
+
+
+def fill_summaries(todo: Sequence[int], write: Callable[[Callable[[Any], None]], Any],
+                   save: Callable[[Any, int], None]) -> None:
+    """Save the summary of each run in ``todo``, ``FILL_BATCH`` runs per ``write``
+    transaction; a damaged run is skipped (it is listed on demand, which names it)."""
+    for lo in range(0, len(todo), FILL_BATCH):
+        def fill(conn: Any, batch: Sequence[int] = todo[lo:lo + FILL_BATCH]) -> None:
+            for run_id in batch:
+                try:
+                    save(conn, run_id)
+                except StoreError:
+                    pass
+
+        write(fill)
 
 
 def free_name(base: str, taken: set[str]) -> str:

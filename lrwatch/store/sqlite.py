@@ -49,6 +49,7 @@ from lrwatch.store.rows import (
     damage_detail,
     encode_chunk,
     events_query,
+    fill_summaries,
     free_name,
     latest_per_step,
     to_json,
@@ -130,9 +131,6 @@ MIGRATIONS: dict[int, str] = {
     1: _SCHEMA_V2,
     2: _SCHEMA_V3,
 }
-#: runs summarised per write transaction when an older store gets its summaries, so writers
-#: and readers of the store wait at most one batch
-FILL_BATCH = 200
 
 
 T = TypeVar("T")
@@ -450,15 +448,7 @@ class SQLiteBackend(RowChecks):
         todo = [r[0] for r in self._read(
             "SELECT id FROM runs WHERE status != ? AND id NOT IN (SELECT run_id FROM summaries)"
             " ORDER BY id", (RUNNING,))]
-        for lo in range(0, len(todo), FILL_BATCH):
-            def fill(conn: sqlite3.Connection, batch: list[int] = todo[lo:lo + FILL_BATCH]) -> None:
-                for run_id in batch:
-                    try:
-                        self._save_summary(conn, run_id)
-                    except StoreError:  # a damaged run: listed on demand, which names it
-                        pass
-
-            self._write(fill)
+        fill_summaries(todo, self._write, self._save_summary)
 
     def get_run(self, ref: str | int) -> RunInfo:
         """A run by id, uid or name."""
