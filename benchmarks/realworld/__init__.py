@@ -36,6 +36,11 @@ ROUND3_HELDOUT = frozenset({"lrwatch-made/bigram_adam", "lrwatch-made/logreg_ada
 # out; round 4 tunes on every earlier run and the other half.
 ROUND4_REPOS = frozenset({"TianqGuo/MachineLearningNotes", "Chanura04/DSGP-Brain-Tumor-Detection",
                           "zli12/cs336-hw1"})
+# Round 5: public repositories gathered after round 4 (``manifest_r5.jsonl``), all held out: no
+# rule is tuned on them; the lead evaluates them once, after the round's rules are frozen.
+ROUND5_REPOS = frozenset({"arshchawla21/mainrun", "dungTnguyen05/mainrun-optimization",
+                          "MaincodeHQ/mainrun", "lalalkila/mainrun",
+                          "aorvieto/VerySimpleTransformer"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -47,7 +52,10 @@ def cache_dir() -> Path:
 def side_of(repo: str) -> str:
     """The side of a repository in each round: ``tuning`` / ``heldout`` (rounds 1-2, fixed by
     a hash of its name alone), ``round3-heldout`` (the fresh families), ``round4-heldout`` /
-    ``round4-tuning`` (the fresh public repositories)."""
+    ``round4-tuning`` (the fresh public repositories), ``round5-heldout`` (round 5's, all held
+    out)."""
+    if repo in ROUND5_REPOS:
+        return "round5-heldout"
     if repo in ROUND4_REPOS:
         return "round4-heldout" if round4_heldout(repo) else "round4-tuning"
     if repo in ROUND3_HELDOUT:

@@ -8,8 +8,9 @@ is read with ``git show COMMIT:PATH``, parsed by its format and written as ``<id
 Formats read here: Hugging Face ``trainer_state.json`` (its ``log_history``), and ``text``:
 training logs printed or written by a training loop. ``meta.log_syntax`` names the syntax of a
 text log: ``jsonl`` (one JSON record a line), ``json_records`` (a JSON array of records),
-``nanogpt``, ``word_lm`` (PyTorch's word_language_model) or ``step_loss`` (``step N ... loss X``
-lines: build-nanogpt, llm.c, modded-nanogpt).
+``nanogpt``, ``word_lm`` (PyTorch's word_language_model), ``step_loss`` (``step N ... loss X``
+lines: build-nanogpt, llm.c, modded-nanogpt) or ``mainrun`` (the Maincode mainrun challenge's
+structured log).
 """
 
 from __future__ import annotations
@@ -155,8 +156,22 @@ def from_step_loss(lines: list[str]) -> list[Row]:
     return [by_step[s] for s in sorted(by_step)]
 
 
+def from_mainrun(lines: list[str]) -> list[Row]:
+    """The mainrun challenge's log: one JSON event a line; ``training_step`` events carry the step
+    and the per-token training loss. Its ``validation_step`` losses are nats per character, not
+    comparable with the per-token training loss, so they are left out."""
+    rows: list[Row] = []
+    for line in lines:
+        if '"training_step"' not in line:
+            continue
+        rec = json.loads(line)
+        if rec.get("event") == "training_step":
+            rows.append({"step": float(rec["step"]), "loss": _num(str(rec["loss"]))})
+    return rows
+
+
 TEXT_SYNTAX = {"jsonl": from_jsonl, "json_records": from_json_records, "nanogpt": from_nanogpt,
-               "word_lm": from_word_lm, "step_loss": from_step_loss}
+               "word_lm": from_word_lm, "step_loss": from_step_loss, "mainrun": from_mainrun}
 
 
 def parse(row: dict, text: str) -> list[Row]:

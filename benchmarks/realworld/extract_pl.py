@@ -25,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.realworld import HERE, cache_dir
+from benchmarks.realworld import HERE, cache_dir, extract_hf
 
 MANIFEST = HERE / "manifest_pl.jsonl"
 
@@ -292,8 +292,23 @@ def read_wandb(data: bytes, meta: dict) -> list[dict]:
     return _rows_from_columns(series)
 
 
+def read_hf_format(fmt: str):
+    """A reader for the formats ``extract_hf`` parses (``text``, ``trainer_state``), so that one
+    manifest may mix them with the formats read here; steps with no training loss are left out,
+    as ``extract_hf`` leaves them out (an empty loss would read as a non-finite one)."""
+    def read(data: bytes, meta: dict) -> list[dict]:
+        if fmt == "text" and meta.get("log_syntax") not in extract_hf.TEXT_SYNTAX:
+            raise ValueError(f"meta.log_syntax {meta.get('log_syntax')!r} is not one of "
+                             f"{sorted(extract_hf.TEXT_SYNTAX)}")
+        rows = extract_hf.parse({"id": "", "format": fmt, "meta": meta},
+                                data.decode("utf-8", errors="replace"))
+        return [r for r in rows if "loss" in r]
+    return read
+
+
 READERS = {"metrics_csv": read_metrics_csv, "tfevents": read_tfevents,
-           "json_history": read_json_history, "wandb": read_wandb}
+           "json_history": read_json_history, "wandb": read_wandb,
+           "text": read_hf_format("text"), "trainer_state": read_hf_format("trainer_state")}
 COLUMNS = ("step", "loss", "lr", "grad_norm", "epoch", "val_loss")
 
 

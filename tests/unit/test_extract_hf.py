@@ -67,6 +67,16 @@ def test_step_loss_reads_speedrun_and_llmc_lines_but_not_code_echoed_in_the_log(
     assert rows[2] == {"step": 2, "loss": 10.8556, "lr": 3e-6, "grad_norm": 14.84}
 
 
+def test_mainrun_reads_training_steps_and_leaves_out_per_character_validation():
+    text = ('{"event": "model_info", "parameters_count": 27172864}\n'
+            '{"event": "training_step", "step": 1, "max_steps": 3, "loss": 9.77, "prnt": false}\n'
+            '{"event": "validation_step", "step": 1, "max_steps": 3, "loss": 2.04}\n'
+            '{"event": "training_step", "step": 2, "max_steps": 3, "loss": NaN, "prnt": false}\n')
+    rows = _text("mainrun", text)
+    assert [r["step"] for r in rows] == [1, 2] and rows[0] == {"step": 1, "loss": 9.77}
+    assert math.isnan(rows[1]["loss"]) and all("val_loss" not in r for r in rows)
+
+
 def test_unknown_syntax_is_refused_with_the_choices():
     with pytest.raises(SystemExit, match="use one of"):
         _text("tensorboard", "")

@@ -41,6 +41,12 @@ def snapshot(tmp_path: Path) -> tuple[Path, str]:
                 writer.add_scalar("lr-SGD", 0.1 if step == 0 else 0.01, step * 10)
     (repo / "keras.json").write_text(json.dumps({"loss": [2.3, 1.1, None, 0.4],
                                                  "val_loss": [2.2, 1.3, 1.0, 0.9]}))
+    (repo / "mainrun.log").write_text(
+        '{"event": "training_step", "step": 1, "loss": 9.8}\n'
+        '{"event": "validation_step", "step": 1, "loss": 2.1}\n'
+        '{"event": "training_step", "step": 2, "loss": 9.1}\n')
+    (repo / "trainer_state.json").write_text(json.dumps({"log_history": [
+        {"step": 5, "loss": 2.0, "learning_rate": 2e-5}, {"step": 10, "eval_loss": 1.8}]}))
     (repo / "record.json").write_text(json.dumps(
         {"history": {"train": {"iter": [50, 100], "loss": [9.0, 7.0], "lr": [1e-4, 2e-4]},
                      "val": {"iter": [100], "val_loss": [7.5]}}}))
@@ -107,6 +113,39 @@ def test_a_log_without_the_named_loss_is_refused_with_the_run_and_file(snapshot,
     manifest.write_text(manifest_line("pl-csv", commit, "lightning_logs/version_0/metrics.csv",
                                       "metrics_csv", loss_key="train_acc") + "\n")
     with pytest.raises(SystemExit, match=r"pl-csv .*metrics\.csv.*meta\.loss_key"):
+        extract([git_dir], manifest)
+
+
+def test_a_manifest_mixes_text_logs_and_trainer_states_with_the_formats_read_here(
+        snapshot, tmp_path, monkeypatch):
+    git_dir, commit = snapshot
+    monkeypatch.setenv("LRWATCH_REALWORLD", str(tmp_path / "cache"))
+    manifest = tmp_path / "manifest_r5.jsonl"
+    manifest.write_text("\n".join([
+        manifest_line("r-text", commit, "mainrun.log", "text", log_syntax="mainrun"),
+        manifest_line("r-state", commit, "trainer_state.json", "trainer_state"),
+        manifest_line("r-csv", commit, "lightning_logs/version_0/metrics.csv", "metrics_csv"),
+    ]) + "\n")
+
+    written, absent = extract([git_dir], manifest)
+
+    assert written == ["r-text", "r-state", "r-csv"] and absent == []
+    text_run = read_csv(tmp_path / "cache" / "r-text.csv")
+    np.testing.assert_array_equal(text_run["step"], [1, 2])
+    np.testing.assert_allclose(text_run["loss"], [9.8, 9.1])
+    state_run = read_csv(tmp_path / "cache" / "r-state.csv")  # the eval-only step left out
+    np.testing.assert_array_equal(state_run["step"], [5])
+    np.testing.assert_allclose(state_run["lr"], [2e-5])
+
+
+def test_a_text_log_of_an_unknown_syntax_is_refused_with_the_run_and_the_choices(
+        snapshot, tmp_path, monkeypatch):
+    git_dir, commit = snapshot
+    monkeypatch.setenv("LRWATCH_REALWORLD", str(tmp_path / "cache"))
+    manifest = tmp_path / "manifest_r5.jsonl"
+    manifest.write_text(manifest_line("r-text", commit, "mainrun.log", "text",
+                                      log_syntax="mainrun_v2") + "\n")
+    with pytest.raises(SystemExit, match=r"r-text .*mainrun\.log.*mainrun_v2.*'nanogpt'"):
         extract([git_dir], manifest)
 
 
