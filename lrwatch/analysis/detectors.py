@@ -514,10 +514,33 @@ class Prior:
     fine_tune: bool = False
     clip: float | None = None
     classes: int | None = None
+    param_count: int | None = None
 
     @property
     def range(self) -> tuple[float, float] | None:
-        return typical_range(self.optimizer, self.momentum, self.fine_tune)
+        return typical_range(self.optimizer, self.momentum, self.fine_tune, self.param_count)
+
+    @property
+    def sized(self) -> bool:
+        """The usual range was moved down for the model's known size."""
+        return self.range != typical_range(self.optimizer, self.momentum, self.fine_tune)
+
+    def usual(self) -> str:
+        """The usual range in words: "AdamW's usual range 0.0001-0.003" (at a known size,
+        "... for 124M parameters")."""
+        rng = self.range or (0.0, 0.0)
+        name = "fine-tuning range" if self.fine_tune else "usual range"
+        size = f" for {_count(self.param_count)} parameters" if self.sized else ""
+        return f"{self.optimizer}'s {name} {rng[0]:.3g}-{rng[1]:.3g}{size}"
+
+
+def _count(n: int | None) -> str:
+    """A parameter count as people write it: 124M, 1.3B."""
+    value = float(n or 0)
+    for unit, size in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if value >= size:
+            return f"{value / size:.3g}{unit}"
+    return f"{value:.0f}"
 
 
 def peak_lr(curve: Curve, prior: Prior) -> float | None:
@@ -570,13 +593,10 @@ def lr_far_from_range(curve: Curve, prior: Prior, far: float = LR_FAR) -> Sympto
     decades = lr_decades_outside(curve, prior)
     if abs(decades) <= far:
         return None
-    rng = prior.range or (0.0, 0.0)
     lr = peak_lr(curve, prior) or math.nan
     where = "above" if decades > 0 else "below"
     what = "the clipped step's LR" if prior.clip is not None else "peak LR"
-    usual = "fine-tuning range" if prior.fine_tune else "usual range"
-    msg = (f"{what} {_fmt(lr)} is {abs(decades):.1f} decades {where} {prior.optimizer}'s "
-           f"{usual} {rng[0]:.3g}-{rng[1]:.3g}")
+    msg = f"{what} {_fmt(lr)} is {abs(decades):.1f} decades {where} {prior.usual()}"
     name = SymptomName.LR_HIGH if decades > 0 else SymptomName.LR_LOW
     return Symptom(name, strength(abs(decades), far), Evidence(msg, "lr", None, None, lr))
 
@@ -673,13 +693,35 @@ def too_low_not_excluded(curve: Curve) -> Symptom | None:
 
 def below_top(curve: Curve, prior: Prior) -> Symptom | None:
     """The peak LR sits below the top of the optimizer's usual range (the evidence that tips a
-    smooth fall that cannot exclude too low an LR toward it)."""
+    smooth fall that cannot exclude too low an LR toward it). With the model's size unknown the
+    range is a small model's, and the evidence says so: larger models train at lower LRs."""
     below, rng, lr = decades_below_top(curve, prior), prior.range, peak_lr(curve, prior)
     if below is None or below <= 0 or rng is None or lr is None:
         return None
-    msg = (f"peak LR {_fmt(lr)} is {10 ** below:.2g}x below the top of {prior.optimizer}'s usual "
-           f"range {rng[0]:.3g}-{rng[1]:.3g}: too low is the likelier reading")
+    msg = (f"peak LR {_fmt(lr)} is {10 ** below:.2g}x below the top of {prior.usual()}: too low "
+           "is the likelier reading")
+    if prior.param_count is None and not prior.fine_tune and is_adaptive(prior.optimizer):
+        msg += (" - if the model is small: this range assumes one, and larger models train at "
+                "lower LRs (GPT-3: 6e-4 at 125M, 2e-4 at 1.3B); give its parameter count "
+                "(--params, param_count=) to read it against its size")
     return Symptom(SymptomName.BELOW_TOP, strength(below, LIKELY_LOW),
+                   Evidence(msg, "lr", None, None, lr))
+
+
+def too_high_not_excluded(curve: Curve, prior: Prior) -> Symptom | None:
+    """A healthy-looking run at an LR at or above the top of the usual range (within LR_AT_TOP
+    below it): a smooth fall there may as well come from an LR past the best (the higher LRs of
+    a sweep train smoothly too, only to a worse loss), so the evidence names that reading and
+    the run that tells."""
+    below, lr = decades_below_top(curve, prior), peak_lr(curve, prior)
+    if below is None or lr is None or below > LR_AT_TOP:
+        return None
+    where = "above" if below < 0 else "at"
+    msg = (f"healthy, or too high: peak LR {_fmt(lr)} sits {where} the top of {prior.usual()}, "
+           "where a smooth fall looks the same at the best LR and at one past it (a sweep's "
+           "higher LRs train smoothly too, only to a worse loss); one run cannot tell them "
+           "apart: a run at ~3x lower LR, or a range test, would")
+    return Symptom(SymptomName.TOO_HIGH_NOT_EXCLUDED, OPEN_HEALTHY,
                    Evidence(msg, "lr", None, None, lr))
 
 

@@ -36,6 +36,7 @@ class OnlineAnalyzer:
         clip: the max gradient norm when gradients are clipped by norm (the effective step).
         fine_tune: whether training starts from pretrained weights (fine-tuning LR ranges).
         classes: classes or vocabulary size of a cross-entropy loss (its chance level).
+        param_count: the model's parameters (an adaptive optimizer's usual LRs fall with it).
 
     Example::
 
@@ -55,12 +56,13 @@ class OnlineAnalyzer:
                  batch_size: int | None = None, total_steps: int | None = None,
                  range_test: RangeTestSummary | None = None,
                  target_batch_size: int | None = None, clip: float | None = None,
-                 fine_tune: bool | None = None, classes: int | None = None) -> None:
+                 fine_tune: bool | None = None, classes: int | None = None,
+                 param_count: int | None = None) -> None:
         empty = Series(np.empty(0, dtype=np.int64), np.empty(0))
         self._meta = RunCurves(loss=empty, optimizer=optimizer, momentum=momentum,
                                batch_size=batch_size, total_steps=total_steps,
                                range_test=range_test, clip=clip, fine_tune=fine_tune,
-                               classes=classes)
+                               classes=classes, param_count=param_count)
         self._target = target_batch_size
         self._summary = Summary()
         self.dropped = 0  # points ignored because their step did not come after the last one

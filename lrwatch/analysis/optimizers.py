@@ -1,5 +1,6 @@
-"""What lrwatch knows about optimizers, in one place: usual LR ranges, LR-free and adaptive
-optimizers, batch-size scaling, fine-tuning ranges and the largest plausible LRs.
+"""What lrwatch knows about optimizers, in one place: usual LR ranges (and how an adaptive
+optimizer's falls with model size), LR-free and adaptive optimizers, batch-size scaling,
+fine-tuning ranges and the largest plausible LRs.
 
 The diagnosis (``detectors``, ``suggest``) and the range test (``rangetest``) read these facts
 from here only, so one optimizer is never adaptive to one module and plain to another. Names
@@ -47,6 +48,19 @@ ADAPTIVE = ("adam", "adamw", "nadam", "radam", "adamax", "lamb", "rmsprop", "ada
 # step is bounded by lr x clip, so these caps do not apply.
 PLAUSIBLE_MAX: dict[str, float] = {"sgd": 3.0, "sgd_momentum": 1.0, "adaptive": 1e-2,
                                    "lion": 1e-3}
+# Adam-style pretraining runs at lower peak LRs the larger the model. Published configs (AdamW,
+# warmup + cosine), parameters -> peak LR: GPT-3 (Brown et al. 2020, table 2.1) 125M 6e-4,
+# 350M 3e-4, 760M 2.5e-4, 1.3B 2e-4, 2.7B 1.6e-4, 6.7B 1.2e-4, 13B 1e-4, 175B 6e-5; Pythia
+# (Biderman et al. 2023, table 6) uses the same LRs and adds 70M at 1e-3. LLaMA (Touvron et al.
+# 2023: 7B-13B 3e-4, 33B-65B 1.5e-4) and Chinchilla (Hoffmann et al. 2022: 70B 1e-4) run up to
+# ~2.5x these: the usual range's top sits at 3x them, as a small model's does (SMALL_MODEL_LR).
+SIZE_LRS: tuple[tuple[float, float], ...] = (
+    (70e6, 1e-3), (125e6, 6e-4), (350e6, 3e-4), (760e6, 2.5e-4), (1.3e9, 2e-4), (2.7e9, 1.6e-4),
+    (6.7e9, 1.2e-4), (13e9, 1e-4), (175e9, 6e-5))
+# The LR a small model (up to SIZE_LRS's first size) usually takes: TYPICAL_RANGES's adaptive
+# ranges are built around it (AdamW 1e-4-3e-3: its top is 3x this LR), so a model of known size
+# gets that range scaled by SIZE_LRS's LR over this one; a small model keeps it as it is.
+SMALL_MODEL_LR = 1e-3
 # An LR this many decades outside the usual range is "far" from it (a prior for the diagnosis;
 # a suggestion then also moves it halfway toward the range).
 LR_FAR = 0.8
@@ -71,10 +85,13 @@ def momentum_of(group: Mapping[str, Any]) -> float | None:
 
 
 def typical_range(optimizer: str | None, momentum: float | None = None,
-                  fine_tune: bool | None = None) -> tuple[float, float] | None:
+                  fine_tune: bool | None = None,
+                  param_count: int | None = None) -> tuple[float, float] | None:
     """The usual LR range of an optimizer class name, when lrwatch knows it. SGD with heavy
     momentum (>= 0.5) steps ~1/(1-momentum) times further per LR, so its usual LRs are a third.
-    A fine-tune gets the fine-tuning range of its optimizer family."""
+    An adaptive optimizer's range moves down with the model's parameter count, when known
+    (``size_scale``). A fine-tune gets the fine-tuning range of its optimizer family (LoRA and
+    full fine-tunes use it at every size)."""
     if not optimizer or is_lr_free(optimizer):
         return None
     name = optimizer.lower()
@@ -84,7 +101,22 @@ def typical_range(optimizer: str | None, momentum: float | None = None,
     found = _find(name, TYPICAL_RANGES)
     if found is not None and name == "sgd" and momentum is not None and momentum >= 0.5:
         return found[0] / 3, found[1] / 3
-    return found
+    scale = size_scale(param_count) if is_adaptive(optimizer) else 1.0
+    return found if found is None or scale == 1.0 else (found[0] * scale, found[1] * scale)
+
+
+def size_scale(param_count: int | None) -> float:
+    """How far an adaptive optimizer's usual LRs sit below a small model's at ``param_count``
+    parameters: SIZE_LRS's LR (log-log interpolated, the largest size's beyond it) over
+    SMALL_MODEL_LR; 1 for an unknown size or a small model."""
+    if param_count is None or param_count <= SIZE_LRS[0][0]:
+        return 1.0
+    sizes = [math.log(n) for n, _ in SIZE_LRS]
+    lrs = [math.log(lr) for _, lr in SIZE_LRS]
+    at = min(math.log(param_count), sizes[-1])
+    i = max(k for k in range(len(sizes) - 1) if sizes[k] <= at)
+    share = (at - sizes[i]) / (sizes[i + 1] - sizes[i])
+    return min(1.0, math.exp(lrs[i] + share * (lrs[i + 1] - lrs[i])) / SMALL_MODEL_LR)
 
 
 def is_lr_free(optimizer: str | None) -> bool:

@@ -30,6 +30,7 @@ from lrwatch.analysis.optimizers import (
     FINE_TUNE_MAX_INCREASE,
     LR_FAR,
     batch_scale,
+    is_adaptive,
     is_lr_free,
     plausible_max,
     typical_range,
@@ -81,7 +82,8 @@ def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
             on a healthy run: add decay; "early_transient" on a healthy run: a blow-up in the
             first steps it learned past, add warmup and keep the peak LR;
             "too_low_not_excluded": on a healthy run keep, naming the test for too low; on a
-            stalled one increase ~3x, no more).
+            stalled one increase ~3x, no more; "too_high_not_excluded": on a healthy run keep,
+            naming the test for too high).
         progress: the log-loss drop over the run, which sizes the increase of a stalled run.
         target_batch_size: the batch size the next run will use, for batch-size scaling.
         warmed_up: the LR already ramped up from below half its peak (no warmup to add).
@@ -91,7 +93,7 @@ def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
     fine = SymptomName.FINE_TUNE in symptoms
     # with clipping the step is lr x clip / |g|: the LR's usual range says nothing about it
     rng = None if curves.clip is not None else typical_range(curves.optimizer, curves.momentum,
-                                                             fine)
+                                                             fine, curves.param_count)
     usual = "fine-tuning range" if fine else "usual"
     reasons: list[str] = []
     factor: float | None
@@ -127,9 +129,11 @@ def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
                        "(lrwatch's find_lr) before moving it")
     elif status is Status.STALLED and SymptomName.TOO_LOW_NOT_EXCLUDED in symptoms:
         action, factor = Action.INCREASE, OPEN_LOW_STEP
+        # an unknown size reads an adaptive optimizer's LR against a small model's range
+        assumed = curves.param_count is None and is_adaptive(curves.optimizer) and not fine
         reasons.append("it still falls smoothly at the end, at an LR well below the top of the "
-                       "usual range: too low is the likelier reading, not a certain one (a range "
-                       "test tells for sure)")
+                       "usual range" + (" of a small model" if assumed else "") + ": too low is "
+                       "the likelier reading, not a certain one (a range test tells for sure)")
     elif status is Status.STALLED:
         action, factor = Action.INCREASE, stall_factor(progress)
         if SymptomName.NO_PROGRESS in symptoms and lr is None:
@@ -149,6 +153,14 @@ def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
         action, factor = Action.ADD_DECAY, 1.0
         reasons.append("the loss has levelled off at a constant LR: keep the peak LR and decay it "
                        "(cosine or step) to lower the noise floor")
+    elif status is Status.HEALTHY and SymptomName.TOO_HIGH_NOT_EXCLUDED in symptoms:
+        action, factor = Action.KEEP, 1.0
+        both = SymptomName.TOO_LOW_NOT_EXCLUDED in symptoms
+        other = ("too high or too low an LR, run a range test (lrwatch's find_lr) or short runs "
+                 "at ~3x lower and at 3x higher LR" if both else "too high an LR, run a range "
+                 "test (lrwatch's find_lr) or a short run at ~3x lower LR")
+        reasons.append(f"smooth decrease at the top of the usual range: keep it, or, to rule out "
+                       f"{other} and keep whichever gets lower")
     elif status is Status.HEALTHY and SymptomName.TOO_LOW_NOT_EXCLUDED in symptoms:
         action, factor = Action.KEEP, 1.0
         reasons.append("smooth, steady decrease, still falling at the end: keep it, or, to rule "

@@ -67,6 +67,8 @@ class SymptomName(str, Enum):
     LR_HIGH = "lr_high"
     LR_LOW = "lr_low"
     BELOW_TOP = "below_top"  # the peak LR sits below the top of the usual range
+    # a smooth fall at or above the top of the usual range: an LR past the best makes one too
+    TOO_HIGH_NOT_EXCLUDED = "too_high_not_excluded"
     WARMUP = "warmup"
     DECAYED = "decayed"
     UPDATE_RATIO_LOW = "update_ratio_low"
@@ -158,6 +160,7 @@ class RunCurves:
     fine_tune: bool | None = None  # training starts from pretrained weights, when known
     clip: float | None = None  # the max gradient norm of gradient clipping, when known
     classes: int | None = None  # classes (or vocabulary size) of a cross-entropy loss, when known
+    param_count: int | None = None  # the model's parameters, when known (usual LRs fall with it)
     # the guard's recoveries: what follows the last one is judged, at the LR it set
     guard_actions: tuple[GuardAction, ...] = ()
     # the optimizers after the first of a run trained by several (GANs): no LR verdict from
@@ -186,7 +189,7 @@ class RunCurves:
         if self.clip is not None and (isinstance(self.clip, bool) or not isinstance(
                 self.clip, numbers.Real) or not self.clip > 0):
             raise ConfigError(f"RunCurves(clip=...) needs a positive number, got {self.clip!r}")
-        for name in ("batch_size", "total_steps", "classes"):
+        for name in ("batch_size", "total_steps", "classes", "param_count"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(
                     value, numbers.Integral) or value < 1):

@@ -27,6 +27,7 @@ stands, and ``sweep`` holds ``{"position", "best_lr", "best_lr_low", "best_lr_hi
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -78,14 +79,21 @@ class _Failure:
               help="read text logs with this regex, named groups loss (required), step, lr, "
                    "grad_norm, val_loss: --pattern 'step (?P<step>\\d+) loss (?P<loss>\\S+)' "
                    "(default: nanoGPT, word_language_model and printed HF dicts are recognised)")
+@click.option("--params", metavar="N",
+              help="the model's parameter count (124M, 1.3B, 350k): larger models train at "
+                   "lower LRs, so an Adam-style optimizer's usual range moves down with it "
+                   "(default: read from the run where it says, else a small model's range)")
 def analyze(paths: tuple[str, ...], as_json: bool, run_names: tuple[str, ...],
-            loss_key: str | None, lr_key: str | None, pattern: str | None) -> None:
+            loss_key: str | None, lr_key: str | None, pattern: str | None,
+            params: str | None) -> None:
     from lrwatch.analysis import analyze as diagnose
     from lrwatch.readers import find_runs, read_run
+    from lrwatch.readers.model_size import checked_count
     from lrwatch.readers.textlog import compile_pattern
 
     if pattern is not None:
         compile_pattern(pattern)  # a bad one is a usage error before anything is read
+    param_count = checked_count(params, "--params") if params is not None else None
     paths = paths or (os.environ.get(ENV_VAR) or DEFAULT_DIR,)  # where LRWatch records
     items: list[LogRun | _Failure] = []
     for path in paths:
@@ -106,7 +114,9 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_names: tuple[str, ...],
                 continue
             try:
                 result = read_run(item, loss_key=loss_key, lr_key=lr_key, pattern=pattern)
-                diagnosis = diagnose(result.curves)
+                curves = result.curves if param_count is None else \
+                    dataclasses.replace(result.curves, param_count=param_count)
+                diagnosis = diagnose(curves)
             except LRWatchError as exc:
                 entries.append(_entry(item.source, item.name, error=str(exc)))
                 continue

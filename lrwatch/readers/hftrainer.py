@@ -17,6 +17,8 @@ What the run is, when its files say so (never guessed):
 - gradient clipping: ``max_grad_norm`` of those training arguments.
 - the classes of a cross-entropy loss: ``config.json``'s labels for a ``…ForSequence/Token/
   Image/AudioClassification`` model, its ``vocab_size`` for a language model.
+- the model's parameter count: ``config.json``'s, or its estimate from the model's shape
+  (``model_size.from_config``).
 - its setup, to find sweeps (runs of one setup at several LRs): the model's ``config.json``,
   the training arguments, the hyperparameters the Trainer's model card lists, and the state's
   batch size and planned steps; names that say where a run went (``output_dir``, ``run_name``)
@@ -40,6 +42,7 @@ from lrwatch.errors import InputError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import detect_columns
 from lrwatch.readers.files import refuse_lfs_pointer
+from lrwatch.readers import model_size
 from lrwatch.readers.hparams import OPTIMIZER_NAMES
 from lrwatch.readers.series import Hints, Points, ReadResult, build_curves, cannot_read
 
@@ -285,6 +288,7 @@ def _hints(state: dict[str, Any], folders: list[Path]) -> Hints:
         fine_tune=_fine_tune(folders, args, config),
         clip=float(clip) if _is_number(clip) and math.isfinite(clip) and clip > 0 else None,
         classes=_classes(config),
+        param_count=model_size.from_config(config),
     )
 
 

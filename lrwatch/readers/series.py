@@ -36,6 +36,7 @@ class Hints:
     classes: int | None = None  # classes (or vocabulary size) of a cross-entropy loss
     lr: float | None = None  # the configured LR (hparams.yaml), for logs without an LR column
     lr_scheduled: bool | None = None  # the configuration names a scheduler or warmup
+    param_count: int | None = None  # the model's parameters (a config or a log line says so)
 
 
 @dataclass(frozen=True)
@@ -120,5 +121,6 @@ def build_curves(columns: Columns, points: Mapping[str, Points], hints: Hints,
         fine_tune=hints.fine_tune,
         clip=hints.clip,
         classes=hints.classes,
+        param_count=hints.param_count,
     )
     return ReadResult(curves=curves, columns=columns, notes=tuple(notes))

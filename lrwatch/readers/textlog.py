@@ -14,6 +14,9 @@ as logs copied from job runners and notebooks do:
   ``{'loss': 2.1, 'grad_norm': 1.3, 'learning_rate': 2e-05, 'epoch': 0.1}``. They carry no
   step, so the step is the entry's order (a note says so).
 
+A line that states the model's size (nanoGPT's ``number of parameters: 123.69M``) gives the
+parameter count, which moves an adaptive optimizer's usual LR range down for a large model.
+
 Any other layout: ``--pattern REGEX`` with named groups ``loss`` (required), ``step``, ``lr``,
 ``grad_norm``, ``val_loss`` (optional); without ``step``, the step is the matching line's order.
 """
@@ -29,6 +32,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from lrwatch.errors import ConfigError, InputError
+from lrwatch.readers import model_size
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import Columns
 from lrwatch.readers.files import file_head, is_lfs_pointer, refuse_lfs_pointer
@@ -201,11 +205,13 @@ def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResul
     steps = {curve: array("q") for curve in CURVES}
     values = {curve: array("d") for curve in CURVES}
     order = bad_steps = 0
+    params: int | None = None
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:  # "\r" ends a line too
             for line in fh:
                 point = layout.parse(line.strip())
                 if not point:
+                    params = params or model_size.from_log_line(line)
                     continue
                 try:
                     step = order if layout.steps_are_order else int(point.get("step", order))
@@ -230,7 +236,9 @@ def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResul
                      "logging interval for optimizer steps)")
     if bad_steps:
         notes.append(f"ignored {bad_steps} lines whose step is not a number")
-    result = build_curves(columns, points, Hints(), str(path))
+    if params is not None:
+        notes.append(f"the log gives the model's size: {params:,} parameters")
+    result = build_curves(columns, points, Hints(param_count=params), str(path))
     return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
 
 

@@ -359,6 +359,30 @@ def smooth_lm_fall(lr_peak: float, n: int = 2000, seed: int = 62) -> Labeled:
                    _with(_curves(loss, lr, optimizer="AdamW"), classes=10000), status)
 
 
+def gpt_pretrain(lr_peak: float, param_count: int | None, n: int = 3000,
+                 seed: int = 63) -> RunCurves:
+    """A GPT-style pretraining run logged every step: AdamW, warmup (3%) + cosine to 0, a smooth
+    fall 10.9 -> 3.3 (GPT-2's vocabulary, 50257) still going at the end, as a 124M GPT-2 at 6e-4
+    or a 1B LLM at 3e-4 (both textbook, both good) draws it."""
+    lr = warmup_cosine(n, lr_peak, warm=0.03)
+    time = np.cumsum(lr) / lr.sum() * n
+    # floor + (10.9 - floor) (1 + t/10)^-0.5, with the floor set so that it ends at 3.3
+    shape = (1 + time / 10) ** -0.5
+    floor = (3.3 - 10.9 * shape[-1]) / (1 - shape[-1])
+    loss = (floor + (10.9 - floor) * shape) * _noise(n, 0.02, seed)
+    return _with(_curves(loss, lr, optimizer="AdamW", batch_size=512), classes=50257,
+                 param_count=param_count)
+
+
+def small_mlp_still_falling(param_count: int | None, n: int = 1000, seed: int = 64
+                            ) -> RunCurves:
+    """A 10-class MLP under Adam at a constant 1e-4: it halved its loss and still falls fast at
+    the end (too low an LR for a small model)."""
+    t = np.arange(n)
+    loss = converging(t, n / 2) * _noise(n, 0.03, seed)
+    return _with(_curves(loss, 1e-4, optimizer="Adam"), classes=10, param_count=param_count)
+
+
 def public_patterns() -> list[Labeled]:
     """Every public-log pattern above."""
     return [lm_with_a_floor(), sft_with_a_floor(), stuck_at_unigram(), stuck_at_chance(),
