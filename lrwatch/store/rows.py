@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from lrwatch import keys
 from lrwatch.errors import StoreError
 from lrwatch.store.base import Event
 
@@ -185,3 +186,34 @@ def damage_detail(exc: StoreError) -> str:
     """What a ``_damaged`` error found, without the store path and advice around it."""
     text = str(exc)
     return text[text.find("(") + 1:text.rfind("); ")]
+
+
+def renumber_param_groups(conn: Any, series_table: str, mark: str) -> None:
+    """A schema migration: rename the numbered per-group series of a store written before
+    Lightning's numbering (``lr/pg1`` for the second group) to today's (``lr/pg2``), inside
+    the migration's transaction. Highest number first, so no new name is taken by an old one
+    not yet renamed (a run's ``lr/pg2`` becomes ``lr/pg3`` before its ``lr/pg1`` becomes
+    ``lr/pg2``)."""
+    rows = conn.execute(f"SELECT id, name FROM {series_table} WHERE name LIKE '%/pg%'").fetchall()
+    numbered = [(number, sid, name) for sid, name in rows
+                if isinstance(name, str) and (number := keys.numbered_group(name)) is not None]
+    for _, sid, name in sorted(numbered, reverse=True):
+        conn.execute(f"UPDATE {series_table} SET name = {mark} WHERE id = {mark}",
+                     (keys.renumbered_group_key(name), sid))
+
+
+class GroupNumbering:
+    """Series names as a backend shows them. A read-only open of a store written before
+    Lightning's group numbering (it cannot be migrated) sets ``old_group_numbers``: names are
+    then translated as read (``lr/pg1`` is shown as ``lr/pg2``, and asking for ``lr/pg2``
+    reads ``lr/pg1``), so every reader sees one numbering whatever the store's age."""
+
+    old_group_numbers = False
+
+    def _shown_keys(self, stored: list[str]) -> list[str]:
+        if not self.old_group_numbers:
+            return stored
+        return sorted(keys.renumbered_group_key(name) for name in stored)
+
+    def _stored_key(self, key: str) -> str:
+        return keys.renumbered_group_key(key, -1) if self.old_group_numbers else key

@@ -1,0 +1,117 @@
+"""Param groups numbered as Lightning numbers them (``lr/pg2`` is the second group) in SQLite
+stores written before that numbering (schema 3: their ``lr/pg1`` was the second group): a
+writer's open renames the series once, a read-only open translates the names as read and
+leaves the file as it is, and exports and figures show today's names either way."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lrwatch import figures, keys
+from lrwatch.cli import main
+from lrwatch.store import FINISHED, Store
+from lrwatch.store.sqlite import SQLiteBackend
+
+STEPS = np.arange(5)
+# What lrwatch wrote before Lightning's numbering, for an AdamW with four groups (the third
+# named "head") beside a second optimizer with two groups, and what each key holds.
+OLD_SERIES = {
+    "loss": 1.0, "lr": 0.1, "lr/pg1": 0.2, "lr/head": 0.3, "lr/pg3": 0.4,
+    "momentum/pg1": 0.9, "beta2/pg3": 0.95, "weight_decay/pg1": 0.01,
+    "lr@SGD": 0.5, "lr/pg1@SGD": 0.6,
+    "grad_norm/pg1": 7.0,  # a layer (module) named pg1: not a param group, never renamed
+    "logged/lr/pg1": 8.0,  # a metric the user logged as lr/pg1: kept as logged
+}
+# The same series under today's names.
+NEW_SERIES = {
+    "loss": 1.0, "lr": 0.1, "lr/pg2": 0.2, "lr/head": 0.3, "lr/pg4": 0.4,
+    "momentum/pg2": 0.9, "beta2/pg4": 0.95, "weight_decay/pg2": 0.01,
+    "lr@SGD": 0.5, "lr/pg2@SGD": 0.6,
+    "grad_norm/pg1": 7.0, "logged/lr/pg1": 8.0,
+}
+
+
+def _old_store(path: Path) -> None:
+    """A store as lrwatch wrote it before Lightning's numbering: the old names written as
+    they were, the file marked with that schema (3)."""
+    backend = SQLiteBackend(path)
+    run = backend.create_run("old", {})
+    backend.append(run.id, {key: (STEPS, np.full(STEPS.size, value))
+                            for key, value in OLD_SERIES.items()})
+    backend.set_status(run.id, FINISHED)
+    backend.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version=3")
+    conn.close()
+
+
+def _stored(path: Path) -> tuple[int, set[str]]:
+    """The file's schema and the series names it holds, read with sqlite3 itself."""
+    with sqlite3.connect(path) as conn:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        names = {r[0] for r in conn.execute("SELECT name FROM series")}
+    conn.close()
+    return version, names
+
+
+def _reads(store: Store) -> dict[str, float]:
+    """Each key of the run as the store shows it, with the one value its series holds."""
+    run = store.run("old")
+    out = {}
+    for key in store.keys(run):
+        steps, values = store.scalars(run, key)
+        assert steps.tolist() == STEPS.tolist()
+        assert np.unique(values).size == 1
+        out[key] = float(values[0])
+    return out
+
+
+@pytest.fixture
+def old_store(tmp_path: Path) -> Path:
+    path = tmp_path / "store" / "lrwatch.db"
+    _old_store(path)
+    return path
+
+
+def test_a_read_only_open_shows_todays_names_and_changes_nothing(old_store: Path) -> None:
+    with Store(old_store, readonly=True) as store:
+        assert _reads(store) == NEW_SERIES
+        run = store.run("old")
+        assert store.backend.last_values(run.id, ["lr/pg2@SGD", "lr/pg1"]) == {"lr/pg2@SGD": 0.6}
+        assert store.scalars(run, "lr/pg1")[0].size == 0  # no group is lr/pg1 any more
+    assert _stored(old_store) == (3, set(OLD_SERIES))
+
+
+def test_a_writers_open_renames_the_series_once(old_store: Path) -> None:
+    Store(old_store).close()
+    assert _stored(old_store) == (4, set(NEW_SERIES))
+    with Store(old_store, readonly=True) as store:
+        assert _reads(store) == NEW_SERIES
+    Store(old_store).close()  # opened again: nothing renamed twice
+    assert _stored(old_store) == (4, set(NEW_SERIES))
+
+
+@pytest.mark.parametrize("migrated", [False, True], ids=["read-only", "migrated"])
+def test_exports_and_figures_show_todays_names(old_store: Path, tmp_path: Path,
+                                               migrated: bool) -> None:
+    if migrated:
+        Store(old_store).close()
+    out = tmp_path / "old.csv"
+    main(["export", str(old_store), "--run", "old", "-o", str(out)])
+    header = out.read_text().splitlines()[0].split(",")
+    assert {"lr/pg2", "lr/pg4", "lr/pg2@SGD"} <= set(header)
+    assert not {"lr/pg1", "lr/pg3", "lr/pg1@SGD"} & set(header)
+    with Store(old_store, readonly=True) as store:
+        lines = figures.panel_lines(store, "old", "lr", smoothing=0.0)
+    assert {line.name: float(line.values[0]) for line in lines} == {
+        "lr": 0.1, "lr/head": 0.3, "lr/pg2": 0.2, "lr/pg4": 0.4, "lr@SGD": 0.5, "lr/pg2@SGD": 0.6}
+
+
+def test_the_key_rule_follows_lightning() -> None:
+    assert [keys.param_group_key(keys.LR, g) for g in range(3)] == ["lr", "lr/pg2", "lr/pg3"]
+    assert keys.param_group_key(keys.MOMENTUM, 1, "head") == "momentum/head"
+    assert keys.param_group_key(keys.LR, 0, "body") == "lr"  # the first group keeps lr
