@@ -8,41 +8,20 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from lrwatch import figures, keys
 from lrwatch.cli import main
-from lrwatch.store import FINISHED, Store
+from lrwatch.store import Store
 from lrwatch.store.sqlite import SQLiteBackend
-
-STEPS = np.arange(5)
-# What lrwatch wrote before Lightning's numbering, for an AdamW with four groups (the third
-# named "head") beside a second optimizer with two groups, and what each key holds.
-OLD_SERIES = {
-    "loss": 1.0, "lr": 0.1, "lr/pg1": 0.2, "lr/head": 0.3, "lr/pg3": 0.4,
-    "momentum/pg1": 0.9, "beta2/pg3": 0.95, "weight_decay/pg1": 0.01,
-    "lr@SGD": 0.5, "lr/pg1@SGD": 0.6,
-    "grad_norm/pg1": 7.0,  # a layer (module) named pg1: not a param group, never renamed
-    "logged/lr/pg1": 8.0,  # a metric the user logged as lr/pg1: kept as logged
-}
-# The same series under today's names.
-NEW_SERIES = {
-    "loss": 1.0, "lr": 0.1, "lr/pg2": 0.2, "lr/head": 0.3, "lr/pg4": 0.4,
-    "momentum/pg2": 0.9, "beta2/pg4": 0.95, "weight_decay/pg2": 0.01,
-    "lr@SGD": 0.5, "lr/pg2@SGD": 0.6,
-    "grad_norm/pg1": 7.0, "logged/lr/pg1": 8.0,
-}
+from tests.helpers.groups import NEW_SERIES, OLD_SERIES, reads, write_old_run
 
 
 def _old_store(path: Path) -> None:
     """A store as lrwatch wrote it before Lightning's numbering: the old names written as
     they were, the file marked with that schema (3)."""
     backend = SQLiteBackend(path)
-    run = backend.create_run("old", {})
-    backend.append(run.id, {key: (STEPS, np.full(STEPS.size, value))
-                            for key, value in OLD_SERIES.items()})
-    backend.set_status(run.id, FINISHED)
+    write_old_run(backend)
     backend.close()
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA user_version=3")
@@ -58,18 +37,6 @@ def _stored(path: Path) -> tuple[int, set[str]]:
     return version, names
 
 
-def _reads(store: Store) -> dict[str, float]:
-    """Each key of the run as the store shows it, with the one value its series holds."""
-    run = store.run("old")
-    out = {}
-    for key in store.keys(run):
-        steps, values = store.scalars(run, key)
-        assert steps.tolist() == STEPS.tolist()
-        assert np.unique(values).size == 1
-        out[key] = float(values[0])
-    return out
-
-
 @pytest.fixture
 def old_store(tmp_path: Path) -> Path:
     path = tmp_path / "store" / "lrwatch.db"
@@ -79,7 +46,7 @@ def old_store(tmp_path: Path) -> Path:
 
 def test_a_read_only_open_shows_todays_names_and_changes_nothing(old_store: Path) -> None:
     with Store(old_store, readonly=True) as store:
-        assert _reads(store) == NEW_SERIES
+        assert reads(store) == NEW_SERIES
         run = store.run("old")
         assert store.backend.last_values(run.id, ["lr/pg2@SGD", "lr/pg1"]) == {"lr/pg2@SGD": 0.6}
         assert store.scalars(run, "lr/pg1")[0].size == 0  # no group is lr/pg1 any more
@@ -90,7 +57,7 @@ def test_a_writers_open_renames_the_series_once(old_store: Path) -> None:
     Store(old_store).close()
     assert _stored(old_store) == (4, set(NEW_SERIES))
     with Store(old_store, readonly=True) as store:
-        assert _reads(store) == NEW_SERIES
+        assert reads(store) == NEW_SERIES
     Store(old_store).close()  # opened again: nothing renamed twice
     assert _stored(old_store) == (4, set(NEW_SERIES))
 
