@@ -3,11 +3,14 @@ the second group), and what today's reads must show of it, for the SQLite and Po
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from lrwatch.store import FINISHED
+from lrwatch.store.sqlite import SQLiteBackend
 
 STEPS = np.arange(5)
 # What lrwatch wrote before Lightning's numbering, for an AdamW with four groups (the third
@@ -36,6 +39,17 @@ def write_old_run(backend: Any, name: str = "old") -> None:
                             for key, value in OLD_SERIES.items()})
     backend.set_status(run.id, FINISHED)
     backend.compact(run.id)
+
+
+def old_sqlite_store(path: Path) -> None:
+    """A SQLite store at ``path`` as lrwatch wrote it before Lightning's numbering: the old
+    names written as they were, the file marked with that schema (3)."""
+    backend = SQLiteBackend(path)
+    write_old_run(backend)
+    backend.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version=3")
+    conn.close()
 
 
 def reads(store: Any, name: str = "old") -> dict[str, float]:

@@ -5,7 +5,6 @@ and a sync into such a database never leaves a run with both numberings."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,7 @@ from lrwatch.store import Store
 from lrwatch.store.postgres import PostgresBackend
 from lrwatch.store.spool import sync_store
 from lrwatch.store.sqlite import SQLiteBackend
-from tests.helpers.groups import NEW_SERIES, OLD_SERIES, reads, write_old_run
+from tests.helpers.groups import NEW_SERIES, OLD_SERIES, old_sqlite_store, reads, write_old_run
 from tests.helpers.pgcluster import Cluster
 
 
@@ -108,12 +107,7 @@ def test_a_run_synced_into_an_old_numbered_database_keeps_one_numbering(
 def test_an_old_numbered_spool_reaches_the_server_with_todays_names(
         pg_url: str, cluster: Cluster, tmp_path: Path) -> None:
     path = tmp_path / "spool" / "old.db"
-    local = SQLiteBackend(path)
-    write_old_run(local)
-    local.close()
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA user_version=3")
-    conn.close()
+    old_sqlite_store(path)
     sync_store(path, pg_url)  # the spool is read read-only: translated, not migrated
     assert _stored(cluster, _database(pg_url)) == ("3", set(NEW_SERIES))
     with Store(pg_url, readonly=True) as store:

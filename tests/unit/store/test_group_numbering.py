@@ -13,19 +13,7 @@ import pytest
 from lrwatch import figures, keys
 from lrwatch.cli import main
 from lrwatch.store import Store
-from lrwatch.store.sqlite import SQLiteBackend
-from tests.helpers.groups import NEW_SERIES, OLD_SERIES, reads, write_old_run
-
-
-def _old_store(path: Path) -> None:
-    """A store as lrwatch wrote it before Lightning's numbering: the old names written as
-    they were, the file marked with that schema (3)."""
-    backend = SQLiteBackend(path)
-    write_old_run(backend)
-    backend.close()
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA user_version=3")
-    conn.close()
+from tests.helpers.groups import NEW_SERIES, OLD_SERIES, old_sqlite_store, reads
 
 
 def _stored(path: Path) -> tuple[int, set[str]]:
@@ -40,7 +28,7 @@ def _stored(path: Path) -> tuple[int, set[str]]:
 @pytest.fixture
 def old_store(tmp_path: Path) -> Path:
     path = tmp_path / "store" / "lrwatch.db"
-    _old_store(path)
+    old_sqlite_store(path)
     return path
 
 
