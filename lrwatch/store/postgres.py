@@ -52,6 +52,8 @@ from lrwatch.store.summary import RunSummary, stored_or_computed, summarize
 SCHEMA_VERSION = 3
 #: the oldest schema a read-only open reads (as it is: runs listed without stored summaries)
 READABLE_SCHEMA = 1
+#: the first schema that numbers param groups as Lightning does (``_schema_v3``)
+RENUMBERED_SCHEMA = 3
 #: the advisory lock that serialises schema migrations and new run names ("lrwt")
 LOCK_KEY = 0x6C727774
 CONNECT_TIMEOUT_S = 10
@@ -213,7 +215,7 @@ class PostgresBackend(RowChecks, GroupNumbering):
                     f"no lrwatch store at {self.path} yet (schema {version}): train with "
                     "LRWatch(store=URL) or run lrwatch sync first")
             self._has_summaries = version >= 2
-            self.old_group_numbers = version < 3
+            self.old_group_numbers = version < RENUMBERED_SCHEMA
             return
         with self._conn.transaction():
             self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
@@ -496,6 +498,10 @@ class PostgresBackend(RowChecks, GroupNumbering):
 
             self._write(rewrite)
         self._write(lambda conn: self._save_summary(conn, run_id))
+
+    def _renumbered(self) -> bool:
+        rows = self._read("SELECT value FROM lrwatch.meta WHERE key = 'schema'")
+        return bool(rows) and int(rows[0][0]) >= RENUMBERED_SCHEMA
 
     def keys(self, run_id: int) -> list[str]:
         return self._shown_keys([r[0] for r in self._read(

@@ -206,14 +206,26 @@ class GroupNumbering:
     """Series names as a backend shows them. A read-only open of a store written before
     Lightning's group numbering (it cannot be migrated) sets ``old_group_numbers``: names are
     then translated as read (``lr/pg1`` is shown as ``lr/pg2``, and asking for ``lr/pg2``
-    reads ``lr/pg1``), so every reader sees one numbering whatever the store's age."""
+    reads ``lr/pg1``), so every reader sees one numbering whatever the store's age. A writer
+    may migrate the store while such a reader stays open (a dashboard): each read of an old
+    store first asks whether it has been renumbered since (``_renumbered``, one cheap query,
+    old stores only) and stops translating once it has."""
 
     old_group_numbers = False
 
+    def _renumbered(self) -> bool:
+        """Whether the store's schema now numbers groups as Lightning does (a backend's own)."""
+        raise NotImplementedError
+
+    def _translating(self) -> bool:
+        if self.old_group_numbers and self._renumbered():
+            self.old_group_numbers = False
+        return self.old_group_numbers
+
     def _shown_keys(self, stored: list[str]) -> list[str]:
-        if not self.old_group_numbers:
+        if not self._translating():
             return stored
         return sorted(keys.renumbered_group_key(name) for name in stored)
 
     def _stored_key(self, key: str) -> str:
-        return keys.renumbered_group_key(key, -1) if self.old_group_numbers else key
+        return keys.renumbered_group_key(key, -1) if self._translating() else key

@@ -63,6 +63,8 @@ APPLICATION_ID = 0x6C727774  # "lrwt": marks the file as an lrwatch store
 SCHEMA_VERSION = 4
 #: the oldest schema this version reads (read-only opens read it as it is, unmigrated)
 READABLE_SCHEMA = 1
+#: the first schema that numbers param groups as Lightning does (``_schema_v4``)
+RENUMBERED_SCHEMA = 4
 BUSY_TIMEOUT_S = 10.0
 RETRY_BUDGET_S = 60.0
 # A run still marked "running" whose writer has not been heard of for this long is reported
@@ -260,7 +262,7 @@ class SQLiteBackend(RowChecks, GroupNumbering):
             if version < 2:
                 self._chunk_columns = _CHUNK_COLUMNS_V1
             self._has_summaries = version >= 3
-            self.old_group_numbers = version < 4
+            self.old_group_numbers = version < RENUMBERED_SCHEMA
         else:
             self._setup_writable(conn, version)
         conn.execute("PRAGMA foreign_keys=ON")
@@ -572,6 +574,9 @@ class SQLiteBackend(RowChecks, GroupNumbering):
 
             self._write(rewrite)
         self._write(lambda conn: self._save_summary(conn, run_id))
+
+    def _renumbered(self) -> bool:
+        return int(self._read("PRAGMA user_version")[0][0]) >= RENUMBERED_SCHEMA
 
     def keys(self, run_id: int) -> list[str]:
         names = [r[0] for r in self._read(

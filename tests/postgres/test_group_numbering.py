@@ -82,6 +82,15 @@ def test_a_writers_open_renames_the_series_once(pg_url: str, old_db: str,
     assert _stored(cluster, old_db) == ("3", set(NEW_SERIES))
 
 
+def test_a_reader_kept_open_while_a_writer_renames_reads_todays_names_throughout(
+        pg_url: str, old_db: str, cluster: Cluster) -> None:
+    with Store(pg_url, readonly=True) as store:  # a dashboard left open
+        assert reads(store) == NEW_SERIES
+        PostgresBackend(pg_url).close()  # a sync starts and migrates the database
+        assert _stored(cluster, old_db) == ("3", set(NEW_SERIES))
+        assert reads(store) == NEW_SERIES
+
+
 def test_a_run_synced_into_an_old_numbered_database_keeps_one_numbering(
         pg_url: str, cluster: Cluster, tmp_path: Path) -> None:
     local = SQLiteBackend(tmp_path / "local")

@@ -50,6 +50,15 @@ def test_a_writers_open_renames_the_series_once(old_store: Path) -> None:
     assert _stored(old_store) == (4, set(NEW_SERIES))
 
 
+def test_a_reader_kept_open_while_a_writer_renames_reads_todays_names_throughout(
+        old_store: Path) -> None:
+    with Store(old_store, readonly=True) as store:  # a dashboard left open
+        assert reads(store) == NEW_SERIES
+        Store(old_store).close()  # a training starts and migrates the store
+        assert _stored(old_store) == (4, set(NEW_SERIES))
+        assert reads(store) == NEW_SERIES
+
+
 @pytest.mark.parametrize("migrated", [False, True], ids=["read-only", "migrated"])
 def test_exports_and_figures_show_todays_names(old_store: Path, tmp_path: Path,
                                                migrated: bool) -> None:
