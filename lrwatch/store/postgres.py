@@ -36,6 +36,7 @@ from lrwatch.store.rows import (
     NUMBER,
     GroupNumbering,
     RowChecks,
+    apply_migration,
     as_columns,
     concat_chunks,
     damage_detail,
@@ -221,12 +222,7 @@ class PostgresBackend(RowChecks, GroupNumbering):
             self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
             version = self._schema_version()  # another process may have migrated meanwhile
             while version < SCHEMA_VERSION:
-                step = MIGRATIONS[version]
-                if callable(step):
-                    step(self._conn)
-                else:
-                    for statement in filter(str.strip, step.split(";")):
-                        self._conn.execute(statement)
+                apply_migration(self._conn, MIGRATIONS[version])
                 version += 1
                 self._conn.execute(
                     "INSERT INTO lrwatch.meta(key, value) VALUES ('schema', %s) ON CONFLICT (key)"

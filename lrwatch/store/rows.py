@@ -188,6 +188,16 @@ def damage_detail(exc: StoreError) -> str:
     return text[text.find("(") + 1:text.rfind("); ")]
 
 
+def apply_migration(conn: Any, step: str | Callable[[Any], None]) -> None:
+    """One schema migration inside the caller's transaction: DDL run statement by statement
+    (sqlite3's executescript would commit), or a function of the connection (a change of data)."""
+    if callable(step):
+        step(conn)
+        return
+    for statement in filter(str.strip, step.split(";")):
+        conn.execute(statement)
+
+
 def renumber_param_groups(conn: Any, series_table: str, mark: str) -> None:
     """A schema migration: rename the numbered per-group series of a store written before
     Lightning's numbering (``lr/pg1`` for the second group) to today's (``lr/pg2``), inside

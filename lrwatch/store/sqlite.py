@@ -46,6 +46,7 @@ from lrwatch.store.rows import (
     NUMBER,
     GroupNumbering,
     RowChecks,
+    apply_migration,
     as_columns,
     concat_chunks,
     damage_detail,
@@ -287,12 +288,7 @@ class SQLiteBackend(RowChecks, GroupNumbering):
                     if conn.execute("PRAGMA user_version").fetchone()[0] == v:
                         if v == 0:
                             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-                        step = MIGRATIONS[v]
-                        if callable(step):
-                            step(conn)
-                        else:  # executescript would commit; run the DDL statement by statement
-                            for statement in filter(str.strip, step.split(";")):
-                                conn.execute(statement)
+                        apply_migration(conn, MIGRATIONS[v])
                         conn.execute(f"PRAGMA user_version={v + 1}")
                     conn.execute("COMMIT")
                 except BaseException:
