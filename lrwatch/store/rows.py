@@ -1,6 +1,8 @@
 """What every backend stores the same way: chunk blobs and their checksum, JSON metadata, the
 checks that turn a damaged row into a ``StoreError`` instead of a wrong answer, and the queries
-and run names that differ between SQL drivers by their placeholder only.
+and run names that differ between SQL drivers by their placeholder only, the running of a
+schema migration step, and the renaming (or translation as read) of param-group series written
+before Lightning's numbering.
 
 Both backends keep a series as chunks of little-endian int64 steps and float64 values, each
 with :func:`chunk_crc` over its row and blobs (SQLite schema 2, PostgreSQL schema 1), so a
