@@ -235,7 +235,7 @@ class Panel:
 
 
 def _base(key: str) -> str:
-    """``lr`` for ``lr``, ``lr/pg1``, ``lr@Adam-1``."""
+    """``lr`` for ``lr``, ``lr/pg2``, ``lr@Adam-1``."""
     return key.split("/", 1)[0].split("@", 1)[0]
 
 

@@ -2,9 +2,12 @@
 
 ``loss``, ``lr`` and ``grad_norm`` never change. Derived names follow one rule each:
 
-- param group ``g`` > 0 of an optimizer: ``lr/<group>``, where ``<group>`` is the group's
-  ``name`` entry when it has one, else ``pg<g>`` (``lr/pg1``), as Lightning's
-  LearningRateMonitor names them;
+- the param groups after the first (index ``g`` > 0) of an optimizer: ``lr/<group>``, where
+  ``<group>`` is the group's ``name`` entry when it has one, else ``pg<g+1>``: groups counted
+  from 1, as Lightning's LearningRateMonitor counts them (the second group is ``lr/pg2``, as
+  ``lr-Adam/pg2`` is); the same for ``momentum``, ``beta2`` and ``weight_decay``. Stores
+  written before this numbering (they counted from 0: the second group was ``lr/pg1``) are
+  renamed by a schema migration, or translated as read (:func:`renumbered_group_key`);
 - a layer (module) ``m``: ``grad_norm/<m>``, ``update_ratio/<m>`` (``grad_norm/encoder.0``);
 - a metric the user logs with ``self.log(name, ...)``: ``logged/<name>`` (``logged/g_loss``,
   ``logged/val_acc``), at the steps it was logged, so a user's name never shadows these;
@@ -14,6 +17,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 LOSS = "loss"
@@ -32,6 +36,9 @@ VAL_LOSS = "val_loss"
 NONFINITE = "nonfinite"  # 1.0 at a step whose loss or gradient norm is NaN or inf
 LOSS_SMOOTHED = "loss_smoothed"  # a range test's lag-free smoothed loss (range-test runs only)
 OPTIMIZER_SKIPPED = "optimizer_skipped"  # 1.0 at a step the optimizer did not take (AMP scaler)
+
+#: the bases the recorder writes one key of per param group (``param_group_key``)
+PARAM_GROUP_BASES = (LR, MOMENTUM, BETA2, WEIGHT_DECAY)
 
 LOGGED = "logged"  # prefix of the metrics the user logs: see logged_key
 
@@ -58,8 +65,38 @@ def is_range_test(meta: Mapping[str, Any]) -> bool:
 
 
 def group_key(base: str, group: str) -> str:
-    """``lr/pg1``: a per-param-group (or per-layer) key."""
+    """``lr/pg2``, ``grad_norm/encoder.0``: a per-param-group (or per-layer) key."""
     return f"{base}/{group}"
+
+
+def param_group_key(base: str, index: int, name: object = None) -> str:
+    """The key of ``base`` (``lr``) for param group ``index``: ``lr`` for the first group,
+    ``lr/<name>`` for a named later one, else ``lr/pg<index + 1>`` (Lightning's numbering)."""
+    if index == 0:
+        return base
+    return group_key(base, str(name) if name else f"pg{index + 1}")
+
+
+# A numbered per-group key: base, group number, optimizer suffix (``lr/pg2@Adam-1``).
+_NUMBERED_GROUP = re.compile(
+    rf"^({'|'.join(map(re.escape, PARAM_GROUP_BASES))})/pg(\d+)((?:@.+)?)$")
+
+
+def numbered_group(key: str) -> int | None:
+    """The group number of a numbered per-group key (2 for ``lr/pg2@Adam``), None for others."""
+    match = _NUMBERED_GROUP.match(key)
+    return int(match.group(2)) if match else None
+
+
+def renumbered_group_key(key: str, by: int = 1) -> str:
+    """``key`` with its group number moved by ``by``: ``+1`` turns a key of a store written
+    before Lightning's numbering (``lr/pg1``, the second group) into today's (``lr/pg2``),
+    ``-1`` turns it back; every other key (``lr``, ``lr/head``, ``grad_norm/pg1``) is kept."""
+    match = _NUMBERED_GROUP.match(key)
+    if not match:
+        return key
+    base, number, suffix = match.groups()
+    return f"{base}/pg{int(number) + by}{suffix}"
 
 
 def logged_key(name: str) -> str:

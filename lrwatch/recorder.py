@@ -163,14 +163,13 @@ class OptimizerProbe:
         """LR, momentum (or Adam beta1), beta2 and weight decay of every param group (host values)."""
         out: dict[str, float] = {}
         for g, group in enumerate(self.optimizer.param_groups):
-            suffix = "" if g == 0 else "/" + str(group.get("name") or f"pg{g}")
             values = {keys.LR: group.get("lr"), keys.WEIGHT_DECAY: group.get("weight_decay"),
                       keys.MOMENTUM: momentum_of(group)}
             if "momentum" not in group and "betas" in group:
                 values[keys.BETA2] = group["betas"][1]
             for base, value in values.items():
                 if value is not None:
-                    out[self.key(base + suffix)] = float(value)
+                    out[self.key(keys.param_group_key(base, g, group.get("name")))] = float(value)
         return out
 
     def close(self) -> None:

@@ -5,7 +5,7 @@ on_epoch=True)`` gives ``train_loss_step`` and ``train_loss_epoch``; ``LearningR
 gives ``lr-Adam``, ``lr-AdamW/pg1`` (several param groups, counted from 1), ``lr-SGD-1`` (a
 second SGD optimizer) and, with ``log_momentum=True``, ``lr-SGD-momentum``;
 ``grad_norm(module, 2)`` gives ``grad_2.0_norm_total``; lrwatch's own export gives ``loss``,
-``lr``, ``lr/pg1``, ``grad_norm``. Names are split into lower-case words and ranked: a
+``lr``, ``lr/pg2``, ``grad_norm``. Names are split into lower-case words and ranked: a
 step-level series beats an ``_epoch`` aggregate, the first param group beats the others.
 """
 

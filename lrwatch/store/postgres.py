@@ -5,7 +5,8 @@ events, and series as chunks of ``bytea`` blobs with the same CRC-32 per chunk, 
 run finishes. So a 1 M-step series is ~16 rows, not a million (the metric table of tools that store
 a row per point is what grows to tens of GB), and a point's bits are the same wherever it is read.
 A finished run also keeps a summary (schema 2, ``lrwatch.store.summary``), so the run list reads no
-series. lrwatch creates and migrates the schema itself (``MIGRATIONS``, version in
+series; param groups after the first are numbered as Lightning numbers them (``lr/pg2`` for the
+second, schema 3: ``lrwatch.keys``). lrwatch creates and migrates the schema itself (``MIGRATIONS``, version in
 ``lrwatch.meta``), under an advisory lock so two processes starting at once do not race.
 
 Trainings do not write here directly: they write a local spool that ``lrwatch.store.spool``
@@ -33,7 +34,9 @@ from lrwatch.store.rows import (
     CHUNK_POINTS,
     MAYBE_NUMBER,
     NUMBER,
+    GroupNumbering,
     RowChecks,
+    apply_migration,
     as_columns,
     concat_chunks,
     damage_detail,
@@ -42,13 +45,16 @@ from lrwatch.store.rows import (
     fill_summaries,
     free_name,
     latest_per_step,
+    renumber_param_groups,
     to_json,
 )
 from lrwatch.store.summary import RunSummary, stored_or_computed, summarize
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: the oldest schema a read-only open reads (as it is: runs listed without stored summaries)
 READABLE_SCHEMA = 1
+#: the first schema that numbers param groups as Lightning does (``_schema_v3``)
+RENUMBERED_SCHEMA = 3
 #: the advisory lock that serialises schema migrations and new run names ("lrwt")
 LOCK_KEY = 0x6C727774
 CONNECT_TIMEOUT_S = 10
@@ -111,8 +117,19 @@ CREATE TABLE lrwatch.summaries(
 )
 """
 
-# MIGRATIONS[v] turns schema v into v + 1 (0: an empty database). A new schema adds an entry.
-MIGRATIONS: dict[int, str] = {0: _SCHEMA_V1, 1: _SCHEMA_V2}
+
+
+def _schema_v3(conn: Any) -> None:
+    """Schema 3: param groups numbered from 1, as Lightning numbers them (``lr/pg1``, the
+    second group until schema 2, becomes ``lr/pg2``). Read-only opens of older databases (a
+    reader role cannot migrate) translate the names as read (``GroupNumbering``)."""
+    renumber_param_groups(conn, "lrwatch.series", "%s")
+
+
+# MIGRATIONS[v] turns schema v into v + 1 (0: an empty database): DDL, or a function of the
+# connection for a change of data. A new schema adds an entry.
+MIGRATIONS: dict[int, str | Callable[[Any], None]] = {0: _SCHEMA_V1, 1: _SCHEMA_V2,
+                                                     2: _schema_v3}
 
 _RUN_COLUMNS = "id, uid, name, status, started_at, ended_at, last_step, heartbeat_at, meta"
 _RUN_TYPES = (int, str, str, str, NUMBER, MAYBE_NUMBER, (int, type(None)), MAYBE_NUMBER, str)
@@ -129,7 +146,7 @@ def _driver() -> Any:
     return psycopg
 
 
-class PostgresBackend(RowChecks):
+class PostgresBackend(RowChecks, GroupNumbering):
     """The run store in a PostgreSQL database. Not thread-safe: one instance per thread."""
 
     _damaged_advice = "the database may be damaged: run lrwatch check on it"
@@ -198,14 +215,14 @@ class PostgresBackend(RowChecks):
                 raise StoreError(
                     f"no lrwatch store at {self.path} yet (schema {version}): train with "
                     "LRWatch(store=URL) or run lrwatch sync first")
-            self._has_summaries = False
+            self._has_summaries = version >= 2
+            self.old_group_numbers = version < RENUMBERED_SCHEMA
             return
         with self._conn.transaction():
             self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
             version = self._schema_version()  # another process may have migrated meanwhile
             while version < SCHEMA_VERSION:
-                for statement in filter(str.strip, MIGRATIONS[version].split(";")):
-                    self._conn.execute(statement)
+                apply_migration(self._conn, MIGRATIONS[version])
                 version += 1
                 self._conn.execute(
                     "INSERT INTO lrwatch.meta(key, value) VALUES ('schema', %s) ON CONFLICT (key)"
@@ -478,16 +495,20 @@ class PostgresBackend(RowChecks):
             self._write(rewrite)
         self._write(lambda conn: self._save_summary(conn, run_id))
 
+    def _renumbered(self) -> bool:
+        rows = self._read("SELECT value FROM lrwatch.meta WHERE key = 'schema'")
+        return bool(rows) and int(rows[0][0]) >= RENUMBERED_SCHEMA
+
     def keys(self, run_id: int) -> list[str]:
-        return [r[0] for r in self._read(
-            "SELECT name FROM lrwatch.series WHERE run_id = %s ORDER BY name", (run_id,))]
+        return self._shown_keys([r[0] for r in self._read(
+            "SELECT name FROM lrwatch.series WHERE run_id = %s ORDER BY name", (run_id,))])
 
     def scalars(self, run_id: int, key: str, after_step: int | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
         """Steps and values of one series, sorted by step; only steps > ``after_step`` if given."""
         sql = (f"SELECT {_CHUNK_COLUMNS} FROM lrwatch.chunks c JOIN lrwatch.series s"
                " ON c.series_id = s.id WHERE s.run_id = %s AND s.name = %s")
-        args: list[Any] = [run_id, key]
+        args: list[Any] = [run_id, self._stored_key(key)]
         if after_step is not None:
             sql += " AND c.last_step > %s"
             args.append(int(after_step))
@@ -501,7 +522,8 @@ class PostgresBackend(RowChecks):
             rows = self._read(
                 f"SELECT {_CHUNK_COLUMNS} FROM lrwatch.chunks c JOIN lrwatch.series s"
                 " ON c.series_id = s.id WHERE s.run_id = %s AND s.name = %s"
-                " ORDER BY c.last_step DESC, c.id DESC LIMIT 1", (run_id, key), binary=True)
+                " ORDER BY c.last_step DESC, c.id DESC LIMIT 1", (run_id, self._stored_key(key)),
+                binary=True)
             if rows:
                 steps, values = self._chunk(rows[0], run_id, key)
                 out[key] = float(values[int(np.argmax(steps))])

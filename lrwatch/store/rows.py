@@ -1,6 +1,8 @@
 """What every backend stores the same way: chunk blobs and their checksum, JSON metadata, the
 checks that turn a damaged row into a ``StoreError`` instead of a wrong answer, and the queries
-and run names that differ between SQL drivers by their placeholder only.
+and run names that differ between SQL drivers by their placeholder only, the running of a
+schema migration step, and the renaming (or translation as read) of param-group series written
+before Lightning's numbering.
 
 Both backends keep a series as chunks of little-endian int64 steps and float64 values, each
 with :func:`chunk_crc` over its row and blobs (SQLite schema 2, PostgreSQL schema 1), so a
@@ -17,6 +19,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from lrwatch import keys
 from lrwatch.errors import StoreError
 from lrwatch.store.base import Event
 
@@ -185,3 +188,56 @@ def damage_detail(exc: StoreError) -> str:
     """What a ``_damaged`` error found, without the store path and advice around it."""
     text = str(exc)
     return text[text.find("(") + 1:text.rfind("); ")]
+
+
+def apply_migration(conn: Any, step: str | Callable[[Any], None]) -> None:
+    """One schema migration inside the caller's transaction: DDL run statement by statement
+    (sqlite3's executescript would commit), or a function of the connection (a change of data)."""
+    if callable(step):
+        step(conn)
+        return
+    for statement in filter(str.strip, step.split(";")):
+        conn.execute(statement)
+
+
+def renumber_param_groups(conn: Any, series_table: str, mark: str) -> None:
+    """A schema migration: rename the numbered per-group series of a store written before
+    Lightning's numbering (``lr/pg1`` for the second group) to today's (``lr/pg2``), inside
+    the migration's transaction. Highest number first, so no new name is taken by an old one
+    not yet renamed (a run's ``lr/pg2`` becomes ``lr/pg3`` before its ``lr/pg1`` becomes
+    ``lr/pg2``)."""
+    rows = conn.execute(f"SELECT id, name FROM {series_table} WHERE name LIKE '%/pg%'").fetchall()
+    numbered = [(number, sid, name) for sid, name in rows
+                if isinstance(name, str) and (number := keys.numbered_group(name)) is not None]
+    for _, sid, name in sorted(numbered, reverse=True):
+        conn.execute(f"UPDATE {series_table} SET name = {mark} WHERE id = {mark}",
+                     (keys.renumbered_group_key(name), sid))
+
+
+class GroupNumbering:
+    """Series names as a backend shows them. A read-only open of a store written before
+    Lightning's group numbering (it cannot be migrated) sets ``old_group_numbers``: names are
+    then translated as read (``lr/pg1`` is shown as ``lr/pg2``, and asking for ``lr/pg2``
+    reads ``lr/pg1``), so every reader sees one numbering whatever the store's age. A writer
+    may migrate the store while such a reader stays open (a dashboard): each read of an old
+    store first asks whether it has been renumbered since (``_renumbered``, one cheap query,
+    old stores only) and stops translating once it has."""
+
+    old_group_numbers = False
+
+    def _renumbered(self) -> bool:
+        """Whether the store's schema now numbers groups as Lightning does (a backend's own)."""
+        raise NotImplementedError
+
+    def _translating(self) -> bool:
+        if self.old_group_numbers and self._renumbered():
+            self.old_group_numbers = False
+        return self.old_group_numbers
+
+    def _shown_keys(self, stored: list[str]) -> list[str]:
+        if not self._translating():
+            return stored
+        return sorted(keys.renumbered_group_key(name) for name in stored)
+
+    def _stored_key(self, key: str) -> str:
+        return keys.renumbered_group_key(key, -1) if self._translating() else key

@@ -5,7 +5,8 @@ steps (int64) and values (float64) as little-endian blobs. A 1 M-step series the
 milliseconds instead of the ~1 s that a row per value costs, and NaN and inf survive exactly
 (SQLite would turn a NaN REAL into NULL). When a step is written twice (a resumed run), the later
 write wins on read. Each finished run keeps a summary (its last loss and peak LR, schema 3:
-``lrwatch.store.summary``) so the run list reads no series. Each chunk carries a CRC-32 of its row
+``lrwatch.store.summary``) so the run list reads no series. Param groups after the first are
+numbered as Lightning numbers them (``lr/pg2`` for the second, schema 4: ``lrwatch.keys``). Each chunk carries a CRC-32 of its row
 and blobs (schema 2), checked on every read, and the types of every field are checked too, so a
 damaged file gives a ``StoreError`` naming the run, series and steps rather than a traceback or,
 worse, a confident answer from garbage. Chunks written before schema 2 have no checksum and are
@@ -43,7 +44,9 @@ from lrwatch.store.rows import (
     CHUNK_POINTS,
     MAYBE_NUMBER,
     NUMBER,
+    GroupNumbering,
     RowChecks,
+    apply_migration,
     as_columns,
     concat_chunks,
     damage_detail,
@@ -52,14 +55,17 @@ from lrwatch.store.rows import (
     fill_summaries,
     free_name,
     latest_per_step,
+    renumber_param_groups,
     to_json,
 )
 from lrwatch.store.summary import RunSummary, stored_or_computed, summarize
 
 APPLICATION_ID = 0x6C727774  # "lrwt": marks the file as an lrwatch store
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: the oldest schema this version reads (read-only opens read it as it is, unmigrated)
 READABLE_SCHEMA = 1
+#: the first schema that numbers param groups as Lightning does (``_schema_v4``)
+RENUMBERED_SCHEMA = 4
 BUSY_TIMEOUT_S = 10.0
 RETRY_BUDGET_S = 60.0
 # A run still marked "running" whose writer has not been heard of for this long is reported
@@ -124,19 +130,29 @@ CREATE TABLE summaries(
 )
 """
 
-# MIGRATIONS[v] is the DDL that turns a store of schema v into v + 1; version 0 is an empty
-# file. A new schema adds an entry here and bumps SCHEMA_VERSION.
-MIGRATIONS: dict[int, str] = {
+
+def _schema_v4(conn: sqlite3.Connection) -> None:
+    """Schema 4: param groups numbered from 1, as Lightning numbers them (``lr/pg1``, the
+    second group until schema 3, becomes ``lr/pg2``). Read-only opens of older stores
+    translate the names as read (``GroupNumbering``)."""
+    renumber_param_groups(conn, "series", "?")
+
+
+# MIGRATIONS[v] turns a store of schema v into v + 1 (version 0 is an empty file): DDL, or a
+# function of the connection for a change of data. A new schema adds an entry here and bumps
+# SCHEMA_VERSION.
+MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
     0: _SCHEMA_V1,
     1: _SCHEMA_V2,
     2: _SCHEMA_V3,
+    3: _schema_v4,
 }
 
 
 T = TypeVar("T")
 
 
-class SQLiteBackend(RowChecks):
+class SQLiteBackend(RowChecks, GroupNumbering):
     """The run store in one SQLite file. Not thread-safe: use one instance per thread."""
 
     def __init__(self, path: str | os.PathLike[str], readonly: bool = False) -> None:
@@ -247,6 +263,7 @@ class SQLiteBackend(RowChecks):
             if version < 2:
                 self._chunk_columns = _CHUNK_COLUMNS_V1
             self._has_summaries = version >= 3
+            self.old_group_numbers = version < RENUMBERED_SCHEMA
         else:
             self._setup_writable(conn, version)
         conn.execute("PRAGMA foreign_keys=ON")
@@ -271,9 +288,7 @@ class SQLiteBackend(RowChecks):
                     if conn.execute("PRAGMA user_version").fetchone()[0] == v:
                         if v == 0:
                             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-                        # executescript would commit; run the DDL statement by statement.
-                        for statement in filter(str.strip, MIGRATIONS[v].split(";")):
-                            conn.execute(statement)
+                        apply_migration(conn, MIGRATIONS[v])
                         conn.execute(f"PRAGMA user_version={v + 1}")
                     conn.execute("COMMIT")
                 except BaseException:
@@ -556,12 +571,15 @@ class SQLiteBackend(RowChecks):
             self._write(rewrite)
         self._write(lambda conn: self._save_summary(conn, run_id))
 
+    def _renumbered(self) -> bool:
+        return int(self._read("PRAGMA user_version")[0][0]) >= RENUMBERED_SCHEMA
+
     def keys(self, run_id: int) -> list[str]:
         names = [r[0] for r in self._read(
             "SELECT name FROM series WHERE run_id = ? ORDER BY name", (run_id,))]
         if not all(isinstance(name, str) for name in names):
             raise self._damaged(f"run {run_id} has a series name that is not text")
-        return names
+        return self._shown_keys(names)
 
     def scalars(self, run_id: int, key: str, after_step: int | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
@@ -571,7 +589,7 @@ class SQLiteBackend(RowChecks):
         """
         sql = (f"SELECT {self._chunk_columns} FROM chunks c JOIN series s ON c.series_id = s.id"
                " WHERE s.run_id = ? AND s.name = ?")
-        args: list[Any] = [run_id, key]
+        args: list[Any] = [run_id, self._stored_key(key)]
         if after_step is not None:
             sql += " AND c.last_step > ?"
             args.append(int(after_step))
@@ -585,7 +603,7 @@ class SQLiteBackend(RowChecks):
             row = self._read(
                 f"SELECT {self._chunk_columns} FROM chunks c JOIN series s ON c.series_id = s.id"
                 " WHERE s.run_id = ? AND s.name = ? ORDER BY c.last_step DESC, c.id DESC LIMIT 1",
-                (run_id, key))
+                (run_id, self._stored_key(key)))
             if row:
                 steps, values = self._chunk(row[0], run_id, key)
                 out[key] = float(values[int(np.argmax(steps))])

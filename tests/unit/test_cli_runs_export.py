@@ -293,11 +293,11 @@ def test_export_puts_the_main_series_before_dozens_of_per_layer_ones(store_path,
         run = store.create_run("wide", {})
         steps = np.arange(3)
         store.backend.append(run.id, {key: (steps, np.ones(3)) for key in [
-            *layers, "update_ratio/block00.conv", "lr/pg1", "logged/val_acc", "grad_norm",
+            *layers, "update_ratio/block00.conv", "lr/pg2", "logged/val_acc", "grad_norm",
             "update_ratio", "lr", "loss"]})
     out = tmp_path / "wide.csv"
     main(["export", str(store_path), "--run", "wide", "-o", str(out)])
     header = out.read_text().splitlines()[0].split(",")
     assert header[:7] == ["step", "loss", "lr", "grad_norm", "update_ratio", "logged/val_acc",
                           "grad_norm/block00.conv"]
-    assert header[-2:] == ["lr/pg1", "update_ratio/block00.conv"]
+    assert header[-2:] == ["lr/pg2", "update_ratio/block00.conv"]

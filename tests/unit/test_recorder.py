@@ -77,16 +77,19 @@ def test_norms_and_update_ratio_match_the_plain_computation():
     assert events == []
 
 
-def test_hyperparameters_of_every_group_are_recorded():
+def test_hyperparameters_of_every_group_are_recorded_under_lightnings_group_numbers():
     model = _model()
     optimizer = torch.optim.AdamW([
-        {"params": model[0].parameters(), "lr": 1e-3},
+        {"params": model[0].weight, "lr": 1e-3},
+        {"params": model[0].bias, "lr": 2e-3},
         {"params": model[2].parameters(), "lr": 1e-4, "name": "head"},
     ], weight_decay=0.01, betas=(0.9, 0.95))
     recorder = Recorder(RecordConfig(), lambda rows, events: None)
     recorder.attach([optimizer], model.named_parameters(), clipping=False)
     assert recorder.probes[0].hyperparameters() == {
         "lr": 1e-3, "weight_decay": 0.01, "momentum": 0.9, "beta2": 0.95,
+        # the second group: LearningRateMonitor's lr-AdamW/pg2
+        "lr/pg2": 2e-3, "weight_decay/pg2": 0.01, "momentum/pg2": 0.9, "beta2/pg2": 0.95,
         "lr/head": 1e-4, "weight_decay/head": 0.01, "momentum/head": 0.9, "beta2/head": 0.95,
     }
 

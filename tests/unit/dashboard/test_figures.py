@@ -84,12 +84,12 @@ def test_layer_bins_average_log_norms_per_step_bin():
 
 
 def test_panels_pick_the_series_of_a_run():
-    available = [keys.LOSS, keys.VAL_LOSS, keys.LR, "lr/pg1", "lr@Adam-1", keys.GRAD_NORM,
+    available = [keys.LOSS, keys.VAL_LOSS, keys.LR, "lr/pg2", "lr@Adam-1", keys.GRAD_NORM,
                  "grad_norm/encoder.0", keys.UPDATE_RATIO]
     assert [t.key for t in figures.PANELS["loss"].traces(available)] == [
         keys.LOSS, keys.LOSS, keys.VAL_LOSS]
     assert [t.key for t in figures.PANELS["lr"].traces(available)] == [
-        "lr", "lr/pg1", "lr@Adam-1"]
+        "lr", "lr/pg2", "lr@Adam-1"]
     assert [t.key for t in figures.PANELS["grad_norm"].traces(available)] == [keys.GRAD_NORM]
     assert figures.PANELS["step_time"].traces(available) == []
     assert figures.layer_keys(available) == ["grad_norm/encoder.0"]

@@ -28,7 +28,7 @@ def test_the_training_loss_is_found_and_step_level_is_preferred(names, loss):
     (["lr-AdamW/pg2", "lr-AdamW/pg1", "loss"], "lr-AdamW/pg1", "AdamW"),  # Lightning counts from 1
     (["lr-SGD-1", "lr-SGD", "loss"], "lr-SGD", "SGD"),  # the first of two SGD optimizers
     (["lr-Adam/encoder", "lr-Adam/pg1", "loss"], "lr-Adam/pg1", "Adam"),
-    (["lr", "lr/pg1", "loss"], "lr", None),  # lrwatch export
+    (["lr", "lr/pg2", "loss"], "lr", None),  # lrwatch export
     (["learning_rate", "loss"], "learning_rate", None),
     (["train/lr", "train/loss"], "train/lr", None),
     (["lr-Adam-momentum", "lr-Adam-weight_decay", "loss"], None, None),

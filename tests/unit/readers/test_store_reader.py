@@ -32,7 +32,7 @@ def fill(store_path, with_range_test=True):
         store.backend.append(run.id, {
             keys.LOSS: (STEPS, 2.0 / (1 + STEPS)),
             keys.LR: (STEPS, np.full(100, 0.05)),
-            keys.group_key(keys.LR, "pg1"): (STEPS, np.full(100, 0.5)),
+            keys.param_group_key(keys.LR, 1): (STEPS, np.full(100, 0.5)),
             keys.GRAD_NORM: (STEPS, np.full(100, 1.5)),
             keys.group_key(keys.GRAD_NORM, "fc"): (STEPS, np.full(100, 9.0)),
             keys.UPDATE_RATIO: (STEPS, np.full(100, 1e-3)),
@@ -50,7 +50,7 @@ def test_a_stored_run_gives_its_series_and_metadata(store_path):
     assert run.name == "resnet"
     np.testing.assert_array_equal(curves.loss.steps, STEPS)
     np.testing.assert_allclose(curves.loss.values, 2.0 / (1 + STEPS))
-    np.testing.assert_array_equal(curves.lr.values, 0.05)  # group 0, not lr/pg1
+    np.testing.assert_array_equal(curves.lr.values, 0.05)  # the first group, not lr/pg2
     np.testing.assert_array_equal(curves.grad_norm.values, 1.5)  # the total, not a layer
     assert len(curves.update_ratio) == 100 and list(curves.val_loss.steps) == [49, 99]
     assert (curves.optimizer, curves.momentum, curves.batch_size, curves.total_steps) == (
@@ -106,7 +106,7 @@ def test_odd_metadata_is_ignored_not_trusted(store_path):
 def test_key_overrides_read_other_series_and_name_the_keys_when_missing(store_path):
     fill(store_path)
     with Store(store_path, readonly=True) as store:
-        result = read_store_run(store, "resnet", lr_key="lr/pg1")
+        result = read_store_run(store, "resnet", lr_key="lr/pg2")
         np.testing.assert_array_equal(result.curves.lr.values, 0.5)
         expected = (r"run 'resnet' of .*lrwatch.db has no key 'train_loss' "
                     r"\(loss_key= / --loss-key\); it has: grad_norm, grad_norm/fc, loss, lr")
