@@ -25,6 +25,7 @@ from lrwatch.config import RecordConfig, check_int
 from lrwatch.engine import (
     Engine,
     TrainingFacts,
+    count_parameters,
     optimizer_facts,
     run_metadata,
     torch_all_ranks_max,
@@ -355,7 +356,8 @@ def _training_facts(trainer: Any) -> TrainingFacts:
     return TrainingFacts(optimizer=optimizer, momentum=momentum,
                          batch_size=_loader_batch_size(trainer),
                          total_steps=int(planned) if planned not in (None, float("inf")) else None,
-                         clip=norm_clip(trainer))
+                         clip=norm_clip(trainer),
+                         param_count=count_parameters(trainer.lightning_module))
 
 
 def _clipping_on(trainer: Any) -> bool:

@@ -77,6 +77,7 @@ class TrainingFacts:
     batch_size: int | None = None
     total_steps: int | None = None  # planned optimizer steps
     clip: float | None = None  # the max gradient norm when gradients are clipped by norm
+    param_count: int | None = None  # the model's parameters (an adaptive LR range falls with it)
 
 
 def optimizer_facts(optimizers: Sequence[torch.optim.Optimizer]) -> tuple[str | None, float | None]:
@@ -84,6 +85,11 @@ def optimizer_facts(optimizers: Sequence[torch.optim.Optimizer]) -> tuple[str | 
     first = optimizers[0] if optimizers else None
     group = first.param_groups[0] if first is not None and first.param_groups else {}
     return type(first).__name__ if first is not None else None, momentum_of(group)
+
+
+def count_parameters(model: torch.nn.Module) -> int:
+    """The model's parameter count, as the diagnosis reads model size."""
+    return sum(p.numel() for p in model.parameters())
 
 
 def hparams_of(optimizer: torch.optim.Optimizer) -> dict[str, Any]:
@@ -104,7 +110,8 @@ def run_metadata(front_end: str, model: torch.nn.Module, optimizers: Sequence[An
         "momentum": facts.momentum,
         "batch_size": facts.batch_size,
         "planned_steps": facts.total_steps,
-        "param_count": sum(p.numel() for p in model.parameters()),
+        "param_count": facts.param_count if facts.param_count is not None else
+        count_parameters(model),
         "record": record.to_dict(),
         "versions": {"lrwatch": __version__, "torch": torch.__version__,
                      "python": platform.python_version()},
@@ -392,7 +399,7 @@ class Engine:
         facts, linked = self._facts, self.range_test
         return OnlineAnalyzer(
             optimizer=facts.optimizer, momentum=facts.momentum, batch_size=facts.batch_size,
-            total_steps=facts.total_steps, clip=facts.clip,
+            total_steps=facts.total_steps, clip=facts.clip, param_count=facts.param_count,
             range_test=RangeTestSummary(linked["suggested_lr"], linked["lower_lr"],
                                         linked["upper_lr"]) if linked else None,
         )

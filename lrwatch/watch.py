@@ -32,6 +32,7 @@ from lrwatch.config import check_int
 from lrwatch.engine import (
     Engine,
     TrainingFacts,
+    count_parameters,
     front_end_settings,
     optimizer_facts,
     run_metadata,
@@ -126,7 +127,8 @@ class Watch:
         name = name or type(self.model).__name__
         facts = TrainingFacts(*optimizer_facts(self.optimizers), batch_size=batch_size,
                               total_steps=total_steps,
-                              clip=float(grad_clip) if grad_clip is not None else None)
+                              clip=float(grad_clip) if grad_clip is not None else None,
+                              param_count=count_parameters(self.model))
         engine = self.engine
         engine.begin(name, facts, self.optimizers, judge_loss=len(self.optimizers) == 1,
                      rank_zero=self._rank == 0)

@@ -32,6 +32,7 @@ from lrwatch import keys
 from lrwatch.engine import (
     Engine,
     TrainingFacts,
+    count_parameters,
     front_end_settings,
     optimizer_facts,
     run_metadata,
@@ -140,7 +141,8 @@ class LRWatchCallback(TrainerCallback):
                              else type(model).__name__)
         facts = TrainingFacts(*optimizer_facts([raw]), batch_size=args.per_device_train_batch_size,
                               total_steps=int(state.max_steps) if state.max_steps else None,
-                              clip=float(args.max_grad_norm) if self._clips else None)
+                              clip=float(args.max_grad_norm) if self._clips else None,
+                              param_count=count_parameters(model))
         engine.begin(name, facts, [raw], rank_zero=self._rank_zero)
         if self._rank_zero:
             engine.open_store(self.store_arg if self.store_arg is not None

@@ -11,6 +11,7 @@ import torch
 
 from lrwatch import ConfigError, Store, Watch, keys
 from lrwatch.store import DIVERGED, FAILED, FINISHED
+from tests.helpers import curves as synth
 from tests.helpers.models import loader
 
 
@@ -177,3 +178,31 @@ def test_bad_arguments_are_one_line_errors_naming_them(tmp_path, kwargs, message
                             "store": tmp_path / "s", **kwargs}
     with pytest.raises(ConfigError, match=message):
         Watch(model, **args)
+
+
+def test_the_live_diagnosis_reads_the_model_at_its_size_as_analyze_does(tmp_path):
+    """A 124M-parameter GPT at AdamW 6e-4 with warmup and cosine, falling smoothly: textbook,
+    so neither the live verdicts nor the final one may tell it to increase. The live analysis
+    is told the model's size as ``analyze`` reads it from the store (the size is declared by a
+    frozen parameter of 124M elements that costs one float; the losses are the curve's)."""
+    curve = synth.gpt_pretrain(6e-4, None, n=1500)
+    assert curve.lr is not None
+    model = torch.nn.Linear(4, 1)
+    model.register_parameter("declared", torch.nn.Parameter(
+        torch.zeros(1).expand(124_000_000), requires_grad=False))
+    optimizer = torch.optim.AdamW([model.weight, model.bias], lr=6e-4)
+    x = torch.randn(8, 4)
+    with Watch(model, optimizer, store=tmp_path / "s", batch_size=512,
+               total_steps=len(curve.loss.values)) as watch:
+        for lr, value in zip(curve.lr.values, curve.loss.values):
+            optimizer.param_groups[0]["lr"] = float(lr)
+            loss = model(x).pow(2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            watch.step(float(value))
+    store, run = _only_run(tmp_path / "s")
+    assert run.meta["param_count"] == 124_000_005
+    verdicts = [e.payload for e in store.events(run, kind=keys.EVENT_DIAGNOSIS)]
+    assert verdicts and verdicts[-1].get("final")
+    assert [(v["status"], v["action"]) for v in verdicts] == [("healthy", "keep")] * len(verdicts)
