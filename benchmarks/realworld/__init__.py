@@ -42,7 +42,10 @@ ROUND4_REPOS = frozenset({"TianqGuo/MachineLearningNotes", "Chanura04/DSGP-Brain
 ROUND5_REPOS = frozenset({"arshchawla21/mainrun", "dungTnguyen05/mainrun-optimization",
                           "MaincodeHQ/mainrun", "lalalkila/mainrun",
                           "aorvieto/VerySimpleTransformer",
-                          "darongliu/Input_Method"})
+                          "darongliu/Input_Method", "subro608/Deep_learning_Bert_project2",
+                          "TheUn4given123jkbkjs/Viettel_Race_2026",
+                          "tasfiahmrinmoyee/Gemma3-1B-Instruct-outputs",
+                          "ZanichelliEditore/english-grammar-multiple-choice-generation"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
