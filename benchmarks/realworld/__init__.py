@@ -45,7 +45,8 @@ ROUND5_REPOS = frozenset({"arshchawla21/mainrun", "dungTnguyen05/mainrun-optimiz
                           "darongliu/Input_Method", "subro608/Deep_learning_Bert_project2",
                           "TheUn4given123jkbkjs/Viettel_Race_2026",
                           "tasfiahmrinmoyee/Gemma3-1B-Instruct-outputs",
-                          "ZanichelliEditore/english-grammar-multiple-choice-generation"})
+                          "ZanichelliEditore/english-grammar-multiple-choice-generation",
+                          "MemaSp/FT-Llama2-HRChatbot"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
