@@ -46,7 +46,7 @@ ROUND5_REPOS = frozenset({"arshchawla21/mainrun", "dungTnguyen05/mainrun-optimiz
                           "TheUn4given123jkbkjs/Viettel_Race_2026",
                           "tasfiahmrinmoyee/Gemma3-1B-Instruct-outputs",
                           "ZanichelliEditore/english-grammar-multiple-choice-generation",
-                          "MemaSp/FT-Llama2-HRChatbot"})
+                          "MemaSp/FT-Llama2-HRChatbot", "ganapathya/optim-nn-playground"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
