@@ -17,8 +17,8 @@ rules are frozen). Round 3 (``--side round3-tuning`` / ``round3-heldout``) tunes
 rounds 1-2 and holds out the families made for it (``ROUND3_HELDOUT``). Round 4
 (``--side round4-tuning`` / ``round4-heldout``) tunes on every earlier run and half of the fresh
 public repositories of ``manifest_r4.jsonl`` (``ROUND4_REPOS``, split by ``round4_heldout``).
-Round 5 (``--side round5-heldout``) holds out every repository of ``manifest_r5.jsonl``
-(``ROUND5_REPOS``).
+Round 5 (``--side round5-heldout``) holds out every repository of ``manifest_r5.jsonl`` and
+``manifest_r5b.jsonl`` (``ROUND5_REPOS``).
 """
 
 from __future__ import annotations

@@ -36,11 +36,17 @@ ROUND3_HELDOUT = frozenset({"lrwatch-made/bigram_adam", "lrwatch-made/logreg_ada
 # out; round 4 tunes on every earlier run and the other half.
 ROUND4_REPOS = frozenset({"TianqGuo/MachineLearningNotes", "Chanura04/DSGP-Brain-Tumor-Detection",
                           "zli12/cs336-hw1"})
-# Round 5: public repositories gathered after round 4 (``manifest_r5.jsonl``), all held out: no
-# rule is tuned on them; the lead evaluates them once, after the round's rules are frozen.
+# Round 5: public repositories gathered after round 4 (``manifest_r5.jsonl``, and a second batch
+# in ``manifest_r5b.jsonl``), all held out: no rule is tuned on them; the lead evaluates them once,
+# after the round's rules are frozen.
 ROUND5_REPOS = frozenset({"arshchawla21/mainrun", "dungTnguyen05/mainrun-optimization",
                           "MaincodeHQ/mainrun", "lalalkila/mainrun",
-                          "aorvieto/VerySimpleTransformer"})
+                          "aorvieto/VerySimpleTransformer",
+                          "darongliu/Input_Method", "subro608/Deep_learning_Bert_project2",
+                          "TheUn4given123jkbkjs/Viettel_Race_2026",
+                          "tasfiahmrinmoyee/Gemma3-1B-Instruct-outputs",
+                          "ZanichelliEditore/english-grammar-multiple-choice-generation",
+                          "MemaSp/FT-Llama2-HRChatbot", "ganapathya/optim-nn-playground"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 

@@ -9,8 +9,8 @@ Formats read here: Hugging Face ``trainer_state.json`` (its ``log_history``), an
 training logs printed or written by a training loop. ``meta.log_syntax`` names the syntax of a
 text log: ``jsonl`` (one JSON record a line), ``json_records`` (a JSON array of records),
 ``nanogpt``, ``word_lm`` (PyTorch's word_language_model), ``step_loss`` (``step N ... loss X``
-lines: build-nanogpt, llm.c, modded-nanogpt) or ``mainrun`` (the Maincode mainrun challenge's
-structured log).
+lines: build-nanogpt, llm.c, modded-nanogpt), ``mainrun`` (the Maincode mainrun challenge's
+structured log) or ``rwthlm`` (the RWTH LSTM LM toolkit's ``--verbose`` perplexity lines).
 """
 
 from __future__ import annotations
@@ -170,8 +170,23 @@ def from_mainrun(lines: list[str]) -> list[Row]:
     return rows
 
 
+def from_rwthlm(lines: list[str]) -> list[Row]:
+    """The RWTH LM toolkit (``rwthlm --verbose``): one ``training perplexity = X`` line per batch;
+    the loss is its log (nats per token), so an ``inf`` perplexity stays a non-finite loss. The
+    step is the line's index."""
+    rows: list[Row] = []
+    for line in lines:
+        m = re.match(rf"\s*training perplexity = {NUM}\s*$", line)
+        if m:
+            ppl = _num(m[1])
+            rows.append({"step": float(len(rows)),
+                         "loss": math.log(ppl) if ppl > 0 and not math.isnan(ppl) else ppl})
+    return rows
+
+
 TEXT_SYNTAX = {"jsonl": from_jsonl, "json_records": from_json_records, "nanogpt": from_nanogpt,
-               "word_lm": from_word_lm, "step_loss": from_step_loss, "mainrun": from_mainrun}
+               "word_lm": from_word_lm, "step_loss": from_step_loss, "mainrun": from_mainrun,
+               "rwthlm": from_rwthlm}
 
 
 def parse(row: dict, text: str) -> list[Row]:

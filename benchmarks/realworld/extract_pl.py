@@ -164,11 +164,15 @@ KERAS_KEYS = {"loss": "loss", "val_loss": "val_loss", "lr": "lr"}
 
 
 def _at(obj: object, dotted: str) -> object:
-    """The value at a dotted path (``history.train.iter``) of parsed JSON, or None."""
+    """The value at a dotted path of parsed JSON (``history.train.iter``; a number indexes a
+    list, so ``3.train_losses`` is the fourth record of a list of run records), or None."""
     for part in dotted.split("."):
-        if not isinstance(obj, dict) or part not in obj:
+        if isinstance(obj, list) and part.isdigit() and int(part) < len(obj):
+            obj = obj[int(part)]
+        elif isinstance(obj, dict) and part in obj:
+            obj = obj[part]
+        else:
             return None
-        obj = obj[part]
     return obj
 
 

@@ -77,6 +77,16 @@ def test_mainrun_reads_training_steps_and_leaves_out_per_character_validation():
     assert math.isnan(rows[1]["loss"]) and all("val_loss" not in r for r in rows)
 
 
+def test_rwthlm_turns_each_batch_perplexity_into_its_log_and_keeps_inf():
+    text = ("Training ...\ntraining perplexity = 5853.96\ntime = 19.9 seconds\n"
+            "training perplexity = 339460.43\ntraining perplexity = inf\n")
+    rows = _text("rwthlm", text)
+    assert [r["step"] for r in rows] == [0, 1, 2]
+    assert rows[0]["loss"] == pytest.approx(math.log(5853.96))
+    assert rows[1]["loss"] == pytest.approx(math.log(339460.43))
+    assert rows[2]["loss"] == math.inf
+
+
 def test_unknown_syntax_is_refused_with_the_choices():
     with pytest.raises(SystemExit, match="use one of"):
         _text("tensorboard", "")

@@ -12,7 +12,8 @@ import pytest
 from torch.utils.tensorboard import SummaryWriter
 
 from benchmarks.realworld import curves_of, read_csv
-from benchmarks.realworld.extract_pl import extract, main, read_metrics_csv, read_wandb
+from benchmarks.realworld.extract_pl import (extract, main, read_json_history, read_metrics_csv,
+                                             read_wandb)
 
 METRICS_CSV = """epoch,step,train_loss_step,lr-AdamW,val_loss,train_loss_epoch
 0,9,2.5,0.001,,
@@ -206,3 +207,16 @@ def test_a_long_csv_with_a_split_column_gives_training_rows_with_their_validatio
     assert [r["loss"] for r in rows] == [9.27, 3.47, 2.90]  # the val row is not a training point
     assert rows[1]["val_loss"] == 3.51 and "val_loss" not in rows[2]
     assert all(r["lr"] == 1e-3 for r in rows)
+
+
+def test_a_json_list_of_run_records_is_read_by_the_index_of_the_run():
+    runs = [{"config": {"max_lr": 0.01}, "train_losses": [9.0, 9.0], "test_losses": [9.0, 9.0]},
+            {"config": {"max_lr": 0.03}, "train_losses": [1.2, 0.2, 0.1],
+             "test_losses": [0.4, 0.1, 0.05]}]
+    keys = {"loss": "1.train_losses", "val_loss": "1.test_losses"}
+    rows = read_json_history(json.dumps(runs).encode(), {"json_keys": keys})
+    assert [r["step"] for r in rows] == [0, 1, 2]
+    assert [r["loss"] for r in rows] == [1.2, 0.2, 0.1]
+    assert [r["val_loss"] for r in rows] == [0.4, 0.1, 0.05]
+    with pytest.raises(ValueError, match="5.train_losses"):
+        read_json_history(json.dumps(runs).encode(), {"json_keys": {"loss": "5.train_losses"}})

@@ -3,7 +3,8 @@ side, and a repository's runs all fall on one side."""
 
 from __future__ import annotations
 
-from benchmarks.realworld import ROUND3_HELDOUT, ROUND4_REPOS, in_side, load, side_of
+from benchmarks.realworld import (ROUND3_HELDOUT, ROUND4_REPOS, ROUND5_REPOS, in_side, load,
+                                  side_of)
 
 
 def test_round4_holds_out_half_its_fresh_repositories_and_tunes_on_everything_else():
@@ -13,6 +14,8 @@ def test_round4_holds_out_half_its_fresh_repositories_and_tunes_on_everything_el
     held = {repo for repo in fresh if side_of(repo) == "round4-heldout"}
     assert held and held != fresh
     for r in runs:
+        if r.repo in ROUND5_REPOS:
+            continue  # gathered after round 4: on neither of its sides (see the round-5 test)
         tuning, heldout = in_side(r.repo, "round4-tuning"), in_side(r.repo, "round4-heldout")
         assert tuning != heldout  # every run is on exactly one round-4 side
         assert heldout == (r.repo in held)
@@ -20,3 +23,12 @@ def test_round4_holds_out_half_its_fresh_repositories_and_tunes_on_everything_el
     assert in_side(earlier, "round4-tuning")
     assert in_side(next(iter(ROUND3_HELDOUT)), "round4-tuning")
     assert not any(in_side(repo, "round3-tuning") for repo in ROUND4_REPOS)
+
+
+def test_round5_holds_out_exactly_its_repositories_and_no_earlier_side_sees_them():
+    runs, _ = load(with_curves=False)
+    held = {r.repo for r in runs if in_side(r.repo, "round5-heldout")}
+    assert held == ROUND5_REPOS  # both batches (manifest_r5, manifest_r5b), nothing else
+    earlier = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning",
+               "round4-heldout")
+    assert not any(in_side(repo, side) for repo in ROUND5_REPOS for side in earlier)
