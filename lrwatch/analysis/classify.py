@@ -235,16 +235,20 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
             return verdict(Status.HEALTHY, [stairs], confidence=0.5)
         if flat is not None:
             # more than a decade below the top of the usual range the too-high reading is
-            # unlikely (the same line as for a gradient collapse, COLLAPSE_LOW_LR): too low
-            if low is not None or (under is not None and under > d.COLLAPSE_LOW_LR):
+            # unlikely (the same line as for a gradient collapse, COLLAPSE_LOW_LR): too low;
+            # but a loss that sits at chance level reads both ways unless the LR is far outside
+            # the usual range (issue 12: "never a 100x move"; real-world round 5: classifiers at
+            # chance early in their run, 1-2.5 decades below the top of SGD's range, were told
+            # to increase 33-300x at 0.8 and trained well at their LR)
+            if low is not None or (chance is None and under is not None
+                                   and under > d.COLLAPSE_LOW_LR):
                 return verdict(Status.STALLED, [little, flat, low],
                                confidence=min(little.strength, slow_cap))
             # a fine-tune starts near its floor: flat at a fine-tuning LR is no sign of a bad
             # LR; one that never moved at an LR nobody logged may be at any LR
             if fine and (moved is None or prior.range is not None and under is not None):
                 return verdict(Status.HEALTHY, [flat], confidence=0.5 if moved is None else 0.4)
-            return verdict(Status.STALLED, [flat, d.at_chance(curve, meta.classes),
-                                            _two_readings(prior)],
+            return verdict(Status.STALLED, [flat, chance, low, _two_readings(prior)],
                            confidence=AMBIGUOUS_CONFIDENCE, also=frozenset({SymptomName.AMBIGUOUS}))
         # a fine-tune at a fine-tuning LR that still falls needs more steps, not more LR
         if falling is not None and high is None and (low is not None or not fine):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -48,6 +49,9 @@ def check(d, steps: np.ndarray, scale: float = 1.0) -> None:  # type: ignore[no-
             assert own <= 1.0 and s.action in (Action.REDUCE, Action.ADD_WARMUP)
         elif d.status is Status.STALLED:
             assert own > 1.0 and s.action in (Action.INCREASE, Action.RANGE_TEST)
+        elif s.action is Action.REDUCE:  # healthy, but far above the usual range: ~3x lower
+            assert own == pytest.approx(1 / 3)
+            assert any("above" in e.message and "usual range" in e.message for e in d.evidence)
         else:
             assert own == 1.0 and s.action in (Action.KEEP, Action.ADD_DECAY)
     if s.suggested_lr is not None:

@@ -58,6 +58,23 @@ def test_a_flat_loss_far_below_the_usual_range_is_still_too_low() -> None:
     assert d.status is Status.STALLED and d.suggestion.action is Action.INCREASE
 
 
+def test_a_loss_at_chance_a_decade_or_two_below_the_usual_range_is_no_100x_move() -> None:
+    """A binary classifier at plain SGD 3e-4 whose loss sits at ln 2 (chance) over its first
+    steps: too low an LR, or a plateau it leaves later at this LR (public IMDB sweeps: such runs
+    trained well by their last epoch). One run cannot tell: a range test, at low confidence,
+    naming chance level and both readings; never a move of 10x or more."""
+    n = 600
+    steps = np.arange(n)
+    loss = np.log(2.0) * synth._noise(n, 0.01, 71)
+    d = analyze(RunCurves(loss=Series(steps, loss), lr=Series(steps, np.full(n, 3e-4)),
+                          optimizer="SGD", classes=2))
+    assert d.status is Status.STALLED
+    assert d.suggestion.action is Action.RANGE_TEST and d.suggestion.factor is None
+    assert d.confidence <= 0.5
+    words = " ".join(e.message for e in d.evidence)
+    assert "chance level" in words and "too low" in words and "or too high" in words
+
+
 def test_clipped_sgd_at_lr_20_that_falls_smoothly_is_not_oscillating() -> None:
     d = analyze(synth.clipped_sgd_lstm().curves)
     assert d.status is Status.HEALTHY
