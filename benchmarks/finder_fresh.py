@@ -20,9 +20,6 @@ downloaded (the text ships with Python: standard-library modules none of the ear
 
 from __future__ import annotations
 
-import ast
-import importlib
-import inspect
 import math
 from functools import lru_cache
 
@@ -30,7 +27,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from benchmarks.finder_families import CONTEXT, Data, _pretrained, _split, _task, plain_mlp
+from benchmarks.finder_families import (CONTEXT, Data, _lm_split, _pretrained, _split, _task,
+                                        docstring_text, plain_mlp, source_text)
 from benchmarks.finder_tasks import Task, digits, mse
 
 SPLIT = "fresh-held-out"
@@ -123,25 +121,6 @@ MLM_PROSE_MODULES = ("shutil", "configparser", "difflib", "inspect", "threading"
                      "urllib.parse", "tempfile", "ftplib", "smtplib", "imaplib")
 
 
-@lru_cache(maxsize=None)
-def _mlm_code_text() -> bytes:
-    return "\n".join(inspect.getsource(importlib.import_module(m))
-                     for m in MLM_CODE_MODULES).encode()
-
-
-@lru_cache(maxsize=None)
-def _mlm_prose_text() -> bytes:
-    docs = []
-    for name in MLM_PROSE_MODULES:
-        tree = ast.parse(inspect.getsource(importlib.import_module(name)))
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)):
-                doc = ast.get_docstring(node)
-                if doc and len(doc) > 80:
-                    docs.append(doc)
-    return "\n\n".join(docs).encode()
-
-
 def _masked_windows(text: bytes, count: int, seed: int) -> Data:
     """``count`` windows of ``CONTEXT`` bytes with 15% of the positions masked (at least one):
     the input has ``MASK`` there, the target the byte (``IGNORE`` elsewhere)."""
@@ -154,18 +133,12 @@ def _masked_windows(text: bytes, count: int, seed: int) -> Data:
     return tokens.masked_fill(masked, MASK), tokens.masked_fill(~masked, IGNORE)
 
 
-def _mlm_split(text: bytes, train: int, val: int, seed: int) -> tuple[Data, Data]:
-    """Training windows from the first 85% of the text, validation from the rest."""
-    cut = int(0.85 * len(text))
-    return _masked_windows(text[:cut], train, seed), _masked_windows(text[cut:], val, seed + 1)
-
-
 @lru_cache(maxsize=None)
 def _mlm_data() -> tuple[Data, Data, Data]:
     """2000 masked windows of source to pretrain on; 400 of prose to fine-tune on, 400 to
     validate."""
-    pretrain, _ = _mlm_split(_mlm_code_text(), 2000, 1, seed=34)
-    train, val = _mlm_split(_mlm_prose_text(), 400, 400, seed=35)
+    pretrain, _ = _lm_split(source_text(MLM_CODE_MODULES), 2000, 1, 34, _masked_windows)
+    train, val = _lm_split(docstring_text(MLM_PROSE_MODULES), 400, 400, 35, _masked_windows)
     return pretrain, train, val
 
 
