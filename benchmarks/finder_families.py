@@ -148,18 +148,15 @@ PROSE_MODULES = ("argparse", "json", "logging", "email.message", "http.client", 
                  "tarfile", "subprocess", "unittest.case", "collections", "pathlib", "typing")
 
 
-@lru_cache(maxsize=None)
-def _code_text() -> bytes:
-    """Python source code, from modules of the standard library that ship with Python."""
-    return "\n".join(inspect.getsource(importlib.import_module(m))
-                     for m in CODE_MODULES).encode()
+def source_text(modules: tuple[str, ...]) -> bytes:
+    """The Python source of standard-library ``modules`` (they ship with Python)."""
+    return "\n".join(inspect.getsource(importlib.import_module(m)) for m in modules).encode()
 
 
-@lru_cache(maxsize=None)
-def _prose_text() -> bytes:
-    """English prose: the docstrings of other standard-library modules."""
+def docstring_text(modules: tuple[str, ...]) -> bytes:
+    """English prose: the docstrings (over 80 characters) of standard-library ``modules``."""
     docs = []
-    for name in PROSE_MODULES:
+    for name in modules:
         tree = ast.parse(inspect.getsource(importlib.import_module(name)))
         for node in ast.walk(tree):
             if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)):
@@ -167,6 +164,16 @@ def _prose_text() -> bytes:
                 if doc and len(doc) > 80:
                     docs.append(doc)
     return "\n\n".join(docs).encode()
+
+
+@lru_cache(maxsize=None)
+def _code_text() -> bytes:
+    return source_text(CODE_MODULES)
+
+
+@lru_cache(maxsize=None)
+def _prose_text() -> bytes:
+    return docstring_text(PROSE_MODULES)
 
 
 def _windows(text: bytes, count: int, seed: int) -> Data:
@@ -177,10 +184,11 @@ def _windows(text: bytes, count: int, seed: int) -> Data:
     return chunks[:, :-1], chunks[:, 1:]
 
 
-def _lm_split(text: bytes, train: int, val: int, seed: int) -> tuple[Data, Data]:
+def _lm_split(text: bytes, train: int, val: int, seed: int,
+              windows: Callable[[bytes, int, int], Data] = _windows) -> tuple[Data, Data]:
     """Training windows from the first 85% of the text, validation from the rest."""
     cut = int(0.85 * len(text))
-    return _windows(text[:cut], train, seed), _windows(text[cut:], val, seed + 1)
+    return windows(text[:cut], train, seed), windows(text[cut:], val, seed + 1)
 
 
 @lru_cache(maxsize=None)

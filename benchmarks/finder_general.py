@@ -13,9 +13,12 @@ lrwatch's rule is re-read from the raw curves without training.
 lrwatch reads a fine-tune's curve with ``fine_tune=True`` and every other with
 ``fine_tune=False``, as their callers would say; "lrwatch, detected" reads every curve with
 ``fine_tune=None`` (lrwatch decides from the curve). The fresh fine-tunes of
-``finder_finetunes`` are their own split, "fine-tune-held-out".
+``finder_finetunes`` are their own split, "fine-tune-held-out", and the fifth round's fresh
+families of ``finder_fresh`` theirs, "fresh-held-out".
 
-``python -m benchmarks.finder_general [tune|held-out|fine-tune-held-out ...]``
+``python -m benchmarks.finder_general [tune|held-out|fine-tune-held-out|fresh-held-out ...]``;
+``--generate SPLIT ...`` only runs (and caches) the sweeps and range tests, printing no score
+and no pick: how held-out runs are made before the rule they will judge is frozen.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import json
 import math
 import os
 import sys
+import time
 from statistics import median
 from typing import Any
 
@@ -31,10 +35,11 @@ from benchmarks import finder_runs as runs
 from benchmarks.finder import FINDER_SEEDS, WITHIN, best_lr, error, lrwatch_reading
 from benchmarks.finder_families import FAMILY_TASKS, FINE_TUNE_GRID, SCRATCH_GRID
 from benchmarks.finder_finetunes import FINE_TUNE_TASKS
+from benchmarks.finder_fresh import FRESH_TASKS
 
 OUT = runs.OUT.parent / "finder_general"
 SWEEP_SEEDS = (0,)
-TASKS = FAMILY_TASKS + FINE_TUNE_TASKS
+TASKS = FAMILY_TASKS + FINE_TUNE_TASKS + FRESH_TASKS
 FINDERS = ("lrwatch", "lrwatch_detected", "lightning", "torch_lr_finder")
 NAMES = {"lrwatch": "lrwatch `find_lr`", "lrwatch_detected": "lrwatch, fine-tune detected",
          "lightning": "Lightning `Tuner.lr_find`", "torch_lr_finder": "torch-lr-finder"}
@@ -65,6 +70,21 @@ def collect(split: str) -> list[dict[str, Any]]:
                 f"{f}={', '.join(_fmt(r[f]) for r in rows[-len(FINDER_SEEDS):])}"
                 for f in FINDERS), flush=True)
     return rows
+
+
+def generate(split: str) -> None:
+    """Run and cache every sweep and range test of ``split``, showing no result."""
+    for task in (t for t in TASKS if t.split == split):
+        for optimizer in task.optimizers:
+            start = time.perf_counter()
+            best_lr(task, optimizer, FINE_TUNE_GRID if task.fine_tune else SCRATCH_GRID,
+                    SWEEP_SEEDS)
+            for seed in FINDER_SEEDS:
+                runs.lrwatch(task, optimizer, seed)
+                runs.lightning(task, optimizer, seed)
+                runs.torch_lr_finder(task, optimizer, seed)
+            print(f"  {task.name:30s} {optimizer:12s} generated in "
+                  f"{time.perf_counter() - start:.0f} s", flush=True)
 
 
 def score(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -111,11 +131,17 @@ def picks(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def main(splits: tuple[str, ...] = ("tune", "held-out", "fine-tune-held-out")) -> None:
+def main(splits: tuple[str, ...] = ("tune", "held-out", "fine-tune-held-out", "fresh-held-out"),
+         only_generate: bool = False) -> None:
     import torch
 
     torch.set_num_threads(1)
     os.environ.setdefault("TQDM_DISABLE", "1")
+    if only_generate:
+        for split in splits:
+            print(f"-- generating {split}", flush=True)
+            generate(split)
+        return
     OUT.mkdir(parents=True, exist_ok=True)
     for split in splits:
         print(f"-- {split} tasks", flush=True)
@@ -136,4 +162,6 @@ def _fmt(x: float | None, digits: int = 2) -> str:
 
 
 if __name__ == "__main__":
-    main(tuple(sys.argv[1:]) or ("tune", "held-out", "fine-tune-held-out"))
+    args = [a for a in sys.argv[1:] if a != "--generate"]
+    main(tuple(args) or ("tune", "held-out", "fine-tune-held-out", "fresh-held-out"),
+         only_generate="--generate" in sys.argv[1:])

@@ -59,6 +59,11 @@ FINE_TUNE_MAX_DROP = 0.15  # a curve that fell less than this before the damage 
 FINE_TUNE_MAX_ONSET = {"adaptive": 3e-2, "sgd": 0.1}  # ... if damaged from below this
 NEW_TASK_DROP = 0.69  # a fine-tune whose loss halved is learning a new task (its CNN fine-tune
 # with a new head fell 80-85% and trained best at 1e-2, 1.5 decades above the range)
+# ... and is read 0.7 decades below its from-scratch pick: the pretrained part still has to be
+# spared. On the five earlier fine-tunes that fall that far (``benchmarks/finder_tune.py
+# step-back``), the from-scratch pick was 0.61 decades off in median (20% within 3x); 0.3, 0.5,
+# 0.7, 1.0, 1.3 decades back gave 0.58 / 0.38 / 0.18 / 0.40 / 0.70 (40 / 60 / 73 / 73 / 33%).
+NEW_TASK_STEP_BACK = 0.7
 
 
 @dataclass(frozen=True)
@@ -371,19 +376,25 @@ def _fine_tune_pick(scratch: RangeTestReading, lrs: np.ndarray, z: np.ndarray, l
     otherwise: damage below the range, well into the test (the pick follows the curve down;
     damage from the first fifth of the steps is too early to tell from noise), or a loss that fell
     by more than ``NEW_TASK_DROP`` (the model is learning much it did not know: a new head or
-    a shifted task; the pick is the one for training from scratch). The reason says which."""
+    a shifted task; the pick is the one for training from scratch, ``NEW_TASK_STEP_BACK``
+    decades lower, not below the range's bottom unless that pick already was). The reason says
+    which."""
     low, high = _fine_tune_range(optimizer)
     span = f"{low:.3g}-{high:.3g}"
     head = f"read as a fine-tune because {because}"
     drop = level - float(z[:(len(z) if onset is None else onset + 1)].min())
     if drop >= NEW_TASK_DROP and scratch.suggested_lr is not None:
-        where = ("above" if scratch.suggested_lr > high else
-                 "below" if scratch.suggested_lr < low else "inside")
-        return replace(scratch, fine_tune=True, reason=(
+        pick = max(scratch.suggested_lr / 10 ** NEW_TASK_STEP_BACK,
+                   min(scratch.suggested_lr, low))
+        where = "above" if pick > high else "below" if pick < low else "inside"
+        index = int(np.argmin(np.abs(np.log10(lrs) - np.log10(pick))))
+        return replace(scratch, suggested_lr=float(pick), suggested_index=index, fine_tune=True,
+                       lower_lr=min(pick, scratch.lower_lr or pick), reason=(
             f"{scratch.reason}; {head}, but the loss fell by {_fall(drop)} before it turned up: "
             f"the model is learning much it did not know (a new head or a shifted task), so the "
-            f"suggestion is the one for training from scratch, {where} the fine-tuning range "
-            f"{span}"))
+            f"suggestion is the one for training from scratch, {scratch.suggested_lr:.3g}, "
+            f"stepped back {NEW_TASK_STEP_BACK:g} decades to spare the pretrained weights: "
+            f"{pick:.3g}, {where} the fine-tuning range {span}"))
     if onset is None:
         pick, story = high, (f"the pretrained loss was not damaged up to lr={lrs[-1]:.3g}: "
                              f"suggesting the top of the fine-tuning range {span}")

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from lrwatch.analysis.optimizers import FINE_TUNE_RANGES
-from lrwatch.analysis.rangetest import FINE_TUNE_MARGIN, RangeTestStatus, read_range_test
+from lrwatch.analysis.rangetest import (FINE_TUNE_MARGIN, NEW_TASK_STEP_BACK, RangeTestStatus,
+                                        read_range_test)
 
 LRS = np.geomspace(1e-6, 10, 100)
 
@@ -82,12 +83,26 @@ def test_damage_below_the_range_is_followed_down_and_said() -> None:
     assert "the curve says this model takes less" in reading.reason
 
 
-def test_a_fine_tune_that_learns_a_new_task_keeps_the_scratch_pick_and_says_so() -> None:
+def test_a_fine_tune_that_learns_a_new_task_steps_back_from_the_scratch_pick() -> None:
     scratch = read_range_test(LRS, from_scratch(), optimizer="AdamW")
     told = read_range_test(LRS, from_scratch(), optimizer="AdamW", fine_tune=True)
-    assert told.suggested_lr == scratch.suggested_lr and told.fine_tune
+    assert told.fine_tune
+    assert math.log10(scratch.suggested_lr / told.suggested_lr) == pytest.approx(
+        NEW_TASK_STEP_BACK)
+    assert told.lower_lr <= told.suggested_lr <= told.upper_lr
     assert "learning much it did not know" in told.reason
+    assert f"training from scratch, {scratch.suggested_lr:.3g}, stepped back" in told.reason
     assert "above the fine-tuning range" in told.reason
+
+
+def test_the_step_back_stops_at_the_bottom_of_the_fine_tuning_range() -> None:
+    low = FINE_TUNE_RANGES["adaptive"][0]
+    # learns fast and is damaged early: the from-scratch pick sits just above the range's bottom
+    scratch = read_range_test(LRS, from_scratch(bottom=1e-4), optimizer="AdamW")
+    assert low < scratch.suggested_lr < low * 10 ** NEW_TASK_STEP_BACK
+    told = read_range_test(LRS, from_scratch(bottom=1e-4), optimizer="AdamW", fine_tune=True)
+    assert told.suggested_lr == pytest.approx(low)
+    assert "inside the fine-tuning range" in told.reason
 
 
 def test_sgd_gets_the_sgd_fine_tuning_range() -> None:
