@@ -22,6 +22,7 @@ the LR). ``Trainer`` hands callbacks no per-step loss or gradient norm, so:
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from typing import Any
@@ -38,6 +39,7 @@ from lrwatch.engine import (
     torch_all_ranks_max,
 )
 from lrwatch.errors import MissingExtra
+from lrwatch.live_dashboard import check_dashboard_address, start_dashboard
 from lrwatch.notify import build_notifier, check_alert_url
 from lrwatch.store import FINISHED, RunInfo, default_store_path
 
@@ -48,6 +50,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise MissingExtra("transformers", "transformers", "LRWatchCallback") from exc
 
 __all__ = ["LRWatchCallback"]
+
+log = logging.getLogger("lrwatch")
 
 
 class LRWatchCallback(TrainerCallback):
@@ -63,6 +67,9 @@ class LRWatchCallback(TrainerCallback):
         host_copy_every_n_steps, check_every_n_steps, snapshot_every_n_steps, max_recoveries,
         lr_factor, skip_batches, on_spike, alert: as for ``LRWatch`` (``on_spike="skip"`` judges
         the step's loss and its gradient norm after ``Trainer``'s clipping).
+        dashboard, dashboard_host, dashboard_port, keep_dashboard: as for ``LRWatch``: the
+            live dashboard serves the store until this process exits; the end of training
+            says how to serve it again.
         strict: re-raise lrwatch's internal errors instead of warning and going on.
 
     Example::
@@ -89,9 +96,19 @@ class LRWatchCallback(TrainerCallback):
         skip_batches: int = 0,
         on_spike: str | None = None,
         alert: str | None = None,
+        dashboard: bool = False,
+        dashboard_host: str = "127.0.0.1",
+        dashboard_port: int = 8050,
+        keep_dashboard: bool = False,
         strict: bool = False,
     ) -> None:
         self.alert = check_alert_url(alert) if alert is not None else None
+        self.dashboard = dashboard
+        self.dashboard_host, self.dashboard_port = check_dashboard_address(dashboard_host,
+                                                                           dashboard_port)
+        self.keep_dashboard = keep_dashboard
+        self.dashboard_url: str | None = None
+        self._dashboard: Any = None
         record, guard = front_end_settings(
             store, name, on_diverge=on_diverge, every_n_steps=every_n_steps,
             layer_every_n_steps=layer_every_n_steps,
@@ -145,11 +162,17 @@ class LRWatchCallback(TrainerCallback):
         if self._rank_zero:
             engine.open_store(self.store_arg if self.store_arg is not None
                               else default_store_path(args.output_dir))
+            if self.dashboard and (self._dashboard is None or not self._dashboard.running()):
+                self._dashboard = start_dashboard(
+                    engine.store_path, self.dashboard_host, self.dashboard_port,  # type: ignore[arg-type]
+                    keep=self.keep_dashboard, warn=engine.warn, info=log.warning)
+                self.dashboard_url = self._dashboard.url if self._dashboard else None
             clip_norm = facts.clip if facts.clip and _torch_clips(args, model, raw) else None
             run = engine.start(name, self._metadata(args, model, raw, lr_scheduler, facts),
                                model.named_parameters(), self._clips, clip_norm=clip_norm)
+            page = f"{self.dashboard_url}/run/{run.id}" if self.dashboard_url else None
             engine.attach_notifier(engine.safely("notify", build_notifier, run.name, (),
-                                                 self.alert))
+                                                 self.alert, page))
         self._hook = model.register_forward_hook(self._forward_done, with_kwargs=True)
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
@@ -159,6 +182,8 @@ class LRWatchCallback(TrainerCallback):
         engine = self.engine
         engine.train_end(max(state.global_step - 1, 0), rank_zero=self._rank_zero)
         engine.finish(engine.status or FINISHED)
+        if self._dashboard is not None and self._rank_zero:
+            log.warning(self._dashboard.after_fit_note(engine.store_path))
 
     # -- per step ------------------------------------------------------------------------------
     def _forward_done(self, module: Any, args: Any, kwargs: dict[str, Any], output: Any) -> None:
