@@ -9,8 +9,10 @@ the LR). ``Trainer`` hands callbacks no per-step loss or gradient norm, so:
   forward hook, on the device, without a sync: a step's loss is the mean of its micro-batches'
   losses, or their sum when the model normalised them over the whole accumulated batch
   (``num_items_in_batch``), as ``Trainer`` itself counts it;
-- the gradient norm is taken when the step's backward pass has finished, before ``Trainer``
-  clips (``max_grad_norm``); the clipped norm follows from it (``clip_grad_norm_`` scales every
+- the gradient norm is taken when the step's last backward pass has finished, before
+  ``Trainer`` clips (``max_grad_norm``): one pass over the gradients a step, however many
+  micro-batches it accumulates (accelerate's ``GradientState.sync_gradients``, which ``Trainer``
+  sets before each micro-batch, says which is the last); the clipped norm follows from it (``clip_grad_norm_`` scales every
   gradient by ``min(1, max_grad_norm / (norm + 1e-6))``), so it is derived rather than measured
   again, except where ``Trainer`` clips in another way (DeepSpeed, FSDP, fp16's scaled
   gradients, parameters outside the optimizer): there it is measured after the update;
@@ -124,6 +126,7 @@ class LRWatchCallback(TrainerCallback):
         self._losses: list[torch.Tensor] = []  # this step's micro-batch losses, on the device
         self._summed = False  # the losses were normalised over the accumulated batch: sum them
         self._backward_seen = False  # a backward pass of this step ended (gradients read)
+        self._gradient_state: Any = None  # accelerate's: is this micro-batch a step's last?
         self._from_logs = False  # no loss in the model's output: loss and norms from the logs
         self._step = 0
         self._world = 1
@@ -173,6 +176,7 @@ class LRWatchCallback(TrainerCallback):
             page = f"{self.dashboard_url}/run/{run.id}" if self.dashboard_url else None
             engine.attach_notifier(engine.safely("notify", build_notifier, run.name, (),
                                                  self.alert, page))
+        self._gradient_state = _gradient_state()
         self._hook = model.register_forward_hook(self._forward_done, with_kwargs=True)
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
@@ -187,8 +191,8 @@ class LRWatchCallback(TrainerCallback):
 
     # -- per step ------------------------------------------------------------------------------
     def _forward_done(self, module: Any, args: Any, kwargs: dict[str, Any], output: Any) -> None:
-        """A training forward pass: keep its loss, and read the gradients when its backward
-        pass ends (before Trainer clips them)."""
+        """A training forward pass: keep its loss; when it is its step's last micro-batch, read
+        the gradients when its backward pass ends (before Trainer clips them)."""
         if not module.training or not torch.is_grad_enabled():
             return
         loss = _loss_in(output)
@@ -199,7 +203,8 @@ class LRWatchCallback(TrainerCallback):
         self._losses.append(value if value.ndim == 0 else value.reshape(()))
         self.engine.add_samples(_batch_size(kwargs, args))
         self.engine.backward_loss(value)  # what on_spike="skip" judges (off: returns at once)
-        if loss.grad_fn is not None:
+        last = self._gradient_state is None or self._gradient_state.sync_gradients
+        if loss.grad_fn is not None and last:  # earlier micro-batches' gradients are partial
             # on the node, not the tensor: Trainer may scale the loss in place afterwards
             loss.grad_fn.register_prehook(self._backward_starts)
 
@@ -282,6 +287,17 @@ def _torch_clips(args: Any, model: torch.nn.Module, optimizer: torch.optim.Optim
     stepped = {id(p) for group in optimizer.param_groups for p in group["params"]
                if p.requires_grad}
     return trained == stepped
+
+
+def _gradient_state() -> Any:
+    """accelerate's ``GradientState`` (a shared singleton), whose ``sync_gradients`` is False
+    during a micro-batch that is not its step's last; None without accelerate (every backward
+    pass is then read, the last one's values kept)."""
+    try:
+        from accelerate.state import GradientState
+    except ImportError:  # pragma: no cover - Trainer itself needs accelerate
+        return None
+    return GradientState()
 
 
 def _plain(value: Any) -> Any:
