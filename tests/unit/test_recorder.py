@@ -85,7 +85,7 @@ def test_hyperparameters_of_every_group_are_recorded():
     ], weight_decay=0.01, betas=(0.9, 0.95))
     recorder = Recorder(RecordConfig(), lambda rows, events: None)
     recorder.attach([optimizer], model.named_parameters(), clipping=False)
-    assert recorder.probes[0].hyperparameters() == {
+    assert dict(recorder.probes[0].hyperparameters()) == {
         "lr": 1e-3, "weight_decay": 0.01, "momentum": 0.9, "beta2": 0.95,
         "lr/head": 1e-4, "weight_decay/head": 0.01, "momentum/head": 0.9, "beta2/head": 0.95,
     }
