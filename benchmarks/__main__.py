@@ -13,6 +13,7 @@ import time
 SUITES: list[str] = [
     "overhead",
     "overhead_front_ends",
+    "overhead_hooks",
     "guard",
     "diagnosis",
     "diagnosis_ceiling",

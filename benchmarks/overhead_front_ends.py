@@ -32,7 +32,7 @@ import torch
 from benchmarks.overhead import MLP, OUT, _data
 
 SIZES = [784, 256, 256, 10]
-STEPS, ROUNDS = 200, 5  # 3 rounds spread ~1 ms per front end on a loaded machine
+STEPS, ROUNDS = 200, 11  # 5 rounds left the medians +-0.5 ms apart on a loaded machine (BENCHMARKS.md)
 
 
 def _net() -> torch.nn.Module:

@@ -21,7 +21,7 @@ import torch
 from lrwatch import keys
 from lrwatch._compat import CALLBACK_BASES, lightning_of
 from lrwatch.analysis.types import RangeTestSummary
-from lrwatch.config import RecordConfig, check_int
+from lrwatch.config import RecordConfig
 from lrwatch.engine import (
     Engine,
     TrainingFacts,
@@ -32,6 +32,7 @@ from lrwatch.engine import (
 )
 from lrwatch.errors import ConfigError
 from lrwatch.guard import GuardConfig
+from lrwatch.live_dashboard import check_dashboard_address, start_dashboard
 from lrwatch.notify import build_notifier, check_alert_url
 from lrwatch.store import FAILED, FINISHED, INTERRUPTED, RunInfo, StoreURL, default_store_path
 
@@ -127,12 +128,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
             raise ConfigError(f"loss_key must be the name of a logged metric, got {loss_key!r}")
         if store is not None and not isinstance(store, (str, os.PathLike)):
             raise ConfigError(f"store must be a path (a str or pathlib.Path), got {store!r}")
-        if not isinstance(dashboard_host, str) or not dashboard_host.strip():
-            raise ConfigError(f"dashboard_host must be a host name or address such as "
-                              f"'127.0.0.1', got {dashboard_host!r}")
-        dashboard_port = check_int("dashboard_port", dashboard_port, minimum=0)
-        if dashboard_port > 65535:
-            raise ConfigError(f"dashboard_port must be in 0-65535, got {dashboard_port}")
+        dashboard_host, dashboard_port = check_dashboard_address(dashboard_host, dashboard_port)
         self.guard_config = GuardConfig(
             on_diverge=on_diverge, check_every_n_steps=check_every_n_steps,
             snapshot_every_n_steps=snapshot_every_n_steps, max_recoveries=max_recoveries,
@@ -203,21 +199,12 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
 
     def _start_dashboard(self, trainer: Any) -> None:
         """Serve the dashboard in its own process; a failure to start never stops training."""
-        from lrwatch.dashboard.launcher import start_in_background
-        from lrwatch.errors import LRWatchError
-
-        try:
-            self._dashboard = start_in_background(
-                self.store_path, self.dashboard_host, self.dashboard_port,  # type: ignore[arg-type]
-                keep=self.keep_dashboard, wait=False)
-        except Exception as exc:  # noqa: BLE001 - the dashboard is never worth a training run
-            reason = str(exc) if isinstance(exc, LRWatchError) else f"{type(exc).__name__}: {exc}"
-            _rank_zero_warn(f"lrwatch: the dashboard did not start ({reason}); training goes on")
-            return
-        self.dashboard_url = self._dashboard.url
-        lightning_of(trainer).utilities.rank_zero_info(
-            f"lrwatch: dashboard at {self.dashboard_url}"
-            + (" (already serving this store)" if self._dashboard.reused else ""))
+        self._dashboard = start_dashboard(
+            self.store_path, self.dashboard_host, self.dashboard_port,  # type: ignore[arg-type]
+            keep=self.keep_dashboard, warn=_rank_zero_warn,
+            info=lightning_of(trainer).utilities.rank_zero_info)
+        if self._dashboard is not None:
+            self.dashboard_url = self._dashboard.url
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         self._logged = {}

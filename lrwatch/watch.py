@@ -17,10 +17,15 @@ pre-hook, so one call after the step is all a loop needs::
 A loop that clips (or unscales AMP gradients) between ``backward()`` and ``step()`` calls
 ``watch.before_step()`` where the gradients are the ones to record (after
 ``scaler.unscale_``, before clipping), then ``watch.after_step(loss)``.
+
+``on_spike="skip"`` drops the update of an outlier step, which must be judged before the
+update is made: the loop calls ``watch.before_step(loss)`` before ``optimizer.step()`` and
+``watch.after_step()`` after it (``watch.step(loss)`` after the step is refused).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from types import TracebackType
@@ -40,10 +45,17 @@ from lrwatch.engine import (
     torch_distributed,
 )
 from lrwatch.errors import ConfigError
+from lrwatch.live_dashboard import check_dashboard_address, start_dashboard
 from lrwatch.notify import build_notifier, check_alert_url
 from lrwatch.store import FAILED, FINISHED, INTERRUPTED, RunInfo, default_store_path
 
 __all__ = ["Watch"]
+
+log = logging.getLogger("lrwatch")
+
+SKIP_NEEDS_BEFORE_STEP = (
+    "on_spike='skip' judges a step before its update: call watch.before_step(loss) before "
+    "optimizer.step() and watch.after_step() after it, instead of watch.step(loss) after it")
 
 
 class Watch:
@@ -65,6 +77,11 @@ class Watch:
         every_n_steps, layer_every_n_steps, update_ratio_every_n_steps,
         host_copy_every_n_steps, check_every_n_steps, snapshot_every_n_steps, max_recoveries,
         lr_factor, skip_batches, alert: as for ``LRWatch``.
+        on_spike: "skip" drops the update of an outlier step, as ``LRWatch``'s does; it needs
+            ``watch.before_step(loss)`` before ``optimizer.step()`` (see the module's notes).
+        dashboard, dashboard_host, dashboard_port, keep_dashboard: as for ``LRWatch``: the
+            live dashboard serves the store until this process exits; ``finish`` says how to
+            serve it again.
         strict: re-raise lrwatch's internal errors instead of warning and going on.
     """
 
@@ -90,7 +107,12 @@ class Watch:
         max_recoveries: int = 3,
         lr_factor: float | None = None,
         skip_batches: int = 0,
+        on_spike: str | None = None,
         alert: str | None = None,
+        dashboard: bool = False,
+        dashboard_host: str = "127.0.0.1",
+        dashboard_port: int = 8050,
+        keep_dashboard: bool = False,
         strict: bool = False,
     ) -> None:
         if not isinstance(model, torch.nn.Module):
@@ -107,13 +129,15 @@ class Watch:
                                       or not isinstance(grad_clip, (int, float)) or grad_clip <= 0):
             raise ConfigError(f"grad_clip must be the max gradient norm (> 0), got {grad_clip!r}")
         alert = check_alert_url(alert) if alert is not None else None
+        dashboard_host, dashboard_port = check_dashboard_address(dashboard_host, dashboard_port)
         record, guard = front_end_settings(
             store, name, on_diverge=on_diverge, every_n_steps=every_n_steps,
             layer_every_n_steps=layer_every_n_steps,
             update_ratio_every_n_steps=update_ratio_every_n_steps,
             host_copy_every_n_steps=host_copy_every_n_steps,
             check_every_n_steps=check_every_n_steps, snapshot_every_n_steps=snapshot_every_n_steps,
-            max_recoveries=max_recoveries, lr_factor=lr_factor, skip_batches=skip_batches)
+            max_recoveries=max_recoveries, lr_factor=lr_factor, skip_batches=skip_batches,
+            on_spike=on_spike)
         self.engine = Engine(record, guard, strict=strict)
         self.front_end = "fabric" if type(model).__name__ == "_FabricModule" else "torch"
         self.model = _unwrap_model(model)
@@ -122,6 +146,10 @@ class Watch:
         self.should_stop = False
         self.step_index = 0  # the optimizer step the next after_step completes
         self._read = False  # this step's gradients were read by before_step
+        self._loss: torch.Tensor | None = None  # this step's loss, when before_step had it
+        self._skips_spikes = guard.on_spike is not None
+        self.dashboard_url: str | None = None
+        self._dashboard: Any = None
         self._rank, self._world = torch_distributed()
         self._finished = False
         name = name or type(self.model).__name__
@@ -134,13 +162,20 @@ class Watch:
                      rank_zero=self._rank == 0)
         if self._rank == 0:
             engine.open_store(store if store is not None else default_store_path())
+            if dashboard:
+                self._dashboard = start_dashboard(
+                    engine.store_path, dashboard_host, dashboard_port,  # type: ignore[arg-type]
+                    keep=keep_dashboard, warn=engine.warn, info=log.warning)
+                self.dashboard_url = self._dashboard.url if self._dashboard else None
             meta = run_metadata(
                 self.front_end, self.model, self.optimizers, facts, record,
                 schedulers=[type(s).__name__ for s in self.schedulers],
                 gradient_clip_val=grad_clip, gradient_clip_algorithm="norm" if grad_clip else None,
                 world_size=self._world, hparams=dict(hparams or {}))
             run = engine.start(name, meta, self.model.named_parameters(), grad_clip is not None)
-            engine.attach_notifier(engine.safely("notify", build_notifier, run.name, (), alert))
+            page = f"{self.dashboard_url}/run/{run.id}" if self.dashboard_url else None
+            engine.attach_notifier(engine.safely("notify", build_notifier, run.name, (), alert,
+                                                 page))
         self._hooks = [o.register_step_pre_hook(self._optimizer_steps) for o in self.optimizers]
 
     @property
@@ -152,26 +187,44 @@ class Watch:
         return self.engine.store_path
 
     # -- per step ------------------------------------------------------------------------------
-    def before_step(self) -> None:
+    def before_step(self, loss: torch.Tensor | float | None = None) -> None:
         """Read the gradients now (they are final: after backward and any AMP unscale, before
-        clipping), instead of inside ``optimizer.step()``."""
+        clipping), instead of inside ``optimizer.step()``. ``loss``: the step's loss, which
+        ``on_spike="skip"`` needs here (``after_step`` then needs none).
+
+        Raises:
+            ConfigError: ``on_spike="skip"`` and no loss.
+        """
+        if loss is not None:
+            self._loss = _as_tensor(loss)
+            self.engine.backward_loss(self._loss)
+        elif self._skips_spikes:
+            raise ConfigError("on_spike='skip' judges the step's loss before its update: pass "
+                              "it, watch.before_step(loss)")
         self._read = True
         for optimizer in self.optimizers:
             self._read_gradients(optimizer)
 
     def _optimizer_steps(self, optimizer: Any, args: Any, kwargs: Any) -> None:
-        if not self._read:
-            self._read_gradients(optimizer)
+        if self._read:
+            return
+        if self._skips_spikes:  # too late to judge: the loss comes after this update
+            raise ConfigError(SKIP_NEEDS_BEFORE_STEP)
+        self._read_gradients(optimizer)
 
     def _read_gradients(self, optimizer: Any) -> None:
         self.engine.before_optimizer_step(optimizer, self.step_index, may_drop=self._world == 1)
 
     def after_step(self, loss: torch.Tensor | float | None = None, samples: int | None = None) -> None:
-        """The optimizer step is done: file its row (``loss``: the step's loss, a tensor is
-        not synchronised; ``samples``: how many it saw), then let the guard look."""
+        """The optimizer step is done: file its row (``loss``: the step's loss, default the one
+        given to ``before_step``; a tensor is not synchronised; ``samples``: how many it saw),
+        then let the guard look."""
         engine, step = self.engine, self.step_index
+        if self._skips_spikes and not self._read:
+            raise ConfigError(SKIP_NEEDS_BEFORE_STEP)
+        loss = _as_tensor(loss) if loss is not None else self._loss
         if loss is not None:
-            engine.add_loss(loss if isinstance(loss, torch.Tensor) else torch.tensor(float(loss)))
+            engine.add_loss(loss)
         if samples:
             engine.add_samples(int(samples))
         engine.end_step(step, world_size=self._world)
@@ -180,7 +233,7 @@ class Watch:
                                      exchange=torch_all_ranks_max if self._world > 1 else None)
         if decision is not None and decision.action == "stop":
             self.should_stop = True
-        self._read = False
+        self._read, self._loss = False, None
         self.step_index += 1
 
     step = after_step  # the one call a loop without clipping needs, after optimizer.step()
@@ -198,6 +251,8 @@ class Watch:
         if status is None:
             engine.train_end(max(self.step_index - 1, 0), rank_zero=self._rank == 0)
         engine.finish(status or engine.status or FINISHED)
+        if self._dashboard is not None:
+            log.warning(self._dashboard.after_fit_note(self.store_path))
 
     def __enter__(self) -> "Watch":
         return self
@@ -208,6 +263,10 @@ class Watch:
             self.finish()
         else:
             self.finish(INTERRUPTED if issubclass(kind, KeyboardInterrupt) else FAILED)
+
+
+def _as_tensor(loss: torch.Tensor | float) -> torch.Tensor:
+    return loss if isinstance(loss, torch.Tensor) else torch.tensor(float(loss))
 
 
 def _unwrap_model(model: torch.nn.Module) -> torch.nn.Module:

@@ -9,8 +9,10 @@ the LR). ``Trainer`` hands callbacks no per-step loss or gradient norm, so:
   forward hook, on the device, without a sync: a step's loss is the mean of its micro-batches'
   losses, or their sum when the model normalised them over the whole accumulated batch
   (``num_items_in_batch``), as ``Trainer`` itself counts it;
-- the gradient norm is taken when the step's backward pass has finished, before ``Trainer``
-  clips (``max_grad_norm``); the clipped norm follows from it (``clip_grad_norm_`` scales every
+- the gradient norm is taken when the step's last backward pass has finished, before
+  ``Trainer`` clips (``max_grad_norm``): one pass over the gradients a step, however many
+  micro-batches it accumulates (accelerate's ``GradientState.sync_gradients``, which ``Trainer``
+  sets before each micro-batch, says which is the last); the clipped norm follows from it (``clip_grad_norm_`` scales every
   gradient by ``min(1, max_grad_norm / (norm + 1e-6))``), so it is derived rather than measured
   again, except where ``Trainer`` clips in another way (DeepSpeed, FSDP, fp16's scaled
   gradients, parameters outside the optimizer): there it is measured after the update;
@@ -22,6 +24,7 @@ the LR). ``Trainer`` hands callbacks no per-step loss or gradient norm, so:
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from typing import Any
@@ -39,6 +42,7 @@ from lrwatch.engine import (
     torch_all_ranks_max,
 )
 from lrwatch.errors import MissingExtra
+from lrwatch.live_dashboard import check_dashboard_address, start_dashboard
 from lrwatch.notify import build_notifier, check_alert_url
 from lrwatch.store import FINISHED, RunInfo, default_store_path
 
@@ -49,6 +53,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise MissingExtra("transformers", "transformers", "LRWatchCallback") from exc
 
 __all__ = ["LRWatchCallback"]
+
+log = logging.getLogger("lrwatch")
 
 
 class LRWatchCallback(TrainerCallback):
@@ -64,6 +70,9 @@ class LRWatchCallback(TrainerCallback):
         host_copy_every_n_steps, check_every_n_steps, snapshot_every_n_steps, max_recoveries,
         lr_factor, skip_batches, on_spike, alert: as for ``LRWatch`` (``on_spike="skip"`` judges
         the step's loss and its gradient norm after ``Trainer``'s clipping).
+        dashboard, dashboard_host, dashboard_port, keep_dashboard: as for ``LRWatch``: the
+            live dashboard serves the store until this process exits; the end of training
+            says how to serve it again.
         strict: re-raise lrwatch's internal errors instead of warning and going on.
 
     Example::
@@ -90,9 +99,19 @@ class LRWatchCallback(TrainerCallback):
         skip_batches: int = 0,
         on_spike: str | None = None,
         alert: str | None = None,
+        dashboard: bool = False,
+        dashboard_host: str = "127.0.0.1",
+        dashboard_port: int = 8050,
+        keep_dashboard: bool = False,
         strict: bool = False,
     ) -> None:
         self.alert = check_alert_url(alert) if alert is not None else None
+        self.dashboard = dashboard
+        self.dashboard_host, self.dashboard_port = check_dashboard_address(dashboard_host,
+                                                                           dashboard_port)
+        self.keep_dashboard = keep_dashboard
+        self.dashboard_url: str | None = None
+        self._dashboard: Any = None
         record, guard = front_end_settings(
             store, name, on_diverge=on_diverge, every_n_steps=every_n_steps,
             layer_every_n_steps=layer_every_n_steps,
@@ -108,6 +127,7 @@ class LRWatchCallback(TrainerCallback):
         self._losses: list[torch.Tensor] = []  # this step's micro-batch losses, on the device
         self._summed = False  # the losses were normalised over the accumulated batch: sum them
         self._backward_seen = False  # a backward pass of this step ended (gradients read)
+        self._gradient_state: Any = None  # accelerate's: is this micro-batch a step's last?
         self._from_logs = False  # no loss in the model's output: loss and norms from the logs
         self._step = 0
         self._world = 1
@@ -147,11 +167,18 @@ class LRWatchCallback(TrainerCallback):
         if self._rank_zero:
             engine.open_store(self.store_arg if self.store_arg is not None
                               else default_store_path(args.output_dir))
+            if self.dashboard and (self._dashboard is None or not self._dashboard.running()):
+                self._dashboard = start_dashboard(
+                    engine.store_path, self.dashboard_host, self.dashboard_port,  # type: ignore[arg-type]
+                    keep=self.keep_dashboard, warn=engine.warn, info=log.warning)
+                self.dashboard_url = self._dashboard.url if self._dashboard else None
             clip_norm = facts.clip if facts.clip and _torch_clips(args, model, raw) else None
             run = engine.start(name, self._metadata(args, model, raw, lr_scheduler, facts),
                                model.named_parameters(), self._clips, clip_norm=clip_norm)
+            page = f"{self.dashboard_url}/run/{run.id}" if self.dashboard_url else None
             engine.attach_notifier(engine.safely("notify", build_notifier, run.name, (),
-                                                 self.alert))
+                                                 self.alert, page))
+        self._gradient_state = _gradient_state()
         self._hook = model.register_forward_hook(self._forward_done, with_kwargs=True)
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
@@ -161,11 +188,13 @@ class LRWatchCallback(TrainerCallback):
         engine = self.engine
         engine.train_end(max(state.global_step - 1, 0), rank_zero=self._rank_zero)
         engine.finish(engine.status or FINISHED)
+        if self._dashboard is not None and self._rank_zero:
+            log.warning(self._dashboard.after_fit_note(engine.store_path))
 
     # -- per step ------------------------------------------------------------------------------
     def _forward_done(self, module: Any, args: Any, kwargs: dict[str, Any], output: Any) -> None:
-        """A training forward pass: keep its loss, and read the gradients when its backward
-        pass ends (before Trainer clips them)."""
+        """A training forward pass: keep its loss; when it is its step's last micro-batch, read
+        the gradients when its backward pass ends (before Trainer clips them)."""
         if not module.training or not torch.is_grad_enabled():
             return
         loss = _loss_in(output)
@@ -176,7 +205,8 @@ class LRWatchCallback(TrainerCallback):
         self._losses.append(value if value.ndim == 0 else value.reshape(()))
         self.engine.add_samples(_batch_size(kwargs, args))
         self.engine.backward_loss(value)  # what on_spike="skip" judges (off: returns at once)
-        if loss.grad_fn is not None:
+        last = self._gradient_state is None or self._gradient_state.sync_gradients
+        if loss.grad_fn is not None and last:  # earlier micro-batches' gradients are partial
             # on the node, not the tensor: Trainer may scale the loss in place afterwards
             loss.grad_fn.register_prehook(self._backward_starts)
 
@@ -259,6 +289,17 @@ def _torch_clips(args: Any, model: torch.nn.Module, optimizer: torch.optim.Optim
     stepped = {id(p) for group in optimizer.param_groups for p in group["params"]
                if p.requires_grad}
     return trained == stepped
+
+
+def _gradient_state() -> Any:
+    """accelerate's ``GradientState`` (a shared singleton), whose ``sync_gradients`` is False
+    during a micro-batch that is not its step's last; None without accelerate (every backward
+    pass is then read, the last one's values kept)."""
+    try:
+        from accelerate.state import GradientState
+    except ImportError:  # pragma: no cover - Trainer itself needs accelerate
+        return None
+    return GradientState()
 
 
 def _plain(value: Any) -> Any:

@@ -14,6 +14,7 @@ transformers = pytest.importorskip("transformers")
 
 from lrwatch import Store, keys  # noqa: E402
 from lrwatch.integrations.transformers import LRWatchCallback  # noqa: E402
+from lrwatch.recorder import OptimizerProbe  # noqa: E402
 from lrwatch.store import DIVERGED, FINISHED  # noqa: E402
 
 VOCAB, LENGTH = 64, 16
@@ -61,10 +62,15 @@ def _only_run(path: Any):  # type: ignore[no-untyped-def]
     return store, run
 
 
-@pytest.mark.parametrize("accumulate", [1, 2])
-def test_every_step_matches_what_trainer_logs(tmp_path, accumulate):
+@pytest.mark.parametrize("accumulate", [1, 2, 4])
+def test_every_step_matches_what_trainer_logs(tmp_path, monkeypatch, accumulate):
+    passes: list[int] = []  # the steps whose gradients lrwatch went over
+    read = OptimizerProbe.before_step
+    monkeypatch.setattr(OptimizerProbe, "before_step",
+                        lambda probe, step: (passes.append(step), read(probe, step))[1])
     trainer = _train(tmp_path, LRWatchCallback(), gradient_accumulation_steps=accumulate,
                      max_grad_norm=0.5, warmup_steps=5)
+    assert passes == list(range(24))  # once a step, after its last micro-batch only
     logged = [h for h in trainer.state.log_history if "loss" in h]
     store, run = _only_run(tmp_path / "out" / "lrwatch_logs")  # next to the Trainer's output
     assert (run.name, run.status, run.steps) == ("GPT2LMHeadModel", FINISHED, 24)

@@ -60,6 +60,10 @@ def _imports_without(module: str, blocked: list[str]) -> subprocess.CompletedPro
     # what the callback imports to start a dashboard: nothing heavy in the training process
     ("lrwatch.dashboard.launcher", ["torch", "lightning", "pytorch_lightning", "dash", "plotly",
                                     "scipy", "flask"]),
+    # dashboard=True of every front end, and Watch for loops without Lightning
+    ("lrwatch.live_dashboard", ["torch", "lightning", "pytorch_lightning", "dash", "plotly",
+                                "scipy", "flask"]),
+    ("lrwatch.watch", ["lightning", "pytorch_lightning", "transformers", "dash", "plotly"]),
 ])
 def test_layers_import_without_what_they_must_not_know(module, blocked):
     result = _imports_without(module, blocked)

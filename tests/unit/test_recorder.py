@@ -86,7 +86,7 @@ def test_hyperparameters_of_every_group_are_recorded_under_lightnings_group_numb
     ], weight_decay=0.01, betas=(0.9, 0.95))
     recorder = Recorder(RecordConfig(), lambda rows, events: None)
     recorder.attach([optimizer], model.named_parameters(), clipping=False)
-    assert recorder.probes[0].hyperparameters() == {
+    assert dict(recorder.probes[0].hyperparameters()) == {
         "lr": 1e-3, "weight_decay": 0.01, "momentum": 0.9, "beta2": 0.95,
         # the second group: LearningRateMonitor's lr-AdamW/pg2
         "lr/pg2": 2e-3, "weight_decay/pg2": 0.01, "momentum/pg2": 0.9, "beta2/pg2": 0.95,
