@@ -289,11 +289,16 @@ def make_all(sweeps: list[FreshSweep], out: Path, family: str | None) -> None:
             print(f"{sweep.family}: best lr {summary['best_lr']:.3g}", flush=True)
 
 
-def main(argv: list[str] | None = None) -> None:
-    sweeps = plan()
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def cli(sweeps: list[FreshSweep], out: Path, description: str,
+        argv: list[str] | None = None) -> None:
+    """``[--family F]``: make ``sweeps`` (or one family) into ``out``."""
+    p = argparse.ArgumentParser(description=description)
     p.add_argument("--family", choices=[s.family for s in sweeps], help="only this family")
-    make_all(sweeps, OUT, p.parse_args(argv).family)
+    make_all(sweeps, out, p.parse_args(argv).family)
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli(plan(), OUT, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ first 13 LRs (to 0.1) put the best eval loss at 0.056, one step from the top, so
 
 from __future__ import annotations
 
-import argparse
 import math
 
 import torch
@@ -28,7 +27,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from benchmarks.realworld import HERE
-from benchmarks.realworld.fresh_sweeps import FreshSweep, digits, make_all
+from benchmarks.realworld.fresh_sweeps import FreshSweep, cli, digits
 from benchmarks.realworld.made_tasks import (VOCAB, Logged, mean_loss, python_docs, split,
                                              train, windows)
 from benchmarks.realworld.make_runs import quarter_decades
@@ -189,10 +188,7 @@ def plan() -> list[FreshSweep]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    sweeps = plan()
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--family", choices=[s.family for s in sweeps], help="only this family")
-    make_all(sweeps, OUT, p.parse_args(argv).family)
+    cli(plan(), OUT, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":
