@@ -27,7 +27,8 @@ grid, each run's final loss on the whole training set measured without mini-batc
 Tasks: tuned on ``TUNE_TASKS`` only; ``HELDOUT_TASKS`` reported. ``--tuning-only`` prints the
 tuning side alone. ``benchmarks/realworld/sweeps_made.json`` (made sweeps of transformer LMs,
 fine-tunes, LSTMs), when present, is scored the same way, and so is
-``benchmarks/realworld/sweeps_fresh.json`` (round 4's held-out families); on a quarter-decade
+``benchmarks/realworld/sweeps_fresh.json`` (round 4's held-out families) and
+``sweeps_fresh5.json`` (round 5's); on a quarter-decade
 grid of 17+ LRs every fourth LR also makes a one-decade sweep (``decade``). Each estimate's
 band is scored too: does it hold the truth. Writes ``benchmarks/out/sweeps.json``.
 """
@@ -52,6 +53,7 @@ from lrwatch.errors import ConfigError
 OUT = Path(__file__).with_name("out")
 MADE = Path(__file__).with_name("realworld") / "sweeps_made.json"
 FRESH = Path(__file__).with_name("realworld") / "sweeps_fresh.json"
+FRESH5 = Path(__file__).with_name("realworld") / "sweeps_fresh5.json"
 WITHIN_2X = math.log10(2.0) + 1e-9
 FLAT_TRUTH = 0.02  # a window is flat when all eval losses are within 2% of the lowest ...
 LEARNED_TRUTH = 0.9  # ... and the best is 10% below where it started (else nothing learned)
@@ -219,16 +221,18 @@ def made_sweeps() -> dict[str, list[dict]]:
     return out
 
 
-def fresh_sweeps() -> dict[str, list[dict]]:
-    """The round-4 held-out sweeps of ``benchmarks/realworld/fresh_sweeps.py``
-    (``sweeps_fresh.json``, each run's final eval loss and label; the training curves from the
-    cache), as rows. Empty when that file or a run's CSV is missing."""
+def fresh_sweeps(path: Path | None = None) -> dict[str, list[dict]]:
+    """The held-out sweeps of ``benchmarks/realworld/fresh_sweeps.py`` (round 4,
+    ``sweeps_fresh.json``) or ``fresh_sweeps5.py`` (round 5, ``sweeps_fresh5.json``): each run's
+    final eval loss and label, the training curves from the cache, as rows. Empty when that file
+    or a run's CSV is missing; ``path`` defaults to ``FRESH``."""
     from benchmarks.realworld import cache_dir, curves_of, read_csv
 
-    if not FRESH.exists():
+    path = FRESH if path is None else path
+    if not path.exists():
         return {}
     out: dict[str, list[dict]] = {}
-    for sweep_id, summary in json.loads(FRESH.read_text()).items():
+    for sweep_id, summary in json.loads(path.read_text()).items():
         rows = []
         for rid, lr, final, start, label in zip(summary["runs"], summary["lrs"],
                                                 summary["final_eval_losses"],
@@ -426,6 +430,10 @@ def main(argv: list[str] | None = None) -> None:
     if fresh:
         results["fresh held-out"] = evaluate(fresh)
         report(f"fresh held-out ({len(fresh)} sweeps)", results["fresh held-out"])
+    fresh5 = {} if args.tuning_only else fresh_sweeps(FRESH5)
+    if fresh5:
+        results["fresh round 5"] = evaluate(fresh5)
+        report(f"fresh round 5 ({len(fresh5)} sweeps)", results["fresh round 5"])
     if not args.tuning_only:
         results["real-world"] = evaluate_labelled(public_sweeps())
         r = results["real-world"]

@@ -26,6 +26,7 @@ import fcntl
 import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -273,21 +274,31 @@ def make(sweep: FreshSweep) -> dict:
             "labels": [lab["status"] for lab in labels], "best_lr": best, "cpu_s": cpu}
 
 
-def main(argv: list[str] | None = None) -> None:
-    sweeps = plan()
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--family", choices=[s.family for s in sweeps], help="only this family")
-    args = p.parse_args(argv)
+def make_all(sweeps: list[FreshSweep], out: Path, family: str | None) -> None:
+    """Make ``sweeps`` (or only ``family``'s) and file each summary in ``out`` under
+    ``fresh-<family>``; families may run in parallel processes (a lock guards the file)."""
     torch.set_num_threads(1)
     for sweep in sweeps:
-        if args.family in (None, sweep.family):
+        if family in (None, sweep.family):
             summary = make(sweep)
             with open(cache_dir() / "fresh.lock", "w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)  # families may run in parallel processes
-                done = json.loads(OUT.read_text()) if OUT.exists() else {}
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                done = json.loads(out.read_text()) if out.exists() else {}
                 done[f"fresh-{sweep.family}"] = summary
-                OUT.write_text(json.dumps(dict(sorted(done.items())), indent=1) + "\n")
+                out.write_text(json.dumps(dict(sorted(done.items())), indent=1) + "\n")
             print(f"{sweep.family}: best lr {summary['best_lr']:.3g}", flush=True)
+
+
+def cli(sweeps: list[FreshSweep], out: Path, description: str,
+        argv: list[str] | None = None) -> None:
+    """``[--family F]``: make ``sweeps`` (or one family) into ``out``."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--family", choices=[s.family for s in sweeps], help="only this family")
+    make_all(sweeps, out, p.parse_args(argv).family)
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli(plan(), OUT, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

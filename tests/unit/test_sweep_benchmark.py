@@ -69,3 +69,28 @@ def test_a_sweep_with_a_run_missing_from_the_cache_is_left_out(tmp_path, monkeyp
                                           ([1e-4, 1e-3, 1e-2, 1e-1, 1.0], False)])
 def test_only_a_quarter_decade_grid_gives_one_decade_sweeps(lrs, quarter):
     assert bench._quarter_decade(lrs) is quarter
+
+
+def test_round_5_sweeps_are_read_from_their_own_file(tmp_path, monkeypatch):
+    write_sweep(tmp_path, monkeypatch, quarter_decades(-4.0, 0.0))
+    monkeypatch.setattr(bench, "FRESH", tmp_path / "absent.json")
+    assert bench.fresh_sweeps() == {}
+    assert len(bench.fresh_sweeps(tmp_path / "sweeps_fresh.json")["fresh-bowl"]) == 17
+
+
+def test_a_committed_round_5_truth_is_what_its_generator_makes():
+    """The linear softmax at its best LR, retrained: the same final eval loss as the committed
+    sweeps_fresh5.json (the cheapest run of round 5, 2 CPU seconds)."""
+    import torch
+
+    from benchmarks.realworld import fresh_sweeps5
+
+    summary = json.loads(fresh_sweeps5.OUT.read_text())["fresh-linear_features_sgd"]
+    i = summary["lrs"].index(summary["best_lr"])
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        log = fresh_sweeps5.linear_run(summary["lrs"][i])
+    finally:
+        torch.set_num_threads(threads)
+    assert log.final_val == pytest.approx(summary["final_eval_losses"][i], rel=1e-4)
