@@ -185,7 +185,8 @@ def public_sweeps(min_runs: int = 5) -> dict[str, list[dict]]:
             continue
         curves = curves_of(row, read_csv(path))
         by_sweep[row["sweep"]].append({
-            "name": row["id"], "lr": float(lr), "loss": curves.loss, "curves": curves,
+            "name": row["id"], "repo": row["repo"], "lr": float(lr), "loss": curves.loss,
+            "curves": curves,
             "label": row["label"]["status"], "direction": row["label"]["direction"],
             "also": row["label"].get("also", []), "family": row["family"]})
     return {k: sorted(v, key=lambda r: r["lr"]) for k, v in by_sweep.items()
@@ -435,12 +436,18 @@ def main(argv: list[str] | None = None) -> None:
         results["fresh round 5"] = evaluate(fresh5)
         report(f"fresh round 5 ({len(fresh5)} sweeps)", results["fresh round 5"])
     if not args.tuning_only:
-        results["real-world"] = evaluate_labelled(public_sweeps())
-        r = results["real-world"]
-        print(f"real-world: {r['sweeps']} sweeps of 5+ LRs ({', '.join(r['families'])}); "
-              f"positions agree with the source {_fmt(r['positions_right'])}, on non-flat "
-              f"sweeps {_fmt(r['positions_right_nonflat'])}; best within 2x of the run kept "
-              f"{_fmt(r['best_within_2x_of_keep_run'])}; flat: {r['flat_sweeps'] or 'none'}")
+        from benchmarks.realworld import side_of
+
+        public = public_sweeps()
+        fresh_public = {name for name, runs in public.items()
+                        if side_of(runs[0]["repo"]) == "round5-heldout"}
+        for key, names in (("real-world", set(public) - fresh_public),
+                           ("real-world round 5 (held out)", fresh_public)):
+            results[key] = r = evaluate_labelled({n: public[n] for n in sorted(names)})
+            print(f"{key}: {r['sweeps']} sweeps of 5+ LRs ({', '.join(r['families'])}); "
+                  f"positions agree with the source {_fmt(r['positions_right'])}, on non-flat "
+                  f"sweeps {_fmt(r['positions_right_nonflat'])}; best within 2x of the run kept "
+                  f"{_fmt(r['best_within_2x_of_keep_run'])}; flat: {r['flat_sweeps'] or 'none'}")
     OUT.mkdir(exist_ok=True)
     (OUT / "sweeps.json").write_text(json.dumps(results, indent=1, default=float))
 
