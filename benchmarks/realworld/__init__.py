@@ -49,7 +49,7 @@ ROUND5_REPOS = frozenset({"arshchawla21/mainrun", "dungTnguyen05/mainrun-optimiz
                           "MemaSp/FT-Llama2-HRChatbot", "ganapathya/optim-nn-playground"})
 # Round 6: public repositories gathered after round 5 (``manifest_r6.jsonl``), all held out like
 # round 5's: labelled from their sources and never diagnosed before the lead's one evaluation.
-ROUND6_REPOS = frozenset({"mehdidc/learning_rate_and_generalization"})
+ROUND6_REPOS = frozenset({"mehdidc/learning_rate_and_generalization", "SimonHofmann94/BS-Data"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
