@@ -47,6 +47,9 @@ ROUND5_REPOS = frozenset({"arshchawla21/mainrun", "dungTnguyen05/mainrun-optimiz
                           "tasfiahmrinmoyee/Gemma3-1B-Instruct-outputs",
                           "ZanichelliEditore/english-grammar-multiple-choice-generation",
                           "MemaSp/FT-Llama2-HRChatbot", "ganapathya/optim-nn-playground"})
+# Round 6: public repositories gathered after round 5 (``manifest_r6.jsonl``), all held out like
+# round 5's: labelled from their sources and never diagnosed before the lead's one evaluation.
+ROUND6_REPOS = frozenset({"mehdidc/learning_rate_and_generalization", "SimonHofmann94/BS-Data"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -58,8 +61,10 @@ def cache_dir() -> Path:
 def side_of(repo: str) -> str:
     """The side of a repository in each round: ``tuning`` / ``heldout`` (rounds 1-2, fixed by
     a hash of its name alone), ``round3-heldout`` (the fresh families), ``round4-heldout`` /
-    ``round4-tuning`` (the fresh public repositories), ``round5-heldout`` (round 5's, all held
-    out)."""
+    ``round4-tuning`` (the fresh public repositories), ``round5-heldout`` / ``round6-heldout``
+    (rounds 5 and 6, all held out)."""
+    if repo in ROUND6_REPOS:
+        return "round6-heldout"
     if repo in ROUND5_REPOS:
         return "round5-heldout"
     if repo in ROUND4_REPOS:

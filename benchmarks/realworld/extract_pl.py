@@ -176,14 +176,27 @@ def _at(obj: object, dotted: str) -> object:
     return obj
 
 
+def _columns_of_records(points: object, keys: dict) -> dict[str, list]:
+    """A list of per-point records as the parallel lists ``read_json_history`` reads: one list
+    per field that ``keys`` names (a field a record lacks is None, so the point is skipped)."""
+    if not isinstance(points, list) or not all(isinstance(p, dict) for p in points):
+        raise ValueError(f"no list of per-point records at {keys['records']!r}")
+    fields = {name for key, name in keys.items() if key != "records"}
+    return {name: [p.get(name) for p in points] for name in fields}
+
+
 def read_json_history(data: bytes, meta: dict) -> list[dict]:
     """A JSON object of parallel per-point lists: a Keras ``History.history`` (one value per
     epoch, the default keys) or a script's own run record, whose lists ``meta.json_keys`` names
-    by dotted path (``step``, ``loss``, ``lr``, ``val_step``, ``val_loss``). Without a step list
-    the step is the point's index (for Keras the epoch; ``meta.steps_per_epoch`` tells how many
-    optimizer steps that is, where the script says)."""
+    by dotted path (``step``, ``loss``, ``lr``, ``val_step``, ``val_loss``); or, where
+    ``json_keys.records`` names a list of per-point records (``{"epoch": 1, "train_loss": …}``),
+    the other keys name fields of each record. Without a step list the step is the point's index
+    (for Keras the epoch; ``meta.steps_per_epoch`` tells how many optimizer steps that is, where
+    the script says)."""
     record = json.loads(data)
     keys = meta.get("json_keys") or KERAS_KEYS
+    if "records" in keys:
+        record = _columns_of_records(_at(record, keys["records"]), keys)
     loss = _at(record, keys["loss"])
     if not isinstance(loss, list):
         raise ValueError(f"no per-point list at {keys['loss']!r}")

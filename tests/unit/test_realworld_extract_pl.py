@@ -220,3 +220,18 @@ def test_a_json_list_of_run_records_is_read_by_the_index_of_the_run():
     assert [r["val_loss"] for r in rows] == [0.4, 0.1, 0.05]
     with pytest.raises(ValueError, match="5.train_losses"):
         read_json_history(json.dumps(runs).encode(), {"json_keys": {"loss": "5.train_losses"}})
+
+
+def test_a_json_list_of_per_epoch_records_is_read_by_field_name():
+    job = {"content": {"hp": {"learning_rate": 0.01}},
+           "history": [{"epoch": 1, "train_loss": 0.28, "valid_loss": 0.29, "valid_acc": 0.91},
+                       {"epoch": 2, "train_loss": 0.23, "valid_loss": 0.24, "valid_acc": 0.93},
+                       {"epoch": 3, "train_loss": 42.0, "valid_loss": 43.1, "valid_acc": 0.10}]}
+    keys = {"records": "history", "loss": "train_loss", "val_loss": "valid_loss"}
+    rows = read_json_history(json.dumps(job).encode(), {"json_keys": keys})
+    assert [r["step"] for r in rows] == [0, 1, 2]
+    assert [r["loss"] for r in rows] == [0.28, 0.23, 42.0]
+    assert [r["val_loss"] for r in rows] == [0.29, 0.24, 43.1]
+    assert [r["epoch"] for r in rows] == [0, 1, 2]
+    with pytest.raises(ValueError, match="'runs'"):
+        read_json_history(json.dumps(job).encode(), {"json_keys": {**keys, "records": "runs"}})

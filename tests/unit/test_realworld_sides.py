@@ -3,8 +3,11 @@ side, and a repository's runs all fall on one side."""
 
 from __future__ import annotations
 
-from benchmarks.realworld import (ROUND3_HELDOUT, ROUND4_REPOS, ROUND5_REPOS, in_side, load,
-                                  side_of)
+from benchmarks.realworld import (ROUND3_HELDOUT, ROUND4_REPOS, ROUND5_REPOS, ROUND6_REPOS,
+                                  in_side, load, side_of)
+
+EARLIER_THAN_ROUND5 = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning",
+                       "round4-heldout")
 
 
 def test_round4_holds_out_half_its_fresh_repositories_and_tunes_on_everything_else():
@@ -14,8 +17,8 @@ def test_round4_holds_out_half_its_fresh_repositories_and_tunes_on_everything_el
     held = {repo for repo in fresh if side_of(repo) == "round4-heldout"}
     assert held and held != fresh
     for r in runs:
-        if r.repo in ROUND5_REPOS:
-            continue  # gathered after round 4: on neither of its sides (see the round-5 test)
+        if r.repo in ROUND5_REPOS | ROUND6_REPOS:
+            continue  # gathered after round 4: on neither of its sides (see the later tests)
         tuning, heldout = in_side(r.repo, "round4-tuning"), in_side(r.repo, "round4-heldout")
         assert tuning != heldout  # every run is on exactly one round-4 side
         assert heldout == (r.repo in held)
@@ -29,6 +32,15 @@ def test_round5_holds_out_exactly_its_repositories_and_no_earlier_side_sees_them
     runs, _ = load(with_curves=False)
     held = {r.repo for r in runs if in_side(r.repo, "round5-heldout")}
     assert held == ROUND5_REPOS  # both batches (manifest_r5, manifest_r5b), nothing else
-    earlier = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning",
-               "round4-heldout")
-    assert not any(in_side(repo, side) for repo in ROUND5_REPOS for side in earlier)
+    assert not any(in_side(repo, side) for repo in ROUND5_REPOS for side in EARLIER_THAN_ROUND5)
+
+
+def test_round6_holds_out_exactly_its_repositories_and_no_earlier_side_sees_them():
+    runs, _ = load(with_curves=False)
+    held = {r.repo for r in runs if in_side(r.repo, "round6-heldout")}
+    assert held == ROUND6_REPOS  # manifest_r6 only
+    assert {r.repo for r in runs if r.id.startswith("r6-")} == ROUND6_REPOS
+    assert not ROUND6_REPOS & {r.repo for r in runs if not r.id.startswith("r6-")}  # all fresh
+    earlier = (*EARLIER_THAN_ROUND5, "round5-heldout")
+    assert not any(in_side(repo, side) for repo in ROUND6_REPOS for side in earlier)
+    assert not ROUND6_REPOS & ROUND5_REPOS
