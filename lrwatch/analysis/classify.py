@@ -261,8 +261,8 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
                            confidence=min(max(falling.strength, little.strength), slow_cap))
         # a loss that fell a little and then stopped falling at a constant (or unlogged) LR is
         # no healthy approach to a floor by itself: a floor, too low or too high (real-world
-        # round 5: 18 of 19 such runs were not healthy, mostly a 27M GPT's sweeps at 10x under
-        # to 30x over the best, all read "healthy, keep"); lean only where the LR's place says
+        # round 5's logs and round 4's tuning side: 18 of 19 such runs were not healthy, most of
+        # them a 27M GPT's sweeps, all read "healthy, keep"); lean only where the LR's place says
         # which, by at most 3x (issue 12: never a 10x move from a shape). Not a clipped SGD step
         # above the range: the range says nothing of it, and such runs flatten as they train
         # (issue 12: an LSTM LM at lr 20, clip 0.25; the healthy reading names too high)

@@ -729,8 +729,8 @@ def stalled_high(curve: Curve, prior: Prior) -> Symptom | None:
     """A loss that fell a little and stopped falling with the peak LR more than LR_ABOVE decades
     above the top of the usual range (size-aware): it reads as a floor, or as an LR so high the
     loss stalls high; that far above the range too high is the likelier of the two, not a sure
-    one (real-world round 5: a 27M GPT's AdamW runs at 4-30x its sweep's best fell 19-26% and
-    stopped)."""
+    one (real-world round 5: a 27M GPT's AdamW runs at 3e-3-1e-2, 10-30x its sweep's best,
+    fell 19-26% and stopped)."""
     below, lr = decades_below_top(curve, prior), peak_lr(curve, prior)
     if below is None or lr is None or below >= -LR_ABOVE:
         return None
