@@ -76,7 +76,9 @@ def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
     are read through "LR time"; a run still in warmup is never called stalled; a staircase
     (epoch boundaries) is not a stall. An adaptive optimizer's usual range moves down with the
     model's parameter count when known; a smooth run at or above its top names too high as the
-    other reading, at low confidence.
+    other reading, at low confidence. A loss that fell a little and then stopped reads as a
+    floor, too low or too high: it leans (3x at most, low confidence) only where the LR sits far
+    above the range or far below its top, else gets a range test.
     """
     alarm = d.alarm(summary)
     alarm_ev = alarm.evidence if alarm else None
@@ -328,9 +330,10 @@ def _stopped_readings(under: float | None) -> d.Symptom:
     """The evidence of a loss that fell a little and stopped, where the LR's place does not tip
     it: its readings, and the test that tells them apart."""
     if under is None:
-        where, readings = "with the LR unknown", "a floor (the data's entropy), too low an LR or too high"
+        where = "with the LR unknown"
+        readings = "a floor (the data's entropy), too low an LR or too high"
     elif under <= d.LR_AT_TOP:
-        where, readings = "at the top of the usual range", "a floor or too high an LR"
+        where, readings = "at or above the top of the usual range", "a floor or too high an LR"
     else:
         where, readings = "within the usual range", "a floor, too low an LR or too high"
     msg = (f"{where} a loss that fell a little and stopped reads as {readings} (a too-high LR "
