@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from lrwatch.analysis import detectors as d
 from lrwatch.analysis.curve import Curve
+from lrwatch.analysis.optimizers import is_adaptive
 from lrwatch.analysis.summary import Summary
 from lrwatch.analysis.types import Evidence, RunCurves, Status, SymptomName
 
@@ -47,6 +48,10 @@ AMBIGUOUS_CONFIDENCE = 0.35
 # flat or falling loss, their sources cannot tell whether the LR caused it).
 SUDDEN_NAN_CONFIDENCE = 0.7
 FINE_TUNE_CONFIDENCE = 0.6  # a fine-tune's loss starts near its floor: slow is a weak reading
+# A loss that stopped falling after a small drop, read by the LR's place alone (far above the
+# range: too high; more than a decade below its top: too low): under an even reading (issue 12:
+# "being wrong with low confidence is far better"), and a move of 3x at most.
+LEAN_CONFIDENCE = 0.45
 
 
 def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
@@ -71,7 +76,9 @@ def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
     are read through "LR time"; a run still in warmup is never called stalled; a staircase
     (epoch boundaries) is not a stall. An adaptive optimizer's usual range moves down with the
     model's parameter count when known; a smooth run at or above its top names too high as the
-    other reading, at low confidence.
+    other reading, at low confidence. A loss that fell a little and then stopped reads as a
+    floor, too low or too high: it leans (3x at most, low confidence) only where the LR sits far
+    above the range or far below its top, else gets a range test.
     """
     alarm = d.alarm(summary)
     alarm_ev = alarm.evidence if alarm else None
@@ -254,6 +261,28 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
         if falling is not None and high is None and (low is not None or not fine):
             return verdict(Status.STALLED, [little, falling, low],
                            confidence=min(max(falling.strength, little.strength), slow_cap))
+        # a loss that fell a little and then stopped falling at a constant (or unlogged) LR is
+        # no healthy approach to a floor by itself: a floor, too low or too high (real-world
+        # round 5's logs and round 4's tuning side: 18 of 19 such runs were not healthy, most of
+        # them a 27M GPT's sweeps, all read "healthy, keep"); lean only where the LR's place says
+        # which, by at most 3x (issue 12: never a 10x move from a shape). Not a clipped SGD step
+        # above the range: the range says nothing of it, and such runs flatten as they train
+        # (issue 12: an LSTM LM at lr 20, clip 0.25; the healthy reading names too high)
+        clipped_above = prior.clip is not None and not is_adaptive(prior.optimizer) and \
+            under is not None and under < 0
+        stopped = d.levelled_off(curve) if not fine and not clipped_above else None
+        if stopped is not None:
+            lean_high = d.stalled_high(curve, prior)
+            if lean_high is not None:
+                return verdict(Status.OSCILLATING, [little, stopped, lean_high],
+                               confidence=LEAN_CONFIDENCE)
+            if under is not None and under > d.COLLAPSE_LOW_LR:
+                return verdict(Status.STALLED, [stopped, d.below_top(curve, prior)],
+                               confidence=LEAN_CONFIDENCE,
+                               also=frozenset({SymptomName.TOO_LOW_NOT_EXCLUDED}))
+            return verdict(Status.STALLED, [little, stopped, _stopped_readings(under)],
+                           confidence=AMBIGUOUS_CONFIDENCE,
+                           also=frozenset({SymptomName.AMBIGUOUS}))
         return verdict(Status.HEALTHY, [d.flattening(curve), at_risk, open_high()],
                        confidence=0.5)
     stopped = d.stopped_improving(curve)
@@ -294,4 +323,20 @@ def _two_readings(prior: d.Prior) -> d.Symptom:
     msg = (f"at {where} a flat loss reads two ways: too low an LR (it never got going) or too "
            "high (the model collapsed to predicting the mean, the unigram or chance level); one "
            "run cannot tell them apart: a short range test can")
+    return d.Symptom(SymptomName.AMBIGUOUS, AMBIGUOUS_CONFIDENCE, Evidence(msg, "lr"))
+
+
+def _stopped_readings(under: float | None) -> d.Symptom:
+    """The evidence of a loss that fell a little and stopped, where the LR's place does not tip
+    it: its readings, and the test that tells them apart."""
+    if under is None:
+        where = "with the LR unknown"
+        readings = "a floor (the data's entropy), too low an LR or too high"
+    elif under <= d.LR_AT_TOP:
+        where, readings = "at or above the top of the usual range", "a floor or too high an LR"
+    else:
+        where, readings = "within the usual range", "a floor, too low an LR or too high"
+    msg = (f"{where} a loss that fell a little and stopped reads as {readings} (a too-high LR "
+           "stalls high, a too-low one never gets going); one run cannot tell them apart: a "
+           "short range test can")
     return d.Symptom(SymptomName.AMBIGUOUS, AMBIGUOUS_CONFIDENCE, Evidence(msg, "lr"))

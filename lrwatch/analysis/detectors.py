@@ -725,6 +725,22 @@ def too_high_not_excluded(curve: Curve, prior: Prior) -> Symptom | None:
                    Evidence(msg, "lr", None, None, lr))
 
 
+def stalled_high(curve: Curve, prior: Prior) -> Symptom | None:
+    """A loss that fell a little and stopped falling with the peak LR more than LR_ABOVE decades
+    above the top of the usual range (size-aware): it reads as a floor, or as an LR so high the
+    loss stalls high; that far above the range too high is the likelier of the two, not a sure
+    one (real-world round 5: a 27M GPT's AdamW runs at 3e-3-1e-2, 10-30x its sweep's best,
+    fell 19-26% and stopped)."""
+    below, lr = decades_below_top(curve, prior), peak_lr(curve, prior)
+    if below is None or lr is None or below >= -LR_ABOVE:
+        return None
+    msg = (f"peak LR {_fmt(lr)} sits {10 ** -below:.2g}x above the top of {prior.usual()}: a "
+           "loss that stopped falling after a small drop reads there as a floor or as too high "
+           "an LR (a too-high LR stalls high), too high the likelier; a run at ~3x lower LR, or "
+           "a range test, tells")
+    return Symptom(SymptomName.STALLED_HIGH, OPEN_HEALTHY, Evidence(msg, "lr", None, None, lr))
+
+
 def update_ratio_off(curve: Curve) -> Symptom | None:
     """The update/weight ratio of the last tenth sits far from the ~1e-3 rule of thumb
     (CS231n): below 1e-4 the weights barely move, above 1e-2 they are thrown around.

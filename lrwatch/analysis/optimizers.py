@@ -25,6 +25,12 @@ TYPICAL_RANGES: dict[str, tuple[float, float]] = {
     "rmsprop": (1e-4, 3e-3),
     "adagrad": (1e-3, 1e-1),
     "lion": (1e-5, 3e-4),
+    # signSGD and Signum step lr per coordinate as Lion does (the sign of the gradient or of its
+    # momentum), so they share Lion's range, 3-10x under AdamW's (Chen et al. 2023, Lion);
+    # Bernstein et al. 2018 (signSGD) train ResNet-50 on ImageNet with Signum best at 1e-4
+    # (their code's README, jxbz/signSGD). Matched before "sgd" (longest name first).
+    "signsgd": (1e-5, 3e-4),
+    "signum": (1e-5, 3e-4),
 }
 # Fine-tuning from pretrained weights runs lower: full fine-tunes of transformers at 1e-5-5e-5
 # (BERT's paper: 2e-5-5e-5; the HF examples: 2e-5-5e-5), LoRA at 1e-4-3e-4 (the PEFT examples);
@@ -39,15 +45,18 @@ FINE_TUNE_MAX_INCREASE = 3.0
 # Optimizers that adapt their own step size and run at lr ~ 1 on purpose.
 LR_FREE = ("prodigy", "dadapt", "dadaptation", "mechanic", "dog", "ldog")
 # Per-parameter adaptive optimizers: square-root batch-size scaling and the range test's wider
-# margin; every other named optimizer is treated like SGD.
+# margin; every other named optimizer is treated like SGD. Sign-based ones (Lion, signSGD,
+# Signum) belong here too: their step ignores the gradient's scale, as Adam's does.
 ADAPTIVE = ("adam", "adamw", "nadam", "radam", "adamax", "lamb", "rmsprop", "adagrad",
-            "adadelta", "adafactor", "lion", "sophia")
+            "adadelta", "adafactor", "lion", "sophia", "signsgd", "signum")
+# Sign-based optimizers: a step of lr on every coordinate, so the largest plausible LR is Lion's.
+SIGN_BASED = ("lion", "signsgd", "signum")
 # The largest LR a suggestion may reach without clipping: SGD with heavy momentum diverges on
 # most networks above ~1 (Goyal et al. 2017 reach 3.2 only with warmup on batch 8k, plain SGD
 # a few times more); Adam-style optimizers above ~1e-2 (issue 13). With gradient clipping the
 # step is bounded by lr x clip, so these caps do not apply.
 PLAUSIBLE_MAX: dict[str, float] = {"sgd": 3.0, "sgd_momentum": 1.0, "adaptive": 1e-2,
-                                   "lion": 1e-3}
+                                   "lion": 1e-3}  # "lion": every sign-based optimizer
 # Adam-style pretraining runs at lower peak LRs the larger the model. Published configs (AdamW,
 # warmup + cosine), parameters -> peak LR: GPT-3 (Brown et al. 2020, table 2.1) 125M 6e-4,
 # 350M 3e-4, 760M 2.5e-4, 1.3B 2e-4, 2.7B 1.6e-4, 6.7B 1.2e-4, 13B 1e-4, 175B 6e-5; Pythia
@@ -139,7 +148,7 @@ def plausible_max(optimizer: str | None, momentum: float | None = None,
     if not optimizer or clip is not None or is_lr_free(optimizer):
         return None
     name = optimizer.lower()
-    if "lion" in name:
+    if any(k in name for k in SIGN_BASED):
         return PLAUSIBLE_MAX["lion"]
     if is_adaptive(optimizer):
         return PLAUSIBLE_MAX["adaptive"]

@@ -121,6 +121,10 @@ def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
         if CAME_BACK & symptoms:
             reasons.append("a blow-up that came back is an LR at the edge of stability (or clip "
                            "the gradients)")
+        elif SymptomName.STALLED_HIGH in symptoms:
+            reasons.append("the loss stopped falling after a small drop, far above the usual "
+                           "range: too high is the likelier reading, not a certain one (a range "
+                           "test tells for sure)")
         else:
             reasons.append("the loss does not settle")
     elif status is Status.STALLED and SymptomName.AMBIGUOUS in symptoms:
@@ -131,7 +135,9 @@ def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
         action, factor = Action.INCREASE, OPEN_LOW_STEP
         # an unknown size reads an adaptive optimizer's LR against a small model's range
         assumed = curves.param_count is None and is_adaptive(curves.optimizer) and not fine
-        reasons.append("it still falls smoothly at the end, at an LR well below the top of the "
+        shape = "it fell a little and stopped" if SymptomName.LEVELLED_OFF in symptoms else \
+            "it still falls smoothly at the end"
+        reasons.append(f"{shape}, at an LR well below the top of the "
                        "usual range" + (" of a small model" if assumed else "") + ": too low is "
                        "the likelier reading, not a certain one (a range test tells for sure)")
     elif status is Status.STALLED:
@@ -222,8 +228,9 @@ def _within_priors(status: Status, action: Action, factor: float, lr: float | No
         held_back = bool(HARDLY_MOVED & symptoms)
         far_above, below = lr > top * 10 ** LR_FAR, lr < top and held_back
         move = min(max(top / lr, 1 / MAX_STEP), MAX_STEP)
+        # a lean read off the LR's place alone moves 3x, never to the range (issue 12)
         if ((action is Action.REDUCE and far_above and move < factor
-             and status is not Status.HEALTHY)
+             and status is not Status.HEALTHY and SymptomName.STALLED_HIGH not in symptoms)
                 or (action is Action.INCREASE and below and move > factor)) \
                 and math.isfinite(move):
             factor = move

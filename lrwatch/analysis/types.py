@@ -69,6 +69,8 @@ class SymptomName(str, Enum):
     BELOW_TOP = "below_top"  # the peak LR sits below the top of the usual range
     # a smooth fall at or above the top of the usual range: an LR past the best makes one too
     TOO_HIGH_NOT_EXCLUDED = "too_high_not_excluded"
+    # a loss that stopped falling after a small drop, above the usual range: too high is likelier
+    STALLED_HIGH = "stalled_high"
     WARMUP = "warmup"
     DECAYED = "decayed"
     UPDATE_RATIO_LOW = "update_ratio_low"

@@ -383,6 +383,16 @@ def small_mlp_still_falling(param_count: int | None, n: int = 1000, seed: int = 
     return _with(_curves(loss, 1e-4, optimizer="Adam"), classes=10, param_count=param_count)
 
 
+def stopped_early(lr: float | None, n: int = 1880, seed: int = 65) -> RunCurves:
+    """A 27M GPT (vocabulary 16000) under AdamW, like a pretraining challenge's sweep runs far
+    from its best LR: 10.6 -> 7.3 in its first tenth, then a slow 26% fall in all that stops
+    over the last 30% (those at 10x under and 4-30x over the best fell 19-26% and stopped).
+    ``lr`` is logged constant, or not logged at all (None, as in the challenge's logs)."""
+    t = np.arange(n)
+    loss = (7.3 + 3.3 * np.exp(-t / 60) + 0.5 * np.exp(-t / (n / 3))) * _noise(n, 0.01, seed)
+    return _with(_curves(loss, lr, optimizer="AdamW"), classes=16000, param_count=27_000_000)
+
+
 def public_patterns() -> list[Labeled]:
     """Every public-log pattern above."""
     return [lm_with_a_floor(), sft_with_a_floor(), stuck_at_unigram(), stuck_at_chance(),
