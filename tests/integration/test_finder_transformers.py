@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from lrwatch import ConfigError, Store
+from lrwatch.analysis.rangetest import NEW_TASK_STEP_BACK
 from tests.integration.test_finder import clone_state, states_equal
 
 transformers = pytest.importorskip("transformers")
@@ -90,14 +91,15 @@ def test_bad_input_is_named(tmp_path: Path) -> None:
 
 def test_fine_tune_is_read_and_a_model_that_learns_from_scratch_says_so(tmp_path: Path) -> None:
     # a freshly initialised GPT-2 told it is a fine-tune: its loss falls by over 90%, so the
-    # suggestion stays the from-scratch one, and the reason says why
+    # suggestion is the from-scratch one stepped back (a new task on pretrained weights), and
+    # the reason says why
     told = find_lr(make_trainer(tmp_path), min_lr=1e-6, max_lr=10.0, store=False,
                    update_attr=False, fine_tune=True)
     scratch = find_lr(make_trainer(tmp_path), min_lr=1e-6, max_lr=10.0, store=False,
                       update_attr=False, fine_tune=False)
     assert told.reading.fine_tune and "you said so (fine_tune=True)" in told.reason
     assert "learning much it did not know" in told.reason
-    assert told.suggestion() == scratch.suggestion()
+    assert told.suggestion() == pytest.approx(scratch.suggestion() / 10 ** NEW_TASK_STEP_BACK)
     assert not scratch.reading.fine_tune
     with pytest.raises(ConfigError, match="find_lr: fine_tune='no' must be True"):
         find_lr(make_trainer(tmp_path), fine_tune="no")
