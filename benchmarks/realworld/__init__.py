@@ -158,11 +158,15 @@ def curves_of(row: dict, cols: dict[str, np.ndarray]) -> RunCurves:
         return Series(steps[keep], v[keep])
 
     meta = row.get("meta", {})
+    # a log indexed by epoch (its step column counts epochs), as lrwatch's readers read a
+    # Keras CSVLogger file or a TensorBoard ``epoch_loss``
+    epochs = cols.get("epoch")
+    by_epoch = epochs is not None and np.array_equal(epochs, steps.astype(float))
     return RunCurves(loss=series("loss"), lr=series("lr"), grad_norm=series("grad_norm"),
                      optimizer=meta.get("optimizer"), momentum=meta.get("momentum"),
                      batch_size=meta.get("batch_size"), fine_tune=meta.get("fine_tune"),
                      clip=meta.get("clip"), classes=meta.get("classes"),
-                     param_count=meta.get("param_count"))
+                     param_count=meta.get("param_count"), epoch_points=by_epoch)
 
 
 def load(*, with_curves: bool = True) -> tuple[list[RealRun], list[str]]:

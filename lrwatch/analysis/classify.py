@@ -15,8 +15,9 @@ MIN_POINTS = 40  # finite loss points for a verdict at full confidence ...
 EARLY_POINTS = 4  # ... a blow-up is called from this many points on ...
 # ... and a short sparse log (12-39 points, the run SPARSE_GAP or more steps along per logged
 # point: each a summary of several steps, or a log of a run already under way; public logs: 12
-# of 57 tuning runs) is judged at a confidence of at most SHORT_CONFIDENCE; a run logged every
-# step from step 0 is too young to judge before MIN_POINTS
+# of 57 tuning runs), or a log indexed by epoch (each point an epoch's summary), is judged at a
+# confidence of at most SHORT_CONFIDENCE; a run logged every step from step 0 is too young to
+# judge before MIN_POINTS
 JUDGE_POINTS = 12
 SPARSE_GAP = 2
 SHORT_CONFIDENCE = 0.5
@@ -110,9 +111,9 @@ def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
         # steps the run had made per logged point (from step 0: a log that starts late is of
         # a run already under way)
         per_point = (int(curve.last[-1]) + 1) / curve.size if curve.size else 0.0
-        if points < JUDGE_POINTS or per_point < SPARSE_GAP:
+        if points < JUDGE_POINTS or (per_point < SPARSE_GAP and not meta.epoch_points):
             return Verdict(Status.INSUFFICIENT_DATA, 1.0, None, (), alarm=alarm_ev,
-                           needed_points=MIN_POINTS)
+                           needed_points=JUDGE_POINTS if meta.epoch_points else MIN_POINTS)
         found = _judge(curve, summary, meta, alarm, alarm_ev)
         return replace(found, confidence=min(found.confidence, SHORT_CONFIDENCE))
     return _judge(curve, summary, meta, alarm, alarm_ev)

@@ -163,6 +163,9 @@ class RunCurves:
     clip: float | None = None  # the max gradient norm of gradient clipping, when known
     classes: int | None = None  # classes (or vocabulary size) of a cross-entropy loss, when known
     param_count: int | None = None  # the model's parameters, when known (usual LRs fall with it)
+    # each loss point summarises an epoch: the log is indexed by epoch (Keras's CSVLogger and
+    # TensorBoard ``epoch_loss``), so a point stands for many steps though its index counts 1
+    epoch_points: bool = False
     # the guard's recoveries: what follows the last one is judged, at the LR it set
     guard_actions: tuple[GuardAction, ...] = ()
     # the optimizers after the first of a run trained by several (GANs): no LR verdict from
@@ -185,6 +188,9 @@ class RunCurves:
         if self.momentum is not None and (isinstance(self.momentum, bool)
                                           or not isinstance(self.momentum, numbers.Real)):
             raise ConfigError(f"RunCurves(momentum=...) needs a number, got {self.momentum!r}")
+        if not isinstance(self.epoch_points, bool):
+            raise ConfigError(f"RunCurves(epoch_points=...) needs True or False, got "
+                              f"{self.epoch_points!r}")
         if self.fine_tune is not None and not isinstance(self.fine_tune, bool):
             raise ConfigError(f"RunCurves(fine_tune=...) needs True, False or None, got "
                               f"{self.fine_tune!r}")

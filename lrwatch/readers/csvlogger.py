@@ -215,7 +215,9 @@ def read_csv_log(path: Path, loss_key: str | None = None, lr_key: str | None = N
     wanted = [c for c in (columns.loss, columns.lr, columns.grad_norm, columns.val_loss,
                           columns.momentum) if c is not None]
     points, notes = read_columns(path, header, wanted, required=columns.loss)
-    result = build_curves(columns, points, read_hints(path.parent), str(path))
+    by_epoch = "epoch" in header and not any(c in header for c in STEP_COLUMNS)
+    result = build_curves(columns, points, read_hints(path.parent), str(path),
+                          epoch_points=by_epoch)
     return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
 
 

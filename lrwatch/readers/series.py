@@ -71,9 +71,13 @@ def latest_per_step(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, 
 
 
 def build_curves(columns: Columns, points: Mapping[str, Points], hints: Hints,
-                 where: str) -> ReadResult:
-    """Assemble ``RunCurves`` from the chosen columns' points; notes say what was cleaned."""
+                 where: str, *, epoch_points: bool = False) -> ReadResult:
+    """Assemble ``RunCurves`` from the chosen columns' points; notes say what was cleaned.
+    ``epoch_points``: the log is indexed by epoch (each point summarises one)."""
     notes: list[str] = []
+    if epoch_points:
+        notes.append(f"{where} is indexed by epoch: each point is read as a summary of one "
+                     "epoch, and 'steps' count epochs")
 
     def series(name: str | None) -> Series | None:
         if name is None or name not in points or points[name][0].size == 0:
@@ -122,5 +126,6 @@ def build_curves(columns: Columns, points: Mapping[str, Points], hints: Hints,
         clip=hints.clip,
         classes=hints.classes,
         param_count=hints.param_count,
+        epoch_points=epoch_points,
     )
     return ReadResult(curves=curves, columns=columns, notes=tuple(notes))

@@ -128,7 +128,10 @@ def read_event_log(files: Sequence[Path], where: str, loss_key: str | None = Non
         raise InputError(f"{where} holds no scalar values: the run logged nothing yet")
     tags = sorted(points)
     columns = detect_columns(tags, where, loss_key=loss_key, lr_key=lr_key)
-    result = build_curves(columns, points, read_hints(files[0].parent), where)
+    # Keras's TensorBoard callback logs ``epoch_loss`` with the epoch as its step
+    by_epoch = columns.loss.rsplit("/", 1)[-1].startswith("epoch_")
+    result = build_curves(columns, points, read_hints(files[0].parent), where,
+                          epoch_points=by_epoch)
     return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
 
 
