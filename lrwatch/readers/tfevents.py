@@ -9,6 +9,7 @@ run logged a step again, the later value wins.
 from __future__ import annotations
 
 from array import array
+import re
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -30,8 +31,16 @@ def is_event_file(path: Path) -> bool:
 
 
 def event_files(folder: Path) -> list[Path]:
-    """The event files directly in ``folder``, oldest first (their names start with a time)."""
-    return sorted(p for p in folder.iterdir() if is_event_file(p))
+    """The event files directly in ``folder``, oldest first: their names are
+    ``events.out.tfevents.<seconds>.<host>.<pid>.<count>``, so numbers compare as numbers (two
+    writers of one process in the same second end ``.9`` and ``.10``)."""
+    return sorted((p for p in folder.iterdir() if is_event_file(p)), key=_natural)
+
+
+def _natural(path: Path) -> list[tuple[int, int | str]]:
+    """A file name's sort key that orders its runs of digits by value."""
+    return [(0, int(part)) if part.isdigit() else (1, part)
+            for part in re.split(r"(\d+)", path.name) if part]
 
 
 def read_scalars(files: Sequence[Path]) -> tuple[dict[str, Points], list[str]]:

@@ -34,6 +34,14 @@ def test_scalars_of_a_run_folder_are_read_and_other_summaries_ignored(tmp_path):
     assert result.curves.optimizer == "Adam"
 
 
+def test_files_of_one_second_are_ordered_by_their_writer_count_as_a_number(tmp_path):
+    """Two writers of one process in the same second name their files ``….9`` and ``….10``:
+    the later one is the resume, though ``10`` sorts before ``9`` as text."""
+    for count in (9, 10):
+        (tmp_path / f"events.out.tfevents.1700000000.host.42.{count}").write_bytes(b"")
+    assert [p.name.rsplit(".", 1)[-1] for p in event_files(tmp_path)] == ["9", "10"]
+
+
 def test_a_resumed_run_in_a_second_file_replaces_the_steps_it_logged_again(tmp_path):
     log_scalars(tmp_path, [(s, {"loss": 10.0 - s}) for s in range(6)])
     log_scalars(tmp_path, [(s, {"loss": 100.0 + s}) for s in range(4, 8)])
