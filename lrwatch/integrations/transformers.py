@@ -12,10 +12,11 @@ the LR). ``Trainer`` hands callbacks no per-step loss or gradient norm, so:
 - the gradient norm is taken when the step's last backward pass has finished, before
   ``Trainer`` clips (``max_grad_norm``): one pass over the gradients a step, however many
   micro-batches it accumulates (accelerate's ``GradientState.sync_gradients``, which ``Trainer``
-  sets before each micro-batch, says which is the last); the clipped norm follows from it (``clip_grad_norm_`` scales every
-  gradient by ``min(1, max_grad_norm / (norm + 1e-6))``), so it is derived rather than measured
-  again, except where ``Trainer`` clips in another way (DeepSpeed, FSDP, fp16's scaled
-  gradients, parameters outside the optimizer): there it is measured after the update;
+  sets before each micro-batch, says which is the last); the clipped norm follows from it
+  (``clip_grad_norm_`` scales every gradient by ``min(1, max_grad_norm / (norm + 1e-6))``), so
+  it is derived rather than measured again, except where ``Trainer`` clips in another way
+  (DeepSpeed, FSDP, fp16's scaled gradients, parameters outside the optimizer): there it is
+  measured after the update;
 - a model whose output carries no loss (a ``compute_loss_func``, label smoothing) gets its loss
   and gradient norm from ``Trainer``'s own logs, at the logged steps.
 
@@ -169,7 +170,8 @@ class LRWatchCallback(TrainerCallback):
                               else default_store_path(args.output_dir))
             if self.dashboard and (self._dashboard is None or not self._dashboard.running()):
                 self._dashboard = start_dashboard(
-                    engine.store_path, self.dashboard_host, self.dashboard_port,  # type: ignore[arg-type]
+                    engine.store_path,  # type: ignore[arg-type]
+                    self.dashboard_host, self.dashboard_port,
                     keep=self.keep_dashboard, warn=engine.warn, info=log.warning)
                 self.dashboard_url = self._dashboard.url if self._dashboard else None
             clip_norm = facts.clip if facts.clip and _torch_clips(args, model, raw) else None

@@ -6,8 +6,9 @@ run finishes. So a 1 M-step series is ~16 rows, not a million (the metric table 
 a row per point is what grows to tens of GB), and a point's bits are the same wherever it is read.
 A finished run also keeps a summary (schema 2, ``lrwatch.store.summary``), so the run list reads no
 series; param groups after the first are numbered as Lightning numbers them (``lr/pg2`` for the
-second, schema 3: ``lrwatch.keys``). lrwatch creates and migrates the schema itself (``MIGRATIONS``, version in
-``lrwatch.meta``), under an advisory lock so two processes starting at once do not race.
+second, schema 3: ``lrwatch.keys``). lrwatch creates and migrates the schema itself
+(``MIGRATIONS``, version in ``lrwatch.meta``), under an advisory lock so two processes starting
+at once do not race.
 
 Trainings do not write here directly: they write a local spool that ``lrwatch.store.spool``
 sends here (:meth:`PostgresBackend.receive`), so training never waits on the network. Readers

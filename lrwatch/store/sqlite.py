@@ -6,11 +6,12 @@ milliseconds instead of the ~1 s that a row per value costs, and NaN and inf sur
 (SQLite would turn a NaN REAL into NULL). When a step is written twice (a resumed run), the later
 write wins on read. Each finished run keeps a summary (its last loss and peak LR, schema 3:
 ``lrwatch.store.summary``) so the run list reads no series. Param groups after the first are
-numbered as Lightning numbers them (``lr/pg2`` for the second, schema 4: ``lrwatch.keys``). Each chunk carries a CRC-32 of its row
-and blobs (schema 2), checked on every read, and the types of every field are checked too, so a
-damaged file gives a ``StoreError`` naming the run, series and steps rather than a traceback or,
-worse, a confident answer from garbage. Chunks written before schema 2 have no checksum and are
-checked against their row (point count, first and last step) as before.
+numbered as Lightning numbers them (``lr/pg2`` for the second, schema 4: ``lrwatch.keys``).
+Each chunk carries a CRC-32 of its row and blobs (schema 2), checked on every read, and the
+types of every field are checked too, so a damaged file gives a ``StoreError`` naming the run,
+series and steps rather than a traceback or, worse, a confident answer from garbage. Chunks
+written before schema 2 have no checksum and are checked against their row (point count, first
+and last step) as before.
 
 Every write is a short ``BEGIN IMMEDIATE`` transaction with a busy timeout and a bounded retry,
 so several trainings can share one store and a dashboard can read while they write.
