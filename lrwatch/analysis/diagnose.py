@@ -24,6 +24,7 @@ import numpy as np
 from lrwatch.analysis.classify import MIN_POINTS, classify
 from lrwatch.analysis.curve import curve_from
 from lrwatch.analysis.prepare import align
+from lrwatch.analysis.status_rules import RULES
 from lrwatch.analysis.suggest import suggest
 from lrwatch.analysis.summary import Summary
 from lrwatch.analysis.types import (
@@ -39,8 +40,9 @@ from lrwatch.analysis.types import (
 )
 from lrwatch.errors import ConfigError
 
-# Verdicts on the trend of the loss, which need time; NaN and blow-ups do not (diverging).
-TREND_STATUSES = (Status.OSCILLATING, Status.STALLED, Status.HEALTHY)
+# Verdicts on the trend of the loss, which need time; NaN and blow-ups do not (diverging): the
+# statuses whose rule says so.
+TREND_STATUSES = tuple(rule.status for rule in RULES if rule.trend)
 # Confidence ceiling of a trend verdict: EARLY_CEILING at the first verdict (MIN_POINTS points),
 # below CONFIDENT until CONFIDENT_POINTS points and CONFIDENT_SHARE of the planned run, none after.
 # Set on the corpus' tuning tasks fed online in chunks of 20 steps (BENCHMARKS.md, "Early

@@ -1,5 +1,8 @@
 """From a status to an LR suggestion: how much to change, to what, and why.
 
+Each status's own advice (action, factor, wording) is its rule's, in ``status_rules``; here is
+what every status shares: the usual-range moves, the caps, the range test and batch scaling.
+
 The field's rules: too high and diverging, reduce ~10x; only oscillating, ~3x; blowing up within
 the first few percent of steps with an LR in the usual range, add warmup (and lower the peak ~3x:
 on the tuning sweeps every such run had its sweep's best LR 3-100x lower, and the one that
@@ -30,11 +33,11 @@ from lrwatch.analysis.optimizers import (
     FINE_TUNE_MAX_INCREASE,
     LR_FAR,
     batch_scale,
-    is_adaptive,
     is_lr_free,
     plausible_max,
     typical_range,
 )
+from lrwatch.analysis.status_rules import MAX_STEP, AdviceContext, StatusRule, rule_for
 from lrwatch.analysis.types import (
     Action,
     RangeTestSummary,
@@ -44,23 +47,8 @@ from lrwatch.analysis.types import (
     SymptomName,
 )
 
-EARLY_SHARE = 0.05  # "the first few percent of steps": where a blow-up asks for warmup
-# No suggestion changes the LR by more than this factor (2.5 decades) at once: the usual ranges
-# are priors, but a stalled run sits 30-1000x below its sweep's best LR (tuning tasks), and a cap
-# of 100x left the stalled runs' median factor to their best LR at 10x (300x: 3.3x).
-MAX_STEP = 300.0
-# The log-loss drop a well-chosen LR makes over a run (a 10x lower loss); a stalled run that fell by
-# less is asked for GOOD_DROP / drop times its LR (3x at least).
-GOOD_DROP = math.log(10.0)
-# a blow-up (or NaN) that came back: an LR at the edge of stability
-CAME_BACK = frozenset({SymptomName.RECOVERED_SPIKE, SymptomName.RECOVERED_NAN,
-                       SymptomName.STARTED_ABOVE_CHANCE})
 # a loss that made little progress: a move toward the usual range is held back only then
 HARDLY_MOVED = frozenset({SymptomName.LITTLE_PROGRESS, SymptomName.NO_PROGRESS, SymptomName.FLAT})
-# A smooth fall that cannot exclude a too-low LR, well below the usual range: the step a second
-# run should take to tell (the evidence says "likelier", not "sure": no more than that).
-OPEN_LOW_STEP = 3.0
-
 
 def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
             since_step: int | None, first_step: int,
@@ -95,98 +83,13 @@ def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
     rng = None if curves.clip is not None else typical_range(curves.optimizer, curves.momentum,
                                                              fine, curves.param_count)
     usual = "fine-tuning range" if fine else "usual"
-    reasons: list[str] = []
-    factor: float | None
-    if status is Status.DIVERGING and SymptomName.NAN_FROM_START in symptoms:
-        action, factor = Action.RANGE_TEST, None
-        reasons.append("the loss was never finite, so no LR can be blamed yet: check the inputs "
-                       "and the loss function, then let a range test pick the LR")
-    elif status is Status.DIVERGING:
-        action, factor = Action.REDUCE, 0.1
-        early = _early(since_step, first_step, curves.total_steps)
-        in_range = lr is not None and rng is not None and lr <= rng[1]
-        if {SymptomName.DIED, SymptomName.AT_CHANCE} & symptoms:
-            reasons.append("the loss blew up and the weights did not survive it: re-initialise "
-                           "(or restart from a checkpoint before the blow-up)")
-        elif early and in_range and not lr_free and not warmed_up:
-            action, factor = Action.ADD_WARMUP, 1 / 3
-            reasons.append("it blew up in the first few percent of steps with an LR in the usual "
-                           f"range for {curves.optimizer}: warm up over ~5% of the steps")
-        elif early and warmed_up:
-            reasons.append("it blew up although the LR warmed up")
-        else:
-            reasons.append("the loss diverged")
-    elif status is Status.OSCILLATING:
-        action, factor = Action.REDUCE, 1 / 3
-        if CAME_BACK & symptoms:
-            reasons.append("a blow-up that came back is an LR at the edge of stability (or clip "
-                           "the gradients)")
-        elif SymptomName.STALLED_HIGH in symptoms:
-            reasons.append("the loss stopped falling after a small drop, far above the usual "
-                           "range: too high is the likelier reading, not a certain one (a range "
-                           "test tells for sure)")
-        else:
-            reasons.append("the loss does not settle")
-    elif status is Status.STALLED and SymptomName.AMBIGUOUS in symptoms:
-        action, factor = Action.RANGE_TEST, None
-        reasons.append("a flat loss here may mean too low or too high an LR: run a range test "
-                       "(lrwatch's find_lr) before moving it")
-    elif status is Status.STALLED and SymptomName.TOO_LOW_NOT_EXCLUDED in symptoms:
-        action, factor = Action.INCREASE, OPEN_LOW_STEP
-        # an unknown size reads an adaptive optimizer's LR against a small model's range
-        assumed = curves.param_count is None and is_adaptive(curves.optimizer) and not fine
-        shape = "it fell a little and stopped" if SymptomName.LEVELLED_OFF in symptoms else \
-            "it still falls smoothly at the end"
-        reasons.append(f"{shape}, at an LR well below the top of the "
-                       "usual range" + (" of a small model" if assumed else "") + ": too low is "
-                       "the likelier reading, not a certain one (a range test tells for sure)")
-    elif status is Status.STALLED:
-        action, factor = Action.INCREASE, stall_factor(progress)
-        if SymptomName.NO_PROGRESS in symptoms and lr is None:
-            action = Action.RANGE_TEST
-        reasons.append("the loss falls too slowly for its LR"
-                       + (" (or run a range test)" if factor >= 10 else ""))
-    elif status is Status.HEALTHY and SymptomName.EARLY_TRANSIENT in symptoms:
-        action, factor = Action.ADD_WARMUP, None
-        reasons.append("it blew up in its first steps and learned well past it: keep the peak LR "
-                       + ("and lengthen the warmup" if warmed_up
-                          else "and warm up over ~5% of the steps"))
-    elif status is Status.HEALTHY and SymptomName.LR_HIGH in symptoms:
-        action, factor = Action.REDUCE, 1 / 3
-        reasons.append(f"it trains, but far above {curves.optimizer}'s usual range, where runs "
-                       "turn unstable: a lower LR is likely as good and safer")
-    elif status is Status.HEALTHY and SymptomName.LEVELLED_OFF in symptoms:
-        action, factor = Action.ADD_DECAY, 1.0
-        reasons.append("the loss has levelled off at a constant LR: keep the peak LR and decay it "
-                       "(cosine or step) to lower the noise floor")
-    elif status is Status.HEALTHY and SymptomName.TOO_HIGH_NOT_EXCLUDED in symptoms:
-        action, factor = Action.KEEP, 1.0
-        both = SymptomName.TOO_LOW_NOT_EXCLUDED in symptoms
-        other = ("too high or too low an LR, run a range test (lrwatch's find_lr) or short runs "
-                 "at ~3x lower and at 3x higher LR" if both else "too high an LR, run a range "
-                 "test (lrwatch's find_lr) or a short run at ~3x lower LR")
-        reasons.append(f"smooth decrease at the top of the usual range: keep it, or, to rule out "
-                       f"{other} and keep whichever gets lower")
-    elif status is Status.HEALTHY and SymptomName.TOO_LOW_NOT_EXCLUDED in symptoms:
-        action, factor = Action.KEEP, 1.0
-        reasons.append("smooth, steady decrease, still falling at the end: keep it, or, to rule "
-                       "out too low an LR, run a range test (lrwatch's find_lr) or a short run "
-                       "at ~3x the LR and keep whichever gets lower")
-    elif status is Status.HEALTHY:
-        action, factor = Action.KEEP, 1.0
-        reasons.append("smooth, steady decrease")
-    elif status is Status.INSUFFICIENT_DATA:
-        action, factor = Action.KEEP, 1.0
-        reasons.append("not enough steps to judge yet")
-    else:  # a status classify gives must have its advice here, not "too short" by default
-        raise ValueError(f"suggest() has no advice for status {status.value!r}")
-    if status is Status.HEALTHY and SymptomName.RECOVERED_NAN in symptoms:
-        reasons.append("a NaN came back once: if it recurs, reduce the LR ~3x or clip the "
-                       "gradients")
+    rule = rule_for(status)
+    advice = rule.advise(AdviceContext(curves, lr, rng, since_step, first_step, symptoms,
+                                       progress, warmed_up, lr_free))
+    action, factor, reasons = advice.action, advice.factor, list(advice.reasons)
     if factor is not None:
-        factor = _within_priors(status, action, factor, lr, rng, curves, symptoms, reasons, usual)
-    if factor is not None and lr_free and status in (Status.DIVERGING, Status.OSCILLATING,
-                                                     Status.STALLED):
+        factor = _within_priors(rule, action, factor, lr, rng, curves, symptoms, reasons, usual)
+    if factor is not None and lr_free and rule.lr_wrong:
         reasons.append(f"{curves.optimizer} sets its own step size (lr ~ 1 is expected): scale "
                        "its lr as a multiplier, or its d_coef")
     if factor is not None and lr is not None and curves.range_test is not None \
@@ -216,7 +119,7 @@ def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
                       rationale="; ".join(reasons))
 
 
-def _within_priors(status: Status, action: Action, factor: float, lr: float | None,
+def _within_priors(rule: StatusRule, action: Action, factor: float, lr: float | None,
                    rng: tuple[float, float] | None, curves: RunCurves,
                    symptoms: frozenset[SymptomName], reasons: list[str], usual: str) -> float:
     """The factor moved toward the optimizer's usual range and kept within what is plausible:
@@ -230,7 +133,7 @@ def _within_priors(status: Status, action: Action, factor: float, lr: float | No
         move = min(max(top / lr, 1 / MAX_STEP), MAX_STEP)
         # a lean read off the LR's place alone moves 3x, never to the range (issue 12)
         if ((action is Action.REDUCE and far_above and move < factor
-             and status is not Status.HEALTHY and SymptomName.STALLED_HIGH not in symptoms)
+             and rule.lr_wrong and SymptomName.STALLED_HIGH not in symptoms)
                 or (action is Action.INCREASE and below and move > factor)) \
                 and math.isfinite(move):
             factor = move
@@ -264,20 +167,6 @@ def _move(action: Action, factor: float, lr: float | None, suggested: float | No
 
 def _times(x: float) -> str:
     return f"{x:.0f}x" if x >= 10 else f"{x:.2g}x"
-
-
-def stall_factor(progress: float | None) -> float:
-    """How much to raise the LR of a stalled run that fell by ``progress`` (log units): about
-    GOOD_DROP / progress (the loss falls in proportion to a small LR), within [3, MAX_STEP]."""
-    if progress is None or not math.isfinite(progress):
-        return 10.0
-    return float(min(max(GOOD_DROP / max(progress, GOOD_DROP / MAX_STEP), 3.0), MAX_STEP))
-
-
-def _early(since_step: int | None, first_step: int, total_steps: int | None) -> bool:
-    if since_step is None or not total_steps or total_steps <= 0:
-        return False
-    return (since_step - first_step) <= EARLY_SHARE * total_steps
 
 
 def _from_range_test(rt: RangeTestSummary, lr: float, factor: float) -> float | None:

@@ -1,0 +1,708 @@
+"""The status rules: for each diagnosis status, when it applies and what it advises.
+
+A :class:`StatusRule` holds what lrwatch knows about one status: its clauses (each reads the
+detectors' findings on a run and, when it applies, names the symptoms it rests on, at a
+precedence: the lowest precedence that applies wins), its advice (action, factor, wording), and
+whether it is a trend verdict (capped while the run is young). ``classify`` tries the clauses of
+``RULES`` in precedence order and ``suggest`` asks the status's rule for its advice; what is
+shared (the gates for NaN and too few points, the usual-range checks, the confidence and
+fine-tune caps, batch scaling, the evidence) stays in those modules.
+
+How to add a status: add its member to ``Status`` (``types.py``, and a ``SymptomName`` for what
+its detector finds); write its detector (a function of the :class:`Findings` that returns a
+``Symptom`` or None; one that several statuses read goes to ``detectors.py``), its clause, its
+advice and its ``StatusRule`` here, with a precedence between the clauses it must come after and
+before (they are spaced by 10), and add the rule to ``RULES``; give it a row in
+``formatting.STATUS_STYLES``. Tests check that every status has a rule and a style row.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from lrwatch.analysis import detectors as d
+from lrwatch.analysis.curve import Curve
+from lrwatch.analysis.optimizers import is_adaptive
+from lrwatch.analysis.summary import Summary
+from lrwatch.analysis.types import Action, Evidence, RunCurves, Status, SymptomName
+
+# Confidence caps (issue 12: a confidence >= 0.9 must be right >= 97%): a status read from the
+# shape of the curve alone (slow, swinging) is never that sure; only a NaN that stayed, a
+# blow-up or the loss's own units are.
+SHAPE_CONFIDENCE = 0.8
+# A flat loss at an LR that is not far below the usual range reads two ways (too low, or so high
+# the model collapsed to the mean / the unigram / chance): low confidence, a range test.
+AMBIGUOUS_CONFIDENCE = 0.35
+FINE_TUNE_CONFIDENCE = 0.6  # a fine-tune's loss starts near its floor: slow is a weak reading
+# A loss that stopped falling after a small drop, read by the LR's place alone (far above the
+# range: too high; more than a decade below its top: too low): under an even reading (issue 12:
+# "being wrong with low confidence is far better"), and a move of 3x at most.
+LEAN_CONFIDENCE = 0.45
+
+EARLY_SHARE = 0.05  # "the first few percent of steps": where a blow-up asks for warmup
+# No suggestion changes the LR by more than this factor (2.5 decades) at once: the usual ranges
+# are priors, but a stalled run sits 30-1000x below its sweep's best LR (tuning tasks), and a cap
+# of 100x left the stalled runs' median factor to their best LR at 10x (300x: 3.3x).
+MAX_STEP = 300.0
+# The log-loss drop a well-chosen LR makes over a run (a 10x lower loss); a stalled run that fell by
+# less is asked for GOOD_DROP / drop times its LR (3x at least).
+GOOD_DROP = math.log(10.0)
+# a blow-up (or NaN) that came back: an LR at the edge of stability
+CAME_BACK = frozenset({SymptomName.RECOVERED_SPIKE, SymptomName.RECOVERED_NAN,
+                       SymptomName.STARTED_ABOVE_CHANCE})
+# A smooth fall that cannot exclude a too-low LR, well below the usual range: the step a second
+# run should take to tell (the evidence says "likelier", not "sure": no more than that).
+OPEN_LOW_STEP = 3.0
+
+
+class Findings:
+    """What the detectors find on one run with enough points to read its shape, each read
+    once, when a clause first asks for it (so a clause that does not apply costs nothing)."""
+
+    def __init__(self, curve: Curve, summary: Summary, meta: RunCurves,
+                 alarm: d.Symptom | None) -> None:
+        self.curve, self.summary, self.meta, self.alarm = curve, summary, meta, alarm
+
+    @cached_property
+    def first(self) -> int:
+        return int(self.curve.first[0])
+
+    @cached_property
+    def fine(self) -> bool:
+        meta = self.meta
+        return meta.fine_tune if meta.fine_tune is not None else d.looks_fine_tuned(
+            self.curve, meta.optimizer, meta.classes)
+
+    @cached_property
+    def prior(self) -> d.Prior:
+        meta = self.meta
+        return d.Prior(meta.optimizer, meta.momentum, bool(self.fine), meta.clip, meta.classes,
+                       meta.param_count)
+
+    @cached_property
+    def warm(self) -> d.Symptom | None:
+        return d.warming_up(self.curve)
+
+    @cached_property
+    def decay(self) -> d.Symptom | None:
+        return d.decayed(self.curve)
+
+    @cached_property
+    def context(self) -> tuple[Evidence, ...]:
+        """Evidence every verdict carries: warmup, decay, an update ratio out of its band."""
+        return tuple(s.evidence for s in (self.warm, self.decay, d.update_ratio_off(self.curve))
+                     if s is not None)
+
+    @cached_property
+    def facts(self) -> frozenset[SymptomName]:
+        return frozenset({SymptomName.FINE_TUNE} if self.fine else set())
+
+    @cached_property
+    def far(self) -> d.Symptom | None:
+        return d.lr_far_from_range(self.curve, self.prior)
+
+    @cached_property
+    def high(self) -> d.Symptom | None:
+        far = self.far
+        return far if far is not None and far.name is SymptomName.LR_HIGH else None
+
+    @cached_property
+    def low(self) -> d.Symptom | None:
+        far = self.far
+        return far if far is not None and far.name is SymptomName.LR_LOW else None
+
+    @cached_property
+    def rise(self) -> d.Symptom | None:
+        # the first loss is the loss before any update: with an LR far above the usual range, a
+        # loss that ends 2x above it blew up at the first update, even when the start level (the
+        # first 3 points) is already above where it ends; without that prior a lucky low first
+        # batch could fake it (a batch of 8 can sit 10x under the level), so it then takes 20x
+        return d.blowup(self.curve, d.BLOWUP_RATIO if self.high is not None else d.JUMP_RATIO)
+
+    @cached_property
+    def little(self) -> d.Symptom | None:
+        return d.little_progress(self.curve, from_first=self.high is not None)
+
+    @cached_property
+    def spike(self) -> d.Symptom | None:
+        """A blow-up the loss came back from, or a cross-entropy that started above chance;
+        only with the step it began."""
+        spike = d.recovered_spike(self.curve) or d.started_above_chance(self.curve,
+                                                                         self.meta.classes)
+        return spike if spike is not None and spike.since_step is not None else None
+
+    @cached_property
+    def came_back(self) -> d.Symptom | None:
+        return d.recovered_nonfinite(self.summary)
+
+    @cached_property
+    def stairs(self) -> d.Symptom | None:
+        # a staircase (epoch boundaries) is read only where it cannot be a slow run's: in a
+        # fine-tune, or a run that halved its loss (benchmark corpus: 7 stalled runs had 2 steps)
+        return d.staircase(self.curve) if self.fine or self.little is None else None
+
+    @cached_property
+    def falling(self) -> d.Symptom | None:
+        # with a decaying LR the tail keeps improving by annealing, not for want of LR: judge the
+        # part of the run before the decay took over
+        # a cross-entropy (its classes known) that did not halve, or a fine-tune's loss, has a
+        # floor near: slow means falling in a straight line (STEADY); elsewhere the tuned
+        # STILL_FALLING
+        floor = self.fine or (self.little is not None
+                              and d.chance_level(self.meta.classes) is not None)
+        steady = d.STEADY if floor else d.STILL_FALLING
+        curve = self.curve
+        return d.still_falling(curve, threshold=steady) if self.decay is None else \
+            d.still_falling(curve.before_decay(), " before the LR decayed", steady)
+
+    @cached_property
+    def slow_cap(self) -> float:
+        return FINE_TUNE_CONFIDENCE if self.fine else SHAPE_CONFIDENCE
+
+    @cached_property
+    def under(self) -> float | None:
+        return d.decades_below_top(self.curve, self.prior)
+
+    @cached_property
+    def moved(self) -> d.Symptom | None:
+        return d.hardly_moved(self.curve)
+
+    @cached_property
+    def flat(self) -> d.Symptom | None:
+        """A loss that hardly moved, or sits on a plateau (read when it made little progress)."""
+        return self.moved or d.plateau(self.curve)
+
+    @cached_property
+    def chance(self) -> d.Symptom | None:
+        return d.at_chance(self.curve, self.meta.classes)
+
+    @cached_property
+    def above(self) -> d.Symptom | None:
+        """An LR above the usual range, read for a run that made little progress."""
+        curve, prior = self.curve, self.prior
+        above = d.lr_far_from_range(curve, prior, d.LR_ABOVE)
+        # far above the usual range a flat loss is held back from above; a loss that still
+        # falls smoothly is not swinging, whatever the LR (clipped SGD at lr 20 trains an LSTM)
+        rough = self.flat is not None or curve.noise > d.ROUGH_NOISE or d.swung_up(curve)
+        return above if above is not None and above.name is SymptomName.LR_HIGH and rough \
+            else None
+
+    @cached_property
+    def collapse(self) -> d.Symptom | None:
+        collapse = d.grad_collapse(self.curve)
+        if self.under is not None and self.under > d.COLLAPSE_LOW_LR:
+            collapse = None
+        return collapse
+
+    @cached_property
+    def stopped(self) -> d.Symptom | None:
+        """A loss that levelled off after a little progress (not a fine-tune's, nor a clipped
+        SGD step above the range: the range says nothing of it, and such runs flatten as they
+        train (issue 12: an LSTM LM at lr 20, clip 0.25; the healthy reading names too high))."""
+        prior, under = self.prior, self.under
+        clipped_above = prior.clip is not None and not is_adaptive(prior.optimizer) and \
+            under is not None and under < 0
+        return d.levelled_off(self.curve) if not self.fine and not clipped_above else None
+
+    @cached_property
+    def beyond(self) -> d.Symptom | None:
+        """An LR more than LR_BEYOND above the usual range (read for a run that halved its
+        loss)."""
+        beyond = d.lr_far_from_range(self.curve, self.prior, d.LR_BEYOND)
+        return beyond if beyond is not None and beyond.name is SymptomName.LR_HIGH else None
+
+    @cached_property
+    def levelled(self) -> d.Symptom | None:
+        return d.levelled_off(self.curve)
+
+    @cached_property
+    def open_low(self) -> d.Symptom | None:
+        # still falling smoothly at the end, never levelled off: healthy or too low, one run
+        # cannot tell (a fine-tune's floor is near; a plateau, an LR far above the range or a
+        # loss 90% gone rule it out)
+        return d.too_low_not_excluded(self.curve) if self.levelled is None \
+            and self.beyond is None and not self.fine and not d.mostly_gone(self.curve) else None
+
+    @cached_property
+    def open_high(self) -> d.Symptom | None:
+        """A healthy-looking run at or above the top of the usual range (size-aware) may as
+        well be too high (real-world round 4, held-out: 7 of its 10 too-high runs fell
+        smoothly and were called healthy, naming only "too low" as the other reading); not
+        for a fine-tune, whose range holds full fine-tunes and LoRA alike, nor for a loss 90%
+        gone (no LR could have removed much more)."""
+        return d.too_high_not_excluded(self.curve, self.prior) if not self.fine \
+            and self.warm is None and not d.mostly_gone(self.curve) else None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A clause that applies: the symptoms it rests on (None entries are skipped), the step
+    the status began (default: the first symptom's), its confidence (default: the strongest
+    symptom's) and notes for ``suggest``."""
+
+    found: list[d.Symptom | None]
+    since: int | None = None
+    confidence: float | None = None
+    also: frozenset[SymptomName] = frozenset()
+
+
+@dataclass(frozen=True)
+class Clause:
+    """When a status applies: ``test`` reads the findings; the lowest ``precedence`` that
+    applies wins."""
+
+    precedence: int
+    test: Callable[[Findings], Reading | None]
+
+
+@dataclass(frozen=True)
+class AdviceContext:
+    """What a status's advice reads: the run, its peak LR (None when unknown) and the usual
+    range the shared caps use, where the status began, and what classification found."""
+
+    curves: RunCurves
+    lr: float | None
+    usual_range: tuple[float, float] | None
+    since_step: int | None
+    first_step: int
+    symptoms: frozenset[SymptomName]
+    progress: float | None
+    warmed_up: bool
+    lr_free: bool
+
+
+@dataclass(frozen=True)
+class Advice:
+    """A status's advice before the shared caps: the action, the factor (None: none to give)
+    and the reasons, in the order the rationale states them."""
+
+    action: Action
+    factor: float | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StatusRule:
+    """What lrwatch knows about one status. ``clauses`` is empty for a status given outside
+    the shape clauses (a NaN or a short run: ``classify``'s gates). ``trend``: a verdict on the
+    loss's trend, capped while the run is young (``diagnose.confidence_ceiling``). ``lr_wrong``:
+    the status says the LR is wrong, so a factor may move toward the usual range and an LR-free
+    optimizer's LR is named a multiplier."""
+
+    status: Status
+    advise: Callable[[AdviceContext], Advice]
+    clauses: tuple[Clause, ...] = field(default=())
+    trend: bool = False
+    lr_wrong: bool = False
+
+
+# --- diverging -------------------------------------------------------------------------------
+
+def _blowup(f: Findings) -> Reading | None:
+    return Reading([f.rise]) if f.rise is not None else None
+
+
+def _loss_alarm(f: Findings) -> Reading | None:
+    alarm = f.alarm
+    if alarm is not None and alarm.strength >= 0.5 and alarm.evidence.signal == "loss":
+        return Reading([alarm], confidence=0.5 + 0.4 * (alarm.strength - 0.5))
+    return None
+
+
+def _above_chance(f: Findings) -> Reading | None:
+    over = d.above_chance(f.curve, f.meta.classes)
+    return Reading([over]) if over is not None else None
+
+
+def _stuck_high(f: Findings) -> Reading | None:
+    stuck = d.stuck_above_first(f.curve) if f.high is not None and f.little is not None \
+        else None
+    if stuck is not None and f.warm is None:
+        return Reading([stuck, f.high])
+    return None
+
+
+def _level_up_far_above(f: Findings) -> Reading | None:
+    # far above the usual range, a level that ends BLOWUP_RATIO above where it started blew up
+    # even when the noise hides it from the significance test of blowup() (benchmark corpus: 8
+    # diverging runs 1-3 decades above the range, their median loss 2-2.8x up, were oscillating)
+    curve = f.curve
+    if f.high is not None and f.warm is None and \
+            curve.end_level - curve.start_level > math.log(d.BLOWUP_RATIO):
+        return Reading([f.little, f.high])
+    return None
+
+
+def _died_after_spike(f: Findings) -> Reading | None:
+    spike, curve, classes = f.spike, f.curve, f.meta.classes
+    if spike is None:
+        return None
+    huge = spike.name is SymptomName.RECOVERED_SPIKE and \
+        (spike.evidence.value or 0) >= d.SPIKE_HUGE
+    died = d.died_after(curve, spike.since_step, classes) if huge else \
+        d.at_chance(curve, classes) \
+        if spike.name is SymptomName.STARTED_ABOVE_CHANCE else None
+    if died is not None:
+        return Reading([spike, died], confidence=died.strength * 0.8)
+    return None
+
+
+def _collapsed_far_above(f: Findings) -> Reading | None:
+    # above the usual range a cross-entropy stuck at chance level has collapsed: the run is
+    # dead (made here: an MLP at SGD 0.3-1.8 sat at ln 10 for 5000 steps)
+    if f.little is not None and f.above is not None and f.chance is not None:
+        return Reading([f.chance, f.above], since=f.first, confidence=0.6)
+    return None
+
+
+def _advise_diverging(c: AdviceContext) -> Advice:
+    if SymptomName.NAN_FROM_START in c.symptoms:
+        return Advice(Action.RANGE_TEST, None, (
+            "the loss was never finite, so no LR can be blamed yet: check the inputs and the "
+            "loss function, then let a range test pick the LR",))
+    early = _early(c.since_step, c.first_step, c.curves.total_steps)
+    in_range = c.lr is not None and c.usual_range is not None and c.lr <= c.usual_range[1]
+    if {SymptomName.DIED, SymptomName.AT_CHANCE} & c.symptoms:
+        return Advice(Action.REDUCE, 0.1, (
+            "the loss blew up and the weights did not survive it: re-initialise (or restart "
+            "from a checkpoint before the blow-up)",))
+    if early and in_range and not c.lr_free and not c.warmed_up:
+        return Advice(Action.ADD_WARMUP, 1 / 3, (
+            "it blew up in the first few percent of steps with an LR in the usual range for "
+            f"{c.curves.optimizer}: warm up over ~5% of the steps",))
+    if early and c.warmed_up:
+        return Advice(Action.REDUCE, 0.1, ("it blew up although the LR warmed up",))
+    return Advice(Action.REDUCE, 0.1, ("the loss diverged",))
+
+
+def _early(since_step: int | None, first_step: int, total_steps: int | None) -> bool:
+    if since_step is None or not total_steps or total_steps <= 0:
+        return False
+    return (since_step - first_step) <= EARLY_SHARE * total_steps
+
+
+# --- oscillating -----------------------------------------------------------------------------
+
+def _swing(f: Findings) -> Reading | None:
+    swing = d.rebound(f.curve) or d.spikes(f.curve, f.summary)
+    if swing is not None:
+        return Reading([swing], confidence=min(swing.strength, SHAPE_CONFIDENCE))
+    return None
+
+
+def _spike(f: Findings) -> Reading | None:
+    return Reading([f.spike]) if f.spike is not None else None
+
+
+def _nan_came_back(f: Findings) -> Reading | None:
+    if f.came_back is not None and f.came_back.strength > 0.5:
+        return Reading([f.came_back], confidence=0.6)
+    return None
+
+
+def _grad_died(f: Findings) -> Reading | None:
+    # a gradient norm that falls 1000x while the loss does not even halve: the units died (a
+    # loss that falls to ~0 takes its gradient with it, which is convergence)
+    dead = d.grad_collapse(f.curve, d.GRAD_DEAD)
+    if dead is not None and f.curve.start_level - f.curve.end_level < d.LITTLE_PROGRESS:
+        return Reading([dead], since=f.first, confidence=0.6)
+    return None
+
+
+def _held_back_from_above(f: Findings) -> Reading | None:
+    # a fine-tune's gradient norm falls as it adapts from pretrained weights: no dead units
+    if f.little is not None and (f.above is not None or (
+            f.collapse is not None and f.low is None and not f.fine)):
+        return Reading([f.little, f.above, f.collapse], since=f.first, confidence=0.6)
+    return None
+
+
+def _stopped_far_above(f: Findings) -> Reading | None:
+    if f.little is not None and f.stopped is not None:
+        lean_high = d.stalled_high(f.curve, f.prior)
+        if lean_high is not None:
+            return Reading([f.little, f.stopped, lean_high], confidence=LEAN_CONFIDENCE)
+    return None
+
+
+def _stopped_improving_far_above(f: Findings) -> Reading | None:
+    stopped = d.stopped_improving(f.curve)
+    if f.beyond is not None and stopped is not None:
+        return Reading([stopped, f.beyond], confidence=0.55)
+    return None
+
+
+def _advise_oscillating(c: AdviceContext) -> Advice:
+    if CAME_BACK & c.symptoms:
+        reason = ("a blow-up that came back is an LR at the edge of stability (or clip the "
+                  "gradients)")
+    elif SymptomName.STALLED_HIGH in c.symptoms:
+        reason = ("the loss stopped falling after a small drop, far above the usual range: too "
+                  "high is the likelier reading, not a certain one (a range test tells for sure)")
+    else:
+        reason = "the loss does not settle"
+    return Advice(Action.REDUCE, 1 / 3, (reason,))
+
+
+# --- stalled ---------------------------------------------------------------------------------
+
+def _flat_far_below(f: Findings) -> Reading | None:
+    # more than a decade below the top of the usual range the too-high reading is unlikely (the
+    # same line as for a gradient collapse, COLLAPSE_LOW_LR): too low; but a loss that sits at
+    # chance level reads both ways unless the LR is far outside the usual range (issue 12:
+    # "never a 100x move"; real-world round 5: classifiers at chance early in their run, 1-2.5
+    # decades below the top of SGD's range, were told to increase 33-300x at 0.8 and trained
+    # well at their LR)
+    if f.little is None or f.flat is None:
+        return None
+    if f.low is not None or (f.chance is None and f.under is not None
+                             and f.under > d.COLLAPSE_LOW_LR):
+        return Reading([f.little, f.flat, f.low],
+                       confidence=min(f.little.strength, f.slow_cap))
+    return None
+
+
+def _flat_two_readings(f: Findings) -> Reading | None:
+    if f.little is not None and f.flat is not None:
+        return Reading([f.flat, f.chance, f.low, _two_readings(f.prior)],
+                       confidence=AMBIGUOUS_CONFIDENCE, also=frozenset({SymptomName.AMBIGUOUS}))
+    return None
+
+
+def _little_still_falling(f: Findings) -> Reading | None:
+    # a fine-tune at a fine-tuning LR that still falls needs more steps, not more LR
+    if f.little is not None and f.falling is not None and f.high is None and (
+            f.low is not None or not f.fine):
+        return Reading([f.little, f.falling, f.low],
+                       confidence=min(max(f.falling.strength, f.little.strength), f.slow_cap))
+    return None
+
+
+def _stopped_far_below(f: Findings) -> Reading | None:
+    # a loss that fell a little and then stopped falling at a constant (or unlogged) LR is no
+    # healthy approach to a floor by itself: a floor, too low or too high (real-world round 5's
+    # logs and round 4's tuning side: 18 of 19 such runs were not healthy, most of them a 27M
+    # GPT's sweeps, all read "healthy, keep"); lean only where the LR's place says which, by at
+    # most 3x (issue 12: never a 10x move from a shape)
+    if f.little is not None and f.stopped is not None and f.under is not None \
+            and f.under > d.COLLAPSE_LOW_LR:
+        return Reading([f.stopped, d.below_top(f.curve, f.prior)], confidence=LEAN_CONFIDENCE,
+                       also=frozenset({SymptomName.TOO_LOW_NOT_EXCLUDED}))
+    return None
+
+
+def _stopped_readings_open(f: Findings) -> Reading | None:
+    if f.little is not None and f.stopped is not None:
+        return Reading([f.little, f.stopped, _stopped_readings(f.under)],
+                       confidence=AMBIGUOUS_CONFIDENCE, also=frozenset({SymptomName.AMBIGUOUS}))
+    return None
+
+
+def _still_falling(f: Findings) -> Reading | None:
+    # a fine-tune that halved its loss made good progress whatever it still does
+    curve = f.curve
+    if f.falling is not None and f.high is None and f.warm is None and f.stairs is None \
+            and not f.fine and not d.mostly_gone(curve) \
+            and not d.learned(curve, f.meta.classes) and not d.lr_at_top(curve, f.prior):
+        return Reading([f.falling, f.low], confidence=min(f.falling.strength, f.slow_cap))
+    return None
+
+
+def _open_low_below_top(f: Findings) -> Reading | None:
+    # ... and at an LR half a decade or more below the top of the usual range, too low is the
+    # likelier reading (real-world round 4, tuning side: 13 of 16 such runs were too low)
+    if f.open_low is not None and f.under is not None and f.under >= d.LIKELY_LOW:
+        return Reading([f.open_low, d.below_top(f.curve, f.prior)], confidence=d.OPEN_HEALTHY)
+    return None
+
+
+def _two_readings(prior: d.Prior) -> d.Symptom:
+    """The evidence of a flat loss that one run cannot read: too low or too high."""
+    where = "an LR in the usual range" if prior.range is not None else "this LR"
+    msg = (f"at {where} a flat loss reads two ways: too low an LR (it never got going) or too "
+           "high (the model collapsed to predicting the mean, the unigram or chance level); one "
+           "run cannot tell them apart: a short range test can")
+    return d.Symptom(SymptomName.AMBIGUOUS, AMBIGUOUS_CONFIDENCE, Evidence(msg, "lr"))
+
+
+def _stopped_readings(under: float | None) -> d.Symptom:
+    """The evidence of a loss that fell a little and stopped, where the LR's place does not tip
+    it: its readings, and the test that tells them apart."""
+    if under is None:
+        where = "with the LR unknown"
+        readings = "a floor (the data's entropy), too low an LR or too high"
+    elif under <= d.LR_AT_TOP:
+        where, readings = "at or above the top of the usual range", "a floor or too high an LR"
+    else:
+        where, readings = "within the usual range", "a floor, too low an LR or too high"
+    msg = (f"{where} a loss that fell a little and stopped reads as {readings} (a too-high LR "
+           "stalls high, a too-low one never gets going); one run cannot tell them apart: a "
+           "short range test can")
+    return d.Symptom(SymptomName.AMBIGUOUS, AMBIGUOUS_CONFIDENCE, Evidence(msg, "lr"))
+
+
+def _advise_stalled(c: AdviceContext) -> Advice:
+    if SymptomName.AMBIGUOUS in c.symptoms:
+        return Advice(Action.RANGE_TEST, None, (
+            "a flat loss here may mean too low or too high an LR: run a range test (lrwatch's "
+            "find_lr) before moving it",))
+    if SymptomName.TOO_LOW_NOT_EXCLUDED in c.symptoms:
+        # an unknown size reads an adaptive optimizer's LR against a small model's range
+        assumed = c.curves.param_count is None and is_adaptive(c.curves.optimizer) \
+            and SymptomName.FINE_TUNE not in c.symptoms
+        shape = "it fell a little and stopped" if SymptomName.LEVELLED_OFF in c.symptoms else \
+            "it still falls smoothly at the end"
+        return Advice(Action.INCREASE, OPEN_LOW_STEP, (
+            f"{shape}, at an LR well below the top of the usual range"
+            + (" of a small model" if assumed else "") + ": too low is the likelier reading, not "
+            "a certain one (a range test tells for sure)",))
+    factor = stall_factor(c.progress)
+    action = Action.RANGE_TEST if SymptomName.NO_PROGRESS in c.symptoms and c.lr is None \
+        else Action.INCREASE
+    return Advice(action, factor, ("the loss falls too slowly for its LR"
+                                   + (" (or run a range test)" if factor >= 10 else ""),))
+
+
+def stall_factor(progress: float | None) -> float:
+    """How much to raise the LR of a stalled run that fell by ``progress`` (log units): about
+    GOOD_DROP / progress (the loss falls in proportion to a small LR), within [3, MAX_STEP]."""
+    if progress is None or not math.isfinite(progress):
+        return 10.0
+    return float(min(max(GOOD_DROP / max(progress, GOOD_DROP / MAX_STEP), 3.0), MAX_STEP))
+
+
+# --- healthy ---------------------------------------------------------------------------------
+
+def _early_transient(f: Findings) -> Reading | None:
+    # as for a blow-up: early, at an LR not far above the usual range, warmup is the fix
+    spike = f.spike
+    if spike is not None and spike.name is SymptomName.STARTED_ABOVE_CHANCE and \
+            f.high is None and d.learned_past(f.curve, f.meta.classes):
+        return Reading([spike], confidence=0.5, also=frozenset({SymptomName.EARLY_TRANSIENT}))
+    return None
+
+
+def _little_in_warmup(f: Findings) -> Reading | None:
+    return Reading([], confidence=0.4) if f.little is not None and f.warm is not None else None
+
+
+def _fine_tune_epochs(f: Findings) -> Reading | None:
+    # a fine-tune's epochs; elsewhere a slow run has them too
+    if f.little is not None and f.stairs is not None and f.fine:
+        return Reading([f.stairs], confidence=0.5)
+    return None
+
+
+def _fine_tune_flat(f: Findings) -> Reading | None:
+    # a fine-tune starts near its floor: flat at a fine-tuning LR is no sign of a bad LR; one
+    # that never moved at an LR nobody logged may be at any LR
+    if f.little is not None and f.flat is not None and f.fine and (
+            f.moved is None or f.prior.range is not None and f.under is not None):
+        return Reading([f.flat], confidence=0.5 if f.moved is None else 0.4)
+    return None
+
+
+def _little_flattening(f: Findings) -> Reading | None:
+    if f.little is not None:
+        return Reading([d.flattening(f.curve), f.came_back, f.open_high], confidence=0.5)
+    return None
+
+
+def _healthy(f: Findings) -> Reading:
+    # healthy far above the usual range: it trains, but where runs turn unstable (the suggestion
+    # then lowers the LR a little)
+    high_open = f.open_high if f.beyond is None else None
+    return Reading([f.levelled, f.beyond, f.stairs, f.came_back, d.steady_fall(f.curve),
+                    f.open_low, high_open],
+                   confidence=0.5 if f.warm is not None else
+                   d.OPEN_HEALTHY if f.open_low is not None or high_open is not None else 0.7)
+
+
+def _advise_healthy(c: AdviceContext) -> Advice:
+    symptoms = c.symptoms
+    if SymptomName.EARLY_TRANSIENT in symptoms:
+        action, factor = Action.ADD_WARMUP, None
+        reasons = ["it blew up in its first steps and learned well past it: keep the peak LR "
+                   + ("and lengthen the warmup" if c.warmed_up
+                      else "and warm up over ~5% of the steps")]
+    elif SymptomName.LR_HIGH in symptoms:
+        action, factor = Action.REDUCE, 1 / 3
+        reasons = [f"it trains, but far above {c.curves.optimizer}'s usual range, where runs "
+                   "turn unstable: a lower LR is likely as good and safer"]
+    elif SymptomName.LEVELLED_OFF in symptoms:
+        action, factor = Action.ADD_DECAY, 1.0
+        reasons = ["the loss has levelled off at a constant LR: keep the peak LR and decay it "
+                   "(cosine or step) to lower the noise floor"]
+    elif SymptomName.TOO_HIGH_NOT_EXCLUDED in symptoms:
+        action, factor = Action.KEEP, 1.0
+        both = SymptomName.TOO_LOW_NOT_EXCLUDED in symptoms
+        other = ("too high or too low an LR, run a range test (lrwatch's find_lr) or short runs "
+                 "at ~3x lower and at 3x higher LR" if both else "too high an LR, run a range "
+                 "test (lrwatch's find_lr) or a short run at ~3x lower LR")
+        reasons = [f"smooth decrease at the top of the usual range: keep it, or, to rule out "
+                   f"{other} and keep whichever gets lower"]
+    elif SymptomName.TOO_LOW_NOT_EXCLUDED in symptoms:
+        action, factor = Action.KEEP, 1.0
+        reasons = ["smooth, steady decrease, still falling at the end: keep it, or, to rule "
+                   "out too low an LR, run a range test (lrwatch's find_lr) or a short run "
+                   "at ~3x the LR and keep whichever gets lower"]
+    else:
+        action, factor = Action.KEEP, 1.0
+        reasons = ["smooth, steady decrease"]
+    if SymptomName.RECOVERED_NAN in symptoms:
+        reasons.append("a NaN came back once: if it recurs, reduce the LR ~3x or clip the "
+                       "gradients")
+    return Advice(action, factor, tuple(reasons))
+
+
+# --- insufficient data -----------------------------------------------------------------------
+
+def _advise_insufficient(c: AdviceContext) -> Advice:
+    return Advice(Action.KEEP, 1.0, ("not enough steps to judge yet",))
+
+
+#: every status ``classify`` gives, its clauses in the order of the cascade they were read from
+RULES: list[StatusRule] = [
+    StatusRule(Status.DIVERGING, _advise_diverging, (
+        Clause(10, _blowup), Clause(20, _loss_alarm), Clause(30, _above_chance),
+        Clause(50, _stuck_high), Clause(60, _level_up_far_above), Clause(70, _died_after_spike),
+        Clause(130, _collapsed_far_above)), lr_wrong=True),
+    StatusRule(Status.OSCILLATING, _advise_oscillating, (
+        Clause(40, _swing), Clause(90, _spike), Clause(100, _nan_came_back),
+        Clause(110, _grad_died), Clause(140, _held_back_from_above),
+        Clause(200, _stopped_far_above), Clause(240, _stopped_improving_far_above)),
+        trend=True, lr_wrong=True),
+    StatusRule(Status.STALLED, _advise_stalled, (
+        Clause(160, _flat_far_below), Clause(180, _flat_two_readings),
+        Clause(190, _little_still_falling), Clause(210, _stopped_far_below),
+        Clause(220, _stopped_readings_open), Clause(250, _still_falling),
+        Clause(260, _open_low_below_top)), trend=True, lr_wrong=True),
+    # a run that made little progress gets its verdict by precedence 230, so the later clauses
+    # read runs that at least halved their loss; the last clause applies to every run
+    StatusRule(Status.HEALTHY, _advise_healthy, (
+        Clause(80, _early_transient), Clause(120, _little_in_warmup),
+        Clause(150, _fine_tune_epochs), Clause(170, _fine_tune_flat),
+        Clause(230, _little_flattening), Clause(1000, _healthy)), trend=True),
+    StatusRule(Status.INSUFFICIENT_DATA, _advise_insufficient),
+]
+#: statuses with no rule here, and why
+GIVEN_ELSEWHERE = {
+    Status.NO_LR_VERDICT: "diagnose gives it to a run trained by several optimizers",
+}
+
+
+def ordered_clauses() -> list[tuple[Clause, StatusRule]]:
+    """Every clause of ``RULES`` with its rule, by precedence."""
+    return sorted(((c, r) for r in RULES for c in r.clauses), key=lambda cr: cr[0].precedence)
+
+
+def rule_for(status: Status) -> StatusRule:
+    """The rule of ``status``; ValueError for a status with none (``suggest`` must not fall
+    back to some other status's advice)."""
+    for rule in RULES:
+        if rule.status is status:
+            return rule
+    raise ValueError(f"suggest() has no advice for status {status.value!r}")
