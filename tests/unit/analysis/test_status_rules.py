@@ -39,7 +39,7 @@ def test_a_status_without_a_rule_is_refused_by_name() -> None:
 # rest (detector, clause, advice, rule, style row) is exactly what the recipe asks for.
 
 class NewStatus(str, Enum):
-    OVERFITTING = "overfitting"
+    OVERFITTING = "example_overfitting"
 
 
 def _val_rising(f: rules.Findings) -> rules.Reading | None:
@@ -63,13 +63,13 @@ def _advise_overfitting(c: rules.AdviceContext) -> rules.Advice:
 
 NEW_RULE = rules.StatusRule(NewStatus.OVERFITTING, _advise_overfitting,  # type: ignore[arg-type]
                             (rules.Clause(255, _val_rising),))
-NEW_STYLE = formatting.StatusStyle("overfitting", "#9467bd", "#f4f0f8", "magenta")
+NEW_STYLE = formatting.StatusStyle("overfitting (example)", "#9467bd", "#f4f0f8", "magenta")
 
 
 @pytest.fixture
 def with_new_status(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rules, "RULES", [*rules.RULES, NEW_RULE])
-    monkeypatch.setitem(formatting.STATUS_STYLES, "overfitting", NEW_STYLE)
+    monkeypatch.setitem(formatting.STATUS_STYLES, "example_overfitting", NEW_STYLE)
 
 
 def _run(val_end: float) -> RunCurves:
@@ -89,7 +89,7 @@ def test_a_new_status_is_classified_advised_and_styled(with_new_status: None) ->
     assert any("validation loss rose 1.80x" in e.message for e in found.evidence)
     assert found.suggestion.action is Action.KEEP
     assert found.suggestion.rationale.startswith("the model overfits")
-    assert found.to_dict()["status"] == "overfitting"
+    assert found.to_dict()["status"] == "example_overfitting"
     assert formatting.status_style(found.status.value) == NEW_STYLE
 
 
