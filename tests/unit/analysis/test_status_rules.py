@@ -36,67 +36,61 @@ def test_a_status_without_a_rule_is_refused_by_name() -> None:
 
 # --- a status added the documented way ---------------------------------------------------------
 # ``Status`` cannot grow at run time, so the new status is a member of a test-local enum; the
-# rest (detector, clause, advice, rule, style row) is exactly what the recipe asks for.
+# rest (detector, clause, advice, rule, style row) is exactly what the recipe asks for. Its
+# detector reads a marker no real rule reads (an optimizer named "ExampleOpt"), so a real
+# status added later does not take its runs.
 
 class NewStatus(str, Enum):
-    OVERFITTING = "example_overfitting"
+    EXAMPLE = "example_status"
 
 
-def _val_rising(f: rules.Findings) -> rules.Reading | None:
-    """The detector and clause of the new status: the last validation loss is 20% above its best
-    while the training loss kept falling."""
-    val = f.meta.val_loss
-    if val is None or len(val) < 10:
+def _example_optimizer(f: rules.Findings) -> rules.Reading | None:
+    """The detector and clause of the new status: the run was trained by ExampleOpt."""
+    if f.meta.optimizer != "ExampleOpt":
         return None
-    best, end = float(np.min(val.values)), float(val.values[-1])
-    if end < 1.2 * best:
-        return None
-    at = int(val.steps[int(np.argmin(val.values))])
-    found = Symptom(SymptomName.STOPPED_IMPROVING, 0.6, Evidence(
-        f"validation loss rose {end / best:.2f}x above its best (step {at})", "val_loss", at))
-    return rules.Reading([found], since=at)
+    at = int(f.curve.first[-1])
+    return rules.Reading([Symptom(SymptomName.FLATTENING, 0.6, Evidence(
+        "trained by ExampleOpt", "optimizer", at), since_step=at)])
 
 
-def _advise_overfitting(c: rules.AdviceContext) -> rules.Advice:
-    return rules.Advice(Action.KEEP, 1.0, ("the model overfits: stop early or regularise",))
+def _advise_example(c: rules.AdviceContext) -> rules.Advice:
+    return rules.Advice(Action.RANGE_TEST, None, ("ExampleOpt needs a range test",))
 
 
-NEW_RULE = rules.StatusRule(NewStatus.OVERFITTING, _advise_overfitting,  # type: ignore[arg-type]
-                            (rules.Clause(255, _val_rising),))
-NEW_STYLE = formatting.StatusStyle("overfitting (example)", "#9467bd", "#f4f0f8", "magenta")
+# just before the last clause (healthy for every run): every other clause is tried first
+NEW_RULE = rules.StatusRule(NewStatus.EXAMPLE, _advise_example,  # type: ignore[arg-type]
+                            (rules.Clause(999, _example_optimizer),))
+NEW_STYLE = formatting.StatusStyle("example", "#9467bd", "#f4f0f8", "magenta")
 
 
 @pytest.fixture
 def with_new_status(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rules, "RULES", [*rules.RULES, NEW_RULE])
-    monkeypatch.setitem(formatting.STATUS_STYLES, "example_overfitting", NEW_STYLE)
+    monkeypatch.setitem(formatting.STATUS_STYLES, "example_status", NEW_STYLE)
 
 
-def _run(val_end: float) -> RunCurves:
+def _healthy(optimizer: str) -> RunCurves:
     steps = np.arange(600)
     rng = np.random.default_rng(0)
     loss = (2.3 * np.exp(-steps / 80) + 0.1) * np.exp(0.02 * rng.standard_normal(steps.size))
-    val_steps = np.arange(50, 600, 50)
-    val = np.concatenate([np.linspace(1.0, 0.5, 5), np.linspace(0.5, val_end, 6)])
-    return RunCurves(loss=Series(steps, loss), val_loss=Series(val_steps, val), optimizer="Adam",
+    return RunCurves(loss=Series(steps, loss), optimizer=optimizer,
                      lr=Series(steps, np.full(steps.size, 1e-3)))
 
 
 def test_a_new_status_is_classified_advised_and_styled(with_new_status: None) -> None:
-    found = analyze(_run(val_end=0.9))
-    assert found.status is NewStatus.OVERFITTING
-    assert found.since_step == 250
-    assert any("validation loss rose 1.80x" in e.message for e in found.evidence)
-    assert found.suggestion.action is Action.KEEP
-    assert found.suggestion.rationale.startswith("the model overfits")
-    assert found.to_dict()["status"] == "example_overfitting"
+    found = analyze(_healthy("ExampleOpt"))
+    assert found.status is NewStatus.EXAMPLE
+    assert any(e.message == "trained by ExampleOpt" for e in found.evidence)
+    assert found.suggestion.action is Action.RANGE_TEST
+    assert found.suggestion.rationale.startswith("ExampleOpt needs a range test")
+    assert found.to_dict()["status"] == "example_status"
     assert formatting.status_style(found.status.value) == NEW_STYLE
 
 
 def test_a_new_status_leaves_other_runs_to_the_clauses_before_and_after_it(
         with_new_status: None) -> None:
-    assert analyze(_run(val_end=0.45)).status is Status.HEALTHY
+    assert analyze(_healthy("Adam")).status is Status.HEALTHY
     steps = np.arange(600)
     blowup = RunCurves(loss=Series(steps, np.where(steps < 300, 2.0, 2.0 * 1.02 ** (steps - 300))),
-                       val_loss=_run(val_end=0.9).val_loss)
+                       optimizer="ExampleOpt")
     assert analyze(blowup).status is Status.DIVERGING  # a blow-up comes first
