@@ -338,7 +338,7 @@ def _level_up_far_above(f: Findings) -> Reading | None:
 
 def _died_after_spike(f: Findings) -> Reading | None:
     spike, curve, classes = f.spike, f.curve, f.meta.classes
-    if spike is None:
+    if spike is None or spike.since_step is None:
         return None
     huge = spike.name is SymptomName.RECOVERED_SPIKE and \
         (spike.evidence.value or 0) >= d.SPIKE_HUGE
