@@ -52,7 +52,8 @@ ROUND5_REPOS = frozenset({"arshchawla21/mainrun", "dungTnguyen05/mainrun-optimiz
 ROUND6_REPOS = frozenset({"mehdidc/learning_rate_and_generalization", "SimonHofmann94/BS-Data"})
 # Round 7: public repositories gathered after round 6 (``manifest_r7.jsonl``), all held out like
 # rounds 5 and 6: labelled from their sources, never diagnosed before the lead's one evaluation.
-ROUND7_REPOS = frozenset({"Isaac-J-Gardner/SoE-Summer-Internship-Neurons-that-Learn-on-their-Own"})
+ROUND7_REPOS = frozenset({"Isaac-J-Gardner/SoE-Summer-Internship-Neurons-that-Learn-on-their-Own",
+                          "MFlossmann/dl_robotics_sheet01"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 

@@ -145,8 +145,9 @@ def read_metrics_csv(data: bytes, meta: dict) -> list[dict]:
     """A Lightning ``metrics.csv`` (or another CSV log with a loss column; a long log with a
     ``split`` column is widened first). Where one CSV holds several runs, ``meta.csv_where``
     picks the run's rows and ``meta.step_key`` names the column that counts its points (for
-    example ``epoch``)."""
-    table = list(csv.DictReader(io.StringIO(data.decode("utf-8", errors="replace"))))
+    example ``epoch``); ``meta.delimiter`` reads a tab-separated log (pandas ``to_csv(sep="\\t")``)."""
+    table = list(csv.DictReader(io.StringIO(data.decode("utf-8", errors="replace")),
+                                delimiter=meta.get("delimiter", ",")))
     if meta.get("csv_where"):
         table = _rows_where(table, meta["csv_where"])
     if table and {"split", "loss"} <= table[0].keys():

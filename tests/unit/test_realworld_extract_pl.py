@@ -254,3 +254,13 @@ def test_one_run_of_a_csv_holding_a_whole_sweep_is_picked_by_its_lr_and_seed():
         read_metrics_csv(data, {**meta, "csv_where": {"rate": 0.1}})
     with pytest.raises(ValueError, match="'iteration'"):
         read_metrics_csv(data, {**meta, "step_key": "iteration"})
+
+
+def test_a_tab_separated_log_is_read_with_its_delimiter():
+    data = (b"train_loss\ttrain_epoch\teval_loss\teval_epoch\n"
+            b"3.764\t0.0\t3.69\t0.0\n3.766\t0.0005\t3.54\t0.002\n3.760\t0.0010\t\t\n")
+    rows = read_metrics_csv(data, {"delimiter": "\t", "loss_key": "train_loss"})
+    assert [r["step"] for r in rows] == [0, 1, 2]
+    assert [r["loss"] for r in rows] == [3.764, 3.766, 3.760]
+    with pytest.raises(ValueError, match="no training-loss column"):
+        read_metrics_csv(data, {})  # read as commas, the header is one unknown column
