@@ -53,7 +53,7 @@ ROUND6_REPOS = frozenset({"mehdidc/learning_rate_and_generalization", "SimonHofm
 # Round 7: public repositories gathered after round 6 (``manifest_r7.jsonl``), all held out like
 # rounds 5 and 6: labelled from their sources, never diagnosed before the lead's one evaluation.
 ROUND7_REPOS = frozenset({"Isaac-J-Gardner/SoE-Summer-Internship-Neurons-that-Learn-on-their-Own",
-                          "MFlossmann/dl_robotics_sheet01"})
+                          "MFlossmann/dl_robotics_sheet01", "TimothyQuark/i2dl"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
