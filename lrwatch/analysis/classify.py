@@ -77,7 +77,8 @@ def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
     are read through "LR time"; a run still in warmup is never called stalled; a staircase
     (epoch boundaries) is not a stall. An adaptive optimizer's usual range moves down with the
     model's parameter count when known; a smooth run at or above its top names too high as the
-    other reading, at low confidence. A loss that fell a little and then stopped reads as a
+    other reading, at low confidence; LIKELY_HIGH decades or more above the top it reads every
+    way, and gets a range test. A loss that fell a little and then stopped reads as a
     floor, too low or too high: it leans (3x at most, low confidence) only where the LR sits far
     above the range or far below its top, else gets a range test.
     """
@@ -284,8 +285,9 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
             return verdict(Status.STALLED, [little, stopped, _stopped_readings(under)],
                            confidence=AMBIGUOUS_CONFIDENCE,
                            also=frozenset({SymptomName.AMBIGUOUS}))
-        return verdict(Status.HEALTHY, [d.flattening(curve), at_risk, open_high()],
-                       confidence=0.5)
+        high_open = open_high()
+        return verdict(Status.HEALTHY, [d.flattening(curve), at_risk, high_open],
+                       confidence=0.5, also=_far_above(high_open, under, prior))
     stopped = d.stopped_improving(curve)
     beyond = d.lr_far_from_range(curve, prior, d.LR_BEYOND)
     if beyond is not None and beyond.name is SymptomName.LR_HIGH and stopped is not None:
@@ -315,7 +317,20 @@ def _judge(curve: Curve, summary: Summary, meta: RunCurves, alarm: d.Symptom | N
     return verdict(Status.HEALTHY, [flat, risky, stairs, at_risk, d.steady_fall(curve), open_low,
                                     high_open],
                    confidence=0.5 if warm is not None else
-                   d.OPEN_HEALTHY if open_low is not None or high_open is not None else 0.7)
+                   d.OPEN_HEALTHY if open_low is not None or high_open is not None else 0.7,
+                   also=_far_above(high_open, under, prior))
+
+
+def _far_above(high_open: d.Symptom | None, under: float | None,
+               prior: d.Prior) -> frozenset[SymptomName]:
+    """A healthy-looking run LIKELY_HIGH decades or more above the top of the usual range
+    reads every way (healthy, too high, too low for a small model): ambiguous, a range test.
+    Not a clipped SGD step: the range says nothing of it (issue 12: an LSTM LM at lr 20, clip
+    0.25, trains well)."""
+    clipped = prior.clip is not None and not is_adaptive(prior.optimizer)
+    far = high_open is not None and under is not None and under <= -d.LIKELY_HIGH \
+        and not clipped
+    return frozenset({SymptomName.AMBIGUOUS}) if far else frozenset()
 
 
 def _two_readings(prior: d.Prior) -> d.Symptom:

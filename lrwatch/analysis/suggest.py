@@ -75,8 +75,8 @@ def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
         peak_lr: the peak LR of the run (None when unknown).
         since_step: where the status began (for the warmup rule).
         first_step: the run's first step.
-        symptoms: names of the symptoms found ("ambiguous": a flat loss one run cannot read, a
-            range test; "nan_from_start": a loss never finite, inputs first, then a range test;
+        symptoms: names of the symptoms found ("ambiguous": a flat loss one run cannot read, or
+            a healthy-looking run 3x or more above the usual range, a range test; "nan_from_start": a loss never finite, inputs first, then a range test;
             "no_progress": a range test when the LR is unknown; "fine_tune": moves within
             fine-tuning LRs; "died", "at_chance" when diverging: re-initialise; "levelled_off"
             on a healthy run: add decay; "early_transient" on a healthy run: a blow-up in the
@@ -151,6 +151,12 @@ def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
         reasons.append("it blew up in its first steps and learned well past it: keep the peak LR "
                        + ("and lengthen the warmup" if warmed_up
                           else "and warm up over ~5% of the steps"))
+    elif status is Status.HEALTHY and SymptomName.AMBIGUOUS in symptoms:
+        action, factor = Action.RANGE_TEST, None
+        reasons.append("healthy as far as one run tells, but 3x or more above the top of the "
+                       "usual range a smooth fall looks the same at the best LR, past it and "
+                       "(a small model) below it: run a range test (lrwatch's find_lr) or short "
+                       "runs at ~3x lower and higher LR before keeping it")
     elif status is Status.HEALTHY and SymptomName.LR_HIGH in symptoms:
         action, factor = Action.REDUCE, 1 / 3
         reasons.append(f"it trains, but far above {curves.optimizer}'s usual range, where runs "
@@ -228,9 +234,13 @@ def _within_priors(status: Status, action: Action, factor: float, lr: float | No
         held_back = bool(HARDLY_MOVED & symptoms)
         far_above, below = lr > top * 10 ** LR_FAR, lr < top and held_back
         move = min(max(top / lr, 1 / MAX_STEP), MAX_STEP)
-        # a lean read off the LR's place alone moves 3x, never to the range (issue 12)
+        # a lean read off the LR's place alone moves 3x, never to the range (issue 12), and so
+        # does a run that halved its loss before it stopped improving: it trained, the range is
+        # a prior (rounds 4-6: 7 such runs, all made here, 3 of them healthy and told to reduce
+        # 19-33x, from 2 families; the 4 too high still go down, 3x)
         if ((action is Action.REDUCE and far_above and move < factor
-             and status is not Status.HEALTHY and SymptomName.STALLED_HIGH not in symptoms)
+             and status is not Status.HEALTHY and SymptomName.STALLED_HIGH not in symptoms
+             and SymptomName.STOPPED_IMPROVING not in symptoms)
                 or (action is Action.INCREASE and below and move > factor)) \
                 and math.isfinite(move):
             factor = move
