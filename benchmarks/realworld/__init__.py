@@ -50,6 +50,10 @@ ROUND5_REPOS = frozenset({"arshchawla21/mainrun", "dungTnguyen05/mainrun-optimiz
 # Round 6: public repositories gathered after round 5 (``manifest_r6.jsonl``), all held out like
 # round 5's: labelled from their sources and never diagnosed before the lead's one evaluation.
 ROUND6_REPOS = frozenset({"mehdidc/learning_rate_and_generalization", "SimonHofmann94/BS-Data"})
+# Round 7: public repositories gathered after round 6 (``manifest_r7.jsonl``), all held out like
+# rounds 5 and 6: labelled from their sources, never diagnosed before the lead's one evaluation.
+ROUND7_REPOS = frozenset({"Isaac-J-Gardner/SoE-Summer-Internship-Neurons-that-Learn-on-their-Own",
+                          "MFlossmann/dl_robotics_sheet01", "TimothyQuark/i2dl"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -61,8 +65,10 @@ def cache_dir() -> Path:
 def side_of(repo: str) -> str:
     """The side of a repository in each round: ``tuning`` / ``heldout`` (rounds 1-2, fixed by
     a hash of its name alone), ``round3-heldout`` (the fresh families), ``round4-heldout`` /
-    ``round4-tuning`` (the fresh public repositories), ``round5-heldout`` / ``round6-heldout``
-    (rounds 5 and 6, all held out)."""
+    ``round4-tuning`` (the fresh public repositories), ``round5-heldout`` / ``round6-heldout`` /
+    ``round7-heldout`` (rounds 5, 6 and 7, all held out)."""
+    if repo in ROUND7_REPOS:
+        return "round7-heldout"
     if repo in ROUND6_REPOS:
         return "round6-heldout"
     if repo in ROUND5_REPOS:

@@ -10,7 +10,9 @@ training logs printed or written by a training loop. ``meta.log_syntax`` names t
 text log: ``jsonl`` (one JSON record a line), ``json_records`` (a JSON array of records),
 ``nanogpt``, ``word_lm`` (PyTorch's word_language_model), ``step_loss`` (``step N ... loss X``
 lines: build-nanogpt, llm.c, modded-nanogpt), ``mainrun`` (the Maincode mainrun challenge's
-structured log) or ``rwthlm`` (the RWTH LSTM LM toolkit's ``--verbose`` perplexity lines).
+structured log), ``rwthlm`` (the RWTH LSTM LM toolkit's ``--verbose`` perplexity lines) or
+``epoch_train_val`` (a solver's per-epoch ``train loss: X; val loss: Y`` lines). Where one log
+prints several runs, ``meta.text_section`` (``[start, end]``) keeps one run's lines.
 """
 
 from __future__ import annotations
@@ -184,9 +186,32 @@ def from_rwthlm(lines: list[str]) -> list[Row]:
     return rows
 
 
+def from_epoch_train_val(lines: list[str]) -> list[Row]:
+    """A per-epoch solver printout, ``(Epoch 3 / 20) train loss: 1.41; val loss: 1.82`` (the
+    TUM I2DL exercises' Solver); the step is the epoch."""
+    rows: list[Row] = []
+    for line in lines:
+        m = re.search(rf"\(Epoch (\d+) / \d+\) train loss: {NUM}; val loss: {NUM}", line)
+        if m:
+            epoch = float(m[1])
+            rows.append({"step": epoch, "loss": _num(m[2]), "val_loss": _num(m[3]),
+                         "epoch": epoch})
+    return rows
+
+
+def section(lines: list[str], start: str, end: str) -> list[str]:
+    """The lines of one run in a log that prints several (a grid search's printout): from the
+    line holding ``start`` up to the next line holding ``end``."""
+    first = next((i for i, line in enumerate(lines) if start in line), None)
+    if first is None:
+        raise ValueError(f"no line holds meta.text_section's start {start!r}")
+    last = next((i for i in range(first + 1, len(lines)) if end in lines[i]), len(lines))
+    return lines[first:last]
+
+
 TEXT_SYNTAX = {"jsonl": from_jsonl, "json_records": from_json_records, "nanogpt": from_nanogpt,
                "word_lm": from_word_lm, "step_loss": from_step_loss, "mainrun": from_mainrun,
-               "rwthlm": from_rwthlm}
+               "rwthlm": from_rwthlm, "epoch_train_val": from_epoch_train_val}
 
 
 def parse(row: dict, text: str) -> list[Row]:
@@ -197,7 +222,10 @@ def parse(row: dict, text: str) -> list[Row]:
     if row["format"] != "text" or meta.get("log_syntax") not in TEXT_SYNTAX:
         raise SystemExit(f"run {row['id']}: unknown format {row['format']!r} / log_syntax "
                          f"{meta.get('log_syntax')!r}; use one of {sorted(TEXT_SYNTAX)}")
-    return TEXT_SYNTAX[meta["log_syntax"]](text.splitlines())
+    lines = text.splitlines()
+    if meta.get("text_section"):
+        lines = section(lines, *meta["text_section"])
+    return TEXT_SYNTAX[meta["log_syntax"]](lines)
 
 
 def write_csv(path: Path, rows: list[Row]) -> None:
@@ -237,7 +265,10 @@ def main(argv: list[str]) -> int:
         if text is None:
             absent.append(row["id"])
             continue
-        runs = parse(row, text)
+        try:
+            runs = parse(row, text)
+        except ValueError as exc:
+            raise SystemExit(f"run {row['id']} ({row['repo']}:{row['path']}): {exc}") from None
         if not any("loss" in r for r in runs):
             raise SystemExit(f"run {row['id']}: no loss found in {row['repo']}:{row['path']}")
         write_csv(out / f"{row['id']}.csv", runs)

@@ -124,15 +124,39 @@ def _widen_split(table: list[dict]) -> list[dict]:
     return wide
 
 
+def _rows_where(table: list[dict], where: dict) -> list[dict]:
+    """The rows of one run in a CSV that holds several (a sweep script's one file of every
+    LR and seed): those whose columns equal ``where``'s values (compared as numbers where both
+    read as numbers, to a relative 1e-9, so ``1e-3`` matches ``0.001`` and ``1.0`` matches a
+    logspace grid's ``1.0000000000000004``)."""
+    def same(cell: str | None, wanted: object) -> bool:
+        a, b = _number(cell), _number(str(wanted))
+        if a is not None and b is not None:
+            return math.isclose(a, b, rel_tol=1e-9)
+        return cell == str(wanted)
+
+    missing = [c for c in where if table and c not in table[0]]
+    if missing:
+        raise ValueError(f"meta.csv_where names columns the CSV lacks: {missing}")
+    return [rec for rec in table if all(same(rec.get(c), v) for c, v in where.items())]
+
+
 def read_metrics_csv(data: bytes, meta: dict) -> list[dict]:
     """A Lightning ``metrics.csv`` (or another CSV log with a loss column; a long log with a
-    ``split`` column is widened first)."""
-    table = list(csv.DictReader(io.StringIO(data.decode("utf-8", errors="replace"))))
+    ``split`` column is widened first). Where one CSV holds several runs, ``meta.csv_where``
+    picks the run's rows and ``meta.step_key`` names the column that counts its points (for
+    example ``epoch``); ``meta.delimiter`` reads a tab-separated log (pandas ``to_csv(sep="\\t")``)."""
+    table = list(csv.DictReader(io.StringIO(data.decode("utf-8", errors="replace")),
+                                delimiter=meta.get("delimiter", ",")))
+    if meta.get("csv_where"):
+        table = _rows_where(table, meta["csv_where"])
     if table and {"split", "loss"} <= table[0].keys():
         table = _widen_split(table)
     names = list(dict.fromkeys(k for rec in table for k in rec))
     keys = _pick_keys(names, meta)
-    step_key = "step" if "step" in names else None
+    step_key = meta.get("step_key") or ("step" if "step" in names else None)
+    if step_key not in (None, *names):
+        raise ValueError(f"meta.step_key {step_key!r} is not a column of the CSV")
     series: dict[str, list[tuple[int, float]]] = {k: [] for k in keys}
     for i, rec in enumerate(table):
         step = _number(rec.get(step_key)) if step_key else float(i)

@@ -64,7 +64,8 @@ def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
     are read through "LR time"; a run still in warmup is never called stalled; a staircase
     (epoch boundaries) is not a stall. An adaptive optimizer's usual range moves down with the
     model's parameter count when known; a smooth run at or above its top names too high as the
-    other reading, at low confidence. A loss that fell a little and then stopped reads as a
+    other reading, at low confidence; LIKELY_HIGH decades or more above the top it reads every
+    way, and gets a range test. A loss that fell a little and then stopped reads as a
     floor, too low or too high: it leans (3x at most, low confidence) only where the LR sits far
     above the range or far below its top, else gets a range test.
     """

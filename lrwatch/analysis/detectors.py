@@ -69,6 +69,11 @@ OPEN_HEALTHY = 0.5
 # optimizer's usual range, too low is the likelier reading: 16 of its 19 runs there were labelled
 # too low (round 4, tuning side; at 0.3 decades 21 of 28, at 0.9 10 of 11).
 LIKELY_LOW = 0.5
+# ... and as far (3.2x) or more above it, a smooth run reads every way: healthy, too high or (a
+# tiny model that takes more than the usual range) too low. Rounds 4-6, the 23 such runs read
+# "healthy, or too high, keep" (clipped SGD aside): 12 healthy (4 families made here), 7 too
+# high (3 public repositories' 17M TinyStories LMs, 1 made LM), 4 too low (2 made families).
+LIKELY_HIGH = 0.5
 # A run that made little progress with its LR more than this many decades above the usual
 # range (a quarter decade: clearly above, not at its top) was held back by too high an LR: a
 # stalled run is one whose LR is too low, which an LR above the usual range rarely is.
@@ -716,7 +721,7 @@ def too_high_not_excluded(curve: Curve, prior: Prior) -> Symptom | None:
     below, lr = decades_below_top(curve, prior), peak_lr(curve, prior)
     if below is None or lr is None or below > LR_AT_TOP:
         return None
-    where = "above" if below < 0 else "at"
+    where = f"{10 ** -below:.2g}x above" if below < 0 else "at"
     msg = (f"healthy, or too high: peak LR {_fmt(lr)} sits {where} the top of {prior.usual()}, "
            "where a smooth fall looks the same at the best LR and at one past it (a sweep's "
            "higher LRs train smoothly too, only to a worse loss); one run cannot tell them "

@@ -607,7 +607,9 @@ def _fine_tune_flat(f: Findings) -> Reading | None:
 
 def _little_flattening(f: Findings) -> Reading | None:
     if f.little is not None:
-        return Reading([d.flattening(f.curve), f.came_back, f.open_high], confidence=0.5)
+        high_open = f.open_high
+        return Reading([d.flattening(f.curve), f.came_back, high_open], confidence=0.5,
+                       also=_far_above(high_open, f.under, f.prior))
     return None
 
 
@@ -618,7 +620,20 @@ def _healthy(f: Findings) -> Reading:
     return Reading([f.levelled, f.beyond, f.stairs, f.came_back, d.steady_fall(f.curve),
                     f.open_low, high_open],
                    confidence=0.5 if f.warm is not None else
-                   d.OPEN_HEALTHY if f.open_low is not None or high_open is not None else 0.7)
+                   d.OPEN_HEALTHY if f.open_low is not None or high_open is not None else 0.7,
+                   also=_far_above(high_open, f.under, f.prior))
+
+
+def _far_above(high_open: d.Symptom | None, under: float | None,
+               prior: d.Prior) -> frozenset[SymptomName]:
+    """A healthy-looking run LIKELY_HIGH decades or more above the top of the usual range
+    reads every way (healthy, too high, too low for a small model): ambiguous, a range test.
+    Not a clipped SGD step: the range says nothing of it (issue 12: an LSTM LM at lr 20, clip
+    0.25, trains well)."""
+    clipped = prior.clip is not None and not is_adaptive(prior.optimizer)
+    far = high_open is not None and under is not None and under <= -d.LIKELY_HIGH \
+        and not clipped
+    return frozenset({SymptomName.AMBIGUOUS}) if far else frozenset()
 
 
 def _advise_healthy(c: AdviceContext) -> Advice:
@@ -628,6 +643,12 @@ def _advise_healthy(c: AdviceContext) -> Advice:
         reasons = ["it blew up in its first steps and learned well past it: keep the peak LR "
                    + ("and lengthen the warmup" if c.warmed_up
                       else "and warm up over ~5% of the steps")]
+    elif SymptomName.AMBIGUOUS in symptoms:
+        action, factor = Action.RANGE_TEST, None
+        reasons = ["healthy as far as one run tells, but 3x or more above the top of the usual "
+                   "range a smooth fall looks the same at the best LR, past it and (a small "
+                   "model) below it: run a range test (lrwatch's find_lr) or short runs at ~3x "
+                   "lower and higher LR before keeping it"]
     elif SymptomName.LR_HIGH in symptoms:
         action, factor = Action.REDUCE, 1 / 3
         reasons = [f"it trains, but far above {c.curves.optimizer}'s usual range, where runs "

@@ -63,8 +63,9 @@ def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
         peak_lr: the peak LR of the run (None when unknown).
         since_step: where the status began (for the warmup rule).
         first_step: the run's first step.
-        symptoms: names of the symptoms found ("ambiguous": a flat loss one run cannot read, a
-            range test; "nan_from_start": a loss never finite, inputs first, then a range test;
+        symptoms: names of the symptoms found ("ambiguous": a flat loss one run cannot read, or
+            a healthy-looking run 3x or more above the usual range, a range test;
+            "nan_from_start": a loss never finite, inputs first, then a range test;
             "no_progress": a range test when the LR is unknown; "fine_tune": moves within
             fine-tuning LRs; "died", "at_chance" when diverging: re-initialise; "levelled_off"
             on a healthy run: add decay; "early_transient" on a healthy run: a blow-up in the
@@ -131,9 +132,13 @@ def _within_priors(rule: StatusRule, action: Action, factor: float, lr: float | 
         held_back = bool(HARDLY_MOVED & symptoms)
         far_above, below = lr > top * 10 ** LR_FAR, lr < top and held_back
         move = min(max(top / lr, 1 / MAX_STEP), MAX_STEP)
-        # a lean read off the LR's place alone moves 3x, never to the range (issue 12)
+        # a lean read off the LR's place alone moves 3x, never to the range (issue 12), and so
+        # does a run that halved its loss before it stopped improving: it trained, the range is
+        # a prior (rounds 4-6: 7 such runs, all made here, 3 of them healthy and told to reduce
+        # 19-33x, from 2 families; the 4 too high still go down, 3x)
         if ((action is Action.REDUCE and far_above and move < factor
-             and rule.lr_wrong and SymptomName.STALLED_HIGH not in symptoms)
+             and rule.lr_wrong and SymptomName.STALLED_HIGH not in symptoms
+             and SymptomName.STOPPED_IMPROVING not in symptoms)
                 or (action is Action.INCREASE and below and move > factor)) \
                 and math.isfinite(move):
             factor = move

@@ -393,6 +393,15 @@ def stopped_early(lr: float | None, n: int = 1880, seed: int = 65) -> RunCurves:
     return _with(_curves(loss, lr, optimizer="AdamW"), classes=16000, param_count=27_000_000)
 
 
+def halved_then_stopped(lr: float, n: int = 1000, seed: int = 66) -> RunCurves:
+    """A small byte LM (256 classes) under Adam at a constant ``lr``: 5.4 -> 2.4 in its first
+    tenth, then flat (a made bigram LM's sweep: healthy at 0.056-0.1, 19-33x above Adam's usual
+    top, as well as at 0.01)."""
+    t = np.arange(n)
+    loss = (2.4 + 3.0 * np.exp(-t / 40)) * _noise(n, 0.03, seed)
+    return _with(_curves(loss, lr, optimizer="Adam"), classes=256)
+
+
 def public_patterns() -> list[Labeled]:
     """Every public-log pattern above."""
     return [lm_with_a_floor(), sft_with_a_floor(), stuck_at_unigram(), stuck_at_chance(),

@@ -122,3 +122,32 @@ def test_main_extracts_a_manifest_run_from_a_git_snapshot(tmp_path, monkeypatch,
     assert "1 not in these snapshots: hf-absent" in capsys.readouterr().out
     assert list(read_csv(tmp_path / "cache" / "hf-t.csv")["loss"]) == [1.0, 0.5]
     assert main([str(tmp_path / "nowhere")]) == 2
+
+
+GRID_PRINTOUT = """Evaluating Config #1 [of 12]:
+ {'learning_rate': 0.01, 'reg': 0.001}
+(Epoch 1 / 10) train loss: 16.580197; val loss: 30.1
+(Epoch 2 / 10) train loss: nan; val loss: 36.651682
+Evaluating Config #2 [of 12]:
+ {'learning_rate': 0.0001, 'reg': 0.001}
+(Epoch 1 / 10) train loss: 2.264190; val loss: 2.1
+(Epoch 2 / 10) train loss: 1.440912; val loss: 1.852264
+Evaluating Config #12 [of 12]:
+ {'learning_rate': 1e-05, 'reg': 0.001}
+(Epoch 1 / 10) train loss: 2.301941; val loss: 2.3
+"""
+
+
+def test_one_config_of_a_grid_search_printout_is_read_by_its_section():
+    def run(start: str) -> list[dict]:
+        meta = {"log_syntax": "epoch_train_val", "text_section": [start, "Evaluating Config"]}
+        return parse({"id": "t", "format": "text", "meta": meta}, GRID_PRINTOUT)
+
+    second = run("Evaluating Config #2 [")
+    assert [(r["step"], r["loss"], r["val_loss"]) for r in second] == [
+        (1, 2.264190, 2.1), (2, 1.440912, 1.852264)]
+    first = run("Evaluating Config #1 [")  # not #12's lines
+    assert [r["step"] for r in first] == [1, 2] and math.isnan(first[1]["loss"])
+    assert [r["loss"] for r in run("Evaluating Config #12 [")] == [2.301941]
+    with pytest.raises(ValueError, match="#7 \\["):
+        run("Evaluating Config #7 [")

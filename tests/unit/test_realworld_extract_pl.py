@@ -235,3 +235,32 @@ def test_a_json_list_of_per_epoch_records_is_read_by_field_name():
     assert [r["epoch"] for r in rows] == [0, 1, 2]
     with pytest.raises(ValueError, match="'runs'"):
         read_json_history(json.dumps(job).encode(), {"json_keys": {**keys, "records": "runs"}})
+
+
+def test_one_run_of_a_csv_holding_a_whole_sweep_is_picked_by_its_lr_and_seed():
+    data = (b"start_lr,seed,epoch,epoch_lr,train_loss,test_loss,test_accuracy\n"
+            b"0.001,0,1,,1.49,0.54,86.6\n0.001,0,2,,0.43,0.34,90.3\n"
+            b"0.001,1,1,,1.14,0.52,87.0\n1.0000000000000004,0,1,,nan,nan,9.8\n"
+            b"1.0000000000000004,0,2,,nan,nan,9.8\n")
+    meta = {"csv_where": {"start_lr": 0.001, "seed": 0}, "step_key": "epoch",
+            "val_key": "test_loss"}
+    rows = read_metrics_csv(data, meta)
+    assert [r["step"] for r in rows] == [1, 2]
+    assert [r["loss"] for r in rows] == [1.49, 0.43]
+    assert [r["val_loss"] for r in rows] == [0.54, 0.34]
+    diverged = read_metrics_csv(data, {**meta, "csv_where": {"start_lr": 1.0, "seed": 0}})
+    assert len(diverged) == 2 and all(np.isnan(r["loss"]) for r in diverged)
+    with pytest.raises(ValueError, match="lacks.*'rate'"):
+        read_metrics_csv(data, {**meta, "csv_where": {"rate": 0.1}})
+    with pytest.raises(ValueError, match="'iteration'"):
+        read_metrics_csv(data, {**meta, "step_key": "iteration"})
+
+
+def test_a_tab_separated_log_is_read_with_its_delimiter():
+    data = (b"train_loss\ttrain_epoch\teval_loss\teval_epoch\n"
+            b"3.764\t0.0\t3.69\t0.0\n3.766\t0.0005\t3.54\t0.002\n3.760\t0.0010\t\t\n")
+    rows = read_metrics_csv(data, {"delimiter": "\t", "loss_key": "train_loss"})
+    assert [r["step"] for r in rows] == [0, 1, 2]
+    assert [r["loss"] for r in rows] == [3.764, 3.766, 3.760]
+    with pytest.raises(ValueError, match="no training-loss column"):
+        read_metrics_csv(data, {})  # read as commas, the header is one unknown column
