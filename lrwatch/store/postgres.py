@@ -128,7 +128,6 @@ MIGRATIONS: dict[int, str | Callable[[Any], None]] = {0: _SCHEMA_V1, 1: _SCHEMA_
 
 _RUN_COLUMNS = "id, uid, name, status, started_at, ended_at, last_step, heartbeat_at, meta"
 _RUN_TYPES = (int, str, str, str, NUMBER, MAYBE_NUMBER, (int, type(None)), MAYBE_NUMBER, str)
-_CHUNK_COLUMNS = "c.id, c.series_id, c.first_step, c.last_step, c.n, c.steps, c.vals, c.crc"
 
 T = TypeVar("T")
 
@@ -149,7 +148,6 @@ class PostgresBackend(RunTables):
     _schema = "lrwatch."
     _for_update = " FOR UPDATE"
     _run_columns = _RUN_COLUMNS
-    _chunk_columns = _CHUNK_COLUMNS
 
     def __init__(self, url: str | StoreURL, readonly: bool = False) -> None:
         location = resolve_location(url)
@@ -422,7 +420,7 @@ class PostgresBackend(RunTables):
         checksum, each event (the server checks its own pages)."""
         checks: list[tuple[str, Callable[[tuple[Any, ...]], Any]]] = [
             (f"SELECT {_RUN_COLUMNS} FROM lrwatch.runs ORDER BY id", self._run_info),
-            (f"SELECT s.run_id, s.name, {_CHUNK_COLUMNS} FROM lrwatch.chunks c JOIN"
+            (f"SELECT s.run_id, s.name, {self._chunk_columns} FROM lrwatch.chunks c JOIN"
              " lrwatch.series s ON c.series_id = s.id ORDER BY s.run_id, s.name, c.id",
              lambda r: self._chunk(tuple(r[2:]), r[0], str(r[1]))),
             ("SELECT run_id, step, time, kind, payload FROM lrwatch.events ORDER BY run_id, id",

@@ -43,7 +43,7 @@ from lrwatch.store.rows import (
     to_json,
 )
 from lrwatch.store.summary import summarize
-from lrwatch.store.tables import RunTables
+from lrwatch.store.tables import CHUNK_COLUMNS, RunTables
 
 APPLICATION_ID = 0x6C727774  # "lrwt": marks the file as an lrwatch store
 SCHEMA_VERSION = 4
@@ -57,9 +57,8 @@ RETRY_BUDGET_S = 60.0
 # as interrupted (its process died without a word, e.g. kill -9 on another machine).
 STALE_AFTER_S = 120.0
 
-_CHUNK_COLUMNS = "c.id, c.series_id, c.first_step, c.last_step, c.n, c.steps, c.vals, c.crc"
 # Schema 1 chunks have no checksum column: read as if every checksum were missing.
-_CHUNK_COLUMNS_V1 = _CHUNK_COLUMNS.replace("c.crc", "NULL")
+_CHUNK_COLUMNS_V1 = CHUNK_COLUMNS.replace("c.crc", "NULL")
 
 _SCHEMA_V1 = """
 CREATE TABLE runs(
@@ -147,7 +146,6 @@ class SQLiteBackend(RunTables):
         self.path = str(resolve_path(path))
         self.readonly = readonly
         self._hostname = socket.gethostname()
-        self._chunk_columns = _CHUNK_COLUMNS
         self._has_summaries = True
         self._fill_pending = False
         self._conn = self._connect()

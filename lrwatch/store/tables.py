@@ -32,6 +32,9 @@ from lrwatch.store.summary import RunSummary, stored_or_computed, summarize
 
 T = TypeVar("T")
 
+#: the columns of a chunk row, in the order ``RowChecks._chunk`` reads them
+CHUNK_COLUMNS = "c.id, c.series_id, c.first_step, c.last_step, c.n, c.steps, c.vals, c.crc"
+
 
 class RunTables(RowChecks, GroupNumbering):
     """The statements on the run tables that SQLite and PostgreSQL run alike; a subclass sets
@@ -49,8 +52,7 @@ class RunTables(RowChecks, GroupNumbering):
     _for_update: str = ""
     #: the columns of a run row, in the order ``_run_info`` reads them
     _run_columns: str
-    #: the columns of a chunk row, in the order ``RowChecks._chunk`` reads them
-    _chunk_columns: str
+    _chunk_columns = CHUNK_COLUMNS
     #: False for a read-only open of a store older than stored summaries
     _has_summaries: bool
 
