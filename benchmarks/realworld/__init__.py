@@ -50,6 +50,10 @@ ROUND5_REPOS = frozenset({"arshchawla21/mainrun", "dungTnguyen05/mainrun-optimiz
 # Round 6: public repositories gathered after round 5 (``manifest_r6.jsonl``), all held out like
 # round 5's: labelled from their sources and never diagnosed before the lead's one evaluation.
 ROUND6_REPOS = frozenset({"mehdidc/learning_rate_and_generalization", "SimonHofmann94/BS-Data"})
+# Round 7's made families (``fresh_sweeps7.py``, ``manifest_r7made.jsonl``): made before round 7's
+# rules changed and held out like round 5's, never diagnosed before the lead's one evaluation.
+ROUND7_MADE = frozenset({"lrwatch-made/vit_digits_adamw", "lrwatch-made/byte_cnn_sgdm",
+                         "lrwatch-made/rnn_lm_adagrad"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -62,7 +66,9 @@ def side_of(repo: str) -> str:
     """The side of a repository in each round: ``tuning`` / ``heldout`` (rounds 1-2, fixed by
     a hash of its name alone), ``round3-heldout`` (the fresh families), ``round4-heldout`` /
     ``round4-tuning`` (the fresh public repositories), ``round5-heldout`` / ``round6-heldout``
-    (rounds 5 and 6, all held out)."""
+    (rounds 5 and 6, all held out), ``round7-made`` (round 7's made families, held out)."""
+    if repo in ROUND7_MADE:
+        return "round7-made"
     if repo in ROUND6_REPOS:
         return "round6-heldout"
     if repo in ROUND5_REPOS:
