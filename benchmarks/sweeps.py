@@ -27,8 +27,8 @@ grid, each run's final loss on the whole training set measured without mini-batc
 Tasks: tuned on ``TUNE_TASKS`` only; ``HELDOUT_TASKS`` reported. ``--tuning-only`` prints the
 tuning side alone. ``benchmarks/realworld/sweeps_made.json`` (made sweeps of transformer LMs,
 fine-tunes, LSTMs), when present, is scored the same way, and so is
-``benchmarks/realworld/sweeps_fresh.json`` (round 4's held-out families) and
-``sweeps_fresh5.json`` (round 5's); on a quarter-decade
+``benchmarks/realworld/sweeps_fresh.json`` (round 4's held-out families),
+``sweeps_fresh5.json`` (round 5's) and ``sweeps_fresh7.json`` (round 7's); on a quarter-decade
 grid of 17+ LRs every fourth LR also makes a one-decade sweep (``decade``). Each estimate's
 band is scored too: does it hold the truth. The real-world corpus's public sweeps are scored
 against their sources' labels on three lines: round 5's and round 7's held-out repositories each on
@@ -57,6 +57,7 @@ OUT = Path(__file__).with_name("out")
 MADE = Path(__file__).with_name("realworld") / "sweeps_made.json"
 FRESH = Path(__file__).with_name("realworld") / "sweeps_fresh.json"
 FRESH5 = Path(__file__).with_name("realworld") / "sweeps_fresh5.json"
+FRESH7 = Path(__file__).with_name("realworld") / "sweeps_fresh7.json"
 WITHIN_2X = math.log10(2.0) + 1e-9
 FLAT_TRUTH = 0.02  # a window is flat when all eval losses are within 2% of the lowest ...
 LEARNED_TRUTH = 0.9  # ... and the best is 10% below where it started (else nothing learned)
@@ -227,9 +228,10 @@ def made_sweeps() -> dict[str, list[dict]]:
 
 def fresh_sweeps(path: Path | None = None) -> dict[str, list[dict]]:
     """The held-out sweeps of ``benchmarks/realworld/fresh_sweeps.py`` (round 4,
-    ``sweeps_fresh.json``) or ``fresh_sweeps5.py`` (round 5, ``sweeps_fresh5.json``): each run's
-    final eval loss and label, the training curves from the cache, as rows. Empty when that file
-    or a run's CSV is missing; ``path`` defaults to ``FRESH``."""
+    ``sweeps_fresh.json``), ``fresh_sweeps5.py`` (round 5, ``sweeps_fresh5.json``) or
+    ``fresh_sweeps7.py`` (round 7, ``sweeps_fresh7.json``): each run's final eval loss and label,
+    the training curves from the cache, as rows. Empty when that file or a run's CSV is missing;
+    ``path`` defaults to ``FRESH``."""
     from benchmarks.realworld import cache_dir, curves_of, read_csv
 
     path = FRESH if path is None else path
@@ -438,6 +440,10 @@ def main(argv: list[str] | None = None) -> None:
     if fresh5:
         results["fresh round 5"] = evaluate(fresh5)
         report(f"fresh round 5 ({len(fresh5)} sweeps)", results["fresh round 5"])
+    fresh7 = {} if args.tuning_only else fresh_sweeps(FRESH7)
+    if fresh7:
+        results["fresh round 7"] = evaluate(fresh7)
+        report(f"fresh round 7 ({len(fresh7)} sweeps)", results["fresh round 7"])
     if not args.tuning_only:
         from benchmarks.realworld import side_of
 
