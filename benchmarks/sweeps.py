@@ -3,7 +3,8 @@ call flat sweeps flat, and tell each run where it stands?
 
 Data: the corpus (``benchmarks/corpus/runs.npz``): real Lightning sweeps on a half-decade LR
 grid, each run's final loss on the whole training set measured without mini-batch noise
-(``final_eval_loss``). lrwatch reads only the training curves, as a user's logs have them.
+(``final_eval_loss``). lrwatch reads only the curves a user's logs have: the training loss and,
+where a cached CSV logs one (made, fresh and public sweeps; not the corpus), the validation loss.
 
 - **Best LR.** Each corpus sweep gives two coarse sweeps on a one-decade grid (the even and the
   odd grid points). The truth is the best LR of the full half-decade grid: the grid point of

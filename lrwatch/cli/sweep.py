@@ -7,11 +7,13 @@ sweep (or, with ``--json``, one document)::
     {"sweeps": [{"runs": [{"run": "...", "lr": 0.001, "position": "too_low",
                            "final_loss": 1.23, "suggested_lr": 0.01}],
                  "best_lr": 0.01, "best_lr_low": 0.006, "best_lr_high": 0.02,
-                 "flat": false, "edge": null, "budget_step": 999, "summary": "..."}],
+                 "flat": false, "edge": null, "budget_step": 999, "ranked_by": "loss",
+                 "summary": "..."}],
      "left_out": [{"run": "...", "reason": "..."}]}
 
 ``position`` is ``too_low``, ``near_best``, ``too_high`` or ``diverged``; ``edge`` is ``low`` or
-``high`` when the best LR sits at that end of the grid (extend it that way), else null.
+``high`` when the best LR sits at that end of the grid (extend it that way), else null;
+``ranked_by`` is ``val_loss`` when the runs' validation losses were compared, else ``loss``.
 """
 
 from __future__ import annotations
