@@ -144,7 +144,8 @@ def _advise(entry: dict[str, Any], place: Any, reading: Any) -> None:
         where = {"too_low": "below", "too_high": "above"}.get(position)
         gap = f", {max(place.factor or 1, 1 / (place.factor or 1)):.3g}x {where} it" \
             if where else ""
-        why = (f"{position.replace('_', ' ')} in a sweep of {len(reading.runs)} runs: "
+        ranked = " by validation loss" if reading.ranked_by == "val_loss" else ""
+        why = (f"{position.replace('_', ' ')} in a sweep of {len(reading.runs)} runs{ranked}: "
                f"best LR about {reading.best_lr:.3g} ({reading.best_lr_low:.3g} to "
                f"{reading.best_lr_high:.3g}){gap}")
         if reading.edge:

@@ -83,6 +83,19 @@ def test_the_validation_loss_ranks_the_runs_when_every_run_logged_it(tmp_path, c
     assert positions(sweep)[-4.0] == "too_low"
 
 
+def test_analyze_says_the_validation_loss_placed_the_run(tmp_path, capsys):
+    """``lrwatch analyze`` on the same sweep: the run above the validation best is told to
+    reduce, and its first evidence line says the validation loss ranked the sweep."""
+    for i, (lr, train, val) in enumerate(zip(HALF_DECADES, TRAIN_FINALS, VAL_FINALS)):
+        write_version(tmp_path, i, lr, falling(train, seed=i), val_curve(val))
+    code, out, err = lrwatch(capsys, "analyze", str(tmp_path), "--json")
+    assert code == 0, err
+    top = next(e for e in json.loads(out)["runs"] if e["run"].endswith("version_5"))
+    assert top["sweep"]["position"] == "too_high"
+    assert top["action"] == "reduce"
+    assert top["evidence"][0].startswith("too high in a sweep of 6 runs by validation loss")
+
+
 def test_an_overfitting_validation_loss_does_not_rank_the_runs(tmp_path, capsys):
     """The same sweep, but the validation loss of the high-LR runs climbs 30% above its lowest
     by the end (overfitting: it no longer follows what the run learns, and a user ranking by
