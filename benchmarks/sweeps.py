@@ -3,7 +3,8 @@ call flat sweeps flat, and tell each run where it stands?
 
 Data: the corpus (``benchmarks/corpus/runs.npz``): real Lightning sweeps on a half-decade LR
 grid, each run's final loss on the whole training set measured without mini-batch noise
-(``final_eval_loss``). lrwatch reads only the training curves, as a user's logs have them.
+(``final_eval_loss``). lrwatch reads only the curves a user's logs have: the training loss and,
+where a cached CSV logs one (made, fresh and public sweeps; not the corpus), the validation loss.
 
 - **Best LR.** Each corpus sweep gives two coarse sweeps on a one-decade grid (the even and the
   odd grid points). The truth is the best LR of the full half-decade grid: the grid point of
@@ -27,8 +28,8 @@ grid, each run's final loss on the whole training set measured without mini-batc
 Tasks: tuned on ``TUNE_TASKS`` only; ``HELDOUT_TASKS`` reported. ``--tuning-only`` prints the
 tuning side alone. ``benchmarks/realworld/sweeps_made.json`` (made sweeps of transformer LMs,
 fine-tunes, LSTMs), when present, is scored the same way, and so is
-``benchmarks/realworld/sweeps_fresh.json`` (round 4's held-out families) and
-``sweeps_fresh5.json`` (round 5's); on a quarter-decade
+``benchmarks/realworld/sweeps_fresh.json`` (round 4's held-out families),
+``sweeps_fresh5.json`` (round 5's) and ``sweeps_fresh7.json`` (round 7's); on a quarter-decade
 grid of 17+ LRs every fourth LR also makes a one-decade sweep (``decade``). Each estimate's
 band is scored too: does it hold the truth. The real-world corpus's public sweeps are scored
 against their sources' labels on three lines: round 5's and round 7's held-out repositories each on
@@ -57,6 +58,7 @@ OUT = Path(__file__).with_name("out")
 MADE = Path(__file__).with_name("realworld") / "sweeps_made.json"
 FRESH = Path(__file__).with_name("realworld") / "sweeps_fresh.json"
 FRESH5 = Path(__file__).with_name("realworld") / "sweeps_fresh5.json"
+FRESH7 = Path(__file__).with_name("realworld") / "sweeps_fresh7.json"
 WITHIN_2X = math.log10(2.0) + 1e-9
 FLAT_TRUTH = 0.02  # a window is flat when all eval losses are within 2% of the lowest ...
 LEARNED_TRUTH = 0.9  # ... and the best is 10% below where it started (else nothing learned)
@@ -73,10 +75,25 @@ def eval_losses(path: Path = CACHE) -> dict[tuple[str, float], tuple[float, floa
             for row in table}
 
 
+def sweep_runs(rows: list[dict]) -> list[SweepRun]:
+    """The rows as lrwatch reads them: each run's training loss and, where logged, validation
+    loss."""
+    return [SweepRun(r["name"], r["lr"], r["loss"], r.get("val_loss")) for r in rows]
+
+
+def val_series(cols: dict[str, np.ndarray]) -> Series | None:
+    """The finite points of a cached CSV's ``val_loss`` column (None when it has none)."""
+    v = cols.get("val_loss")
+    keep = np.isfinite(v) if v is not None else None
+    if keep is None or not keep.any():
+        return None
+    return Series(cols["step"].astype(np.int64)[keep], v[keep])
+
+
 def score_sweep(runs: list[dict], truth: float) -> dict:
     """Score one (coarse) sweep: ``runs`` hold name, lr, loss series, label; ``truth``: the
     fine grid's best LR."""
-    reading = analyze_sweep([SweepRun(r["name"], r["lr"], r["loss"]) for r in runs])
+    reading = analyze_sweep(sweep_runs(runs))
     lrs = [r["lr"] for r in runs]
     inside = min(lrs) <= truth * (1 + 1e-9) and truth <= max(lrs) * (1 + 1e-9)
     band = None if reading.best_lr is None or reading.flat else \
@@ -186,10 +203,11 @@ def public_sweeps(min_runs: int = 5) -> dict[str, list[dict]]:
         if not row.get("sweep") or row["label"]["source"] != "sweep" or not lr \
                 or row["repo"].startswith("lrwatch-made/") or not path.exists():
             continue
-        curves = curves_of(row, read_csv(path))
+        cols = read_csv(path)
+        curves = curves_of(row, cols)
         by_sweep[row["sweep"]].append({
             "name": row["id"], "repo": row["repo"], "lr": float(lr), "loss": curves.loss,
-            "curves": curves,
+            "val_loss": val_series(cols), "curves": curves,
             "label": row["label"]["status"], "direction": row["label"]["direction"],
             "also": row["label"].get("also", []), "family": row["family"]})
     return {k: sorted(v, key=lambda r: r["lr"]) for k, v in by_sweep.items()
@@ -213,9 +231,11 @@ def made_sweeps() -> dict[str, list[dict]]:
             path = cache_dir() / f"{rid}.csv"
             if rid not in labels or not path.exists():
                 break
-            curves = curves_of(labels[rid], read_csv(path))
+            cols = read_csv(path)
+            curves = curves_of(labels[rid], cols)
             head = curves.loss.values[:max(1, curves.loss.values.size // 20)]
             rows.append({"name": rid, "lr": lr, "loss": curves.loss, "curves": curves,
+                         "val_loss": val_series(cols),
                          "label": labels[rid]["label"]["status"],
                          "start": float(np.nanmedian(head)) if np.isfinite(head).any()
                          else math.inf,
@@ -227,9 +247,10 @@ def made_sweeps() -> dict[str, list[dict]]:
 
 def fresh_sweeps(path: Path | None = None) -> dict[str, list[dict]]:
     """The held-out sweeps of ``benchmarks/realworld/fresh_sweeps.py`` (round 4,
-    ``sweeps_fresh.json``) or ``fresh_sweeps5.py`` (round 5, ``sweeps_fresh5.json``): each run's
-    final eval loss and label, the training curves from the cache, as rows. Empty when that file
-    or a run's CSV is missing; ``path`` defaults to ``FRESH``."""
+    ``sweeps_fresh.json``), ``fresh_sweeps5.py`` (round 5, ``sweeps_fresh5.json``) or
+    ``fresh_sweeps7.py`` (round 7, ``sweeps_fresh7.json``): each run's final eval loss and label,
+    the training curves from the cache, as rows. Empty when that file or a run's CSV is missing;
+    ``path`` defaults to ``FRESH``."""
     from benchmarks.realworld import cache_dir, curves_of, read_csv
 
     path = FRESH if path is None else path
@@ -244,8 +265,10 @@ def fresh_sweeps(path: Path | None = None) -> dict[str, list[dict]]:
             path = cache_dir() / f"{rid}.csv"
             if not path.exists():
                 break
-            curves = curves_of({"meta": summary["meta"]}, read_csv(path))
+            cols = read_csv(path)
+            curves = curves_of({"meta": summary["meta"]}, cols)
             rows.append({"name": rid, "lr": lr, "loss": curves.loss, "curves": curves,
+                         "val_loss": val_series(cols),
                          "label": label, "start": start,
                          "final": math.inf if final is None else final})
         else:
@@ -264,7 +287,7 @@ def evaluate_labelled(sweeps: dict[str, list[dict]]) -> dict:
     rows, best = [], []
     for name, sweep in sweeps.items():
         try:
-            reading = analyze_sweep([SweepRun(r["name"], r["lr"], r["loss"]) for r in sweep])
+            reading = analyze_sweep(sweep_runs(sweep))
         except ConfigError as exc:
             rows.append({"sweep": name, "error": str(exc)})
             continue
@@ -329,7 +352,7 @@ def evaluate(sweeps: dict[str, list[dict]], single_run: bool = True) -> dict:
                 decade.append({"sweep": name, "grid_best": grid_best,
                                **score_sweep(sweep[i::4], best)})
         for truth, window in flat_windows(sweep):
-            reading = analyze_sweep([SweepRun(r["name"], r["lr"], r["loss"]) for r in window])
+            reading = analyze_sweep(sweep_runs(window))
             flat_scores.append({"sweep": name, "truth_flat": truth, "flat": reading.flat,
                                 "lrs": [r["lr"] for r in window]})
         for run in sweep:
@@ -438,6 +461,10 @@ def main(argv: list[str] | None = None) -> None:
     if fresh5:
         results["fresh round 5"] = evaluate(fresh5)
         report(f"fresh round 5 ({len(fresh5)} sweeps)", results["fresh round 5"])
+    fresh7 = {} if args.tuning_only else fresh_sweeps(FRESH7)
+    if fresh7:
+        results["fresh round 7"] = evaluate(fresh7)
+        report(f"fresh round 7 ({len(fresh7)} sweeps)", results["fresh round 7"])
     if not args.tuning_only:
         from benchmarks.realworld import side_of
 

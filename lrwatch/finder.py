@@ -45,17 +45,12 @@ from lrwatch._compat import (
     rank_zero_info,
     rank_zero_warn,
 )
-from lrwatch.analysis.optimizers import momentum_of
 from lrwatch.errors import ConfigError, LRAttributeError
 from lrwatch.finder_engine import (
     RangeTestResult,
     RangeTestSettings,
     StepRecorder,
-    checked_fine_tune,
-    fine_tune_setting,
-    report,
     store_range_test,
-    versions,
 )
 
 if TYPE_CHECKING:
@@ -69,7 +64,7 @@ RUN_NAME_SUFFIX = "-range-test"
 # -- the public entry points -----------------------------------------------------------------
 
 
-def find_lr(
+def find_lr(  # a deliberate mirror: Lightning's Tuner.lr_find arguments, names and defaults
     trainer: Any,
     model: Any,
     train_dataloaders: Any = None,
@@ -192,7 +187,7 @@ class LRFinder(*CALLBACK_BASES):  # type: ignore[misc]
         trainer.fit(model, datamodule=dm)
     """
 
-    def __init__(
+    def __init__(  # a deliberate mirror: Lightning's LearningRateFinder arguments and defaults
         self,
         min_lr: float = 1e-8,
         max_lr: float = 1.0,
@@ -206,8 +201,9 @@ class LRFinder(*CALLBACK_BASES):  # type: ignore[misc]
     ) -> None:
         with _lightning_errors():
             self.settings = RangeTestSettings.checked(min_lr, max_lr, num_training_steps, mode,
-                                                      early_stop_threshold, rank_zero_warn)
-            self.fine_tune = checked_fine_tune(fine_tune, "find_lr")
+                                                      early_stop_threshold, rank_zero_warn,
+                                                      fine_tune=fine_tune)
+        self.fine_tune = self.settings.fine_tune
         self.min_lr, self.max_lr = self.settings.min_lr, self.settings.max_lr
         self.num_training = self.settings.num_training
         self.mode = self.settings.mode
@@ -236,7 +232,7 @@ class LRFinder(*CALLBACK_BASES):  # type: ignore[misc]
             _check_trainer(trainer, for_find_lr=False)
             attr = _lr_attribute(pl, pl_module, self.attr_name) if self.update_attr else None
             optimizer = _the_optimizer(trainer, pl_module)
-            fine, because = fine_tune_setting(self.fine_tune, pl_module)
+            fine_tune = self.settings.fine_tune_of(pl_module)
         probe = _Probe(StepRecorder(self.settings, optimizer),
                        scale=trainer.accumulate_grad_batches if pl_module.automatic_optimization
                        else 1)
@@ -249,15 +245,13 @@ class LRFinder(*CALLBACK_BASES):  # type: ignore[misc]
             finally:
                 snapshot.restore(trainer, pl_module)
         recorder = trainer.strategy.broadcast(probe.recorder, src=0)
-        result = RangeTestResult(recorder, type(optimizer).__name__,
-                                 momentum_of(optimizer.param_groups[0]),
-                                 fine_tune=fine, fine_tune_because=because)
+        result = RangeTestResult.of(recorder, optimizer, fine_tune)
         if self.store:
             uid = _store_range_test(trainer, pl_module, result, self.settings) \
                 if trainer.is_global_zero else None
             result.run_uid = trainer.strategy.broadcast(uid, src=0)
         self.result = result
-        report(result, rank_zero_warn, rank_zero_info)
+        result.report(rank_zero_warn, rank_zero_info)
         suggested = result.reading.suggested_lr
         if attr is not None and suggested is not None:
             _apply(pl, trainer, pl_module, attr, suggested, rebuild=not self._exit_after)
@@ -512,10 +506,9 @@ def _store_range_test(trainer: Any, pl_module: Any, result: RangeTestResult,
         "precision": str(trainer.precision),
         "world_size": trainer.world_size,
         "lightning_package": pl.__name__,
-        "versions": versions(lightning=pl.__version__),
     }
-    uid = store_range_test(path, result, meta, settings, rank_zero_warn,
-                           name=_run_name(watcher, pl_module))
+    uid = store_range_test(path, result, meta, settings, {"lightning": pl.__version__},
+                           rank_zero_warn, name=_run_name(watcher, pl_module))
     summary = result.summary()
     if uid is not None and watcher is not None and summary is not None:
         watcher.link_range_test(uid, summary)  # the next run records the link in its meta

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from lrwatch import keys
+from lrwatch.analysis.optimizers import momentum_of
 from lrwatch.analysis.rangetest import (
     MIN_STEPS,
     RangeTestReading,
@@ -37,8 +38,7 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
     import torch
 
-__all__ = ["RangeTestResult", "RangeTestSettings", "StepRecorder", "checked_fine_tune",
-           "fine_tune_setting", "store_range_test"]
+__all__ = ["RangeTestResult", "RangeTestSettings", "StepRecorder", "store_range_test"]
 
 MODES = ("exponential", "linear")
 RUN_NAME = "range-test"
@@ -54,19 +54,23 @@ def _warn(message: str) -> None:
 
 @dataclass(frozen=True)
 class RangeTestSettings:
-    """A range test's arguments, checked. Build with :meth:`checked`."""
+    """A range test's arguments, checked: every front end's in one place. Build with
+    :meth:`checked`."""
 
     min_lr: float
     max_lr: float
     num_training: int
     mode: str
     early_stop_threshold: float | None
+    fine_tune: bool | None = None  # as given: None detects it (``fine_tune_of``)
 
     @classmethod
     def checked(cls, min_lr: float, max_lr: float, num_training: int, mode: str,
-                early_stop_threshold: float | None, warn: Warn = _warn) -> RangeTestSettings:
+                early_stop_threshold: float | None, warn: Warn = _warn,
+                fine_tune: Any = None, front_end: str = "find_lr") -> RangeTestSettings:
         """Refuse what cannot run (a ``ConfigError`` naming the argument); warn about what
-        runs but is unlikely to be read (Lightning runs those, so code written for it does)."""
+        runs but is unlikely to be read (Lightning runs those, so code written for it does).
+        ``front_end``: the function called, named in the message about ``fine_tune``."""
         for name, value in (("min_lr", min_lr), ("max_lr", max_lr)):
             if (isinstance(value, bool) or not isinstance(value, numbers.Real)
                     or not math.isfinite(value) or value <= 0):
@@ -101,14 +105,33 @@ class RangeTestSettings:
                 warn(f"find_lr: early_stop_threshold={early_stop_threshold!r} is not above 1, so "
                      "the test stops as soon as the loss stops falling; 4.0 is the usual value")
             early_stop_threshold = float(early_stop_threshold)
+        if fine_tune is not None and not isinstance(fine_tune, bool):
+            raise ConfigError(f"{front_end}: fine_tune={fine_tune!r} must be True (the model "
+                              "starts from pretrained weights), False (from scratch) or None "
+                              "(detect it)")
         return cls(float(min_lr), float(max_lr), int(num_training), mode.lower(),
-                   early_stop_threshold)
+                   early_stop_threshold, fine_tune)
 
     def schedule(self) -> np.ndarray:
         """The LR of each step: ``min_lr`` first, ``max_lr`` last."""
         if self.mode == "exponential":
             return np.geomspace(self.min_lr, self.max_lr, self.num_training)
         return np.linspace(self.min_lr, self.max_lr, self.num_training)
+
+    def fine_tune_of(self, model: torch.nn.Module) -> tuple[bool | None, str]:
+        """``fine_tune`` resolved from the model when None: a model with frozen parameters
+        (``requires_grad=False``: a frozen backbone, adapters) is being fine-tuned; otherwise
+        it stays None and the curve decides. Returns it with the reason, for the reading."""
+        if self.fine_tune is not None:
+            return self.fine_tune, ""
+        sizes = [(p.numel(), p.requires_grad) for p in model.parameters()]
+        frozen = sum(size for size, trained in sizes if not trained)
+        if not frozen:
+            return None, ""
+        share = frozen / sum(size for size, _ in sizes)
+        return True, (f"{100 * share:.0f}% of the model's parameters are frozen "
+                      "(requires_grad=False), as in a fine-tune; pass fine_tune=False if it is "
+                      "not one")
 
     def as_meta(self) -> dict[str, Any]:
         return {"min_lr": self.min_lr, "max_lr": self.max_lr, "num_training": self.num_training,
@@ -170,30 +193,6 @@ class StepRecorder:
         return len(self.lrs) >= self.settings.num_training
 
 
-def checked_fine_tune(fine_tune: Any, front_end: str) -> bool | None:
-    """``fine_tune`` if it is True, False or None, else a ``ConfigError`` naming it."""
-    if fine_tune is not None and not isinstance(fine_tune, bool):
-        raise ConfigError(f"{front_end}: fine_tune={fine_tune!r} must be True (the model starts "
-                          "from pretrained weights), False (from scratch) or None (detect it)")
-    return fine_tune
-
-
-def fine_tune_setting(fine_tune: bool | None, model: torch.nn.Module
-                      ) -> tuple[bool | None, str]:
-    """``fine_tune`` resolved from the model when None: a model with frozen parameters
-    (``requires_grad=False``: a frozen backbone, adapters) is being fine-tuned; otherwise it
-    stays None and the curve decides. Returns it with the reason, for the reading."""
-    if fine_tune is not None:
-        return fine_tune, ""
-    sizes = [(p.numel(), p.requires_grad) for p in model.parameters()]
-    frozen = sum(size for size, trained in sizes if not trained)
-    if not frozen:
-        return None, ""
-    share = frozen / sum(size for size, _ in sizes)
-    return True, (f"{100 * share:.0f}% of the model's parameters are frozen "
-                  "(requires_grad=False), as in a fine-tune; pass fine_tune=False if it is not one")
-
-
 # -- the result ------------------------------------------------------------------------------
 
 
@@ -233,6 +232,14 @@ class RangeTestResult:
             "raw_loss": self._raw.tolist(),
             "smoothed_loss": smoothed.tolist(),
         }
+
+    @classmethod
+    def of(cls, recorder: StepRecorder, optimizer: torch.optim.Optimizer,
+           fine_tune: tuple[bool | None, str]) -> RangeTestResult:
+        """The result of a test recorded by ``recorder`` with ``optimizer`` (its class name and
+        momentum are kept); ``fine_tune``: ``RangeTestSettings.fine_tune_of``'s answer."""
+        return cls(recorder, type(optimizer).__name__, momentum_of(optimizer.param_groups[0]),
+                   fine_tune=fine_tune[0], fine_tune_because=fine_tune[1])
 
     def read(self, skip_begin: int | None = None, skip_end: int | None = None
              ) -> RangeTestReading:
@@ -329,24 +336,23 @@ class RangeTestResult:
             fig.update_yaxes(range=[low - pad, high + 2 * pad])
         return fig
 
+    def report(self, warn: Warn = _warn, info: Warn | None = None) -> None:
+        """Say what the test found: a warning when the suggestion is missing or weak."""
+        r = self.reading
+        steps = len(self.results["lr"])
+        if r.status is RangeTestStatus.INCONCLUSIVE:
+            warn(f"find_lr: no suggestion after {steps} steps: {r.reason}")
+        elif r.status in (RangeTestStatus.STILL_FALLING, RangeTestStatus.EDGE_ONLY):
+            warn(f"find_lr: suggesting {r.suggested_lr:.3g}, but {r.reason}")
+        elif info is not None:
+            info(f"find_lr: suggesting {r.suggested_lr:.3g} (safe range {r.lower_lr:.3g} to "
+                 f"{r.upper_lr:.3g}; Lightning's rule: {_fmt(r.lightning_lr)}); "
+                 + ("stopped early: " if self.stopped_early else "") + r.reason)
+
     def __repr__(self) -> str:
         r = self.reading
         return (f"RangeTestResult(status={r.status.value!r}, suggestion={r.suggested_lr!r}, "
                 f"lower={r.lower_lr!r}, upper={r.upper_lr!r}, steps={len(self.results['lr'])})")
-
-
-def report(result: RangeTestResult, warn: Warn = _warn, info: Warn | None = None) -> None:
-    """Say what the test found: a warning when the suggestion is missing or weak."""
-    r = result.reading
-    steps = len(result.results["lr"])
-    if r.status is RangeTestStatus.INCONCLUSIVE:
-        warn(f"find_lr: no suggestion after {steps} steps: {r.reason}")
-    elif r.status in (RangeTestStatus.STILL_FALLING, RangeTestStatus.EDGE_ONLY):
-        warn(f"find_lr: suggesting {r.suggested_lr:.3g}, but {r.reason}")
-    elif info is not None:
-        info(f"find_lr: suggesting {r.suggested_lr:.3g} (safe range {r.lower_lr:.3g} to "
-             f"{r.upper_lr:.3g}; Lightning's rule: {_fmt(r.lightning_lr)}); "
-             + ("stopped early: " if result.stopped_early else "") + r.reason)
 
 
 def _fmt(x: float | None) -> str:
@@ -357,11 +363,12 @@ def _fmt(x: float | None) -> str:
 
 
 def store_range_test(path: str | Path, result: RangeTestResult, meta: dict[str, Any],
-                     settings: RangeTestSettings, warn: Warn = _warn,
-                     name: str = RUN_NAME) -> str | None:
+                     settings: RangeTestSettings, frameworks: dict[str, str] | None = None,
+                     warn: Warn = _warn, name: str = RUN_NAME) -> str | None:
     """Write the test as its own run (``kind: "range_test"``, named ``name``) in the store at
-    ``path``; its uid, or None with a warning when the store cannot be written (the result
-    matters more)."""
+    ``path``, its metadata ``meta`` with the settings and the versions of lrwatch, torch,
+    Python and the front end's ``frameworks``; its uid, or None with a warning when the store
+    cannot be written (the result matters more)."""
     from lrwatch.store import FINISHED, PendingEvent, Store
 
     r = result.reading
@@ -378,7 +385,8 @@ def store_range_test(path: str | Path, result: RangeTestResult, meta: dict[str, 
         "steps": int(len(raw)),
     }
     full_meta = {"kind": keys.RUN_RANGE_TEST, "optimizer": result.optimizer,
-                 "momentum": result.momentum, **meta, "settings": settings.as_meta()}
+                 "momentum": result.momentum, **meta, "settings": settings.as_meta(),
+                 "versions": versions(**(frameworks or {}))}
     try:
         with Store(path) as store:
             run = store.create_run(name, full_meta)

@@ -34,17 +34,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable
 
-from lrwatch.analysis.optimizers import momentum_of
 from lrwatch.errors import ConfigError
 from lrwatch.finder_engine import (
     RangeTestResult,
     RangeTestSettings,
     StepRecorder,
-    checked_fine_tune,
-    fine_tune_setting,
-    report,
     store_range_test,
-    versions,
 )
 
 if TYPE_CHECKING:
@@ -108,26 +103,26 @@ def find_lr_loop(
         raise ConfigError("find_lr_loop: give loss_fn= (batches of inputs and targets) or "
                           "step= (your own training step), exactly one of them")
     settings = RangeTestSettings.checked(min_lr, max_lr, num_training, mode,
-                                         early_stop_threshold)
-    fine = fine_tune_setting(checked_fine_tune(fine_tune, "find_lr_loop"), model)
+                                         early_stop_threshold, fine_tune=fine_tune,
+                                         front_end="find_lr_loop")
     batches = cycle_batches(train_loader)
     train_step = step or _loss_fn_step(model, optimizer, loss_fn)  # type: ignore[arg-type]
-    result = run_range_test(model, optimizer, lambda: train_step(next(batches)), settings, fine)
+    result = run_range_test(model, optimizer, lambda: train_step(next(batches)), settings)
     if store is not False:
         from lrwatch.store import default_store_path
 
         path = default_store_path() if store is True else store
-        meta = {"model": type(model).__name__, "front_end": "torch", "versions": versions()}
+        meta = {"model": type(model).__name__, "front_end": "torch"}
         result.run_uid = store_range_test(path, result, meta, settings)
     return result
 
 
 def run_range_test(model: torch.nn.Module, optimizer: Any, train_step: Callable[[], Loss],
-                   settings: RangeTestSettings, fine_tune: tuple[bool | None, str] = (False, "")
-                   ) -> RangeTestResult:
+                   settings: RangeTestSettings) -> RangeTestResult:
     """Call ``train_step`` once per LR of the schedule until done or the loss blows up; the
     model, optimizer and random state are restored afterwards. Shared by the loop and Hugging
-    Face front ends. ``fine_tune``: ``fine_tune_setting``'s answer."""
+    Face front ends."""
+    fine_tune = settings.fine_tune_of(model)
     inner = _unwrapped(optimizer)
     recorder = StepRecorder(settings, inner)
     with _restored(model, inner):
@@ -136,9 +131,8 @@ def run_range_test(model: torch.nn.Module, optimizer: Any, train_step: Callable[
             recorder.set_lr(inner, index)
             if recorder.record(index, _value(train_step())):
                 break
-    result = RangeTestResult(recorder, type(inner).__name__, momentum_of(inner.param_groups[0]),
-                             fine_tune=fine_tune[0], fine_tune_because=fine_tune[1])
-    report(result, info=log.info)
+    result = RangeTestResult.of(recorder, inner, fine_tune)
+    result.report(info=log.info)
     return result
 
 

@@ -70,7 +70,7 @@ def member(source: str, name: str, curves: Any, setup: dict[str, Any] | None) ->
     if lr is None and setup:
         lr = _lr_from(setup)
     text = setup_key(setup)
-    run = SweepRun(name, lr, curves.loss) if lr is not None else None
+    run = SweepRun(name, lr, curves.loss, curves.val_loss) if lr is not None else None
     return SweepMember(source, name, lr, text, run)
 
 

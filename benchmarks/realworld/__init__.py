@@ -54,6 +54,10 @@ ROUND6_REPOS = frozenset({"mehdidc/learning_rate_and_generalization", "SimonHofm
 # rounds 5 and 6: labelled from their sources, never diagnosed before the lead's one evaluation.
 ROUND7_REPOS = frozenset({"Isaac-J-Gardner/SoE-Summer-Internship-Neurons-that-Learn-on-their-Own",
                           "MFlossmann/dl_robotics_sheet01", "TimothyQuark/i2dl"})
+# Round 7's made families (``fresh_sweeps7.py``, ``manifest_r7made.jsonl``): made before round 7's
+# rules changed and held out like round 5's, never diagnosed before the lead's one evaluation.
+ROUND7_MADE = frozenset({"lrwatch-made/vit_digits_adamw", "lrwatch-made/byte_cnn_sgdm",
+                         "lrwatch-made/rnn_lm_adagrad"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -66,7 +70,10 @@ def side_of(repo: str) -> str:
     """The side of a repository in each round: ``tuning`` / ``heldout`` (rounds 1-2, fixed by
     a hash of its name alone), ``round3-heldout`` (the fresh families), ``round4-heldout`` /
     ``round4-tuning`` (the fresh public repositories), ``round5-heldout`` / ``round6-heldout`` /
-    ``round7-heldout`` (rounds 5, 6 and 7, all held out)."""
+    ``round7-heldout`` (rounds 5, 6 and 7, all held out), ``round7-made`` (round 7's made
+    families, held out)."""
+    if repo in ROUND7_MADE:
+        return "round7-made"
     if repo in ROUND7_REPOS:
         return "round7-heldout"
     if repo in ROUND6_REPOS:

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 STORE_HELP = "store file or folder (default: $LRWATCH_STORE or ./lrwatch_logs)"
 RUN_HELP = ("run name, uid or id (see `lrwatch runs`); when a name is also an id, say which: "
             "id:N or name:X")
+#: the STORE argument of the commands that read one store (``resolve_store`` gives its default)
+store_argument = click.argument("store", required=False, metavar="[STORE]")
 
 
 def printable(text: str) -> str:

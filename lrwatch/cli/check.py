@@ -6,13 +6,13 @@ import sys
 
 import click
 
-from lrwatch.cli._common import STORE_HELP, open_store_readonly, printable
+from lrwatch.cli._common import STORE_HELP, open_store_readonly, printable, store_argument
 
 
 @click.command(help="Verify a whole store: SQLite's integrity check, every run, every chunk of "
                     "series data against its checksum, every event. One line per problem; "
                     f"exits 1 when there is any. STORE: {STORE_HELP}.")
-@click.argument("store", required=False, metavar="[STORE]")
+@store_argument
 def check(store: str | None) -> None:
     with open_store_readonly(store) as st:
         found = 0

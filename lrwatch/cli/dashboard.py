@@ -7,13 +7,19 @@ import webbrowser
 
 import click
 
-from lrwatch.cli._common import STORE_HELP, check_listen_address, printable, resolve_store
+from lrwatch.cli._common import (
+    STORE_HELP,
+    check_listen_address,
+    printable,
+    resolve_store,
+    store_argument,
+)
 from lrwatch.errors import ConfigError
 
 
 @click.command(help=f"Serve the live dashboard for STORE ({STORE_HELP}). Runs that start "
                     "later appear on their own.")
-@click.argument("store", required=False, metavar="[STORE]")
+@store_argument
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="address to listen on; 0.0.0.0 exposes the dashboard to the network")
 @click.option("--port", default=8050, show_default=True, type=click.IntRange(1, 65535))

@@ -14,11 +14,12 @@ from lrwatch.cli._common import (
     open_store_readonly,
     output_path,
     printable,
+    store_argument,
 )
 
 
 @click.command(help=f"Export one run's series as a table, one row per step. STORE: {STORE_HELP}.")
-@click.argument("store", required=False, metavar="[STORE]")
+@store_argument
 @click.option("--run", "run_ref", required=True, help=RUN_HELP)
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv",
               show_default=True)

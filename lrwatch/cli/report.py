@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from lrwatch.cli._common import RUN_HELP, STORE_HELP
+from lrwatch.cli._common import RUN_HELP, STORE_HELP, store_argument
 
 
 @click.command(help=f"Write one self-contained HTML file (works offline) with a run's "
                     f"diagnosis and figures, from STORE ({STORE_HELP}).")
-@click.argument("store", required=False, metavar="[STORE]")
+@store_argument
 @click.option("--run", "run_ref", default=None, help=f"{RUN_HELP} (default: the latest run)")
 @click.option("-o", "--output", default="report.html", show_default=True,
               type=click.Path(dir_okay=False, writable=True), help="the HTML file to write")

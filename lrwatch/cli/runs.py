@@ -17,12 +17,13 @@ from lrwatch.cli._common import (
     fmt_time,
     open_store_readonly,
     printable,
+    store_argument,
     table,
 )
 
 
 @click.command(help=f"List the runs recorded in STORE ({STORE_HELP}).")
-@click.argument("store", required=False, metavar="[STORE]")
+@store_argument
 def runs(store: str | None) -> None:
     with open_store_readonly(store) as st:
         listed = st.run_list()

@@ -7,11 +7,13 @@ sweep (or, with ``--json``, one document)::
     {"sweeps": [{"runs": [{"run": "...", "lr": 0.001, "position": "too_low",
                            "final_loss": 1.23, "suggested_lr": 0.01}],
                  "best_lr": 0.01, "best_lr_low": 0.006, "best_lr_high": 0.02,
-                 "flat": false, "edge": null, "budget_step": 999, "summary": "..."}],
+                 "flat": false, "edge": null, "budget_step": 999, "ranked_by": "loss",
+                 "summary": "..."}],
      "left_out": [{"run": "...", "reason": "..."}]}
 
 ``position`` is ``too_low``, ``near_best``, ``too_high`` or ``diverged``; ``edge`` is ``low`` or
-``high`` when the best LR sits at that end of the grid (extend it that way), else null.
+``high`` when the best LR sits at that end of the grid (extend it that way), else null;
+``ranked_by`` is ``val_loss`` when the runs' validation losses were compared, else ``loss``.
 """
 
 from __future__ import annotations
@@ -142,7 +144,8 @@ def _advise(entry: dict[str, Any], place: Any, reading: Any) -> None:
         where = {"too_low": "below", "too_high": "above"}.get(position)
         gap = f", {max(place.factor or 1, 1 / (place.factor or 1)):.3g}x {where} it" \
             if where else ""
-        why = (f"{position.replace('_', ' ')} in a sweep of {len(reading.runs)} runs: "
+        ranked = " by validation loss" if reading.ranked_by == "val_loss" else ""
+        why = (f"{position.replace('_', ' ')} in a sweep of {len(reading.runs)} runs{ranked}: "
                f"best LR about {reading.best_lr:.3g} ({reading.best_lr_low:.3g} to "
                f"{reading.best_lr_high:.3g}){gap}")
         if reading.edge:

@@ -20,14 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from lrwatch.errors import ConfigError
-from lrwatch.finder_engine import (
-    RangeTestResult,
-    RangeTestSettings,
-    checked_fine_tune,
-    fine_tune_setting,
-    store_range_test,
-    versions,
-)
+from lrwatch.finder_engine import RangeTestResult, RangeTestSettings, store_range_test
 from lrwatch.finder_loop import cycle_batches, run_range_test
 
 __all__ = ["find_lr"]
@@ -35,7 +28,7 @@ __all__ = ["find_lr"]
 log = logging.getLogger("lrwatch")
 
 
-def find_lr(
+def find_lr(  # a deliberate mirror: the range arguments of Lightning's Tuner.lr_find
     trainer: Any,
     min_lr: float = 1e-8,
     max_lr: float = 1.0,
@@ -73,8 +66,7 @@ def find_lr(
         raise ConfigError("find_lr: the Trainer has no train_dataset; pass train_dataset= to "
                           "the Trainer")
     settings = RangeTestSettings.checked(min_lr, max_lr, num_training, mode,
-                                         early_stop_threshold)
-    fine = fine_tune_setting(checked_fine_tune(fine_tune, "find_lr"), trainer.model)
+                                         early_stop_threshold, fine_tune=fine_tune)
     created = trainer.optimizer is None
     optimizer = trainer.create_optimizer()  # the one train() would use (it is kept if given)
     accumulation = max(int(trainer.args.gradient_accumulation_steps), 1)
@@ -84,7 +76,7 @@ def find_lr(
     try:
         result = run_range_test(trainer.model, optimizer,
                                 lambda: _train_step(trainer, optimizer, batches, accumulation),
-                                settings, fine)
+                                settings)
     finally:
         if saved is None:
             del trainer.current_gradient_accumulation_steps
@@ -93,8 +85,10 @@ def find_lr(
         if created:
             trainer.optimizer = None  # train() builds a fresh one, from the suggested LR
     if store is not False:
+        import transformers
+
         result.run_uid = store_range_test(_store_path(trainer, store), result, _meta(trainer),
-                                          settings)
+                                          settings, {"transformers": transformers.__version__})
     suggested = result.suggestion()
     if update_attr and suggested is not None:
         trainer.args.learning_rate = suggested
@@ -133,10 +127,7 @@ def _store_path(trainer: Any, store: str | os.PathLike[str] | bool) -> Any:
 
 
 def _meta(trainer: Any) -> dict[str, Any]:
-    import transformers
-
     args = trainer.args
     return {"model": type(trainer.model).__name__, "front_end": "transformers",
             "accumulate_grad_batches": args.gradient_accumulation_steps,
-            "gradient_clip_val": args.max_grad_norm,
-            "versions": versions(transformers=transformers.__version__)}
+            "gradient_clip_val": args.max_grad_norm}

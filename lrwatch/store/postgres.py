@@ -28,28 +28,22 @@ from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
 
 import numpy as np
 
-from lrwatch.errors import MissingExtra, RunNotFound, SchemaTooNew, StoreError
-from lrwatch.store.base import INTERRUPTED, RUNNING, Columns, Event, PendingEvent, RunInfo
+from lrwatch.errors import MissingExtra, SchemaTooNew, StoreError
+from lrwatch.store.base import INTERRUPTED, RUNNING, Columns, PendingEvent, RunInfo
 from lrwatch.store.location import StoreURL, hide_secret, resolve_location
 from lrwatch.store.rows import (
-    CHUNK_POINTS,
     MAYBE_NUMBER,
     NUMBER,
-    GroupNumbering,
-    RowChecks,
     apply_migration,
     as_columns,
-    concat_chunks,
     damage_detail,
     encode_chunk,
-    events_query,
-    fill_summaries,
     free_name,
-    latest_per_step,
     renumber_param_groups,
     to_json,
 )
-from lrwatch.store.summary import RunSummary, stored_or_computed, summarize
+from lrwatch.store.summary import summarize
+from lrwatch.store.tables import RunTables
 
 SCHEMA_VERSION = 3
 #: the oldest schema a read-only open reads (as it is: runs listed without stored summaries)
@@ -134,7 +128,6 @@ MIGRATIONS: dict[int, str | Callable[[Any], None]] = {0: _SCHEMA_V1, 1: _SCHEMA_
 
 _RUN_COLUMNS = "id, uid, name, status, started_at, ended_at, last_step, heartbeat_at, meta"
 _RUN_TYPES = (int, str, str, str, NUMBER, MAYBE_NUMBER, (int, type(None)), MAYBE_NUMBER, str)
-_CHUNK_COLUMNS = "c.id, c.series_id, c.first_step, c.last_step, c.n, c.steps, c.vals, c.crc"
 
 T = TypeVar("T")
 
@@ -147,10 +140,14 @@ def _driver() -> Any:
     return psycopg
 
 
-class PostgresBackend(RowChecks, GroupNumbering):
+class PostgresBackend(RunTables):
     """The run store in a PostgreSQL database. Not thread-safe: one instance per thread."""
 
     _damaged_advice = "the database may be damaged: run lrwatch check on it"
+    _mark = "%s"
+    _schema = "lrwatch."
+    _for_update = " FOR UPDATE"
+    _run_columns = _RUN_COLUMNS
 
     def __init__(self, url: str | StoreURL, readonly: bool = False) -> None:
         location = resolve_location(url)
@@ -245,6 +242,9 @@ class PostgresBackend(RowChecks, GroupNumbering):
         except self._psycopg.Error as exc:
             raise self._error(exc, "reading") from None
 
+    def _read_chunks(self, sql: str, args: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return self._read(sql, args, binary=True)
+
     def _write(self, fn: Callable[[Any], T]) -> T:
         if self.readonly:
             raise StoreError(f"the store {self.path} was opened read-only")
@@ -290,17 +290,6 @@ class PostgresBackend(RowChecks, GroupNumbering):
             conn, uuid.uuid4().hex, name or "run", RUNNING, now, None, meta))
         return self.get_run(run_id)
 
-    def reopen_run(self, run_id: int) -> RunInfo:
-        def reopen(conn: Any) -> None:
-            conn.execute(
-                "UPDATE lrwatch.runs SET status = %s, ended_at = NULL, heartbeat_at = %s,"
-                " hostname = %s, pid = %s WHERE id = %s",
-                (RUNNING, time.time(), self._hostname, os.getpid(), run_id))
-            conn.execute("DELETE FROM lrwatch.summaries WHERE run_id = %s", (run_id,))
-
-        self._write(reopen)
-        return self.get_run(run_id)
-
     def _run_info(self, row: tuple[Any, ...]) -> RunInfo:
         for column, value, kinds in zip(_RUN_COLUMNS.split(", "), row, _RUN_TYPES):
             if not isinstance(value, kinds):
@@ -312,30 +301,13 @@ class PostgresBackend(RowChecks, GroupNumbering):
                        ended_at=ended, last_step=last_step,
                        meta=self._json_object(meta, f"the metadata of run {run_id}"))
 
-    def runs(self) -> list[RunInfo]:
-        return [self._run_info(r) for r in self._read(
-            f"SELECT {_RUN_COLUMNS} FROM lrwatch.runs ORDER BY id")]
-
-    def run_list(self) -> list[tuple[RunInfo, RunSummary]]:
-        """Every run with its summary, oldest first: one query, and series read only for runs
-        without a current summary (running ones, or a database older than summaries)."""
-        rows = None
-        if self._has_summaries:
-            try:
-                rows = self._ready().execute(
-                    f"SELECT {_RUN_COLUMNS}, m.at_step, m.data FROM lrwatch.runs r LEFT JOIN"
-                    " lrwatch.summaries m ON m.run_id = r.id ORDER BY r.id").fetchall()
-            except self._psycopg.errors.InsufficientPrivilege:
-                pass  # a reader role granted SELECT before the summaries existed
-            except self._psycopg.Error as exc:
-                raise self._error(exc, "reading") from None
-        if rows is None:
-            return [(run, summarize(self, run.id)) for run in self.runs()]
-        out = []
-        for row in rows:
-            run = self._run_info(row[:-2])
-            out.append((run, stored_or_computed(self, run, row[3], row[-2], row[-1])))
-        return out
+    def _summary_rows(self) -> list[tuple[Any, ...]] | None:
+        try:
+            return list(self._ready().execute(self._summary_listing()).fetchall())
+        except self._psycopg.errors.InsufficientPrivilege:
+            return None  # a reader role granted SELECT before the summaries existed
+        except self._psycopg.Error as exc:
+            raise self._error(exc, "reading") from None
 
     def _save_summary(self, conn: Any, run_id: int) -> None:
         """Summarise a run and keep the summary with the last step it describes (inside a
@@ -346,50 +318,6 @@ class PostgresBackend(RowChecks, GroupNumbering):
             " FROM lrwatch.runs WHERE id = %s ON CONFLICT (run_id) DO UPDATE SET"
             " at_step = excluded.at_step, data = excluded.data",
             (summarize(self, run_id).to_text(), run_id))
-
-    def _fill_summaries(self) -> None:
-        """Summaries of the ended runs written before them (by the writer's open that found the
-        database older than summaries, right after migrating it)."""
-        todo = [r[0] for r in self._read(
-            "SELECT r.id FROM lrwatch.runs r WHERE r.status != %s AND NOT EXISTS"
-            " (SELECT 1 FROM lrwatch.summaries m WHERE m.run_id = r.id) ORDER BY r.id",
-            (RUNNING,))]
-        fill_summaries(todo, self._write, self._save_summary)
-
-    def get_run(self, ref: str | int) -> RunInfo:
-        """A run by id, uid or name."""
-        if isinstance(ref, int) or ref.isdigit():
-            rows = self._read(f"SELECT {_RUN_COLUMNS} FROM lrwatch.runs WHERE id = %s",
-                              (int(ref),))
-        else:
-            rows = self._read(f"SELECT {_RUN_COLUMNS} FROM lrwatch.runs WHERE name = %s"
-                              " OR uid = %s", (ref, ref))
-        if not rows:
-            names = [r[0] for r in self._read(
-                "SELECT name FROM lrwatch.runs ORDER BY id DESC LIMIT 8")][::-1]
-            hint = f"; runs here: {', '.join(names)}" if names else "; the store has no runs yet"
-            raise RunNotFound(f"no run '{ref}' in {self.path}{hint}")
-        return self._run_info(rows[0])
-
-    def update_meta(self, run_id: int, meta: Mapping[str, Any]) -> None:
-        def merge(conn: Any) -> None:
-            (current,) = conn.execute("SELECT meta FROM lrwatch.runs WHERE id = %s FOR UPDATE",
-                                      (run_id,)).fetchone()
-            merged = {**self._json_object(current, f"the metadata of run {run_id}"), **meta}
-            conn.execute("UPDATE lrwatch.runs SET meta = %s WHERE id = %s",
-                         (to_json(merged), run_id))
-
-        self._write(merge)
-
-    def set_status(self, run_id: int, status: str, ended: bool = True) -> None:
-        now = time.time()
-        self._write(lambda conn: conn.execute(
-            "UPDATE lrwatch.runs SET status = %s, ended_at = %s, heartbeat_at = %s WHERE id = %s",
-            (status, now if ended else None, now, run_id)))
-
-    def heartbeat(self, run_id: int) -> None:
-        self._write(lambda conn: conn.execute(
-            "UPDATE lrwatch.runs SET heartbeat_at = %s WHERE id = %s", (time.time(), run_id)))
 
     # -- series ----------------------------------------------------------------------------
     def _series_ids(self, conn: Any, run_id: int, keys: Sequence[str]) -> dict[str, int]:
@@ -409,13 +337,6 @@ class PostgresBackend(RowChecks, GroupNumbering):
             ids.update({str(name): int(sid) for name, sid in
                         conn.execute(select, (run_id, missing)).fetchall()})
         return ids
-
-    def _insert_chunk(self, conn: Any, series_id: int, steps: np.ndarray,
-                      values: np.ndarray) -> None:
-        conn.execute(
-            "INSERT INTO lrwatch.chunks(series_id, first_step, last_step, n, steps, vals, crc)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (series_id, *encode_chunk(series_id, steps, values)))
 
     def _append(self, conn: Any, run_id: int, columns: Columns,
                 events: Sequence[PendingEvent]) -> None:
@@ -443,97 +364,9 @@ class PostgresBackend(RowChecks, GroupNumbering):
         """Write new points of several series and events of one run in one transaction."""
         self._write(lambda conn: self._append(conn, run_id, columns, events))
 
-    def _truncate(self, conn: Any, run_id: int, from_step: int) -> None:
-        for sid, key in conn.execute("SELECT id, name FROM lrwatch.series WHERE run_id = %s",
-                                     (run_id,)).fetchall():
-            straddling = conn.execute(
-                f"SELECT {_CHUNK_COLUMNS} FROM lrwatch.chunks c WHERE series_id = %s"
-                " AND first_step < %s AND last_step >= %s ORDER BY id",
-                (sid, from_step, from_step)).fetchall()
-            for row in straddling:  # rewritten in place: its id orders writes of a step
-                steps, values = self._chunk(row, run_id, key)
-                keep = steps < from_step
-                first, last, n, steps_blob, vals_blob, crc = encode_chunk(
-                    sid, steps[keep], values[keep])
-                conn.execute(
-                    "UPDATE lrwatch.chunks SET first_step = %s, last_step = %s, n = %s,"
-                    " steps = %s, vals = %s, crc = %s WHERE id = %s",
-                    (first, last, n, steps_blob, vals_blob, crc, row[0]))
-            conn.execute("DELETE FROM lrwatch.chunks WHERE series_id = %s AND first_step >= %s",
-                         (sid, from_step))
-        conn.execute("DELETE FROM lrwatch.events WHERE run_id = %s AND step >= %s",
-                     (run_id, from_step))
-        conn.execute("DELETE FROM lrwatch.summaries WHERE run_id = %s", (run_id,))
-        conn.execute(
-            "UPDATE lrwatch.runs SET last_step = (SELECT MAX(c.last_step) FROM lrwatch.chunks c"
-            " JOIN lrwatch.series s ON c.series_id = s.id WHERE s.run_id = %s) WHERE id = %s",
-            (run_id, run_id))
-
-    def truncate(self, run_id: int, from_step: int) -> None:
-        """Forget every point and event at ``from_step`` or later (a resume from a checkpoint)."""
-        self._write(lambda conn: self._truncate(conn, run_id, from_step))
-
-    def compact(self, run_id: int) -> None:
-        """Merge each series' small chunks into few large ones, and keep the run's summary
-        (the run finished)."""
-        series = self._read(
-            "SELECT s.id, s.name FROM lrwatch.series s JOIN lrwatch.chunks c"
-            " ON c.series_id = s.id WHERE s.run_id = %s GROUP BY s.id HAVING count(*) > 16",
-            (run_id,))
-        for sid, key in series:
-            def rewrite(conn: Any, sid: int = sid, key: str = key) -> None:
-                rows = conn.execute(f"SELECT {_CHUNK_COLUMNS} FROM lrwatch.chunks c"
-                                    " WHERE series_id = %s ORDER BY id FOR UPDATE",
-                                    (sid,)).fetchall()
-                chunks = [self._chunk(r, run_id, key) for r in rows]
-                steps, values = latest_per_step(np.concatenate([c[0] for c in chunks]),
-                                                np.concatenate([c[1] for c in chunks]))
-                conn.execute("DELETE FROM lrwatch.chunks WHERE series_id = %s", (sid,))
-                for lo in range(0, steps.size, CHUNK_POINTS):
-                    self._insert_chunk(conn, sid, steps[lo:lo + CHUNK_POINTS],
-                                       values[lo:lo + CHUNK_POINTS])
-
-            self._write(rewrite)
-        self._write(lambda conn: self._save_summary(conn, run_id))
-
     def _renumbered(self) -> bool:
         rows = self._read("SELECT value FROM lrwatch.meta WHERE key = 'schema'")
         return bool(rows) and int(rows[0][0]) >= RENUMBERED_SCHEMA
-
-    def keys(self, run_id: int) -> list[str]:
-        return self._shown_keys([r[0] for r in self._read(
-            "SELECT name FROM lrwatch.series WHERE run_id = %s ORDER BY name", (run_id,))])
-
-    def scalars(self, run_id: int, key: str, after_step: int | None = None
-                ) -> tuple[np.ndarray, np.ndarray]:
-        """Steps and values of one series, sorted by step; only steps > ``after_step`` if given."""
-        sql = (f"SELECT {_CHUNK_COLUMNS} FROM lrwatch.chunks c JOIN lrwatch.series s"
-               " ON c.series_id = s.id WHERE s.run_id = %s AND s.name = %s")
-        args: list[Any] = [run_id, self._stored_key(key)]
-        if after_step is not None:
-            sql += " AND c.last_step > %s"
-            args.append(int(after_step))
-        rows = self._read(sql + " ORDER BY c.id", args, binary=True)
-        return concat_chunks([self._chunk(r, run_id, key) for r in rows], after_step)
-
-    def last_values(self, run_id: int, keys: Sequence[str]) -> dict[str, float]:
-        """The value at the highest step of each key that has one."""
-        out: dict[str, float] = {}
-        for key in keys:
-            rows = self._read(
-                f"SELECT {_CHUNK_COLUMNS} FROM lrwatch.chunks c JOIN lrwatch.series s"
-                " ON c.series_id = s.id WHERE s.run_id = %s AND s.name = %s"
-                " ORDER BY c.last_step DESC, c.id DESC LIMIT 1", (run_id, self._stored_key(key)),
-                binary=True)
-            if rows:
-                steps, values = self._chunk(rows[0], run_id, key)
-                out[key] = float(values[int(np.argmax(steps))])
-        return out
-
-    def events(self, run_id: int, kind: str | None = None, after_step: int | None = None
-               ) -> list[Event]:
-        sql, args = events_query("lrwatch.events", "%s", run_id, kind, after_step)
-        return [self._event(run_id, *row) for row in self._read(sql, args)]
 
     # -- taking runs from a spool ----------------------------------------------------------
     def receive(self, run: RunInfo, keys: Sequence[str],
@@ -587,7 +420,7 @@ class PostgresBackend(RowChecks, GroupNumbering):
         checksum, each event (the server checks its own pages)."""
         checks: list[tuple[str, Callable[[tuple[Any, ...]], Any]]] = [
             (f"SELECT {_RUN_COLUMNS} FROM lrwatch.runs ORDER BY id", self._run_info),
-            (f"SELECT s.run_id, s.name, {_CHUNK_COLUMNS} FROM lrwatch.chunks c JOIN"
+            (f"SELECT s.run_id, s.name, {self._chunk_columns} FROM lrwatch.chunks c JOIN"
              " lrwatch.series s ON c.series_id = s.id ORDER BY s.run_id, s.name, c.id",
              lambda r: self._chunk(tuple(r[2:]), r[0], str(r[1]))),
             ("SELECT run_id, step, time, kind, payload FROM lrwatch.events ORDER BY run_id, id",

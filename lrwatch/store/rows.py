@@ -1,8 +1,8 @@
 """What every backend stores the same way: chunk blobs and their checksum, JSON metadata, the
-checks that turn a damaged row into a ``StoreError`` instead of a wrong answer, and the queries
-and run names that differ between SQL drivers by their placeholder only, the running of a
-schema migration step, and the renaming (or translation as read) of param-group series written
-before Lightning's numbering.
+checks that turn a damaged row into a ``StoreError`` instead of a wrong answer, free run names,
+the running of a schema migration step, and the renaming (or translation as read) of
+param-group series written before Lightning's numbering. The statements both backends run on
+their tables are ``lrwatch.store.tables``.
 
 Both backends keep a series as chunks of little-endian int64 steps and float64 values, each
 with :func:`chunk_crc` over its row and blobs (SQLite schema 2, PostgreSQL schema 1), so a
@@ -167,21 +167,6 @@ def free_name(base: str, taken: set[str]) -> str:
         k += 1
         candidate = f"{base}-{k}"
     return candidate
-
-
-def events_query(table: str, mark: str, run_id: int, kind: str | None,
-                 after_step: int | None) -> tuple[str, list[Any]]:
-    """The SELECT of a run's events (of ``kind``, after ``after_step``) in step order, and its
-    arguments; ``mark`` is the driver's placeholder (``?`` sqlite3, ``%s`` psycopg)."""
-    sql = f"SELECT step, time, kind, payload FROM {table} WHERE run_id = {mark}"
-    args: list[Any] = [run_id]
-    if after_step is not None:
-        sql += f" AND step > {mark}"
-        args.append(after_step)
-    if kind is not None:
-        sql += f" AND kind = {mark}"
-        args.append(kind)
-    return sql + " ORDER BY step, id", args
 
 
 def damage_detail(exc: StoreError) -> str:

@@ -28,38 +28,22 @@ from pathlib import Path
 from types import NoneType
 from typing import Any, Callable, Iterator, Mapping, Sequence, TypeVar
 
-import numpy as np
-
 from lrwatch._process import pid_alive
-from lrwatch.errors import NotAStore, RunNotFound, SchemaTooNew, StoreError, StoreLocked
-from lrwatch.store.base import (
-    INTERRUPTED,
-    RUNNING,
-    Columns,
-    Event,
-    PendingEvent,
-    RunInfo,
-)
+from lrwatch.errors import NotAStore, SchemaTooNew, StoreError, StoreLocked
+from lrwatch.store.base import INTERRUPTED, RUNNING, Columns, PendingEvent, RunInfo
 from lrwatch.store.location import resolve_path
 from lrwatch.store.rows import (
-    CHUNK_POINTS,
     MAYBE_NUMBER,
     NUMBER,
-    GroupNumbering,
-    RowChecks,
     apply_migration,
     as_columns,
-    concat_chunks,
     damage_detail,
-    encode_chunk,
-    events_query,
-    fill_summaries,
     free_name,
-    latest_per_step,
     renumber_param_groups,
     to_json,
 )
-from lrwatch.store.summary import RunSummary, stored_or_computed, summarize
+from lrwatch.store.summary import summarize
+from lrwatch.store.tables import CHUNK_COLUMNS, RunTables
 
 APPLICATION_ID = 0x6C727774  # "lrwt": marks the file as an lrwatch store
 SCHEMA_VERSION = 4
@@ -73,9 +57,8 @@ RETRY_BUDGET_S = 60.0
 # as interrupted (its process died without a word, e.g. kill -9 on another machine).
 STALE_AFTER_S = 120.0
 
-_CHUNK_COLUMNS = "c.id, c.series_id, c.first_step, c.last_step, c.n, c.steps, c.vals, c.crc"
 # Schema 1 chunks have no checksum column: read as if every checksum were missing.
-_CHUNK_COLUMNS_V1 = _CHUNK_COLUMNS.replace("c.crc", "NULL")
+_CHUNK_COLUMNS_V1 = CHUNK_COLUMNS.replace("c.crc", "NULL")
 
 _SCHEMA_V1 = """
 CREATE TABLE runs(
@@ -153,14 +136,16 @@ MIGRATIONS: dict[int, str | Callable[[sqlite3.Connection], None]] = {
 T = TypeVar("T")
 
 
-class SQLiteBackend(RowChecks, GroupNumbering):
+class SQLiteBackend(RunTables):
     """The run store in one SQLite file. Not thread-safe: use one instance per thread."""
+
+    _mark = "?"
+    _schema = ""
 
     def __init__(self, path: str | os.PathLike[str], readonly: bool = False) -> None:
         self.path = str(resolve_path(path))
         self.readonly = readonly
         self._hostname = socket.gethostname()
-        self._chunk_columns = _CHUNK_COLUMNS
         self._has_summaries = True
         self._fill_pending = False
         self._conn = self._connect()
@@ -355,15 +340,6 @@ class SQLiteBackend(RowChecks, GroupNumbering):
             return f"run '{row[0]}' (id {run_id})"
         return f"run {run_id}"
 
-    def _insert_chunk(self, conn: sqlite3.Connection, series_id: int, steps: np.ndarray,
-                      values: np.ndarray, replace: int | None = None) -> None:
-        """Write a chunk with its checksum; ``replace`` rewrites that chunk in place (its id,
-        which orders writes of the same step, is kept)."""
-        conn.execute(
-            "INSERT OR REPLACE INTO chunks(id, series_id, first_step, last_step, n, steps, vals,"
-            " crc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (replace, series_id, *encode_chunk(series_id, steps, values)))
-
     # -- runs ----------------------------------------------------------------------------
     def create_run(self, name: str | None, meta: Mapping[str, Any]) -> RunInfo:
         base = name or "run"
@@ -385,19 +361,6 @@ class SQLiteBackend(RowChecks, GroupNumbering):
         run_id = self._write(insert)
         return self.get_run(run_id)
 
-    def reopen_run(self, run_id: int) -> RunInfo:
-        """Take over an existing run (resume): it is running again, in this process."""
-        now = time.time()
-
-        def reopen(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "UPDATE runs SET status = ?, ended_at = NULL, heartbeat_at = ?, hostname = ?,"
-                " pid = ? WHERE id = ?", (RUNNING, now, self._hostname, os.getpid(), run_id))
-            conn.execute("DELETE FROM summaries WHERE run_id = ?", (run_id,))
-
-        self._write(reopen)
-        return self.get_run(run_id)
-
     def _mark_dead_runs(self, conn: sqlite3.Connection) -> None:
         """Persist "interrupted" for runs of this host whose process is gone."""
         for run_id, pid in conn.execute(
@@ -417,12 +380,13 @@ class SQLiteBackend(RowChecks, GroupNumbering):
             return INTERRUPTED
         return status
 
-    _RUN_COLUMNS = "id, uid, name, status, started_at, ended_at, last_step, hostname, pid, heartbeat_at, meta"
+    _run_columns = ("id, uid, name, status, started_at, ended_at, last_step, hostname, pid,"
+                    " heartbeat_at, meta")
     _RUN_TYPES = (int, str, str, str, NUMBER, MAYBE_NUMBER, (int, NoneType), (str, NoneType),
                   (int, NoneType), MAYBE_NUMBER, str)
 
     def _run_info(self, row: tuple[Any, ...]) -> RunInfo:
-        for column, value, kinds in zip(self._RUN_COLUMNS.split(", "), row, self._RUN_TYPES):
+        for column, value, kinds in zip(self._run_columns.split(", "), row, self._RUN_TYPES):
             if not isinstance(value, kinds):
                 raise self._damaged(f"run {row[0]}: {column} holds a {type(value).__name__}")
         run_id, uid, name, status, started, ended, last_step, host, pid, heartbeat, meta = row
@@ -435,67 +399,12 @@ class SQLiteBackend(RowChecks, GroupNumbering):
             meta=self._json_object(meta, f"the metadata of run {run_id}"),
         )
 
-    def runs(self) -> list[RunInfo]:
-        rows = self._read(f"SELECT {self._RUN_COLUMNS} FROM runs ORDER BY id")
-        return [self._run_info(r) for r in rows]
-
-    def run_list(self) -> list[tuple[RunInfo, RunSummary]]:
-        """Every run with its summary, oldest first: one query, and series read only for runs
-        without a current summary (running ones, or a store older than summaries)."""
-        if not self._has_summaries:  # a read-only open of an older store
-            return [(run, summarize(self, run.id)) for run in self.runs()]
-        rows = self._read(f"SELECT {self._RUN_COLUMNS}, m.at_step, m.data FROM runs"
-                          " LEFT JOIN summaries m ON m.run_id = runs.id ORDER BY runs.id")
-        out = []
-        for row in rows:
-            run = self._run_info(row[:-2])
-            out.append((run, stored_or_computed(self, run, row[3], row[-2], row[-1])))
-        return out
-
     def _save_summary(self, conn: sqlite3.Connection, run_id: int) -> None:
         """Summarise a run and keep the summary with the last step it describes (inside a
         write transaction, so no write comes between the reads and the stamp)."""
         conn.execute("INSERT OR REPLACE INTO summaries(run_id, at_step, data)"
                      " SELECT id, last_step, ? FROM runs WHERE id = ?",
                      (summarize(self, run_id).to_text(), run_id))
-
-    def _fill_summaries(self) -> None:
-        """Summaries of the ended runs of a store written before them (once, on migrating)."""
-        todo = [r[0] for r in self._read(
-            "SELECT id FROM runs WHERE status != ? AND id NOT IN (SELECT run_id FROM summaries)"
-            " ORDER BY id", (RUNNING,))]
-        fill_summaries(todo, self._write, self._save_summary)
-
-    def get_run(self, ref: str | int) -> RunInfo:
-        """A run by id, uid or name."""
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-            rows = self._read(f"SELECT {self._RUN_COLUMNS} FROM runs WHERE id = ?", (int(ref),))
-        else:
-            rows = self._read(
-                f"SELECT {self._RUN_COLUMNS} FROM runs WHERE name = ? OR uid = ?", (ref, ref))
-        if not rows:
-            names = [r.name for r in self.runs()]
-            hint = f"; runs here: {', '.join(names[-8:])}" if names else "; the store has no runs yet"
-            raise RunNotFound(f"no run '{ref}' in {self.path}{hint}")
-        return self._run_info(rows[0])
-
-    def update_meta(self, run_id: int, meta: Mapping[str, Any]) -> None:
-        def merge(conn: sqlite3.Connection) -> None:
-            (current,) = conn.execute("SELECT meta FROM runs WHERE id = ?", (run_id,)).fetchone()
-            merged = {**self._json_object(current, f"the metadata of run {run_id}"), **meta}
-            conn.execute("UPDATE runs SET meta = ? WHERE id = ?", (to_json(merged), run_id))
-
-        self._write(merge)
-
-    def set_status(self, run_id: int, status: str, ended: bool = True) -> None:
-        now = time.time()
-        self._write(lambda conn: conn.execute(
-            "UPDATE runs SET status = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?",
-            (status, now if ended else None, now, run_id)))
-
-    def heartbeat(self, run_id: int) -> None:
-        self._write(lambda conn: conn.execute(
-            "UPDATE runs SET heartbeat_at = ? WHERE id = ?", (time.time(), run_id)))
 
     # -- series --------------------------------------------------------------------------
     def _series_id(self, conn: sqlite3.Connection, run_id: int, key: str) -> int:
@@ -527,93 +436,8 @@ class SQLiteBackend(RowChecks, GroupNumbering):
 
         self._write(write)
 
-    def truncate(self, run_id: int, from_step: int) -> None:
-        """Forget every point and event at ``from_step`` or later (a resume from a checkpoint)."""
-
-        def cut(conn: sqlite3.Connection) -> None:
-            series = conn.execute("SELECT id, name FROM series WHERE run_id = ?",
-                                  (run_id,)).fetchall()
-            for sid, key in series:
-                straddling = conn.execute(
-                    f"SELECT {_CHUNK_COLUMNS} FROM chunks c WHERE series_id = ? AND first_step < ?"
-                    " AND last_step >= ?", (sid, from_step, from_step)).fetchall()
-                for row in straddling:
-                    steps, values = self._chunk(row, run_id, key)
-                    keep = steps < from_step
-                    self._insert_chunk(conn, sid, steps[keep], values[keep], replace=row[0])
-                conn.execute("DELETE FROM chunks WHERE series_id = ? AND first_step >= ?",
-                             (sid, from_step))
-            conn.execute("DELETE FROM events WHERE run_id = ? AND step >= ?", (run_id, from_step))
-            conn.execute("DELETE FROM summaries WHERE run_id = ?", (run_id,))
-            conn.execute(
-                "UPDATE runs SET last_step = (SELECT MAX(c.last_step) FROM chunks c JOIN series s"
-                " ON c.series_id = s.id WHERE s.run_id = ?) WHERE id = ?", (run_id, run_id))
-
-        self._write(cut)
-
-    def compact(self, run_id: int) -> None:
-        """Merge each series' small live-written chunks into few large ones, and keep the run's
-        summary (the run finished)."""
-        series = self._read(
-            "SELECT s.id, s.name FROM series s JOIN chunks c ON c.series_id = s.id"
-            " WHERE s.run_id = ? GROUP BY s.id HAVING count(*) > 16", (run_id,))
-        for sid, key in series:
-            def rewrite(conn: sqlite3.Connection, sid: int = sid, key: str = key) -> None:
-                rows = conn.execute(f"SELECT {_CHUNK_COLUMNS} FROM chunks c WHERE series_id = ?"
-                                    " ORDER BY id", (sid,)).fetchall()
-                chunks = [self._chunk(r, run_id, key) for r in rows]
-                steps, values = latest_per_step(np.concatenate([c[0] for c in chunks]),
-                                                 np.concatenate([c[1] for c in chunks]))
-                conn.execute("DELETE FROM chunks WHERE series_id = ?", (sid,))
-                for lo in range(0, steps.size, CHUNK_POINTS):
-                    self._insert_chunk(conn, sid, steps[lo:lo + CHUNK_POINTS],
-                                       values[lo:lo + CHUNK_POINTS])
-
-            self._write(rewrite)
-        self._write(lambda conn: self._save_summary(conn, run_id))
-
     def _renumbered(self) -> bool:
         return int(self._read("PRAGMA user_version")[0][0]) >= RENUMBERED_SCHEMA
-
-    def keys(self, run_id: int) -> list[str]:
-        names = [r[0] for r in self._read(
-            "SELECT name FROM series WHERE run_id = ? ORDER BY name", (run_id,))]
-        if not all(isinstance(name, str) for name in names):
-            raise self._damaged(f"run {run_id} has a series name that is not text")
-        return self._shown_keys(names)
-
-    def scalars(self, run_id: int, key: str, after_step: int | None = None
-                ) -> tuple[np.ndarray, np.ndarray]:
-        """Steps and values of one series, sorted by step; only steps > ``after_step`` if given.
-
-        Negative steps are kept, as the CSV reader keeps them.
-        """
-        sql = (f"SELECT {self._chunk_columns} FROM chunks c JOIN series s ON c.series_id = s.id"
-               " WHERE s.run_id = ? AND s.name = ?")
-        args: list[Any] = [run_id, self._stored_key(key)]
-        if after_step is not None:
-            sql += " AND c.last_step > ?"
-            args.append(int(after_step))
-        rows = self._read(sql + " ORDER BY c.id", args)
-        return concat_chunks([self._chunk(r, run_id, key) for r in rows], after_step)
-
-    def last_values(self, run_id: int, keys: Sequence[str]) -> dict[str, float]:
-        """The value at the highest step of each key that has one."""
-        out: dict[str, float] = {}
-        for key in keys:
-            row = self._read(
-                f"SELECT {self._chunk_columns} FROM chunks c JOIN series s ON c.series_id = s.id"
-                " WHERE s.run_id = ? AND s.name = ? ORDER BY c.last_step DESC, c.id DESC LIMIT 1",
-                (run_id, self._stored_key(key)))
-            if row:
-                steps, values = self._chunk(row[0], run_id, key)
-                out[key] = float(values[int(np.argmax(steps))])
-        return out
-
-    def events(self, run_id: int, kind: str | None = None, after_step: int | None = None
-               ) -> list[Event]:
-        sql, args = events_query("events", "?", run_id, kind, after_step)
-        return [self._event(run_id, *row) for row in self._read(sql, args)]
 
     def events_since(self, run_id: int, after_id: int) -> list[tuple[int, PendingEvent]]:
         """Events of a run written after the event ``after_id``, with their ids, in write
@@ -643,7 +467,7 @@ class SQLiteBackend(RowChecks, GroupNumbering):
                 yield f"SQLite: {exc}"
 
     def _check_runs(self) -> Iterator[str]:
-        for row in self._conn.execute(f"SELECT {self._RUN_COLUMNS} FROM runs ORDER BY id"):
+        for row in self._conn.execute(f"SELECT {self._run_columns} FROM runs ORDER BY id"):
             try:
                 self._run_info(row)
             except StoreError as exc:

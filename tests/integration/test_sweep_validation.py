@@ -1,0 +1,123 @@
+"""``lrwatch sweep`` on Lightning log folders (``version_N`` with ``metrics.csv`` and
+``hparams.yaml``) whose runs log a validation loss: it ranks the runs when every run logged one
+near the end and none overfits, and the reading says so; a sweep whose loss falls near 0 within
+its first steps at high LRs leaves the runs it cannot rank unranked."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.helpers.cli import lrwatch
+
+HALF_DECADES = [1e-4, 10 ** -3.5, 1e-3, 10 ** -2.5, 1e-2, 10 ** -1.5]
+START = 2.5
+STEPS = 400
+VAL_EVERY = 50
+
+
+def falling(final: float, seed: int, tau: float = 60.0, noise: float = 0.02) -> np.ndarray:
+    """A loss falling from START to ``final`` (time constant ``tau`` steps) with batch noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(STEPS)
+    return (final + (START - final) * np.exp(-t / tau)) * (1 + noise * rng.standard_normal(STEPS))
+
+
+def write_version(logs: Path, i: int, lr: float, loss: np.ndarray,
+                  val: np.ndarray | None = None) -> None:
+    """One Lightning run; ``val`` (one value per ``VAL_EVERY`` steps, the last at the last
+    step) goes in a ``val_loss`` column, empty on the other rows as Lightning writes it."""
+    folder = logs / f"version_{i}"
+    folder.mkdir(parents=True)
+    rows = []
+    for step, value in enumerate(loss):
+        at = (step + 1) // VAL_EVERY - 1 if (step + 1) % VAL_EVERY == 0 else None
+        val_text = "" if val is None or at is None else f"{val[at]:.6f}"
+        rows.append(f"{step},{value:.6f},{lr},{val_text}\n")
+    folder.joinpath("metrics.csv").write_text("step,train_loss,lr-AdamW,val_loss\n" + "".join(rows))
+    folder.joinpath("hparams.yaml").write_text(f"lr: {lr}\nhidden: 64\noptimizer: AdamW\n")
+
+
+def val_curve(final: float, rise: float = 0.0) -> np.ndarray:
+    """A validation loss measured every VAL_EVERY steps: it falls to ``final`` and, with
+    ``rise``, climbs that fraction above its lowest by the end (overfitting)."""
+    t = np.arange(VAL_EVERY, STEPS + 1, VAL_EVERY)
+    low = final / (1 + rise)
+    curve = low + (START - low) * np.exp(-t / 60)
+    return curve + rise * low * np.clip((t - t[len(t) // 2]) / (t[-1] - t[len(t) // 2]), 0, None)
+
+
+def read_sweep(capsys: pytest.CaptureFixture[str], logs: Path) -> dict:
+    code, out, err = lrwatch(capsys, "sweep", str(logs), "--json")
+    assert code == 0, err
+    (sweep,) = json.loads(out)["sweeps"]
+    return sweep
+
+
+def positions(sweep: dict) -> dict[float, str]:
+    return {round(math.log10(r["lr"]), 2): r["position"] for r in sweep["runs"]}
+
+
+# The training loss keeps falling with the LR; the validation loss is lowest at 10^-2.5.
+TRAIN_FINALS = [1.6, 1.2, 0.9, 0.7, 0.5, 0.45]
+VAL_FINALS = [1.7, 1.3, 1.0, 0.85, 0.95, 1.2]
+
+
+def test_the_validation_loss_ranks_the_runs_when_every_run_logged_it(tmp_path, capsys):
+    """Read by the training loss the best is the highest LR (extend the grid up); by the
+    validation loss, what a user means by best, it is 10^-2.5, the runs above it are too high,
+    and the summary says which loss ranked them."""
+    for i, (lr, train, val) in enumerate(zip(HALF_DECADES, TRAIN_FINALS, VAL_FINALS)):
+        write_version(tmp_path, i, lr, falling(train, seed=i), val_curve(val))
+    sweep = read_sweep(capsys, tmp_path)
+    assert 1e-3 < sweep["best_lr"] < 1e-2
+    assert sweep["edge"] is None
+    assert sweep["ranked_by"] == "val_loss"
+    assert "validation loss" in sweep["summary"]
+    assert positions(sweep)[-2.5] == "near_best"
+    assert positions(sweep)[-1.5] == "too_high"
+    assert positions(sweep)[-4.0] == "too_low"
+
+
+def test_analyze_says_the_validation_loss_placed_the_run(tmp_path, capsys):
+    """``lrwatch analyze`` on the same sweep: the run above the validation best is told to
+    reduce, and its first evidence line says the validation loss ranked the sweep."""
+    for i, (lr, train, val) in enumerate(zip(HALF_DECADES, TRAIN_FINALS, VAL_FINALS)):
+        write_version(tmp_path, i, lr, falling(train, seed=i), val_curve(val))
+    code, out, err = lrwatch(capsys, "analyze", str(tmp_path), "--json")
+    assert code == 0, err
+    top = next(e for e in json.loads(out)["runs"] if e["run"].endswith("version_5"))
+    assert top["sweep"]["position"] == "too_high"
+    assert top["action"] == "reduce"
+    assert top["evidence"][0].startswith("too high in a sweep of 6 runs by validation loss")
+
+
+def test_an_overfitting_validation_loss_does_not_rank_the_runs(tmp_path, capsys):
+    """The same sweep, but the validation loss of the high-LR runs climbs 30% above its lowest
+    by the end (overfitting: it no longer follows what the run learns, and a user ranking by
+    accuracy would not follow it): the training loss ranks the runs, as the summary says."""
+    for i, (lr, train, val) in enumerate(zip(HALF_DECADES, TRAIN_FINALS, VAL_FINALS)):
+        write_version(tmp_path, i, lr, falling(train, seed=i), val_curve(val, 0.3 * (i >= 3)))
+    sweep = read_sweep(capsys, tmp_path)
+    assert sweep["ranked_by"] == "loss"
+    assert "validation" not in sweep["summary"]
+    assert sweep["best_lr"] > 1e-2
+
+
+def test_runs_near_zero_loss_are_unranked_against_where_the_sweep_started(tmp_path, capsys):
+    """High LRs drop the loss from 2.5 to near 0 within their first steps, so the best run's own
+    "start" is near 0 too: the levels 0.012, 0.008 and 0.004 differ by less than 1% of where
+    the sweep started (2.5), the training loss cannot rank them: the band holds all three and
+    the summary says so (against the best run's own start they were ranked: a band of x2)."""
+    finals = [1.0, 0.3, 0.05, 0.012, 0.008, 0.004]
+    taus = [60, 60, 30, 3, 2, 1]
+    for i, (lr, final, tau) in enumerate(zip(HALF_DECADES, finals, taus)):
+        write_version(tmp_path, i, lr, falling(final, seed=i, tau=tau, noise=0.01))
+    sweep = read_sweep(capsys, tmp_path)
+    assert sweep["best_lr_low"] <= 10 ** -2.5 * (1 + 1e-9)
+    assert "cannot rank them" in sweep["summary"]
+    assert positions(sweep)[-4.0] == positions(sweep)[-3.5] == "too_low"

@@ -1,0 +1,126 @@
+"""Round 7's made held-out sweeps (``fresh_sweeps7.py``): every run is labelled by its place in
+its sweep (ranked by final eval loss, the truth), each grid spans its best LR by a decade on both
+sides, the manifest lines of the one-run diagnosis carry the same labels, and the committed truth
+is what the generator makes."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from benchmarks.realworld import fresh_sweeps7 as gen
+from benchmarks.realworld.fresh_sweeps import FreshSweep, run_id
+from benchmarks.realworld.made_labels import NEAR_LOSS
+from benchmarks.realworld.made_tasks import Logged
+from benchmarks.realworld.make_runs import quarter_decades, write_run
+
+SUMMARIES = json.loads(gen.OUT.read_text())
+
+
+def expected_status(lr: float, final: float | None, start: float, best_lr: float,
+                    best_final: float) -> str:
+    """The sweep-place rule, as a reader of the JSON checks it by hand."""
+    if final is None:
+        return "diverging" if lr > best_lr else "stalled"
+    if final <= best_final * (1 + NEAR_LOSS):
+        return "healthy"
+    if lr < best_lr:
+        return "stalled"
+    return "diverging" if final > start else "oscillating"
+
+
+@pytest.mark.parametrize("name", sorted(SUMMARIES))
+def test_each_run_is_labelled_by_its_place_in_its_sweep(name: str) -> None:
+    s = SUMMARIES[name]
+    finals = [math.inf if f is None else f for f in s["final_eval_losses"]]
+    best = int(np.argmin(finals))
+    assert s["best_lr"] == s["lrs"][best]
+    assert math.isfinite(finals[best]) and finals[best] < s["start_eval_losses"][best]
+    expected = [expected_status(lr, f, start, s["best_lr"], finals[best])
+                for lr, f, start in zip(s["lrs"], s["final_eval_losses"],
+                                        s["start_eval_losses"])]
+    assert s["labels"] == expected
+
+
+@pytest.mark.parametrize("name", sorted(SUMMARIES))
+def test_each_grid_is_quarter_decades_spanning_its_best_by_a_decade_both_sides(name: str) -> None:
+    s = SUMMARIES[name]
+    assert 11 <= len(s["lrs"]) <= 13
+    assert s["lrs"] == quarter_decades(math.log10(s["lrs"][0]), math.log10(s["lrs"][-1]))
+    assert s["lrs"][0] <= s["best_lr"] / 10 * (1 + 1e-9)
+    assert s["lrs"][-1] >= s["best_lr"] * 10 * (1 - 1e-9)
+
+
+def test_the_families_are_the_plans_and_new() -> None:
+    assert set(SUMMARIES) == {f"fresh-{s.family}" for s in gen.plan()}
+    earlier = set()
+    for other in ("sweeps_fresh.json", "sweeps_fresh5.json", "sweeps_made.json"):
+        earlier |= {v["family"] for v in json.loads((gen.HERE / other).read_text()).values()}
+    assert not earlier & {s.family for s in gen.plan()}
+
+
+def test_the_manifest_carries_the_summaries_labels_on_the_round7_side() -> None:
+    from benchmarks.realworld import manifest, side_of
+
+    rows = [r for r in manifest() if r["path"] == gen.SCRIPT]
+    by_id = {r["id"]: r for r in rows}
+    assert len(by_id) == sum(len(s["runs"]) for s in SUMMARIES.values())
+    direction = {"healthy": "keep", "stalled": "up", "oscillating": "down", "diverging": "down"}
+    for s in SUMMARIES.values():
+        for rid, lr, status in zip(s["runs"], s["lrs"], s["labels"]):
+            row = by_id[rid]
+            assert (row["label"]["status"], row["meta"]["peak_lr"]) == (status, lr)
+            assert row["label"]["direction"] == direction[status]
+            assert side_of(row["repo"]) == "round7-made"
+
+
+def test_manifest_rows_label_a_sweep_made_before_from_the_cache(tmp_path, monkeypatch) -> None:
+    """A made-up sweep written to the cache as the generator writes it: a bowl of final eval
+    losses around 1e-2, one run within 2% of the best, one that ended above its start and one
+    that went NaN."""
+    monkeypatch.setenv("LRWATCH_REALWORLD", str(tmp_path))
+    lrs = quarter_decades(-3.0, -1.0)
+    finals = [1.8, 1.5, 1.2, 1.01, 1.0, 1.3, 1.9, 2.5, math.nan]
+    sweep = FreshSweep("bowl", lrs, 100, lambda lr: Logged(), {"optimizer": "SGD"})
+    for lr, final in zip(lrs, finals):
+        loss = np.linspace(2.3, final if math.isfinite(final) else 3.0, 100)
+        if not math.isfinite(final):
+            loss = loss[:40]
+            loss[-1] = math.nan
+        rows = [(i + 1, float(v), lr, 1.0) for i, v in enumerate(loss)]
+        write_run(tmp_path, run_id(sweep, lr), Logged(rows=rows, val={len(rows): final},
+                                                       val0=2.3))
+    monkeypatch.setitem(gen.CORPUS_FAMILY, "bowl", "classifier")
+    rows = gen.manifest_rows(sweep, "0" * 40)
+    assert [r["label"]["status"] for r in rows] == [
+        "stalled", "stalled", "stalled", "healthy", "healthy", "oscillating", "oscillating",
+        "diverging", "diverging"]
+    assert rows[-1]["label"]["source"] == "nonfinite"
+    assert {r["repo"] for r in rows} == {"lrwatch-made/bowl"}
+    assert rows[4]["meta"]["peak_lr"] == 1e-2 and rows[4]["meta"]["seed"] == gen.SEED
+
+
+def test_manifest_rows_refuse_a_sweep_missing_from_the_cache(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("LRWATCH_REALWORLD", str(tmp_path))
+    with pytest.raises(SystemExit, match="not in the cache"):
+        gen.manifest_rows(gen.plan()[0], "0" * 40)
+
+
+@pytest.mark.slow
+def test_a_committed_truth_is_what_the_generator_makes() -> None:
+    """The patch transformer at its best LR, retrained (the cheapest family, ~10 CPU seconds):
+    the committed final eval loss."""
+    import torch
+
+    s = SUMMARIES["fresh-vit_digits_adamw"]
+    i = s["lrs"].index(s["best_lr"])
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        log = gen.vit_run(s["lrs"][i])
+    finally:
+        torch.set_num_threads(threads)
+    assert log.final_val == pytest.approx(s["final_eval_losses"][i], rel=1e-4)
