@@ -682,6 +682,10 @@ def _advise_healthy(c: AdviceContext) -> Advice:
 # --- insufficient data -----------------------------------------------------------------------
 
 def _advise_insufficient(c: AdviceContext) -> Advice:
+    if c.curves.epoch_points:  # a finished log of a few epochs will not grow: say what tells
+        return Advice(Action.KEEP, 1.0, (
+            "not enough epochs logged to judge the LR from this run; a range test (lrwatch's "
+            "find_lr) or short runs at a few LRs would tell",))
     return Advice(Action.KEEP, 1.0, ("not enough steps to judge yet",))
 
 

@@ -39,6 +39,8 @@ def test_a_keras_csv_of_8_epochs_is_too_short_and_says_how_many_epochs_it_needs(
     d = analyze(read_csv_log(_keras_csv(tmp_path / "short.csv", 8)).curves)
     assert d.status is Status.INSUFFICIENT_DATA
     assert d.needed_steps == 12
+    # a finished log of 8 epochs will not grow: the advice says what would tell, not "yet"
+    assert "not enough epochs" in d.suggestion.rationale and "find_lr" in d.suggestion.rationale
 
 
 def test_a_csv_with_a_step_column_is_not_read_as_epochs(tmp_path):
