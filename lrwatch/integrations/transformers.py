@@ -135,14 +135,17 @@ class LRWatchCallback(TrainerCallback, FrontEnd):
         if loss is None:
             return
         self._summed = kwargs.get("num_items_in_batch") is not None
-        value = loss.detach().float()
+        value = loss.detach()
+        if value.dtype != torch.float32:  # a cast of a float32 loss still costs a tensor op
+            value = value.float()
         self._losses.append(value if value.ndim == 0 else value.reshape(()))
         self.engine.add_samples(_batch_size(kwargs, args))
         self.engine.backward_loss(value)  # what on_spike="skip" judges (off: returns at once)
         last = self._gradient_state is None or self._gradient_state.sync_gradients
-        if loss.grad_fn is not None and last:  # earlier micro-batches' gradients are partial
+        node = loss.grad_fn
+        if node is not None and last:  # earlier micro-batches' gradients are partial
             # on the node, not the tensor: Trainer may scale the loss in place afterwards
-            loss.grad_fn.register_prehook(self._backward_starts)
+            node.register_prehook(self._backward_starts)
 
     def _backward_starts(self, grad_outputs: Any) -> None:
         # the autograd engine runs queued callbacks once the whole backward pass is done
