@@ -155,6 +155,7 @@ RUNS: dict[str, Callable[[str], float]] = {
 
 def main() -> None:
     torch.set_num_threads(1)
+    load_before = os.getloadavg()  # the machine is shared: say how busy it was
     per_round: dict[str, list[float]] = {name: [] for name in RUNS}
     with tempfile.TemporaryDirectory() as workdir, open(os.devnull, "w") as quiet, \
             contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
@@ -169,11 +170,14 @@ def main() -> None:
         rows.append({"front_end": watched, "bare_ms": round(base * 1e3, 3),
                      "with_ms": round(statistics.median(per_round[watched]) * 1e3, 3),
                      "added_ms": round(added * 1e3, 3), "added_pct": round(100 * added / base, 2)})
+    load = {"start": [round(x, 1) for x in load_before],
+            "end": [round(x, 1) for x in os.getloadavg()]}  # 1, 5, 15-minute load averages
     result = {"model": "MLP 784-256-256-10, batch 64", "steps_per_run": STEPS, "rounds": ROUNDS,
-              "rows": rows,
+              "load_average": load, "rows": rows,
               "per_round_ms": {n: [round(x * 1e3, 3) for x in v] for n, v in per_round.items()}}
     OUT.mkdir(exist_ok=True)
     (OUT / "overhead_front_ends.json").write_text(json.dumps(result, indent=2))
+    print(f"load average (1, 5, 15 min) at start {load['start']}, at end {load['end']}")
     print("CPU time per step (all threads):")
     print("| front end | bare ms/step | with lrwatch | adds | of the bare step |")
     print("|---|---|---|---|---|")

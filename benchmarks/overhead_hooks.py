@@ -83,6 +83,7 @@ def _timed_run(run: Callable[[str], float], workdir: str, clock: HookClock) -> t
 
 def main() -> None:
     torch.set_num_threads(1)
+    load_before = os.getloadavg()  # the machine is shared: say how busy it was
     clock = HookClock()
     clock.install()
     pairs = [("lightning", "lightning+lrwatch"), ("torch", "torch+watch"),
@@ -106,10 +107,13 @@ def main() -> None:
                      "hooks_ms": round(statistics.median(hooks[w]), 3),
                      "other_threads_ms": round(statistics.median(others[w]), 3),
                      "lrwatch_ms": round(own, 3), "lrwatch_pct": round(100 * own / step, 2)})
+    load = {"start": [round(x, 1) for x in load_before],
+            "end": [round(x, 1) for x in os.getloadavg()]}  # 1, 5, 15-minute load averages
     OUT.mkdir(exist_ok=True)
     (OUT / "overhead_hooks.json").write_text(json.dumps(
-        {"steps_per_run": STEPS, "rounds": ROUNDS, "rows": rows,
+        {"steps_per_run": STEPS, "rounds": ROUNDS, "load_average": load, "rows": rows,
          "per_round_ms": {"bare": bare, "hooks": hooks, "other_threads": others}}, indent=2))
+    print(f"load average (1, 5, 15 min) at start {load['start']}, at end {load['end']}")
     print("lrwatch's CPU time per step (training thread in its hooks + other threads):")
     print("| front end | bare ms/step | in hooks | other threads | lrwatch | of the bare step |")
     print("|---|---|---|---|---|---|")

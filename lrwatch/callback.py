@@ -13,7 +13,6 @@ start of training.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any, Literal, Mapping
 
 import torch
@@ -21,9 +20,7 @@ import torch
 from lrwatch import keys
 from lrwatch._compat import CALLBACK_BASES, lightning_of
 from lrwatch.analysis.types import RangeTestSummary
-from lrwatch.config import RecordConfig
 from lrwatch.engine import (
-    Engine,
     TrainingFacts,
     count_parameters,
     optimizer_facts,
@@ -31,16 +28,14 @@ from lrwatch.engine import (
     torch_all_ranks_max,
 )
 from lrwatch.errors import ConfigError
-from lrwatch.guard import GuardConfig
-from lrwatch.live_dashboard import check_dashboard_address, start_dashboard
-from lrwatch.notify import build_notifier, check_alert_url
-from lrwatch.store import FAILED, FINISHED, INTERRUPTED, RunInfo, StoreURL, default_store_path
+from lrwatch.front_end import FrontEnd
+from lrwatch.store import FAILED, FINISHED, INTERRUPTED, default_store_path
 
 # Names under which users log their validation loss, most specific first.
 VAL_LOSS_NAMES = ("val_loss", "val/loss", "valid_loss", "validation_loss", "val_loss_epoch")
 
 
-class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
+class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
     """Record loss, learning rates, gradient norms and update ratios of every optimizer step.
 
     Args:
@@ -122,48 +117,26 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         alert: str | None = None,
         strict: bool = False,
     ) -> None:
-        if name is not None and (not isinstance(name, str) or not name.strip()):
-            raise ConfigError(f"name must be a non-empty string, got {name!r}")
         if loss_key is not None and (not isinstance(loss_key, str) or not loss_key.strip()):
             raise ConfigError(f"loss_key must be the name of a logged metric, got {loss_key!r}")
-        if store is not None and not isinstance(store, (str, os.PathLike)):
-            raise ConfigError(f"store must be a path (a str or pathlib.Path), got {store!r}")
-        dashboard_host, dashboard_port = check_dashboard_address(dashboard_host, dashboard_port)
-        self.guard_config = GuardConfig(
-            on_diverge=on_diverge, check_every_n_steps=check_every_n_steps,
-            snapshot_every_n_steps=snapshot_every_n_steps, max_recoveries=max_recoveries,
-            lr_factor=lr_factor, skip_batches=skip_batches, on_spike=on_spike)
-        if host_copy_every_n_steps is None:
-            host_copy_every_n_steps = 1 if self.guard_config.acts else RecordConfig.host_copy_every_n_steps
-        self.config = RecordConfig(
-            every_n_steps=every_n_steps,
+        if not isinstance(mirror, bool):
+            raise ConfigError(f"mirror must be True or False, got {mirror!r}")
+        FrontEnd.__init__(
+            self, store, name, on_diverge=on_diverge, every_n_steps=every_n_steps,
             layer_every_n_steps=layer_every_n_steps,
             update_ratio_every_n_steps=update_ratio_every_n_steps,
             host_copy_every_n_steps=host_copy_every_n_steps,
-        )
-        self.store_arg = store
-        self.name = name
-        self.dashboard = dashboard
-        self.dashboard_host, self.dashboard_port = dashboard_host, dashboard_port
-        self.keep_dashboard = keep_dashboard
-        self.dashboard_url: str | None = None
-        self._dashboard: Any = None
+            check_every_n_steps=check_every_n_steps, snapshot_every_n_steps=snapshot_every_n_steps,
+            max_recoveries=max_recoveries, lr_factor=lr_factor, skip_batches=skip_batches,
+            on_spike=on_spike, alert=alert, dashboard=dashboard, dashboard_host=dashboard_host,
+            dashboard_port=dashboard_port, keep_dashboard=keep_dashboard, strict=strict)
+        self.engine.warn = _rank_zero_warn  # once, on rank 0
+        self.config, self.guard_config = self.engine.record_config, self.engine.guard_config
         self.strict = strict
         self.loss_key = loss_key
-        if not isinstance(mirror, bool):
-            raise ConfigError(f"mirror must be True or False, got {mirror!r}")
-        self.mirror, self.alert = mirror, check_alert_url(alert) if alert is not None else None
-        self.engine = Engine(self.config, self.guard_config, strict=strict, warn=_rank_zero_warn)
+        self.mirror = mirror
         self._logged: dict[str, Any] = {}  # each logged metric's last value object, stored once
         self._stepped = False
-
-    @property
-    def store_path(self) -> Path | StoreURL | None:
-        return self.engine.store_path
-
-    @property
-    def run(self) -> RunInfo | None:
-        return self.engine.run
 
     # -- state across checkpoints ----------------------------------------------------------
     @property
@@ -193,18 +166,7 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
         path = self.store_arg if self.store_arg is not None else default_store_path(
             trainer.default_root_dir)
         self.engine.open_store(path)  # clear error now if unusable
-        if self.dashboard and (self._dashboard is None or not self._dashboard.running()):
-            self._start_dashboard(trainer)
-        self._dashboard_noted = False
-
-    def _start_dashboard(self, trainer: Any) -> None:
-        """Serve the dashboard in its own process; a failure to start never stops training."""
-        self._dashboard = start_dashboard(
-            self.store_path, self.dashboard_host, self.dashboard_port,  # type: ignore[arg-type]
-            keep=self.keep_dashboard, warn=_rank_zero_warn,
-            info=lightning_of(trainer).utilities.rank_zero_info)
-        if self._dashboard is not None:
-            self.dashboard_url = self._dashboard.url
+        self._serve_dashboard(info=lightning_of(trainer).utilities.rank_zero_info)
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         self._logged = {}
@@ -214,14 +176,10 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
                      judge_loss=len(trainer.optimizers) == 1, rank_zero=trainer.is_global_zero)
         if not trainer.is_global_zero or self.store_path is None:
             return
-        meta = self._metadata(trainer, pl_module)
-        engine.start(name, meta, pl_module.named_parameters(), _clipping_on(trainer))
-        page = f"{self.dashboard_url}/run/{self.run.id}" if self.dashboard_url else None  # type: ignore[union-attr]
-        engine.attach_notifier(engine.safely(
-            "notify", build_notifier, self.run.name,  # type: ignore[union-attr]
-            trainer.loggers if self.mirror else (), self.alert, page))
+        run = self._record(name, self._metadata(trainer, pl_module), pl_module.named_parameters(),
+                           _clipping_on(trainer), loggers=trainer.loggers if self.mirror else ())
         lightning_of(trainer).utilities.rank_zero_info(
-            f"lrwatch: recording run '{self.run.name}' to {self.store_path} "  # type: ignore[union-attr]
+            f"lrwatch: recording run '{run.name}' to {self.store_path} "
             f"(see it with: lrwatch runs {self.store_path})")
 
     def on_train_end(self, trainer: Any, pl_module: Any) -> None:
@@ -233,19 +191,13 @@ class LRWatch(*CALLBACK_BASES):  # type: ignore[misc]
     def teardown(self, trainer: Any, pl_module: Any, stage: str) -> None:
         if stage == "fit":
             self.engine.finish(self.engine.status or FINISHED)
-            self._note_dashboard()
-
-    def _note_dashboard(self) -> None:
-        """The fit ended: the dashboard serves on (see ``dashboard``); say once how to reopen it."""
-        if self._dashboard is not None and not self._dashboard_noted:
-            self._dashboard_noted = True
-            _rank_zero_info(self._dashboard.after_fit_note(self.store_path))
+            self._note_dashboard(_rank_zero_info)
 
     def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
         interrupted = isinstance(exception, KeyboardInterrupt) or (
             type(exception).__name__ == "SIGTERMException")
         self.engine.finish(INTERRUPTED if interrupted else FAILED)
-        self._note_dashboard()
+        self._note_dashboard(_rank_zero_info)
 
     # -- per step ----------------------------------------------------------------------------
     def on_train_epoch_start(self, trainer: Any, pl_module: Any) -> None:

@@ -37,7 +37,6 @@ from lrwatch.analysis import OnlineAnalyzer
 from lrwatch.analysis.optimizers import momentum_of
 from lrwatch.analysis.types import Diagnosis, RangeTestSummary, Status
 from lrwatch.config import RecordConfig
-from lrwatch.errors import ConfigError
 from lrwatch.guard import (
     DDP_DECISION_EVERY,
     Decision,
@@ -130,35 +129,6 @@ def torch_distributed() -> tuple[int, int]:
 
 
 torch_all_ranks_max: Exchange = all_ranks_max  # the ``Exchange`` of torch.distributed
-
-
-def front_end_settings(store: Any, name: Any, *, on_diverge: str, every_n_steps: int,
-                       layer_every_n_steps: int, update_ratio_every_n_steps: int | None,
-                       host_copy_every_n_steps: int | None, check_every_n_steps: int,
-                       snapshot_every_n_steps: int, max_recoveries: int,
-                       lr_factor: float | None, skip_batches: int, on_spike: str | None = None
-                       ) -> tuple[RecordConfig, GuardConfig]:
-    """The settings ``Watch`` and the Hugging Face callback share, checked: the store and run
-    name, and the recording and guard settings (a guard that acts copies every step to the
-    host, unless told otherwise).
-
-    Raises:
-        ConfigError: a setting is out of range or of the wrong type.
-    """
-    if store is not None and not isinstance(store, (str, os.PathLike)):
-        raise ConfigError(f"store must be a path (a str or pathlib.Path), got {store!r}")
-    if name is not None and (not isinstance(name, str) or not name.strip()):
-        raise ConfigError(f"name must be a non-empty string, got {name!r}")
-    guard = GuardConfig(on_diverge=on_diverge, check_every_n_steps=check_every_n_steps,
-                        snapshot_every_n_steps=snapshot_every_n_steps,
-                        max_recoveries=max_recoveries, lr_factor=lr_factor,
-                        skip_batches=skip_batches, on_spike=on_spike)
-    if host_copy_every_n_steps is None:
-        host_copy_every_n_steps = 1 if guard.acts else RecordConfig.host_copy_every_n_steps
-    record = RecordConfig(every_n_steps=every_n_steps, layer_every_n_steps=layer_every_n_steps,
-                          update_ratio_every_n_steps=update_ratio_every_n_steps,
-                          host_copy_every_n_steps=host_copy_every_n_steps)
-    return record, guard
 
 
 def final_line(run_name: str, d: Diagnosis) -> str:

@@ -79,6 +79,10 @@ class OptimizerProbe:
         self._pre_clip: Tensor | None = None  # this step's pre-clip norm, for the derivation
         self._handles.append(optimizer.register_step_post_hook(self._after_update))
         self._group_keys: list[tuple[str, str, str, str]] = []  # see ``hyperparameters``
+        # the keys filed every step, built once
+        self._grad_key = self.key(keys.GRAD_NORM)
+        self._clipped_key = self.key(keys.GRAD_NORM_CLIPPED)
+        self._to_clip_key = TO_CLIP + self._clipped_key
 
     def key(self, base: str) -> str:
         return keys.optimizer_key(base, self.label)
@@ -112,7 +116,7 @@ class OptimizerProbe:
         if grads:
             norms = torch.stack(torch._foreach_norm(grads, 2, dtype=torch.float32))
             self._pre_clip = torch.linalg.vector_norm(norms)
-            self.pending.append((self.key(keys.GRAD_NORM), self._pre_clip))
+            self.pending.append((self._grad_key, self._pre_clip))
             if self.layer_step and layer_of is not None:
                 self.pending.append((self.key(keys.GRAD_NORM + "/*"), self._layer_norms(norms, layer_of)))
         self._snapshot_taken = False
@@ -151,14 +155,13 @@ class OptimizerProbe:
         """The global norm of the clipped gradients: with a known clip, this step's pre-clip
         norm, marked for the host to derive it from (``clipped_norms``); else measured."""
         pre, self._pre_clip = self._pre_clip, None
-        key = self.key(keys.GRAD_NORM_CLIPPED)
         if self.clip_norm is not None and pre is not None:
-            self.pending.append((TO_CLIP + key, pre))
+            self.pending.append((self._to_clip_key, pre))
             return
         grads, _ = self._grads()
         if grads:
             norms = torch.stack(torch._foreach_norm(grads, 2, dtype=torch.float32))
-            self.pending.append((key, torch.linalg.vector_norm(norms)))
+            self.pending.append((self._clipped_key, torch.linalg.vector_norm(norms)))
 
     def hyperparameters(self) -> list[tuple[str, float]]:
         """``(key, host value)`` of the LR, momentum (or Adam beta1), beta2 and weight decay of
@@ -261,8 +264,13 @@ class Recorder:
         self._samples += n
 
     def add_loss(self, loss: Tensor) -> None:
-        """A micro-batch's loss (already divided by the accumulation count, as Lightning does)."""
-        loss = loss.detach().float()
+        """A micro-batch's loss (already divided by the accumulation count, as Lightning does).
+        One a front end detached and made float32 already is kept as it is (two tensor ops less a
+        step)."""
+        if loss.requires_grad:
+            loss = loss.detach()
+        if loss.dtype != torch.float32:
+            loss = loss.float()
         self._loss_sum = loss if self._loss_sum is None else self._loss_sum + loss
 
     def before_optimizer_step(self, probe: OptimizerProbe, step: int, read: bool = True) -> None:

@@ -25,9 +25,7 @@ update is made: the loop calls ``watch.before_step(loss)`` before ``optimizer.st
 
 from __future__ import annotations
 
-import logging
 import os
-from pathlib import Path
 from types import TracebackType
 from typing import Any, Mapping, Sequence
 
@@ -35,30 +33,25 @@ import torch
 
 from lrwatch.config import check_int
 from lrwatch.engine import (
-    Engine,
     TrainingFacts,
     count_parameters,
-    front_end_settings,
     optimizer_facts,
     run_metadata,
     torch_all_ranks_max,
     torch_distributed,
 )
 from lrwatch.errors import ConfigError
-from lrwatch.live_dashboard import check_dashboard_address, start_dashboard
-from lrwatch.notify import build_notifier, check_alert_url
-from lrwatch.store import FAILED, FINISHED, INTERRUPTED, RunInfo, default_store_path
+from lrwatch.front_end import FrontEnd
+from lrwatch.store import FAILED, FINISHED, INTERRUPTED, default_store_path
 
 __all__ = ["Watch"]
-
-log = logging.getLogger("lrwatch")
 
 SKIP_NEEDS_BEFORE_STEP = (
     "on_spike='skip' judges a step before its update: call watch.before_step(loss) before "
     "optimizer.step() and watch.after_step() after it, instead of watch.step(loss) after it")
 
 
-class Watch:
+class Watch(FrontEnd):
     """Record and diagnose every optimizer step of a hand-written training loop.
 
     Args:
@@ -74,15 +67,13 @@ class Watch:
         hparams: what to store as the run's hyperparameters.
         on_diverge: "warn", "stop" (``should_stop`` becomes True; the run ends as diverged) or
             "recover" (roll back to a recent snapshot, lower the LR, go on).
-        every_n_steps, layer_every_n_steps, update_ratio_every_n_steps,
-        host_copy_every_n_steps, check_every_n_steps, snapshot_every_n_steps, max_recoveries,
-        lr_factor, skip_batches, alert: as for ``LRWatch``.
         on_spike: "skip" drops the update of an outlier step, as ``LRWatch``'s does; it needs
             ``watch.before_step(loss)`` before ``optimizer.step()`` (see the module's notes).
-        dashboard, dashboard_host, dashboard_port, keep_dashboard: as for ``LRWatch``: the
-            live dashboard serves the store until this process exits; ``finish`` says how to
-            serve it again.
-        strict: re-raise lrwatch's internal errors instead of warning and going on.
+        options: the others, as for ``LRWatch`` (``lrwatch.front_end.FrontEnd`` takes them for
+            every front end): every_n_steps, layer_every_n_steps, update_ratio_every_n_steps,
+            host_copy_every_n_steps, check_every_n_steps, snapshot_every_n_steps,
+            max_recoveries, lr_factor, skip_batches, alert, dashboard (``finish`` says how to
+            serve it again), dashboard_host, dashboard_port, keep_dashboard, strict.
     """
 
     def __init__(
@@ -97,23 +88,7 @@ class Watch:
         total_steps: int | None = None,
         grad_clip: float | None = None,
         hparams: Mapping[str, Any] | None = None,
-        on_diverge: str = "warn",
-        every_n_steps: int = 1,
-        layer_every_n_steps: int = 50,
-        update_ratio_every_n_steps: int | None = None,
-        host_copy_every_n_steps: int | None = None,
-        check_every_n_steps: int = 100,
-        snapshot_every_n_steps: int = 100,
-        max_recoveries: int = 3,
-        lr_factor: float | None = None,
-        skip_batches: int = 0,
-        on_spike: str | None = None,
-        alert: str | None = None,
-        dashboard: bool = False,
-        dashboard_host: str = "127.0.0.1",
-        dashboard_port: int = 8050,
-        keep_dashboard: bool = False,
-        strict: bool = False,
+        **options: Any,
     ) -> None:
         if not isinstance(model, torch.nn.Module):
             raise ConfigError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -128,28 +103,15 @@ class Watch:
         if grad_clip is not None and (isinstance(grad_clip, bool)
                                       or not isinstance(grad_clip, (int, float)) or grad_clip <= 0):
             raise ConfigError(f"grad_clip must be the max gradient norm (> 0), got {grad_clip!r}")
-        alert = check_alert_url(alert) if alert is not None else None
-        dashboard_host, dashboard_port = check_dashboard_address(dashboard_host, dashboard_port)
-        record, guard = front_end_settings(
-            store, name, on_diverge=on_diverge, every_n_steps=every_n_steps,
-            layer_every_n_steps=layer_every_n_steps,
-            update_ratio_every_n_steps=update_ratio_every_n_steps,
-            host_copy_every_n_steps=host_copy_every_n_steps,
-            check_every_n_steps=check_every_n_steps, snapshot_every_n_steps=snapshot_every_n_steps,
-            max_recoveries=max_recoveries, lr_factor=lr_factor, skip_batches=skip_batches,
-            on_spike=on_spike)
-        self.engine = Engine(record, guard, strict=strict)
+        super().__init__(store, name, **options)
         self.front_end = "fabric" if type(model).__name__ == "_FabricModule" else "torch"
         self.model = _unwrap_model(model)
         self.optimizers = [getattr(o, "optimizer", o) for o in optimizers]
         self.schedulers = list(schedulers)
-        self.should_stop = False
         self.step_index = 0  # the optimizer step the next after_step completes
         self._read = False  # this step's gradients were read by before_step
         self._loss: torch.Tensor | None = None  # this step's loss, when before_step had it
-        self._skips_spikes = guard.on_spike is not None
-        self.dashboard_url: str | None = None
-        self._dashboard: Any = None
+        self._skips_spikes = self.engine.guard_config.on_spike is not None
         self._rank, self._world = torch_distributed()
         self._finished = False
         name = name or type(self.model).__name__
@@ -162,29 +124,14 @@ class Watch:
                      rank_zero=self._rank == 0)
         if self._rank == 0:
             engine.open_store(store if store is not None else default_store_path())
-            if dashboard:
-                self._dashboard = start_dashboard(
-                    engine.store_path, dashboard_host, dashboard_port,  # type: ignore[arg-type]
-                    keep=keep_dashboard, warn=engine.warn, info=log.warning)
-                self.dashboard_url = self._dashboard.url if self._dashboard else None
+            self._serve_dashboard()
             meta = run_metadata(
-                self.front_end, self.model, self.optimizers, facts, record,
+                self.front_end, self.model, self.optimizers, facts, engine.record_config,
                 schedulers=[type(s).__name__ for s in self.schedulers],
                 gradient_clip_val=grad_clip, gradient_clip_algorithm="norm" if grad_clip else None,
                 world_size=self._world, hparams=dict(hparams or {}))
-            run = engine.start(name, meta, self.model.named_parameters(), grad_clip is not None)
-            page = f"{self.dashboard_url}/run/{run.id}" if self.dashboard_url else None
-            engine.attach_notifier(engine.safely("notify", build_notifier, run.name, (), alert,
-                                                 page))
+            self._record(name, meta, self.model.named_parameters(), grad_clip is not None)
         self._hooks = [o.register_step_pre_hook(self._optimizer_steps) for o in self.optimizers]
-
-    @property
-    def run(self) -> RunInfo | None:
-        return self.engine.run
-
-    @property
-    def store_path(self) -> Path | None:
-        return self.engine.store_path
 
     # -- per step ------------------------------------------------------------------------------
     def before_step(self, loss: torch.Tensor | float | None = None) -> None:
@@ -228,11 +175,9 @@ class Watch:
         if samples:
             engine.add_samples(int(samples))
         engine.end_step(step, world_size=self._world)
-        decision = engine.guard_step(step, self.model, self.schedulers,
-                                     rank_zero=self._rank == 0, rank=self._rank,
-                                     exchange=torch_all_ranks_max if self._world > 1 else None)
-        if decision is not None and decision.action == "stop":
-            self.should_stop = True
+        engine.guard_step(step, self.model, self.schedulers, rank_zero=self._rank == 0,
+                          rank=self._rank,
+                          exchange=torch_all_ranks_max if self._world > 1 else None)
         self._read, self._loss = False, None
         self.step_index += 1
 
@@ -251,8 +196,7 @@ class Watch:
         if status is None:
             engine.train_end(max(self.step_index - 1, 0), rank_zero=self._rank == 0)
         engine.finish(status or engine.status or FINISHED)
-        if self._dashboard is not None:
-            log.warning(self._dashboard.after_fit_note(self.store_path))
+        self._note_dashboard()
 
     def __enter__(self) -> "Watch":
         return self

@@ -25,7 +25,6 @@ the LR). ``Trainer`` hands callbacks no per-step loss or gradient norm, so:
 
 from __future__ import annotations
 
-import logging
 import math
 import os
 from typing import Any
@@ -34,18 +33,15 @@ import torch
 
 from lrwatch import keys
 from lrwatch.engine import (
-    Engine,
     TrainingFacts,
     count_parameters,
-    front_end_settings,
     optimizer_facts,
     run_metadata,
     torch_all_ranks_max,
 )
 from lrwatch.errors import MissingExtra
-from lrwatch.live_dashboard import check_dashboard_address, start_dashboard
-from lrwatch.notify import build_notifier, check_alert_url
-from lrwatch.store import FINISHED, RunInfo, default_store_path
+from lrwatch.front_end import FrontEnd
+from lrwatch.store import FINISHED, default_store_path
 
 try:
     import transformers
@@ -55,10 +51,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 __all__ = ["LRWatchCallback"]
 
-log = logging.getLogger("lrwatch")
 
-
-class LRWatchCallback(TrainerCallback):
+class LRWatchCallback(TrainerCallback, FrontEnd):
     """Record and diagnose every optimizer step of a Hugging Face ``Trainer`` run.
 
     Args:
@@ -67,14 +61,11 @@ class LRWatchCallback(TrainerCallback):
         name: the run's name (default: ``args.run_name`` when set, else the model's class).
         on_diverge: "warn", "stop" (``control.should_training_stop``; the run ends as
             diverged) or "recover" (roll back to a recent snapshot, lower the LR, go on).
-        every_n_steps, layer_every_n_steps, update_ratio_every_n_steps,
-        host_copy_every_n_steps, check_every_n_steps, snapshot_every_n_steps, max_recoveries,
-        lr_factor, skip_batches, on_spike, alert: as for ``LRWatch`` (``on_spike="skip"`` judges
-        the step's loss and its gradient norm after ``Trainer``'s clipping).
-        dashboard, dashboard_host, dashboard_port, keep_dashboard: as for ``LRWatch``: the
-            live dashboard serves the store until this process exits; the end of training
-            says how to serve it again.
-        strict: re-raise lrwatch's internal errors instead of warning and going on.
+        on_spike: as for ``LRWatch``, judging the step's loss and its gradient norm after
+            ``Trainer``'s clipping.
+        the others: as for ``LRWatch`` (``lrwatch.front_end.FrontEnd`` takes them for every
+            front end); the live dashboard serves the store until this process exits, and the
+            end of training says how to serve it again.
 
     Example::
 
@@ -83,68 +74,8 @@ class LRWatchCallback(TrainerCallback):
         # then, in a shell: lrwatch runs <output_dir>/lrwatch_logs
     """
 
-    def __init__(
-        self,
-        store: str | os.PathLike[str] | None = None,
-        name: str | None = None,
-        *,
-        on_diverge: str = "warn",
-        every_n_steps: int = 1,
-        layer_every_n_steps: int = 50,
-        update_ratio_every_n_steps: int | None = None,
-        host_copy_every_n_steps: int | None = None,
-        check_every_n_steps: int = 100,
-        snapshot_every_n_steps: int = 100,
-        max_recoveries: int = 3,
-        lr_factor: float | None = None,
-        skip_batches: int = 0,
-        on_spike: str | None = None,
-        alert: str | None = None,
-        dashboard: bool = False,
-        dashboard_host: str = "127.0.0.1",
-        dashboard_port: int = 8050,
-        keep_dashboard: bool = False,
-        strict: bool = False,
-    ) -> None:
-        self.alert = check_alert_url(alert) if alert is not None else None
-        self.dashboard = dashboard
-        self.dashboard_host, self.dashboard_port = check_dashboard_address(dashboard_host,
-                                                                           dashboard_port)
-        self.keep_dashboard = keep_dashboard
-        self.dashboard_url: str | None = None
-        self._dashboard: Any = None
-        record, guard = front_end_settings(
-            store, name, on_diverge=on_diverge, every_n_steps=every_n_steps,
-            layer_every_n_steps=layer_every_n_steps,
-            update_ratio_every_n_steps=update_ratio_every_n_steps,
-            host_copy_every_n_steps=host_copy_every_n_steps,
-            check_every_n_steps=check_every_n_steps, snapshot_every_n_steps=snapshot_every_n_steps,
-            max_recoveries=max_recoveries, lr_factor=lr_factor, skip_batches=skip_batches,
-            on_spike=on_spike)
-        self.engine = Engine(record, guard, strict=strict)
-        self.store_arg = store
-        self.name = name
-        self._hook: Any = None
-        self._losses: list[torch.Tensor] = []  # this step's micro-batch losses, on the device
-        self._summed = False  # the losses were normalised over the accumulated batch: sum them
-        self._backward_seen = False  # a backward pass of this step ended (gradients read)
-        self._gradient_state: Any = None  # accelerate's: is this micro-batch a step's last?
-        self._from_logs = False  # no loss in the model's output: loss and norms from the logs
-        self._step = 0
-        self._world = 1
-        self._rank_zero = True
-        self._clips = False
-        self._optimizer: Any = None
-        self._scheduler: Any = None
-        self._model: Any = None
-
-    @property
-    def run(self) -> RunInfo | None:
-        return self.engine.run
-
-    @property
-    def should_stop(self) -> bool:
-        return self.engine.should_stop
+    _hook: Any = None  # the forward hook on the model, while training
+    _rank_zero = True
 
     # -- start and end -------------------------------------------------------------------------
     def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None,
@@ -153,10 +84,19 @@ class LRWatchCallback(TrainerCallback):
         self._rank_zero = bool(state.is_world_process_zero)
         self._world = int(getattr(args, "world_size", 1) or 1)
         self._clips = bool(args.max_grad_norm and args.max_grad_norm > 0)
-        self._optimizer = optimizer
-        self._scheduler = lr_scheduler
-        self._model = model
-        self._losses, self._from_logs = [], False
+        self._optimizer, self._model = optimizer, model
+        # what every step passes on, read once: the guard's schedulers, this process's rank,
+        # the exchange of decisions between processes; dropping a non-finite step's gradients
+        # is left to fp16's scaler and to several processes' agreement
+        self._schedulers = [lr_scheduler] if lr_scheduler is not None else []
+        self._rank = int(getattr(args, "process_index", 0) or 0)
+        self._exchange = torch_all_ranks_max if self._world > 1 else None
+        self._may_drop = self._world == 1 and not args.fp16
+        self._losses: list[torch.Tensor] = []  # this step's micro-batch losses, on the device
+        self._summed = False  # the losses were normalised over the accumulated batch: sum them
+        self._backward_seen = False  # a backward pass of this step ended (gradients read)
+        self._from_logs = False  # no loss in the model's output: loss and norms from the logs
+        self._step = state.global_step  # the index of the optimizer step under way
         raw = getattr(optimizer, "optimizer", optimizer)
         name = self.name or (args.run_name if args.run_name and args.run_name != args.output_dir
                              else type(model).__name__)
@@ -168,18 +108,10 @@ class LRWatchCallback(TrainerCallback):
         if self._rank_zero:
             engine.open_store(self.store_arg if self.store_arg is not None
                               else default_store_path(args.output_dir))
-            if self.dashboard and (self._dashboard is None or not self._dashboard.running()):
-                self._dashboard = start_dashboard(
-                    engine.store_path,  # type: ignore[arg-type]
-                    self.dashboard_host, self.dashboard_port,
-                    keep=self.keep_dashboard, warn=engine.warn, info=log.warning)
-                self.dashboard_url = self._dashboard.url if self._dashboard else None
+            self._serve_dashboard()
             clip_norm = facts.clip if facts.clip and _torch_clips(args, model, raw) else None
-            run = engine.start(name, self._metadata(args, model, raw, lr_scheduler, facts),
-                               model.named_parameters(), self._clips, clip_norm=clip_norm)
-            page = f"{self.dashboard_url}/run/{run.id}" if self.dashboard_url else None
-            engine.attach_notifier(engine.safely("notify", build_notifier, run.name, (),
-                                                 self.alert, page))
+            self._record(name, self._metadata(args, model, raw, lr_scheduler, facts),
+                         model.named_parameters(), self._clips, clip_norm=clip_norm)
         self._gradient_state = _gradient_state()
         self._hook = model.register_forward_hook(self._forward_done, with_kwargs=True)
 
@@ -190,8 +122,8 @@ class LRWatchCallback(TrainerCallback):
         engine = self.engine
         engine.train_end(max(state.global_step - 1, 0), rank_zero=self._rank_zero)
         engine.finish(engine.status or FINISHED)
-        if self._dashboard is not None and self._rank_zero:
-            log.warning(self._dashboard.after_fit_note(engine.store_path))
+        if self._rank_zero:
+            self._note_dashboard()
 
     # -- per step ------------------------------------------------------------------------------
     def _forward_done(self, module: Any, args: Any, kwargs: dict[str, Any], output: Any) -> None:
@@ -203,14 +135,17 @@ class LRWatchCallback(TrainerCallback):
         if loss is None:
             return
         self._summed = kwargs.get("num_items_in_batch") is not None
-        value = loss.detach().float()
+        value = loss.detach()
+        if value.dtype != torch.float32:  # a cast of a float32 loss still costs a tensor op
+            value = value.float()
         self._losses.append(value if value.ndim == 0 else value.reshape(()))
         self.engine.add_samples(_batch_size(kwargs, args))
         self.engine.backward_loss(value)  # what on_spike="skip" judges (off: returns at once)
         last = self._gradient_state is None or self._gradient_state.sync_gradients
-        if loss.grad_fn is not None and last:  # earlier micro-batches' gradients are partial
+        node = loss.grad_fn
+        if node is not None and last:  # earlier micro-batches' gradients are partial
             # on the node, not the tensor: Trainer may scale the loss in place afterwards
-            loss.grad_fn.register_prehook(self._backward_starts)
+            node.register_prehook(self._backward_starts)
 
     def _backward_starts(self, grad_outputs: Any) -> None:
         # the autograd engine runs queued callbacks once the whole backward pass is done
@@ -228,7 +163,7 @@ class LRWatchCallback(TrainerCallback):
         read = not self._backward_seen and not self._clips
         self._from_logs = not self._backward_seen
         self.engine.before_optimizer_step(self._optimizer, self._step, read=read,
-                                          may_drop=self._world == 1 and not args.fp16)
+                                          may_drop=self._may_drop)
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         engine, step = self.engine, self._step
@@ -241,10 +176,9 @@ class LRWatchCallback(TrainerCallback):
         self._losses, self._backward_seen = [], False
         epoch = max(math.ceil(state.epoch or 0) - 1, 0)
         engine.end_step(step, epoch, self._world)
-        decision = engine.guard_step(step, self._model, [self._scheduler] if self._scheduler else [],
-                                     rank_zero=self._rank_zero,
-                                     rank=int(getattr(args, "process_index", 0) or 0),
-                                     exchange=torch_all_ranks_max if self._world > 1 else None)
+        decision = engine.guard_step(step, self._model, self._schedulers,
+                                     rank_zero=self._rank_zero, rank=self._rank,
+                                     exchange=self._exchange)
         if decision is not None and decision.action == "stop":
             control.should_training_stop = True
 

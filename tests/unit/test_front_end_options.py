@@ -1,0 +1,63 @@
+"""The options every front end shares (``lrwatch.front_end.FrontEnd``): the Lightning callback,
+``Watch`` and the Hugging Face callback take them alike, refuse a wrong one with the same
+one-line error, and record and guard alike for the same settings."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from lrwatch import ConfigError, LRWatch, Watch
+
+pytest.importorskip("transformers")
+from lrwatch.integrations.transformers import LRWatchCallback  # noqa: E402
+
+
+def _watch(tmp_path, **options):  # type: ignore[no-untyped-def]
+    model = torch.nn.Linear(3, 1)
+    return Watch(model, torch.optim.SGD(model.parameters(), lr=0.1), store=tmp_path / "s",
+                 **options)
+
+
+FRONT_ENDS = {
+    "lightning": lambda tmp_path, **options: LRWatch(**options),
+    "watch": _watch,
+    "transformers": lambda tmp_path, **options: LRWatchCallback(**options),
+}
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+@pytest.mark.parametrize(("options", "message"), [
+    ({"name": " "}, "name must be a non-empty string"),
+    ({"on_diverge": "halt"}, "on_diverge must be one of warn, stop, recover"),
+    ({"every_n_steps": 0}, "every_n_steps must be a positive integer"),
+    ({"lr_factor": 1.5}, "lr_factor must be a number in"),
+    ({"dashboard_port": 70000}, "dashboard_port must be in 0-65535"),
+    ({"alert": "hooks.example.com"}, r"alert must be an http\(s\) webhook URL"),
+])
+def test_a_wrong_option_is_the_same_one_line_error_in_every_front_end(tmp_path, front_end,
+                                                                       options, message):
+    with pytest.raises(ConfigError, match=message) as error:
+        FRONT_ENDS[front_end](tmp_path, **options)
+    assert "\n" not in str(error.value)
+
+
+def test_the_same_options_record_and_guard_alike_in_every_front_end(tmp_path):
+    options = {"every_n_steps": 2, "layer_every_n_steps": 10, "on_diverge": "stop",
+               "check_every_n_steps": 20, "lr_factor": 0.2}
+    made = {name: make(tmp_path, **options) for name, make in FRONT_ENDS.items()}
+    try:
+        records = {name: f.engine.record_config for name, f in made.items()}
+        guards = {name: f.engine.guard_config for name, f in made.items()}
+        assert len(set(records.values())) == 1 and len(set(guards.values())) == 1
+        record = records["watch"]
+        # a guard that acts sees every step at once
+        assert (record.every_n_steps, record.host_copy_every_n_steps) == (2, 1)
+        assert all(not f.should_stop for f in made.values())
+    finally:
+        made["watch"].finish()
+
+
+def test_watch_names_a_misspelt_option(tmp_path):
+    with pytest.raises(TypeError, match="on_diverg"):
+        _watch(tmp_path, on_diverg="stop")
