@@ -92,6 +92,8 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
         # then, in a shell: lrwatch runs
     """
 
+    # Spelled out (FrontEnd's options), not ``**options``: LightningCLI and Hydra build the
+    # callback from this signature and check a config file's values against its types.
     def __init__(
         self,
         store: str | os.PathLike[str] | None = None,

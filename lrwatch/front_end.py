@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Literal, TypedDict
 
 import torch
 
@@ -24,6 +24,29 @@ from lrwatch.notify import build_notifier, check_alert_url
 from lrwatch.store import RunInfo, StoreURL
 
 log = logging.getLogger("lrwatch")
+
+
+class FrontEndOptions(TypedDict, total=False):
+    """The keyword options ``FrontEnd`` takes, typed for a front end that passes them on as
+    ``**options`` (``Watch``): editors and type checkers list them and check their types."""
+
+    on_diverge: Literal["warn", "stop", "recover"]
+    every_n_steps: int
+    layer_every_n_steps: int
+    update_ratio_every_n_steps: int | None
+    host_copy_every_n_steps: int | None
+    check_every_n_steps: int
+    snapshot_every_n_steps: int
+    max_recoveries: int
+    lr_factor: float | None
+    skip_batches: int
+    on_spike: str | None
+    alert: str | None
+    dashboard: bool
+    dashboard_host: str
+    dashboard_port: int
+    keep_dashboard: bool
+    strict: bool
 
 
 class FrontEnd:

@@ -26,6 +26,7 @@ update is made: the loop calls ``watch.before_step(loss)`` before ``optimizer.st
 from __future__ import annotations
 
 import os
+import sys
 from types import TracebackType
 from typing import Any, Mapping, Sequence
 
@@ -41,8 +42,13 @@ from lrwatch.engine import (
     torch_distributed,
 )
 from lrwatch.errors import ConfigError
-from lrwatch.front_end import FrontEnd
+from lrwatch.front_end import FrontEnd, FrontEndOptions
 from lrwatch.store import FAILED, FINISHED, INTERRUPTED, default_store_path
+
+if sys.version_info >= (3, 11):  # ``**options`` typed by a TypedDict (PEP 692)
+    from typing import Unpack
+else:  # torch depends on typing_extensions
+    from typing_extensions import Unpack
 
 __all__ = ["Watch"]
 
@@ -88,7 +94,7 @@ class Watch(FrontEnd):
         total_steps: int | None = None,
         grad_clip: float | None = None,
         hparams: Mapping[str, Any] | None = None,
-        **options: Any,
+        **options: Unpack[FrontEndOptions],
     ) -> None:
         if not isinstance(model, torch.nn.Module):
             raise ConfigError(f"model must be a torch.nn.Module, got {type(model).__name__}")

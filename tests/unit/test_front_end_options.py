@@ -61,3 +61,23 @@ def test_the_same_options_record_and_guard_alike_in_every_front_end(tmp_path):
 def test_watch_names_a_misspelt_option(tmp_path):
     with pytest.raises(TypeError, match="on_diverg"):
         _watch(tmp_path, on_diverg="stop")
+
+
+def test_watch_options_are_typed_as_frontend_and_lrwatch_take_them():
+    """``Watch(**options)`` is typed by ``FrontEndOptions`` so editors list its options: that
+    list, ``FrontEnd``'s keyword options and ``LRWatch``'s spelled-out ones (less the two only
+    Lightning has) must not drift."""
+    import inspect
+    import typing
+
+    from lrwatch.front_end import FrontEnd, FrontEndOptions
+
+    def keyword_only(callable_):  # type: ignore[no-untyped-def]
+        return {name for name, p in inspect.signature(callable_).parameters.items()
+                if p.kind is inspect.Parameter.KEYWORD_ONLY}
+
+    typed = set(typing.get_type_hints(FrontEndOptions))
+    assert typed == keyword_only(FrontEnd.__init__)
+    assert typed == keyword_only(LRWatch.__init__) - {"loss_key", "mirror"}  # Lightning's own
+    hint = typing.get_type_hints(Watch.__init__, include_extras=True)["options"]
+    assert typing.get_args(hint) == (FrontEndOptions,)
