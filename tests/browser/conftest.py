@@ -67,6 +67,21 @@ class Page:
                        return el && el.data ? el.data.map(t => (t.x || []).length) : null; }""",
             graph_id)
 
+    def last_step(self, graph_id: str, trace: int = 0) -> float:
+        """The largest x (step) a graph's trace shows in the browser."""
+        return self.page.evaluate(
+            """([id, i]) => { const el = document.querySelector('#' + id + ' .js-plotly-plot');
+                return Math.max(...el.data[i].x); }""", [graph_id, trace])
+
+    def wait_step_past(self, graph_id: str, trace: int, step: float,
+                       timeout: int = TIMEOUT_MS) -> None:
+        """Wait until a graph's trace shows a point past ``step``: new points arrived, however
+        many a rebuild of the view (a zoom re-aggregates its window) kept of the old ones."""
+        self.page.wait_for_function(
+            """([id, i, s]) => { const el = document.querySelector('#' + id + ' .js-plotly-plot');
+                return el && el.data && el.data[i] && Math.max(...el.data[i].x) > s; }""",
+            arg=[graph_id, trace, step], timeout=timeout)
+
     def wait_points(self, graph_id: str, trace: int, more_than: int,
                     timeout: int = TIMEOUT_MS) -> None:
         self.page.wait_for_function(
