@@ -6,13 +6,12 @@ its first steps at high LRs leaves the runs it cannot rank unranked."""
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from tests.helpers.cli import lrwatch
+from tests.integration.test_sweep_positions import positions, read_sweep
 
 HALF_DECADES = [1e-4, 10 ** -3.5, 1e-3, 10 ** -2.5, 1e-2, 10 ** -1.5]
 START = 2.5
@@ -49,17 +48,6 @@ def val_curve(final: float, rise: float = 0.0) -> np.ndarray:
     low = final / (1 + rise)
     curve = low + (START - low) * np.exp(-t / 60)
     return curve + rise * low * np.clip((t - t[len(t) // 2]) / (t[-1] - t[len(t) // 2]), 0, None)
-
-
-def read_sweep(capsys: pytest.CaptureFixture[str], logs: Path) -> dict:
-    code, out, err = lrwatch(capsys, "sweep", str(logs), "--json")
-    assert code == 0, err
-    (sweep,) = json.loads(out)["sweeps"]
-    return sweep
-
-
-def positions(sweep: dict) -> dict[float, str]:
-    return {round(math.log10(r["lr"]), 2): r["position"] for r in sweep["runs"]}
 
 
 # The training loss keeps falling with the LR; the validation loss is lowest at 10^-2.5.
