@@ -42,6 +42,10 @@ FINE_TUNE_CONFIDENCE = 0.6  # a fine-tune's loss starts near its floor: slow is 
 # "being wrong with low confidence is far better"), and a move of 3x at most.
 LEAN_CONFIDENCE = 0.45
 
+# A loss that rose over an epoch log (``detectors.EPOCH_RISE``): 8 of 8 such logs diverging, from
+# 5 repositories, too few runs to claim more than a shape's confidence
+EPOCH_RISE_CONFIDENCE = 0.7
+
 EARLY_SHARE = 0.05  # "the first few percent of steps": where a blow-up asks for warmup
 # No suggestion changes the LR by more than this factor (2.5 decades) at once: the usual ranges
 # are priors, but a stalled run sits 30-1000x below its sweep's best LR (tuning tasks), and a cap
@@ -303,6 +307,11 @@ class StatusRule:
 
 def _blowup(f: Findings) -> Reading | None:
     return Reading([f.rise]) if f.rise is not None else None
+
+
+def _rose_over_epochs(f: Findings) -> Reading | None:
+    rise = d.rose_over_epochs(f.curve) if f.meta.epoch_points else None
+    return Reading([rise], confidence=EPOCH_RISE_CONFIDENCE) if rise is not None else None
 
 
 def _loss_alarm(f: Findings) -> Reading | None:
@@ -683,7 +692,7 @@ def _advise_healthy(c: AdviceContext) -> Advice:
 
 def _advise_insufficient(c: AdviceContext) -> Advice:
     if c.curves.epoch_points:  # a finished log of a few epochs will not grow: say what tells
-        return Advice(Action.KEEP, 1.0, (
+        return Advice(Action.RANGE_TEST, None, (
             "not enough epochs logged to judge the LR from this run; a range test (lrwatch's "
             "find_lr) or short runs at a few LRs would tell",))
     return Advice(Action.KEEP, 1.0, ("not enough steps to judge yet",))
@@ -693,6 +702,7 @@ def _advise_insufficient(c: AdviceContext) -> Advice:
 RULES: list[StatusRule] = [
     StatusRule(Status.DIVERGING, _advise_diverging, (
         Clause(10, _blowup), Clause(20, _loss_alarm), Clause(30, _above_chance),
+        Clause(35, _rose_over_epochs),
         Clause(50, _stuck_high), Clause(60, _level_up_far_above), Clause(70, _died_after_spike),
         Clause(130, _collapsed_far_above)), lr_wrong=True),
     StatusRule(Status.OSCILLATING, _advise_oscillating, (
