@@ -7,6 +7,7 @@ real run does, plus multiplicative mini-batch noise, so schedules shape it as th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -408,3 +409,38 @@ def public_patterns() -> list[Labeled]:
             clipped_sgd_lstm(), blown_before_first_log(), recovered_spike(),
             nan_epoch_in_the_middle(), epoch_staircase(), flat_unnormalised(), slow_fine_tune(),
             blew_up_then_died(), smooth_lm_fall(3e-3), smooth_lm_fall(1e-4)]
+
+
+def epoch_log(loss: np.ndarray, *, optimizer: str = "SGD", classes: int | None = 10) -> RunCurves:
+    """A finished log indexed by epoch (one mean training loss a point, epochs 1..N, no LR):
+    a Keras CSVLogger, a sweep script's per-epoch CSV."""
+    epochs = np.arange(1, loss.size + 1)
+    return RunCurves(loss=Series(epochs, loss), optimizer=optimizer, classes=classes,
+                     epoch_points=True)
+
+
+def epochs_falling(epochs: int = 10, seed: int = 70) -> RunCurves:
+    """A 10-epoch MNIST CNN sweep's run at a good LR: 0.44 -> 0.03, each epoch lower."""
+    t = np.arange(epochs)
+    return epoch_log(0.03 + 0.4 * np.exp(-t / 2.2) * _noise(epochs, 0.02, seed))
+
+
+def epochs_rising(epochs: int = 10, seed: int = 71) -> RunCurves:
+    """A frozen-backbone classifier at 10x its grid's best LR: 0.23 in the first epoch, then
+    ~0.58 for the rest (2.5x up)."""
+    loss = np.full(epochs, 0.58) * _noise(epochs, 0.03, seed)
+    loss[0], loss[1] = 0.23, 0.30
+    return epoch_log(loss, optimizer="AdamW", classes=None)
+
+
+def epochs_slow_fall(epochs: int = 10, seed: int = 72) -> RunCurves:
+    """A CIFAR-10 classifier's 10 epochs that fell a third, 2.26 -> 1.41, still falling: too
+    low an LR or a run that needs more epochs."""
+    t = np.arange(epochs)
+    return epoch_log((2.26 - 0.094 * t) * _noise(epochs, 0.005, seed), optimizer="Adam")
+
+
+def epochs_at_chance(epochs: int = 10, seed: int = 73) -> RunCurves:
+    """A CIFAR-10 classifier's 10 epochs flat at ln 10 (chance)."""
+    return epoch_log(np.full(epochs, math.log(10)) * _noise(epochs, 0.003, seed),
+                     optimizer="Adam")

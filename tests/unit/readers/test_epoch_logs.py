@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from lrwatch.analysis import Status, analyze
+from lrwatch.analysis import Action, Status, analyze
 from lrwatch.readers import find_runs, read_run
 from lrwatch.readers.csvlogger import read_csv_log
 from tests.unit.readers.test_tfevents import log_scalars
@@ -35,11 +35,18 @@ def test_a_keras_csv_of_25_epochs_is_judged_at_low_confidence_and_says_it_read_e
     assert d.confidence <= 0.5
 
 
-def test_a_keras_csv_of_8_epochs_is_too_short_and_says_how_many_epochs_it_needs(tmp_path):
+def test_a_keras_csv_of_8_epochs_that_fell_is_healthy_as_far_as_8_epochs_tell(tmp_path):
     d = analyze(read_csv_log(_keras_csv(tmp_path / "short.csv", 8)).curves)
+    assert d.status is Status.HEALTHY and d.confidence <= 0.5
+    assert any("8 epoch points" in e.message for e in d.evidence)
+
+
+def test_a_keras_csv_of_5_epochs_is_too_short_and_says_how_many_epochs_it_needs(tmp_path):
+    d = analyze(read_csv_log(_keras_csv(tmp_path / "short.csv", 5)).curves)
     assert d.status is Status.INSUFFICIENT_DATA
     assert d.needed_steps == 12
-    # a finished log of 8 epochs will not grow: the advice says what would tell, not "yet"
+    # a finished log of 5 epochs will not grow: the advice says what would tell, not "yet"
+    assert d.suggestion.action is Action.RANGE_TEST
     assert "not enough epochs" in d.suggestion.rationale and "find_lr" in d.suggestion.rationale
 
 
