@@ -7,8 +7,9 @@ is read with ``git show COMMIT:PATH``, parsed by its format and written as ``<id
 
 Formats read here: Hugging Face ``trainer_state.json`` (its ``log_history``), and ``text``:
 training logs printed or written by a training loop. ``meta.log_syntax`` names the syntax of a
-text log: ``jsonl`` (one JSON record a line), ``json_records`` (a JSON array of records),
-``nanogpt``, ``word_lm`` (PyTorch's word_language_model), ``step_loss`` (``step N ... loss X``
+text log: ``jsonl`` (one JSON record a line; ``meta.record_kind_key`` names the field that
+tells training from validation records where both write ``loss``), ``json_records`` (a JSON
+array of records), ``nanogpt``, ``word_lm`` (PyTorch's word_language_model), ``step_loss`` (``step N ... loss X``
 lines: build-nanogpt, llm.c, modded-nanogpt), ``mainrun`` (the Maincode mainrun challenge's
 structured log), ``rwthlm`` (the RWTH LSTM LM toolkit's ``--verbose`` perplexity lines) or
 ``epoch_train_val`` (a solver's per-epoch ``train loss: X; val loss: Y`` lines). Where one log
@@ -70,9 +71,24 @@ JSONL_KEYS = {"step": ("step", "iter", "iteration", "global_step", "current_step
               "val_loss": ("val_loss", "eval_loss", "valid_loss", "val/loss", "eval/loss")}
 
 
-def from_jsonl(lines: list[str]) -> list[Row]:
-    """One JSON object a line; records of one step (training, validation) are merged."""
-    return _merge_records(json.loads(line) for line in lines if line.strip().startswith("{"))
+def from_jsonl(lines: list[str], kind_key: str | None = None) -> list[Row]:
+    """One JSON object a line; records of one step (training, validation) are merged. Where
+    each record names its kind in ``kind_key`` (``meta.record_kind_key``: ``split``, ``event``)
+    and both kinds write ``loss``, a validation record's ``loss`` is the validation loss."""
+    records = (json.loads(line) for line in lines if line.strip().startswith("{"))
+    return _merge_records(_val_records_renamed(records, kind_key) if kind_key else records)
+
+
+VALIDATION_KINDS = ("val", "valid", "validation", "eval")
+
+
+def _val_records_renamed(records: Iterable[dict], kind_key: str) -> Iterable[dict]:
+    """Each validation record's ``loss`` moved to ``val_loss``; records of other kinds
+    (a divergence notice, a run header) with no ``loss`` pass through unchanged."""
+    for rec in records:
+        if str(rec.get(kind_key, "")).lower() in VALIDATION_KINDS and "loss" in rec:
+            rec = {k: v for k, v in rec.items() if k != "loss"} | {"val_loss": rec["loss"]}
+        yield rec
 
 
 def from_json_records(lines: list[str]) -> list[Row]:
@@ -225,6 +241,8 @@ def parse(row: dict, text: str) -> list[Row]:
     lines = text.splitlines()
     if meta.get("text_section"):
         lines = section(lines, *meta["text_section"])
+    if meta["log_syntax"] == "jsonl" and meta.get("record_kind_key"):
+        return from_jsonl(lines, meta["record_kind_key"])
     return TEXT_SYNTAX[meta["log_syntax"]](lines)
 
 

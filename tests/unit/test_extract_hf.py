@@ -151,3 +151,17 @@ def test_one_config_of_a_grid_search_printout_is_read_by_its_section():
     assert [r["loss"] for r in run("Evaluating Config #12 [")] == [2.301941]
     with pytest.raises(ValueError, match="#7 \\["):
         run("Evaluating Config #7 [")
+
+
+def test_jsonl_records_that_name_their_kind_keep_validation_loss_apart():
+    # a training loop writing {"split": "train"|"val", "loss": ...} or {"event": ...} records
+    text = ('{"step": 500, "split": "train", "loss": 2.40, "lr": 0.0005}\n'
+            '{"step": 500, "split": "val", "loss": 2.37, "lr": 0.0005}\n'
+            '{"step": 510, "split": "train", "loss": 2.35, "lr": 0.0005}\n'
+            '{"step": 510, "split": "divergence", "reason": "loss above threshold"}\n')
+    meta = {"log_syntax": "jsonl", "record_kind_key": "split"}
+    rows = parse({"id": "t", "format": "text", "meta": meta}, text)
+    assert rows == [{"step": 500, "loss": 2.40, "lr": 0.0005, "val_loss": 2.37},
+                    {"step": 510, "loss": 2.35, "lr": 0.0005}]
+    # without the key the validation loss would overwrite the training loss of its step
+    assert _text("jsonl", text)[0]["loss"] == 2.37
