@@ -11,9 +11,10 @@ text log: ``jsonl`` (one JSON record a line; ``meta.record_kind_key`` names the 
 tells training from validation records where both write ``loss``), ``json_records`` (a JSON
 array of records), ``nanogpt``, ``word_lm`` (PyTorch's word_language_model), ``step_loss``
 (``step N ... loss X`` lines: build-nanogpt, llm.c, modded-nanogpt), ``mainrun`` (the Maincode
-mainrun challenge's structured log), ``rwthlm`` (the RWTH LSTM LM toolkit's ``--verbose`` perplexity lines) or
-``epoch_train_val`` (a solver's per-epoch ``train loss: X; val loss: Y`` lines). Where one log
-prints several runs, ``meta.text_section`` (``[start, end]``) keeps one run's lines.
+mainrun challenge's structured log), ``rwthlm`` (the RWTH LSTM LM toolkit's ``--verbose``
+perplexity lines) or ``epoch_train_val`` (a solver's per-epoch ``train loss: X; val loss: Y``
+lines). Where one log prints several runs, ``meta.text_section`` (``[start, end]``) keeps one
+run's lines.
 """
 
 from __future__ import annotations
