@@ -61,7 +61,8 @@ ROUND7_MADE = frozenset({"lrwatch-made/vit_digits_adamw", "lrwatch-made/byte_cnn
 # Round 8: public repositories gathered after round 7 (``manifest_r8.jsonl``), all held out like
 # rounds 5-7: labelled from their sources, never diagnosed before the lead's one evaluation.
 ROUND8_REPOS = frozenset({"OpenMOSS/SummerQuest-2026", "RohitBind123/falcon-lora-imdb-sentiment",
-                          "MachineSight/road-anomaly-detection"})
+                          "MachineSight/road-anomaly-detection",
+                          "Sebastian-Russo/mnist-digit-classifier"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 

@@ -12,7 +12,8 @@ tells training from validation records where both write ``loss``), ``json_record
 array of records), ``nanogpt``, ``word_lm`` (PyTorch's word_language_model), ``step_loss``
 (``step N ... loss X`` lines: build-nanogpt, llm.c, modded-nanogpt), ``mainrun`` (the Maincode
 mainrun challenge's structured log), ``rwthlm`` (the RWTH LSTM LM toolkit's ``--verbose``
-perplexity lines) or ``epoch_train_val`` (a solver's per-epoch ``train loss: X; val loss: Y``
+perplexity lines), ``epoch_train_val`` (a solver's per-epoch ``train loss: X; val loss: Y``
+lines) or ``pytorch_mnist`` (PyTorch's MNIST example: ``Train Epoch:`` and ``Test set:``
 lines). Where one log prints several runs, ``meta.text_section`` (``[start, end]``) keeps one
 run's lines.
 """
@@ -216,6 +217,28 @@ def from_epoch_train_val(lines: list[str]) -> list[Row]:
     return rows
 
 
+def from_pytorch_mnist(lines: list[str], batch_size: int | None) -> list[Row]:
+    """PyTorch's MNIST example and the scripts copied from it: ``Train Epoch: E [N/T (P%)]
+    Loss: X`` every log interval (N samples of the epoch's T) and ``Test set: Average loss: Y``
+    after each epoch. The step counts optimizer steps, ``ceil(T / batch_size)`` an epoch, so the
+    run's ``meta.batch_size`` is needed."""
+    if not batch_size:
+        raise ValueError("log_syntax 'pytorch_mnist' counts steps by meta.batch_size; set it")
+    rows: list[Row] = []
+    for line in lines:
+        m = re.search(rf"Train Epoch:\s*(\d+)\s*\[(\d+)/(\d+)[^\]]*\]\s*Loss:\s*{NUM}", line)
+        if m:
+            epoch, seen, total = int(m[1]), int(m[2]), int(m[3])
+            rows.append({"step": float((epoch - 1) * math.ceil(total / batch_size)
+                                       + seen // batch_size),
+                         "loss": _num(m[4]), "epoch": epoch - 1 + seen / total})
+            continue
+        m = re.search(rf"Test set: Average loss:\s*{NUM}", line)
+        if m and rows:
+            rows[-1]["val_loss"] = _num(m[1])
+    return rows
+
+
 def section(lines: list[str], start: str, end: str) -> list[str]:
     """The lines of one run in a log that prints several (a grid search's printout): from the
     line holding ``start`` up to the next line holding ``end``."""
@@ -228,7 +251,8 @@ def section(lines: list[str], start: str, end: str) -> list[str]:
 
 TEXT_SYNTAX = {"jsonl": from_jsonl, "json_records": from_json_records, "nanogpt": from_nanogpt,
                "word_lm": from_word_lm, "step_loss": from_step_loss, "mainrun": from_mainrun,
-               "rwthlm": from_rwthlm, "epoch_train_val": from_epoch_train_val}
+               "rwthlm": from_rwthlm, "epoch_train_val": from_epoch_train_val,
+               "pytorch_mnist": from_pytorch_mnist}
 
 
 def parse(row: dict, text: str) -> list[Row]:
@@ -244,6 +268,8 @@ def parse(row: dict, text: str) -> list[Row]:
         lines = section(lines, *meta["text_section"])
     if meta["log_syntax"] == "jsonl" and meta.get("record_kind_key"):
         return from_jsonl(lines, meta["record_kind_key"])
+    if meta["log_syntax"] == "pytorch_mnist":
+        return from_pytorch_mnist(lines, meta.get("batch_size"))
     return TEXT_SYNTAX[meta["log_syntax"]](lines)
 
 
