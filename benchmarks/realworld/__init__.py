@@ -62,7 +62,8 @@ ROUND7_MADE = frozenset({"lrwatch-made/vit_digits_adamw", "lrwatch-made/byte_cnn
 # rounds 5-7: labelled from their sources, never diagnosed before the lead's one evaluation.
 ROUND8_REPOS = frozenset({"OpenMOSS/SummerQuest-2026", "RohitBind123/falcon-lora-imdb-sentiment",
                           "MachineSight/road-anomaly-detection",
-                          "Sebastian-Russo/mnist-digit-classifier"})
+                          "Sebastian-Russo/mnist-digit-classifier",
+                          "darkwud/embedded_deep_learning"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
