@@ -63,7 +63,7 @@ ROUND7_MADE = frozenset({"lrwatch-made/vit_digits_adamw", "lrwatch-made/byte_cnn
 ROUND8_REPOS = frozenset({"OpenMOSS/SummerQuest-2026", "RohitBind123/falcon-lora-imdb-sentiment",
                           "MachineSight/road-anomaly-detection",
                           "Sebastian-Russo/mnist-digit-classifier",
-                          "darkwud/embedded_deep_learning"})
+                          "darkwud/embedded_deep_learning", "lorenzialessandro/NLU-exam-main"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
