@@ -328,7 +328,8 @@ def _proto_fields(buf: bytes) -> list[tuple[int, object]]:
 
 
 def read_wandb(data: bytes, meta: dict) -> list[dict]:
-    """A W&B offline run file: its history rows (``_step`` and the logged keys)."""
+    """A W&B offline run file: its history rows (``_step``, or the logged key ``meta.step_key``
+    names, such as a per-epoch log's ``epoch``, and the logged keys)."""
     history: list[dict[str, object]] = []
     for record in _wandb_records(data):
         for number, value in _proto_fields(record):
@@ -344,9 +345,12 @@ def read_wandb(data: bytes, meta: dict) -> list[dict]:
             history.append(row)
     names = sorted({k for row in history for k in row})
     keys = _pick_keys(names, meta)
+    step_key = meta.get("step_key", "_step")
+    if step_key not in names:
+        raise ValueError(f"meta.step_key {step_key!r} is not a key of the run's history")
     series: dict[str, list[tuple[int, float]]] = {k: [] for k in keys}
     for row in history:
-        step = row.get("_step")
+        step = row.get(step_key)
         for name, col in keys.items():
             value = row.get(col) if col else None
             if isinstance(step, (int, float)) and isinstance(value, (int, float)):

@@ -198,6 +198,15 @@ def test_a_wandb_run_file_gives_its_history_rows():
         read_wandb(b"PK\x03\x04", {})
 
 
+def test_a_per_epoch_wandb_run_is_stepped_by_its_epoch_key():
+    data = wandb_file([{"_step": 0, "Loss/Train": 6.9, "epoch": 1},
+                       {"_step": 1, "Loss/Train": 5.9, "epoch": 2}])
+    rows = read_wandb(data, {"loss_key": "Loss/Train", "step_key": "epoch"})
+    assert [(r["step"], r["loss"], r["epoch"]) for r in rows] == [(1, 6.9, 1), (2, 5.9, 2)]
+    with pytest.raises(ValueError, match="'iteration'"):
+        read_wandb(data, {"loss_key": "Loss/Train", "step_key": "iteration"})
+
+
 def test_a_long_csv_with_a_split_column_gives_training_rows_with_their_validation_loss():
     data = (b"step,wallclock_sec,split,loss,lr\n"
             b"1,0.7,train,9.27,1e-3\n50,25.6,train,3.47,1e-3\n"
