@@ -63,7 +63,8 @@ ROUND7_MADE = frozenset({"lrwatch-made/vit_digits_adamw", "lrwatch-made/byte_cnn
 ROUND8_REPOS = frozenset({"OpenMOSS/SummerQuest-2026", "RohitBind123/falcon-lora-imdb-sentiment",
                           "MachineSight/road-anomaly-detection",
                           "Sebastian-Russo/mnist-digit-classifier",
-                          "darkwud/embedded_deep_learning", "lorenzialessandro/NLU-exam-main"})
+                          "darkwud/embedded_deep_learning", "lorenzialessandro/NLU-exam-main",
+                          "YuxuanSnow/IN2346_I2DL", "oguzaltan/Introduction-to-Deep-Learning-I2DL"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
