@@ -58,6 +58,13 @@ ROUND7_REPOS = frozenset({"Isaac-J-Gardner/SoE-Summer-Internship-Neurons-that-Le
 # rules changed and held out like round 5's, never diagnosed before the lead's one evaluation.
 ROUND7_MADE = frozenset({"lrwatch-made/vit_digits_adamw", "lrwatch-made/byte_cnn_sgdm",
                          "lrwatch-made/rnn_lm_adagrad"})
+# Round 8: public repositories gathered after round 7 (``manifest_r8.jsonl``), all held out like
+# rounds 5-7: labelled from their sources, never diagnosed before the lead's one evaluation.
+ROUND8_REPOS = frozenset({"OpenMOSS/SummerQuest-2026", "RohitBind123/falcon-lora-imdb-sentiment",
+                          "MachineSight/road-anomaly-detection",
+                          "Sebastian-Russo/mnist-digit-classifier",
+                          "darkwud/embedded_deep_learning", "lorenzialessandro/NLU-exam-main",
+                          "YuxuanSnow/IN2346_I2DL", "oguzaltan/Introduction-to-Deep-Learning-I2DL"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -71,7 +78,9 @@ def side_of(repo: str) -> str:
     a hash of its name alone), ``round3-heldout`` (the fresh families), ``round4-heldout`` /
     ``round4-tuning`` (the fresh public repositories), ``round5-heldout`` / ``round6-heldout`` /
     ``round7-heldout`` (rounds 5, 6 and 7, all held out), ``round7-made`` (round 7's made
-    families, held out)."""
+    families, held out), ``round8-heldout`` (round 8, all held out)."""
+    if repo in ROUND8_REPOS:
+        return "round8-heldout"
     if repo in ROUND7_MADE:
         return "round7-made"
     if repo in ROUND7_REPOS:

@@ -7,12 +7,15 @@ is read with ``git show COMMIT:PATH``, parsed by its format and written as ``<id
 
 Formats read here: Hugging Face ``trainer_state.json`` (its ``log_history``), and ``text``:
 training logs printed or written by a training loop. ``meta.log_syntax`` names the syntax of a
-text log: ``jsonl`` (one JSON record a line), ``json_records`` (a JSON array of records),
-``nanogpt``, ``word_lm`` (PyTorch's word_language_model), ``step_loss`` (``step N ... loss X``
-lines: build-nanogpt, llm.c, modded-nanogpt), ``mainrun`` (the Maincode mainrun challenge's
-structured log), ``rwthlm`` (the RWTH LSTM LM toolkit's ``--verbose`` perplexity lines) or
-``epoch_train_val`` (a solver's per-epoch ``train loss: X; val loss: Y`` lines). Where one log
-prints several runs, ``meta.text_section`` (``[start, end]``) keeps one run's lines.
+text log: ``jsonl`` (one JSON record a line; ``meta.record_kind_key`` names the field that
+tells training from validation records where both write ``loss``), ``json_records`` (a JSON
+array of records), ``nanogpt``, ``word_lm`` (PyTorch's word_language_model), ``step_loss``
+(``step N ... loss X`` lines: build-nanogpt, llm.c, modded-nanogpt), ``mainrun`` (the Maincode
+mainrun challenge's structured log), ``rwthlm`` (the RWTH LSTM LM toolkit's ``--verbose``
+perplexity lines), ``epoch_train_val`` (a solver's per-epoch ``train loss: X; val loss: Y``
+lines) or ``pytorch_mnist`` (PyTorch's MNIST example: ``Train Epoch:`` and ``Test set:``
+lines). Where one log prints several runs, ``meta.text_section`` (``[start, end]``) keeps one
+run's lines.
 """
 
 from __future__ import annotations
@@ -70,9 +73,24 @@ JSONL_KEYS = {"step": ("step", "iter", "iteration", "global_step", "current_step
               "val_loss": ("val_loss", "eval_loss", "valid_loss", "val/loss", "eval/loss")}
 
 
-def from_jsonl(lines: list[str]) -> list[Row]:
-    """One JSON object a line; records of one step (training, validation) are merged."""
-    return _merge_records(json.loads(line) for line in lines if line.strip().startswith("{"))
+def from_jsonl(lines: list[str], kind_key: str | None = None) -> list[Row]:
+    """One JSON object a line; records of one step (training, validation) are merged. Where
+    each record names its kind in ``kind_key`` (``meta.record_kind_key``: ``split``, ``event``)
+    and both kinds write ``loss``, a validation record's ``loss`` is the validation loss."""
+    records = (json.loads(line) for line in lines if line.strip().startswith("{"))
+    return _merge_records(_val_records_renamed(records, kind_key) if kind_key else records)
+
+
+VALIDATION_KINDS = ("val", "valid", "validation", "eval")
+
+
+def _val_records_renamed(records: Iterable[dict], kind_key: str) -> Iterable[dict]:
+    """Each validation record's ``loss`` moved to ``val_loss``; records of other kinds
+    (a divergence notice, a run header) with no ``loss`` pass through unchanged."""
+    for rec in records:
+        if str(rec.get(kind_key, "")).lower() in VALIDATION_KINDS and "loss" in rec:
+            rec = {k: v for k, v in rec.items() if k != "loss"} | {"val_loss": rec["loss"]}
+        yield rec
 
 
 def from_json_records(lines: list[str]) -> list[Row]:
@@ -199,6 +217,28 @@ def from_epoch_train_val(lines: list[str]) -> list[Row]:
     return rows
 
 
+def from_pytorch_mnist(lines: list[str], batch_size: int | None) -> list[Row]:
+    """PyTorch's MNIST example and the scripts copied from it: ``Train Epoch: E [N/T (P%)]
+    Loss: X`` every log interval (N samples of the epoch's T) and ``Test set: Average loss: Y``
+    after each epoch. The step counts optimizer steps, ``ceil(T / batch_size)`` an epoch, so the
+    run's ``meta.batch_size`` is needed."""
+    if not batch_size:
+        raise ValueError("log_syntax 'pytorch_mnist' counts steps by meta.batch_size; set it")
+    rows: list[Row] = []
+    for line in lines:
+        m = re.search(rf"Train Epoch:\s*(\d+)\s*\[(\d+)/(\d+)[^\]]*\]\s*Loss:\s*{NUM}", line)
+        if m:
+            epoch, seen, total = int(m[1]), int(m[2]), int(m[3])
+            rows.append({"step": float((epoch - 1) * math.ceil(total / batch_size)
+                                       + seen // batch_size),
+                         "loss": _num(m[4]), "epoch": epoch - 1 + seen / total})
+            continue
+        m = re.search(rf"Test set: Average loss:\s*{NUM}", line)
+        if m and rows:
+            rows[-1]["val_loss"] = _num(m[1])
+    return rows
+
+
 def section(lines: list[str], start: str, end: str) -> list[str]:
     """The lines of one run in a log that prints several (a grid search's printout): from the
     line holding ``start`` up to the next line holding ``end``."""
@@ -211,7 +251,8 @@ def section(lines: list[str], start: str, end: str) -> list[str]:
 
 TEXT_SYNTAX = {"jsonl": from_jsonl, "json_records": from_json_records, "nanogpt": from_nanogpt,
                "word_lm": from_word_lm, "step_loss": from_step_loss, "mainrun": from_mainrun,
-               "rwthlm": from_rwthlm, "epoch_train_val": from_epoch_train_val}
+               "rwthlm": from_rwthlm, "epoch_train_val": from_epoch_train_val,
+               "pytorch_mnist": from_pytorch_mnist}
 
 
 def parse(row: dict, text: str) -> list[Row]:
@@ -225,6 +266,10 @@ def parse(row: dict, text: str) -> list[Row]:
     lines = text.splitlines()
     if meta.get("text_section"):
         lines = section(lines, *meta["text_section"])
+    if meta["log_syntax"] == "jsonl" and meta.get("record_kind_key"):
+        return from_jsonl(lines, meta["record_kind_key"])
+    if meta["log_syntax"] == "pytorch_mnist":
+        return from_pytorch_mnist(lines, meta.get("batch_size"))
     return TEXT_SYNTAX[meta["log_syntax"]](lines)
 
 

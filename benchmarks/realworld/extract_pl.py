@@ -38,7 +38,7 @@ VAL_KEYS = ("val_loss", "val/loss", "valid_loss", "validation_loss", "val_loss_e
             "Loss/val", "loss/val", "ptl/val_loss", "Loss_val", "val_loss_step", "Loss/test",
             "test_loss")
 GRAD_KEYS = ("grad_2.0_norm_total", "grad_norm", "train/grad_norm")
-LR_PREFIXES = ("lr-", "lr", "learning_rate", "train/lr")
+LR_PREFIXES = ("lr-", "lr", "learning_rate", "train/lr", "lr/pg0")  # lr/pg0: Ultralytics' weights
 
 
 def _git_show(mirror: Path, commit: str, path: str) -> bytes | None:
@@ -141,13 +141,34 @@ def _rows_where(table: list[dict], where: dict) -> list[dict]:
     return [rec for rec in table if all(same(rec.get(c), v) for c, v in where.items())]
 
 
+def _add_sums(table: list[dict], meta: dict) -> None:
+    """Where a log writes the optimized loss as parts (Ultralytics' ``results.csv``: box, class
+    and DFL losses, gains already applied, whose sum is the loss), ``meta.loss_sum`` /
+    ``meta.val_sum`` name the parts: their sum becomes the ``loss_sum`` / ``val_sum`` column
+    (empty where a part is)."""
+    for key in ("loss_sum", "val_sum"):
+        parts = meta.get(key) or []
+        missing = [c for c in parts if table and c not in table[0]]
+        if missing:
+            raise ValueError(f"meta.{key} names columns the CSV lacks: {missing}")
+        for rec in table if parts else []:
+            values = [_number(rec.get(c)) for c in parts]
+            rec[key] = "" if None in values else repr(sum(values))
+
+
 def read_metrics_csv(data: bytes, meta: dict) -> list[dict]:
     """A Lightning ``metrics.csv`` (or another CSV log with a loss column; a long log with a
     ``split`` column is widened first). Where one CSV holds several runs, ``meta.csv_where``
     picks the run's rows and ``meta.step_key`` names the column that counts its points (for
-    example ``epoch``); ``meta.delimiter`` reads a tab-separated log (pandas ``to_csv(sep="\\t")``)."""
+    example ``epoch``); ``meta.delimiter`` reads a tab-separated log (pandas ``to_csv(sep="\\t")``);
+    ``meta.loss_sum`` / ``meta.val_sum`` read a loss logged as parts (``_add_sums``)."""
     table = list(csv.DictReader(io.StringIO(data.decode("utf-8", errors="replace")),
                                 delimiter=meta.get("delimiter", ",")))
+    _add_sums(table, meta)
+    if meta.get("loss_sum"):
+        meta = {"loss_key": "loss_sum", **meta}
+    if meta.get("val_sum"):
+        meta = {"val_key": "val_sum", **meta}
     if meta.get("csv_where"):
         table = _rows_where(table, meta["csv_where"])
     if table and {"split", "loss"} <= table[0].keys():
@@ -307,7 +328,8 @@ def _proto_fields(buf: bytes) -> list[tuple[int, object]]:
 
 
 def read_wandb(data: bytes, meta: dict) -> list[dict]:
-    """A W&B offline run file: its history rows (``_step`` and the logged keys)."""
+    """A W&B offline run file: its history rows (``_step``, or the logged key ``meta.step_key``
+    names, such as a per-epoch log's ``epoch``, and the logged keys)."""
     history: list[dict[str, object]] = []
     for record in _wandb_records(data):
         for number, value in _proto_fields(record):
@@ -323,9 +345,12 @@ def read_wandb(data: bytes, meta: dict) -> list[dict]:
             history.append(row)
     names = sorted({k for row in history for k in row})
     keys = _pick_keys(names, meta)
+    step_key = meta.get("step_key", "_step")
+    if step_key not in names:
+        raise ValueError(f"meta.step_key {step_key!r} is not a key of the run's history")
     series: dict[str, list[tuple[int, float]]] = {k: [] for k in keys}
     for row in history:
-        step = row.get("_step")
+        step = row.get(step_key)
         for name, col in keys.items():
             value = row.get(col) if col else None
             if isinstance(step, (int, float)) and isinstance(value, (int, float)):

@@ -151,3 +151,33 @@ def test_one_config_of_a_grid_search_printout_is_read_by_its_section():
     assert [r["loss"] for r in run("Evaluating Config #12 [")] == [2.301941]
     with pytest.raises(ValueError, match="#7 \\["):
         run("Evaluating Config #7 [")
+
+
+def test_jsonl_records_that_name_their_kind_keep_validation_loss_apart():
+    # a training loop writing {"split": "train"|"val", "loss": ...} or {"event": ...} records
+    text = ('{"step": 500, "split": "train", "loss": 2.40, "lr": 0.0005}\n'
+            '{"step": 500, "split": "val", "loss": 2.37, "lr": 0.0005}\n'
+            '{"step": 510, "split": "train", "loss": 2.35, "lr": 0.0005}\n'
+            '{"step": 510, "split": "divergence", "reason": "loss above threshold"}\n')
+    meta = {"log_syntax": "jsonl", "record_kind_key": "split"}
+    rows = parse({"id": "t", "format": "text", "meta": meta}, text)
+    assert rows == [{"step": 500, "loss": 2.40, "lr": 0.0005, "val_loss": 2.37},
+                    {"step": 510, "loss": 2.35, "lr": 0.0005}]
+    # without the key the validation loss would overwrite the training loss of its step
+    assert _text("jsonl", text)[0]["loss"] == 2.37
+
+
+def test_pytorch_mnist_counts_optimizer_steps_by_the_batch_size_and_reads_the_test_loss():
+    log = ("## LR = 0.01\nTrain Epoch: 1 [0/60000 (0%)]\tLoss: 2.310461\n"
+           "Train Epoch: 1 [57600/60000 (96%)]      Loss: 0.219308\n\n"
+           "Test set: Average loss: 0.1108, Accuracy: 9651/10000 (96.51%)\n\n"
+           "Train Epoch: 2 [6400/60000 (11%)]       Loss: nan\n### Conclusions\n"
+           "Train Epoch: 3 [0/60000 (0%)]   Loss: 0.5\n")
+    meta = {"log_syntax": "pytorch_mnist", "batch_size": 64,
+            "text_section": ["## LR = 0.01", "## "]}
+    rows = parse({"id": "t", "format": "text", "meta": meta}, log)
+    assert [r["step"] for r in rows] == [0, 900, 938 + 100]  # 938 batches of 64 an epoch
+    assert rows[1]["val_loss"] == 0.1108 and "val_loss" not in rows[0]
+    assert math.isnan(rows[2]["loss"]) and rows[2]["epoch"] == 1 + 6400 / 60000
+    with pytest.raises(ValueError, match="meta.batch_size"):
+        parse({"id": "t", "format": "text", "meta": {"log_syntax": "pytorch_mnist"}}, log)

@@ -198,6 +198,15 @@ def test_a_wandb_run_file_gives_its_history_rows():
         read_wandb(b"PK\x03\x04", {})
 
 
+def test_a_per_epoch_wandb_run_is_stepped_by_its_epoch_key():
+    data = wandb_file([{"_step": 0, "Loss/Train": 6.9, "epoch": 1},
+                       {"_step": 1, "Loss/Train": 5.9, "epoch": 2}])
+    rows = read_wandb(data, {"loss_key": "Loss/Train", "step_key": "epoch"})
+    assert [(r["step"], r["loss"], r["epoch"]) for r in rows] == [(1, 6.9, 1), (2, 5.9, 2)]
+    with pytest.raises(ValueError, match="'iteration'"):
+        read_wandb(data, {"loss_key": "Loss/Train", "step_key": "iteration"})
+
+
 def test_a_long_csv_with_a_split_column_gives_training_rows_with_their_validation_loss():
     data = (b"step,wallclock_sec,split,loss,lr\n"
             b"1,0.7,train,9.27,1e-3\n50,25.6,train,3.47,1e-3\n"
@@ -264,3 +273,20 @@ def test_a_tab_separated_log_is_read_with_its_delimiter():
     assert [r["loss"] for r in rows] == [3.764, 3.766, 3.760]
     with pytest.raises(ValueError, match="no training-loss column"):
         read_metrics_csv(data, {})  # read as commas, the header is one unknown column
+
+
+def test_a_loss_logged_as_parts_is_read_as_their_sum_with_the_ultralytics_lr():
+    data = (b"epoch,train/box_loss,train/cls_loss,train/dfl_loss,val/box_loss,val/cls_loss,"
+            b"val/dfl_loss,lr/pg0,lr/pg1,lr/pg2\n"
+            b"1,1.5,2.5,2.0,1.0,2.0,1.5,3.3e-05,3.3e-05,0.0667\n"
+            b"2,1.25,1.5,1.75,nan,nan,nan,6.6e-05,6.6e-05,0.0334\n")
+    meta = {"step_key": "epoch", "loss_sum": ["train/box_loss", "train/cls_loss",
+                                              "train/dfl_loss"],
+            "val_sum": ["val/box_loss", "val/cls_loss", "val/dfl_loss"]}
+    rows = read_metrics_csv(data, meta)
+    assert [r["step"] for r in rows] == [1, 2]
+    assert [r["loss"] for r in rows] == [6.0, 4.5]
+    assert rows[0]["val_loss"] == 4.5 and np.isnan(rows[1]["val_loss"])  # kept as logged
+    assert [r["lr"] for r in rows] == [3.3e-05, 6.6e-05]  # the weights' group, not the biases'
+    with pytest.raises(ValueError, match="loss_sum.*'train/obj_loss'"):
+        read_metrics_csv(data, {**meta, "loss_sum": ["train/box_loss", "train/obj_loss"]})
