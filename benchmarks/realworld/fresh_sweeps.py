@@ -25,9 +25,10 @@ import argparse
 import fcntl
 import json
 import math
+import platform
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -217,7 +218,7 @@ class FreshSweep:
     family: str
     lrs: list[float]
     steps: int
-    run: Callable[[float], Logged]
+    run: Callable[[float], Any]  # a Logged (rounds 4-7); round 8's also carries a test loss
     meta: dict  # what the sweep reading may be told (optimizer, schedule, model)
 
 
@@ -274,13 +275,27 @@ def make(sweep: FreshSweep) -> dict:
             "labels": [lab["status"] for lab in labels], "best_lr": best, "cpu_s": cpu}
 
 
-def make_all(sweeps: list[FreshSweep], out: Path, family: str | None) -> None:
-    """Make ``sweeps`` (or only ``family``'s) and file each summary in ``out`` under
-    ``fresh-<family>``; families may run in parallel processes (a lock guards the file)."""
+def manifest_lines(sweep: FreshSweep, points: list[SweepPoint], commit: str, *, seed: int,
+                   script: str, corpus_family: str) -> list[dict]:
+    """The one-run diagnosis manifest lines of a sweep made before: each run labelled from its
+    place in the sweep (``made_labels.label_sweep``), with the reason and how it was made."""
+    _, labels = label_sweep(points, sweep.steps)
+    return [{"id": run_id(sweep, p.lr), "repo": f"lrwatch-made/{sweep.family}", "commit": commit,
+             "path": script, "format": "made", "family": corpus_family,
+             "meta": {**sweep.meta, "peak_lr": p.lr, "steps": sweep.steps, "seed": seed,
+                      "python": platform.python_version(), "torch": torch.__version__},
+             "label": lab, "sweep": f"fresh-{sweep.family}"}
+            for p, lab in zip(points, labels)]
+
+
+def make_all(sweeps: list[FreshSweep], out: Path, family: str | None,
+             make_one: Callable[[FreshSweep], dict] = make) -> None:
+    """Make ``sweeps`` (or only ``family``'s) with ``make_one`` and file each summary in ``out``
+    under ``fresh-<family>``; families may run in parallel processes (a lock guards the file)."""
     torch.set_num_threads(1)
     for sweep in sweeps:
         if family in (None, sweep.family):
-            summary = make(sweep)
+            summary = make_one(sweep)
             with open(cache_dir() / "fresh.lock", "w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 done = json.loads(out.read_text()) if out.exists() else {}

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import platform
 import sysconfig
 from pathlib import Path
 
@@ -35,8 +34,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from benchmarks.realworld import HERE, cache_dir
-from benchmarks.realworld.fresh_sweeps import FreshSweep, digits, make_all, run_id
-from benchmarks.realworld.made_labels import SweepPoint, label_sweep
+from benchmarks.realworld.fresh_sweeps import (FreshSweep, digits, make_all, manifest_lines,
+                                               run_id)
+from benchmarks.realworld.made_labels import SweepPoint
 from benchmarks.realworld.made_tasks import (VOCAB, Logged, mean_loss, split, stdlib_code,
                                              train, windows)
 from benchmarks.realworld.make_runs import quarter_decades, read_run
@@ -243,13 +243,8 @@ def manifest_rows(sweep: FreshSweep, commit: str) -> list[dict]:
         losses = np.array([r[1] for r in log.rows])
         points.append(SweepPoint(lr, log.final_val, log.val0, losses,
                                  not np.isfinite(losses).all() or not math.isfinite(log.final_val)))
-    _, labels = label_sweep(points, sweep.steps)
-    return [{"id": run_id(sweep, p.lr), "repo": f"lrwatch-made/{sweep.family}", "commit": commit,
-             "path": SCRIPT, "format": "made", "family": CORPUS_FAMILY[sweep.family],
-             "meta": {**sweep.meta, "peak_lr": p.lr, "steps": sweep.steps, "seed": SEED,
-                      "python": platform.python_version(), "torch": torch.__version__},
-             "label": lab, "sweep": f"fresh-{sweep.family}"}
-            for p, lab in zip(points, labels)]
+    return manifest_lines(sweep, points, commit, seed=SEED, script=SCRIPT,
+                          corpus_family=CORPUS_FAMILY[sweep.family])
 
 
 def main(argv: list[str] | None = None) -> None:
