@@ -61,7 +61,7 @@ ROUND7_MADE = frozenset({"lrwatch-made/vit_digits_adamw", "lrwatch-made/byte_cnn
 # Round 8's made families (``fresh_sweeps8.py``, ``manifest_r8made.jsonl``): made before round 8's
 # rules changed, ranked by a test loss their CSVs never log; held out, never diagnosed before the
 # lead's one evaluation.
-ROUND8_MADE = frozenset({"lrwatch-made/ft_classifier_adamw", "lrwatch-made/mlp_epochs_nesterov",
+ROUND8_MADE = frozenset({"lrwatch-made/ft_tagger_adamw", "lrwatch-made/mlp_epochs_nesterov",
                          "lrwatch-made/gru_forecast_adam_clip"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 

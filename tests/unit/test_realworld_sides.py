@@ -4,7 +4,7 @@ side, and a repository's runs all fall on one side."""
 from __future__ import annotations
 
 from benchmarks.realworld import (ROUND3_HELDOUT, ROUND4_REPOS, ROUND5_REPOS, ROUND6_REPOS,
-                                  ROUND7_MADE, ROUND7_REPOS, in_side, load, side_of)
+                                  ROUND7_MADE, ROUND7_REPOS, ROUND8_MADE, in_side, load, side_of)
 
 EARLIER_THAN_ROUND5 = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning",
                        "round4-heldout")
@@ -17,7 +17,7 @@ def test_round4_holds_out_half_its_fresh_repositories_and_tunes_on_everything_el
     held = {repo for repo in fresh if side_of(repo) == "round4-heldout"}
     assert held and held != fresh
     for r in runs:
-        if r.repo in ROUND5_REPOS | ROUND6_REPOS | ROUND7_REPOS | ROUND7_MADE:
+        if r.repo in ROUND5_REPOS | ROUND6_REPOS | ROUND7_REPOS | ROUND7_MADE | ROUND8_MADE:
             continue  # gathered after round 4: on neither of its sides (see the later tests)
         tuning, heldout = in_side(r.repo, "round4-tuning"), in_side(r.repo, "round4-heldout")
         assert tuning != heldout  # every run is on exactly one round-4 side
