@@ -22,8 +22,6 @@ shared machine), not by results.
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import sysconfig
 from pathlib import Path
@@ -34,7 +32,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from benchmarks.realworld import HERE, cache_dir
-from benchmarks.realworld.fresh_sweeps import (FreshSweep, digits, make_all, manifest_lines,
+from benchmarks.realworld.fresh_sweeps import (FreshSweep, cli, digits, manifest_lines,
                                                run_id)
 from benchmarks.realworld.made_labels import SweepPoint
 from benchmarks.realworld.made_tasks import (VOCAB, Logged, mean_loss, split, stdlib_code,
@@ -248,18 +246,7 @@ def manifest_rows(sweep: FreshSweep, commit: str) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    sweeps = plan()
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--family", choices=[s.family for s in sweeps], help="only this family")
-    p.add_argument("--manifest", metavar="COMMIT",
-                   help="write manifest_r7made.jsonl from the cached runs, naming COMMIT as "
-                        "the generator's commit that made them")
-    args = p.parse_args(argv)
-    if args.manifest:
-        rows = [row for s in sweeps for row in manifest_rows(s, args.manifest)]
-        MANIFEST.write_text("".join(json.dumps(r) + "\n" for r in rows))
-        return
-    make_all(sweeps, OUT, args.family)
+    cli(plan(), OUT, __doc__.splitlines()[0], argv, manifest=MANIFEST, rows_of=manifest_rows)
 
 
 if __name__ == "__main__":

@@ -12,12 +12,13 @@ import math
 import numpy as np
 import pytest
 
-from benchmarks.realworld import cache_dir, curves_of, in_side, manifest, read_csv, side_of
+from benchmarks.realworld import cache_dir, curves_of, in_side, manifest, read_csv
 from benchmarks.realworld import fresh_sweeps8 as gen
 from benchmarks.realworld.fresh_sweeps import FreshSweep, run_id
 from benchmarks.realworld.made_tasks import Logged
 from benchmarks.realworld.make_runs import quarter_decades
-from tests.unit.test_fresh_sweeps7 import expected_status
+from tests.unit.test_fresh_sweeps7 import (assert_grid_spans_best, assert_labelled_by_place,
+                                           assert_manifest_carries_labels)
 
 SUMMARIES = json.loads(gen.OUT.read_text())
 EARLIER_SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning",
@@ -27,24 +28,12 @@ EARLIER_SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4
 
 @pytest.mark.parametrize("name", sorted(SUMMARIES))
 def test_each_run_is_labelled_by_its_place_in_its_sweep(name: str) -> None:
-    s = SUMMARIES[name]
-    finals = [math.inf if f is None else f for f in s["final_eval_losses"]]
-    best = int(np.argmin(finals))
-    assert s["best_lr"] == s["lrs"][best]
-    assert math.isfinite(finals[best]) and finals[best] < s["start_eval_losses"][best]
-    expected = [expected_status(lr, f, start, s["best_lr"], finals[best])
-                for lr, f, start in zip(s["lrs"], s["final_eval_losses"],
-                                        s["start_eval_losses"])]
-    assert s["labels"] == expected
+    assert_labelled_by_place(SUMMARIES[name])
 
 
 @pytest.mark.parametrize("name", sorted(SUMMARIES))
 def test_each_grid_is_quarter_decades_spanning_its_best_by_a_decade_both_sides(name: str) -> None:
-    s = SUMMARIES[name]
-    assert 13 <= len(s["lrs"]) <= 15
-    assert s["lrs"] == quarter_decades(math.log10(s["lrs"][0]), math.log10(s["lrs"][-1]))
-    assert s["lrs"][0] <= s["best_lr"] / 10 * (1 + 1e-9)
-    assert s["lrs"][-1] >= s["best_lr"] * 10 * (1 - 1e-9)
+    assert_grid_spans_best(SUMMARIES[name], range(13, 16))
 
 
 def test_the_families_are_the_plans_and_new() -> None:
@@ -58,16 +47,8 @@ def test_the_families_are_the_plans_and_new() -> None:
 
 def test_the_manifest_carries_the_summaries_labels_on_the_round8_side_only() -> None:
     rows = [r for r in manifest() if r["path"] == gen.SCRIPT]
-    by_id = {r["id"]: r for r in rows}
-    assert len(by_id) == len(rows) == sum(len(s["runs"]) for s in SUMMARIES.values())
-    direction = {"healthy": "keep", "stalled": "up", "oscillating": "down", "diverging": "down"}
-    for s in SUMMARIES.values():
-        for rid, lr, status in zip(s["runs"], s["lrs"], s["labels"]):
-            row = by_id[rid]
-            assert (row["label"]["status"], row["meta"]["peak_lr"]) == (status, lr)
-            assert row["label"]["direction"] == direction[status]
-            assert side_of(row["repo"]) == "round8-made"
-            assert not any(in_side(row["repo"], side) for side in EARLIER_SIDES)
+    assert_manifest_carries_labels(rows, SUMMARIES, "round8-made")
+    assert not any(in_side(r["repo"], side) for r in rows for side in EARLIER_SIDES)
 
 
 def _tested_sweep(tmp_path, by_epoch: bool) -> tuple[FreshSweep, list[float]]:
