@@ -17,8 +17,8 @@ has, each a setup real users run that earlier rounds lacked:
 - ``gru_forecast_adam_clip``: a GRU **forecaster** (regression, MSE) of a noisy Mackey-Glass
   series 8 steps ahead from a window of 32, Adam at a constant LR, gradients clipped at 1.0.
 
-13 quarter-decade LRs each, seed 4. Each LR range was chosen before any run was made and not
-changed after: the fine-tune's from the made fine-tune of this same pretrained LM (its sweep's
+13 quarter-decade LRs each (the GRU's 15, see below), seed 4. Each LR range was chosen before
+any run was made: the fine-tune's from the made fine-tune of this same pretrained LM (its sweep's
 best was 1e-2; a new head is often tuned a little lower), 1e-4..1e-1 (real fine-tunes of large
 models sit at 1e-5..5e-5; a model this small takes far larger steps); SGD with Nesterov
 momentum on a small MLP, 1e-3..1 (its usual best near 1e-2..1e-1); Adam on a small GRU,
@@ -29,7 +29,7 @@ more (0.178, 0.316) were added; and the first fine-tune family, a sequence class
 which of the six packages a 32-byte window comes from (``fresh-ft_classifier_adamw-*`` in the
 cache, same LRs), learned almost nothing (its best test loss 1.733 against 1.842 before
 training and ln 6 = 1.792: the LRs' differences within the test set's noise), so it was
-replaced by the tagger, a task with a label on every byte. Read the GRU's labels with care:
+replaced by the tagger, a task with a label on every byte, on the same LRs. Read the GRU's labels with care:
 its test losses from 1.78e-3 to 5.6e-2 all lie between 0.0084 and 0.0166, not in order of the
 LR (a noisy floor), so the labels of the runs there ride on differences the seed could change.
 
