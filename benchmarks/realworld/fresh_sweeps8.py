@@ -29,9 +29,10 @@ more (0.178, 0.316) were added; and the first fine-tune family, a sequence class
 which of the six packages a 32-byte window comes from (``fresh-ft_classifier_adamw-*`` in the
 cache, same LRs), learned almost nothing (its best test loss 1.733 against 1.842 before
 training and ln 6 = 1.792: the LRs' differences within the test set's noise), so it was
-replaced by the tagger, a task with a label on every byte, on the same LRs. Read the GRU's labels with care:
-its test losses from 1.78e-3 to 5.6e-2 all lie between 0.0084 and 0.0166, not in order of the
-LR (a noisy floor), so the labels of the runs there ride on differences the seed could change.
+replaced by the tagger, a task with a label on every byte, on the same LRs. Read the GRU's
+labels with care: its test losses from 1.78e-3 to 5.6e-2 all lie between 0.0084 and 0.0166,
+not in order of the LR (a noisy floor), so the labels of the runs there ride on differences the
+seed could change.
 
 **The truth is the loss on a test split that no CSV logs.** Each CSV's ``val_loss`` comes from
 a separate validation split (round 7's CSVs logged the truth itself as ``val_loss``, which made
