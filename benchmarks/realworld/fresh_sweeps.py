@@ -25,9 +25,10 @@ import argparse
 import fcntl
 import json
 import math
+import platform
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -217,7 +218,7 @@ class FreshSweep:
     family: str
     lrs: list[float]
     steps: int
-    run: Callable[[float], Logged]
+    run: Callable[[float], Any]  # a Logged (rounds 4-7); round 8's also carries a test loss
     meta: dict  # what the sweep reading may be told (optimizer, schedule, model)
 
 
@@ -266,21 +267,41 @@ def make(sweep: FreshSweep) -> dict:
         points.append(SweepPoint(lr, log.final_val, log.val0, losses,
                                  not np.isfinite(losses).all() or not math.isfinite(log.final_val)))
         cpu.append(round(log.cpu_s, 1))
+    return summary(sweep, points, cpu)
+
+
+def summary(sweep: FreshSweep, points: list[SweepPoint], cpu: list[float], **extra) -> dict:
+    """A sweep's entry in its round's JSON: LRs, runs, final and starting losses (the truth),
+    each run's label from its place in the sweep, the best LR, each run's CPU seconds."""
     best, labels = label_sweep(points, sweep.steps)
     return {"family": sweep.family, "steps": sweep.steps, "meta": sweep.meta, "lrs": sweep.lrs,
-            "runs": [run_id(sweep, lr) for lr in sweep.lrs],
+            "runs": [run_id(sweep, lr) for lr in sweep.lrs], **extra,
             "final_eval_losses": [p.final if math.isfinite(p.final) else None for p in points],
             "start_eval_losses": [p.start for p in points],
             "labels": [lab["status"] for lab in labels], "best_lr": best, "cpu_s": cpu}
 
 
-def make_all(sweeps: list[FreshSweep], out: Path, family: str | None) -> None:
-    """Make ``sweeps`` (or only ``family``'s) and file each summary in ``out`` under
-    ``fresh-<family>``; families may run in parallel processes (a lock guards the file)."""
+def manifest_lines(sweep: FreshSweep, points: list[SweepPoint], commit: str, *, seed: int,
+                   script: str, corpus_family: str) -> list[dict]:
+    """The one-run diagnosis manifest lines of a sweep made before: each run labelled from its
+    place in the sweep (``made_labels.label_sweep``), with the reason and how it was made."""
+    _, labels = label_sweep(points, sweep.steps)
+    return [{"id": run_id(sweep, p.lr), "repo": f"lrwatch-made/{sweep.family}", "commit": commit,
+             "path": script, "format": "made", "family": corpus_family,
+             "meta": {**sweep.meta, "peak_lr": p.lr, "steps": sweep.steps, "seed": seed,
+                      "python": platform.python_version(), "torch": torch.__version__},
+             "label": lab, "sweep": f"fresh-{sweep.family}"}
+            for p, lab in zip(points, labels)]
+
+
+def make_all(sweeps: list[FreshSweep], out: Path, family: str | None,
+             make_one: Callable[[FreshSweep], dict] = make) -> None:
+    """Make ``sweeps`` (or only ``family``'s) with ``make_one`` and file each summary in ``out``
+    under ``fresh-<family>``; families may run in parallel processes (a lock guards the file)."""
     torch.set_num_threads(1)
     for sweep in sweeps:
         if family in (None, sweep.family):
-            summary = make(sweep)
+            summary = make_one(sweep)
             with open(cache_dir() / "fresh.lock", "w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 done = json.loads(out.read_text()) if out.exists() else {}
@@ -290,11 +311,24 @@ def make_all(sweeps: list[FreshSweep], out: Path, family: str | None) -> None:
 
 
 def cli(sweeps: list[FreshSweep], out: Path, description: str,
-        argv: list[str] | None = None) -> None:
-    """``[--family F]``: make ``sweeps`` (or one family) into ``out``."""
+        argv: list[str] | None = None, *, manifest: Path | None = None,
+        rows_of: Callable[[FreshSweep, str], list[dict]] | None = None,
+        make_one: Callable[[FreshSweep], dict] = make) -> None:
+    """``[--family F]``: make ``sweeps`` (or one family) into ``out`` with ``make_one``. Given a
+    ``manifest`` path, ``--manifest COMMIT`` writes it instead, from the cached runs: the lines
+    ``rows_of(sweep, COMMIT)`` of every sweep."""
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--family", choices=[s.family for s in sweeps], help="only this family")
-    make_all(sweeps, out, p.parse_args(argv).family)
+    if manifest is not None:
+        p.add_argument("--manifest", metavar="COMMIT",
+                       help=f"write {manifest.name} from the cached runs, naming COMMIT as the "
+                            "generator's commit that made them")
+    args = p.parse_args(argv)
+    if manifest is not None and rows_of is not None and args.manifest:
+        rows = [row for s in sweeps for row in rows_of(s, args.manifest)]
+        manifest.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        return
+    make_all(sweeps, out, args.family, make_one)
 
 
 def main(argv: list[str] | None = None) -> None:

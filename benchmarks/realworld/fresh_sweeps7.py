@@ -22,10 +22,7 @@ shared machine), not by results.
 
 from __future__ import annotations
 
-import argparse
-import json
 import math
-import platform
 import sysconfig
 from pathlib import Path
 
@@ -35,8 +32,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from benchmarks.realworld import HERE, cache_dir
-from benchmarks.realworld.fresh_sweeps import FreshSweep, digits, make_all, run_id
-from benchmarks.realworld.made_labels import SweepPoint, label_sweep
+from benchmarks.realworld.fresh_sweeps import (FreshSweep, cli, digits, manifest_lines,
+                                               run_id)
+from benchmarks.realworld.made_labels import SweepPoint
 from benchmarks.realworld.made_tasks import (VOCAB, Logged, mean_loss, split, stdlib_code,
                                              train, windows)
 from benchmarks.realworld.make_runs import quarter_decades, read_run
@@ -243,28 +241,12 @@ def manifest_rows(sweep: FreshSweep, commit: str) -> list[dict]:
         losses = np.array([r[1] for r in log.rows])
         points.append(SweepPoint(lr, log.final_val, log.val0, losses,
                                  not np.isfinite(losses).all() or not math.isfinite(log.final_val)))
-    _, labels = label_sweep(points, sweep.steps)
-    return [{"id": run_id(sweep, p.lr), "repo": f"lrwatch-made/{sweep.family}", "commit": commit,
-             "path": SCRIPT, "format": "made", "family": CORPUS_FAMILY[sweep.family],
-             "meta": {**sweep.meta, "peak_lr": p.lr, "steps": sweep.steps, "seed": SEED,
-                      "python": platform.python_version(), "torch": torch.__version__},
-             "label": lab, "sweep": f"fresh-{sweep.family}"}
-            for p, lab in zip(points, labels)]
+    return manifest_lines(sweep, points, commit, seed=SEED, script=SCRIPT,
+                          corpus_family=CORPUS_FAMILY[sweep.family])
 
 
 def main(argv: list[str] | None = None) -> None:
-    sweeps = plan()
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--family", choices=[s.family for s in sweeps], help="only this family")
-    p.add_argument("--manifest", metavar="COMMIT",
-                   help="write manifest_r7made.jsonl from the cached runs, naming COMMIT as "
-                        "the generator's commit that made them")
-    args = p.parse_args(argv)
-    if args.manifest:
-        rows = [row for s in sweeps for row in manifest_rows(s, args.manifest)]
-        MANIFEST.write_text("".join(json.dumps(r) + "\n" for r in rows))
-        return
-    make_all(sweeps, OUT, args.family)
+    cli(plan(), OUT, __doc__.splitlines()[0], argv, manifest=MANIFEST, rows_of=manifest_rows)
 
 
 if __name__ == "__main__":

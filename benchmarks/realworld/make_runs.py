@@ -341,15 +341,19 @@ def run_id(sweep: Sweep, lr: float) -> str:
     return f"{sweep.id}-lr{lr:.3g}"
 
 
-def write_run(root: Path, rid: str, log: Logged) -> None:
+def write_run(root: Path, rid: str, log: Logged, by_epoch: bool = False) -> None:
     """The run's CSV, and beside it what the CSV has no column for (the eval loss before the
-    first step, the run's time), so a later call can label the sweep without retraining."""
+    first step, the run's time), so a later call can label the sweep without retraining.
+    ``by_epoch``: the rows are epochs, and an ``epoch`` column equal to ``step`` says so (as
+    lrwatch's readers read a Keras CSVLogger file)."""
     with (root / f"{rid}.csv").open("w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["step", "loss", "lr", "grad_norm", "val_loss"])
+        w.writerow(["step", *(["epoch"] if by_epoch else []), "loss", "lr", "grad_norm",
+                    "val_loss"])
         for step, loss, lr, gn in log.rows:
             val = log.val.get(step)
-            w.writerow([step, repr(loss), repr(lr), repr(gn), "" if val is None else repr(val)])
+            w.writerow([step, *([step] if by_epoch else []), repr(loss), repr(lr), repr(gn),
+                        "" if val is None else repr(val)])
     (root / f"{rid}.json").write_text(json.dumps(
         {"val0": log.val0, "wall_s": log.wall_s, "cpu_s": log.cpu_s}))
 

@@ -32,9 +32,8 @@ def expected_status(lr: float, final: float | None, start: float, best_lr: float
     return "diverging" if final > start else "oscillating"
 
 
-@pytest.mark.parametrize("name", sorted(SUMMARIES))
-def test_each_run_is_labelled_by_its_place_in_its_sweep(name: str) -> None:
-    s = SUMMARIES[name]
+def assert_labelled_by_place(s: dict) -> None:
+    """A summary's labels are each run's place in its sweep, ranked by the final losses."""
     finals = [math.inf if f is None else f for f in s["final_eval_losses"]]
     best = int(np.argmin(finals))
     assert s["best_lr"] == s["lrs"][best]
@@ -45,13 +44,37 @@ def test_each_run_is_labelled_by_its_place_in_its_sweep(name: str) -> None:
     assert s["labels"] == expected
 
 
-@pytest.mark.parametrize("name", sorted(SUMMARIES))
-def test_each_grid_is_quarter_decades_spanning_its_best_by_a_decade_both_sides(name: str) -> None:
-    s = SUMMARIES[name]
-    assert 11 <= len(s["lrs"]) <= 13
+def assert_grid_spans_best(s: dict, sizes: range) -> None:
+    """A summary's LRs are ``sizes`` quarter decades reaching a decade past its best each way."""
+    assert len(s["lrs"]) in sizes
     assert s["lrs"] == quarter_decades(math.log10(s["lrs"][0]), math.log10(s["lrs"][-1]))
     assert s["lrs"][0] <= s["best_lr"] / 10 * (1 + 1e-9)
     assert s["lrs"][-1] >= s["best_lr"] * 10 * (1 - 1e-9)
+
+
+def assert_manifest_carries_labels(rows: list[dict], summaries: dict, side: str) -> None:
+    """The manifest lines of a generator hold each summary run's label, on ``side``."""
+    from benchmarks.realworld import side_of
+
+    by_id = {r["id"]: r for r in rows}
+    assert len(by_id) == len(rows) == sum(len(s["runs"]) for s in summaries.values())
+    direction = {"healthy": "keep", "stalled": "up", "oscillating": "down", "diverging": "down"}
+    for s in summaries.values():
+        for rid, lr, status in zip(s["runs"], s["lrs"], s["labels"]):
+            row = by_id[rid]
+            assert (row["label"]["status"], row["meta"]["peak_lr"]) == (status, lr)
+            assert row["label"]["direction"] == direction[status]
+            assert side_of(row["repo"]) == side
+
+
+@pytest.mark.parametrize("name", sorted(SUMMARIES))
+def test_each_run_is_labelled_by_its_place_in_its_sweep(name: str) -> None:
+    assert_labelled_by_place(SUMMARIES[name])
+
+
+@pytest.mark.parametrize("name", sorted(SUMMARIES))
+def test_each_grid_is_quarter_decades_spanning_its_best_by_a_decade_both_sides(name: str) -> None:
+    assert_grid_spans_best(SUMMARIES[name], range(11, 14))
 
 
 def test_the_families_are_the_plans_and_new() -> None:
@@ -63,18 +86,10 @@ def test_the_families_are_the_plans_and_new() -> None:
 
 
 def test_the_manifest_carries_the_summaries_labels_on_the_round7_side() -> None:
-    from benchmarks.realworld import manifest, side_of
+    from benchmarks.realworld import manifest
 
-    rows = [r for r in manifest() if r["path"] == gen.SCRIPT]
-    by_id = {r["id"]: r for r in rows}
-    assert len(by_id) == sum(len(s["runs"]) for s in SUMMARIES.values())
-    direction = {"healthy": "keep", "stalled": "up", "oscillating": "down", "diverging": "down"}
-    for s in SUMMARIES.values():
-        for rid, lr, status in zip(s["runs"], s["lrs"], s["labels"]):
-            row = by_id[rid]
-            assert (row["label"]["status"], row["meta"]["peak_lr"]) == (status, lr)
-            assert row["label"]["direction"] == direction[status]
-            assert side_of(row["repo"]) == "round7-made"
+    assert_manifest_carries_labels([r for r in manifest() if r["path"] == gen.SCRIPT],
+                                   SUMMARIES, "round7-made")
 
 
 def test_manifest_rows_label_a_sweep_made_before_from_the_cache(tmp_path, monkeypatch) -> None:

@@ -1,0 +1,125 @@
+"""Round 8's made held-out sweeps (``fresh_sweeps8.py``): every run is labelled by its place in
+its sweep, ranked by the loss on a test split that its CSV never logs (the CSV's ``val_loss`` is
+a separate validation split); each grid spans its best LR by a decade on both sides; the
+manifest lines of the one-run diagnosis carry the same labels on the ``round8-made`` side only;
+and the committed truth is what the generator makes."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from benchmarks.realworld import cache_dir, curves_of, in_side, manifest, read_csv
+from benchmarks.realworld import fresh_sweeps8 as gen
+from benchmarks.realworld.fresh_sweeps import FreshSweep, run_id
+from benchmarks.realworld.made_tasks import Logged
+from benchmarks.realworld.make_runs import quarter_decades
+from tests.unit.test_fresh_sweeps7 import (assert_grid_spans_best, assert_labelled_by_place,
+                                           assert_manifest_carries_labels)
+
+SUMMARIES = json.loads(gen.OUT.read_text())
+EARLIER_SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning",
+                 "round4-heldout", "round5-heldout", "round6-heldout", "round7-heldout",
+                 "round7-made")
+
+
+@pytest.mark.parametrize("name", sorted(SUMMARIES))
+def test_each_run_is_labelled_by_its_place_in_its_sweep(name: str) -> None:
+    assert_labelled_by_place(SUMMARIES[name])
+
+
+@pytest.mark.parametrize("name", sorted(SUMMARIES))
+def test_each_grid_is_quarter_decades_spanning_its_best_by_a_decade_both_sides(name: str) -> None:
+    assert_grid_spans_best(SUMMARIES[name], range(13, 16))
+
+
+def test_the_families_are_the_plans_and_new() -> None:
+    assert set(SUMMARIES) == {f"fresh-{s.family}" for s in gen.plan()}
+    earlier = set()
+    for other in ("sweeps_fresh.json", "sweeps_fresh5.json", "sweeps_fresh7.json",
+                  "sweeps_made.json"):
+        earlier |= {v["family"] for v in json.loads((gen.HERE / other).read_text()).values()}
+    assert not earlier & {s.family for s in gen.plan()}
+
+
+def test_the_manifest_carries_the_summaries_labels_on_the_round8_side_only() -> None:
+    rows = [r for r in manifest() if r["path"] == gen.SCRIPT]
+    assert_manifest_carries_labels(rows, SUMMARIES, "round8-made")
+    assert not any(in_side(r["repo"], side) for r in rows for side in EARLIER_SIDES)
+
+
+def _tested_sweep(tmp_path, by_epoch: bool) -> tuple[FreshSweep, list[float]]:
+    """A made-up sweep written to the cache as the generator writes it: a bowl of final test
+    losses around 1e-2 (one run within 2% of the best, one ending above its start, one NaN),
+    whose logged validation losses rank the runs the other way round."""
+    lrs = quarter_decades(-3.0, -1.0)
+    tests = [1.8, 1.5, 1.2, 1.01, 1.0, 1.3, 1.9, 2.5, math.nan]
+    sweep = FreshSweep("bowl", lrs, 100, lambda lr: None, {"optimizer": "SGD"})
+    for k, (lr, test) in enumerate(zip(lrs, tests)):
+        loss = np.linspace(2.3, test if math.isfinite(test) else 3.0, 100)
+        if not math.isfinite(test):
+            loss = loss[:40]
+            loss[-1] = math.nan
+        rows = [(i + 1, float(v), lr, math.nan if by_epoch else 1.0) for i, v in enumerate(loss)]
+        log = Logged(rows=rows, val={len(rows): 0.55 + 0.1 * (len(lrs) - k)}, val0=2.3)
+        gen.write_tested(tmp_path, run_id(sweep, lr), gen.TestedRun(
+            log, 2.3, test if math.isfinite(test) else math.inf, by_epoch))
+    return sweep, tests
+
+
+def test_manifest_rows_label_by_the_test_loss_that_no_csv_holds(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("LRWATCH_REALWORLD", str(tmp_path))
+    monkeypatch.setitem(gen.CORPUS_FAMILY, "bowl", "classifier")
+    sweep, tests = _tested_sweep(tmp_path, by_epoch=False)
+    rows = gen.manifest_rows(sweep, "0" * 40)
+    assert [r["label"]["status"] for r in rows] == [
+        "stalled", "stalled", "stalled", "healthy", "healthy", "oscillating", "oscillating",
+        "diverging", "diverging"]
+    assert rows[-1]["label"]["source"] == "nonfinite"
+    assert rows[4]["meta"]["peak_lr"] == 1e-2 and rows[4]["meta"]["seed"] == gen.SEED
+    for lr, test in zip(sweep.lrs, tests[:-1]):
+        cols = read_csv(cache_dir() / f"{run_id(sweep, lr)}.csv")
+        assert set(cols) == {"step", "loss", "lr", "grad_norm", "val_loss"}
+        assert test not in cols["val_loss"].tolist()
+
+
+def test_an_epoch_log_is_read_as_one_point_per_epoch(tmp_path, monkeypatch) -> None:
+    from lrwatch.readers.csvlogger import read_csv_log
+
+    monkeypatch.setenv("LRWATCH_REALWORLD", str(tmp_path))
+    sweep, _ = _tested_sweep(tmp_path, by_epoch=True)
+    path = tmp_path / f"{run_id(sweep, sweep.lrs[0])}.csv"
+    cols = read_csv(path)
+    assert np.array_equal(cols["epoch"], cols["step"])
+    assert curves_of({"meta": sweep.meta}, cols).epoch_points
+    assert read_csv_log(path).curves.loss.values.size == 100
+    assert gen.read_tested(tmp_path, run_id(sweep, sweep.lrs[0])).by_epoch
+
+
+def test_manifest_rows_refuse_a_sweep_missing_from_the_cache(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("LRWATCH_REALWORLD", str(tmp_path))
+    with pytest.raises(SystemExit, match="not in the cache"):
+        gen.manifest_rows(gen.plan()[0], "0" * 40)
+
+
+@pytest.mark.slow
+def test_a_committed_truth_is_what_the_generator_makes() -> None:
+    """The per-epoch MLP at its best LR, retrained (the cheapest family, a few CPU seconds):
+    the committed final test loss, which its logged validation loss is not."""
+    import torch
+
+    s = SUMMARIES["fresh-mlp_epochs_nesterov"]
+    i = s["lrs"].index(s["best_lr"])
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        run = gen.mlp_epochs_run(s["lrs"][i])
+    finally:
+        torch.set_num_threads(threads)
+    assert run.test == pytest.approx(s["final_eval_losses"][i], rel=1e-4)
+    assert run.test0 == pytest.approx(s["start_eval_losses"][i], rel=1e-4)
+    assert [r[0] for r in run.log.rows] == list(range(1, gen.MLP_EPOCHS + 1))
+    assert run.log.val[gen.MLP_EPOCHS] != pytest.approx(run.test, rel=1e-3)
