@@ -44,7 +44,9 @@ The method, step by step:
    ``NEAR_FACTOR`` from the estimate (every finite run of a flat sweep is near the best), and
    not a run cut short at a level clearly above the best run's at that same step; else
    ``too_low`` or ``too_high``. A run outside the band is clearly worse than the best or
-   beyond what the sweep can resolve: telling it to keep its LR would be a guess.
+   beyond what the sweep can resolve: telling it to keep its LR would be a guess. A run next to
+   the best whose level is within noise of the best's (``_plateau``) is ``unranked``: its
+   position comes from its LR alone, and the advice says the loss cannot rank it.
 """
 
 from __future__ import annotations
@@ -148,6 +150,9 @@ class RunPlace:
     suggested_lr: float | None
     pruned: bool  # stopped before the budget: placed by its LR only
     level_step: int | None  # the step its level was read at
+    # its level is within noise of the best run's (not the best run itself): the loss cannot
+    # rank it against the best, so its position rests on its LR alone
+    unranked: bool = False
 
 
 @dataclass(frozen=True)
@@ -172,7 +177,8 @@ class SweepReading:
         """The ``lrwatch sweep --json`` entry of this sweep."""
         return {
             "runs": [{"run": r.name, "lr": r.lr, "position": r.position,
-                      "final_loss": _finite(r.final_loss), "suggested_lr": r.suggested_lr}
+                      "final_loss": _finite(r.final_loss), "suggested_lr": r.suggested_lr,
+                      "unranked": r.unranked}
                      for r in self.runs],
             "best_lr": self.best_lr, "best_lr_low": self.best_lr_low,
             "best_lr_high": self.best_lr_high, "flat": self.flat, "edge": self.edge,
@@ -249,7 +255,10 @@ def analyze_sweep(runs: Sequence[SweepRun]) -> SweepReading:
         edge = None if _bounded(best_run, [(r, lv) for r, lv in zip(ordered, levels)
                                            if r.lr > best_run.lr]) else "high"
     best_lr = 10 ** best_x
-    places = tuple(_place(run, lv, best_lr, flat, (10 ** low_x, 10 ** high_x), best_run)
+    stable = [run for run, ok in zip(ordered, usable) if ok]
+    unranked = set() if flat else {r.name for r in stable[first:last + 1]} - {best_run.name}
+    places = tuple(_place(run, lv, best_lr, flat, (10 ** low_x, 10 ** high_x), best_run,
+                          run.name in unranked)
                    for run, lv in zip(ordered, levels))
     ranked_by: Literal["loss", "val_loss"] = "loss" if by_validation is None else "val_loss"
     reading = SweepReading(places, budget, best_lr, 10 ** low_x, 10 ** high_x, flat, edge,
@@ -426,8 +435,8 @@ def _estimate(x: np.ndarray, y: np.ndarray, noise: np.ndarray, best_i: int, trie
 
 
 def _place(run: SweepRun, level: _Level, best_lr: float | None, flat: bool,
-           band: tuple[float, float] | None = None, best_run: SweepRun | None = None
-           ) -> RunPlace:
+           band: tuple[float, float] | None = None, best_run: SweepRun | None = None,
+           unranked: bool = False) -> RunPlace:
     final = None if math.isnan(level.value) else level.value
     noise = None if math.isnan(level.noise) else level.noise
     factor = None if best_lr is None or flat else best_lr / run.lr
@@ -440,7 +449,7 @@ def _place(run: SweepRun, level: _Level, best_lr: float | None, flat: bool,
         position = "too_low" if run.lr < best_lr else "too_high"
     suggested = run.lr if flat and position == "near_best" else best_lr
     return RunPlace(run.name, run.lr, position, final, noise, factor, suggested,
-                    level.pruned, level.step)
+                    level.pruned, level.step, unranked)
 
 
 def _near(run: SweepRun, level: _Level, best_lr: float, band: tuple[float, float] | None,

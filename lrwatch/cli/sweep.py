@@ -90,7 +90,8 @@ def _human(reading: Any) -> str:
                      "-" if run.final_loss is None else fmt_float(run.final_loss, 4),
                      click.style(run.position, fg=POSITION_COLOURS[run.position]),
                      factor, "-" if run.suggested_lr is None else fmt_float(run.suggested_lr, 3)
-                     + (" (pruned: placed by its LR)" if run.pruned else "")])
+                     + (" (pruned: placed by its LR)" if run.pruned else "")
+                     + (" (within noise of the best: cannot rank)" if run.unranked else "")])
     text = table(["run", "lr", "final loss", "position", "to best", "suggested lr"], rows)
     return f"{reading.summary}\n{text}"
 
@@ -150,6 +151,10 @@ def _advise(entry: dict[str, Any], place: Any, reading: Any) -> None:
                f"{reading.best_lr_high:.3g}){gap}")
         if reading.edge:
             why += f"; the best is at the {reading.edge} end of the grid: extend it"
+        if place.unranked:
+            loss = "validation loss" if reading.ranked_by == "val_loss" else "loss"
+            why += (f"; its {loss} ends within noise of the best run's: the sweep cannot rank "
+                    "it, so this rests on its LR alone")
     peak = entry["peak_lr"] or place.lr
     entry.update({
         "action": _ACTIONS[position], "suggested_lr": place.suggested_lr,
