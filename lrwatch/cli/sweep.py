@@ -5,7 +5,7 @@ when each PATH holds one run, or with ``--as-one``, the runs given are one sweep
 sweep (or, with ``--json``, one document)::
 
     {"sweeps": [{"runs": [{"run": "...", "lr": 0.001, "position": "too_low",
-                           "final_loss": 1.23, "suggested_lr": 0.01}],
+                           "final_loss": 1.23, "suggested_lr": 0.01, "unranked": false}],
                  "best_lr": 0.01, "best_lr_low": 0.006, "best_lr_high": 0.02,
                  "flat": false, "edge": null, "budget_step": 999, "ranked_by": "loss",
                  "summary": "..."}],
@@ -13,7 +13,9 @@ sweep (or, with ``--json``, one document)::
 
 ``position`` is ``too_low``, ``near_best``, ``too_high`` or ``diverged``; ``edge`` is ``low`` or
 ``high`` when the best LR sits at that end of the grid (extend it that way), else null;
-``ranked_by`` is ``val_loss`` when the runs' validation losses were compared, else ``loss``.
+``ranked_by`` is ``val_loss`` when the runs' validation losses were compared, else ``loss``;
+``unranked`` is true for a run whose loss ends within noise of the best run's (the sweep cannot
+rank it: its position rests on its LR alone).
 """
 
 from __future__ import annotations
