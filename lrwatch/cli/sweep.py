@@ -5,7 +5,7 @@ when each PATH holds one run, or with ``--as-one``, the runs given are one sweep
 sweep (or, with ``--json``, one document)::
 
     {"sweeps": [{"runs": [{"run": "...", "lr": 0.001, "position": "too_low",
-                           "final_loss": 1.23, "suggested_lr": 0.01}],
+                           "final_loss": 1.23, "suggested_lr": 0.01, "unranked": false}],
                  "best_lr": 0.01, "best_lr_low": 0.006, "best_lr_high": 0.02,
                  "flat": false, "edge": null, "budget_step": 999, "ranked_by": "loss",
                  "summary": "..."}],
@@ -13,7 +13,9 @@ sweep (or, with ``--json``, one document)::
 
 ``position`` is ``too_low``, ``near_best``, ``too_high`` or ``diverged``; ``edge`` is ``low`` or
 ``high`` when the best LR sits at that end of the grid (extend it that way), else null;
-``ranked_by`` is ``val_loss`` when the runs' validation losses were compared, else ``loss``.
+``ranked_by`` is ``val_loss`` when the runs' validation losses were compared, else ``loss``;
+``unranked`` is true for a run whose loss ends within noise of the best run's (the sweep cannot
+rank it: its position rests on its LR alone).
 """
 
 from __future__ import annotations
@@ -90,7 +92,8 @@ def _human(reading: Any) -> str:
                      "-" if run.final_loss is None else fmt_float(run.final_loss, 4),
                      click.style(run.position, fg=POSITION_COLOURS[run.position]),
                      factor, "-" if run.suggested_lr is None else fmt_float(run.suggested_lr, 3)
-                     + (" (pruned: placed by its LR)" if run.pruned else "")])
+                     + (" (pruned: placed by its LR)" if run.pruned else "")
+                     + (" (within noise of the best: cannot rank)" if run.unranked else "")])
     text = table(["run", "lr", "final loss", "position", "to best", "suggested lr"], rows)
     return f"{reading.summary}\n{text}"
 
@@ -150,6 +153,10 @@ def _advise(entry: dict[str, Any], place: Any, reading: Any) -> None:
                f"{reading.best_lr_high:.3g}){gap}")
         if reading.edge:
             why += f"; the best is at the {reading.edge} end of the grid: extend it"
+        if place.unranked:
+            loss = "validation loss" if reading.ranked_by == "val_loss" else "loss"
+            why += (f"; its {loss} ends within noise of the best run's: the sweep cannot rank "
+                    "it, so this rests on its LR alone")
     peak = entry["peak_lr"] or place.lr
     entry.update({
         "action": _ACTIONS[position], "suggested_lr": place.suggested_lr,

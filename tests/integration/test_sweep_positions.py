@@ -104,3 +104,26 @@ def test_a_run_cut_short_at_a_worse_level_is_not_near_the_best(tmp_path, capsys)
     pruned = next(r for r in sweep["runs"] if r["lr"] == pytest.approx(1.5e-3))
     assert sweep["best_lr_low"] <= 1.5e-3 <= sweep["best_lr_high"]
     assert pruned["position"] == "too_high"
+
+
+def test_runs_within_noise_of_the_best_are_flagged_and_their_advice_says_so(tmp_path, capsys):
+    """Three neighbouring LRs end within 1% of each other: the two that did not score lowest
+    are flagged ``unranked`` in the JSON, and the table and ``lrwatch analyze``'s evidence say
+    the sweep cannot rank them; the lowest run and the clearly worse runs carry no such flag."""
+    finals = [1.6, 1.1, 0.805, 0.80, 0.803, 1.3]
+    for i, (lr, final) in enumerate(zip(HALF_DECADES, finals)):
+        write_version(tmp_path, i, lr, falling(final, seed=i))
+    sweep = read_sweep(capsys, tmp_path)
+    lowest = min(sweep["runs"], key=lambda r: r["final_loss"])
+    plateau = {-3.0, -2.5, -2.0}
+    assert round(math.log10(lowest["lr"]), 2) in plateau
+    flagged = {round(math.log10(r["lr"]), 2) for r in sweep["runs"] if r["unranked"]}
+    assert flagged == plateau - {round(math.log10(lowest["lr"]), 2)}
+    code, out, err = lrwatch(capsys, "sweep", str(tmp_path))
+    assert code == 0, err
+    assert out.count("cannot rank") == 1 + 2  # the summary, then the two runs' rows
+    code, out, err = lrwatch(capsys, "analyze", str(tmp_path), "--json")
+    assert code == 0, err
+    for entry in json.loads(out)["runs"]:
+        said = "the sweep cannot rank it" in entry["evidence"][0]
+        assert said == (round(math.log10(entry["peak_lr"]), 2) in flagged), entry["evidence"][0]

@@ -113,7 +113,8 @@ def test_json_entry_has_the_documented_keys_and_no_nan():
     runs.append(SweepRun("lr=1", 1.0, Series(np.arange(10), np.full(10, np.nan))))
     entry = analyze_sweep(runs).to_dict()
     assert {"runs", "best_lr", "best_lr_low", "best_lr_high", "flat", "edge"} <= set(entry)
-    assert set(entry["runs"][0]) == {"run", "lr", "position", "final_loss", "suggested_lr"}
+    assert set(entry["runs"][0]) == {"run", "lr", "position", "final_loss", "suggested_lr",
+                                     "unranked"}
     assert entry["runs"][-1]["final_loss"] is None
 
 
