@@ -61,6 +61,12 @@ class OptimizerProbe:
         self.layers: list[str] = sorted(set(names))
         position = {name: i for i, name in enumerate(self.layers)}
         device = self.params[0].device if self.params else torch.device("cpu")
+        # float32 gradients (a gradient has its parameter's dtype): ``_foreach_norm`` is not
+        # given the dtype, whose path cost 75 against 70 us on the overhead suite's MLP gradients
+        # (thread CPU, best of 5 x 3,000 calls) for the same values (bit-identical on 1,200
+        # random float32 tensors); other dtypes are still summed in float32
+        self._norm_dtype = (None if all(p.dtype == torch.float32 for p in self.params)
+                            else torch.float32)
         self._layer_of = torch.tensor([position[n] for n in names], dtype=torch.long, device=device)
         self._before: list[Tensor] | None = None  # weights before the update, when tracked
         self._snapshot_taken = False
@@ -83,6 +89,7 @@ class OptimizerProbe:
         self._grad_key = self.key(keys.GRAD_NORM)
         self._clipped_key = self.key(keys.GRAD_NORM_CLIPPED)
         self._to_clip_key = TO_CLIP + self._clipped_key
+        self._grad_layers_key = self.key(keys.GRAD_NORM + "/*")
 
     def key(self, base: str) -> str:
         return keys.optimizer_key(base, self.label)
@@ -93,14 +100,18 @@ class OptimizerProbe:
 
     # -- norms ---------------------------------------------------------------------------
     def _grads(self) -> tuple[list[Tensor], Tensor | None]:
-        grads, index = [], []
-        for i, p in enumerate(self.params):
-            if p.grad is not None and not p.grad.is_sparse:
-                grads.append(p.grad)
-                index.append(i)
-        if len(index) == len(self.params):
+        """The dense gradients there are, and the layer of each (one pass over the parameters
+        a step; the positions are listed only when some gradient is missing)."""
+        grads = [g for p in self.params if (g := p.grad) is not None and not g.is_sparse]
+        if len(grads) == len(self.params):
             return grads, self._layer_of
+        index = [i for i, p in enumerate(self.params)
+                 if p.grad is not None and not p.grad.is_sparse]
         return grads, self._layer_of[torch.tensor(index, dtype=torch.long)] if index else None
+
+    def _norms(self, tensors: list[Tensor]) -> Tensor:
+        """The float32 2-norm of each tensor, stacked (one fused pass)."""
+        return torch.stack(torch._foreach_norm(tensors, 2, dtype=self._norm_dtype))
 
     def _layer_norms(self, norms: Tensor, layer_of: Tensor) -> Tensor:
         squares = torch.zeros(len(self.layers), dtype=norms.dtype, device=norms.device)
@@ -114,11 +125,11 @@ class OptimizerProbe:
         self.layer_step = self._due(step, self.config.layer_every_n_steps)
         grads, layer_of = self._grads()
         if grads:
-            norms = torch.stack(torch._foreach_norm(grads, 2, dtype=torch.float32))
+            norms = self._norms(grads)
             self._pre_clip = torch.linalg.vector_norm(norms)
             self.pending.append((self._grad_key, self._pre_clip))
             if self.layer_step and layer_of is not None:
-                self.pending.append((self.key(keys.GRAD_NORM + "/*"), self._layer_norms(norms, layer_of)))
+                self.pending.append((self._grad_layers_key, self._layer_norms(norms, layer_of)))
         self._snapshot_taken = False
         if self._due(step, self.update_every) or self.layer_step:
             if self._before is None:
@@ -141,9 +152,9 @@ class OptimizerProbe:
             return
         self._snapshot_taken = False
         with torch.no_grad():
-            before = torch.stack(torch._foreach_norm(self._before, 2, dtype=torch.float32))
+            before = self._norms(self._before)
             torch._foreach_sub_(self._before, [p.detach() for p in self.params])
-            delta = torch.stack(torch._foreach_norm(self._before, 2, dtype=torch.float32))
+            delta = self._norms(self._before)
         weight_norm = torch.linalg.vector_norm(before)
         self.pending.append((self.key(keys.PARAM_NORM), weight_norm))
         self.pending.append((self.key(keys.UPDATE_RATIO), torch.linalg.vector_norm(delta) / weight_norm))
@@ -160,7 +171,7 @@ class OptimizerProbe:
             return
         grads, _ = self._grads()
         if grads:
-            norms = torch.stack(torch._foreach_norm(grads, 2, dtype=torch.float32))
+            norms = self._norms(grads)
             self.pending.append((self._clipped_key, torch.linalg.vector_norm(norms)))
 
     def hyperparameters(self) -> list[tuple[str, float]]:
@@ -286,15 +297,17 @@ class Recorder:
         if self._loss_sum is not None:
             self._device_value(keys.LOSS, step, self._loss_sum)
             self._loss_sum = None
-        if any(not p.stepped for p in self.probes if p.pending):
-            self._host_value(keys.OPTIMIZER_SKIPPED, step, 1.0)
+        skipped = False
         for probe in self.probes:
+            skipped = skipped or (bool(probe.pending) and not probe.stepped)
             for key, value in probe.pending:
                 if value.ndim:  # a per-layer vector, filed under "<base>/*"
                     base = key.split("/*")[0]
                     self._layer_names[key] = probe.layer_keys(base)
                 self._device_value(key, step, value)
             probe.pending = []
+        if skipped:
+            self._host_value(keys.OPTIMIZER_SKIPPED, step, 1.0)
         now = time.perf_counter()
         if self._clock is not None:
             elapsed = now - self._clock

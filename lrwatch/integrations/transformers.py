@@ -113,6 +113,10 @@ class LRWatchCallback(TrainerCallback, FrontEnd):
             self._record(name, self._metadata(args, model, raw, lr_scheduler, facts),
                          model.named_parameters(), self._clips, clip_norm=clip_norm)
         self._gradient_state = _gradient_state()
+        # read once, not every forward pass: whether on_spike="skip" wants the loss before its
+        # backward pass, and the bound method the backward pass calls
+        self._judges_spikes = engine.guard is not None and engine.guard.spikes is not None
+        self._on_backward = self._backward_starts
         self._hook = model.register_forward_hook(self._forward_done, with_kwargs=True)
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
@@ -139,13 +143,15 @@ class LRWatchCallback(TrainerCallback, FrontEnd):
         if value.dtype != torch.float32:  # a cast of a float32 loss still costs a tensor op
             value = value.float()
         self._losses.append(value if value.ndim == 0 else value.reshape(()))
-        self.engine.add_samples(_batch_size(kwargs, args))
-        self.engine.backward_loss(value)  # what on_spike="skip" judges (off: returns at once)
+        engine = self.engine
+        engine.add_samples(_batch_size(kwargs, args))
+        if self._judges_spikes:
+            engine.backward_loss(value)  # what on_spike="skip" judges
         last = self._gradient_state is None or self._gradient_state.sync_gradients
         node = loss.grad_fn
         if node is not None and last:  # earlier micro-batches' gradients are partial
             # on the node, not the tensor: Trainer may scale the loss in place afterwards
-            node.register_prehook(self._backward_starts)
+            node.register_prehook(self._on_backward)
 
     def _backward_starts(self, grad_outputs: Any) -> None:
         # the autograd engine runs queued callbacks once the whole backward pass is done
@@ -250,7 +256,8 @@ def _loss_in(output: Any) -> torch.Tensor | None:
 
 def _batch_size(kwargs: dict[str, Any], args: tuple[Any, ...]) -> int:
     """Samples in a forward pass: the first dimension of its first tensor input."""
-    for value in (*args, *kwargs.values()):
-        if isinstance(value, torch.Tensor) and value.ndim:
-            return int(value.shape[0])
+    for inputs in (args, kwargs.values()):  # not one tuple of both: a copy every forward pass
+        for value in inputs:
+            if isinstance(value, torch.Tensor) and value.ndim:
+                return int(value.shape[0])
     return 0
