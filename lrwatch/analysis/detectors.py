@@ -128,6 +128,11 @@ PLATEAU_HALF = 0.005
 # than guessing: it blew up, if not in its logged steps then before the first logged point.
 CHANCE_BAND = 0.05
 ABOVE_CHANCE = 0.15
+# An epoch log's first point is the mean of a whole epoch: below this share of ln K it already
+# hides part of the fall from chance level (real-world sides, every epoch log: first epochs that
+# barely moved sit at 0.96-1.0 ln K, I2DL at lr 1e-4, a brain-tumour CNN at 1e-5, a made MLP at
+# 1e-3; the I2DL grids that trained sit at 0.79-0.83, a ConvNeXt at 0.56-0.67).
+EPOCH_BELOW_CHANCE = 0.9
 LEARNED_SHARE = 0.25
 # A run that blew up in its first steps (at an LR not far above the usual range) and then got
 # below half of chance level learned well past it: the blow-up did no lasting harm, the peak LR
@@ -977,6 +982,31 @@ def flattening(curve: Curve) -> Symptom | None:
            "loss like cross-entropy cannot fall below the data's entropy")
     return Symptom(SymptomName.FLATTENING, 0.5, Evidence(msg, "loss", int(curve.first[0]),
                                                          int(curve.last[-1]), drop))
+
+
+def epoch_start_hidden(curve: Curve, classes: int | None) -> Symptom | None:
+    """An epoch log's first point, the mean of its first epoch, is no start: the steep early
+    fall is already behind it, so the drop measured from it understates the progress (real-world
+    round 8: Penn Treebank LMs whose first epoch's mean was 6.0 nats, from ln V ~ 9.2, told
+    "moved only -20%, increase 6-10x" at their grid's best LR). Found where the first point sits
+    under EPOCH_BELOW_CHANCE of chance level, or where chance level is unknown (the first mean
+    is then a floor on the start, not the start); None where it sits at chance (a first epoch
+    that barely moved shows the start)."""
+    chance = chance_level(classes)
+    first = float(curve.loss[0])
+    if chance is not None and curve.shift == 0.0:
+        if first >= EPOCH_BELOW_CHANCE * chance:
+            return None
+        below = 100 * (1 - first / chance)
+        where = (f"the first epoch's mean {_fmt(first)} is already {below:.0f}% below chance "
+                 f"level ln({classes}) = {chance:.3g}, where training started")
+    else:
+        where = (f"the first epoch's mean {_fmt(first)} is a floor on where training started, "
+                 "which the log does not show")
+    msg = (f"each point is an epoch's mean: {where}, so the drop measured from it over "
+           f"{int(curve.count.sum())} epochs hides the first epoch's steep fall")
+    return Symptom(SymptomName.EPOCH_START_HIDDEN, 0.5,
+                   Evidence(msg, "loss", int(curve.first[0]), int(curve.first[0]), first))
 
 
 def swung_up(curve: Curve) -> bool:

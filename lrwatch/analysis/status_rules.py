@@ -56,6 +56,9 @@ LEAN_CONFIDENCE = 0.45
 # A loss that rose over an epoch log (``detectors.EPOCH_RISE``): 8 of 8 such logs diverging, from
 # 5 repositories, too few runs to claim more than a shape's confidence
 EPOCH_RISE_CONFIDENCE = 0.7
+# A slow-looking epoch log whose first point hides the start (``detectors.epoch_start_hidden``):
+# healthy as far as its epochs tell, no surer than the other open readings (d.OPEN_HEALTHY)
+EPOCH_HIDDEN_CONFIDENCE = 0.5
 
 EARLY_SHARE = 0.05  # "the first few percent of steps": where a blow-up asks for warmup
 # No suggestion changes the LR by more than this factor (2.5 decades) at once: the usual ranges
@@ -172,6 +175,12 @@ class Findings:
         curve = self.curve
         return d.still_falling(curve, threshold=steady) if self.decay is None else \
             d.still_falling(curve.before_decay(), " before the LR decayed", steady)
+
+    @cached_property
+    def hidden_start(self) -> d.Symptom | None:
+        """An epoch log whose first point already hides the first epoch's fall."""
+        return d.epoch_start_hidden(self.curve, self.meta.classes) \
+            if self.meta.epoch_points else None
 
     @cached_property
     def slow_cap(self) -> float:
@@ -496,8 +505,9 @@ def _little_still_falling(f: Findings) -> Reading | None:
     # a fine-tune at a fine-tuning LR that still falls needs more steps, not more LR
     if f.little is not None and f.falling is not None and f.high is None and (
             f.low is not None or not f.fine):
-        return Reading([f.little, f.falling, f.low],
-                       confidence=min(max(f.falling.strength, f.little.strength), f.slow_cap))
+        return Reading([f.little, f.falling, f.low, f.hidden_start],
+                       confidence=min(max(f.falling.strength, f.little.strength), f.slow_cap),
+                       also=_hidden(f))
     return None
 
 
@@ -527,7 +537,8 @@ def _still_falling(f: Findings) -> Reading | None:
     if f.falling is not None and f.high is None and f.warm is None and f.stairs is None \
             and not f.fine and not d.mostly_gone(curve) \
             and not d.learned(curve, f.meta.classes) and not d.lr_at_top(curve, f.prior):
-        return Reading([f.falling, f.low], confidence=min(f.falling.strength, f.slow_cap))
+        return Reading([f.falling, f.low, f.hidden_start],
+                       confidence=min(f.falling.strength, f.slow_cap), also=_hidden(f))
     return None
 
 
@@ -535,8 +546,16 @@ def _open_low_below_top(f: Findings) -> Reading | None:
     # ... and at an LR half a decade or more below the top of the usual range, too low is the
     # likelier reading (real-world round 4, tuning side: 13 of 16 such runs were too low)
     if f.open_low is not None and f.under is not None and f.under >= d.LIKELY_LOW:
-        return Reading([f.open_low, d.below_top(f.curve, f.prior)], confidence=d.OPEN_HEALTHY)
+        return Reading([f.open_low, d.below_top(f.curve, f.prior), f.hidden_start],
+                       confidence=d.OPEN_HEALTHY, also=_hidden(f))
     return None
+
+
+def _hidden(f: Findings) -> frozenset[SymptomName]:
+    """An epoch log whose first point hides the start: a slow fall read from it asks for a
+    range test, never a move (issue 12: the first epoch's mean is no start)."""
+    return frozenset({SymptomName.EPOCH_START_HIDDEN}) if f.hidden_start is not None \
+        else frozenset()
 
 
 def _two_readings(prior: d.Prior) -> d.Symptom:
@@ -565,6 +584,11 @@ def _stopped_readings(under: float | None) -> d.Symptom:
 
 
 def _advise_stalled(c: AdviceContext) -> Advice:
+    if SymptomName.EPOCH_START_HIDDEN in c.symptoms:
+        return Advice(Action.RANGE_TEST, None, (
+            "an epoch log's first point is a whole epoch's mean, so how slow the fall is from "
+            "it says little of the LR: run a range test (lrwatch's find_lr) or a short run at "
+            "~3x the LR before moving it",))
     if SymptomName.AMBIGUOUS in c.symptoms:
         return Advice(Action.RANGE_TEST, None, (
             "a flat loss here may mean too low or too high an LR: run a range test (lrwatch's "
@@ -625,6 +649,20 @@ def _fine_tune_flat(f: Findings) -> Reading | None:
     return None
 
 
+def _epoch_slow_start_hidden(f: Findings) -> Reading | None:
+    # an epoch log that fell "little" from its first point, still falling or flattening: the
+    # first point is an epoch's mean, the steep part of the fall is behind it, so "moved only X%"
+    # is no slow LR (real-world round 8: 9 of 11 Penn Treebank LMs read "stalled, increase
+    # 6-10x" were their grid's best or near it); where the LR's place, a fine-tune or too high
+    # an LR say more, their clauses come first
+    if f.little is not None and f.hidden_start is not None and f.high is None \
+            and f.low is None and not f.fine:
+        return Reading([f.hidden_start, f.little, f.falling or d.flattening(f.curve)],
+                       confidence=EPOCH_HIDDEN_CONFIDENCE,
+                       also=frozenset({SymptomName.EPOCH_START_HIDDEN}))
+    return None
+
+
 def _little_flattening(f: Findings) -> Reading | None:
     if f.little is not None:
         high_open = f.open_high
@@ -664,6 +702,12 @@ def _advise_healthy(c: AdviceContext) -> Advice:
         reasons = ["it blew up in its first steps and learned well past it: keep the peak LR "
                    + ("and lengthen the warmup" if c.warmed_up
                       else "and warm up over ~5% of the steps")]
+    elif SymptomName.EPOCH_START_HIDDEN in symptoms:
+        action, factor = Action.RANGE_TEST, None
+        reasons = ["healthy as far as its epochs tell: an epoch log's first point is a whole "
+                   "epoch's mean, so a fall that looks slow from it may be a good LR's approach "
+                   "to a floor or too low an LR; run a range test (lrwatch's find_lr) or a short "
+                   "run at ~3x the LR before keeping it"]
     elif SymptomName.AMBIGUOUS in symptoms:
         action, factor = Action.RANGE_TEST, None
         reasons = ["healthy as far as one run tells, but 3x or more above the top of the usual "
@@ -732,7 +776,8 @@ RULES: list[StatusRule] = [
     StatusRule(Status.HEALTHY, _advise_healthy, (
         Clause(80, _early_transient), Clause(120, _little_in_warmup),
         Clause(150, _fine_tune_epochs), Clause(170, _fine_tune_flat),
-        Clause(230, _little_flattening), Clause(1000, _healthy)), trend=True),
+        Clause(185, _epoch_slow_start_hidden), Clause(230, _little_flattening),
+        Clause(1000, _healthy)), trend=True),
     StatusRule(Status.INSUFFICIENT_DATA, _advise_insufficient),
 ]
 #: statuses with no rule here, and why

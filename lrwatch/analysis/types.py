@@ -63,6 +63,8 @@ class SymptomName(str, Enum):
     FLATTENING = "flattening"
     TOO_LOW_NOT_EXCLUDED = "too_low_not_excluded"  # a smooth fall a too-low LR would also make
     STAIRCASE = "staircase"
+    # an epoch log's first point (a whole epoch's mean) already below where training started
+    EPOCH_START_HIDDEN = "epoch_start_hidden"
     # the LR and its schedule
     LR_HIGH = "lr_high"
     LR_LOW = "lr_low"

@@ -444,3 +444,38 @@ def epochs_at_chance(epochs: int = 10, seed: int = 73) -> RunCurves:
     """A CIFAR-10 classifier's 10 epochs flat at ln 10 (chance)."""
     return epoch_log(np.full(epochs, math.log(10)) * _noise(epochs, 0.003, seed),
                      optimizer="Adam")
+
+
+def epochs_lm_first_mean(epochs: int = 40, seed: int = 74) -> RunCurves:
+    """A word-level LM's per-epoch log (vocabulary not logged): its first epoch's mean is
+    already 6.0 nats (from ln V ~ 9.2 before training), then 6.0 -> 4.7 over 40 epochs, still
+    falling at the end, as a Penn Treebank LSTM at its grid's best SGD LR does."""
+    t = np.arange(epochs)
+    loss = (4.2 + 1.8 / (1 + t / 6) ** 0.6) * _noise(epochs, 0.004, seed)
+    return epoch_log(loss, classes=None)
+
+
+def epochs_below_chance_slow(epochs: int = 15, seed: int = 75) -> RunCurves:
+    """A 10-class classifier's per-epoch log whose first epoch's mean, 1.9, is already below
+    chance level ln 10 = 2.3, then 1.9 -> ~1.1 over 15 epochs, still falling (an I2DL grid's
+    run labelled near its best)."""
+    t = np.arange(epochs)
+    return epoch_log((1.0 + 0.9 / (1 + t / 4) ** 0.8) * _noise(epochs, 0.004, seed),
+                     optimizer="Adam")
+
+
+def epochs_at_chance_slow(epochs: int = 15, seed: int = 76) -> RunCurves:
+    """The same classifier at too low an LR: its first epoch's mean sits at chance level (the
+    start is in the log), then a straight, slow fall 2.3 -> ~1.8."""
+    t = np.arange(epochs)
+    return epoch_log((2.3 - 0.035 * t) * _noise(epochs, 0.004, seed), optimizer="Adam")
+
+
+def epochs_low_lr_below_chance(epochs: int = 15, seed: int = 77) -> RunCurves:
+    """A binary MLP's per-epoch log at SGD lr 0.018, well below the top of SGD's range: its
+    first epoch's mean 0.58 is below chance ln 2 = 0.69, then a smooth fall to ~0.1 that
+    still falls fast at the end (a made Nesterov MLP sweep's run labelled too low)."""
+    t = np.arange(epochs)
+    loss = 0.58 * np.exp(-t / 8) * _noise(epochs, 0.01, seed)
+    return RunCurves(loss=Series(t + 1, loss), lr=Series(t + 1, np.full(epochs, 0.018)),
+                     optimizer="SGD", momentum=0.9, classes=2, epoch_points=True)
