@@ -29,6 +29,12 @@ guessed 10); Adam on a small CNN 1e-4..1e-1 (its usual best near 1e-3..3e-3); th
 10**-4.5..10**-1.5 (round 8's fine-tune of this same LM was best at 5.6e-3 and the made
 fine-tune at 1e-2; a new classification head on one position guessed a little lower, 3e-3).
 
+No range or family was changed after the runs. Read the fine-tune's labels with care: the task
+is hard for this small LM in 240 steps (the best test loss 0.640, from 0.786 before training,
+against ln 2 = 0.693): its three best runs (1e-3..3.16e-3) end within 1% of each other,
+which another seed could reorder, though the bowl as a whole is clear (0.735 at the lowest LR,
+0.693 at the highest).
+
 **The truth is the loss on a test split that no CSV logs**; each CSV's ``val_loss`` comes from
 a separate validation split, as in round 8 (``fresh_sweeps8``, whose machinery this reuses:
 the cache's side file beside each CSV holds the test losses, ``sweeps_fresh9.json`` ranks each
