@@ -15,6 +15,7 @@ from torch import nn
 
 from benchmarks.realworld import in_side, manifest, read_csv
 from benchmarks.realworld import fresh_sweeps9 as gen
+from benchmarks.realworld.fresh_sweeps import run_id
 from benchmarks.realworld.fresh_sweeps8 import train_by_epoch
 from benchmarks.realworld.made_tasks import Logged
 from tests.unit.test_fresh_sweeps7 import (assert_grid_spans_best, assert_labelled_by_place,
@@ -64,7 +65,7 @@ def test_manifest_rows_label_by_the_test_loss_that_no_csv_holds(tmp_path, monkey
     assert rows[4]["meta"]["seed"] == gen.SEED == 5
     assert {r["path"] for r in rows} == {"benchmarks/realworld/fresh_sweeps9.py"}
     for lr, test in zip(sweep.lrs, tests[:-1]):
-        cols = read_csv(tmp_path / f"fresh-bowl-lr{lr:.3g}.csv")
+        cols = read_csv(tmp_path / f"{run_id(sweep, lr)}.csv")
         assert test not in cols["val_loss"].tolist()
 
 
