@@ -23,7 +23,8 @@ of ``manifest_r6.jsonl`` (``ROUND6_REPOS``); round 7 (``--side round7-heldout``)
 of ``manifest_r7.jsonl`` (``ROUND7_REPOS``); ``--side round7-made`` the families made for round 7
 (``manifest_r7made.jsonl``, ``ROUND7_MADE``); round 8 (``--side round8-heldout``) every repository
 of ``manifest_r8.jsonl`` (``ROUND8_REPOS``); ``--side round8-made`` the families made for round 8
-(``manifest_r8made.jsonl``, ``ROUND8_MADE``).
+(``manifest_r8made.jsonl``, ``ROUND8_MADE``); ``--side round9-made`` the families made for
+round 9 (``manifest_r9made.jsonl``, ``ROUND9_MADE``).
 """
 
 from __future__ import annotations
@@ -197,14 +198,15 @@ def main(argv: list[str] | None = None) -> None:
                                            "round3-heldout", "round4-tuning", "round4-heldout",
                                            "round5-heldout", "round6-heldout",
                                            "round7-heldout", "round7-made",
-                                           "round8-heldout", "round8-made"),
+                                           "round8-heldout", "round8-made",
+                                           "round9-made"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "
                              "rounds 1-2 and holds out the families made for it; round 4 tunes "
                              "on every earlier run and half of its fresh public repositories; "
                              "rounds 5-8's fresh repositories are all held out, "
-                             "and so are rounds 7 and 8's made families")
+                             "and so are rounds 7, 8 and 9's made families")
     parser.add_argument("--errors", action="store_true",
                         help="print every run that is not right, with its evidence")
     args = parser.parse_args(argv or [])

@@ -70,6 +70,11 @@ ROUND8_REPOS = frozenset({"OpenMOSS/SummerQuest-2026", "RohitBind123/falcon-lora
 # lead's one evaluation.
 ROUND8_MADE = frozenset({"lrwatch-made/ft_tagger_adamw", "lrwatch-made/mlp_epochs_nesterov",
                          "lrwatch-made/gru_forecast_adam_clip"})
+# Round 9's made families (``fresh_sweeps9.py``, ``manifest_r9made.jsonl``): made before round 9's
+# rules changed, ranked by a test loss their CSVs never log; held out, never diagnosed before the
+# lead's one evaluation.
+ROUND9_MADE = frozenset({"lrwatch-made/word_lstm_epochs_sgd",
+                         "lrwatch-made/cnn_digits_epochs_adam", "lrwatch-made/ft_seqcls_adamw"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -82,8 +87,11 @@ def side_of(repo: str) -> str:
     """The side of a repository in each round: ``tuning`` / ``heldout`` (rounds 1-2, fixed by
     a hash of its name alone), ``round3-heldout`` (the fresh families), ``round4-heldout`` /
     ``round4-tuning`` (the fresh public repositories), ``round5-heldout`` / ``round6-heldout`` /
-    ``round7-heldout`` (rounds 5, 6 and 7, all held out), ``round7-made`` / ``round8-made``
-    (rounds 7 and 8's made families, held out), ``round8-heldout`` (round 8, all held out)."""
+    ``round7-heldout`` (rounds 5, 6 and 7, all held out), ``round7-made`` / ``round8-made`` /
+    ``round9-made`` (rounds 7, 8 and 9's made families, held out), ``round8-heldout`` (round 8,
+    all held out)."""
+    if repo in ROUND9_MADE:
+        return "round9-made"
     if repo in ROUND8_MADE:
         return "round8-made"
     if repo in ROUND8_REPOS:

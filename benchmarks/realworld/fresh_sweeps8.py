@@ -195,12 +195,20 @@ def ft_tagger_run(lr: float) -> TestedRun:
 
 def train_by_epoch(model: nn.Module, opt: torch.optim.Optimizer, epochs: int,
                    order: list[torch.Tensor], step_loss: Callable[[torch.Tensor], torch.Tensor],
-                   evaluate: Callable[[], float]) -> Logged:
-    """Train ``epochs`` passes (``order[e]``: epoch e's batches of row indices), the LR
-    cosine-annealed to 0 per epoch; log one row per epoch: its mean training loss, its LR, no
-    gradient norm, and the validation loss after it. A non-finite loss ends the run after its
-    epoch is logged."""
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
+                   evaluate: Callable[[], float], clip: float | None = None,
+                   schedule: str = "cosine") -> Logged:
+    """Train ``epochs`` passes (``order[e]``: epoch e's batches of row indices), the LR per
+    ``schedule``: "cosine" annealed to 0 per epoch, "plateau" divided by 4 after each epoch
+    whose validation loss is no new best (PyTorch's word_language_model example), or
+    "constant"; gradients clipped at ``clip`` if given. Log one row per epoch: its mean
+    training loss, its LR, no gradient norm, and the validation loss after it. A non-finite
+    loss ends the run after its epoch is logged."""
+    schedules = {
+        "cosine": lambda: torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs),
+        "plateau": lambda: torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.25,
+                                                                      patience=0),
+        "constant": lambda: torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 1.0)}
+    sched = schedules[schedule]()
     log = Logged()
     start, cpu = time.perf_counter(), time.process_time()
     log.val0 = evaluate()
@@ -211,12 +219,17 @@ def train_by_epoch(model: nn.Module, opt: torch.optim.Optimizer, epochs: int,
             loss = step_loss(idx)
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            if clip:
+                nn.utils.clip_grad_norm_(model.parameters(), clip)
             opt.step()
             total += float(loss.detach())
-        sched.step()
         mean = total / len(order[epoch - 1])
         log.rows.append((epoch, mean, lr, math.nan))
         log.val[epoch] = evaluate() if math.isfinite(mean) else math.nan
+        if schedule == "plateau":
+            sched.step(log.val[epoch])
+        else:
+            sched.step()
         if not math.isfinite(mean):
             break
     log.wall_s = time.perf_counter() - start
