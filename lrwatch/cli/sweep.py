@@ -13,7 +13,9 @@ sweep (or, with ``--json``, one document)::
 
 ``position`` is ``too_low``, ``near_best``, ``too_high`` or ``diverged``; ``edge`` is ``low`` or
 ``high`` when the best LR sits at that end of the grid (extend it that way), else null;
-``ranked_by`` is ``val_loss`` when the runs' validation losses were compared, else ``loss``;
+``ranked_by`` is ``val_loss`` when the runs' validation losses were compared, ``best_val_loss``
+when each run's lowest validation loss was (some runs overfit: the checkpoint early stopping
+keeps), else ``loss``;
 ``unranked`` is true for a run whose loss ends within noise of the best run's (the sweep cannot
 rank it: its position rests on its LR alone).
 """
@@ -147,14 +149,16 @@ def _advise(entry: dict[str, Any], place: Any, reading: Any) -> None:
         where = {"too_low": "below", "too_high": "above"}.get(position)
         gap = f", {max(place.factor or 1, 1 / (place.factor or 1)):.3g}x {where} it" \
             if where else ""
-        ranked = " by validation loss" if reading.ranked_by == "val_loss" else ""
+        ranked = {"val_loss": " by validation loss",
+                  "best_val_loss": " by lowest validation loss"}.get(reading.ranked_by, "")
         why = (f"{position.replace('_', ' ')} in a sweep of {len(reading.runs)} runs{ranked}: "
                f"best LR about {reading.best_lr:.3g} ({reading.best_lr_low:.3g} to "
                f"{reading.best_lr_high:.3g}){gap}")
         if reading.edge:
             why += f"; the best is at the {reading.edge} end of the grid: extend it"
         if place.unranked:
-            loss = "validation loss" if reading.ranked_by == "val_loss" else "loss"
+            loss = {"val_loss": "validation loss",
+                    "best_val_loss": "lowest validation loss"}.get(reading.ranked_by, "loss")
             why += (f"; its {loss} ends within noise of the best run's: the sweep cannot rank "
                     "it, so this rests on its LR alone")
     peak = entry["peak_lr"] or place.lr

@@ -86,8 +86,9 @@ def test_analyze_says_the_validation_loss_placed_the_run(tmp_path, capsys):
 
 def test_an_overfitting_validation_loss_does_not_rank_the_runs(tmp_path, capsys):
     """The same sweep, but the validation loss of the high-LR runs climbs 30% above its lowest
-    by the end (overfitting: it no longer follows what the run learns, and a user ranking by
-    accuracy would not follow it): the training loss ranks the runs, as the summary says."""
+    by the end, the best run by the training loss among them (overfitting: it no longer follows
+    what the run learns, and a user ranking by accuracy would not follow it): the training loss
+    ranks the runs, as the summary says."""
     for i, (lr, train, val) in enumerate(zip(HALF_DECADES, TRAIN_FINALS, VAL_FINALS)):
         write_version(tmp_path, i, lr, falling(train, seed=i), val_curve(val, 0.3 * (i >= 3)))
     sweep = read_sweep(capsys, tmp_path)
@@ -126,3 +127,44 @@ def test_a_run_1_9_percent_above_the_best_is_ranked_below_it(tmp_path, capsys):
                                 -2.5: "near_best", -2.0: "too_high", -1.5: "too_high"}
     assert not any(r["unranked"] for r in sweep["runs"])
     assert "cannot rank" not in sweep["summary"]
+
+
+# The training loss is lowest at 10^-2, the lowest validation loss at 10^-2.5; only the run at
+# 10^-1.5 overfits (its validation loss ends 30% above its lowest), the best runs do not.
+OVERFIT_TRAIN_FINALS = [1.6, 1.2, 0.9, 0.7, 0.5, 0.8]
+LOWEST_VALS = [1.7, 1.3, 1.0, 0.85, 0.95, 1.2]
+
+
+def write_overfitting_sweep(logs: Path) -> None:
+    """Each run's validation loss falls to its lowest; the top LR's then climbs 30% above it."""
+    for i, (lr, train, low) in enumerate(zip(HALF_DECADES, OVERFIT_TRAIN_FINALS, LOWEST_VALS)):
+        rise = 0.3 if i == len(HALF_DECADES) - 1 else 0.0
+        write_version(logs, i, lr, falling(train, seed=i), val_curve(low * (1 + rise), rise))
+
+
+def test_runs_that_overfit_are_ranked_by_their_lowest_validation_loss(tmp_path, capsys):
+    """A run above the best overfits, the best runs do not: a user keeps each run's checkpoint
+    at its lowest validation loss (early stopping), so that ranks the runs, and the reading says
+    so; the training loss would put the best at 10^-2, above the validation loss's best."""
+    write_overfitting_sweep(tmp_path)
+    sweep = read_sweep(capsys, tmp_path)
+    assert sweep["ranked_by"] == "best_val_loss"
+    assert "lowest validation loss" in sweep["summary"]
+    assert 10 ** -2.75 < sweep["best_lr"] < 10 ** -2.25
+    assert sweep["edge"] is None
+    assert positions(sweep)[-2.5] == "near_best"
+    assert positions(sweep)[-1.5] == "too_high"
+    assert positions(sweep)[-4.0] == "too_low"
+
+
+def test_analyze_says_the_lowest_validation_loss_placed_the_run(tmp_path, capsys):
+    """``lrwatch analyze`` on that sweep: the highest LR, which overfits, is told to reduce, and
+    its first evidence line says each run's lowest validation loss ranked the sweep."""
+    write_overfitting_sweep(tmp_path)
+    code, out, err = lrwatch(capsys, "analyze", str(tmp_path), "--json")
+    assert code == 0, err
+    top = next(e for e in json.loads(out)["runs"] if e["run"].endswith("version_5"))
+    assert top["sweep"]["position"] == "too_high"
+    assert top["action"] == "reduce"
+    assert top["evidence"][0].startswith(
+        "too high in a sweep of 6 runs by lowest validation loss")
