@@ -459,26 +459,13 @@ def main(argv: list[str] | None = None) -> None:
     if made:
         results["made quarter-decade"] = evaluate(made)
         report(f"made quarter-decade ({len(made)} sweeps)", results["made quarter-decade"])
-    fresh = {} if args.tuning_only else fresh_sweeps()
-    if fresh:
-        results["fresh held-out"] = evaluate(fresh)
-        report(f"fresh held-out ({len(fresh)} sweeps)", results["fresh held-out"])
-    fresh5 = {} if args.tuning_only else fresh_sweeps(FRESH5)
-    if fresh5:
-        results["fresh round 5"] = evaluate(fresh5)
-        report(f"fresh round 5 ({len(fresh5)} sweeps)", results["fresh round 5"])
-    fresh7 = {} if args.tuning_only else fresh_sweeps(FRESH7)
-    if fresh7:
-        results["fresh round 7"] = evaluate(fresh7)
-        report(f"fresh round 7 ({len(fresh7)} sweeps)", results["fresh round 7"])
-    fresh8 = {} if args.tuning_only else fresh_sweeps(FRESH8)
-    if fresh8:
-        results["fresh round 8"] = evaluate(fresh8)
-        report(f"fresh round 8 ({len(fresh8)} sweeps)", results["fresh round 8"])
-    fresh9 = {} if args.tuning_only else fresh_sweeps(FRESH9)
-    if fresh9:
-        results["fresh round 9"] = evaluate(fresh9)
-        report(f"fresh round 9 ({len(fresh9)} sweeps)", results["fresh round 9"])
+    for key, path in (("fresh held-out", FRESH), ("fresh round 5", FRESH5),
+                      ("fresh round 7", FRESH7), ("fresh round 8", FRESH8),
+                      ("fresh round 9", FRESH9)):
+        fresh = {} if args.tuning_only else fresh_sweeps(path)
+        if fresh:
+            results[key] = evaluate(fresh)
+            report(f"{key} ({len(fresh)} sweeps)", results[key])
     if not args.tuning_only:
         from benchmarks.realworld import side_of
 

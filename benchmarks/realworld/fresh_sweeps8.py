@@ -401,18 +401,25 @@ def make(sweep: FreshSweep) -> dict:
     return summary(sweep, points, cpu, truth="test split, not in the CSV")
 
 
-def manifest_rows(sweep: FreshSweep, commit: str) -> list[dict]:
-    """The manifest lines of a sweep made before, labelled by the test loss; refuses when a run
-    is not in the cache."""
+def tested_manifest_rows(sweep: FreshSweep, commit: str, *, seed: int, script: str,
+                         corpus_family: dict[str, str]) -> list[dict]:
+    """The manifest lines of a sweep made before (by ``script``, rounds 8 on), labelled by the
+    test loss; refuses when a run is not in the cache."""
     points = []
     for lr in sweep.lrs:
         run = read_tested(cache_dir(), run_id(sweep, lr))
         if run is None:
-            raise SystemExit(f"fresh_sweeps8: {run_id(sweep, lr)} is not in the cache "
+            raise SystemExit(f"{Path(script).stem}: {run_id(sweep, lr)} is not in the cache "
                              f"({cache_dir()}); make the sweep first (drop --manifest)")
         points.append(point_of(lr, run))
-    return manifest_lines(sweep, points, commit, seed=SEED, script=SCRIPT,
-                          corpus_family=CORPUS_FAMILY[sweep.family])
+    return manifest_lines(sweep, points, commit, seed=seed, script=script,
+                          corpus_family=corpus_family[sweep.family])
+
+
+def manifest_rows(sweep: FreshSweep, commit: str) -> list[dict]:
+    """Round 8's manifest lines of a sweep (``tested_manifest_rows``)."""
+    return tested_manifest_rows(sweep, commit, seed=SEED, script=SCRIPT,
+                                corpus_family=CORPUS_FAMILY)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -59,10 +59,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from benchmarks.realworld import HERE, cache_dir
-from benchmarks.realworld.fresh_sweeps import FreshSweep, cli, manifest_lines, run_id
-from benchmarks.realworld.fresh_sweeps8 import (TestedRun, finite_or_inf, make, point_of,
-                                                read_tested, three_way, train_by_epoch)
+from benchmarks.realworld import HERE
+from benchmarks.realworld.fresh_sweeps import FreshSweep, cli
+from benchmarks.realworld.fresh_sweeps8 import (TestedRun, finite_or_inf, make,
+                                                tested_manifest_rows, three_way, train_by_epoch)
 from benchmarks.realworld.made_tasks import (CausalTransformer, Logged, mean_loss, train,
                                              warmup_linear)
 from benchmarks.realworld.make_runs import (CTX, D_MODEL, HEADS, LAYERS, pretrained,
@@ -328,17 +328,9 @@ CORPUS_FAMILY = {"word_lstm_epochs_sgd": "rnn_lm", "cnn_digits_epochs_adam": "cl
 
 
 def manifest_rows(sweep: FreshSweep, commit: str) -> list[dict]:
-    """The manifest lines of a sweep made before, labelled by the test loss; refuses when a run
-    is not in the cache."""
-    points = []
-    for lr in sweep.lrs:
-        run = read_tested(cache_dir(), run_id(sweep, lr))
-        if run is None:
-            raise SystemExit(f"fresh_sweeps9: {run_id(sweep, lr)} is not in the cache "
-                             f"({cache_dir()}); make the sweep first (drop --manifest)")
-        points.append(point_of(lr, run))
-    return manifest_lines(sweep, points, commit, seed=SEED, script=SCRIPT,
-                          corpus_family=CORPUS_FAMILY[sweep.family])
+    """Round 9's manifest lines of a sweep (``fresh_sweeps8.tested_manifest_rows``)."""
+    return tested_manifest_rows(sweep, commit, seed=SEED, script=SCRIPT,
+                                corpus_family=CORPUS_FAMILY)
 
 
 def main(argv: list[str] | None = None) -> None:

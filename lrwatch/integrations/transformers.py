@@ -26,7 +26,6 @@ the LR). ``Trainer`` hands callbacks no per-step loss or gradient norm, so:
 from __future__ import annotations
 
 import math
-import os
 from typing import Any
 
 import torch

@@ -7,7 +7,6 @@ every 5 steps); and the committed truth is what the generator makes."""
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
 import torch
