@@ -127,3 +127,33 @@ def test_runs_within_noise_of_the_best_are_flagged_and_their_advice_says_so(tmp_
     for entry in json.loads(out)["runs"]:
         said = "the sweep cannot rank it" in entry["evidence"][0]
         assert said == (round(math.log10(entry["peak_lr"]), 2) in flagged), entry["evidence"][0]
+
+
+def test_a_run_a_few_percent_worse_far_from_a_loss_of_0_is_ranked(tmp_path, capsys):
+    """Round 8's public TinyStories LM sweeps: losses start near 10 and end near 1.5, and the
+    run one half-decade step below the best ends 4% above it: ranked (1% of the start is 7% of
+    that level, which read it as within noise of the best), and told to raise its LR."""
+    start = 10.0
+    finals = [3.0, 2.2, 1.56, 1.50, 1.95, 3.0]
+    for i, (lr, final) in enumerate(zip(HALF_DECADES, finals)):
+        t = np.arange(400)
+        rng = np.random.default_rng(i)
+        loss = (final + (start - final) * np.exp(-t / 60)) * (1 + 0.002 * rng.standard_normal(400))
+        write_version(tmp_path, i, lr, loss)
+    sweep = read_sweep(capsys, tmp_path)
+    below = next(r for r in sweep["runs"] if r["lr"] == pytest.approx(1e-3))
+    assert below["unranked"] is False
+    assert below["position"] == "too_low"
+    assert positions(sweep)[-2.5] == "near_best"
+
+
+def test_runs_near_a_loss_of_0_within_1pct_of_the_start_stay_unranked(tmp_path, capsys):
+    """Near a loss of 0 (CIFAR-10 CNNs trained to 0.0002-0.007) levels a few times apart are
+    all within 1% of where the runs started: the sweep cannot rank them, as before."""
+    finals = [0.9, 0.3, 0.004, 0.001, 0.003, 1.2]
+    for i, (lr, final) in enumerate(zip(HALF_DECADES, finals)):
+        write_version(tmp_path, i, lr, falling(final, seed=i))
+    sweep = read_sweep(capsys, tmp_path)
+    flagged = {round(math.log10(r["lr"]), 2) for r in sweep["runs"] if r["unranked"]}
+    assert flagged == {-3.0, -2.0}
+
