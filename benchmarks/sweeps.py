@@ -18,7 +18,8 @@ where a cached CSV logs one (made, fresh and public sweeps; not the corpus), the
   more from it. A run at one half-decade step (3.16x) from the best is near it by the loss and
   too far by the LR: either label counts as right, and how many such runs there are is said.
 - **A run 10x below the best is never told 'keep'.** Counted for the sweep reading (position
-  ``near_best``) and, for comparison, for the one-run diagnosis (action ``keep``).
+  ``near_best``; told keep by ``lrwatch analyze`` unless ``unranked``: a run the sweep cannot
+  rank gets ``range_test``) and, for comparison, for the one-run diagnosis (action ``keep``).
 - **Flat.** Windows of 4 consecutive grid LRs (a 32x range) where every run's
   ``final_eval_loss`` is within ``FLAT_TRUTH`` of the lowest and the lowest is 10% below the
   starting loss are flat (windows of runs that all sat at their starting loss learned nothing:
@@ -111,7 +112,8 @@ def score_sweep(runs: list[dict], truth: float) -> dict:
     for run in runs:
         place = reading.place(run["name"])
         assert place is not None
-        result["positions"].append(_position_score(run, place.position, truth))
+        result["positions"].append({**_position_score(run, place.position, truth),
+                                    "unranked": place.unranked})
     return result
 
 
@@ -398,7 +400,10 @@ def summarise(scores: list[dict]) -> dict:
         "positions_right_nonflat": _rate([p["right"] for p in nonflat]),
         "positions_boundary": sum(p["boundary"] for p in nonflat),
         "positions_strict_nonflat": _rate([p["strict"] for p in nonflat]),
-        "told_keep_10x_below": sum(p["predicted"] == "near_best" for p in below10),
+        "near_best_10x_below": sum(p["predicted"] == "near_best" for p in below10),
+        # what ``lrwatch analyze`` tells: keep for near_best, range_test where unranked
+        "told_keep_10x_below": sum(p["predicted"] == "near_best" and not p["unranked"]
+                                   for p in below10),
         "runs_10x_below": len(below10),
     }
 
@@ -428,8 +433,9 @@ def report(name: str, result: dict) -> None:
               f"called flat {s['called_flat']}; positions right (non-flat sweeps) "
               f"{_fmt(s['positions_right_nonflat'])} ({s['positions_boundary']} at one "
               f"half-decade step; diverged runs called diverged, not too_high: strict "
-              f"{_fmt(s['positions_strict_nonflat'])}); told keep 10x below: "
-              f"{s['told_keep_10x_below']}/{s['runs_10x_below']}")
+              f"{_fmt(s['positions_strict_nonflat'])}); near_best 10x below: "
+              f"{s['near_best_10x_below']}/{s['runs_10x_below']}, told keep: "
+              f"{s['told_keep_10x_below']}")
     f = result["flat"]
     print(f"{name} flat windows: {_fmt(f['called_flat'])} of flat called flat; "
           f"{_fmt(f['steep_not_flat'])} of steep not called flat")

@@ -161,9 +161,14 @@ def _advise(entry: dict[str, Any], place: Any, reading: Any) -> None:
                     "best_val_loss": "lowest validation loss"}.get(reading.ranked_by, "loss")
             why += (f"; its {loss} ends within noise of the best run's: the sweep cannot rank "
                     "it, so this rests on its LR alone")
+            if position == "near_best":
+                why += ("; not told to keep it: a range test (lrwatch's find_lr) or short runs "
+                        "at the LRs around it decide")
     peak = entry["peak_lr"] or place.lr
+    # a run the sweep cannot rank is never told "keep" (a corpus run 30x below the best was)
+    action = "range_test" if position == "near_best" and place.unranked else _ACTIONS[position]
     entry.update({
-        "action": _ACTIONS[position], "suggested_lr": place.suggested_lr,
+        "action": action, "suggested_lr": place.suggested_lr,
         "factor": None if place.suggested_lr is None else place.suggested_lr / peak,
         "rationale": why, "evidence": [why, *entry["evidence"]],
         "sweep": {"position": position, "best_lr": reading.best_lr,

@@ -157,3 +157,20 @@ def test_runs_near_a_loss_of_0_within_1pct_of_the_start_stay_unranked(tmp_path, 
     flagged = {round(math.log10(r["lr"]), 2) for r in sweep["runs"] if r["unranked"]}
     assert flagged == {-3.0, -2.0}
 
+
+def test_analyze_never_tells_a_run_the_sweep_cannot_rank_to_keep_its_lr(tmp_path, capsys):
+    """A run near the best that the sweep cannot rank (its loss ends within noise of the best
+    run's) is told to run a range test, not to keep its LR: on the corpus such a run sat 30x
+    below the best LR of a finer grid. The lowest run is still told to keep its LR."""
+    finals = [1.6, 1.1, 0.805, 0.80, 0.803, 1.3]
+    for i, (lr, final) in enumerate(zip(HALF_DECADES, finals)):
+        write_version(tmp_path, i, lr, falling(final, seed=i))
+    sweep = read_sweep(capsys, tmp_path)
+    unranked = {r["lr"] for r in sweep["runs"] if r["unranked"] and r["position"] == "near_best"}
+    assert unranked
+    code, out, err = lrwatch(capsys, "analyze", str(tmp_path), "--json")
+    assert code == 0, err
+    actions = {round(math.log10(e["peak_lr"]), 2): e["action"] for e in json.loads(out)["runs"]}
+    lowest = min(sweep["runs"], key=lambda r: r["final_loss"])
+    assert actions[round(math.log10(lowest["lr"]), 2)] == "keep"
+    assert {actions[round(math.log10(lr), 2)] for lr in unranked} == {"range_test"}
