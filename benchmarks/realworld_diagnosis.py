@@ -24,7 +24,8 @@ of ``manifest_r7.jsonl`` (``ROUND7_REPOS``); ``--side round7-made`` the families
 (``manifest_r7made.jsonl``, ``ROUND7_MADE``); round 8 (``--side round8-heldout``) every repository
 of ``manifest_r8.jsonl`` (``ROUND8_REPOS``); ``--side round8-made`` the families made for round 8
 (``manifest_r8made.jsonl``, ``ROUND8_MADE``); ``--side round9-made`` the families made for
-round 9 (``manifest_r9made.jsonl``, ``ROUND9_MADE``).
+round 9 (``manifest_r9made.jsonl``, ``ROUND9_MADE``); round 10 (``--side round10-heldout``)
+every repository of ``manifest_r10.jsonl`` (``ROUND10_REPOS``).
 """
 
 from __future__ import annotations
@@ -199,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
                                            "round5-heldout", "round6-heldout",
                                            "round7-heldout", "round7-made",
                                            "round8-heldout", "round8-made",
-                                           "round9-made"),
+                                           "round9-made", "round10-heldout"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "

@@ -34,8 +34,8 @@ fine-tunes, LSTMs), when present, is scored the same way, and so is
 (round 8's, ranked by a test loss no CSV logs) and ``sweeps_fresh9.json`` (round 9's, the
 same); on a quarter-decade grid of 17+ LRs every fourth LR also makes a one-decade sweep (``decade``). Each estimate's
 band is scored too: does it hold the truth. The real-world corpus's public sweeps are scored
-against their sources' labels on four lines: round 5's, round 7's and round 8's held-out
-repositories each on a line of their own, every other repository on ``real-world``. Writes
+against their sources' labels on five lines: round 5's, round 7's, round 8's and round 10's
+held-out repositories each on a line of their own, every other repository on ``real-world``. Writes
 ``benchmarks/out/sweeps.json``.
 """
 
@@ -478,11 +478,13 @@ def main(argv: list[str] | None = None) -> None:
         public = public_sweeps()
         held = {side: {name for name, runs in public.items()
                        if side_of(runs[0]["repo"]) == side}
-                for side in ("round5-heldout", "round7-heldout", "round8-heldout")}
+                for side in ("round5-heldout", "round7-heldout", "round8-heldout",
+                             "round10-heldout")}
         for key, names in (("real-world", set(public) - set().union(*held.values())),
                            ("real-world round 5 (held out)", held["round5-heldout"]),
                            ("real-world round 7 (held out)", held["round7-heldout"]),
-                           ("real-world round 8 (held out)", held["round8-heldout"])):
+                           ("real-world round 8 (held out)", held["round8-heldout"]),
+                           ("real-world round 10 (held out)", held["round10-heldout"])):
             results[key] = r = evaluate_labelled({n: public[n] for n in sorted(names)})
             print(f"{key}: {r['sweeps']} sweeps of 5+ LRs ({', '.join(r['families'])}); "
                   f"positions agree with the source {_fmt(r['positions_right'])}, on non-flat "

@@ -75,6 +75,9 @@ ROUND8_MADE = frozenset({"lrwatch-made/ft_tagger_adamw", "lrwatch-made/mlp_epoch
 # lead's one evaluation.
 ROUND9_MADE = frozenset({"lrwatch-made/word_lstm_epochs_sgd",
                          "lrwatch-made/cnn_digits_epochs_adam", "lrwatch-made/ft_seqcls_adamw"})
+# Round 10: public repositories gathered after round 9 (``manifest_r10.jsonl``), all held out like
+# rounds 5-8: labelled from their sources, never diagnosed before the lead's one evaluation.
+ROUND10_REPOS = frozenset({"Aitor4/BDAPRO-Learning-rate-SGD"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -88,8 +91,10 @@ def side_of(repo: str) -> str:
     a hash of its name alone), ``round3-heldout`` (the fresh families), ``round4-heldout`` /
     ``round4-tuning`` (the fresh public repositories), ``round5-heldout`` / ``round6-heldout`` /
     ``round7-heldout`` (rounds 5, 6 and 7, all held out), ``round7-made`` / ``round8-made`` /
-    ``round9-made`` (rounds 7, 8 and 9's made families, held out), ``round8-heldout`` (round 8,
-    all held out)."""
+    ``round9-made`` (rounds 7, 8 and 9's made families, held out), ``round8-heldout`` /
+    ``round10-heldout`` (rounds 8 and 10, all held out)."""
+    if repo in ROUND10_REPOS:
+        return "round10-heldout"
     if repo in ROUND9_MADE:
         return "round9-made"
     if repo in ROUND8_MADE:

@@ -13,8 +13,8 @@ array of records), ``nanogpt``, ``word_lm`` (PyTorch's word_language_model), ``s
 (``step N ... loss X`` lines: build-nanogpt, llm.c, modded-nanogpt), ``mainrun`` (the Maincode
 mainrun challenge's structured log), ``rwthlm`` (the RWTH LSTM LM toolkit's ``--verbose``
 perplexity lines), ``epoch_train_val`` (a solver's per-epoch ``train loss: X; val loss: Y``
-lines) or ``pytorch_mnist`` (PyTorch's MNIST example: ``Train Epoch:`` and ``Test set:``
-lines). Where one log prints several runs, ``meta.text_section`` (``[start, end]``) keeps one
+lines), ``pytorch_mnist`` (PyTorch's MNIST example: ``Train Epoch:`` and ``Test set:``
+lines) or ``loss_in_iteration`` (Spark MLlib gradient descent's ``Loss in iteration N : X``). Where one log prints several runs, ``meta.text_section`` (``[start, end]``) keeps one
 run's lines.
 """
 
@@ -239,6 +239,17 @@ def from_pytorch_mnist(lines: list[str], batch_size: int | None) -> list[Row]:
     return rows
 
 
+def from_loss_in_iteration(lines: list[str]) -> list[Row]:
+    """Spark MLlib's gradient descent, printing its loss history: ``Loss in iteration 7 : 0.41``
+    (the mini-batch loss of iteration 7); the step is the iteration."""
+    rows: list[Row] = []
+    for line in lines:
+        m = re.search(rf"Loss in iteration (\d+) : {NUM}", line)
+        if m:
+            rows.append({"step": float(m[1]), "loss": _num(m[2])})
+    return rows
+
+
 def section(lines: list[str], start: str, end: str) -> list[str]:
     """The lines of one run in a log that prints several (a grid search's printout): from the
     line holding ``start`` up to the next line holding ``end``."""
@@ -252,7 +263,7 @@ def section(lines: list[str], start: str, end: str) -> list[str]:
 TEXT_SYNTAX = {"jsonl": from_jsonl, "json_records": from_json_records, "nanogpt": from_nanogpt,
                "word_lm": from_word_lm, "step_loss": from_step_loss, "mainrun": from_mainrun,
                "rwthlm": from_rwthlm, "epoch_train_val": from_epoch_train_val,
-               "pytorch_mnist": from_pytorch_mnist}
+               "pytorch_mnist": from_pytorch_mnist, "loss_in_iteration": from_loss_in_iteration}
 
 
 def parse(row: dict, text: str) -> list[Row]:

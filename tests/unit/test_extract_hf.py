@@ -181,3 +181,20 @@ def test_pytorch_mnist_counts_optimizer_steps_by_the_batch_size_and_reads_the_te
     assert math.isnan(rows[2]["loss"]) and rows[2]["epoch"] == 1 + 6400 / 60000
     with pytest.raises(ValueError, match="meta.batch_size"):
         parse({"id": "t", "format": "text", "meta": {"log_syntax": "pytorch_mnist"}}, log)
+
+
+def test_spark_loss_history_runs_are_cut_apart_by_the_accuracy_line_printed_after_each():
+    # Spark MLlib gradient descent prints a run's losses, then the script's accuracy line
+    log = ("18/02/26 INFO SparkContext: Running Spark version 2.0.0\n"
+           "Loss in iteration 1 : 0.693147180560079\nLoss in iteration 2 : 0.5309\n"
+           "Testing accuracy  of updater 0 on alg 0 with rate 1.0 = 0.85, training accuracy 0.84\n"
+           "Loss in iteration 1 : 0.693147180560079\nLoss in iteration 2 : NaN\n"
+           "Testing accuracy  of updater 0 on alg 0 with rate 10.0 = 0.24, training accuracy 0.24\n")
+    first = {"log_syntax": "loss_in_iteration",
+             "text_section": ["Loss in iteration 1 :", "Testing accuracy"]}
+    second = {"log_syntax": "loss_in_iteration",
+              "text_section": ["of updater 0 on alg 0 with rate 1.0 =", "Testing accuracy"]}
+    rows = parse({"id": "t", "format": "text", "meta": first}, log)
+    assert rows == [{"step": 1, "loss": 0.693147180560079}, {"step": 2, "loss": 0.5309}]
+    rows = parse({"id": "t", "format": "text", "meta": second}, log)
+    assert [r["step"] for r in rows] == [1, 2] and math.isnan(rows[1]["loss"])
