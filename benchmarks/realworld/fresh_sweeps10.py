@@ -32,6 +32,16 @@ at 1e-2; LoRA's adapters usually take a few times the full fine-tune's LR, guess
 the regression's 10**-3..10**0 (SGD with momentum 0.9 on a small MLP with standardised inputs
 and target, a step decay favouring a high first LR: guessed 3e-2).
 
+No range or family was changed after the runs (best test losses: the transformer 2.531 at
+1.78e-2 from 5.720, the LoRA 2.306 at 1.78e-2 from 2.446, the regression 0.0127 at 0.1 from
+1.073). Read two sweeps' labels with care. The LoRA learns little in 300 steps (6% below its
+start), so the 2% band calls 1.78e-3..5.6e-2 healthy; at 0.1 and up it ends above its start.
+The regression's runs from 1.78e-2 to 0.1 end within 4% of each other, not in order of the LR
+(5.6e-2 above both neighbours), so the labels there ride on differences another seed could
+change; its best, 0.1, is the last LR before a cliff: at 0.178 and 0.316 the net collapses to
+predicting the mean (test loss 1.03, the target's variance, just below its start, hence
+``oscillating``) and at 0.562 and up it goes non-finite.
+
 **The truth is the loss on a test split that no CSV logs**; each CSV's ``val_loss`` comes from
 a separate validation split, as in rounds 8 and 9 (``fresh_sweeps8``, whose machinery this
 reuses: the cache's side file beside each CSV holds the test losses, ``sweeps_fresh10.json``
