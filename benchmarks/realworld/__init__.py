@@ -78,6 +78,11 @@ ROUND9_MADE = frozenset({"lrwatch-made/word_lstm_epochs_sgd",
 # Round 10: public repositories gathered after round 9 (``manifest_r10.jsonl``), all held out like
 # rounds 5-8: labelled from their sources, never diagnosed before the lead's one evaluation.
 ROUND10_REPOS = frozenset({"Aitor4/BDAPRO-Learning-rate-SGD"})
+# Round 10's made families (``fresh_sweeps10.py``, ``manifest_r10made.jsonl``): made before round
+# 10's rules changed, ranked by a test loss their CSVs never log; held out, never diagnosed before
+# the lead's one evaluation.
+ROUND10_MADE = frozenset({"lrwatch-made/gpt_idle_adamw", "lrwatch-made/lora_docstrings_adamw",
+                          "lrwatch-made/regression_zlib_sgdm"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -92,9 +97,12 @@ def side_of(repo: str) -> str:
     ``round4-tuning`` (the fresh public repositories), ``round5-heldout`` / ``round6-heldout`` /
     ``round7-heldout`` (rounds 5, 6 and 7, all held out), ``round7-made`` / ``round8-made`` /
     ``round9-made`` (rounds 7, 8 and 9's made families, held out), ``round8-heldout`` /
-    ``round10-heldout`` (rounds 8 and 10, all held out)."""
+    ``round10-heldout`` (rounds 8 and 10, all held out), ``round10-made`` (round 10's made
+    families, held out)."""
     if repo in ROUND10_REPOS:
         return "round10-heldout"
+    if repo in ROUND10_MADE:
+        return "round10-made"
     if repo in ROUND9_MADE:
         return "round9-made"
     if repo in ROUND8_MADE:
