@@ -205,4 +205,6 @@ def test_the_live_diagnosis_reads_the_model_at_its_size_as_analyze_does(tmp_path
     assert run.meta["param_count"] == 124_000_005
     verdicts = [e.payload for e in store.events(run, kind=keys.EVENT_DIAGNOSIS)]
     assert verdicts and verdicts[-1].get("final")
-    assert [(v["status"], v["action"]) for v in verdicts] == [("healthy", "keep")] * len(verdicts)
+    # healthy, never moved (round 10: "healthy, or too low" below its size's top is a range test)
+    assert {v["status"] for v in verdicts} == {"healthy"}
+    assert {v["action"] for v in verdicts} <= {"keep", "range_test"}

@@ -19,16 +19,20 @@ def _words(d) -> str:  # type: ignore[no-untyped-def]
     return " ".join(e.message for e in d.evidence)
 
 
+# Both curves still fall at the end, a little below the top of their size's range: healthy, and
+# since round 10 the action is the range test their evidence names ("or too low"), not keep;
+# never an increase.
 def test_a_124m_gpt_at_6e_4_with_warmup_and_cosine_is_not_told_to_increase() -> None:
     d = analyze(synth.gpt_pretrain(6e-4, GPT2_SMALL))
     assert d.status is Status.HEALTHY
-    assert d.suggestion.action is Action.KEEP and d.suggestion.factor == 1.0
+    assert d.suggestion.action in (Action.KEEP, Action.RANGE_TEST)
+    assert d.suggestion.factor in (1.0, None)
 
 
 def test_a_1b_llm_at_3e_4_is_not_told_to_increase() -> None:
     d = analyze(synth.gpt_pretrain(3e-4, ONE_B))
     assert d.status is Status.HEALTHY
-    assert d.suggestion.action is Action.KEEP
+    assert d.suggestion.action in (Action.KEEP, Action.RANGE_TEST)
 
 
 def test_a_small_mlp_at_1e_4_still_falling_still_gets_increase() -> None:

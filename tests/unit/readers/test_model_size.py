@@ -85,7 +85,9 @@ def test_a_recorded_run_gives_the_param_count_the_engine_recorded(store_path: Pa
 def test_params_on_the_command_line_reads_the_lr_against_the_model_size(
         store_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A GPT-2-sized run at 6e-4: without a size it reads as a small model's (increase, with
-    the evidence saying what it assumed); with --params 124M it is kept."""
+    the evidence saying what it assumed); with --params 124M it is healthy and not moved (round
+    10: still falling a little below its size's top, its action is the range test its evidence
+    names, where it was keep)."""
     _store_gpt_run(store_path, {})
     code, out, _ = run_cli(capsys, str(store_path), "--json")
     unsized = json.loads(out)["runs"][0]
@@ -94,7 +96,7 @@ def test_params_on_the_command_line_reads_the_lr_against_the_model_size(
     assert (code, code2) == (0, 0)
     assert unsized["action"] == "increase"
     assert any("assumes one" in e for e in unsized["evidence"])
-    assert (sized["status"], sized["action"]) == ("healthy", "keep")
+    assert sized["status"] == "healthy" and sized["action"] in ("keep", "range_test")
 
 
 def test_a_bad_params_value_is_a_one_line_error(store_path: Path,
