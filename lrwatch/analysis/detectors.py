@@ -1017,6 +1017,28 @@ def swung_up(curve: Curve) -> bool:
     return rise > max(math.log(1 + SWING), SIGNIFICANT * curve.noise / math.sqrt(curve.window))
 
 
+def unsettled(curve: Curve) -> Symptom | None:
+    """The loss does not settle: its level swung back up above its running best (``swung_up``)
+    or it is rough (per-point noise above ROUGH_NOISE). What a status of too high an LR shows
+    on the curve; a loss that falls smoothly shows none of it (real-world round 10, made: a
+    byte transformer at 1e-3..1.8e-2 and LoRA adapters at 5.6e-4..3e-3 fell smoothly and were
+    read "oscillating" from their LR and gradient norm alone)."""
+    best = np.minimum.accumulate(curve.trend)
+    at = int(np.argmax(curve.trend - best)) if curve.size else 0
+    if swung_up(curve):
+        rise = _exp(float(curve.trend[at] - best[at])) - 1
+        msg = f"the loss rose {100 * rise:.0f}% above its best level by step {curve.first[at]}"
+        return Symptom(SymptomName.UNSETTLED, strength(rise, SWING),
+                       Evidence(msg, "loss", int(curve.first[at]), None, rise))
+    if curve.noise > ROUGH_NOISE:
+        msg = (f"step-to-step noise {100 * curve.noise:.1f}%, above the "
+               f"{100 * ROUGH_NOISE:.0f}% of a smooth curve")
+        return Symptom(SymptomName.UNSETTLED, strength(curve.noise, ROUGH_NOISE),
+                       Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]),
+                                curve.noise))
+    return None
+
+
 def staircase(curve: Curve) -> Symptom | None:
     """The level falls in a few sharp steps at regular intervals, the first one interval after
     the start (epoch boundaries), and these steps make most of the drop after the first tenth."""

@@ -458,10 +458,19 @@ def _grad_died(f: Findings) -> Reading | None:
 
 def _held_back_from_above(f: Findings) -> Reading | None:
     # a fine-tune's gradient norm falls as it adapts from pretrained weights: no dead units
-    if f.little is not None and (f.above is not None or (
+    if f.little is None or not (f.above is not None or (
             f.collapse is not None and f.low is None and not f.fine)):
-        return Reading([f.little, f.above, f.collapse], since=f.first, confidence=0.6)
-    return None
+        return None
+    # the status must show on the curve: a loss that swings back up or is rough, or an LR more
+    # than LR_BEYOND above the range (too high the likelier reading); a smooth fall that did not
+    # halve, at an LR up to LR_BEYOND above the range, is no oscillation (round 10 made: 6 byte
+    # transformers at AdamW 1e-3..1.8e-2 and 4 LoRA adapters at 5.6e-4..3e-3 fell smoothly, 2x-3x
+    # gradient norm fall, and were read oscillating; 2 of these 10 at their best LR)
+    unsettled = d.unsettled(f.curve)
+    if unsettled is None and f.beyond is None:
+        return None
+    return Reading([f.little, f.above or f.beyond, f.collapse, unsettled], since=f.first,
+                   confidence=0.6)
 
 
 def _stopped_far_above(f: Findings) -> Reading | None:

@@ -73,6 +73,7 @@ class SymptomName(str, Enum):
     TOO_HIGH_NOT_EXCLUDED = "too_high_not_excluded"
     # a loss that stopped falling after a small drop, above the usual range: too high is likelier
     STALLED_HIGH = "stalled_high"
+    UNSETTLED = "unsettled"  # the loss swung back up or is rough: it does not settle
     WARMUP = "warmup"
     DECAYED = "decayed"
     UPDATE_RATIO_LOW = "update_ratio_low"
