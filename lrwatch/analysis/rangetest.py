@@ -76,6 +76,9 @@ class RuleSettings:
     adaptive_margin: float = 0.6  # ... Adam-family optimizers (and unknown ones)
     min_drop: float = 0.03  # the smoothed loss must fall at least 3% ...
     noise_multiple: float = 4.0  # ... and this many times the smoothed curve's noise
+    basin_share: float = 0.0  # a flat bottom: points within this share of the fall of the
+    basin_widths: float = 2.0  # lowest, at least this many smoothing widths long, read from
+    # where it begins (``_basin_start``)
 
 
 class RangeTestStatus(str, Enum):
@@ -266,7 +269,7 @@ def read_range_test(
             "min_lr is already too high; rerun with a smaller min_lr")
 
     if fell:
-        bottom = lowest
+        bottom = _basin_start(z, lowest, drop, sigma, settings)
         above = np.flatnonzero(z[:bottom] >= level - 0.1 * drop)  # the descent begins after
         start = int(above[-1]) + 1 if above.size else 0
     else:  # flat, then it blew up: the bottom is the last point still at the lowest level
@@ -275,7 +278,7 @@ def read_range_test(
     margin = _margin(optimizer, momentum, settings)
     pick = int(np.clip(np.argmin(np.abs(x - (x[bottom] - margin))), start or 0, bottom))
     lower = float(lrs[start]) if start is not None else float(10 ** (x[pick] - 1.0))
-    rising = blew_up or bool(z[bottom + 1:].max(initial=-np.inf) > z[bottom] + needed)
+    rising = blew_up or bool(z[lowest + 1:].max(initial=-np.inf) > z[lowest] + needed)
 
     ended = (f"the test ended at lr={lrs[len(losses) - 1]:.3g}"
              + (", where the loss was no longer finite" if n < len(losses) else ""))
@@ -289,17 +292,31 @@ def read_range_test(
         status = RangeTestStatus.OK
         story = (f"the smoothed loss fell from {s[0]:.4g} to its lowest, {s[bottom]:.4g}, between "
                  f"lr={lrs[start]:.3g} and lr={lrs[bottom]:.3g}, then turned up ({ended})")
+        if bottom != lowest:
+            story = (f"the smoothed loss fell from {s[0]:.4g} to {s[bottom]:.4g} between "
+                     f"lr={lrs[start]:.3g} and lr={lrs[bottom]:.3g}, then turned up ({ended})")
     else:
         status = RangeTestStatus.STILL_FALLING
         story = (f"the smoothed loss fell from {s[0]:.4g} to {s[bottom]:.4g} from "
                  f"lr={lrs[start]:.3g} on and was still falling at the last LR; the best LR may "
                  "be higher: rerun with a larger max_lr")
+        if bottom != lowest:
+            story = (f"the smoothed loss fell from {s[0]:.4g} to {s[bottom]:.4g} between "
+                     f"lr={lrs[start]:.3g} and lr={lrs[bottom]:.3g}, and gained little more up "
+                     "to the last LR, where it was still falling: a larger max_lr would show "
+                     "where it turns up")
+    if fell and bottom != lowest:
+        story += (f"; from lr={lrs[bottom]:.3g} to lr={lrs[lowest]:.3g}, where it was lowest "
+                  f"({s[lowest]:.4g}), it fell less than {settings.basin_share:.0%} of its whole "
+                  "fall: a flat bottom, read from where it begins, since the higher LRs in it "
+                  "gain next to nothing for their risk")
     reason = (f"{story}; suggesting {lrs[pick]:.3g}, {x[bottom] - x[pick]:.2f} decades below "
               f"lr={lrs[bottom]:.3g} (the margin for {_family(optimizer, momentum)} is "
               f"{margin:.2f})")
     scratch = RangeTestReading(status, float(lrs[pick]), lower, float(lrs[bottom]), reason,
                                lightning_lr, smoothed, pick)
-    onset = bottom if rising else None  # where the pretrained loss starts to be damaged
+    onset = (lowest if fell else bottom) if rising else None  # where the pretrained loss
+    # starts to be damaged
     if fine_tune is None and np.all(losses[:n] > 0):  # the falls it reads are of log-losses
         fine_tune_because = looks_fine_tuned(lrs[:n], z, level, onset, optimizer)
         fine_tune = bool(fine_tune_because)
@@ -307,6 +324,16 @@ def read_range_test(
         return scratch
     return _fine_tune_pick(scratch, lrs[:n], z, level, onset, optimizer,
                            fine_tune_because or "you said so (fine_tune=True)")
+
+
+def _basin_start(z: np.ndarray, lowest: int, drop: float, sigma: float,
+                 settings: RuleSettings) -> int:
+    """Where a flat bottom begins: the first of the points before ``lowest`` that all stay
+    within ``basin_share`` of the fall of it, when they are ``basin_widths`` smoothing widths
+    long or more (the smoothing alone widens a sharp bottom by about one); else ``lowest``."""
+    outside = np.flatnonzero(z[:lowest + 1] > z[lowest] + settings.basin_share * drop)
+    first = int(outside[-1]) + 1 if outside.size else 0
+    return first if lowest - first >= settings.basin_widths * sigma else lowest
 
 
 def _margin(optimizer: str | None, momentum: float | None, settings: RuleSettings) -> float:
