@@ -10,6 +10,9 @@ A range test raises the LR step by step over a short run and records the loss at
 2. **The bottom, not the steepest point.** The steepest slope is a derivative of a noisy curve
    and jumps around (Lightning issue #21141, torch-lr-finder #106); the lowest point of the
    smoothed curve moves little from seed to seed. Past it the LR is too high: the loss turns up.
+   A flat bottom (the loss within a tenth of its fall of the lowest point over two smoothing
+   widths or more) is read from where it begins: higher LRs in it gain next to nothing, and
+   where in it the lowest point falls is up to the noise.
 3. **A safety margin below the bottom, by optimizer family.** The best constant LR for a
    real training lies below the bottom: by 0.2 decades for plain SGD, 0.3 with momentum 0.9
    (the loss answers a too-high LR later, so the bottom overshoots more), 0.6 for adaptive
@@ -76,9 +79,14 @@ class RuleSettings:
     adaptive_margin: float = 0.6  # ... Adam-family optimizers (and unknown ones)
     min_drop: float = 0.03  # the smoothed loss must fall at least 3% ...
     noise_multiple: float = 4.0  # ... and this many times the smoothed curve's noise
-    basin_share: float = 0.0  # a flat bottom: points within this share of the fall of the
+    basin_share: float = 0.1  # a flat bottom: points within this share of the fall of the
     basin_widths: float = 2.0  # lowest, at least this many smoothing widths long, read from
-    # where it begins (``_basin_start``)
+    # where it begins (``_basin_start``). Set by ``benchmarks/finder_tune.py basin`` on 26
+    # earlier pairs (78 curves, read as their callers would): off 0.34 decades / 62% within
+    # 3x, this 0.33 / 63% (the digits autoencoder +1.67 -> +0.82 decades under Adam, +0.72 ->
+    # -0.13 with SGD momentum; both LMs 0.07-0.14 lower, -0.26 / -0.12 -> -0.33 / -0.26; the
+    # 22 others unchanged); 1 width or a share of 0.2 pulled the LMs, LayerNorm MLP and patch
+    # transformer 0.3-0.9 decades too low (0.40-0.52 decades), 3 widths or 0.05 changed little
 
 
 class RangeTestStatus(str, Enum):
@@ -269,7 +277,7 @@ def read_range_test(
             "min_lr is already too high; rerun with a smaller min_lr")
 
     if fell:
-        bottom = _basin_start(z, lowest, drop, sigma, settings)
+        bottom = _basin_start(x, z, lowest, drop, sigma, settings)
         above = np.flatnonzero(z[:bottom] >= level - 0.1 * drop)  # the descent begins after
         start = int(above[-1]) + 1 if above.size else 0
     else:  # flat, then it blew up: the bottom is the last point still at the lowest level
@@ -326,14 +334,17 @@ def read_range_test(
                            fine_tune_because or "you said so (fine_tune=True)")
 
 
-def _basin_start(z: np.ndarray, lowest: int, drop: float, sigma: float,
+def _basin_start(x: np.ndarray, z: np.ndarray, lowest: int, drop: float, sigma: float,
                  settings: RuleSettings) -> int:
     """Where a flat bottom begins: the first of the points before ``lowest`` that all stay
-    within ``basin_share`` of the fall of it, when they are ``basin_widths`` smoothing widths
-    long or more (the smoothing alone widens a sharp bottom by about one); else ``lowest``."""
+    within ``basin_share`` of the fall of it, when they span ``basin_widths`` smoothing widths
+    or more, in decades of LR at the test's mean decades per step (the smoothing alone widens
+    a sharp bottom by about one); else ``lowest``."""
     outside = np.flatnonzero(z[:lowest + 1] > z[lowest] + settings.basin_share * drop)
     first = int(outside[-1]) + 1 if outside.size else 0
-    return first if lowest - first >= settings.basin_widths * sigma else lowest
+    per_step = (x[-1] - x[0]) / max(len(x) - 1, 1)
+    wide = x[lowest] - x[first] >= settings.basin_widths * sigma * per_step - 1e-9  # rounding
+    return first if wide else lowest
 
 
 def _margin(optimizer: str | None, momentum: float | None, settings: RuleSettings) -> float:
