@@ -138,12 +138,6 @@ def lrwatch(task: Task, optimizer: str, seed: int) -> dict[str, Any]:
     return cached("lrwatch", {"task": task.name, "opt": optimizer, "seed": seed}, run)
 
 
-def cached_run(kind: str, task: Task, optimizer: str, seed: int) -> dict[str, Any] | None:
-    """A finder's cached run of ``task`` x ``optimizer`` x ``seed``, or None if not run yet."""
-    path = _path(kind, {"task": task.name, "opt": optimizer, "seed": seed})
-    return json.loads(path.read_text()) if path.exists() else None
-
-
 def lightning(task: Task, optimizer: str, seed: int) -> dict[str, Any]:
     def run() -> dict[str, Any]:
         from lightning.pytorch.tuner import Tuner

@@ -10,9 +10,6 @@ A range test raises the LR step by step over a short run and records the loss at
 2. **The bottom, not the steepest point.** The steepest slope is a derivative of a noisy curve
    and jumps around (Lightning issue #21141, torch-lr-finder #106); the lowest point of the
    smoothed curve moves little from seed to seed. Past it the LR is too high: the loss turns up.
-   A flat bottom (the loss within a tenth of its fall of the lowest point over two smoothing
-   widths or more) is read from where it begins: higher LRs in it gain next to nothing, and
-   where in it the lowest point falls is up to the noise.
 3. **A safety margin below the bottom, by optimizer family.** The best constant LR for a
    real training lies below the bottom: by 0.2 decades for plain SGD, 0.3 with momentum 0.9
    (the loss answers a too-high LR later, so the bottom overshoots more), 0.6 for adaptive
@@ -79,14 +76,6 @@ class RuleSettings:
     adaptive_margin: float = 0.6  # ... Adam-family optimizers (and unknown ones)
     min_drop: float = 0.03  # the smoothed loss must fall at least 3% ...
     noise_multiple: float = 4.0  # ... and this many times the smoothed curve's noise
-    basin_share: float = 0.1  # a flat bottom: points within this share of the fall of the
-    basin_widths: float = 2.0  # lowest, at least this many smoothing widths long, read from
-    # where it begins (``_basin_start``). Set by ``benchmarks/finder_tune.py basin`` on 26
-    # earlier pairs (78 curves, read as their callers would): off 0.34 decades / 62% within
-    # 3x, this 0.33 / 63% (the digits autoencoder +1.67 -> +0.82 decades under Adam, +0.72 ->
-    # -0.13 with SGD momentum; both LMs 0.07-0.14 lower, -0.26 / -0.12 -> -0.33 / -0.26; the
-    # 22 others unchanged); 1 width or a share of 0.2 pulled the LMs, LayerNorm MLP and patch
-    # transformer 0.3-0.9 decades too low (0.40-0.52 decades), 3 widths or 0.05 changed little
 
 
 class RangeTestStatus(str, Enum):
@@ -277,7 +266,7 @@ def read_range_test(
             "min_lr is already too high; rerun with a smaller min_lr")
 
     if fell:
-        bottom = _basin_start(x, z, lowest, drop, sigma, settings)
+        bottom = lowest
         above = np.flatnonzero(z[:bottom] >= level - 0.1 * drop)  # the descent begins after
         start = int(above[-1]) + 1 if above.size else 0
     else:  # flat, then it blew up: the bottom is the last point still at the lowest level
@@ -286,7 +275,7 @@ def read_range_test(
     margin = _margin(optimizer, momentum, settings)
     pick = int(np.clip(np.argmin(np.abs(x - (x[bottom] - margin))), start or 0, bottom))
     lower = float(lrs[start]) if start is not None else float(10 ** (x[pick] - 1.0))
-    rising = blew_up or bool(z[lowest + 1:].max(initial=-np.inf) > z[lowest] + needed)
+    rising = blew_up or bool(z[bottom + 1:].max(initial=-np.inf) > z[bottom] + needed)
 
     ended = (f"the test ended at lr={lrs[len(losses) - 1]:.3g}"
              + (", where the loss was no longer finite" if n < len(losses) else ""))
@@ -300,31 +289,17 @@ def read_range_test(
         status = RangeTestStatus.OK
         story = (f"the smoothed loss fell from {s[0]:.4g} to its lowest, {s[bottom]:.4g}, between "
                  f"lr={lrs[start]:.3g} and lr={lrs[bottom]:.3g}, then turned up ({ended})")
-        if bottom != lowest:
-            story = (f"the smoothed loss fell from {s[0]:.4g} to {s[bottom]:.4g} between "
-                     f"lr={lrs[start]:.3g} and lr={lrs[bottom]:.3g}, then turned up ({ended})")
     else:
         status = RangeTestStatus.STILL_FALLING
         story = (f"the smoothed loss fell from {s[0]:.4g} to {s[bottom]:.4g} from "
                  f"lr={lrs[start]:.3g} on and was still falling at the last LR; the best LR may "
                  "be higher: rerun with a larger max_lr")
-        if bottom != lowest:
-            story = (f"the smoothed loss fell from {s[0]:.4g} to {s[bottom]:.4g} between "
-                     f"lr={lrs[start]:.3g} and lr={lrs[bottom]:.3g}, and gained little more up "
-                     "to the last LR, where it was still falling: a larger max_lr would show "
-                     "where it turns up")
-    if fell and bottom != lowest:
-        story += (f"; from lr={lrs[bottom]:.3g} to lr={lrs[lowest]:.3g}, where it was lowest "
-                  f"({s[lowest]:.4g}), it fell less than {settings.basin_share:.0%} of its whole "
-                  "fall: a flat bottom, read from where it begins, since the higher LRs in it "
-                  "gain next to nothing for their risk")
     reason = (f"{story}; suggesting {lrs[pick]:.3g}, {x[bottom] - x[pick]:.2f} decades below "
               f"lr={lrs[bottom]:.3g} (the margin for {_family(optimizer, momentum)} is "
               f"{margin:.2f})")
     scratch = RangeTestReading(status, float(lrs[pick]), lower, float(lrs[bottom]), reason,
                                lightning_lr, smoothed, pick)
-    onset = (lowest if fell else bottom) if rising else None  # where the pretrained loss
-    # starts to be damaged
+    onset = bottom if rising else None  # where the pretrained loss starts to be damaged
     if fine_tune is None and np.all(losses[:n] > 0):  # the falls it reads are of log-losses
         fine_tune_because = looks_fine_tuned(lrs[:n], z, level, onset, optimizer)
         fine_tune = bool(fine_tune_because)
@@ -332,19 +307,6 @@ def read_range_test(
         return scratch
     return _fine_tune_pick(scratch, lrs[:n], z, level, onset, optimizer,
                            fine_tune_because or "you said so (fine_tune=True)")
-
-
-def _basin_start(x: np.ndarray, z: np.ndarray, lowest: int, drop: float, sigma: float,
-                 settings: RuleSettings) -> int:
-    """Where a flat bottom begins: the first of the points before ``lowest`` that all stay
-    within ``basin_share`` of the fall of it, when they span ``basin_widths`` smoothing widths
-    or more, in decades of LR at the test's mean decades per step (the smoothing alone widens
-    a sharp bottom by about one); else ``lowest``."""
-    outside = np.flatnonzero(z[:lowest + 1] > z[lowest] + settings.basin_share * drop)
-    first = int(outside[-1]) + 1 if outside.size else 0
-    per_step = (x[-1] - x[0]) / max(len(x) - 1, 1)
-    wide = x[lowest] - x[first] >= settings.basin_widths * sigma * per_step - 1e-9  # rounding
-    return first if wide else lowest
 
 
 def _margin(optimizer: str | None, momentum: float | None, settings: RuleSettings) -> float:
