@@ -14,9 +14,10 @@ lrwatch reads a fine-tune's curve with ``fine_tune=True`` and every other with
 ``fine_tune=False``, as their callers would say; "lrwatch, detected" reads every curve with
 ``fine_tune=None`` (lrwatch decides from the curve). The fresh fine-tunes of
 ``finder_finetunes`` are their own split, "fine-tune-held-out", and the fifth round's fresh
-families of ``finder_fresh`` theirs, "fresh-held-out".
+families of ``finder_fresh`` theirs, "fresh-held-out", and the sixth round's (``finder_fresh6``)
+"fresh6-held-out".
 
-``python -m benchmarks.finder_general [tune|held-out|fine-tune-held-out|fresh-held-out ...]``;
+``python -m benchmarks.finder_general [SPLIT ...]`` (the ``SPLITS`` below, all by default);
 ``--generate SPLIT ...`` only runs (and caches) the sweeps and range tests, printing no score
 and no pick: how held-out runs are made before the rule they will judge is frozen.
 """
@@ -36,10 +37,12 @@ from benchmarks.finder import FINDER_SEEDS, WITHIN, best_lr, error, lrwatch_read
 from benchmarks.finder_families import FAMILY_TASKS, FINE_TUNE_GRID, SCRATCH_GRID
 from benchmarks.finder_finetunes import FINE_TUNE_TASKS
 from benchmarks.finder_fresh import FRESH_TASKS
+from benchmarks.finder_fresh6 import FRESH6_TASKS
 
 OUT = runs.OUT.parent / "finder_general"
 SWEEP_SEEDS = (0,)
-TASKS = FAMILY_TASKS + FINE_TUNE_TASKS + FRESH_TASKS
+TASKS = FAMILY_TASKS + FINE_TUNE_TASKS + FRESH_TASKS + FRESH6_TASKS
+SPLITS = ("tune", "held-out", "fine-tune-held-out", "fresh-held-out", "fresh6-held-out")
 FINDERS = ("lrwatch", "lrwatch_detected", "lightning", "torch_lr_finder")
 NAMES = {"lrwatch": "lrwatch `find_lr`", "lrwatch_detected": "lrwatch, fine-tune detected",
          "lightning": "Lightning `Tuner.lr_find`", "torch_lr_finder": "torch-lr-finder"}
@@ -131,8 +134,7 @@ def picks(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def main(splits: tuple[str, ...] = ("tune", "held-out", "fine-tune-held-out", "fresh-held-out"),
-         only_generate: bool = False) -> None:
+def main(splits: tuple[str, ...] = SPLITS, only_generate: bool = False) -> None:
     import torch
 
     torch.set_num_threads(1)
@@ -163,5 +165,4 @@ def _fmt(x: float | None, digits: int = 2) -> str:
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if a != "--generate"]
-    main(tuple(args) or ("tune", "held-out", "fine-tune-held-out", "fresh-held-out"),
-         only_generate="--generate" in sys.argv[1:])
+    main(tuple(args) or SPLITS, only_generate="--generate" in sys.argv[1:])
