@@ -44,7 +44,7 @@ ENTRY_POINTS = (
                                      "on_train_batch_end", "on_train_epoch_start")),
     ("lrwatch.watch", "Watch", ("before_step", "after_step", "_optimizer_steps")),
     ("lrwatch.integrations.transformers", "LRWatchCallback",
-     ("_forward_done", "_backward_starts", "_backward_done", "on_step_begin",
+     ("_forward_done", "_gradient_arrived", "_backward_starts", "_backward_done",
       "on_pre_optimizer_step", "on_step_end", "on_log")),
     ("lrwatch.recorder", "OptimizerProbe", ("_after_update",)),
 )

@@ -12,7 +12,11 @@ the LR). ``Trainer`` hands callbacks no per-step loss or gradient norm, so:
 - the gradient norm is taken when the step's last backward pass has finished, before
   ``Trainer`` clips (``max_grad_norm``): one pass over the gradients a step, however many
   micro-batches it accumulates (accelerate's ``GradientState.sync_gradients``, which ``Trainer``
-  sets before each micro-batch, says which is the last); the clipped norm follows from it
+  sets before each micro-batch, says which is the last). The backward pass is caught by a hook
+  on each of the optimizer's parameters, registered once at train begin, that does nothing
+  unless the last micro-batch's forward pass armed it (under DeepSpeed and FSDP, whose
+  gradients do not accumulate into those parameters, by a pre-hook on each step's loss node);
+  the clipped norm follows from it
   (``clip_grad_norm_`` scales every gradient by ``min(1, max_grad_norm / (norm + 1e-6))``), so
   it is derived rather than measured again, except where ``Trainer`` clips in another way
   (DeepSpeed, FSDP, fp16's scaled gradients, parameters outside the optimizer): there it is
@@ -26,7 +30,7 @@ the LR). ``Trainer`` hands callbacks no per-step loss or gradient norm, so:
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
@@ -73,7 +77,7 @@ class LRWatchCallback(TrainerCallback, FrontEnd):
         # then, in a shell: lrwatch runs <output_dir>/lrwatch_logs
     """
 
-    _hook: Any = None  # the forward hook on the model, while training
+    _hooks: tuple[Any, ...] = ()  # the forward hook and the parameters' hooks, while training
     _rank_zero = True
 
     # -- start and end -------------------------------------------------------------------------
@@ -116,12 +120,19 @@ class LRWatchCallback(TrainerCallback, FrontEnd):
         # backward pass, and the bound method the backward pass calls
         self._judges_spikes = engine.guard is not None and engine.guard.spikes is not None
         self._on_backward = self._backward_starts
-        self._hook = model.register_forward_hook(self._forward_done, with_kwargs=True)
+        self._remove_hooks()  # a train() that raised left its hooks behind
+        self._armed = False  # the step's last forward pass is done: read at its backward's end
+        self._hooks = (model.register_forward_hook(self._forward_done, with_kwargs=True),
+                       *_parameter_hooks(args, raw, self._gradient_arrived))
+        self._per_param = len(self._hooks) > 1
+
+    def _remove_hooks(self) -> None:
+        for hook in self._hooks:
+            hook.remove()
+        self._hooks = ()
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        if self._hook is not None:
-            self._hook.remove()
-            self._hook = None
+        self._remove_hooks()
         engine = self.engine
         engine.train_end(max(state.global_step - 1, 0), rank_zero=self._rank_zero)
         engine.finish(engine.status or FINISHED)
@@ -146,24 +157,30 @@ class LRWatchCallback(TrainerCallback, FrontEnd):
         engine.add_samples(_batch_size(kwargs, args))
         if self._judges_spikes:
             engine.backward_loss(value)  # what on_spike="skip" judges
-        last = self._gradient_state is None or self._gradient_state.sync_gradients
-        node = loss.grad_fn
-        if node is not None and last:  # earlier micro-batches' gradients are partial
+        if self._gradient_state is not None and not self._gradient_state.sync_gradients:
+            return  # not the step's last micro-batch: its gradients are partial
+        if self._per_param:
+            self._armed = True
+        elif (node := loss.grad_fn) is not None:
             # on the node, not the tensor: Trainer may scale the loss in place afterwards
             node.register_prehook(self._on_backward)
 
+    def _gradient_arrived(self, param: torch.Tensor) -> None:
+        """A parameter's gradient was accumulated: the first one of an armed backward pass has
+        the gradients read once that pass is over."""
+        if self._armed:
+            self._armed = False
+            _queue_callback(self._backward_done)
+
     def _backward_starts(self, grad_outputs: Any) -> None:
-        # the autograd engine runs queued callbacks once the whole backward pass is done
-        torch.autograd.Variable._execution_engine.queue_callback(self._backward_done)
+        _queue_callback(self._backward_done)
 
     def _backward_done(self) -> None:
         self._backward_seen = True
         self.engine.read_gradients(self._optimizer, self._step)
 
-    def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        self._step = state.global_step  # the index of the optimizer step now under way
-
     def on_pre_optimizer_step(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self._armed = False
         # without a backward-end reading, the gradients can be read here only when unclipped
         read = not self._backward_seen and not self._clips
         self._from_logs = not self._backward_seen
@@ -186,6 +203,7 @@ class LRWatchCallback(TrainerCallback, FrontEnd):
                                      exchange=self._exchange)
         if decision is not None and decision.action == "stop":
             control.should_training_stop = True
+        self._step = state.global_step  # the index of the next optimizer step
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
                **kwargs: Any) -> None:
@@ -230,6 +248,24 @@ def _torch_clips(args: Any, model: torch.nn.Module, optimizer: torch.optim.Optim
     stepped = {id(p) for group in optimizer.param_groups for p in group["params"]
                if p.requires_grad}
     return trained == stepped
+
+
+# the autograd engine runs a queued callback once the whole backward pass under way is done
+_queue_callback = torch.autograd.Variable._execution_engine.queue_callback
+
+
+def _parameter_hooks(args: Any, optimizer: torch.optim.Optimizer,
+                     hook: Callable[[torch.Tensor], None]) -> list[Any]:
+    """``hook`` registered on each trained parameter of ``optimizer``, called whenever its
+    gradient has been accumulated; none under DeepSpeed or FSDP, whose gradients do not
+    accumulate into these parameters. Registered once, against a pre-hook on each step's loss
+    node: registering that cost ~40 us a step, a call of ``hook`` that finds nothing armed
+    ~0.4 us a parameter (thread CPU on the development machine, BENCHMARKS.md)."""
+    if args.deepspeed or args.fsdp:
+        return []
+    trained = {id(p): p for group in optimizer.param_groups for p in group["params"]
+               if p.requires_grad}
+    return [p.register_post_accumulate_grad_hook(hook) for p in trained.values()]
 
 
 def _gradient_state() -> Any:

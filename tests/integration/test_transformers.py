@@ -91,6 +91,41 @@ def test_every_step_matches_what_trainer_logs(tmp_path, monkeypatch, accumulate)
     assert {"grad_norm/transformer.h.0.attn.c_attn", keys.UPDATE_RATIO} <= set(store.keys(run))
 
 
+def _count_passes(monkeypatch: Any) -> list[int]:
+    """The steps whose gradients lrwatch goes over, appended as it does."""
+    passes: list[int] = []
+    read = OptimizerProbe.before_step
+    monkeypatch.setattr(OptimizerProbe, "before_step",
+                        lambda probe, step: (passes.append(step), read(probe, step))[1])
+    return passes
+
+
+def test_gradients_are_read_once_a_step_in_every_train_call_and_no_hook_stays(tmp_path,
+                                                                              monkeypatch):
+    passes = _count_passes(monkeypatch)
+    trainer = _train(tmp_path, LRWatchCallback(), max_steps=6, gradient_accumulation_steps=2)
+    trainer.train()  # again, with the same callback
+    assert passes == [*range(6), *range(6)]
+    model = trainer.model  # the model is left as it was given: no forward or gradient hook
+    assert not model._forward_hooks
+    assert not any(getattr(p, "_post_accumulate_grad_hooks", None) for p in model.parameters())
+
+
+def test_without_parameter_hooks_a_pre_hook_on_each_loss_reads_the_same(tmp_path, monkeypatch):
+    # DeepSpeed and FSDP keep gradients away from the optimizer's parameters: there the
+    # callback hooks each step's loss node instead, and reads what Trainer clips alike
+    from lrwatch.integrations import transformers as integration
+
+    monkeypatch.setattr(integration, "_parameter_hooks", lambda *args: [])
+    passes = _count_passes(monkeypatch)
+    trainer = _train(tmp_path, LRWatchCallback(), gradient_accumulation_steps=2,
+                     max_grad_norm=0.5, max_steps=8)
+    assert passes == list(range(8))
+    store, run = _only_run(tmp_path / "out" / "lrwatch_logs")
+    logged = [h["grad_norm"] for h in trainer.state.log_history if "grad_norm" in h]
+    assert np.allclose(store.scalars(run, keys.GRAD_NORM)[1], logged, rtol=1e-3)
+
+
 class AppliedNorms(transformers.TrainerCallback):
     """What torch computes from the gradients the optimizer is about to apply (after Trainer's
     clipping), over the optimizer's parameters."""
