@@ -120,6 +120,9 @@ class LRWatchCallback(TrainerCallback, FrontEnd):
         # backward pass, and the bound method the backward pass calls
         self._judges_spikes = engine.guard is not None and engine.guard.spikes is not None
         self._on_backward = self._backward_starts
+        # several processes: read once DDP has averaged the gradients (see _after_gradient_sync)
+        self._at_backward_end = (self._after_gradient_sync if self._world > 1
+                                 else self._backward_done)
         self._remove_hooks()  # a train() that raised left its hooks behind
         self._armed = False  # the step's last forward pass is done: read at its backward's end
         self._hooks = (model.register_forward_hook(self._forward_done, with_kwargs=True),
@@ -170,9 +173,15 @@ class LRWatchCallback(TrainerCallback, FrontEnd):
         the gradients read once that pass is over."""
         if self._armed:
             self._armed = False
-            _queue_callback(self._backward_done)
+            _queue_callback(self._at_backward_end)
 
     def _backward_starts(self, grad_outputs: Any) -> None:
+        _queue_callback(self._at_backward_end)
+
+    def _after_gradient_sync(self) -> None:
+        """Queued again from the end of the backward pass, so that it runs after DDP's own
+        end-of-backward callback, which it queues later (once its last bucket is ready) and
+        which writes the averaged gradients back: read before it, they are this process's."""
         _queue_callback(self._backward_done)
 
     def _backward_done(self) -> None:

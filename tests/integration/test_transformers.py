@@ -3,7 +3,13 @@ from its config (no download) on synthetic tokens, on CPU."""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -305,3 +311,29 @@ def test_on_spike_skip_drops_the_updates_of_outlier_steps(tmp_path, caplog):
     assert sorted(set(range(steps)) - set(moved.steps)) == [e.step for e in skips]  # no update
     assert any(r.getMessage().startswith(f"lrwatch: skipped the update of step {skips[0].step}")
                for r in caplog.records)
+
+
+def test_two_processes_record_the_averaged_gradient_norm(tmp_path):
+    """Under DDP the recorded norm is the one of the gradients averaged across processes (what
+    Trainer clips by and logs), not process 0's own."""
+    root = Path(__file__).resolve().parents[2]
+    report = tmp_path / "report.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+         "--master_port", str(_free_port()), "-m", "tests.helpers.hf_ddp_script",
+         str(tmp_path / "out"), str(report)],
+        cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True,
+        timeout=600)
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    logged = json.loads(report.read_text())["grad_norm"]
+    store, run = _only_run(tmp_path / "out" / "lrwatch_logs")
+    assert run.meta["world_size"] == 2 and run.status == FINISHED
+    steps, norms = store.scalars(run, keys.GRAD_NORM)
+    assert steps.tolist() == list(range(6)) and len(logged) == 6
+    assert np.allclose(norms, logged, rtol=1e-4)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
