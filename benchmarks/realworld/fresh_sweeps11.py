@@ -241,7 +241,7 @@ def trainer_state(log: Logged, epoch_steps: int, every: int) -> dict:
                         "learning_rate": lr, "loss": round(loss, 4), "step": step})
         if step in log.val:
             history.append({"epoch": round(step / epoch_steps, 4), "eval_loss": log.val[step],
-                            "eval_runtime": 0.0, "step": step})
+                            "step": step})
     last = log.rows[-1][0]
     history.append({"epoch": round(last / epoch_steps, 4), "step": last,
                     "train_loss": float(np.mean([r[1] for r in log.rows])),
