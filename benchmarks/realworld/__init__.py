@@ -83,6 +83,12 @@ ROUND10_REPOS = frozenset({"Aitor4/BDAPRO-Learning-rate-SGD"})
 # the lead's one evaluation.
 ROUND10_MADE = frozenset({"lrwatch-made/gpt_idle_adamw", "lrwatch-made/lora_docstrings_adamw",
                           "lrwatch-made/regression_zlib_sgdm"})
+# Round 11's made families (``fresh_sweeps11.py``, ``manifest_r11made.jsonl``): made before round
+# 11's rules changed, ranked by a test loss their logs never hold; held out, never diagnosed before
+# the lead's one evaluation.
+ROUND11_MADE = frozenset({"lrwatch-made/resnet1d_cbf_sgdm_cosine",
+                          "lrwatch-made/hf_ft_source_adamw",
+                          "lrwatch-made/tabular_mlp_epochs_adam"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -97,8 +103,10 @@ def side_of(repo: str) -> str:
     ``round4-tuning`` (the fresh public repositories), ``round5-heldout`` / ``round6-heldout`` /
     ``round7-heldout`` (rounds 5, 6 and 7, all held out), ``round7-made`` / ``round8-made`` /
     ``round9-made`` (rounds 7, 8 and 9's made families, held out), ``round8-heldout`` /
-    ``round10-heldout`` (rounds 8 and 10, all held out), ``round10-made`` (round 10's made
-    families, held out)."""
+    ``round10-heldout`` (rounds 8 and 10, all held out), ``round10-made`` / ``round11-made``
+    (rounds 10 and 11's made families, held out)."""
+    if repo in ROUND11_MADE:
+        return "round11-made"
     if repo in ROUND10_REPOS:
         return "round10-heldout"
     if repo in ROUND10_MADE:

@@ -1,0 +1,159 @@
+"""Round 11's made held-out sweeps (``fresh_sweeps11.py``): every run is labelled by its place in
+its sweep, ranked by the loss on a test split that its log never holds; each grid spans its best
+LR by a decade on both sides; the families are new; the manifest lines carry the same labels on
+the ``round11-made`` side only; the fine-tune's log is a Hugging Face ``trainer_state.json`` that
+lrwatch's reader and the corpus extractor read alike; the series ResNet's blocks are residual;
+and the committed truth is what the generator makes."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from benchmarks.realworld import in_side, manifest, read_csv
+from benchmarks.realworld import fresh_sweeps11 as gen
+from benchmarks.realworld.fresh_sweeps import run_id
+from benchmarks.realworld.fresh_sweeps8 import TestedRun, read_tested
+from benchmarks.realworld.made_tasks import Logged
+from tests.unit.test_fresh_sweeps7 import (assert_grid_spans_best, assert_labelled_by_place,
+                                           assert_manifest_carries_labels)
+from tests.unit.test_fresh_sweeps8 import _tested_sweep
+
+SUMMARIES = json.loads(gen.OUT.read_text())
+EARLIER_SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning",
+                 "round4-heldout", "round5-heldout", "round6-heldout", "round7-heldout",
+                 "round7-made", "round8-heldout", "round8-made", "round9-made",
+                 "round10-heldout", "round10-made")
+
+
+@pytest.mark.parametrize("name", sorted(SUMMARIES))
+def test_each_run_is_labelled_by_its_place_in_its_sweep(name: str) -> None:
+    assert_labelled_by_place(SUMMARIES[name])
+
+
+@pytest.mark.parametrize("name", sorted(SUMMARIES))
+def test_each_grid_is_quarter_decades_spanning_its_best_by_a_decade_both_sides(name: str) -> None:
+    assert_grid_spans_best(SUMMARIES[name], range(11, 14))
+
+
+def test_the_families_are_the_plans_and_new() -> None:
+    assert set(SUMMARIES) == {f"fresh-{s.family}" for s in gen.plan()}
+    earlier = set()
+    for other in ("sweeps_fresh.json", "sweeps_fresh5.json", "sweeps_fresh7.json",
+                  "sweeps_fresh8.json", "sweeps_fresh9.json", "sweeps_fresh10.json",
+                  "sweeps_made.json"):
+        earlier |= {v["family"] for v in json.loads((gen.HERE / other).read_text()).values()}
+    assert not earlier & {s.family for s in gen.plan()}
+
+
+def test_the_manifest_carries_the_summaries_labels_on_the_round11_side_only() -> None:
+    rows = [r for r in manifest() if r["path"] == gen.SCRIPT]
+    assert_manifest_carries_labels(rows, SUMMARIES, "round11-made")
+    assert not any(in_side(r["repo"], side) for r in rows for side in EARLIER_SIDES)
+
+
+def test_manifest_rows_label_by_the_test_loss_that_no_log_holds(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("LRWATCH_REALWORLD", str(tmp_path))
+    monkeypatch.setitem(gen.CORPUS_FAMILY, "bowl", "other")
+    sweep, tests = _tested_sweep(tmp_path, by_epoch=False)
+    rows = gen.manifest_rows(sweep, "0" * 40)
+    assert [r["label"]["status"] for r in rows] == [
+        "stalled", "stalled", "stalled", "healthy", "healthy", "oscillating", "oscillating",
+        "diverging", "diverging"]
+    assert rows[-1]["label"]["source"] == "nonfinite"
+    assert rows[4]["meta"]["seed"] == gen.SEED == 7
+    assert {r["path"] for r in rows} == {"benchmarks/realworld/fresh_sweeps11.py"}
+    for lr, test in zip(sweep.lrs, tests[:-1]):
+        cols = read_csv(tmp_path / f"{run_id(sweep, lr)}.csv")
+        assert test not in cols["val_loss"].tolist()
+
+
+def test_manifest_rows_refuse_a_sweep_missing_from_the_cache(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("LRWATCH_REALWORLD", str(tmp_path))
+    with pytest.raises(SystemExit, match="fresh_sweeps11: .* is not in the cache"):
+        gen.manifest_rows(gen.plan()[0], "0" * 40)
+
+
+def _per_step_log(steps: int, epoch_steps: int) -> Logged:
+    """A made-up per-step log: loss 10 - step / 10, LR step / 1000, gradient norm step,
+    validation at each epoch's end."""
+    rows = [(s, 10 - s / 10, s / 1000, float(s)) for s in range(1, steps + 1)]
+    val = {s: 5.0 - s / 100 for s in range(epoch_steps, steps + 1, epoch_steps)}
+    return Logged(rows=rows, val=val, val0=6.0, wall_s=1.0, cpu_s=1.0)
+
+
+def test_the_trainer_state_logs_the_mean_of_every_8_steps_and_each_epochs_eval() -> None:
+    state = gen.trainer_state(_per_step_log(32, 16), epoch_steps=16, every=8)
+    train = [r for r in state["log_history"] if "loss" in r]
+    evals = [r for r in state["log_history"] if "eval_loss" in r]
+    assert [r["step"] for r in train] == [8, 16, 24, 32]
+    assert train[0]["loss"] == pytest.approx(10 - 4.5 / 10)  # the mean of steps 1..8
+    assert (train[0]["learning_rate"], train[0]["grad_norm"]) == (0.008, 8.0)  # step 8's
+    assert [r["epoch"] for r in train] == [0.5, 1.0, 1.5, 2.0]
+    assert [(r["step"], r["eval_loss"]) for r in evals] == [(16, 4.84), (32, 4.68)]
+    assert "train_loss" in state["log_history"][-1] and state["global_step"] == 32
+
+
+def test_a_fine_tune_run_is_cached_as_a_trainer_state_both_readers_read_alike(
+        tmp_path) -> None:
+    from lrwatch.readers.hftrainer import read_trainer_state
+
+    run = TestedRun(_per_step_log(gen.HF_STEPS, gen.HF_STEPS_PER_EPOCH), 1.2, 0.7123)
+    gen.write_hf(tmp_path, "fresh-x-lr0.001", run)
+    path = tmp_path / "fresh-x-lr0.001.hf" / "trainer_state.json"
+    curves = read_trainer_state((path,)).curves
+    cols = read_csv(tmp_path / "fresh-x-lr0.001.csv")
+    every = np.arange(gen.HF_LOG_EVERY, gen.HF_STEPS + 1, gen.HF_LOG_EVERY)
+    assert curves.loss.steps.tolist() == cols["step"].tolist() == every.tolist()
+    assert np.allclose(curves.loss.values, cols["loss"])
+    assert np.allclose(curves.lr.values, every / 1000) and np.allclose(cols["lr"], every / 1000)
+    val_steps = cols["step"][np.isfinite(cols["val_loss"])]
+    assert val_steps.tolist() == [64, 128, 192]
+    assert 0.7123 not in cols["val_loss"].tolist() and "0.7123" not in path.read_text()
+    back = read_tested(tmp_path, "fresh-x-lr0.001")  # the sweep ranks it by the side file
+    assert (back.test0, back.test) == (1.2, 0.7123) and back.log.final_val == pytest.approx(3.08)
+
+
+def test_a_series_resnet_block_adds_its_input_back() -> None:
+    torch.manual_seed(0)
+    block = gen.ResidualBlock1d(4, 4).eval()
+    for conv in block.body:
+        if isinstance(conv, torch.nn.Conv1d):
+            torch.nn.init.zeros_(conv.weight)
+    x = torch.randn(2, 4, 16)
+    with torch.no_grad():
+        assert torch.allclose(block(x), torch.relu(x))  # a zero body: only the shortcut
+        assert gen.resnet1d()(torch.randn(5, 1, gen.CBF_LEN)).shape == (5, 3)
+
+
+def test_the_cylinder_bell_funnel_shapes_rise_hold_and_fall() -> None:
+    x, y = gen.cylinder_bell_funnel(600, np.random.default_rng(0))
+    assert x.shape == (600, gen.CBF_LEN) and set(y.tolist()) == {0, 1, 2}
+    assert np.allclose(x.mean(1), 0, atol=1e-9) and np.allclose(x.std(1), 1)
+    # points 33..48 lie inside every series' event (a <= 32, b >= a + 32)
+    slope = [np.polyfit(np.arange(16), x[y == k].mean(0)[32:48], 1)[0] for k in range(3)]
+    assert slope[1] > 0.02 > abs(slope[0]) and slope[2] < -0.02  # bell rises, funnel falls
+    assert all(x[y == k].mean(0)[32:48].mean() > x[y == k].mean(0)[:10].mean() for k in range(3))
+
+
+@pytest.mark.slow
+def test_a_committed_truth_is_what_the_generator_makes() -> None:
+    """The tabular MLP at its best LR, retrained (the cheapest family, a few CPU seconds): the
+    committed final test loss, which its logged validation loss is not."""
+    s = SUMMARIES["fresh-tabular_mlp_epochs_adam"]
+    i = s["lrs"].index(s["best_lr"])
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        run = gen.tabular_run(s["lrs"][i])
+    finally:
+        torch.set_num_threads(threads)
+    assert run.test == pytest.approx(s["final_eval_losses"][i], rel=1e-4)
+    assert run.test0 == pytest.approx(s["start_eval_losses"][i], rel=1e-4)
+    assert [r[0] for r in run.log.rows] == list(range(1, gen.TAB_EPOCHS + 1))
+    assert run.log.val[gen.TAB_EPOCHS] != pytest.approx(run.test, rel=1e-3)
+    assert math.isfinite(run.test)
