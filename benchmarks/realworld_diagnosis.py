@@ -27,7 +27,9 @@ of ``manifest_r8.jsonl`` (``ROUND8_REPOS``); ``--side round8-made`` the families
 round 9 (``manifest_r9made.jsonl``, ``ROUND9_MADE``); round 10 (``--side round10-heldout``)
 every repository of ``manifest_r10.jsonl`` (``ROUND10_REPOS``); ``--side round10-made`` the
 families made for round 10 (``manifest_r10made.jsonl``, ``ROUND10_MADE``); ``--side
-round11-made`` the families made for round 11 (``manifest_r11made.jsonl``, ``ROUND11_MADE``).
+round11-made`` the families made for round 11 (``manifest_r11made.jsonl``, ``ROUND11_MADE``);
+``--side round12-made`` the families made for round 12 (``manifest_r12made.jsonl``,
+``ROUND12_MADE``).
 """
 
 from __future__ import annotations
@@ -203,14 +205,15 @@ def main(argv: list[str] | None = None) -> None:
                                            "round7-heldout", "round7-made",
                                            "round8-heldout", "round8-made",
                                            "round9-made", "round10-heldout",
-                                           "round10-made", "round11-made"),
+                                           "round10-made", "round11-made",
+                                           "round12-made"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "
                              "rounds 1-2 and holds out the families made for it; round 4 tunes "
                              "on every earlier run and half of its fresh public repositories; "
                              "rounds 5-8's fresh repositories are all held out, "
-                             "and so are rounds 7-11's made families")
+                             "and so are rounds 7-12's made families")
     parser.add_argument("--errors", action="store_true",
                         help="print every run that is not right, with its evidence")
     args = parser.parse_args(argv or [])

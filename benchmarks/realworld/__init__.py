@@ -89,6 +89,11 @@ ROUND10_MADE = frozenset({"lrwatch-made/gpt_idle_adamw", "lrwatch-made/lora_docs
 ROUND11_MADE = frozenset({"lrwatch-made/resnet1d_cbf_sgdm_cosine",
                           "lrwatch-made/hf_ft_source_adamw",
                           "lrwatch-made/tabular_mlp_epochs_adam"})
+# Round 12's made families (``fresh_sweeps12.py``, ``manifest_r12made.jsonl``): made before round
+# 12's rules changed, ranked by a test loss their logs never hold; held out, never diagnosed before
+# the lead's one evaluation.
+ROUND12_MADE = frozenset({"lrwatch-made/gcn_sbm_epochs_adam", "lrwatch-made/textcls_bag_adamw",
+                          "lrwatch-made/vae_digits_adam"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -103,8 +108,10 @@ def side_of(repo: str) -> str:
     ``round4-tuning`` (the fresh public repositories), ``round5-heldout`` / ``round6-heldout`` /
     ``round7-heldout`` (rounds 5, 6 and 7, all held out), ``round7-made`` / ``round8-made`` /
     ``round9-made`` (rounds 7, 8 and 9's made families, held out), ``round8-heldout`` /
-    ``round10-heldout`` (rounds 8 and 10, all held out), ``round10-made`` / ``round11-made``
-    (rounds 10 and 11's made families, held out)."""
+    ``round10-heldout`` (rounds 8 and 10, all held out), ``round10-made`` / ``round11-made`` /
+    ``round12-made`` (rounds 10, 11 and 12's made families, held out)."""
+    if repo in ROUND12_MADE:
+        return "round12-made"
     if repo in ROUND11_MADE:
         return "round11-made"
     if repo in ROUND10_REPOS:

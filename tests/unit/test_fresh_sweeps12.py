@@ -1,0 +1,159 @@
+"""Round 12's made held-out sweeps (``fresh_sweeps12.py``): every run is labelled by its place in
+its sweep, ranked by the loss on a test split that its log never holds; each grid spans its best
+LR by a decade on both sides; the families are new; the manifest lines carry the same labels on
+the ``round12-made`` side only; the citation graph is the Cora-like graph the docstring says,
+with the Planetoid split; the text splits share no docstring; the VAE's loss is the negative
+ELBO; and the committed truth is what the generator makes."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from benchmarks.realworld import in_side, manifest, read_csv
+from benchmarks.realworld import fresh_sweeps12 as gen
+from benchmarks.realworld.fresh_sweeps import run_id
+from tests.unit.test_fresh_sweeps7 import (assert_grid_spans_best, assert_labelled_by_place,
+                                           assert_manifest_carries_labels)
+from tests.unit.test_fresh_sweeps8 import _tested_sweep
+
+SUMMARIES = json.loads(gen.OUT.read_text())
+EARLIER_SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning",
+                 "round4-heldout", "round5-heldout", "round6-heldout", "round7-heldout",
+                 "round7-made", "round8-heldout", "round8-made", "round9-made",
+                 "round10-heldout", "round10-made", "round11-made")
+
+
+@pytest.mark.parametrize("name", sorted(SUMMARIES))
+def test_each_run_is_labelled_by_its_place_in_its_sweep(name: str) -> None:
+    assert_labelled_by_place(SUMMARIES[name])
+
+
+@pytest.mark.parametrize("name", sorted(SUMMARIES))
+def test_each_grid_is_quarter_decades_spanning_its_best_by_a_decade_both_sides(name: str) -> None:
+    assert_grid_spans_best(SUMMARIES[name], range(11, 14))
+
+
+def test_the_families_are_the_plans_and_new() -> None:
+    assert set(SUMMARIES) == {f"fresh-{s.family}" for s in gen.plan()}
+    earlier = set()
+    for other in ("sweeps_fresh.json", "sweeps_fresh5.json", "sweeps_fresh7.json",
+                  "sweeps_fresh8.json", "sweeps_fresh9.json", "sweeps_fresh10.json",
+                  "sweeps_fresh11.json", "sweeps_made.json"):
+        earlier |= {v["family"] for v in json.loads((gen.HERE / other).read_text()).values()}
+    assert not earlier & {s.family for s in gen.plan()}
+
+
+def test_two_families_are_logged_once_per_epoch() -> None:
+    by_epoch = [s.family for s in gen.plan() if s.meta["logged"].startswith("once per epoch")]
+    assert by_epoch == ["gcn_sbm_epochs_adam", "textcls_bag_adamw"]
+
+
+def test_the_manifest_carries_the_summaries_labels_on_the_round12_side_only() -> None:
+    rows = [r for r in manifest() if r["path"] == gen.SCRIPT]
+    assert_manifest_carries_labels(rows, SUMMARIES, "round12-made")
+    assert not any(in_side(r["repo"], side) for r in rows for side in EARLIER_SIDES)
+
+
+def test_manifest_rows_label_by_the_test_loss_that_no_log_holds(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("LRWATCH_REALWORLD", str(tmp_path))
+    monkeypatch.setitem(gen.CORPUS_FAMILY, "bowl", "other")
+    sweep, tests = _tested_sweep(tmp_path, by_epoch=True)
+    rows = gen.manifest_rows(sweep, "0" * 40)
+    assert [r["label"]["status"] for r in rows] == [
+        "stalled", "stalled", "stalled", "healthy", "healthy", "oscillating", "oscillating",
+        "diverging", "diverging"]
+    assert rows[-1]["label"]["source"] == "nonfinite"
+    assert rows[4]["meta"]["seed"] == gen.SEED == 8
+    assert {r["path"] for r in rows} == {"benchmarks/realworld/fresh_sweeps12.py"}
+    for lr, test in zip(sweep.lrs, tests[:-1]):
+        cols = read_csv(tmp_path / f"{run_id(sweep, lr)}.csv")
+        assert test not in cols["val_loss"].tolist()
+        assert np.array_equal(cols["epoch"], cols["step"])  # read as one point per epoch
+
+
+def test_manifest_rows_refuse_a_sweep_missing_from_the_cache(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("LRWATCH_REALWORLD", str(tmp_path))
+    with pytest.raises(SystemExit, match="fresh_sweeps12: .* is not in the cache"):
+        gen.manifest_rows(gen.plan()[0], "0" * 40)
+
+
+def test_the_citation_graph_is_cora_like_with_the_planetoid_split() -> None:
+    x, adj, y, (train_i, val_i, test_i) = gen.citation_graph()
+    edges = adj.indices()
+    off = edges[0] != edges[1]
+    src, dst = edges[0][off], edges[1][off]
+    assert torch.equal(adj.to_dense(), adj.to_dense().T)  # undirected
+    assert off.sum() / gen.GRAPH_NODES == pytest.approx(gen.GRAPH_DEGREE, rel=0.1)
+    assert float((y[src] == y[dst]).float().mean()) == pytest.approx(gen.GRAPH_HOMOPHILY,
+                                                                     abs=0.03)
+    assert np.allclose(x.sum(1)[x.sum(1) > 0], 1)
+    assert torch.bincount(y[train_i]).tolist() == [gen.TRAIN_PER_CLASS] * gen.GRAPH_CLASSES
+    assert (len(val_i), len(test_i)) == (gen.GRAPH_VAL, gen.GRAPH_TEST)
+    parts = [set(train_i.tolist()), set(val_i.tolist()), set(test_i.tolist())]
+    assert sum(map(len, parts)) == len(set().union(*parts))  # disjoint
+
+
+def test_a_gcn_layer_mixes_only_neighbours() -> None:
+    """Two nodes joined by an edge and an isolated third: the isolated node's output depends
+    on its own features alone."""
+    adj = torch.tensor([[0.5, 0.5, 0.0], [0.5, 0.5, 0.0], [0.0, 0.0, 1.0]]).to_sparse()
+    model = gen.GCN(2, 4, 2, dropout=0.0).eval()
+    x = torch.randn(3, 2)
+    with torch.no_grad():
+        out = model(x, adj)
+        moved = x.clone()
+        moved[0] += 5.0
+        again = model(moved, adj)
+    assert torch.allclose(out[2], again[2]) and not torch.allclose(out[1], again[1])
+
+
+def test_the_text_splits_share_no_docstring_and_the_vocabulary_is_the_training_parts() -> None:
+    (xtr, ytr), (xva, yva), (xte, yte) = gen.docstring_split()
+    assert (len(ytr), len(yva)) == (gen.TEXT_TRAIN, gen.TEXT_VAL) and len(yte) > 500
+    assert set(ytr.tolist()) == set(range(len(gen.TEXT_PACKAGES)))
+    rows = [tuple(r[r > 0].tolist()) for x in (xtr, xva, xte) for r in x]
+    assert all(rows)  # every docstring has a token
+    words = int(xtr.max()) + 1 - gen.TEXT_BUCKETS
+    assert int(xva.max()) < words + gen.TEXT_BUCKETS  # no id past the buckets
+    assert gen.words_of("Return the Tk_Widget, 2 times.") == ["return", "the", "tk_widget",
+                                                               "times"]
+
+
+@torch.no_grad()
+def test_the_vae_loss_is_the_negative_elbo_per_image() -> None:
+    torch.manual_seed(0)
+    model = gen.VAE()
+    x = torch.rand(5, 64)
+    h = model.enc(x)
+    mu, logvar = model.mu(h), model.logvar(h)
+    eps = torch.randn(mu.shape, generator=torch.Generator().manual_seed(3))
+    p = torch.sigmoid(model.dec(mu + eps * torch.exp(0.5 * logvar)))
+    bce = -(x * torch.log(p) + (1 - x) * torch.log(1 - p))
+    kl = 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar)
+    expected = (bce.sum() + kl.sum()) / 5
+    got = model.loss(x, torch.Generator().manual_seed(3))
+    assert float(got) == pytest.approx(float(expected), rel=1e-5)
+
+
+@pytest.mark.slow
+def test_a_committed_truth_is_what_the_generator_makes() -> None:
+    """The VAE at its best LR, retrained (a few CPU seconds): the committed final test loss,
+    which its logged validation loss is not."""
+    s = SUMMARIES["fresh-vae_digits_adam"]
+    i = s["lrs"].index(s["best_lr"])
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        run = gen.vae_run(s["lrs"][i])
+    finally:
+        torch.set_num_threads(threads)
+    assert run.test == pytest.approx(s["final_eval_losses"][i], rel=1e-4)
+    assert run.test0 == pytest.approx(s["start_eval_losses"][i], rel=1e-4)
+    assert run.log.rows[-1][0] == gen.VAE_EPOCHS * gen.VAE_STEPS_PER_EPOCH
+    assert run.log.final_val != pytest.approx(run.test, rel=1e-3)
+    assert math.isfinite(run.test)
