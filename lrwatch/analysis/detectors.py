@@ -727,6 +727,26 @@ def too_low_not_excluded(curve: Curve) -> Symptom | None:
                    Evidence(msg, "loss", int(curve.first[at60]), int(curve.last[-1]), late))
 
 
+def floor_or_too_low(curve: Curve, prior: Prior) -> Symptom | None:
+    """A loss that did not halve and flattens, at an LR no more than LR_AT_TOP above the top of
+    the usual range (or anywhere below it): a good LR's approach to a floor (a cross-entropy
+    cannot fall below the data's entropy) and a too-low LR's slow fall look the same on one run
+    (real-world round 12, every side so far: 46 such runs, fine-tunes that hardly moved among
+    them, read "healthy, keep": 17 labelled healthy, 28 too low, 1 too high, from 8 public
+    repositories and 8 made families), so the evidence names both readings and the run that
+    tells them apart."""
+    below = decades_below_top(curve, prior)
+    if below is None or below < -LR_AT_TOP:
+        return None
+    drop = curve.start_level - curve.end_level
+    msg = (f"healthy, or too low: the loss fell {100 * (1 - _exp(-drop)):.0f}% and flattens, at "
+           f"an LR within {prior.usual()} or below it; a good LR's approach to a floor and a "
+           "too-low LR's slow fall look the same on one run: a range test, or a run at ~3x the "
+           "LR, would tell them apart")
+    return Symptom(SymptomName.TOO_LOW_NOT_EXCLUDED, OPEN_HEALTHY,
+                   Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]), drop))
+
+
 def below_top(curve: Curve, prior: Prior) -> Symptom | None:
     """The peak LR sits below the top of the optimizer's usual range (the evidence that tips a
     smooth fall that cannot exclude too low an LR toward it). With the model's size unknown the

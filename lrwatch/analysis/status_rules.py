@@ -86,6 +86,8 @@ GOOD_DROP = math.log(10.0)
 # a blow-up (or NaN) that came back: an LR at the edge of stability
 CAME_BACK = frozenset({SymptomName.RECOVERED_SPIKE, SymptomName.RECOVERED_NAN,
                        SymptomName.STARTED_ABOVE_CHANCE})
+# a loss that did not halve and flattens, or (a fine-tune's) hardly moved
+FLAT_OR_FLATTENING = frozenset({SymptomName.FLATTENING, SymptomName.FLAT, SymptomName.PLATEAU})
 # A smooth fall that cannot exclude a too-low LR, well below the usual range: the step a second
 # run should take to tell (the evidence says "likelier", not "sure": no more than that).
 OPEN_LOW_STEP = 3.0
@@ -702,7 +704,8 @@ def _fine_tune_flat(f: Findings) -> Reading | None:
     # that never moved at an LR nobody logged may be at any LR
     if f.little is not None and f.flat is not None and f.fine and (
             f.moved is None or f.prior.range is not None and f.under is not None):
-        return Reading([f.flat], confidence=0.5 if f.moved is None else 0.4)
+        return Reading([f.flat, d.floor_or_too_low(f.curve, f.prior)],
+                       confidence=0.5 if f.moved is None else 0.4)
     return None
 
 
@@ -721,9 +724,12 @@ def _epoch_slow_start_hidden(f: Findings) -> Reading | None:
 
 
 def _little_flattening(f: Findings) -> Reading | None:
+    # within the usual range or below it, a fall that flattens before it halved may as well be
+    # too low (d.floor_or_too_low): the evidence names both readings and the advice the test
     if f.little is not None:
         high_open = f.open_high
-        return Reading([d.flattening(f.curve), f.came_back, high_open], confidence=0.5,
+        return Reading([d.flattening(f.curve), f.came_back, high_open,
+                        d.floor_or_too_low(f.curve, f.prior)], confidence=0.5,
                        also=_far_above(high_open, f.under, f.prior))
     return None
 
@@ -775,6 +781,18 @@ def _advise_healthy(c: AdviceContext) -> Advice:
         action, factor = Action.REDUCE, 1 / 3
         reasons = [f"it trains, but far above {c.curves.optimizer}'s usual range, where runs "
                    "turn unstable: a lower LR is likely as good and safer"]
+    elif SymptomName.TOO_LOW_NOT_EXCLUDED in symptoms and symptoms & FLAT_OR_FLATTENING:
+        # a fall that flattened before it halved (or a fine-tune's that hardly moved), at an LR
+        # within the usual range or below it (d.floor_or_too_low, real-world round 12): one run
+        # cannot tell a floor from too low an LR, nor, at the range's top, from too high; the
+        # action says so, as the evidence does
+        action, factor = Action.RANGE_TEST, None
+        reasons = ["healthy as far as one run tells: a fall that flattens before the loss "
+                   "halved is a good LR's approach to a floor or too low an LR"
+                   + (" (at the range's top, too high as well)"
+                      if SymptomName.TOO_HIGH_NOT_EXCLUDED in symptoms else "")
+                   + "; run a range test (lrwatch's find_lr) or a short run at ~3x the LR, and "
+                   "keep whichever gets lower"]
     elif SymptomName.LEVELLED_OFF in symptoms:
         action, factor = Action.ADD_DECAY, 1.0
         reasons = ["the loss has levelled off at a constant LR: keep the peak LR and decay it "

@@ -34,9 +34,12 @@ def test_one_factor_stated_once_and_no_self_contradiction(case: synth.Labeled) -
 @pytest.mark.parametrize("case", [synth.lm_with_a_floor(), synth.sft_with_a_floor()],
                          ids=["lm", "sft"])
 def test_a_loss_with_a_floor_that_did_not_halve_is_not_a_stall(case: synth.Labeled) -> None:
+    """Never "stalled, increase"; within the usual range a fall that flattens before it halved
+    may as well be too low (round 12), so a range test is as right as keep."""
     d = analyze(case.curves)
     assert d.status is Status.HEALTHY
-    assert d.suggestion.action in (Action.KEEP, Action.ADD_DECAY)
+    assert d.suggestion.action in (Action.KEEP, Action.ADD_DECAY, Action.RANGE_TEST)
+    assert d.suggestion.factor in (None, 1.0)
 
 
 def test_a_flat_loss_at_an_ordinary_lr_asks_for_a_range_test_naming_both_readings() -> None:
