@@ -20,8 +20,12 @@ The method, step by step:
    summary says so). Where some run that learned overfits (its validation loss ends
    ``VAL_RISE`` above its lowest), each run's lowest validation loss is its level instead: the
    checkpoint a user keeps by early stopping (``ranked_by="best_val_loss"``); unless the best
-   run by the training loss or by that lowest overfits itself: then the validation loss parts
-   from what the user ranks by (accuracy, say) and the training loss ranks the runs.
+   run by the training loss or by that lowest overfits itself: then the training loss ranks
+   the runs (sources that rank by accuracy, or by the training loss, keep those runs), and the
+   validation loss at the budget is read beside it (``_disagreement``): where it puts the best
+   LR outside the training loss's band (a test loss sides with it), the band spans both, the
+   runs between the two bests are ``unranked``, positions still rest on the training loss's
+   band, and the summary says the two losses disagree.
 3. **Diverged.** A run with a non-finite loss before the budget, or a tail median above
    ``BLOWUP`` x its starting loss, diverged: left out of the fit, it bounds the best from above.
 4. **Fit.** A lopsided parabola of log level against log10 LR (``ASYMMETRY`` times steeper
@@ -205,6 +209,10 @@ class SweepReading:
     # the levels compared: the training loss, the validation loss at the budget, or each run's
     # lowest validation loss (its early-stopping checkpoint, where some runs overfit)
     ranked_by: RankedBy = "loss"
+    # where the training loss ranked the runs although the best of them overfit and the
+    # validation loss at the budget puts the best elsewhere: its best LR (the band spans both,
+    # and the runs between the two are unranked); None otherwise
+    validation_best_lr: float | None = None
 
     def place(self, name: str) -> RunPlace | None:
         return next((run for run in self.runs if run.name == name), None)
@@ -219,7 +227,7 @@ class SweepReading:
             "best_lr": self.best_lr, "best_lr_low": self.best_lr_low,
             "best_lr_high": self.best_lr_high, "flat": self.flat, "edge": self.edge,
             "budget_step": self.budget_step, "ranked_by": self.ranked_by,
-            "summary": self.summary,
+            "validation_best_lr": self.validation_best_lr, "summary": self.summary,
         }
 
 
@@ -251,7 +259,8 @@ def analyze_sweep(runs: Sequence[SweepRun]) -> SweepReading:
     budget = _budget(ordered)
     levels = [_level(run.loss, budget) for run in ordered]
     ranked_by: RankedBy = "loss"
-    by_validation = _by_validation(ordered, levels, budget)
+    validation = _validation_levels(ordered, levels, budget)
+    by_validation = _by_validation(levels, validation)
     if by_validation is not None:
         levels, ranked_by = by_validation
     lrs = np.array([run.lr for run in ordered])
@@ -294,11 +303,25 @@ def analyze_sweep(runs: Sequence[SweepRun]) -> SweepReading:
     best_lr = 10 ** best_x
     stable = [run for run, ok in zip(ordered, usable) if ok]
     unranked = set() if flat else {r.name for r in stable[first:last + 1]} - {best_run.name}
-    places = tuple(_place(run, lv, best_lr, flat, (10 ** low_x, 10 ** high_x), best_run,
+    disagreement = None if by_validation is not None or validation is None or flat \
+        or unlearned else _disagreement(ordered, levels, validation[0], tried, (low_x, high_x))
+    placing_band = (10 ** low_x, 10 ** high_x)  # positions rest on the loss that ranked the runs
+    if disagreement is not None:
+        val_x, val_low, val_high = disagreement
+        low_x, high_x = min(low_x, val_low), max(high_x, val_high)
+        between = (min(val_x, best_x) - 1e-9, max(val_x, best_x) + 1e-9)
+        unranked |= {r.name for r in stable if between[0] <= math.log10(r.lr) <= between[1]}
+        note += (f"; the best runs by the training loss overfit (their validation loss ends "
+                 f"over {VAL_RISE:.0%} above its lowest) and the validation loss at step "
+                 f"{budget} puts the best LR at about {10 ** val_x:.3g}: the two losses "
+                 f"disagree, so the band spans both and the runs at LR {10 ** between[0]:.3g} "
+                 f"to {10 ** between[1]:.3g} are not ranked")
+    places = tuple(_place(run, lv, best_lr, flat, placing_band, best_run,
                           run.name in unranked)
                    for run, lv in zip(ordered, levels))
     reading = SweepReading(places, budget, best_lr, 10 ** low_x, 10 ** high_x, flat, edge,
-                           fit, "", ranked_by)
+                           fit, "", ranked_by,
+                           None if disagreement is None else 10 ** disagreement[0])
     return SweepReading(**{**vars(reading), "summary": _summary(reading) + note})
 
 
@@ -337,16 +360,14 @@ def _level(loss: Series, budget: int) -> _Level:
     return _Level(value, noise, diverged, pruned, int(steps[-1]), start)
 
 
-def _by_validation(runs: Sequence[SweepRun], levels: list[_Level], budget: int
-                   ) -> tuple[list[_Level], RankedBy] | None:
-    """The levels read from the validation loss, when every run read at the budget logged one
-    late enough (at or past ``VAL_REACH`` of the budget): its last point at or before the
-    budget, or, where some run that learned overfits (``VAL_RISE``), each run's lowest point up
-    to the budget; None otherwise (training and validation levels are not comparable), or when
-    the best run by the training loss or by its lowest validation loss overfits. A run whose
-    validation loss is not finite at its last point diverged. The noise is left at 0: the
-    relative rules (``FLAT_RELATIVE``, ``SAME_DROP``) still keep levels a few percent apart
-    unranked."""
+def _validation_levels(runs: Sequence[SweepRun], levels: list[_Level], budget: int
+                       ) -> tuple[list[_Level], list[_Level], list[bool]] | None:
+    """Each run's validation loss at the budget (its last point at or before it) and its lowest
+    up to the budget, as levels, and whether the run overfits (it learned, and its validation
+    loss ends ``VAL_RISE`` above its lowest); None unless every run read at the budget logged
+    one late enough (at or past ``VAL_REACH`` of the budget). A run whose validation loss is not
+    finite at its last point diverged. The noise is left at 0: the relative rules
+    (``FLAT_RELATIVE``, ``SAME_DROP``) still keep levels a few percent apart unranked."""
     last_levels, lowest_levels, overfit = [], [], []
     for run, level in zip(runs, levels):
         if level.diverged or level.pruned:
@@ -372,6 +393,20 @@ def _by_validation(runs: Sequence[SweepRun], levels: list[_Level], budget: int
         else:
             last_levels.append(_Level(float(last), 0.0, False, False, level.step, level.start))
             lowest_levels.append(_Level(lowest, 0.0, False, False, level.step, level.start))
+    return last_levels, lowest_levels, overfit
+
+
+def _by_validation(levels: list[_Level],
+                   validation: tuple[list[_Level], list[_Level], list[bool]] | None
+                   ) -> tuple[list[_Level], RankedBy] | None:
+    """The levels that rank the runs when the validation loss does (``_validation_levels``):
+    the validation loss at the budget, or, where some run overfits, each run's lowest; None
+    without validation levels, or when the best run by the training loss or by its lowest
+    validation loss overfits (then the training loss ranks the runs, and the validation loss at
+    the budget is read beside it: ``_disagreement``)."""
+    if validation is None:
+        return None
+    last_levels, lowest_levels, overfit = validation
     if not any(overfit):
         return last_levels, "val_loss"
     usable = [i for i, lv in enumerate(lowest_levels) if not lv.diverged and not lv.pruned]
@@ -380,6 +415,28 @@ def _by_validation(runs: Sequence[SweepRun], levels: list[_Level], budget: int
     if overfit[best_by_loss] or overfit[best_by_val]:
         return None  # the best runs overfit: the validation loss parts from what users rank by
     return lowest_levels, "best_val_loss"
+
+
+def _disagreement(runs: Sequence[SweepRun], levels: list[_Level], val_levels: list[_Level],
+                  tried: np.ndarray, band: tuple[float, float]
+                  ) -> tuple[float, float, float] | None:
+    """Where the training loss (``levels``) ranks the runs although the best of them overfit:
+    the best log10 LR by the validation loss at the budget (the model each run ends with) among
+    the runs that learned (a run at its starting loss has a low validation loss too: it predicts
+    nothing confidently) and its band, when that estimate lies outside the training loss's
+    ``band``; None when they agree.
+    Neither loss can be trusted alone there: the public sweeps ranked by accuracy or by the
+    training loss keep the overfitting runs, a test loss does not (round 11's per-epoch MLP)."""
+    usable = [i for i, lv in enumerate(val_levels) if not lv.diverged and not lv.pruned
+              and levels[i].value < LEARNED * levels[i].start]
+    if len(usable) < MIN_RUNS:
+        return None
+    x = np.log10([runs[i].lr for i in usable])
+    y = np.array([val_levels[i].value for i in usable])
+    val_x, low, high, _ = _estimate(x, y, np.zeros_like(y), int(np.argmin(y)), tried)
+    if band[0] <= val_x <= band[1]:
+        return None
+    return val_x, low, high
 
 
 def _bounded(best: SweepRun, beyond: list[tuple[SweepRun, _Level]]) -> bool:

@@ -8,7 +8,7 @@ sweep (or, with ``--json``, one document)::
                            "final_loss": 1.23, "suggested_lr": 0.01, "unranked": false}],
                  "best_lr": 0.01, "best_lr_low": 0.006, "best_lr_high": 0.02,
                  "flat": false, "edge": null, "budget_step": 999, "ranked_by": "loss",
-                 "summary": "..."}],
+                 "validation_best_lr": null, "summary": "..."}],
      "left_out": [{"run": "...", "reason": "..."}]}
 
 ``position`` is ``too_low``, ``near_best``, ``too_high`` or ``diverged``; ``edge`` is ``low`` or
@@ -17,7 +17,9 @@ sweep (or, with ``--json``, one document)::
 when each run's lowest validation loss was (some runs overfit: the checkpoint early stopping
 keeps), else ``loss``;
 ``unranked`` is true for a run whose loss ends within noise of the best run's (the sweep cannot
-rank it: its position rests on its LR alone).
+rank it: its position rests on its LR alone); ``validation_best_lr`` is the best LR by the
+validation loss where the training loss ranked the runs although the best of them overfit and
+the two losses disagree (the band spans both; the runs between them are unranked), else null.
 """
 
 from __future__ import annotations
@@ -95,9 +97,18 @@ def _human(reading: Any) -> str:
                      click.style(run.position, fg=POSITION_COLOURS[run.position]),
                      factor, "-" if run.suggested_lr is None else fmt_float(run.suggested_lr, 3)
                      + (" (pruned: placed by its LR)" if run.pruned else "")
-                     + (" (within noise of the best: cannot rank)" if run.unranked else "")])
+                     + _unranked_note(run, reading)])
     text = table(["run", "lr", "final loss", "position", "to best", "suggested lr"], rows)
     return f"{reading.summary}\n{text}"
+
+
+def _unranked_note(run: Any, reading: Any) -> str:
+    """Why the sweep does not rank a run, for its table row ("" when it does)."""
+    if not run.unranked:
+        return ""
+    if _disputed(run.lr, reading):
+        return " (training and validation losses disagree: cannot rank)"
+    return " (within noise of the best: cannot rank)"
 
 
 
@@ -137,6 +148,15 @@ def add_sweep_advice(entries: list[dict[str, Any]], read: list[tuple[int, Any, A
                     _advise(entries[index], place, reading)
 
 
+def _disputed(lr: float, reading: Any) -> bool:
+    """Whether ``lr`` lies between the training loss's and the validation loss's best LRs
+    where the two disagree (``SweepReading.validation_best_lr``)."""
+    if reading.validation_best_lr is None or reading.best_lr is None:
+        return False
+    low, high = sorted((reading.validation_best_lr, reading.best_lr))
+    return low / (1 + 1e-9) <= lr <= high * (1 + 1e-9)
+
+
 def _advise(entry: dict[str, Any], place: Any, reading: Any) -> None:
     """One analyze entry takes its sweep's advice."""
     position = place.position
@@ -156,7 +176,13 @@ def _advise(entry: dict[str, Any], place: Any, reading: Any) -> None:
                f"{reading.best_lr_high:.3g}){gap}")
         if reading.edge:
             why += f"; the best is at the {reading.edge} end of the grid: extend it"
-        if place.unranked:
+        if place.unranked and _disputed(place.lr, reading):
+            why += (f"; the best runs by the training loss overfit, and by the validation loss "
+                    f"the best LR is about {reading.validation_best_lr:.3g}: the two losses "
+                    "rank this run differently, so this rests on its LR alone; not told to "
+                    "move it: a range test (lrwatch's find_lr) or short runs at the LRs "
+                    "between the two decide")
+        elif place.unranked:
             loss = {"val_loss": "validation loss",
                     "best_val_loss": "lowest validation loss"}.get(reading.ranked_by, "loss")
             why += (f"; its {loss} ends within noise of the best run's: the sweep cannot rank "
@@ -166,7 +192,9 @@ def _advise(entry: dict[str, Any], place: Any, reading: Any) -> None:
                         "at the LRs around it decide")
     peak = entry["peak_lr"] or place.lr
     # a run the sweep cannot rank is never told "keep" (a corpus run 30x below the best was)
-    action = "range_test" if position == "near_best" and place.unranked else _ACTIONS[position]
+    # nor one the training and validation losses rank differently told to move its LR
+    action = "range_test" if place.unranked and (
+        position == "near_best" or _disputed(place.lr, reading)) else _ACTIONS[position]
     entry.update({
         "action": action, "suggested_lr": place.suggested_lr,
         "factor": None if place.suggested_lr is None else place.suggested_lr / peak,

@@ -6,6 +6,7 @@ its first steps at high LRs leaves the runs it cannot rank unranked."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -93,8 +94,11 @@ def test_an_overfitting_validation_loss_does_not_rank_the_runs(tmp_path, capsys)
         write_version(tmp_path, i, lr, falling(train, seed=i), val_curve(val, 0.3 * (i >= 3)))
     sweep = read_sweep(capsys, tmp_path)
     assert sweep["ranked_by"] == "loss"
-    assert "validation" not in sweep["summary"]
     assert sweep["best_lr"] > 1e-2
+    # ... but the validation loss at the end is read beside it and disagrees: said, not hidden
+    assert "the two losses disagree" in sweep["summary"]
+    assert 10 ** -3 < sweep["validation_best_lr"] < 10 ** -2
+    assert sweep["best_lr_low"] <= sweep["validation_best_lr"]
 
 
 def test_runs_near_zero_loss_are_unranked_against_where_the_sweep_started(tmp_path, capsys):
@@ -168,3 +172,47 @@ def test_analyze_says_the_lowest_validation_loss_placed_the_run(tmp_path, capsys
     assert top["action"] == "reduce"
     assert top["evidence"][0].startswith(
         "too high in a sweep of 6 runs by lowest validation loss")
+
+
+# Round 11's per-epoch tabular MLP in miniature: the training loss falls towards 0 at the high
+# LRs, whose validation loss turns up (they overfit, the best run by the training loss among
+# them); the run at 10^-2.5 does not overfit and ends with the lowest validation loss.
+DISPUTED_TRAIN_FINALS = [1.6, 1.0, 0.5, 0.1, 0.02, 0.03]
+DISPUTED_VAL_FINALS = [1.7, 1.1, 0.6, 0.5, 0.9, 1.3]
+
+
+def write_disputed_sweep(logs: Path) -> None:
+    """The runs at 10^-2 and 10^-1.5 end 50% above their lowest validation loss."""
+    for i, (lr, train, val) in enumerate(zip(HALF_DECADES, DISPUTED_TRAIN_FINALS,
+                                             DISPUTED_VAL_FINALS)):
+        write_version(logs, i, lr, falling(train, seed=i), val_curve(val, 0.5 * (i >= 4)))
+
+
+def test_the_band_spans_both_losses_when_the_best_runs_overfit(tmp_path, capsys):
+    """The training loss still ranks the runs (its best overfits), but the validation loss at
+    the end puts the best LR at 10^-2.5: the band reaches down to it, the reading names it, and
+    the runs between the two bests are not ranked (round 11's MLP read 15.7x high with a band
+    that held only the training loss's side)."""
+    write_disputed_sweep(tmp_path)
+    sweep = read_sweep(capsys, tmp_path)
+    assert sweep["ranked_by"] == "loss"
+    assert sweep["best_lr"] > 10 ** -2.25
+    assert 10 ** -3 < sweep["validation_best_lr"] < 10 ** -2.25
+    assert sweep["best_lr_low"] <= sweep["validation_best_lr"]
+    assert "the two losses disagree" in sweep["summary"]
+    unranked = {round(math.log10(r["lr"]), 2) for r in sweep["runs"] if r["unranked"]}
+    assert {-2.5, -2.0} <= unranked
+    assert positions(sweep)[-4.0] == "too_low"
+
+
+def test_analyze_tells_the_disputed_runs_to_test_not_to_move(tmp_path, capsys):
+    """``lrwatch analyze``: the runs the two losses rank differently are told ``range_test``
+    (not keep, not increase), and their evidence names the validation loss's best LR."""
+    write_disputed_sweep(tmp_path)
+    code, out, err = lrwatch(capsys, "analyze", str(tmp_path), "--json")
+    assert code == 0, err
+    entries = {e["run"].rsplit("version_", 1)[1]: e for e in json.loads(out)["runs"]}
+    for version in ("3", "4"):  # 10^-2.5 (best by the validation loss), 10^-2 (by training)
+        assert entries[version]["action"] == "range_test"
+        assert "the two losses rank this run differently" in entries[version]["evidence"][0]
+    assert entries["0"]["action"] == "increase"
