@@ -22,7 +22,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from lrwatch.analysis.sweep import SweepReading, SweepRun, analyze_sweep
+from lrwatch.analysis.sweep import RankedBy, SweepReading, SweepRun, analyze_sweep
 from lrwatch.errors import LRWatchError
 
 MIN_LRS = 3  # a parabola needs three LRs
@@ -89,19 +89,21 @@ def group(members: Iterable[SweepMember]) -> list[list[SweepMember]]:
     return sorted(groups, key=len, reverse=True)
 
 
-def read_sweep(members: Sequence[SweepMember]) -> Sweep:
-    """Read runs as one sweep (those with no LR are left out).
+def read_sweep(members: Sequence[SweepMember], rank_by: RankedBy | None = None) -> Sweep:
+    """Read runs as one sweep (those with no LR are left out), ranked by ``rank_by``
+    (``analyze_sweep``; None: as the logs allow).
 
     Raises:
-        ConfigError: fewer than three runs with an LR, or fewer than two LRs.
+        ConfigError: fewer than three runs with an LR, or fewer than two LRs, or a validation
+            ``rank_by`` where some run logged no validation loss late enough.
     """
     usable = tuple(m for m in members if m.run is not None)
-    return Sweep(usable, analyze_sweep([m.run for m in usable if m.run is not None]))
+    return Sweep(usable, analyze_sweep([m.run for m in usable if m.run is not None], rank_by))
 
 
-def find_sweeps(members: Sequence[SweepMember]) -> list[Sweep]:
+def find_sweeps(members: Sequence[SweepMember], rank_by: RankedBy | None = None) -> list[Sweep]:
     """Every sweep among ``members``, grouped by setup."""
-    return [read_sweep(g) for g in group(members)]
+    return [read_sweep(g, rank_by) for g in group(members)]
 
 
 def setup_of(log_run: Any) -> dict[str, Any] | None:

@@ -241,12 +241,18 @@ class _Level:
     start: float  # the starting loss (median of the first points)
 
 
-def analyze_sweep(runs: Sequence[SweepRun]) -> SweepReading:
+def analyze_sweep(runs: Sequence[SweepRun], rank_by: RankedBy | None = None) -> SweepReading:
     """Compare runs that differ in the LR; see the module docstring for the method.
 
+    ``rank_by`` says what ranks the runs when the user knows (the training loss, the validation
+    loss at the budget, or each run's lowest validation loss: what the user keeps); None lets
+    the logs decide (step 2 of the method). Whether runs overfit is not in the curves alone:
+    a user who ranks by a test loss and one who ranks by accuracy keep different runs.
+
     Raises:
-        ConfigError: fewer than ``MIN_RUNS`` runs, fewer than two distinct LRs, or an LR that
-            is not a finite number above 0.
+        ConfigError: fewer than ``MIN_RUNS`` runs, fewer than two distinct LRs, an LR that
+            is not a finite number above 0, or a validation ``rank_by`` where some run logged
+            no validation loss late enough.
     """
     for run in runs:
         if not (isinstance(run.lr, (int, float)) and math.isfinite(run.lr) and run.lr > 0):
@@ -260,7 +266,8 @@ def analyze_sweep(runs: Sequence[SweepRun]) -> SweepReading:
     levels = [_level(run.loss, budget) for run in ordered]
     ranked_by: RankedBy = "loss"
     validation = _validation_levels(ordered, levels, budget)
-    by_validation = _by_validation(levels, validation)
+    by_validation = _by_validation(levels, validation) if rank_by is None \
+        else _chosen_levels(validation, rank_by)
     if by_validation is not None:
         levels, ranked_by = by_validation
     lrs = np.array([run.lr for run in ordered])
@@ -304,7 +311,8 @@ def analyze_sweep(runs: Sequence[SweepRun]) -> SweepReading:
     stable = [run for run, ok in zip(ordered, usable) if ok]
     unranked = set() if flat else {r.name for r in stable[first:last + 1]} - {best_run.name}
     disagreement = None if by_validation is not None or validation is None or flat \
-        or unlearned else _disagreement(ordered, levels, validation[0], tried, (low_x, high_x))
+        or unlearned or rank_by is not None \
+        else _disagreement(ordered, levels, validation[0], tried, (low_x, high_x))
     placing_band = (10 ** low_x, 10 ** high_x)  # positions rest on the loss that ranked the runs
     if disagreement is not None:
         val_x, val_low, val_high = disagreement
@@ -415,6 +423,21 @@ def _by_validation(levels: list[_Level],
     if overfit[best_by_loss] or overfit[best_by_val]:
         return None  # the best runs overfit: the validation loss parts from what users rank by
     return lowest_levels, "best_val_loss"
+
+
+def _chosen_levels(validation: tuple[list[_Level], list[_Level], list[bool]] | None,
+                   rank_by: RankedBy) -> tuple[list[_Level], RankedBy] | None:
+    """The levels of the loss the user ranks by (``_validation_levels``; None: the training
+    loss's)."""
+    if rank_by == "loss":
+        return None
+    if validation is None:
+        raise ConfigError(
+            f"rank by {rank_by!r} needs a validation loss in every run, logged at or past "
+            f"{VAL_REACH:.0%} of the step budget; some run has none: rank by 'loss' (the "
+            "training loss) or let the logs choose")
+    last_levels, lowest_levels, _ = validation
+    return (last_levels if rank_by == "val_loss" else lowest_levels), rank_by
 
 
 def _disagreement(runs: Sequence[SweepRun], levels: list[_Level], val_levels: list[_Level],

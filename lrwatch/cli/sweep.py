@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence, cast
 
 import click
 
 from lrwatch.cli._common import fmt_float, printable, table
 from lrwatch.errors import InputError
+
+if TYPE_CHECKING:
+    from lrwatch.analysis.sweep import RankedBy
 
 POSITION_COLOURS = {"too_low": "yellow", "near_best": "green", "too_high": "magenta",
                     "diverged": "red"}
@@ -46,17 +49,24 @@ POSITION_COLOURS = {"too_low": "yellow", "near_best": "green", "too_high": "mage
 @click.option("--json", "as_json", is_flag=True, help="print one JSON document {\"sweeps\": [...]}")
 @click.option("--as-one", is_flag=True, help="take every run found as one sweep")
 @click.option("--loss-key", metavar="K", help="the loss column, tag or key (default: detected)")
-def sweep(paths: tuple[str, ...], as_json: bool, as_one: bool, loss_key: str | None) -> None:
+@click.option("--rank-by", type=click.Choice(["loss", "val_loss", "best_val_loss"]),
+              help="what ranks the runs: the training loss, the validation loss at the step "
+                   "compared, or each run's lowest validation loss (the checkpoint early "
+                   "stopping keeps); default: chosen from the logs. Say it when runs overfit: "
+                   "whether you keep by a held-out loss or by accuracy is not in the curves")
+def sweep(paths: tuple[str, ...], as_json: bool, as_one: bool, loss_key: str | None,
+          rank_by: str | None) -> None:
     from lrwatch.readers import find_runs, read_run
     from lrwatch.sweeps import find_sweeps, members_of, read_sweep
 
     per_path = [find_runs(path) for path in paths]
     log_runs = list({(r.path, r.run_id, r.error): r for runs in per_path for r in runs}.values())
     members = members_of(log_runs, lambda run: read_run(run, loss_key=loss_key))
+    ranking = cast("RankedBy | None", rank_by)
     if as_one or (len(paths) > 1 and all(len(runs) == 1 for runs in per_path)):
-        sweeps = [read_sweep(members)]
+        sweeps = [read_sweep(members, ranking)]
     else:
-        sweeps = find_sweeps(members)
+        sweeps = find_sweeps(members, ranking)
     in_sweeps = {(m.source, m.name) for s in sweeps for m in s.members}
     left_out = [{"run": r.name, "reason": _why_left_out(r, members)}
                 for r in log_runs if (r.source, r.name) not in in_sweeps]

@@ -216,3 +216,34 @@ def test_analyze_tells_the_disputed_runs_to_test_not_to_move(tmp_path, capsys):
         assert entries[version]["action"] == "range_test"
         assert "the two losses rank this run differently" in entries[version]["evidence"][0]
     assert entries["0"]["action"] == "increase"
+
+
+def test_the_user_can_say_the_lowest_validation_loss_ranks_an_overfitting_sweep(tmp_path,
+                                                                                 capsys):
+    """``--rank-by best_val_loss``: a user who keeps each run's early-stopping checkpoint (a
+    held-out loss, not accuracy) gets the best LR by it, not the training loss's (which the
+    logs alone pick here, the best runs overfitting), and the overfitting runs are too high."""
+    write_disputed_sweep(tmp_path)
+    code, out, err = lrwatch(capsys, "sweep", str(tmp_path), "--json", "--rank-by",
+                             "best_val_loss")
+    assert code == 0, err
+    (sweep,) = json.loads(out)["sweeps"]
+    assert sweep["ranked_by"] == "best_val_loss"
+    assert 10 ** -3 < sweep["best_lr"] < 10 ** -2.25
+    assert sweep["validation_best_lr"] is None and "disagree" not in sweep["summary"]
+    assert positions(sweep)[-1.5] == "too_high" and positions(sweep)[-4.0] == "too_low"
+    code, out, err = lrwatch(capsys, "sweep", str(tmp_path), "--json", "--rank-by", "loss")
+    assert code == 0, err
+    (by_loss,) = json.loads(out)["sweeps"]  # the user's word: no second reading beside it
+    assert by_loss["ranked_by"] == "loss" and by_loss["validation_best_lr"] is None
+    assert by_loss["best_lr"] > 10 ** -2.25
+
+
+def test_ranking_by_a_validation_loss_the_runs_do_not_log_is_a_one_line_error(tmp_path,
+                                                                              capsys):
+    for i, lr in enumerate(HALF_DECADES):
+        write_version(tmp_path, i, lr, falling(1.6 - 0.2 * i, seed=i))
+    code, out, err = lrwatch(capsys, "sweep", str(tmp_path), "--rank-by", "val_loss")
+    assert code != 0 and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "validation loss" in err and "Traceback" not in err
