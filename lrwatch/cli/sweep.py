@@ -205,9 +205,11 @@ def _advise(entry: dict[str, Any], place: Any, reading: Any) -> None:
     # nor one the training and validation losses rank differently told to move its LR
     action = "range_test" if place.unranked and (
         position == "near_best" or _disputed(place.lr, reading)) else _ACTIONS[position]
+    # a range test is the answer: no LR beside it (the sweep's estimate is in the evidence)
+    suggested = None if action == "range_test" else place.suggested_lr
     entry.update({
-        "action": action, "suggested_lr": place.suggested_lr,
-        "factor": None if place.suggested_lr is None else place.suggested_lr / peak,
+        "action": action, "suggested_lr": suggested,
+        "factor": None if suggested is None else suggested / peak,
         "rationale": why, "evidence": [why, *entry["evidence"]],
         "sweep": {"position": position, "best_lr": reading.best_lr,
                   "best_lr_low": reading.best_lr_low, "best_lr_high": reading.best_lr_high,

@@ -214,6 +214,7 @@ def test_analyze_tells_the_disputed_runs_to_test_not_to_move(tmp_path, capsys):
     entries = {e["run"].rsplit("version_", 1)[1]: e for e in json.loads(out)["runs"]}
     for version in ("3", "4"):  # 10^-2.5 (best by the validation loss), 10^-2 (by training)
         assert entries[version]["action"] == "range_test"
+        assert entries[version]["suggested_lr"] is None  # no LR beside a range test
         assert "the two losses rank this run differently" in entries[version]["evidence"][0]
     assert entries["0"]["action"] == "increase"
 
