@@ -14,10 +14,15 @@ import pytest
 
 from benchmarks.realworld import cache_dir, curves_of, in_side, manifest, read_csv
 from benchmarks.realworld import fresh_sweeps8 as gen
+from benchmarks.realworld import fresh_sweeps9 as gen9
+from benchmarks.realworld import fresh_sweeps10 as gen10
+from benchmarks.realworld import fresh_sweeps11 as gen11
+from benchmarks.realworld import fresh_sweeps12 as gen12
 from benchmarks.realworld.fresh_sweeps import FreshSweep, run_id
 from benchmarks.realworld.made_tasks import Logged
 from benchmarks.realworld.make_runs import quarter_decades
-from tests.unit.test_fresh_sweeps7 import (assert_grid_spans_best, assert_labelled_by_place,
+from tests.unit.test_fresh_sweeps7 import (RETRAINED_REL, assert_grid_spans_best,
+                                           assert_labelled_by_place,
                                            assert_manifest_carries_labels)
 
 SUMMARIES = json.loads(gen.OUT.read_text())
@@ -70,20 +75,36 @@ def _tested_sweep(tmp_path, by_epoch: bool) -> tuple[FreshSweep, list[float]]:
     return sweep, tests
 
 
-def test_manifest_rows_label_by_the_test_loss_that_no_csv_holds(tmp_path, monkeypatch) -> None:
+# Every round from 8 on writes its manifest rows through ``fresh_sweeps8.manifest_rows``: one
+# test for all of them, with what each round sets (its corpus family for the made-up sweep,
+# whether it logs once per epoch, its seed).
+TESTED_ROUNDS = [(gen, "classifier", False, 4), (gen9, "classifier", True, 5),
+                 (gen10, "other", False, 6), (gen11, "other", False, 7), (gen12, "other", True, 8)]
+
+
+@pytest.mark.parametrize(("round_gen", "family", "by_epoch", "seed"), TESTED_ROUNDS,
+                         ids=lambda v: getattr(v, "__name__", "").rsplit(".", 1)[-1] or None)
+def test_manifest_rows_label_by_the_test_loss_that_no_log_holds(
+        round_gen, family: str, by_epoch: bool, seed: int, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("LRWATCH_REALWORLD", str(tmp_path))
-    monkeypatch.setitem(gen.CORPUS_FAMILY, "bowl", "classifier")
-    sweep, tests = _tested_sweep(tmp_path, by_epoch=False)
-    rows = gen.manifest_rows(sweep, "0" * 40)
+    monkeypatch.setitem(round_gen.CORPUS_FAMILY, "bowl", family)
+    sweep, tests = _tested_sweep(tmp_path, by_epoch=by_epoch)
+    rows = round_gen.manifest_rows(sweep, "0" * 40)
     assert [r["label"]["status"] for r in rows] == [
         "stalled", "stalled", "stalled", "healthy", "healthy", "oscillating", "oscillating",
         "diverging", "diverging"]
     assert rows[-1]["label"]["source"] == "nonfinite"
-    assert rows[4]["meta"]["peak_lr"] == 1e-2 and rows[4]["meta"]["seed"] == gen.SEED
+    assert rows[4]["meta"]["peak_lr"] == 1e-2
+    assert rows[4]["meta"]["seed"] == round_gen.SEED == seed
+    script = f"benchmarks/realworld/{round_gen.__name__.rsplit('.', 1)[1]}.py"
+    assert {r["path"] for r in rows} == {script}
     for lr, test in zip(sweep.lrs, tests[:-1]):
         cols = read_csv(cache_dir() / f"{run_id(sweep, lr)}.csv")
-        assert set(cols) == {"step", "loss", "lr", "grad_norm", "val_loss"}
+        assert set(cols) == {"step", "loss", "lr", "grad_norm", "val_loss"} | (
+            {"epoch"} if by_epoch else set())
         assert test not in cols["val_loss"].tolist()
+        if by_epoch:
+            assert np.array_equal(cols["epoch"], cols["step"])  # read as one point per epoch
 
 
 def test_an_epoch_log_is_read_as_one_point_per_epoch(tmp_path, monkeypatch) -> None:
@@ -99,10 +120,14 @@ def test_an_epoch_log_is_read_as_one_point_per_epoch(tmp_path, monkeypatch) -> N
     assert gen.read_tested(tmp_path, run_id(sweep, sweep.lrs[0])).by_epoch
 
 
-def test_manifest_rows_refuse_a_sweep_missing_from_the_cache(tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize("round_gen", [r[0] for r in TESTED_ROUNDS],
+                         ids=lambda g: g.__name__.rsplit(".", 1)[1])
+def test_manifest_rows_refuse_a_sweep_missing_from_the_cache(round_gen, tmp_path,
+                                                             monkeypatch) -> None:
     monkeypatch.setenv("LRWATCH_REALWORLD", str(tmp_path))
-    with pytest.raises(SystemExit, match="not in the cache"):
-        gen.manifest_rows(gen.plan()[0], "0" * 40)
+    name = round_gen.__name__.rsplit(".", 1)[1]
+    with pytest.raises(SystemExit, match=f"{name}: .* is not in the cache"):
+        round_gen.manifest_rows(round_gen.plan()[0], "0" * 40)
 
 
 @pytest.mark.slow
@@ -119,7 +144,7 @@ def test_a_committed_truth_is_what_the_generator_makes() -> None:
         run = gen.mlp_epochs_run(s["lrs"][i])
     finally:
         torch.set_num_threads(threads)
-    assert run.test == pytest.approx(s["final_eval_losses"][i], rel=1e-4)
+    assert run.test == pytest.approx(s["final_eval_losses"][i], rel=RETRAINED_REL)
     assert run.test0 == pytest.approx(s["start_eval_losses"][i], rel=1e-4)
     assert [r[0] for r in run.log.rows] == list(range(1, gen.MLP_EPOCHS + 1))
     assert run.log.val[gen.MLP_EPOCHS] != pytest.approx(run.test, rel=1e-3)
