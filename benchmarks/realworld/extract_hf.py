@@ -14,8 +14,9 @@ array of records), ``nanogpt``, ``word_lm`` (PyTorch's word_language_model), ``s
 mainrun challenge's structured log), ``rwthlm`` (the RWTH LSTM LM toolkit's ``--verbose``
 perplexity lines), ``epoch_train_val`` (a solver's per-epoch ``train loss: X; val loss: Y``
 lines), ``pytorch_mnist`` (PyTorch's MNIST example: ``Train Epoch:`` and ``Test set:``
-lines) or ``loss_in_iteration`` (Spark MLlib gradient descent's ``Loss in iteration N : X``). Where one log prints several runs, ``meta.text_section`` (``[start, end]``) keeps one
-run's lines.
+lines) or ``loss_in_iteration`` (Spark MLlib gradient descent's ``Loss in iteration N : X``).
+Where one log prints several runs, ``meta.text_section`` (``[start, end]``) keeps one run's
+lines.
 """
 
 from __future__ import annotations
@@ -307,11 +308,11 @@ def show(git_dir: str, commit: str, path: str) -> str | None:
 
 
 def extract(git_dirs: list[str], manifest: Path = MANIFEST,
-            failed: list[str] | None = None) -> tuple[list[str], list[str]]:
+            failed: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
     """Write every run of the manifest that one of the snapshots holds into ``cache_dir()``;
     return (written, not found) as run ids. A log that does not parse stops it with the run and
-    file named (a manifest line to fix), or, where ``failed`` is a list, adds that message to it
-    and goes on with the next run."""
+    file named (a manifest line to fix), or, where ``failed`` is a dict, adds that message
+    under the run's id and goes on with the next run."""
     out = cache_dir()
     out.mkdir(parents=True, exist_ok=True)
     rows = [json.loads(ln) for ln in manifest.read_text().splitlines() if ln.strip()]
@@ -327,7 +328,7 @@ def extract(git_dirs: list[str], manifest: Path = MANIFEST,
         except SystemExit as exc:
             if failed is None:
                 raise
-            failed.append(str(exc))
+            failed[row["id"]] = str(exc)
             continue
         write_csv(out / f"{row['id']}.csv", runs)
         written.append(row["id"])

@@ -389,10 +389,11 @@ def write_run(rows: list[dict], out: Path) -> None:
 
 
 def extract(mirrors: list[Path], manifest: Path = MANIFEST,
-            failed: list[str] | None = None) -> tuple[list[str], list[str]]:
+            failed: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
     """Write every run of the manifest that one of the mirrors holds; return (written, not
     found). A run that cannot be read stops it with the run and file named, or, where
-    ``failed`` is a list, adds that message to it and goes on with the next run."""
+    ``failed`` is a dict, adds that message under the run's id and goes on with the next
+    run."""
     root = cache_dir()
     root.mkdir(parents=True, exist_ok=True)
     written, absent = [], []
@@ -405,7 +406,7 @@ def extract(mirrors: list[Path], manifest: Path = MANIFEST,
         except SystemExit as exc:
             if failed is None:
                 raise
-            failed.append(str(exc))
+            failed[row["id"]] = str(exc)
             continue
         if rows is None:
             absent.append(row["id"])
