@@ -14,8 +14,9 @@ array of records), ``nanogpt``, ``word_lm`` (PyTorch's word_language_model), ``s
 mainrun challenge's structured log), ``rwthlm`` (the RWTH LSTM LM toolkit's ``--verbose``
 perplexity lines), ``epoch_train_val`` (a solver's per-epoch ``train loss: X; val loss: Y``
 lines), ``pytorch_mnist`` (PyTorch's MNIST example: ``Train Epoch:`` and ``Test set:``
-lines) or ``loss_in_iteration`` (Spark MLlib gradient descent's ``Loss in iteration N : X``). Where one log prints several runs, ``meta.text_section`` (``[start, end]``) keeps one
-run's lines.
+lines) or ``loss_in_iteration`` (Spark MLlib gradient descent's ``Loss in iteration N : X``).
+Where one log prints several runs, ``meta.text_section`` (``[start, end]``) keeps one run's
+lines.
 """
 
 from __future__ import annotations
@@ -306,30 +307,51 @@ def show(git_dir: str, commit: str, path: str) -> str | None:
     return res.stdout.decode("utf-8", "replace") if res.returncode == 0 else None
 
 
+def extract(git_dirs: list[str], manifest: Path = MANIFEST,
+            failed: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+    """Write every run of the manifest that one of the snapshots holds into ``cache_dir()``;
+    return (written, not found) as run ids. A log that does not parse stops it with the run and
+    file named (a manifest line to fix), or, where ``failed`` is a dict, adds that message
+    under the run's id and goes on with the next run."""
+    out = cache_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    rows = [json.loads(ln) for ln in manifest.read_text().splitlines() if ln.strip()]
+    written, absent = [], []
+    for row in rows:
+        text = next((t for g in git_dirs
+                     if (t := show(str(g), row["commit"], row["path"])) is not None), None)
+        if text is None:
+            absent.append(row["id"])
+            continue
+        try:
+            runs = _parse_run(row, text)
+        except SystemExit as exc:
+            if failed is None:
+                raise
+            failed[row["id"]] = str(exc)
+            continue
+        write_csv(out / f"{row['id']}.csv", runs)
+        written.append(row["id"])
+    return written, absent
+
+
+def _parse_run(row: dict, text: str) -> list[Row]:
+    try:
+        runs = parse(row, text)
+    except ValueError as exc:
+        raise SystemExit(f"run {row['id']} ({row['repo']}:{row['path']}): {exc}") from None
+    if not any("loss" in r for r in runs):
+        raise SystemExit(f"run {row['id']}: no loss found in {row['repo']}:{row['path']}")
+    return runs
+
+
 def main(argv: list[str]) -> int:
     if not argv or any(not Path(a).is_dir() for a in argv):
         print("usage: python -m benchmarks.realworld.extract_hf GIT_DIR [GIT_DIR ...] "
               "(bare git directories of fetched snapshots)", file=sys.stderr)
         return 2
-    out = cache_dir()
-    out.mkdir(parents=True, exist_ok=True)
-    rows = [json.loads(ln) for ln in MANIFEST.read_text().splitlines() if ln.strip()]
-    written, absent = 0, []
-    for row in rows:
-        text = next((t for g in argv if (t := show(g, row["commit"], row["path"])) is not None),
-                    None)
-        if text is None:
-            absent.append(row["id"])
-            continue
-        try:
-            runs = parse(row, text)
-        except ValueError as exc:
-            raise SystemExit(f"run {row['id']} ({row['repo']}:{row['path']}): {exc}") from None
-        if not any("loss" in r for r in runs):
-            raise SystemExit(f"run {row['id']}: no loss found in {row['repo']}:{row['path']}")
-        write_csv(out / f"{row['id']}.csv", runs)
-        written += 1
-    print(f"wrote {written} runs to {out}; {len(absent)} not in these snapshots"
+    written, absent = extract([str(a) for a in argv], MANIFEST)
+    print(f"wrote {len(written)} runs to {cache_dir()}; {len(absent)} not in these snapshots"
           + (f": {', '.join(absent[:10])}" + (" ..." if len(absent) > 10 else "") if absent
              else ""))
     return 0

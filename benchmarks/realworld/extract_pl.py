@@ -388,9 +388,12 @@ def write_run(rows: list[dict], out: Path) -> None:
             w.writerow([r.get(c, "") if c != "step" else int(r["step"]) for c in cols])
 
 
-def extract(mirrors: list[Path], manifest: Path = MANIFEST) -> tuple[list[str], list[str]]:
+def extract(mirrors: list[Path], manifest: Path = MANIFEST,
+            failed: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
     """Write every run of the manifest that one of the mirrors holds; return (written, not
-    found)."""
+    found). A run that cannot be read stops it with the run and file named, or, where
+    ``failed`` is a dict, adds that message under the run's id and goes on with the next
+    run."""
     root = cache_dir()
     root.mkdir(parents=True, exist_ok=True)
     written, absent = [], []
@@ -398,24 +401,39 @@ def extract(mirrors: list[Path], manifest: Path = MANIFEST) -> tuple[list[str], 
         if not line.strip():
             continue
         row = json.loads(line)
-        reader = READERS.get(row["format"])
-        if reader is None:
-            raise SystemExit(f"run {row['id']}: format {row['format']!r} is not one of "
-                             f"{sorted(READERS)}; fix {manifest.name}")
-        data = next((d for m in mirrors
-                     if (d := _git_show(m, row["commit"], row["path"])) is not None), None)
-        if data is None:
+        try:
+            rows = _read_run(row, mirrors, manifest)
+        except SystemExit as exc:
+            if failed is None:
+                raise
+            failed[row["id"]] = str(exc)
+            continue
+        if rows is None:
             absent.append(row["id"])
             continue
-        try:
-            rows = reader(data, row.get("meta", {}))
-        except ValueError as exc:
-            raise SystemExit(f"run {row['id']} ({row['repo']}:{row['path']}): {exc}") from None
-        if not rows:
-            raise SystemExit(f"run {row['id']} ({row['repo']}:{row['path']}): no loss points")
         write_run(rows, root / f"{row['id']}.csv")
         written.append(row["id"])
     return written, absent
+
+
+def _read_run(row: dict, mirrors: list[Path], manifest: Path) -> list[dict] | None:
+    """One run's rows, None when no mirror holds its commit and file; SystemExit naming the run
+    and file when its log cannot be read."""
+    reader = READERS.get(row["format"])
+    if reader is None:
+        raise SystemExit(f"run {row['id']}: format {row['format']!r} is not one of "
+                         f"{sorted(READERS)}; fix {manifest.name}")
+    data = next((d for m in mirrors
+                 if (d := _git_show(m, row["commit"], row["path"])) is not None), None)
+    if data is None:
+        return None
+    try:
+        rows = reader(data, row.get("meta", {}))
+    except ValueError as exc:
+        raise SystemExit(f"run {row['id']} ({row['repo']}:{row['path']}): {exc}") from None
+    if not rows:
+        raise SystemExit(f"run {row['id']} ({row['repo']}:{row['path']}): no loss points")
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
