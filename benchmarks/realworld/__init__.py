@@ -105,6 +105,7 @@ ROUND13_REPOS = frozenset({
     "WeiqiLyu/I2DL",
     "ZhouXinghi/i2dl_exercise",
     "ahmedehabb/I2DL-Exercises",
+    "berfinkavsut/i2dl-deep-learning-exercises",
     "heewonyang25/i2dl-deep-learning",
     "huchacha1314/i2dl_exercises",
     "vingoh/I2DL-exercises",
