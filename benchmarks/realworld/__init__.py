@@ -98,11 +98,16 @@ ROUND12_MADE = frozenset({"lrwatch-made/gcn_sbm_epochs_adam", "lrwatch-made/text
 # rounds 5-10: labelled from their sources, never diagnosed before the lead's one evaluation.
 ROUND13_REPOS = frozenset({
     "AleksiKaa/i2dl",
+    "Dan-Yeh/I2DL",
     "Euzil/I2DL",
     "HUQiancheng/I2DL-homework",
     "PortgasXDXMajd/I2DL_Exercises",
     "Sihifu/i2dl",
+    "SicongShen97/i2dl_exercises",
+    "Steven177/i2dl",
     "WeiqiLyu/I2DL",
+    "Yipeng-Zhou/i2dl",
+    "ZhishenZ/i2dl_exercises",
     "ZhouXinghi/i2dl_exercise",
     "ahmedehabb/I2DL-Exercises",
     "berfinkavsut/i2dl-deep-learning-exercises",
