@@ -29,7 +29,8 @@ every repository of ``manifest_r10.jsonl`` (``ROUND10_REPOS``); ``--side round10
 families made for round 10 (``manifest_r10made.jsonl``, ``ROUND10_MADE``); ``--side
 round11-made`` the families made for round 11 (``manifest_r11made.jsonl``, ``ROUND11_MADE``);
 ``--side round12-made`` the families made for round 12 (``manifest_r12made.jsonl``,
-``ROUND12_MADE``).
+``ROUND12_MADE``); round 13 (``--side round13-heldout``) every repository of
+``manifest_r13.jsonl`` (``ROUND13_REPOS``).
 """
 
 from __future__ import annotations
@@ -206,7 +207,7 @@ def main(argv: list[str] | None = None) -> None:
                                            "round8-heldout", "round8-made",
                                            "round9-made", "round10-heldout",
                                            "round10-made", "round11-made",
-                                           "round12-made"),
+                                           "round12-made", "round13-heldout"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "

@@ -94,6 +94,28 @@ ROUND11_MADE = frozenset({"lrwatch-made/resnet1d_cbf_sgdm_cosine",
 # the lead's one evaluation.
 ROUND12_MADE = frozenset({"lrwatch-made/gcn_sbm_epochs_adam", "lrwatch-made/textcls_bag_adamw",
                           "lrwatch-made/vae_digits_adam"})
+# Round 13: public repositories gathered after round 12 (``manifest_r13.jsonl``), all held out like
+# rounds 5-10: labelled from their sources, never diagnosed before the lead's one evaluation.
+ROUND13_REPOS = frozenset({
+    "AleksiKaa/i2dl",
+    "Dan-Yeh/I2DL",
+    "Euzil/I2DL",
+    "HUQiancheng/I2DL-homework",
+    "PortgasXDXMajd/I2DL_Exercises",
+    "Sihifu/i2dl",
+    "SicongShen97/i2dl_exercises",
+    "Steven177/i2dl",
+    "WeiqiLyu/I2DL",
+    "Yipeng-Zhou/i2dl",
+    "ZhishenZ/i2dl_exercises",
+    "ZhouXinghi/i2dl_exercise",
+    "ahmedehabb/I2DL-Exercises",
+    "berfinkavsut/i2dl-deep-learning-exercises",
+    "heewonyang25/i2dl-deep-learning",
+    "huchacha1314/i2dl_exercises",
+    "vingoh/I2DL-exercises",
+    "yurtkulusalih/I2DL",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -109,7 +131,10 @@ def side_of(repo: str) -> str:
     ``round7-heldout`` (rounds 5, 6 and 7, all held out), ``round7-made`` / ``round8-made`` /
     ``round9-made`` (rounds 7, 8 and 9's made families, held out), ``round8-heldout`` /
     ``round10-heldout`` (rounds 8 and 10, all held out), ``round10-made`` / ``round11-made`` /
-    ``round12-made`` (rounds 10, 11 and 12's made families, held out)."""
+    ``round12-made`` (rounds 10, 11 and 12's made families, held out), ``round13-heldout``
+    (round 13, all held out)."""
+    if repo in ROUND13_REPOS:
+        return "round13-heldout"
     if repo in ROUND12_MADE:
         return "round12-made"
     if repo in ROUND11_MADE:

@@ -16,7 +16,8 @@ perplexity lines), ``epoch_train_val`` (a solver's per-epoch ``train loss: X; va
 lines), ``pytorch_mnist`` (PyTorch's MNIST example: ``Train Epoch:`` and ``Test set:``
 lines) or ``loss_in_iteration`` (Spark MLlib gradient descent's ``Loss in iteration N : X``).
 Where one log prints several runs, ``meta.text_section`` (``[start, end]``) keeps one run's
-lines.
+lines. ``meta.notebook_outputs`` (true) reads a Jupyter notebook's printed output, one line per
+printed line, whatever the ``.ipynb`` file's own layout (Colab saves it as one JSON line).
 """
 
 from __future__ import annotations
@@ -251,6 +252,21 @@ def from_loss_in_iteration(lines: list[str]) -> list[Row]:
     return rows
 
 
+def notebook_output_lines(text: str) -> list[str]:
+    """The lines a Jupyter notebook printed (its cells' stream and text outputs, in cell order),
+    read from the ``.ipynb`` JSON: the file's own line breaks vary by the tool that saved it."""
+    try:
+        cells = json.loads(text)["cells"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"meta.notebook_outputs is set but the file is not a notebook: {exc}")
+    lines: list[str] = []
+    for cell in cells:
+        for out in cell.get("outputs", []):
+            printed = out.get("text", out.get("data", {}).get("text/plain", ""))
+            lines.extend(("".join(printed) if isinstance(printed, list) else printed).splitlines())
+    return lines
+
+
 def section(lines: list[str], start: str, end: str) -> list[str]:
     """The lines of one run in a log that prints several (a grid search's printout): from the
     line holding ``start`` up to the next line holding ``end``."""
@@ -275,7 +291,7 @@ def parse(row: dict, text: str) -> list[Row]:
     if row["format"] != "text" or meta.get("log_syntax") not in TEXT_SYNTAX:
         raise SystemExit(f"run {row['id']}: unknown format {row['format']!r} / log_syntax "
                          f"{meta.get('log_syntax')!r}; use one of {sorted(TEXT_SYNTAX)}")
-    lines = text.splitlines()
+    lines = notebook_output_lines(text) if meta.get("notebook_outputs") else text.splitlines()
     if meta.get("text_section"):
         lines = section(lines, *meta["text_section"])
     if meta["log_syntax"] == "jsonl" and meta.get("record_kind_key"):

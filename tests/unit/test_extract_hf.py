@@ -198,3 +198,26 @@ def test_spark_loss_history_runs_are_cut_apart_by_the_accuracy_line_printed_afte
     assert rows == [{"step": 1, "loss": 0.693147180560079}, {"step": 2, "loss": 0.5309}]
     rows = parse({"id": "t", "format": "text", "meta": second}, log)
     assert [r["step"] for r in rows] == [1, 2] and math.isnan(rows[1]["loss"])
+
+
+def test_a_notebook_saved_on_one_line_is_read_by_its_printed_output_lines():
+    printed = ["Evaluating Config #1 [of 2]:\n", " {'learning_rate': 0.01}\n",
+               "(Epoch 1 / 10) train loss: 2.302800; val loss: 2.302400\n",
+               "(Epoch 2 / 10) train loss: 2.550600; val loss: nan\n",
+               "Evaluating Config #2 [of 2]:\n", " {'learning_rate': 0.001}\n",
+               "(Epoch 1 / 10) train loss: 2.302700; val loss: 2.302800\n", "Search done.\n"]
+    notebook = json.dumps({"cells": [
+        {"cell_type": "markdown", "source": ["(Epoch 9 / 10) train loss: 9.0; val loss: 9.0"]},
+        {"cell_type": "code", "source": ["grid_search(...)"],
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": printed}]}]})
+    assert "\n" not in notebook  # one JSON line, as Colab saves it
+    meta = {"log_syntax": "epoch_train_val", "notebook_outputs": True,
+            "text_section": ["Evaluating Config #1 [of 2]", "Evaluating Config"]}
+    rows = parse({"id": "t", "format": "text", "meta": meta}, notebook)
+    assert [(r["step"], r["loss"]) for r in rows] == [(1.0, 2.3028), (2.0, 2.5506)]
+    assert math.isnan(rows[1]["val_loss"])  # the markdown cell's text is not output
+    meta["text_section"] = ["Evaluating Config #2 [of 2]", "Search done"]
+    second = parse({"id": "t", "format": "text", "meta": meta}, notebook)
+    assert [r["loss"] for r in second] == [2.3027]
+    with pytest.raises(ValueError, match="not a notebook"):
+        parse({"id": "t", "format": "text", "meta": meta}, "(Epoch 1 / 10) train loss: 1")

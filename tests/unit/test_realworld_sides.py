@@ -6,7 +6,7 @@ from __future__ import annotations
 from benchmarks.realworld import (ROUND3_HELDOUT, ROUND4_REPOS, ROUND5_REPOS, ROUND6_REPOS,
                                   ROUND7_MADE, ROUND7_REPOS, ROUND8_MADE, ROUND8_REPOS,
                                   ROUND9_MADE, ROUND10_MADE, ROUND10_REPOS, ROUND11_MADE,
-                                  ROUND12_MADE, in_side, load, side_of)
+                                  ROUND12_MADE, ROUND13_REPOS, in_side, load, side_of)
 
 EARLIER_THAN_ROUND5 = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning",
                        "round4-heldout")
@@ -21,7 +21,7 @@ def test_round4_holds_out_half_its_fresh_repositories_and_tunes_on_everything_el
     for r in runs:
         if r.repo in (ROUND5_REPOS | ROUND6_REPOS | ROUND7_REPOS | ROUND7_MADE | ROUND8_REPOS
                       | ROUND8_MADE | ROUND9_MADE | ROUND10_REPOS | ROUND10_MADE
-                      | ROUND11_MADE | ROUND12_MADE):
+                      | ROUND11_MADE | ROUND12_MADE | ROUND13_REPOS):
             continue  # gathered after round 4: on neither of its sides (see the later tests)
         tuning, heldout = in_side(r.repo, "round4-tuning"), in_side(r.repo, "round4-heldout")
         assert tuning != heldout  # every run is on exactly one round-4 side
@@ -148,3 +148,15 @@ def test_round12_made_families_are_held_out_and_no_earlier_side_sees_them():
     assert not any(in_side(repo, side) for repo in ROUND12_MADE for side in earlier)
     assert not ROUND12_MADE & (ROUND7_MADE | ROUND8_MADE | ROUND9_MADE | ROUND10_MADE
                                | ROUND11_MADE)
+
+
+def test_round13_holds_out_exactly_its_repositories_and_no_earlier_side_sees_them():
+    runs, _ = load(with_curves=False)
+    held = {r.repo for r in runs if in_side(r.repo, "round13-heldout")}
+    assert held == ROUND13_REPOS  # manifest_r13 only
+    assert {r.repo for r in runs if r.id.startswith("r13-")} == ROUND13_REPOS
+    assert not ROUND13_REPOS & {r.repo for r in runs if not r.id.startswith("r13-")}  # all fresh
+    earlier = (*EARLIER_THAN_ROUND5, "round5-heldout", "round6-heldout", "round7-heldout",
+               "round7-made", "round8-heldout", "round8-made", "round9-made", "round10-heldout",
+               "round10-made", "round11-made", "round12-made")
+    assert not any(in_side(repo, side) for repo in ROUND13_REPOS for side in earlier)
