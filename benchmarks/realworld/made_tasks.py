@@ -166,11 +166,15 @@ class Logged:
 
 def train(model: nn.Module, opt: torch.optim.Optimizer, factor: Callable[[int], float],
           steps: int, step_loss: Callable[[int], torch.Tensor],
-          evaluate: Callable[[], float], eval_every: int, clip: float | None) -> Logged:
+          evaluate: Callable[[], float], eval_every: int, clip: float | None, *,
+          scheduler: Callable[[torch.optim.Optimizer], object] | None = None) -> Logged:
     """Run ``steps`` optimizer steps, logging each step's loss, LR and gradient norm (before
     clipping); evaluate every ``eval_every`` steps and at the end. A non-finite loss ends the
-    run after it is logged (an exploded run only repeats NaN)."""
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+    run after it is logged (an exploded run only repeats NaN). The LR is the peak times
+    ``factor(step)``, or, given ``scheduler``, what the scheduler it makes of ``opt`` sets
+    (stepped once a step: PyTorch's ``OneCycleLR``, which also cycles the momentum)."""
+    sched = (scheduler(opt) if scheduler is not None
+             else torch.optim.lr_scheduler.LambdaLR(opt, factor))
     params = [p for g in opt.param_groups for p in g["params"]]
     log = Logged()
     start, cpu = time.perf_counter(), time.process_time()
