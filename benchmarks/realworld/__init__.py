@@ -116,6 +116,11 @@ ROUND13_REPOS = frozenset({
     "vingoh/I2DL-exercises",
     "yurtkulusalih/I2DL",
 })
+# Round 13's made families (``fresh_sweeps13.py``, ``manifest_r13made.jsonl``): made before round
+# 13's rules changed, ranked by a test loss their logs never hold; held out, never diagnosed before
+# the lead's one evaluation.
+ROUND13_MADE = frozenset({"lrwatch-made/gpt_docs_adafactor", "lrwatch-made/cnn_digits_ls_onecycle",
+                          "lrwatch-made/lstm_adding_adam_clip"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -132,7 +137,9 @@ def side_of(repo: str) -> str:
     ``round9-made`` (rounds 7, 8 and 9's made families, held out), ``round8-heldout`` /
     ``round10-heldout`` (rounds 8 and 10, all held out), ``round10-made`` / ``round11-made`` /
     ``round12-made`` (rounds 10, 11 and 12's made families, held out), ``round13-heldout``
-    (round 13, all held out)."""
+    (round 13, all held out), ``round13-made`` (round 13's made families, held out)."""
+    if repo in ROUND13_MADE:
+        return "round13-made"
     if repo in ROUND13_REPOS:
         return "round13-heldout"
     if repo in ROUND12_MADE:

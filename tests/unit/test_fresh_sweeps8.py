@@ -18,6 +18,7 @@ from benchmarks.realworld import fresh_sweeps9 as gen9
 from benchmarks.realworld import fresh_sweeps10 as gen10
 from benchmarks.realworld import fresh_sweeps11 as gen11
 from benchmarks.realworld import fresh_sweeps12 as gen12
+from benchmarks.realworld import fresh_sweeps13 as gen13
 from benchmarks.realworld.fresh_sweeps import FreshSweep, run_id
 from benchmarks.realworld.made_tasks import Logged
 from benchmarks.realworld.make_runs import quarter_decades
@@ -79,7 +80,8 @@ def _tested_sweep(tmp_path, by_epoch: bool) -> tuple[FreshSweep, list[float]]:
 # test for all of them, with what each round sets (its corpus family for the made-up sweep,
 # whether it logs once per epoch, its seed).
 TESTED_ROUNDS = [(gen, "classifier", False, 4), (gen9, "classifier", True, 5),
-                 (gen10, "other", False, 6), (gen11, "other", False, 7), (gen12, "other", True, 8)]
+                 (gen10, "other", False, 6), (gen11, "other", False, 7), (gen12, "other", True, 8),
+                 (gen13, "other", False, 9)]
 
 
 @pytest.mark.parametrize(("round_gen", "family", "by_epoch", "seed"), TESTED_ROUNDS,
