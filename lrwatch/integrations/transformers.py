@@ -149,8 +149,10 @@ class LRWatchCallback(TrainerCallback, FrontEnd):
         the gradients when its backward pass ends (before Trainer clips them)."""
         if not module.training or not torch.is_grad_enabled():
             return
-        loss = _loss_in(output)
-        if loss is None:
+        # the loss in a ModelOutput or a dict with "loss" (read here, not by a helper: this runs
+        # every forward pass)
+        loss = output.get("loss") if isinstance(output, dict) else getattr(output, "loss", None)
+        if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
             return
         self._summed = kwargs.get("num_items_in_batch") is not None
         value = loss.detach()
@@ -299,12 +301,6 @@ def _gradient_state() -> Any:
 
 def _plain(value: Any) -> Any:
     return value if value is None or isinstance(value, (int, float, str, bool)) else str(value)
-
-
-def _loss_in(output: Any) -> torch.Tensor | None:
-    """The loss in a model's output (a ``ModelOutput`` or a dict with ``loss``)."""
-    loss = output.get("loss") if isinstance(output, dict) else getattr(output, "loss", None)
-    return loss if isinstance(loss, torch.Tensor) and loss.numel() == 1 else None
 
 
 def _batch_size(kwargs: dict[str, Any], args: tuple[Any, ...]) -> int:
