@@ -297,27 +297,43 @@ class Engine:
         if self.recording:
             self.recorder.add_value(key, step, value)  # type: ignore[union-attr]
 
-    def read_gradients(self, optimizer: Any, step: int) -> None:
+    def read_gradients(self, optimizer: Any, step: int, *,
+                       with_hyperparameters: bool = False) -> None:
         """The gradients of ``step`` are final (before clipping) ahead of the optimizer hook:
         norms now; a later call for the same step replaces them. Then
-        ``before_optimizer_step(..., read=False)``."""
+        ``before_optimizer_step(..., read=False)``. ``with_hyperparameters``: the LRs, betas and
+        weight decays are final too and are filed now (once a step), so that
+        ``before_optimizer_step(..., recorded=True)`` is needed only where ``guards_updates``."""
         recorder = self.recorder
         if self.recording and recorder.should_record(step):  # type: ignore[union-attr]
             probe = recorder.probe_for(optimizer)  # type: ignore[union-attr]
             if probe is not None:
-                self.safely("recording", probe.before_step, step)
+                if with_hyperparameters:
+                    self.safely("recording", recorder.before_optimizer_step, probe, step)  # type: ignore[union-attr]
+                else:
+                    self.safely("recording", probe.before_step, step)
+
+    @property
+    def guards_updates(self) -> bool:
+        """Whether the guard acts on an update before it is made (drops the gradients of a
+        non-finite step, of a spike under ``on_spike="skip"``, of a recovery's skipped steps):
+        ``before_optimizer_step`` has work to do even when the step is recorded already."""
+        return self.guard_config.acts or self.guard_config.on_spike is not None
 
     def before_optimizer_step(self, optimizer: Any, step: int, *, may_drop: bool = True,
-                              read: bool = True) -> None:
+                              read: bool = True, recorded: bool = False) -> None:
         """The weights are about to be updated; the gradients are final (``read``: their norms
-        are taken now). With a guard that acts, ``may_drop`` (single process, no AMP scaler)
-        lets a non-finite step's gradients be dropped so the weights stay finite until the
-        guard acts; skipped batches drop theirs."""
+        are taken now; ``recorded``: ``read_gradients(..., with_hyperparameters=True)`` filed
+        the step's norms and hyperparameters already, only the guard's part is left). With a
+        guard that acts, ``may_drop`` (single process, no AMP scaler) lets a non-finite step's
+        gradients be dropped so the weights stay finite until the guard acts; skipped batches
+        drop theirs."""
         recorder = self.recorder
         if self.recording and recorder.should_record(step):  # type: ignore[union-attr]
             probe = recorder.probe_for(optimizer)  # type: ignore[union-attr]
             if probe is not None:
-                self.safely("recording", recorder.before_optimizer_step, probe, step, read)  # type: ignore[union-attr]
+                if not recorded:
+                    self.safely("recording", recorder.before_optimizer_step, probe, step, read)  # type: ignore[union-attr]
                 if self.guard_config.acts and may_drop and _nonfinite_on_host(probe.pending):
                     drop_gradients(optimizer)
         guard = self.guard

@@ -289,8 +289,13 @@ class Recorder:
         that read the gradients earlier, with ``probe.before_step``), its gradients."""
         if read:
             probe.before_step(step)
+        # ``_host_value`` inlined: 4-8 values a step (two AdamW groups under Hugging Face's
+        # Trainer), each a method call less on the training thread
+        host = self._host
         for key, value in probe.hyperparameters():
-            self._host_value(key, step, value)
+            steps, values = host[key]
+            steps.append(step)
+            values.append(value)
 
     def end_step(self, step: int, epoch: int, world_size: int) -> None:
         """The optimizer step ``step`` is complete: file its row."""

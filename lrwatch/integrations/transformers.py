@@ -119,6 +119,7 @@ class LRWatchCallback(TrainerCallback, FrontEnd):
         # read once, not every forward pass: whether on_spike="skip" wants the loss before its
         # backward pass, and the bound method the backward pass calls
         self._judges_spikes = engine.guard is not None and engine.guard.spikes is not None
+        self._guards_updates = engine.guards_updates
         self._on_backward = self._backward_starts
         # several processes: read once DDP has averaged the gradients (see _after_gradient_sync)
         self._at_backward_end = (self._after_gradient_sync if self._world > 1
@@ -148,8 +149,10 @@ class LRWatchCallback(TrainerCallback, FrontEnd):
         the gradients when its backward pass ends (before Trainer clips them)."""
         if not module.training or not torch.is_grad_enabled():
             return
-        loss = _loss_in(output)
-        if loss is None:
+        # the loss in a ModelOutput or a dict with "loss" (read here, not by a helper: this runs
+        # every forward pass)
+        loss = output.get("loss") if isinstance(output, dict) else getattr(output, "loss", None)
+        if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
             return
         self._summed = kwargs.get("num_items_in_batch") is not None
         value = loss.detach()
@@ -185,15 +188,23 @@ class LRWatchCallback(TrainerCallback, FrontEnd):
         _queue_callback(self._backward_done)
 
     def _backward_done(self) -> None:
-        self._backward_seen = True
-        self.engine.read_gradients(self._optimizer, self._step)
+        # the step's first reading files its hyperparameters too: Trainer changes none of them
+        # between the backward pass and the update (its scheduler steps after the update), and
+        # on_pre_optimizer_step then has nothing to record (one pass through the engine a step)
+        first, self._backward_seen = not self._backward_seen, True
+        self.engine.read_gradients(self._optimizer, self._step, with_hyperparameters=first)
 
     def on_pre_optimizer_step(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self._armed = False
+        if self._backward_seen:  # recorded at the backward pass's end: the guard's part only
+            self._from_logs = False
+            if self._guards_updates:
+                self.engine.before_optimizer_step(self._optimizer, self._step, recorded=True,
+                                                  may_drop=self._may_drop)
+            return
         # without a backward-end reading, the gradients can be read here only when unclipped
-        read = not self._backward_seen and not self._clips
-        self._from_logs = not self._backward_seen
-        self.engine.before_optimizer_step(self._optimizer, self._step, read=read,
+        self._from_logs = True
+        self.engine.before_optimizer_step(self._optimizer, self._step, read=not self._clips,
                                           may_drop=self._may_drop)
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
@@ -290,12 +301,6 @@ def _gradient_state() -> Any:
 
 def _plain(value: Any) -> Any:
     return value if value is None or isinstance(value, (int, float, str, bool)) else str(value)
-
-
-def _loss_in(output: Any) -> torch.Tensor | None:
-    """The loss in a model's output (a ``ModelOutput`` or a dict with ``loss``)."""
-    loss = output.get("loss") if isinstance(output, dict) else getattr(output, "loss", None)
-    return loss if isinstance(loss, torch.Tensor) and loss.numel() == 1 else None
 
 
 def _batch_size(kwargs: dict[str, Any], args: tuple[Any, ...]) -> int:

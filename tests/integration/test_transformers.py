@@ -97,6 +97,22 @@ def test_every_step_matches_what_trainer_logs(tmp_path, monkeypatch, accumulate)
     assert {"grad_norm/transformer.h.0.attn.c_attn", keys.UPDATE_RATIO} <= set(store.keys(run))
 
 
+@pytest.mark.parametrize("on_diverge", ["warn", "stop"])
+def test_each_param_group_files_the_lr_of_each_step_once(tmp_path, on_diverge):
+    # the hyperparameters are read with the gradients at the end of the backward pass; where
+    # the guard acts on updates ("stop") the pre-optimizer-step hook still runs, and files
+    # nothing twice
+    trainer = _train(tmp_path, LRWatchCallback(on_diverge=on_diverge), max_steps=12,
+                     warmup_steps=6, weight_decay=0.01, gradient_accumulation_steps=2)
+    lrs = [h["learning_rate"] for h in trainer.state.log_history if "learning_rate" in h]
+    store, run = _only_run(tmp_path / "out" / "lrwatch_logs")
+    for key in (keys.LR, "lr/pg2"):  # Trainer's groups with and without weight decay
+        steps, values = store.scalars(run, key)
+        assert steps.tolist() == list(range(12)) and np.allclose(values, lrs)
+    assert store.scalars(run, keys.WEIGHT_DECAY)[1].tolist() == [0.01] * 12
+    assert store.scalars(run, "weight_decay/pg2")[1].tolist() == [0.0] * 12
+
+
 def _count_passes(monkeypatch: Any) -> list[int]:
     """The steps whose gradients lrwatch goes over, appended as it does."""
     passes: list[int] = []
