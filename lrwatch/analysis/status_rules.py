@@ -74,6 +74,8 @@ EPOCH_RISE_CONFIDENCE = 0.7
 # A slow-looking epoch log whose first point hides the start (``detectors.epoch_start_hidden``):
 # healthy as far as its epochs tell, no surer than the other open readings (d.OPEN_HEALTHY)
 EPOCH_HIDDEN_CONFIDENCE = 0.5
+# A run whose validation loss turned up while its training loss fell (``detectors.val_turned_up``)
+OVERFIT_CONFIDENCE = 0.5
 
 EARLY_SHARE = 0.05  # "the first few percent of steps": where a blow-up asks for warmup
 # No suggestion changes the LR by more than this factor (2.5 decades) at once: the usual ranges
@@ -266,6 +268,11 @@ class Findings:
         # loss 90% gone rule it out)
         return d.too_low_not_excluded(self.curve) if self.levelled is None \
             and self.beyond is None and not self.fine and not d.mostly_gone(self.curve) else None
+
+    @cached_property
+    def overfit(self) -> d.Symptom | None:
+        """The validation loss turned up while the training loss kept falling."""
+        return d.val_turned_up(self.curve, self.meta.val_loss)
 
     @cached_property
     def open_high(self) -> d.Symptom | None:
@@ -734,6 +741,17 @@ def _little_flattening(f: Findings) -> Reading | None:
     return None
 
 
+def _overfits(f: Findings) -> Reading | None:
+    # the training loss keeps falling while the validation loss turned up: the log holds the
+    # evidence that the training loss alone hides (real-world rounds 11-12 held out: per-epoch
+    # classifiers above their sweep's best LR memorised their training set and read "healthy,
+    # keep" or, still falling, "stalled, increase x3")
+    if f.overfit is None:
+        return None
+    return Reading([f.overfit], since=f.overfit.since_step,
+                   confidence=OVERFIT_CONFIDENCE, also=frozenset({SymptomName.VAL_TURNED_UP}))
+
+
 def _healthy(f: Findings) -> Reading:
     # healthy far above the usual range: it trains, but where runs turn unstable (the suggestion
     # then lowers the LR a little)
@@ -765,6 +783,12 @@ def _advise_healthy(c: AdviceContext) -> Advice:
         reasons = ["it blew up in its first steps and learned well past it: keep the peak LR "
                    + ("and lengthen the warmup" if c.warmed_up
                       else "and warm up over ~5% of the steps")]
+    elif SymptomName.VAL_TURNED_UP in symptoms:
+        action, factor = Action.RANGE_TEST, None
+        reasons = ["the training loss keeps falling but the validation loss turned up: the "
+                   "model overfits, which a too-high LR speeds up; stop at the validation "
+                   "minimum (early stopping), and run a range test (lrwatch's find_lr) or a run "
+                   "at ~3x lower LR to see whether a lower LR generalises better"]
     elif SymptomName.EPOCH_START_HIDDEN in symptoms:
         action, factor = Action.RANGE_TEST, None
         reasons = ["healthy as far as its epochs tell: an epoch log's first point is a whole "
@@ -858,6 +882,7 @@ RULES: list[StatusRule] = [
         Clause(80, _early_transient), Clause(120, _little_in_warmup),
         Clause(150, _fine_tune_epochs), Clause(170, _fine_tune_flat),
         Clause(185, _epoch_slow_start_hidden), Clause(230, _little_flattening),
+        Clause(245, _overfits),
         Clause(1000, _healthy)), trend=True),
     StatusRule(Status.INSUFFICIENT_DATA, _advise_insufficient),
 ]
