@@ -1,7 +1,9 @@
 """Round 13 of issue 12: a validation loss that turned up while the training loss kept falling
 is evidence the log holds (overfitting). The diagnosis says so, with the step it turned, and
-asks for a range test instead of "keep" or "increase": on the real-world sides the runs that
-overfit were their sweep's best as often as above it, so the LR's way is one run's guess."""
+what it asks (stop at the validation minimum; a run at ~3x lower LR tells whether a lower LR
+generalises better), beside the healthy reading's own action; the LR is never raised for a
+training loss still falling: on the real-world sides most runs that overfit were their sweep's
+best LR (35 of 46 labelled keep, 9 down)."""
 
 from __future__ import annotations
 
@@ -35,17 +37,18 @@ def _words(d) -> str:  # type: ignore[no-untyped-def]
     return " ".join(e.message for e in d.evidence)
 
 
-def test_a_memorising_epoch_log_names_the_turn_and_asks_for_a_test() -> None:
+def test_a_memorising_epoch_log_names_the_turn_and_what_it_asks() -> None:
     """Round 12 made: a docstring classifier above its best LR memorised its training set (the
     training loss down 99-100%) while its validation loss rose 12-22%, and read "healthy as far
     as 30 epochs tell", keep."""
     d = analyze(_epoch_classifier(_turns_at(6, 0.2)))
     assert d.status is Status.HEALTHY, _words(d)
-    assert d.suggestion.action is Action.RANGE_TEST, d.suggestion.rationale
+    assert d.suggestion.action in (Action.KEEP, Action.ADD_DECAY), d.suggestion.rationale
     assert "validation loss turned up at step 6" in _words(d)
-    assert "overfits" in d.suggestion.rationale
+    assert "overfits" in d.suggestion.rationale and "early stopping" in d.suggestion.rationale
+    assert "~3x lower LR" in d.suggestion.rationale
     assert d.since_step == 6
-    assert d.confidence <= 0.5
+    assert d.confidence <= 0.6
 
 
 def test_a_slow_fall_with_a_turned_validation_loss_is_not_told_to_increase() -> None:
@@ -55,8 +58,10 @@ def test_a_slow_fall_with_a_turned_validation_loss_is_not_told_to_increase() -> 
     assert analyze(RunCurves(loss=slow.loss, lr=slow.lr, optimizer="AdamW", classes=3,
                              epoch_points=True)).suggestion.action is Action.INCREASE
     d = analyze(slow)
-    assert d.suggestion.action is Action.RANGE_TEST, d.suggestion.rationale
+    assert d.status is Status.HEALTHY, _words(d)
+    assert d.suggestion.action not in (Action.INCREASE, Action.REDUCE), d.suggestion.rationale
     assert "validation loss turned up at step 12" in _words(d)
+    assert "overfits" in d.suggestion.rationale
 
 
 @pytest.mark.parametrize("val", [
@@ -66,8 +71,7 @@ def test_a_slow_fall_with_a_turned_validation_loss_is_not_told_to_increase() -> 
 def test_a_validation_loss_that_did_not_turn_is_not_read_as_overfitting(val: np.ndarray) -> None:
     d = analyze(_epoch_classifier(val))
     assert "overfits" not in _words(d)
-    assert d.suggestion.action is not Action.RANGE_TEST or "overfits" not in \
-        d.suggestion.rationale
+    assert "overfits" not in d.suggestion.rationale
 
 
 def test_a_validation_loss_that_rises_with_the_training_loss_is_not_overfitting() -> None:
