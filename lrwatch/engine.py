@@ -296,6 +296,9 @@ class Engine:
     def add_value(self, key: str, step: int, value: float) -> None:
         if self.recording:
             self.recorder.add_value(key, step, value)  # type: ignore[union-attr]
+        if key == keys.VAL_LOSS and self.guard is not None and "guard" not in self._disabled:
+            # the online diagnosis reads the validation loss as analyze() does (overfitting)
+            self.safely("guard", self.guard.analyzer.update_val_loss, step, value)
 
     def read_gradients(self, optimizer: Any, step: int, *,
                        with_hyperparameters: bool = False) -> None:

@@ -243,8 +243,8 @@ def read_csv(path: Path) -> dict[str, np.ndarray]:
 
 
 def curves_of(row: dict, cols: dict[str, np.ndarray]) -> RunCurves:
-    """The run as the analysis sees it: the loss, LR and gradient norm where logged, and what
-    the manifest knows of the optimizer, batch size and model size."""
+    """The run as the analysis sees it: the loss, LR, gradient norm and validation loss where
+    logged, and what the manifest knows of the optimizer, batch size and model size."""
     steps = cols["step"].astype(np.int64)
 
     def series(key: str) -> Series | None:
@@ -260,7 +260,8 @@ def curves_of(row: dict, cols: dict[str, np.ndarray]) -> RunCurves:
     epochs = cols.get("epoch")
     by_epoch = epochs is not None and np.array_equal(epochs, steps.astype(float))
     return RunCurves(loss=series("loss"), lr=series("lr"), grad_norm=series("grad_norm"),
-                     optimizer=meta.get("optimizer"), momentum=meta.get("momentum"),
+                     val_loss=series("val_loss"), optimizer=meta.get("optimizer"),
+                     momentum=meta.get("momentum"),
                      batch_size=meta.get("batch_size"), fine_tune=meta.get("fine_tune"),
                      clip=meta.get("clip"), classes=meta.get("classes"),
                      param_count=meta.get("param_count"), epoch_points=by_epoch)

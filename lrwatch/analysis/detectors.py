@@ -15,7 +15,7 @@ import numpy as np
 from lrwatch.analysis.curve import Curve, mad_sigma
 from lrwatch.analysis.optimizers import LR_FAR, clipped_lr, is_adaptive, typical_range
 from lrwatch.analysis.summary import Summary
-from lrwatch.analysis.types import Evidence, SymptomName
+from lrwatch.analysis.types import Evidence, Series, SymptomName
 
 # A run whose loss ends more than 2x above where it started has blown up (AutoTrainer flags the
 # loss exploding; we use a ratio because losses have no common scale).
@@ -1171,3 +1171,41 @@ def died_after(curve: Curve, since_step: int, classes: int | None) -> Symptom | 
         return Symptom(SymptomName.DIED, 0.8, Evidence(msg, "loss", since_step, int(curve.last[-1]),
                                                        chance.evidence.value))
     return None
+
+
+# ------------------------------------------------------------------ validation loss
+# A validation loss that ends VAL_TURN above its own lowest point while the training loss keeps
+# falling: the model overfits (the same 10% line as ``sweep.VAL_RISE``, which ranks a sweep's
+# runs by their validation loss where some overfit). VAL_POINTS validation points at least, the
+# lowest one before the last, and the training loss VAL_TRAIN_FELL (log units, ~10%) lower at
+# the end than where the validation loss turned: a validation loss that rises with the training
+# loss is the run's own trouble, read from the training loss.
+VAL_TURN = 0.1
+VAL_POINTS = 4
+VAL_TRAIN_FELL = 0.1
+
+
+def val_turned_up(curve: Curve, val: Series | None) -> Symptom | None:
+    """The validation loss turned up while the training loss kept falling (overfitting), with
+    the step it turned: its lowest point."""
+    if val is None or curve.size == 0:
+        return None
+    ok = np.isfinite(val.values)
+    steps, values = val.steps[ok], val.values[ok]
+    if values.size < VAL_POINTS or float(values.min()) <= 0:
+        return None
+    i = int(np.argmin(values))
+    low, last = float(values[i]), float(values[-1])
+    if i == values.size - 1 or last < (1.0 + VAL_TURN) * low:
+        return None
+    turned = int(steps[i])
+    at = int(min(np.searchsorted(curve.last, turned, side="left"), curve.size - 1))
+    fell = curve.level(at, at + max(1, curve.window // 2)) - curve.end_level
+    if fell < VAL_TRAIN_FELL:
+        return None
+    msg = (f"validation loss turned up at step {turned}: {_fmt(last)} at the end, "
+           f"{100 * (last / low - 1):.0f}% above its lowest {_fmt(low)}, while the training loss "
+           f"fell a further {100 * (1 - _exp(-fell)):.0f}%: the model overfits from there")
+    return Symptom(SymptomName.VAL_TURNED_UP, strength(math.log(last / low), VAL_TURN),
+                   Evidence(msg, "val_loss", turned, int(steps[-1]), last / low - 1),
+                   since_step=turned)

@@ -12,6 +12,7 @@ block would be gone from the block's last few points.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -65,6 +66,9 @@ class OnlineAnalyzer:
                                classes=classes, param_count=param_count)
         self._target = target_batch_size
         self._summary = Summary()
+        # the validation loss, every point (a few per epoch: it is read whole, for overfitting)
+        self._val_steps = np.empty(0, dtype=np.int64)
+        self._val_loss = np.empty(0)
         self.dropped = 0  # points ignored because their step did not come after the last one
         self._alarm: Evidence | None = None  # the first alarm among the rows not yet asked about
         self.rows_checked = 0  # rows the alarm has looked at (every row taken in)
@@ -113,9 +117,35 @@ class OnlineAnalyzer:
         self.rows_checked += s.size
         self._summary.extend(s, *cols)
 
+    def update_val_loss(self, steps: Any, values: Any) -> None:
+        """Add validation-loss points (``steps`` and ``values`` of equal length, or scalars);
+        a point whose step does not come after the last one seen is ignored. The diagnosis reads
+        them as ``analyze`` reads ``RunCurves.val_loss``: a validation loss that turned up while
+        the training loss fell (overfitting).
+
+        Raises:
+            ConfigError: if the lengths differ or the values are not numbers.
+        """
+        try:
+            s = np.atleast_1d(np.asarray(steps, dtype=np.int64)).reshape(-1)
+            v = _column("val_loss", values, s.size, required=True)
+        except (TypeError, ValueError, OverflowError) as exc:
+            if isinstance(exc, ConfigError):
+                raise
+            raise ConfigError(f"update_val_loss() needs numbers: {exc}") from None
+        floor = int(self._val_steps[-1]) if self._val_steps.size else None
+        prior = np.maximum.accumulate(np.r_[np.iinfo(np.int64).min if floor is None else floor,
+                                            s[:-1]])
+        keep = s > prior
+        self._val_steps = np.concatenate([self._val_steps, s[keep]])
+        self._val_loss = np.concatenate([self._val_loss, v[keep]])
+
     def diagnose(self) -> Diagnosis:
         """The diagnosis of everything seen so far (the same as ``analyze`` on those points)."""
-        return diagnose(self._summary, self._meta, target_batch_size=self._target)
+        meta = self._meta
+        if self._val_steps.size:
+            meta = replace(meta, val_loss=Series(self._val_steps, self._val_loss))
+        return diagnose(self._summary, meta, target_batch_size=self._target)
 
     def diverging_now(self) -> Evidence | None:
         """The early divergence signal: a NaN/inf loss, or a few losses or gradient norms in a
@@ -136,6 +166,7 @@ class OnlineAnalyzer:
             "tail": (s.tail_steps, s.tail_loss, s.tail_gn), "head": s.head_loss,
             "nonfinite": (s.first_nonfinite, s.nonfinite_count, s.trailing_nonfinite),
             "last_step": s.last_step,
+            "val_loss": (self._val_steps, self._val_loss),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -155,9 +186,13 @@ class OnlineAnalyzer:
                 state["nonfinite"]
             summary.last_step = state["last_step"]
             dropped = int(state["dropped"])
+            val_steps, val_loss = state.get("val_loss", ((), ()))
+            val_steps = np.asarray(val_steps, dtype=np.int64).reshape(-1)
+            val_loss = np.asarray(val_loss, dtype=np.float64).reshape(-1)
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"not an OnlineAnalyzer state dict: missing or bad {exc}") from None
         self._summary, self.dropped = summary, dropped
+        self._val_steps, self._val_loss = val_steps, val_loss
 
 
 def _first_alarm(summary: Summary, steps: np.ndarray, loss: np.ndarray,

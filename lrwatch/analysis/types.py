@@ -78,6 +78,8 @@ class SymptomName(str, Enum):
     DECAYED = "decayed"
     UPDATE_RATIO_LOW = "update_ratio_low"
     UPDATE_RATIO_HIGH = "update_ratio_high"
+    # the validation loss turned up while the training loss kept falling: overfitting
+    VAL_TURNED_UP = "val_turned_up"
     # notes classification adds
     AMBIGUOUS = "ambiguous"  # a flat loss one run cannot read: too low or too high
     FINE_TUNE = "fine_tune"

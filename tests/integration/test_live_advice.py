@@ -160,3 +160,41 @@ def test_metrics_logged_in_validation_sit_beside_the_loss(tmp_path, caplog):
     steps, values = store.scalars(run, keys.logged_key("val_loss"))
     assert steps.tolist() == [7, 15]  # the last step of each epoch, as val_loss itself
     assert values.tolist() == pytest.approx(store.scalars(run, keys.VAL_LOSS)[1].tolist())
+
+
+def test_the_final_live_verdict_reads_a_turned_validation_loss_as_analyze_does(tmp_path, caplog):
+    # round 13: the validation loss the module logs reaches the online analyzer, so the live
+    # verdict at the end of the run names the overfitting turn as `lrwatch analyze` does; the
+    # validation loss here is the module's own number for each epoch (falls to epoch 3, then
+    # rises 40%), the training loss a classifier's that keeps falling
+    import torch
+
+    base = make_classifier(lpl, 0.05, momentum=0.9)
+
+    class Overfits(type(base)):  # type: ignore[misc]
+        def validation_step(self, batch: Any, batch_idx: int) -> None:
+            e = self.current_epoch
+            val = 1.0 - 0.1 * e if e <= 3 else 0.7 * (1 + 0.1 * (e - 3))
+            self.log("val_loss", torch.tensor(val))
+
+    watch = LRWatch(store=tmp_path / "s", check_every_n_steps=32, host_copy_every_n_steps=32)
+    seen: list[Any] = []
+
+    class LastLook(lpl.Callback):  # the online verdict once the last rows are in
+        def on_train_end(self, trainer: Any, module: Any) -> None:
+            assert watch.engine.guard is not None
+            seen.append(watch.engine.guard.analyzer.diagnose())
+
+    caplog.set_level(logging.WARNING, logger="lrwatch")
+    data = blobs_loader(n=1024, batch_size=32)
+    t = trainer(lpl, [watch, LastLook()], tmp_path, max_epochs=8, limit_val_batches=1)
+    t.fit(Overfits(), data, data)
+    store = Store(tmp_path / "s", readonly=True)
+    (run,) = store.runs()
+    offline = analyze(curves_from_store(store, run))
+    turned = [e.message for e in offline.evidence if e.signal == keys.VAL_LOSS]
+    assert turned and turned[0].startswith("validation loss turned up at step ")
+    (live,) = seen
+    assert [e.message for e in live.evidence if e.signal == keys.VAL_LOSS] == turned
+    assert (live.status, live.since_step, live.suggestion.action) == (
+        offline.status, offline.since_step, offline.suggestion.action)

@@ -104,6 +104,10 @@ def test_each_format_becomes_the_normalised_csv_load_reads(snapshot, tmp_path, m
     np.testing.assert_array_equal(record["val_loss"], [np.nan, 7.5])
     curves = curves_of({"meta": {}}, csv_run)
     assert curves.lr is not None and curves.loss.values.size == 3
+    # the validation loss reaches analyze (round 13 reads it for overfitting): its points only
+    assert curves.val_loss is not None
+    np.testing.assert_array_equal(curves.val_loss.steps, [19])
+    np.testing.assert_array_equal(curves.val_loss.values, [1.9])
 
 
 def test_a_log_without_the_named_loss_is_refused_with_the_run_and_file(snapshot, tmp_path,
