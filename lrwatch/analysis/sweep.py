@@ -323,7 +323,9 @@ def analyze_sweep(runs: Sequence[SweepRun], rank_by: RankedBy | None = None) -> 
                  f"over {VAL_RISE:.0%} above its lowest) and the validation loss at step "
                  f"{budget} puts the best LR at about {10 ** val_x:.3g}: the two losses "
                  f"disagree, so the band spans both and the runs at LR {10 ** between[0]:.3g} "
-                 f"to {10 ** between[1]:.3g} are not ranked")
+                 f"to {10 ** between[1]:.3g} are not ranked; which loss ranks them is not in "
+                 "the curves: rank by 'val_loss' where a held-out loss of each run's final "
+                 "model decides, by 'loss' where the training loss or accuracy does")
     places = tuple(_place(run, lv, best_lr, flat, placing_band, best_run,
                           run.name in unranked)
                    for run, lv in zip(ordered, levels))

@@ -109,6 +109,10 @@ def _human(reading: Any) -> str:
                      + (" (pruned: placed by its LR)" if run.pruned else "")
                      + _unranked_note(run, reading)])
     text = table(["run", "lr", "final loss", "position", "to best", "suggested lr"], rows)
+    if reading.validation_best_lr is not None:  # the logs cannot say which loss the user keeps by
+        text += ("\nsay which loss ranks these runs: --rank-by val_loss if you keep each run's "
+                 "final model by a held-out loss, --rank-by loss if by the training loss or "
+                 "accuracy; or run a range test (lrwatch's find_lr) between the two best LRs")
     return f"{reading.summary}\n{text}"
 
 

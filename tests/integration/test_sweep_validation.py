@@ -205,6 +205,22 @@ def test_the_band_spans_both_losses_when_the_best_runs_overfit(tmp_path, capsys)
     assert positions(sweep)[-4.0] == "too_low"
 
 
+def test_the_table_says_how_to_choose_when_the_two_losses_disagree(tmp_path, capsys):
+    """Which loss ranks an overfitting sweep is a fact about the user, not the curves (rounds 11
+    and 12's made sweeps, ranked by a test loss, against public sweeps ranked by accuracy or by
+    the training loss): the table names the --rank-by choices and a range test; a sweep whose
+    losses agree carries no such line."""
+    write_disputed_sweep(tmp_path)
+    code, out, err = lrwatch(capsys, "sweep", str(tmp_path))
+    assert code == 0, err
+    assert "which loss ranks them is not in the curves" in out
+    assert "--rank-by val_loss if you keep each run's final model by a held-out loss" in out
+    assert "--rank-by loss if by the training loss or accuracy" in out
+    code, out, err = lrwatch(capsys, "sweep", str(tmp_path), "--rank-by", "val_loss")
+    assert code == 0, err
+    assert "--rank-by" not in out and "not in the curves" not in out
+
+
 def test_analyze_tells_the_disputed_runs_to_test_not_to_move(tmp_path, capsys):
     """``lrwatch analyze``: the runs the two losses rank differently are told ``range_test``
     (not keep, not increase), and their evidence names the validation loss's best LR."""
