@@ -109,6 +109,10 @@ def _human(reading: Any) -> str:
                      + (" (pruned: placed by its LR)" if run.pruned else "")
                      + _unranked_note(run, reading)])
     text = table(["run", "lr", "final loss", "position", "to best", "suggested lr"], rows)
+    if reading.validation_best_lr is not None:  # the logs cannot say which loss the user keeps by
+        text += ("\nsay which loss ranks these runs: --rank-by val_loss if you keep each run's "
+                 "final model by a held-out loss, --rank-by loss if by the training loss or "
+                 "accuracy; or run a range test (lrwatch's find_lr) between the two best LRs")
     return f"{reading.summary}\n{text}"
 
 
@@ -159,11 +163,12 @@ def add_sweep_advice(entries: list[dict[str, Any]], read: list[tuple[int, Any, A
 
 
 def _disputed(lr: float, reading: Any) -> bool:
-    """Whether ``lr`` lies between the training loss's and the validation loss's best LRs
-    where the two disagree (``SweepReading.validation_best_lr``)."""
-    if reading.validation_best_lr is None or reading.best_lr is None:
+    """Whether ``lr`` lies where the training and validation losses rank runs differently
+    (``SweepReading.disputed_lrs``: between their best LRs and across the validation loss's
+    band)."""
+    if reading.disputed_lrs is None:
         return False
-    low, high = sorted((reading.validation_best_lr, reading.best_lr))
+    low, high = reading.disputed_lrs
     return low / (1 + 1e-9) <= lr <= high * (1 + 1e-9)
 
 

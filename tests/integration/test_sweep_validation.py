@@ -181,10 +181,9 @@ DISPUTED_TRAIN_FINALS = [1.6, 1.0, 0.5, 0.1, 0.02, 0.03]
 DISPUTED_VAL_FINALS = [1.7, 1.1, 0.6, 0.5, 0.9, 1.3]
 
 
-def write_disputed_sweep(logs: Path) -> None:
+def write_disputed_sweep(logs: Path, vals: list[float] = DISPUTED_VAL_FINALS) -> None:
     """The runs at 10^-2 and 10^-1.5 end 50% above their lowest validation loss."""
-    for i, (lr, train, val) in enumerate(zip(HALF_DECADES, DISPUTED_TRAIN_FINALS,
-                                             DISPUTED_VAL_FINALS)):
+    for i, (lr, train, val) in enumerate(zip(HALF_DECADES, DISPUTED_TRAIN_FINALS, vals)):
         write_version(logs, i, lr, falling(train, seed=i), val_curve(val, 0.5 * (i >= 4)))
 
 
@@ -205,6 +204,22 @@ def test_the_band_spans_both_losses_when_the_best_runs_overfit(tmp_path, capsys)
     assert positions(sweep)[-4.0] == "too_low"
 
 
+def test_the_table_says_how_to_choose_when_the_two_losses_disagree(tmp_path, capsys):
+    """Which loss ranks an overfitting sweep is a fact about the user, not the curves (rounds 11
+    and 12's made sweeps, ranked by a test loss, against public sweeps ranked by accuracy or by
+    the training loss): the table names the --rank-by choices and a range test; a sweep whose
+    losses agree carries no such line."""
+    write_disputed_sweep(tmp_path)
+    code, out, err = lrwatch(capsys, "sweep", str(tmp_path))
+    assert code == 0, err
+    assert "which loss ranks them is not in the curves" in out
+    assert "--rank-by val_loss if you keep each run's final model by a held-out loss" in out
+    assert "--rank-by loss if by the training loss or accuracy" in out
+    code, out, err = lrwatch(capsys, "sweep", str(tmp_path), "--rank-by", "val_loss")
+    assert code == 0, err
+    assert "--rank-by" not in out and "not in the curves" not in out
+
+
 def test_analyze_tells_the_disputed_runs_to_test_not_to_move(tmp_path, capsys):
     """``lrwatch analyze``: the runs the two losses rank differently are told ``range_test``
     (not keep, not increase), and their evidence names the validation loss's best LR."""
@@ -217,6 +232,22 @@ def test_analyze_tells_the_disputed_runs_to_test_not_to_move(tmp_path, capsys):
         assert entries[version]["suggested_lr"] is None  # no LR beside a range test
         assert "the two losses rank this run differently" in entries[version]["evidence"][0]
     assert entries["0"]["action"] == "increase"
+
+
+def test_a_run_level_with_the_validation_best_is_told_to_test_not_to_increase(tmp_path,
+                                                                             capsys):
+    """10^-3 ends level with the validation loss's best (10^-2.5): the training loss calls it
+    too low, the validation loss cannot rank it against its best, so ``lrwatch analyze`` tells
+    it ``range_test`` (round 11's MLP and round 12's classifier told runs within 1.5x of their
+    test loss's best to increase 10-30x); 10^-3.5, clearly worse by both, is told increase."""
+    write_disputed_sweep(tmp_path, [1.7, 1.0, 0.5, 0.5, 0.9, 1.3])
+    code, out, err = lrwatch(capsys, "analyze", str(tmp_path), "--json")
+    assert code == 0, err
+    entries = {e["run"].rsplit("version_", 1)[1]: e for e in json.loads(out)["runs"]}
+    assert entries["2"]["sweep"]["position"] == "too_low"
+    assert entries["2"]["action"] == "range_test"
+    assert "the two losses rank this run differently" in entries["2"]["evidence"][0]
+    assert entries["1"]["action"] == "increase"
 
 
 def test_the_user_can_say_the_lowest_validation_loss_ranks_an_overfitting_sweep(tmp_path,

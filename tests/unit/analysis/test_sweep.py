@@ -144,3 +144,54 @@ def test_every_position_has_its_colour_in_the_figure_and_the_cli():
 
     assert tuple(POSITION_COLORS) == POSITIONS
     assert set(POSITION_COLOURS) == set(POSITIONS)
+
+
+def overfitting_sweep(vals: tuple[float, ...] = (1.7, 1.1, 0.6, 0.5, 0.9, 1.3)
+                      ) -> list[SweepRun]:
+    """Round 11's per-epoch MLP in miniature: from 10^-2 up the training loss keeps falling
+    towards 0 while the validation loss turns up (those runs overfit, the best run by the
+    training loss among them); at 10^-2.5 the validation loss ends lowest (``vals``: each
+    run's final validation loss)."""
+    lrs = [10 ** e for e in (-4.0, -3.5, -3.0, -2.5, -2.0, -1.5)]
+    trains = [1.6, 1.0, 0.5, 0.1, 0.02, 0.03]
+    runs = []
+    for i, (lr, train, val) in enumerate(zip(lrs, trains, vals)):
+        epochs = np.arange(20, STEPS + 1, 20)
+        lowest = val / 1.5 if i >= 4 else val  # the overfitting runs end 50% above their lowest
+        dip = np.minimum(1.0, epochs / (0.3 * STEPS))
+        v = 2.5 - (2.5 - lowest) * dip + (val - lowest) * np.clip(
+            (epochs - 0.3 * STEPS) / (0.7 * STEPS), 0, 1)
+        runs.append(SweepRun(f"lr={lr:g}", lr, curve(train, seed=i), Series(epochs, v)))
+    return runs
+
+
+def test_where_the_two_losses_disagree_the_summary_names_both_rankings():
+    """The logs cannot say whether the user keeps models by a held-out loss or by accuracy
+    (rounds 11 and 12's made sweeps against the public Keras and MNIST sweeps): the reading
+    stays the training loss's, spans both bests, and says how to choose; the user's word then
+    ranks the runs."""
+    reading = analyze_sweep(overfitting_sweep())
+    assert reading.ranked_by == "loss" and reading.best_lr > 10 ** -2.25
+    assert 10 ** -3 < reading.validation_best_lr < 10 ** -2.25
+    assert "which loss ranks them is not in the curves" in reading.summary
+    assert "rank by 'val_loss'" in reading.summary and "by 'loss'" in reading.summary
+    chosen = analyze_sweep(overfitting_sweep(), rank_by="val_loss")
+    assert chosen.ranked_by == "val_loss" and chosen.validation_best_lr is None
+    assert 10 ** -3 < chosen.best_lr < 10 ** -2.25
+    assert "not in the curves" not in chosen.summary
+    assert chosen.place("lr=0.0316228").position == "too_high"
+
+
+def test_a_run_the_validation_loss_cannot_rank_against_its_best_is_not_ranked_either():
+    """The run at 10^-3 ends level with the validation loss's best (10^-2.5) while the
+    training loss, which ranks the sweep, calls it too low: inside the validation loss's band,
+    it is not ranked (``lrwatch analyze``: a range test, not "increase" 10x; round 11's MLP and
+    round 12's classifier told runs within 1.5x of their test loss's best to increase)."""
+    reading = analyze_sweep(overfitting_sweep((1.7, 1.0, 0.5, 0.5, 0.9, 1.3)))
+    assert reading.ranked_by == "loss" and reading.best_lr > 10 ** -2.25
+    low, high = reading.disputed_lrs
+    assert low <= 10 ** -3 and high >= 10 ** -2 and high < 10 ** -1.5
+    by_lr = {round(math.log10(p.lr), 2): p for p in reading.runs}
+    assert by_lr[-3.0].position == "too_low" and by_lr[-3.0].unranked
+    assert not by_lr[-3.5].unranked and not by_lr[-4.0].unranked
+    assert analyze_sweep(overfitting_sweep()).disputed_lrs[0] > 10 ** -3  # 10^-3 ends worse
