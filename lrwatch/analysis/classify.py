@@ -26,6 +26,9 @@ SHORT_CONFIDENCE = 0.5
 # held 6-15 epoch points, 10-epoch MNIST sweeps and an early-stopped grid; read from 6 points,
 # its slow falls were told "increase 6-21x", labelled healthy or too high, one repository)
 FEW_EPOCHS = 6
+# "Too short to judge" is no verdict on the LR, so it carries no confidence: at 1.0 a table or a
+# JSON reader saw "insufficient_data, keep, confidence 1.00" next to runs it could not judge
+NO_VERDICT = 0.0
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
         per_point = (int(curve.last[-1]) + 1) / curve.size if curve.size else 0.0
         least = FEW_EPOCHS if meta.epoch_points else JUDGE_POINTS
         if points < least or (per_point < SPARSE_GAP and not meta.epoch_points):
-            return Verdict(Status.INSUFFICIENT_DATA, 1.0, None, (), alarm=alarm_ev,
+            return Verdict(Status.INSUFFICIENT_DATA, NO_VERDICT, None, (), alarm=alarm_ev,
                            needed_points=JUDGE_POINTS if meta.epoch_points else MIN_POINTS)
         found = _judge(curve, summary, meta, alarm, alarm_ev)
         found = replace(found, confidence=min(found.confidence, SHORT_CONFIDENCE))
@@ -120,7 +123,7 @@ def _few_epochs(found: Verdict, points: int) -> Verdict:
     a slow fall (stalled, with a move to make) is no verdict; any other status names the count."""
     if points < JUDGE_POINTS and found.status is Status.STALLED \
             and SymptomName.AMBIGUOUS not in found.symptoms:
-        return Verdict(Status.INSUFFICIENT_DATA, 1.0, None, (Evidence(
+        return Verdict(Status.INSUFFICIENT_DATA, NO_VERDICT, None, (Evidence(
             f"the loss fell slowly over {points} epochs: too low an LR or a run that needs more "
             "epochs, which so few epochs cannot tell apart", "loss"),),
             alarm=found.alarm, needed_points=JUDGE_POINTS)
