@@ -155,6 +155,13 @@ ROUGH_NOISE = 0.08
 # AdamW 0.1, 1.5 decades above the usual range, rose 4.65 -> 5.18 mid-run; a clipped LSTM at lr
 # 20 never rose)
 SWING = 0.05
+# ... and SIGNIFICANT standard errors of a difference of two levels (each a running median of
+# `window` points: 1.2533 sigma / sqrt(window), so the difference sqrt(2) of that): the running
+# best is the lowest of noisy levels, so a rise of one level's error or two is what noise does
+# (real-world round 13, made: a byte LM under Adafactor logged every 10 steps, 3-6% noise a
+# point, rose 6-10% above its best, 3.3-4.5 level errors, on the sweep's best run and on one 50x
+# too low, and was read "oscillating, reduce 3x"; every public swing read so rose 9+ errors)
+SWING_ERROR = math.sqrt(2.0) * 1.2533
 # A recovered spike: a loss SPIKE_RATIO (5x) above its running best, SPIKE_Z per-point noise
 # above it, giving back SPIKE_GIVE_BACK (half) of the drop made so far, and back down at least
 # 2x below the spike by the end (public logs: 5x-3,600x jumps that came back). In a dense log
@@ -1031,10 +1038,12 @@ def epoch_start_hidden(curve: Curve, classes: int | None) -> Symptom | None:
 
 def swung_up(curve: Curve) -> bool:
     """The level rose SWING (5%) above its running best somewhere, beyond 3 standard errors of
-    a level: the curve does not fall smoothly."""
+    the difference of two levels (``SWING_ERROR``): the curve does not fall smoothly, and the
+    rise stands out of the run's own noise."""
     best = np.minimum.accumulate(curve.trend)
     rise = float(np.max(curve.trend - best)) if curve.size else 0.0
-    return rise > max(math.log(1 + SWING), SIGNIFICANT * curve.noise / math.sqrt(curve.window))
+    error = SWING_ERROR * curve.noise / math.sqrt(curve.window)
+    return rise > max(math.log(1 + SWING), SIGNIFICANT * error)
 
 
 def unsettled(curve: Curve) -> Symptom | None:

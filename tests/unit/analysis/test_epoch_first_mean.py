@@ -34,7 +34,10 @@ def test_a_too_low_epoch_log_below_chance_gets_a_range_test_not_a_3x_move() -> N
 
 
 def test_an_epoch_log_that_starts_at_chance_keeps_its_slow_reading() -> None:
-    # the start is in the log (the first epoch barely moved): "moved only X%" means what it says
+    # the start is in the log (the first epoch barely moved): "moved only X%" means what it says;
+    # but a short epoch log of a fall still under way is a range test, not a move (real-world
+    # round 14: CIFAR-10 classifiers kept by their sweep read "stalled, increase x3.8-x7.8")
     d = analyze(synth.epochs_at_chance_slow())
-    assert d.status is Status.STALLED and d.suggestion.action is Action.INCREASE
+    assert d.status is Status.STALLED and d.suggestion.action is Action.RANGE_TEST
+    assert any("moved only" in e.message for e in d.evidence)
     assert not any("epoch's mean" in e.message for e in d.evidence)

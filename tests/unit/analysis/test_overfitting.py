@@ -55,8 +55,10 @@ def test_a_slow_fall_with_a_turned_validation_loss_is_not_told_to_increase() -> 
     """Round 11 made: a tabular MLP's training loss still fell at epoch 30 (read "stalled,
     increase x3") while its validation loss had turned: more LR is not what it needs."""
     slow = _epoch_classifier(_turns_at(12, 0.15), lr=1e-4, fall=12.0)
+    # without the validation loss it reads stalled (a range test since round 14: a short epoch
+    # log of a fall still under way)
     assert analyze(RunCurves(loss=slow.loss, lr=slow.lr, optimizer="AdamW", classes=3,
-                             epoch_points=True)).suggestion.action is Action.INCREASE
+                             epoch_points=True)).status is Status.STALLED
     d = analyze(slow)
     assert d.status is Status.HEALTHY, _words(d)
     assert d.suggestion.action not in (Action.INCREASE, Action.REDUCE), d.suggestion.rationale
