@@ -121,6 +121,11 @@ ROUND13_REPOS = frozenset({
 # the lead's one evaluation.
 ROUND13_MADE = frozenset({"lrwatch-made/gpt_docs_adafactor", "lrwatch-made/cnn_digits_ls_onecycle",
                           "lrwatch-made/lstm_adding_adam_clip"})
+# Round 14's made families (``fresh_sweeps14.py``, ``manifest_r14made.jsonl``): made after round
+# 14's rules froze, ranked by a test loss their logs never hold; held out, never diagnosed before
+# the lead's one evaluation.
+ROUND14_MADE = frozenset({"lrwatch-made/gru_charlm_sgd_step", "lrwatch-made/convae_digits_adamw",
+                          "lrwatch-made/mlp_diabetes_rmsprop"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -137,7 +142,10 @@ def side_of(repo: str) -> str:
     ``round9-made`` (rounds 7, 8 and 9's made families, held out), ``round8-heldout`` /
     ``round10-heldout`` (rounds 8 and 10, all held out), ``round10-made`` / ``round11-made`` /
     ``round12-made`` (rounds 10, 11 and 12's made families, held out), ``round13-heldout``
-    (round 13, all held out), ``round13-made`` (round 13's made families, held out)."""
+    (round 13, all held out), ``round13-made`` / ``round14-made`` (rounds 13 and 14's made
+    families, held out)."""
+    if repo in ROUND14_MADE:
+        return "round14-made"
     if repo in ROUND13_MADE:
         return "round13-made"
     if repo in ROUND13_REPOS:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from benchmarks.realworld import (ROUND3_HELDOUT, ROUND4_REPOS, ROUND5_REPOS, ROUND6_REPOS,
                                   ROUND7_MADE, ROUND7_REPOS, ROUND8_MADE, ROUND8_REPOS,
                                   ROUND9_MADE, ROUND10_MADE, ROUND10_REPOS, ROUND11_MADE,
-                                  ROUND12_MADE, ROUND13_MADE, ROUND13_REPOS, in_side, load,
-                                  side_of)
+                                  ROUND12_MADE, ROUND13_MADE, ROUND13_REPOS, ROUND14_MADE,
+                                  in_side, load, side_of)
 
 EARLIER_THAN_ROUND5 = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning",
                        "round4-heldout")
@@ -22,7 +22,8 @@ def test_round4_holds_out_half_its_fresh_repositories_and_tunes_on_everything_el
     for r in runs:
         if r.repo in (ROUND5_REPOS | ROUND6_REPOS | ROUND7_REPOS | ROUND7_MADE | ROUND8_REPOS
                       | ROUND8_MADE | ROUND9_MADE | ROUND10_REPOS | ROUND10_MADE
-                      | ROUND11_MADE | ROUND12_MADE | ROUND13_REPOS | ROUND13_MADE):
+                      | ROUND11_MADE | ROUND12_MADE | ROUND13_REPOS | ROUND13_MADE
+                      | ROUND14_MADE):
             continue  # gathered after round 4: on neither of its sides (see the later tests)
         tuning, heldout = in_side(r.repo, "round4-tuning"), in_side(r.repo, "round4-heldout")
         assert tuning != heldout  # every run is on exactly one round-4 side
@@ -174,3 +175,16 @@ def test_round13_made_families_are_held_out_and_no_earlier_side_sees_them():
     assert not any(in_side(repo, side) for repo in ROUND13_MADE for side in earlier)
     assert not ROUND13_MADE & (ROUND7_MADE | ROUND8_MADE | ROUND9_MADE | ROUND10_MADE
                                | ROUND11_MADE | ROUND12_MADE | ROUND13_REPOS)
+
+
+def test_round14_made_families_are_held_out_and_no_earlier_side_sees_them():
+    runs, _ = load(with_curves=False)
+    held = {r.repo for r in runs if in_side(r.repo, "round14-made")}
+    assert held == ROUND14_MADE  # manifest_r14made only
+    assert {r.repo for r in runs if r.path == "benchmarks/realworld/fresh_sweeps14.py"} == held
+    earlier = (*EARLIER_THAN_ROUND5, "round5-heldout", "round6-heldout", "round7-heldout",
+               "round7-made", "round8-heldout", "round8-made", "round9-made", "round10-heldout",
+               "round10-made", "round11-made", "round12-made", "round13-heldout", "round13-made")
+    assert not any(in_side(repo, side) for repo in ROUND14_MADE for side in earlier)
+    assert not ROUND14_MADE & (ROUND7_MADE | ROUND8_MADE | ROUND9_MADE | ROUND10_MADE
+                               | ROUND11_MADE | ROUND12_MADE | ROUND13_REPOS | ROUND13_MADE)
