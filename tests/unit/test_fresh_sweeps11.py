@@ -3,7 +3,8 @@ its sweep, ranked by the loss on a test split that its log never holds; each gri
 LR by a decade on both sides; the families are new; the manifest lines carry the same labels on
 the ``round11-made`` side only; the fine-tune's log is a Hugging Face ``trainer_state.json`` that
 lrwatch's reader and the corpus extractor read alike; the series ResNet's blocks are residual;
-and the committed truth is what the generator makes."""
+and the committed truth is what the generator makes.
+The checks every round shares run in ``test_made_rounds.py``."""
 
 from __future__ import annotations
 
@@ -14,45 +15,13 @@ import numpy as np
 import pytest
 import torch
 
-from benchmarks.realworld import in_side, manifest, read_csv
+from benchmarks.realworld import read_csv
 from benchmarks.realworld import fresh_sweeps11 as gen
 from benchmarks.realworld.fresh_sweeps8 import TestedRun, read_tested
 from benchmarks.realworld.made_tasks import Logged
-from tests.unit.test_fresh_sweeps7 import (RETRAINED_REL, assert_grid_spans_best,
-                                           assert_labelled_by_place,
-                                           assert_manifest_carries_labels)
+from tests.unit.test_fresh_sweeps7 import (RETRAINED_REL)
 
 SUMMARIES = json.loads(gen.OUT.read_text())
-EARLIER_SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning",
-                 "round4-heldout", "round5-heldout", "round6-heldout", "round7-heldout",
-                 "round7-made", "round8-heldout", "round8-made", "round9-made",
-                 "round10-heldout", "round10-made")
-
-
-@pytest.mark.parametrize("name", sorted(SUMMARIES))
-def test_each_run_is_labelled_by_its_place_in_its_sweep(name: str) -> None:
-    assert_labelled_by_place(SUMMARIES[name])
-
-
-@pytest.mark.parametrize("name", sorted(SUMMARIES))
-def test_each_grid_is_quarter_decades_spanning_its_best_by_a_decade_both_sides(name: str) -> None:
-    assert_grid_spans_best(SUMMARIES[name], range(11, 14))
-
-
-def test_the_families_are_the_plans_and_new() -> None:
-    assert set(SUMMARIES) == {f"fresh-{s.family}" for s in gen.plan()}
-    earlier = set()
-    for other in ("sweeps_fresh.json", "sweeps_fresh5.json", "sweeps_fresh7.json",
-                  "sweeps_fresh8.json", "sweeps_fresh9.json", "sweeps_fresh10.json",
-                  "sweeps_made.json"):
-        earlier |= {v["family"] for v in json.loads((gen.HERE / other).read_text()).values()}
-    assert not earlier & {s.family for s in gen.plan()}
-
-
-def test_the_manifest_carries_the_summaries_labels_on_the_round11_side_only() -> None:
-    rows = [r for r in manifest() if r["path"] == gen.SCRIPT]
-    assert_manifest_carries_labels(rows, SUMMARIES, "round11-made")
-    assert not any(in_side(r["repo"], side) for r in rows for side in EARLIER_SIDES)
 
 
 def _per_step_log(steps: int, epoch_steps: int) -> Logged:

@@ -3,7 +3,8 @@ its sweep, ranked by the loss on a test split that its log never holds; each gri
 LR by a decade on both sides; the families are new; the manifest lines carry the same labels on
 the ``round12-made`` side only; the citation graph is the Cora-like graph the docstring says,
 with the Planetoid split; the text splits share no docstring; the VAE's loss is the negative
-ELBO; and the committed truth is what the generator makes."""
+ELBO; and the committed truth is what the generator makes.
+The checks every round shares run in ``test_made_rounds.py``."""
 
 from __future__ import annotations
 
@@ -14,48 +15,15 @@ import numpy as np
 import pytest
 import torch
 
-from benchmarks.realworld import in_side, manifest
 from benchmarks.realworld import fresh_sweeps12 as gen
-from tests.unit.test_fresh_sweeps7 import (RETRAINED_REL, assert_grid_spans_best,
-                                           assert_labelled_by_place,
-                                           assert_manifest_carries_labels)
+from tests.unit.test_fresh_sweeps7 import (RETRAINED_REL)
 
 SUMMARIES = json.loads(gen.OUT.read_text())
-EARLIER_SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning",
-                 "round4-heldout", "round5-heldout", "round6-heldout", "round7-heldout",
-                 "round7-made", "round8-heldout", "round8-made", "round9-made",
-                 "round10-heldout", "round10-made", "round11-made")
-
-
-@pytest.mark.parametrize("name", sorted(SUMMARIES))
-def test_each_run_is_labelled_by_its_place_in_its_sweep(name: str) -> None:
-    assert_labelled_by_place(SUMMARIES[name])
-
-
-@pytest.mark.parametrize("name", sorted(SUMMARIES))
-def test_each_grid_is_quarter_decades_spanning_its_best_by_a_decade_both_sides(name: str) -> None:
-    assert_grid_spans_best(SUMMARIES[name], range(11, 14))
-
-
-def test_the_families_are_the_plans_and_new() -> None:
-    assert set(SUMMARIES) == {f"fresh-{s.family}" for s in gen.plan()}
-    earlier = set()
-    for other in ("sweeps_fresh.json", "sweeps_fresh5.json", "sweeps_fresh7.json",
-                  "sweeps_fresh8.json", "sweeps_fresh9.json", "sweeps_fresh10.json",
-                  "sweeps_fresh11.json", "sweeps_made.json"):
-        earlier |= {v["family"] for v in json.loads((gen.HERE / other).read_text()).values()}
-    assert not earlier & {s.family for s in gen.plan()}
 
 
 def test_two_families_are_logged_once_per_epoch() -> None:
     by_epoch = [s.family for s in gen.plan() if s.meta["logged"].startswith("once per epoch")]
     assert by_epoch == ["gcn_sbm_epochs_adam", "textcls_bag_adamw"]
-
-
-def test_the_manifest_carries_the_summaries_labels_on_the_round12_side_only() -> None:
-    rows = [r for r in manifest() if r["path"] == gen.SCRIPT]
-    assert_manifest_carries_labels(rows, SUMMARIES, "round12-made")
-    assert not any(in_side(r["repo"], side) for r in rows for side in EARLIER_SIDES)
 
 
 def test_the_citation_graph_is_cora_like_with_the_planetoid_split() -> None:

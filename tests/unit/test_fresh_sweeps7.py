@@ -1,7 +1,7 @@
 """Round 7's made held-out sweeps (``fresh_sweeps7.py``): every run is labelled by its place in
 its sweep (ranked by final eval loss, the truth), each grid spans its best LR by a decade on both
 sides, the manifest lines of the one-run diagnosis carry the same labels, and the committed truth
-is what the generator makes."""
+is what the generator makes. The checks every round shares run in ``test_made_rounds.py``."""
 
 from __future__ import annotations
 
@@ -75,31 +75,6 @@ def assert_manifest_carries_labels(rows: list[dict], summaries: dict, side: str)
 # forward pass) agree to 1e-4 everywhere. Pinned to the kernels that made them, they remake bit
 # for bit (benchmarks/realworld/README.md, "Remaking the made runs bit for bit").
 RETRAINED_REL = 0.15
-
-
-@pytest.mark.parametrize("name", sorted(SUMMARIES))
-def test_each_run_is_labelled_by_its_place_in_its_sweep(name: str) -> None:
-    assert_labelled_by_place(SUMMARIES[name])
-
-
-@pytest.mark.parametrize("name", sorted(SUMMARIES))
-def test_each_grid_is_quarter_decades_spanning_its_best_by_a_decade_both_sides(name: str) -> None:
-    assert_grid_spans_best(SUMMARIES[name], range(11, 14))
-
-
-def test_the_families_are_the_plans_and_new() -> None:
-    assert set(SUMMARIES) == {f"fresh-{s.family}" for s in gen.plan()}
-    earlier = set()
-    for other in ("sweeps_fresh.json", "sweeps_fresh5.json", "sweeps_made.json"):
-        earlier |= {v["family"] for v in json.loads((gen.HERE / other).read_text()).values()}
-    assert not earlier & {s.family for s in gen.plan()}
-
-
-def test_the_manifest_carries_the_summaries_labels_on_the_round7_side() -> None:
-    from benchmarks.realworld import manifest
-
-    assert_manifest_carries_labels([r for r in manifest() if r["path"] == gen.SCRIPT],
-                                   SUMMARIES, "round7-made")
 
 
 def test_manifest_rows_label_a_sweep_made_before_from_the_cache(tmp_path, monkeypatch) -> None:

@@ -2,7 +2,8 @@
 its sweep, ranked by the loss on a test split that its CSV never logs (the CSV's ``val_loss`` is
 a separate validation split); each grid spans its best LR by a decade on both sides; the
 manifest lines of the one-run diagnosis carry the same labels on the ``round8-made`` side only;
-and the committed truth is what the generator makes."""
+and the committed truth is what the generator makes.
+The checks every round shares run in ``test_made_rounds.py``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from benchmarks.realworld import cache_dir, curves_of, in_side, manifest, read_csv
+from benchmarks.realworld import cache_dir, curves_of, read_csv
 from benchmarks.realworld import fresh_sweeps8 as gen
 from benchmarks.realworld import fresh_sweeps9 as gen9
 from benchmarks.realworld import fresh_sweeps10 as gen10
@@ -23,39 +24,9 @@ from benchmarks.realworld import fresh_sweeps14 as gen14
 from benchmarks.realworld.fresh_sweeps import FreshSweep, run_id
 from benchmarks.realworld.made_tasks import Logged
 from benchmarks.realworld.make_runs import quarter_decades
-from tests.unit.test_fresh_sweeps7 import (RETRAINED_REL, assert_grid_spans_best,
-                                           assert_labelled_by_place,
-                                           assert_manifest_carries_labels)
+from tests.unit.test_fresh_sweeps7 import (RETRAINED_REL)
 
 SUMMARIES = json.loads(gen.OUT.read_text())
-EARLIER_SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning",
-                 "round4-heldout", "round5-heldout", "round6-heldout", "round7-heldout",
-                 "round7-made")
-
-
-@pytest.mark.parametrize("name", sorted(SUMMARIES))
-def test_each_run_is_labelled_by_its_place_in_its_sweep(name: str) -> None:
-    assert_labelled_by_place(SUMMARIES[name])
-
-
-@pytest.mark.parametrize("name", sorted(SUMMARIES))
-def test_each_grid_is_quarter_decades_spanning_its_best_by_a_decade_both_sides(name: str) -> None:
-    assert_grid_spans_best(SUMMARIES[name], range(13, 16))
-
-
-def test_the_families_are_the_plans_and_new() -> None:
-    assert set(SUMMARIES) == {f"fresh-{s.family}" for s in gen.plan()}
-    earlier = set()
-    for other in ("sweeps_fresh.json", "sweeps_fresh5.json", "sweeps_fresh7.json",
-                  "sweeps_made.json"):
-        earlier |= {v["family"] for v in json.loads((gen.HERE / other).read_text()).values()}
-    assert not earlier & {s.family for s in gen.plan()}
-
-
-def test_the_manifest_carries_the_summaries_labels_on_the_round8_side_only() -> None:
-    rows = [r for r in manifest() if r["path"] == gen.SCRIPT]
-    assert_manifest_carries_labels(rows, SUMMARIES, "round8-made")
-    assert not any(in_side(r["repo"], side) for r in rows for side in EARLIER_SIDES)
 
 
 def _tested_sweep(tmp_path, by_epoch: bool) -> tuple[FreshSweep, list[float]]:

@@ -2,7 +2,8 @@
 its sweep, ranked by the loss on a test split that its CSV never logs; each grid spans its best
 LR by a decade on both sides; the families are new; the manifest lines carry the same labels on
 the ``round9-made`` side only; the logs read as their users' loggers write them (per epoch,
-every 5 steps); and the committed truth is what the generator makes."""
+every 5 steps); and the committed truth is what the generator makes.
+The checks every round shares run in ``test_made_rounds.py``."""
 
 from __future__ import annotations
 
@@ -12,43 +13,12 @@ import pytest
 import torch
 from torch import nn
 
-from benchmarks.realworld import in_side, manifest
 from benchmarks.realworld import fresh_sweeps9 as gen
 from benchmarks.realworld.fresh_sweeps8 import train_by_epoch
 from benchmarks.realworld.made_tasks import Logged
-from tests.unit.test_fresh_sweeps7 import (RETRAINED_REL, assert_grid_spans_best,
-                                           assert_labelled_by_place,
-                                           assert_manifest_carries_labels)
+from tests.unit.test_fresh_sweeps7 import (RETRAINED_REL)
 
 SUMMARIES = json.loads(gen.OUT.read_text())
-EARLIER_SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning",
-                 "round4-heldout", "round5-heldout", "round6-heldout", "round7-heldout",
-                 "round7-made", "round8-heldout", "round8-made")
-
-
-@pytest.mark.parametrize("name", sorted(SUMMARIES))
-def test_each_run_is_labelled_by_its_place_in_its_sweep(name: str) -> None:
-    assert_labelled_by_place(SUMMARIES[name])
-
-
-@pytest.mark.parametrize("name", sorted(SUMMARIES))
-def test_each_grid_is_quarter_decades_spanning_its_best_by_a_decade_both_sides(name: str) -> None:
-    assert_grid_spans_best(SUMMARIES[name], range(11, 14))
-
-
-def test_the_families_are_the_plans_and_new() -> None:
-    assert set(SUMMARIES) == {f"fresh-{s.family}" for s in gen.plan()}
-    earlier = set()
-    for other in ("sweeps_fresh.json", "sweeps_fresh5.json", "sweeps_fresh7.json",
-                  "sweeps_fresh8.json", "sweeps_made.json"):
-        earlier |= {v["family"] for v in json.loads((gen.HERE / other).read_text()).values()}
-    assert not earlier & {s.family for s in gen.plan()}
-
-
-def test_the_manifest_carries_the_summaries_labels_on_the_round9_side_only() -> None:
-    rows = [r for r in manifest() if r["path"] == gen.SCRIPT]
-    assert_manifest_carries_labels(rows, SUMMARIES, "round9-made")
-    assert not any(in_side(r["repo"], side) for r in rows for side in EARLIER_SIDES)
 
 
 def test_a_log_every_five_steps_holds_each_stretchs_mean_loss_and_last_lr() -> None:
