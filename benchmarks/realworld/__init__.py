@@ -126,6 +126,11 @@ ROUND13_MADE = frozenset({"lrwatch-made/gpt_docs_adafactor", "lrwatch-made/cnn_d
 # the lead's one evaluation.
 ROUND14_MADE = frozenset({"lrwatch-made/gru_charlm_sgd_step", "lrwatch-made/convae_digits_adamw",
                           "lrwatch-made/mlp_diabetes_rmsprop"})
+# Round 15's made families (``fresh_sweeps15.py``, ``manifest_r15made.jsonl``): made after round
+# 14's evaluation, ranked by a test loss their logs never hold; held out, never diagnosed before
+# the lead's one evaluation.
+ROUND15_MADE = frozenset({"lrwatch-made/ft_email_lm_adamw", "lrwatch-made/mixer_digits_nesterov",
+                          "lrwatch-made/logreg_cancer_adagrad"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -142,8 +147,10 @@ def side_of(repo: str) -> str:
     ``round9-made`` (rounds 7, 8 and 9's made families, held out), ``round8-heldout`` /
     ``round10-heldout`` (rounds 8 and 10, all held out), ``round10-made`` / ``round11-made`` /
     ``round12-made`` (rounds 10, 11 and 12's made families, held out), ``round13-heldout``
-    (round 13, all held out), ``round13-made`` / ``round14-made`` (rounds 13 and 14's made
-    families, held out)."""
+    (round 13, all held out), ``round13-made`` / ``round14-made`` / ``round15-made`` (rounds
+    13, 14 and 15's made families, held out)."""
+    if repo in ROUND15_MADE:
+        return "round15-made"
     if repo in ROUND14_MADE:
         return "round14-made"
     if repo in ROUND13_MADE:
