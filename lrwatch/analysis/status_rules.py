@@ -41,8 +41,8 @@ SLOW_CONFIDENCE = 0.7
 # neighbours, which train as smoothly (real-world round 8, every side so far, this verdict at
 # 0.7: right 42 of 60 runs, 70%, where 90% of the loss was gone, 39 of 43 public, 3 of 17 made
 # sweeps' neighbours; 17 of 27, 63%, where it was not, wrong in 5 of 16 repositories). Round 15,
-# every side (1077 runs): 90% gone and still falling at 0.7 was right 38 of 79 (49%; 7 made
-# sweep families 5 of 41, mehdidc's sweep 2 of 6; Aitor4's 19 of 20, askmuhsin's 6 of 6, 7
+# every side (1118 runs): 90% gone and still falling at 0.7 was right 39 of 79 (49%; 6 made
+# sweep families 5 of 40, mehdidc's sweep 2 of 6; Aitor4's 19 of 20, askmuhsin's 6 of 6, 7
 # single public logs 7 of 7): HEALTHY_CONFIDENCE, the evidence naming what one run cannot tell.
 # 0.7 stays where the run shows its own end, a validation loss that turned up (25 runs, 24
 # right, 8 sources) or a loss that levelled off.

@@ -13,7 +13,7 @@ def test_a_healthy_fall_with_less_than_90_percent_gone_is_said_at_0_6() -> None:
 
 
 def test_a_healthy_fall_with_90_percent_gone_still_falling_is_said_at_0_6() -> None:
-    """Round 15: 0.7 was right 38 of 79 times where the loss still fell (sweep neighbours)."""
+    """Round 15: 0.7 was right 39 of 79 times where the loss still fell (sweep neighbours)."""
     d = analyze(synth.healthy_exponential().curves)
     assert d.status is Status.HEALTHY and d.confidence == 0.6
 
