@@ -65,6 +65,7 @@ STOPPED = 0.25
 # high 5), against 17 of 21 whose loss had levelled off; 0.5 is what they earn.
 STILL_IMPROVING = 0.02
 OPEN_HEALTHY = 0.5
+HEALTHY_UNTOLD = 0.6  # the strength of neighbours_untold: the healthy reading it qualifies
 # ... and when such a run's peak LR sits this many decades (3.2x) or more below the top of the
 # optimizer's usual range, too low is the likelier reading: 16 of its 19 runs there were labelled
 # too low (round 4, tuning side; at 0.3 decades 21 of 28, at 0.9 10 of 11).
@@ -448,6 +449,16 @@ def steady_fall(curve: Curve) -> Symptom:
            f"{curve.first[0]}-{curve.last[-1]}), step-to-step noise {100 * curve.noise:.1f}%")
     return Symptom(SymptomName.STEADY_FALL, 0.7, Evidence(msg, "loss", int(curve.first[0]),
                                                           int(curve.last[-1]), _exp(-drop)))
+
+
+def neighbours_untold(curve: Curve) -> Symptom:
+    """What one run of a loss 90% gone and still falling cannot tell (real-world round 15): in
+    sweeps, runs 3-30x from the best LR fell 90-100% as smoothly and were labelled too low or
+    too high; only a second run places this LR."""
+    msg = ("one run cannot place its LR: in sweeps, runs 3-30x from the best LR also removed "
+           "90-100% of the loss as smoothly; a run at ~3x and at ~1/3 this LR would tell")
+    return Symptom(SymptomName.NEIGHBOURS_UNTOLD, HEALTHY_UNTOLD,
+                   Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1])))
 
 
 def late_drop(curve: Curve) -> tuple[int, float]:

@@ -62,6 +62,8 @@ class SymptomName(str, Enum):
     PLATEAU = "plateau"
     FLATTENING = "flattening"
     TOO_LOW_NOT_EXCLUDED = "too_low_not_excluded"  # a smooth fall a too-low LR would also make
+    # a loss 90% gone and still falling: one run does not place its LR among its neighbours
+    NEIGHBOURS_UNTOLD = "neighbours_untold"
     STAIRCASE = "staircase"
     # an epoch log's first point (a whole epoch's mean) already below where training started
     EPOCH_START_HIDDEN = "epoch_start_hidden"

@@ -12,9 +12,10 @@ def test_a_healthy_fall_with_less_than_90_percent_gone_is_said_at_0_6() -> None:
     assert d.status is Status.HEALTHY and 0.5 < d.confidence <= 0.6
 
 
-def test_a_healthy_fall_with_90_percent_gone_keeps_0_7() -> None:
+def test_a_healthy_fall_with_90_percent_gone_still_falling_is_said_at_0_6() -> None:
+    """Round 15: 0.7 was right 39 of 79 times where the loss still fell (sweep neighbours)."""
     d = analyze(synth.healthy_exponential().curves)
-    assert d.status is Status.HEALTHY and d.confidence == 0.7
+    assert d.status is Status.HEALTHY and d.confidence == 0.6
 
 
 def test_a_slow_run_read_as_stalled_is_said_at_0_7_at_most() -> None:

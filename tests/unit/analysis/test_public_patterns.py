@@ -227,8 +227,9 @@ def test_a_smooth_fall_still_going_names_both_readings_at_modest_confidence() ->
 
 def test_a_loss_mostly_gone_keeps_its_confidence() -> None:
     """A loss 90% gone excludes the too-low reading (no LR could have removed much more): at a
-    constant LR or under warmup + cosine it stays healthy at 0.7."""
+    constant LR or under warmup + cosine it stays healthy, not the open 0.5 (round 15: at 0.6,
+    not 0.7, while it still falls: its sweep's neighbours fall as smoothly)."""
     for case in (synth.healthy_exponential(), synth.healthy_warmup_cosine()):
         d = analyze(case.curves)
-        assert d.status is Status.HEALTHY and d.confidence >= 0.7
+        assert d.status is Status.HEALTHY and d.confidence >= 0.6
         assert not any("healthy, or too low" in e.message for e in d.evidence)
