@@ -66,6 +66,12 @@ STOPPED = 0.25
 STILL_IMPROVING = 0.02
 OPEN_HEALTHY = 0.5
 HEALTHY_UNTOLD = 0.6  # the strength of neighbours_untold: the healthy reading it qualifies
+# A loss that levelled off at a constant LR with step-to-step noise this large (log units, 40%)
+# may be held up by the LR itself: its noise floor, which a lower LR or decay would lower, as
+# well as a good LR's end (real-world round 16, every side: "healthy" on such a loss was right
+# by status and way on 1 of 7 runs from 5 sources, public and made; noise 30% or less: 2 of 3
+# and lower, mixed); the healthy reading is an open one (OPEN_HEALTHY).
+NOISY_LEVEL = 0.40
 # ... and when such a run's peak LR sits this many decades (3.2x) or more below the top of the
 # optimizer's usual range, too low is the likelier reading: 16 of its 19 runs there were labelled
 # too low (round 4, tuning side; at 0.3 decades 21 of 28, at 0.9 10 of 11).
@@ -725,8 +731,37 @@ def levelled_off(curve: Curve) -> Symptom | None:
         return None
     msg = (f"loss levelled off: {_level_change(before - end)} over the last 30% "
            f"of the run (steps {curve.first[at70]}-{curve.last[-1]})")
+    if noisy_level(curve):
+        msg += (f", with step-to-step noise {100 * curve.noise:.0f}%: a loss this noisy at a "
+                "constant LR may be held up by the LR itself (its noise floor) as well as at a "
+                "good LR's end; one run cannot tell them apart: a run at ~3x lower LR would")
     return Symptom(SymptomName.LEVELLED_OFF, 1.0, Evidence(msg, "loss", int(curve.first[at70]),
                                                            int(curve.last[-1]), before - end))
+
+
+def noisy_level(curve: Curve) -> bool:
+    """The loss's step-to-step noise is NOISY_LEVEL or more: a level it reached at a constant
+    LR may be that LR's noise floor."""
+    return bool(math.isfinite(curve.noise) and curve.noise >= NOISY_LEVEL)
+
+
+def stalled_at_top(curve: Curve, prior: Prior) -> Symptom | None:
+    """A loss that moved little and still falls, at an LR at or above the top of the usual
+    range (within LR_AT_TOP below it): too low an LR and one so high that its noise holds the
+    loss up both fall slowly (real-world round 16, every side: "stalled" there at 0.7 was right
+    on 2 of 4 runs, 3 made families: a GCN's two epoch logs labelled too low, told a range test;
+    a byte CNN under SGD-momentum and an MLP-Mixer under Nesterov SGD labelled too high, told
+    "increase"), so the evidence names both readings and the run that tells."""
+    below, lr = decades_below_top(curve, prior), peak_lr(curve, prior)
+    if below is None or lr is None or below > LR_AT_TOP:
+        return None
+    where = f"{10 ** -below:.2g}x above" if below < 0 else "at"
+    msg = (f"stalled, or too high: peak LR {_fmt(lr)} sits {where} the top of {prior.usual()}, "
+           "where a slow fall may come from too high an LR (its noise holds the loss up) as "
+           "well as too low a one; one run cannot tell them apart: a run at ~3x lower LR and one "
+           "at ~3x higher, or a range test, would")
+    return Symptom(SymptomName.TOO_HIGH_NOT_EXCLUDED, OPEN_HEALTHY,
+                   Evidence(msg, "lr", None, None, lr))
 
 
 def too_low_not_excluded(curve: Curve) -> Symptom | None:

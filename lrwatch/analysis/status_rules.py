@@ -549,8 +549,12 @@ def _little_still_falling(f: Findings) -> Reading | None:
     # a fine-tune at a fine-tuning LR that still falls needs more steps, not more LR
     if f.little is not None and f.falling is not None and f.high is None and (
             f.low is not None or not f.fine):
-        return Reading([f.little, f.falling, f.low, f.hidden_start],
-                       confidence=min(max(f.falling.strength, f.little.strength), f.slow_cap),
+        # at the top of the usual range or above it, too high reads as well (round 16)
+        top = d.stalled_at_top(f.curve, f.prior)
+        confidence = min(max(f.falling.strength, f.little.strength), f.slow_cap)
+        return Reading([f.little, f.falling, f.low, f.hidden_start, top],
+                       confidence=confidence if top is None else min(confidence,
+                                                                     d.OPEN_HEALTHY),
                        also=_hidden(f))
     return None
 
@@ -779,7 +783,9 @@ def _healthy(f: Findings) -> Reading:
     ended = gone and (f.overfit is not None or f.levelled is not None)
     untold = d.neighbours_untold(f.curve) if gone and not ended else None
     plain = HEALTHY_GONE_CONFIDENCE if ended else HEALTHY_CONFIDENCE
-    opened = f.open_low is not None or high_open is not None or f.beyond is not None
+    # a loss that levelled off this noisily may be held up by the LR itself (round 16)
+    noisy = f.levelled is not None and d.noisy_level(f.curve)
+    opened = f.open_low is not None or high_open is not None or f.beyond is not None or noisy
     return Reading([f.overfit, f.levelled, f.beyond, f.stairs, f.came_back,
                     d.steady_fall(f.curve), f.open_low, high_open, untold],
                    confidence=0.5 if f.warm is not None else
