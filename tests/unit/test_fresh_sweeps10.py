@@ -16,7 +16,7 @@ import torch
 
 from benchmarks.realworld import fresh_sweeps10 as gen
 from benchmarks.realworld.made_tasks import CausalTransformer, Logged
-from tests.unit.test_fresh_sweeps7 import (RETRAINED_REL)
+from tests.unit.test_fresh_sweeps7 import RETRAINED_REL, retrain_best
 
 SUMMARIES = json.loads(gen.OUT.read_text())
 
@@ -67,14 +67,7 @@ def test_the_regression_features_see_repetition_and_entropy() -> None:
 def test_a_committed_truth_is_what_the_generator_makes() -> None:
     """The regression at its best LR, retrained (the cheapest family, a few CPU seconds): the
     committed final test loss, which its logged validation loss is not."""
-    s = SUMMARIES["fresh-regression_zlib_sgdm"]
-    i = s["lrs"].index(s["best_lr"])
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        run = gen.regression_run(s["lrs"][i])
-    finally:
-        torch.set_num_threads(threads)
+    run, s, i = retrain_best(SUMMARIES, "fresh-regression_zlib_sgdm", gen.regression_run)
     assert run.test == pytest.approx(s["final_eval_losses"][i], rel=RETRAINED_REL)
     assert run.test0 == pytest.approx(s["start_eval_losses"][i], rel=1e-4)
     assert [r[0] for r in run.log.rows] == list(range(50, s["steps"] + 1, 50))

@@ -19,7 +19,7 @@ from benchmarks.realworld import read_csv
 from benchmarks.realworld import fresh_sweeps11 as gen
 from benchmarks.realworld.fresh_sweeps8 import TestedRun, read_tested
 from benchmarks.realworld.made_tasks import Logged
-from tests.unit.test_fresh_sweeps7 import (RETRAINED_REL)
+from tests.unit.test_fresh_sweeps7 import RETRAINED_REL, retrain_best
 
 SUMMARIES = json.loads(gen.OUT.read_text())
 
@@ -90,14 +90,7 @@ def test_the_cylinder_bell_funnel_shapes_rise_hold_and_fall() -> None:
 def test_a_committed_truth_is_what_the_generator_makes() -> None:
     """The tabular MLP at its best LR, retrained (the cheapest family, a few CPU seconds): the
     committed final test loss, which its logged validation loss is not."""
-    s = SUMMARIES["fresh-tabular_mlp_epochs_adam"]
-    i = s["lrs"].index(s["best_lr"])
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        run = gen.tabular_run(s["lrs"][i])
-    finally:
-        torch.set_num_threads(threads)
+    run, s, i = retrain_best(SUMMARIES, "fresh-tabular_mlp_epochs_adam", gen.tabular_run)
     assert run.test == pytest.approx(s["final_eval_losses"][i], rel=RETRAINED_REL)
     assert run.test0 == pytest.approx(s["start_eval_losses"][i], rel=1e-4)
     assert [r[0] for r in run.log.rows] == list(range(1, gen.TAB_EPOCHS + 1))

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from benchmarks.realworld import fresh_sweeps12 as gen
-from tests.unit.test_fresh_sweeps7 import (RETRAINED_REL)
+from tests.unit.test_fresh_sweeps7 import RETRAINED_REL, retrain_best
 
 SUMMARIES = json.loads(gen.OUT.read_text())
 
@@ -88,14 +88,7 @@ def test_the_vae_loss_is_the_negative_elbo_per_image() -> None:
 def test_a_committed_truth_is_what_the_generator_makes() -> None:
     """The VAE at its best LR, retrained (a few CPU seconds): the committed final test loss,
     which its logged validation loss is not."""
-    s = SUMMARIES["fresh-vae_digits_adam"]
-    i = s["lrs"].index(s["best_lr"])
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        run = gen.vae_run(s["lrs"][i])
-    finally:
-        torch.set_num_threads(threads)
+    run, s, i = retrain_best(SUMMARIES, "fresh-vae_digits_adam", gen.vae_run)
     assert run.test == pytest.approx(s["final_eval_losses"][i], rel=RETRAINED_REL)
     assert run.test0 == pytest.approx(s["start_eval_losses"][i], rel=1e-4)
     assert run.log.rows[-1][0] == gen.VAE_EPOCHS * gen.VAE_STEPS_PER_EPOCH

@@ -12,14 +12,15 @@ from __future__ import annotations
 import json
 import math
 
-import numpy as np
 import pytest
 import torch
 from torch.nn import functional as F
 
 from benchmarks.realworld import fresh_sweeps13 as gen
 from benchmarks.realworld.made_tasks import train
-from tests.unit.test_fresh_sweeps7 import (RETRAINED_REL)
+from tests.unit.test_fresh_sweeps7 import (RETRAINED_REL,
+                                           assert_logged_every_10th_step_and_each_epochs_val,
+                                           retrain_best)
 
 SUMMARIES = json.loads(gen.OUT.read_text())
 
@@ -104,24 +105,11 @@ def test_a_committed_truth_is_what_the_generator_makes(tmp_path) -> None:
     """The CNN at its best LR, retrained (a few CPU seconds): the committed final test loss,
     which its logged validation loss is not; its CSV holds every 10th step and a val_loss at
     each epoch's end, as a Lightning log with ``log_every_n_steps=10``."""
-    from benchmarks.realworld import read_csv
-    from benchmarks.realworld.fresh_sweeps8 import write_tested
 
-    s = SUMMARIES["fresh-cnn_digits_ls_onecycle"]
-    i = s["lrs"].index(s["best_lr"])
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        run = gen.cnn_run(s["lrs"][i])
-    finally:
-        torch.set_num_threads(threads)
-    steps = gen.CNN_EPOCHS * gen.CNN_STEPS_PER_EPOCH
+    run, s, i = retrain_best(SUMMARIES, "fresh-cnn_digits_ls_onecycle", gen.cnn_run)
     assert run.test == pytest.approx(s["final_eval_losses"][i], rel=RETRAINED_REL)
     assert run.test0 == pytest.approx(s["start_eval_losses"][i], rel=1e-4)
-    write_tested(tmp_path, "cnn", run)
-    cols = read_csv(tmp_path / "cnn.csv")
-    assert cols["step"].astype(int).tolist() == list(range(10, steps + 1, 10))
-    logged_val = cols["step"][~np.isnan(cols["val_loss"])].astype(int).tolist()
-    assert logged_val == list(range(gen.CNN_STEPS_PER_EPOCH, steps + 1, gen.CNN_STEPS_PER_EPOCH))
+    assert_logged_every_10th_step_and_each_epochs_val(run, tmp_path, gen.CNN_EPOCHS,
+                                                       gen.CNN_STEPS_PER_EPOCH)
     assert run.log.final_val != pytest.approx(run.test, rel=1e-3)
     assert math.isfinite(run.test)

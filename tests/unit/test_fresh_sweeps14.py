@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import math
 
-import numpy as np
 import pytest
 import torch
 
 from benchmarks.realworld import fresh_sweeps14 as gen
 from benchmarks.realworld.made_tasks import warmup_cosine
-from tests.unit.test_fresh_sweeps7 import (RETRAINED_REL)
+from tests.unit.test_fresh_sweeps7 import (RETRAINED_REL,
+                                           assert_logged_every_10th_step_and_each_epochs_val,
+                                           retrain_best)
 
 SUMMARIES = json.loads(gen.OUT.read_text())
 
@@ -104,25 +105,12 @@ def test_a_committed_truth_is_what_the_generator_makes(tmp_path) -> None:
     from benchmarks.realworld import read_csv
     from benchmarks.realworld.fresh_sweeps8 import write_tested
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        s = SUMMARIES["fresh-convae_digits_adamw"]
-        i = s["lrs"].index(s["best_lr"])
-        run = gen.ae_run(s["lrs"][i])
-        m = SUMMARIES["fresh-mlp_diabetes_rmsprop"]
-        j = m["lrs"].index(m["best_lr"])
-        mlp = gen.mlp_run(m["lrs"][j])
-    finally:
-        torch.set_num_threads(threads)
-    steps = gen.AE_EPOCHS * gen.AE_STEPS_PER_EPOCH
+    run, s, i = retrain_best(SUMMARIES, "fresh-convae_digits_adamw", gen.ae_run)
+    mlp, m, j = retrain_best(SUMMARIES, "fresh-mlp_diabetes_rmsprop", gen.mlp_run)
     assert run.test == pytest.approx(s["final_eval_losses"][i], rel=RETRAINED_REL)
     assert run.test0 == pytest.approx(s["start_eval_losses"][i], rel=1e-4)
-    write_tested(tmp_path, "ae", run)
-    cols = read_csv(tmp_path / "ae.csv")
-    assert cols["step"].astype(int).tolist() == list(range(10, steps + 1, 10))
-    logged_val = cols["step"][~np.isnan(cols["val_loss"])].astype(int).tolist()
-    assert logged_val == list(range(gen.AE_STEPS_PER_EPOCH, steps + 1, gen.AE_STEPS_PER_EPOCH))
+    cols = assert_logged_every_10th_step_and_each_epochs_val(run, tmp_path, gen.AE_EPOCHS,
+                                                              gen.AE_STEPS_PER_EPOCH)
     assert run.log.final_val != pytest.approx(run.test, rel=1e-3)
     assert mlp.test == pytest.approx(m["final_eval_losses"][j], rel=RETRAINED_REL)
     write_tested(tmp_path, "mlp", mlp)

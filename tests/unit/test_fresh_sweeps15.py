@@ -19,7 +19,9 @@ import torch
 from benchmarks.realworld import fresh_sweeps15 as gen
 from benchmarks.realworld.made_tasks import CausalTransformer, warmup_linear
 from benchmarks.realworld.make_runs import CTX, D_MODEL, HEADS, LAYERS, pretrained
-from tests.unit.test_fresh_sweeps7 import RETRAINED_REL
+from tests.unit.test_fresh_sweeps7 import (RETRAINED_REL,
+                                           assert_logged_every_10th_step_and_each_epochs_val,
+                                           retrain_best)
 
 SUMMARIES = json.loads(gen.OUT.read_text())
 
@@ -97,25 +99,12 @@ def test_the_committed_truths_are_what_the_generator_makes(tmp_path) -> None:
     from benchmarks.realworld import read_csv
     from benchmarks.realworld.fresh_sweeps8 import write_tested
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        s = SUMMARIES["fresh-mixer_digits_nesterov"]
-        i = s["lrs"].index(s["best_lr"])
-        mixer = gen.mixer_run(s["lrs"][i])
-        m = SUMMARIES["fresh-logreg_cancer_adagrad"]
-        j = m["lrs"].index(m["best_lr"])
-        logreg = gen.logreg_run(m["lrs"][j])
-    finally:
-        torch.set_num_threads(threads)
-    steps = gen.MIX_EPOCHS * gen.MIX_STEPS_PER_EPOCH
+    mixer, s, i = retrain_best(SUMMARIES, "fresh-mixer_digits_nesterov", gen.mixer_run)
+    logreg, m, j = retrain_best(SUMMARIES, "fresh-logreg_cancer_adagrad", gen.logreg_run)
     assert mixer.test == pytest.approx(s["final_eval_losses"][i], rel=RETRAINED_REL)
     assert mixer.test0 == pytest.approx(s["start_eval_losses"][i], rel=1e-4)
-    write_tested(tmp_path, "mixer", mixer)
-    cols = read_csv(tmp_path / "mixer.csv")
-    assert cols["step"].astype(int).tolist() == list(range(10, steps + 1, 10))
-    logged_val = cols["step"][~np.isnan(cols["val_loss"])].astype(int).tolist()
-    assert logged_val == list(range(gen.MIX_STEPS_PER_EPOCH, steps + 1, gen.MIX_STEPS_PER_EPOCH))
+    cols = assert_logged_every_10th_step_and_each_epochs_val(mixer, tmp_path, gen.MIX_EPOCHS,
+                                                              gen.MIX_STEPS_PER_EPOCH)
     assert np.allclose(cols["lr"], s["lrs"][i])
     assert mixer.log.final_val != pytest.approx(mixer.test, rel=1e-3)
     assert logreg.test == pytest.approx(m["final_eval_losses"][j], rel=RETRAINED_REL)

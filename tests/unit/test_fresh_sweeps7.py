@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -68,6 +71,39 @@ def assert_manifest_carries_labels(rows: list[dict], summaries: dict, side: str)
             assert side_of(row["repo"]) == side
 
 
+def retrain_best(summaries: dict, name: str, run_of: Callable[[float], Any]
+                 ) -> tuple[Any, dict, int]:
+    """The run of sweep ``name`` at its best LR, retrained on one thread as its generator trains,
+    with the sweep's summary and the best LR's index in it."""
+    import torch
+
+    s = summaries[name]
+    i = s["lrs"].index(s["best_lr"])
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return run_of(s["lrs"][i]), s, i
+    finally:
+        torch.set_num_threads(threads)
+
+
+def assert_logged_every_10th_step_and_each_epochs_val(run: Any, tmp_path: Path, epochs: int,
+                                                      per_epoch: int) -> dict:
+    """``run``'s CSV, as its generator writes it (``fresh_sweeps8.write_tested``), holds every
+    10th step and a validation loss at each epoch's end (Lightning's ``log_every_n_steps=10``);
+    its columns, read back."""
+    from benchmarks.realworld import read_csv
+    from benchmarks.realworld.fresh_sweeps8 import write_tested
+
+    write_tested(tmp_path, "run", run)
+    cols = read_csv(tmp_path / "run.csv")
+    steps = epochs * per_epoch
+    assert cols["step"].astype(int).tolist() == list(range(10, steps + 1, 10))
+    logged_val = cols["step"][~np.isnan(cols["val_loss"])].astype(int).tolist()
+    assert logged_val == list(range(per_epoch, steps + 1, per_epoch))
+    return cols
+
+
 # A run retrained on another CPU ends a little elsewhere: PyTorch picks its kernels by instruction
 # set (rounds 7-12 were made on AVX2; round 13 on AVX-512), and training amplifies the difference.
 # Retrained with AVX-512 kernels against the AVX2-made numbers: round 7's ViT 8.7% off, round 9's
@@ -113,14 +149,5 @@ def test_manifest_rows_refuse_a_sweep_missing_from_the_cache(tmp_path, monkeypat
 def test_a_committed_truth_is_what_the_generator_makes() -> None:
     """The patch transformer at its best LR, retrained (the cheapest family, ~10 CPU seconds):
     the committed final eval loss."""
-    import torch
-
-    s = SUMMARIES["fresh-vit_digits_adamw"]
-    i = s["lrs"].index(s["best_lr"])
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        log = gen.vit_run(s["lrs"][i])
-    finally:
-        torch.set_num_threads(threads)
+    log, s, i = retrain_best(SUMMARIES, "fresh-vit_digits_adamw", gen.vit_run)
     assert log.final_val == pytest.approx(s["final_eval_losses"][i], rel=RETRAINED_REL)

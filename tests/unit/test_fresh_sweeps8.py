@@ -25,7 +25,7 @@ from benchmarks.realworld import fresh_sweeps15 as gen15
 from benchmarks.realworld.fresh_sweeps import FreshSweep, run_id
 from benchmarks.realworld.made_tasks import Logged
 from benchmarks.realworld.make_runs import quarter_decades
-from tests.unit.test_fresh_sweeps7 import (RETRAINED_REL)
+from tests.unit.test_fresh_sweeps7 import RETRAINED_REL, retrain_best
 
 SUMMARIES = json.loads(gen.OUT.read_text())
 
@@ -110,16 +110,7 @@ def test_manifest_rows_refuse_a_sweep_missing_from_the_cache(round_gen, tmp_path
 def test_a_committed_truth_is_what_the_generator_makes() -> None:
     """The per-epoch MLP at its best LR, retrained (the cheapest family, a few CPU seconds):
     the committed final test loss, which its logged validation loss is not."""
-    import torch
-
-    s = SUMMARIES["fresh-mlp_epochs_nesterov"]
-    i = s["lrs"].index(s["best_lr"])
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        run = gen.mlp_epochs_run(s["lrs"][i])
-    finally:
-        torch.set_num_threads(threads)
+    run, s, i = retrain_best(SUMMARIES, "fresh-mlp_epochs_nesterov", gen.mlp_epochs_run)
     assert run.test == pytest.approx(s["final_eval_losses"][i], rel=RETRAINED_REL)
     assert run.test0 == pytest.approx(s["start_eval_losses"][i], rel=1e-4)
     assert [r[0] for r in run.log.rows] == list(range(1, gen.MLP_EPOCHS + 1))

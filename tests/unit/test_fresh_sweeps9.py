@@ -16,7 +16,7 @@ from torch import nn
 from benchmarks.realworld import fresh_sweeps9 as gen
 from benchmarks.realworld.fresh_sweeps8 import train_by_epoch
 from benchmarks.realworld.made_tasks import Logged
-from tests.unit.test_fresh_sweeps7 import (RETRAINED_REL)
+from tests.unit.test_fresh_sweeps7 import RETRAINED_REL, retrain_best
 
 SUMMARIES = json.loads(gen.OUT.read_text())
 
@@ -50,14 +50,7 @@ def test_corrupted_windows_differ_from_their_source_in_at_most_four_bytes() -> N
 def test_a_committed_truth_is_what_the_generator_makes() -> None:
     """The per-epoch digits CNN at its best LR, retrained (the cheapest family, a few CPU
     seconds): the committed final test loss, which its logged validation loss is not."""
-    s = SUMMARIES["fresh-cnn_digits_epochs_adam"]
-    i = s["lrs"].index(s["best_lr"])
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        run = gen.cnn_digits_run(s["lrs"][i])
-    finally:
-        torch.set_num_threads(threads)
+    run, s, i = retrain_best(SUMMARIES, "fresh-cnn_digits_epochs_adam", gen.cnn_digits_run)
     assert run.test == pytest.approx(s["final_eval_losses"][i], rel=RETRAINED_REL)
     assert run.test0 == pytest.approx(s["start_eval_losses"][i], rel=1e-4)
     assert [r[0] for r in run.log.rows] == list(range(1, gen.CNN_EPOCHS + 1))
