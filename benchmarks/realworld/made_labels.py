@@ -64,9 +64,10 @@ def label_sweep(points: list[SweepPoint], steps: int) -> tuple[float, list[dict]
     for p in points:
         rel = p.final / best.final - 1.0
         rise = largest_rise(p.losses)
+        # a log of fewer than SMOOTH points has no running mean: its rise goes unsaid
+        rose = f", largest rise of the {SMOOTH}-step mean {rise:+.0%}" if math.isfinite(rise) else ""
         here = (f"lr {p.lr:.3g} ends at eval loss {p.final:.4f} ({rel:+.1%} vs best), "
-                f"started at {p.start:.4f}, largest rise of the {SMOOTH}-step mean "
-                f"{rise:+.0%}" if math.isfinite(p.final) else
+                f"started at {p.start:.4f}{rose}" if math.isfinite(p.final) else
                 f"lr {p.lr:.3g} went non-finite at step {p.losses.size}")
         why = f"{head}; {here}"
         if p is best or rel <= NEAR_LOSS:

@@ -63,3 +63,12 @@ def test_a_sweep_where_every_run_exploded_cannot_be_labelled() -> None:
     exploded = np.array([5.0, 9.0, math.nan])
     with pytest.raises(ValueError, match="every run of the sweep went non-finite"):
         label_sweep([point(1.0, math.inf, exploded), point(10.0, math.inf, exploded)], STEPS)
+
+
+def test_a_log_too_short_for_the_running_mean_says_no_rise_at_all() -> None:
+    epochs = 15  # one point per epoch: fewer than the 25 points a running mean needs
+    points = [point(1e-3, 2.0, np.linspace(5.0, 2.0, epochs)),
+              point(1e-2, 2.5, np.linspace(5.0, 2.5, epochs))]
+    _, labels = label_sweep(points, epochs)
+    assert all("nan" not in lab["why"] and "largest rise" not in lab["why"] for lab in labels)
+    assert "started at 5.5000" in labels[1]["why"]
