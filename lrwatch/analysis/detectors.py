@@ -745,6 +745,24 @@ def noisy_level(curve: Curve) -> bool:
     return bool(math.isfinite(curve.noise) and curve.noise >= NOISY_LEVEL)
 
 
+def overfit_at_top(curve: Curve, prior: Prior) -> Symptom | None:
+    """A validation loss that turned up (``val_turned_up``) at an LR at or above the top of the
+    usual range (within LR_AT_TOP below it): a run past its best LR overfits as well as a good
+    one given too many epochs (real-world round 17, every side: of the 21 runs that overfit
+    there, 17 were labelled too high, 3 keep, 1 too low, from 7 made families; below the top 4
+    keep of 8, 3 too high), so the evidence names both readings and the run that tells them
+    apart."""
+    below, lr = decades_below_top(curve, prior), peak_lr(curve, prior)
+    if below is None or lr is None or below > LR_AT_TOP:
+        return None
+    where = f"{10 ** -below:.2g}x above" if below < 0 else "at"
+    msg = (f"overfitting, or too high: peak LR {_fmt(lr)} sits {where} the top of "
+           f"{prior.usual()}, where a validation loss turns up at an LR past the best as well "
+           "as at a good one run too long; one run cannot tell them apart: a run at ~3x lower "
+           "LR, or a range test, would")
+    return Symptom(SymptomName.OVERFIT_AT_TOP, OPEN_HEALTHY, Evidence(msg, "lr", None, None, lr))
+
+
 def stalled_at_top(curve: Curve, prior: Prior) -> Symptom | None:
     """A loss that moved little and still falls, at an LR at or above the top of the usual
     range (within LR_AT_TOP below it): too low an LR and one so high that its noise holds the

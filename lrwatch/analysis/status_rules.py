@@ -785,12 +785,32 @@ def _healthy(f: Findings) -> Reading:
     plain = HEALTHY_GONE_CONFIDENCE if ended else HEALTHY_CONFIDENCE
     # a loss that levelled off this noisily may be held up by the LR itself (round 16)
     noisy = f.levelled is not None and d.noisy_level(f.curve)
-    opened = f.open_low is not None or high_open is not None or f.beyond is not None or noisy
-    return Reading([f.overfit, f.levelled, f.beyond, f.stairs, f.came_back,
-                    d.steady_fall(f.curve), f.open_low, high_open, untold],
+    low = _low_place(f)
+    # a validation loss that turned up at the top of the range: too high as well (round 17)
+    top_turn = d.overfit_at_top(f.curve, f.prior) if f.overfit is not None and not f.fine \
+        and not (f.prior.clip is not None and not is_adaptive(f.prior.optimizer)) else None
+    opened = f.open_low is not None or high_open is not None or f.beyond is not None or noisy \
+        or low is not None or top_turn is not None
+    return Reading([f.overfit, top_turn, f.levelled, f.beyond, f.stairs, f.came_back,
+                    d.steady_fall(f.curve), f.open_low, high_open, untold, low],
                    confidence=0.5 if f.warm is not None else
                    d.OPEN_HEALTHY if opened else plain,
                    also=_far_above(high_open, f.under, f.prior))
+
+
+def _low_place(f: Findings) -> d.Symptom | None:
+    """A healthy-looking run trained from scratch at an LR LIKELY_LOW decades (3.2x) or more
+    below the top of the usual range: too low is the likelier reading there, however well the
+    loss fell (real-world round 17, every side: of the 28 such runs read "healthy, keep" or
+    "add decay", 27 were labelled otherwise, 26 too low, from 9 made families; every run trained
+    from scratch there, whatever its reading: 152 of 170 labelled too low, public logs 62 of 71;
+    on the benchmark corpus the 98 runs it sends from a keep to a test had their sweep's best LR
+    3x or more higher on 79). Not a fine-tune (its range is a prior of its own), nor a clipped
+    SGD step (the range says nothing of it)."""
+    clipped = f.prior.clip is not None and not is_adaptive(f.prior.optimizer)
+    if f.fine or clipped or f.under is None or f.under < d.LIKELY_LOW:
+        return None
+    return d.below_top(f.curve, f.prior)
 
 
 def _far_above(high_open: d.Symptom | None, under: float | None,
@@ -840,6 +860,25 @@ def _advise_healthy(c: AdviceContext) -> Advice:
                       if SymptomName.TOO_HIGH_NOT_EXCLUDED in symptoms else "")
                    + "; run a range test (lrwatch's find_lr) or a short run at ~3x the LR, and "
                    "keep whichever gets lower"]
+    elif SymptomName.OVERFIT_AT_TOP in symptoms:
+        # a validation loss that turned up at the top of the usual range (d.overfit_at_top,
+        # real-world round 17): 17 of its 21 runs were labelled too high; a range test gained 16
+        # right-way answers for 19 tests, "reduce ~3x" 12 with 4 new wrong-way moves
+        action, factor = Action.RANGE_TEST, None
+        reasons = ["healthy as far as one run tells, but its validation loss turned up at the "
+                   "top of the usual range, where a run past the best LR overfits as well: run a "
+                   "range test (lrwatch's find_lr) or a short run at ~3x lower LR, and keep "
+                   "whichever gets the lower validation loss"]
+    elif SymptomName.BELOW_TOP in symptoms:
+        # a healthy-looking run from scratch 3x or more below the top of the usual range
+        # (_low_place, real-world round 17): 27 of its 28 runs were labelled otherwise; a range
+        # test gained 27 right-way answers for 28 tests, "increase ~3x" 25 with 2 new wrong-way
+        # moves
+        action, factor = Action.RANGE_TEST, None
+        reasons = ["healthy as far as one run tells, but 3x or more below the top of the usual "
+                   "range, where a sweep's runs fall as smoothly and as far as its best one "
+                   "(too low is the likelier reading): run a range test (lrwatch's find_lr) or "
+                   "a short run at ~3x the LR, and keep whichever gets lower"]
     elif SymptomName.LEVELLED_OFF in symptoms:
         action, factor = Action.ADD_DECAY, 1.0
         reasons = ["the loss has levelled off at a constant LR: keep the peak LR and decay it "

@@ -82,6 +82,8 @@ class SymptomName(str, Enum):
     UPDATE_RATIO_HIGH = "update_ratio_high"
     # the validation loss turned up while the training loss kept falling: overfitting
     VAL_TURNED_UP = "val_turned_up"
+    # ... at an LR at or above the top of the usual range: overfitting or too high an LR
+    OVERFIT_AT_TOP = "overfit_at_top"
     # notes classification adds
     AMBIGUOUS = "ambiguous"  # a flat loss one run cannot read: too low or too high
     FINE_TUNE = "fine_tune"

@@ -116,7 +116,10 @@ def test_advice_after_a_recovery_is_about_the_lr_the_guard_set(tmp_path, caplog)
     d = analyze(curves_from_store(store, run))
     assert d.evidence[0].message.startswith(f"the guard recovered at step {action.step} ")
     assert d.suggestion.peak_lr == pytest.approx(action.payload["lr_after"])
-    assert d.suggestion.suggested_lr < action.payload["lr_before"]  # never back to what blew up
+    # never back to what blew up: a move stays under it, and a range test (at 0.04, 7.5x below
+    # the top of SGD's usual range, round 17's rule asks for one) moves nothing
+    assert d.suggestion.suggested_lr is None or \
+        d.suggestion.suggested_lr < action.payload["lr_before"]
     assert d.steps == run.steps - action.step - 1
     entry = _analyze_json(store)
     assert entry["current_lr"] == pytest.approx(action.payload["lr_after"])

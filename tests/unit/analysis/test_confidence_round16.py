@@ -30,6 +30,8 @@ def _slow(seed: int = 5) -> np.ndarray:
 
 
 def _run(loss: np.ndarray, lr: float) -> RunCurves:
+    # plain SGD's usual range is 1e-3-0.3: the levelled runs sit at 0.1, within 3x of its top,
+    # where the LR's place alone asks for nothing (at 0.05 round 17's rule asks a range test)
     return RunCurves(loss=Series(STEPS, loss), lr=Series(STEPS, np.full(STEPS.size, lr)),
                      optimizer="SGD")
 
@@ -39,7 +41,7 @@ def _words(d) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_a_noisy_level_is_healthy_at_0_5_and_says_the_lr_may_hold_it_up() -> None:
-    d = analyze(_run(_levelled(0.8), 0.05))
+    d = analyze(_run(_levelled(0.8), 0.1))
     assert d.status is Status.HEALTHY and d.suggestion.action is Action.ADD_DECAY, _words(d)
     assert d.confidence == 0.5
     assert "held up by the LR itself" in _words(d)
@@ -47,7 +49,7 @@ def test_a_noisy_level_is_healthy_at_0_5_and_says_the_lr_may_hold_it_up() -> Non
 
 
 def test_a_quiet_level_keeps_0_7() -> None:
-    d = analyze(_run(_levelled(0.03), 0.05))
+    d = analyze(_run(_levelled(0.03), 0.1))
     assert d.status is Status.HEALTHY and d.suggestion.action is Action.ADD_DECAY, _words(d)
     assert d.confidence == 0.7
     assert "held up by the LR itself" not in _words(d)
@@ -68,7 +70,7 @@ def test_a_slow_fall_low_in_the_range_keeps_0_7() -> None:
 
 
 def test_the_online_analyzer_agrees() -> None:
-    for loss, lr in ((_levelled(0.8), 0.05), (_slow(), 0.56)):
+    for loss, lr in ((_levelled(0.8), 0.1), (_slow(), 0.56)):
         watch = OnlineAnalyzer(optimizer="SGD")
         for lo in range(0, STEPS.size, 100):  # rows arrive in blocks, as from a training loop
             watch.update(STEPS[lo:lo + 100], loss[lo:lo + 100], lr=lr)

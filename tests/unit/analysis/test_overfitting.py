@@ -40,11 +40,13 @@ def _words(d) -> str:  # type: ignore[no-untyped-def]
 def test_a_memorising_epoch_log_names_the_turn_and_what_it_asks() -> None:
     """Round 12 made: a docstring classifier above its best LR memorised its training set (the
     training loss down 99-100%) while its validation loss rose 12-22%, and read "healthy as far
-    as 30 epochs tell", keep."""
+    as 30 epochs tell", keep. At AdamW 3e-3, the top of its usual range, the turn reads as too
+    high as well since round 17: a range test, its evidence naming both readings."""
     d = analyze(_epoch_classifier(_turns_at(6, 0.2)))
     assert d.status is Status.HEALTHY, _words(d)
-    assert d.suggestion.action in (Action.KEEP, Action.ADD_DECAY), d.suggestion.rationale
+    assert d.suggestion.action is Action.RANGE_TEST, d.suggestion.rationale
     assert "validation loss turned up at step 6" in _words(d)
+    assert "overfitting, or too high: peak LR 0.003 sits at the top" in _words(d)
     assert "overfits" in d.suggestion.rationale and "early stopping" in d.suggestion.rationale
     assert "~3x lower LR" in d.suggestion.rationale
     assert d.since_step == 6
