@@ -14,12 +14,16 @@ lrwatch reads a fine-tune's curve with ``fine_tune=True`` and every other with
 ``fine_tune=False``, as their callers would say; "lrwatch, detected" reads every curve with
 ``fine_tune=None`` (lrwatch decides from the curve). The fresh fine-tunes of
 ``finder_finetunes`` are their own split, "fine-tune-held-out", and the fifth round's fresh
-families of ``finder_fresh`` theirs, "fresh-held-out", and the sixth round's (``finder_fresh6``)
-"fresh6-held-out".
+families of ``finder_fresh`` theirs, "fresh-held-out", the sixth round's (``finder_fresh6``)
+"fresh6-held-out", and the seventh round's (``finder_fresh7``) "fresh7-held-out".
 
 ``python -m benchmarks.finder_general [SPLIT ...]`` (the ``SPLITS`` below, all by default);
 ``--generate SPLIT ...`` only runs (and caches) the sweeps and range tests, printing no score
 and no pick: how held-out runs are made before the rule they will judge is frozen.
+``--sweep SPLIT [TASK ...]`` runs only the sweeps (no range test) and prints each one's losses,
+its best LR, the loss of a model that learned nothing, and the best and its grid neighbours
+again with ``NOISE_SEEDS``: whether a family is a sound reference, judged before any of its
+range tests exists.
 """
 
 from __future__ import annotations
@@ -38,11 +42,14 @@ from benchmarks.finder_families import FAMILY_TASKS, FINE_TUNE_GRID, SCRATCH_GRI
 from benchmarks.finder_finetunes import FINE_TUNE_TASKS
 from benchmarks.finder_fresh import FRESH_TASKS
 from benchmarks.finder_fresh6 import FRESH6_TASKS
+from benchmarks.finder_fresh7 import FRESH7_TASKS
 
 OUT = runs.OUT.parent / "finder_general"
 SWEEP_SEEDS = (0,)
-TASKS = FAMILY_TASKS + FINE_TUNE_TASKS + FRESH_TASKS + FRESH6_TASKS
-SPLITS = ("tune", "held-out", "fine-tune-held-out", "fresh-held-out", "fresh6-held-out")
+NOISE_SEEDS = (1, 2)  # --sweep looks again at the best and its neighbours: never the reference
+TASKS = FAMILY_TASKS + FINE_TUNE_TASKS + FRESH_TASKS + FRESH6_TASKS + FRESH7_TASKS
+SPLITS = ("tune", "held-out", "fine-tune-held-out", "fresh-held-out", "fresh6-held-out",
+          "fresh7-held-out")
 FINDERS = ("lrwatch", "lrwatch_detected", "lightning", "torch_lr_finder")
 NAMES = {"lrwatch": "lrwatch `find_lr`", "lrwatch_detected": "lrwatch, fine-tune detected",
          "lightning": "Lightning `Tuner.lr_find`", "torch_lr_finder": "torch-lr-finder"}
@@ -88,6 +95,57 @@ def generate(split: str) -> None:
                 runs.torch_lr_finder(task, optimizer, seed)
             print(f"  {task.name:30s} {optimizer:12s} generated in "
                   f"{time.perf_counter() - start:.0f} s", flush=True)
+
+
+def nothing_learned(task: Any) -> dict[str, float]:
+    """Validation losses of models that learned nothing: the model as it starts (for a
+    fine-tune, the pretrained one), and the best constant prediction from the training targets
+    (their mean for a regression, their class frequencies for a classification)."""
+    import torch
+
+    (_, y), (xv, yv) = task.data(), (task.validation or task.data)()
+    with torch.no_grad():
+        out = {"initial": float(task.loss(runs.model(task, 0).eval()(xv), yv))}
+        if y.is_floating_point():
+            out["constant"] = float(task.loss(y.mean(0).expand_as(yv), yv))
+        elif y.dim() == 1:
+            counts = torch.bincount(y, minlength=int(max(y.max(), yv.max())) + 1).float()
+            logits = torch.log((counts + 1e-3) / counts.sum()).expand(len(yv), -1)
+            out["constant"] = float(task.loss(logits, yv))
+    return out
+
+
+def sweep_only(split: str, names: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Run (and cache) only the sweeps of ``split`` (of its tasks named in ``names``, all when
+    empty) and print what says whether each is a sound reference; no range test is run."""
+    rows = []
+    tasks = [t for t in TASKS if t.split == split and (not names or t.name in names)]
+    if not tasks:
+        raise SystemExit(f"no task of split {split!r} named {', '.join(names) or '(any)'}")
+    for task in tasks:
+        grid = FINE_TUNE_GRID if task.fine_tune else SCRATCH_GRID
+        for optimizer in task.optimizers:
+            start, cpu = time.perf_counter(), time.process_time()
+            best, losses = best_lr(task, optimizer, grid, SWEEP_SEEDS)
+            at = grid.index(best)
+            seeds = {f"{lr:.3g}": [runs.sweep(task, optimizer, lr, s)
+                                   for s in SWEEP_SEEDS + NOISE_SEEDS]
+                     for lr in grid[max(at - 1, 0):at + 2]}
+            row = {"task": task.name, "optimizer": optimizer, "best": best, "losses": losses,
+                   "inside": 0 < at < len(grid) - 1, "nothing_learned": nothing_learned(task),
+                   "neighbours": seeds, "wall_s": time.perf_counter() - start,
+                   "cpu_s": time.process_time() - cpu}
+            rows.append(row)
+            print(f"  {task.name} {optimizer}: best {best:.3g} "
+                  f"({'inside the grid' if row['inside'] else 'AT THE GRID EDGE'}), "
+                  f"val loss {losses[f'{best:.3g}']:.4g}; learned nothing: "
+                  + ", ".join(f"{k} {v:.4g}" for k, v in row["nothing_learned"].items())
+                  + f"; {row['wall_s']:.0f} s wall, {row['cpu_s']:.0f} s CPU", flush=True)
+            print("    grid: " + "  ".join(f"{k} {v:.4g}" for k, v in losses.items()))
+            print("    best and neighbours, seeds " + "/".join(map(str, SWEEP_SEEDS + NOISE_SEEDS))
+                  + ": " + "  ".join(f"{k} " + "/".join(f"{v:.4g}" for v in vs)
+                                     for k, vs in seeds.items()), flush=True)
+    return rows
 
 
 def score(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -139,6 +197,9 @@ def main(splits: tuple[str, ...] = SPLITS, only_generate: bool = False) -> None:
 
     torch.set_num_threads(1)
     os.environ.setdefault("TQDM_DISABLE", "1")
+    unknown = [s for s in splits if s not in SPLITS]
+    if unknown:
+        raise SystemExit(f"unknown split {unknown[0]!r}: choose from {', '.join(SPLITS)}")
     if only_generate:
         for split in splits:
             print(f"-- generating {split}", flush=True)
@@ -164,5 +225,13 @@ def _fmt(x: float | None, digits: int = 2) -> str:
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--generate"]
-    main(tuple(args) or SPLITS, only_generate="--generate" in sys.argv[1:])
+    if sys.argv[1:2] == ["--sweep"]:
+        if len(sys.argv) < 3 or sys.argv[2] not in SPLITS:
+            raise SystemExit(f"--sweep needs a split: one of {', '.join(SPLITS)}")
+        import torch
+
+        torch.set_num_threads(1)
+        sweep_only(sys.argv[2], tuple(sys.argv[3:]))
+    else:
+        args = [a for a in sys.argv[1:] if a != "--generate"]
+        main(tuple(args) or SPLITS, only_generate="--generate" in sys.argv[1:])
