@@ -10,14 +10,15 @@ training logs printed or written by a training loop. ``meta.log_syntax`` names t
 text log: ``jsonl`` (one JSON record a line; ``meta.record_kind_key`` names the field that
 tells training from validation records where both write ``loss``; ``meta.jsonl_keys`` names the
 key a column is read from where the default choice is wrong, and ``meta.loss_terms`` /
-``meta.val_terms`` build the training / validation loss as a weighted sum of logged keys, dotted
-paths into nested records allowed, where the log writes the optimized loss as parts),
+``meta.val_terms`` build the training / validation loss as a weighted sum of logged keys,
+dotted paths into nested records allowed, where the log writes the optimized loss as parts),
 ``json_records`` (a JSON array of records), ``nanogpt``, ``word_lm`` (PyTorch's
 word_language_model), ``step_loss`` (``step N ... loss X`` lines: build-nanogpt, llm.c,
-modded-nanogpt), ``mainrun`` (the Maincode mainrun challenge's structured log), ``rwthlm``
-(the RWTH LSTM LM toolkit's ``--verbose`` perplexity lines), ``epoch_train_val`` (a solver's per-epoch ``train loss: X; val loss: Y``
-lines), ``pytorch_mnist`` (PyTorch's MNIST example: ``Train Epoch:`` and ``Test set:``
-lines) or ``loss_in_iteration`` (Spark MLlib gradient descent's ``Loss in iteration N : X``).
+modded-nanogpt), ``mainrun`` (the Maincode mainrun challenge's structured log), ``rwthlm`` (the
+RWTH LSTM LM toolkit's ``--verbose`` perplexity lines), ``epoch_train_val`` (a solver's
+per-epoch ``train loss: X; val loss: Y`` lines), ``pytorch_mnist`` (PyTorch's MNIST example:
+``Train Epoch:`` and ``Test set:`` lines) or ``loss_in_iteration`` (Spark MLlib gradient
+descent's ``Loss in iteration N : X``).
 Where one log prints several runs, ``meta.text_section`` (``[start, end]``) keeps one run's
 lines. ``meta.notebook_outputs`` (true) reads a Jupyter notebook's printed output, one line per
 printed line, whatever the ``.ipynb`` file's own layout (Colab saves it as one JSON line).
