@@ -114,8 +114,10 @@ def _with_terms(records: Iterable[dict], meta: dict) -> Iterable[dict]:
     ``meta.val_terms`` (``{key: weight}``) make the training / validation loss the weighted sum of
     those keys (a log of the loss's parts: ``vol_loss + 10 * surf_loss``; the mean of several
     validation splits' losses). A record lacking a column's key or term gets no such column;
-    keys named nowhere are left out, so the default key choice cannot pick another column."""
+    keys named nowhere are left out, so the default key choice cannot pick another column.
+    ``meta.steps_per_epoch`` turns a step column that counts epochs into optimizer steps."""
     columns = dict(meta.get("jsonl_keys") or {})
+    per_epoch = meta.get("steps_per_epoch")
     unknown = sorted(set(columns) - set(JSONL_KEYS))
     if unknown:
         raise ValueError(f"meta.jsonl_keys names unknown columns {unknown}; "
@@ -127,6 +129,8 @@ def _with_terms(records: Iterable[dict], meta: dict) -> Iterable[dict]:
                 out[col] = _dotted(rec, key)
             except KeyError:
                 continue
+        if per_epoch and "step" in out:
+            out["step"] = _num(str(out["step"])) * per_epoch
         for col, terms in (("train_loss", meta.get("loss_terms")),
                            ("val_loss", meta.get("val_terms"))):
             try:

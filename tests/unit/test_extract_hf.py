@@ -244,6 +244,9 @@ def test_jsonl_loss_logged_as_parts_is_their_weighted_sum_and_named_keys_pick_co
                        "loss": 3.0, "val_loss": 1.5}
     assert rows[1]["step"] == 750 and math.isnan(rows[1]["loss"])
     assert len(rows) == 2  # the config and test records have no step
+    by_epoch = {**meta, "jsonl_keys": {"step": "epoch"}, "steps_per_epoch": 375}
+    rows = parse({"id": "t", "format": "text", "meta": by_epoch}, text)
+    assert [r["step"] for r in rows] == [375, 750] and "lr" not in rows[0]
     with pytest.raises(ValueError, match="unknown columns"):
         parse({"id": "t", "format": "text",
                "meta": {**meta, "jsonl_keys": {"speed": "seconds"}}}, text)
