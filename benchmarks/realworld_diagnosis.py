@@ -33,7 +33,8 @@ round11-made`` the families made for round 11 (``manifest_r11made.jsonl``, ``ROU
 ``manifest_r13.jsonl`` (``ROUND13_REPOS``); ``--side round13-made`` the families made for
 round 13 (``manifest_r13made.jsonl``, ``ROUND13_MADE``); ``--side round14-made`` the families
 made for round 14 (``manifest_r14made.jsonl``, ``ROUND14_MADE``); ``--side round15-made`` the
-families made for round 15 (``manifest_r15made.jsonl``, ``ROUND15_MADE``).
+families made for round 15 (``manifest_r15made.jsonl``, ``ROUND15_MADE``); round 16 (``--side
+round16-heldout``) every repository of ``manifest_r16.jsonl`` (``ROUND16_REPOS``).
 """
 
 from __future__ import annotations
@@ -212,7 +213,7 @@ def main(argv: list[str] | None = None) -> None:
                                            "round10-made", "round11-made",
                                            "round12-made", "round13-heldout",
                                            "round13-made", "round14-made",
-                                           "round15-made"),
+                                           "round15-made", "round16-heldout"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "

@@ -131,6 +131,11 @@ ROUND14_MADE = frozenset({"lrwatch-made/gru_charlm_sgd_step", "lrwatch-made/conv
 # the lead's one evaluation.
 ROUND15_MADE = frozenset({"lrwatch-made/ft_email_lm_adamw", "lrwatch-made/mixer_digits_nesterov",
                           "lrwatch-made/logreg_cancer_adagrad"})
+# Round 16: public repositories gathered after round 15 (``manifest_r16.jsonl``), all held out like
+# round 13: labelled from their sources, never diagnosed before the lead's one evaluation.
+ROUND16_REPOS = frozenset({
+    "morganmcg1/TandemFoilSet-Balanced",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -148,7 +153,9 @@ def side_of(repo: str) -> str:
     ``round10-heldout`` (rounds 8 and 10, all held out), ``round10-made`` / ``round11-made`` /
     ``round12-made`` (rounds 10, 11 and 12's made families, held out), ``round13-heldout``
     (round 13, all held out), ``round13-made`` / ``round14-made`` / ``round15-made`` (rounds
-    13, 14 and 15's made families, held out)."""
+    13, 14 and 15's made families, held out), ``round16-heldout`` (round 16, all held out)."""
+    if repo in ROUND16_REPOS:
+        return "round16-heldout"
     if repo in ROUND15_MADE:
         return "round15-made"
     if repo in ROUND14_MADE:

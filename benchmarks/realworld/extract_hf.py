@@ -8,13 +8,17 @@ is read with ``git show COMMIT:PATH``, parsed by its format and written as ``<id
 Formats read here: Hugging Face ``trainer_state.json`` (its ``log_history``), and ``text``:
 training logs printed or written by a training loop. ``meta.log_syntax`` names the syntax of a
 text log: ``jsonl`` (one JSON record a line; ``meta.record_kind_key`` names the field that
-tells training from validation records where both write ``loss``), ``json_records`` (a JSON
-array of records), ``nanogpt``, ``word_lm`` (PyTorch's word_language_model), ``step_loss``
-(``step N ... loss X`` lines: build-nanogpt, llm.c, modded-nanogpt), ``mainrun`` (the Maincode
-mainrun challenge's structured log), ``rwthlm`` (the RWTH LSTM LM toolkit's ``--verbose``
-perplexity lines), ``epoch_train_val`` (a solver's per-epoch ``train loss: X; val loss: Y``
-lines), ``pytorch_mnist`` (PyTorch's MNIST example: ``Train Epoch:`` and ``Test set:``
-lines) or ``loss_in_iteration`` (Spark MLlib gradient descent's ``Loss in iteration N : X``).
+tells training from validation records where both write ``loss``; ``meta.jsonl_keys`` names the
+key a column is read from where the default choice is wrong, and ``meta.loss_terms`` /
+``meta.val_terms`` build the training / validation loss as a weighted sum of logged keys,
+dotted paths into nested records allowed, where the log writes the optimized loss as parts),
+``json_records`` (a JSON array of records), ``nanogpt``, ``word_lm`` (PyTorch's
+word_language_model), ``step_loss`` (``step N ... loss X`` lines: build-nanogpt, llm.c,
+modded-nanogpt), ``mainrun`` (the Maincode mainrun challenge's structured log), ``rwthlm`` (the
+RWTH LSTM LM toolkit's ``--verbose`` perplexity lines), ``epoch_train_val`` (a solver's
+per-epoch ``train loss: X; val loss: Y`` lines), ``pytorch_mnist`` (PyTorch's MNIST example:
+``Train Epoch:`` and ``Test set:`` lines) or ``loss_in_iteration`` (Spark MLlib gradient
+descent's ``Loss in iteration N : X``).
 Where one log prints several runs, ``meta.text_section`` (``[start, end]``) keeps one run's
 lines. ``meta.notebook_outputs`` (true) reads a Jupyter notebook's printed output, one line per
 printed line, whatever the ``.ipynb`` file's own layout (Colab saves it as one JSON line).
@@ -75,12 +79,67 @@ JSONL_KEYS = {"step": ("step", "iter", "iteration", "global_step", "current_step
               "val_loss": ("val_loss", "eval_loss", "valid_loss", "val/loss", "eval/loss")}
 
 
-def from_jsonl(lines: list[str], kind_key: str | None = None) -> list[Row]:
+def from_jsonl(lines: list[str], kind_key: str | None = None,
+               meta: dict | None = None) -> list[Row]:
     """One JSON object a line; records of one step (training, validation) are merged. Where
     each record names its kind in ``kind_key`` (``meta.record_kind_key``: ``split``, ``event``)
-    and both kinds write ``loss``, a validation record's ``loss`` is the validation loss."""
+    and both kinds write ``loss``, a validation record's ``loss`` is the validation loss.
+    ``meta`` may name a column's key (``jsonl_keys``) or build the losses from parts
+    (``loss_terms``, ``val_terms``: see ``_with_terms``)."""
     records = (json.loads(line) for line in lines if line.strip().startswith("{"))
-    return _merge_records(_val_records_renamed(records, kind_key) if kind_key else records)
+    if kind_key:
+        records = _val_records_renamed(records, kind_key)
+    meta = meta or {}
+    if meta.get("loss_terms") or meta.get("val_terms") or meta.get("jsonl_keys"):
+        records = _with_terms(records, meta)
+    return _merge_records(records)
+
+
+def _dotted(rec: dict, path: str) -> object:
+    """The value at a dotted path of nested records (``val_splits.val_re_rand.loss``); a key
+    that itself holds the whole path (``train/vol_loss``, ``a.b``) is read first."""
+    if path in rec:
+        return rec[path]
+    value: object = rec
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            raise KeyError(path)
+        value = value[part]
+    return value
+
+
+def _with_terms(records: Iterable[dict], meta: dict) -> Iterable[dict]:
+    """Each record with its columns named by the manifest: ``meta.jsonl_keys`` maps a column
+    (``step``, ``grad_norm``...) to the key it is read from, and ``meta.loss_terms`` /
+    ``meta.val_terms`` (``{key: weight}``) make the training / validation loss the weighted sum of
+    those keys (a log of the loss's parts: ``vol_loss + 10 * surf_loss``; the mean of several
+    validation splits' losses). A record lacking a column's key or term gets no such column;
+    keys named nowhere are left out, so the default key choice cannot pick another column.
+    ``meta.steps_per_epoch`` turns a step column that counts epochs into optimizer steps."""
+    columns = dict(meta.get("jsonl_keys") or {})
+    per_epoch = meta.get("steps_per_epoch")
+    unknown = sorted(set(columns) - set(JSONL_KEYS))
+    if unknown:
+        raise ValueError(f"meta.jsonl_keys names unknown columns {unknown}; "
+                         f"use some of {sorted(JSONL_KEYS)}")
+    for rec in records:
+        out: dict = {}
+        for col, key in columns.items():
+            try:
+                out[col] = _dotted(rec, key)
+            except KeyError:
+                continue
+        if per_epoch and "step" in out:
+            out["step"] = _num(str(out["step"])) * per_epoch
+        for col, terms in (("train_loss", meta.get("loss_terms")),
+                           ("val_loss", meta.get("val_terms"))):
+            try:
+                if terms:
+                    out[col] = sum(float(w) * _num(str(_dotted(rec, k)))
+                                   for k, w in terms.items())
+            except (KeyError, ValueError):
+                continue
+        yield out
 
 
 VALIDATION_KINDS = ("val", "valid", "validation", "eval")
@@ -294,8 +353,8 @@ def parse(row: dict, text: str) -> list[Row]:
     lines = notebook_output_lines(text) if meta.get("notebook_outputs") else text.splitlines()
     if meta.get("text_section"):
         lines = section(lines, *meta["text_section"])
-    if meta["log_syntax"] == "jsonl" and meta.get("record_kind_key"):
-        return from_jsonl(lines, meta["record_kind_key"])
+    if meta["log_syntax"] == "jsonl":
+        return from_jsonl(lines, meta.get("record_kind_key"), meta)
     if meta["log_syntax"] == "pytorch_mnist":
         return from_pytorch_mnist(lines, meta.get("batch_size"))
     return TEXT_SYNTAX[meta["log_syntax"]](lines)

@@ -221,3 +221,32 @@ def test_a_notebook_saved_on_one_line_is_read_by_its_printed_output_lines():
     assert [r["loss"] for r in second] == [2.3027]
     with pytest.raises(ValueError, match="not a notebook"):
         parse({"id": "t", "format": "text", "meta": meta}, "(Epoch 1 / 10) train loss: 1")
+
+
+def test_jsonl_loss_logged_as_parts_is_their_weighted_sum_and_named_keys_pick_columns():
+    # a loop that logs the optimized loss as parts (vol + 10 * surf) and a validation loss per
+    # split in a nested record, with its optimizer step under its own name
+    epoch = {"event": "epoch", "epoch": 1, "ema_step": 375, "lr": 0.003,
+             "train/vol_loss": 0.5, "train/surf_loss": 0.25, "grad_norm/mean": 12.0,
+             "val_splits": {"a": {"loss": 1.0}, "b": {"loss": 2.0}}}
+    text = "\n".join(json.dumps(r) for r in (
+        {"event": "config", "lr": 0.003},
+        epoch,
+        {**epoch, "epoch": 2, "ema_step": 750, "train/surf_loss": float("nan")},
+        {"event": "test", "test_avg": {"loss": 0.1}}))
+    meta = {"log_syntax": "jsonl",
+            "jsonl_keys": {"step": "ema_step", "lr": "lr", "epoch": "epoch",
+                           "grad_norm": "grad_norm/mean"},
+            "loss_terms": {"train/vol_loss": 1.0, "train/surf_loss": 10.0},
+            "val_terms": {"val_splits.a.loss": 0.5, "val_splits.b.loss": 0.5}}
+    rows = parse({"id": "t", "format": "text", "meta": meta}, text)
+    assert rows[0] == {"step": 375, "lr": 0.003, "epoch": 1, "grad_norm": 12.0,
+                       "loss": 3.0, "val_loss": 1.5}
+    assert rows[1]["step"] == 750 and math.isnan(rows[1]["loss"])
+    assert len(rows) == 2  # the config and test records have no step
+    by_epoch = {**meta, "jsonl_keys": {"step": "epoch"}, "steps_per_epoch": 375}
+    rows = parse({"id": "t", "format": "text", "meta": by_epoch}, text)
+    assert [r["step"] for r in rows] == [375, 750] and "lr" not in rows[0]
+    with pytest.raises(ValueError, match="unknown columns"):
+        parse({"id": "t", "format": "text",
+               "meta": {**meta, "jsonl_keys": {"speed": "seconds"}}}, text)
