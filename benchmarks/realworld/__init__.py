@@ -136,6 +136,12 @@ ROUND15_MADE = frozenset({"lrwatch-made/ft_email_lm_adamw", "lrwatch-made/mixer_
 ROUND16_REPOS = frozenset({
     "morganmcg1/TandemFoilSet-Balanced",
 })
+# Round 16's made families (``fresh_sweeps16.py``, ``manifest_r16made.jsonl``): made after round
+# 15's evaluation, ranked by a test loss their logs never hold; held out, never diagnosed before
+# the lead's one evaluation.
+ROUND16_MADE = frozenset({"lrwatch-made/gpt_idlecode_adamw",
+                          "lrwatch-made/tcn_forecast_adam_steplr",
+                          "lrwatch-made/mlp_noisytab_sgd_multistep"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -152,10 +158,13 @@ def side_of(repo: str) -> str:
     ``round9-made`` (rounds 7, 8 and 9's made families, held out), ``round8-heldout`` /
     ``round10-heldout`` (rounds 8 and 10, all held out), ``round10-made`` / ``round11-made`` /
     ``round12-made`` (rounds 10, 11 and 12's made families, held out), ``round13-heldout``
-    (round 13, all held out), ``round13-made`` / ``round14-made`` / ``round15-made`` (rounds
-    13, 14 and 15's made families, held out), ``round16-heldout`` (round 16, all held out)."""
+    (round 13, all held out), ``round13-made`` / ``round14-made`` / ``round15-made`` /
+    ``round16-made`` (rounds 13, 14, 15 and 16's made families, held out), ``round16-heldout``
+    (round 16, all held out)."""
     if repo in ROUND16_REPOS:
         return "round16-heldout"
+    if repo in ROUND16_MADE:
+        return "round16-made"
     if repo in ROUND15_MADE:
         return "round15-made"
     if repo in ROUND14_MADE:

@@ -196,19 +196,22 @@ def ft_tagger_run(lr: float) -> TestedRun:
 def train_by_epoch(model: nn.Module, opt: torch.optim.Optimizer, epochs: int,
                    order: list[torch.Tensor], step_loss: Callable[[torch.Tensor], torch.Tensor],
                    evaluate: Callable[[], float], clip: float | None = None,
-                   schedule: str = "cosine") -> Logged:
+                   schedule: str = "cosine", *,
+                   scheduler: Callable[[torch.optim.Optimizer], object] | None = None
+                   ) -> Logged:
     """Train ``epochs`` passes (``order[e]``: epoch e's batches of row indices), the LR per
     ``schedule``: "cosine" annealed to 0 per epoch, "plateau" divided by 4 after each epoch
     whose validation loss is no new best (PyTorch's word_language_model example), or
-    "constant"; gradients clipped at ``clip`` if given. Log one row per epoch: its mean
-    training loss, its LR, no gradient norm, and the validation loss after it. A non-finite
-    loss ends the run after its epoch is logged."""
+    "constant"; or, given ``scheduler``, what the scheduler it makes of ``opt`` sets, stepped
+    once an epoch (``MultiStepLR``); gradients clipped at ``clip`` if given. Log one row per
+    epoch: its mean training loss, its LR, no gradient norm, and the validation loss after it.
+    A non-finite loss ends the run after its epoch is logged."""
     schedules = {
         "cosine": lambda: torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs),
         "plateau": lambda: torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.25,
                                                                       patience=0),
         "constant": lambda: torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 1.0)}
-    sched = schedules[schedule]()
+    sched = scheduler(opt) if scheduler is not None else schedules[schedule]()
     log = Logged()
     start, cpu = time.perf_counter(), time.process_time()
     log.val0 = evaluate()
