@@ -353,7 +353,7 @@ def analyze_sweep(runs: Sequence[SweepRun], rank_by: RankedBy | None = None) -> 
     grid = np.unique(tried)
     step = float(np.median(np.diff(grid))) if grid.size > 1 else 0.0
     if not flat and not unlearned and edge is None and step >= COARSE_GRID_DECADES:
-        note += (f"; the LRs tried are {step:.2g} decades apart: a grid this coarse places the "
+        note += (f"; the LRs tried are {10 ** step:.3g}x apart: a grid this coarse places the "
                  f"best LR only within the band, runs between {10 ** low_x:.3g} and "
                  f"{10 ** high_x:.3g} would place it closer")
     best_lr = 10 ** best_x
