@@ -152,7 +152,7 @@ PLATEAU_RELATIVE = 0.015
 # wide, unranked runs there 145 / 211 / 308 / 488 of 1600 (public sweeps at 0.3: one more
 # unranked run, round 5's IMDB Lion at 3e-6). The step-to-step scatter (std of differences /
 # sqrt 2) as 1 x gave the figures of 1 x the spread. 0.3 holds the truth at the least width; at
-# 0.3 no made or fresh line moves (at 1 x, round 15's logistic regression's odd half gains its
+# 0.3 no made or fresh line moves (at 1 x, one of round 15's logistic regression's halves gains its
 # band).
 PLATEAU_SPREAD = 0.3
 NEAR_FACTOR = 10 ** 0.5  # near the best: less than half a decade (x3.16) from the estimate
