@@ -195,3 +195,35 @@ def test_a_run_the_validation_loss_cannot_rank_against_its_best_is_not_ranked_ei
     assert by_lr[-3.0].position == "too_low" and by_lr[-3.0].unranked
     assert not by_lr[-3.5].unranked and not by_lr[-4.0].unranked
     assert analyze_sweep(overfitting_sweep()).disputed_lrs[0] > 10 ** -3  # 10^-3 ends worse
+
+
+def scattered_sweep() -> list[SweepRun]:
+    """Long, noisy curves (10% per-step scatter, 4000 steps): the runs at 1e-3 to 1e-2 end 3% and
+    2% above the best at 3.16e-3, less than one step's scatter, though far more than the standard
+    error of a 400-point mean."""
+    finals = [1.0, 0.7, 0.515, 0.5, 0.51, 0.7, 1.0]
+    lrs = [1e-4, 10 ** -3.5, 1e-3, 10 ** -2.5, 1e-2, 10 ** -1.5, 0.1]
+    return [SweepRun(f"lr={lr:.3g}", lr, curve(final, steps=4000, noise=0.1, seed=i))
+            for i, (lr, final) in enumerate(zip(lrs, finals))]
+
+
+def test_runs_that_end_within_one_steps_scatter_of_the_best_stay_in_its_band_unranked():
+    reading = analyze_sweep(scattered_sweep())
+    assert not reading.flat
+    # the curves cannot tell 1e-3, 3.16e-3 and 1e-2 apart: the band holds all three
+    assert reading.best_lr_low <= 1e-3 * (1 + 1e-9) and reading.best_lr_high >= 1e-2 / (1 + 1e-9)
+    assert reading.place("lr=0.001").unranked and reading.place("lr=0.01").unranked
+    assert not reading.place("lr=0.00316").unranked  # the best run itself
+    assert "cannot rank them" in reading.summary
+    # the runs a half-decade further out end 40% above the best: still ranked, still placed
+    assert reading.place("lr=0.000316").position == "too_low"
+    assert reading.place("lr=0.0316").position == "too_high"
+    assert not reading.place("lr=0.000316").unranked
+
+
+def test_a_one_decade_grid_says_it_places_the_best_only_within_its_band():
+    reading = analyze_sweep(bowl(2e-3, GRID))
+    assert "the LRs tried are 10x apart: a grid this coarse" in reading.summary
+    assert f"{reading.best_lr_low:.3g} and {reading.best_lr_high:.3g}" in reading.summary
+    half_decade = [10 ** (k / 2) for k in range(-8, 1)]
+    assert "x apart" not in analyze_sweep(bowl(2e-3, half_decade)).summary
