@@ -10,6 +10,15 @@ tasks are never read here.
 below the from-scratch pick a fine-tune that learns a new task is read), on the fine-tunes that
 earlier rounds already evaluated (``finder_families``' two, ``finder_finetunes``' five): the
 fifth round's fresh families (``finder_fresh``) are never read here.
+
+``python -m benchmarks.finder_tune adaptive-margin`` (round 7) reads every split evaluated before
+round 7 (``finder``'s tune and report tasks, ``finder_general``'s "tune", "held-out",
+"fine-tune-held-out", "fresh-held-out" and "fresh6-held-out"), each curve as its caller would
+(fine-tunes with ``fine_tune=True``), and prints for each ``adaptive_margin`` the share within 3x,
+the median decades off and the signed median per split, each family's signed median under an
+adaptive optimizer, and a leave-one-split-out check (the margin chosen on the other splits,
+scored on the one left out). Pairs whose sweep is not cached are skipped and named. The round-7
+fresh families are never read here.
 """
 
 from __future__ import annotations
@@ -83,8 +92,94 @@ def step_back() -> None:
         print(f"| {back} | {median(errors):.2f} | {within:.0%} | {per_pair} |")
 
 
+ROUND7_SPLITS = ("tune", "held-out", "fine-tune-held-out", "fresh-held-out", "fresh6-held-out")
+ADAPTIVE_MARGINS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def adaptive_margin() -> None:
+    """Round 7: the adaptive margin over every split evaluated before it (see the docstring)."""
+    from benchmarks.finder_general import TASKS as GENERAL_TASKS
+    from benchmarks.finder_families import SCRATCH_GRID
+
+    curves = []  # (split, family, optimizer, best, curve, fine_tune)
+    for task in [t for t in GENERAL_TASKS if t.split in ROUND7_SPLITS] + list(TASKS):
+        general = task.split in ROUND7_SPLITS and task in GENERAL_TASKS
+        grid = (FINE_TUNE_GRID if task.fine_tune else SCRATCH_GRID) if general else runs.GRID
+        seeds = (0,) if general else (0, 1)
+        for optimizer in task.optimizers:
+            if not all(runs.swept(task, optimizer, grid, s) for s in seeds):
+                print(f"(skipped, not swept: {task.name} {optimizer})")
+                continue
+            best, _ = best_lr(task, optimizer, grid, seeds)
+            split = task.split if general else f"finder {task.split}"
+            for seed in FINDER_SEEDS:
+                curves.append((split, task.family or task.name, optimizer, best,
+                               runs.lrwatch(task, optimizer, seed), task.fine_tune))
+
+    def errors(margin: float) -> list[float]:
+        settings = RuleSettings(adaptive_margin=margin)
+        out = []
+        for _, _, optimizer, best, curve, fine_tune in curves:
+            pick = read_range_test(np.asarray(curve["lr"]), np.asarray(curve["raw_loss"]),
+                                   optimizer=optimizer.split("-")[0],
+                                   momentum=MOMENTUM[optimizer], planned_steps=runs.NUM_TRAINING,
+                                   settings=settings, fine_tune=fine_tune).suggested_lr
+            out.append(math.inf if pick is None else math.log10(pick / best))
+        return out
+
+    def scores(errs: list[float]) -> str:
+        finite = [e for e in errs if math.isfinite(e)]
+        within = sum(abs(e) <= math.log10(3) + 1e-9 for e in errs) / len(errs)
+        signed = f"{median(finite):+.2f}" if finite else "n/a"
+        return f"{within:.0%} / {median(abs(e) for e in errs):.2f} / {signed}"
+
+    table = {m: errors(m) for m in ADAPTIVE_MARGINS}
+    splits = list(dict.fromkeys(c[0] for c in curves))
+    print("\nWithin 3x / median decades off / signed median, per split:\n")
+    print("| split | tests | " + " | ".join(f"adaptive_margin {m}" for m in ADAPTIVE_MARGINS)
+          + " |")
+    print("|---|---|" + "---|" * len(ADAPTIVE_MARGINS))
+    for split in splits + ["all"]:
+        keep = [i for i, c in enumerate(curves) if split in ("all", c[0])]
+        print(f"| {split} | {len(keep)} | " + " | ".join(
+            scores([table[m][i] for i in keep]) for m in ADAPTIVE_MARGINS) + " |")
+    print("\nAdam-family pairs, signed median decades (tests within 3x), per split and family:\n")
+    print("| split | family | " + " | ".join(str(m) for m in ADAPTIVE_MARGINS) + " |")
+    print("|---|---|" + "---|" * len(ADAPTIVE_MARGINS))
+    for split, family in dict.fromkeys((c[0], c[1]) for c in curves if "Adam" in c[2]):
+        keep = [i for i, c in enumerate(curves)
+                if (c[0], c[1]) == (split, family) and "Adam" in c[2]]
+        cells = []
+        for m in ADAPTIVE_MARGINS:
+            errs = [table[m][i] for i in keep]
+            finite = [e for e in errs if math.isfinite(e)]
+            signed = f"{median(finite):+.2f}" if finite else "none"
+            cells.append(f"{signed} ({sum(abs(e) <= math.log10(3) + 1e-9 for e in errs)}"
+                         f"/{len(errs)})")
+        print(f"| {split} | {family} | " + " | ".join(cells) + " |")
+    print("\nLeave one split out (chosen: most tests within 3x on the other splits, then the "
+          "lowest median):\n")
+    print("| split left out | margin chosen on the rest | left out at 0.6 | left out at the "
+          "chosen |")
+    print("|---|---|---|---|")
+    for left in splits:
+        keep = [i for i, c in enumerate(curves) if c[0] != left]
+        out = [i for i, c in enumerate(curves) if c[0] == left]
+
+        def rank(m: float) -> tuple[float, float]:
+            errs = [table[m][i] for i in keep]
+            return (round(sum(abs(e) <= math.log10(3) + 1e-9 for e in errs) / len(errs), 3),
+                    -median(abs(e) for e in errs))
+
+        chosen = max(ADAPTIVE_MARGINS, key=rank)
+        print(f"| {left} | {chosen} | {scores([table[0.6][i] for i in out])} | "
+              f"{scores([table[chosen][i] for i in out])} |")
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] == ["step-back"]:
+    if sys.argv[1:] == ["adaptive-margin"]:
+        adaptive_margin()
+    elif sys.argv[1:] == ["step-back"]:
         step_back()
     else:
         main()
