@@ -94,23 +94,46 @@ def step_back() -> None:
 
 ROUND7_SPLITS = ("tune", "held-out", "fine-tune-held-out", "fresh-held-out", "fresh6-held-out")
 ADAPTIVE_MARGINS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+G = [10 ** (k / 2) for k in range(-16, 3)]  # G[16 + k] = 10 ** (k / 2)
+# The best LRs BENCHMARKS.md published for the language-model pairs, whose sweeps (13 LRs x 300
+# steps of a transformer each, about 20 minutes a pair on the shared machine) were not re-run in
+# round 7: used only where the sweep is not cached, and named when used.
+PUBLISHED_BEST = {
+    ("lm-python-code", "AdamW"): G[16 - 3], ("lm-docstring-prose", "AdamW"): G[16 - 3],
+    ("finetune-lm-code-to-prose", "AdamW"): G[16 - 7],
+    ("finetune-lm-prose-to-code", "AdamW"): G[16 - 7],
+    ("finetune-mlm-code-to-prose", "AdamW"): G[16 - 8], ("gpt-pydoc-topics", "AdamW"): G[16 - 5],
+}
+# ... and for ``finder``'s report tasks (two sweep seeds, training loss), whose range tests
+# re-run in round 7 gave exactly the published picks (81% within 3x, 0.25 decades)
+for _name, _bests in {
+        "digits-resmlp-layernorm": (-2, -3, -6), "digits-transformer": (-1, -2, -4),
+        "digits-cnn-batchnorm": (0, 0, -4), "digits-deep-tanh": (-1, -3, -4),
+        "spirals-mlp-silu": (0, -1, -4), "teacher-student-regression": (-2, -3, -5),
+        "high-dim-logistic": (-2, -4, -4)}.items():
+    for _optimizer, _k in zip(("SGD", "SGD-momentum", "AdamW"), _bests):
+        PUBLISHED_BEST[_name, _optimizer] = G[16 + _k]
 
 
 def adaptive_margin() -> None:
     """Round 7: the adaptive margin over every split evaluated before it (see the docstring)."""
-    from benchmarks.finder_general import TASKS as GENERAL_TASKS
     from benchmarks.finder_families import SCRATCH_GRID
+    from benchmarks.finder_general import TASKS as GENERAL_TASKS
 
     curves = []  # (split, family, optimizer, best, curve, fine_tune)
     for task in [t for t in GENERAL_TASKS if t.split in ROUND7_SPLITS] + list(TASKS):
-        general = task.split in ROUND7_SPLITS and task in GENERAL_TASKS
+        general = task in GENERAL_TASKS
         grid = (FINE_TUNE_GRID if task.fine_tune else SCRATCH_GRID) if general else runs.GRID
         seeds = (0,) if general else (0, 1)
         for optimizer in task.optimizers:
-            if not all(runs.swept(task, optimizer, grid, s) for s in seeds):
+            if all(runs.swept(task, optimizer, grid, s) for s in seeds):
+                best, _ = best_lr(task, optimizer, grid, seeds)
+            elif (task.name, optimizer) in PUBLISHED_BEST:
+                best = PUBLISHED_BEST[task.name, optimizer]
+                print(f"(not swept, the published best {best:.2g}: {task.name} {optimizer})")
+            else:
                 print(f"(skipped, not swept: {task.name} {optimizer})")
                 continue
-            best, _ = best_lr(task, optimizer, grid, seeds)
             split = task.split if general else f"finder {task.split}"
             for seed in FINDER_SEEDS:
                 curves.append((split, task.family or task.name, optimizer, best,
@@ -130,12 +153,13 @@ def adaptive_margin() -> None:
     def scores(errs: list[float]) -> str:
         finite = [e for e in errs if math.isfinite(e)]
         within = sum(abs(e) <= math.log10(3) + 1e-9 for e in errs) / len(errs)
-        signed = f"{median(finite):+.2f}" if finite else "n/a"
+        signed = f"{median(finite):+.2f}" if finite else "none"
         return f"{within:.0%} / {median(abs(e) for e in errs):.2f} / {signed}"
 
     table = {m: errors(m) for m in ADAPTIVE_MARGINS}
+    now = RuleSettings().adaptive_margin
     splits = list(dict.fromkeys(c[0] for c in curves))
-    print("\nWithin 3x / median decades off / signed median, per split:\n")
+    print("\nWithin 3x / median decades off / signed median decades, per split:\n")
     print("| split | tests | " + " | ".join(f"adaptive_margin {m}" for m in ADAPTIVE_MARGINS)
           + " |")
     print("|---|---|" + "---|" * len(ADAPTIVE_MARGINS))
@@ -143,20 +167,30 @@ def adaptive_margin() -> None:
         keep = [i for i, c in enumerate(curves) if split in ("all", c[0])]
         print(f"| {split} | {len(keep)} | " + " | ".join(
             scores([table[m][i] for i in keep]) for m in ADAPTIVE_MARGINS) + " |")
-    print("\nAdam-family pairs, signed median decades (tests within 3x), per split and family:\n")
-    print("| split | family | " + " | ".join(str(m) for m in ADAPTIVE_MARGINS) + " |")
-    print("|---|---|" + "---|" * len(ADAPTIVE_MARGINS))
-    for split, family in dict.fromkeys((c[0], c[1]) for c in curves if "Adam" in c[2]):
-        keep = [i for i, c in enumerate(curves)
-                if (c[0], c[1]) == (split, family) and "Adam" in c[2]]
-        cells = []
-        for m in ADAPTIVE_MARGINS:
-            errs = [table[m][i] for i in keep]
-            finite = [e for e in errs if math.isfinite(e)]
-            signed = f"{median(finite):+.2f}" if finite else "none"
-            cells.append(f"{signed} ({sum(abs(e) <= math.log10(3) + 1e-9 for e in errs)}"
-                         f"/{len(errs)})")
-        print(f"| {split} | {family} | " + " | ".join(cells) + " |")
+    print("\nAdam-family pairs trained from scratch, each pair's median over its seeds (signed "
+          "decades):\n")
+    print("| adaptive_margin | pairs | median pair | pairs > 3x high | pairs > 3x low |")
+    print("|---|---|---|---|---|")
+    for m in ADAPTIVE_MARGINS:
+        pairs: dict[tuple[str, str, str], list[float]] = {}
+        for i, c in enumerate(curves):
+            if "Adam" in c[2] and not c[5]:
+                pairs.setdefault((c[0], c[1], c[2]), []).append(table[m][i])
+        meds = [median(v) for v in pairs.values()]
+        finite = [e for e in meds if math.isfinite(e)]
+        print(f"| {m} | {len(meds)} | {median(finite):+.2f} | "
+              f"{sum(e > math.log10(3) + 1e-9 for e in meds)} | "
+              f"{sum(e < -math.log10(3) - 1e-9 for e in meds)} |")
+    print(f"\nPer split and family, adaptive_margin 0.6 -> {now} (within 3x / median decades off "
+          "/ signed median):\n")
+    print("| split | family | optimizers | tests | 0.6 | " + f"{now} |")
+    print("|---|---|---|---|---|---|")
+    for split, family in dict.fromkeys((c[0], c[1]) for c in curves):
+        keep = [i for i, c in enumerate(curves) if (c[0], c[1]) == (split, family)]
+        optimizers = ", ".join(dict.fromkeys(curves[i][2] for i in keep))
+        print(f"| {split} | {family} | {optimizers} | {len(keep)} | "
+              f"{scores([table[0.6][i] for i in keep])} | "
+              f"{scores([table[now][i] for i in keep])} |")
     print("\nLeave one split out (chosen: most tests within 3x on the other splits, then the "
           "lowest median):\n")
     print("| split left out | margin chosen on the rest | left out at 0.6 | left out at the "
