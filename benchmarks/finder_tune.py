@@ -163,8 +163,13 @@ def adaptive_margin() -> None:
     print("| split | tests | " + " | ".join(f"adaptive_margin {m}" for m in ADAPTIVE_MARGINS)
           + " |")
     print("|---|---|" + "---|" * len(ADAPTIVE_MARGINS))
-    for split in splits + ["all"]:
-        keep = [i for i, c in enumerate(curves) if split in ("all", c[0])]
+    groups = {split: [i for i, c in enumerate(curves) if c[0] == split] for split in splits}
+    groups["finder_general, 5 splits (validation loss)"] = [
+        i for i, c in enumerate(curves) if not c[0].startswith("finder ")]
+    groups["finder, 2 splits (training loss)"] = [
+        i for i, c in enumerate(curves) if c[0].startswith("finder ")]
+    groups["all"] = list(range(len(curves)))
+    for split, keep in groups.items():
         print(f"| {split} | {len(keep)} | " + " | ".join(
             scores([table[m][i] for i in keep]) for m in ADAPTIVE_MARGINS) + " |")
     print("\nAdam-family pairs trained from scratch, each pair's median over its seeds (signed "
@@ -192,12 +197,15 @@ def adaptive_margin() -> None:
               f"{scores([table[0.6][i] for i in keep])} | "
               f"{scores([table[now][i] for i in keep])} |")
     print("\nLeave one split out (chosen: most tests within 3x on the other splits, then the "
-          "lowest median):\n")
-    print("| split left out | margin chosen on the rest | left out at 0.6 | left out at the "
+          "lowest median; \"general only\": chosen on the other finder_general splits alone, "
+          "the ones scored on validation loss as the held-out rounds are):\n")
+    print("| split left out | chosen on | margin chosen | left out at 0.6 | left out at the "
           "chosen |")
-    print("|---|---|---|---|")
-    for left in splits:
-        keep = [i for i, c in enumerate(curves) if c[0] != left]
+    print("|---|---|---|---|---|")
+    for left, general_only in [(s, False) for s in splits] + [
+            (s, True) for s in splits if not s.startswith("finder ")]:
+        keep = [i for i, c in enumerate(curves) if c[0] != left
+                and not (general_only and c[0].startswith("finder "))]
         out = [i for i, c in enumerate(curves) if c[0] == left]
 
         def rank(m: float) -> tuple[float, float]:
@@ -206,7 +214,8 @@ def adaptive_margin() -> None:
                     -median(abs(e) for e in errs))
 
         chosen = max(ADAPTIVE_MARGINS, key=rank)
-        print(f"| {left} | {chosen} | {scores([table[0.6][i] for i in out])} | "
+        print(f"| {left} | {'general only' if general_only else 'all the rest'} | {chosen} | "
+              f"{scores([table[0.6][i] for i in out])} | "
               f"{scores([table[chosen][i] for i in out])} |")
 
 
