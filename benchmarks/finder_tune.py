@@ -18,7 +18,9 @@ round 7 (``finder``'s tune and report tasks, ``finder_general``'s "tune", "held-
 the median decades off and the signed median per split, each family's signed median under an
 adaptive optimizer, and a leave-one-split-out check (the margin chosen on the other splits,
 scored on the one left out). Pairs whose sweep is not cached are skipped and named. The round-7
-fresh families are never read here.
+fresh families are never read here. ``python -m benchmarks.finder_tune curve-points`` prints, on
+the same curves (models trained from scratch whose loss fell, the degenerate deep-sigmoid family
+left out), how far the best LR lies from each point of the smoothed curve, by optimizer.
 """
 
 from __future__ import annotations
@@ -219,8 +221,88 @@ def adaptive_margin() -> None:
               f"{scores([table[chosen][i] for i in out])} |")
 
 
+def _round7_curves() -> list[tuple[str, str, str, float, dict, bool]]:
+    """(split, task, optimizer, best LR, lrwatch curve, fine-tune) of every swept (or published)
+    pair of the splits evaluated before round 7."""
+    from benchmarks.finder_families import SCRATCH_GRID
+    from benchmarks.finder_general import TASKS as GENERAL_TASKS
+
+    out = []
+    for task in [t for t in GENERAL_TASKS if t.split in ROUND7_SPLITS] + list(TASKS):
+        general = task in GENERAL_TASKS
+        grid = (FINE_TUNE_GRID if task.fine_tune else SCRATCH_GRID) if general else runs.GRID
+        seeds = (0,) if general else (0, 1)
+        for optimizer in task.optimizers:
+            if all(runs.swept(task, optimizer, grid, s) for s in seeds):
+                best, _ = best_lr(task, optimizer, grid, seeds)
+            elif (task.name, optimizer) in PUBLISHED_BEST:
+                best = PUBLISHED_BEST[task.name, optimizer]
+            else:
+                continue
+            split = task.split if general else f"finder {task.split}"
+            for seed in FINDER_SEEDS:
+                out.append((split, task.name, optimizer, best, runs.lrwatch(task, optimizer, seed),
+                            task.fine_tune))
+    return out
+
+
+DEGENERATE = ("sigmoid-deep-shells",)  # no LR trains it in 300 steps (round 6)
+
+
+def curve_points() -> None:
+    """Round 7: how far the best LR lies from each point of the smoothed curve, by optimizer,
+    on the curves of models trained from scratch that fell before they turned up."""
+    settings = RuleSettings()
+    offsets: dict[str, dict[str, dict[tuple[str, str], list[float]]]] = {}
+    for split, name, optimizer, best, curve, fine_tune in _round7_curves():
+        if fine_tune or name in DEGENERATE:
+            continue
+        lrs = np.asarray(curve["lr"], dtype=float)
+        losses = np.asarray(curve["raw_loss"], dtype=float)
+        finite = np.isfinite(losses)
+        n = len(losses) if finite.all() else int(np.argmin(finite))
+        x = np.log10(lrs[:n])
+        y, _ = rangetest._scale(losses[:n])
+        sigma = rangetest._sigma(len(losses), runs.NUM_TRAINING, settings)
+        z = rangetest._smooth_scaled(y, sigma)
+        lowest = int(np.argmin(z))
+        level = float(np.median(z[:max(3, n // 10)]))
+        drop = level - float(z[lowest])
+        needed = max(settings.min_drop,
+                     settings.noise_multiple * rangetest._smoothed_noise(y - z, sigma))
+        if not (drop >= needed and lowest >= 3):
+            continue  # it did not fall: no descent to read
+        back = np.flatnonzero((np.arange(n) > lowest) & (z > level + needed))
+        edge = int(back[0]) if back.size else n - 1
+        above = np.flatnonzero(z[:lowest] >= level - 0.1 * drop)
+        start = int(above[-1]) + 1 if above.size else 0
+        half = int(np.flatnonzero(z <= level - 0.5 * drop)[0])
+        slope = np.gradient(z, x)
+        steep = start + int(np.argmin(slope[start:lowest + 1])) if lowest > start else lowest
+        family = "Adam, AdamW" if "Adam" in optimizer else (
+            "SGD, momentum 0.9" if optimizer == "SGD-momentum" else "SGD")
+        points = {"descent starts": start, "half the fall": half, "steepest": steep,
+                  "bottom": lowest, "blow-up": edge}
+        for point, index in points.items():
+            offsets.setdefault(family, {}).setdefault(point, {}).setdefault(
+                (split, name), []).append(float(x[index]) - math.log10(best))
+    print("Median over pairs of (point - best) in decades (median absolute deviation of the pair "
+          "medians):\n")
+    print("| optimizer | pairs | descent starts | half the fall | steepest | bottom | blow-up |")
+    print("|---|---|---|---|---|---|---|")
+    for family, by_point in offsets.items():
+        cells = []
+        for pairs in by_point.values():
+            meds = [median(v) for v in pairs.values()]
+            centre = median(meds)
+            cells.append(f"{centre:+.2f} ({median(abs(m - centre) for m in meds):.2f})")
+        print(f"| {family} | {len(next(iter(by_point.values())))} | " + " | ".join(cells) + " |")
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] == ["adaptive-margin"]:
+    if sys.argv[1:] == ["curve-points"]:
+        curve_points()
+    elif sys.argv[1:] == ["adaptive-margin"]:
         adaptive_margin()
     elif sys.argv[1:] == ["step-back"]:
         step_back()
