@@ -97,9 +97,9 @@ def step_back() -> None:
 ROUND7_SPLITS = ("tune", "held-out", "fine-tune-held-out", "fresh-held-out", "fresh6-held-out")
 ADAPTIVE_MARGINS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 G = [10 ** (k / 2) for k in range(-16, 3)]  # G[16 + k] = 10 ** (k / 2)
-# The best LRs BENCHMARKS.md published for the language-model pairs, whose sweeps (13 LRs x 300
-# steps of a transformer each, about 20 minutes a pair on the shared machine) were not re-run in
-# round 7: used only where the sweep is not cached, and named when used.
+# The best LRs BENCHMARKS.md published for the language-model pairs (their sweeps were the last
+# to be regenerated in round 7, and all gave these but lm-python-code's, 1e-2): used only where
+# the sweep is not cached, and named when used.
 PUBLISHED_BEST = {
     ("lm-python-code", "AdamW"): G[16 - 3], ("lm-docstring-prose", "AdamW"): G[16 - 3],
     ("finetune-lm-code-to-prose", "AdamW"): G[16 - 7],
