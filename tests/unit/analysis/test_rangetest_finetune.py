@@ -36,7 +36,7 @@ def test_a_fine_tune_is_kept_in_its_range_and_says_why() -> None:
     low, high = FINE_TUNE_RANGES["adaptive"]
     scratch = read_range_test(LRS, pretrained(), optimizer="AdamW", momentum=0.9)
     told = read_range_test(LRS, pretrained(), optimizer="AdamW", momentum=0.9, fine_tune=True)
-    assert not scratch.fine_tune and scratch.suggested_lr > 3 * high  # far above the range
+    assert not scratch.fine_tune and scratch.suggested_lr > 5 * high  # far above the range
     assert told.fine_tune and told.status is RangeTestStatus.OK
     # FINE_TUNE_MARGIN below where the damage starts, inside the range
     assert told.suggested_lr == pytest.approx(told.upper_lr / 10 ** FINE_TUNE_MARGIN)
@@ -84,8 +84,8 @@ def test_damage_below_the_range_is_followed_down_and_said() -> None:
 
 
 def test_a_fine_tune_that_learns_a_new_task_steps_back_from_the_scratch_pick() -> None:
-    scratch = read_range_test(LRS, from_scratch(bottom=3e-2), optimizer="AdamW")
-    told = read_range_test(LRS, from_scratch(bottom=3e-2), optimizer="AdamW", fine_tune=True)
+    scratch = read_range_test(LRS, from_scratch(), optimizer="AdamW")
+    told = read_range_test(LRS, from_scratch(), optimizer="AdamW", fine_tune=True)
     assert told.fine_tune
     assert math.log10(scratch.suggested_lr / told.suggested_lr) == pytest.approx(
         NEW_TASK_STEP_BACK)
