@@ -142,6 +142,12 @@ ROUND16_REPOS = frozenset({
 ROUND16_MADE = frozenset({"lrwatch-made/gpt_idlecode_adamw",
                           "lrwatch-made/tcn_forecast_adam_steplr",
                           "lrwatch-made/mlp_noisytab_sgd_multistep"})
+# Round 17's made families (``fresh_sweeps17.py``, ``manifest_r17made.jsonl``): made after round
+# 16's evaluation, ranked by a test loss their logs never hold; held out, never diagnosed before
+# the lead's one evaluation.
+ROUND17_MADE = frozenset({"lrwatch-made/bert_mlm_distutils_adamw",
+                          "lrwatch-made/bigru_hmmtag_adam_clip",
+                          "lrwatch-made/mlp_friedman_adamw_plateau"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -160,7 +166,9 @@ def side_of(repo: str) -> str:
     ``round12-made`` (rounds 10, 11 and 12's made families, held out), ``round13-heldout``
     (round 13, all held out), ``round13-made`` / ``round14-made`` / ``round15-made`` /
     ``round16-made`` (rounds 13, 14, 15 and 16's made families, held out), ``round16-heldout``
-    (round 16, all held out)."""
+    (round 16, all held out), ``round17-made`` (round 17's made families, held out)."""
+    if repo in ROUND17_MADE:
+        return "round17-made"
     if repo in ROUND16_REPOS:
         return "round16-heldout"
     if repo in ROUND16_MADE:
