@@ -782,22 +782,21 @@ def stalled_at_top(curve: Curve, prior: Prior) -> Symptom | None:
                    Evidence(msg, "lr", None, None, lr))
 
 
-def slow_fall_unplaced(curve: Curve, prior: Prior) -> Symptom | None:
-    """A slow, steady fall read as stalled where the peak LR has no known place in a usual
-    range (the LR is not logged, or the optimizer has no usual range here): "too low" rests on
-    that place (real-world round 18, every side: "stalled, increase" from a loss still coming
-    down at a steady, slow rate was right on 23 of 26 runs 3x or more below the top of the
-    range, and on 2 of 4 whose LR was not logged, from 2 public repositories: a CFD surrogate's
-    Lion runs under a cosine the log does not hold, labelled keep and too high, told "increase
-    3x" at 0.7), so the reading is an open one and the runs that tell are named."""
-    if decades_below_top(curve, prior) is not None:
+def slow_fall_unplaced(curve: Curve) -> Symptom | None:
+    """A slow, steady fall read as stalled where the LR is not logged, so its place in the
+    usual range is unknown: "too low" rests on that place (real-world round 18, every side:
+    "stalled, increase" from a loss still coming down at a steady, slow rate was right on 23
+    of 26 runs 3x or more below the top of the range, and on 2 of 4 whose LR was not logged,
+    from 2 public repositories: a CFD surrogate's Lion runs under a cosine the log does not
+    hold, labelled keep and too high, told "increase 3x" at 0.7), so the reading is an open one
+    and the runs that tell are named. An LR logged with no usual range known (an optimizer not
+    named) keeps the reading: no run of the sides had that shape."""
+    if (np.isfinite(curve.lr) & (curve.lr > 0)).any():
         return None
-    where = ("the LR is not logged, so its place in the usual range is unknown"
-             if peak_lr(curve, prior) is None else
-             "the optimizer has no usual range known here, so the LR has no place in one")
-    msg = (f"{where}: a loss still coming down at a steady, slow rate reads as too low an LR, or "
-           "as a good one (or one past the best) whose schedule or run length ends the fall; one "
-           "run cannot tell them apart: a range test, or runs at ~3x and ~1/3 the LR, would")
+    msg = ("the LR is not logged, so its place in the usual range is unknown: a loss still "
+           "coming down at a steady, slow rate reads as too low an LR, or as a good one (or one "
+           "past the best) whose schedule or run length ends the fall; one run cannot tell them "
+           "apart: a range test, or runs at ~3x and ~1/3 the LR, would")
     return Symptom(SymptomName.LR_UNPLACED, OPEN_HEALTHY, Evidence(msg, "lr"))
 
 
@@ -812,10 +811,11 @@ def noisy_near_top(curve: Curve, prior: Prior) -> Symptom | None:
     outside = lr_decades_outside(curve, prior)
     if swung_up(curve) or curve.noise <= ROUGH_NOISE or outside <= 0 or outside > LR_BEYOND:
         return None
-    msg = (f"noisy, or too high: {10 ** outside:.2g}x above {prior.usual()} the loss shows no "
-           "swing back up, only step-to-step noise, which a noisy target (a regression's noise "
-           "floor) has at a good LR as well; one run cannot tell them apart: a run at ~3x lower "
-           "LR, or a range test, would")
+    lr = peak_lr(curve, prior)
+    msg = (f"noisy, or too high: peak LR {_fmt(lr or math.nan)} sits {10 ** outside:.2g}x above "
+           f"{prior.usual()}, and the loss shows no swing back up, only step-to-step noise, "
+           "which a noisy target (a regression's noise floor) has at a good LR as well; one run "
+           "cannot tell them apart: a run at ~3x lower LR, or a range test, would")
     return Symptom(SymptomName.NOISY_NEAR_TOP, OPEN_HEALTHY, Evidence(msg, "lr"))
 
 

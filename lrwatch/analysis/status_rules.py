@@ -558,9 +558,9 @@ def _little_still_falling(f: Findings) -> Reading | None:
     if f.little is not None and f.falling is not None and f.high is None and (
             f.low is not None or not f.fine):
         # at the top of the usual range or above it, too high reads as well (round 16)
-        # (round 16); with the LR's place unknown, too low is one reading, not the likelier
-        # one (round 18)
-        top = d.stalled_at_top(f.curve, f.prior) or d.slow_fall_unplaced(f.curve, f.prior)
+        # (round 16); with the LR not logged, too low is one reading, not the likelier one
+        # (round 18)
+        top = d.stalled_at_top(f.curve, f.prior) or d.slow_fall_unplaced(f.curve)
         confidence = min(max(f.falling.strength, f.little.strength), f.slow_cap)
         return Reading([f.little, f.falling, f.low, f.hidden_start, top],
                        confidence=confidence if top is None else min(confidence,
@@ -606,16 +606,12 @@ def _still_falling(f: Findings) -> Reading | None:
             # families and 1 public repository; a range test instead cost the benchmark corpus
             # 1.2 points of right way on its tuning tasks, 1.5 held out: its stalled cosine runs),
             # so the move stays 3x, at an open confidence, naming the other reading
-            # ... with the LR's place unknown (an LR logged, no usual range): an open reading
-            # and a range test (round 18)
-            unplaced = d.slow_fall_unplaced(curve, f.prior)
-            return Reading([f.falling, f.hidden_start, unplaced],
-                           confidence=DECAY_TAIL_CONFIDENCE if unplaced is None
-                           else d.OPEN_HEALTHY, also=frozenset({SymptomName.DECAYED}))
-        # ... and where the LR's place is unknown (not logged, or no usual range), too low is
-        # one reading of a slow fall, not the likelier one (round 18: 2 of 4 such runs, from 2
-        # public repositories, wanted more LR): an open reading and a range test
-        unplaced = d.slow_fall_unplaced(curve, f.prior)
+            return Reading([f.falling, f.hidden_start], confidence=DECAY_TAIL_CONFIDENCE,
+                           also=frozenset({SymptomName.DECAYED}))
+        # ... and where the LR is not logged, too low is one reading of a slow fall, not the
+        # likelier one (round 18: 2 of 4 such runs, from 2 public repositories, wanted more
+        # LR): an open reading and a range test
+        unplaced = d.slow_fall_unplaced(curve)
         confidence = min(f.falling.strength, f.slow_cap)
         return Reading([f.falling, f.low, f.hidden_start, unplaced],
                        confidence=confidence if unplaced is None else min(confidence,
@@ -700,8 +696,9 @@ def _advise_stalled(c: AdviceContext) -> Advice:
             "short run at ~3x the LR before moving it",))
     if SymptomName.LR_UNPLACED in c.symptoms:
         return Advice(Action.RANGE_TEST, None, (
-            "a loss still coming down at a steady, slow rate, with the LR's place in the usual "
-            "range unknown, reads as too low an LR or as a good one whose run ends the fall: run "
+            "a loss still coming down at a steady, slow rate, with the LR not logged (its place "
+            "in the usual range unknown), reads as too low an LR or as a good one whose run ends "
+            "the fall: run "
             "a range test (lrwatch's find_lr) or short runs at ~3x and ~1/3 the LR before moving "
             "it",))
     if SymptomName.DECAYED in c.symptoms:
