@@ -805,9 +805,10 @@ def noisy_near_top(curve: Curve, prior: Prior) -> Symptom | None:
     it, whose only sign of too high an LR is its step-to-step noise (no swing back up): a noisy
     target (an MSE on noisy data) is as noisy at a good LR (real-world round 18: a TCN
     forecaster's sweep had 10-20% noise at every LR from 1e-4 to 1e-1, its best at 3.2e-3).
-    Such runs were told "reduce ~3x" at 0.6, right by their sweeps on 8 of 15 from 7 sources
-    (the benchmark corpus's 11 on 5 tasks: 7; a TCN forecaster and a source fine-tune made
-    here: 1 of 4), so the evidence names both readings and the run that tells."""
+    Such runs were told "reduce ~3x" at 0.6, right by their sweeps on 9 of 15 from 7 sources
+    (the benchmark corpus's 11 on 5 tasks: 8; a TCN forecaster and a source fine-tune made
+    here: 1 of 4), wrong on 4 of the 7 sources: the evidence names both readings and the run
+    that tells."""
     outside = lr_decades_outside(curve, prior)
     if swung_up(curve) or curve.noise <= ROUGH_NOISE or outside <= 0 or outside > LR_BEYOND:
         return None
