@@ -557,9 +557,8 @@ def _little_still_falling(f: Findings) -> Reading | None:
     # a fine-tune at a fine-tuning LR that still falls needs more steps, not more LR
     if f.little is not None and f.falling is not None and f.high is None and (
             f.low is not None or not f.fine):
-        # at the top of the usual range or above it, too high reads as well (round 16)
-        # (round 16); with the LR not logged, too low is one reading, not the likelier one
-        # (round 18)
+        # at the top of the usual range or above it, too high reads as well (round 16); with
+        # the LR not logged, too low is one reading, not the likelier one (round 18)
         top = d.stalled_at_top(f.curve, f.prior) or d.slow_fall_unplaced(f.curve)
         confidence = min(max(f.falling.strength, f.little.strength), f.slow_cap)
         return Reading([f.little, f.falling, f.low, f.hidden_start, top],
@@ -698,9 +697,8 @@ def _advise_stalled(c: AdviceContext) -> Advice:
         return Advice(Action.RANGE_TEST, None, (
             "a loss still coming down at a steady, slow rate, with the LR not logged (its place "
             "in the usual range unknown), reads as too low an LR or as a good one whose run ends "
-            "the fall: run "
-            "a range test (lrwatch's find_lr) or short runs at ~3x and ~1/3 the LR before moving "
-            "it",))
+            "the fall: run a range test (lrwatch's find_lr) or short runs at ~3x and ~1/3 the LR "
+            "before moving it",))
     if SymptomName.DECAYED in c.symptoms:
         return Advice(Action.INCREASE, OPEN_LOW_STEP, (
             "the loss halved and still fell before the LR decayed: too low an LR is the likelier "
