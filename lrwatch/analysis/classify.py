@@ -76,7 +76,9 @@ def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
     other reading, at low confidence; LIKELY_HIGH decades or more above the top it reads every
     way, and gets a range test. A loss that fell a little and then stopped reads as a
     floor, too low or too high: it leans (3x at most, low confidence) only where the LR sits far
-    above the range or far below its top, else gets a range test.
+    above the range or far below its top, else gets a range test. A slow fall with the LR not
+    logged, and a loss whose only sign of too high an LR is its noise up to LR_BEYOND above the
+    range, read both ways too (an open reading and a range test).
     """
     alarm = d.alarm(summary)
     alarm_ev = alarm.evidence if alarm else None

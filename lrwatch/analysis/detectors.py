@@ -782,6 +782,44 @@ def stalled_at_top(curve: Curve, prior: Prior) -> Symptom | None:
                    Evidence(msg, "lr", None, None, lr))
 
 
+def slow_fall_unplaced(curve: Curve) -> Symptom | None:
+    """A slow, steady fall read as stalled where the LR is not logged, so its place in the
+    usual range is unknown: "too low" rests on that place (real-world round 18, every side:
+    "stalled, increase" from a loss still coming down at a steady, slow rate was right on 23
+    of 26 runs 3x or more below the top of the range, and on 2 of 4 whose LR was not logged,
+    from 2 public repositories: a CFD surrogate's Lion runs under a cosine the log does not
+    hold, labelled keep and too high, told "increase 3x" at 0.7), so the reading is an open one
+    and the runs that tell are named. An LR logged with no usual range known (an optimizer not
+    named) keeps the reading: no run of the sides had that shape."""
+    if (np.isfinite(curve.lr) & (curve.lr > 0)).any():
+        return None
+    msg = ("the LR is not logged, so its place in the usual range is unknown: a loss still "
+           "coming down at a steady, slow rate reads as too low an LR, or as a good one (or one "
+           "past the best) whose schedule or run length ends the fall; one run cannot tell them "
+           "apart: a range test, or runs at ~3x and ~1/3 the LR, would")
+    return Symptom(SymptomName.LR_UNPLACED, OPEN_HEALTHY, Evidence(msg, "lr"))
+
+
+def noisy_near_top(curve: Curve, prior: Prior) -> Symptom | None:
+    """A loss that made little progress above the usual range, no more than LR_BEYOND above
+    it, whose only sign of too high an LR is its step-to-step noise (no swing back up): a noisy
+    target (an MSE on noisy data) is as noisy at a good LR (real-world round 18: a TCN
+    forecaster's sweep had 10-20% noise at every LR from 1e-4 to 1e-1, its best at 3.2e-3).
+    Such runs were told "reduce ~3x" at 0.6, right by their sweeps on 9 of 15 from 7 sources
+    (the benchmark corpus's 11 on 5 tasks: 8; a TCN forecaster and a source fine-tune made
+    here: 1 of 4), wrong on 4 of the 7 sources: the evidence names both readings and the run
+    that tells."""
+    outside = lr_decades_outside(curve, prior)
+    if swung_up(curve) or curve.noise <= ROUGH_NOISE or outside <= 0 or outside > LR_BEYOND:
+        return None
+    lr = peak_lr(curve, prior)
+    msg = (f"noisy, or too high: peak LR {_fmt(lr or math.nan)} sits {10 ** outside:.2g}x above "
+           f"{prior.usual()}, and the loss shows no swing back up, only step-to-step noise, "
+           "which a noisy target (a regression's noise floor) has at a good LR as well; one run "
+           "cannot tell them apart: a run at ~3x lower LR, or a range test, would")
+    return Symptom(SymptomName.NOISY_NEAR_TOP, OPEN_HEALTHY, Evidence(msg, "lr"))
+
+
 def too_low_not_excluded(curve: Curve) -> Symptom | None:
     """A healthy-looking run whose loss still fell over the last 40% of the run (in LR time) and
     did not level off at a constant LR: one run cannot tell a good LR from too low a one there

@@ -480,8 +480,11 @@ def _held_back_from_above(f: Findings) -> Reading | None:
     unsettled = d.unsettled(f.curve)
     if unsettled is None and f.beyond is None:
         return None
-    return Reading([f.little, f.above or f.beyond, f.collapse, unsettled], since=f.first,
-                   confidence=0.6)
+    # noise alone, less than LR_BEYOND above the range, with no gradient collapse: a noisy
+    # target is as noisy at a good LR (round 18), so the reading is an open one
+    noisy = d.noisy_near_top(f.curve, f.prior) if f.collapse is None else None
+    return Reading([f.little, f.above or f.beyond, f.collapse, unsettled, noisy], since=f.first,
+                   confidence=0.6 if noisy is None else d.OPEN_HEALTHY)
 
 
 def _stopped_far_above(f: Findings) -> Reading | None:
@@ -504,6 +507,11 @@ def _stopped_improving_far_above(f: Findings) -> Reading | None:
 
 
 def _advise_oscillating(c: AdviceContext) -> Advice:
+    if SymptomName.NOISY_NEAR_TOP in c.symptoms:
+        return Advice(Action.RANGE_TEST, None, (
+            "a little above the usual range, a loss that is only noisy reads as too high an LR "
+            "or as a noisy target at a good one; run a range test (lrwatch's find_lr) or a short "
+            "run at ~3x lower LR before moving it",))
     if SymptomName.AMBIGUOUS in c.symptoms and not CAME_BACK & c.symptoms:
         return Advice(Action.RANGE_TEST, None, (
             "the loss sits at a level far above the usual range: a floor it reached or too high "
@@ -549,8 +557,9 @@ def _little_still_falling(f: Findings) -> Reading | None:
     # a fine-tune at a fine-tuning LR that still falls needs more steps, not more LR
     if f.little is not None and f.falling is not None and f.high is None and (
             f.low is not None or not f.fine):
-        # at the top of the usual range or above it, too high reads as well (round 16)
-        top = d.stalled_at_top(f.curve, f.prior)
+        # at the top of the usual range or above it, too high reads as well (round 16); with
+        # the LR not logged, too low is one reading, not the likelier one (round 18)
+        top = d.stalled_at_top(f.curve, f.prior) or d.slow_fall_unplaced(f.curve)
         confidence = min(max(f.falling.strength, f.little.strength), f.slow_cap)
         return Reading([f.little, f.falling, f.low, f.hidden_start, top],
                        confidence=confidence if top is None else min(confidence,
@@ -598,8 +607,15 @@ def _still_falling(f: Findings) -> Reading | None:
             # so the move stays 3x, at an open confidence, naming the other reading
             return Reading([f.falling, f.hidden_start], confidence=DECAY_TAIL_CONFIDENCE,
                            also=frozenset({SymptomName.DECAYED}))
-        return Reading([f.falling, f.low, f.hidden_start],
-                       confidence=min(f.falling.strength, f.slow_cap), also=_hidden(f))
+        # ... and where the LR is not logged, too low is one reading of a slow fall, not the
+        # likelier one (round 18: 2 of 4 such runs, from 2 public repositories, wanted more
+        # LR): an open reading and a range test
+        unplaced = d.slow_fall_unplaced(curve)
+        confidence = min(f.falling.strength, f.slow_cap)
+        return Reading([f.falling, f.low, f.hidden_start, unplaced],
+                       confidence=confidence if unplaced is None else min(confidence,
+                                                                          d.OPEN_HEALTHY),
+                       also=_hidden(f))
     return None
 
 
@@ -677,6 +693,12 @@ def _advise_stalled(c: AdviceContext) -> Advice:
             "a short epoch log of a loss that still falls reads the same at too low an LR and "
             "at a good one that needs more epochs: run a range test (lrwatch's find_lr) or a "
             "short run at ~3x the LR before moving it",))
+    if SymptomName.LR_UNPLACED in c.symptoms:
+        return Advice(Action.RANGE_TEST, None, (
+            "a loss still coming down at a steady, slow rate, with the LR not logged (its place "
+            "in the usual range unknown), reads as too low an LR or as a good one whose run ends "
+            "the fall: run a range test (lrwatch's find_lr) or short runs at ~3x and ~1/3 the LR "
+            "before moving it",))
     if SymptomName.DECAYED in c.symptoms:
         return Advice(Action.INCREASE, OPEN_LOW_STEP, (
             "the loss halved and still fell before the LR decayed: too low an LR is the likelier "

@@ -84,6 +84,12 @@ class SymptomName(str, Enum):
     VAL_TURNED_UP = "val_turned_up"
     # ... at an LR at or above the top of the usual range: overfitting or too high an LR
     OVERFIT_AT_TOP = "overfit_at_top"
+    # a slow fall with the LR not logged, so it has no place in the usual range: too low is
+    # one reading, not the likelier one
+    LR_UNPLACED = "lr_unplaced"
+    # a little-progress loss that is only noisy (no swing up), up to LR_BEYOND above the range:
+    # too high, or a noisy target at a good LR
+    NOISY_NEAR_TOP = "noisy_near_top"
     # notes classification adds
     AMBIGUOUS = "ambiguous"  # a flat loss one run cannot read: too low or too high
     FINE_TUNE = "fine_tune"

@@ -73,10 +73,13 @@ def test_below_the_usual_range_the_epoch_log_keeps_its_increase() -> None:
 
 def test_a_step_log_of_the_same_slow_fall_is_still_told_to_increase() -> None:
     # step logs are left as they were: 1000 steps of a fall that halves nothing and keeps going
+    # (at an LR logged 30x below the top of Adam's range: with none logged, round 18 asks for a
+    # range test, tests/unit/analysis/test_rules_round18.py)
     n = 1000
     t = np.arange(n)
     rng = np.random.default_rng(3)
     loss = (1.0 + 1.29 * np.exp(-t / 1250.0)) * np.exp(0.02 * rng.standard_normal(n))
-    d = analyze(RunCurves(loss=Series(t + 1, loss), optimizer="Adam", classes=10))
+    d = analyze(RunCurves(loss=Series(t + 1, loss), lr=Series(t + 1, np.full(n, 1e-4)),
+                          optimizer="Adam", classes=10))
     assert d.status is Status.STALLED
     assert d.suggestion.action is Action.INCREASE
