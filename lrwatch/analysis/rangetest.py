@@ -17,7 +17,9 @@ A range test raises the LR step by step over a short run and records the loss at
    run. The margins and the smoothing width were set on the benchmark's tuning tasks
    (``benchmarks/finder_tune.py``), never on the tasks it reports. A wider adaptive margin
    (0.7, which centred the earlier splits' Adam-family pairs) tied on round 7's held-out
-   families and widened their worst miss, so 0.6 stays (BENCHMARKS.md, finder round 7).
+   families and widened their worst miss, so 0.6 stays (BENCHMARKS.md, finder round 7). Other
+   landmarks (the steepest descent, the blow-up) averaged with the bottom did not survive
+   leaving a split out (round 8), so the bottom alone sets the pick.
 4. **A flat curve that blows up still says something.** When a test is too short for the
    loss to fall visibly before the LR gets too high, the last point before the blow-up stands
    in for the bottom (status ``EDGE_ONLY``, and the reason says so).
