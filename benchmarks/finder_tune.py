@@ -28,6 +28,7 @@ from __future__ import annotations
 import itertools
 import math
 import sys
+from dataclasses import replace
 from statistics import median
 from unittest import mock
 
@@ -299,9 +300,199 @@ def curve_points() -> None:
         print(f"| {family} | {len(next(iter(by_point.values())))} | " + " | ".join(cells) + " |")
 
 
+ROUND8_SPLITS = ROUND7_SPLITS + ("fresh7-held-out",)
+FAMILIES = ("SGD", "SGD, momentum 0.9", "Adam, AdamW")
+
+
+def _round8_curves() -> list[tuple[str, str, str, str, float, dict, bool]]:
+    """(split, task, family, optimizer, best LR, lrwatch curve, fine-tune) of every swept (or
+    published) pair of the splits evaluated before round 8."""
+    from benchmarks.finder_families import SCRATCH_GRID
+    from benchmarks.finder_general import TASKS as GENERAL_TASKS
+
+    out = []
+    for task in [t for t in GENERAL_TASKS if t.split in ROUND8_SPLITS] + list(TASKS):
+        general = task in GENERAL_TASKS
+        grid = (FINE_TUNE_GRID if task.fine_tune else SCRATCH_GRID) if general else runs.GRID
+        seeds = (0,) if general else (0, 1)
+        for optimizer in task.optimizers:
+            if all(runs.swept(task, optimizer, grid, s) for s in seeds):
+                best, _ = best_lr(task, optimizer, grid, seeds)
+            elif (task.name, optimizer) in PUBLISHED_BEST:
+                best = PUBLISHED_BEST[task.name, optimizer]
+                print(f"(not swept, the published best {best:.2g}: {task.name} {optimizer})")
+            else:
+                print(f"(skipped, not swept: {task.name} {optimizer})")
+                continue
+            split = task.split if general else f"finder {task.split}"
+            for seed in FINDER_SEEDS:
+                out.append((split, task.name, task.family or task.name, optimizer, best,
+                            runs.lrwatch(task, optimizer, seed), task.fine_tune))
+    return out
+
+
+def _points(curve: dict) -> dict[str, float] | None:
+    """log10 LR of the steepest descent, the bottom and the blow-up of a curve that fell (the
+    rule's own reading; the blow-up only where it blew up), or None if it did not fall."""
+    settings = RuleSettings()
+    lrs = np.asarray(curve["lr"], dtype=float)
+    losses = np.asarray(curve["raw_loss"], dtype=float)
+    finite = np.isfinite(losses)
+    n = len(losses) if finite.all() else int(np.argmin(finite))
+    if n < rangetest.MIN_STEPS:
+        return None
+    x = np.log10(lrs[:n])
+    y, _ = rangetest._scale(losses[:n])
+    sigma = rangetest._sigma(len(losses), runs.NUM_TRAINING, settings)
+    z = rangetest._smooth_scaled(y, sigma)
+    lowest = int(np.argmin(z))
+    level = float(np.median(z[:max(3, n // 10)]))
+    drop = level - float(z[lowest])
+    needed = max(settings.min_drop,
+                 settings.noise_multiple * rangetest._smoothed_noise(y - z, sigma))
+    if not (drop >= needed and lowest >= 3):
+        return None
+    back = np.flatnonzero((np.arange(n) > lowest) & (z > level + needed))
+    above = np.flatnonzero(z[:lowest] >= level - 0.1 * drop)
+    start = int(above[-1]) + 1 if above.size else 0
+    slope = np.gradient(z, x)
+    steep = start + int(np.argmin(slope[start:lowest + 1])) if lowest > start else lowest
+    out = {"steepest": float(x[steep]), "bottom": float(x[lowest])}
+    if back.size or n < len(losses):
+        out["blow-up"] = float(x[int(back[0]) if back.size else n - 1])
+    return out
+
+
+def _optimizer_family(optimizer: str) -> str:
+    return "Adam, AdamW" if "Adam" in optimizer else (
+        "SGD, momentum 0.9" if optimizer == "SGD-momentum" else "SGD")
+
+
+def _fit_offsets(curves: list, points: list) -> dict[str, tuple[float, float, float]]:
+    """Per landmark, its offset above the best LR per optimizer family (SGD, momentum 0.9,
+    adaptive): the median over pairs of each pair's median, on models trained from scratch
+    (the degenerate deep-sigmoid family left out)."""
+    by: dict[str, dict[str, dict[tuple[str, str], list[float]]]] = {}
+    for (split, name, _, optimizer, best, _, fine_tune), p in zip(curves, points):
+        if fine_tune or name in DEGENERATE or p is None:
+            continue
+        for point, value in p.items():
+            by.setdefault(point, {}).setdefault(_optimizer_family(optimizer), {}).setdefault(
+                (split, name), []).append(value - math.log10(best))
+    return {point: tuple(round(median(median(v) for v in fam[f].values()), 2) for f in FAMILIES)
+            for point, fam in by.items()}
+
+
+def landmarks() -> None:
+    """Round 8: picks that combine landmarks of the curve (the bottom less its margin, the
+    steepest descent and the blow-up less their offsets above the best LR; the median of the
+    estimates, the mean of two) against the bottom alone, on every split evaluated before round
+    8: per split, per family, and left one split out (the offsets fitted and the variant chosen
+    without the split, scored on it)."""
+    curves = _round8_curves()
+    points = [_points(c[5]) for c in curves]
+    shipped = RuleSettings()
+    variants = ("bottom (shipped)", "bottom + steep", "bottom + blow-up",
+                "bottom + steep + blow-up", "fitted bottom + steep + blow-up",
+                "adaptive: bottom + steep", "adaptive: bottom + blow-up",
+                "adaptive: bottom + steep + blow-up", "adaptive: fitted bottom + steep",
+                "adaptive: bottom + steep, offset 0")
+    candidate, fixed = "adaptive: bottom + steep", "adaptive: bottom + steep, offset 0"
+
+    def settings_for(variant: str, off: dict) -> RuleSettings:
+        base = shipped
+        if "adaptive: fitted bottom" in variant:
+            base = RuleSettings(adaptive_margin=off["bottom"][2])
+        elif "fitted bottom" in variant:
+            base = RuleSettings(margin=off["bottom"][0], momentum_margin=off["bottom"][1],
+                                adaptive_margin=off["bottom"][2])
+        steep = (0.0, 0.0, 0.0) if "offset 0" in variant else off["steepest"]
+
+        def only(values: tuple) -> tuple:  # adaptive optimizers only: SGD's read the bottom
+            return (None, None, values[2]) if "adaptive" in variant else values
+
+        return replace(base, steep_offset=only(steep) if "steep" in variant else None,
+                       edge_offset=only(off["blow-up"]) if "blow-up" in variant else None)
+
+    def errors(settings: RuleSettings) -> list[float]:
+        out = []
+        for _, _, _, optimizer, best, curve, fine_tune in curves:
+            pick = read_range_test(np.asarray(curve["lr"]), np.asarray(curve["raw_loss"]),
+                                   optimizer=optimizer.split("-")[0],
+                                   momentum=MOMENTUM[optimizer], planned_steps=runs.NUM_TRAINING,
+                                   settings=settings, fine_tune=fine_tune).suggested_lr
+            out.append(math.inf if pick is None else math.log10(pick / best))
+        return out
+
+    def scores(errs: list[float]) -> str:
+        finite = [e for e in errs if math.isfinite(e)]
+        within = sum(abs(e) <= math.log10(3) + 1e-9 for e in errs) / len(errs)
+        signed = f"{median(finite):+.2f}" if finite else "none"
+        return f"{within:.0%} / {median(abs(e) for e in errs):.2f} / {signed}"
+
+    def rank(errs: list[float]) -> tuple[float, float]:
+        return (round(sum(abs(e) <= math.log10(3) + 1e-9 for e in errs) / len(errs), 3),
+                -median(abs(e) for e in errs))
+
+    everything = list(range(len(curves)))
+    offsets = _fit_offsets(curves, points)
+    print("Offsets above the best LR fitted on every split (SGD, momentum 0.9, adaptive): "
+          + "; ".join(f"{k} {v}" for k, v in offsets.items()))
+    table = {v: errors(settings_for(v, offsets)) for v in variants}
+    splits = list(dict.fromkeys(c[0] for c in curves))
+    groups = {split: [i for i in everything if curves[i][0] == split] for split in splits}
+    groups["finder_general, 6 splits (validation loss)"] = [
+        i for i in everything if not curves[i][0].startswith("finder ")]
+    groups["finder, 2 splits (training loss)"] = [
+        i for i in everything if curves[i][0].startswith("finder ")]
+    groups["all"] = everything
+    print("\nWithin 3x / median decades off / signed median, per split (offsets fitted on every "
+          "split: in-sample):\n")
+    print("| split | tests | " + " | ".join(variants) + " |")
+    print("|---|---|" + "---|" * len(variants))
+    for split, keep in groups.items():
+        print(f"| {split} | {len(keep)} | " + " | ".join(
+            scores([table[v][i] for i in keep]) for v in variants) + " |")
+    print(f"\nPer split and family, where a pick moves ({candidate}: Adam-family curves only):\n")
+    print(f"| split | family | optimizers | tests | shipped | {candidate} | {fixed} |")
+    print("|---|---|---|---|---|---|---|")
+    for split, family in dict.fromkeys((c[0], c[2]) for c in curves):
+        keep = [i for i in everything if (curves[i][0], curves[i][2]) == (split, family)]
+        cells = [scores([table[v][i] for i in keep]) for v in (variants[0], candidate, fixed)]
+        if len(set(cells)) > 1:
+            optimizers = ", ".join(dict.fromkeys(curves[i][3] for i in keep))
+            print(f"| {split} | {family} | {optimizers} | {len(keep)} | " + " | ".join(cells)
+                  + " |")
+    print("\nLeave one split out: the offsets fitted on the other splits (the adaptive steepest "
+          "offset shown), the variant chosen on them (most tests within 3x, then the lowest "
+          "median) and scored on the split left out; and the two-landmark candidate fitted "
+          "without the split:\n")
+    print(f"| split left out | tests | adaptive steep offset | chosen | shipped | chosen, left "
+          f"out | {candidate} | {fixed} |")
+    print("|---|---|---|---|---|---|---|---|")
+    wins = {v: 0 for v in variants[1:]}
+    for left in splits:
+        keep = [i for i in everything if curves[i][0] != left]
+        out = [i for i in everything if curves[i][0] == left]
+        off = _fit_offsets([curves[i] for i in keep], [points[i] for i in keep])
+        fitted = {v: errors(settings_for(v, off)) for v in variants}
+        chosen = max(variants, key=lambda v: rank([fitted[v][i] for i in keep]))
+        base = rank([fitted[variants[0]][i] for i in out])
+        for v in variants[1:]:
+            wins[v] += rank([fitted[v][i] for i in out]) > base
+        print(f"| {left} | {len(out)} | {off['steepest'][2]:+.2f} | {chosen} | "
+              + " | ".join(scores([fitted[v][i] for i in out])
+                           for v in (variants[0], chosen, candidate, fixed)) + " |")
+    print("\nSplits left out on which each variant, fitted without them, beats the shipped rule "
+          f"(share within 3x, then median), of {len(splits)}: "
+          + "; ".join(f"{v} {w}" for v, w in wins.items()))
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["curve-points"]:
         curve_points()
+    elif sys.argv[1:] == ["landmarks"]:
+        landmarks()
     elif sys.argv[1:] == ["adaptive-margin"]:
         adaptive_margin()
     elif sys.argv[1:] == ["step-back"]:

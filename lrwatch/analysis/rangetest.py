@@ -17,7 +17,9 @@ A range test raises the LR step by step over a short run and records the loss at
    run. The margins and the smoothing width were set on the benchmark's tuning tasks
    (``benchmarks/finder_tune.py``), never on the tasks it reports. A wider adaptive margin
    (0.7, which centred the earlier splits' Adam-family pairs) tied on round 7's held-out
-   families and widened their worst miss, so 0.6 stays (BENCHMARKS.md, finder round 7).
+   families and widened their worst miss, so 0.6 stays (BENCHMARKS.md, finder round 7). Other
+   landmarks (the steepest descent, the blow-up) averaged with the bottom did not survive
+   leaving a split out (round 8), so the bottom alone sets the pick.
 4. **A flat curve that blows up still says something.** When a test is too short for the
    loss to fall visibly before the LR gets too high, the last point before the blow-up stands
    in for the bottom (status ``EDGE_ONLY``, and the reason says so).
@@ -78,6 +80,13 @@ class RuleSettings:
     adaptive_margin: float = 0.6  # ... Adam-family optimizers (and unknown ones)
     min_drop: float = 0.03  # the smoothed loss must fall at least 3% ...
     noise_multiple: float = 4.0  # ... and this many times the smoothed curve's noise
+    # Other landmarks of the curve, each with its own offset above the best LR (decades; plain
+    # SGD, momentum 0.9, adaptive; None: not read for that family): the steepest descent and the
+    # blow-up. With them, the pick is the median of the estimates the curve gives (the mean of
+    # two). None, the default: the bottom alone. Measured in round 8 (``benchmarks/finder_tune.py
+    # landmarks``): none of the combinations survived leaving a split out, so none is on.
+    steep_offset: tuple[float | None, float | None, float | None] | None = None
+    edge_offset: tuple[float | None, float | None, float | None] | None = None
 
 
 class RangeTestStatus(str, Enum):
@@ -275,7 +284,12 @@ def read_range_test(
         bottom = int(np.flatnonzero(z[:edge] <= z[lowest] + needed)[-1])
         start = None
     margin = _margin(optimizer, momentum, settings)
-    pick = int(np.clip(np.argmin(np.abs(x - (x[bottom] - margin))), start or 0, bottom))
+    target, landmarks = x[bottom] - margin, ""
+    if fell:
+        blow_up = edge if back_up.size else (n - 1 if blew_up else None)  # last finite point
+        target, landmarks = _combine(target, x, z, start, bottom, blow_up, optimizer, momentum,
+                                     settings)
+    pick = int(np.clip(np.argmin(np.abs(x - target)), start or 0, bottom))
     lower = float(lrs[start]) if start is not None else float(10 ** (x[pick] - 1.0))
     rising = blew_up or bool(z[bottom + 1:].max(initial=-np.inf) > z[bottom] + needed)
 
@@ -298,7 +312,7 @@ def read_range_test(
                  "be higher: rerun with a larger max_lr")
     reason = (f"{story}; suggesting {lrs[pick]:.3g}, {x[bottom] - x[pick]:.2f} decades below "
               f"lr={lrs[bottom]:.3g} (the margin for {_family(optimizer, momentum)} is "
-              f"{margin:.2f})")
+              f"{margin:.2f}{landmarks})")
     scratch = RangeTestReading(status, float(lrs[pick]), lower, float(lrs[bottom]), reason,
                                lightning_lr, smoothed, pick)
     onset = bottom if rising else None  # where the pretrained loss starts to be damaged
@@ -319,6 +333,45 @@ def _margin(optimizer: str | None, momentum: float | None, settings: RuleSetting
         return settings.adaptive_margin
     lag = min(1.0, max(0.0, float(np.log10(1.0 / (1.0 - min(momentum or 0.0, 0.999))))))
     return settings.margin + lag * (settings.momentum_margin - settings.margin)
+
+
+def _offset(values: tuple[float | None, float | None, float | None], optimizer: str | None,
+            momentum: float | None) -> float | None:
+    """A landmark's offset for the optimizer, interpolated by momentum's lag as ``_margin``
+    (None: the landmark is not read for this optimizer family)."""
+    if optimizer is None or is_adaptive(optimizer):
+        return values[2]
+    if values[0] is None or values[1] is None:
+        return None
+    lag = min(1.0, max(0.0, float(np.log10(1.0 / (1.0 - min(momentum or 0.0, 0.999))))))
+    return values[0] + lag * (values[1] - values[0])
+
+
+def _combine(target: float, x: np.ndarray, z: np.ndarray, start: int, bottom: int,
+             edge: int | None, optimizer: str | None, momentum: float | None,
+             settings: RuleSettings) -> tuple[float, str]:
+    """The estimate of the best log10 LR from the landmarks the settings name: the median of
+    the bottom's (``target``), the steepest descent's and the blow-up's, each less its offset
+    (the mean of two), and a clause for the reason ("" when the bottom is read alone)."""
+    estimates, named = [target], []
+    steep_offset = edge_offset = None
+    if settings.steep_offset is not None:
+        steep_offset = _offset(settings.steep_offset, optimizer, momentum)
+    if settings.edge_offset is not None:
+        edge_offset = _offset(settings.edge_offset, optimizer, momentum)
+    if steep_offset is not None and bottom > start:
+        slope = np.gradient(z, x)
+        steep = start + int(np.argmin(slope[start:bottom + 1]))
+        estimates.append(float(x[steep]) - steep_offset)
+        named.append(f"the steepest descent, lr={10 ** x[steep]:.3g}, less {steep_offset:.2f}")
+    if edge_offset is not None and edge is not None:
+        estimates.append(float(x[edge]) - edge_offset)
+        named.append(f"the blow-up, lr={10 ** x[edge]:.3g}, less {edge_offset:.2f}")
+    if not named:
+        return target, ""
+    return float(np.median(estimates)), (
+        f", {'the mean' if len(estimates) == 2 else 'the median'} of {10 ** target:.3g} "
+        f"and {' and '.join(named)}")
 
 
 def _family(optimizer: str | None, momentum: float | None) -> str:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from lrwatch.analysis.rangetest import (
     MIN_STEPS,
     RangeTestStatus,
+    RuleSettings,
     lightning_ema,
     lightning_suggestion,
     read_range_test,
@@ -168,3 +169,56 @@ def test_any_curve_gives_a_consistent_reading(n: int, log_scale: float, seed: in
     else:
         assert reading.suggested_lr in lrs
         assert reading.lower_lr <= reading.suggested_lr <= reading.upper_lr <= lrs[-1]
+
+
+def long_fall(lrs: np.ndarray = LRS, steepest: float = 1e-4, bottom: float = 1e-2) -> np.ndarray:
+    """A loss that falls slowly over four decades, around ``steepest``, and blows up past
+    ``bottom``: its steepest descent lies well over a decade below its bottom."""
+    x = np.log10(lrs)
+    xb = math.log10(bottom)
+    fall = 0.8 / (1 + np.exp(-(x - math.log10(steepest)) / 0.5))
+    rise = np.where(x > xb, np.expm1(4.0 * (x - xb)), 0.0)
+    return 2.3 * (1 - fall) * (1 + rise)
+
+
+def test_the_bottom_alone_sets_the_pick_unless_other_landmarks_are_asked_for() -> None:
+    loss = long_fall()
+    shipped = read_range_test(LRS, loss, optimizer="AdamW")
+    assert math.log10(shipped.upper_lr / shipped.suggested_lr) == pytest.approx(0.6, abs=0.04)
+    assert "steepest" not in shipped.reason
+
+    both = RuleSettings(steep_offset=(None, None, 0.0))
+    adam = read_range_test(LRS, loss, optimizer="AdamW", settings=both)
+    # the mean of the bottom less 0.6 decades and the steepest descent of the log-loss (read
+    # on the raw curve: it is smooth), over a quarter decade lower than the bottom alone
+    x = np.log10(LRS)
+    falling = x < math.log10(shipped.upper_lr)
+    steepest = x[falling][np.argmin(np.gradient(np.log(loss), x)[falling])]
+    assert steepest < math.log10(shipped.upper_lr) - 1.0
+    expected = (math.log10(shipped.upper_lr) - 0.6 + steepest) / 2
+    assert math.log10(adam.suggested_lr) == pytest.approx(expected, abs=0.1)
+    assert math.log10(shipped.suggested_lr / adam.suggested_lr) > 0.25
+    assert adam.upper_lr == shipped.upper_lr
+    assert "the mean of" in adam.reason and "steepest descent" in adam.reason
+    # plain SGD reads the bottom alone where the setting names no offset for it
+    sgd = read_range_test(LRS, loss, optimizer="SGD", momentum=0.0, settings=both)
+    alone = read_range_test(LRS, loss, optimizer="SGD", momentum=0.0)
+    assert sgd.suggested_lr == alone.suggested_lr
+
+
+def test_three_landmarks_give_their_median() -> None:
+    loss = long_fall()
+    x = np.log10(LRS)
+    bottom = math.log10(read_range_test(LRS, loss, optimizer="SGD", momentum=0.0).upper_lr)
+    falling = x < bottom
+    steepest = x[falling][np.argmin(np.gradient(np.log(loss), x)[falling])]
+    picks = []
+    for blow_up_offset in (1.4, 1.6):  # the blow-up's estimate falls between the other two
+        three = RuleSettings(steep_offset=(0.0, 0.0, 0.0),
+                             edge_offset=(blow_up_offset,) * 3)
+        reading = read_range_test(LRS, loss, optimizer="SGD", momentum=0.0, settings=three)
+        assert steepest < math.log10(reading.suggested_lr) < bottom - 0.2 - 0.1
+        assert "the median of" in reading.reason and "blow-up" in reading.reason
+        picks.append(math.log10(reading.suggested_lr))
+    # the median follows the middle estimate: 0.2 decades more offset, 0.2 decades lower
+    assert picks[0] - picks[1] == pytest.approx(0.2, abs=0.06)
