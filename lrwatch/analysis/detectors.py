@@ -800,6 +800,46 @@ def slow_fall_unplaced(curve: Curve) -> Symptom | None:
     return Symptom(SymptomName.LR_UNPLACED, OPEN_HEALTHY, Evidence(msg, "lr"))
 
 
+#: a flat loss that first fell by this share of its first points' level got going
+FELL_TO_FLOOR = 0.4
+#: ... to a level under this share of chance level (where chance is known): off chance
+OFF_CHANCE = 0.9
+#: ... at an LR less than 3x below the top of the usual range (decades): 3x or more below it,
+#: too low stays the likelier reading of a fall that stopped
+FLOOR_LOW = math.log10(3)
+
+
+def fell_to_floor(curve: Curve, classes: int | None, flat: Symptom) -> Symptom | None:
+    """A loss flat over the rest of the run (``flat``: a plateau, or hardly moved from the start
+    level) after it fell FELL_TO_FLOOR (40%) or more from its first logged loss, to a level
+    under OFF_CHANCE of chance level where that is known: the run got going, so "it never got
+    going" (stalled, too low) contradicts the curve (real-world round 19, every side: of the 40
+    runs read "stalled, range test" at 0.35 so, with the LR not 3x or more below the top of the
+    usual range, 27 were labelled healthy, from 8 sources: a public repository's logistic
+    regressions and SVMs, 7 made families; 7 too low, 6 too high; 3x or more below the top, 6
+    of 8 were too low). Such a flat stretch is a floor the run converged to, or a level too
+    high an LR holds it at; one run cannot tell them apart."""
+    first = float(curve.log_loss[0])
+    drop = first - curve.end_level
+    share = 1 - _exp(-drop)
+    if share < FELL_TO_FLOOR:
+        return None
+    chance = chance_level(classes)
+    end = curve.to_loss(curve.end_level)
+    if chance is not None and curve.shift == 0.0 and end >= OFF_CHANCE * chance:
+        return None  # back at chance (a blow-up's first points fall to it): no floor reached
+    by = f"by step {flat.since_step}" if flat.name is SymptomName.PLATEAU and \
+        flat.since_step is not None else "in its first logged points"
+    msg = (f"the loss fell {100 * share:.0f}% ({_fmt(curve.to_loss(first))} -> "
+           f"{_fmt(end)}) {by}, then showed no clear fall to step "
+           f"{curve.last[-1]}: it got going, so the flat stretch is a floor it converged to, or "
+           "a level too high an LR holds it at (its noise keeps it up); one run cannot tell "
+           "them apart: a range test, or a run at ~3x lower LR, would")
+    return Symptom(SymptomName.FELL_TO_FLOOR, OPEN_HEALTHY,
+                   Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]), _exp(-drop)),
+                   since_step=int(curve.first[0]))
+
+
 def noisy_near_top(curve: Curve, prior: Prior) -> Symptom | None:
     """A loss that made little progress above the usual range, no more than LR_BEYOND above
     it, whose only sign of too high an LR is its step-to-step noise (no swing back up): a noisy

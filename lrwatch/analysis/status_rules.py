@@ -546,6 +546,22 @@ def _flat_far_below(f: Findings) -> Reading | None:
     return None
 
 
+def _fell_to_floor(f: Findings) -> Reading | None:
+    # a loss that fell 40%+ from its first points, off chance level, and then sat flat got
+    # going: "too low, it never got going" contradicts it (real-world round 19: 27 of the 40
+    # such runs not 3x or more below the top of the usual range were labelled healthy, from 8
+    # sources, 7 too low, 6 too high); 3x or more below the top, too low stays the likelier
+    # reading (6 of 8), so the stalled reading keeps them
+    if f.little is None or f.flat is None or f.low is not None or (
+            f.under is not None and f.under >= d.FLOOR_LOW - 1e-9):
+        return None
+    fell = d.fell_to_floor(f.curve, f.meta.classes, f.flat)
+    if fell is None:
+        return None
+    return Reading([fell, f.flat, f.hidden_start], since=f.first, confidence=d.OPEN_HEALTHY,
+                   also=frozenset({SymptomName.FELL_TO_FLOOR}))
+
+
 def _flat_two_readings(f: Findings) -> Reading | None:
     if f.little is not None and f.flat is not None:
         return Reading([f.flat, f.chance, f.low, _two_readings(f.prior)],
@@ -854,6 +870,14 @@ def _advise_healthy(c: AdviceContext) -> Advice:
         reasons = ["it blew up in its first steps and learned well past it: keep the peak LR "
                    + ("and lengthen the warmup" if c.warmed_up
                       else "and warm up over ~5% of the steps")]
+    elif SymptomName.FELL_TO_FLOOR in symptoms:
+        # a fall to a floor, then flat (_fell_to_floor, real-world round 19): healthy, or held
+        # up by too high an LR; a test is right either way, a keep would be wrong on 13 of 40
+        action, factor = Action.RANGE_TEST, None
+        reasons = ["healthy as far as one run tells: the loss fell and then sat at a floor, "
+                   "which a good LR reaches and too high a one holds it at as well; keep the LR "
+                   "if a range test (lrwatch's find_lr) or a short run at ~3x lower LR gets no "
+                   "lower"]
     elif SymptomName.EPOCH_START_HIDDEN in symptoms:
         action, factor = Action.RANGE_TEST, None
         reasons = ["healthy as far as its epochs tell: an epoch log's first point is a whole "
@@ -976,6 +1000,7 @@ RULES: list[StatusRule] = [
     StatusRule(Status.HEALTHY, _advise_healthy, (
         Clause(80, _early_transient), Clause(120, _little_in_warmup),
         Clause(150, _fine_tune_epochs), Clause(170, _fine_tune_flat),
+        Clause(175, _fell_to_floor),
         Clause(185, _epoch_slow_start_hidden), Clause(230, _little_flattening),
         Clause(1000, _healthy)), trend=True),
     StatusRule(Status.INSUFFICIENT_DATA, _advise_insufficient),

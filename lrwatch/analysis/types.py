@@ -90,6 +90,9 @@ class SymptomName(str, Enum):
     # a little-progress loss that is only noisy (no swing up), up to LR_BEYOND above the range:
     # too high, or a noisy target at a good LR
     NOISY_NEAR_TOP = "noisy_near_top"
+    # a loss that fell 40% or more from its first points and then sat flat, off chance level:
+    # it got going and reached a floor (or a level too high an LR holds it at)
+    FELL_TO_FLOOR = "fell_to_floor"
     # notes classification adds
     AMBIGUOUS = "ambiguous"  # a flat loss one run cannot read: too low or too high
     FINE_TUNE = "fine_tune"
