@@ -37,7 +37,8 @@ families made for round 15 (``manifest_r15made.jsonl``, ``ROUND15_MADE``); round
 round16-heldout``) every repository of ``manifest_r16.jsonl`` (``ROUND16_REPOS``); ``--side
 round16-made`` the families made for round 16 (``manifest_r16made.jsonl``, ``ROUND16_MADE``);
 ``--side round17-made`` the families made for round 17 (``manifest_r17made.jsonl``,
-``ROUND17_MADE``).
+``ROUND17_MADE``); ``--side round18-made`` the families made for round 18
+(``manifest_r18made.jsonl``, ``ROUND18_MADE``).
 """
 
 from __future__ import annotations
@@ -217,14 +218,15 @@ def main(argv: list[str] | None = None) -> None:
                                            "round12-made", "round13-heldout",
                                            "round13-made", "round14-made",
                                            "round15-made", "round16-heldout",
-                                           "round16-made", "round17-made"),
+                                           "round16-made", "round17-made",
+                                           "round18-made"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "
                              "rounds 1-2 and holds out the families made for it; round 4 tunes "
                              "on every earlier run and half of its fresh public repositories; "
                              "rounds 5-8's fresh repositories are all held out, "
-                             "and so are rounds 7-17's made families")
+                             "and so are rounds 7-18's made families")
     parser.add_argument("--errors", action="store_true",
                         help="print every run that is not right, with its evidence")
     args = parser.parse_args(argv or [])

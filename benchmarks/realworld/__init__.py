@@ -148,6 +148,12 @@ ROUND16_MADE = frozenset({"lrwatch-made/gpt_idlecode_adamw",
 ROUND17_MADE = frozenset({"lrwatch-made/bert_mlm_distutils_adamw",
                           "lrwatch-made/bigru_hmmtag_adam_clip",
                           "lrwatch-made/mlp_friedman_adamw_plateau"})
+# Round 18's made families (``fresh_sweeps18.py``, ``manifest_r18made.jsonl``): made after round
+# 17's evaluation, ranked by a test loss their logs never hold; held out, never diagnosed before
+# the lead's one evaluation.
+ROUND18_MADE = frozenset({"lrwatch-made/resnet_noisydigits_nesterov_cosine",
+                          "lrwatch-made/realnvp_ring_adam_cosine",
+                          "lrwatch-made/skipgram_topics_sgd_lineardecay"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -166,7 +172,10 @@ def side_of(repo: str) -> str:
     ``round12-made`` (rounds 10, 11 and 12's made families, held out), ``round13-heldout``
     (round 13, all held out), ``round13-made`` / ``round14-made`` / ``round15-made`` /
     ``round16-made`` (rounds 13, 14, 15 and 16's made families, held out), ``round16-heldout``
-    (round 16, all held out), ``round17-made`` (round 17's made families, held out)."""
+    (round 16, all held out), ``round17-made`` / ``round18-made`` (rounds 17 and 18's made
+    families, held out)."""
+    if repo in ROUND18_MADE:
+        return "round18-made"
     if repo in ROUND17_MADE:
         return "round17-made"
     if repo in ROUND16_REPOS:
