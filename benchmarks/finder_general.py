@@ -20,7 +20,8 @@ families of ``finder_fresh`` theirs, "fresh-held-out", the sixth round's (``find
 
 ``python -m benchmarks.finder_general [SPLIT ...]`` (the ``SPLITS`` below, all by default);
 ``--generate SPLIT ...`` only runs (and caches) the sweeps and range tests, printing no score
-and no pick: how held-out runs are made before the rule they will judge is frozen.
+and no pick (the finders' own log lines and printed suggestions are silenced): how held-out
+runs are made before the rule they will judge is frozen.
 ``--sweep SPLIT [TASK ...]`` runs only the sweeps (no range test) and prints each one's losses,
 its best LR, the loss of a model that learned nothing, and the best and its grid neighbours
 again with ``NOISE_SEEDS``: whether a family is a sound reference, judged before any of its
@@ -29,11 +30,16 @@ range tests exists.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import logging
 import math
 import os
 import sys
 import time
+import warnings
+from collections.abc import Iterator
 from statistics import median
 from typing import Any
 
@@ -85,17 +91,35 @@ def collect(split: str) -> list[dict[str, Any]]:
     return rows
 
 
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Silence what the finders say while they run: find_lr's log line and warnings (through
+    Lightning's logger and ``warnings``) and torch-lr-finder's printed suggestion would show
+    held-out picks."""
+    logger = logging.getLogger("lightning.pytorch")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
+                contextlib.redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
 def generate(split: str) -> None:
     """Run and cache every sweep and range test of ``split``, showing no result."""
     for task in (t for t in TASKS if t.split == split):
         for optimizer in task.optimizers:
             start = time.perf_counter()
-            best_lr(task, optimizer, FINE_TUNE_GRID if task.fine_tune else SCRATCH_GRID,
-                    SWEEP_SEEDS)
-            for seed in FINDER_SEEDS:
-                runs.lrwatch(task, optimizer, seed)
-                runs.lightning(task, optimizer, seed)
-                runs.torch_lr_finder(task, optimizer, seed)
+            with quiet():
+                best_lr(task, optimizer, FINE_TUNE_GRID if task.fine_tune else SCRATCH_GRID,
+                        SWEEP_SEEDS)
+                for seed in FINDER_SEEDS:
+                    runs.lrwatch(task, optimizer, seed)
+                    runs.lightning(task, optimizer, seed)
+                    runs.torch_lr_finder(task, optimizer, seed)
             print(f"  {task.name:30s} {optimizer:12s} generated in "
                   f"{time.perf_counter() - start:.0f} s", flush=True)
 

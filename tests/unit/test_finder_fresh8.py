@@ -145,3 +145,23 @@ def test_rmsprop_is_an_optimizer_every_finder_builds_and_lrwatch_reads_as_adapti
 def test_sweep_alone_takes_the_new_split() -> None:
     with pytest.raises(SystemExit, match="no task of split 'fresh8-held-out' named nope"):
         finder_general.sweep_only("fresh8-held-out", ("nope",))
+
+
+def test_generation_silences_what_the_finders_say(capsys: pytest.CaptureFixture[str],
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    import warnings
+
+    from lightning.pytorch.utilities import rank_zero_info, rank_zero_warn
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with finder_general.quiet():
+            print("Suggested LR: 1.00E-03")  # what torch-lr-finder prints
+            rank_zero_info("find_lr: suggesting 0.001")  # find_lr's log line
+            rank_zero_warn("find_lr: suggesting 0.001, but the loss was still falling")
+        assert not caught
+    out = capsys.readouterr()
+    assert "Suggested" not in out.out + out.err and "find_lr" not in out.out + out.err
+    assert "find_lr" not in caplog.text
+    print("after")  # and everything is back as it was
+    assert capsys.readouterr().out == "after\n"
