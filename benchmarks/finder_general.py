@@ -15,11 +15,13 @@ lrwatch reads a fine-tune's curve with ``fine_tune=True`` and every other with
 ``fine_tune=None`` (lrwatch decides from the curve). The fresh fine-tunes of
 ``finder_finetunes`` are their own split, "fine-tune-held-out", and the fifth round's fresh
 families of ``finder_fresh`` theirs, "fresh-held-out", the sixth round's (``finder_fresh6``)
-"fresh6-held-out", and the seventh round's (``finder_fresh7``) "fresh7-held-out".
+"fresh6-held-out", the seventh round's (``finder_fresh7``) "fresh7-held-out", and the eighth round's
+(``finder_fresh8``) "fresh8-held-out".
 
 ``python -m benchmarks.finder_general [SPLIT ...]`` (the ``SPLITS`` below, all by default);
 ``--generate SPLIT ...`` only runs (and caches) the sweeps and range tests, printing no score
-and no pick: how held-out runs are made before the rule they will judge is frozen.
+and no pick (the finders' own log lines and printed suggestions are silenced): how held-out
+runs are made before the rule they will judge is frozen.
 ``--sweep SPLIT [TASK ...]`` runs only the sweeps (no range test) and prints each one's losses,
 its best LR, the loss of a model that learned nothing, and the best and its grid neighbours
 again with ``NOISE_SEEDS``: whether a family is a sound reference, judged before any of its
@@ -28,11 +30,16 @@ range tests exists.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import logging
 import math
 import os
 import sys
 import time
+import warnings
+from collections.abc import Iterator
 from statistics import median
 from typing import Any
 
@@ -43,13 +50,15 @@ from benchmarks.finder_finetunes import FINE_TUNE_TASKS
 from benchmarks.finder_fresh import FRESH_TASKS
 from benchmarks.finder_fresh6 import FRESH6_TASKS
 from benchmarks.finder_fresh7 import FRESH7_TASKS
+from benchmarks.finder_fresh8 import FRESH8_TASKS
 
 OUT = runs.OUT.parent / "finder_general"
 SWEEP_SEEDS = (0,)
 NOISE_SEEDS = (1, 2)  # --sweep looks again at the best and its neighbours: never the reference
-TASKS = FAMILY_TASKS + FINE_TUNE_TASKS + FRESH_TASKS + FRESH6_TASKS + FRESH7_TASKS
+TASKS = (FAMILY_TASKS + FINE_TUNE_TASKS + FRESH_TASKS + FRESH6_TASKS + FRESH7_TASKS
+         + FRESH8_TASKS)
 SPLITS = ("tune", "held-out", "fine-tune-held-out", "fresh-held-out", "fresh6-held-out",
-          "fresh7-held-out")
+          "fresh7-held-out", "fresh8-held-out")
 FINDERS = ("lrwatch", "lrwatch_detected", "lightning", "torch_lr_finder")
 NAMES = {"lrwatch": "lrwatch `find_lr`", "lrwatch_detected": "lrwatch, fine-tune detected",
          "lightning": "Lightning `Tuner.lr_find`", "torch_lr_finder": "torch-lr-finder"}
@@ -82,17 +91,35 @@ def collect(split: str) -> list[dict[str, Any]]:
     return rows
 
 
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Silence what the finders say while they run: find_lr's log line and warnings (through
+    Lightning's logger and ``warnings``) and torch-lr-finder's printed suggestion would show
+    held-out picks."""
+    logger = logging.getLogger("lightning.pytorch")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
+                contextlib.redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
 def generate(split: str) -> None:
     """Run and cache every sweep and range test of ``split``, showing no result."""
     for task in (t for t in TASKS if t.split == split):
         for optimizer in task.optimizers:
             start = time.perf_counter()
-            best_lr(task, optimizer, FINE_TUNE_GRID if task.fine_tune else SCRATCH_GRID,
-                    SWEEP_SEEDS)
-            for seed in FINDER_SEEDS:
-                runs.lrwatch(task, optimizer, seed)
-                runs.lightning(task, optimizer, seed)
-                runs.torch_lr_finder(task, optimizer, seed)
+            with quiet():
+                best_lr(task, optimizer, FINE_TUNE_GRID if task.fine_tune else SCRATCH_GRID,
+                        SWEEP_SEEDS)
+                for seed in FINDER_SEEDS:
+                    runs.lrwatch(task, optimizer, seed)
+                    runs.lightning(task, optimizer, seed)
+                    runs.torch_lr_finder(task, optimizer, seed)
             print(f"  {task.name:30s} {optimizer:12s} generated in "
                   f"{time.perf_counter() - start:.0f} s", flush=True)
 
