@@ -49,6 +49,8 @@ from lrwatch.analysis.types import (
 
 # a loss that made little progress: a move toward the usual range is held back only then
 HARDLY_MOVED = frozenset({SymptomName.LITTLE_PROGRESS, SymptomName.NO_PROGRESS, SymptomName.FLAT})
+# an increase capped below this (the LR at the optimizer's plausible maximum) is no move at all
+NO_ROOM = 1.5
 
 def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
             since_step: int | None, first_step: int,
@@ -90,6 +92,13 @@ def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
     action, factor, reasons = advice.action, advice.factor, list(advice.reasons)
     if factor is not None:
         factor = _within_priors(rule, action, factor, lr, rng, curves, symptoms, reasons, usual)
+    if action is Action.INCREASE and factor is not None and factor < NO_ROOM:
+        # the LR already sits at what the optimizer plausibly takes: "increase ~1x" says nothing,
+        # and a slow fall there reads as too high an LR as well
+        action, factor = Action.RANGE_TEST, None
+        reasons.append("the LR is already at that most, where a slow fall reads as too high an "
+                       "LR as well as too low: run a range test (lrwatch's find_lr) or a short "
+                       "run at ~3x lower LR before moving it")
     if factor is not None and lr_free and rule.lr_wrong:
         reasons.append(f"{curves.optimizer} sets its own step size (lr ~ 1 is expected): scale "
                        "its lr as a multiplier, or its d_coef")

@@ -158,6 +158,21 @@ def test_an_increase_stays_within_what_the_optimizer_plausibly_takes() -> None:
     assert "no higher than ~1" in d.suggestion.rationale
 
 
+def test_no_increase_is_told_at_the_most_the_optimizer_plausibly_takes() -> None:
+    # a slow, steady fall under Adam at 1e-2, its plausible maximum: "increase ~1x (0.01 ->
+    # 0.01)" was the advice; with no room above, a slow fall reads as too high as well
+    n = 1000
+    steps = np.arange(n)
+    loss = (2.2 + 1.0 * np.exp(-steps / 800)) * synth._noise(n, 0.01, 3)
+    adam = RunCurves(loss=Series(steps, loss), lr=Series(steps, np.full(n, 1e-2)),
+                     optimizer="Adam")
+    d = analyze(adam)
+    assert d.status is Status.STALLED
+    assert d.suggestion.action is Action.RANGE_TEST and d.suggestion.suggested_lr is None
+    assert "too high an LR as well" in d.suggestion.rationale
+    assert "keep the LR" not in d.suggestion.rationale
+
+
 def test_a_loss_never_finite_blames_no_lr_yet() -> None:
     d = analyze(RunCurves(loss=Series(np.arange(50), np.full(50, math.nan))))
     assert d.status is Status.DIVERGING and d.confidence <= 0.5
