@@ -82,15 +82,17 @@ EPOCH_HIDDEN_CONFIDENCE = 0.5
 # A loss that fell at least this much (log units: 10%) far above the usual range, with nothing on
 # the curve that shows too high an LR (SHOWN_HIGH), is read "too high" from the LR's place alone:
 # the usual range is a prior, so it says which way, not how far. Such a run was told to move the
-# LR to the top of the range, 18-100x (real-world round 20, every side: 4 runs of 3 made
-# families, a VAE and a RealNVP flow under Adam labelled too high, 18x and 33x, and a word2vec
-# skip-gram under plain SGD at its sweep's best LRs, 17.8 and 31.6, told 56x and 100x: sparse
-# embedding updates train far above dense SGD's range); a range test, as for a level far above
-# the range. Round 7 held back such moves only where the loss had halved and then stopped.
+# LR to the top of the range, 18-100x (real-world round 20, every side: 3 runs of 2 made
+# families, a VAE under Adam labelled too high, 18x, and a word2vec skip-gram under plain SGD at
+# its sweep's best LRs, 17.8 and 31.6, told 56x and 100x: sparse embedding updates train far
+# above dense SGD's range); a range test, as for a level far above the range. Round 7 held back such moves only where the loss had halved and then stopped. A
+# gradient norm that fell counts as a sign (a RealNVP flow at 0.1, 2.3x, keeps its move).
 QUIET_FALL = -math.log(0.9)
-# what shows too high an LR on the curve itself: a swing back up or a rough loss, a spike, a
-# blow-up or a NaN (come back or not), a loss at or above chance level, noise near the top
+# what shows too high an LR on the curves themselves: a swing back up or a rough loss, a spike, a
+# blow-up or a NaN (come back or not), a loss at or above chance level, noise near the top, a
+# gradient norm that collapsed (dead units), a loss that stalled or stopped improving high
 SHOWN_HIGH = frozenset({
+    SymptomName.GRAD_COLLAPSE, SymptomName.DIED,
     SymptomName.UNSETTLED, SymptomName.REBOUND, SymptomName.SPIKES, SymptomName.RECOVERED_SPIKE,
     SymptomName.RECOVERED_NAN, SymptomName.STARTED_ABOVE_CHANCE, SymptomName.NONFINITE,
     SymptomName.CLIMB, SymptomName.BLOWUP, SymptomName.EARLY_BLOWUP, SymptomName.ABOVE_CHANCE,
