@@ -85,8 +85,9 @@ EPOCH_HIDDEN_CONFIDENCE = 0.5
 # LR to the top of the range, 18-100x (real-world round 20, every side: 3 runs of 2 made
 # families, a VAE under Adam labelled too high, 18x, and a word2vec skip-gram under plain SGD at
 # its sweep's best LRs, 17.8 and 31.6, told 56x and 100x: sparse embedding updates train far
-# above dense SGD's range); a range test, as for a level far above the range. Round 7 held back such moves only where the loss had halved and then stopped. A
-# gradient norm that fell counts as a sign (a RealNVP flow at 0.1, 2.3x, keeps its move).
+# above dense SGD's range); a range test, as for a level far above the range. Round 7 held back
+# such moves only where the loss had halved and then stopped. A gradient norm that fell counts
+# as a sign (a RealNVP flow at 0.1, 2.3x, keeps its move; so do dead units).
 QUIET_FALL = -math.log(0.9)
 # what shows too high an LR on the curves themselves: a swing back up or a rough loss, a spike, a
 # blow-up or a NaN (come back or not), a loss at or above chance level, noise near the top, a
