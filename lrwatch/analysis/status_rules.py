@@ -25,7 +25,7 @@ from functools import cached_property
 
 from lrwatch.analysis import detectors as d
 from lrwatch.analysis.curve import Curve
-from lrwatch.analysis.optimizers import is_adaptive
+from lrwatch.analysis.optimizers import LR_FAR, is_adaptive
 from lrwatch.analysis.summary import Summary
 from lrwatch.analysis.types import Action, Evidence, RunCurves, Status, SymptomName
 
@@ -78,6 +78,27 @@ EPOCH_RISE_CONFIDENCE = 0.7
 # A slow-looking epoch log whose first point hides the start (``detectors.epoch_start_hidden``):
 # healthy as far as its epochs tell, no surer than the other open readings (d.OPEN_HEALTHY)
 EPOCH_HIDDEN_CONFIDENCE = 0.5
+
+# A loss that fell at least this much (log units: 10%) far above the usual range, with nothing on
+# the curve that shows too high an LR (SHOWN_HIGH), is read "too high" from the LR's place alone:
+# the usual range is a prior, so it says which way, not how far. Such a run was told to move the
+# LR to the top of the range, 18-100x (real-world round 20, every side: 3 runs of 2 made
+# families, a VAE under Adam labelled too high, 18x, and a word2vec skip-gram under plain SGD at
+# its sweep's best LRs, 17.8 and 31.6, told 56x and 100x: sparse embedding updates train far
+# above dense SGD's range); a range test, as for a level far above the range. Round 7 held back
+# such moves only where the loss had halved and then stopped. A gradient norm that fell counts
+# as a sign (a RealNVP flow at 0.1, 2.3x, keeps its move; so do dead units).
+QUIET_FALL = -math.log(0.9)
+# what shows too high an LR on the curves themselves: a swing back up or a rough loss, a spike, a
+# blow-up or a NaN (come back or not), a loss at or above chance level, noise near the top, a
+# gradient norm that collapsed (dead units), a loss that stalled or stopped improving high
+SHOWN_HIGH = frozenset({
+    SymptomName.GRAD_COLLAPSE, SymptomName.DIED,
+    SymptomName.UNSETTLED, SymptomName.REBOUND, SymptomName.SPIKES, SymptomName.RECOVERED_SPIKE,
+    SymptomName.RECOVERED_NAN, SymptomName.STARTED_ABOVE_CHANCE, SymptomName.NONFINITE,
+    SymptomName.CLIMB, SymptomName.BLOWUP, SymptomName.EARLY_BLOWUP, SymptomName.ABOVE_CHANCE,
+    SymptomName.AT_CHANCE, SymptomName.ALARM, SymptomName.NOISY_NEAR_TOP,
+    SymptomName.STALLED_HIGH, SymptomName.STOPPED_IMPROVING})
 
 EARLY_SHARE = 0.05  # "the first few percent of steps": where a blow-up asks for warmup
 # No suggestion changes the LR by more than this factor (2.5 decades) at once: the usual ranges
@@ -517,6 +538,13 @@ def _advise_oscillating(c: AdviceContext) -> Advice:
             "the loss sits at a level far above the usual range: a floor it reached or too high "
             "an LR (a too-high LR stalls high), which one run cannot tell apart; run a range "
             "test (lrwatch's find_lr) or a short run at ~3x lower LR before moving it",))
+    if _place_alone(c):
+        return Advice(Action.RANGE_TEST, None, (
+            f"the loss fell {100 * (1 - math.exp(-(c.progress or 0.0))):.0f}% and nothing on the "
+            "curve shows too high an LR (no swing back up, spike, blow-up or NaN): its place far "
+            "above the usual range is the only sign, and the range is a prior that says which "
+            "way, not how far; run a range test (lrwatch's find_lr) or a short run at ~3x lower "
+            "LR before moving it",))
     if CAME_BACK & c.symptoms:
         reason = ("a blow-up that came back is an LR at the edge of stability (or clip the "
                   "gradients)")
@@ -526,6 +554,15 @@ def _advise_oscillating(c: AdviceContext) -> Advice:
     else:
         reason = "the loss does not settle"
     return Advice(Action.REDUCE, 1 / 3, (reason,))
+
+
+def _place_alone(c: AdviceContext) -> bool:
+    """Too high read from the LR's place far above the usual range alone, on a loss that fell
+    (QUIET_FALL): nothing on the curve shows it, and the range does not say how far to go."""
+    if c.lr is None or c.usual_range is None or c.progress is None:
+        return False
+    return (c.lr > c.usual_range[1] * 10 ** LR_FAR and c.progress >= QUIET_FALL
+            and not SHOWN_HIGH & c.symptoms)
 
 
 # --- stalled ---------------------------------------------------------------------------------

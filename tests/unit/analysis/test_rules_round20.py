@@ -1,0 +1,85 @@
+"""Round 20: no 10x move from the LR's place alone. A word2vec skip-gram under plain SGD at its
+sweep's best LRs (17.8 and 31.6: sparse embedding updates train far above dense SGD's usual
+1e-3..0.3), logged every 50 steps, fell 13-16% over its log with nothing on the curve showing too
+high an LR (no swing back up, spike, blow-up or NaN), and was told "oscillating, reduce x0.018 /
+x0.0099" to the top of SGD's range. A loss that fell 10% or more far above the usual range with
+no such sign is read too high from the LR's place alone, a prior that says which way, not how
+far: a range test. A loss that swung back up, or one that hardly moved, still goes to the
+range."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lrwatch.analysis import Action, OnlineAnalyzer, RunCurves, Series, Status, analyze
+
+STEPS = np.arange(50, 1101, 50)  # every 50 steps, as word2vec's loop logs
+PEAK = 30.0
+LR = PEAK * (1 - (STEPS - 50) / 1100)  # linear decay
+
+
+def _smooth_fall() -> np.ndarray:
+    """A loss from 3.6 at the first logged step (50) down to ~2.5 within a few logged points,
+    then near 2.5 to step 1100, 1% noise: what the log shows of a fall from further up."""
+    rng = np.random.default_rng(7)
+    level = 2.5 + 1.1 * np.exp(-(STEPS - 50) / 40.0)
+    return level * np.exp(rng.normal(0.0, 0.01, STEPS.size))
+
+
+def _swung_back_up() -> np.ndarray:
+    """The same fall, then a swing 25% back up above its best over the second half."""
+    loss = _smooth_fall()
+    half = STEPS >= 600
+    return np.where(half, loss * (1 + 0.25 * np.sin(np.pi * (STEPS - 600) / 500) ** 2), loss)
+
+
+def _hardly_moved() -> np.ndarray:
+    """A loss that moved 2% over the run."""
+    rng = np.random.default_rng(8)
+    return (1.0 - 0.02 * (STEPS - 50) / 1050) * np.exp(rng.normal(0.0, 0.003, STEPS.size))
+
+
+def _run(loss: np.ndarray) -> RunCurves:
+    return RunCurves(loss=Series(STEPS, loss), optimizer="SGD", momentum=0.0, fine_tune=False,
+                     lr=Series(STEPS, LR))
+
+
+def _words(d) -> str:  # type: ignore[no-untyped-def]
+    return " ".join(e.message for e in d.evidence) + " | " + d.suggestion.rationale
+
+
+def test_a_fall_far_above_the_range_with_nothing_on_the_curve_gets_a_range_test() -> None:
+    d = analyze(_run(_smooth_fall()))
+    words = _words(d)
+    assert d.status is Status.OSCILLATING, words
+    assert d.suggestion.action is Action.RANGE_TEST and d.suggestion.factor is None, words
+    assert "nothing on the curve shows too high an LR" in words
+    assert "which way, not how far" in words
+    assert d.confidence < 0.9
+
+
+def test_a_swing_back_up_still_moves_the_lr_down() -> None:
+    d = analyze(_run(_swung_back_up()))
+    assert d.status is Status.OSCILLATING, _words(d)
+    assert d.suggestion.action is Action.REDUCE, _words(d)
+    assert d.suggestion.factor is not None and d.suggestion.factor <= 0.1, _words(d)
+
+
+def test_a_loss_that_hardly_moved_still_moves_the_lr_down() -> None:
+    d = analyze(_run(_hardly_moved()))
+    assert d.suggestion.action is Action.REDUCE, _words(d)
+    assert d.suggestion.factor is not None and d.suggestion.factor <= 0.1, _words(d)
+    assert "nothing on the curve shows" not in _words(d)
+
+
+def test_the_online_analyzer_agrees() -> None:
+    loss = _smooth_fall()
+    offline = analyze(_run(loss))
+    watch = OnlineAnalyzer(optimizer="SGD", momentum=0.0, fine_tune=False)
+    for lo in range(0, STEPS.size, 5):  # rows arrive in blocks, as from a training loop
+        watch.update(STEPS[lo:lo + 5], loss[lo:lo + 5], lr=LR[lo:lo + 5])
+    online = watch.diagnose()
+    assert (online.status, online.confidence, online.suggestion.action) == \
+        (offline.status, offline.confidence, offline.suggestion.action)
+    assert online.suggestion.action is Action.RANGE_TEST
+    assert [e.message for e in online.evidence] == [e.message for e in offline.evidence]
