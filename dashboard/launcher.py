@@ -8,6 +8,7 @@ only, so the training process never loads Dash, plotly or the analysis to offer 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import ipaddress
 import json
 import os
@@ -123,8 +124,8 @@ def probe(url: str, timeout: float = 1.0) -> dict[str, str] | None:
     try:
         with urllib.request.urlopen(url.rstrip("/") + HEALTH_PATH, timeout=timeout) as response:
             answer = json.loads(response.read(4096))
-    except (OSError, ValueError, urllib.error.URLError):
-        return None
+    except (OSError, ValueError, urllib.error.URLError, http.client.HTTPException):
+        return None  # nothing there, or a service that does not speak HTTP (an echo server)
     return answer if isinstance(answer, dict) and answer.get("app") == APP_NAME else None
 
 

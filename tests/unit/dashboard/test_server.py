@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -63,6 +64,35 @@ def test_a_port_held_by_another_store_moves_to_the_next_one(two_runs, store_path
             second.stop()
     finally:
         first.stop()
+
+
+def test_a_port_held_by_a_service_that_does_not_speak_http_is_not_a_dashboard(two_runs,
+                                                                              store_path):
+    # a service that echoes what it reads: its "status line" is our own request line
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+
+    def echo() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(conn.recv(4096))
+
+    threading.Thread(target=echo, daemon=True).start()
+    try:
+        assert server.probe(f"http://127.0.0.1:{port}/") is None
+        handle = server.start_in_background(store_path, port=port, wait=False)
+        try:
+            assert handle.url != f"http://127.0.0.1:{port}/"  # the next free port instead
+        finally:
+            handle.stop()
+    finally:
+        listener.close()
 
 
 def test_training_need_not_wait_for_the_dashboard(two_runs, store_path):
