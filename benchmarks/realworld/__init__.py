@@ -154,6 +154,12 @@ ROUND17_MADE = frozenset({"lrwatch-made/bert_mlm_distutils_adamw",
 ROUND18_MADE = frozenset({"lrwatch-made/resnet_noisydigits_nesterov_cosine",
                           "lrwatch-made/realnvp_ring_adam_cosine",
                           "lrwatch-made/skipgram_topics_sgd_lineardecay"})
+# Round 19's made families (``fresh_sweeps19.py``, ``manifest_r19made.jsonl``): made while round
+# 20's rules were tuned, ranked by a test loss their logs never hold; held out, never diagnosed
+# before the lead's one evaluation.
+ROUND19_MADE = frozenset({"lrwatch-made/gpt_pydecimal_radam_const",
+                          "lrwatch-made/fasttext_docpkg_sgd_epochs",
+                          "lrwatch-made/unet_shapes_noise2noise_adamw_onecycle"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -172,8 +178,10 @@ def side_of(repo: str) -> str:
     ``round12-made`` (rounds 10, 11 and 12's made families, held out), ``round13-heldout``
     (round 13, all held out), ``round13-made`` / ``round14-made`` / ``round15-made`` /
     ``round16-made`` (rounds 13, 14, 15 and 16's made families, held out), ``round16-heldout``
-    (round 16, all held out), ``round17-made`` / ``round18-made`` (rounds 17 and 18's made
-    families, held out)."""
+    (round 16, all held out), ``round17-made`` / ``round18-made`` / ``round19-made`` (rounds 17,
+    18 and 19's made families, held out)."""
+    if repo in ROUND19_MADE:
+        return "round19-made"
     if repo in ROUND18_MADE:
         return "round18-made"
     if repo in ROUND17_MADE:

@@ -25,6 +25,7 @@ from benchmarks.realworld import fresh_sweeps15 as gen15
 from benchmarks.realworld import fresh_sweeps16 as gen16
 from benchmarks.realworld import fresh_sweeps17 as gen17
 from benchmarks.realworld import fresh_sweeps18 as gen18
+from benchmarks.realworld import fresh_sweeps19 as gen19
 from benchmarks.realworld.fresh_sweeps import FreshSweep, run_id
 from benchmarks.realworld.made_tasks import Logged
 from benchmarks.realworld.make_runs import quarter_decades
@@ -59,7 +60,8 @@ TESTED_ROUNDS = [(gen, "classifier", False, 4), (gen9, "classifier", True, 5),
                  (gen10, "other", False, 6), (gen11, "other", False, 7), (gen12, "other", True, 8),
                  (gen13, "other", False, 9), (gen14, "lm_pretrain", True, 10),
                  (gen15, "classifier", True, 11), (gen16, "other", False, 12),
-                 (gen17, "classifier", False, 13), (gen18, "other", False, 14)]
+                 (gen17, "classifier", False, 13), (gen18, "other", False, 14),
+                 (gen19, "lm_pretrain", False, 15)]
 
 
 @pytest.mark.parametrize(("round_gen", "family", "by_epoch", "seed"), TESTED_ROUNDS,
