@@ -123,27 +123,10 @@ for _name, _bests in {
 
 def adaptive_margin() -> None:
     """Round 7: the adaptive margin over every split evaluated before it (see the docstring)."""
-    from benchmarks.finder_families import SCRATCH_GRID
-    from benchmarks.finder_general import TASKS as GENERAL_TASKS
-
-    curves = []  # (split, family, optimizer, best, curve, fine_tune)
-    for task in [t for t in GENERAL_TASKS if t.split in ROUND7_SPLITS] + list(TASKS):
-        general = task in GENERAL_TASKS
-        grid = (FINE_TUNE_GRID if task.fine_tune else SCRATCH_GRID) if general else runs.GRID
-        seeds = (0,) if general else (0, 1)
-        for optimizer in task.optimizers:
-            if all(runs.swept(task, optimizer, grid, s) for s in seeds):
-                best, _ = best_lr(task, optimizer, grid, seeds)
-            elif (task.name, optimizer) in PUBLISHED_BEST:
-                best = PUBLISHED_BEST[task.name, optimizer]
-                print(f"(not swept, the published best {best:.2g}: {task.name} {optimizer})")
-            else:
-                print(f"(skipped, not swept: {task.name} {optimizer})")
-                continue
-            split = task.split if general else f"finder {task.split}"
-            for seed in FINDER_SEEDS:
-                curves.append((split, task.family or task.name, optimizer, best,
-                               runs.lrwatch(task, optimizer, seed), task.fine_tune))
+    # (split, family, optimizer, best, curve, fine_tune)
+    curves = [(split, family, optimizer, best, curve, fine)
+              for split, _, family, optimizer, best, curve, fine in split_curves(ROUND7_SPLITS,
+                                                                                 say=True)]
 
     def errors(margin: float) -> list[float]:
         settings = RuleSettings(adaptive_margin=margin)
@@ -228,26 +211,8 @@ def adaptive_margin() -> None:
 def _round7_curves() -> list[tuple[str, str, str, float, dict, bool]]:
     """(split, task, optimizer, best LR, lrwatch curve, fine-tune) of every swept (or published)
     pair of the splits evaluated before round 7."""
-    from benchmarks.finder_families import SCRATCH_GRID
-    from benchmarks.finder_general import TASKS as GENERAL_TASKS
-
-    out = []
-    for task in [t for t in GENERAL_TASKS if t.split in ROUND7_SPLITS] + list(TASKS):
-        general = task in GENERAL_TASKS
-        grid = (FINE_TUNE_GRID if task.fine_tune else SCRATCH_GRID) if general else runs.GRID
-        seeds = (0,) if general else (0, 1)
-        for optimizer in task.optimizers:
-            if all(runs.swept(task, optimizer, grid, s) for s in seeds):
-                best, _ = best_lr(task, optimizer, grid, seeds)
-            elif (task.name, optimizer) in PUBLISHED_BEST:
-                best = PUBLISHED_BEST[task.name, optimizer]
-            else:
-                continue
-            split = task.split if general else f"finder {task.split}"
-            for seed in FINDER_SEEDS:
-                out.append((split, task.name, optimizer, best, runs.lrwatch(task, optimizer, seed),
-                            task.fine_tune))
-    return out
+    return [(split, name, optimizer, best, curve, fine)
+            for split, name, _, optimizer, best, curve, fine in split_curves(ROUND7_SPLITS)]
 
 
 DEGENERATE = ("sigmoid-deep-shells",)  # no LR trains it in 300 steps (round 6)
@@ -307,14 +272,16 @@ ROUND8_SPLITS = ROUND7_SPLITS + ("fresh7-held-out",)
 FAMILIES = ("SGD", "SGD, momentum 0.9", "Adam, AdamW")
 
 
-def _round8_curves() -> list[tuple[str, str, str, str, float, dict, bool]]:
+def split_curves(splits: tuple[str, ...], say: bool = False
+                 ) -> list[tuple[str, str, str, str, float, dict, bool]]:
     """(split, task, family, optimizer, best LR, lrwatch curve, fine-tune) of every swept (or
-    published) pair of the splits evaluated before round 8."""
+    published) pair of ``finder_general``'s ``splits`` and of ``finder``'s own tasks; with
+    ``say``, each pair scored against a published best, or skipped, is named."""
     from benchmarks.finder_families import SCRATCH_GRID
     from benchmarks.finder_general import TASKS as GENERAL_TASKS
 
     out = []
-    for task in [t for t in GENERAL_TASKS if t.split in ROUND8_SPLITS] + list(TASKS):
+    for task in [t for t in GENERAL_TASKS if t.split in splits] + list(TASKS):
         general = task in GENERAL_TASKS
         grid = (FINE_TUNE_GRID if task.fine_tune else SCRATCH_GRID) if general else runs.GRID
         seeds = (0,) if general else (0, 1)
@@ -323,9 +290,11 @@ def _round8_curves() -> list[tuple[str, str, str, str, float, dict, bool]]:
                 best, _ = best_lr(task, optimizer, grid, seeds)
             elif (task.name, optimizer) in PUBLISHED_BEST:
                 best = PUBLISHED_BEST[task.name, optimizer]
-                print(f"(not swept, the published best {best:.2g}: {task.name} {optimizer})")
+                if say:
+                    print(f"(not swept, the published best {best:.2g}: {task.name} {optimizer})")
             else:
-                print(f"(skipped, not swept: {task.name} {optimizer})")
+                if say:
+                    print(f"(skipped, not swept: {task.name} {optimizer})")
                 continue
             split = task.split if general else f"finder {task.split}"
             for seed in FINDER_SEEDS:
@@ -392,7 +361,7 @@ def landmarks() -> None:
     estimates, the mean of two) against the bottom alone, on every split evaluated before round
     8: per split, per family, and left one split out (the offsets fitted and the variant chosen
     without the split, scored on it)."""
-    curves = _round8_curves()
+    curves = split_curves(ROUND8_SPLITS, say=True)
     points = [_points(c[5]) for c in curves]
     shipped = RuleSettings()
     variants = ("bottom (shipped)", "bottom + steep", "bottom + blow-up",
