@@ -1,6 +1,6 @@
-"""The seventh finder round's fresh families: each family's data and model have the shapes the
-sweep and the range tests feed them and are the same on every call, and ``finder_general
---sweep`` runs a family's sweep alone and says whether it is a sound reference."""
+"""The seventh finder round's fresh families: what they are (the checks every round shares are in
+``test_finder_fresh_rounds.py``), and ``finder_general --sweep`` runs a family's sweep alone and
+says whether it is a sound reference."""
 
 from __future__ import annotations
 
@@ -10,58 +10,6 @@ import torch
 from benchmarks import finder_general, finder_runs
 from benchmarks import finder_fresh7 as fresh7
 from benchmarks.finder_families import SCRATCH_GRID
-
-SHAPES = {  # task: (input of one sample, target of one sample, model output of one sample)
-    "cnn1d-waveforms": ((1, 64), (), (5,)),
-    "conv-dae-digits": ((1, 8, 8), (1, 8, 8), (1, 8, 8)),
-    "linreg-poly-diabetes": ((65,), (1,), (1,)),
-    "groupnorm-cnn-canvas-digits": ((1, 12, 12), (), (10,)),
-    "finetune-mlp-housing-shift": ((8,), (1,), (1,)),
-}
-DATA = (fresh7._waveforms, fresh7._noisy_digits, fresh7._diabetes, fresh7._canvas_digits,
-        fresh7._housing_shift)
-
-
-def test_five_fresh_families_on_their_own_split() -> None:
-    assert [t.name for t in fresh7.FRESH7_TASKS] == list(SHAPES)
-    assert len({t.family for t in fresh7.FRESH7_TASKS}) == 5
-    assert all(t.split == "fresh7-held-out" for t in fresh7.FRESH7_TASKS)
-    assert [t.fine_tune for t in fresh7.FRESH7_TASKS] == [False] * 4 + [True]
-    assert "fresh7-held-out" in finder_general.SPLITS
-    assert set(fresh7.FRESH7_TASKS) <= set(finder_general.TASKS)
-    earlier = {t.name for t in finder_general.TASKS if t.split != "fresh7-held-out"}
-    assert not earlier & set(SHAPES)
-
-
-@pytest.mark.parametrize("task", fresh7.FRESH7_TASKS, ids=lambda t: t.name)
-def test_data_and_model_shapes(task) -> None:
-    x, y = task.data()
-    xv, yv = task.validation()
-    sample, target, output = SHAPES[task.name]
-    assert tuple(x.shape[1:]) == tuple(xv.shape[1:]) == sample
-    assert tuple(y.shape[1:]) == tuple(yv.shape[1:]) == target
-    assert len(x) == len(y) and len(xv) == len(yv) and len(xv) >= 100
-    assert torch.isfinite(x).all() and torch.isfinite(xv).all()
-    if task.name != "finetune-mlp-housing-shift":  # its model is pretrained first (slow)
-        net = finder_runs.model(task, 0)
-        assert tuple(net(x[:4]).shape) == (4, *output)
-        assert torch.isfinite(task.loss(net(xv), yv))
-
-
-@pytest.mark.parametrize("data", DATA, ids=lambda d: d.__name__)
-def test_data_are_the_same_on_every_call(data) -> None:
-    first = [t.clone() for part in data() for t in part]
-    data.cache_clear()
-    torch.manual_seed(12345)  # the global RNG must not matter
-    again = [t for part in data() for t in part]
-    assert all(torch.equal(a, b) for a, b in zip(first, again))
-
-
-def test_models_are_the_same_for_the_same_seed() -> None:
-    task = fresh7.FRESH7_TASKS[0]
-    x, _ = task.data()
-    assert torch.equal(finder_runs.model(task, 3)(x[:8]), finder_runs.model(task, 3)(x[:8]))
-    assert not torch.equal(finder_runs.model(task, 3)(x[:8]), finder_runs.model(task, 4)(x[:8]))
 
 
 def test_waveforms_are_what_they_are_called() -> None:

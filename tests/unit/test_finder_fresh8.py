@@ -1,6 +1,6 @@
-"""The eighth finder round's fresh families: each family's data and model have the shapes the
-sweep and the range tests feed them and are the same on every call, the new optimizer is one
-every finder can build, and ``finder_general --sweep`` takes the new split."""
+"""The eighth finder round's fresh families: what they are (the checks every round shares are in
+``test_finder_fresh_rounds.py``), the new optimizer is one every finder can build, and
+``finder_general --sweep`` takes the new split."""
 
 from __future__ import annotations
 
@@ -11,62 +11,6 @@ from benchmarks import finder_general, finder_runs
 from benchmarks import finder_fresh8 as fresh8
 from benchmarks.finder import MOMENTUM, lrwatch_reading
 from benchmarks.finder_tasks import OPTIMIZERS
-
-SHAPES = {  # task: (input of one sample, target of one sample, model output of one sample)
-    "dropout-mlp-noisy-table": ((20,), (), (3,)),
-    "vae-digits": ((64,), (64,), (65,)),
-    "mf-ratings": ((2,), (1,), (1,)),
-    "gru-char-lm": ((32,), (32,), (32, 256)),
-    "finetune-lastlayers-mlp-topics": ((200,), (), (5,)),
-}
-DATA = (fresh8._noisy_table, fresh8._digits_for_vae, fresh8._ratings, fresh8._gru_lm,
-        fresh8._topics_finetune)
-
-
-def test_five_fresh_families_on_their_own_split() -> None:
-    assert [t.name for t in fresh8.FRESH8_TASKS] == list(SHAPES)
-    assert len({t.family for t in fresh8.FRESH8_TASKS}) == 5
-    assert all(t.split == "fresh8-held-out" for t in fresh8.FRESH8_TASKS)
-    assert [t.fine_tune for t in fresh8.FRESH8_TASKS] == [False] * 4 + [True]
-    assert "fresh8-held-out" in finder_general.SPLITS
-    assert set(fresh8.FRESH8_TASKS) <= set(finder_general.TASKS)
-    earlier = [t for t in finder_general.TASKS if t.split != "fresh8-held-out"]
-    assert not {t.name for t in earlier} & set(SHAPES)
-    assert not {t.family for t in earlier} & {t.family for t in fresh8.FRESH8_TASKS}
-
-
-@pytest.mark.parametrize("task", fresh8.FRESH8_TASKS, ids=lambda t: t.name)
-def test_data_and_model_shapes(task) -> None:
-    x, y = task.data()
-    xv, yv = task.validation()
-    sample, target, output = SHAPES[task.name]
-    assert tuple(x.shape[1:]) == tuple(xv.shape[1:]) == sample
-    assert tuple(y.shape[1:]) == tuple(yv.shape[1:]) == target
-    assert len(x) == len(y) and len(xv) == len(yv) and len(xv) >= 100
-    assert torch.isfinite(x.float()).all() and torch.isfinite(xv.float()).all()
-    if task.name != "finetune-lastlayers-mlp-topics":  # its model is pretrained first (slow)
-        net = finder_runs.model(task, 0)
-        assert tuple(net(x[:4]).shape) == (4, *output)
-        assert torch.isfinite(task.loss(net.eval()(xv), yv))
-
-
-@pytest.mark.parametrize("data", DATA, ids=lambda d: d.__name__)
-def test_data_are_the_same_on_every_call(data) -> None:
-    first = [t.clone() for part in data() for t in part]
-    data.cache_clear()
-    torch.manual_seed(12345)  # the global RNG must not matter
-    again = [t for part in data() for t in part]
-    assert all(torch.equal(a, b) for a, b in zip(first, again))
-
-
-@pytest.mark.parametrize("task", fresh8.FRESH8_TASKS[:4], ids=lambda t: t.name)
-def test_models_are_the_same_for_the_same_seed(task) -> None:
-    x, _ = task.data()
-    first, again = finder_runs.model(task, 3).eval(), finder_runs.model(task, 3).eval()
-    other = finder_runs.model(task, 4).eval()
-    with torch.no_grad():
-        assert torch.equal(first(x[:8]), again(x[:8]))
-        assert not torch.equal(first(x[:8]), other(x[:8]))
 
 
 def test_ratings_pair_known_users_and_items_with_standardised_scores() -> None:
