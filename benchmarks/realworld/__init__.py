@@ -160,6 +160,11 @@ ROUND18_MADE = frozenset({"lrwatch-made/resnet_noisydigits_nesterov_cosine",
 ROUND19_MADE = frozenset({"lrwatch-made/gpt_pydecimal_radam_const",
                           "lrwatch-made/fasttext_docpkg_sgd_epochs",
                           "lrwatch-made/unet_shapes_noise2noise_adamw_onecycle"})
+# Round 20's made families (``fresh_sweeps20.py``, ``manifest_r20made.jsonl``): made while round
+# 21's rules were tuned, ranked by a test loss their logs never hold; held out, never diagnosed
+# before the lead's one evaluation.
+ROUND20_MADE = frozenset({"lrwatch-made/vit_shapes_nadamw_cosine",
+                          "lrwatch-made/textcnn_synthreviews_adadelta_const"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -178,8 +183,10 @@ def side_of(repo: str) -> str:
     ``round12-made`` (rounds 10, 11 and 12's made families, held out), ``round13-heldout``
     (round 13, all held out), ``round13-made`` / ``round14-made`` / ``round15-made`` /
     ``round16-made`` (rounds 13, 14, 15 and 16's made families, held out), ``round16-heldout``
-    (round 16, all held out), ``round17-made`` / ``round18-made`` / ``round19-made`` (rounds 17,
-    18 and 19's made families, held out)."""
+    (round 16, all held out), ``round17-made`` / ``round18-made`` / ``round19-made`` /
+    ``round20-made`` (rounds 17, 18, 19 and 20's made families, held out)."""
+    if repo in ROUND20_MADE:
+        return "round20-made"
     if repo in ROUND19_MADE:
         return "round19-made"
     if repo in ROUND18_MADE:
