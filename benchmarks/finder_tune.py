@@ -129,21 +129,9 @@ def adaptive_margin() -> None:
                                                                                  say=True)]
 
     def errors(margin: float) -> list[float]:
-        settings = RuleSettings(adaptive_margin=margin)
-        out = []
-        for _, _, optimizer, best, curve, fine_tune in curves:
-            pick = read_range_test(np.asarray(curve["lr"]), np.asarray(curve["raw_loss"]),
-                                   optimizer=optimizer.split("-")[0],
-                                   momentum=MOMENTUM[optimizer], planned_steps=runs.NUM_TRAINING,
-                                   settings=settings, fine_tune=fine_tune).suggested_lr
-            out.append(math.inf if pick is None else math.log10(pick / best))
-        return out
+        return _log_errors([c[2:] for c in curves], RuleSettings(adaptive_margin=margin))
 
-    def scores(errs: list[float]) -> str:
-        finite = [e for e in errs if math.isfinite(e)]
-        within = sum(abs(e) <= math.log10(3) + 1e-9 for e in errs) / len(errs)
-        signed = f"{median(finite):+.2f}" if finite else "none"
-        return f"{within:.0%} / {median(abs(e) for e in errs):.2f} / {signed}"
+    scores = _scores
 
     table = {m: errors(m) for m in ADAPTIVE_MARGINS}
     now = RuleSettings().adaptive_margin
@@ -303,6 +291,27 @@ def split_curves(splits: tuple[str, ...], say: bool = False
     return out
 
 
+def _log_errors(items: list[tuple[str, float, dict, bool]], settings: RuleSettings) -> list[float]:
+    """log10(pick / best) of each (optimizer, best LR, lrwatch curve, fine-tune) read with
+    ``settings`` (inf where there is no pick)."""
+    out = []
+    for optimizer, best, curve, fine_tune in items:
+        pick = read_range_test(np.asarray(curve["lr"]), np.asarray(curve["raw_loss"]),
+                               optimizer=optimizer.split("-")[0],
+                               momentum=MOMENTUM[optimizer], planned_steps=runs.NUM_TRAINING,
+                               settings=settings, fine_tune=fine_tune).suggested_lr
+        out.append(math.inf if pick is None else math.log10(pick / best))
+    return out
+
+
+def _scores(errs: list[float]) -> str:
+    """"within 3x / median decades off / signed median" of a list of log errors."""
+    finite = [e for e in errs if math.isfinite(e)]
+    within = sum(abs(e) <= math.log10(3) + 1e-9 for e in errs) / len(errs)
+    signed = f"{median(finite):+.2f}" if finite else "none"
+    return f"{within:.0%} / {median(abs(e) for e in errs):.2f} / {signed}"
+
+
 def _points(curve: dict) -> dict[str, float] | None:
     """log10 LR of the steepest descent, the bottom and the blow-up of a curve that fell (the
     rule's own reading; the blow-up only where it blew up), or None if it did not fall."""
@@ -387,20 +396,9 @@ def landmarks() -> None:
                        edge_offset=only(off["blow-up"]) if "blow-up" in variant else None)
 
     def errors(settings: RuleSettings) -> list[float]:
-        out = []
-        for _, _, _, optimizer, best, curve, fine_tune in curves:
-            pick = read_range_test(np.asarray(curve["lr"]), np.asarray(curve["raw_loss"]),
-                                   optimizer=optimizer.split("-")[0],
-                                   momentum=MOMENTUM[optimizer], planned_steps=runs.NUM_TRAINING,
-                                   settings=settings, fine_tune=fine_tune).suggested_lr
-            out.append(math.inf if pick is None else math.log10(pick / best))
-        return out
+        return _log_errors([c[3:] for c in curves], settings)
 
-    def scores(errs: list[float]) -> str:
-        finite = [e for e in errs if math.isfinite(e)]
-        within = sum(abs(e) <= math.log10(3) + 1e-9 for e in errs) / len(errs)
-        signed = f"{median(finite):+.2f}" if finite else "none"
-        return f"{within:.0%} / {median(abs(e) for e in errs):.2f} / {signed}"
+    scores = _scores
 
     def rank(errs: list[float]) -> tuple[float, float]:
         return (round(sum(abs(e) <= math.log10(3) + 1e-9 for e in errs) / len(errs), 3),
