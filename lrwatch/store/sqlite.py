@@ -255,15 +255,24 @@ class SQLiteBackend(RunTables):
         conn.execute("PRAGMA foreign_keys=ON")
 
     def _setup_writable(self, conn: sqlite3.Connection, version: int) -> None:
-        try:
-            if conn.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
-                raise StoreError(f"cannot switch {self.path} to WAL mode; put the store on a local disk")
-            conn.execute("PRAGMA synchronous=NORMAL")
-        except sqlite3.OperationalError as exc:
+        def to_wal() -> str:
+            try:
+                mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                conn.execute("PRAGMA synchronous=NORMAL")
+                return str(mode)
+            except sqlite3.OperationalError as exc:
+                if _locked(exc):
+                    raise  # another process opening the same store holds it: _retry waits
+                raise StoreError(
+                    f"cannot write to the store {self.path}: {exc}; "
+                    "pass LRWatch(store=...) or set LRWATCH_STORE to a writable place"
+                ) from None
+
+        # two trainings that open one new store at once both switch it to WAL, which takes the
+        # file's lock: the second may find it locked past SQLite's own busy wait
+        if self._retry(to_wal).lower() != "wal":
             raise StoreError(
-                f"cannot write to the store {self.path}: {exc}; "
-                "pass LRWatch(store=...) or set LRWATCH_STORE to a writable place"
-            ) from None
+                f"cannot switch {self.path} to WAL mode; put the store on a local disk")
         self._fill_pending = 0 < version < 3
         while version < SCHEMA_VERSION:
 
@@ -293,8 +302,7 @@ class SQLiteBackend(RunTables):
             try:
                 return fn()
             except sqlite3.OperationalError as exc:
-                message = str(exc).lower()
-                if "locked" not in message and "busy" not in message:
+                if not _locked(exc):
                     raise StoreError(f"store {self.path}: {exc}") from None
                 if time.monotonic() > deadline:
                     raise StoreLocked(
@@ -511,3 +519,9 @@ def _marked_as_store(path: str) -> bool:
             return is_store_header(fh.read(HEADER_BYTES))
     except OSError:
         return False
+
+
+def _locked(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused because another connection holds the lock (retry), not for good."""
+    message = str(exc).lower()
+    return "locked" in message or "busy" in message

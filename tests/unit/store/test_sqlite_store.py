@@ -231,6 +231,33 @@ def test_a_store_locked_past_the_retry_budget_says_locked(store_path, monkeypatc
         locker.close()
 
 
+def test_a_new_store_locked_while_it_switches_to_wal_waits_instead_of_failing(store_path,
+                                                                              monkeypatch):
+    # two trainings opening one new store at once: the second finds the file locked while the
+    # first switches it to WAL; it waits (within the retry budget), never "database is locked"
+    import threading
+
+    import lrwatch.store.sqlite as backend
+
+    monkeypatch.setattr(backend, "BUSY_TIMEOUT_S", 0.1)  # SQLite's own wait runs out first
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    # a reader in the middle of a read transaction: reading the header is allowed, switching
+    # the journal to WAL must wait for it
+    locker = sqlite3.connect(store_path, isolation_level=None, check_same_thread=False)
+    locker.execute("BEGIN")
+    locker.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    release = threading.Timer(1.0, lambda: locker.execute("COMMIT"))
+    release.start()
+    try:
+        store = Store(store_path)
+        store.close()
+    finally:
+        release.join()
+        locker.close()
+    conn = sqlite3.connect(store_path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
 def test_run_without_a_name_is_the_latest_and_an_empty_store_says_so(store_path):
     store = Store(store_path)
     with pytest.raises(RunNotFound, match="has no runs yet"):
