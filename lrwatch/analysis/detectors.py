@@ -745,6 +745,15 @@ def noisy_level(curve: Curve) -> bool:
     return bool(math.isfinite(curve.noise) and curve.noise >= NOISY_LEVEL)
 
 
+def _at_top(curve: Curve, prior: Prior) -> tuple[float, str] | None:
+    """The peak LR and where it sits ("at", "2x above") when it is at or above the top of the
+    usual range (within LR_AT_TOP below it); None elsewhere or when either is unknown."""
+    below, lr = decades_below_top(curve, prior), peak_lr(curve, prior)
+    if below is None or lr is None or below > LR_AT_TOP:
+        return None
+    return lr, f"{10 ** -below:.2g}x above" if below < 0 else "at"
+
+
 def overfit_at_top(curve: Curve, prior: Prior) -> Symptom | None:
     """A validation loss that turned up (``val_turned_up``) at an LR at or above the top of the
     usual range (within LR_AT_TOP below it): a run past its best LR overfits as well as a good
@@ -752,10 +761,10 @@ def overfit_at_top(curve: Curve, prior: Prior) -> Symptom | None:
     there, 17 were labelled too high, 3 keep, 1 too low, from 7 made families; below the top 4
     keep of 8, 3 too high), so the evidence names both readings and the run that tells them
     apart."""
-    below, lr = decades_below_top(curve, prior), peak_lr(curve, prior)
-    if below is None or lr is None or below > LR_AT_TOP:
+    place = _at_top(curve, prior)
+    if place is None:
         return None
-    where = f"{10 ** -below:.2g}x above" if below < 0 else "at"
+    lr, where = place
     msg = (f"overfitting, or too high: peak LR {_fmt(lr)} sits {where} the top of "
            f"{prior.usual()}, where a validation loss turns up at an LR past the best as well "
            "as at a good one run too long; one run cannot tell them apart: a run at ~3x lower "
@@ -770,10 +779,10 @@ def stalled_at_top(curve: Curve, prior: Prior) -> Symptom | None:
     on 2 of 4 runs, 3 made families: a GCN's two epoch logs labelled too low, told a range test;
     a byte CNN under SGD-momentum and an MLP-Mixer under Nesterov SGD labelled too high, told
     "increase"), so the evidence names both readings and the run that tells."""
-    below, lr = decades_below_top(curve, prior), peak_lr(curve, prior)
-    if below is None or lr is None or below > LR_AT_TOP:
+    place = _at_top(curve, prior)
+    if place is None:
         return None
-    where = f"{10 ** -below:.2g}x above" if below < 0 else "at"
+    lr, where = place
     msg = (f"stalled, or too high: peak LR {_fmt(lr)} sits {where} the top of {prior.usual()}, "
            "where a slow fall may come from too high an LR (its noise holds the loss up) as "
            "well as too low a one; one run cannot tell them apart: a run at ~3x lower LR and one "
@@ -918,10 +927,10 @@ def too_high_not_excluded(curve: Curve, prior: Prior) -> Symptom | None:
     below it): a smooth fall there may as well come from an LR past the best (the higher LRs of
     a sweep train smoothly too, only to a worse loss), so the evidence names that reading and
     the run that tells."""
-    below, lr = decades_below_top(curve, prior), peak_lr(curve, prior)
-    if below is None or lr is None or below > LR_AT_TOP:
+    place = _at_top(curve, prior)
+    if place is None:
         return None
-    where = f"{10 ** -below:.2g}x above" if below < 0 else "at"
+    lr, where = place
     msg = (f"healthy, or too high: peak LR {_fmt(lr)} sits {where} the top of {prior.usual()}, "
            "where a smooth fall looks the same at the best LR and at one past it (a sweep's "
            "higher LRs train smoothly too, only to a worse loss); one run cannot tell them "
