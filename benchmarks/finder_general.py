@@ -96,16 +96,17 @@ def quiet() -> Iterator[None]:
     """Silence what the finders say while they run: find_lr's log line and warnings (through
     Lightning's logger and ``warnings``) and torch-lr-finder's printed suggestion would show
     held-out picks."""
-    logger = logging.getLogger("lightning.pytorch")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
+    # every logger, not one: Lightning logs under ``lightning.pytorch`` or ``pytorch_lightning``
+    # and a child logger given its own level (as other code may do) ignores its parent's
+    disabled = logging.root.manager.disable
+    logging.disable(logging.WARNING)
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
                 contextlib.redirect_stderr(io.StringIO()):
             warnings.simplefilter("ignore")
             yield
     finally:
-        logger.setLevel(level)
+        logging.disable(disabled)
 
 
 def generate(split: str) -> None:

@@ -96,6 +96,8 @@ def test_generation_silences_what_the_finders_say(capsys: pytest.CaptureFixture[
     import warnings
 
     from lightning.pytorch.utilities import rank_zero_info, rank_zero_warn
+    # the standalone package's import sends rank_zero_info to its own logger: silence that too
+    import pytorch_lightning.utilities.rank_zero  # noqa: F401
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
