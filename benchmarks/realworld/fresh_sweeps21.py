@@ -99,6 +99,7 @@ The runs were made with this machine's default PyTorch CPU kernels (AVX-512), as
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -298,7 +299,7 @@ def simclr_run(lr: float, seed: int = SEED) -> TestedRun:
         x = xtr[order[i]]
         return nt_xent(model(augment(x, g)), model(augment(x, g)))
     test0 = held_out(test_views)
-    log = train(model, opt, lambda step: 0.5 * (1 + np.cos(np.pi * step / CL_STEPS)), CL_STEPS,
+    log = train(model, opt, lambda step: 0.5 * (1 + math.cos(math.pi * step / CL_STEPS)), CL_STEPS,
                 step_loss, lambda: held_out(val_views), CL_STEPS_PER_EPOCH, None)
     return TestedRun(sampled_every(log, LOG_EVERY), test0, finite_or_inf(held_out(test_views)))
 
