@@ -15,7 +15,8 @@ end: 36, 64 and 50 points a run), each with a floor its loss cannot pass at any 
   64-128-64, a projection head 64-64-32) of **scikit-learn's digits** (two random views of each
   image: shifted by up to a pixel, a fifth of the pixels dropped, noise of deviation 0.1) by
   **NT-Xent** (InfoNCE, temperature 0.2) under **SGD with momentum 0.9** and a **cosine to
-  zero**, 16 epochs of 40 steps of 32 (1280 training, 256 validation, 256 test images).
+  zero**, 16 epochs of 40 steps of 32 (1280 training, 256 validation images; the test split
+  is the other 261, scored in 8 whole batches: 256).
   **Labelled by the test split's NT-Xent loss** under fixed views (one draw, batches of 32):
   the loss the run optimizes, on images no step saw; a linear probe or a kNN would add a second
   training (its own LR, its own noise) between the run and its label.
