@@ -85,7 +85,8 @@ start (``diverging``). Training took 53 CPU s on one thread for the 39 runs in t
 (seq2seq 28, contrastive 19, FM 6); with the timing runs, the first designs' probes (the
 seq2seq's and the FM's whole first sweeps at LRs rounded to three digits, the contrastive
 embedding's first sweep, its redesign's probe and the BatchNorm variant) and the seed checks
-(31 runs), about 175 CPU s in all, under the plan's ~6 minutes.
+(31 runs) and the contrastive sweep's remake (9f25f55: the same losses), about 195 CPU s in
+all, under the plan's ~6 minutes.
 
 **The truth is the loss on a test split that no log holds**; each log's ``val_loss`` comes from
 a separate validation split, as in rounds 8 to 20 (``fresh_sweeps8``, whose machinery this
