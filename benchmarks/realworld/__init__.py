@@ -165,6 +165,12 @@ ROUND19_MADE = frozenset({"lrwatch-made/gpt_pydecimal_radam_const",
 # before the lead's one evaluation.
 ROUND20_MADE = frozenset({"lrwatch-made/vit_shapes_nadamw_cosine",
                           "lrwatch-made/textcnn_synthreviews_adadelta_const"})
+# Round 21's made families (``fresh_sweeps21.py``, ``manifest_r21made.jsonl``): made after round
+# 20's evaluation, ranked by a test loss their logs never hold; held out, never diagnosed before
+# the lead's one evaluation.
+ROUND21_MADE = frozenset({"lrwatch-made/seq2seq_reverse_gru_adam_clip",
+                          "lrwatch-made/simclr_digits_sgdm_cosine",
+                          "lrwatch-made/fm_synthclicks_adagrad"})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -184,7 +190,10 @@ def side_of(repo: str) -> str:
     (round 13, all held out), ``round13-made`` / ``round14-made`` / ``round15-made`` /
     ``round16-made`` (rounds 13, 14, 15 and 16's made families, held out), ``round16-heldout``
     (round 16, all held out), ``round17-made`` / ``round18-made`` / ``round19-made`` /
-    ``round20-made`` (rounds 17, 18, 19 and 20's made families, held out)."""
+    ``round20-made`` / ``round21-made`` (rounds 17, 18, 19, 20 and 21's made families, held
+    out)."""
+    if repo in ROUND21_MADE:
+        return "round21-made"
     if repo in ROUND20_MADE:
         return "round20-made"
     if repo in ROUND19_MADE:
