@@ -165,6 +165,12 @@ ROUND19_MADE = frozenset({"lrwatch-made/gpt_pydecimal_radam_const",
 # before the lead's one evaluation.
 ROUND20_MADE = frozenset({"lrwatch-made/vit_shapes_nadamw_cosine",
                           "lrwatch-made/textcnn_synthreviews_adadelta_const"})
+# Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
+# all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
+# lead's one evaluation.
+ROUND21_REPOS = frozenset({
+    "fsschneider/DeepOBS_Baselines",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -184,7 +190,10 @@ def side_of(repo: str) -> str:
     (round 13, all held out), ``round13-made`` / ``round14-made`` / ``round15-made`` /
     ``round16-made`` (rounds 13, 14, 15 and 16's made families, held out), ``round16-heldout``
     (round 16, all held out), ``round17-made`` / ``round18-made`` / ``round19-made`` /
-    ``round20-made`` (rounds 17, 18, 19 and 20's made families, held out)."""
+    ``round20-made`` (rounds 17, 18, 19 and 20's made families, held out), ``round21-heldout``
+    (round 21, all held out)."""
+    if repo in ROUND21_REPOS:
+        return "round21-heldout"
     if repo in ROUND20_MADE:
         return "round20-made"
     if repo in ROUND19_MADE:
