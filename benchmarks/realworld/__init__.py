@@ -169,6 +169,7 @@ ROUND20_MADE = frozenset({"lrwatch-made/vit_shapes_nadamw_cosine",
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
 ROUND21_REPOS = frozenset({
+    "fabian-sp/step-back",
     "fsschneider/DeepOBS_Baselines",
 })
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
