@@ -40,8 +40,9 @@ round16-made`` the families made for round 16 (``manifest_r16made.jsonl``, ``ROU
 ``ROUND17_MADE``); ``--side round18-made`` the families made for round 18
 (``manifest_r18made.jsonl``, ``ROUND18_MADE``); ``--side round19-made`` the families made for
 round 19 (``manifest_r19made.jsonl``, ``ROUND19_MADE``); ``--side round20-made`` the families
-made for round 20 (``manifest_r20made.jsonl``, ``ROUND20_MADE``); ``--side round21-made`` the
-families made for round 21 (``manifest_r21made.jsonl``, ``ROUND21_MADE``).
+made for round 20 (``manifest_r20made.jsonl``, ``ROUND20_MADE``); round 21 (``--side
+round21-heldout``) every repository of ``manifest_r21.jsonl`` (``ROUND21_REPOS``); ``--side
+round21-made`` the families made for round 21 (``manifest_r21made.jsonl``, ``ROUND21_MADE``).
 """
 
 from __future__ import annotations
@@ -223,7 +224,8 @@ def main(argv: list[str] | None = None) -> None:
                                            "round15-made", "round16-heldout",
                                            "round16-made", "round17-made",
                                            "round18-made", "round19-made",
-                                           "round20-made", "round21-made"),
+                                           "round20-made", "round21-heldout",
+                                           "round21-made"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "

@@ -171,6 +171,13 @@ ROUND20_MADE = frozenset({"lrwatch-made/vit_shapes_nadamw_cosine",
 ROUND21_MADE = frozenset({"lrwatch-made/seq2seq_reverse_gru_adam_clip",
                           "lrwatch-made/simclr_digits_sgdm_cosine",
                           "lrwatch-made/fm_synthclicks_adagrad"})
+# Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
+# all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
+# lead's one evaluation.
+ROUND21_REPOS = frozenset({
+    "fabian-sp/step-back",
+    "fsschneider/DeepOBS_Baselines",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -191,7 +198,9 @@ def side_of(repo: str) -> str:
     ``round16-made`` (rounds 13, 14, 15 and 16's made families, held out), ``round16-heldout``
     (round 16, all held out), ``round17-made`` / ``round18-made`` / ``round19-made`` /
     ``round20-made`` / ``round21-made`` (rounds 17, 18, 19, 20 and 21's made families, held
-    out)."""
+    out), ``round21-heldout`` (round 21, all held out)."""
+    if repo in ROUND21_REPOS:
+        return "round21-heldout"
     if repo in ROUND21_MADE:
         return "round21-made"
     if repo in ROUND20_MADE:

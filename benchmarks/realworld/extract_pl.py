@@ -237,7 +237,8 @@ def read_json_history(data: bytes, meta: dict) -> list[dict]:
     ``json_keys.records`` names a list of per-point records (``{"epoch": 1, "train_loss": …}``),
     the other keys name fields of each record. Without a step list the step is the point's index
     (for Keras the epoch; ``meta.steps_per_epoch`` tells how many optimizer steps that is, where
-    the script says)."""
+    the script says). Where the ``lr`` path holds one number (a run at a constant LR that records
+    it once, as DeepOBS's output does), every point gets that LR."""
     record = json.loads(data)
     keys = meta.get("json_keys") or KERAS_KEYS
     if "records" in keys:
@@ -251,8 +252,11 @@ def read_json_history(data: bytes, meta: dict) -> list[dict]:
         return [(int(x), float(y)) for x, y in zip(xs, ys) if y is not None]
 
     series = {"loss": pairs(steps, loss)}
-    if isinstance(lr := _at(record, keys.get("lr", "lr")), list) and len(lr) == len(loss):
+    lr = _at(record, keys.get("lr", "lr"))
+    if isinstance(lr, list) and len(lr) == len(loss):
         series["lr"] = pairs(steps, lr)
+    elif isinstance(lr, (int, float)) and not isinstance(lr, bool):
+        series["lr"] = [(s, float(lr)) for s, _ in series["loss"]]  # one constant LR, a number
     val = _at(record, keys.get("val_loss", "val_loss"))
     val_steps = _at(record, keys["val_step"]) if "val_step" in keys else steps
     if isinstance(val, list) and isinstance(val_steps, list) and len(val_steps) == len(val):

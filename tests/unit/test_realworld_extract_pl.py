@@ -235,6 +235,21 @@ def test_a_json_list_of_run_records_is_read_by_the_index_of_the_run():
         read_json_history(json.dumps(runs).encode(), {"json_keys": {"loss": "5.train_losses"}})
 
 
+def test_a_run_record_that_holds_its_constant_lr_once_gives_every_point_that_lr():
+    # DeepOBS writes one JSON per run: per-epoch lists (the untrained evaluation first) and the
+    # run's constant learning rate as a single number
+    run = {"train_losses": [2.3, 0.9, float("nan")], "test_losses": [2.3, 1.0, float("nan")],
+           "learning_rate": 0.0398, "optimizer": "MomentumOptimizer"}
+    keys = {"loss": "train_losses", "val_loss": "test_losses", "lr": "learning_rate"}
+    rows = read_json_history(json.dumps(run).encode(), {"json_keys": keys})
+    assert [r["step"] for r in rows] == [0, 1, 2]
+    assert [r["lr"] for r in rows] == [0.0398] * 3
+    assert rows[1]["val_loss"] == 1.0 and np.isnan(rows[2]["loss"])
+    # a flag is not an LR
+    run["learning_rate"] = True
+    assert "lr" not in read_json_history(json.dumps(run).encode(), {"json_keys": keys})[0]
+
+
 def test_a_json_list_of_per_epoch_records_is_read_by_field_name():
     job = {"content": {"hp": {"learning_rate": 0.01}},
            "history": [{"epoch": 1, "train_loss": 0.28, "valid_loss": 0.29, "valid_acc": 0.91},
