@@ -13,7 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from lrwatch.analysis.curve import Curve, mad_sigma
-from lrwatch.analysis.optimizers import LR_FAR, clipped_lr, is_adaptive, typical_range
+from lrwatch.analysis.optimizers import (
+    LR_FAR,
+    clipped_lr,
+    is_adaptive,
+    plausible_max,
+    typical_range,
+)
 from lrwatch.analysis.summary import Summary
 from lrwatch.analysis.types import Evidence, Series, SymptomName
 
@@ -787,6 +793,30 @@ def stalled_at_top(curve: Curve, prior: Prior) -> Symptom | None:
            "where a slow fall may come from too high an LR (its noise holds the loss up) as "
            "well as too low a one; one run cannot tell them apart: a run at ~3x lower LR and one "
            "at ~3x higher, or a range test, would")
+    return Symptom(SymptomName.TOO_HIGH_NOT_EXCLUDED, OPEN_HEALTHY,
+                   Evidence(msg, "lr", None, None, lr))
+
+
+#: an LR within this factor of the optimizer's plausible most leaves an increase no room
+#: (``suggest.NO_ROOM``, the same 1.5x)
+AT_MOST = 1.5
+
+
+def stalled_at_most(curve: Curve, prior: Prior) -> Symptom | None:
+    """A slow fall read as stalled at an LR already at what the optimizer plausibly takes
+    (``optimizers.plausible_max``, within AT_MOST), where no increase is left to suggest: a slow
+    fall there reads as too high an LR as well (real-world round 21, every side: "stalled" there
+    was right on none of 3 runs, 2 made families: a text CNN under Adadelta at 1 and 1.78,
+    labelled too high and diverging, at 0.7; a RealNVP flow under Adam at 1e-2, labelled keep,
+    at 0.5), so the evidence names both readings, as at the top of the usual range."""
+    lr = peak_lr(curve, prior)
+    most = plausible_max(prior.optimizer, prior.momentum, prior.clip)
+    if lr is None or most is None or lr * AT_MOST <= most:
+        return None
+    msg = (f"stalled, or too high: peak LR {_fmt(lr)} sits at or above ~{most:g}, the most "
+           f"{prior.optimizer} plausibly takes, where a slow fall may come from too high an LR "
+           "(its noise holds the loss up) as well as too low a one; one run cannot tell them "
+           "apart: a run at ~3x lower LR, or a range test, would")
     return Symptom(SymptomName.TOO_HIGH_NOT_EXCLUDED, OPEN_HEALTHY,
                    Evidence(msg, "lr", None, None, lr))
 
