@@ -227,3 +227,51 @@ def test_a_one_decade_grid_says_it_places_the_best_only_within_its_band():
     assert f"{reading.best_lr_low:.3g} and {reading.best_lr_high:.3g}" in reading.summary
     half_decade = [10 ** (k / 2) for k in range(-8, 1)]
     assert "x apart" not in analyze_sweep(bowl(2e-3, half_decade)).summary
+
+
+def epoch_sweep() -> list[SweepRun]:
+    """Round 19's fastText classifier in miniature: plain SGD, 20 epochs, one training and one
+    validation point per epoch. The training loss keeps falling with the LR up to the highest;
+    the validation loss ends lowest at 10^0.75 and turns up above it (those runs overfit)."""
+    exps = (-0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
+    trains = (1.2, 0.8, 0.45, 0.2, 0.1, 0.03, 0.015, 0.01, 0.007)
+    vals = (1.25, 1.0, 0.8, 0.7, 0.63, 0.61, 0.64, 0.74, 1.17)
+    epochs = np.arange(1, 21)
+    runs = []
+    for i, (e, train, val) in enumerate(zip(exps, trains, vals)):
+        rng = np.random.default_rng(i)
+        t = train + (2.2 - train) * np.exp(-epochs / 4)
+        lowest = min(val, 0.61 + 0.02 * (i - 5)) if i > 5 else val
+        v = lowest + (2.2 - lowest) * np.exp(-epochs / 3) + (val - lowest) * epochs / 20
+        runs.append(SweepRun(f"lr={10 ** e:.3g}", 10 ** e,
+                             Series(epochs, t * (1 + 0.01 * rng.standard_normal(20))),
+                             Series(epochs, v)))
+    return runs
+
+
+def test_a_short_per_epoch_sweep_whose_best_runs_overfit_still_asks_which_loss_ranks_it():
+    """Round 18: a 20-point validation curve does not say which model its user keeps (the made
+    sweeps ranked by a test loss side with the validation loss, the public ones ranked by
+    accuracy log 200-500 points and keep the overfitting runs): the training loss still ranks
+    the runs, the band holds the validation loss's best, and the user's word moves it there."""
+    reading = analyze_sweep(epoch_sweep())
+    assert reading.ranked_by == "loss" and reading.best_lr > 10
+    assert 10 ** 0.5 < reading.validation_best_lr < 10 ** 1.0
+    assert reading.best_lr_low <= reading.validation_best_lr <= reading.best_lr_high
+    assert "which loss ranks them is not in the curves" in reading.summary
+    chosen = analyze_sweep(epoch_sweep(), rank_by="val_loss")
+    assert 10 ** 0.5 < chosen.best_lr < 10 ** 1.0
+
+
+def test_where_the_top_runs_are_level_the_estimate_stays_at_the_fits_peak():
+    """Round 18: the runs at 1e-3 to 1e-2 end within one step's scatter of each other, the
+    lowest at 1e-2; the estimate stays near the fit's peak (the middle of the level runs,
+    3.16e-3, lost 14 of 128 corpus grids within 2x) and the band spans the level runs."""
+    finals = [1.0, 0.7, 0.52, 0.51, 0.5, 0.7, 1.0]
+    lrs = [1e-4, 10 ** -3.5, 1e-3, 10 ** -2.5, 1e-2, 10 ** -1.5, 0.1]
+    runs = [SweepRun(f"lr={lr:.3g}", lr, curve(final, steps=4000, noise=0.1, seed=i))
+            for i, (lr, final) in enumerate(zip(lrs, finals))]
+    reading = analyze_sweep(runs)
+    assert reading.best_lr > 10 ** -2.25
+    assert reading.best_lr_low <= 1e-3 * (1 + 1e-9) and reading.best_lr_high >= 1e-2
+    assert reading.place("lr=0.001").unranked
