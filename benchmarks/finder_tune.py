@@ -21,6 +21,12 @@ scored on the one left out). Pairs whose sweep is not cached are skipped and nam
 fresh families are never read here. ``python -m benchmarks.finder_tune curve-points`` prints, on
 the same curves (models trained from scratch whose loss fell, the degenerate deep-sigmoid family
 left out), how far the best LR lies from each point of the smoothed curve, by optimizer.
+
+``python -m benchmarks.finder_tune landmarks`` (round 8, re-run in round 9 over every split before
+round 9, ``fresh8-held-out`` included; ``landmarks round8`` reads round 8's eight) combines
+landmarks of the curve; ``python -m benchmarks.finder_tune shrink`` (round 9) draws a pick whose
+bottom and steepest descent disagree toward the optimizer's usual LR (``RuleSettings.prior_width``),
+per split, per family and left one split out. Round 9's fresh families are never read here.
 """
 
 from __future__ import annotations
@@ -364,13 +370,13 @@ def _fit_offsets(curves: list, points: list) -> dict[str, tuple[float, float, fl
             for point, fam in by.items()}
 
 
-def landmarks() -> None:
+def landmarks(splits: tuple[str, ...] = ROUND8_SPLITS) -> None:
     """Round 8: picks that combine landmarks of the curve (the bottom less its margin, the
     steepest descent and the blow-up less their offsets above the best LR; the median of the
     estimates, the mean of two) against the bottom alone, on every split evaluated before round
     8: per split, per family, and left one split out (the offsets fitted and the variant chosen
     without the split, scored on it)."""
-    curves = split_curves(ROUND8_SPLITS, say=True)
+    curves = split_curves(splits, say=True)
     points = [_points(c[5]) for c in curves]
     shipped = RuleSettings()
     variants = ("bottom (shipped)", "bottom + steep", "bottom + blow-up",
@@ -411,7 +417,7 @@ def landmarks() -> None:
     table = {v: errors(settings_for(v, offsets)) for v in variants}
     splits = list(dict.fromkeys(c[0] for c in curves))
     groups = {split: [i for i in everything if curves[i][0] == split] for split in splits}
-    groups["finder_general, 6 splits (validation loss)"] = [
+    groups[f"finder_general, {len(splits)} splits (validation loss)"] = [
         i for i in everything if not curves[i][0].startswith("finder ")]
     groups["finder, 2 splits (training loss)"] = [
         i for i in everything if curves[i][0].startswith("finder ")]
@@ -458,10 +464,134 @@ def landmarks() -> None:
           + "; ".join(f"{v} {w}" for v, w in wins.items()))
 
 
+ROUND9_SPLITS = ROUND8_SPLITS + ("fresh8-held-out",)
+PRIOR_WIDTHS = (0.25, 0.5, 1.0, 2.0)
+SHIPPED_MARGINS = (0.2, 0.3, 0.6)  # RuleSettings' margin, momentum_margin, adaptive_margin
+
+
+def _usual_spread(curves: list, points: list, steep: tuple[float, float, float]) -> float:
+    """The usual disagreement of the bottom's estimate (less the shipped margin) and the
+    steepest descent's (less ``steep``): the median over from-scratch pairs of each pair's
+    median |difference| (the degenerate deep-sigmoid family left out)."""
+    pairs: dict[tuple[str, str, str], list[float]] = {}
+    for (split, name, _, optimizer, _, _, fine_tune), p in zip(curves, points):
+        if fine_tune or name in DEGENERATE or p is None:
+            continue
+        k = FAMILIES.index(_optimizer_family(optimizer))
+        pairs.setdefault((split, name, optimizer), []).append(
+            abs((p["bottom"] - SHIPPED_MARGINS[k]) - (p["steepest"] - steep[k])))
+    return round(median(median(v) for v in pairs.values()), 2)
+
+
+def shrink() -> None:
+    """Round 9: "say less where the curve says less". Where the bottom's and the steepest
+    descent's estimates disagree by more than their usual spread, the pick is drawn toward the
+    middle of the optimizer's usual range (weight e^2 / (e^2 + width^2), e the excess); every
+    split evaluated before round 9, per split, per family, and left one split out (the
+    steepest offset and the usual spread fitted, the width and the variant chosen, without the
+    split)."""
+    curves = split_curves(ROUND9_SPLITS, say=True)
+    points = [_points(c[5]) for c in curves]
+    shipped = RuleSettings()
+    everything = list(range(len(curves)))
+    # (name, centre: the bottom or round 8's "adaptive: bottom + steep", scope, width)
+    shapes = [(centre, scope) for centre in ("bottom", "adaptive: bottom + steep")
+              for scope in ("every optimizer", "Adam family")]
+    candidates = [(c, sc, w) for c, sc in shapes for w in PRIOR_WIDTHS]
+
+    def name(c: tuple) -> str:
+        return f"{c[0]}, drawn ({c[1]}), width {c[2]}"
+
+    def settings_for(c: tuple | None, steep: tuple, spread: float) -> RuleSettings:
+        if c is None:
+            return shipped
+        centre, scope, width = c
+        off = steep if scope == "every optimizer" else (None, None, steep[2])
+        return replace(shipped, prior_width=width, usual_spread=spread, disagreement_offset=off,
+                       steep_offset=(None, None, steep[2]) if centre != "bottom" else None)
+
+    def errors(settings: RuleSettings) -> list[float]:
+        return _log_errors([c[3:] for c in curves], settings)
+
+    def rank(errs: list[float]) -> tuple[float, float]:
+        return (round(sum(abs(e) <= math.log10(3) + 1e-9 for e in errs) / len(errs), 3),
+                -median(abs(e) for e in errs))
+
+    steep = _fit_offsets(curves, points)["steepest"]
+    spread = _usual_spread(curves, points, steep)
+    print(f"Fitted on every split: steepest offsets {steep}, usual spread {spread} decades")
+    base = errors(shipped)
+    table = {c: errors(settings_for(c, steep, spread)) for c in candidates}
+    splits = list(dict.fromkeys(c[0] for c in curves))
+    groups = {split: [i for i in everything if curves[i][0] == split] for split in splits}
+    groups["finder_general, 7 splits (validation loss)"] = [
+        i for i in everything if not curves[i][0].startswith("finder ")]
+    groups["finder, 2 splits (training loss)"] = [
+        i for i in everything if curves[i][0].startswith("finder ")]
+    groups["all"] = everything
+    print("\nWithin 3x / median decades off / signed median, per split (in-sample fits):\n")
+    for shape in shapes:
+        print(f"\n{shape[0]}, drawn ({shape[1]}):\n")
+        print("| split | tests | shipped | " + " | ".join(f"width {w}" for w in PRIOR_WIDTHS)
+              + " |")
+        print("|---|---|---|" + "---|" * len(PRIOR_WIDTHS))
+        for split, keep in groups.items():
+            print(f"| {split} | {len(keep)} | {_scores([base[i] for i in keep])} | " + " | ".join(
+                _scores([table[(*shape, w)][i] for i in keep]) for w in PRIOR_WIDTHS) + " |")
+    print("\nLeave one split out: steepest offsets and usual spread fitted on the other splits; "
+          "the candidate (shape and width) chosen on them (most within 3x, then lowest median); "
+          "and each shape with its width chosen on them:\n")
+    print("| split left out | tests | spread | chosen | shipped | chosen, left out | "
+          + " | ".join(f"{c}, drawn ({sc})" for c, sc in shapes) + " |")
+    print("|---|---|---|---|---|---|" + "---|" * len(shapes))
+    wins = {"chosen": 0, **{shape: 0 for shape in shapes}}
+    picked: dict[tuple, list] = {shape: [] for shape in shapes}
+    for left in splits:
+        keep = [i for i in everything if curves[i][0] != left]
+        out = [i for i in everything if curves[i][0] == left]
+        sub_c, sub_p = [curves[i] for i in keep], [points[i] for i in keep]
+        st = _fit_offsets(sub_c, sub_p)["steepest"]
+        sp = _usual_spread(sub_c, sub_p, st)
+        fitted = {c: errors(settings_for(c, st, sp)) for c in candidates}
+        shipped_out = rank([base[i] for i in out])
+        chosen = max(candidates, key=lambda c: rank([fitted[c][i] for i in keep]))
+        wins["chosen"] += rank([fitted[chosen][i] for i in out]) > shipped_out
+        cells = []
+        for shape in shapes:
+            best = max((c for c in candidates if c[:2] == shape),
+                       key=lambda c: rank([fitted[c][i] for i in keep]))
+            picked[shape].append(best[2])
+            wins[shape] += rank([fitted[best][i] for i in out]) > shipped_out
+            cells.append(f"w {best[2]}: " + _scores([fitted[best][i] for i in out]))
+        print(f"| {left} | {len(out)} | {sp} | {name(chosen)} | {_scores([base[i] for i in out])}"
+              f" | {_scores([fitted[chosen][i] for i in out])} | " + " | ".join(cells) + " |")
+    print(f"\nSplits left out (of {len(splits)}) on which each beats the shipped rule (share "
+          "within 3x, then median): " + "; ".join(
+              f"{k if isinstance(k, str) else k[0] + ', drawn (' + k[1] + ')'} {v}"
+              for k, v in wins.items()))
+    print("\nPer split and family, where a pick moves (in-sample fits):\n")
+    show = [(*shape, w) for shape in shapes for w in (0.5, 1.0)]
+    print("| split | family | optimizers | tests | shipped | " + " | ".join(map(name, show))
+          + " |")
+    print("|---|---|---|---|---|" + "---|" * len(show))
+    for split, family in dict.fromkeys((c[0], c[2]) for c in curves):
+        keep = [i for i in everything if (curves[i][0], curves[i][2]) == (split, family)]
+        cells = [_scores([base[i] for i in keep])] + [
+            _scores([table[c][i] for i in keep]) for c in show]
+        if len(set(cells)) > 1:
+            optimizers = ", ".join(dict.fromkeys(curves[i][3] for i in keep))
+            print(f"| {split} | {family} | {optimizers} | {len(keep)} | " + " | ".join(cells)
+                  + " |")
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] == ["curve-points"]:
+    if sys.argv[1:] == ["shrink"]:
+        shrink()
+    elif sys.argv[1:] == ["curve-points"]:
         curve_points()
-    elif sys.argv[1:] == ["landmarks"]:
+    elif sys.argv[1:] == ["landmarks"]:  # round 9: every split before it, fresh8 included
+        landmarks(ROUND9_SPLITS)
+    elif sys.argv[1:] == ["landmarks", "round8"]:
         landmarks()
     elif sys.argv[1:] == ["adaptive-margin"]:
         adaptive_margin()

@@ -19,7 +19,8 @@ A range test raises the LR step by step over a short run and records the loss at
    (0.7, which centred the earlier splits' Adam-family pairs) tied on round 7's held-out
    families and widened their worst miss, so 0.6 stays (BENCHMARKS.md, finder round 7). Other
    landmarks (the steepest descent, the blow-up) averaged with the bottom did not survive
-   leaving a split out (round 8), so the bottom alone sets the pick.
+   leaving a split out (round 8), so the bottom alone sets the pick; nor did drawing a pick
+   whose landmarks disagree toward the optimizer's usual LR (round 9, ``prior_width``).
 4. **A flat curve that blows up still says something.** When a test is too short for the
    loss to fall visibly before the LR gets too high, the last point before the blow-up stands
    in for the bottom (status ``EDGE_ONLY``, and the reason says so).
@@ -87,6 +88,15 @@ class RuleSettings:
     # landmarks``): none of the combinations survived leaving a split out, so none is on.
     steep_offset: tuple[float | None, float | None, float | None] | None = None
     edge_offset: tuple[float | None, float | None, float | None] | None = None
+    # "Say less where the curve says less" (round 9): where the bottom's estimate and the
+    # steepest descent's (less ``disagreement_offset``, its usual place above the best LR: round
+    # 8's fits) disagree by more than ``usual_spread`` decades, the estimate is drawn toward the
+    # middle of the optimizer's usual range (``typical_range``, log scale) with weight
+    # e^2 / (e^2 + prior_width^2), e the excess disagreement: a prior plus evidence. None, the
+    # default: not drawn (measured in ``benchmarks/finder_tune.py shrink``).
+    prior_width: float | None = None
+    usual_spread: float = 0.3
+    disagreement_offset: tuple[float | None, float | None, float] = (-0.45, -0.46, -0.01)
 
 
 class RangeTestStatus(str, Enum):
@@ -289,6 +299,9 @@ def read_range_test(
         blow_up = edge if back_up.size else (n - 1 if blew_up else None)  # last finite point
         target, landmarks = _combine(target, x, z, start, bottom, blow_up, optimizer, momentum,
                                      settings)
+        target, drawn = _draw_to_prior(target, x[bottom] - margin, x, z, start, bottom,
+                                       optimizer, momentum, settings)
+        landmarks += drawn
     pick = int(np.clip(np.argmin(np.abs(x - target)), start or 0, bottom))
     lower = float(lrs[start]) if start is not None else float(10 ** (x[pick] - 1.0))
     rising = blew_up or bool(z[bottom + 1:].max(initial=-np.inf) > z[bottom] + needed)
@@ -372,6 +385,33 @@ def _combine(target: float, x: np.ndarray, z: np.ndarray, start: int, bottom: in
     return float(np.median(estimates)), (
         f", {'the mean' if len(estimates) == 2 else 'the median'} of {10 ** target:.3g} "
         f"and {' and '.join(named)}")
+
+
+def _draw_to_prior(target: float, bottom_estimate: float, x: np.ndarray, z: np.ndarray,
+                   start: int, bottom: int, optimizer: str | None, momentum: float | None,
+                   settings: RuleSettings) -> tuple[float, str]:
+    """The estimate drawn toward the middle of the optimizer's usual range where the bottom's
+    and the steepest descent's estimates disagree by more than their usual spread (see
+    ``RuleSettings.prior_width``), and a clause for the reason ("" when not drawn)."""
+    usual = typical_range(optimizer, momentum) if optimizer else None
+    if settings.prior_width is None or usual is None or bottom <= start:
+        return target, ""
+    steep = start + int(np.argmin(np.gradient(z, x)[start:bottom + 1]))
+    offset = _offset(settings.disagreement_offset, optimizer, momentum)
+    if offset is None:  # not read for this optimizer family
+        return target, ""
+    disagreement = abs(bottom_estimate - (float(x[steep]) - offset))
+    excess = max(0.0, disagreement - settings.usual_spread)
+    weight = excess ** 2 / (excess ** 2 + settings.prior_width ** 2)
+    if weight < 0.005:
+        return target, ""
+    centre = 0.5 * float(np.log10(usual[0]) + np.log10(usual[1]))
+    drawn = (1 - weight) * target + weight * centre
+    return drawn, (
+        f"; the bottom and the steepest descent (lr={10 ** x[steep]:.3g}) disagree by "
+        f"{disagreement:.2f} decades, more than their usual {settings.usual_spread:.2f}, so the "
+        f"curve says less: the estimate {10 ** target:.3g} is drawn {weight:.0%} of the way "
+        f"toward {10 ** centre:.3g}, the middle of {optimizer}'s usual range")
 
 
 def _family(optimizer: str | None, momentum: float | None) -> str:

@@ -222,3 +222,43 @@ def test_three_landmarks_give_their_median() -> None:
         picks.append(math.log10(reading.suggested_lr))
     # the median follows the middle estimate: 0.2 decades more offset, 0.2 decades lower
     assert picks[0] - picks[1] == pytest.approx(0.2, abs=0.06)
+
+
+def test_a_pick_whose_landmarks_disagree_is_drawn_toward_the_usual_lr() -> None:
+    # round 9's "say less where the curve says less", off by default: the bottom (about 0.2)
+    # less 0.6 decades and the steepest descent (about 2.5e-3) disagree by over a decade, so
+    # with a prior width of 1 decade the Adam pick moves toward the middle of Adam's usual range
+    loss = long_fall(steepest=1e-3, bottom=1.0)
+    shipped = read_range_test(LRS, loss, optimizer="Adam")
+    drawn_settings = RuleSettings(prior_width=1.0, usual_spread=0.3,
+                                  disagreement_offset=(None, None, 0.0))
+    drawn = read_range_test(LRS, loss, optimizer="Adam", settings=drawn_settings)
+    x = np.log10(LRS)
+    falling = x < math.log10(shipped.upper_lr)
+    steepest = x[falling][np.argmin(np.gradient(np.log(loss), x)[falling])]
+    bottom_estimate = math.log10(shipped.upper_lr) - 0.6
+    excess = abs(bottom_estimate - steepest) - 0.3
+    assert excess > 0.9
+    weight = excess ** 2 / (excess ** 2 + 1.0)
+    centre = math.log10(math.sqrt(1e-4 * 3e-3))  # Adam's usual range, 1e-4 to 3e-3
+    expected = (1 - weight) * bottom_estimate + weight * centre
+    assert math.log10(drawn.suggested_lr) == pytest.approx(expected, abs=0.05)
+    assert math.log10(shipped.suggested_lr / drawn.suggested_lr) > 0.8
+    assert "disagree by" in drawn.reason and "usual range" in drawn.reason
+    assert "disagree" not in shipped.reason
+    # plain SGD, given no offset, is not drawn
+    sgd = read_range_test(LRS, loss, optimizer="SGD", momentum=0.0, settings=drawn_settings)
+    assert sgd.suggested_lr == read_range_test(LRS, loss, optimizer="SGD",
+                                               momentum=0.0).suggested_lr
+
+
+def test_a_pick_whose_landmarks_agree_is_not_drawn() -> None:
+    # a valley whose fall ends at its bottom: the steepest descent sits about 0.6 decades
+    # below the bottom, where the bottom's estimate is: no disagreement, the pick as shipped
+    loss = valley(bottom=1e-1)
+    drawn = read_range_test(LRS, loss, optimizer="Adam",
+                            settings=RuleSettings(prior_width=1.0, usual_spread=0.3,
+                                                  disagreement_offset=(None, None, 0.0)))
+    shipped = read_range_test(LRS, loss, optimizer="Adam")
+    assert drawn.suggested_lr == shipped.suggested_lr
+    assert drawn.reason == shipped.reason
