@@ -252,6 +252,9 @@ OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
     "AdamW": lambda params, lr: torch.optim.AdamW(params, lr=lr, weight_decay=0.01),
     "Adam": lambda params, lr: torch.optim.Adam(params, lr=lr),
     "RMSprop": lambda params, lr: torch.optim.RMSprop(params, lr=lr),  # torch's defaults
+    "SGD-nesterov": lambda params, lr: torch.optim.SGD(params, lr=lr, momentum=0.9,
+                                                       nesterov=True),
+    "Adagrad": lambda params, lr: torch.optim.Adagrad(params, lr=lr),  # torch's defaults
 }
 
 

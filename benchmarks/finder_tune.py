@@ -48,7 +48,8 @@ from benchmarks.finder_tasks import TASKS
 from lrwatch.analysis import rangetest
 from lrwatch.analysis.rangetest import RuleSettings, read_range_test
 
-# the optimizers this grid was tuned on (RMSprop, added for round 8's held-out families, is not)
+# the optimizers this grid was tuned on (RMSprop, SGD-nesterov and Adagrad, added for
+# rounds 8 and 9's held-out families, are not)
 TUNED_OPTIMIZERS = ("SGD", "SGD-momentum", "AdamW", "Adam")
 
 

@@ -1,4 +1,4 @@
-"""What every fresh finder round's families share (rounds 7 and 8; a new round adds a row to
+"""What every fresh finder round's families share (rounds 7 to 9; a new round adds a row to
 ``ROUNDS``): five families on their own split, none seen before, each family's data and model of
 the shapes the sweep and the range tests feed them, the same on every call and for a seed."""
 
@@ -12,6 +12,7 @@ import torch
 
 from benchmarks import finder_fresh7 as fresh7
 from benchmarks import finder_fresh8 as fresh8
+from benchmarks import finder_fresh9 as fresh9
 from benchmarks import finder_general, finder_runs
 
 
@@ -41,6 +42,14 @@ ROUNDS = [
         "finetune-lastlayers-mlp-topics": ((200,), (), (5,))},
         (fresh8._noisy_table, fresh8._digits_for_vae, fresh8._ratings, fresh8._gru_lm,
          fresh8._topics_finetune)),
+    Round("fresh9-held-out", tuple(fresh9.FRESH9_TASKS), {
+        "bigru-tagger-seen-before": ((24,), (24,), (24, 2)),
+        "deep-linear-regression": ((20,), (5,), (5,)),
+        "lstm-seq-max-regression": ((20, 1), (1,), (1,)),
+        "poisson-mlp-counts": ((12,), (1,), (1,)),
+        "finetune-lstm-lm-prose-to-code": ((32,), (32,), (32, 256))},
+        (fresh9._seen_before_tags, fresh9._low_rank_map, fresh9._noisy_sequences,
+         fresh9._event_counts, fresh9._prose_to_code)),
 ]
 TASKS = [(r, t) for r in ROUNDS for t in r.tasks]
 DATA = [d for r in ROUNDS for d in r.data]
