@@ -42,7 +42,9 @@ round16-made`` the families made for round 16 (``manifest_r16made.jsonl``, ``ROU
 round 19 (``manifest_r19made.jsonl``, ``ROUND19_MADE``); ``--side round20-made`` the families
 made for round 20 (``manifest_r20made.jsonl``, ``ROUND20_MADE``); round 21 (``--side
 round21-heldout``) every repository of ``manifest_r21.jsonl`` (``ROUND21_REPOS``); ``--side
-round21-made`` the families made for round 21 (``manifest_r21made.jsonl``, ``ROUND21_MADE``).
+round21-made`` the families made for round 21 (``manifest_r21made.jsonl``, ``ROUND21_MADE``);
+round 22 (``--side round22-heldout``) every repository of ``manifest_r22.jsonl``
+(``ROUND22_REPOS``).
 """
 
 from __future__ import annotations
@@ -225,7 +227,7 @@ def main(argv: list[str] | None = None) -> None:
                                            "round16-made", "round17-made",
                                            "round18-made", "round19-made",
                                            "round20-made", "round21-heldout",
-                                           "round21-made"),
+                                           "round21-made", "round22-heldout"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "

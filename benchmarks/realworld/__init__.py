@@ -178,6 +178,12 @@ ROUND21_REPOS = frozenset({
     "fabian-sp/step-back",
     "fsschneider/DeepOBS_Baselines",
 })
+# Round 22: public repositories gathered while round 22's rules were tuned (``manifest_r22.jsonl``),
+# all held out like rounds 13, 16 and 21: labelled from their sources, never diagnosed before the
+# lead's one evaluation.
+ROUND22_REPOS = frozenset({
+    "Open-Superintelligence-Lab/blueberry-llm",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -198,7 +204,9 @@ def side_of(repo: str) -> str:
     ``round16-made`` (rounds 13, 14, 15 and 16's made families, held out), ``round16-heldout``
     (round 16, all held out), ``round17-made`` / ``round18-made`` / ``round19-made`` /
     ``round20-made`` / ``round21-made`` (rounds 17, 18, 19, 20 and 21's made families, held
-    out), ``round21-heldout`` (round 21, all held out)."""
+    out), ``round21-heldout`` / ``round22-heldout`` (rounds 21 and 22, all held out)."""
+    if repo in ROUND22_REPOS:
+        return "round22-heldout"
     if repo in ROUND21_REPOS:
         return "round21-heldout"
     if repo in ROUND21_MADE:
