@@ -5,8 +5,11 @@ on_epoch=True)`` gives ``train_loss_step`` and ``train_loss_epoch``; ``LearningR
 gives ``lr-Adam``, ``lr-AdamW/pg1`` (several param groups, counted from 1), ``lr-SGD-1`` (a
 second SGD optimizer) and, with ``log_momentum=True``, ``lr-SGD-momentum``;
 ``grad_norm(module, 2)`` gives ``grad_2.0_norm_total``; lrwatch's own export gives ``loss``,
-``lr``, ``lr/pg2``, ``grad_norm``. Names are split into lower-case words and ranked: a
-step-level series beats an ``_epoch`` aggregate, the first param group beats the others.
+``lr``, ``lr/pg2``, ``grad_norm``. Scripts' JSON logs say ``train_lr`` (DeiT, MAE, ConvNeXt,
+DINO), ``test_loss`` for the validation loss (the same logs; read as one only when nothing is
+named ``val``) and ``train_losses`` / ``test_losses`` for whole lists. Names are split into
+lower-case words and ranked: a step-level series beats an ``_epoch`` aggregate, the first param
+group beats the others.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ LOSS_KEY_CHOICE = "loss_key= / --loss-key"
 LR_KEY_CHOICE = "lr_key= / --lr-key"
 _TRAIN = {"train", "training", "trn"}
 _VAL = {"val", "valid", "validation"}
+_HELD_OUT = {"test", "eval", "dev"}  # a validation loss when no ``val`` one is logged
 _AGGREGATE = {"epoch"}
 _NEUTRAL = {"step", "total"}
 _NOT_LR = {"momentum", "beta", "beta1", "beta2", "betas", "weight", "decay", "wd", "warmup",
@@ -47,14 +51,20 @@ class Columns:
 
 
 def words(name: str) -> list[str]:
-    """``"train/loss_step"`` -> ``["train", "loss", "step"]``; ``grad_2.0_norm`` -> ``2``, ``0``."""
-    return [w for w in _SPLIT.split(name.lower()) if w]
+    """``"train/loss_step"`` -> ``["train", "loss", "step"]``; ``grad_2.0_norm`` -> ``2``, ``0``;
+    ``train_losses`` (a list of them) -> ``["train", "loss"]``."""
+    return ["loss" if w == "losses" else w for w in _SPLIT.split(name.lower()) if w]
+
+
+def is_loss_name(name: str) -> bool:
+    """Whether ``name`` may be a training loss (what a reader looks for before it reads)."""
+    return _loss_rank(name) is not None
 
 
 def _loss_rank(name: str) -> tuple[int, ...] | None:
     """Rank of a training-loss candidate (lower is better), None when it is not one."""
     ws = words(name)
-    if "loss" not in ws or _VAL & set(ws) or {"test", "eval", "dev"} & set(ws):
+    if "loss" not in ws or (_VAL | _HELD_OUT) & set(ws):
         return None
     others = [w for w in ws if w not in _TRAIN | _AGGREGATE | _NEUTRAL | {"loss"}]
     is_aggregate = bool(_AGGREGATE & set(ws))
@@ -63,11 +73,13 @@ def _loss_rank(name: str) -> tuple[int, ...] | None:
 
 
 def _val_loss_rank(name: str) -> tuple[int, ...] | None:
+    """``val_loss`` and its kin first; ``test_loss`` / ``eval_loss`` only when none is logged."""
     ws = words(name)
-    if "loss" not in ws or not _VAL & set(ws):
+    if "loss" not in ws or not (_VAL | _HELD_OUT) & set(ws):
         return None
-    others = [w for w in ws if w not in _VAL | _AGGREGATE | _NEUTRAL | {"loss"}]
-    return (len(others), int("step" in ws), len(name))
+    held_out = not _VAL & set(ws)
+    others = [w for w in ws if w not in _VAL | _HELD_OUT | _AGGREGATE | _NEUTRAL | {"loss"}]
+    return (int(held_out), len(others), int("step" in ws), len(name))
 
 
 def _lr_rank(name: str) -> tuple[int, ...] | None:

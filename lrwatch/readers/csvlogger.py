@@ -4,7 +4,9 @@ The file has one column per logged key, sorted, plus ``step`` (and ``epoch``); e
 one ``log_metrics`` call, so rows are sparse (training, validation and LR rows interleave) and
 a cell is empty where a key was not logged. lrwatch's own ``lrwatch export`` CSV has the same
 shape. A CSV without a ``step`` column is read as one step per row. Cells are split by the first
-of comma, tab and semicolon found in the header line, so spreadsheet exports read too.
+of comma, tab and semicolon found in the header line, so spreadsheet exports read too. A ``.log``
+or ``.txt`` file whose first line is a CSV header naming a loss (Keras's ``CSVLogger`` writes
+``training.log``: ``epoch,accuracy,loss,val_loss``) is read as a CSV, not as a printed log.
 
 The file is streamed once with the stdlib ``csv`` module and only the chosen columns are kept,
 as compact arrays, so a multi-gigabyte log never sits in memory as text or twice as numbers.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from array import array
 from contextlib import contextmanager
 from operator import itemgetter
@@ -26,8 +29,8 @@ import numpy as np
 
 from lrwatch.errors import InputError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
-from lrwatch.readers.columns import LOSS_KEY_CHOICE, detect_columns
-from lrwatch.readers.files import refuse_lfs_pointer
+from lrwatch.readers.columns import LOSS_KEY_CHOICE, detect_columns, is_loss_name
+from lrwatch.readers.files import file_head, refuse_lfs_pointer
 from lrwatch.readers.hparams import read_hints, read_tree
 from lrwatch.readers.series import Points, ReadResult, build_curves, cannot_read
 
@@ -40,6 +43,10 @@ _EXAMPLES = 3  # how many unreadable cells a note quotes
 _INT64_MAX = 2**63 - 1
 _DELIMITERS = (",", "\t", ";")  # the first found in the header line splits every row
 _TAIL = 4096  # bytes read from the end of a file to quote a line cut short
+HEADER_SUFFIXES = (".log", ".txt")  # read as CSV when their first line is a CSV header
+# A header cell: a name as loggers write them (``val_loss``, ``lr-Adam/pg1``,
+# ``grad_2.0_norm_total``), never a printed line's ``iter 0: loss 4.2``.
+_HEADER_CELL = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-/]*$")
 
 
 @contextmanager
@@ -83,6 +90,18 @@ def read_header(path: Path) -> list[str]:
     if any(header):
         return header
     raise InputError(f"{path} is empty: no header and no rows")
+
+
+def is_csv_header(head: bytes) -> bool:
+    """Whether the first line of ``head`` is a CSV header that names a training loss: two or
+    more names split by a comma, tab or semicolon (a printed log line is not one)."""
+    line = head.split(b"\n", 1)[0].decode("utf-8-sig", "replace").strip()
+    delimiter = next((d for d in _DELIMITERS if d in line), None)
+    if delimiter is None:
+        return False
+    cells = [c.strip().strip('"') for c in line.split(delimiter)]
+    return (len(cells) >= 2 and all(_HEADER_CELL.match(c) for c in cells)
+            and any(is_loss_name(c) for c in cells))
 
 
 def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
@@ -227,18 +246,29 @@ class CsvLogReader:
     format = "csv"
 
     def wants(self, name: str) -> bool:
-        return name == FILE_NAME
+        return name == FILE_NAME or name.lower().endswith(HEADER_SUFFIXES)
 
     def claims(self, path: Path, head: bytes, options: ReadOptions) -> bool:
-        return path.suffix.lower() == ".csv"
+        suffix = path.suffix.lower()
+        # ``--pattern`` asks for a text log: the text reader reads a .log / .txt then.
+        return suffix == ".csv" or (suffix in HEADER_SUFFIXES and not options.pattern
+                                    and is_csv_header(head))
 
     def file_runs(self, path: Path, options: ReadOptions) -> list[Found]:
         return [Found(path, label=None if path.name == FILE_NAME else path.stem)]
 
     def folder_runs(self, folder: Folder, options: ReadOptions) -> FolderRuns:
-        if FILE_NAME not in folder.files:
-            return FolderRuns()
-        return FolderRuns((Found(folder.path / FILE_NAME),))
+        """A ``metrics.csv`` is its folder's run; a ``.log`` / ``.txt`` that starts with a CSV
+        header (Keras's ``training.log``) is a run named by its stem."""
+        runs = [Found(folder.path / FILE_NAME)] if FILE_NAME in folder.files else []
+        if not options.pattern:
+            for name in sorted(f for f in folder.files if f.lower().endswith(HEADER_SUFFIXES)):
+                try:
+                    if is_csv_header(file_head(folder.path / name)):
+                        runs.append(Found(folder.path / name, label=Path(name).stem))
+                except InputError:
+                    continue  # the text reader says why it cannot be read
+        return FolderRuns(tuple(runs))
 
     def read(self, run: LogRun, options: ReadOptions) -> ReadResult:
         return read_csv_log(run.path, loss_key=options.loss_key, lr_key=options.lr_key)

@@ -119,8 +119,8 @@ def _file_runs(path: Path, source: str, options: ReadOptions) -> list[LogRun]:
                     for found in reader.file_runs(path, options)]
     raise InputError(
         f"{source} is not a log lrwatch reads: pass an lrwatch store, a Lightning metrics.csv, "
-        "TensorBoard event files (events.out.tfevents.*), a Hugging Face trainer_state.json or "
-        "a text log with --pattern")
+        "TensorBoard event files (events.out.tfevents.*), a Hugging Face trainer_state.json, "
+        "a JSON log (.json, .jsonl) or a text log with --pattern")
 
 
 def _regular_files(here: Path, names: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -209,5 +209,5 @@ def _folder_runs(root: Path, source: str, options: ReadOptions) -> list[LogRun]:
         raise InputError(
             f"no logs in {source}: expected an lrwatch store ({STORE_FILE}), a Lightning "
             "metrics.csv or TensorBoard event files (events.out.tfevents.*), a Hugging Face "
-            "trainer_state.json or a text training log in it or below")
+            "trainer_state.json, a JSON log or a text training log in it or below")
     return found

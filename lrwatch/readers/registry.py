@@ -9,13 +9,14 @@ A new format: one module with a ``Reader`` (see ``base``) and one line here.
 from __future__ import annotations
 
 from lrwatch.errors import ConfigError
-from lrwatch.readers import csvlogger, hftrainer, store, textlog, tfevents
+from lrwatch.readers import csvlogger, hftrainer, jsonlog, store, textlog, tfevents
 from lrwatch.readers.base import Reader
 
 READERS: tuple[Reader, ...] = (
     store.READER,
     csvlogger.READER,
     hftrainer.READER,  # before TensorBoard: a Trainer's folder may hold its events too
+    jsonlog.READER,  # after the Trainer's JSON, before text logs (a log.txt of JSON lines)
     tfevents.READER,
     textlog.READER,
 )

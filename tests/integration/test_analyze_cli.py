@@ -236,7 +236,8 @@ def test_a_folder_without_logs_is_a_clear_error(tmp_path, capsys):
     assert code == 1
     assert err == (f"InputError: no logs in {tmp_path}: expected an lrwatch store (lrwatch.db), a "
                    "Lightning metrics.csv or TensorBoard event files (events.out.tfevents.*), a "
-                   "Hugging Face trainer_state.json or a text training log in it or below\n")
+                   "Hugging Face trainer_state.json, a JSON log or a text training log in it or "
+                   "below\n")
 
 
 def test_names_with_control_characters_are_printed_escaped(tmp_path, capsys):

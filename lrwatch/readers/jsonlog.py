@@ -1,0 +1,375 @@
+"""JSON training logs, in the three shapes training scripts write them:
+
+- a dict of equal-length lists: a Keras ``History.history`` saved with ``json.dump``
+  (``{"loss": [...], "val_loss": [...], "lr": [...]}``), and the same from many PyTorch scripts
+  (``train_loss`` / ``val_loss``); one point per epoch unless a step list is there;
+- a list of per-point records (``[{"epoch": 1, "train_loss": 0.9, "lr": 1e-3}, ...]``:
+  ``metrics.json``, ``log.json``), or a dict holding such a list (or a dict of lists) under one
+  key;
+- JSON lines, one record per line: ``.jsonl``, and the ``log.txt`` that DeiT, MAE, ConvNeXt and
+  DINO write once an epoch (``{"train_lr": ..., "train_loss": ..., "test_loss": ...,
+  "epoch": ...}``). A ``.txt`` or ``.log`` whose first line is a JSON object is read here, not
+  as a printed text log.
+
+The step is a ``step`` (``global_step``, ``iter``, ``iteration``) key where one is there, else
+the ``epoch`` (each point then summarises one epoch, as a note says), else the point's order.
+``null`` and ``NaN`` are kept as non-finite points: they are what ``diverging`` is made of. A
+record that lacks a key has no point of it (records are sparse, as ``metrics.csv`` rows are).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from array import array
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from lrwatch.errors import InputError
+from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
+from lrwatch.readers.columns import Columns, detect_columns, is_loss_name
+from lrwatch.readers.files import file_head, refuse_lfs_pointer
+from lrwatch.readers.series import Hints, Points, ReadResult, build_curves, cannot_read
+
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+LINE_SUFFIXES = (".txt", ".log")  # read here only when their first line is a JSON object
+STEP_KEYS = ("step", "global_step", "iter", "iteration", "trainer/global_step", "_step")
+EPOCH_KEY = "epoch"
+# What DeiT / MAE / ConvNeXt (``n_parameters``) and other scripts log of the model's size.
+PARAM_KEYS = ("n_parameters", "num_parameters", "n_params", "num_params", "param_count")
+SNIFF_BYTES = 64 * 1024  # a folder walk looks for a loss key in this much of a file's start
+# A folder walk parses a whole ``.json`` to tell a log from a config only up to this size;
+# a bigger one whose start names a loss is listed and read when asked.
+SNIFF_PARSE_BYTES = 32 * 1024 * 1024
+_EXPECTED = ("a dict of equal-length lists (a Keras history), a list of per-point records, "
+             "or JSON lines (one record per line)")
+# A key whose value starts like a number, a list, null or NaN: ``"train_loss": [0.9`` or
+# ``"loss": 0.9`` (a config's ``"loss": "ce"`` is no point).
+_KEY = re.compile(rb'"([^"\\]{1,200})"\s*:\s*(?=[\[\-\d.]|null|NaN|Infinity)')
+_EXAMPLES = 3
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _value(value: Any) -> float | None:
+    """A logged value as a float (``null`` is NaN: a point that was not finite); None when it
+    is no number."""
+    if value is None:
+        return math.nan
+    return float(value) if _is_number(value) else None
+
+
+def _is_series(values: Any) -> bool:
+    """A list of numbers (``null`` allowed), at least one of them a number."""
+    return (isinstance(values, list) and any(_is_number(v) for v in values)
+            and all(v is None or _is_number(v) for v in values))
+
+
+def _records(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(r, dict) for r in value)
+
+
+def _has_loss(keys: Iterable[str], loss_key: str | None) -> bool:
+    return any(k == loss_key if loss_key else is_loss_name(k) for k in keys)
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+def _load(path: Path) -> tuple[Any, list[str]]:
+    """The file's JSON: one document (``.json``) or a list of the records of its lines (JSON
+    lines, and a ``.json`` written line by line), with notes on lines that were no record.
+
+    Raises:
+        InputError: it cannot be read, is a Git LFS pointer, or is neither JSON nor JSON lines.
+    """
+    refuse_lfs_pointer(path)
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise cannot_read(path, exc) from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not a text JSON file (not UTF-8); pass a JSON log") from None
+    if not text.strip():
+        raise InputError(f"{path} is empty: the run logged nothing yet")
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text), []
+        except ValueError as exc:
+            if not str(exc).startswith("Extra data"):  # a second document: JSON lines
+                raise InputError(f"{path} is not readable JSON ({exc}); the file may be cut "
+                                 "short or damaged") from None
+    return _json_lines(path, text)
+
+
+def _json_lines(path: Path, text: str) -> tuple[list[Any], list[str]]:
+    records: list[Any] = []
+    bad: list[int] = []
+    lines = text.splitlines()
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            bad.append(number)
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+        else:
+            bad.append(number)
+    if not records:
+        raise InputError(f"{path} holds no JSON record on any line; expected {_EXPECTED}")
+    notes = []
+    if bad:
+        cut = (" (the last one has no line end: a write in progress?)"
+               if bad[-1] == len(lines) and not text.endswith(("\n", "\r")) else "")
+        notes.append(f"ignored {len(bad)} lines that are not a JSON record (line "
+                     f"{', '.join(map(str, bad[:_EXAMPLES]))}{' ...' if len(bad) > 3 else ''})"
+                     f"{cut}")
+    return records, notes
+
+
+def _table(data: Any, path: Path, loss_key: str | None) -> tuple[Any, str | None]:
+    """The dict of lists or the list of records in ``data`` (at its top, or under one key of a
+    dict: the first whose keys name a loss) and that key.
+
+    Raises:
+        InputError: it holds neither.
+    """
+    if _records(data) or (isinstance(data, dict) and any(_is_series(v) for v in data.values())):
+        return data, None
+    if isinstance(data, dict):
+        inner = [(k, v) for k, v in data.items()
+                 if _records(v) or (isinstance(v, dict) and any(_is_series(x) for x in v.values()))]
+        for key, value in inner:
+            keys = value.keys() if isinstance(value, dict) else {k for r in value for k in r}
+            if _has_loss(keys, loss_key):
+                return value, key
+        if inner:
+            return inner[0][1], inner[0][0]
+    found = (f"a dict of {', '.join(map(repr, list(data)[:12]))}" if isinstance(data, dict)
+             else f"a list of {len(data)} items" if isinstance(data, list)
+             else f"a single {type(data).__name__}")
+    raise InputError(f"{path} is JSON but not a training log lrwatch reads: it holds {found}; "
+                     f"expected {_EXPECTED}")
+
+
+# --- points ----------------------------------------------------------------------------------
+
+def _step_key(names: Iterable[str]) -> str | None:
+    present = set(names)
+    return next((k for k in STEP_KEYS if k in present), None)
+
+
+def _integral(values: Iterable[Any]) -> bool:
+    return all(_is_number(v) and float(v).is_integer() for v in values)
+
+
+def _columns_points(table: dict[str, Any], path: Path, options: ReadOptions
+                    ) -> tuple[Columns, dict[str, Points], bool, list[str], Hints]:
+    """A dict of lists: one point per index, at the step list's value where there is one."""
+    series = {k: v for k, v in table.items() if _is_series(v)}
+    step_key = _step_key(series)
+    by_epoch = step_key is None
+    if step_key is None and EPOCH_KEY in series and _integral(series[EPOCH_KEY]):
+        step_key = EPOCH_KEY
+    columns = detect_columns([k for k in series if k != step_key], str(path),
+                             loss_key=options.loss_key, lr_key=options.lr_key)
+    used = [c for c in (columns.loss, columns.lr, columns.grad_norm, columns.val_loss)
+            if c is not None]
+    size = len(series[columns.loss])
+    uneven = [k for k in [*used, *([step_key] if step_key else [])] if len(series[k]) != size]
+    if uneven:
+        lengths = ", ".join(f"'{k}' has {len(series[k])}" for k in uneven)
+        raise InputError(f"{path}: its lists differ in length: '{columns.loss}' has {size} "
+                         f"values, {lengths}; a dict of lists is read as one point per index, "
+                         f"so they must be equal (pick others with --loss-key / --lr-key)")
+    if step_key is not None and not _integral(series[step_key]):
+        raise InputError(f"{path}: its '{step_key}' list holds values that are not whole "
+                         "numbers (or null); lrwatch reads it as the step of each point")
+    steps = (np.asarray(series[step_key], dtype=np.int64) if step_key
+             else np.arange(size, dtype=np.int64))
+    points = {k: (steps, np.asarray([math.nan if v is None else float(v) for v in series[k]],
+                                    dtype=np.float64)) for k in used}
+    return columns, points, by_epoch, [], _hints(table)
+
+
+def _records_points(records: list[dict[str, Any]], path: Path, options: ReadOptions
+                    ) -> tuple[Columns, dict[str, Points], bool, list[str], Hints]:
+    """A list of records: each is one point of every key it has."""
+    names = list(dict.fromkeys(k for r in records for k, v in r.items()
+                               if v is None or _is_number(v)))
+    step_key = _step_key(names)
+    by_epoch = False
+    order = False
+    if step_key is None and EPOCH_KEY in names and _integral(
+            r[EPOCH_KEY] for r in records if EPOCH_KEY in r):
+        step_key, by_epoch = EPOCH_KEY, True
+    elif step_key is None:
+        order = True
+    columns = detect_columns([k for k in names if k != step_key], str(path),
+                             loss_key=options.loss_key, lr_key=options.lr_key)
+    used = [c for c in (columns.loss, columns.lr, columns.grad_norm, columns.val_loss)
+            if c is not None]
+    steps = {k: array("q") for k in used}
+    values = {k: array("d") for k in used}
+    bad = {k: 0 for k in used}
+    no_step = 0
+    for index, record in enumerate(records):
+        if order:
+            step = index
+        else:
+            raw = record.get(step_key)
+            if not (_is_number(raw) and float(raw).is_integer()):
+                no_step += 1
+                continue
+            step = int(raw)
+        for key in used:
+            if key in record:
+                value = _value(record[key])
+                if value is None:
+                    bad[key] += 1
+                    continue
+                steps[key].append(step)
+                values[key].append(value)
+    notes = [f"ignored {count} values of '{key}' that are not numbers" for key, count in bad.items()
+             if count]
+    if no_step:
+        notes.append(f"ignored {no_step} records whose '{step_key}' is missing or not a whole "
+                     "number")
+    if order:
+        notes.append("its records carry no step or epoch: the step is the record's order "
+                     "(multiply by the logging interval for optimizer steps)")
+    points = {k: (np.frombuffer(steps[k], dtype=np.int64),
+                  np.frombuffer(values[k], dtype=np.float64)) for k in used}
+    return columns, points, by_epoch, notes, _hints(records[-1])
+
+
+def _hints(source: dict[str, Any]) -> Hints:
+    """The model's size where the log gives it (``n_parameters``: DeiT, MAE, ConvNeXt)."""
+    for key in PARAM_KEYS:
+        value = source.get(key)
+        if isinstance(value, list):
+            value = next((v for v in reversed(value) if _is_number(v)), None)
+        if _is_number(value) and value > 0:
+            return Hints(param_count=int(value))
+    return Hints()
+
+
+def read_json_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResult:
+    """A run from a JSON log: a dict of lists, a list of records, or JSON lines.
+
+    Raises:
+        InputError: the file cannot be read, is not JSON, holds none of those shapes, has no
+            loss key (the error lists the keys it has), or its lists differ in length.
+    """
+    data, notes = _load(path)
+    table, under = _table(data, path, options.loss_key)
+    if under is not None:
+        notes.append(f"read the {'records' if isinstance(table, list) else 'lists'} under "
+                     f"'{under}'")
+    read = _records_points if isinstance(table, list) else _columns_points
+    columns, points, by_epoch, point_notes, hints = read(table, path, options)
+    result = build_curves(columns, points, hints, str(path), epoch_points=by_epoch)
+    return ReadResult(result.curves, result.columns,
+                      tuple(notes + point_notes) + result.notes)
+
+
+# --- recognising -----------------------------------------------------------------------------
+
+def _first_record(head: bytes) -> dict[str, Any] | None:
+    """The first non-blank line of ``head`` as a JSON object, None when it is not one."""
+    for line in head.splitlines():
+        if line.strip():
+            try:
+                record = json.loads(line.decode("utf-8-sig"))
+            except ValueError:
+                return None
+            return record if isinstance(record, dict) else None
+    return None
+
+
+def _lines_name_loss(head: bytes) -> bool:
+    """Whether a record among the complete lines of ``head`` names a loss."""
+    complete = head if len(head) < SNIFF_BYTES else head.rsplit(b"\n", 1)[0]
+    for line in complete.splitlines():
+        try:
+            record = json.loads(line.decode("utf-8-sig"))
+        except ValueError:
+            continue
+        if isinstance(record, dict) and _has_loss(record, None):
+            return True
+    return False
+
+
+def _is_log(path: Path) -> bool:
+    """Whether a file met in a folder walk is a JSON log (never raises: the walk goes on)."""
+    try:
+        head = file_head(path, SNIFF_BYTES)
+    except InputError:
+        return False
+    suffix = path.suffix.lower()
+    if suffix in LINE_SUFFIXES or suffix in (".jsonl", ".ndjson"):
+        return _first_record(head) is not None and _lines_name_loss(head)
+    if b'"log_history"' in head:  # a Hugging Face trainer state: its own reader's
+        return False
+    if not any(is_loss_name(m.group(1).decode("utf-8", "replace")) for m in _KEY.finditer(head)):
+        return False
+    try:
+        if path.stat().st_size > SNIFF_PARSE_BYTES:
+            return True
+        data, _ = _load(path)
+        _table(data, path, None)
+    except (InputError, OSError):
+        return False
+    return True
+
+
+class JsonLogReader:
+    """JSON logs: ``.json`` / ``.jsonl`` files, and ``.txt`` / ``.log`` files of JSON lines;
+    each is a run named by its file stem."""
+
+    format = "json"
+
+    def wants(self, name: str) -> bool:
+        return name.lower().endswith(JSON_SUFFIXES + LINE_SUFFIXES)
+
+    def claims(self, path: Path, head: bytes, options: ReadOptions) -> bool:
+        suffix = path.suffix.lower()
+        if suffix in JSON_SUFFIXES:
+            return True
+        # ``--pattern`` asks for a text log: the text reader reads it then.
+        return suffix in LINE_SUFFIXES and not options.pattern and (
+            _first_record(head) is not None or head.lstrip().startswith(b'{"'))
+
+    def file_runs(self, path: Path, options: ReadOptions) -> list[Found]:
+        return [Found(path, label=path.stem)]
+
+    def folder_runs(self, folder: Folder, options: ReadOptions) -> FolderRuns:
+        """Only the files that hold a log (a loss key, in a shape read here): a folder's
+        ``config.json`` or ``package.json`` is not a run, nor is a ``trainer_state.json``."""
+        found = []
+        for name in sorted(folder.files):
+            if not self.wants(name) or name == "trainer_state.json":
+                continue
+            if options.pattern and name.lower().endswith(LINE_SUFFIXES):
+                continue
+            path = folder.path / name
+            if _is_log(path):
+                found.append(Found(path, label=path.stem))
+        return FolderRuns(tuple(found))
+
+    def read(self, run: LogRun, options: ReadOptions) -> ReadResult:
+        return read_json_log(run.path, options)
+
+    def setup(self, run: LogRun) -> dict[str, Any] | None:
+        return None  # a metrics log names no setup lrwatch could trust
+
+
+READER = JsonLogReader()

@@ -1,0 +1,168 @@
+"""JSON training logs through ``lrwatch analyze``, as a user runs it on the files scripts write:
+a Keras history, a list of records, JSON lines (a DeiT-style ``log.txt``), and a Keras
+``CSVLogger`` ``training.log``."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from tests.helpers.cli import run_cli
+
+EPOCHS = 30
+EPOCH_NOTE = "is indexed by epoch: each point is read as a summary of one epoch"
+
+
+def _loss(e: int) -> float:
+    return 0.3 + 2.0 * math.exp(-e / 6)
+
+
+def keras_history(path, epochs: int = EPOCHS):  # type: ignore[no-untyped-def]
+    """``json.dump(model.fit(...).history)``."""
+    path.write_text(json.dumps({
+        "loss": [_loss(e) for e in range(epochs)],
+        "accuracy": [0.1 + e / (2 * epochs) for e in range(epochs)],
+        "val_loss": [_loss(e) + 0.05 for e in range(epochs)],
+        "val_accuracy": [0.1 + e / (2.2 * epochs) for e in range(epochs)],
+        "lr": [1e-3] * epochs,
+    }))
+    return path
+
+
+def deit_log(path, epochs: int = EPOCHS):  # type: ignore[no-untyped-def]
+    """DeiT / MAE / ConvNeXt's ``log.txt``: one JSON object per epoch."""
+    with path.open("w") as fh:
+        for e in range(epochs):
+            fh.write(json.dumps({"train_lr": 5e-4 * min(1.0, (e + 1) / 5), "train_min_lr": 1e-6,
+                                 "train_loss": 6.9 * 0.95 ** e, "test_loss": 6.0 * 0.96 ** e,
+                                 "test_acc1": float(e), "epoch": e,
+                                 "n_parameters": 22050664}) + "\n")
+    return path
+
+
+def analyze_json(capsys, *args: str) -> dict:  # type: ignore[no-untyped-def]
+    code, out, err = run_cli(capsys, *args, "--json")
+    assert code == 0, err
+    return json.loads(out)["runs"]
+
+
+def test_a_keras_history_reads_as_one_point_per_epoch(tmp_path, capsys):
+    [run] = analyze_json(capsys, str(keras_history(tmp_path / "history.json")))
+    assert run["error"] is None and run["run"] == "history"
+    assert run["columns"]["loss"] == "loss" and run["columns"]["lr"] == "lr"
+    assert run["columns"]["val_loss"] == "val_loss"
+    assert run["steps"] == EPOCHS and run["current_lr"] == pytest.approx(1e-3)
+    assert any(EPOCH_NOTE in note for note in run["notes"])
+
+
+def test_a_list_of_records_with_a_step_reads_steps_and_keeps_nan(tmp_path, capsys):
+    records = [{"step": 10 * i, "epoch": i // 10, "train_loss": 2.0 / (i + 1), "lr": 0.1}
+               for i in range(60)]
+    records[50]["train_loss"] = None  # null is a point that was not finite
+    for r in records[51:]:
+        r["train_loss"] = float("nan")
+    path = tmp_path / "metrics.json"
+    path.write_text(json.dumps(records))
+    [run] = analyze_json(capsys, str(path))
+    assert run["columns"]["loss"] == "train_loss" and run["status"] == "diverging"
+    assert "non-finite" in run["evidence"][0] and "at step 500" in run["evidence"][0]
+    assert not any(EPOCH_NOTE in note for note in run["notes"])  # the steps are steps
+
+
+def test_records_under_one_key_of_a_dict_are_found(tmp_path, capsys):
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({"config": {"lr": 1e-3, "model": "resnet18"},
+                                "history": [{"epoch": e, "train_loss": _loss(e),
+                                             "val_loss": _loss(e) + 0.1, "lr": 1e-3}
+                                            for e in range(EPOCHS)]}))
+    [run] = analyze_json(capsys, str(path))
+    assert run["columns"]["loss"] == "train_loss" and run["steps"] == EPOCHS
+    assert "read the records under 'history'" in run["notes"]
+
+
+def test_a_deit_log_txt_of_json_lines_is_read_as_json_not_as_a_text_log(tmp_path, capsys):
+    [run] = analyze_json(capsys, str(deit_log(tmp_path / "log.txt")))
+    assert run["error"] is None
+    assert run["columns"] == {"loss": "train_loss", "lr": "train_lr", "val_loss": "test_loss"}
+    assert run["steps"] == EPOCHS and run["current_lr"] == pytest.approx(5e-4)
+    assert any(EPOCH_NOTE in note for note in run["notes"])
+
+
+def test_a_jsonl_with_a_line_cut_short_reads_the_rest_and_says_so(tmp_path, capsys):
+    path = tmp_path / "train.jsonl"
+    lines = [json.dumps({"iter": i, "loss": 3 * 0.99 ** i, "lr": 3e-4}) for i in range(200)]
+    path.write_text("\n".join(lines) + '\n{"iter": 200, "lo')
+    [run] = analyze_json(capsys, str(path))
+    assert run["steps"] == 200 and run["columns"]["lr"] == "lr"
+    assert any("ignored 1 lines that are not a JSON record (line 201)" in n and "no line end" in n
+               for n in run["notes"])
+
+
+def test_loss_and_lr_keys_choose_other_lists(tmp_path, capsys):
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps({"objective": [_loss(e) for e in range(EPOCHS)],
+                                "step_size": [0.01] * EPOCHS}))
+    [run] = analyze_json(capsys, str(path), "--loss-key", "objective", "--lr-key", "step_size")
+    assert run["columns"]["loss"] == "objective" and run["current_lr"] == pytest.approx(0.01)
+
+
+def test_a_keras_training_log_csv_is_read_by_the_csv_reader(tmp_path, capsys):
+    path = tmp_path / "training.log"
+    path.write_text("epoch,accuracy,loss,lr,val_accuracy,val_loss\n" + "".join(
+        f"{e},0.5,{_loss(e):.4f},0.001,0.5,{_loss(e) + 0.05:.4f}\n" for e in range(EPOCHS)))
+    [run] = analyze_json(capsys, str(path))
+    assert run["error"] is None and run["columns"]["loss"] == "loss"
+    assert run["steps"] == EPOCHS and any(EPOCH_NOTE in note for note in run["notes"])
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"accuracy": [0.1, 0.2], "epoch": [0, 1]}',
+     "has no training-loss column; it has: accuracy; name the loss column with"),
+    ('{"loss": [3, 2, 1], "lr": [0.1, 0.1]}',
+     "its lists differ in length: 'loss' has 3 values, 'lr' has 2"),
+    ('{"loss": [3, 2', "is not readable JSON"),
+    ("[1, 2, 3]", "is JSON but not a training log lrwatch reads: it holds a list of 3 items"),
+    ("", "is empty"),
+])
+def test_bad_json_is_one_line_naming_the_file(tmp_path, capsys, text, message):
+    path = tmp_path / "history.json"
+    path.write_text(text)
+    code, out, err = run_cli(capsys, str(path))
+    assert code == 1 and out == ""
+    assert err.startswith(f"InputError: {path}") and message in err
+    assert err.count("\n") == 1
+
+
+def test_a_folder_walk_finds_json_logs_beside_other_logs_and_skips_configs(tmp_path, capsys):
+    for folder in ("keras", "deit"):
+        (tmp_path / folder).mkdir()
+    keras_history(tmp_path / "keras" / "history.json")
+    deit_log(tmp_path / "deit" / "log.txt")
+    (tmp_path / "deit" / "config.json").write_text(json.dumps({"lr": 5e-4, "loss": "ce"}))
+    (tmp_path / "deit" / "README.txt").write_text("DeiT-S, 30 epochs\n")
+    (tmp_path / "keras" / "training.log").write_text(
+        "epoch,loss,val_loss\n" + "".join(f"{e},{_loss(e)},{_loss(e)}\n" for e in range(EPOCHS)))
+    version = tmp_path / "lightning_logs" / "version_0"
+    version.mkdir(parents=True)
+    (version / "metrics.csv").write_text("step,train_loss,lr-Adam\n" + "".join(
+        f"{s},{_loss(s / 10):.5f},0.001\n" for s in range(300)))
+    runs = analyze_json(capsys, str(tmp_path))
+    top = tmp_path.name
+    assert sorted(r["run"] for r in runs) == sorted([
+        f"{top}/deit/log", f"{top}/keras/history", f"{top}/keras/training",
+        f"{top}/lightning_logs/version_0"])
+    assert all(r["error"] is None for r in runs)
+
+    code, out, _ = run_cli(capsys, str(tmp_path))  # the table a user reads
+    assert code == 0 and f"{top}/deit/log" in out and "notes:" in out
+
+
+def test_a_text_log_with_pattern_is_still_read_by_its_pattern(tmp_path, capsys):
+    path = tmp_path / "log.txt"
+    path.write_text("".join(f'{{"step": {s}, "loss": {_loss(s / 10)}}}\n' for s in range(100)))
+    [run] = analyze_json(capsys, str(path), "--pattern",
+                         r'"step": (?P<step>\d+), "loss": (?P<loss>\S+)\}')
+    assert run["error"] is None and run["steps"] == 100
+    assert "read as a --pattern log" in run["notes"]
