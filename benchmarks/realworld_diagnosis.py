@@ -42,7 +42,9 @@ round16-made`` the families made for round 16 (``manifest_r16made.jsonl``, ``ROU
 round 19 (``manifest_r19made.jsonl``, ``ROUND19_MADE``); ``--side round20-made`` the families
 made for round 20 (``manifest_r20made.jsonl``, ``ROUND20_MADE``); round 21 (``--side
 round21-heldout``) every repository of ``manifest_r21.jsonl`` (``ROUND21_REPOS``); ``--side
-round21-made`` the families made for round 21 (``manifest_r21made.jsonl``, ``ROUND21_MADE``).
+round21-made`` the families made for round 21 (``manifest_r21made.jsonl``, ``ROUND21_MADE``);
+``--side round22-made`` the families made for round 22 (``manifest_r22made.jsonl``,
+``ROUND22_MADE``).
 """
 
 from __future__ import annotations
@@ -225,14 +227,14 @@ def main(argv: list[str] | None = None) -> None:
                                            "round16-made", "round17-made",
                                            "round18-made", "round19-made",
                                            "round20-made", "round21-heldout",
-                                           "round21-made"),
+                                           "round21-made", "round22-made"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "
                              "rounds 1-2 and holds out the families made for it; round 4 tunes "
                              "on every earlier run and half of its fresh public repositories; "
                              "rounds 5-8's fresh repositories are all held out, "
-                             "and so are rounds 7-21's made families")
+                             "and so are rounds 7-22's made families")
     parser.add_argument("--errors", action="store_true",
                         help="print every run that is not right, with its evidence")
     args = parser.parse_args(argv or [])
