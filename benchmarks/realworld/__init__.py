@@ -171,6 +171,12 @@ ROUND20_MADE = frozenset({"lrwatch-made/vit_shapes_nadamw_cosine",
 ROUND21_MADE = frozenset({"lrwatch-made/seq2seq_reverse_gru_adam_clip",
                           "lrwatch-made/simclr_digits_sgdm_cosine",
                           "lrwatch-made/fm_synthclicks_adagrad"})
+# Round 22's made families (``fresh_sweeps22.py``, ``manifest_r22made.jsonl``): made after round
+# 21's evaluation, ranked by a test loss their logs never hold; held out, never diagnosed before
+# the lead's one evaluation.
+ROUND22_MADE = frozenset({"lrwatch-made/gpt_typing_lion_cosine",
+                          "lrwatch-made/ddpm_digits_mlp_adam",
+                          "lrwatch-made/widedeep_claims_poisson_sgd_step"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -204,9 +210,12 @@ def side_of(repo: str) -> str:
     ``round16-made`` (rounds 13, 14, 15 and 16's made families, held out), ``round16-heldout``
     (round 16, all held out), ``round17-made`` / ``round18-made`` / ``round19-made`` /
     ``round20-made`` / ``round21-made`` (rounds 17, 18, 19, 20 and 21's made families, held
-    out), ``round21-heldout`` / ``round22-heldout`` (rounds 21 and 22, all held out)."""
+    out), ``round21-heldout`` / ``round22-heldout`` (rounds 21 and 22, all held out),
+    ``round22-made`` (round 22's made families, held out)."""
     if repo in ROUND22_REPOS:
         return "round22-heldout"
+    if repo in ROUND22_MADE:
+        return "round22-made"
     if repo in ROUND21_REPOS:
         return "round21-heldout"
     if repo in ROUND21_MADE:
