@@ -48,7 +48,13 @@ from lrwatch.analysis.types import (
 )
 
 # a loss that made little progress: a move toward the usual range is held back only then
-HARDLY_MOVED = frozenset({SymptomName.LITTLE_PROGRESS, SymptomName.NO_PROGRESS, SymptomName.FLAT})
+# A loss that hardly moved (less than ~10%, or not at all) is held back: its increase goes to the
+# top of the usual range. A loss that fell 10-50% is not: "did not halve" is no stall where the
+# floor is unknown (real-world round 22, every side: a fall of 10-50% with a flat last stretch,
+# moved to the top of the range at 0.7, was told 10x or more the wrong way on 7 runs of 4
+# sources, an NT-Xent encoder at and above its best LR, DeepOBS's 3c3d at momentum 0.99, an IMDB
+# classifier), so it takes stall_factor's move, GOOD_DROP over its fall, like any slow fall.
+HARDLY_MOVED = frozenset({SymptomName.NO_PROGRESS, SymptomName.FLAT})
 # an increase capped below this (the LR at the optimizer's plausible maximum) is no move at all
 NO_ROOM = 1.5
 
