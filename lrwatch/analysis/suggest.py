@@ -47,7 +47,6 @@ from lrwatch.analysis.types import (
     SymptomName,
 )
 
-# a loss that made little progress: a move toward the usual range is held back only then
 # A loss that hardly moved (less than ~10%, or not at all), or fell less than half and still
 # falls, is held back: its increase goes to the top of the usual range. One that fell 10-50% and
 # then went flat (a PLATEAU) inside the usual range is not: "did not halve" is no stall where the

@@ -50,6 +50,14 @@ def test_a_fall_that_did_not_halve_then_went_flat_is_not_sent_to_the_top_of_the_
     assert "toward the top" not in words
 
 
+def test_the_same_fall_below_the_usual_range_still_goes_to_its_top() -> None:
+    d = analyze(_run(_fell_then_flat(), "SGD", 1e-4, momentum=0.9))  # range 3.3e-4-0.1
+    words = _words(d)
+    assert d.status is Status.STALLED, words
+    assert d.suggestion.action is Action.INCREASE, words
+    assert d.suggestion.factor is not None and d.suggestion.factor >= 30, words
+
+
 def test_a_loss_that_hardly_moved_still_goes_to_the_top_of_the_range() -> None:
     d = analyze(_run(_hardly_moved(), "SGD", 3.2e-4, momentum=0.9))
     words = _words(d)
