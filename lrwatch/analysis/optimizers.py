@@ -57,6 +57,11 @@ SIGN_BASED = ("lion", "signsgd", "signum")
 # step is bounded by lr x clip, so these caps do not apply.
 PLAUSIBLE_MAX: dict[str, float] = {"sgd": 3.0, "sgd_momentum": 1.0, "adaptive": 1e-2,
                                    "lion": 1e-3}  # "lion": every sign-based optimizer
+# Adagrad and Adadelta scale their step by accumulated squared gradients that only grow, so they
+# take far larger LRs than Adam: Adadelta's documented default is 1.0 (Zeiler 2012 has no LR at
+# all; torch.optim.Adadelta, Keras), Adagrad's usual range tops out at 0.1 (TYPICAL_RANGES), 3x
+# above it as for Adam. Matched before "adaptive" (round 22).
+PLAUSIBLE_MAX_BY_NAME: dict[str, float] = {"adadelta": 1.0, "adagrad": 0.3}
 # Adam-style pretraining runs at lower peak LRs the larger the model. Published configs (AdamW,
 # warmup + cosine), parameters -> peak LR: GPT-3 (Brown et al. 2020, table 2.1) 125M 6e-4,
 # 350M 3e-4, 760M 2.5e-4, 1.3B 2e-4, 2.7B 1.6e-4, 6.7B 1.2e-4, 13B 1e-4, 175B 6e-5; Pythia
@@ -150,6 +155,9 @@ def plausible_max(optimizer: str | None, momentum: float | None = None,
     name = optimizer.lower()
     if any(k in name for k in SIGN_BASED):
         return PLAUSIBLE_MAX["lion"]
+    for key, most in PLAUSIBLE_MAX_BY_NAME.items():
+        if key in name:
+            return most
     if is_adaptive(optimizer):
         return PLAUSIBLE_MAX["adaptive"]
     if "sgd" in name:
