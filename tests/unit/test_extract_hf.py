@@ -258,7 +258,8 @@ def test_a_per_epoch_perplexity_log_reads_as_log_perplexity_losses_by_epochs_don
            "best val: 403.4287934927351\ttime (s) spent in epoch: 70.4\n"
            "epoch: 1\ttrain ppl: 148.4131591025766\tval ppl: inf\tbest val: 403.43\t"
            "time (s) spent in epoch: 70.1\n"
-           "epoch: 2\ttrain ppl: nan\tval ppl: nan\tbest val: 403.43\ttime (s) spent in epoch: 69.9\n")
+           "epoch: 2\ttrain ppl: nan\tval ppl: nan\tbest val: 403.43\t"
+           "time (s) spent in epoch: 69.9\n")
     rows = _text("epoch_ppl", log)
     assert [r["step"] for r in rows] == [1, 2, 3] and [r["epoch"] for r in rows] == [1, 2, 3]
     assert rows[0]["loss"] == pytest.approx(7.0) and rows[0]["val_loss"] == pytest.approx(6.0)
