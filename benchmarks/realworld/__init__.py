@@ -195,6 +195,7 @@ ROUND22_REPOS = frozenset({
 # the lead's one evaluation.
 ROUND23_REPOS = frozenset({
     "adijo/ift6135-rnn",
+    "eeishaan/ift6135-h02",
     "mhmorta/IFT6135_RNN_GRU_Transformers",
     "saryazdi/IFT6135",
 })
