@@ -45,7 +45,8 @@ round21-heldout``) every repository of ``manifest_r21.jsonl`` (``ROUND21_REPOS``
 round21-made`` the families made for round 21 (``manifest_r21made.jsonl``, ``ROUND21_MADE``);
 round 22 (``--side round22-heldout``) every repository of ``manifest_r22.jsonl``
 (``ROUND22_REPOS``); ``--side round22-made`` the families made for round 22
-(``manifest_r22made.jsonl``, ``ROUND22_MADE``).
+(``manifest_r22made.jsonl``, ``ROUND22_MADE``); round 23 (``--side round23-heldout``) every
+repository of ``manifest_r23.jsonl`` (``ROUND23_REPOS``).
 """
 
 from __future__ import annotations
@@ -229,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
                                            "round18-made", "round19-made",
                                            "round20-made", "round21-heldout",
                                            "round21-made", "round22-heldout",
-                                           "round22-made"),
+                                           "round22-made", "round23-heldout"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "

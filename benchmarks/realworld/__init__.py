@@ -190,6 +190,15 @@ ROUND21_REPOS = frozenset({
 ROUND22_REPOS = frozenset({
     "Open-Superintelligence-Lab/blueberry-llm",
 })
+# Round 23: public repositories gathered while round 23's rules were tuned (``manifest_r23.jsonl``),
+# all held out like rounds 13, 16, 21 and 22: labelled from their sources, never diagnosed before
+# the lead's one evaluation.
+ROUND23_REPOS = frozenset({
+    "adijo/ift6135-rnn",
+    "eeishaan/ift6135-h02",
+    "mhmorta/IFT6135_RNN_GRU_Transformers",
+    "saryazdi/IFT6135",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -210,8 +219,10 @@ def side_of(repo: str) -> str:
     ``round16-made`` (rounds 13, 14, 15 and 16's made families, held out), ``round16-heldout``
     (round 16, all held out), ``round17-made`` / ``round18-made`` / ``round19-made`` /
     ``round20-made`` / ``round21-made`` (rounds 17, 18, 19, 20 and 21's made families, held
-    out), ``round21-heldout`` / ``round22-heldout`` (rounds 21 and 22, all held out),
-    ``round22-made`` (round 22's made families, held out)."""
+    out), ``round21-heldout`` / ``round22-heldout`` / ``round23-heldout`` (rounds 21, 22 and
+    23, all held out), ``round22-made`` (round 22's made families, held out)."""
+    if repo in ROUND23_REPOS:
+        return "round23-heldout"
     if repo in ROUND22_REPOS:
         return "round22-heldout"
     if repo in ROUND22_MADE:

@@ -18,7 +18,8 @@ modded-nanogpt), ``mainrun`` (the Maincode mainrun challenge's structured log), 
 RWTH LSTM LM toolkit's ``--verbose`` perplexity lines), ``epoch_train_val`` (a solver's
 per-epoch ``train loss: X; val loss: Y`` lines), ``pytorch_mnist`` (PyTorch's MNIST example:
 ``Train Epoch:`` and ``Test set:`` lines) or ``loss_in_iteration`` (Spark MLlib gradient
-descent's ``Loss in iteration N : X``).
+descent's ``Loss in iteration N : X``) or ``epoch_ppl`` (per-epoch ``epoch: E  train ppl: X  val
+ppl: Y`` lines, the IFT6135 PTB assignment's ``log.txt``; the losses are the perplexities' logs).
 Where one log prints several runs, ``meta.text_section`` (``[start, end]``) keeps one run's
 lines. ``meta.notebook_outputs`` (true) reads a Jupyter notebook's printed output, one line per
 printed line, whatever the ``.ipynb`` file's own layout (Colab saves it as one JSON line).
@@ -278,6 +279,26 @@ def from_epoch_train_val(lines: list[str]) -> list[Row]:
     return rows
 
 
+def _log_ppl(ppl: float) -> float:
+    """A perplexity's log (nats per token); NaN and a non-positive value stay as they are."""
+    return math.log(ppl) if ppl > 0 and not math.isnan(ppl) else ppl
+
+
+def from_epoch_ppl(lines: list[str]) -> list[Row]:
+    """A per-epoch perplexity log, ``epoch: 0<TAB>train ppl: X<TAB>val ppl: Y<TAB>best val: ..``
+    (the ``log.txt`` that the ``ptb-lm.py`` of Montreal's IFT6135 PTB language-model assignment
+    writes); the losses are the perplexities' logs (nats per token), so a ``nan`` or ``inf``
+    perplexity stays non-finite. The log counts epochs from 0; the step is the epochs done."""
+    rows: list[Row] = []
+    for line in lines:
+        m = re.match(rf"\s*epoch:\s*(\d+)\s+train ppl:\s*{NUM}\s+val ppl:\s*{NUM}", line)
+        if m:
+            done = float(int(m[1]) + 1)
+            rows.append({"step": done, "loss": _log_ppl(_num(m[2])),
+                         "val_loss": _log_ppl(_num(m[3])), "epoch": done})
+    return rows
+
+
 def from_pytorch_mnist(lines: list[str], batch_size: int | None) -> list[Row]:
     """PyTorch's MNIST example and the scripts copied from it: ``Train Epoch: E [N/T (P%)]
     Loss: X`` every log interval (N samples of the epoch's T) and ``Test set: Average loss: Y``
@@ -339,7 +360,8 @@ def section(lines: list[str], start: str, end: str) -> list[str]:
 TEXT_SYNTAX = {"jsonl": from_jsonl, "json_records": from_json_records, "nanogpt": from_nanogpt,
                "word_lm": from_word_lm, "step_loss": from_step_loss, "mainrun": from_mainrun,
                "rwthlm": from_rwthlm, "epoch_train_val": from_epoch_train_val,
-               "pytorch_mnist": from_pytorch_mnist, "loss_in_iteration": from_loss_in_iteration}
+               "pytorch_mnist": from_pytorch_mnist, "loss_in_iteration": from_loss_in_iteration,
+               "epoch_ppl": from_epoch_ppl}
 
 
 def parse(row: dict, text: str) -> list[Row]:

@@ -250,3 +250,18 @@ def test_jsonl_loss_logged_as_parts_is_their_weighted_sum_and_named_keys_pick_co
     with pytest.raises(ValueError, match="unknown columns"):
         parse({"id": "t", "format": "text",
                "meta": {**meta, "jsonl_keys": {"speed": "seconds"}}}, text)
+
+
+def test_a_per_epoch_perplexity_log_reads_as_log_perplexity_losses_by_epochs_done():
+    # log.txt of the IFT6135 PTB assignment's ptb-lm.py: epochs counted from 0, tab-separated
+    log = ("epoch: 0\ttrain ppl: 1096.6331584284585\tval ppl: 403.4287934927351\t"
+           "best val: 403.4287934927351\ttime (s) spent in epoch: 70.4\n"
+           "epoch: 1\ttrain ppl: 148.4131591025766\tval ppl: inf\tbest val: 403.43\t"
+           "time (s) spent in epoch: 70.1\n"
+           "epoch: 2\ttrain ppl: nan\tval ppl: nan\tbest val: 403.43\t"
+           "time (s) spent in epoch: 69.9\n")
+    rows = _text("epoch_ppl", log)
+    assert [r["step"] for r in rows] == [1, 2, 3] and [r["epoch"] for r in rows] == [1, 2, 3]
+    assert rows[0]["loss"] == pytest.approx(7.0) and rows[0]["val_loss"] == pytest.approx(6.0)
+    assert rows[1]["loss"] == pytest.approx(5.0) and rows[1]["val_loss"] == math.inf
+    assert math.isnan(rows[2]["loss"]) and math.isnan(rows[2]["val_loss"])
