@@ -177,6 +177,12 @@ ROUND21_MADE = frozenset({"lrwatch-made/seq2seq_reverse_gru_adam_clip",
 ROUND22_MADE = frozenset({"lrwatch-made/gpt_typing_lion_cosine",
                           "lrwatch-made/ddpm_digits_mlp_adam",
                           "lrwatch-made/widedeep_claims_poisson_sgd_step"})
+# Round 23's made families (``fresh_sweeps23.py``, ``manifest_r23made.jsonl``): made after round
+# 22's evaluation, ranked by a test loss their logs never hold; held out, never diagnosed before
+# the lead's one evaluation.
+ROUND23_MADE = frozenset({"lrwatch-made/cnn_shapes_mixup_sgdm_cosine",
+                          "lrwatch-made/charrnn_difflib_lstm_rmsprop_clip",
+                          "lrwatch-made/mf_synthratings_sparseadam"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -220,9 +226,12 @@ def side_of(repo: str) -> str:
     (round 16, all held out), ``round17-made`` / ``round18-made`` / ``round19-made`` /
     ``round20-made`` / ``round21-made`` (rounds 17, 18, 19, 20 and 21's made families, held
     out), ``round21-heldout`` / ``round22-heldout`` / ``round23-heldout`` (rounds 21, 22 and
-    23, all held out), ``round22-made`` (round 22's made families, held out)."""
+    23, all held out), ``round22-made`` / ``round23-made`` (rounds 22 and 23's made families,
+    held out)."""
     if repo in ROUND23_REPOS:
         return "round23-heldout"
+    if repo in ROUND23_MADE:
+        return "round23-made"
     if repo in ROUND22_REPOS:
         return "round22-heldout"
     if repo in ROUND22_MADE:
