@@ -778,9 +778,9 @@ def _advise_stalled(c: AdviceContext) -> Advice:
         # runs told "increase 1.8-14x", 6 were labelled too high or keep, from 4 sources, one a
         # 13.6x increase of an Adam LM at 5e-3; a range test is right either way)
         return Advice(Action.RANGE_TEST, None, (
-            "a slow fall here reads as too low an LR and as too high a one (its noise holds the "
-            "loss up), and one run cannot tell them apart: run a range test (lrwatch's find_lr) "
-            "or short runs at ~3x lower and ~3x higher LR before moving it",))
+            "a slow fall here reads as too high an LR as well (its noise holds the loss up) as "
+            "too low a one, and one run cannot tell them apart: run a range test (lrwatch's "
+            "find_lr) or short runs at ~3x lower and ~3x higher LR before moving it",))
     if SymptomName.TOO_LOW_NOT_EXCLUDED in c.symptoms:
         # an unknown size reads an adaptive optimizer's LR against a small model's range
         assumed = c.curves.param_count is None and is_adaptive(c.curves.optimizer) \
