@@ -772,6 +772,15 @@ def _advise_stalled(c: AdviceContext) -> Advice:
         return Advice(Action.RANGE_TEST, None, (
             "a flat loss here may mean too low or too high an LR: run a range test (lrwatch's "
             "find_lr) before moving it",))
+    if SymptomName.TOO_HIGH_NOT_EXCLUDED in c.symptoms:
+        # the evidence keeps too high open (d.stalled_at_top, d.stalled_at_most): the action
+        # must too, never a move against it (real-world round 23, every side: of the 10 such
+        # runs told "increase 1.8-14x", 6 were labelled too high or keep, from 4 sources, one a
+        # 13.6x increase of an Adam LM at 5e-3; a range test is right either way)
+        return Advice(Action.RANGE_TEST, None, (
+            "a slow fall here reads as too high an LR as well (its noise holds the loss up) as "
+            "too low a one, and one run cannot tell them apart: run a range test (lrwatch's "
+            "find_lr) or short runs at ~3x lower and ~3x higher LR before moving it",))
     if SymptomName.TOO_LOW_NOT_EXCLUDED in c.symptoms:
         # an unknown size reads an adaptive optimizer's LR against a small model's range
         assumed = c.curves.param_count is None and is_adaptive(c.curves.optimizer) \
