@@ -275,3 +275,39 @@ def test_where_the_top_runs_are_level_the_estimate_stays_at_the_fits_peak():
     assert reading.best_lr > 10 ** -2.25
     assert reading.best_lr_low <= 1e-3 * (1 + 1e-9) and reading.best_lr_high >= 1e-2
     assert reading.place("lr=0.001").unranked
+
+
+def label_noise_sweep() -> list[SweepRun]:
+    """Round 23's mixup CNN with flipped labels in miniature: 40 epochs, one training and one
+    validation point per epoch. The training loss keeps improving with the LR up to the
+    highest but stops at a floor far above 0 (the noisy labels); the validation loss ends lowest
+    at 10^-1.5 and ends over 10% above its own lowest above it (those runs overfit)."""
+    exps = (-3.0, -2.75, -2.5, -2.25, -2.0, -1.75, -1.5, -1.25, -1.0)
+    trains = (1.6, 1.35, 1.2, 1.1, 1.03, 0.98, 0.95, 0.93, 0.92)
+    vals = (1.5, 1.25, 1.1, 1.0, 0.93, 0.9, 0.88, 1.0, 1.2)
+    epochs = np.arange(1, 41)
+    runs = []
+    for i, (e, train, val) in enumerate(zip(exps, trains, vals)):
+        rng = np.random.default_rng(i)
+        t = train + (2.3 - train) * np.exp(-epochs / 6)
+        lowest = 0.86 if i > 6 else val
+        v = lowest + (2.3 - lowest) * np.exp(-epochs / 5) + (val - lowest) * epochs / 40
+        runs.append(SweepRun(f"lr={10 ** e:.3g}", 10 ** e,
+                             Series(epochs, t * (1 + 0.005 * rng.standard_normal(40))),
+                             Series(epochs, v)))
+    return runs
+
+
+def test_a_training_loss_floor_does_not_decide_which_loss_ranks_an_overfitting_sweep():
+    """Round 19: where the best runs by the training loss overfit, no fact of the curves (a
+    training loss floor, how far the validation loss rises, the gap between the two losses)
+    parts the made sweeps ranked by a test loss from the public ones ranked by accuracy: the
+    training loss still ranks the runs, the band holds the validation loss's best, and the
+    user's word moves the estimate there."""
+    reading = analyze_sweep(label_noise_sweep())
+    assert reading.ranked_by == "loss" and reading.best_lr > 10 ** -1.25
+    assert 10 ** -1.75 < reading.validation_best_lr < 10 ** -1.25
+    assert reading.best_lr_low <= reading.validation_best_lr <= reading.best_lr_high
+    assert "which loss ranks them is not in the curves" in reading.summary
+    chosen = analyze_sweep(label_noise_sweep(), rank_by="val_loss")
+    assert 10 ** -1.75 < chosen.best_lr < 10 ** -1.25
