@@ -47,7 +47,8 @@ round 22 (``--side round22-heldout``) every repository of ``manifest_r22.jsonl``
 (``ROUND22_REPOS``); ``--side round22-made`` the families made for round 22
 (``manifest_r22made.jsonl``, ``ROUND22_MADE``); round 23 (``--side round23-heldout``) every
 repository of ``manifest_r23.jsonl`` (``ROUND23_REPOS``); ``--side round23-made`` the families
-made for round 23 (``manifest_r23made.jsonl``, ``ROUND23_MADE``).
+made for round 23 (``manifest_r23made.jsonl``, ``ROUND23_MADE``); round 24 (``--side
+round24-heldout``) every repository of ``manifest_r24.jsonl`` (``ROUND24_REPOS``).
 """
 
 from __future__ import annotations
@@ -232,7 +233,7 @@ def main(argv: list[str] | None = None) -> None:
                                            "round20-made", "round21-heldout",
                                            "round21-made", "round22-heldout",
                                            "round22-made", "round23-heldout",
-                                           "round23-made"),
+                                           "round23-made", "round24-heldout"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "

@@ -205,6 +205,12 @@ ROUND23_REPOS = frozenset({
     "mhmorta/IFT6135_RNN_GRU_Transformers",
     "saryazdi/IFT6135",
 })
+# Round 24: public repositories gathered while round 24's rules were tuned (``manifest_r24.jsonl``),
+# all held out like rounds 13, 16 and 21-23: labelled from their sources, never diagnosed before
+# the lead's one evaluation.
+ROUND24_REPOS = frozenset({
+    "DavidC001/NLU",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -225,9 +231,11 @@ def side_of(repo: str) -> str:
     ``round16-made`` (rounds 13, 14, 15 and 16's made families, held out), ``round16-heldout``
     (round 16, all held out), ``round17-made`` / ``round18-made`` / ``round19-made`` /
     ``round20-made`` / ``round21-made`` (rounds 17, 18, 19, 20 and 21's made families, held
-    out), ``round21-heldout`` / ``round22-heldout`` / ``round23-heldout`` (rounds 21, 22 and
-    23, all held out), ``round22-made`` / ``round23-made`` (rounds 22 and 23's made families,
-    held out)."""
+    out), ``round21-heldout`` / ``round22-heldout`` / ``round23-heldout`` /
+    ``round24-heldout`` (rounds 21, 22, 23 and 24, all held out), ``round22-made`` /
+    ``round23-made`` (rounds 22 and 23's made families, held out)."""
+    if repo in ROUND24_REPOS:
+        return "round24-heldout"
     if repo in ROUND23_REPOS:
         return "round23-heldout"
     if repo in ROUND23_MADE:
