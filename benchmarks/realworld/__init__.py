@@ -183,6 +183,12 @@ ROUND22_MADE = frozenset({"lrwatch-made/gpt_typing_lion_cosine",
 ROUND23_MADE = frozenset({"lrwatch-made/cnn_shapes_mixup_sgdm_cosine",
                           "lrwatch-made/charrnn_difflib_lstm_rmsprop_clip",
                           "lrwatch-made/mf_synthratings_sparseadam"})
+# Round 24's made families (``fresh_sweeps24.py``, ``manifest_r24made.jsonl``): made after round
+# 23's evaluation, ranked by a test loss their logs never hold; held out, never diagnosed before
+# the lead's one evaluation.
+ROUND24_MADE = frozenset({"lrwatch-made/gpt2_hf_tarfile_trainer_adamw_linear",
+                          "lrwatch-made/deepsets_pointsets_nadam_const",
+                          "lrwatch-made/cnn1d_waves_heavytail_huber_adam_exp"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -233,9 +239,11 @@ def side_of(repo: str) -> str:
     ``round20-made`` / ``round21-made`` (rounds 17, 18, 19, 20 and 21's made families, held
     out), ``round21-heldout`` / ``round22-heldout`` / ``round23-heldout`` /
     ``round24-heldout`` (rounds 21, 22, 23 and 24, all held out), ``round22-made`` /
-    ``round23-made`` (rounds 22 and 23's made families, held out)."""
+    ``round23-made`` / ``round24-made`` (rounds 22, 23 and 24's made families, held out)."""
     if repo in ROUND24_REPOS:
         return "round24-heldout"
+    if repo in ROUND24_MADE:
+        return "round24-made"
     if repo in ROUND23_REPOS:
         return "round23-heldout"
     if repo in ROUND23_MADE:
