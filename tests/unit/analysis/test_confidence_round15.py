@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrwatch.analysis import Action, OnlineAnalyzer, RunCurves, Series, Status, analyze
+from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
+from tests.helpers.online import online_agrees
 
 STEPS = np.arange(1, 1501)
 
@@ -37,17 +38,11 @@ def test_a_loss_orders_of_magnitude_down_is_healthy_at_0_6_and_says_what_it_cann
 
 
 def test_the_online_analyzer_agrees() -> None:
-    loss = _mse_fall()
-    watch = OnlineAnalyzer(optimizer="Adam")
-    for lo in range(0, STEPS.size, 100):  # rows arrive in blocks, as from a training loop
-        watch.update(STEPS[lo:lo + 100], loss[lo:lo + 100], lr=1e-3)
-    online = watch.diagnose()
-    offline = analyze(RunCurves(loss=Series(STEPS, loss),
-                                lr=Series(STEPS, np.full(STEPS.size, 1e-3)), optimizer="Adam"))
+    run = RunCurves(loss=Series(STEPS, _mse_fall()), lr=Series(STEPS, np.full(STEPS.size, 1e-3)),
+                    optimizer="Adam")
+    online = online_agrees(run, chunk=100)
     assert (online.status, online.confidence, online.suggestion.action) == \
-        (offline.status, offline.confidence, offline.suggestion.action) == \
         (Status.HEALTHY, 0.6, Action.KEEP)
-    assert [e.message for e in online.evidence] == [e.message for e in offline.evidence]
 
 
 def test_a_validation_loss_that_turned_up_keeps_0_7() -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrwatch.analysis import Action, OnlineAnalyzer, RunCurves, Series, Status, analyze
+from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
+from tests.helpers.online import online_agrees
 
 STEPS = np.arange(1, 1501)
 
@@ -72,11 +73,4 @@ def test_a_slow_fall_low_in_the_range_keeps_0_7() -> None:
 
 def test_the_online_analyzer_agrees() -> None:
     for loss, lr in ((_levelled(0.8), 0.1), (_slow(), 0.56)):
-        watch = OnlineAnalyzer(optimizer="SGD")
-        for lo in range(0, STEPS.size, 100):  # rows arrive in blocks, as from a training loop
-            watch.update(STEPS[lo:lo + 100], loss[lo:lo + 100], lr=lr)
-        online, offline = watch.diagnose(), analyze(_run(loss, lr))
-        assert (online.status, online.confidence, online.suggestion.action) == \
-            (offline.status, offline.confidence, offline.suggestion.action)
-        assert online.confidence == 0.5
-        assert [e.message for e in online.evidence] == [e.message for e in offline.evidence]
+        assert online_agrees(_run(loss, lr), chunk=100).confidence == 0.5

@@ -9,7 +9,8 @@ import pytest
 from benchmarks.corpus import CACHE, HELDOUT_TASKS, TUNE_TASKS, UNLABELABLE, load
 from benchmarks.corpus.generate import label_sweep, learned
 from benchmarks.diagnosis import evaluate
-from lrwatch.analysis import OnlineAnalyzer, analyze
+from lrwatch.analysis import analyze
+from tests.helpers.online import feed
 
 needs_cache = pytest.mark.skipif(not CACHE.exists(), reason="corpus cache not generated")
 
@@ -47,13 +48,7 @@ def test_held_out_quality_does_not_regress(runs) -> None:  # type: ignore[no-unt
 def test_online_agrees_with_analyze_on_real_runs(runs) -> None:  # type: ignore[no-untyped-def]
     for run in runs[::40]:
         c = run.curves
-        online = OnlineAnalyzer(optimizer=c.optimizer, momentum=c.momentum,
-                                batch_size=c.batch_size, total_steps=c.total_steps)
-        for start in range(0, len(c.loss), 13):
-            sl = slice(start, start + 13)
-            online.update(c.loss.steps[sl], c.loss.values[sl], lr=c.lr.values[sl],
-                          grad_norm=c.grad_norm.values[sl])
-        live, batch = online.diagnose(), analyze(c)
+        live, batch = feed(c, 13).diagnose(), analyze(c)
         assert (live.status, live.since_step, live.suggestion) == \
             (batch.status, batch.since_step, batch.suggestion), run.sweep
         assert np.isclose(live.confidence, batch.confidence)

@@ -11,24 +11,9 @@ from lrwatch.analysis import OnlineAnalyzer, RunCurves, Series, Status, analyze
 from lrwatch.analysis.summary import MAX_BINS
 from lrwatch.errors import ConfigError
 from tests.helpers import curves as synth
+from tests.helpers.online import feed
 
 CATALOGUE = synth.catalogue()
-
-
-def _values(series: Series | None, n: int) -> np.ndarray | None:
-    return None if series is None else series.values[:n]
-
-
-def feed(c: RunCurves, chunk: int) -> OnlineAnalyzer:
-    online = OnlineAnalyzer(optimizer=c.optimizer, batch_size=c.batch_size,
-                            total_steps=c.total_steps)
-    n = len(c.loss)
-    for start in range(0, n, chunk):
-        sl = slice(start, start + chunk)
-        online.update(c.loss.steps[sl], c.loss.values[sl],
-                      lr=None if c.lr is None else c.lr.values[sl],
-                      grad_norm=None if c.grad_norm is None else c.grad_norm.values[sl])
-    return online
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 100])

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrwatch.analysis import Action, OnlineAnalyzer, RunCurves, Series, Status, analyze
+from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
+from tests.helpers.online import online_agrees
 
 STEPS = np.arange(1, 1001)
 EPOCHS = np.arange(100, 1001, 100)
@@ -83,15 +84,5 @@ def test_a_validation_turn_within_the_range_keeps_the_reading_s_action() -> None
 
 def test_the_online_analyzer_agrees() -> None:
     for lr, optimizer, momentum, val in ((3e-3, "SGD", 0.9, False), (3e-3, "Adam", None, True)):
-        offline = analyze(_run(lr, optimizer, momentum=momentum, val=val))
-        watch = OnlineAnalyzer(optimizer=optimizer, momentum=momentum)
-        loss, turning = _fall(), _val_turning()
-        for lo in range(0, STEPS.size, 100):  # rows arrive in blocks, as from a training loop
-            watch.update(STEPS[lo:lo + 100], loss[lo:lo + 100], lr=lr)
-            if val:
-                watch.update_val_loss(EPOCHS[lo // 100], turning[lo // 100])
-        online = watch.diagnose()
-        assert (online.status, online.confidence, online.suggestion.action) == \
-            (offline.status, offline.confidence, offline.suggestion.action)
+        online = online_agrees(_run(lr, optimizer, momentum=momentum, val=val), chunk=100)
         assert online.suggestion.action is Action.RANGE_TEST
-        assert [e.message for e in online.evidence] == [e.message for e in offline.evidence]

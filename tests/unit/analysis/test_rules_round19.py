@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrwatch.analysis import Action, OnlineAnalyzer, RunCurves, Series, Status, analyze
+from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
+from tests.helpers.online import online_agrees
 
 STEPS = np.arange(1, 2001)
 CLASSES = 10  # chance level ln(10) = 2.30
@@ -69,13 +70,4 @@ def test_a_loss_flat_from_the_start_still_never_got_going() -> None:
 
 
 def test_the_online_analyzer_agrees() -> None:
-    loss = _fell_then_floor()
-    offline = analyze(_run(loss, 3e-3))
-    watch = OnlineAnalyzer(optimizer="Adam", classes=CLASSES)
-    for lo in range(0, STEPS.size, 100):  # rows arrive in blocks, as from a training loop
-        watch.update(STEPS[lo:lo + 100], loss[lo:lo + 100], lr=3e-3)
-    online = watch.diagnose()
-    assert (online.status, online.confidence, online.suggestion.action) == \
-        (offline.status, offline.confidence, offline.suggestion.action)
-    assert online.status is Status.HEALTHY
-    assert [e.message for e in online.evidence] == [e.message for e in offline.evidence]
+    assert online_agrees(_run(_fell_then_floor(), 3e-3), chunk=100).status is Status.HEALTHY

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrwatch.analysis import Action, OnlineAnalyzer, RunCurves, Series, Status, analyze
+from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
+from tests.helpers.online import online_agrees
 
 STEPS = np.arange(50, 1101, 50)  # every 50 steps, as word2vec's loop logs
 PEAK = 30.0
@@ -73,13 +74,4 @@ def test_a_loss_that_hardly_moved_still_moves_the_lr_down() -> None:
 
 
 def test_the_online_analyzer_agrees() -> None:
-    loss = _smooth_fall()
-    offline = analyze(_run(loss))
-    watch = OnlineAnalyzer(optimizer="SGD", momentum=0.0, fine_tune=False)
-    for lo in range(0, STEPS.size, 5):  # rows arrive in blocks, as from a training loop
-        watch.update(STEPS[lo:lo + 5], loss[lo:lo + 5], lr=LR[lo:lo + 5])
-    online = watch.diagnose()
-    assert (online.status, online.confidence, online.suggestion.action) == \
-        (offline.status, offline.confidence, offline.suggestion.action)
-    assert online.suggestion.action is Action.RANGE_TEST
-    assert [e.message for e in online.evidence] == [e.message for e in offline.evidence]
+    assert online_agrees(_run(_smooth_fall())).suggestion.action is Action.RANGE_TEST

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrwatch.analysis import Action, OnlineAnalyzer, RunCurves, Series, Status, analyze
+from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
+from tests.helpers.online import online_agrees
 
 STEPS = np.arange(0, 401, 10)  # every 10 steps, 400 steps, as the text CNN's loop logs
 
@@ -66,12 +67,4 @@ def test_a_swing_back_up_reads_oscillating_under_the_07_bin_and_still_reduces() 
 
 def test_the_online_analyzer_agrees() -> None:
     for loss, optimizer, lr in ((_slow_fall(), "Adadelta", 1.0), (_swung_back_up(), "Adam", 3e-3)):
-        offline = analyze(_run(loss, optimizer, lr))
-        watch = OnlineAnalyzer(optimizer=optimizer)
-        lrs = np.full(STEPS.size, lr)
-        for lo in range(0, STEPS.size, 5):  # rows arrive in blocks, as from a training loop
-            watch.update(STEPS[lo:lo + 5], loss[lo:lo + 5], lr=lrs[lo:lo + 5])
-        online = watch.diagnose()
-        assert (online.status, online.confidence, online.suggestion.action) == \
-            (offline.status, offline.confidence, offline.suggestion.action)
-        assert [e.message for e in online.evidence] == [e.message for e in offline.evidence]
+        online_agrees(_run(loss, optimizer, lr))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrwatch.analysis import Action, OnlineAnalyzer, RunCurves, Series, Status, analyze
+from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
+from tests.helpers.online import online_agrees
 
 STEPS = np.arange(10, 641, 10)  # every 10 steps, 640 steps, as the contrastive encoder's loop
 
@@ -77,13 +78,4 @@ def test_adagrad_may_go_past_adams_most() -> None:
 def test_the_online_analyzer_agrees() -> None:
     for loss, optimizer, lr, momentum in ((_fell_then_flat(), "SGD", 5.6e-3, 0.9),
                                           (_hardly_moved(), "Adagrad", 3.16e-3, None)):
-        offline = analyze(_run(loss, optimizer, lr, momentum))
-        watch = OnlineAnalyzer(optimizer=optimizer, momentum=momentum)
-        lrs = np.full(STEPS.size, lr)
-        for lo in range(0, STEPS.size, 5):  # rows arrive in blocks, as from a training loop
-            watch.update(STEPS[lo:lo + 5], loss[lo:lo + 5], lr=lrs[lo:lo + 5])
-        online = watch.diagnose()
-        assert (online.status, online.confidence, online.suggestion.action,
-                online.suggestion.factor) == (offline.status, offline.confidence,
-                                              offline.suggestion.action, offline.suggestion.factor)
-        assert [e.message for e in online.evidence] == [e.message for e in offline.evidence]
+        online_agrees(_run(loss, optimizer, lr, momentum))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrwatch.analysis import Action, OnlineAnalyzer, RunCurves, Series, Status, analyze
+from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
+from tests.helpers.online import online_agrees
 
 STEPS = np.arange(10, 201, 10)  # a validation loss every 10 steps of a 200-step run
 
@@ -63,16 +64,5 @@ def test_the_same_fall_below_the_top_is_still_told_to_increase() -> None:
 
 
 def test_the_online_analyzer_agrees() -> None:
-    loss = _slow_fall()
     for lr in (5e-3, 1e-3):
-        offline = analyze(_lm(lr, loss))
-        watch = OnlineAnalyzer(optimizer="Adam", clip=1.0, param_count=79_000_000)
-        lrs = np.full(STEPS.size, lr)
-        for lo in range(0, STEPS.size, 5):  # rows arrive in blocks, as from a training loop
-            watch.update(STEPS[lo:lo + 5], loss[lo:lo + 5], lr=lrs[lo:lo + 5])
-        online = watch.diagnose()
-        assert (online.status, online.confidence, online.suggestion.action,
-                online.suggestion.factor) == (offline.status, offline.confidence,
-                                              offline.suggestion.action, offline.suggestion.factor)
-        assert [e.message for e in online.evidence] == [e.message for e in offline.evidence]
-        assert online.suggestion.rationale == offline.suggestion.rationale
+        online_agrees(_lm(lr, _slow_fall()))
