@@ -49,19 +49,21 @@ POSITION_COLOURS = {"too_low": "yellow", "near_best": "green", "too_high": "mage
 @click.option("--json", "as_json", is_flag=True, help="print one JSON document {\"sweeps\": [...]}")
 @click.option("--as-one", is_flag=True, help="take every run found as one sweep")
 @click.option("--loss-key", metavar="K", help="the loss column, tag or key (default: detected)")
+@click.option("--lr-key", metavar="K", help="the LR column, tag or key (default: detected)")
 @click.option("--rank-by", type=click.Choice(["loss", "val_loss", "best_val_loss"]),
               help="what ranks the runs: the training loss, the validation loss at the step "
                    "compared, or each run's lowest validation loss (the checkpoint early "
                    "stopping keeps); default: chosen from the logs. Say it when runs overfit: "
                    "whether you keep by a held-out loss or by accuracy is not in the curves")
 def sweep(paths: tuple[str, ...], as_json: bool, as_one: bool, loss_key: str | None,
-          rank_by: str | None) -> None:
+          lr_key: str | None, rank_by: str | None) -> None:
     from lrwatch.readers import find_runs, read_run
     from lrwatch.sweeps import find_sweeps, members_of, read_sweep
 
     per_path = [find_runs(path) for path in paths]
-    log_runs = list({(r.path, r.run_id, r.error): r for runs in per_path for r in runs}.values())
-    members = members_of(log_runs, lambda run: read_run(run, loss_key=loss_key))
+    log_runs = list({(r.path, r.run_id, r.part, r.error): r
+                     for runs in per_path for r in runs}.values())
+    members = members_of(log_runs, lambda run: read_run(run, loss_key=loss_key, lr_key=lr_key))
     ranking = cast("RankedBy | None", rank_by)
     if as_one or (len(paths) > 1 and all(len(runs) == 1 for runs in per_path)):
         sweeps = [read_sweep(members, ranking)]
@@ -70,10 +72,17 @@ def sweep(paths: tuple[str, ...], as_json: bool, as_one: bool, loss_key: str | N
     in_sweeps = {(m.source, m.name) for s in sweeps for m in s.members}
     left_out = [{"run": r.name, "reason": _why_left_out(r, members)}
                 for r in log_runs if (r.source, r.name) not in in_sweeps]
+    if not sweeps and members and all(m.lr is None for m in members):
+        raise InputError(
+            f"no sweep in {', '.join(paths)}: none of its {len(members)} runs logs a learning "
+            "rate, and a sweep needs each run's LR; name the LR column with --lr-key")
     if not sweeps:
+        no_lr = sum(m.lr is None for m in members)
+        unlogged = (f" ({no_lr} of them log no learning rate: a sweep needs each run's LR)"
+                    if no_lr else "")
         raise InputError(
             f"no sweep in {', '.join(paths)}: {len(log_runs)} runs, but no 3 of them share a "
-            "setup and differ in the LR; pass the runs of one sweep with --as-one")
+            f"setup and differ in the LR{unlogged}; pass the runs of one sweep with --as-one")
     if as_json:
         document = {"sweeps": [s.reading.to_dict() for s in sweeps], "left_out": left_out}
         click.echo(json.dumps(document, indent=2, allow_nan=False))
@@ -139,16 +148,16 @@ def add_sweep_advice(entries: list[dict[str, Any]], read: list[tuple[int, Any, A
     only when they may complete a sweep."""
     from lrwatch.sweeps import find_sweeps, member, members_of, setup_key, setup_of
 
-    indices: dict[tuple[Any, Any], list[int]] = {}  # a run named twice (two PATHs) is one run
+    indices: dict[tuple[Any, Any, Any], list[int]] = {}  # a run named twice (two PATHs) is one run
     members = []
     for index, log_run, result in read:
-        same = indices.setdefault((log_run.path, log_run.run_id), [])
+        same = indices.setdefault((log_run.path, log_run.run_id, log_run.part), [])
         if not same:
             members.append(member(log_run.source, str(index), result.curves, setup_of(log_run)))
         same.append(index)
     wanted = {m.setup for m in members if m.setup is not None}
-    unread = list({(r.path, r.run_id): r for r in others if r.error is None
-                   and (r.path, r.run_id) not in indices
+    unread = list({(r.path, r.run_id, r.part): r for r in others if r.error is None
+                   and (r.path, r.run_id, r.part) not in indices
                    and setup_key(setup_of(r)) in wanted}.values())
     if unread and read_other is not None:
         members += [replace(m, name=f"other {m.name}", run=replace(m.run, name=f"other {m.name}"))

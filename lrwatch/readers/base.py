@@ -36,6 +36,7 @@ class LogRun:
     files: tuple[Path, ...] = ()  # the run's files, when it has several (TensorBoard events)
     run_id: int | None = None  # store: the run's id
     error: str | None = None
+    part: str | None = None  # the run within a file of several (a W&B panel export's run name)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Found:
     files: tuple[Path, ...] = ()
     run_id: int | None = None
     error: str | None = None
+    part: str | None = None  # the run within a file of several (a W&B panel export's run name)
 
 
 @dataclass(frozen=True)

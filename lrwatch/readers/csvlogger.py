@@ -8,6 +8,11 @@ of comma, tab and semicolon found in the header line, so spreadsheet exports rea
 or ``.txt`` file whose first line is a CSV header naming a loss (Keras's ``CSVLogger`` writes
 ``training.log``: ``epoch,accuracy,loss,val_loss``) is read as a CSV, not as a printed log.
 
+A W&B panel's "Download CSV" export holds several runs: a ``Step`` column, then for each run
+shown ``"<run> - <metric>"`` with ``"<run> - <metric>__MIN"`` / ``__MAX`` (its sampling bucket's
+range). Such a file is one run per run name (labelled by it): only that run's columns are read,
+the ``__MIN`` / ``__MAX`` ones left out, and the metric names chosen from as in any CSV.
+
 The file is streamed once with the stdlib ``csv`` module and only the chosen columns are kept,
 as compact arrays, so a multi-gigabyte log never sits in memory as text or twice as numbers.
 Lightning writes whole lines, so a last line without its line end is a write cut short (it may
@@ -47,6 +52,9 @@ HEADER_SUFFIXES = (".log", ".txt")  # read as CSV when their first line is a CSV
 # A header cell: a name as loggers write them (``val_loss``, ``lr-Adam/pg1``,
 # ``grad_2.0_norm_total``), never a printed line's ``iter 0: loss 4.2``.
 _HEADER_CELL = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-/]*$")
+WANDB_STEP = "Step"
+_WANDB_SEPARATOR = " - "
+_WANDB_BUCKET = ("__MIN", "__MAX")
 
 
 @contextmanager
@@ -221,14 +229,34 @@ def _step(cell: str) -> int | None:
         return None
 
 
-def read_csv_log(path: Path, loss_key: str | None = None, lr_key: str | None = None
-                 ) -> ReadResult:
-    """A run from a CSVLogger ``metrics.csv`` (hints from ``hparams.yaml`` beside it).
+def wandb_runs(header: Sequence[str]) -> dict[str, dict[str, str]] | None:
+    """The runs of a W&B panel export, each as ``{metric: column}`` (``__MIN`` / ``__MAX``
+    columns left out), in the file's order; None when ``header`` is not one (a ``Step`` column
+    and every other column ``"<run> - <metric>"``)."""
+    others = [h for h in header if h != WANDB_STEP]
+    if WANDB_STEP not in header or not others:
+        return None
+    runs: dict[str, dict[str, str]] = {}
+    for column in others:
+        run, separator, metric = column.rpartition(_WANDB_SEPARATOR)
+        if not separator or not run.strip() or not metric.strip():
+            return None
+        if not metric.endswith(_WANDB_BUCKET):
+            runs.setdefault(run.strip(), {}).setdefault(metric.strip(), column)
+    return runs or None
+
+
+def read_csv_log(path: Path, loss_key: str | None = None, lr_key: str | None = None,
+                 part: str | None = None) -> ReadResult:
+    """A run from a CSVLogger ``metrics.csv`` (hints from ``hparams.yaml`` beside it), or the
+    run ``part`` of a W&B panel export.
 
     Raises:
         InputError: the file is empty, has no rows, is not CSV text, or has no loss column.
     """
     header = read_header(path)
+    if part is not None:
+        return _read_wandb_run(path, header, part, loss_key, lr_key)
     columns = detect_columns([h for h in header if h and h not in STEP_COLUMNS], str(path),
                              loss_key=loss_key, lr_key=lr_key)
     wanted = [c for c in (columns.loss, columns.lr, columns.grad_norm, columns.val_loss,
@@ -237,6 +265,25 @@ def read_csv_log(path: Path, loss_key: str | None = None, lr_key: str | None = N
     by_epoch = "epoch" in header and not any(c in header for c in STEP_COLUMNS)
     result = build_curves(columns, points, read_hints(path.parent), str(path),
                           epoch_points=by_epoch)
+    return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
+
+
+def _read_wandb_run(path: Path, header: Sequence[str], part: str, loss_key: str | None,
+                    lr_key: str | None) -> ReadResult:
+    """The run ``part`` of a W&B panel export: its columns only, named by their metrics."""
+    metrics = (wandb_runs(header) or {}).get(part)
+    if metrics is None:
+        raise InputError(f"{path} has no run '{part}' (not a W&B panel export with that run)")
+    where = f"{path} (W&B run '{part}')"
+    columns = detect_columns(list(metrics), where, loss_key=loss_key, lr_key=lr_key)
+    wanted = [c for c in (columns.loss, columns.lr, columns.grad_norm, columns.val_loss,
+                          columns.momentum) if c is not None]
+    found, notes = read_columns(path, header, [metrics[c] for c in wanted],
+                                required=metrics[columns.loss])
+    points = {name: found[metrics[name]] for name in wanted}
+    if not points[columns.loss][0].size:
+        raise InputError(f"{where}: its '{columns.loss}' column has no point")
+    result = build_curves(columns, points, read_hints(path.parent), where)
     return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
 
 
@@ -255,6 +302,12 @@ class CsvLogReader:
                                     and is_csv_header(head))
 
     def file_runs(self, path: Path, options: ReadOptions) -> list[Found]:
+        try:
+            runs = wandb_runs(read_header(path))
+        except InputError:
+            runs = None  # reading the run says what is wrong with the file
+        if runs is not None:  # a W&B panel export: a run per run name
+            return [Found(path, label=name, part=name) for name in runs]
         return [Found(path, label=None if path.name == FILE_NAME else path.stem)]
 
     def folder_runs(self, folder: Folder, options: ReadOptions) -> FolderRuns:
@@ -271,9 +324,12 @@ class CsvLogReader:
         return FolderRuns(tuple(runs))
 
     def read(self, run: LogRun, options: ReadOptions) -> ReadResult:
-        return read_csv_log(run.path, loss_key=options.loss_key, lr_key=options.lr_key)
+        return read_csv_log(run.path, loss_key=options.loss_key, lr_key=options.lr_key,
+                            part=run.part)
 
     def setup(self, run: LogRun) -> dict[str, Any] | None:
+        if run.part is not None:  # the runs a user shows in one W&B panel: one sweep
+            return {"wandb_panel_export": run.path.name}
         tree = read_tree(run.path.parent)  # Lightning's hparams.yaml beside the log
         return {"hparams": tree} if tree else None
 

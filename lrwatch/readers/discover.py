@@ -115,7 +115,7 @@ def _file_runs(path: Path, source: str, options: ReadOptions) -> list[LogRun]:
     for reader in READERS:
         if reader.claims(path, head, options):
             return [LogRun(source, found.label or _short_name(path.parent), reader.format,
-                           found.path, found.files, found.run_id, found.error)
+                           found.path, found.files, found.run_id, found.error, found.part)
                     for found in reader.file_runs(path, options)]
     raise InputError(
         f"{source} is not a log lrwatch reads: pass an lrwatch store, a Lightning metrics.csv, "
@@ -199,7 +199,7 @@ def _folder_runs(root: Path, source: str, options: ReadOptions) -> list[LogRun]:
             for run in kept:
                 name = name_of(here) if run.label is None else prefix + run.label
                 found.append(LogRun(source, name, reader.format, run.path, run.files,
-                                    run.run_id, run.error))
+                                    run.run_id, run.error, run.part))
             folder_run_taken |= any(run.label is None for run in kept)
             if kept:  # what a dropped run covered is still to be walked
                 dirs[:] = [d for d in dirs if d not in result.covers]
