@@ -43,7 +43,9 @@ def test_counts_are_poisson_and_the_loss_is_their_likelihood() -> None:
     (x, y), (xv, yv) = fresh9._event_counts()
     counts = torch.cat([y, yv])
     assert counts.min() >= 0 and torch.equal(counts, counts.round())
-    assert 1.5 < float(counts.mean()) < 6
+    # the rate varies with the inputs, so the counts are a Poisson mixture: more spread than
+    # one Poisson's (variance = mean), which a model can explain
+    assert float(counts.float().var()) > float(counts.float().mean())
     rate = float(y.mean())  # the best constant rate scores the counts' mean log-likelihood
     expected = rate - float((y * torch.log(torch.tensor(rate))).mean())
     assert float(fresh9.poisson_loss(torch.full_like(y, rate).log(), y)) == pytest.approx(
