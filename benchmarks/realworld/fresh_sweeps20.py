@@ -141,19 +141,17 @@ def noisy_labels(y: np.ndarray, classes: int, rate: float, rng: np.random.Genera
 # -- a small ViT on synthetic shapes, NAdamW with warmup + cosine, every 10 steps ----------------
 
 
-@lru_cache(maxsize=None)
-def shapes() -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
-    """16x16 images of one shape of four kinds (a filled rectangle, a disc, a ring, a cross),
-    at a random place, size and brightness (0.5 to 1), in Gaussian noise of deviation
-    ``VIT_NOISE``; 10% of the labels flipped to another kind (the floor of the loss); split
-    train / validation / test."""
-    rng = np.random.default_rng(SEED)
-    n = VIT_TRAIN + VIT_VAL + VIT_TEST
-    yy, xx = np.mgrid[0:VIT_SIZE, 0:VIT_SIZE]
-    y = rng.integers(0, VIT_CLASSES, size=n)
-    img = np.zeros((n, VIT_SIZE, VIT_SIZE))
+def shape_images(rng: np.random.Generator, n: int, size: int, classes: int, noise: float,
+                 flip: float) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` ``size`` x ``size`` images of one shape of four kinds (a filled rectangle, a disc, a
+    ring, a cross) at a random place, size and brightness (0.5 to 1), in Gaussian noise of
+    deviation ``noise``, and their labels with a fraction ``flip`` flipped to another kind (the
+    floor of the loss); the same draws from ``rng`` in the same order for every caller."""
+    yy, xx = np.mgrid[0:size, 0:size]
+    y = rng.integers(0, classes, size=n)
+    img = np.zeros((n, size, size))
     for k in range(n):
-        cy, cx = rng.uniform(5, VIT_SIZE - 5, size=2)
+        cy, cx = rng.uniform(5, size - 5, size=2)
         r = rng.uniform(3, 5)
         if y[k] == 0:
             mask = (abs(yy - cy) <= r * 0.8) & (abs(xx - cx) <= r * rng.uniform(0.5, 1.0))
@@ -166,8 +164,16 @@ def shapes() -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
             mask = ((abs(yy - cy) <= 0.8) & (abs(xx - cx) <= r)) | \
                    ((abs(xx - cx) <= 0.8) & (abs(yy - cy) <= r))
         img[k][mask] = rng.uniform(0.5, 1.0)
-    img += rng.normal(0.0, VIT_NOISE, size=img.shape)
-    y = noisy_labels(y, VIT_CLASSES, VIT_FLIP, rng)
+    img += rng.normal(0.0, noise, size=img.shape)
+    return img, noisy_labels(y, classes, flip, rng)
+
+
+@lru_cache(maxsize=None)
+def shapes() -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
+    """``shape_images`` at 16x16 with noise ``VIT_NOISE`` and 10% of the labels flipped, split
+    train / validation / test."""
+    img, y = shape_images(np.random.default_rng(SEED), VIT_TRAIN + VIT_VAL + VIT_TEST,
+                          VIT_SIZE, VIT_CLASSES, VIT_NOISE, VIT_FLIP)
     x = torch.tensor(img, dtype=torch.float32)[:, None]
     t = torch.tensor(y)
     a, b = VIT_TRAIN, VIT_TRAIN + VIT_VAL

@@ -112,7 +112,7 @@ from benchmarks.realworld.fresh_sweeps import FreshSweep, cli
 from benchmarks.realworld.fresh_sweeps8 import (TestedRun, finite_or_inf, make,
                                                 tested_manifest_rows, three_way, train_by_epoch)
 from benchmarks.realworld.fresh_sweeps10 import lm_windows, sampled_every
-from benchmarks.realworld.fresh_sweeps20 import noisy_labels
+from benchmarks.realworld.fresh_sweeps20 import shape_images
 from benchmarks.realworld.fresh_sweeps21 import batches_of, split3
 from benchmarks.realworld.made_tasks import VOCAB, Logged, mean_loss, train
 from benchmarks.realworld.make_runs import quarter_decades
@@ -143,31 +143,10 @@ MF_STEPS = MF_EPOCHS * MF_STEPS_PER_EPOCH
 
 @lru_cache(maxsize=None)
 def shapes() -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
-    """16x16 images of one shape of four kinds (a filled rectangle, a disc, a ring, a cross)
-    at a random place, size and brightness (0.5 to 1), in Gaussian noise of deviation 0.35;
-    10% of the labels flipped to another kind (the floor of the loss); split train / validation
-    / test."""
-    rng = np.random.default_rng(SEED)
-    n = CNN_TRAIN + CNN_VAL + CNN_TEST
-    yy, xx = np.mgrid[0:CNN_SIZE, 0:CNN_SIZE]
-    y = rng.integers(0, CNN_CLASSES, size=n)
-    img = np.zeros((n, CNN_SIZE, CNN_SIZE))
-    for k in range(n):
-        cy, cx = rng.uniform(5, CNN_SIZE - 5, size=2)
-        r = rng.uniform(3, 5)
-        if y[k] == 0:
-            mask = (abs(yy - cy) <= r * 0.8) & (abs(xx - cx) <= r * rng.uniform(0.5, 1.0))
-        elif y[k] == 1:
-            mask = (yy - cy) ** 2 + (xx - cx) ** 2 <= r ** 2
-        elif y[k] == 2:
-            d = (yy - cy) ** 2 + (xx - cx) ** 2
-            mask = (d <= r ** 2) & (d >= (r - 1.5) ** 2)
-        else:
-            mask = ((abs(yy - cy) <= 0.8) & (abs(xx - cx) <= r)) | \
-                   ((abs(xx - cx) <= 0.8) & (abs(yy - cy) <= r))
-        img[k][mask] = rng.uniform(0.5, 1.0)
-    img += rng.normal(0.0, CNN_NOISE, size=img.shape)
-    y = noisy_labels(y, CNN_CLASSES, CNN_FLIP, rng)
+    """Round 20's ``shape_images`` at 16x16 in Gaussian noise of deviation 0.35, 10% of the
+    labels flipped to another kind (the floor of the loss); split train / validation / test."""
+    img, y = shape_images(np.random.default_rng(SEED), CNN_TRAIN + CNN_VAL + CNN_TEST,
+                          CNN_SIZE, CNN_CLASSES, CNN_NOISE, CNN_FLIP)
     return split3(CNN_TRAIN, CNN_VAL, torch.tensor(img, dtype=torch.float32)[:, None],
                   torch.tensor(y))
 
