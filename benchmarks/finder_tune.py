@@ -34,7 +34,7 @@ from __future__ import annotations
 import itertools
 import math
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from statistics import median
 from unittest import mock
 
@@ -213,6 +213,49 @@ def _round7_curves() -> list[tuple[str, str, str, float, dict, bool]]:
 DEGENERATE = ("sigmoid-deep-shells",)  # no LR trains it in 300 steps (round 6)
 
 
+@dataclass(frozen=True)
+class _Descent:
+    """A range-test curve as the rule reads it (``rangetest``'s smoothing), up to its first
+    non-finite loss: log10 LRs ``x``, smoothed scaled loss ``z``, its opening ``level``, the
+    ``drop`` to its ``lowest`` point and the rise ``needed`` to count, where the descent
+    ``start``s and is ``steep``est, and the points after the bottom ``back`` above the level."""
+
+    x: np.ndarray
+    z: np.ndarray
+    n: int
+    lowest: int
+    level: float
+    drop: float
+    start: int
+    steep: int
+    back: np.ndarray
+
+
+def _descent(curve: dict, settings: RuleSettings) -> _Descent | None:
+    """The descent of a curve that fell beyond its noise, or None where it did not."""
+    lrs = np.asarray(curve["lr"], dtype=float)
+    losses = np.asarray(curve["raw_loss"], dtype=float)
+    finite = np.isfinite(losses)
+    n = len(losses) if finite.all() else int(np.argmin(finite))
+    x = np.log10(lrs[:n])
+    y, _ = rangetest._scale(losses[:n])
+    sigma = rangetest._sigma(len(losses), runs.NUM_TRAINING, settings)
+    z = rangetest._smooth_scaled(y, sigma)
+    lowest = int(np.argmin(z))
+    level = float(np.median(z[:max(3, n // 10)]))
+    drop = level - float(z[lowest])
+    needed = max(settings.min_drop,
+                 settings.noise_multiple * rangetest._smoothed_noise(y - z, sigma))
+    if not (drop >= needed and lowest >= 3):
+        return None
+    back = np.flatnonzero((np.arange(n) > lowest) & (z > level + needed))
+    above = np.flatnonzero(z[:lowest] >= level - 0.1 * drop)
+    start = int(above[-1]) + 1 if above.size else 0
+    slope = np.gradient(z, x)
+    steep = start + int(np.argmin(slope[start:lowest + 1])) if lowest > start else lowest
+    return _Descent(x, z, n, lowest, level, drop, start, steep, back)
+
+
 def curve_points() -> None:
     """Round 7: how far the best LR lies from each point of the smoothed curve, by optimizer,
     on the curves of models trained from scratch that fell before they turned up."""
@@ -221,35 +264,17 @@ def curve_points() -> None:
     for split, name, optimizer, best, curve, fine_tune in _round7_curves():
         if fine_tune or name in DEGENERATE:
             continue
-        lrs = np.asarray(curve["lr"], dtype=float)
-        losses = np.asarray(curve["raw_loss"], dtype=float)
-        finite = np.isfinite(losses)
-        n = len(losses) if finite.all() else int(np.argmin(finite))
-        x = np.log10(lrs[:n])
-        y, _ = rangetest._scale(losses[:n])
-        sigma = rangetest._sigma(len(losses), runs.NUM_TRAINING, settings)
-        z = rangetest._smooth_scaled(y, sigma)
-        lowest = int(np.argmin(z))
-        level = float(np.median(z[:max(3, n // 10)]))
-        drop = level - float(z[lowest])
-        needed = max(settings.min_drop,
-                     settings.noise_multiple * rangetest._smoothed_noise(y - z, sigma))
-        if not (drop >= needed and lowest >= 3):
+        d = _descent(curve, settings)
+        if d is None:
             continue  # it did not fall: no descent to read
-        back = np.flatnonzero((np.arange(n) > lowest) & (z > level + needed))
-        edge = int(back[0]) if back.size else n - 1
-        above = np.flatnonzero(z[:lowest] >= level - 0.1 * drop)
-        start = int(above[-1]) + 1 if above.size else 0
-        half = int(np.flatnonzero(z <= level - 0.5 * drop)[0])
-        slope = np.gradient(z, x)
-        steep = start + int(np.argmin(slope[start:lowest + 1])) if lowest > start else lowest
-        family = "Adam, AdamW" if "Adam" in optimizer else (
-            "SGD, momentum 0.9" if optimizer == "SGD-momentum" else "SGD")
-        points = {"descent starts": start, "half the fall": half, "steepest": steep,
-                  "bottom": lowest, "blow-up": edge}
+        half = int(np.flatnonzero(d.z <= d.level - 0.5 * d.drop)[0])
+        edge = int(d.back[0]) if d.back.size else d.n - 1
+        points = {"descent starts": d.start, "half the fall": half, "steepest": d.steep,
+                  "bottom": d.lowest, "blow-up": edge}
         for point, index in points.items():
-            offsets.setdefault(family, {}).setdefault(point, {}).setdefault(
-                (split, name), []).append(float(x[index]) - math.log10(best))
+            offsets.setdefault(_optimizer_family(optimizer), {}).setdefault(
+                point, {}).setdefault((split, name), []).append(
+                    float(d.x[index]) - math.log10(best))
     print("Median over pairs of (point - best) in decades (median absolute deviation of the pair "
           "medians):\n")
     print("| optimizer | pairs | descent starts | half the fall | steepest | bottom | blow-up |")
@@ -322,32 +347,12 @@ def _scores(errs: list[float]) -> str:
 def _points(curve: dict) -> dict[str, float] | None:
     """log10 LR of the steepest descent, the bottom and the blow-up of a curve that fell (the
     rule's own reading; the blow-up only where it blew up), or None if it did not fall."""
-    settings = RuleSettings()
-    lrs = np.asarray(curve["lr"], dtype=float)
-    losses = np.asarray(curve["raw_loss"], dtype=float)
-    finite = np.isfinite(losses)
-    n = len(losses) if finite.all() else int(np.argmin(finite))
-    if n < rangetest.MIN_STEPS:
+    d = _descent(curve, RuleSettings())
+    if d is None or d.n < rangetest.MIN_STEPS:
         return None
-    x = np.log10(lrs[:n])
-    y, _ = rangetest._scale(losses[:n])
-    sigma = rangetest._sigma(len(losses), runs.NUM_TRAINING, settings)
-    z = rangetest._smooth_scaled(y, sigma)
-    lowest = int(np.argmin(z))
-    level = float(np.median(z[:max(3, n // 10)]))
-    drop = level - float(z[lowest])
-    needed = max(settings.min_drop,
-                 settings.noise_multiple * rangetest._smoothed_noise(y - z, sigma))
-    if not (drop >= needed and lowest >= 3):
-        return None
-    back = np.flatnonzero((np.arange(n) > lowest) & (z > level + needed))
-    above = np.flatnonzero(z[:lowest] >= level - 0.1 * drop)
-    start = int(above[-1]) + 1 if above.size else 0
-    slope = np.gradient(z, x)
-    steep = start + int(np.argmin(slope[start:lowest + 1])) if lowest > start else lowest
-    out = {"steepest": float(x[steep]), "bottom": float(x[lowest])}
-    if back.size or n < len(losses):
-        out["blow-up"] = float(x[int(back[0]) if back.size else n - 1])
+    out = {"steepest": float(d.x[d.steep]), "bottom": float(d.x[d.lowest])}
+    if d.back.size or d.n < len(curve["raw_loss"]):
+        out["blow-up"] = float(d.x[int(d.back[0]) if d.back.size else d.n - 1])
     return out
 
 
