@@ -72,22 +72,27 @@ WRONG_WAY_FAR = 10.0  # ... and 10x or more the wrong way ruins a good run
 CONFIDENCE_BINS = (0.0, 0.5, 0.7, 0.9, 1.0 + 1e-9)
 
 
-def move_of(d: Diagnosis) -> tuple[str, float]:
-    """Which way the suggestion moves the LR (down, up, keep, test) and by how much (>= 1)."""
-    s = d.suggestion
-    if s.action is Action.RANGE_TEST:
+def move_of(action: str, factor: float | None) -> tuple[str, float]:
+    """Which way an action moves the LR (down, up, keep, test) and by how much (>= 1)."""
+    if action == Action.RANGE_TEST.value:
         return "test", 1.0
-    f = 1.0 if s.factor is None or not math.isfinite(s.factor) or s.factor <= 0 else s.factor
-    if s.action in (Action.REDUCE, Action.ADD_WARMUP) and f < 1.0:
+    f = 1.0 if factor is None or not math.isfinite(factor) or factor <= 0 else factor
+    if action in (Action.REDUCE.value, Action.ADD_WARMUP.value) and f < 1.0:
         return "down", 1.0 / f
-    if s.action is Action.INCREASE and f > 1.0:
+    if action == Action.INCREASE.value and f > 1.0:
         return "up", f
     return "keep", 1.0
 
 
-def judge(run: RealRun, d: Diagnosis) -> dict:
-    """One run's row: what lrwatch said and whether it is right by the label."""
-    way, size = move_of(d)
+def entry_of(d: Diagnosis) -> dict:
+    """A diagnosis as ``lrwatch analyze --json`` gives it (the confidence unrounded)."""
+    return {**d.to_dict(), "confidence": float(d.confidence), "sweep": None}
+
+
+def judge(run: RealRun, entry: dict) -> dict:
+    """One run's row: what lrwatch said (an ``lrwatch analyze`` entry) and whether it is right
+    by the label."""
+    way, size = move_of(entry["action"], entry["factor"])
     want = run.label.direction
     if way == "test":
         right = True
@@ -98,19 +103,44 @@ def judge(run: RealRun, d: Diagnosis) -> dict:
     # a move against the label, or a real move where the label says keep / cannot tell
     wrong_way = not right and way in ("down", "up") and (want in ("down", "up") or
                                                            size >= BIG_MOVE)
-    status = d.status.value
+    status = entry["status"]
     return {
         "id": run.id, "family": run.family, "label": run.label.status,
         "also": list(run.label.also), "direction": want, "status": status,
         "status_right": status == run.label.status or status in run.label.also,
-        "verdict": d.status is not Status.INSUFFICIENT_DATA,
-        "action": d.suggestion.action.value, "factor": d.suggestion.factor,
+        "verdict": status != Status.INSUFFICIENT_DATA.value,
+        "action": entry["action"], "factor": entry["factor"],
         "way": way, "size": size, "right_way": right, "wrong_way": wrong_way,
         "wrong_way_far": wrong_way and size >= WRONG_WAY_FAR,
-        "confidence": float(d.confidence),
-        "evidence": [e.message for e in d.evidence][:3],
-        "rationale": d.suggestion.rationale,
+        "confidence": float(entry["confidence"] or 0.0),
+        "evidence": entry["evidence"][:3],
+        "rationale": entry["rationale"],
+        "in_sweep": entry["sweep"] is not None,
     }
+
+
+def read_with_sweeps(runs: list[RealRun], entries: list[dict]) -> None:
+    """Give the runs of each sweep (the manifest's ``sweep``: one source's runs of one setup at
+    several LRs) their sweep's reading, as ``lrwatch analyze --as-one`` does for the runs of one
+    sweep: the same members (each run's curves, its logged LR or else its source's), the same
+    reading, the same ``advise_in_sweep``. Sweeps of fewer than three LRs are left alone, as
+    ``analyze`` leaves them."""
+    from lrwatch.cli.sweep import advise_in_sweep
+    from lrwatch.sweeps import MIN_LRS, member, read_sweep
+
+    by_sweep: dict[str, list[int]] = defaultdict(list)
+    for i, run in enumerate(runs):
+        if run.sweep and run.curves is not None:
+            by_sweep[run.sweep].append(i)
+    for indices in by_sweep.values():
+        members = [member(runs[i].repo, str(i), runs[i].curves,
+                          {"lr": runs[i].meta["peak_lr"]} if runs[i].meta.get("peak_lr")
+                          else None) for i in indices]
+        if len({m.lr for m in members if m.lr is not None}) < MIN_LRS:
+            continue
+        reading = read_sweep(members).reading
+        for place in reading.runs:
+            advise_in_sweep(entries[int(place.name)], place, reading)
 
 
 def scores(rows: list[dict]) -> dict:
@@ -143,6 +173,7 @@ def scores(rows: list[dict]) -> dict:
         "confident_wrong_way": sum(r["wrong_way"] for r in confident),
         "confident_right": _mean(r["right_way"] and r["status_right"] for r in confident),
         "wrong_way_far_share": _mean(r["wrong_way_far"] for r in rows),
+        "read_with_sweep": sum(r["in_sweep"] for r in rows),
     }
 
 
@@ -168,9 +199,14 @@ def _pct(x: float) -> str:
     return "-" if isinstance(x, float) and math.isnan(x) else f"{x:.0%}"
 
 
-def evaluate(runs: list[RealRun]) -> dict:
-    """Judge every run and gather the figures, overall, per family and per label."""
-    rows = [judge(run, analyze(run.curves)) for run in runs if run.curves is not None]
+def evaluate(runs: list[RealRun], with_sweeps: bool = False) -> dict:
+    """Judge every run and gather the figures, overall, per family and per label; with
+    ``with_sweeps``, each run of a sweep as ``lrwatch analyze`` reads it beside its sweep."""
+    runs = [run for run in runs if run.curves is not None]
+    entries = [entry_of(analyze(run.curves)) for run in runs]
+    if with_sweeps:
+        read_with_sweeps(runs, entries)
+    rows = [judge(run, entry) for run, entry in zip(runs, entries)]
     by_family, by_label = defaultdict(list), defaultdict(list)
     for r in rows:
         by_family[r["family"]].append(r)
@@ -199,7 +235,8 @@ def report(side: str, res: dict, missing: int) -> list[str]:
         f"{o['no_verdict']}; confidence >= {CONFIDENT}: "
         f"{o['confident_runs']} runs, {_pct(o['confident_right'])} right, "
         f"{o['confident_wrong_way']} wrong-way; told to move >= {WRONG_WAY_FAR:g}x the wrong "
-        f"way: {_pct(o['wrong_way_far_share'])}", "",
+        f"way: {_pct(o['wrong_way_far_share'])}; read beside their sweep: "
+        f"{o.get('read_with_sweep', 0)}", "",
         "| confidence | runs | status right | way right | both |", "|---|---|---|---|---|"]
     lines += [f"| {b['bin']} | {b['runs']} | {_pct(b['status_right'])} | {_pct(b['right_way'])}"
               f" | {_pct(b['both_right'])} |" for b in res["reliability"]]
@@ -243,6 +280,9 @@ def main(argv: list[str] | None = None) -> None:
                              "on every earlier run and half of its fresh public repositories; "
                              "rounds 5-8's fresh repositories are all held out, "
                              "and so are rounds 7-24's made families")
+    parser.add_argument("--with-sweeps", action="store_true",
+                        help="read each run of a sweep beside its sweep, as `lrwatch analyze "
+                             "--as-one` reads the runs of one sweep (saved as SIDE+sweeps)")
     parser.add_argument("--errors", action="store_true",
                         help="print every run that is not right, with its evidence")
     args = parser.parse_args(argv or [])
@@ -251,9 +291,10 @@ def main(argv: list[str] | None = None) -> None:
     everything, _ = load(with_curves=False)
     wanted = {r.id for r in everything if in_side(r.repo, args.side)}
     missing = [i for i in missing_ids if i in wanted]
-    res = evaluate(runs)
+    res = evaluate(runs, with_sweeps=args.with_sweeps)
     res["missing"] = missing
-    print("\n".join(report(args.side, res, len(missing))))
+    side = f"{args.side}+sweeps" if args.with_sweeps else args.side
+    print("\n".join(report(side, res, len(missing))))
     if args.errors:
         for r in res["rows"]:
             if not (r["status_right"] and r["right_way"]):
@@ -263,7 +304,7 @@ def main(argv: list[str] | None = None) -> None:
     OUT.mkdir(exist_ok=True)
     saved = OUT / "realworld.json"
     sides = json.loads(saved.read_text()) if saved.exists() else {}
-    sides[args.side] = res
+    sides[side] = res
     saved.write_text(json.dumps(sides, indent=1, default=float))
     (OUT / "realworld.md").write_text("\n".join(
         line for side, r in sorted(sides.items(), reverse=True)

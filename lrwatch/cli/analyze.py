@@ -18,10 +18,14 @@ The exit status is 0 whatever the diagnosis, and 1 only when nothing could be re
 ``current_lr`` and ``peak_lr`` hold the same number, the run's peak LR (what was set; warmup
 and decay do not move it): ``peak_lr`` says so, ``current_lr`` stays for the tools that read it.
 
-A run that belongs to a sweep (see ``lrwatch sweep``) takes the sweep's advice: its ``action``,
-``suggested_lr`` and ``rationale`` come from the sweep, its first evidence line says where it
-stands, and ``sweep`` holds ``{"position", "best_lr", "best_lr_low", "best_lr_high", "flat",
-"edge", "runs"}``.
+A run that belongs to a sweep (see ``lrwatch sweep``; runs of one logged setup at several LRs,
+or every run read with ``--as-one``) takes the sweep's reading: where the sweep ranks it, its
+``status`` is its place in the status table's words (below the best: stalled; above it:
+oscillating, or diverging where it blew up; at it, or in a flat sweep: healthy) at confidence
+0.8; its ``action``, ``suggested_lr`` and ``rationale`` come from the sweep, its first evidence
+line says where it stands, and ``sweep`` holds ``{"position", "best_lr", "best_lr_low",
+"best_lr_high", "flat", "edge", "runs", "run_status", "run_confidence"}`` (the last two: what
+the run's own curve says).
 """
 
 from __future__ import annotations
@@ -79,13 +83,17 @@ class _Failure:
               help="read text logs with this regex, named groups loss (required), step, lr, "
                    "grad_norm, val_loss: --pattern 'step (?P<step>\\d+) loss (?P<loss>\\S+)' "
                    "(default: nanoGPT, word_language_model and printed HF dicts are recognised)")
+@click.option("--as-one", is_flag=True,
+              help="take every run read as one sweep of one model at several LRs, whatever "
+                   "their logged setups: each run's status and advice then come from its place "
+                   "in the sweep (see lrwatch sweep)")
 @click.option("--params", metavar="N",
               help="the model's parameter count (124M, 1.3B, 350k): larger models train at "
                    "lower LRs, so an Adam-style optimizer's usual range moves down with it "
                    "(default: read from the run where it says, else a small model's range)")
 def analyze(paths: tuple[str, ...], as_json: bool, run_names: tuple[str, ...],
             loss_key: str | None, lr_key: str | None, pattern: str | None,
-            params: str | None) -> None:
+            params: str | None, as_one: bool) -> None:
     from lrwatch.analysis import analyze as diagnose
     from lrwatch.readers import find_runs, read_run
     from lrwatch.readers.model_size import checked_count
@@ -127,7 +135,7 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_names: tuple[str, ...],
     from lrwatch.cli.sweep import add_sweep_advice
 
     add_sweep_advice(entries, read, everything,
-                     lambda run: read_run(run, loss_key=loss_key, lr_key=lr_key))
+                     lambda run: read_run(run, loss_key=loss_key, lr_key=lr_key), as_one=as_one)
     if as_json:
         click.echo(json.dumps({"runs": entries}, indent=2, allow_nan=False))
     elif any(e["error"] is None for e in entries):

@@ -137,16 +137,28 @@ def _unranked_note(run: Any, reading: Any) -> str:
 
 # -- for `lrwatch analyze`: a run that belongs to a sweep takes the sweep's advice ----------------
 _ACTIONS = {"too_low": "increase", "near_best": "keep", "too_high": "reduce", "diverged": "reduce"}
+# The status a place in a sweep stands for, in the words of the status table: an LR below the
+# sweep's best is too low (stalled), one above it too high (oscillating), one that blew up
+# diverging. One run's curve cannot tell a smooth run 3x from its best from the best itself; its
+# sweep can, so a ranked place sets the status (what the run's own curve says stays beside it).
+_STATUSES = {"too_low": "stalled", "near_best": "healthy", "too_high": "oscillating",
+             "diverged": "diverging"}
+_TOO_HIGH = ("oscillating", "diverging")  # the run's own curve already says how it went wrong
+# The confidence of a status read from the sweep: its places are right on 85-100% of the runs
+# of each held-out side (BENCHMARKS.md, "LR sweeps"), short of what 0.9 promises (97%)
+SWEEP_CONFIDENCE = 0.8
 
 
 def add_sweep_advice(entries: list[dict[str, Any]], read: list[tuple[int, Any, Any]],
-                     others: Sequence[Any] = (), read_other: Callable[[Any], Any] | None = None
-                     ) -> None:
-    """Give each analysed run that belongs to a sweep the sweep's suggestion, an evidence line
-    and a ``sweep`` entry. ``read`` holds ``(entry index, LogRun, ReadResult)`` of every run read;
-    ``others`` are runs found but not analysed (``--run`` chose some), read with ``read_other``
-    only when they may complete a sweep."""
-    from lrwatch.sweeps import find_sweeps, member, members_of, setup_key, setup_of
+                     others: Sequence[Any] = (), read_other: Callable[[Any], Any] | None = None,
+                     as_one: bool = False) -> None:
+    """Give each analysed run that belongs to a sweep the sweep's status, suggestion, an
+    evidence line and a ``sweep`` entry. ``read`` holds ``(entry index, LogRun, ReadResult)`` of
+    every run read; ``others`` are runs found but not analysed (``--run`` chose some), read with
+    ``read_other`` only when they may complete a sweep; ``as_one``: the runs read are one sweep,
+    whatever their logged setups."""
+    from lrwatch.sweeps import (MIN_LRS, find_sweeps, member, members_of, read_sweep, setup_key,
+                                setup_of)
 
     indices: dict[tuple[Any, Any, Any], list[int]] = {}  # a run named twice (two PATHs) is one run
     members = []
@@ -158,17 +170,24 @@ def add_sweep_advice(entries: list[dict[str, Any]], read: list[tuple[int, Any, A
     wanted = {m.setup for m in members if m.setup is not None}
     unread = list({(r.path, r.run_id, r.part): r for r in others if r.error is None
                    and (r.path, r.run_id, r.part) not in indices
-                   and setup_key(setup_of(r)) in wanted}.values())
+                   and (as_one or setup_key(setup_of(r)) in wanted)}.values())
     if unread and read_other is not None:
         members += [replace(m, name=f"other {m.name}", run=replace(m.run, name=f"other {m.name}"))
                     for m in members_of(unread, read_other) if m.run is not None]
     by_first = {same[0]: same for same in indices.values()}
-    for found in find_sweeps(members):
+    if as_one:
+        with_lr = [m for m in members if m.lr is not None]
+        if len({m.lr for m in with_lr}) < MIN_LRS:
+            raise InputError(
+                f"--as-one: {len(with_lr)} of the {len(members)} runs read log a learning rate, "
+                f"at {len({m.lr for m in with_lr})} different LRs; a sweep needs {MIN_LRS} LRs "
+                "(name the LR column with --lr-key)")
+    for found in [read_sweep(members)] if as_one else find_sweeps(members):
         reading = found.reading
         for place in reading.runs:
             if not place.name.startswith("other "):
                 for index in by_first[int(place.name)]:
-                    _advise(entries[index], place, reading)
+                    advise_in_sweep(entries[index], place, reading)
 
 
 def _disputed(lr: float, reading: Any) -> bool:
@@ -181,8 +200,37 @@ def _disputed(lr: float, reading: Any) -> bool:
     return low / (1 + 1e-9) <= lr <= high * (1 + 1e-9)
 
 
-def _advise(entry: dict[str, Any], place: Any, reading: Any) -> None:
-    """One analyze entry takes its sweep's advice."""
+def status_in_sweep(place: Any, reading: Any, own: str) -> str:
+    """The status of a run placed in its sweep, given what its own curve says (``own``).
+
+    A place the sweep cannot rank (``unranked``) leaves the run's own status; so does a run
+    with no LR verdict of its own (several optimizers). A flat sweep says the LR is not what
+    limits the model: healthy, unless the run's own curve blew up. Above the best, a run whose
+    own curve already reads oscillating or diverging keeps that word."""
+    if place.unranked or own == "no_lr_verdict":
+        return own
+    if reading.flat:
+        return own if own == "diverging" else "healthy"
+    if place.position == "too_high" and own in _TOO_HIGH:
+        return own
+    return _STATUSES[place.position]
+
+
+def _confidence_in_sweep(status: str, own: str, own_confidence: float | None, place: Any
+                         ) -> float | None:
+    """The sweep's confidence where it set or backed the status; the run's own where the
+    sweep could not rank it."""
+    if status != own:
+        return SWEEP_CONFIDENCE
+    if place.unranked or own == "no_lr_verdict":
+        return own_confidence
+    return max(SWEEP_CONFIDENCE, own_confidence or 0.0)
+
+
+def advise_in_sweep(entry: dict[str, Any], place: Any, reading: Any) -> None:
+    """One analyze entry (``ENTRY_KEYS``) takes its sweep's status and advice; what the run's
+    own curve said stays in ``sweep["run_status"]`` / ``sweep["run_confidence"]`` and, where
+    the sweep changed it, in an evidence line."""
     position = place.position
     if reading.flat:
         why = (f"in a flat sweep of {len(reading.runs)} runs (final loss within noise "
@@ -221,12 +269,22 @@ def _advise(entry: dict[str, Any], place: Any, reading: Any) -> None:
         position == "near_best" or _disputed(place.lr, reading)) else _ACTIONS[position]
     # a range test is the answer: no LR beside it (the sweep's estimate is in the evidence)
     suggested = None if action == "range_test" else place.suggested_lr
+    own, own_confidence = entry["status"], entry["confidence"]
+    status = status_in_sweep(place, reading, own)
+    evidence = [why, *entry["evidence"]]
+    if status != own:
+        evidence.insert(1, f"its own curve alone reads {own.replace('_', ' ')} "
+                           f"(confidence {own_confidence or 0:.2f}): the sweep says more")
     entry.update({
+        "status": status,
+        "confidence": _confidence_in_sweep(status, own, own_confidence, place),
+        "since_step": entry["since_step"] if status == own else None,
         "action": action, "suggested_lr": suggested,
         "factor": None if suggested is None else suggested / peak,
-        "rationale": why, "evidence": [why, *entry["evidence"]],
+        "rationale": why, "evidence": evidence,
         "sweep": {"position": position, "best_lr": reading.best_lr,
                   "best_lr_low": reading.best_lr_low, "best_lr_high": reading.best_lr_high,
                   "flat": reading.flat, "edge": reading.edge,
-                  "runs": len(reading.runs)},
+                  "runs": len(reading.runs), "run_status": own,
+                  "run_confidence": own_confidence},
     })

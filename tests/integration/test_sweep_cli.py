@@ -108,7 +108,16 @@ def test_analyze_gives_a_run_of_a_sweep_the_sweeps_advice(sweep_dir, capsys):
     assert slowest["action"] == "increase"
     assert slowest["evidence"][0].startswith("too low in a sweep of 6 runs")
     assert slowest["suggested_lr"] == pytest.approx(slowest["sweep"]["best_lr"])
-    assert entries["lightning_logs/version_6"]["sweep"] is None  # the Adam run: no sweep
+    # the status says what the sweep says: too low is "stalled", whatever its own curve read
+    assert slowest["status"] == "stalled" and slowest["confidence"] == pytest.approx(0.8)
+    assert slowest["sweep"]["run_status"] in {"healthy", "stalled", "insufficient_data"}
+    for entry in entries.values():
+        if entry["sweep"] and not entry["sweep"]["flat"]:
+            assert entry["status"] == {"too_low": "stalled", "near_best": "healthy",
+                                       "diverged": "diverging"}.get(
+                entry["sweep"]["position"], entry["status"])
+    adam = entries["lightning_logs/version_6"]
+    assert adam["sweep"] is None  # the Adam run: no sweep, its own reading
 
 
 def test_no_sweep_among_the_runs_is_one_line_error(sweep_dir, capsys):
@@ -196,6 +205,7 @@ def test_flat_and_edge_sweeps_in_log_folders(tmp_path, capsys, finals, flat, edg
         assert {r["position"] for r in sweep["runs"]} == {"near_best"}
         assert [r["suggested_lr"] for r in sweep["runs"]] == pytest.approx(lrs)
         assert all(e["action"] == "keep" and "flat sweep" in e["evidence"][0] for e in entries)
+        assert {e["status"] for e in entries} == {"healthy"}  # the LR is not what limits it
     else:
         best = lrs[-1] if edge == "high" else lrs[0]
         assert sweep["best_lr"] == pytest.approx(best)
@@ -228,3 +238,49 @@ def test_a_one_decade_grid_puts_the_best_between_its_points_and_its_band_around_
     assert abs(math.log10(sweep["best_lr"]) + 2.6) <= math.log10(2)
     assert sweep["best_lr_low"] <= 10 ** -2.6 <= sweep["best_lr_high"]
     assert [r["position"] for r in sweep["runs"]][:2] == ["too_low", "too_low"]
+
+
+def write_bowl(root: Path, lrs: list[float], finals: list[float], same_setup: bool) -> list[str]:
+    """Smooth runs falling to a bowl of final losses; each with a setup of its own unless
+    ``same_setup`` (a seed in its hparams.yaml, as a sweep script that logs it writes)."""
+    folders = []
+    for i, (lr, final) in enumerate(zip(lrs, finals)):
+        folder = root / f"run_{i}" / "lightning_logs" / "version_0"
+        write_version(folder, lr, final, seed=i)
+        if not same_setup:
+            with folder.joinpath("hparams.yaml").open("a") as f:
+                f.write(f"seed: {i}\n")
+        folders.append(str(folder))
+    return folders
+
+
+def test_analyze_as_one_reads_runs_of_different_setups_as_one_sweep(tmp_path, capsys):
+    """Five smooth runs whose final losses make a bowl: alone, each run's curve looks alike;
+    read as one sweep, the runs below the best are stalled and those above it oscillating,
+    and each says what its own curve read."""
+    lrs = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
+    folders = write_bowl(tmp_path, lrs, [1.40, 1.00, 0.80, 1.00, 1.40], same_setup=False)
+    code, out, err = lrwatch(capsys, "analyze", *folders, "--json")
+    assert code == 0, err
+    assert all(e["sweep"] is None for e in json.loads(out)["runs"])  # no setup in common
+    code, out, err = lrwatch(capsys, "analyze", *folders, "--as-one", "--json")
+    assert code == 0, err
+    entries = json.loads(out)["runs"]
+    assert [e["sweep"]["position"] for e in entries] == [
+        "too_low", "too_low", "near_best", "too_high", "too_high"]
+    assert [e["status"] for e in entries] == [
+        "stalled", "stalled", "healthy", "oscillating", "oscillating"]
+    assert [e["action"] for e in entries] == ["increase", "increase", "keep", "reduce", "reduce"]
+    for e in entries:
+        own = e["sweep"]["run_status"]
+        assert own != "oscillating"  # smooth curves: no run alone reads too high
+        if e["status"] != own:
+            assert e["evidence"][1].startswith(f"its own curve alone reads {own}")
+            assert e["since_step"] is None
+
+
+def test_analyze_as_one_with_too_few_lrs_is_a_one_line_error(tmp_path, capsys):
+    folders = write_bowl(tmp_path, [1e-3, 1e-3, 3e-3], [1.0, 1.0, 0.9], same_setup=False)
+    code, out, err = lrwatch(capsys, "analyze", *folders, "--as-one")
+    assert code == 1
+    assert err.count("\n") == 1 and "--as-one" in err and "2 different LRs" in err
