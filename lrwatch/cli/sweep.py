@@ -258,15 +258,16 @@ def advise_in_sweep(entry: dict[str, Any], place: Any, reading: Any) -> None:
             loss = {"val_loss": "validation loss",
                     "best_val_loss": "lowest validation loss"}.get(reading.ranked_by, "loss")
             why += (f"; its {loss} ends within noise of the best run's: the sweep cannot rank "
-                    "it, so this rests on its LR alone")
-            if position == "near_best":
-                why += ("; not told to keep it: a range test (lrwatch's find_lr) or short runs "
-                        "at the LRs around it decide")
+                    "it, so this rests on its LR alone; not told to "
+                    + ("keep it" if position == "near_best" else "move it") +
+                    ": a range test (lrwatch's find_lr) or short runs at the LRs around it "
+                    "decide")
     peak = entry["peak_lr"] or place.lr
-    # a run the sweep cannot rank is never told "keep" (a corpus run 30x below the best was)
-    # nor one the training and validation losses rank differently told to move its LR
-    action = "range_test" if place.unranked and (
-        position == "near_best" or _disputed(place.lr, reading)) else _ACTIONS[position]
+    # a run the sweep cannot rank is never told "keep" (a corpus run 30x below the best was),
+    # nor told to move its LR on its LR alone: its loss is as good as the best run's, so the
+    # sweep does not say it is worse (public sweeps flat over 0.02-4.8 told a run at 0.02
+    # "increase 100x"; issue 14: a plateau across a range of LRs is no reason to move)
+    action = "range_test" if place.unranked else _ACTIONS[position]
     # a range test is the answer: no LR beside it (the sweep's estimate is in the evidence)
     suggested = None if action == "range_test" else place.suggested_lr
     own, own_confidence = entry["status"], entry["confidence"]

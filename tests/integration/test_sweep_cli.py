@@ -284,3 +284,28 @@ def test_analyze_as_one_with_too_few_lrs_is_a_one_line_error(tmp_path, capsys):
     code, out, err = lrwatch(capsys, "analyze", *folders, "--as-one")
     assert code == 1
     assert err.count("\n") == 1 and "--as-one" in err and "2 different LRs" in err
+
+
+def test_a_run_level_with_the_best_is_not_told_to_move_on_its_lr_alone(tmp_path, capsys):
+    """Six runs over two decades, the four middle ones ending level (within their noise): the
+    sweep cannot rank the level runs against the best, so none of them is told to move its LR
+    (a public sweep level over 0.02-4.8 told its run at 0.02 "increase 100x") nor to keep it;
+    each keeps its own curve's status; the best run keeps its LR, and the runs the sweep does
+    rank are moved."""
+    lrs = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2]
+    folders = write_bowl(tmp_path, lrs, [1.60, 0.801, 0.800, 0.800, 0.802, 1.60],
+                         same_setup=True)
+    code, out, err = lrwatch(capsys, "analyze", *folders, "--json")
+    assert code == 0, err
+    entries = json.loads(out)["runs"]
+    level = [e for e in entries if e["sweep"]["position"] != "near_best"
+             and 3e-4 <= e["peak_lr"] <= 1e-2]
+    assert level  # at least one level run sits more than half a decade from the estimate
+    actions = [e["action"] for e in entries[1:5]]
+    assert sorted(actions) == ["keep", "range_test", "range_test", "range_test"]  # keep: the best
+    for e in entries[1:5]:
+        if e["action"] == "range_test":
+            assert e["suggested_lr"] is None and "the sweep cannot rank it" in e["evidence"][0]
+            assert e["status"] == e["sweep"]["run_status"]
+    assert entries[0]["action"] == "increase" and entries[0]["status"] == "stalled"
+    assert entries[-1]["action"] == "reduce"
