@@ -252,6 +252,22 @@ def test_jsonl_loss_logged_as_parts_is_their_weighted_sum_and_named_keys_pick_co
                "meta": {**meta, "jsonl_keys": {"speed": "seconds"}}}, text)
 
 
+def test_a_json_array_of_epoch_records_reads_its_named_columns():
+    # a script's own metrics.json: one record an epoch, its validation loss under dev_loss
+    text = json.dumps([{"epoch": 1, "train_loss": 6.96, "dev_loss": 6.3863, "dev_ppl": 593.65},
+                       {"epoch": 2, "train_loss": 6.2917, "dev_loss": 6.1797, "dev_ppl": 482.83}],
+                      indent=4)
+    meta = {"log_syntax": "json_records",
+            "jsonl_keys": {"step": "epoch", "epoch": "epoch", "loss": "train_loss",
+                           "val_loss": "dev_loss"}}
+    rows = parse({"id": "t", "format": "text", "meta": meta}, text)
+    assert rows == [{"step": 1, "epoch": 1, "loss": 6.96, "val_loss": 6.3863},
+                    {"step": 2, "epoch": 2, "loss": 6.2917, "val_loss": 6.1797}]
+    # without the keys no record has a step, so nothing is read
+    assert parse({"id": "t", "format": "text", "meta": {"log_syntax": "json_records"}},
+                 text) == []
+
+
 def test_a_per_epoch_perplexity_log_reads_as_log_perplexity_losses_by_epochs_done():
     # log.txt of the IFT6135 PTB assignment's ptb-lm.py: epochs counted from 0, tab-separated
     log = ("epoch: 0\ttrain ppl: 1096.6331584284585\tval ppl: 403.4287934927351\t"
