@@ -27,6 +27,7 @@ own layout (Colab saves it as one JSON line).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import math
@@ -405,11 +406,20 @@ def write_csv(path: Path, rows: list[Row]) -> None:
                            "nan" if math.isnan(r[c]) else repr(r[c])) for c in cols])
 
 
+def decode_text(data: bytes) -> str:
+    """A log's text: UTF-16 where it starts with a UTF-16 byte-order mark (what Windows
+    PowerShell's ``Out-File`` and ``Tee-Object`` write), else UTF-8 (a UTF-8 mark dropped),
+    undecodable bytes replaced."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", "replace")
+    return data.decode("utf-8-sig", "replace")
+
+
 def show(git_dir: str, commit: str, path: str) -> str | None:
     """The file at that commit, or None when this snapshot lacks the commit or the file."""
     res = subprocess.run(["git", "--git-dir", git_dir, "show", f"{commit}:{path}"],
                          capture_output=True)
-    return res.stdout.decode("utf-8", "replace") if res.returncode == 0 else None
+    return decode_text(res.stdout) if res.returncode == 0 else None
 
 
 def extract(git_dirs: list[str], manifest: Path = MANIFEST,

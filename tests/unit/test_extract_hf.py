@@ -7,7 +7,8 @@ import subprocess
 import pytest
 
 from benchmarks.realworld import read_csv
-from benchmarks.realworld.extract_hf import main, parse, write_csv
+from benchmarks.realworld.extract_hf import decode_text, main, parse, write_csv
+from benchmarks.realworld.extract_pl import READERS
 
 
 def _text(syntax: str, text: str) -> list[dict]:
@@ -266,6 +267,23 @@ def test_a_json_array_of_epoch_records_reads_its_named_columns():
     # without the keys no record has a step, so nothing is read
     assert parse({"id": "t", "format": "text", "meta": {"log_syntax": "json_records"}},
                  text) == []
+
+
+def test_a_powershell_utf16_log_reads_like_its_utf8_text():
+    # train.py's output piped through PowerShell's Out-File: UTF-16 with a byte-order mark,
+    # CRLF line ends, the run's arguments first and test.py's accuracy appended after training
+    text = ("Namespace(n=3, batch=128, lr=0.1, momentum=0.9, n_iter=64000, optimizer='sgd')\r\n"
+            "Total number of parameters : 0.270 M\r\n"
+            "iter:     10, loss: 2.493077850341797\r\n"
+            "iter:     20, loss: 2.2552029609680178\r\n"
+            "model saved to checkpoint_sgd_0.1\\model_final.pth\r\n"
+            "accuracy: 88.92 %\r\n")
+    data = text.encode("utf-16")  # a byte-order mark, then UTF-16 in this machine's order
+    assert data[:2] in (b"\xff\xfe", b"\xfe\xff") and decode_text(data) == text
+    assert decode_text(b"\xef\xbb\xbf" + text.encode()) == text == decode_text(text.encode())
+    rows = READERS["text"](data, {"log_syntax": "step_loss"})
+    assert rows == [{"step": 10, "loss": 2.493077850341797},
+                    {"step": 20, "loss": 2.2552029609680178}]
 
 
 def test_a_per_epoch_perplexity_log_reads_as_log_perplexity_losses_by_epochs_done():
