@@ -221,6 +221,7 @@ ROUND24_REPOS = frozenset({
 # all held out like rounds 13, 16 and 21-24: labelled from their sources, never diagnosed before
 # the lead's one evaluation.
 ROUND25_REPOS = frozenset({
+    "Kerry-z/ResNet-with-an-optional-optimizer-and-lr",
     "panciut/257852_marco_panciera",
 })
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
