@@ -49,7 +49,9 @@ round 22 (``--side round22-heldout``) every repository of ``manifest_r22.jsonl``
 repository of ``manifest_r23.jsonl`` (``ROUND23_REPOS``); ``--side round23-made`` the families
 made for round 23 (``manifest_r23made.jsonl``, ``ROUND23_MADE``); round 24 (``--side
 round24-heldout``) every repository of ``manifest_r24.jsonl`` (``ROUND24_REPOS``); ``--side
-round24-made`` the families made for round 24 (``manifest_r24made.jsonl``, ``ROUND24_MADE``).
+round24-made`` the families made for round 24 (``manifest_r24made.jsonl``, ``ROUND24_MADE``);
+round 25 (``--side round25-heldout``) every repository of ``manifest_r25.jsonl``
+(``ROUND25_REPOS``).
 """
 
 from __future__ import annotations
@@ -272,7 +274,7 @@ def main(argv: list[str] | None = None) -> None:
                                            "round21-made", "round22-heldout",
                                            "round22-made", "round23-heldout",
                                            "round23-made", "round24-heldout",
-                                           "round24-made"),
+                                           "round24-made", "round25-heldout"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "

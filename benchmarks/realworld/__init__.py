@@ -217,6 +217,13 @@ ROUND23_REPOS = frozenset({
 ROUND24_REPOS = frozenset({
     "DavidC001/NLU",
 })
+# Round 25: public repositories gathered while round 25's rules were tuned (``manifest_r25.jsonl``),
+# all held out like rounds 13, 16 and 21-24: labelled from their sources, never diagnosed before
+# the lead's one evaluation.
+ROUND25_REPOS = frozenset({
+    "Kerry-z/ResNet-with-an-optional-optimizer-and-lr",
+    "panciut/257852_marco_panciera",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -238,8 +245,11 @@ def side_of(repo: str) -> str:
     (round 16, all held out), ``round17-made`` / ``round18-made`` / ``round19-made`` /
     ``round20-made`` / ``round21-made`` (rounds 17, 18, 19, 20 and 21's made families, held
     out), ``round21-heldout`` / ``round22-heldout`` / ``round23-heldout`` /
-    ``round24-heldout`` (rounds 21, 22, 23 and 24, all held out), ``round22-made`` /
-    ``round23-made`` / ``round24-made`` (rounds 22, 23 and 24's made families, held out)."""
+    ``round24-heldout`` / ``round25-heldout`` (rounds 21, 22, 23, 24 and 25, all held out),
+    ``round22-made`` / ``round23-made`` / ``round24-made`` (rounds 22, 23 and 24's made families,
+    held out)."""
+    if repo in ROUND25_REPOS:
+        return "round25-heldout"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:

@@ -5,28 +5,29 @@ directory of a fetched snapshot (or a clone). Every manifest line whose commit o
 is read with ``git show COMMIT:PATH``, parsed by its format and written as ``<id>.csv`` into
 ``cache_dir()``; the lines no snapshot holds are listed, not silently skipped.
 
-Formats read here: Hugging Face ``trainer_state.json`` (its ``log_history``), and ``text``:
-training logs printed or written by a training loop. ``meta.log_syntax`` names the syntax of a
-text log: ``jsonl`` (one JSON record a line; ``meta.record_kind_key`` names the field that
-tells training from validation records where both write ``loss``; ``meta.jsonl_keys`` names the
-key a column is read from where the default choice is wrong, and ``meta.loss_terms`` /
-``meta.val_terms`` build the training / validation loss as a weighted sum of logged keys,
-dotted paths into nested records allowed, where the log writes the optimized loss as parts),
-``json_records`` (a JSON array of records), ``nanogpt``, ``word_lm`` (PyTorch's
+Formats read here: Hugging Face ``trainer_state.json`` (its ``log_history``), and ``text``: training
+logs printed or written by a training loop. ``meta.log_syntax`` names the syntax of a text log:
+``jsonl`` (one JSON record a line; ``meta.record_kind_key`` names the field that tells training from
+validation records where both write ``loss``; ``meta.jsonl_keys`` names the key a column is read
+from where the default choice is wrong, and ``meta.loss_terms`` / ``meta.val_terms`` build the
+training / validation loss as a weighted sum of logged keys, dotted paths into nested records
+allowed, where the log writes the optimized loss as parts), ``json_records`` (a JSON array of
+records; ``meta.jsonl_keys`` and the terms as for ``jsonl``), ``nanogpt``, ``word_lm`` (PyTorch's
 word_language_model), ``step_loss`` (``step N ... loss X`` lines: build-nanogpt, llm.c,
-modded-nanogpt), ``mainrun`` (the Maincode mainrun challenge's structured log), ``rwthlm`` (the
-RWTH LSTM LM toolkit's ``--verbose`` perplexity lines), ``epoch_train_val`` (a solver's
-per-epoch ``train loss: X; val loss: Y`` lines), ``pytorch_mnist`` (PyTorch's MNIST example:
-``Train Epoch:`` and ``Test set:`` lines) or ``loss_in_iteration`` (Spark MLlib gradient
-descent's ``Loss in iteration N : X``) or ``epoch_ppl`` (per-epoch ``epoch: E  train ppl: X  val
-ppl: Y`` lines, the IFT6135 PTB assignment's ``log.txt``; the losses are the perplexities' logs).
-Where one log prints several runs, ``meta.text_section`` (``[start, end]``) keeps one run's
-lines. ``meta.notebook_outputs`` (true) reads a Jupyter notebook's printed output, one line per
-printed line, whatever the ``.ipynb`` file's own layout (Colab saves it as one JSON line).
+modded-nanogpt), ``mainrun`` (the Maincode mainrun challenge's structured log), ``rwthlm`` (the RWTH
+LSTM LM toolkit's ``--verbose`` perplexity lines), ``epoch_train_val`` (a solver's per-epoch ``train
+loss: X; val loss: Y`` lines), ``pytorch_mnist`` (PyTorch's MNIST example: ``Train Epoch:`` and
+``Test set:`` lines) or ``loss_in_iteration`` (Spark MLlib gradient descent's ``Loss in iteration N
+: X``) or ``epoch_ppl`` (per-epoch ``epoch: E train ppl: X val ppl: Y`` lines, the IFT6135 PTB
+assignment's ``log.txt``; the losses are the perplexities' logs). Where one log prints several runs,
+``meta.text_section`` (``[start, end]``) keeps one run's lines. ``meta.notebook_outputs`` (true)
+reads a Jupyter notebook's printed output, one line per printed line, whatever the ``.ipynb`` file's
+own layout (Colab saves it as one JSON line).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import math
@@ -155,9 +156,15 @@ def _val_records_renamed(records: Iterable[dict], kind_key: str) -> Iterable[dic
         yield rec
 
 
-def from_json_records(lines: list[str]) -> list[Row]:
-    """A JSON array of such records (a metrics logger's ``metrics.json``)."""
-    return _merge_records(json.loads("\n".join(lines)))
+def from_json_records(lines: list[str], meta: dict | None = None) -> list[Row]:
+    """A JSON array of such records (a metrics logger's ``metrics.json``); ``meta`` may name a
+    column's key (``jsonl_keys``: a script's own ``[{"epoch": 1, "train_loss": …}, …]`` with its
+    validation loss under ``dev_loss``) or build the losses from parts, as for ``jsonl``."""
+    records = json.loads("\n".join(lines))
+    meta = meta or {}
+    if meta.get("loss_terms") or meta.get("val_terms") or meta.get("jsonl_keys"):
+        records = _with_terms(records, meta)
+    return _merge_records(records)
 
 
 def _merge_records(records: Iterable[dict]) -> list[Row]:
@@ -377,6 +384,8 @@ def parse(row: dict, text: str) -> list[Row]:
         lines = section(lines, *meta["text_section"])
     if meta["log_syntax"] == "jsonl":
         return from_jsonl(lines, meta.get("record_kind_key"), meta)
+    if meta["log_syntax"] == "json_records":
+        return from_json_records(lines, meta)
     if meta["log_syntax"] == "pytorch_mnist":
         return from_pytorch_mnist(lines, meta.get("batch_size"))
     return TEXT_SYNTAX[meta["log_syntax"]](lines)
@@ -397,11 +406,20 @@ def write_csv(path: Path, rows: list[Row]) -> None:
                            "nan" if math.isnan(r[c]) else repr(r[c])) for c in cols])
 
 
+def decode_text(data: bytes) -> str:
+    """A log's text: UTF-16 where it starts with a UTF-16 byte-order mark (what Windows
+    PowerShell's ``Out-File`` and ``Tee-Object`` write), else UTF-8 (a UTF-8 mark dropped),
+    undecodable bytes replaced."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", "replace")
+    return data.decode("utf-8-sig", "replace")
+
+
 def show(git_dir: str, commit: str, path: str) -> str | None:
     """The file at that commit, or None when this snapshot lacks the commit or the file."""
     res = subprocess.run(["git", "--git-dir", git_dir, "show", f"{commit}:{path}"],
                          capture_output=True)
-    return res.stdout.decode("utf-8", "replace") if res.returncode == 0 else None
+    return decode_text(res.stdout) if res.returncode == 0 else None
 
 
 def extract(git_dirs: list[str], manifest: Path = MANIFEST,

@@ -371,7 +371,7 @@ def read_hf_format(fmt: str):
             raise ValueError(f"meta.log_syntax {meta.get('log_syntax')!r} is not one of "
                              f"{sorted(extract_hf.TEXT_SYNTAX)}")
         rows = extract_hf.parse({"id": "", "format": fmt, "meta": meta},
-                                data.decode("utf-8", errors="replace"))
+                                extract_hf.decode_text(data))
         return [r for r in rows if "loss" in r]
     return read
 

@@ -7,7 +7,8 @@ import subprocess
 import pytest
 
 from benchmarks.realworld import read_csv
-from benchmarks.realworld.extract_hf import main, parse, write_csv
+from benchmarks.realworld.extract_hf import decode_text, main, parse, write_csv
+from benchmarks.realworld.extract_pl import READERS
 
 
 def _text(syntax: str, text: str) -> list[dict]:
@@ -250,6 +251,39 @@ def test_jsonl_loss_logged_as_parts_is_their_weighted_sum_and_named_keys_pick_co
     with pytest.raises(ValueError, match="unknown columns"):
         parse({"id": "t", "format": "text",
                "meta": {**meta, "jsonl_keys": {"speed": "seconds"}}}, text)
+
+
+def test_a_json_array_of_epoch_records_reads_its_named_columns():
+    # a script's own metrics.json: one record an epoch, its validation loss under dev_loss
+    text = json.dumps([{"epoch": 1, "train_loss": 6.96, "dev_loss": 6.3863, "dev_ppl": 593.65},
+                       {"epoch": 2, "train_loss": 6.2917, "dev_loss": 6.1797, "dev_ppl": 482.83}],
+                      indent=4)
+    meta = {"log_syntax": "json_records",
+            "jsonl_keys": {"step": "epoch", "epoch": "epoch", "loss": "train_loss",
+                           "val_loss": "dev_loss"}}
+    rows = parse({"id": "t", "format": "text", "meta": meta}, text)
+    assert rows == [{"step": 1, "epoch": 1, "loss": 6.96, "val_loss": 6.3863},
+                    {"step": 2, "epoch": 2, "loss": 6.2917, "val_loss": 6.1797}]
+    # without the keys no record has a step, so nothing is read
+    assert parse({"id": "t", "format": "text", "meta": {"log_syntax": "json_records"}},
+                 text) == []
+
+
+def test_a_powershell_utf16_log_reads_like_its_utf8_text():
+    # train.py's output piped through PowerShell's Out-File: UTF-16 with a byte-order mark,
+    # CRLF line ends, the run's arguments first and test.py's accuracy appended after training
+    text = ("Namespace(n=3, batch=128, lr=0.1, momentum=0.9, n_iter=64000, optimizer='sgd')\r\n"
+            "Total number of parameters : 0.270 M\r\n"
+            "iter:     10, loss: 2.493077850341797\r\n"
+            "iter:     20, loss: 2.2552029609680178\r\n"
+            "model saved to checkpoint_sgd_0.1\\model_final.pth\r\n"
+            "accuracy: 88.92 %\r\n")
+    data = text.encode("utf-16")  # a byte-order mark, then UTF-16 in this machine's order
+    assert data[:2] in (b"\xff\xfe", b"\xfe\xff") and decode_text(data) == text
+    assert decode_text(b"\xef\xbb\xbf" + text.encode()) == text == decode_text(text.encode())
+    rows = READERS["text"](data, {"log_syntax": "step_loss"})
+    assert rows == [{"step": 10, "loss": 2.493077850341797},
+                    {"step": 20, "loss": 2.2552029609680178}]
 
 
 def test_a_per_epoch_perplexity_log_reads_as_log_perplexity_losses_by_epochs_done():
