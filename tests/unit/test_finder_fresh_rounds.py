@@ -1,4 +1,4 @@
-"""What every fresh finder round's families share (rounds 7 to 9; a new round adds a row to
+"""What every fresh finder round's families share (rounds 7 to 10; a new round adds a row to
 ``ROUNDS``): five families on their own split, none seen before, each family's data and model of
 the shapes the sweep and the range tests feed them, the same on every call and for a seed."""
 
@@ -13,6 +13,7 @@ import torch
 from benchmarks import finder_fresh7 as fresh7
 from benchmarks import finder_fresh8 as fresh8
 from benchmarks import finder_fresh9 as fresh9
+from benchmarks import finder_fresh10 as fresh10
 from benchmarks import finder_general, finder_runs
 
 
@@ -50,6 +51,14 @@ ROUNDS = [
         "finetune-lstm-lm-prose-to-code": ((32,), (32,), (32, 256))},
         (fresh9._seen_before_tags, fresh9._low_rank_map, fresh9._noisy_sequences,
          fresh9._event_counts, fresh9._prose_to_code)),
+    Round("fresh10-held-out", tuple(fresh10.FRESH10_TASKS), {
+        "dwsep-cnn-canvas-shapes": ((1, 16, 16), (), (6,)),
+        "two-tower-recommender": ((11,), (), (2,)),
+        "tcn-forecaster": ((1, 48), (8,), (8,)),
+        "gnn-edge-agreement": ((12, 16), (1,), (1,)),
+        "finetune-cnn-shapes-larger": ((1, 12, 12), (), (6,))},
+        (fresh10._canvas_shapes, fresh10._likes, fresh10._seasonal_series, fresh10._graphs,
+         fresh10._shapes_larger)),
 ]
 TASKS = [(r, t) for r in ROUNDS for t in r.tasks]
 DATA = [d for r in ROUNDS for d in r.data]
