@@ -49,7 +49,9 @@ round 22 (``--side round22-heldout``) every repository of ``manifest_r22.jsonl``
 repository of ``manifest_r23.jsonl`` (``ROUND23_REPOS``); ``--side round23-made`` the families
 made for round 23 (``manifest_r23made.jsonl``, ``ROUND23_MADE``); round 24 (``--side
 round24-heldout``) every repository of ``manifest_r24.jsonl`` (``ROUND24_REPOS``); ``--side
-round24-made`` the families made for round 24 (``manifest_r24made.jsonl``, ``ROUND24_MADE``).
+round24-made`` the families made for round 24 (``manifest_r24made.jsonl``, ``ROUND24_MADE``);
+``--side round25-made`` the families made for round 25 (``manifest_r25made.jsonl``,
+``ROUND25_MADE``).
 """
 
 from __future__ import annotations
@@ -235,14 +237,14 @@ def main(argv: list[str] | None = None) -> None:
                                            "round21-made", "round22-heldout",
                                            "round22-made", "round23-heldout",
                                            "round23-made", "round24-heldout",
-                                           "round24-made"),
+                                           "round24-made", "round25-made"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "
                              "rounds 1-2 and holds out the families made for it; round 4 tunes "
                              "on every earlier run and half of its fresh public repositories; "
                              "rounds 5-8's fresh repositories are all held out, "
-                             "and so are rounds 7-24's made families")
+                             "and so are rounds 7-25's made families")
     parser.add_argument("--errors", action="store_true",
                         help="print every run that is not right, with its evidence")
     args = parser.parse_args(argv or [])
