@@ -189,6 +189,12 @@ ROUND23_MADE = frozenset({"lrwatch-made/cnn_shapes_mixup_sgdm_cosine",
 ROUND24_MADE = frozenset({"lrwatch-made/gpt2_hf_tarfile_trainer_adamw_linear",
                           "lrwatch-made/deepsets_pointsets_nadam_const",
                           "lrwatch-made/cnn1d_waves_heavytail_huber_adam_exp"})
+# Round 25's made families (``fresh_sweeps25.py``, ``manifest_r25made.jsonl``): made after round
+# 24's evaluation, ranked by a test loss their logs never hold; held out, never diagnosed before
+# the lead's one evaluation.
+ROUND25_MADE = frozenset({"lrwatch-made/mobilenet_shapes_sgdm_cosine",
+                          "lrwatch-made/chargru_argparse_adam_clip",
+                          "lrwatch-made/mlp_imbalanced_layernorm_adamw_warmcos"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -246,10 +252,12 @@ def side_of(repo: str) -> str:
     ``round20-made`` / ``round21-made`` (rounds 17, 18, 19, 20 and 21's made families, held
     out), ``round21-heldout`` / ``round22-heldout`` / ``round23-heldout`` /
     ``round24-heldout`` / ``round25-heldout`` (rounds 21, 22, 23, 24 and 25, all held out),
-    ``round22-made`` / ``round23-made`` / ``round24-made`` (rounds 22, 23 and 24's made families,
-    held out)."""
+    ``round22-made`` / ``round23-made`` / ``round24-made`` / ``round25-made`` (rounds 22, 23, 24
+    and 25's made families, held out)."""
     if repo in ROUND25_REPOS:
         return "round25-heldout"
+    if repo in ROUND25_MADE:
+        return "round25-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:
