@@ -367,7 +367,7 @@ def short_rise(curve: Curve) -> Symptom | None:
     to 5 epochs): its last loss sits EPOCH_RISE x or more above its first. Real-world round 25,
     every side through round 24: of the 79 runs too short for a verdict, 4 such logs, 3 labelled
     diverging (3 repositories: an LM pretraining, a Whisper fine-tune, a GRU LM) and 1 too high
-    (a made GPT under RAdam); none of the 30 labelled healthy or too low rose. The first 3-11
+    (a made GPT under RAdam); none of the 63 labelled healthy or too low rose. The first 3-11
     points (3-5 epochs) of the 1673 longer runs did it on 84: 45 diverging (29 repositories and
     made families), 26 too high (13), 12 too low (2 made families), 1 healthy. Too few points
     to tell a blow-up from noise by their standard errors: it names a rise, not how far the LR
