@@ -27,10 +27,10 @@ SHORT_CONFIDENCE = 0.5
 # its slow falls were told "increase 6-21x", labelled healthy or too high, one repository)
 FEW_EPOCHS = 6
 # A log too short for a verdict whose loss rose (detectors.short_rise: 3 of 4 such logs labelled
-# diverging, the fourth too high; on the first points of longer logs 45 of 84 diverging and 71
-# too high or diverging, 13 not): diverging at no more than a short log's confidence, with a
-# range test, not a move (real-world round 25); a log of every step from step 0 is left to its
-# noise, as before
+# diverging, the fourth too high; on the first points of longer logs 37 of 55 diverging and 52
+# too high or diverging, none healthy): diverging at no more than a short log's confidence, with
+# a range test, not a move (real-world round 25); a log of every step from step 0 is left to
+# its noise, as before
 SHORT_RISE_CONFIDENCE = SHORT_CONFIDENCE
 # "Too short to judge" is no verdict on the LR, so it carries no confidence: at 1.0 a table or a
 # JSON reader saw "insufficient_data, keep, confidence 1.00" next to runs it could not judge
