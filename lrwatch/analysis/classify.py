@@ -26,6 +26,12 @@ SHORT_CONFIDENCE = 0.5
 # held 6-15 epoch points, 10-epoch MNIST sweeps and an early-stopped grid; read from 6 points,
 # its slow falls were told "increase 6-21x", labelled healthy or too high, one repository)
 FEW_EPOCHS = 6
+# A log too short for a verdict whose loss rose (detectors.short_rise: 3 of 4 such logs labelled
+# diverging, the fourth too high; on the first points of longer logs 37 of 55 diverging and 52
+# too high or diverging, none healthy): diverging at no more than a short log's confidence, with
+# a range test, not a move (real-world round 25); a log of every step from step 0 is left to
+# its noise, as before
+SHORT_RISE_CONFIDENCE = SHORT_CONFIDENCE
 # "Too short to judge" is no verdict on the LR, so it carries no confidence: at 1.0 a table or a
 # JSON reader saw "insufficient_data, keep, confidence 1.00" next to runs it could not judge
 NO_VERDICT = 0.0
@@ -112,6 +118,12 @@ def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
         per_point = (int(curve.last[-1]) + 1) / curve.size if curve.size else 0.0
         least = FEW_EPOCHS if meta.epoch_points else JUDGE_POINTS
         if points < least or (per_point < SPARSE_GAP and not meta.epoch_points):
+            rise = d.short_rise(curve) if meta.epoch_points or per_point >= SPARSE_GAP \
+                else None
+            if rise is not None:
+                return Verdict(Status.DIVERGING, SHORT_RISE_CONFIDENCE, rise.since_step,
+                               (rise.evidence,), symptoms=frozenset({rise.name}),
+                               alarm=alarm_ev)
             return Verdict(Status.INSUFFICIENT_DATA, NO_VERDICT, None, (), alarm=alarm_ev,
                            needed_points=JUDGE_POINTS if meta.epoch_points else MIN_POINTS)
         found = _judge(curve, summary, meta, alarm, alarm_ev)

@@ -442,6 +442,10 @@ def _advise_diverging(c: AdviceContext) -> Advice:
         return Advice(Action.RANGE_TEST, None, (
             "the loss was never finite, so no LR can be blamed yet: check the inputs and the "
             "loss function, then let a range test pick the LR",))
+    if SymptomName.SHORT_RISE in c.symptoms:
+        return Advice(Action.RANGE_TEST, None, (
+            "the loss went up over a log too short to say how far the LR is off: a range test "
+            "(lrwatch's find_lr), or a run at ~10x lower LR, tells",))
     early = _early(c.since_step, c.first_step, c.curves.total_steps)
     in_range = c.lr is not None and c.usual_range is not None and c.lr <= c.usual_range[1]
     if {SymptomName.DIED, SymptomName.AT_CHANCE} & c.symptoms:

@@ -41,6 +41,7 @@ class SymptomName(str, Enum):
     CLIMB = "climb"  # the loss climbed before it went NaN
     BLOWUP = "blowup"
     EARLY_BLOWUP = "early_blowup"
+    SHORT_RISE = "short_rise"  # a log too short for a verdict ends above its first point
     REBOUND = "rebound"
     SPIKES = "spikes"
     RECOVERED_SPIKE = "recovered_spike"
