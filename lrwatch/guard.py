@@ -266,7 +266,13 @@ class Guard:
                                   {"status": "alarm", "evidence": [alarm], "seen_at": step}))
         elif alarm is None and (diagnosis is None or diagnosis.status != Status.DIVERGING):
             self._alarm_step = None
-        diverging = alarm is not None or (diagnosis is not None and diagnosis.status == Status.DIVERGING)
+        # a diverging verdict that cannot say how far the LR is off (a rise over a log too short
+        # for a verdict, at 0.5: on the first points of longer runs it fired on 3 of 1151 healthy
+        # or too-low ones) is announced, not acted on: the guard acts on an alarm, or on a
+        # verdict that names a move
+        diverging = alarm is not None or (
+            diagnosis is not None and diagnosis.status == Status.DIVERGING
+            and diagnosis.suggestion.action is not Action.RANGE_TEST)
         if not diverging or not self.config.acts:
             return notices, None
         if diagnosis is None:

@@ -137,3 +137,22 @@ def test_spike_check_drops_nothing_in_line_and_names_the_outlier_step():
     assert notice.step == 90 and notice.kind == keys.EVENT_ACTION and notice.log
     assert notice.payload["action"] == "skip" and notice.payload["skipped_steps"] == 1
     assert "loss" in notice.payload["reason"]
+
+
+def test_a_rise_over_a_few_points_is_announced_not_acted_on():
+    """Recorded every 5 steps, a loss 35% above its first point after 6 points reads diverging
+    at 0.5 with a range test (too few points to say how far the LR is off): the guard says so
+    once and leaves the run going; a blow-up that follows is acted on as ever."""
+    guard = Guard(GuardConfig(on_diverge="stop", check_every_n_steps=1), OnlineAnalyzer, "r")
+    losses = [2.0, 2.1, 2.3, 2.4, 2.6, 2.7, 2.9, 3.0, 3.1]
+    said = []
+    for i, loss in enumerate(losses):
+        guard.observe({keys.LOSS: (np.array([5 * i]), np.array([loss]))})
+        notices, decision = guard.check(5 * i)
+        assert decision is None, f"acted at point {i}: {decision}"
+        said += [n.message for n in notices]
+    assert len(said) == 1 and "diverging" in said[0] and "confidence 0.50" in said[0]
+    assert guard.analyzer.diagnose().suggestion.action.value == "range_test"
+    guard.observe({keys.LOSS: (np.array([45, 50]), np.array([math.nan, math.nan]))})
+    _, decision = guard.check(50)
+    assert decision is not None and decision.action == "stop"
