@@ -123,6 +123,13 @@ def name_lr(name: str) -> NameLR:
         return NameLR(None, None, why=f"no learning rate logged, and its name names several "
                                       f"({shown}): which is its LR is not clear")
     value = values.pop()
+    exponent = next((m for m in tokens
+                     if m.group("sep") == "-" and m.group("value").isdigit()), None)
+    if exponent is not None:  # ``lr-3``: LR 3, or 1e-3 as some scripts name it?
+        digits = exponent.group("value")
+        return NameLR(None, None, why=f"no learning rate logged, and its name's "
+                                      f"{exponent.group(0)} may mean {digits} or 1e-{digits}: "
+                                      f"rename it lr_{digits} or lr1e-{digits}")
     if not (math.isfinite(value) and value > 0):
         return NameLR(None, None, why=f"no learning rate logged, and its name's {shown} is not "
                                       "a positive LR")

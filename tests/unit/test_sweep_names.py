@@ -22,7 +22,8 @@ from lrwatch.sweeps import SweepMember, group, members_of, name_lr
     ("Learning-Rate-1E-3/events", 1e-3),
     ("LR3e-04", 3e-4),
     ("lr.001", 1e-3),
-    ("lr-2", 2.0),
+    ("lr-0.2", 0.2),
+    ("lr_20", 20.0),  # word_language_model's SGD LR
     ("sweep/lr_0.1/version_0/metrics.csv", 0.1),
     ("lr_0.1/lr_0.1.log", 0.1),  # the same LR twice: no doubt
     ("cosine_lr0.1_min_lr1e-5", 0.1),  # min_lr is the schedule's floor, not the LR
@@ -45,6 +46,7 @@ def test_a_name_with_one_lr_token_names_that_lr(name, lr):
     ("enc_lr0.1_dec_lr0.01", "names several (lr0.1, lr0.01)"),
     ("lr_0.1/lr_0.01.log", "names several (lr_0.1, lr_0.01)"),
     ("lr_0", "lr_0 is not a positive LR"),
+    ("gpt-lr-3", "lr-3 may mean 3 or 1e-3"),
 ])
 def test_a_name_with_no_or_several_lr_tokens_names_no_lr(name, why):
     found = name_lr(name)
