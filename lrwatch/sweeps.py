@@ -173,7 +173,7 @@ def name_entry(log_run: Any) -> dict[str, Any] | None:
         return None
     label, path = run_label(log_run)
     found = name_lr(label)
-    if found.lr is None:
+    if found.lr is None or found.key is None:
         return {"lr": None, "key": None, "seed": None, "why": found.why}
     # the label is the tail of the path: the rest of the path, unchanged, keeps runs of other
     # folders apart
