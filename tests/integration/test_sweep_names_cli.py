@@ -177,3 +177,29 @@ def test_a_seed_per_run_is_still_one_sweep_but_a_bare_s_number_parts_runs(tmp_pa
             write_nanogpt_log(staged / f"s{stage}_lr{lr:g}.log", lr)
     code, _, err = lrwatch(capsys, "sweep", str(staged))
     assert code == 1 and "no sweep in" in err
+
+
+def test_a_folder_of_csv_files_named_by_lr_is_found_and_read_as_a_sweep(tmp_path, capsys):
+    """``lr=1e-04.csv`` ... in one folder (once, only a ``metrics.csv`` was a run in a folder
+    walk); a data CSV beside them that names no loss is no run."""
+    folder = tmp_path / "csv_sweep"
+    for lr in LRS:
+        write_csv(folder / f"lr={lr:.0e}.csv", lr)
+    (folder / "labels.csv").write_text("image,label\na.png,3\n")
+    document = sweep_json(capsys, str(folder))
+    (sweep,) = document["sweeps"]
+    assert [run["run"] for run in sweep["runs"]] == [f"lr={lr:.0e}" for lr in LRS]
+    check_positions(sweep)
+    assert document["left_out"] == []
+
+
+def test_json_line_logs_in_lr_folders_are_one_sweep(tmp_path, capsys):
+    root = tmp_path / "jsonl"
+    for lr in LRS:
+        (root / f"lr_{lr:g}").mkdir(parents=True)
+        (root / f"lr_{lr:g}" / "log.jsonl").write_text("".join(
+            json.dumps({"step": step, "train_loss": float(loss)}) + "\n"
+            for step, loss in enumerate(loss_curve(lr))))
+    (sweep,) = sweep_json(capsys, str(root))["sweeps"]
+    assert [run["lr"] for run in sweep["runs"]] == pytest.approx(LRS)
+    check_positions(sweep)
