@@ -203,3 +203,17 @@ def test_json_line_logs_in_lr_folders_are_one_sweep(tmp_path, capsys):
     (sweep,) = sweep_json(capsys, str(root))["sweeps"]
     assert [run["lr"] for run in sweep["runs"]] == pytest.approx(LRS)
     check_positions(sweep)
+
+
+def test_equal_names_in_two_folders_are_two_sweeps(tmp_path, capsys):
+    """``a/lr0.1.log`` and ``b/lr0.1.log``: the folders may be two models; their runs are never
+    pooled, whether the folders are given apart or their parent is."""
+    for model in ("a", "b"):
+        for lr in LRS:
+            write_nanogpt_log(tmp_path / "two" / model / f"lr{lr:g}.log", lr)
+    for paths in ([tmp_path / "two"], [tmp_path / "two" / "a", tmp_path / "two" / "b"]):
+        sweeps = sweep_json(capsys, *map(str, paths))["sweeps"]
+        assert len(sweeps) == 2
+        assert all(len(sweep["runs"]) == 4 for sweep in sweeps)
+    names = [run["run"] for run in sweep_json(capsys, str(tmp_path / "two"))["sweeps"][0]["runs"]]
+    assert len({name.split("/")[1] for name in names}) == 1
