@@ -6,7 +6,13 @@ model class, its parameter count, the optimizer with its settings, the scheduler
 planned steps and the module's hyperparameters; from a Lightning log folder its
 ``hparams.yaml``. Runs whose setups are equal and whose LRs differ form a sweep (at least
 ``MIN_LRS`` LRs). A run's LR is the peak of its logged LR curve (warmup and decay shape it the
-same way in every run of a sweep), else the LR its hyperparameters name.
+same way in every run of a sweep), else the LR its hyperparameters name, else the LR its name
+names (``lr_0.001/``, ``adam_lr0.01_bs64.log``: see ``name_lr``).
+
+A run that logged no setup is matched by its name: its path with the LR token taken out, so
+``adam_lr0.01_bs64.log`` and ``adam_lr0.1_bs64.log`` are one sweep and ``sgd_lr0.1_bs64.log``
+another. A seed in the name (``seed0``, ``s1``) is taken out too where it marks repeats of
+one sweep (see ``group``).
 
 The readers are used through their public functions only (``find_runs``, ``read_run``); each
 reader's ``setup`` reads its format's metadata.
@@ -16,8 +22,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -30,6 +39,25 @@ MIN_LRS = 3  # a parabola needs three LRs
 _LR_NAMES = ("lr", "learning_rate", "learningrate")
 _LR_SUFFIXES = ("_lr", ".lr", "_learning_rate")
 
+# -- the LR a run's name names ------------------------------------------------------------------
+# An LR token: ``lr``, ``learning_rate``, ``learning-rate`` or ``learningrate`` (any case), not
+# glued to a letter or digit before it (``clr``, ``xlr``), an optional ``_``, ``=`` or ``-``, a
+# number in plain or e notation, then no letter or digit (``lr_decay0.5``, ``lrs``,
+# ``lr_schedule`` and ``lr0.1x`` are not tokens). An LR-like token with a qualifier before it
+# (``min_lr1e-5``, ``warmup_lr0.1``) names another LR of the schedule: not the run's LR, and
+# part of its setup.
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_LR_TOKEN = re.compile(
+    rf"(?<![A-Za-z0-9])(?P<word>lr|learning[_-]?rate)(?P<sep>[_=-]?)(?P<value>{_NUMBER})"
+    r"(?![A-Za-z0-9]|\.\d)", re.IGNORECASE)
+_QUALIFIED = re.compile(r"(?:min|end|final|start|init|initial|warmup|eta|last)[_-]?$",
+                        re.IGNORECASE)
+# A seed token: the word ``seed`` with its number (``seed0``, ``seed_1``, ``seed=2``), or ``s``
+# and a number standing alone (``s1``: a seed by habit, though it may name a stage or a size).
+_SEED_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:seed[_=-]?\d+|s\d+)(?![A-Za-z0-9])",
+                         re.IGNORECASE)
+_NAME_ENTRY = "from the run's name"  # where ``setup_of`` puts what a run's name says
+
 
 @dataclass(frozen=True)
 class SweepMember:
@@ -40,6 +68,21 @@ class SweepMember:
     lr: float | None  # None: neither its LR curve nor its hyperparameters give one
     setup: str | None  # a canonical text of its setup; None when it logged none
     run: SweepRun | None
+    # the seed its name names (``seed0``, ``s1``) where its setup is its name, else None
+    seed: str | None = None
+    # why no LR was found, when its name was read for one and gave none
+    no_lr: str | None = None
+
+
+@dataclass(frozen=True)
+class NameLR:
+    """What a run's name says: its LR, the name with the LR token (and any seed) taken out, the
+    seed token, or why it names no LR."""
+
+    lr: float | None
+    key: str | None  # the name with the LR and seed tokens taken out (None: no LR token)
+    seed: str | None = None  # the seed token, lower case (``seed0``, ``s1``)
+    why: str | None = None  # why ``lr`` is None
 
 
 @dataclass(frozen=True)
@@ -64,29 +107,151 @@ def peak_lr(lr_values: np.ndarray | None) -> float | None:
     return float(good.max()) if good.size else None
 
 
+def name_lr(name: str) -> NameLR:
+    """The LR a run's name names (``lr_0.001``, ``lr=3e-4.csv``, ``run-lr1e-3-seed0``,
+    ``adam_lr0.01_bs64.log``, ``learning_rate_0.0005``): one LR token, or several naming the
+    same LR. Several naming different LRs, none, or one that is not a positive number: no LR,
+    and ``why`` says so. ``key`` is the name with the LR token taken out and each seed token
+    (``seed0``, ``s1``) replaced by ``seed*`` (``group`` decides whether seeds part runs)."""
+    tokens = [m for m in _LR_TOKEN.finditer(name) if not _QUALIFIED.search(name[:m.start()])]
+    if not tokens:
+        return NameLR(None, None, why="no learning rate logged, nor in its name (no LR curve, "
+                                      "no lr in its hyperparameters, no lr_0.001 in its name)")
+    values = {float(m.group("value")) for m in tokens}
+    shown = ", ".join(dict.fromkeys(m.group(0) for m in tokens))
+    if len(values) > 1:
+        return NameLR(None, None, why=f"no learning rate logged, and its name names several "
+                                      f"({shown}): which is its LR is not clear")
+    value = values.pop()
+    exponent = next((m for m in tokens
+                     if m.group("sep") == "-" and m.group("value").isdigit()), None)
+    if exponent is not None:  # ``lr-3``: LR 3, or 1e-3 as some scripts name it?
+        digits = exponent.group("value")
+        return NameLR(None, None, why=f"no learning rate logged, and its name's "
+                                      f"{exponent.group(0)} may mean {digits} or 1e-{digits}: "
+                                      f"rename it lr_{digits} or lr1e-{digits}")
+    if not (math.isfinite(value) and value > 0):
+        return NameLR(None, None, why=f"no learning rate logged, and its name's {shown} is not "
+                                      "a positive LR")
+    key = _LR_TOKEN.sub(lambda m: m.group("word") + m.group("sep") + "*"
+                        if _same(m, tokens) else m.group(0), name)
+    seeds = sorted({m.group(0).lower() for m in _SEED_TOKEN.finditer(key)})
+    key = _SEED_TOKEN.sub("seed*", key)
+    return NameLR(value, key, seed="+".join(seeds) or None)
+
+
+def _same(match: re.Match[str], tokens: list[re.Match[str]]) -> bool:
+    return any(match.span() == t.span() for t in tokens)
+
+
+def run_label(log_run: Any) -> tuple[str, str]:
+    """A found run's name to read an LR from, and the path it stands for: the run's path
+    below the PATH given (folder and file names: ``lr_0.001/version_0/metrics.csv``), or the
+    PATH's own name (``lr_0.001`` given as a PATH) where that names no LR."""
+    source = Path(os.path.abspath(os.path.expanduser(log_run.source)))
+    base = source if source.is_dir() else source.parent
+    path = Path(os.path.abspath(log_run.path))
+    try:
+        relative = path.relative_to(base).as_posix()
+    except ValueError:
+        relative = path.name
+    relative = "" if relative == "." else relative
+    if relative and _has_lr_token(relative):
+        return relative, path.as_posix()
+    return base.name + ("/" + relative if relative else ""), path.as_posix()
+
+
+def _has_lr_token(text: str) -> bool:
+    return any(not _QUALIFIED.search(text[:m.start()]) for m in _LR_TOKEN.finditer(text))
+
+
+def name_entry(log_run: Any) -> dict[str, Any] | None:
+    """What a found run's name says, as ``setup_of`` adds it to the run's setup: ``lr``,
+    ``key`` (its whole path with the LR and seed tokens taken out: runs of one sweep differ in
+    those only), ``seed``, ``why``. None for a store's run (its name is no path)."""
+    if log_run.run_id is not None or log_run.part is not None:
+        return None
+    label, path = run_label(log_run)
+    found = name_lr(label)
+    if found.lr is None or found.key is None:
+        return {"lr": None, "key": None, "seed": None, "why": found.why}
+    # the label is the tail of the path: the rest of the path, unchanged, keeps runs of other
+    # folders apart
+    head = path[:len(path) - len(label)] if path.endswith(label) else path + "|"
+    return {"lr": found.lr, "key": head + found.key, "seed": found.seed, "why": None}
+
+
 def member(source: str, name: str, curves: Any, setup: dict[str, Any] | None) -> SweepMember:
-    """One run's sweep view from its read curves (``RunCurves``) and its setup."""
+    """One run's sweep view from its read curves (``RunCurves``) and its setup (as
+    ``setup_of`` gives it: a run's name may give its LR and, with no setup logged, its key)."""
+    logged, named = _split(setup)
     lr = peak_lr(curves.lr.values if curves.lr is not None else None)
-    if lr is None and setup:
-        lr = _lr_from(setup)
+    if lr is None and logged:
+        lr = _lr_from(logged)
+    if lr is None and named:
+        lr = named["lr"]
     text = setup_key(setup)
+    seed = named["seed"] if named and not logged and text is not None else None
+    why = named["why"] if named and lr is None else None
     run = SweepRun(name, lr, curves.loss, curves.val_loss) if lr is not None else None
-    return SweepMember(source, name, lr, text, run)
+    return SweepMember(source, name, lr, text, run, seed, why)
 
 
 def setup_key(setup: dict[str, Any] | None) -> str | None:
-    """The setup without its LRs, as one comparable text; None when nothing was logged."""
-    return None if not setup else _canonical(_without_lr(setup))
+    """The setup without its LRs, as one comparable text; None when nothing was logged. A run
+    that logged none but whose name names its LR is keyed by its name without the LR (and
+    seed) tokens."""
+    logged, named = _split(setup)
+    if logged:
+        return _canonical(_without_lr(logged))
+    if named and named["key"] is not None:
+        return _canonical({"run name": named["key"]})
+    return None
+
+
+def _split(setup: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """A setup from ``setup_of``: what the run logged, and what its name says."""
+    if not setup:
+        return None, None
+    named = setup.get(_NAME_ENTRY)
+    logged = {k: v for k, v in setup.items() if k != _NAME_ENTRY}
+    return logged or None, named
 
 
 def group(members: Iterable[SweepMember]) -> list[list[SweepMember]]:
-    """Members of equal setup at ``MIN_LRS`` or more LRs, each group a sweep, biggest first."""
+    """Members of equal setup at ``MIN_LRS`` or more LRs, each group a sweep, biggest first.
+
+    Runs keyed by their names differ in their seeds (``seed0``, ``s1``) too: one sweep where
+    an LR was run at several seeds (repeats: the sweep reader takes several runs at one LR)
+    or where the name says ``seed`` (each LR run once, at its own seed: still one sweep; a
+    seed is no setup); a bare ``s1`` that never repeats an LR may name something else (a
+    stage, a size), so its runs are kept apart by it."""
     by_setup: dict[str, list[SweepMember]] = defaultdict(list)
     for m in members:
         if m.setup is not None and m.run is not None:
             by_setup[m.setup].append(m)
-    groups = [g for g in by_setup.values() if len({m.lr for m in g}) >= MIN_LRS]
+    groups = [part for g in by_setup.values() for part in _by_seed(g)
+              if len({m.lr for m in part}) >= MIN_LRS]
     return sorted(groups, key=len, reverse=True)
+
+
+def _by_seed(members: list[SweepMember]) -> list[list[SweepMember]]:
+    """One setup's members, parted by seed where their seeds are not repeats of one sweep."""
+    seeds = {m.seed for m in members}
+    if len(seeds) < 2:
+        return [members]
+    seeds_at: dict[float | None, set[str | None]] = defaultdict(set)
+    for m in members:
+        seeds_at[m.lr].add(m.seed)
+    repeated = any(len(s) > 1 for s in seeds_at.values())
+    named = all(s is not None and all(p.startswith("seed") for p in s.split("+"))
+                for s in seeds)
+    if repeated or named:
+        return [members]
+    parts: dict[str | None, list[SweepMember]] = defaultdict(list)
+    for m in members:
+        parts[m.seed].append(m)
+    return list(parts.values())
 
 
 def read_sweep(members: Sequence[SweepMember], rank_by: RankedBy | None = None) -> Sweep:
@@ -109,10 +274,17 @@ def find_sweeps(members: Sequence[SweepMember], rank_by: RankedBy | None = None)
 def setup_of(log_run: Any) -> dict[str, Any] | None:
     """What a found run (``lrwatch.readers.LogRun``) logged about its setup, as its reader
     reads it (a store run's metadata, a Lightning ``hparams.yaml``, a Hugging Face run's
-    ``config.json`` and training arguments), or None."""
+    ``config.json`` and training arguments), or None; with what its name says (``name_entry``)
+    under ``"from the run's name"`` where that may give its LR or its key."""
     from lrwatch.readers.registry import reader_for
 
-    return None if log_run.error is not None else reader_for(log_run.format).setup(log_run)
+    if log_run.error is not None:
+        return None
+    logged = reader_for(log_run.format).setup(log_run)
+    named = name_entry(log_run)
+    if named is None or (logged and _lr_from(logged) is not None):
+        return logged
+    return {**(logged or {}), _NAME_ENTRY: named}
 
 
 def members_of(log_runs: Iterable[Any], read: Any) -> list[SweepMember]:

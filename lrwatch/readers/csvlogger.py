@@ -6,7 +6,10 @@ a cell is empty where a key was not logged. lrwatch's own ``lrwatch export`` CSV
 shape. A CSV without a ``step`` column is read as one step per row. Cells are split by the first
 of comma, tab and semicolon found in the header line, so spreadsheet exports read too. A ``.log``
 or ``.txt`` file whose first line is a CSV header naming a loss (Keras's ``CSVLogger`` writes
-``training.log``: ``epoch,accuracy,loss,val_loss``) is read as a CSV, not as a printed log.
+``training.log``: ``epoch,accuracy,loss,val_loss``) is read as a CSV, not as a printed log. In a
+folder, any other ``.csv`` whose first line is such a header is a run too, named by its stem (a
+sweep saved as ``lr=3e-4.csv``, ``lr=1e-3.csv`` ...); a CSV that names no loss (a data set, a
+table of results) is not a log.
 
 A W&B panel's "Download CSV" export holds several runs: a ``Step`` column, then for each run
 shown ``"<run> - <metric>"`` with ``"<run> - <metric>__MIN"`` / ``__MAX`` (its sampling bucket's
@@ -293,7 +296,7 @@ class CsvLogReader:
     format = "csv"
 
     def wants(self, name: str) -> bool:
-        return name == FILE_NAME or name.lower().endswith(HEADER_SUFFIXES)
+        return name == FILE_NAME or name.lower().endswith(HEADER_SUFFIXES + (".csv",))
 
     def claims(self, path: Path, head: bytes, options: ReadOptions) -> bool:
         suffix = path.suffix.lower()
@@ -311,16 +314,18 @@ class CsvLogReader:
         return [Found(path, label=None if path.name == FILE_NAME else path.stem)]
 
     def folder_runs(self, folder: Folder, options: ReadOptions) -> FolderRuns:
-        """A ``metrics.csv`` is its folder's run; a ``.log`` / ``.txt`` that starts with a CSV
-        header (Keras's ``training.log``) is a run named by its stem."""
+        """A ``metrics.csv`` is its folder's run; any other ``.csv``, and a ``.log`` / ``.txt``
+        (Keras's ``training.log``), that starts with a CSV header naming a loss is a run named
+        by its stem (``--pattern`` asks for ``.log`` / ``.txt`` as text logs)."""
         runs = [Found(folder.path / FILE_NAME)] if FILE_NAME in folder.files else []
-        if not options.pattern:
-            for name in sorted(f for f in folder.files if f.lower().endswith(HEADER_SUFFIXES)):
-                try:
-                    if is_csv_header(file_head(folder.path / name)):
-                        runs.append(Found(folder.path / name, label=Path(name).stem))
-                except InputError:
-                    continue  # the text reader says why it cannot be read
+        suffixes = (".csv",) if options.pattern else (".csv", *HEADER_SUFFIXES)
+        for name in sorted(f for f in folder.files
+                           if f != FILE_NAME and f.lower().endswith(suffixes)):
+            try:
+                if is_csv_header(file_head(folder.path / name)):
+                    runs.append(Found(folder.path / name, label=Path(name).stem))
+            except InputError:
+                continue  # a .log / .txt: the text reader says why it cannot be read
         return FolderRuns(tuple(runs))
 
     def read(self, run: LogRun, options: ReadOptions) -> ReadResult:

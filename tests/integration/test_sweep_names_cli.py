@@ -1,0 +1,219 @@
+"""``lrwatch sweep`` and ``lrwatch analyze`` on folders whose runs name their LR only in their
+names (``lr_0.001/``, ``adam_lr0.01_bs64.log``, ``run-lr1e-3-seed0.csv``): real files of each
+format the readers read (nanoGPT text logs, CSV, TensorBoard events written by
+``torch.utils.tensorboard.SummaryWriter``, Lightning ``metrics.csv`` without an LR column),
+run through the real CLI.
+
+The loss curves are built so the best LR is known: each run falls from 4 towards a floor that
+is lowest at LR 0.01 (``0.3 + 0.4 * log10(lr / 0.01) ** 2``), faster at a higher LR."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.helpers.cli import lrwatch
+
+LRS = [1e-4, 1e-3, 1e-2, 1e-1]
+STEPS = 200
+
+
+def loss_curve(lr: float, seed: int = 0) -> np.ndarray:
+    """A run at ``lr``: best near 0.01, too slow below it, a higher floor above it."""
+    rng = np.random.default_rng(seed)
+    floor = 0.3 + 0.4 * math.log10(lr / 1e-2) ** 2
+    rate = min(lr, 0.05) * 2
+    steps = np.arange(STEPS)
+    return floor + (4 - floor) * np.exp(-rate * steps) + 0.01 * rng.standard_normal(STEPS)
+
+
+def write_nanogpt_log(path: Path, lr: float, seed: int = 0) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"iter {step}: loss {loss:.4f}, time 12.0ms, mfu 1.00%\n"
+                            for step, loss in enumerate(loss_curve(lr, seed))))
+
+
+def write_csv(path: Path, lr: float, seed: int = 0) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("step,train_loss\n" + "".join(
+        f"{step},{loss:.5f}\n" for step, loss in enumerate(loss_curve(lr, seed))))
+
+
+def sweep_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    code, out, err = lrwatch(capsys, "sweep", *args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def analyze_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, dict]:
+    code, out, err = lrwatch(capsys, "analyze", *args, "--json")
+    assert code == 0, err
+    return {entry["run"]: entry for entry in json.loads(out)["runs"]}
+
+
+def check_positions(sweep: dict) -> None:
+    """What a user checks: the best LR inside the grid near 0.01, the lowest runs too low, the
+    run at 0.01 near the best."""
+    assert 3e-3 < sweep["best_lr"] < 3e-2
+    by_lr: dict[float, set[str]] = {}
+    for run in sweep["runs"]:
+        by_lr.setdefault(float(f"{run['lr']:.3g}"), set()).add(run["position"])
+    assert by_lr == {1e-4: {"too_low"}, 1e-3: {"too_low"}, 1e-2: {"near_best"},
+                     1e-1: by_lr[1e-1] & {"too_high", "diverged"}}
+    assert by_lr[1e-1]
+
+
+@pytest.fixture
+def text_logs(tmp_path: Path) -> Path:
+    """Two sweeps of nanoGPT-style text logs in one folder (Adam and SGD, the LR only in the
+    file name), one log whose name names two LRs and one that names none."""
+    folder = tmp_path / "logs"
+    for opt in ("adam", "sgd"):
+        for lr in LRS:
+            write_nanogpt_log(folder / f"{opt}_lr{lr:g}_bs64.log", lr)
+    write_nanogpt_log(folder / "enc_lr0.1_dec_lr0.01.log", 1e-2)
+    write_nanogpt_log(folder / "cosine_lr_schedule.log", 1e-2)
+    return folder
+
+
+def test_a_folder_of_text_logs_named_by_lr_holds_two_sweeps(text_logs, capsys):
+    document = sweep_json(capsys, str(text_logs))
+    sweeps = document["sweeps"]
+    assert len(sweeps) == 2
+    names = [[run["run"] for run in sweep["runs"]] for sweep in sweeps]
+    assert sorted(names) == [[f"adam_lr{lr:g}_bs64" for lr in LRS],
+                             [f"sgd_lr{lr:g}_bs64" for lr in LRS]]
+    for sweep in sweeps:
+        assert [run["lr"] for run in sweep["runs"]] == pytest.approx(LRS)
+        check_positions(sweep)
+    left_out = {e["run"]: e["reason"] for e in document["left_out"]}
+    assert set(left_out) == {"enc_lr0.1_dec_lr0.01", "cosine_lr_schedule"}
+    assert all("no learning rate logged" in why for why in left_out.values())
+
+
+def test_analyze_gives_each_named_run_its_sweeps_advice(text_logs, capsys):
+    entries = analyze_json(capsys, str(text_logs))
+    low = entries["adam_lr0.0001_bs64"]
+    assert low["sweep"]["position"] == "too_low"
+    assert low["status"] == "stalled" and low["action"] == "increase"
+    assert 3e-3 < low["suggested_lr"] < 3e-2  # the sweep's best LR, though the log names none
+    assert entries["sgd_lr0.01_bs64"]["sweep"]["position"] == "near_best"
+    assert entries["sgd_lr0.01_bs64"]["sweep"]["runs"] == 4  # its own sweep, not Adam's
+    # a run whose name is ambiguous is read alone, as before
+    assert entries["enc_lr0.1_dec_lr0.01"]["sweep"] is None
+
+
+def test_tensorboard_run_folders_named_by_lr_are_one_sweep(tmp_path, capsys):
+    from torch.utils.tensorboard import SummaryWriter
+
+    root = tmp_path / "runs"
+    for lr in LRS:
+        with SummaryWriter(str(root / f"learning_rate_{lr:g}")) as writer:
+            for step, loss in enumerate(loss_curve(lr)):
+                writer.add_scalar("train/loss", float(loss), step)
+    (sweep,) = sweep_json(capsys, str(root))["sweeps"]
+    assert [run["lr"] for run in sweep["runs"]] == pytest.approx(LRS)
+    assert [run["run"] for run in sweep["runs"]] == [f"runs/learning_rate_{lr:g}" for lr in LRS]
+    check_positions(sweep)
+    entries = analyze_json(capsys, str(root))
+    assert entries["runs/learning_rate_0.0001"]["sweep"]["position"] == "too_low"
+
+
+def test_lightning_metrics_without_an_lr_column_take_the_lr_from_their_folder(tmp_path,
+                                                                               capsys):
+    """``lr_X/version_0/metrics.csv`` beside an ``hparams.yaml`` that names no LR: the folder
+    gives the LR and the hparams the setup, so two widths are two sweeps."""
+    root = tmp_path / "sweep"
+    for width in (32, 64):
+        for lr in LRS:
+            version = root / f"w{width}" / f"lr_{lr:g}" / "version_0"
+            write_csv(version / "metrics.csv", lr, seed=width)
+            (version / "hparams.yaml").write_text(f"hidden: {width}\nbatch_size: 64\n")
+    document = sweep_json(capsys, str(root))
+    assert len(document["sweeps"]) == 2 and document["left_out"] == []
+    for sweep in document["sweeps"]:
+        assert [run["lr"] for run in sweep["runs"]] == pytest.approx(LRS)
+        widths = {run["run"].split("/")[1] for run in sweep["runs"]}
+        assert len(widths) == 1  # never two widths in one sweep
+        check_positions(sweep)
+    # a PATH that is one LR's folder names the LR by its own name
+    entries = analyze_json(capsys, *(str(root / "w32" / f"lr_{lr:g}") for lr in LRS))
+    assert {e["sweep"]["runs"] for e in entries.values()} == {4}
+
+
+def test_csv_files_named_by_lr_and_seed_are_one_sweep_with_repeats(tmp_path, capsys):
+    """``run-lr1e-3-seed0.csv`` ...: each LR at two seeds is one sweep of eight runs (the seed
+    repeats the sweep), not two sweeps."""
+    folder = tmp_path / "csv"
+    paths = []
+    for seed in (0, 1):
+        for lr in LRS:
+            paths.append(folder / f"run-lr{lr:.0e}-seed{seed}.csv")
+            write_csv(paths[-1], lr, seed)
+    entries = analyze_json(capsys, *map(str, paths))
+    assert {e["sweep"]["runs"] for e in entries.values()} == {8}
+    assert entries["run-lr1e-04-seed1"]["sweep"]["position"] == "too_low"
+    (sweep,) = sweep_json(capsys, *map(str, paths))["sweeps"]
+    assert sorted(run["lr"] for run in sweep["runs"]) == pytest.approx(sorted(LRS * 2))
+    check_positions(sweep)
+
+
+def test_a_seed_per_run_is_still_one_sweep_but_a_bare_s_number_parts_runs(tmp_path, capsys):
+    """``lr0.01_seed3.log``, each LR at its own seed: one sweep (a seed is no setup). ``s1`` /
+    ``s2`` that never repeat an LR may name a stage or a size: kept apart."""
+    seeded = tmp_path / "seeded"
+    for seed, lr in enumerate(LRS):
+        write_nanogpt_log(seeded / f"lr{lr:g}_seed{seed}.log", lr, seed)
+    (sweep,) = sweep_json(capsys, str(seeded))["sweeps"]
+    assert [run["lr"] for run in sweep["runs"]] == pytest.approx(LRS)
+
+    staged = tmp_path / "staged"
+    for stage in (1, 2):
+        for lr in LRS[:2] if stage == 1 else LRS[2:]:
+            write_nanogpt_log(staged / f"s{stage}_lr{lr:g}.log", lr)
+    code, _, err = lrwatch(capsys, "sweep", str(staged))
+    assert code == 1 and "no sweep in" in err
+
+
+def test_a_folder_of_csv_files_named_by_lr_is_found_and_read_as_a_sweep(tmp_path, capsys):
+    """``lr=1e-04.csv`` ... in one folder (once, only a ``metrics.csv`` was a run in a folder
+    walk); a data CSV beside them that names no loss is no run."""
+    folder = tmp_path / "csv_sweep"
+    for lr in LRS:
+        write_csv(folder / f"lr={lr:.0e}.csv", lr)
+    (folder / "labels.csv").write_text("image,label\na.png,3\n")
+    document = sweep_json(capsys, str(folder))
+    (sweep,) = document["sweeps"]
+    assert [run["run"] for run in sweep["runs"]] == [f"lr={lr:.0e}" for lr in LRS]
+    check_positions(sweep)
+    assert document["left_out"] == []
+
+
+def test_json_line_logs_in_lr_folders_are_one_sweep(tmp_path, capsys):
+    root = tmp_path / "jsonl"
+    for lr in LRS:
+        (root / f"lr_{lr:g}").mkdir(parents=True)
+        (root / f"lr_{lr:g}" / "log.jsonl").write_text("".join(
+            json.dumps({"step": step, "train_loss": float(loss)}) + "\n"
+            for step, loss in enumerate(loss_curve(lr))))
+    (sweep,) = sweep_json(capsys, str(root))["sweeps"]
+    assert [run["lr"] for run in sweep["runs"]] == pytest.approx(LRS)
+    check_positions(sweep)
+
+
+def test_equal_names_in_two_folders_are_two_sweeps(tmp_path, capsys):
+    """``a/lr0.1.log`` and ``b/lr0.1.log``: the folders may be two models; their runs are never
+    pooled, whether the folders are given apart or their parent is."""
+    for model in ("a", "b"):
+        for lr in LRS:
+            write_nanogpt_log(tmp_path / "two" / model / f"lr{lr:g}.log", lr)
+    for paths in ([tmp_path / "two"], [tmp_path / "two" / "a", tmp_path / "two" / "b"]):
+        sweeps = sweep_json(capsys, *map(str, paths))["sweeps"]
+        assert len(sweeps) == 2
+        assert all(len(sweep["runs"]) == 4 for sweep in sweeps)
+    names = [run["run"] for run in sweep_json(capsys, str(tmp_path / "two"))["sweeps"][0]["runs"]]
+    assert len({name.split("/")[1] for name in names}) == 1
