@@ -101,7 +101,7 @@ def _why_left_out(log_run: Any, members: list[Any]) -> str:
     if found is None:
         return "cannot be read (see `lrwatch analyze`)"
     if found.lr is None:
-        return "no learning rate logged (no LR curve, no lr in its hyperparameters)"
+        return found.no_lr or "no learning rate logged (no LR curve, no lr in its hyperparameters)"
     if found.setup is None:
         return "no setup logged (no hparams.yaml, no store metadata) to match it with others"
     return "no 2 other runs share its setup at other LRs"
@@ -263,6 +263,8 @@ def advise_in_sweep(entry: dict[str, Any], place: Any, reading: Any) -> None:
                     ": a range test (lrwatch's find_lr) or short runs at the LRs around it "
                     "decide")
     peak = entry["peak_lr"] or place.lr
+    if entry["peak_lr"] is None:  # its LR from its setup or its name: the sweep read it
+        entry.update({"peak_lr": place.lr, "current_lr": place.lr})
     # a run the sweep cannot rank is never told "keep" (a corpus run 30x below the best was),
     # nor told to move its LR on its LR alone: its loss is as good as the best run's, so the
     # sweep does not say it is worse (public sweeps flat over 0.02-4.8 told a run at 0.02

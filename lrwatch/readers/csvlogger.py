@@ -7,9 +7,9 @@ shape. A CSV without a ``step`` column is read as one step per row. Cells are sp
 of comma, tab and semicolon found in the header line, so spreadsheet exports read too. A ``.log``
 or ``.txt`` file whose first line is a CSV header naming a loss (Keras's ``CSVLogger`` writes
 ``training.log``: ``epoch,accuracy,loss,val_loss``) is read as a CSV, not as a printed log. In a
-folder, any other ``.csv`` whose first line is such a header is a run too, named by its stem (a
-sweep saved as ``lr=3e-4.csv``, ``lr=1e-3.csv`` ...); a CSV that names no loss (a data set, a
-table of results) is not a log.
+folder, any other ``.csv`` whose first line is such a header with a step or epoch column is a run
+too, named by its stem (a sweep saved as ``lr=3e-4.csv``, ``lr=1e-3.csv`` ...); a CSV that names
+no loss (a data set) or no step (a table of results, one row per run) is not a log.
 
 A W&B panel's "Download CSV" export holds several runs: a ``Step`` column, then for each run
 shown ``"<run> - <metric>"`` with ``"<run> - <metric>__MIN"`` / ``__MAX`` (its sampling bucket's
@@ -113,6 +113,19 @@ def is_csv_header(head: bytes) -> bool:
     cells = [c.strip().strip('"') for c in line.split(delimiter)]
     return (len(cells) >= 2 and all(_HEADER_CELL.match(c) for c in cells)
             and any(is_loss_name(c) for c in cells))
+
+
+# In a folder walk, a ``.csv`` other than ``metrics.csv`` is a run only with one of these: a
+# results table (``lr,final_loss,accuracy``, one row per run) names a loss but is no curve
+_STEP_CELLS = frozenset({"step", "global_step", "trainer/global_step", "steps", "epoch",
+                         "iter", "iteration", "iterations", "batch", "update", "updates"})
+
+
+def _names_a_step(head: bytes) -> bool:
+    """Whether the CSV header in ``head`` has a step or epoch column."""
+    line = head.split(b"\n", 1)[0].decode("utf-8-sig", "replace").strip()
+    delimiter = next((d for d in _DELIMITERS if d in line), ",")
+    return any(c.strip().strip('"').lower() in _STEP_CELLS for c in line.split(delimiter))
 
 
 def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
@@ -322,7 +335,9 @@ class CsvLogReader:
         for name in sorted(f for f in folder.files
                            if f != FILE_NAME and f.lower().endswith(suffixes)):
             try:
-                if is_csv_header(file_head(folder.path / name)):
+                head = file_head(folder.path / name)
+                if is_csv_header(head) and (not name.lower().endswith(".csv")
+                                            or _names_a_step(head)):
                     runs.append(Found(folder.path / name, label=Path(name).stem))
             except InputError:
                 continue  # a .log / .txt: the text reader says why it cannot be read

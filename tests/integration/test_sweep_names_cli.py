@@ -93,6 +93,8 @@ def test_a_folder_of_text_logs_named_by_lr_holds_two_sweeps(text_logs, capsys):
     left_out = {e["run"]: e["reason"] for e in document["left_out"]}
     assert set(left_out) == {"enc_lr0.1_dec_lr0.01", "cosine_lr_schedule"}
     assert all("no learning rate logged" in why for why in left_out.values())
+    assert "names several (lr0.1, lr0.01)" in left_out["enc_lr0.1_dec_lr0.01"]
+    assert "no lr_0.001 in its name" in left_out["cosine_lr_schedule"]
 
 
 def test_analyze_gives_each_named_run_its_sweeps_advice(text_logs, capsys):
@@ -101,6 +103,8 @@ def test_analyze_gives_each_named_run_its_sweeps_advice(text_logs, capsys):
     assert low["sweep"]["position"] == "too_low"
     assert low["status"] == "stalled" and low["action"] == "increase"
     assert 3e-3 < low["suggested_lr"] < 3e-2  # the sweep's best LR, though the log names none
+    assert low["peak_lr"] == pytest.approx(1e-4)  # its LR, read from its name
+    assert low["factor"] == pytest.approx(low["suggested_lr"] / 1e-4)
     assert entries["sgd_lr0.01_bs64"]["sweep"]["position"] == "near_best"
     assert entries["sgd_lr0.01_bs64"]["sweep"]["runs"] == 4  # its own sweep, not Adam's
     # a run whose name is ambiguous is read alone, as before
@@ -181,11 +185,13 @@ def test_a_seed_per_run_is_still_one_sweep_but_a_bare_s_number_parts_runs(tmp_pa
 
 def test_a_folder_of_csv_files_named_by_lr_is_found_and_read_as_a_sweep(tmp_path, capsys):
     """``lr=1e-04.csv`` ... in one folder (once, only a ``metrics.csv`` was a run in a folder
-    walk); a data CSV beside them that names no loss is no run."""
+    walk); a data CSV beside them that names no loss, and a results table (a loss, no step) are
+    no runs."""
     folder = tmp_path / "csv_sweep"
     for lr in LRS:
         write_csv(folder / f"lr={lr:.0e}.csv", lr)
     (folder / "labels.csv").write_text("image,label\na.png,3\n")
+    (folder / "results.csv").write_text("lr,final_loss,accuracy\n0.001,0.52,0.81\n")
     document = sweep_json(capsys, str(folder))
     (sweep,) = document["sweeps"]
     assert [run["run"] for run in sweep["runs"]] == [f"lr={lr:.0e}" for lr in LRS]
