@@ -147,6 +147,9 @@ _TOO_HIGH = ("oscillating", "diverging")  # the run's own curve already says how
 # The confidence of a status read from the sweep: its places are right on 85-100% of the runs
 # of each held-out side (BENCHMARKS.md, "LR sweeps"), short of what 0.9 promises (97%)
 SWEEP_CONFIDENCE = 0.8
+# how a reader's note ends where the run logged no LR (``lrwatch.readers``): beside a sweep that
+# read its LR from its setup or name, the suggestion is an LR, not a relative change
+_RELATIVE = "; the suggestion is a relative change"
 
 
 def add_sweep_advice(entries: list[dict[str, Any]], read: list[tuple[int, Any, Any]],
@@ -264,7 +267,9 @@ def advise_in_sweep(entry: dict[str, Any], place: Any, reading: Any) -> None:
                     "decide")
     peak = entry["peak_lr"] or place.lr
     if entry["peak_lr"] is None:  # its LR from its setup or its name: the sweep read it
-        entry.update({"peak_lr": place.lr, "current_lr": place.lr})
+        entry.update({"peak_lr": place.lr, "current_lr": place.lr, "notes": [
+            note[:-len(_RELATIVE)] + f"; its LR ({place.lr:.3g}) read from its setup or name"
+            if note.endswith(_RELATIVE) else note for note in entry["notes"]]})
     # a run the sweep cannot rank is never told "keep" (a corpus run 30x below the best was),
     # nor told to move its LR on its LR alone: its loss is as good as the best run's, so the
     # sweep does not say it is worse (public sweeps flat over 0.02-4.8 told a run at 0.02

@@ -105,6 +105,7 @@ def test_analyze_gives_each_named_run_its_sweeps_advice(text_logs, capsys):
     assert 3e-3 < low["suggested_lr"] < 3e-2  # the sweep's best LR, though the log names none
     assert low["peak_lr"] == pytest.approx(1e-4)  # its LR, read from its name
     assert low["factor"] == pytest.approx(low["suggested_lr"] / 1e-4)
+    assert not any("relative change" in note for note in low["notes"])
     assert entries["sgd_lr0.01_bs64"]["sweep"]["position"] == "near_best"
     assert entries["sgd_lr0.01_bs64"]["sweep"]["runs"] == 4  # its own sweep, not Adam's
     # a run whose name is ambiguous is read alone, as before
