@@ -52,7 +52,8 @@ round24-heldout``) every repository of ``manifest_r24.jsonl`` (``ROUND24_REPOS``
 round24-made`` the families made for round 24 (``manifest_r24made.jsonl``, ``ROUND24_MADE``);
 round 25 (``--side round25-heldout``) every repository of ``manifest_r25.jsonl``
 (``ROUND25_REPOS``); ``--side round25-made`` the families made for round 25
-(``manifest_r25made.jsonl``, ``ROUND25_MADE``).
+(``manifest_r25made.jsonl``, ``ROUND25_MADE``); round 26 (``--side round26-heldout``) every
+repository of ``manifest_r26.jsonl`` (``ROUND26_REPOS``).
 """
 
 from __future__ import annotations
@@ -276,7 +277,7 @@ def main(argv: list[str] | None = None) -> None:
                                            "round22-made", "round23-heldout",
                                            "round23-made", "round24-heldout",
                                            "round24-made", "round25-heldout",
-                                           "round25-made"),
+                                           "round25-made", "round26-heldout"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "

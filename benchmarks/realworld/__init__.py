@@ -230,6 +230,13 @@ ROUND25_REPOS = frozenset({
     "Kerry-z/ResNet-with-an-optional-optimizer-and-lr",
     "panciut/257852_marco_panciera",
 })
+# Round 26: public repositories gathered while round 26's rules were tuned (``manifest_r26.jsonl``),
+# all held out like rounds 13, 16 and 21-25: labelled from their sources, never diagnosed before
+# the lead's one evaluation.
+ROUND26_REPOS = frozenset({
+    "COMP6248-Reproducability-Challenge/hypergradient-descent-reproduction",
+    "ryandgoldenberg1/svrg_project",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -251,9 +258,11 @@ def side_of(repo: str) -> str:
     (round 16, all held out), ``round17-made`` / ``round18-made`` / ``round19-made`` /
     ``round20-made`` / ``round21-made`` (rounds 17, 18, 19, 20 and 21's made families, held
     out), ``round21-heldout`` / ``round22-heldout`` / ``round23-heldout`` /
-    ``round24-heldout`` / ``round25-heldout`` (rounds 21, 22, 23, 24 and 25, all held out),
-    ``round22-made`` / ``round23-made`` / ``round24-made`` / ``round25-made`` (rounds 22, 23, 24
-    and 25's made families, held out)."""
+    ``round24-heldout`` / ``round25-heldout`` / ``round26-heldout`` (rounds 21, 22, 23, 24, 25
+    and 26, all held out), ``round22-made`` / ``round23-made`` / ``round24-made`` /
+    ``round25-made`` (rounds 22, 23, 24 and 25's made families, held out)."""
+    if repo in ROUND26_REPOS:
+        return "round26-heldout"
     if repo in ROUND25_REPOS:
         return "round25-heldout"
     if repo in ROUND25_MADE:

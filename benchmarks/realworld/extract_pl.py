@@ -78,7 +78,7 @@ def _pick_keys(names: list[str], meta: dict) -> dict[str, str | None]:
     if loss is None or loss not in names:
         raise ValueError(f"no training-loss column among {names[:12]}; name it in meta.loss_key")
     return {"loss": loss, "val_loss": meta.get("val_key") or _first_key(names, VAL_KEYS),
-            "grad_norm": _first_key(names, GRAD_KEYS), "lr": _lr_key(names),
+            "grad_norm": _first_key(names, GRAD_KEYS), "lr": meta.get("lr_key") or _lr_key(names),
             "epoch": "epoch" if "epoch" in names else None}
 
 
@@ -161,7 +161,11 @@ def read_metrics_csv(data: bytes, meta: dict) -> list[dict]:
     ``split`` column is widened first). Where one CSV holds several runs, ``meta.csv_where``
     picks the run's rows and ``meta.step_key`` names the column that counts its points (for
     example ``epoch``); ``meta.delimiter`` reads a tab-separated log (pandas ``to_csv(sep="\\t")``);
-    ``meta.loss_sum`` / ``meta.val_sum`` read a loss logged as parts (``_add_sums``)."""
+    ``meta.loss_sum`` / ``meta.val_sum`` read a loss logged as parts (``_add_sums``);
+    ``meta.lr_key`` names an LR column none of the usual names match (``Alpha``), and
+    ``meta.nan_unlogged`` lists per-epoch columns that the log fills with ``nan`` on the rows
+    between epochs (a per-iteration CSV with an epoch's validation loss on its last row): their
+    ``nan`` cells are read as not logged, while a NaN in any other column is kept."""
     table = list(csv.DictReader(io.StringIO(data.decode("utf-8", errors="replace")),
                                 delimiter=meta.get("delimiter", ",")))
     _add_sums(table, meta)
@@ -175,6 +179,10 @@ def read_metrics_csv(data: bytes, meta: dict) -> list[dict]:
         table = _widen_split(table)
     names = list(dict.fromkeys(k for rec in table for k in rec))
     keys = _pick_keys(names, meta)
+    for col in meta.get("nan_unlogged", []):
+        if col not in names:
+            raise ValueError(f"meta.nan_unlogged names {col!r}, not a column of the CSV")
+    unlogged = set(meta.get("nan_unlogged", []))
     step_key = meta.get("step_key") or ("step" if "step" in names else None)
     if step_key not in (None, *names):
         raise ValueError(f"meta.step_key {step_key!r} is not a column of the CSV")
@@ -185,7 +193,7 @@ def read_metrics_csv(data: bytes, meta: dict) -> list[dict]:
             continue
         for name, col in keys.items():
             v = _number(rec.get(col)) if col else None
-            if v is not None:
+            if v is not None and not (col in unlogged and math.isnan(v)):
                 series[name].append((int(step), v))
     return _rows_from_columns(series)
 

@@ -309,3 +309,25 @@ def test_a_loss_logged_as_parts_is_read_as_their_sum_with_the_ultralytics_lr():
     assert [r["lr"] for r in rows] == [3.3e-05, 6.6e-05]  # the weights' group, not the biases'
     with pytest.raises(ValueError, match="loss_sum.*'train/obj_loss'"):
         read_metrics_csv(data, {**meta, "loss_sum": ["train/box_loss", "train/obj_loss"]})
+
+
+def test_a_per_iteration_csv_with_nan_between_epochs_keeps_only_each_epochs_validation_loss():
+    # hypergradient-descent's train.py: one row an iteration, the epoch's validation loss on its
+    # last row and `nan` on the others, the LR in a column named Alpha
+    data = (b"Epoch,Iteration,Time,Loss,LossEpoch,ValidLossEpoch,Alpha,AlphaEpoch,Beta\n"
+            b"0,0,0,2.30,2.30,2.31,0.01,0.01,0.0001\n"
+            b"1,2,0.02,2.10,nan,nan,0.01,nan,0.0001\n"
+            b"1,3,0.04,1.90,2.00,1.95,0.01,0.01,0.0001\n"
+            b"2,4,0.06,nan,nan,nan,0.01,nan,0.0001\n"
+            b"2,5,0.08,1.70,1.80,1.75,0.01,0.01,0.0001\n")
+    meta = {"loss_key": "Loss", "val_key": "ValidLossEpoch", "step_key": "Iteration",
+            "lr_key": "Alpha", "nan_unlogged": ["ValidLossEpoch"]}
+    rows = read_metrics_csv(data, meta)
+    assert [r["step"] for r in rows] == [0, 2, 3, 4, 5]
+    assert [r.get("val_loss") for r in rows] == [2.31, None, 1.95, None, 1.75]
+    assert np.isnan(rows[3]["loss"])  # a NaN training loss is still kept as logged
+    assert all(r["lr"] == 0.01 for r in rows)
+    without = read_metrics_csv(data, {k: v for k, v in meta.items() if k != "nan_unlogged"})
+    assert np.isnan(without[1]["val_loss"])  # read as logged, the gaps would be NaN losses
+    with pytest.raises(ValueError, match="nan_unlogged names 'ValidLoss'"):
+        read_metrics_csv(data, {**meta, "nan_unlogged": ["ValidLoss"]})
