@@ -32,7 +32,7 @@ import numpy as np
 from benchmarks import finder_runs as runs
 from benchmarks.finder import MOMENTUM
 from benchmarks.finder_tune import (DEGENERATE, ROUND9_SPLITS, SHIPPED_MARGINS, _points,
-                                    _scores, split_curves)
+                                    _scores, split_curves, split_groups)
 from lrwatch.analysis.optimizers import FINE_TUNE_RANGES, is_adaptive, typical_range
 from lrwatch.analysis.rangetest import RuleSettings, read_range_test
 
@@ -243,12 +243,7 @@ def main() -> None:
           f"steepest {off_all['steepest']}, usual spread {off_all['spread']}")
     table = {v: errors(v, off_all) for v in VARIANTS}
     splits = list(dict.fromkeys(c[0] for c in curves))
-    groups = {s: [i for i in everything if curves[i][0] == s] for s in splits}
-    groups[f"finder_general, {len(splits) - 2} splits (validation loss)"] = [
-        i for i in everything if not curves[i][0].startswith("finder ")]
-    groups["finder, 2 splits (training loss)"] = [
-        i for i in everything if curves[i][0].startswith("finder ")]
-    groups["all"] = everything
+    groups = split_groups(curves)
     print("\nWithin 3x / median decades off / signed median, per split (fitted on every split: "
           "in-sample):\n")
     print("| split | tests | " + " | ".join(VARIANTS) + " |")

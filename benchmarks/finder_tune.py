@@ -53,6 +53,20 @@ from lrwatch.analysis.rangetest import RuleSettings, read_range_test
 TUNED_OPTIMIZERS = ("SGD", "SGD-momentum", "AdamW", "Adam")
 
 
+def split_groups(curves: list) -> dict[str, list[int]]:
+    """The curves' indices by split, then ``finder_general``'s splits pooled (validation loss),
+    ``finder``'s two (training loss), and all: the rows of every per-split table."""
+    groups = {split: [i for i, c in enumerate(curves) if c[0] == split]
+              for split in dict.fromkeys(c[0] for c in curves)}
+    general = [split for split in groups if not split.startswith("finder ")]
+    groups[f"finder_general, {len(general)} splits (validation loss)"] = [
+        i for i, c in enumerate(curves) if not c[0].startswith("finder ")]
+    groups["finder, 2 splits (training loss)"] = [
+        i for i, c in enumerate(curves) if c[0].startswith("finder ")]
+    groups["all"] = list(range(len(curves)))
+    return groups
+
+
 def main() -> None:
     curves = []
     for task in (t for t in TASKS if t.split == "tune"):
@@ -147,12 +161,7 @@ def adaptive_margin() -> None:
     print("| split | tests | " + " | ".join(f"adaptive_margin {m}" for m in ADAPTIVE_MARGINS)
           + " |")
     print("|---|---|" + "---|" * len(ADAPTIVE_MARGINS))
-    groups = {split: [i for i, c in enumerate(curves) if c[0] == split] for split in splits}
-    groups["finder_general, 5 splits (validation loss)"] = [
-        i for i, c in enumerate(curves) if not c[0].startswith("finder ")]
-    groups["finder, 2 splits (training loss)"] = [
-        i for i, c in enumerate(curves) if c[0].startswith("finder ")]
-    groups["all"] = list(range(len(curves)))
+    groups = split_groups(curves)
     for split, keep in groups.items():
         print(f"| {split} | {len(keep)} | " + " | ".join(
             scores([table[m][i] for i in keep]) for m in ADAPTIVE_MARGINS) + " |")
@@ -422,12 +431,7 @@ def landmarks(splits: tuple[str, ...] = ROUND8_SPLITS) -> None:
           + "; ".join(f"{k} {v}" for k, v in offsets.items()))
     table = {v: errors(settings_for(v, offsets)) for v in variants}
     splits = list(dict.fromkeys(c[0] for c in curves))
-    groups = {split: [i for i in everything if curves[i][0] == split] for split in splits}
-    groups[f"finder_general, {len(splits)} splits (validation loss)"] = [
-        i for i in everything if not curves[i][0].startswith("finder ")]
-    groups["finder, 2 splits (training loss)"] = [
-        i for i in everything if curves[i][0].startswith("finder ")]
-    groups["all"] = everything
+    groups = split_groups(curves)
     print("\nWithin 3x / median decades off / signed median, per split (offsets fitted on every "
           "split: in-sample):\n")
     print("| split | tests | " + " | ".join(variants) + " |")
@@ -529,12 +533,7 @@ def shrink() -> None:
     base = errors(shipped)
     table = {c: errors(settings_for(c, steep, spread)) for c in candidates}
     splits = list(dict.fromkeys(c[0] for c in curves))
-    groups = {split: [i for i in everything if curves[i][0] == split] for split in splits}
-    groups["finder_general, 7 splits (validation loss)"] = [
-        i for i in everything if not curves[i][0].startswith("finder ")]
-    groups["finder, 2 splits (training loss)"] = [
-        i for i in everything if curves[i][0].startswith("finder ")]
-    groups["all"] = everything
+    groups = split_groups(curves)
     print("\nWithin 3x / median decades off / signed median, per split (in-sample fits):\n")
     for shape in shapes:
         print(f"\n{shape[0]}, drawn ({shape[1]}):\n")
