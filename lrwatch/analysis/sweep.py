@@ -348,7 +348,8 @@ def analyze_sweep(runs: Sequence[SweepRun], rank_by: RankedBy | None = None) -> 
     # noise of the best does not pull the estimate toward its LR (it widens the band, below).
     # Round 20: fitted as neighbours, round 10's SUSY logistic regression's stopped runs at 0.8
     # and 1.4 (0.3% below 0.2) drew its estimate from 0.195 to 0.8 (that line 53 -> 52 of 83,
-    # and a 12-layer LM's Optuna sweep lost a position: 103 -> 102 of 118 on the tuning line)
+    # a 12-layer LM's Optuna sweep lost a position: 103 -> 102 of 118 on the tuning line; round
+    # 24's LSTM gained one, 8 -> 9 of 9); fitted only when one leads: 103, 54, 8 (round 25: 5/7)
     fitted = ~stopped | bool(stopped[best_i])
     best_x, low_x, high_x, fit = _estimate(x[fitted], y[fitted], noise[fitted],
                                            int(np.count_nonzero(fitted[:best_i])), tried)
@@ -576,9 +577,9 @@ def _stopped_ahead(runs: Sequence[SweepRun], levels: list[_Level], budget: int) 
     below the best full-length run's level at their last step are all kept by their sources
     (22; one unlabelled: a Penn Treebank RNN's 0.2, 0.5 and 1 under early stopping, round 10's
     logistic regressions and SVMs, round 24's LSTMs, a 12-layer LM's Optuna runs stopped at
-    their trial's end); of the 13 that learned and stopped above it (the Optuna-pruned LMs, the
-    TinyStories LMs cut short) 11 are told to go down and 2, within 0.5% of it, kept; 12 stopped
-    at their starting loss (9 down, 2 keep, 1 up) and 7 diverged."""
+    their trial's end); of the 13 that learned and stopped above it (TinyStories LMs cut short,
+    a CNN) 11 are told to go down and 2, within 0.5% of it, kept; 12 stopped near their starting
+    loss (9 down: the Optuna-pruned LMs among them; 2 keep, 1 up) and 7 diverged."""
     full = [i for i, lv in enumerate(levels) if not lv.pruned and not lv.diverged
             and math.isfinite(lv.value)]
     if not full:
