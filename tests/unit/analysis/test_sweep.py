@@ -91,12 +91,14 @@ def test_runs_of_unequal_length_are_compared_at_the_same_step():
     assert reading.place("lr=0.01").level_step == STEPS - 1
 
 
-def test_a_pruned_run_is_placed_by_its_lr_and_kept_out_of_the_fit():
+def test_a_run_cut_short_is_kept_out_of_the_fit_and_never_ranks_on_a_level_it_did_not_reach():
     runs = bowl(1e-2, GRID)
-    pruned = SweepRun("lr=1 pruned", 1.0, curve(0.4, steps=STEPS // 5))  # cut short, looks good
+    # cut short at step 79, below the best run's level there, on its way to 0.4: ranked by the
+    # level it reached (about 1.0, twice the best's 0.5), not by the one it was heading for
+    pruned = SweepRun("lr=1 pruned", 1.0, curve(0.4, steps=STEPS // 5))
     reading = analyze_sweep([r for r in runs if r.lr != 1.0] + [pruned])
     place = reading.place("lr=1 pruned")
-    assert place.pruned and place.position == "too_high"
+    assert place.position == "too_high" and place.final_loss > 0.9
     assert 1e-2 / 2 <= reading.best_lr <= 1e-2 * 2
 
 
@@ -311,3 +313,57 @@ def test_a_training_loss_floor_does_not_decide_which_loss_ranks_an_overfitting_s
     assert "which loss ranks them is not in the curves" in reading.summary
     chosen = analyze_sweep(label_noise_sweep(), rank_by="val_loss")
     assert 10 ** -1.75 < chosen.best_lr < 10 ** -1.25
+
+
+def early_stopped_sweep(stops: dict[float, int]) -> list[SweepRun]:
+    """A per-epoch sweep (100 epochs at most) whose loss floor is lowest at LR 1 and whose runs
+    converge faster the higher the LR; the runs in ``stops`` end at that epoch. Validation
+    loss 0.4 above the training loss, no overfitting."""
+    runs = []
+    for i, lr in enumerate((0.01, 0.03, 0.1, 0.3, 1.0, 3.0)):
+        rng = np.random.default_rng(i)
+        epochs = np.arange(1, stops.get(lr, 100) + 1)
+        floor = 4.5 + 0.4 * math.log10(lr) ** 2
+        level = floor + (9.0 - floor) * np.exp(-epochs * lr / 3)
+        runs.append(SweepRun(f"lr={lr:g}", lr,
+                             Series(epochs, level * (1 + 0.003 * rng.standard_normal(epochs.size))),
+                             Series(epochs, level + 0.4 + 0.01 * rng.standard_normal(epochs.size))))
+    return runs
+
+
+def test_high_lrs_that_early_stopping_ended_first_rank_by_the_level_they_reached():
+    # round 25's Penn Treebank RNN: the high LRs converge first and early stopping ends them
+    # below what the runs that went the full 100 epochs reach; read as a tuner's prunes they
+    # put the best at 0.1, told 0.3-3 to go down and asked to extend the grid above
+    reading = analyze_sweep(early_stopped_sweep({0.3: 60, 1.0: 35, 3.0: 20}))
+    assert reading.budget_step == 100 and reading.edge is None
+    assert 0.5 <= reading.best_lr <= 2.0
+    assert reading.best_lr_low <= 1.0 <= reading.best_lr_high
+    assert reading.place("lr=1").position == "near_best"
+    assert reading.place("lr=0.1").position == "too_low"
+    assert not any(run.pruned for run in reading.runs)
+    assert [reading.place(f"lr={lr:g}").level_step for lr in (0.3, 1.0, 3.0)] == [60, 35, 20]
+    assert "extend the grid" not in reading.summary
+    assert "LR 0.3, 1 and 3 stopped early (steps 60, 35 and 20)" in reading.summary
+    assert "each is ranked by the level it reached" in reading.summary
+
+
+def test_a_tuners_pruned_runs_still_read_by_their_lr_alone():
+    # an Optuna-style sweep whose best is 0.1: the LRs above it learn no faster and level off
+    # higher, and the tuner cuts them short (epochs 12, 8, 5) behind the best run at that epoch
+    def run(lr: float, epochs: int, seed: int) -> SweepRun:
+        e = np.arange(1, epochs + 1)
+        level = 4.5 + 0.4 * math.log10(lr / 0.1) ** 2 + 4.0 * np.exp(-e / 10)
+        noise = 1 + 0.003 * np.random.default_rng(seed).standard_normal(e.size)
+        return SweepRun(f"lr={lr:g}", lr, Series(e, level * noise), Series(e, level + 0.4))
+
+    full = [run(lr, 100, i) for i, lr in enumerate((0.003, 0.01, 0.03, 0.1))]
+    pruned = [run(lr, epochs, 9) for lr, epochs in ((0.3, 12), (1.0, 8), (3.0, 5))]
+    alone, reading = analyze_sweep(full), analyze_sweep(full + pruned)
+    for lr in (0.3, 1.0, 3.0):
+        place = reading.place(f"lr={lr:g}")
+        assert place.pruned and place.position == "too_high"
+    assert (reading.best_lr, reading.best_lr_low, reading.best_lr_high) == \
+        (alone.best_lr, alone.best_lr_low, alone.best_lr_high)
+    assert alone.edge == "high" and reading.edge is None  # worse above: the grid is closed
+    assert "stopped early" not in reading.summary
