@@ -147,19 +147,23 @@ _STATUSES = {"too_low": "stalled", "near_best": "healthy", "too_high": "oscillat
              "diverged": "diverging"}
 _TOO_HIGH = ("oscillating", "diverging")  # the run's own curve already says how it went wrong
 # The confidence of a status read from the sweep, as the sweep's evidence earns it (BENCHMARKS.md,
-# "Real-world round 26": the 1402 runs, every side through round 25, whose status a sweep set).
-# Where its evidence is thin (``thin_evidence``) the place's status was right on 74% of 447 runs
-# (101 sources); elsewhere on 92% of 955 (91 sources; made 91%, public 92%). Nothing earned 0.9
-# (97% right on several sources); a run's own verdict above these stands where the two agree
+# "Real-world round 26": the runs of every side through round 25 whose status a sweep set).
+# Where its evidence is thin (``thin_evidence``) the place's status was right on 72% of 419 runs
+# (98 sources; made 55%, public 76%); elsewhere on 92% of 944 (91 sources; made 91%, public
+# 92%), short of the 97% that 0.9 asks; a run's own verdict above these stands where the two agree
 SWEEP_CONFIDENCE = 0.85
 THIN_SWEEP_CONFIDENCE = 0.7
+# A run the sweep reads as diverged (a non-finite loss before the budget, or a tail above its
+# start) was labelled diverging on all 39 (16 sources; 24 labelled by the blow-up itself, 15 by
+# their sweep), whatever else its sweep's evidence held: 0.9, the only place that earns it
+DIVERGED_CONFIDENCE = 0.9
 # A sweep of this many LRs or fewer cannot outvote the run's own curve: where the two disagree,
-# the sweep's status was right on 73% of 97 runs (36 sources), where they agree on 92% of 110
+# the sweep's status was right on 73% of 97 runs (36 sources), where they agree on 91% of 103
 FEW_LRS = 4
 # A run this close to the estimate, in grid steps (the median ratio of neighbouring LRs), sits
-# where the band's edge decides its place: right on 70% of 234 runs (93 sources) from 0.5 to
-# 1.5 steps, 91% under 0.5 and 89% from 1.5 up. (A best at an end of the grid: 80% of 183 runs
-# against 87%; a run stopped early: 73% of 89 against 87%.)
+# where the band's edge decides its place: right on 69% of 227 runs (91 sources) from 0.5 to
+# 1.5 steps, 91% under 0.5 and 88% from 1.5 up. (A best at an end of the grid: 80% of 182 runs
+# against 86%; a run stopped early: 64% of 67 against 87%.)
 ONE_STEP = (0.5, 1.5)
 
 
@@ -247,7 +251,7 @@ def thin_evidence(place: Any, reading: Any, agrees: bool) -> list[str]:
     budget (placed by its LR alone), a sweep of ``FEW_LRS`` LRs or fewer that disagrees with the
     run's own curve (``agrees``: the status the sweep gives is the one the curve read), or a run
     about one grid step from the estimate (``ONE_STEP``)."""
-    if reading.flat:
+    if reading.flat or place.position == "diverged":  # its own blow-up placed it
         return []
     reasons = []
     if reading.edge:
@@ -266,10 +270,9 @@ def thin_evidence(place: Any, reading: Any, agrees: bool) -> list[str]:
 
 
 def _confidence_in_sweep(status: str, own: str, own_confidence: float | None, placed: bool,
-                         thin: bool) -> float | None:
-    """The sweep's confidence where it set or backed the status (lower where its evidence is
-    thin); the run's own where the sweep could not rank it."""
-    earned = THIN_SWEEP_CONFIDENCE if thin else SWEEP_CONFIDENCE
+                         earned: float) -> float | None:
+    """The sweep's confidence (``earned``) where it set or backed the status; the run's own
+    where the sweep could not rank it."""
     if status != own:
         return earned
     if not placed or own == "no_lr_verdict":
@@ -336,7 +339,9 @@ def advise_in_sweep(entry: dict[str, Any], place: Any, reading: Any) -> None:
         evidence.insert(1, f"its own curve alone reads {own.replace('_', ' ')} "
                            f"(confidence {own_confidence or 0:.2f}): the sweep says more")
     thin = thin_evidence(place, reading, status == own) if placed else []
-    confidence = _confidence_in_sweep(status, own, own_confidence, placed, bool(thin))
+    earned = (DIVERGED_CONFIDENCE if position == "diverged" and not reading.flat
+              else THIN_SWEEP_CONFIDENCE if thin else SWEEP_CONFIDENCE)
+    confidence = _confidence_in_sweep(status, own, own_confidence, placed, earned)
     if thin:
         evidence.insert(1 if status == own else 2,  # after what its own curve reads
                         f"the sweep's evidence is thin here ({'; '.join(thin)}): "
