@@ -90,7 +90,7 @@ def move_of(action: str, factor: float | None) -> tuple[str, float]:
 
 def entry_of(d: Diagnosis) -> dict:
     """A diagnosis as ``lrwatch analyze --json`` gives it (the confidence unrounded)."""
-    return {**d.to_dict(), "confidence": float(d.confidence), "sweep": None}
+    return {**d.to_dict(), "confidence": float(d.confidence), "sweep": None, "notes": []}
 
 
 def judge(run: RealRun, entry: dict) -> dict:

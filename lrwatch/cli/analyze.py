@@ -22,10 +22,11 @@ A run that belongs to a sweep (see ``lrwatch sweep``; runs of one logged setup a
 or every run read with ``--as-one``) takes the sweep's reading: where the sweep ranks it, its
 ``status`` is its place in the status table's words (below the best: stalled; above it:
 oscillating, or diverging where it blew up; at it, or in a flat sweep: healthy) at confidence
-0.8; its ``action``, ``suggested_lr`` and ``rationale`` come from the sweep, its first evidence
-line says where it stands, and ``sweep`` holds ``{"position", "best_lr", "best_lr_low",
-"best_lr_high", "flat", "edge", "runs", "run_status", "run_confidence"}`` (the last two: what
-the run's own curve says).
+0.85, 0.7 where the sweep's evidence is thin (an evidence line says why), 0.9 where the run
+blew up; its ``action``, ``suggested_lr`` and ``rationale`` come from the sweep, its first
+evidence line says where it stands, and ``sweep`` holds ``{"position", "best_lr",
+"best_lr_low", "best_lr_high", "flat", "edge", "runs", "run_status", "run_confidence"}`` (the
+last two: what the run's own curve says).
 """
 
 from __future__ import annotations
