@@ -129,7 +129,7 @@ def read_with_sweeps(runs: list[RealRun], entries: list[dict]) -> None:
     sweep: the same members (each run's curves, its logged LR or else its source's), the same
     reading, the same ``advise_in_sweep``. Sweeps of fewer than three LRs are left alone, as
     ``analyze`` leaves them."""
-    from lrwatch.cli.sweep import advise_in_sweep
+    from lrwatch.sweep_advice import advise_in_sweep
     from lrwatch.sweeps import MIN_LRS, member, read_sweep
 
     by_sweep: dict[str, list[int]] = defaultdict(list)

@@ -140,6 +140,18 @@ def final_line(run_name: str, d: Diagnosis) -> str:
     return head + describe(d)
 
 
+def sweep_line(run_name: str, entry: dict[str, Any]) -> str:
+    """``lrwatch: run 'x' beside the 4 other runs of its setup in the store: stalled ...``: where
+    a finished run stands among the store's runs of its setup at other LRs (an analyze entry
+    that took its sweep's advice), in one line."""
+    lr = ""
+    if entry["peak_lr"] is not None and entry["suggested_lr"] is not None:
+        lr = f" ({entry['peak_lr']:.3g} -> {entry['suggested_lr']:.3g})"
+    return (f"lrwatch: run '{run_name}' beside the {entry['sweep']['runs'] - 1} other runs of "
+            f"its setup in the store: {entry['status']} (confidence {entry['confidence']:.2f}): "
+            f"{entry['evidence'][0]}. Suggestion: {entry['action'].replace('_', ' ')}{lr}")
+
+
 def _warn(message: str) -> None:
     warnings.warn(message, UserWarning, stacklevel=3)
 
@@ -483,18 +495,30 @@ class Engine:
 
     def _final_verdict(self) -> None:
         """One line with the run's final verdict, read back from the store as ``lrwatch
-        analyze`` reads it (guard recoveries and several optimizers included), and its event."""
+        analyze`` reads it (guard recoveries and several optimizers included), and its event;
+        where the store holds runs of the same setup at other LRs (a sweep, run after run), a
+        second line and event: where this run stands among them, as ``lrwatch analyze`` reads
+        a run beside its sweep."""
         from lrwatch.analysis import analyze
         from lrwatch.readers import read_store_run
         from lrwatch.store import Store
+        from lrwatch.sweep_advice import advise_in_sweep
+        from lrwatch.sweeps import store_sweep
 
         assert self.run is not None and self._backend is not None
         with Store(self._backend.path, readonly=True) as store:  # a server's local spool
             diagnosis = analyze(read_store_run(store, self.run.id).curves)
+            sweep = self.safely("sweep", store_sweep, store, self.run.id)
         step = max(self.last_step, 0)
         seen = self.guard.rows_seen if self.guard is not None else None
         self.notify(Notice(step, keys.EVENT_DIAGNOSIS, final_line(self.run.name, diagnosis),
                            {**diagnosis.to_dict(), "final": True, "rows_seen_by_alarm": seen}))
+        place = None if sweep is None else sweep.reading.place(str(self.run.id))
+        if sweep is not None and place is not None:
+            entry = {**diagnosis.to_dict(), "notes": [], "sweep": None}
+            advise_in_sweep(entry, place, sweep.reading)
+            self.notify(Notice(step, keys.EVENT_DIAGNOSIS, sweep_line(self.run.name, entry),
+                               {**entry, "final": True}))
 
     def finish(self, status: str) -> None:
         """Hand over the last rows, set the run's final status and stop the writer (once)."""

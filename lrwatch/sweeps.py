@@ -305,12 +305,36 @@ def members_of(log_runs: Iterable[Any], read: Any) -> list[SweepMember]:
 def store_members(store: Any) -> list[tuple[int, SweepMember]]:
     """``(run id, sweep view)`` of every training run of an open ``Store`` (the dashboard's
     door: no log folders, no readers of other formats)."""
-    from lrwatch.readers import curves_from_store, training_runs
+    from lrwatch.readers import training_runs
+
+    return [(info.id, _store_member(store, info)) for info in training_runs(store)]
+
+
+def store_sweep(store: Any, run_id: int) -> Sweep | None:
+    """The sweep one run of an open ``Store`` belongs to: the store's training runs of its
+    setup, at ``MIN_LRS`` or more LRs, read together (each member named by its run id); None
+    when there is none. Only the runs of that setup are read."""
+    from lrwatch.readers import training_runs
     from lrwatch.readers.store import store_setup
 
-    return [(info.id, member(store.path, info.name, curves_from_store(store, info),
-                             store_setup(info.meta)))
-            for info in training_runs(store)]
+    infos = training_runs(store)
+    mine = next((info for info in infos if info.id == run_id), None)
+    key = None if mine is None else setup_key(store_setup(mine.meta))
+    if key is None:
+        return None
+    same = [info for info in infos if setup_key(store_setup(info.meta)) == key]
+    members = [_store_member(store, info, name=str(info.id)) for info in same]
+    if len({m.lr for m in members if m.lr is not None}) < MIN_LRS:
+        return None
+    return read_sweep(members)
+
+
+def _store_member(store: Any, info: Any, name: str | None = None) -> SweepMember:
+    from lrwatch.readers import curves_from_store
+    from lrwatch.readers.store import store_setup
+
+    return member(store.path, info.name if name is None else name,
+                  curves_from_store(store, info), store_setup(info.meta))
 
 
 def _without_lr(tree: Any) -> Any:

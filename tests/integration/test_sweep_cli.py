@@ -310,3 +310,30 @@ def test_a_run_level_with_the_best_is_not_told_to_move_on_its_lr_alone(tmp_path,
             assert e["status"] == e["sweep"]["run_status"]
     assert entries[0]["action"] == "increase" and entries[0]["status"] == "stalled"
     assert entries[-1]["action"] == "reduce"
+
+
+def test_a_training_ends_with_where_it_stands_among_the_stores_runs_of_its_setup(sweep_dir):
+    """LRWatch's last word on each run, beside its final verdict: once the store holds runs of
+    the run's setup at three LRs or more, a second final event says where this run stands among
+    them, as ``lrwatch analyze`` reads a run beside its sweep. The first two runs (no sweep yet)
+    and the Adam run (another setup) have none."""
+    from lrwatch import keys
+    from lrwatch.store import Store
+
+    with Store(sweep_dir / "lrwatch_logs", readonly=True) as store:
+        said = {info.name: [e.payload for e in store.events(info, kind=keys.EVENT_DIAGNOSIS)
+                            if e.payload.get("final") and e.payload.get("sweep")]
+                for info in store.runs()}
+    names = [f"lr{lr:g}" for lr in LRS]
+    assert said[names[0]] == said[names[1]] == said["adam"] == []
+    for k, name in enumerate(names[2:], start=3):  # the k-th run sees a sweep of k runs
+        (last,) = said[name]
+        assert last["sweep"]["runs"] == k
+        assert last["message"].startswith(
+            f"lrwatch: run '{name}' beside the {k - 1} other runs of its setup in the store: ")
+    final = said[names[-1]][0]  # the sixth: the whole sweep, as analyze reads it
+    code_entry = final["sweep"]
+    assert code_entry["position"] in POSITIONS
+    assert final["status"] == {"too_low": "stalled", "near_best": "healthy",
+                               "diverged": "diverging"}.get(code_entry["position"],
+                                                            final["status"])

@@ -1,8 +1,8 @@
 """How sure ``lrwatch analyze`` is of a status its sweep sets (real-world round 26): 0.85 where
 the sweep's evidence is full, 0.7 where it is thin (the best at an end of the grid, a run about
 one grid step from the estimate, a run stopped early, a sweep of 3-4 LRs against the run's own
-curve), each thin one saying why in its evidence; 0.9 for a run that blew up; and a run stopped
-early past the end of the grid where the best sits is not told to move. CSV logs named by
+curve), each thin one saying why in its evidence; 0.9 for a run that blew up; and a run cut
+short past the end of the grid where the best sits is not told to move. CSV logs named by
 their LR, written here, read through the real CLI.
 
 Each run falls from 4 towards a floor lowest at ``best`` (``0.3 + 0.4 * log10(lr / best) **
@@ -80,22 +80,27 @@ def test_a_best_at_the_end_of_a_3_lr_grid_is_thin_evidence(tmp_path, capsys):
     assert "the best is at the high end of the grid" in thin_line(low)
 
 
-def test_a_run_stopped_early_past_the_edge_the_best_sits_at_is_not_told_to_move(tmp_path,
-                                                                                  capsys):
+def test_a_run_cut_short_past_the_edge_the_best_sits_at_is_not_told_to_move(tmp_path, capsys):
     """The best at the high end of the grid of full runs (1e-4 to 1e-2), and a run at 0.1 cut
-    short at step 60, lower than any other run at that step: the sweep says to extend the grid
-    upwards, so it does not tell that run to cut its LR (round 26's corpus: 17 of 18 such runs
-    were labelled healthy, 5 told "reduce 10x"). It keeps its own curve's status and is told to
-    run a range test."""
+    short at step 60 behind the others (placed by its LR alone): the sweep says to extend the
+    grid upwards, so it does not tell that run to cut its LR (round 26's corpus: 17 of 18 runs
+    stopped early past such an edge were labelled healthy, 5 told "reduce 10x"). It keeps its
+    own curve's status and is told to run a range test. Had it stopped early ahead of the
+    others (early stopping), it would be ranked by the level it reached: the best of the sweep
+    (sweep round 20)."""
     for seed, lr in enumerate([1e-4, 1e-3, 1e-2]):
-        write_run(tmp_path / "sweep", lr, best=1.0, seed=seed)
-    write_run(tmp_path / "sweep", 1e-1, best=1.0, steps=60, seed=3)
-    entries = analyze(capsys, tmp_path / "sweep")
-    cut = entries[1e-1]
+        write_run(tmp_path / "behind", lr, best=1.0, seed=seed)
+        write_run(tmp_path / "ahead", lr, best=1.0, seed=seed)
+    write_run(tmp_path / "behind", 1e-1, best=1e-4, steps=60, seed=3)
+    write_run(tmp_path / "ahead", 1e-1, best=1.0, steps=60, seed=3)
+    cut = analyze(capsys, tmp_path / "behind")[1e-1]
     assert cut["sweep"] is not None and cut["sweep"]["edge"] == "high"
     assert cut["action"] == "range_test" and cut["suggested_lr"] is None
     assert cut["status"] == cut["sweep"]["run_status"]
     assert cut["status"] != "oscillating"
+    entries = analyze(capsys, tmp_path / "ahead")
+    assert entries[1e-1]["sweep"]["position"] == "near_best"
+    assert entries[1e-1]["action"] == "keep" and entries[1e-1]["status"] == "healthy"
     # the runs below the best are still told to raise their LR
     assert entries[1e-4]["action"] == "increase"
 

@@ -52,6 +52,7 @@ def _imports_without(module: str, blocked: list[str]) -> subprocess.CompletedPro
     ("lrwatch.analysis.rangetest", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
     ("lrwatch.sweeps", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
     ("lrwatch.cli.sweep", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
+    ("lrwatch.sweep_advice", ["torch", "lightning", "pytorch_lightning", "dash", "plotly"]),
     ("lrwatch.recorder", ["lightning", "pytorch_lightning", "dash", "plotly"]),
     # the range test for plain loops and Hugging Face users, who may have no Lightning
     ("lrwatch.finder_loop", ["lightning", "pytorch_lightning", "transformers", "dash"]),
