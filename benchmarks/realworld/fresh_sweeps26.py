@@ -448,7 +448,8 @@ def plan() -> list[FreshSweep]:
                     "fine_tune": False, "clip": None, "warmup_steps": 0,
                     "schedule": f"StepLR x{ES_GAMMA} every {ES_STEP_EPOCHS} epochs",
                     "epochs": ES_MAX_EPOCHS,
-                    "early_stopping": f"val_loss, patience {ES_PATIENCE}, best weights kept",
+                    "early_stopping": f"val_loss, patience {ES_PATIENCE}, the stopped "
+                                      "epoch's weights kept (Keras' default)",
                     "loss": "cross-entropy",
                     "logged": "each epoch (its mean training loss), val_loss each epoch",
                     "model": f"MLP 64-{ES_HIDDEN}-{ES_HIDDEN}-10, ReLU, dropout {ES_DROPOUT}",
