@@ -145,7 +145,8 @@ def sweep_line(run_name: str, entry: dict[str, Any]) -> str:
     a finished run stands among the store's runs of its setup at other LRs (an analyze entry
     that took its sweep's advice), in one line."""
     lr = ""
-    if entry["peak_lr"] is not None and entry["suggested_lr"] is not None:
+    if entry["action"] in ("increase", "reduce") and entry["peak_lr"] is not None \
+            and entry["suggested_lr"] is not None:
         lr = f" ({entry['peak_lr']:.3g} -> {entry['suggested_lr']:.3g})"
     return (f"lrwatch: run '{run_name}' beside the {entry['sweep']['runs'] - 1} other runs of "
             f"its setup in the store: {entry['status']} (confidence {entry['confidence']:.2f}): "

@@ -82,19 +82,20 @@ def test_a_best_at_the_end_of_a_3_lr_grid_is_thin_evidence(tmp_path, capsys):
 
 def test_a_run_cut_short_past_the_edge_the_best_sits_at_is_not_told_to_move(tmp_path, capsys):
     """The best at the high end of the grid of full runs (1e-4 to 1e-2), and a run at 0.1 cut
-    short at step 60 behind the others (placed by its LR alone): the sweep says to extend the
-    grid upwards, so it does not tell that run to cut its LR (round 26's corpus: 17 of 18 runs
-    stopped early past such an edge were labelled healthy, 5 told "reduce 10x"). It keeps its
-    own curve's status and is told to run a range test. Had it stopped early ahead of the
-    others (early stopping), it would be ranked by the level it reached: the best of the sweep
-    (sweep round 20)."""
+    short after 3 steps, before it learned (placed by its LR alone): the sweep says to extend
+    the grid upwards, so it does not tell that run to cut its LR (round 26's corpus: 17 of 18
+    runs stopped early past such an edge were labelled healthy, 5 told "reduce 10x"). It keeps
+    its own curve's status and is told to run a range test. Had it run on to step 60, ahead of
+    the others there (early stopping), it is ranked by the level it reached: the best of the
+    sweep (sweep round 20), told to keep its LR."""
     for seed, lr in enumerate([1e-4, 1e-3, 1e-2]):
-        write_run(tmp_path / "behind", lr, best=1.0, seed=seed)
+        write_run(tmp_path / "cut", lr, best=1.0, seed=seed)
         write_run(tmp_path / "ahead", lr, best=1.0, seed=seed)
-    write_run(tmp_path / "behind", 1e-1, best=1e-4, steps=60, seed=3)
+    write_run(tmp_path / "cut", 1e-1, best=1.0, steps=3, seed=3)
     write_run(tmp_path / "ahead", 1e-1, best=1.0, steps=60, seed=3)
-    cut = analyze(capsys, tmp_path / "behind")[1e-1]
+    cut = analyze(capsys, tmp_path / "cut")[1e-1]
     assert cut["sweep"] is not None and cut["sweep"]["edge"] == "high"
+    assert cut["sweep"]["position"] == "too_high"
     assert cut["action"] == "range_test" and cut["suggested_lr"] is None
     assert cut["status"] == cut["sweep"]["run_status"]
     assert cut["status"] != "oscillating"
