@@ -208,3 +208,25 @@ def test_the_live_diagnosis_reads_the_model_at_its_size_as_analyze_does(tmp_path
     # healthy, never moved (round 10: "healthy, or too low" below its size's top is a range test)
     assert {v["status"] for v in verdicts} == {"healthy"}
     assert {v["action"] for v in verdicts} <= {"keep", "range_test"}
+
+
+def test_a_plain_loops_runs_at_several_lrs_end_with_where_each_stands(tmp_path):
+    """Four plain-loop runs of one model at four LRs into one store, one after another (a grid
+    search as users write it): from the third on, each run's last word beside its final verdict
+    says where it stands among the store's runs of its setup, as the Lightning callback's does."""
+    lrs = [1e-3, 1e-2, 1e-1, 3e-1]
+    for lr in lrs:
+        model = _model()
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        with Watch(model, optimizer, store=tmp_path / "s", name=f"lr{lr:g}") as watch:
+            _plain_loop(watch, model, optimizer, epochs=3)
+    with Store(tmp_path / "s", readonly=True) as store:
+        beside = {run.name: [e.payload for e in store.events(run, kind=keys.EVENT_DIAGNOSIS)
+                             if e.payload.get("final") and e.payload.get("sweep")]
+                  for run in store.runs()}
+    assert beside["lr0.001"] == beside["lr0.01"] == []
+    assert [p["sweep"]["runs"] for p in beside["lr0.1"] + beside["lr0.3"]] == [3, 4]
+    last = beside["lr0.3"][0]
+    assert last["message"].startswith(
+        "lrwatch: run 'lr0.3' beside the 3 other runs of its setup in the store: ")
+    assert last["sweep"]["position"] in {"too_low", "near_best", "too_high", "diverged"}
