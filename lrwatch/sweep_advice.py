@@ -53,6 +53,11 @@ ROSE_CONFIDENCE = 0.7
 # 10x); their place's status stays, right on 13 (43%), with a range test and 0.5
 CLOSE_LEVEL = 0.02
 CLOSE_CONFIDENCE = 0.5
+# A run placed near the best by its LR whose loss ends ``CLOSE_LEVEL`` or more above the best
+# run's (both run to the budget) is not one to keep: of 61 such runs (35 sources; made 37, public
+# 24), "keep" was right on 20 (made 8, public 12): a range test instead, its status (healthy,
+# right on the same 20) at 0.4
+WORSE_CONFIDENCE = 0.4
 # how a reader's note ends where the run logged no LR (``lrwatch.readers``): beside a sweep that
 # read its LR from its setup or name, the suggestion is an LR, not a relative change
 _RELATIVE = "; the suggestion is a relative change"
@@ -98,18 +103,33 @@ def no_lower(place: Any) -> bool:
             and place.start_loss > 0 and place.final_loss >= ROSE * place.start_loss)
 
 
-def close_to_best(place: Any, reading: Any) -> bool:
-    """Whether a run ranked below or above the best ends within ``CLOSE_LEVEL`` of the best
-    run's loss (both run to the budget): ranked by a margin a seed can undo."""
-    if place.position not in ("too_low", "too_high") or place.pruned \
-            or place.final_loss is None or reading.flat:
-        return False
+def _above_best(place: Any, reading: Any) -> float | None:
+    """How far the run's loss ends above the best run's, as a share of it (both run to the
+    budget; None where that cannot be said)."""
+    if place.pruned or place.final_loss is None or reading.flat:
+        return None
     levels = [run.final_loss for run in reading.runs if run.final_loss is not None
               and not run.pruned and run.position != "diverged"
               and math.isfinite(run.final_loss)]
     best = min(levels, default=None)
-    return (best is not None and best > 0
-            and (place.final_loss - best) / best < CLOSE_LEVEL)
+    if best is None or not best > 0:
+        return None
+    return (place.final_loss - best) / best
+
+
+def close_to_best(place: Any, reading: Any) -> bool:
+    """Whether a run ranked below or above the best ends within ``CLOSE_LEVEL`` of the best
+    run's loss: ranked by a margin a seed can undo."""
+    gap = _above_best(place, reading)
+    return place.position in ("too_low", "too_high") and gap is not None and gap < CLOSE_LEVEL
+
+
+def worse_than_best(place: Any, reading: Any) -> bool:
+    """Whether a run placed near the best by its LR ends ``CLOSE_LEVEL`` or more above the
+    best run's loss: its LR says near, its loss says worse."""
+    gap = _above_best(place, reading)
+    return (place.position == "near_best" and not place.unranked
+            and gap is not None and gap >= CLOSE_LEVEL)
 
 
 def beyond_edge(place: Any, reading: Any) -> bool:
@@ -195,12 +215,18 @@ def advise_in_sweep(entry: dict[str, Any], place: Any, reading: Any) -> None:
             why += (f"; its {_loss_name(reading)} ends within {CLOSE_LEVEL:.0%} of the best "
                     "run's: ranked by a margin a seed can undo, so not told to move it: a "
                     "range test (lrwatch's find_lr) or a second seed at its LR decides")
+        elif worse_than_best(place, reading):
+            why += (f"; its {_loss_name(reading)} ends {_above_best(place, reading):.0%} above "
+                    "the best run's: its LR says near the best, its loss says worse, so not "
+                    "told to keep it: a range test (lrwatch's find_lr) or runs at the LRs "
+                    "around it decide")
         elif beyond_edge(place, reading):
             why += ("; this run lies past that end, stopped early and placed by its LR alone: "
                     "the sweep cannot say it is too far, so not told to move it: a range test "
                     "(lrwatch's find_lr) or a full run at its LR decides")
     placed = not (place.unranked or beyond_edge(place, reading))  # the sweep ranks it
     close = placed and close_to_best(place, reading)  # ... by a margin a seed can undo
+    worse = placed and worse_than_best(place, reading)  # near by its LR, worse by its loss
     peak = entry["peak_lr"] or place.lr
     if entry["peak_lr"] is None:  # its LR from its setup or its name: the sweep read it
         entry.update({"peak_lr": place.lr, "current_lr": place.lr, "notes": [
@@ -212,7 +238,7 @@ def advise_in_sweep(entry: dict[str, Any], place: Any, reading: Any) -> None:
     # "increase 100x"; issue 14: a plateau across a range of LRs is no reason to move)
     # (nor a run past the end of the grid where the best sits: the sweep says to extend the
     # grid its way, and told such runs "reduce 10x", labelled healthy)
-    action = _ACTIONS[position] if placed and not close else "range_test"
+    action = _ACTIONS[position] if placed and not (close or worse) else "range_test"
     # a range test is the answer: no LR beside it (the sweep's estimate is in the evidence)
     suggested = None if action == "range_test" else place.suggested_lr
     own, own_confidence = entry["status"], entry["confidence"]
@@ -223,10 +249,11 @@ def advise_in_sweep(entry: dict[str, Any], place: Any, reading: Any) -> None:
                            f"(confidence {own_confidence or 0:.2f}): the sweep says more")
     rose = (placed and not reading.flat and position == "too_high" and own not in _TOO_HIGH
             and no_lower(place))
-    thin = thin_evidence(place, reading, status == own) if placed and not (rose or close) \
-        else []
+    thin = thin_evidence(place, reading, status == own) \
+        if placed and not (rose or close or worse) else []
     earned = (DIVERGED_CONFIDENCE if position == "diverged" and not reading.flat
               else ROSE_CONFIDENCE if rose else CLOSE_CONFIDENCE if close
+              else WORSE_CONFIDENCE if worse
               else THIN_SWEEP_CONFIDENCE if thin else SWEEP_CONFIDENCE)
     confidence = _confidence_in_sweep(status, own, own_confidence, placed, earned)
     if rose:

@@ -2,7 +2,8 @@
 round 27): a run ranked below the best whose loss ends within 2% of the best run's is told a
 range test at 0.5, not moved; a run above the best whose loss ended no lower than it started is
 ``diverging`` at 0.7, not ``oscillating``. CSV logs named by their LR, written here, read through
-the real CLI."""
+the real CLI; and a run placed near the best by its LR whose loss ends 2% or more above the best
+run's is told a range test, not "keep"."""
 
 from __future__ import annotations
 
@@ -80,3 +81,22 @@ def test_a_run_above_the_best_that_ended_where_it_started_is_diverging(tmp_path,
     fell = entries[3e-2]
     assert fell["sweep"]["position"] == "too_high" and fell["status"] == "oscillating"
     assert not any("ended no lower" in e for e in fell["evidence"])
+
+
+def test_a_run_near_the_best_by_its_lr_but_worse_by_its_loss_is_not_kept(tmp_path, capsys):
+    """Seven LRs a factor of 2 apart around a best at 8e-3 (loss 0.3): the run at 1.6e-2, inside
+    the band, ends at 0.318, 6% above the best run: placed near the best but told a range test
+    at no more than its own curve's confidence (0.4 from the sweep), saying why; the best run
+    itself is still kept at 0.85."""
+    for seed, k in enumerate(range(7)):
+        lr = 1e-3 * 2 ** k
+        write_run(tmp_path / "sweep", lr, 0.3 + 0.2 * math.log10(lr / 8e-3) ** 2, seed)
+    entries = analyze(capsys, tmp_path / "sweep")
+    worse = entries[1.6e-2]
+    assert worse["sweep"]["position"] == "near_best" and worse["status"] == "healthy"
+    assert worse["action"] == "range_test" and worse["suggested_lr"] is None
+    assert worse["confidence"] == pytest.approx(max(0.4, worse["sweep"]["run_confidence"]))
+    assert "ends 6% above the best run's" in worse["rationale"]
+    assert "not told to keep it" in worse["rationale"]
+    best = entries[8e-3]
+    assert best["action"] == "keep" and best["confidence"] == pytest.approx(0.85)
