@@ -232,6 +232,8 @@ class RunPlace:
     # its level is within noise of the best run's (not the best run itself): the loss cannot
     # rank it against the best, so its position rests on its LR alone
     unranked: bool = False
+    # where the loss that ranked it started (the median of its first points; None when unknown)
+    start_loss: float | None = None
 
 
 @dataclass(frozen=True)
@@ -747,8 +749,9 @@ def _place(run: SweepRun, level: _Level, best_lr: float | None, flat: bool,
     else:
         position = "too_low" if run.lr < best_lr else "too_high"
     suggested = run.lr if flat and position == "near_best" else best_lr
+    start = None if math.isnan(level.start) else level.start
     return RunPlace(run.name, run.lr, position, final, noise, factor, suggested,
-                    level.pruned, level.step, unranked)
+                    level.pruned, level.step, unranked, start)
 
 
 def _near(run: SweepRun, level: _Level, best_lr: float, band: tuple[float, float] | None,

@@ -21,9 +21,12 @@ and decay do not move it): ``peak_lr`` says so, ``current_lr`` stays for the too
 A run that belongs to a sweep (see ``lrwatch sweep``; runs of one logged setup at several LRs,
 or every run read with ``--as-one``) takes the sweep's reading: where the sweep ranks it, its
 ``status`` is its place in the status table's words (below the best: stalled; above it:
-oscillating, or diverging where it blew up; at it, or in a flat sweep: healthy) at confidence
-0.85, 0.7 where the sweep's evidence is thin (an evidence line says why), 0.9 where the run
-blew up; its ``action``, ``suggested_lr`` and ``rationale`` come from the sweep, its first
+oscillating, or diverging where it blew up or ended no lower than it started; at it, or in a
+flat sweep: healthy) at confidence 0.85, 0.7 where the sweep's evidence is thin (an evidence
+line says why) or the loss ended no lower than it started, 0.9 where the run blew up; a run
+whose loss ends within 2% of the best run's is told ``range_test`` at 0.5, and one near the
+best by its LR whose loss ends 2% or more above the best run's ``range_test`` at 0.4; its
+``action``, ``suggested_lr`` and ``rationale`` come from the sweep, its first
 evidence line says where it stands, and ``sweep`` holds ``{"position", "best_lr",
 "best_lr_low", "best_lr_high", "flat", "edge", "runs", "run_status", "run_confidence"}`` (the
 last two: what the run's own curve says).
