@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from lrwatch import LRWatch
+from lrwatch.sweep_advice import SWEEP_CONFIDENCE
 from tests.helpers.cli import lrwatch
 from tests.unit.readers.training import train_tiny
 
@@ -110,7 +111,8 @@ def test_analyze_gives_a_run_of_a_sweep_the_sweeps_advice(sweep_dir, capsys):
     assert slowest["suggested_lr"] == pytest.approx(slowest["sweep"]["best_lr"])
     # the status says what the sweep says: too low is "stalled", whatever its own curve read
     # at the confidence full evidence earns (0.85; 0.7 where thin: round 26)
-    assert slowest["status"] == "stalled" and slowest["confidence"] == pytest.approx(0.85)
+    assert slowest["status"] == "stalled"
+    assert slowest["confidence"] == pytest.approx(SWEEP_CONFIDENCE)
     assert slowest["sweep"]["run_status"] in {"healthy", "stalled", "insufficient_data"}
     for entry in entries.values():
         if entry["sweep"] and not entry["sweep"]["flat"]:

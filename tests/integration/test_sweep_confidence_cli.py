@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lrwatch.sweep_advice import DIVERGED_CONFIDENCE, SWEEP_CONFIDENCE, THIN_SWEEP_CONFIDENCE
 from tests.helpers.cli import lrwatch
 
 STEPS = 200
@@ -56,12 +57,12 @@ def test_full_evidence_says_085_and_a_run_one_grid_step_away_says_07(tmp_path, c
         far = entries[lr]
         assert far["sweep"]["position"] == "too_low" and far["sweep"]["edge"] is None
         assert far["status"] == "stalled" and far["action"] == "increase"
-        assert far["confidence"] == pytest.approx(0.85)
+        assert far["confidence"] == pytest.approx(SWEEP_CONFIDENCE)
         assert thin_line(far) is None
     high = entries[1e-1]
     assert high["sweep"]["position"] == "too_high" and high["action"] == "reduce"
     assert high["status"] == "oscillating" and high["sweep"]["run_status"] == "healthy"
-    assert high["confidence"] == pytest.approx(0.7)
+    assert high["confidence"] == pytest.approx(THIN_SWEEP_CONFIDENCE)
     assert high["evidence"][1].startswith("its own curve alone reads healthy")
     assert "about one grid step from the estimate" in high["evidence"][2]
     assert all(e["confidence"] < 0.9 for e in entries.values())
@@ -76,7 +77,7 @@ def test_a_best_at_the_end_of_a_3_lr_grid_is_thin_evidence(tmp_path, capsys):
     low = entries[1e-4]
     assert low["sweep"]["edge"] == "high" and low["sweep"]["position"] == "too_low"
     assert low["status"] == "stalled" and low["action"] == "increase"
-    assert low["confidence"] == pytest.approx(0.7)
+    assert low["confidence"] == pytest.approx(THIN_SWEEP_CONFIDENCE)
     assert "the best is at the high end of the grid" in thin_line(low)
 
 
@@ -122,6 +123,6 @@ def test_a_run_that_blew_up_in_its_sweep_reads_diverging_at_09(tmp_path, capsys)
     assert blown["sweep"]["run_status"] == "diverging"
     assert blown["sweep"]["run_confidence"] < 0.9
     assert blown["status"] == "diverging" and blown["action"] == "reduce"
-    assert blown["confidence"] == pytest.approx(0.9)
+    assert blown["confidence"] == pytest.approx(DIVERGED_CONFIDENCE)
     assert thin_line(blown) is None
     assert all(e["confidence"] < 0.9 for lr, e in entries.items() if lr != 1.0)

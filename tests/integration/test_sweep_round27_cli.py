@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lrwatch.sweep_advice import CLOSE_CONFIDENCE, ROSE_CONFIDENCE, SWEEP_CONFIDENCE
 from tests.helpers.cli import lrwatch
 
 STEPS = 200
@@ -52,7 +53,7 @@ def test_a_run_within_2_percent_of_the_best_is_not_moved(tmp_path, capsys):
     assert close["sweep"]["position"] == "too_low"
     assert close["status"] == "stalled"
     assert close["action"] == "range_test" and close["suggested_lr"] is None
-    assert close["confidence"] == pytest.approx(0.5)
+    assert close["confidence"] == pytest.approx(CLOSE_CONFIDENCE)
     assert "ends within 2% of the best run's" in close["rationale"]
     assert "a second seed" in close["rationale"]
     above = entries[1e-1]
@@ -75,7 +76,7 @@ def test_a_run_above_the_best_that_ended_where_it_started_is_diverging(tmp_path,
     assert rose["sweep"]["position"] == "too_high"
     assert rose["sweep"]["run_status"] not in ("oscillating", "diverging")
     assert rose["status"] == "diverging" and rose["action"] == "reduce"
-    assert rose["confidence"] == pytest.approx(0.7)
+    assert rose["confidence"] == pytest.approx(ROSE_CONFIDENCE)
     line = next(e for e in rose["evidence"] if "ended no lower than it started" in e)
     assert "diverging rather than oscillating" in line
     fell = entries[3e-2]
@@ -99,4 +100,4 @@ def test_a_run_near_the_best_by_its_lr_but_worse_by_its_loss_is_not_kept(tmp_pat
     assert "ends 6% above the best run's" in worse["rationale"]
     assert "not told to keep it" in worse["rationale"]
     best = entries[8e-3]
-    assert best["action"] == "keep" and best["confidence"] == pytest.approx(0.85)
+    assert best["action"] == "keep" and best["confidence"] == pytest.approx(SWEEP_CONFIDENCE)
