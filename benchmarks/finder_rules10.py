@@ -32,7 +32,8 @@ import numpy as np
 from benchmarks import finder_runs as runs
 from benchmarks.finder import MOMENTUM
 from benchmarks.finder_tune import (DEGENERATE, ROUND9_SPLITS, SHIPPED_MARGINS, _points,
-                                    _scores, split_curves, split_groups)
+                                    _scores, print_split_table, split_curves,
+                                    split_groups)
 from lrwatch.analysis.optimizers import FINE_TUNE_RANGES, is_adaptive, typical_range
 from lrwatch.analysis.rangetest import RuleSettings, read_range_test
 
@@ -246,11 +247,7 @@ def main() -> None:
     groups = split_groups(curves)
     print("\nWithin 3x / median decades off / signed median, per split (fitted on every split: "
           "in-sample):\n")
-    print("| split | tests | " + " | ".join(VARIANTS) + " |")
-    print("|---|---|" + "---|" * len(VARIANTS))
-    for s, keep in groups.items():
-        print(f"| {s} | {len(keep)} | " + " | ".join(
-            _scores([table[v][i] for i in keep]) for v in VARIANTS) + " |")
+    print_split_table(groups, table, VARIANTS)
 
     print("\nLeave one split out: offsets and spread fitted on the other splits, the variant "
           "chosen on them (most within 3x, then lowest median), scored on the split left out:\n")

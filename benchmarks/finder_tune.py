@@ -37,6 +37,7 @@ import sys
 from dataclasses import dataclass, replace
 from statistics import median
 from unittest import mock
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -65,6 +66,17 @@ def split_groups(curves: list) -> dict[str, list[int]]:
         i for i, c in enumerate(curves) if c[0].startswith("finder ")]
     groups["all"] = list(range(len(curves)))
     return groups
+
+def print_split_table(groups: dict[str, list[int]], table: dict[str, list[float]],
+                      columns: Sequence[Any], headers: Sequence[str] | None = None) -> None:
+    """One row per group of ``split_groups``: its tests, then each column's scores (within 3x /
+    median decades off / signed median) on that group's errors in ``table``."""
+    print("| split | tests | " + " | ".join(headers or columns) + " |")
+    print("|---|---|" + "---|" * len(columns))
+    for split, keep in groups.items():
+        print(f"| {split} | {len(keep)} | " + " | ".join(
+            _scores([table[c][i] for i in keep]) for c in columns) + " |")
+
 
 
 def main() -> None:
@@ -158,13 +170,8 @@ def adaptive_margin() -> None:
     now = RuleSettings().adaptive_margin
     splits = list(dict.fromkeys(c[0] for c in curves))
     print("\nWithin 3x / median decades off / signed median decades, per split:\n")
-    print("| split | tests | " + " | ".join(f"adaptive_margin {m}" for m in ADAPTIVE_MARGINS)
-          + " |")
-    print("|---|---|" + "---|" * len(ADAPTIVE_MARGINS))
-    groups = split_groups(curves)
-    for split, keep in groups.items():
-        print(f"| {split} | {len(keep)} | " + " | ".join(
-            scores([table[m][i] for i in keep]) for m in ADAPTIVE_MARGINS) + " |")
+    print_split_table(split_groups(curves), table, ADAPTIVE_MARGINS,
+                      [f"adaptive_margin {m}" for m in ADAPTIVE_MARGINS])
     print("\nAdam-family pairs trained from scratch, each pair's median over its seeds (signed "
           "decades):\n")
     print("| adaptive_margin | pairs | median pair | pairs > 3x high | pairs > 3x low |")
@@ -434,11 +441,7 @@ def landmarks(splits: tuple[str, ...] = ROUND8_SPLITS) -> None:
     groups = split_groups(curves)
     print("\nWithin 3x / median decades off / signed median, per split (offsets fitted on every "
           "split: in-sample):\n")
-    print("| split | tests | " + " | ".join(variants) + " |")
-    print("|---|---|" + "---|" * len(variants))
-    for split, keep in groups.items():
-        print(f"| {split} | {len(keep)} | " + " | ".join(
-            scores([table[v][i] for i in keep]) for v in variants) + " |")
+    print_split_table(groups, table, variants)
     print(f"\nPer split and family, where a pick moves ({candidate}: Adam-family curves only):\n")
     print(f"| split | family | optimizers | tests | shipped | {candidate} | {fixed} |")
     print("|---|---|---|---|---|---|---|")

@@ -10,7 +10,6 @@ Each run falls from 4 towards a floor lowest at ``best`` (``0.3 + 0.4 * log10(lr
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import numpy as np
 import pytest
 
 from lrwatch.sweep_advice import DIVERGED_CONFIDENCE, SWEEP_CONFIDENCE, THIN_SWEEP_CONFIDENCE
-from tests.helpers.cli import lrwatch
+from tests.helpers.cli import analyze_by_lr as analyze
 
 STEPS = 200
 
@@ -32,12 +31,6 @@ def write_run(folder: Path, lr: float, best: float, steps: int = STEPS, seed: in
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"lr={lr:.1e}.csv").write_text("step,train_loss\n" + "".join(
         f"{s},{v:.5f}\n" for s, v in zip(step, loss)))
-
-
-def analyze(capsys: pytest.CaptureFixture[str], folder: Path) -> dict[float, dict]:
-    code, out, err = lrwatch(capsys, "analyze", str(folder), "--json")
-    assert code == 0, err
-    return {float(e["run"].split("=")[1]): e for e in json.loads(out)["runs"]}
 
 
 def thin_line(entry: dict) -> str | None:

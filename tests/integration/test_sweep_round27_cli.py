@@ -7,7 +7,6 @@ run's is told a range test, not "keep"."""
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import numpy as np
 import pytest
 
 from lrwatch.sweep_advice import CLOSE_CONFIDENCE, ROSE_CONFIDENCE, SWEEP_CONFIDENCE
-from tests.helpers.cli import lrwatch
+from tests.helpers.cli import analyze_by_lr as analyze
 
 STEPS = 200
 
@@ -32,12 +31,6 @@ def write_run(folder: Path, lr: float, floor: float, seed: int, rise: float | No
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"lr={lr:.1e}.csv").write_text("step,train_loss\n" + "".join(
         f"{s},{v:.5f}\n" for s, v in zip(step, loss)))
-
-
-def analyze(capsys: pytest.CaptureFixture[str], folder: Path) -> dict[float, dict]:
-    code, out, err = lrwatch(capsys, "analyze", str(folder), "--json")
-    assert code == 0, err
-    return {float(e["run"].split("=")[1]): e for e in json.loads(out)["runs"]}
 
 
 def test_a_run_within_2_percent_of_the_best_is_not_moved(tmp_path, capsys):
