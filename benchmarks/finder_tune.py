@@ -36,8 +36,8 @@ import math
 import sys
 from dataclasses import dataclass, replace
 from statistics import median
-from unittest import mock
 from typing import Any, Sequence
+from unittest import mock
 
 import numpy as np
 
