@@ -247,6 +247,7 @@ ROUND26_REPOS = frozenset({
 # all held out like rounds 13, 16 and 21-26: labelled from their sources, never diagnosed before
 # the lead's one evaluation.
 ROUND27_REPOS = frozenset({
+    "RobertoSavi/NLU-RS-Project",
     "Wenxin-Jiang/CS577-NLP",
     "kylianmarceau/transformerLM",
 })
