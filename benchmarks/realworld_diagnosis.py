@@ -54,7 +54,8 @@ round 25 (``--side round25-heldout``) every repository of ``manifest_r25.jsonl``
 (``ROUND25_REPOS``); ``--side round25-made`` the families made for round 25
 (``manifest_r25made.jsonl``, ``ROUND25_MADE``); round 26 (``--side round26-heldout``) every
 repository of ``manifest_r26.jsonl`` (``ROUND26_REPOS``); ``--side round26-made`` the families
-made for round 26 (``manifest_r26made.jsonl``, ``ROUND26_MADE``).
+made for round 26 (``manifest_r26made.jsonl``, ``ROUND26_MADE``); round 27 (``--side
+round27-heldout``) every repository of ``manifest_r27.jsonl`` (``ROUND27_REPOS``).
 """
 
 from __future__ import annotations
@@ -279,7 +280,7 @@ def main(argv: list[str] | None = None) -> None:
                                            "round23-made", "round24-heldout",
                                            "round24-made", "round25-heldout",
                                            "round25-made", "round26-heldout",
-                                           "round26-made"),
+                                           "round26-made", "round27-heldout"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "

@@ -243,6 +243,14 @@ ROUND26_REPOS = frozenset({
     "COMP6248-Reproducability-Challenge/hypergradient-descent-reproduction",
     "ryandgoldenberg1/svrg_project",
 })
+# Round 27: public repositories gathered while round 27's rules were tuned (``manifest_r27.jsonl``),
+# all held out like rounds 13, 16 and 21-26: labelled from their sources, never diagnosed before
+# the lead's one evaluation.
+ROUND27_REPOS = frozenset({
+    "RobertoSavi/NLU-RS-Project",
+    "Wenxin-Jiang/CS577-NLP",
+    "kylianmarceau/transformerLM",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -264,10 +272,12 @@ def side_of(repo: str) -> str:
     (round 16, all held out), ``round17-made`` / ``round18-made`` / ``round19-made`` /
     ``round20-made`` / ``round21-made`` (rounds 17, 18, 19, 20 and 21's made families, held
     out), ``round21-heldout`` / ``round22-heldout`` / ``round23-heldout`` /
-    ``round24-heldout`` / ``round25-heldout`` / ``round26-heldout`` (rounds 21, 22, 23, 24, 25
-    and 26, all held out), ``round22-made`` / ``round23-made`` / ``round24-made`` /
-    ``round25-made`` / ``round26-made`` (rounds 22, 23, 24, 25 and 26's made families, held
-    out)."""
+    ``round24-heldout`` / ``round25-heldout`` / ``round26-heldout`` / ``round27-heldout``
+    (rounds 21, 22, 23, 24, 25, 26 and 27, all held out), ``round22-made`` / ``round23-made`` /
+    ``round24-made`` / ``round25-made`` / ``round26-made`` (rounds 22, 23, 24, 25 and 26's made
+    families, held out)."""
+    if repo in ROUND27_REPOS:
+        return "round27-heldout"
     if repo in ROUND26_REPOS:
         return "round26-heldout"
     if repo in ROUND25_REPOS:

@@ -19,7 +19,9 @@ LSTM LM toolkit's ``--verbose`` perplexity lines), ``epoch_train_val`` (a solver
 loss: X; val loss: Y`` lines), ``pytorch_mnist`` (PyTorch's MNIST example: ``Train Epoch:`` and
 ``Test set:`` lines) or ``loss_in_iteration`` (Spark MLlib gradient descent's ``Loss in iteration N
 : X``) or ``epoch_ppl`` (per-epoch ``epoch: E train ppl: X val ppl: Y`` lines, the IFT6135 PTB
-assignment's ``log.txt``; the losses are the perplexities' logs). Where one log prints several runs,
+assignment's ``log.txt``; the losses are the perplexities' logs) or ``hf_model_card`` (a Hugging
+Face model card's ``Training results`` table: training and validation loss at each evaluation
+step). Where one log prints several runs,
 ``meta.text_section`` (``[start, end]``) keeps one run's lines. ``meta.notebook_outputs`` (true)
 reads a Jupyter notebook's printed output, one line per printed line, whatever the ``.ipynb`` file's
 own layout (Colab saves it as one JSON line).
@@ -364,11 +366,47 @@ def section(lines: list[str], start: str, end: str) -> list[str]:
     return lines[first:last]
 
 
+def from_hf_model_card(lines: list[str]) -> list[Row]:
+    """A Hugging Face model card's ``Training results`` table (what the Trainer's
+    ``generated_from_trainer`` card writes): one row per evaluation, ``| Training Loss | Epoch |
+    Step | Validation Loss | ...`` with the training loss averaged since the previous logging
+    step (``No log`` where none was logged, read as not logged). Only the first such table is
+    read; a card without one gives no rows."""
+    rows: list[Row] = []
+    header: list[str] | None = None
+    for line in lines:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if header is None:
+            if line.lstrip().startswith("|") and "Step" in cells and "Validation Loss" in cells:
+                header = cells
+            continue
+        if not line.lstrip().startswith("|"):
+            if rows:
+                break
+            continue
+        if all(set(c) <= set(":-") for c in cells):
+            continue  # the alignment row under the header
+        rec = dict(zip(header, cells))
+        try:
+            step = _num(rec["Step"])
+        except (KeyError, ValueError):
+            break
+        row: Row = {"step": step}
+        for col, key in (("loss", "Training Loss"), ("val_loss", "Validation Loss"),
+                         ("epoch", "Epoch")):
+            try:
+                row[col] = _num(rec[key])
+            except (KeyError, ValueError):
+                continue  # "No log"
+        rows.append(row)
+    return rows
+
+
 TEXT_SYNTAX = {"jsonl": from_jsonl, "json_records": from_json_records, "nanogpt": from_nanogpt,
                "word_lm": from_word_lm, "step_loss": from_step_loss, "mainrun": from_mainrun,
                "rwthlm": from_rwthlm, "epoch_train_val": from_epoch_train_val,
                "pytorch_mnist": from_pytorch_mnist, "loss_in_iteration": from_loss_in_iteration,
-               "epoch_ppl": from_epoch_ppl}
+               "epoch_ppl": from_epoch_ppl, "hf_model_card": from_hf_model_card}
 
 
 def parse(row: dict, text: str) -> list[Row]:

@@ -428,6 +428,28 @@ def extract(mirrors: list[Path], manifest: Path = MANIFEST,
     return written, absent
 
 
+def _with_merged_logs(row: dict, mirror: Path, data: bytes, manifest: Path) -> bytes:
+    """The run's log with the JSONL logs ``meta.merge_paths`` names (files of the same commit)
+    appended, so that records of one step merge across files: a script that writes each step's
+    training loss to one file and each evaluation's validation loss to another. Only a
+    ``jsonl`` text log can be merged this way; a named file the commit lacks stops the run."""
+    extra = row.get("meta", {}).get("merge_paths") or []
+    if not extra:
+        return data
+    where = f"run {row['id']} ({row['repo']}:{row['path']})"
+    if row["format"] != "text" or row["meta"].get("log_syntax") != "jsonl":
+        raise SystemExit(f"{where}: meta.merge_paths needs format 'text' with log_syntax "
+                         f"'jsonl', not {row['format']!r}; fix {manifest.name}")
+    parts = [data]
+    for path in extra:
+        more = _git_show(mirror, row["commit"], path)
+        if more is None:
+            raise SystemExit(f"{where}: meta.merge_paths names {path!r}, which commit "
+                             f"{row['commit'][:12]} lacks; fix {manifest.name}")
+        parts.append(more)
+    return b"\n".join(p.rstrip(b"\n") for p in parts) + b"\n"
+
+
 def _read_run(row: dict, mirrors: list[Path], manifest: Path) -> list[dict] | None:
     """One run's rows, None when no mirror holds its commit and file; SystemExit naming the run
     and file when its log cannot be read."""
@@ -435,10 +457,12 @@ def _read_run(row: dict, mirrors: list[Path], manifest: Path) -> list[dict] | No
     if reader is None:
         raise SystemExit(f"run {row['id']}: format {row['format']!r} is not one of "
                          f"{sorted(READERS)}; fix {manifest.name}")
-    data = next((d for m in mirrors
-                 if (d := _git_show(m, row["commit"], row["path"])) is not None), None)
-    if data is None:
+    found = next(((m, d) for m in mirrors
+                  if (d := _git_show(m, row["commit"], row["path"])) is not None), None)
+    if found is None:
         return None
+    mirror, data = found
+    data = _with_merged_logs(row, mirror, data, manifest)
     try:
         rows = reader(data, row.get("meta", {}))
     except ValueError as exc:

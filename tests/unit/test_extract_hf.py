@@ -299,3 +299,23 @@ def test_a_per_epoch_perplexity_log_reads_as_log_perplexity_losses_by_epochs_don
     assert rows[0]["loss"] == pytest.approx(7.0) and rows[0]["val_loss"] == pytest.approx(6.0)
     assert rows[1]["loss"] == pytest.approx(5.0) and rows[1]["val_loss"] == math.inf
     assert math.isnan(rows[2]["loss"]) and math.isnan(rows[2]["val_loss"])
+
+
+def test_a_model_cards_training_results_table_reads_each_evaluation_row():
+    # a Hugging Face Trainer's generated model card: "No log" where no training loss was logged
+    # before the evaluation; the metrics table after the training results is not read
+    card = ("---\nlicense: apache-2.0\n---\n# t5-small-finetuned\n"
+            "| metric | value |\n|---|---|\n| Loss | 2.31 |\n\n"
+            "### Training results\n\n"
+            "| Training Loss | Epoch | Step  | Validation Loss | Rouge1  |\n"
+            "|:-------------:|:-----:|:-----:|:---------------:|:-------:|\n"
+            "| No log        | 0.25  | 500   | 2.9708          | 22.0519 |\n"
+            "| 3.1153        | 0.5   | 1000  | 2.9099          | 20.2838 |\n"
+            "| nan           | 0.75  | 1500  | nan             | 0.0     |\n\n"
+            "### Framework versions\n\n| Transformers | 4.18.0 |\n")
+    rows = _text("hf_model_card", card)
+    assert [r["step"] for r in rows] == [500, 1000, 1500]
+    assert "loss" not in rows[0] and rows[0]["val_loss"] == pytest.approx(2.9708)
+    assert rows[1] == {"step": 1000, "loss": 3.1153, "val_loss": 2.9099, "epoch": 0.5}
+    assert math.isnan(rows[2]["loss"]) and math.isnan(rows[2]["val_loss"])
+    assert _text("hf_model_card", "# a card\n\nNo training results.\n") == []

@@ -331,3 +331,48 @@ def test_a_per_iteration_csv_with_nan_between_epochs_keeps_only_each_epochs_vali
     assert np.isnan(without[1]["val_loss"])  # read as logged, the gaps would be NaN losses
     with pytest.raises(ValueError, match="nan_unlogged names 'ValidLoss'"):
         read_metrics_csv(data, {**meta, "nan_unlogged": ["ValidLoss"]})
+
+
+def test_a_validation_log_in_a_second_jsonl_file_merges_with_the_per_step_log(tmp_path,
+                                                                              monkeypatch):
+    # kylianmarceau/transformerLM's train.py: every step's training loss in <run>_steps.jsonl,
+    # each evaluation's validation loss in <run>.jsonl, both keyed by step
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "run_steps.jsonl").write_text("".join(
+        json.dumps({"step": s, "learning_rate": 1e-3 * s, "train_loss": 9.0 - s,
+                    "pre_clip_gradient_norm": 1.0 / s}) + "\n" for s in (1, 2, 3, 4)))
+    (repo / "run.jsonl").write_text(
+        json.dumps({"step": 2, "train_loss": 7.0, "validation_loss": 7.5}) + "\n"
+        + json.dumps({"step": 4, "train_loss": 5.0, "validation_loss": 5.25}) + "\n")
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "logs")
+    commit = git(repo, "rev-parse", "HEAD")
+    monkeypatch.setenv("LRWATCH_REALWORLD", str(tmp_path / "cache"))
+    keys = {"step": "step", "loss": "train_loss", "lr": "learning_rate",
+            "grad_norm": "pre_clip_gradient_norm", "val_loss": "validation_loss"}
+    manifest = tmp_path / "manifest_r27.jsonl"
+    manifest.write_text(manifest_line("two-files", commit, "run_steps.jsonl", "text",
+                                      log_syntax="jsonl", jsonl_keys=keys,
+                                      merge_paths=["run.jsonl"]) + "\n")
+
+    written, absent = extract([repo / ".git"], manifest)
+
+    assert written == ["two-files"] and absent == []
+    run = read_csv(tmp_path / "cache" / "two-files.csv")
+    np.testing.assert_array_equal(run["step"], [1, 2, 3, 4])
+    np.testing.assert_allclose(run["loss"], [8, 7, 6, 5])
+    np.testing.assert_allclose(run["lr"], [1e-3, 2e-3, 3e-3, 4e-3])
+    np.testing.assert_allclose(run["grad_norm"], [1, 0.5, 1 / 3, 0.25])
+    np.testing.assert_array_equal(run["val_loss"], [np.nan, 7.5, np.nan, 5.25])
+
+    manifest.write_text(manifest_line("two-files", commit, "run_steps.jsonl", "text",
+                                      log_syntax="jsonl", jsonl_keys=keys,
+                                      merge_paths=["missing.jsonl"]) + "\n")
+    with pytest.raises(SystemExit, match=r"two-files .*merge_paths names 'missing\.jsonl'"):
+        extract([repo / ".git"], manifest)
+    manifest.write_text(manifest_line("two-files", commit, "run_steps.jsonl", "metrics_csv",
+                                      merge_paths=["run.jsonl"]) + "\n")
+    with pytest.raises(SystemExit, match="merge_paths needs format 'text'"):
+        extract([repo / ".git"], manifest)
