@@ -134,11 +134,12 @@ def worse_than_best(place: Any, reading: Any) -> bool:
 
 def beyond_edge(place: Any, reading: Any) -> bool:
     """Whether the run lies past the end of the grid where the sweep's best sits (the best at the
-    high end, the run above it; or at the low end, the run below it): a run stopped early,
-    placed by its LR alone, where the sweep itself says to extend the grid. The sweep cannot say
-    it is too far: of 18 such runs on the real-world corpus (5 sources), 17 were labelled
-    healthy, and the sweep told 5 of them to cut their LR 10x (BENCHMARKS.md, "Real-world round
-    26")."""
+    high end, the run above it; or at the low end, the run below it): a run cut short, placed
+    by its LR alone, where the sweep itself says to extend the grid. The sweep cannot say it is
+    too far: of 18 such runs on the real-world corpus (5 sources), 17 were labelled healthy, and
+    the sweep told 5 of them to cut their LR 10x (BENCHMARKS.md, "Real-world round 26"). Since
+    sweep round 20 ranks a run that stopped early ahead by the level it reached, none of those
+    18 reaches this any more; a run cut short before it learned still does."""
     return ((reading.edge == "high" and place.position == "too_high")
             or (reading.edge == "low" and place.position == "too_low"))
 
