@@ -238,6 +238,28 @@ def _columns_of_records(points: object, keys: dict) -> dict[str, list]:
     return {name: [p.get(name) for p in points] for name in fields}
 
 
+def _interleaved(loss: list, val: object, plan: dict) -> dict[str, list]:
+    """A loss list that holds two kinds of record in the order a nanoGPT-style trainer wrote
+    them: at every ``eval_every``-th step an evaluation record (its estimated training loss,
+    matched by the ``val`` list), then at every ``log_every``-th step the step's own batch loss,
+    steps 0 ... ``last_step``. The batch losses are the run's loss, the evaluations its
+    validation loss; the estimated training losses are dropped."""
+    log_every, eval_every, last = plan["log_every"], plan["eval_every"], plan["last_step"]
+    written = [(kind, step) for step in range(last + 1)
+               for kind, every in (("eval", eval_every), ("log", log_every)) if step % every == 0]
+    if len(written) != len(loss):
+        raise ValueError(f"meta.interleaved expects {len(written)} loss records (every "
+                         f"{log_every} steps and every {eval_every} to step {last}), "
+                         f"the log has {len(loss)}")
+    series: dict[str, list] = {"loss": [(step, float(value)) for (kind, step), value
+                                        in zip(written, loss)
+                                        if kind == "log" and value is not None]}
+    eval_steps = list(range(0, last + 1, eval_every))
+    if isinstance(val, list) and len(val) == len(eval_steps):
+        series["val_loss"] = [(s, float(v)) for s, v in zip(eval_steps, val) if v is not None]
+    return series
+
+
 def read_json_history(data: bytes, meta: dict) -> list[dict]:
     """A JSON object of parallel per-point lists: a Keras ``History.history`` (one value per
     epoch, the default keys) or a script's own run record, whose lists ``meta.json_keys`` names
@@ -246,7 +268,9 @@ def read_json_history(data: bytes, meta: dict) -> list[dict]:
     the other keys name fields of each record. Without a step list the step is the point's index
     (for Keras the epoch; ``meta.steps_per_epoch`` tells how many optimizer steps that is, where
     the script says). Where the ``lr`` path holds one number (a run at a constant LR that records
-    it once, as DeepOBS's output does), every point gets that LR."""
+    it once, as DeepOBS's output does), every point gets that LR. ``meta.interleaved``
+    (``log_every``, ``eval_every``, ``last_step``) reads a loss list that mixes evaluation and
+    per-step records (``_interleaved``)."""
     record = json.loads(data)
     keys = meta.get("json_keys") or KERAS_KEYS
     if "records" in keys:
@@ -254,6 +278,9 @@ def read_json_history(data: bytes, meta: dict) -> list[dict]:
     loss = _at(record, keys["loss"])
     if not isinstance(loss, list):
         raise ValueError(f"no per-point list at {keys['loss']!r}")
+    if meta.get("interleaved"):
+        return _rows_from_columns(_interleaved(loss, _at(record, keys.get("val_loss", "")),
+                                               meta["interleaved"]))
     steps = _at(record, keys.get("step", "")) if "step" in keys else None
     steps = steps if isinstance(steps, list) and len(steps) == len(loss) else list(range(len(loss)))
     def pairs(xs: list, ys: list) -> list[tuple[int, float]]:

@@ -250,6 +250,21 @@ def test_a_run_record_that_holds_its_constant_lr_once_gives_every_point_that_lr(
     assert "lr" not in read_json_history(json.dumps(run).encode(), {"json_keys": keys})[0]
 
 
+def test_a_loss_list_interleaving_evaluations_and_logged_steps_keeps_the_logged_steps():
+    # a nanoGPT-style sweep summary: at steps 0 and 4 an evaluation record (estimated training
+    # loss, with the validation list) is written before that step's own batch loss
+    run = {"train_losses": [4.3, 4.2, 3.1, 4.0, 2.9],  # eval 0, step 0, step 2, eval 4, step 4
+           "val_losses": [4.4, 3.2], "learning_rate": "1e-3"}
+    meta = {"json_keys": {"loss": "train_losses", "val_loss": "val_losses"},
+            "interleaved": {"log_every": 2, "eval_every": 4, "last_step": 4}}
+    rows = read_json_history(json.dumps(run).encode(), meta)
+    assert [(r["step"], r["loss"]) for r in rows] == [(0, 4.2), (2, 3.1), (4, 2.9)]
+    assert rows[0]["val_loss"] == 4.4 and rows[2]["val_loss"] == 3.2 and "val_loss" not in rows[1]
+    run["train_losses"].pop()  # a record short: the plan does not fit, said in one line
+    with pytest.raises(ValueError, match="expects 5 loss records"):
+        read_json_history(json.dumps(run).encode(), meta)
+
+
 def test_a_json_list_of_per_epoch_records_is_read_by_field_name():
     job = {"content": {"hp": {"learning_rate": 0.01}},
            "history": [{"epoch": 1, "train_loss": 0.28, "valid_loss": 0.29, "valid_acc": 0.91},
