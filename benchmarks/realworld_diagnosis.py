@@ -56,7 +56,9 @@ round 25 (``--side round25-heldout``) every repository of ``manifest_r25.jsonl``
 repository of ``manifest_r26.jsonl`` (``ROUND26_REPOS``); ``--side round26-made`` the families
 made for round 26 (``manifest_r26made.jsonl``, ``ROUND26_MADE``); round 27 (``--side
 round27-heldout``) every repository of ``manifest_r27.jsonl`` (``ROUND27_REPOS``); ``--side
-round27-made`` the families made for round 27 (``manifest_r27made.jsonl``, ``ROUND27_MADE``).
+round27-made`` the families made for round 27 (``manifest_r27made.jsonl``, ``ROUND27_MADE``);
+round 28 (``--side round28-heldout``) every repository of ``manifest_r28.jsonl``
+(``ROUND28_REPOS``).
 """
 
 from __future__ import annotations
@@ -282,7 +284,7 @@ def main(argv: list[str] | None = None) -> None:
                                            "round24-made", "round25-heldout",
                                            "round25-made", "round26-heldout",
                                            "round26-made", "round27-heldout",
-                                           "round27-made"),
+                                           "round27-made", "round28-heldout"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "

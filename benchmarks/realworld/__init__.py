@@ -257,6 +257,12 @@ ROUND27_REPOS = frozenset({
     "Wenxin-Jiang/CS577-NLP",
     "kylianmarceau/transformerLM",
 })
+# Round 28: public repositories gathered while round 28's rules were tuned (``manifest_r28.jsonl``),
+# all held out like rounds 13, 16 and 21-27: labelled from their sources, never diagnosed before
+# the lead's one evaluation.
+ROUND28_REPOS = frozenset({
+    "slmowan/tiny_transformer_opt",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -278,10 +284,12 @@ def side_of(repo: str) -> str:
     (round 16, all held out), ``round17-made`` / ``round18-made`` / ``round19-made`` /
     ``round20-made`` / ``round21-made`` (rounds 17, 18, 19, 20 and 21's made families, held
     out), ``round21-heldout`` / ``round22-heldout`` / ``round23-heldout`` /
-    ``round24-heldout`` / ``round25-heldout`` / ``round26-heldout`` / ``round27-heldout``
-    (rounds 21, 22, 23, 24, 25, 26 and 27, all held out), ``round22-made`` / ``round23-made`` /
+    ``round24-heldout`` / ``round25-heldout`` / ``round26-heldout`` / ``round27-heldout`` /
+    ``round28-heldout`` (rounds 21, 22, 23, 24, 25, 26, 27 and 28, all held out), ``round22-made`` / ``round23-made`` /
     ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` (rounds 22, 23,
     24, 25, 26 and 27's made families, held out)."""
+    if repo in ROUND28_REPOS:
+        return "round28-heldout"
     if repo in ROUND27_REPOS:
         return "round27-heldout"
     if repo in ROUND26_REPOS:
