@@ -1,0 +1,351 @@
+"""Round 28's made held-out LR sweeps:
+``python -m benchmarks.realworld.fresh_sweeps28 [--family F] [--manifest COMMIT]``.
+
+Three model families that no earlier sweep (the corpus tasks, the made runs, rounds 4, 5 and 7
+to 27) has, neither by name nor by model and optimizer, each a setup real users run and log that
+way (every 10 steps with a ``val_loss`` each epoch or every 50 steps, 32 or 30 points a run; or
+one point an epoch with its ``val_loss``, 40 points), each with a floor its loss cannot pass at
+any LR.
+
+- ``vgg_noisydigits_shift_sgdm_cosine``: a **VGG-style CNN with BatchNorm** (two 3x3 convs of
+  16, a max pool, two 3x3 convs of 32, each conv with BatchNorm and ReLU; global average
+  pooling, a linear head) on scikit-learn's 8x8 digits with **Gaussian pixel noise of sd 0.3**
+  added once to every image (the floor: the noise hides some digits; 600 training, 297
+  validation, 900 test images) and **random one-pixel shifts** (pad 1, random crop) under **SGD
+  with momentum 0.9 and weight decay 5e-3** and a **cosine to 0 per step**, 16 epochs of
+  batches of 30 (320 steps), logged every 10 steps with a ``val_loss`` each epoch. The plan
+  suggested a ResNet; a ResNet-style CNN with BatchNorm under SGD and a cosine is round 18's
+  ``resnet_noisydigits_nesterov_cosine``, so this is the other CNN image users train that way,
+  a VGG.
+- ``lstm_ft_shlex_adamw_linear``: a **character LSTM LM fine-tuned** (a byte embedding of 32,
+  one LSTM layer of 128, a linear head, context 32), **pretrained here on the standard library's
+  ``pickle.py``** (Adam 3e-3, 1200 steps of 32 windows, clip 1.0) and fine-tuned on ``shlex.py``
+  (80/10/10 in order) under **AdamW** (weight decay 0.01) with a **linear warmup over 10% of the
+  steps, then a linear decay to 0** (the Trainer's), clip 1.0, 300 steps of 16 windows, logged
+  every 10 steps with a ``val_loss`` every 50 (the floor: the code's byte entropy). The LSTMs
+  before were trained from scratch (round 5's byte LSTM LM under Adam, round 23's
+  char-rnn under RMSprop); the
+  fine-tunes before were transformers.
+- ``mlp_smoothreg_adamax_plateau``: a **regression MLP** (8-64-64-1, SiLU) on a smooth target of
+  8 standard normal inputs (sines, a product, a quadratic; standardized) **plus Gaussian noise of
+  sd 0.5** (the floor: an MSE of 0.25; 400 training, 400 validation, 2000 test rows) under
+  **Adamax** (PyTorch's betas) with **ReduceLROnPlateau** (x0.5 after 3 epochs without a new best
+  ``val_loss``), 40 epochs of batches of 16 (25 steps an epoch), **one point per epoch** (its
+  mean training MSE) with a ``val_loss``. The plan suggested AdamW with ReduceLROnPlateau on a
+  regression MLP: that is round 17's ``mlp_friedman_adamw_plateau``, so this MLP takes Adamax,
+  which no sweep has run.
+
+13 quarter-decade LRs each, seed 24. **The grids were fixed from what users pick before any
+sweep run**: the CNN's 10**-2.5..10**0.5 (SGD with momentum on a BatchNorm CNN: 1e-2 to 0.4;
+first written 10**-3..10**0, and moved once, half a decade up, before its sweep, when the
+probes below put its best at 0.1-0.18, under a decade from that grid's top), the fine-tune's
+10**-4..10**-1 (fine-tuning LRs under AdamW: 1e-5 to 1e-2; first written 10**-5..10**-2, and
+moved once, a decade up, before its sweep, when the probes put its best at 3.16e-3, half a
+decade from that grid's top; 1e-5 is now a decade below the grid), the MLP's 10**-4..10**-1
+(Adamax: 1e-3 to 1e-2, PyTorch's default 2e-3). Every best is then at least a decade from both
+ends: the CNN's 1.5 decades from the bottom and 1.5 from the top, the fine-tune's 1.5 and 1.5,
+the MLP's 2 and 1.
+
+The runs were made with this machine's default PyTorch CPU kernels (AVX-512), as rounds 13 to
+27's were; a retrain on other kernels drifts within the tests' retrained-truth tolerance.
+"""
+
+from __future__ import annotations
+
+import math
+import sysconfig
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from benchmarks.realworld import HERE
+from benchmarks.realworld.fresh_sweeps import FreshSweep, cli
+from benchmarks.realworld.fresh_sweeps8 import (TestedRun, finite_or_inf, make,
+                                                tested_manifest_rows, three_way, train_by_epoch)
+from benchmarks.realworld.fresh_sweeps10 import lm_windows, sampled_every
+from benchmarks.realworld.fresh_sweeps21 import batches_of, split3
+from benchmarks.realworld.made_tasks import mean_loss, train
+from benchmarks.realworld.make_runs import quarter_decades
+
+SEED = 24  # not earlier rounds' seeds (0 made runs, 1 round 4, 2 round 5, 3 round 7, 4 ... 23)
+OUT = HERE / "sweeps_fresh28.json"
+MANIFEST = HERE / "manifest_r28made.jsonl"
+SCRIPT = "benchmarks/realworld/fresh_sweeps28.py"
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+LOG_EVERY = 10
+
+# the VGG-style CNN on noisy digits: SGD momentum 0.9 + weight decay, cosine per step, shifts
+VG_NOISE, VG_TRAIN, VG_VAL, VG_BATCH, VG_EPOCHS, VG_WD = 0.3, 600, 297, 30, 16, 5e-3
+VG_STEPS_PER_EPOCH = VG_TRAIN // VG_BATCH
+VG_STEPS = VG_EPOCHS * VG_STEPS_PER_EPOCH
+# the character LSTM LM: pretrained here on one stdlib module, fine-tuned on another under AdamW
+FT_PRE_TEXT, FT_TEXT, FT_EMBED, FT_HIDDEN, FT_CTX = "pickle.py", "shlex.py", 32, 128, 32
+FT_PRE_STEPS, FT_PRE_LR, FT_STEPS, FT_BATCH, FT_WARMUP, FT_WD = 1200, 3e-3, 300, 16, 30, 0.01
+FT_CLIP, FT_EVAL_EVERY = 1.0, 50
+# the regression MLP on a smooth target with Gaussian noise: Adamax, ReduceLROnPlateau, epochs
+RG_FEATURES, RG_NOISE, RG_TRAIN, RG_VAL, RG_TEST = 8, 0.5, 400, 400, 2000
+RG_BATCH, RG_EPOCHS = 16, 40
+
+
+# -- a VGG-style CNN with BatchNorm on noisy digits under SGD momentum and a cosine -------------
+
+
+@lru_cache(maxsize=None)
+def noisy_digits() -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
+    """scikit-learn's 8x8 digits (pixels / 16) with Gaussian noise of sd ``VG_NOISE`` added once
+    to every image (the floor: the noise hides some digits), shuffled, split 600 / 297 / 900."""
+    from sklearn.datasets import load_digits
+    d = load_digits()
+    rng = np.random.default_rng(SEED)
+    perm = rng.permutation(len(d.target))
+    x = d.images[perm] / 16.0 + rng.normal(0.0, VG_NOISE, d.images.shape)
+    return split3(VG_TRAIN, VG_VAL, torch.tensor(x, dtype=torch.float32).unsqueeze(1),
+                  torch.tensor(d.target[perm]))
+
+
+def shifted(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """Light augmentation: each image padded by one pixel and cropped back at a random offset."""
+    padded = F.pad(x, (1, 1, 1, 1))
+    out = torch.empty_like(x)
+    offs = torch.randint(0, 3, (len(x), 2), generator=g)
+    for i, (a, b) in enumerate(offs.tolist()):
+        out[i] = padded[i, :, a:a + 8, b:b + 8]
+    return out
+
+
+class VGGNet(nn.Module):
+    """A VGG-style CNN: two 3x3 convs of 16 (BatchNorm, ReLU), a 2x2 max pool, two 3x3 convs of
+    32 (BatchNorm, ReLU), global average pooling, a linear head."""
+
+    def __init__(self):
+        super().__init__()
+
+        def block(cin: int, cout: int) -> list[nn.Module]:
+            return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout),
+                    nn.ReLU()]
+        self.net = nn.Sequential(*block(1, 16), *block(16, 16), nn.MaxPool2d(2),
+                                 *block(16, 32), *block(32, 32), nn.AdaptiveAvgPool2d(1),
+                                 nn.Flatten(), nn.Linear(32, 10))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+def vgg_run(lr: float, seed: int = SEED) -> TestedRun:
+    """The VGG-style CNN: SGD (momentum 0.9, weight decay 5e-3) at ``lr`` under a cosine to 0
+    per step, 16 epochs of shuffled, shifted batches of 30 (320 steps), logged every 10 steps
+    with a ``val_loss`` each epoch; the test cross-entropy the truth."""
+    (xtr, ytr), (xva, yva), (xte, yte) = noisy_digits()
+    order = batches_of(VG_TRAIN, VG_BATCH, VG_EPOCHS, seed)
+    g = torch.Generator().manual_seed(seed + 1)
+    torch.manual_seed(seed)
+    model = VGGNet()
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=VG_WD)
+
+    def step_loss(k: int) -> torch.Tensor:
+        idx = order[k]
+        return F.cross_entropy(model(shifted(xtr[idx], g)), ytr[idx])
+    test0 = mean_loss(model, [(xte, yte)])
+    log = train(model, opt, lambda s: 0.5 * (1 + math.cos(math.pi * s / VG_STEPS)), VG_STEPS,
+                step_loss, lambda: mean_loss(model, [(xva, yva)]), VG_STEPS_PER_EPOCH, None)
+    return TestedRun(sampled_every(log, LOG_EVERY), test0,
+                     finite_or_inf(mean_loss(model, [(xte, yte)])))
+
+
+# -- a character LSTM LM pretrained here, fine-tuned under AdamW with warmup and linear decay --
+
+
+def stdlib_bytes(name: str) -> torch.Tensor:
+    clean = bytes(b if b < 128 else ord("?") for b in (STDLIB / name).read_bytes())
+    return torch.frombuffer(bytearray(clean), dtype=torch.uint8).long()
+
+
+class CharLSTM(nn.Module):
+    """A character LSTM LM: a byte embedding of 32, one LSTM layer of 128, a linear head."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(256, FT_EMBED)
+        self.lstm = nn.LSTM(FT_EMBED, FT_HIDDEN, batch_first=True)
+        self.head = nn.Linear(FT_HIDDEN, 256)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.lstm(self.embed(x))[0])
+
+
+def lm_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    x, y = batch
+    return F.cross_entropy(model(x).reshape(-1, 256), y.reshape(-1))
+
+
+@lru_cache(maxsize=None)
+def pretrained() -> dict:
+    """The LSTM pretrained here on ``pickle.py`` (Adam 3e-3, 1200 steps of 32 windows of 32,
+    clip 1.0; seed ``SEED``): its weights, the starting point of every fine-tune."""
+    g = torch.Generator().manual_seed(SEED)
+    batches = lm_windows(stdlib_bytes(FT_PRE_TEXT), (FT_PRE_STEPS, 32), FT_CTX, g)
+    torch.manual_seed(SEED)
+    model = CharLSTM()
+    opt = torch.optim.Adam(model.parameters(), lr=FT_PRE_LR)
+    for batch in batches:
+        loss = lm_loss(model, batch)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+@lru_cache(maxsize=None)
+def shlex_source() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The bytes of ``shlex.py`` (non-ASCII as ``?``), 80/10/10 in order."""
+    return three_way(stdlib_bytes(FT_TEXT))
+
+
+def warmup_linear(step: int) -> float:
+    """A linear warmup over ``FT_WARMUP`` steps (10%), then a linear decay to 0 (the Trainer's)."""
+    s = step + 1
+    if s <= FT_WARMUP:
+        return s / FT_WARMUP
+    return max(0.0, (FT_STEPS - s) / (FT_STEPS - FT_WARMUP))
+
+
+def lstm_ft_run(lr: float, seed: int = SEED) -> TestedRun:
+    """The pretrained LSTM fine-tuned on ``shlex.py``: AdamW (weight decay 0.01) at peak ``lr``,
+    warmup 30 then linear decay to 0, clip 1.0, 300 steps of 16 windows of 32, logged every 10
+    steps with a ``val_loss`` every 50 on 4 x 64 windows; the test on 16 x 64 windows."""
+    train_part, val_part, test_part = shlex_source()
+    g = torch.Generator().manual_seed(SEED)
+    val = lm_windows(val_part, (4, 64), FT_CTX, g)
+    test = lm_windows(test_part, (16, 64), FT_CTX, g)
+    batches = lm_windows(train_part, (FT_STEPS, FT_BATCH), FT_CTX,
+                         torch.Generator().manual_seed(seed))
+    torch.manual_seed(seed)
+    model = CharLSTM()
+    model.load_state_dict(pretrained())
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=FT_WD)
+    test0 = mean_loss(model, test)
+    log = train(model, opt, warmup_linear, FT_STEPS, lambda i: lm_loss(model, batches[i]),
+                lambda: mean_loss(model, val), FT_EVAL_EVERY, FT_CLIP)
+    return TestedRun(sampled_every(log, LOG_EVERY), test0, finite_or_inf(mean_loss(model, test)))
+
+
+# -- a regression MLP under Adamax with ReduceLROnPlateau, one point an epoch ------------------
+
+
+def smooth_target(x: np.ndarray) -> np.ndarray:
+    """A smooth function of 8 inputs: sines, a product and a quadratic."""
+    return (np.sin(2 * x[:, 0]) + np.cos(x[:, 1] * x[:, 2]) + 0.5 * x[:, 3] ** 2
+            - 0.5 * x[:, 4] * x[:, 5] + 0.3 * np.sin(3 * x[:, 6] + x[:, 7]))
+
+
+@lru_cache(maxsize=None)
+def smooth_table() -> tuple[tuple[torch.Tensor, torch.Tensor], ...]:
+    """8 standard normal inputs, the target ``smooth_target`` standardized plus Gaussian noise of
+    sd ``RG_NOISE`` (the floor: its variance, 0.25), split 400 / 400 / 2000."""
+    rng = np.random.default_rng(SEED)
+    x = rng.normal(size=(RG_TRAIN + RG_VAL + RG_TEST, RG_FEATURES))
+    f = smooth_target(x)
+    y = (f - f[:RG_TRAIN].mean()) / f[:RG_TRAIN].std() + rng.normal(0.0, RG_NOISE, len(f))
+    return split3(RG_TRAIN, RG_VAL, torch.tensor(x, dtype=torch.float32),
+                  torch.tensor(y, dtype=torch.float32))
+
+
+def regression_mlp() -> nn.Module:
+    """An MLP 8-64-64-1 with SiLU."""
+    return nn.Sequential(nn.Linear(RG_FEATURES, 64), nn.SiLU(), nn.Linear(64, 64), nn.SiLU(),
+                         nn.Linear(64, 1))
+
+
+def mlp_run(lr: float, seed: int = SEED) -> TestedRun:
+    """The MLP: Adamax (PyTorch's betas) at ``lr``, ``ReduceLROnPlateau`` (x0.5 after 3 epochs
+    without a new best ``val_loss``), 40 epochs of shuffled batches of 32 (25 steps an epoch),
+    one point per epoch (its mean training MSE) with a ``val_loss``; the test MSE the truth."""
+    (xtr, ytr), (xva, yva), (xte, yte) = smooth_table()
+    g = torch.Generator().manual_seed(seed)
+    order = [list(torch.randperm(RG_TRAIN, generator=g).split(RG_BATCH))
+             for _ in range(RG_EPOCHS)]
+    torch.manual_seed(seed)
+    model = regression_mlp()
+    opt = torch.optim.Adamax(model.parameters(), lr=lr)
+
+    @torch.no_grad()
+    def mse(x: torch.Tensor, y: torch.Tensor) -> float:
+        model.eval()
+        return float(F.mse_loss(model(x).squeeze(-1), y))
+    test0 = mse(xte, yte)
+    log = train_by_epoch(model, opt, RG_EPOCHS, order,
+                         lambda idx: F.mse_loss(model(xtr[idx]).squeeze(-1), ytr[idx]),
+                         lambda: mse(xva, yva), None, "plateau",
+                         scheduler=lambda o: torch.optim.lr_scheduler.ReduceLROnPlateau(
+                             o, factor=0.5, patience=3))
+    return TestedRun(log, test0, finite_or_inf(mse(xte, yte)), by_epoch=True)
+
+
+# -- the plan and the manifest -------------------------------------------------------------------
+
+VG_RANGE, FT_RANGE, RG_RANGE = (-2.5, 0.5), (-4.0, -1.0), (-4.0, -1.0)
+EVERY = f"every {LOG_EVERY} steps (that step's loss)"
+
+
+def plan() -> list[FreshSweep]:
+    return [
+        FreshSweep("vgg_noisydigits_shift_sgdm_cosine", quarter_decades(*VG_RANGE), VG_STEPS,
+                   vgg_run,
+                   {"optimizer": "SGD", "momentum": 0.9, "nesterov": False,
+                    "weight_decay": VG_WD, "batch_size": VG_BATCH, "fine_tune": False,
+                    "clip": None, "warmup_steps": 0, "schedule": "cosine to 0, per step",
+                    "epochs": VG_EPOCHS, "loss": "cross-entropy",
+                    "logged": f"{EVERY}, val_loss each epoch ({VG_STEPS_PER_EPOCH} steps)",
+                    "model": "VGG-style CNN: conv16-conv16-maxpool-conv32-conv32 (3x3, "
+                             "BatchNorm, ReLU), global average pooling, linear head",
+                    "data": f"8x8 digits with Gaussian pixel noise sd {VG_NOISE}, random "
+                            f"1-pixel shifts: {VG_TRAIN} train, {VG_VAL} validation, 900 test"}),
+        FreshSweep("lstm_ft_shlex_adamw_linear", quarter_decades(*FT_RANGE), FT_STEPS,
+                   lstm_ft_run,
+                   {"optimizer": "AdamW", "weight_decay": FT_WD, "batch_size": FT_BATCH,
+                    "fine_tune": True, "clip": FT_CLIP, "warmup_steps": FT_WARMUP,
+                    "schedule": f"linear warmup {FT_WARMUP} (10%), linear decay to 0",
+                    "logged": f"{EVERY}, val_loss every {FT_EVAL_EVERY} steps",
+                    "model": f"character LSTM LM: byte embedding {FT_EMBED}, 1 layer of "
+                             f"{FT_HIDDEN}, linear head, context {FT_CTX}, pretrained here on "
+                             f"the standard library's {FT_PRE_TEXT}",
+                    "data": f"the standard library's {FT_TEXT} (80/10/10 in order)"}),
+        FreshSweep("mlp_smoothreg_adamax_plateau", quarter_decades(*RG_RANGE),
+                   RG_EPOCHS * (RG_TRAIN // RG_BATCH), mlp_run,
+                   {"optimizer": "Adamax", "batch_size": RG_BATCH, "fine_tune": False,
+                    "clip": None, "warmup_steps": 0,
+                    "schedule": "ReduceLROnPlateau x0.5 after 3 epochs without a new best "
+                                "val_loss",
+                    "epochs": RG_EPOCHS, "loss": "MSE",
+                    "logged": "each epoch (its mean training loss), val_loss each epoch",
+                    "model": f"MLP {RG_FEATURES}-64-64-1, SiLU, regression",
+                    "data": f"smooth synthetic target of {RG_FEATURES} normal inputs "
+                            f"(standardized) plus Gaussian noise sd {RG_NOISE}: {RG_TRAIN} "
+                            f"train, {RG_VAL} validation, {RG_TEST} test"}),
+    ]
+
+
+# the corpus family of each sweep's runs in the diagnosis manifest
+CORPUS_FAMILY = {"vgg_noisydigits_shift_sgdm_cosine": "classifier",
+                 "lstm_ft_shlex_adamw_linear": "llm_finetune",
+                 "mlp_smoothreg_adamax_plateau": "regression"}
+
+
+def manifest_rows(sweep: FreshSweep, commit: str) -> list[dict]:
+    """Round 28's manifest lines of a sweep (``fresh_sweeps8.tested_manifest_rows``)."""
+    return tested_manifest_rows(sweep, commit, seed=SEED, script=SCRIPT,
+                                corpus_family=CORPUS_FAMILY)
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli(plan(), OUT, __doc__.splitlines()[0], argv, manifest=MANIFEST, rows_of=manifest_rows,
+        make_one=make)
+
+
+if __name__ == "__main__":
+    main()
