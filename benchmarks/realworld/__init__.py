@@ -210,8 +210,7 @@ ROUND27_MADE = frozenset({"lrwatch-made/gpt_ast_adam_invsqrt",
 # Round 28's made families (``fresh_sweeps28.py``, ``manifest_r28made.jsonl``): made after round
 # 27's evaluation, ranked by a test loss their logs never hold; held out, never diagnosed before
 # the lead's one evaluation.
-ROUND28_MADE = frozenset({"lrwatch-made/vgg_noisydigits_shift_sgdm_cosine",
-                          "lrwatch-made/lstm_ft_shlex_adamw_linear",
+ROUND28_MADE = frozenset({"lrwatch-made/lstm_ft_shlex_adamw_linear",
                           "lrwatch-made/mlp_smoothreg_adamax_plateau"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
