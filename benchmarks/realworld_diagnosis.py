@@ -58,7 +58,8 @@ made for round 26 (``manifest_r26made.jsonl``, ``ROUND26_MADE``); round 27 (``--
 round27-heldout``) every repository of ``manifest_r27.jsonl`` (``ROUND27_REPOS``); ``--side
 round27-made`` the families made for round 27 (``manifest_r27made.jsonl``, ``ROUND27_MADE``);
 round 28 (``--side round28-heldout``) every repository of ``manifest_r28.jsonl``
-(``ROUND28_REPOS``).
+(``ROUND28_REPOS``); ``--side round28-made`` the families made for round 28
+(``manifest_r28made.jsonl``, ``ROUND28_MADE``).
 """
 
 from __future__ import annotations
@@ -284,14 +285,15 @@ def main(argv: list[str] | None = None) -> None:
                                            "round24-made", "round25-heldout",
                                            "round25-made", "round26-heldout",
                                            "round26-made", "round27-heldout",
-                                           "round27-made", "round28-heldout"),
+                                           "round27-made", "round28-heldout",
+                                           "round28-made"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "
                              "rounds 1-2 and holds out the families made for it; round 4 tunes "
                              "on every earlier run and half of its fresh public repositories; "
                              "rounds 5-8's fresh repositories are all held out, "
-                             "and so are rounds 7-27's made families")
+                             "and so are rounds 7-28's made families")
     parser.add_argument("--with-sweeps", action="store_true",
                         help="read each run of a sweep beside its sweep, as `lrwatch analyze "
                              "--as-one` reads the runs of one sweep (saved as SIDE+sweeps)")

@@ -207,6 +207,11 @@ ROUND26_MADE = frozenset({"lrwatch-made/bertft_modulecls_adamw_linear",
 ROUND27_MADE = frozenset({"lrwatch-made/gpt_ast_adam_invsqrt",
                           "lrwatch-made/resmlp_noisytab_nesterov_onecycle",
                           "lrwatch-made/lstm_cbf_adagrad_clip"})
+# Round 28's made families (``fresh_sweeps28.py``, ``manifest_r28made.jsonl``): made after round
+# 27's evaluation, ranked by a test loss their logs never hold; held out, never diagnosed before
+# the lead's one evaluation.
+ROUND28_MADE = frozenset({"lrwatch-made/lstm_ft_shlex_adamw_linear",
+                          "lrwatch-made/mlp_smoothreg_adamax_plateau"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -285,9 +290,9 @@ def side_of(repo: str) -> str:
     ``round20-made`` / ``round21-made`` (rounds 17, 18, 19, 20 and 21's made families, held
     out), ``round21-heldout`` / ``round22-heldout`` / ``round23-heldout`` /
     ``round24-heldout`` / ``round25-heldout`` / ``round26-heldout`` / ``round27-heldout`` /
-    ``round28-heldout`` (rounds 21, 22, 23, 24, 25, 26, 27 and 28, all held out), ``round22-made`` / ``round23-made`` /
-    ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` (rounds 22, 23,
-    24, 25, 26 and 27's made families, held out)."""
+    ``round28-heldout`` (rounds 21 to 28, all held out), ``round22-made`` / ``round23-made`` /
+    ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` /
+    ``round28-made`` (rounds 22 to 28's made families, held out)."""
     if repo in ROUND28_REPOS:
         return "round28-heldout"
     if repo in ROUND27_REPOS:
@@ -302,6 +307,8 @@ def side_of(repo: str) -> str:
         return "round26-made"
     if repo in ROUND27_MADE:
         return "round27-made"
+    if repo in ROUND28_MADE:
+        return "round28-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:
