@@ -22,10 +22,13 @@ LRS = [1e-4, 1e-3, 1e-2, 1e-1]
 STEPS = 200
 
 
+BEST = 1e-2  # the LR whose floor is lowest
+
+
 def loss_curve(lr: float, seed: int = 0) -> np.ndarray:
-    """A run at ``lr``: best near 0.01, too slow below it, a higher floor above it."""
+    """A run at ``lr``: best near ``BEST``, too slow below it, a higher floor above it."""
     rng = np.random.default_rng(seed)
-    floor = 0.3 + 0.4 * math.log10(lr / 1e-2) ** 2
+    floor = 0.3 + 0.4 * math.log10(lr / BEST) ** 2
     rate = min(lr, 0.05) * 2
     steps = np.arange(STEPS)
     return floor + (4 - floor) * np.exp(-rate * steps) + 0.01 * rng.standard_normal(STEPS)
@@ -58,7 +61,7 @@ def analyze_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, di
 def check_positions(sweep: dict) -> None:
     """What a user checks: the best LR inside the grid near 0.01, the lowest runs too low, the
     run at 0.01 near the best."""
-    assert 3e-3 < sweep["best_lr"] < 3e-2
+    assert BEST / 3 < sweep["best_lr"] < BEST * 3
     by_lr: dict[float, set[str]] = {}
     for run in sweep["runs"]:
         by_lr.setdefault(float(f"{run['lr']:.3g}"), set()).add(run["position"])
@@ -102,7 +105,7 @@ def test_analyze_gives_each_named_run_its_sweeps_advice(text_logs, capsys):
     low = entries["adam_lr0.0001_bs64"]
     assert low["sweep"]["position"] == "too_low"
     assert low["status"] == "stalled" and low["action"] == "increase"
-    assert 3e-3 < low["suggested_lr"] < 3e-2  # the sweep's best LR, though the log names none
+    assert BEST / 3 < low["suggested_lr"] < BEST * 3  # the sweep's best, though no log names an LR
     assert low["peak_lr"] == pytest.approx(1e-4)  # its LR, read from its name
     assert low["factor"] == pytest.approx(low["suggested_lr"] / 1e-4)
     assert not any("relative change" in note for note in low["notes"])
