@@ -77,8 +77,10 @@ def test_the_gru_learns_argparse_beyond_its_byte_frequencies() -> None:
     train, _, test = gen.argparse_source()
     assert len(train) == pytest.approx(8 * len(test), abs=8) and int(train.max()) < 128
     assert isinstance(gen.CharGRU().rnn, torch.nn.GRU) and gen.CharGRU().rnn.num_layers == 2
-    assert 1.0 < _best_final(GR) < unigram_nats(train, test)
-    assert _best_final(GR) < 0.6 * SUMMARIES[GR]["start_eval_losses"][0]
+    start = SUMMARIES[GR]["start_eval_losses"][0]
+    # it learned (below the bytes' own frequencies) and the text's floor held (no 90% fall)
+    assert 0.1 * start < _best_final(GR) < unigram_nats(train, test)
+    assert _best_final(GR) < 0.6 * start
 
 
 def test_the_table_is_imbalanced_and_the_mlp_stays_above_its_random_labels() -> None:

@@ -73,7 +73,8 @@ def test_the_fine_tune_starts_from_the_encoder_pretrained_here_on_another_text()
     _, y = gen.module_windows(test_parts, 400, torch.Generator().manual_seed(0))
     assert sorted(np.bincount(y.numpy())) == pytest.approx([100] * 4, rel=0.25)
     s = SUMMARIES[FT]
-    assert 0.5 < _best_final(FT) < 0.9 * s["start_eval_losses"][0]  # some windows are anyone's
+    # it learned, and the floor held (some windows are anyone's): no 90% fall
+    assert 0.1 * s["start_eval_losses"][0] < _best_final(FT) < 0.9 * s["start_eval_losses"][0]
     assert s["start_eval_losses"][0] == pytest.approx(math.log(4), rel=0.1)
 
 

@@ -72,8 +72,8 @@ def test_the_gpt_learns_bytes_from_scratch_and_stays_above_the_texts_entropy() -
     assert model(torch.zeros(2, gen.LM_CTX, dtype=torch.long)).shape == (2, gen.LM_CTX, 256)
     s = SUMMARIES[LM]
     assert s["start_eval_losses"][0] == pytest.approx(math.log(256), rel=0.05)
-    # code has a byte entropy far above 0.5 nats; 300 steps leave it well above that
-    assert 1.0 < _best_final(LM) < 0.5 * s["start_eval_losses"][0]
+    # it learned (half the uniform guess's loss gone) and the text's floor held (no 90% fall)
+    assert 0.1 * s["start_eval_losses"][0] < _best_final(LM) < 0.5 * s["start_eval_losses"][0]
 
 
 def test_the_residual_mlp_stays_above_its_random_labels() -> None:

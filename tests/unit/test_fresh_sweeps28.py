@@ -59,7 +59,8 @@ def test_the_fine_tune_starts_from_the_pretrained_lstm_and_stays_above_the_texts
     # the pretrained model already predicts code bytes far better than chance (ln 256 = 5.55)
     assert all(v == pytest.approx(s["start_eval_losses"][0]) for v in s["start_eval_losses"])
     assert s["start_eval_losses"][0] < 0.5 * math.log(256)
-    assert 1.0 < _best_final(FT) < s["start_eval_losses"][0]
+    # the fine-tune improved on the pretrained model, and the text's floor held (no 90% fall)
+    assert 0.1 * s["start_eval_losses"][0] < _best_final(FT) < s["start_eval_losses"][0]
 
 
 def test_the_regression_stays_above_its_noise() -> None:
