@@ -106,13 +106,17 @@ def read_header(path: Path) -> list[str]:
 def is_csv_header(head: bytes) -> bool:
     """Whether the first line of ``head`` is a CSV header that names a training loss: two or
     more names split by a comma, tab or semicolon (a printed log line is not one)."""
-    line = head.split(b"\n", 1)[0].decode("utf-8-sig", "replace").strip()
-    delimiter = next((d for d in _DELIMITERS if d in line), None)
-    if delimiter is None:
-        return False
-    cells = [c.strip().strip('"') for c in line.split(delimiter)]
+    cells = _header_cells(head)
     return (len(cells) >= 2 and all(_HEADER_CELL.match(c) for c in cells)
             and any(is_loss_name(c) for c in cells))
+
+
+def _header_cells(head: bytes) -> list[str]:
+    """The first line of ``head`` split by the first of comma, tab and semicolon found in it,
+    each cell unquoted (empty when it holds none of them)."""
+    line = head.split(b"\n", 1)[0].decode("utf-8-sig", "replace").strip()
+    delimiter = next((d for d in _DELIMITERS if d in line), None)
+    return [] if delimiter is None else [c.strip().strip('"') for c in line.split(delimiter)]
 
 
 # In a folder walk, a ``.csv`` other than ``metrics.csv`` is a run only with one of these: a
@@ -123,9 +127,7 @@ _STEP_CELLS = frozenset({"step", "global_step", "trainer/global_step", "steps", 
 
 def _names_a_step(head: bytes) -> bool:
     """Whether the CSV header in ``head`` has a step or epoch column."""
-    line = head.split(b"\n", 1)[0].decode("utf-8-sig", "replace").strip()
-    delimiter = next((d for d in _DELIMITERS if d in line), ",")
-    return any(c.strip().strip('"').lower() in _STEP_CELLS for c in line.split(delimiter))
+    return any(c.lower() in _STEP_CELLS for c in _header_cells(head))
 
 
 def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
