@@ -1,6 +1,6 @@
 r"""Plain-text training logs: what a training script prints, one line per logging step.
 
-Three layouts are recognised by themselves (in a ``.log`` or ``.txt`` file, from its first
+Four layouts are recognised by themselves (in a ``.log`` or ``.txt`` file, from its first
 lines), each from the script that prints it; a line may carry a prefix (a time stamp, a rank),
 as logs copied from job runners and notebooks do:
 
@@ -13,6 +13,11 @@ as logs copied from job runners and notebooks do:
 - ``hf_dicts``: the dicts the Hugging Face Trainer prints, one per line,
   ``{'loss': 2.1, 'grad_norm': 1.3, 'learning_rate': 2e-05, 'epoch': 0.1}``. They carry no
   step, so the step is the entry's order (a note says so).
+- ``keras``: what Keras's ``model.fit`` prints, ``Epoch 3/30`` then the epoch's summary,
+  ``1875/1875 [====] - 3s 2ms/step - loss: 0.29 - accuracy: 0.91 - val_loss: 0.14`` (Keras 3
+  draws the bar with ``━`` and prints ``learning_rate:`` where Keras 2 printed ``lr:``). One point
+  per epoch, indexed by epoch; the progress bar's partial updates (``32/1875``) and what
+  ``model.evaluate`` prints after the last epoch are not points.
 
 A line that states the model's size (nanoGPT's ``number of parameters: 123.69M``) gives the
 parameter count, which moves an adaptive optimizer's usual LR range down for a large model.
@@ -55,6 +60,7 @@ class Layout:
     name: str
     parse: Callable[[str], Point | None]
     steps_are_order: bool = False  # the lines carry no step: the matching line's order is one
+    epoch_points: bool = False  # each point summarises an epoch, and the step counts epochs
 
 
 def _groups(pattern: re.Pattern[str]) -> Callable[[str], Point | None]:
@@ -131,11 +137,44 @@ def _hf_dicts(line: str) -> Point | None:
     return point or None
 
 
+_KERAS_EPOCH = re.compile(r"^Epoch (?P<epoch>\d+)/\d+\s*$")
+_KERAS_BAR = re.compile(r"^(?P<done>\d+)/(?P<total>\d+)\b")
+_KERAS_METRIC = re.compile(rf"(?<![\w/])- (?P<key>[A-Za-z_]\w*): (?P<value>{_NUMBER})")
+_KERAS_KEYS = {"loss": "loss", "val_loss": "val_loss", "lr": "lr", "learning_rate": "lr"}
+
+
+def _keras() -> Callable[[str], Point | None]:
+    """An epoch's summary is its bar's line at ``N/N`` (or a line with no bar, as ``verbose=2``
+    printed before Keras 2.3); the partial bars before it, and a bar of another length after it
+    (``model.evaluate``'s), are not points. The epoch comes from the ``Epoch K/M`` line above."""
+    state: dict[str, int | None] = {"epoch": None, "total": None}
+
+    def parse(line: str) -> Point | None:
+        match = _KERAS_EPOCH.match(line)
+        if match:
+            state["epoch"], state["total"] = int(match["epoch"]), None
+            return None
+        epoch = state["epoch"]
+        metrics = {_KERAS_KEYS[k]: _float(v) for k, v in _KERAS_METRIC.findall(line)
+                   if k in _KERAS_KEYS}
+        if epoch is None or "loss" not in metrics or "ETA" in line:
+            return None
+        bar = _KERAS_BAR.match(line)
+        if bar:
+            total = int(bar["total"])
+            if int(bar["done"]) != total or state["total"] not in (None, total):
+                return None
+            state["total"] = total
+        return {"step": epoch, **metrics}
+    return parse
+
+
 def _presets() -> tuple[Layout, ...]:
-    """Fresh layouts (the word_language_model parser remembers the batches per epoch)."""
+    """Fresh layouts (the word_language_model and keras parsers remember lines they read)."""
     return (Layout("nanogpt", _nanogpt),
             Layout("word_language_model", _word_language_model()),
-            Layout("hf_dicts", _hf_dicts, steps_are_order=True))
+            Layout("hf_dicts", _hf_dicts, steps_are_order=True),
+            Layout("keras", _keras(), epoch_points=True))
 
 
 PRESETS = tuple(layout.name for layout in _presets())
@@ -238,7 +277,8 @@ def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResul
         notes.append(f"ignored {bad_steps} lines whose step is not a number")
     if params is not None:
         notes.append(f"the log gives the model's size: {params:,} parameters")
-    result = build_curves(columns, points, Hints(param_count=params), str(path))
+    result = build_curves(columns, points, Hints(param_count=params), str(path),
+                          epoch_points=layout.epoch_points)
     return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
 
 

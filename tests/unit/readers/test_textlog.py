@@ -1,4 +1,4 @@
-"""Plain-text training logs: the three layouts recognised by themselves, --pattern, and files
+"""Plain-text training logs: the four layouts recognised by themselves, --pattern, and files
 that are not logs. Each fixture prints lines the way its script's print statement does."""
 
 from __future__ import annotations
@@ -151,14 +151,58 @@ def test_a_bad_pattern_is_a_one_line_usage_error(tmp_path, capsys, pattern, mess
 
 def test_a_log_in_no_known_layout_says_to_pass_pattern(tmp_path, capsys):
     path = tmp_path / "train.log"
-    path.write_text("Epoch 1/10\n100/100 [====] - 3s 30ms/step - loss: 0.52 - acc: 0.81\n")
+    path.write_text("".join(f"[train] it={i} objective={2 - i / 100:.3f}\n" for i in range(50)))
     code, out, err = run_cli(capsys, str(path))
     assert (code, out) == (1, "")
     assert err == (f"InputError: {path} matches no known log layout (nanogpt, "
-                   "word_language_model, hf_dicts): pass --pattern with named groups, e.g. "
-                   "--pattern 'step (?P<step>\\d+) .*loss (?P<loss>\\S+) .*lr (?P<lr>\\S+)'\n")
-    code, out, err = run_cli(capsys, str(path), "--pattern", r"step - loss: (?P<loss>\S+)")
+                   "word_language_model, hf_dicts, keras): pass --pattern with named groups, "
+                   "e.g. --pattern 'step (?P<step>\\d+) .*loss (?P<loss>\\S+) .*lr (?P<lr>\\S+)'\n")
+    code, out, err = run_cli(capsys, str(path), "--pattern", r"objective=(?P<loss>\S+)")
     assert code == 0, err
+
+
+def keras_log(path, epochs=30, batches=1875, keras3=False):
+    """What Keras's model.fit(verbose=1) prints, as a captured stdout holds it: the progress bar
+    redrawn behind carriage returns, each epoch's summary at N/N, then model.evaluate's bar."""
+    bar = "━" * 20 if keras3 else "[==============================]"
+    lines = []
+    for epoch in range(1, epochs + 1):
+        loss, lr = 2.3 * math.exp(-epoch / 8) + 0.3, 1e-3 / 2 ** (epoch // 10)
+        lr_cell = f" - learning_rate: {lr:.4e}" if keras3 else f" - lr: {lr:.4e}"
+        partial = "\r".join(f"{done:4d}/{batches} {bar} - ETA: 2s - loss: {loss + 1:.4f}"
+                            for done in (32, 640))
+        summary = f"{batches}/{batches} {bar} - 3s 2ms/step - loss: {loss:.4f} - accuracy: 0.9"
+        if keras3:  # Keras 3 ends the bar before validation, then redraws it with val_ metrics
+            partial += f"\r{summary}"
+        lines += [f"Epoch {epoch}/{epochs}", partial + f"\r{summary} - val_loss: "
+                  f"{loss + 0.1:.4f} - val_accuracy: 0.88{lr_cell}"]
+    lines.append(f"313/313 {bar} - 0s 1ms/step - loss: 9.9999 - accuracy: 0.1")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("keras3", [False, True])
+def test_keras_fit_output_gives_one_point_per_epoch(tmp_path, keras3):
+    path = keras_log(tmp_path / "fit.txt", keras3=keras3)
+    result = read_run(find_runs(path)[0])
+    epochs = np.arange(1, 31)
+    expected = np.round(2.3 * np.exp(-epochs / 8) + 0.3, 4)
+    np.testing.assert_array_equal(result.curves.loss.steps, epochs)
+    np.testing.assert_allclose(result.curves.loss.values, expected)  # no partial bar, no evaluate
+    np.testing.assert_allclose(result.curves.val_loss.values, np.round(expected + 0.1, 4))
+    np.testing.assert_allclose(result.curves.lr.values, 1e-3 / 2 ** (epochs // 10), rtol=1e-4)
+    assert result.curves.epoch_points
+    assert result.notes[0] == "read as a keras log"
+    assert not any("logged again" in note for note in result.notes)
+
+
+def test_keras_verbose_2_without_a_bar_is_read_too(tmp_path):
+    path = tmp_path / "keras.log"
+    path.write_text("".join(f"Epoch {e}/20\n - 1s - loss: {1 / e:.4f} - acc: 0.5\n"
+                            for e in range(1, 21)))
+    result = read_run(find_runs(path)[0])
+    np.testing.assert_array_equal(result.curves.loss.steps, np.arange(1, 21))
+    np.testing.assert_allclose(result.curves.loss.values, np.round(1 / np.arange(1, 21), 4))
 
 
 def test_a_folder_walk_takes_only_text_files_in_a_known_layout(tmp_path):
