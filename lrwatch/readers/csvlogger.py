@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     from _csv import _reader
 
 FILE_NAME = "metrics.csv"
-STEP_COLUMNS = ("step", "global_step", "Step", "trainer/global_step")
+# Lightning's, a W&B panel export's, Lightning's and the HF Trainer's under W&B or a history export
+STEP_COLUMNS = ("step", "global_step", "Step", "trainer/global_step", "train/global_step")
 _EXAMPLES = 3  # how many unreadable cells a note quotes
 _INT64_MAX = 2**63 - 1
 _DELIMITERS = (",", "\t", ";")  # the first found in the header line splits every row
@@ -121,7 +122,7 @@ def _header_cells(head: bytes) -> list[str]:
 
 # In a folder walk, a ``.csv`` other than ``metrics.csv`` is a run only with one of these: a
 # results table (``lr,final_loss,accuracy``, one row per run) names a loss but is no curve
-_STEP_CELLS = frozenset({"step", "global_step", "trainer/global_step", "steps", "epoch",
+_STEP_CELLS = frozenset({*(c.lower() for c in STEP_COLUMNS), "steps", "epoch",
                          "iter", "iteration", "iterations", "batch", "update", "updates"})
 
 

@@ -84,6 +84,18 @@ def test_a_csv_without_step_column_counts_rows_as_steps(tmp_path):
     np.testing.assert_array_equal(read_csv_log(path).curves.loss.steps, [0, 1, 2])
 
 
+def test_a_wandb_history_of_the_hf_trainer_is_stepped_by_its_global_step(tmp_path):
+    # W&B's _step counts log calls (an evaluation is one): the optimizer step is train/global_step
+    rows = ["_step,_runtime,train/loss,train/learning_rate,train/global_step,eval/loss"]
+    for call, step in enumerate(range(0, 100, 10)):
+        rows.append(f"{call},{step / 10},{3 - step / 100},0.0003,{step}," if step != 50
+                    else f"{call},{step / 10},,,{step},2.6")
+    result = read_csv_log(write(tmp_path / "history.csv", "\n".join(rows) + "\n"))
+    np.testing.assert_array_equal(result.curves.loss.steps, [0, 10, 20, 30, 40, 60, 70, 80, 90])
+    np.testing.assert_array_equal(result.curves.val_loss.steps, [50])
+    assert result.columns.loss == "train/loss" and result.columns.lr == "train/learning_rate"
+
+
 def test_hparams_beside_the_csv_give_the_optimizer_and_batch_size(tmp_path):
     path = write(tmp_path / "version_0" / "metrics.csv", "step,loss\n0,1.0\n")
     write(tmp_path / "version_0" / "hparams.yaml",
