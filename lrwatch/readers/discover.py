@@ -119,7 +119,8 @@ def _file_runs(path: Path, source: str, options: ReadOptions) -> list[LogRun]:
                     for found in reader.file_runs(path, options)]
     raise InputError(
         f"{source} is not a log lrwatch reads: pass an lrwatch store, a Lightning metrics.csv, "
-        "TensorBoard event files (events.out.tfevents.*), a Hugging Face trainer_state.json, "
+        "TensorBoard event files (events.out.tfevents.*), an MLflow run's meta.yaml, a Hugging "
+        "Face trainer_state.json, "
         "a JSON log (.json, .jsonl) or a text log with --pattern")
 
 

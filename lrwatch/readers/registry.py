@@ -9,7 +9,7 @@ A new format: one module with a ``Reader`` (see ``base``) and one line here.
 from __future__ import annotations
 
 from lrwatch.errors import ConfigError
-from lrwatch.readers import csvlogger, hftrainer, jsonlog, store, textlog, tfevents
+from lrwatch.readers import csvlogger, hftrainer, jsonlog, mlflow, store, textlog, tfevents
 from lrwatch.readers.base import Reader
 
 READERS: tuple[Reader, ...] = (
@@ -17,6 +17,7 @@ READERS: tuple[Reader, ...] = (
     csvlogger.READER,
     hftrainer.READER,  # before TensorBoard: a Trainer's folder may hold its events too
     jsonlog.READER,  # after the Trainer's JSON, before text logs (a log.txt of JSON lines)
+    mlflow.READER,
     tfevents.READER,
     textlog.READER,
 )
