@@ -48,6 +48,9 @@ class Columns:
     val_loss: str | None = None
     momentum: str | None = None  # LearningRateMonitor(log_momentum=True): ``lr-SGD-momentum``
     optimizer: str | None = None  # read from an ``lr-<Optimizer>`` name
+    # other training losses ranked alike (YOLO's ``train/box_loss``, ``train/cls_loss`` ...): the
+    # loss was picked among parts of a total none of them is; None when the pick was clear
+    loss_peers: tuple[str, ...] | None = None
 
 
 def words(name: str) -> list[str]:
@@ -124,6 +127,17 @@ def _grad_norm_rank(name: str) -> tuple[int, ...] | None:
     return (int("epoch" in ws), int("total" not in ws and "2" in ws), len(name))
 
 
+def _loss_peers(names: Sequence[str], loss: str) -> tuple[str, ...] | None:
+    """The other training-loss candidates that rank as ``loss`` does but for their names'
+    lengths, when ``loss`` itself names a part (a word besides train / loss / step / total)."""
+    chosen = _loss_rank(loss)
+    if chosen is None or chosen[1] == 0:
+        return None
+    peers = tuple(n for n in names if n != loss and (r := _loss_rank(n)) is not None
+                  and r[:3] == chosen[:3])
+    return peers or None
+
+
 def _best(names: Sequence[str], rank: Callable[[str], tuple[int, ...] | None]) -> str | None:
     ranked = [(r, i, n) for i, n in enumerate(names) if (r := rank(n)) is not None]
     return min(ranked)[2] if ranked else None
@@ -173,4 +187,5 @@ def detect_columns(names: Sequence[str], where: str, loss_key: str | None = None
         val_loss=_best([n for n in names if n != loss], _val_loss_rank),
         momentum=_momentum_for(lr, names),
         optimizer=optimizer_from_lr_name(lr),
+        loss_peers=None if loss_key else _loss_peers(names, loss),
     )

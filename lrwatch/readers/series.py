@@ -88,6 +88,10 @@ def build_curves(columns: Columns, points: Mapping[str, Points], hints: Hints,
                          "(a resumed run?); kept the later value of each")
         return Series(steps, values)
 
+    if columns.loss_peers:
+        parts = ", ".join(f"'{n}'" for n in (columns.loss, *columns.loss_peers))
+        notes.append(f"{len(columns.loss_peers) + 1} loss columns alike ({parts}), none named a "
+                     f"total: read '{columns.loss}'; pick another with {LOSS_KEY_CHOICE}")
     loss = series(columns.loss)
     if loss is None:
         raise InputError(f"{where} has a '{columns.loss}' column but no value in it; "

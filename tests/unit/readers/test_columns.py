@@ -60,6 +60,20 @@ def test_the_validation_loss_is_found(names, val_loss):
     assert detect_columns(names, "metrics.csv").val_loss == val_loss
 
 
+@pytest.mark.parametrize(("names", "peers"), [
+    # YOLO's results.csv: three parts of a total it does not log
+    (["epoch", "train/box_loss", "train/cls_loss", "train/dfl_loss", "val/box_loss", "lr/pg0"],
+     ("train/cls_loss", "train/dfl_loss")),
+    (["g_loss", "d_loss"], ("d_loss",)),  # a GAN's two players
+    (["train_loss", "train_recon_loss", "train_kl_loss"], None),  # the total is named
+    (["train_loss_step", "train_loss_epoch", "val_loss"], None),
+    (["recon_loss", "lr"], None),  # a part alone is no choice among parts
+])
+def test_a_loss_picked_among_parts_of_a_total_names_the_others(names, peers):
+    assert detect_columns(names, "results.csv").loss_peers == peers
+    assert detect_columns(names, "results.csv", loss_key=names[-2]).loss_peers is None
+
+
 def test_the_momentum_column_beside_the_chosen_lr_is_found():
     columns = detect_columns(["lr-SGD", "lr-SGD-momentum", "loss"], "metrics.csv")
     assert columns.momentum == "lr-SGD-momentum"

@@ -96,6 +96,18 @@ def test_a_wandb_history_of_the_hf_trainer_is_stepped_by_its_global_step(tmp_pat
     assert result.columns.loss == "train/loss" and result.columns.lr == "train/learning_rate"
 
 
+def test_a_loss_read_among_parts_of_a_total_says_so(tmp_path):
+    # YOLO's results.csv pads every cell to a width; its total loss is not a column
+    header = ["epoch", "train/box_loss", "train/cls_loss", "train/dfl_loss", "lr/pg0"]
+    rows = [",".join(f"{c:>16}" for c in header)]
+    rows += [",".join(f"{v:>16}" for v in (e, 1 / e, 2 / e, 3 / e, 0.01)) for e in range(1, 9)]
+    result = read_csv_log(write(tmp_path / "results.csv", "\n".join(rows) + "\n"))
+    assert result.columns.loss == "train/box_loss"
+    assert ("3 loss columns alike ('train/box_loss', 'train/cls_loss', 'train/dfl_loss'), none "
+            "named a total: read 'train/box_loss'; pick another with loss_key= / --loss-key"
+            ) in result.notes
+
+
 def test_hparams_beside_the_csv_give_the_optimizer_and_batch_size(tmp_path):
     path = write(tmp_path / "version_0" / "metrics.csv", "step,loss\n0,1.0\n")
     write(tmp_path / "version_0" / "hparams.yaml",
