@@ -196,10 +196,14 @@ def test_keras_fit_output_gives_one_point_per_epoch(tmp_path, keras3):
     assert not any("logged again" in note for note in result.notes)
 
 
-def test_keras_verbose_2_without_a_bar_is_read_too(tmp_path):
+@pytest.mark.parametrize("summary", [
+    " - 1s - loss: {loss:.4f} - acc: 0.5",  # Keras before 2.3
+    "27/27 - 5s - 172ms/step - accuracy: 0.53 - loss: {loss:.4f} - val_accuracy: 0.44 - "
+    "val_loss: 0.6982 - learning_rate: 5.0000e-04",  # Keras 3
+])
+def test_keras_verbose_2_is_read_too(tmp_path, summary):
     path = tmp_path / "keras.log"
-    path.write_text("".join(f"Epoch {e}/20\n - 1s - loss: {1 / e:.4f} - acc: 0.5\n"
-                            for e in range(1, 21)))
+    path.write_text("".join(f"Epoch {e}/20\n{summary.format(loss=1 / e)}\n" for e in range(1, 21)))
     result = read_run(find_runs(path)[0])
     np.testing.assert_array_equal(result.curves.loss.steps, np.arange(1, 21))
     np.testing.assert_allclose(result.curves.loss.values, np.round(1 / np.arange(1, 21), 4))
