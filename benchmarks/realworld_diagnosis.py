@@ -59,7 +59,8 @@ round27-heldout``) every repository of ``manifest_r27.jsonl`` (``ROUND27_REPOS``
 round27-made`` the families made for round 27 (``manifest_r27made.jsonl``, ``ROUND27_MADE``);
 round 28 (``--side round28-heldout``) every repository of ``manifest_r28.jsonl``
 (``ROUND28_REPOS``); ``--side round28-made`` the families made for round 28
-(``manifest_r28made.jsonl``, ``ROUND28_MADE``).
+(``manifest_r28made.jsonl``, ``ROUND28_MADE``); round 29 (``--side round29-heldout``) every
+repository of ``manifest_r29.jsonl`` (``ROUND29_REPOS``).
 """
 
 from __future__ import annotations
@@ -286,7 +287,7 @@ def main(argv: list[str] | None = None) -> None:
                                            "round25-made", "round26-heldout",
                                            "round26-made", "round27-heldout",
                                            "round27-made", "round28-heldout",
-                                           "round28-made"),
+                                           "round28-made", "round29-heldout"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "

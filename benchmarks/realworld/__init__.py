@@ -268,6 +268,12 @@ ROUND27_REPOS = frozenset({
 ROUND28_REPOS = frozenset({
     "slmowan/tiny_transformer_opt",
 })
+# Round 29: public repositories gathered while round 29's rules were tuned (``manifest_r29.jsonl``),
+# all held out like rounds 13, 16 and 21-28: labelled from their sources, never diagnosed before
+# the lead's one evaluation.
+ROUND29_REPOS = frozenset({
+    "hansgundlach/Experimental_Progress",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -290,9 +296,11 @@ def side_of(repo: str) -> str:
     ``round20-made`` / ``round21-made`` (rounds 17, 18, 19, 20 and 21's made families, held
     out), ``round21-heldout`` / ``round22-heldout`` / ``round23-heldout`` /
     ``round24-heldout`` / ``round25-heldout`` / ``round26-heldout`` / ``round27-heldout`` /
-    ``round28-heldout`` (rounds 21 to 28, all held out), ``round22-made`` / ``round23-made`` /
-    ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` /
+    ``round28-heldout`` / ``round29-heldout`` (rounds 21 to 29, all held out), ``round22-made`` /
+    ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` /
     ``round28-made`` (rounds 22 to 28's made families, held out)."""
+    if repo in ROUND29_REPOS:
+        return "round29-heldout"
     if repo in ROUND28_REPOS:
         return "round28-heldout"
     if repo in ROUND27_REPOS:
