@@ -35,6 +35,7 @@ from benchmarks.realworld import fresh_sweeps25 as gen25
 from benchmarks.realworld import fresh_sweeps26 as gen26
 from benchmarks.realworld import fresh_sweeps27 as gen27
 from benchmarks.realworld import fresh_sweeps28 as gen28
+from benchmarks.realworld import fresh_sweeps29 as gen29
 from benchmarks.realworld.fresh_sweeps import FreshSweep, run_id
 from benchmarks.realworld.made_tasks import Logged
 from benchmarks.realworld.make_runs import quarter_decades
@@ -74,7 +75,8 @@ TESTED_ROUNDS = [(gen, "classifier", False, 4), (gen9, "classifier", True, 5),
                  (gen21, "other", False, 17), (gen22, "other", True, 18),
                  (gen23, "classifier", True, 19), (gen24, "lm_pretrain", False, 20),
                  (gen25, "classifier", False, 21), (gen26, "classifier", True, 22),
-                 (gen27, "lm_pretrain", False, 23), (gen28, "classifier", False, 24)]
+                 (gen27, "lm_pretrain", False, 23), (gen28, "classifier", False, 24),
+                 (gen29, "classifier", False, 25)]
 
 
 @pytest.mark.parametrize(("round_gen", "family", "by_epoch", "seed"), TESTED_ROUNDS,
