@@ -103,6 +103,9 @@ SHOWN_HIGH = frozenset({
     SymptomName.AT_CHANCE, SymptomName.ALARM, SymptomName.NOISY_NEAR_TOP,
     SymptomName.STALLED_HIGH, SymptomName.STOPPED_IMPROVING})
 
+# a sudden NaN after the loss trained (classify.SUDDEN_NAN_TRAINED): a cut of ~2x, under the
+# 3x that is a real change of the LR (real-world round 28)
+TRAINED_NAN_FACTOR = 0.5
 EARLY_SHARE = 0.05  # "the first few percent of steps": where a blow-up asks for warmup
 # No suggestion changes the LR by more than this factor (2.5 decades) at once: the usual ranges
 # are priors, but a stalled run sits 30-1000x below its sweep's best LR (tuning tasks), and a cap
@@ -456,6 +459,11 @@ def _advise_diverging(c: AdviceContext) -> Advice:
         return Advice(Action.ADD_WARMUP, 1 / 3, (
             "it blew up in the first few percent of steps with an LR in the usual range for "
             f"{c.curves.optimizer}: warm up over ~5% of the steps",))
+    if SymptomName.TRAINED_BEFORE_NAN in c.symptoms:
+        return Advice(Action.REDUCE, TRAINED_NAN_FACTOR, (
+            "the loss trained at this LR before a sudden NaN: if the LR caused it, it sits just "
+            "past the edge of stability, where a small cut is enough (a ~10x one gives up what "
+            "it trained); if the NaN recurs, look at the data and the precision",))
     if early and c.warmed_up:
         return Advice(Action.REDUCE, 0.1, ("it blew up although the LR warmed up",))
     return Advice(Action.REDUCE, 0.1, ("the loss diverged",))

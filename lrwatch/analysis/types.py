@@ -39,6 +39,8 @@ class SymptomName(str, Enum):
     NONFINITE = "nonfinite"  # the loss went NaN/inf and stayed
     NAN_FROM_START = "nan_from_start"  # ... and was never finite
     CLIMB = "climb"  # the loss climbed before it went NaN
+    # a NaN with no climb before it, after the loss trained for many logged points at this LR
+    TRAINED_BEFORE_NAN = "trained_before_nan"
     BLOWUP = "blowup"
     EARLY_BLOWUP = "early_blowup"
     SHORT_RISE = "short_rise"  # a log too short for a verdict ends above its first point
