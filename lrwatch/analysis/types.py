@@ -93,6 +93,9 @@ class SymptomName(str, Enum):
     # a little-progress loss that is only noisy (no swing up), up to LR_BEYOND above the range:
     # too high, or a noisy target at a good LR
     NOISY_NEAR_TOP = "noisy_near_top"
+    # a fine-tune held back from above at an LR less than FINE_NEAR_DECADES above the
+    # fine-tuning range: too high, or a small model whose best LR sits above that range
+    FINE_TUNE_NEAR_RANGE = "fine_tune_near_range"
     # a loss that fell 40% or more from its first points and then sat flat, off chance level:
     # it got going and reached a floor (or a level too high an LR holds it at)
     FELL_TO_FLOOR = "fell_to_floor"

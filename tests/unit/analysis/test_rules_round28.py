@@ -70,3 +70,71 @@ def test_the_online_analyzer_says_the_same_at_the_run_end_online() -> None:
     for chunk in (1, 7, 20):
         live = online_agrees(_nan_after(60), chunk)
         assert live.suggestion.factor == 0.5
+
+
+def _fine_tune_unsettled(lr: float) -> RunCurves:
+    """A fine-tune whose loss fell 2.3 -> 1.45 by step 280 and rose back 20% by the end (400
+    steps, every step logged), at a constant ``lr`` under AdamW."""
+    rng = np.random.default_rng(1)
+    steps = np.arange(400)
+    base = np.where(steps < 280, 2.3 - 0.85 * (1 - np.exp(-steps / 70)) / (1 - np.exp(-4)),
+                    1.45 + 0.3 * (steps - 280) / 120)
+    loss = base * (1 + 0.03 * rng.standard_normal(400))
+    return RunCurves(loss=Series(steps, loss), lr=Series(steps, np.full(400, lr)),
+                     optimizer="AdamW", fine_tune=True, total_steps=400)
+
+
+def test_a_fine_tune_that_did_not_settle_near_the_fine_tuning_range_gets_a_range_test() -> None:
+    d = analyze(_fine_tune_unsettled(5.6e-3))  # 1.3 decades above AdamW's 3e-4
+    words = _words(d)
+    assert d.status is Status.OSCILLATING, words
+    assert d.confidence == 0.4, words
+    assert d.suggestion.action is Action.RANGE_TEST, words
+    assert d.suggestion.factor is None, words
+    assert "small model whose best LR sits above that range" in words, words
+
+
+def test_further_above_the_fine_tuning_range_it_is_still_told_to_reduce() -> None:
+    d = analyze(_fine_tune_unsettled(3e-2))  # 2 decades above
+    words = _words(d)
+    assert d.status is Status.OSCILLATING, words
+    assert d.suggestion.action is Action.REDUCE, words
+    assert d.suggestion.factor is not None and d.suggestion.factor < 1 / 2.9, words
+
+
+def test_a_fine_tune_near_the_range_online_says_the_same_at_the_run_end() -> None:
+    for chunk in (1, 25):
+        live = online_agrees(_fine_tune_unsettled(5.6e-3), chunk)
+        assert live.suggestion.action is Action.RANGE_TEST
+
+
+def _early_blowup(lr: float | None, optimizer: str = "AdamW") -> RunCurves:
+    """A loss that climbs from 2.3 to over 1000 in its first 30 steps and then NaN, logged every
+    step to step 999 (its planned steps unknown)."""
+    steps = np.arange(1000)
+    loss = np.full(1000, np.nan)
+    loss[:30] = 2.3 * np.geomspace(1, 600, 30)
+    return RunCurves(loss=Series(steps, loss), optimizer=optimizer,
+                     lr=None if lr is None else Series(steps, np.full(1000, lr)))
+
+
+def test_a_run_that_blew_up_in_its_first_steps_names_warmup_beside_the_10x_cut() -> None:
+    for lr in (None, 1e-3):  # not logged, or in AdamW's usual range (the plan unknown)
+        d = analyze(_early_blowup(lr))
+        words = _words(d)
+        assert d.status is Status.DIVERGING, words
+        assert d.suggestion.action is Action.REDUCE and d.suggestion.factor == 0.1, words
+        assert "a warmup (over ~5% of the steps)" in d.suggestion.rationale, words
+
+
+def test_far_above_the_usual_range_an_early_blow_up_names_no_warmup() -> None:
+    d = analyze(_early_blowup(3.0))
+    words = _words(d)
+    assert d.status is Status.DIVERGING, words
+    assert "warmup" not in d.suggestion.rationale, words
+
+
+def test_an_early_blow_up_online_says_the_same_at_the_run_end() -> None:
+    for chunk in (1, 50):
+        live = online_agrees(_early_blowup(None), chunk)
+        assert "a warmup" in live.suggestion.rationale
