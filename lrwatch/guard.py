@@ -88,7 +88,8 @@ class GuardConfig:
         snapshot_every_n_steps: steps between CPU snapshots kept for ``recover``.
         max_recoveries: recoveries before the guard gives up and stops.
         lr_factor: LR multiplier on recovery; None takes the diagnosis's suggestion (about 0.1
-            when diverging).
+            when diverging; 0.5 for a sudden NaN after the loss trained, which a recurrence
+            lowers again).
         skip_batches: after a recovery, the next n optimizer steps are skipped (their
             gradients dropped).
         on_spike: None, or "skip": drop the update of an outlier step (``SpikeFilter``).

@@ -55,6 +55,15 @@ class Verdict:
 # one suspect (real-world corpus round 3, tuning side: 4 EEG transformer runs went NaN from a
 # flat or falling loss, their sources cannot tell whether the LR caused it).
 SUDDEN_NAN_CONFIDENCE = 0.7
+# ... and where the loss trained for this many finite points before such a NaN, the LR held for
+# all of them: if it caused the NaN it sits just past the edge of stability, so the move is a
+# small one (suggest: ~2x), not the ~10x of a blow-up (real-world round 28, every side: of 21
+# sudden NaNs told "reduce ~10x", the 4 EEG transformer runs above (16-bit, 30-301 points
+# before the NaN; their source cannot tell the LR from a bad batch or an fp16 overflow) were
+# 10x the wrong way; of the 17 labelled too high, one (DeepOBS's 3c3d at SGD 0.1, 69 epochs)
+# had as many points before it, and a 2x cut is still the right way there; the rest went NaN
+# within 12 points)
+SUDDEN_NAN_TRAINED = MIN_POINTS // 2
 
 
 def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
@@ -92,6 +101,7 @@ def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
     if gone is not None:
         since = gone.since_step
         evidence = [gone.evidence]
+        symptoms: frozenset[SymptomName] = frozenset()
         climb = d.climb_before_nan(curve)
         confidence = gone.strength
         if climb is not None and climb.since_step is not None and since is not None \
@@ -104,9 +114,16 @@ def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
                 "the loss did not climb before it: a sudden NaN can come from the LR, or from a "
                 "bad batch, an fp16 overflow or a log of 0; if it recurs at the same step with a "
                 "lower LR, look at the data", "loss", since, since))
+            trained = int(curve.count[curve.last < since].sum()) if curve.size and \
+                since is not None else 0
+            if trained >= SUDDEN_NAN_TRAINED:
+                symptoms = frozenset({SymptomName.TRAINED_BEFORE_NAN})
+                evidence.append(Evidence(
+                    f"the loss trained for {trained} logged points at this LR before the NaN",
+                    "loss", int(curve.first[0]), since, float(trained)))
         never = frozenset({SymptomName.NAN_FROM_START}) if gone.strength < 1.0 else frozenset()
-        return Verdict(Status.DIVERGING, confidence, since, tuple(evidence), symptoms=never,
-                       alarm=alarm_ev)
+        return Verdict(Status.DIVERGING, confidence, since, tuple(evidence),
+                       symptoms=never | symptoms, alarm=alarm_ev)
     points = int(curve.count.sum()) if curve.size else 0
     if points < MIN_POINTS:
         early = d.early_blowup(curve) if curve.size >= EARLY_POINTS else None

@@ -111,7 +111,8 @@ def diagnose(summary: Summary, meta: RunCurves, *,
         if summary.tail_steps.size else 0
     advice = suggest(verdict.status, meta, lr, since_step=verdict.since_step, first_step=first,
                      symptoms=verdict.symptoms, progress=verdict.progress,
-                     target_batch_size=target_batch_size, warmed_up=warmed_up)
+                     target_batch_size=target_batch_size, warmed_up=warmed_up,
+                     last_step=summary.last_step)
     span = _span(summary)
     gaps = np.diff(summary.tail_steps)
     spacing = max(1.0, float(np.median(gaps))) if gaps.size else 1.0

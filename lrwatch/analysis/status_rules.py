@@ -103,6 +103,18 @@ SHOWN_HIGH = frozenset({
     SymptomName.AT_CHANCE, SymptomName.ALARM, SymptomName.NOISY_NEAR_TOP,
     SymptomName.STALLED_HIGH, SymptomName.STOPPED_IMPROVING})
 
+# A fine-tune held back from above (it did not halve its loss and does not settle) less than
+# FINE_NEAR_DECADES above the fine-tuning range is a coin: real-world round 28, every side, one
+# run at a time, 24 fine-tunes read so (19 told "reduce ~3x" at 0.5-0.6, 5 a range test): their
+# sweeps label 12 keep and 6 too low (5 sweeps of small models pretrained here, LoRA adapters
+# and full fine-tunes, best LRs 3e-3 to 2e-2) and 6 too high (5 sweeps), status
+# right on 6; further above it the reduce stays (15 of 18 too high). A range test, at a confidence
+# that says so (all made here: no public fine-tune sits there).
+FINE_NEAR_DECADES = 2.0
+FINE_NEAR_CONFIDENCE = 0.4
+# a sudden NaN after the loss trained (classify.SUDDEN_NAN_TRAINED): a cut of ~2x, under the
+# 3x that is a real change of the LR (real-world round 28)
+TRAINED_NAN_FACTOR = 0.5
 EARLY_SHARE = 0.05  # "the first few percent of steps": where a blow-up asks for warmup
 # No suggestion changes the LR by more than this factor (2.5 decades) at once: the usual ranges
 # are priors, but a stalled run sits 30-1000x below its sweep's best LR (tuning tasks), and a cap
@@ -346,6 +358,7 @@ class AdviceContext:
     progress: float | None
     warmed_up: bool
     lr_free: bool
+    last_step: int | None = None  # the last logged step: the run's span where its plan is unknown
 
 
 @dataclass(frozen=True)
@@ -456,8 +469,24 @@ def _advise_diverging(c: AdviceContext) -> Advice:
         return Advice(Action.ADD_WARMUP, 1 / 3, (
             "it blew up in the first few percent of steps with an LR in the usual range for "
             f"{c.curves.optimizer}: warm up over ~5% of the steps",))
+    if SymptomName.TRAINED_BEFORE_NAN in c.symptoms:
+        return Advice(Action.REDUCE, TRAINED_NAN_FACTOR, (
+            "the loss trained at this LR before a sudden NaN: if the LR caused it, it sits just "
+            "past the edge of stability, where a small cut is enough (a ~10x one gives up what "
+            "it trained); if the NaN recurs, look at the data and the precision",))
     if early and c.warmed_up:
         return Advice(Action.REDUCE, 0.1, ("it blew up although the LR warmed up",))
+    logged = c.last_step - c.first_step + 1 if c.last_step is not None else None
+    placed = c.lr is not None and c.usual_range is not None
+    if not c.warmed_up and not c.lr_free and (in_range or not placed) and (
+            early or _early(c.since_step, c.first_step, logged if not c.curves.total_steps
+                            else None)):
+        # the move stays ~10x (real-world round 28, every side: the 59 runs read so, from 28
+        # repositories, are all labelled too high by their sources), but the field's cure for a
+        # blow-up this early, at an LR not far above the usual range, is named beside it
+        return Advice(Action.REDUCE, 0.1, (
+            "the loss diverged in the first few percent of its steps: a warmup (over ~5% of the "
+            "steps) is the other cure for a blow-up this early",))
     return Advice(Action.REDUCE, 0.1, ("the loss diverged",))
 
 
@@ -511,6 +540,10 @@ def _held_back_from_above(f: Findings) -> Reading | None:
     # noise alone, less than LR_BEYOND above the range, with no gradient collapse: a noisy
     # target is as noisy at a good LR (round 18), so the reading is an open one
     noisy = d.noisy_near_top(f.curve, f.prior) if f.collapse is None else None
+    if f.fine and f.under is not None and -f.under < FINE_NEAR_DECADES:
+        return Reading([f.little, f.above or f.beyond, f.collapse, unsettled, noisy],
+                       since=f.first, confidence=FINE_NEAR_CONFIDENCE,
+                       also=frozenset({SymptomName.FINE_TUNE_NEAR_RANGE}))
     return Reading([f.little, f.above or f.beyond, f.collapse, unsettled, noisy], since=f.first,
                    confidence=0.6 if noisy is None else d.OPEN_HEALTHY)
 
@@ -535,6 +568,12 @@ def _stopped_improving_far_above(f: Findings) -> Reading | None:
 
 
 def _advise_oscillating(c: AdviceContext) -> Advice:
+    if SymptomName.FINE_TUNE_NEAR_RANGE in c.symptoms:
+        return Advice(Action.RANGE_TEST, None, (
+            "a fine-tune that did not settle less than 2 decades above the fine-tuning range "
+            "reads as too high an LR or as a small model whose best LR sits above that range "
+            "(the range holds large pretrained models); run a range test (lrwatch's find_lr) or "
+            "a short run at ~3x lower LR before moving it",))
     if SymptomName.NOISY_NEAR_TOP in c.symptoms:
         return Advice(Action.RANGE_TEST, None, (
             "a little above the usual range, a loss that is only noisy reads as too high an LR "

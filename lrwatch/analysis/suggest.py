@@ -63,7 +63,8 @@ NO_ROOM = 1.5
 def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
             since_step: int | None, first_step: int,
             symptoms: frozenset[SymptomName] = frozenset(), progress: float | None = None,
-            target_batch_size: int | None = None, warmed_up: bool = False) -> Suggestion:
+            target_batch_size: int | None = None, warmed_up: bool = False,
+            last_step: int | None = None) -> Suggestion:
     """The suggestion for a run in ``status``: one action, one factor, stated once at the end
     of the rationale.
 
@@ -86,6 +87,8 @@ def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
         progress: the log-loss drop over the run, which sizes the increase of a stalled run.
         target_batch_size: the batch size the next run will use, for batch-size scaling.
         warmed_up: the LR already ramped up from below half its peak (no warmup to add).
+        last_step: the last logged step (where a blow-up began in the run, when its planned
+            steps are unknown).
     """
     lr = peak_lr if peak_lr is not None and math.isfinite(peak_lr) and peak_lr > 0 else None
     lr_free = is_lr_free(curves.optimizer)
@@ -96,7 +99,7 @@ def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
     usual = "fine-tuning range" if fine else "usual"
     rule = rule_for(status)
     advice = rule.advise(AdviceContext(curves, lr, rng, since_step, first_step, symptoms,
-                                       progress, warmed_up, lr_free))
+                                       progress, warmed_up, lr_free, last_step))
     action, factor, reasons = advice.action, advice.factor, list(advice.reasons)
     if factor is not None:
         factor = _within_priors(rule, action, factor, lr, rng, curves, symptoms, reasons, usual)

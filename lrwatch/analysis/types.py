@@ -39,6 +39,8 @@ class SymptomName(str, Enum):
     NONFINITE = "nonfinite"  # the loss went NaN/inf and stayed
     NAN_FROM_START = "nan_from_start"  # ... and was never finite
     CLIMB = "climb"  # the loss climbed before it went NaN
+    # a NaN with no climb before it, after the loss trained for many logged points at this LR
+    TRAINED_BEFORE_NAN = "trained_before_nan"
     BLOWUP = "blowup"
     EARLY_BLOWUP = "early_blowup"
     SHORT_RISE = "short_rise"  # a log too short for a verdict ends above its first point
@@ -91,6 +93,9 @@ class SymptomName(str, Enum):
     # a little-progress loss that is only noisy (no swing up), up to LR_BEYOND above the range:
     # too high, or a noisy target at a good LR
     NOISY_NEAR_TOP = "noisy_near_top"
+    # a fine-tune held back from above at an LR less than FINE_NEAR_DECADES above the
+    # fine-tuning range: too high, or a small model whose best LR sits above that range
+    FINE_TUNE_NEAR_RANGE = "fine_tune_near_range"
     # a loss that fell 40% or more from its first points and then sat flat, off chance level:
     # it got going and reached a floor (or a level too high an LR holds it at)
     FELL_TO_FLOOR = "fell_to_floor"
