@@ -1,6 +1,6 @@
 r"""Plain-text training logs: what a training script prints, one line per logging step.
 
-Four layouts are recognised by themselves (in a ``.log`` or ``.txt`` file, from its first
+These layouts are recognised by themselves (in a ``.log`` or ``.txt`` file, from its first
 lines), each from the script that prints it; a line may carry a prefix (a time stamp, a rank),
 as logs copied from job runners and notebooks do:
 
@@ -18,6 +18,16 @@ as logs copied from job runners and notebooks do:
   draws the bar with ``━`` and prints ``learning_rate:`` where Keras 2 printed ``lr:``). One point
   per epoch, indexed by epoch; the progress bar's partial updates (``32/1875``) and what
   ``model.evaluate`` prints after the last epoch are not points.
+- ``fairseq``: ``fairseq_cli/train.py``'s ``simple`` and ``json`` progress bars, ``epoch 001:
+  100 / 1000 loss=9.876, ..., num_updates=100, lr=1.25e-05, gnorm=2.345, ...`` and ``valid on
+  'valid' subset | loss 7.1 | ... | num_updates 1000``; its losses are in base 2 (a note says so).
+- ``megatron``: Megatron-LM's ``training_log``, `` iteration 100/ 500000 | ... | learning rate:
+  1.5E-05 | ... | lm loss: 8.12E+00 | ... | grad norm: 2.345 |`` and `` validation loss at
+  iteration 1000 | lm loss value: ...``; Megatron-DeepSpeed and GPT-NeoX print the same.
+- ``llmc``: karpathy/llm.c, ``step 1/74 | loss 11.01 (+0.00z)| norm 15.4 (+0.00z)| lr 6.00e-06
+  | ...`` and ``val loss 10.9``, or its ``main.log`` (``s:0 trl:11.01 lr:0.000006 norm:15.40``).
+- ``timm``: pytorch-image-models ``train.py``, ``Train: 0 [ 100/1251 (  8%)]  Loss: 6.91 (6.93)
+  ...  LR: 1.000e-06 ...`` (the step: epoch x 1251 + 100) and its ``Test: [390/390]`` line.
 
 A line that states the model's size (nanoGPT's ``number of parameters: 123.69M``) gives the
 parameter count, which moves an adaptive optimizer's usual LR range down for a large model.
