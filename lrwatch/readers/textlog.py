@@ -28,6 +28,9 @@ as logs copied from job runners and notebooks do:
   | ...`` and ``val loss 10.9``, or its ``main.log`` (``s:0 trl:11.01 lr:0.000006 norm:15.40``).
 - ``timm``: pytorch-image-models ``train.py``, ``Train: 0 [ 100/1251 (  8%)]  Loss: 6.91 (6.93)
   ...  LR: 1.000e-06 ...`` (the step: epoch x 1251 + 100) and its ``Test: [390/390]`` line.
+- ``mmengine``: OpenMMLab (MMDetection...), ``Epoch(train)  [1][  50/7330]  lr: 2.0000e-03 ...
+  grad_norm: 3.4567  loss: 1.2345 ...``, ``Iter(train) [  50/90000] ...``, and mmcv 1.x's
+  ``Epoch [1][50/7330]``, a tab, ``lr: 1.996e-03, ..., loss: 1.2345``.
 
 A line that states the model's size (nanoGPT's ``number of parameters: 123.69M``) gives the
 parameter count, which moves an adaptive optimizer's usual LR range down for a large model.
@@ -383,6 +386,38 @@ def _timm() -> Callable[[str], Point | None]:
     return parse
 
 
+
+_MM_HEAD = re.compile(
+    r"(?<!\w)(?:Epoch(?:\(train\))?\s*\[\s*(?P<epoch>\d+)\]\[\s*(?P<iter>\d+)/(?P<iters>\d+)\]"
+    r"|Iter(?:\(train\))?\s*\[\s*(?P<step>\d+)/\d+\])\s+(?P<rest>.*)")
+_MM_CELL = {curve: re.compile(rf"(?<![\w./]){key}: ({_NUMBER})(?=,|\s|$)")
+            for curve, key in (("lr", "lr"), ("loss", "loss"), ("grad_norm", "grad_norm"))}
+
+
+def _mmengine(line: str) -> Point | None:
+    """OpenMMLab's training lines (MMDetection, MMSegmentation, MMPretrain...):
+    mmengine ``mmengine/runner/log_processor.py`` ``get_log_after_iter`` prints
+    ``Epoch(train)  [1][  50/7330]  base_lr: 2.0000e-03 lr: 2.0000e-03  eta: ...  time: ...
+    grad_norm: 3.4567  loss: 1.2345  loss_cls: ...`` (``Iter(train) [  50/90000]  ...`` when
+    training by iterations), and mmcv 1.x's ``TextLoggerHook`` (MMDetection 2.x) ``Epoch
+    [1][50/7330]``, a tab, ``lr: 1.996e-03, eta: ..., loss_cls: ..., loss: 1.2345, grad_norm:
+    3.4``. The
+    total ``loss`` is read, not its parts (``loss_cls``); the step is ``(epoch - 1) x 7330 + 50``
+    (the batch counts from 1), or the iteration. Validation lines carry metrics, not a loss."""
+    match = _MM_HEAD.search(line)
+    if match is None:
+        return None
+    found: Point = {}
+    for curve, pattern in _MM_CELL.items():
+        if cell := pattern.search(match["rest"]):
+            found[curve] = _float(cell.group(1))
+    if "loss" not in found:
+        return None
+    found["step"] = (int(match["step"]) if match["step"] is not None else
+                     (int(match["epoch"]) - 1) * int(match["iters"]) + int(match["iter"]))
+    return found
+
+
 def _presets() -> tuple[Layout, ...]:
     """Fresh layouts (most parsers remember lines they read: the batches per epoch, the last
     step, the validation set)."""
@@ -393,7 +428,8 @@ def _presets() -> tuple[Layout, ...]:
             Layout("fairseq", _fairseq(), note=_FAIRSEQ_NOTE),
             Layout("megatron", _megatron()),
             Layout("llmc", _llmc()),
-            Layout("timm", _timm()))
+            Layout("timm", _timm()),
+            Layout("mmengine", _mmengine))
 
 
 PRESETS = tuple(layout.name for layout in _presets())

@@ -155,8 +155,8 @@ def test_a_log_in_no_known_layout_says_to_pass_pattern(tmp_path, capsys):
     code, out, err = run_cli(capsys, str(path))
     assert (code, out) == (1, "")
     assert err == (f"InputError: {path} matches no known log layout (nanogpt, "
-                   "word_language_model, hf_dicts, keras, fairseq, megatron, llmc, timm): pass "
-                   "--pattern with named groups, "
+                   "word_language_model, hf_dicts, keras, fairseq, megatron, llmc, timm, "
+                   "mmengine): pass --pattern with named groups, "
                    "e.g. --pattern 'step (?P<step>\\d+) .*loss (?P<loss>\\S+) .*lr (?P<lr>\\S+)'\n")
     code, out, err = run_cli(capsys, str(path), "--pattern", r"objective=(?P<loss>\S+)")
     assert code == 0, err
@@ -468,10 +468,56 @@ def test_timm_steps_count_updates_over_epochs_and_read_the_batch_loss(tmp_path):
     assert result.notes[0] == "read as a timm log"
 
 
+def mmengine_log(path, style="epoch", epochs=2, iters=730, interval=50):
+    """OpenMMLab: mmengine's LogProcessor.get_log_after_iter lines behind MMLogger's format
+    (style "epoch" or "iter"), or mmcv 1.x TextLoggerHook's (style "mmcv", MMDetection 2.x);
+    the validation lines carry metrics only."""
+    lines = []
+    for epoch in range(1, epochs + 1):
+        for i in range(interval, iters + 1, interval):
+            step = (epoch - 1) * iters + i
+            loss, lr = 2.5 * math.exp(-step / 500) + 0.5, 2e-2 * min(1, step / 500)
+            parts = {"loss_rpn_cls": 0.1, "loss_rpn_bbox": 0.05, "loss_cls": loss - 0.3,
+                     "acc": 91.2345, "loss_bbox": 0.15}
+            if style == "mmcv":
+                items = ", ".join(f"{k}: {v:.4f}" for k, v in
+                                  {**parts, "loss": loss, "grad_norm": 5 / epoch}.items())
+                lines.append(f"2021-05-01 12:00:00,123 - mmdet - INFO - Epoch [{epoch}][{i}/"
+                             f"{iters}]\tlr: {lr:.3e}, eta: 2 days, 1:02:03, time: 0.456, "
+                             f"data_time: 0.012, memory: 3456, {items}")
+                continue
+            head = (f"Epoch(train)  [{epoch}][{str(i).rjust(len(str(iters)))}/{iters}]"
+                    if style == "epoch" else f"Iter(train) [{str(step).rjust(5)}/{epochs * iters}]")
+            items = "  ".join(f"{k}: {v:.4f}" for k, v in
+                              {"grad_norm": 5 / epoch, "loss": loss, **parts}.items())
+            lines.append(f"2023/06/01 12:00:00 - mmengine - INFO - {head}  base_lr: {lr:.4e} "
+                         f"lr: {lr:.4e}  eta: 1 day, 2:03:04  time: 0.4567  data_time: 0.0123  "
+                         f"memory: 4567  {items}")
+        lines.append(f"2023/06/01 12:30:00 - mmengine - INFO - Epoch(val) [{epoch}][625/625]    "
+                     "coco/bbox_mAP: 0.3740  coco/bbox_mAP_50: 0.5810  data_time: 0.0021  "
+                     "time: 0.0640")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("style", ["epoch", "iter", "mmcv"])
+def test_mmengine_and_mmcv_training_lines(tmp_path, style):
+    result = read_run(find_runs(mmengine_log(tmp_path / "20230601_120000.log", style))[0])
+    steps = np.concatenate([np.arange(50, 731, 50) + e * 730 for e in range(2)])
+    np.testing.assert_array_equal(result.curves.loss.steps, steps)
+    np.testing.assert_allclose(result.curves.loss.values,  # the total, not loss_cls
+                               np.round(2.5 * np.exp(-steps / 500) + 0.5, 4))
+    np.testing.assert_allclose(result.curves.lr.values, 2e-2 * np.minimum(1, steps / 500),
+                               rtol=1e-3)  # lr, not base_lr (here equal)
+    np.testing.assert_allclose(result.curves.grad_norm.values, np.where(steps > 730, 2.5, 5.0))
+    assert result.curves.val_loss is None
+    assert result.notes[0] == "read as a mmengine log"
+
+
 @pytest.mark.parametrize(("write", "layout"), [
     (nanogpt_log, "nanogpt"), (wlm_log, "word_language_model"), (keras_log, "keras"),
     (fairseq_log, "fairseq"), (megatron_log, "megatron"), (llmc_log, "llmc"),
-    (timm_log, "timm")])
+    (timm_log, "timm"), (mmengine_log, "mmengine")])
 def test_each_layout_is_read_by_its_own_preset(tmp_path, write, layout):
     result = read_run(find_runs(write(tmp_path / "train.log"))[0])
     assert result.notes[0] == f"read as a {layout} log"
@@ -515,7 +561,7 @@ def test_a_readme_or_a_traceback_is_no_run(tmp_path):
 
 @pytest.mark.parametrize(("write", "prefix"), [
     (megatron_log, "[rank0]: "), (llmc_log, "2024-06-01T10:00:00.123Z "),
-    (timm_log, "[rank0]: "), (fairseq_log, "[default0]:")])
+    (timm_log, "[rank0]: "), (fairseq_log, "[default0]:"), (mmengine_log, "[rank0]: ")])
 def test_new_layouts_behind_a_prefix_are_read(tmp_path, write, prefix):
     plain = read_run(find_runs(write(tmp_path / "plain.log"))[0])
     path = tmp_path / "prefixed.log"
@@ -524,6 +570,9 @@ def test_new_layouts_behind_a_prefix_are_read(tmp_path, write, prefix):
     result = read_run(find_runs(path)[0])
     assert result.notes[0] == plain.notes[0]
     for curve in ("loss", "lr", "val_loss"):
+        if getattr(plain.curves, curve) is None:  # mmengine's validation lines carry no loss
+            assert getattr(result.curves, curve) is None
+            continue
         np.testing.assert_array_equal(getattr(result.curves, curve).steps,
                                       getattr(plain.curves, curve).steps)
         np.testing.assert_array_equal(getattr(result.curves, curve).values,
@@ -539,3 +588,4 @@ def test_lrwatch_analyze_reads_a_megatron_log_as_a_user_would(tmp_path, capsys):
     assert entry["columns"] == {"loss": "loss", "lr": "lr", "grad_norm": "grad_norm",
                                 "val_loss": "val_loss"}
     assert entry["notes"][0] == "read as a megatron log"
+
