@@ -59,8 +59,10 @@ from lrwatch.readers.series import Hints, ReadResult, build_curves, cannot_read
 
 SUFFIXES = (".log", ".txt")
 CURVES = ("loss", "lr", "grad_norm", "val_loss")  # the named groups read, besides ``step``
-SNIFF_BYTES = 256 * 1024  # a layout is recognised in the first lines (nanoGPT prints its
-# configuration first: a few kB)
+SNIFF_BYTES = 1024 * 1024  # a layout is recognised in the first lines. nanoGPT prints its
+# configuration first (a few kB); a multi-node Megatron-DeepSpeed job's stdout holds 280-600 kB
+# of launcher commands and per-rank arguments before its first iteration line (5 of 88 public
+# logs of one repository were missed at 256 kB). Recognising a 1 MB file takes about 0.2 s.
 _NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf|NaN|Inf)"
 _EXAMPLE = r"--pattern 'step (?P<step>\d+) .*loss (?P<loss>\S+) .*lr (?P<lr>\S+)'"
 
