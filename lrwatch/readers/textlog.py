@@ -31,6 +31,8 @@ as logs copied from job runners and notebooks do:
 - ``mmengine``: OpenMMLab (MMDetection...), ``Epoch(train)  [1][  50/7330]  lr: 2.0000e-03 ...
   grad_norm: 3.4567  loss: 1.2345 ...``, ``Iter(train) [  50/90000] ...``, and mmcv 1.x's
   ``Epoch [1][50/7330]``, a tab, ``lr: 1.996e-03, ..., loss: 1.2345``.
+- ``litgpt``: Lightning-AI/litgpt, ``Epoch 1 | iter 400 step 100 | loss train: 2.345, val: n/a |
+  ...`` and ``iter 400: val loss 2.3, val time: ...``; it prints no LR.
 
 A line that states the model's size (nanoGPT's ``number of parameters: 123.69M``) gives the
 parameter count, which moves an adaptive optimizer's usual LR range down for a large model.
@@ -420,6 +422,39 @@ def _mmengine(line: str) -> Point | None:
     return found
 
 
+
+_LITGPT_STEP = re.compile(
+    rf"(?<!\w)(?:Epoch \d+ \| iter \d+ step (?P<step>\d+) \| loss train: (?P<loss>{_NUMBER}),"
+    rf"|iter \d+ (?:\| )?step (?P<step2>\d+): loss (?P<loss2>{_NUMBER}), iter time"
+    rf"|iter (?P<iter>\d+): loss (?P<loss3>{_NUMBER}), time:)")
+_LITGPT_VAL = re.compile(rf"(?<!\w)iter \d+: val loss (?P<val_loss>{_NUMBER}), val time")
+
+
+def _litgpt() -> Callable[[str], Point | None]:
+    """Lightning-AI/litgpt ``litgpt/pretrain.py`` and ``litgpt/finetune/{lora,full,...}.py``:
+    ``Epoch 1 | iter 400 step 100 | loss train: 2.345, val: n/a | iter time: 123.45 ms (step)
+    ...`` (the loss is the mean over the logging window; ``val:`` repeats the last validation,
+    so it is not read there), ``iter 400 step 100: loss 2.3456, iter time: ...`` before 2024,
+    and lit-gpt's first ``iter 400: loss 2.3456, time: 123.45ms``; ``iter 400: val loss 2.3,
+    val time: ...`` (validation loss, at the last step printed above it). The step is the
+    optimizer step (``iter`` counts micro-batches), or the iteration where no step is printed.
+    No LR is printed (litgpt sends it to its logger)."""
+    last = [0]
+
+    def parse(line: str) -> Point | None:
+        match = _LITGPT_STEP.search(line)
+        if match:
+            step = match["step"] or match["step2"] or match["iter"]
+            last[0] = int(step)
+            return {"step": last[0],
+                    "loss": _float(match["loss"] or match["loss2"] or match["loss3"])}
+        match = _LITGPT_VAL.search(line)
+        if match:
+            return {"step": last[0], "val_loss": _float(match["val_loss"])}
+        return None
+    return parse
+
+
 def _presets() -> tuple[Layout, ...]:
     """Fresh layouts (most parsers remember lines they read: the batches per epoch, the last
     step, the validation set)."""
@@ -431,7 +466,8 @@ def _presets() -> tuple[Layout, ...]:
             Layout("megatron", _megatron()),
             Layout("llmc", _llmc()),
             Layout("timm", _timm()),
-            Layout("mmengine", _mmengine))
+            Layout("mmengine", _mmengine),
+            Layout("litgpt", _litgpt()))
 
 
 PRESETS = tuple(layout.name for layout in _presets())

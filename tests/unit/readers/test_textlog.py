@@ -156,7 +156,7 @@ def test_a_log_in_no_known_layout_says_to_pass_pattern(tmp_path, capsys):
     assert (code, out) == (1, "")
     assert err == (f"InputError: {path} matches no known log layout (nanogpt, "
                    "word_language_model, hf_dicts, keras, fairseq, megatron, llmc, timm, "
-                   "mmengine): pass --pattern with named groups, "
+                   "mmengine, litgpt): pass --pattern with named groups, "
                    "e.g. --pattern 'step (?P<step>\\d+) .*loss (?P<loss>\\S+) .*lr (?P<lr>\\S+)'\n")
     code, out, err = run_cli(capsys, str(path), "--pattern", r"objective=(?P<loss>\S+)")
     assert code == 0, err
@@ -514,10 +514,48 @@ def test_mmengine_and_mmcv_training_lines(tmp_path, style):
     assert result.notes[0] == "read as a mmengine log"
 
 
+def litgpt_log(path, steps=200, accum=4, eval_interval=50, old=False):
+    """litgpt/pretrain.py's fabric.print lines (old=True: "iter N step S: loss ..., iter time"
+    as before 2024): a line per optimizer step (every accum iterations), then at each
+    evaluation "iter N: val loss ..., val time"."""
+    lines = ["Seed set to 42", "Number of trainable parameters: 1,100,048,384"]
+    val_loss = "n/a"
+    for step in range(1, steps + 1):
+        it = step * accum
+        loss = 10 * math.exp(-step / 60) + 2
+        if old:
+            lines.append(f"iter {it} step {step}: loss {loss:.4f}, iter time: {123.45:.2f}ms "
+                         "(optimizer.step)")
+        else:
+            lines.append(f"Epoch {1} | iter {it} step {step} | loss train: {loss:.3f}, val: "
+                         f"{val_loss} | iter time: {123.45:.2f} ms (step) remaining time: 0:10:00")
+        if step % eval_interval == 0:
+            val_loss = f"{loss + 0.1:.3f}"
+            lines.append(f"iter {it}: val loss {loss + 0.1:.4f}, val time: {2345.6:.2f} ms")
+    lines.append(f"Final evaluation | val loss: {1.0:.3f} | val ppl: {math.e:.3f}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("old", [False, True])
+def test_litgpt_optimizer_steps_and_validations(tmp_path, old):
+    result = read_run(find_runs(litgpt_log(tmp_path / "pretrain.log", old=old))[0])
+    steps = np.arange(1, 201)
+    np.testing.assert_array_equal(result.curves.loss.steps, steps)  # steps, not micro-batches
+    np.testing.assert_allclose(result.curves.loss.values,
+                               np.round(10 * np.exp(-steps / 60) + 2, 4 if old else 3))
+    np.testing.assert_array_equal(result.curves.val_loss.steps, [50, 100, 150, 200])
+    np.testing.assert_allclose(result.curves.val_loss.values,  # not the final evaluation's
+                               np.round(10 * np.exp(-np.array([50, 100, 150, 200]) / 60)
+                                        + 2.1, 4))
+    assert result.curves.lr is None
+    assert result.notes[0] == "read as a litgpt log"
+
+
 @pytest.mark.parametrize(("write", "layout"), [
     (nanogpt_log, "nanogpt"), (wlm_log, "word_language_model"), (keras_log, "keras"),
     (fairseq_log, "fairseq"), (megatron_log, "megatron"), (llmc_log, "llmc"),
-    (timm_log, "timm"), (mmengine_log, "mmengine")])
+    (timm_log, "timm"), (mmengine_log, "mmengine"), (litgpt_log, "litgpt")])
 def test_each_layout_is_read_by_its_own_preset(tmp_path, write, layout):
     result = read_run(find_runs(write(tmp_path / "train.log"))[0])
     assert result.notes[0] == f"read as a {layout} log"
@@ -541,6 +579,12 @@ def test_near_layouts_are_told_apart(tmp_path):
     assert neox.notes[0] == "read as a megatron log"
     json_log = read_run(find_runs(fairseq_log(tmp_path / "fairseq.log", "json"))[0])
     assert json_log.notes[0] == "read as a fairseq log"
+    lit = tmp_path / "lit_gpt.log"  # lit-gpt's first lines: "time:", where nanoGPT prints "time"
+    lit.write_text("".join(f"iter {i}: loss {5 - i / 100:.4f}, time: {812.3:.2f}ms\n"
+                           for i in range(30)))
+    assert read_run(find_runs(lit)[0]).notes[0] == "read as a litgpt log"
+    assert read_run(find_runs(nanogpt_log(tmp_path / "nano.log"))[0]).notes[0] == (
+        "read as a nanogpt log")
 
 
 def test_a_readme_or_a_traceback_is_no_run(tmp_path):
