@@ -1,4 +1,4 @@
-"""Plain-text training logs: the four layouts recognised by themselves, --pattern, and files
+"""Plain-text training logs: the layouts recognised by themselves, --pattern, and files
 that are not logs. Each fixture prints lines the way its script's print statement does."""
 
 from __future__ import annotations
@@ -155,7 +155,8 @@ def test_a_log_in_no_known_layout_says_to_pass_pattern(tmp_path, capsys):
     code, out, err = run_cli(capsys, str(path))
     assert (code, out) == (1, "")
     assert err == (f"InputError: {path} matches no known log layout (nanogpt, "
-                   "word_language_model, hf_dicts, keras): pass --pattern with named groups, "
+                   "word_language_model, hf_dicts, keras, fairseq, megatron, llmc, timm, "
+                   "mmengine, litgpt): pass --pattern with named groups, "
                    "e.g. --pattern 'step (?P<step>\\d+) .*loss (?P<loss>\\S+) .*lr (?P<lr>\\S+)'\n")
     code, out, err = run_cli(capsys, str(path), "--pattern", r"objective=(?P<loss>\S+)")
     assert code == 0, err
@@ -249,3 +250,390 @@ def test_lrwatch_analyze_reads_a_preset_log_as_a_user_would(tmp_path, capsys):
     assert entry["notes"][0] == "read as a word_language_model log"
     code, out, _ = run_cli(capsys, str(path))
     assert code == 0 and out.splitlines()[1].startswith("lstm ")
+
+
+FAIRSEQ_STAMP = "2021-03-01 10:00:{:02d} | INFO | {} | "
+
+
+def fairseq_log(path, log_format="simple", epochs=2, size=500, interval=100):
+    """fairseq_cli/train.py through fairseq/logging/progress_bar.py: the train_inner lines of the
+    simple bar ("{}:  {:5d} / {:d} {}" over _str_commas) or the json bar (json.dumps), the
+    valid subset's line and the epoch's train summary, behind logging's format in train.py."""
+    lines = [FAIRSEQ_STAMP.format(0, "fairseq_cli.train") + "task: LanguageModelingTask",
+             FAIRSEQ_STAMP.format(0, "fairseq_cli.train") + "num. shared model params: "
+             "125,034,240 (num. trained: 125,034,240)"]
+    for epoch in range(1, epochs + 1):
+        for i in range(size):
+            update = (epoch - 1) * size + i + 1
+            if update % interval:
+                continue
+            loss = 10 * math.exp(-update / 400) + 4
+            stats = {"loss": f"{loss:.3f}", "nll_loss": f"{loss - 0.1:.3f}",
+                     "ppl": f"{2 ** loss:.2f}", "wps": "12345.6", "ups": "3.01", "wpb": "4096",
+                     "bsz": "8", "num_updates": f"{update:g}", "lr": f"{5e-4 * update / 1000:g}",
+                     "gnorm": f"{1 + 1 / update:.3f}", "loss_scale": "64", "train_wall": "30",
+                     "gb_free": "10.2", "wall": f"{update // 3:g}"}
+            if log_format == "json":
+                message = json.dumps({"epoch": epoch, "update": round(epoch - 1 + (i + 1) / size,
+                                                                       3), **stats})
+            else:
+                message = "{}:  {:5d} / {:d} {}".format(
+                    f"epoch {epoch:03d}", i + 1, size,
+                    ", ".join(k + "=" + v.strip() for k, v in stats.items()))
+            lines.append(FAIRSEQ_STAMP.format(i % 60, "train_inner") + message)
+        valid = {"loss": f"{6 - epoch / 2:.3f}", "nll_loss": "5.9", "ppl": "60.2",
+                 "wps": "30000", "wpb": "4096", "bsz": "8", "num_updates": f"{epoch * size:g}",
+                 "best_loss": f"{6 - epoch / 2:.3f}"}
+        train = {"loss": "9.999", "nll_loss": "9.9", "ppl": "1000", "num_updates":
+                 f"{epoch * size:g}", "lr": "0.0001", "gnorm": "1.5"}
+        for tag, stats in (("valid", valid), ("train", train)):
+            if log_format == "json":
+                message = json.dumps({"epoch": epoch,
+                                      **{f"{tag}_{k}": v for k, v in stats.items()}})
+            else:
+                prefix = f"epoch {epoch:03d}" + (" | valid on 'valid' subset" if tag == "valid"
+                                                 else "")
+                message = "{} | {}".format(prefix, " | ".join(k + " " + v.strip()
+                                                               for k, v in stats.items()))
+            lines.append(FAIRSEQ_STAMP.format(59, tag) + message)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("log_format", ["simple", "json"])
+def test_fairseq_train_inner_and_valid_lines(tmp_path, log_format):
+    result = read_run(find_runs(fairseq_log(tmp_path / "train.log", log_format))[0])
+    updates = np.arange(100, 1001, 100)
+    np.testing.assert_array_equal(result.curves.loss.steps, updates)
+    np.testing.assert_allclose(result.curves.loss.values,
+                               np.round(10 * np.exp(-updates / 400) + 4, 3))
+    assert 9.999 not in result.curves.loss.values  # the epoch's train summary is no point
+    np.testing.assert_allclose(result.curves.lr.values, 5e-4 * updates / 1000)
+    np.testing.assert_allclose(result.curves.grad_norm.values, np.round(1 + 1 / updates, 3))
+    np.testing.assert_array_equal(result.curves.val_loss.steps, [500, 1000])
+    np.testing.assert_allclose(result.curves.val_loss.values, [5.5, 5.0])
+    assert result.notes[:2] == (
+        "read as a fairseq log",
+        "fairseq logs its losses in base 2 (bits per token, ppl = 2^loss): they are kept as "
+        "logged")
+
+
+def megatron_log(path, iters=2000, interval=100, eval_interval=1000, neox=False):
+    """Megatron-LM megatron/training/training.py: training_log's line (behind its time stamp)
+    and evaluate_and_print_results's framed validation line; EleutherAI gpt-neox's with
+    neox=True (samples/sec first, lm_loss, no grad norm, "validation results at")."""
+    lines = ["------------------------ arguments ------------------------",
+             "  lr .............................................. 0.0003",
+             " > number of parameters on (tensor, pipeline) model parallel rank (0, 0): 124475904"]
+    for it in range(interval, iters + 1, interval):
+        loss, lr = 9 * math.exp(-it / 800) + 3, 3e-4 * min(1, it / 500)
+        if neox:
+            line = (f" samples/sec: {51.234:.3f} | iteration {it:8d}/{iters:8d} | elapsed time "
+                    f"per iteration (ms): {1234.5:.1f} | learning rate: {lr:.3E} | approx flops "
+                    f"per GPU: 120.3TFLOPS | lm_loss: {loss:.6E} | loss scale: {65536.0:.1f} | "
+                    f"number of skipped iterations: {0:3d} | number of nan iterations: {0:3d} |")
+        else:
+            line = (f" [2024-05-01 12:{it // 100 % 60:02d}:00.123456] iteration {it:8d}/{iters:8d}"
+                    f" | consumed samples: {it * 256:12d} | elapsed time per iteration (ms): "
+                    f"{1234.5:.1f} | throughput per GPU (TFLOP/s/GPU): {180.2:.1f} | learning "
+                    f"rate: {lr:.6E} | global batch size: {256:5d} | lm loss: {loss:.6E} | loss "
+                    f"scale: {1.0:.1f} | grad norm: {1 + 100 / it:.3f} | number of skipped "
+                    f"iterations: {0:3d} | number of nan iterations: {0:3d} |")
+        lines.append(line)
+        if it % eval_interval == 0:
+            val = loss + 0.2
+            if neox:
+                string = (f" validation results at iteration {it} | lm_loss value: {val:.6E} | "
+                          f"lm_loss_ppl value: {math.exp(val):.6E} | ")
+            else:
+                string = (f" validation loss at iteration {it} | lm loss value: {val:.6E} | "
+                          f"lm loss PPL: {math.exp(val):.6E} | ")
+            lines += ["-" * (len(string) + 1), string, "-" * (len(string) + 1)]
+    if not neox:  # the test set at the end of training is not the validation curve
+        lines.append(f" validation loss at iteration {iters} on test set | lm loss value: "
+                     f"{1.0:.6E} | lm loss PPL: {math.e:.6E} | ")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("neox", [False, True])
+def test_megatron_training_log_and_validation_lines(tmp_path, neox):
+    result = read_run(find_runs(megatron_log(tmp_path / "pretrain_gpt.log", neox=neox))[0])
+    its = np.arange(100, 2001, 100)
+    loss = 9 * np.exp(-its / 800) + 3
+    np.testing.assert_array_equal(result.curves.loss.steps, its)
+    np.testing.assert_allclose(result.curves.loss.values, loss, rtol=1e-6)
+    np.testing.assert_allclose(result.curves.lr.values, 3e-4 * np.minimum(1, its / 500),
+                               rtol=1e-3 if neox else 1e-6)
+    np.testing.assert_array_equal(result.curves.val_loss.steps, [1000, 2000])
+    np.testing.assert_allclose(result.curves.val_loss.values, loss[[9, 19]] + 0.2, rtol=1e-6)
+    if neox:
+        assert result.curves.grad_norm is None
+    else:
+        np.testing.assert_allclose(result.curves.grad_norm.values, np.round(1 + 100 / its, 3))
+    assert result.notes[0] == "read as a megatron log"
+
+
+def llmc_log(path, steps=74, val_every=20, python=False):
+    """karpathy/llm.c: train_gpt2.cu's printf0 lines (train_gpt2.py's print0 with python=True),
+    "val loss" printed before the step it evaluates."""
+    lines = ["| Parameter counts: 124475904 |", "+-----------------------+"]
+    for step in range(steps + 1):
+        loss = 11 * math.exp(-step / 30) + 3
+        if step % val_every == 0 or step == steps:
+            lines.append(f"val loss {loss + 0.05:f}")
+        if step == steps:
+            break
+        lr, norm = 6e-4 * (step + 1) / steps, 1 + 10 / (step + 1)
+        if python:
+            lines.append(f"step {step + 1:4d}/{steps} | train loss {loss:.6f} | norm {norm:.4f} | "
+                         f"lr {lr:.2e} | ({123.45:.2f} ms | {42000:.0f} tok/s)")
+        else:
+            lines.append("step %4d/%d | loss %7.6f (%+.2fz)| norm %6.4f (%+.2fz)| lr %.2e | "
+                         "%.2f ms | %.1f%% bf16 MFU | %.0f tok/s"
+                         % (step + 1, steps, loss, 0.1, norm, -0.2, lr, 123.45, 41.2, 420000))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("python", [False, True])
+def test_llmc_steps_and_validation_before_them(tmp_path, python):
+    result = read_run(find_runs(llmc_log(tmp_path / "gpt2_124M.log", python=python))[0])
+    steps = np.arange(74)
+    np.testing.assert_array_equal(result.curves.loss.steps, steps + 1)
+    np.testing.assert_allclose(result.curves.loss.values, 11 * np.exp(-steps / 30) + 3,
+                               rtol=1e-6)
+    np.testing.assert_allclose(result.curves.lr.values, np.float64(
+        [float(f"{v:.2e}") for v in 6e-4 * (steps + 1) / 74]))
+    np.testing.assert_allclose(result.curves.grad_norm.values, 1 + 10 / (steps + 1), rtol=1e-4)
+    # "val loss" at loop step s is printed before step s + 1: it is the model after s updates
+    np.testing.assert_array_equal(result.curves.val_loss.steps, [0, 20, 40, 60, 74])
+    np.testing.assert_allclose(result.curves.val_loss.values,
+                               11 * np.exp(-np.array([0, 20, 40, 60, 74]) / 30) + 3.05, rtol=1e-6)
+    assert result.notes[0] == "read as a llmc log"
+
+
+def test_llmc_main_log_file_is_read_too(tmp_path):
+    """llmc/logger.h's main.log: "s:%d trl:%.4f lr:%.6f norm:%.2f" and "s:%d tel:%.4f"."""
+    path = tmp_path / "main.log"
+    lines = []
+    for s in range(100):
+        if s % 25 == 0:
+            lines.append("s:%d tel:%.4f" % (s, 10 - s / 20))
+        lines.append("s:%d trl:%.4f lr:%.6f norm:%.2f" % (s, 11 - s / 20, 6e-4, 1.5))
+        if s % 50 == 0:
+            lines.append("s:%d eval:%.4f" % (s, 0.25))  # HellaSwag accuracy, not a loss
+    path.write_text("\n".join(lines) + "\n")
+    result = read_run(find_runs(path)[0])
+    np.testing.assert_array_equal(result.curves.loss.steps, np.arange(100))
+    assert result.curves.lr.values[0] == 6e-4 and result.curves.grad_norm.values[0] == 1.5
+    np.testing.assert_array_equal(result.curves.val_loss.steps, [0, 25, 50, 75])
+    assert result.notes[0] == "read as a llmc log"
+
+
+def timm_log(path, epochs=3, updates=1251, interval=50, test_batches=391):
+    """pytorch-image-models train.py: train_one_epoch's "Train:" line (the batch's loss, then
+    the running mean) every log_interval updates and at the last; validate's "Test:" lines, and
+    the EMA weights' "Test (EMA):" lines."""
+    lines = ["Training with a single process on 1 device (cuda:0).",
+             "Model resnet50 created, param count:25557032"]
+    for epoch in range(epochs):
+        for idx in range(updates):
+            if idx % interval and idx != updates - 1:
+                continue
+            loss = 6.9 * math.exp(-(epoch * updates + idx) / 2000) + 1
+            lr = 1e-6 + 1e-3 * (epoch * updates + idx) / (epochs * updates)
+            lines.append(
+                f"Train: {epoch} [{idx:>4d}/{updates} ({100. * (idx + 1) / updates:>3.0f}%)]  "
+                f"Loss: {loss:#.3g} ({loss + 0.5:#.3g})  Time: {0.312:.3f}s, {820.5:>7.2f}/s  "
+                f"({0.315:.3f}s, {812.1:>7.2f}/s)  LR: {lr:.3e}  Data: {0.011:.3f} ({0.012:.3f})")
+        for suffix, val in (("", 2.5 - epoch / 4), (" (EMA)", 9.0)):
+            for idx in (0, 50, 100, 150, 200, 250, 300, 350, test_batches - 1):
+                mean = val if idx == test_batches - 1 else 3.0
+                lines.append(f"Test{suffix}: [{idx:>4d}/{test_batches - 1}]  Time: 0.100 (0.120)"
+                             f"  Loss: {val + 1:>7.3f} ({mean:>6.3f})"
+                             f"  Acc@1: {70.0:>7.3f} ({71.0:>7.3f})  Acc@5: {90.0:>7.3f} "
+                             f"({91.0:>7.3f})")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_timm_steps_count_updates_over_epochs_and_read_the_batch_loss(tmp_path):
+    result = read_run(find_runs(timm_log(tmp_path / "log.txt"))[0])
+    idx = [*range(0, 1250, 50), 1250]  # every 50th update, and the last
+    steps = np.concatenate([np.array(idx) + epoch * 1251 for epoch in range(3)])
+    np.testing.assert_array_equal(result.curves.loss.steps, steps)
+    np.testing.assert_allclose(result.curves.loss.values,  # the batch's, not the mean's
+                               [float(f"{6.9 * math.exp(-s / 2000) + 1:#.3g}") for s in steps])
+    np.testing.assert_allclose(result.curves.lr.values, 1e-6 + 1e-3 * steps / (3 * 1251),
+                               rtol=1e-3)
+    np.testing.assert_array_equal(result.curves.val_loss.steps, [1251, 2502, 3753])
+    np.testing.assert_allclose(result.curves.val_loss.values, [2.5, 2.25, 2.0])  # no EMA line
+    assert result.notes[0] == "read as a timm log"
+
+
+def mmengine_log(path, style="epoch", epochs=2, iters=730, interval=50):
+    """OpenMMLab: mmengine's LogProcessor.get_log_after_iter lines behind MMLogger's format
+    (style "epoch" or "iter"), or mmcv 1.x TextLoggerHook's (style "mmcv", MMDetection 2.x);
+    the validation lines carry metrics only."""
+    lines = []
+    for epoch in range(1, epochs + 1):
+        for i in range(interval, iters + 1, interval):
+            step = (epoch - 1) * iters + i
+            loss, lr = 2.5 * math.exp(-step / 500) + 0.5, 2e-2 * min(1, step / 500)
+            parts = {"loss_rpn_cls": 0.1, "loss_rpn_bbox": 0.05, "loss_cls": loss - 0.3,
+                     "acc": 91.2345, "loss_bbox": 0.15}
+            if style == "mmcv":
+                items = ", ".join(f"{k}: {v:.4f}" for k, v in
+                                  {**parts, "loss": loss, "grad_norm": 5 / epoch}.items())
+                lines.append(f"2021-05-01 12:00:00,123 - mmdet - INFO - Epoch [{epoch}][{i}/"
+                             f"{iters}]\tlr: {lr:.3e}, eta: 2 days, 1:02:03, time: 0.456, "
+                             f"data_time: 0.012, memory: 3456, {items}")
+                continue
+            head = (f"Epoch(train)  [{epoch}][{str(i).rjust(len(str(iters)))}/{iters}]"
+                    if style == "epoch" else f"Iter(train) [{str(step).rjust(5)}/{epochs * iters}]")
+            items = "  ".join(f"{k}: {v:.4f}" for k, v in
+                              {"grad_norm": 5 / epoch, "loss": loss, **parts}.items())
+            lines.append(f"2023/06/01 12:00:00 - mmengine - INFO - {head}  base_lr: {lr:.4e} "
+                         f"lr: {lr:.4e}  eta: 1 day, 2:03:04  time: 0.4567  data_time: 0.0123  "
+                         f"memory: 4567  {items}")
+        lines.append(f"2023/06/01 12:30:00 - mmengine - INFO - Epoch(val) [{epoch}][625/625]    "
+                     "coco/bbox_mAP: 0.3740  coco/bbox_mAP_50: 0.5810  data_time: 0.0021  "
+                     "time: 0.0640")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("style", ["epoch", "iter", "mmcv"])
+def test_mmengine_and_mmcv_training_lines(tmp_path, style):
+    result = read_run(find_runs(mmengine_log(tmp_path / "20230601_120000.log", style))[0])
+    steps = np.concatenate([np.arange(50, 731, 50) + e * 730 for e in range(2)])
+    np.testing.assert_array_equal(result.curves.loss.steps, steps)
+    np.testing.assert_allclose(result.curves.loss.values,  # the total, not loss_cls
+                               np.round(2.5 * np.exp(-steps / 500) + 0.5, 4))
+    np.testing.assert_allclose(result.curves.lr.values, 2e-2 * np.minimum(1, steps / 500),
+                               rtol=1e-3)  # lr, not base_lr (here equal)
+    np.testing.assert_allclose(result.curves.grad_norm.values, np.where(steps > 730, 2.5, 5.0))
+    assert result.curves.val_loss is None
+    assert result.notes[0] == "read as a mmengine log"
+
+
+def litgpt_log(path, steps=200, accum=4, eval_interval=50, old=False):
+    """litgpt/pretrain.py's fabric.print lines (old=True: "iter N step S: loss ..., iter time"
+    as before 2024): a line per optimizer step (every accum iterations), then at each
+    evaluation "iter N: val loss ..., val time"."""
+    lines = ["Seed set to 42", "Number of trainable parameters: 1,100,048,384"]
+    val_loss = "n/a"
+    for step in range(1, steps + 1):
+        it = step * accum
+        loss = 10 * math.exp(-step / 60) + 2
+        if old:
+            lines.append(f"iter {it} step {step}: loss {loss:.4f}, iter time: {123.45:.2f}ms "
+                         "(optimizer.step)")
+        else:
+            lines.append(f"Epoch {1} | iter {it} step {step} | loss train: {loss:.3f}, val: "
+                         f"{val_loss} | iter time: {123.45:.2f} ms (step) remaining time: 0:10:00")
+        if step % eval_interval == 0:
+            val_loss = f"{loss + 0.1:.3f}"
+            lines.append(f"iter {it}: val loss {loss + 0.1:.4f}, val time: {2345.6:.2f} ms")
+    lines.append(f"Final evaluation | val loss: {1.0:.3f} | val ppl: {math.e:.3f}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("old", [False, True])
+def test_litgpt_optimizer_steps_and_validations(tmp_path, old):
+    result = read_run(find_runs(litgpt_log(tmp_path / "pretrain.log", old=old))[0])
+    steps = np.arange(1, 201)
+    np.testing.assert_array_equal(result.curves.loss.steps, steps)  # steps, not micro-batches
+    np.testing.assert_allclose(result.curves.loss.values,
+                               np.round(10 * np.exp(-steps / 60) + 2, 4 if old else 3))
+    np.testing.assert_array_equal(result.curves.val_loss.steps, [50, 100, 150, 200])
+    np.testing.assert_allclose(result.curves.val_loss.values,  # not the final evaluation's
+                               np.round(10 * np.exp(-np.array([50, 100, 150, 200]) / 60)
+                                        + 2.1, 4))
+    assert result.curves.lr is None
+    assert result.notes[0] == "read as a litgpt log"
+
+
+@pytest.mark.parametrize(("write", "layout"), [
+    (nanogpt_log, "nanogpt"), (wlm_log, "word_language_model"), (keras_log, "keras"),
+    (fairseq_log, "fairseq"), (megatron_log, "megatron"), (llmc_log, "llmc"),
+    (timm_log, "timm"), (mmengine_log, "mmengine"), (litgpt_log, "litgpt")])
+def test_each_layout_is_read_by_its_own_preset(tmp_path, write, layout):
+    result = read_run(find_runs(write(tmp_path / "train.log"))[0])
+    assert result.notes[0] == f"read as a {layout} log"
+
+
+def test_near_layouts_are_told_apart(tmp_path):
+    """nanoGPT's evaluation line and llm.c's first lines both begin "step N: train loss";
+    gpt-neox's line is Megatron's; fairseq's json lines are no Hugging Face dicts."""
+    early_llmc = tmp_path / "llmc.log"  # train_gpt2.c, and train_gpt2.cu in its first weeks
+    early_llmc.write_text("".join(f"step {s}: train loss {5 - s / 40:f} (took {1234.5:f} ms)\n"
+                                  for s in range(40)) + "val loss 4.100000\n")
+    read = read_run(find_runs(early_llmc)[0])
+    assert read.notes[0] == "read as a llmc log" and len(read.curves.loss) == 40
+    assert read.curves.val_loss.steps.tolist() == [39]
+    evals_only = tmp_path / "nanogpt.log"
+    evals_only.write_text("".join(f"step {s}: train loss {4 - s / 1e3:.4f}, val loss "
+                                  f"{4.1 - s / 1e3:.4f}\n" for s in range(0, 1000, 250)))
+    with pytest.raises(InputError, match="matches no known log layout"):
+        read_run(find_runs(evals_only)[0])  # evaluations carry no training loss to llm.c
+    neox = read_run(find_runs(megatron_log(tmp_path / "neox.log", neox=True))[0])
+    assert neox.notes[0] == "read as a megatron log"
+    json_log = read_run(find_runs(fairseq_log(tmp_path / "fairseq.log", "json"))[0])
+    assert json_log.notes[0] == "read as a fairseq log"
+    lit = tmp_path / "lit_gpt.log"  # lit-gpt's first lines: "time:", where nanoGPT prints "time"
+    lit.write_text("".join(f"iter {i}: loss {5 - i / 100:.4f}, time: {812.3:.2f}ms\n"
+                           for i in range(30)))
+    assert read_run(find_runs(lit)[0]).notes[0] == "read as a litgpt log"
+    assert read_run(find_runs(nanogpt_log(tmp_path / "nano.log"))[0]).notes[0] == (
+        "read as a nanogpt log")
+
+
+def test_a_readme_or_a_traceback_is_no_run(tmp_path):
+    (tmp_path / "README.txt").write_text(
+        "Train with: python train.py --lr 3e-4\nEach step prints the train loss, the grad norm "
+        "and the lr; the validation loss is printed every 250 steps (val loss: lower is "
+        "better). Train: 90 epochs, Loss: cross-entropy.\n")
+    (tmp_path / "crash.log").write_text(
+        "Traceback (most recent call last):\n"
+        '  File "train.py", line 842, in <module>\n'
+        '    print0(f"step {step+1:4d}/{args.num_iterations} | train loss {lossf:.6f} | norm")\n'
+        '  File "megatron/training/training.py", line 3568, in training_log\n'
+        "    log_string += ' iteration {:8d}/{:8d} |'.format(iteration, args.train_iters)\n"
+        "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB\n")
+    with pytest.raises(InputError, match="no logs in"):
+        find_runs(tmp_path)
+
+
+@pytest.mark.parametrize(("write", "prefix"), [
+    (megatron_log, "[rank0]: "), (llmc_log, "2024-06-01T10:00:00.123Z "),
+    (timm_log, "[rank0]: "), (fairseq_log, "[default0]:"), (mmengine_log, "[rank0]: ")])
+def test_new_layouts_behind_a_prefix_are_read(tmp_path, write, prefix):
+    plain = read_run(find_runs(write(tmp_path / "plain.log"))[0])
+    path = tmp_path / "prefixed.log"
+    path.write_text("".join(prefix + line + "\n"
+                            for line in (tmp_path / "plain.log").read_text().splitlines()))
+    result = read_run(find_runs(path)[0])
+    assert result.notes[0] == plain.notes[0]
+    for curve in ("loss", "lr", "val_loss"):
+        if getattr(plain.curves, curve) is None:  # mmengine's validation lines carry no loss
+            assert getattr(result.curves, curve) is None
+            continue
+        np.testing.assert_array_equal(getattr(result.curves, curve).steps,
+                                      getattr(plain.curves, curve).steps)
+        np.testing.assert_array_equal(getattr(result.curves, curve).values,
+                                      getattr(plain.curves, curve).values)
+
+
+def test_lrwatch_analyze_reads_a_megatron_log_as_a_user_would(tmp_path, capsys):
+    path = megatron_log(tmp_path / "gpt_345m.log")
+    code, out, err = run_cli(capsys, str(path), "--json")
+    (entry,) = json.loads(out)["runs"]
+    assert code == 0 and entry["error"] is None, err
+    assert (entry["run"], entry["current_lr"]) == ("gpt_345m", 3e-4)  # the peak, after warmup
+    assert entry["columns"] == {"loss": "loss", "lr": "lr", "grad_norm": "grad_norm",
+                                "val_loss": "val_loss"}
+    assert entry["notes"][0] == "read as a megatron log"
+
