@@ -4,8 +4,8 @@ curves analysis reads.
 
 ``find_runs(path)`` lists the runs a path holds and ``read_run(run)`` reads one into a
 ``ReadResult`` (its ``RunCurves``, the columns chosen and notes on what was cleaned).
-``curves_from_store(store, run)`` is the builder the CLI, the dashboard and reports share. Each format
-is one module with a ``Reader`` (``base``), listed in ``registry.READERS``.
+``curves_from_store(store, run)`` is the builder the CLI, the dashboard and reports share. Each
+format is one module with a ``Reader`` (``base``), listed in ``registry.READERS``.
 
 Example::
 

@@ -1,0 +1,476 @@
+r"""The layouts of plain-text training logs: how each trainer prints a logging step, and how one
+printed line becomes a point (``textlog`` recognises a file's layout and reads it).
+
+Each preset is read from the script that prints it; a line may carry a prefix (a time stamp,
+a rank), as logs copied from job runners and notebooks do:
+
+- ``nanogpt``: karpathy/nanoGPT ``train.py``: ``iter 100: loss 4.2345, time 12.34ms, mfu 1.20%``
+  and, at each evaluation, ``step 250: train loss 2.4, val loss 2.5``. It prints no LR.
+- ``word_language_model``: pytorch/examples ``word_language_model/main.py``:
+  ``| epoch   1 |   200/ 2983 batches | lr 20.00 | ms/batch 45.1 | loss  7.64 | ppl  2079.2``;
+  the step is the batch counted over epochs, ``(epoch - 1) * 2983 + 200``; the end-of-epoch
+  line ``| end of epoch   1 | time: ... | valid loss  5.71 | ...`` gives the validation loss.
+- ``hf_dicts``: the dicts the Hugging Face Trainer prints, one per line,
+  ``{'loss': 2.1, 'grad_norm': 1.3, 'learning_rate': 2e-05, 'epoch': 0.1}``. They carry no
+  step, so the step is the entry's order (a note says so).
+- ``keras``: what Keras's ``model.fit`` prints, ``Epoch 3/30`` then the epoch's summary,
+  ``1875/1875 [====] - 3s 2ms/step - loss: 0.29 - accuracy: 0.91 - val_loss: 0.14`` (Keras 3
+  draws the bar with ``━`` and prints ``learning_rate:`` where Keras 2 printed ``lr:``). One point
+  per epoch, indexed by epoch; the progress bar's partial updates (``32/1875``) and what
+  ``model.evaluate`` prints after the last epoch are not points.
+- ``fairseq``: ``fairseq_cli/train.py``'s ``simple`` and ``json`` progress bars, ``epoch 001:
+  100 / 1000 loss=9.876, ..., num_updates=100, lr=1.25e-05, gnorm=2.345, ...`` and ``valid on
+  'valid' subset | loss 7.1 | ... | num_updates 1000``; its losses are in base 2 (a note says so).
+- ``megatron``: Megatron-LM's ``training_log``, `` iteration 100/ 500000 | ... | learning rate:
+  1.5E-05 | ... | lm loss: 8.12E+00 | ... | grad norm: 2.345 |`` and `` validation loss at
+  iteration 1000 | lm loss value: ...``; Megatron-DeepSpeed and GPT-NeoX print the same.
+- ``llmc``: karpathy/llm.c, ``step 1/74 | loss 11.01 (+0.00z)| norm 15.4 (+0.00z)| lr 6.00e-06
+  | ...`` and ``val loss 10.9``, or its ``main.log`` (``s:0 trl:11.01 lr:0.000006 norm:15.40``).
+- ``timm``: pytorch-image-models ``train.py``, ``Train: 0 [ 100/1251 (  8%)]  Loss: 6.91 (6.93)
+  ...  LR: 1.000e-06 ...`` (the step: epoch x 1251 + 100) and its ``Test: [390/390]`` line.
+- ``mmengine``: OpenMMLab (MMDetection...), ``Epoch(train)  [1][  50/7330]  lr: 2.0000e-03 ...
+  grad_norm: 3.4567  loss: 1.2345 ...``, ``Iter(train) [  50/90000] ...``, and mmcv 1.x's
+  ``Epoch [1][50/7330]``, a tab, ``lr: 1.996e-03, ..., loss: 1.2345``.
+- ``litgpt``: Lightning-AI/litgpt, ``Epoch 1 | iter 400 step 100 | loss train: 2.345, val: n/a |
+  ...`` and ``iter 400: val loss 2.3, val time: ...``; it prints no LR.
+
+A user's ``--pattern REGEX`` is a layout too (``compile_pattern``): named groups ``loss``
+(required), ``step``, ``lr``, ``grad_norm``, ``val_loss``; without ``step``, the step is the
+matching line's order.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from lrwatch.errors import ConfigError
+
+CURVES = ("loss", "lr", "grad_norm", "val_loss")  # the named groups read, besides ``step``
+_NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf|NaN|Inf)"
+PATTERN_EXAMPLE = r"--pattern 'step (?P<step>\d+) .*loss (?P<loss>\S+) .*lr (?P<lr>\S+)'"
+
+Point = dict[str, float]  # one matched line: curve -> value, plus "step" when it has one
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A way of printing the log: how one line becomes a point (None: not such a line)."""
+
+    name: str
+    parse: Callable[[str], Point | None]
+    steps_are_order: bool = False  # the lines carry no step: the matching line's order is one
+    epoch_points: bool = False  # each point summarises an epoch, and the step counts epochs
+    note: str | None = None  # what a user must know about the values read (their unit)
+
+
+def _groups(pattern: re.Pattern[str]) -> Callable[[str], Point | None]:
+    """A parser that reads the named groups of ``pattern`` (the first match in a line)."""
+    wanted = [g for g in ("step", *CURVES) if g in pattern.groupindex]
+
+    def parse(line: str) -> Point | None:
+        match = pattern.search(line)
+        if match is None:
+            return None
+        return {g: _float(match.group(g)) for g in wanted if match.group(g) is not None}
+    return parse
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")  # a group that matched no number: kept visible, not dropped
+
+
+_NANOGPT_ITER = re.compile(rf"(?<!\w)iter (?P<step>\d+): loss (?P<loss>{_NUMBER}), time ")
+_NANOGPT_EVAL = re.compile(
+    rf"(?<!\w)step (?P<step>\d+): train loss {_NUMBER}, val loss (?P<val_loss>{_NUMBER})")
+
+
+def _nanogpt(line: str) -> Point | None:
+    for pattern in (_NANOGPT_ITER, _NANOGPT_EVAL):
+        match = pattern.search(line)
+        if match:
+            return {k: float(v) for k, v in match.groupdict().items()}
+    return None
+
+
+_WLM_BATCH = re.compile(
+    rf"\|\s*epoch\s+(?P<epoch>\d+)\s*\|\s*(?P<batch>\d+)\s*/\s*(?P<batches>\d+)\s+batches\s*\|"
+    rf"\s*lr\s+(?P<lr>{_NUMBER})\s*\|.*?\|\s*loss\s+(?P<loss>{_NUMBER})\s*\|")
+_WLM_EPOCH = re.compile(
+    rf"\|\s*end of epoch\s+(?P<epoch>\d+)\s*\|.*?\|\s*valid loss\s+(?P<val_loss>{_NUMBER})")
+
+
+def _word_language_model() -> Callable[[str], Point | None]:
+    """The batch lines give the batches per epoch, which place the end-of-epoch lines."""
+    batches = [0]
+
+    def parse(line: str) -> Point | None:
+        match = _WLM_BATCH.search(line)
+        if match:
+            batches[0] = int(match["batches"])
+            step = (int(match["epoch"]) - 1) * batches[0] + int(match["batch"])
+            return {"step": step, "lr": float(match["lr"]), "loss": float(match["loss"])}
+        match = _WLM_EPOCH.search(line)
+        if match and batches[0]:
+            return {"step": int(match["epoch"]) * batches[0],
+                    "val_loss": float(match["val_loss"])}
+        return None
+    return parse
+
+
+_HF_DICT = re.compile(r"\{'(?:loss|eval_loss|learning_rate|lr|grad_norm)'.*\}")
+_HF_PAIR = re.compile(rf"'(\w+)':\s*'?({_NUMBER})'?")
+_HF_KEYS = {"loss": "loss", "learning_rate": "lr", "lr": "lr", "grad_norm": "grad_norm",
+            "eval_loss": "val_loss"}
+
+
+def _hf_dicts(line: str) -> Point | None:
+    found = _HF_DICT.search(line)
+    if found is None:
+        return None
+    pairs = dict(_HF_PAIR.findall(found.group(0)))
+    if "train_runtime" in pairs:  # the training's summary, not a point of the curve
+        return None
+    point = {_HF_KEYS[k]: float(v) for k, v in pairs.items() if k in _HF_KEYS}
+    return point or None
+
+
+_KERAS_EPOCH = re.compile(r"^Epoch (?P<epoch>\d+)/\d+\s*$")
+_KERAS_BAR = re.compile(r"^(?P<done>\d+)/(?P<total>\d+)\b")
+_KERAS_METRIC = re.compile(rf"(?<![\w/])- (?P<key>[A-Za-z_]\w*): (?P<value>{_NUMBER})")
+_KERAS_KEYS = {"loss": "loss", "val_loss": "val_loss", "lr": "lr", "learning_rate": "lr"}
+
+
+def _keras() -> Callable[[str], Point | None]:
+    """An epoch's summary is its bar's line at ``N/N`` (or a line with no bar, as ``verbose=2``
+    printed before Keras 2.3); the partial bars before it, and a bar of another length after it
+    (``model.evaluate``'s), are not points. The epoch comes from the ``Epoch K/M`` line above."""
+    state: dict[str, int | None] = {"epoch": None, "total": None}
+
+    def parse(line: str) -> Point | None:
+        match = _KERAS_EPOCH.match(line)
+        if match:
+            state["epoch"], state["total"] = int(match["epoch"]), None
+            return None
+        epoch = state["epoch"]
+        metrics = {_KERAS_KEYS[k]: _float(v) for k, v in _KERAS_METRIC.findall(line)
+                   if k in _KERAS_KEYS}
+        if epoch is None or "loss" not in metrics or "ETA" in line:
+            return None
+        bar = _KERAS_BAR.match(line)
+        if bar:
+            total = int(bar["total"])
+            if int(bar["done"]) != total or state["total"] not in (None, total):
+                return None
+            state["total"] = total
+        return {"step": epoch, **metrics}
+    return parse
+
+
+_KV_EQ = re.compile(rf"(\w+)=({_NUMBER})(?=,|\s|$)")
+_KV_PIPE = re.compile(rf"(?:^|\| )(\w+) ({_NUMBER})(?= \||\s*$)")
+_FAIRSEQ_INNER = re.compile(r"(?<!\w)epoch \d+:\s+\d+ / \d+ (?P<stats>\w+=.*)")
+_FAIRSEQ_VALID = re.compile(
+    r"(?<![\w'])(?:epoch \d+ \| )?valid on '(?P<subset>[^']+)' subset \| (?P<stats>.*)")
+_FAIRSEQ_JSON = re.compile(r'\{"epoch": \d+.*\}')
+_FAIRSEQ_KEYS = {"loss": "loss", "lr": "lr", "gnorm": "grad_norm", "num_updates": "step"}
+_FAIRSEQ_NOTE = ("fairseq logs its losses in base 2 (bits per token, ppl = 2^loss): they are "
+                 "kept as logged")
+
+
+def _fairseq() -> Callable[[str], Point | None]:
+    """fairseq ``fairseq_cli/train.py`` through ``fairseq/logging/progress_bar.py``: the
+    ``simple`` bar's ``train_inner`` line ``epoch 001:    100 / 1000 loss=9.876, ...,
+    num_updates=100, lr=1.25e-05, gnorm=2.345, ...`` (``_str_commas``), its ``valid on 'valid'
+    subset | loss 7.1 | ... | num_updates 1000`` line (``_str_pipes``), and the ``json`` bar's
+    ``{"epoch": 1, "update": 0.1, "loss": "9.876", ..., "num_updates": "100", ...}`` and
+    ``{"epoch": 1, "valid_loss": "7.1", ..., "valid_num_updates": "1000"}``. The end-of-epoch
+    ``train`` summary (``epoch 001 | loss 9.5 | ...``, ``"train_loss"``) averages the epoch: it is
+    no point. Of several validation subsets, the first one logged is read."""
+    subsets: list[str] = []
+
+    def point(stats: dict[str, str], prefix: str = "") -> Point:
+        return {_FAIRSEQ_KEYS[k[len(prefix):]]: _float(v) for k, v in stats.items()
+                if k.startswith(prefix) and k[len(prefix):] in _FAIRSEQ_KEYS}
+
+    def validation(subset: str, stats: dict[str, str], prefix: str = "") -> Point | None:
+        subsets[:] = subsets or [subset]
+        if subset != subsets[0]:
+            return None
+        values = point(stats, prefix)
+        if "loss" not in values:
+            return None
+        return {k: v for k, v in values.items() if k == "step"} | {"val_loss": values["loss"]}
+
+    def parse(line: str) -> Point | None:
+        match = _FAIRSEQ_INNER.search(line)
+        if match:
+            return point(dict(_KV_EQ.findall(match["stats"]))) or None
+        match = _FAIRSEQ_VALID.search(line)
+        if match:
+            return validation(match["subset"], dict(_KV_PIPE.findall(match["stats"])))
+        match = _FAIRSEQ_JSON.search(line)
+        if match is None:
+            return None
+        try:
+            stats = {k: str(v) for k, v in json.loads(match.group(0)).items()}
+        except ValueError:
+            return None
+        if "loss" in stats:
+            return point(stats) or None
+        subset = next((k[:-len("_num_updates")] for k in stats
+                       if k.endswith("_num_updates") and k != "train_num_updates"), None)
+        return validation(subset, stats, f"{subset}_") if subset else None
+    return parse
+
+
+_MEGATRON_ITER = re.compile(r"(?<!\w)iteration\s+(?P<step>\d+)/\s*\d+ \|(?P<cells>.*)")
+_MEGATRON_VALID = re.compile(
+    r"(?<!\w)validation(?P<suffix>-\S+)? (?:loss|results) at (?P<at>[^|]*)\|(?P<cells>.*)")
+_MEGATRON_AT = re.compile(r"iteration\s+(\d+)")
+_MEGATRON_LM_LOSS = ("lm loss", "lm_loss")  # Megatron-LM / Megatron-DeepSpeed, GPT-NeoX
+
+
+def _cells(text: str) -> dict[str, float]:
+    """``| key: value |`` cells; a cell whose value is not one number is left out."""
+    cells = {}
+    for cell in text.split("|"):
+        key, _, value = cell.partition(":")
+        try:
+            cells[key.strip()] = float(value)
+        except ValueError:
+            continue
+    return cells
+
+
+def _loss_cell(cells: dict[str, float], end: str) -> float | None:
+    """The language-model loss, else the first cell named ``... loss`` (BERT's ``lm loss``
+    comes before its ``sop loss``; ``loss scale`` is not a loss)."""
+    for name in _MEGATRON_LM_LOSS:
+        if name + end in cells:
+            return cells[name + end]
+    return next((v for k, v in cells.items() if k.endswith("loss" + end)), None)
+
+
+def _megatron() -> Callable[[str], Point | None]:
+    """Megatron-LM ``megatron/training/training.py`` (``megatron/training.py`` before 2024):
+    ``training_log`` prints `` iteration      100/  500000 | consumed samples: ... | learning
+    rate: 1.500000E-05 | global batch size: ... | lm loss: 8.123456E+00 | loss scale: 1.0 |
+    grad norm: 2.345 | ...`` (since 2024 behind ``[2024-05-01 12:00:00.123456]``), and
+    ``evaluate_and_print_results`` `` validation loss at iteration 1000 | lm loss value:
+    7.1E+00 | lm loss PPL: ... |``. Megatron-DeepSpeed prints the same lines; EleutherAI
+    gpt-neox (``megatron/logging.py``, ``megatron/training.py``) prints ``lm_loss``, no grad
+    norm, and `` validation results at iteration 1000 | lm_loss value: ...``. The test set's
+    lines are not read; of several validation sets (``validation-NAME loss``), the first; the
+    end-of-training validation takes the last iteration logged."""
+    state: dict[str, Any] = {"step": None, "suffix": None}
+
+    def parse(line: str) -> Point | None:
+        match = _MEGATRON_ITER.search(line)
+        if match:
+            state["step"] = int(match["step"])
+            cells = _cells(match["cells"])
+            loss = _loss_cell(cells, "")
+            if loss is None:  # Megatron leaves out a loss whose average is negative
+                return None
+            found: Point = {"step": state["step"], "loss": loss}
+            for curve, key in (("lr", "learning rate"), ("grad_norm", "grad norm")):
+                if key in cells:
+                    found[curve] = cells[key]
+            return found
+        match = _MEGATRON_VALID.search(line)
+        if match is None or "test" in match["at"]:
+            return None
+        if state["suffix"] is None:
+            state["suffix"] = match["suffix"] or ""
+        at = _MEGATRON_AT.search(match["at"])
+        step = int(at.group(1)) if at else state["step"]
+        loss = _loss_cell(_cells(match["cells"]), " value")
+        if (match["suffix"] or "") != state["suffix"] or step is None or loss is None:
+            return None
+        return {"step": step, "val_loss": loss}
+    return parse
+
+
+_LLMC_STEP = re.compile(
+    rf"(?<!\w)step\s+(?P<step>\d+)(?:/\d+)?(?::| \|) (?:train )?loss (?P<loss>{_NUMBER})(?=\s|$)"
+    r"(?P<rest>.*)")
+_LLMC_NORM = re.compile(rf"(?<!\w)norm ({_NUMBER})")
+_LLMC_LR = re.compile(rf"(?<!\w)lr ({_NUMBER})")
+_LLMC_VAL = re.compile(rf"(?<!, )(?<!\w)val loss ({_NUMBER})\s*$")
+_LLMC_FILE = re.compile(
+    rf"(?<!\w)s:(?P<step>\d+) (?:trl:(?P<loss>{_NUMBER})(?: lr:(?P<lr>{_NUMBER}))?"
+    rf"(?: norm:(?P<grad_norm>{_NUMBER}))?|tel:(?P<val_loss>{_NUMBER}))")
+
+
+def _llmc() -> Callable[[str], Point | None]:
+    """karpathy/llm.c: ``train_gpt2.cu`` prints ``step    1/74 | loss 11.012345 (+0.00z)| norm
+    15.4000 (+0.00z)| lr 6.00e-06 | ...`` (``| train loss`` before its z-scores; ``step 1/74:
+    train loss 11.01 norm ... lr ...`` and ``step 1: train loss 11.01 (took ...)`` in its first
+    months and in ``train_gpt2.c``), ``train_gpt2.py`` ``step    1/74 | train loss 11.012345 |
+    norm ... | lr ... |``, both ``val loss 10.9`` before the step they evaluate. The ``.cu``'s
+    ``main.log`` file (``llmc/logger.h``) holds ``s:0 trl:11.0123 lr:0.000006 norm:15.40`` and
+    ``s:0 tel:10.9``. A printed ``val loss`` line has no step: it gets the last step printed
+    above it (the updates made), 0 before the first."""
+    last = [0]
+
+    def parse(line: str) -> Point | None:
+        match = _LLMC_STEP.search(line)
+        if match:
+            last[0] = int(match["step"])
+            found: Point = {"step": last[0], "loss": _float(match["loss"])}
+            for curve, pattern in (("grad_norm", _LLMC_NORM), ("lr", _LLMC_LR)):
+                if cell := pattern.search(match["rest"]):
+                    found[curve] = _float(cell.group(1))
+            return found
+        match = _LLMC_VAL.search(line)
+        if match:
+            return {"step": last[0], "val_loss": _float(match.group(1))}
+        match = _LLMC_FILE.search(line)
+        if match:
+            return {k: _float(v) for k, v in match.groupdict().items() if v is not None}
+        return None
+    return parse
+
+
+_TIMM_TRAIN = re.compile(
+    rf"(?<!\w)Train: (?P<epoch>\d+) \[\s*(?P<batch>\d+)/(?P<batches>\d+)\s*\(\s*{_NUMBER}%\)\]"
+    rf"\s+Loss:\s+(?P<loss>{_NUMBER}) \(\s*{_NUMBER}\)(?P<rest>.*)")
+_TIMM_LR = re.compile(rf"\bLR:\s+({_NUMBER})")
+_TIMM_TEST = re.compile(
+    rf"(?<!\w)Test: \[\s*(?P<batch>\d+)/(?P<last>\d+)\].*?\bLoss:\s+{_NUMBER} "
+    rf"\(\s*(?P<avg>{_NUMBER})\)")
+
+
+def _timm() -> Callable[[str], Point | None]:
+    """huggingface/pytorch-image-models ``train.py``: ``train_one_epoch`` logs ``Train: 0 [
+    100/1251 (  8%)]  Loss: 6.91 (6.93)  Time: ...  LR: 1.000e-06  Data: ...`` (the batch's loss,
+    then the epoch's running mean in brackets: the batch's is read); the step is ``epoch x 1251
+    + 100`` (epochs count from 0; since 2024 the bar counts optimizer updates). ``validate`` logs
+    ``Test: [  10/390]  Time: ...  Loss:  1.234 ( 1.300)  Acc@1: ...``; the running mean at its
+    last batch (``[390/390]``) is the validation loss, at the end of the epoch logged above.
+    ``Test (EMA):`` lines (the weights' average) are not read."""
+    state = {"epoch": -1, "batches": 0}
+
+    def parse(line: str) -> Point | None:
+        match = _TIMM_TRAIN.search(line)
+        if match:
+            state["epoch"], state["batches"] = int(match["epoch"]), int(match["batches"])
+            found: Point = {"step": state["epoch"] * state["batches"] + int(match["batch"]),
+                            "loss": _float(match["loss"])}
+            if lr := _TIMM_LR.search(match["rest"]):
+                found["lr"] = _float(lr.group(1))
+            return found
+        match = _TIMM_TEST.search(line)
+        if match and match["batch"] == match["last"] and state["batches"]:
+            return {"step": (state["epoch"] + 1) * state["batches"],
+                    "val_loss": _float(match["avg"])}
+        return None
+    return parse
+
+
+
+_MM_HEAD = re.compile(
+    r"(?<!\w)(?:Epoch(?:\(train\))?\s*\[\s*(?P<epoch>\d+)\]\[\s*(?P<iter>\d+)/(?P<iters>\d+)\]"
+    r"|Iter(?:\(train\))?\s*\[\s*(?P<step>\d+)/\d+\])\s+(?P<rest>.*)")
+_MM_CELL = {curve: re.compile(rf"(?<![\w./]){key}: ({_NUMBER})(?=,|\s|$)")
+            for curve, key in (("lr", "lr"), ("loss", "loss"), ("grad_norm", "grad_norm"))}
+
+
+def _mmengine(line: str) -> Point | None:
+    """OpenMMLab's training lines (MMDetection, MMSegmentation, MMPretrain...):
+    mmengine ``mmengine/runner/log_processor.py`` ``get_log_after_iter`` prints
+    ``Epoch(train)  [1][  50/7330]  base_lr: 2.0000e-03 lr: 2.0000e-03  eta: ...  time: ...
+    grad_norm: 3.4567  loss: 1.2345  loss_cls: ...`` (``Iter(train) [  50/90000]  ...`` when
+    training by iterations), and mmcv 1.x's ``TextLoggerHook`` (MMDetection 2.x) ``Epoch
+    [1][50/7330]``, a tab, ``lr: 1.996e-03, eta: ..., loss_cls: ..., loss: 1.2345, grad_norm:
+    3.4``. The
+    total ``loss`` is read, not its parts (``loss_cls``); the step is ``(epoch - 1) x 7330 + 50``
+    (the batch counts from 1), or the iteration. Validation lines carry metrics, not a loss."""
+    match = _MM_HEAD.search(line)
+    if match is None:
+        return None
+    found: Point = {}
+    for curve, pattern in _MM_CELL.items():
+        if cell := pattern.search(match["rest"]):
+            found[curve] = _float(cell.group(1))
+    if "loss" not in found:
+        return None
+    found["step"] = (int(match["step"]) if match["step"] is not None else
+                     (int(match["epoch"]) - 1) * int(match["iters"]) + int(match["iter"]))
+    return found
+
+
+
+_LITGPT_STEP = re.compile(
+    rf"(?<!\w)(?:Epoch \d+ \| iter \d+ step (?P<step>\d+) \| loss train: (?P<loss>{_NUMBER}),"
+    rf"|iter \d+ (?:\| )?step (?P<step2>\d+): loss (?P<loss2>{_NUMBER}), iter time"
+    rf"|iter (?P<iter>\d+): loss (?P<loss3>{_NUMBER}), time:)")
+_LITGPT_VAL = re.compile(rf"(?<!\w)iter \d+: val loss (?P<val_loss>{_NUMBER}), val time")
+
+
+def _litgpt() -> Callable[[str], Point | None]:
+    """Lightning-AI/litgpt ``litgpt/pretrain.py`` and ``litgpt/finetune/{lora,full,...}.py``:
+    ``Epoch 1 | iter 400 step 100 | loss train: 2.345, val: n/a | iter time: 123.45 ms (step)
+    ...`` (the loss is the mean over the logging window; ``val:`` repeats the last validation,
+    so it is not read there), ``iter 400 step 100: loss 2.3456, iter time: ...`` before 2024,
+    and lit-gpt's first ``iter 400: loss 2.3456, time: 123.45ms``; ``iter 400: val loss 2.3,
+    val time: ...`` (validation loss, at the last step printed above it). The step is the
+    optimizer step (``iter`` counts micro-batches), or the iteration where no step is printed.
+    No LR is printed (litgpt sends it to its logger)."""
+    last = [0]
+
+    def parse(line: str) -> Point | None:
+        match = _LITGPT_STEP.search(line)
+        if match:
+            step = match["step"] or match["step2"] or match["iter"]
+            last[0] = int(step)
+            return {"step": last[0],
+                    "loss": _float(match["loss"] or match["loss2"] or match["loss3"])}
+        match = _LITGPT_VAL.search(line)
+        if match:
+            return {"step": last[0], "val_loss": _float(match["val_loss"])}
+        return None
+    return parse
+
+
+def presets() -> tuple[Layout, ...]:
+    """Fresh layouts (most parsers remember lines they read: the batches per epoch, the last
+    step, the validation set)."""
+    return (Layout("nanogpt", _nanogpt),
+            Layout("word_language_model", _word_language_model()),
+            Layout("hf_dicts", _hf_dicts, steps_are_order=True),
+            Layout("keras", _keras(), epoch_points=True),
+            Layout("fairseq", _fairseq(), note=_FAIRSEQ_NOTE),
+            Layout("megatron", _megatron()),
+            Layout("llmc", _llmc()),
+            Layout("timm", _timm()),
+            Layout("mmengine", _mmengine),
+            Layout("litgpt", _litgpt()))
+
+
+PRESETS = tuple(layout.name for layout in presets())
+
+
+def compile_pattern(pattern: str) -> Layout:
+    """The layout of a user's ``--pattern``.
+
+    Raises:
+        ConfigError: it is not a regular expression, or has no ``loss`` group.
+    """
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise ConfigError(f"the pattern {pattern!r} (pattern= / --pattern) is not a valid "
+                          f"regular expression ({exc}); pass one with named groups, e.g. "
+                          f"{PATTERN_EXAMPLE}") from None
+    if "loss" not in compiled.groupindex:
+        raise ConfigError(f"the pattern {pattern!r} (pattern= / --pattern) has no "
+                          "(?P<loss>...) group; name the groups to read: loss, and step, lr, "
+                          f"grad_norm, e.g. {PATTERN_EXAMPLE}")
+    return Layout("--pattern", _groups(compiled), steps_are_order="step" not in compiled.groupindex)
