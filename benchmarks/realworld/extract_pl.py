@@ -9,8 +9,9 @@ anywhere but the cache. Re-running it rewrites the same CSVs from the manifest.
 
 Which columns (or TensorBoard tags) are the training loss, LR, gradient norm and validation loss
 is decided by the preference lists below; in a manifest line ``meta.loss_key`` overrides the
-loss choice where a log names it differently, and ``meta.json_keys`` names the lists of a JSON
-history (optional fields, read only here).
+loss choice where a log names it differently, ``meta.json_keys`` names the lists of a JSON
+history, and ``meta.perplexity`` reads TensorBoard perplexity tags as their logs (optional fields,
+read only here).
 """
 
 from __future__ import annotations
@@ -199,7 +200,10 @@ def read_metrics_csv(data: bytes, meta: dict) -> list[dict]:
 
 
 def read_tfevents(data: bytes, meta: dict) -> list[dict]:
-    """A TensorBoard event file, read with TensorBoard's own accumulator."""
+    """A TensorBoard event file, read with TensorBoard's own accumulator. Where a trainer logs
+    perplexities only (``ppl/train``, ``ppl/val`` named in ``meta.loss_key`` / ``meta.val_key``),
+    ``meta.perplexity`` true makes the losses their logs (nats per token); a NaN stays NaN and an
+    infinite perplexity (float32 overflows past a loss of about 88.7) an infinite loss."""
     from tensorboard.backend.event_processing import event_accumulator
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -210,6 +214,10 @@ def read_tfevents(data: bytes, meta: dict) -> list[dict]:
         keys = _pick_keys(acc.Tags().get("scalars", []), meta)
         series = {name: [(int(e.step), float(e.value)) for e in acc.Scalars(tag)]
                   for name, tag in keys.items() if tag}
+    if meta.get("perplexity"):
+        for name in ("loss", "val_loss"):
+            series[name] = [(s, math.log(v) if v > 0 and not math.isnan(v) else v)
+                            for s, v in series.get(name, [])]
     return _rows_from_columns(series)
 
 

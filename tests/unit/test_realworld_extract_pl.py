@@ -391,3 +391,32 @@ def test_a_validation_log_in_a_second_jsonl_file_merges_with_the_per_step_log(tm
                                       merge_paths=["run.jsonl"]) + "\n")
     with pytest.raises(SystemExit, match="merge_paths needs format 'text'"):
         extract([repo / ".git"], manifest)
+
+
+def test_tensorboard_perplexities_become_their_logs_with_an_overflow_kept_infinite(tmp_path,
+                                                                                monkeypatch):
+    """A trainer that logs only ``ppl/train`` and ``ppl/val`` (exp of the per-token loss, which
+    float32 holds as inf past a loss of about 88.7): ``meta.perplexity`` reads the logs."""
+    repo = tmp_path / "repo"
+    with SummaryWriter(log_dir=str(repo / "runs/adam_0.1_seed0")) as writer:
+        for epoch, (train, val) in enumerate([(400.0, 150.0), (90.0, 60.0),
+                                              (float("inf"), float("inf"))]):
+            writer.add_scalar("ppl/train", train, epoch)
+            writer.add_scalar("ppl/val", val, epoch)
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "runs")
+    commit = git(repo, "rev-parse", "HEAD")
+    event_file = next((repo / "runs/adam_0.1_seed0").iterdir()).relative_to(repo)
+    monkeypatch.setenv("LRWATCH_REALWORLD", str(tmp_path / "cache"))
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text(manifest_line("tb-ppl", commit, str(event_file), "tfevents",
+                                      loss_key="ppl/train", val_key="ppl/val",
+                                      perplexity=True) + "\n")
+
+    assert extract([repo / ".git"], manifest) == (["tb-ppl"], [])
+
+    run = read_csv(tmp_path / "cache" / "tb-ppl.csv")
+    np.testing.assert_array_equal(run["step"], [0, 1, 2])
+    np.testing.assert_allclose(run["loss"], [np.log(400.0), np.log(90.0), np.inf])
+    np.testing.assert_allclose(run["val_loss"], [np.log(150.0), np.log(60.0), np.inf])
