@@ -61,7 +61,8 @@ round 28 (``--side round28-heldout``) every repository of ``manifest_r28.jsonl``
 (``ROUND28_REPOS``); ``--side round28-made`` the families made for round 28
 (``manifest_r28made.jsonl``, ``ROUND28_MADE``); round 29 (``--side round29-heldout``) every
 repository of ``manifest_r29.jsonl`` (``ROUND29_REPOS``); ``--side round29-made`` the families
-made for round 29 (``manifest_r29made.jsonl``, ``ROUND29_MADE``).
+made for round 29 (``manifest_r29made.jsonl``, ``ROUND29_MADE``); round 30 (``--side
+round30-heldout``) every repository of ``manifest_r30.jsonl`` (``ROUND30_REPOS``).
 """
 
 from __future__ import annotations
@@ -289,7 +290,7 @@ def main(argv: list[str] | None = None) -> None:
                                            "round26-made", "round27-heldout",
                                            "round27-made", "round28-heldout",
                                            "round28-made", "round29-heldout",
-                                           "round29-made"),
+                                           "round29-made", "round30-heldout"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "

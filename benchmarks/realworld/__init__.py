@@ -279,6 +279,12 @@ ROUND28_REPOS = frozenset({
 ROUND29_REPOS = frozenset({
     "hansgundlach/Experimental_Progress",
 })
+# Round 30: public repositories gathered while round 30's rules were tuned (``manifest_r30.jsonl``),
+# all held out like rounds 13, 16 and 21-29: labelled from their sources, never diagnosed before
+# the lead's one evaluation.
+ROUND30_REPOS = frozenset({
+    "jxbz/nero",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -301,9 +307,12 @@ def side_of(repo: str) -> str:
     ``round20-made`` / ``round21-made`` (rounds 17, 18, 19, 20 and 21's made families, held
     out), ``round21-heldout`` / ``round22-heldout`` / ``round23-heldout`` /
     ``round24-heldout`` / ``round25-heldout`` / ``round26-heldout`` / ``round27-heldout`` /
-    ``round28-heldout`` / ``round29-heldout`` (rounds 21 to 29, all held out), ``round22-made`` /
+    ``round28-heldout`` / ``round29-heldout`` / ``round30-heldout`` (rounds 21 to 30, all held
+    out), ``round22-made`` /
     ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` /
     ``round28-made`` / ``round29-made`` (rounds 22 to 29's made families, held out)."""
+    if repo in ROUND30_REPOS:
+        return "round30-heldout"
     if repo in ROUND29_REPOS:
         return "round29-heldout"
     if repo in ROUND28_REPOS:
