@@ -284,6 +284,7 @@ ROUND29_REPOS = frozenset({
 # the lead's one evaluation.
 ROUND30_REPOS = frozenset({
     "jxbz/nero",
+    "Mqtth3w/pixel-level-segmentation-in-pets-unipr",
 })
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
