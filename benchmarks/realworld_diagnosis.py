@@ -62,7 +62,8 @@ round 28 (``--side round28-heldout``) every repository of ``manifest_r28.jsonl``
 (``manifest_r28made.jsonl``, ``ROUND28_MADE``); round 29 (``--side round29-heldout``) every
 repository of ``manifest_r29.jsonl`` (``ROUND29_REPOS``); ``--side round29-made`` the families
 made for round 29 (``manifest_r29made.jsonl``, ``ROUND29_MADE``); round 30 (``--side
-round30-heldout``) every repository of ``manifest_r30.jsonl`` (``ROUND30_REPOS``).
+round30-heldout``) every repository of ``manifest_r30.jsonl`` (``ROUND30_REPOS``); ``--side
+round30-made`` the families made for round 30 (``manifest_r30made.jsonl``, ``ROUND30_MADE``).
 """
 
 from __future__ import annotations
@@ -290,14 +291,15 @@ def main(argv: list[str] | None = None) -> None:
                                            "round26-made", "round27-heldout",
                                            "round27-made", "round28-heldout",
                                            "round28-made", "round29-heldout",
-                                           "round29-made", "round30-heldout"),
+                                           "round29-made", "round30-heldout",
+                                           "round30-made"),
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "
                              "rounds 1-2 and holds out the families made for it; round 4 tunes "
                              "on every earlier run and half of its fresh public repositories; "
                              "rounds 5-8's fresh repositories are all held out, "
-                             "and so are rounds 7-29's made families")
+                             "and so are rounds 7-30's made families")
     parser.add_argument("--with-sweeps", action="store_true",
                         help="read each run of a sweep beside its sweep, as `lrwatch analyze "
                              "--as-one` reads the runs of one sweep (saved as SIDE+sweeps)")
