@@ -269,10 +269,16 @@ class Guard:
         # a diverging verdict that cannot say how far the LR is off (a rise over a log too short
         # for a verdict, at 0.5: on the first points of longer runs it fired on 3 of 1151 healthy
         # or too-low ones) is announced, not acted on: the guard acts on an alarm, or on a
-        # verdict that names a move
+        # verdict that names a move. So is a verdict on a loss that stands no higher than where
+        # it started (at or above chance level from the first points: a model that has not
+        # learned yet, which a too-low LR shows as well as a too-high one): nothing is blowing
+        # up that stopping or rolling back would save, and on the public logs replayed live
+        # (BENCHMARKS.md, "Live advice on public training logs") such verdicts stopped healthy
+        # or too-low runs of several sources in their first tenth.
         diverging = alarm is not None or (
             diagnosis is not None and diagnosis.status == Status.DIVERGING
-            and diagnosis.suggestion.action is not Action.RANGE_TEST)
+            and diagnosis.suggestion.action is not Action.RANGE_TEST
+            and self.analyzer.above_start())
         if not diverging or not self.config.acts:
             return notices, None
         if diagnosis is None:

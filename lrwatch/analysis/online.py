@@ -160,6 +160,16 @@ class OnlineAnalyzer:
         latest = detectors.alarm(self._summary)
         return latest.evidence if latest is not None else None
 
+    def above_start(self, points: int = 8) -> bool:
+        """Whether the loss's recent level (the median of its last ``points`` finite values)
+        stands above its first logged value: a run that blew up, not one that sits where it
+        started (at chance level, say, before it learns). True when either is unknown."""
+        s = self._summary
+        tail = s.tail_loss[np.isfinite(s.tail_loss)][-points:]
+        if s.head_loss.size == 0 or tail.size == 0:
+            return True
+        return float(np.median(tail)) > float(s.head_loss[0])
+
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to resume, as plain numbers and numpy arrays."""
         s = self._summary
