@@ -13,7 +13,10 @@ module, optimizers and schedulers it passes in.
   meant to fall): only its alarms are watched. The final verdict at train end is the callback's.
 - Divergence (the status, or the analyzer's early alarm, which sees every row: a NaN/inf loss or
   gradient, or a jump of the loss or gradient norm far above its recent robust level) is acted
-  on according to ``on_diverge``. ``stalled`` and ``oscillating`` only ever warn.
+  on according to ``on_diverge``; a diverging status without an alarm only where it names a
+  move and the loss stands above its first logged value (one that sits where it started, at
+  chance level say, is announced: a model not learning yet looks so at a too-low LR too).
+  ``stalled`` and ``oscillating`` only ever warn.
 - ``recover`` restores the newest healthy snapshot taken before the trouble began (model,
   optimizers and schedulers, copied to CPU every ``snapshot_every_n_steps`` steps), scales every
   LR and every scheduler's base LRs by a factor, starts a fresh analyzer (the run goes on at a new
