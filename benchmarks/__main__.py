@@ -18,6 +18,7 @@ SUITES: list[str] = [
     "diagnosis",
     "diagnosis_ceiling",
     "realworld_diagnosis",
+    "realworld_live",
     "readers",
     "finder",
     "finder_general",

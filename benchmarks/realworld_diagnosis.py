@@ -84,6 +84,17 @@ CONFIDENT = 0.9  # "confident": what the targets hold to a higher standard
 BIG_MOVE = 3.0  # a move of 3x or more is a real change of the LR
 WRONG_WAY_FAR = 10.0  # ... and 10x or more the wrong way ruins a good run
 CONFIDENCE_BINS = (0.0, 0.5, 0.7, 0.9, 1.0 + 1e-9)
+# every side this benchmark knows (``--side``); round3-tuning and round4-tuning are unions
+SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning",
+         "round4-heldout", "round5-heldout", "round6-heldout", "round7-heldout", "round7-made",
+         "round8-heldout", "round8-made", "round9-made", "round10-heldout", "round10-made",
+         "round11-made", "round12-made", "round13-heldout", "round13-made", "round14-made",
+         "round15-made", "round16-heldout", "round16-made", "round17-made", "round18-made",
+         "round19-made", "round20-made", "round21-heldout", "round21-made", "round22-heldout",
+         "round22-made", "round23-heldout", "round23-made", "round24-heldout", "round24-made",
+         "round25-heldout", "round25-made", "round26-heldout", "round26-made", "round27-heldout",
+         "round27-made", "round28-heldout", "round28-made", "round29-heldout", "round29-made",
+         "round30-heldout", "round30-made")
 
 
 def move_of(action: str, factor: float | None) -> tuple[str, float]:
@@ -270,29 +281,7 @@ def report(side: str, res: dict, missing: int) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.realworld_diagnosis")
-    parser.add_argument("--side", choices=("tuning", "heldout", "round3-tuning",
-                                           "round3-heldout", "round4-tuning", "round4-heldout",
-                                           "round5-heldout", "round6-heldout",
-                                           "round7-heldout", "round7-made",
-                                           "round8-heldout", "round8-made",
-                                           "round9-made", "round10-heldout",
-                                           "round10-made", "round11-made",
-                                           "round12-made", "round13-heldout",
-                                           "round13-made", "round14-made",
-                                           "round15-made", "round16-heldout",
-                                           "round16-made", "round17-made",
-                                           "round18-made", "round19-made",
-                                           "round20-made", "round21-heldout",
-                                           "round21-made", "round22-heldout",
-                                           "round22-made", "round23-heldout",
-                                           "round23-made", "round24-heldout",
-                                           "round24-made", "round25-heldout",
-                                           "round25-made", "round26-heldout",
-                                           "round26-made", "round27-heldout",
-                                           "round27-made", "round28-heldout",
-                                           "round28-made", "round29-heldout",
-                                           "round29-made", "round30-heldout",
-                                           "round30-made"),
+    parser.add_argument("--side", choices=SIDES,
                         default="tuning",
                         help="which side of the split to evaluate (a held-out side: once, "
                              "after the rules are frozen); round 3 tunes on every run of "

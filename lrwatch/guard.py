@@ -13,7 +13,10 @@ module, optimizers and schedulers it passes in.
   meant to fall): only its alarms are watched. The final verdict at train end is the callback's.
 - Divergence (the status, or the analyzer's early alarm, which sees every row: a NaN/inf loss or
   gradient, or a jump of the loss or gradient norm far above its recent robust level) is acted
-  on according to ``on_diverge``. ``stalled`` and ``oscillating`` only ever warn.
+  on according to ``on_diverge``; a diverging status without an alarm only where it names a
+  move and the loss stands above its first logged value (one that sits where it started, at
+  chance level say, is announced: a model not learning yet looks so at a too-low LR too).
+  ``stalled`` and ``oscillating`` only ever warn.
 - ``recover`` restores the newest healthy snapshot taken before the trouble began (model,
   optimizers and schedulers, copied to CPU every ``snapshot_every_n_steps`` steps), scales every
   LR and every scheduler's base LRs by a factor, starts a fresh analyzer (the run goes on at a new
@@ -270,10 +273,16 @@ class Guard:
         # a diverging verdict that cannot say how far the LR is off (a rise over a log too short
         # for a verdict, at 0.5: on the first points of longer runs it fired on 3 of 1151 healthy
         # or too-low ones) is announced, not acted on: the guard acts on an alarm, or on a
-        # verdict that names a move
+        # verdict that names a move. So is a verdict on a loss that stands no higher than where
+        # it started (at or above chance level from the first points: a model that has not
+        # learned yet, which a too-low LR shows as well as a too-high one): nothing is blowing
+        # up that stopping or rolling back would save, and on the public logs replayed live
+        # (BENCHMARKS.md, "Live advice on public training logs") such verdicts stopped healthy
+        # or too-low runs of several sources in their first tenth.
         diverging = alarm is not None or (
             diagnosis is not None and diagnosis.status == Status.DIVERGING
-            and diagnosis.suggestion.action is not Action.RANGE_TEST)
+            and diagnosis.suggestion.action is not Action.RANGE_TEST
+            and self.analyzer.above_start())
         if not diverging or not self.config.acts:
             return notices, None
         if diagnosis is None:

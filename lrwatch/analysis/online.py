@@ -38,6 +38,8 @@ class OnlineAnalyzer:
         fine_tune: whether training starts from pretrained weights (fine-tuning LR ranges).
         classes: classes or vocabulary size of a cross-entropy loss (its chance level).
         param_count: the model's parameters (an adaptive optimizer's usual LRs fall with it).
+        epoch_points: each point is an epoch (a per-epoch log replayed point by point), as
+            ``RunCurves.epoch_points`` tells ``analyze``.
 
     Example::
 
@@ -58,12 +60,13 @@ class OnlineAnalyzer:
                  range_test: RangeTestSummary | None = None,
                  target_batch_size: int | None = None, clip: float | None = None,
                  fine_tune: bool | None = None, classes: int | None = None,
-                 param_count: int | None = None) -> None:
+                 param_count: int | None = None, epoch_points: bool = False) -> None:
         empty = Series(np.empty(0, dtype=np.int64), np.empty(0))
         self._meta = RunCurves(loss=empty, optimizer=optimizer, momentum=momentum,
                                batch_size=batch_size, total_steps=total_steps,
                                range_test=range_test, clip=clip, fine_tune=fine_tune,
-                               classes=classes, param_count=param_count)
+                               classes=classes, param_count=param_count,
+                               epoch_points=epoch_points)
         self._target = target_batch_size
         self._summary = Summary()
         # the validation loss, every point (a few per epoch: it is read whole, for overfitting)
@@ -156,6 +159,16 @@ class OnlineAnalyzer:
             return found
         latest = detectors.alarm(self._summary)
         return latest.evidence if latest is not None else None
+
+    def above_start(self, points: int = 8) -> bool:
+        """Whether the loss's recent level (the median of its last ``points`` finite values)
+        stands above its first logged value: a run that blew up, not one that sits where it
+        started (at chance level, say, before it learns). True when either is unknown."""
+        s = self._summary
+        tail = s.tail_loss[np.isfinite(s.tail_loss)][-points:]
+        if s.head_loss.size == 0 or tail.size == 0:
+            return True
+        return float(np.median(tail)) > float(s.head_loss[0])
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to resume, as plain numbers and numpy arrays."""

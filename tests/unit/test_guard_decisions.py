@@ -156,3 +156,39 @@ def test_a_rise_over_a_few_points_is_announced_not_acted_on():
     guard.observe({keys.LOSS: (np.array([45, 50]), np.array([math.nan, math.nan]))})
     _, decision = guard.check(50)
     assert decision is not None and decision.action == "stop"
+
+
+def _stop_guard_on(loss: np.ndarray) -> tuple[list[str], Decision | None]:
+    """A "stop" guard fed ``loss`` a step at a time (SGD at 1e-3, 10 classes, 2,000 steps
+    planned): what it announced, and its first decision."""
+    guard = Guard(GuardConfig(on_diverge="stop"),
+                  lambda: OnlineAnalyzer(optimizer="SGD", momentum=0.9, total_steps=2000,
+                                         classes=10), "run")
+    steps = np.arange(loss.size)
+    said: list[str] = []
+    for i in range(loss.size):
+        guard.observe({keys.LOSS: (steps[i:i + 1], loss[i:i + 1]),
+                       keys.LR: (steps[i:i + 1], np.array([1e-3]))})
+        notices, decision = guard.check(i)
+        said += [n.message for n in notices]
+        if decision is not None:
+            return said, decision
+    return said, None
+
+
+def test_a_loss_above_chance_from_its_first_points_that_falls_is_told_not_stopped() -> None:
+    # a too-low LR on a badly scaled start: above ln(10) from the first point, falling slowly;
+    # the verdict says so, but nothing blows up that stopping would save
+    rng = np.random.default_rng(0)
+    loss = np.linspace(3.5, 3.1, 200) * np.exp(rng.normal(0, 0.02, 200))
+    said, decision = _stop_guard_on(loss)
+    assert any("diverging" in m and "chance level" in m for m in said)
+    assert decision is None
+
+
+def test_a_loss_that_rose_above_its_start_past_chance_is_still_stopped() -> None:
+    rng = np.random.default_rng(0)
+    loss = np.concatenate([np.linspace(2.5, 3.5, 60), np.full(140, 3.5)])
+    said, decision = _stop_guard_on(loss * np.exp(rng.normal(0, 0.02, 200)))
+    assert decision is not None and decision.action == "stop" and decision.step == 99
+    assert "chance level" in decision.reason

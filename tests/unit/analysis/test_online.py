@@ -170,3 +170,16 @@ def test_every_row_is_seen_by_the_alarm_whatever_the_block_size(block: int) -> N
     assert found is not None and found.end_step == one_at_a_time
     assert 150 <= one_at_a_time <= 153
     assert online.rows_checked == t.size
+
+
+def test_an_epoch_log_fed_point_by_point_reads_as_analyze_reads_it() -> None:
+    # a short per-epoch log (a Keras history): each point is an epoch, which analyze() is told
+    # through RunCurves.epoch_points and the online analyzer through epoch_points=
+    epochs = np.arange(1, 9)
+    loss = np.array([2.1, 1.4, 1.1, 0.95, 0.88, 0.84, 0.82, 0.81])
+    online = OnlineAnalyzer(optimizer="Adam", epoch_points=True)
+    for e, x in zip(epochs, loss):
+        online.update([e], [x], lr=1e-3)
+    offline = analyze(RunCurves(loss=Series(epochs, loss), lr=Series(epochs, np.full(8, 1e-3)),
+                                optimizer="Adam", epoch_points=True))
+    assert online.diagnose().to_dict() == offline.to_dict()
