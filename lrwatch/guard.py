@@ -250,6 +250,10 @@ class Guard:
         found = self.analyzer.diverging_now()
         alarm = found.message if found is not None else self._nonfinite
         alarm_row = found.end_step if found is not None and found.end_step is not None else step
+        # decided before this check's diagnosis: where a block brings both the alarm and a new
+        # "diverging" verdict, the alarm's line (the row that raised it) comes first
+        alarm_news = alarm is not None and self._alarm_step is None \
+            and self.status != Status.DIVERGING
         diagnosis: Diagnosis | None = None
         seen = self.analyzer.last_step if self.analyzer.last_step is not None else step
         if self.judge_loss and (seen - self._last_check >= self.config.check_every_n_steps
@@ -261,13 +265,13 @@ class Guard:
                 notices.append(Notice(step, keys.EVENT_DIAGNOSIS,
                                       f"lrwatch: run '{self.run_name}' is {describe(diagnosis)}",
                                       {**diagnosis.to_dict(), "seen_at": step}))
-        if alarm is not None and self._alarm_step is None and self.status != Status.DIVERGING:
+        if alarm_news:
             self._alarm_step = alarm_row
             late = f" (seen at step {step})" if alarm_row != step else ""
-            notices.append(Notice(alarm_row, keys.EVENT_DIAGNOSIS,
-                                  f"lrwatch: run '{self.run_name}' is blowing up at step "
-                                  f"{alarm_row}{late}: {alarm}",
-                                  {"status": "alarm", "evidence": [alarm], "seen_at": step}))
+            notices.insert(0, Notice(alarm_row, keys.EVENT_DIAGNOSIS,
+                                     f"lrwatch: run '{self.run_name}' is blowing up at step "
+                                     f"{alarm_row}{late}: {alarm}",
+                                     {"status": "alarm", "evidence": [alarm], "seen_at": step}))
         elif alarm is None and (diagnosis is None or diagnosis.status != Status.DIVERGING):
             self._alarm_step = None
         # a diverging verdict that cannot say how far the LR is off (a rise over a log too short

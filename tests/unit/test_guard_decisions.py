@@ -192,3 +192,19 @@ def test_a_loss_that_rose_above_its_start_past_chance_is_still_stopped() -> None
     said, decision = _stop_guard_on(loss * np.exp(rng.normal(0, 0.02, 200)))
     assert decision is not None and decision.action == "stop" and decision.step == 99
     assert "chance level" in decision.reason
+
+
+def test_a_block_that_brings_the_alarm_and_the_verdict_names_the_row_first() -> None:
+    # warn mode copies rows to the host in blocks (up to 256 steps): a loss that blows up at
+    # step 9 of such a block is told as the row that raised it, then as a verdict, both at once
+    guard = Guard(GuardConfig(on_diverge="warn"), OnlineAnalyzer, "run")
+    steps = np.arange(256)
+    loss = np.where(steps < 9, 2.3 - 0.01 * steps, 2.3 * 10.0 ** np.minimum(steps - 8, 12))
+    guard.observe({keys.LOSS: (steps, loss)})
+    notices, decision = guard.check(255)
+    assert decision is None  # warn mode only tells
+    rise, blown = steps[loss > loss[0]][0], steps[loss > 1e4 * loss[0]][0]
+    alarm = notices[0]  # the row that raised it, inside the blow-up, not the block's end
+    assert rise <= alarm.step <= blown and alarm.message.startswith(
+        f"lrwatch: run 'run' is blowing up at step {alarm.step} (seen at step 255): ")
+    assert any(n.payload.get("status") == "diverging" for n in notices[1:])
