@@ -16,9 +16,9 @@ sweep (or, with ``--json``, one document)::
 ``ranked_by`` is ``val_loss`` when the runs' validation losses were compared, ``best_val_loss``
 when each run's lowest validation loss was (some runs overfit: the checkpoint early stopping
 keeps), ``val_metric`` / ``best_val_metric`` when every run logged a higher-is-better validation
-metric (``val_acc``, ``eval_accuracy``: each run's at that step, or its best where some run
-overfits; its ``final_loss`` is then the error, 1 - the metric or 100 - it in percent), else
-``loss``;
+metric (``val_acc``, ``eval_accuracy``) and the training loss would have ranked them (each
+run's metric at that step, or its best where some run overfits; its ``final_loss`` is then the
+error, 1 - the metric or 100 - it in percent), else ``loss``;
 ``unranked`` is true for a run whose loss ends within noise of the best run's (the sweep cannot
 rank it: its position rests on its LR alone); ``validation_best_lr`` is the best LR by the
 validation loss where the training loss ranked the runs although the best of them overfit and
@@ -58,10 +58,10 @@ POSITION_COLOURS = {"too_low": "yellow", "near_best": "green", "too_high": "mage
               help="what ranks the runs: the training loss, the validation loss at the step "
                    "compared, each run's lowest validation loss (the checkpoint early "
                    "stopping keeps), the validation metric (accuracy: val_acc, "
-                   "eval_accuracy ...) at that step, or each run's best of it; default: the "
-                   "metric where every run logs one, else chosen from the losses. Say it when "
-                   "runs overfit: whether you keep by a held-out loss or by accuracy is not in "
-                   "the curves")
+                   "eval_accuracy ...) at that step, or each run's best of it; default: chosen "
+                   "from the logs (the metric, where every run logs one, wherever the training "
+                   "loss would rank them). Say it when runs overfit and log no accuracy: "
+                   "whether you keep by a held-out loss or by accuracy is not in the curves")
 def sweep(paths: tuple[str, ...], as_json: bool, as_one: bool, loss_key: str | None,
           lr_key: str | None, rank_by: str | None) -> None:
     from lrwatch.readers import find_runs, read_run
