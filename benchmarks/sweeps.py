@@ -116,12 +116,14 @@ def eval_losses(path: Path = CACHE) -> dict[tuple[str, float], tuple[float, floa
 def sweep_runs(rows: list[dict]) -> list[SweepRun]:
     """The rows as lrwatch reads them: each run's training loss and, where logged, validation
     loss."""
-    return [SweepRun(r["name"], r["lr"], r["loss"], r.get("val_loss")) for r in rows]
+    return [SweepRun(r["name"], r["lr"], r["loss"], r.get("val_loss"), r.get("val_metric"))
+            for r in rows]
 
 
-def val_series(cols: dict[str, np.ndarray]) -> Series | None:
-    """The finite points of a cached CSV's ``val_loss`` column (None when it has none)."""
-    v = cols.get("val_loss")
+def val_series(cols: dict[str, np.ndarray], key: str = "val_loss") -> Series | None:
+    """The finite points of a cached CSV's ``val_loss`` column, or ``key``'s (``val_metric``:
+    the validation accuracy where the extraction kept it); None when it has none."""
+    v = cols.get(key)
     keep = np.isfinite(v) if v is not None else None
     if keep is None or not keep.any():
         return None
@@ -246,7 +248,8 @@ def public_sweeps(min_runs: int = 5) -> dict[str, list[dict]]:
         curves = curves_of(row, cols)
         by_sweep[row["sweep"]].append({
             "name": row["id"], "repo": row["repo"], "lr": float(lr), "loss": curves.loss,
-            "val_loss": val_series(cols), "curves": curves,
+            "val_loss": val_series(cols), "val_metric": val_series(cols, "val_metric"),
+            "curves": curves,
             "label": row["label"]["status"], "direction": row["label"]["direction"],
             "also": row["label"].get("also", []), "family": row["family"]})
     return {k: sorted(v, key=lambda r: r["lr"]) for k, v in by_sweep.items()
@@ -275,6 +278,7 @@ def made_sweeps() -> dict[str, list[dict]]:
             head = curves.loss.values[:max(1, curves.loss.values.size // 20)]
             rows.append({"name": rid, "lr": lr, "loss": curves.loss, "curves": curves,
                          "val_loss": val_series(cols),
+                         "val_metric": val_series(cols, "val_metric"),
                          "label": labels[rid]["label"]["status"],
                          "start": float(np.nanmedian(head)) if np.isfinite(head).any()
                          else math.inf,
@@ -318,6 +322,7 @@ def fresh_sweeps(path: Path | None = None) -> dict[str, list[dict]]:
             curves = curves_of({"meta": summary["meta"]}, cols)
             rows.append({"name": rid, "lr": lr, "loss": curves.loss, "curves": curves,
                          "val_loss": val_series(cols),
+                         "val_metric": val_series(cols, "val_metric"),
                          "label": label, "start": start,
                          "final": math.inf if final is None else final})
         else:

@@ -65,7 +65,10 @@ _RELATIVE = "; the suggestion is a relative change"
 
 def _loss_name(reading: Any) -> str:
     return {"val_loss": "validation loss",
-            "best_val_loss": "lowest validation loss"}.get(reading.ranked_by, "loss")
+            "best_val_loss": "lowest validation loss",
+            "val_metric": "validation metric (as an error: lower is better)",
+            "best_val_metric": "best validation metric (as an error: lower is better)"
+            }.get(reading.ranked_by, "loss")
 
 
 def disputed(lr: float, reading: Any) -> bool:
@@ -194,7 +197,9 @@ def advise_in_sweep(entry: dict[str, Any], place: Any, reading: Any) -> None:
         gap = f", {max(place.factor or 1, 1 / (place.factor or 1)):.3g}x {where} it" \
             if where else ""
         ranked = {"val_loss": " by validation loss",
-                  "best_val_loss": " by lowest validation loss"}.get(reading.ranked_by, "")
+                  "best_val_loss": " by lowest validation loss",
+                  "val_metric": " by validation metric",
+                  "best_val_metric": " by best validation metric"}.get(reading.ranked_by, "")
         why = (f"{position.replace('_', ' ')} in a sweep of {len(reading.runs)} runs{ranked}: "
                f"best LR about {reading.best_lr:.3g} ({reading.best_lr_low:.3g} to "
                f"{reading.best_lr_high:.3g}){gap}")

@@ -193,7 +193,8 @@ def member(source: str, name: str, curves: Any, setup: dict[str, Any] | None) ->
     text = setup_key(setup)
     seed = named["seed"] if named and not logged and text is not None else None
     why = named["why"] if named and lr is None else None
-    run = SweepRun(name, lr, curves.loss, curves.val_loss) if lr is not None else None
+    run = SweepRun(name, lr, curves.loss, curves.val_loss, curves.val_metric,
+                   curves.val_metric_name) if lr is not None else None
     return SweepMember(source, name, lr, text, run, seed, why)
 
 

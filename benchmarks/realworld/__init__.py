@@ -468,7 +468,8 @@ def manifest() -> list[dict]:
 
 def read_csv(path: Path) -> dict[str, np.ndarray]:
     """A normalised run CSV: ``step,loss`` and optional ``lr``, ``grad_norm``, ``epoch``,
-    ``val_loss`` columns; empty cells are NaN."""
+    ``val_loss``, ``val_metric`` (a higher-is-better validation metric: accuracy) columns; empty
+    cells are NaN."""
     with path.open(newline="") as f:
         rows = list(csv.DictReader(f))
     cols: dict[str, np.ndarray] = {}
@@ -500,7 +501,8 @@ def curves_of(row: dict, cols: dict[str, np.ndarray]) -> RunCurves:
                      momentum=meta.get("momentum"),
                      batch_size=meta.get("batch_size"), fine_tune=meta.get("fine_tune"),
                      clip=meta.get("clip"), classes=meta.get("classes"),
-                     param_count=meta.get("param_count"), epoch_points=by_epoch)
+                     param_count=meta.get("param_count"), epoch_points=by_epoch,
+                     val_metric=series("val_metric"))
 
 
 def load(*, with_curves: bool = True) -> tuple[list[RealRun], list[str]]:

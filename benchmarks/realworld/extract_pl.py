@@ -80,7 +80,9 @@ def _pick_keys(names: list[str], meta: dict) -> dict[str, str | None]:
         raise ValueError(f"no training-loss column among {names[:12]}; name it in meta.loss_key")
     return {"loss": loss, "val_loss": meta.get("val_key") or _first_key(names, VAL_KEYS),
             "grad_norm": _first_key(names, GRAD_KEYS), "lr": meta.get("lr_key") or _lr_key(names),
-            "epoch": "epoch" if "epoch" in names else None}
+            "epoch": "epoch" if "epoch" in names else None,
+            # a higher-is-better validation metric (accuracy), only where meta names it
+            "val_metric": meta.get("val_metric_key")}
 
 
 def _rows_from_columns(series: dict[str, list[tuple[int, float]]]) -> list[dict]:
@@ -103,12 +105,13 @@ def _rows_from_columns(series: dict[str, list[tuple[int, float]]]) -> list[dict]
             if k >= 0:
                 r[key] = known[k][1]
     steps = [r["step"] for r in rows]
-    j = 0
-    for s, v in series.get("val_loss", []):
-        while j + 1 < len(steps) and steps[j + 1] <= s:
-            j += 1
-        if steps and steps[j] <= s:
-            rows[j]["val_loss"] = v
+    for key in ("val_loss", "val_metric"):
+        j = 0
+        for s, v in series.get(key, []):
+            while j + 1 < len(steps) and steps[j + 1] <= s:
+                j += 1
+            if steps and steps[j] <= s:
+                rows[j][key] = v
     return rows
 
 
@@ -304,6 +307,12 @@ def read_json_history(data: bytes, meta: dict) -> list[dict]:
     val_steps = _at(record, keys["val_step"]) if "val_step" in keys else steps
     if isinstance(val, list) and isinstance(val_steps, list) and len(val_steps) == len(val):
         series["val_loss"] = pairs(val_steps, val)
+    # a higher-is-better validation metric (accuracy), only where ``json_keys.val_metric`` names
+    # it: the sweep reading ranks by it before any loss (sweep round 22)
+    metric = _at(record, keys["val_metric"]) if "val_metric" in keys else None
+    if isinstance(metric, list) and isinstance(val_steps, list) \
+            and len(val_steps) == len(metric):
+        series["val_metric"] = pairs(val_steps, metric)
     if "step" not in keys:
         series["epoch"] = [(i, float(i)) for i in steps]
     return _rows_from_columns(series)
@@ -422,7 +431,7 @@ def read_hf_format(fmt: str):
 READERS = {"metrics_csv": read_metrics_csv, "tfevents": read_tfevents,
            "json_history": read_json_history, "wandb": read_wandb,
            "text": read_hf_format("text"), "trainer_state": read_hf_format("trainer_state")}
-COLUMNS = ("step", "loss", "lr", "grad_norm", "epoch", "val_loss")
+COLUMNS = ("step", "loss", "lr", "grad_norm", "epoch", "val_loss", "val_metric")
 
 
 def write_run(rows: list[dict], out: Path) -> None:

@@ -195,13 +195,17 @@ class RunCurves:
     # the optimizers after the first of a run trained by several (GANs): no LR verdict from
     # the loss; grad_norm and update_ratio above are the first optimizer's
     other_optimizers: tuple[OptimizerCurves, ...] = ()
+    # a higher-is-better validation metric (``val_acc``, ``eval_accuracy``, ``val_top1``) and its
+    # logged name, when logged: what a sweep ranks its runs by before any loss (only sweeps read it)
+    val_metric: Series | None = None
+    val_metric_name: str | None = None
 
     def __post_init__(self) -> None:
         """Check the types here, so a wrong one is named instead of failing deep in analysis."""
         if not isinstance(self.loss, Series):
             raise ConfigError("RunCurves(loss=...) needs a Series(steps, values), got "
                               f"{type(self.loss).__name__}")
-        for name in ("lr", "grad_norm", "update_ratio", "val_loss"):
+        for name in ("lr", "grad_norm", "update_ratio", "val_loss", "val_metric"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, Series):
                 raise ConfigError(f"RunCurves({name}=...) needs a Series(steps, values) or None, "

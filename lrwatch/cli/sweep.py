@@ -15,7 +15,10 @@ sweep (or, with ``--json``, one document)::
 ``high`` when the best LR sits at that end of the grid (extend it that way), else null;
 ``ranked_by`` is ``val_loss`` when the runs' validation losses were compared, ``best_val_loss``
 when each run's lowest validation loss was (some runs overfit: the checkpoint early stopping
-keeps), else ``loss``;
+keeps), ``val_metric`` / ``best_val_metric`` when every run logged a higher-is-better validation
+metric (``val_acc``, ``eval_accuracy``) and the training loss would have ranked them (each
+run's metric at that step, or its best where some run overfits; its ``final_loss`` is then the
+error, 1 - the metric or 100 - it in percent), else ``loss``;
 ``unranked`` is true for a run whose loss ends within noise of the best run's (the sweep cannot
 rank it: its position rests on its LR alone); ``validation_best_lr`` is the best LR by the
 validation loss where the training loss ranked the runs although the best of them overfit and
@@ -50,10 +53,14 @@ POSITION_COLOURS = {"too_low": "yellow", "near_best": "green", "too_high": "mage
 @click.option("--as-one", is_flag=True, help="take every run found as one sweep")
 @click.option("--loss-key", metavar="K", help="the loss column, tag or key (default: detected)")
 @click.option("--lr-key", metavar="K", help="the LR column, tag or key (default: detected)")
-@click.option("--rank-by", type=click.Choice(["loss", "val_loss", "best_val_loss"]),
+@click.option("--rank-by", type=click.Choice(["loss", "val_loss", "best_val_loss", "val_metric",
+                                             "best_val_metric"]),
               help="what ranks the runs: the training loss, the validation loss at the step "
-                   "compared, or each run's lowest validation loss (the checkpoint early "
-                   "stopping keeps); default: chosen from the logs. Say it when runs overfit: "
+                   "compared, each run's lowest validation loss (the checkpoint early "
+                   "stopping keeps), the validation metric (accuracy: val_acc, "
+                   "eval_accuracy ...) at that step, or each run's best of it; default: chosen "
+                   "from the logs (the metric, where every run logs one, wherever the training "
+                   "loss would rank them). Say it when runs overfit and log no accuracy: "
                    "whether you keep by a held-out loss or by accuracy is not in the curves")
 def sweep(paths: tuple[str, ...], as_json: bool, as_one: bool, loss_key: str | None,
           lr_key: str | None, rank_by: str | None) -> None:

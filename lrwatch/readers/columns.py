@@ -1,4 +1,5 @@
-"""Which logged column is the loss, the learning rate, the gradient norm, the validation loss.
+"""Which logged column is the loss, the learning rate, the gradient norm, the validation loss,
+the validation accuracy.
 
 Lightning users name them in a few well-known ways: ``self.log("train_loss", on_step=True,
 on_epoch=True)`` gives ``train_loss_step`` and ``train_loss_epoch``; ``LearningRateMonitor``
@@ -51,6 +52,9 @@ class Columns:
     # other training losses ranked alike (YOLO's ``train/box_loss``, ``train/cls_loss`` ...): the
     # loss was picked among parts of a total none of them is; None when the pick was clear
     loss_peers: tuple[str, ...] | None = None
+    # a higher-is-better validation metric (``val_acc``, ``eval_accuracy``, ``valid/acc``,
+    # ``val_top1``; ``test_acc`` when none is named ``val``): what a sweep ranks runs by first
+    val_metric: str | None = None
 
 
 def words(name: str) -> list[str]:
@@ -83,6 +87,27 @@ def _val_loss_rank(name: str) -> tuple[int, ...] | None:
     held_out = not _VAL & set(ws)
     others = [w for w in ws if w not in _VAL | _HELD_OUT | _AGGREGATE | _NEUTRAL | {"loss"}]
     return (int(held_out), len(others), int("step" in ws), len(name))
+
+
+# Higher-is-better metrics a sweep can rank runs by, in order of preference.
+_METRICS = ("accuracy", "acc", "top1", "f1", "auc")
+
+
+def _val_metric_rank(name: str) -> tuple[int, ...] | None:
+    """``val_acc``, ``val_accuracy``, ``eval_accuracy``, ``valid/acc``, ``val_top1`` first;
+    ``test_acc`` only when none is named ``val``; never a loss or an error rate."""
+    ws = words(name)
+    metric = next((m for m in _METRICS if m in ws), None)
+    if metric is None or not (_VAL | _HELD_OUT) & set(ws) or {"loss", "err", "error"} & set(ws):
+        return None
+    held_out = not _VAL & set(ws)
+    others = [w for w in ws if w not in _VAL | _HELD_OUT | _AGGREGATE | _NEUTRAL | {metric}]
+    return (int(held_out), len(others), _METRICS.index(metric), int("step" in ws), len(name))
+
+
+def val_metric_column(names: Sequence[str]) -> str | None:
+    """The validation metric among ``names`` (``_val_metric_rank``); None without one."""
+    return _best(names, _val_metric_rank)
 
 
 def _lr_rank(name: str) -> tuple[int, ...] | None:
@@ -188,4 +213,5 @@ def detect_columns(names: Sequence[str], where: str, loss_key: str | None = None
         momentum=_momentum_for(lr, names),
         optimizer=optimizer_from_lr_name(lr),
         loss_peers=None if loss_key else _loss_peers(names, loss),
+        val_metric=_best(names, _val_metric_rank),
     )

@@ -279,7 +279,7 @@ def read_csv_log(path: Path, loss_key: str | None = None, lr_key: str | None = N
     columns = detect_columns([h for h in header if h and h not in STEP_COLUMNS], str(path),
                              loss_key=loss_key, lr_key=lr_key)
     wanted = [c for c in (columns.loss, columns.lr, columns.grad_norm, columns.val_loss,
-                          columns.momentum) if c is not None]
+                          columns.momentum, columns.val_metric) if c is not None]
     points, notes = read_columns(path, header, wanted, required=columns.loss)
     by_epoch = "epoch" in header and not any(c in header for c in STEP_COLUMNS)
     result = build_curves(columns, points, read_hints(path.parent), str(path),
@@ -296,7 +296,7 @@ def _read_wandb_run(path: Path, header: Sequence[str], part: str, loss_key: str 
     where = f"{path} (W&B run '{part}')"
     columns = detect_columns(list(metrics), where, loss_key=loss_key, lr_key=lr_key)
     wanted = [c for c in (columns.loss, columns.lr, columns.grad_norm, columns.val_loss,
-                          columns.momentum) if c is not None]
+                          columns.momentum, columns.val_metric) if c is not None]
     found, notes = read_columns(path, header, [metrics[c] for c in wanted],
                                 required=metrics[columns.loss])
     points = {name: found[metrics[name]] for name in wanted}

@@ -40,7 +40,7 @@ import numpy as np
 from lrwatch.analysis.types import RunCurves
 from lrwatch.errors import InputError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
-from lrwatch.readers.columns import detect_columns
+from lrwatch.readers.columns import detect_columns, val_metric_column
 from lrwatch.readers.files import refuse_lfs_pointer
 from lrwatch.readers import model_size
 from lrwatch.readers.hparams import OPTIMIZER_NAMES
@@ -200,6 +200,9 @@ def read_trainer_state(files: tuple[Path, ...], options: ReadOptions = ReadOptio
                              loss_key=options.loss_key, lr_key=options.lr_key)
     if _EVAL_LOSS in points:
         columns = replace(columns, val_loss=_EVAL_LOSS)
+    # ``eval_accuracy`` (a compute_metrics result) for a sweep to rank by
+    columns = replace(columns, val_metric=val_metric_column(
+        [k for k in points if k.startswith("eval_")]))
     hints = _hints(state, _folders_of(path))
     result = build_curves(columns, points, hints, where)
     curves, guessed = _fine_tune_by_lr(result.curves)

@@ -23,6 +23,7 @@ import json
 import math
 import re
 from array import array
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -181,9 +182,12 @@ def _columns_points(table: dict[str, Any], path: Path, options: ReadOptions
         step_key = EPOCH_KEY
     columns = detect_columns([k for k in series if k != step_key], str(path),
                              loss_key=options.loss_key, lr_key=options.lr_key)
-    used = [c for c in (columns.loss, columns.lr, columns.grad_norm, columns.val_loss)
-            if c is not None]
     size = len(series[columns.loss])
+    if columns.val_metric is not None and len(series[columns.val_metric]) != size:
+        columns = replace(columns, val_metric=None)  # an accuracy per epoch beside per-step losses
+    used = [c for c in (columns.loss, columns.lr, columns.grad_norm, columns.val_loss,
+                        columns.val_metric)
+            if c is not None]
     uneven = [k for k in [*used, *([step_key] if step_key else [])] if len(series[k]) != size]
     if uneven:
         lengths = ", ".join(f"'{k}' has {len(series[k])}" for k in uneven)
@@ -215,7 +219,8 @@ def _records_points(records: list[dict[str, Any]], path: Path, options: ReadOpti
         order = True
     columns = detect_columns([k for k in names if k != step_key], str(path),
                              loss_key=options.loss_key, lr_key=options.lr_key)
-    used = [c for c in (columns.loss, columns.lr, columns.grad_norm, columns.val_loss)
+    used = [c for c in (columns.loss, columns.lr, columns.grad_norm, columns.val_loss,
+                        columns.val_metric)
             if c is not None]
     steps = {k: array("q") for k in used}
     values = {k: array("d") for k in used}

@@ -131,5 +131,7 @@ def build_curves(columns: Columns, points: Mapping[str, Points], hints: Hints,
         classes=hints.classes,
         param_count=hints.param_count,
         epoch_points=epoch_points,
+        val_metric=series(columns.val_metric),
+        val_metric_name=columns.val_metric if series(columns.val_metric) is not None else None,
     )
     return ReadResult(curves=curves, columns=columns, notes=tuple(notes))

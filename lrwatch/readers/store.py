@@ -34,7 +34,7 @@ from lrwatch.analysis.types import (
 )
 from lrwatch.errors import InputError, LRWatchError, StoreError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
-from lrwatch.readers.columns import LOSS_KEY_CHOICE, LR_KEY_CHOICE, Columns
+from lrwatch.readers.columns import LOSS_KEY_CHOICE, LR_KEY_CHOICE, Columns, val_metric_column
 from lrwatch.readers.files import file_head, refuse_lfs_pointer
 from lrwatch.readers.series import ReadResult
 from lrwatch.store import RunInfo, Store, resolve_location
@@ -63,6 +63,15 @@ def training_runs(store: Store) -> list[RunInfo]:
     """The store's runs that are trainings (not LR range tests), oldest first."""
     with store_errors(store.path):
         return [run for run in store.runs() if not keys.is_range_test(run.meta)]
+
+
+def _logged_metric(available: Any) -> str | None:
+    """The store key of the validation metric the user logged (``logged/val_acc``: the
+    callback keeps every logged metric under ``keys.logged_key``); None without one."""
+    prefix = keys.logged_key("")
+    names = {key[len(prefix):]: key for key in available if key.startswith(prefix)}
+    picked = val_metric_column(list(names))
+    return names[picked] if picked is not None else None
 
 
 def curves_from_store(store: Store, run: RunInfo | str | int) -> RunCurves:
@@ -106,6 +115,7 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
             grad_norm=keys.GRAD_NORM if keys.GRAD_NORM in available else None,
             val_loss=keys.VAL_LOSS if keys.VAL_LOSS in available else None,
             optimizer=_text(meta.get("optimizer")),
+            val_metric=_logged_metric(available),
         )
         curves = RunCurves(
             loss=series(columns.loss) or Series(np.empty(0, np.int64), np.empty(0)),
@@ -113,6 +123,8 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
             grad_norm=series(columns.grad_norm),
             update_ratio=series(keys.UPDATE_RATIO),
             val_loss=series(columns.val_loss),
+            val_metric=series(columns.val_metric),
+            val_metric_name=columns.val_metric and columns.val_metric[len(keys.LOGGED) + 1:],
             optimizer=columns.optimizer,
             momentum=_number(meta.get("momentum")),
             batch_size=_count(meta.get("batch_size")),

@@ -420,3 +420,21 @@ def test_tensorboard_perplexities_become_their_logs_with_an_overflow_kept_infini
     np.testing.assert_array_equal(run["step"], [0, 1, 2])
     np.testing.assert_allclose(run["loss"], [np.log(400.0), np.log(90.0), np.inf])
     np.testing.assert_allclose(run["val_loss"], [np.log(150.0), np.log(60.0), np.inf])
+
+
+def test_an_accuracy_named_in_the_manifest_becomes_a_new_column_and_changes_no_other():
+    # sweep round 22: the public sweeps labelled by an accuracy their logs hold keep it
+    run = {"train_losses": [2.3, 0.9, 0.5], "test_losses": [2.3, 1.0, 1.1],
+           "test_accuracies": [0.1, 0.7, 0.75], "learning_rate": 0.01}
+    keys = {"loss": "train_losses", "val_loss": "test_losses", "lr": "learning_rate"}
+    before = read_json_history(json.dumps(run).encode(), {"json_keys": keys})
+    after = read_json_history(json.dumps(run).encode(),
+                              {"json_keys": {**keys, "val_metric": "test_accuracies"}})
+    assert [r["val_metric"] for r in after] == [0.1, 0.7, 0.75]
+    assert [{k: v for k, v in r.items() if k != "val_metric"} for r in after] == before
+    table = "epoch,train_loss,test_loss,test_accuracy\n1,1.5,0.5,86.5\n2,0.4,0.3,90.3\n"
+    rows = read_metrics_csv(table.encode(), {"step_key": "epoch", "loss_key": "train_loss",
+                                             "val_key": "test_loss",
+                                             "val_metric_key": "test_accuracy"})
+    assert [r["val_metric"] for r in rows] == [86.5, 90.3]
+    assert "val_metric" not in read_metrics_csv(table.encode(), {"step_key": "epoch"})[0]

@@ -4,6 +4,7 @@ a flat sweep, a best at either edge, diverged and pruned runs."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -367,3 +368,93 @@ def test_a_tuners_pruned_runs_still_read_by_their_lr_alone():
         (alone.best_lr, alone.best_lr_low, alone.best_lr_high)
     assert alone.edge == "high" and reading.edge is None  # worse above: the grid is closed
     assert "stopped early" not in reading.summary
+
+
+def accuracy(final: float, epochs: np.ndarray, start: float = 0.1, peak_at: float = 1.0,
+             drop: float = 0.0) -> Series:
+    """A validation accuracy rising from ``start`` to ``final`` by ``peak_at`` of the run, then
+    falling by ``drop`` to its end (an overfitting run's accuracy can slip as well)."""
+    t = epochs / epochs.max()
+    rise = np.minimum(1.0, t / (0.3 * peak_at))
+    late = np.clip((t - peak_at) / max(1e-9, 1 - peak_at), 0, 1) if peak_at < 1 else 0 * t
+    return Series(epochs, start + (final - start) * rise - drop * late)
+
+
+def accuracy_sweep(accs: tuple[float, ...] = (0.85, 0.93, 0.97, 0.95, 0.92, 0.90),
+                   scale: float = 1.0, name: str = "val_acc") -> list[SweepRun]:
+    """``overfitting_sweep`` (the training loss best at 10^-2, the validation loss at
+    10^-2.5, the two top runs' validation losses ending 50% above their lowest) whose runs also
+    log a validation accuracy, best at 10^-3 (``accs``, x ``scale``: 100 for percent)."""
+    epochs = np.arange(20, STEPS + 1, 20)
+    return [replace(run, val_metric=Series(epochs, scale * accuracy(acc, epochs).values),
+                    val_metric_name=name)
+            for run, acc in zip(overfitting_sweep(), accs)]
+
+
+def test_a_sweep_whose_runs_log_an_accuracy_is_ranked_by_it_before_either_loss():
+    """Round 22: the sources that label a sweep by accuracy keep the runs whose accuracy is
+    best; where every run logs it, it ranks the runs (each run's best, since some runs
+    overfit), and the summary says so, naming it."""
+    reading = analyze_sweep(accuracy_sweep())
+    assert reading.ranked_by == "best_val_metric"
+    assert 10 ** -3.3 < reading.best_lr < 10 ** -2.7
+    assert reading.validation_best_lr is None and "not in the curves" not in reading.summary
+    assert "by their best val_acc (higher is better" in reading.summary
+    by_lr = {round(math.log10(p.lr), 2): p.position for p in reading.runs}
+    assert by_lr[-3.0] == "near_best" and by_lr[-1.5] == "too_high" and by_lr[-4.0] == "too_low"
+    assert reading.to_dict()["ranked_by"] == "best_val_metric"
+    assert analyze_sweep(overfitting_sweep()).ranked_by == "loss"  # no accuracy: as before
+
+
+def test_an_accuracy_in_percent_ranks_the_runs_as_the_same_accuracy_in_fractions():
+    fraction = analyze_sweep(accuracy_sweep())
+    percent = analyze_sweep(accuracy_sweep(scale=100.0))
+    assert percent.best_lr == pytest.approx(fraction.best_lr, rel=1e-6)
+    assert [p.position for p in percent.runs] == [p.position for p in fraction.runs]
+
+
+def test_where_no_run_overfits_the_accuracy_at_the_budget_ranks_the_runs():
+    runs = [replace(run, val_loss=None) for run in accuracy_sweep()]
+    reading = analyze_sweep(runs)
+    assert reading.ranked_by == "val_metric" and 10 ** -3.3 < reading.best_lr < 10 ** -2.7
+    assert "by their val_acc (higher is better)" in reading.summary
+
+
+def test_where_one_run_lacks_the_accuracy_the_losses_rank_the_sweep_as_before():
+    runs = accuracy_sweep()
+    runs[2] = replace(runs[2], val_metric=None)
+    assert analyze_sweep(runs).ranked_by == analyze_sweep(overfitting_sweep()).ranked_by == "loss"
+
+
+def test_the_user_can_rank_by_the_accuracy_or_by_a_loss_and_is_told_when_none_is_logged():
+    assert analyze_sweep(accuracy_sweep(), rank_by="val_metric").ranked_by == "val_metric"
+    chosen = analyze_sweep(accuracy_sweep(), rank_by="loss")
+    assert chosen.ranked_by == "loss" and chosen.best_lr > 10 ** -2.25
+    by_val = analyze_sweep(accuracy_sweep(), rank_by="val_loss")
+    assert by_val.ranked_by == "val_loss" and 10 ** -3 < by_val.best_lr < 10 ** -2.25
+    with pytest.raises(ConfigError, match="needs a validation metric"):
+        analyze_sweep(overfitting_sweep(), rank_by="best_val_metric")
+
+
+def test_where_the_validation_loss_ranks_a_sweep_a_logged_accuracy_leaves_it_so():
+    """No run overfits: the validation loss at the budget ranks the runs, accuracy logged or not
+    (round 22: the metric settles only what the losses cannot)."""
+    runs = [replace(run, val_metric=Series(np.arange(20, STEPS + 1, 20),
+                                           np.full(STEPS // 20, 0.9)))
+            for run in bowl(1e-2, GRID)]
+    epochs = np.arange(20, STEPS + 1, 20)
+    runs = [replace(run, val_loss=Series(epochs, np.full(epochs.size, 0.5 + 0.3 * math.log10(
+        run.lr / 1e-2) ** 2))) for run in runs]
+    reading = analyze_sweep(runs)
+    assert reading.ranked_by == "val_loss" and 10 ** -2.3 < reading.best_lr < 10 ** -1.7
+
+
+@pytest.mark.parametrize("scale", [1.0, 100.0])
+def test_accuracies_within_a_point_of_the_best_are_not_ranked_against_it(scale):
+    """Half a point below the best run's accuracy (fraction or percent) is within the metric's
+    noise: unranked, inside the band; two points below is ranked."""
+    reading = analyze_sweep(accuracy_sweep((0.85, 0.93, 0.97, 0.965, 0.92, 0.90), scale))
+    by_lr = {round(math.log10(p.lr), 2): p for p in reading.runs}
+    assert by_lr[-2.5].unranked and reading.best_lr_high >= 10 ** -2.5
+    ranked = analyze_sweep(accuracy_sweep(scale=scale))
+    assert not {round(math.log10(p.lr), 2): p for p in ranked.runs}[-2.5].unranked

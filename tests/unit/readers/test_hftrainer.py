@@ -63,7 +63,8 @@ def test_the_log_history_gives_loss_lr_grad_norm_and_eval_loss(tmp_path):
     assert (curves.batch_size, curves.total_steps) == (8, 1000)
     assert vars(result.columns) == {"loss": "loss", "lr": "learning_rate",
                                    "grad_norm": "grad_norm", "val_loss": "eval_loss",
-                                   "momentum": None, "optimizer": None, "loss_peers": None}
+                                   "momentum": None, "optimizer": None, "loss_peers": None,
+                                   "val_metric": None}
 
 
 def test_some_trainers_write_lr_instead_of_learning_rate(tmp_path):
