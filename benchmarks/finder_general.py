@@ -17,7 +17,8 @@ lrwatch reads a fine-tune's curve with ``fine_tune=True`` and every other with
 families of ``finder_fresh`` theirs, "fresh-held-out", the sixth round's (``finder_fresh6``)
 "fresh6-held-out", the seventh round's (``finder_fresh7``) "fresh7-held-out", the eighth round's
 (``finder_fresh8``) "fresh8-held-out", the ninth round's (``finder_fresh9``)
-"fresh9-held-out", and the tenth round's (``finder_fresh10``) "fresh10-held-out".
+"fresh9-held-out", the tenth round's (``finder_fresh10``) "fresh10-held-out", and the eleventh
+round's (``finder_fresh11``) "fresh11-held-out".
 
 ``python -m benchmarks.finder_general [SPLIT ...]`` (the ``SPLITS`` below, all by default);
 ``--generate SPLIT ...`` only runs (and caches) the sweeps and range tests, printing no score
@@ -54,14 +55,16 @@ from benchmarks.finder_fresh7 import FRESH7_TASKS
 from benchmarks.finder_fresh8 import FRESH8_TASKS
 from benchmarks.finder_fresh9 import FRESH9_TASKS
 from benchmarks.finder_fresh10 import FRESH10_TASKS
+from benchmarks.finder_fresh11 import FRESH11_TASKS
 
 OUT = runs.OUT.parent / "finder_general"
 SWEEP_SEEDS = (0,)
 NOISE_SEEDS = (1, 2)  # --sweep looks again at the best and its neighbours: never the reference
 TASKS = (FAMILY_TASKS + FINE_TUNE_TASKS + FRESH_TASKS + FRESH6_TASKS + FRESH7_TASKS
-         + FRESH8_TASKS + FRESH9_TASKS + FRESH10_TASKS)
+         + FRESH8_TASKS + FRESH9_TASKS + FRESH10_TASKS + FRESH11_TASKS)
 SPLITS = ("tune", "held-out", "fine-tune-held-out", "fresh-held-out", "fresh6-held-out",
-          "fresh7-held-out", "fresh8-held-out", "fresh9-held-out", "fresh10-held-out")
+          "fresh7-held-out", "fresh8-held-out", "fresh9-held-out", "fresh10-held-out",
+          "fresh11-held-out")
 FINDERS = ("lrwatch", "lrwatch_detected", "lightning", "torch_lr_finder")
 NAMES = {"lrwatch": "lrwatch `find_lr`", "lrwatch_detected": "lrwatch, fine-tune detected",
          "lightning": "Lightning `Tuner.lr_find`", "torch_lr_finder": "torch-lr-finder"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -246,6 +246,26 @@ TASKS: list[Task] = [
     Task("high-dim-logistic", "report", high_dim_logistic, lambda: nn.Linear(100, 1), bce),
 ]
 
+class ClippedAdam(torch.optim.Adam):
+    """Adam that first clips the gradients' global norm to ``max_norm`` (what an RNN's user
+    sets with ``clip_grad_norm_`` or Lightning's ``gradient_clip_val``). Clipping inside the
+    step keeps it for every finder: a closure (Lightning's) is run first, then the clip."""
+
+    def __init__(self, params: Any, lr: float, max_norm: float = 1.0) -> None:
+        super().__init__(params, lr=lr)
+        self.max_norm = max_norm
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        grads = [p for g in self.param_groups for p in g["params"] if p.grad is not None]
+        torch.nn.utils.clip_grad_norm_(grads, self.max_norm)
+        super().step()
+        return loss
+
+
 OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
     "SGD": lambda params, lr: torch.optim.SGD(params, lr=lr),
     "SGD-momentum": lambda params, lr: torch.optim.SGD(params, lr=lr, momentum=0.9),
@@ -255,6 +275,7 @@ OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
     "SGD-nesterov": lambda params, lr: torch.optim.SGD(params, lr=lr, momentum=0.9,
                                                        nesterov=True),
     "Adagrad": lambda params, lr: torch.optim.Adagrad(params, lr=lr),  # torch's defaults
+    "Adam-clip": lambda params, lr: ClippedAdam(params, lr),  # gradient norm clipped to 1
 }
 
 

@@ -1,4 +1,4 @@
-"""What every fresh finder round's families share (rounds 7 to 10; a new round adds a row to
+"""What every fresh finder round's families share (rounds 7 to 11; a new round adds a row to
 ``ROUNDS``): five families on their own split, none seen before, each family's data and model of
 the shapes the sweep and the range tests feed them, the same on every call and for a seed."""
 
@@ -14,6 +14,7 @@ from benchmarks import finder_fresh7 as fresh7
 from benchmarks import finder_fresh8 as fresh8
 from benchmarks import finder_fresh9 as fresh9
 from benchmarks import finder_fresh10 as fresh10
+from benchmarks import finder_fresh11 as fresh11
 from benchmarks import finder_general, finder_runs
 
 
@@ -59,6 +60,14 @@ ROUNDS = [
         "finetune-cnn-shapes-larger": ((1, 12, 12), (), (6,))},
         (fresh10._canvas_shapes, fresh10._likes, fresh10._seasonal_series, fresh10._graphs,
          fresh10._shapes_larger)),
+    Round("fresh11-held-out", tuple(fresh11.FRESH11_TASKS), {
+        "vit-canvas-shapes": ((1, 16, 16), (), (6,)),
+        "gru-largest-sum-clipped": ((16, 3), (), (3,)),
+        "wide-deep-clicks": ((8,), (), (2,)),
+        "bn-autoencoder-curves": ((40,), (40,), (40,)),
+        "finetune-lastlayers-lm-prose-to-docs": ((32,), (32,), (32, 256))},
+        (fresh11._vit_shapes, fresh11._running_sums, fresh11._clicks, fresh11._curves,
+         fresh11._docs_finetune)),
 ]
 TASKS = [(r, t) for r in ROUNDS for t in r.tasks]
 DATA = [d for r in ROUNDS for d in r.data]
