@@ -33,7 +33,8 @@ FINDER_SEEDS = (0, 1, 2)
 FINDERS = ("lrwatch", "lightning", "torch_lr_finder")
 WITHIN = math.log10(3.0)
 MOMENTUM = {"SGD": 0.0, "SGD-momentum": 0.9, "AdamW": 0.9, "Adam": 0.9,
-            "RMSprop": 0.0, "SGD-nesterov": 0.9, "Adagrad": 0.0}  # what find_lr reads
+            "RMSprop": 0.0, "SGD-nesterov": 0.9, "Adagrad": 0.0,
+            "Adam-clip": 0.9}  # what find_lr reads
 
 
 def best_lr(task: Any, optimizer: str, grid: list[float] = runs.GRID,
