@@ -8,7 +8,10 @@ module, optimizers and schedulers it passes in.
   (rank 0, through the ``lrwatch`` logger) and one event in the store. News is a change of
   status, or a suggested LR that moved ``RENOUNCE_RATIO`` or more from the one announced (the
   user acts on the number). ``diverging`` is announced at once; other news once it held for two
-  checks in a row, so mini-batch noise near a boundary does not make the status flicker. A run
+  checks in a row (three where it goes back to the status announced before the current one), so
+  mini-batch noise near a boundary does not make the status flicker; a change between two trend
+  readings (healthy / stalled) that neither claim more than 0.5 confidence is not news unless
+  the advice moves (to "reduce", say; a range test either way is no move). A run
   trained by several optimizers (GANs) gets no verdict from its loss (an adversarial loss is not
   meant to fall): only its alarms are watched. The final verdict at train end is the callback's.
 - Divergence (the status, or the analyzer's early alarm, which sees every row: a NaN/inf loss or
@@ -75,6 +78,16 @@ SNAPSHOTS_KEPT = 2
 # factor the suggestions' own error spans (BENCHMARKS.md, diagnosis: the median suggestion is
 # 3.3x from the sweep's best LR), so a smaller move is within what the advice can tell apart.
 RENOUNCE_RATIO = 3.0
+# Checks in a row a status other than diverging must hold to be announced; a status that goes
+# back to the one announced before the current one must hold longer. Replayed live on the public
+# logs (BENCHMARKS.md, "Live round 2") most back-and-forths (A -> B -> A) were a trend statistic
+# hovering at its threshold, the return coming a median 9 points after the change.
+NEWS_CHECKS = 2
+RETURN_CHECKS = 3
+# A change between two trend readings (healthy / stalled) neither of which claims more than this
+# confidence is not news: at <= 0.5 the rules say they cannot tell the two apart (BENCHMARKS.md,
+# "Live round 2": 417 of 598 back-and-forths were such readings).
+UNSURE_TREND = 0.5
 # LR keys of a param group that a recovery scales (OneCycleLR keeps max_lr/min_lr there).
 _GROUP_LR_KEYS = ("lr", "initial_lr", "max_lr", "min_lr")
 
@@ -194,6 +207,8 @@ class Guard:
         self.stopped_reason: str | None = None
         self._announced: Diagnosis | None = None
         self._candidate: Diagnosis | None = None  # news seen once, not yet announced
+        self._held = 0  # checks in a row the candidate held
+        self._before: Diagnosis | None = None  # the diagnosis announced before the last one
         self._alarm_step: int | None = None
         self._snapshots: list[Snapshot] = []
         self._last_check = -1  # the last step a full diagnosis covered
@@ -300,15 +315,23 @@ class Guard:
 
     def _is_news(self, diagnosis: Diagnosis) -> bool:
         """Whether ``diagnosis`` is worth a new line now (see the module docstring)."""
-        if diagnosis.status == Status.INSUFFICIENT_DATA or not _differs(diagnosis, self._announced):
+        if diagnosis.status == Status.INSUFFICIENT_DATA or not _differs(
+                diagnosis, self._announced) or _both_unsure(diagnosis, self._announced):
             self._candidate = None
+            self._held = 0
             return False
-        if diagnosis.status == Status.DIVERGING or (
-                self._candidate is not None and not _differs(diagnosis, self._candidate)):
-            self._candidate = None
-            return True
-        self._candidate = diagnosis
-        return False
+        if diagnosis.status != Status.DIVERGING:
+            if self._candidate is not None and not _differs(diagnosis, self._candidate):
+                self._held += 1
+            else:
+                self._candidate, self._held = diagnosis, 1
+            back = self._before is not None and diagnosis.status == self._before.status
+            if self._held < (RETURN_CHECKS if back else NEWS_CHECKS):
+                return False
+        self._candidate = None
+        self._held = 0
+        self._before = self._announced
+        return True
 
     def snapshot_due(self, step: int) -> bool:
         """Whether to take a snapshot now: one is due, and the run looks worth going back to
@@ -407,7 +430,8 @@ class Guard:
         self.skip_remaining = self.config.skip_batches
         self._alarm_step = None
         self._nonfinite = None
-        self._announced = self._candidate = None
+        self._announced = self._candidate = self._before = None
+        self._held = 0
         self._last_check = decision.step
         self._snapshots = [s for s in self._snapshots if s.step <= snap.step]
         return {
@@ -580,6 +604,17 @@ def _differs(new: Diagnosis, old: Diagnosis | None) -> bool:
         if x is not None and y is not None and x > 0 and y > 0:
             return max(x / y, y / x) >= RENOUNCE_RATIO
     return a.action != b.action
+
+
+def _both_unsure(new: Diagnosis, old: Diagnosis | None) -> bool:
+    """Another trend reading (healthy / stalled) than the one announced, neither above
+    UNSURE_TREND confidence, whose advice is the same or a range test (a move the reading
+    names, "reduce" say, is news)."""
+    trend = (Status.HEALTHY, Status.STALLED)
+    return old is not None and new.status != old.status and new.status in trend \
+        and old.status in trend and new.confidence <= UNSURE_TREND \
+        and old.confidence <= UNSURE_TREND \
+        and new.suggestion.action in (Action.RANGE_TEST, old.suggestion.action)
 
 
 def _aligned(pair: tuple[np.ndarray, np.ndarray] | None, steps: np.ndarray) -> np.ndarray | None:

@@ -208,3 +208,48 @@ def test_a_block_that_brings_the_alarm_and_the_verdict_names_the_row_first() -> 
     assert rise <= alarm.step <= blown and alarm.message.startswith(
         f"lrwatch: run 'run' is blowing up at step {alarm.step} (seen at step 255): ")
     assert any(n.payload.get("status") == "diverging" for n in notices[1:])
+
+
+def _announced(loss: np.ndarray, steps: np.ndarray) -> list[tuple[str, int]]:
+    """A "warn" guard (AdamW, the run's steps planned, checks every 100 steps) fed ``loss``
+    logged at ``steps`` a point at a time: the (status, step) of every line it announced."""
+    guard = Guard(GuardConfig(on_diverge="warn"),
+                  lambda: OnlineAnalyzer(optimizer="AdamW", total_steps=int(steps[-1]) + 1),
+                  "run")
+    said = []
+    for i in range(steps.size):
+        guard.observe({keys.LOSS: (steps[i:i + 1], loss[i:i + 1])})
+        notices, _ = guard.check(int(steps[i]))
+        said += [(n.payload["status"], int(steps[i])) for n in notices]
+    return said
+
+
+def _slow_fall(seed: int, noise: float, tau: float = 3000.0) -> tuple[np.ndarray, np.ndarray]:
+    """Logged every 100 steps like the C4 LM logs: a fall to a level, its tail at the healthy /
+    stalled boundary for the trend rules."""
+    steps = np.arange(0, 20000, 100)
+    rng = np.random.default_rng(seed)
+    return steps, (3.2 + 7 * np.exp(-steps / tau)) * np.exp(rng.normal(0, noise, steps.size))
+
+
+def test_a_tail_at_the_healthy_stalled_boundary_is_announced_once() -> None:
+    # its readings go stalled / healthy / stalled / healthy at confidence 0.5 (the rules cannot
+    # tell the two apart there): the guard said each one before, now only the first
+    steps, loss = _slow_fall(seed=0, noise=0.02)
+    assert [status for status, _ in _announced(loss, steps)] == ["stalled"]
+
+
+def test_a_confident_change_after_an_unsure_reading_is_still_announced() -> None:
+    steps, loss = _slow_fall(seed=1, noise=0.01)
+    said = _announced(loss, steps)
+    assert [status for status, _ in said] == ["stalled", "healthy"]
+    assert said[1][1] < steps[-1]
+
+
+def test_a_blow_up_after_the_boundary_readings_is_announced_at_once() -> None:
+    steps, loss = _slow_fall(seed=0, noise=0.02)
+    blown = loss.copy()
+    blown[150:] = loss[150] * 10.0 ** np.arange(1, 51)
+    said = _announced(blown, steps)
+    first_bad = [s for status, s in said if status in ("alarm", "diverging")]
+    assert first_bad and first_bad[0] <= int(steps[151])
