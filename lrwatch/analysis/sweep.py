@@ -234,9 +234,10 @@ METRIC_TOLERANCE = 0.01
 # 169 and 1046 -> 1099 of 1117; public round 26 88 -> 98 of 101, round 30 13 -> 15 of 15; at a
 # cost on round 28's char GPT AdamW (18 -> 15 of 25), round 4's fresh halves (94 -> 92 of 94)
 # and round 9's (39 -> 38 of 39). Each run's lowest validation loss instead: 75 of 88, 1099,
-# 143 of 169, 1067. On sweeps of 3-4 LRs (none in the sweeps benchmark) the two runs it moved
-# beside their sweep went wrong, one told to reduce 12.5x against a "keep" label: below 5 LRs
-# the training loss still ranks them, the two losses' disagreement read beside it.
+# 143 of 169, 1067. On sweeps of 3-4 LRs (none in the sweeps benchmark) it moved runs both ways
+# beside their sweep: round 13's public side gained a status and two ways, but a 3-LR sweep told
+# a run labelled keep to reduce 12.5x (rounds 1-4's tuning sides' 10x wrong-way count 0 -> 1):
+# below 5 LRs the training loss still ranks them, the two losses' disagreement read beside it.
 OVERFIT_VAL_LRS = 5
 RankedBy = Literal["loss", "val_loss", "best_val_loss", "val_metric", "best_val_metric"]
 _LOSS_NAMES: dict[str, str] = {"loss": "training loss", "val_loss": "validation loss",
