@@ -307,9 +307,11 @@ def read_json_history(data: bytes, meta: dict) -> list[dict]:
     val_steps = _at(record, keys["val_step"]) if "val_step" in keys else steps
     if isinstance(val, list) and isinstance(val_steps, list) and len(val_steps) == len(val):
         series["val_loss"] = pairs(val_steps, val)
-    # a higher-is-better validation metric (accuracy), only where ``json_keys.val_metric`` names
-    # it: the sweep reading ranks by it before any loss (sweep round 22)
-    metric = _at(record, keys["val_metric"]) if "val_metric" in keys else None
+    # a higher-is-better validation metric (accuracy), only where ``json_keys.val_metric`` (or,
+    # for a Keras history read by its default keys, ``meta.val_metric_key``) names it: the sweep
+    # reading ranks by it before any loss (sweep rounds 22 and 23)
+    metric_key = keys.get("val_metric") or meta.get("val_metric_key")
+    metric = _at(record, metric_key) if metric_key else None
     if isinstance(metric, list) and isinstance(val_steps, list) \
             and len(val_steps) == len(metric):
         series["val_metric"] = pairs(val_steps, metric)

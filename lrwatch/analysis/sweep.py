@@ -26,14 +26,16 @@ The method, step by step:
    summary says so). Where some run that learned overfits (its validation loss ends
    ``VAL_RISE`` above its lowest), each run's lowest validation loss is its level instead: the
    checkpoint a user keeps by early stopping (``ranked_by="best_val_loss"``); unless the best
-   run by the training loss or by that lowest overfits itself: then the training loss ranks
-   the runs (sources that rank by accuracy, or by the training loss, keep those runs), and the
-   validation loss at the budget is read beside it (``_disagreement``): where it puts the best
-   LR outside the training loss's band (a test loss sides with it), the band spans both, the
+   run by the training loss or by that lowest overfits itself: then, on a sweep of
+   ``OVERFIT_VAL_LRS`` LRs or more, the validation loss at the budget ranks the runs (the
+   held-out signal the log has: ``ranked_by="val_loss"``, round 23); on a smaller one the
+   training loss ranks them (sources that rank by accuracy, or by the training loss, keep
+   those runs), and the validation loss at the budget is read beside it (``_disagreement``):
+   where it puts the best LR outside the training loss's band, the band spans both, the
    runs between the two bests and across the validation loss's band (``_disputed_range``) are
    ``unranked``, positions still rest on the training loss's band, and the summary says the
    two losses disagree and that which one ranks the runs is not in the curves. Where the
-   training loss would rank the runs so (or no validation loss is logged) and every run logged
+   best runs overfit (or no validation loss is logged) and every run logged
    a higher-is-better validation metric late enough (``val_acc``, ``eval_accuracy``: what a user
    keeps runs by), that metric ranks them instead, as an error (``_metric_levels``: at the
    budget, or each run's best where some run overfits; ``ranked_by="val_metric"`` /
@@ -224,6 +226,19 @@ VAL_RISE = 0.1
 # 76 / 96% -> 86 / 94 / 98%, 10x the wrong way 7 / 9 / 0% -> 5 / 3 / 0%; at 0.5 point round 6
 # read 79 / 79 / 10%; ranked wherever logged, round 21 read 90% (status).
 METRIC_TOLERANCE = 0.01
+# Where the best runs overfit and no metric is logged, the validation loss at the budget ranks a
+# sweep of this many LRs or more (not the training loss: rounds 9-21 kept it for the public
+# sweeps labelled by accuracy, which a logged accuracy ranks since round 22). Round 23, every
+# line through round 30 as tuning data (BENCHMARKS.md "Sweep round 23"): made and fresh full
+# grids within 2x 72 -> 83 of 88, positions 1072 -> 1128 of 1141, their halves 135 -> 154 of
+# 169 and 1046 -> 1099 of 1117; public round 26 88 -> 98 of 101, round 30 13 -> 15 of 15; at a
+# cost on round 28's char GPT AdamW (18 -> 15 of 25), round 4's fresh halves (94 -> 92 of 94)
+# and round 9's (39 -> 38 of 39). Each run's lowest validation loss instead: 75 of 88, 1099,
+# 143 of 169, 1067. On sweeps of 3-4 LRs (none in the sweeps benchmark) it moved runs both ways
+# beside their sweep: round 13's public side gained a status and two ways, but a 3-LR sweep told
+# a run labelled keep to reduce 12.5x (rounds 1-4's tuning sides' 10x wrong-way count 0 -> 1):
+# below 5 LRs the training loss still ranks them, the two losses' disagreement read beside it.
+OVERFIT_VAL_LRS = 5
 RankedBy = Literal["loss", "val_loss", "best_val_loss", "val_metric", "best_val_metric"]
 _LOSS_NAMES: dict[str, str] = {"loss": "training loss", "val_loss": "validation loss",
                                "best_val_loss": "lowest validation losses",
@@ -357,6 +372,11 @@ def analyze_sweep(runs: Sequence[SweepRun], rank_by: RankedBy | None = None) -> 
             else _chosen_levels(validation, rank_by)
         if rank_by is None and by_validation is None and metric is not None:
             by_validation = _by_metric(metric)  # the metric, not the training loss, decides
+        elif rank_by is None and by_validation is None and validation is not None \
+                and len({run.lr for run in ordered}) >= OVERFIT_VAL_LRS:
+            # the best runs overfit and no metric is logged: the held-out signal the log has,
+            # the validation loss at the budget, ranks them (``OVERFIT_VAL_LRS``'s note)
+            by_validation = validation[0], "val_loss"
     if by_validation is not None:
         levels, ranked_by = by_validation
     lrs = np.array([run.lr for run in ordered])

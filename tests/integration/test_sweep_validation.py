@@ -6,7 +6,6 @@ its first steps at high LRs leaves the runs it cannot rank unranked."""
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -85,20 +84,19 @@ def test_analyze_says_the_validation_loss_placed_the_run(tmp_path, capsys):
     assert top["evidence"][0].startswith("too high in a sweep of 6 runs by validation loss")
 
 
-def test_an_overfitting_validation_loss_does_not_rank_the_runs(tmp_path, capsys):
+def test_an_overfitting_sweep_that_logs_no_accuracy_is_ranked_by_its_final_validation_loss(
+        tmp_path, capsys):
     """The same sweep, but the validation loss of the high-LR runs climbs 30% above its lowest
-    by the end, the best run by the training loss among them (overfitting: it no longer follows
-    what the run learns, and a user ranking by accuracy would not follow it): the training loss
-    ranks the runs, as the summary says."""
+    by the end, the best run by the training loss among them (overfitting): with no accuracy
+    logged, the validation loss at the end (the model each run ends with) ranks the runs, not
+    the training loss (sweep round 23), as the summary says."""
     for i, (lr, train, val) in enumerate(zip(HALF_DECADES, TRAIN_FINALS, VAL_FINALS)):
         write_version(tmp_path, i, lr, falling(train, seed=i), val_curve(val, 0.3 * (i >= 3)))
     sweep = read_sweep(capsys, tmp_path)
-    assert sweep["ranked_by"] == "loss"
-    assert sweep["best_lr"] > 1e-2
-    # ... but the validation loss at the end is read beside it and disagrees: said, not hidden
-    assert "the two losses disagree" in sweep["summary"]
-    assert 10 ** -3 < sweep["validation_best_lr"] < 10 ** -2
-    assert sweep["best_lr_low"] <= sweep["validation_best_lr"]
+    assert sweep["ranked_by"] == "val_loss"
+    assert 1e-3 < sweep["best_lr"] < 1e-2
+    assert "by their validation loss" in sweep["summary"]
+    assert sweep["validation_best_lr"] is None and "disagree" not in sweep["summary"]
 
 
 def test_runs_near_zero_loss_are_unranked_against_where_the_sweep_started(tmp_path, capsys):
@@ -181,49 +179,47 @@ DISPUTED_TRAIN_FINALS = [1.6, 1.0, 0.5, 0.1, 0.02, 0.03]
 DISPUTED_VAL_FINALS = [1.7, 1.1, 0.6, 0.5, 0.9, 1.3]
 
 
-def write_disputed_sweep(logs: Path, vals: list[float] = DISPUTED_VAL_FINALS) -> None:
-    """The runs at 10^-2 and 10^-1.5 end 50% above their lowest validation loss."""
+def write_disputed_sweep(logs: Path, vals: list[float] = DISPUTED_VAL_FINALS,
+                         keep: range = range(6)) -> None:
+    """The runs at 10^-2 and 10^-1.5 end 50% above their lowest validation loss; ``keep``: the
+    versions written (4 of them: a sweep the training loss still ranks, sweep round 23)."""
     for i, (lr, train, val) in enumerate(zip(HALF_DECADES, DISPUTED_TRAIN_FINALS, vals)):
-        write_version(logs, i, lr, falling(train, seed=i), val_curve(val, 0.5 * (i >= 4)))
+        if i in keep:
+            write_version(logs, i, lr, falling(train, seed=i), val_curve(val, 0.5 * (i >= 4)))
 
 
-def test_the_band_spans_both_losses_when_the_best_runs_overfit(tmp_path, capsys):
-    """The training loss still ranks the runs (its best overfits), but the validation loss at
-    the end puts the best LR at 10^-2.5: the band reaches down to it, the reading names it, and
-    the runs between the two bests are not ranked (round 11's MLP read 15.7x high with a band
-    that held only the training loss's side)."""
+def test_where_the_best_runs_overfit_the_final_validation_loss_places_them(tmp_path, capsys):
+    """The best runs by the training loss overfit and no accuracy is logged: the validation
+    loss at the end ranks the runs and puts the best LR at 10^-2.5, the overfitting runs too
+    high (round 11's MLP read 15.7x high by the training loss; sweep round 23)."""
     write_disputed_sweep(tmp_path)
     sweep = read_sweep(capsys, tmp_path)
-    assert sweep["ranked_by"] == "loss"
-    assert sweep["best_lr"] > 10 ** -2.25
-    assert 10 ** -3 < sweep["validation_best_lr"] < 10 ** -2.25
-    assert sweep["best_lr_low"] <= sweep["validation_best_lr"]
-    assert "the two losses disagree" in sweep["summary"]
-    unranked = {round(math.log10(r["lr"]), 2) for r in sweep["runs"] if r["unranked"]}
-    assert {-2.5, -2.0} <= unranked
+    assert sweep["ranked_by"] == "val_loss"
+    assert 10 ** -3 < sweep["best_lr"] < 10 ** -2.25
+    assert sweep["validation_best_lr"] is None and "disagree" not in sweep["summary"]
+    assert positions(sweep)[-1.5] == "too_high"
     assert positions(sweep)[-4.0] == "too_low"
 
 
-def test_the_table_says_how_to_choose_when_the_two_losses_disagree(tmp_path, capsys):
-    """Which loss ranks an overfitting sweep is a fact about the user, not the curves (rounds 11
-    and 12's made sweeps, ranked by a test loss, against public sweeps ranked by accuracy or by
-    the training loss): the table names the --rank-by choices and a range test; a sweep whose
-    losses agree carries no such line."""
+def test_the_table_of_an_overfitting_sweep_says_the_validation_loss_ranked_it(tmp_path,
+                                                                              capsys):
+    """The table says which loss ranked the runs; the user who keeps runs by the training loss
+    says so with --rank-by loss."""
     write_disputed_sweep(tmp_path)
     code, out, err = lrwatch(capsys, "sweep", str(tmp_path))
     assert code == 0, err
-    assert "which loss ranks them is not in the curves" in out
-    assert "--rank-by val_loss if you keep each run's final model by a held-out loss" in out
-    assert "--rank-by loss if by the training loss or accuracy" in out
-    code, out, err = lrwatch(capsys, "sweep", str(tmp_path), "--rank-by", "val_loss")
+    assert "by their validation loss" in out and "not in the curves" not in out
+    code, out, err = lrwatch(capsys, "sweep", str(tmp_path), "--json", "--rank-by", "loss")
     assert code == 0, err
-    assert "--rank-by" not in out and "not in the curves" not in out
+    (sweep,) = json.loads(out)["sweeps"]
+    assert sweep["ranked_by"] == "loss" and sweep["best_lr"] > 10 ** -2.25
 
 
 def test_analyze_tells_the_disputed_runs_to_test_not_to_move(tmp_path, capsys):
     """``lrwatch analyze``: the runs the two losses rank differently are told ``range_test``
-    (not keep, not increase), and their evidence names the validation loss's best LR."""
-    write_disputed_sweep(tmp_path)
+    (not keep, not increase), and their evidence names the validation loss's best LR: a sweep
+    of 4 LRs, which the training loss still ranks where its best runs overfit (round 23)."""
+    write_disputed_sweep(tmp_path, keep=range(1, 5))
     code, out, err = lrwatch(capsys, "analyze", str(tmp_path), "--json")
     assert code == 0, err
     entries = {e["run"].rsplit("version_", 1)[1]: e for e in json.loads(out)["runs"]}
@@ -231,22 +227,20 @@ def test_analyze_tells_the_disputed_runs_to_test_not_to_move(tmp_path, capsys):
         assert entries[version]["action"] == "range_test"
         assert entries[version]["suggested_lr"] is None  # no LR beside a range test
         assert "the two losses rank this run differently" in entries[version]["evidence"][0]
-    assert entries["0"]["action"] == "increase"
+    assert entries["1"]["action"] == "increase"
 
 
-def test_a_run_level_with_the_validation_best_is_told_to_test_not_to_increase(tmp_path,
-                                                                             capsys):
-    """10^-3 ends level with the validation loss's best (10^-2.5): the training loss calls it
-    too low, the validation loss cannot rank it against its best, so ``lrwatch analyze`` tells
-    it ``range_test`` (round 11's MLP and round 12's classifier told runs within 1.5x of their
-    test loss's best to increase 10-30x); 10^-3.5, clearly worse by both, is told increase."""
+def test_a_run_level_with_the_validation_best_is_not_told_to_increase(tmp_path, capsys):
+    """10^-3 ends level with the validation loss's best (10^-2.5), which ranks this overfitting
+    sweep (round 23): near the best, never told to increase (round 11's MLP and round 12's
+    classifier told runs within 1.5x of their test loss's best to increase 10-30x by the
+    training loss); 10^-3.5, clearly worse, is told increase."""
     write_disputed_sweep(tmp_path, [1.7, 1.0, 0.5, 0.5, 0.9, 1.3])
     code, out, err = lrwatch(capsys, "analyze", str(tmp_path), "--json")
     assert code == 0, err
     entries = {e["run"].rsplit("version_", 1)[1]: e for e in json.loads(out)["runs"]}
-    assert entries["2"]["sweep"]["position"] == "too_low"
-    assert entries["2"]["action"] == "range_test"
-    assert "the two losses rank this run differently" in entries["2"]["evidence"][0]
+    assert entries["2"]["sweep"]["position"] == "near_best"
+    assert entries["2"]["action"] != "increase"
     assert entries["1"]["action"] == "increase"
 
 

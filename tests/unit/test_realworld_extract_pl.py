@@ -438,3 +438,14 @@ def test_an_accuracy_named_in_the_manifest_becomes_a_new_column_and_changes_no_o
                                              "val_metric_key": "test_accuracy"})
     assert [r["val_metric"] for r in rows] == [86.5, 90.3]
     assert "val_metric" not in read_metrics_csv(table.encode(), {"step_key": "epoch"})[0]
+
+
+def test_a_keras_history_keeps_the_accuracy_its_manifest_names_and_changes_no_other_column():
+    # sweep round 23: the Keras CIFAR-10 histories (default keys) name val_accuracy in meta
+    history = {"loss": [2.1, 1.2, 0.6], "accuracy": [0.3, 0.6, 0.8],
+               "val_loss": [1.9, 1.1, 1.4], "val_accuracy": [0.31, 0.6, 0.66]}
+    before = read_json_history(json.dumps(history).encode(), {})
+    after = read_json_history(json.dumps(history).encode(), {"val_metric_key": "val_accuracy"})
+    assert [r["val_metric"] for r in after] == [0.31, 0.6, 0.66]
+    assert [{k: v for k, v in r.items() if k != "val_metric"} for r in after] == before
+    assert all("val_metric" not in r for r in before)
