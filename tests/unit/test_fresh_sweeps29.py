@@ -69,7 +69,8 @@ def test_the_word_lm_starts_at_chance_and_stays_above_the_texts_entropy() -> Non
     s = SUMMARIES[WD]
     assert all(v == pytest.approx(math.log(gen.WD_VOCAB), abs=0.3)
                for v in s["start_eval_losses"])
-    assert 3.0 < _best_final(WD) < 0.75 * s["start_eval_losses"][0]
+    # a real floor: no 90% fall (the rounds' rule), yet a quarter of the start learned
+    assert 0.1 * s["start_eval_losses"][0] < _best_final(WD) < 0.75 * s["start_eval_losses"][0]
 
 
 def test_the_tabular_classes_overlap() -> None:
@@ -80,7 +81,7 @@ def test_the_tabular_classes_overlap() -> None:
     s = SUMMARIES[TB]
     assert s["start_eval_losses"][0] == pytest.approx(math.log(gen.TB_CLASSES), abs=0.1)
     # 5% of the labels are drawn at random and the classes overlap: far above 0
-    assert 0.5 < _best_final(TB) < 0.75 * s["start_eval_losses"][0]
+    assert 0.1 * s["start_eval_losses"][0] < _best_final(TB) < 0.75 * s["start_eval_losses"][0]
 
 
 def test_no_familys_best_run_removes_90_percent_of_its_loss() -> None:
