@@ -11,6 +11,7 @@ parameter count, which moves an adaptive optimizer's usual LR range down for a l
 
 from __future__ import annotations
 
+import re
 from array import array
 from pathlib import Path
 from typing import Any, Iterator
@@ -27,10 +28,17 @@ from lrwatch.readers.text_layouts import (CURVES, PATTERN_EXAMPLE, PRESETS, Layo
                                           compile_pattern, presets)
 
 SUFFIXES = (".log", ".txt")
-SNIFF_BYTES = 1024 * 1024  # a layout is recognised in the first lines. nanoGPT prints its
-# configuration first (a few kB); a multi-node Megatron-DeepSpeed job's stdout holds 280-600 kB
-# of launcher commands and per-rank arguments before its first iteration line (5 of 88 public
-# logs of one repository were missed at 256 kB). Recognising a 1 MB file takes about 0.2 s.
+# A layout is recognised in the first lines: the first QUICK_SNIFF_BYTES, and where no layout
+# reads a loss there, up to SNIFF_BYTES. nanoGPT prints its configuration first (a few kB); a
+# multi-node Megatron-DeepSpeed job's stdout holds 280-600 kB of launcher commands and per-rank
+# arguments before its first iteration line (5 of 88 public logs of one repository were missed
+# at 256 kB). Ten layouts tried on 1 MB of a log's lines took more than the reading itself.
+QUICK_SNIFF_BYTES = 256 * 1024
+SNIFF_BYTES = 1024 * 1024
+# every preset's loss is named on its line ("loss", "Loss:", "lm loss", llm.c's main.log "trl:"):
+# a head without one of these is no log of theirs, and is not parsed line by line
+LOSS_WORDS = (b"loss", b"trl:")
+_DIGIT = re.compile(r"\d")
 
 
 def _lines(text: str) -> Iterator[str]:
@@ -48,14 +56,23 @@ def _layout(name: str, options: ReadOptions) -> Layout:
 def _recognise(path: Path, options: ReadOptions) -> str | None:
     """The layout of a log from its first lines: ``--pattern`` when given, else the preset that
     reads the most loss points there; None when none reads any."""
-    head = file_head(path, SNIFF_BYTES).decode("utf-8", "replace")
-    layouts = (compile_pattern(options.pattern),) if options.pattern else presets()
-    best, most = None, 0
-    for layout in layouts:
-        count = sum(1 for line in _lines(head) if (p := layout.parse(line)) and "loss" in p)
-        if count > most:
-            best, most = layout.name, count
-    return best
+    for size in (QUICK_SNIFF_BYTES, SNIFF_BYTES):
+        raw = file_head(path, size)
+        if not options.pattern and not any(word in raw.lower() for word in LOSS_WORDS):
+            if len(raw) < size:
+                return None
+            continue  # no preset reads a loss from lines that never name one
+        # a line with no digit is neither a point nor a line a preset keeps state from
+        lines = [line for line in _lines(raw.decode("utf-8", "replace")) if _DIGIT.search(line)]
+        layouts = (compile_pattern(options.pattern),) if options.pattern else presets()
+        best, most = None, 0
+        for layout in layouts:
+            count = sum(1 for line in lines if (p := layout.parse(line)) and "loss" in p)
+            if count > most:
+                best, most = layout.name, count
+        if best is not None or len(raw) < size:
+            return best
+    return None
 
 
 def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResult:

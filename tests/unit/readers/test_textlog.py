@@ -12,6 +12,7 @@ import pytest
 
 from lrwatch.errors import ConfigError, InputError
 from lrwatch.readers import find_runs, read_run
+from lrwatch.readers.textlog import QUICK_SNIFF_BYTES, SNIFF_BYTES
 from tests.helpers.cli import run_cli
 
 
@@ -637,3 +638,22 @@ def test_lrwatch_analyze_reads_a_megatron_log_as_a_user_would(tmp_path, capsys):
                                 "val_loss": "val_loss"}
     assert entry["notes"][0] == "read as a megatron log"
 
+
+
+def test_a_log_whose_first_loss_line_comes_after_a_long_preamble_is_recognised(tmp_path):
+    # a multi-node job's stdout: launcher commands and every rank's arguments come first
+    log = megatron_log(tmp_path / "job.log")
+    preamble = "".join(f"[rank{r % 64}]: argument {r} ........................ value_{r}\n"
+                       for r in range(12_000))
+    assert QUICK_SNIFF_BYTES < len(preamble.encode()) < SNIFF_BYTES - len(log.read_bytes())
+    log.write_text(preamble + log.read_text())
+    (run,) = find_runs(tmp_path)
+    result = read_run(run)
+    assert result.notes[0] == "read as a megatron log"
+    assert result.curves.loss.steps.tolist() == list(range(100, 2001, 100))
+
+
+def test_a_data_text_file_is_no_run_of_a_folder(tmp_path):
+    (tmp_path / "corpus.txt").write_text("the model was trained to minimise its loss\n" * 50_000)
+    with pytest.raises(InputError, match="no logs in"):
+        find_runs(tmp_path)
