@@ -58,7 +58,8 @@ def _recognise(path: Path, options: ReadOptions) -> str | None:
     reads the most loss points there; None when none reads any."""
     for size in (QUICK_SNIFF_BYTES, SNIFF_BYTES):
         raw = file_head(path, size)
-        if not options.pattern and not any(word in raw.lower() for word in LOSS_WORDS):
+        lowered = raw.lower()
+        if not options.pattern and not any(word in lowered for word in LOSS_WORDS):
             if len(raw) < size:
                 return None
             continue  # no preset reads a loss from lines that never name one
