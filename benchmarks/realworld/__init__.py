@@ -226,7 +226,8 @@ ROUND30_MADE = frozenset({"lrwatch-made/gru_sines_rmsprop_clip",
 # 30's evaluation, ranked by a test loss their logs never hold; held out, never diagnosed before
 # the lead's one evaluation.
 ROUND31_MADE = frozenset({"lrwatch-made/mlp_multilabel_bce_amsgrad_cosine",
-                          "lrwatch-made/mlp_quantile_pinball_adabelief_const"})
+                          "lrwatch-made/mlp_quantile_pinball_adabelief_const",
+                          "lrwatch-made/mlp_triplet_embed_asgd_const"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
