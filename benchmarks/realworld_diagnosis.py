@@ -63,7 +63,9 @@ round 28 (``--side round28-heldout``) every repository of ``manifest_r28.jsonl``
 repository of ``manifest_r29.jsonl`` (``ROUND29_REPOS``); ``--side round29-made`` the families
 made for round 29 (``manifest_r29made.jsonl``, ``ROUND29_MADE``); round 30 (``--side
 round30-heldout``) every repository of ``manifest_r30.jsonl`` (``ROUND30_REPOS``); ``--side
-round30-made`` the families made for round 30 (``manifest_r30made.jsonl``, ``ROUND30_MADE``).
+round30-made`` the families made for round 30 (``manifest_r30made.jsonl``, ``ROUND30_MADE``);
+``--side round31-made`` the families made for round 31 (``manifest_r31made.jsonl``,
+``ROUND31_MADE``).
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning"
          "round22-made", "round23-heldout", "round23-made", "round24-heldout", "round24-made",
          "round25-heldout", "round25-made", "round26-heldout", "round26-made", "round27-heldout",
          "round27-made", "round28-heldout", "round28-made", "round29-heldout", "round29-made",
-         "round30-heldout", "round30-made")
+         "round30-heldout", "round30-made", "round31-made")
 
 
 def move_of(action: str, factor: float | None) -> tuple[str, float]:
@@ -288,7 +290,7 @@ def main(argv: list[str] | None = None) -> None:
                              "rounds 1-2 and holds out the families made for it; round 4 tunes "
                              "on every earlier run and half of its fresh public repositories; "
                              "rounds 5-8's fresh repositories are all held out, "
-                             "and so are rounds 7-30's made families")
+                             "and so are rounds 7-31's made families")
     parser.add_argument("--with-sweeps", action="store_true",
                         help="read each run of a sweep beside its sweep, as `lrwatch analyze "
                              "--as-one` reads the runs of one sweep (saved as SIDE+sweeps)")

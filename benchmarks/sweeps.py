@@ -42,8 +42,9 @@ the same), ``sweeps_fresh18.json`` (round 18's, the same), ``sweeps_fresh19.json
 ``sweeps_fresh23.json`` (round 23's, the same), ``sweeps_fresh24.json`` (round 24's, the
 same), ``sweeps_fresh25.json`` (round 25's, the same), ``sweeps_fresh26.json`` (round
 26's, the same), ``sweeps_fresh27.json`` (round 27's, the same), ``sweeps_fresh28.json``
-(round 28's, the same), ``sweeps_fresh29.json`` (round 29's, the same) and
-``sweeps_fresh30.json`` (round 30's, the same); on a quarter-decade
+(round 28's, the same), ``sweeps_fresh29.json`` (round 29's, the same),
+``sweeps_fresh30.json`` (round 30's, the same) and ``sweeps_fresh31.json`` (round 31's, the
+same); on a quarter-decade
 grid of 17+ LRs every fourth LR also makes a one-decade sweep (``decade``). Each estimate's band
 is scored too: does it hold the truth. The real-world corpus's public sweeps are scored against
 their sources' labels on six lines: round 5's, round 7's, round 8's, round 10's and round 13's
@@ -97,6 +98,7 @@ FRESH27 = Path(__file__).with_name("realworld") / "sweeps_fresh27.json"
 FRESH28 = Path(__file__).with_name("realworld") / "sweeps_fresh28.json"
 FRESH29 = Path(__file__).with_name("realworld") / "sweeps_fresh29.json"
 FRESH30 = Path(__file__).with_name("realworld") / "sweeps_fresh30.json"
+FRESH31 = Path(__file__).with_name("realworld") / "sweeps_fresh31.json"
 WITHIN_2X = math.log10(2.0) + 1e-9
 FLAT_TRUTH = 0.02  # a window is flat when all eval losses are within 2% of the lowest ...
 LEARNED_TRUTH = 0.9  # ... and the best is 10% below where it started (else nothing learned)
@@ -299,7 +301,8 @@ def fresh_sweeps(path: Path | None = None) -> dict[str, list[dict]]:
     ``fresh_sweeps21.py`` / ``fresh_sweeps22.py`` / ``fresh_sweeps23.py`` /
     ``fresh_sweeps24.py`` / ``fresh_sweeps25.py`` / ``fresh_sweeps26.py`` /
     ``fresh_sweeps27.py`` / ``fresh_sweeps28.py`` / ``fresh_sweeps29.py`` /
-    ``fresh_sweeps30.py`` (rounds 8-30, ``sweeps_fresh8.json`` ... ``sweeps_fresh30.json``,
+    ``fresh_sweeps30.py`` / ``fresh_sweeps31.py`` (rounds 8-31, ``sweeps_fresh8.json`` ...
+    ``sweeps_fresh31.json``,
     their final losses on a test split the CSVs never log): each run's
     final eval loss and label,
     the training curves from the cache, as rows. Empty when that file or a run's CSV is missing;
@@ -523,7 +526,8 @@ def main(argv: list[str] | None = None) -> None:
                       ("fresh round 23", FRESH23), ("fresh round 24", FRESH24),
                       ("fresh round 25", FRESH25), ("fresh round 26", FRESH26),
                       ("fresh round 27", FRESH27), ("fresh round 28", FRESH28),
-                      ("fresh round 29", FRESH29), ("fresh round 30", FRESH30)):
+                      ("fresh round 29", FRESH29), ("fresh round 30", FRESH30),
+                      ("fresh round 31", FRESH31)):
         fresh = {} if args.tuning_only else fresh_sweeps(path)
         if fresh:
             results[key] = evaluate(fresh)

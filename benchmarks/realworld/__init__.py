@@ -222,6 +222,12 @@ ROUND29_MADE = frozenset({"lrwatch-made/wordgpt_docstrings_adamw_warmcos",
 # the lead's one evaluation.
 ROUND30_MADE = frozenset({"lrwatch-made/gru_sines_rmsprop_clip",
                           "lrwatch-made/cnn_ft_digits_sgdm_step"})
+# Round 31's made families (``fresh_sweeps31.py``, ``manifest_r31made.jsonl``): made after round
+# 30's evaluation, ranked by a test loss their logs never hold; held out, never diagnosed before
+# the lead's one evaluation.
+ROUND31_MADE = frozenset({"lrwatch-made/mlp_multilabel_bce_amsgrad_cosine",
+                          "lrwatch-made/mlp_quantile_pinball_adabelief_const",
+                          "lrwatch-made/mlp_triplet_embed_asgd_const"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -316,8 +322,8 @@ def side_of(repo: str) -> str:
     ``round28-heldout`` / ``round29-heldout`` / ``round30-heldout`` (rounds 21 to 30, all held
     out), ``round22-made`` /
     ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` /
-    ``round28-made`` / ``round29-made`` / ``round30-made`` (rounds 22 to 30's made families, held
-    out)."""
+    ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` (rounds 22 to 31's
+    made families, held out)."""
     if repo in ROUND30_REPOS:
         return "round30-heldout"
     if repo in ROUND29_REPOS:
@@ -342,6 +348,8 @@ def side_of(repo: str) -> str:
         return "round29-made"
     if repo in ROUND30_MADE:
         return "round30-made"
+    if repo in ROUND31_MADE:
+        return "round31-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:

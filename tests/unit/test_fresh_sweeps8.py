@@ -37,6 +37,7 @@ from benchmarks.realworld import fresh_sweeps27 as gen27
 from benchmarks.realworld import fresh_sweeps28 as gen28
 from benchmarks.realworld import fresh_sweeps29 as gen29
 from benchmarks.realworld import fresh_sweeps30 as gen30
+from benchmarks.realworld import fresh_sweeps31 as gen31
 from benchmarks.realworld.fresh_sweeps import FreshSweep, run_id
 from benchmarks.realworld.made_tasks import Logged
 from benchmarks.realworld.make_runs import quarter_decades
@@ -77,7 +78,8 @@ TESTED_ROUNDS = [(gen, "classifier", False, 4), (gen9, "classifier", True, 5),
                  (gen23, "classifier", True, 19), (gen24, "lm_pretrain", False, 20),
                  (gen25, "classifier", False, 21), (gen26, "classifier", True, 22),
                  (gen27, "lm_pretrain", False, 23), (gen28, "classifier", False, 24),
-                 (gen29, "classifier", False, 25), (gen30, "other", False, 26)]
+                 (gen29, "classifier", False, 25), (gen30, "other", False, 26),
+                 (gen31, "classifier", False, 27)]
 
 
 @pytest.mark.parametrize(("round_gen", "family", "by_epoch", "seed"), TESTED_ROUNDS,
