@@ -63,7 +63,8 @@ round 28 (``--side round28-heldout``) every repository of ``manifest_r28.jsonl``
 repository of ``manifest_r29.jsonl`` (``ROUND29_REPOS``); ``--side round29-made`` the families
 made for round 29 (``manifest_r29made.jsonl``, ``ROUND29_MADE``); round 30 (``--side
 round30-heldout``) every repository of ``manifest_r30.jsonl`` (``ROUND30_REPOS``); ``--side
-round30-made`` the families made for round 30 (``manifest_r30made.jsonl``, ``ROUND30_MADE``).
+round30-made`` the families made for round 30 (``manifest_r30made.jsonl``, ``ROUND30_MADE``); round
+31 (``--side round31-heldout``) every repository of ``manifest_r31.jsonl`` (``ROUND31_REPOS``).
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning"
          "round22-made", "round23-heldout", "round23-made", "round24-heldout", "round24-made",
          "round25-heldout", "round25-made", "round26-heldout", "round26-made", "round27-heldout",
          "round27-made", "round28-heldout", "round28-made", "round29-heldout", "round29-made",
-         "round30-heldout", "round30-made")
+         "round30-heldout", "round30-made", "round31-heldout")
 
 
 def move_of(action: str, factor: float | None) -> tuple[str, float]:
