@@ -64,8 +64,9 @@ repository of ``manifest_r29.jsonl`` (``ROUND29_REPOS``); ``--side round29-made`
 made for round 29 (``manifest_r29made.jsonl``, ``ROUND29_MADE``); round 30 (``--side
 round30-heldout``) every repository of ``manifest_r30.jsonl`` (``ROUND30_REPOS``); ``--side
 round30-made`` the families made for round 30 (``manifest_r30made.jsonl``, ``ROUND30_MADE``);
-``--side round31-made`` the families made for round 31 (``manifest_r31made.jsonl``,
-``ROUND31_MADE``).
+round 31 (``--side round31-heldout``) every repository of ``manifest_r31.jsonl``
+(``ROUND31_REPOS``); ``--side round31-made`` the families made for round 31
+(``manifest_r31made.jsonl``, ``ROUND31_MADE``).
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning"
          "round22-made", "round23-heldout", "round23-made", "round24-heldout", "round24-made",
          "round25-heldout", "round25-made", "round26-heldout", "round26-made", "round27-heldout",
          "round27-made", "round28-heldout", "round28-made", "round29-heldout", "round29-made",
-         "round30-heldout", "round30-made", "round31-made")
+         "round30-heldout", "round30-made", "round31-heldout", "round31-made")
 
 
 def move_of(action: str, factor: float | None) -> tuple[str, float]:

@@ -297,6 +297,14 @@ ROUND30_REPOS = frozenset({
     "jxbz/nero",
     "Mqtth3w/pixel-level-segmentation-in-pets-unipr",
 })
+# Round 31: public repositories gathered while round 31's rules were tuned (``manifest_r31.jsonl``),
+# all held out like rounds 13, 16 and 21-30: labelled from their sources, never diagnosed before
+# the lead's one evaluation.
+ROUND31_REPOS = frozenset({
+    "zhoubojian-stevenchow/CDS525_Group_Project",
+    "Lil3bear/CDS525_Group_Project",
+    "chunxi-lan/CDS525_Group_Project",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -319,11 +327,13 @@ def side_of(repo: str) -> str:
     ``round20-made`` / ``round21-made`` (rounds 17, 18, 19, 20 and 21's made families, held
     out), ``round21-heldout`` / ``round22-heldout`` / ``round23-heldout`` /
     ``round24-heldout`` / ``round25-heldout`` / ``round26-heldout`` / ``round27-heldout`` /
-    ``round28-heldout`` / ``round29-heldout`` / ``round30-heldout`` (rounds 21 to 30, all held
-    out), ``round22-made`` /
+    ``round28-heldout`` / ``round29-heldout`` / ``round30-heldout`` / ``round31-heldout``
+    (rounds 21 to 31, all held out), ``round22-made`` /
     ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` /
     ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` (rounds 22 to 31's
     made families, held out)."""
+    if repo in ROUND31_REPOS:
+        return "round31-heldout"
     if repo in ROUND30_REPOS:
         return "round30-heldout"
     if repo in ROUND29_REPOS:

@@ -78,8 +78,11 @@ def _pick_keys(names: list[str], meta: dict) -> dict[str, str | None]:
     loss = meta.get("loss_key") or _first_key(names, LOSS_KEYS)
     if loss is None or loss not in names:
         raise ValueError(f"no training-loss column among {names[:12]}; name it in meta.loss_key")
+    # ``meta.lr_key`` set to null: the log has no LR of the run's schedule (a column that holds
+    # the configured peak on every row while a warmup and decay move the real LR is not one)
+    lr = meta["lr_key"] if "lr_key" in meta else _lr_key(names)
     return {"loss": loss, "val_loss": meta.get("val_key") or _first_key(names, VAL_KEYS),
-            "grad_norm": _first_key(names, GRAD_KEYS), "lr": meta.get("lr_key") or _lr_key(names),
+            "grad_norm": _first_key(names, GRAD_KEYS), "lr": lr,
             "epoch": "epoch" if "epoch" in names else None,
             # a higher-is-better validation metric (accuracy), only where meta names it
             "val_metric": meta.get("val_metric_key")}
@@ -166,7 +169,8 @@ def read_metrics_csv(data: bytes, meta: dict) -> list[dict]:
     picks the run's rows and ``meta.step_key`` names the column that counts its points (for
     example ``epoch``); ``meta.delimiter`` reads a tab-separated log (pandas ``to_csv(sep="\\t")``);
     ``meta.loss_sum`` / ``meta.val_sum`` read a loss logged as parts (``_add_sums``);
-    ``meta.lr_key`` names an LR column none of the usual names match (``Alpha``), and
+    ``meta.lr_key`` names an LR column none of the usual names match (``Alpha``), or is null
+    where the column an LR name matches holds the configured peak, not the scheduled LR; and
     ``meta.nan_unlogged`` lists per-epoch columns that the log fills with ``nan`` on the rows
     between epochs (a per-iteration CSV with an epoch's validation loss on its last row): their
     ``nan`` cells are read as not logged, while a NaN in any other column is kept."""

@@ -326,6 +326,20 @@ def test_a_loss_logged_as_parts_is_read_as_their_sum_with_the_ultralytics_lr():
         read_metrics_csv(data, {**meta, "loss_sum": ["train/box_loss", "train/obj_loss"]})
 
 
+def test_a_csv_whose_lr_column_is_the_configured_peak_gives_no_lr_where_the_manifest_says_so():
+    # a fine-tuning notebook's per-epoch history: the learning_rate column repeats the peak LR
+    # on every row while a linear warmup and decay move the LR the optimizer used
+    data = (b"epoch,train_loss,train_acc,test_acc,test_loss,f1_score,batch_size,learning_rate\n"
+            b"1,0.45,77.8,86.5,0.25,86.4,32,2e-05\n2,0.24,87.5,87.6,0.24,88.4,32,2e-05\n")
+    meta = {"step_key": "epoch", "val_key": "test_loss"}
+    assert [r["lr"] for r in read_metrics_csv(data, meta)] == [2e-05, 2e-05]
+    rows = read_metrics_csv(data, {**meta, "lr_key": None})
+    assert [r["step"] for r in rows] == [1, 2]
+    assert [r["loss"] for r in rows] == [0.45, 0.24]
+    assert [r["val_loss"] for r in rows] == [0.25, 0.24]
+    assert all("lr" not in r for r in rows)
+
+
 def test_a_per_iteration_csv_with_nan_between_epochs_keeps_only_each_epochs_validation_loss():
     # hypergradient-descent's train.py: one row an iteration, the epoch's validation loss on its
     # last row and `nan` on the others, the LR in a column named Alpha
