@@ -970,6 +970,11 @@ def below_top(curve: Curve, prior: Prior) -> Symptom | None:
     below, rng, lr = decades_below_top(curve, prior), prior.range, peak_lr(curve, prior)
     if below is None or below <= 0 or rng is None or lr is None:
         return None
+    if prior.fine_tune:  # a fine-tuning range spans full fine-tunes to LoRA: its bottom counts
+        msg = (f"peak LR {_fmt(lr)} is {rng[0] / lr:.2g}x below the bottom of {prior.usual()}: "
+               "too low is the likelier reading")
+        return Symptom(SymptomName.BELOW_TOP, strength(math.log10(rng[0] / lr), LIKELY_LOW),
+                       Evidence(msg, "lr", None, None, lr))
     msg = (f"peak LR {_fmt(lr)} is {10 ** below:.2g}x below the top of {prior.usual()}: too low "
            "is the likelier reading")
     if prior.param_count is None and not prior.fine_tune and is_adaptive(prior.optimizer):
@@ -977,6 +982,20 @@ def below_top(curve: Curve, prior: Prior) -> Symptom | None:
                 "lower LRs (GPT-3: 6e-4 at 125M, 2e-4 at 1.3B); give its parameter count "
                 "(--params, param_count=) to read it against its size")
     return Symptom(SymptomName.BELOW_TOP, strength(below, LIKELY_LOW),
+                   Evidence(msg, "lr", None, None, lr))
+
+
+def above_fine_range(curve: Curve, prior: Prior) -> Symptom | None:
+    """A fine-tune whose peak LR sits LIKELY_HIGH decades (3.2x) or more above the top of the
+    fine-tuning range: a smooth fall there is a small model's or a frozen backbone's good LR, or
+    one past the best (real-world round 29: of 14 such public fine-tunes read "healthy, keep", 5
+    were labelled too high, 9 keep)."""
+    below, rng, lr = decades_below_top(curve, prior), prior.range, peak_lr(curve, prior)
+    if not prior.fine_tune or below is None or -below < LIKELY_HIGH or rng is None or lr is None:
+        return None
+    msg = (f"peak LR {_fmt(lr)} is {10 ** -below:.2g}x above the top of {prior.usual()}: a "
+           "good LR for a small model or a frozen backbone, or too high an LR")
+    return Symptom(SymptomName.FINE_TUNE_ABOVE_RANGE, strength(-below, LIKELY_HIGH),
                    Evidence(msg, "lr", None, None, lr))
 
 

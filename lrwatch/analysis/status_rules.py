@@ -900,8 +900,10 @@ def _little_flattening(f: Findings) -> Reading | None:
     # too low (d.floor_or_too_low): the evidence names both readings and the advice the test
     if f.little is not None:
         high_open = f.open_high
+        # a fine-tune 3x or more above its range: a small model's good LR, or too high (round 29)
+        fine_high = d.above_fine_range(f.curve, f.prior) if f.fine else None
         return Reading([d.flattening(f.curve), f.came_back, high_open,
-                        d.floor_or_too_low(f.curve, f.prior)], confidence=0.5,
+                        d.floor_or_too_low(f.curve, f.prior), fine_high], confidence=0.5,
                        also=_far_above(high_open, f.under, f.prior))
     return None
 
@@ -919,13 +921,15 @@ def _healthy(f: Findings) -> Reading:
     # a loss that levelled off this noisily may be held up by the LR itself (round 16)
     noisy = f.levelled is not None and d.noisy_level(f.curve)
     low = _low_place(f)
+    # a fine-tune 3x or more above its range: a small model's good LR, or too high (round 29)
+    fine_high = d.above_fine_range(f.curve, f.prior) if f.fine else None
     # a validation loss that turned up at the top of the range: too high as well (round 17)
     top_turn = d.overfit_at_top(f.curve, f.prior) if f.overfit is not None and not f.fine \
         and not (f.prior.clip is not None and not is_adaptive(f.prior.optimizer)) else None
     opened = f.open_low is not None or high_open is not None or f.beyond is not None or noisy \
-        or low is not None or top_turn is not None
+        or low is not None or top_turn is not None or fine_high is not None
     return Reading([f.overfit, top_turn, f.levelled, f.beyond, f.stairs, f.came_back,
-                    d.steady_fall(f.curve), f.open_low, high_open, untold, low],
+                    d.steady_fall(f.curve), f.open_low, high_open, untold, low, fine_high],
                    confidence=0.5 if f.warm is not None else
                    d.OPEN_HEALTHY if opened else plain,
                    also=_far_above(high_open, f.under, f.prior))
@@ -938,12 +942,16 @@ def _low_place(f: Findings) -> d.Symptom | None:
     "add decay", 27 were labelled otherwise, 26 too low, from 9 made families; every run trained
     from scratch there, whatever its reading: 152 of 170 labelled too low, public logs 62 of 71;
     on the benchmark corpus the 98 runs it sends from a keep to a test had their sweep's best LR
-    3x or more higher on 79). Not a fine-tune (its range is a prior of its own), nor a clipped
-    SGD step (the range says nothing of it)."""
+    3x or more higher on 79). A fine-tune, whose range spans full fine-tunes to LoRA, as far
+    below the range's bottom (real-world round 29: 9 of the 12 public fine-tunes there read
+    "healthy, keep", by the LR their source states, were labelled too low). Not a clipped SGD
+    step (the range says nothing of it)."""
     clipped = f.prior.clip is not None and not is_adaptive(f.prior.optimizer)
-    if f.fine or clipped or f.under is None or f.under < d.LIKELY_LOW:
+    rng = f.prior.range
+    if clipped or f.under is None or rng is None:
         return None
-    return d.below_top(f.curve, f.prior)
+    span = math.log10(rng[1] / rng[0]) if f.fine else 0.0
+    return d.below_top(f.curve, f.prior) if f.under >= span + d.LIKELY_LOW else None
 
 
 def _far_above(high_open: d.Symptom | None, under: float | None,
@@ -1010,6 +1018,19 @@ def _advise_healthy(c: AdviceContext) -> Advice:
                    "top of the usual range, where a run past the best LR overfits as well: run a "
                    "range test (lrwatch's find_lr) or a short run at ~3x lower LR, and keep "
                    "whichever gets the lower validation loss"]
+    elif SymptomName.FINE_TUNE_ABOVE_RANGE in symptoms:
+        action, factor = Action.RANGE_TEST, None
+        reasons = ["healthy as far as one run tells, but 3x or more above the fine-tuning "
+                   "range, where a small model or a frozen backbone trains well and a larger "
+                   "pretrained model is past its best LR: run a range test (lrwatch's find_lr "
+                   "with fine_tune=True) or a short run at ~3x lower LR, and keep whichever "
+                   "gets the lower validation loss"]
+    elif SymptomName.BELOW_TOP in symptoms and c.curves.fine_tune:
+        action, factor = Action.RANGE_TEST, None
+        reasons = ["healthy as far as one run tells, but 3x or more below the fine-tuning "
+                   "range, where a fine-tune's loss falls as smoothly at too low an LR: run a "
+                   "range test (lrwatch's find_lr with fine_tune=True) or a short run at ~3x the "
+                   "LR, and keep whichever gets the lower validation loss"]
     elif SymptomName.BELOW_TOP in symptoms:
         # a healthy-looking run from scratch 3x or more below the top of the usual range
         # (_low_place, real-world round 17): 27 of its 28 runs were labelled otherwise; a range

@@ -96,6 +96,9 @@ class SymptomName(str, Enum):
     # a fine-tune held back from above at an LR less than FINE_NEAR_DECADES above the
     # fine-tuning range: too high, or a small model whose best LR sits above that range
     FINE_TUNE_NEAR_RANGE = "fine_tune_near_range"
+    # a healthy-looking fine-tune LIKELY_HIGH decades or more above the fine-tuning range: a
+    # good LR for a small model or a frozen backbone, or one past the best (real-world round 29)
+    FINE_TUNE_ABOVE_RANGE = "fine_tune_above_range"
     # a loss that fell 40% or more from its first points and then sat flat, off chance level:
     # it got going and reached a floor (or a level too high an LR holds it at)
     FELL_TO_FLOOR = "fell_to_floor"
