@@ -77,6 +77,7 @@ class TrainingFacts:
     total_steps: int | None = None  # planned optimizer steps
     clip: float | None = None  # the max gradient norm when gradients are clipped by norm
     param_count: int | None = None  # the model's parameters (an adaptive LR range falls with it)
+    fine_tune: bool | None = None  # training starts from pretrained weights (its own LR range)
 
 
 def optimizer_facts(optimizers: Sequence[torch.optim.Optimizer]) -> tuple[str | None, float | None]:
@@ -111,6 +112,7 @@ def run_metadata(front_end: str, model: torch.nn.Module, optimizers: Sequence[An
         "planned_steps": facts.total_steps,
         "param_count": facts.param_count if facts.param_count is not None else
         count_parameters(model),
+        "fine_tune": facts.fine_tune,
         "record": record.to_dict(),
         "versions": {"lrwatch": __version__, "torch": torch.__version__,
                      "python": platform.python_version()},
@@ -402,7 +404,7 @@ class Engine:
         return OnlineAnalyzer(
             optimizer=facts.optimizer, momentum=facts.momentum, batch_size=facts.batch_size,
             total_steps=facts.total_steps, clip=facts.clip, param_count=facts.param_count,
-            range_test=RangeTestSummary(linked["suggested_lr"], linked["lower_lr"],
+            fine_tune=facts.fine_tune, range_test=RangeTestSummary(linked["suggested_lr"], linked["lower_lr"],
                                         linked["upper_lr"]) if linked else None,
         )
 

@@ -132,6 +132,7 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
             range_test=_range_test(meta.get("range_test")),
             clip=_norm_clip(meta),
             param_count=_count(meta.get("param_count")),
+            fine_tune=meta.get("fine_tune") if isinstance(meta.get("fine_tune"), bool) else None,
             guard_actions=_guard_actions(store, info),
             other_optimizers=tuple(
                 OptimizerCurves(label, series(keys.optimizer_key(keys.GRAD_NORM, label)),

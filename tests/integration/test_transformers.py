@@ -353,3 +353,26 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def test_a_pretrained_model_is_recorded_and_diagnosed_as_a_fine_tune(tmp_path):
+    """A model loaded with ``from_pretrained`` starts from pretrained weights: the run's
+    metadata says so and the run read back from the store carries it to the diagnosis (which
+    then reads the LR against the fine-tuning range); a model built from its config is not
+    called one (unknown, not "no")."""
+    from lrwatch.readers.store import read_store_run
+
+    _gpt2().save_pretrained(tmp_path / "pretrained")
+    model = transformers.GPT2LMHeadModel.from_pretrained(tmp_path / "pretrained")
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path / "tuned"), per_device_train_batch_size=8, max_steps=24,
+        learning_rate=2e-5, logging_steps=1, report_to="none", use_cpu=True,
+        save_strategy="no", disable_tqdm=True, seed=0)
+    transformers.Trainer(model=model, args=args, train_dataset=Tokens(),
+                         callbacks=[LRWatchCallback()]).train()
+    _train(tmp_path / "scratch", LRWatchCallback())
+    tuned_store, tuned = _only_run(tmp_path / "tuned" / "lrwatch_logs")
+    scratch_store, scratch = _only_run(tmp_path / "scratch" / "out" / "lrwatch_logs")
+    assert tuned.meta["fine_tune"] is True and scratch.meta["fine_tune"] is None
+    assert read_store_run(tuned_store, tuned.id).curves.fine_tune is True
+    assert read_store_run(scratch_store, scratch.id).curves.fine_tune is None
