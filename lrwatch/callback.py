@@ -84,6 +84,10 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
             ``{"text": ...}`` message on each diagnosis change and guard action, from a
             background thread; a slow or dead endpoint never holds training.
         strict: re-raise lrwatch's internal errors instead of warning and going on.
+        fine_tune: training starts from pretrained weights (True), from scratch (False), or
+            unknown (None: True where the model shows it, a Hugging Face model loaded by
+            ``from_pretrained`` or a PEFT model inside it). A fine-tune's LR is read against the
+            fine-tuning range (AdamW 1e-5-3e-4), and an increase is at most 3x.
 
     Example::
 
@@ -118,6 +122,7 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
         mirror: bool = False,
         alert: str | None = None,
         strict: bool = False,
+        fine_tune: bool | None = None,
     ) -> None:
         if loss_key is not None and (not isinstance(loss_key, str) or not loss_key.strip()):
             raise ConfigError(f"loss_key must be the name of a logged metric, got {loss_key!r}")
@@ -131,7 +136,8 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
             check_every_n_steps=check_every_n_steps, snapshot_every_n_steps=snapshot_every_n_steps,
             max_recoveries=max_recoveries, lr_factor=lr_factor, skip_batches=skip_batches,
             on_spike=on_spike, alert=alert, dashboard=dashboard, dashboard_host=dashboard_host,
-            dashboard_port=dashboard_port, keep_dashboard=keep_dashboard, strict=strict)
+            dashboard_port=dashboard_port, keep_dashboard=keep_dashboard, strict=strict,
+            fine_tune=fine_tune)
         self.engine.warn = _rank_zero_warn  # once, on rank 0
         self.config, self.guard_config = self.engine.record_config, self.engine.guard_config
         self.strict = strict
@@ -174,7 +180,7 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
         self._logged = {}
         engine = self.engine
         name = self.name or type(pl_module).__name__
-        engine.begin(name, _training_facts(trainer), trainer.optimizers,
+        engine.begin(name, self._facts(trainer, pl_module), trainer.optimizers,
                      judge_loss=len(trainer.optimizers) == 1, rank_zero=trainer.is_global_zero)
         if not trainer.is_global_zero or self.store_path is None:
             return
@@ -264,10 +270,13 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
             if name == self.loss_key and not trainer.validating:
                 recorder.add_loss(value)
 
+    def _facts(self, trainer: Any, pl_module: Any) -> TrainingFacts:
+        return _training_facts(trainer, self._fine_tune(pl_module))
+
     def _metadata(self, trainer: Any, pl_module: Any) -> dict[str, Any]:
         lightning = lightning_of(trainer)
         return run_metadata(
-            "lightning", pl_module, trainer.optimizers, _training_facts(trainer), self.config,
+            "lightning", pl_module, trainer.optimizers, self._facts(trainer, pl_module), self.config,
             schedulers=[type(c.scheduler).__name__ for c in trainer.lr_scheduler_configs],
             accumulate_grad_batches=trainer.accumulate_grad_batches,
             gradient_clip_val=trainer.gradient_clip_val,
@@ -290,15 +299,17 @@ def _batches_stepped(trainer: Any) -> int:
         return int(trainer.global_step)
 
 
-def _training_facts(trainer: Any) -> TrainingFacts:
-    """What the online analysis is told: optimizer, momentum, batch size, planned steps, clip."""
+def _training_facts(trainer: Any, fine_tune: bool | None) -> TrainingFacts:
+    """What the online analysis is told: optimizer, momentum, batch size, planned steps, clip,
+    model size, and whether it fine-tunes."""
     optimizer, momentum = optimizer_facts(trainer.optimizers)
     planned = trainer.estimated_stepping_batches
     return TrainingFacts(optimizer=optimizer, momentum=momentum,
                          batch_size=_loader_batch_size(trainer),
                          total_steps=int(planned) if planned not in (None, float("inf")) else None,
                          clip=norm_clip(trainer),
-                         param_count=count_parameters(trainer.lightning_module))
+                         param_count=count_parameters(trainer.lightning_module),
+                         fine_tune=fine_tune)
 
 
 def _clipping_on(trainer: Any) -> bool:

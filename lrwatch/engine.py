@@ -92,6 +92,18 @@ def count_parameters(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def starts_pretrained(model: torch.nn.Module) -> bool | None:
+    """True where the model shows it starts from pretrained weights: a Hugging Face model that
+    ``from_pretrained`` loaded (its ``config._name_or_path`` says from where; empty for one built
+    from its config), or a PEFT model (LoRA and the like) around one, anywhere in ``model``;
+    else None: weights loaded any other way leave no mark, and not knowing is not a "no"."""
+    for module in model.modules():
+        config = getattr(module, "config", None)
+        if getattr(config, "_name_or_path", "") or hasattr(module, "peft_config"):
+            return True
+    return None
+
+
 def hparams_of(optimizer: torch.optim.Optimizer) -> dict[str, Any]:
     group = optimizer.param_groups[0] if optimizer.param_groups else {}
     return {k: v for k, v in group.items() if k != "params"}

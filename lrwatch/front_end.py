@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Literal, TypedDict
 import torch
 
 from lrwatch.config import RecordConfig
-from lrwatch.engine import Engine
+from lrwatch.engine import Engine, starts_pretrained
 from lrwatch.errors import ConfigError
 from lrwatch.guard import GuardConfig
 from lrwatch.live_dashboard import check_dashboard_address, start_dashboard
@@ -47,6 +47,7 @@ class FrontEndOptions(TypedDict, total=False):
     dashboard_port: int
     keep_dashboard: bool
     strict: bool
+    fine_tune: bool | None
 
 
 class FrontEnd:
@@ -59,8 +60,8 @@ class FrontEnd:
         on_diverge, every_n_steps, layer_every_n_steps, update_ratio_every_n_steps,
         host_copy_every_n_steps, check_every_n_steps, snapshot_every_n_steps, max_recoveries,
         lr_factor, skip_batches, on_spike, alert, dashboard, dashboard_host, dashboard_port,
-        keep_dashboard, strict: as ``lrwatch.LRWatch`` documents them (a guard that acts copies
-        every step to the host, unless ``host_copy_every_n_steps`` says otherwise).
+        keep_dashboard, strict, fine_tune: as ``lrwatch.LRWatch`` documents them (a guard that
+        acts copies every step to the host, unless ``host_copy_every_n_steps`` says otherwise).
 
     Raises:
         ConfigError: an option is out of range or of the wrong type (one line that names it).
@@ -88,6 +89,7 @@ class FrontEnd:
         dashboard_port: int = 8050,
         keep_dashboard: bool = False,
         strict: bool = False,
+        fine_tune: bool | None = None,
     ) -> None:
         if store is not None and not isinstance(store, (str, os.PathLike)):
             raise ConfigError(f"store must be a path (a str or pathlib.Path), got {store!r}")
@@ -105,8 +107,11 @@ class FrontEnd:
         self.alert = check_alert_url(alert) if alert is not None else None
         self.dashboard_host, self.dashboard_port = check_dashboard_address(dashboard_host,
                                                                            dashboard_port)
+        if fine_tune is not None and not isinstance(fine_tune, bool):
+            raise ConfigError(f"fine_tune must be True, False or None (unknown), got {fine_tune!r}")
         self.store_arg = store
         self.name = name
+        self.fine_tune = fine_tune
         self.dashboard = dashboard
         self.keep_dashboard = keep_dashboard
         self.dashboard_url: str | None = None
@@ -117,6 +122,11 @@ class FrontEnd:
     @property
     def run(self) -> RunInfo | None:
         return self.engine.run
+
+    def _fine_tune(self, model: Any) -> bool | None:
+        """Whether training starts from pretrained weights: as the user said, else True where
+        the model shows it (``starts_pretrained``), else unknown."""
+        return self.fine_tune if self.fine_tune is not None else starts_pretrained(model)
 
     @property
     def store_path(self) -> Path | StoreURL | None:

@@ -79,7 +79,9 @@ class Watch(FrontEnd):
             every front end): every_n_steps, layer_every_n_steps, update_ratio_every_n_steps,
             host_copy_every_n_steps, check_every_n_steps, snapshot_every_n_steps,
             max_recoveries, lr_factor, skip_batches, alert, dashboard (``finish`` says how to
-            serve it again), dashboard_host, dashboard_port, keep_dashboard, strict.
+            serve it again), dashboard_host, dashboard_port, keep_dashboard, strict,
+            fine_tune (default: True where the model shows it: a Hugging Face model from
+            ``from_pretrained``, or a PEFT model).
     """
 
     def __init__(
@@ -124,7 +126,8 @@ class Watch(FrontEnd):
         facts = TrainingFacts(*optimizer_facts(self.optimizers), batch_size=batch_size,
                               total_steps=total_steps,
                               clip=float(grad_clip) if grad_clip is not None else None,
-                              param_count=count_parameters(self.model))
+                              param_count=count_parameters(self.model),
+                              fine_tune=self._fine_tune(self.model))
         engine = self.engine
         engine.begin(name, facts, self.optimizers, judge_loss=len(self.optimizers) == 1,
                      rank_zero=self._rank == 0)

@@ -107,7 +107,7 @@ class LRWatchCallback(TrainerCallback, FrontEnd):
                               total_steps=int(state.max_steps) if state.max_steps else None,
                               clip=float(args.max_grad_norm) if self._clips else None,
                               param_count=count_parameters(model),
-                              fine_tune=True if _pretrained(model) else None)
+                              fine_tune=self._fine_tune(model))
         engine.begin(name, facts, [raw], rank_zero=self._rank_zero)
         if self._rank_zero:
             engine.open_store(self.store_arg if self.store_arg is not None
@@ -258,14 +258,6 @@ class LRWatchCallback(TrainerCallback, FrontEnd):
 _HPARAMS = ("learning_rate", "lr_scheduler_type", "warmup_steps", "warmup_ratio", "weight_decay",
             "optim", "per_device_train_batch_size", "gradient_accumulation_steps",
             "max_grad_norm", "num_train_epochs", "max_steps", "seed")
-
-
-def _pretrained(model: Any) -> bool:
-    """Whether the model starts from pretrained weights: ``from_pretrained`` records where it
-    loaded them (``config._name_or_path``; empty for a model built from its config), and a PEFT
-    model (LoRA and the like) adapts a pretrained one. Not knowing is not a "no"."""
-    config = getattr(model, "config", None)
-    return bool(getattr(config, "_name_or_path", "")) or hasattr(model, "peft_config")
 
 
 def _torch_clips(args: Any, model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> bool:

@@ -45,6 +45,16 @@ def test_every_step_is_recorded_where_lightning_users_look(pl, tmp_path):
     assert meta["schedulers"] == ["StepLR"] and meta["hparams"] == {"lr": 0.05, "optimizer": "SGD"}
     assert meta["param_count"] == sum(p.numel() for p in module.parameters())
     assert meta["lightning_package"] == pl.__name__
+    assert meta["fine_tune"] is None  # a model built here, nothing said: unknown
+
+
+def test_a_fine_tune_the_user_names_reaches_the_store_and_the_final_verdict(pl, tmp_path):
+    from lrwatch.readers.store import read_store_run
+
+    trainer(pl, [LRWatch(fine_tune=True)], tmp_path).fit(make_module(pl, lr=0.05), loader())
+    store, run = _only_run(tmp_path / "lrwatch_logs")
+    assert run.meta["fine_tune"] is True
+    assert read_store_run(store, run.id).curves.fine_tune is True
 
 
 def test_grad_norm_is_the_norm_lightning_users_would_compute(pl, tmp_path):

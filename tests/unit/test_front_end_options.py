@@ -34,6 +34,7 @@ FRONT_ENDS = {
     ({"lr_factor": 1.5}, "lr_factor must be a number in"),
     ({"dashboard_port": 70000}, "dashboard_port must be in 0-65535"),
     ({"alert": "hooks.example.com"}, r"alert must be an http\(s\) webhook URL"),
+    ({"fine_tune": "yes"}, "fine_tune must be True, False or None"),
 ])
 def test_a_wrong_option_is_the_same_one_line_error_in_every_front_end(tmp_path, front_end,
                                                                        options, message):
@@ -81,3 +82,33 @@ def test_watch_options_are_typed_as_frontend_and_lrwatch_take_them():
     assert typed == keyword_only(LRWatch.__init__) - {"loss_key", "mirror"}  # Lightning's own
     hint = typing.get_type_hints(Watch.__init__, include_extras=True)["options"]
     assert typing.get_args(hint) == (FrontEndOptions,)
+
+
+def _run_meta(watch: Watch) -> dict:  # type: ignore[type-arg]
+    from lrwatch import Store
+
+    path, run_id = watch.store_path, watch.run.id  # type: ignore[union-attr]
+    watch.finish()
+    with Store(path, readonly=True) as store:
+        return store.run(run_id).meta
+
+
+@pytest.mark.parametrize(("said", "recorded"), [(True, True), (False, False), (None, None)])
+def test_a_fine_tune_is_recorded_as_the_user_says(tmp_path, said, recorded):
+    assert _run_meta(_watch(tmp_path, fine_tune=said))["fine_tune"] is recorded
+
+
+def test_a_model_from_pretrained_weights_is_a_fine_tune_unless_the_user_says_otherwise(tmp_path):
+    transformers = pytest.importorskip("transformers")
+    config = transformers.GPT2Config(vocab_size=16, n_positions=8, n_embd=8, n_layer=1, n_head=1)
+    transformers.GPT2LMHeadModel(config).save_pretrained(tmp_path / "pretrained")
+
+    def wrapped(**options):  # type: ignore[no-untyped-def]
+        # a pretrained model inside the user's own module, as in a LightningModule
+        model = torch.nn.ModuleDict({"lm": transformers.GPT2LMHeadModel.from_pretrained(
+            tmp_path / "pretrained")})
+        return Watch(model, torch.optim.AdamW(model.parameters(), lr=2e-5),
+                     store=tmp_path / "s", **options)
+
+    assert _run_meta(wrapped())["fine_tune"] is True
+    assert _run_meta(wrapped(fine_tune=False))["fine_tune"] is False
