@@ -305,6 +305,13 @@ ROUND31_REPOS = frozenset({
     "Lil3bear/CDS525_Group_Project",
     "chunxi-lan/CDS525_Group_Project",
 })
+# Round 32: public repositories gathered while round 32's rules were tuned (``manifest_r32.jsonl``),
+# all held out like rounds 13, 16 and 21-31: labelled from their sources, never diagnosed before
+# the lead's one evaluation.
+ROUND32_REPOS = frozenset({
+    "fabian-sp/pytorch-image-models",
+    "f-dangel/vivit-experiments",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -327,11 +334,13 @@ def side_of(repo: str) -> str:
     ``round20-made`` / ``round21-made`` (rounds 17, 18, 19, 20 and 21's made families, held
     out), ``round21-heldout`` / ``round22-heldout`` / ``round23-heldout`` /
     ``round24-heldout`` / ``round25-heldout`` / ``round26-heldout`` / ``round27-heldout`` /
-    ``round28-heldout`` / ``round29-heldout`` / ``round30-heldout`` / ``round31-heldout``
-    (rounds 21 to 31, all held out), ``round22-made`` /
+    ``round28-heldout`` / ``round29-heldout`` / ``round30-heldout`` / ``round31-heldout`` /
+    ``round32-heldout`` (rounds 21 to 32, all held out), ``round22-made`` /
     ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` /
     ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` (rounds 22 to 31's
     made families, held out)."""
+    if repo in ROUND32_REPOS:
+        return "round32-heldout"
     if repo in ROUND31_REPOS:
         return "round31-heldout"
     if repo in ROUND30_REPOS:
