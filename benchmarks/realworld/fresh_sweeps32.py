@@ -136,7 +136,7 @@ MANIFEST = HERE / "manifest_r32made.jsonl"
 SCRIPT = "benchmarks/realworld/fresh_sweeps32.py"
 LOG_EVERY = 10
 
-# the set classifier: DeepSets over sets of 2-D points, multi-class hinge loss, Yogi
+# the set classifier: DeepSets over sets of 2-D points, multi-class hinge loss, Yogi + cosine
 DS_KINDS, DS_POINTS, DS_JITTER, DS_FLIP, DS_HIDDEN = 5, 12, 0.25, 0.1, 64
 DS_TRAIN, DS_VAL, DS_TEST = 600, 300, 2000
 DS_STEPS, DS_BATCH, DS_EVAL_EVERY = 300, 32, 50
@@ -160,7 +160,7 @@ def flipped(y: np.ndarray, k: int, frac: float, rng: np.random.Generator) -> np.
     return y
 
 
-# -- a DeepSets classifier of noisy point clouds under Yogi, multi-class hinge loss --------------
+# -- a DeepSets classifier of noisy point clouds under Yogi + cosine, multi-class hinge loss ---
 
 
 @lru_cache(maxsize=None)
