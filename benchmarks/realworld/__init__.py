@@ -228,6 +228,12 @@ ROUND30_MADE = frozenset({"lrwatch-made/gru_sines_rmsprop_clip",
 ROUND31_MADE = frozenset({"lrwatch-made/mlp_multilabel_bce_amsgrad_cosine",
                           "lrwatch-made/mlp_quantile_pinball_adabelief_const",
                           "lrwatch-made/mlp_triplet_embed_asgd_const"})
+# Round 32's made families (``fresh_sweeps32.py``, ``manifest_r32made.jsonl``): made after round
+# 31's evaluation, ranked by a test loss their logs never hold; held out, never diagnosed before
+# the lead's one evaluation.
+ROUND32_MADE = frozenset({"lrwatch-made/deepsets_points_multimargin_yogi_cosine",
+                          "lrwatch-made/mlp_hetero_gaussnll_lookahead_adam_const",
+                          "lrwatch-made/mlp_ft_shifted_focal_adam_discriminative"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -337,8 +343,8 @@ def side_of(repo: str) -> str:
     ``round28-heldout`` / ``round29-heldout`` / ``round30-heldout`` / ``round31-heldout`` /
     ``round32-heldout`` (rounds 21 to 32, all held out), ``round22-made`` /
     ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` /
-    ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` (rounds 22 to 31's
-    made families, held out)."""
+    ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
+    ``round32-made`` (rounds 22 to 32's made families, held out)."""
     if repo in ROUND32_REPOS:
         return "round32-heldout"
     if repo in ROUND31_REPOS:
@@ -369,6 +375,8 @@ def side_of(repo: str) -> str:
         return "round30-made"
     if repo in ROUND31_MADE:
         return "round31-made"
+    if repo in ROUND32_MADE:
+        return "round32-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:
