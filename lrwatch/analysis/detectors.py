@@ -46,6 +46,10 @@ SIGNIFICANT = 3.0
 # with noise around it, is not spiking: small-batch losses of a run that has not moved are
 # heavy-tailed, and a tenth of them can reach twice the start without any LR problem).
 SPIKE_SHARE = 0.1
+# ... and at least this many of them: "keeps being thrown back" is a recurrence, and one point in
+# a short log's 8 is 12% (real-world round 31: three fine-tunes' 9-epoch logs, one epoch back
+# above the first epoch's mean, read "oscillating, reduce 3x" live; their sweeps kept them).
+SPIKES_LEAST = 2
 # A run whose loss fell by less than half (log ratio 0.7) has made little progress: too low an
 # LR, or one so high that the model collapsed (see LR_FAR and GRAD_COLLAPSE to tell which).
 LITTLE_PROGRESS = 0.7
@@ -423,9 +427,10 @@ def spikes(curve: Curve, summary: Summary) -> Symptom | None:
         return None  # a loss that can be <= 0 has no "far below its start" in ratios
     start = curve.to_loss(curve.first_level)
     level = float(np.median(recent))
-    above = float(np.mean(recent > start))
+    thrown = int(np.sum(recent > start))
+    above = thrown / recent.size
     far = float(np.mean(recent > BLOWUP_RATIO * start))
-    if above <= SPIKE_SHARE or level >= start / BLOWUP_RATIO:
+    if above <= SPIKE_SHARE or thrown < SPIKES_LEAST or level >= start / BLOWUP_RATIO:
         return None
     steps = summary.tail_steps[-n:]
     msg = (f"{100 * above:.0f}% of the last {recent.size} losses (steps {steps[0]}-{steps[-1]}) "
