@@ -21,7 +21,9 @@ loss: X; val loss: Y`` lines), ``pytorch_mnist`` (PyTorch's MNIST example: ``Tra
 : X``) or ``epoch_ppl`` (per-epoch ``epoch: E train ppl: X val ppl: Y`` lines, the IFT6135 PTB
 assignment's ``log.txt``; the losses are the perplexities' logs) or ``hf_model_card`` (a Hugging
 Face model card's ``Training results`` table: training and validation loss at each evaluation
-step). Where one log prints several runs,
+step) or ``epoch_lists`` (blocks of a metric's name then one comma-separated line of per-epoch
+values per execution of the same setup; ``meta.execution`` picks the line). Where one log prints
+several runs,
 ``meta.text_section`` (``[start, end]``) keeps one run's lines. ``meta.notebook_outputs`` (true)
 reads a Jupyter notebook's printed output, one line per printed line, whatever the ``.ipynb`` file's
 own layout (Colab saves it as one JSON line).
@@ -308,6 +310,45 @@ def from_epoch_ppl(lines: list[str]) -> list[Row]:
     return rows
 
 
+EPOCH_LIST_COLUMNS = {"train_loss": "loss", "val_loss": "val_loss", "val_acc1": "val_metric",
+                      "learning_rate": "lr"}
+
+
+def from_epoch_lists(lines: list[str], execution: int) -> list[Row]:
+    """Per-epoch lists in named blocks, as a script that runs one setup several times writes them
+    (the ``results/*.txt`` of pedro-dreyer/masters_code): a block is a name line (``train_loss``,
+    ``val_loss``, ``val_acc1``, ``learning_rate``, ...) and then one line of comma-separated
+    values per execution, up to a blank line; a ``parameters`` block of ``key:value`` lines is
+    not read. ``execution`` (0-based) picks the run's line of each block; the step is the epochs
+    done. ``val_acc1`` (a higher-is-better accuracy) is kept as ``val_metric``."""
+    blocks: dict[str, list[str]] = {}
+    name = None
+    for line in lines:
+        if not line.strip():
+            name = None
+        elif name is None:
+            name = line.strip()
+            blocks[name] = []
+        else:
+            blocks[name].append(line.strip())
+    series: dict[str, list[float]] = {}
+    for block, col in EPOCH_LIST_COLUMNS.items():
+        if block not in blocks:
+            continue
+        if execution >= len(blocks[block]):
+            raise ValueError(f"meta.execution {execution} but block {block!r} has "
+                             f"{len(blocks[block])} lines")
+        series[col] = [_num(v) for v in blocks[block][execution].split(",")]
+    if "loss" not in series:
+        raise ValueError(f"no train_loss block; blocks: {sorted(blocks)}")
+    rows: list[Row] = []
+    for i, loss in enumerate(series["loss"]):
+        row: Row = {"step": float(i + 1), "loss": loss, "epoch": float(i + 1)}
+        row.update({col: vals[i] for col, vals in series.items() if i < len(vals)})
+        rows.append(row)
+    return rows
+
+
 def from_pytorch_mnist(lines: list[str], batch_size: int | None) -> list[Row]:
     """PyTorch's MNIST example and the scripts copied from it: ``Train Epoch: E [N/T (P%)]
     Loss: X`` every log interval (N samples of the epoch's T) and ``Test set: Average loss: Y``
@@ -406,7 +447,8 @@ TEXT_SYNTAX = {"jsonl": from_jsonl, "json_records": from_json_records, "nanogpt"
                "word_lm": from_word_lm, "step_loss": from_step_loss, "mainrun": from_mainrun,
                "rwthlm": from_rwthlm, "epoch_train_val": from_epoch_train_val,
                "pytorch_mnist": from_pytorch_mnist, "loss_in_iteration": from_loss_in_iteration,
-               "epoch_ppl": from_epoch_ppl, "hf_model_card": from_hf_model_card}
+               "epoch_ppl": from_epoch_ppl, "hf_model_card": from_hf_model_card,
+               "epoch_lists": from_epoch_lists}
 
 
 def parse(row: dict, text: str) -> list[Row]:
@@ -426,6 +468,8 @@ def parse(row: dict, text: str) -> list[Row]:
         return from_json_records(lines, meta)
     if meta["log_syntax"] == "pytorch_mnist":
         return from_pytorch_mnist(lines, meta.get("batch_size"))
+    if meta["log_syntax"] == "epoch_lists":
+        return from_epoch_lists(lines, int(meta.get("execution", 0)))
     return TEXT_SYNTAX[meta["log_syntax"]](lines)
 
 

@@ -319,3 +319,26 @@ def test_a_model_cards_training_results_table_reads_each_evaluation_row():
     assert rows[1] == {"step": 1000, "loss": 3.1153, "val_loss": 2.9099, "epoch": 0.5}
     assert math.isnan(rows[2]["loss"]) and math.isnan(rows[2]["val_loss"])
     assert _text("hf_model_card", "# a card\n\nNo training results.\n") == []
+
+
+def test_per_epoch_lists_read_the_chosen_executions_line_of_each_block():
+    # a results/*.txt of pedro-dreyer/masters_code: parameters, then one line per execution
+    log = ("parameters\nadam_lr:0.005\nexecutions:2\n\n"
+           "train_loss\n2.155,1.843,nan\n2.094,1.809,1.561\n\n"
+           "train_acc1\n15.82,25.716,37.91\n17.464,26.2,39.336\n\n"
+           "val_acc1\n21.11,30.36,36.85\n21.69,29.98,42.01\n\n"
+           "val_loss\n1.884,1.862,1.922\n1.891,1.765,1.616\n\n"
+           "learning_rate\n0.005,0.005,0.005\n0.005,0.005,0.005\n\n")
+    first = parse({"id": "t", "format": "text",
+                   "meta": {"log_syntax": "epoch_lists"}}, log)
+    assert [r["step"] for r in first] == [1, 2, 3] and [r["epoch"] for r in first] == [1, 2, 3]
+    assert first[0] == {"step": 1, "loss": 2.155, "epoch": 1, "val_loss": 1.884,
+                        "val_metric": 21.11, "lr": 0.005}
+    assert math.isnan(first[2]["loss"])
+    second = parse({"id": "t", "format": "text",
+                    "meta": {"log_syntax": "epoch_lists", "execution": 1}}, log)
+    assert [r["loss"] for r in second] == [2.094, 1.809, 1.561]
+    assert second[2]["val_loss"] == 1.616 and second[2]["val_metric"] == 42.01
+    with pytest.raises(ValueError, match="meta.execution 2"):
+        parse({"id": "t", "format": "text",
+               "meta": {"log_syntax": "epoch_lists", "execution": 2}}, log)
