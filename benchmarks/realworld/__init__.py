@@ -234,6 +234,12 @@ ROUND31_MADE = frozenset({"lrwatch-made/mlp_multilabel_bce_amsgrad_cosine",
 ROUND32_MADE = frozenset({"lrwatch-made/deepsets_points_multimargin_yogi_cosine",
                           "lrwatch-made/mlp_hetero_gaussnll_lookahead_adam_const",
                           "lrwatch-made/mlp_ft_shifted_focal_adam_discriminative"})
+# Round 33's made families (``fresh_sweeps33.py``, ``manifest_r33made.jsonl``): made after round
+# 32's, ranked by a test loss their logs never hold; held out, never diagnosed before the lead's
+# one evaluation.
+ROUND33_MADE = frozenset({"lrwatch-made/mdn_inverse_sine_mixture_nll_madgrad_cosine",
+                          "lrwatch-made/mlp_pair_ranker_marginrank_novograd_epochs",
+                          "lrwatch-made/mlp_ft_softlabel_kldiv_adan_cosine"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -351,7 +357,7 @@ def side_of(repo: str) -> str:
     ``round32-heldout`` / ``round33-heldout`` (rounds 21 to 33, all held out), ``round22-made`` /
     ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` /
     ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
-    ``round32-made`` (rounds 22 to 32's made families, held out)."""
+    ``round32-made`` / ``round33-made`` (rounds 22 to 33's made families, held out)."""
     if repo in ROUND33_REPOS:
         return "round33-heldout"
     if repo in ROUND32_REPOS:
@@ -386,6 +392,8 @@ def side_of(repo: str) -> str:
         return "round31-made"
     if repo in ROUND32_MADE:
         return "round32-made"
+    if repo in ROUND33_MADE:
+        return "round33-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:
