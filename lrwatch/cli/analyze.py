@@ -88,8 +88,8 @@ class _Failure:
               help="read text logs with this regex, named groups loss (required), step, lr, "
                    "grad_norm, val_loss: --pattern 'step (?P<step>\\d+) loss (?P<loss>\\S+)' "
                    "(default: nanoGPT, word_language_model, printed HF dicts, Keras fit output, "
-                   "fairseq, Megatron-LM / GPT-NeoX, llm.c, timm, OpenMMLab (mmengine) and LitGPT "
-                   "logs are recognised)")
+                   "fairseq, Megatron-LM / GPT-NeoX, llm.c, modded-nanogpt, timm, OpenMMLab "
+                   "(mmengine) and LitGPT logs are recognised)")
 @click.option("--as-one", is_flag=True,
               help="take every run read as one sweep of one model at several LRs, whatever "
                    "their logged setups: each run's status and advice then come from its place "

@@ -1,9 +1,9 @@
 r"""Plain-text training logs: what a training script prints, one line per logging step.
 
 A ``.log`` or ``.txt`` file is read in the layout (``text_layouts``: nanoGPT, word_language_model,
-printed HF dicts, Keras, fairseq, Megatron-LM, llm.c, timm, OpenMMLab, LitGPT) that reads the
-most loss points in its first lines, or by the user's ``--pattern``; a line may carry a prefix (a
-time stamp, a rank), as logs copied from job runners and notebooks do.
+printed HF dicts, Keras, fairseq, Megatron-LM, llm.c, modded-nanogpt, timm, OpenMMLab, LitGPT)
+that reads the most loss points in its first lines, or by the user's ``--pattern``; a line may
+carry a prefix (a time stamp, a rank), as logs copied from job runners and notebooks do.
 
 A line that states the model's size (nanoGPT's ``number of parameters: 123.69M``) gives the
 parameter count, which moves an adaptive optimizer's usual LR range down for a large model.
