@@ -22,7 +22,8 @@ from lrwatch.errors import InputError
 from lrwatch.readers import model_size
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import Columns
-from lrwatch.readers.files import file_head, is_lfs_pointer, refuse_lfs_pointer
+from lrwatch.readers.files import (as_utf8, file_head, is_lfs_pointer, refuse_lfs_pointer,
+                                   text_encoding)
 from lrwatch.readers.series import Hints, ReadResult, build_curves, cannot_read
 from lrwatch.readers.text_layouts import (CURVES, PATTERN_EXAMPLE, PRESETS, Layout,
                                           compile_pattern, presets)
@@ -57,10 +58,11 @@ def _recognise(path: Path, options: ReadOptions) -> str | None:
     """The layout of a log from its first lines: ``--pattern`` when given, else the preset that
     reads the most loss points there; None when none reads any."""
     for size in (QUICK_SNIFF_BYTES, SNIFF_BYTES):
-        raw = file_head(path, size)
+        head = file_head(path, size)
+        raw = as_utf8(head)  # a UTF-16 log (PowerShell's `>`) is looked at as its text
         lowered = raw.lower()
         if not options.pattern and not any(word in lowered for word in LOSS_WORDS):
-            if len(raw) < size:
+            if len(head) < size:
                 return None
             continue  # no preset reads a loss from lines that never name one
         # a line with no digit is neither a point nor a line a preset keeps state from
@@ -71,7 +73,7 @@ def _recognise(path: Path, options: ReadOptions) -> str | None:
             count = sum(1 for line in lines if (p := layout.parse(line)) and "loss" in p)
             if count > most:
                 best, most = layout.name, count
-        if best is not None or len(raw) < size:
+        if best is not None or len(head) < size:
             return best
     return None
 
@@ -98,7 +100,8 @@ def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResul
     order = bad_steps = 0
     params: int | None = None
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:  # "\r" ends a line too
+        encoding = text_encoding(file_head(path, 4))
+        with open(path, encoding=encoding, errors="replace") as fh:  # "\r" ends a line too
             for line in fh:
                 point = layout.parse(line.strip())
                 if not point:

@@ -697,3 +697,27 @@ def test_a_data_text_file_is_no_run_of_a_folder(tmp_path):
     (tmp_path / "corpus.txt").write_text("the model was trained to minimise its loss\n" * 50_000)
     with pytest.raises(InputError, match="no logs in"):
         find_runs(tmp_path)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
+def test_a_log_saved_with_a_byte_order_mark_is_read(tmp_path, encoding):
+    """Windows PowerShell's `python train.py > train.log` writes UTF-16 with a byte order mark
+    (Notepad, UTF-8 with one): its lines are read as any other log's, in a folder walk too."""
+    plain = read_run(find_runs(nanogpt_log(tmp_path / "plain.log"))[0])
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "adam_lr0.001.log").write_text((tmp_path / "plain.log").read_text(),
+                                             encoding=encoding)
+    (run,) = find_runs(folder)
+    result = read_run(run)
+    assert result.notes[0] == "read as a nanogpt log"
+    np.testing.assert_array_equal(result.curves.loss.steps, plain.curves.loss.steps)
+    np.testing.assert_array_equal(result.curves.loss.values, plain.curves.loss.values)
+    np.testing.assert_array_equal(result.curves.val_loss.values, plain.curves.val_loss.values)
+    custom = tmp_path / "custom.log"  # and a pattern reads such a file's lines too
+    custom.write_text("".join(f" iter: {i:>8d}, loss: {3 - i / 100:.6f}\n"
+                              for i in range(10, 110, 10)), encoding=encoding)
+    (run,) = find_runs(custom, pattern=r"iter:\s+(?P<step>\d+), loss: (?P<loss>\S+)")
+    read = read_run(run, pattern=r"iter:\s+(?P<step>\d+), loss: (?P<loss>\S+)")
+    assert read.curves.loss.steps.tolist() == list(range(10, 110, 10))
+    assert read.curves.loss.values[0] == pytest.approx(2.9)
