@@ -40,6 +40,9 @@ SNIFF_BYTES = 1024 * 1024
 # a head without one of these is no log of theirs, and is not parsed line by line
 LOSS_WORDS = (b"loss", b"trl:")
 _DIGIT = re.compile(r"\d")
+# "loss" and a decimal number just after it (Train Loss: 7.3251, loss=0.52, loss 3.1): a training
+# log's line, which prose (a README's "the loss is printed every step") does not have
+_LOSS_NUMBER = re.compile(rb"loss\W{0,3}[-+]?\d*\.\d", re.IGNORECASE)
 
 
 def _lines(text: str) -> Iterator[str]:
@@ -76,6 +79,16 @@ def _recognise(path: Path, options: ReadOptions) -> str | None:
         if best is not None or len(head) < size:
             return best
     return None
+
+
+def prints_a_loss(path: Path) -> bool:
+    """Whether a text file's first lines print a loss beside a number (``Train Loss: 7.3251``),
+    as a training log in a layout lrwatch does not know does: a folder of such logs holds runs
+    that ``--pattern`` reads. Never raises: a file that cannot be read prints nothing."""
+    try:
+        return _LOSS_NUMBER.search(as_utf8(file_head(path, QUICK_SNIFF_BYTES))) is not None
+    except InputError:
+        return False
 
 
 def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResult:
