@@ -37,7 +37,8 @@ import numpy as np
 
 from lrwatch.errors import InputError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
-from lrwatch.readers.columns import Columns, detect_columns, is_loss_name, names_held_out
+from lrwatch.readers.columns import (KIND_KEYS, Columns, detect_columns, is_loss_name,
+                                    names_held_out)
 from lrwatch.readers.files import file_head, refuse_lfs_pointer
 from lrwatch.readers.series import Hints, Points, ReadResult, build_curves, cannot_read
 
@@ -47,8 +48,6 @@ STEP_KEYS = ("step", "global_step", "iter", "iteration", "trainer/global_step", 
 EPOCH_KEY = "epoch"
 # What DeiT / MAE / ConvNeXt (``n_parameters``) and other scripts log of the model's size.
 PARAM_KEYS = ("n_parameters", "num_parameters", "n_params", "num_params", "param_count")
-# A record's kind, in logs that write training and evaluation records with the same keys
-KIND_KEYS = ("event", "split", "phase", "mode", "stage", "type", "kind")
 SNIFF_BYTES = 64 * 1024  # a folder walk looks for a loss key in this much of a file's start
 # A folder walk parses a whole ``.json`` to tell a log from a config only up to this size;
 # a bigger one whose start names a loss is listed and read when asked.

@@ -56,6 +56,24 @@ def test_a_resumed_run_keeps_the_later_value_of_each_step_and_says_so(tmp_path):
     assert any("'loss' has 2 steps logged again with another value" in n for n in result.notes)
 
 
+def test_a_long_csv_with_a_split_column_reads_its_val_rows_as_validation_loss(tmp_path):
+    """One row per (step, split): the 'val' rows' loss is a validation loss, not a second
+    value of the training loss at their step (nor a sign of a resumed run)."""
+    rows = ["step,split,loss,lr"]
+    for step in range(1, 101):
+        rows.append(f"{step},train,{5 - step / 50:.3f},0.001")
+        if step % 20 == 0:
+            rows.append(f"{step},val,{4 - step / 100:.3f},")
+    result = read_csv_log(write(tmp_path / "metrics.csv", "\n".join(rows) + "\n"))
+    np.testing.assert_array_equal(result.curves.loss.steps, np.arange(1, 101))
+    np.testing.assert_allclose(result.curves.loss.values, 5 - np.arange(1, 101) / 50)
+    np.testing.assert_array_equal(result.curves.val_loss.steps, [20, 40, 60, 80, 100])
+    np.testing.assert_allclose(result.curves.val_loss.values, [3.8, 3.6, 3.4, 3.2, 3.0])
+    assert (result.columns.loss, result.columns.val_loss) == ("loss", "val_loss")
+    assert result.notes == ("read 'loss' of the 5 rows whose 'split' is 'val' as a validation "
+                            "loss ('val_loss')",)
+
+
 def test_shuffled_steps_are_sorted(tmp_path):
     path = write(tmp_path / "metrics.csv", "step,loss\n2,1.0\n0,3.0\n1,2.0\n")
     curves = read_csv_log(path).curves
@@ -241,3 +259,11 @@ def test_a_last_line_without_line_end_is_left_out_as_cut_short(tmp_path):
 def test_a_file_with_no_whole_row_has_no_rows(tmp_path, text, message):
     with pytest.raises(InputError, match=message):
         read_csv_log(write(tmp_path / "metrics.csv", text))
+
+
+def test_a_split_column_of_training_rows_only_gives_no_validation_loss(tmp_path):
+    path = write(tmp_path / "metrics.csv", "step,split,loss,lr\n1,train,2.0,0.1\n2,train,1.5,0.1\n")
+    result = read_csv_log(path)
+    assert result.curves.loss.values.tolist() == [2.0, 1.5]
+    assert result.curves.val_loss is None and result.columns.val_loss is None
+    assert result.notes == ()
