@@ -214,6 +214,12 @@ def _folder_runs(root: Path, source: str, options: ReadOptions) -> list[LogRun]:
             folder_run_taken |= any(run.label is None for run in kept)
             if kept:  # what a dropped run covered is still to be walked
                 dirs[:] = [d for d in dirs if d not in result.covers]
+            # a file a run was found in is that reader's: later readers neither look at it
+            # again (a text reader sniffing JSON lines with every layout) nor list it twice
+            taken = {path.name for run in kept for path in (run.path, *run.files)
+                     if path.parent == here}
+            if taken:
+                view = Folder(here, tuple(f for f in view.files if f not in taken), view.dirs)
         found.extend(LogRun(source, prefix + name, "file", here / name, error=why)
                      for name, why in skipped)
     if not found:
