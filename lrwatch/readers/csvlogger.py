@@ -313,14 +313,36 @@ def read_csv_log(path: Path, loss_key: str | None = None, lr_key: str | None = N
     wanted = [held_out.get(c, c) for c in (columns.loss, columns.lr, columns.grad_norm,
                                             columns.val_loss, columns.momentum,
                                             columns.val_metric) if c is not None]
-    points, notes = read_columns(path, header, wanted, required=columns.loss,
-                                 kind=kind if held_out else None)
+    by_epoch = "epoch" in header and not any(c in header for c in STEP_COLUMNS)
+    points, notes = read_columns(path, header, wanted + ["epoch"] * by_epoch,
+                                 required=columns.loss, kind=kind if held_out else None)
+    if by_epoch:
+        _refuse_runs_one_after_another(path, *points["epoch"])
     if columns.val_loss in held_out and not points[columns.val_loss][0].size:
         columns = replace(columns, val_loss=None)  # a split column that names no val rows
-    by_epoch = "epoch" in header and not any(c in header for c in STEP_COLUMNS)
     result = build_curves(columns, points, read_hints(path.parent), str(path),
                           epoch_points=by_epoch)
     return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
+
+
+def _refuse_runs_one_after_another(path: Path, rows: np.ndarray, epochs: np.ndarray) -> None:
+    """Raise when the epoch column of a CSV read row by row starts again: the file is a table
+    of several runs one after another (a sweep saved as one file), which read as one run would
+    be one curve jumping back up at each new run.
+
+    Raises:
+        InputError: the epoch goes back at some row.
+    """
+    finite = np.isfinite(epochs)
+    rows, epochs = rows[finite], epochs[finite]
+    back = np.flatnonzero(np.diff(epochs) < 0)
+    if back.size:
+        first = back[0]
+        raise InputError(
+            f"{path} holds several runs one after another: its 'epoch' column starts again "
+            f"{back.size} time{'s' * (back.size > 1)} (from {epochs[first]:g} to "
+            f"{epochs[first + 1]:g} at line {rows[first + 1] + 2}); lrwatch reads one run a "
+            "file: save each run's rows to a file of its own")
 
 
 def _read_wandb_run(path: Path, header: Sequence[str], part: str, loss_key: str | None,

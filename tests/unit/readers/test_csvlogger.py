@@ -102,6 +102,22 @@ def test_a_csv_without_step_column_counts_rows_as_steps(tmp_path):
     np.testing.assert_array_equal(read_csv_log(path).curves.loss.steps, [0, 1, 2])
 
 
+def test_a_csv_of_several_runs_one_after_another_is_a_clear_error(tmp_path):
+    """A sweep saved as one table, one row per (LR, epoch): read by row it would be one curve
+    that jumps back up at each new run; its epoch column starting again says what it is."""
+    rows = ["start_lr,seed,epoch,train_loss,test_loss"]
+    for lr in (0.001, 0.01, 0.1):
+        rows += [f"{lr},0,{e},{2 / e:.4f},{2.1 / e:.4f}" for e in range(1, 6)]
+    path = write(tmp_path / "lr_sweep_results.csv", "\n".join(rows) + "\n")
+    with pytest.raises(InputError, match=(
+            r"lr_sweep_results.csv holds several runs one after another: its 'epoch' column "
+            r"starts again 2 times \(from 5 to 1 at line 7\); lrwatch reads one run a file: "
+            r"save each run's rows to a file of its own")):
+        read_csv_log(path)
+    keras = write(tmp_path / "training.csv", "epoch,loss\n0,2.0\n1,1.5\n2,1.2\n")
+    assert read_csv_log(keras).curves.loss.values.tolist() == [2.0, 1.5, 1.2]  # one run
+
+
 def test_a_wandb_history_of_the_hf_trainer_is_stepped_by_its_global_step(tmp_path):
     # W&B's _step counts log calls (an evaluation is one): the optimizer step is train/global_step
     rows = ["_step,_runtime,train/loss,train/learning_rate,train/global_step,eval/loss"]
