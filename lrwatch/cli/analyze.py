@@ -71,7 +71,8 @@ class _Failure:
 @click.command(help=(
     "Diagnose the learning rate of logged runs. Each PATH is an lrwatch store, a Lightning "
     "metrics.csv or its version folder (or a lightning_logs/ tree), TensorBoard event files "
-    "or folders, an MLflow file store (mlruns/), a Hugging Face trainer_state.json or output "
+    "or folders, an MLflow file store (mlruns/), a W&B run folder (wandb/run-*), a Hugging Face "
+    "trainer_state.json or output "
     "folder, a JSON log, a text log (.log, .txt), "
     "or any folder of these (default: $LRWATCH_STORE or ./lrwatch_logs). Exits 0 whatever the "
     "diagnosis; 1 when nothing could be read."))
