@@ -40,6 +40,10 @@ SNIFF_BYTES = 1024 * 1024
 # a head without one of these is no log of theirs, and is not parsed line by line
 LOSS_WORDS = (b"loss", b"trl:")
 _DIGIT = re.compile(r"\d")
+# The lines a preset takes a loss or its state from: its loss lines name one, and the only
+# state kept from another line is Keras's "Epoch 3/30" above each summary. A step's line that
+# names neither ("step:10/6000 train_time:950ms") is not parsed to recognise a layout.
+_SNIFFED_WORDS = ("loss", "trl:", "tel:", "epoch")
 # "loss" and a decimal number just after it (Train Loss: 7.3251, loss=0.52, loss 3.1): a training
 # log's line, which prose (a README's "the loss is printed every step") does not have
 _LOSS_NUMBER = re.compile(rb"loss\W{0,3}[-+]?\d*\.\d", re.IGNORECASE)
@@ -69,7 +73,10 @@ def _recognise(path: Path, options: ReadOptions) -> str | None:
                 return None
             continue  # no preset reads a loss from lines that never name one
         # a line with no digit is neither a point nor a line a preset keeps state from
-        lines = [line for line in _lines(raw.decode("utf-8", "replace")) if _DIGIT.search(line)]
+        text = raw.decode("utf-8", "replace")
+        lines = [line for line in _lines(text) if _DIGIT.search(line)] if options.pattern else [
+            line for line, low in zip(_lines(text), _lines(text.lower()))
+            if any(word in low for word in _SNIFFED_WORDS) and _DIGIT.search(line)]
         layouts = (compile_pattern(options.pattern),) if options.pattern else presets()
         best, most = None, 0
         for layout in layouts:

@@ -721,3 +721,26 @@ def test_a_log_saved_with_a_byte_order_mark_is_read(tmp_path, encoding):
     read = read_run(run, pattern=r"iter:\s+(?P<step>\d+), loss: (?P<loss>\S+)")
     assert read.curves.loss.steps.tolist() == list(range(10, 110, 10))
     assert read.curves.loss.values[0] == pytest.approx(2.9)
+
+
+def test_recognising_a_log_parses_only_lines_that_name_a_loss_or_an_epoch(tmp_path, monkeypatch):
+    """A speedrun record printing only its validation loss (a 'step:N/M train_time' line every
+    step): no preset reads a training loss, and telling so parses each of the few lines that
+    name a loss, not every step's line with every layout (1030 such logs took a walk 111 s)."""
+    from lrwatch.readers import text_layouts, textlog
+
+    lines = [f"step:{s}/6000 train_time:{s * 95}ms step_avg:95.00ms" for s in range(1, 6001)]
+    lines += [f"step:{s}/6000 val_loss:{4 - s / 6000:.4f} train_time:{s * 95}ms"
+              for s in range(0, 6001, 125)]
+    (tmp_path / "f3a1c2e0.txt").write_text("\n".join(lines) + "\n")
+    parsed = []
+    fresh = text_layouts.presets
+
+    def counting():
+        return tuple(text_layouts.Layout(layout.name, lambda line, p=layout.parse:
+                                         parsed.append(line) or p(line))
+                     for layout in fresh())
+    monkeypatch.setattr(textlog, "presets", counting)
+    with pytest.raises(InputError, match="no logs in"):
+        find_runs(tmp_path)
+    assert 0 < len(parsed) <= 2 * 49 * len(fresh())  # the 256 kB head, then 1 MB
