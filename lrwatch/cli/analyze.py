@@ -71,7 +71,8 @@ class _Failure:
 @click.command(help=(
     "Diagnose the learning rate of logged runs. Each PATH is an lrwatch store, a Lightning "
     "metrics.csv or its version folder (or a lightning_logs/ tree), TensorBoard event files "
-    "or folders, an MLflow file store (mlruns/), a Hugging Face trainer_state.json or output "
+    "or folders, an MLflow file store (mlruns/), a W&B run folder (wandb/run-*), a Hugging Face "
+    "trainer_state.json or output "
     "folder, a JSON log, a text log (.log, .txt), "
     "or any folder of these (default: $LRWATCH_STORE or ./lrwatch_logs). Exits 0 whatever the "
     "diagnosis; 1 when nothing could be read."))
@@ -88,8 +89,8 @@ class _Failure:
               help="read text logs with this regex, named groups loss (required), step, lr, "
                    "grad_norm, val_loss: --pattern 'step (?P<step>\\d+) loss (?P<loss>\\S+)' "
                    "(default: nanoGPT, word_language_model, printed HF dicts, Keras fit output, "
-                   "fairseq, Megatron-LM / GPT-NeoX, llm.c, timm, OpenMMLab (mmengine) and LitGPT "
-                   "logs are recognised)")
+                   "fairseq, Megatron-LM / GPT-NeoX, llm.c, modded-nanogpt, timm, OpenMMLab "
+                   "(mmengine) and LitGPT logs are recognised)")
 @click.option("--as-one", is_flag=True,
               help="take every run read as one sweep of one model at several LRs, whatever "
                    "their logged setups: each run's status and advice then come from its place "

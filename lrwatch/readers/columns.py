@@ -63,6 +63,17 @@ def words(name: str) -> list[str]:
     return ["loss" if w == "losses" else w for w in _SPLIT.split(name.lower()) if w]
 
 
+# A row's or record's kind, in logs that write training and evaluation rows with the same keys
+# (``{"event": "validation_step", "loss": 2.1}``, a CSV's ``split`` column of train / val rows)
+KIND_KEYS = ("event", "split", "phase", "mode", "stage", "type", "kind")
+
+
+def names_held_out(text: str) -> bool:
+    """Whether ``text`` names a validation or test split (``val``, ``validation_step``,
+    ``eval``, ``test``): what a record's kind says of the values in it."""
+    return bool((_VAL | _HELD_OUT) & set(words(text)))
+
+
 def is_loss_name(name: str) -> bool:
     """Whether ``name`` may be a training loss (what a reader looks for before it reads)."""
     return _loss_rank(name) is not None

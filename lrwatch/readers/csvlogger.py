@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import os
+from dataclasses import replace
 import re
 from array import array
 from contextlib import contextmanager
@@ -37,7 +38,8 @@ import numpy as np
 
 from lrwatch.errors import InputError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
-from lrwatch.readers.columns import LOSS_KEY_CHOICE, detect_columns, is_loss_name
+from lrwatch.readers.columns import (KIND_KEYS, LOSS_KEY_CHOICE, detect_columns, is_loss_name,
+                                    names_held_out)
 from lrwatch.readers.files import file_head, refuse_lfs_pointer
 from lrwatch.readers.hparams import read_hints, read_tree
 from lrwatch.readers.series import Points, ReadResult, build_curves, cannot_read
@@ -132,11 +134,14 @@ def _names_a_step(head: bytes) -> bool:
 
 
 def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
-                 required: str | None = None) -> tuple[dict[str, Points], list[str]]:
+                 required: str | None = None, kind: str | None = None
+                 ) -> tuple[dict[str, Points], list[str]]:
     """Stream the file once and keep the points of ``wanted`` columns.
 
     Returns each column's ``(steps, values)`` in file order (empty cells skipped; ``nan``,
     ``inf`` kept) and notes about cells that were not numbers and a last line cut short.
+    ``kind``: the column that says each row's split (``split``: train / val); a loss column's
+    cells of the rows it names a validation or test split are points of ``val_<column>``.
 
     Raises:
         InputError: the file has no rows, or the ``required`` column got no point and the
@@ -146,11 +151,20 @@ def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
     step_index = next((header.index(c) for c in STEP_COLUMNS if c in header), None)
     # One itemgetter picks the step and every wanted cell of a row: the loop's hot path.
     picks = [0 if step_index is None else step_index, *(header.index(n) for n in names)]
+    if kind is not None:
+        picks.append(header.index(kind))  # last: the cells zipped with the sinks stop before it
     pick = itemgetter(*picks)
     width = max(picks) + 1
     steps = [array("q") for _ in names]
     values = [array("d") for _ in names]
     sinks = list(zip((a.append for a in steps), (a.append for a in values), range(len(names))))
+    held_out_names = [f"val_{n}" for n in names if kind is not None and is_loss_name(n)]
+    held_steps = {n: array("q") for n in held_out_names}
+    held_values = {n: array("d") for n in held_out_names}
+    held_sinks = [(held_steps[f"val_{n}"].append, held_values[f"val_{n}"].append, sink[2])
+                  if f"val_{n}" in held_steps else sink for n, sink in zip(names, sinks)]
+    held_out_kinds: dict[str, bool] = {}  # a kind's value -> names a validation or test split
+    held_rows: dict[str, int] = {}
     bad_counts = [0] * len(names)
     bad_examples: list[list[str]] = [[] for _ in names]
     bad_step_examples: list[str] = []
@@ -180,7 +194,13 @@ def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
                         bad_step_examples.append(cells[0][:20])
                     bad_step_count += 1
                     continue
-            for (add_step, add_value, column), cell in zip(sinks, cells[1:]):
+            row_sinks = sinks
+            if kind is not None:
+                split = cells[-1].strip()
+                if held_out_kinds.setdefault(split, names_held_out(split)):
+                    row_sinks = held_sinks
+                    held_rows[split] = held_rows.get(split, 0) + 1
+            for (add_step, add_value, column), cell in zip(row_sinks, cells[1:]):
                 if cell:
                     try:
                         if "_" in cell:  # float() reads 1_05 as 105 (PEP 515): no log writes it
@@ -210,6 +230,14 @@ def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
                      "(a quote \" never closed?)")
     points = {name: (np.frombuffer(s, dtype=np.int64), np.frombuffer(v, dtype=np.float64))
               for name, s, v in zip(names, steps, values)}
+    for name in held_out_names:
+        points[name] = (np.frombuffer(held_steps[name], dtype=np.int64),
+                        np.frombuffer(held_values[name], dtype=np.float64))
+    if held_out_names:
+        losses = ", ".join(f"'{n[4:]}'" for n in held_out_names)
+        notes[:0] = [f"read {losses} of the {count} rows whose '{kind}' is '{split}' as a "
+                     f"validation loss ({', '.join(repr(n) for n in held_out_names)})"
+                     for split, count in held_rows.items()]
     if required is not None and not points[required][0].size:
         if step_index is not None and bad_step_count == rows:
             raise InputError(
@@ -276,15 +304,45 @@ def read_csv_log(path: Path, loss_key: str | None = None, lr_key: str | None = N
     header = read_header(path)
     if part is not None:
         return _read_wandb_run(path, header, part, loss_key, lr_key)
-    columns = detect_columns([h for h in header if h and h not in STEP_COLUMNS], str(path),
-                             loss_key=loss_key, lr_key=lr_key)
-    wanted = [c for c in (columns.loss, columns.lr, columns.grad_norm, columns.val_loss,
-                          columns.momentum, columns.val_metric) if c is not None]
-    points, notes = read_columns(path, header, wanted, required=columns.loss)
+    # a long log's split column (train / val rows): its val rows' losses are val_<loss> points
+    kind = next((h for h in header if h.lower() in KIND_KEYS), None)
+    held_out = {} if kind is None else {f"val_{h}": h for h in header
+                                        if is_loss_name(h) and f"val_{h}" not in header}
+    columns = detect_columns([h for h in header if h and h not in STEP_COLUMNS]
+                             + list(held_out), str(path), loss_key=loss_key, lr_key=lr_key)
+    wanted = [held_out.get(c, c) for c in (columns.loss, columns.lr, columns.grad_norm,
+                                            columns.val_loss, columns.momentum,
+                                            columns.val_metric) if c is not None]
     by_epoch = "epoch" in header and not any(c in header for c in STEP_COLUMNS)
+    points, notes = read_columns(path, header, wanted + ["epoch"] * by_epoch,
+                                 required=columns.loss, kind=kind if held_out else None)
+    if by_epoch:
+        _refuse_runs_one_after_another(path, *points["epoch"])
+    if columns.val_loss in held_out and not points[columns.val_loss][0].size:
+        columns = replace(columns, val_loss=None)  # a split column that names no val rows
     result = build_curves(columns, points, read_hints(path.parent), str(path),
                           epoch_points=by_epoch)
     return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
+
+
+def _refuse_runs_one_after_another(path: Path, rows: np.ndarray, epochs: np.ndarray) -> None:
+    """Raise when the epoch column of a CSV read row by row starts again: the file is a table
+    of several runs one after another (a sweep saved as one file), which read as one run would
+    be one curve jumping back up at each new run.
+
+    Raises:
+        InputError: the epoch goes back at some row.
+    """
+    finite = np.isfinite(epochs)
+    rows, epochs = rows[finite], epochs[finite]
+    back = np.flatnonzero(np.diff(epochs) < 0)
+    if back.size:
+        first = back[0]
+        raise InputError(
+            f"{path} holds several runs one after another: its 'epoch' column starts again "
+            f"{back.size} time{'s' * (back.size > 1)} (from {epochs[first]:g} to "
+            f"{epochs[first + 1]:g} at line {rows[first + 1] + 2}); lrwatch reads one run a "
+            "file: save each run's rows to a file of its own")
 
 
 def _read_wandb_run(path: Path, header: Sequence[str], part: str, loss_key: str | None,

@@ -28,12 +28,18 @@ from lrwatch.readers.registry import READERS, reader_for
 from lrwatch.readers.series import ReadResult, cannot_read
 from lrwatch.readers.store import READER as STORE_READER
 from lrwatch.readers.store import STORE_FILE
+from lrwatch.readers.text_layouts import PATTERN_EXAMPLE
+from lrwatch.readers.textlog import SUFFIXES as TEXT_SUFFIXES
+from lrwatch.readers.textlog import prints_a_loss
 from lrwatch.store.location import is_url
 
 __all__ = ["LogRun", "find_runs", "read_run", "stores_in"]
 
 # Folders a tree walk never enters: they hold code and packages, not logs.
 _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv"}
+# A folder with no run: this many of its text files are looked at for a printed loss, to say
+# which ones --pattern would read (a repository's tree can hold thousands of .txt data files)
+_TEXT_FILES_LOOKED_AT = 200
 _EXPECTED = "pass a store, a metrics.csv, event files or a folder"
 
 
@@ -164,6 +170,7 @@ def _folder_runs(root: Path, source: str, options: ReadOptions) -> list[LogRun]:
     the first reader that finds a folder run in it; runs named inside a folder are all kept.
     """
     found: list[LogRun] = []
+    texts: list[Path] = []  # text files met, to name those that print a loss when no run is found
     top = _absolute(root).name
     entered: set[tuple[int, int]] = set()
 
@@ -192,6 +199,9 @@ def _folder_runs(root: Path, source: str, options: ReadOptions) -> list[LogRun]:
         relative = here.relative_to(root).as_posix()
         prefix = "" if relative == "." else f"{top}/{relative}/"
         regular, skipped = _regular_files(here, files)
+        if len(texts) < _TEXT_FILES_LOOKED_AT:
+            texts.extend(here / name for name in sorted(regular)
+                         if name.lower().endswith(TEXT_SUFFIXES))
         view = Folder(here, tuple(regular), tuple(dirs))
         folder_run_taken = False
         for reader in READERS:
@@ -204,11 +214,29 @@ def _folder_runs(root: Path, source: str, options: ReadOptions) -> list[LogRun]:
             folder_run_taken |= any(run.label is None for run in kept)
             if kept:  # what a dropped run covered is still to be walked
                 dirs[:] = [d for d in dirs if d not in result.covers]
+            # a file a run was found in is that reader's: later readers neither look at it
+            # again (a text reader sniffing JSON lines with every layout) nor list it twice
+            taken = {path.name for run in kept for path in (run.path, *run.files)
+                     if path.parent == here}
+            if taken:
+                view = Folder(here, tuple(f for f in view.files if f not in taken), view.dirs)
         found.extend(LogRun(source, prefix + name, "file", here / name, error=why)
                      for name, why in skipped)
     if not found:
         raise InputError(
             f"no logs in {source}: expected an lrwatch store ({STORE_FILE}), a Lightning "
             "metrics.csv or TensorBoard event files (events.out.tfevents.*), a Hugging Face "
-            "trainer_state.json, a JSON log or a text training log in it or below")
+            "trainer_state.json, a JSON log or a text training log in it or below"
+            + ("" if options.pattern else _unknown_layouts(texts[:_TEXT_FILES_LOOKED_AT])))
     return found
+
+
+def _unknown_layouts(texts: list[Path]) -> str:
+    """What to add to "no logs in": the text files that print a loss in no known layout (a
+    script's own ``Train Loss: 7.32`` lines), which ``--pattern`` reads; "" when none does."""
+    printing = [path for path in texts if prints_a_loss(path)]
+    if not printing:
+        return ""
+    files = "a text file prints" if len(printing) == 1 else f"{len(printing)} text files print"
+    return (f"; {files} a loss in no layout lrwatch knows (e.g. {printing[0]}): read "
+            f"{'it' if len(printing) == 1 else 'them'} with --pattern, e.g. {PATTERN_EXAMPLE}")

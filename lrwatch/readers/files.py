@@ -1,4 +1,5 @@
-"""Looking at a log file before reading it: its first bytes, and a Git LFS pointer in its place.
+"""Looking at a log file before reading it: its first bytes, its text encoding, and a Git LFS
+pointer in its place.
 
 A repository that keeps logs in Git LFS checks out, until ``git lfs pull``, a three-line text
 pointer where the file should be (``version https://git-lfs.github.com/spec/v1``, then its
@@ -16,6 +17,9 @@ from lrwatch.readers.series import cannot_read
 HEAD_BYTES = 4096  # enough to recognise any format lrwatch reads (an SQLite header is 72)
 # The first line of every Git LFS pointer file (git-lfs spec v1, docs/spec.md).
 LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
+# Byte order marks: Windows PowerShell's `>` (5.1) writes UTF-16 LE with one, Notepad UTF-8 with one
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def file_head(path: Path, size: int = HEAD_BYTES) -> bytes:
@@ -29,6 +33,22 @@ def file_head(path: Path, size: int = HEAD_BYTES) -> bytes:
             return fh.read(size)
     except OSError as exc:
         raise cannot_read(path, exc) from None
+
+
+def text_encoding(head: bytes) -> str:
+    """The encoding of a text file whose first bytes are ``head``: UTF-16 where a UTF-16 byte
+    order mark says so, else UTF-8 (its mark, if any, dropped)."""
+    if head.startswith(_UTF16_BOMS):
+        return "utf-16"  # the codec reads the mark for the byte order and drops it
+    return "utf-8-sig"
+
+
+def as_utf8(head: bytes) -> bytes:
+    """``head`` as UTF-8 bytes: a UTF-16 file's first bytes decoded (a character cut at the end
+    replaced), any other returned as it is."""
+    if text_encoding(head) != "utf-16":
+        return head
+    return head.decode("utf-16", "replace").encode("utf-8")
 
 
 def is_lfs_pointer(head: bytes) -> bool:

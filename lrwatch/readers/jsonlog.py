@@ -11,6 +11,12 @@
   "epoch": ...}``). A ``.txt`` or ``.log`` whose first line is a JSON object is read here, not
   as a printed text log.
 
+Records of several kinds with one set of keys (one JSON event a line: ``{"event":
+"training_step", "step": 1, "loss": 9.8}`` beside ``{"event": "validation_step", "step": 1,
+"loss": 2.1}``) are told apart by their kind: the loss of a record whose ``event`` (``split``,
+``phase``, ``mode``, ``stage``, ``type``, ``kind``) names a validation or test split is read as a
+validation loss (``val_loss``), as a note says.
+
 The step is a ``step`` (``global_step``, ``iter``, ``iteration``) key where one is there, else
 the ``epoch`` (each point then summarises one epoch, as a note says), else the point's order.
 ``null`` and ``NaN`` are kept as non-finite points: they are what ``diverging`` is made of. A
@@ -31,7 +37,8 @@ import numpy as np
 
 from lrwatch.errors import InputError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
-from lrwatch.readers.columns import Columns, detect_columns, is_loss_name
+from lrwatch.readers.columns import (KIND_KEYS, Columns, detect_columns, is_loss_name,
+                                    names_held_out)
 from lrwatch.readers.files import file_head, refuse_lfs_pointer
 from lrwatch.readers.series import Hints, Points, ReadResult, build_curves, cannot_read
 
@@ -204,9 +211,29 @@ def _columns_points(table: dict[str, Any], path: Path, options: ReadOptions
     return columns, points, by_epoch, [], _hints(table)
 
 
+def _held_out_records(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The records with the losses of evaluation records renamed ``val_<name>`` (a record whose
+    kind, ``event`` ...,  names a validation or test split), and notes saying so."""
+    renamed: dict[tuple[str, str, str], int] = {}  # (kind key, its value, loss key) -> records
+    out = []
+    for record in records:
+        kind = next((k for k in KIND_KEYS if isinstance(record.get(k), str)), None)
+        if kind is None or not names_held_out(record[kind]):
+            out.append(record)
+            continue
+        moved = {k: f"val_{k}" for k in record if is_loss_name(k) and f"val_{k}" not in record}
+        for key in moved:
+            renamed[(kind, record[kind], key)] = renamed.get((kind, record[kind], key), 0) + 1
+        out.append({moved.get(k, k): v for k, v in record.items()})
+    notes = [f"read '{key}' of the {count} records whose '{kind}' is '{value}' as a validation "
+             f"loss ('val_{key}')" for (kind, value, key), count in renamed.items()]
+    return out, notes
+
+
 def _records_points(records: list[dict[str, Any]], path: Path, options: ReadOptions
                     ) -> tuple[Columns, dict[str, Points], bool, list[str], Hints]:
     """A list of records: each is one point of every key it has."""
+    records, kind_notes = _held_out_records(records)
     names = list(dict.fromkeys(k for r in records for k, v in r.items()
                                if v is None or _is_number(v)))
     step_key = _step_key(names)
@@ -243,8 +270,8 @@ def _records_points(records: list[dict[str, Any]], path: Path, options: ReadOpti
                     continue
                 steps[key].append(step)
                 values[key].append(value)
-    notes = [f"ignored {count} values of '{key}' that are not numbers" for key, count in bad.items()
-             if count]
+    notes = kind_notes + [f"ignored {count} values of '{key}' that are not numbers"
+                          for key, count in bad.items() if count]
     if no_step:
         notes.append(f"ignored {no_step} records whose '{step_key}' is missing or not a whole "
                      "number")

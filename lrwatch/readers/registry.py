@@ -9,7 +9,8 @@ A new format: one module with a ``Reader`` (see ``base``) and one line here.
 from __future__ import annotations
 
 from lrwatch.errors import ConfigError
-from lrwatch.readers import csvlogger, hftrainer, jsonlog, mlflow, store, textlog, tfevents
+from lrwatch.readers import (csvlogger, hftrainer, jsonlog, mlflow, store, textlog, tfevents,
+                             wandb_run)
 from lrwatch.readers.base import Reader
 
 READERS: tuple[Reader, ...] = (
@@ -18,6 +19,7 @@ READERS: tuple[Reader, ...] = (
     hftrainer.READER,  # before TensorBoard: a Trainer's folder may hold its events too
     jsonlog.READER,  # after the Trainer's JSON, before text logs (a log.txt of JSON lines)
     mlflow.READER,
+    wandb_run.READER,  # before text logs: a W&B run folder's files/output.log is its console
     tfevents.READER,
     textlog.READER,
 )

@@ -338,6 +338,26 @@ def _llmc() -> Callable[[str], Point | None]:
     return parse
 
 
+# "step:N/M" then one loss: the script's own source, printed at the top of each log, holds the same
+# f-string with "{step}" where a logged line has digits, so it never matches
+_MODDED_NANOGPT = re.compile(
+    rf"(?<![\w{{])step:(?P<step>\d+)/\d+ (?:train_loss:(?P<loss>{_NUMBER})"
+    rf"|val_loss:(?P<val_loss>{_NUMBER}))(?=\s|$)")
+
+
+def _modded_nanogpt(line: str) -> Point | None:
+    """KellerJordan/modded-nanogpt ``train_gpt2.py`` / ``train_gpt.py``: ``step:10/5100
+    train_loss:3.2130 train_time:1234ms step_avg:123.40ms`` (the loss of the batch, after
+    ``step`` updates) and ``step:125/5100 val_loss:4.3100 train_time:...``. Later records print
+    only the validation loss (``step:1/1390 train_time:...`` lines carry no loss): such a log
+    holds no training loss to read. No LR is printed."""
+    match = _MODDED_NANOGPT.search(line)
+    if match is None:
+        return None
+    return {k: _float(v) if k != "step" else int(v)
+            for k, v in match.groupdict().items() if v is not None}
+
+
 _TIMM_TRAIN = re.compile(
     rf"(?<!\w)Train: (?P<epoch>\d+) \[\s*(?P<batch>\d+)/(?P<batches>\d+)\s*\(\s*{_NUMBER}%\)\]"
     rf"\s+Loss:\s+(?P<loss>{_NUMBER}) \(\s*{_NUMBER}\)(?P<rest>.*)")
@@ -449,6 +469,7 @@ def presets() -> tuple[Layout, ...]:
             Layout("fairseq", _fairseq(), note=_FAIRSEQ_NOTE),
             Layout("megatron", _megatron()),
             Layout("llmc", _llmc()),
+            Layout("modded_nanogpt", _modded_nanogpt),
             Layout("timm", _timm()),
             Layout("mmengine", _mmengine),
             Layout("litgpt", _litgpt()))

@@ -1,9 +1,9 @@
 r"""Plain-text training logs: what a training script prints, one line per logging step.
 
 A ``.log`` or ``.txt`` file is read in the layout (``text_layouts``: nanoGPT, word_language_model,
-printed HF dicts, Keras, fairseq, Megatron-LM, llm.c, timm, OpenMMLab, LitGPT) that reads the
-most loss points in its first lines, or by the user's ``--pattern``; a line may carry a prefix (a
-time stamp, a rank), as logs copied from job runners and notebooks do.
+printed HF dicts, Keras, fairseq, Megatron-LM, llm.c, modded-nanogpt, timm, OpenMMLab, LitGPT)
+that reads the most loss points in its first lines, or by the user's ``--pattern``; a line may
+carry a prefix (a time stamp, a rank), as logs copied from job runners and notebooks do.
 
 A line that states the model's size (nanoGPT's ``number of parameters: 123.69M``) gives the
 parameter count, which moves an adaptive optimizer's usual LR range down for a large model.
@@ -22,7 +22,8 @@ from lrwatch.errors import InputError
 from lrwatch.readers import model_size
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import Columns
-from lrwatch.readers.files import file_head, is_lfs_pointer, refuse_lfs_pointer
+from lrwatch.readers.files import (as_utf8, file_head, is_lfs_pointer, refuse_lfs_pointer,
+                                   text_encoding)
 from lrwatch.readers.series import Hints, ReadResult, build_curves, cannot_read
 from lrwatch.readers.text_layouts import (CURVES, PATTERN_EXAMPLE, PRESETS, Layout,
                                           compile_pattern, presets)
@@ -39,6 +40,13 @@ SNIFF_BYTES = 1024 * 1024
 # a head without one of these is no log of theirs, and is not parsed line by line
 LOSS_WORDS = (b"loss", b"trl:")
 _DIGIT = re.compile(r"\d")
+# The lines a preset takes a loss or its state from: its loss lines name one, and the only
+# state kept from another line is Keras's "Epoch 3/30" above each summary. A step's line that
+# names neither ("step:10/6000 train_time:950ms") is not parsed to recognise a layout.
+_SNIFFED_WORDS = ("loss", "trl:", "tel:", "epoch")
+# "loss" and a decimal number just after it (Train Loss: 7.3251, loss=0.52, loss 3.1): a training
+# log's line, which prose (a README's "the loss is printed every step") does not have
+_LOSS_NUMBER = re.compile(rb"loss\W{0,3}[-+]?\d*\.\d", re.IGNORECASE)
 
 
 def _lines(text: str) -> Iterator[str]:
@@ -57,23 +65,37 @@ def _recognise(path: Path, options: ReadOptions) -> str | None:
     """The layout of a log from its first lines: ``--pattern`` when given, else the preset that
     reads the most loss points there; None when none reads any."""
     for size in (QUICK_SNIFF_BYTES, SNIFF_BYTES):
-        raw = file_head(path, size)
+        head = file_head(path, size)
+        raw = as_utf8(head)  # a UTF-16 log (PowerShell's `>`) is looked at as its text
         lowered = raw.lower()
         if not options.pattern and not any(word in lowered for word in LOSS_WORDS):
-            if len(raw) < size:
+            if len(head) < size:
                 return None
             continue  # no preset reads a loss from lines that never name one
         # a line with no digit is neither a point nor a line a preset keeps state from
-        lines = [line for line in _lines(raw.decode("utf-8", "replace")) if _DIGIT.search(line)]
+        text = raw.decode("utf-8", "replace")
+        lines = [line for line in _lines(text) if _DIGIT.search(line)] if options.pattern else [
+            line for line, low in zip(_lines(text), _lines(text.lower()))
+            if any(word in low for word in _SNIFFED_WORDS) and _DIGIT.search(line)]
         layouts = (compile_pattern(options.pattern),) if options.pattern else presets()
         best, most = None, 0
         for layout in layouts:
             count = sum(1 for line in lines if (p := layout.parse(line)) and "loss" in p)
             if count > most:
                 best, most = layout.name, count
-        if best is not None or len(raw) < size:
+        if best is not None or len(head) < size:
             return best
     return None
+
+
+def prints_a_loss(path: Path) -> bool:
+    """Whether a text file's first lines print a loss beside a number (``Train Loss: 7.3251``),
+    as a training log in a layout lrwatch does not know does: a folder of such logs holds runs
+    that ``--pattern`` reads. Never raises: a file that cannot be read prints nothing."""
+    try:
+        return _LOSS_NUMBER.search(as_utf8(file_head(path, QUICK_SNIFF_BYTES))) is not None
+    except InputError:
+        return False
 
 
 def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResult:
@@ -98,7 +120,8 @@ def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResul
     order = bad_steps = 0
     params: int | None = None
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:  # "\r" ends a line too
+        encoding = text_encoding(file_head(path, 4))
+        with open(path, encoding=encoding, errors="replace") as fh:  # "\r" ends a line too
             for line in fh:
                 point = layout.parse(line.strip())
                 if not point:

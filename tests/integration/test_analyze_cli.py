@@ -240,6 +240,33 @@ def test_a_folder_without_logs_is_a_clear_error(tmp_path, capsys):
                    "below\n")
 
 
+def test_a_folder_of_text_logs_in_an_unknown_layout_says_to_pass_pattern(tmp_path, capsys):
+    """A script's own printout (an epoch block of "Train Loss: 7.3251" lines) is in no preset
+    layout: the folder holds no run lrwatch can read alone, and the error says which file looks
+    like a training log and that --pattern reads it."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "README.txt").write_text("Each run logs its train loss and its valid loss.\n")
+    for name in ("2025-02-16 10:43:29.611931.log", "2025-02-16 12:31:36.995326.log"):
+        (logs / name).write_text("lr: 0.0001\nnum_epochs: 30\n" + "".join(
+            f"Epoch: {e}/30\nTime Taken: 30.36s - LR: 9.90e-05\nTrain Loss: {7 - e / 10:.4f} - "
+            f"Train Perplexity: 543.44\nValid Loss: {6.5 - e / 10:.4f}\n{'-' * 80}\n"
+            for e in range(1, 31)))
+    code, out, err = run_cli(capsys, str(tmp_path))
+    assert (code, out) == (1, "")
+    assert err == (f"InputError: no logs in {tmp_path}: expected an lrwatch store (lrwatch.db), a "
+                   "Lightning metrics.csv or TensorBoard event files (events.out.tfevents.*), a "
+                   "Hugging Face trainer_state.json, a JSON log or a text training log in it or "
+                   f"below; 2 text files print a loss in no layout lrwatch knows (e.g. {logs}/"
+                   "2025-02-16 10:43:29.611931.log): read them with --pattern, e.g. --pattern "
+                   "'step (?P<step>\\d+) .*loss (?P<loss>\\S+) .*lr (?P<lr>\\S+)'\n")
+    code, out, err = run_cli(capsys, str(tmp_path), "--json", "--pattern",
+                             r"Train Loss: (?P<loss>\S+)")
+    assert code == 0, err
+    runs = strict_json(out)["runs"]
+    assert [(e["error"], e["steps"]) for e in runs] == [(None, 30), (None, 30)]
+
+
 def test_names_with_control_characters_are_printed_escaped(tmp_path, capsys):
     tricky = "run\x1b[31mred\nnext"
     csv_file(tmp_path / tricky / "metrics.csv")

@@ -56,6 +56,24 @@ def test_a_resumed_run_keeps_the_later_value_of_each_step_and_says_so(tmp_path):
     assert any("'loss' has 2 steps logged again with another value" in n for n in result.notes)
 
 
+def test_a_long_csv_with_a_split_column_reads_its_val_rows_as_validation_loss(tmp_path):
+    """One row per (step, split): the 'val' rows' loss is a validation loss, not a second
+    value of the training loss at their step (nor a sign of a resumed run)."""
+    rows = ["step,split,loss,lr"]
+    for step in range(1, 101):
+        rows.append(f"{step},train,{5 - step / 50:.3f},0.001")
+        if step % 20 == 0:
+            rows.append(f"{step},val,{4 - step / 100:.3f},")
+    result = read_csv_log(write(tmp_path / "metrics.csv", "\n".join(rows) + "\n"))
+    np.testing.assert_array_equal(result.curves.loss.steps, np.arange(1, 101))
+    np.testing.assert_allclose(result.curves.loss.values, 5 - np.arange(1, 101) / 50)
+    np.testing.assert_array_equal(result.curves.val_loss.steps, [20, 40, 60, 80, 100])
+    np.testing.assert_allclose(result.curves.val_loss.values, [3.8, 3.6, 3.4, 3.2, 3.0])
+    assert (result.columns.loss, result.columns.val_loss) == ("loss", "val_loss")
+    assert result.notes == ("read 'loss' of the 5 rows whose 'split' is 'val' as a validation "
+                            "loss ('val_loss')",)
+
+
 def test_shuffled_steps_are_sorted(tmp_path):
     path = write(tmp_path / "metrics.csv", "step,loss\n2,1.0\n0,3.0\n1,2.0\n")
     curves = read_csv_log(path).curves
@@ -82,6 +100,22 @@ def test_non_numeric_cells_are_skipped_and_counted(tmp_path):
 def test_a_csv_without_step_column_counts_rows_as_steps(tmp_path):
     path = write(tmp_path / "losses.csv", "loss,lr\n3.0,0.1\n2.0,0.1\n1.0,0.1\n")
     np.testing.assert_array_equal(read_csv_log(path).curves.loss.steps, [0, 1, 2])
+
+
+def test_a_csv_of_several_runs_one_after_another_is_a_clear_error(tmp_path):
+    """A sweep saved as one table, one row per (LR, epoch): read by row it would be one curve
+    that jumps back up at each new run; its epoch column starting again says what it is."""
+    rows = ["start_lr,seed,epoch,train_loss,test_loss"]
+    for lr in (0.001, 0.01, 0.1):
+        rows += [f"{lr},0,{e},{2 / e:.4f},{2.1 / e:.4f}" for e in range(1, 6)]
+    path = write(tmp_path / "lr_sweep_results.csv", "\n".join(rows) + "\n")
+    with pytest.raises(InputError, match=(
+            r"lr_sweep_results.csv holds several runs one after another: its 'epoch' column "
+            r"starts again 2 times \(from 5 to 1 at line 7\); lrwatch reads one run a file: "
+            r"save each run's rows to a file of its own")):
+        read_csv_log(path)
+    keras = write(tmp_path / "training.csv", "epoch,loss\n0,2.0\n1,1.5\n2,1.2\n")
+    assert read_csv_log(keras).curves.loss.values.tolist() == [2.0, 1.5, 1.2]  # one run
 
 
 def test_a_wandb_history_of_the_hf_trainer_is_stepped_by_its_global_step(tmp_path):
@@ -241,3 +275,11 @@ def test_a_last_line_without_line_end_is_left_out_as_cut_short(tmp_path):
 def test_a_file_with_no_whole_row_has_no_rows(tmp_path, text, message):
     with pytest.raises(InputError, match=message):
         read_csv_log(write(tmp_path / "metrics.csv", text))
+
+
+def test_a_split_column_of_training_rows_only_gives_no_validation_loss(tmp_path):
+    path = write(tmp_path / "metrics.csv", "step,split,loss,lr\n1,train,2.0,0.1\n2,train,1.5,0.1\n")
+    result = read_csv_log(path)
+    assert result.curves.loss.values.tolist() == [2.0, 1.5]
+    assert result.curves.val_loss is None and result.columns.val_loss is None
+    assert result.notes == ()

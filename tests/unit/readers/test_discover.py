@@ -160,3 +160,28 @@ def test_a_git_lfs_pointer_in_place_of_a_store_says_to_pull(tmp_path):
                for r in runs[:2])
     with pytest.raises(InputError, match=r"lrwatch.db is a Git LFS pointer"):
         find_runs(tmp_path / "lrwatch.db")
+
+
+def test_a_file_one_reader_took_is_not_looked_at_again_by_the_next(tmp_path, monkeypatch):
+    """A sweep's JSON-lines .log files (one event a line) are the JSON reader's runs: the text
+    reader, asked later, does not sniff them line by line with every printed layout (130 such
+    logs of 380 kB took a folder walk 68 s), and no file is two runs."""
+    import json
+
+    from lrwatch.readers import textlog
+
+    for lr in ("1e-3", "3e-3"):
+        (tmp_path / f"lr{lr}.log").write_text("".join(
+            json.dumps({"event": "training_step", "step": s, "loss": 5 - s / 100}) + "\n"
+            for s in range(1, 200)))
+    nanogpt = tmp_path / "nanogpt.log"  # a printed log beside them is still the text reader's
+    nanogpt.write_text("".join(f"iter {i}: loss {4 - i / 100:.4f}, time 12.34ms, mfu 1.20%\n"
+                               for i in range(0, 100, 10)))
+    sniffed = []
+    recognise = textlog._recognise
+    monkeypatch.setattr(textlog, "_recognise",
+                        lambda path, options: sniffed.append(path.name) or recognise(path, options))
+    runs = find_runs(tmp_path)
+    assert sorted((run.name.split("/")[-1], run.format) for run in runs) == [
+        ("lr1e-3", "json"), ("lr3e-3", "json"), ("nanogpt", "text")]
+    assert sniffed == ["nanogpt.log"]

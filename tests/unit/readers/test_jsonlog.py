@@ -166,3 +166,30 @@ def test_a_text_log_with_pattern_is_still_read_by_its_pattern(tmp_path, capsys):
                          r'"step": (?P<step>\d+), "loss": (?P<loss>\S+)\}')
     assert run["error"] is None and run["steps"] == 100
     assert "read as a --pattern log" in run["notes"]
+
+
+def test_evaluation_records_of_an_event_log_are_validation_points(tmp_path, capsys):
+    """One JSON event a line with one set of keys for both kinds (the mainrun challenge's log):
+    a "validation_step" record's "loss" is a validation loss, never the training loss at its
+    step (it was logged after the training record of that step and took its place)."""
+    events = [{"event": "hyperparameters_configured", "lr": 0.006, "batch_size": 64},
+              {"event": "model_info", "parameters_count": 27172864}]
+    for step in range(1, 41):
+        events.append({"event": "training_step", "step": step, "max_steps": 40,
+                       "loss": 9.8 - step / 10, "elapsed_time": 4.8 * step})
+        if step % 10 == 1:
+            events.append({"event": "validation_step", "step": step, "max_steps": 40,
+                           "loss": 2.1 - step / 100, "elapsed_time": 4.8 * step})
+    path = tmp_path / "mainrun.log"
+    path.write_text("".join(json.dumps(e) + "\n" for e in events))
+    from lrwatch.readers import find_runs, read_run
+
+    result = read_run(find_runs(path)[0])
+    assert result.curves.loss.steps.tolist() == list(range(1, 41))
+    assert result.curves.loss.values[0] == pytest.approx(9.7)  # the training record's
+    assert result.curves.val_loss.steps.tolist() == [1, 11, 21, 31]
+    assert result.curves.val_loss.values.tolist() == pytest.approx([2.09, 1.99, 1.89, 1.79])
+    assert ("read 'loss' of the 4 records whose 'event' is 'validation_step' as a validation "
+            "loss ('val_loss')") in result.notes
+    [run] = analyze_json(capsys, str(path))
+    assert (run["columns"]["loss"], run["columns"]["val_loss"]) == ("loss", "val_loss")

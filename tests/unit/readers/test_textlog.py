@@ -156,8 +156,8 @@ def test_a_log_in_no_known_layout_says_to_pass_pattern(tmp_path, capsys):
     code, out, err = run_cli(capsys, str(path))
     assert (code, out) == (1, "")
     assert err == (f"InputError: {path} matches no known log layout (nanogpt, "
-                   "word_language_model, hf_dicts, keras, fairseq, megatron, llmc, timm, "
-                   "mmengine, litgpt): pass --pattern with named groups, "
+                   "word_language_model, hf_dicts, keras, fairseq, megatron, llmc, "
+                   "modded_nanogpt, timm, mmengine, litgpt): pass --pattern with named groups, "
                    "e.g. --pattern 'step (?P<step>\\d+) .*loss (?P<loss>\\S+) .*lr (?P<lr>\\S+)'\n")
     code, out, err = run_cli(capsys, str(path), "--pattern", r"objective=(?P<loss>\S+)")
     assert code == 0, err
@@ -432,6 +432,46 @@ def test_llmc_main_log_file_is_read_too(tmp_path):
     assert result.notes[0] == "read as a llmc log"
 
 
+def modded_nanogpt_log(path, steps=60, val_every=25):
+    """KellerJordan/modded-nanogpt: the script's own source printed first (its print f-strings
+    hold "step:{step}"), then a validation line every val_every steps and a training line per
+    step."""
+    code = ["import os", "    if last_step or (args.val_loss_every > 0 and step % 125 == 0):",
+            "        print0(f'step:{step}/{args.num_iterations} val_loss:{val_loss:.4f} "
+            "train_time:{training_time_ms:.0f}ms step_avg:{training_time_ms/(timed_steps-1):.2f}ms')",
+            "    print0(f\"step:{step+1}/{args.num_iterations} train_loss:{train_loss.item():.4f} "
+            "train_time:{approx_time:.0f}ms step_avg:{approx_time/timed_steps:.2f}ms\")",
+            "=" * 100, "Running pytorch 2.5.0", "step:0/60 train_time:0ms step_avg:nanms"]
+    lines = list(code)
+    for step in range(steps + 1):
+        loss = 11 * math.exp(-step / 20) + 3
+        if step % val_every == 0 or step == steps:
+            lines.append(f"step:{step}/{steps} val_loss:{loss + 0.05:.4f} "
+                         f"train_time:{step * 100}ms step_avg:nanms")
+        if step == steps:
+            break
+        lines.append(f"step:{step + 1}/{steps} train_loss:{loss:.4f} "
+                     f"train_time:{step * 100 + 50}ms step_avg:100.00ms")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_modded_nanogpt_training_and_validation_lines(tmp_path):
+    """The speedrun's records are .txt files named by a uuid: a folder walk finds them, reads
+    the training loss after each step and the validation loss, and skips the printed source."""
+    modded_nanogpt_log(tmp_path / "d4bfb25f-688d-4da5-8743-33926fad4842.txt")
+    (run,) = find_runs(tmp_path)
+    result = read_run(run)
+    assert result.notes[0] == "read as a modded_nanogpt log"
+    steps = np.arange(60)
+    np.testing.assert_array_equal(result.curves.loss.steps, steps + 1)
+    np.testing.assert_allclose(result.curves.loss.values,
+                               np.round(11 * np.exp(-steps / 20) + 3, 4))
+    assert result.curves.val_loss.steps.tolist() == [0, 25, 50, 60]
+    assert result.curves.val_loss.values[0] == pytest.approx(14.05)
+    assert result.curves.lr is None
+
+
 def timm_log(path, epochs=3, updates=1251, interval=50, test_batches=391):
     """pytorch-image-models train.py: train_one_epoch's "Train:" line (the batch's loss, then
     the running mean) every log_interval updates and at the last; validate's "Test:" lines, and
@@ -560,7 +600,7 @@ def test_litgpt_optimizer_steps_and_validations(tmp_path, old):
 @pytest.mark.parametrize(("write", "layout"), [
     (nanogpt_log, "nanogpt"), (wlm_log, "word_language_model"), (keras_log, "keras"),
     (fairseq_log, "fairseq"), (megatron_log, "megatron"), (llmc_log, "llmc"),
-    (timm_log, "timm"), (mmengine_log, "mmengine"), (litgpt_log, "litgpt")])
+    (modded_nanogpt_log, "modded_nanogpt"), (timm_log, "timm"), (mmengine_log, "mmengine"), (litgpt_log, "litgpt")])
 def test_each_layout_is_read_by_its_own_preset(tmp_path, write, layout):
     result = read_run(find_runs(write(tmp_path / "train.log"))[0])
     assert result.notes[0] == f"read as a {layout} log"
@@ -657,3 +697,50 @@ def test_a_data_text_file_is_no_run_of_a_folder(tmp_path):
     (tmp_path / "corpus.txt").write_text("the model was trained to minimise its loss\n" * 50_000)
     with pytest.raises(InputError, match="no logs in"):
         find_runs(tmp_path)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
+def test_a_log_saved_with_a_byte_order_mark_is_read(tmp_path, encoding):
+    """Windows PowerShell's `python train.py > train.log` writes UTF-16 with a byte order mark
+    (Notepad, UTF-8 with one): its lines are read as any other log's, in a folder walk too."""
+    plain = read_run(find_runs(nanogpt_log(tmp_path / "plain.log"))[0])
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "adam_lr0.001.log").write_text((tmp_path / "plain.log").read_text(),
+                                             encoding=encoding)
+    (run,) = find_runs(folder)
+    result = read_run(run)
+    assert result.notes[0] == "read as a nanogpt log"
+    np.testing.assert_array_equal(result.curves.loss.steps, plain.curves.loss.steps)
+    np.testing.assert_array_equal(result.curves.loss.values, plain.curves.loss.values)
+    np.testing.assert_array_equal(result.curves.val_loss.values, plain.curves.val_loss.values)
+    custom = tmp_path / "custom.log"  # and a pattern reads such a file's lines too
+    custom.write_text("".join(f" iter: {i:>8d}, loss: {3 - i / 100:.6f}\n"
+                              for i in range(10, 110, 10)), encoding=encoding)
+    (run,) = find_runs(custom, pattern=r"iter:\s+(?P<step>\d+), loss: (?P<loss>\S+)")
+    read = read_run(run, pattern=r"iter:\s+(?P<step>\d+), loss: (?P<loss>\S+)")
+    assert read.curves.loss.steps.tolist() == list(range(10, 110, 10))
+    assert read.curves.loss.values[0] == pytest.approx(2.9)
+
+
+def test_recognising_a_log_parses_only_lines_that_name_a_loss_or_an_epoch(tmp_path, monkeypatch):
+    """A speedrun record printing only its validation loss (a 'step:N/M train_time' line every
+    step): no preset reads a training loss, and telling so parses each of the few lines that
+    name a loss, not every step's line with every layout (1030 such logs took a walk 111 s)."""
+    from lrwatch.readers import text_layouts, textlog
+
+    lines = [f"step:{s}/6000 train_time:{s * 95}ms step_avg:95.00ms" for s in range(1, 6001)]
+    lines += [f"step:{s}/6000 val_loss:{4 - s / 6000:.4f} train_time:{s * 95}ms"
+              for s in range(0, 6001, 125)]
+    (tmp_path / "f3a1c2e0.txt").write_text("\n".join(lines) + "\n")
+    parsed = []
+    fresh = text_layouts.presets
+
+    def counting():
+        return tuple(text_layouts.Layout(layout.name, lambda line, p=layout.parse:
+                                         parsed.append(line) or p(line))
+                     for layout in fresh())
+    monkeypatch.setattr(textlog, "presets", counting)
+    with pytest.raises(InputError, match="no logs in"):
+        find_runs(tmp_path)
+    assert 0 < len(parsed) <= 2 * 49 * len(fresh())  # the 256 kB head, then 1 MB
