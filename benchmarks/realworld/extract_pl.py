@@ -27,6 +27,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.realworld import HERE, cache_dir, extract_hf
+from lrwatch.readers.wandb_run import history_rows
 
 MANIFEST = HERE / "manifest_pl.jsonl"
 
@@ -324,87 +325,10 @@ def read_json_history(data: bytes, meta: dict) -> list[dict]:
     return _rows_from_columns(series)
 
 
-# A W&B run file (``run-<id>.wandb``) is a LevelDB-style log: 32 KiB blocks of records with a
-# 7-byte header (CRC32, length, type: 1 whole, 2 first, 3 middle, 4 last piece), each record a
-# protobuf ``wandb_internal.Record``. Its history rows are field 2 (HistoryRecord), whose items
-# (field 1) carry ``key`` (1) and ``value_json`` (16): the numbers of wandb_internal.proto.
-WANDB_BLOCK, WANDB_HEADER = 32768, 7
-RECORD_HISTORY, HISTORY_ITEM, ITEM_KEY, ITEM_VALUE_JSON = 2, 1, 1, 16
-
-
-def _wandb_records(data: bytes) -> list[bytes]:
-    """The record payloads of a W&B run file, pieces joined."""
-    if not data.startswith(b":W&B"):
-        raise ValueError("not a W&B run file (no ':W&B' header)")
-    records, pending, pos = [], b"", WANDB_HEADER
-    while pos + 7 <= len(data):
-        room = WANDB_BLOCK - pos % WANDB_BLOCK
-        if room < 7:  # a block's tail too short for a header is padding
-            pos += room
-            continue
-        length, kind = int.from_bytes(data[pos + 4:pos + 6], "little"), data[pos + 6]
-        payload, pos = data[pos + 7:pos + 7 + length], pos + 7 + length
-        if kind == 1:
-            records.append(payload)
-        elif kind == 2:
-            pending = payload
-        elif kind in (3, 4):
-            pending += payload
-            if kind == 4:
-                records.append(pending)
-    return records
-
-
-def _proto_fields(buf: bytes) -> list[tuple[int, object]]:
-    """(field number, value) of a protobuf message: varints as int, length-delimited as bytes,
-    fixed 64/32-bit as raw bytes."""
-    out, pos = [], 0
-
-    def varint() -> int:
-        nonlocal pos
-        value = shift = 0
-        while True:
-            byte = buf[pos]
-            pos += 1
-            value |= (byte & 0x7F) << shift
-            shift += 7
-            if byte < 0x80:
-                return value
-
-    while pos < len(buf):
-        key = varint()
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            out.append((number, varint()))
-        elif wire == 2:
-            size = varint()
-            out.append((number, buf[pos:pos + size]))
-            pos += size
-        elif wire in (1, 5):
-            width = 8 if wire == 1 else 4
-            out.append((number, buf[pos:pos + width]))
-            pos += width
-        else:
-            raise ValueError(f"protobuf wire type {wire} is not one a W&B record uses")
-    return out
-
-
 def read_wandb(data: bytes, meta: dict) -> list[dict]:
     """A W&B offline run file: its history rows (``_step``, or the logged key ``meta.step_key``
     names, such as a per-epoch log's ``epoch``, and the logged keys)."""
-    history: list[dict[str, object]] = []
-    for record in _wandb_records(data):
-        for number, value in _proto_fields(record):
-            if number != RECORD_HISTORY or not isinstance(value, bytes):
-                continue
-            row: dict[str, object] = {}
-            for inumber, item in _proto_fields(value):
-                if inumber == HISTORY_ITEM and isinstance(item, bytes):
-                    fields = dict(_proto_fields(item))
-                    key, raw = fields.get(ITEM_KEY), fields.get(ITEM_VALUE_JSON)
-                    if isinstance(key, bytes) and isinstance(raw, bytes):
-                        row[key.decode()] = json.loads(raw)
-            history.append(row)
+    history, _ = history_rows(io.BytesIO(data))  # lrwatch's own W&B reader
     names = sorted({k for row in history for k in row})
     keys = _pick_keys(names, meta)
     step_key = meta.get("step_key", "_step")

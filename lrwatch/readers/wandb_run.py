@@ -143,34 +143,40 @@ def _row(history: bytes) -> dict[str, Any]:
     return row
 
 
+def history_rows(fh: BinaryIO) -> tuple[list[dict[str, Any]], list[str]]:
+    """The history rows of an open W&B run file (read from its start), in logged order, and
+    notes on what could not be read (a record cut short or damaged: the rows before it kept)."""
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    cut: list[bool] = []
+    try:
+        for record in _records(fh, cut):
+            for number, value in _fields(record):
+                if number == _HISTORY and isinstance(value, bytes):
+                    rows.append(_row(value))
+    except _Damaged:
+        notes.append(f"stopped at a damaged record after {len(rows)} history rows "
+                     "(a run still writing, or a damaged file)")
+    if cut:
+        notes.append("left out the last record: it is cut short (a run still writing?)")
+    return rows, notes
+
+
 def _history(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
     """The run's history rows in logged order, and notes on what could not be read.
 
     Raises:
         InputError: the file cannot be read or is no W&B run file.
     """
-    rows: list[dict[str, Any]] = []
-    notes: list[str] = []
     try:
         with open(path, "rb") as fh:
             if fh.read(len(MAGIC)) != MAGIC:
                 raise InputError(f"{path} is not a W&B run file (it does not start with "
                                  f"{MAGIC.decode()}); pass a wandb/run-*/run-*.wandb file")
             fh.seek(0)
-            cut: list[bool] = []
-            try:
-                for record in _records(fh, cut):
-                    for number, value in _fields(record):
-                        if number == _HISTORY and isinstance(value, bytes):
-                            rows.append(_row(value))
-            except _Damaged:
-                notes.append(f"stopped at a damaged record after {len(rows)} history rows "
-                             "(a run still writing, or a damaged file)")
-            if cut:
-                notes.append("left out the last record: it is cut short (a run still writing?)")
+            return history_rows(fh)
     except OSError as exc:
         raise cannot_read(path, exc) from None
-    return rows, notes
 
 
 def _number(value: Any) -> float | None:
