@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.realworld import HERE, cache_dir, extract_hf
-from lrwatch.readers.wandb_run import history_rows
+from lrwatch.readers.wandb_run import MAGIC, history_rows
 
 MANIFEST = HERE / "manifest_pl.jsonl"
 
@@ -328,6 +328,8 @@ def read_json_history(data: bytes, meta: dict) -> list[dict]:
 def read_wandb(data: bytes, meta: dict) -> list[dict]:
     """A W&B offline run file: its history rows (``_step``, or the logged key ``meta.step_key``
     names, such as a per-epoch log's ``epoch``, and the logged keys)."""
+    if not data.startswith(MAGIC):
+        raise ValueError("not a W&B run file (no ':W&B' header)")
     history, _ = history_rows(io.BytesIO(data))  # lrwatch's own W&B reader
     names = sorted({k for row in history for k in row})
     keys = _pick_keys(names, meta)
