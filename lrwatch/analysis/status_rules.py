@@ -25,7 +25,7 @@ from functools import cached_property
 
 from lrwatch.analysis import detectors as d
 from lrwatch.analysis.curve import Curve
-from lrwatch.analysis.optimizers import LR_FAR, is_adaptive
+from lrwatch.analysis.optimizers import LR_FAR, is_adaptive, typical_range
 from lrwatch.analysis.summary import Summary
 from lrwatch.analysis.types import Action, Evidence, RunCurves, Status, SymptomName
 
@@ -1091,7 +1091,32 @@ def _advise_insufficient(c: AdviceContext) -> Advice:
         return Advice(Action.RANGE_TEST, None, (
             "not enough epochs logged to judge the LR from this run; a range test (lrwatch's "
             "find_lr) or short runs at a few LRs would tell",))
+    far = _far_above_range(c)
+    if far is not None:
+        return Advice(Action.RANGE_TEST, None, (
+            f"not enough steps to judge the curve yet, but {far}: run a range test (lrwatch's "
+            "find_lr) or a short run at a tenth of the LR before going on",))
     return Advice(Action.KEEP, 1.0, ("not enough steps to judge yet",))
+
+
+def _far_above_range(c: AdviceContext) -> str | None:
+    """Where a run too short to judge sits far above its optimizer's usual range (LR_BEYOND
+    decades; a fine-tune FINE_NEAR_DECADES above the fine-tuning range, where small pretrained
+    models still train), the LR's place says so: "keep" would pass over the one thing the log
+    tells (real-world round 30: a QLoRA at lr 5, 4 logged points, read "not enough steps,
+    keep"). Not a clipped SGD step: the range says nothing of it."""
+    curves = c.curves
+    if c.lr is None or c.lr_free or (curves.clip is not None and not is_adaptive(
+            curves.optimizer)):
+        return None
+    fine = curves.fine_tune is True
+    rng = typical_range(curves.optimizer, curves.momentum, fine, curves.param_count)
+    far = FINE_NEAR_DECADES if fine else d.LR_BEYOND
+    if rng is None or math.log10(c.lr / rng[1]) <= far:
+        return None
+    name = "fine-tuning range" if fine else "usual range"
+    return (f"peak LR {c.lr:.3g} is {c.lr / rng[1]:.0f}x above the top of {curves.optimizer}'s "
+            f"{name} {rng[0]:.3g}-{rng[1]:.3g}")
 
 
 #: every status ``classify`` gives, its clauses in the order of the cascade they were read from
