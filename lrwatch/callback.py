@@ -276,7 +276,8 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
     def _metadata(self, trainer: Any, pl_module: Any) -> dict[str, Any]:
         lightning = lightning_of(trainer)
         return run_metadata(
-            "lightning", pl_module, trainer.optimizers, self._facts(trainer, pl_module), self.config,
+            "lightning", pl_module, trainer.optimizers, self._facts(trainer, pl_module),
+            self.config,
             schedulers=[type(c.scheduler).__name__ for c in trainer.lr_scheduler_configs],
             accumulate_grad_batches=trainer.accumulate_grad_batches,
             gradient_clip_val=trainer.gradient_clip_val,
