@@ -40,6 +40,7 @@ from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import (KIND_KEYS, Columns, detect_columns, is_loss_name,
                                     names_held_out)
 from lrwatch.readers.files import file_head, refuse_lfs_pointer
+from lrwatch.readers.hparams import hints_from_tree
 from lrwatch.readers.series import Hints, Points, ReadResult, build_curves, cannot_read
 
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
@@ -152,20 +153,38 @@ def _table(data: Any, path: Path, loss_key: str | None) -> tuple[Any, str | None
     """
     if _records(data) or (isinstance(data, dict) and any(_is_series(v) for v in data.values())):
         return data, None
-    if isinstance(data, dict):
-        inner = [(k, v) for k, v in data.items()
-                 if _records(v) or (isinstance(v, dict) and any(_is_series(x) for x in v.values()))]
-        for key, value in inner:
-            keys = value.keys() if isinstance(value, dict) else {k for r in value for k in r}
-            if _has_loss(keys, loss_key):
-                return value, key
-        if inner:
-            return inner[0][1], inner[0][0]
+    inner = _inner_table(data, loss_key)
+    if inner is not None:
+        return inner
     found = (f"a dict of {', '.join(map(repr, list(data)[:12]))}" if isinstance(data, dict)
              else f"a list of {len(data)} items" if isinstance(data, list)
              else f"a single {type(data).__name__}")
     raise InputError(f"{path} is JSON but not a training log lrwatch reads: it holds {found}; "
                      f"expected {_EXPECTED}")
+
+
+def _inner_table(data: Any, loss_key: str | None) -> tuple[Any, str] | None:
+    """The records or the dict of lists under one key of the dict ``data`` (the first whose keys
+    name a loss, else the first), and that key; None when it holds none."""
+    if not isinstance(data, dict):
+        return None
+    inner = [(k, v) for k, v in data.items()
+             if _records(v) or (isinstance(v, dict) and any(_is_series(x) for x in v.values()))]
+    for key, value in inner:
+        keys = value.keys() if isinstance(value, dict) else {k for r in value for k in r}
+        if _has_loss(keys, loss_key):
+            return value, key
+    return (inner[0][1], inner[0][0]) if inner else None
+
+
+def _runs_of(data: Any, loss_key: str | None) -> bool:
+    """Whether ``data`` is a list of runs, not the records of one: dicts that each hold their
+    own log under a key naming a loss (step-back's ``[{"config": ..., "history": [...]}, ...]``,
+    a sweep saved as one file), none of them a record with a loss of its own."""
+    return _records(data) and not any(_has_loss(item, loss_key) for item in data) and all(
+        (inner := _inner_table(item, loss_key)) is not None and _has_loss(
+            inner[0].keys() if isinstance(inner[0], dict) else {k for r in inner[0] for k in r},
+            loss_key) for item in data)
 
 
 # --- points ----------------------------------------------------------------------------------
@@ -294,20 +313,30 @@ def _hints(source: dict[str, Any]) -> Hints:
     return Hints()
 
 
-def read_json_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResult:
-    """A run from a JSON log: a dict of lists, a list of records, or JSON lines.
+def read_json_log(path: Path, options: ReadOptions = ReadOptions(),
+                  part: str | None = None) -> ReadResult:
+    """A run from a JSON log: a dict of lists, a list of records, or JSON lines; ``part`` (an
+    index) picks one run of a file that lists several, its ``config`` read for hints.
 
     Raises:
         InputError: the file cannot be read, is not JSON, holds none of those shapes, has no
             loss key (the error lists the keys it has), or its lists differ in length.
     """
     data, notes = _load(path)
+    config = None
+    if part is not None:
+        if not _runs_of(data, options.loss_key) or not 0 <= int(part) < len(data):
+            raise InputError(f"{path} no longer lists run {part}: list its runs again")
+        data = data[int(part)]
+        config = data.get("config")
     table, under = _table(data, path, options.loss_key)
     if under is not None:
         notes.append(f"read the {'records' if isinstance(table, list) else 'lists'} under "
                      f"'{under}'")
     read = _records_points if isinstance(table, list) else _columns_points
     columns, points, by_epoch, point_notes, hints = read(table, path, options)
+    if isinstance(config, dict):
+        hints = replace(hints_from_tree(config), param_count=hints.param_count)
     result = build_curves(columns, points, hints, str(path), epoch_points=by_epoch)
     return ReadResult(result.curves, result.columns,
                       tuple(notes + point_notes) + result.notes)
@@ -381,7 +410,7 @@ class JsonLogReader:
             _first_record(head) is not None or head.lstrip().startswith(b'{"'))
 
     def file_runs(self, path: Path, options: ReadOptions) -> list[Found]:
-        return [Found(path, label=path.stem)]
+        return _found(path, options)
 
     def folder_runs(self, folder: Folder, options: ReadOptions) -> FolderRuns:
         """Only the files that hold a log (a loss key, in a shape read here): a folder's
@@ -394,14 +423,38 @@ class JsonLogReader:
                 continue
             path = folder.path / name
             if _is_log(path):
-                found.append(Found(path, label=path.stem))
+                found.extend(_found(path, options))
         return FolderRuns(tuple(found))
 
     def read(self, run: LogRun, options: ReadOptions) -> ReadResult:
-        return read_json_log(run.path, options)
+        return read_json_log(run.path, options, part=run.part)
 
     def setup(self, run: LogRun) -> dict[str, Any] | None:
-        return None  # a metrics log names no setup lrwatch could trust
+        """A run of a file that lists several: its ``config`` (the runs that differ only in
+        their LR are a sweep); a metrics log alone names no setup lrwatch could trust."""
+        if run.part is None:
+            return None
+        try:
+            data, _ = _load(run.path)
+            config = data[int(run.part)].get("config")
+        except (InputError, IndexError, ValueError, AttributeError, TypeError):
+            return None
+        return {"hparams": config} if isinstance(config, dict) and config else None
+
+
+def _found(path: Path, options: ReadOptions) -> list[Found]:
+    """The runs of a JSON log: one, named by the file's stem, or each run of a file that lists
+    several (a ``.json`` list no larger than SNIFF_PARSE_BYTES), named ``<stem>-<index>``."""
+    try:
+        if path.suffix.lower() == ".json" and path.stat().st_size <= SNIFF_PARSE_BYTES \
+                and file_head(path, 64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+            data, _ = _load(path)
+            if _runs_of(data, options.loss_key):
+                return [Found(path, label=f"{path.stem}-{i}", part=str(i))
+                        for i in range(len(data))]
+    except (InputError, OSError):
+        pass  # reading the run says what is wrong with the file
+    return [Found(path, label=path.stem)]
 
 
 READER = JsonLogReader()

@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from tests.helpers.cli import run_cli
+from tests.helpers.cli import lrwatch, run_cli
 
 EPOCHS = 30
 EPOCH_NOTE = "is indexed by epoch: each point is read as a summary of one epoch"
@@ -193,3 +193,44 @@ def test_evaluation_records_of_an_event_log_are_validation_points(tmp_path, caps
             "loss ('val_loss')") in result.notes
     [run] = analyze_json(capsys, str(path))
     assert (run["columns"]["loss"], run["columns"]["val_loss"]) == ("loss", "val_loss")
+
+
+def _runs_file(path, lrs):  # type: ignore[no-untyped-def]
+    """A sweep saved as one file, as step-back's ``output/*.json``: a list of runs, each its
+    config beside its per-epoch history (the best LR falls furthest)."""
+    runs = [{"config": {"model": "resnet20", "batch_size": 128, "seed": 0,
+                        "opt": {"name": "sgd-m", "lr": lr, "momentum": 0.9}},
+             "history": [{"epoch": e, "train_loss": 0.3 + 2.0 * math.exp(-e * reach / 6),
+                          "val_loss": 0.4 + 2.0 * math.exp(-e * reach / 6)}
+                         for e in range(EPOCHS)],
+             "summary": {"start_time": "2023-08-15 10:14:46"}}
+            for lr, reach in zip(lrs, (0.2, 1.0, 0.5))]
+    path.write_text(json.dumps(runs))
+    return path
+
+
+def test_a_file_listing_several_runs_is_read_as_its_runs(tmp_path, capsys):
+    lrs = [0.01, 0.1, 1.0]
+    runs = analyze_json(capsys, str(_runs_file(tmp_path / "sweep.json", lrs)))
+    assert [r["run"].rsplit("/", 1)[-1] for r in runs] == ["sweep-0", "sweep-1", "sweep-2"]
+    assert all(r["error"] is None and r["steps"] == EPOCHS for r in runs)
+    assert [r["current_lr"] for r in runs] == pytest.approx(lrs)  # each from its own config
+    assert "read the records under 'history'" in runs[0]["notes"]
+
+
+def test_the_runs_of_one_file_that_differ_only_in_lr_are_one_sweep(tmp_path, capsys):
+    lrs = [0.01, 0.1, 1.0]
+    path = _runs_file(tmp_path / "sweep.json", lrs)
+    code, out, err = lrwatch(capsys, "sweep", str(path), "--json")
+    assert code == 0, err
+    [sweep] = json.loads(out)["sweeps"]
+    assert sorted(r["lr"] for r in sweep["runs"]) == pytest.approx(lrs)
+    best = {r["lr"]: r["position"] for r in sweep["runs"]}
+    assert best[0.1] == "near_best" and best[0.01] == "too_low"
+
+
+def test_a_list_of_records_is_still_one_run(tmp_path, capsys):
+    path = tmp_path / "metrics.json"
+    path.write_text(json.dumps([{"epoch": e, "train_loss": _loss(e)} for e in range(EPOCHS)]))
+    [run] = analyze_json(capsys, str(path))
+    assert run["run"].rsplit("/", 1)[-1] == "metrics" and run["steps"] == EPOCHS
