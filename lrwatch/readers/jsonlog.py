@@ -316,26 +316,30 @@ def _hints(source: dict[str, Any]) -> Hints:
 def read_json_log(path: Path, options: ReadOptions = ReadOptions(),
                   part: str | None = None) -> ReadResult:
     """A run from a JSON log: a dict of lists, a list of records, or JSON lines; ``part`` (an
-    index) picks one run of a file that lists several, its ``config`` read for hints.
+    index) picks one run of a file that lists several. What a document holds beside its log (a
+    ``config``, a ``learning_rate``, an ``optimizer``) is read for hints.
 
     Raises:
         InputError: the file cannot be read, is not JSON, holds none of those shapes, has no
             loss key (the error lists the keys it has), or its lists differ in length.
     """
     data, notes = _load(path)
-    config = None
     if part is not None:
         if not _runs_of(data, options.loss_key) or not 0 <= int(part) < len(data):
             raise InputError(f"{path} no longer lists run {part}: list its runs again")
         data = data[int(part)]
-        config = data.get("config")
+    # what the document says beside its log (a run's config, DeepOBS's learning_rate and
+    # optimizer): hints, never points
+    config = {k: v for k, v in data.items() if not (_is_series(v) or _records(v) or (
+        isinstance(v, dict) and any(_is_series(x) for x in v.values())))} \
+        if isinstance(data, dict) else None
     table, under = _table(data, path, options.loss_key)
     if under is not None:
         notes.append(f"read the {'records' if isinstance(table, list) else 'lists'} under "
                      f"'{under}'")
     read = _records_points if isinstance(table, list) else _columns_points
     columns, points, by_epoch, point_notes, hints = read(table, path, options)
-    if isinstance(config, dict):
+    if config:
         hints = replace(hints_from_tree(config), param_count=hints.param_count)
     result = build_curves(columns, points, hints, str(path), epoch_points=by_epoch)
     return ReadResult(result.curves, result.columns,

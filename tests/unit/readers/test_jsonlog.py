@@ -234,3 +234,27 @@ def test_a_list_of_records_is_still_one_run(tmp_path, capsys):
     path.write_text(json.dumps([{"epoch": e, "train_loss": _loss(e)} for e in range(EPOCHS)]))
     [run] = analyze_json(capsys, str(path))
     assert run["run"].rsplit("/", 1)[-1] == "metrics" and run["steps"] == EPOCHS
+
+
+def _deepobs_run(path, lr: float, reach: float):  # type: ignore[no-untyped-def]
+    """A DeepOBS result file: per-epoch lists beside the run's settings as plain values."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({
+        "train_losses": [0.3 + 2.0 * math.exp(-e * reach / 6) for e in range(EPOCHS)],
+        "test_losses": [0.4 + 2.0 * math.exp(-e * reach / 6) for e in range(EPOCHS)],
+        "optimizer": "AdamOptimizer", "testproblem": "mnist_vae", "batch_size": 64,
+        "num_epochs": EPOCHS, "learning_rate": lr, "lr_sched_epochs": None,
+        "random_seed": 42, "hyperparams": {"beta1": 0.9, "beta2": 0.999}}))
+    return path
+
+
+def test_the_settings_beside_a_log_give_its_lr_and_a_sweep_of_them_is_read(tmp_path, capsys):
+    lrs = [1e-4, 1e-3, 1e-2]
+    for lr, reach in zip(lrs, (0.2, 1.0, 0.5)):
+        _deepobs_run(tmp_path / "AdamOptimizer" / f"lr__{lr}" / "random_seed__42.json", lr, reach)
+    runs = analyze_json(capsys, str(tmp_path))
+    assert sorted(r["current_lr"] for r in runs) == pytest.approx(lrs)
+    code, out, err = lrwatch(capsys, "sweep", str(tmp_path), "--as-one", "--json")
+    assert code == 0, err
+    [sweep] = json.loads(out)["sweeps"]
+    assert {r["lr"]: r["position"] for r in sweep["runs"]}[1e-3] == "near_best"
