@@ -154,6 +154,12 @@ def _table(data: Any, path: Path, loss_key: str | None) -> tuple[Any, str | None
     if _records(data) or (isinstance(data, dict) and any(_is_series(v) for v in data.values())):
         return data, None
     inner = _inner_table(data, loss_key)
+    if inner is not None and _has_loss(_keys(inner[0]), loss_key):
+        return inner
+    for key, value in data.items() if isinstance(data, dict) else ():
+        records = _grouped_records(value)
+        if records and _has_loss(_keys(records), loss_key):
+            return records, key
     if inner is not None:
         return inner
     found = (f"a dict of {', '.join(map(repr, list(data)[:12]))}" if isinstance(data, dict)
@@ -171,10 +177,40 @@ def _inner_table(data: Any, loss_key: str | None) -> tuple[Any, str] | None:
     inner = [(k, v) for k, v in data.items()
              if _records(v) or (isinstance(v, dict) and any(_is_series(x) for x in v.values()))]
     for key, value in inner:
-        keys = value.keys() if isinstance(value, dict) else {k for r in value for k in r}
-        if _has_loss(keys, loss_key):
+        if _has_loss(_keys(value), loss_key):
             return value, key
     return (inner[0][1], inner[0][0]) if inner else None
+
+
+def _keys(table: Any) -> set[str]:
+    """The keys of a dict's lists (a ``config`` beside them, with its ``moe_aux_loss_factor``,
+    names no loss), or of every record of a list of them."""
+    if isinstance(table, dict):
+        return {k for k, v in table.items() if _is_series(v)}
+    return {k for r in table for k in r}
+
+
+def _grouped_records(value: Any) -> list[dict[str, Any]] | None:
+    """A history kept in groups, each a dict of lists with its own step list (``{"train": {"iter":
+    [...], "train_loss": [...]}, "val": {"iter": [...], "val_loss": [...]}}``: a W&B history
+    exported by group) as one list of records in step order, each group's lists that are as long
+    as its steps; None when ``value`` is no such thing (a group without a step list cannot be
+    placed among the others)."""
+    if not isinstance(value, dict):
+        return None
+    groups = [g for g in value.values()
+              if isinstance(g, dict) and any(_is_series(x) for x in g.values())]
+    steps = [_step_key(k for k in g if _is_series(g[k])) for g in groups]
+    if not groups or None in steps:
+        return None
+    name = steps[0]
+    records: list[dict[str, Any]] = []
+    for group, step in zip(groups, steps):
+        size = len(group[step])
+        lists = {k: v for k, v in group.items() if _is_series(v) and len(v) == size}
+        records += [{(name if k == step else k): v[i] for k, v in lists.items()}
+                    for i in range(size)]
+    return sorted(records, key=lambda r: (r[name] is None, r[name] or 0))
 
 
 def _runs_of(data: Any, loss_key: str | None) -> bool:
@@ -182,9 +218,9 @@ def _runs_of(data: Any, loss_key: str | None) -> bool:
     own log under a key naming a loss (step-back's ``[{"config": ..., "history": [...]}, ...]``,
     a sweep saved as one file), none of them a record with a loss of its own."""
     return _records(data) and not any(_has_loss(item, loss_key) for item in data) and all(
-        (inner := _inner_table(item, loss_key)) is not None and _has_loss(
-            inner[0].keys() if isinstance(inner[0], dict) else {k for r in inner[0] for k in r},
-            loss_key) for item in data)
+        (inner := _inner_table(item, loss_key)) is not None and _has_loss(_keys(inner[0]),
+                                                                          loss_key)
+        for item in data)
 
 
 # --- points ----------------------------------------------------------------------------------

@@ -258,3 +258,25 @@ def test_the_settings_beside_a_log_give_its_lr_and_a_sweep_of_them_is_read(tmp_p
     assert code == 0, err
     [sweep] = json.loads(out)["sweeps"]
     assert {r["lr"]: r["position"] for r in sweep["runs"]}[1e-3] == "near_best"
+
+
+def test_a_history_kept_in_groups_is_read_with_its_validation_points(tmp_path, capsys):
+    """A W&B history exported by group, beside its config (whose loss-named settings, such as
+    ``moe_aux_loss_factor``, are no log): each group its own step list."""
+    steps = list(range(0, 3000, 10))
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps({
+        "config": {"lr": 3e-4, "opt": "adamw", "moe_aux_loss_factor": 0.1,
+                   "full_eval_at": [1000, 2000]},
+        "summary": {"lr": 0, "val/loss": 3.1},
+        "history": {
+            "train": {"iter": steps, "train_loss": [3 + 4 * math.exp(-s / 600) for s in steps],
+                      "train_lr": [3e-4] * len(steps)},
+            "val": {"iter": steps[::20], "val_loss": [3.1 + 4 * math.exp(-s / 600)
+                                                      for s in steps[::20]]},
+            "ema": {"iter": [], "val_loss_ema": []}}}))
+    [run] = analyze_json(capsys, str(path))
+    assert run["error"] is None
+    assert run["columns"] == {"loss": "train_loss", "lr": "train_lr", "val_loss": "val_loss"}
+    assert run["steps"] == steps[-1] + 1 and run["current_lr"] == pytest.approx(3e-4)
+    assert "read the records under 'history'" in run["notes"]
