@@ -37,7 +37,7 @@ from lrwatch.errors import LRWatchError
 MIN_LRS = 3  # a parabola needs three LRs
 # Hyperparameter names that carry the LR (and so differ across a sweep): not part of the setup.
 _LR_NAMES = ("lr", "learning_rate", "learningrate")
-_LR_SUFFIXES = ("_lr", ".lr", "_learning_rate")
+_LR_SUFFIXES = ("_lr", ".lr", "_learning_rate", ".learning_rate")
 
 # -- the LR a run's name names ------------------------------------------------------------------
 # An LR token: ``lr``, ``learning_rate``, ``learning-rate`` or ``learningrate`` (any case), not
@@ -275,8 +275,9 @@ def find_sweeps(members: Sequence[SweepMember], rank_by: RankedBy | None = None)
 def setup_of(log_run: Any) -> dict[str, Any] | None:
     """What a found run (``lrwatch.readers.LogRun``) logged about its setup, as its reader
     reads it (a store run's metadata, a Lightning ``hparams.yaml``, a Hugging Face run's
-    ``config.json`` and training arguments), or None; with what its name says (``name_entry``)
-    under ``"from the run's name"`` where that may give its LR or its key."""
+    ``config.json`` and training arguments, a W&B run's config), or None; with what its name
+    says (``name_entry``) under ``"from the run's name"`` where that may give its LR or its
+    key."""
     from lrwatch.readers.registry import reader_for
 
     if log_run.error is not None:

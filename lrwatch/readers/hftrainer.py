@@ -58,8 +58,8 @@ _ARGS_FILES = ("training_args.json", "training_args.yaml", "training_args.yml")
 FINE_TUNE_TOP = 1e-4
 _FINE_TUNE_STAGES = {"sft", "rm", "ppo", "dpo", "kto", "orpo", "simpo"}  # LLaMA-Factory stages
 # Where a run went, not how it trained: these differ across the runs of one sweep.
-_RUN_IDENTITY = {"output_dir", "logging_dir", "run_name", "hub_model_id", "hub_token",
-                 "resume_from_checkpoint", "overwrite_output_dir"}
+RUN_IDENTITY = {"output_dir", "logging_dir", "run_name", "hub_model_id", "hub_token",
+                "resume_from_checkpoint", "overwrite_output_dir"}
 _CONFIG_IDENTITY = {"_name_or_path", "transformers_version"}
 _STATE_SETUP = ("train_batch_size", "max_steps", "num_train_epochs")
 # The model card's list, as transformers' modelcard.py writes it: "- learning_rate: 2e-05".
@@ -225,7 +225,7 @@ def trainer_setup(files: tuple[Path, ...]) -> dict[str, Any] | None:
         "model_config": {k: v for k, v in _json_beside(folders, "config.json").items()
                          if k not in _CONFIG_IDENTITY},
         "training_args": {k: v for k, v in _training_args(folders).items()
-                          if k not in _RUN_IDENTITY},
+                          if k not in RUN_IDENTITY},
         "card": _card_hyperparameters(folders),
     }
     setup: dict[str, Any] = {name: part for name, part in parts.items() if part}
@@ -336,11 +336,7 @@ def _fine_tune(folders: list[Path], args: dict[str, Any], config: dict[str, Any]
     """True when a file says training started from pretrained weights; None when none says."""
     if any((folder / "adapter_config.json").is_file() for folder in folders):
         return True
-    stage = args.get("stage")
-    if (args.get("model_name_or_path") or args.get("finetuning_type")
-            or (isinstance(stage, str) and stage.lower() in _FINE_TUNE_STAGES)):
-        return True
-    if config.get("finetuning_task"):
+    if fine_tune_from_args(args) or fine_tune_from_args(config):
         return True
     for folder in folders:
         try:
@@ -349,6 +345,18 @@ def _fine_tune(folders: list[Path], args: dict[str, Any], config: dict[str, Any]
             continue
         if "fine-tuned version of" in card:  # the Trainer's model card (modelcard.py)
             return True
+    return None
+
+
+def fine_tune_from_args(settings: dict[str, Any]) -> bool | None:
+    """True when training arguments or a model config say training starts from pretrained
+    weights (``model_name_or_path``, LLaMA-Factory's ``finetuning_type`` or a fine-tuning
+    ``stage``, a config's ``finetuning_task``); None when they do not say."""
+    stage = settings.get("stage")
+    if (settings.get("model_name_or_path") or settings.get("finetuning_type")
+            or settings.get("finetuning_task")
+            or (isinstance(stage, str) and stage.lower() in _FINE_TUNE_STAGES)):
+        return True
     return None
 
 

@@ -54,8 +54,8 @@ def _find(tree: dict[str, Any], names: tuple[str, ...]) -> list[Any]:
 
 
 def _optimizer(value: Any) -> str | None:
-    if isinstance(value, dict):
-        value = value.get("class_path")
+    if isinstance(value, dict):  # LightningCLI's {class_path, init_args}; a config's {name}
+        value = value.get("class_path") or value.get("name")
     if not isinstance(value, str) or not value.strip():
         return None
     name = value.strip().rsplit(".", 1)[-1]
@@ -115,8 +115,13 @@ def hints_from_tree(tree: Any) -> Hints:
 def read_tree(folder: Path) -> dict[Any, Any] | None:
     """The hyperparameter tree of ``folder/hparams.yaml``; None when it is missing, unreadable
     or not a mapping (hparams are hints and setups, never a reason to fail a read)."""
+    return read_yaml(folder / FILE_NAME)
+
+
+def read_yaml(path: Path) -> dict[Any, Any] | None:
+    """The mapping a YAML file holds; None when it is missing, unreadable or not a mapping."""
     try:
-        text = (folder / FILE_NAME).read_text(encoding="utf-8", errors="replace")
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
     import yaml  # only when there is a file to read: reading a CSV alone never loads it

@@ -15,6 +15,15 @@ no protobuf package is needed. The step is the trainer's own step where the run 
 (``trainer/global_step``: Lightning's ``WandbLogger``; ``train/global_step``: the Hugging Face
 Trainer), else W&B's ``_step`` (one per ``wandb.log`` call). A last record cut short (a run still
 writing) is left out, with a note.
+
+The run's config (``wandb.config``) gives hints (the LR, optimizer, batch size, momentum,
+parameter count, a fine-tune) and the run's setup, so runs that differ only in the LR are found
+as a sweep. It is ``files/config.yaml`` where W&B wrote one (each key ``{desc, value}``: an online
+run, or a synced one), else the config records of the run file (an offline run writes no
+``config.yaml``): the run record's config (field 4 of ``RunRecord``, field 17), then each
+``ConfigRecord`` (field 5) of ``wandb.config.update``, their items shaped as history items.
+``_wandb`` (W&B's own) is left out, nested values are flattened with dots
+(``optimizer.lr``), and keys that say where a run went or its seed are no part of the setup.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from __future__ import annotations
 import json
 import math
 from array import array
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
@@ -30,7 +40,10 @@ import numpy as np
 from lrwatch.errors import InputError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import detect_columns
+from lrwatch.readers import model_size
 from lrwatch.readers.files import file_head, refuse_lfs_pointer
+from lrwatch.readers.hftrainer import RUN_IDENTITY, fine_tune_from_args
+from lrwatch.readers.hparams import hints_from_tree, read_yaml
 from lrwatch.readers.series import Hints, Points, ReadResult, build_curves, cannot_read
 
 SUFFIX = ".wandb"
@@ -42,6 +55,16 @@ _FULL, _FIRST, _MIDDLE, _LAST = 1, 2, 3, 4
 # wandb_internal.proto: Record.history = 2; HistoryRecord.item = 1; HistoryItem.key = 1, its
 # nested_key = 2 (the key's path, which wandb-core writes instead: ["train/loss"]), value_json = 16
 _HISTORY, _ITEM, _KEY, _NESTED_KEY, _VALUE_JSON = 2, 1, 1, 2, 16
+# Record.config = 5 (a ConfigRecord, its updates field 1 shaped as history items); Record.run =
+# 17, whose RunRecord.config = 4 is the config given to wandb.init
+_CONFIG, _RUN, _RUN_CONFIG = 5, 17, 4
+CONFIG_FILE = "files/config.yaml"
+# Where a run went and its seed, not how it trained: these differ across the runs of a sweep
+# (the HF Trainer's arguments, which its WandbCallback logs, and the usual script flags).
+_NOT_SETUP = RUN_IDENTITY | {"seed", "data_seed", "run_id", "out_dir", "log_dir", "save_dir",
+                             "checkpoint_dir", "ckpt_dir", "exp_name", "experiment_name",
+                             "wandb_project", "wandb_entity", "wandb_run_name", "project",
+                             "entity"}
 # the trainer's step where the run logs one, before W&B's own count of log calls
 STEP_KEYS = ("trainer/global_step", "train/global_step", "_step")
 # a run folder's own parts, never runs of their own (files/output.log is the run's console)
@@ -143,17 +166,27 @@ def _row(history: bytes) -> dict[str, Any]:
     return row
 
 
-def history_rows(fh: BinaryIO) -> tuple[list[dict[str, Any]], list[str]]:
+def history_rows(fh: BinaryIO, config: dict[str, Any] | None = None
+                 ) -> tuple[list[dict[str, Any]], list[str]]:
     """The history rows of an open W&B run file (read from its start), in logged order, and
-    notes on what could not be read (a record cut short or damaged: the rows before it kept)."""
+    notes on what could not be read (a record cut short or damaged: the rows before it kept).
+    ``config``, where given, gets the run's config items (``wandb.init``'s, then updates)."""
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
     cut: list[bool] = []
     try:
         for record in _records(fh, cut):
             for number, value in _fields(record):
-                if number == _HISTORY and isinstance(value, bytes):
+                if not isinstance(value, bytes):
+                    continue
+                if number == _HISTORY:
                     rows.append(_row(value))
+                elif number == _CONFIG and config is not None:
+                    config.update(_row(value))
+                elif number == _RUN and config is not None:
+                    for part, run_config in _fields(value):
+                        if part == _RUN_CONFIG and isinstance(run_config, bytes):
+                            config.update(_row(run_config))
     except _Damaged:
         notes.append(f"stopped at a damaged record after {len(rows)} history rows "
                      "(a run still writing, or a damaged file)")
@@ -162,8 +195,10 @@ def history_rows(fh: BinaryIO) -> tuple[list[dict[str, Any]], list[str]]:
     return rows, notes
 
 
-def _history(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
-    """The run's history rows in logged order, and notes on what could not be read.
+def _history(path: Path, config: dict[str, Any] | None = None
+             ) -> tuple[list[dict[str, Any]], list[str]]:
+    """The run's history rows in logged order, and notes on what could not be read; ``config``
+    gets the config items of the file (``history_rows``).
 
     Raises:
         InputError: the file cannot be read or is no W&B run file.
@@ -174,9 +209,75 @@ def _history(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
                 raise InputError(f"{path} is not a W&B run file (it does not start with "
                                  f"{MAGIC.decode()}); pass a wandb/run-*/run-*.wandb file")
             fh.seek(0)
-            return history_rows(fh)
+            return history_rows(fh, config)
     except OSError as exc:
         raise cannot_read(path, exc) from None
+
+
+def _flat(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A config with nested values flattened to dotted keys (``optimizer.lr``)."""
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict) and value:
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def read_config(path: Path, file_config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The config of the run whose run file is ``path``, flattened (``_flat``), W&B's own
+    ``_wandb`` left out: its folder's ``files/config.yaml`` (``{key: {desc, value}}``) where
+    there is one, else ``file_config`` (the file's config records) or, not given, the file read
+    for them. Empty when neither can be read: a config gives hints, never a reason to fail."""
+    tree = read_yaml(path.parent / CONFIG_FILE)
+    if tree is not None:
+        config = {str(k): v["value"] if isinstance(v, dict) and "value" in v else v
+                  for k, v in tree.items()}
+    elif file_config is not None:
+        config = file_config
+    else:
+        config = {}
+        try:
+            _history(path, config)
+        except InputError:
+            return {}
+    return _flat({k: v for k, v in config.items() if k != "_wandb"})
+
+
+def _nested(flat: dict[str, Any]) -> dict[str, Any]:
+    """Dotted keys as a tree again, for the hint helpers, which look a few levels deep
+    (``optimizer.class_path``); a key that is both a value and a parent keeps its dotted name."""
+    tree: dict[str, Any] = {}
+    for key, value in flat.items():
+        *parents, leaf = key.split(".")
+        node = tree
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                break
+        if isinstance(node, dict) and leaf not in node:
+            node[leaf] = value
+        else:
+            tree[key] = value
+    return tree
+
+
+def config_hints(config: dict[str, Any]) -> Hints:
+    """The hints a flattened run config gives, read as a Lightning ``hparams.yaml`` and a HF
+    Trainer's arguments and model config are (the HF Trainer logs those to W&B)."""
+    tree = _nested(config)
+    leaves = {key.rsplit(".", 1)[-1].rsplit("/", 1)[-1]: value for key, value in config.items()}
+    return replace(hints_from_tree(tree), fine_tune=fine_tune_from_args(leaves),
+                   param_count=model_size.from_config(leaves))
+
+
+def config_setup(config: dict[str, Any]) -> dict[str, Any] | None:
+    """The run's setup: its config without the keys that say where it went or its seed (the
+    sweep finder leaves out the LR-named ones itself)."""
+    kept = {key: value for key, value in config.items()
+            if key.rsplit(".", 1)[-1].lower() not in _NOT_SETUP}
+    return {"config": kept} if kept else None
 
 
 def _number(value: Any) -> float | None:
@@ -194,7 +295,8 @@ def read_wandb_run(path: Path, loss_key: str | None = None,
             loss key (the error lists the keys it has).
     """
     refuse_lfs_pointer(path)
-    rows, notes = _history(path)
+    file_config: dict[str, Any] = {}
+    rows, notes = _history(path, file_config)
     names = list(dict.fromkeys(k for row in rows for k, v in row.items()
                                if v is None or _number(v) is not None))
     if not rows or not names:
@@ -225,7 +327,7 @@ def read_wandb_run(path: Path, loss_key: str | None = None,
                      "interval for optimizer steps)")
     points: dict[str, Points] = {k: (np.frombuffer(steps[k], dtype=np.int64),
                                      np.frombuffer(values[k], dtype=np.float64)) for k in used}
-    result = build_curves(columns, points, Hints(), str(path))
+    result = build_curves(columns, points, config_hints(read_config(path, file_config)), str(path))
     return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
 
 
@@ -262,7 +364,7 @@ class WandbRunReader:
         return read_wandb_run(run.path, loss_key=options.loss_key, lr_key=options.lr_key)
 
     def setup(self, run: LogRun) -> dict[str, Any] | None:
-        return None  # files/config.yaml holds it; not read yet
+        return config_setup(read_config(run.path))
 
 
 READER = WandbRunReader()

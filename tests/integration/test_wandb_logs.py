@@ -10,7 +10,7 @@ import math
 import pytest
 
 from lrwatch.readers import find_runs, read_run
-from tests.helpers.cli import run_cli
+from tests.helpers.cli import lrwatch, run_cli
 
 wandb = pytest.importorskip("wandb")
 
@@ -35,3 +35,28 @@ def test_an_offline_run_is_read_from_its_run_file(tmp_path, capsys, monkeypatch)
     (entry,) = json.loads(out)["runs"]
     assert code == 0 and entry["error"] is None, err
     assert entry["columns"] == {"loss": "train/loss", "lr": "lr", "val_loss": "val_loss"}
+
+
+def test_offline_runs_at_three_lrs_of_one_config_are_one_sweep(tmp_path, capsys, monkeypatch):
+    """Three offline runs of one config (its seed and output folder differ, its LR nested in
+    ``optimizer``): ``lrwatch sweep wandb/`` finds them as one sweep at their config's LRs,
+    which they do not log, and the config's optimizer and batch size reach the read."""
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    lrs = [1e-3, 1e-2, 1e-1]
+    for seed, lr in enumerate(lrs):
+        run = wandb.init(project="lrwatch-test", dir=str(tmp_path), reinit="create_new",
+                         config={"optimizer": {"name": "sgd", "lr": lr, "momentum": 0.9},
+                                 "batch_size": 64, "seed": seed, "output_dir": f"out/{seed}"})
+        rate = {1e-3: 400, 1e-2: 60, 1e-1: 150}[lr]  # 1e-2 learns fastest
+        for i in range(100):
+            run.log({"train/loss": 2 * math.exp(-i / rate) + 0.3, "trainer/global_step": i})
+        run.finish()
+    runs = find_runs(tmp_path / "wandb")
+    assert len(runs) == 3
+    curves = read_run(runs[0]).curves
+    assert (curves.optimizer, curves.batch_size, curves.momentum) == ("SGD", 64, 0.9)
+    code, out, err = lrwatch(capsys, "sweep", str(tmp_path / "wandb"), "--json")
+    assert code == 0, err
+    (sweep,) = json.loads(out)["sweeps"]
+    assert [r["lr"] for r in sweep["runs"]] == pytest.approx(lrs)

@@ -119,3 +119,74 @@ def test_a_run_that_logged_nothing_and_a_file_that_is_no_run_file_are_one_line_e
     code, out, err = run_cli(capsys, str(other))
     assert (code, out) == (1, "")
     assert err.startswith(f"InputError: {other} is not a log lrwatch reads")
+
+
+CONFIG_YAML = """\
+_wandb:
+  desc: null
+  value:
+    python_version: 3.11.9
+    t:
+      "1": [1, 5, 55]
+batch_size:
+  desc: null
+  value: 32
+model:
+  desc: null
+  value:
+    n_layer: 12
+    n_embd: 768
+    vocab_size: 50257
+optimizer:
+  desc: Adam with warmup
+  value:
+    class_path: torch.optim.AdamW
+    init_args:
+      lr: 0.0006
+      betas: [0.9, 0.95]
+seed:
+  desc: null
+  value: 1337
+output_dir:
+  desc: null
+  value: out/run-3
+model_name_or_path:
+  desc: null
+  value: gpt2
+"""
+
+
+def test_a_run_folders_config_yaml_gives_hints_and_a_setup_without_lr_seed_or_output_dir(
+        tmp_path):
+    from lrwatch.readers.registry import reader_for
+    from lrwatch.sweeps import setup_key
+
+    run_dir = tmp_path / "wandb" / "run-20240101_120000-abcd1234"
+    wandb_file(run_dir / "run-abcd1234.wandb",
+               [{"loss": 3 - i / 100, "_step": i} for i in range(50)])
+    (run_dir / "files").mkdir()
+    (run_dir / "files" / "config.yaml").write_text(CONFIG_YAML)
+    (run,) = find_runs(tmp_path)
+    curves = read_run(run).curves
+    assert (curves.optimizer, curves.batch_size, curves.fine_tune) == ("AdamW", 32, True)
+    assert curves.param_count == 12 * 12 * 768 ** 2 + 50257 * 768  # GPT-2 small's shape
+    assert curves.lr.values.tolist() == [0.0006] * 50  # the config's LR: no LR logged
+    setup = reader_for("wandb").setup(run)
+    assert setup == {"config": {
+        "batch_size": 32, "model.n_layer": 12, "model.n_embd": 768, "model.vocab_size": 50257,
+        "optimizer.class_path": "torch.optim.AdamW", "optimizer.init_args.lr": 0.0006,
+        "optimizer.init_args.betas": [0.9, 0.95], "model_name_or_path": "gpt2"}}
+    assert "lr" not in setup_key(setup)  # the sweep finder leaves the LR out
+
+
+def test_an_unreadable_config_yaml_gives_no_hints_and_no_setup(tmp_path):
+    from lrwatch.readers.registry import reader_for
+
+    run_dir = tmp_path / "wandb" / "run-20240101_120000-abcd1234"
+    wandb_file(run_dir / "run-abcd1234.wandb",
+               [{"loss": 3 - i / 100, "_step": i} for i in range(50)])
+    (run_dir / "files").mkdir()
+    (run_dir / "files" / "config.yaml").write_text("a: [unclosed\n")
+    (run,) = find_runs(tmp_path)
+    assert read_run(run).curves.optimizer is None
+    assert reader_for("wandb").setup(run) is None
