@@ -376,7 +376,8 @@ def read_json_log(path: Path, options: ReadOptions = ReadOptions(),
     read = _records_points if isinstance(table, list) else _columns_points
     columns, points, by_epoch, point_notes, hints = read(table, path, options)
     if config:
-        hints = replace(hints_from_tree(config), param_count=hints.param_count)
+        hints = replace(hints_from_tree(config), param_count=hints.param_count,
+                        source="the settings beside its log")
     result = build_curves(columns, points, hints, str(path), epoch_points=by_epoch)
     return ReadResult(result.curves, result.columns,
                       tuple(notes + point_notes) + result.notes)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from array import array
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +150,8 @@ def read_mlflow_run(run: Path, loss_key: str | None = None,
             notes.append(f"ignored {bad} lines of metric '{key}' that are not "
                          "'timestamp value step'")
     columns = detect_columns(sorted(points), str(run), loss_key=loss_key, lr_key=lr_key)
-    result = build_curves(columns, points, hints_from_tree(read_params(run)), str(run))
+    hints = replace(hints_from_tree(read_params(run)), source="its MLflow params")
+    result = build_curves(columns, points, hints, str(run))
     return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
 
 

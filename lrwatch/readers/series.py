@@ -37,6 +37,7 @@ class Hints:
     lr: float | None = None  # the configured LR (hparams.yaml), for logs without an LR column
     lr_scheduled: bool | None = None  # the configuration names a scheduler or warmup
     param_count: int | None = None  # the model's parameters (a config or a log line says so)
+    source: str = "hparams.yaml"  # where these were read, as the notes name it
 
 
 @dataclass(frozen=True)
@@ -101,10 +102,10 @@ def build_curves(columns: Columns, points: Mapping[str, Points], hints: Hints,
         lr = Series(loss.steps, np.full(loss.steps.size, hints.lr))
         columns = replace(columns, lr=HINTED_LR)
         notes.append(f"no learning-rate column in {where}; took lr={hints.lr:g} from "
-                     "hparams.yaml as the LR of every step (it names no scheduler or warmup)")
+                     f"{hints.source} as the LR of every step (it names no scheduler or warmup)")
     elif columns.lr is None and hints.lr is not None:
-        notes.append(f"no learning-rate column in {where}; hparams.yaml sets lr={hints.lr:g} but "
-                     "also a scheduler or warmup, so the LR of each step is unknown: the "
+        notes.append(f"no learning-rate column in {where}; {hints.source} sets lr={hints.lr:g} "
+                     "but also a scheduler or warmup, so the LR of each step is unknown: the "
                      "suggestion is a relative change")
     elif columns.lr is None:
         notes.append(f"no learning-rate column in {where}; the suggestion is a relative change")

@@ -269,7 +269,7 @@ def config_hints(config: dict[str, Any]) -> Hints:
     tree = _nested(config)
     leaves = {key.rsplit(".", 1)[-1].rsplit("/", 1)[-1]: value for key, value in config.items()}
     return replace(hints_from_tree(tree), fine_tune=fine_tune_from_args(leaves),
-                   param_count=model_size.from_config(leaves))
+                   param_count=model_size.from_config(leaves), source="its W&B config")
 
 
 def config_setup(config: dict[str, Any]) -> dict[str, Any] | None:

@@ -280,3 +280,12 @@ def test_a_history_kept_in_groups_is_read_with_its_validation_points(tmp_path, c
     assert run["columns"] == {"loss": "train_loss", "lr": "train_lr", "val_loss": "val_loss"}
     assert run["steps"] == steps[-1] + 1 and run["current_lr"] == pytest.approx(3e-4)
     assert "read the records under 'history'" in run["notes"]
+
+
+def test_an_lr_taken_from_the_settings_says_where_it_came_from(tmp_path, capsys):
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps({"train_losses": [_loss(e) for e in range(EPOCHS)],
+                                "optimizer": "SGD", "learning_rate": 0.05}))
+    [run] = analyze_json(capsys, str(path))
+    assert run["current_lr"] == pytest.approx(0.05)
+    assert any("took lr=0.05 from the settings beside its log" in n for n in run["notes"])
