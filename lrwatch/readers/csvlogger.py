@@ -313,16 +313,26 @@ def read_csv_log(path: Path, loss_key: str | None = None, lr_key: str | None = N
     wanted = [held_out.get(c, c) for c in (columns.loss, columns.lr, columns.grad_norm,
                                             columns.val_loss, columns.momentum,
                                             columns.val_metric) if c is not None]
-    by_epoch = "epoch" in header and not any(c in header for c in STEP_COLUMNS)
-    points, notes = read_columns(path, header, wanted + ["epoch"] * by_epoch,
+    epoch = _epoch_index(header)
+    points, notes = read_columns(path, header, wanted + [epoch] * (epoch is not None),
                                  required=columns.loss, kind=kind if held_out else None)
-    if by_epoch:
-        _refuse_runs_one_after_another(path, *points["epoch"])
+    if epoch is not None:
+        _refuse_runs_one_after_another(path, *points[epoch])
     if columns.val_loss in held_out and not points[columns.val_loss][0].size:
         columns = replace(columns, val_loss=None)  # a split column that names no val rows
     result = build_curves(columns, points, read_hints(path.parent), str(path),
-                          epoch_points=by_epoch)
+                          epoch_points=epoch is not None)
     return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
+
+
+def _epoch_index(header: Sequence[str]) -> str | None:
+    """The epoch column of a table whose rows are epochs (a Keras ``CSVLogger`` log, a
+    ``pandas`` table with an ``Epoch`` column), any capitalisation; None where a step column, or
+    a finer count (``iteration``, ``batch`` ...), says the rows are steps."""
+    cells = {h.lower() for h in header}
+    if any(c in header for c in STEP_COLUMNS) or cells & (_STEP_CELLS - {"epoch"}):
+        return None
+    return next((h for h in header if h.lower() == "epoch"), None)
 
 
 def _refuse_runs_one_after_another(path: Path, rows: np.ndarray, epochs: np.ndarray) -> None:

@@ -283,3 +283,19 @@ def test_a_split_column_of_training_rows_only_gives_no_validation_loss(tmp_path)
     assert result.curves.loss.values.tolist() == [2.0, 1.5]
     assert result.curves.val_loss is None and result.columns.val_loss is None
     assert result.notes == ()
+
+
+@pytest.mark.parametrize("epoch", ["epoch", "Epoch", "EPOCH"])
+def test_a_table_of_epochs_is_read_as_epochs_whatever_the_capitals(tmp_path, epoch):
+    rows = "".join(f"{e},{2.0 * 0.9 ** e}\n" for e in range(12))
+    result = read_csv_log(write(tmp_path / "history.csv", f"{epoch},Train Loss\n{rows}"))
+    assert result.curves.epoch_points is True
+    assert result.curves.loss.steps.tolist() == list(range(12))
+
+
+@pytest.mark.parametrize("header", ["epoch,iteration,loss", "Epoch,Iteration,loss"])
+def test_a_table_with_an_iteration_count_beside_its_epoch_is_read_by_step(tmp_path, header):
+    # COMP6248-style: one row per logged iteration, the epoch it belongs to beside it
+    rows = "".join(f"{i // 4},{i * 50},{2.0 * 0.99 ** i}\n" for i in range(40))
+    result = read_csv_log(write(tmp_path / "log.csv", f"{header}\n{rows}"))
+    assert result.curves.epoch_points is False
