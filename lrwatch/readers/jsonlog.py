@@ -25,6 +25,7 @@ record that lacks a key has no point of it (records are sparse, as ``metrics.csv
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -90,6 +91,23 @@ def _has_loss(keys: Iterable[str], loss_key: str | None) -> bool:
 # --- parsing ---------------------------------------------------------------------------------
 
 def _load(path: Path) -> tuple[Any, list[str]]:
+    """``_parse`` of the file as it is now: a file that lists several runs is read once for
+    the walk, its listing, each run and each run's setup, not once for each."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise cannot_read(path, exc) from None
+    data, notes = _parsed(path, stat.st_mtime_ns, stat.st_size)
+    return data, list(notes)
+
+
+@functools.lru_cache(maxsize=2)
+def _parsed(path: Path, mtime_ns: int, size: int) -> tuple[Any, tuple[str, ...]]:
+    data, notes = _parse(path)
+    return data, tuple(notes)
+
+
+def _parse(path: Path) -> tuple[Any, list[str]]:
     """The file's JSON: one document (``.json``) or a list of the records of its lines (JSON
     lines, and a ``.json`` written line by line), with notes on lines that were no record.
 
