@@ -240,6 +240,12 @@ ROUND32_MADE = frozenset({"lrwatch-made/deepsets_points_multimargin_yogi_cosine"
 ROUND33_MADE = frozenset({"lrwatch-made/mdn_inverse_sine_mixture_nll_madgrad_cosine",
                           "lrwatch-made/mlp_pair_ranker_marginrank_novograd_epochs",
                           "lrwatch-made/mlp_ft_softlabel_kldiv_adan_cosine"})
+# Round 34's made families (``fresh_sweeps34.py``, ``manifest_r34made.jsonl``): made after round
+# 33's, ranked by a test loss their logs never hold; held out, never diagnosed before the lead's
+# one evaluation.
+ROUND34_MADE = frozenset({"lrwatch-made/gpt_subprocess_muon_adamw_wsd",
+                          "lrwatch-made/mlp_ordinal_coral_lamb_epochs",
+                          "lrwatch-made/mlp_ft_laplace_l1_schedulefree_adamw"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -357,7 +363,8 @@ def side_of(repo: str) -> str:
     ``round32-heldout`` / ``round33-heldout`` (rounds 21 to 33, all held out), ``round22-made`` /
     ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` /
     ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
-    ``round32-made`` / ``round33-made`` (rounds 22 to 33's made families, held out)."""
+    ``round32-made`` / ``round33-made`` / ``round34-made`` (rounds 22 to 34's made families,
+    held out)."""
     if repo in ROUND33_REPOS:
         return "round33-heldout"
     if repo in ROUND32_REPOS:
@@ -394,6 +401,8 @@ def side_of(repo: str) -> str:
         return "round32-made"
     if repo in ROUND33_MADE:
         return "round33-made"
+    if repo in ROUND34_MADE:
+        return "round34-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:
