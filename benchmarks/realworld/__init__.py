@@ -337,6 +337,12 @@ ROUND33_REPOS = frozenset({
     "pedro-dreyer/masters_code",
     "epfml/llm-optimizer-benchmark",
 })
+# Round 34: public repositories gathered while round 34's rules were tuned (``manifest_r34.jsonl``),
+# all held out like rounds 13, 16 and 21-33: labelled from their sources, never diagnosed before
+# the lead's one evaluation.
+ROUND34_REPOS = frozenset({
+    "isiahgabrielarcos/AI-Generated-Image-Detector",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -360,11 +366,14 @@ def side_of(repo: str) -> str:
     out), ``round21-heldout`` / ``round22-heldout`` / ``round23-heldout`` /
     ``round24-heldout`` / ``round25-heldout`` / ``round26-heldout`` / ``round27-heldout`` /
     ``round28-heldout`` / ``round29-heldout`` / ``round30-heldout`` / ``round31-heldout`` /
-    ``round32-heldout`` / ``round33-heldout`` (rounds 21 to 33, all held out), ``round22-made`` /
+    ``round32-heldout`` / ``round33-heldout`` / ``round34-heldout`` (rounds 21 to 34, all held
+    out), ``round22-made`` /
     ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` /
     ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
     ``round32-made`` / ``round33-made`` / ``round34-made`` (rounds 22 to 34's made families,
     held out)."""
+    if repo in ROUND34_REPOS:
+        return "round34-heldout"
     if repo in ROUND33_REPOS:
         return "round33-heldout"
     if repo in ROUND32_REPOS:
