@@ -31,6 +31,27 @@ TYPICAL_RANGES: dict[str, tuple[float, float]] = {
     # (their code's README, jxbz/signSGD). Matched before "sgd" (longest name first).
     "signsgd": (1e-5, 3e-4),
     "signum": (1e-5, 3e-4),
+    # Adam's relatives that keep its step size: AdaBelief (Zhuang et al. 2020 run Adam's 1e-3),
+    # SOAP (Vyas et al. 2024: Adam's LRs, 3e-3 at the top) and Shampoo grafted onto Adam.
+    "adabelief": (1e-4, 3e-3),
+    "soap": (1e-4, 3e-3),
+    "shampoo": (1e-4, 3e-3),
+    # Yogi's paper defaults to 1e-2 (Zaheer et al. 2018) and Adafactor with a set LR runs at 1e-3
+    # to fine-tune and 1e-2 to pretrain (T5, Raffel et al. 2020): Adam's range up to 1e-2.
+    "yogi": (1e-4, 1e-2),
+    "adafactor": (1e-4, 1e-2),
+    # MADGRAD's best LRs in its README: 2.5e-4 (PreActResNet-152, CIFAR-10) to 2.5e-2 (IWSLT14
+    # transformer), 1e-3 on ImageNet; "different from SGD or Adam", default 1e-2.
+    "madgrad": (2.5e-4, 2.5e-2),
+    # Adan's README: its LRs are 5-10x Adam/AdamW's (ViT-S at 1.5e-2 on batch 2048); default 1e-3.
+    "adan": (5e-4, 1.5e-2),
+    # NovoGrad normalises each layer's gradient: NVIDIA's Jasper / QuartzNet configs run 1e-2 to
+    # 5e-2, smaller speech and LM setups 1e-3.
+    "novograd": (1e-3, 5e-2),
+    # Muon (its orthogonalised step ignores the gradient's scale): Keller Jordan's code runs 0.02,
+    # modded-nanogpt 0.05, torch.optim.Muon defaults to 1e-3; its "match_rms_adamw" scaling
+    # takes AdamW's LRs, below this range.
+    "muon": (1e-3, 0.1),
 }
 # Fine-tuning from pretrained weights runs lower: full fine-tunes of transformers at 1e-5-5e-5
 # (BERT's paper: 2e-5-5e-5; the HF examples: 2e-5-5e-5), LoRA at 1e-4-3e-4 (the PEFT examples);
@@ -48,7 +69,11 @@ LR_FREE = ("prodigy", "dadapt", "dadaptation", "mechanic", "dog", "ldog")
 # margin; every other named optimizer is treated like SGD. Sign-based ones (Lion, signSGD,
 # Signum) belong here too: their step ignores the gradient's scale, as Adam's does.
 ADAPTIVE = ("adam", "adamw", "nadam", "radam", "adamax", "lamb", "rmsprop", "adagrad",
-            "adadelta", "adafactor", "lion", "sophia", "signsgd", "signum")
+            "adadelta", "adafactor", "lion", "sophia", "signsgd", "signum", "adabelief", "soap",
+            "shampoo", "yogi", "madgrad", "adan", "novograd", "muon")
+# Optimizers whose names hold another's ("MuonWithAuxAdam", "Muon (AdamW for the embeddings)"):
+# matched first, so a hybrid is read as the optimizer that steps its weight matrices.
+FIRST = ("muon",)
 # Sign-based optimizers: a step of lr on every coordinate, so the largest plausible LR is Lion's.
 SIGN_BASED = ("lion", "signsgd", "signum")
 # The largest LR a suggestion may reach without clipping: SGD with heavy momentum diverges on
@@ -61,7 +86,11 @@ PLAUSIBLE_MAX: dict[str, float] = {"sgd": 3.0, "sgd_momentum": 1.0, "adaptive": 
 # take far larger LRs than Adam: Adadelta's documented default is 1.0 (Zeiler 2012 has no LR at
 # all; torch.optim.Adadelta, Keras), Adagrad's usual range tops out at 0.1 (TYPICAL_RANGES), 3x
 # above it as for Adam. Matched before "adaptive" (round 22).
-PLAUSIBLE_MAX_BY_NAME: dict[str, float] = {"adadelta": 1.0, "adagrad": 0.3}
+# The optimizers whose usual LRs reach past Adam's cap (round 31) take 3x their range's top, as
+# Adam's cap sits 3x above its top; Muon's too.
+PLAUSIBLE_MAX_BY_NAME: dict[str, float] = {"muon": 0.3, "adadelta": 1.0, "adagrad": 0.3,
+                                           "madgrad": 0.075, "adan": 0.045, "novograd": 0.15,
+                                           "yogi": 0.03, "adafactor": 0.03}
 # Adam-style pretraining runs at lower peak LRs the larger the model. Published configs (AdamW,
 # warmup + cosine), parameters -> peak LR: GPT-3 (Brown et al. 2020, table 2.1) 125M 6e-4,
 # 350M 3e-4, 760M 2.5e-4, 1.3B 2e-4, 2.7B 1.6e-4, 6.7B 1.2e-4, 13B 1e-4, 175B 6e-5; Pythia
@@ -81,6 +110,8 @@ LR_FAR = 0.8
 
 
 def _find(name: str, table: dict[str, tuple[float, float]]) -> tuple[float, float] | None:
+    if any(k in name for k in FIRST):  # a hybrid: its first name's range, or none known
+        return next((table[k] for k in FIRST if k in name and k in table), None)
     found = table.get(name)
     if found is None:
         for key in sorted(table, key=len, reverse=True):  # "FusedAdam", "AdamW8bit" ..
@@ -155,7 +186,7 @@ def plausible_max(optimizer: str | None, momentum: float | None = None,
     name = optimizer.lower()
     if any(k in name for k in SIGN_BASED):
         return PLAUSIBLE_MAX["lion"]
-    for key, most in PLAUSIBLE_MAX_BY_NAME.items():
+    for key, most in PLAUSIBLE_MAX_BY_NAME.items():  # Muon first: its hybrids name AdamW too
         if key in name:
             return most
     if is_adaptive(optimizer):

@@ -18,12 +18,14 @@ from lrwatch.analysis.rangetest import read_range_test
 
 
 @pytest.mark.parametrize("name", ["Adam", "AdamW", "NAdam", "RAdam", "FusedAdam", "AdamW8bit",
-                                  "Adafactor", "Adadelta", "SophiaG", "Lion", "RMSprop"])
+                                  "Adafactor", "Adadelta", "SophiaG", "Lion", "RMSprop",
+                                  "AdaBelief", "Yogi", "MADGRAD", "Adan", "NovoGrad", "SOAP",
+                                  "DistributedShampoo", "Muon", "MuonWithAuxAdam"])
 def test_adaptive_names_are_adaptive(name: str) -> None:
     assert is_adaptive(name)
 
 
-@pytest.mark.parametrize("name", [None, "", "SGD", "Shampoo"])
+@pytest.mark.parametrize("name", [None, "", "SGD", "ASGD", "SVRG"])
 def test_other_names_are_not(name: str | None) -> None:
     assert not is_adaptive(name)
 
