@@ -11,7 +11,9 @@ match case-insensitively, and by substring for wrapped and fused variants ("Fuse
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any, Mapping, TypeVar
+
+T = TypeVar("T")
 
 # Typical LR ranges for training from scratch, lower-cased optimizer class name -> (low, high).
 TYPICAL_RANGES: dict[str, tuple[float, float]] = {
@@ -88,7 +90,7 @@ PLAUSIBLE_MAX: dict[str, float] = {"sgd": 3.0, "sgd_momentum": 1.0, "adaptive": 
 # above it as for Adam. Matched before "adaptive" (round 22).
 # The optimizers whose usual LRs reach past Adam's cap (round 31) take 3x their range's top, as
 # Adam's cap sits 3x above its top; Muon's too.
-PLAUSIBLE_MAX_BY_NAME: dict[str, float] = {"muon": 0.3, "adadelta": 1.0, "adagrad": 0.3,
+PLAUSIBLE_MAX_BY_NAME: dict[str, float] = {"adadelta": 1.0, "adagrad": 0.3, "muon": 0.3,
                                            "madgrad": 0.075, "adan": 0.045, "novograd": 0.15,
                                            "yogi": 0.03, "adafactor": 0.03}
 # Adam-style pretraining runs at lower peak LRs the larger the model. Published configs (AdamW,
@@ -109,8 +111,10 @@ SMALL_MODEL_LR = 1e-3
 LR_FAR = 0.8
 
 
-def _find(name: str, table: dict[str, tuple[float, float]]) -> tuple[float, float] | None:
-    if any(k in name for k in FIRST):  # a hybrid: its first name's range, or none known
+def _find(name: str, table: dict[str, T]) -> T | None:
+    """A lower-cased optimizer name's entry in ``table``: its own, else the longest key it holds
+    ("FusedAdam", "AdamW8bit"); a hybrid whose name holds a ``FIRST`` key gets that key's."""
+    if any(k in name for k in FIRST):
         return next((table[k] for k in FIRST if k in name and k in table), None)
     found = table.get(name)
     if found is None:
@@ -186,9 +190,9 @@ def plausible_max(optimizer: str | None, momentum: float | None = None,
     name = optimizer.lower()
     if any(k in name for k in SIGN_BASED):
         return PLAUSIBLE_MAX["lion"]
-    for key, most in PLAUSIBLE_MAX_BY_NAME.items():  # Muon first: its hybrids name AdamW too
-        if key in name:
-            return most
+    most = _find(name, PLAUSIBLE_MAX_BY_NAME)
+    if most is not None:
+        return most
     if is_adaptive(optimizer):
         return PLAUSIBLE_MAX["adaptive"]
     if "sgd" in name:
