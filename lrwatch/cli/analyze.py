@@ -90,7 +90,9 @@ class _Failure:
                    "grad_norm, val_loss: --pattern 'step (?P<step>\\d+) loss (?P<loss>\\S+)' "
                    "(default: nanoGPT, word_language_model, printed HF dicts, Keras fit output, "
                    "fairseq, Megatron-LM / GPT-NeoX, llm.c, modded-nanogpt, timm, OpenMMLab "
-                   "(mmengine) and LitGPT logs are recognised)")
+                   "(mmengine), LitGPT and torchvision's MetricLogger logs are recognised; "
+                   "other lines are read by the names before their values, 'Step 10 | "
+                   "loss: 2.31')")
 @click.option("--as-one", is_flag=True,
               help="take every run read as one sweep of one model at several LRs, whatever "
                    "their logged setups: each run's status and advice then come from its place "

@@ -21,8 +21,11 @@ from lrwatch.errors import ConfigError
 
 _UNITS = {"": 1, "k": 10 ** 3, "m": 10 ** 6, "b": 10 ** 9, "g": 10 ** 9, "t": 10 ** 12}
 _COUNT = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*([kmbgt]?)\s*$", re.IGNORECASE)
-# nanoGPT's model.py: print("number of parameters: %.2fM" % (self.get_num_params()/1e6,))
-_LOG_LINE = re.compile(r"number of parameters:\s*(\d+(?:\.\d+)?\s*[kMBGT]?)\b")
+# nanoGPT's model.py: print("number of parameters: %.2fM" % (self.get_num_params()/1e6,));
+# DeiT / ConvNeXt / BEiT's main.py: print('number of params:', n_parameters); MAE's
+# main_finetune.py: "number of params (M): %.2f"; timm's train.py: "param count:25557032"
+_LOG_LINE = re.compile(r"(?:number of param(?:eter)?s(?P<millions>\s*\(M\))?|param count):"
+                       r"\s*(?P<count>\d+(?:\.\d+)?\s*[kMBGT]?)\b")
 _STATED = ("num_parameters", "n_params", "num_params", "param_count")
 _SHAPES = (("n_layer", "n_embd"), ("num_hidden_layers", "hidden_size"))
 
@@ -63,9 +66,12 @@ def from_config(config: dict[str, Any]) -> int | None:
 
 
 def from_log_line(line: str) -> int | None:
-    """The count a text log line prints (nanoGPT's ``number of parameters: 123.69M``)."""
+    """The count a text log line prints (nanoGPT's ``number of parameters: 123.69M``, DeiT's
+    ``number of params: 5717416``, MAE's ``number of params (M): 86.57``)."""
     match = _LOG_LINE.search(line)
-    return parse_count(match.group(1)) if match else None
+    if match is None:
+        return None
+    return parse_count(match["count"] + ("M" if match["millions"] else ""))
 
 
 def _positive_int(value: Any) -> bool:

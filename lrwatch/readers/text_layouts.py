@@ -34,6 +34,15 @@ a rank), as logs copied from job runners and notebooks do:
 - ``litgpt``: Lightning-AI/litgpt, ``Epoch 1 | iter 400 step 100 | loss train: 2.345, val: n/a |
   ...`` and ``iter 400: val loss 2.3, val time: ...``; it prints no LR.
 
+- ``torchvision``: pytorch/vision's reference scripts' ``MetricLogger`` (copied by DeiT, DETR,
+  MAE, DINO...), ``Epoch: [0]  [ 100/782]  eta: ...  lr: 0.1  ...  loss: 6.91 (6.95)  ...`` and
+  ``Test:  [49/50]  ...  loss: 1.23 (1.30)``.
+
+Where no preset reads a loss, the generic layouts read the names a script's own printout puts
+before its values (``Epoch [2/5], Step [100/600], Loss: 0.2166``, ``Step 10 | loss:1.8
+lr:2e-05``, ``Train Loss: 7.32`` under an ``Epoch: 3/30`` line), indexed by step, by epoch or by
+line, and a note says so.
+
 A user's ``--pattern REGEX`` is a layout too (``compile_pattern``): named groups ``loss``
 (required), ``step``, ``lr``, ``grad_norm``, ``val_loss``; without ``step``, the step is the
 matching line's order.
@@ -459,6 +468,48 @@ def _litgpt() -> Callable[[str], Point | None]:
     return parse
 
 
+_TV_TRAIN = re.compile(r"(?<!\w)Epoch: \[(?P<epoch>\d+)(?:/\d+)?\]\s+"
+                       r"\[\s*(?P<batch>\d+)/(?P<batches>\d+)\]\s+(?P<rest>.*)")
+_TV_TEST = re.compile(r"(?<!\w)Test:\s+\[\s*(?P<batch>\d+)/(?P<batches>\d+)\]\s+(?P<rest>.*)")
+_TV_CELL = {curve: re.compile(rf"(?<![\w/]){key}: (?P<now>{_NUMBER})(?: \((?P<avg>{_NUMBER})\))?",
+                              re.IGNORECASE)  # IPT, a fork, prints "Loss: 2.79 (2.79)"
+            for curve, key in (("lr", "lr"), ("loss", "loss"), ("grad_norm", "grad_norm"))}
+
+
+def _torchvision() -> Callable[[str], Point | None]:
+    """pytorch/vision ``references/*/utils.py`` ``MetricLogger.log_every`` and the many codebases
+    that copied it (DeiT, DETR, MAE, DINO, ConvNeXt...): ``Epoch: [0]  [ 100/782]  eta: 0:05:12
+    lr: 0.1  img/s: 812.3  loss: 6.9121 (6.9530)  acc1: ...  time: ...`` (DINO prints ``Epoch:
+    [0/100]``). Each meter prints its window's median, then the epoch's mean in brackets: the
+    median is read; the step is ``epoch x 782 + 100`` (epochs and batches count from 0). The
+    evaluation's ``Test:  [49/50]  ...  loss: 1.23 (1.30)`` at its last batch gives the validation
+    loss (the mean in brackets), at the end of the epoch logged above; ``Test: EMA`` is not
+    read."""
+    state = {"epoch": -1, "batches": 0}
+
+    def cells(rest: str) -> dict[str, re.Match[str]]:
+        return {curve: m for curve, pattern in _TV_CELL.items() if (m := pattern.search(rest))}
+
+    def parse(line: str) -> Point | None:
+        match = _TV_TRAIN.search(line)
+        if match:
+            found = cells(match["rest"])
+            if "loss" not in found:
+                return None
+            state["epoch"], state["batches"] = int(match["epoch"]), int(match["batches"])
+            point: Point = {c: _float(m["now"]) for c, m in found.items()}
+            point["step"] = state["epoch"] * state["batches"] + int(match["batch"])
+            return point
+        match = _TV_TEST.search(line)
+        if match and int(match["batch"]) == int(match["batches"]) - 1 and state["batches"]:
+            loss = cells(match["rest"]).get("loss")
+            if loss is not None:
+                return {"step": (state["epoch"] + 1) * state["batches"],
+                        "val_loss": _float(loss["avg"] or loss["now"])}
+        return None
+    return parse
+
+
 def presets() -> tuple[Layout, ...]:
     """Fresh layouts (most parsers remember lines they read: the batches per epoch, the last
     step, the validation set)."""
@@ -472,10 +523,115 @@ def presets() -> tuple[Layout, ...]:
             Layout("modded_nanogpt", _modded_nanogpt),
             Layout("timm", _timm()),
             Layout("mmengine", _mmengine),
-            Layout("litgpt", _litgpt()))
+            Layout("litgpt", _litgpt()),
+            Layout("torchvision", _torchvision()))
 
 
 PRESETS = tuple(layout.name for layout in presets())
+
+# The generic reading of a script's own printout, tried where no preset reads a loss: a value
+# follows its name, after ":", "=" or a space ("Train Loss: 7.32", "loss=0.52", "lr 1e-3",
+# "loss: tensor(2.30, grad_fn=...)"). A loss prefixed val/valid/eval/dev is the validation loss;
+# a test loss, and parts of a loss ("loss_cls"), are not read.
+_KEY_END = r"\b\s*[:=]?\s*\[?\s*(?:tensor\()?"
+_KEY_LOSS = re.compile(
+    r"(?<![\w./-])(?:(?P<val>val(?:id(?:ation)?)?|eval(?:uation)?|dev)|(?P<test>test)"
+    r"|train(?:ing)?|total|avg|average|mean|running)?[ _/-]?loss(?:_step)?"
+    rf"{_KEY_END}(?P<value>{_NUMBER})", re.IGNORECASE)
+_KEY_STEP = re.compile(r"(?<![\w./-])(?:global[ _]?step|steps?|iter(?:ation)?|update|batch)"
+                       r"\b\s*[:=#]?\s*\[?\s*(?P<value>\d+)(?:\s*/\s*(?P<total>\d+))?",
+                       re.IGNORECASE)
+_KEY_EPOCH = re.compile(r"(?<![\w./-])epoch\b\s*[:=#]?\s*\[?\s*(?P<value>\d+)", re.IGNORECASE)
+_KEY_LR = re.compile(rf"(?<![\w./-])(?:lr|learning[ _]rate|current[ _]lr){_KEY_END}"
+                     rf"(?P<value>{_NUMBER})", re.IGNORECASE)
+_KEY_GRAD = re.compile(rf"(?<![\w./-])(?:grad(?:ient)?[ _]?norm|gnorm){_KEY_END}"
+                       rf"(?P<value>{_NUMBER})", re.IGNORECASE)
+# Fewer loss lines than this in a log's first lines is no training log (a README's example)
+GENERIC_MIN_POINTS = 3
+
+
+def _key_values(index: str) -> Callable[[str], Point | None]:
+    """Named values, line by line, indexed by ``index``: ``"step"`` (a step, iteration or batch
+    counter on the loss's line; a counter that starts again each epoch, as ``Epoch [2/5], Step
+    [100/600], Loss: 0.21`` prints it, is carried on past the epoch's last), ``"epoch"`` (the
+    epoch on the line or on a line above it, one point an epoch) or ``"line"`` (the loss lines'
+    order). An LR or gradient norm on a line of its own goes with the next loss."""
+    state: dict[str, Any] = {"raw": None, "offset": 0, "step": None, "epoch": None,
+                             "carry": {}}
+
+    def step_of(line: str) -> int | None:
+        match = _KEY_STEP.search(line)
+        if match is None:
+            return None
+        raw = int(match["value"])
+        if state["raw"] is not None and raw < state["raw"]:  # counted again from the start
+            state["offset"] += int(match["total"]) if match["total"] else state["raw"]
+        state["raw"] = raw
+        return raw + state["offset"]
+
+    def parse(line: str) -> Point | None:
+        if epoch := _KEY_EPOCH.search(line):
+            state["epoch"] = int(epoch["value"])
+        for curve, pattern in (("lr", _KEY_LR), ("grad_norm", _KEY_GRAD)):
+            if found := pattern.search(line):
+                state["carry"][curve] = _float(found["value"])
+        point: Point = {}
+        for match in _KEY_LOSS.finditer(line):
+            curve = "val_loss" if match["val"] else None if match["test"] else "loss"
+            if curve is not None and curve not in point:
+                point[curve] = _float(match["value"])
+        step = step_of(line)
+        if not point:
+            return None
+        if index == "step":
+            step = state["step"] if step is None else step
+            if step is None:
+                return None
+            state["step"] = step
+            point["step"] = step
+        elif index == "epoch":
+            if state["epoch"] is None:
+                return None
+            point["step"] = state["epoch"]
+        if "loss" in point:
+            point.update(state["carry"])
+            state["carry"] = {}
+        return point
+    return parse
+
+
+_GENERIC_NOTE = ("no known layout: read {what} where its lines name them; if that is not the "
+                 "training loss, read it with --pattern")
+
+
+def generic_layouts() -> tuple[Layout, ...]:
+    """Fresh generic layouts, in the order they are preferred: by step, by epoch, by line."""
+    return (Layout("key_values_by_step", _key_values("step"),
+                   note=_GENERIC_NOTE.format(what="'loss' and its step")),
+            Layout("key_values_by_epoch", _key_values("epoch"), epoch_points=True,
+                   note=_GENERIC_NOTE.format(what="'loss' and its epoch")),
+            Layout("key_values_by_line", _key_values("line"), steps_are_order=True,
+                   note=_GENERIC_NOTE.format(what="'loss'")))
+
+
+def generic_layout(lines: list[str]) -> str | None:
+    """The generic layout for a log no preset reads: by step where most loss lines carry a
+    step counter, by epoch where the epochs seen give one loss each, else by line; None for
+    fewer than GENERIC_MIN_POINTS loss lines."""
+    by_step, by_epoch, by_line = generic_layouts()
+    losses = own_steps = 0
+    for line in lines:
+        if "loss" in (by_line.parse(line) or {}):
+            losses += 1
+            own_steps += _KEY_STEP.search(line) is not None
+    if losses < GENERIC_MIN_POINTS:
+        return None
+    if own_steps >= 0.5 * losses:
+        return by_step.name
+    epochs = [p["step"] for line in lines if (p := by_epoch.parse(line)) and "loss" in p]
+    if len(epochs) >= 0.5 * losses and len(set(epochs)) >= 0.9 * len(epochs):
+        return by_epoch.name
+    return by_line.name
 
 
 def compile_pattern(pattern: str) -> Layout:

@@ -1,9 +1,11 @@
 r"""Plain-text training logs: what a training script prints, one line per logging step.
 
 A ``.log`` or ``.txt`` file is read in the layout (``text_layouts``: nanoGPT, word_language_model,
-printed HF dicts, Keras, fairseq, Megatron-LM, llm.c, modded-nanogpt, timm, OpenMMLab, LitGPT)
-that reads the most loss points in its first lines, or by the user's ``--pattern``; a line may
-carry a prefix (a time stamp, a rank), as logs copied from job runners and notebooks do.
+printed HF dicts, Keras, fairseq, Megatron-LM, llm.c, modded-nanogpt, timm, OpenMMLab, LitGPT,
+torchvision's MetricLogger) that reads the most loss points in its first lines, or by the user's
+``--pattern``; a line may carry a prefix (a time stamp, a rank), as logs copied from job runners
+and notebooks do. A script's own printout in none of them is read by the names on its lines
+(``Epoch [2/5], Step [100/600], Loss: 0.21``), with a note that says so.
 
 A line that states the model's size (nanoGPT's ``number of parameters: 123.69M``) gives the
 parameter count, which moves an adaptive optimizer's usual LR range down for a large model.
@@ -25,8 +27,9 @@ from lrwatch.readers.columns import Columns
 from lrwatch.readers.files import (as_utf8, file_head, is_lfs_pointer, refuse_lfs_pointer,
                                    text_encoding)
 from lrwatch.readers.series import Hints, ReadResult, build_curves, cannot_read
-from lrwatch.readers.text_layouts import (CURVES, PATTERN_EXAMPLE, PRESETS, Layout,
-                                          compile_pattern, presets)
+from lrwatch.readers.text_layouts import (CURVES, GENERIC_MIN_POINTS, PATTERN_EXAMPLE, PRESETS,
+                                          Layout, compile_pattern, generic_layout,
+                                          generic_layouts, presets)
 
 SUFFIXES = (".log", ".txt")
 # A layout is recognised in the first lines: the first QUICK_SNIFF_BYTES, and where no layout
@@ -58,12 +61,13 @@ def _layout(name: str, options: ReadOptions) -> Layout:
     """A fresh layout (parsers may remember lines they read): the user's or a preset."""
     if options.pattern:
         return compile_pattern(options.pattern)
-    return next(layout for layout in presets() if layout.name == name)
+    return next(layout for layout in (*presets(), *generic_layouts()) if layout.name == name)
 
 
 def _recognise(path: Path, options: ReadOptions) -> str | None:
     """The layout of a log from its first lines: ``--pattern`` when given, else the preset that
-    reads the most loss points there; None when none reads any."""
+    reads the most loss points there, else a generic reading of named values (``loss: 2.3``)
+    where the lines name a loss often enough; None when nothing reads one."""
     for size in (QUICK_SNIFF_BYTES, SNIFF_BYTES):
         head = file_head(path, size)
         raw = as_utf8(head)  # a UTF-16 log (PowerShell's `>`) is looked at as its text
@@ -83,6 +87,8 @@ def _recognise(path: Path, options: ReadOptions) -> str | None:
             count = sum(1 for line in lines if (p := layout.parse(line)) and "loss" in p)
             if count > most:
                 best, most = layout.name, count
+        if best is None and not options.pattern:
+            best = generic_layout(lines)
         if best is not None or len(head) < size:
             return best
     return None
@@ -112,7 +118,8 @@ def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResul
                          f"the pattern {options.pattern!r} (pattern= / --pattern); check it "
                          "against a line of the log")
     if name is None:
-        raise InputError(f"{path} matches no known log layout ({', '.join(PRESETS)}): pass "
+        raise InputError(f"{path} matches no known log layout ({', '.join(PRESETS)}) and "
+                         f"names no loss on {GENERIC_MIN_POINTS}+ lines ('loss: 2.31'): pass "
                          f"--pattern with named groups, e.g. {PATTERN_EXAMPLE}")
     layout = _layout(name, options)
     steps = {curve: array("q") for curve in CURVES}

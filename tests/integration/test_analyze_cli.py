@@ -240,10 +240,10 @@ def test_a_folder_without_logs_is_a_clear_error(tmp_path, capsys):
                    "below\n")
 
 
-def test_a_folder_of_text_logs_in_an_unknown_layout_says_to_pass_pattern(tmp_path, capsys):
+def test_a_folder_of_text_logs_in_no_preset_layout_is_read_by_its_names(tmp_path, capsys):
     """A script's own printout (an epoch block of "Train Loss: 7.3251" lines) is in no preset
-    layout: the folder holds no run lrwatch can read alone, and the error says which file looks
-    like a training log and that --pattern reads it."""
+    layout: each log is read by the names on its lines, one point an epoch, with a note that
+    says so and how to read it otherwise; --pattern still reads it the user's way."""
     logs = tmp_path / "logs"
     logs.mkdir()
     (logs / "README.txt").write_text("Each run logs its train loss and its valid loss.\n")
@@ -252,19 +252,31 @@ def test_a_folder_of_text_logs_in_an_unknown_layout_says_to_pass_pattern(tmp_pat
             f"Epoch: {e}/30\nTime Taken: 30.36s - LR: 9.90e-05\nTrain Loss: {7 - e / 10:.4f} - "
             f"Train Perplexity: 543.44\nValid Loss: {6.5 - e / 10:.4f}\n{'-' * 80}\n"
             for e in range(1, 31)))
-    code, out, err = run_cli(capsys, str(tmp_path))
-    assert (code, out) == (1, "")
-    assert err == (f"InputError: no logs in {tmp_path}: expected an lrwatch store (lrwatch.db), a "
-                   "Lightning metrics.csv or TensorBoard event files (events.out.tfevents.*), a "
-                   "Hugging Face trainer_state.json, a JSON log or a text training log in it or "
-                   f"below; 2 text files print a loss in no layout lrwatch knows (e.g. {logs}/"
-                   "2025-02-16 10:43:29.611931.log): read them with --pattern, e.g. --pattern "
-                   "'step (?P<step>\\d+) .*loss (?P<loss>\\S+) .*lr (?P<lr>\\S+)'\n")
+    code, out, err = run_cli(capsys, str(tmp_path), "--json")
+    assert code == 0, err
+    runs = strict_json(out)["runs"]
+    assert [(e["error"], e["steps"], e["current_lr"]) for e in runs] == [(None, 30, 9.9e-05)] * 2
+    assert runs[0]["columns"] == {"loss": "loss", "lr": "lr", "val_loss": "val_loss"}
+    assert runs[0]["notes"][:2] == [
+        "read as a key_values_by_epoch log", "no known layout: read 'loss' and its epoch where "
+        "its lines name them; if that is not the training loss, read it with --pattern"]
     code, out, err = run_cli(capsys, str(tmp_path), "--json", "--pattern",
                              r"Train Loss: (?P<loss>\S+)")
     assert code == 0, err
     runs = strict_json(out)["runs"]
     assert [(e["error"], e["steps"]) for e in runs] == [(None, 30), (None, 30)]
+
+
+def test_a_folder_whose_text_logs_print_a_loss_too_rarely_says_to_pass_pattern(tmp_path, capsys):
+    """Two loss lines are too few to read a log by its names: the error says which file looks
+    like a training log and that --pattern reads it."""
+    (tmp_path / "run.log").write_text("start: Train Loss: 7.3251\nend: Train Loss: 5.1100\n")
+    code, out, err = run_cli(capsys, str(tmp_path))
+    assert (code, out) == (1, "")
+    assert err.startswith(f"InputError: no logs in {tmp_path}: expected an lrwatch store")
+    assert err.endswith(f"a text file prints a loss in no layout lrwatch knows (e.g. {tmp_path}/"
+                        "run.log): read it with --pattern, e.g. --pattern 'step (?P<step>\\d+) "
+                        ".*loss (?P<loss>\\S+) .*lr (?P<lr>\\S+)'\n")
 
 
 def test_names_with_control_characters_are_printed_escaped(tmp_path, capsys):

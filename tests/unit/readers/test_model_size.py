@@ -11,7 +11,7 @@ import pytest
 
 from lrwatch import keys
 from lrwatch.readers import find_runs, read_run
-from lrwatch.readers.model_size import from_config, parse_count
+from lrwatch.readers.model_size import from_config, from_log_line, parse_count
 from lrwatch.store import FINISHED, Store
 from tests.helpers import curves as synth
 from tests.helpers.cli import run_cli
@@ -53,6 +53,17 @@ def test_a_nanogpt_log_gives_its_parameter_count(tmp_path: Path) -> None:
     result = read_run(find_runs(path)[0])
     assert result.curves.param_count == 10_650_000
     assert any("10,650,000 parameters" in note for note in result.notes)
+
+
+@pytest.mark.parametrize(("line", "count"), [
+    ("number of params: 5717416", 5_717_416),  # DeiT, ConvNeXt, BEiT
+    ("number of params (M): 86.57", 86_570_000),  # MAE's fine-tuning
+    ("Model resnet50 created, param count:25557032", 25_557_032),  # timm
+    ("number of parameters: 123.69M", 123_690_000),  # nanoGPT
+    ("the number of parameters is what matters", None),
+])
+def test_the_size_lines_other_trainers_print_are_read(line: str, count: int | None) -> None:
+    assert from_log_line(line) == count
 
 
 def test_a_trainer_state_is_sized_by_the_config_beside_it(tmp_path: Path) -> None:

@@ -157,7 +157,8 @@ def test_a_log_in_no_known_layout_says_to_pass_pattern(tmp_path, capsys):
     assert (code, out) == (1, "")
     assert err == (f"InputError: {path} matches no known log layout (nanogpt, "
                    "word_language_model, hf_dicts, keras, fairseq, megatron, llmc, "
-                   "modded_nanogpt, timm, mmengine, litgpt): pass --pattern with named groups, "
+                   "modded_nanogpt, timm, mmengine, litgpt, torchvision) and names no loss on "
+                   "3+ lines ('loss: 2.31'): pass --pattern with named groups, "
                    "e.g. --pattern 'step (?P<step>\\d+) .*loss (?P<loss>\\S+) .*lr (?P<lr>\\S+)'\n")
     code, out, err = run_cli(capsys, str(path), "--pattern", r"objective=(?P<loss>\S+)")
     assert code == 0, err
@@ -513,6 +514,41 @@ def test_timm_steps_count_updates_over_epochs_and_read_the_batch_loss(tmp_path):
     assert result.notes[0] == "read as a timm log"
 
 
+def torchvision_log(path, epochs=3, batches=782, interval=100, test_batches=50):
+    """pytorch/vision references/classification: MetricLogger.log_every's lines (each meter's
+    window median, then the epoch's mean in brackets), a "Total time" line after each epoch,
+    and evaluate's "Test:" lines with the " * Acc@1" summary; DeiT, DETR and MAE print the
+    same."""
+    lines = []
+    for epoch in range(epochs):
+        for idx in [*range(0, batches, interval), batches - 1]:
+            step = epoch * batches + idx
+            loss, lr = 6.9 * math.exp(-step / 1500) + 1, 0.1 * 0.9 ** epoch
+            lines.append(f"Epoch: [{epoch}]  [{idx:>3d}/{batches}]  eta: 0:05:12  lr: {lr}  "
+                         f"img/s: 812.3  loss: {loss:.4f} ({loss + 0.4:.4f})  acc1: 10.0000 "
+                         f"(9.5000)  time: 0.3152  data: 0.0021  max mem: 4012")
+        lines.append(f"Epoch: [{epoch}] Total time: 0:04:07")
+        for idx in [*range(0, test_batches, 20), test_batches - 1]:
+            lines.append(f"Test:  [{idx:>2d}/{test_batches}]  eta: 0:00:10  loss: 9.0000 "
+                         f"({2.5 - epoch / 4:.4f})  acc1: 50.0 (51.0)  time: 0.1  data: 0.01")
+        lines.append("Test:  Total time: 0:00:12\n * Acc@1 51.000 Acc@5 80.000")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_torchvision_metric_logger_steps_count_batches_over_epochs(tmp_path):
+    result = read_run(find_runs(torchvision_log(tmp_path / "train.log"))[0])
+    idx = [*range(0, 782, 100), 781]
+    steps = np.concatenate([np.array(idx) + epoch * 782 for epoch in range(3)])
+    np.testing.assert_array_equal(result.curves.loss.steps, steps)
+    np.testing.assert_allclose(result.curves.loss.values,  # the window's median, not the mean
+                               np.round(6.9 * np.exp(-steps / 1500) + 1, 4))
+    np.testing.assert_allclose(result.curves.lr.values, 0.1 * 0.9 ** (steps // 782))
+    np.testing.assert_array_equal(result.curves.val_loss.steps, [782, 1564, 2346])
+    np.testing.assert_allclose(result.curves.val_loss.values, [2.5, 2.25, 2.0])
+    assert result.notes[0] == "read as a torchvision log"
+
+
 def mmengine_log(path, style="epoch", epochs=2, iters=730, interval=50):
     """OpenMMLab: mmengine's LogProcessor.get_log_after_iter lines behind MMLogger's format
     (style "epoch" or "iter"), or mmcv 1.x TextLoggerHook's (style "mmcv", MMDetection 2.x);
@@ -600,7 +636,8 @@ def test_litgpt_optimizer_steps_and_validations(tmp_path, old):
 @pytest.mark.parametrize(("write", "layout"), [
     (nanogpt_log, "nanogpt"), (wlm_log, "word_language_model"), (keras_log, "keras"),
     (fairseq_log, "fairseq"), (megatron_log, "megatron"), (llmc_log, "llmc"),
-    (modded_nanogpt_log, "modded_nanogpt"), (timm_log, "timm"), (mmengine_log, "mmengine"), (litgpt_log, "litgpt")])
+    (modded_nanogpt_log, "modded_nanogpt"), (timm_log, "timm"), (mmengine_log, "mmengine"),
+    (litgpt_log, "litgpt"), (torchvision_log, "torchvision")])
 def test_each_layout_is_read_by_its_own_preset(tmp_path, write, layout):
     result = read_run(find_runs(write(tmp_path / "train.log"))[0])
     assert result.notes[0] == f"read as a {layout} log"
@@ -618,8 +655,8 @@ def test_near_layouts_are_told_apart(tmp_path):
     evals_only = tmp_path / "nanogpt.log"
     evals_only.write_text("".join(f"step {s}: train loss {4 - s / 1e3:.4f}, val loss "
                                   f"{4.1 - s / 1e3:.4f}\n" for s in range(0, 1000, 250)))
-    with pytest.raises(InputError, match="matches no known log layout"):
-        read_run(find_runs(evals_only)[0])  # evaluations carry no training loss to llm.c
+    evals = read_run(find_runs(evals_only)[0])  # evaluations carry no training loss to llm.c
+    assert evals.notes[0] == "read as a key_values_by_step log"
     neox = read_run(find_runs(megatron_log(tmp_path / "neox.log", neox=True))[0])
     assert neox.notes[0] == "read as a megatron log"
     json_log = read_run(find_runs(fairseq_log(tmp_path / "fairseq.log", "json"))[0])
@@ -650,7 +687,8 @@ def test_a_readme_or_a_traceback_is_no_run(tmp_path):
 
 @pytest.mark.parametrize(("write", "prefix"), [
     (megatron_log, "[rank0]: "), (llmc_log, "2024-06-01T10:00:00.123Z "),
-    (timm_log, "[rank0]: "), (fairseq_log, "[default0]:"), (mmengine_log, "[rank0]: ")])
+    (timm_log, "[rank0]: "), (fairseq_log, "[default0]:"), (mmengine_log, "[rank0]: "),
+    (torchvision_log, "[rank0]: ")])
 def test_new_layouts_behind_a_prefix_are_read(tmp_path, write, prefix):
     plain = read_run(find_runs(write(tmp_path / "plain.log"))[0])
     path = tmp_path / "prefixed.log"
@@ -744,3 +782,60 @@ def test_recognising_a_log_parses_only_lines_that_name_a_loss_or_an_epoch(tmp_pa
     with pytest.raises(InputError, match="no logs in"):
         find_runs(tmp_path)
     assert 0 < len(parsed) <= 2 * 49 * len(fresh())  # the 256 kB head, then 1 MB
+
+
+def test_a_scripts_own_printout_is_read_by_the_names_on_its_lines(tmp_path):
+    """No preset prints "Epoch [2/5], Step [100/600], Loss: 0.2166" (the PyTorch tutorials'
+    line): its step counts again from each epoch's start, so the steps carry on past 600."""
+    path = tmp_path / "train.log"
+    path.write_text("".join(f"Epoch [{e}/3], Step [{s}/600], Loss: "
+                            f"{1 / ((e - 1) * 6 + s / 100):.4f}\n"
+                            for e in range(1, 4) for s in range(100, 601, 100)))
+    result = read_run(find_runs(path)[0])
+    np.testing.assert_array_equal(result.curves.loss.steps, np.arange(100, 1801, 100))
+    np.testing.assert_allclose(result.curves.loss.values, np.round(1 / np.arange(1, 19), 4))
+    assert result.notes[:2] == (
+        "read as a key_values_by_step log", "no known layout: read 'loss' and its step where "
+        "its lines name them; if that is not the training loss, read it with --pattern")
+    assert not result.curves.epoch_points
+
+
+def test_named_values_on_lines_of_their_own_make_one_point_an_epoch(tmp_path):
+    """A block an epoch: the epoch, the LR, the training and validation losses on lines of
+    their own; a test loss is not the validation loss, and a header's lr goes nowhere."""
+    path = tmp_path / "run.log"
+    path.write_text("lr: 0.0001\nnum_epochs: 20\n" + "".join(
+        f"Epoch: {e}/20\nTime Taken: 30.36s - LR: {1e-4 * 0.9 ** e:.3e}\nTrain Loss: "
+        f"{7 - e / 10:.4f} - Train Perplexity: 543.44\nValid Loss: {6.5 - e / 10:.4f}\n"
+        f"Test Loss: 9.0000\n{'-' * 80}\n" for e in range(1, 21)))
+    result = read_run(find_runs(path)[0])
+    epochs = np.arange(1, 21)
+    np.testing.assert_array_equal(result.curves.loss.steps, epochs)
+    np.testing.assert_allclose(result.curves.loss.values, 7 - epochs / 10)
+    np.testing.assert_allclose(result.curves.val_loss.values, 6.5 - epochs / 10)
+    np.testing.assert_allclose(result.curves.lr.values, 1e-4 * 0.9 ** epochs, rtol=1e-3)
+    assert result.curves.epoch_points and result.notes[0] == "read as a key_values_by_epoch log"
+
+
+@pytest.mark.parametrize(("line", "layout"), [
+    ("Step {i} | loss:{loss:.4f} lr:2e-05 tokens_per_second_per_gpu:1500.2", "by_step"),
+    ("iteration {i} loss: tensor({loss:.4f}, grad_fn=<NllLossBackward0>) lr=2e-05", "by_step"),
+    ("Epoch 0:  40%|####      | {i}/782 [00:30<00:45, 25.6it/s, loss={loss:.4f}, v_num=0]",
+     "by_line"),
+])
+def test_other_printouts_are_read_by_step_or_by_line(tmp_path, line, layout):
+    path = tmp_path / "out.txt"
+    path.write_text("".join(line.format(i=i, loss=3 - i / 100) + "\n" for i in range(1, 101)))
+    result = read_run(find_runs(path)[0])
+    assert result.notes[0] == f"read as a key_values_{layout} log"
+    np.testing.assert_allclose(result.curves.loss.values, 3 - np.arange(1, 101) / 100)
+    if layout == "by_step":
+        np.testing.assert_array_equal(result.curves.loss.steps, np.arange(1, 101))
+        np.testing.assert_allclose(result.curves.lr.values, 2e-5)
+
+
+def test_two_loss_lines_are_too_few_to_read(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("baseline: loss 2.31\nours: loss 1.95\n")
+    with pytest.raises(InputError, match="names no loss on 3\\+ lines"):
+        read_run(find_runs(path)[0])
