@@ -343,6 +343,23 @@ ROUND33_REPOS = frozenset({
 ROUND34_REPOS = frozenset({
     "isiahgabrielarcos/AI-Generated-Image-Detector",
 })
+# Round 35: public repositories gathered while round 35's rules were tuned (``manifest_r35.jsonl``),
+# all held out like rounds 13, 16 and 21-34: labelled from their sources, never diagnosed before
+# the lead's one evaluation.
+ROUND35_REPOS = frozenset({
+    "DataTalksClub/machine-learning-zoomcamp",
+    "Danselem/ml-bookcamp",
+    "DavidVFitzGerald/machine-learning-zoomcamp-homework",
+    "KonuTech/machine-learning-zoomcamp",
+    "Mikaelnystroms/ml-engineer-zoomcamp",
+    "Wali-Mohamed/machine-learning-zoomcamp",
+    "danannisar/ml-zoomcamp",
+    "eeeds/ML-Camp",
+    "javier-cp6/ml-zoomcamp",
+    "ramil8090/machine-learning-zoomcamp-homework",
+    "ranga4all1/ml-zoomcamp-2024",
+    "lautarocolli/machine-learning-zoomcamp-homework",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -366,12 +383,14 @@ def side_of(repo: str) -> str:
     out), ``round21-heldout`` / ``round22-heldout`` / ``round23-heldout`` /
     ``round24-heldout`` / ``round25-heldout`` / ``round26-heldout`` / ``round27-heldout`` /
     ``round28-heldout`` / ``round29-heldout`` / ``round30-heldout`` / ``round31-heldout`` /
-    ``round32-heldout`` / ``round33-heldout`` / ``round34-heldout`` (rounds 21 to 34, all held
-    out), ``round22-made`` /
+    ``round32-heldout`` / ``round33-heldout`` / ``round34-heldout`` / ``round35-heldout``
+    (rounds 21 to 35, all held out), ``round22-made`` /
     ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` /
     ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
     ``round32-made`` / ``round33-made`` / ``round34-made`` (rounds 22 to 34's made families,
     held out)."""
+    if repo in ROUND35_REPOS:
+        return "round35-heldout"
     if repo in ROUND34_REPOS:
         return "round34-heldout"
     if repo in ROUND33_REPOS:

@@ -22,9 +22,11 @@ loss: X; val loss: Y`` lines), ``pytorch_mnist`` (PyTorch's MNIST example: ``Tra
 assignment's ``log.txt``; the losses are the perplexities' logs) or ``hf_model_card`` (a Hugging
 Face model card's ``Training results`` table: training and validation loss at each evaluation
 step) or ``epoch_lists`` (blocks of a metric's name then one comma-separated line of per-epoch
-values per execution of the same setup; ``meta.execution`` picks the line). Where one log prints
-several runs,
-``meta.text_section`` (``[start, end]``) keeps one run's lines. ``meta.notebook_outputs`` (true)
+values per execution of the same setup; ``meta.execution`` picks the line) or ``keras_fit`` (one
+``fit``'s ``Epoch N/M`` blocks of ``name: value`` metrics: Keras 2 and 3 progress lines, and loops
+that print the same way). Where one log prints several runs, ``meta.text_section`` (``[start,
+end]``) keeps one run's lines (``meta.text_section_regex``: both are regular expressions).
+``meta.notebook_outputs`` (true)
 reads a Jupyter notebook's printed output, one line per printed line, whatever the ``.ipynb`` file's
 own layout (Colab saves it as one JSON line).
 """
@@ -397,14 +399,54 @@ def notebook_output_lines(text: str) -> list[str]:
     return lines
 
 
-def section(lines: list[str], start: str, end: str) -> list[str]:
+def section(lines: list[str], start: str, end: str, regex: bool = False) -> list[str]:
     """The lines of one run in a log that prints several (a grid search's printout): from the
-    line holding ``start`` up to the next line holding ``end``."""
-    first = next((i for i, line in enumerate(lines) if start in line), None)
+    line holding ``start`` up to the next line holding ``end``. With ``regex`` (the manifest's
+    ``meta.text_section_regex``) both are regular expressions searched in each line, so that a
+    marker can be a whole line (``^0\\.1$``) where its text also occurs inside logged numbers."""
+    def holds(marker: str, line: str) -> bool:
+        return re.search(marker, line) is not None if regex else marker in line
+    first = next((i for i, line in enumerate(lines) if holds(start, line)), None)
     if first is None:
         raise ValueError(f"no line holds meta.text_section's start {start!r}")
-    last = next((i for i in range(first + 1, len(lines)) if end in lines[i]), len(lines))
+    last = next((i for i in range(first + 1, len(lines)) if holds(end, lines[i])), len(lines))
     return lines[first:last]
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+EPOCH_LINE = re.compile(r"^\s*Epoch (\d+)/\d+\b")
+METRIC = re.compile(rf"([A-Za-z][A-Za-z_ ]*?):\s*{NUM}")
+FIT_KEYS = {"loss": "loss", "train_loss": "loss", "val_loss": "val_loss",
+            "val_accuracy": "val_metric", "val_acc": "val_metric"}
+
+
+def from_keras_fit(lines: list[str]) -> list[Row]:
+    """One ``fit``'s per-epoch printout: an ``Epoch N/M`` line, then the epoch's metrics as
+    ``name: value`` pairs, as Keras prints them (``96/96 [===] - 16s - loss: 0.57 - accuracy: 0.82
+    - val_loss: 0.68 - val_accuracy: 0.81``; Keras 3 puts the accuracy first and colours the bar)
+    and as loops written after it print them (``Train Loss: 0.78, Train Acc: 0.75`` / ``Val Loss:
+    0.69, Val Acc: 0.73``). Colour codes and a progress bar's carriage-return updates are dropped;
+    an epoch's last value of each metric is kept. The step is the epoch; the validation accuracy
+    becomes ``val_metric``. The run ends where the epoch count starts again (the next fit)."""
+    rows: list[Row] = []
+    cur: Row | None = None
+    for raw in lines:
+        line = ANSI.sub("", raw).split("\r")[-1]
+        m = EPOCH_LINE.match(line)
+        if m:
+            epoch = float(m[1])
+            if rows and epoch <= rows[-1]["step"]:
+                break
+            cur = {"step": epoch, "epoch": epoch}
+            rows.append(cur)
+            continue
+        if cur is None:
+            continue
+        for name, value in METRIC.findall(line):
+            col = FIT_KEYS.get(name.strip().lower().replace(" ", "_"))
+            if col:
+                cur[col] = _num(value)
+    return [r for r in rows if "loss" in r]
 
 
 def from_hf_model_card(lines: list[str]) -> list[Row]:
@@ -448,7 +490,7 @@ TEXT_SYNTAX = {"jsonl": from_jsonl, "json_records": from_json_records, "nanogpt"
                "rwthlm": from_rwthlm, "epoch_train_val": from_epoch_train_val,
                "pytorch_mnist": from_pytorch_mnist, "loss_in_iteration": from_loss_in_iteration,
                "epoch_ppl": from_epoch_ppl, "hf_model_card": from_hf_model_card,
-               "epoch_lists": from_epoch_lists}
+               "epoch_lists": from_epoch_lists, "keras_fit": from_keras_fit}
 
 
 def parse(row: dict, text: str) -> list[Row]:
@@ -461,7 +503,8 @@ def parse(row: dict, text: str) -> list[Row]:
                          f"{meta.get('log_syntax')!r}; use one of {sorted(TEXT_SYNTAX)}")
     lines = notebook_output_lines(text) if meta.get("notebook_outputs") else text.splitlines()
     if meta.get("text_section"):
-        lines = section(lines, *meta["text_section"])
+        lines = section(lines, *meta["text_section"],
+                        regex=bool(meta.get("text_section_regex")))
     if meta["log_syntax"] == "jsonl":
         return from_jsonl(lines, meta.get("record_kind_key"), meta)
     if meta["log_syntax"] == "json_records":

@@ -342,3 +342,38 @@ def test_per_epoch_lists_read_the_chosen_executions_line_of_each_block():
     with pytest.raises(ValueError, match="meta.execution 2"):
         parse({"id": "t", "format": "text",
                "meta": {"log_syntax": "epoch_lists", "execution": 2}}, log)
+
+
+def test_a_keras_fit_printout_reads_each_epochs_last_metrics_and_stops_at_the_next_fit():
+    bar = "\x1b[1m96/96\x1b[0m \x1b[32m━━━━\x1b[0m \x1b[1m51s\x1b[0m 1s/step"
+    nb = {"cells": [{"cell_type": "code", "source": ["print(1)"], "outputs": [
+        {"output_type": "stream", "name": "stdout", "text": [
+            "0.001\n", "Epoch 1/2\n",
+            "10/96 [=>...] - ETA: 9s - loss: 2.9000 - accuracy: 0.1\r"
+            "96/96 [======] - 16s 166ms/step - loss: 1.2568 - accuracy: 0.6698"
+            " - val_loss: 0.8537 - val_accuracy: 0.7449\n",
+            "Epoch 2/2\n",
+            "96/96 [======] - 16s - loss: nan - accuracy: 0.8188 - val_loss: nan"
+            " - val_accuracy: 0.1000\n",
+            "0.1\n", "Epoch 1/2\n",
+            f"{bar} - accuracy: 0.6 - loss: 10.4920 - val_accuracy: 0.75 - val_loss: 6.0144\n",
+            "Epoch 2/2\n", "  Train Loss: 5.2193, Train Acc: 0.70\n",
+            "  Val Loss: 7.3142, Val Acc: 0.7566\n", "0.5\n", "Epoch 1/2\n",
+            "96/96 - loss: 9.0 - val_loss: 9.0\n"]}]}]}
+    text = json.dumps(nb)
+    meta = {"log_syntax": "keras_fit", "notebook_outputs": True, "text_section_regex": True,
+            "text_section": [r"^0\.001$", "(?!)"]}
+    rows = parse({"id": "t", "format": "text", "meta": meta}, text)
+    assert [r["step"] for r in rows] == [1, 2]  # the next fit (0.1) is not this run's
+    assert rows[0] == {"step": 1, "epoch": 1, "loss": 1.2568, "val_loss": 0.8537,
+                       "val_metric": 0.7449}
+    assert math.isnan(rows[1]["loss"]) and math.isnan(rows[1]["val_loss"])
+    # a whole-line marker: "0.1" also occurs inside "0.1000" above, which a plain one would hit
+    meta["text_section"] = [r"^0\.1$", r"^0\.5$"]
+    rows = parse({"id": "t", "format": "text", "meta": meta}, text)
+    assert rows == [{"step": 1, "epoch": 1, "loss": 10.492, "val_loss": 6.0144,
+                     "val_metric": 0.75},
+                    {"step": 2, "epoch": 2, "loss": 5.2193, "val_loss": 7.3142,
+                     "val_metric": 0.7566}]
+    plain = dict(meta, text_section_regex=False, text_section=["0.1", "0.5"])
+    assert parse({"id": "t", "format": "text", "meta": plain}, text) != rows
