@@ -74,7 +74,8 @@ round33-made`` the families made for round 33 (``manifest_r33made.jsonl``, ``ROU
 round 34 (``--side round34-heldout``) every repository of ``manifest_r34.jsonl``
 (``ROUND34_REPOS``); ``--side round34-made`` the families made for round 34
 (``manifest_r34made.jsonl``, ``ROUND34_MADE``); round 35 (``--side round35-heldout``) every
-repository of ``manifest_r35.jsonl`` (``ROUND35_REPOS``).
+repository of ``manifest_r35.jsonl`` (``ROUND35_REPOS``); ``--side round35-made`` the families
+made for round 35 (``manifest_r35made.jsonl``, ``ROUND35_MADE``).
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning"
          "round27-made", "round28-heldout", "round28-made", "round29-heldout", "round29-made",
          "round30-heldout", "round30-made", "round31-heldout", "round31-made",
          "round32-heldout", "round32-made", "round33-heldout", "round33-made",
-         "round34-heldout", "round34-made", "round35-heldout")
+         "round34-heldout", "round34-made", "round35-heldout", "round35-made")
 
 
 def move_of(action: str, factor: float | None) -> tuple[str, float]:

@@ -246,6 +246,12 @@ ROUND33_MADE = frozenset({"lrwatch-made/mdn_inverse_sine_mixture_nll_madgrad_cos
 ROUND34_MADE = frozenset({"lrwatch-made/gpt_subprocess_muon_adamw_wsd",
                           "lrwatch-made/mlp_ordinal_coral_lamb_epochs",
                           "lrwatch-made/mlp_ft_laplace_l1_schedulefree_adamw"})
+# Round 35's made families (``fresh_sweeps35.py``, ``manifest_r35made.jsonl``): made after round
+# 34's, ranked by a test loss their logs never hold; held out, never diagnosed before the lead's
+# one evaluation.
+ROUND35_MADE = frozenset({"lrwatch-made/transformer_s2s_numwords_ademamix_warmcos",
+                          "lrwatch-made/cnn1d_ctc_bursts_adopt_epochs",
+                          "lrwatch-made/fcn_ft_rings_dice_cautious_adamw"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -387,8 +393,8 @@ def side_of(repo: str) -> str:
     (rounds 21 to 35, all held out), ``round22-made`` /
     ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` /
     ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
-    ``round32-made`` / ``round33-made`` / ``round34-made`` (rounds 22 to 34's made families,
-    held out)."""
+    ``round32-made`` / ``round33-made`` / ``round34-made`` / ``round35-made`` (rounds 22 to
+    35's made families, held out)."""
     if repo in ROUND35_REPOS:
         return "round35-heldout"
     if repo in ROUND34_REPOS:
@@ -431,6 +437,8 @@ def side_of(repo: str) -> str:
         return "round33-made"
     if repo in ROUND34_MADE:
         return "round34-made"
+    if repo in ROUND35_MADE:
+        return "round35-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:
