@@ -536,7 +536,7 @@ PRESETS = tuple(layout.name for layout in presets())
 _KEY_END = r"\b\s*[:=]?\s*\[?\s*(?:tensor\()?"
 _KEY_LOSS = re.compile(
     r"(?<![\w./-])(?:(?P<val>val(?:id(?:ation)?)?|eval(?:uation)?|dev)|(?P<test>test)"
-    r"|train(?:ing)?|total|avg|average|mean|running)?[ _/-]?loss(?:_step)?"
+    r"|train(?:ing)?|total|avg|average|mean|running)?[ _/-]{0,3}loss(?:_step)?"
     rf"{_KEY_END}(?P<value>{_NUMBER})", re.IGNORECASE)
 _KEY_STEP = re.compile(r"(?<![\w./-])(?:global[ _]?step|steps?|iter(?:ation)?|update|batch)"
                        r"\b\s*[:=#]?\s*\[?\s*(?P<value>\d+)(?:\s*/\s*(?P<total>\d+))?",

@@ -834,6 +834,15 @@ def test_other_printouts_are_read_by_step_or_by_line(tmp_path, line, layout):
         np.testing.assert_allclose(result.curves.lr.values, 2e-5)
 
 
+def test_a_validation_or_test_loss_padded_with_spaces_is_no_training_loss(tmp_path):
+    path = tmp_path / "train.log"
+    path.write_text("".join(f"iter {i}:  Train  Loss = {2 / i:.4f},  Val  Loss = {3 / i:.4f},  "
+                            "Test  Loss = 9.0000\n" for i in range(1, 21)))
+    result = read_run(find_runs(path)[0])
+    np.testing.assert_allclose(result.curves.loss.values, np.round(2 / np.arange(1, 21), 4))
+    np.testing.assert_allclose(result.curves.val_loss.values, np.round(3 / np.arange(1, 21), 4))
+
+
 def test_two_loss_lines_are_too_few_to_read(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("baseline: loss 2.31\nours: loss 1.95\n")
