@@ -53,7 +53,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from lrwatch.errors import ConfigError
 
@@ -550,24 +550,24 @@ _KEY_GRAD = re.compile(rf"(?<![\w./-])(?:grad(?:ient)?[ _]?norm|gnorm){_KEY_END}
 GENERIC_MIN_POINTS = 3
 
 
-def _key_values(index: str) -> Callable[[str], Point | None]:
+def _key_values(index: Literal["step", "epoch", "line"]) -> Callable[[str], Point | None]:
     """Named values, line by line, indexed by ``index``: ``"step"`` (a step, iteration or batch
     counter on the loss's line; a counter that starts again each epoch, as ``Epoch [2/5], Step
     [100/600], Loss: 0.21`` prints it, is carried on past the epoch's last), ``"epoch"`` (the
     epoch on the line or on a line above it, one point an epoch) or ``"line"`` (the loss lines'
-    order). An LR or gradient norm on a line of its own goes with the next loss."""
-    state: dict[str, Any] = {"raw": None, "offset": 0, "step": None, "epoch": None,
-                             "carry": {}}
+    order). An LR or gradient norm on a line of its own goes with the next loss; a loss line
+    with no step of its own takes the last step printed above it."""
+    state: dict[str, Any] = {"raw": None, "offset": 0, "epoch": None, "carry": {}}
 
     def step_of(line: str) -> int | None:
+        """The step this line names, else the last one named above it (None: none yet)."""
         match = _KEY_STEP.search(line)
-        if match is None:
-            return None
-        raw = int(match["value"])
-        if state["raw"] is not None and raw < state["raw"]:  # counted again from the start
-            state["offset"] += int(match["total"]) if match["total"] else state["raw"]
-        state["raw"] = raw
-        return raw + state["offset"]
+        if match is not None:
+            raw = int(match["value"])
+            if state["raw"] is not None and raw < state["raw"]:  # counted again from the start
+                state["offset"] += int(match["total"]) if match["total"] else state["raw"]
+            state["raw"] = raw
+        return None if state["raw"] is None else state["raw"] + state["offset"]
 
     def parse(line: str) -> Point | None:
         if epoch := _KEY_EPOCH.search(line):
@@ -584,10 +584,8 @@ def _key_values(index: str) -> Callable[[str], Point | None]:
         if not point:
             return None
         if index == "step":
-            step = state["step"] if step is None else step
             if step is None:
                 return None
-            state["step"] = step
             point["step"] = step
         elif index == "epoch":
             if state["epoch"] is None:
@@ -620,15 +618,18 @@ def generic_layout(lines: list[str]) -> str | None:
     fewer than GENERIC_MIN_POINTS loss lines."""
     by_step, by_epoch, by_line = generic_layouts()
     losses = own_steps = 0
+    epochs: list[float] = []
     for line in lines:
+        by_epoch_point = by_epoch.parse(line) or {}
         if "loss" in (by_line.parse(line) or {}):
             losses += 1
             own_steps += _KEY_STEP.search(line) is not None
+            if "loss" in by_epoch_point:
+                epochs.append(by_epoch_point["step"])
     if losses < GENERIC_MIN_POINTS:
         return None
     if own_steps >= 0.5 * losses:
         return by_step.name
-    epochs = [p["step"] for line in lines if (p := by_epoch.parse(line)) and "loss" in p]
     if len(epochs) >= 0.5 * losses and len(set(epochs)) >= 0.9 * len(epochs):
         return by_epoch.name
     return by_line.name
