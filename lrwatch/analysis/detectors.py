@@ -1427,6 +1427,43 @@ VAL_POINTS = 4
 VAL_TRAIN_FELL = 0.1
 
 
+# The lowest validation loss this far above chance level (ln K) while the training loss fell
+# below it: worse than a uniform guess on unseen data (real-world round 35: 12 frozen-backbone
+# classifiers at Adam 0.1, validation 2.3-3.8x chance at its lowest, training 0.3-0.6x; no run
+# labelled healthy or too low in the corpus sits above 1.0x)
+VAL_ABOVE_CHANCE = 0.5
+# ... and the validation loss kept at least this share of its first point: a validation loss
+# summed over a set (not averaged) sits far above chance as well, but falls as training does
+VAL_KEPT = 0.5
+
+
+def val_above_chance(curve: Curve, val: Series | None, classes: int | None) -> Symptom | None:
+    """The training loss fell below chance level, the validation loss never did: its lowest
+    point sits VAL_ABOVE_CHANCE above ln K. The model is confidently wrong on data it did not
+    train on: too high an LR blows the logits up (or the validation data does not match the
+    training data's labels or preprocessing, which no LR fixes)."""
+    chance = chance_level(classes)
+    if chance is None or curve.shift != 0.0 or val is None:
+        return None
+    ok = np.isfinite(val.values)
+    steps, values = val.steps[ok], val.values[ok]
+    if values.size < VAL_POINTS - 1:
+        return None
+    i = int(np.argmin(values))
+    low, trained = float(values[i]), curve.to_loss(float(np.min(curve.trend)))
+    if low < chance * (1 + VAL_ABOVE_CHANCE) or low < VAL_KEPT * float(values[0]) \
+            or trained > chance * (1 - CHANCE_BAND):
+        return None
+    msg = (f"the validation loss never came below chance level ln({classes}) = {chance:.3g}: "
+           f"{_fmt(low)} at its lowest (step {int(steps[i])}), {low / chance:.1f}x chance, while "
+           f"the training loss fell to {_fmt(trained)}: worse than a uniform guess on unseen "
+           "data, the mark of too high an LR (or of validation data whose labels or "
+           "preprocessing differ from training's)")
+    return Symptom(SymptomName.VAL_ABOVE_CHANCE, 0.6,
+                   Evidence(msg, "val_loss", int(steps[0]), int(steps[-1]), low / chance),
+                   since_step=int(steps[0]))
+
+
 def val_turned_up(curve: Curve, val: Series | None) -> Symptom | None:
     """The validation loss turned up while the training loss kept falling (overfitting), with
     the step it turned: its lowest point."""

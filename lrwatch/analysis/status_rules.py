@@ -548,6 +548,13 @@ def _held_back_from_above(f: Findings) -> Reading | None:
                    confidence=0.6 if noisy is None else d.OPEN_HEALTHY)
 
 
+def _val_above_chance(f: Findings) -> Reading | None:
+    # the training loss learned, the validation loss stayed worse than a uniform guess
+    # (d.val_above_chance, real-world round 35): the loss curve is smooth, the validation says
+    worse = d.val_above_chance(f.curve, f.meta.val_loss, f.meta.classes)
+    return Reading([worse]) if worse is not None else None
+
+
 def _stopped_far_above(f: Findings) -> Reading | None:
     if f.little is not None and f.stopped is not None:
         lean_high = d.stalled_high(f.curve, f.prior)
@@ -568,6 +575,12 @@ def _stopped_improving_far_above(f: Findings) -> Reading | None:
 
 
 def _advise_oscillating(c: AdviceContext) -> Advice:
+    if SymptomName.VAL_ABOVE_CHANCE in c.symptoms:
+        return Advice(Action.REDUCE, 0.1, (
+            "a validation loss worse than a uniform guess while the training loss learns is "
+            "too high an LR's overconfident logits: reduce it ~10x; if a run at a tenth of the "
+            "LR is no better on the validation data, check that data's labels and "
+            "preprocessing against training's",))
     if SymptomName.FINE_TUNE_NEAR_RANGE in c.symptoms:
         return Advice(Action.RANGE_TEST, None, (
             "a fine-tune that did not settle less than 2 decades above the fine-tuning range "
@@ -1128,7 +1141,8 @@ RULES: list[StatusRule] = [
         Clause(130, _collapsed_far_above)), lr_wrong=True),
     StatusRule(Status.OSCILLATING, _advise_oscillating, (
         Clause(40, _swing), Clause(90, _spike), Clause(100, _nan_came_back),
-        Clause(110, _grad_died), Clause(140, _held_back_from_above),
+        Clause(75, _val_above_chance), Clause(110, _grad_died),
+        Clause(140, _held_back_from_above),
         Clause(200, _stopped_far_above), Clause(240, _stopped_improving_far_above)),
         trend=True, lr_wrong=True),
     StatusRule(Status.STALLED, _advise_stalled, (

@@ -85,6 +85,8 @@ class SymptomName(str, Enum):
     UPDATE_RATIO_HIGH = "update_ratio_high"
     # the validation loss turned up while the training loss kept falling: overfitting
     VAL_TURNED_UP = "val_turned_up"
+    # the training loss fell below chance level, the validation loss never did: too high an LR
+    VAL_ABOVE_CHANCE = "val_above_chance"
     # ... at an LR at or above the top of the usual range: overfitting or too high an LR
     OVERFIT_AT_TOP = "overfit_at_top"
     # a slow fall with the LR not logged, so it has no place in the usual range: too low is

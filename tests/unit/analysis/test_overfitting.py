@@ -132,3 +132,38 @@ def test_update_val_loss_checks_its_input() -> None:
     online.update_val_loss([5, 6], [0.5, 0.4])
     online.update_val_loss([6, 7], [0.3, 0.2])  # step 6 again: ignored
     assert online.state_dict()["val_loss"][0].tolist() == [5, 6, 7]
+
+
+def _frozen_backbone_head(val: np.ndarray) -> RunCurves:
+    """Real-world round 35's shape: a new 10-class head on a frozen backbone, 10 epochs of Adam
+    with the LR not logged; the first epoch's mean training loss blew up to 4.5x chance (10.5)
+    and fell to ~1, the validation loss is ``val``."""
+    epochs = np.arange(1, 11)
+    loss = (0.9 + 9.6 * np.exp(-(epochs - 1) / 1.2)) * synth._noise(10, 0.02, 35)
+    return RunCurves(loss=Series(epochs, loss), val_loss=Series(epochs, val), optimizer="Adam",
+                     classes=10, epoch_points=True)
+
+
+def test_a_validation_loss_worse_than_chance_while_training_learns_is_too_high() -> None:
+    """Round 35: at Adam 0.1 twelve such heads learned their training set (the training loss
+    0.3-0.6x ln 10) while the validation loss never came below 2.3x chance, and read "healthy,
+    keep". Worse than a uniform guess on unseen data is too high an LR: reduce ~10x, naming the
+    other reading (validation data unlike training's), at a confidence under 0.9."""
+    d = analyze(_frozen_backbone_head(np.linspace(6.0, 9.0, 10)))
+    assert d.status is Status.OSCILLATING, _words(d)
+    assert d.suggestion.action is Action.REDUCE and d.suggestion.factor == pytest.approx(0.1)
+    assert "never came below chance level ln(10) = 2.3: 6 at its lowest" in _words(d)
+    assert "labels and preprocessing" in d.suggestion.rationale
+    assert d.confidence < 0.9
+
+
+@pytest.mark.parametrize("val", [
+    np.linspace(1.5, 0.9, 10),  # below chance: it generalises
+    np.linspace(2.4, 2.3, 10),  # at chance, not far above it: read by the other rules
+    np.linspace(600.0, 250.0, 10),  # summed over the set, not averaged: it falls as training does
+])
+def test_a_validation_loss_near_or_below_chance_or_summed_is_not_read_as_too_high(
+        val: np.ndarray) -> None:
+    d = analyze(_frozen_backbone_head(val))
+    assert "never came below chance level" not in _words(d)
+    assert d.suggestion.action is not Action.REDUCE or d.suggestion.factor != pytest.approx(0.1)
