@@ -252,6 +252,12 @@ ROUND34_MADE = frozenset({"lrwatch-made/gpt_subprocess_muon_adamw_wsd",
 ROUND35_MADE = frozenset({"lrwatch-made/transformer_s2s_numwords_ademamix_warmcos",
                           "lrwatch-made/cnn1d_ctc_bursts_adopt_epochs",
                           "lrwatch-made/fcn_ft_rings_dice_cautious_adamw"})
+# Round 36's made families (``fresh_sweeps36.py``, ``manifest_r36made.jsonl``): made after round
+# 35's, ranked by a test loss their logs never hold; held out, never diagnosed before the lead's
+# one evaluation.
+ROUND36_MADE = frozenset({"lrwatch-made/gpt_addition_adammini_warmcos",
+                          "lrwatch-made/mlp_deepsurv_cox_adamp_epochs",
+                          "lrwatch-made/mlp_ft_claims_gamma_radamw"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -393,8 +399,8 @@ def side_of(repo: str) -> str:
     (rounds 21 to 35, all held out), ``round22-made`` /
     ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` /
     ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
-    ``round32-made`` / ``round33-made`` / ``round34-made`` / ``round35-made`` (rounds 22 to
-    35's made families, held out)."""
+    ``round32-made`` / ``round33-made`` / ``round34-made`` / ``round35-made`` /
+    ``round36-made`` (rounds 22 to 36's made families, held out)."""
     if repo in ROUND35_REPOS:
         return "round35-heldout"
     if repo in ROUND34_REPOS:
@@ -439,6 +445,8 @@ def side_of(repo: str) -> str:
         return "round34-made"
     if repo in ROUND35_MADE:
         return "round35-made"
+    if repo in ROUND36_MADE:
+        return "round36-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:

@@ -240,6 +240,28 @@ def train_by_epoch(model: nn.Module, opt: torch.optim.Optimizer, epochs: int,
     return log
 
 
+def adam_pretrained(make_model: Callable[[], nn.Module], x: torch.Tensor, y: torch.Tensor,
+                    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], *, steps: int,
+                    batch: int, lr: float, seed: int) -> nn.Module:
+    """A model pretrained here for a fine-tune (rounds 36 on; earlier rounds wrote this loop
+    out): built after ``torch.manual_seed(seed)``, trained by Adam at ``lr`` for ``steps``
+    steps of ``batch`` rows of ``x`` / ``y`` drawn with replacement (a generator seeded
+    ``seed``), ``loss(model(x), y)`` each step. The same weights for every run that starts
+    from it."""
+    g = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    model = make_model()
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    model.train()
+    for _ in range(steps):
+        idx = torch.randint(0, len(y), (batch,), generator=g)
+        value = loss(model(x[idx]), y[idx])
+        opt.zero_grad(set_to_none=True)
+        value.backward()
+        opt.step()
+    return model
+
+
 def mlp_epochs_run(lr: float) -> TestedRun:
     """An MLP 10-64-64-2 (ReLU) on Hastie 10.2 (5000 rows: 4000 train, 500 validation, 500
     test), SGD with Nesterov momentum 0.9 at ``lr`` cosine-annealed per epoch, 15 epochs of

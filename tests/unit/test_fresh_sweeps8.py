@@ -42,6 +42,7 @@ from benchmarks.realworld import fresh_sweeps32 as gen32
 from benchmarks.realworld import fresh_sweeps33 as gen33
 from benchmarks.realworld import fresh_sweeps34 as gen34
 from benchmarks.realworld import fresh_sweeps35 as gen35
+from benchmarks.realworld import fresh_sweeps36 as gen36
 from benchmarks.realworld.fresh_sweeps import FreshSweep, run_id
 from benchmarks.realworld.made_tasks import Logged
 from benchmarks.realworld.make_runs import quarter_decades
@@ -85,7 +86,7 @@ TESTED_ROUNDS = [(gen, "classifier", False, 4), (gen9, "classifier", True, 5),
                  (gen29, "classifier", False, 25), (gen30, "other", False, 26),
                  (gen31, "classifier", False, 27), (gen32, "classifier", False, 28),
                  (gen33, "other", True, 29), (gen34, "classifier", True, 30),
-                 (gen35, "classifier", True, 31)]
+                 (gen35, "classifier", True, 31), (gen36, "other", True, 32)]
 
 
 @pytest.mark.parametrize(("round_gen", "family", "by_epoch", "seed"), TESTED_ROUNDS,
