@@ -62,8 +62,9 @@ class FrontEnd:
         on_diverge, every_n_steps, layer_every_n_steps, update_ratio_every_n_steps,
         host_copy_every_n_steps, check_every_n_steps, snapshot_every_n_steps, max_recoveries,
         lr_factor, skip_batches, on_spike, alert, dashboard, dashboard_host, dashboard_port,
-        keep_dashboard, strict, fine_tune, classes: as ``lrwatch.LRWatch`` documents them (a guard that
-        acts copies every step to the host, unless ``host_copy_every_n_steps`` says otherwise).
+        keep_dashboard, strict, fine_tune, classes: as ``lrwatch.LRWatch`` documents them (a
+        guard that acts copies every step to the host, unless ``host_copy_every_n_steps`` says
+        otherwise).
 
     Raises:
         ConfigError: an option is out of range or of the wrong type (one line that names it).
