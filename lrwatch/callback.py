@@ -88,6 +88,11 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
             unknown (None: True where the model shows it, a Hugging Face model loaded by
             ``from_pretrained`` or a PEFT model inside it). A fine-tune's LR is read against the
             fine-tuning range (AdamW 1e-5-3e-4), and an increase is at most 3x.
+        classes: the classes (or vocabulary size) of a cross-entropy loss; its chance level
+            ln K lets the diagnosis tell a loss stuck at a uniform guess or worse than one.
+            Default: read from a Hugging Face model's config (num_labels / id2label of a
+            ...ForSequenceClassification/TokenClassification model, vocab_size of a language
+            model), else unknown.
 
     Example::
 
@@ -123,6 +128,7 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
         alert: str | None = None,
         strict: bool = False,
         fine_tune: bool | None = None,
+        classes: int | None = None,
     ) -> None:
         if loss_key is not None and (not isinstance(loss_key, str) or not loss_key.strip()):
             raise ConfigError(f"loss_key must be the name of a logged metric, got {loss_key!r}")
@@ -137,7 +143,7 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
             max_recoveries=max_recoveries, lr_factor=lr_factor, skip_batches=skip_batches,
             on_spike=on_spike, alert=alert, dashboard=dashboard, dashboard_host=dashboard_host,
             dashboard_port=dashboard_port, keep_dashboard=keep_dashboard, strict=strict,
-            fine_tune=fine_tune)
+            fine_tune=fine_tune, classes=classes)
         self.engine.warn = _rank_zero_warn  # once, on rank 0
         self.config, self.guard_config = self.engine.record_config, self.engine.guard_config
         self.strict = strict
@@ -271,7 +277,7 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
                 recorder.add_loss(value)
 
     def _facts(self, trainer: Any, pl_module: Any) -> TrainingFacts:
-        return _training_facts(trainer, self._fine_tune(pl_module))
+        return _training_facts(trainer, self._fine_tune(pl_module), self._classes(pl_module))
 
     def _metadata(self, trainer: Any, pl_module: Any) -> dict[str, Any]:
         lightning = lightning_of(trainer)
@@ -300,9 +306,9 @@ def _batches_stepped(trainer: Any) -> int:
         return int(trainer.global_step)
 
 
-def _training_facts(trainer: Any, fine_tune: bool | None) -> TrainingFacts:
+def _training_facts(trainer: Any, fine_tune: bool | None, classes: int | None) -> TrainingFacts:
     """What the online analysis is told: optimizer, momentum, batch size, planned steps, clip,
-    model size, and whether it fine-tunes."""
+    model size, whether it fine-tunes, and the classes of its loss."""
     optimizer, momentum = optimizer_facts(trainer.optimizers)
     planned = trainer.estimated_stepping_batches
     return TrainingFacts(optimizer=optimizer, momentum=momentum,
@@ -310,7 +316,7 @@ def _training_facts(trainer: Any, fine_tune: bool | None) -> TrainingFacts:
                          total_steps=int(planned) if planned not in (None, float("inf")) else None,
                          clip=norm_clip(trainer),
                          param_count=count_parameters(trainer.lightning_module),
-                         fine_tune=fine_tune)
+                         fine_tune=fine_tune, classes=classes)
 
 
 def _clipping_on(trainer: Any) -> bool:

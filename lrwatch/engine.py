@@ -48,6 +48,7 @@ from lrwatch.guard import (
     describe,
     encode_vote,
 )
+from lrwatch.loss_classes import classes_from_config
 from lrwatch.notify import Notifier
 from lrwatch.recorder import Recorder, Rows
 from lrwatch.store import (
@@ -78,6 +79,7 @@ class TrainingFacts:
     clip: float | None = None  # the max gradient norm when gradients are clipped by norm
     param_count: int | None = None  # the model's parameters (an adaptive LR range falls with it)
     fine_tune: bool | None = None  # training starts from pretrained weights (its own LR range)
+    classes: int | None = None  # of a cross-entropy loss (or its vocabulary): chance level ln K
 
 
 def optimizer_facts(optimizers: Sequence[torch.optim.Optimizer]) -> tuple[str | None, float | None]:
@@ -104,6 +106,18 @@ def starts_pretrained(model: torch.nn.Module) -> bool | None:
     return None
 
 
+def model_classes(model: torch.nn.Module) -> int | None:
+    """The classes of the model's cross-entropy loss where a Hugging Face model in ``model`` (the
+    outermost one) says them: ``loss_classes.classes_from_config`` on its config, with its class
+    name as the architecture when the config names none (a model built from its config); else
+    None."""
+    for module in model.modules():
+        config = getattr(module, "config", None)
+        if hasattr(config, "_name_or_path") and callable(getattr(config, "to_dict", None)):
+            return classes_from_config(config.to_dict(), type(module).__name__)
+    return None
+
+
 def hparams_of(optimizer: torch.optim.Optimizer) -> dict[str, Any]:
     group = optimizer.param_groups[0] if optimizer.param_groups else {}
     return {k: v for k, v in group.items() if k != "params"}
@@ -125,6 +139,7 @@ def run_metadata(front_end: str, model: torch.nn.Module, optimizers: Sequence[An
         "param_count": facts.param_count if facts.param_count is not None else
         count_parameters(model),
         "fine_tune": facts.fine_tune,
+        "classes": facts.classes,
         "record": record.to_dict(),
         "versions": {"lrwatch": __version__, "torch": torch.__version__,
                      "python": platform.python_version()},
@@ -416,7 +431,8 @@ class Engine:
         return OnlineAnalyzer(
             optimizer=facts.optimizer, momentum=facts.momentum, batch_size=facts.batch_size,
             total_steps=facts.total_steps, clip=facts.clip, param_count=facts.param_count,
-            fine_tune=facts.fine_tune, range_test=RangeTestSummary(linked["suggested_lr"], linked["lower_lr"],
+            fine_tune=facts.fine_tune, classes=facts.classes,
+            range_test=RangeTestSummary(linked["suggested_lr"], linked["lower_lr"],
                                         linked["upper_lr"]) if linked else None,
         )
 

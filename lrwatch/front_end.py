@@ -16,10 +16,11 @@ from typing import Any, Callable, Iterable, Literal, TypedDict
 import torch
 
 from lrwatch.config import RecordConfig
-from lrwatch.engine import Engine, starts_pretrained
+from lrwatch.engine import Engine, model_classes, starts_pretrained
 from lrwatch.errors import ConfigError
 from lrwatch.guard import GuardConfig
 from lrwatch.live_dashboard import check_dashboard_address, start_dashboard
+from lrwatch.loss_classes import check_classes
 from lrwatch.notify import build_notifier, check_alert_url
 from lrwatch.store import RunInfo, StoreURL
 
@@ -48,6 +49,7 @@ class FrontEndOptions(TypedDict, total=False):
     keep_dashboard: bool
     strict: bool
     fine_tune: bool | None
+    classes: int | None
 
 
 class FrontEnd:
@@ -60,8 +62,9 @@ class FrontEnd:
         on_diverge, every_n_steps, layer_every_n_steps, update_ratio_every_n_steps,
         host_copy_every_n_steps, check_every_n_steps, snapshot_every_n_steps, max_recoveries,
         lr_factor, skip_batches, on_spike, alert, dashboard, dashboard_host, dashboard_port,
-        keep_dashboard, strict, fine_tune: as ``lrwatch.LRWatch`` documents them (a guard that
-        acts copies every step to the host, unless ``host_copy_every_n_steps`` says otherwise).
+        keep_dashboard, strict, fine_tune, classes: as ``lrwatch.LRWatch`` documents them (a
+        guard that acts copies every step to the host, unless ``host_copy_every_n_steps`` says
+        otherwise).
 
     Raises:
         ConfigError: an option is out of range or of the wrong type (one line that names it).
@@ -90,6 +93,7 @@ class FrontEnd:
         keep_dashboard: bool = False,
         strict: bool = False,
         fine_tune: bool | None = None,
+        classes: int | None = None,
     ) -> None:
         if store is not None and not isinstance(store, (str, os.PathLike)):
             raise ConfigError(f"store must be a path (a str or pathlib.Path), got {store!r}")
@@ -109,9 +113,12 @@ class FrontEnd:
                                                                            dashboard_port)
         if fine_tune is not None and not isinstance(fine_tune, bool):
             raise ConfigError(f"fine_tune must be True, False or None (unknown), got {fine_tune!r}")
+        if classes is not None:
+            classes = check_classes("classes", classes)
         self.store_arg = store
         self.name = name
         self.fine_tune = fine_tune
+        self.classes = classes
         self.dashboard = dashboard
         self.keep_dashboard = keep_dashboard
         self.dashboard_url: str | None = None
@@ -127,6 +134,11 @@ class FrontEnd:
         """Whether training starts from pretrained weights: as the user said, else True where
         the model shows it (``starts_pretrained``), else unknown."""
         return self.fine_tune if self.fine_tune is not None else starts_pretrained(model)
+
+    def _classes(self, model: Any) -> int | None:
+        """The classes of the loss's cross-entropy: as the user said, else where a Hugging Face
+        model's config says them (``model_classes``), else unknown."""
+        return self.classes if self.classes is not None else model_classes(model)
 
     @property
     def store_path(self) -> Path | StoreURL | None:

@@ -81,7 +81,8 @@ class Watch(FrontEnd):
             max_recoveries, lr_factor, skip_batches, alert, dashboard (``finish`` says how to
             serve it again), dashboard_host, dashboard_port, keep_dashboard, strict,
             fine_tune (default: True where the model shows it: a Hugging Face model from
-            ``from_pretrained``, or a PEFT model).
+            ``from_pretrained``, or a PEFT model), classes (default: read from a Hugging Face
+            model's config: num_labels of a classifier, vocab_size of a language model).
     """
 
     def __init__(
@@ -127,7 +128,8 @@ class Watch(FrontEnd):
                               total_steps=total_steps,
                               clip=float(grad_clip) if grad_clip is not None else None,
                               param_count=count_parameters(self.model),
-                              fine_tune=self._fine_tune(self.model))
+                              fine_tune=self._fine_tune(self.model),
+                              classes=self._classes(self.model))
         engine = self.engine
         engine.begin(name, facts, self.optimizers, judge_loss=len(self.optimizers) == 1,
                      rank_zero=self._rank == 0)

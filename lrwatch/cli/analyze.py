@@ -101,10 +101,16 @@ class _Failure:
               help="the model's parameter count (124M, 1.3B, 350k): larger models train at "
                    "lower LRs, so an Adam-style optimizer's usual range moves down with it "
                    "(default: read from the run where it says, else a small model's range)")
+@click.option("--classes", metavar="K",
+              help="the classes (or vocabulary size) of a cross-entropy loss, for every run "
+                   "read: its chance level ln K tells a loss stuck at a uniform guess or worse "
+                   "than one (default: read from the run where it says: a store's classes=, a "
+                   "Hugging Face config.json; else unknown)")
 def analyze(paths: tuple[str, ...], as_json: bool, run_names: tuple[str, ...],
             loss_key: str | None, lr_key: str | None, pattern: str | None,
-            params: str | None, as_one: bool) -> None:
+            params: str | None, classes: str | None, as_one: bool) -> None:
     from lrwatch.analysis import analyze as diagnose
+    from lrwatch.loss_classes import parse_classes
     from lrwatch.readers import find_runs, read_run
     from lrwatch.readers.model_size import checked_count
     from lrwatch.readers.textlog import compile_pattern
@@ -112,6 +118,9 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_names: tuple[str, ...],
     if pattern is not None:
         compile_pattern(pattern)  # a bad one is a usage error before anything is read
     param_count = checked_count(params, "--params") if params is not None else None
+    given: dict[str, Any] = {"param_count": param_count} if param_count is not None else {}
+    if classes is not None:
+        given["classes"] = parse_classes(classes, "--classes")
     paths = paths or (os.environ.get(ENV_VAR) or DEFAULT_DIR,)  # where LRWatch records
     items: list[LogRun | _Failure] = []
     for path in paths:
@@ -132,8 +141,7 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_names: tuple[str, ...],
                 continue
             try:
                 result = read_run(item, loss_key=loss_key, lr_key=lr_key, pattern=pattern)
-                curves = result.curves if param_count is None else \
-                    dataclasses.replace(result.curves, param_count=param_count)
+                curves = dataclasses.replace(result.curves, **given) if given else result.curves
                 diagnosis = diagnose(curves)
             except LRWatchError as exc:
                 entries.append(_entry(item.source, item.name, error=str(exc)))

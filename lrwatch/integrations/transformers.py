@@ -66,6 +66,9 @@ class LRWatchCallback(TrainerCallback, FrontEnd):
             diverged) or "recover" (roll back to a recent snapshot, lower the LR, go on).
         on_spike: as for ``LRWatch``, judging the step's loss and its gradient norm after
             ``Trainer``'s clipping.
+        classes: the classes (or vocabulary size) of the model's cross-entropy loss, for the
+            diagnosis's chance level ln K (default: read from the model's config, num_labels /
+            id2label of a classifier, vocab_size of a language model; else unknown).
         the others: as for ``LRWatch`` (``lrwatch.front_end.FrontEnd`` takes them for every
             front end); the live dashboard serves the store until this process exits, and the
             end of training says how to serve it again.
@@ -107,7 +110,7 @@ class LRWatchCallback(TrainerCallback, FrontEnd):
                               total_steps=int(state.max_steps) if state.max_steps else None,
                               clip=float(args.max_grad_norm) if self._clips else None,
                               param_count=count_parameters(model),
-                              fine_tune=self._fine_tune(model))
+                              fine_tune=self._fine_tune(model), classes=self._classes(model))
         engine.begin(name, facts, [raw], rank_zero=self._rank_zero)
         if self._rank_zero:
             engine.open_store(self.store_arg if self.store_arg is not None

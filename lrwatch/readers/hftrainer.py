@@ -39,6 +39,7 @@ import numpy as np
 
 from lrwatch.analysis.types import RunCurves
 from lrwatch.errors import InputError
+from lrwatch.loss_classes import classes_from_config
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import detect_columns, val_metric_column
 from lrwatch.readers.files import refuse_lfs_pointer
@@ -64,8 +65,6 @@ _CONFIG_IDENTITY = {"_name_or_path", "transformers_version"}
 _STATE_SETUP = ("train_batch_size", "max_steps", "num_train_epochs")
 # The model card's list, as transformers' modelcard.py writes it: "- learning_rate: 2e-05".
 _CARD_ITEM = re.compile(r"^- ([A-Za-z_][\w.]*): (.+)$")
-_CLASSIFIER = re.compile(r"For(Sequence|Token|Image|Audio|MultipleChoice)Classification$")
-_LANGUAGE_MODEL = re.compile(r"(ForCausalLM|ForMaskedLM|ForConditionalGeneration|LMHeadModel)$")
 # transformers' ``optim`` names -> torch class names (``OptimizerNames`` in training_args.py).
 _HF_OPTIMIZERS = (("adamw", "AdamW"), ("paged_adamw", "AdamW"), ("adafactor", "Adafactor"),
                   ("sgd", "SGD"), ("adagrad", "Adagrad"), ("rmsprop", "RMSprop"),
@@ -290,7 +289,7 @@ def _hints(state: dict[str, Any], folders: list[Path]) -> Hints:
         total_steps=total_steps if _is_count(total_steps) else None,
         fine_tune=_fine_tune(folders, args, config),
         clip=float(clip) if _is_number(clip) and math.isfinite(clip) and clip > 0 else None,
-        classes=_classes(config),
+        classes=classes_from_config(config),
         param_count=model_size.from_config(config),
     )
 
@@ -368,24 +367,6 @@ def _optimizer(name: Any) -> str | None:
         if lowered.startswith(prefix):
             return torch_name
     return OPTIMIZER_NAMES.get(lowered)
-
-
-def _classes(config: dict[str, Any]) -> int | None:
-    """The classes of the model's cross-entropy loss, from its ``config.json``."""
-    architectures = config.get("architectures")
-    if not isinstance(architectures, list) or not architectures:
-        return None
-    architecture = str(architectures[0])
-    if _CLASSIFIER.search(architecture):
-        if config.get("problem_type") in ("regression", "multi_label_classification"):
-            return None  # MSE or binary cross-entropy, not a softmax over classes
-        labels = config.get("id2label")
-        count = len(labels) if isinstance(labels, dict) else config.get("num_labels")
-        return count if _is_count(count) and count > 1 else None
-    if _LANGUAGE_MODEL.search(architecture):
-        vocab = config.get("vocab_size")
-        return vocab if _is_count(vocab) and vocab > 1 else None
-    return None
 
 
 READER = TrainerStateReader()

@@ -132,6 +132,7 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
             range_test=_range_test(meta.get("range_test")),
             clip=_norm_clip(meta),
             param_count=_count(meta.get("param_count")),
+            classes=_classes(meta.get("classes")),
             fine_tune=meta.get("fine_tune") if isinstance(meta.get("fine_tune"), bool) else None,
             guard_actions=_guard_actions(store, info),
             other_optimizers=tuple(
@@ -199,6 +200,12 @@ def _number(value: Any) -> float | None:
 def _count(value: Any) -> int | None:
     number = _number(value)
     return int(number) if number is not None and number > 0 else None
+
+
+def _classes(value: Any) -> int | None:
+    """A stored K, when it is one (a whole number of 2 or more): the diagnosis's chance level."""
+    count = _count(value)
+    return count if count is not None and count >= 2 and count == _number(value) else None
 
 
 def _range_test(value: Any) -> RangeTestSummary | None:

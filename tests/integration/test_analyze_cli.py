@@ -447,3 +447,24 @@ def test_a_progress_bar_shows_on_a_terminal_when_many_runs_are_read(tmp_path):
     with _progress(runs[:4], file=few) as bar:
         assert list(bar) == runs[:4]
     assert few.getvalue() == ""
+
+
+def test_classes_tells_every_run_its_chance_level_and_a_bad_one_is_one_line(tmp_path, capsys):
+    """A loss that sits at ln 10 the whole run: only with --classes 10 does its evidence name
+    chance level (a CSV says nothing of its classes); --classes 1 or x is a one-line error."""
+    noise = np.random.default_rng(0).normal(0.0, 0.01, 300)
+    path = csv_file(tmp_path / "flat.csv", "step,train_loss,lr-Adam\n" + "".join(
+        f"{s},{math.log(10) + w:.6f},0.001\n" for s, w in enumerate(noise)))
+    evidence = {}
+    for extra in ((), ("--classes", "10")):
+        code, out, _ = run_cli(capsys, str(path), "--json", *extra)
+        assert code == 0
+        (entry,) = strict_json(out)["runs"]
+        evidence[extra] = " | ".join(entry["evidence"])
+    assert "chance level (" not in evidence[()]
+    assert "the loss sits at ln(10) = 2.3, chance level" in evidence[("--classes", "10")]
+    for bad, shown in (("1", "1"), ("x", "'x'")):
+        code, out, err = run_cli(capsys, str(path), "--classes", bad)
+        assert (code, out, err.count("\n")) == (1, "", 1)
+        assert "--classes must be the classes (or vocabulary size) of a cross-entropy loss, " \
+               f"an integer >= 2, got {shown}" in err

@@ -57,6 +57,26 @@ def test_a_fine_tune_the_user_names_reaches_the_store_and_the_final_verdict(pl, 
     assert read_store_run(store, run.id).curves.fine_tune is True
 
 
+def test_the_classes_the_user_names_reach_the_store_and_what_analyze_reads(pl, tmp_path):
+    from lrwatch.readers.store import read_store_run
+
+    watch = LRWatch(classes=10)
+    trainer(pl, [watch], tmp_path).fit(make_module(pl, lr=0.05), loader())
+    store, run = _only_run(tmp_path / "lrwatch_logs")
+    assert run.meta["classes"] == 10
+    assert read_store_run(store, run.id).curves.classes == 10
+    assert watch.engine._analyzer()._meta.classes == 10  # what the online analysis is told
+
+
+def test_a_model_that_says_no_classes_stores_none(pl, tmp_path):
+    from lrwatch.readers.store import read_store_run
+
+    trainer(pl, [LRWatch()], tmp_path).fit(make_module(pl, lr=0.05), loader())
+    store, run = _only_run(tmp_path / "lrwatch_logs")
+    assert run.meta["classes"] is None  # a regressor built here: unknown
+    assert read_store_run(store, run.id).curves.classes is None
+
+
 def test_grad_norm_is_the_norm_lightning_users_would_compute(pl, tmp_path):
     reference: list[float] = []
 

@@ -40,11 +40,12 @@ def test_lightning_cli_yaml_configures_finder_and_watch(tmp_path):
     (finder,) = [c for c in cli.trainer.callbacks if isinstance(c, LRFinder)]
     (watch,) = [c for c in cli.trainer.callbacks if isinstance(c, LRWatch)]
     wanted = yaml.safe_load(config.read_text())["trainer"]["callbacks"]
-    assert (watch.name, watch.guard_config.on_diverge, watch.mirror, watch.alert) == (
-        wanted[1]["init_args"]["name"], wanted[1]["init_args"]["on_diverge"], False, None)
+    told = wanted[1]["init_args"]
+    assert (watch.name, watch.guard_config.on_diverge, watch.mirror, watch.alert,
+            watch.classes) == (told["name"], told["on_diverge"], False, None, told["classes"])
     assert finder.num_training == wanted[0]["init_args"]["num_training_steps"]
     runs = _runs(tmp_path)
-    assert runs["digits-cli"].steps == 30
+    assert runs["digits-cli"].steps == 30 and runs["digits-cli"].meta["classes"] == 10
     assert "digits-cli-range-test" in runs  # named after the run it precedes
     suggested = finder.result.reading.suggested_lr
     assert suggested is not None and cli.model.hparams.lr == pytest.approx(suggested)
@@ -67,6 +68,23 @@ def test_lightning_cli_refuses_a_wrong_value_before_training(tmp_path, capsys):
     assert not (tmp_path / "lrwatch_logs").exists()
 
 
+def test_lightning_cli_checks_classes_against_its_type(tmp_path, capsys):
+    pytest.importorskip("jsonargparse")
+    from digits import DigitsClassifier, DigitsData
+    from lightning.pytorch.cli import LightningCLI
+
+    config = yaml.safe_load((EXAMPLES / "configs" / "lightning_cli.yaml").read_text())
+    config["trainer"]["callbacks"][1]["init_args"]["classes"] = "ten"
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(config))
+    with pytest.raises(SystemExit) as exit_:
+        LightningCLI(DigitsClassifier, DigitsData, args=["fit", "--config", str(path)])
+    assert exit_.value.code != 0
+    err = capsys.readouterr().err
+    assert 'Parser key "classes"' in err and "ten" in err
+    assert not (tmp_path / "lrwatch_logs").exists()
+
+
 def test_hydra_instantiates_the_trainer_with_lrwatch(tmp_path, monkeypatch):
     pytest.importorskip("hydra")
     from digits import DigitsClassifier, digits_loaders
@@ -80,8 +98,9 @@ def test_hydra_instantiates_the_trainer_with_lrwatch(tmp_path, monkeypatch):
                                           "trainer.callbacks.0.on_diverge=recover"])
     trainer = instantiate(cfg.trainer)
     (watch,) = [c for c in trainer.callbacks if isinstance(c, LRWatch)]
-    assert watch.guard_config.on_diverge == "recover"
+    assert watch.guard_config.on_diverge == "recover" and watch.classes == 10
     assert watch.alert == "https://hooks.example.com/services/x"  # from the environment
     watch.alert = None  # nothing listens there: this test is about the configuration
     trainer.fit(DigitsClassifier(**cfg.model), *digits_loaders())
-    assert _runs(tmp_path)["digits-hydra"].steps == 20
+    run = _runs(tmp_path)["digits-hydra"]
+    assert run.steps == 20 and run.meta["classes"] == 10

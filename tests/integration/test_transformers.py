@@ -376,3 +376,60 @@ def test_a_pretrained_model_is_recorded_and_diagnosed_as_a_fine_tune(tmp_path):
     assert tuned.meta["fine_tune"] is True and scratch.meta["fine_tune"] is None
     assert read_store_run(tuned_store, tuned.id).curves.fine_tune is True
     assert read_store_run(scratch_store, scratch.id).curves.fine_tune is None
+
+
+class Sentences(torch.utils.data.Dataset):
+    """Synthetic token sequences labelled 0-2 by their first token."""
+
+    def __init__(self, n: int = 64) -> None:
+        generator = torch.Generator().manual_seed(0)
+        self.ids = torch.randint(1, VOCAB, (n, LENGTH), generator=generator)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        return {"input_ids": self.ids[i], "labels": self.ids[i, 0] % 3}
+
+
+def _classifier(**config: Any) -> Any:
+    """A 2-layer GPT-2 with a 3-class head, from its config (nothing downloaded)."""
+    torch.manual_seed(0)
+    return transformers.GPT2ForSequenceClassification(transformers.GPT2Config(
+        vocab_size=VOCAB, n_positions=LENGTH, n_embd=32, n_layer=2, n_head=2, num_labels=3,
+        pad_token_id=0, **config))
+
+
+def test_the_classes_come_from_the_models_config_unless_the_user_names_them(tmp_path):
+    """Not told, the callback reads K off the model: a classifier built from its config (no
+    ``architectures``: its class name stands in) has 3 labels, a language model its 64-token
+    vocabulary; told, the user's K wins. Each reaches the run's metadata and the store's read."""
+    from lrwatch.readers.store import read_store_run
+
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path / "cls"), per_device_train_batch_size=8, max_steps=4,
+        learning_rate=1e-3, logging_steps=1, report_to="none", use_cpu=True,
+        save_strategy="no", disable_tqdm=True, seed=0)
+    transformers.Trainer(model=_classifier(), args=args, train_dataset=Sentences(),
+                         callbacks=[LRWatchCallback()]).train()
+    _train(tmp_path / "lm", LRWatchCallback(), max_steps=4)
+    _train(tmp_path / "told", LRWatchCallback(classes=10), max_steps=4)
+    for folder, classes in (("cls", 3), ("lm/out", VOCAB), ("told/out", 10)):
+        store, run = _only_run(tmp_path / folder / "lrwatch_logs")
+        assert run.meta["classes"] == classes
+        assert read_store_run(store, run.id).curves.classes == classes
+
+
+def test_model_classes_reads_a_saved_config_a_wrapper_and_no_softmax(tmp_path):
+    from lrwatch.engine import model_classes
+
+    _classifier().save_pretrained(tmp_path / "saved")
+    loaded = transformers.GPT2ForSequenceClassification.from_pretrained(tmp_path / "saved")
+    assert loaded.config.architectures == ["GPT2ForSequenceClassification"]
+    assert model_classes(loaded) == 3
+    wrapper = torch.nn.Module()  # a LightningModule holding the model, say
+    wrapper.model = _classifier()
+    assert model_classes(wrapper) == 3
+    assert model_classes(_classifier(problem_type="regression")) is None  # MSE: no chance level
+    assert model_classes(transformers.GPT2Model(_classifier().config)) is None  # no head, no loss
+    assert model_classes(torch.nn.Linear(3, 1)) is None

@@ -230,3 +230,30 @@ def test_a_plain_loops_runs_at_several_lrs_end_with_where_each_stands(tmp_path):
     assert last["message"].startswith(
         "lrwatch: run 'lr0.3' beside the 3 other runs of its setup in the store: ")
     assert last["sweep"]["position"] in {"too_low", "near_best", "too_high", "diverged"}
+
+
+@pytest.mark.parametrize("classes", [10, None])
+def test_the_classes_given_reach_the_store_and_the_final_verdict_reads_chance_level(tmp_path,
+                                                                                   classes):
+    """A 10-class loss that sits at ln 10 all run: told ``classes=10``, the run's metadata and
+    the run read back from the store carry it, and the final verdict names chance level; not
+    told, nothing says it (a torch model has no config to read it from)."""
+    from lrwatch.readers.store import read_store_run
+
+    model = torch.nn.Linear(4, 1)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    x = torch.randn(8, 4)
+    noise = np.random.default_rng(0).normal(0.0, 0.01, 300)
+    with Watch(model, optimizer, store=tmp_path / "s", classes=classes) as watch:
+        for wobble in noise:
+            loss = model(x).pow(2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            watch.step(float(np.log(10) + wobble))
+    store, run = _only_run(tmp_path / "s")
+    assert run.meta["classes"] == classes
+    assert read_store_run(store, run.id).curves.classes == classes
+    final = [e.payload for e in store.events(run, kind=keys.EVENT_DIAGNOSIS)
+             if e.payload.get("final")][-1]
+    assert any("chance level (" in line for line in final["evidence"]) == (classes is not None)

@@ -35,6 +35,10 @@ FRONT_ENDS = {
     ({"dashboard_port": 70000}, "dashboard_port must be in 0-65535"),
     ({"alert": "hooks.example.com"}, r"alert must be an http\(s\) webhook URL"),
     ({"fine_tune": "yes"}, "fine_tune must be True, False or None"),
+    ({"classes": 1}, r"classes must be the classes \(or vocabulary size\) of a cross-entropy "
+                     r"loss, an integer >= 2, got 1"),
+    ({"classes": True}, "classes must be .* an integer >= 2, got True"),
+    ({"classes": "10"}, "classes must be .* an integer >= 2, got '10'"),
 ])
 def test_a_wrong_option_is_the_same_one_line_error_in_every_front_end(tmp_path, front_end,
                                                                        options, message):
