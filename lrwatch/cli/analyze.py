@@ -132,6 +132,12 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_names: tuple[str, ...],
     if run_names:
         items = _select(items, run_names, paths)
 
+    def read_one(run: LogRun) -> Any:
+        """A run's curves as the user's flags say: its reader's, with --params and --classes."""
+        result = read_run(run, loss_key=loss_key, lr_key=lr_key, pattern=pattern)
+        return dataclasses.replace(result, curves=dataclasses.replace(result.curves, **given)) \
+            if given else result
+
     entries: list[dict[str, Any]] = []
     read: list[tuple[int, LogRun, Any]] = []  # for the sweeps among them
     with _progress(items) as bar:
@@ -140,9 +146,8 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_names: tuple[str, ...],
                 entries.append(_entry(item.source, item.name, error=item.error))
                 continue
             try:
-                result = read_run(item, loss_key=loss_key, lr_key=lr_key, pattern=pattern)
-                curves = dataclasses.replace(result.curves, **given) if given else result.curves
-                diagnosis = diagnose(curves)
+                result = read_one(item)
+                diagnosis = diagnose(result.curves)
             except LRWatchError as exc:
                 entries.append(_entry(item.source, item.name, error=str(exc)))
                 continue
@@ -152,8 +157,7 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_names: tuple[str, ...],
                                   columns=columns, notes=list(result.notes)))
     from lrwatch.cli.sweep import add_sweep_advice
 
-    add_sweep_advice(entries, read, everything,
-                     lambda run: read_run(run, loss_key=loss_key, lr_key=lr_key), as_one=as_one)
+    add_sweep_advice(entries, read, everything, read_one, as_one=as_one)
     if as_json:
         click.echo(json.dumps({"runs": entries}, indent=2, allow_nan=False))
     elif any(e["error"] is None for e in entries):

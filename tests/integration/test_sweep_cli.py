@@ -339,3 +339,20 @@ def test_a_training_ends_with_where_it_stands_among_the_stores_runs_of_its_setup
     assert final["status"] == {"too_low": "stalled", "near_best": "healthy",
                                "diverged": "diverging"}.get(code_entry["position"],
                                                             final["status"])
+
+
+def test_analyze_reads_the_other_runs_of_a_sweep_as_it_reads_the_one_chosen(tmp_path, capsys):
+    """With --run picking one log, the other logs complete its sweep: they are read with the
+    same --pattern (a layout no preset knows), or the sweep would have one run."""
+    lrs, ends = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], [1.40, 1.00, 0.80, 1.00, 1.40]
+    for lr, end in zip(lrs, ends):
+        lines = [f"it={s} obj={end + (2.3 - end) * math.exp(-s / 60):.5f} rate={lr}"
+                 for s in range(0, 600, 5)]
+        (tmp_path / f"lr{lr}.log").write_text("\n".join(lines) + "\n")
+    pattern = r"it=(?P<step>\d+) obj=(?P<loss>\S+) rate=(?P<lr>\S+)"
+    code, out, err = lrwatch(capsys, "analyze", str(tmp_path), "--pattern", pattern,
+                             "--run", "lr0.01", "--as-one", "--json")
+    assert code == 0, err
+    (entry,) = json.loads(out)["runs"]
+    assert entry["sweep"]["position"] == "too_high"
+    assert entry["action"] == "reduce"
