@@ -108,9 +108,9 @@ def starts_pretrained(model: torch.nn.Module) -> bool | None:
 
 def model_classes(model: torch.nn.Module) -> int | None:
     """The classes of the model's cross-entropy loss where a Hugging Face model in ``model`` (the
-    outermost one) says them: ``loss_classes.classes_from_config`` on its config, with its class
-    name as the architecture when the config names none (a model built from its config); else
-    None."""
+    outermost one) says them: ``loss_classes.classes_from_config`` on its config, read for its
+    own class (a headless backbone under the user's head has none, whatever head its checkpoint
+    had); else None."""
     for module in model.modules():
         config = getattr(module, "config", None)
         if hasattr(config, "_name_or_path") and callable(getattr(config, "to_dict", None)):

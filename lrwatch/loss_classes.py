@@ -43,11 +43,12 @@ def classes_from_config(config: Mapping[str, Any], architecture: str | None = No
     """The classes of a Hugging Face model's cross-entropy loss, from its config: the labels of
     a ...ForSequenceClassification / TokenClassification model (``id2label``, else
     ``num_labels``; none for a regression or a multi-label problem), the ``vocab_size`` of a
-    language model; None otherwise. The architecture is the config's first ``architectures``
-    entry (a ``from_pretrained`` model's, a saved ``config.json``'s), else ``architecture`` (a
-    live model's class name, for one built from a config that names none)."""
+    language model; None otherwise. The architecture is ``architecture`` where given (a live
+    model's class name: the module that computes the loss, whatever checkpoint it was loaded
+    from; a headless ``AutoModel`` of a masked-LM checkpoint has no softmax over its
+    vocabulary), else the config's first ``architectures`` entry (a saved ``config.json``'s)."""
     architectures = config.get("architectures")
-    if isinstance(architectures, list) and architectures:
+    if not architecture and isinstance(architectures, list) and architectures:
         architecture = str(architectures[0])
     if not architecture:
         return None

@@ -432,4 +432,7 @@ def test_model_classes_reads_a_saved_config_a_wrapper_and_no_softmax(tmp_path):
     assert model_classes(wrapper) == 3
     assert model_classes(_classifier(problem_type="regression")) is None  # MSE: no chance level
     assert model_classes(transformers.GPT2Model(_classifier().config)) is None  # no head, no loss
+    # a headless backbone loaded from a classifier's checkpoint (under the user's own head): the
+    # checkpoint's saved head says nothing of the loss this model trains with
+    assert model_classes(transformers.GPT2Model.from_pretrained(tmp_path / "saved")) is None
     assert model_classes(torch.nn.Linear(3, 1)) is None
