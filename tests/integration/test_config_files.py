@@ -51,37 +51,23 @@ def test_lightning_cli_yaml_configures_finder_and_watch(tmp_path):
     assert suggested is not None and cli.model.hparams.lr == pytest.approx(suggested)
 
 
-def test_lightning_cli_refuses_a_wrong_value_before_training(tmp_path, capsys):
+@pytest.mark.parametrize("key, value", [("on_diverge", "explode"), ("classes", "ten")])
+def test_lightning_cli_refuses_a_wrong_value_before_training(tmp_path, capsys, key, value):
+    """A value the argument's type refuses (a choice, an int) stops LightningCLI before any
+    training, with the key named."""
     pytest.importorskip("jsonargparse")
     from digits import DigitsClassifier, DigitsData
     from lightning.pytorch.cli import LightningCLI
 
     config = yaml.safe_load((EXAMPLES / "configs" / "lightning_cli.yaml").read_text())
-    config["trainer"]["callbacks"][1]["init_args"]["on_diverge"] = "explode"
+    config["trainer"]["callbacks"][1]["init_args"][key] = value
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(config))
     with pytest.raises(SystemExit) as exit_:
         LightningCLI(DigitsClassifier, DigitsData, args=["fit", "--config", str(path)])
     assert exit_.value.code != 0
     err = capsys.readouterr().err
-    assert 'Parser key "on_diverge"' in err and "explode" in err
-    assert not (tmp_path / "lrwatch_logs").exists()
-
-
-def test_lightning_cli_checks_classes_against_its_type(tmp_path, capsys):
-    pytest.importorskip("jsonargparse")
-    from digits import DigitsClassifier, DigitsData
-    from lightning.pytorch.cli import LightningCLI
-
-    config = yaml.safe_load((EXAMPLES / "configs" / "lightning_cli.yaml").read_text())
-    config["trainer"]["callbacks"][1]["init_args"]["classes"] = "ten"
-    path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(config))
-    with pytest.raises(SystemExit) as exit_:
-        LightningCLI(DigitsClassifier, DigitsData, args=["fit", "--config", str(path)])
-    assert exit_.value.code != 0
-    err = capsys.readouterr().err
-    assert 'Parser key "classes"' in err and "ten" in err
+    assert f'Parser key "{key}"' in err and value in err
     assert not (tmp_path / "lrwatch_logs").exists()
 
 
