@@ -93,6 +93,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import Callable
 
 import numpy as np
 import torch
@@ -134,6 +135,25 @@ def shuffled_batches(n: int, batch: int, steps: int, seed: int) -> torch.Tensor:
     per_epoch = n // batch
     return batches_of(n, batch, -(-steps // per_epoch), seed)[:steps]
 
+
+
+def minibatch_run(model: nn.Module, opt: torch.optim.Optimizer, loss: Callable[..., torch.Tensor],
+                  splits: tuple[tuple, tuple, tuple], order: torch.Tensor, steps: int,
+                  eval_every: int) -> TestedRun:
+    """``model`` trained at a constant LR on the batches of the training split ``order`` picks,
+    ``loss(model(x), y)``, with a ``val_loss`` every ``eval_every`` steps, logged every
+    ``LOG_EVERY``; its test loss before the first step and at the end is the truth."""
+    (xtr, ytr), (xva, yva), (xte, yte) = splits
+
+    @torch.no_grad()
+    def evaluate(x: torch.Tensor, y: torch.Tensor) -> float:
+        model.eval()
+        return float(loss(model(x), y))
+    test0 = evaluate(xte, yte)
+    log = train(model, opt, lambda i: 1.0, steps,
+                lambda i: loss(model(xtr[order[i]]), ytr[order[i]]),
+                lambda: evaluate(xva, yva), eval_every, None)
+    return TestedRun(sampled_every(log, LOG_EVERY), test0, finite_or_inf(evaluate(xte, yte)))
 
 # -- a multi-label MLP tagger under Adam with AMSGrad and a cosine decay -------------------------
 
@@ -256,21 +276,12 @@ def quantile_run(lr: float, seed: int = SEED) -> TestedRun:
     50th and 90th percentiles, ``QR_STEPS`` steps of ``QR_BATCH`` shuffled examples, logged
     every 10 steps with a ``val_loss`` every ``QR_EVAL_EVERY``; the test pinball loss the
     truth."""
-    (xtr, ytr), (xva, yva), (xte, yte) = quantile_data()
+    splits = quantile_data()
     order = shuffled_batches(QR_TRAIN, QR_BATCH, QR_STEPS, seed)
     torch.manual_seed(seed)
     model = quantile_mlp()
     opt = AdaBelief(model.parameters(), lr=lr)
-
-    @torch.no_grad()
-    def loss_on(x: torch.Tensor, y: torch.Tensor) -> float:
-        model.eval()
-        return float(pinball(model(x), y))
-    test0 = loss_on(xte, yte)
-    log = train(model, opt, lambda i: 1.0, QR_STEPS,
-                lambda i: pinball(model(xtr[order[i]]), ytr[order[i]]),
-                lambda: loss_on(xva, yva), QR_EVAL_EVERY, None)
-    return TestedRun(sampled_every(log, LOG_EVERY), test0, finite_or_inf(loss_on(xte, yte)))
+    return minibatch_run(model, opt, pinball, splits, order, QR_STEPS, QR_EVAL_EVERY)
 
 
 # -- a triplet-loss embedder of synthetic classes under ASGD --------------------------------------

@@ -126,7 +126,7 @@ from benchmarks.realworld.fresh_sweeps8 import (TestedRun, finite_or_inf, make,
                                                 tested_manifest_rows)
 from benchmarks.realworld.fresh_sweeps10 import sampled_every
 from benchmarks.realworld.fresh_sweeps21 import split3
-from benchmarks.realworld.fresh_sweeps31 import shuffled_batches
+from benchmarks.realworld.fresh_sweeps31 import minibatch_run, shuffled_batches
 from benchmarks.realworld.made_tasks import train
 from benchmarks.realworld.make_runs import quarter_decades
 
@@ -433,7 +433,7 @@ def finetune_run(lr: float, seed: int = SEED) -> TestedRun:
     LRs, as fastai's ``slice``; the head's group first, so the logged LR is ``lr``), the focal
     loss (gamma ``FT_GAMMA``), ``FT_STEPS`` steps of ``FT_BATCH`` shuffled examples, logged
     every 10 steps with a ``val_loss`` every ``FT_EVAL_EVERY``; the test focal loss the truth."""
-    _, ((xtr, ytr), (xva, yva), (xte, yte)) = teacher_tasks()
+    _, splits = teacher_tasks()
     features = pretrained()
     order = shuffled_batches(FT_TRAIN, FT_BATCH, FT_STEPS, seed)
     torch.manual_seed(seed)
@@ -441,16 +441,7 @@ def finetune_run(lr: float, seed: int = SEED) -> TestedRun:
     model.features.load_state_dict(features)
     opt = torch.optim.Adam([{"params": model.head.parameters(), "lr": lr},
                             {"params": model.features.parameters(), "lr": lr * FT_BACKBONE}])
-
-    @torch.no_grad()
-    def fl(x: torch.Tensor, y: torch.Tensor) -> float:
-        model.eval()
-        return float(focal(model(x), y))
-    test0 = fl(xte, yte)
-    log = train(model, opt, lambda i: 1.0, FT_STEPS,
-                lambda i: focal(model(xtr[order[i]]), ytr[order[i]]),
-                lambda: fl(xva, yva), FT_EVAL_EVERY, None)
-    return TestedRun(sampled_every(log, LOG_EVERY), test0, finite_or_inf(fl(xte, yte)))
+    return minibatch_run(model, opt, focal, splits, order, FT_STEPS, FT_EVAL_EVERY)
 
 
 # -- the plan and the manifest -------------------------------------------------------------------

@@ -111,7 +111,7 @@ from benchmarks.realworld.fresh_sweeps8 import (TestedRun, finite_or_inf, make,
                                                 tested_manifest_rows, train_by_epoch)
 from benchmarks.realworld.fresh_sweeps10 import sampled_every
 from benchmarks.realworld.fresh_sweeps21 import batches_of, split3
-from benchmarks.realworld.fresh_sweeps31 import shuffled_batches
+from benchmarks.realworld.fresh_sweeps31 import minibatch_run, shuffled_batches
 from benchmarks.realworld.made_tasks import train, warmup_cosine
 from benchmarks.realworld.make_runs import quarter_decades
 
@@ -515,23 +515,14 @@ def segment_run(lr: float, seed: int = SEED) -> TestedRun:
     """The fine-tune: the pretrained segmenter, every weight under Cautious AdamW at a constant
     ``lr``, the soft Dice loss, ``SG_STEPS`` steps of ``SG_BATCH`` shuffled images, logged every
     10 steps with a ``val_loss`` every ``SG_EVAL_EVERY``; the test Dice loss the truth."""
-    _, ((xtr, ytr), (xva, yva), (xte, yte)) = segmentation_data()
+    _, splits = segmentation_data()
     weights = pretrained_segmenter()
     order = shuffled_batches(SG_TRAIN, SG_BATCH, SG_STEPS, seed)
     torch.manual_seed(seed)
     model = segmenter()
     model.load_state_dict(weights)
     opt = CautiousAdamW(model.parameters(), lr=lr, weight_decay=SG_WD)
-
-    @torch.no_grad()
-    def evaluate(x: torch.Tensor, y: torch.Tensor) -> float:
-        model.eval()
-        return float(soft_dice(model(x), y))
-    test0 = evaluate(xte, yte)
-    log = train(model, opt, lambda i: 1.0, SG_STEPS,
-                lambda i: soft_dice(model(xtr[order[i]]), ytr[order[i]]),
-                lambda: evaluate(xva, yva), SG_EVAL_EVERY, None)
-    return TestedRun(sampled_every(log, LOG_EVERY), test0, finite_or_inf(evaluate(xte, yte)))
+    return minibatch_run(model, opt, soft_dice, splits, order, SG_STEPS, SG_EVAL_EVERY)
 
 
 # -- the plan and the manifest -------------------------------------------------------------------

@@ -126,7 +126,7 @@ from benchmarks.realworld.fresh_sweeps8 import (TestedRun, adam_pretrained, fini
                                                 tested_manifest_rows, train_by_epoch)
 from benchmarks.realworld.fresh_sweeps10 import sampled_every
 from benchmarks.realworld.fresh_sweeps21 import batches_of, split3
-from benchmarks.realworld.fresh_sweeps31 import shuffled_batches
+from benchmarks.realworld.fresh_sweeps31 import minibatch_run, shuffled_batches
 from benchmarks.realworld.made_tasks import train, warmup_cosine
 from benchmarks.realworld.make_runs import quarter_decades
 
@@ -462,7 +462,7 @@ def severity_run(lr: float, seed: int = SEED) -> TestedRun:
     decoupled weight decay ``GM_WD`` at a constant ``lr``, the Gamma deviance, ``GM_STEPS``
     steps of ``GM_BATCH`` shuffled claims, logged every 10 steps with a ``val_loss`` every
     ``GM_EVAL_EVERY``; the test deviance the truth."""
-    _, ((xtr, ytr), (xva, yva), (xte, yte)) = claim_books()
+    _, splits = claim_books()
     weights = pretrained_severity()
     order = shuffled_batches(GM_TRAIN, GM_BATCH, GM_STEPS, seed)
     torch.manual_seed(seed)
@@ -470,16 +470,7 @@ def severity_run(lr: float, seed: int = SEED) -> TestedRun:
     model.load_state_dict(weights)
     opt = torch.optim.RAdam(model.parameters(), lr=lr, weight_decay=GM_WD,
                             decoupled_weight_decay=True)
-
-    @torch.no_grad()
-    def evaluate(x: torch.Tensor, y: torch.Tensor) -> float:
-        model.eval()
-        return float(gamma_deviance(model(x), y))
-    test0 = evaluate(xte, yte)
-    log = train(model, opt, lambda i: 1.0, GM_STEPS,
-                lambda i: gamma_deviance(model(xtr[order[i]]), ytr[order[i]]),
-                lambda: evaluate(xva, yva), GM_EVAL_EVERY, None)
-    return TestedRun(sampled_every(log, LOG_EVERY), test0, finite_or_inf(evaluate(xte, yte)))
+    return minibatch_run(model, opt, gamma_deviance, splits, order, GM_STEPS, GM_EVAL_EVERY)
 
 
 # -- the plan and the manifest -------------------------------------------------------------------
