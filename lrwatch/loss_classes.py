@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numbers
 import re
-from typing import Any, Mapping
+from typing import Any, Mapping, TypeGuard
 
 from lrwatch.errors import ConfigError
 
@@ -24,7 +24,7 @@ _WANTED = "the classes (or vocabulary size) of a cross-entropy loss, an integer 
 
 def check_classes(name: str, value: object) -> int:
     """``value`` as a plain int >= 2 (not a bool), or a one-line ConfigError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 2:
+    if not _is_classes(value):
         raise ConfigError(f"{name} must be {_WANTED}, got {value!r}")
     return int(value)
 
@@ -57,12 +57,13 @@ def classes_from_config(config: Mapping[str, Any], architecture: str | None = No
             return None  # MSE or binary cross-entropy, not a softmax over classes
         labels = config.get("id2label")
         count = len(labels) if isinstance(labels, dict) else config.get("num_labels")
-        return count if _is_count(count) and count > 1 else None
+        return count if _is_classes(count) else None
     if _LANGUAGE_MODEL.search(architecture):
         vocab = config.get("vocab_size")
-        return vocab if _is_count(vocab) and vocab > 1 else None
+        return vocab if _is_classes(vocab) else None
     return None
 
 
-def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+def _is_classes(value: object) -> TypeGuard[numbers.Integral]:
+    """A whole number of classes: an integer (not a bool) of 2 or more."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 2

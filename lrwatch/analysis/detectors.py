@@ -1435,6 +1435,8 @@ VAL_ABOVE_CHANCE = 0.5
 # ... and the validation loss kept at least this share of its first point: a validation loss
 # summed over a set (not averaged) sits far above chance as well, but falls as training does
 VAL_KEPT = 0.5
+# ... over at least this many finite validation points (one or two may be a spike)
+VAL_CHANCE_POINTS = 3
 
 
 def val_above_chance(curve: Curve, val: Series | None, classes: int | None) -> Symptom | None:
@@ -1447,7 +1449,7 @@ def val_above_chance(curve: Curve, val: Series | None, classes: int | None) -> S
         return None
     ok = np.isfinite(val.values)
     steps, values = val.steps[ok], val.values[ok]
-    if values.size < VAL_POINTS - 1:
+    if values.size < VAL_CHANCE_POINTS:
         return None
     i = int(np.argmin(values))
     low, trained = float(values[i]), curve.to_loss(float(np.min(curve.trend)))
