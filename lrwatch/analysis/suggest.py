@@ -151,7 +151,9 @@ def _within_priors(rule: StatusRule, action: Action, factor: float, lr: float | 
         low, top = rng
         held_back = bool(HARDLY_MOVED & symptoms) or (
             bool(LITTLE_MOVED & symptoms) and (SymptomName.PLATEAU not in symptoms or lr < low))
-        far_above, below = lr > top * 10 ** LR_FAR, lr < top and held_back
+        # a lean toward too low (TOO_LOW_NOT_EXCLUDED) is one step, as the advice says
+        far_above = lr > top * 10 ** LR_FAR
+        below = lr < top and held_back and SymptomName.TOO_LOW_NOT_EXCLUDED not in symptoms
         move = min(max(top / lr, 1 / MAX_STEP), MAX_STEP)
         # a lean read off the LR's place alone moves 3x, never to the range (issue 12), and so
         # does a run that halved its loss before it stopped improving: it trained, the range is
