@@ -261,7 +261,7 @@ ROUND36_MADE = frozenset({"lrwatch-made/gpt_addition_adammini_warmcos",
 # Round 37's made families (``fresh_sweeps37.py``, ``manifest_r37made.jsonl``): made after round
 # 36's, ranked by a test loss their logs never hold; held out, never diagnosed before the lead's
 # one evaluation.
-ROUND37_MADE = frozenset({"lrwatch-made/transformer_sortdigits_adamax_warmlinear",
+ROUND37_MADE = frozenset({"lrwatch-made/gpt_markov_incontext_adamax_warmlinear",
                           "lrwatch-made/gin_graphs_poisson_rmsprop_centered_epochs",
                           "lrwatch-made/tcn_ft_series_studentt_nesterov_onecycle"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
