@@ -142,6 +142,7 @@ from benchmarks.realworld.fresh_sweeps8 import (TestedRun, adam_pretrained, fini
                                                 tested_manifest_rows, train_by_epoch)
 from benchmarks.realworld.fresh_sweeps21 import batches_of, split3
 from benchmarks.realworld.fresh_sweeps31 import minibatch_run, shuffled_batches
+from benchmarks.realworld.fresh_sweeps36 import CausalTransformer
 from benchmarks.realworld.make_runs import quarter_decades
 
 SEED = 33  # not earlier rounds' seeds (0 made runs, 1 round 4, 2 round 5, 3 round 7, 4 ... 32)
@@ -200,26 +201,11 @@ def bayes_floor(seq: torch.Tensor) -> float:
     return total / (seq.shape[0] * (seq.shape[1] - 1))
 
 
-class MarkovGPT(nn.Module):
-    """A decoder-only pre-LayerNorm transformer (d ``MK_D``, ``MK_LAYERS`` layers of
-    ``MK_HEADS`` heads, feed-forward ``MK_FF``, no dropout, learned positions, a final
-    LayerNorm, a causal mask): at each position the logits of the next state."""
-
-    def __init__(self):
-        super().__init__()
-        self.tok = nn.Embedding(MK_STATES, MK_D)
-        self.pos = nn.Embedding(MK_LEN - 1, MK_D)
-        block = nn.TransformerEncoderLayer(MK_D, MK_HEADS, MK_FF, dropout=0.0,
-                                           batch_first=True, norm_first=True)
-        self.blocks = nn.TransformerEncoder(block, MK_LAYERS, enable_nested_tensor=False)
-        self.norm = nn.LayerNorm(MK_D)
-        self.head = nn.Linear(MK_D, MK_STATES)
-        self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(
-            MK_LEN - 1), persistent=False)
-
-    def forward(self, seq: torch.Tensor) -> torch.Tensor:
-        h = self.tok(seq) + self.pos.weight
-        return self.head(self.norm(self.blocks(h, mask=self.mask, is_causal=True)))
+def markov_gpt() -> nn.Module:
+    """Round 36's ``CausalTransformer``: d ``MK_D``, ``MK_LAYERS`` layers of ``MK_HEADS``
+    heads, feed-forward ``MK_FF``, over the ``MK_STATES`` states; at each position the logits
+    of the next state."""
+    return CausalTransformer(MK_STATES, MK_LEN - 1, MK_D, MK_LAYERS, MK_HEADS, MK_FF)
 
 
 def next_state_ce(logits: torch.Tensor, seq: torch.Tensor) -> torch.Tensor:
@@ -243,7 +229,7 @@ def markov_run(lr: float, seed: int = SEED) -> TestedRun:
     (tr,), (va,), (te,) = markov_chains()
     order = shuffled_batches(MK_TRAIN, MK_BATCH, MK_STEPS, seed)
     torch.manual_seed(seed)
-    model = MarkovGPT()
+    model = markov_gpt()
     opt = torch.optim.Adamax(model.parameters(), lr=lr)
     splits = ((tr[:, :-1], tr), (va[:, :-1], va), (te[:, :-1], te))
     return minibatch_run(model, opt, next_state_ce, splits, order, MK_STEPS, MK_EVAL_EVERY,

@@ -48,7 +48,7 @@ def test_each_sequence_follows_its_own_chain_above_the_bayes_floor() -> None:
 
 def test_the_transformer_is_causal() -> None:
     torch.manual_seed(0)
-    model = gen.MarkovGPT().eval()
+    model = gen.markov_gpt().eval()
     x = torch.randint(0, gen.MK_STATES, (2, gen.MK_LEN - 1))
     y = x.clone()
     y[:, 10] = (y[:, 10] + 1) % gen.MK_STATES
