@@ -258,6 +258,12 @@ ROUND35_MADE = frozenset({"lrwatch-made/transformer_s2s_numwords_ademamix_warmco
 ROUND36_MADE = frozenset({"lrwatch-made/gpt_addition_adammini_warmcos",
                           "lrwatch-made/mlp_deepsurv_cox_adamp_epochs",
                           "lrwatch-made/mlp_ft_claims_gamma_radamw"})
+# Round 37's made families (``fresh_sweeps37.py``, ``manifest_r37made.jsonl``): made after round
+# 36's, ranked by a test loss their logs never hold; held out, never diagnosed before the lead's
+# one evaluation.
+ROUND37_MADE = frozenset({"lrwatch-made/gpt_markov_incontext_adamax_warmlinear",
+                          "lrwatch-made/gin_graphs_poisson_rmsprop_centered_epochs",
+                          "lrwatch-made/tcn_ft_series_studentt_nesterov_onecycle"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -400,7 +406,7 @@ def side_of(repo: str) -> str:
     ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` /
     ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
     ``round32-made`` / ``round33-made`` / ``round34-made`` / ``round35-made`` /
-    ``round36-made`` (rounds 22 to 36's made families, held out)."""
+    ``round36-made`` / ``round37-made`` (rounds 22 to 37's made families, held out)."""
     if repo in ROUND35_REPOS:
         return "round35-heldout"
     if repo in ROUND34_REPOS:
@@ -447,6 +453,8 @@ def side_of(repo: str) -> str:
         return "round35-made"
     if repo in ROUND36_MADE:
         return "round36-made"
+    if repo in ROUND37_MADE:
+        return "round37-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:

@@ -169,26 +169,36 @@ def additions() -> tuple[tuple, tuple, tuple]:
     return split3(AD_TRAIN, AD_VAL, torch.tensor(seq, dtype=torch.long))
 
 
-class AdditionGPT(nn.Module):
-    """A decoder-only pre-LayerNorm transformer (d ``AD_D``, ``AD_LAYERS`` layers of
-    ``AD_HEADS`` heads, feed-forward ``AD_FF``, no dropout, learned positions, a final
-    LayerNorm) over the 12 symbols."""
+class CausalTransformer(nn.Module):
+    """A decoder-only pre-LayerNorm transformer (``layers`` layers of ``heads`` heads, width
+    ``d``, feed-forward ``ff``, no dropout, learned positions, a final LayerNorm, a causal
+    mask) over ``vocab`` symbols and up to ``length`` positions: at each position the logits of
+    the next symbol (the adder here, round 37's in-context Markov LM)."""
 
-    def __init__(self):
+    def __init__(self, vocab: int, length: int, d: int, layers: int, heads: int, ff: int):
         super().__init__()
-        self.tok = nn.Embedding(AD_VOCAB, AD_D)
-        self.pos = nn.Embedding(AD_LEN - 1, AD_D)
-        block = nn.TransformerEncoderLayer(AD_D, AD_HEADS, AD_FF, dropout=0.0,
-                                           batch_first=True, norm_first=True)
-        self.blocks = nn.TransformerEncoder(block, AD_LAYERS, enable_nested_tensor=False)
-        self.norm = nn.LayerNorm(AD_D)
-        self.head = nn.Linear(AD_D, AD_VOCAB)
-        self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(
-            AD_LEN - 1), persistent=False)
+        self.tok = nn.Embedding(vocab, d)
+        self.pos = nn.Embedding(length, d)
+        block = nn.TransformerEncoderLayer(d, heads, ff, dropout=0.0, batch_first=True,
+                                           norm_first=True)
+        self.blocks = nn.TransformerEncoder(block, layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(d)
+        self.head = nn.Linear(d, vocab)
+        self.register_buffer("mask", nn.Transformer.generate_square_subsequent_mask(length),
+                             persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.tok(x) + self.pos.weight[:x.shape[1]]
-        return self.head(self.norm(self.blocks(h, mask=self.mask, is_causal=True)))
+        n = x.shape[1]
+        h = self.tok(x) + self.pos.weight[:n]
+        return self.head(self.norm(self.blocks(h, mask=self.mask[:n, :n], is_causal=True)))
+
+
+class AdditionGPT(CausalTransformer):
+    """The adder's ``CausalTransformer``: d ``AD_D``, ``AD_LAYERS`` layers of ``AD_HEADS``
+    heads, feed-forward ``AD_FF``, over the 12 symbols."""
+
+    def __init__(self):
+        super().__init__(AD_VOCAB, AD_LEN - 1, AD_D, AD_LAYERS, AD_HEADS, AD_FF)
 
 
 def answer_loss(model: AdditionGPT, seq: torch.Tensor) -> torch.Tensor:
