@@ -544,8 +544,14 @@ def _held_back_from_above(f: Findings) -> Reading | None:
         return Reading([f.little, f.above or f.beyond, f.collapse, unsettled, noisy],
                        since=f.first, confidence=FINE_NEAR_CONFIDENCE,
                        also=frozenset({SymptomName.FINE_TUNE_NEAR_RANGE}))
+    # a smooth loss whose gradient norm fell (a converged model's falls too) shows nothing of
+    # too high on the loss: one step, as for a loss that stalled high (real-world round 34:
+    # round 37's in-context LM at Adamax 0.056-0.1, its best runs, at its loss floor, were told
+    # "reduce 19-33x" to the range's top)
     return Reading([f.little, f.above or f.beyond, f.collapse, unsettled, noisy], since=f.first,
-                   confidence=0.6 if noisy is None else d.OPEN_HEALTHY)
+                   confidence=0.6 if noisy is None else d.OPEN_HEALTHY,
+                   also=frozenset({SymptomName.STALLED_HIGH})
+                   if unsettled is None and f.collapse is not None else frozenset())
 
 
 def _val_above_chance(f: Findings) -> Reading | None:
