@@ -650,10 +650,9 @@ def _flat_far_below(f: Findings) -> Reading | None:
         return Reading([f.little, f.flat, f.low], confidence=min(f.little.strength, f.slow_cap))
     # ... but inside the usual range, a loss that fell 40%+ from its first logged point and then
     # sat flat got going: too low stays the likelier reading this far below the top
-    # (_fell_to_floor), by one step,
-    # as its fall says (real-world round 33: a VAE under SGD at 0.0158, 134 -> 68.7 in its first
-    # epoch, then flat at the level every LR from there up sat at, was told "increase 189x" at
-    # 0.7 from the flat stretch alone)
+    # (_fell_to_floor), by one step, as its fall says (real-world round 33: a VAE under SGD at
+    # 0.0158, 134 -> 68.7 in its first epoch, then flat at the level every LR from there up sat
+    # at, was told "increase 189x" at 0.7 from the flat stretch alone)
     return Reading([fell, f.flat, d.below_top(f.curve, f.prior)], confidence=LEAN_CONFIDENCE,
                    also=frozenset({SymptomName.TOO_LOW_NOT_EXCLUDED}))
 
@@ -857,9 +856,12 @@ def _advise_stalled(c: AdviceContext) -> Advice:
         # an unknown size reads an adaptive optimizer's LR against a small model's range
         assumed = c.curves.param_count is None and is_adaptive(c.curves.optimizer) \
             and SymptomName.FINE_TUNE not in c.symptoms
-        shape = "it fell at first and then sat flat" if SymptomName.FELL_TO_FLOOR in \
-            c.symptoms else "it fell a little and stopped" if SymptomName.LEVELLED_OFF in c.symptoms else \
-            "it still falls smoothly at the end"
+        if SymptomName.FELL_TO_FLOOR in c.symptoms:
+            shape = "it fell at first and then sat flat"
+        elif SymptomName.LEVELLED_OFF in c.symptoms:
+            shape = "it fell a little and stopped"
+        else:
+            shape = "it still falls smoothly at the end"
         return Advice(Action.INCREASE, OPEN_LOW_STEP, (
             f"{shape}, at an LR well below the top of the usual range"
             + (" of a small model" if assumed else "") + ": too low is the likelier reading, not "
