@@ -10,10 +10,7 @@ import numpy as np
 
 from lrwatch.analysis import Action, RunCurves, Status, analyze
 from tests.helpers import curves as synth
-
-
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence)
+from tests.helpers.said import evidence_said
 
 
 def test_a_smooth_fall_still_falling_a_little_below_the_top_gets_a_range_test() -> None:
@@ -21,7 +18,7 @@ def test_a_smooth_fall_still_falling_a_little_below_the_top_gets_a_range_test() 
     the end, healthy or too low; the action is the range test (it was keep)."""
     d = analyze(synth.smooth_lm_fall(1.5e-3).curves)
     assert d.status is Status.HEALTHY and d.confidence <= 0.5
-    assert "healthy, or too low" in _words(d)
+    assert "healthy, or too low" in evidence_said(d)
     assert d.suggestion.action is Action.RANGE_TEST and d.suggestion.factor is None
     assert "~3x the LR" in d.suggestion.rationale
 
@@ -50,7 +47,7 @@ def test_a_fine_tune_at_a_level_far_above_its_range_is_no_reduce() -> None:
     assert d.status is not Status.DIVERGING
     assert d.confidence <= 0.5
     assert d.suggestion.action is Action.RANGE_TEST
-    assert "a floor it reached or as too high" in _words(d)
+    assert "a floor it reached or as too high" in evidence_said(d)
 
 
 def test_still_falling_fast_far_above_the_range_still_reduces() -> None:

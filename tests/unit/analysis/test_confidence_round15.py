@@ -12,6 +12,7 @@ import numpy as np
 
 from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
 from tests.helpers.online import online_agrees
+from tests.helpers.said import evidence_said
 
 STEPS = np.arange(1, 1501)
 
@@ -23,18 +24,14 @@ def _mse_fall(seed: int = 3) -> np.ndarray:
     return 0.2 * np.exp(-STEPS / 220.0) * np.exp(rng.normal(0.0, 0.05, STEPS.size))
 
 
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence)
-
-
 def test_a_loss_orders_of_magnitude_down_is_healthy_at_0_6_and_says_what_it_cannot_tell() -> None:
     run = RunCurves(loss=Series(STEPS, _mse_fall()), lr=Series(STEPS, np.full(STEPS.size, 1e-3)),
                     optimizer="Adam")
     d = analyze(run)
-    assert d.status is Status.HEALTHY and d.suggestion.action is Action.KEEP, _words(d)
+    assert d.status is Status.HEALTHY and d.suggestion.action is Action.KEEP, evidence_said(d)
     assert d.confidence == 0.6
-    assert "one run cannot place its LR" in _words(d)
-    assert "~3x and at ~1/3 this LR" in _words(d)
+    assert "one run cannot place its LR" in evidence_said(d)
+    assert "~3x and at ~1/3 this LR" in evidence_said(d)
 
 
 def test_the_online_analyzer_agrees() -> None:
@@ -54,10 +51,10 @@ def test_a_validation_loss_that_turned_up_keeps_0_7() -> None:
     run = RunCurves(loss=Series(STEPS, _mse_fall()), lr=Series(STEPS, np.full(STEPS.size, 1e-3)),
                     val_loss=Series(val_steps, val), optimizer="Adam")
     d = analyze(run)
-    assert d.status is Status.HEALTHY, _words(d)
-    assert "validation loss turned up" in _words(d)
+    assert d.status is Status.HEALTHY, evidence_said(d)
+    assert "validation loss turned up" in evidence_said(d)
     assert d.confidence == 0.7
-    assert "one run cannot place its LR" not in _words(d)
+    assert "one run cannot place its LR" not in evidence_said(d)
 
 
 def test_a_smooth_run_far_above_the_range_is_an_open_reading() -> None:
@@ -67,7 +64,7 @@ def test_a_smooth_run_far_above_the_range_is_an_open_reading() -> None:
     lr = np.full(STEPS.size, 0.1)
     d = analyze(RunCurves(loss=Series(STEPS, _mse_fall()), lr=Series(STEPS, lr),
                           optimizer="AdamW"))
-    assert d.status is Status.HEALTHY, _words(d)
+    assert d.status is Status.HEALTHY, evidence_said(d)
     assert d.suggestion.action is Action.REDUCE
-    assert "decades above AdamW's usual range" in _words(d)
+    assert "decades above AdamW's usual range" in evidence_said(d)
     assert d.confidence <= 0.5

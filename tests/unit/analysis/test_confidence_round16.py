@@ -13,6 +13,7 @@ import numpy as np
 
 from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
 from tests.helpers.online import online_agrees
+from tests.helpers.said import evidence_said
 
 STEPS = np.arange(1, 1501)
 
@@ -37,38 +38,34 @@ def _run(loss: np.ndarray, lr: float) -> RunCurves:
                      optimizer="SGD")
 
 
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence)
-
-
 def test_a_noisy_level_is_healthy_at_0_5_and_says_the_lr_may_hold_it_up() -> None:
     d = analyze(_run(_levelled(0.8), 0.1))
-    assert d.status is Status.HEALTHY and d.suggestion.action is Action.ADD_DECAY, _words(d)
+    assert d.status is Status.HEALTHY and d.suggestion.action is Action.ADD_DECAY, evidence_said(d)
     assert d.confidence == 0.5
-    assert "held up by the LR itself" in _words(d)
-    assert "a run at ~3x lower LR would" in _words(d)
+    assert "held up by the LR itself" in evidence_said(d)
+    assert "a run at ~3x lower LR would" in evidence_said(d)
 
 
 def test_a_quiet_level_keeps_0_7() -> None:
     d = analyze(_run(_levelled(0.03), 0.1))
-    assert d.status is Status.HEALTHY and d.suggestion.action is Action.ADD_DECAY, _words(d)
+    assert d.status is Status.HEALTHY and d.suggestion.action is Action.ADD_DECAY, evidence_said(d)
     assert d.confidence == 0.7
-    assert "held up by the LR itself" not in _words(d)
+    assert "held up by the LR itself" not in evidence_said(d)
 
 
 def test_a_slow_fall_above_the_range_is_stalled_at_0_5_naming_too_high() -> None:
     d = analyze(_run(_slow(), 0.56))
     # since round 23 the action agrees with the evidence that names too high: a range test
-    assert d.status is Status.STALLED and d.suggestion.action is Action.RANGE_TEST, _words(d)
+    assert d.status is Status.STALLED and d.suggestion.action is Action.RANGE_TEST, evidence_said(d)
     assert d.confidence == 0.5
-    assert "stalled, or too high: peak LR 0.56" in _words(d)
+    assert "stalled, or too high: peak LR 0.56" in evidence_said(d)
 
 
 def test_a_slow_fall_low_in_the_range_keeps_0_7() -> None:
     d = analyze(_run(_slow(), 1e-3))
-    assert d.status is Status.STALLED and d.suggestion.action is Action.INCREASE, _words(d)
+    assert d.status is Status.STALLED and d.suggestion.action is Action.INCREASE, evidence_said(d)
     assert d.confidence == 0.7
-    assert "too high" not in _words(d)
+    assert "too high" not in evidence_said(d)
 
 
 def test_the_online_analyzer_agrees() -> None:

@@ -9,10 +9,7 @@ import pytest
 
 from lrwatch.analysis import Action, Status, analyze
 from tests.helpers import curves as synth
-
-
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence)
+from tests.helpers.said import evidence_said
 
 
 @pytest.mark.parametrize("lr", [1e-2, 3e-2])
@@ -24,7 +21,7 @@ def test_a_smooth_lm_3x_or_more_above_the_top_gets_a_range_test(lr: float) -> No
     assert d.status is Status.HEALTHY
     assert d.suggestion.action is Action.RANGE_TEST
     assert d.confidence <= 0.5
-    assert f"{lr / 3e-3:.2g}x above the top" in _words(d)
+    assert f"{lr / 3e-3:.2g}x above the top" in evidence_said(d)
     assert "range test" in d.suggestion.rationale
 
 
@@ -46,4 +43,4 @@ def test_a_run_that_halved_its_loss_then_sat_at_a_level_far_above_the_range_gets
     assert d.status is Status.OSCILLATING
     assert d.confidence <= 0.5
     assert d.suggestion.action is Action.RANGE_TEST and d.suggestion.factor is None
-    assert "a floor it reached or as too high" in _words(d)
+    assert "a floor it reached or as too high" in evidence_said(d)

@@ -9,6 +9,7 @@ import numpy as np
 
 from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
 from tests.helpers import curves as synth
+from tests.helpers.said import evidence_said
 
 
 def _byte_lm(lr: float) -> RunCurves:
@@ -34,18 +35,14 @@ def _fine_tune(lr: float) -> RunCurves:
                      optimizer="AdamW", total_steps=int(steps[-1]), fine_tune=True)
 
 
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence)
-
-
 def test_a_fall_that_flattens_in_the_range_names_too_low_and_asks_for_a_test() -> None:
     """Round 10 made: the byte transformer at AdamW 1e-3..3.2e-3 (labelled too low by its sweep)
     read "healthy, keep" on "fell 41% and is flattening toward a floor"."""
     for lr in (1e-3, 3e-3):
         d = analyze(_byte_lm(lr))
-        assert d.status is Status.HEALTHY, _words(d)
+        assert d.status is Status.HEALTHY, evidence_said(d)
         assert d.suggestion.action is Action.RANGE_TEST, d.suggestion.rationale
-        assert "too low" in _words(d)
+        assert "too low" in evidence_said(d)
         assert d.confidence <= 0.5
 
 
@@ -53,16 +50,16 @@ def test_a_fine_tune_that_hardly_moved_in_its_range_asks_for_a_test() -> None:
     """Round 9 made: the sequence-classifier fine-tune at 3.2e-5..3.2e-4 (too low by its sweep)
     hardly moved and read "healthy, keep"."""
     d = analyze(_fine_tune(1e-4))
-    assert d.status is Status.HEALTHY, _words(d)
+    assert d.status is Status.HEALTHY, evidence_said(d)
     assert d.suggestion.action is Action.RANGE_TEST, d.suggestion.rationale
-    assert "too low" in _words(d)
+    assert "too low" in evidence_said(d)
 
 
 def test_above_the_range_a_flattening_fall_is_not_read_too_low() -> None:
     """Half a decade or more above the top of the range too low is no reading: no test is asked
     on its account, and the evidence does not name it."""
     d = analyze(_byte_lm(1e-2))
-    assert "healthy, or too low" not in _words(d)
+    assert "healthy, or too low" not in evidence_said(d)
     d = analyze(_fine_tune(1e-3))
-    assert "healthy, or too low" not in _words(d)
+    assert "healthy, or too low" not in evidence_said(d)
     assert d.suggestion.action is not Action.INCREASE

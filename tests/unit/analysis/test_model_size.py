@@ -10,13 +10,10 @@ from lrwatch.analysis import Action, RunCurves, Status, analyze
 from lrwatch.analysis.optimizers import typical_range
 from lrwatch.errors import ConfigError
 from tests.helpers import curves as synth
+from tests.helpers.said import evidence_said
 
 GPT2_SMALL = 124_000_000
 ONE_B = 1_000_000_000
-
-
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence)
 
 
 # Both curves still fall at the end, a little below the top of their size's range: healthy, and
@@ -49,7 +46,7 @@ def test_unknown_size_keeps_the_small_model_range_and_says_so() -> None:
     d = analyze(synth.gpt_pretrain(6e-4, None))
     assert d.suggestion.action is Action.INCREASE
     assert d.suggestion.factor == pytest.approx(3.0)
-    words = _words(d)
+    words = evidence_said(d)
     assert "assumes" in words and "small" in words and "larger models train at lower LRs" in words
     assert "--params" in words and "param_count=" in words
 
@@ -62,14 +59,14 @@ def test_a_smooth_run_at_or_above_the_top_for_its_size_names_too_high() -> None:
         d = analyze(synth.gpt_pretrain(lr, size))
         assert d.status is Status.HEALTHY
         assert d.confidence <= 0.5
-        assert "healthy, or too high" in _words(d)
+        assert "healthy, or too high" in evidence_said(d)
         assert "~3x lower" in d.suggestion.rationale
         assert d.suggestion.action is Action.KEEP and d.suggestion.factor == 1.0
 
 
 def test_the_same_lr_well_below_the_top_does_not_name_too_high() -> None:
     d = analyze(synth.gpt_pretrain(1e-4, GPT2_SMALL))
-    assert "too high" not in _words(d)
+    assert "too high" not in evidence_said(d)
 
 
 def test_the_usual_range_falls_with_size_and_small_models_keep_it() -> None:
@@ -90,7 +87,7 @@ def test_the_usual_range_falls_with_size_and_small_models_keep_it() -> None:
 
 def test_the_evidence_names_the_size_it_read_the_range_for() -> None:
     d = analyze(synth.gpt_pretrain(1e-4, GPT2_SMALL))
-    assert "for 124M parameters" in _words(d)
+    assert "for 124M parameters" in evidence_said(d)
 
 
 @pytest.mark.parametrize("bad", [0, -5, 1.5e8, True, "124M"])

@@ -13,6 +13,7 @@ import pytest
 from lrwatch.analysis import Action, OnlineAnalyzer, RunCurves, Series, Status, analyze
 from lrwatch.errors import ConfigError
 from tests.helpers import curves as synth
+from tests.helpers.said import evidence_said
 
 
 def _epoch_classifier(val: np.ndarray, *, lr: float = 3e-3, fall: float = 4.0) -> RunCurves:
@@ -33,20 +34,16 @@ def _turns_at(epoch: int, rise: float) -> np.ndarray:
     return np.where(epochs <= epoch, down, up)
 
 
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence)
-
-
 def test_a_memorising_epoch_log_names_the_turn_and_what_it_asks() -> None:
     """Round 12 made: a docstring classifier above its best LR memorised its training set (the
     training loss down 99-100%) while its validation loss rose 12-22%, and read "healthy as far
     as 30 epochs tell", keep. At AdamW 3e-3, the top of its usual range, the turn reads as too
     high as well since round 17: a range test, its evidence naming both readings."""
     d = analyze(_epoch_classifier(_turns_at(6, 0.2)))
-    assert d.status is Status.HEALTHY, _words(d)
+    assert d.status is Status.HEALTHY, evidence_said(d)
     assert d.suggestion.action is Action.RANGE_TEST, d.suggestion.rationale
-    assert "validation loss turned up at step 6" in _words(d)
-    assert "overfitting, or too high: peak LR 0.003 sits at the top" in _words(d)
+    assert "validation loss turned up at step 6" in evidence_said(d)
+    assert "overfitting, or too high: peak LR 0.003 sits at the top" in evidence_said(d)
     assert "overfits" in d.suggestion.rationale and "early stopping" in d.suggestion.rationale
     assert "~3x lower LR" in d.suggestion.rationale
     assert d.since_step == 6
@@ -62,9 +59,9 @@ def test_a_slow_fall_with_a_turned_validation_loss_is_not_told_to_increase() -> 
     assert analyze(RunCurves(loss=slow.loss, lr=slow.lr, optimizer="AdamW", classes=3,
                              epoch_points=True)).status is Status.STALLED
     d = analyze(slow)
-    assert d.status is Status.HEALTHY, _words(d)
+    assert d.status is Status.HEALTHY, evidence_said(d)
     assert d.suggestion.action not in (Action.INCREASE, Action.REDUCE), d.suggestion.rationale
-    assert "validation loss turned up at step 12" in _words(d)
+    assert "validation loss turned up at step 12" in evidence_said(d)
     assert "overfits" in d.suggestion.rationale
 
 
@@ -74,7 +71,7 @@ def test_a_slow_fall_with_a_turned_validation_loss_is_not_told_to_increase() -> 
 ])
 def test_a_validation_loss_that_did_not_turn_is_not_read_as_overfitting(val: np.ndarray) -> None:
     d = analyze(_epoch_classifier(val))
-    assert "overfits" not in _words(d)
+    assert "overfits" not in evidence_said(d)
     assert "overfits" not in d.suggestion.rationale
 
 
@@ -87,7 +84,7 @@ def test_a_validation_loss_that_rises_with_the_training_loss_is_not_overfitting(
     d = analyze(RunCurves(loss=Series(epochs, loss * synth._noise(30, 0.01, 7)),
                           val_loss=Series(epochs, val), optimizer="AdamW", epoch_points=True,
                           lr=Series(epochs, np.full(30, 3e-3))))
-    assert "overfits" not in _words(d)
+    assert "overfits" not in evidence_said(d)
 
 
 def _step_run() -> RunCurves:
@@ -112,7 +109,7 @@ def test_the_online_analyzer_reads_the_validation_loss_as_analyze_does() -> None
         fresh = seen & (c.val_loss.steps > start - 1)
         online.update_val_loss(c.val_loss.steps[fresh], c.val_loss.values[fresh])
     live, batch = online.diagnose(), analyze(c)
-    assert "validation loss turned up at step 1200" in _words(batch)
+    assert "validation loss turned up at step 1200" in evidence_said(batch)
     assert live.status is batch.status
     assert live.suggestion == batch.suggestion
     assert [e.message for e in live.evidence] == [e.message for e in batch.evidence]
@@ -150,9 +147,9 @@ def test_a_validation_loss_worse_than_chance_while_training_learns_is_too_high()
     keep". Worse than a uniform guess on unseen data is too high an LR: reduce ~10x, naming the
     other reading (validation data unlike training's), at a confidence under 0.9."""
     d = analyze(_frozen_backbone_head(np.linspace(6.0, 9.0, 10)))
-    assert d.status is Status.OSCILLATING, _words(d)
+    assert d.status is Status.OSCILLATING, evidence_said(d)
     assert d.suggestion.action is Action.REDUCE and d.suggestion.factor == pytest.approx(0.1)
-    assert "never came below chance level ln(10) = 2.3: 6 at its lowest" in _words(d)
+    assert "never came below chance level ln(10) = 2.3: 6 at its lowest" in evidence_said(d)
     assert "labels and preprocessing" in d.suggestion.rationale
     assert d.confidence < 0.9
 
@@ -165,5 +162,5 @@ def test_a_validation_loss_worse_than_chance_while_training_learns_is_too_high()
 def test_a_validation_loss_near_or_below_chance_or_summed_is_not_read_as_too_high(
         val: np.ndarray) -> None:
     d = analyze(_frozen_backbone_head(val))
-    assert "never came below chance level" not in _words(d)
+    assert "never came below chance level" not in evidence_said(d)
     assert d.suggestion.action is not Action.REDUCE or d.suggestion.factor != pytest.approx(0.1)

@@ -13,6 +13,7 @@ import numpy as np
 
 from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
 from tests.helpers.online import online_agrees
+from tests.helpers.said import said
 
 STEPS = np.arange(1, 1001)
 EPOCHS = np.arange(100, 1001, 100)
@@ -37,49 +38,45 @@ def _run(lr: float, optimizer: str, *, momentum: float | None = None,
                      optimizer=optimizer, momentum=momentum, fine_tune=fine_tune)
 
 
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence) + " | " + d.suggestion.rationale
-
-
 def test_a_fall_from_scratch_far_below_the_top_asks_for_a_range_test() -> None:
     # SGD with momentum 0.9: usual range 3.3e-4-0.1, so 3e-3 sits 33x below its top
     d = analyze(_run(3e-3, "SGD", momentum=0.9))
-    assert d.status is Status.HEALTHY, _words(d)
-    assert d.suggestion.action is Action.RANGE_TEST, _words(d)
+    assert d.status is Status.HEALTHY, said(d)
+    assert d.suggestion.action is Action.RANGE_TEST, said(d)
     assert d.confidence == 0.5
-    assert "peak LR 0.003 is 33x below the top of SGD's usual range" in _words(d)
-    assert "too low is the likelier reading" in _words(d)
+    assert "peak LR 0.003 is 33x below the top of SGD's usual range" in said(d)
+    assert "too low is the likelier reading" in said(d)
 
 
 def test_the_same_fall_near_the_top_keeps_its_lr() -> None:
     d = analyze(_run(0.05, "SGD", momentum=0.9))  # 2x below the top: within LIKELY_LOW
-    assert d.status is Status.HEALTHY and d.suggestion.action is Action.KEEP, _words(d)
-    assert "below the top" not in _words(d)
+    assert d.status is Status.HEALTHY and d.suggestion.action is Action.KEEP, said(d)
+    assert "below the top" not in said(d)
 
 
 def test_a_fine_tune_far_below_the_from_scratch_range_keeps_its_lr() -> None:
     # AdamW at 2e-5 is 150x below a from-scratch top (3e-3), within the fine-tuning range
     d = analyze(_run(2e-5, "AdamW", fine_tune=True))
-    assert d.status is Status.HEALTHY and d.suggestion.action is Action.KEEP, _words(d)
-    assert "below the top" not in _words(d)
+    assert d.status is Status.HEALTHY and d.suggestion.action is Action.KEEP, said(d)
+    assert "below the top" not in said(d)
 
 
 def test_a_validation_turn_at_the_top_of_the_range_asks_for_a_range_test() -> None:
     d = analyze(_run(3e-3, "Adam", val=True))  # the top of Adam's usual range
-    assert d.status is Status.HEALTHY, _words(d)
-    assert d.suggestion.action is Action.RANGE_TEST, _words(d)
+    assert d.status is Status.HEALTHY, said(d)
+    assert d.suggestion.action is Action.RANGE_TEST, said(d)
     assert d.confidence == 0.5
-    assert "validation loss turned up at step 500" in _words(d)
+    assert "validation loss turned up at step 500" in said(d)
     assert "overfitting, or too high: peak LR 0.003 sits at the top of Adam's usual range" \
-        in _words(d)
+        in said(d)
 
 
 def test_a_validation_turn_within_the_range_keeps_the_reading_s_action() -> None:
     d = analyze(_run(1e-3, "Adam", val=True))  # 3x below the top: neither rule applies
-    assert d.status is Status.HEALTHY and d.suggestion.action is Action.KEEP, _words(d)
-    assert "validation loss turned up at step 500" in _words(d)
-    assert "overfitting, or too high" not in _words(d)
-    assert "below the top" not in _words(d)
+    assert d.status is Status.HEALTHY and d.suggestion.action is Action.KEEP, said(d)
+    assert "validation loss turned up at step 500" in said(d)
+    assert "overfitting, or too high" not in said(d)
+    assert "below the top" not in said(d)
 
 
 def test_the_online_analyzer_agrees() -> None:

@@ -14,6 +14,7 @@ import numpy as np
 
 from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
 from tests.helpers.online import online_agrees
+from tests.helpers.said import said
 
 STEPS = np.arange(1, 2001)
 NOISY_STEPS = np.arange(10, 2001, 10)
@@ -46,47 +47,43 @@ def _noisy_run(lr: float, swing: bool = False) -> RunCurves:
                      lr=Series(NOISY_STEPS, np.full(NOISY_STEPS.size, lr)))
 
 
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence) + " | " + d.suggestion.rationale
-
-
 def test_a_slow_fall_with_no_lr_logged_asks_for_a_range_test() -> None:
     d = analyze(_slow_run(None))
-    assert d.status is Status.STALLED, _words(d)
-    assert d.suggestion.action is Action.RANGE_TEST and d.suggestion.factor is None, _words(d)
+    assert d.status is Status.STALLED, said(d)
+    assert d.suggestion.action is Action.RANGE_TEST and d.suggestion.factor is None, said(d)
     assert d.confidence == 0.5
-    assert "still coming down at a steady, slow rate" in _words(d)
-    assert "the LR is not logged, so its place in the usual range is unknown" in _words(d)
+    assert "still coming down at a steady, slow rate" in said(d)
+    assert "the LR is not logged, so its place in the usual range is unknown" in said(d)
 
 
 def test_the_same_fall_far_below_the_top_keeps_its_move() -> None:
     d = analyze(_slow_run(1e-4))  # Adam: 30x below the top of 1e-4-3e-3
-    assert d.status is Status.STALLED and d.confidence == 0.7, _words(d)
-    assert d.suggestion.action is Action.INCREASE and d.suggestion.factor == 3.0, _words(d)
-    assert "not logged" not in _words(d)
+    assert d.status is Status.STALLED and d.confidence == 0.7, said(d)
+    assert d.suggestion.action is Action.INCREASE and d.suggestion.factor == 3.0, said(d)
+    assert "not logged" not in said(d)
 
 
 def test_noise_alone_a_little_above_the_range_asks_for_a_range_test() -> None:
     d = analyze(_noisy_run(1e-2))  # 3.3x above the top of Adam's usual range
-    assert d.status is Status.OSCILLATING, _words(d)
-    assert d.suggestion.action is Action.RANGE_TEST and d.suggestion.factor is None, _words(d)
+    assert d.status is Status.OSCILLATING, said(d)
+    assert d.suggestion.action is Action.RANGE_TEST and d.suggestion.factor is None, said(d)
     assert d.confidence == 0.5
-    assert "noisy, or too high: peak LR 0.01 sits 3.3x above Adam's usual range" in _words(d)
-    assert "step-to-step noise 12.3%" in _words(d)
+    assert "noisy, or too high: peak LR 0.01 sits 3.3x above Adam's usual range" in said(d)
+    assert "step-to-step noise 12.3%" in said(d)
 
 
 def test_a_swing_back_up_keeps_the_reduce() -> None:
     d = analyze(_noisy_run(1e-2, swing=True))
-    assert d.status is Status.OSCILLATING, _words(d)
-    assert d.suggestion.action is Action.REDUCE, _words(d)
-    assert "noisy, or too high" not in _words(d)
+    assert d.status is Status.OSCILLATING, said(d)
+    assert d.suggestion.action is Action.REDUCE, said(d)
+    assert "noisy, or too high" not in said(d)
 
 
 def test_far_above_the_range_the_noise_keeps_the_reduce() -> None:
     d = analyze(_noisy_run(0.1))  # 33x above the top: past LR_BEYOND
-    assert d.status is Status.OSCILLATING and d.confidence == 0.6, _words(d)
-    assert d.suggestion.action is Action.REDUCE, _words(d)
-    assert "noisy, or too high" not in _words(d)
+    assert d.status is Status.OSCILLATING and d.confidence == 0.6, said(d)
+    assert d.suggestion.action is Action.REDUCE, said(d)
+    assert "noisy, or too high" not in said(d)
 
 
 def test_the_online_analyzer_agrees() -> None:

@@ -14,6 +14,7 @@ import numpy as np
 
 from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
 from tests.helpers.online import online_agrees
+from tests.helpers.said import said
 
 STEPS = np.arange(1, 2001)
 CLASSES = 10  # chance level ln(10) = 2.30
@@ -38,16 +39,12 @@ def _run(loss: np.ndarray, lr: float) -> RunCurves:
                      lr=Series(STEPS, np.full(STEPS.size, lr)))
 
 
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence) + " | " + d.suggestion.rationale
-
-
 def test_a_fall_to_a_floor_reads_healthy_with_a_range_test() -> None:
     d = analyze(_run(_fell_then_floor(), 3e-3))  # Adam: at the top of 1e-4-3e-3
-    assert d.status is Status.HEALTHY, _words(d)
+    assert d.status is Status.HEALTHY, said(d)
     assert d.confidence == 0.5
-    assert d.suggestion.action is Action.RANGE_TEST and d.suggestion.factor is None, _words(d)
-    words = _words(d)
+    assert d.suggestion.action is Action.RANGE_TEST and d.suggestion.factor is None, said(d)
+    words = said(d)
     assert d.evidence[0].message.startswith("the loss fell 5"), words
     assert "then showed no clear fall to step 2000: it got going" in words
     assert "a floor it converged to, or a level too high an LR holds it at" in words
@@ -56,17 +53,17 @@ def test_a_fall_to_a_floor_reads_healthy_with_a_range_test() -> None:
 
 def test_the_same_fall_3x_below_the_top_stays_stalled() -> None:
     d = analyze(_run(_fell_then_floor(), 3e-4))  # 10x below the top: too low the likelier
-    assert d.status is Status.STALLED, _words(d)
-    assert d.suggestion.action is Action.RANGE_TEST, _words(d)
-    assert "it got going" not in _words(d)
+    assert d.status is Status.STALLED, said(d)
+    assert d.suggestion.action is Action.RANGE_TEST, said(d)
+    assert "it got going" not in said(d)
 
 
 def test_a_loss_flat_from_the_start_still_never_got_going() -> None:
     d = analyze(_run(_flat_at_chance(), 3e-3))
-    assert d.status is Status.STALLED and d.confidence == 0.35, _words(d)
-    assert d.suggestion.action is Action.RANGE_TEST, _words(d)
-    assert "too low an LR (it never got going) or too high" in _words(d)
-    assert "it got going" not in _words(d)
+    assert d.status is Status.STALLED and d.confidence == 0.35, said(d)
+    assert d.suggestion.action is Action.RANGE_TEST, said(d)
+    assert "too low an LR (it never got going) or too high" in said(d)
+    assert "it got going" not in said(d)
 
 
 def test_the_online_analyzer_agrees() -> None:

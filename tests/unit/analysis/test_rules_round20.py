@@ -13,6 +13,7 @@ import numpy as np
 
 from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
 from tests.helpers.online import online_agrees
+from tests.helpers.said import said
 
 STEPS = np.arange(50, 1101, 50)  # every 50 steps, as word2vec's loop logs
 PEAK = 30.0
@@ -45,13 +46,9 @@ def _run(loss: np.ndarray) -> RunCurves:
                      lr=Series(STEPS, LR))
 
 
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence) + " | " + d.suggestion.rationale
-
-
 def test_a_fall_far_above_the_range_with_nothing_on_the_curve_gets_a_range_test() -> None:
     d = analyze(_run(_smooth_fall()))
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.OSCILLATING, words
     assert d.suggestion.action is Action.RANGE_TEST and d.suggestion.factor is None, words
     assert "nothing on the curve shows too high an LR" in words
@@ -61,16 +58,16 @@ def test_a_fall_far_above_the_range_with_nothing_on_the_curve_gets_a_range_test(
 
 def test_a_swing_back_up_still_moves_the_lr_down() -> None:
     d = analyze(_run(_swung_back_up()))
-    assert d.status is Status.OSCILLATING, _words(d)
-    assert d.suggestion.action is Action.REDUCE, _words(d)
-    assert d.suggestion.factor is not None and d.suggestion.factor <= 0.1, _words(d)
+    assert d.status is Status.OSCILLATING, said(d)
+    assert d.suggestion.action is Action.REDUCE, said(d)
+    assert d.suggestion.factor is not None and d.suggestion.factor <= 0.1, said(d)
 
 
 def test_a_loss_that_hardly_moved_still_moves_the_lr_down() -> None:
     d = analyze(_run(_hardly_moved()))
-    assert d.suggestion.action is Action.REDUCE, _words(d)
-    assert d.suggestion.factor is not None and d.suggestion.factor <= 0.1, _words(d)
-    assert "nothing on the curve shows" not in _words(d)
+    assert d.suggestion.action is Action.REDUCE, said(d)
+    assert d.suggestion.factor is not None and d.suggestion.factor <= 0.1, said(d)
+    assert "nothing on the curve shows" not in said(d)
 
 
 def test_the_online_analyzer_agrees() -> None:

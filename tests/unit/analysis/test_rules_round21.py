@@ -11,6 +11,7 @@ import numpy as np
 
 from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
 from tests.helpers.online import online_agrees
+from tests.helpers.said import said
 
 STEPS = np.arange(0, 401, 10)  # every 10 steps, 400 steps, as the text CNN's loop logs
 
@@ -26,13 +27,9 @@ def _run(loss: np.ndarray, optimizer: str, lr: float) -> RunCurves:
                      lr=Series(STEPS, np.full(STEPS.size, lr)))
 
 
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence) + " | " + d.suggestion.rationale
-
-
 def test_a_slow_fall_at_the_optimizers_most_names_both_readings_at_an_open_confidence() -> None:
     d = analyze(_run(_slow_fall(), "Adadelta", 1.0))
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.STALLED, words
     assert d.suggestion.action is Action.RANGE_TEST, words
     assert "stalled, or too high" in words and "plausibly takes" in words
@@ -41,7 +38,7 @@ def test_a_slow_fall_at_the_optimizers_most_names_both_readings_at_an_open_confi
 
 def test_the_same_fall_with_room_to_increase_keeps_its_reading() -> None:
     d = analyze(_run(_slow_fall(), "SGD", 1e-3))  # 10x below SGD's usual top
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.STALLED, words
     assert d.suggestion.action is Action.INCREASE, words
     assert "stalled, or too high" not in words
@@ -58,7 +55,7 @@ def _swung_back_up(seed: int = 5) -> np.ndarray:
 
 def test_a_swing_back_up_reads_oscillating_under_the_07_bin_and_still_reduces() -> None:
     d = analyze(_run(_swung_back_up(), "Adam", 3e-3))
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.OSCILLATING, words
     assert d.suggestion.action is Action.REDUCE, words
     assert "climbed back" in words

@@ -11,6 +11,7 @@ import numpy as np
 
 from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
 from tests.helpers.online import online_agrees
+from tests.helpers.said import said
 
 STEPS = np.arange(10, 641, 10)  # every 10 steps, 640 steps, as the contrastive encoder's loop
 
@@ -38,13 +39,9 @@ def _run(loss: np.ndarray, optimizer: str, lr: float, momentum: float | None = N
                      lr=Series(STEPS, np.full(STEPS.size, lr)))
 
 
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence) + " | " + d.suggestion.rationale
-
-
 def test_a_fall_that_did_not_halve_then_went_flat_is_not_sent_to_the_top_of_the_range() -> None:
     d = analyze(_run(_fell_then_flat(), "SGD", 5.6e-3, momentum=0.9))
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.STALLED, words
     assert d.suggestion.action is Action.INCREASE, words
     assert d.suggestion.factor is not None and 3 <= d.suggestion.factor < 10, words
@@ -53,7 +50,7 @@ def test_a_fall_that_did_not_halve_then_went_flat_is_not_sent_to_the_top_of_the_
 
 def test_the_same_fall_below_the_usual_range_still_goes_to_its_top() -> None:
     d = analyze(_run(_fell_then_flat(), "SGD", 1e-4, momentum=0.9))  # range 3.3e-4-0.1
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.STALLED, words
     assert d.suggestion.action is Action.INCREASE, words
     assert d.suggestion.factor is not None and d.suggestion.factor >= 30, words
@@ -61,7 +58,7 @@ def test_the_same_fall_below_the_usual_range_still_goes_to_its_top() -> None:
 
 def test_a_loss_that_hardly_moved_still_goes_to_the_top_of_the_range() -> None:
     d = analyze(_run(_hardly_moved(), "SGD", 3.2e-4, momentum=0.9))
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.STALLED, words
     assert d.suggestion.action is Action.INCREASE, words
     assert d.suggestion.factor is not None and d.suggestion.factor >= 30, words
@@ -69,7 +66,7 @@ def test_a_loss_that_hardly_moved_still_goes_to_the_top_of_the_range() -> None:
 
 def test_adagrad_may_go_past_adams_most() -> None:
     d = analyze(_run(_hardly_moved(), "Adagrad", 3.16e-3))
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.STALLED, words
     assert d.suggestion.action is Action.INCREASE, words
     assert d.suggestion.suggested_lr is not None and d.suggestion.suggested_lr > 0.03, words

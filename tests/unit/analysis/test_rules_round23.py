@@ -11,6 +11,7 @@ import numpy as np
 
 from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
 from tests.helpers.online import online_agrees
+from tests.helpers.said import said
 
 STEPS = np.arange(10, 201, 10)  # a validation loss every 10 steps of a 200-step run
 
@@ -27,14 +28,10 @@ def _lm(lr: float, loss: np.ndarray | None = None) -> RunCurves:
                      optimizer="Adam", clip=1.0, param_count=79_000_000)
 
 
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence) + " | " + d.suggestion.rationale
-
-
 def test_a_slow_fall_whose_evidence_keeps_too_high_open_is_told_a_range_test() -> None:
     for lr in (5e-3, 1.2e-2):  # 1.9x and 4.4x above the top of Adam's range for 79M parameters
         d = analyze(_lm(lr))
-        words = _words(d)
+        words = said(d)
         assert d.status is Status.STALLED, words
         assert "or too high" in words, words
         assert d.suggestion.action is Action.RANGE_TEST, words
@@ -48,7 +45,7 @@ def test_sgd_momentum_at_the_top_of_its_range_is_told_a_range_test_too() -> None
     loss = (1.0 + 1.05 * np.exp(-steps / 900.0)) * np.exp(rng.normal(0.0, 0.01, steps.size))
     d = analyze(RunCurves(loss=Series(steps, loss), lr=Series(steps, np.full(steps.size, 0.1)),
                           optimizer="SGD", momentum=0.9))
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.STALLED, words
     assert "or too high" in words, words
     assert d.suggestion.action is Action.RANGE_TEST, words
@@ -56,7 +53,7 @@ def test_sgd_momentum_at_the_top_of_its_range_is_told_a_range_test_too() -> None
 
 def test_the_same_fall_below_the_top_is_still_told_to_increase() -> None:
     d = analyze(_lm(1e-3))  # within Adam's usual range for 79M parameters, below its top
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.STALLED, words
     assert "or too high" not in words, words
     assert d.suggestion.action is Action.INCREASE, words

@@ -12,10 +12,7 @@ import numpy as np
 
 from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
 from tests.helpers.online import online_agrees
-
-
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence) + " | " + d.suggestion.rationale
+from tests.helpers.said import said
 
 
 def _sparse(values: list[float], every: int = 500, lr: float | None = 3e-3) -> RunCurves:
@@ -28,7 +25,7 @@ def _sparse(values: list[float], every: int = 500, lr: float | None = 3e-3) -> R
 
 def test_a_short_sparse_log_that_ends_above_its_first_point_reads_diverging() -> None:
     d = analyze(_sparse([1.24, 2.03, 2.16, 1.98, 1.79]))  # ends 1.44x above its first point
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.DIVERGING, words
     assert d.confidence <= 0.5, words
     assert "1.44x above its first point" in words, words
@@ -40,7 +37,7 @@ def test_a_short_epoch_log_that_ends_above_its_first_epoch_reads_diverging() -> 
     epochs = np.arange(1, 6)
     loss = np.array([36.8, 52.6, 91.5, 78.8, 59.6])  # a GRU LM at SGD 50 over 5 epochs
     d = analyze(RunCurves(loss=Series(epochs, loss), optimizer="SGD", epoch_points=True))
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.DIVERGING, words
     assert d.confidence <= 0.5, words
     assert d.suggestion.action is Action.RANGE_TEST, words
@@ -51,7 +48,7 @@ def test_a_short_log_that_fell_or_barely_rose_still_gets_no_verdict() -> None:
                    [2.0, 2.2, 2.1, 2.3],  # 1.15x, inside EPOCH_RISE (1.25x)
                    [2.0, 1.9, 1.8, 2.6]):  # 1.3x on its last point alone: one bad batch
         d = analyze(_sparse(values))
-        assert d.status is Status.INSUFFICIENT_DATA, _words(d)
+        assert d.status is Status.INSUFFICIENT_DATA, said(d)
         assert d.confidence == 0.0
 
 
@@ -59,7 +56,7 @@ def test_a_log_of_every_step_from_step_0_is_left_to_its_noise() -> None:
     steps = np.arange(0, 10)  # ten steps of a run logged every step: too young, whatever it shows
     loss = np.array([2.3, 2.2, 2.5, 2.4, 2.9, 2.6, 3.0, 2.8, 3.1, 3.0])
     d = analyze(RunCurves(loss=Series(steps, loss), optimizer="AdamW"))
-    assert d.status is Status.INSUFFICIENT_DATA, _words(d)
+    assert d.status is Status.INSUFFICIENT_DATA, said(d)
 
 
 def test_the_online_analyzer_says_the_same_at_the_run_end() -> None:

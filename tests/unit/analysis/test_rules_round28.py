@@ -12,10 +12,7 @@ import numpy as np
 
 from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
 from tests.helpers.online import online_agrees
-
-
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence) + " | " + d.suggestion.rationale
+from tests.helpers.said import said
 
 
 def _nan_after(trained: int, n: int = 120, lr: float | None = None) -> RunCurves:
@@ -31,7 +28,7 @@ def _nan_after(trained: int, n: int = 120, lr: float | None = None) -> RunCurves
 
 def test_a_sudden_nan_after_the_loss_trained_is_cut_about_2x_not_10x() -> None:
     d = analyze(_nan_after(60))
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.DIVERGING, words
     assert d.confidence == 0.7, words  # a NaN is sure; its cause is not
     assert d.suggestion.action is Action.REDUCE, words
@@ -43,12 +40,12 @@ def test_a_sudden_nan_after_the_loss_trained_is_cut_about_2x_not_10x() -> None:
 
 def test_with_the_lr_logged_the_cut_names_it() -> None:
     d = analyze(_nan_after(60, lr=1e-3))
-    assert d.suggestion.factor == 0.5 and d.suggestion.suggested_lr == 5e-4, _words(d)
+    assert d.suggestion.factor == 0.5 and d.suggestion.suggested_lr == 5e-4, said(d)
 
 
 def test_a_nan_within_the_first_points_still_gets_10x() -> None:
     d = analyze(_nan_after(8))
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.DIVERGING, words
     assert d.suggestion.action is Action.REDUCE and d.suggestion.factor == 0.1, words
     assert "trained for" not in words, words
@@ -61,7 +58,7 @@ def test_a_nan_the_loss_climbed_to_still_gets_10x() -> None:
     loss[60:80] = loss[59] * np.geomspace(1.5, 40, 20)  # climbs 40x, then NaN
     loss[80:] = np.nan
     d = analyze(RunCurves(loss=Series(steps, loss), optimizer="AdamW"))
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.DIVERGING, words
     assert d.suggestion.factor == 0.1, words
 
@@ -86,7 +83,7 @@ def _fine_tune_unsettled(lr: float) -> RunCurves:
 
 def test_a_fine_tune_that_did_not_settle_near_the_fine_tuning_range_gets_a_range_test() -> None:
     d = analyze(_fine_tune_unsettled(5.6e-3))  # 1.3 decades above AdamW's 3e-4
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.OSCILLATING, words
     assert d.confidence == 0.4, words
     assert d.suggestion.action is Action.RANGE_TEST, words
@@ -96,7 +93,7 @@ def test_a_fine_tune_that_did_not_settle_near_the_fine_tuning_range_gets_a_range
 
 def test_further_above_the_fine_tuning_range_it_is_still_told_to_reduce() -> None:
     d = analyze(_fine_tune_unsettled(3e-2))  # 2 decades above
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.OSCILLATING, words
     assert d.suggestion.action is Action.REDUCE, words
     assert d.suggestion.factor is not None and d.suggestion.factor < 1 / 2.9, words
@@ -121,7 +118,7 @@ def _early_blowup(lr: float | None, optimizer: str = "AdamW") -> RunCurves:
 def test_a_run_that_blew_up_in_its_first_steps_names_warmup_beside_the_10x_cut() -> None:
     for lr in (None, 1e-3):  # not logged, or in AdamW's usual range (the plan unknown)
         d = analyze(_early_blowup(lr))
-        words = _words(d)
+        words = said(d)
         assert d.status is Status.DIVERGING, words
         assert d.suggestion.action is Action.REDUCE and d.suggestion.factor == 0.1, words
         assert "a warmup (over ~5% of the steps)" in d.suggestion.rationale, words
@@ -129,7 +126,7 @@ def test_a_run_that_blew_up_in_its_first_steps_names_warmup_beside_the_10x_cut()
 
 def test_far_above_the_usual_range_an_early_blow_up_names_no_warmup() -> None:
     d = analyze(_early_blowup(3.0))
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.DIVERGING, words
     assert "warmup" not in d.suggestion.rationale, words
 

@@ -15,6 +15,7 @@ import pytest
 from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
 from lrwatch.analysis.optimizers import FINE_TUNE_RANGES
 from tests.helpers.online import online_agrees
+from tests.helpers.said import said
 
 STEPS = np.arange(1, 1001)
 BOTTOM, TOP = FINE_TUNE_RANGES["adaptive"]
@@ -31,49 +32,45 @@ def _run(lr: float, fine_tune: bool | None = True) -> RunCurves:
                      optimizer="AdamW", fine_tune=fine_tune)
 
 
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence) + " | " + d.suggestion.rationale
-
-
 def test_a_fine_tune_far_below_its_range_asks_for_a_range_test() -> None:
     lr = BOTTOM / 10
     d = analyze(_run(lr))
-    assert d.status is Status.HEALTHY, _words(d)
-    assert d.suggestion.action is Action.RANGE_TEST, _words(d)
+    assert d.status is Status.HEALTHY, said(d)
+    assert d.suggestion.action is Action.RANGE_TEST, said(d)
     assert d.confidence <= 0.5
-    assert f"is {BOTTOM / lr:.2g}x below the bottom of AdamW's fine-tuning range" in _words(d)
+    assert f"is {BOTTOM / lr:.2g}x below the bottom of AdamW's fine-tuning range" in said(d)
     assert "fine_tune=True" in d.suggestion.rationale
 
 
 def test_a_fine_tune_far_above_its_range_asks_for_a_range_test() -> None:
     lr = TOP * 10
     d = analyze(_run(lr))
-    assert d.status is Status.HEALTHY, _words(d)
-    assert d.suggestion.action is Action.RANGE_TEST, _words(d)
+    assert d.status is Status.HEALTHY, said(d)
+    assert d.suggestion.action is Action.RANGE_TEST, said(d)
     assert d.confidence <= 0.5
-    assert f"is {lr / TOP:.2g}x above the top of AdamW's fine-tuning range" in _words(d)
+    assert f"is {lr / TOP:.2g}x above the top of AdamW's fine-tuning range" in said(d)
     assert "a frozen backbone" in d.suggestion.rationale
 
 
 @pytest.mark.parametrize("lr", [BOTTOM, 2e-5, TOP])
 def test_a_fine_tune_inside_its_range_keeps_its_lr(lr: float) -> None:
     d = analyze(_run(lr))
-    assert d.status is Status.HEALTHY, _words(d)
-    assert d.suggestion.action is not Action.RANGE_TEST, _words(d)
-    assert "fine-tuning range" not in _words(d)
+    assert d.status is Status.HEALTHY, said(d)
+    assert d.suggestion.action is not Action.RANGE_TEST, said(d)
+    assert "fine-tuning range" not in said(d)
 
 
 def test_just_outside_the_range_is_not_yet_far() -> None:
     # 2x below the bottom and 2x above the top: less than LIKELY_LOW / LIKELY_HIGH (3.2x)
     for lr in (BOTTOM / 2, TOP * 2):
         d = analyze(_run(lr))
-        assert d.suggestion.action is not Action.RANGE_TEST, (lr, _words(d))
+        assert d.suggestion.action is not Action.RANGE_TEST, (lr, said(d))
 
 
 def test_the_fine_tune_reading_needs_a_fine_tune() -> None:
     # the same curve trained from scratch at 3e-3 (the top of AdamW's usual range) keeps its LR
     d = analyze(_run(TOP * 10, fine_tune=False))
-    assert "fine-tuning range" not in _words(d)
+    assert "fine-tuning range" not in said(d)
 
 
 def test_the_live_analyzer_agrees() -> None:

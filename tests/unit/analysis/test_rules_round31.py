@@ -11,6 +11,7 @@ import pytest
 
 from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
 from tests.helpers.online import online_agrees
+from tests.helpers.said import said
 
 STEPS = np.arange(10, 2001, 10)
 
@@ -32,13 +33,9 @@ def _run(loss: np.ndarray, optimizer: str, lr: float) -> RunCurves:
                      lr=Series(STEPS, np.full(STEPS.size, lr)))
 
 
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence) + " | " + d.suggestion.rationale
-
-
 def test_a_muon_hybrid_is_not_read_against_adamws_range() -> None:
     d = analyze(_run(_healthy(), "MuonWithAuxAdam", 0.05))
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.HEALTHY, words
     assert d.suggestion.action is not Action.REDUCE, words
     assert "above the top of the usual range" not in words
@@ -47,7 +44,7 @@ def test_a_muon_hybrid_is_not_read_against_adamws_range() -> None:
 @pytest.mark.parametrize("optimizer", ["NovoGrad", "Adan", "MADGRAD"])
 def test_a_flat_loss_far_below_the_optimizers_own_range_is_sent_up_into_it(optimizer: str) -> None:
     d = analyze(_run(_hardly_moved(), optimizer, 1e-5))
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.STALLED, words
     assert d.suggestion.action is Action.INCREASE, words
     assert f"below {optimizer}'s usual" in words

@@ -13,6 +13,7 @@ import numpy as np
 
 from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
 from tests.helpers.online import online_agrees
+from tests.helpers.said import said
 
 EPOCHS = np.arange(0, 101)
 
@@ -37,13 +38,9 @@ def _run(loss: np.ndarray, lr: float) -> RunCurves:
                      epoch_points=True, lr=Series(EPOCHS, np.full(EPOCHS.size, lr)))
 
 
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence) + " | " + d.suggestion.rationale
-
-
 def test_a_fall_then_flat_inside_the_range_leans_up_by_one_step() -> None:
     d = analyze(_run(_fell_then_flat(), 0.0158))
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.STALLED, words
     assert d.suggestion.action is Action.INCREASE, words
     assert d.suggestion.factor is not None and abs(d.suggestion.factor - 3.0) < 1e-9, words
@@ -55,15 +52,15 @@ def test_a_fall_then_flat_inside_the_range_leans_up_by_one_step() -> None:
 
 def test_a_loss_flat_from_its_first_point_keeps_the_move_the_flat_stretch_asks_for() -> None:
     d = analyze(_run(_flat_from_the_start(), 0.0158))
-    assert d.status is Status.STALLED, _words(d)
-    assert d.suggestion.action is Action.INCREASE and d.suggestion.factor > 10, _words(d)
-    assert "fell at first" not in _words(d)
+    assert d.status is Status.STALLED, said(d)
+    assert d.suggestion.action is Action.INCREASE and d.suggestion.factor > 10, said(d)
+    assert "fell at first" not in said(d)
 
 
 def test_below_the_usual_range_the_fall_does_not_hold_the_move_back() -> None:
     d = analyze(_run(_fell_then_flat(), 3e-4))  # SGD's usual range starts at 1e-3
-    assert d.status is Status.STALLED, _words(d)
-    assert d.suggestion.action is Action.INCREASE and d.suggestion.factor > 10, _words(d)
+    assert d.status is Status.STALLED, said(d)
+    assert d.suggestion.action is Action.INCREASE and d.suggestion.factor > 10, said(d)
 
 
 def test_the_online_analyzer_agrees() -> None:

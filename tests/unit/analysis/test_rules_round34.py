@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
+from tests.helpers.said import said
 
 STEPS = np.arange(10, 610, 10)
 
@@ -38,13 +39,9 @@ def _unsettled() -> np.ndarray:
     return loss
 
 
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence) + " | " + d.suggestion.rationale
-
-
 def test_a_smooth_loss_at_its_floor_far_above_the_range_moves_one_step() -> None:
     d = analyze(_run(_smooth_to_floor(), 0.1))
-    words = _words(d)
+    words = said(d)
     assert d.status is Status.OSCILLATING, words
     assert d.suggestion.action is Action.REDUCE, words
     assert d.suggestion.factor is not None and abs(d.suggestion.factor - 1 / 3) < 1e-9, words
@@ -54,6 +51,6 @@ def test_a_smooth_loss_at_its_floor_far_above_the_range_moves_one_step() -> None
 
 def test_a_loss_that_does_not_settle_still_goes_to_the_range() -> None:
     d = analyze(_run(_unsettled(), 0.1))
-    assert d.status is Status.OSCILLATING, _words(d)
-    assert d.suggestion.action is Action.REDUCE, _words(d)
-    assert d.suggestion.factor is not None and d.suggestion.factor < 0.1, _words(d)
+    assert d.status is Status.OSCILLATING, said(d)
+    assert d.suggestion.action is Action.REDUCE, said(d)
+    assert d.suggestion.factor is not None and d.suggestion.factor < 0.1, said(d)

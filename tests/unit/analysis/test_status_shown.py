@@ -10,6 +10,7 @@ import numpy as np
 
 from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
 from tests.helpers import curves as synth
+from tests.helpers.said import evidence_said
 
 
 def _byte_lm(lr: float) -> RunCurves:
@@ -41,21 +42,17 @@ def _adapter(lr: float, swing: float = 0.0) -> RunCurves:
                      total_steps=int(steps[-1]), fine_tune=True)
 
 
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence)
-
-
 def test_a_smooth_fall_with_a_falling_gradient_norm_is_not_oscillating() -> None:
     """Round 10 made: the byte transformer at AdamW 1e-3 was "oscillating, reduce x0.33" on
     "moved only -40% | gradient norm fell 3.25x"; nothing in that evidence swings."""
     d = analyze(_byte_lm(1e-3))
-    assert d.status is not Status.OSCILLATING, _words(d)
+    assert d.status is not Status.OSCILLATING, evidence_said(d)
     assert d.suggestion.action is not Action.REDUCE
 
 
 def test_a_smooth_fall_a_little_above_the_range_is_not_oscillating() -> None:
     d = analyze(_byte_lm(1e-2))  # 0.5 decades above AdamW's usual top
-    assert d.status is not Status.OSCILLATING, _words(d)
+    assert d.status is not Status.OSCILLATING, evidence_said(d)
     assert d.suggestion.action is not Action.REDUCE
 
 
@@ -63,18 +60,18 @@ def test_lora_adapters_a_little_above_the_fine_tuning_range_are_not_oscillating(
     """Round 10 made: LoRA at 1e-3 (0.5 decades above the fine-tuning top 3e-4) fell 3% smoothly
     and was told to reduce 3x from the range alone."""
     d = analyze(_adapter(1e-3))
-    assert d.status is not Status.OSCILLATING, _words(d)
+    assert d.status is not Status.OSCILLATING, evidence_said(d)
     assert d.suggestion.action is not Action.REDUCE
 
 
 def test_a_swing_back_up_still_reads_oscillating_and_says_so() -> None:
     d = analyze(_adapter(1e-3, swing=0.15))
     assert d.status is Status.OSCILLATING
-    assert "above its best level" in _words(d)
+    assert "above its best level" in evidence_said(d)
 
 
 def test_far_beyond_the_range_a_smooth_small_fall_still_leans_too_high() -> None:
     """More than LR_BEYOND (1.25 decades) above the range too high stays the likelier reading."""
     d = analyze(_adapter(3e-2))
     assert d.status is Status.OSCILLATING
-    assert "decades above" in _words(d)
+    assert "decades above" in evidence_said(d)

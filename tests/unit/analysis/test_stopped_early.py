@@ -11,10 +11,7 @@ import pytest
 from lrwatch.analysis import Action, RunCurves, Series, Status, analyze
 from lrwatch.analysis.optimizers import plausible_max, typical_range
 from tests.helpers import curves as synth
-
-
-def _words(d) -> str:  # type: ignore[no-untyped-def]
-    return " ".join(e.message for e in d.evidence)
+from tests.helpers.said import evidence_said
 
 
 def test_a_loss_that_stopped_early_with_no_lr_logged_gets_a_range_test_naming_both() -> None:
@@ -24,7 +21,7 @@ def test_a_loss_that_stopped_early_with_no_lr_logged_gets_a_range_test_naming_bo
     assert d.status is Status.STALLED
     assert d.suggestion.action is Action.RANGE_TEST
     assert d.confidence <= 0.5
-    words = _words(d)
+    words = evidence_said(d)
     assert "too high" in words and "too low" in words and "floor" in words
 
 
@@ -36,7 +33,7 @@ def test_far_above_the_range_it_leans_too_high_by_3x_not_to_the_range() -> None:
     assert d.suggestion.action is Action.REDUCE
     assert d.suggestion.factor == pytest.approx(1 / 3)
     assert d.confidence <= 0.5
-    assert "too high" in _words(d)
+    assert "too high" in evidence_said(d)
 
 
 def test_far_below_the_top_it_leans_too_low_by_3x() -> None:
@@ -52,7 +49,7 @@ def test_at_the_top_of_the_range_it_asks_for_a_range_test_naming_too_high() -> N
     d = analyze(synth.stopped_early(3e-3))
     assert d.status is Status.STALLED
     assert d.suggestion.action is Action.RANGE_TEST
-    assert "too high" in _words(d)
+    assert "too high" in evidence_said(d)
 
 
 def test_a_healthy_lm_that_still_falls_at_the_end_stays_healthy() -> None:
