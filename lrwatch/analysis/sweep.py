@@ -59,8 +59,10 @@ The method, step by step:
    says that such a grid places the best only to the band's width.
 5. **Flat.** The sweep is flat when every finite run's level is within noise of the lowest
    (``FLAT_SIGMAS`` x the combined noise, or ``FLAT_RELATIVE`` of the level, whichever is
-   larger) and the lowest is clearly below where it started (``LEARNED``): the LR is not what
-   limits that model. Runs that all sit at their starting loss learned nothing: not flat;
+   larger) and the lowest run's training loss is clearly below where it started (``LEARNED``;
+   on the training loss whatever ranks the runs: a validation loss can sit on another scale):
+   the LR is not what limits that model. Runs that all sit at their starting loss learned
+   nothing: not flat;
    when every stable run sits there within noise, the best guess is the highest stable LR
    (the loss has not started to move at any LR below it), and the band spans them all.
 6. **Edge.** The lowest level at the first LR: the best may lie lower (``edge="low"``); at the
@@ -377,6 +379,7 @@ def analyze_sweep(runs: Sequence[SweepRun], rank_by: RankedBy | None = None) -> 
             # the best runs overfit and no metric is logged: the held-out signal the log has,
             # the validation loss at the budget, ranks them (``OVERFIT_VAL_LRS``'s note)
             by_validation = validation[0], "val_loss"
+    trained = levels  # the training loss's levels: whether a run learned is read on them
     if by_validation is not None:
         levels, ranked_by = by_validation
     lrs = np.array([run.lr for run in ordered])
@@ -389,8 +392,9 @@ def analyze_sweep(runs: Sequence[SweepRun], rank_by: RankedBy | None = None) -> 
     y = np.array([lv.value for lv in levels])[usable]
     noise = np.array([lv.noise for lv in levels])[usable]
     starts = np.array([lv.start for lv in levels])[usable]
+    lowest = [lv for lv, ok in zip(trained, usable) if ok][int(np.argmin(y))]
     flat = bool(np.count_nonzero(usable) >= MIN_RUNS and _is_flat(y, noise)
-                and y.min() < LEARNED * starts[np.argmin(y)])
+                and lowest.value < LEARNED * lowest.start)
     stopped = np.array(ahead, dtype=bool)[usable]
     best_i = _best_index(y, noise, starts, stopped)
     best_run = [run for run, ok in zip(ordered, usable) if ok][best_i]

@@ -475,3 +475,31 @@ def test_an_overfitting_sweep_of_four_lrs_is_still_ranked_by_the_training_loss()
     assert reading.ranked_by == "loss"
     assert reading.validation_best_lr is not None
     assert "which loss ranks them is not in the curves" in reading.summary
+
+
+def scale_shift_sweep(train_end: float) -> list[SweepRun]:
+    """A per-epoch sweep whose validation loss is on another scale than its training loss (a
+    Cox partial likelihood over the whole validation set against one over each batch): the
+    training loss falls from 3.2 to ``train_end``, the validation loss ends at 5.25 within 1%
+    at every LR."""
+    epochs = np.arange(1, 21)
+    runs = []
+    for i, lr in enumerate([1e-3, 1.78e-3, 3.16e-3, 5.62e-3, 1e-2]):
+        rng = np.random.default_rng(i)
+        train = train_end + (3.2 - train_end) * np.exp(-epochs / 5)
+        val = 5.25 * (1 + 0.002 * (i % 3)) + 0.3 * np.exp(-epochs / 3)
+        runs.append(SweepRun(f"lr={lr:g}", lr,
+                             Series(epochs, train * (1 + 0.005 * rng.standard_normal(20))),
+                             Series(epochs, val)))
+    return runs
+
+
+def test_a_validation_loss_on_another_scale_than_the_training_loss_can_still_read_flat():
+    """Whether the runs learned is read on the training loss, the scale it started on: the
+    validation loss at 5.25 is no sign of 'nothing learned' beside a training loss that
+    started at 3.2 (round 36's DeepSurv sweep, flat within 1.2% by its test loss, was not)."""
+    learned = analyze_sweep(scale_shift_sweep(train_end=2.4))
+    assert learned.ranked_by == "val_loss"
+    assert learned.flat and {r.position for r in learned.runs} == {"near_best"}
+    stuck = analyze_sweep(scale_shift_sweep(train_end=3.1))
+    assert not stuck.flat
