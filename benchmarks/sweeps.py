@@ -553,7 +553,8 @@ def main(argv: list[str] | None = None) -> None:
                              "round24-heldout", "round25-heldout", "round26-heldout",
                              "round27-heldout", "round28-heldout", "round29-heldout",
                              "round30-heldout", "round31-heldout", "round32-heldout",
-                             "round33-heldout", "round34-heldout", "round35-heldout")}
+                             "round33-heldout", "round34-heldout", "round35-heldout",
+                             "round38-heldout")}
         for key, names in (("real-world", set(public) - set().union(*held.values())),
                            ("real-world round 5 (held out)", held["round5-heldout"]),
                            ("real-world round 7 (held out)", held["round7-heldout"]),
@@ -575,7 +576,8 @@ def main(argv: list[str] | None = None) -> None:
                            ("real-world round 32 (held out)", held["round32-heldout"]),
                            ("real-world round 33 (held out)", held["round33-heldout"]),
                            ("real-world round 34 (held out)", held["round34-heldout"]),
-                           ("real-world round 35 (held out)", held["round35-heldout"])):
+                           ("real-world round 35 (held out)", held["round35-heldout"]),
+                           ("real-world round 38 (held out)", held["round38-heldout"])):
             results[key] = r = evaluate_labelled({n: public[n] for n in sorted(names)})
             print(f"{key}: {r['sweeps']} sweeps of 5+ LRs ({', '.join(r['families'])}); "
                   f"positions agree with the source {_fmt(r['positions_right'])}, on non-flat "

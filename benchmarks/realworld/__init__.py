@@ -378,6 +378,13 @@ ROUND35_REPOS = frozenset({
     "ranga4all1/ml-zoomcamp-2024",
     "lautarocolli/machine-learning-zoomcamp-homework",
 })
+# Round 38: public repositories gathered while round 38's rules were tuned (``manifest_r38.jsonl``),
+# all held out like rounds 13, 16 and 21-35: labelled from their sources, never diagnosed before
+# the lead's one evaluation.
+ROUND38_REPOS = frozenset({
+    "yuelihe2-svg/svg-scaling-laws-transformers",
+    "YashasviSah/svg-scaling-laws",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -401,12 +408,14 @@ def side_of(repo: str) -> str:
     out), ``round21-heldout`` / ``round22-heldout`` / ``round23-heldout`` /
     ``round24-heldout`` / ``round25-heldout`` / ``round26-heldout`` / ``round27-heldout`` /
     ``round28-heldout`` / ``round29-heldout`` / ``round30-heldout`` / ``round31-heldout`` /
-    ``round32-heldout`` / ``round33-heldout`` / ``round34-heldout`` / ``round35-heldout``
-    (rounds 21 to 35, all held out), ``round22-made`` /
+    ``round32-heldout`` / ``round33-heldout`` / ``round34-heldout`` / ``round35-heldout`` /
+    ``round38-heldout`` (rounds 21 to 35 and 38, all held out), ``round22-made`` /
     ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` /
     ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
     ``round32-made`` / ``round33-made`` / ``round34-made`` / ``round35-made`` /
     ``round36-made`` / ``round37-made`` (rounds 22 to 37's made families, held out)."""
+    if repo in ROUND38_REPOS:
+        return "round38-heldout"
     if repo in ROUND35_REPOS:
         return "round35-heldout"
     if repo in ROUND34_REPOS:
