@@ -61,8 +61,8 @@ process) after seeding its own run, so pretraining's draws moved that first run'
 now takes the pretrained weights before seeding, and every LoRA run (the probe's included) was
 made again with the fix.
 
-Probe test losses at each best and its neighbours (seeds 32/33/34; seed 34 the sweep's, the
-same runs to the printed digit; a seed moves the batches and the initialisation, of the
+Probe test losses at each best and its neighbours (seeds 32/33/34; seed 34 the sweep's own
+runs, which the VAE's and the LoRA's seed checks remade to the printed digit; a seed moves the batches and the initialisation, of the
 fine-tune the batches and the adapters, not the data, the held-out examples or the pretrained
 weights):
 
