@@ -62,9 +62,9 @@ now takes the pretrained weights before seeding, and every LoRA run (the probe's
 made again with the fix.
 
 Probe test losses at each best and its neighbours (seeds 32/33/34; seed 34 the sweep's own
-runs, which the VAE's and the LoRA's seed checks remade to the printed digit; a seed moves the batches and the initialisation, of the
-fine-tune the batches and the adapters, not the data, the held-out examples or the pretrained
-weights):
+runs, which the VAE's and the LoRA's seed checks remade to the printed digit; a seed moves
+the batches and the initialisation, of the fine-tune the batches and the adapters, not the
+data, the held-out examples or the pretrained weights):
 
 - **The seq2seq's best holds at every seed, 1% above the floor**: 1e-2 at seeds 32, 33, 34
   (0.5194, 0.5186, 0.5199; the floor 0.5140); 5.62e-3 +0.3%, +0.0%, +0.3%; 1.78e-2 +0.9%,
