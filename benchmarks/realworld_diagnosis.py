@@ -78,8 +78,9 @@ repository of ``manifest_r35.jsonl`` (``ROUND35_REPOS``); ``--side round35-made`
 made for round 35 (``manifest_r35made.jsonl``, ``ROUND35_MADE``); ``--side round36-made`` the
 families made for round 36 (``manifest_r36made.jsonl``, ``ROUND36_MADE``); ``--side
 round37-made`` the families made for round 37 (``manifest_r37made.jsonl``, ``ROUND37_MADE``);
-round 38 (``--side round38-heldout``) every repository of ``manifest_r38.jsonl``
-(``ROUND38_REPOS``).
+``--side round38-made`` the families made for round 38 (``manifest_r38made.jsonl``,
+``ROUND38_MADE``); round 38 (``--side round38-heldout``) every repository of
+``manifest_r38.jsonl`` (``ROUND38_REPOS``).
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning"
          "round30-heldout", "round30-made", "round31-heldout", "round31-made",
          "round32-heldout", "round32-made", "round33-heldout", "round33-made",
          "round34-heldout", "round34-made", "round35-heldout", "round35-made", "round36-made",
-         "round37-made", "round38-heldout")
+         "round37-made", "round38-heldout", "round38-made")
 
 
 def move_of(action: str, factor: float | None) -> tuple[str, float]:

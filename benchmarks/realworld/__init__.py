@@ -264,6 +264,12 @@ ROUND36_MADE = frozenset({"lrwatch-made/gpt_addition_adammini_warmcos",
 ROUND37_MADE = frozenset({"lrwatch-made/gpt_markov_incontext_adamax_warmlinear",
                           "lrwatch-made/gin_graphs_poisson_rmsprop_centered_epochs",
                           "lrwatch-made/tcn_ft_series_studentt_nesterov_onecycle"})
+# Round 38's made families (``fresh_sweeps38.py``, ``manifest_r38made.jsonl``): made after round
+# 37's, ranked by a test loss their logs never hold; held out, never diagnosed before the lead's
+# one evaluation.
+ROUND38_MADE = frozenset({"lrwatch-made/gru_attn_s2s_dates_nadam_warmrestarts",
+                          "lrwatch-made/vae_bars_bernoulli_elbo_adagrad_epochs",
+                          "lrwatch-made/lora_mlp_ft_counts_negbin_adamw"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -413,7 +419,8 @@ def side_of(repo: str) -> str:
     ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` /
     ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
     ``round32-made`` / ``round33-made`` / ``round34-made`` / ``round35-made`` /
-    ``round36-made`` / ``round37-made`` (rounds 22 to 37's made families, held out)."""
+    ``round36-made`` / ``round37-made`` / ``round38-made`` (rounds 22 to 38's made families,
+    held out)."""
     if repo in ROUND38_REPOS:
         return "round38-heldout"
     if repo in ROUND35_REPOS:
@@ -464,6 +471,8 @@ def side_of(repo: str) -> str:
         return "round36-made"
     if repo in ROUND37_MADE:
         return "round37-made"
+    if repo in ROUND38_MADE:
+        return "round38-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:
