@@ -150,6 +150,12 @@ ABOVE_CHANCE = 0.15
 # barely moved sit at 0.96-1.0 ln K, I2DL at lr 1e-4, a brain-tumour CNN at 1e-5, a made MLP at
 # 1e-3; the I2DL grids that trained sit at 0.79-0.83, a ConvNeXt at 0.56-0.67).
 EPOCH_BELOW_CHANCE = 0.9
+# An epoch's mean 1000x (3 decades) above the epochs right after it, among an epoch log's first
+# tenth: a blow-up inside that epoch the loss came back from (real-world round 35, every side
+# through round 38: 9 epoch logs jumped so, from 4 sources (a Lion ResNet, a CORAL MLP under
+# LAMB, a GIN under RMSprop, a VAE under Adagrad), all 9 labelled too high or diverging; at
+# 100-250x a ResNet's shared first point of 252 sits before healthy and too-low runs alike)
+EPOCH_HIDDEN_BLOWUP = 1e3
 LEARNED_SHARE = 0.25
 # A run that blew up in its first steps (at an LR not far above the usual range) and then got
 # below half of chance level learned well past it: the blow-up did no lasting harm, the peak LR
@@ -1181,6 +1187,30 @@ def started_above_chance(curve: Curve, classes: int | None) -> Symptom | None:
     return Symptom(SymptomName.STARTED_ABOVE_CHANCE, 0.6,
                    Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]), start / chance),
                    since_step=int(curve.first[0]))
+
+
+def epoch_blowup_came_back(curve: Curve) -> Symptom | None:
+    """An epoch log one of whose first tenth of points (the first two at least) sits
+    EPOCH_HIDDEN_BLOWUP x above the median of the three after it: an epoch's mean holds every
+    batch of that epoch, so the loss blew up inside it and came back; where the classes are
+    unknown, the chance-level reading (``started_above_chance``) cannot see it."""
+    if curve.shift != 0.0 or curve.size < 6:
+        return None
+    z = curve.log_loss
+    gaps = [float(z[j] - np.median(z[j + 1:j + 4]))
+            for j in range(min(max(2, curve.size // 10), curve.size - 3))]
+    at = int(np.argmax(gaps))
+    if gaps[at] < math.log(EPOCH_HIDDEN_BLOWUP):
+        return None
+    ratio = _exp(gaps[at])
+    after = curve.to_loss(float(np.median(z[at + 1:at + 4])))
+    msg = (f"each point is an epoch's mean: the epoch at step {curve.first[at]} averaged "
+           f"{_fmt(curve.to_loss(float(z[at])))}, {ratio:.3g}x the {_fmt(after)} of the epochs "
+           "after it: the loss blew up inside that epoch and came back, an LR at the edge of "
+           "stability")
+    return Symptom(SymptomName.RECOVERED_SPIKE, 0.5,
+                   Evidence(msg, "loss", int(curve.first[at]), int(curve.last[at]), ratio),
+                   since_step=int(curve.first[at]))
 
 
 def learned_past(curve: Curve, classes: int | None) -> bool:

@@ -18,7 +18,7 @@ def feed(run: RunCurves, chunk: int) -> OnlineAnalyzer:
     online = OnlineAnalyzer(optimizer=run.optimizer, momentum=run.momentum,
                             batch_size=run.batch_size, total_steps=run.total_steps,
                             clip=run.clip, fine_tune=run.fine_tune, classes=run.classes,
-                            param_count=run.param_count)
+                            param_count=run.param_count, epoch_points=run.epoch_points)
     steps = run.loss.steps
     for start in range(0, steps.size, chunk):
         sl = slice(start, start + chunk)
