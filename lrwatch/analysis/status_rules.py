@@ -204,8 +204,7 @@ class Findings:
     @cached_property
     def spike(self) -> d.Symptom | None:
         """A blow-up the loss came back from (in the logged steps, or inside an early epoch's
-        mean), or a cross-entropy that started above chance;
-        only with the step it began."""
+        mean), or a cross-entropy that started above chance; only with the step it began."""
         spike = d.recovered_spike(self.curve) or d.started_above_chance(
             self.curve, self.meta.classes) or (
             d.epoch_blowup_came_back(self.curve) if self.meta.epoch_points else None)
