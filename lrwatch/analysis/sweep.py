@@ -59,8 +59,10 @@ The method, step by step:
    says that such a grid places the best only to the band's width.
 5. **Flat.** The sweep is flat when every finite run's level is within noise of the lowest
    (``FLAT_SIGMAS`` x the combined noise, or ``FLAT_RELATIVE`` of the level, whichever is
-   larger) and the lowest run's training loss is clearly below where it started (``LEARNED``;
-   on the training loss whatever ranks the runs: a validation loss can sit on another scale):
+   larger) and the lowest run learned: its training loss is clearly below where it started
+   (``LEARNED``), or, where a validation loss ranks the runs, that loss is clearly below its
+   own first point (each loss against its own start: they can sit on different scales; a
+   fine-tune's training loss can fall a few percent while its validation loss falls more):
    the LR is not what limits that model. Runs that all sit at their starting loss learned
    nothing: not flat;
    when every stable run sits there within noise, the best guess is the highest stable LR
@@ -392,9 +394,12 @@ def analyze_sweep(runs: Sequence[SweepRun], rank_by: RankedBy | None = None) -> 
     y = np.array([lv.value for lv in levels])[usable]
     noise = np.array([lv.noise for lv in levels])[usable]
     starts = np.array([lv.start for lv in levels])[usable]
-    lowest = [lv for lv, ok in zip(trained, usable) if ok][int(np.argmin(y))]
+    lowest_i = int(np.argmin(y))
+    lowest = [lv for lv, ok in zip(trained, usable) if ok][lowest_i]
     flat = bool(np.count_nonzero(usable) >= MIN_RUNS and _is_flat(y, noise)
-                and lowest.value < LEARNED * lowest.start)
+                and (lowest.value < LEARNED * lowest.start
+                     or ranked_by != "loss" and _validation_fell(
+                         [run for run, ok in zip(ordered, usable) if ok], y[lowest_i])))
     stopped = np.array(ahead, dtype=bool)[usable]
     best_i = _best_index(y, noise, starts, stopped)
     best_run = [run for run, ok in zip(ordered, usable) if ok][best_i]
@@ -783,6 +788,17 @@ def _bounded(best: SweepRun, beyond: list[tuple[SweepRun, _Level]]) -> bool:
                 level.value > _level(best.loss, level.step).value:
             return True
     return False
+
+
+def _validation_fell(runs: Sequence[SweepRun], level: float) -> bool:
+    """``level`` is ``LEARNED`` below where the runs' validation loss started: the highest of
+    their first validation points (runs of one sweep start from the same weights; the slowest
+    moved least by its first evaluation). Read on that loss's own scale: a fine-tune's training
+    loss can fall a few percent while the task's validation loss falls 10% and more."""
+    firsts = [run.val_loss.values[int(np.argmin(run.val_loss.steps))] for run in runs
+              if run.val_loss is not None and run.val_loss.values.size >= 2]
+    start = max((v for v in firsts if math.isfinite(v)), default=math.nan)
+    return bool(math.isfinite(start) and start > 0 and level < LEARNED * start)
 
 
 def _is_flat(y: np.ndarray, noise: np.ndarray) -> bool:

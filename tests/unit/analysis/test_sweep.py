@@ -503,3 +503,33 @@ def test_a_validation_loss_on_another_scale_than_the_training_loss_can_still_rea
     assert learned.flat and {r.position for r in learned.runs} == {"near_best"}
     stuck = analyze_sweep(scale_shift_sweep(train_end=3.1))
     assert not stuck.flat
+
+
+def fine_tune_sweep(val_start: float) -> list[SweepRun]:
+    """A fine-tune sweep from one set of pretrained weights: the training loss falls only 4%
+    (2.65 -> 2.55) at every LR, the validation loss falls from ``val_start`` (where the lowest
+    LR's first evaluation still sits; higher LRs have moved further by theirs) and ends at 2.46
+    within 1% at every LR."""
+    steps = np.arange(10, 310, 10)
+    evals = np.arange(10, 310, 30)
+    runs = []
+    for i, lr in enumerate([3.16e-4, 5.62e-4, 1e-3, 1.78e-3]):
+        rng = np.random.default_rng(i)
+        train = 2.55 + 0.1 * np.exp(-steps / 100)
+        reached = 1 - np.exp(-evals * (i + 1) / 60)
+        val = val_start + (2.46 * (1 + 0.003 * (i % 2)) - val_start) * reached
+        runs.append(SweepRun(f"lr={lr:g}", lr,
+                             Series(steps, train * (1 + 0.003 * rng.standard_normal(steps.size))),
+                             Series(evals, val)))
+    return runs
+
+
+def test_a_fine_tune_whose_validation_loss_fell_reads_flat_though_its_training_loss_barely_moved():
+    """Whether the runs learned is also read on the validation loss that ranks them, against
+    where it started (round 38's LoRA fine-tune: training loss 3-4% lower, the validation loss
+    14% lower, flat within 1% by its test loss, was not called flat)."""
+    learned = analyze_sweep(fine_tune_sweep(val_start=2.9))
+    assert learned.ranked_by == "val_loss"
+    assert learned.flat and {r.position for r in learned.runs} == {"near_best"}
+    unmoved = analyze_sweep(fine_tune_sweep(val_start=2.5))
+    assert unmoved.ranked_by == "val_loss" and not unmoved.flat
