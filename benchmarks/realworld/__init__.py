@@ -391,6 +391,12 @@ ROUND38_REPOS = frozenset({
     "yuelihe2-svg/svg-scaling-laws-transformers",
     "YashasviSah/svg-scaling-laws",
 })
+# Round 39: public repositories gathered while round 39's rules were tuned (``manifest_r39.jsonl``),
+# all held out like rounds 13, 16, 21-35 and 38: labelled from their sources, never diagnosed
+# before the lead's one evaluation.
+ROUND39_REPOS = frozenset({
+    "mikecokina/elisa_mlayer",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -415,12 +421,14 @@ def side_of(repo: str) -> str:
     ``round24-heldout`` / ``round25-heldout`` / ``round26-heldout`` / ``round27-heldout`` /
     ``round28-heldout`` / ``round29-heldout`` / ``round30-heldout`` / ``round31-heldout`` /
     ``round32-heldout`` / ``round33-heldout`` / ``round34-heldout`` / ``round35-heldout`` /
-    ``round38-heldout`` (rounds 21 to 35 and 38, all held out), ``round22-made`` /
-    ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` / ``round27-made`` /
-    ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
+    ``round38-heldout`` / ``round39-heldout`` (rounds 21 to 35, 38 and 39, all held out),
+    ``round22-made`` / ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` /
+    ``round27-made`` / ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
     ``round32-made`` / ``round33-made`` / ``round34-made`` / ``round35-made`` /
     ``round36-made`` / ``round37-made`` / ``round38-made`` (rounds 22 to 38's made families,
     held out)."""
+    if repo in ROUND39_REPOS:
+        return "round39-heldout"
     if repo in ROUND38_REPOS:
         return "round38-heldout"
     if repo in ROUND35_REPOS:
