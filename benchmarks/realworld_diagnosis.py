@@ -81,7 +81,8 @@ round37-made`` the families made for round 37 (``manifest_r37made.jsonl``, ``ROU
 ``--side round38-made`` the families made for round 38 (``manifest_r38made.jsonl``,
 ``ROUND38_MADE``); round 38 (``--side round38-heldout``) every repository of
 ``manifest_r38.jsonl`` (``ROUND38_REPOS``); round 39 (``--side round39-heldout``) every repository
-of ``manifest_r39.jsonl`` (``ROUND39_REPOS``).
+of ``manifest_r39.jsonl`` (``ROUND39_REPOS``); ``--side round39-made`` the families made for
+round 39 (``manifest_r39made.jsonl``, ``ROUND39_MADE``).
 """
 
 from __future__ import annotations
@@ -115,7 +116,8 @@ SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning"
          "round30-heldout", "round30-made", "round31-heldout", "round31-made",
          "round32-heldout", "round32-made", "round33-heldout", "round33-made",
          "round34-heldout", "round34-made", "round35-heldout", "round35-made", "round36-made",
-         "round37-made", "round38-heldout", "round38-made", "round39-heldout")
+         "round37-made", "round38-heldout", "round38-made", "round39-heldout",
+         "round39-made")
 
 
 def move_of(action: str, factor: float | None) -> tuple[str, float]:

@@ -270,6 +270,12 @@ ROUND37_MADE = frozenset({"lrwatch-made/gpt_markov_incontext_adamax_warmlinear",
 ROUND38_MADE = frozenset({"lrwatch-made/gru_attn_s2s_dates_nadam_warmrestarts",
                           "lrwatch-made/vae_bars_bernoulli_elbo_adagrad_epochs",
                           "lrwatch-made/lora_mlp_ft_counts_negbin_adamw"})
+# Round 39's made families (``fresh_sweeps39.py``, ``manifest_r39made.jsonl``): made after round
+# 38's, ranked by a test loss their logs never hold; held out, never diagnosed before the lead's
+# one evaluation.
+ROUND39_MADE = frozenset({"lrwatch-made/transformer_multitask_brackets_radam_poly",
+                          "lrwatch-made/cnn_orientation_vonmises_lars_epochs",
+                          "lrwatch-made/mlp_ft_bitfit_rain_tweedie_adam"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -425,8 +431,8 @@ def side_of(repo: str) -> str:
     ``round22-made`` / ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` /
     ``round27-made`` / ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
     ``round32-made`` / ``round33-made`` / ``round34-made`` / ``round35-made`` /
-    ``round36-made`` / ``round37-made`` / ``round38-made`` (rounds 22 to 38's made families,
-    held out)."""
+    ``round36-made`` / ``round37-made`` / ``round38-made`` / ``round39-made`` (rounds 22 to
+    39's made families, held out)."""
     if repo in ROUND39_REPOS:
         return "round39-heldout"
     if repo in ROUND38_REPOS:
@@ -481,6 +487,8 @@ def side_of(repo: str) -> str:
         return "round37-made"
     if repo in ROUND38_MADE:
         return "round38-made"
+    if repo in ROUND39_MADE:
+        return "round39-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:
