@@ -581,6 +581,31 @@ def _stopped_improving_far_above(f: Findings) -> Reading | None:
     return Reading([stopped, f.beyond], confidence=0.55)
 
 
+def _flat_far_above(f: Findings) -> Reading | None:
+    # the mirror of _flat_far_below: half a decade or more above the top of the usual range
+    # (size-aware), a loss flat from its first logged points has more often collapsed (to the
+    # mean, the unigram or chance level) than never got going; too high is the likelier
+    # reading, not a sure one, and the action stays the range test (issue 12, pattern 2).
+    # Real-world rounds to 39, every side, one run at a time: 13 such runs read "stalled, range
+    # test" at 0.35, 8 labelled too high (all 6 public ones, from 4 sources), 4 healthy and 1
+    # too low (two made sweeps of small models whose best LRs sit above the range)
+    if f.little is None or f.flat is None or f.fine or f.under is None \
+            or f.under > -d.LIKELY_HIGH:
+        return None
+    return Reading([f.flat, f.chance, _flat_high(f)], confidence=LEAN_CONFIDENCE,
+                   also=frozenset({SymptomName.AMBIGUOUS}))
+
+
+def _flat_high(f: Findings) -> d.Symptom:
+    """The evidence of a flat loss far above the usual range: its likelier reading."""
+    lr, above = d.peak_lr(f.curve, f.prior), 10 ** -(f.under or 0.0)
+    msg = (f"peak LR {lr:.3g} sits {above:.2g}x above the top of {f.prior.usual()}: there a flat "
+           "loss more often means too high an LR (the model collapsed to predicting the mean, "
+           "the unigram or chance level) than one too low to get going; a short range test "
+           "tells")
+    return d.Symptom(SymptomName.AMBIGUOUS, LEAN_CONFIDENCE, Evidence(msg, "lr", None, None, lr))
+
+
 def _advise_oscillating(c: AdviceContext) -> Advice:
     if SymptomName.VAL_ABOVE_CHANCE in c.symptoms:
         return Advice(Action.REDUCE, 0.1, (
@@ -1163,7 +1188,8 @@ RULES: list[StatusRule] = [
         Clause(40, _swing), Clause(90, _spike), Clause(100, _nan_came_back),
         Clause(75, _val_above_chance), Clause(110, _grad_died),
         Clause(140, _held_back_from_above),
-        Clause(200, _stopped_far_above), Clause(240, _stopped_improving_far_above)),
+        Clause(178, _flat_far_above), Clause(200, _stopped_far_above),
+        Clause(240, _stopped_improving_far_above)),
         trend=True, lr_wrong=True),
     StatusRule(Status.STALLED, _advise_stalled, (
         Clause(160, _flat_far_below), Clause(180, _flat_two_readings),
