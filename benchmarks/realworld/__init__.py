@@ -403,6 +403,12 @@ ROUND38_REPOS = frozenset({
 ROUND39_REPOS = frozenset({
     "mikecokina/elisa_mlayer",
 })
+# Round 40: public repositories gathered while round 40's rules were tuned (``manifest_r40.jsonl``),
+# all held out like rounds 13, 16, 21-35, 38 and 39: labelled from their sources, never diagnosed
+# before the lead's one evaluation.
+ROUND40_REPOS = frozenset({
+    "mwilliammyers/dcnn",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -427,12 +433,15 @@ def side_of(repo: str) -> str:
     ``round24-heldout`` / ``round25-heldout`` / ``round26-heldout`` / ``round27-heldout`` /
     ``round28-heldout`` / ``round29-heldout`` / ``round30-heldout`` / ``round31-heldout`` /
     ``round32-heldout`` / ``round33-heldout`` / ``round34-heldout`` / ``round35-heldout`` /
-    ``round38-heldout`` / ``round39-heldout`` (rounds 21 to 35, 38 and 39, all held out),
+    ``round38-heldout`` / ``round39-heldout`` / ``round40-heldout`` (rounds 21 to 35 and 38 to
+    40, all held out),
     ``round22-made`` / ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` /
     ``round27-made`` / ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
     ``round32-made`` / ``round33-made`` / ``round34-made`` / ``round35-made`` /
     ``round36-made`` / ``round37-made`` / ``round38-made`` / ``round39-made`` (rounds 22 to
     39's made families, held out)."""
+    if repo in ROUND40_REPOS:
+        return "round40-heldout"
     if repo in ROUND39_REPOS:
         return "round39-heldout"
     if repo in ROUND38_REPOS:

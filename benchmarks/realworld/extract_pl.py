@@ -21,6 +21,7 @@ import csv
 import io
 import json
 import math
+import struct
 import subprocess
 import sys
 import tempfile
@@ -360,8 +361,34 @@ def read_hf_format(fmt: str):
     return read
 
 
+def read_float32_records(data: bytes, meta: dict) -> list[dict]:
+    """A raw binary log of fixed-size records of little-endian float32 values, one record per
+    logged point (a script that writes ``struct.pack('f' * n, *values)`` at each evaluation):
+    ``meta.record_fields`` names the values of a record in order (``loss``, ``val_loss``, ``lr``,
+    ``grad_norm``; any other name is read and left out), ``meta.record_every`` is the number of
+    optimizer steps between records (the step of record i is (i + 1) x that)."""
+    fields = meta.get("record_fields")
+    every = meta.get("record_every")
+    if not isinstance(fields, list) or not fields or "loss" not in fields:
+        raise ValueError("meta.record_fields must list each record's values, 'loss' among them")
+    if not isinstance(every, int) or every < 1:
+        raise ValueError("meta.record_every must be a positive number of steps")
+    size = 4 * len(fields)
+    if len(data) % size:
+        raise ValueError(f"{len(data)} bytes is not a whole number of {size}-byte records")
+    kept = [f for f in fields if f in ("loss", "val_loss", "lr", "grad_norm")]
+    series: dict[str, list[tuple[int, float]]] = {f: [] for f in kept}
+    for i in range(len(data) // size):
+        values = struct.unpack_from("<" + "f" * len(fields), data, i * size)
+        for name, value in zip(fields, values):
+            if name in series:
+                series[name].append(((i + 1) * every, float(value)))
+    return _rows_from_columns(series)
+
+
 READERS = {"metrics_csv": read_metrics_csv, "tfevents": read_tfevents,
            "json_history": read_json_history, "wandb": read_wandb,
+           "float32_records": read_float32_records,
            "text": read_hf_format("text"), "trainer_state": read_hf_format("trainer_state")}
 COLUMNS = ("step", "loss", "lr", "grad_norm", "epoch", "val_loss", "val_metric")
 

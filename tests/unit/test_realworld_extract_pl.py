@@ -12,8 +12,8 @@ import pytest
 from torch.utils.tensorboard import SummaryWriter
 
 from benchmarks.realworld import curves_of, read_csv
-from benchmarks.realworld.extract_pl import (extract, main, read_json_history, read_metrics_csv,
-                                             read_wandb)
+from benchmarks.realworld.extract_pl import (extract, main, read_float32_records,
+                                             read_json_history, read_metrics_csv, read_wandb)
 
 METRICS_CSV = """epoch,step,train_loss_step,lr-AdamW,val_loss,train_loss_epoch
 0,9,2.5,0.001,,
@@ -463,3 +463,18 @@ def test_a_keras_history_keeps_the_accuracy_its_manifest_names_and_changes_no_ot
     assert [r["val_metric"] for r in after] == [0.31, 0.6, 0.66]
     assert [{k: v for k, v in r.items() if k != "val_metric"} for r in after] == before
     assert all("val_metric" not in r for r in before)
+
+
+def test_a_binary_log_of_float32_records_reads_its_named_fields_at_every_nth_step():
+    # round 40: a script that packs [train_loss, train_acc, val_loss, val_acc] as float32 at
+    # every evaluation (every 200 batches); the accuracies are read and left out
+    import struct
+    values = [(1.5, 0.4, 1.25, 0.5), (0.75, 0.6, 1.0, 0.625)]
+    data = b"".join(struct.pack("<4f", *v) for v in values)
+    meta = {"record_fields": ["loss", "train_acc", "val_loss", "val_acc"], "record_every": 200}
+    assert read_float32_records(data, meta) == [
+        {"step": 200, "loss": 1.5, "val_loss": 1.25}, {"step": 400, "loss": 0.75, "val_loss": 1.0}]
+    with pytest.raises(ValueError, match="whole number"):
+        read_float32_records(data[:-4], meta)
+    with pytest.raises(ValueError, match="record_fields"):
+        read_float32_records(data, {"record_every": 200})
