@@ -276,6 +276,12 @@ ROUND38_MADE = frozenset({"lrwatch-made/gru_attn_s2s_dates_nadam_warmrestarts",
 ROUND39_MADE = frozenset({"lrwatch-made/transformer_multitask_brackets_radam_poly",
                           "lrwatch-made/cnn_orientation_vonmises_lars_epochs",
                           "lrwatch-made/mlp_ft_bitfit_rain_tweedie_adam"})
+# Round 40's made families (``fresh_sweeps40.py``, ``manifest_r40made.jsonl``): made after round
+# 39's, ranked by a test loss their logs never hold; held out, never diagnosed before the lead's
+# one evaluation.
+ROUND40_MADE = frozenset({"lrwatch-made/moe_switch_statistics_adamw_invsqrt",
+                          "lrwatch-made/cnn_kd_student_glyphs_sgdm_multistep_epochs",
+                          "lrwatch-made/mlp_ft_lntune_shifted_ce_adamw_linear"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -438,8 +444,8 @@ def side_of(repo: str) -> str:
     ``round22-made`` / ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` /
     ``round27-made`` / ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
     ``round32-made`` / ``round33-made`` / ``round34-made`` / ``round35-made`` /
-    ``round36-made`` / ``round37-made`` / ``round38-made`` / ``round39-made`` (rounds 22 to
-    39's made families, held out)."""
+    ``round36-made`` / ``round37-made`` / ``round38-made`` / ``round39-made`` /
+    ``round40-made`` (rounds 22 to 40's made families, held out)."""
     if repo in ROUND40_REPOS:
         return "round40-heldout"
     if repo in ROUND39_REPOS:
@@ -498,6 +504,8 @@ def side_of(repo: str) -> str:
         return "round38-made"
     if repo in ROUND39_MADE:
         return "round39-made"
+    if repo in ROUND40_MADE:
+        return "round40-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:
