@@ -541,7 +541,8 @@ def _held_back_from_above(f: Findings) -> Reading | None:
     # noise alone, less than LR_BEYOND above the range, with no gradient collapse: a noisy
     # target is as noisy at a good LR (round 18), so the reading is an open one
     noisy = d.noisy_near_top(f.curve, f.prior) if f.collapse is None else None
-    if f.fine and f.under is not None and -f.under < FINE_NEAR_DECADES:
+    if f.fine and f.under is not None and (-f.under < FINE_NEAR_DECADES
+                                           or _fine_tune_trained_noisy(f)):
         return Reading([f.little, f.above or f.beyond, f.collapse, unsettled, noisy],
                        since=f.first, confidence=FINE_NEAR_CONFIDENCE,
                        also=frozenset({SymptomName.FINE_TUNE_NEAR_RANGE}))
@@ -553,6 +554,19 @@ def _held_back_from_above(f: Findings) -> Reading | None:
                    confidence=0.6 if noisy is None else d.OPEN_HEALTHY,
                    also=frozenset({SymptomName.STALLED_HIGH})
                    if unsettled is None and f.collapse is not None else frozenset())
+
+
+def _fine_tune_trained_noisy(f: Findings) -> bool:
+    """A fine-tune whose loss fell ``QUIET_FALL`` (10%) or more, with noise its only sign of too
+    high an LR (no swing back up, no gradient collapse): however far above the fine-tuning range,
+    a range test, not a cut to it. That range holds large models fine-tuned in full or with
+    LoRA; a fine-tune of a few parameters (LayerNorm gains, biases) or of a small model takes
+    LRs decades above it, and the range says which way, not how far (real-world round 40: a
+    LayerNorm-only fine-tune's best runs at 0.03-0.18, 2-3 decades above AdamW's range, fell
+    21-25% with 10-15% noise and were told "reduce 100-300x")."""
+    fall = f.little.evidence.value if f.little is not None else None
+    return (fall is not None and fall <= math.exp(-QUIET_FALL) and f.collapse is None
+            and not d.swung_up(f.curve))
 
 
 def _val_above_chance(f: Findings) -> Reading | None:
@@ -615,10 +629,12 @@ def _advise_oscillating(c: AdviceContext) -> Advice:
             "preprocessing against training's",))
     if SymptomName.FINE_TUNE_NEAR_RANGE in c.symptoms:
         return Advice(Action.RANGE_TEST, None, (
-            "a fine-tune that did not settle less than 2 decades above the fine-tuning range "
-            "reads as too high an LR or as a small model whose best LR sits above that range "
-            "(the range holds large pretrained models); run a range test (lrwatch's find_lr) or "
-            "a short run at ~3x lower LR before moving it",))
+            "a fine-tune that did not settle above the fine-tuning range (less than 2 decades "
+            "above it, or with noise its only sign after its loss fell 10% or more) reads as too "
+            "high an LR or as a small model whose best LR sits above that range (the range holds "
+            "large pretrained models fine-tuned in full or with LoRA; a fine-tune of a few "
+            "parameters, such as biases or norms, takes larger LRs); run a range test "
+            "(lrwatch's find_lr) or a short run at ~3x lower LR before moving it",))
     if SymptomName.NOISY_NEAR_TOP in c.symptoms:
         return Advice(Action.RANGE_TEST, None, (
             "a little above the usual range, a loss that is only noisy reads as too high an LR "
