@@ -398,7 +398,7 @@ def analyze_sweep(runs: Sequence[SweepRun], rank_by: RankedBy | None = None) -> 
     lowest = [lv for lv, ok in zip(trained, usable) if ok][lowest_i]
     flat = bool(np.count_nonzero(usable) >= MIN_RUNS and _is_flat(y, noise)
                 and (lowest.value < LEARNED * lowest.start
-                     or ranked_by != "loss" and _validation_fell(
+                     or ranked_by in ("val_loss", "best_val_loss") and _validation_fell(
                          [run for run, ok in zip(ordered, usable) if ok], y[lowest_i])))
     stopped = np.array(ahead, dtype=bool)[usable]
     best_i = _best_index(y, noise, starts, stopped)
