@@ -134,7 +134,7 @@ SCRIPT = "benchmarks/realworld/fresh_sweeps40.py"
 LOG_EVERY = 10
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 
-# the mixture-of-experts byte LM: statistics.py, Switch routing, Adafactor, inverse square root
+# the mixture-of-experts byte LM: statistics.py, Switch routing, AdamW, inverse square root
 MO_TEXT, MO_BLOCK, MO_CTX, MO_STRIDE = "statistics.py", 1024, 64, 16
 MO_D, MO_LAYERS, MO_HEADS, MO_EXPERTS, MO_FF, MO_AUX, MO_WD = 32, 2, 4, 4, 64, 0.01, 0.1
 MO_STEPS, MO_WARMUP, MO_BATCH, MO_EVAL_EVERY = 600, 40, 16, 50
@@ -150,7 +150,7 @@ LN_TRAIN, LN_VAL, LN_TEST = 600, 300, 3000
 LN_STEPS, LN_BATCH, LN_EVAL_EVERY = 300, 32, 50
 
 
-# -- a Switch-style mixture-of-experts byte transformer, Adafactor, warmup + inverse sqrt --------
+# -- a Switch-style mixture-of-experts byte transformer, AdamW, warmup + inverse sqrt -----------
 
 
 @lru_cache(maxsize=None)
@@ -252,8 +252,8 @@ def warmup_inverse_sqrt(step: int) -> float:
 
 
 def moe_run(lr: float, seed: int = SEED) -> TestedRun:
-    """The Switch LM: PyTorch's Adafactor (its defaults: no momentum, ``beta2_decay`` -0.8,
-    eps 1e-3 relative, no weight decay) at a peak ``lr`` under ``warmup_inverse_sqrt``, the
+    """The Switch LM: AdamW (betas 0.9 / 0.95, weight decay ``MO_WD``; it replaced Adafactor,
+    the module docstring says why) at a peak ``lr`` under ``warmup_inverse_sqrt``, the
     next-byte cross-entropy plus ``MO_AUX`` times the load-balancing loss, ``MO_STEPS`` steps of
     ``MO_BATCH`` shuffled windows, logged every 10 steps with a ``val_loss`` every
     ``MO_EVAL_EVERY``; the test windows' loss the truth."""
