@@ -282,6 +282,12 @@ ROUND39_MADE = frozenset({"lrwatch-made/transformer_multitask_brackets_radam_pol
 ROUND40_MADE = frozenset({"lrwatch-made/moe_switch_statistics_adamw_invsqrt",
                           "lrwatch-made/cnn_kd_student_glyphs_sgdm_multistep_epochs",
                           "lrwatch-made/mlp_ft_lntune_shifted_ce_adamw_linear"})
+# Round 41's made families (``fresh_sweeps41.py``, ``manifest_r41made.jsonl``): made after round
+# 40's, ranked by a test loss their logs never hold; held out, never diagnosed before the lead's
+# one evaluation.
+ROUND41_MADE = frozenset({"lrwatch-made/gpt_optparse_qhadam_warmcos",
+                          "lrwatch-made/twotower_pairs_infonce_nesterov_exp_epochs",
+                          "lrwatch-made/gpt_ft_code2prose_lamb_warmlinear"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -445,7 +451,7 @@ def side_of(repo: str) -> str:
     ``round27-made`` / ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
     ``round32-made`` / ``round33-made`` / ``round34-made`` / ``round35-made`` /
     ``round36-made`` / ``round37-made`` / ``round38-made`` / ``round39-made`` /
-    ``round40-made`` (rounds 22 to 40's made families, held out)."""
+    ``round40-made`` / ``round41-made`` (rounds 22 to 41's made families, held out)."""
     if repo in ROUND40_REPOS:
         return "round40-heldout"
     if repo in ROUND39_REPOS:
@@ -506,6 +512,8 @@ def side_of(repo: str) -> str:
         return "round39-made"
     if repo in ROUND40_MADE:
         return "round40-made"
+    if repo in ROUND41_MADE:
+        return "round41-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:

@@ -47,6 +47,7 @@ from benchmarks.realworld import fresh_sweeps37 as gen37
 from benchmarks.realworld import fresh_sweeps38 as gen38
 from benchmarks.realworld import fresh_sweeps39 as gen39
 from benchmarks.realworld import fresh_sweeps40 as gen40
+from benchmarks.realworld import fresh_sweeps41 as gen41
 from benchmarks.realworld.fresh_sweeps import FreshSweep, run_id
 from benchmarks.realworld.made_tasks import Logged
 from benchmarks.realworld.make_runs import quarter_decades
@@ -92,7 +93,8 @@ TESTED_ROUNDS = [(gen, "classifier", False, 4), (gen9, "classifier", True, 5),
                  (gen33, "other", True, 29), (gen34, "classifier", True, 30),
                  (gen35, "classifier", True, 31), (gen36, "other", True, 32),
                  (gen37, "other", True, 33), (gen38, "other", True, 34),
-                 (gen39, "other", True, 35), (gen40, "classifier", True, 36)]
+                 (gen39, "other", True, 35), (gen40, "classifier", True, 36),
+                 (gen41, "other", True, 37)]
 
 
 @pytest.mark.parametrize(("round_gen", "family", "by_epoch", "seed"), TESTED_ROUNDS,
