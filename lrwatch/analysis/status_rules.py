@@ -108,7 +108,8 @@ SHOWN_HIGH = frozenset({
 # run at a time, 24 fine-tunes read so (19 told "reduce ~3x" at 0.5-0.6, 5 a range test): their
 # sweeps label 12 keep and 6 too low (5 sweeps of small models pretrained here, LoRA adapters
 # and full fine-tunes, best LRs 3e-3 to 2e-2) and 6 too high (5 sweeps), status
-# right on 6; further above it the reduce stays (15 of 18 too high). A range test, at a confidence
+# right on 6; further above it the reduce stays (15 of 18 too high), unless the loss trained with
+# noise its only sign (``_fine_tune_trained_noisy``, round 37). A range test, at a confidence
 # that says so (all made here: no public fine-tune sits there).
 FINE_NEAR_DECADES = 2.0
 FINE_NEAR_CONFIDENCE = 0.4
