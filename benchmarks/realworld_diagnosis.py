@@ -85,7 +85,8 @@ of ``manifest_r39.jsonl`` (``ROUND39_REPOS``); ``--side round39-made`` the famil
 round 39 (``manifest_r39made.jsonl``, ``ROUND39_MADE``); round 40 (``--side round40-heldout``) every
 repository of ``manifest_r40.jsonl`` (``ROUND40_REPOS``); ``--side round40-made`` the families
 made for round 40 (``manifest_r40made.jsonl``, ``ROUND40_MADE``); ``--side round41-made`` the
-families made for round 41 (``manifest_r41made.jsonl``, ``ROUND41_MADE``).
+families made for round 41 (``manifest_r41made.jsonl``, ``ROUND41_MADE``); ``--side
+round42-made`` the families made for round 42 (``manifest_r42made.jsonl``, ``ROUND42_MADE``).
 """
 
 from __future__ import annotations
@@ -120,7 +121,8 @@ SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning"
          "round32-heldout", "round32-made", "round33-heldout", "round33-made",
          "round34-heldout", "round34-made", "round35-heldout", "round35-made", "round36-made",
          "round37-made", "round38-heldout", "round38-made", "round39-heldout",
-         "round39-made", "round40-heldout", "round40-made", "round41-made")
+         "round39-made", "round40-heldout", "round40-made", "round41-made",
+         "round42-made")
 
 
 def move_of(action: str, factor: float | None) -> tuple[str, float]:

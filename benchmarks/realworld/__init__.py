@@ -288,6 +288,12 @@ ROUND40_MADE = frozenset({"lrwatch-made/moe_switch_statistics_adamw_invsqrt",
 ROUND41_MADE = frozenset({"lrwatch-made/gpt_optparse_qhadam_warmcos",
                           "lrwatch-made/twotower_pairs_infonce_nesterov_exp_epochs",
                           "lrwatch-made/gpt_ft_code2prose_lamb_warmlinear"})
+# Round 42's made families (``fresh_sweeps42.py``, ``manifest_r42made.jsonl``): made after round
+# 41's, ranked by a test loss their logs never hold; held out, never diagnosed before the lead's
+# one evaluation.
+ROUND42_MADE = frozenset({"lrwatch-made/gpt_threading_sophia_warmcos",
+                          "lrwatch-made/made_blocks_bernoulli_adam_steplr_epochs",
+                          "lrwatch-made/mlp_ft_adapters_smoothce_sgdm_cyclic"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -451,7 +457,8 @@ def side_of(repo: str) -> str:
     ``round27-made`` / ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
     ``round32-made`` / ``round33-made`` / ``round34-made`` / ``round35-made`` /
     ``round36-made`` / ``round37-made`` / ``round38-made`` / ``round39-made`` /
-    ``round40-made`` / ``round41-made`` (rounds 22 to 41's made families, held out)."""
+    ``round40-made`` / ``round41-made`` / ``round42-made`` (rounds 22 to 42's made families,
+    held out)."""
     if repo in ROUND40_REPOS:
         return "round40-heldout"
     if repo in ROUND39_REPOS:
@@ -514,6 +521,8 @@ def side_of(repo: str) -> str:
         return "round40-made"
     if repo in ROUND41_MADE:
         return "round41-made"
+    if repo in ROUND42_MADE:
+        return "round42-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:

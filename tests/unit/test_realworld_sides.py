@@ -20,7 +20,7 @@ from benchmarks.realworld import (ROUND3_HELDOUT, ROUND4_REPOS, ROUND5_REPOS, RO
                                   ROUND33_REPOS, ROUND34_MADE, ROUND34_REPOS, ROUND35_MADE,
                                   ROUND35_REPOS, ROUND36_MADE, ROUND37_MADE, ROUND38_REPOS,
                                   ROUND38_MADE, ROUND39_MADE, ROUND39_REPOS,
-                                  ROUND40_MADE, ROUND40_REPOS, ROUND41_MADE,
+                                  ROUND40_MADE, ROUND40_REPOS, ROUND41_MADE, ROUND42_MADE,
                                   in_side, load, side_of)
 
 EARLIER_THAN_ROUND5 = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning",
@@ -49,7 +49,8 @@ def test_round4_holds_out_half_its_fresh_repositories_and_tunes_on_everything_el
                       | ROUND33_MADE | ROUND34_MADE | ROUND34_REPOS | ROUND35_MADE
                       | ROUND35_REPOS | ROUND36_MADE | ROUND37_MADE | ROUND38_REPOS
                       | ROUND38_MADE | ROUND39_REPOS | ROUND39_MADE
-                      | ROUND40_REPOS | ROUND40_MADE | ROUND41_MADE):
+                      | ROUND40_REPOS | ROUND40_MADE | ROUND41_MADE
+                      | ROUND42_MADE):
             continue  # gathered after round 4: on neither of its sides (see the later tests)
         tuning, heldout = in_side(r.repo, "round4-tuning"), in_side(r.repo, "round4-heldout")
         assert tuning != heldout  # every run is on exactly one round-4 side
@@ -126,7 +127,8 @@ LATER_SIDES = [("round6-heldout", ROUND6_REPOS, "r6-"), ("round7-heldout", ROUND
                ("round39-made", ROUND39_MADE, "fresh_sweeps39.py"),
                ("round40-heldout", ROUND40_REPOS, "r40-"),
                ("round40-made", ROUND40_MADE, "fresh_sweeps40.py"),
-               ("round41-made", ROUND41_MADE, "fresh_sweeps41.py")]
+               ("round41-made", ROUND41_MADE, "fresh_sweeps41.py"),
+               ("round42-made", ROUND42_MADE, "fresh_sweeps42.py")]
 
 
 @pytest.mark.parametrize("k", range(len(LATER_SIDES)), ids=[s[0] for s in LATER_SIDES])
