@@ -71,6 +71,8 @@ NO_ROOM = 1.5
 # the best 28 / 10 / 12, left 10x or more above it 53 / 62 / 59 (a run left too high is told to
 # reduce again; one cut below its best often reads healthy, and stays there).
 OSCILLATING_SHARE = 2 / 3
+OSCILLATING_LEAST_CUT = 10.0
+
 
 def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
             since_step: int | None, first_step: int,
@@ -167,10 +169,13 @@ def _within_priors(rule: StatusRule, action: Action, factor: float, lr: float | 
         far_above = lr > top * 10 ** LR_FAR
         below = lr < top and held_back and SymptomName.TOO_LOW_NOT_EXCLUDED not in symptoms
         move = min(max(top / lr, 1 / MAX_STEP), MAX_STEP)
-        share = action is Action.REDUCE and rule.status is Status.OSCILLATING and far_above
+        # an oscillating run more than OSCILLATING_LEAST_CUT above the top goes part of the way
+        share = action is Action.REDUCE and rule.status is Status.OSCILLATING \
+            and lr > top * OSCILLATING_LEAST_CUT
         if share:
-            decades = math.log10(lr / top)
-            move = max(10 ** -min(decades, max(1.0, OSCILLATING_SHARE * decades)), 1 / MAX_STEP)
+            decades = max(math.log10(OSCILLATING_LEAST_CUT),
+                          OSCILLATING_SHARE * math.log10(lr / top))
+            move = max(10 ** -decades, 1 / MAX_STEP)
         # a lean read off the LR's place alone moves 3x, never to the range (issue 12), and so
         # does a run that halved its loss before it stopped improving: it trained, the range is
         # a prior (rounds 4-6: 7 such runs, all made here, 3 of them healthy and told to reduce
@@ -181,7 +186,8 @@ def _within_priors(rule: StatusRule, action: Action, factor: float, lr: float | 
                 or (action is Action.INCREASE and below and move > factor)) \
                 and math.isfinite(move):
             factor = move
-            how = "two thirds of the way there (in decades), at least 10x, " if share else ""
+            how = (f"two thirds of the way there (in decades), at least "
+                   f"{OSCILLATING_LEAST_CUT:g}x, ") if share else ""
             reasons.append(f"{lr:.3g} is {'far above' if far_above else 'below'} "
                            f"{curves.optimizer}'s {usual} {low:.3g}-{top:.3g}: toward the top "
                            f"of that range, {how}at most {MAX_STEP:g}x at once")
