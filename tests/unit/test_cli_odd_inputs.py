@@ -66,3 +66,16 @@ def test_sweep_left_out_gives_the_reason_a_run_could_not_be_read(tmp_path, capsy
                              "--as-one")
     assert code == 0, err
     assert ("has a header but no rows: the run logged nothing yet") in out.split("left out:")[1]
+
+
+def test_python_dash_m_lrwatch_is_the_command(tmp_path):
+    # was: "No module named lrwatch.__main__; 'lrwatch' is a package and cannot be directly
+    # executed"
+    done = subprocess.run([sys.executable, "-m", "lrwatch", "analyze", str(tmp_path / "nope")],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (f"InputError: {tmp_path / 'nope'} does not exist: pass a store, a "
+                           "metrics.csv, event files or a folder\n")
+    done = subprocess.run([sys.executable, "-m", "lrwatch", "--help"], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0 and "Usage: lrwatch [OPTIONS] COMMAND" in done.stdout
