@@ -126,6 +126,10 @@ def _too_few(paths: Sequence[str], log_runs: Sequence[Any], unread: dict[tuple[s
              members: Sequence[Any], with_lr: Sequence[Any], min_runs: int) -> str:
     """Why the runs given cannot make a sweep: how many were found, could not be read, log no
     LR, and at how many LRs the rest are."""
+    if members and not with_lr and not unread:
+        return (f"no sweep in {', '.join(paths)}: none of its {len(members)} runs logs a "
+                "learning rate, and a sweep needs each run's LR; name the LR column with "
+                "--lr-key")
     where = f"no sweep in {', '.join(paths)}: {_runs(len(log_runs))} found"
     if len(log_runs) == 1 and unread:
         return f"{where}, which cannot be read: {next(iter(unread.values()))}"

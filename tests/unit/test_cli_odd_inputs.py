@@ -47,9 +47,9 @@ def test_sweep_as_one_of_runs_without_lr_or_at_one_lr_says_which(tmp_path, capsy
         write_csv(tmp_path / "same" / f"run{i}" / "metrics.csv", 1e-3)
     code, out, err = lrwatch(capsys, "sweep", str(tmp_path / "nolr"), "--as-one")
     assert (code, out) == (1, "")
-    assert err == (f"InputError: no sweep in {tmp_path / 'nolr'}: 3 runs found: 3 log no "
-                   "learning rate; a sweep needs 3 runs at 2 or more learning rates: name the "
-                   "LR column with --lr-key\n")
+    assert err == (f"InputError: no sweep in {tmp_path / 'nolr'}: none of its 3 runs logs a "
+                   "learning rate, and a sweep needs each run's LR; name the LR column with "
+                   "--lr-key\n")
     code, out, err = lrwatch(capsys, "sweep", str(tmp_path / "same"), "--as-one")
     assert (code, out) == (1, "")
     assert err == (f"InputError: no sweep in {tmp_path / 'same'}: 3 runs found: 3 at 1 LR; a "
