@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence, cast
 import click
 
 from lrwatch.cli._common import fmt_float, printable, table
-from lrwatch.errors import InputError
+from lrwatch.errors import InputError, LRWatchError
 
 if TYPE_CHECKING:
     from lrwatch.analysis.sweep import RankedBy
@@ -64,32 +64,43 @@ POSITION_COLOURS = {"too_low": "yellow", "near_best": "green", "too_high": "mage
                    "whether you keep by a held-out loss or by accuracy is not in the curves")
 def sweep(paths: tuple[str, ...], as_json: bool, as_one: bool, loss_key: str | None,
           lr_key: str | None, rank_by: str | None) -> None:
+    from lrwatch.analysis.sweep import MIN_RUNS
     from lrwatch.readers import find_runs, read_run
     from lrwatch.sweeps import find_sweeps, members_of, read_sweep
 
     per_path = [find_runs(path) for path in paths]
     log_runs = list({(r.path, r.run_id, r.part, r.error): r
                      for runs in per_path for r in runs}.values())
-    members = members_of(log_runs, lambda run: read_run(run, loss_key=loss_key, lr_key=lr_key))
+    unread: dict[tuple[str, str], str] = {(r.source, r.name): r.error for r in log_runs if r.error}
+
+    def read(run: Any) -> Any:
+        try:
+            return read_run(run, loss_key=loss_key, lr_key=lr_key)
+        except LRWatchError as exc:
+            unread[(run.source, run.name)] = str(exc)
+            raise
+
+    members = members_of(log_runs, read)
     ranking = cast("RankedBy | None", rank_by)
+    with_lr = [m for m in members if m.lr is not None]
+    if not with_lr or not members or (as_one and (len(with_lr) < MIN_RUNS
+                                                  or len({m.lr for m in with_lr}) < 2)):
+        raise InputError(_too_few(paths, log_runs, unread, members, with_lr, MIN_RUNS))
     if as_one or (len(paths) > 1 and all(len(runs) == 1 for runs in per_path)):
         sweeps = [read_sweep(members, ranking)]
     else:
         sweeps = find_sweeps(members, ranking)
     in_sweeps = {(m.source, m.name) for s in sweeps for m in s.members}
-    left_out = [{"run": r.name, "reason": _why_left_out(r, members)}
+    left_out = [{"run": r.name, "reason": unread.get((r.source, r.name)) or _why_left_out(r, members)}
                 for r in log_runs if (r.source, r.name) not in in_sweeps]
-    if not sweeps and members and all(m.lr is None for m in members):
-        raise InputError(
-            f"no sweep in {', '.join(paths)}: none of its {len(members)} runs logs a learning "
-            "rate, and a sweep needs each run's LR; name the LR column with --lr-key")
     if not sweeps:
         no_lr = sum(m.lr is None for m in members)
         unlogged = (f" ({no_lr} of them log no learning rate: a sweep needs each run's LR)"
                     if no_lr else "")
         raise InputError(
-            f"no sweep in {', '.join(paths)}: {len(log_runs)} runs, but no 3 of them share a "
-            f"setup and differ in the LR{unlogged}; pass the runs of one sweep with --as-one")
+            f"no sweep in {', '.join(paths)}: {_runs(len(log_runs))}, but no 3 of them share a "
+            f"setup and differ in the LR{unlogged}{_unread(unread)}; pass the runs of one sweep "
+            "with --as-one")
     if as_json:
         document = {"sweeps": [s.reading.to_dict() for s in sweeps], "left_out": left_out}
         click.echo(json.dumps(document, indent=2, allow_nan=False))
@@ -98,6 +109,41 @@ def sweep(paths: tuple[str, ...], as_json: bool, as_one: bool, loss_key: str | N
     if left_out:
         click.echo(click.style("\nleft out:\n" + "\n".join(
             f"  {printable(e['run'])}: {e['reason']}" for e in left_out), dim=True))
+
+
+def _runs(count: int) -> str:
+    return f"{count} run" + ("" if count == 1 else "s")
+
+
+def _unread(unread: dict[tuple[str, str], str]) -> str:
+    """`` (2 cannot be read: the first, X is empty ...)``, or "" when every run was read."""
+    if not unread:
+        return ""
+    return f" ({len(unread)} cannot be read: {next(iter(unread.values()))})"
+
+
+def _too_few(paths: Sequence[str], log_runs: Sequence[Any], unread: dict[tuple[str, str], str],
+             members: Sequence[Any], with_lr: Sequence[Any], min_runs: int) -> str:
+    """Why the runs given cannot make a sweep: how many were found, could not be read, log no
+    LR, and at how many LRs the rest are."""
+    if members and not with_lr and not unread:
+        return (f"no sweep in {', '.join(paths)}: none of its {len(members)} runs logs a "
+                "learning rate, and a sweep needs each run's LR; name the LR column with "
+                "--lr-key")
+    where = f"no sweep in {', '.join(paths)}: {_runs(len(log_runs))} found"
+    if len(log_runs) == 1 and unread:
+        return f"{where}, which cannot be read: {next(iter(unread.values()))}"
+    parts = [f"{len(unread)} cannot be read (the first: {next(iter(unread.values()))})"
+             ] if unread else []
+    if len(members) > len(with_lr):
+        parts.append(f"{len(members) - len(with_lr)} log no learning rate")
+    if with_lr:
+        lrs = len({m.lr for m in with_lr})
+        parts.append(f"{len(with_lr)} at {lrs} LR" + ("" if lrs == 1 else "s"))
+    fix = ("name the LR column with --lr-key" if members and not with_lr
+           else "pass runs of one model at different LRs")
+    return (f"{where}: {', '.join(parts)}; a sweep needs {min_runs} runs at 2 or more learning "
+            f"rates: {fix}")
 
 
 def _why_left_out(log_run: Any, members: list[Any]) -> str:

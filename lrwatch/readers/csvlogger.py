@@ -25,6 +25,7 @@ end in half a number): it is left out, with a note.
 from __future__ import annotations
 
 import csv
+import math
 import os
 from dataclasses import replace
 import re
@@ -168,7 +169,8 @@ def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
     bad_counts = [0] * len(names)
     bad_examples: list[list[str]] = [[] for _ in names]
     bad_step_examples: list[str] = []
-    rows = blank = bad_step_count = 0
+    fraction_examples: list[str] = []
+    rows = blank = bad_step_count = fraction_count = 0
     cut_short = _cut_short_line(path)
     with _open_csv(path, drop_last_line=cut_short is not None) as reader:
         if next(reader, None) is None:
@@ -189,6 +191,11 @@ def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
                     step = int(cells[0])
                 except ValueError:
                     step = _step(cells[0])
+                    if step is None and _fraction(cells[0]):  # never truncated to a step
+                        fraction_count += 1
+                        if len(fraction_examples) < _EXAMPLES:
+                            fraction_examples.append(cells[0][:20])
+                        continue
                 if step is None or not -_INT64_MAX <= step <= _INT64_MAX or "_" in cells[0]:
                     if len(bad_step_examples) < _EXAMPLES:
                         bad_step_examples.append(cells[0][:20])
@@ -222,6 +229,9 @@ def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
              for name, count, examples in zip(names, bad_counts, bad_examples) if count]
     if bad_step_count:
         notes.append(f"ignored {bad_step_count} rows whose step is not a number")
+    if fraction_count:
+        notes.append(f"ignored {fraction_count} rows whose step is not a whole number "
+                     f"(e.g. {_quoted(fraction_examples)})")
     if cut_short is not None:
         notes.append(f"left out the last line {cut_short!r}: it has no line end, so it may be "
                      "cut short (a write in progress?)")
@@ -239,6 +249,11 @@ def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
                      f"validation loss ({', '.join(repr(n) for n in held_out_names)})"
                      for split, count in held_rows.items()]
     if required is not None and not points[required][0].size:
+        if step_index is not None and fraction_count and bad_step_count + fraction_count == rows:
+            raise InputError(
+                f"{path} has no usable step: its '{header[step_index]}' cells are not whole "
+                f"numbers (e.g. {_quoted(fraction_examples)}), so they count no optimizer steps; "
+                "rename that column to read the rows in order, one step each")
         if step_index is not None and bad_step_count == rows:
             raise InputError(
                 f"{path} has no usable step: no '{header[step_index]}' cell is a number within "
@@ -269,11 +284,22 @@ def _quoted(examples: list[str]) -> str:
 
 
 def _step(cell: str) -> int | None:
-    """A step written as a float (``12.0``, as pandas writes), None when it is no number."""
+    """A step written as a float (``12.0``, as pandas writes), None when it is no whole
+    number."""
     try:
-        return int(float(cell))
+        number = float(cell)
+        return int(number) if number.is_integer() else None
     except (ValueError, OverflowError):
         return None
+
+
+def _fraction(cell: str) -> bool:
+    """Whether a cell is a finite number but no whole one (``0.5``: no optimizer step)."""
+    try:
+        number = float(cell)
+    except ValueError:
+        return False
+    return math.isfinite(number) and not number.is_integer() and "_" not in cell
 
 
 def wandb_runs(header: Sequence[str]) -> dict[str, dict[str, str]] | None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Iterable
 
 from lrwatch.errors import InputError
 from lrwatch.readers.base import Folder, LogRun, ReadOptions
@@ -165,7 +166,8 @@ def _folder_runs(root: Path, source: str, options: ReadOptions) -> list[LogRun]:
     other stores beside its ``lrwatch.db`` are found too.
 
     Links to folders are followed, each real folder entered once (so a link loop ends), real
-    folders before links (so ``latest -> version_3`` is read as ``version_3``). A folder or
+    folders before links (so ``latest -> version_3`` is read as ``version_3``), never to a
+    folder that holds ``root`` (``up -> ..`` would read what lies beside it). A folder or
     store that cannot be read is an entry with ``error``, in its place. A folder is one run of
     the first reader that finds a folder run in it; runs named inside a folder are all kept.
     """
@@ -173,6 +175,7 @@ def _folder_runs(root: Path, source: str, options: ReadOptions) -> list[LogRun]:
     texts: list[Path] = []  # text files met, to name those that print a loss when no run is found
     top = _absolute(root).name
     entered: set[tuple[int, int]] = set()
+    above = {(s.st_dev, s.st_ino) for s in _stats(Path(os.path.realpath(root)).parents)}
 
     def name_of(here: Path) -> str:
         relative = here.relative_to(root).as_posix()
@@ -190,7 +193,7 @@ def _folder_runs(root: Path, source: str, options: ReadOptions) -> list[LogRun]:
         except OSError as exc:
             unreadable(exc)
             continue
-        if (real.st_dev, real.st_ino) in entered:
+        if (real.st_dev, real.st_ino) in entered or (real.st_dev, real.st_ino) in above:
             dirs[:] = []
             continue
         entered.add((real.st_dev, real.st_ino))
@@ -228,6 +231,17 @@ def _folder_runs(root: Path, source: str, options: ReadOptions) -> list[LogRun]:
             "metrics.csv or TensorBoard event files (events.out.tfevents.*), a Hugging Face "
             "trainer_state.json, a JSON log or a text training log in it or below"
             + ("" if options.pattern else _unknown_layouts(texts[:_TEXT_FILES_LOOKED_AT])))
+    return found
+
+
+def _stats(folders: Iterable[Path]) -> list[os.stat_result]:
+    """``os.stat`` of each folder that can be looked at (the others are left out)."""
+    found = []
+    for folder in folders:
+        try:
+            found.append(folder.stat())
+        except OSError:
+            continue
     return found
 
 

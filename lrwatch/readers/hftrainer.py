@@ -155,6 +155,14 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _text_values(history: list[Any], key: str) -> list[str]:
+    """The values of ``key`` in the log entries that are text, not numbers (``"2.31"``, a
+    hand-edited or converted state; the Trainer writes numbers), each cut to 20 characters."""
+    return [str(entry[key])[:20] for entry in history
+            if isinstance(entry, dict) and entry.get(key) is not None
+            and not _is_number(entry[key])]
+
+
 def _points(history: list[Any], path: Path) -> tuple[dict[str, Points], list[str]]:
     """Every numeric key of the log entries as ``(steps, values)``; the training summary and
     entries without a step are left out (counted in a note)."""
@@ -192,9 +200,18 @@ def read_trainer_state(files: tuple[Path, ...], options: ReadOptions = ReadOptio
     points, point_notes = _points(state["log_history"], path)
     where = str(path)
     train_keys = [k for k in points if not k.startswith("eval_")]
+    text = _text_values(state["log_history"], options.loss_key or "loss")
+    if text and (options.loss_key or "loss") not in points:
+        raise InputError(f"{where}: none of the {len(text)} '{options.loss_key or 'loss'}' "
+                         f"values in its log_history is a number (e.g. "
+                         f"{', '.join(repr(t) for t in text[:3])}); write them as JSON numbers")
     if not train_keys or (options.loss_key is None and "loss" not in points):
         raise InputError(f"{where} has no training loss in its log_history yet (the Trainer "
                          "logs one every logging_steps steps)")
+    if text:
+        notes.append(f"ignored {len(text)} '{options.loss_key or 'loss'}' values of {where}'s "
+                     f"log_history that are not numbers (e.g. "
+                     f"{', '.join(repr(t) for t in text[:3])})")
     columns = detect_columns(train_keys + ([_EVAL_LOSS] if _EVAL_LOSS in points else []), where,
                              loss_key=options.loss_key, lr_key=options.lr_key)
     if _EVAL_LOSS in points:

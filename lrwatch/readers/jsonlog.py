@@ -317,8 +317,11 @@ def _records_points(records: list[dict[str, Any]], path: Path, options: ReadOpti
         step_key, by_epoch = EPOCH_KEY, True
     elif step_key is None:
         order = True
-    columns = detect_columns([k for k in names if k != step_key], str(path),
-                             loss_key=options.loss_key, lr_key=options.lr_key)
+    try:
+        columns = detect_columns([k for k in names if k != step_key], str(path),
+                                 loss_key=options.loss_key, lr_key=options.lr_key)
+    except InputError as exc:
+        raise _text_loss(records, names, path, options) or exc from None
     used = [c for c in (columns.loss, columns.lr, columns.grad_norm, columns.val_loss,
                         columns.val_metric)
             if c is not None]
@@ -354,6 +357,20 @@ def _records_points(records: list[dict[str, Any]], path: Path, options: ReadOpti
     points = {k: (np.frombuffer(steps[k], dtype=np.int64),
                   np.frombuffer(values[k], dtype=np.float64)) for k in used}
     return columns, points, by_epoch, notes, _hints(records[-1])
+
+
+def _text_loss(records: list[dict[str, Any]], names: list[str], path: Path,
+               options: ReadOptions) -> InputError | None:
+    """Why no loss column was found where the records name one whose values are all text
+    (``"loss": "2.31"``, a script that logged ``str(loss)``); None where they name none."""
+    texts = [k for k in dict.fromkeys(k for r in records for k in r) if k not in names]
+    key = options.loss_key if options.loss_key in texts else next(
+        (k for k in texts if options.loss_key is None and is_loss_name(k)), None)
+    if key is None:
+        return None
+    examples = [str(r[key])[:20] for r in records if r.get(key) is not None][:3]
+    return InputError(f"{path}: none of its '{key}' values is a number (e.g. "
+                      f"{', '.join(repr(e) for e in examples)}); write them as JSON numbers")
 
 
 def _hints(source: dict[str, Any]) -> Hints:

@@ -75,16 +75,40 @@ class Layout:
     note: str | None = None  # what a user must know about the values read (their unit)
 
 
-def _groups(pattern: re.Pattern[str]) -> Callable[[str], Point | None]:
-    """A parser that reads the named groups of ``pattern`` (the first match in a line)."""
-    wanted = [g for g in ("step", *CURVES) if g in pattern.groupindex]
+class PatternParser:
+    """Reads the named groups of a user's ``--pattern`` (the first match in a line).
 
-    def parse(line: str) -> Point | None:
-        match = pattern.search(line)
+    A curve's group whose text is no number (``2.31,`` where ``\\S+`` took the comma too) is
+    left out of the point, never read as NaN, which would read as a blow-up; ``rejected`` counts
+    them per group with a few examples, for the notes. A step that is no number stays NaN, for
+    the reader to count the line as one with no usable step.
+    """
+
+    def __init__(self, pattern: re.Pattern[str]):
+        self.pattern = pattern
+        self.wanted = [g for g in ("step", *CURVES) if g in pattern.groupindex]
+        self.rejected: dict[str, tuple[int, list[str]]] = {}
+
+    def __call__(self, line: str) -> Point | None:
+        match = self.pattern.search(line)
         if match is None:
             return None
-        return {g: _float(match.group(g)) for g in wanted if match.group(g) is not None}
-    return parse
+        point: Point = {}
+        for group in self.wanted:
+            text = match.group(group)
+            if text is None:
+                continue
+            if group == "step":
+                point[group] = _float(text)
+                continue
+            try:
+                point[group] = float(text)  # "nan" and "inf" are numbers a log prints
+            except ValueError:
+                count, examples = self.rejected.get(group, (0, []))
+                if len(examples) < 3 and text[:20] not in examples:
+                    examples.append(text[:20])
+                self.rejected[group] = (count + 1, examples)
+        return point
 
 
 def _float(text: str) -> float:
@@ -651,4 +675,5 @@ def compile_pattern(pattern: str) -> Layout:
         raise ConfigError(f"the pattern {pattern!r} (pattern= / --pattern) has no "
                           "(?P<loss>...) group; name the groups to read: loss, and step, lr, "
                           f"grad_norm, e.g. {PATTERN_EXAMPLE}")
-    return Layout("--pattern", _groups(compiled), steps_are_order="step" not in compiled.groupindex)
+    return Layout("--pattern", PatternParser(compiled),
+                  steps_are_order="step" not in compiled.groupindex)

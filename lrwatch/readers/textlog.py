@@ -28,8 +28,11 @@ from lrwatch.readers.files import (as_utf8, file_head, is_lfs_pointer, refuse_lf
                                    text_encoding)
 from lrwatch.readers.series import Hints, ReadResult, build_curves, cannot_read
 from lrwatch.readers.text_layouts import (CURVES, GENERIC_MIN_POINTS, PATTERN_EXAMPLE, PRESETS,
-                                          Layout, compile_pattern, generic_layout,
-                                          generic_layouts, presets)
+                                          Layout, PatternParser, compile_pattern,
+                                          generic_layout, generic_layouts, presets)
+
+# a group that reads a number and stops before the comma or unit printed after it
+NUMBER_GROUP_EXAMPLE = r"(?P<loss>[-+.0-9eE]+|nan|inf)"
 
 SUFFIXES = (".log", ".txt")
 # A layout is recognised in the first lines: the first QUICK_SNIFF_BYTES, and where no layout
@@ -84,7 +87,10 @@ def _recognise(path: Path, options: ReadOptions) -> str | None:
         layouts = (compile_pattern(options.pattern),) if options.pattern else presets()
         best, most = None, 0
         for layout in layouts:
-            count = sum(1 for line in lines if (p := layout.parse(line)) and "loss" in p)
+            # a --pattern line counts when it matches: a loss group that took no number is
+            # said by the reading, not hidden behind "no line matches"
+            count = sum(1 for line in lines if (p := layout.parse(line)) is not None
+                        and ("loss" in p or options.pattern))
             if count > most:
                 best, most = layout.name, count
         if best is None and not options.pattern:
@@ -134,11 +140,11 @@ def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResul
                 if not point:
                     params = params or model_size.from_log_line(line)
                     continue
-                try:
-                    step = order if layout.steps_are_order else int(point.get("step", order))
-                except (ValueError, OverflowError):
+                step_value = float(point.get("step", order))
+                if not layout.steps_are_order and not step_value.is_integer():  # NaN, inf, 1.5
                     bad_steps += 1
                     continue
+                step = order if layout.steps_are_order else int(step_value)
                 order += 1
                 for curve in CURVES:
                     if curve in point:
@@ -148,6 +154,13 @@ def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResul
         raise cannot_read(path, exc) from None
     points = {curve: (np.frombuffer(steps[curve], dtype=np.int64),
                       np.frombuffer(values[curve], dtype=np.float64)) for curve in CURVES}
+    rejected = layout.parse.rejected if isinstance(layout.parse, PatternParser) else {}
+    if not points["loss"][0].size and "loss" in rejected:
+        count, examples = rejected["loss"]
+        raise InputError(f"{path}: the loss group of the pattern {options.pattern!r} (pattern= / "
+                         f"--pattern) matched {count} lines but never a number (e.g. "
+                         f"{', '.join(repr(e) for e in examples)}): narrow the group to the "
+                         f"number, e.g. {NUMBER_GROUP_EXAMPLE}")
     if not points["loss"][0].size:
         raise InputError(f"{path} has no loss on any line read as {layout.name}")
     columns = Columns(loss="loss", **{c: c for c in CURVES[1:] if points[c][0].size})
@@ -158,7 +171,11 @@ def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResul
         notes.append("its lines carry no step: the step is the entry's order (multiply by the "
                      "logging interval for optimizer steps)")
     if bad_steps:
-        notes.append(f"ignored {bad_steps} lines whose step is not a number")
+        notes.append(f"ignored {bad_steps} lines whose step is not a whole number")
+    notes += [f"ignored {count} values of the pattern's {group} group that are not numbers "
+              f"(e.g. {', '.join(repr(e) for e in examples)}); where they hold one, narrow the "
+              f"group to it, e.g. {NUMBER_GROUP_EXAMPLE.replace('loss', group)}"
+              for group, (count, examples) in rejected.items()]
     if params is not None:
         notes.append(f"the log gives the model's size: {params:,} parameters")
     result = build_curves(columns, points, Hints(param_count=params), str(path),

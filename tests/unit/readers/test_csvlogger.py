@@ -11,6 +11,7 @@ import pytest
 
 from lrwatch.errors import InputError
 from lrwatch.readers.csvlogger import read_csv_log
+from tests.helpers.cli import run_cli
 
 
 def write(path: Path, text: str) -> Path:
@@ -253,6 +254,24 @@ def test_numbers_with_underscores_are_not_numbers(tmp_path):
     np.testing.assert_array_equal(result.curves.loss.steps, [1])
     assert "ignored 1 non-numeric values in 'loss' (e.g. '1_05')" in result.notes
     assert "ignored 1 rows whose step is not a number" in result.notes
+
+
+def test_a_step_that_is_no_whole_number_is_left_out_never_truncated(tmp_path, capsys):
+    # steps 0.1, 0.2 ... were truncated to 0: ten points on a step, nine overwritten, and a
+    # note blaming "a resumed run"
+    rows = "".join(f"{s / 10},{2.0 - s / 100},0.001\n" for s in range(100))
+    result = read_csv_log(write(tmp_path / "metrics.csv", "step,loss,lr\n" + rows))
+    np.testing.assert_array_equal(result.curves.loss.steps, np.arange(10))
+    np.testing.assert_allclose(result.curves.loss.values, 2.0 - np.arange(0, 100, 10) / 100)
+    assert "ignored 90 rows whose step is not a whole number (e.g. '0.1', '0.2', '0.3')" \
+        in result.notes
+    assert not any("logged again" in n for n in result.notes)
+    only = write(tmp_path / "halves" / "metrics.csv", "step,loss\n0.5,1.0\n1.5,0.9\n")
+    code, out, err = run_cli(capsys, str(only))
+    assert (code, out) == (1, "")
+    assert err == (f"InputError: {only} has no usable step: its 'step' cells are not whole "
+                   "numbers (e.g. '0.5', '1.5'), so they count no optimizer steps; rename that "
+                   "column to read the rows in order, one step each\n")
 
 
 def test_a_last_line_without_line_end_is_left_out_as_cut_short(tmp_path):

@@ -140,6 +140,16 @@ def test_link_loops_end_and_a_linked_folder_is_read_once_by_its_real_name(tmp_pa
     assert [r.name for r in find_runs(logs)] == ["lightning_logs/version_0"]
 
 
+def test_a_link_to_a_folder_above_is_not_followed_out_of_the_path_given(tmp_path):
+    # was: 'up -> ..' in version_0 read every run beside lightning_logs, as lightning_logs/...
+    csv_run(tmp_path / "other_project" / "version_0")
+    logs = tmp_path / "lightning_logs"
+    csv_run(logs / "version_0")
+    (logs / "version_0" / "up").symlink_to("../..")
+    assert [r.name for r in find_runs(logs)] == ["lightning_logs/version_0"]
+    assert [r.name for r in find_runs(logs / "version_0")] == ["lightning_logs/version_0"]
+
+
 def test_an_empty_path_is_an_error_not_the_current_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     csv_run(tmp_path / "version_0")

@@ -173,6 +173,27 @@ def test_files_that_cannot_be_read_are_one_line_errors(tmp_path, content, messag
         read_run(run)
 
 
+def test_a_loss_written_as_text_is_said_not_called_missing(tmp_path, capsys):
+    # was: "has no training loss in its log_history yet", of a state whose every entry has one
+    state = trainer_state(100, summary=False)
+    for entry in state["log_history"]:
+        if "loss" in entry:
+            entry["loss"] = str(entry["loss"])
+    write_json(tmp_path / "text" / "trainer_state.json", state)
+    code, out, err = run_cli(capsys, str(tmp_path / "text"))
+    assert (code, out) == (1, "")
+    assert err == (f"InputError: {tmp_path / 'text' / 'trainer_state.json'}: none of the 10 "
+                   "'loss' values in its log_history is a number (e.g. '2.171', '2.0503', "
+                   "'1.9375'); write them as JSON numbers\n")
+    state["log_history"][0]["loss"] = 2.0
+    write_json(tmp_path / "some" / "trainer_state.json", state)
+    result = read_run(find_runs(tmp_path / "some")[0])
+    assert len(result.curves.loss) == 1
+    assert any(n.endswith("log_history that are not numbers (e.g. '2.0503', '1.9375', "
+                          "'1.8319')") and n.startswith("ignored 9 'loss' values")
+               for n in result.notes), result.notes
+
+
 def test_lrwatch_analyze_reads_an_output_folder(tmp_path, capsys):
     out = tmp_path / "out"
     for step in (500, 1000):

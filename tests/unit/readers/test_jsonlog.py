@@ -289,3 +289,14 @@ def test_an_lr_taken_from_the_settings_says_where_it_came_from(tmp_path, capsys)
     [run] = analyze_json(capsys, str(path))
     assert run["current_lr"] == pytest.approx(0.05)
     assert any("took lr=0.05 from the settings beside its log" in n for n in run["notes"])
+
+
+def test_a_loss_logged_as_text_is_said_not_called_missing(tmp_path, capsys):
+    # was: "has no training-loss column; it has: lr" of records that all have a 'loss'
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps({"step": s, "loss": str(2.0 - s / 100), "lr": 1e-3}) + "\n"
+                            for s in range(50)))
+    code, out, err = run_cli(capsys, str(path))
+    assert (code, out) == (1, "")
+    assert err == (f"InputError: {path}: none of its 'loss' values is a number (e.g. '2.0', "
+                   "'1.99', '1.98'); write them as JSON numbers\n")

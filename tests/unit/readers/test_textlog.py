@@ -132,6 +132,44 @@ def test_a_pattern_without_step_counts_matching_lines(tmp_path):
     np.testing.assert_array_equal(result.curves.loss.values, [3.0, 2.5, 2.0])
 
 
+def test_a_pattern_group_that_takes_no_number_is_said_never_read_as_nan(tmp_path, capsys):
+    # the README's example pattern on lines with a comma after the loss: '\S+' takes '2.4000,';
+    # read as NaN, every point was a blow-up and the run "diverging" from its first step
+    path = tmp_path / "train.log"
+    path.write_text("".join(f"step {s} loss {2.3 * math.exp(-s / 80) + 0.1:.4f}, lr 0.001\n"
+                            for s in range(200)))
+    code, out, err = run_cli(capsys, str(path), "--pattern",
+                             r"step (?P<step>\d+) loss (?P<loss>\S+) lr (?P<lr>\S+)")
+    assert (code, out) == (1, "")
+    assert re.fullmatch(r"InputError: \S+train\.log: the loss group of the pattern .* matched "
+                        r"200 lines but never a number \(e\.g\. '2\.4000,', '2\.3714,', "
+                        r"'2\.3432,'\): narrow the group to the number, e\.g\. "
+                        r"\(\?P<loss>\[-\+\.0-9eE\]\+\|nan\|inf\)\n", err), err
+
+
+def test_a_pattern_group_skips_the_text_it_took_and_says_how_much(tmp_path):
+    path = tmp_path / "train.log"
+    path.write_text("".join(f"step {s} loss {'n/a' if s % 50 == 0 else 2.0 - s / 100}\n"
+                            for s in range(200)))
+    result = read_run(find_runs(path)[0], pattern=r"step (?P<step>\d+) loss (?P<loss>\S+)")
+    assert len(result.curves.loss) == 196 and np.isfinite(result.curves.loss.values).all()
+    assert 0 not in result.curves.loss.steps
+    assert any(n.startswith("ignored 4 values of the pattern's loss group that are not "
+                            "numbers (e.g. 'n/a'); where they hold one, narrow the group")
+               for n in result.notes), result.notes
+
+
+def test_a_pattern_step_that_is_no_whole_number_is_left_out_not_truncated(tmp_path):
+    # steps 0.1, 0.2 ... truncated to int were 10 points on each step, 9 of them overwritten
+    path = tmp_path / "train.log"
+    path.write_text("".join(f"step {s / 10} loss {2.0 - s / 100}\n" for s in range(100)))
+    result = read_run(find_runs(path)[0], pattern=r"step (?P<step>\S+) loss (?P<loss>\S+)")
+    np.testing.assert_array_equal(result.curves.loss.steps, np.arange(10))
+    np.testing.assert_allclose(result.curves.loss.values, 2.0 - np.arange(0, 100, 10) / 100)
+    assert "ignored 90 lines whose step is not a whole number" in result.notes
+    assert not any("logged again" in n for n in result.notes)
+
+
 @pytest.mark.parametrize(("pattern", "message"), [
     ("loss=(?P<loss>\\S+", r"^ConfigError: the pattern 'loss=\(\?P<loss>\\\\S\+' "
                           r"\(pattern= / --pattern\) is not a valid regular expression "
