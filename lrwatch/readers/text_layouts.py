@@ -59,7 +59,8 @@ from lrwatch.errors import ConfigError
 
 CURVES = ("loss", "lr", "grad_norm", "val_loss")  # the named groups read, besides ``step``
 _NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf|NaN|Inf)"
-PATTERN_EXAMPLE = r"--pattern 'step (?P<step>\d+) .*loss (?P<loss>\S+) .*lr (?P<lr>\S+)'"
+PATTERN_EXAMPLE = (r"--pattern 'step (?P<step>\d+).*loss (?P<loss>[-+.\deE]+|nan)"
+                   r".*lr (?P<lr>[-+.\deE]+)'")
 
 Point = dict[str, float]  # one matched line: curve -> value, plus "step" when it has one
 

@@ -25,6 +25,10 @@ STATUSES = {"diverging", "oscillating", "stalled", "healthy", "insufficient_data
 GOOD_CSV = "step,train_loss,lr-Adam\n" + "".join(
     f"{s},{2.0 * np.exp(-s / 40) + 0.1:.6f},0.001\n" for s in range(300))
 
+# the example a one-line error about --pattern ends with
+PATTERN_EXAMPLE = ("--pattern 'step (?P<step>\\d+).*loss (?P<loss>[-+.\\deE]+|nan)"
+                   ".*lr (?P<lr>[-+.\\deE]+)'")
+
 
 def strict_json(text: str) -> dict:
     """Parse as JSON that other tools accept: NaN and Infinity are refused."""
@@ -275,8 +279,7 @@ def test_a_folder_whose_text_logs_print_a_loss_too_rarely_says_to_pass_pattern(t
     assert (code, out) == (1, "")
     assert err.startswith(f"InputError: no logs in {tmp_path}: expected an lrwatch store")
     assert err.endswith(f"a text file prints a loss in no layout lrwatch knows (e.g. {tmp_path}/"
-                        "run.log): read it with --pattern, e.g. --pattern 'step (?P<step>\\d+) "
-                        ".*loss (?P<loss>\\S+) .*lr (?P<lr>\\S+)'\n")
+                        f"run.log): read it with --pattern, e.g. {PATTERN_EXAMPLE}\n")
 
 
 def test_names_with_control_characters_are_printed_escaped(tmp_path, capsys):

@@ -15,6 +15,10 @@ from lrwatch.readers import find_runs, read_run
 from lrwatch.readers.textlog import QUICK_SNIFF_BYTES, SNIFF_BYTES
 from tests.helpers.cli import run_cli
 
+# the example a one-line error about --pattern ends with
+PATTERN_EXAMPLE = ("--pattern 'step (?P<step>\\d+).*loss (?P<loss>[-+.\\deE]+|nan)"
+                   ".*lr (?P<lr>[-+.\\deE]+)'")
+
 
 def nanogpt_log(path, iters=300, eval_interval=100):
     """nanoGPT train.py: its configuration first, then iteration and evaluation lines."""
@@ -181,8 +185,7 @@ def test_a_bad_pattern_is_a_one_line_usage_error(tmp_path, capsys, pattern, mess
     path = nanogpt_log(tmp_path / "train.log")
     code, out, err = run_cli(capsys, str(path), "--pattern", pattern)
     assert (code, out, err.count("\n")) == (1, "", 1)
-    assert err.rstrip("\n").endswith("e.g. --pattern 'step (?P<step>\\d+) .*loss (?P<loss>\\S+) "
-                                     ".*lr (?P<lr>\\S+)'")
+    assert err.rstrip("\n").endswith(PATTERN_EXAMPLE)
     assert re.match(message, err), err
     with pytest.raises(ConfigError):
         find_runs(tmp_path, pattern=pattern)
@@ -197,7 +200,7 @@ def test_a_log_in_no_known_layout_says_to_pass_pattern(tmp_path, capsys):
                    "word_language_model, hf_dicts, keras, fairseq, megatron, llmc, "
                    "modded_nanogpt, timm, mmengine, litgpt, torchvision) and names no loss on "
                    "3+ lines ('loss: 2.31'): pass --pattern with named groups, "
-                   "e.g. --pattern 'step (?P<step>\\d+) .*loss (?P<loss>\\S+) .*lr (?P<lr>\\S+)'\n")
+                   f"e.g. {PATTERN_EXAMPLE}\n")
     code, out, err = run_cli(capsys, str(path), "--pattern", r"objective=(?P<loss>\S+)")
     assert code == 0, err
 
