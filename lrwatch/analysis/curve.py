@@ -46,6 +46,14 @@ class Curve:
         """A level (log units) back in the loss's own units, for messages."""
         return self.scale * (math.exp(min(z, 709.0)) - self.shift)
 
+    def times(self, ratio: float) -> str:
+        """A ratio of two loss levels for a message ("9.67x"). A loss that goes below 0 (a
+        log-likelihood) is compared shifted above 0 (``log_loss``), and the words say so: its
+        own values (-1240 -> -1030) have no ratio that means "rose"."""
+        if self.shift == 0.0:
+            return f"{ratio:.3g}x"
+        return f"{ratio:.3g}x on the loss shifted above 0 (it goes below 0)"
+
     @property
     def size(self) -> int:
         return int(self.loss.size)

@@ -272,7 +272,8 @@ def climb_before_nan(curve: Curve) -> Symptom | None:
     low = np.flatnonzero(~high)
     start = int(low[-1]) + 1 if low.size else 0
     ratio = _exp(float(curve.log_loss[-3:].min()) - best)
-    msg = (f"before that, loss climbed {ratio:.3g}x from {_fmt(curve.to_loss(best))} over steps "
+    msg = (f"before that, loss climbed {curve.times(ratio)}"
+           f" from {_fmt(curve.to_loss(best))} over steps "
            f"{curve.first[start]}-{curve.last[-1]}") + _grad_growth(curve, start)
     return Symptom(SymptomName.CLIMB, 1.0, Evidence(msg, "loss", int(curve.first[start]),
                                                     int(curve.last[-1]), ratio),
@@ -302,7 +303,7 @@ def blowup(curve: Curve, first_ratio: float = JUMP_RATIO) -> Symptom | None:
     cross = int(over[0]) if over.size else curve.size - 1
     best_i = int(np.argmin(curve.trend[:cross + 1]))
     rise_from = min(_rise_start(curve, best_i, end), cross)
-    msg = (f"loss rose {ratio:.3g}x above where it started ({_fmt(curve.to_loss(ref))} -> "
+    msg = (f"loss rose {curve.times(ratio)} above where it started ({_fmt(curve.to_loss(ref))} -> "
            f"{_fmt(curve.to_loss(end))}), climbing over steps {curve.first[rise_from]}-"
            f"{curve.last[-1]}") + _grad_growth(curve, rise_from)
     s = strength(ratio, BLOWUP_RATIO if ref == start else first_ratio)
@@ -322,7 +323,8 @@ def stuck_above_first(curve: Curve) -> Symptom | None:
             curve.size - tail, curve.size):
         return None
     ratio = _exp(end - first)
-    msg = (f"loss ended {ratio:.3g}x above its first value ({_fmt(curve.to_loss(first))} -> "
+    msg = (f"loss ended {curve.times(ratio)}"
+           f" above its first value ({_fmt(curve.to_loss(first))} -> "
            f"{_fmt(curve.to_loss(end))}, steps {curve.first[0]}-{curve.last[-1]}) and never "
            "came back down")
     return Symptom(SymptomName.BLOWUP, strength(ratio, BLOWUP_RATIO),
@@ -351,7 +353,8 @@ def rose_over_epochs(curve: Curve) -> Symptom | None:
     since = int(curve.first[int(np.argmin(curve.trend[:int(over[0]) + 1]))]) if over.size \
         else int(curve.first[0])
     ratio = _exp(end - first)
-    msg = (f"the loss ends {ratio:.3g}x above its first epoch's mean ({_fmt(curve.to_loss(first))}"
+    msg = (f"the loss ends {curve.times(ratio)}"
+           f" above its first epoch's mean ({_fmt(curve.to_loss(first))}"
            f" -> {_fmt(curve.to_loss(end))}, epochs {curve.first[0]}-{curve.last[-1]}): an "
            "epoch's mean is no lucky batch, training went backward")
     return Symptom(SymptomName.BLOWUP, strength(ratio, EPOCH_RISE),
@@ -364,7 +367,7 @@ def early_blowup(curve: Curve) -> Symptom | None:
     ratio = _exp(float(curve.log_loss[-3:].min()) - first)
     if ratio <= EARLY_BLOWUP:
         return None
-    msg = (f"loss rose {ratio:.3g}x in its first {curve.steps} steps (from "
+    msg = (f"loss rose {curve.times(ratio)} in its first {curve.steps} steps (from "
            f"{_fmt(curve.to_loss(first))} at step {curve.first[0]} to "
            f"{_fmt(curve.to_loss(float(curve.log_loss[-1])))} at step {curve.last[-1]})")
     return Symptom(SymptomName.EARLY_BLOWUP, strength(ratio, EARLY_BLOWUP),
@@ -389,7 +392,8 @@ def short_rise(curve: Curve) -> Symptom | None:
     if float(curve.log_loss[-2:].min()) - first < math.log(EPOCH_RISE):
         return None
     ratio = _exp(last - first)
-    msg = (f"the loss ends {ratio:.3g}x above its first point ({_fmt(curve.to_loss(first))} at "
+    msg = (f"the loss ends {curve.times(ratio)}"
+           f" above its first point ({_fmt(curve.to_loss(first))} at "
            f"step {curve.first[0]} -> {_fmt(curve.to_loss(last))} at step {curve.last[-1]}) "
            f"over the {curve.size} points logged, and the point before it too: training went "
            "backward, though so few points cannot say how far the LR is off")
@@ -1205,7 +1209,8 @@ def epoch_blowup_came_back(curve: Curve) -> Symptom | None:
     ratio = _exp(gaps[at])
     after = curve.to_loss(float(np.median(z[at + 1:at + 4])))
     msg = (f"each point is an epoch's mean: the epoch at step {curve.first[at]} averaged "
-           f"{_fmt(curve.to_loss(float(z[at])))}, {ratio:.3g}x the {_fmt(after)} of the epochs "
+           f"{_fmt(curve.to_loss(float(z[at])))}, {curve.times(ratio)}"
+           f" the {_fmt(after)} of the epochs "
            "after it: the loss blew up inside that epoch and came back, an LR at the edge of "
            "stability")
     return Symptom(SymptomName.RECOVERED_SPIKE, 0.5,
@@ -1397,7 +1402,8 @@ def recovered_spike(curve: Curve) -> Symptom | None:
         return None
     peak = curve.to_loss(float(np.max(curve.log_loss[i:i + k])))
     ratio = _exp(jump)
-    msg = (f"loss jumped {ratio:.3g}x above its running best ({_fmt(low)} -> {_fmt(peak)} at "
+    msg = (f"loss jumped {curve.times(ratio)}"
+           f" above its running best ({_fmt(low)} -> {_fmt(peak)} at "
            f"step {curve.first[i]}), then came back down to "
            f"{_fmt(curve.to_loss(curve.end_level))} by the end")
     return Symptom(SymptomName.RECOVERED_SPIKE, strength(ratio, SPIKE_RATIO) * 0.7,
