@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import webbrowser
+from pathlib import Path
 
 import click
 
@@ -57,6 +58,11 @@ def dashboard(store: str | None, host: str, port: int, open_browser: bool,
 
     if background and hasattr(os, "nice"):
         os.nice(10)  # training comes first
+    if isinstance(path, Path) and not path.exists() and parent is None:
+        # served all the same (a training started later creates it), but a mistyped path
+        # must not look like a store with no runs
+        click.echo(f"no store at {printable(str(path))} yet: its runs appear once a training "
+                   "records there (check the path if one already does)")
     serve(path, host, port,
           open_browser=open_browser, trusted_hosts=trusted_hosts,
           interval_ms=int(interval * 1000), parent_pid=parent, echo=click.echo)

@@ -74,6 +74,24 @@ def test_a_second_dashboard_on_the_same_store_says_where_it_is_served(tmp_path):
         first.wait(30)
 
 
+
+def test_a_dashboard_on_a_path_with_no_store_yet_says_so_and_serves(tmp_path):
+    missing = tmp_path / "mistyped" / "lrwatch.db"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    server = subprocess.Popen([sys.executable, "-m", "lrwatch.cli", "dashboard", str(missing),
+                               "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        assert _until(lambda: probe(url)), "the dashboard never answered"
+        assert server.stdout is not None
+        assert server.stdout.readline().rstrip("\n") == (
+            f"no store at {missing} yet: its runs appear once a training records there (check "
+            "the path if one already does)")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)
+
 TRAIN = textwrap.dedent("""
     import sys, time
     import lightning.pytorch as pl
