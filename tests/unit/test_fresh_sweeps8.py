@@ -49,6 +49,7 @@ from benchmarks.realworld import fresh_sweeps39 as gen39
 from benchmarks.realworld import fresh_sweeps40 as gen40
 from benchmarks.realworld import fresh_sweeps41 as gen41
 from benchmarks.realworld import fresh_sweeps42 as gen42
+from benchmarks.realworld import fresh_sweeps43 as gen43
 from benchmarks.realworld.fresh_sweeps import FreshSweep, run_id
 from benchmarks.realworld.made_tasks import Logged
 from benchmarks.realworld.make_runs import quarter_decades
@@ -95,7 +96,8 @@ TESTED_ROUNDS = [(gen, "classifier", False, 4), (gen9, "classifier", True, 5),
                  (gen35, "classifier", True, 31), (gen36, "other", True, 32),
                  (gen37, "other", True, 33), (gen38, "other", True, 34),
                  (gen39, "other", True, 35), (gen40, "classifier", True, 36),
-                 (gen41, "other", True, 37), (gen42, "other", True, 38)]
+                 (gen41, "other", True, 37), (gen42, "other", True, 38),
+                 (gen43, "other", True, 39)]
 
 
 @pytest.mark.parametrize(("round_gen", "family", "by_epoch", "seed"), TESTED_ROUNDS,
