@@ -91,7 +91,8 @@ def sweep(paths: tuple[str, ...], as_json: bool, as_one: bool, loss_key: str | N
     else:
         sweeps = find_sweeps(members, ranking)
     in_sweeps = {(m.source, m.name) for s in sweeps for m in s.members}
-    left_out = [{"run": r.name, "reason": unread.get((r.source, r.name)) or _why_left_out(r, members)}
+    left_out = [{"run": r.name,
+                 "reason": unread.get((r.source, r.name)) or _why_left_out(r, members)}
                 for r in log_runs if (r.source, r.name) not in in_sweeps]
     if not sweeps:
         no_lr = sum(m.lr is None for m in members)
