@@ -200,16 +200,17 @@ def read_trainer_state(files: tuple[Path, ...], options: ReadOptions = ReadOptio
     points, point_notes = _points(state["log_history"], path)
     where = str(path)
     train_keys = [k for k in points if not k.startswith("eval_")]
-    text = _text_values(state["log_history"], options.loss_key or "loss")
-    if text and (options.loss_key or "loss") not in points:
-        raise InputError(f"{where}: none of the {len(text)} '{options.loss_key or 'loss'}' "
+    loss_key = options.loss_key or "loss"
+    text = _text_values(state["log_history"], loss_key)
+    if text and loss_key not in points:
+        raise InputError(f"{where}: none of the {len(text)} '{loss_key}' "
                          f"values in its log_history is a number (e.g. "
                          f"{', '.join(repr(t) for t in text[:3])}); write them as JSON numbers")
     if not train_keys or (options.loss_key is None and "loss" not in points):
         raise InputError(f"{where} has no training loss in its log_history yet (the Trainer "
                          "logs one every logging_steps steps)")
     if text:
-        notes.append(f"ignored {len(text)} '{options.loss_key or 'loss'}' values of {where}'s "
+        notes.append(f"ignored {len(text)} '{loss_key}' values of {where}'s "
                      f"log_history that are not numbers (e.g. "
                      f"{', '.join(repr(t) for t in text[:3])})")
     columns = detect_columns(train_keys + ([_EVAL_LOSS] if _EVAL_LOSS in points else []), where,

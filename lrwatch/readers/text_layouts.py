@@ -59,8 +59,11 @@ from lrwatch.errors import ConfigError
 
 CURVES = ("loss", "lr", "grad_norm", "val_loss")  # the named groups read, besides ``step``
 _NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|inf|NaN|Inf)"
-PATTERN_EXAMPLE = (r"--pattern 'step (?P<step>\d+).*loss (?P<loss>[-+.\deE]+|nan)"
-                   r".*lr (?P<lr>[-+.\deE]+)'")
+# a group that reads a number and stops before a comma or unit printed after it
+NUMBER = r"[-+.0-9eE]+"
+NUMBER_GROUP_EXAMPLE = rf"(?P<loss>{NUMBER}|nan|inf)"
+PATTERN_EXAMPLE = (rf"--pattern 'step (?P<step>\d+).*loss (?P<loss>{NUMBER}|nan)"
+                   rf".*lr (?P<lr>{NUMBER})'")
 
 Point = dict[str, float]  # one matched line: curve -> value, plus "step" when it has one
 

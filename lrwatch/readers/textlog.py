@@ -27,12 +27,10 @@ from lrwatch.readers.columns import Columns
 from lrwatch.readers.files import (as_utf8, file_head, is_lfs_pointer, refuse_lfs_pointer,
                                    text_encoding)
 from lrwatch.readers.series import Hints, ReadResult, build_curves, cannot_read
-from lrwatch.readers.text_layouts import (CURVES, GENERIC_MIN_POINTS, PATTERN_EXAMPLE, PRESETS,
-                                          Layout, PatternParser, compile_pattern,
-                                          generic_layout, generic_layouts, presets)
-
-# a group that reads a number and stops before the comma or unit printed after it
-NUMBER_GROUP_EXAMPLE = r"(?P<loss>[-+.0-9eE]+|nan|inf)"
+from lrwatch.readers.text_layouts import (CURVES, GENERIC_MIN_POINTS, NUMBER_GROUP_EXAMPLE,
+                                          PATTERN_EXAMPLE, PRESETS, Layout, PatternParser,
+                                          compile_pattern, generic_layout, generic_layouts,
+                                          presets)
 
 SUFFIXES = (".log", ".txt")
 # A layout is recognised in the first lines: the first QUICK_SNIFF_BYTES, and where no layout

@@ -26,8 +26,8 @@ GOOD_CSV = "step,train_loss,lr-Adam\n" + "".join(
     f"{s},{2.0 * np.exp(-s / 40) + 0.1:.6f},0.001\n" for s in range(300))
 
 # the example a one-line error about --pattern ends with
-PATTERN_EXAMPLE = ("--pattern 'step (?P<step>\\d+).*loss (?P<loss>[-+.\\deE]+|nan)"
-                   ".*lr (?P<lr>[-+.\\deE]+)'")
+PATTERN_EXAMPLE = ("--pattern 'step (?P<step>\\d+).*loss (?P<loss>[-+.0-9eE]+|nan)"
+                   ".*lr (?P<lr>[-+.0-9eE]+)'")
 
 
 def strict_json(text: str) -> dict:

@@ -16,8 +16,8 @@ from lrwatch.readers.textlog import QUICK_SNIFF_BYTES, SNIFF_BYTES
 from tests.helpers.cli import run_cli
 
 # the example a one-line error about --pattern ends with
-PATTERN_EXAMPLE = ("--pattern 'step (?P<step>\\d+).*loss (?P<loss>[-+.\\deE]+|nan)"
-                   ".*lr (?P<lr>[-+.\\deE]+)'")
+PATTERN_EXAMPLE = ("--pattern 'step (?P<step>\\d+).*loss (?P<loss>[-+.0-9eE]+|nan)"
+                   ".*lr (?P<lr>[-+.0-9eE]+)'")
 
 
 def nanogpt_log(path, iters=300, eval_interval=100):
