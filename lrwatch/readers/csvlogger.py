@@ -134,6 +134,21 @@ def _names_a_step(head: bytes) -> bool:
     return any(c.lower() in _STEP_CELLS for c in _header_cells(head))
 
 
+def _index(path: Path, header: Sequence[str], name: str) -> int:
+    """The place of the column ``name`` that is read.
+
+    Raises:
+        InputError: two columns have that name (which one holds the run is not known).
+    """
+    places = [i + 1 for i, cell in enumerate(header) if cell == name]
+    if len(places) > 1:
+        raise InputError(
+            f"{path} has {len(places)} columns named '{name}' (columns "
+            f"{', '.join(map(str, places))}): lrwatch cannot tell which one to read; rename "
+            "the others")
+    return places[0] - 1
+
+
 def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
                  required: str | None = None, kind: str | None = None
                  ) -> tuple[dict[str, Points], list[str]]:
@@ -149,11 +164,11 @@ def read_columns(path: Path, header: Sequence[str], wanted: Sequence[str],
             file shows why (no usable step, no number in it, one column, a quote never closed).
     """
     names = list(dict.fromkeys(wanted))
-    step_index = next((header.index(c) for c in STEP_COLUMNS if c in header), None)
+    step_index = next((_index(path, header, c) for c in STEP_COLUMNS if c in header), None)
     # One itemgetter picks the step and every wanted cell of a row: the loop's hot path.
-    picks = [0 if step_index is None else step_index, *(header.index(n) for n in names)]
+    picks = [0 if step_index is None else step_index, *(_index(path, header, n) for n in names)]
     if kind is not None:
-        picks.append(header.index(kind))  # last: the cells zipped with the sinks stop before it
+        picks.append(_index(path, header, kind))  # last: the cells zipped stop before it
     pick = itemgetter(*picks)
     width = max(picks) + 1
     steps = [array("q") for _ in names]

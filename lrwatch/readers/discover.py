@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from dataclasses import replace
 from typing import Iterable
 
 from lrwatch.errors import InputError
@@ -30,6 +31,7 @@ from lrwatch.readers.series import ReadResult, cannot_read
 from lrwatch.readers.store import READER as STORE_READER
 from lrwatch.readers.store import STORE_FILE
 from lrwatch.readers.text_layouts import PATTERN_EXAMPLE
+from lrwatch.readers.textlog import READER as TEXT_READER
 from lrwatch.readers.textlog import SUFFIXES as TEXT_SUFFIXES
 from lrwatch.readers.textlog import prints_a_loss
 from lrwatch.store.location import is_url
@@ -41,6 +43,7 @@ _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv"}
 # A folder with no run: this many of its text files are looked at for a printed loss, to say
 # which ones --pattern would read (a repository's tree can hold thousands of .txt data files)
 _TEXT_FILES_LOOKED_AT = 200
+_TEXT_FORMAT = TEXT_READER.format
 _EXPECTED = "pass a store, a metrics.csv, event files or a folder"
 
 
@@ -103,7 +106,11 @@ def read_run(run: LogRun, loss_key: str | None = None, lr_key: str | None = None
     if run.error is not None:
         raise InputError(run.error)
     options = ReadOptions(loss_key=loss_key, lr_key=lr_key, pattern=pattern)
-    return reader_for(run.format).read(run, options)
+    result = reader_for(run.format).read(run, options)
+    if pattern and run.format != _TEXT_FORMAT:
+        return replace(result, notes=(*result.notes, f"--pattern reads plain-text logs only: "
+                                      f"{run.path.name} ({run.format}) was read by its own fields"))
+    return result
 
 
 def _absolute(path: Path) -> Path:

@@ -79,3 +79,33 @@ def test_python_dash_m_lrwatch_is_the_command(tmp_path):
     done = subprocess.run([sys.executable, "-m", "lrwatch", "--help"], capture_output=True,
                           text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0 and "Usage: lrwatch [OPTIONS] COMMAND" in done.stdout
+
+
+def test_csv_with_two_columns_of_the_loss_name_is_refused_not_read_from_the_first(
+        tmp_path, capsys):
+    # was: the first 'loss' column read silently (a pandas export of two frames joined)
+    table = tmp_path / "metrics.csv"
+    table.write_text("step,loss,lr,loss\n" + "".join(f"{s},{2 - s / 50},0.1,{9 + s}\n"
+                                                    for s in range(40)))
+    code, out, err = lrwatch(capsys, "analyze", str(table))
+    assert (code, out) == (1, "")
+    assert err == (f"InputError: {table} has 2 columns named 'loss' (columns 2, 4): lrwatch "
+                   "cannot tell which one to read; rename the others\n")
+    # a name repeated among columns that are not read changes nothing
+    table.write_text("step,loss,lr,note,note\n" + "".join(f"{s},{2 - s / 50},0.1,a,b\n"
+                                                          for s in range(40)))
+    code, out, err = lrwatch(capsys, "analyze", str(table), "--json")
+    assert (code, err) == (0, "")
+    assert '"steps": 40' in out
+
+
+def test_pattern_on_a_log_another_reader_reads_is_said_unused(tmp_path, capsys):
+    # was: --pattern silently ignored on a metrics.csv
+    table = write_csv(tmp_path / "run" / "metrics.csv", 1e-3)
+    code, out, err = lrwatch(capsys, "analyze", str(table), "--pattern",
+                             r"step (?P<step>\d+) loss (?P<loss>\S+)", "--json")
+    assert (code, err) == (0, "")
+    assert ("--pattern reads plain-text logs only: metrics.csv (csv) was read by its own "
+            "fields") in out
+    code, out, err = lrwatch(capsys, "analyze", str(table), "--json")
+    assert "--pattern" not in out
