@@ -17,6 +17,7 @@ from lrwatch.analysis.optimizers import (
     LR_FAR,
     clipped_lr,
     is_adaptive,
+    is_lr_free,
     plausible_max,
     typical_range,
 )
@@ -864,6 +865,11 @@ def stalled_at_most(curve: Curve, prior: Prior) -> Symptom | None:
                    Evidence(msg, "lr", None, None, lr))
 
 
+def _lr_logged(curve: Curve) -> bool:
+    """Some step of the run logged a positive, finite LR."""
+    return bool((np.isfinite(curve.lr) & (curve.lr > 0)).any())
+
+
 def slow_fall_unplaced(curve: Curve) -> Symptom | None:
     """A slow, steady fall read as stalled where the LR is not logged, so its place in the
     usual range is unknown: "too low" rests on that place (real-world round 18, every side:
@@ -873,7 +879,7 @@ def slow_fall_unplaced(curve: Curve) -> Symptom | None:
     hold, labelled keep and too high, told "increase 3x" at 0.7), so the reading is an open one
     and the runs that tell are named. An LR logged with no usual range known (an optimizer not
     named) keeps the reading: no run of the sides had that shape."""
-    if (np.isfinite(curve.lr) & (curve.lr > 0)).any():
+    if _lr_logged(curve):
         return None
     msg = ("the LR is not logged, so its place in the usual range is unknown: a loss still "
            "coming down at a steady, slow rate reads as too low an LR, or as a good one (or one "
@@ -965,15 +971,24 @@ def floor_or_too_low(curve: Curve, prior: Prior) -> Symptom | None:
     (real-world round 12, every side so far: 46 such runs, fine-tunes that hardly moved among
     them, read "healthy, keep": 17 labelled healthy, 28 too low, 1 too high, from 8 public
     repositories and 8 made families), so the evidence names both readings and the run that
-    tells them apart."""
+    tells them apart. Where the LR is not logged its place is unknown, so too low stays open
+    (real-world round 39, every side: 104 such runs read "healthy, keep" from 30 public
+    repositories, 50 labelled healthy, 43 too low, 11 too high) and too high is named with it."""
     below = decades_below_top(curve, prior)
-    if below is None or below < -LR_AT_TOP:
+    unlogged = not _lr_logged(curve) and not is_lr_free(prior.optimizer)
+    if below is None and not unlogged or below is not None and below < -LR_AT_TOP:
         return None
     drop = curve.start_level - curve.end_level
-    msg = (f"healthy, or too low: the loss fell {100 * (1 - _exp(-drop)):.0f}% and flattens, at "
-           f"an LR within {prior.usual()} or below it; a good LR's approach to a floor and a "
-           "too-low LR's slow fall look the same on one run: a range test, or a run at ~3x the "
-           "LR, would tell them apart")
+    fell = f"the loss fell {100 * (1 - _exp(-drop)):.0f}% and flattens"
+    if below is None:
+        msg = (f"healthy, too low or too high: {fell}, with the LR not logged (its place in the "
+               "usual range unknown); a good LR's approach to a floor and a too-low LR's slow "
+               "fall look the same on one run: a range test, or runs at ~3x and ~1/3 the LR, "
+               "would tell them apart")
+    else:
+        msg = (f"healthy, or too low: {fell}, at an LR within {prior.usual()} or below it; a "
+               "good LR's approach to a floor and a too-low LR's slow fall look the same on one "
+               "run: a range test, or a run at ~3x the LR, would tell them apart")
     return Symptom(SymptomName.TOO_LOW_NOT_EXCLUDED, OPEN_HEALTHY,
                    Evidence(msg, "loss", int(curve.first[0]), int(curve.last[-1]), drop))
 
