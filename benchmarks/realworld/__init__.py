@@ -300,6 +300,12 @@ ROUND42_MADE = frozenset({"lrwatch-made/gpt_threading_sophia_warmcos",
 ROUND43_MADE = frozenset({"lrwatch-made/gpt_dataclasses_soap_warmcos",
                           "lrwatch-made/siren_image_mse_adadelta_steplr_epochs",
                           "lrwatch-made/mlp_ft_dora_pinball_adamw_cosine"})
+# Round 44's made families (``fresh_sweeps44.py``, ``manifest_r44made.jsonl``): made after round
+# 43's, ranked by a test loss their logs never hold; held out, never diagnosed before the lead's
+# one evaluation.
+ROUND44_MADE = frozenset({"lrwatch-made/gpt_ft_ia3_prose_adafactor_warmlin",
+                          "lrwatch-made/kan_function_mse_lbfgs_epochs",
+                          "lrwatch-made/moe_mlp_regimes_ce_adamax_poly"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -463,8 +469,8 @@ def side_of(repo: str) -> str:
     ``round27-made`` / ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
     ``round32-made`` / ``round33-made`` / ``round34-made`` / ``round35-made`` /
     ``round36-made`` / ``round37-made`` / ``round38-made`` / ``round39-made`` /
-    ``round40-made`` / ``round41-made`` / ``round42-made`` / ``round43-made`` (rounds 22 to
-    43's made families, held out)."""
+    ``round40-made`` / ``round41-made`` / ``round42-made`` / ``round43-made`` /
+    ``round44-made`` (rounds 22 to 44's made families, held out)."""
     if repo in ROUND40_REPOS:
         return "round40-heldout"
     if repo in ROUND39_REPOS:
@@ -531,6 +537,8 @@ def side_of(repo: str) -> str:
         return "round42-made"
     if repo in ROUND43_MADE:
         return "round43-made"
+    if repo in ROUND44_MADE:
+        return "round44-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:
