@@ -57,7 +57,9 @@ TYPICAL_RANGES: dict[str, tuple[float, float]] = {
 }
 # Fine-tuning from pretrained weights runs lower: full fine-tunes of transformers at 1e-5-5e-5
 # (BERT's paper: 2e-5-5e-5; the HF examples: 2e-5-5e-5), LoRA at 1e-4-3e-4 (the PEFT examples);
-# a fine-tuned CNN with SGD at 1e-4-1e-2 (torchvision's fine-tuning tutorial: 1e-3).
+# a fine-tuned CNN with SGD at 1e-4-1e-2 (torchvision's fine-tuning tutorial: 1e-3). The adaptive
+# range is Adam's; another adaptive optimizer's moves with its own usual range's top (round 40:
+# Lion's 10x under it, Adafactor's 3.3x above it, T5's fine-tuning LR 1e-3 at its top).
 FINE_TUNE_RANGES: dict[str, tuple[float, float]] = {
     "adaptive": (1e-5, 3e-4),
     "sgd": (1e-4, 1e-2),
@@ -140,13 +142,20 @@ def typical_range(optimizer: str | None, momentum: float | None = None,
     momentum (>= 0.5) steps ~1/(1-momentum) times further per LR, so its usual LRs are a third.
     An adaptive optimizer's range moves down with the model's parameter count, when known
     (``size_scale``). A fine-tune gets the fine-tuning range of its optimizer family (LoRA and
-    full fine-tunes use it at every size)."""
+    full fine-tunes use it at every size), in the optimizer's own LR units; none where the
+    optimizer has no usual range."""
     if not optimizer or is_lr_free(optimizer):
         return None
     name = optimizer.lower()
     if fine_tune:
-        return FINE_TUNE_RANGES["adaptive"] if is_adaptive(optimizer) else \
-            FINE_TUNE_RANGES["sgd"] if "sgd" in name else None
+        if not is_adaptive(optimizer):
+            return FINE_TUNE_RANGES["sgd"] if "sgd" in name else None
+        own = _find(name, TYPICAL_RANGES)
+        if own is None:
+            return None
+        shift = own[1] / TYPICAL_RANGES["adam"][1]  # the optimizer's LR scale against Adam's
+        low, high = FINE_TUNE_RANGES["adaptive"]
+        return low * shift, high * shift
     found = _find(name, TYPICAL_RANGES)
     if found is not None and name == "sgd" and momentum is not None and momentum >= 0.5:
         return found[0] / 3, found[1] / 3
