@@ -105,11 +105,11 @@ def find_lr(  # a deliberate mirror: Lightning's Tuner.lr_find arguments, names 
         attr_name: the attribute; ``lr`` and ``learning_rate`` are found by themselves.
         fine_tune: True when the model starts from pretrained weights: the suggestion is then
             where the pretrained loss starts to be damaged, less a margin, kept in the
-            optimizer's fine-tuning range (1e-5 to 3e-4 for Adam-family optimizers, 1e-4 to
-            1e-2 for SGD) unless the curve says otherwise; the reason says which. None (the
-            default) detects it: frozen parameters, or a loss that fell only a little before
-            it started to rise at a fine-tuning LR. False reads the curve as training from
-            scratch.
+            optimizer's fine-tuning range (1e-5 to 3e-4 for Adam, moved with other adaptive
+            optimizers' LR scale; 1e-4 to 1e-2 for SGD) unless the curve says otherwise; the
+            reason says which. None (the default) detects it: frozen parameters, or a loss
+            that fell only a little before it started to rise at a fine-tuning LR. False reads
+            the curve as training from scratch.
 
     Returns:
         A ``RangeTestResult`` (``suggestion()``, ``results``, ``plot()``, ``lower``,
