@@ -20,6 +20,7 @@ import torch
 from lrwatch import keys
 from lrwatch._compat import CALLBACK_BASES, lightning_of
 from lrwatch.analysis.types import RangeTestSummary
+from lrwatch.config import check_bool
 from lrwatch.engine import (
     TrainingFacts,
     count_parameters,
@@ -132,8 +133,7 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
     ) -> None:
         if loss_key is not None and (not isinstance(loss_key, str) or not loss_key.strip()):
             raise ConfigError(f"loss_key must be the name of a logged metric, got {loss_key!r}")
-        if not isinstance(mirror, bool):
-            raise ConfigError(f"mirror must be True or False, got {mirror!r}")
+        check_bool("mirror", mirror)
         FrontEnd.__init__(
             self, store, name, on_diverge=on_diverge, every_n_steps=every_n_steps,
             layer_every_n_steps=layer_every_n_steps,
