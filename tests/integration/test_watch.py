@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from lrwatch import ConfigError, Store, Watch, keys
-from lrwatch.store import DIVERGED, FAILED, FINISHED
+from lrwatch.store import DIVERGED, FAILED, FINISHED, INTERRUPTED
 from tests.helpers import curves as synth
 from tests.helpers.models import loader
 
@@ -257,3 +257,32 @@ def test_the_classes_given_reach_the_store_and_the_final_verdict_reads_chance_le
     final = [e.payload for e in store.events(run, kind=keys.EVENT_DIAGNOSIS)
              if e.payload.get("final")][-1]
     assert any("chance level (" in line for line in final["evidence"]) == (classes is not None)
+
+
+def test_a_loop_that_never_calls_finish_keeps_its_last_rows_at_exit(tmp_path):
+    """Rows wait on the device up to 0.5 s (256 steps) before they reach the writer: a script
+    that ends without ``finish()`` (no ``with`` block) still has them written at exit, and the
+    run reads interrupted, not an empty run."""
+    import subprocess
+    import sys
+
+    script = (
+        "import torch\n"
+        "from lrwatch import Watch\n"
+        "model = torch.nn.Linear(4, 1)\n"
+        "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        f"watch = Watch(model, optimizer, store={str(tmp_path / 's')!r}, name='no-finish')\n"
+        "for _ in range(3):\n"
+        "    loss = model(torch.randn(8, 4)).pow(2).mean()\n"
+        "    optimizer.zero_grad()\n"
+        "    loss.backward()\n"
+        "    optimizer.step()\n"
+        "    watch.step(loss)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    store, run = _only_run(tmp_path / "s")
+    assert run.status == INTERRUPTED
+    for key in (keys.LOSS, keys.LR, keys.GRAD_NORM):
+        assert store.scalars(run, key)[0].tolist() == [0, 1, 2], key
