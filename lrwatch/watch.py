@@ -154,7 +154,7 @@ class Watch(FrontEnd):
             ConfigError: ``on_spike="skip"`` and no loss.
         """
         if loss is not None:
-            self._loss = _as_tensor(loss)
+            self._loss = _as_tensor(loss, "before_step")
             self.engine.backward_loss(self._loss)
         elif self._skips_spikes:
             raise ConfigError("on_spike='skip' judges the step's loss before its update: pass "
@@ -180,7 +180,7 @@ class Watch(FrontEnd):
         engine, step = self.engine, self.step_index
         if self._skips_spikes and not self._read:
             raise ConfigError(SKIP_NEEDS_BEFORE_STEP)
-        loss = _as_tensor(loss) if loss is not None else self._loss
+        loss = _as_tensor(loss, "step") if loss is not None else self._loss
         if loss is not None:
             engine.add_loss(loss)
         if samples:
@@ -220,8 +220,25 @@ class Watch(FrontEnd):
             self.finish(INTERRUPTED if issubclass(kind, KeyboardInterrupt) else FAILED)
 
 
-def _as_tensor(loss: torch.Tensor | float) -> torch.Tensor:
-    return loss if isinstance(loss, torch.Tensor) else torch.tensor(float(loss))
+def _as_tensor(loss: Any, call: str) -> torch.Tensor:
+    """The loss given to ``watch.<call>`` as a 0-d tensor (on its device, not synchronised).
+
+    Raises:
+        ConfigError: not one number (a string, a batch of per-sample losses).
+    """
+    if isinstance(loss, torch.Tensor):
+        if loss.numel() == 1:
+            return loss.reshape(())
+        got = f"a tensor of shape {tuple(loss.shape)}"
+    elif isinstance(loss, (bool, str, bytes)):
+        got = repr(loss)[:60]
+    else:
+        try:
+            return torch.tensor(float(loss))  # a float, an int, a numpy scalar
+        except (TypeError, ValueError):
+            got = f"a {type(loss).__name__}"
+    raise ConfigError(f"watch.{call}(loss): loss must be one number (a float or a one-element "
+                      f"tensor), got {got}; pass the loss you call backward() on")
 
 
 def _unwrap_model(model: torch.nn.Module) -> torch.nn.Module:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import numpy as np
@@ -286,3 +287,32 @@ def test_a_loop_that_never_calls_finish_keeps_its_last_rows_at_exit(tmp_path):
     assert run.status == INTERRUPTED
     for key in (keys.LOSS, keys.LR, keys.GRAD_NORM):
         assert store.scalars(run, key)[0].tolist() == [0, 1, 2], key
+
+
+def test_the_loss_may_be_any_one_number_and_a_batch_of_losses_is_a_one_line_error(tmp_path):
+    """A float, a numpy scalar, a 0-d or one-element tensor (requiring grad or not) are the
+    step's loss; a per-sample loss vector was recorded as its first element, and a string was a
+    ValueError from inside torch: both are now an error naming the call."""
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    given = [lambda l: l.item(), lambda l: np.float32(l.item()), lambda l: l,
+             lambda l: l.detach().reshape(1)]
+    losses = []
+    with Watch(model, optimizer, store=tmp_path / "s") as watch:
+        for (x, y), give in zip(loader(), given):
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            watch.step(give(loss))
+            losses.append(loss.item())
+        for bad, shown in ((torch.tensor([0.5, 9.0]), "a tensor of shape (2,)"),
+                           ("0.5", "'0.5'"), ([0.5], "a list")):
+            with pytest.raises(ConfigError, match=r"^watch.step\(loss\): loss must be one number "
+                               rf".*got {re.escape(shown)}; pass the loss you call backward\(\) "
+                               "on$"):
+                watch.step(bad)
+    store, run = _only_run(tmp_path / "s")
+    steps, recorded = store.scalars(run, keys.LOSS)
+    assert steps.tolist() == [0, 1, 2, 3]
+    np.testing.assert_allclose(recorded, losses, rtol=1e-6)
