@@ -52,6 +52,10 @@ else:  # torch depends on typing_extensions
 
 __all__ = ["Watch"]
 
+#: steps after which a loop whose watched optimizers never stepped is told so (AMP's GradScaler
+#: may skip the first few steps, which never reach ``optimizer.step()``)
+UNSTEPPED_WARN_AFTER = 20
+
 SKIP_NEEDS_BEFORE_STEP = (
     "on_spike='skip' judges a step before its update: call watch.before_step(loss) before "
     "optimizer.step() and watch.after_step() after it, instead of watch.step(loss) after it")
@@ -123,6 +127,8 @@ class Watch(FrontEnd):
         self._skips_spikes = self.engine.guard_config.on_spike is not None
         self._rank, self._world = torch_distributed()
         self._finished = False
+        self._ever_stepped = False  # a watched optimizer's step() ran (its pre-hook fired)
+        self._told_unstepped = False
         name = name or type(self.model).__name__
         facts = TrainingFacts(*optimizer_facts(self.optimizers), batch_size=batch_size,
                               total_steps=total_steps,
@@ -164,6 +170,7 @@ class Watch(FrontEnd):
             self._read_gradients(optimizer)
 
     def _optimizer_steps(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        self._ever_stepped = True
         if self._read:
             return
         if self._skips_spikes:  # too late to judge: the loss comes after this update
@@ -191,6 +198,19 @@ class Watch(FrontEnd):
                           exchange=torch_all_ranks_max if self._world > 1 else None)
         self._read, self._loss = False, None
         self.step_index += 1
+        if self.step_index == UNSTEPPED_WARN_AFTER:
+            self._tell_if_unstepped()
+
+    def _tell_if_unstepped(self) -> None:
+        """Warn once when none of the optimizers given to Watch ever stepped: the loop steps
+        another one (made after Watch, or rebuilt), so only the loss is recorded."""
+        if self._ever_stepped or self._told_unstepped or self.step_index == 0:
+            return
+        self._told_unstepped = True
+        self.engine.warn(
+            f"lrwatch: {self.step_index} calls of watch.step() and the optimizer given to Watch "
+            "never stepped: only the loss is recorded (no LR, no gradient norm); give Watch the "
+            "optimizer the loop steps (one made after Watch is not seen)")
 
     step = after_step  # the one call a loop without clipping needs, after optimizer.step()
 
@@ -203,6 +223,7 @@ class Watch(FrontEnd):
         self._finished = True
         for hook in self._hooks:
             hook.remove()
+        self._tell_if_unstepped()
         engine = self.engine
         if status is None:
             engine.train_end(max(self.step_index - 1, 0), rank_zero=self._rank == 0)

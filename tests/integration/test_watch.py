@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from typing import Any
 
 import numpy as np
@@ -316,3 +317,34 @@ def test_the_loss_may_be_any_one_number_and_a_batch_of_losses_is_a_one_line_erro
     steps, recorded = store.scalars(run, keys.LOSS)
     assert steps.tolist() == [0, 1, 2, 3]
     np.testing.assert_allclose(recorded, losses, rtol=1e-6)
+
+
+@pytest.mark.parametrize("steps", [5, 30])
+def test_a_loop_that_steps_another_optimizer_than_the_watched_one_is_told(tmp_path, steps):
+    """An optimizer made after Watch (or rebuilt) is not seen: the run had its loss and no LR or
+    gradient norm, without a word. One warning says so, at step 20 or at the end, whichever
+    comes first; a loop that steps the watched optimizer gets none."""
+    model = _model()
+    watched = torch.optim.SGD(model.parameters(), lr=0.05)
+    for stepped, name in ((torch.optim.Adam(model.parameters(), lr=1e-3), "other"),
+                          (watched, "watched")):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with Watch(model, watched, store=tmp_path / "s", name=name) as watch:
+                for _, (x, y) in zip(range(steps), loader(n=1024)):
+                    loss = torch.nn.functional.mse_loss(model(x), y)
+                    stepped.zero_grad()
+                    loss.backward()
+                    stepped.step()
+                    watch.step(loss)
+        told = [str(w.message) for w in caught if "never stepped" in str(w.message)]
+        if name == "watched":
+            assert told == []
+        else:
+            assert told == [f"lrwatch: {min(steps, 20)} calls of watch.step() and the optimizer "
+                            "given to Watch never stepped: only the loss is recorded (no LR, no "
+                            "gradient norm); give Watch the optimizer the loop steps (one made "
+                            "after Watch is not seen)"]
+            with Store(tmp_path / "s", readonly=True) as store:
+                recorded = store.keys(store.run(name))
+                assert keys.LOSS in recorded and keys.LR not in recorded
