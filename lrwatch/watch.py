@@ -109,10 +109,18 @@ class Watch(FrontEnd):
         if not optimizers or not all(isinstance(getattr(o, "optimizer", o), torch.optim.Optimizer)
                                      for o in optimizers):
             raise ConfigError("optimizer must be a torch.optim.Optimizer or a list of them, got "
-                              f"{optimizer!r}")
+                              f"{_kind(optimizer)}")
         for arg, value in (("batch_size", batch_size), ("total_steps", total_steps)):
             if value is not None:
                 check_int(arg, value)
+        listed = list(schedulers) if hasattr(schedulers, "__iter__") and not isinstance(
+            schedulers, (str, bytes, Mapping)) else [schedulers]
+        if not all(hasattr(s, "state_dict") and hasattr(s, "optimizer") for s in listed):
+            raise ConfigError("schedulers must be a list of LR schedulers (torch.optim.lr_scheduler"
+                              f"), got {_kind(schedulers)}")
+        schedulers = listed
+        if hparams is not None and not isinstance(hparams, Mapping):
+            raise ConfigError(f"hparams must be a dict of hyperparameters, got {_kind(hparams)}")
         if grad_clip is not None and (isinstance(grad_clip, bool)
                                       or not isinstance(grad_clip, (int, float)) or grad_clip <= 0):
             raise ConfigError(f"grad_clip must be the max gradient norm (> 0), got {grad_clip!r}")
@@ -260,6 +268,12 @@ def _as_tensor(loss: Any, call: str) -> torch.Tensor:
             got = f"a {type(loss).__name__}"
     raise ConfigError(f"watch.{call}(loss): loss must be one number (a float or a one-element "
                       f"tensor), got {got}; pass the loss you call backward() on")
+
+
+def _kind(value: Any) -> str:
+    """A wrong argument, shown on one line: short values as they are, others by their type."""
+    shown = repr(value)
+    return shown if len(shown) <= 60 and "\n" not in shown else f"a {type(value).__name__}"
 
 
 def _unwrap_model(model: torch.nn.Module) -> torch.nn.Module:

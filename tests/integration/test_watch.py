@@ -173,13 +173,23 @@ def test_an_exception_in_the_loop_marks_the_run_failed_and_keeps_its_rows(tmp_pa
     ({"grad_clip": -1.0}, "grad_clip must be the max gradient norm"),
     ({"on_diverge": "explode"}, "on_diverge must be one of warn, stop, recover"),
     ({"store": 3}, "store must be a path"),
+    # were a TypeError from deep inside, or a repr of every parameter tensor
+    ({"schedulers": 5}, r"^schedulers must be a list of LR schedulers .*, got 5$"),
+    ({"schedulers": "cosine"}, r"^schedulers must be a list .*, got .cosine.$"),
+    ({"schedulers": ["cosine"]}, r"^schedulers must be a list .*, got \['cosine'\]$"),
+    ({"hparams": 5}, "^hparams must be a dict of hyperparameters, got 5$"),
+    ({"optimizer": "param_groups"}, "^optimizer must be a torch.optim.Optimizer or a list of "
+                                    "them, got a list$"),
 ])
 def test_bad_arguments_are_one_line_errors_naming_them(tmp_path, kwargs, message):
     model = _model()
-    args: dict[str, Any] = {"optimizer": torch.optim.SGD(model.parameters(), lr=0.1),
-                            "store": tmp_path / "s", **kwargs}
-    with pytest.raises(ConfigError, match=message):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    if kwargs.get("optimizer") == "param_groups":  # a mistake: the groups, not the optimizer
+        kwargs["optimizer"] = optimizer.param_groups
+    args: dict[str, Any] = {"optimizer": optimizer, "store": tmp_path / "s", **kwargs}
+    with pytest.raises(ConfigError, match=message) as error:
         Watch(model, **args)
+    assert "\n" not in str(error.value)
 
 
 def test_the_live_diagnosis_reads_the_model_at_its_size_as_analyze_does(tmp_path):
