@@ -151,6 +151,8 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
         self.mirror = mirror
         self._logged: dict[str, Any] = {}  # each logged metric's last value object, stored once
         self._stepped = False
+        self._steps_seen = 0  # this fit's optimizer steps
+        self._loss_seen = False  # whether any of them had a loss (returned, or loss_key's)
 
     # -- state across checkpoints ----------------------------------------------------------
     @property
@@ -184,6 +186,7 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         self._logged = {}
+        self._steps_seen, self._loss_seen = 0, False
         engine = self.engine
         name = self.name or type(pl_module).__name__
         engine.begin(name, self._facts(trainer, pl_module), trainer.optimizers,
@@ -197,6 +200,8 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
             f"(see it with: lrwatch runs {self.store_path})")
 
     def on_train_end(self, trainer: Any, pl_module: Any) -> None:
+        if trainer.is_global_zero and self.engine.recording:
+            self._tell_if_no_loss(trainer)
         self.engine.train_end(_batches_stepped(trainer), rank_zero=trainer.is_global_zero)
 
     def on_fit_end(self, trainer: Any, pl_module: Any) -> None:
@@ -235,9 +240,11 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
         loss = _loss_of(outputs) if self.loss_key is None or not engine.recording else None
         if loss is not None:
             engine.add_loss(loss)
+            self._loss_seen = True
         if not self._stepped:
             return  # accumulating: the optimizer has not stepped yet
         self._stepped = False
+        self._steps_seen += 1
         step = _batches_stepped(trainer)
         engine.end_step(step, trainer.current_epoch, trainer.world_size,
                         lambda s: self._record_logged(trainer, s))
@@ -275,6 +282,26 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
             recorder.add_logged(keys.logged_key(name), step, value)
             if name == self.loss_key and not trainer.validating:
                 recorder.add_loss(value)
+                self._loss_seen = True
+
+    def _tell_if_no_loss(self, trainer: Any) -> None:
+        """Warn when a run of one optimizer stepped but never had a loss: its final verdict
+        would read "too short to judge" for a run that is only missing its loss (a
+        ``training_step`` that returns nothing, or a ``loss_key`` never logged)."""
+        if not self._steps_seen or self._loss_seen or len(trainer.optimizers) != 1:
+            return
+        logged = sorted(n for n, v in trainer.callback_metrics.items()
+                        if isinstance(v, torch.Tensor) and v.numel() == 1)
+        names = f" (it logs: {', '.join(logged)})" if logged else ""
+        if self.loss_key is not None:
+            why = (f"loss_key '{self.loss_key}' was never logged by training_step{names}; "
+                   "pass LRWatch(loss_key=...) the name of the loss it logs")
+        else:
+            why = ("training_step returned no loss (manual optimization returns none); return "
+                   f"the loss, or pass LRWatch(loss_key=...) the name of the loss it logs{names}")
+        name = self.run.name if self.run is not None else type(trainer.lightning_module).__name__
+        self.engine.warn(f"lrwatch: run '{name}' recorded no loss in {self._steps_seen} steps: "
+                         + why)
 
     def _facts(self, trainer: Any, pl_module: Any) -> TrainingFacts:
         return _training_facts(trainer, self._fine_tune(pl_module), self._classes(pl_module))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -243,3 +244,50 @@ def test_norm_clipping_reaches_the_diagnosis_live_and_offline(pl, tmp_path, algo
                          logger=False, enable_checkpointing=False)
     clipped.strategy.connect(make_module(pl))
     assert norm_clip(clipped) == expected
+
+
+@pytest.mark.parametrize("setup", ["manual_returns_nothing", "loss_key_misspelt", "returns_loss"])
+def test_a_run_of_one_optimizer_without_a_loss_is_told_why_before_its_verdict(pl, tmp_path,
+                                                                               setup):
+    """A manual-optimization step that returns nothing, or a ``loss_key`` no ``self.log`` call
+    names, left the run with no loss: its final verdict said only "too short to judge" (0
+    steps) after 8 steps. One warning now says why, before that verdict."""
+    manual = setup == "manual_returns_nothing"
+
+    class Regressor(pl.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.automatic_optimization = not manual
+            self.net = torch.nn.Linear(8, 1)
+
+        def training_step(self, batch: Any, batch_idx: int) -> Any:
+            x, y = batch
+            loss = torch.nn.functional.mse_loss(self.net(x), y)
+            self.log("train_loss", loss)
+            if not manual:
+                return loss
+            optimizer = self.optimizers()
+            optimizer.zero_grad()
+            self.manual_backward(loss)
+            optimizer.step()
+            return None
+
+        def configure_optimizers(self) -> Any:
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    watch = LRWatch(store=tmp_path / "s", loss_key="trian_loss" if "key" in setup else None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trainer(pl, [watch], tmp_path, max_epochs=1).fit(Regressor(), loader())
+    told = [str(w.message) for w in caught if "recorded no loss" in str(w.message)]
+    if setup == "returns_loss":
+        assert told == []
+        return
+    why = ("loss_key 'trian_loss' was never logged by training_step (it logs: train_loss); pass "
+           "LRWatch(loss_key=...) the name of the loss it logs" if "key" in setup else
+           "training_step returned no loss (manual optimization returns none); return the loss, "
+           "or pass LRWatch(loss_key=...) the name of the loss it logs (it logs: train_loss)")
+    assert told == [f"lrwatch: run 'Regressor' recorded no loss in 8 steps: {why}"]
+    store, run = _only_run(tmp_path / "s")
+    assert keys.LOSS not in store.keys(run) and store.scalars(run, keys.LR)[0].size == 8
+
