@@ -164,7 +164,9 @@ torch_all_ranks_max: Exchange = all_ranks_max  # the ``Exchange`` of torch.distr
 
 def final_line(run_name: str, d: Diagnosis) -> str:
     """``lrwatch: final verdict on run 'x' (435 steps): ...``: what to do next, in one line."""
-    head = f"lrwatch: final verdict on run '{run_name}' ({d.steps} steps): "
+    if d.steps == 0:  # not "too short": no step had a loss (a warning before it says why)
+        return f"lrwatch: final verdict on run '{run_name}': no loss was recorded, nothing to judge"
+    head = f"lrwatch: final verdict on run '{run_name}' ({d.steps} step{'s' * (d.steps != 1)}): "
     if d.status is Status.INSUFFICIENT_DATA:
         needs = f": needs ~{d.needed_steps} steps" if d.needed_steps else ""
         return head + f"too short to judge{needs}"

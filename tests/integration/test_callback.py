@@ -248,7 +248,7 @@ def test_norm_clipping_reaches_the_diagnosis_live_and_offline(pl, tmp_path, algo
 
 @pytest.mark.parametrize("setup", ["manual_returns_nothing", "loss_key_misspelt", "returns_loss"])
 def test_a_run_of_one_optimizer_without_a_loss_is_told_why_before_its_verdict(pl, tmp_path,
-                                                                               setup):
+                                                                               setup, caplog):
     """A manual-optimization step that returns nothing, or a ``loss_key`` no ``self.log`` call
     names, left the run with no loss: its final verdict said only "too short to judge" (0
     steps) after 8 steps. One warning now says why, before that verdict."""
@@ -282,12 +282,17 @@ def test_a_run_of_one_optimizer_without_a_loss_is_told_why_before_its_verdict(pl
     told = [str(w.message) for w in caught if "recorded no loss" in str(w.message)]
     if setup == "returns_loss":
         assert told == []
+        assert any("final verdict on run 'Regressor' (8 steps): too short" in r.getMessage()
+                   for r in caplog.records)
         return
     why = ("loss_key 'trian_loss' was never logged by training_step (it logs: train_loss); pass "
            "LRWatch(loss_key=...) the name of the loss it logs" if "key" in setup else
            "training_step returned no loss (manual optimization returns none); return the loss, "
            "or pass LRWatch(loss_key=...) the name of the loss it logs (it logs: train_loss)")
     assert told == [f"lrwatch: run 'Regressor' recorded no loss in 8 steps: {why}"]
+    finals = [r.getMessage() for r in caplog.records if "final verdict" in r.getMessage()]
+    assert finals == ["lrwatch: final verdict on run 'Regressor': no loss was recorded, nothing "
+                      "to judge"]  # not "(0 steps): too short to judge: needs ~40 steps"
     store, run = _only_run(tmp_path / "s")
     assert keys.LOSS not in store.keys(run) and store.scalars(run, keys.LR)[0].size == 8
 

@@ -358,3 +358,13 @@ def test_a_loop_that_steps_another_optimizer_than_the_watched_one_is_told(tmp_pa
             with Store(tmp_path / "s", readonly=True) as store:
                 recorded = store.keys(store.run(name))
                 assert keys.LOSS in recorded and keys.LR not in recorded
+
+
+def test_the_final_verdict_of_a_one_step_run_counts_one_step(tmp_path, caplog):
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    with Watch(model, optimizer, store=tmp_path / "s", name="one") as watch:
+        _plain_loop(watch, model, optimizer, n=32)  # one batch
+    finals = [r.getMessage() for r in caplog.records if "final verdict" in r.getMessage()]
+    assert finals == ["lrwatch: final verdict on run 'one' (1 step): too short to judge: needs "
+                      "~40 steps"]
