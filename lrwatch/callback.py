@@ -285,9 +285,9 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
                 self._loss_seen = True
 
     def _tell_if_no_loss(self, trainer: Any) -> None:
-        """Warn when a run of one optimizer stepped but never had a loss: its final verdict
-        would read "too short to judge" for a run that is only missing its loss (a
-        ``training_step`` that returns nothing, or a ``loss_key`` never logged)."""
+        """Warn when a run of one optimizer stepped but never had a loss (a ``training_step``
+        that returns nothing, or a ``loss_key`` never logged): its final verdict can only say
+        that no loss was recorded; this says why, and what to pass."""
         if not self._steps_seen or self._loss_seen or len(trainer.optimizers) != 1:
             return
         logged = sorted(n for n, v in trainer.callback_metrics.items()
