@@ -105,7 +105,8 @@ def test_steps_that_return_none_are_skipped_and_data_is_cycled(tmp_path: Path) -
     ((None, "opt", []), {"loss_fn": F.mse_loss}, "the optimizer must be a torch optimizer"),
     ((None, None, 3), {"loss_fn": F.mse_loss}, "train_loader must be an iterable"),
     ((None, None, []), {}, "give loss_fn= .* or step= .*exactly one"),
-    ((None, None, []), {"loss_fn": F.mse_loss, "max_lr": -1}, "max_lr=-1 must be a positive"),
+    ((None, None, []), {"loss_fn": F.mse_loss, "max_lr": -1},
+     "^find_lr_loop: max_lr=-1 must be a positive"),  # its own name, not find_lr's
     ((None, None, []), {"loss_fn": F.mse_loss}, "train_loader gave no batches"),
     ((None, None, [torch.zeros(2, 8)]), {"loss_fn": F.mse_loss},
      "loss_fn needs batches of \\(inputs, targets\\), got a Tensor; pass step="),
