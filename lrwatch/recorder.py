@@ -34,9 +34,15 @@ Sink = Callable[[Rows, list[PendingEvent]], None]
 TO_CLIP = "to_clip:"
 
 
+#: the attribute under which ``torch.compile``'s ``OptimizedModule`` holds the user's module
+COMPILED_INNER = "_orig_mod"
+
+
 def layer_name(param_name: str) -> str:
-    """``encoder.0.weight`` -> ``encoder.0``: the module that owns a parameter."""
-    return param_name.rsplit(".", 1)[0] if "." in param_name else param_name
+    """``encoder.0.weight`` -> ``encoder.0``: the module that owns a parameter, under the
+    user's own names (``torch.compile``'s wrapper adds an ``_orig_mod`` level: left out)."""
+    parts = [part for part in param_name.split(".") if part != COMPILED_INNER]
+    return ".".join(parts[:-1]) if len(parts) > 1 else ".".join(parts)
 
 
 class OptimizerProbe:

@@ -43,6 +43,7 @@ from lrwatch.engine import (
 )
 from lrwatch.errors import ConfigError
 from lrwatch.front_end import FrontEnd, FrontEndOptions
+from lrwatch.recorder import COMPILED_INNER
 from lrwatch.store import FAILED, FINISHED, INTERRUPTED, default_store_path
 
 if sys.version_info >= (3, 11):  # ``**options`` typed by a TypedDict (PEP 692)
@@ -277,8 +278,16 @@ def _kind(value: Any) -> str:
 
 
 def _unwrap_model(model: torch.nn.Module) -> torch.nn.Module:
-    """The user's own module inside Fabric's or DDP's wrapper (its parameter names are the
-    user's)."""
-    inner = getattr(model, "module", None)
-    return inner if isinstance(inner, torch.nn.Module) else model
+    """The user's own module inside Fabric's, DDP's or ``torch.compile``'s wrapper (its class
+    names the run; its parameter names are the user's), however they nest. Only those
+    wrappers: a user's model may well have a submodule of its own called ``module``."""
+    while True:
+        inner = getattr(model, _WRAPPERS.get(type(model).__name__, ""), None)
+        if not isinstance(inner, torch.nn.Module) or inner is model:
+            return model
+        model = inner
 
+
+#: wrapper class name -> the attribute that holds the wrapped module
+_WRAPPERS = {"_FabricModule": "module", "DistributedDataParallel": "module",
+             "DataParallel": "module", "OptimizedModule": COMPILED_INNER}

@@ -368,3 +368,37 @@ def test_the_final_verdict_of_a_one_step_run_counts_one_step(tmp_path, caplog):
     finals = [r.getMessage() for r in caplog.records if "final verdict" in r.getMessage()]
     assert finals == ["lrwatch: final verdict on run 'one' (1 step): too short to judge: needs "
                       "~40 steps"]
+
+
+class _OwnModuleAttribute(torch.nn.Module):
+    """A user's model with a submodule it calls ``module``: not a wrapper."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.module = torch.nn.Linear(8, 16)
+        self.head = torch.nn.Linear(16, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.relu(self.module(x)))
+
+
+@pytest.mark.parametrize("made", ["own_module_attribute", "compiled"])
+def test_a_model_is_recorded_under_its_own_class_layers_and_size(tmp_path, made):
+    """Any ``.module`` was taken for a wrapper's: a model with a submodule called ``module`` was
+    named after that submodule (Linear), its head filed as layer "other" and its size that of
+    the submodule. A ``torch.compile``d model was named OptimizedModule, its layers
+    ``_orig_mod.0``."""
+    if made == "compiled":
+        inner = _model()
+        model, name, layers = torch.compile(inner, backend="eager"), "Sequential", {"0", "2"}
+    else:
+        model = inner = _OwnModuleAttribute()
+        name, layers = "_OwnModuleAttribute", {"module", "head"}
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    with Watch(model, optimizer, store=tmp_path / "s") as watch:
+        _plain_loop(watch, model, optimizer)
+    store, run = _only_run(tmp_path / "s")
+    assert (run.name, run.meta["model"]) == (name, name)
+    assert run.meta["param_count"] == sum(p.numel() for p in inner.parameters())
+    assert {k.split("/", 1)[1] for k in store.keys(run) if k.startswith("grad_norm/")} == layers
