@@ -137,6 +137,8 @@ class Watch(FrontEnd):
         self._rank, self._world = torch_distributed()
         self._finished = False
         self._ever_stepped = False  # a watched optimizer's step() ran (its pre-hook fired)
+        self._stepped_now = False  # ... in the step after_step completes next
+        self._told_late_read = False
         self._told_unstepped = False
         name = name or type(self.model).__name__
         facts = TrainingFacts(*optimizer_facts(self.optimizers), batch_size=batch_size,
@@ -174,12 +176,23 @@ class Watch(FrontEnd):
         elif self._skips_spikes:
             raise ConfigError("on_spike='skip' judges the step's loss before its update: pass "
                               "it, watch.before_step(loss)")
+        if self._stepped_now:  # read inside optimizer.step() already; read again, the step
+            self._tell_late_read()  # it took would be filed as one the optimizer skipped
+            return
         self._read = True
         for optimizer in self.optimizers:
             self._read_gradients(optimizer)
 
+    def _tell_late_read(self) -> None:
+        if not self._told_late_read:
+            self._told_late_read = True
+            self.engine.warn(
+                f"lrwatch: watch.before_step() came after optimizer.step() in step "
+                f"{self.step_index}: ignored (the gradients were read inside optimizer.step()); "
+                "call it between backward() and optimizer.step()")
+
     def _optimizer_steps(self, optimizer: Any, args: Any, kwargs: Any) -> None:
-        self._ever_stepped = True
+        self._ever_stepped = self._stepped_now = True
         if self._read:
             return
         if self._skips_spikes:  # too late to judge: the loss comes after this update
@@ -205,7 +218,7 @@ class Watch(FrontEnd):
         engine.guard_step(step, self.model, self.schedulers, rank_zero=self._rank == 0,
                           rank=self._rank,
                           exchange=torch_all_ranks_max if self._world > 1 else None)
-        self._read, self._loss = False, None
+        self._read, self._loss, self._stepped_now = False, None, False
         self.step_index += 1
         if self.step_index == UNSTEPPED_WARN_AFTER:
             self._tell_if_unstepped()

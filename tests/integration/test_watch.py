@@ -402,3 +402,29 @@ def test_a_model_is_recorded_under_its_own_class_layers_and_size(tmp_path, made)
     assert (run.name, run.meta["model"]) == (name, name)
     assert run.meta["param_count"] == sum(p.numel() for p in inner.parameters())
     assert {k.split("/", 1)[1] for k in store.keys(run) if k.startswith("grad_norm/")} == layers
+
+
+def test_a_before_step_after_the_optimizer_stepped_is_ignored_with_one_warning(tmp_path):
+    """A second ``before_step()`` after ``optimizer.step()`` re-read the gradients and marked a
+    step the optimizer took as skipped (``optimizer_skipped``); it is now ignored, once said."""
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with Watch(model, optimizer, store=tmp_path / "s") as watch:
+            for i, (x, y) in enumerate(loader()):
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                optimizer.zero_grad()
+                loss.backward()
+                watch.before_step()
+                optimizer.step()
+                if i in (3, 5):
+                    watch.before_step()  # out of order
+                watch.after_step(loss)
+    told = [str(w.message) for w in caught if "before_step" in str(w.message)]
+    assert told == ["lrwatch: watch.before_step() came after optimizer.step() in step 3: ignored "
+                    "(the gradients were read inside optimizer.step()); call it between "
+                    "backward() and optimizer.step()"]
+    store, run = _only_run(tmp_path / "s")
+    assert keys.OPTIMIZER_SKIPPED not in store.keys(run)
+    assert store.scalars(run, keys.GRAD_NORM)[0].tolist() == list(range(8))
