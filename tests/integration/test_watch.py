@@ -428,3 +428,16 @@ def test_a_before_step_after_the_optimizer_stepped_is_ignored_with_one_warning(t
     store, run = _only_run(tmp_path / "s")
     assert keys.OPTIMIZER_SKIPPED not in store.keys(run)
     assert store.scalars(run, keys.GRAD_NORM)[0].tolist() == list(range(8))
+
+
+def test_an_unusable_store_is_a_one_line_error_that_does_not_name_another_front_end(tmp_path):
+    """The advice said "pass LRWatch(store=...)" to a Watch user, who never made an LRWatch."""
+    from lrwatch import StoreError
+
+    (tmp_path / "a-file").write_text("not a folder")
+    model = _model()
+    with pytest.raises(StoreError) as error:
+        Watch(model, torch.optim.SGD(model.parameters(), lr=0.1), store=tmp_path / "a-file" / "s")
+    assert str(error.value) == (f"cannot create the store folder {tmp_path / 'a-file' / 's'}: Not "
+                                "a directory; pass store= a writable path, or set LRWATCH_STORE "
+                                "to one")
