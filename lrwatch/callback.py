@@ -153,6 +153,7 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
         self._stepped = False
         self._steps_seen = 0  # this fit's optimizer steps
         self._loss_seen = False  # whether any of them had a loss (returned, or loss_key's)
+        self._micro_losses = 0  # micro-batch losses given to the engine since the last step
 
     # -- state across checkpoints ----------------------------------------------------------
     @property
@@ -186,7 +187,7 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         self._logged = {}
-        self._steps_seen, self._loss_seen = 0, False
+        self._steps_seen, self._loss_seen, self._micro_losses = 0, False, 0
         engine = self.engine
         name = self.name or type(pl_module).__name__
         engine.begin(name, self._facts(trainer, pl_module), trainer.optimizers,
@@ -241,10 +242,18 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
         if loss is not None:
             engine.add_loss(loss)
             self._loss_seen = True
+            self._micro_losses += 1
         if not self._stepped:
             return  # accumulating: the optimizer has not stepped yet
         self._stepped = False
         self._steps_seen += 1
+        # Lightning divides each micro-batch's loss by accumulate_grad_batches, also in an
+        # epoch's last, shorter group (or one where a step returned None): their sum is the
+        # step's mean loss only over a full group
+        accumulate = trainer.accumulate_grad_batches
+        if 0 < self._micro_losses < accumulate and pl_module.automatic_optimization:
+            engine.scale_loss(accumulate / self._micro_losses)
+        self._micro_losses = 0
         step = _batches_stepped(trainer)
         engine.end_step(step, trainer.current_epoch, trainer.world_size,
                         lambda s: self._record_logged(trainer, s))

@@ -352,6 +352,11 @@ class Engine:
         elif self.recorder is None and self.guard is not None and self.guard_config.acts:
             self._own_loss = loss
 
+    def scale_loss(self, factor: float) -> None:
+        """This step's loss so far times ``factor`` (see ``Recorder.scale_loss``)."""
+        if self.recording:
+            self.recorder.scale_loss(factor)  # type: ignore[union-attr]
+
     def backward_loss(self, loss: torch.Tensor) -> None:
         """A loss whose gradients this optimizer step takes, ahead of its backward pass: what
         ``on_spike="skip"`` judges (micro-batches add up)."""

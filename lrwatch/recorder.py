@@ -290,6 +290,12 @@ class Recorder:
             loss = loss.float()
         self._loss_sum = loss if self._loss_sum is None else self._loss_sum + loss
 
+    def scale_loss(self, factor: float) -> None:
+        """Rescale this step's summed loss (a front end whose micro-batch losses were divided
+        by more micro-batches than the step had: Lightning's last, partial accumulation)."""
+        if self._loss_sum is not None:
+            self._loss_sum = self._loss_sum * factor
+
     def before_optimizer_step(self, probe: OptimizerProbe, step: int, read: bool = True) -> None:
         """The optimizer is about to step: its LRs and, unless ``read`` is False (a front end
         that read the gradients earlier, with ``probe.before_step``), its gradients."""

@@ -296,3 +296,18 @@ def test_a_run_of_one_optimizer_without_a_loss_is_told_why_before_its_verdict(pl
     store, run = _only_run(tmp_path / "s")
     assert keys.LOSS not in store.keys(run) and store.scalars(run, keys.LR)[0].size == 8
 
+
+
+def test_an_epochs_last_shorter_accumulation_group_records_its_mean_loss(pl, tmp_path):
+    """Lightning divides every micro-batch loss by accumulate_grad_batches, also in the
+    epoch's last group when it is shorter: 10 batches in groups of 4 left the last step's loss
+    at half its value (2 of 4), a drop at every epoch end that the loss never made."""
+    module = make_module(pl)
+    trainer(pl, [LRWatch(store=tmp_path / "s")], tmp_path, max_epochs=2,
+            accumulate_grad_batches=4).fit(module, loader(n=320))
+    store, run = _only_run(tmp_path / "s")
+    steps, loss = store.scalars(run, keys.LOSS)
+    seen = module.seen_losses
+    groups = [(0, 4), (4, 8), (8, 10), (10, 14), (14, 18), (18, 20)]
+    assert steps.tolist() == list(range(6))
+    np.testing.assert_allclose(loss, [np.mean(seen[a:b]) for a, b in groups], rtol=1e-5)
