@@ -12,6 +12,7 @@ start of training.
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any, Literal, Mapping
 
@@ -346,13 +347,21 @@ def _training_facts(trainer: Any, fine_tune: bool | None, classes: int | None) -
     """What the online analysis is told: optimizer, momentum, batch size, planned steps, clip,
     model size, whether it fine-tunes, and the classes of its loss."""
     optimizer, momentum = optimizer_facts(trainer.optimizers)
-    planned = trainer.estimated_stepping_batches
     return TrainingFacts(optimizer=optimizer, momentum=momentum,
                          batch_size=_loader_batch_size(trainer),
-                         total_steps=int(planned) if planned not in (None, float("inf")) else None,
+                         total_steps=_planned_steps(trainer),
                          clip=norm_clip(trainer),
                          param_count=count_parameters(trainer.lightning_module),
                          fine_tune=fine_tune, classes=classes)
+
+
+def _planned_steps(trainer: Any) -> int | None:
+    """The optimizer steps the fit plans, or None when unknown: Lightning says inf, or -1 (its
+    ``max_steps`` default) for an iterable dataset of no length trained by epochs."""
+    planned = trainer.estimated_stepping_batches
+    if isinstance(planned, (int, float)) and math.isfinite(planned) and planned >= 1:
+        return int(planned)
+    return None
 
 
 def _clipping_on(trainer: Any) -> bool:

@@ -311,3 +311,19 @@ def test_an_epochs_last_shorter_accumulation_group_records_its_mean_loss(pl, tmp
     groups = [(0, 4), (4, 8), (8, 10), (10, 14), (14, 18), (18, 20)]
     assert steps.tolist() == list(range(6))
     np.testing.assert_allclose(loss, [np.mean(seen[a:b]) for a, b in groups], rtol=1e-5)
+
+
+def test_an_iterable_dataset_of_no_length_trains_and_is_recorded(pl, tmp_path):
+    """Trained by epochs on an IterableDataset without a length, Lightning plans -1 steps (its
+    max_steps default): that went to the diagnosis as the planned steps, whose ConfigError
+    took the training down at its start."""
+
+    class Batches(torch.utils.data.IterableDataset):
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            yield from loader()
+
+    trainer(pl, [LRWatch(store=tmp_path / "s")], tmp_path, max_epochs=2).fit(
+        make_module(pl), torch.utils.data.DataLoader(Batches(), batch_size=None))
+    store, run = _only_run(tmp_path / "s")
+    assert (run.status, run.meta["planned_steps"]) == (FINISHED, None)
+    assert store.scalars(run, keys.LOSS)[0].tolist() == list(range(16))
