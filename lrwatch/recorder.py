@@ -137,7 +137,7 @@ class OptimizerProbe:
             if self.layer_step and layer_of is not None:
                 self.pending.append((self._grad_layers_key, self._layer_norms(norms, layer_of)))
         self._snapshot_taken = False
-        if self._due(step, self.update_every) or self.layer_step:
+        if (self._due(step, self.update_every) or self.layer_step) and self.params:
             if self._before is None:
                 self._before = [torch.empty_like(p) for p in self.params]
             with torch.no_grad():

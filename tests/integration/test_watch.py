@@ -441,3 +441,27 @@ def test_an_unusable_store_is_a_one_line_error_that_does_not_name_another_front_
     assert str(error.value) == (f"cannot create the store folder {tmp_path / 'a-file' / 's'}: Not "
                                 "a directory; pass store= a writable path, or set LRWATCH_STORE "
                                 "to one")
+
+
+def test_an_optimizer_over_frozen_parameters_only_leaves_the_rest_recorded(tmp_path):
+    """An optimizer whose parameters are all frozen (a frozen module's own optimizer) made its
+    weight snapshot fail on an empty list, and recording stopped for the whole run: no row
+    was stored. Its LR is recorded; it has no gradients or updates to measure."""
+    model = _model()
+    for p in model[0].parameters():
+        p.requires_grad_(False)
+    head = torch.optim.SGD(model[2].parameters(), lr=0.05)
+    frozen = torch.optim.Adam(model[0].parameters(), lr=1e-3)
+    with Watch(model, [head, frozen], store=tmp_path / "s", strict=True) as watch:
+        for x, y in loader():
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            head.zero_grad()
+            loss.backward()
+            head.step()
+            frozen.step()
+            watch.step(loss)
+    store, run = _only_run(tmp_path / "s")
+    recorded = set(store.keys(run))
+    assert {keys.LOSS, keys.GRAD_NORM, keys.UPDATE_RATIO, "lr@Adam"} <= recorded
+    assert store.scalars(run, keys.LOSS)[0].tolist() == list(range(8))
+    assert not any(k.startswith(keys.GRAD_NORM) and k.endswith("@Adam") for k in recorded)
