@@ -160,6 +160,8 @@ class Watch(FrontEnd):
                 world_size=self._world, hparams=dict(hparams or {}))
             self._record(name, meta, self.model.named_parameters(), grad_clip is not None)
         self._hooks = [o.register_step_pre_hook(self._optimizer_steps) for o in self.optimizers]
+        self._told_schedulers = False
+        self._tell_if_schedulers_missing()
 
     # -- per step ------------------------------------------------------------------------------
     def before_step(self, loss: torch.Tensor | float | None = None) -> None:
@@ -220,8 +222,26 @@ class Watch(FrontEnd):
                           exchange=torch_all_ranks_max if self._world > 1 else None)
         self._read, self._loss, self._stepped_now = False, None, False
         self.step_index += 1
+        if self.step_index == 1:  # a scheduler made after Watch, before the loop's first step
+            self._tell_if_schedulers_missing()
         if self.step_index == UNSTEPPED_WARN_AFTER:
             self._tell_if_unstepped()
+
+    def _tell_if_schedulers_missing(self) -> None:
+        """With ``on_diverge="recover"``, warn once when an optimizer has an LR scheduler (torch
+        marks the ``step`` it wraps) and Watch was given none: a recovery would not roll it back,
+        and one that sets the LR from its base LRs (LambdaLR, OneCycleLR) would put the old LR
+        back at its next step, while the recovery's message said it was cut."""
+        if self._told_schedulers or self.schedulers \
+                or self.engine.guard_config.on_diverge != "recover":
+            return
+        if any(getattr(o.step, "_wrapped_by_lr_sched", False) for o in self.optimizers):
+            self._told_schedulers = True
+            self.engine.warn(
+                "lrwatch: on_diverge='recover' rolls back and lowers the LR, but the optimizer's "
+                "LR scheduler was not given to Watch: it would not be rolled back, and one that "
+                "sets the LR from its base LRs (LambdaLR, OneCycleLR ...) would put the old LR "
+                "back at its next step; pass Watch(..., schedulers=[scheduler])")
 
     def _tell_if_unstepped(self) -> None:
         """Warn once when none of the optimizers given to Watch ever stepped: the loop steps

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 import warnings
 from typing import Any
@@ -465,3 +466,31 @@ def test_an_optimizer_over_frozen_parameters_only_leaves_the_rest_recorded(tmp_p
     assert {keys.LOSS, keys.GRAD_NORM, keys.UPDATE_RATIO, "lr@Adam"} <= recorded
     assert store.scalars(run, keys.LOSS)[0].tolist() == list(range(8))
     assert not any(k.startswith(keys.GRAD_NORM) and k.endswith("@Adam") for k in recorded)
+
+
+@pytest.mark.parametrize("given", ["not_given", "given", "warn_mode"])
+def test_recover_with_a_scheduler_not_given_to_watch_is_told(tmp_path, given):
+    """A LambdaLR not given to Watch set the LR back at its next step: the recovery said
+    "LR x0.1 (0.05 -> 0.005)" and the run went on at 0.05. One warning says to pass it."""
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+    options: dict[str, Any] = {"on_diverge": "warn" if given == "warn_mode" else "recover"}
+    if given == "given":
+        options["schedulers"] = [scheduler]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with Watch(model, optimizer, store=tmp_path / "s", **options) as watch:
+            for i, (x, y) in enumerate(loader()):
+                loss = torch.nn.functional.mse_loss(model(x), y) * (math.nan if i == 4 else 1)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                scheduler.step()
+                watch.step(loss)
+    told = [str(w.message) for w in caught if "scheduler" in str(w.message)]
+    assert len(told) == (given == "not_given")
+    if given != "given":
+        return
+    store, run = _only_run(tmp_path / "s")
+    assert store.scalars(run, keys.LR)[1][-1] == pytest.approx(0.005)  # the cut held
