@@ -12,6 +12,7 @@ start of training.
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any, Literal, Mapping
 
@@ -20,6 +21,7 @@ import torch
 from lrwatch import keys
 from lrwatch._compat import CALLBACK_BASES, lightning_of
 from lrwatch.analysis.types import RangeTestSummary
+from lrwatch.config import check_bool
 from lrwatch.engine import (
     TrainingFacts,
     count_parameters,
@@ -132,8 +134,7 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
     ) -> None:
         if loss_key is not None and (not isinstance(loss_key, str) or not loss_key.strip()):
             raise ConfigError(f"loss_key must be the name of a logged metric, got {loss_key!r}")
-        if not isinstance(mirror, bool):
-            raise ConfigError(f"mirror must be True or False, got {mirror!r}")
+        check_bool("mirror", mirror)
         FrontEnd.__init__(
             self, store, name, on_diverge=on_diverge, every_n_steps=every_n_steps,
             layer_every_n_steps=layer_every_n_steps,
@@ -151,6 +152,9 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
         self.mirror = mirror
         self._logged: dict[str, Any] = {}  # each logged metric's last value object, stored once
         self._stepped = False
+        self._steps_seen = 0  # this fit's optimizer steps
+        self._loss_seen = False  # whether any of them had a loss (returned, or loss_key's)
+        self._micro_losses = 0  # micro-batch losses given to the engine since the last step
 
     # -- state across checkpoints ----------------------------------------------------------
     @property
@@ -184,6 +188,7 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         self._logged = {}
+        self._steps_seen, self._loss_seen, self._micro_losses = 0, False, 0
         engine = self.engine
         name = self.name or type(pl_module).__name__
         engine.begin(name, self._facts(trainer, pl_module), trainer.optimizers,
@@ -197,6 +202,8 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
             f"(see it with: lrwatch runs {self.store_path})")
 
     def on_train_end(self, trainer: Any, pl_module: Any) -> None:
+        if trainer.is_global_zero and self.engine.recording:
+            self._tell_if_no_loss(trainer)
         self.engine.train_end(_batches_stepped(trainer), rank_zero=trainer.is_global_zero)
 
     def on_fit_end(self, trainer: Any, pl_module: Any) -> None:
@@ -235,9 +242,19 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
         loss = _loss_of(outputs) if self.loss_key is None or not engine.recording else None
         if loss is not None:
             engine.add_loss(loss)
+            self._loss_seen = True
+            self._micro_losses += 1
         if not self._stepped:
             return  # accumulating: the optimizer has not stepped yet
         self._stepped = False
+        self._steps_seen += 1
+        # Lightning divides each micro-batch's loss by accumulate_grad_batches, also in an
+        # epoch's last, shorter group (or one where a step returned None): their sum is the
+        # step's mean loss only over a full group
+        accumulate = trainer.accumulate_grad_batches
+        if 0 < self._micro_losses < accumulate and pl_module.automatic_optimization:
+            engine.scale_loss(accumulate / self._micro_losses)
+        self._micro_losses = 0
         step = _batches_stepped(trainer)
         engine.end_step(step, trainer.current_epoch, trainer.world_size,
                         lambda s: self._record_logged(trainer, s))
@@ -275,6 +292,26 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
             recorder.add_logged(keys.logged_key(name), step, value)
             if name == self.loss_key and not trainer.validating:
                 recorder.add_loss(value)
+                self._loss_seen = True
+
+    def _tell_if_no_loss(self, trainer: Any) -> None:
+        """Warn when a run of one optimizer stepped but never had a loss (a ``training_step``
+        that returns nothing, or a ``loss_key`` never logged): its final verdict can only say
+        that no loss was recorded; this says why, and what to pass."""
+        if not self._steps_seen or self._loss_seen or len(trainer.optimizers) != 1:
+            return
+        logged = sorted(n for n, v in trainer.callback_metrics.items()
+                        if isinstance(v, torch.Tensor) and v.numel() == 1)
+        names = f" (it logs: {', '.join(logged)})" if logged else ""
+        if self.loss_key is not None:
+            why = (f"loss_key '{self.loss_key}' was never logged by training_step{names}; "
+                   "pass LRWatch(loss_key=...) the name of the loss it logs")
+        else:
+            why = ("training_step returned no loss (manual optimization returns none); return "
+                   f"the loss, or pass LRWatch(loss_key=...) the name of the loss it logs{names}")
+        name = self.run.name if self.run is not None else type(trainer.lightning_module).__name__
+        self.engine.warn(f"lrwatch: run '{name}' recorded no loss in {self._steps_seen} steps: "
+                         + why)
 
     def _facts(self, trainer: Any, pl_module: Any) -> TrainingFacts:
         return _training_facts(trainer, self._fine_tune(pl_module), self._classes(pl_module))
@@ -310,13 +347,21 @@ def _training_facts(trainer: Any, fine_tune: bool | None, classes: int | None) -
     """What the online analysis is told: optimizer, momentum, batch size, planned steps, clip,
     model size, whether it fine-tunes, and the classes of its loss."""
     optimizer, momentum = optimizer_facts(trainer.optimizers)
-    planned = trainer.estimated_stepping_batches
     return TrainingFacts(optimizer=optimizer, momentum=momentum,
                          batch_size=_loader_batch_size(trainer),
-                         total_steps=int(planned) if planned not in (None, float("inf")) else None,
+                         total_steps=_planned_steps(trainer),
                          clip=norm_clip(trainer),
                          param_count=count_parameters(trainer.lightning_module),
                          fine_tune=fine_tune, classes=classes)
+
+
+def _planned_steps(trainer: Any) -> int | None:
+    """The optimizer steps the fit plans, or None when unknown: Lightning says inf, or -1 (its
+    ``max_steps`` default) for an iterable dataset of no length trained by epochs."""
+    planned = trainer.estimated_stepping_batches
+    if isinstance(planned, (int, float)) and math.isfinite(planned) and planned >= 1:
+        return int(planned)
+    return None
 
 
 def _clipping_on(trainer: Any) -> bool:

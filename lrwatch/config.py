@@ -17,6 +17,14 @@ def check_int(name: str, value: object, minimum: int = 1) -> int:
     return int(value)
 
 
+def check_bool(name: str, value: object) -> bool:
+    """``value`` when it is True or False, else a ConfigError naming it (a string such as
+    ``"no"`` is truthy: taken as True it would silently turn the option on)."""
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
 def set_checked_int(config: object, name: str, minimum: int = 1) -> None:
     """Check a frozen dataclass's integer field and store it as a plain int (JSON-ready)."""
     object.__setattr__(config, name, check_int(name, getattr(config, name), minimum))

@@ -20,11 +20,13 @@ logger, an event in the store, and a call to every function in ``listeners``.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import platform
 import time
 import warnings
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -162,7 +164,9 @@ torch_all_ranks_max: Exchange = all_ranks_max  # the ``Exchange`` of torch.distr
 
 def final_line(run_name: str, d: Diagnosis) -> str:
     """``lrwatch: final verdict on run 'x' (435 steps): ...``: what to do next, in one line."""
-    head = f"lrwatch: final verdict on run '{run_name}' ({d.steps} steps): "
+    if d.steps == 0:  # not "too short": no step had a loss (a warning before it says why)
+        return f"lrwatch: final verdict on run '{run_name}': no loss was recorded, nothing to judge"
+    head = f"lrwatch: final verdict on run '{run_name}' ({d.steps} step{'s' * (d.steps != 1)}): "
     if d.status is Status.INSUFFICIENT_DATA:
         needs = f": needs ~{d.needed_steps} steps" if d.needed_steps else ""
         return head + f"too short to judge{needs}"
@@ -180,6 +184,21 @@ def sweep_line(run_name: str, entry: dict[str, Any]) -> str:
     return (f"lrwatch: run '{run_name}' beside the {entry['sweep']['runs'] - 1} other runs of "
             f"its setup in the store: {entry['status']} (confidence {entry['confidence']:.2f}): "
             f"{entry['evidence'][0]}. Suggestion: {entry['action'].replace('_', ' ')}{lr}")
+
+
+# Engines whose run is recording: at interpreter exit their rows still on the device (up to 0.5 s
+# or 256 steps of them) reach the writer before the writers close (``_drain_at_exit``).
+_RECORDING: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+_drain_hook_installed = False
+
+
+def _drain_at_exit() -> None:
+    """Hand every unfinished run's last rows to its writer: a loop that never called
+    ``finish()``, or an exception its front end cannot see (the Hugging Face Trainer has no
+    exception hook). Registered after the writers' own exit hook, so it runs before it."""
+    for engine in list(_RECORDING):
+        if engine.recorder is not None:
+            engine.safely("recording", engine.recorder.drain)
 
 
 def _warn(message: str) -> None:
@@ -275,6 +294,11 @@ class Engine:
         if self.guard is not None:
             self.guard.run_name = self.run.name
         self._writer = RunWriter(self._writer_backend, self.run.id, on_error=self._writer_failed)
+        global _drain_hook_installed
+        if not _drain_hook_installed:  # after RunWriter's: atexit runs the later one first
+            _drain_hook_installed = True
+            atexit.register(_drain_at_exit)
+        _RECORDING.add(self)
         self.recorder = Recorder(self.record_config, self._hand_over)
         self.safely("recording", self.recorder.attach, self._optimizers, named_parameters, clipping,
                     clip_norm)
@@ -327,6 +351,11 @@ class Engine:
             self.recorder.add_loss(loss)  # type: ignore[union-attr]
         elif self.recorder is None and self.guard is not None and self.guard_config.acts:
             self._own_loss = loss
+
+    def scale_loss(self, factor: float) -> None:
+        """This step's loss so far times ``factor`` (see ``Recorder.scale_loss``)."""
+        if self.recording:
+            self.recorder.scale_loss(factor)  # type: ignore[union-attr]
 
     def backward_loss(self, loss: torch.Tensor) -> None:
         """A loss whose gradients this optimizer step takes, ahead of its backward pass: what
@@ -553,6 +582,7 @@ class Engine:
 
     def finish(self, status: str) -> None:
         """Hand over the last rows, set the run's final status and stop the writer (once)."""
+        _RECORDING.discard(self)
         self.guard = None
         if self._notifier is not None:
             self.listeners.remove(self._tell_notifier)

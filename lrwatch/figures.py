@@ -879,8 +879,9 @@ def plot(store: "Store | str | os.PathLike[str]",
     """
     from lrwatch.store import Store as _Store
 
-    if kind not in PLOT_KINDS and not kind.startswith(LOGGED_PREFIX):
-        raise ConfigError(f"unknown plot kind '{kind}': choose one of {', '.join(PLOT_KINDS)}, "
+    if not isinstance(kind, str) or (kind not in PLOT_KINDS
+                                     and not kind.startswith(LOGGED_PREFIX)):
+        raise ConfigError(f"unknown plot kind {kind!r}: choose one of {', '.join(PLOT_KINDS)}, "
                           f"or a logged metric ({LOGGED_PREFIX}<name>)")
     if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Real) \
             or not 0.0 <= smoothing < 1.0:
@@ -889,6 +890,9 @@ def plot(store: "Store | str | os.PathLike[str]",
     st: Store = store if isinstance(store, _Store) else _Store(store, readonly=True)
     try:
         if isinstance(run, (list, tuple)):
+            if not run:
+                raise ConfigError("plot: the list of runs to compare is empty; name the runs (a "
+                                  "name, id or RunInfo each), or pass one run")
             if kind in ("overview", "layers", "range_test"):
                 raise ConfigError(
                     f"kind '{kind}' shows one run; to compare runs pick one of {', '.join(PANELS)}")

@@ -139,8 +139,8 @@ def find_lr(  # a deliberate mirror: Lightning's Tuner.lr_find arguments, names 
             raise ConfigError("find_lr: `dataloaders` is for evaluation methods; pass the "
                               "training data as train_dataloaders= or datamodule=")
         _check_objects(trainer, model)
-        finder = LRFinder(min_lr, max_lr, num_training, mode, early_stop_threshold, update_attr,
-                          attr_name, fine_tune=fine_tune)
+        finder = _FindLrFinder(min_lr, max_lr, num_training, mode, early_stop_threshold,
+                               update_attr, attr_name, fine_tune=fine_tune)
         _check_trainer(trainer, for_find_lr=True)
         if update_attr:
             _lr_attribute(lightning_of(trainer), model, attr_name)  # fail before training
@@ -187,6 +187,9 @@ class LRFinder(*CALLBACK_BASES):  # type: ignore[misc]
         trainer.fit(model, datamodule=dm)
     """
 
+    # what its messages call it and its number of steps (``find_lr``: its own names)
+    _called, _steps_arg = "LRFinder", "num_training_steps"
+
     def __init__(  # a deliberate mirror: Lightning's LearningRateFinder arguments and defaults
         self,
         min_lr: float = 1e-8,
@@ -202,7 +205,8 @@ class LRFinder(*CALLBACK_BASES):  # type: ignore[misc]
         with _lightning_errors():
             self.settings = RangeTestSettings.checked(min_lr, max_lr, num_training_steps, mode,
                                                       early_stop_threshold, rank_zero_warn,
-                                                      fine_tune=fine_tune)
+                                                      fine_tune=fine_tune, front_end=self._called,
+                                                      steps_arg=self._steps_arg)
         self.fine_tune = self.settings.fine_tune
         self.min_lr, self.max_lr = self.settings.min_lr, self.settings.max_lr
         self.num_training = self.settings.num_training
@@ -263,6 +267,12 @@ class LRFinder(*CALLBACK_BASES):  # type: ignore[misc]
             exceptions = importlib.import_module(f"{pl.__name__}.utilities.exceptions")
             raise exceptions._TunerExitException()
         return self.result
+
+
+class _FindLrFinder(LRFinder):
+    """The callback ``find_lr`` runs: its messages name ``find_lr`` and ``num_training``."""
+
+    _called, _steps_arg = "find_lr", "num_training"
 
 
 # -- argument checks -------------------------------------------------------------------------

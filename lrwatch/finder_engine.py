@@ -67,43 +67,45 @@ class RangeTestSettings:
     @classmethod
     def checked(cls, min_lr: float, max_lr: float, num_training: int, mode: str,
                 early_stop_threshold: float | None, warn: Warn = _warn,
-                fine_tune: Any = None, front_end: str = "find_lr") -> RangeTestSettings:
+                fine_tune: Any = None, front_end: str = "find_lr",
+                steps_arg: str = "num_training") -> RangeTestSettings:
         """Refuse what cannot run (a ``ConfigError`` naming the argument); warn about what
         runs but is unlikely to be read (Lightning runs those, so code written for it does).
-        ``front_end``: the function called, named in the message about ``fine_tune``."""
+        ``front_end``: the function or class called, which every message names;
+        ``steps_arg``: its name for ``num_training`` (``LRFinder``'s ``num_training_steps``)."""
         for name, value in (("min_lr", min_lr), ("max_lr", max_lr)):
             if (isinstance(value, bool) or not isinstance(value, numbers.Real)
                     or not math.isfinite(value) or value <= 0):
-                raise ConfigError(f"find_lr: {name}={value!r} must be a positive number")
+                raise ConfigError(f"{front_end}: {name}={value!r} must be a positive number")
         if min_lr == max_lr:
-            raise ConfigError(f"find_lr: min_lr and max_lr are both {min_lr!r}; the range test "
-                              "needs a range (min_lr below max_lr)")
+            raise ConfigError(f"{front_end}: min_lr and max_lr are both {min_lr!r}; the range "
+                              "test needs a range (min_lr below max_lr)")
         if min_lr > max_lr:
-            warn(f"find_lr: min_lr={min_lr!r} is above max_lr={max_lr!r}; testing from "
+            warn(f"{front_end}: min_lr={min_lr!r} is above max_lr={max_lr!r}; testing from "
                  f"{max_lr!r} up to {min_lr!r}")
             min_lr, max_lr = max_lr, min_lr
         if isinstance(num_training, bool) or not isinstance(num_training, numbers.Integral):
-            raise ConfigError(f"find_lr: num_training must be a whole number of steps, got "
+            raise ConfigError(f"{front_end}: {steps_arg} must be a whole number of steps, got "
                               f"{num_training!r}")
         if num_training < 1:
-            raise ConfigError(f"find_lr: num_training={num_training!r} must be at least 1 "
+            raise ConfigError(f"{front_end}: {steps_arg}={num_training!r} must be at least 1 "
                               "(the default is 100)")
         if num_training < MIN_STEPS:
-            warn(f"find_lr: num_training={num_training!r} is below {MIN_STEPS}, too few steps "
-                 "to tell the loss trend from noise: the test runs but will likely give no "
+            warn(f"{front_end}: {steps_arg}={num_training!r} is below {MIN_STEPS}, too few "
+                 "steps to tell the loss trend from noise: the test runs but will likely give no "
                  "suggestion; use 100 (the default)")
         if not isinstance(mode, str) or mode.lower() not in MODES:
-            raise ConfigError(f"find_lr: mode={mode!r} is not one of "
+            raise ConfigError(f"{front_end}: mode={mode!r} is not one of "
                               f"{', '.join(map(repr, MODES))}")
         if early_stop_threshold is not None:
             if (isinstance(early_stop_threshold, bool)
                     or not isinstance(early_stop_threshold, numbers.Real)
                     or math.isnan(early_stop_threshold)):
-                raise ConfigError(f"find_lr: early_stop_threshold={early_stop_threshold!r} must "
-                                  "be a number (4.0 stops at 4x the best loss) or None")
+                raise ConfigError(f"{front_end}: early_stop_threshold={early_stop_threshold!r} "
+                                  "must be a number (4.0 stops at 4x the best loss) or None")
             if early_stop_threshold <= 1:
-                warn(f"find_lr: early_stop_threshold={early_stop_threshold!r} is not above 1, so "
-                     "the test stops as soon as the loss stops falling; 4.0 is the usual value")
+                warn(f"{front_end}: early_stop_threshold={early_stop_threshold!r} is not above 1, "
+                     "so the test stops as soon as the loss stops falling; 4.0 is the usual value")
             early_stop_threshold = float(early_stop_threshold)
         if fine_tune is not None and not isinstance(fine_tune, bool):
             raise ConfigError(f"{front_end}: fine_tune={fine_tune!r} must be True (the model "

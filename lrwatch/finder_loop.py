@@ -107,7 +107,8 @@ def find_lr_loop(
                                          front_end="find_lr_loop")
     batches = cycle_batches(train_loader)
     train_step = step or _loss_fn_step(model, optimizer, loss_fn)  # type: ignore[arg-type]
-    result = run_range_test(model, optimizer, lambda: train_step(next(batches)), settings)
+    result = run_range_test(model, optimizer, lambda: train_step(next(batches)), settings,
+                            name="find_lr_loop: step" if step is not None else "find_lr_loop")
     if store is not False:
         from lrwatch.store import default_store_path
 
@@ -118,10 +119,14 @@ def find_lr_loop(
 
 
 def run_range_test(model: torch.nn.Module, optimizer: Any, train_step: Callable[[], Loss],
-                   settings: RangeTestSettings) -> RangeTestResult:
+                   settings: RangeTestSettings, name: str = "find_lr") -> RangeTestResult:
     """Call ``train_step`` once per LR of the schedule until done or the loss blows up; the
     model, optimizer and random state are restored afterwards. Shared by the loop and Hugging
-    Face front ends."""
+    Face front ends (``name``: what a message about the step's loss calls it).
+
+    Raises:
+        ConfigError: a step returned something that is not a loss, or no step returned one.
+    """
     fine_tune = settings.fine_tune_of(model)
     inner = _unwrapped(optimizer)
     recorder = StepRecorder(settings, inner)
@@ -129,8 +134,11 @@ def run_range_test(model: torch.nn.Module, optimizer: Any, train_step: Callable[
         model.train()
         for index in range(settings.num_training):
             recorder.set_lr(inner, index)
-            if recorder.record(index, _value(train_step())):
+            if recorder.record(index, _value(train_step(), name)):
                 break
+    if all(recorder.skipped):  # not "too few steps ran": every step ran, none gave its loss
+        raise ConfigError(f"{name} returned None in all {len(recorder.skipped)} steps of the "
+                          "range test; it must return the batch's loss")
     result = RangeTestResult.of(recorder, inner, fine_tune)
     result.report(info=log.info)
     return result
@@ -150,6 +158,10 @@ def _loss_fn_step(model: torch.nn.Module, optimizer: Any,
                            for x in batch[:2])
         optimizer.zero_grad()
         loss = loss_fn(model(inputs), targets)
+        if not (isinstance(loss, torch.Tensor) and loss.numel() == 1):
+            raise ConfigError(f"find_lr_loop: loss_fn must return the batch's mean loss (one "
+                              f"number), got {_shown(loss)}; use reduction='mean', or pass "
+                              "step= to reduce it yourself")
         loss.backward()
         optimizer.step()
         return loss
@@ -157,12 +169,28 @@ def _loss_fn_step(model: torch.nn.Module, optimizer: Any,
     return step
 
 
-def _value(loss: Loss) -> float | None:
+def _value(loss: Loss, name: str) -> float | None:
+    """A step's loss as a float (a tensor's mean), or None for a step that did not train."""
     if loss is None:
         return None
     if hasattr(loss, "detach"):
         return float(loss.detach().float().mean())
-    return float(loss)
+    if not isinstance(loss, (str, bytes, bool)):
+        try:
+            return float(loss)
+        except (TypeError, ValueError):
+            pass
+    raise ConfigError(f"{name} must return the batch's loss (a number or a tensor), or None "
+                      f"for a batch it did not train on; got {_shown(loss)}")
+
+
+def _shown(value: Any) -> str:
+    """A value in a one-line message: a tensor by its shape, a short one as it is."""
+    shape = getattr(value, "shape", None)
+    if shape is not None:
+        return f"a tensor of shape {tuple(shape)}"
+    shown = repr(value)
+    return shown if len(shown) <= 40 and "\n" not in shown else f"a {type(value).__name__}"
 
 
 def cycle_batches(loader: Iterable[Any], name: str = "find_lr_loop: train_loader"

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Literal, TypedDict
 
 import torch
 
-from lrwatch.config import RecordConfig
+from lrwatch.config import RecordConfig, check_bool
 from lrwatch.engine import Engine, model_classes, starts_pretrained
 from lrwatch.errors import ConfigError
 from lrwatch.guard import GuardConfig
@@ -111,6 +111,9 @@ class FrontEnd:
         self.alert = check_alert_url(alert) if alert is not None else None
         self.dashboard_host, self.dashboard_port = check_dashboard_address(dashboard_host,
                                                                            dashboard_port)
+        for arg, flag in (("dashboard", dashboard), ("keep_dashboard", keep_dashboard),
+                          ("strict", strict)):
+            check_bool(arg, flag)
         if fine_tune is not None and not isinstance(fine_tune, bool):
             raise ConfigError(f"fine_tune must be True, False or None (unknown), got {fine_tune!r}")
         if classes is not None:

@@ -34,9 +34,15 @@ Sink = Callable[[Rows, list[PendingEvent]], None]
 TO_CLIP = "to_clip:"
 
 
+#: the attribute under which ``torch.compile``'s ``OptimizedModule`` holds the user's module
+COMPILED_INNER = "_orig_mod"
+
+
 def layer_name(param_name: str) -> str:
-    """``encoder.0.weight`` -> ``encoder.0``: the module that owns a parameter."""
-    return param_name.rsplit(".", 1)[0] if "." in param_name else param_name
+    """``encoder.0.weight`` -> ``encoder.0``: the module that owns a parameter, under the
+    user's own names (``torch.compile``'s wrapper adds an ``_orig_mod`` level: left out)."""
+    parts = [part for part in param_name.split(".") if part != COMPILED_INNER]
+    return ".".join(parts[:-1]) if len(parts) > 1 else ".".join(parts)
 
 
 class OptimizerProbe:
@@ -131,7 +137,7 @@ class OptimizerProbe:
             if self.layer_step and layer_of is not None:
                 self.pending.append((self._grad_layers_key, self._layer_norms(norms, layer_of)))
         self._snapshot_taken = False
-        if self._due(step, self.update_every) or self.layer_step:
+        if (self._due(step, self.update_every) or self.layer_step) and self.params:
             if self._before is None:
                 self._before = [torch.empty_like(p) for p in self.params]
             with torch.no_grad():
@@ -283,6 +289,12 @@ class Recorder:
         if loss.dtype != torch.float32:
             loss = loss.float()
         self._loss_sum = loss if self._loss_sum is None else self._loss_sum + loss
+
+    def scale_loss(self, factor: float) -> None:
+        """Rescale this step's summed loss (a front end whose micro-batch losses were divided
+        by more micro-batches than the step had: Lightning's last, partial accumulation)."""
+        if self._loss_sum is not None:
+            self._loss_sum = self._loss_sum * factor
 
     def before_optimizer_step(self, probe: OptimizerProbe, step: int, read: bool = True) -> None:
         """The optimizer is about to step: its LRs and, unless ``read`` is False (a front end

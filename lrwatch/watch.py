@@ -43,6 +43,7 @@ from lrwatch.engine import (
 )
 from lrwatch.errors import ConfigError
 from lrwatch.front_end import FrontEnd, FrontEndOptions
+from lrwatch.recorder import COMPILED_INNER
 from lrwatch.store import FAILED, FINISHED, INTERRUPTED, default_store_path
 
 if sys.version_info >= (3, 11):  # ``**options`` typed by a TypedDict (PEP 692)
@@ -51,6 +52,10 @@ else:  # torch depends on typing_extensions
     from typing_extensions import Unpack
 
 __all__ = ["Watch"]
+
+#: steps after which a loop whose watched optimizers never stepped is told so (AMP's GradScaler
+#: may skip the first few steps, which never reach ``optimizer.step()``)
+UNSTEPPED_WARN_AFTER = 20
 
 SKIP_NEEDS_BEFORE_STEP = (
     "on_spike='skip' judges a step before its update: call watch.before_step(loss) before "
@@ -105,10 +110,18 @@ class Watch(FrontEnd):
         if not optimizers or not all(isinstance(getattr(o, "optimizer", o), torch.optim.Optimizer)
                                      for o in optimizers):
             raise ConfigError("optimizer must be a torch.optim.Optimizer or a list of them, got "
-                              f"{optimizer!r}")
+                              f"{_kind(optimizer)}")
         for arg, value in (("batch_size", batch_size), ("total_steps", total_steps)):
             if value is not None:
                 check_int(arg, value)
+        listed = list(schedulers) if hasattr(schedulers, "__iter__") and not isinstance(
+            schedulers, (str, bytes, Mapping)) else [schedulers]
+        if not all(hasattr(s, "state_dict") and hasattr(s, "optimizer") for s in listed):
+            raise ConfigError("schedulers must be a list of LR schedulers (torch.optim.lr_scheduler"
+                              f"), got {_kind(schedulers)}")
+        schedulers = listed
+        if hparams is not None and not isinstance(hparams, Mapping):
+            raise ConfigError(f"hparams must be a dict of hyperparameters, got {_kind(hparams)}")
         if grad_clip is not None and (isinstance(grad_clip, bool)
                                       or not isinstance(grad_clip, (int, float)) or grad_clip <= 0):
             raise ConfigError(f"grad_clip must be the max gradient norm (> 0), got {grad_clip!r}")
@@ -123,6 +136,10 @@ class Watch(FrontEnd):
         self._skips_spikes = self.engine.guard_config.on_spike is not None
         self._rank, self._world = torch_distributed()
         self._finished = False
+        self._ever_stepped = False  # a watched optimizer's step() ran (its pre-hook fired)
+        self._stepped_now = False  # ... in the step after_step completes next
+        self._told_late_read = False
+        self._told_unstepped = False
         name = name or type(self.model).__name__
         facts = TrainingFacts(*optimizer_facts(self.optimizers), batch_size=batch_size,
                               total_steps=total_steps,
@@ -143,6 +160,8 @@ class Watch(FrontEnd):
                 world_size=self._world, hparams=dict(hparams or {}))
             self._record(name, meta, self.model.named_parameters(), grad_clip is not None)
         self._hooks = [o.register_step_pre_hook(self._optimizer_steps) for o in self.optimizers]
+        self._told_schedulers = False
+        self._tell_if_schedulers_missing()
 
     # -- per step ------------------------------------------------------------------------------
     def before_step(self, loss: torch.Tensor | float | None = None) -> None:
@@ -154,16 +173,28 @@ class Watch(FrontEnd):
             ConfigError: ``on_spike="skip"`` and no loss.
         """
         if loss is not None:
-            self._loss = _as_tensor(loss)
+            self._loss = _as_tensor(loss, "before_step")
             self.engine.backward_loss(self._loss)
         elif self._skips_spikes:
             raise ConfigError("on_spike='skip' judges the step's loss before its update: pass "
                               "it, watch.before_step(loss)")
+        if self._stepped_now:  # read inside optimizer.step() already; read again, the step
+            self._tell_late_read()  # it took would be filed as one the optimizer skipped
+            return
         self._read = True
         for optimizer in self.optimizers:
             self._read_gradients(optimizer)
 
+    def _tell_late_read(self) -> None:
+        if not self._told_late_read:
+            self._told_late_read = True
+            self.engine.warn(
+                f"lrwatch: watch.before_step() came after optimizer.step() in step "
+                f"{self.step_index}: ignored (the gradients were read inside optimizer.step()); "
+                "call it between backward() and optimizer.step()")
+
     def _optimizer_steps(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        self._ever_stepped = self._stepped_now = True
         if self._read:
             return
         if self._skips_spikes:  # too late to judge: the loss comes after this update
@@ -180,7 +211,7 @@ class Watch(FrontEnd):
         engine, step = self.engine, self.step_index
         if self._skips_spikes and not self._read:
             raise ConfigError(SKIP_NEEDS_BEFORE_STEP)
-        loss = _as_tensor(loss) if loss is not None else self._loss
+        loss = _as_tensor(loss, "step") if loss is not None else self._loss
         if loss is not None:
             engine.add_loss(loss)
         if samples:
@@ -189,8 +220,39 @@ class Watch(FrontEnd):
         engine.guard_step(step, self.model, self.schedulers, rank_zero=self._rank == 0,
                           rank=self._rank,
                           exchange=torch_all_ranks_max if self._world > 1 else None)
-        self._read, self._loss = False, None
+        self._read, self._loss, self._stepped_now = False, None, False
         self.step_index += 1
+        if self.step_index == 1:  # a scheduler made after Watch, before the loop's first step
+            self._tell_if_schedulers_missing()
+        if self.step_index == UNSTEPPED_WARN_AFTER:
+            self._tell_if_unstepped()
+
+    def _tell_if_schedulers_missing(self) -> None:
+        """With ``on_diverge="recover"``, warn once when an optimizer has an LR scheduler (torch
+        marks the ``step`` it wraps) and Watch was given none: a recovery would not roll it back,
+        and one that sets the LR from its base LRs (LambdaLR, OneCycleLR) would put the old LR
+        back at its next step, while the recovery's message said it was cut."""
+        if self._told_schedulers or self.schedulers \
+                or self.engine.guard_config.on_diverge != "recover":
+            return
+        if any(getattr(o.step, "_wrapped_by_lr_sched", False) for o in self.optimizers):
+            self._told_schedulers = True
+            self.engine.warn(
+                "lrwatch: on_diverge='recover' rolls back and lowers the LR, but the optimizer's "
+                "LR scheduler was not given to Watch: it would not be rolled back, and one that "
+                "sets the LR from its base LRs (LambdaLR, OneCycleLR ...) would put the old LR "
+                "back at its next step; pass Watch(..., schedulers=[scheduler])")
+
+    def _tell_if_unstepped(self) -> None:
+        """Warn once when none of the optimizers given to Watch ever stepped: the loop steps
+        another one (made after Watch, or rebuilt), so only the loss is recorded."""
+        if self._ever_stepped or self._told_unstepped or self.step_index == 0:
+            return
+        self._told_unstepped = True
+        self.engine.warn(
+            f"lrwatch: {self.step_index} calls of watch.step() and the optimizer given to Watch "
+            "never stepped: only the loss is recorded (no LR, no gradient norm); give Watch the "
+            "optimizer the loop steps (one made after Watch is not seen)")
 
     step = after_step  # the one call a loop without clipping needs, after optimizer.step()
 
@@ -203,6 +265,7 @@ class Watch(FrontEnd):
         self._finished = True
         for hook in self._hooks:
             hook.remove()
+        self._tell_if_unstepped()
         engine = self.engine
         if status is None:
             engine.train_end(max(self.step_index - 1, 0), rank_zero=self._rank == 0)
@@ -220,13 +283,44 @@ class Watch(FrontEnd):
             self.finish(INTERRUPTED if issubclass(kind, KeyboardInterrupt) else FAILED)
 
 
-def _as_tensor(loss: torch.Tensor | float) -> torch.Tensor:
-    return loss if isinstance(loss, torch.Tensor) else torch.tensor(float(loss))
+def _as_tensor(loss: Any, call: str) -> torch.Tensor:
+    """The loss given to ``watch.<call>`` as a 0-d tensor (on its device, not synchronised).
+
+    Raises:
+        ConfigError: not one number (a string, a batch of per-sample losses).
+    """
+    if isinstance(loss, torch.Tensor):
+        if loss.numel() == 1:
+            return loss.reshape(())
+        got = f"a tensor of shape {tuple(loss.shape)}"
+    elif isinstance(loss, (bool, str, bytes)):
+        got = repr(loss)[:60]
+    else:
+        try:
+            return torch.tensor(float(loss))  # a float, an int, a numpy scalar
+        except (TypeError, ValueError):
+            got = f"a {type(loss).__name__}"
+    raise ConfigError(f"watch.{call}(loss): loss must be one number (a float or a one-element "
+                      f"tensor), got {got}; pass the loss you call backward() on")
+
+
+def _kind(value: Any) -> str:
+    """A wrong argument, shown on one line: short values as they are, others by their type."""
+    shown = repr(value)
+    return shown if len(shown) <= 60 and "\n" not in shown else f"a {type(value).__name__}"
 
 
 def _unwrap_model(model: torch.nn.Module) -> torch.nn.Module:
-    """The user's own module inside Fabric's or DDP's wrapper (its parameter names are the
-    user's)."""
-    inner = getattr(model, "module", None)
-    return inner if isinstance(inner, torch.nn.Module) else model
+    """The user's own module inside Fabric's, DDP's or ``torch.compile``'s wrapper (its class
+    names the run; its parameter names are the user's), however they nest. Only those
+    wrappers: a user's model may well have a submodule of its own called ``module``."""
+    while True:
+        inner = getattr(model, _WRAPPERS.get(type(model).__name__, ""), None)
+        if not isinstance(inner, torch.nn.Module) or inner is model:
+            return model
+        model = inner
 
+
+#: wrapper class name -> the attribute that holds the wrapped module
+_WRAPPERS = {"_FabricModule": "module", "DistributedDataParallel": "module",
+             "DataParallel": "module", "OptimizedModule": COMPILED_INNER}

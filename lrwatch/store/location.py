@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from lrwatch.errors import ConfigError
+
 URL_SCHEMES = ("postgresql", "postgres")
 HIDDEN = "***"
 
@@ -74,6 +76,8 @@ def resolve_location(location: str | os.PathLike[str]) -> "StoreURL | Path":
     """A URL as a :class:`StoreURL`, anything else as the store file's path."""
     if isinstance(location, StoreURL):
         return location
+    if not isinstance(location, (str, os.PathLike)):
+        raise ConfigError(f"a store is a path or a postgresql:// URL, got {location!r}"[:160])
     if is_url(location):
         return StoreURL(str(location))
     return resolve_path(location)

@@ -51,6 +51,9 @@ SCHEMA_VERSION = 4
 READABLE_SCHEMA = 1
 #: the first schema that numbers param groups as Lightning does (``_schema_v4``)
 RENUMBERED_SCHEMA = 4
+#: what to do about a store that cannot be written, whichever front end (``LRWatch``, ``Watch``,
+#: the Hugging Face callback, ``find_lr_loop``) was given it
+WRITABLE_ADVICE = "pass store= a writable path, or set LRWATCH_STORE to one"
 BUSY_TIMEOUT_S = 10.0
 RETRY_BUDGET_S = 60.0
 # A run still marked "running" whose writer has not been heard of for this long is reported
@@ -168,7 +171,7 @@ class SQLiteBackend(RunTables):
             except OSError as exc:
                 raise StoreError(
                     f"cannot create the store folder {path.parent}: {exc.strerror}; "
-                    "pass LRWatch(store=...) or set LRWATCH_STORE to a writable place"
+                    f"{WRITABLE_ADVICE}"
                 ) from None
             conn = self._try_connect(lambda: sqlite3.connect(path, timeout=BUSY_TIMEOUT_S))
         conn.isolation_level = None  # explicit transactions only
@@ -208,7 +211,7 @@ class SQLiteBackend(RunTables):
             return connect()
         except sqlite3.Error as exc:
             advice = ("check that you may read it, or pass another store" if self.readonly else
-                      "pass LRWatch(store=...) or set LRWATCH_STORE to a writable place")
+                      WRITABLE_ADVICE)
             raise StoreError(f"cannot open the store {self.path}: {exc}; {advice}") from None
 
     def _check_and_migrate(self, conn: sqlite3.Connection) -> None:
@@ -264,8 +267,7 @@ class SQLiteBackend(RunTables):
                 if _locked(exc):
                     raise  # another process opening the same store holds it: _retry waits
                 raise StoreError(
-                    f"cannot write to the store {self.path}: {exc}; "
-                    "pass LRWatch(store=...) or set LRWATCH_STORE to a writable place"
+                    f"cannot write to the store {self.path}: {exc}; {WRITABLE_ADVICE}"
                 ) from None
 
         # two trainings that open one new store at once both switch it to WAL, which takes the

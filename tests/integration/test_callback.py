@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -243,3 +244,86 @@ def test_norm_clipping_reaches_the_diagnosis_live_and_offline(pl, tmp_path, algo
                          logger=False, enable_checkpointing=False)
     clipped.strategy.connect(make_module(pl))
     assert norm_clip(clipped) == expected
+
+
+@pytest.mark.parametrize("setup", ["manual_returns_nothing", "loss_key_misspelt", "returns_loss"])
+def test_a_run_of_one_optimizer_without_a_loss_is_told_why_before_its_verdict(pl, tmp_path,
+                                                                               setup, caplog):
+    """A manual-optimization step that returns nothing, or a ``loss_key`` no ``self.log`` call
+    names, left the run with no loss: its final verdict said only "too short to judge" (0
+    steps) after 8 steps. One warning now says why, before that verdict."""
+    manual = setup == "manual_returns_nothing"
+
+    class Regressor(pl.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.automatic_optimization = not manual
+            self.net = torch.nn.Linear(8, 1)
+
+        def training_step(self, batch: Any, batch_idx: int) -> Any:
+            x, y = batch
+            loss = torch.nn.functional.mse_loss(self.net(x), y)
+            self.log("train_loss", loss)
+            if not manual:
+                return loss
+            optimizer = self.optimizers()
+            optimizer.zero_grad()
+            self.manual_backward(loss)
+            optimizer.step()
+            return None
+
+        def configure_optimizers(self) -> Any:
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    watch = LRWatch(store=tmp_path / "s", loss_key="trian_loss" if "key" in setup else None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trainer(pl, [watch], tmp_path, max_epochs=1).fit(Regressor(), loader())
+    told = [str(w.message) for w in caught if "recorded no loss" in str(w.message)]
+    if setup == "returns_loss":
+        assert told == []
+        assert any("final verdict on run 'Regressor' (8 steps): too short" in r.getMessage()
+                   for r in caplog.records)
+        return
+    why = ("loss_key 'trian_loss' was never logged by training_step (it logs: train_loss); pass "
+           "LRWatch(loss_key=...) the name of the loss it logs" if "key" in setup else
+           "training_step returned no loss (manual optimization returns none); return the loss, "
+           "or pass LRWatch(loss_key=...) the name of the loss it logs (it logs: train_loss)")
+    assert told == [f"lrwatch: run 'Regressor' recorded no loss in 8 steps: {why}"]
+    finals = [r.getMessage() for r in caplog.records if "final verdict" in r.getMessage()]
+    assert finals == ["lrwatch: final verdict on run 'Regressor': no loss was recorded, nothing "
+                      "to judge"]  # not "(0 steps): too short to judge: needs ~40 steps"
+    store, run = _only_run(tmp_path / "s")
+    assert keys.LOSS not in store.keys(run) and store.scalars(run, keys.LR)[0].size == 8
+
+
+
+def test_an_epochs_last_shorter_accumulation_group_records_its_mean_loss(pl, tmp_path):
+    """Lightning divides every micro-batch loss by accumulate_grad_batches, also in the
+    epoch's last group when it is shorter: 10 batches in groups of 4 left the last step's loss
+    at half its value (2 of 4), a drop at every epoch end that the loss never made."""
+    module = make_module(pl)
+    trainer(pl, [LRWatch(store=tmp_path / "s")], tmp_path, max_epochs=2,
+            accumulate_grad_batches=4).fit(module, loader(n=320))
+    store, run = _only_run(tmp_path / "s")
+    steps, loss = store.scalars(run, keys.LOSS)
+    seen = module.seen_losses
+    groups = [(0, 4), (4, 8), (8, 10), (10, 14), (14, 18), (18, 20)]
+    assert steps.tolist() == list(range(6))
+    np.testing.assert_allclose(loss, [np.mean(seen[a:b]) for a, b in groups], rtol=1e-5)
+
+
+def test_an_iterable_dataset_of_no_length_trains_and_is_recorded(pl, tmp_path):
+    """Trained by epochs on an IterableDataset without a length, Lightning plans -1 steps (its
+    max_steps default): that went to the diagnosis as the planned steps, whose ConfigError
+    took the training down at its start."""
+
+    class Batches(torch.utils.data.IterableDataset):
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            yield from loader()
+
+    trainer(pl, [LRWatch(store=tmp_path / "s")], tmp_path, max_epochs=2).fit(
+        make_module(pl), torch.utils.data.DataLoader(Batches(), batch_size=None))
+    store, run = _only_run(tmp_path / "s")
+    assert (run.status, run.meta["planned_steps"]) == (FINISHED, None)
+    assert store.scalars(run, keys.LOSS)[0].tolist() == list(range(16))

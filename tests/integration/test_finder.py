@@ -321,6 +321,19 @@ def test_arguments_in_the_wrong_order_or_of_the_wrong_kind_are_named(pl: Any,
         find_lr(trainer, model, loader(), num_training=100.0)
 
 
+@pytest.mark.parametrize("kwargs, match", [
+    ({"num_training_steps": 0}, "^LRFinder: num_training_steps=0 must be at least 1"),
+    ({"num_training_steps": 2.5}, "^LRFinder: num_training_steps must be a whole number of "
+                                  "steps, got 2.5"),
+    ({"min_lr": 0}, "^LRFinder: min_lr=0 must be a positive number"),
+])
+def test_the_callback_names_its_own_arguments(kwargs: dict[str, Any], match: str) -> None:
+    """``LRFinder`` takes Lightning's ``num_training_steps``: its errors named ``find_lr`` and
+    ``num_training``, an argument the callback does not have."""
+    with pytest.raises(ConfigError, match=match):
+        LRFinder(**kwargs)
+
+
 @pytest.mark.parametrize("optimizers, match", [
     (lambda self: None, "returned no optimizer"),
     (lambda self: [torch.optim.SGD(self.parameters(), lr=0.1),

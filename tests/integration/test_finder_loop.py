@@ -105,7 +105,8 @@ def test_steps_that_return_none_are_skipped_and_data_is_cycled(tmp_path: Path) -
     ((None, "opt", []), {"loss_fn": F.mse_loss}, "the optimizer must be a torch optimizer"),
     ((None, None, 3), {"loss_fn": F.mse_loss}, "train_loader must be an iterable"),
     ((None, None, []), {}, "give loss_fn= .* or step= .*exactly one"),
-    ((None, None, []), {"loss_fn": F.mse_loss, "max_lr": -1}, "max_lr=-1 must be a positive"),
+    ((None, None, []), {"loss_fn": F.mse_loss, "max_lr": -1},
+     "^find_lr_loop: max_lr=-1 must be a positive"),  # its own name, not find_lr's
     ((None, None, []), {"loss_fn": F.mse_loss}, "train_loader gave no batches"),
     ((None, None, [torch.zeros(2, 8)]), {"loss_fn": F.mse_loss},
      "loss_fn needs batches of \\(inputs, targets\\), got a Tensor; pass step="),
@@ -117,3 +118,36 @@ def test_bad_arguments_are_named(args: tuple[Any, ...], kwargs: dict[str, Any],
     args = tuple(default if given is None else given for given, default in zip(args, defaults))
     with pytest.raises(ConfigError, match=match):
         find_lr_loop(*args, store=False, **kwargs)
+
+
+def _stepping(model: torch.nn.Module, optimizer: torch.optim.Optimizer, returns: Any) -> Any:
+    def step(batch: Any) -> Any:
+        x, y = batch
+        optimizer.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+        return returns
+
+    return step
+
+
+@pytest.mark.parametrize("form, match", [
+    ({"loss_fn": torch.nn.CrossEntropyLoss(reduction="none")},
+     r"^find_lr_loop: loss_fn must return the batch's mean loss \(one number\), got a tensor of "
+     r"shape \(16,\); use reduction='mean', or pass step= to reduce it yourself$"),
+    ({"step": "returns 'x'"}, r"^find_lr_loop: step must return the batch's loss \(a number or "
+                              r"a tensor\), or None for a batch it did not train on; got 'x'$"),
+    ({"step": "returns None"}, r"^find_lr_loop: step returned None in all 30 steps of the range "
+                               r"test; it must return the batch's loss$"),
+])
+def test_a_step_that_gives_no_loss_is_a_one_line_error(form: dict[str, Any], match: str) -> None:
+    """A per-sample loss was a RuntimeError from backward(), a string a ValueError, and a step
+    that returns nothing read as "only 0 steps ran" after all of them ran."""
+    model = classifier()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    before = clone_state(model.state_dict())
+    if "step" in form:
+        form = {"step": _stepping(model, optimizer, "x" if "'x'" in form["step"] else None)}
+    with pytest.raises(ConfigError, match=match):
+        find_lr_loop(model, optimizer, loader(), num_training=30, store=False, **form)
+    assert states_equal(before, model.state_dict())  # put back, also when it raised

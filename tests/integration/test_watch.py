@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
+import re
+import warnings
 from typing import Any
 
 import numpy as np
@@ -10,7 +13,7 @@ import pytest
 import torch
 
 from lrwatch import ConfigError, Store, Watch, keys
-from lrwatch.store import DIVERGED, FAILED, FINISHED
+from lrwatch.store import DIVERGED, FAILED, FINISHED, INTERRUPTED
 from tests.helpers import curves as synth
 from tests.helpers.models import loader
 
@@ -171,13 +174,23 @@ def test_an_exception_in_the_loop_marks_the_run_failed_and_keeps_its_rows(tmp_pa
     ({"grad_clip": -1.0}, "grad_clip must be the max gradient norm"),
     ({"on_diverge": "explode"}, "on_diverge must be one of warn, stop, recover"),
     ({"store": 3}, "store must be a path"),
+    # were a TypeError from deep inside, or a repr of every parameter tensor
+    ({"schedulers": 5}, r"^schedulers must be a list of LR schedulers .*, got 5$"),
+    ({"schedulers": "cosine"}, r"^schedulers must be a list .*, got .cosine.$"),
+    ({"schedulers": ["cosine"]}, r"^schedulers must be a list .*, got \['cosine'\]$"),
+    ({"hparams": 5}, "^hparams must be a dict of hyperparameters, got 5$"),
+    ({"optimizer": "param_groups"}, "^optimizer must be a torch.optim.Optimizer or a list of "
+                                    "them, got a list$"),
 ])
 def test_bad_arguments_are_one_line_errors_naming_them(tmp_path, kwargs, message):
     model = _model()
-    args: dict[str, Any] = {"optimizer": torch.optim.SGD(model.parameters(), lr=0.1),
-                            "store": tmp_path / "s", **kwargs}
-    with pytest.raises(ConfigError, match=message):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    if kwargs.get("optimizer") == "param_groups":  # a mistake: the groups, not the optimizer
+        kwargs["optimizer"] = optimizer.param_groups
+    args: dict[str, Any] = {"optimizer": optimizer, "store": tmp_path / "s", **kwargs}
+    with pytest.raises(ConfigError, match=message) as error:
         Watch(model, **args)
+    assert "\n" not in str(error.value)
 
 
 def test_the_live_diagnosis_reads_the_model_at_its_size_as_analyze_does(tmp_path):
@@ -257,3 +270,227 @@ def test_the_classes_given_reach_the_store_and_the_final_verdict_reads_chance_le
     final = [e.payload for e in store.events(run, kind=keys.EVENT_DIAGNOSIS)
              if e.payload.get("final")][-1]
     assert any("chance level (" in line for line in final["evidence"]) == (classes is not None)
+
+
+def test_a_loop_that_never_calls_finish_keeps_its_last_rows_at_exit(tmp_path):
+    """Rows wait on the device up to 0.5 s (256 steps) before they reach the writer: a script
+    that ends without ``finish()`` (no ``with`` block) still has them written at exit, and the
+    run reads interrupted, not an empty run."""
+    import subprocess
+    import sys
+
+    script = (
+        "import torch\n"
+        "from lrwatch import Watch\n"
+        "model = torch.nn.Linear(4, 1)\n"
+        "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        f"watch = Watch(model, optimizer, store={str(tmp_path / 's')!r}, name='no-finish')\n"
+        "for _ in range(3):\n"
+        "    loss = model(torch.randn(8, 4)).pow(2).mean()\n"
+        "    optimizer.zero_grad()\n"
+        "    loss.backward()\n"
+        "    optimizer.step()\n"
+        "    watch.step(loss)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    store, run = _only_run(tmp_path / "s")
+    assert run.status == INTERRUPTED
+    for key in (keys.LOSS, keys.LR, keys.GRAD_NORM):
+        assert store.scalars(run, key)[0].tolist() == [0, 1, 2], key
+
+
+def test_the_loss_may_be_any_one_number_and_a_batch_of_losses_is_a_one_line_error(tmp_path):
+    """A float, a numpy scalar, a 0-d or one-element tensor (requiring grad or not) are the
+    step's loss; a per-sample loss vector was recorded as its first element, and a string was a
+    ValueError from inside torch: both are now an error naming the call."""
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    given = [lambda l: l.item(), lambda l: np.float32(l.item()), lambda l: l,
+             lambda l: l.detach().reshape(1)]
+    losses = []
+    with Watch(model, optimizer, store=tmp_path / "s") as watch:
+        for (x, y), give in zip(loader(), given):
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            watch.step(give(loss))
+            losses.append(loss.item())
+        for bad, shown in ((torch.tensor([0.5, 9.0]), "a tensor of shape (2,)"),
+                           ("0.5", "'0.5'"), ([0.5], "a list")):
+            with pytest.raises(ConfigError, match=r"^watch.step\(loss\): loss must be one number "
+                               rf".*got {re.escape(shown)}; pass the loss you call backward\(\) "
+                               "on$"):
+                watch.step(bad)
+    store, run = _only_run(tmp_path / "s")
+    steps, recorded = store.scalars(run, keys.LOSS)
+    assert steps.tolist() == [0, 1, 2, 3]
+    np.testing.assert_allclose(recorded, losses, rtol=1e-6)
+
+
+@pytest.mark.parametrize("steps", [5, 30])
+def test_a_loop_that_steps_another_optimizer_than_the_watched_one_is_told(tmp_path, steps):
+    """An optimizer made after Watch (or rebuilt) is not seen: the run had its loss and no LR or
+    gradient norm, without a word. One warning says so, at step 20 or at the end, whichever
+    comes first; a loop that steps the watched optimizer gets none."""
+    model = _model()
+    watched = torch.optim.SGD(model.parameters(), lr=0.05)
+    for stepped, name in ((torch.optim.Adam(model.parameters(), lr=1e-3), "other"),
+                          (watched, "watched")):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with Watch(model, watched, store=tmp_path / "s", name=name) as watch:
+                for _, (x, y) in zip(range(steps), loader(n=1024)):
+                    loss = torch.nn.functional.mse_loss(model(x), y)
+                    stepped.zero_grad()
+                    loss.backward()
+                    stepped.step()
+                    watch.step(loss)
+        told = [str(w.message) for w in caught if "never stepped" in str(w.message)]
+        if name == "watched":
+            assert told == []
+        else:
+            assert told == [f"lrwatch: {min(steps, 20)} calls of watch.step() and the optimizer "
+                            "given to Watch never stepped: only the loss is recorded (no LR, no "
+                            "gradient norm); give Watch the optimizer the loop steps (one made "
+                            "after Watch is not seen)"]
+            with Store(tmp_path / "s", readonly=True) as store:
+                recorded = store.keys(store.run(name))
+                assert keys.LOSS in recorded and keys.LR not in recorded
+
+
+def test_the_final_verdict_of_a_one_step_run_counts_one_step(tmp_path, caplog):
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    with Watch(model, optimizer, store=tmp_path / "s", name="one") as watch:
+        _plain_loop(watch, model, optimizer, n=32)  # one batch
+    finals = [r.getMessage() for r in caplog.records if "final verdict" in r.getMessage()]
+    assert finals == ["lrwatch: final verdict on run 'one' (1 step): too short to judge: needs "
+                      "~40 steps"]
+
+
+class _OwnModuleAttribute(torch.nn.Module):
+    """A user's model with a submodule it calls ``module``: not a wrapper."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.module = torch.nn.Linear(8, 16)
+        self.head = torch.nn.Linear(16, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(torch.relu(self.module(x)))
+
+
+@pytest.mark.parametrize("made", ["own_module_attribute", "compiled"])
+def test_a_model_is_recorded_under_its_own_class_layers_and_size(tmp_path, made):
+    """Any ``.module`` was taken for a wrapper's: a model with a submodule called ``module`` was
+    named after that submodule (Linear), its head filed as layer "other" and its size that of
+    the submodule. A ``torch.compile``d model was named OptimizedModule, its layers
+    ``_orig_mod.0``."""
+    if made == "compiled":
+        inner = _model()
+        model, name, layers = torch.compile(inner, backend="eager"), "Sequential", {"0", "2"}
+    else:
+        model = inner = _OwnModuleAttribute()
+        name, layers = "_OwnModuleAttribute", {"module", "head"}
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    with Watch(model, optimizer, store=tmp_path / "s") as watch:
+        _plain_loop(watch, model, optimizer)
+    store, run = _only_run(tmp_path / "s")
+    assert (run.name, run.meta["model"]) == (name, name)
+    assert run.meta["param_count"] == sum(p.numel() for p in inner.parameters())
+    assert {k.split("/", 1)[1] for k in store.keys(run) if k.startswith("grad_norm/")} == layers
+
+
+def test_a_before_step_after_the_optimizer_stepped_is_ignored_with_one_warning(tmp_path):
+    """A second ``before_step()`` after ``optimizer.step()`` re-read the gradients and marked a
+    step the optimizer took as skipped (``optimizer_skipped``); it is now ignored, once said."""
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with Watch(model, optimizer, store=tmp_path / "s") as watch:
+            for i, (x, y) in enumerate(loader()):
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                optimizer.zero_grad()
+                loss.backward()
+                watch.before_step()
+                optimizer.step()
+                if i in (3, 5):
+                    watch.before_step()  # out of order
+                watch.after_step(loss)
+    told = [str(w.message) for w in caught if "before_step" in str(w.message)]
+    assert told == ["lrwatch: watch.before_step() came after optimizer.step() in step 3: ignored "
+                    "(the gradients were read inside optimizer.step()); call it between "
+                    "backward() and optimizer.step()"]
+    store, run = _only_run(tmp_path / "s")
+    assert keys.OPTIMIZER_SKIPPED not in store.keys(run)
+    assert store.scalars(run, keys.GRAD_NORM)[0].tolist() == list(range(8))
+
+
+def test_an_unusable_store_is_a_one_line_error_that_does_not_name_another_front_end(tmp_path):
+    """The advice said "pass LRWatch(store=...)" to a Watch user, who never made an LRWatch."""
+    from lrwatch import StoreError
+
+    (tmp_path / "a-file").write_text("not a folder")
+    model = _model()
+    with pytest.raises(StoreError) as error:
+        Watch(model, torch.optim.SGD(model.parameters(), lr=0.1), store=tmp_path / "a-file" / "s")
+    assert str(error.value) == (f"cannot create the store folder {tmp_path / 'a-file' / 's'}: Not "
+                                "a directory; pass store= a writable path, or set LRWATCH_STORE "
+                                "to one")
+
+
+def test_an_optimizer_over_frozen_parameters_only_leaves_the_rest_recorded(tmp_path):
+    """An optimizer whose parameters are all frozen (a frozen module's own optimizer) made its
+    weight snapshot fail on an empty list, and recording stopped for the whole run: no row
+    was stored. Its LR is recorded; it has no gradients or updates to measure."""
+    model = _model()
+    for p in model[0].parameters():
+        p.requires_grad_(False)
+    head = torch.optim.SGD(model[2].parameters(), lr=0.05)
+    frozen = torch.optim.Adam(model[0].parameters(), lr=1e-3)
+    with Watch(model, [head, frozen], store=tmp_path / "s", strict=True) as watch:
+        for x, y in loader():
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            head.zero_grad()
+            loss.backward()
+            head.step()
+            frozen.step()
+            watch.step(loss)
+    store, run = _only_run(tmp_path / "s")
+    recorded = set(store.keys(run))
+    assert {keys.LOSS, keys.GRAD_NORM, keys.UPDATE_RATIO, "lr@Adam"} <= recorded
+    assert store.scalars(run, keys.LOSS)[0].tolist() == list(range(8))
+    assert not any(k.startswith(keys.GRAD_NORM) and k.endswith("@Adam") for k in recorded)
+
+
+@pytest.mark.parametrize("given", ["not_given", "given", "warn_mode"])
+def test_recover_with_a_scheduler_not_given_to_watch_is_told(tmp_path, given):
+    """A LambdaLR not given to Watch set the LR back at its next step: the recovery said
+    "LR x0.1 (0.05 -> 0.005)" and the run went on at 0.05. One warning says to pass it."""
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+    options: dict[str, Any] = {"on_diverge": "warn" if given == "warn_mode" else "recover"}
+    if given == "given":
+        options["schedulers"] = [scheduler]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with Watch(model, optimizer, store=tmp_path / "s", **options) as watch:
+            for i, (x, y) in enumerate(loader()):
+                loss = torch.nn.functional.mse_loss(model(x), y) * (math.nan if i == 4 else 1)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                scheduler.step()
+                watch.step(loss)
+    told = [str(w.message) for w in caught if "scheduler" in str(w.message)]
+    assert len(told) == (given == "not_given")
+    if given != "given":
+        return
+    store, run = _only_run(tmp_path / "s")
+    assert store.scalars(run, keys.LR)[1][-1] == pytest.approx(0.005)  # the cut held

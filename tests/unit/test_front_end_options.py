@@ -39,6 +39,10 @@ FRONT_ENDS = {
                      r"loss, an integer >= 2, got 1"),
     ({"classes": True}, "classes must be .* an integer >= 2, got True"),
     ({"classes": "10"}, "classes must be .* an integer >= 2, got '10'"),
+    # a truthy string would silently turn the option on
+    ({"strict": "no"}, "^strict must be True or False, got 'no'$"),
+    ({"dashboard": "yes"}, "^dashboard must be True or False, got 'yes'$"),
+    ({"keep_dashboard": 1}, "^keep_dashboard must be True or False, got 1$"),
 ])
 def test_a_wrong_option_is_the_same_one_line_error_in_every_front_end(tmp_path, front_end,
                                                                        options, message):

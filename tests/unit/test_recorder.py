@@ -198,3 +198,13 @@ def test_a_parameter_without_a_gradient_counts_as_zero():
     recorder.drain()
     assert np.allclose(got[keys.GRAD_NORM][1], expected, rtol=1e-5)
     assert got["grad_norm/2"][1][1] == 0.0 and got["grad_norm/2"][1][0] > 0
+
+
+def test_layer_names_leave_out_torch_compiles_wrapper_level():
+    """A LightningModule that compiles a submodule (``self.net = torch.compile(net)``) names
+    its parameters ``net._orig_mod.0.weight``: the layer is the user's ``net.0``."""
+    from lrwatch.recorder import layer_name
+
+    assert layer_name("net._orig_mod.0.weight") == "net.0"
+    assert layer_name("_orig_mod.encoder.bias") == "encoder"
+    assert (layer_name("encoder.0.weight"), layer_name("weight")) == ("encoder.0", "weight")

@@ -138,6 +138,13 @@ def test_plot_says_clearly_what_is_wrong(two_runs, store_path):
         lrwatch.plot(store_path, "nan-run", "layers")
     with pytest.raises(ConfigError, match="shows one run"):
         lrwatch.plot(store_path, ["steady", "nan-run"], "overview")
+    # were an AttributeError from inside, and "shows one run" for no run at all
+    with pytest.raises(ConfigError, match="^unknown plot kind None: choose one of overview"):
+        lrwatch.plot(store_path, "steady", kind=None)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="^plot: the list of runs to compare is empty"):
+        lrwatch.plot(store_path, [], "loss")
+    with pytest.raises(ConfigError, match="^plot: the list of runs to compare is empty"):
+        lrwatch.plot(store_path, [])
     with pytest.raises(ConfigError, match="smoothing"):
         lrwatch.plot(store_path, "steady", "loss", smoothing=1.0)
 

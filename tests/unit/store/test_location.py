@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+import pytest
+
 from lrwatch.store.location import StoreURL, hide_secret, is_url, redact, resolve_location
 
 
@@ -34,3 +36,12 @@ def test_driver_messages_lose_the_password() -> None:
 def test_paths_stay_paths(tmp_path: Path) -> None:
     assert not is_url(str(tmp_path)) and not is_url("postgresql.db")
     assert resolve_location(tmp_path / "logs") == tmp_path / "logs" / "lrwatch.db"
+
+
+@pytest.mark.parametrize("given", [42, 3.5, ["lrwatch_logs"]])
+def test_a_store_that_is_not_a_path_is_a_one_line_error(given):
+    """``Store(42)`` was a TypeError from os.fspath deep inside."""
+    from lrwatch import ConfigError, Store
+
+    with pytest.raises(ConfigError, match="^a store is a path or a postgresql:// URL, got "):
+        Store(given, readonly=True)
