@@ -185,6 +185,27 @@ def _verdict(status: Status, reading: Reading, found: Findings,
     when = reading.since if reading.since is not None else next(
         (s.since_step for s in hits if s.since_step is not None), found.first)
     curve = found.curve
-    return Verdict(status, conf, when, tuple(s.evidence for s in hits) + found.context,
+    return Verdict(status, conf, when, _said_once(hits) + found.context,
                    symptoms=frozenset(s.name for s in hits) | found.facts | reading.also,
                    alarm=alarm_ev, progress=curve.start_level - curve.end_level)
+
+
+def _said_once(hits: list[d.Symptom]) -> tuple[Evidence, ...]:
+    """The symptoms' evidence, with how far the loss moved said once: "loss moved only -1.0% ..."
+    and "loss hardly moved: -1.0% ..." measure one fall over one span (the first one's words
+    stay)."""
+    seen: set[tuple[object, ...]] = set()
+    kept = []
+    for symptom in hits:
+        e = symptom.evidence
+        key = (e.signal, e.start_step, e.end_step, e.value)
+        if symptom.name in _HOW_FAR_IT_MOVED:
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(e)
+    return tuple(kept)
+
+
+_HOW_FAR_IT_MOVED = frozenset({SymptomName.FLAT, SymptomName.LITTLE_PROGRESS,
+                               SymptomName.NO_PROGRESS})
