@@ -89,7 +89,8 @@ families made for round 41 (``manifest_r41made.jsonl``, ``ROUND41_MADE``); ``--s
 round42-made`` the families made for round 42 (``manifest_r42made.jsonl``, ``ROUND42_MADE``);
 ``--side round43-made`` the families made for round 43 (``manifest_r43made.jsonl``,
 ``ROUND43_MADE``); ``--side round44-made`` the families made for round 44
-(``manifest_r44made.jsonl``, ``ROUND44_MADE``).
+(``manifest_r44made.jsonl``, ``ROUND44_MADE``); ``--side round45-made`` the families made for
+round 45 (``manifest_r45made.jsonl``, ``ROUND45_MADE``).
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning"
          "round34-heldout", "round34-made", "round35-heldout", "round35-made", "round36-made",
          "round37-made", "round38-heldout", "round38-made", "round39-heldout",
          "round39-made", "round40-heldout", "round40-made", "round41-made",
-         "round42-made", "round43-made", "round44-made")
+         "round42-made", "round43-made", "round44-made", "round45-made")
 
 
 def move_of(action: str, factor: float | None) -> tuple[str, float]:
