@@ -46,7 +46,9 @@ from lrwatch.readers.series import Hints, Points, ReadResult, build_curves, cann
 
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 LINE_SUFFIXES = (".txt", ".log")  # read here only when their first line is a JSON object
-STEP_KEYS = ("step", "global_step", "iter", "iteration", "trainer/global_step", "_step")
+# LLaMA-Factory's ``trainer_log.jsonl`` counts its records' optimizer steps in ``current_steps``
+STEP_KEYS = ("step", "global_step", "iter", "iteration", "trainer/global_step", "_step",
+             "current_steps")
 EPOCH_KEY = "epoch"
 # What DeiT / MAE / ConvNeXt (``n_parameters``) and other scripts log of the model's size.
 PARAM_KEYS = ("n_parameters", "num_parameters", "n_params", "num_params", "param_count")

@@ -300,3 +300,18 @@ def test_a_loss_logged_as_text_is_said_not_called_missing(tmp_path, capsys):
     assert (code, out) == (1, "")
     assert err == (f"InputError: {path}: none of its 'loss' values is a number (e.g. '2.0', "
                    "'1.99', '1.98'); write them as JSON numbers\n")
+
+
+def test_a_llama_factory_trainer_log_reads_its_current_steps(tmp_path, capsys):
+    # was: "its records carry no step or epoch: the step is the record's order" (every step 10x
+    # too small, the run 100 steps long where it ran 1000)
+    path = tmp_path / "trainer_log.jsonl"
+    path.write_text("".join(json.dumps(
+        {"current_steps": s, "total_steps": 1000, "loss": 2.0 * math.exp(-s / 400) + 0.8,
+         "lr": 5e-5 * (1 - s / 1000), "epoch": round(s / 500, 2), "percentage": s / 10,
+         "elapsed_time": "0:01:00", "remaining_time": "0:10:00"}) + "\n"
+        for s in range(10, 1001, 10)))
+    [run] = analyze_json(capsys, str(path))
+    assert run["steps"] == 991, run  # the span of steps 10 to 1000
+    assert run["columns"]["loss"] == "loss" and run["columns"]["lr"] == "lr"
+    assert not any("record's order" in note for note in run["notes"]), run["notes"]
