@@ -34,6 +34,9 @@ a rank), as logs copied from job runners and notebooks do:
 - ``litgpt``: Lightning-AI/litgpt, ``Epoch 1 | iter 400 step 100 | loss train: 2.345, val: n/a |
   ...`` and ``iter 400: val loss 2.3, val time: ...``; it prints no LR.
 
+- ``composer``: MosaicML Composer's ``ConsoleLogger`` (LLM Foundry), a block per logged batch,
+  ``[batch=100/1000]:`` then ``Train loss/train/total: 2.35``, ``Train
+  lr-DecoupledAdamW/group0: 6.0e-04`` ..., and ``Eval metrics/eval/LanguageCrossEntropy: 2.9``.
 - ``torchvision``: pytorch/vision's reference scripts' ``MetricLogger`` (copied by DeiT, DETR,
   MAE, DINO...), ``Epoch: [0]  [ 100/782]  eta: ...  lr: 0.1  ...  loss: 6.91 (6.95)  ...`` and
   ``Test:  [49/50]  ...  loss: 1.23 (1.30)``.
@@ -538,6 +541,50 @@ def _torchvision() -> Callable[[str], Point | None]:
     return parse
 
 
+_COMPOSER_HEAD = re.compile(r"^(?:\[epoch=(?P<epoch>\d+)\])?\[(?P<unit>\w+)=(?P<now>\d+)"
+                            r"(?:/(?P<total>\d+))?\]:?$")
+_COMPOSER_CELL = re.compile(rf"^(?P<split>Train|Eval) (?P<key>\S+): (?P<value>{_NUMBER})$")
+_COMPOSER_VAL = re.compile(r"^metrics/eval/(?:Language)?CrossEntropy$")
+
+
+def _composer() -> Callable[[str], Point | None]:
+    """MosaicML Composer's ``ConsoleLogger`` (LLM Foundry's console): a block per logged batch,
+    ``[batch=100/1000]:`` (``[epoch=2][batch=10/500]:`` where the run is counted in epochs)
+    then one value a line after a tab, ``Train loss/train/total: 2.3456``, ``Train
+    lr-DecoupledAdamW/group0: 6.0000e-04``, ``Train l2_norm/grad/global: 1.2`` (its
+    ``OptimizerMonitor``); an evaluation ends with ``Eval metrics/eval/LanguageCrossEntropy:
+    2.9``, the validation loss at the last step trained. The step is the block's
+    ``time/batch`` where it logs one (a run counted in tokens or samples heads its blocks with
+    those), else its batch: ``(epoch - 1) x 500 + 10`` in a run counted in epochs."""
+    state: dict[str, Any] = {"step": None}
+
+    def parse(line: str) -> Point | None:
+        head = _COMPOSER_HEAD.match(line)
+        if head:
+            if head["unit"] == "batch":
+                now = int(head["now"])
+                state["step"] = ((int(head["epoch"]) - 1) * int(head["total"]) + now
+                                 if head["epoch"] and head["total"] else now)
+            return None
+        cell = _COMPOSER_CELL.match(line)
+        if cell is None:
+            return None
+        key, value = cell["key"], _float(cell["value"])
+        if cell["split"] == "Eval":
+            curve = "val_loss" if _COMPOSER_VAL.match(key) else None
+        elif key == "time/batch":
+            state["step"] = int(value)
+            return None
+        else:
+            curve = ("loss" if key == "loss/train/total" else
+                     "lr" if key.startswith("lr-") and key.endswith("/group0") else
+                     "grad_norm" if key == "l2_norm/grad/global" else None)
+        if curve is None:
+            return None
+        return {curve: value} if state["step"] is None else {"step": state["step"], curve: value}
+    return parse
+
+
 def presets() -> tuple[Layout, ...]:
     """Fresh layouts (most parsers remember lines they read: the batches per epoch, the last
     step, the validation set)."""
@@ -552,7 +599,8 @@ def presets() -> tuple[Layout, ...]:
             Layout("timm", _timm()),
             Layout("mmengine", _mmengine),
             Layout("litgpt", _litgpt()),
-            Layout("torchvision", _torchvision()))
+            Layout("torchvision", _torchvision()),
+            Layout("composer", _composer()))
 
 
 PRESETS = tuple(layout.name for layout in presets())

@@ -2,9 +2,9 @@ r"""Plain-text training logs: what a training script prints, one line per loggin
 
 A ``.log`` or ``.txt`` file is read in the layout (``text_layouts``: nanoGPT, word_language_model,
 printed HF dicts, Keras, fairseq, Megatron-LM, llm.c, modded-nanogpt, timm, OpenMMLab, LitGPT,
-torchvision's MetricLogger) that reads the most loss points in its first lines, or by the user's
-``--pattern``; a line may carry a prefix (a time stamp, a rank), as logs copied from job runners
-and notebooks do. A script's own printout in none of them is read by the names on its lines
+torchvision's MetricLogger, Composer) that reads the most loss points in its first lines, or by the
+user's ``--pattern``; a line may carry a prefix (a time stamp, a rank), as logs copied from job
+runners and notebooks do. A script's own printout in none of them is read by the names on its lines
 (``Epoch [2/5], Step [100/600], Loss: 0.21``), with a note that says so.
 
 A line that states the model's size (nanoGPT's ``number of parameters: 123.69M``) gives the

@@ -198,8 +198,8 @@ def test_a_log_in_no_known_layout_says_to_pass_pattern(tmp_path, capsys):
     assert (code, out) == (1, "")
     assert err == (f"InputError: {path} matches no known log layout (nanogpt, "
                    "word_language_model, hf_dicts, keras, fairseq, megatron, llmc, "
-                   "modded_nanogpt, timm, mmengine, litgpt, torchvision) and names no loss on "
-                   "3+ lines ('loss: 2.31'): pass --pattern with named groups, "
+                   "modded_nanogpt, timm, mmengine, litgpt, torchvision, composer) and names "
+                   "no loss on 3+ lines ('loss: 2.31'): pass --pattern with named groups, "
                    f"e.g. {PATTERN_EXAMPLE}\n")
     code, out, err = run_cli(capsys, str(path), "--pattern", r"objective=(?P<loss>\S+)")
     assert code == 0, err
@@ -889,3 +889,42 @@ def test_two_loss_lines_are_too_few_to_read(tmp_path):
     path.write_text("baseline: loss 2.31\nours: loss 1.95\n")
     with pytest.raises(InputError, match="names no loss on 3\\+ lines"):
         read_run(find_runs(path)[0])
+
+
+def composer_log(path, by="batch", time_batch=True, batches=300, interval=10, per_epoch=100):
+    """MosaicML Composer's ConsoleLogger.log_to_console: a progress head per logged batch, then
+    one metric a line behind a tab, in the order they were logged; an evaluation's decile lines
+    and its end (LLM Foundry's eval metric) every 100 batches."""
+    lines = ["******************************", "Config:", "max_duration: 300ba", "*" * 30]
+    for b in range(interval, batches + 1, interval):
+        head = {"batch": f"[batch={b}/{batches}]:",
+                "epoch": f"[epoch={(b - 1) // per_epoch + 1}][batch={(b - 1) % per_epoch + 1}"
+                         f"/{per_epoch}]:",
+                "token": f"[token={b * 2048}/{batches * 2048}]:"}[by]
+        lines += [head, "\t Train time/epoch: 0", *[f"\t Train time/batch: {b}"] * time_batch,
+                  f"\t Train time/token: {b * 2048}",
+                  f"\t Train loss/train/total: {8 * math.exp(-b / 60) + 3:.4f}",
+                  f"\t Train metrics/train/LanguageCrossEntropy: {8 * math.exp(-b / 60) + 3:.4f}",
+                  f"\t Train l2_norm/grad/global: {2 + 10 / b:.4f}",
+                  f"\t Train lr-DecoupledAdamW/group0: {6e-4 * min(1, b / 50):.4e}"]
+        if b % 100 == 0:
+            lines += [f"[Eval batch={i}/10] Eval on eval data" for i in (1, 5)]
+            lines += ["[Eval batch=10/10] Eval on eval data:",
+                      "\t Eval metrics/eval/LanguageCrossEntropy: "
+                      f"{8 * math.exp(-b / 60) + 3.2:.4f}",
+                      "\t Eval metrics/eval/LanguagePerplexity: 40.1"]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("by, time_batch", [("batch", False), ("epoch", False), ("epoch", True),
+                                            ("token", True)])
+def test_composer_console_blocks_read_at_their_batch(tmp_path, by, time_batch):
+    result = read_run(find_runs(composer_log(tmp_path / "train.log", by, time_batch))[0])
+    steps = np.arange(10, 301, 10)
+    np.testing.assert_array_equal(result.curves.loss.steps, steps)
+    np.testing.assert_allclose(result.curves.loss.values, np.round(8 * np.exp(-steps / 60) + 3, 4))
+    np.testing.assert_allclose(result.curves.lr.values, 6e-4 * np.minimum(1, steps / 50), rtol=1e-4)
+    np.testing.assert_allclose(result.curves.grad_norm.values, np.round(2 + 10 / steps, 4))
+    np.testing.assert_array_equal(result.curves.val_loss.steps, [100, 200, 300])
+    assert result.notes[0] == "read as a composer log"
