@@ -66,7 +66,9 @@ The method, step by step:
    the LR is not what limits that model. Runs that all sit at their starting loss learned
    nothing: not flat;
    when every stable run sits there within noise, the best guess is the highest stable LR
-   (the loss has not started to move at any LR below it), and the band spans them all.
+   (the loss has not started to move at any LR below it), and the band spans them all; where
+   they span ``UNMOVED_DECADES`` or more and none above them blew up, the summary says the LR
+   may not be what holds the model back.
 6. **Edge.** The lowest level at the first LR: the best may lie lower (``edge="low"``); at the
    last: it may lie higher (``edge="high"``); unless a run beyond it diverged, or was cut short
    at a level above the best run's at that same step (a tuner pruned it for being worse).
@@ -95,6 +97,9 @@ Edge = Literal["low", "high"]
 POSITIONS: tuple[Position, ...] = ("too_low", "near_best", "too_high", "diverged")
 
 MIN_RUNS = 3  # a parabola needs three levels
+# A sweep where no run learned over this many decades of LR, and none blew up, says so: the LR
+# may not be what holds the model back (round 45's prompt tuning: 0.1 to 100, nothing moved)
+UNMOVED_DECADES = 2.0
 TAIL_FRACTION = 0.1  # the level: the mean of the last 10% of points up to the budget ...
 MIN_TAIL_POINTS = 5  # ... and at least 5 of them
 HEAD_FRACTION = 0.05  # the starting loss: the median of the first 5% of points
@@ -436,6 +441,12 @@ def analyze_sweep(runs: Sequence[SweepRun], rank_by: RankedBy | None = None) -> 
         best_x, fit, high_x = float(x[last]), None, max(high_x, float(x[last]))
         edge = None if _bounded(best_run, [(r, lv) for r, lv in zip(ordered, levels)
                                            if r.lr > best_run.lr]) else "high"
+        span = float(x[last] - x[first])
+        if edge == "high" and span >= UNMOVED_DECADES:  # nothing above it acted either
+            note = (f"; no stable run learned at any LR from {10 ** x[first]:.3g} to "
+                    f"{10 ** x[last]:.3g} ({10 ** span:.0f}x apart), and none blew up: the LR "
+                    "may not be what holds this model back; if it is, the best guess is the "
+                    "highest stable LR")
     grid = np.unique(tried)
     step = float(np.median(np.diff(grid))) if grid.size > 1 else 0.0
     if not flat and not unlearned and edge is None and step >= COARSE_GRID_DECADES:

@@ -174,3 +174,17 @@ def test_analyze_never_tells_a_run_the_sweep_cannot_rank_to_keep_its_lr(tmp_path
     lowest = min(sweep["runs"], key=lambda r: r["final_loss"])
     assert actions[round(math.log10(lowest["lr"]), 2)] == "keep"
     assert {actions[round(math.log10(lr), 2)] for lr in unranked} == {"range_test"}
+
+
+def test_a_sweep_that_learned_nothing_over_decades_and_never_blew_up_says_the_lr_may_not_matter(
+        tmp_path, capsys):
+    """Prompt tuning of a frozen model at 0.1-100: no run moved, none blew up. The best guess
+    stays the highest stable LR, at the grid's edge, and the summary says the LR may not be
+    what holds the model back."""
+    rng = np.random.default_rng(1)
+    for i, lr in enumerate([0.1, 1.0, 10.0, 100.0]):
+        write_version(tmp_path, i, lr, START * (1 + 0.02 * rng.standard_normal(400)))
+    sweep = read_sweep(capsys, tmp_path)
+    assert sweep["best_lr"] == pytest.approx(100.0) and sweep["edge"] == "high"
+    assert "no stable run learned at any LR from 0.1 to 100 (1000x apart), and none blew up: " \
+           "the LR may not be what holds this model back" in sweep["summary"]
