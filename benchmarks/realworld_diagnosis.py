@@ -90,7 +90,8 @@ round42-made`` the families made for round 42 (``manifest_r42made.jsonl``, ``ROU
 ``--side round43-made`` the families made for round 43 (``manifest_r43made.jsonl``,
 ``ROUND43_MADE``); ``--side round44-made`` the families made for round 44
 (``manifest_r44made.jsonl``, ``ROUND44_MADE``); ``--side round45-made`` the families made for
-round 45 (``manifest_r45made.jsonl``, ``ROUND45_MADE``).
+round 45 (``manifest_r45made.jsonl``, ``ROUND45_MADE``); ``--side round46-made`` the families
+made for round 46 (``manifest_r46made.jsonl``, ``ROUND46_MADE``).
 """
 
 from __future__ import annotations
@@ -126,7 +127,8 @@ SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning"
          "round34-heldout", "round34-made", "round35-heldout", "round35-made", "round36-made",
          "round37-made", "round38-heldout", "round38-made", "round39-heldout",
          "round39-made", "round40-heldout", "round40-made", "round41-made",
-         "round42-made", "round43-made", "round44-made", "round45-made")
+         "round42-made", "round43-made", "round44-made", "round45-made",
+         "round46-made")
 
 
 def move_of(action: str, factor: float | None) -> tuple[str, float]:
