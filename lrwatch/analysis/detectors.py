@@ -979,7 +979,8 @@ def floor_or_too_low(curve: Curve, prior: Prior) -> Symptom | None:
     if below is None and not unlogged or below is not None and below < -LR_AT_TOP:
         return None
     drop = curve.start_level - curve.end_level
-    fell = f"the loss fell {100 * (1 - _exp(-drop)):.0f}% and flattens"
+    fell = (f"the loss fell {100 * (1 - _exp(-drop)):.0f}% and flattens" if drop >= 0.01 else
+            f"the loss ended {_level_change(drop)} than it started and is flat")
     if below is None:
         msg = (f"healthy, too low or too high: {fell}, with the LR not logged (its place in the "
                "usual range unknown); a good LR's approach to a floor and a too-low LR's slow "

@@ -63,3 +63,16 @@ def test_above_the_range_a_flattening_fall_is_not_read_too_low() -> None:
     d = analyze(_fine_tune(1e-3))
     assert "healthy, or too low" not in evidence_said(d)
     assert d.suggestion.action is not Action.INCREASE
+
+
+def test_a_fine_tune_whose_loss_ended_higher_is_not_said_to_have_fallen() -> None:
+    """A DPO fine-tune at 3e-5 whose loss sat at its start and ended 2% higher read "the loss
+    fell -2% and flattens"."""
+    n = 30
+    steps = np.arange(10, 10 * n + 1, 10)
+    loss = (0.695 + 0.014 * steps / steps[-1]) * synth._noise(n, 0.003, 46)
+    d = analyze(RunCurves(loss=Series(steps, loss), lr=Series(steps, np.full(n, 3e-5)),
+                          optimizer="RMSprop", fine_tune=True))
+    said = evidence_said(d)
+    assert d.suggestion.action is Action.RANGE_TEST, said
+    assert "higher than it started and is flat" in said and "fell -" not in said, said
