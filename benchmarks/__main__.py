@@ -26,6 +26,7 @@ SUITES: list[str] = [
     "sweeps",
     "teamstore",
     "notify",
+    "gpu",
 ]
 
 
