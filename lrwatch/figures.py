@@ -227,11 +227,23 @@ class Panel:
             return specs if keys.LOSS in have else []
         if self.name == "lr":
             return [TraceSpec(k) for k in sorted(have) if _base(k) == keys.LR]
-        if self.name == "grad_norm":
-            return [TraceSpec(k) for k in (keys.GRAD_NORM, keys.GRAD_NORM_CLIPPED) if k in have]
+        if self.name == "grad_norm":  # before and after clipping, of every optimizer
+            return [TraceSpec(k) for k in _per_optimizer(have, keys.GRAD_NORM,
+                                                         keys.GRAD_NORM_CLIPPED)]
         if self.name.startswith(LOGGED_PREFIX):  # logged once an epoch, say: points show them
             return [TraceSpec(self.name, "points", self.y_title)] if self.name in have else []
+        if self.name == keys.UPDATE_RATIO:
+            return [TraceSpec(k) for k in _per_optimizer(have, keys.UPDATE_RATIO)]
         return [TraceSpec(self.name)] if self.name in have else []
+
+
+def _per_optimizer(have: set[str], *bases: str) -> list[str]:
+    """The global series ``bases`` of the first optimizer, then those of each later one
+    (``grad_norm@Adam``: a GAN's discriminator), never a per-layer ``grad_norm/<layer>``."""
+    first = [b for b in bases if b in have]
+    later = sorted((k for k in have if "/" not in k and "@" in k and _base(k) in bases),
+                   key=lambda k: (k.split("@", 1)[1], bases.index(_base(k))))
+    return first + later
 
 
 def _base(key: str) -> str:

@@ -95,6 +95,19 @@ def test_panels_pick_the_series_of_a_run():
     assert figures.layer_keys(available) == ["grad_norm/encoder.0"]
 
 
+def test_a_gans_second_optimizer_gets_its_gradient_norm_and_update_ratio_drawn():
+    # what LRWatch records for two optimizers (README, "What is recorded"): every later
+    # optimizer's keys carry a suffix; they were recorded but never drawn
+    available = [keys.LOSS, keys.LR, "lr@Adam", keys.GRAD_NORM, "grad_norm@Adam",
+                 "grad_norm_clipped@Adam", keys.GRAD_NORM_CLIPPED, "grad_norm/gen.0",
+                 "grad_norm/disc.0@Adam", keys.UPDATE_RATIO, "update_ratio@Adam",
+                 "update_ratio/gen.0"]
+    assert [t.key for t in figures.PANELS["grad_norm"].traces(available)] == [
+        keys.GRAD_NORM, keys.GRAD_NORM_CLIPPED, "grad_norm@Adam", "grad_norm_clipped@Adam"]
+    assert [t.key for t in figures.PANELS["update_ratio"].traces(available)] == [
+        keys.UPDATE_RATIO, "update_ratio@Adam"]
+
+
 def test_smoothing_runs_on_the_full_series_before_downsampling(store):
     run = fill_run(store, "long", 5000)
     steps, raw = store.scalars(run, keys.LOSS)
