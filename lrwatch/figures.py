@@ -753,6 +753,17 @@ POSITION_COLORS = {"too_low": "#b8a000", "near_best": "#2ca02c", "too_high": "#f
                    "diverged": "#d62728"}  # one row per analysis.sweep.POSITIONS
 
 
+#: what a sweep figure's y values are, by what ranked its runs (``SweepReading.ranked_by``):
+#: the name and where on the steps it was read
+_SWEEP_LEVELS = {
+    "loss": ("final training loss", "median of the tail, at"),
+    "val_loss": ("validation loss", "its last point by"),
+    "best_val_loss": ("lowest validation loss", "up to"),
+    "val_metric": ("validation metric as an error", "its last point by"),
+    "best_val_metric": ("validation metric as an error, its best", "up to"),
+}
+
+
 def sweep_figure_dict(reading: "SweepReading", *, links: Mapping[str, str] | None = None,
                       title: str = "LR sweep", height: int = 380) -> Figure:
     """Final loss against LR (log axis) of a sweep's runs, coloured by position, with the fitted
@@ -762,8 +773,9 @@ def sweep_figure_dict(reading: "SweepReading", *, links: Mapping[str, str] | Non
     layout = _layout(title, height)
     layout["xaxis"] = {**layout["xaxis"], "title": {"text": "learning rate (peak)"},
                        "type": "log", "tickformat": ".0e"}
+    level = _SWEEP_LEVELS.get(reading.ranked_by, _SWEEP_LEVELS["loss"])
     layout["yaxis"] = {**layout["yaxis"], "title": {
-        "text": f"final loss (median of the tail, at step {reading.budget_step})"}}
+        "text": f"{level[0]} ({level[1]} step {reading.budget_step})"}}
     layout["hovermode"] = "closest"
     finite = [r.final_loss for r in reading.runs
               if r.final_loss is not None and r.position != "diverged"]
@@ -783,7 +795,7 @@ def sweep_figure_dict(reading: "SweepReading", *, links: Mapping[str, str] | Non
                   for r in runs],
             "text": [html.escape(r.name) for r in runs],
             "customdata": [(links or {}).get(r.name) for r in runs],
-            "hovertemplate": "%{text}<br>LR %{x:.3g}<br>final loss %{y:.4g}<extra>"
+            "hovertemplate": "%{text}<br>LR %{x:.3g}<br>" + level[0] + " %{y:.4g}<extra>"
                              + position.replace("_", " ") + "</extra>",
             "marker": {"color": color, "size": 11, "symbol": "x" if diverged else "circle",
                        "line": {"width": 1, "color": "#333"}},
