@@ -93,7 +93,7 @@ def write_report(store: Store | str | os.PathLike[str], run: RunInfo | str | int
 
 def _header(info: RunInfo) -> str:
     end = info.ended_at if info.ended_at is not None else time.time()
-    bits = [f"{info.steps:,} steps", html.escape(info.status)]
+    bits = [formatting.count(info.steps, "step"), html.escape(info.status)]
     if info.meta.get("optimizer"):
         bits.append(html.escape(str(info.meta["optimizer"])))
     bits.append("started " + time.strftime("%Y-%m-%d %H:%M", time.localtime(info.started_at)))
@@ -114,9 +114,8 @@ def _diagnosis_html(diagnosis: Any) -> str:
         head += f" · since step {diagnosis.since_step:,}"
     head += "</span>"
     advice = f"<strong>Recommendation: {html.escape(s.action.value.replace('_', ' '))}</strong>"
-    if s.suggested_lr is not None:
-        peak = "?" if s.peak_lr is None else f"{s.peak_lr:.3g}"
-        advice += f" — LR {peak} → {s.suggested_lr:.3g}"
+    if change := formatting.lr_change(s):
+        advice += f" — {html.escape(change)}"
     if s.rationale:
         advice += f"<div>{html.escape(s.rationale)}</div>"
     evidence = "".join(f"<li>{html.escape(e.message)}</li>" for e in diagnosis.evidence)

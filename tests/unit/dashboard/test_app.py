@@ -175,3 +175,32 @@ def test_polls_never_fail_while_a_training_writes(store, store_path):
 def test_an_unknown_run_gets_a_page_that_says_so(two_runs, store_path):
     page = str(page_for(DataSource(store_path), "/run/42", ""))
     assert "no run '42'" in page and "steady" in page
+
+
+def test_the_banner_of_a_run_with_no_lr_says_the_factor_only_when_it_changes_the_lr(store,
+                                                                                   store_path):
+    from .test_report import _no_lr_runs
+
+    _no_lr_runs(store)
+    ids = {r.name: r.id for r in store.runs()}
+    store.close()
+    calls = Callbacks(create_app(store_path))
+
+    def header(name: str) -> str:
+        for _ in range(100):  # the diagnosis runs beside the app: poll until it is there
+            response = calls.call(["run-summary.children", "banner.children", "banner-sig.data"],
+                                  [("tick", "n_intervals", 1)],
+                                  [("run-ref", "data", ids[name]), ("banner-sig", "data", None)],
+                                  changed=["tick.n_intervals"])
+            assert response.status_code == 200
+            text = str(response.json["response"])
+            if "analysing" not in text:
+                return text
+            time.sleep(0.1)
+        raise AssertionError(f"no diagnosis of {name}")
+
+    assert "multiply the LR by 0.1" in header("rising")
+    falling = header("falling")
+    assert "Recommendation: keep" in falling and "multiply the LR" not in falling  # "by 1"
+    one = header("one-step")
+    assert "1 step analysed" in one and "' 1 step'," in one and "1 steps" not in one
