@@ -14,6 +14,7 @@ import click
 
 from lrwatch import formatting
 from lrwatch.errors import ConfigError, RunNotFound
+from lrwatch.store.rows import SHOWN_NAMES, runs_here
 
 if TYPE_CHECKING:
     from lrwatch.store import RunInfo, Store
@@ -101,9 +102,9 @@ def find_run(store: Store, ref: str) -> RunInfo:
                 f"('{printable(by_id[0].name)}'); pass --run name:{ref} or --run id:{ref}")
         matches = by_name or by_id
     if not matches:
-        names = ", ".join(printable(run.name) for run in runs[-8:])
+        names = [printable(run.name) for run in runs[-SHOWN_NAMES:]]
         raise RunNotFound(f"no run '{printable(ref)}' in {store.path}; "
-                          + (f"runs here: {names}" if runs else "the store has no runs yet"))
+                          + runs_here(names, len(runs)))
     return matches[0]
 
 

@@ -301,3 +301,19 @@ def test_export_puts_the_main_series_before_dozens_of_per_layer_ones(store_path,
     assert header[:7] == ["step", "loss", "lr", "grad_norm", "update_ratio", "logged/val_acc",
                           "grad_norm/block00.conv"]
     assert header[-2:] == ["lr/pg2", "update_ratio/block00.conv"]
+
+
+def test_a_missing_run_in_a_store_of_many_says_the_names_listed_are_only_the_newest(
+        store_path, capsys):
+    with Store(store_path) as store:
+        for k in range(12):
+            run = store.create_run(f"run-{k}")
+            store.append(run, {"loss": (np.arange(3), np.ones(3))})
+        with pytest.raises(Exception) as found:
+            store.run("nope")
+    newest = ", ".join(f"run-{k}" for k in range(4, 12))
+    # it said "runs here: run-4, ..., run-11", as if the store held no run-0 to run-3
+    assert str(found.value).endswith(
+        f"the newest 8 of 12 runs: {newest}; `lrwatch runs` lists them all")
+    err = _one_line_error(["export", str(store_path), "--run", "nope", "-o", "-"], capsys)
+    assert err.endswith(f"the newest 8 of 12 runs: {newest}; `lrwatch runs` lists them all")
