@@ -317,3 +317,24 @@ def test_a_missing_run_in_a_store_of_many_says_the_names_listed_are_only_the_new
         f"the newest 8 of 12 runs: {newest}; `lrwatch runs` lists them all")
     err = _one_line_error(["export", str(store_path), "--run", "nope", "-o", "-"], capsys)
     assert err.endswith(f"the newest 8 of 12 runs: {newest}; `lrwatch runs` lists them all")
+
+
+def test_export_writes_the_format_its_output_file_names(filled, tmp_path, capsys):
+    import pyarrow.parquet as pq
+
+    for name in ("run.parquet", "run.PQ"):  # it wrote CSV text under these names
+        out = tmp_path / name
+        main(["export", str(filled), "--run", "baseline", "-o", str(out)])
+        assert out.read_bytes()[:4] == b"PAR1"
+        table = pq.read_table(out)
+        assert table.column_names == ["step", "loss", "lr", "grad_norm/encoder"]
+        assert table.column("loss").to_pylist()[:2] == [2.0, 1.0]
+    out = tmp_path / "run.csv"
+    main(["export", str(filled), "--run", "baseline", "-o", str(out)])
+    assert out.read_text().startswith("step,loss,lr,grad_norm/encoder\n")
+    with pytest.raises(SystemExit) as exit_:  # a --format the name contradicts: a usage error
+        main(["export", str(filled), "--run", "baseline", "--format", "csv",
+              "-o", str(tmp_path / "x.parquet")])
+    assert exit_.value.code == 2
+    assert "x.parquet names a parquet file, but --format is csv" in capsys.readouterr().err
+    assert not (tmp_path / "x.parquet").exists()
