@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence, Union, cast
 import numpy as np
 import plotly.graph_objects as go
 
-from lrwatch import keys
+from lrwatch import formatting, keys
 from lrwatch.analysis.detectors import UPDATE_RATIO_HIGH, UPDATE_RATIO_LOW
 from lrwatch.analysis.smoothing import ema
 from lrwatch.errors import ConfigError
@@ -1039,7 +1039,8 @@ def compare_figure(store: "Store", runs: Sequence["RunInfo"], kind: str = "loss"
             raw_values.append(raw[1])
             steps, values = load_series(store, run, spec, smoothing=smoothing, raw=raw)
             lines.append(to_line(steps, values, spec, n_out=n_out, name=name, color=color))
-    return time_figure(lines, title=f"{panel.title}: {len(runs)} runs", y_title=panel.y_title,
+    return time_figure(lines, title=f"{panel.title}: {formatting.count(len(runs), 'run')}",
+                       y_title=panel.y_title,
                        log_y=panel.log_y, band=panel.band,
                        y_range=robust_y_range(raw_values, panel.log_y))
 

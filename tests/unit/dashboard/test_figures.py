@@ -257,3 +257,10 @@ def test_a_log_axis_over_a_few_decades_is_ticked_at_1_2_5_not_every_digit():
     assert figures.y_scale(True, few)["dtick"] == "D2"  # 0.3, 0.5, 1, 2, 3: no pile-up
     many = figures.robust_y_range([np.geomspace(1e-6, 10, 100)], log_y=True)
     assert "dtick" not in figures.y_scale(True, many)  # plotly's decades
+
+
+def test_a_compare_of_one_run_says_one_run(two_runs, store_path):
+    figure = lrwatch.plot(store_path, ["steady"], kind="loss")
+    assert figure.layout.title.text == "Training loss: 1 run"  # was "1 runs"
+    assert lrwatch.plot(store_path, ["steady", "nan-run"], kind="lr").layout.title.text == (
+        "Learning rate: 2 runs")
