@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 from dash import dcc, html
 
 from lrwatch import formatting, keys
-from lrwatch.formatting import status_style
+from lrwatch.formatting import NO_VERDICT, status_style
+from lrwatch.store import RUNNING
 
 if TYPE_CHECKING:
     from lrwatch.store import RunInfo
@@ -96,8 +97,9 @@ def diagnosis_banner(result: "DiagnosisResult | None", run: "RunInfo") -> list[A
         return [html.Div([badge("analysing"), " analysing the curves…"],
                          className="banner banner-pending")]
     if result.diagnosis is None:
-        why = result.error or "no loss recorded yet"
-        return [html.Div([badge("analysing"), f" no diagnosis: {why}"],
+        running = run.status == RUNNING
+        why = result.error or ("no loss recorded yet" if running else "no loss recorded")
+        return [html.Div([badge("analysing" if running else NO_VERDICT), f" no diagnosis: {why}"],
                          className="banner banner-pending")]
     d = result.diagnosis
     status = d.status.value

@@ -34,7 +34,11 @@ STATUS_STYLES: dict[str, StatusStyle] = {
     "no_lr_verdict": StatusStyle("no LR verdict", "#8c564b", "#f7f1ef", "blue"),
     "range test": StatusStyle("range test", "#17becf", "#eefafb", "cyan"),
     "analysing": StatusStyle("analysing", "#aaaaaa", "#f7f7f7", "white"),
+    # a run that ended with nothing to analyse (no loss: it failed before its first step)
+    "no_verdict": StatusStyle("no verdict", "#aaaaaa", "#f7f7f7", "white"),
 }
+#: the badge of a run that ended with nothing the analysis could judge
+NO_VERDICT = "no_verdict"
 #: how a run ended (the store's run status), shown beside the diagnosis
 RUN_STATUS_STYLES: dict[str, StatusStyle] = {
     "finished": StatusStyle("finished", "#555555", "#f5f5f5", "green"),
