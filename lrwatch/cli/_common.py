@@ -4,6 +4,7 @@ and the safe formatting of values and names."""
 from __future__ import annotations
 
 import errno
+import math
 import ipaddress
 import os
 import socket
@@ -25,6 +26,20 @@ RUN_HELP = ("run name, uid or id (see `lrwatch runs`); when a name is also an id
             "id:N or name:X")
 #: the STORE argument of the commands that read one store (``resolve_store`` gives its default)
 store_argument = click.argument("store", required=False, metavar="[STORE]")
+
+
+class FiniteRange(click.FloatRange):
+    """``click.FloatRange`` that also refuses ``nan``, which passes its bounds (every
+    comparison with NaN is false) and then broke the command (``--interval nan``: a
+    traceback)."""
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail(f"{value} is not a number in the range {self._describe_range()}.",
+                      param, ctx)
+        return number
 
 
 def printable(text: str) -> str:
