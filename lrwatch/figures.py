@@ -872,6 +872,13 @@ def _num(x: Any) -> str:
 PLOT_KINDS = ("overview", *PANELS, "layers", "range_test")
 
 
+def check_smoothing(smoothing: object) -> None:
+    """Refuse a smoothing weight that is not a number in [0, 1), naming the argument."""
+    if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Real) \
+            or not 0.0 <= smoothing < 1.0:
+        raise ConfigError(f"smoothing must be a number in [0, 1), got {smoothing!r}")
+
+
 def plot(store: "Store | str | os.PathLike[str]",
          run: "RunInfo | int | str | Sequence[RunInfo | int | str] | None" = None,
          kind: str = "overview", *, smoothing: float = 0.6, max_points: int = MAX_POINTS,
@@ -907,9 +914,7 @@ def plot(store: "Store | str | os.PathLike[str]",
                                      and not kind.startswith(LOGGED_PREFIX)):
         raise ConfigError(f"unknown plot kind {kind!r}: choose one of {', '.join(PLOT_KINDS)}, "
                           f"or a logged metric ({LOGGED_PREFIX}<name>)")
-    if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Real) \
-            or not 0.0 <= smoothing < 1.0:
-        raise ConfigError(f"smoothing must be a number in [0, 1), got {smoothing!r}")
+    check_smoothing(smoothing)
     own = not isinstance(store, _Store)
     st: Store = store if isinstance(store, _Store) else _Store(store, readonly=True)
     try:

@@ -71,6 +71,7 @@ def write_report(store: Store | str | os.PathLike[str], run: RunInfo | str | int
         ConfigError: ``output`` cannot be written, or the store has no runs.
         StoreError: the store cannot be read (``RunNotFound`` for an unknown run).
     """
+    figures.check_smoothing(smoothing)
     own = not isinstance(store, Store)
     st = store if isinstance(store, Store) else Store(store, readonly=True)
     try:

@@ -89,3 +89,14 @@ def test_a_run_with_no_lr_gets_the_factor_to_apply_and_counts_read_right(store, 
     assert "multiply the LR by 1" not in falling
     one = write_report(store_path, "one-step", tmp_path / "o.html").read_text()
     assert "1 step ·" in one and "1 steps" not in one
+
+
+def test_a_report_smoothing_out_of_range_names_the_argument(two_runs, store_path, tmp_path):
+    import pytest
+
+    from lrwatch.errors import ConfigError
+
+    for smoothing in (float("nan"), 1.0, "0.5"):  # nan said "ema weight must be in [0, 1)"
+        with pytest.raises(ConfigError, match=r"smoothing must be a number in \[0, 1\)"):
+            write_report(store_path, "steady", tmp_path / "r.html", smoothing=smoothing)
+    assert not (tmp_path / "r.html").exists()
