@@ -204,3 +204,33 @@ def test_the_banner_of_a_run_with_no_lr_says_the_factor_only_when_it_changes_the
     assert "Recommendation: keep" in falling and "multiply the LR" not in falling  # "by 1"
     one = header("one-step")
     assert "1 step analysed" in one and "' 1 step'," in one and "1 steps" not in one
+
+
+def test_an_empty_loss_panel_says_yet_only_while_running_and_points_at_logged_losses(
+        store, store_path):
+    import numpy as np
+
+    s = np.arange(50)
+    gan = store.create_run("gan", {"kind": "train"})  # manual optimization: no loss returned
+    store.append(gan, {"lr": (s, np.full(50, 2e-4)), "logged/g_loss": (s, np.ones(50)),
+                       "logged/d_loss": (s, np.ones(50))})
+    store.set_status(gan, "finished")
+    running = store.create_run("starting", {"kind": "train"})
+    store.append(running, {"lr": (s, np.full(50, 0.1))})
+    store.close()
+    calls = Callbacks(create_app(store_path))
+
+    def note(run_id: int) -> str:
+        response = calls.call(["g-loss.figure", "g-loss-state.data"],
+                              [("tick", "n_intervals", 0), ("g-loss-view", "data", None),
+                               ("smoothing", "value", 0.6), ("loss-log", "value", [])],
+                              [("g-loss-state", "data", None), ("run-ref", "data", run_id)],
+                              changed=["tick.n_intervals"])
+        assert response.status_code == 200
+        figure = response.json["response"]["g-loss"]["figure"]
+        return " | ".join(a["text"] for a in figure["layout"].get("annotations", []))
+
+    # it said "no loss recorded yet" of a finished GAN, whose losses were logged by name
+    assert note(gan.id) == ("no loss recorded; this run logged d_loss, g_loss: see 'logged "
+                            "metric' below")
+    assert note(running.id) == "no loss recorded yet"
