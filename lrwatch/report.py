@@ -107,9 +107,10 @@ def _diagnosis_html(diagnosis: Any) -> str:
     if diagnosis is None:
         return "<div class='banner'>No diagnosis: this run has no training loss.</div>"
     status = diagnosis.status.value
-    color = formatting.status_style(status).colour
+    style = formatting.status_style(status)
+    color = style.colour
     s = diagnosis.suggestion
-    head = (f"<span class='badge' style='background:{color}'>{html.escape(status)}</span> "
+    head = (f"<span class='badge' style='background:{color}'>{html.escape(style.label)}</span> "
             f"<span class='muted'>confidence {diagnosis.confidence:.0%}")
     if diagnosis.since_step is not None:
         head += f" · since step {diagnosis.since_step:,}"

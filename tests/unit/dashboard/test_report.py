@@ -100,3 +100,10 @@ def test_a_report_smoothing_out_of_range_names_the_argument(two_runs, store_path
         with pytest.raises(ConfigError, match=r"smoothing must be a number in \[0, 1\)"):
             write_report(store_path, "steady", tmp_path / "r.html", smoothing=smoothing)
     assert not (tmp_path / "r.html").exists()
+
+
+def test_the_report_badge_reads_as_the_dashboards(store, store_path, tmp_path):
+    _no_lr_runs(store)  # one-step: too short to judge
+    text = write_report(store_path, "one-step", tmp_path / "o.html").read_text()
+    assert "'>too short</span>" in text  # it showed the status's code name, insufficient_data
+    assert "insufficient_data</span>" not in text
