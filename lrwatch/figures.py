@@ -795,7 +795,10 @@ def sweep_figure_dict(reading: "SweepReading", *, links: Mapping[str, str] | Non
                   for r in runs],
             "text": [html.escape(r.name) for r in runs],
             "customdata": [(links or {}).get(r.name) for r in runs],
-            "hovertemplate": "%{text}<br>LR %{x:.3g}<br>" + level[0] + " %{y:.4g}<extra>"
+            # the value itself; a diverged run's point sits on the top edge, and its level
+            # (what the run reached before it blew up) is not the loss the axis names
+            "hovertext": [_sweep_value(None if diverged else r.final_loss) for r in runs],
+            "hovertemplate": "%{text}<br>LR %{x:.3g}<br>" + level[0] + " %{hovertext}<extra>"
                              + position.replace("_", " ") + "</extra>",
             "marker": {"color": color, "size": 11, "symbol": "x" if diverged else "circle",
                        "line": {"width": 1, "color": "#333"}},
@@ -860,6 +863,11 @@ def _layout(title: str, height: int) -> dict[str, Any]:
                    "yanchor": "bottom", "bgcolor": "rgba(255,255,255,0)"},
         "xaxis": {}, "yaxis": {},
     }
+
+
+def _sweep_value(value: float | None) -> str:
+    """A sweep point's level as its hover says it (None: the run diverged)."""
+    return "none: the run diverged" if value is None else formatting.number(value)
 
 
 def _num(x: Any) -> str:
