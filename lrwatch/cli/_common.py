@@ -8,6 +8,7 @@ import math
 import ipaddress
 import os
 import socket
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -174,9 +175,18 @@ def coloured(status: str) -> str:
     return click.style(status, fg=formatting.status_style(status).terminal)
 
 
+def screen_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: 2 for a wide character (CJK, most emoji), 0 for a
+    combining mark, so a column after ``学习率`` still lines up."""
+    if text.isascii():
+        return len(text)
+    return sum(0 if unicodedata.combining(ch) else
+               2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
 def table(headers: list[str], rows: list[list[str]]) -> str:
     """A plain left-aligned text table (cells may carry ANSI colour)."""
-    shown = [[len(click.unstyle(c)) if "\x1b" in c else len(c) for c in row]
+    shown = [[screen_width(click.unstyle(c) if "\x1b" in c else c) for c in row]
              for row in [headers, *rows]]  # each cell's width on screen, measured once
     widths = [max(column) for column in zip(*shown)]
 

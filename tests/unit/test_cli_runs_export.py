@@ -338,3 +338,23 @@ def test_export_writes_the_format_its_output_file_names(filled, tmp_path, capsys
     assert exit_.value.code == 2
     assert "x.parquet names a parquet file, but --format is csv" in capsys.readouterr().err
     assert not (tmp_path / "x.parquet").exists()
+
+
+def test_runs_lines_up_columns_after_wide_names(store_path, capsys):
+    import unicodedata
+
+    def screen_width(text: str) -> int:  # as a terminal draws it
+        return sum(0 if unicodedata.combining(c) else
+                   2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+    with Store(store_path) as store:
+        for name in ("学习率-实验", "plain", "🚀rocket", "e\u0301te"):  # wide, emoji, combining
+            run = store.create_run(name)
+            store.append(run, {"loss": (np.arange(3), np.ones(3))})
+    main(["runs", str(store_path)])
+    lines = capsys.readouterr().out.splitlines()
+    # the status column starts at one screen column on every line (it drifted by one per
+    # wide character)
+    starts = {screen_width(line[:line.index("running" if "running" in line else "status")])
+              for line in lines if "running" in line or "status" in line}
+    assert len(starts) == 1, lines
