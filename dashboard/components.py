@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 from dash import dcc, html
 
 from lrwatch import formatting, keys
-from lrwatch.formatting import status_style
+from lrwatch.formatting import NO_VERDICT, status_style
+from lrwatch.store import RUNNING
 
 if TYPE_CHECKING:
     from lrwatch.store import RunInfo
@@ -96,8 +97,9 @@ def diagnosis_banner(result: "DiagnosisResult | None", run: "RunInfo") -> list[A
         return [html.Div([badge("analysing"), " analysing the curves…"],
                          className="banner banner-pending")]
     if result.diagnosis is None:
-        why = result.error or "no loss recorded yet"
-        return [html.Div([badge("analysing"), f" no diagnosis: {why}"],
+        running = run.status == RUNNING
+        why = result.error or ("no loss recorded yet" if running else "no loss recorded")
+        return [html.Div([badge("analysing" if running else NO_VERDICT), f" no diagnosis: {why}"],
                          className="banner banner-pending")]
     d = result.diagnosis
     status = d.status.value
@@ -106,15 +108,13 @@ def diagnosis_banner(result: "DiagnosisResult | None", run: "RunInfo") -> list[A
             html.Span(f" confidence {d.confidence:.0%}", className="muted")]
     if d.since_step is not None:
         head.append(html.Span(f" · since step {d.since_step:,}", className="muted"))
-    head.append(html.Span(f" · {d.steps:,} steps analysed", className="muted"))
+    head.append(html.Span(f" · {formatting.count(d.steps, 'step')} analysed", className="muted"))
     if d.needed_steps:
         head.append(html.Span(f" · needs about {d.needed_steps:,} steps", className="muted"))
     action = s.action.value.replace("_", " ")
     advice: list[Any] = [html.Strong(f"Recommendation: {action}")]
-    if s.suggested_lr is not None:
-        advice.append(f" — LR {fmt_lr(s.peak_lr)} → {fmt_lr(s.suggested_lr)}")
-    elif s.factor is not None:
-        advice.append(f" — multiply the LR by {s.factor:.3g}")
+    if change := formatting.lr_change(s):
+        advice.append(f" — {change}")
     if s.rationale:
         advice.append(html.Div(s.rationale, className="rationale"))
     return [html.Div([
@@ -150,7 +150,7 @@ def _short(value: Any, limit: int = 200) -> str:
 def run_summary(run: "RunInfo") -> list[Any]:
     """The line under a run's name: status, steps, optimizer, start, duration."""
     end = run.ended_at if run.ended_at is not None else time.time()
-    bits: list[Any] = [badge(run.status), f" {run.steps:,} steps"]
+    bits: list[Any] = [badge(run.status), f" {formatting.count(run.steps, 'step')}"]
     optimizer = run.meta.get("optimizer")
     if optimizer:
         bits.append(f" · {optimizer}")

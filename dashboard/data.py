@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator
 import lrwatch.analysis  # noqa: F401
 import lrwatch.readers  # noqa: F401
 from lrwatch import figures, keys
+from lrwatch.formatting import NO_VERDICT
 from lrwatch.errors import LRWatchError
 from lrwatch.store import RUNNING, RunInfo, Store
 from lrwatch.store.location import canonical, is_url
@@ -296,6 +297,8 @@ def run_rows(source: DataSource, store: Store) -> list[RunRow]:
                 suggestion = result.diagnosis.suggestion
                 peak = figures.positive_float(suggestion.peak_lr) or peak
                 suggested = figures.positive_float(suggestion.suggested_lr)
+            elif not result.pending and run.status != RUNNING:
+                verdict = NO_VERDICT  # analysed: nothing to judge, and nothing more will come
         end = run.ended_at if run.ended_at is not None else now
         rows.append(RunRow(run.id, run.name, kind, run.status, verdict, run.steps,
                            figures.positive_float(peak), suggested, run.started_at,

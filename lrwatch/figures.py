@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence, Union, cast
 import numpy as np
 import plotly.graph_objects as go
 
-from lrwatch import keys
+from lrwatch import formatting, keys
 from lrwatch.analysis.detectors import UPDATE_RATIO_HIGH, UPDATE_RATIO_LOW
 from lrwatch.analysis.smoothing import ema
 from lrwatch.errors import ConfigError
@@ -227,11 +227,23 @@ class Panel:
             return specs if keys.LOSS in have else []
         if self.name == "lr":
             return [TraceSpec(k) for k in sorted(have) if _base(k) == keys.LR]
-        if self.name == "grad_norm":
-            return [TraceSpec(k) for k in (keys.GRAD_NORM, keys.GRAD_NORM_CLIPPED) if k in have]
+        if self.name == "grad_norm":  # before and after clipping, of every optimizer
+            return [TraceSpec(k) for k in _per_optimizer(have, keys.GRAD_NORM,
+                                                         keys.GRAD_NORM_CLIPPED)]
         if self.name.startswith(LOGGED_PREFIX):  # logged once an epoch, say: points show them
             return [TraceSpec(self.name, "points", self.y_title)] if self.name in have else []
+        if self.name == keys.UPDATE_RATIO:
+            return [TraceSpec(k) for k in _per_optimizer(have, keys.UPDATE_RATIO)]
         return [TraceSpec(self.name)] if self.name in have else []
+
+
+def _per_optimizer(have: set[str], *bases: str) -> list[str]:
+    """The global series ``bases`` of the first optimizer, then those of each later one
+    (``grad_norm@Adam``: a GAN's discriminator), never a per-layer ``grad_norm/<layer>``."""
+    first = [b for b in bases if b in have]
+    later = sorted((k for k in have if "/" not in k and "@" in k and _base(k) in bases),
+                   key=lambda k: (k.split("@", 1)[1], bases.index(_base(k))))
+    return first + later
 
 
 def _base(key: str) -> str:
@@ -741,6 +753,17 @@ POSITION_COLORS = {"too_low": "#b8a000", "near_best": "#2ca02c", "too_high": "#f
                    "diverged": "#d62728"}  # one row per analysis.sweep.POSITIONS
 
 
+#: what a sweep figure's y values are, by what ranked its runs (``SweepReading.ranked_by``):
+#: the name and where on the steps it was read
+_SWEEP_LEVELS = {
+    "loss": ("final training loss", "median of the tail, at"),
+    "val_loss": ("validation loss", "its last point by"),
+    "best_val_loss": ("lowest validation loss", "up to"),
+    "val_metric": ("validation metric as an error", "its last point by"),
+    "best_val_metric": ("validation metric as an error, its best", "up to"),
+}
+
+
 def sweep_figure_dict(reading: "SweepReading", *, links: Mapping[str, str] | None = None,
                       title: str = "LR sweep", height: int = 380) -> Figure:
     """Final loss against LR (log axis) of a sweep's runs, coloured by position, with the fitted
@@ -750,8 +773,9 @@ def sweep_figure_dict(reading: "SweepReading", *, links: Mapping[str, str] | Non
     layout = _layout(title, height)
     layout["xaxis"] = {**layout["xaxis"], "title": {"text": "learning rate (peak)"},
                        "type": "log", "tickformat": ".0e"}
+    level = _SWEEP_LEVELS.get(reading.ranked_by, _SWEEP_LEVELS["loss"])
     layout["yaxis"] = {**layout["yaxis"], "title": {
-        "text": f"final loss (median of the tail, at step {reading.budget_step})"}}
+        "text": f"{level[0]} ({level[1]} step {reading.budget_step})"}}
     layout["hovermode"] = "closest"
     finite = [r.final_loss for r in reading.runs
               if r.final_loss is not None and r.position != "diverged"]
@@ -771,7 +795,10 @@ def sweep_figure_dict(reading: "SweepReading", *, links: Mapping[str, str] | Non
                   for r in runs],
             "text": [html.escape(r.name) for r in runs],
             "customdata": [(links or {}).get(r.name) for r in runs],
-            "hovertemplate": "%{text}<br>LR %{x:.3g}<br>final loss %{y:.4g}<extra>"
+            # the value itself; a diverged run's point sits on the top edge, and its level
+            # (what the run reached before it blew up) is not the loss the axis names
+            "hovertext": [_sweep_value(None if diverged else r.final_loss) for r in runs],
+            "hovertemplate": "%{text}<br>LR %{x:.3g}<br>" + level[0] + " %{hovertext}<extra>"
                              + position.replace("_", " ") + "</extra>",
             "marker": {"color": color, "size": 11, "symbol": "x" if diverged else "circle",
                        "line": {"width": 1, "color": "#333"}},
@@ -838,6 +865,11 @@ def _layout(title: str, height: int) -> dict[str, Any]:
     }
 
 
+def _sweep_value(value: float | None) -> str:
+    """A sweep point's level as its hover says it (None: the run diverged)."""
+    return "none: the run diverged" if value is None else formatting.number(value)
+
+
 def _num(x: Any) -> str:
     return f"{float(x):.3g}"
 
@@ -846,6 +878,13 @@ def _num(x: Any) -> str:
 
 #: what :func:`plot` can draw: the time panels, plus these
 PLOT_KINDS = ("overview", *PANELS, "layers", "range_test")
+
+
+def check_smoothing(smoothing: object) -> None:
+    """Refuse a smoothing weight that is not a number in [0, 1), naming the argument."""
+    if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Real) \
+            or not 0.0 <= smoothing < 1.0:
+        raise ConfigError(f"smoothing must be a number in [0, 1), got {smoothing!r}")
 
 
 def plot(store: "Store | str | os.PathLike[str]",
@@ -883,9 +922,7 @@ def plot(store: "Store | str | os.PathLike[str]",
                                      and not kind.startswith(LOGGED_PREFIX)):
         raise ConfigError(f"unknown plot kind {kind!r}: choose one of {', '.join(PLOT_KINDS)}, "
                           f"or a logged metric ({LOGGED_PREFIX}<name>)")
-    if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Real) \
-            or not 0.0 <= smoothing < 1.0:
-        raise ConfigError(f"smoothing must be a number in [0, 1), got {smoothing!r}")
+    check_smoothing(smoothing)
     own = not isinstance(store, _Store)
     st: Store = store if isinstance(store, _Store) else _Store(store, readonly=True)
     try:
@@ -1015,7 +1052,8 @@ def compare_figure(store: "Store", runs: Sequence["RunInfo"], kind: str = "loss"
             raw_values.append(raw[1])
             steps, values = load_series(store, run, spec, smoothing=smoothing, raw=raw)
             lines.append(to_line(steps, values, spec, n_out=n_out, name=name, color=color))
-    return time_figure(lines, title=f"{panel.title}: {len(runs)} runs", y_title=panel.y_title,
+    return time_figure(lines, title=f"{panel.title}: {formatting.count(len(runs), 'run')}",
+                       y_title=panel.y_title,
                        log_y=panel.log_y, band=panel.band,
                        y_range=robust_y_range(raw_values, panel.log_y))
 

@@ -34,7 +34,11 @@ STATUS_STYLES: dict[str, StatusStyle] = {
     "no_lr_verdict": StatusStyle("no LR verdict", "#8c564b", "#f7f1ef", "blue"),
     "range test": StatusStyle("range test", "#17becf", "#eefafb", "cyan"),
     "analysing": StatusStyle("analysing", "#aaaaaa", "#f7f7f7", "white"),
+    # a run that ended with nothing to analyse (no loss: it failed before its first step)
+    "no_verdict": StatusStyle("no verdict", "#aaaaaa", "#f7f7f7", "white"),
 }
+#: the badge of a run that ended with nothing the analysis could judge
+NO_VERDICT = "no_verdict"
 #: how a run ended (the store's run status), shown beside the diagnosis
 RUN_STATUS_STYLES: dict[str, StatusStyle] = {
     "finished": StatusStyle("finished", "#555555", "#f5f5f5", "green"),
@@ -83,3 +87,22 @@ def duration(seconds: float | None) -> str:
     if hours:
         return f"{hours}h{minutes:02d}m"
     return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+def count(n: int, noun: str) -> str:
+    """``1 step``, ``1,200 steps``."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def lr_change(suggestion: object) -> str:
+    """What a diagnosis suggests doing to the LR, after its action: ``LR 0.1 → 0.01``, or where
+    the run recorded no LR ``multiply the LR by 0.333``; empty when there is nothing to add (a
+    factor of 1 says only "keep", which the action already says)."""
+    suggested = getattr(suggestion, "suggested_lr", None)
+    if suggested is not None:
+        peak = getattr(suggestion, "peak_lr", None)
+        return f"LR {'?' if peak is None else f'{peak:.3g}'} → {suggested:.3g}"
+    factor = getattr(suggestion, "factor", None)
+    if factor is None or not math.isfinite(factor) or f"{factor:.3g}" == "1":
+        return ""
+    return f"multiply the LR by {factor:.3g}"

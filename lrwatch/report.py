@@ -71,6 +71,7 @@ def write_report(store: Store | str | os.PathLike[str], run: RunInfo | str | int
         ConfigError: ``output`` cannot be written, or the store has no runs.
         StoreError: the store cannot be read (``RunNotFound`` for an unknown run).
     """
+    figures.check_smoothing(smoothing)
     own = not isinstance(store, Store)
     st = store if isinstance(store, Store) else Store(store, readonly=True)
     try:
@@ -93,7 +94,7 @@ def write_report(store: Store | str | os.PathLike[str], run: RunInfo | str | int
 
 def _header(info: RunInfo) -> str:
     end = info.ended_at if info.ended_at is not None else time.time()
-    bits = [f"{info.steps:,} steps", html.escape(info.status)]
+    bits = [formatting.count(info.steps, "step"), html.escape(info.status)]
     if info.meta.get("optimizer"):
         bits.append(html.escape(str(info.meta["optimizer"])))
     bits.append("started " + time.strftime("%Y-%m-%d %H:%M", time.localtime(info.started_at)))
@@ -106,17 +107,17 @@ def _diagnosis_html(diagnosis: Any) -> str:
     if diagnosis is None:
         return "<div class='banner'>No diagnosis: this run has no training loss.</div>"
     status = diagnosis.status.value
-    color = formatting.status_style(status).colour
+    style = formatting.status_style(status)
+    color = style.colour
     s = diagnosis.suggestion
-    head = (f"<span class='badge' style='background:{color}'>{html.escape(status)}</span> "
+    head = (f"<span class='badge' style='background:{color}'>{html.escape(style.label)}</span> "
             f"<span class='muted'>confidence {diagnosis.confidence:.0%}")
     if diagnosis.since_step is not None:
         head += f" · since step {diagnosis.since_step:,}"
     head += "</span>"
     advice = f"<strong>Recommendation: {html.escape(s.action.value.replace('_', ' '))}</strong>"
-    if s.suggested_lr is not None:
-        peak = "?" if s.peak_lr is None else f"{s.peak_lr:.3g}"
-        advice += f" — LR {peak} → {s.suggested_lr:.3g}"
+    if change := formatting.lr_change(s):
+        advice += f" — {html.escape(change)}"
     if s.rationale:
         advice += f"<div>{html.escape(s.rationale)}</div>"
     evidence = "".join(f"<li>{html.escape(e.message)}</li>" for e in diagnosis.evidence)

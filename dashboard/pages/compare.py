@@ -8,7 +8,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from lrwatch import figures, keys
+from lrwatch import figures, formatting, keys
 from lrwatch.errors import RunNotFound
 from lrwatch.figures import PANELS
 from lrwatch.store import RunInfo, Store
@@ -81,7 +81,8 @@ def _build(source: DataSource, store: Store, panel: figures.Panel,
         live.view_key("compare", panel.name, traces, smoothing, log_y, window),
         tuple(run.last_step for run in runs),
         lambda: live.build_time_graph(
-            store, panel, traces, title=f"{panel.title}: {len(runs)} runs", smoothing=smoothing,
+            store, panel, traces, title=f"{panel.title}: {formatting.count(len(runs), 'run')}",
+            smoothing=smoothing,
             log_y=log_y, window=window, note=f"no {panel.y_title} recorded yet"))
 
 

@@ -11,7 +11,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from lrwatch import figures
 from lrwatch.errors import RunNotFound
-from lrwatch.store import RunInfo, Store
+from lrwatch.store import RUNNING, RunInfo, Store
 
 from .. import components, live
 from ..data import DataSource, StoreProblem
@@ -78,14 +78,27 @@ def _shade(source: DataSource, run: RunInfo) -> figures.Shade | None:
 def _build(store: Store, source: DataSource, run: RunInfo, panel_name: str, *,
            smoothing: float, log_y: bool | None, window: Any) -> tuple[Any, Any]:
     panel = figures.panel_named(panel_name)
-    traces = [live.trace_entry(run, spec) for spec in panel.traces(store.keys(run))]
+    available = store.keys(run)
+    traces = [live.trace_entry(run, spec) for spec in panel.traces(available)]
     return source.builds.get(
-        live.view_key("run", panel_name, traces, smoothing, log_y, window), run.last_step,
+        live.view_key("run", panel_name, traces, smoothing, log_y, window),
+        (run.last_step, run.status),
         lambda: live.build_time_graph(
             store, panel, traces, title=panel.title, smoothing=smoothing,
             log_y=panel.log_y if log_y is None else log_y, window=window,
             events_run=run if panel_name == "loss" else None, shade=_shade(source, run),
-            note=f"no {panel_name} recorded yet"))
+            note=_missing_note(run, panel_name, available)))
+
+
+def _missing_note(run: RunInfo, panel_name: str, available: list[str]) -> str:
+    """What an empty panel says: "yet" only while the run runs; an empty loss panel points at
+    the losses the run logged instead (a GAN's ``g_loss`` and ``d_loss``)."""
+    note = f"no {panel_name} recorded" + (" yet" if run.status == RUNNING else "")
+    logged = [k[len(figures.LOGGED_PREFIX):] for k in figures.logged_keys(available)
+              if "loss" in k]
+    if panel_name == "loss" and logged:
+        note += f"; this run logged {', '.join(logged[:3])}: see 'logged metric' below"
+    return note
 
 
 def _register_time_panel(app: Dash, source: DataSource, panel_name: str) -> None:

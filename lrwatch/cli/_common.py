@@ -4,9 +4,11 @@ and the safe formatting of values and names."""
 from __future__ import annotations
 
 import errno
+import math
 import ipaddress
 import os
 import socket
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +16,7 @@ import click
 
 from lrwatch import formatting
 from lrwatch.errors import ConfigError, RunNotFound
+from lrwatch.store.rows import SHOWN_NAMES, runs_here
 
 if TYPE_CHECKING:
     from lrwatch.store import RunInfo, Store
@@ -24,6 +27,20 @@ RUN_HELP = ("run name, uid or id (see `lrwatch runs`); when a name is also an id
             "id:N or name:X")
 #: the STORE argument of the commands that read one store (``resolve_store`` gives its default)
 store_argument = click.argument("store", required=False, metavar="[STORE]")
+
+
+class FiniteRange(click.FloatRange):
+    """``click.FloatRange`` that also refuses ``nan``, which passes its bounds (every
+    comparison with NaN is false) and then broke the command (``--interval nan``: a
+    traceback)."""
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail(f"{value} is not a number in the range {self._describe_range()}.",
+                      param, ctx)
+        return number
 
 
 def printable(text: str) -> str:
@@ -101,9 +118,9 @@ def find_run(store: Store, ref: str) -> RunInfo:
                 f"('{printable(by_id[0].name)}'); pass --run name:{ref} or --run id:{ref}")
         matches = by_name or by_id
     if not matches:
-        names = ", ".join(printable(run.name) for run in runs[-8:])
+        names = [printable(run.name) for run in runs[-SHOWN_NAMES:]]
         raise RunNotFound(f"no run '{printable(ref)}' in {store.path}; "
-                          + (f"runs here: {names}" if runs else "the store has no runs yet"))
+                          + runs_here(names, len(runs)))
     return matches[0]
 
 
@@ -158,9 +175,18 @@ def coloured(status: str) -> str:
     return click.style(status, fg=formatting.status_style(status).terminal)
 
 
+def screen_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: 2 for a wide character (CJK, most emoji), 0 for a
+    combining mark, so a column after ``学习率`` still lines up."""
+    if text.isascii():
+        return len(text)
+    return sum(0 if unicodedata.combining(ch) else
+               2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
 def table(headers: list[str], rows: list[list[str]]) -> str:
     """A plain left-aligned text table (cells may carry ANSI colour)."""
-    shown = [[len(click.unstyle(c)) if "\x1b" in c else len(c) for c in row]
+    shown = [[screen_width(click.unstyle(c) if "\x1b" in c else c) for c in row]
              for row in [headers, *rows]]  # each cell's width on screen, measured once
     widths = [max(column) for column in zip(*shown)]
 

@@ -10,6 +10,7 @@ import click
 
 from lrwatch.cli._common import (
     STORE_HELP,
+    FiniteRange,
     check_listen_address,
     printable,
     resolve_store,
@@ -27,7 +28,7 @@ from lrwatch.errors import ConfigError
 @click.option("--open", "open_browser", is_flag=True, help="open it in a web browser")
 @click.option("--trusted-host", "trusted_hosts", multiple=True, metavar="NAME",
               help="another Host name to answer to (a reverse proxy's); repeatable")
-@click.option("--interval", default=1.0, show_default=True, type=click.FloatRange(0.2, 60),
+@click.option("--interval", default=1.0, show_default=True, type=FiniteRange(0.2, 60),
               help="seconds between live updates")
 @click.option("--parent", type=int, hidden=True, help="stop when this process exits")
 @click.option("--background", is_flag=True, hidden=True,

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
+from lrwatch.cli._common import FiniteRange
+
 if TYPE_CHECKING:
     from lrwatch.store import RunInfo
 
@@ -152,7 +154,7 @@ def _quiet_lightning() -> None:
                    "only earlier demo runs (a store with other runs is refused, never emptied)")
 @click.option("--steps", default=DEMO_STEPS, show_default=True, type=click.IntRange(20, 100_000),
               help="optimizer steps per run")
-@click.option("--pace", default=0.03, show_default=True, type=click.FloatRange(0, 10),
+@click.option("--pace", default=0.03, show_default=True, type=FiniteRange(0, 10),
               help="extra seconds per step, to watch the curves grow")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=click.IntRange(1, 65535))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from lrwatch.cli._common import RUN_HELP, STORE_HELP, store_argument
+from lrwatch.cli._common import RUN_HELP, STORE_HELP, FiniteRange, store_argument
 
 
 @click.command(help=f"Write one self-contained HTML file (works offline) with a run's "
@@ -13,7 +13,7 @@ from lrwatch.cli._common import RUN_HELP, STORE_HELP, store_argument
 @click.option("--run", "run_ref", default=None, help=f"{RUN_HELP} (default: the latest run)")
 @click.option("-o", "--output", default="report.html", show_default=True,
               type=click.Path(dir_okay=False, writable=True), help="the HTML file to write")
-@click.option("--smoothing", default=0.6, show_default=True, type=click.FloatRange(0, 0.999),
+@click.option("--smoothing", default=0.6, show_default=True, type=FiniteRange(0, 0.999),
               help="EMA weight of the smoothed loss")
 def report(store: str | None, run_ref: str | None, output: str, smoothing: float) -> None:
     from lrwatch.cli._common import find_run, open_store_readonly, output_path

@@ -13,6 +13,7 @@ import click
 @click.argument("local_store")
 @click.argument("url")
 def sync(local_store: str, url: str) -> None:
+    from lrwatch.cli._common import printable
     from lrwatch.errors import ConfigError
     from lrwatch.store import is_url, resolve_location
     from lrwatch.store.spool import sync_store
@@ -27,3 +28,7 @@ def sync(local_store: str, url: str) -> None:
     click.echo(f"{report.runs} run{'s' if report.runs != 1 else ''} of {local_store} on {shown}: "
                f"{report.changed} updated ({report.points} points, {report.events} events sent), "
                f"{report.runs - report.changed} already there")
+    if report.renamed:  # another run had the name there: say what to ask the server for
+        shown_names = ", ".join(f"{printable(a)} is {printable(b)}" for a, b in report.renamed)
+        click.echo(f"on the server, where another run already had its name: "
+                   f"{shown_names}")

@@ -16,6 +16,7 @@ network (``lrwatch.store.spool``). The SQLite and PostgreSQL drivers stay inside
 
 from __future__ import annotations
 
+import numbers
 import os
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
@@ -141,6 +142,11 @@ class Store:
             RunNotFound: no such run, or no run at all.
             ConfigError: ``ref`` is a string that is one run's name and another run's id.
         """
+        if isinstance(ref, numbers.Integral) and not isinstance(ref, bool):
+            ref = int(ref)  # numpy's int64 too
+        elif ref is not None and not isinstance(ref, (RunInfo, str)):
+            raise ConfigError(f"a run is a name or uid (str), an id (int) or a RunInfo from "
+                              f"runs(), not {type(ref).__name__} {ref!r}")
         if ref is None:
             runs = self.backend.runs()
             if not runs:

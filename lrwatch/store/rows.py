@@ -160,6 +160,21 @@ def fill_summaries(todo: Sequence[int], write: Callable[[Callable[[Any], None]],
         write(fill)
 
 
+#: run names a "no such run" message lists at most (the newest)
+SHOWN_NAMES = 8
+
+
+def runs_here(names: Sequence[str], total: int) -> str:
+    """The end of a "no such run" message: the store's newest run names, saying when they are
+    not all of them (``the newest 8 of 19 runs: ...; lrwatch runs lists them all``)."""
+    if not total:
+        return "the store has no runs yet"
+    if total <= len(names):
+        return f"runs here: {', '.join(names)}"
+    return (f"the newest {len(names)} of {total:,} runs: {', '.join(names)}; "
+            "`lrwatch runs` lists them all")
+
+
 def free_name(base: str, taken: set[str]) -> str:
     """``base``, or ``base-2``, ``base-3`` ...: the first not in ``taken``."""
     candidate, k = base, 1

@@ -78,6 +78,9 @@ class SyncReport:
     changed: int = 0
     points: int = 0
     events: int = 0
+    #: (local name, server name) of each run stored under another name on the server, whose
+    #: name another run already had there (a run of the same name from another machine)
+    renamed: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
 
 def sync_store(local_path: str | os.PathLike[str], url: str) -> SyncReport:
@@ -92,6 +95,10 @@ def sync_store(local_path: str | os.PathLike[str], url: str) -> SyncReport:
         try:
             for run in local.runs():
                 points, events = push_run(local, server, run)
+                server_id = server.run_id_of(run.uid)
+                there = server.get_run(server_id).name if server_id is not None else run.name
+                if there != run.name:
+                    report.renamed.append((run.name, there))
                 report.runs += 1
                 report.changed += bool(points or events)
                 report.points += points

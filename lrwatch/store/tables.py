@@ -20,12 +20,14 @@ from lrwatch.errors import RunNotFound
 from lrwatch.store.base import RUNNING, Event, RunInfo
 from lrwatch.store.rows import (
     CHUNK_POINTS,
+    SHOWN_NAMES,
     GroupNumbering,
     RowChecks,
     concat_chunks,
     encode_chunk,
     fill_summaries,
     latest_per_step,
+    runs_here,
     to_json,
 )
 from lrwatch.store.summary import RunSummary, stored_or_computed, summarize
@@ -121,10 +123,10 @@ class RunTables(RowChecks, GroupNumbering):
             rows = self._read(f"SELECT {self._run_columns} FROM {runs} WHERE name = {m}"
                               f" OR uid = {m}", (ref, ref))
         if not rows:
+            total = int(self._read(f"SELECT COUNT(*) FROM {runs}")[0][0])
             names = [str(r[0]) for r in self._read(
-                f"SELECT name FROM {runs} ORDER BY id DESC LIMIT 8")][::-1]
-            hint = f"; runs here: {', '.join(names)}" if names else "; the store has no runs yet"
-            raise RunNotFound(f"no run '{ref}' in {self.path}{hint}")
+                f"SELECT name FROM {runs} ORDER BY id DESC LIMIT {SHOWN_NAMES}")][::-1]
+            raise RunNotFound(f"no run '{ref}' in {self.path}; {runs_here(names, total)}")
         return self._run_info(rows[0])
 
     def reopen_run(self, run_id: int) -> RunInfo:

@@ -181,3 +181,36 @@ def test_the_layer_heatmap_shows_zero_gradients_and_ends_at_the_last_step(graphs
     expect(page.page.locator("#g-layers .legendtext",
                              has_text="gradient exactly 0")).to_be_visible()
     assert page.errors == []
+
+
+def test_a_gans_second_optimizer_has_its_gradient_norm_and_update_ratio_drawn(
+        tmp_path, serve, open_page):
+    # what LRWatch records for a GAN trained by two Adams (examples/06): every key of the
+    # second optimizer carries "@Adam-1"; its LR was drawn, its gradient norm and update
+    # ratio were not, though the final verdict says to judge each optimizer by them
+    path = tmp_path / "lrwatch.db"
+    s = np.arange(120)
+    with Store(path) as st:
+        run = st.create_run("ring-gan", {"kind": "train", "optimizer": "Adam"}).id
+        st.backend.append(run, {
+            keys.LR: (s, np.full(s.size, 2e-4)), "lr@Adam-1": (s, np.full(s.size, 1e-4)),
+            keys.GRAD_NORM: (s, np.full(s.size, 0.5)), "grad_norm@Adam-1": (s, np.full(s.size, 4.0)),
+            keys.UPDATE_RATIO: (s[::10], np.full(12, 1e-3)),
+            "update_ratio@Adam-1": (s[::10], np.full(12, 3e-3)),
+            keys.logged_key("g_loss"): (s, np.linspace(2, 1, s.size)),
+        })
+        st.backend.set_status(run, FINISHED)
+    page = open_page(serve(path) + f"/run/{run}")
+    names = "id => document.querySelector('#' + id + ' .js-plotly-plot').data.map(t => t.name)"
+    values = ("([id, i]) => Array.from(document.querySelector('#' + id + ' .js-plotly-plot')"
+              ".data[i].y)")
+    for graph, keys_, level in (("g-grad_norm", ["grad_norm", "grad_norm@Adam-1"], (0.5, 4.0)),
+                                ("g-update_ratio", ["update_ratio", "update_ratio@Adam-1"],
+                                 (1e-3, 3e-3))):
+        expect(page.page.locator(f"#{graph} .scatterlayer path.js-line")).to_have_count(2)
+        assert page.page.evaluate(names, graph)[:2] == keys_
+        for i, value in enumerate(level):
+            drawn = page.page.evaluate(values, [graph, i])
+            assert len(drawn) == (120 if graph == "g-grad_norm" else 12)
+            assert drawn == pytest.approx([value] * len(drawn))
+    assert page.errors == []

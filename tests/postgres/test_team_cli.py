@@ -51,3 +51,23 @@ def test_a_server_that_is_not_there_is_one_clear_line(capsys: pytest.CaptureFixt
     assert code != 0 and "Traceback" not in err
     assert "cannot connect to the store server postgresql://me:***@127.0.0.1:1/none" in err
     assert "s3cret-pw" not in out + err
+
+
+def test_sync_says_when_a_run_is_named_otherwise_on_the_server(
+        pg_url: str, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    # two machines, each with a run called "exp": the second lands as "exp-2", and
+    # `lrwatch export URL --run exp` on that machine would read the first machine's run
+    for machine, steps in (("a", 10), ("b", 12)):
+        with Store(tmp_path / f"{machine}.db") as local:
+            run = local.create_run("exp", {})
+            local.append(run, {keys.LOSS: (np.arange(steps), np.ones(steps))})
+            local.set_status(run, FINISHED)
+    code, out, err = lrwatch(capsys, "sync", str(tmp_path / "a.db"), pg_url)
+    assert code == 0 and "another run" not in out
+    for _ in range(2):  # said again by every sync of it
+        code, out, err = lrwatch(capsys, "sync", str(tmp_path / "b.db"), pg_url)
+        assert code == 0
+        assert out.splitlines()[-1] == (
+            "on the server, where another run already had its name: exp is exp-2")
+    with Store(pg_url, readonly=True) as server:
+        assert server.run("exp-2").steps == 12

@@ -109,3 +109,17 @@ def test_pattern_on_a_log_another_reader_reads_is_said_unused(tmp_path, capsys):
             "fields") in out
     code, out, err = lrwatch(capsys, "analyze", str(table), "--json")
     assert "--pattern" not in out
+
+
+def test_nan_for_a_number_option_is_a_usage_error_naming_the_option(tmp_path, capsys):
+    # click's FloatRange lets nan through its bounds: --interval nan was a traceback
+    # ("cannot convert float NaN to integer"), --smoothing nan "ema weight must be in [0, 1)"
+    store = tmp_path / "lrwatch.db"
+    for argv, option in ((["dashboard", str(store), "--interval", "nan"], "--interval"),
+                         (["report", str(store), "--smoothing", "nan"], "--smoothing"),
+                         (["demo", "--pace", "nan", "--no-dashboard"], "--pace")):
+        code, out, err = lrwatch(capsys, *argv)
+        assert (code, out) == (2, ""), argv
+        assert f"Error: Invalid value for '{option}': nan is not a number in the range" in err
+        assert "Traceback" not in err
+    assert not store.exists()

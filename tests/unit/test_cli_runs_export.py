@@ -301,3 +301,60 @@ def test_export_puts_the_main_series_before_dozens_of_per_layer_ones(store_path,
     assert header[:7] == ["step", "loss", "lr", "grad_norm", "update_ratio", "logged/val_acc",
                           "grad_norm/block00.conv"]
     assert header[-2:] == ["lr/pg2", "update_ratio/block00.conv"]
+
+
+def test_a_missing_run_in_a_store_of_many_says_the_names_listed_are_only_the_newest(
+        store_path, capsys):
+    with Store(store_path) as store:
+        for k in range(12):
+            run = store.create_run(f"run-{k}")
+            store.append(run, {"loss": (np.arange(3), np.ones(3))})
+        with pytest.raises(Exception) as found:
+            store.run("nope")
+    newest = ", ".join(f"run-{k}" for k in range(4, 12))
+    # it said "runs here: run-4, ..., run-11", as if the store held no run-0 to run-3
+    assert str(found.value).endswith(
+        f"the newest 8 of 12 runs: {newest}; `lrwatch runs` lists them all")
+    err = _one_line_error(["export", str(store_path), "--run", "nope", "-o", "-"], capsys)
+    assert err.endswith(f"the newest 8 of 12 runs: {newest}; `lrwatch runs` lists them all")
+
+
+def test_export_writes_the_format_its_output_file_names(filled, tmp_path, capsys):
+    import pyarrow.parquet as pq
+
+    for name in ("run.parquet", "run.PQ"):  # it wrote CSV text under these names
+        out = tmp_path / name
+        main(["export", str(filled), "--run", "baseline", "-o", str(out)])
+        assert out.read_bytes()[:4] == b"PAR1"
+        table = pq.read_table(out)
+        assert table.column_names == ["step", "loss", "lr", "grad_norm/encoder"]
+        assert table.column("loss").to_pylist()[:2] == [2.0, 1.0]
+    out = tmp_path / "run.csv"
+    main(["export", str(filled), "--run", "baseline", "-o", str(out)])
+    assert out.read_text().startswith("step,loss,lr,grad_norm/encoder\n")
+    with pytest.raises(SystemExit) as exit_:  # a --format the name contradicts: a usage error
+        main(["export", str(filled), "--run", "baseline", "--format", "csv",
+              "-o", str(tmp_path / "x.parquet")])
+    assert exit_.value.code == 2
+    assert "x.parquet names a parquet file, but --format is csv" in capsys.readouterr().err
+    assert not (tmp_path / "x.parquet").exists()
+
+
+def test_runs_lines_up_columns_after_wide_names(store_path, capsys):
+    import unicodedata
+
+    def screen_width(text: str) -> int:  # as a terminal draws it
+        return sum(0 if unicodedata.combining(c) else
+                   2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+    with Store(store_path) as store:
+        for name in ("学习率-实验", "plain", "🚀rocket", "e\u0301te"):  # wide, emoji, combining
+            run = store.create_run(name)
+            store.append(run, {"loss": (np.arange(3), np.ones(3))})
+    main(["runs", str(store_path)])
+    lines = capsys.readouterr().out.splitlines()
+    # the status column starts at one screen column on every line (it drifted by one per
+    # wide character)
+    starts = {screen_width(line[:line.index("running" if "running" in line else "status")])
+              for line in lines if "running" in line or "status" in line}
+    assert len(starts) == 1, lines

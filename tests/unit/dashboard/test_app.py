@@ -175,3 +175,62 @@ def test_polls_never_fail_while_a_training_writes(store, store_path):
 def test_an_unknown_run_gets_a_page_that_says_so(two_runs, store_path):
     page = str(page_for(DataSource(store_path), "/run/42", ""))
     assert "no run '42'" in page and "steady" in page
+
+
+def test_the_banner_of_a_run_with_no_lr_says_the_factor_only_when_it_changes_the_lr(store,
+                                                                                   store_path):
+    from .test_report import _no_lr_runs
+
+    _no_lr_runs(store)
+    ids = {r.name: r.id for r in store.runs()}
+    store.close()
+    calls = Callbacks(create_app(store_path))
+
+    def header(name: str) -> str:
+        for _ in range(100):  # the diagnosis runs beside the app: poll until it is there
+            response = calls.call(["run-summary.children", "banner.children", "banner-sig.data"],
+                                  [("tick", "n_intervals", 1)],
+                                  [("run-ref", "data", ids[name]), ("banner-sig", "data", None)],
+                                  changed=["tick.n_intervals"])
+            assert response.status_code == 200
+            text = str(response.json["response"])
+            if "analysing" not in text:
+                return text
+            time.sleep(0.1)
+        raise AssertionError(f"no diagnosis of {name}")
+
+    assert "multiply the LR by 0.1" in header("rising")
+    falling = header("falling")
+    assert "Recommendation: keep" in falling and "multiply the LR" not in falling  # "by 1"
+    one = header("one-step")
+    assert "1 step analysed" in one and "' 1 step'," in one and "1 steps" not in one
+
+
+def test_an_empty_loss_panel_says_yet_only_while_running_and_points_at_logged_losses(
+        store, store_path):
+    import numpy as np
+
+    s = np.arange(50)
+    gan = store.create_run("gan", {"kind": "train"})  # manual optimization: no loss returned
+    store.append(gan, {"lr": (s, np.full(50, 2e-4)), "logged/g_loss": (s, np.ones(50)),
+                       "logged/d_loss": (s, np.ones(50))})
+    store.set_status(gan, "finished")
+    running = store.create_run("starting", {"kind": "train"})
+    store.append(running, {"lr": (s, np.full(50, 0.1))})
+    store.close()
+    calls = Callbacks(create_app(store_path))
+
+    def note(run_id: int) -> str:
+        response = calls.call(["g-loss.figure", "g-loss-state.data"],
+                              [("tick", "n_intervals", 0), ("g-loss-view", "data", None),
+                               ("smoothing", "value", 0.6), ("loss-log", "value", [])],
+                              [("g-loss-state", "data", None), ("run-ref", "data", run_id)],
+                              changed=["tick.n_intervals"])
+        assert response.status_code == 200
+        figure = response.json["response"]["g-loss"]["figure"]
+        return " | ".join(a["text"] for a in figure["layout"].get("annotations", []))
+
+    # it said "no loss recorded yet" of a finished GAN, whose losses were logged by name
+    assert note(gan.id) == ("no loss recorded; this run logged d_loss, g_loss: see 'logged "
+                            "metric' below")
+    assert note(running.id) == "no loss recorded yet"

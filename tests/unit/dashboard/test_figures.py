@@ -95,6 +95,19 @@ def test_panels_pick_the_series_of_a_run():
     assert figures.layer_keys(available) == ["grad_norm/encoder.0"]
 
 
+def test_a_gans_second_optimizer_gets_its_gradient_norm_and_update_ratio_drawn():
+    # what LRWatch records for two optimizers (README, "What is recorded"): every later
+    # optimizer's keys carry a suffix; they were recorded but never drawn
+    available = [keys.LOSS, keys.LR, "lr@Adam", keys.GRAD_NORM, "grad_norm@Adam",
+                 "grad_norm_clipped@Adam", keys.GRAD_NORM_CLIPPED, "grad_norm/gen.0",
+                 "grad_norm/disc.0@Adam", keys.UPDATE_RATIO, "update_ratio@Adam",
+                 "update_ratio/gen.0"]
+    assert [t.key for t in figures.PANELS["grad_norm"].traces(available)] == [
+        keys.GRAD_NORM, keys.GRAD_NORM_CLIPPED, "grad_norm@Adam", "grad_norm_clipped@Adam"]
+    assert [t.key for t in figures.PANELS["update_ratio"].traces(available)] == [
+        keys.UPDATE_RATIO, "update_ratio@Adam"]
+
+
 def test_smoothing_runs_on_the_full_series_before_downsampling(store):
     run = fill_run(store, "long", 5000)
     steps, raw = store.scalars(run, keys.LOSS)
@@ -244,3 +257,10 @@ def test_a_log_axis_over_a_few_decades_is_ticked_at_1_2_5_not_every_digit():
     assert figures.y_scale(True, few)["dtick"] == "D2"  # 0.3, 0.5, 1, 2, 3: no pile-up
     many = figures.robust_y_range([np.geomspace(1e-6, 10, 100)], log_y=True)
     assert "dtick" not in figures.y_scale(True, many)  # plotly's decades
+
+
+def test_a_compare_of_one_run_says_one_run(two_runs, store_path):
+    figure = lrwatch.plot(store_path, ["steady"], kind="loss")
+    assert figure.layout.title.text == "Training loss: 1 run"  # was "1 runs"
+    assert lrwatch.plot(store_path, ["steady", "nan-run"], kind="lr").layout.title.text == (
+        "Learning rate: 2 runs")

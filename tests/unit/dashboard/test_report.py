@@ -62,3 +62,48 @@ def test_write_report_from_python_never_overwrites_the_store(two_runs, store_pat
         with pytest.raises(ConfigError, match="it is the store's file"):
             write_report(store_path, "steady", target)
     assert store_path.read_bytes() == before
+
+
+def _no_lr_runs(store) -> None:
+    """Runs that recorded no LR (a custom loop's loss only): one blowing up, one falling."""
+    import numpy as np
+
+    steps = np.arange(200)
+    for name, loss in (("rising", 2.3 * np.exp(steps / 40)),
+                       ("falling", 2.3 * np.exp(-steps / 60) + 0.1)):
+        run = store.create_run(name, {"kind": "train"})
+        store.append(run, {"loss": (steps, loss)})
+        store.set_status(run, "finished")
+    one = store.create_run("one-step", {"kind": "train"})
+    store.append(one, {"loss": (np.arange(1), np.array([2.3])), "lr": (np.arange(1), [0.1])})
+    store.set_status(one, "finished")
+
+
+def test_a_run_with_no_lr_gets_the_factor_to_apply_and_counts_read_right(store, store_path,
+                                                                         tmp_path):
+    _no_lr_runs(store)
+    rising = write_report(store_path, "rising", tmp_path / "r.html").read_text()
+    assert "Recommendation: reduce</strong> — multiply the LR by 0.1" in rising  # was dropped
+    falling = write_report(store_path, "falling", tmp_path / "f.html").read_text()
+    assert "Recommendation: keep</strong><div>" in falling
+    assert "multiply the LR by 1" not in falling
+    one = write_report(store_path, "one-step", tmp_path / "o.html").read_text()
+    assert "1 step ·" in one and "1 steps" not in one
+
+
+def test_a_report_smoothing_out_of_range_names_the_argument(two_runs, store_path, tmp_path):
+    import pytest
+
+    from lrwatch.errors import ConfigError
+
+    for smoothing in (float("nan"), 1.0, "0.5"):  # nan said "ema weight must be in [0, 1)"
+        with pytest.raises(ConfigError, match=r"smoothing must be a number in \[0, 1\)"):
+            write_report(store_path, "steady", tmp_path / "r.html", smoothing=smoothing)
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_the_report_badge_reads_as_the_dashboards(store, store_path, tmp_path):
+    _no_lr_runs(store)  # one-step: too short to judge
+    text = write_report(store_path, "one-step", tmp_path / "o.html").read_text()
+    assert "'>too short</span>" in text  # it showed the status's code name, insufficient_data
+    assert "insufficient_data</span>" not in text

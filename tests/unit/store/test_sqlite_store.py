@@ -130,6 +130,19 @@ def test_unknown_run_names_the_runs_there(store_path):
         store.run("beta")
 
 
+def test_a_run_reference_of_another_type_is_refused_and_numpy_ids_are_ids(store_path):
+    store = Store(store_path)
+    run = store.create_run("alpha", {})
+    _append(store, run, {"loss": (np.arange(3), np.ones(3))})
+    # an id read from a numpy array or a DataFrame: was AttributeError ('isdigit')
+    assert store.run(np.int64(run.id)).name == "alpha"
+    assert store.scalars(np.int64(run.id), "loss")[1].tolist() == [1.0, 1.0, 1.0]
+    for ref in (3.5, True, ["alpha"]):  # was AttributeError for the float and the list
+        with pytest.raises(lrwatch.ConfigError, match="a run is a name or uid"):
+            store.keys(ref)
+    assert lrwatch.plot(store, np.int64(run.id), kind="loss").data[0].name == "loss"
+
+
 def test_status_and_end_time(store_path):
     store = Store(store_path)
     run = store.create_run("r", {})
