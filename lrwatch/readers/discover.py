@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 from dataclasses import replace
+from pathlib import Path
 from typing import Iterable
 
 from lrwatch.errors import InputError
