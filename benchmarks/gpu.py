@@ -62,9 +62,9 @@ def _batches(device: str, batch: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 @contextlib.contextmanager
-def _sync_mode(device: str, mode: str) -> Iterator[None]:
-    """``torch.cuda.set_sync_debug_mode(mode)`` for the block (nothing off CUDA)."""
-    if device != "cuda":
+def _sync_mode(device: str, mode: str | None) -> Iterator[None]:
+    """``torch.cuda.set_sync_debug_mode(mode)`` for the block (nothing off CUDA, or for None)."""
+    if device != "cuda" or mode is None:
         yield
         return
     torch.cuda.set_sync_debug_mode(mode)
@@ -96,8 +96,8 @@ def _plain(device: str, width: int, batch: int, steps: int, store: Path | None,
         if watch is not None:
             watch.step(loss)
 
-    with warnings.catch_warnings(record=True) as caught, _sync_mode(device, "warn" if check
-                                                                      else 0):
+    warm_mode, checked_mode = ("warn", "error") if check else (None, None)
+    with warnings.catch_warnings(record=True) as caught, _sync_mode(device, warm_mode):
         warnings.simplefilter("always")
         for i in range(WARMUP):
             step(i)
@@ -105,7 +105,7 @@ def _plain(device: str, width: int, batch: int, steps: int, store: Path | None,
     _synchronize(device)
     start = time.perf_counter()
     try:
-        with _sync_mode(device, "error" if check else 0):
+        with _sync_mode(device, checked_mode):
             for i in range(WARMUP, steps):
                 step(i)
     except RuntimeError as exc:  # a wait under "error"
@@ -148,7 +148,7 @@ class _Clock(pl.Callback):
         self.mode = contextlib.ExitStack()
         self.caught = self.mode.enter_context(warnings.catch_warnings(record=True))
         warnings.simplefilter("always")
-        self.mode.enter_context(_sync_mode(self.device, "warn" if self.check else 0))
+        self.mode.enter_context(_sync_mode(self.device, "warn" if self.check else None))
 
     def on_train_batch_start(self, trainer: Any, module: Any, batch: Any, batch_idx: int) -> None:
         if batch_idx == WARMUP and self.mode is not None:
@@ -157,7 +157,7 @@ class _Clock(pl.Callback):
             _synchronize(self.device)
             self.start = time.perf_counter()
             self.mode = contextlib.ExitStack()
-            self.mode.enter_context(_sync_mode(self.device, "error" if self.check else 0))
+            self.mode.enter_context(_sync_mode(self.device, "error" if self.check else None))
 
     def on_train_end(self, *args: Any) -> None:
         if self.mode is not None:
