@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
+import torch
 
 from lrwatch import LRWatch
 from tests.helpers.models import loader, make_module
@@ -76,6 +77,8 @@ def main() -> None:
     module = make_module(pl, lr=args.lr, log_val=False,
                          loss_jump=(int(jump[0]), int(jump[1]), jump[2]) if jump else None)
     trainer.fit(module, loader(n=512, batch_size=16))
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()  # not left to interpreter teardown (gloo)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,9 @@ SCRIPT = textwrap.dedent('''
                    "suggestion": result.suggestion(), "uid": result.run_uid,
                    "restored": restored, "model_lr": model.lr,
                    "global_step": trainer.global_step}, f)
+    # end the gloo group before exit, as a DDP script should: left to interpreter teardown its
+    # threads now and then abort the process ("terminate called without an active exception")
+    torch.distributed.destroy_process_group()
 ''')
 
 
