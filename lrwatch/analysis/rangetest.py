@@ -258,8 +258,9 @@ def read_range_test(
     if n < MIN_STEPS:
         ran = f"only {n} steps gave a finite loss" if n < len(losses) else f"only {n} steps ran"
         return inconclusive(
-            f"{ran}; reading the curve needs at least {MIN_STEPS}: raise num_training, give the "
-            "test more training data, or lower min_lr if the loss blew up early")
+            f"{ran}; reading the curve needs at least {MIN_STEPS}: run more steps "
+            "(find_lr's num_training, LRFinder's num_training_steps), give the test more "
+            "training data, or lower min_lr if the loss blew up early")
 
     x = np.log10(lrs[:n])
     s = smoothed[:n]

@@ -112,6 +112,8 @@ def test_too_few_steps_are_inconclusive() -> None:
     reading = read_range_test(lrs, valley(lrs))
     assert reading.status is RangeTestStatus.INCONCLUSIVE
     assert f"only {MIN_STEPS - 1} steps ran" in reading.reason
+    # the way out names each front end's argument (LRFinder's is num_training_steps)
+    assert "num_training," in reading.reason and "num_training_steps" in reading.reason
 
 
 def test_a_loss_still_falling_at_max_lr_asks_for_a_larger_range() -> None:
