@@ -45,6 +45,9 @@ def report_html(store: Store, run: RunInfo | str | int | None = None, *,
         if panel.traces(available):
             figs.append(figures.run_figure(store, info, name, smoothing=smoothing,
                                            diagnosis=diagnosis))
+    if not figures.PANELS["loss"].traces(available):  # a GAN logs g_loss and d_loss instead
+        figs[:0] = [figures.run_figure(store, info, key, smoothing=smoothing)
+                    for key in figures.logged_keys(available) if "loss" in key]
     if figures.layer_keys(available):
         figs.append(figures.run_figure(store, info, "layers"))
     if figures.linked_range_test(store, info) is not None:

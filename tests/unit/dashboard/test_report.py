@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
+from lrwatch import keys
 from lrwatch.cli import main
 from lrwatch.report import write_report
 
@@ -18,6 +21,21 @@ def test_the_report_is_one_offline_file_with_the_diagnosis_and_every_figure(two_
     assert text.count("Plotly.newPlot") == 5  # loss, LR, grad norm, update ratio, step time
     assert "class='badge'" in text and "Recommendation" in text
     assert "nan-run" in text
+
+
+def test_a_run_with_no_training_loss_draws_the_losses_it_logged(store, store_path, tmp_path):
+    """A GAN under manual optimization logs ``g_loss`` and ``d_loss`` and returns no loss: the
+    report draws those (it drew no loss at all), first, and leaves its other metrics out."""
+    run = store.create_run("gan", {"kind": "train"}).id
+    s = np.arange(200)
+    store.backend.append(run, {keys.LR: (s, np.full(s.size, 2e-4)),
+                               "logged/g_loss": (s, 0.7 + 0.1 * np.sin(s / 9)),
+                               "logged/d_loss": (s, 0.69 + 0.05 * np.cos(s / 7)),
+                               "logged/fid": (s, 100 - s / 4)}, [])
+    text = write_report(store_path, "gan", tmp_path / "gan.html").read_text()
+    assert text.count("Plotly.newPlot") == 3  # g_loss, d_loss, LR
+    assert "Logged: d_loss" in text and "Logged: g_loss" in text and "Logged: fid" not in text
+    assert text.index("Logged: d_loss") < text.index("Learning rate")
 
 
 def test_names_and_hparams_are_escaped(store, store_path, tmp_path):
