@@ -92,7 +92,7 @@ EPOCH_HIDDEN_CONFIDENCE = 0.5
 # such moves only where the loss had halved and then stopped. A gradient norm that fell counts
 # as a sign (a RealNVP flow at 0.1, 2.3x, keeps its move; so do dead units).
 QUIET_FALL = -math.log(0.9)
-# A fine-tune starts near its floor: a fall of 5% shows it trained (_fine_tune_trained_noisy;
+# A fine-tune starts near its floor: a fall of 5% shows it trained (_fine_tune_place_only;
 # round 40: round 44's (IA)^3 fine-tune fell 7-9% at every LR of its flat sweep)
 FINE_TRAINED_FALL = -math.log(0.95)
 # what shows too high an LR on the curves themselves: a swing back up or a rough loss, a spike, a
@@ -111,9 +111,9 @@ SHOWN_HIGH = frozenset({
 # run at a time, 24 fine-tunes read so (19 told "reduce ~3x" at 0.5-0.6, 5 a range test): their
 # sweeps label 12 keep and 6 too low (5 sweeps of small models pretrained here, LoRA adapters
 # and full fine-tunes, best LRs 3e-3 to 2e-2) and 6 too high (5 sweeps), status
-# right on 6; further above it the reduce stays (15 of 18 too high), unless the loss trained with
-# noise its only sign (``_fine_tune_trained_noisy``, round 37). A range test, at a confidence
-# that says so (all made here: no public fine-tune sits there).
+# right on 6; further above it the reduce stays (15 of 18 too high), unless noise or nothing on
+# the curve is its only sign (``_fine_tune_place_only``, rounds 37 and 41). A range test, at a
+# confidence that says so (all made here: no public fine-tune sits there).
 FINE_NEAR_DECADES = 2.0
 FINE_NEAR_CONFIDENCE = 0.4
 # a sudden NaN after the loss trained (classify.SUDDEN_NAN_TRAINED): a cut of ~2x, under the
@@ -546,7 +546,7 @@ def _held_back_from_above(f: Findings) -> Reading | None:
     # target is as noisy at a good LR (round 18), so the reading is an open one
     noisy = d.noisy_near_top(f.curve, f.prior) if f.collapse is None else None
     if f.fine and f.under is not None and (-f.under < FINE_NEAR_DECADES
-                                           or _fine_tune_trained_noisy(f)):
+                                           or _fine_tune_place_only(f, unsettled)):
         return Reading([f.little, f.above or f.beyond, f.collapse, unsettled, noisy],
                        since=f.first, confidence=FINE_NEAR_CONFIDENCE,
                        also=frozenset({SymptomName.FINE_TUNE_NEAR_RANGE}))
@@ -560,19 +560,24 @@ def _held_back_from_above(f: Findings) -> Reading | None:
                    if unsettled is None and f.collapse is not None else frozenset())
 
 
-def _fine_tune_trained_noisy(f: Findings) -> bool:
-    """A fine-tune whose loss fell ``FINE_TRAINED_FALL`` (5%) or more, with noise its only sign
-    of too high an LR (no swing back up, no gradient collapse): however far above the
-    fine-tuning range, a range test, not a cut to it. That range holds large models fine-tuned in
-    full or with LoRA; a fine-tune of a few parameters (LayerNorm gains, biases, (IA)^3 scales)
-    or of a small model takes LRs decades above it, and the range says which way, not how far
-    (round 37: real-world round 40's LayerNorm-only fine-tune, its best runs at 0.03-0.18, 2-3
-    decades above AdamW's range, fell 21-25% with 10-15% noise and was told "reduce 100-300x";
-    round 40: round 44's (IA)^3 fine-tune under PyTorch's Adafactor fell 7-9% at its best LRs,
-    under the 10% asked until then)."""
+def _fine_tune_place_only(f: Findings, unsettled: d.Symptom | None) -> bool:
+    """A fine-tune whose place above the fine-tuning range is its only sign of too high an LR:
+    no gradient collapse, and a curve that shows nothing (smooth, no swing back up) or only noise
+    after its loss fell ``FINE_TRAINED_FALL`` (5%) or more. However far above the range, a range
+    test, not a cut to it: that range holds large models fine-tuned in full or with LoRA; a
+    fine-tune of a few parameters (LayerNorm gains, biases, (IA)^3 scales, a soft prompt) or of a
+    small model takes LRs decades above it, and the range says which way, not how far (round 37:
+    real-world round 40's LayerNorm-only fine-tune, its best runs at 0.03-0.18, 2-3 decades above
+    AdamW's range, fell 21-25% with 10-15% noise and was told "reduce 100-300x"; round 40: round
+    44's (IA)^3 fine-tune under PyTorch's Adafactor fell 7-9% at its best LRs, under the 10% asked
+    until then; round 41: round 45's prompt tuning, a flat sweep from 0.1 to 100 whose loss rose
+    1-4% smoothly, was told "reduce 47-300x" at every LR)."""
+    if f.collapse is not None:
+        return False
+    if unsettled is None:
+        return True
     fall = f.little.evidence.value if f.little is not None else None
-    return (fall is not None and fall <= math.exp(-FINE_TRAINED_FALL) and f.collapse is None
-            and not d.swung_up(f.curve))
+    return fall is not None and fall <= math.exp(-FINE_TRAINED_FALL) and not d.swung_up(f.curve)
 
 
 def _val_above_chance(f: Findings) -> Reading | None:
@@ -635,8 +640,8 @@ def _advise_oscillating(c: AdviceContext) -> Advice:
             "preprocessing against training's",))
     if SymptomName.FINE_TUNE_NEAR_RANGE in c.symptoms:
         return Advice(Action.RANGE_TEST, None, (
-            "a fine-tune that did not settle above the fine-tuning range (less than 2 decades "
-            "above it, or with noise its only sign after its loss fell 10% or more) reads as too "
+            "a fine-tune above the fine-tuning range (less than 2 decades above it, or with "
+            "nothing on its curve, or noise alone after its loss fell 5% or more) reads as too "
             "high an LR or as a small model whose best LR sits above that range (the range holds "
             "large pretrained models fine-tuned in full or with LoRA; a fine-tune of a few "
             "parameters, such as biases or norms, takes larger LRs); run a range test "

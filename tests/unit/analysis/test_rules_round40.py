@@ -8,7 +8,8 @@ at every LR and was told "reduce 30-300x" from AdamW's fine-tuning range, 1e-5-3
   (Adadelta) has no fine-tuning range either;
 - a fine-tune far above its range counts as trained (a range test, not a cut) from a 5% fall,
   with noise its only sign of too high an LR (round 37 asked 10%: a fine-tune starts near its
-  floor); one that did not move keeps the cut."""
+  floor); one that did not move and swung back up keeps the cut (round 41: a smooth one that
+  did not move gets the range test too)."""
 
 from __future__ import annotations
 
@@ -39,10 +40,10 @@ def test_an_optimizer_with_no_usual_range_has_no_fine_tuning_range():
     assert typical_range("Adadelta", fine_tune=True) is None
 
 
-def _fine_tune(floor: float, optimizer: str = "Adafactor") -> RunCurves:
-    """A fine-tune at lr 0.3 whose loss eases from 2.75 toward ``floor``, smoothly."""
+def _fine_tune(floor: float, optimizer: str = "Adafactor", noise: float = 0.01) -> RunCurves:
+    """A fine-tune at lr 0.3 whose loss eases from 2.75 toward ``floor``, with ``noise``."""
     rng = np.random.default_rng(40)
-    loss = (floor + (2.75 - floor) * np.exp(-STEPS / 80.0)) * np.exp(rng.normal(0, 0.01,
+    loss = (floor + (2.75 - floor) * np.exp(-STEPS / 80.0)) * np.exp(rng.normal(0, noise,
                                                                                  STEPS.size))
     return RunCurves(loss=Series(STEPS, loss), optimizer=optimizer, fine_tune=True,
                      lr=Series(STEPS, np.full(STEPS.size, 0.3)))
@@ -56,9 +57,9 @@ def test_a_fine_tune_that_fell_6_percent_far_above_its_range_gets_a_range_test(o
     assert d.confidence <= 0.4, said(d)
 
 
-def test_one_that_barely_moved_there_is_still_cut():
-    d = analyze(_fine_tune(2.6))
-    assert "-3.3%" in said(d), said(d)
+def test_one_that_barely_moved_and_swung_back_up_there_is_still_cut():
+    d = analyze(_fine_tune(2.6, noise=0.15))
+    assert "above its best level" in said(d), said(d)
     assert d.suggestion.action is Action.REDUCE, said(d)
 
 

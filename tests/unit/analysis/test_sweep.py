@@ -533,3 +533,31 @@ def test_a_fine_tune_whose_validation_loss_fell_reads_flat_though_its_training_l
     assert learned.flat and {r.position for r in learned.runs} == {"near_best"}
     unmoved = analyze_sweep(fine_tune_sweep(val_start=2.5))
     assert unmoved.ranked_by == "val_loss" and not unmoved.flat
+
+
+def prompt_tuning_sweep(val_end: float) -> list[SweepRun]:
+    """A soft prompt trained at 7 LRs from 0.1 to 100: the training loss rises 2% at every LR,
+    the validation loss moves from 2.93 to ``val_end`` (within 1% across the LRs)."""
+    steps = np.arange(10, 310, 10)
+    evals = np.arange(10, 310, 30)
+    runs = []
+    for i, lr in enumerate(np.geomspace(0.1, 100, 7)):
+        rng = np.random.default_rng(i)
+        train = np.linspace(2.87, 2.93, steps.size)
+        val = 2.93 + (val_end * (1 + 0.002 * (i % 3)) - 2.93) * (1 - np.exp(-evals / 60))
+        runs.append(SweepRun(f"lr={lr:g}", float(lr),
+                             Series(steps, train * (1 + 0.003 * rng.standard_normal(steps.size))),
+                             Series(evals, val)))
+    return runs
+
+
+def test_a_validation_loss_5_percent_down_at_every_lr_reads_flat():
+    """A fine-tune's validation loss starts near its floor: 5% down at every LR over three
+    decades is learning that does not depend on the LR, not 'nothing learned, extend the grid
+    above' (sweep round 26: round 45's prompt tuning, 5.6% down, read best LR 100, edge high)."""
+    reading = analyze_sweep(prompt_tuning_sweep(val_end=2.74))
+    assert reading.ranked_by == "val_loss"
+    assert reading.flat and reading.edge is None, reading.summary
+    assert {r.position for r in reading.runs} == {"near_best"}
+    unmoved = analyze_sweep(prompt_tuning_sweep(val_end=2.88))  # 1.7% down: nothing learned
+    assert not unmoved.flat and "may not be what holds this model back" in unmoved.summary
