@@ -25,6 +25,7 @@ from lrwatch.config import check_bool
 from lrwatch.engine import (
     TrainingFacts,
     count_parameters,
+    judged_optimizer,
     optimizer_facts,
     run_metadata,
     torch_all_ranks_max,
@@ -78,7 +79,8 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
         loss_key: the name of a metric logged with ``self.log`` to diagnose as the loss, for a
             ``training_step`` that returns none (manual optimization); default: the loss it
             returns. A run trained by several optimizers (GANs) gets no LR verdict from its
-            loss, which is adversarial: its gradient and update health per optimizer instead.
+            loss, which is adversarial: its gradient and update health per optimizer instead
+            (unless ``shared_loss``).
         mirror: send each diagnosis change and guard action to every logger of the Trainer
             too (an ``lrwatch/status`` scalar; TensorBoard text, MLflow tags, a W&B alert); see
             ``lrwatch.notify.loggers``. The store records regardless.
@@ -95,6 +97,11 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
             Default: read from a Hugging Face model's config (num_labels / id2label of a
             ...ForSequenceClassification/TokenClassification model, vocab_size of a language
             model), else unknown.
+        shared_loss: several optimizers step one loss together (a Muon + AdamW hybrid: Muon
+            for the weight matrices, AdamW for embeddings and norms), not against each other (a
+            GAN): the loss is judged, against the LR of the one that steps the weight matrices
+            (Muon, where one is; else the first). Default False: several optimizers get no LR
+            verdict from the loss.
 
     Example::
 
@@ -131,6 +138,7 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
         strict: bool = False,
         fine_tune: bool | None = None,
         classes: int | None = None,
+        shared_loss: bool = False,
     ) -> None:
         if loss_key is not None and (not isinstance(loss_key, str) or not loss_key.strip()):
             raise ConfigError(f"loss_key must be the name of a logged metric, got {loss_key!r}")
@@ -144,7 +152,7 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
             max_recoveries=max_recoveries, lr_factor=lr_factor, skip_batches=skip_batches,
             on_spike=on_spike, alert=alert, dashboard=dashboard, dashboard_host=dashboard_host,
             dashboard_port=dashboard_port, keep_dashboard=keep_dashboard, strict=strict,
-            fine_tune=fine_tune, classes=classes)
+            fine_tune=fine_tune, classes=classes, shared_loss=shared_loss)
         self.engine.warn = _rank_zero_warn  # once, on rank 0
         self.config, self.guard_config = self.engine.record_config, self.engine.guard_config
         self.strict = strict
@@ -192,7 +200,8 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
         engine = self.engine
         name = self.name or type(pl_module).__name__
         engine.begin(name, self._facts(trainer, pl_module), trainer.optimizers,
-                     judge_loss=len(trainer.optimizers) == 1, rank_zero=trainer.is_global_zero)
+                     judged=judged_optimizer(trainer.optimizers, self.shared_loss),
+                     rank_zero=trainer.is_global_zero)
         if not trainer.is_global_zero or self.store_path is None:
             return
         run = self._record(name, self._metadata(trainer, pl_module), pl_module.named_parameters(),
@@ -314,13 +323,14 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
                          + why)
 
     def _facts(self, trainer: Any, pl_module: Any) -> TrainingFacts:
-        return _training_facts(trainer, self._fine_tune(pl_module), self._classes(pl_module))
+        return _training_facts(trainer, self._fine_tune(pl_module), self._classes(pl_module),
+                               judged_optimizer(trainer.optimizers, self.shared_loss))
 
     def _metadata(self, trainer: Any, pl_module: Any) -> dict[str, Any]:
         lightning = lightning_of(trainer)
         return run_metadata(
             "lightning", pl_module, trainer.optimizers, self._facts(trainer, pl_module),
-            self.config,
+            self.config, judged_optimizer(trainer.optimizers, self.shared_loss),
             schedulers=[type(c.scheduler).__name__ for c in trainer.lr_scheduler_configs],
             accumulate_grad_batches=trainer.accumulate_grad_batches,
             gradient_clip_val=trainer.gradient_clip_val,
@@ -343,10 +353,11 @@ def _batches_stepped(trainer: Any) -> int:
         return int(trainer.global_step)
 
 
-def _training_facts(trainer: Any, fine_tune: bool | None, classes: int | None) -> TrainingFacts:
-    """What the online analysis is told: optimizer, momentum, batch size, planned steps, clip,
-    model size, whether it fine-tunes, and the classes of its loss."""
-    optimizer, momentum = optimizer_facts(trainer.optimizers)
+def _training_facts(trainer: Any, fine_tune: bool | None, classes: int | None,
+                    judged: int | None) -> TrainingFacts:
+    """What the online analysis is told: the judged optimizer and its momentum, batch size,
+    planned steps, clip, model size, whether it fine-tunes, and the classes of its loss."""
+    optimizer, momentum = optimizer_facts(trainer.optimizers, judged)
     return TrainingFacts(optimizer=optimizer, momentum=momentum,
                          batch_size=_loader_batch_size(trainer),
                          total_steps=_planned_steps(trainer),

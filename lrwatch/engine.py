@@ -36,7 +36,7 @@ import torch
 from lrwatch import keys
 from lrwatch._version import __version__
 from lrwatch.analysis import OnlineAnalyzer
-from lrwatch.analysis.optimizers import momentum_of
+from lrwatch.analysis.optimizers import FIRST, momentum_of
 from lrwatch.analysis.types import Diagnosis, RangeTestSummary, Status
 from lrwatch.config import RecordConfig
 from lrwatch.guard import (
@@ -84,11 +84,26 @@ class TrainingFacts:
     classes: int | None = None  # of a cross-entropy loss (or its vocabulary): chance level ln K
 
 
-def optimizer_facts(optimizers: Sequence[torch.optim.Optimizer]) -> tuple[str | None, float | None]:
-    """The first optimizer's class name and its momentum (SGD) or beta1 (Adam)."""
-    first = optimizers[0] if optimizers else None
-    group = first.param_groups[0] if first is not None and first.param_groups else {}
-    return type(first).__name__ if first is not None else None, momentum_of(group)
+def optimizer_facts(optimizers: Sequence[torch.optim.Optimizer], judged: int | None = 0
+                    ) -> tuple[str | None, float | None]:
+    """The judged optimizer's (``judged_optimizer``; the first where there is none) class name
+    and its momentum (SGD) or beta1 (Adam)."""
+    chosen = optimizers[judged or 0] if optimizers else None
+    group = chosen.param_groups[0] if chosen is not None and chosen.param_groups else {}
+    return type(chosen).__name__ if chosen is not None else None, momentum_of(group)
+
+
+def judged_optimizer(optimizers: Sequence[Any], shared_loss: bool) -> int | None:
+    """The index of the optimizer whose LR the loss is judged against: 0 for one optimizer.
+    Several optimizers train against each other (a GAN: None, no LR verdict from the loss)
+    unless they step one loss together (``shared_loss``, a Muon + AdamW hybrid): then the one
+    that steps the weight matrices (Muon's: ``optimizers.FIRST``), else the first."""
+    names = [type(getattr(o, "optimizer", o)).__name__.lower() for o in optimizers]
+    if len(names) <= 1:
+        return 0
+    if not shared_loss:
+        return None
+    return next((i for i, name in enumerate(names) if any(k in name for k in FIRST)), 0)
 
 
 def count_parameters(model: torch.nn.Module) -> int:
@@ -126,9 +141,13 @@ def hparams_of(optimizer: torch.optim.Optimizer) -> dict[str, Any]:
 
 
 def run_metadata(front_end: str, model: torch.nn.Module, optimizers: Sequence[Any],
-                 facts: TrainingFacts, record: RecordConfig, **extra: Any) -> dict[str, Any]:
-    """The run metadata every front end stores (``extra`` adds the front end's own)."""
+                 facts: TrainingFacts, record: RecordConfig, judged: int | None = 0,
+                 **extra: Any) -> dict[str, Any]:
+    """The run metadata every front end stores (``extra`` adds the front end's own);
+    ``judged``: ``judged_optimizer``'s answer, kept where there are several optimizers."""
     raw = [getattr(o, "optimizer", o) for o in optimizers]
+    if len(raw) > 1:
+        extra = {"judged_optimizer": judged, **extra}
     meta: dict[str, Any] = {
         "kind": keys.RUN_TRAIN,
         "front_end": front_end,
@@ -269,10 +288,11 @@ class Engine:
             send(notice.step, notice.message, notice.payload)
 
     def begin(self, run_name: str, facts: TrainingFacts, optimizers: Sequence[Any], *,
-              judge_loss: bool = True, rank_zero: bool = True) -> None:
+              judged: int | None = 0, rank_zero: bool = True) -> None:
         """Training starts: reset per-fit state; the guard, on rank 0 (and on every rank when
-        it acts or skips spikes). ``judge_loss=False`` (several optimizers): alarms only, no LR
-        verdict."""
+        it acts or skips spikes). ``judged``: the optimizer whose LR the loss is judged against
+        (``judged_optimizer``); None (several optimizers that train against each other): alarms
+        only, no LR verdict."""
         self.status = None
         self._pending = None
         self._own_loss = None
@@ -282,7 +302,10 @@ class Engine:
         self._optimizers = [getattr(o, "optimizer", o) for o in optimizers]
         self.guard = None
         if self.guard_config.on_every_rank or rank_zero:
-            self.guard = Guard(self.guard_config, self._analyzer, run_name, judge_loss=judge_loss)
+            labels = keys.optimizer_labels([type(o).__name__ for o in self._optimizers])
+            self.guard = Guard(self.guard_config, self._analyzer, run_name,
+                               judge_loss=judged is not None,
+                               label=labels[judged] if judged is not None else None)
 
     def start(self, name: str, meta: dict[str, Any],
               named_parameters: Iterable[tuple[str, torch.Tensor]], clipping: bool, *,

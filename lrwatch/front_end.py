@@ -50,6 +50,7 @@ class FrontEndOptions(TypedDict, total=False):
     strict: bool
     fine_tune: bool | None
     classes: int | None
+    shared_loss: bool
 
 
 class FrontEnd:
@@ -62,9 +63,9 @@ class FrontEnd:
         on_diverge, every_n_steps, layer_every_n_steps, update_ratio_every_n_steps,
         host_copy_every_n_steps, check_every_n_steps, snapshot_every_n_steps, max_recoveries,
         lr_factor, skip_batches, on_spike, alert, dashboard, dashboard_host, dashboard_port,
-        keep_dashboard, strict, fine_tune, classes: as ``lrwatch.LRWatch`` documents them (a
-        guard that acts copies every step to the host, unless ``host_copy_every_n_steps`` says
-        otherwise).
+        keep_dashboard, strict, fine_tune, classes, shared_loss: as ``lrwatch.LRWatch``
+        documents them (a guard that acts copies every step to the host, unless
+        ``host_copy_every_n_steps`` says otherwise).
 
     Raises:
         ConfigError: an option is out of range or of the wrong type (one line that names it).
@@ -94,6 +95,7 @@ class FrontEnd:
         strict: bool = False,
         fine_tune: bool | None = None,
         classes: int | None = None,
+        shared_loss: bool = False,
     ) -> None:
         if store is not None and not isinstance(store, (str, os.PathLike)):
             raise ConfigError(f"store must be a path (a str or pathlib.Path), got {store!r}")
@@ -112,7 +114,7 @@ class FrontEnd:
         self.dashboard_host, self.dashboard_port = check_dashboard_address(dashboard_host,
                                                                            dashboard_port)
         for arg, flag in (("dashboard", dashboard), ("keep_dashboard", keep_dashboard),
-                          ("strict", strict)):
+                          ("strict", strict), ("shared_loss", shared_loss)):
             check_bool(arg, flag)
         if fine_tune is not None and not isinstance(fine_tune, bool):
             raise ConfigError(f"fine_tune must be True, False or None (unknown), got {fine_tune!r}")
@@ -122,6 +124,7 @@ class FrontEnd:
         self.name = name
         self.fine_tune = fine_tune
         self.classes = classes
+        self.shared_loss = shared_loss
         self.dashboard = dashboard
         self.keep_dashboard = keep_dashboard
         self.dashboard_url: str | None = None

@@ -193,9 +193,10 @@ class Guard:
     """Decides on rank 0, acts on every rank. See the module docstring."""
 
     def __init__(self, config: GuardConfig, make_analyzer: Callable[[], OnlineAnalyzer],
-                 run_name: str, judge_loss: bool = True) -> None:
+                 run_name: str, judge_loss: bool = True, label: str | None = None) -> None:
         self.config = config
         self.judge_loss = judge_loss  # False with several optimizers: alarms only
+        self.label = label  # the judged optimizer's key label (None: the first's plain keys)
         self._make_analyzer = make_analyzer
         self.analyzer = make_analyzer()
         self.run_name = run_name
@@ -232,9 +233,9 @@ class Guard:
         self._fresh = True
         self.rows_seen += int(steps.size)
         self.analyzer.update(steps, loss, **{
-            name: _aligned(rows.get(key), steps)
-            for name, key in (("lr", keys.LR), ("grad_norm", keys.GRAD_NORM),
-                              ("update_ratio", keys.UPDATE_RATIO))
+            name: _aligned(rows.get(keys.optimizer_key(base, self.label)), steps)
+            for name, base in (("lr", keys.LR), ("grad_norm", keys.GRAD_NORM),
+                               ("update_ratio", keys.UPDATE_RATIO))
         })
 
     def add_own_loss(self, step: int, loss: torch.Tensor) -> None:

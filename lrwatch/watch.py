@@ -36,6 +36,7 @@ from lrwatch.config import check_int
 from lrwatch.engine import (
     TrainingFacts,
     count_parameters,
+    judged_optimizer,
     optimizer_facts,
     run_metadata,
     torch_all_ranks_max,
@@ -87,7 +88,9 @@ class Watch(FrontEnd):
             serve it again), dashboard_host, dashboard_port, keep_dashboard, strict,
             fine_tune (default: True where the model shows it: a Hugging Face model from
             ``from_pretrained``, or a PEFT model), classes (default: read from a Hugging Face
-            model's config: num_labels of a classifier, vocab_size of a language model).
+            model's config: num_labels of a classifier, vocab_size of a language model),
+            shared_loss (several optimizers that step one loss together, a Muon + AdamW
+            hybrid, not a GAN: the loss is judged against the Muon's LR).
     """
 
     def __init__(
@@ -141,20 +144,20 @@ class Watch(FrontEnd):
         self._told_late_read = False
         self._told_unstepped = False
         name = name or type(self.model).__name__
-        facts = TrainingFacts(*optimizer_facts(self.optimizers), batch_size=batch_size,
+        judged = judged_optimizer(self.optimizers, self.shared_loss)
+        facts = TrainingFacts(*optimizer_facts(self.optimizers, judged), batch_size=batch_size,
                               total_steps=total_steps,
                               clip=float(grad_clip) if grad_clip is not None else None,
                               param_count=count_parameters(self.model),
                               fine_tune=self._fine_tune(self.model),
                               classes=self._classes(self.model))
         engine = self.engine
-        engine.begin(name, facts, self.optimizers, judge_loss=len(self.optimizers) == 1,
-                     rank_zero=self._rank == 0)
+        engine.begin(name, facts, self.optimizers, judged=judged, rank_zero=self._rank == 0)
         if self._rank == 0:
             engine.open_store(store if store is not None else default_store_path())
             self._serve_dashboard()
             meta = run_metadata(
-                self.front_end, self.model, self.optimizers, facts, engine.record_config,
+                self.front_end, self.model, self.optimizers, facts, engine.record_config, judged,
                 schedulers=[type(s).__name__ for s in self.schedulers],
                 gradient_clip_val=grad_clip, gradient_clip_algorithm="norm" if grad_clip else None,
                 world_size=self._world, hparams=dict(hparams or {}))

@@ -205,7 +205,8 @@ def _no_lr_verdict(summary: Summary, curves: RunCurves) -> Diagnosis:
     advice = Suggestion(Action.KEEP, None, None, None,
                         f"a run trained by {n} optimizers (adversarial, e.g. a GAN): its loss is "
                         "not meant to fall and says nothing of the LR; judge each optimizer's "
-                        "gradient and update health")
+                        "gradient and update health (optimizers that step one loss together, "
+                        "such as Muon + AdamW, are judged when recorded with shared_loss=True)")
     return Diagnosis(Status.NO_LR_VERDICT, 0.0, None, span, tuple(ev for ev, _ in health), advice)
 
 

@@ -109,10 +109,18 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
             return Series(*store.scalars(info, key))
 
         meta = info.meta
+        labels = keys.optimizer_labels(_optimizer_classes(meta))
+        judged = _judged(meta, len(labels))
+        label = labels[judged] if judged is not None and labels else None
+
+        def judged_key(base: str) -> str:
+            return keys.optimizer_key(base, label)
+
+        lr_judged, grad_judged = judged_key(keys.LR), judged_key(keys.GRAD_NORM)
         columns = Columns(
             loss=loss_key or keys.LOSS,
-            lr=lr_key or (keys.LR if keys.LR in available else None),
-            grad_norm=keys.GRAD_NORM if keys.GRAD_NORM in available else None,
+            lr=lr_key or (lr_judged if lr_judged in available else None),
+            grad_norm=grad_judged if grad_judged in available else None,
             val_loss=keys.VAL_LOSS if keys.VAL_LOSS in available else None,
             optimizer=_text(meta.get("optimizer")),
             val_metric=_logged_metric(available),
@@ -121,12 +129,12 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
             loss=series(columns.loss) or Series(np.empty(0, np.int64), np.empty(0)),
             lr=series(columns.lr),
             grad_norm=series(columns.grad_norm),
-            update_ratio=series(keys.UPDATE_RATIO),
+            update_ratio=series(judged_key(keys.UPDATE_RATIO)),
             val_loss=series(columns.val_loss),
             val_metric=series(columns.val_metric),
             val_metric_name=columns.val_metric and columns.val_metric[len(keys.LOGGED) + 1:],
             optimizer=columns.optimizer,
-            momentum=_number(meta.get("momentum")),
+            momentum=_number(meta.get("momentum")),  # the judged optimizer's
             batch_size=_count(meta.get("batch_size")),
             total_steps=_count(meta.get("planned_steps")),
             range_test=_range_test(meta.get("range_test")),
@@ -135,11 +143,10 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
             classes=_classes(meta.get("classes")),
             fine_tune=meta.get("fine_tune") if isinstance(meta.get("fine_tune"), bool) else None,
             guard_actions=_guard_actions(store, info),
-            other_optimizers=tuple(
-                OptimizerCurves(label, series(keys.optimizer_key(keys.GRAD_NORM, label)),
-                                series(keys.optimizer_key(keys.UPDATE_RATIO, label)))
-                for label in keys.optimizer_labels(_optimizer_classes(meta))[1:]
-                if label is not None),
+            other_optimizers=() if judged is not None else tuple(
+                OptimizerCurves(other, series(keys.optimizer_key(keys.GRAD_NORM, other)),
+                                series(keys.optimizer_key(keys.UPDATE_RATIO, other)))
+                for other in labels[1:] if other is not None),
         )
     notes: tuple[str, ...] = ()
     if not columns.lr:
@@ -178,6 +185,18 @@ def _guard_actions(store: Store, info: RunInfo) -> tuple[GuardAction, ...]:
         out.append(GuardAction(event.step, restored if isinstance(restored, int) else None,
                                _number(p.get("lr_before")), _number(p.get("lr_after"))))
     return tuple(out)
+
+
+def _judged(meta: dict[str, Any], optimizers: int) -> int | None:
+    """The optimizer whose LR the loss is judged against (``engine.judged_optimizer``): the
+    first of one; of several, the one the run recorded (their loss was shared), else None (they
+    trained against each other: no LR verdict from the loss)."""
+    if optimizers <= 1:
+        return 0
+    judged = meta.get("judged_optimizer")
+    if isinstance(judged, int) and not isinstance(judged, bool) and 0 <= judged < optimizers:
+        return judged
+    return None
 
 
 def _optimizer_classes(meta: dict[str, Any]) -> list[str]:

@@ -1,0 +1,123 @@
+"""Several optimizers that step one loss together (a Muon + AdamW hybrid: Muon for the weight
+matrices, AdamW for the rest) are not a GAN: with ``shared_loss=True`` the loss is judged, live
+and by ``lrwatch analyze``, against the Muon's LR; without it they get no LR verdict, as a GAN."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import lightning.pytorch as lpl
+import pytest
+import torch
+from click.testing import CliRunner
+
+from lrwatch import ConfigError, LRWatch, Store, Watch, keys
+from lrwatch.cli import cli
+from lrwatch.engine import judged_optimizer
+from tests.helpers.models import loader, trainer
+
+MUON_LR, ADAMW_LR = 0.02, 3e-3
+
+
+def _model() -> torch.nn.Module:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(8, 32), torch.nn.ReLU(), torch.nn.Linear(32, 32),
+                               torch.nn.ReLU(), torch.nn.Linear(32, 1))
+
+
+def _hybrid(model: torch.nn.Module) -> list[torch.optim.Optimizer]:
+    """AdamW first (as modded-nanogpt lists them) for biases and the head, Muon for the
+    hidden weight matrices."""
+    matrices = [model[0].weight, model[2].weight]
+    rest = [p for p in model.parameters() if all(p is not m for m in matrices)]
+    return [torch.optim.AdamW(rest, lr=ADAMW_LR), torch.optim.Muon(matrices, lr=MUON_LR)]
+
+
+def _analyze_json(path: Any) -> dict[str, Any]:
+    result = CliRunner().invoke(cli, ["analyze", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    (entry,) = json.loads(result.output)["runs"]
+    return entry
+
+
+def _final_status(path: Any) -> str:
+    store = Store(path, readonly=True)
+    (run,) = store.runs()
+    (final,) = [e for e in store.events(run, kind=keys.EVENT_DIAGNOSIS) if e.payload.get("final")]
+    return final.payload["status"]
+
+
+@pytest.mark.parametrize("shared_loss", [True, False])
+def test_a_muon_adamw_loop_is_judged_against_muons_lr_when_its_loss_is_shared(tmp_path,
+                                                                            shared_loss):
+    model = _model()
+    optimizers = _hybrid(model)
+    with Watch(model, optimizers, store=tmp_path / "s", shared_loss=shared_loss,
+               check_every_n_steps=40) as watch:
+        for _ in range(20):
+            for x, y in loader():
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                for optimizer in optimizers:
+                    optimizer.zero_grad()
+                loss.backward()
+                for optimizer in optimizers:
+                    optimizer.step()
+                watch.step(loss)
+    entry = _analyze_json(tmp_path / "s")
+    if shared_loss:
+        (run,) = Store(tmp_path / "s", readonly=True).runs()
+        assert (run.meta["judged_optimizer"], run.meta["optimizer"]) == (1, "Muon")
+        assert entry["status"] != "no_lr_verdict" and entry["current_lr"] == MUON_LR, entry
+        assert entry["columns"]["lr"] == "lr@Muon" and entry["columns"]["optimizer"] == "Muon"
+        assert _final_status(tmp_path / "s") == entry["status"]  # live, the same verdict
+    else:
+        assert entry["status"] == "no_lr_verdict" and "2 optimizers" in entry["rationale"]
+        assert "shared_loss=True" in entry["rationale"]
+        assert _final_status(tmp_path / "s") == "no_lr_verdict"
+
+
+class HybridModule(lpl.LightningModule):
+    """Manual optimization: one backward, both optimizers step, the loss returned."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.automatic_optimization = False
+        self.net = _model()
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        x, y = batch
+        loss = torch.nn.functional.mse_loss(self.net(x), y)
+        optimizers = self.optimizers()
+        for optimizer in optimizers:
+            optimizer.zero_grad()
+        self.manual_backward(loss)
+        for optimizer in optimizers:
+            optimizer.step()
+        return loss
+
+    def configure_optimizers(self) -> list[torch.optim.Optimizer]:
+        return _hybrid(self.net)
+
+
+def test_lrwatch_judges_a_lightning_hybrid_with_shared_loss(tmp_path):
+    t = trainer(lpl, [LRWatch(store=tmp_path / "s", shared_loss=True)], tmp_path, max_epochs=20)
+    t.fit(HybridModule(), loader())
+    entry = _analyze_json(tmp_path / "s")
+    assert entry["status"] != "no_lr_verdict" and entry["current_lr"] == MUON_LR, entry
+    assert _final_status(tmp_path / "s") == entry["status"]
+
+
+def test_judged_optimizer():
+    model = _model()
+    adamw, muon = _hybrid(model)
+    sgd = torch.optim.SGD(model.parameters(), lr=0.1)
+    assert judged_optimizer([sgd], shared_loss=False) == 0
+    assert judged_optimizer([adamw, muon], shared_loss=False) is None  # a GAN's pair
+    assert judged_optimizer([adamw, muon], shared_loss=True) == 1  # Muon steps the matrices
+    assert judged_optimizer([sgd, adamw], shared_loss=True) == 0  # no Muon: the first
+
+
+def test_shared_loss_must_be_a_bool():
+    with pytest.raises(ConfigError, match="shared_loss"):
+        LRWatch(shared_loss="yes")  # type: ignore[arg-type]
