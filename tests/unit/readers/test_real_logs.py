@@ -1,0 +1,56 @@
+"""Logs as real tools wrote them (trimmed copies from public repositories, listed with their
+provenance in tests/data/readers/README.md): the columns, LR and steps each is read with."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from lrwatch.readers import find_runs, read_run
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "readers"
+
+
+def test_yolov8_results_reads_the_weights_lr_not_the_warmup_bias_lr():
+    """Ultralytics logs lr/pg0 (biases, falling from warmup_bias_lr 0.1), lr/pg1 and lr/pg2;
+    the peak of pg0 (0.0705) is not the lr0 the user set (0.01)."""
+    (run,) = find_runs(DATA / "ultralytics_yolov8" / "results.csv")
+    result = read_run(run)
+    assert (result.columns.loss, result.columns.lr) == ("train/box_loss", "lr/pg1")
+    assert result.columns.val_loss == "val/box_loss"
+    np.testing.assert_array_equal(result.curves.loss.steps, np.arange(13))
+    assert result.curves.lr.values.max() <= 0.01
+    assert result.curves.lr.values[0] == 0.0032727
+
+
+def test_yolov5_results_reads_its_x_lr_columns():
+    """YOLOv5 names its LRs x/lr0..x/lr2 (here the biases are group 2: 0.0702 at epoch 0)."""
+    (run,) = find_runs(DATA / "yolov5" / "results.csv")
+    result = read_run(run)
+    assert (result.columns.loss, result.columns.lr) == ("train/box_loss", "x/lr1")
+    np.testing.assert_array_equal(result.curves.loss.steps, np.arange(13))
+    assert result.curves.lr.values[0] == 0.0033121
+
+
+def test_a_yolo_run_folder_is_read_from_its_results_csv(tmp_path):
+    """Its header names mAP columns with brackets and colons (metrics/mAP50(B)); the folder,
+    events and all, is one run read from the CSV, the only file that logs the LR."""
+    folder = tmp_path / "runs" / "detect" / "train"
+    shutil.copytree(DATA / "ultralytics_yolov8", folder)
+    (folder / "events.out.tfevents.1675348815.host.1.0").write_bytes(b"")
+    (run,) = find_runs(tmp_path / "runs")
+    assert (run.name, run.format, run.path.name) == ("runs/detect/train", "csv", "results.csv")
+    assert read_run(run).columns.lr == "lr/pg1"
+    (v5,) = find_runs(shutil.copytree(DATA / "yolov5", tmp_path / "v5"))
+    assert v5.path.name == "results.csv"
+
+
+def test_detectron2_metrics_json_lines():
+    (run,) = find_runs(DATA / "detectron2" / "metrics.json")
+    result = read_run(run)
+    assert (result.columns.loss, result.columns.lr) == ("total_loss", "lr")
+    np.testing.assert_array_equal(result.curves.loss.steps, np.arange(19, 300, 20))
+    assert result.curves.lr.values[0] == 1.9310000000000002e-06
+    assert result.notes == ()
