@@ -54,3 +54,18 @@ def test_detectron2_metrics_json_lines():
     np.testing.assert_array_equal(result.curves.loss.steps, np.arange(19, 300, 20))
     assert result.curves.lr.values[0] == 1.9310000000000002e-06
     assert result.notes == ()
+
+
+def test_olmo_console_blocks_read_at_their_step():
+    """OLMo prints ``[step=1/15000,epoch=0]`` then ``train/CrossEntropyLoss=2.998`` a line
+    each: no loss named ``loss`` on a line of its own, so no layout read it before; its
+    ``Total number of parameters: 1,279,787,008`` was read as 1 parameter."""
+    (run,) = find_runs(DATA / "olmo" / "train.log")
+    result = read_run(run)
+    assert result.notes[0] == "read as a olmo log"
+    loss = result.curves.loss
+    np.testing.assert_array_equal(loss.steps, np.arange(1, 18))
+    assert (loss.values[0], loss.values[1]) == (2.998, 2.919)
+    np.testing.assert_allclose(result.curves.grad_norm.values[:2], [0.2370, 0.2051])
+    assert result.curves.lr is None
+    assert "the log gives the model's size: 1,279,787,008 parameters" in result.notes
