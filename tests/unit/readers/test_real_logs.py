@@ -7,7 +7,9 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from lrwatch.errors import InputError
 from lrwatch.readers import find_runs, read_run
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "readers"
@@ -69,3 +71,17 @@ def test_olmo_console_blocks_read_at_their_step():
     np.testing.assert_allclose(result.curves.grad_norm.values[:2], [0.2370, 0.2051])
     assert result.curves.lr is None
     assert "the log gives the model's size: 1,279,787,008 parameters" in result.notes
+
+
+def test_an_event_file_with_no_training_loss_is_named_in_the_error(monkeypatch):
+    """The HF Trainer writes a final evaluate()'s scalars to an event file of their own; given
+    by its name in the current folder, the error named '.' instead of the file."""
+    pytest.importorskip("tensorboard")
+    folder = DATA / "hf_trainer_tensorboard"
+    monkeypatch.chdir(folder)
+    name = next(p.name for p in folder.iterdir() if "tfevents" in p.name)
+    (run,) = find_runs(name)
+    with pytest.raises(InputError) as error:
+        read_run(run)
+    assert str(error.value).startswith(f"{name} has no training-loss column; it has: "
+                                       "eval/gen_len, eval/loss, ")
