@@ -149,6 +149,22 @@ def _lr_rank(name: str) -> tuple[int, ...] | None:
     return (optimizer_index, group_rank, int("epoch" in ws), len(extra), len(name))
 
 
+# Ultralytics YOLO's ``results.csv`` (``lr/pg0`` .. ``lr/pg2``) and YOLOv5's (``x/lr0`` ..
+# ``x/lr2``) log one LR per param group. Group 1 holds the weights with decay, at the LR set
+# (``lr0``); the biases' group (0 in Ultralytics and later YOLOv5, 2 in YOLOv5 before its
+# ``smart_optimizer``) falls from ``warmup_bias_lr`` (0.1) during warmup, so its peak is not
+# the LR the user set. Known by its mAP columns (``metrics/mAP50(B)``, ``metrics/mAP_0.5``).
+_YOLO_LR = re.compile(r"^(?:lr/pg|x/lr)(\d)$")
+
+
+def _yolo_lr(names: Sequence[str]) -> str | None:
+    """The weights' LR column of a YOLO ``results.csv``; None in any other log."""
+    groups = {int(m.group(1)): n for n in names if (m := _YOLO_LR.match(n))}
+    if 1 in groups and any(n.lower().startswith("metrics/map") for n in names):
+        return groups[1]
+    return None
+
+
 def _grad_norm_rank(name: str) -> tuple[int, ...] | None:
     """``grad_norm``, ``grad_2.0_norm_total``, ``train/grad_norm``; never one layer's norm."""
     ws = words(name)
@@ -215,7 +231,7 @@ def detect_columns(names: Sequence[str], where: str, loss_key: str | None = None
         raise InputError(
             f"{where} has no training-loss column; it has: {available}; "
             f"name the loss column with {LOSS_KEY_CHOICE}")
-    lr = lr_key or _best(names, _lr_rank)
+    lr = lr_key or _yolo_lr(names) or _best(names, _lr_rank)
     return Columns(
         loss=loss,
         lr=lr,

@@ -134,6 +134,27 @@ def _names_a_step(head: bytes) -> bool:
     return any(c.lower() in _STEP_CELLS for c in _header_cells(head))
 
 
+def _is_csv_run_header(head: bytes) -> bool:
+    """Whether a ``.csv`` met in a folder walk is a run: its header names a loss and a step or
+    epoch. Its suffix says it is CSV, so its names may hold what a text log's first line could
+    not (YOLO's ``metrics/mAP50(B)``, ``metrics/mAP_0.5:0.95``)."""
+    cells = _header_cells(head)
+    return len(cells) >= 2 and any(is_loss_name(c) for c in cells) and _names_a_step(head)
+
+
+# Ultralytics YOLO (and YOLOv5) write ``results.csv``, one row an epoch, beside ``args.yaml`` and
+# TensorBoard events of the same run: the CSV is the folder's run (it alone logs the LR).
+YOLO_FILE_NAME = "results.csv"
+
+
+def _is_yolo_header(head: bytes) -> bool:
+    """Whether ``head`` starts with a YOLO ``results.csv`` header: an epoch, a ``train/...``
+    loss and ``metrics/mAP...`` columns."""
+    cells = [c.lower() for c in _header_cells(head)]
+    return ("epoch" in cells and any(c.startswith("metrics/map") for c in cells)
+            and any(c.startswith("train/") and is_loss_name(c) for c in cells))
+
+
 def _index(path: Path, header: Sequence[str], name: str) -> int:
     """The place of the column ``name`` that is read.
 
@@ -448,8 +469,10 @@ class CsvLogReader:
                            if f != FILE_NAME and f.lower().endswith(suffixes)):
             try:
                 head = file_head(folder.path / name)
-                if is_csv_header(head) and (not name.lower().endswith(".csv")
-                                            or _names_a_step(head)):
+                if not runs and name == YOLO_FILE_NAME and _is_yolo_header(head):
+                    runs.append(Found(folder.path / name))  # the folder's run, as metrics.csv
+                elif (_is_csv_run_header(head) if name.lower().endswith(".csv")
+                      else is_csv_header(head)):
                     runs.append(Found(folder.path / name, label=Path(name).stem))
             except InputError:
                 continue  # a .log / .txt: the text reader says why it cannot be read

@@ -23,9 +23,10 @@ _UNITS = {"": 1, "k": 10 ** 3, "m": 10 ** 6, "b": 10 ** 9, "g": 10 ** 9, "t": 10
 _COUNT = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*([kmbgt]?)\s*$", re.IGNORECASE)
 # nanoGPT's model.py: print("number of parameters: %.2fM" % (self.get_num_params()/1e6,));
 # DeiT / ConvNeXt / BEiT's main.py: print('number of params:', n_parameters); MAE's
-# main_finetune.py: "number of params (M): %.2f"; timm's train.py: "param count:25557032"
+# main_finetune.py: "number of params (M): %.2f"; timm's train.py: "param count:25557032";
+# OLMo's train.py: "Total number of parameters: 1,279,787,008" (thousands separated)
 _LOG_LINE = re.compile(r"(?:number of param(?:eter)?s(?P<millions>\s*\(M\))?|param count):"
-                       r"\s*(?P<count>\d+(?:\.\d+)?\s*[kMBGT]?)\b")
+                       r"\s*(?P<count>\d+(?:,\d{3})*(?:\.\d+)?\s*[kMBGT]?)\b")
 _STATED = ("num_parameters", "n_params", "num_params", "param_count")
 _SHAPES = (("n_layer", "n_embd"), ("num_hidden_layers", "hidden_size"))
 

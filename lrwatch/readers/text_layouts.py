@@ -37,6 +37,9 @@ a rank), as logs copied from job runners and notebooks do:
 - ``composer``: MosaicML Composer's ``ConsoleLogger`` (LLM Foundry), a block per logged batch,
   ``[batch=100/1000]:`` then ``Train loss/train/total: 2.35``, ``Train
   lr-DecoupledAdamW/group0: 6.0e-04`` ..., and ``Eval metrics/eval/LanguageCrossEntropy: 2.9``.
+- ``olmo``: AllenAI OLMo's console, ``[step=100/739328,epoch=0]`` (behind the logger's
+  prefix) then ``train/CrossEntropyLoss=2.998``, ``optim/total_grad_norm=0.2370`` ... a line
+  each. It prints no LR.
 - ``torchvision``: pytorch/vision's reference scripts' ``MetricLogger`` (copied by DeiT, DETR,
   MAE, DINO...), ``Epoch: [0]  [ 100/782]  eta: ...  lr: 0.1  ...  loss: 6.91 (6.95)  ...`` and
   ``Test:  [49/50]  ...  loss: 1.23 (1.30)``.
@@ -585,6 +588,33 @@ def _composer() -> Callable[[str], Point | None]:
     return parse
 
 
+_OLMO_HEAD = re.compile(r"(?<!\w)\[step=(?P<step>\d+)/\d+(?:,epoch=\d+)?\]$")
+_OLMO_CELL = re.compile(rf"^(?P<key>(?:train|optim)/[\w/.-]+)=(?P<value>{_NUMBER}"
+                        r"(?:,\d{3})*(?:\.\d+)?)$")
+
+
+def _olmo() -> Callable[[str], Point | None]:
+    """AllenAI OLMo's ``Trainer.log_metrics_to_console``: a block per logged step behind the
+    logger's prefix, ``[step=100/739328,epoch=0]``, then one value a line, indented,
+    ``train/CrossEntropyLoss=2.998``, ``optim/total_grad_norm=0.2370`` (the only ``optim/``
+    value it prints: no LR), ``throughput/total_tokens=2,097,152`` (thousands separated)."""
+    state: dict[str, Any] = {"step": None}
+
+    def parse(line: str) -> Point | None:
+        head = _OLMO_HEAD.search(line)
+        if head:
+            state["step"] = int(head["step"])
+            return None
+        cell = _OLMO_CELL.match(line)
+        if cell is None or state["step"] is None:
+            return None
+        key, value = cell["key"], _float(cell["value"].replace(",", ""))
+        curve = ("loss" if key == "train/CrossEntropyLoss" else
+                 "grad_norm" if key == "optim/total_grad_norm" else None)
+        return None if curve is None else {"step": state["step"], curve: value}
+    return parse
+
+
 def presets() -> tuple[Layout, ...]:
     """Fresh layouts (most parsers remember lines they read: the batches per epoch, the last
     step, the validation set)."""
@@ -600,7 +630,8 @@ def presets() -> tuple[Layout, ...]:
             Layout("mmengine", _mmengine),
             Layout("litgpt", _litgpt()),
             Layout("torchvision", _torchvision()),
-            Layout("composer", _composer()))
+            Layout("composer", _composer()),
+            Layout("olmo", _olmo()))
 
 
 PRESETS = tuple(layout.name for layout in presets())

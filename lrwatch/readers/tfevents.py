@@ -163,7 +163,10 @@ class EventLogReader:
         return FolderRuns((Found(folder.path, files=tuple(events)),) if events else ())
 
     def read(self, run: LogRun, options: ReadOptions) -> ReadResult:
-        return read_event_log(run.files, str(run.path), loss_key=options.loss_key,
+        # one event file is named itself: its folder given as "." (a file named in the current
+        # folder) or holding other runs' files would not tell the user which file is meant
+        where = str(run.files[0]) if len(run.files) == 1 else str(run.path)
+        return read_event_log(run.files, where, loss_key=options.loss_key,
                               lr_key=options.lr_key)
 
     def setup(self, run: LogRun) -> dict[str, Any] | None:

@@ -198,7 +198,7 @@ def test_a_log_in_no_known_layout_says_to_pass_pattern(tmp_path, capsys):
     assert (code, out) == (1, "")
     assert err == (f"InputError: {path} matches no known log layout (nanogpt, "
                    "word_language_model, hf_dicts, keras, fairseq, megatron, llmc, "
-                   "modded_nanogpt, timm, mmengine, litgpt, torchvision, composer) and names "
+                   "modded_nanogpt, timm, mmengine, litgpt, torchvision, composer, olmo) and names "
                    "no loss on 3+ lines ('loss: 2.31'): pass --pattern with named groups, "
                    f"e.g. {PATTERN_EXAMPLE}\n")
     code, out, err = run_cli(capsys, str(path), "--pattern", r"objective=(?P<loss>\S+)")
