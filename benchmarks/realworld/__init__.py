@@ -318,6 +318,12 @@ ROUND45_MADE = frozenset({"lrwatch-made/gpt_ft_prompt_prose_adamw_linear",
 ROUND46_MADE = frozenset({"lrwatch-made/gpt_ft_dpo_prose_rmsprop_warmconst",
                           "lrwatch-made/sae_superposition_l1_adam_lindecay_epochs",
                           "lrwatch-made/retnet_imaplib_adamw_warmlinear"})
+# Round 47's made families (``fresh_sweeps47.py``, ``manifest_r47made.jsonl``): made after round
+# 46's, ranked by a test loss their logs never hold; held out, never diagnosed before the lead's
+# one evaluation.
+ROUND47_MADE = frozenset({"lrwatch-made/gpt_ft_l2sp_prose_sgdm_step",
+                          "lrwatch-made/fttransformer_tabular_ce_adamw_epochs",
+                          "lrwatch-made/rwkv_doctest_adam_warmexp"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -482,8 +488,8 @@ def side_of(repo: str) -> str:
     ``round32-made`` / ``round33-made`` / ``round34-made`` / ``round35-made`` /
     ``round36-made`` / ``round37-made`` / ``round38-made`` / ``round39-made`` /
     ``round40-made`` / ``round41-made`` / ``round42-made`` / ``round43-made`` /
-    ``round44-made`` / ``round45-made`` / ``round46-made`` (rounds 22 to 46's made families,
-    held out)."""
+    ``round44-made`` / ``round45-made`` / ``round46-made`` / ``round47-made`` (rounds 22 to
+    47's made families, held out)."""
     if repo in ROUND40_REPOS:
         return "round40-heldout"
     if repo in ROUND39_REPOS:
@@ -556,6 +562,8 @@ def side_of(repo: str) -> str:
         return "round45-made"
     if repo in ROUND46_MADE:
         return "round46-made"
+    if repo in ROUND47_MADE:
+        return "round47-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:

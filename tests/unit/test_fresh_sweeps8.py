@@ -53,6 +53,7 @@ from benchmarks.realworld import fresh_sweeps43 as gen43
 from benchmarks.realworld import fresh_sweeps44 as gen44
 from benchmarks.realworld import fresh_sweeps45 as gen45
 from benchmarks.realworld import fresh_sweeps46 as gen46
+from benchmarks.realworld import fresh_sweeps47 as gen47
 from benchmarks.realworld.fresh_sweeps import FreshSweep, run_id
 from benchmarks.realworld.made_tasks import Logged
 from benchmarks.realworld.make_runs import quarter_decades
@@ -101,7 +102,8 @@ TESTED_ROUNDS = [(gen, "classifier", False, 4), (gen9, "classifier", True, 5),
                  (gen39, "other", True, 35), (gen40, "classifier", True, 36),
                  (gen41, "other", True, 37), (gen42, "other", True, 38),
                  (gen43, "other", True, 39), (gen44, "other", True, 40),
-                 (gen45, "classifier", True, 41), (gen46, "other", True, 42)]
+                 (gen45, "classifier", True, 41), (gen46, "other", True, 42),
+                 (gen47, "classifier", True, 43)]
 
 
 @pytest.mark.parametrize(("round_gen", "family", "by_epoch", "seed"), TESTED_ROUNDS,
