@@ -97,6 +97,10 @@ def replay(curves: RunCurves, check_every: int | None = None,
             for key, s in ((keys.LR, curves.lr), (keys.GRAD_NORM, curves.grad_norm))
             if s is not None and len(s)}
     gn = side.get(keys.GRAD_NORM)
+    # a NaN/inf gradient norm the run went on from is fp16 AMP skipping the step, which the
+    # recorder does not flag; the log's last one, with nothing after it, is the run dying
+    died = int(gn[0][-1]) if gn is not None and not np.isfinite(gn[1][-1]) \
+        and gn[0][-1] >= steps[-1] and np.isfinite(gn[1]).any() else None
     val = (np.asarray(curves.val_loss.steps, dtype=np.int64),
            np.asarray(curves.val_loss.values, dtype=np.float64)) \
         if curves.val_loss is not None and len(curves.val_loss) else None
@@ -106,10 +110,7 @@ def replay(curves: RunCurves, check_every: int | None = None,
     def feed(guard: Guard, i: int, j: int, v: int) -> tuple[list[Any], Any, int]:
         """Rows i..j as one block, the validation points up to row j, then the guard's look."""
         rows = {keys.LOSS: (steps[i:j + 1], loss[i:j + 1]), **side}
-        bad = ~np.isfinite(loss[i:j + 1])
-        if gn is not None:
-            at = np.clip(np.searchsorted(gn[0], steps[i:j + 1]), 0, gn[0].size - 1)
-            bad |= (gn[0][at] == steps[i:j + 1]) & ~np.isfinite(gn[1][at])
+        bad = ~np.isfinite(loss[i:j + 1]) | (steps[i:j + 1] == died)
         if bad.any():
             rows[keys.NONFINITE] = (steps[i:j + 1][bad], np.ones(int(bad.sum())))
         guard.observe(rows)

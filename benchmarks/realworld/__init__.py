@@ -688,16 +688,25 @@ def manifest() -> list[dict]:
     return rows
 
 
+# the suffix of a column's mask of cells that hold a value, where some held NaN or inf
+LOGGED = ":logged"
+
+
 def read_csv(path: Path) -> dict[str, np.ndarray]:
     """A normalised run CSV: ``step,loss`` and optional ``lr``, ``grad_norm``, ``epoch``,
     ``val_loss``, ``val_metric`` (a higher-is-better validation metric: accuracy) columns; empty
-    cells are NaN."""
+    cells are NaN. A column that logged NaN or inf itself (``nan`` in a cell, not an empty one)
+    beside finite values comes with ``<column>:logged``, the mask of its cells that hold a
+    value, as lrwatch's own CSV reader keeps them apart."""
     with path.open(newline="") as f:
         rows = list(csv.DictReader(f))
     cols: dict[str, np.ndarray] = {}
     for key in rows[0] if rows else []:
-        cols[key] = np.array([float(r[key]) if r[key] not in ("", None) else np.nan
-                              for r in rows])
+        given = np.array([r[key] not in ("", None) for r in rows], dtype=bool)
+        cols[key] = np.array([float(r[key]) if g else np.nan for r, g in zip(rows, given)])
+        finite = np.isfinite(cols[key])
+        if (given & ~finite).any() and finite.any():  # a column all NaN measured nothing
+            cols[key + LOGGED] = given
     return cols
 
 
@@ -708,6 +717,8 @@ def curves_of(row: dict, cols: dict[str, np.ndarray]) -> RunCurves:
 
     def series(key: str) -> Series | None:
         v = cols.get(key)
+        if key == "grad_norm" and key + LOGGED in cols:  # a NaN/inf gradient norm is news
+            return Series(steps[cols[key + LOGGED]], v[cols[key + LOGGED]])
         if v is None or (key != "loss" and not np.isfinite(v).any()):
             return None  # a loss that is NaN throughout is kept: that is the run's story
         keep = np.isfinite(v) if key != "loss" else np.ones(v.size, bool)

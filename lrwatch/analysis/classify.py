@@ -67,6 +67,20 @@ SUDDEN_NAN_TRAINED = MIN_POINTS // 2
 
 
 def classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
+    """``_classify``'s verdict, or diverging where the log ends on a NaN/inf gradient norm that
+    nothing else read (``detectors.gradient_gone_at_end``: a run that died before its loss
+    showed it, however few points it logged)."""
+    verdict = _classify(curve, summary, meta)
+    if verdict.status is Status.DIVERGING:
+        return verdict
+    died = d.gradient_gone_at_end(meta.loss, meta.grad_norm)
+    if died is None:
+        return verdict
+    return Verdict(Status.DIVERGING, SUDDEN_NAN_CONFIDENCE, died.since_step, (died.evidence,),
+                   alarm=verdict.alarm)
+
+
+def _classify(curve: Curve, summary: Summary, meta: RunCurves) -> Verdict:
     """Diverging beats oscillating beats stalled beats healthy.
 
     Too high shows as NaN, a blow-up (the loss ends 2x above where it started, or, with an LR

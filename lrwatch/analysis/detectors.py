@@ -259,6 +259,29 @@ def nonfinite(summary: Summary) -> Symptom | None:
                    since_step=step)
 
 
+def gradient_gone_at_end(loss: Series | None, grad_norm: Series | None) -> Symptom | None:
+    """The log ends on a NaN/inf gradient norm after finite ones, with a finite loss that did
+    not fall to it (the last loss at or above the first): the run died there, the loss not yet
+    showing it (a trainer that stops on a non-finite gradient logs that step last). A NaN/inf
+    gradient norm the run went on from is fp16 AMP skipping a step, and a column of NaN a
+    gradient norm never measured: neither is this (real-world round 47: an L2-SP fine-tune's run
+    at SGD 1 logged a loss of 586 -> 373998 with a NaN gradient norm and stopped; it read
+    "insufficient data, keep")."""
+    if loss is None or grad_norm is None or not grad_norm.values.size or not loss.values.size:
+        return None
+    step = int(grad_norm.steps[-1])
+    if np.isfinite(grad_norm.values[-1]) or int(loss.steps[-1]) > step \
+            or not np.isfinite(grad_norm.values).any():
+        return None
+    finite = loss.values[np.isfinite(loss.values)]
+    if finite.size > 1 and not finite[-1] >= finite[0]:
+        return None
+    msg = (f"the gradient norm is NaN/inf at step {step}, the last logged one: the run diverged "
+           "there (its loss did not fall before it)")
+    return Symptom(SymptomName.NONFINITE, 1.0, Evidence(msg, "grad_norm", step, step, None),
+                   since_step=step)
+
+
 def climb_before_nan(curve: Curve) -> Symptom | None:
     """Where the loss started climbing before it went non-finite: the start of the final stretch
     that stays clearly above the best level (20%, or 3x the noise of the level)."""

@@ -177,7 +177,8 @@ class Findings:
 
     @cached_property
     def facts(self) -> frozenset[SymptomName]:
-        return frozenset({SymptomName.FINE_TUNE} if self.fine else set())
+        return frozenset(({SymptomName.FINE_TUNE} if self.fine else set())
+                         | ({SymptomName.WARMUP} if self.warm is not None else set()))
 
     @cached_property
     def far(self) -> d.Symptom | None:
@@ -310,7 +311,8 @@ class Findings:
         # cannot tell (a fine-tune's floor is near; a plateau, an LR far above the range or a
         # loss 90% gone rule it out)
         return d.too_low_not_excluded(self.curve) if self.levelled is None \
-            and self.beyond is None and not self.fine and not d.mostly_gone(self.curve) else None
+            and self.beyond is None and not self.fine and self.warm is None \
+            and not d.mostly_gone(self.curve) else None
 
     @cached_property
     def overfit(self) -> d.Symptom | None:
@@ -807,7 +809,7 @@ def _open_low_below_top(f: Findings) -> Reading | None:
     # likelier reading (real-world round 4, tuning side: 13 of 16 such runs were too low), unless
     # the validation loss turned up (as for _still_falling)
     if f.open_low is not None and f.under is not None and f.under >= d.LIKELY_LOW \
-            and f.overfit is None:
+            and f.overfit is None and f.warm is None:
         return Reading([f.open_low, d.below_top(f.curve, f.prior), f.hidden_start],
                        confidence=d.OPEN_HEALTHY, also=_hidden(f))
     return None
@@ -1033,7 +1035,7 @@ def _low_place(f: Findings) -> d.Symptom | None:
     step (the range says nothing of it)."""
     clipped = f.prior.clip is not None and not is_adaptive(f.prior.optimizer)
     rng = f.prior.range
-    if clipped or f.under is None or rng is None:
+    if clipped or f.under is None or rng is None or f.warm is not None:
         return None
     span = math.log10(rng[1] / rng[0]) if f.fine else 0.0
     return d.below_top(f.curve, f.prior) if f.under >= span + d.LIKELY_LOW else None
@@ -1126,6 +1128,12 @@ def _advise_healthy(c: AdviceContext) -> Advice:
                    "range, where a sweep's runs fall as smoothly and as far as its best one "
                    "(too low is the likelier reading): run a range test (lrwatch's find_lr) or "
                    "a short run at ~3x the LR, and keep whichever gets lower"]
+    elif SymptomName.WARMUP in symptoms:
+        # the LR still rises at the end of the log (a live run early in its schedule): where it
+        # sits, and so whether it is too low, is known once it peaks (diagnosis round 42)
+        action, factor = Action.KEEP, 1.0
+        reasons = ["smooth decrease while the LR still warms up: keep the schedule; whether the "
+                   "LR is too low is read once the warmup has reached its peak"]
     elif SymptomName.LEVELLED_OFF in symptoms:
         action, factor = Action.ADD_DECAY, 1.0
         reasons = ["the loss has levelled off at a constant LR: keep the peak LR and decay it "

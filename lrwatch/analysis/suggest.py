@@ -146,7 +146,9 @@ def suggest(status: Status, curves: RunCurves, peak_lr: float | None, *,
         suggested = lr * factor if lr is not None else None
         if suggested is not None and not math.isfinite(suggested):  # an LR near float max
             suggested = None
-        if action is not Action.ADD_DECAY or factor != 1.0:
+        # a keep in warmup keeps the schedule, not the LR it has reached so far
+        if factor != 1.0 or action not in (Action.ADD_DECAY, Action.KEEP) \
+                or action is Action.KEEP and SymptomName.WARMUP not in symptoms:
             reasons.append(_move(action, factor, lr, suggested))
     if lr is None and factor is not None and action is not Action.KEEP:
         reasons.append("the LR was not logged: apply the factor to your current LR")

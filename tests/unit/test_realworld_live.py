@@ -3,6 +3,8 @@ the engine runs, judged as a user mid-run would see it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from benchmarks.realworld import Label, RealRun
@@ -61,3 +63,23 @@ def test_a_run_that_goes_nan_is_announced_and_stopped_before_its_first_nan():
     figures = summarise([row])
     assert figures["too_high_runs"] == figures["announced"] == figures["stop_in_time"] == 1
     assert figures["false_alarms"] == 0 and figures["good_runs"] == 0
+
+
+def _with_grad(grad: np.ndarray) -> RealRun:
+    run = _run(_healthy_with_a_spike()[:grad.size], Label("healthy", "keep", "made", "curve"))
+    steps = run.curves.loss.steps
+    return replace(run, curves=replace(run.curves, grad_norm=Series(steps, grad)))
+
+
+def test_a_nan_gradient_norm_the_run_went_on_from_is_an_amp_skip_not_a_stop():
+    """The recorder does not flag a step fp16 AMP's scaler skipped; a log's NaN/inf gradient
+    norm with training going on after it is one, and the replay reads it so."""
+    grad = np.ones(2000)
+    grad[[500, 1200]] = np.inf
+    assert replay(_with_grad(grad).curves)["decision"] is None
+
+
+def test_a_log_that_ends_on_a_nan_gradient_norm_is_stopped_there():
+    grad = np.ones(300)
+    grad[-1] = np.nan
+    assert replay(_with_grad(grad).curves)["decision"] is not None

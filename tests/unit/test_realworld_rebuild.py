@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.realworld import read_csv
+from benchmarks.realworld import curves_of, read_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 LOG = ('{"step": 10, "train_loss": 3.0, "lr": 0.001}\n'
@@ -149,3 +149,13 @@ def test_a_missing_folder_is_one_line(tmp_path):
     res = rebuild(tmp_path, str(tmp_path / "nowhere"))
     assert res.returncode == 2
     assert res.stderr.strip().splitlines()[-1].endswith("is not a folder of fetched snapshots")
+
+
+def test_a_gradient_norm_logged_as_nan_is_kept_and_an_empty_cell_is_not(tmp_path):
+    """As lrwatch's CSV reader does: ``nan`` in a cell is the run's news (it died there, or fp16
+    AMP skipped a step), an empty cell is a row that logged no gradient norm."""
+    path = tmp_path / "run.csv"
+    path.write_text("step,loss,grad_norm\n10,3.0,1.5\n15,2.9,\n20,9e5,nan\n")
+    curves = curves_of({"meta": {}}, read_csv(path))
+    assert curves.grad_norm.steps.tolist() == [10, 20]
+    assert np.isnan(curves.grad_norm.values[-1])
