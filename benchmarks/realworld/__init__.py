@@ -688,25 +688,28 @@ def manifest() -> list[dict]:
     return rows
 
 
-# the suffix of a column's mask of cells that hold a value, where some held NaN or inf
-LOGGED = ":logged"
+class CsvColumns(dict):
+    """``read_csv``'s columns by name, and ``logged``: for a column that logged NaN or inf itself
+    (``nan`` in a cell, not an empty one) beside finite values, the mask of its cells that hold
+    a value, as lrwatch's own CSV reader keeps the two apart."""
+
+    logged: dict[str, np.ndarray]
 
 
-def read_csv(path: Path) -> dict[str, np.ndarray]:
+def read_csv(path: Path) -> CsvColumns:
     """A normalised run CSV: ``step,loss`` and optional ``lr``, ``grad_norm``, ``epoch``,
     ``val_loss``, ``val_metric`` (a higher-is-better validation metric: accuracy) columns; empty
-    cells are NaN. A column that logged NaN or inf itself (``nan`` in a cell, not an empty one)
-    beside finite values comes with ``<column>:logged``, the mask of its cells that hold a
-    value, as lrwatch's own CSV reader keeps them apart."""
+    cells are NaN (``CsvColumns.logged`` tells them from a NaN the run logged)."""
     with path.open(newline="") as f:
         rows = list(csv.DictReader(f))
-    cols: dict[str, np.ndarray] = {}
+    cols = CsvColumns()
+    cols.logged = {}
     for key in rows[0] if rows else []:
         given = np.array([r[key] not in ("", None) for r in rows], dtype=bool)
         cols[key] = np.array([float(r[key]) if g else np.nan for r, g in zip(rows, given)])
         finite = np.isfinite(cols[key])
         if (given & ~finite).any() and finite.any():  # a column all NaN measured nothing
-            cols[key + LOGGED] = given
+            cols.logged[key] = given
     return cols
 
 
@@ -717,8 +720,9 @@ def curves_of(row: dict, cols: dict[str, np.ndarray]) -> RunCurves:
 
     def series(key: str) -> Series | None:
         v = cols.get(key)
-        if key == "grad_norm" and key + LOGGED in cols:  # a NaN/inf gradient norm is news
-            return Series(steps[cols[key + LOGGED]], v[cols[key + LOGGED]])
+        logged = getattr(cols, "logged", {}).get(key)
+        if key == "grad_norm" and logged is not None:  # a NaN/inf gradient norm is news
+            return Series(steps[logged], v[logged])
         if v is None or (key != "loss" and not np.isfinite(v).any()):
             return None  # a loss that is NaN throughout is kept: that is the run's story
         keep = np.isfinite(v) if key != "loss" else np.ones(v.size, bool)
