@@ -324,6 +324,12 @@ ROUND46_MADE = frozenset({"lrwatch-made/gpt_ft_dpo_prose_rmsprop_warmconst",
 ROUND47_MADE = frozenset({"lrwatch-made/gpt_ft_l2sp_prose_sgdm_step",
                           "lrwatch-made/fttransformer_tabular_ce_adamw_epochs",
                           "lrwatch-made/rwkv_doctest_adam_warmexp"})
+# Round 48's made families (``fresh_sweeps48.py``, ``manifest_r48made.jsonl``): made after round
+# 47's, ranked by a test loss their logs never hold; held out, never diagnosed before the lead's
+# one evaluation.
+ROUND48_MADE = frozenset({"lrwatch-made/gpt_ft_ulmfit_prose_adam_stlr",
+                          "lrwatch-made/gat_graphs_ce_adam_epochs",
+                          "lrwatch-made/mamba_enum_adamw_warmcos"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -488,8 +494,8 @@ def side_of(repo: str) -> str:
     ``round32-made`` / ``round33-made`` / ``round34-made`` / ``round35-made`` /
     ``round36-made`` / ``round37-made`` / ``round38-made`` / ``round39-made`` /
     ``round40-made`` / ``round41-made`` / ``round42-made`` / ``round43-made`` /
-    ``round44-made`` / ``round45-made`` / ``round46-made`` / ``round47-made`` (rounds 22 to
-    47's made families, held out)."""
+    ``round44-made`` / ``round45-made`` / ``round46-made`` / ``round47-made`` /
+    ``round48-made`` (rounds 22 to 48's made families, held out)."""
     if repo in ROUND40_REPOS:
         return "round40-heldout"
     if repo in ROUND39_REPOS:
@@ -564,6 +570,8 @@ def side_of(repo: str) -> str:
         return "round46-made"
     if repo in ROUND47_MADE:
         return "round47-made"
+    if repo in ROUND48_MADE:
+        return "round48-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:

@@ -140,12 +140,13 @@ def shuffled_batches(n: int, batch: int, steps: int, seed: int) -> torch.Tensor:
 def minibatch_run(model: nn.Module, opt: torch.optim.Optimizer, loss: Callable[..., torch.Tensor],
                   splits: tuple[tuple, tuple, tuple], order: torch.Tensor, steps: int,
                   eval_every: int, *,
-                  scheduler: Callable[[torch.optim.Optimizer], object] | None = None
-                  ) -> TestedRun:
+                  scheduler: Callable[[torch.optim.Optimizer], object] | None = None,
+                  clip: float | None = None) -> TestedRun:
     """``model`` trained at a constant LR (or as ``scheduler``, made of ``opt`` and stepped once
     a step, sets it: round 37) on the batches of the training split ``order`` picks,
-    ``loss(model(x), y)``, with a ``val_loss`` every ``eval_every`` steps, logged every
-    ``LOG_EVERY``; its test loss before the first step and at the end is the truth."""
+    ``loss(model(x), y)``, gradients clipped at ``clip`` if given (round 48), with a
+    ``val_loss`` every ``eval_every`` steps, logged every ``LOG_EVERY``; its test loss before
+    the first step and at the end is the truth."""
     (xtr, ytr), (xva, yva), (xte, yte) = splits
 
     @torch.no_grad()
@@ -155,7 +156,7 @@ def minibatch_run(model: nn.Module, opt: torch.optim.Optimizer, loss: Callable[.
     test0 = evaluate(xte, yte)
     log = train(model, opt, lambda i: 1.0, steps,
                 lambda i: loss(model(xtr[order[i]]), ytr[order[i]]),
-                lambda: evaluate(xva, yva), eval_every, None, scheduler=scheduler)
+                lambda: evaluate(xva, yva), eval_every, clip, scheduler=scheduler)
     return TestedRun(sampled_every(log, LOG_EVERY), test0, finite_or_inf(evaluate(xte, yte)))
 
 # -- a multi-label MLP tagger under Adam with AMSGrad and a cosine decay -------------------------
