@@ -54,8 +54,8 @@ probe** (every other grid point, seed 44, at LRs rounded to three digits): the U
 10**-4..10**-1 (Adam's usual 1e-4-3e-3 and the larger LRs a fine-tune of a small model
 takes: 3.16e-3 in the middle), whose probe put the best at the top, 1e-1 (1.7543; 3.16e-2
 1.7972, 1e-2 1.9147, 3.16e-3 2.0618, 1e-3 2.2446, 3.16e-4 2.4557, 1e-4 2.6565), moved up a
-decade and a quarter to 10**-2.75..10**0.25 (after three more probe points above it: 3.16e-1 2.7991, 1 4.7276, 3.16
-57.7396); the GAT's 10**-4..10**-1 (its paper's 5e-3 and 1e-2: 3.16e-3 in the middle), whose probe
+decade and a quarter to 10**-2.75..10**0.25 (after three more probe points above it: 3.16e-1
+2.7991, 1 4.7276, 3.16 57.7396); the GAT's 10**-4..10**-1 (its paper's 5e-3 and 1e-2: 3.16e-3 in the middle), whose probe
 put the best at the top, 1e-1 (0.5830; 3.16e-2 0.5877, 1e-2 0.6047, 3.16e-3 0.6648, 1e-3 0.7389,
 3.16e-4 0.8443, 1e-4 1.0614), moved up a decade and a quarter to 10**-2.75..10**0.25 (after 3.16e-1
 1.1055, 1 1.1227 and 3.16 4.3528 above it); the Mamba LM's 10**-4..10**-1 (AdamW's usual
