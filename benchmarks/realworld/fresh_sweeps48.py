@@ -51,19 +51,19 @@ sequence LM, two are attention models (the fine-tune and the GAT).
 13 quarter-decade LRs each (every step 1.78x, so a best within 2x is a grid point), seed 44. **The
 grids were fixed from what users pick before any probe, and all three moved once after a first
 probe** (every other grid point, seed 44, at LRs rounded to three digits): the ULMFiT fine-tune's
-10**-4..10**-1 (Adam's usual 1e-4-3e-3 and the larger LRs a fine-tune of a small model
-takes: 3.16e-3 in the middle), whose probe put the best at the top, 1e-1 (1.7543; 3.16e-2
-1.7972, 1e-2 1.9147, 3.16e-3 2.0618, 1e-3 2.2446, 3.16e-4 2.4557, 1e-4 2.6565), moved up a
-decade and a quarter to 10**-2.75..10**0.25 (after three more probe points above it: 3.16e-1
-2.7991, 1 4.7276, 3.16 57.7396); the GAT's 10**-4..10**-1 (its paper's 5e-3 and 1e-2: 3.16e-3 in the middle), whose probe
+10**-4..10**-1 (Adam's usual 1e-4-3e-3 and the larger LRs a fine-tune of a small model takes:
+3.16e-3 in the middle), whose probe put the best at the top, 1e-1 (1.7543; 3.16e-2 1.7972, 1e-2
+1.9147, 3.16e-3 2.0618, 1e-3 2.2446, 3.16e-4 2.4557, 1e-4 2.6565), moved up a decade and a quarter
+to 10**-2.75..10**0.25 (after three more probe points above it: 3.16e-1 2.7991, 1 4.7276, 3.16
+57.7396); the GAT's 10**-4..10**-1 (its paper's 5e-3 and 1e-2: 3.16e-3 in the middle), whose probe
 put the best at the top, 1e-1 (0.5830; 3.16e-2 0.5877, 1e-2 0.6047, 3.16e-3 0.6648, 1e-3 0.7389,
 3.16e-4 0.8443, 1e-4 1.0614), moved up a decade and a quarter to 10**-2.75..10**0.25 (after 3.16e-1
-1.1055, 1 1.1227 and 3.16 4.3528 above it); the Mamba LM's 10**-4..10**-1 (AdamW's usual
-1e-4-3e-3 for a small LM: 3.16e-3 in the middle), whose probe put the
-best at 1e-2 (1.0458; 3.16e-2 1.0505, 1e-1 1.0921, 3.16e-3 1.2031, 1e-3 1.6704, 3.16e-4 2.5405, 1e-4
-3.7258), a decade from the top, moved up a decade to 10**-3..10**0. The sweep bests: the ULMFiT
-fine-tune 5.62e-2 (1.5 decades from both ends), the GAT 1.78e-1 (a decade from the top, two from the
-bottom), the Mamba LM 3.16e-2 (1.5 decades from both ends).
+1.1055, 1 1.1227 and 3.16 4.3528 above it); the Mamba LM's 10**-4..10**-1 (AdamW's usual 1e-4-3e-3
+for a small LM: 3.16e-3 in the middle), whose probe put the best at 1e-2 (1.0458; 3.16e-2 1.0505,
+1e-1 1.0921, 3.16e-3 1.2031, 1e-3 1.6704, 3.16e-4 2.5405, 1e-4 3.7258), a decade from the top, moved
+up a decade to 10**-3..10**0. The sweep bests: the ULMFiT fine-tune 5.62e-2 (1.5 decades from both
+ends), the GAT 1.78e-1 (a decade from the top, two from the bottom), the Mamba LM 3.16e-2 (1.5
+decades from both ends).
 
 **The GAT's best sits on a plateau that ends at a cliff**: 1.78e-2 to 1.78e-1 end within 3.3% of
 each other (0.5737 to 0.5929, not in order of LR), and from 3.16e-1 up every run ends above its
