@@ -102,3 +102,16 @@ def test_early_yolov8_event_file_rewrites_each_epoch_in_place_not_a_resume():
     assert not any("resumed" in n for n in result.notes)
     assert any(n.startswith("'train/box_loss' was logged several times at each of 3 steps, in "
                             "step order") for n in result.notes)
+
+
+def test_fastai_csvlogger_history_is_read_by_epoch():
+    """fastai's CSVLogger writes ``epoch,train_loss,valid_loss,<metrics>,time`` (the time as
+    ``04:39``, not a number): one row an epoch, no LR."""
+    (run,) = find_runs(DATA / "fastai" / "history.csv")
+    result = read_run(run)
+    assert (result.columns.loss, result.columns.val_loss, result.columns.lr) == (
+        "train_loss", "valid_loss", None)
+    np.testing.assert_array_equal(result.curves.loss.steps, np.arange(12))
+    assert result.curves.loss.values[0] == 0.8100565075874329
+    assert result.curves.epoch_points
+    assert not any("not numbers" in n for n in result.notes)
