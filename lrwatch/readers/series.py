@@ -55,20 +55,26 @@ def cannot_read(path: str | Path, exc: OSError) -> InputError:
     return InputError(f"cannot read {path}: {reason}")
 
 
-def latest_per_step(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+def latest_per_step(steps: np.ndarray, values: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, int, bool]:
     """Sort by step, keep the last write of each step.
 
-    Also returns how many earlier writes disagreed with the kept value: Lightning logs some
-    keys twice at a step with the same value, which is no news; a different value is a rerun.
+    Also returns how many steps were written again with another value than the one kept
+    (Lightning logs some keys twice at a step with the same value, which is no news), and
+    whether those writes came in step order: a step written several times before any later
+    step is a value updated within its step (early Ultralytics YOLOv8 logs its epoch's running
+    mean loss at every batch, all at the epoch's step), not a rerun, which goes back to steps
+    it had passed.
     """
     steps = np.asarray(steps, dtype=np.int64)
     values = np.asarray(values, dtype=np.float64)
     unique, latest = store_latest_per_step(steps, values)
     if unique.size == steps.size:
-        return unique, latest, 0
+        return unique, latest, 0, True
     kept = latest[np.searchsorted(unique, steps)]  # the kept value of each point's step
     same = (values == kept) | (np.isnan(values) & np.isnan(kept))
-    return unique, latest, int(np.count_nonzero(~same))
+    conflicts = np.unique(steps[~same]).size
+    return unique, latest, int(conflicts), bool(np.all(np.diff(steps) >= 0))
 
 
 def build_curves(columns: Columns, points: Mapping[str, Points], hints: Hints,
@@ -83,8 +89,13 @@ def build_curves(columns: Columns, points: Mapping[str, Points], hints: Hints,
     def series(name: str | None) -> Series | None:
         if name is None or name not in points or points[name][0].size == 0:
             return None
-        steps, values, conflicts = latest_per_step(*points[name])
-        if conflicts:
+        steps, values, conflicts, in_order = latest_per_step(*points[name])
+        if conflicts and in_order:
+            notes.append(f"'{name}' was logged several times at each of {conflicts} steps, in "
+                         "step order: a value updated within its step (early Ultralytics "
+                         "YOLOv8 logs the epoch's running mean at every batch); kept the last "
+                         "value of each")
+        elif conflicts:
             notes.append(f"'{name}' has {conflicts} steps logged again with another value "
                          "(a resumed run?); kept the later value of each")
         return Series(steps, values)

@@ -137,8 +137,11 @@ def read_event_log(files: Sequence[Path], where: str, loss_key: str | None = Non
         raise InputError(f"{where} holds no scalar values: the run logged nothing yet")
     tags = sorted(points)
     columns = detect_columns(tags, where, loss_key=loss_key, lr_key=lr_key)
-    # Keras's TensorBoard callback logs ``epoch_loss`` with the epoch as its step
-    by_epoch = columns.loss.rsplit("/", 1)[-1].startswith("epoch_")
+    # Keras's TensorBoard callback logs ``epoch_loss`` with the epoch as its step; Ultralytics
+    # YOLO logs ``train/box_loss`` … beside ``metrics/mAP50(B)`` at the epoch (counted from 1)
+    by_epoch = (columns.loss.rsplit("/", 1)[-1].startswith("epoch_")
+                or (columns.loss.startswith("train/")
+                    and any(t.lower().startswith("metrics/map") for t in tags)))
     result = build_curves(columns, points, read_hints(files[0].parent), where,
                           epoch_points=by_epoch)
     return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)

@@ -85,3 +85,33 @@ def test_an_event_file_with_no_training_loss_is_named_in_the_error(monkeypatch):
         read_run(run)
     assert str(error.value).startswith(f"{name} has no training-loss column; it has: "
                                        "eval/gen_len, eval/loss, ")
+
+
+def test_early_yolov8_event_file_rewrites_each_epoch_in_place_not_a_resume():
+    """Ultralytics 8.0.x logs ``trainer.tloss`` (the epoch's running mean) at every batch, all
+    at step epoch + 1; the last write is the epoch's mean (results.csv's 1.6878, 1.267, 1.1897).
+    It was read as steps, with '162 steps logged again ... (a resumed run?)'."""
+    pytest.importorskip("tensorboard")
+    (run,) = find_runs(DATA / "ultralytics_yolov8_events")
+    result = read_run(run)
+    assert result.columns.loss == "train/box_loss"
+    loss = result.curves.loss
+    np.testing.assert_array_equal(loss.steps, [1, 2, 3])
+    np.testing.assert_allclose(loss.values, [1.6878, 1.267, 1.1897], atol=1e-4)
+    assert result.curves.epoch_points
+    assert not any("resumed" in n for n in result.notes)
+    assert any(n.startswith("'train/box_loss' was logged several times at each of 3 steps, in "
+                            "step order") for n in result.notes)
+
+
+def test_fastai_csvlogger_history_is_read_by_epoch():
+    """fastai's CSVLogger writes ``epoch,train_loss,valid_loss,<metrics>,time`` (the time as
+    ``04:39``, not a number): one row an epoch, no LR."""
+    (run,) = find_runs(DATA / "fastai" / "history.csv")
+    result = read_run(run)
+    assert (result.columns.loss, result.columns.val_loss, result.columns.lr) == (
+        "train_loss", "valid_loss", None)
+    np.testing.assert_array_equal(result.curves.loss.steps, np.arange(12))
+    assert result.curves.loss.values[0] == 0.8100565075874329
+    assert result.curves.epoch_points
+    assert not any("not numbers" in n for n in result.notes)
