@@ -305,7 +305,8 @@ class Engine:
             labels = keys.optimizer_labels([type(o).__name__ for o in self._optimizers])
             self.guard = Guard(self.guard_config, self._analyzer, run_name,
                                judge_loss=judged is not None,
-                               label=labels[judged] if judged is not None else None)
+                               label=labels[judged] if judged is not None else None,
+                               judged=judged or 0)
 
     def start(self, name: str, meta: dict[str, Any],
               named_parameters: Iterable[tuple[str, torch.Tensor]], clipping: bool, *,

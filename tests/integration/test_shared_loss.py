@@ -121,3 +121,43 @@ def test_judged_optimizer():
 def test_shared_loss_must_be_a_bool():
     with pytest.raises(ConfigError, match="shared_loss"):
         LRWatch(shared_loss="yes")  # type: ignore[arg-type]
+
+
+def _diverging_hybrid_loop(path: Any, on_diverge: str) -> list[torch.optim.Optimizer]:
+    """A [AdamW, Muon] loop whose Muon's LR is far too high, clipped between backward and step
+    (``before_step`` / ``after_step``); its optimizers."""
+    model = _model()
+    adamw, muon = optimizers = _hybrid(model)
+    muon.param_groups[0]["lr"] = 5.0
+    with Watch(model, optimizers, store=path, shared_loss=True, on_diverge=on_diverge,
+               check_every_n_steps=8, snapshot_every_n_steps=16) as watch:
+        for _ in range(4):
+            for x, y in loader():
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                for optimizer in optimizers:
+                    optimizer.zero_grad()
+                loss.backward()
+                watch.before_step()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                for optimizer in optimizers:
+                    optimizer.step()
+                watch.after_step(loss)
+                if watch.should_stop:
+                    return optimizers
+    return optimizers
+
+
+def test_a_recovery_of_a_hybrid_scales_both_lrs_and_reports_the_muons(tmp_path):
+    adamw, muon = _diverging_hybrid_loop(tmp_path / "s", "recover")
+    assert muon.param_groups[0]["lr"] < 5.0 and adamw.param_groups[0]["lr"] < ADAMW_LR
+    factor = muon.param_groups[0]["lr"] / 5.0
+    assert adamw.param_groups[0]["lr"] == pytest.approx(ADAMW_LR * factor)
+    store = Store(tmp_path / "s", readonly=True)
+    (run,) = store.runs()
+    (action,) = store.events(run, kind=keys.EVENT_ACTION)
+    assert (action.payload["lr_before"], action.payload["lr_after"]) == (
+        5.0, muon.param_groups[0]["lr"])  # the Muon's, which the loss is judged against
+    assert f"(5 -> {muon.param_groups[0]['lr']:.3g})" in action.payload["message"]
+    entry = _analyze_json(tmp_path / "s")
+    assert entry["current_lr"] == muon.param_groups[0]["lr"]
+    assert f"LR 5 -> {muon.param_groups[0]['lr']:.3g}" in entry["evidence"][0]
