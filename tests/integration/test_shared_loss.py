@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from lrwatch import ConfigError, LRWatch, Store, Watch, keys
 from lrwatch.cli import cli
 from lrwatch.engine import judged_optimizer
+from lrwatch.readers import judged_lr
 from tests.helpers.models import loader, trainer
 
 MUON_LR, ADAMW_LR = 0.02, 3e-3
@@ -161,3 +162,17 @@ def test_a_recovery_of_a_hybrid_scales_both_lrs_and_reports_the_muons(tmp_path):
     entry = _analyze_json(tmp_path / "s")
     assert entry["current_lr"] == muon.param_groups[0]["lr"]
     assert f"LR 5 -> {muon.param_groups[0]['lr']:.3g}" in entry["evidence"][0]
+    ((_, summary),) = store.run_list()  # lrwatch runs: the Muon's LR since the recovery
+    assert summary.peak_lr == muon.param_groups[0]["lr"]
+
+
+def test_the_run_list_shows_a_lightning_hybrids_muon_lr(tmp_path):
+    """``lrwatch runs`` (the stored summary the dashboard's run list reads too) gives the LR
+    the verdict is relative to: the Muon's, though AdamW comes first."""
+    t = trainer(lpl, [LRWatch(store=tmp_path / "s", shared_loss=True)], tmp_path, max_epochs=2)
+    t.fit(HybridModule(), loader())
+    store = Store(tmp_path / "s", readonly=True)
+    ((run, summary),) = store.run_list()
+    assert summary.peak_lr == MUON_LR and judged_lr(store, run) == MUON_LR
+    result = CliRunner().invoke(cli, ["runs", str(tmp_path / "s")])
+    assert result.exit_code == 0 and "0.02 " in result.output.splitlines()[1], result.output
