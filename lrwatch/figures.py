@@ -304,9 +304,33 @@ def read_line(store: "Store", run: "RunInfo | int | str", spec: TraceSpec, *,
 def panel_lines(store: "Store", run: "RunInfo | int | str", panel: str, *, smoothing: float = 0.6,
                 window: tuple[float, float] | None = None, n_out: int = MAX_POINTS) -> list[Line]:
     """Every line of one panel (see :data:`PANELS`) for a run."""
-    spec = panel_named(panel)
-    return [read_line(store, run, t, smoothing=smoothing, window=window, n_out=n_out)
-            for t in spec.traces(store.keys(run))]
+    info = run if hasattr(run, "meta") else store.run(run)
+    return [read_line(store, info, t, smoothing=smoothing, window=window, n_out=n_out)
+            for t in run_traces(panel_named(panel), store.keys(info), info.meta)]
+
+
+# the panels that draw one line per optimizer (the first's keys plain, the others' ``key@Class``)
+PER_OPTIMIZER_PANELS = ("lr", "grad_norm", keys.UPDATE_RATIO)
+
+
+def run_traces(panel: Panel, available: Sequence[str], meta: Mapping[str, Any]) -> list[TraceSpec]:
+    """``panel.traces`` of a run, named for its optimizers where it has several: the first's
+    plain ``lr`` is drawn as ``lr@AdamW``, and the one the loss is judged against (a Muon +
+    AdamW hybrid's Muon, ``keys.judged_label``) says so: ``lr@Muon (judged)``."""
+    specs = panel.traces(available)
+    optimizers = meta.get("optimizers")
+    if panel.name not in PER_OPTIMIZER_PANELS or not isinstance(optimizers, list) \
+            or len(optimizers) < 2:
+        return specs
+    first = optimizers[0].get("class") if isinstance(optimizers[0], dict) else None
+    judged = keys.judged_label(meta) if isinstance(meta.get("judged_optimizer"), int) else ""
+    out = []
+    for spec in specs:
+        label = spec.key.split("@", 1)[1] if "@" in spec.key else None
+        name = spec.key if label is not None or not first else f"{spec.key}@{first}"
+        out.append(TraceSpec(spec.key, spec.style,
+                             f"{name} (judged)" if label == judged else name))
+    return out
 
 
 def layer_heatmap(store: "Store", run: "RunInfo | int | str", *,

@@ -12,7 +12,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from lrwatch import ConfigError, LRWatch, Store, Watch, keys
+from lrwatch import ConfigError, LRWatch, Store, Watch, figures, keys
 from lrwatch.cli import cli
 from lrwatch.engine import judged_optimizer
 from lrwatch.readers import judged_lr
@@ -176,3 +176,27 @@ def test_the_run_list_shows_a_lightning_hybrids_muon_lr(tmp_path):
     assert summary.peak_lr == MUON_LR and judged_lr(store, run) == MUON_LR
     result = CliRunner().invoke(cli, ["runs", str(tmp_path / "s")])
     assert result.exit_code == 0 and "0.02 " in result.output.splitlines()[1], result.output
+
+
+@pytest.mark.parametrize("shared_loss", [True, False])
+def test_a_hybrids_figures_name_each_optimizers_lines(tmp_path, shared_loss):
+    """The LR panel of an [AdamW, Muon] run draws AdamW's plain ``lr`` as ``lr@AdamW`` (not a
+    bare ``lr`` the reader takes for the LR judged), the Muon's marked as judged; a GAN's
+    (no shared loss) marks none."""
+    model = _model()
+    optimizers = _hybrid(model)
+    with Watch(model, optimizers, store=tmp_path / "s", shared_loss=shared_loss) as watch:
+        for x, y in loader():
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            for optimizer in optimizers:
+                optimizer.zero_grad()
+            loss.backward()
+            for optimizer in optimizers:
+                optimizer.step()
+            watch.step(loss)
+    store = Store(tmp_path / "s", readonly=True)
+    (run,) = store.runs()
+    muon = "lr@Muon (judged)" if shared_loss else "lr@Muon"
+    assert [t.name for t in figures.run_figure(store, run, "lr").data][:2] == ["lr@AdamW", muon]
+    overview = [t.name for t in figures.run_figure(store, run, "overview").data]
+    assert "grad_norm@AdamW" in overview and "lr" not in overview
