@@ -182,7 +182,7 @@ def test_the_run_list_shows_a_lightning_hybrids_muon_lr(tmp_path):
 def test_a_hybrids_figures_name_each_optimizers_lines(tmp_path, shared_loss):
     """The LR panel of an [AdamW, Muon] run draws AdamW's plain ``lr`` as ``lr@AdamW`` (not a
     bare ``lr`` the reader takes for the LR judged), the Muon's marked as judged; a GAN's
-    (no shared loss) marks none."""
+    (no shared loss) marks none. ``lrwatch export`` puts the judged LR next to the loss."""
     model = _model()
     optimizers = _hybrid(model)
     with Watch(model, optimizers, store=tmp_path / "s", shared_loss=shared_loss) as watch:
@@ -200,3 +200,9 @@ def test_a_hybrids_figures_name_each_optimizers_lines(tmp_path, shared_loss):
     assert [t.name for t in figures.run_figure(store, run, "lr").data][:2] == ["lr@AdamW", muon]
     overview = [t.name for t in figures.run_figure(store, run, "overview").data]
     assert "grad_norm@AdamW" in overview and "lr" not in overview
+    exported = CliRunner().invoke(cli, ["export", str(tmp_path / "s"), "--run", run.name,
+                                        "-o", "-"])
+    assert exported.exit_code == 0, exported.output
+    header = exported.output.splitlines()[0].split(",")[:4]  # the judged LR leads
+    assert header == (["step", "loss", "lr@Muon", "lr"] if shared_loss else
+                      ["step", "loss", "lr", "beta2"])
