@@ -206,3 +206,15 @@ def test_a_hybrids_figures_name_each_optimizers_lines(tmp_path, shared_loss):
     header = exported.output.splitlines()[0].split(",")[:4]  # the judged LR leads
     assert header == (["step", "loss", "lr@Muon", "lr"] if shared_loss else
                       ["step", "loss", "lr", "beta2"])
+
+
+def test_the_report_of_a_lightning_hybrid_names_both_optimizers_and_the_judged_one(tmp_path):
+    """The report's header (and the dashboard's run line) said only 'Muon' of an [AdamW, Muon]
+    run; it names both, and whose LR the verdict reads."""
+    t = trainer(lpl, [LRWatch(store=tmp_path / "s", shared_loss=True)], tmp_path, max_epochs=2)
+    t.fit(HybridModule(), loader())
+    result = CliRunner().invoke(cli, ["report", str(tmp_path / "s"), "-o",
+                                      str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "r.html").read_text()
+    assert "AdamW + Muon (LR judged: Muon&#x27;s)" in page
