@@ -1070,7 +1070,7 @@ def compare_figure(store: "Store", runs: Sequence["RunInfo"], kind: str = "loss"
     raw_values = []  # the y range comes from the unsmoothed values (see ordinary_lines)
     for i, run in enumerate(runs):
         color = colorway()[i % len(colorway())]
-        for spec in compare_traces(panel, store.keys(run)):
+        for spec in compare_traces(panel, store.keys(run), run.meta):
             name = run.name if spec.key == panel_key(panel) else f"{run.name} {spec.key}"
             raw = store.scalars(run, spec.key)
             raw_values.append(raw[1])
@@ -1082,14 +1082,18 @@ def compare_figure(store: "Store", runs: Sequence["RunInfo"], kind: str = "loss"
                        y_range=robust_y_range(raw_values, panel.log_y))
 
 
-def compare_traces(panel: Panel, available: Sequence[str]) -> list[TraceSpec]:
+def compare_traces(panel: Panel, available: Sequence[str],
+                   meta: Mapping[str, Any] | None = None) -> list[TraceSpec]:
     """The one series per run a compare view overlays: the smoothed loss, or the panel's
-    main key."""
+    main key; of a run with several optimizers (its ``meta``), the one its loss is judged
+    against (``lr@Muon`` of a Muon + AdamW hybrid, ``keys.judged_label``)."""
     if panel.name == "loss":
         return [TraceSpec(keys.LOSS, "smooth")] if keys.LOSS in available else []
     if panel.name.startswith(LOGGED_PREFIX):
         return panel.traces(available)
     key = panel_key(panel)
+    if meta is not None and panel.name in PER_OPTIMIZER_PANELS:
+        key = keys.optimizer_key(key, keys.judged_label(meta))
     return [TraceSpec(key)] if key in available else []
 
 

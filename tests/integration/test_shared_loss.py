@@ -218,3 +218,26 @@ def test_the_report_of_a_lightning_hybrid_names_both_optimizers_and_the_judged_o
     assert result.exit_code == 0, result.output
     page = (tmp_path / "r.html").read_text()
     assert "AdamW + Muon (LR judged: Muon&#x27;s)" in page
+
+
+def test_comparing_hybrids_overlays_each_ones_muon_lr(tmp_path):
+    """The compare view (``lrwatch report`` of several runs, the dashboard's compare page) of
+    two [AdamW, Muon] runs at two Muon LRs drew each one's AdamW LR (the same 3e-3 twice)."""
+    for muon_lr in (0.01, 0.04):
+        model = _model()
+        optimizers = _hybrid(model)
+        optimizers[1].param_groups[0]["lr"] = muon_lr
+        with Watch(model, optimizers, store=tmp_path / "s", name=f"muon-{muon_lr}",
+                   shared_loss=True) as watch:
+            for x, y in loader():
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                for optimizer in optimizers:
+                    optimizer.zero_grad()
+                loss.backward()
+                for optimizer in optimizers:
+                    optimizer.step()
+                watch.step(loss)
+    store = Store(tmp_path / "s", readonly=True)
+    figure = figures.compare_figure(store, store.runs(), "lr")
+    assert [(t.name, float(max(t.y))) for t in figure.data] == [
+        ("muon-0.01 lr@Muon", 0.01), ("muon-0.04 lr@Muon", 0.04)]
