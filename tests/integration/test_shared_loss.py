@@ -16,7 +16,7 @@ from lrwatch import ConfigError, LRWatch, Store, Watch, figures, keys
 from lrwatch.cli import cli
 from lrwatch.engine import judged_optimizer
 from lrwatch.readers import judged_lr
-from tests.helpers.models import loader, trainer
+from tests.helpers.models import loader, spiky_loader, trainer
 
 MUON_LR, ADAMW_LR = 0.02, 3e-3
 
@@ -241,3 +241,33 @@ def test_comparing_hybrids_overlays_each_ones_muon_lr(tmp_path):
     figure = figures.compare_figure(store, store.runs(), "lr")
     assert [(t.name, float(max(t.y))) for t in figure.data] == [
         ("muon-0.01 lr@Muon", 0.01), ("muon-0.04 lr@Muon", 0.04)]
+
+
+def test_on_spike_skip_drops_every_optimizers_update_of_a_hybrids_outlier_step(tmp_path):
+    """The step's loss was judged at the first optimizer's step and used up there: the AdamW's
+    update of an outlier step was dropped, the Muon's (the weight matrices) made."""
+    model = _model()
+    optimizers = _hybrid(model)
+    unchanged = []
+    with Watch(model, optimizers, store=tmp_path / "s", shared_loss=True,
+               on_spike="skip") as watch:
+        for _ in range(3):
+            for x, y in spiky_loader():
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                for optimizer in optimizers:
+                    optimizer.zero_grad()
+                loss.backward()
+                watch.before_step(loss)
+                before = [p.detach().clone() for p in model.parameters()]
+                for optimizer in optimizers:
+                    optimizer.step()
+                if any(torch.equal(b, p) for b, p in zip(before, model.parameters())):
+                    unchanged.append((watch.step_index, [torch.equal(b, p) for b, p in
+                                                         zip(before, model.parameters())]))
+                watch.after_step()
+    store = Store(tmp_path / "s", readonly=True)
+    (run,) = store.runs()
+    skipped = [e.step for e in store.events(run, kind=keys.EVENT_ACTION)
+               if e.payload.get("action") == "skip"]
+    assert skipped and [step for step, _ in unchanged] == skipped
+    assert all(all(same) for _, same in unchanged), unchanged  # no parameter moved
