@@ -151,7 +151,7 @@ def run_summary(run: "RunInfo") -> list[Any]:
     """The line under a run's name: status, steps, optimizer, start, duration."""
     end = run.ended_at if run.ended_at is not None else time.time()
     bits: list[Any] = [badge(run.status), f" {formatting.count(run.steps, 'step')}"]
-    optimizer = run.meta.get("optimizer")
+    optimizer = formatting.optimizers_text(run.meta)
     if optimizer:
         bits.append(f" · {optimizer}")
     bits.append(f" · started {fmt_time(run.started_at)} · {fmt_duration(end - run.started_at)}")

@@ -257,6 +257,7 @@ class Engine:
         self._facts = TrainingFacts()
         self._optimizers: list[Any] = []
         self._pending: Decision | None = None
+        self._spike_step: int | None = None  # the step on_spike="skip" dropped (all optimizers)
         self._truncate_pending = False  # a resumed run: drop its rows from the next step on
         self._disabled: set[str] = set()
 
@@ -295,6 +296,7 @@ class Engine:
         only, no LR verdict."""
         self.status = None
         self._pending = None
+        self._spike_step = None
         self._own_loss = None
         self._rank_zero = rank_zero
         self._disabled.clear()
@@ -305,7 +307,8 @@ class Engine:
             labels = keys.optimizer_labels([type(o).__name__ for o in self._optimizers])
             self.guard = Guard(self.guard_config, self._analyzer, run_name,
                                judge_loss=judged is not None,
-                               label=labels[judged] if judged is not None else None)
+                               label=labels[judged] if judged is not None else None,
+                               judged=judged or 0)
 
     def start(self, name: str, meta: dict[str, Any],
               named_parameters: Iterable[tuple[str, torch.Tensor]], clipping: bool, *,
@@ -435,12 +438,16 @@ class Engine:
                     drop_gradients(optimizer)
         guard = self.guard
         if guard is not None and guard.spikes is not None:  # on_spike="skip"
-            spike = self.safely("guard", guard.spike_check, step,
-                                getattr(optimizer, "optimizer", optimizer))
-            if spike is not None:
-                drop_gradients(optimizer)
-                if self._rank_zero:
-                    self.notify(spike)
+            if self._spike_step == step:  # judged at the step's first optimizer: drop them all
+                drop_gradients(optimizer)  # (a Muon + AdamW hybrid's Muon as its AdamW)
+            else:
+                spike = self.safely("guard", guard.spike_check, step,
+                                    getattr(optimizer, "optimizer", optimizer))
+                if spike is not None:
+                    self._spike_step = step
+                    drop_gradients(optimizer)
+                    if self._rank_zero:
+                        self.notify(spike)
         if guard is not None and guard.skip_remaining > 0:
             drop_gradients(optimizer)
             if getattr(optimizer, "optimizer", optimizer) is self._optimizers[-1]:

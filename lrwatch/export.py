@@ -32,12 +32,14 @@ class RunTable:
     present: dict[str, np.ndarray]  # key -> bool mask: recorded at that step
 
 
-def column_order(key: str) -> tuple[int, int, str]:
-    """Where a key's column goes: the loss and the LR first, then the other run-wide series,
-    then what the user logged, then the per-group and per-layer ones (``grad_norm/<layer>``,
-    often dozens), each group by name."""
-    if key in LEADING_COLUMNS:
-        return (0, LEADING_COLUMNS.index(key), key)
+def column_order(key: str, lr_key: str = metric_keys.LR) -> tuple[int, int, str]:
+    """Where a key's column goes: the loss and the LR first (``lr_key``: the LR the loss is
+    judged against, ``lr@Muon`` of a Muon + AdamW hybrid, then the first optimizer's ``lr``),
+    then the other run-wide series, then what the user logged, then the per-group and per-layer
+    ones (``grad_norm/<layer>``, often dozens), each group by name."""
+    leading = (metric_keys.LOSS, lr_key, *LEADING_COLUMNS[1:])
+    if key in leading:
+        return (0, leading.index(key), key)
     if "/" not in key:
         return (1, 0, key)
     return (2 if key.startswith(metric_keys.LOGGED + "/") else 3, 0, key)
@@ -46,7 +48,8 @@ def column_order(key: str) -> tuple[int, int, str]:
 def run_table(store: Store, run: RunInfo, keys: Sequence[str] | None = None) -> RunTable:
     """Align a run's series on the union of their steps; columns in ``column_order`` unless
     ``keys`` names them."""
-    available = sorted(store.keys(run), key=column_order)
+    lr_key = metric_keys.optimizer_key(metric_keys.LR, metric_keys.judged_label(run.meta))
+    available = sorted(store.keys(run), key=lambda key: column_order(key, lr_key))
     if keys:
         missing = [k for k in keys if k not in available]
         if missing:

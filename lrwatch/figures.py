@@ -304,9 +304,33 @@ def read_line(store: "Store", run: "RunInfo | int | str", spec: TraceSpec, *,
 def panel_lines(store: "Store", run: "RunInfo | int | str", panel: str, *, smoothing: float = 0.6,
                 window: tuple[float, float] | None = None, n_out: int = MAX_POINTS) -> list[Line]:
     """Every line of one panel (see :data:`PANELS`) for a run."""
-    spec = panel_named(panel)
-    return [read_line(store, run, t, smoothing=smoothing, window=window, n_out=n_out)
-            for t in spec.traces(store.keys(run))]
+    info = run if hasattr(run, "meta") else store.run(run)
+    return [read_line(store, info, t, smoothing=smoothing, window=window, n_out=n_out)
+            for t in run_traces(panel_named(panel), store.keys(info), info.meta)]
+
+
+# the panels that draw one line per optimizer (the first's keys plain, the others' ``key@Class``)
+PER_OPTIMIZER_PANELS = ("lr", "grad_norm", keys.UPDATE_RATIO)
+
+
+def run_traces(panel: Panel, available: Sequence[str], meta: Mapping[str, Any]) -> list[TraceSpec]:
+    """``panel.traces`` of a run, named for its optimizers where it has several: the first's
+    plain ``lr`` is drawn as ``lr@AdamW``, and the one the loss is judged against (a Muon +
+    AdamW hybrid's Muon, ``keys.judged_label``) says so: ``lr@Muon (judged)``."""
+    specs = panel.traces(available)
+    optimizers = meta.get("optimizers")
+    if panel.name not in PER_OPTIMIZER_PANELS or not isinstance(optimizers, list) \
+            or len(optimizers) < 2:
+        return specs
+    first = optimizers[0].get("class") if isinstance(optimizers[0], dict) else None
+    judged = keys.judged_label(meta) if isinstance(meta.get("judged_optimizer"), int) else ""
+    out = []
+    for spec in specs:
+        label = spec.key.split("@", 1)[1] if "@" in spec.key else None
+        name = spec.key if label is not None or not first else f"{spec.key}@{first}"
+        out.append(TraceSpec(spec.key, spec.style,
+                             f"{name} (judged)" if label == judged else name))
+    return out
 
 
 def layer_heatmap(store: "Store", run: "RunInfo | int | str", *,
@@ -1046,7 +1070,7 @@ def compare_figure(store: "Store", runs: Sequence["RunInfo"], kind: str = "loss"
     raw_values = []  # the y range comes from the unsmoothed values (see ordinary_lines)
     for i, run in enumerate(runs):
         color = colorway()[i % len(colorway())]
-        for spec in compare_traces(panel, store.keys(run)):
+        for spec in compare_traces(panel, store.keys(run), run.meta):
             name = run.name if spec.key == panel_key(panel) else f"{run.name} {spec.key}"
             raw = store.scalars(run, spec.key)
             raw_values.append(raw[1])
@@ -1058,14 +1082,18 @@ def compare_figure(store: "Store", runs: Sequence["RunInfo"], kind: str = "loss"
                        y_range=robust_y_range(raw_values, panel.log_y))
 
 
-def compare_traces(panel: Panel, available: Sequence[str]) -> list[TraceSpec]:
+def compare_traces(panel: Panel, available: Sequence[str],
+                   meta: Mapping[str, Any] | None = None) -> list[TraceSpec]:
     """The one series per run a compare view overlays: the smoothed loss, or the panel's
-    main key."""
+    main key; of a run with several optimizers (its ``meta``), the one its loss is judged
+    against (``lr@Muon`` of a Muon + AdamW hybrid, ``keys.judged_label``)."""
     if panel.name == "loss":
         return [TraceSpec(keys.LOSS, "smooth")] if keys.LOSS in available else []
     if panel.name.startswith(LOGGED_PREFIX):
         return panel.traces(available)
     key = panel_key(panel)
+    if meta is not None and panel.name in PER_OPTIMIZER_PANELS:
+        key = keys.optimizer_key(key, keys.judged_label(meta))
     return [TraceSpec(key)] if key in available else []
 
 

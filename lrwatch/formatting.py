@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 
 @dataclass(frozen=True)
@@ -106,3 +107,22 @@ def lr_change(suggestion: object) -> str:
     if factor is None or not math.isfinite(factor) or f"{factor:.3g}" == "1":
         return ""
     return f"multiply the LR by {factor:.3g}"
+
+
+def optimizers_text(meta: Mapping[str, Any]) -> str | None:
+    """A run's optimizer as its header names it: the class, or of several, each class and the
+    one the loss is judged against (``AdamW + Muon (LR judged: Muon's)``, a hybrid recorded
+    with ``shared_loss=True``); None where the run names none."""
+    listed = meta.get("optimizers")
+    classes = [str(o.get("class")) for o in listed if isinstance(o, dict)] \
+        if isinstance(listed, list) else []
+    if len(classes) < 2:
+        optimizer = meta.get("optimizer")
+        return str(optimizer) if optimizer else None
+    judged = meta.get("judged_optimizer")
+    text = " + ".join(classes)
+    if isinstance(judged, int) and not isinstance(judged, bool) and 0 <= judged < len(classes):
+        which = classes[judged] if classes.count(classes[judged]) == 1 else \
+            f"{classes[judged]} #{judged + 1}"
+        return f"{text} (LR judged: {which}'s)"
+    return text

@@ -193,10 +193,12 @@ class Guard:
     """Decides on rank 0, acts on every rank. See the module docstring."""
 
     def __init__(self, config: GuardConfig, make_analyzer: Callable[[], OnlineAnalyzer],
-                 run_name: str, judge_loss: bool = True, label: str | None = None) -> None:
+                 run_name: str, judge_loss: bool = True, label: str | None = None,
+                 judged: int = 0) -> None:
         self.config = config
         self.judge_loss = judge_loss  # False with several optimizers: alarms only
         self.label = label  # the judged optimizer's key label (None: the first's plain keys)
+        self.judged = judged  # its index: a recovery reports its LR (the one the loss is judged by)
         self._make_analyzer = make_analyzer
         self.analyzer = make_analyzer()
         self.run_name = run_name
@@ -417,7 +419,9 @@ class Guard:
                 optimizers: Sequence[torch.optim.Optimizer], schedulers: Sequence[Any]) -> dict[str, Any]:
         """Go back to the decision's snapshot, lower the LRs, and say what was done."""
         snap = next(s for s in self._snapshots if s.step == decision.restore_step)
-        lr_before = [g["lr"] for o in optimizers for g in o.param_groups]
+        judged = optimizers[self.judged] if self.judged < len(optimizers) else None
+        lr_before = judged.param_groups[0]["lr"] if judged is not None and judged.param_groups \
+            else None
         module.load_state_dict(snap.module)
         for optimizer, state in zip(optimizers, snap.optimizers):
             optimizer.load_state_dict(state)
@@ -438,8 +442,8 @@ class Guard:
         return {
             "action": "recover", "recovery": self.recoveries, "restored_step": snap.step,
             "lr_factor": decision.lr_factor, "lr_scale": target,
-            "lr_before": lr_before[0] if lr_before else None,
-            "lr_after": optimizers[0].param_groups[0]["lr"] if optimizers else None,
+            "lr_before": lr_before,  # the judged optimizer's: a hybrid's Muon, not its AdamW
+            "lr_after": judged.param_groups[0]["lr"] if lr_before is not None else None,
             "skip_batches": self.config.skip_batches, "reason": decision.reason,
         }
 

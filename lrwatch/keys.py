@@ -109,6 +109,19 @@ def optimizer_key(base: str, optimizer_label: str | None) -> str:
     return base if not optimizer_label else f"{base}@{optimizer_label}"
 
 
+def judged_label(meta: Mapping[str, Any]) -> str | None:
+    """The key label (``optimizer_labels``) of the optimizer a run's loss is judged against: the
+    one its metadata names (``judged_optimizer``: several optimizers that stepped one loss, a
+    Muon + AdamW hybrid's Muon); else None, the first's plain keys."""
+    optimizers = meta.get("optimizers")
+    judged = meta.get("judged_optimizer")
+    if not isinstance(optimizers, list) or isinstance(judged, bool) \
+            or not isinstance(judged, int) or not 0 <= judged < len(optimizers):
+        return None
+    return optimizer_labels([str(o.get("class")) if isinstance(o, dict) else "?"
+                             for o in optimizers])[judged]
+
+
 def optimizer_labels(class_names: list[str]) -> list[str | None]:
     """Labels for a trainer's optimizers: None for the first, ``Class`` or ``Class-k`` after."""
     labels: list[str | None] = []

@@ -98,8 +98,8 @@ def write_report(store: Store | str | os.PathLike[str], run: RunInfo | str | int
 def _header(info: RunInfo) -> str:
     end = info.ended_at if info.ended_at is not None else time.time()
     bits = [formatting.count(info.steps, "step"), html.escape(info.status)]
-    if info.meta.get("optimizer"):
-        bits.append(html.escape(str(info.meta["optimizer"])))
+    if optimizer := formatting.optimizers_text(info.meta):
+        bits.append(html.escape(optimizer))
     bits.append("started " + time.strftime("%Y-%m-%d %H:%M", time.localtime(info.started_at)))
     bits.append(formatting.duration(end - info.started_at))
     return (f"<h1>{html.escape(info.name)}</h1>"

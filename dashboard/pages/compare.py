@@ -68,7 +68,7 @@ def _traces(store: Store, runs: list[RunInfo], panel: figures.Panel) -> list[dic
     colorway = figures.colorway()
     traces = []
     for i, run in enumerate(runs):
-        for spec in figures.compare_traces(panel, store.keys(run)):
+        for spec in figures.compare_traces(panel, store.keys(run), run.meta):
             traces.append(live.trace_entry(run, spec, name=run.name,
                                            color=colorway[i % len(colorway)]))
     return traces

@@ -79,7 +79,8 @@ def _build(store: Store, source: DataSource, run: RunInfo, panel_name: str, *,
            smoothing: float, log_y: bool | None, window: Any) -> tuple[Any, Any]:
     panel = figures.panel_named(panel_name)
     available = store.keys(run)
-    traces = [live.trace_entry(run, spec) for spec in panel.traces(available)]
+    traces = [live.trace_entry(run, spec)
+              for spec in figures.run_traces(panel, available, run.meta)]
     return source.builds.get(
         live.view_key("run", panel_name, traces, smoothing, log_y, window),
         (run.last_step, run.status),

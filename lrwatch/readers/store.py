@@ -159,9 +159,10 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
 
 def judged_lr(store: Store, run: RunInfo) -> float | None:
     """The LR a verdict on the run is relative to, as ``analyze`` takes it: the peak LR (what
-    the user sets: with warmup or decay the last LR is not), after the guard's last recovery."""
+    the user sets: with warmup or decay the last LR is not), after the guard's last recovery; of
+    the judged optimizer (``keys.judged_label``: a Muon + AdamW hybrid's Muon)."""
     with store_errors(store.path):
-        steps, lr = store.scalars(run, keys.LR)
+        steps, lr = store.scalars(run, keys.optimizer_key(keys.LR, keys.judged_label(run.meta)))
         actions = _guard_actions(store, run)
     return peak_lr(steps, lr, actions[-1].step if actions else None)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
@@ -60,7 +60,7 @@ def stored_or_computed(backend: "StoreBackend", run: RunInfo, stored_status: str
         summary = RunSummary.from_text(text)
         if summary is not None:
             return summary
-    return summarize(backend, run.id)
+    return summarize(backend, run.id, run.meta)
 
 
 def recoveries(events: Sequence[Event]) -> list[Event]:
@@ -79,10 +79,15 @@ def peak_lr(steps: np.ndarray, lr: np.ndarray, after_step: int | None) -> float 
     return float(ok.max()) if ok.size else None
 
 
-def summarize(backend: "StoreBackend", run_id: int) -> RunSummary:
-    """A run's summary from its series and events (three reads; what listing did per run)."""
+def summarize(backend: "StoreBackend", run_id: int,
+              meta: Mapping[str, Any] | None = None) -> RunSummary:
+    """A run's summary from its series and events (three reads; what listing did per run), its
+    LR the judged optimizer's (``keys.judged_label``: a Muon + AdamW hybrid's Muon) by the run's
+    ``meta`` (read when not given)."""
     last_loss = backend.last_values(run_id, [keys.LOSS]).get(keys.LOSS)
-    steps, lr = backend.scalars(run_id, keys.LR)
+    if meta is None:
+        meta = backend.get_run(run_id).meta
+    steps, lr = backend.scalars(run_id, keys.optimizer_key(keys.LR, keys.judged_label(meta)))
     recovered = recoveries(backend.events(run_id, kind=keys.EVENT_ACTION))
     return RunSummary(last_loss, peak_lr(steps, lr, recovered[-1].step if recovered else None))
 

@@ -96,7 +96,7 @@ class RunTables(RowChecks, GroupNumbering):
         without a current summary (running ones, or a store older than summaries)."""
         rows = self._summary_rows() if self._has_summaries else None
         if rows is None:
-            return [(run, summarize(self, run.id)) for run in self.runs()]
+            return [(run, summarize(self, run.id, run.meta)) for run in self.runs()]
         out = []
         for row in rows:
             run = self._run_info(row[:-2])
