@@ -46,7 +46,49 @@ attention models (the Perceiver and the fine-tuned transformer), one a sequence 
   (``CosineAnnealingLR``), batches of 128, **logged once per epoch** (20 epochs of 32 steps:
   each epoch's mean training loss, a ``val_loss`` after it).
 
-RESULTS-TO-FILL
+13 quarter-decade LRs each (every step 1.78x, so a best within 2x is a grid point), seed 45. **The
+grids were fixed from what users pick before any probe, and all three moved once after a first
+probe** (every other grid point, seed 45, at LRs rounded to three digits), all from 10**-4..10**-1
+(LAMB's and AdamW's usual 1e-4-3e-3, 3.16e-3 in the middle; Adam-family fine-tunes of a small
+model 1e-4 to 1e-2): the Perceiver's probe put the best at 1e-3 (0.9487; 3.16e-3 1.0581, 1e-2
+1.0641, 3.16e-2 1.1663, 1e-1 1.3909, 3.16e-4 1.2302, 1e-4 1.3558), a decade from the bottom,
+moved down half a decade to 10**-4.5..10**-1.5; the fine-tune's at 1e-2 (1.2553; 3.16e-3 1.2634,
+3.16e-2 1.2909, 1e-1 1.3291, 1e-3 1.3686, 3.16e-4 1.4056, 1e-4 1.4439), a decade from the top,
+moved up half a decade to 10**-3.5..10**-0.5; the VICReg net's at 1e-2 (9.0906; 3.16e-2 9.3607,
+1e-1 24.6644 above its start of 23.9833, 3.16e-3 10.6351, 1e-3 12.0354, 3.16e-4 13.8203, 1e-4
+16.6799), a decade from the top, moved up half a decade to 10**-3.5..10**-0.5. The sweep bests:
+the Perceiver 1e-3 (1.5 decades from both ends), the fine-tune 5.62e-3 (1.25 decades from the
+bottom), the VICReg net 1.78e-2 (1.25 decades from the top).
+
+**The Perceiver's best stands alone above a broad shelf**: 1e-3 ends at 0.9487, 1.78e-3 3.5%
+above it, 3.16e-3 to 1.78e-2 within 2% of each other (1.0578 to 1.0778), 3.16e-2 at 1.2536; no
+run ends above its start. **The fine-tune's top collapses to the class prior without ending
+above its start**: from 5.62e-2 up the runs end near ln 4 (1.3291 to 1.3905), below the new
+head's start of 1.5895 (oscillating, not diverging). **The VICReg net falls off a cliff**:
+5.62e-2 ends at 18.7281, and from 1e-1 up every run ends above its start (24.66 to 24.75 from
+23.98: the embeddings collapse; diverging).
+
+Probe test losses at each best and its neighbours (seeds 43/44/45; seed 45 the sweep's own
+runs, the others at three-digit LRs; a seed moves the batches and the initialisation, of the
+VICReg net the training views too, of the fine-tune the batches and the new head only):
+
+- **The Perceiver's best moves half a decade, 1e-3 to 3.16e-3**: 1e-3 at seed 45 (0.9487;
+  1.78e-3 +3.5%, 3.16e-3 +11.5%), 3.16e-3 at seeds 43 and 44 (0.9350, 0.8187; 1.78e-3 +1.4%,
+  +5.4%; 5.62e-3 +10.7%, +0.9%; 1e-3 +11.4%, +19.5%).
+- **The fine-tune's best moves between 5.62e-3 and 1e-2**: 5.62e-3 at seeds 44 and 45 (1.2126,
+  1.2208; 1e-2 +3.3%, +2.8%; 3.16e-3 +8.8%, +5.9%), 1e-2 at seed 43 (1.2258; 5.62e-3 +1.3%,
+  1.78e-2 +2.2%).
+- **The VICReg net's best stays at 1.78e-2**: 8.3805, 8.6646, 8.8885 at seeds 43, 44, 45 (1e-2
+  +10.0%, +6.1%, +2.3%; 3.16e-2 +18.1%, +8.2%, +3.0%).
+
+Best test losses: the Perceiver 0.9487 at 1e-3 from 1.5876 (it fell 40%); the fine-tune 1.2208
+at 5.62e-3 from 1.5895 (23%); the VICReg net 8.8885 at 1.78e-2 from 23.9833 (63%). Labels: 18
+stalled, 3 healthy, 15 oscillating, 3 diverging (Perceiver 6/1/6/0, fine-tune 5/1/7/0, VICReg
+7/1/2/3). Training took 70.8 CPU s on one thread for the 39 runs in the sweeps (Perceiver 19.6,
+fine-tune 41.2, VICReg 10.0; each run's own CPU time, on a machine shared with other work), and
+about 210 CPU s for the pretraining (about 12 s in each of five processes), the timing check,
+the probes and the seed checks: under 5 CPU minutes in all (the processes' imports not
+counted), under the plan's ~25.
 
 The truth is the loss on a test split that no log holds; each log's ``val_loss`` comes from a
 separate validation split, as in rounds 8 to 48 (``fresh_sweeps8``, whose machinery this reuses:
