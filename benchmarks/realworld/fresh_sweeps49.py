@@ -105,7 +105,6 @@ retrain on other kernels drifts within the tests' retrained-truth tolerance.
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 
 import numpy as np
@@ -123,6 +122,7 @@ from benchmarks.realworld.fresh_sweeps31 import minibatch_run, shuffled_batches
 from benchmarks.realworld.fresh_sweeps34 import Lamb
 from benchmarks.realworld.fresh_sweeps41 import (FT_CTX, FT_D, FT_FF, FT_HEADS, FT_LAYERS,
                                                  block_windows, code_lm, pretrained_lm)
+from benchmarks.realworld.made_tasks import warmup_linear
 from benchmarks.realworld.make_runs import quarter_decades
 
 SEED = 45  # not earlier rounds' seeds (0 made runs, 1 round 4, 2 round 5, 3 round 7, 4 ... 44)
@@ -266,14 +266,6 @@ def last_position_ce(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """The cross-entropy of the class logits at the window's last position (the causal
     transformer's only position that has read the whole window)."""
     return F.cross_entropy(out[:, -1], y)
-
-
-def warmup_linear(warmup: int, total: int):
-    """A linear warmup over ``warmup`` steps, then a linear decay to 0 at the last step (BERT's
-    fine-tuning schedule)."""
-    def factor(i: int) -> float:
-        return (i + 1) / warmup if i < warmup else max(0.0, (total - i) / (total - warmup))
-    return factor
 
 
 def seqcls_run(lr: float, seed: int = SEED) -> TestedRun:
