@@ -93,7 +93,9 @@ round42-made`` the families made for round 42 (``manifest_r42made.jsonl``, ``ROU
 round 45 (``manifest_r45made.jsonl``, ``ROUND45_MADE``); ``--side round46-made`` the families
 made for round 46 (``manifest_r46made.jsonl``, ``ROUND46_MADE``); ``--side round47-made`` the
 families made for round 47 (``manifest_r47made.jsonl``, ``ROUND47_MADE``); ``--side
-round48-made`` the families made for round 48 (``manifest_r48made.jsonl``, ``ROUND48_MADE``).
+round48-made`` the families made for round 48 (``manifest_r48made.jsonl``, ``ROUND48_MADE``);
+``--side round49-made`` the families made for round 49 (``manifest_r49made.jsonl``,
+``ROUND49_MADE``).
 """
 
 from __future__ import annotations
@@ -130,7 +132,7 @@ SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning"
          "round37-made", "round38-heldout", "round38-made", "round39-heldout",
          "round39-made", "round40-heldout", "round40-made", "round41-made",
          "round42-made", "round43-made", "round44-made", "round45-made",
-         "round46-made", "round47-made", "round48-made")
+         "round46-made", "round47-made", "round48-made", "round49-made")
 
 
 def move_of(action: str, factor: float | None) -> tuple[str, float]:

@@ -330,6 +330,12 @@ ROUND47_MADE = frozenset({"lrwatch-made/gpt_ft_l2sp_prose_sgdm_step",
 ROUND48_MADE = frozenset({"lrwatch-made/gpt_ft_ulmfit_prose_adam_stlr",
                           "lrwatch-made/gat_graphs_ce_adam_epochs",
                           "lrwatch-made/mamba_enum_adamw_warmcos"})
+# Round 49's made families (``fresh_sweeps49.py``, ``manifest_r49made.jsonl``): made after round
+# 48's, ranked by a test loss their logs never hold; held out, never diagnosed before the lead's
+# one evaluation.
+ROUND49_MADE = frozenset({"lrwatch-made/perceiver_pointsets_ce_lamb_step",
+                          "lrwatch-made/gpt_ft_seqcls_modules_nadamw_warmlin",
+                          "lrwatch-made/vicreg_views_adamw_cosine_epochs"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -495,7 +501,7 @@ def side_of(repo: str) -> str:
     ``round36-made`` / ``round37-made`` / ``round38-made`` / ``round39-made`` /
     ``round40-made`` / ``round41-made`` / ``round42-made`` / ``round43-made`` /
     ``round44-made`` / ``round45-made`` / ``round46-made`` / ``round47-made`` /
-    ``round48-made`` (rounds 22 to 48's made families, held out)."""
+    ``round48-made`` / ``round49-made`` (rounds 22 to 49's made families, held out)."""
     if repo in ROUND40_REPOS:
         return "round40-heldout"
     if repo in ROUND39_REPOS:
@@ -572,6 +578,8 @@ def side_of(repo: str) -> str:
         return "round47-made"
     if repo in ROUND48_MADE:
         return "round48-made"
+    if repo in ROUND49_MADE:
+        return "round49-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:
