@@ -35,6 +35,21 @@ def _hybrid(model: torch.nn.Module) -> list[torch.optim.Optimizer]:
     return [torch.optim.AdamW(rest, lr=ADAMW_LR), torch.optim.Muon(matrices, lr=MUON_LR)]
 
 
+def _train(watch: Watch, model: torch.nn.Module, optimizers: list[torch.optim.Optimizer],
+           epochs: int = 1) -> None:
+    """A hybrid's plain loop: one backward, every optimizer steps, then ``watch.step``."""
+    with watch:
+        for _ in range(epochs):
+            for x, y in loader():
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                for optimizer in optimizers:
+                    optimizer.zero_grad()
+                loss.backward()
+                for optimizer in optimizers:
+                    optimizer.step()
+                watch.step(loss)
+
+
 def _analyze_json(path: Any) -> dict[str, Any]:
     result = CliRunner().invoke(cli, ["analyze", str(path), "--json"])
     assert result.exit_code == 0, result.output
@@ -54,17 +69,8 @@ def test_a_muon_adamw_loop_is_judged_against_muons_lr_when_its_loss_is_shared(tm
                                                                             shared_loss):
     model = _model()
     optimizers = _hybrid(model)
-    with Watch(model, optimizers, store=tmp_path / "s", shared_loss=shared_loss,
-               check_every_n_steps=40) as watch:
-        for _ in range(20):
-            for x, y in loader():
-                loss = torch.nn.functional.mse_loss(model(x), y)
-                for optimizer in optimizers:
-                    optimizer.zero_grad()
-                loss.backward()
-                for optimizer in optimizers:
-                    optimizer.step()
-                watch.step(loss)
+    _train(Watch(model, optimizers, store=tmp_path / "s", shared_loss=shared_loss,
+                 check_every_n_steps=40), model, optimizers, epochs=20)
     entry = _analyze_json(tmp_path / "s")
     if shared_loss:
         (run,) = Store(tmp_path / "s", readonly=True).runs()
@@ -185,15 +191,8 @@ def test_a_hybrids_figures_name_each_optimizers_lines(tmp_path, shared_loss):
     (no shared loss) marks none. ``lrwatch export`` puts the judged LR next to the loss."""
     model = _model()
     optimizers = _hybrid(model)
-    with Watch(model, optimizers, store=tmp_path / "s", shared_loss=shared_loss) as watch:
-        for x, y in loader():
-            loss = torch.nn.functional.mse_loss(model(x), y)
-            for optimizer in optimizers:
-                optimizer.zero_grad()
-            loss.backward()
-            for optimizer in optimizers:
-                optimizer.step()
-            watch.step(loss)
+    _train(Watch(model, optimizers, store=tmp_path / "s", shared_loss=shared_loss), model,
+           optimizers)
     store = Store(tmp_path / "s", readonly=True)
     (run,) = store.runs()
     muon = "lr@Muon (judged)" if shared_loss else "lr@Muon"
@@ -227,16 +226,8 @@ def test_comparing_hybrids_overlays_each_ones_muon_lr(tmp_path):
         model = _model()
         optimizers = _hybrid(model)
         optimizers[1].param_groups[0]["lr"] = muon_lr
-        with Watch(model, optimizers, store=tmp_path / "s", name=f"muon-{muon_lr}",
-                   shared_loss=True) as watch:
-            for x, y in loader():
-                loss = torch.nn.functional.mse_loss(model(x), y)
-                for optimizer in optimizers:
-                    optimizer.zero_grad()
-                loss.backward()
-                for optimizer in optimizers:
-                    optimizer.step()
-                watch.step(loss)
+        _train(Watch(model, optimizers, store=tmp_path / "s", name=f"muon-{muon_lr}",
+                     shared_loss=True), model, optimizers)
     store = Store(tmp_path / "s", readonly=True)
     figure = figures.compare_figure(store, store.runs(), "lr")
     assert [(t.name, float(max(t.y))) for t in figure.data] == [
