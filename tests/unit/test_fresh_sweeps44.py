@@ -69,19 +69,27 @@ def test_the_kan_splines_are_a_partition_of_unity_on_the_grid() -> None:
 
 
 def test_the_lbfgs_takes_one_full_batch_step_an_epoch() -> None:
+    """``step()`` with no closure (``train_by_epoch``'s call) evaluates the stored one, and one
+    such step reaches a quadratic's minimum; a closure given to ``step`` is used instead."""
     w = torch.nn.Parameter(torch.tensor([3.0]))
-    calls = []
+    calls: list[str] = []
 
-    def closure():
-        calls.append(1)
-        opt.zero_grad()
-        loss = (w - 1) ** 2
-        loss.sum().backward()
-        return loss.sum()
-    opt = gen.EpochLBFGS([w], 1.0, closure)
+    def closure_of(name: str, target: float):
+        def closure():
+            calls.append(name)
+            opt.zero_grad()
+            loss = ((w - target) ** 2).sum()
+            loss.backward()
+            return loss
+        return closure
+    opt = gen.EpochLBFGS([w], 1.0, closure_of("stored", 1.0))
     opt.step()
-    assert 1 < len(calls) <= 21  # one step: L-BFGS's own evaluations, at most max_iter + 1
+    assert set(calls) == {"stored"}
     assert float(w.detach()) == pytest.approx(1.0, abs=1e-4)  # the quadratic's minimum
+    calls.clear()
+    opt.step(closure_of("given", 2.0))
+    assert set(calls) == {"given"}
+    assert float(w.detach()) == pytest.approx(2.0, abs=1e-4)
 
 
 def test_the_mixture_weighs_its_experts_by_the_gate() -> None:
