@@ -323,7 +323,7 @@ def run_traces(panel: Panel, available: Sequence[str], meta: Mapping[str, Any]) 
             or len(optimizers) < 2:
         return specs
     first = optimizers[0].get("class") if isinstance(optimizers[0], dict) else None
-    judged = keys.judged_label(meta) if isinstance(meta.get("judged_optimizer"), int) else ""
+    judged = keys.judged_label(meta) if keys.judged_index(meta) is not None else ""
     out = []
     for spec in specs:
         label = spec.key.split("@", 1)[1] if "@" in spec.key else None

@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from lrwatch import keys
+
 
 @dataclass(frozen=True)
 class StatusStyle:
@@ -113,15 +115,13 @@ def optimizers_text(meta: Mapping[str, Any]) -> str | None:
     """A run's optimizer as its header names it: the class, or of several, each class and the
     one the loss is judged against (``AdamW + Muon (LR judged: Muon's)``, a hybrid recorded
     with ``shared_loss=True``); None where the run names none."""
-    listed = meta.get("optimizers")
-    classes = [str(o.get("class")) for o in listed if isinstance(o, dict)] \
-        if isinstance(listed, list) else []
+    classes = keys.optimizer_classes(meta)
     if len(classes) < 2:
         optimizer = meta.get("optimizer")
         return str(optimizer) if optimizer else None
-    judged = meta.get("judged_optimizer")
+    judged = keys.judged_index(meta)
     text = " + ".join(classes)
-    if isinstance(judged, int) and not isinstance(judged, bool) and 0 <= judged < len(classes):
+    if judged is not None:
         which = classes[judged] if classes.count(classes[judged]) == 1 else \
             f"{classes[judged]} #{judged + 1}"
         return f"{text} (LR judged: {which}'s)"

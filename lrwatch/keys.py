@@ -109,17 +109,31 @@ def optimizer_key(base: str, optimizer_label: str | None) -> str:
     return base if not optimizer_label else f"{base}@{optimizer_label}"
 
 
-def judged_label(meta: Mapping[str, Any]) -> str | None:
-    """The key label (``optimizer_labels``) of the optimizer a run's loss is judged against: the
-    one its metadata names (``judged_optimizer``: several optimizers that stepped one loss, a
-    Muon + AdamW hybrid's Muon); else None, the first's plain keys."""
+def optimizer_classes(meta: Mapping[str, Any]) -> list[str]:
+    """The class names of a run's optimizers, in order, from its metadata (``"?"`` where one
+    is not named); empty where the metadata lists none."""
     optimizers = meta.get("optimizers")
+    if not isinstance(optimizers, list):
+        return []
+    return [str(o.get("class")) if isinstance(o, dict) else "?" for o in optimizers]
+
+
+def judged_index(meta: Mapping[str, Any]) -> int | None:
+    """The index of the optimizer a run's loss is judged against, as its metadata records it
+    (``judged_optimizer``: several optimizers that stepped one loss, a Muon + AdamW hybrid's
+    Muon); None where it records none or an index out of its optimizers."""
     judged = meta.get("judged_optimizer")
-    if not isinstance(optimizers, list) or isinstance(judged, bool) \
-            or not isinstance(judged, int) or not 0 <= judged < len(optimizers):
+    if isinstance(judged, bool) or not isinstance(judged, int) \
+            or not 0 <= judged < len(optimizer_classes(meta)):
         return None
-    return optimizer_labels([str(o.get("class")) if isinstance(o, dict) else "?"
-                             for o in optimizers])[judged]
+    return judged
+
+
+def judged_label(meta: Mapping[str, Any]) -> str | None:
+    """The key label (``optimizer_labels``) of the optimizer a run's loss is judged against
+    (``judged_index``); None: the first's plain keys."""
+    judged = judged_index(meta)
+    return None if judged is None else optimizer_labels(optimizer_classes(meta))[judged]
 
 
 def optimizer_labels(class_names: list[str]) -> list[str | None]:

@@ -109,8 +109,10 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
             return Series(*store.scalars(info, key))
 
         meta = info.meta
-        labels = keys.optimizer_labels(_optimizer_classes(meta))
-        judged = _judged(meta, len(labels))
+        labels = keys.optimizer_labels(keys.optimizer_classes(meta))
+        # several optimizers are judged as one where the run recorded their shared loss's
+        # (``engine.judged_optimizer``), else they trained against each other: no LR verdict
+        judged = 0 if len(labels) <= 1 else keys.judged_index(meta)
         label = labels[judged] if judged is not None and labels else None
 
         def judged_key(base: str) -> str:
@@ -186,25 +188,6 @@ def _guard_actions(store: Store, info: RunInfo) -> tuple[GuardAction, ...]:
         out.append(GuardAction(event.step, restored if isinstance(restored, int) else None,
                                _number(p.get("lr_before")), _number(p.get("lr_after"))))
     return tuple(out)
-
-
-def _judged(meta: dict[str, Any], optimizers: int) -> int | None:
-    """The optimizer whose LR the loss is judged against (``engine.judged_optimizer``): the
-    first of one; of several, the one the run recorded (their loss was shared), else None (they
-    trained against each other: no LR verdict from the loss)."""
-    if optimizers <= 1:
-        return 0
-    judged = meta.get("judged_optimizer")
-    if isinstance(judged, int) and not isinstance(judged, bool) and 0 <= judged < optimizers:
-        return judged
-    return None
-
-
-def _optimizer_classes(meta: dict[str, Any]) -> list[str]:
-    optimizers = meta.get("optimizers")
-    if not isinstance(optimizers, list):
-        return []
-    return [str(o.get("class")) if isinstance(o, dict) else "?" for o in optimizers]
 
 
 def _text(value: Any) -> str | None:
