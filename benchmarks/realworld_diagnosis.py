@@ -95,7 +95,8 @@ made for round 46 (``manifest_r46made.jsonl``, ``ROUND46_MADE``); ``--side round
 families made for round 47 (``manifest_r47made.jsonl``, ``ROUND47_MADE``); ``--side
 round48-made`` the families made for round 48 (``manifest_r48made.jsonl``, ``ROUND48_MADE``);
 ``--side round49-made`` the families made for round 49 (``manifest_r49made.jsonl``,
-``ROUND49_MADE``).
+``ROUND49_MADE``); ``--side round50-made`` the families made for round 50
+(``manifest_r50made.jsonl``, ``ROUND50_MADE``).
 """
 
 from __future__ import annotations
@@ -132,7 +133,8 @@ SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning"
          "round37-made", "round38-heldout", "round38-made", "round39-heldout",
          "round39-made", "round40-heldout", "round40-made", "round41-made",
          "round42-made", "round43-made", "round44-made", "round45-made",
-         "round46-made", "round47-made", "round48-made", "round49-made")
+         "round46-made", "round47-made", "round48-made", "round49-made",
+         "round50-made")
 
 
 def move_of(action: str, factor: float | None) -> tuple[str, float]:

@@ -336,6 +336,12 @@ ROUND48_MADE = frozenset({"lrwatch-made/gpt_ft_ulmfit_prose_adam_stlr",
 ROUND49_MADE = frozenset({"lrwatch-made/perceiver_pointsets_ce_lamb_step",
                           "lrwatch-made/gpt_ft_seqcls_modules_nadamw_warmlin",
                           "lrwatch-made/vicreg_views_adamw_cosine_epochs"})
+# Round 50's made families (``fresh_sweeps50.py``, ``manifest_r50made.jsonl``): made after round
+# 49's, ranked by a test loss their logs never hold; held out, never diagnosed before the lead's
+# one evaluation.
+ROUND50_MADE = frozenset({"lrwatch-made/conformer_keywords_ce_adam_noam",
+                          "lrwatch-made/gpt_ft_llrd_collections_adamw_warmlin",
+                          "lrwatch-made/score_moons_dsm_sgd_epochs"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -501,7 +507,8 @@ def side_of(repo: str) -> str:
     ``round36-made`` / ``round37-made`` / ``round38-made`` / ``round39-made`` /
     ``round40-made`` / ``round41-made`` / ``round42-made`` / ``round43-made`` /
     ``round44-made`` / ``round45-made`` / ``round46-made`` / ``round47-made`` /
-    ``round48-made`` / ``round49-made`` (rounds 22 to 49's made families, held out)."""
+    ``round48-made`` / ``round49-made`` / ``round50-made`` (rounds 22 to 50's made families,
+    held out)."""
     if repo in ROUND40_REPOS:
         return "round40-heldout"
     if repo in ROUND39_REPOS:
@@ -580,6 +587,8 @@ def side_of(repo: str) -> str:
         return "round48-made"
     if repo in ROUND49_MADE:
         return "round49-made"
+    if repo in ROUND50_MADE:
+        return "round50-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:
