@@ -51,7 +51,54 @@ sequence models.
   **logged once per epoch** (20 epochs of 32 steps: each epoch's mean training loss, a
   ``val_loss`` after it).
 
-13 quarter-decade LRs each (every step 1.78x, so a best within 2x is a grid point), seed 46.
+13 quarter-decade LRs each (every step 1.78x, so a best within 2x is a grid point), seed 46. **The
+grids were fixed from what users pick before any probe** (Adam on a small transformer-like model
+and AdamW fine-tunes of a small model 10**-4..10**-1, 3.16e-3 in the middle; plain SGD
+10**-3..10**0, 3.16e-2 in the middle), **then probed** (every other grid point, seed 46, at LRs
+rounded to three digits): the Conformer's probe put the best at 3.16e-3 (0.4899; 1e-2 0.4914,
+3.16e-2 1.3640, 1e-1 1.3869, 1e-3 0.7204, 3.16e-4 0.9728, 1e-4 1.0373), 1.5 decades from both
+ends, and its grid stayed; the fine-tune's at 1e-2 (1.2562; 3.16e-2 1.2664, 1e-1 1.2607, 3.16e-3
+1.3008, 1e-3 1.4046, 3.16e-4 1.5278, 1e-4 1.7846), a decade from the top with the top still flat,
+moved up a decade to 10**-3..10**0; the score net's at 3.16e-1 (0.7550; 1e-1 0.7677, 3.16e-2
+0.7707, 1e-2 0.7878, 3.16e-3 0.8392, 1e-3 0.9353; 1 non-finite), half a decade from the top,
+moved up half a decade to 10**-2.5..10**0.5. **The score net's grid moved a second time**: its
+sweep put the best at 5.62e-1, under a decade from that grid's top (3.16), so it moved up another
+half decade to 10**-2..10**1 (the two new top runs non-finite, as every run from 1 up is; the
+runs at the LRs both grids share are the same runs). The sweep bests: the Conformer 3.16e-3 (1.5
+decades from both ends), the fine-tune 1.78e-2 (1.25 decades from the bottom, 1.75 from the top),
+the score net 5.62e-1 (1.75 decades from the bottom, 1.25 from the top).
+
+**The Conformer's shelf is sharp-edged**: 1.78e-3 to 1e-2 end within 1.3% of each other (0.4885
+to 0.4947), 1e-3 47% above, 1.78e-2 98% above; from 1.78e-2 up the runs fall back towards the
+prior (0.9674 to 1.3869) without ending above the start of 1.3951 (oscillating, not diverging).
+**The fine-tune's shelf is broad**: 5.62e-3 to 1e-1 end within 2% of the best (1.2460 to
+1.2671), then 1.78e-1 and 3.16e-1 rise (1.3080, 1.4034) and from 5.62e-1 up the runs end above
+the pretrained model's start of 2.1858 (3.0034, 3.1567: diverging). **The score net falls off a
+cliff**: 1.78e-1 to 5.62e-1 end within 2% of the best (0.7513 to 0.7628), and every run from 1 up
+goes non-finite in its first epoch (diverging); no run is oscillating.
+
+Probe test losses at each best and its neighbours (seeds 44/45/46; seed 46 the sweep's own
+runs, the others at three-digit LRs; a seed moves the batches and the initialisation, of the
+score net the training noise too, of the fine-tune the batches only):
+
+- **The Conformer's best moves half a decade, 3.16e-3 to 1e-2**: 3.16e-3 at seed 46 (0.4885;
+  1.78e-3 +0.0%, 5.62e-3 +1.3%, 1e-2 +0.6%), 1e-2 at seed 44 (0.4845; 5.62e-3 +0.5%, 3.16e-3
+  +1.0%, 1.78e-3 +33.3%, 1.78e-2 +47.0%), 5.62e-3 at seed 45 (0.4848; 3.16e-3 +0.1%, 1e-2
+  +4.7%, 1.78e-3 +5.0%, 1.78e-2 +99.5%).
+- **The fine-tune's best moves between 1e-2 and 1.78e-2**: 1.78e-2 at seeds 45 and 46 (1.2469,
+  1.2460; 1e-2 +0.8%, +0.8%; 3.16e-2 +1.1%, +1.7%), 1e-2 at seed 44 (1.2536; 1.78e-2 +0.9%,
+  3.16e-2 +0.1%, 5.62e-2 +0.4%).
+- **The score net's best stays at 5.62e-1**: 0.7486, 0.7441, 0.7513 at seeds 44, 45, 46
+  (3.16e-1 +0.4%, +0.8%, +0.5%; 1.78e-1 +1.8%, +2.0%, +1.5%; 1 non-finite at every seed).
+
+Best test losses: the Conformer 0.4885 at 3.16e-3 from 1.3951 (it fell 65%); the fine-tune
+1.2460 at 1.78e-2 from 2.1858 (43%); the score net 0.7513 at 5.62e-1 from 1.0335 (27%). Labels:
+13 stalled, 13 healthy, 6 oscillating, 7 diverging (Conformer 5/4/4/0, fine-tune 3/6/2/2, score
+net 5/3/0/5). Training took 133.9 CPU s on one thread for the 39 runs in the sweeps (Conformer
+84.5, fine-tune 46.9, score net 2.5; each run's own CPU time, on a machine shared with other
+work), and about 240 CPU s for the pretraining (about 13 s in each of four processes), the timing
+check, the probes and the seed checks: under 7 CPU minutes in all (the processes' imports not
+counted), under the plan's ~25.
 
 The truth is the loss on a test split that no log holds; each log's ``val_loss`` comes from a
 separate validation split, as in rounds 8 to 49 (``fresh_sweeps8``, whose machinery this reuses:
@@ -339,7 +386,7 @@ def score_run(lr: float, seed: int = SEED) -> TestedRun:
 
 # -- the plan and the manifest -------------------------------------------------------------------
 
-CF_RANGE, LL_RANGE, SM_RANGE = (-4.0, -1.0), (-3.0, 0.0), (-2.5, 0.5)
+CF_RANGE, LL_RANGE, SM_RANGE = (-4.0, -1.0), (-3.0, 0.0), (-2.0, 1.0)
 EVERY = f"every {LOG_EVERY} steps (that step's loss)"
 
 
