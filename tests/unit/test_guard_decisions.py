@@ -194,6 +194,25 @@ def test_a_loss_that_rose_above_its_start_past_chance_is_still_stopped() -> None
     assert "chance level" in decision.reason
 
 
+def test_a_diverging_verdict_below_half_confidence_is_told_not_acted_on() -> None:
+    # a binary classifier whose first points blew up above chance and came back to sit at it:
+    # "diverging" at 0.4, one reading of several (a too-low LR sits at chance too); the guard
+    # says so and lets the run go on (replayed live, such verdicts stopped 3 too-low runs)
+    rng = np.random.default_rng(0)
+    loss = np.concatenate([[0.53], np.full(30, 1.2), np.linspace(1.2, 0.69, 40),
+                           np.full(329, 0.69)]) * np.exp(rng.normal(0, 0.03, 400))
+    guard = Guard(GuardConfig(on_diverge="stop"),
+                  lambda: OnlineAnalyzer(optimizer="Adam", total_steps=4000, classes=2), "run")
+    said = []
+    for i in range(loss.size):
+        guard.observe({keys.LOSS: (np.array([i]), loss[i:i + 1]),
+                       keys.LR: (np.array([i]), np.array([1e-5]))})
+        notices, decision = guard.check(i)
+        said += [n.message for n in notices]
+        assert decision is None, f"acted at step {i}: {decision}"
+    assert any("diverging" in m and "confidence 0.40" in m for m in said)
+
+
 def test_a_block_that_brings_the_alarm_and_the_verdict_names_the_row_first() -> None:
     # warn mode copies rows to the host in blocks (up to 256 steps): a loss that blows up at
     # step 9 of such a block is told as the row that raised it, then as a verdict, both at once
