@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from lrwatch.analysis import RunCurves, Series
+from lrwatch.readers.series import evaluated_every_point
 
 HERE = Path(__file__).parent
 STATUSES = ("diverging", "oscillating", "stalled", "healthy")
@@ -755,11 +756,14 @@ def curves_of(row: dict, cols: dict[str, np.ndarray]) -> RunCurves:
 
     meta = row.get("meta", {})
     # a log indexed by epoch (its step column counts epochs), as lrwatch's readers read a
-    # Keras CSVLogger file or a TensorBoard ``epoch_loss``
+    # Keras CSVLogger file or a TensorBoard ``epoch_loss``, or one with a validation loss at
+    # every training-loss point
     epochs = cols.get("epoch")
-    by_epoch = epochs is not None and np.array_equal(epochs, steps.astype(float))
-    return RunCurves(loss=series("loss"), lr=series("lr"), grad_norm=series("grad_norm"),
-                     val_loss=series("val_loss"), optimizer=meta.get("optimizer"),
+    loss, val_loss = series("loss"), series("val_loss")
+    by_epoch = (epochs is not None and np.array_equal(epochs, steps.astype(float))) or (
+        val_loss is not None and evaluated_every_point(loss.steps, val_loss.steps))
+    return RunCurves(loss=loss, lr=series("lr"), grad_norm=series("grad_norm"),
+                     val_loss=val_loss, optimizer=meta.get("optimizer"),
                      momentum=meta.get("momentum"),
                      batch_size=meta.get("batch_size"), fine_tune=meta.get("fine_tune"),
                      clip=meta.get("clip"), classes=meta.get("classes"),

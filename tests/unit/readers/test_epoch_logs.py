@@ -68,3 +68,19 @@ def test_keras_tensorboard_epoch_loss_is_read_as_epochs(tmp_path):
     assert d.status is Status.HEALTHY and d.confidence <= 0.5
     log_scalars(tmp_path / "steps", [(s, {"loss": loss}) for s, loss in enumerate(_losses(25))])
     assert not read_run(find_runs(tmp_path / "steps")[0]).curves.epoch_points
+
+
+def test_a_validation_loss_at_every_point_reads_the_steps_as_epochs(tmp_path):
+    # writer.add_scalar("Loss/train", loss, epoch) and "Loss/dev" beside it: 25 epochs, not a
+    # run 25 optimizer steps old ("not enough steps to judge yet")
+    log_scalars(tmp_path / "run", [(e, {"Loss/train": loss, "Loss/dev": loss + 0.1})
+                                   for e, loss in enumerate(_losses(25), start=1)])
+    result = read_run(find_runs(tmp_path / "run")[0])
+    assert result.curves.epoch_points
+    assert any("validation loss at every training-loss point" in n for n in result.notes)
+    d = analyze(result.curves)
+    assert d.status is Status.HEALTHY and d.confidence <= 0.5
+    # evaluated every 10 steps beside a loss logged every 10: steps, as before
+    log_scalars(tmp_path / "every10", [(10 * s, {"Loss/train": loss, "Loss/dev": loss + 0.1})
+                                       for s, loss in enumerate(_losses(25), start=1)])
+    assert not read_run(find_runs(tmp_path / "every10")[0]).curves.epoch_points
