@@ -71,7 +71,8 @@ class Watch(FrontEnd):
         optimizer: its optimizer, or a list of them (a Fabric-wrapped one too).
         store: the store file or folder (default: ``$LRWATCH_STORE``, else ``./lrwatch_logs``).
         name: the run's name (default: the model's class name).
-        schedulers: LR schedulers a ``recover`` rolls back and scales with the optimizers.
+        schedulers: LR schedulers a ``recover`` rolls back and scales with the optimizers
+            (default None: none).
         batch_size, total_steps: the loop's batch size and planned optimizer steps, when known
             (the diagnosis reads them: a stall is judged against the steps left).
         grad_clip: the max gradient norm the loop clips to, if it does (the diagnosis then reads
@@ -100,7 +101,7 @@ class Watch(FrontEnd):
         store: str | os.PathLike[str] | None = None,
         name: str | None = None,
         *,
-        schedulers: Sequence[Any] = (),
+        schedulers: Sequence[Any] | None = None,
         batch_size: int | None = None,
         total_steps: int | None = None,
         grad_clip: float | None = None,
@@ -117,12 +118,15 @@ class Watch(FrontEnd):
         for arg, value in (("batch_size", batch_size), ("total_steps", total_steps)):
             if value is not None:
                 check_int(arg, value)
-        listed = list(schedulers) if hasattr(schedulers, "__iter__") and not isinstance(
-            schedulers, (str, bytes, Mapping)) else [schedulers]
+        if schedulers is None:  # as omitted: no schedulers
+            listed: list[Any] = []
+        elif hasattr(schedulers, "__iter__") and not isinstance(schedulers, (str, bytes, Mapping)):
+            listed = list(schedulers)
+        else:
+            listed = [schedulers]
         if not all(hasattr(s, "state_dict") and hasattr(s, "optimizer") for s in listed):
             raise ConfigError("schedulers must be a list of LR schedulers (torch.optim.lr_scheduler"
                               f"), got {_kind(schedulers)}")
-        schedulers = listed
         if hparams is not None and not isinstance(hparams, Mapping):
             raise ConfigError(f"hparams must be a dict of hyperparameters, got {_kind(hparams)}")
         if grad_clip is not None and (isinstance(grad_clip, bool)
@@ -132,7 +136,7 @@ class Watch(FrontEnd):
         self.front_end = "fabric" if type(model).__name__ == "_FabricModule" else "torch"
         self.model = _unwrap_model(model)
         self.optimizers = [getattr(o, "optimizer", o) for o in optimizers]
-        self.schedulers = list(schedulers)
+        self.schedulers = listed
         self.step_index = 0  # the optimizer step the next after_step completes
         self._read = False  # this step's gradients were read by before_step
         self._loss: torch.Tensor | None = None  # this step's loss, when before_step had it

@@ -468,16 +468,17 @@ def test_an_optimizer_over_frozen_parameters_only_leaves_the_rest_recorded(tmp_p
     assert not any(k.startswith(keys.GRAD_NORM) and k.endswith("@Adam") for k in recorded)
 
 
-@pytest.mark.parametrize("given", ["not_given", "given", "warn_mode"])
+@pytest.mark.parametrize("given", ["not_given", "none", "given", "warn_mode"])
 def test_recover_with_a_scheduler_not_given_to_watch_is_told(tmp_path, given):
     """A LambdaLR not given to Watch set the LR back at its next step: the recovery said
-    "LR x0.1 (0.05 -> 0.005)" and the run went on at 0.05. One warning says to pass it."""
+    "LR x0.1 (0.05 -> 0.005)" and the run went on at 0.05. One warning says to pass it.
+    ``schedulers=None`` means none, as leaving it out does (it was refused)."""
     model = _model()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
     options: dict[str, Any] = {"on_diverge": "warn" if given == "warn_mode" else "recover"}
-    if given == "given":
-        options["schedulers"] = [scheduler]
+    if given in ("given", "none"):
+        options["schedulers"] = [scheduler] if given == "given" else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with Watch(model, optimizer, store=tmp_path / "s", **options) as watch:
@@ -489,8 +490,9 @@ def test_recover_with_a_scheduler_not_given_to_watch_is_told(tmp_path, given):
                 scheduler.step()
                 watch.step(loss)
     told = [str(w.message) for w in caught if "scheduler" in str(w.message)]
-    assert len(told) == (given == "not_given")
+    assert len(told) == (given in ("not_given", "none"))
+    store, run = _only_run(tmp_path / "s")
+    assert run.steps == 8 and run.meta["schedulers"] == (["LambdaLR"] if given == "given" else [])
     if given != "given":
         return
-    store, run = _only_run(tmp_path / "s")
     assert store.scalars(run, keys.LR)[1][-1] == pytest.approx(0.005)  # the cut held
