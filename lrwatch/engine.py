@@ -258,6 +258,7 @@ class Engine:
         self._optimizers: list[Any] = []
         self._pending: Decision | None = None
         self._spike_step: int | None = None  # the step on_spike="skip" dropped (all optimizers)
+        self._skip_step: int | None = None  # the last step a recovery's skip_batches dropped
         self._truncate_pending = False  # a resumed run: drop its rows from the next step on
         self._disabled: set[str] = set()
 
@@ -296,7 +297,7 @@ class Engine:
         only, no LR verdict."""
         self.status = None
         self._pending = None
-        self._spike_step = None
+        self._spike_step = self._skip_step = None
         self._own_loss = None
         self._rank_zero = rank_zero
         self._disabled.clear()
@@ -449,9 +450,25 @@ class Engine:
                     if self._rank_zero:
                         self.notify(spike)
         if guard is not None and guard.skip_remaining > 0:
+            self._skip_step = step
             drop_gradients(optimizer)
             if getattr(optimizer, "optimizer", optimizer) is self._optimizers[-1]:
                 guard.skip_remaining -= 1
+
+    def forget_gradients_read(self, step: int) -> None:
+        """The gradients ``before_optimizer_step`` read for ``step`` were not the step's (its
+        backward came after, a loop's mistake): file no gradient norm for it rather than a
+        wrong one (zeros, or the last step's). Then ``drop_again`` before the update."""
+        if self.recording and self.recorder.should_record(step):  # type: ignore[union-attr]
+            for probe in self.recorder.probes:  # type: ignore[union-attr]
+                probe.forget_gradient_norms()
+
+    def drop_again(self, optimizer: Any, step: int) -> None:
+        """``step``'s gradients were made after ``before_optimizer_step`` dropped them (its
+        backward came after): drop them again where the guard dropped the step's update (an
+        outlier under ``on_spike="skip"``, a step a recovery skips)."""
+        if step in (self._spike_step, self._skip_step):
+            drop_gradients(optimizer)
 
     def end_step(self, step: int, epoch: int = 0, world_size: int = 1,
                  record_extra: Callable[[int], None] | None = None) -> None:

@@ -16,7 +16,9 @@ pre-hook, so one call after the step is all a loop needs::
 
 A loop that clips (or unscales AMP gradients) between ``backward()`` and ``step()`` calls
 ``watch.before_step()`` where the gradients are the ones to record (after
-``scaler.unscale_``, before clipping), then ``watch.after_step(loss)``.
+``scaler.unscale_``, before clipping), then ``watch.after_step(loss)``. One that comes before
+``backward()`` (whose gradients it did not see) is told once, and the norms it read (none,
+zeros, or the last step's) are not filed.
 
 ``on_spike="skip"`` drops the update of an outlier step, which must be judged before the
 update is made: the loop calls ``watch.before_step(loss)`` before ``optimizer.step()`` and
@@ -146,6 +148,8 @@ class Watch(FrontEnd):
         self._ever_stepped = False  # a watched optimizer's step() ran (its pre-hook fired)
         self._stepped_now = False  # ... in the step after_step completes next
         self._told_late_read = False
+        self._early = False  # a backward came after before_step read this step's gradients
+        self._told_early_read = False
         self._told_unstepped = False
         name = name or type(self.model).__name__
         judged = judged_optimizer(self.optimizers, self.shared_loss)
@@ -167,6 +171,13 @@ class Watch(FrontEnd):
                 world_size=self._world, hparams=dict(hparams or {}))
             self._record(name, meta, self.model.named_parameters(), grad_clip is not None)
         self._hooks = [o.register_step_pre_hook(self._optimizer_steps) for o in self.optimizers]
+        # one parameter of each optimizer tells when a backward pass reaches it: one that comes
+        # after before_step() means the gradients read there were not the step's
+        for optimizer in self.optimizers:
+            trained = [p for g in optimizer.param_groups for p in g["params"] if p.requires_grad]
+            if trained:
+                self._hooks.append(trained[-1].register_post_accumulate_grad_hook(
+                    self._gradient_made))
         self._told_schedulers = False
         self._tell_if_schedulers_missing()
 
@@ -188,7 +199,7 @@ class Watch(FrontEnd):
         if self._stepped_now:  # read inside optimizer.step() already; read again, the step
             self._tell_late_read()  # it took would be filed as one the optimizer skipped
             return
-        self._read = True
+        self._read, self._early = True, False
         for optimizer in self.optimizers:
             self._read_gradients(optimizer)
 
@@ -200,9 +211,31 @@ class Watch(FrontEnd):
                 f"{self.step_index}: ignored (the gradients were read inside optimizer.step()); "
                 "call it between backward() and optimizer.step()")
 
+    def _gradient_made(self, param: torch.Tensor) -> None:
+        """A backward pass reached a watched parameter: after ``before_step`` read the
+        gradients and before ``optimizer.step()``, it makes the ones the step will take."""
+        if self._read and not self._stepped_now:
+            self._early = True
+
+    def _forget_early_read(self) -> None:
+        """``before_step`` came before this step's backward: what it read was no gradient, zeros
+        (``zero_grad(set_to_none=False)``) or the last step's; file no gradient norm rather than
+        those, and say so once."""
+        self.engine.forget_gradients_read(self.step_index)
+        if not self._told_early_read:
+            self._told_early_read = True
+            self.engine.warn(
+                f"lrwatch: watch.before_step() came before loss.backward() in step "
+                f"{self.step_index}: the gradients it read were not the step's, so no gradient "
+                "norm is recorded for such steps; call it after backward() and before "
+                "optimizer.step()")
+
     def _optimizer_steps(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         self._ever_stepped = self._stepped_now = True
         if self._read:
+            if self._early:  # the guard dropped gradients that backward() made again
+                self._forget_early_read()
+                self.engine.drop_again(optimizer, self.step_index)
             return
         if self._skips_spikes:  # too late to judge: the loss comes after this update
             raise ConfigError(SKIP_NEEDS_BEFORE_STEP)
@@ -223,11 +256,13 @@ class Watch(FrontEnd):
             engine.add_loss(loss)
         if samples:
             engine.add_samples(int(samples))
+        if self._early:  # and the optimizer never stepped (an AMP scaler skipped it)
+            self._forget_early_read()
         engine.end_step(step, world_size=self._world)
         engine.guard_step(step, self.model, self.schedulers, rank_zero=self._rank == 0,
                           rank=self._rank,
                           exchange=torch_all_ranks_max if self._world > 1 else None)
-        self._read, self._loss, self._stepped_now = False, None, False
+        self._read, self._loss, self._stepped_now, self._early = False, None, False, False
         self.step_index += 1
         if self.step_index == 1:  # a scheduler made after Watch, before the loop's first step
             self._tell_if_schedulers_missing()

@@ -496,3 +496,66 @@ def test_recover_with_a_scheduler_not_given_to_watch_is_told(tmp_path, given):
     if given != "given":
         return
     assert store.scalars(run, keys.LR)[1][-1] == pytest.approx(0.005)  # the cut held
+
+
+@pytest.mark.parametrize("order", ["set_to_none", "zeros", "before_zero_grad", "read_again"])
+def test_a_before_step_before_backward_is_told_once_and_records_no_wrong_norms(tmp_path, order):
+    """``watch.before_step()`` before ``loss.backward()`` read no gradient (after a
+    ``zero_grad()``: no norm at all, silently), zeros (``zero_grad(set_to_none=False)``: filed
+    as real norms) or the last step's. One warning says where it goes; no such norm is filed,
+    the rest of each step is. A loop that reads again after backward is right: no warning."""
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with Watch(model, optimizer, store=tmp_path / "s") as watch:
+            for x, y in loader():
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                if order == "before_zero_grad":
+                    watch.before_step()
+                optimizer.zero_grad(set_to_none=order != "zeros")
+                if order != "before_zero_grad":
+                    watch.before_step()
+                loss.backward()
+                if order == "read_again":
+                    watch.before_step()
+                optimizer.step()
+                watch.after_step(loss)
+    told = [str(w.message) for w in caught if "before_step" in str(w.message)]
+    store, run = _only_run(tmp_path / "s")
+    for key in (keys.LOSS, keys.LR):
+        assert store.scalars(run, key)[0].tolist() == list(range(8))
+    assert store.scalars(run, keys.UPDATE_RATIO)[0].tolist() == [0]  # its every 50 steps
+    if order == "read_again":
+        assert told == [] and store.scalars(run, keys.GRAD_NORM)[0].tolist() == list(range(8))
+        return
+    assert told == ["lrwatch: watch.before_step() came before loss.backward() in step 0: the "
+                    "gradients it read were not the step's, so no gradient norm is recorded for "
+                    "such steps; call it after backward() and before optimizer.step()"]
+    assert not any(k.startswith(keys.GRAD_NORM) for k in store.keys(run))
+    assert keys.OPTIMIZER_SKIPPED not in store.keys(run)
+
+
+def test_the_steps_a_recovery_skips_are_skipped_with_a_before_step_before_backward(tmp_path):
+    """``skip_batches`` dropped the gradients in ``before_step``, before backward made them:
+    the steps meant to be skipped updated the weights."""
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    weights: list[torch.Tensor] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with Watch(model, optimizer, store=tmp_path / "s", on_diverge="recover",
+                   snapshot_every_n_steps=2, skip_batches=2) as watch:
+            for i, (x, y) in enumerate(loader()):
+                loss = torch.nn.functional.mse_loss(model(x), y) * (math.nan if i == 4 else 1)
+                optimizer.zero_grad()
+                watch.before_step()
+                loss.backward()
+                optimizer.step()
+                watch.after_step(loss)
+                weights.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
+    store, run = _only_run(tmp_path / "s")
+    (event,) = store.events(run, kind=keys.EVENT_ACTION)
+    assert event.payload["action"] == "recover" and event.step == 4
+    assert torch.equal(weights[5], weights[4]) and torch.equal(weights[6], weights[4])
+    assert not torch.equal(weights[7], weights[4])
