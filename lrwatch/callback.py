@@ -154,6 +154,7 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
             dashboard_port=dashboard_port, keep_dashboard=keep_dashboard, strict=strict,
             fine_tune=fine_tune, classes=classes, shared_loss=shared_loss)
         self.engine.warn = _rank_zero_warn  # once, on rank 0
+        self.engine.stop_hint = " (a Trainer trains on until its min_steps and min_epochs are met)"
         self.config, self.guard_config = self.engine.record_config, self.engine.guard_config
         self.strict = strict
         self.loss_key = loss_key

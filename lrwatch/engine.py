@@ -246,6 +246,10 @@ class Engine:
         self.recorder: Recorder | None = None
         self.guard: Guard | None = None
         self.status: str | None = None  # the run's end status when the guard decided one
+        # how a loop that trains on after the guard stopped it is told to stop (its front end's)
+        self.stop_hint = ""
+        self._stopped_at: int | None = None  # the step the guard stopped the run at
+        self._told_stop_ignored = False
         self.resume_uid: str | None = None  # a checkpoint's run, reopened by ``start``
         self.range_test: dict[str, Any] | None = None
         self.last_step = -1
@@ -297,6 +301,7 @@ class Engine:
         only, no LR verdict."""
         self.status = None
         self._pending = None
+        self._stopped_at, self._told_stop_ignored = None, False
         self._spike_step = self._skip_step = None
         self._own_loss = None
         self._rank_zero = rank_zero
@@ -540,6 +545,10 @@ class Engine:
             self._pending = self._pending or decision
         if not guard.config.acts:
             return None
+        if self._stopped_at is not None:  # stopped already, and the loop trains on: said once
+            self._pending = None
+            self._tell_stop_ignored(step, rank_zero)
+            return None
         snapshot = guard.config.on_diverge == "recover" and guard.snapshot_due(step)
         if exchange is not None:
             if step % DDP_DECISION_EVERY != 0:
@@ -563,6 +572,7 @@ class Engine:
         assert guard is not None
         if decision.action == "stop":
             self.status = DIVERGED
+            self._stopped_at = decision.step
             payload: dict[str, Any] = {"action": "stop", "reason": decision.reason}
             message = (f"lrwatch: stopping run '{guard.run_name}' at step {decision.step}: "
                        f"{decision.reason}")
@@ -575,6 +585,17 @@ class Engine:
                        f"{guard.config.max_recoveries}. Cause: {decision.reason}")
         if rank_zero:
             self.notify(Notice(decision.step, keys.EVENT_ACTION, message, payload))
+
+    def _tell_stop_ignored(self, step: int, rank_zero: bool) -> None:
+        """The guard stopped the run and training went on to ``step``: say so once (recording
+        goes on, the guard acts no more); every later step is silent."""
+        if self._told_stop_ignored or self._stopped_at is None or step <= self._stopped_at:
+            return
+        self._told_stop_ignored = True
+        if rank_zero and self.guard is not None:
+            log.warning(f"lrwatch: run '{self.guard.run_name}' trained on to step {step} after "
+                        f"the guard stopped it at step {self._stopped_at}{self.stop_hint}; "
+                        "lrwatch records on and does not say it again")
 
     # -- the end ------------------------------------------------------------------------------
     def train_end(self, step: int, rank_zero: bool = True) -> None:

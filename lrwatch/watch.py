@@ -161,6 +161,7 @@ class Watch(FrontEnd):
                               classes=self._classes(self.model))
         engine = self.engine
         engine.begin(name, facts, self.optimizers, judged=judged, rank_zero=self._rank == 0)
+        engine.stop_hint = " (the loop breaks when watch.should_stop is True)"
         if self._rank == 0:
             engine.open_store(store if store is not None else default_store_path())
             self._serve_dashboard()

@@ -135,6 +135,32 @@ def test_stop_sets_should_stop_and_the_run_ends_diverged(tmp_path, caplog):
     assert all(torch.isfinite(p).all() for p in model.parameters())
 
 
+def test_a_loop_that_ignores_should_stop_is_told_once_and_recorded_to_its_end(tmp_path, caplog):
+    """A loop that never reads ``should_stop`` heard "stopping run" at every later step (and
+    each was an event): one stop, one reminder, and every step is recorded."""
+    caplog.set_level(logging.WARNING, logger="lrwatch")
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.4)
+    with Watch(model, optimizer, store=tmp_path / "s", on_diverge="stop") as watch:
+        for x, y in loader(n=2048):
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            watch.step(loss)
+    assert watch.should_stop
+    store, run = _only_run(tmp_path / "s")
+    (stop,) = store.events(run, kind=keys.EVENT_ACTION)
+    assert run.status == DIVERGED and stop.payload["action"] == "stop"
+    said = [r.getMessage() for r in caplog.records if r.name == "lrwatch"]
+    assert len([m for m in said if m.startswith("lrwatch: stopping run")]) == 1
+    assert [m for m in said if "after the guard stopped it" in m] == [
+        f"lrwatch: run '{run.name}' trained on to step {stop.step + 1} after the guard stopped it "
+        f"at step {stop.step} (the loop breaks when watch.should_stop is True); lrwatch records "
+        "on and does not say it again"]
+    assert store.scalars(run, keys.LOSS)[0].tolist() == list(range(64))
+
+
 def test_recover_rolls_back_lowers_the_lr_and_goes_on(tmp_path):
     model = _model()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.4)
