@@ -62,7 +62,8 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
             every new row regardless.
         snapshot_every_n_steps: steps between the CPU snapshots ``recover`` rolls back to.
         max_recoveries: recoveries before ``recover`` gives up and stops.
-        lr_factor: LR multiplier of a recovery (default: the diagnosis's suggestion, ~0.1).
+        lr_factor: LR multiplier of a recovery: the LR from there on is at most this times the
+            LR that diverged (default: the diagnosis's suggestion, ~0.1).
         skip_batches: after a recovery, skip the next n optimizer steps.
         on_spike: "skip" drops the update of an outlier step (loss or gradient norm more than
             6 sigma above the last 128 steps), decided alike on every rank; the first skip is a

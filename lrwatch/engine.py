@@ -577,11 +577,15 @@ class Engine:
             message = (f"lrwatch: stopping run '{guard.run_name}' at step {decision.step}: "
                        f"{decision.reason}")
         else:
-            payload = guard.recover(decision, module, self._optimizers, schedulers)
+            payload = guard.recover(decision, module, self._optimizers, schedulers,
+                                    self._facts.total_steps)
+            top, after = payload["lr_top"], payload["lr_after"]
+            rising = (f", rising with its schedule to {top:.3g} at most" if top is not None
+                      and after is not None and top > after * (1 + 1e-6) else "")
             message = (f"lrwatch: recovered run '{guard.run_name}' at step {decision.step}: "
                        f"back to the weights of step {payload['restored_step']}, LR x"
                        f"{decision.lr_factor:.3g} ({payload['lr_before']:.3g} -> "
-                       f"{payload['lr_after']:.3g}); recovery {payload['recovery']} of "
+                       f"{after:.3g}{rising}); recovery {payload['recovery']} of "
                        f"{guard.config.max_recoveries}. Cause: {decision.reason}")
         if rank_zero:
             self.notify(Notice(decision.step, keys.EVENT_ACTION, message, payload))

@@ -171,3 +171,32 @@ def test_repeated_recoveries_compound_the_lr_cut(tmp_path):
     assert all(r["restored_step"] == 0 for r in recoveries)
     assert [r["lr_after"] for r in recoveries] == pytest.approx(
         [40.0 * 0.5 ** (k + 1) for k in range(len(recoveries))])
+
+
+def test_a_recovery_in_a_warmup_under_lightning_keeps_the_lr_at_most_what_it_says(pl, tmp_path):
+    """The callback's recovery scales the Trainer's schedulers as Watch's does: a LambdaLR
+    warmup to lr 1.0 that blows up half way goes on rising to at most 0.1 times the LR it blew
+    up at (the factor alone took it to 0.1, 2.4x above the LR the message said)."""
+    module = make_module(pl, lr=1.0)
+
+    def configure_optimizers() -> Any:
+        opt = torch.optim.SGD(module.parameters(), lr=1.0)
+        warmup = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 100))
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": warmup, "interval": "step"}}
+
+    module.configure_optimizers = configure_optimizers  # type: ignore[method-assign]
+    t = trainer(pl, [LRWatch(store=tmp_path / "s", on_diverge="recover",
+                             snapshot_every_n_steps=10)], tmp_path, max_epochs=5,
+                limit_val_batches=0)
+    t.fit(module, loader(n=2048, batch_size=32))
+    store = Store(tmp_path / "s", readonly=True)
+    (run,) = store.runs()
+    (event,) = store.events(run, kind=keys.EVENT_ACTION)
+    p = event.payload
+    assert run.status == FINISHED and p["action"] == "recover" and event.step < 100
+    top = p["lr_before"] * p["lr_factor"]
+    steps, lr = store.scalars(run, keys.LR)
+    after = lr[steps > event.step]
+    assert after.max() <= top * (1 + 1e-9) and after.max() >= 0.95 * top
+    assert p["lr_top"] == pytest.approx(top) and p["lr_after"] < top
+    assert t.optimizers[0].param_groups[0]["lr"] == pytest.approx(top)

@@ -585,3 +585,82 @@ def test_the_steps_a_recovery_skips_are_skipped_with_a_before_step_before_backwa
     assert event.payload["action"] == "recover" and event.step == 4
     assert torch.equal(weights[5], weights[4]) and torch.equal(weights[6], weights[4])
     assert not torch.equal(weights[7], weights[4])
+
+
+def _warmup(kind: str, optimizer: torch.optim.Optimizer, steps: int) -> Any:
+    """A 100-step warmup to the optimizer's LR, as ``kind`` builds it."""
+    sched = torch.optim.lr_scheduler
+    if kind == "LambdaLR":
+        return sched.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / 100))
+    if kind == "LinearLR":
+        return sched.LinearLR(optimizer, start_factor=0.01, end_factor=1.0, total_iters=100)
+    if kind == "SequentialLR":  # a warmup, then a cosine that starts from its own base LRs
+        return sched.SequentialLR(optimizer, [
+            sched.LinearLR(optimizer, start_factor=0.01, end_factor=1.0, total_iters=100),
+            sched.CosineAnnealingLR(optimizer, T_max=steps - 100)], milestones=[100])
+    return sched.OneCycleLR(optimizer, max_lr=1.0, total_steps=steps, pct_start=100 / steps)
+
+
+@pytest.mark.parametrize("kind", ["LambdaLR", "LinearLR", "SequentialLR", "OneCycleLR"])
+def test_a_recovery_in_warmup_keeps_the_lr_at_most_what_it_says(tmp_path, kind, caplog):
+    """SGD warming up to lr 1.0 blows this regressor up half way. The recovery scaled the
+    schedule by the factor alone: it said "LR x0.1 (0.57 -> 0.042)" and the warmup then took the
+    LR to 0.1 (OneCycleLR: "0.267 -> 0.0143", then 0.1); a SequentialLR's cosine went back to
+    its unscaled 1.0 at its milestone and the run blew up twice more. The LR now rises with the
+    schedule to at most the factor times the LR it blew up at, as the message says."""
+    caplog.set_level(logging.WARNING, logger="lrwatch")
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+    scheduler = _warmup(kind, optimizer, steps=5 * 64)
+    with Watch(model, optimizer, store=tmp_path / "s", on_diverge="recover",
+               snapshot_every_n_steps=10, schedulers=[scheduler]) as watch:
+        for _ in range(5):
+            for x, y in loader(n=2048):
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                scheduler.step()
+                watch.step(loss)
+    store, run = _only_run(tmp_path / "s")
+    (event,) = store.events(run, kind=keys.EVENT_ACTION)
+    p = event.payload
+    assert run.status == FINISHED and p["action"] == "recover" and event.step < 100
+    top = p["lr_before"] * p["lr_factor"]
+    steps, lr = store.scalars(run, keys.LR)
+    after = lr[steps > event.step]
+    assert after[0] == pytest.approx(p["lr_after"])
+    assert after.max() <= top * (1 + 1e-9) and after.max() >= 0.95 * top  # it reaches it
+    assert p["lr_top"] == pytest.approx(top) and p["lr_after"] < top  # still warming up
+    said = [r.getMessage() for r in caplog.records if "recovered run" in r.getMessage()]
+    assert said == [event.payload["message"]]
+    assert (f"LR x{p['lr_factor']:.3g} ({p['lr_before']:.3g} -> {p['lr_after']:.3g}, rising with "
+            f"its schedule to {top:.3g} at most)") in said[0]
+
+
+def test_a_recovery_in_a_decaying_schedule_goes_on_at_the_factor_times_the_lr_it_blew_up_at(
+        tmp_path, caplog):
+    """Past its peak a schedule only lowers the LR: the recovery sets the factor times the LR
+    it blew up at, and the schedule goes on down from there (its shape scaled)."""
+    caplog.set_level(logging.WARNING, logger="lrwatch")
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.4)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=3 * 64)
+    with Watch(model, optimizer, store=tmp_path / "s", on_diverge="recover",
+               snapshot_every_n_steps=20, schedulers=[scheduler]) as watch:
+        for _ in range(3):
+            for x, y in loader(n=2048):
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                scheduler.step()
+                watch.step(loss)
+    store, run = _only_run(tmp_path / "s")
+    (event,) = store.events(run, kind=keys.EVENT_ACTION)
+    p = event.payload
+    assert p["lr_after"] == pytest.approx(p["lr_before"] * p["lr_factor"]) == p["lr_top"]
+    steps, lr = store.scalars(run, keys.LR)
+    after = lr[steps > event.step]
+    assert after[0] == pytest.approx(p["lr_after"]) and np.all(np.diff(after) <= 1e-12)
+    assert "rising" not in p["message"]
