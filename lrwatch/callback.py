@@ -62,7 +62,8 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
             every new row regardless.
         snapshot_every_n_steps: steps between the CPU snapshots ``recover`` rolls back to.
         max_recoveries: recoveries before ``recover`` gives up and stops.
-        lr_factor: LR multiplier of a recovery (default: the diagnosis's suggestion, ~0.1).
+        lr_factor: LR multiplier of a recovery: the LR from there on is at most this times the
+            LR that diverged (default: the diagnosis's suggestion, ~0.1).
         skip_batches: after a recovery, skip the next n optimizer steps.
         on_spike: "skip" drops the update of an outlier step (loss or gradient norm more than
             6 sigma above the last 128 steps), decided alike on every rank; the first skip is a
@@ -154,6 +155,7 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
             dashboard_port=dashboard_port, keep_dashboard=keep_dashboard, strict=strict,
             fine_tune=fine_tune, classes=classes, shared_loss=shared_loss)
         self.engine.warn = _rank_zero_warn  # once, on rank 0
+        self.engine.stop_hint = " (a Trainer trains on until its min_steps and min_epochs are met)"
         self.config, self.guard_config = self.engine.record_config, self.engine.guard_config
         self.strict = strict
         self.loss_key = loss_key

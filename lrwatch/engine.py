@@ -246,6 +246,10 @@ class Engine:
         self.recorder: Recorder | None = None
         self.guard: Guard | None = None
         self.status: str | None = None  # the run's end status when the guard decided one
+        # how a loop that trains on after the guard stopped it is told to stop (its front end's)
+        self.stop_hint = ""
+        self._stopped_at: int | None = None  # the step the guard stopped the run at
+        self._told_stop_ignored = False
         self.resume_uid: str | None = None  # a checkpoint's run, reopened by ``start``
         self.range_test: dict[str, Any] | None = None
         self.last_step = -1
@@ -258,6 +262,7 @@ class Engine:
         self._optimizers: list[Any] = []
         self._pending: Decision | None = None
         self._spike_step: int | None = None  # the step on_spike="skip" dropped (all optimizers)
+        self._skip_step: int | None = None  # the last step a recovery's skip_batches dropped
         self._truncate_pending = False  # a resumed run: drop its rows from the next step on
         self._disabled: set[str] = set()
 
@@ -296,7 +301,8 @@ class Engine:
         only, no LR verdict."""
         self.status = None
         self._pending = None
-        self._spike_step = None
+        self._stopped_at, self._told_stop_ignored = None, False
+        self._spike_step = self._skip_step = None
         self._own_loss = None
         self._rank_zero = rank_zero
         self._disabled.clear()
@@ -449,9 +455,25 @@ class Engine:
                     if self._rank_zero:
                         self.notify(spike)
         if guard is not None and guard.skip_remaining > 0:
+            self._skip_step = step
             drop_gradients(optimizer)
             if getattr(optimizer, "optimizer", optimizer) is self._optimizers[-1]:
                 guard.skip_remaining -= 1
+
+    def forget_gradients_read(self, step: int) -> None:
+        """The gradients ``before_optimizer_step`` read for ``step`` were not the step's (its
+        backward came after, a loop's mistake): file no gradient norm for it rather than a
+        wrong one (zeros, or the last step's). Then ``drop_again`` before the update."""
+        if self.recording and self.recorder.should_record(step):  # type: ignore[union-attr]
+            for probe in self.recorder.probes:  # type: ignore[union-attr]
+                probe.forget_gradient_norms()
+
+    def drop_again(self, optimizer: Any, step: int) -> None:
+        """``step``'s gradients were made after ``before_optimizer_step`` dropped them (its
+        backward came after): drop them again where the guard dropped the step's update (an
+        outlier under ``on_spike="skip"``, a step a recovery skips)."""
+        if step in (self._spike_step, self._skip_step):
+            drop_gradients(optimizer)
 
     def end_step(self, step: int, epoch: int = 0, world_size: int = 1,
                  record_extra: Callable[[int], None] | None = None) -> None:
@@ -523,6 +545,10 @@ class Engine:
             self._pending = self._pending or decision
         if not guard.config.acts:
             return None
+        if self._stopped_at is not None:  # stopped already, and the loop trains on: said once
+            self._pending = None
+            self._tell_stop_ignored(step, rank_zero)
+            return None
         snapshot = guard.config.on_diverge == "recover" and guard.snapshot_due(step)
         if exchange is not None:
             if step % DDP_DECISION_EVERY != 0:
@@ -546,18 +572,34 @@ class Engine:
         assert guard is not None
         if decision.action == "stop":
             self.status = DIVERGED
+            self._stopped_at = decision.step
             payload: dict[str, Any] = {"action": "stop", "reason": decision.reason}
             message = (f"lrwatch: stopping run '{guard.run_name}' at step {decision.step}: "
                        f"{decision.reason}")
         else:
-            payload = guard.recover(decision, module, self._optimizers, schedulers)
+            payload = guard.recover(decision, module, self._optimizers, schedulers,
+                                    self._facts.total_steps)
+            top, after = payload["lr_top"], payload["lr_after"]
+            rising = (f", rising with its schedule to {top:.3g} at most" if top is not None
+                      and after is not None and top > after * (1 + 1e-6) else "")
             message = (f"lrwatch: recovered run '{guard.run_name}' at step {decision.step}: "
                        f"back to the weights of step {payload['restored_step']}, LR x"
                        f"{decision.lr_factor:.3g} ({payload['lr_before']:.3g} -> "
-                       f"{payload['lr_after']:.3g}); recovery {payload['recovery']} of "
+                       f"{after:.3g}{rising}); recovery {payload['recovery']} of "
                        f"{guard.config.max_recoveries}. Cause: {decision.reason}")
         if rank_zero:
             self.notify(Notice(decision.step, keys.EVENT_ACTION, message, payload))
+
+    def _tell_stop_ignored(self, step: int, rank_zero: bool) -> None:
+        """The guard stopped the run and training went on to ``step``: say so once (recording
+        goes on, the guard acts no more); every later step is silent."""
+        if self._told_stop_ignored or self._stopped_at is None or step <= self._stopped_at:
+            return
+        self._told_stop_ignored = True
+        if rank_zero and self.guard is not None:
+            log.warning(f"lrwatch: run '{self.guard.run_name}' trained on to step {step} after "
+                        f"the guard stopped it at step {self._stopped_at}{self.stop_hint}; "
+                        "lrwatch records on and does not say it again")
 
     # -- the end ------------------------------------------------------------------------------
     def train_end(self, step: int, rank_zero: bool = True) -> None:

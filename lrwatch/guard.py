@@ -23,8 +23,9 @@ module, optimizers and schedulers it passes in.
   ``stalled`` and ``oscillating`` only ever warn.
 - ``recover`` restores the newest healthy snapshot taken before the trouble began (model,
   optimizers and schedulers, copied to CPU every ``snapshot_every_n_steps`` steps), scales every
-  LR and every scheduler's base LRs by a factor, starts a fresh analyzer (the run goes on at a new
-  LR: the old peak must not shape the new verdicts),
+  LR and every scheduler's base LRs so that the LR from there on tops out at a factor times the
+  LR that diverged (a warmup goes on rising, to that top; ``schedule_top``), starts a fresh
+  analyzer (the run goes on at a new LR: the old peak must not shape the new verdicts),
   optionally drops the gradients of the next ``skip_batches`` steps, and goes on; after
   ``max_recoveries`` it stops. Factors compound: a second recovery that goes back to a snapshot
   from before the first still lands below the first one's LR. The batches between the snapshot and the divergence are not
@@ -43,6 +44,7 @@ import copy
 import logging
 import math
 import numbers
+import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -95,6 +97,10 @@ UNSURE_TREND = 0.5
 # runs stopped 172 -> 168 (3 of the 4 at their last point, one 5% of its run later).
 ACT_CONFIDENCE = 0.5
 # LR keys of a param group that a recovery scales (OneCycleLR keeps max_lr/min_lr there).
+# Scheduler steps a recovery looks ahead for the highest LR its schedule reaches (a warmup's
+# peak): about 2.4 us a step for LambdaLR and SequentialLR (LinearLR, then cosine), 3.8 us for
+# OneCycleLR (wall time on the development machine): 0.1-0.2 s once per recovery at the most.
+SCHEDULE_LOOKAHEAD = 50_000
 _GROUP_LR_KEYS = ("lr", "initial_lr", "max_lr", "min_lr")
 
 
@@ -109,7 +115,8 @@ class GuardConfig:
             millisecond; divergence alarms are checked on every new row regardless).
         snapshot_every_n_steps: steps between CPU snapshots kept for ``recover``.
         max_recoveries: recoveries before the guard gives up and stops.
-        lr_factor: LR multiplier on recovery; None takes the diagnosis's suggestion (about 0.1
+        lr_factor: LR multiplier on recovery (the LR from there on is at most this times the LR
+            that diverged); None takes the diagnosis's suggestion (about 0.1
             when diverging; 0.5 for a sudden NaN after the loss trained, which a recurrence
             lowers again).
         skip_batches: after a recovery, the next n optimizer steps are skipped (their
@@ -423,8 +430,17 @@ class Guard:
         del self._snapshots[:-SNAPSHOTS_KEPT]
 
     def recover(self, decision: Decision, module: torch.nn.Module,
-                optimizers: Sequence[torch.optim.Optimizer], schedulers: Sequence[Any]) -> dict[str, Any]:
-        """Go back to the decision's snapshot, lower the LRs, and say what was done."""
+                optimizers: Sequence[torch.optim.Optimizer], schedulers: Sequence[Any],
+                total_steps: int | None = None) -> dict[str, Any]:
+        """Go back to the decision's snapshot, lower the LRs, and say what was done.
+
+        The judged optimizer's LR from there on tops out at ``lr_factor`` times the LR it
+        diverged at: the schedule (``schedulers``, looked at ``SCHEDULE_LOOKAHEAD`` steps ahead,
+        no further than ``total_steps``) is scaled so that its highest LR to come is that one. In
+        a warmup the LR goes on rising, to that top (scaled by ``lr_factor`` alone, a warmup
+        that blew up part way went on to its full peak times the factor: above the LR it set);
+        past a schedule's peak it goes on from that LR. A schedule that cannot be looked ahead
+        is scaled by ``lr_factor`` (``lr_top`` None)."""
         snap = next(s for s in self._snapshots if s.step == decision.restore_step)
         judged = optimizers[self.judged] if self.judged < len(optimizers) else None
         lr_before = judged.param_groups[0]["lr"] if judged is not None and judged.param_groups \
@@ -435,8 +451,18 @@ class Guard:
         for scheduler, state in zip(schedulers, snap.schedulers):
             scheduler.load_state_dict(state)
         self.analyzer = self._make_analyzer()
-        target = self.lr_scale * decision.lr_factor
-        scale_lrs(optimizers, schedulers, target / snap.lr_scale)
+        ahead = SCHEDULE_LOOKAHEAD if total_steps is None else max(
+            0, min(SCHEDULE_LOOKAHEAD, total_steps - snap.step))
+        top = schedule_top(judged, optimizers, schedulers, ahead) \
+            if judged is not None and lr_before is not None else None
+        if top is not None and top > 0 and math.isfinite(top):
+            scale = decision.lr_factor * lr_before / top  # type: ignore[operator]
+            target = snap.lr_scale * scale
+        else:  # by the factor alone, against the LR scale the snapshot was taken at
+            top = None
+            target = self.lr_scale * decision.lr_factor
+            scale = target / snap.lr_scale
+        scale_lrs(optimizers, schedulers, scale)
         self.lr_scale = target
         self.recoveries += 1
         self.skip_remaining = self.config.skip_batches
@@ -451,6 +477,8 @@ class Guard:
             "lr_factor": decision.lr_factor, "lr_scale": target,
             "lr_before": lr_before,  # the judged optimizer's: a hybrid's Muon, not its AdamW
             "lr_after": judged.param_groups[0]["lr"] if lr_before is not None else None,
+            # the highest LR the schedule takes it to from here (lr_after unless it rises)
+            "lr_top": top * scale if top is not None else None,
             "skip_batches": self.config.skip_batches, "reason": decision.reason,
         }
 
@@ -571,6 +599,48 @@ def total_norm(grads: Sequence[torch.Tensor]) -> torch.Tensor:
     return norms[0] if len(norms) == 1 else torch.linalg.vector_norm(torch.stack(norms))
 
 
+def schedule_top(optimizer: torch.optim.Optimizer, optimizers: Sequence[torch.optim.Optimizer],
+                 schedulers: Sequence[Any], steps: int) -> float | None:
+    """The highest LR of ``optimizer``'s first param group from now on (now included): where
+    its schedule stops rising, its first step down, looked for over the next ``steps`` scheduler
+    steps by stepping ``schedulers``, then putting schedulers and param groups back as they
+    were. A schedule is not followed past its first fall (a CosineAnnealingLR stepped past its
+    T_max rises again, where the run has ended), nor past its end (OneCycleLR refuses a step
+    past its total). None when a scheduler cannot be stepped so (one of another library whose
+    step needs an epoch). ReduceLROnPlateau only lowers the LR: it is left alone. Without
+    schedulers the LR is constant: the one now."""
+    group = optimizer.param_groups[0]
+    top = float(group["lr"])
+    stepped = [s for s in schedulers if not isinstance(s, torch.optim.lr_scheduler.ReduceLROnPlateau)]
+    if not stepped or steps <= 0:
+        return top
+    states = [copy.deepcopy(s.state_dict()) for s in stepped]
+    groups = [[{k: v for k, v in g.items() if k != "params"} for g in o.param_groups]
+              for o in optimizers]
+    try:
+        with warnings.catch_warnings():  # "lr_scheduler.step() before optimizer.step()"
+            warnings.simplefilter("ignore")
+            for k in range(steps):
+                try:
+                    for scheduler in stepped:
+                        scheduler.step()
+                except Exception:  # at once: not torch's; later: the schedule's end
+                    if k == 0:
+                        return None
+                    break
+                lr = float(group["lr"])
+                if lr < top * (1 - 1e-9):  # past its top
+                    break
+                top = max(top, lr)
+    finally:
+        for scheduler, state in zip(stepped, states):
+            scheduler.load_state_dict(state)
+        for o, saved in zip(optimizers, groups):
+            for g, values in zip(o.param_groups, saved):
+                g.update(values)
+    return top
+
+
 def scale_lrs(optimizers: Sequence[torch.optim.Optimizer], schedulers: Sequence[Any],
               factor: float) -> None:
     """Multiply every param group's LRs and every scheduler's base LRs by ``factor``."""
@@ -584,6 +654,11 @@ def scale_lrs(optimizers: Sequence[torch.optim.Optimizer], schedulers: Sequence[
             values = getattr(scheduler, attribute, None)
             if isinstance(values, list):
                 setattr(scheduler, attribute, [v * factor for v in values])
+        # SequentialLR and ChainedScheduler: each scheduler inside sets the LR from its own base
+        # LRs (a cosine after a warmup starts from them at its milestone)
+        inner = getattr(scheduler, "_schedulers", None)
+        if isinstance(inner, (list, tuple)):
+            scale_lrs((), inner, factor)
 
 
 def describe(d: Diagnosis) -> str:

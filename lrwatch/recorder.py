@@ -144,6 +144,15 @@ class OptimizerProbe:
                 torch._foreach_copy_(self._before, [p.detach() for p in self.params])
             self._snapshot_taken = True
 
+    def forget_gradient_norms(self) -> None:
+        """This step's gradient norms were read from gradients that were not yet the step's (a
+        loop's backward came after): drop them, so none is filed rather than a wrong one. The
+        weights read before the update stay (the update ratio is right), and a clipped norm is
+        then measured on the gradients the optimizer used."""
+        self._pre_clip = None
+        self.pending = [(key, value) for key, value in self.pending
+                        if key not in (self._grad_key, self._grad_layers_key)]
+
     def _due(self, step: int, every: int) -> bool:
         """Whether a recorded ``step`` is the first recorded one at or after a multiple of
         ``every`` (with every_n_steps > 1, recorded steps need not hit the multiples)."""

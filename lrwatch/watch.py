@@ -16,7 +16,9 @@ pre-hook, so one call after the step is all a loop needs::
 
 A loop that clips (or unscales AMP gradients) between ``backward()`` and ``step()`` calls
 ``watch.before_step()`` where the gradients are the ones to record (after
-``scaler.unscale_``, before clipping), then ``watch.after_step(loss)``.
+``scaler.unscale_``, before clipping), then ``watch.after_step(loss)``. One that comes before
+``backward()`` (whose gradients it did not see) is told once, and the norms it read (none,
+zeros, or the last step's) are not filed.
 
 ``on_spike="skip"`` drops the update of an outlier step, which must be judged before the
 update is made: the loop calls ``watch.before_step(loss)`` before ``optimizer.step()`` and
@@ -71,7 +73,8 @@ class Watch(FrontEnd):
         optimizer: its optimizer, or a list of them (a Fabric-wrapped one too).
         store: the store file or folder (default: ``$LRWATCH_STORE``, else ``./lrwatch_logs``).
         name: the run's name (default: the model's class name).
-        schedulers: LR schedulers a ``recover`` rolls back and scales with the optimizers.
+        schedulers: LR schedulers a ``recover`` rolls back and scales with the optimizers
+            (default None: none).
         batch_size, total_steps: the loop's batch size and planned optimizer steps, when known
             (the diagnosis reads them: a stall is judged against the steps left).
         grad_clip: the max gradient norm the loop clips to, if it does (the diagnosis then reads
@@ -100,7 +103,7 @@ class Watch(FrontEnd):
         store: str | os.PathLike[str] | None = None,
         name: str | None = None,
         *,
-        schedulers: Sequence[Any] = (),
+        schedulers: Sequence[Any] | None = None,
         batch_size: int | None = None,
         total_steps: int | None = None,
         grad_clip: float | None = None,
@@ -117,12 +120,15 @@ class Watch(FrontEnd):
         for arg, value in (("batch_size", batch_size), ("total_steps", total_steps)):
             if value is not None:
                 check_int(arg, value)
-        listed = list(schedulers) if hasattr(schedulers, "__iter__") and not isinstance(
-            schedulers, (str, bytes, Mapping)) else [schedulers]
+        if schedulers is None:  # as omitted: no schedulers
+            listed: list[Any] = []
+        elif hasattr(schedulers, "__iter__") and not isinstance(schedulers, (str, bytes, Mapping)):
+            listed = list(schedulers)
+        else:
+            listed = [schedulers]
         if not all(hasattr(s, "state_dict") and hasattr(s, "optimizer") for s in listed):
             raise ConfigError("schedulers must be a list of LR schedulers (torch.optim.lr_scheduler"
                               f"), got {_kind(schedulers)}")
-        schedulers = listed
         if hparams is not None and not isinstance(hparams, Mapping):
             raise ConfigError(f"hparams must be a dict of hyperparameters, got {_kind(hparams)}")
         if grad_clip is not None and (isinstance(grad_clip, bool)
@@ -132,7 +138,7 @@ class Watch(FrontEnd):
         self.front_end = "fabric" if type(model).__name__ == "_FabricModule" else "torch"
         self.model = _unwrap_model(model)
         self.optimizers = [getattr(o, "optimizer", o) for o in optimizers]
-        self.schedulers = list(schedulers)
+        self.schedulers = listed
         self.step_index = 0  # the optimizer step the next after_step completes
         self._read = False  # this step's gradients were read by before_step
         self._loss: torch.Tensor | None = None  # this step's loss, when before_step had it
@@ -142,6 +148,8 @@ class Watch(FrontEnd):
         self._ever_stepped = False  # a watched optimizer's step() ran (its pre-hook fired)
         self._stepped_now = False  # ... in the step after_step completes next
         self._told_late_read = False
+        self._early = False  # a backward came after before_step read this step's gradients
+        self._told_early_read = False
         self._told_unstepped = False
         name = name or type(self.model).__name__
         judged = judged_optimizer(self.optimizers, self.shared_loss)
@@ -153,6 +161,7 @@ class Watch(FrontEnd):
                               classes=self._classes(self.model))
         engine = self.engine
         engine.begin(name, facts, self.optimizers, judged=judged, rank_zero=self._rank == 0)
+        engine.stop_hint = " (the loop breaks when watch.should_stop is True)"
         if self._rank == 0:
             engine.open_store(store if store is not None else default_store_path())
             self._serve_dashboard()
@@ -163,6 +172,13 @@ class Watch(FrontEnd):
                 world_size=self._world, hparams=dict(hparams or {}))
             self._record(name, meta, self.model.named_parameters(), grad_clip is not None)
         self._hooks = [o.register_step_pre_hook(self._optimizer_steps) for o in self.optimizers]
+        # one parameter of each optimizer tells when a backward pass reaches it: one that comes
+        # after before_step() means the gradients read there were not the step's
+        for optimizer in self.optimizers:
+            trained = [p for g in optimizer.param_groups for p in g["params"] if p.requires_grad]
+            if trained:
+                self._hooks.append(trained[-1].register_post_accumulate_grad_hook(
+                    self._gradient_made))
         self._told_schedulers = False
         self._tell_if_schedulers_missing()
 
@@ -184,7 +200,7 @@ class Watch(FrontEnd):
         if self._stepped_now:  # read inside optimizer.step() already; read again, the step
             self._tell_late_read()  # it took would be filed as one the optimizer skipped
             return
-        self._read = True
+        self._read, self._early = True, False
         for optimizer in self.optimizers:
             self._read_gradients(optimizer)
 
@@ -196,9 +212,31 @@ class Watch(FrontEnd):
                 f"{self.step_index}: ignored (the gradients were read inside optimizer.step()); "
                 "call it between backward() and optimizer.step()")
 
+    def _gradient_made(self, param: torch.Tensor) -> None:
+        """A backward pass reached a watched parameter: after ``before_step`` read the
+        gradients and before ``optimizer.step()``, it makes the ones the step will take."""
+        if self._read and not self._stepped_now:
+            self._early = True
+
+    def _forget_early_read(self) -> None:
+        """``before_step`` came before this step's backward: what it read was no gradient, zeros
+        (``zero_grad(set_to_none=False)``) or the last step's; file no gradient norm rather than
+        those, and say so once."""
+        self.engine.forget_gradients_read(self.step_index)
+        if not self._told_early_read:
+            self._told_early_read = True
+            self.engine.warn(
+                f"lrwatch: watch.before_step() came before loss.backward() in step "
+                f"{self.step_index}: the gradients it read were not the step's, so no gradient "
+                "norm is recorded for such steps; call it after backward() and before "
+                "optimizer.step()")
+
     def _optimizer_steps(self, optimizer: Any, args: Any, kwargs: Any) -> None:
         self._ever_stepped = self._stepped_now = True
         if self._read:
+            if self._early:  # the guard dropped gradients that backward() made again
+                self._forget_early_read()
+                self.engine.drop_again(optimizer, self.step_index)
             return
         if self._skips_spikes:  # too late to judge: the loss comes after this update
             raise ConfigError(SKIP_NEEDS_BEFORE_STEP)
@@ -219,11 +257,13 @@ class Watch(FrontEnd):
             engine.add_loss(loss)
         if samples:
             engine.add_samples(int(samples))
+        if self._early:  # and the optimizer never stepped (an AMP scaler skipped it)
+            self._forget_early_read()
         engine.end_step(step, world_size=self._world)
         engine.guard_step(step, self.model, self.schedulers, rank_zero=self._rank == 0,
                           rank=self._rank,
                           exchange=torch_all_ranks_max if self._world > 1 else None)
-        self._read, self._loss, self._stepped_now = False, None, False
+        self._read, self._loss, self._stepped_now, self._early = False, None, False, False
         self.step_index += 1
         if self.step_index == 1:  # a scheduler made after Watch, before the loop's first step
             self._tell_if_schedulers_missing()

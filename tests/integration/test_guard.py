@@ -45,6 +45,28 @@ def test_stop_ends_training_early_with_the_reason_and_finite_weights(pl, tmp_pat
     assert all(torch.isfinite(p).all() for p in t.lightning_module.parameters())
 
 
+def test_a_trainer_held_by_min_steps_after_a_stop_is_told_once_and_recorded(pl, tmp_path, caplog):
+    """The Trainer trains on until min_steps after the guard stopped it: each later step said
+    "stopping run" again, an event each. One stop, one reminder, every step recorded."""
+    caplog.set_level(logging.WARNING, logger="lrwatch")
+    t = trainer(pl, [LRWatch(store=tmp_path / "s", on_diverge="stop")], tmp_path, max_epochs=3,
+                limit_val_batches=0, min_steps=30)
+    t.fit(make_module(pl, lr=0.4), loader(n=2048, batch_size=32))
+    store = Store(tmp_path / "s", readonly=True)
+    (run,) = store.runs()
+    (stop,) = store.events(run, kind=keys.EVENT_ACTION)
+    assert run.status == DIVERGED and stop.payload["action"] == "stop" and run.steps >= 30
+    said = _lrwatch_warnings(caplog)
+    assert [m for m in said if m.startswith("lrwatch: stopping run")] == [
+        m for m in said if m.startswith(f"lrwatch: stopping run '{run.name}' at step {stop.step}: ")]
+    assert len([m for m in said if m.startswith("lrwatch: stopping run")]) == 1
+    assert [m for m in said if "after the guard stopped it" in m] == [
+        f"lrwatch: run '{run.name}' trained on to step {stop.step + 1} after the guard stopped it "
+        f"at step {stop.step} (a Trainer trains on until its min_steps and min_epochs are met); "
+        "lrwatch records on and does not say it again"]
+    assert store.scalars(run, keys.LOSS)[0].tolist() == list(range(run.steps))
+
+
 def test_recover_goes_on_and_ends_with_a_finite_loss_below_the_start(pl, tmp_path, caplog):
     caplog.set_level(logging.WARNING, logger="lrwatch")
     t, store, run = _fit(pl, tmp_path, on_diverge="recover", snapshot_every_n_steps=20)
@@ -149,3 +171,32 @@ def test_repeated_recoveries_compound_the_lr_cut(tmp_path):
     assert all(r["restored_step"] == 0 for r in recoveries)
     assert [r["lr_after"] for r in recoveries] == pytest.approx(
         [40.0 * 0.5 ** (k + 1) for k in range(len(recoveries))])
+
+
+def test_a_recovery_in_a_warmup_under_lightning_keeps_the_lr_at_most_what_it_says(pl, tmp_path):
+    """The callback's recovery scales the Trainer's schedulers as Watch's does: a LambdaLR
+    warmup to lr 1.0 that blows up half way goes on rising to at most 0.1 times the LR it blew
+    up at (the factor alone took it to 0.1, 2.4x above the LR the message said)."""
+    module = make_module(pl, lr=1.0)
+
+    def configure_optimizers() -> Any:
+        opt = torch.optim.SGD(module.parameters(), lr=1.0)
+        warmup = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / 100))
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": warmup, "interval": "step"}}
+
+    module.configure_optimizers = configure_optimizers  # type: ignore[method-assign]
+    t = trainer(pl, [LRWatch(store=tmp_path / "s", on_diverge="recover",
+                             snapshot_every_n_steps=10)], tmp_path, max_epochs=5,
+                limit_val_batches=0)
+    t.fit(module, loader(n=2048, batch_size=32))
+    store = Store(tmp_path / "s", readonly=True)
+    (run,) = store.runs()
+    (event,) = store.events(run, kind=keys.EVENT_ACTION)
+    p = event.payload
+    assert run.status == FINISHED and p["action"] == "recover" and event.step < 100
+    top = p["lr_before"] * p["lr_factor"]
+    steps, lr = store.scalars(run, keys.LR)
+    after = lr[steps > event.step]
+    assert after.max() <= top * (1 + 1e-9) and after.max() >= 0.95 * top
+    assert p["lr_top"] == pytest.approx(top) and p["lr_after"] < top
+    assert t.optimizers[0].param_groups[0]["lr"] == pytest.approx(top)

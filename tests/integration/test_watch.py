@@ -135,6 +135,32 @@ def test_stop_sets_should_stop_and_the_run_ends_diverged(tmp_path, caplog):
     assert all(torch.isfinite(p).all() for p in model.parameters())
 
 
+def test_a_loop_that_ignores_should_stop_is_told_once_and_recorded_to_its_end(tmp_path, caplog):
+    """A loop that never reads ``should_stop`` heard "stopping run" at every later step (and
+    each was an event): one stop, one reminder, and every step is recorded."""
+    caplog.set_level(logging.WARNING, logger="lrwatch")
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.4)
+    with Watch(model, optimizer, store=tmp_path / "s", on_diverge="stop") as watch:
+        for x, y in loader(n=2048):
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            watch.step(loss)
+    assert watch.should_stop
+    store, run = _only_run(tmp_path / "s")
+    (stop,) = store.events(run, kind=keys.EVENT_ACTION)
+    assert run.status == DIVERGED and stop.payload["action"] == "stop"
+    said = [r.getMessage() for r in caplog.records if r.name == "lrwatch"]
+    assert len([m for m in said if m.startswith("lrwatch: stopping run")]) == 1
+    assert [m for m in said if "after the guard stopped it" in m] == [
+        f"lrwatch: run '{run.name}' trained on to step {stop.step + 1} after the guard stopped it "
+        f"at step {stop.step} (the loop breaks when watch.should_stop is True); lrwatch records "
+        "on and does not say it again"]
+    assert store.scalars(run, keys.LOSS)[0].tolist() == list(range(64))
+
+
 def test_recover_rolls_back_lowers_the_lr_and_goes_on(tmp_path):
     model = _model()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.4)
@@ -468,16 +494,17 @@ def test_an_optimizer_over_frozen_parameters_only_leaves_the_rest_recorded(tmp_p
     assert not any(k.startswith(keys.GRAD_NORM) and k.endswith("@Adam") for k in recorded)
 
 
-@pytest.mark.parametrize("given", ["not_given", "given", "warn_mode"])
+@pytest.mark.parametrize("given", ["not_given", "none", "given", "warn_mode"])
 def test_recover_with_a_scheduler_not_given_to_watch_is_told(tmp_path, given):
     """A LambdaLR not given to Watch set the LR back at its next step: the recovery said
-    "LR x0.1 (0.05 -> 0.005)" and the run went on at 0.05. One warning says to pass it."""
+    "LR x0.1 (0.05 -> 0.005)" and the run went on at 0.05. One warning says to pass it.
+    ``schedulers=None`` means none, as leaving it out does (it was refused)."""
     model = _model()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
     options: dict[str, Any] = {"on_diverge": "warn" if given == "warn_mode" else "recover"}
-    if given == "given":
-        options["schedulers"] = [scheduler]
+    if given in ("given", "none"):
+        options["schedulers"] = [scheduler] if given == "given" else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with Watch(model, optimizer, store=tmp_path / "s", **options) as watch:
@@ -489,8 +516,151 @@ def test_recover_with_a_scheduler_not_given_to_watch_is_told(tmp_path, given):
                 scheduler.step()
                 watch.step(loss)
     told = [str(w.message) for w in caught if "scheduler" in str(w.message)]
-    assert len(told) == (given == "not_given")
+    assert len(told) == (given in ("not_given", "none"))
+    store, run = _only_run(tmp_path / "s")
+    assert run.steps == 8 and run.meta["schedulers"] == (["LambdaLR"] if given == "given" else [])
     if given != "given":
         return
-    store, run = _only_run(tmp_path / "s")
     assert store.scalars(run, keys.LR)[1][-1] == pytest.approx(0.005)  # the cut held
+
+
+@pytest.mark.parametrize("order", ["set_to_none", "zeros", "before_zero_grad", "read_again"])
+def test_a_before_step_before_backward_is_told_once_and_records_no_wrong_norms(tmp_path, order):
+    """``watch.before_step()`` before ``loss.backward()`` read no gradient (after a
+    ``zero_grad()``: no norm at all, silently), zeros (``zero_grad(set_to_none=False)``: filed
+    as real norms) or the last step's. One warning says where it goes; no such norm is filed,
+    the rest of each step is. A loop that reads again after backward is right: no warning."""
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with Watch(model, optimizer, store=tmp_path / "s") as watch:
+            for x, y in loader():
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                if order == "before_zero_grad":
+                    watch.before_step()
+                optimizer.zero_grad(set_to_none=order != "zeros")
+                if order != "before_zero_grad":
+                    watch.before_step()
+                loss.backward()
+                if order == "read_again":
+                    watch.before_step()
+                optimizer.step()
+                watch.after_step(loss)
+    told = [str(w.message) for w in caught if "before_step" in str(w.message)]
+    store, run = _only_run(tmp_path / "s")
+    for key in (keys.LOSS, keys.LR):
+        assert store.scalars(run, key)[0].tolist() == list(range(8))
+    assert store.scalars(run, keys.UPDATE_RATIO)[0].tolist() == [0]  # its every 50 steps
+    if order == "read_again":
+        assert told == [] and store.scalars(run, keys.GRAD_NORM)[0].tolist() == list(range(8))
+        return
+    assert told == ["lrwatch: watch.before_step() came before loss.backward() in step 0: the "
+                    "gradients it read were not the step's, so no gradient norm is recorded for "
+                    "such steps; call it after backward() and before optimizer.step()"]
+    assert not any(k.startswith(keys.GRAD_NORM) for k in store.keys(run))
+    assert keys.OPTIMIZER_SKIPPED not in store.keys(run)
+
+
+def test_the_steps_a_recovery_skips_are_skipped_with_a_before_step_before_backward(tmp_path):
+    """``skip_batches`` dropped the gradients in ``before_step``, before backward made them:
+    the steps meant to be skipped updated the weights."""
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    weights: list[torch.Tensor] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with Watch(model, optimizer, store=tmp_path / "s", on_diverge="recover",
+                   snapshot_every_n_steps=2, skip_batches=2) as watch:
+            for i, (x, y) in enumerate(loader()):
+                loss = torch.nn.functional.mse_loss(model(x), y) * (math.nan if i == 4 else 1)
+                optimizer.zero_grad()
+                watch.before_step()
+                loss.backward()
+                optimizer.step()
+                watch.after_step(loss)
+                weights.append(torch.cat([p.detach().flatten() for p in model.parameters()]))
+    store, run = _only_run(tmp_path / "s")
+    (event,) = store.events(run, kind=keys.EVENT_ACTION)
+    assert event.payload["action"] == "recover" and event.step == 4
+    assert torch.equal(weights[5], weights[4]) and torch.equal(weights[6], weights[4])
+    assert not torch.equal(weights[7], weights[4])
+
+
+def _warmup(kind: str, optimizer: torch.optim.Optimizer, steps: int) -> Any:
+    """A 100-step warmup to the optimizer's LR, as ``kind`` builds it."""
+    sched = torch.optim.lr_scheduler
+    if kind == "LambdaLR":
+        return sched.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / 100))
+    if kind == "LinearLR":
+        return sched.LinearLR(optimizer, start_factor=0.01, end_factor=1.0, total_iters=100)
+    if kind == "SequentialLR":  # a warmup, then a cosine that starts from its own base LRs
+        return sched.SequentialLR(optimizer, [
+            sched.LinearLR(optimizer, start_factor=0.01, end_factor=1.0, total_iters=100),
+            sched.CosineAnnealingLR(optimizer, T_max=steps - 100)], milestones=[100])
+    return sched.OneCycleLR(optimizer, max_lr=1.0, total_steps=steps, pct_start=100 / steps)
+
+
+@pytest.mark.parametrize("kind", ["LambdaLR", "LinearLR", "SequentialLR", "OneCycleLR"])
+def test_a_recovery_in_warmup_keeps_the_lr_at_most_what_it_says(tmp_path, kind, caplog):
+    """SGD warming up to lr 1.0 blows this regressor up half way. The recovery scaled the
+    schedule by the factor alone: it said "LR x0.1 (0.57 -> 0.042)" and the warmup then took the
+    LR to 0.1 (OneCycleLR: "0.267 -> 0.0143", then 0.1); a SequentialLR's cosine went back to
+    its unscaled 1.0 at its milestone and the run blew up twice more. The LR now rises with the
+    schedule to at most the factor times the LR it blew up at, as the message says."""
+    caplog.set_level(logging.WARNING, logger="lrwatch")
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+    scheduler = _warmup(kind, optimizer, steps=5 * 64)
+    with Watch(model, optimizer, store=tmp_path / "s", on_diverge="recover",
+               snapshot_every_n_steps=10, schedulers=[scheduler]) as watch:
+        for _ in range(5):
+            for x, y in loader(n=2048):
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                scheduler.step()
+                watch.step(loss)
+    store, run = _only_run(tmp_path / "s")
+    (event,) = store.events(run, kind=keys.EVENT_ACTION)
+    p = event.payload
+    assert run.status == FINISHED and p["action"] == "recover" and event.step < 100
+    top = p["lr_before"] * p["lr_factor"]
+    steps, lr = store.scalars(run, keys.LR)
+    after = lr[steps > event.step]
+    assert after[0] == pytest.approx(p["lr_after"])
+    assert after.max() <= top * (1 + 1e-9) and after.max() >= 0.95 * top  # it reaches it
+    assert p["lr_top"] == pytest.approx(top) and p["lr_after"] < top  # still warming up
+    said = [r.getMessage() for r in caplog.records if "recovered run" in r.getMessage()]
+    assert said == [event.payload["message"]]
+    assert (f"LR x{p['lr_factor']:.3g} ({p['lr_before']:.3g} -> {p['lr_after']:.3g}, rising with "
+            f"its schedule to {top:.3g} at most)") in said[0]
+
+
+def test_a_recovery_in_a_decaying_schedule_goes_on_at_the_factor_times_the_lr_it_blew_up_at(
+        tmp_path, caplog):
+    """Past its peak a schedule only lowers the LR: the recovery sets the factor times the LR
+    it blew up at, and the schedule goes on down from there (its shape scaled)."""
+    caplog.set_level(logging.WARNING, logger="lrwatch")
+    model = _model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.4)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=3 * 64)
+    with Watch(model, optimizer, store=tmp_path / "s", on_diverge="recover",
+               snapshot_every_n_steps=20, schedulers=[scheduler]) as watch:
+        for _ in range(3):
+            for x, y in loader(n=2048):
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                scheduler.step()
+                watch.step(loss)
+    store, run = _only_run(tmp_path / "s")
+    (event,) = store.events(run, kind=keys.EVENT_ACTION)
+    p = event.payload
+    assert p["lr_after"] == pytest.approx(p["lr_before"] * p["lr_factor"]) == p["lr_top"]
+    steps, lr = store.scalars(run, keys.LR)
+    after = lr[steps > event.step]
+    assert after[0] == pytest.approx(p["lr_after"]) and np.all(np.diff(after) <= 1e-12)
+    assert "rising" not in p["message"]
