@@ -96,11 +96,11 @@ UNSURE_TREND = 0.5
 # acted on. Replayed live on every labelled side (2195 runs): good runs stopped 5 -> 2, too-high
 # runs stopped 172 -> 168 (3 of the 4 at their last point, one 5% of its run later).
 ACT_CONFIDENCE = 0.5
-# LR keys of a param group that a recovery scales (OneCycleLR keeps max_lr/min_lr there).
 # Scheduler steps a recovery looks ahead for the highest LR its schedule reaches (a warmup's
 # peak): about 2.4 us a step for LambdaLR and SequentialLR (LinearLR, then cosine), 3.8 us for
 # OneCycleLR (wall time on the development machine): 0.1-0.2 s once per recovery at the most.
 SCHEDULE_LOOKAHEAD = 50_000
+# LR keys of a param group that a recovery scales (OneCycleLR keeps max_lr/min_lr there).
 _GROUP_LR_KEYS = ("lr", "initial_lr", "max_lr", "min_lr")
 
 
