@@ -281,6 +281,10 @@ class Guard:
         found = self.analyzer.diverging_now()
         alarm = found.message if found is not None else self._nonfinite
         alarm_row = found.end_step if found is not None and found.end_step is not None else step
+        # the first step of the alarm's window: its update already took the bad gradients, so
+        # a snapshot taken at that step holds damaged weights
+        alarm_began = found.start_step if found is not None and found.start_step is not None \
+            else alarm_row
         # decided before this check's diagnosis: where a block brings both the alarm and a new
         # "diverging" verdict, the alarm's line (the row that raised it) comes first
         alarm_news = alarm is not None and self._alarm_step is None \
@@ -323,7 +327,8 @@ class Guard:
             return notices, None
         if diagnosis is None:
             diagnosis = self.analyzer.diagnose()
-        return notices, self._decide(step, diagnosis, alarm)
+        return notices, self._decide(step, diagnosis, alarm,
+                                     alarm_began if alarm is not None else None)
 
     @property
     def status(self) -> Status | None:
@@ -357,7 +362,8 @@ class Guard:
         due = last is None or step - last >= self.config.snapshot_every_n_steps
         return due and self._alarm_step is None and self.status != Status.DIVERGING
 
-    def _decide(self, step: int, diagnosis: Diagnosis, alarm: str | None) -> Decision:
+    def _decide(self, step: int, diagnosis: Diagnosis, alarm: str | None,
+                alarm_began: int | None = None) -> Decision:
         reason = alarm or (diagnosis.evidence[0].message if diagnosis.evidence else "diverging")
         suggested = diagnosis.suggestion.factor
         factor = self.config.lr_factor or (
@@ -368,7 +374,7 @@ class Guard:
                 reason = f"gave up after {self.recoveries} recoveries; {reason}"
             return Decision("stop", step, reason, factor)
         began = diagnosis.since_step if diagnosis.status == Status.DIVERGING else None
-        began = min(x for x in (began, self._alarm_step, step) if x is not None)
+        began = min(x for x in (began, self._alarm_step, alarm_began, step) if x is not None)
         older = [s.step for s in self._snapshots if s.step < began]
         restore = max(older) if older else (min(s.step for s in self._snapshots)
                                             if self._snapshots else None)

@@ -200,3 +200,24 @@ def test_a_recovery_in_a_warmup_under_lightning_keeps_the_lr_at_most_what_it_say
     assert after.max() <= top * (1 + 1e-9) and after.max() >= 0.95 * top
     assert p["lr_top"] == pytest.approx(top) and p["lr_after"] < top
     assert t.optimizers[0].param_groups[0]["lr"] == pytest.approx(top)
+
+
+def test_recover_goes_back_to_a_snapshot_from_before_the_alarm_began(tmp_path):
+    """One bad batch at step 20 (gradients 1e4x) raises the alarm over steps 20-21: the
+    snapshot of step 20 was taken after that batch's update, so the guard goes back to step
+    15's, and one recovery saves the run (going back to step 20's damaged weights blew up
+    again until the recoveries ran out)."""
+    module = make_module(lpl, lr=0.05)
+    first = next(module.parameters())
+    first.register_hook(lambda g: g * 1e4 if module.trainer.global_step == 20 else g)
+    t = trainer(lpl, [LRWatch(store=tmp_path / "s", on_diverge="recover",
+                              snapshot_every_n_steps=5)], tmp_path, max_epochs=3,
+                limit_val_batches=0)
+    t.fit(module, loader(n=512, batch_size=32))
+    store = Store(tmp_path / "s", readonly=True)
+    (run,) = store.runs()
+    (event,) = store.events(run, kind=keys.EVENT_ACTION)
+    assert event.step == 21 and event.payload["restored_step"] == 15
+    assert run.status == FINISHED
+    _, loss = store.scalars(run, keys.LOSS)
+    assert np.isfinite(loss[-1]) and loss[-1] < loss[0]
