@@ -177,10 +177,12 @@ class LRWatch(*CALLBACK_BASES, FrontEnd):  # type: ignore[misc]
 
     def state_dict(self) -> dict[str, Any]:
         return {"run_uid": self.run.uid if self.run else self.engine.resume_uid,
-                "store_path": str(self.store_path) if self.store_path else None}
+                "store_path": str(self.store_path) if self.store_path else None,
+                "guard": self.engine.guard_state() or self.engine.resume_guard}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.engine.resume_uid = state_dict.get("run_uid")
+        self.engine.resume_guard = state_dict.get("guard")
 
     # -- the range test that came before ---------------------------------------------------
     def link_range_test(self, uid: str, summary: RangeTestSummary) -> None:

@@ -251,6 +251,7 @@ class Engine:
         self._stopped_at: int | None = None  # the step the guard stopped the run at
         self._told_stop_ignored = False
         self.resume_uid: str | None = None  # a checkpoint's run, reopened by ``start``
+        self.resume_guard: dict[str, Any] | None = None  # its guard's counts, set by ``begin``
         self.range_test: dict[str, Any] | None = None
         self.last_step = -1
         self._backend: StoreBackend | None = None
@@ -315,6 +316,18 @@ class Engine:
                                judge_loss=judged is not None,
                                label=labels[judged] if judged is not None else None,
                                judged=judged or 0)
+            resumed, self.resume_guard = self.resume_guard, None
+            if resumed:  # the checkpoint's recoveries count toward max_recoveries
+                self.guard.recoveries = int(resumed.get("recoveries", 0))
+                self.guard.lr_scale = float(resumed.get("lr_scale", 1.0))
+
+    def guard_state(self) -> dict[str, Any] | None:
+        """What a checkpoint keeps of the guard: its recoveries so far and the LR scale they
+        set (None before training starts)."""
+        guard = self.guard
+        if guard is None:
+            return None
+        return {"recoveries": guard.recoveries, "lr_scale": guard.lr_scale}
 
     def start(self, name: str, meta: dict[str, Any],
               named_parameters: Iterable[tuple[str, torch.Tensor]], clipping: bool, *,

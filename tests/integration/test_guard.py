@@ -221,3 +221,34 @@ def test_recover_goes_back_to_a_snapshot_from_before_the_alarm_began(tmp_path):
     assert run.status == FINISHED
     _, loss = store.scalars(run, keys.LOSS)
     assert np.isfinite(loss[-1]) and loss[-1] < loss[0]
+
+
+def _bad_batch_at(step: int) -> Any:
+    """The regressor, whose gradients are 1e4x at ``step``: one bad batch."""
+    module = make_module(lpl, lr=0.05)
+    first = next(module.parameters())
+    first.register_hook(lambda g: g * 1e4 if module.trainer.global_step == step else g)
+    return module
+
+
+def test_a_run_resumed_after_a_recovery_keeps_its_lr_and_counts_that_recovery(tmp_path):
+    """max_recoveries holds over the whole run: a checkpoint saved after a recovery carries the
+    guard's count, so the resumed fit gives up where the run's recoveries ran out (it started
+    counting again from 0: 'recovery 1 of 1' a second time)."""
+    guard = dict(store=tmp_path / "s", on_diverge="recover", snapshot_every_n_steps=5,
+                 max_recoveries=1)
+    checkpoint = lpl.callbacks.ModelCheckpoint(dirpath=tmp_path / "ck", every_n_train_steps=30,
+                                               save_top_k=-1)
+    trainer(lpl, [LRWatch(**guard), checkpoint], tmp_path, max_steps=30, limit_val_batches=0,
+            enable_checkpointing=True).fit(_bad_batch_at(20), loader(n=512, batch_size=32))
+    (saved,) = (tmp_path / "ck").iterdir()
+    resumed = trainer(lpl, [LRWatch(**guard)], tmp_path, max_epochs=4, limit_val_batches=0)
+    resumed.fit(_bad_batch_at(40), loader(n=512, batch_size=32), ckpt_path=str(saved))
+    store = Store(tmp_path / "s", readonly=True)
+    (run,) = store.runs()
+    actions = [e.payload for e in store.events(run, kind=keys.EVENT_ACTION)]
+    assert [a["action"] for a in actions] == ["recover", "stop"]
+    assert actions[1]["reason"].startswith("gave up after 1 recoveries")
+    steps, lr = store.scalars(run, keys.LR)
+    assert lr[steps >= 30] == pytest.approx(0.005)  # the recovered LR, kept across the resume
+    assert run.status == DIVERGED
