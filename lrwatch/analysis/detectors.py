@@ -1128,8 +1128,13 @@ def alarm(summary: Summary) -> Symptom | None:
                 float(recent.min()) - center <= REBOUND_SHARE * max(start - center, 0.0):
             continue
         label = "loss" if name == "loss" else "grad norm"
+        # the ratio is the least of the last k points against the level before: "to" names
+        # that point, and the last one too where it is well above it
+        least, last = float(recent.min()), float(recent[-1])
+        to = _fmt(least) if last <= 1.5 * least else \
+            f"at least {_fmt(least)}, {_fmt(last)} at step {steps[-1]}"
         msg = (f"{label} jumped to {ratio:.3g}x its level before over the last {k} steps "
-               f"({steps[-k]}-{steps[-1]}, from {_fmt(center)} to {_fmt(float(recent[-1]))})")
+               f"({steps[-k]}-{steps[-1]}, from {_fmt(center)} to {to})")
         return Symptom(SymptomName.ALARM, strength(ratio, ALARM_LOSS_RATIO if name == "loss"
                                                    else ALARM_GRAD_RATIO),
                        Evidence(msg, name, int(steps[-k]), int(steps[-1]), ratio),

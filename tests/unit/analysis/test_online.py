@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -183,3 +184,17 @@ def test_an_epoch_log_fed_point_by_point_reads_as_analyze_reads_it() -> None:
     offline = analyze(RunCurves(loss=Series(epochs, loss), lr=Series(epochs, np.full(8, 1e-3)),
                                 optimizer="Adam", epoch_points=True))
     assert online.diagnose().to_dict() == offline.to_dict()
+
+
+def test_an_alarm_names_the_point_its_ratio_is_read_from() -> None:
+    # the ratio is the least of the last points against the level before: the message says so,
+    # and names the last point where it is far above (it read "from 3.42 to 6.74e+14" beside
+    # a ratio of 2e3)
+    t = np.arange(60)
+    loss = np.concatenate([np.full(57, 3.4), [7.0e3, 6.7e14, 9.0e14]])
+    online = OnlineAnalyzer()
+    online.update(t, loss * np.exp(np.random.default_rng(0).normal(0, 0.01, t.size)))
+    found = online.diverging_now()
+    assert found is not None
+    assert re.search(r"from 3\.\d+ to at least 7\.\d+e\+03, 6\.\d+e\+14 at step 58\)",
+                     found.message), found.message
