@@ -118,7 +118,11 @@ def diagnose(summary: Summary, meta: RunCurves, *,
     spacing = max(1.0, float(np.median(gaps))) if gaps.size else 1.0
     needed = None
     if verdict.status is Status.INSUFFICIENT_DATA and verdict.needed_points:
-        needed = int(math.ceil(verdict.needed_points * spacing))
+        # steps per finite loss, where not every step logged one (a training_step that returned
+        # None): 30 losses over 46 steps read "46 steps: too short, needs ~40 steps"
+        points = int(curve.count.sum()) if curve.size else 0
+        per_point = max(spacing, span / points) if points else spacing
+        needed = int(math.ceil(verdict.needed_points * per_point))
     confidence = float(np.clip(verdict.confidence, 0, 1))
     extra = {}
     if verdict.status in TREND_STATUSES:

@@ -458,3 +458,13 @@ def test_a_loss_that_fell_10x_and_still_falls_is_not_stalled() -> None:
     loss = 2.3 * np.exp(-t / 95)
     d = analyze(RunCurves(loss=Series(t, loss), lr=Series(t, np.full(300, 0.05)), optimizer="SGD"))
     assert d.status is Status.HEALTHY, [e.message for e in d.evidence]
+
+
+def test_steps_without_a_loss_count_in_the_steps_a_short_run_needs() -> None:
+    # a training_step that returns None on every third step: 31 losses over 46 steps; "needs
+    # ~40 steps" beside "46 steps" read as a contradiction
+    steps = np.arange(46)
+    loss = np.where(steps % 3 != 2, 2.0 - 0.01 * steps, np.nan)
+    d = analyze(RunCurves(loss=Series(steps, loss), optimizer="SGD"))
+    assert d.status is Status.INSUFFICIENT_DATA and d.steps == 46
+    assert d.needed_steps is not None and d.needed_steps > d.steps
