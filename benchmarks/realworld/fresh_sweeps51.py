@@ -97,7 +97,8 @@ SCRIPT = "benchmarks/realworld/fresh_sweeps51.py"
 LOG_EVERY = 10
 
 # a linear-attention byte LM under AdamW with the LLM recipe, long warmup + cosine
-LA_TEXT, LA_CTX, LA_STRIDE, LA_D, LA_LAYERS, LA_HEADS, LA_FF = "http/client.py", 64, 16, 48, 2, 4, 128
+LA_TEXT, LA_CTX, LA_STRIDE = "http/client.py", 64, 16
+LA_D, LA_LAYERS, LA_HEADS, LA_FF = 48, 2, 4, 128
 LA_STEPS, LA_WARMUP, LA_BATCH, LA_EVAL_EVERY = 300, 45, 16, 50
 LA_BETAS, LA_WD, LA_CLIP = (0.9, 0.95), 0.1, 1.0
 # an LP-FT byte tagger: round 41's byte transformer, a linear probe then a full fine-tune, SGD
