@@ -96,7 +96,8 @@ families made for round 47 (``manifest_r47made.jsonl``, ``ROUND47_MADE``); ``--s
 round48-made`` the families made for round 48 (``manifest_r48made.jsonl``, ``ROUND48_MADE``);
 ``--side round49-made`` the families made for round 49 (``manifest_r49made.jsonl``,
 ``ROUND49_MADE``); ``--side round50-made`` the families made for round 50
-(``manifest_r50made.jsonl``, ``ROUND50_MADE``).
+(``manifest_r50made.jsonl``, ``ROUND50_MADE``); ``--side round51-made`` the families made for
+round 51 (``manifest_r51made.jsonl``, ``ROUND51_MADE``).
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning"
          "round39-made", "round40-heldout", "round40-made", "round41-made",
          "round42-made", "round43-made", "round44-made", "round45-made",
          "round46-made", "round47-made", "round48-made", "round49-made",
-         "round50-made")
+         "round50-made", "round51-made")
 
 
 def move_of(action: str, factor: float | None) -> tuple[str, float]:

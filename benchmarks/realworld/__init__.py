@@ -343,6 +343,12 @@ ROUND49_MADE = frozenset({"lrwatch-made/perceiver_pointsets_ce_lamb_step",
 ROUND50_MADE = frozenset({"lrwatch-made/conformer_keywords_ce_adam_noam",
                           "lrwatch-made/gpt_ft_llrd_collections_adamw_warmlin",
                           "lrwatch-made/score_moons_dsm_sgd_epochs"})
+# Round 51's made families (``fresh_sweeps51.py``, ``manifest_r51made.jsonl``): made after round
+# 50's, ranked by a test loss their logs never hold; held out, never diagnosed before the lead's
+# one evaluation.
+ROUND51_MADE = frozenset({"lrwatch-made/linattn_lm_httpclient_adamw_llm_warmcos",
+                          "lrwatch-made/gpt_lpft_tagging_pydoc_sgd_cos",
+                          "lrwatch-made/capsnet_shapes_margin_adam_exp_epochs"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -508,8 +514,8 @@ def side_of(repo: str) -> str:
     ``round36-made`` / ``round37-made`` / ``round38-made`` / ``round39-made`` /
     ``round40-made`` / ``round41-made`` / ``round42-made`` / ``round43-made`` /
     ``round44-made`` / ``round45-made`` / ``round46-made`` / ``round47-made`` /
-    ``round48-made`` / ``round49-made`` / ``round50-made`` (rounds 22 to 50's made families,
-    held out)."""
+    ``round48-made`` / ``round49-made`` / ``round50-made`` / ``round51-made`` (rounds 22 to
+    51's made families, held out)."""
     if repo in ROUND40_REPOS:
         return "round40-heldout"
     if repo in ROUND39_REPOS:
@@ -590,6 +596,8 @@ def side_of(repo: str) -> str:
         return "round49-made"
     if repo in ROUND50_MADE:
         return "round50-made"
+    if repo in ROUND51_MADE:
+        return "round51-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:
