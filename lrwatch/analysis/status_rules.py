@@ -135,6 +135,13 @@ FLAT_OR_FLATTENING = frozenset({SymptomName.FLATTENING, SymptomName.FLAT, Sympto
 # A smooth fall that cannot exclude a too-low LR, well below the usual range: the step a second
 # run should take to tell (the evidence says "likelier", not "sure": no more than that).
 OPEN_LOW_STEP = 3.0
+# A fall that flattens before the loss halved, from scratch, this many decades or more below the
+# top of the usual range, reads stalled with that step (diagnosis round 43, every side through
+# round 50: read "healthy, or too low: range test", 16 of 16 such runs were labelled too low, 15
+# public from 5 repositories; from 0.5 decades 22 of 22, but there sits the issue's healthy LM
+# pretraining at AdamW 6e-4, its size unknown, 7.0 -> 3.7 against a floor; within half a decade
+# of the top 13 of 15 were healthy): below it the floor reading stays open.
+FLATTENING_LOW = 1.0
 
 
 class Findings:
@@ -815,6 +822,20 @@ def _open_low_below_top(f: Findings) -> Reading | None:
     return None
 
 
+def _flattening_below_top(f: Findings) -> Reading | None:
+    # ... and a fall that flattens before it halved, trained from scratch at an LR
+    # FLATTENING_LOW decades or more below the top of the usual range: too low is the likelier
+    # reading there too. A validation loss that turned up, a warmup or a clipped SGD step keep
+    # it open
+    clipped = f.prior.clip is not None and not is_adaptive(f.prior.optimizer)
+    if f.little is None or f.fine or clipped or f.under is None or f.under < FLATTENING_LOW \
+            or f.overfit is not None or f.warm is not None:
+        return None
+    return Reading([d.flattening(f.curve), d.floor_or_too_low(f.curve, f.prior),
+                    d.below_top(f.curve, f.prior), f.hidden_start],
+                   confidence=d.OPEN_HEALTHY, also=_hidden(f))
+
+
 def _hidden(f: Findings) -> frozenset[SymptomName]:
     """An epoch log whose first point hides the start: a slow fall read from it asks for a
     range test, never a move (issue 12: the first epoch's mean is no start)."""
@@ -915,6 +936,8 @@ def _advise_stalled(c: AdviceContext) -> Advice:
             shape = "it fell at first and then sat flat"
         elif SymptomName.LEVELLED_OFF in c.symptoms:
             shape = "it fell a little and stopped"
+        elif SymptomName.FLATTENING in c.symptoms:
+            shape = "it fell less than half and flattens"
         else:
             shape = "it still falls smoothly at the end"
         return Advice(Action.INCREASE, OPEN_LOW_STEP, (
@@ -1229,8 +1252,9 @@ RULES: list[StatusRule] = [
     StatusRule(Status.STALLED, _advise_stalled, (
         Clause(160, _flat_far_below), Clause(180, _flat_two_readings),
         Clause(190, _little_still_falling), Clause(210, _stopped_far_below),
-        Clause(220, _stopped_readings_open), Clause(250, _still_falling),
-        Clause(260, _open_low_below_top)), trend=True, lr_wrong=True),
+        Clause(220, _stopped_readings_open), Clause(228, _flattening_below_top),
+        Clause(250, _still_falling), Clause(260, _open_low_below_top)),
+        trend=True, lr_wrong=True),
     # a run that made little progress gets its verdict by precedence 230, so the later clauses
     # read runs that at least halved their loss; the last clause applies to every run
     StatusRule(Status.HEALTHY, _advise_healthy, (

@@ -39,7 +39,9 @@ def test_the_same_fall_with_no_optimizer_named_gets_it_too():
 
 
 def test_the_same_fall_with_its_lr_logged_in_the_range_reads_as_before():
-    d = analyze(_flattening(lr=1e-4))
+    # within a decade of the range's top (round 43 leans a flattening fall further below it
+    # toward too low)
+    d = analyze(_flattening(lr=1e-3))
     assert d.suggestion.action is Action.RANGE_TEST, said(d)
     assert "healthy, or too low" in said(d), said(d)
 
