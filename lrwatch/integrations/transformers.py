@@ -25,11 +25,17 @@ the LR). ``Trainer`` hands callbacks no per-step loss or gradient norm, so:
   and gradient norm from ``Trainer``'s own logs, at the logged steps.
 
 ``eval_loss`` from evaluation is stored as the validation loss. Rank 0 records.
+
+A checkpoint (``on_save``) gets ``lrwatch_state.json`` beside it: the run and the guard's counts.
+``train(resume_from_checkpoint=...)`` from that checkpoint goes on recording the same run (what
+it had recorded after the checkpoint is dropped), as the Lightning callback does.
 """
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 from typing import Any, Callable
 
 import torch
@@ -53,6 +59,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise MissingExtra("transformers", "transformers", "LRWatchCallback") from exc
 
 __all__ = ["LRWatchCallback"]
+
+# what a checkpoint folder holds of lrwatch's: the run it continues and the guard's counts
+STATE_FILE = "lrwatch_state.json"
 
 
 class LRWatchCallback(TrainerCallback, FrontEnd):
@@ -106,6 +115,8 @@ class LRWatchCallback(TrainerCallback, FrontEnd):
         raw = getattr(optimizer, "optimizer", optimizer)
         name = self.name or (args.run_name if args.run_name and args.run_name != args.output_dir
                              else type(model).__name__)
+        if state.global_step > 0:  # resumed from a checkpoint: go on with its run
+            self._resume_from(_checkpoint_dir(args, state.global_step))
         facts = TrainingFacts(*optimizer_facts([raw]), batch_size=args.per_device_train_batch_size,
                               total_steps=int(state.max_steps) if state.max_steps else None,
                               clip=float(args.max_grad_norm) if self._clips else None,
@@ -133,6 +144,26 @@ class LRWatchCallback(TrainerCallback, FrontEnd):
         self._hooks = (model.register_forward_hook(self._forward_done, with_kwargs=True),
                        *_parameter_hooks(args, raw, self._gradient_arrived))
         self._per_param = len(self._hooks) > 1
+
+    def _resume_from(self, checkpoint: Path) -> None:
+        """Take the run and guard counts a checkpoint's ``STATE_FILE`` names (none: a new run)."""
+        try:
+            saved = json.loads((checkpoint / STATE_FILE).read_text())
+        except (OSError, ValueError):
+            return
+        if isinstance(saved, dict):
+            self.engine.resume_uid = saved.get("run_uid")
+            self.engine.resume_guard = saved.get("guard")
+
+    def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        """Write ``STATE_FILE`` into the checkpoint ``Trainer`` just saved."""
+        run = self.run
+        folder = _checkpoint_dir(args, state.global_step)
+        if not self._rank_zero or run is None or not folder.is_dir():
+            return
+        state_now = {"run_uid": run.uid, "guard": self.engine.guard_state()}
+        self.engine.safely("checkpoint state", (folder / STATE_FILE).write_text,
+                           json.dumps(state_now))
 
     def _remove_hooks(self) -> None:
         for hook in self._hooks:
@@ -275,6 +306,11 @@ def _torch_clips(args: Any, model: torch.nn.Module, optimizer: torch.optim.Optim
 
 
 # the autograd engine runs a queued callback once the whole backward pass under way is done
+def _checkpoint_dir(args: Any, step: int) -> Path:
+    """Where ``Trainer`` saves the checkpoint of ``step`` (outside a hyperparameter search)."""
+    return Path(args.output_dir) / f"checkpoint-{step}"
+
+
 _queue_callback = torch.autograd.Variable._execution_engine.queue_callback
 
 

@@ -436,3 +436,25 @@ def test_model_classes_reads_a_saved_config_a_wrapper_and_no_softmax(tmp_path):
     # checkpoint's saved head says nothing of the loss this model trains with
     assert model_classes(transformers.GPT2Model.from_pretrained(tmp_path / "saved")) is None
     assert model_classes(torch.nn.Linear(3, 1)) is None
+
+
+def test_a_run_resumed_from_a_checkpoint_goes_on_as_one_run(tmp_path):
+    # Trainer saves at step 10 and 20; a new Trainer resumes from checkpoint-10: lrwatch goes on
+    # recording the same run (it recorded a second, overlapping run before), its steps once each
+    store_path = tmp_path / "s"
+    _train(tmp_path, LRWatchCallback(store=store_path), max_steps=20, save_strategy="steps",
+           save_steps=10)
+    checkpoint = tmp_path / "out" / "checkpoint-10"
+    assert json.loads((checkpoint / "lrwatch_state.json").read_text())["run_uid"]
+    model = _gpt2()
+    options = {"output_dir": str(tmp_path / "out"), "per_device_train_batch_size": 8,
+               "max_steps": 20, "learning_rate": 1e-3, "logging_steps": 1, "report_to": "none",
+               "use_cpu": True, "save_strategy": "no", "disable_tqdm": True, "seed": 0}
+    transformers.Trainer(model=model, args=transformers.TrainingArguments(**options),
+                         train_dataset=Tokens(),
+                         callbacks=[LRWatchCallback(store=store_path)]).train(
+        resume_from_checkpoint=str(checkpoint))
+    store, run = _only_run(store_path)
+    steps, loss = store.scalars(run, keys.LOSS)
+    assert steps.tolist() == list(range(20)) and np.isfinite(loss).all()
+    assert run.status == FINISHED
