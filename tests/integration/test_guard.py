@@ -18,6 +18,14 @@ from tests.helpers.models import loader, make_module, trainer
 PLANNED = 3 * 64  # 3 epochs of 2048 samples in batches of 32
 
 
+def _one_action(path: Any) -> tuple[Any, Any, Any]:
+    """The store at ``path``, its one run and that run's one guard action."""
+    store = Store(path, readonly=True)
+    (run,) = store.runs()
+    (event,) = store.events(run, kind=keys.EVENT_ACTION)
+    return store, run, event
+
+
 def _fit(pl: Any, tmp_path: Any, lr: float = 0.4, **guard: Any) -> tuple[Any, Any, Any]:
     module = make_module(pl, lr=lr)
     t = trainer(pl, [LRWatch(store=tmp_path / "s", **guard)], tmp_path, max_epochs=3,
@@ -189,9 +197,7 @@ def test_a_recovery_in_a_warmup_under_lightning_keeps_the_lr_at_most_what_it_say
                              snapshot_every_n_steps=10)], tmp_path, max_epochs=5,
                 limit_val_batches=0)
     t.fit(module, loader(n=2048, batch_size=32))
-    store = Store(tmp_path / "s", readonly=True)
-    (run,) = store.runs()
-    (event,) = store.events(run, kind=keys.EVENT_ACTION)
+    store, run, event = _one_action(tmp_path / "s")
     p = event.payload
     assert run.status == FINISHED and p["action"] == "recover" and event.step < 100
     top = p["lr_before"] * p["lr_factor"]
@@ -214,9 +220,7 @@ def test_recover_goes_back_to_a_snapshot_from_before_the_alarm_began(tmp_path):
                               snapshot_every_n_steps=5)], tmp_path, max_epochs=3,
                 limit_val_batches=0)
     t.fit(module, loader(n=512, batch_size=32))
-    store = Store(tmp_path / "s", readonly=True)
-    (run,) = store.runs()
-    (event,) = store.events(run, kind=keys.EVENT_ACTION)
+    store, run, event = _one_action(tmp_path / "s")
     assert event.step == 21 and event.payload["restored_step"] == 15
     assert run.status == FINISHED
     _, loss = store.scalars(run, keys.LOSS)

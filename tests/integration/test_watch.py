@@ -601,20 +601,16 @@ def _warmup(kind: str, optimizer: torch.optim.Optimizer, steps: int) -> Any:
     return sched.OneCycleLR(optimizer, max_lr=1.0, total_steps=steps, pct_start=100 / steps)
 
 
-@pytest.mark.parametrize("kind", ["LambdaLR", "LinearLR", "SequentialLR", "OneCycleLR"])
-def test_a_recovery_in_warmup_keeps_the_lr_at_most_what_it_says(tmp_path, kind, caplog):
-    """SGD warming up to lr 1.0 blows this regressor up half way. The recovery scaled the
-    schedule by the factor alone: it said "LR x0.1 (0.57 -> 0.042)" and the warmup then took the
-    LR to 0.1 (OneCycleLR: "0.267 -> 0.0143", then 0.1); a SequentialLR's cosine went back to
-    its unscaled 1.0 at its milestone and the run blew up twice more. The LR now rises with the
-    schedule to at most the factor times the LR it blew up at, as the message says."""
-    caplog.set_level(logging.WARNING, logger="lrwatch")
+def _recovered(tmp_path: Any, lr: float, schedule: Any, epochs: int,
+               snapshot_every: int) -> tuple[Any, Any, Any]:
+    """The regressor trained by SGD at ``lr`` under ``schedule(optimizer)``, watched with
+    ``on_diverge="recover"``: its store, its run and the run's one guard action."""
     model = _model()
-    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
-    scheduler = _warmup(kind, optimizer, steps=5 * 64)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    scheduler = schedule(optimizer)
     with Watch(model, optimizer, store=tmp_path / "s", on_diverge="recover",
-               snapshot_every_n_steps=10, schedulers=[scheduler]) as watch:
-        for _ in range(5):
+               snapshot_every_n_steps=snapshot_every, schedulers=[scheduler]) as watch:
+        for _ in range(epochs):
             for x, y in loader(n=2048):
                 loss = torch.nn.functional.mse_loss(model(x), y)
                 optimizer.zero_grad()
@@ -624,6 +620,19 @@ def test_a_recovery_in_warmup_keeps_the_lr_at_most_what_it_says(tmp_path, kind, 
                 watch.step(loss)
     store, run = _only_run(tmp_path / "s")
     (event,) = store.events(run, kind=keys.EVENT_ACTION)
+    return store, run, event
+
+
+@pytest.mark.parametrize("kind", ["LambdaLR", "LinearLR", "SequentialLR", "OneCycleLR"])
+def test_a_recovery_in_warmup_keeps_the_lr_at_most_what_it_says(tmp_path, kind, caplog):
+    """SGD warming up to lr 1.0 blows this regressor up half way. The recovery scaled the
+    schedule by the factor alone: it said "LR x0.1 (0.57 -> 0.042)" and the warmup then took the
+    LR to 0.1 (OneCycleLR: "0.267 -> 0.0143", then 0.1); a SequentialLR's cosine went back to
+    its unscaled 1.0 at its milestone and the run blew up twice more. The LR now rises with the
+    schedule to at most the factor times the LR it blew up at, as the message says."""
+    caplog.set_level(logging.WARNING, logger="lrwatch")
+    store, run, event = _recovered(tmp_path, 1.0, lambda o: _warmup(kind, o, steps=5 * 64),
+                                   epochs=5, snapshot_every=10)
     p = event.payload
     assert run.status == FINISHED and p["action"] == "recover" and event.step < 100
     top = p["lr_before"] * p["lr_factor"]
@@ -643,21 +652,9 @@ def test_a_recovery_in_a_decaying_schedule_goes_on_at_the_factor_times_the_lr_it
     """Past its peak a schedule only lowers the LR: the recovery sets the factor times the LR
     it blew up at, and the schedule goes on down from there (its shape scaled)."""
     caplog.set_level(logging.WARNING, logger="lrwatch")
-    model = _model()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.4)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=3 * 64)
-    with Watch(model, optimizer, store=tmp_path / "s", on_diverge="recover",
-               snapshot_every_n_steps=20, schedulers=[scheduler]) as watch:
-        for _ in range(3):
-            for x, y in loader(n=2048):
-                loss = torch.nn.functional.mse_loss(model(x), y)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                scheduler.step()
-                watch.step(loss)
-    store, run = _only_run(tmp_path / "s")
-    (event,) = store.events(run, kind=keys.EVENT_ACTION)
+    store, run, event = _recovered(
+        tmp_path, 0.4, lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=3 * 64),
+        epochs=3, snapshot_every=20)
     p = event.payload
     assert p["lr_after"] == pytest.approx(p["lr_before"] * p["lr_factor"]) == p["lr_top"]
     steps, lr = store.scalars(run, keys.LR)
