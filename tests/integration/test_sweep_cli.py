@@ -245,14 +245,14 @@ def test_a_one_decade_grid_puts_the_best_between_its_points_and_its_band_around_
 
 def write_bowl(root: Path, lrs: list[float], finals: list[float], same_setup: bool) -> list[str]:
     """Smooth runs falling to a bowl of final losses; each with a setup of its own unless
-    ``same_setup`` (a seed in its hparams.yaml, as a sweep script that logs it writes)."""
+    ``same_setup`` (a dropout of its own in its hparams.yaml; a seed would not part them)."""
     folders = []
     for i, (lr, final) in enumerate(zip(lrs, finals)):
         folder = root / f"run_{i}" / "lightning_logs" / "version_0"
         write_version(folder, lr, final, seed=i)
         if not same_setup:
             with folder.joinpath("hparams.yaml").open("a") as f:
-                f.write(f"seed: {i}\n")
+                f.write(f"dropout: 0.{i}\n")
         folders.append(str(folder))
     return folders
 

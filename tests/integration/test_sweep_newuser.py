@@ -1,0 +1,53 @@
+"""``lrwatch sweep`` on sweeps as users have them: Lightning version folders written by
+Lightning's own ``CSVLogger`` (its ``hparams.yaml`` and ``metrics.csv``), named one by one or
+found in a folder."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers.cli import lrwatch
+
+LRS = [1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
+
+
+def log_run(root: Path, hparams: dict[str, Any], lr: float, steps: int = 100) -> Path:
+    """One run logged by Lightning's ``CSVLogger`` into ``root/lightning_logs/version_N``: its
+    hyperparameters, and a loss falling with a speed set by ``lr`` (no LR column: the LR is in
+    ``hparams.yaml`` only, as a module that calls ``save_hyperparameters()`` and logs no
+    ``LearningRateMonitor`` leaves it)."""
+    loggers = importlib.import_module("lightning.pytorch.loggers")
+    logger = loggers.CSVLogger(root, name="lightning_logs")
+    logger.log_hyperparams(hparams)
+    rate = min(lr, 0.03) * 2  # faster up to 0.03, where it levels off
+    for step in range(steps):
+        noise = 0.01 * math.sin(step * 1.7)
+        logger.log_metrics({"train_loss": 0.1 + 2.0 * math.exp(-rate * step) + noise}, step=step)
+    logger.save()
+    logger.finalize("success")
+    return Path(logger.log_dir)
+
+
+def sweep_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    code, out, err = lrwatch(capsys, "sweep", *args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_a_seed_in_hparams_yaml_does_not_part_the_runs_of_a_sweep(tmp_path, capsys):
+    """Each run at its own seed (``seed`` in the module's hyperparameters, LightningCLI's
+    ``seed_everything``), two at one LR: one sweep of all six, none left out."""
+    runs = [(lr, 42 + i) for i, lr in enumerate(LRS)] + [(LRS[2], 7)]
+    for lr, seed in runs:
+        log_run(tmp_path, {"lr": lr, "seed": seed, "hidden": 16,
+                           "trainer": {"seed_everything": seed}}, lr)
+    document = sweep_json(capsys, str(tmp_path / "lightning_logs"))
+    (sweep,) = document["sweeps"]
+    assert sorted(r["lr"] for r in sweep["runs"]) == sorted(lr for lr, _ in runs)
+    assert document["left_out"] == []
