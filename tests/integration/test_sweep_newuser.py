@@ -51,3 +51,14 @@ def test_a_seed_in_hparams_yaml_does_not_part_the_runs_of_a_sweep(tmp_path, caps
     (sweep,) = document["sweeps"]
     assert sorted(r["lr"] for r in sweep["runs"]) == sorted(lr for lr, _ in runs)
     assert document["left_out"] == []
+
+
+@pytest.mark.parametrize("other", ["warmup_lr", "min_lr", "final_lr", "end_lr", "start_lr"])
+def test_another_lr_of_the_schedule_named_first_is_not_the_runs_lr(tmp_path, capsys, other):
+    """``hparams.yaml`` keeps the module's argument order: ``warmup_lr`` (or a floor the
+    schedule decays to) before ``lr``. With no LR column the run's LR is its ``lr``, not the
+    first LR-named key: all five were read at 1e-05."""
+    for lr in LRS:
+        log_run(tmp_path, {other: 1e-5, "lr": lr, "scheduler": "cosine"}, lr)
+    (sweep,) = sweep_json(capsys, str(tmp_path / "lightning_logs"))["sweeps"]
+    assert [r["lr"] for r in sweep["runs"]] == pytest.approx(LRS)
