@@ -83,8 +83,8 @@ def sweep(paths: tuple[str, ...], as_json: bool, as_one: bool, loss_key: str | N
     members = members_of(log_runs, read)
     ranking = cast("RankedBy | None", rank_by)
     with_lr = [m for m in members if m.lr is not None]
-    if not with_lr or not members or (as_one and (len(with_lr) < MIN_RUNS
-                                                  or len({m.lr for m in with_lr}) < 2)):
+    # too few runs for any sweep, however they are taken (as one, or grouped by setup)
+    if len(with_lr) < MIN_RUNS or len({m.lr for m in with_lr}) < 2:
         raise InputError(_too_few(paths, log_runs, unread, members, with_lr, MIN_RUNS))
     if as_one or (len(paths) > 1 and all(len(runs) == 1 for runs in per_path)):
         sweeps = [read_sweep(members, ranking)]
@@ -142,7 +142,8 @@ def _too_few(paths: Sequence[str], log_runs: Sequence[Any], unread: dict[tuple[s
         lrs = len({m.lr for m in with_lr})
         parts.append(f"{len(with_lr)} at {lrs} LR" + ("" if lrs == 1 else "s"))
     fix = ("name the LR column with --lr-key" if members and not with_lr
-           else "pass runs of one model at different LRs")
+           else "name the LR column with --lr-key, or pass runs of one model at different LRs"
+           if len(members) > len(with_lr) else "pass runs of one model at different LRs")
     return (f"{where}: {', '.join(parts)}; a sweep needs {min_runs} runs at 2 or more learning "
             f"rates: {fix}")
 

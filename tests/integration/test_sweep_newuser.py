@@ -62,3 +62,16 @@ def test_another_lr_of_the_schedule_named_first_is_not_the_runs_lr(tmp_path, cap
         log_run(tmp_path, {other: 1e-5, "lr": lr, "scheduler": "cosine"}, lr)
     (sweep,) = sweep_json(capsys, str(tmp_path / "lightning_logs"))["sweeps"]
     assert [r["lr"] for r in sweep["runs"]] == pytest.approx(LRS)
+
+
+def test_too_few_runs_named_or_found_is_one_line_that_names_the_paths(tmp_path, capsys):
+    """Two runs named (one of them twice), or a folder of one or two runs: one line naming the
+    PATHs and how many runs a sweep needs, not a bare ``ConfigError`` nor a hint to
+    ``--as-one`` that cannot help."""
+    first, second = (log_run(tmp_path / "two", {"lr": lr}, lr) for lr in LRS[:2])
+    log_run(tmp_path / "one", {"lr": LRS[0]}, LRS[0])
+    for args in ([str(first), str(first), str(second)], [str(tmp_path / "two")],
+                 [str(tmp_path / "one")]):
+        code, out, err = lrwatch(capsys, "sweep", *args)
+        assert code == 1 and out == "" and err.count("\n") == 1, err
+        assert args[-1] in err and "a sweep needs 3 runs" in err and "--as-one" not in err
