@@ -98,6 +98,9 @@ def sweep(paths: tuple[str, ...], as_json: bool, as_one: bool, loss_key: str | N
         no_lr = sum(m.lr is None for m in members)
         unlogged = (f" ({no_lr} of them log no learning rate: a sweep needs each run's LR)"
                     if no_lr else "")
+        no_setup = sum(m.lr is not None and m.setup is None for m in members)
+        if no_setup:
+            unlogged += f" ({no_setup} of them log no setup to group them by: {_NO_SETUP})"
         raise InputError(
             f"no sweep in {', '.join(paths)}: {_runs(len(log_runs))}, but no 3 of them share a "
             f"setup and differ in the LR{unlogged}{_unread(unread)}; pass the runs of one sweep "
@@ -110,6 +113,12 @@ def sweep(paths: tuple[str, ...], as_json: bool, as_one: bool, loss_key: str | N
     if left_out:
         click.echo(click.style("\nleft out:\n" + "\n".join(
             f"  {printable(e['run'])}: {e['reason']}" for e in left_out), dim=True))
+
+
+# What a run's setup is read from, for a run that has none
+_NO_SETUP = ("no hparams.yaml, store metadata, W&B config, nor a Trainer's config.json, "
+             "training_args.json or model card; a Trainer's training_args.bin is a pickle "
+             "lrwatch does not load")
 
 
 def _runs(count: int) -> str:
@@ -158,7 +167,7 @@ def _why_left_out(log_run: Any, members: list[Any]) -> str:
     if found.lr is None:
         return found.no_lr or "no learning rate logged (no LR curve, no lr in its hyperparameters)"
     if found.setup is None:
-        return "no setup logged (no hparams.yaml, no store metadata) to match it with others"
+        return f"no setup logged to match it with others ({_NO_SETUP})"
     return "no 2 other runs share its setup at other LRs"
 
 

@@ -75,3 +75,34 @@ def test_too_few_runs_named_or_found_is_one_line_that_names_the_paths(tmp_path, 
         code, out, err = lrwatch(capsys, "sweep", *args)
         assert code == 1 and out == "" and err.count("\n") == 1, err
         assert args[-1] in err and "a sweep needs 3 runs" in err and "--as-one" not in err
+
+
+def test_trainer_runs_that_log_no_setup_are_told_why_and_how_to_read_them(tmp_path, capsys):
+    """Real ``Trainer`` runs of a model of the user's own (no ``config.json``) that save
+    checkpoints only: their setup is in ``training_args.bin``, a pickle lrwatch does not load.
+    The line says they log no setup, and ``--as-one`` reads them."""
+    transformers = pytest.importorskip("transformers")
+    torch = pytest.importorskip("torch")
+
+    class Net(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = torch.nn.Linear(4, 1)
+
+        def forward(self, x: Any, labels: Any = None) -> dict[str, Any]:
+            out = self.layer(x)
+            return {"loss": torch.nn.functional.mse_loss(out, labels), "logits": out}
+
+    x = torch.randn(64, 4, generator=torch.Generator().manual_seed(0))
+    data = [{"x": row, "labels": row.sum(0, keepdim=True)} for row in x]
+    for i, lr in enumerate([1e-3, 1e-2, 1e-1]):
+        args = transformers.TrainingArguments(
+            output_dir=str(tmp_path / f"run{i}"), learning_rate=lr, max_steps=20,
+            per_device_train_batch_size=8, logging_steps=2, save_steps=10, report_to="none",
+            use_cpu=True, disable_tqdm=True)
+        transformers.Trainer(model=Net(), args=args, train_dataset=data).train()
+    code, out, err = lrwatch(capsys, "sweep", str(tmp_path))
+    assert code == 1 and err.count("\n") == 1, err
+    assert "3 of them log no setup" in err and "training_args.bin" in err and "--as-one" in err
+    (sweep,) = sweep_json(capsys, str(tmp_path), "--as-one")["sweeps"]
+    assert [r["lr"] for r in sweep["runs"]] == pytest.approx([1e-3, 1e-2, 1e-1], rel=0.2)
