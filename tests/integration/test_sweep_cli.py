@@ -126,7 +126,8 @@ def test_analyze_gives_a_run_of_a_sweep_the_sweeps_advice(sweep_dir, capsys):
 def test_no_sweep_among_the_runs_is_one_line_error(sweep_dir, capsys):
     code, out, err = lrwatch(capsys, "sweep", str(sweep_dir / "lightning_logs" / "version_0"))
     assert code == 1
-    assert err.count("\n") == 1 and "no sweep in" in err and "--as-one" in err
+    assert err.count("\n") == 1 and "no sweep in" in err and "a sweep needs 3 runs" in err
+    assert "--as-one" not in err  # one run: no way of taking it makes a sweep
 
 
 def test_the_dashboard_shows_the_sweep_and_a_click_on_a_point_opens_its_run(sweep_dir):
