@@ -56,6 +56,11 @@ _QUALIFIED = re.compile(r"(?:min|end|final|start|init|initial|warmup|eta|last)[_
 # and a number standing alone (``s1``: a seed by habit, though it may name a stage or a size).
 _SEED_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:seed[_=-]?\d+|s\d+)(?![A-Za-z0-9])",
                          re.IGNORECASE)
+# An LR-named hyperparameter that names another LR of the schedule (``warmup_lr``, ``min_lr``,
+# ``final_lr``, ``warmup_start_lr``): not the run's LR (no part of its setup either: it moves
+# with the LR across a sweep). ``init_lr`` stays the LR: configs name their peak so.
+_OTHER_LR = re.compile(r"(?:min|end|final|start|warmup|eta|last)[_-]?(?:lr|learning[_-]?rate)$",
+                       re.IGNORECASE)
 _NAME_ENTRY = "from the run's name"  # where ``setup_of`` puts what a run's name says
 
 
@@ -346,14 +351,16 @@ def _without_lr(tree: Any) -> Any:
 
 
 def _lr_from(tree: Any) -> float | None:
-    """The first LR-named positive number in a setup tree, shallowest first."""
+    """The first LR-named positive number in a setup tree, shallowest first; never another
+    LR of the schedule (``warmup_lr``, ``min_lr``: see ``_OTHER_LR``)."""
     queue = [tree]
     while queue:
         node = queue.pop(0)
         if not isinstance(node, dict):
             continue
         for key, value in node.items():
-            if (is_lr_name(str(key)) and isinstance(value, (int, float))
+            if (is_lr_name(str(key)) and not _OTHER_LR.search(str(key))
+                    and isinstance(value, (int, float))
                     and not isinstance(value, bool) and math.isfinite(value) and value > 0):
                 return float(value)
         queue.extend(v for v in node.values() if isinstance(v, dict))

@@ -83,8 +83,8 @@ def sweep(paths: tuple[str, ...], as_json: bool, as_one: bool, loss_key: str | N
     members = members_of(log_runs, read)
     ranking = cast("RankedBy | None", rank_by)
     with_lr = [m for m in members if m.lr is not None]
-    if not with_lr or not members or (as_one and (len(with_lr) < MIN_RUNS
-                                                  or len({m.lr for m in with_lr}) < 2)):
+    # too few runs for any sweep, however they are taken (as one, or grouped by setup)
+    if len(with_lr) < MIN_RUNS or len({m.lr for m in with_lr}) < 2:
         raise InputError(_too_few(paths, log_runs, unread, members, with_lr, MIN_RUNS))
     if as_one or (len(paths) > 1 and all(len(runs) == 1 for runs in per_path)):
         sweeps = [read_sweep(members, ranking)]
@@ -98,6 +98,9 @@ def sweep(paths: tuple[str, ...], as_json: bool, as_one: bool, loss_key: str | N
         no_lr = sum(m.lr is None for m in members)
         unlogged = (f" ({no_lr} of them log no learning rate: a sweep needs each run's LR)"
                     if no_lr else "")
+        no_setup = sum(m.lr is not None and m.setup is None for m in members)
+        if no_setup:
+            unlogged += f" ({no_setup} of them log no setup to group them by: {_NO_SETUP})"
         raise InputError(
             f"no sweep in {', '.join(paths)}: {_runs(len(log_runs))}, but no 3 of them share a "
             f"setup and differ in the LR{unlogged}{_unread(unread)}; pass the runs of one sweep "
@@ -110,6 +113,12 @@ def sweep(paths: tuple[str, ...], as_json: bool, as_one: bool, loss_key: str | N
     if left_out:
         click.echo(click.style("\nleft out:\n" + "\n".join(
             f"  {printable(e['run'])}: {e['reason']}" for e in left_out), dim=True))
+
+
+# What a run's setup is read from, for a run that has none
+_NO_SETUP = ("no hparams.yaml, store metadata, W&B config, nor a Trainer's config.json, "
+             "training_args.json or model card; a Trainer's training_args.bin is a pickle "
+             "lrwatch does not load")
 
 
 def _runs(count: int) -> str:
@@ -142,7 +151,8 @@ def _too_few(paths: Sequence[str], log_runs: Sequence[Any], unread: dict[tuple[s
         lrs = len({m.lr for m in with_lr})
         parts.append(f"{len(with_lr)} at {lrs} LR" + ("" if lrs == 1 else "s"))
     fix = ("name the LR column with --lr-key" if members and not with_lr
-           else "pass runs of one model at different LRs")
+           else "name the LR column with --lr-key, or pass runs of one model at different LRs"
+           if len(members) > len(with_lr) else "pass runs of one model at different LRs")
     return (f"{where}: {', '.join(parts)}; a sweep needs {min_runs} runs at 2 or more learning "
             f"rates: {fix}")
 
@@ -157,7 +167,7 @@ def _why_left_out(log_run: Any, members: list[Any]) -> str:
     if found.lr is None:
         return found.no_lr or "no learning rate logged (no LR curve, no lr in its hyperparameters)"
     if found.setup is None:
-        return "no setup logged (no hparams.yaml, no store metadata) to match it with others"
+        return f"no setup logged to match it with others ({_NO_SETUP})"
     return "no 2 other runs share its setup at other LRs"
 
 

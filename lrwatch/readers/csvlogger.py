@@ -42,7 +42,7 @@ from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import (KIND_KEYS, LOSS_KEY_CHOICE, detect_columns, is_loss_name,
                                     names_held_out)
 from lrwatch.readers.files import file_head, refuse_lfs_pointer
-from lrwatch.readers.hparams import read_hints, read_tree
+from lrwatch.readers.hparams import read_hints, setup_tree
 from lrwatch.readers.series import Points, ReadResult, build_curves, cannot_read
 
 if TYPE_CHECKING:
@@ -485,7 +485,7 @@ class CsvLogReader:
     def setup(self, run: LogRun) -> dict[str, Any] | None:
         if run.part is not None:  # the runs a user shows in one W&B panel: one sweep
             return {"wandb_panel_export": run.path.name}
-        tree = read_tree(run.path.parent)  # Lightning's hparams.yaml beside the log
+        tree = setup_tree(run.path.parent)  # Lightning's hparams.yaml, less its seed
         return {"hparams": tree} if tree else None
 
 

@@ -30,6 +30,12 @@ _LR_KEYS = ("lr", "learning_rate", "base_lr", "max_lr")
 # a model's ``scheduler``/``warmup_steps`` arguments ...): any word of the key among these.
 _SCHEDULE_WORDS = {"scheduler", "schedule", "warmup", "sched"}
 _MAX_DEPTH = 32  # LightningCLI configs nest hints 2-4 levels deep
+# Keys that say where a run went or which seed it drew, not how it trained: they differ across
+# the runs of one sweep (a module's ``seed`` argument, LightningCLI's ``seed_everything``, a
+# script's output folder), so a run's setup leaves them out at any depth.
+NOT_SETUP = frozenset({"seed", "seed_everything", "data_seed", "random_seed", "output_dir",
+                       "out_dir", "log_dir", "logging_dir", "save_dir", "default_root_dir",
+                       "checkpoint_dir", "ckpt_dir", "run_name", "exp_name", "experiment_name"})
 # Lower-case spellings users write in configs -> torch's class names.
 OPTIMIZER_NAMES = {name.lower(): name for name in (
     "SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta",
@@ -116,6 +122,19 @@ def read_tree(folder: Path) -> dict[Any, Any] | None:
     """The hyperparameter tree of ``folder/hparams.yaml``; None when it is missing, unreadable
     or not a mapping (hparams are hints and setups, never a reason to fail a read)."""
     return read_yaml(folder / FILE_NAME)
+
+
+def setup_tree(folder: Path) -> dict[Any, Any] | None:
+    """The run's setup as ``folder/hparams.yaml`` gives it: its tree less the keys that say
+    where the run went or its seed (``NOT_SETUP``); None when there is no tree."""
+    tree = read_tree(folder)
+    return _without(tree, NOT_SETUP) if tree else None
+
+
+def _without(tree: dict[Any, Any], names: frozenset[str], depth: int = 0) -> dict[Any, Any]:
+    return {key: _without(value, names, depth + 1)
+            if isinstance(value, dict) and depth < _MAX_DEPTH else value
+            for key, value in tree.items() if str(key).lower() not in names}
 
 
 def read_yaml(path: Path) -> dict[Any, Any] | None:

@@ -19,7 +19,7 @@ from lrwatch.errors import InputError, MissingExtra
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import detect_columns
 from lrwatch.readers.files import refuse_lfs_pointer
-from lrwatch.readers.hparams import read_hints, read_tree
+from lrwatch.readers.hparams import read_hints, setup_tree
 from lrwatch.readers.series import Points, ReadResult, build_curves, cannot_read
 
 MARKER = "tfevents"
@@ -173,7 +173,7 @@ class EventLogReader:
                               lr_key=options.lr_key)
 
     def setup(self, run: LogRun) -> dict[str, Any] | None:
-        tree = read_tree(run.path)  # Lightning's hparams.yaml beside the events
+        tree = setup_tree(run.path)  # Lightning's hparams.yaml, less its seed
         return {"hparams": tree} if tree else None
 
 

@@ -126,7 +126,8 @@ def test_analyze_gives_a_run_of_a_sweep_the_sweeps_advice(sweep_dir, capsys):
 def test_no_sweep_among_the_runs_is_one_line_error(sweep_dir, capsys):
     code, out, err = lrwatch(capsys, "sweep", str(sweep_dir / "lightning_logs" / "version_0"))
     assert code == 1
-    assert err.count("\n") == 1 and "no sweep in" in err and "--as-one" in err
+    assert err.count("\n") == 1 and "no sweep in" in err and "a sweep needs 3 runs" in err
+    assert "--as-one" not in err  # one run: no way of taking it makes a sweep
 
 
 def test_the_dashboard_shows_the_sweep_and_a_click_on_a_point_opens_its_run(sweep_dir):
@@ -245,14 +246,14 @@ def test_a_one_decade_grid_puts_the_best_between_its_points_and_its_band_around_
 
 def write_bowl(root: Path, lrs: list[float], finals: list[float], same_setup: bool) -> list[str]:
     """Smooth runs falling to a bowl of final losses; each with a setup of its own unless
-    ``same_setup`` (a seed in its hparams.yaml, as a sweep script that logs it writes)."""
+    ``same_setup`` (a dropout of its own in its hparams.yaml; a seed would not part them)."""
     folders = []
     for i, (lr, final) in enumerate(zip(lrs, finals)):
         folder = root / f"run_{i}" / "lightning_logs" / "version_0"
         write_version(folder, lr, final, seed=i)
         if not same_setup:
             with folder.joinpath("hparams.yaml").open("a") as f:
-                f.write(f"seed: {i}\n")
+                f.write(f"dropout: 0.{i}\n")
         folders.append(str(folder))
     return folders
 

@@ -106,7 +106,9 @@ def test_some_runs_without_lr_are_named_in_the_one_line_error(tmp_path, capsys):
     code, _, err = lrwatch(capsys, "sweep", str(path))
     assert code == 1
     assert len(err.strip().splitlines()) == 1
-    assert "3 of them log no learning rate: a sweep needs each run's LR" in err
+    # 2 runs with an LR cannot make a sweep, whatever --as-one does: the line says so
+    assert "3 log no learning rate, 2 at 2 LRs; a sweep needs 3 runs" in err
+    assert "name the LR column with --lr-key" in err
 
 
 def test_one_run_export_is_that_run(tmp_path, capsys):
