@@ -260,6 +260,32 @@ def _by_seed(members: list[SweepMember]) -> list[list[SweepMember]]:
     return list(parts.values())
 
 
+def drop_copies(members: Sequence[SweepMember]) -> tuple[list[SweepMember],
+                                                         list[tuple[SweepMember, SweepMember]]]:
+    """The members less those whose setup, LR and loss curve repeat an earlier member's (one run
+    written twice, by a TensorBoard and a CSV logger into two ``version_N`` folders: read as two
+    seeds at one LR), and each copy with the member it repeats."""
+    kept: list[SweepMember] = []
+    copies: list[tuple[SweepMember, SweepMember]] = []
+    for m in members:
+        same = next((k for k in kept if _same_curve(k, m)), None)
+        if same is None:
+            kept.append(m)
+        else:
+            copies.append((m, same))
+    return kept, copies
+
+
+def _same_curve(a: SweepMember, b: SweepMember) -> bool:
+    """The same LR and loss curve, to float32's precision (TensorBoard keeps float32 of what a
+    CSV file keeps in full); two seeds never agree that closely over a curve."""
+    if a.run is None or b.run is None or a.lr != b.lr or a.setup != b.setup:
+        return False
+    x, y = a.run.loss, b.run.loss
+    return bool(x.steps.size >= 2 and np.array_equal(x.steps, y.steps)
+                and np.allclose(x.values, y.values, rtol=1e-6, atol=0.0, equal_nan=True))
+
+
 def read_sweep(members: Sequence[SweepMember], rank_by: RankedBy | None = None) -> Sweep:
     """Read runs as one sweep (those with no LR are left out), ranked by ``rank_by``
     (``analyze_sweep``; None: as the logs allow).

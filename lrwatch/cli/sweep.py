@@ -66,7 +66,7 @@ def sweep(paths: tuple[str, ...], as_json: bool, as_one: bool, loss_key: str | N
           lr_key: str | None, rank_by: str | None) -> None:
     from lrwatch.analysis.sweep import MIN_RUNS
     from lrwatch.readers import find_runs, read_run
-    from lrwatch.sweeps import find_sweeps, members_of, read_sweep
+    from lrwatch.sweeps import drop_copies, find_sweeps, members_of, read_sweep
 
     per_path = [find_runs(path) for path in paths]
     log_runs = list({(r.path, r.run_id, r.part, r.error): r
@@ -86,13 +86,17 @@ def sweep(paths: tuple[str, ...], as_json: bool, as_one: bool, loss_key: str | N
     # too few runs for any sweep, however they are taken (as one, or grouped by setup)
     if len(with_lr) < MIN_RUNS or len({m.lr for m in with_lr}) < 2:
         raise InputError(_too_few(paths, log_runs, unread, members, with_lr, MIN_RUNS))
+    members, copies = drop_copies(members)
+    copied = {(m.source, m.name): f"the same setup, LR and loss curve as {printable(same.name)}:"
+              " one run logged twice (two loggers?), read once" for m, same in copies}
     if as_one or (len(paths) > 1 and all(len(runs) == 1 for runs in per_path)):
         sweeps = [read_sweep(members, ranking)]
     else:
         sweeps = find_sweeps(members, ranking)
     in_sweeps = {(m.source, m.name) for s in sweeps for m in s.members}
     left_out = [{"run": r.name,
-                 "reason": unread.get((r.source, r.name)) or _why_left_out(r, members)}
+                 "reason": unread.get((r.source, r.name)) or copied.get((r.source, r.name))
+                 or _why_left_out(r, members)}
                 for r in log_runs if (r.source, r.name) not in in_sweeps]
     if not sweeps:
         no_lr = sum(m.lr is None for m in members)
@@ -210,8 +214,8 @@ def add_sweep_advice(entries: list[dict[str, Any]], read: list[tuple[int, Any, A
     ``read_other`` only when they may complete a sweep; ``as_one``: the runs read are one sweep,
     whatever their logged setups."""
     from lrwatch.sweep_advice import advise_in_sweep
-    from lrwatch.sweeps import (MIN_LRS, find_sweeps, member, members_of, read_sweep, setup_key,
-                                setup_of)
+    from lrwatch.sweeps import (MIN_LRS, drop_copies, find_sweeps, member, members_of,
+                                read_sweep, setup_key, setup_of)
 
     indices: dict[tuple[Any, Any, Any], list[int]] = {}  # a run named twice (two PATHs) is one run
     members = []
@@ -228,6 +232,11 @@ def add_sweep_advice(entries: list[dict[str, Any]], read: list[tuple[int, Any, A
         members += [replace(m, name=f"other {m.name}", run=replace(m.run, name=f"other {m.name}"))
                     for m in members_of(unread, read_other) if m.run is not None]
     by_first = {same[0]: same for same in indices.values()}
+    # a run logged twice (two loggers) is read once; the copy gets the advice of the run it is
+    members, copies = drop_copies(members)
+    for copy, same in copies:
+        if not copy.name.startswith("other "):
+            by_first[int(same.name)] += by_first.pop(int(copy.name))
     if as_one:
         with_lr = [m for m in members if m.lr is not None]
         if len({m.lr for m in with_lr}) < MIN_LRS:

@@ -27,7 +27,7 @@ def log_run(root: Path, hparams: dict[str, Any], lr: float, steps: int = 100) ->
     logger.log_hyperparams(hparams)
     rate = min(lr, 0.03) * 2  # faster up to 0.03, where it levels off
     for step in range(steps):
-        noise = 0.01 * math.sin(step * 1.7)
+        noise = 0.01 * math.sin(step * 1.7 + hparams.get("seed", 0))  # a seed's own noise
         logger.log_metrics({"train_loss": 0.1 + 2.0 * math.exp(-rate * step) + noise}, step=step)
     logger.save()
     logger.finalize("success")
@@ -106,3 +106,33 @@ def test_trainer_runs_that_log_no_setup_are_told_why_and_how_to_read_them(tmp_pa
     assert "3 of them log no setup" in err and "training_args.bin" in err and "--as-one" in err
     (sweep,) = sweep_json(capsys, str(tmp_path), "--as-one")["sweeps"]
     assert [r["lr"] for r in sweep["runs"]] == pytest.approx([1e-3, 1e-2, 1e-1], rel=0.2)
+
+
+def test_a_run_logged_by_two_loggers_is_read_once(tmp_path, capsys):
+    """Lightning's TensorBoardLogger and CSVLogger beside each other write each run into two
+    ``version_N`` folders: read once (the copy is left out and says why), not as two seeds."""
+    loggers = importlib.import_module("lightning.pytorch.loggers")
+    for lr in LRS:
+        log_run(tmp_path, {"lr": lr, "hidden": 16}, lr)
+        tensorboard = loggers.TensorBoardLogger(tmp_path, name="lightning_logs")
+        tensorboard.log_hyperparams({"lr": lr, "hidden": 16})
+        rate = min(lr, 0.03) * 2
+        for step in range(100):
+            loss = 0.1 + 2.0 * math.exp(-rate * step) + 0.01 * math.sin(step * 1.7)
+            tensorboard.log_metrics({"train_loss": loss}, step=step)
+        tensorboard.finalize("success")
+    document = sweep_json(capsys, str(tmp_path / "lightning_logs"))
+    (sweep,) = document["sweeps"]
+    assert sorted(r["lr"] for r in sweep["runs"]) == LRS
+    assert len(document["left_out"]) == len(LRS)
+    assert all("logged twice" in e["reason"] for e in document["left_out"])
+    # lrwatch analyze places each copy where the run it repeats stands, in a sweep of 5
+    code, out, err = lrwatch(capsys, "analyze", str(tmp_path / "lightning_logs"), "--json")
+    assert code == 0, err
+    entries = json.loads(out)["runs"]
+    assert len(entries) == 2 * len(LRS)
+    assert all(e["sweep"]["runs"] == len(LRS) for e in entries)
+    by_lr: dict[float, set[str]] = {}
+    for e in entries:
+        by_lr.setdefault(e["current_lr"], set()).add(e["sweep"]["position"])
+    assert sorted(by_lr) == LRS and all(len(p) == 1 for p in by_lr.values())
