@@ -482,6 +482,12 @@ ROUND39_REPOS = frozenset({
 ROUND40_REPOS = frozenset({
     "mwilliammyers/dcnn",
 })
+# Round 52: public repositories gathered while round 52's rules were tuned (``manifest_r52.jsonl``),
+# all held out like rounds 13, 16, 21-35 and 38-40 (rounds 41-51 found no public sweep): labelled
+# from their sources, never diagnosed before the lead's one evaluation.
+ROUND52_REPOS = frozenset({
+    "spacepxl/demystifying-sd-finetuning",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -506,8 +512,8 @@ def side_of(repo: str) -> str:
     ``round24-heldout`` / ``round25-heldout`` / ``round26-heldout`` / ``round27-heldout`` /
     ``round28-heldout`` / ``round29-heldout`` / ``round30-heldout`` / ``round31-heldout`` /
     ``round32-heldout`` / ``round33-heldout`` / ``round34-heldout`` / ``round35-heldout`` /
-    ``round38-heldout`` / ``round39-heldout`` / ``round40-heldout`` (rounds 21 to 35 and 38 to
-    40, all held out),
+    ``round38-heldout`` / ``round39-heldout`` / ``round40-heldout`` / ``round52-heldout`` (rounds
+    21 to 35, 38 to 40 and 52, all held out),
     ``round22-made`` / ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` /
     ``round27-made`` / ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
     ``round32-made`` / ``round33-made`` / ``round34-made`` / ``round35-made`` /
@@ -516,6 +522,8 @@ def side_of(repo: str) -> str:
     ``round44-made`` / ``round45-made`` / ``round46-made`` / ``round47-made`` /
     ``round48-made`` / ``round49-made`` / ``round50-made`` / ``round51-made`` (rounds 22 to
     51's made families, held out)."""
+    if repo in ROUND52_REPOS:
+        return "round52-heldout"
     if repo in ROUND40_REPOS:
         return "round40-heldout"
     if repo in ROUND39_REPOS:
