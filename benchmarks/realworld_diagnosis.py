@@ -97,8 +97,9 @@ round48-made`` the families made for round 48 (``manifest_r48made.jsonl``, ``ROU
 ``--side round49-made`` the families made for round 49 (``manifest_r49made.jsonl``,
 ``ROUND49_MADE``); ``--side round50-made`` the families made for round 50
 (``manifest_r50made.jsonl``, ``ROUND50_MADE``); ``--side round51-made`` the families made for
-round 51 (``manifest_r51made.jsonl``, ``ROUND51_MADE``); round 52 (``--side round52-heldout``)
-every repository of ``manifest_r52.jsonl`` (``ROUND52_REPOS``).
+round 51 (``manifest_r51made.jsonl``, ``ROUND51_MADE``); ``--side round52-made`` the families
+made for round 52 (``manifest_r52made.jsonl``, ``ROUND52_MADE``); round 52 (``--side
+round52-heldout``) every repository of ``manifest_r52.jsonl`` (``ROUND52_REPOS``).
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning"
          "round39-made", "round40-heldout", "round40-made", "round41-made",
          "round42-made", "round43-made", "round44-made", "round45-made",
          "round46-made", "round47-made", "round48-made", "round49-made",
-         "round50-made", "round51-made", "round52-heldout")
+         "round50-made", "round51-made", "round52-heldout", "round52-made")
 
 
 def move_of(action: str, factor: float | None) -> tuple[str, float]:

@@ -349,6 +349,12 @@ ROUND50_MADE = frozenset({"lrwatch-made/conformer_keywords_ce_adam_noam",
 ROUND51_MADE = frozenset({"lrwatch-made/linattn_lm_httpclient_adamw_llm_warmcos",
                           "lrwatch-made/gpt_lpft_tagging_pydoc_sgd_cos",
                           "lrwatch-made/capsnet_shapes_margin_adam_exp_epochs"})
+# Round 52's made families (``fresh_sweeps52.py``, ``manifest_r52made.jsonl``): made after round
+# 51's, ranked by a test loss their logs never hold; held out, never diagnosed before the lead's
+# one evaluation.
+ROUND52_MADE = frozenset({"lrwatch-made/settransformer_count_huber_adamw_onecycle",
+                          "lrwatch-made/gpt_sam_ft_prose_sgd_cos",
+                          "lrwatch-made/siamese_pairs_hingeemb_rmsprop_plateau_epochs"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -520,8 +526,8 @@ def side_of(repo: str) -> str:
     ``round36-made`` / ``round37-made`` / ``round38-made`` / ``round39-made`` /
     ``round40-made`` / ``round41-made`` / ``round42-made`` / ``round43-made`` /
     ``round44-made`` / ``round45-made`` / ``round46-made`` / ``round47-made`` /
-    ``round48-made`` / ``round49-made`` / ``round50-made`` / ``round51-made`` (rounds 22 to
-    51's made families, held out)."""
+    ``round48-made`` / ``round49-made`` / ``round50-made`` / ``round51-made`` /
+    ``round52-made`` (rounds 22 to 52's made families, held out)."""
     if repo in ROUND52_REPOS:
         return "round52-heldout"
     if repo in ROUND40_REPOS:
@@ -606,6 +612,8 @@ def side_of(repo: str) -> str:
         return "round50-made"
     if repo in ROUND51_MADE:
         return "round51-made"
+    if repo in ROUND52_MADE:
+        return "round52-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:
