@@ -51,6 +51,13 @@ SPIKE_SHARE = 0.1
 # a short log's 8 is 12% (real-world round 31: three fine-tunes' 9-epoch logs, one epoch back
 # above the first epoch's mean, read "oscillating, reduce 3x" live; their sweeps kept them).
 SPIKES_LEAST = 2
+# ... and the fall must show in the loss's lower envelope as well: the median of the recent
+# bins' least losses at most SPIKES_FLOOR_FALL of that of the first bins. A loss whose per-step
+# noise is heavy-tailed (a diffusion model's noise prediction at batch 1, its random timestep
+# sets the loss) has a few high samples among its first points and never falls: against that
+# start its ordinary tail read as spikes (diagnosis round 44: public round 52's Stable Diffusion
+# fine-tunes, 9 of 9 good runs told to reduce live; their least losses stay where they began).
+SPIKES_FLOOR_FALL = 0.5
 # A run whose loss fell by less than half (log ratio 0.7) has made little progress: too low an
 # LR, or one so high that the model collapsed (see LR_FAR and GRAD_COLLAPSE to tell which).
 LITTLE_PROGRESS = 0.7
@@ -464,7 +471,8 @@ def spikes(curve: Curve, summary: Summary) -> Symptom | None:
     thrown = int(np.sum(recent > start))
     above = thrown / recent.size
     far = float(np.mean(recent > BLOWUP_RATIO * start))
-    if above <= SPIKE_SHARE or thrown < SPIKES_LEAST or level >= start / BLOWUP_RATIO:
+    if above <= SPIKE_SHARE or thrown < SPIKES_LEAST or level >= start / BLOWUP_RATIO \
+            or not _floor_fell(summary):
         return None
     steps = summary.tail_steps[-n:]
     msg = (f"{100 * above:.0f}% of the last {recent.size} losses (steps {steps[0]}-{steps[-1]}) "
@@ -473,6 +481,18 @@ def spikes(curve: Curve, summary: Summary) -> Symptom | None:
     return Symptom(SymptomName.SPIKES, strength(above, SPIKE_SHARE),
                    Evidence(msg, "loss", int(steps[0]), int(steps[-1]), above),
                    since_step=int(steps[0]))
+
+
+def _floor_fell(summary: Summary) -> bool:
+    """The median of the last quarter's bin minima at most SPIKES_FLOOR_FALL of the first
+    tenth's (True where too few bins tell)."""
+    bins = summary.all_bins()
+    lows = bins["loss_min"][(bins["loss_n"] > 0) & np.isfinite(bins["loss_min"])]
+    if lows.size < 8:
+        return True
+    early = float(np.median(lows[:max(3, lows.size // 10)]))
+    late = float(np.median(lows[-max(3, lows.size // 4):]))
+    return not (early > 0 and late > SPIKES_FLOOR_FALL * early)
 
 
 def _best(curve: Curve) -> tuple[int, float]:
