@@ -162,7 +162,7 @@ def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResul
     if not points["loss"][0].size:
         raise InputError(f"{path} has no loss on any line read as {layout.name}")
     columns = Columns(loss="loss", **{c: c for c in CURVES[1:] if points[c][0].size})
-    notes = [f"read as a {layout.name} log"]
+    notes = [f"read as a text log ({layout.name})"]
     if layout.note:
         notes.append(layout.note)
     if layout.steps_are_order:

@@ -165,7 +165,7 @@ def test_a_text_log_with_pattern_is_still_read_by_its_pattern(tmp_path, capsys):
     [run] = analyze_json(capsys, str(path), "--pattern",
                          r'"step": (?P<step>\d+), "loss": (?P<loss>\S+)\}')
     assert run["error"] is None and run["steps"] == 100
-    assert "read as a --pattern log" in run["notes"]
+    assert "read as a text log (--pattern)" in run["notes"]
 
 
 def test_evaluation_records_of_an_event_log_are_validation_points(tmp_path, capsys):

@@ -64,7 +64,7 @@ def test_olmo_console_blocks_read_at_their_step():
     ``Total number of parameters: 1,279,787,008`` was read as 1 parameter."""
     (run,) = find_runs(DATA / "olmo" / "train.log")
     result = read_run(run)
-    assert result.notes[0] == "read as a olmo log"
+    assert result.notes[0] == "read as a text log (olmo)"
     loss = result.curves.loss
     np.testing.assert_array_equal(loss.steps, np.arange(1, 18))
     assert (loss.values[0], loss.values[1]) == (2.998, 2.919)

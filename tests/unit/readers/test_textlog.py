@@ -62,7 +62,7 @@ def test_nanogpt_iterations_and_evaluations(tmp_path):
                                np.round(4.2 * np.exp(-np.arange(0, 300, 10) / 200), 4))
     np.testing.assert_array_equal(result.curves.val_loss.steps, [0, 100, 200])
     assert result.curves.lr is None
-    assert result.notes[0] == "read as a nanogpt log"
+    assert result.notes[0] == "read as a text log (nanogpt)"
     assert any("no learning-rate column" in n for n in result.notes)
 
 
@@ -87,7 +87,7 @@ def test_lines_behind_a_prefix_are_read_too(tmp_path):
         "loss  6.86 | perplexity   949.18\n"
         "[rank0]: iter 5: loss 4.0000, time 1.00ms, mfu 1.00%\n")
     result = read_run(find_runs(path)[0])
-    assert result.notes[0] == "read as a word_language_model log"
+    assert result.notes[0] == "read as a text log (word_language_model)"
     np.testing.assert_array_equal(result.curves.loss.steps, [200, 400])
     np.testing.assert_array_equal(result.curves.loss.values, [7.63, 6.86])
 
@@ -236,7 +236,7 @@ def test_keras_fit_output_gives_one_point_per_epoch(tmp_path, keras3):
     np.testing.assert_allclose(result.curves.val_loss.values, np.round(expected + 0.1, 4))
     np.testing.assert_allclose(result.curves.lr.values, 1e-3 / 2 ** (epochs // 10), rtol=1e-4)
     assert result.curves.epoch_points
-    assert result.notes[0] == "read as a keras log"
+    assert result.notes[0] == "read as a text log (keras)"
     assert not any("logged again" in note for note in result.notes)
 
 
@@ -290,7 +290,7 @@ def test_lrwatch_analyze_reads_a_preset_log_as_a_user_would(tmp_path, capsys):
     assert code == 0 and entry["error"] is None, err
     assert (entry["run"], entry["current_lr"]) == ("lstm", 20.0)  # the peak LR, before decay
     assert entry["columns"] == {"loss": "loss", "lr": "lr", "val_loss": "val_loss"}
-    assert entry["notes"][0] == "read as a word_language_model log"
+    assert entry["notes"][0] == "read as a text log (word_language_model)"
     code, out, _ = run_cli(capsys, str(path))
     assert code == 0 and out.splitlines()[1].startswith("lstm ")
 
@@ -356,7 +356,7 @@ def test_fairseq_train_inner_and_valid_lines(tmp_path, log_format):
     np.testing.assert_array_equal(result.curves.val_loss.steps, [500, 1000])
     np.testing.assert_allclose(result.curves.val_loss.values, [5.5, 5.0])
     assert result.notes[:2] == (
-        "read as a fairseq log",
+        "read as a text log (fairseq)",
         "fairseq logs its losses in base 2 (bits per token, ppl = 2^loss): they are kept as "
         "logged")
 
@@ -414,7 +414,7 @@ def test_megatron_training_log_and_validation_lines(tmp_path, neox):
         assert result.curves.grad_norm is None
     else:
         np.testing.assert_allclose(result.curves.grad_norm.values, np.round(1 + 100 / its, 3))
-    assert result.notes[0] == "read as a megatron log"
+    assert result.notes[0] == "read as a text log (megatron)"
 
 
 def llmc_log(path, steps=74, val_every=20, python=False):
@@ -453,7 +453,7 @@ def test_llmc_steps_and_validation_before_them(tmp_path, python):
     np.testing.assert_array_equal(result.curves.val_loss.steps, [0, 20, 40, 60, 74])
     np.testing.assert_allclose(result.curves.val_loss.values,
                                11 * np.exp(-np.array([0, 20, 40, 60, 74]) / 30) + 3.05, rtol=1e-6)
-    assert result.notes[0] == "read as a llmc log"
+    assert result.notes[0] == "read as a text log (llmc)"
 
 
 def test_llmc_main_log_file_is_read_too(tmp_path):
@@ -471,7 +471,7 @@ def test_llmc_main_log_file_is_read_too(tmp_path):
     np.testing.assert_array_equal(result.curves.loss.steps, np.arange(100))
     assert result.curves.lr.values[0] == 6e-4 and result.curves.grad_norm.values[0] == 1.5
     np.testing.assert_array_equal(result.curves.val_loss.steps, [0, 25, 50, 75])
-    assert result.notes[0] == "read as a llmc log"
+    assert result.notes[0] == "read as a text log (llmc)"
 
 
 def modded_nanogpt_log(path, steps=60, val_every=25):
@@ -504,7 +504,7 @@ def test_modded_nanogpt_training_and_validation_lines(tmp_path):
     modded_nanogpt_log(tmp_path / "d4bfb25f-688d-4da5-8743-33926fad4842.txt")
     (run,) = find_runs(tmp_path)
     result = read_run(run)
-    assert result.notes[0] == "read as a modded_nanogpt log"
+    assert result.notes[0] == "read as a text log (modded_nanogpt)"
     steps = np.arange(60)
     np.testing.assert_array_equal(result.curves.loss.steps, steps + 1)
     np.testing.assert_allclose(result.curves.loss.values,
@@ -552,7 +552,7 @@ def test_timm_steps_count_updates_over_epochs_and_read_the_batch_loss(tmp_path):
                                rtol=1e-3)
     np.testing.assert_array_equal(result.curves.val_loss.steps, [1251, 2502, 3753])
     np.testing.assert_allclose(result.curves.val_loss.values, [2.5, 2.25, 2.0])  # no EMA line
-    assert result.notes[0] == "read as a timm log"
+    assert result.notes[0] == "read as a text log (timm)"
 
 
 def torchvision_log(path, epochs=3, batches=782, interval=100, test_batches=50):
@@ -587,7 +587,7 @@ def test_torchvision_metric_logger_steps_count_batches_over_epochs(tmp_path):
     np.testing.assert_allclose(result.curves.lr.values, 0.1 * 0.9 ** (steps // 782))
     np.testing.assert_array_equal(result.curves.val_loss.steps, [782, 1564, 2346])
     np.testing.assert_allclose(result.curves.val_loss.values, [2.5, 2.25, 2.0])
-    assert result.notes[0] == "read as a torchvision log"
+    assert result.notes[0] == "read as a text log (torchvision)"
 
 
 def mmengine_log(path, style="epoch", epochs=2, iters=730, interval=50):
@@ -633,7 +633,7 @@ def test_mmengine_and_mmcv_training_lines(tmp_path, style):
                                rtol=1e-3)  # lr, not base_lr (here equal)
     np.testing.assert_allclose(result.curves.grad_norm.values, np.where(steps > 730, 2.5, 5.0))
     assert result.curves.val_loss is None
-    assert result.notes[0] == "read as a mmengine log"
+    assert result.notes[0] == "read as a text log (mmengine)"
 
 
 def litgpt_log(path, steps=200, accum=4, eval_interval=50, old=False):
@@ -671,7 +671,7 @@ def test_litgpt_optimizer_steps_and_validations(tmp_path, old):
                                np.round(10 * np.exp(-np.array([50, 100, 150, 200]) / 60)
                                         + 2.1, 4))
     assert result.curves.lr is None
-    assert result.notes[0] == "read as a litgpt log"
+    assert result.notes[0] == "read as a text log (litgpt)"
 
 
 @pytest.mark.parametrize(("write", "layout"), [
@@ -681,7 +681,7 @@ def test_litgpt_optimizer_steps_and_validations(tmp_path, old):
     (litgpt_log, "litgpt"), (torchvision_log, "torchvision")])
 def test_each_layout_is_read_by_its_own_preset(tmp_path, write, layout):
     result = read_run(find_runs(write(tmp_path / "train.log"))[0])
-    assert result.notes[0] == f"read as a {layout} log"
+    assert result.notes[0] == f"read as a text log ({layout})"
 
 
 def test_near_layouts_are_told_apart(tmp_path):
@@ -691,23 +691,23 @@ def test_near_layouts_are_told_apart(tmp_path):
     early_llmc.write_text("".join(f"step {s}: train loss {5 - s / 40:f} (took {1234.5:f} ms)\n"
                                   for s in range(40)) + "val loss 4.100000\n")
     read = read_run(find_runs(early_llmc)[0])
-    assert read.notes[0] == "read as a llmc log" and len(read.curves.loss) == 40
+    assert read.notes[0] == "read as a text log (llmc)" and len(read.curves.loss) == 40
     assert read.curves.val_loss.steps.tolist() == [39]
     evals_only = tmp_path / "nanogpt.log"
     evals_only.write_text("".join(f"step {s}: train loss {4 - s / 1e3:.4f}, val loss "
                                   f"{4.1 - s / 1e3:.4f}\n" for s in range(0, 1000, 250)))
     evals = read_run(find_runs(evals_only)[0])  # evaluations carry no training loss to llm.c
-    assert evals.notes[0] == "read as a key_values_by_step log"
+    assert evals.notes[0] == "read as a text log (key_values_by_step)"
     neox = read_run(find_runs(megatron_log(tmp_path / "neox.log", neox=True))[0])
-    assert neox.notes[0] == "read as a megatron log"
+    assert neox.notes[0] == "read as a text log (megatron)"
     json_log = read_run(find_runs(fairseq_log(tmp_path / "fairseq.log", "json"))[0])
-    assert json_log.notes[0] == "read as a fairseq log"
+    assert json_log.notes[0] == "read as a text log (fairseq)"
     lit = tmp_path / "lit_gpt.log"  # lit-gpt's first lines: "time:", where nanoGPT prints "time"
     lit.write_text("".join(f"iter {i}: loss {5 - i / 100:.4f}, time: {812.3:.2f}ms\n"
                            for i in range(30)))
-    assert read_run(find_runs(lit)[0]).notes[0] == "read as a litgpt log"
+    assert read_run(find_runs(lit)[0]).notes[0] == "read as a text log (litgpt)"
     assert read_run(find_runs(nanogpt_log(tmp_path / "nano.log"))[0]).notes[0] == (
-        "read as a nanogpt log")
+        "read as a text log (nanogpt)")
 
 
 def test_a_readme_or_a_traceback_is_no_run(tmp_path):
@@ -755,7 +755,7 @@ def test_lrwatch_analyze_reads_a_megatron_log_as_a_user_would(tmp_path, capsys):
     assert (entry["run"], entry["current_lr"]) == ("gpt_345m", 3e-4)  # the peak, after warmup
     assert entry["columns"] == {"loss": "loss", "lr": "lr", "grad_norm": "grad_norm",
                                 "val_loss": "val_loss"}
-    assert entry["notes"][0] == "read as a megatron log"
+    assert entry["notes"][0] == "read as a text log (megatron)"
 
 
 
@@ -768,7 +768,7 @@ def test_a_log_whose_first_loss_line_comes_after_a_long_preamble_is_recognised(t
     log.write_text(preamble + log.read_text())
     (run,) = find_runs(tmp_path)
     result = read_run(run)
-    assert result.notes[0] == "read as a megatron log"
+    assert result.notes[0] == "read as a text log (megatron)"
     assert result.curves.loss.steps.tolist() == list(range(100, 2001, 100))
 
 
@@ -789,7 +789,7 @@ def test_a_log_saved_with_a_byte_order_mark_is_read(tmp_path, encoding):
                                              encoding=encoding)
     (run,) = find_runs(folder)
     result = read_run(run)
-    assert result.notes[0] == "read as a nanogpt log"
+    assert result.notes[0] == "read as a text log (nanogpt)"
     np.testing.assert_array_equal(result.curves.loss.steps, plain.curves.loss.steps)
     np.testing.assert_array_equal(result.curves.loss.values, plain.curves.loss.values)
     np.testing.assert_array_equal(result.curves.val_loss.values, plain.curves.val_loss.values)
@@ -836,7 +836,7 @@ def test_a_scripts_own_printout_is_read_by_the_names_on_its_lines(tmp_path):
     np.testing.assert_array_equal(result.curves.loss.steps, np.arange(100, 1801, 100))
     np.testing.assert_allclose(result.curves.loss.values, np.round(1 / np.arange(1, 19), 4))
     assert result.notes[:2] == (
-        "read as a key_values_by_step log", "no known layout: read 'loss' and its step where "
+        "read as a text log (key_values_by_step)", "no known layout: read 'loss' and its step where "
         "its lines name them; if that is not the training loss, read it with --pattern")
     assert not result.curves.epoch_points
 
@@ -855,7 +855,7 @@ def test_named_values_on_lines_of_their_own_make_one_point_an_epoch(tmp_path):
     np.testing.assert_allclose(result.curves.loss.values, 7 - epochs / 10)
     np.testing.assert_allclose(result.curves.val_loss.values, 6.5 - epochs / 10)
     np.testing.assert_allclose(result.curves.lr.values, 1e-4 * 0.9 ** epochs, rtol=1e-3)
-    assert result.curves.epoch_points and result.notes[0] == "read as a key_values_by_epoch log"
+    assert result.curves.epoch_points and result.notes[0] == "read as a text log (key_values_by_epoch)"
 
 
 @pytest.mark.parametrize(("line", "layout"), [
@@ -868,7 +868,7 @@ def test_other_printouts_are_read_by_step_or_by_line(tmp_path, line, layout):
     path = tmp_path / "out.txt"
     path.write_text("".join(line.format(i=i, loss=3 - i / 100) + "\n" for i in range(1, 101)))
     result = read_run(find_runs(path)[0])
-    assert result.notes[0] == f"read as a key_values_{layout} log"
+    assert result.notes[0] == f"read as a text log (key_values_{layout})"
     np.testing.assert_allclose(result.curves.loss.values, 3 - np.arange(1, 101) / 100)
     if layout == "by_step":
         np.testing.assert_array_equal(result.curves.loss.steps, np.arange(1, 101))
@@ -927,4 +927,4 @@ def test_composer_console_blocks_read_at_their_batch(tmp_path, by, time_batch):
     np.testing.assert_allclose(result.curves.lr.values, 6e-4 * np.minimum(1, steps / 50), rtol=1e-4)
     np.testing.assert_allclose(result.curves.grad_norm.values, np.round(2 + 10 / steps, 4))
     np.testing.assert_array_equal(result.curves.val_loss.steps, [100, 200, 300])
-    assert result.notes[0] == "read as a composer log"
+    assert result.notes[0] == "read as a text log (composer)"
