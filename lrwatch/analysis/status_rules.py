@@ -707,6 +707,14 @@ def _flat_far_below(f: Findings) -> Reading | None:
                           or f.under <= d.COLLAPSE_LOW_LR):
         return None
     inside = f.low is None and d.lr_decades_outside(f.curve, f.prior) == 0.0
+    # ... and inside the usual range, an epoch log whose first point already hides the first
+    # epoch's fall (d.epoch_start_hidden) shows a level, not a stall: it reads two ways, as a
+    # flat loss in the range does (round 45: of the 10 such runs of every side through round
+    # 53, 6 were labelled healthy and 1 too high, all told to increase 14-56x at 0.5, among
+    # them round 53's self-normalizing net at its best LR; the 3 too low, from 2 families,
+    # lose a right-way move for the range test)
+    if inside and f.hidden_start is not None:
+        return None
     fell = d.fell_to_floor(f.curve, f.meta.classes, f.flat) if inside else None
     if fell is None:
         return Reading([f.little, f.flat, f.low], confidence=min(f.little.strength, f.slow_cap))
