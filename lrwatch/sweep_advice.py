@@ -47,6 +47,12 @@ ONE_STEP = (0.5, 1.5)
 # (made 5 of 6, public 13 of 17): 0.7, as the 0.7-0.8 bin (BENCHMARKS.md, "Real-world round 27")
 ROSE = 1.0
 ROSE_CONFIDENCE = 0.7
+# A run whose loss ends within noise of the best run's (``tied``: the sweep cannot rank it) did
+# as well as the best the sweep found: of the 294 such runs on every side through round 53 (2368
+# runs read beside their sweep), 251 were labelled healthy; they kept their own curve's status,
+# right on 188. Read healthy, 251 (75 gained from 34 sources, 12 lost from 8): 0.7, a little
+# under the 85% it earned in-sample (BENCHMARKS.md, "Sweep round 28")
+TIED_CONFIDENCE = 0.7
 # A run placed below or above the best whose loss ends within this share of the best run's
 # (both run to the budget; outside the level's noise, so ranked) sits where a seed decides:
 # of 30 such runs (23 sources), the sweep's move was the right way on 13 and wrong on 10 (one
@@ -84,12 +90,18 @@ def disputed(lr: float, reading: Any) -> bool:
 def status_in_sweep(place: Any, reading: Any, own: str) -> str:
     """The status of a run placed in its sweep, given what its own curve says (``own``).
 
-    A place the sweep cannot rank (``unranked``, or ``beyond_edge``) leaves the run's own
-    status; so does a run with no LR verdict of its own (several optimizers). A flat sweep says
-    the LR is not what limits the model: healthy, unless the run's own curve blew up. Above the
+    A run with no LR verdict of its own (several optimizers) keeps it. A run whose loss ends
+    within noise of the best run's (``tied``) did as well as the best the sweep found: healthy,
+    unless its own curve blew up. Any other place the sweep cannot rank (``unranked`` where the
+    two losses disagree, or ``beyond_edge``) leaves the run's own status. A flat sweep says the
+    LR is not what limits the model: healthy, unless the run's own curve blew up. Above the
     best, a run whose own curve already reads oscillating or diverging keeps that word, and one
     whose ranked loss ended no lower than it started (``no_lower``) is diverging."""
-    if place.unranked or beyond_edge(place, reading) or own == "no_lr_verdict":
+    if own == "no_lr_verdict":
+        return own
+    if tied(place, reading):
+        return own if own == "diverging" else "healthy"
+    if place.unranked or beyond_edge(place, reading):
         return own
     if reading.flat:
         return own if own == "diverging" else "healthy"
@@ -98,6 +110,12 @@ def status_in_sweep(place: Any, reading: Any, own: str) -> str:
     if place.position == "too_high" and no_lower(place):
         return "diverging"
     return _STATUSES[place.position]
+
+
+def tied(place: Any, reading: Any) -> bool:
+    """Whether the sweep cannot rank the run because its loss ends within noise of the best
+    run's (not because the training and validation losses rank it differently)."""
+    return bool(place.unranked) and not reading.flat and not disputed(place.lr, reading)
 
 
 def no_lower(place: Any) -> bool:
@@ -258,6 +276,7 @@ def advise_in_sweep(entry: dict[str, Any], place: Any, reading: Any) -> None:
     thin = thin_evidence(place, reading, status == own) \
         if placed and not (rose or close or worse) else []
     earned = (DIVERGED_CONFIDENCE if position == "diverged" and not reading.flat
+              else TIED_CONFIDENCE if tied(place, reading)
               else ROSE_CONFIDENCE if rose else CLOSE_CONFIDENCE if close
               else WORSE_CONFIDENCE if worse
               else THIN_SWEEP_CONFIDENCE if thin else SWEEP_CONFIDENCE)
