@@ -50,7 +50,7 @@ ROSE_CONFIDENCE = 0.7
 # A run whose loss ends within noise of the best run's (``tied``: the sweep cannot rank it) did
 # as well as the best the sweep found: of the 294 such runs on every side through round 53 (2368
 # runs read beside their sweep), 251 were labelled healthy; they kept their own curve's status,
-# right on 188. Read healthy, 251 (75 gained from 34 sources, 12 lost from 8): 0.7, a little
+# right on 188. Read healthy: 75 gained (34 sources), 11 lost (7): 0.7, a little
 # under the 85% it earned in-sample (BENCHMARKS.md, "Sweep round 28")
 TIED_CONFIDENCE = 0.7
 # A run placed below or above the best whose loss ends within this share of the best run's
