@@ -100,7 +100,8 @@ round48-made`` the families made for round 48 (``manifest_r48made.jsonl``, ``ROU
 round 51 (``manifest_r51made.jsonl``, ``ROUND51_MADE``); ``--side round52-made`` the families
 made for round 52 (``manifest_r52made.jsonl``, ``ROUND52_MADE``); ``--side round53-made`` the
 families made for round 53 (``manifest_r53made.jsonl``, ``ROUND53_MADE``); round 52 (``--side
-round52-heldout``) every repository of ``manifest_r52.jsonl`` (``ROUND52_REPOS``).
+round52-heldout``) every repository of ``manifest_r52.jsonl`` (``ROUND52_REPOS``); round 54
+(``--side round54-heldout``) every repository of ``manifest_r54.jsonl`` (``ROUND54_REPOS``).
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning"
          "round42-made", "round43-made", "round44-made", "round45-made",
          "round46-made", "round47-made", "round48-made", "round49-made",
          "round50-made", "round51-made", "round52-heldout", "round52-made",
-         "round53-made")
+         "round53-made", "round54-heldout")
 
 
 def move_of(action: str, factor: float | None) -> tuple[str, float]:

@@ -579,7 +579,7 @@ def main(argv: list[str] | None = None) -> None:
                              "round30-heldout", "round31-heldout", "round32-heldout",
                              "round33-heldout", "round34-heldout", "round35-heldout",
                              "round38-heldout", "round39-heldout", "round40-heldout",
-                             "round52-heldout")}
+                             "round52-heldout", "round54-heldout")}
         for key, names in (("real-world", set(public) - set().union(*held.values())),
                            ("real-world round 5 (held out)", held["round5-heldout"]),
                            ("real-world round 7 (held out)", held["round7-heldout"]),
@@ -605,7 +605,8 @@ def main(argv: list[str] | None = None) -> None:
                            ("real-world round 38 (held out)", held["round38-heldout"]),
                            ("real-world round 39 (held out)", held["round39-heldout"]),
                            ("real-world round 40 (held out)", held["round40-heldout"]),
-                           ("real-world round 52 (held out)", held["round52-heldout"])):
+                           ("real-world round 52 (held out)", held["round52-heldout"]),
+                           ("real-world round 54 (held out)", held["round54-heldout"])):
             results[key] = r = evaluate_labelled({n: public[n] for n in sorted(names)})
             print(f"{key}: {r['sweeps']} sweeps of 5+ LRs ({', '.join(r['families'])}); "
                   f"positions agree with the source {_fmt(r['positions_right'])}, on non-flat "

@@ -500,6 +500,12 @@ ROUND40_REPOS = frozenset({
 ROUND52_REPOS = frozenset({
     "spacepxl/demystifying-sd-finetuning",
 })
+# Round 54: public repositories gathered while round 54's rules were tuned (``manifest_r54.jsonl``),
+# all held out like rounds 13, 16, 21-35, 38-40 and 52 (round 53 found no public sweep): labelled
+# from their sources, never diagnosed before the lead's one evaluation.
+ROUND54_REPOS = frozenset({
+    "N1cemaker/Atis_intent",
+})
 EARLIER_SIDES = ("tuning", "heldout", "round3-heldout")
 
 
@@ -524,8 +530,8 @@ def side_of(repo: str) -> str:
     ``round24-heldout`` / ``round25-heldout`` / ``round26-heldout`` / ``round27-heldout`` /
     ``round28-heldout`` / ``round29-heldout`` / ``round30-heldout`` / ``round31-heldout`` /
     ``round32-heldout`` / ``round33-heldout`` / ``round34-heldout`` / ``round35-heldout`` /
-    ``round38-heldout`` / ``round39-heldout`` / ``round40-heldout`` / ``round52-heldout`` (rounds
-    21 to 35, 38 to 40 and 52, all held out),
+    ``round38-heldout`` / ``round39-heldout`` / ``round40-heldout`` / ``round52-heldout`` /
+    ``round54-heldout`` (rounds 21 to 35, 38 to 40, 52 and 54, all held out),
     ``round22-made`` / ``round23-made`` / ``round24-made`` / ``round25-made`` / ``round26-made`` /
     ``round27-made`` / ``round28-made`` / ``round29-made`` / ``round30-made`` / ``round31-made`` /
     ``round32-made`` / ``round33-made`` / ``round34-made`` / ``round35-made`` /
@@ -534,6 +540,8 @@ def side_of(repo: str) -> str:
     ``round44-made`` / ``round45-made`` / ``round46-made`` / ``round47-made`` /
     ``round48-made`` / ``round49-made`` / ``round50-made`` / ``round51-made`` /
     ``round52-made`` / ``round53-made`` (rounds 22 to 53's made families, held out)."""
+    if repo in ROUND54_REPOS:
+        return "round54-heldout"
     if repo in ROUND52_REPOS:
         return "round52-heldout"
     if repo in ROUND40_REPOS:
