@@ -235,15 +235,16 @@ def advise_in_sweep(entry: dict[str, Any], place: Any, reading: Any) -> None:
                     "move it: a range test (lrwatch's find_lr) or short runs at the LRs "
                     "between the two decide")
         elif place.unranked:
-            why += (f"; its {_loss_name(reading)} ends within noise of the best run's: the "
-                    "sweep cannot rank it, so this rests on its LR alone; not told to "
+            why += (f"; its {_loss_name(reading)} ends within noise of the best run's: as good "
+                    "as the best the sweep found, which cannot rank it, so not told to "
                     + ("keep it" if position == "near_best" else "move it") +
                     ": a range test (lrwatch's find_lr) or short runs at the LRs around it "
                     "decide")
         elif close_to_best(place, reading):
             why += (f"; its {_loss_name(reading)} ends within {CLOSE_LEVEL:.0%} of the best "
-                    "run's: ranked by a margin a seed can undo, so not told to move it: a "
-                    "range test (lrwatch's find_lr) or a second seed at its LR decides")
+                    "run's: about as good, ranked by a margin a seed can undo, so not told to "
+                    "move it: a range test (lrwatch's find_lr) or a second seed at its LR "
+                    "decides")
         elif worse_than_best(place, reading):
             why += (f"; its {_loss_name(reading)} ends {_above_best(place, reading):.0%} above "
                     "the best run's: its LR says near the best, its loss says worse, so not "
