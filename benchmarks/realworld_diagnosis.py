@@ -99,9 +99,11 @@ round48-made`` the families made for round 48 (``manifest_r48made.jsonl``, ``ROU
 (``manifest_r50made.jsonl``, ``ROUND50_MADE``); ``--side round51-made`` the families made for
 round 51 (``manifest_r51made.jsonl``, ``ROUND51_MADE``); ``--side round52-made`` the families
 made for round 52 (``manifest_r52made.jsonl``, ``ROUND52_MADE``); ``--side round53-made`` the
-families made for round 53 (``manifest_r53made.jsonl``, ``ROUND53_MADE``); round 52 (``--side
-round52-heldout``) every repository of ``manifest_r52.jsonl`` (``ROUND52_REPOS``); round 54
-(``--side round54-heldout``) every repository of ``manifest_r54.jsonl`` (``ROUND54_REPOS``).
+families made for round 53 (``manifest_r53made.jsonl``, ``ROUND53_MADE``); ``--side
+round54-made`` the families made for round 54 (``manifest_r54made.jsonl``, ``ROUND54_MADE``);
+round 52 (``--side round52-heldout``) every repository of ``manifest_r52.jsonl``
+(``ROUND52_REPOS``); round 54 (``--side round54-heldout``) every repository of
+``manifest_r54.jsonl`` (``ROUND54_REPOS``).
 """
 
 from __future__ import annotations
@@ -140,7 +142,7 @@ SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning"
          "round42-made", "round43-made", "round44-made", "round45-made",
          "round46-made", "round47-made", "round48-made", "round49-made",
          "round50-made", "round51-made", "round52-heldout", "round52-made",
-         "round53-made", "round54-heldout")
+         "round53-made", "round54-heldout", "round54-made")
 
 
 def move_of(action: str, factor: float | None) -> tuple[str, float]:
