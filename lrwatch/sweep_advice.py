@@ -63,8 +63,10 @@ CLOSE_LEVEL = 0.02
 CLOSE_CONFIDENCE = 0.5
 # A run placed near the best by its LR whose loss ends ``CLOSE_LEVEL`` or more above the best
 # run's (both run to the budget) is not one to keep: of 61 such runs (35 sources; made 37, public
-# 24), "keep" was right on 20 (made 8, public 12): a range test instead, its status (healthy,
-# right on the same 20) at 0.4
+# 24), "keep" was right on 20 (made 8, public 12): a range test instead, at 0.4. Its status
+# follows its loss, not its LR (sweep round 28, every side through round 54: of 66 such runs,
+# the side of the best its LR lies on was right on 43, "healthy" on 18; made 30 / 6, public 13 /
+# 12)
 WORSE_CONFIDENCE = 0.4
 # how a reader's note ends where the run logged no LR (``lrwatch.readers``): beside a sweep that
 # read its LR from its setup or name, the suggestion is an LR, not a relative change
@@ -95,7 +97,9 @@ def status_in_sweep(place: Any, reading: Any, own: str) -> str:
     A run with no LR verdict of its own (several optimizers) keeps it. A run whose loss ends
     within noise of the best run's (``tied``), or ranked within ``CLOSE_LEVEL`` of it, did as
     well as the best the sweep found, or within a seed's reach of it: healthy, unless its own
-    curve blew up. Any other place the sweep cannot rank (``unranked`` where the two losses
+    curve blew up; a run placed near the best by its LR whose loss ends ``CLOSE_LEVEL`` or more
+    above the best run's (``worse_than_best``) takes the side of the best its LR lies on, too
+    high or too low. Any other place the sweep cannot rank (``unranked`` where the two losses
     disagree, or ``beyond_edge``) leaves the run's own status. A flat sweep says the
     LR is not what limits the model: healthy, unless the run's own curve blew up. Above the
     best, a run whose own curve already reads oscillating or diverging keeps that word, and one
@@ -108,6 +112,10 @@ def status_in_sweep(place: Any, reading: Any, own: str) -> str:
         return own
     if close_to_best(place, reading):
         return own if own == "diverging" else "healthy"
+    if worse_than_best(place, reading):
+        if place.lr > reading.best_lr:
+            return own if own in _TOO_HIGH else "oscillating"
+        return own if own == "diverging" else "stalled"
     if reading.flat:
         return own if own == "diverging" else "healthy"
     if place.position == "too_high" and own in _TOO_HIGH:
