@@ -61,6 +61,7 @@ from benchmarks.realworld import fresh_sweeps51 as gen51
 from benchmarks.realworld import fresh_sweeps52 as gen52
 from benchmarks.realworld import fresh_sweeps53 as gen53
 from benchmarks.realworld import fresh_sweeps54 as gen54
+from benchmarks.realworld import fresh_sweeps55 as gen55
 from benchmarks.realworld.fresh_sweeps import FreshSweep, run_id
 from benchmarks.realworld.made_tasks import Logged
 from benchmarks.realworld.make_runs import quarter_decades
@@ -113,7 +114,8 @@ TESTED_ROUNDS = [(gen, "classifier", False, 4), (gen9, "classifier", True, 5),
                  (gen47, "classifier", True, 43), (gen48, "other", True, 44),
                  (gen49, "other", True, 45), (gen50, "other", True, 46),
                  (gen51, "other", True, 47), (gen52, "other", True, 48),
-                 (gen53, "other", True, 49), (gen54, "other", True, 50)]
+                 (gen53, "other", True, 49), (gen54, "other", True, 50),
+                 (gen55, "other", True, 51)]
 
 
 @pytest.mark.parametrize(("round_gen", "family", "by_epoch", "seed"), TESTED_ROUNDS,
