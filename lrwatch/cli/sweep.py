@@ -184,7 +184,7 @@ def _human(reading: Any) -> str:
                      click.style(run.position, fg=POSITION_COLOURS[run.position]),
                      factor, "-" if run.suggested_lr is None else fmt_float(run.suggested_lr, 3)
                      + (" (pruned: placed by its LR)" if run.pruned else "")
-                     + _unranked_note(run, reading)])
+                     + _rank_note(run, reading)])
     text = table(["run", "lr", "final loss", "position", "to best", "suggested lr"], rows)
     if reading.validation_best_lr is not None:  # the logs cannot say which loss the user keeps by
         text += ("\nsay which loss ranks these runs: --rank-by val_loss if you keep each run's "
@@ -193,15 +193,20 @@ def _human(reading: Any) -> str:
     return f"{reading.summary}\n{text}"
 
 
-def _unranked_note(run: Any, reading: Any) -> str:
-    """Why the sweep does not rank a run, for its table row ("" when it does)."""
-    from lrwatch.sweep_advice import disputed
+def _rank_note(run: Any, reading: Any) -> str:
+    """Why the sweep does not rank a run, or ranks it by a margin its loss undoes, for its table
+    row ("" when neither): what ``lrwatch analyze`` says of it beside the sweep."""
+    from lrwatch.sweep_advice import CLOSE_LEVEL, close_to_best, disputed, worse_than_best
 
-    if not run.unranked:
-        return ""
-    if disputed(run.lr, reading):
+    if run.unranked and disputed(run.lr, reading):
         return " (training and validation losses disagree: cannot rank)"
-    return " (within noise of the best: cannot rank)"
+    if run.unranked:
+        return " (within noise of the best: cannot rank)"
+    if close_to_best(run, reading):
+        return f" (within {CLOSE_LEVEL:.0%} of the best run's loss: a seed decides)"
+    if worse_than_best(run, reading):
+        return f" (near by its LR, {CLOSE_LEVEL:.0%}+ above the best run's loss)"
+    return ""
 
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from lrwatch.sweep_advice import TIED_CONFIDENCE
 from tests.helpers.cli import analyze_by_lr as analyze
+from tests.helpers.cli import lrwatch
 
 STEPS = 200
 
@@ -47,3 +48,19 @@ def test_a_run_tied_with_the_best_is_healthy_and_not_moved(tmp_path, capsys):
     assert tied["confidence"] == pytest.approx(TIED_CONFIDENCE)
     assert any("its own curve alone reads oscillating" in e for e in tied["evidence"])
     assert entries[1e-5]["action"] == "increase" and entries[1.0]["action"] == "reduce"
+
+
+def test_the_sweep_table_says_which_runs_a_seed_or_noise_decides(tmp_path, capsys):
+    """``lrwatch sweep``'s table marks the run ranked within 2% of the best run's loss (1e-3,
+    placed too low by the estimate between the two) and the run within noise of it (1e-2), as
+    ``analyze`` reads them; a run far from the best has no mark."""
+    floors = {1e-5: 1.2, 1e-4: 0.6, 1e-3: 0.3, 1e-2: 0.3, 1e-1: 0.7, 1.0: 1.5}
+    for seed, (lr, floor) in enumerate(floors.items()):
+        write_run(tmp_path / "sweep", lr, floor, seed)
+    paths = sorted(str(path) for path in (tmp_path / "sweep").iterdir())
+    code, out, err = lrwatch(capsys, "sweep", *paths)
+    assert code == 0, err
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("lr=")}
+    assert "too_low" in rows["lr=1.0e-03"] and "a seed decides" in rows["lr=1.0e-03"], out
+    assert "cannot rank" in rows["lr=1.0e-02"], out
+    assert "(" not in rows["lr=1.0e-05"] and "(" not in rows["lr=1.0e+00"], out
