@@ -64,7 +64,7 @@ CLOSE_CONFIDENCE = 0.5
 # A run placed near the best by its LR whose loss ends ``CLOSE_LEVEL`` or more above the best
 # run's (both run to the budget) is not one to keep: of 61 such runs (35 sources; made 37, public
 # 24), "keep" was right on 20 (made 8, public 12): a range test instead, at 0.4. Its status
-# follows its loss, not its LR (sweep round 28, every side through round 54: of 66 such runs,
+# follows its loss, not its LR (sweep round 29, every side through round 54: of 66 such runs,
 # the side of the best its LR lies on was right on 43, "healthy" on 18; made 30 / 6, public 13 /
 # 12)
 WORSE_CONFIDENCE = 0.4
@@ -97,13 +97,13 @@ def status_in_sweep(place: Any, reading: Any, own: str) -> str:
     A run with no LR verdict of its own (several optimizers) keeps it. A run whose loss ends
     within noise of the best run's (``tied``), or ranked within ``CLOSE_LEVEL`` of it, did as
     well as the best the sweep found, or within a seed's reach of it: healthy, unless its own
-    curve blew up; a run placed near the best by its LR whose loss ends ``CLOSE_LEVEL`` or more
+    curve blew up. A run placed near the best by its LR whose loss ends ``CLOSE_LEVEL`` or more
     above the best run's (``worse_than_best``) takes the side of the best its LR lies on, too
     high or too low. Any other place the sweep cannot rank (``unranked`` where the two losses
-    disagree, or ``beyond_edge``) leaves the run's own status. A flat sweep says the
-    LR is not what limits the model: healthy, unless the run's own curve blew up. Above the
-    best, a run whose own curve already reads oscillating or diverging keeps that word, and one
-    whose ranked loss ended no lower than it started (``no_lower``) is diverging."""
+    disagree, or ``beyond_edge``) leaves the run's own status. A flat sweep says the LR is not
+    what limits the model: healthy, unless the run's own curve blew up. Above the best, a run
+    whose own curve already reads oscillating or diverging keeps that word, and one whose
+    ranked loss ended no lower than it started (``no_lower``) is diverging."""
     if own == "no_lr_verdict":
         return own
     if tied(place, reading):
@@ -113,7 +113,7 @@ def status_in_sweep(place: Any, reading: Any, own: str) -> str:
     if close_to_best(place, reading):
         return own if own == "diverging" else "healthy"
     if worse_than_best(place, reading):
-        if place.lr > reading.best_lr:
+        if reading.best_lr is not None and place.lr > reading.best_lr:
             return own if own in _TOO_HIGH else "oscillating"
         return own if own == "diverging" else "stalled"
     if reading.flat:
