@@ -102,7 +102,8 @@ made for round 52 (``manifest_r52made.jsonl``, ``ROUND52_MADE``); ``--side round
 families made for round 53 (``manifest_r53made.jsonl``, ``ROUND53_MADE``); ``--side
 round54-made`` the families made for round 54 (``manifest_r54made.jsonl``, ``ROUND54_MADE``);
 ``--side round55-made`` the families made for round 55 (``manifest_r55made.jsonl``,
-``ROUND55_MADE``);
+``ROUND55_MADE``); ``--side round56-made`` the families made for round 56
+(``manifest_r56made.jsonl``, ``ROUND56_MADE``);
 round 52 (``--side round52-heldout``) every repository of ``manifest_r52.jsonl``
 (``ROUND52_REPOS``); round 54 (``--side round54-heldout``) every repository of
 ``manifest_r54.jsonl`` (``ROUND54_REPOS``).
@@ -144,7 +145,8 @@ SIDES = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning"
          "round42-made", "round43-made", "round44-made", "round45-made",
          "round46-made", "round47-made", "round48-made", "round49-made",
          "round50-made", "round51-made", "round52-heldout", "round52-made",
-         "round53-made", "round54-heldout", "round54-made", "round55-made")
+         "round53-made", "round54-heldout", "round54-made", "round55-made",
+         "round56-made")
 
 
 def move_of(action: str, factor: float | None) -> tuple[str, float]:

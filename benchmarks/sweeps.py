@@ -123,6 +123,7 @@ FRESH52 = Path(__file__).with_name("realworld") / "sweeps_fresh52.json"
 FRESH53 = Path(__file__).with_name("realworld") / "sweeps_fresh53.json"
 FRESH54 = Path(__file__).with_name("realworld") / "sweeps_fresh54.json"
 FRESH55 = Path(__file__).with_name("realworld") / "sweeps_fresh55.json"
+FRESH56 = Path(__file__).with_name("realworld") / "sweeps_fresh56.json"
 WITHIN_2X = math.log10(2.0) + 1e-9
 FLAT_TRUTH = 0.02  # a window is flat when all eval losses are within 2% of the lowest ...
 LEARNED_TRUTH = 0.9  # ... and the best is 10% below where it started (else nothing learned)
@@ -563,7 +564,7 @@ def main(argv: list[str] | None = None) -> None:
                       ("fresh round 49", FRESH49), ("fresh round 50", FRESH50),
                       ("fresh round 51", FRESH51), ("fresh round 52", FRESH52),
                       ("fresh round 53", FRESH53), ("fresh round 54", FRESH54),
-                      ("fresh round 55", FRESH55)):
+                      ("fresh round 55", FRESH55), ("fresh round 56", FRESH56)):
         fresh = {} if args.tuning_only else fresh_sweeps(path)
         if fresh:
             results[key] = evaluate(fresh)

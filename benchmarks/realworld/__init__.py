@@ -373,6 +373,12 @@ ROUND54_MADE = frozenset({"lrwatch-made/mingru_bytelm_calendar_adamw_wsd_b4",
 ROUND55_MADE = frozenset({"lrwatch-made/alibi_bytelm_fractions_adamw_warmlin_b2",
                           "lrwatch-made/gpt_ft_ftplib_rmsprop_warmcos",
                           "lrwatch-made/highway_multilabel_softmargin_nesterov_plateau_epochs"})
+# Round 56's made families (``fresh_sweeps56.py``, ``manifest_r56made.jsonl``): made after round
+# 55's, ranked by a test loss their logs never hold; held out, never diagnosed before the lead's
+# one evaluation.
+ROUND56_MADE = frozenset({"lrwatch-made/llama_bytelm_shutil_adamw_warm25cos_b4",
+                          "lrwatch-made/gpt_ft_tokenize_radam_cos",
+                          "lrwatch-made/siamese_cosine_embedding_adamax_multiplicative_epochs"})
 # Round 21: public repositories gathered while round 21's rules were tuned (``manifest_r21.jsonl``),
 # all held out like rounds 13 and 16: labelled from their sources, never diagnosed before the
 # lead's one evaluation.
@@ -551,8 +557,8 @@ def side_of(repo: str) -> str:
     ``round40-made`` / ``round41-made`` / ``round42-made`` / ``round43-made`` /
     ``round44-made`` / ``round45-made`` / ``round46-made`` / ``round47-made`` /
     ``round48-made`` / ``round49-made`` / ``round50-made`` / ``round51-made`` /
-    ``round52-made`` / ``round53-made`` / ``round54-made`` / ``round55-made`` (rounds 22 to
-    55's made families, held out)."""
+    ``round52-made`` / ``round53-made`` / ``round54-made`` / ``round55-made`` /
+    ``round56-made`` (rounds 22 to 56's made families, held out)."""
     if repo in ROUND54_REPOS:
         return "round54-heldout"
     if repo in ROUND52_REPOS:
@@ -647,6 +653,8 @@ def side_of(repo: str) -> str:
         return "round54-made"
     if repo in ROUND55_MADE:
         return "round55-made"
+    if repo in ROUND56_MADE:
+        return "round56-made"
     if repo in ROUND24_REPOS:
         return "round24-heldout"
     if repo in ROUND24_MADE:

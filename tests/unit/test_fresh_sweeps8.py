@@ -62,6 +62,7 @@ from benchmarks.realworld import fresh_sweeps52 as gen52
 from benchmarks.realworld import fresh_sweeps53 as gen53
 from benchmarks.realworld import fresh_sweeps54 as gen54
 from benchmarks.realworld import fresh_sweeps55 as gen55
+from benchmarks.realworld import fresh_sweeps56 as gen56
 from benchmarks.realworld.fresh_sweeps import FreshSweep, run_id
 from benchmarks.realworld.made_tasks import Logged
 from benchmarks.realworld.make_runs import quarter_decades
@@ -115,7 +116,7 @@ TESTED_ROUNDS = [(gen, "classifier", False, 4), (gen9, "classifier", True, 5),
                  (gen49, "other", True, 45), (gen50, "other", True, 46),
                  (gen51, "other", True, 47), (gen52, "other", True, 48),
                  (gen53, "other", True, 49), (gen54, "other", True, 50),
-                 (gen55, "other", True, 51)]
+                 (gen55, "other", True, 51), (gen56, "other", True, 52)]
 
 
 @pytest.mark.parametrize(("round_gen", "family", "by_epoch", "seed"), TESTED_ROUNDS,

@@ -25,7 +25,7 @@ from benchmarks.realworld import (fresh_sweeps7, fresh_sweeps8, fresh_sweeps9, f
                                   fresh_sweeps45, fresh_sweeps46, fresh_sweeps47,
                                   fresh_sweeps48, fresh_sweeps49, fresh_sweeps50,
                                   fresh_sweeps51, fresh_sweeps52, fresh_sweeps53,
-                                  fresh_sweeps54, fresh_sweeps55,
+                                  fresh_sweeps54, fresh_sweeps55, fresh_sweeps56,
                                   manifest)
 from tests.unit.test_fresh_sweeps7 import (assert_grid_spans_best, assert_labelled_by_place,
                                            assert_manifest_carries_labels)
@@ -79,7 +79,8 @@ ROUNDS = [(fresh_sweeps7, range(11, 14), "round7-made"),
           (fresh_sweeps52, range(13, 14), "round52-made"),
           (fresh_sweeps53, range(13, 14), "round53-made"),
           (fresh_sweeps54, range(13, 14), "round54-made"),
-          (fresh_sweeps55, range(13, 14), "round55-made")]
+          (fresh_sweeps55, range(13, 14), "round55-made"),
+          (fresh_sweeps56, range(13, 14), "round56-made")]
 # the sweep files made before round 7 (round 4's and 5's fresh sweeps, the first made runs)
 BEFORE_ROUND7 = ("sweeps_fresh.json", "sweeps_fresh5.json", "sweeps_made.json")
 

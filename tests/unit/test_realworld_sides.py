@@ -24,8 +24,8 @@ from benchmarks.realworld import (ROUND3_HELDOUT, ROUND4_REPOS, ROUND5_REPOS, RO
                                   ROUND43_MADE, ROUND44_MADE, ROUND45_MADE, ROUND46_MADE,
                                   ROUND47_MADE, ROUND48_MADE, ROUND49_MADE, ROUND50_MADE,
                                   ROUND51_MADE, ROUND52_MADE, ROUND52_REPOS, ROUND53_MADE,
-                                  ROUND54_MADE, ROUND54_REPOS, ROUND55_MADE, in_side, load,
-                                  side_of)
+                                  ROUND54_MADE, ROUND54_REPOS, ROUND55_MADE, ROUND56_MADE,
+                                  in_side, load, side_of)
 
 EARLIER_THAN_ROUND5 = ("tuning", "heldout", "round3-tuning", "round3-heldout", "round4-tuning",
                        "round4-heldout")
@@ -58,7 +58,7 @@ def test_round4_holds_out_half_its_fresh_repositories_and_tunes_on_everything_el
                       | ROUND45_MADE | ROUND46_MADE | ROUND47_MADE | ROUND48_MADE
                       | ROUND49_MADE | ROUND50_MADE | ROUND51_MADE | ROUND52_REPOS
                       | ROUND52_MADE | ROUND53_MADE | ROUND54_REPOS | ROUND54_MADE
-                      | ROUND55_MADE):
+                      | ROUND55_MADE | ROUND56_MADE):
             continue  # gathered after round 4: on neither of its sides (see the later tests)
         tuning, heldout = in_side(r.repo, "round4-tuning"), in_side(r.repo, "round4-heldout")
         assert tuning != heldout  # every run is on exactly one round-4 side
@@ -151,7 +151,8 @@ LATER_SIDES = [("round6-heldout", ROUND6_REPOS, "r6-"), ("round7-heldout", ROUND
                ("round53-made", ROUND53_MADE, "fresh_sweeps53.py"),
                ("round54-heldout", ROUND54_REPOS, "r54-"),
                ("round54-made", ROUND54_MADE, "fresh_sweeps54.py"),
-               ("round55-made", ROUND55_MADE, "fresh_sweeps55.py")]
+               ("round55-made", ROUND55_MADE, "fresh_sweeps55.py"),
+               ("round56-made", ROUND56_MADE, "fresh_sweeps56.py")]
 
 
 @pytest.mark.parametrize("k", range(len(LATER_SIDES)), ids=[s[0] for s in LATER_SIDES])
