@@ -16,6 +16,8 @@ from tests.helpers.cli import analyze_by_lr as analyze
 from tests.helpers.cli import lrwatch
 
 STEPS = 200
+# the runs at 1e-3 and 1e-2 end at the same level; the others are a decade or more from it
+FLOORS = {1e-5: 1.2, 1e-4: 0.6, 1e-3: 0.3, 1e-2: 0.3, 1e-1: 0.7, 1.0: 1.5}
 
 
 def write_run(folder: Path, lr: float, floor: float, seed: int, spike: bool = False) -> None:
@@ -36,8 +38,7 @@ def test_a_run_tied_with_the_best_is_healthy_and_not_moved(tmp_path, capsys):
     at 1e-2 after a spike it came back from (its own curve alone reads too high): the sweep
     cannot rank it against the best, so it is told a range test and read healthy; the runs a
     decade or more away are still moved."""
-    floors = {1e-5: 1.2, 1e-4: 0.6, 1e-3: 0.3, 1e-2: 0.3, 1e-1: 0.7, 1.0: 1.5}
-    for seed, (lr, floor) in enumerate(floors.items()):
+    for seed, (lr, floor) in enumerate(FLOORS.items()):
         write_run(tmp_path / "sweep", lr, floor, seed, spike=lr == 1e-2)
     entries = analyze(capsys, tmp_path / "sweep")
     tied = entries[1e-2]
@@ -54,8 +55,7 @@ def test_the_sweep_table_says_which_runs_a_seed_or_noise_decides(tmp_path, capsy
     """``lrwatch sweep``'s table marks the run ranked within 2% of the best run's loss (1e-3,
     placed too low by the estimate between the two) and the run within noise of it (1e-2), as
     ``analyze`` reads them; a run far from the best has no mark."""
-    floors = {1e-5: 1.2, 1e-4: 0.6, 1e-3: 0.3, 1e-2: 0.3, 1e-1: 0.7, 1.0: 1.5}
-    for seed, (lr, floor) in enumerate(floors.items()):
+    for seed, (lr, floor) in enumerate(FLOORS.items()):
         write_run(tmp_path / "sweep", lr, floor, seed)
     paths = sorted(str(path) for path in (tmp_path / "sweep").iterdir())
     code, out, err = lrwatch(capsys, "sweep", *paths)
