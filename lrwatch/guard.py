@@ -617,7 +617,8 @@ def schedule_top(optimizer: torch.optim.Optimizer, optimizers: Sequence[torch.op
     schedulers the LR is constant: the one now."""
     group = optimizer.param_groups[0]
     top = float(group["lr"])
-    stepped = [s for s in schedulers if not isinstance(s, torch.optim.lr_scheduler.ReduceLROnPlateau)]
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau
+    stepped = [s for s in schedulers if not isinstance(s, plateau)]
     if not stepped or steps <= 0:
         return top
     states = [copy.deepcopy(s.state_dict()) for s in stepped]

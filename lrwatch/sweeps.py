@@ -50,8 +50,9 @@ _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _LR_TOKEN = re.compile(
     rf"(?<![A-Za-z0-9])(?P<word>lr|learning[_-]?rate)(?P<sep>[_=-]?)(?P<value>{_NUMBER})"
     r"(?![A-Za-z0-9]|\.\d)", re.IGNORECASE)
-_QUALIFIED = re.compile(r"(?:min|end|final|start|init|initial|warmup|eta|last)[_-]?$",
-                        re.IGNORECASE)
+# the words that name another LR of a schedule (``min``, ``warmup``, ...)
+_OTHER_LR_WORDS = r"min|end|final|start|warmup|eta|last"
+_QUALIFIED = re.compile(rf"(?:init|initial|{_OTHER_LR_WORDS})[_-]?$", re.IGNORECASE)
 # A seed token: the word ``seed`` with its number (``seed0``, ``seed_1``, ``seed=2``), or ``s``
 # and a number standing alone (``s1``: a seed by habit, though it may name a stage or a size).
 _SEED_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:seed[_=-]?\d+|s\d+)(?![A-Za-z0-9])",
@@ -59,8 +60,7 @@ _SEED_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:seed[_=-]?\d+|s\d+)(?![A-Za-z0-9])
 # An LR-named hyperparameter that names another LR of the schedule (``warmup_lr``, ``min_lr``,
 # ``final_lr``, ``warmup_start_lr``): not the run's LR (no part of its setup either: it moves
 # with the LR across a sweep). ``init_lr`` stays the LR: configs name their peak so.
-_OTHER_LR = re.compile(r"(?:min|end|final|start|warmup|eta|last)[_-]?(?:lr|learning[_-]?rate)$",
-                       re.IGNORECASE)
+_OTHER_LR = re.compile(rf"(?:{_OTHER_LR_WORDS})[_-]?(?:lr|learning[_-]?rate)$", re.IGNORECASE)
 _NAME_ENTRY = "from the run's name"  # where ``setup_of`` puts what a run's name says
 
 

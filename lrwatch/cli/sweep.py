@@ -154,9 +154,12 @@ def _too_few(paths: Sequence[str], log_runs: Sequence[Any], unread: dict[tuple[s
     if with_lr:
         lrs = len({m.lr for m in with_lr})
         parts.append(f"{len(with_lr)} at {lrs} LR" + ("" if lrs == 1 else "s"))
-    fix = ("name the LR column with --lr-key" if members and not with_lr
-           else "name the LR column with --lr-key, or pass runs of one model at different LRs"
-           if len(members) > len(with_lr) else "pass runs of one model at different LRs")
+    if members and not with_lr:
+        fix = "name the LR column with --lr-key"
+    elif len(members) > len(with_lr):  # some runs have an LR, others none
+        fix = "name the LR column with --lr-key, or pass runs of one model at different LRs"
+    else:
+        fix = "pass runs of one model at different LRs"
     return (f"{where}: {', '.join(parts)}; a sweep needs {min_runs} runs at 2 or more learning "
             f"rates: {fix}")
 

@@ -305,12 +305,12 @@ def _torch_clips(args: Any, model: torch.nn.Module, optimizer: torch.optim.Optim
     return trained == stepped
 
 
-# the autograd engine runs a queued callback once the whole backward pass under way is done
 def _checkpoint_dir(args: Any, step: int) -> Path:
     """Where ``Trainer`` saves the checkpoint of ``step`` (outside a hyperparameter search)."""
     return Path(args.output_dir) / f"checkpoint-{step}"
 
 
+# the autograd engine runs a queued callback once the whole backward pass under way is done
 _queue_callback = torch.autograd.Variable._execution_engine.queue_callback
 
 

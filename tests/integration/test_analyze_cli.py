@@ -262,8 +262,9 @@ def test_a_folder_of_text_logs_in_no_preset_layout_is_read_by_its_names(tmp_path
     assert [(e["error"], e["steps"], e["current_lr"]) for e in runs] == [(None, 30, 9.9e-05)] * 2
     assert runs[0]["columns"] == {"loss": "loss", "lr": "lr", "val_loss": "val_loss"}
     assert runs[0]["notes"][:2] == [
-        "read as a text log (key_values_by_epoch)", "no known layout: read 'loss' and its epoch where "
-        "its lines name them; if that is not the training loss, read it with --pattern"]
+        "read as a text log (key_values_by_epoch)",
+        "no known layout: read 'loss' and its epoch where its lines name them; if that is not the "
+        "training loss, read it with --pattern"]
     code, out, err = run_cli(capsys, str(tmp_path), "--json", "--pattern",
                              r"Train Loss: (?P<loss>\S+)")
     assert code == 0, err

@@ -65,8 +65,9 @@ def test_a_trainer_held_by_min_steps_after_a_stop_is_told_once_and_recorded(pl, 
     (stop,) = store.events(run, kind=keys.EVENT_ACTION)
     assert run.status == DIVERGED and stop.payload["action"] == "stop" and run.steps >= 30
     said = _lrwatch_warnings(caplog)
+    told = f"lrwatch: stopping run '{run.name}' at step {stop.step}: "
     assert [m for m in said if m.startswith("lrwatch: stopping run")] == [
-        m for m in said if m.startswith(f"lrwatch: stopping run '{run.name}' at step {stop.step}: ")]
+        m for m in said if m.startswith(told)]
     assert len([m for m in said if m.startswith("lrwatch: stopping run")]) == 1
     assert [m for m in said if "after the guard stopped it" in m] == [
         f"lrwatch: run '{run.name}' trained on to step {stop.step + 1} after the guard stopped it "

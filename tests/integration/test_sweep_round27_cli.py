@@ -36,8 +36,8 @@ def write_run(folder: Path, lr: float, floor: float, seed: int, rise: float | No
 def test_a_run_within_2_percent_of_the_best_is_not_moved(tmp_path, capsys):
     """Six LRs a decade apart, the best at 0.01 (loss 0.3): the run at 1e-3 ends at 0.305,
     1.7% above the best run, outside its noise: the sweep still places it too low, but tells
-    a range test at 0.5, reads it healthy (sweep round 28) and says why; the run at 0.1 ends 3.3% above and is still told to
-    reduce, the runs 100x away still moved."""
+    a range test at 0.5, reads it healthy (sweep round 28) and says why; the run at 0.1 ends
+    3.3% above and is still told to reduce, the runs 100x away still moved."""
     floors = {1e-5: 0.9, 1e-4: 0.5, 1e-3: 0.305, 1e-2: 0.3, 1e-1: 0.31, 1.0: 1.5}
     for seed, (lr, floor) in enumerate(floors.items()):
         write_run(tmp_path / "sweep", lr, floor, seed)

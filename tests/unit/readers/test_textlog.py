@@ -836,8 +836,9 @@ def test_a_scripts_own_printout_is_read_by_the_names_on_its_lines(tmp_path):
     np.testing.assert_array_equal(result.curves.loss.steps, np.arange(100, 1801, 100))
     np.testing.assert_allclose(result.curves.loss.values, np.round(1 / np.arange(1, 19), 4))
     assert result.notes[:2] == (
-        "read as a text log (key_values_by_step)", "no known layout: read 'loss' and its step where "
-        "its lines name them; if that is not the training loss, read it with --pattern")
+        "read as a text log (key_values_by_step)",
+        "no known layout: read 'loss' and its step where its lines name them; if that is not the "
+        "training loss, read it with --pattern")
     assert not result.curves.epoch_points
 
 
@@ -855,7 +856,8 @@ def test_named_values_on_lines_of_their_own_make_one_point_an_epoch(tmp_path):
     np.testing.assert_allclose(result.curves.loss.values, 7 - epochs / 10)
     np.testing.assert_allclose(result.curves.val_loss.values, 6.5 - epochs / 10)
     np.testing.assert_allclose(result.curves.lr.values, 1e-4 * 0.9 ** epochs, rtol=1e-3)
-    assert result.curves.epoch_points and result.notes[0] == "read as a text log (key_values_by_epoch)"
+    assert result.curves.epoch_points
+    assert result.notes[0] == "read as a text log (key_values_by_epoch)"
 
 
 @pytest.mark.parametrize(("line", "layout"), [
