@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Sequence, TextIO
 import click
 
 from lrwatch.cli._common import coloured, fmt_float, printable, table
-from lrwatch.errors import InputError, LRWatchError
+from lrwatch.errors import ConfigError, InputError, LRWatchError
 from lrwatch.store import DEFAULT_DIR, ENV_VAR
 
 if TYPE_CHECKING:
@@ -106,9 +106,22 @@ class _Failure:
                    "read: its chance level ln K tells a loss stuck at a uniform guess or worse "
                    "than one (default: read from the run where it says: a store's classes=, a "
                    "Hugging Face config.json; else unknown)")
+@click.option("--optimizer", metavar="NAME",
+              help="the optimizer the runs were trained with (AdamW, SGD, Lion ...), where "
+                   "their logs do not say: a run's LR is judged against its usual range, and "
+                   "a loss log alone does not tell an SGD run from an Adam one (default: read "
+                   "from the run where it says: hparams.yaml, a Trainer's arguments, an "
+                   "lr-AdamW column; else unknown)")
+@click.option("--fine-tune/--from-scratch", "fine_tune", default=None,
+              help="the runs fine-tune pretrained weights (judged against fine-tuning LRs, "
+                   "1e-5 to 3e-4 for an Adam-style optimizer, LoRA included, and never told "
+                   "to increase more than 3x), or train from scratch (default: read from the "
+                   "run where it says, as a Hugging Face Trainer's arguments do; else "
+                   "unknown)")
 def analyze(paths: tuple[str, ...], as_json: bool, run_names: tuple[str, ...],
             loss_key: str | None, lr_key: str | None, pattern: str | None,
-            params: str | None, classes: str | None, as_one: bool) -> None:
+            params: str | None, classes: str | None, as_one: bool, optimizer: str | None,
+            fine_tune: bool | None) -> None:
     from lrwatch.analysis import analyze as diagnose
     from lrwatch.loss_classes import parse_classes
     from lrwatch.readers import find_runs, read_run
@@ -121,6 +134,10 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_names: tuple[str, ...],
     given: dict[str, Any] = {"param_count": param_count} if param_count is not None else {}
     if classes is not None:
         given["classes"] = parse_classes(classes, "--classes")
+    if optimizer is not None:
+        given["optimizer"] = _optimizer(optimizer)
+    if fine_tune is not None:
+        given["fine_tune"] = fine_tune
     paths = paths or (os.environ.get(ENV_VAR) or DEFAULT_DIR,)  # where LRWatch records
     items: list[LogRun | _Failure] = []
     for path in paths:
@@ -133,10 +150,14 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_names: tuple[str, ...],
         items = _select(items, run_names, paths)
 
     def read_one(run: LogRun) -> Any:
-        """A run's curves as the user's flags say: its reader's, with --params and --classes."""
+        """A run's curves as the user's flags say: its reader's, with --params, --classes,
+        --optimizer and --fine-tune."""
         result = read_run(run, loss_key=loss_key, lr_key=lr_key, pattern=pattern)
-        return dataclasses.replace(result, curves=dataclasses.replace(result.curves, **given)) \
-            if given else result
+        if not given:
+            return result
+        notes = result.notes + _optimizer_notes(result.curves.optimizer, given.get("optimizer"))
+        return dataclasses.replace(result, curves=dataclasses.replace(result.curves, **given),
+                                   notes=notes)
 
     entries: list[dict[str, Any]] = []
     read: list[tuple[int, LogRun, Any]] = []  # for the sweeps among them
@@ -164,6 +185,31 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_names: tuple[str, ...],
         click.echo(_human(entries, show_source=len(paths) > 1))
     if all(e["error"] is not None for e in entries):
         raise InputError(printable(_nothing_read(entries)))
+
+
+def _optimizer(text: str) -> str:
+    """``--optimizer``'s class name (``adamw`` -> ``AdamW``), or a one-line ConfigError."""
+    from lrwatch.readers.hparams import optimizer_name
+
+    if not text.strip():
+        raise ConfigError("--optimizer needs the optimizer's class name, e.g. --optimizer AdamW")
+    return optimizer_name(text)
+
+
+def _optimizer_notes(logged: str | None, given: str | None) -> tuple[str, ...]:
+    """What a run's notes say of ``--optimizer``: where it overrides the log's own optimizer,
+    and where lrwatch knows no usual LR range for it (the LR is then judged by the curves)."""
+    from lrwatch.analysis.optimizers import is_lr_free, typical_range
+
+    if given is None:
+        return ()
+    notes = []
+    if logged is not None and logged.lower() != given.lower():
+        notes.append(f"the log names the optimizer {logged}; judged as {given} (--optimizer)")
+    if typical_range(given) is None and not is_lr_free(given):
+        notes.append(f"lrwatch knows no usual LR range for {given} (--optimizer): the LR is "
+                     "judged by the curves alone")
+    return tuple(notes)
 
 
 def _select(items: list[LogRun | _Failure], names: Sequence[str], paths: Sequence[str]

@@ -59,13 +59,19 @@ def _find(tree: dict[str, Any], names: tuple[str, ...]) -> list[Any]:
     return [value for _, _, value in sorted(found, key=lambda t: t[:2])]
 
 
+def optimizer_name(text: str) -> str:
+    """An optimizer as a config or a user writes it (``adamw``, ``torch.optim.AdamW``) as its
+    class name (``AdamW``); a name lrwatch does not list is kept as written."""
+    name = text.strip().rsplit(".", 1)[-1]
+    return OPTIMIZER_NAMES.get(name.lower(), name)
+
+
 def _optimizer(value: Any) -> str | None:
     if isinstance(value, dict):  # LightningCLI's {class_path, init_args}; a config's {name}
         value = value.get("class_path") or value.get("name")
     if not isinstance(value, str) or not value.strip():
         return None
-    name = value.strip().rsplit(".", 1)[-1]
-    return OPTIMIZER_NAMES.get(name.lower(), name)
+    return optimizer_name(value)
 
 
 def _positive_int(value: Any) -> int | None:

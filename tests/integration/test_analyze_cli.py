@@ -472,3 +472,36 @@ def test_classes_tells_every_run_its_chance_level_and_a_bad_one_is_one_line(tmp_
         assert (code, out, err.count("\n")) == (1, "", 1)
         assert "--classes must be the classes (or vocabulary size) of a cross-entropy loss, " \
                f"an integer >= 2, got {shown}" in err
+
+
+def test_optimizer_and_fine_tune_say_what_a_loss_log_does_not(tmp_path, capsys):
+    """A log of a loss and a constant LR 1e-4 names no optimizer: --optimizer SGD places the LR
+    a decade below SGD's usual range, --optimizer adamw --fine-tune inside a fine-tune's (kept,
+    not raised); a name lrwatch has no range for, or one against the log's own, is noted; a
+    blank name is a one-line error."""
+    rng = np.random.default_rng(0)
+    rows = "".join(f"{s},{2.0 * np.exp(-s / 400) + 0.5 + rng.normal(0, 0.01):.6f},0.0001\n"
+                   for s in range(600))
+    plain = csv_file(tmp_path / "plain" / "run.csv", "step,train_loss,lr\n" + rows)
+    sgd = csv_file(tmp_path / "sgd" / "run.csv", "step,train_loss,lr-SGD\n" + rows)
+
+    def entry(path, *flags):
+        code, out, err = run_cli(capsys, str(path), "--json", *flags)
+        assert code == 0, err
+        (found,) = strict_json(out)["runs"]
+        return found
+
+    bare = entry(plain)
+    assert "usual range" not in " ".join(bare["evidence"]) and bare["notes"] == []
+    assert "1.0 decades below SGD's usual range 0.001-0.3" in " ".join(
+        entry(plain, "--optimizer", "sgd", "--from-scratch")["evidence"])
+    tuned = entry(plain, "--optimizer", "torch.optim.AdamW", "--fine-tune")
+    assert (tuned["status"], tuned["action"]) == ("healthy", "keep")
+    assert entry(plain, "--optimizer", "Frobnicator")["notes"] == [
+        "lrwatch knows no usual LR range for Frobnicator (--optimizer): the LR is judged by "
+        "the curves alone"]
+    assert entry(sgd, "--optimizer", "adamw")["notes"] == [
+        "the log names the optimizer SGD; judged as AdamW (--optimizer)"]
+    code, out, err = run_cli(capsys, str(plain), "--optimizer", " ")
+    assert (code, out, err.count("\n")) == (1, "", 1)
+    assert "--optimizer needs the optimizer's class name, e.g. --optimizer AdamW" in err
