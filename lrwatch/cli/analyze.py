@@ -53,6 +53,10 @@ if TYPE_CHECKING:
     from lrwatch.readers import LogRun
 
 PROGRESS_MIN_RUNS = 5  # a progress bar from this many runs on
+# A run whose log names no optimizer has its LR judged by its curves alone: say how to do better.
+NO_OPTIMIZER = ("the log names no optimizer, so its LR is judged by the curves alone: "
+                "--optimizer NAME (and --fine-tune for a fine-tune) judges it against the "
+                "optimizer's usual range")
 # The keys of every JSON entry, in order: the contract other tools rely on.
 ENTRY_KEYS = ("source", "run", "status", "confidence", "since_step", "steps", "current_lr",
               "suggested_lr", "action", "factor", "rationale", "needed_steps", "evidence",
@@ -153,11 +157,11 @@ def analyze(paths: tuple[str, ...], as_json: bool, run_names: tuple[str, ...],
         """A run's curves as the user's flags say: its reader's, with --params, --classes,
         --optimizer and --fine-tune."""
         result = read_run(run, loss_key=loss_key, lr_key=lr_key, pattern=pattern)
-        if not given:
-            return result
+        curves = dataclasses.replace(result.curves, **given) if given else result.curves
         notes = result.notes + _optimizer_notes(result.curves.optimizer, given.get("optimizer"))
-        return dataclasses.replace(result, curves=dataclasses.replace(result.curves, **given),
-                                   notes=notes)
+        if curves.optimizer is None and curves.lr is not None and len(curves.lr):
+            notes += (NO_OPTIMIZER,)
+        return dataclasses.replace(result, curves=curves, notes=notes)
 
     entries: list[dict[str, Any]] = []
     read: list[tuple[int, LogRun, Any]] = []  # for the sweeps among them
@@ -297,13 +301,17 @@ def _headline(entry: dict[str, Any]) -> str:
 
 
 def _human(entries: list[dict[str, Any]], show_source: bool) -> str:
-    """A table, one row per run, then the notes that apply; names, paths and messages with
-    control characters escaped (``\\n``, ``\\x1b``), as ``runs`` and ``export`` print them."""
+    """A table, one row per run, then the notes that apply (one that every run carries, once);
+    names, paths and messages with control characters escaped (``\\n``, ``\\x1b``), as ``runs`` and ``export`` print them."""
     headers = ["run", "status", "conf", "since", "steps", "lr", "action", "evidence"]
     if show_source:
         headers.insert(0, "source")
     rows: list[list[str]] = []
     notes: list[str] = []
+    read = [e for e in entries if e["error"] is None]
+    # a note every run read carries (a folder of runs of one logger) is said once
+    shared = [n for n in dict.fromkeys(read[0]["notes"])
+              if all(n in e["notes"] for e in read)] if len(read) > 1 else []
     for e in entries:
         run = printable(e["run"] or "-")
         if e["error"] is not None:
@@ -312,10 +320,12 @@ def _human(entries: list[dict[str, Any]], show_source: bool) -> str:
             row = [run, coloured(e["status"]), f"{e['confidence']:.2f}",
                    "-" if e["since_step"] is None else str(e["since_step"]), str(e["steps"]),
                    _lr_cell(e), e["action"], printable(_headline(e))]
-            notes.extend(f"  {run}: {printable(note)}" for note in e["notes"])
+            notes.extend(f"  {run}: {printable(note)}" for note in e["notes"]
+                         if note not in shared)
         if show_source:
             row.insert(0, printable(e["source"]))
         rows.append(row)
+    notes.extend(f"  every run: {printable(note)}" for note in shared)
     text = table(headers, rows)
     if notes:
         text += "\n" + click.style("notes:\n" + "\n".join(notes), dim=True)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from lrwatch import LRWatch, keys
-from lrwatch.cli.analyze import ENTRY_KEYS, _progress
+from lrwatch.cli.analyze import ENTRY_KEYS, NO_OPTIMIZER, _progress
 from lrwatch.readers import find_runs
 from lrwatch.store import FINISHED, Store
 from tests.helpers.cli import run_cli
@@ -475,10 +475,11 @@ def test_classes_tells_every_run_its_chance_level_and_a_bad_one_is_one_line(tmp_
 
 
 def test_optimizer_and_fine_tune_say_what_a_loss_log_does_not(tmp_path, capsys):
-    """A log of a loss and a constant LR 1e-4 names no optimizer: --optimizer SGD places the LR
-    a decade below SGD's usual range, --optimizer adamw --fine-tune inside a fine-tune's (kept,
-    not raised); a name lrwatch has no range for, or one against the log's own, is noted; a
-    blank name is a one-line error."""
+    """A log of a loss and a constant LR 1e-4 names no optimizer (a note says how to name it,
+    once for a folder of such runs): --optimizer SGD places the LR a decade below SGD's usual
+    range, --optimizer adamw --fine-tune inside a fine-tune's (kept, not raised); a name lrwatch
+    has no range for, or one against the log's own, is noted; a blank name is a one-line
+    error."""
     rng = np.random.default_rng(0)
     rows = "".join(f"{s},{2.0 * np.exp(-s / 400) + 0.5 + rng.normal(0, 0.01):.6f},0.0001\n"
                    for s in range(600))
@@ -492,7 +493,8 @@ def test_optimizer_and_fine_tune_say_what_a_loss_log_does_not(tmp_path, capsys):
         return found
 
     bare = entry(plain)
-    assert "usual range" not in " ".join(bare["evidence"]) and bare["notes"] == []
+    assert "usual range" not in " ".join(bare["evidence"])
+    assert bare["notes"] == [NO_OPTIMIZER] and "--optimizer NAME" in NO_OPTIMIZER
     assert "1.0 decades below SGD's usual range 0.001-0.3" in " ".join(
         entry(plain, "--optimizer", "sgd", "--from-scratch")["evidence"])
     tuned = entry(plain, "--optimizer", "torch.optim.AdamW", "--fine-tune")
@@ -505,3 +507,6 @@ def test_optimizer_and_fine_tune_say_what_a_loss_log_does_not(tmp_path, capsys):
     code, out, err = run_cli(capsys, str(plain), "--optimizer", " ")
     assert (code, out, err.count("\n")) == (1, "", 1)
     assert "--optimizer needs the optimizer's class name, e.g. --optimizer AdamW" in err
+    csv_file(tmp_path / "plain" / "again.csv", "step,train_loss,lr\n" + rows)
+    code, out, _ = run_cli(capsys, str(tmp_path / "plain"))  # the table says it once
+    assert code == 0 and out.count(NO_OPTIMIZER) == 1 and f"every run: {NO_OPTIMIZER}" in out
