@@ -55,6 +55,9 @@ class Columns:
     # a higher-is-better validation metric (``val_acc``, ``eval_accuracy``, ``valid/acc``,
     # ``val_top1``; ``test_acc`` when none is named ``val``): what a sweep ranks runs by first
     val_metric: str | None = None
+    # the chosen loss / val-loss columns that hold a perplexity, exp(cross-entropy), read as its
+    # log: a log that reports no loss beside it (``ppl/train``, ``train_perplexity``); else None
+    perplexity: tuple[str, ...] | None = None
 
 
 def words(name: str) -> list[str]:
@@ -88,6 +91,20 @@ def _loss_rank(name: str) -> tuple[int, ...] | None:
     is_aggregate = bool(_AGGREGATE & set(ws))
     return (int(is_aggregate), len(others), int(not (_TRAIN & set(ws)) and ws != ["loss"]),
             len(name))
+
+
+_PERPLEXITY = {"ppl", "perplexity"}
+
+
+def _perplexity_rank(name: str, held_out: bool) -> tuple[int, ...] | None:
+    """A training (``held_out`` False) or validation perplexity, ranked like a loss: the loss
+    where a log reports no loss beside it."""
+    ws = words(name)
+    if not _PERPLEXITY & set(ws) or bool((_VAL | _HELD_OUT) & set(ws)) != held_out:
+        return None
+    others = [w for w in ws if w not in _TRAIN | _VAL | _HELD_OUT | _AGGREGATE | _NEUTRAL
+              | _PERPLEXITY]
+    return (int(bool(_AGGREGATE & set(ws))), len(others), int("step" in ws), len(name))
 
 
 def _val_loss_rank(name: str) -> tuple[int, ...] | None:
@@ -227,16 +244,25 @@ def detect_columns(names: Sequence[str], where: str, loss_key: str | None = None
         if key is not None and key not in names:
             raise InputError(f"{where} has no column '{key}' ({flag}); it has: {available}")
     loss = loss_key or _best(names, _loss_rank)
+    perplexity: list[str] = []
+    if loss is None:  # a log of perplexities only: their log is the loss
+        loss = _best(names, lambda n: _perplexity_rank(n, held_out=False))
+        perplexity += [loss] if loss else []
     if loss is None:
         raise InputError(
             f"{where} has no training-loss column; it has: {available}; "
             f"name the loss column with {LOSS_KEY_CHOICE}")
+    val_loss = _best([n for n in names if n != loss], _val_loss_rank)
+    if val_loss is None and perplexity:
+        val_loss = _best(names, lambda n: _perplexity_rank(n, held_out=True))
+        perplexity += [val_loss] if val_loss else []
     lr = lr_key or _yolo_lr(names) or _best(names, _lr_rank)
     return Columns(
         loss=loss,
         lr=lr,
         grad_norm=_best(names, _grad_norm_rank),
-        val_loss=_best([n for n in names if n != loss], _val_loss_rank),
+        val_loss=val_loss,
+        perplexity=tuple(perplexity) or None,
         momentum=_momentum_for(lr, names),
         optimizer=optimizer_from_lr_name(lr),
         loss_peers=None if loss_key else _loss_peers(names, loss),

@@ -112,8 +112,15 @@ def build_curves(columns: Columns, points: Mapping[str, Points], hints: Hints,
         elif conflicts:
             notes.append(f"'{name}' has {conflicts} steps logged again with another value "
                          "(a resumed run?); kept the later value of each")
+        if name in (columns.perplexity or ()):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                values = np.where(values > 0, np.log(values), np.nan)
         return Series(steps, values)
 
+    if columns.perplexity:
+        named = ", ".join(f"'{n}'" for n in columns.perplexity)
+        notes.append(f"{where} logs no loss: read the log of each perplexity ({named}) as a "
+                     "loss (cross-entropy in nats, ppl = e^loss)")
     if columns.loss_peers:
         parts = ", ".join(f"'{n}'" for n in (columns.loss, *columns.loss_peers))
         notes.append(f"{len(columns.loss_peers) + 1} loss columns alike ({parts}), none named a "

@@ -64,7 +64,7 @@ def test_the_log_history_gives_loss_lr_grad_norm_and_eval_loss(tmp_path):
     assert vars(result.columns) == {"loss": "loss", "lr": "learning_rate",
                                    "grad_norm": "grad_norm", "val_loss": "eval_loss",
                                    "momentum": None, "optimizer": None, "loss_peers": None,
-                                   "val_metric": None}
+                                   "val_metric": None, "perplexity": None}
 
 
 def test_some_trainers_write_lr_instead_of_learning_rate(tmp_path):
