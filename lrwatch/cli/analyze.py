@@ -77,7 +77,8 @@ class _Failure:
     "metrics.csv or its version folder (or a lightning_logs/ tree), TensorBoard event files "
     "or folders, an MLflow file store (mlruns/), a W&B run folder (wandb/run-*), a Hugging Face "
     "trainer_state.json or output "
-    "folder, a JSON log, a text log (.log, .txt), "
+    "folder, a JSON log, a text log (.log, .txt), a Jupyter notebook (.ipynb: each cell whose "
+    "saved output prints a training log is a run, named NOTEBOOK:cellN), "
     "or any folder of these (default: $LRWATCH_STORE or ./lrwatch_logs). Exits 0 whatever the "
     "diagnosis; 1 when nothing could be read."))
 @click.argument("paths", nargs=-1, metavar="[PATH...]")
@@ -90,7 +91,8 @@ class _Failure:
 @click.option("--lr-key", metavar="K",
               help="the learning-rate column, tag or key (default: detected)")
 @click.option("--pattern", metavar="REGEX",
-              help="read text logs with this regex, named groups loss (required), step, lr, "
+              help="read text logs and notebooks' printed cell output with this regex, named "
+                   "groups loss (required), step, lr, "
                    "grad_norm, val_loss: --pattern 'step (?P<step>\\d+) loss (?P<loss>\\S+)' "
                    "(default: nanoGPT, word_language_model, printed HF dicts, Keras fit output, "
                    "fairseq, Megatron-LM / GPT-NeoX, llm.c, modded-nanogpt, timm, OpenMMLab "

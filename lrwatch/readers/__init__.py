@@ -1,6 +1,6 @@
 """Turn logs that already exist (lrwatch stores, Lightning CSV logs and hparams.yaml,
-TensorBoard events, Hugging Face trainer_state.json, JSON logs, plain-text training logs) into the
-curves analysis reads.
+TensorBoard events, Hugging Face trainer_state.json, JSON logs, plain-text training logs, the
+printed output saved in Jupyter notebooks' cells) into the curves analysis reads.
 
 ``find_runs(path)`` lists the runs a path holds and ``read_run(run)`` reads one into a
 ``ReadResult`` (its ``RunCurves``, the columns chosen and notes on what was cleaned).

@@ -26,6 +26,7 @@ from typing import Iterable
 from lrwatch.errors import InputError
 from lrwatch.readers.base import Folder, LogRun, ReadOptions
 from lrwatch.readers.files import HEAD_BYTES, file_head, refuse_lfs_pointer
+from lrwatch.readers.notebook import READER as NOTEBOOK_READER
 from lrwatch.readers.registry import READERS, reader_for
 from lrwatch.readers.series import ReadResult, cannot_read
 from lrwatch.readers.store import READER as STORE_READER
@@ -43,7 +44,8 @@ _SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", "venv"}
 # A folder with no run: this many of its text files are looked at for a printed loss, to say
 # which ones --pattern would read (a repository's tree can hold thousands of .txt data files)
 _TEXT_FILES_LOOKED_AT = 200
-_TEXT_FORMAT = TEXT_READER.format
+# the formats --pattern reads: text logs, and the printed output of notebooks' cells
+_PATTERN_FORMATS = (TEXT_READER.format, NOTEBOOK_READER.format)
 _EXPECTED = "pass a store, a metrics.csv, event files or a folder"
 
 
@@ -107,7 +109,7 @@ def read_run(run: LogRun, loss_key: str | None = None, lr_key: str | None = None
         raise InputError(run.error)
     options = ReadOptions(loss_key=loss_key, lr_key=lr_key, pattern=pattern)
     result = reader_for(run.format).read(run, options)
-    if pattern and run.format != _TEXT_FORMAT:
+    if pattern and run.format not in _PATTERN_FORMATS:
         return replace(result, notes=(*result.notes, f"--pattern reads plain-text logs only: "
                                       f"{run.path.name} ({run.format}) was read by its own fields"))
     return result

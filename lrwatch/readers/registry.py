@@ -9,8 +9,8 @@ A new format: one module with a ``Reader`` (see ``base``) and one line here.
 from __future__ import annotations
 
 from lrwatch.errors import ConfigError
-from lrwatch.readers import (csvlogger, hftrainer, jsonlog, mlflow, store, textlog, tfevents,
-                             wandb_run)
+from lrwatch.readers import (csvlogger, hftrainer, jsonlog, mlflow, notebook, store, textlog,
+                             tfevents, wandb_run)
 from lrwatch.readers.base import Reader
 
 READERS: tuple[Reader, ...] = (
@@ -21,6 +21,7 @@ READERS: tuple[Reader, ...] = (
     mlflow.READER,
     wandb_run.READER,  # before text logs: a W&B run folder's files/output.log is its console
     tfevents.READER,
+    notebook.READER,  # before text logs, which claim any file under --pattern
     textlog.READER,
 )
 

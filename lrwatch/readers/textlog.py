@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from array import array
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -66,36 +66,52 @@ def _layout(name: str, options: ReadOptions) -> Layout:
 
 
 def _recognise(path: Path, options: ReadOptions) -> str | None:
-    """The layout of a log from its first lines: ``--pattern`` when given, else the preset that
-    reads the most loss points there, else a generic reading of named values (``loss: 2.3``)
-    where the lines name a loss often enough; None when nothing reads one."""
+    """The layout of a log file from its first lines (``recognise``)."""
+    return recognise(lambda size: file_head(path, size), options)
+
+
+def recognise_text(text: str, options: ReadOptions) -> str | None:
+    """The layout of a log already in memory (a notebook cell's printed output), recognised
+    as a file of that text would be (``recognise``)."""
+    data = text.encode("utf-8")
+    return recognise(lambda size: data[:size], options)
+
+
+def recognise(head: Callable[[int], bytes], options: ReadOptions) -> str | None:
+    """The layout of a log from its first lines (``head(size)``: its first ``size`` bytes):
+    ``--pattern`` when given, else the preset that reads the most loss points there, else a
+    generic reading of named values (``loss: 2.3``) where the lines name a loss often enough;
+    None when nothing reads one."""
     for size in (QUICK_SNIFF_BYTES, SNIFF_BYTES):
-        head = file_head(path, size)
-        raw = as_utf8(head)  # a UTF-16 log (PowerShell's `>`) is looked at as its text
-        lowered = raw.lower()
-        if not options.pattern and not any(word in lowered for word in LOSS_WORDS):
-            if len(head) < size:
-                return None
-            continue  # no preset reads a loss from lines that never name one
-        # a line with no digit is neither a point nor a line a preset keeps state from
-        text = raw.decode("utf-8", "replace")
-        lines = [line for line in _lines(text) if _DIGIT.search(line)] if options.pattern else [
-            line for line, low in zip(_lines(text), _lines(text.lower()))
-            if any(word in low for word in _SNIFFED_WORDS) and _DIGIT.search(line)]
-        layouts = (compile_pattern(options.pattern),) if options.pattern else presets()
-        best, most = None, 0
-        for layout in layouts:
-            # a --pattern line counts when it matches: a loss group that took no number is
-            # said by the reading, not hidden behind "no line matches"
-            count = sum(1 for line in lines if (p := layout.parse(line)) is not None
-                        and ("loss" in p or options.pattern))
-            if count > most:
-                best, most = layout.name, count
-        if best is None and not options.pattern:
-            best = generic_layout(lines)
-        if best is not None or len(head) < size:
-            return best
+        data = head(size)
+        name = _recognise_head(as_utf8(data), options)  # a UTF-16 log is looked at as its text
+        if name is not None or len(data) < size:
+            return name
     return None
+
+
+def _recognise_head(raw: bytes, options: ReadOptions) -> str | None:
+    """The layout that reads a loss in a log's first bytes ``raw`` (UTF-8), as ``recognise``
+    says; None when none does there."""
+    if not options.pattern and not any(word in raw.lower() for word in LOSS_WORDS):
+        return None  # no preset reads a loss from lines that never name one
+    # a line with no digit is neither a point nor a line a preset keeps state from
+    text = raw.decode("utf-8", "replace")
+    lines = [line for line in _lines(text) if _DIGIT.search(line)] if options.pattern else [
+        line for line, low in zip(_lines(text), _lines(text.lower()))
+        if any(word in low for word in _SNIFFED_WORDS) and _DIGIT.search(line)]
+    layouts = (compile_pattern(options.pattern),) if options.pattern else presets()
+    best, most = None, 0
+    for layout in layouts:
+        # a --pattern line counts when it matches: a loss group that took no number is
+        # said by the reading, not hidden behind "no line matches"
+        count = sum(1 for line in lines if (p := layout.parse(line)) is not None
+                    and ("loss" in p or options.pattern))
+        if count > most:
+            best, most = layout.name, count
+    if best is None and not options.pattern:
+        best = generic_layout(lines)
+    return best
 
 
 def prints_a_loss(path: Path) -> bool:
@@ -125,42 +141,53 @@ def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResul
         raise InputError(f"{path} matches no known log layout ({', '.join(PRESETS)}) and "
                          f"names no loss on {GENERIC_MIN_POINTS}+ lines ('loss: 2.31'): pass "
                          f"--pattern with named groups, e.g. {PATTERN_EXAMPLE}")
+    try:
+        encoding = text_encoding(file_head(path, 4))
+        with open(path, encoding=encoding, errors="replace") as fh:  # "\r" ends a line too
+            return read_lines(fh, name, str(path), options)
+    except OSError as exc:
+        raise cannot_read(path, exc) from None
+
+
+def read_lines(lines: Iterable[str], name: str, where: str,
+               options: ReadOptions = ReadOptions()) -> ReadResult:
+    """A run from a log's lines (a file's, or a notebook cell's printed output) in the layout
+    ``name`` (as ``recognise`` gives it); ``where`` names the log in errors.
+
+    Raises:
+        InputError: no line holds a loss.
+    """
     layout = _layout(name, options)
     steps = {curve: array("q") for curve in CURVES}
     values = {curve: array("d") for curve in CURVES}
     order = bad_steps = 0
     params: int | None = None
-    try:
-        encoding = text_encoding(file_head(path, 4))
-        with open(path, encoding=encoding, errors="replace") as fh:  # "\r" ends a line too
-            for line in fh:
-                point = layout.parse(line.strip())
-                if not point:
-                    params = params or model_size.from_log_line(line)
-                    continue
-                step_value = float(point.get("step", order))
-                if not layout.steps_are_order and not step_value.is_integer():  # NaN, inf, 1.5
-                    bad_steps += 1
-                    continue
-                step = order if layout.steps_are_order else int(step_value)
-                order += 1
-                for curve in CURVES:
-                    if curve in point:
-                        steps[curve].append(step)
-                        values[curve].append(point[curve])
-    except OSError as exc:
-        raise cannot_read(path, exc) from None
+    for line in lines:
+        point = layout.parse(line.strip())
+        if not point:
+            params = params or model_size.from_log_line(line)
+            continue
+        step_value = float(point.get("step", order))
+        if not layout.steps_are_order and not step_value.is_integer():  # NaN, inf, 1.5
+            bad_steps += 1
+            continue
+        step = order if layout.steps_are_order else int(step_value)
+        order += 1
+        for curve in CURVES:
+            if curve in point:
+                steps[curve].append(step)
+                values[curve].append(point[curve])
     points = {curve: (np.frombuffer(steps[curve], dtype=np.int64),
                       np.frombuffer(values[curve], dtype=np.float64)) for curve in CURVES}
     rejected = layout.parse.rejected if isinstance(layout.parse, PatternParser) else {}
     if not points["loss"][0].size and "loss" in rejected:
         count, examples = rejected["loss"]
-        raise InputError(f"{path}: the loss group of the pattern {options.pattern!r} (pattern= / "
+        raise InputError(f"{where}: the loss group of the pattern {options.pattern!r} (pattern= / "
                          f"--pattern) matched {count} lines but never a number (e.g. "
                          f"{', '.join(repr(e) for e in examples)}): narrow the group to the "
                          f"number, e.g. {NUMBER_GROUP_EXAMPLE}")
     if not points["loss"][0].size:
-        raise InputError(f"{path} has no loss on any line read as {layout.name}")
+        raise InputError(f"{where} has no loss on any line read as {layout.name}")
     columns = Columns(loss="loss", **{c: c for c in CURVES[1:] if points[c][0].size})
     notes = [f"read as a text log ({layout.name})"]
     if layout.note:
@@ -176,7 +203,7 @@ def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResul
               for group, (count, examples) in rejected.items()]
     if params is not None:
         notes.append(f"the log gives the model's size: {params:,} parameters")
-    result = build_curves(columns, points, Hints(param_count=params), str(path),
+    result = build_curves(columns, points, Hints(param_count=params), where,
                           epoch_points=layout.epoch_points)
     return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
 

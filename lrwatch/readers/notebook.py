@@ -1,0 +1,231 @@
+"""Jupyter notebooks (``.ipynb``): the training log a notebook printed, read from the cell
+outputs it was saved with.
+
+Many runs are logged only there: Keras ``model.fit``'s epochs, a PyTorch loop's
+``print(f"Epoch {e} loss {l:.4f}")``, printed Hugging Face dicts. Each code cell whose printed
+output reads as a training log, the way a text log is read (``textlog``: the same layouts, the
+same generic reading, ``--pattern``), is one run, named ``<notebook stem>:cell<N>``. N counts
+the notebook's cells from 1, markdown cells included: the execution count (``In [12]``) is
+missing from cells saved unexecuted, repeats across restarts and changes on every rerun, while
+a cell's place does not; the notes give the execution count too.
+
+A cell's text is its ``stream`` outputs, each stream (stdout, stderr: Keras and tqdm write to
+either) joined in its own order, then the ``text/plain`` of its results and displays; a line
+split by another stream's output in between (a tqdm bar redrawn while a loop prints) is whole
+again. Terminal colour codes (Keras 3 prints its bar in bold and green) are taken out.
+The notebook is read as JSON (nbformat 4), with no Jupyter package.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lrwatch.errors import InputError
+from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
+from lrwatch.readers.files import is_lfs_pointer, refuse_lfs_pointer
+from lrwatch.readers.series import ReadResult, cannot_read
+from lrwatch.readers.text_layouts import GENERIC_MIN_POINTS, PATTERN_EXAMPLE
+from lrwatch.readers.textlog import SNIFF_BYTES, read_lines, recognise_text
+
+SUFFIX = ".ipynb"
+# ECMA-48 control sequences (colours, cursor moves) as a terminal library writes them
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A code cell's printed output."""
+
+    index: int  # its place among the notebook's cells, from 1
+    execution_count: int | None
+    text: str
+    error: str | None = None  # the name of the exception the cell stopped with
+
+
+def _text(value: Any) -> str:
+    """An nbformat multiline string (one string, or a list of its lines) as one string."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(part for part in value if isinstance(part, str))
+    return ""
+
+
+def _cell(index: int, cell: dict[str, Any]) -> Cell | None:
+    """A code cell's printed output; None for another cell, or one that printed nothing."""
+    outputs = cell.get("outputs")
+    if cell.get("cell_type") != "code" or not isinstance(outputs, list):
+        return None
+    streams: dict[str, list[str]] = {}
+    shown: list[str] = []
+    error = None
+    for output in outputs:
+        if not isinstance(output, dict):
+            continue
+        kind = output.get("output_type")
+        if kind == "stream":
+            streams.setdefault(str(output.get("name", "stdout")), []).append(
+                _text(output.get("text")))
+        elif kind in ("execute_result", "display_data") and isinstance(output.get("data"), dict):
+            shown.append(_text(output["data"].get("text/plain")))
+        elif kind == "error":
+            error = str(output.get("ename") or "an error")
+    parts = ["".join(texts) for texts in streams.values()] + shown
+    text = _ANSI.sub("", "\n".join(part for part in parts if part))
+    if not text.strip() and error is None:
+        return None
+    count = cell.get("execution_count")
+    return Cell(index, count if isinstance(count, int) else None, text, error)
+
+
+def notebook_cells(path: Path, data: bytes) -> list[Cell]:
+    """The code cells of the notebook ``path`` (whose bytes are ``data``) that printed
+    something, in order.
+
+    Raises:
+        InputError: it is not JSON, or not an nbformat 4 notebook.
+    """
+    try:
+        notebook = json.loads(data.removeprefix(_UTF8_BOM))  # a Windows editor's mark
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not a Jupyter notebook: not UTF-8 text; pass an .ipynb "
+                         "as Jupyter saves it") from None
+    except (ValueError, RecursionError) as exc:
+        raise InputError(f"{path} is not a Jupyter notebook: not JSON ({exc}); pass an .ipynb "
+                         "as Jupyter saves it (a cut copy or merge markers break it)") from None
+    if isinstance(notebook, dict) and "worksheets" in notebook:
+        raise InputError(f"{path} is an nbformat 3 notebook; lrwatch reads nbformat 4: convert "
+                         f"it with `jupyter nbconvert --to notebook --inplace {path.name}` (or "
+                         "open and save it in Jupyter), then analyze it again")
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(cells, list):
+        raise InputError(f"{path} is JSON but not a Jupyter notebook (no 'cells' list, as "
+                         "nbformat 4 has); pass an .ipynb as Jupyter saves it")
+    found = (_cell(index, cell) for index, cell in enumerate(cells, start=1)
+             if isinstance(cell, dict))
+    return [cell for cell in found if cell is not None]
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise cannot_read(path, exc) from None
+
+
+def _label(path: Path, cell: Cell) -> str:
+    return f"{path.stem}:cell{cell.index}"
+
+
+def _training_cells(cells: list[Cell], options: ReadOptions) -> list[Cell]:
+    """The cells whose output reads as a training log (or matches ``--pattern``)."""
+    return [cell for cell in cells if recognise_text(cell.text, options) is not None]
+
+
+def _nothing_read(path: Path, cells: list[Cell], options: ReadOptions) -> InputError:
+    """What to say of a notebook in which no cell's output reads as a training log."""
+    if not any(cell.text.strip() for cell in cells):
+        return InputError(f"{path} holds no cell output (saved with its outputs cleared, or "
+                          "never run): run the notebook and save it with its outputs, then "
+                          "analyze it again")
+    if options.pattern:
+        return InputError(f"{path}: no cell's output matches the pattern {options.pattern!r} "
+                          f"(pattern= / --pattern) in its first {SNIFF_BYTES // 1024} kB; "
+                          "check it against a line the training cell printed")
+    return InputError(f"{path} holds no cell output that prints a training loss in a layout "
+                      f"lrwatch knows, nor names one on {GENERIC_MIN_POINTS}+ lines ('loss: "
+                      "2.31'): save the notebook with its training cell's output, or pass "
+                      f"--pattern with named groups, e.g. {PATTERN_EXAMPLE}")
+
+
+def read_cell(path: Path, index: int, options: ReadOptions = ReadOptions()) -> ReadResult:
+    """A run from the printed output of cell ``index`` (from 1) of the notebook ``path``.
+
+    Raises:
+        ConfigError: ``--pattern`` is not a regex with a ``loss`` group.
+        InputError: the file cannot be read or is no notebook, or the cell prints no loss.
+    """
+    refuse_lfs_pointer(path)
+    cell = next((c for c in notebook_cells(path, _read_bytes(path)) if c.index == index), None)
+    name = None if cell is None else recognise_text(cell.text, options)
+    if cell is None or name is None:
+        raise InputError(f"{path} no longer prints a training log in cell {index}: list its "
+                         "runs again")
+    shown = f" (In [{cell.execution_count}])" if cell.execution_count is not None else ""
+    result = read_lines(io.StringIO(cell.text, newline=None), name, f"{path} cell {index}",
+                        options)  # newline=None: "\r" ends a line, as in a text log
+    notes = [f"read from the printed output of cell {index}{shown}", *result.notes]
+    if cell.error is not None:
+        notes.append(f"the cell stopped with {cell.error}: its training may have ended early")
+    return ReadResult(result.curves, result.columns, tuple(notes))
+
+
+class NotebookReader:
+    """``.ipynb`` files: each code cell whose printed output is a training log is a run,
+    named ``<stem>:cell<N>``."""
+
+    format = "notebook"
+
+    def wants(self, name: str) -> bool:
+        return name.lower().endswith(SUFFIX)
+
+    def claims(self, path: Path, head: bytes, options: ReadOptions) -> bool:
+        return path.suffix.lower() == SUFFIX
+
+    def file_runs(self, path: Path, options: ReadOptions) -> list[Found]:
+        """Its training cells' runs.
+
+        Raises:
+            InputError: it is no notebook, or no cell's output reads as a training log.
+        """
+        refuse_lfs_pointer(path)
+        cells = notebook_cells(path, _read_bytes(path))
+        found = [Found(path, label=_label(path, cell), part=str(cell.index))
+                 for cell in _training_cells(cells, options)]
+        if not found:
+            raise _nothing_read(path, cells, options)
+        return found
+
+    def folder_runs(self, folder: Folder, options: ReadOptions) -> FolderRuns:
+        """The training cells of the folder's notebooks. A notebook that prints no training
+        log (a plot, a data exploration) or is no notebook at all holds no run, as a
+        README.txt does not; one that cannot be read, or a Git LFS pointer in a notebook's
+        place, is listed, for reading it to say why. Jupyter's ``.ipynb_checkpoints/``
+        copies are not met: the walk enters no hidden folder."""
+        found = []
+        for name in sorted(f for f in folder.files if self.wants(f)):
+            path = folder.path / name
+            try:
+                data = _read_bytes(path)
+            except InputError as exc:
+                found.append(Found(path, label=path.stem, error=str(exc)))
+                continue
+            if is_lfs_pointer(data):
+                found.append(Found(path, label=path.stem))  # reading it says to pull it
+                continue
+            try:
+                cells = notebook_cells(path, data)
+            except InputError:
+                continue
+            found += [Found(path, label=_label(path, cell), part=str(cell.index))
+                      for cell in _training_cells(cells, options)]
+        return FolderRuns(tuple(found))
+
+    def read(self, run: LogRun, options: ReadOptions) -> ReadResult:
+        if run.part is None:  # a notebook's place held a Git LFS pointer when it was listed
+            refuse_lfs_pointer(run.path)
+            raise InputError(f"{run.path} has changed since its runs were listed: list them "
+                             "again")
+        return read_cell(run.path, int(run.part), options)
+
+    def setup(self, run: LogRun) -> dict[str, Any] | None:
+        return None  # printed output names no setup lrwatch could trust
+
+
+READER = NotebookReader()

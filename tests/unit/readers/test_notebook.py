@@ -1,0 +1,245 @@
+"""Jupyter notebooks: the training log a cell printed, read from the outputs the notebook was
+saved with. Each notebook is written as Jupyter saves one (nbformat 4), its outputs as the
+printing code's text."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from lrwatch.errors import InputError
+from lrwatch.readers import find_runs, read_run
+from tests.helpers.cli import run_cli
+
+PATTERN_EXAMPLE = ("--pattern 'step (?P<step>\\d+).*loss (?P<loss>[-+.0-9eE]+|nan)"
+                   ".*lr (?P<lr>[-+.0-9eE]+)'")
+
+
+def markdown(text: str) -> dict[str, Any]:
+    return {"cell_type": "markdown", "metadata": {}, "source": [text]}
+
+
+def code(source: str, *outputs: dict[str, Any], count: int | None = None) -> dict[str, Any]:
+    return {"cell_type": "code", "execution_count": count, "metadata": {},
+            "source": source.splitlines(keepends=True), "outputs": list(outputs)}
+
+
+def stream(text: str, name: str = "stdout", as_list: bool = True) -> dict[str, Any]:
+    """A stream output; Jupyter saves its text as a list of lines, some tools as one string."""
+    return {"output_type": "stream", "name": name,
+            "text": text.splitlines(keepends=True) if as_list else text}
+
+
+def result(text: str, count: int) -> dict[str, Any]:
+    return {"output_type": "execute_result", "execution_count": count, "metadata": {},
+            "data": {"text/plain": [text]}}
+
+
+def notebook(path: Path, *cells: dict[str, Any]) -> Path:
+    with open(path, "w") as fh:
+        json.dump({"nbformat": 4, "nbformat_minor": 5, "cells": list(cells),
+                   "metadata": {"kernelspec": {"name": "python3", "language": "python",
+                                               "display_name": "Python 3"}}}, fh, indent=1)
+    return path
+
+
+def keras_loss(epoch: int) -> float:
+    return round(2.3 * math.exp(-epoch / 8) + 0.3, 4)
+
+
+def keras_fit(epochs: int = 30, keras3: bool = False) -> str:
+    """What ``model.fit(..., verbose=1)`` leaves in a cell's output: an ``Epoch e/N`` line,
+    then the epoch's summary; Keras 3 draws its bar with colour codes, which are saved too."""
+    lines = []
+    for epoch in range(1, epochs + 1):
+        loss = keras_loss(epoch)
+        if keras3:
+            summary = (f"\x1b[1m1875/1875\x1b[0m \x1b[32m{'━' * 20}\x1b[0m\x1b[37m\x1b[0m "
+                       f"\x1b[1m3s\x1b[0m 2ms/step - accuracy: 0.9 - loss: {loss:.4f} - "
+                       f"val_accuracy: 0.88 - val_loss: {loss + 0.1:.4f}")
+        else:
+            summary = (f"1875/1875 [==============================] - 3s 2ms/step - loss: "
+                       f"{loss:.4f} - accuracy: 0.9 - val_loss: {loss + 0.1:.4f}")
+        lines += [f"Epoch {epoch}/{epochs}", summary]
+    return "\n".join(lines) + "\n"
+
+
+def torch_loop(epochs: int = 30) -> str:
+    """A PyTorch loop's ``print(f"Epoch [{e}/{n}], Loss: {loss:.4f}")``."""
+    return "".join(f"Epoch [{e}/{epochs}], Loss: {1.5 / e:.4f}\n" for e in range(1, epochs + 1))
+
+
+def training_notebook(path: Path) -> Path:
+    """Markdown, an import cell with unrelated output, a Keras fit over 30 epochs (cell 3,
+    run as In [4]), a plot, then a PyTorch loop over 30 epochs (cell 6)."""
+    return notebook(
+        path,
+        markdown("# MNIST"),
+        code("import tensorflow as tf\nprint(tf.__version__)", stream("2.15.0\n"), count=1),
+        code("history = model.fit(x, y, epochs=30, validation_split=0.1)",
+             stream(keras_fit()), result("<keras.src.callbacks.History at 0x7f2c1c2b5d50>", 4),
+             count=4),
+        code("plt.plot(history.history['loss'])",
+             {"output_type": "display_data", "metadata": {},
+              "data": {"image/png": "iVBORw0KGgo=", "text/plain": ["<Figure size 640x480>"]}},
+             count=5),
+        markdown("## The same in PyTorch"),
+        code("for epoch in range(30): ...", stream(torch_loop(), as_list=False), count=6),
+    )
+
+
+def test_each_cell_that_prints_a_training_log_is_a_run(tmp_path):
+    path = training_notebook(tmp_path / "mnist.ipynb")
+    runs = find_runs(path)
+    assert [(r.name, r.format) for r in runs] == [("mnist:cell3", "notebook"),
+                                                  ("mnist:cell6", "notebook")]
+
+    keras = read_run(runs[0])
+    epochs = np.arange(1, 31)
+    np.testing.assert_array_equal(keras.curves.loss.steps, epochs)
+    np.testing.assert_allclose(keras.curves.loss.values, [keras_loss(e) for e in epochs])
+    np.testing.assert_allclose(keras.curves.val_loss.values, [keras_loss(e) + 0.1 for e in epochs])
+    assert keras.notes[:2] == ("read from the printed output of cell 3 (In [4])",
+                               "read as a text log (keras)")
+
+    loop = read_run(runs[1])
+    np.testing.assert_array_equal(loop.curves.loss.steps, epochs)
+    np.testing.assert_allclose(loop.curves.loss.values, np.round(1.5 / epochs, 4))
+    assert loop.notes[:2] == ("read from the printed output of cell 6 (In [6])",
+                              "read as a text log (key_values_by_epoch)")
+
+
+def test_keras_3_colour_codes_and_stderr_output_are_read(tmp_path):
+    path = notebook(tmp_path / "fit.ipynb", code("model.fit(...)",
+                                                 stream(keras_fit(keras3=True), name="stderr")))
+    (run,) = find_runs(path)
+    assert run.name == "fit:cell1"
+    result = read_run(run)
+    assert len(result.curves.loss) == 30
+    np.testing.assert_allclose(result.curves.loss.values[-1], keras_loss(30))
+    assert result.notes[0] == "read from the printed output of cell 1"  # never executed: no In []
+
+
+def test_a_line_cut_by_a_progress_bar_on_the_other_stream_is_read_whole(tmp_path):
+    # a loop prints to stdout while tqdm redraws on stderr: the saved outputs alternate, and a
+    # print that was flushed in two parts comes back in two stdout outputs
+    outputs = []
+    for step in range(10, 110, 10):
+        outputs += [stream(f"step {step} loss 2."), stream(f"{step:02d}%|###| {step}/100\r",
+                                                           name="stderr"),
+                    stream(f"{100 - step:02d} lr 0.001\n")]
+    path = notebook(tmp_path / "loop.ipynb", code("train()", *outputs))
+    result = read_run(find_runs(path)[0])
+    np.testing.assert_array_equal(result.curves.loss.steps, np.arange(10, 110, 10))
+    np.testing.assert_allclose(result.curves.loss.values,
+                               [float(f"2.{100 - s:02d}") for s in range(10, 110, 10)])
+
+
+def test_a_cell_that_stopped_with_an_error_says_so(tmp_path):
+    path = notebook(tmp_path / "nb.ipynb", code(
+        "train()", stream(torch_loop(12)),
+        {"output_type": "error", "ename": "KeyboardInterrupt", "evalue": "", "traceback": []}))
+    result = read_run(find_runs(path)[0])
+    assert len(result.curves.loss) == 12
+    assert "the cell stopped with KeyboardInterrupt: its training may have ended early" in (
+        result.notes)
+
+
+def test_lrwatch_analyze_lists_a_notebooks_runs_as_a_user_would(tmp_path, capsys):
+    path = training_notebook(tmp_path / "mnist.ipynb")
+    code_, out, err = run_cli(capsys, str(path), "--json")
+    assert code_ == 0, err
+    entries = json.loads(out)["runs"]
+    assert [(e["run"], e["error"]) for e in entries] == [("mnist:cell3", None),
+                                                         ("mnist:cell6", None)]
+    assert entries[0]["columns"] == {"loss": "loss", "val_loss": "val_loss"}
+    assert entries[0]["notes"][:2] == ["read from the printed output of cell 3 (In [4])",
+                                       "read as a text log (keras)"]
+    code_, out, _ = run_cli(capsys, str(path))
+    assert code_ == 0
+    assert [line.split()[0] for line in out.splitlines()[1:3]] == ["mnist:cell3", "mnist:cell6"]
+
+
+def test_a_folder_walk_reads_a_notebook_once_not_its_checkpoint_copy(tmp_path, capsys):
+    (tmp_path / "exp" / ".ipynb_checkpoints").mkdir(parents=True)
+    training_notebook(tmp_path / "exp" / "mnist.ipynb")
+    training_notebook(tmp_path / "exp" / ".ipynb_checkpoints" / "mnist-checkpoint.ipynb")
+    notebook(tmp_path / "exp" / "explore.ipynb", code("df.head()", result("   a  b", 1), count=1))
+    (tmp_path / "exp" / "broken.ipynb").write_text('{"cells": [')
+    runs = find_runs(tmp_path)
+    top = tmp_path.name
+    assert [(r.name, r.format, r.error) for r in runs] == [
+        (f"{top}/exp/mnist:cell3", "notebook", None), (f"{top}/exp/mnist:cell6", "notebook", None)]
+    code_, out, err = run_cli(capsys, str(tmp_path), "--json")
+    assert code_ == 0, err
+    assert [e["run"] for e in json.loads(out)["runs"]] == [f"{top}/exp/mnist:cell3",
+                                                           f"{top}/exp/mnist:cell6"]
+
+
+def test_pattern_reads_a_cells_output_in_a_layout_lrwatch_does_not_know(tmp_path, capsys):
+    lines = "".join(f"[it {i}] objective={2 - i / 100:.3f} eta=0.05\n" for i in range(40))
+    path = notebook(tmp_path / "custom.ipynb", code("fit()", stream(lines), count=2))
+    with pytest.raises(InputError) as caught:
+        find_runs(path)
+    assert str(caught.value) == (
+        f"{path} holds no cell output that prints a training loss in a layout lrwatch knows, "
+        "nor names one on 3+ lines ('loss: 2.31'): save the notebook with its training cell's "
+        f"output, or pass --pattern with named groups, e.g. {PATTERN_EXAMPLE}")
+    pattern = r"\[it (?P<step>\d+)\] objective=(?P<loss>\S+) eta=(?P<lr>\S+)"
+    code_, out, err = run_cli(capsys, str(path), "--pattern", pattern, "--json")
+    assert code_ == 0, err
+    (entry,) = json.loads(out)["runs"]
+    assert (entry["run"], entry["current_lr"]) == ("custom:cell1", 0.05)
+    assert entry["notes"][:2] == ["read from the printed output of cell 1 (In [2])",
+                                  "read as a text log (--pattern)"]
+    assert not any("plain-text logs only" in note for note in entry["notes"])
+    result = read_run(find_runs(path, pattern=pattern)[0], pattern=pattern)
+    np.testing.assert_array_equal(result.curves.loss.steps, np.arange(40))
+    code_, out, err = run_cli(capsys, str(path), "--pattern", r"cost=(?P<loss>\S+)")
+    assert (code_, out) == (1, "")
+    assert err == (f"InputError: {path}: no cell's output matches the pattern "
+                   "'cost=(?P<loss>\\\\S+)' (pattern= / --pattern) in its first 1024 kB; check "
+                   "it against a line the training cell printed\n")
+
+
+@pytest.mark.parametrize(("write", "message"), [
+    (lambda p: notebook(p, markdown("# Train"), code("model.fit(x, y, epochs=30)", count=None)),
+     "{path} holds no cell output (saved with its outputs cleared, or never run): run the "
+     "notebook and save it with its outputs, then analyze it again"),
+    (lambda p: p.write_text("Epoch 1/3\nloss: 0.5\n"),
+     "{path} is not a Jupyter notebook: not JSON (Expecting value: line 1 column 1 (char 0)); "
+     "pass an .ipynb as Jupyter saves it (a cut copy or merge markers break it)"),
+    (lambda p: p.write_text('{"loss": [0.5, 0.4]}'),
+     "{path} is JSON but not a Jupyter notebook (no 'cells' list, as nbformat 4 has); pass an "
+     ".ipynb as Jupyter saves it"),
+    (lambda p: p.write_text('{"nbformat": 3, "worksheets": [{"cells": []}]}'),
+     "{path} is an nbformat 3 notebook; lrwatch reads nbformat 4: convert it with `jupyter "
+     "nbconvert --to notebook --inplace train.ipynb` (or open and save it in Jupyter), then "
+     "analyze it again"),
+    (lambda p: p.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:4d7a21\n"
+                            "size 48213\n"),
+     "{path} is a Git LFS pointer, not the log itself: run `git lfs pull` in its repository "
+     "to fetch the file, then analyze it again"),
+])
+def test_a_notebook_with_nothing_to_read_is_a_one_line_error(tmp_path, capsys, write, message):
+    path = tmp_path / "train.ipynb"
+    write(path)
+    code_, out, err = run_cli(capsys, str(path))
+    assert (code_, out) == (1, "")
+    assert err == f"InputError: {message.format(path=path)}\n"
+    with pytest.raises(InputError):
+        find_runs(path)
+
+
+def test_a_notebook_changed_since_its_runs_were_listed_says_to_list_them_again(tmp_path):
+    path = training_notebook(tmp_path / "mnist.ipynb")
+    run = find_runs(path)[1]
+    notebook(path, code("history = model.fit(...)", stream(keras_fit()), count=1))
+    with pytest.raises(InputError, match=r"mnist\.ipynb no longer prints a training log in cell "
+                                         r"6: list its runs again$"):
+        read_run(run)
