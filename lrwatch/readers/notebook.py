@@ -7,7 +7,9 @@ output reads as a training log, the way a text log is read (``textlog``: the sam
 same generic reading, ``--pattern``), is one run, named ``<notebook stem>:cell<N>``. N counts
 the notebook's cells from 1, markdown cells included: the execution count (``In [12]``) is
 missing from cells saved unexecuted, repeats across restarts and changes on every rerun, while
-a cell's place does not; the notes give the execution count too.
+a cell's place does not; the notes give the execution count too. A cell that printed several
+runs one after another (a loop over LRs: the step starts again, ``textlog.read_lines``) gives
+a run for each, ``<stem>:cell<N>#<k>``.
 
 A cell's text is its ``stream`` outputs, each stream (stdout, stderr: Keras and tqdm write to
 either) joined in its own order, then the ``text/plain`` of its results and displays; a line
@@ -30,7 +32,7 @@ from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.files import is_lfs_pointer, refuse_lfs_pointer
 from lrwatch.readers.series import ReadResult, cannot_read
 from lrwatch.readers.text_layouts import GENERIC_MIN_POINTS, PATTERN_EXAMPLE
-from lrwatch.readers.textlog import SNIFF_BYTES, read_lines, recognise_text
+from lrwatch.readers.textlog import SNIFF_BYTES, SeveralRuns, read_lines, recognise_text
 
 SUFFIX = ".ipynb"
 # ECMA-48 control sequences (colours, cursor moves) as a terminal library writes them
@@ -119,13 +121,31 @@ def _read_bytes(path: Path) -> bytes:
         raise cannot_read(path, exc) from None
 
 
-def _label(path: Path, cell: Cell) -> str:
-    return f"{path.stem}:cell{cell.index}"
+def _runs(path: Path, cells: list[Cell], options: ReadOptions) -> list[Found]:
+    """The runs of the cells whose output reads as a training log (or matches ``--pattern``):
+    one a cell, ``<stem>:cell<N>``, or ``<stem>:cell<N>#<k>`` for each of the runs a cell
+    printed one after another (a loop over LRs: its step starts again)."""
+    found = []
+    for cell in cells:
+        name = recognise_text(cell.text, options)
+        if name is None:
+            continue
+        label = f"{path.stem}:cell{cell.index}"
+        try:
+            read_lines(_lines_of(cell), name, f"{path} cell {cell.index}", options)
+        except SeveralRuns as several:
+            found += [Found(path, label=f"{label}#{k}", part=f"{cell.index}.{k}")
+                      for k in range(1, several.runs + 1)]
+            continue
+        except InputError:
+            pass  # listed: reading it says why
+        found.append(Found(path, label=label, part=str(cell.index)))
+    return found
 
 
-def _training_cells(cells: list[Cell], options: ReadOptions) -> list[Cell]:
-    """The cells whose output reads as a training log (or matches ``--pattern``)."""
-    return [cell for cell in cells if recognise_text(cell.text, options) is not None]
+def _lines_of(cell: Cell) -> io.StringIO:
+    """A cell's output as lines; newline=None: "\r" ends a line, as in a text log."""
+    return io.StringIO(cell.text, newline=None)
 
 
 def _nothing_read(path: Path, cells: list[Cell], options: ReadOptions) -> InputError:
@@ -144,8 +164,10 @@ def _nothing_read(path: Path, cells: list[Cell], options: ReadOptions) -> InputE
                       f"--pattern with named groups, e.g. {PATTERN_EXAMPLE}")
 
 
-def read_cell(path: Path, index: int, options: ReadOptions = ReadOptions()) -> ReadResult:
-    """A run from the printed output of cell ``index`` (from 1) of the notebook ``path``.
+def read_cell(path: Path, index: int, options: ReadOptions = ReadOptions(),
+              run: int | None = None) -> ReadResult:
+    """A run from the printed output of cell ``index`` (from 1) of the notebook ``path``;
+    ``run`` (from 1) the one of several the cell printed one after another.
 
     Raises:
         ConfigError: ``--pattern`` is not a regex with a ``loss`` group.
@@ -158,9 +180,10 @@ def read_cell(path: Path, index: int, options: ReadOptions = ReadOptions()) -> R
         raise InputError(f"{path} no longer prints a training log in cell {index}: list its "
                          "runs again")
     shown = f" (In [{cell.execution_count}])" if cell.execution_count is not None else ""
-    result = read_lines(io.StringIO(cell.text, newline=None), name, f"{path} cell {index}",
-                        options)  # newline=None: "\r" ends a line, as in a text log
-    notes = [f"read from the printed output of cell {index}{shown}", *result.notes]
+    result = read_lines(_lines_of(cell), name, f"{path} cell {index}", options,
+                        run=None if run is None else run - 1)
+    which = "" if run is None else f": run {run} of those it printed one after another"
+    notes = [f"read from the printed output of cell {index}{shown}{which}", *result.notes]
     if cell.error is not None:
         notes.append(f"the cell stopped with {cell.error}: its training may have ended early")
     return ReadResult(result.curves, result.columns, tuple(notes))
@@ -168,7 +191,7 @@ def read_cell(path: Path, index: int, options: ReadOptions = ReadOptions()) -> R
 
 class NotebookReader:
     """``.ipynb`` files: each code cell whose printed output is a training log is a run,
-    named ``<stem>:cell<N>``."""
+    named ``<stem>:cell<N>`` (``#<k>`` for each of several it printed one after another)."""
 
     format = "notebook"
 
@@ -186,8 +209,7 @@ class NotebookReader:
         """
         refuse_lfs_pointer(path)
         cells = notebook_cells(path, _read_bytes(path))
-        found = [Found(path, label=_label(path, cell), part=str(cell.index))
-                 for cell in _training_cells(cells, options)]
+        found = _runs(path, cells, options)
         if not found:
             raise _nothing_read(path, cells, options)
         return found
@@ -213,8 +235,7 @@ class NotebookReader:
                 cells = notebook_cells(path, data)
             except InputError:
                 continue
-            found += [Found(path, label=_label(path, cell), part=str(cell.index))
-                      for cell in _training_cells(cells, options)]
+            found += _runs(path, cells, options)
         return FolderRuns(tuple(found))
 
     def read(self, run: LogRun, options: ReadOptions) -> ReadResult:
@@ -222,7 +243,8 @@ class NotebookReader:
             refuse_lfs_pointer(run.path)
             raise InputError(f"{run.path} has changed since its runs were listed: list them "
                              "again")
-        return read_cell(run.path, int(run.part), options)
+        index, _, which = run.part.partition(".")
+        return read_cell(run.path, int(index), options, int(which) if which else None)
 
     def setup(self, run: LogRun) -> dict[str, Any] | None:
         return None  # printed output names no setup lrwatch could trust

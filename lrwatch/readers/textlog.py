@@ -149,12 +149,24 @@ def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResul
         raise cannot_read(path, exc) from None
 
 
+class SeveralRuns(InputError):
+    """A log whose step starts again: several runs printed one after another (a loop over LRs
+    in one script or notebook cell, ``>>`` into one file); ``runs`` counts them."""
+
+    def __init__(self, message: str, runs: int) -> None:
+        super().__init__(message)
+        self.runs = runs
+
+
 def read_lines(lines: Iterable[str], name: str, where: str,
-               options: ReadOptions = ReadOptions()) -> ReadResult:
+               options: ReadOptions = ReadOptions(), run: int | None = None) -> ReadResult:
     """A run from a log's lines (a file's, or a notebook cell's printed output) in the layout
-    ``name`` (as ``recognise`` gives it); ``where`` names the log in errors.
+    ``name`` (as ``recognise`` gives it); ``where`` names the log in errors. A step that goes
+    back to the first one or below starts another run (a resumed run restarts later, from its
+    checkpoint's step): ``run`` (from 0) picks one of several.
 
     Raises:
+        SeveralRuns: the lines hold several runs and ``run`` is None.
         InputError: no line holds a loss.
     """
     layout = _layout(name, options)
@@ -162,7 +174,10 @@ def read_lines(lines: Iterable[str], name: str, where: str,
     values = {curve: array("d") for curve in CURVES}
     order = bad_steps = 0
     params: int | None = None
-    for line in lines:
+    first: int | None = None
+    last: int | None = None
+    starts: list[tuple[int, int, int]] = []  # (line, step before, step) where a run starts
+    for number, line in enumerate(lines, start=1):
         point = layout.parse(line.strip())
         if not point:
             params = params or model_size.from_log_line(line)
@@ -173,10 +188,24 @@ def read_lines(lines: Iterable[str], name: str, where: str,
             continue
         step = order if layout.steps_are_order else int(step_value)
         order += 1
+        if first is None:
+            first = step
+        elif last is not None and step < last and step <= first:
+            starts.append((number, last, step))
+        last = step
+        if run is not None and run != len(starts):
+            continue
         for curve in CURVES:
             if curve in point:
                 steps[curve].append(step)
                 values[curve].append(point[curve])
+    if starts and run is None:
+        line_at, before, after = starts[0]
+        raise SeveralRuns(
+            f"{where} holds {len(starts) + 1} runs one after another: its step starts again "
+            f"{len(starts)} time{'s' * (len(starts) > 1)} (from {before} to {after} at line "
+            f"{line_at}); lrwatch reads one run a file: write each run's log to a file of its "
+            "own", runs=len(starts) + 1)
     points = {curve: (np.frombuffer(steps[curve], dtype=np.int64),
                       np.frombuffer(values[curve], dtype=np.float64)) for curve in CURVES}
     rejected = layout.parse.rejected if isinstance(layout.parse, PatternParser) else {}

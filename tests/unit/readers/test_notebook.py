@@ -243,3 +243,24 @@ def test_a_notebook_changed_since_its_runs_were_listed_says_to_list_them_again(t
     with pytest.raises(InputError, match=r"mnist\.ipynb no longer prints a training log in cell "
                                          r"6: list its runs again$"):
         read_run(run)
+
+
+def test_a_cell_that_trains_at_several_lrs_in_a_loop_gives_a_run_for_each(tmp_path):
+    """``for lr in (1e-3, 1e-2): train(lr)`` in one cell prints two nanoGPT logs one after
+    another (the iteration starts again at 0): two runs, each with its own losses."""
+    def run_log(lr: float) -> str:
+        return f"training at lr {lr}\n" + "".join(
+            f"iter {i}: loss {4.2 - i * lr:.4f}, time 12.34ms, mfu 1.20%\n"
+            for i in range(0, 300, 10))
+    path = notebook(tmp_path / "sweep.ipynb", markdown("# LR sweep"),
+                    code("for lr in (1e-3, 1e-2): train(lr)",
+                         stream(run_log(1e-3) + run_log(1e-2)), count=2))
+    runs = find_runs(path)
+    assert [r.name for r in runs] == ["sweep:cell2#1", "sweep:cell2#2"]
+    for run, lr in zip(runs, (1e-3, 1e-2)):
+        result = read_run(run)
+        np.testing.assert_array_equal(result.curves.loss.steps, np.arange(0, 300, 10))
+        np.testing.assert_allclose(result.curves.loss.values,
+                                   np.round(4.2 - np.arange(0, 300, 10) * lr, 4))
+    assert read_run(runs[1]).notes[0] == ("read from the printed output of cell 2 (In [2]): "
+                                          "run 2 of those it printed one after another")

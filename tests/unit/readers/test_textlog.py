@@ -930,3 +930,27 @@ def test_composer_console_blocks_read_at_their_batch(tmp_path, by, time_batch):
     np.testing.assert_allclose(result.curves.grad_norm.values, np.round(2 + 10 / steps, 4))
     np.testing.assert_array_equal(result.curves.val_loss.steps, [100, 200, 300])
     assert result.notes[0] == "read as a text log (composer)"
+
+
+def test_runs_appended_to_one_log_are_a_one_line_error_a_resume_is_not(tmp_path, capsys):
+    """Three seeds' nanoGPT logs ``>>`` into one file: the step starts again at 0 twice, and
+    read as one run each step would keep the last seed's loss alone. A run resumed from its
+    step-100 checkpoint repeats steps after its first: it is read, later values kept."""
+    nanogpt_log(tmp_path / "one.log")
+    runs = tmp_path / "seeds.log"
+    runs.write_text((tmp_path / "one.log").read_text() * 3)
+    code, out, err = run_cli(capsys, str(runs))
+    assert (code, out, err.count("\n")) == (1, "", 1)
+    assert (f"{runs} holds 3 runs one after another: its step starts again 2 times (from 290 "
+            "to 0 at line 42); lrwatch reads one run a file: write each run's log to a file of "
+            "its own") in err
+    resumed = tmp_path / "resumed.log"
+    first = [(i, 4.2 - i / 100) for i in range(0, 150, 10)]
+    again = [(i, 4.1 - i / 100) for i in range(100, 300, 10)]
+    resumed.write_text("".join(f"iter {i}: loss {v:.4f}, time 12.34ms, mfu 1.20%\n"
+                               for i, v in first + again))
+    result = read_run(find_runs(resumed)[0])
+    np.testing.assert_array_equal(result.curves.loss.steps, np.arange(0, 300, 10))
+    np.testing.assert_allclose(result.curves.loss.values[10:], [v for _, v in again])
+    assert "'loss' has 5 steps logged again with another value (a resumed run?); kept the " \
+           "later value of each" in result.notes
