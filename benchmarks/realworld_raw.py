@@ -1,0 +1,128 @@
+"""The public corpus read as a user reads it: each run's own log file, through lrwatch's readers.
+
+``realworld_diagnosis`` judges the CSV an extractor wrote from a public log, with the setup its
+manifest line records (optimizer, fine-tune, classes, parameter count). A user who runs
+``lrwatch analyze`` on the log itself gets what lrwatch's readers find there, and the setup only
+where the log says it or where the user states it (``--optimizer``, ``--fine-tune``,
+``--classes``, ``--params``). This benchmark takes each public run's file from its snapshot (the
+commit and path of its manifest line), reads it with ``find_runs`` / ``read_run`` and diagnoses
+it three ways, judged by the run's label as ``realworld_diagnosis`` judges:
+
+- ``csv``: the extracted CSV with the manifest's setup (the figure ``realworld_diagnosis`` gives);
+- ``file``: the file as lrwatch reads it, nothing stated;
+- ``file+flags``: the same, with the four flags a user can state set from the manifest's setup.
+
+A file lrwatch cannot read is counted by its one-line error's kind; a file that holds several
+runs (a sweep in one JSON) is counted apart, as the run a label names cannot be told from the
+others by lrwatch's run names alone.
+
+``python -m benchmarks.realworld_raw SNAPSHOTS`` (the folder ``realworld.rebuild`` reads: fetched
+snapshots as ``<owner>+<name>/repo``); figures to stdout and ``benchmarks/out/realworld_raw.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import subprocess
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from benchmarks.realworld import RealRun, load
+from benchmarks.realworld.rebuild import find_snapshots
+from benchmarks.realworld_diagnosis import entry_of, judge
+from lrwatch.analysis import analyze
+from lrwatch.errors import LRWatchError
+from lrwatch.readers import find_runs, read_run
+
+# the manifest's setup fields a user can state on the command line
+FLAGS = ("optimizer", "fine_tune", "classes", "param_count")
+OUT = Path(__file__).parent / "out"
+
+
+def source_file(run: RealRun, git_dir: Path, into: Path) -> Path:
+    """The run's log file at its commit, written under ``into`` with its own name (readers
+    claim files by name)."""
+    path = into / Path(run.path).name
+    data = subprocess.run(["git", "--git-dir", str(git_dir), "show", f"{run.commit}:{run.path}"],
+                          capture_output=True, check=True).stdout
+    path.write_bytes(data)
+    return path
+
+
+def read_file(run: RealRun, path: Path) -> dict:
+    """The three judged rows of one run, or what stopped its file from being read."""
+    try:
+        found = find_runs(str(path))
+    except LRWatchError as exc:
+        return {"error": _kind(str(exc))}
+    if len(found) != 1:
+        return {"several": len(found)}
+    try:
+        curves = read_run(found[0]).curves
+    except LRWatchError as exc:
+        return {"error": _kind(str(exc))}
+    stated = {k: run.meta[k] for k in FLAGS if run.meta.get(k) is not None}
+    return {"csv": judge(run, entry_of(analyze(run.curves))),
+            "file": judge(run, entry_of(analyze(curves))),
+            "file+flags": judge(run, entry_of(analyze(dataclasses.replace(curves, **stated))))}
+
+
+def _kind(message: str) -> str:
+    """A one-line error without its path: what kind of file it was refused as."""
+    for kind in ("is not a log lrwatch reads", "matches no known log layout",
+                 "holds several runs", "has no training-loss column"):
+        if kind in message:
+            return kind
+    return message.split(": ", 1)[-1][:80]
+
+
+def figures(rows: list[dict]) -> dict:
+    """Status right, way right and 10x-wrong-way counts of each reading over the same runs."""
+    read = [r for r in rows if "csv" in r]
+    out: dict = {"runs": len(rows), "read": len(read),
+                 "several": sum("several" in r for r in rows),
+                 "errors": dict(Counter(r["error"] for r in rows if "error" in r))}
+    for how in ("csv", "file", "file+flags"):
+        out[how] = {"status_right": sum(r[how]["status_right"] for r in read),
+                    "right_way": sum(r[how]["right_way"] for r in read),
+                    "wrong_way_far": sum(r[how]["wrong_way_far"] for r in read)}
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.realworld_raw")
+    parser.add_argument("snapshots", type=Path, help="folder of fetched snapshots")
+    args = parser.parse_args(argv)
+    runs, missing = load()
+    runs = [r for r in runs if not r.repo.startswith("lrwatch-made") and r.curves is not None]
+    git_dirs, _ = find_snapshots(args.snapshots, sorted({r.repo for r in runs}))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, run in enumerate(runs):
+            if run.repo not in git_dirs:
+                rows.append({"id": run.id, "error": "snapshot absent"})
+                continue
+            folder = Path(tmp) / str(i)
+            folder.mkdir()
+            row = read_file(run, source_file(run, git_dirs[run.repo], folder))
+            rows.append({"id": run.id, "format": run.format, **row})
+    res = figures(rows)
+    OUT.mkdir(exist_ok=True)
+    (OUT / "realworld_raw.json").write_text(json.dumps({"figures": res, "rows": rows}))
+    n = res["read"]
+    print(f"{res['runs']} public runs: {n} read from their file as one run, {res['several']} in a"
+          f" file of several runs, {sum(res['errors'].values())} not read")
+    for kind, count in sorted(res["errors"].items(), key=lambda kv: -kv[1]):
+        print(f"  not read ({count}): {kind}")
+    for how in ("csv", "file", "file+flags"):
+        f = res[how]
+        print(f"{how:>10}: status right {f['status_right']} ({f['status_right'] / n:.1%}), way "
+              f"right {f['right_way']} ({f['right_way'] / n:.1%}), 10x the wrong way "
+              f"{f['wrong_way_far']}")
+
+
+if __name__ == "__main__":
+    main()
