@@ -57,6 +57,7 @@ matching line's order.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Literal
@@ -645,6 +646,12 @@ _KEY_LOSS = re.compile(
     r"(?<![\w./-])(?:(?P<val>val(?:id(?:ation)?)?|eval(?:uation)?|dev)|(?P<test>test)"
     r"|train(?:ing)?|total|avg|average|mean|running)?[ _/-]{0,3}loss(?:_step)?"
     rf"{_KEY_END}(?P<value>{_NUMBER})", re.IGNORECASE)
+# A perplexity named as a loss is (``train ppl: 581.2``, ``val perplexity 401.7``), read as its
+# log where a log prints no loss at all (the IFT6135 / ptb-lm course scripts' ``log.txt``)
+_KEY_PPL = re.compile(
+    r"(?<![\w./-])(?:(?P<val>val(?:id(?:ation)?)?|eval(?:uation)?|dev)|(?P<test>test)"
+    r"|train(?:ing)?|avg|average|mean)?[ _/-]{0,3}(?:ppl|perplexity)"
+    rf"{_KEY_END}(?P<value>{_NUMBER})", re.IGNORECASE)
 _KEY_STEP = re.compile(r"(?<![\w./-])(?:global[ _]?step|steps?|iter(?:ation)?|update|batch)"
                        r"\b\s*[:=#]?\s*\[?\s*(?P<value>\d+)(?:\s*/\s*(?P<total>\d+))?",
                        re.IGNORECASE)
@@ -657,8 +664,10 @@ _KEY_GRAD = re.compile(rf"(?<![\w./-])(?:grad(?:ient)?[ _]?norm|gnorm){_KEY_END}
 GENERIC_MIN_POINTS = 3
 
 
-def _key_values(index: Literal["step", "epoch", "line"]) -> Callable[[str], Point | None]:
-    """Named values, line by line, indexed by ``index``: ``"step"`` (a step, iteration or batch
+def _key_values(index: Literal["step", "epoch", "line"], perplexity: bool = False
+                ) -> Callable[[str], Point | None]:
+    """Named values, line by line, indexed by ``index``: the losses, or with ``perplexity``
+    the log of each perplexity named (a log that prints no loss); ``"step"`` (a step, iteration or batch
     counter on the loss's line; a counter that starts again each epoch, as ``Epoch [2/5], Step
     [100/600], Loss: 0.21`` prints it, is carried on past the epoch's last), ``"epoch"`` (the
     epoch on the line or on a line above it, one point an epoch) or ``"line"`` (the loss lines'
@@ -683,10 +692,12 @@ def _key_values(index: Literal["step", "epoch", "line"]) -> Callable[[str], Poin
             if found := pattern.search(line):
                 state["carry"][curve] = _float(found["value"])
         point: Point = {}
-        for match in _KEY_LOSS.finditer(line):
+        for match in (_KEY_PPL if perplexity else _KEY_LOSS).finditer(line):
             curve = "val_loss" if match["val"] else None if match["test"] else "loss"
             if curve is not None and curve not in point:
-                point[curve] = _float(match["value"])
+                value = _float(match["value"])
+                point[curve] = (math.log(value) if value > 0 else math.nan) if perplexity \
+                    else value
         step = step_of(line)
         if not point:
             return None
@@ -709,21 +720,39 @@ _GENERIC_NOTE = ("no known layout: read {what} where its lines name them; if tha
                  "training loss, read it with --pattern")
 
 
+_PPL_WHAT = "the log of 'ppl' (the perplexity; its log is the loss in nats, as no loss is printed)"
+
+
 def generic_layouts() -> tuple[Layout, ...]:
-    """Fresh generic layouts, in the order they are preferred: by step, by epoch, by line."""
+    """Fresh generic layouts, in the order they are preferred: by step, by epoch, by line; then
+    the same three reading perplexities."""
     return (Layout("key_values_by_step", _key_values("step"),
                    note=_GENERIC_NOTE.format(what="'loss' and its step")),
             Layout("key_values_by_epoch", _key_values("epoch"), epoch_points=True,
                    note=_GENERIC_NOTE.format(what="'loss' and its epoch")),
             Layout("key_values_by_line", _key_values("line"), steps_are_order=True,
-                   note=_GENERIC_NOTE.format(what="'loss'")))
+                   note=_GENERIC_NOTE.format(what="'loss'")),
+            Layout("perplexity_by_step", _key_values("step", perplexity=True),
+                   note=_GENERIC_NOTE.format(what=f"{_PPL_WHAT} and its step")),
+            Layout("perplexity_by_epoch", _key_values("epoch", perplexity=True),
+                   epoch_points=True,
+                   note=_GENERIC_NOTE.format(what=f"{_PPL_WHAT} and its epoch")),
+            Layout("perplexity_by_line", _key_values("line", perplexity=True),
+                   steps_are_order=True, note=_GENERIC_NOTE.format(what=_PPL_WHAT)))
 
 
 def generic_layout(lines: list[str]) -> str | None:
     """The generic layout for a log no preset reads: by step where most loss lines carry a
     step counter, by epoch where the epochs seen give one loss each, else by line; None for
-    fewer than GENERIC_MIN_POINTS loss lines."""
-    by_step, by_epoch, by_line = generic_layouts()
+    fewer than GENERIC_MIN_POINTS loss lines. A log that names no loss on enough lines is read
+    by its perplexities the same way, where it names them."""
+    layouts = generic_layouts()
+    return _generic_of(lines, *layouts[:3]) or _generic_of(lines, *layouts[3:])
+
+
+def _generic_of(lines: list[str], by_step: Layout, by_epoch: Layout, by_line: Layout
+                ) -> str | None:
+    """Which of one kind's generic layouts reads ``lines`` (``generic_layout``)."""
     losses = own_steps = 0
     epochs: list[float] = []
     for line in lines:

@@ -40,14 +40,16 @@ SUFFIXES = (".log", ".txt")
 # at 256 kB). Ten layouts tried on 1 MB of a log's lines took more than the reading itself.
 QUICK_SNIFF_BYTES = 256 * 1024
 SNIFF_BYTES = 1024 * 1024
-# every preset's loss is named on its line ("loss", "Loss:", "lm loss", llm.c's main.log "trl:"):
-# a head without one of these is no log of theirs, and is not parsed line by line
-LOSS_WORDS = (b"loss", b"trl:")
+# every preset's loss is named on its line ("loss", "Loss:", "lm loss", llm.c's main.log "trl:"),
+# and a log of perplexities names them ("train ppl: 581.2"): a head without one of these is no
+# log, and is not parsed line by line
+LOSS_WORDS = (b"loss", b"trl:", b"ppl", b"perplexity")
 _DIGIT = re.compile(r"\d")
 # The lines a preset takes a loss or its state from: its loss lines name one, and the only
-# state kept from another line is Keras's "Epoch 3/30" above each summary. A step's line that
-# names neither ("step:10/6000 train_time:950ms") is not parsed to recognise a layout.
-_SNIFFED_WORDS = ("loss", "trl:", "tel:", "epoch")
+# state kept from another line is Keras's "Epoch 3/30" above each summary (a perplexity stands
+# for the loss where none is printed). A step's line that names neither ("step:10/6000
+# train_time:950ms") is not parsed to recognise a layout.
+_SNIFFED_WORDS = ("loss", "trl:", "tel:", "epoch", "ppl", "perplexity")
 # "loss" and a decimal number just after it (Train Loss: 7.3251, loss=0.52, loss 3.1): a training
 # log's line, which prose (a README's "the loss is printed every step") does not have
 _LOSS_NUMBER = re.compile(rb"loss\W{0,3}[-+]?\d*\.\d", re.IGNORECASE)

@@ -954,3 +954,23 @@ def test_runs_appended_to_one_log_are_a_one_line_error_a_resume_is_not(tmp_path,
     np.testing.assert_allclose(result.curves.loss.values[10:], [v for _, v in again])
     assert "'loss' has 5 steps logged again with another value (a resumed run?); kept the " \
            "later value of each" in result.notes
+
+
+def test_a_log_that_prints_perplexities_only_is_read_by_their_log(tmp_path):
+    """The PTB language-model course scripts' ``log.txt``: one line an epoch, perplexities and
+    no loss; the loss read is ln(ppl), the validation loss ln(val ppl), and the notes say so."""
+    losses = [6.3 - 0.9 * math.log1p(e) for e in range(20)]
+    path = tmp_path / "log.txt"
+    path.write_text("".join(
+        f"epoch: {e}\ttrain ppl: {math.exp(v)}\tval ppl: {math.exp(v + 0.2)}\tbest val: "
+        f"{math.exp(v + 0.2)}\ttime (s) spent in epoch: 169.5\n" for e, v in enumerate(losses)))
+    result = read_run(find_runs(path)[0])
+    np.testing.assert_array_equal(result.curves.loss.steps, np.arange(20))
+    np.testing.assert_allclose(result.curves.loss.values, losses)
+    np.testing.assert_allclose(result.curves.val_loss.values, np.add(losses, 0.2))
+    assert result.notes[:2] == (
+        "read as a text log (perplexity_by_epoch)",
+        "no known layout: read the log of 'ppl' (the perplexity; its log is the loss in nats, as "
+        "no loss is printed) and its epoch where its lines name them; if that is not the "
+        "training loss, read it with --pattern")
+    assert result.curves.epoch_points
