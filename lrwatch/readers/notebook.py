@@ -14,7 +14,9 @@ a run for each, ``<stem>:cell<N>#<k>``.
 A cell's text is its ``stream`` outputs, each stream (stdout, stderr: Keras and tqdm write to
 either) joined in its own order, then the ``text/plain`` of its results and displays; a line
 split by another stream's output in between (a tqdm bar redrawn while a loop prints) is whole
-again. Terminal colour codes (Keras 3 prints its bar in bold and green) are taken out.
+again. Terminal colour codes (Keras 3 prints its bar in bold and green) are taken out. A cell
+that displayed an HTML table whose header names a loss (the Hugging Face Trainer's progress
+table, a history DataFrame) is read from that table's rows instead.
 The notebook is read as JSON (nbformat 4), with no Jupyter package.
 """
 
@@ -24,6 +26,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,7 @@ SUFFIX = ".ipynb"
 # ECMA-48 control sequences (colours, cursor moves) as a terminal library writes them
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 _UTF8_BOM = b"\xef\xbb\xbf"
+_LOSS_NAMES = ("loss", "ppl", "perplexity")  # a table's header naming one of these is a log
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,54 @@ class Cell:
     execution_count: int | None
     text: str
     error: str | None = None  # the name of the exception the cell stopped with
+    table: bool = False  # ``text`` is the rows of an HTML table it displayed, not its printout
+
+
+class _Tables(HTMLParser):
+    """The rows of every ``<table>`` of an HTML output, each row its cells' text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            if self._row:
+                self.tables[-1].append(self._row)
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _table_lines(html: str) -> str:
+    """The rows of the HTML tables whose header names a loss or a perplexity, as lines of named
+    values (``Step 200 | Training Loss 1.6317 | Validation Loss 1.6223``): the Hugging Face
+    Trainer's progress table in a notebook, a history shown as a pandas DataFrame."""
+    parser = _Tables()
+    parser.feed(html)
+    parser.close()
+    lines = []
+    for header, *rows in (table for table in parser.tables if table):
+        if not any(word in name.lower() for name in header for word in _LOSS_NAMES):
+            continue
+        lines += [" | ".join(f"{name} {value}".strip() for name, value in zip(header, row))
+                  for row in rows]
+    return "\n".join(lines)
 
 
 def _text(value: Any) -> str:
@@ -66,6 +118,7 @@ def _cell(index: int, cell: dict[str, Any]) -> Cell | None:
         return None
     streams: dict[str, list[str]] = {}
     shown: list[str] = []
+    tables: list[str] = []
     error = None
     for output in outputs:
         if not isinstance(output, dict):
@@ -76,14 +129,22 @@ def _cell(index: int, cell: dict[str, Any]) -> Cell | None:
                 _text(output.get("text")))
         elif kind in ("execute_result", "display_data") and isinstance(output.get("data"), dict):
             shown.append(_text(output["data"].get("text/plain")))
+            if "<table" in (html := _text(output["data"].get("text/html"))):
+                tables.append(_table_lines(html))
         elif kind == "error":
             error = str(output.get("ename") or "an error")
+    count = cell.get("execution_count")
+    count = count if isinstance(count, int) else None
+    # the table a cell displayed last holds its losses (the Trainer redraws it as it logs);
+    # its printout beside it is the Trainer's warnings and its run's mean loss
+    table = next((t for t in reversed(tables) if t), None)
+    if table is not None:
+        return Cell(index, count, table, error, table=True)
     parts = ["".join(texts) for texts in streams.values()] + shown
     text = _ANSI.sub("", "\n".join(part for part in parts if part))
     if not text.strip() and error is None:
         return None
-    count = cell.get("execution_count")
-    return Cell(index, count if isinstance(count, int) else None, text, error)
+    return Cell(index, count, text, error)
 
 
 def notebook_cells(path: Path, data: bytes) -> list[Cell]:
@@ -183,7 +244,8 @@ def read_cell(path: Path, index: int, options: ReadOptions = ReadOptions(),
     result = read_lines(_lines_of(cell), name, f"{path} cell {index}", options,
                         run=None if run is None else run - 1)
     which = "" if run is None else f": run {run} of those it printed one after another"
-    notes = [f"read from the printed output of cell {index}{shown}{which}", *result.notes]
+    what = "the table displayed by" if cell.table else "the printed output of"
+    notes = [f"read from {what} cell {index}{shown}{which}", *result.notes]
     if cell.error is not None:
         notes.append(f"the cell stopped with {cell.error}: its training may have ended early")
     return ReadResult(result.curves, result.columns, tuple(notes))

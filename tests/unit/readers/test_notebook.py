@@ -264,3 +264,62 @@ def test_a_cell_that_trains_at_several_lrs_in_a_loop_gives_a_run_for_each(tmp_pa
                                    np.round(4.2 - np.arange(0, 300, 10) * lr, 4))
     assert read_run(runs[1]).notes[0] == ("read from the printed output of cell 2 (In [2]): "
                                           "run 2 of those it printed one after another")
+
+
+def html(markup: str, count: int | None = None) -> dict[str, Any]:
+    """A rich output as Jupyter saves it: its HTML, and the placeholder text IPython gives."""
+    kind = {"output_type": "display_data"} if count is None else {
+        "output_type": "execute_result", "execution_count": count}
+    return {**kind, "metadata": {}, "data": {"text/html": markup.splitlines(keepends=True),
+                                              "text/plain": ["<IPython.core.display.HTML object>"]}}
+
+
+def trainer_table(rows: list[tuple[int, str, float]]) -> str:
+    """The progress table the Hugging Face Trainer draws in a notebook (its
+    ``NotebookProgressCallback``): a progress bar, then Step / Training Loss / Validation Loss,
+    'No log' where no training loss was logged yet."""
+    body = "".join(f"    <tr>\n      <td>{s}</td>\n      <td>{t}</td>\n      <td>{v:.6f}</td>\n"
+                   "    </tr>\n" for s, t, v in rows)
+    return ("<div>\n  <progress value='2808' max='2808' style='width:300px;'></progress>\n"
+            "  [2808/2808 4:35:34, Epoch 2/2]\n</div>\n<table border=\"1\" class=\"dataframe\">\n"
+            "  <thead>\n <tr style=\"text-align: left;\">\n      <th>Step</th>\n"
+            "      <th>Training Loss</th>\n      <th>Validation Loss</th>\n    </tr>\n"
+            f"  </thead>\n  <tbody>\n{body}  </tbody>\n</table><p>")
+
+
+def test_the_trainers_progress_table_is_read_not_its_printout(tmp_path):
+    """A fine-tune run in a notebook: the Trainer logs to its HTML table, not to stdout; the
+    cell's printout is warnings and ``TrainOutput(..., training_loss=<the run's mean>)``,
+    which would read as a last point. The table's rows are read, 'No log' left out."""
+    steps = list(range(200, 2801, 200))
+    losses = [round(1.0 + 0.6 * math.exp(-s / 600), 6) for s in steps]
+    rows = [(s, "No log" if s == 200 else f"{t:.6f}", t + 0.05) for s, t in zip(steps, losses)]
+    path = notebook(tmp_path / "finetune.ipynb", markdown("# LoRA"),
+                    code("trainer.train()", stream("warnings.warn(...)\n", name="stderr"),
+                         html(trainer_table(rows)),
+                         result("TrainOutput(global_step=2808, training_loss=1.2171, "
+                                "metrics={'train_runtime': 16534.6})", 24), count=24))
+    (run,) = find_runs(path)
+    result_ = read_run(run)
+    np.testing.assert_array_equal(result_.curves.loss.steps, steps[1:])
+    np.testing.assert_allclose(result_.curves.loss.values, losses[1:])
+    np.testing.assert_allclose(result_.curves.val_loss.values, np.add(losses, 0.05))
+    assert result_.notes[0] == "read from the table displayed by cell 2 (In [24])"
+
+
+def test_a_history_dataframe_is_read_and_a_table_that_names_no_loss_is_not(tmp_path):
+    """``pd.DataFrame(history.history)`` shown as a cell's result (its index in the first
+    column), beside a table of accuracies only, which is no log."""
+    frame = ("<table border=\"1\" class=\"dataframe\">\n<thead><tr><th></th><th>loss</th>"
+             "<th>val_loss</th></tr></thead>\n<tbody>\n" + "".join(
+                 f"<tr><th>{e}</th><td>{keras_loss(e)}</td><td>{keras_loss(e) + 0.1}</td></tr>\n"
+                 for e in range(1, 21)) + "</tbody></table>")
+    accuracies = ("<table><tr><th>epoch</th><th>accuracy</th></tr>" + "".join(
+        f"<tr><td>{e}</td><td>0.9</td></tr>" for e in range(1, 21)) + "</table>")
+    path = notebook(tmp_path / "history.ipynb",
+                    code("pd.DataFrame(history.history)", html(frame, count=3), count=3),
+                    code("pd.DataFrame(acc)", html(accuracies, count=4), count=4))
+    (run,) = find_runs(path)
+    assert run.name == "history:cell1"
+    np.testing.assert_allclose(read_run(run).curves.loss.values,
+                               [keras_loss(e) for e in range(1, 21)])
