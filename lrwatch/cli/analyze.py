@@ -304,7 +304,8 @@ def _headline(entry: dict[str, Any]) -> str:
 
 def _human(entries: list[dict[str, Any]], show_source: bool) -> str:
     """A table, one row per run, then the notes that apply (one that every run carries, once);
-    names, paths and messages with control characters escaped (``\\n``, ``\\x1b``), as ``runs`` and ``export`` print them."""
+    names, paths and messages with control characters escaped (``\\n``, ``\\x1b``), as
+    ``runs`` and ``export`` print them."""
     headers = ["run", "status", "conf", "since", "steps", "lr", "action", "evidence"]
     if show_source:
         headers.insert(0, "source")

@@ -667,12 +667,12 @@ GENERIC_MIN_POINTS = 3
 def _key_values(index: Literal["step", "epoch", "line"], perplexity: bool = False
                 ) -> Callable[[str], Point | None]:
     """Named values, line by line, indexed by ``index``: the losses, or with ``perplexity``
-    the log of each perplexity named (a log that prints no loss); ``"step"`` (a step, iteration or batch
-    counter on the loss's line; a counter that starts again each epoch, as ``Epoch [2/5], Step
-    [100/600], Loss: 0.21`` prints it, is carried on past the epoch's last), ``"epoch"`` (the
-    epoch on the line or on a line above it, one point an epoch) or ``"line"`` (the loss lines'
-    order). An LR or gradient norm on a line of its own goes with the next loss; a loss line
-    with no step of its own takes the last step printed above it."""
+    the log of each perplexity named (a log that prints no loss); ``"step"`` (a step, iteration
+    or batch counter on the loss's line; a counter that starts again each epoch, as ``Epoch
+    [2/5], Step [100/600], Loss: 0.21`` prints it, is carried on past the epoch's last),
+    ``"epoch"`` (the epoch on the line or on a line above it, one point an epoch) or ``"line"``
+    (the loss lines' order). An LR or gradient norm on a line of its own goes with the next
+    loss; a loss line with no step of its own takes the last step printed above it."""
     state: dict[str, Any] = {"raw": None, "offset": 0, "epoch": None, "carry": {}}
 
     def step_of(line: str) -> int | None:
