@@ -42,6 +42,7 @@ SUFFIX = ".ipynb"
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 _UTF8_BOM = b"\xef\xbb\xbf"
 _LOSS_NAMES = ("loss", "ppl", "perplexity")  # a table's header naming one of these is a log
+_TEXT_NOTES = ("read as a text log (", "no known layout: ")  # textlog's notes of its layout
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,10 @@ def read_cell(path: Path, index: int, options: ReadOptions = ReadOptions(),
                         run=None if run is None else run - 1)
     which = "" if run is None else f": run {run} of those it printed one after another"
     what = "the table displayed by" if cell.table else "the printed output of"
-    notes = [f"read from {what} cell {index}{shown}{which}", *result.notes]
+    # a table's rows are read by their column names: the text layout's notes would speak of
+    # lines the user never printed
+    kept = [n for n in result.notes if not cell.table or not n.startswith(_TEXT_NOTES)]
+    notes = [f"read from {what} cell {index}{shown}{which}", *kept]
     if cell.error is not None:
         notes.append(f"the cell stopped with {cell.error}: its training may have ended early")
     return ReadResult(result.curves, result.columns, tuple(notes))
