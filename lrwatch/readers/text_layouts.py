@@ -673,16 +673,23 @@ def _key_values(index: Literal["step", "epoch", "line"], perplexity: bool = Fals
     ``"epoch"`` (the epoch on the line or on a line above it, one point an epoch) or ``"line"``
     (the loss lines' order). An LR or gradient norm on a line of its own goes with the next
     loss; a loss line with no step of its own takes the last step printed above it."""
-    state: dict[str, Any] = {"raw": None, "offset": 0, "epoch": None, "carry": {}}
+    state: dict[str, Any] = {"raw": None, "offset": 0, "epoch": None, "raw_epoch": None,
+                             "carry": {}}
 
     def step_of(line: str) -> int | None:
-        """The step this line names, else the last one named above it (None: none yet)."""
+        """The step this line names, else the last one named above it (None: none yet). A
+        counter that starts again as the printed epoch goes back starts another run (a loop
+        over LRs printing ``Epoch [1/5], Step [100/600]`` again): its step goes back too."""
         match = _KEY_STEP.search(line)
         if match is not None:
             raw = int(match["value"])
             if state["raw"] is not None and raw < state["raw"]:  # counted again from the start
-                state["offset"] += int(match["total"]) if match["total"] else state["raw"]
-            state["raw"] = raw
+                epoch, before = state["epoch"], state["raw_epoch"]
+                if epoch is not None and before is not None and epoch < before:
+                    state["offset"] = 0
+                else:
+                    state["offset"] += int(match["total"]) if match["total"] else state["raw"]
+            state["raw"], state["raw_epoch"] = raw, state["epoch"]
         return None if state["raw"] is None else state["raw"] + state["offset"]
 
     def parse(line: str) -> Point | None:

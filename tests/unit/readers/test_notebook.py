@@ -324,3 +324,21 @@ def test_a_history_dataframe_is_read_and_a_table_that_names_no_loss_is_not(tmp_p
     assert run.name == "history:cell1"
     np.testing.assert_allclose(read_run(run).curves.loss.values,
                                [keras_loss(e) for e in range(1, 21)])
+
+
+def test_a_tutorial_loop_over_lrs_gives_a_run_for_each_where_its_epoch_goes_back(tmp_path):
+    """``Epoch [e/3], Step [s/300], Loss: x`` for two LRs in one cell: the step counter starts
+    again each epoch (carried on, one run) and again with the epoch back at 1 (a new run)."""
+    def run_log(lr: float) -> str:
+        return f"training with lr={lr}\n" + "".join(
+            f"Epoch [{e}/3], Step [{s}/300], Loss: {2.0 / (e * s / 100 + lr * 10):.4f}\n"
+            for e in range(1, 4) for s in range(100, 301, 100))
+    path = notebook(tmp_path / "lrs.ipynb",
+                    code("for lr in (0.01, 0.1): train(lr)",
+                         stream(run_log(0.01) + run_log(0.1)), count=1))
+    runs = find_runs(path)
+    assert [r.name for r in runs] == ["lrs:cell1#1", "lrs:cell1#2"]
+    second = read_run(runs[1]).curves
+    np.testing.assert_array_equal(second.loss.steps, np.arange(100, 901, 100))
+    np.testing.assert_allclose(second.loss.values[:2], [round(2.0 / 2.0, 4), round(2.0 / 3.0, 4)])
+    np.testing.assert_allclose(second.lr.values[:1], [0.1])
