@@ -46,6 +46,9 @@ from lrwatch.store.summary import summarize
 from lrwatch.store.tables import CHUNK_COLUMNS, RunTables
 
 APPLICATION_ID = 0x6C727774  # "lrwt": marks the file as an lrwatch store
+# What an open checks first, read in one statement: the file's mark, schema version and tables.
+HEADER = ("SELECT (SELECT application_id FROM pragma_application_id), "
+          "(SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master)")
 SCHEMA_VERSION = 4
 #: the oldest schema this version reads (read-only opens read it as it is, unmigrated)
 READABLE_SCHEMA = 1
@@ -216,9 +219,10 @@ class SQLiteBackend(RunTables):
 
     def _check_and_migrate(self, conn: sqlite3.Connection) -> None:
         def header() -> tuple[int, int, int]:
-            return (conn.execute("PRAGMA application_id").fetchone()[0],
-                    conn.execute("PRAGMA user_version").fetchone()[0],
-                    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
+            # one statement, one snapshot: a store another process is creating is seen before
+            # its schema's commit or after it, never its tables without its mark (three reads
+            # in autocommit could straddle that commit and call a new store another program's)
+            return tuple(conn.execute(HEADER).fetchone())  # type: ignore[return-value]
 
         try:
             app_id, version, tables = self._retry(header)  # a lock is StoreLocked, not "not a store"

@@ -278,3 +278,35 @@ def test_run_without_a_name_is_the_latest_and_an_empty_store_says_so(store_path)
     store.create_run("first", {})
     store.create_run("second", {})
     assert store.run().name == "second"
+
+
+def test_a_store_another_process_creates_while_this_one_opens_it_is_opened(tmp_path,
+                                                                            monkeypatch):
+    """Two trainings start on one new store: the other one creates its schema just after this
+    open's first read. This open must take it as the lrwatch store it is (it once read the
+    mark before that commit and the tables after it: "an SQLite file of another program")."""
+    path = tmp_path / "shared" / "lrwatch.db"
+    connect = sqlite3.connect
+    raced = []
+
+    class Read:  # a statement's rows, read to the end: its read lock is let go
+        def __init__(self, rows: list) -> None:
+            self.rows = rows
+
+        def fetchone(self):  # type: ignore[no-untyped-def]
+            return self.rows[0] if self.rows else None
+
+    class OtherProcessCommitsNow(sqlite3.Connection):
+        def execute(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if raced:
+                return super().execute(*args, **kwargs)
+            raced.append(True)
+            rows = super().execute(*args, **kwargs).fetchall()
+            Store(path).close()  # the other training, in between two of this open's reads
+            return Read(rows)
+
+    monkeypatch.setattr(sqlite3, "connect",
+                        lambda *a, **k: connect(*a, factory=OtherProcessCommitsNow, **k))
+    with Store(path) as store:
+        run = store.create_run("after the race")
+    assert raced and [r.name for r in Store(path, readonly=True).runs()] == [run.name]
