@@ -14,7 +14,7 @@ import pytest
 
 from lrwatch.errors import InputError
 from lrwatch.readers import find_runs, read_run
-from tests.helpers.cli import run_cli
+from tests.helpers.cli import lrwatch, run_cli
 
 PATTERN_EXAMPLE = ("--pattern 'step (?P<step>\\d+).*loss (?P<loss>[-+.0-9eE]+|nan)"
                    ".*lr (?P<lr>[-+.0-9eE]+)'")
@@ -342,3 +342,26 @@ def test_a_tutorial_loop_over_lrs_gives_a_run_for_each_where_its_epoch_goes_back
     np.testing.assert_array_equal(second.loss.steps, np.arange(100, 901, 100))
     np.testing.assert_allclose(second.loss.values[:2], [round(2.0 / 2.0, 4), round(2.0 / 3.0, 4)])
     np.testing.assert_allclose(second.lr.values[:1], [0.1])
+
+
+def test_a_cell_looping_over_lrs_is_a_sweep_lrwatch_sweep_reads(tmp_path, capsys):
+    """Five LRs trained in one cell's loop, each run's LR printed above it: ``lrwatch sweep
+    NOTEBOOK --as-one`` places each run; the best LR of this made sweep is 1e-3."""
+    text = ""
+    for lr in (1e-4, 3e-4, 1e-3, 3e-3, 1e-2):
+        text += f"training with lr={lr}\n"
+        floor = 0.5 + 0.3 * abs(math.log10(lr / 1e-3))
+        for e in range(1, 6):
+            text += "".join(
+                f"Epoch [{e}/5], Step [{s}/500], Loss: "
+                f"{floor + 2.0 * math.exp(-((e - 1) * 500 + s) * min(lr, 1e-3) / 0.8):.4f}\n"
+                for s in range(100, 501, 100))
+    path = notebook(tmp_path / "lrs.ipynb", code("for lr in lrs: train(lr)", stream(text),
+                                                 count=3))
+    code_, out, err = lrwatch(capsys, "sweep", str(path), "--as-one", "--json")
+    assert code_ == 0, err
+    (sweep,) = json.loads(out)["sweeps"]
+    assert [(r["run"].split(":")[-1], r["lr"], r["position"]) for r in sweep["runs"]] == [
+        ("cell1#1", 1e-4, "too_low"), ("cell1#2", 3e-4, "too_low"), ("cell1#3", 1e-3, "near_best"),
+        ("cell1#4", 3e-3, "too_high"), ("cell1#5", 1e-2, "too_high")]
+    assert sweep["best_lr_low"] <= 1e-3 <= sweep["best_lr_high"]
