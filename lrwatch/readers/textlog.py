@@ -5,7 +5,9 @@ printed HF dicts, Keras, fairseq, Megatron-LM, llm.c, modded-nanogpt, timm, Open
 torchvision's MetricLogger, Composer) that reads the most loss points in its first lines, or by the
 user's ``--pattern``; a line may carry a prefix (a time stamp, a rank), as logs copied from job
 runners and notebooks do. A script's own printout in none of them is read by the names on its lines
-(``Epoch [2/5], Step [100/600], Loss: 0.21``), with a note that says so.
+(``Epoch [2/5], Step [100/600], Loss: 0.21``), with a note that says so. A log whose step starts
+again at its first one holds several runs one after another (seeds ``>>`` into one file): a run
+for each, ``<stem>#<k>``.
 
 A line that states the model's size (nanoGPT's ``number of parameters: 123.69M``) gives the
 parameter count, which moves an adaptive optimizer's usual LR range down for a large model.
@@ -126,11 +128,14 @@ def prints_a_loss(path: Path) -> bool:
         return False
 
 
-def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResult:
-    """A run from a plain-text log, in a preset layout or the user's ``--pattern``.
+def read_text_log(path: Path, options: ReadOptions = ReadOptions(),
+                  run: int | None = None) -> ReadResult:
+    """A run from a plain-text log, in a preset layout or the user's ``--pattern``; ``run``
+    (from 0) the one of several it holds one after another (``read_lines``).
 
     Raises:
         ConfigError: ``--pattern`` is not a regex with a ``loss`` group.
+        SeveralRuns: it holds several runs and ``run`` is None.
         InputError: the file cannot be read, matches no layout, or has no loss on any line.
     """
     refuse_lfs_pointer(path)
@@ -143,12 +148,36 @@ def read_text_log(path: Path, options: ReadOptions = ReadOptions()) -> ReadResul
         raise InputError(f"{path} matches no known log layout ({', '.join(PRESETS)}) and "
                          f"names no loss on {GENERIC_MIN_POINTS}+ lines ('loss: 2.31'): pass "
                          f"--pattern with named groups, e.g. {PATTERN_EXAMPLE}")
+    return _read(path, name, options, run)
+
+
+def _read(path: Path, name: str, options: ReadOptions, run: int | None) -> ReadResult:
+    """``read_text_log`` of a log whose layout ``name`` is known."""
     try:
         encoding = text_encoding(file_head(path, 4))
         with open(path, encoding=encoding, errors="replace") as fh:  # "\r" ends a line too
-            return read_lines(fh, name, str(path), options)
+            result = read_lines(fh, name, str(path), options, run=run)
     except OSError as exc:
         raise cannot_read(path, exc) from None
+    if run is None:
+        return result
+    which = f"run {run + 1} of those {path.name} holds one after another (its step starts again)"
+    return ReadResult(result.curves, result.columns, (which, *result.notes))
+
+
+def _file_runs(path: Path, name: str | None, options: ReadOptions) -> list[Found]:
+    """A text log's runs: itself, named by its stem, or ``<stem>#<k>`` for each of several
+    runs it holds one after another (the whole file is read to count them). A log in no
+    layout (``name`` None) or that cannot be read is one run: reading it says why."""
+    if name is not None:
+        try:
+            _read(path, name, options, None)
+        except SeveralRuns as several:
+            return [Found(path, label=f"{path.stem}#{k}", part=str(k))
+                    for k in range(1, several.runs + 1)]
+        except InputError:
+            pass
+    return [Found(path, label=path.stem)]
 
 
 class SeveralRuns(InputError):
@@ -206,8 +235,8 @@ def read_lines(lines: Iterable[str], name: str, where: str,
         raise SeveralRuns(
             f"{where} holds {len(starts) + 1} runs one after another: its step starts again "
             f"{len(starts)} time{'s' * (len(starts) > 1)} (from {before} to {after} at line "
-            f"{line_at}); lrwatch reads one run a file: write each run's log to a file of its "
-            "own", runs=len(starts) + 1)
+            f"{line_at}); list its runs (lrwatch analyze reads each) and read one of them",
+            runs=len(starts) + 1)
     points = {curve: (np.frombuffer(steps[curve], dtype=np.int64),
                       np.frombuffer(values[curve], dtype=np.float64)) for curve in CURVES}
     rejected = layout.parse.rejected if isinstance(layout.parse, PatternParser) else {}
@@ -241,7 +270,7 @@ def read_lines(lines: Iterable[str], name: str, where: str,
 
 class TextLogReader:
     """``.log``/``.txt`` files in a known layout, or any file with ``--pattern``; each is a run
-    named by its file stem."""
+    named by its file stem, or ``<stem>#<k>`` for each of several runs it holds."""
 
     format = "text"
 
@@ -252,7 +281,11 @@ class TextLogReader:
         return bool(options.pattern) or path.suffix.lower() in SUFFIXES
 
     def file_runs(self, path: Path, options: ReadOptions) -> list[Found]:
-        return [Found(path, label=path.stem)]
+        try:
+            name = None if is_lfs_pointer(file_head(path)) else _recognise(path, options)
+        except InputError:
+            name = None  # reading it says why
+        return _file_runs(path, name, options)
 
     def folder_runs(self, folder: Folder, options: ReadOptions) -> FolderRuns:
         """Only the files whose first lines are in a known layout (or match ``--pattern``):
@@ -261,14 +294,16 @@ class TextLogReader:
         for name in sorted(f for f in folder.files if self.wants(f)):
             path = folder.path / name
             try:
-                if is_lfs_pointer(file_head(path)) or _recognise(path, options) is not None:
+                if is_lfs_pointer(file_head(path)):
                     found.append(Found(path, label=path.stem))
+                elif (layout := _recognise(path, options)) is not None:
+                    found += _file_runs(path, layout, options)
             except InputError as exc:
                 found.append(Found(path, label=path.stem, error=str(exc)))
         return FolderRuns(tuple(found))
 
     def read(self, run: LogRun, options: ReadOptions) -> ReadResult:
-        return read_text_log(run.path, options)
+        return read_text_log(run.path, options, None if run.part is None else int(run.part) - 1)
 
     def setup(self, run: LogRun) -> dict[str, Any] | None:
         return None  # a printed log names no setup lrwatch could trust

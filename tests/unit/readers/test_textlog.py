@@ -12,7 +12,7 @@ import pytest
 
 from lrwatch.errors import ConfigError, InputError
 from lrwatch.readers import find_runs, read_run
-from lrwatch.readers.textlog import QUICK_SNIFF_BYTES, SNIFF_BYTES
+from lrwatch.readers.textlog import QUICK_SNIFF_BYTES, SNIFF_BYTES, read_text_log
 from tests.helpers.cli import run_cli
 
 # the example a one-line error about --pattern ends with
@@ -932,18 +932,28 @@ def test_composer_console_blocks_read_at_their_batch(tmp_path, by, time_batch):
     assert result.notes[0] == "read as a text log (composer)"
 
 
-def test_runs_appended_to_one_log_are_a_one_line_error_a_resume_is_not(tmp_path, capsys):
-    """Three seeds' nanoGPT logs ``>>`` into one file: the step starts again at 0 twice, and
-    read as one run each step would keep the last seed's loss alone. A run resumed from its
-    step-100 checkpoint repeats steps after its first: it is read, later values kept."""
-    nanogpt_log(tmp_path / "one.log")
+def test_runs_appended_to_one_log_are_a_run_each_a_resume_is_one(tmp_path, capsys):
+    """Three seeds' nanoGPT logs ``>>`` into one file: the step starts again at 0 twice, so the
+    file holds three runs, each read with its own losses (read as one, each step would keep the
+    last seed's loss alone). A run resumed from its step-100 checkpoint repeats steps after its
+    first: it is one run, later values kept."""
+    one = read_run(find_runs(nanogpt_log(tmp_path / "one.log"))[0])
     runs = tmp_path / "seeds.log"
     runs.write_text((tmp_path / "one.log").read_text() * 3)
-    code, out, err = run_cli(capsys, str(runs))
-    assert (code, out, err.count("\n")) == (1, "", 1)
-    assert (f"{runs} holds 3 runs one after another: its step starts again 2 times (from 290 "
-            "to 0 at line 42); lrwatch reads one run a file: write each run's log to a file of "
-            "its own") in err
+    found = find_runs(runs)
+    assert [r.name for r in found] == ["seeds#1", "seeds#2", "seeds#3"]
+    for k, run in enumerate(found, start=1):
+        result = read_run(run)
+        np.testing.assert_array_equal(result.curves.loss.values, one.curves.loss.values)
+        assert result.notes[0] == (f"run {k} of those seeds.log holds one after another (its "
+                                   "step starts again)")
+    code, out, err = run_cli(capsys, str(tmp_path), "--json")
+    assert code == 0, err
+    assert sorted(e["run"].split("/")[-1] for e in json.loads(out)["runs"]) == [
+        "one", "seeds#1", "seeds#2", "seeds#3"]
+    with pytest.raises(InputError, match=r"seeds.log holds 3 runs one after another: its step "
+                                         r"starts again 2 times \(from 290 to 0 at line 42\)"):
+        read_text_log(runs)
     resumed = tmp_path / "resumed.log"
     first = [(i, 4.2 - i / 100) for i in range(0, 150, 10)]
     again = [(i, 4.1 - i / 100) for i in range(100, 300, 10)]
