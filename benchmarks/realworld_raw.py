@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.realworld_raw")
     parser.add_argument("snapshots", type=Path, help="folder of fetched snapshots")
     args = parser.parse_args(argv)
-    runs, missing = load()
+    runs, _ = load()  # runs absent from the cache have no curves: left out below
     runs = [r for r in runs if not r.repo.startswith("lrwatch-made") and r.curves is not None]
     git_dirs, _ = find_snapshots(args.snapshots, sorted({r.repo for r in runs}))
     rows = []
