@@ -30,7 +30,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from benchmarks.realworld import RealRun, load
+from benchmarks.realworld import RealRun, load, manifest
 from benchmarks.realworld.rebuild import find_snapshots
 from benchmarks.realworld_diagnosis import entry_of, judge
 from lrwatch.analysis import analyze
@@ -96,8 +96,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.realworld_raw")
     parser.add_argument("snapshots", type=Path, help="folder of fetched snapshots")
     args = parser.parse_args(argv)
-    runs, _ = load()  # runs absent from the cache have no curves: left out below
+    runs, missing = load()
     runs = [r for r in runs if not r.repo.startswith("lrwatch-made") and r.curves is not None]
+    made = {row["id"] for row in manifest() if row["repo"].startswith("lrwatch-made")}
+    absent = [i for i in missing if i not in made]  # runs made here are retrained, not read
     git_dirs, _ = find_snapshots(args.snapshots, sorted({r.repo for r in runs}))
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -114,7 +116,9 @@ def main(argv: list[str] | None = None) -> None:
     (OUT / "realworld_raw.json").write_text(json.dumps({"figures": res, "rows": rows}))
     n = res["read"]
     print(f"{res['runs']} public runs: {n} read from their file as one run, {res['several']} in a"
-          f" file of several runs, {sum(res['errors'].values())} not read")
+          f" file of several runs, {sum(res['errors'].values())} not read"
+          + (f"; {len(absent)} more missing from the cache (realworld.rebuild writes them)"
+             if absent else ""))
     for kind, count in sorted(res["errors"].items(), key=lambda kv: -kv[1]):
         print(f"  not read ({count}): {kind}")
     for how in ("csv", "file", "file+flags"):
