@@ -25,12 +25,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import subprocess
 import tempfile
 from collections import Counter
 from pathlib import Path
 
 from benchmarks.realworld import RealRun, load, manifest
+from benchmarks.realworld.extract_pl import git_show
 from benchmarks.realworld.rebuild import find_snapshots
 from benchmarks.realworld_diagnosis import entry_of, judge
 from lrwatch.analysis import analyze
@@ -42,12 +42,13 @@ FLAGS = ("optimizer", "fine_tune", "classes", "param_count")
 OUT = Path(__file__).parent / "out"
 
 
-def source_file(run: RealRun, git_dir: Path, into: Path) -> Path:
+def source_file(run: RealRun, git_dir: Path, into: Path) -> Path | None:
     """The run's log file at its commit, written under ``into`` with its own name (readers
-    claim files by name)."""
+    claim files by name); None when the snapshot lacks the commit or the file."""
+    data = git_show(git_dir, run.commit, run.path)
+    if data is None:
+        return None
     path = into / Path(run.path).name
-    data = subprocess.run(["git", "--git-dir", str(git_dir), "show", f"{run.commit}:{run.path}"],
-                          capture_output=True, check=True).stdout
     path.write_bytes(data)
     return path
 
@@ -109,7 +110,8 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             folder = Path(tmp) / str(i)
             folder.mkdir()
-            row = read_file(run, source_file(run, git_dirs[run.repo], folder))
+            path = source_file(run, git_dirs[run.repo], folder)
+            row = {"error": "not in its snapshot"} if path is None else read_file(run, path)
             rows.append({"id": run.id, "format": run.format, **row})
     res = figures(rows)
     OUT.mkdir(exist_ok=True)

@@ -106,18 +106,19 @@ def status_in_sweep(place: Any, reading: Any, own: str) -> str:
     ranked loss ended no lower than it started (``no_lower``) is diverging."""
     if own == "no_lr_verdict":
         return own
+    healthy = own if own == "diverging" else "healthy"  # a blow-up of its own stays one
     if tied(place, reading):
-        return own if own == "diverging" else "healthy"
+        return healthy
     if place.unranked or beyond_edge(place, reading):
         return own
     if close_to_best(place, reading):
-        return own if own == "diverging" else "healthy"
+        return healthy
     if worse_than_best(place, reading):
         if reading.best_lr is not None and place.lr > reading.best_lr:
             return own if own in _TOO_HIGH else "oscillating"
         return own if own == "diverging" else "stalled"
     if reading.flat:
-        return own if own == "diverging" else "healthy"
+        return healthy
     if place.position == "too_high" and own in _TOO_HIGH:
         return own
     if place.position == "too_high" and no_lower(place):

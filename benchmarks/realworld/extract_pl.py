@@ -44,7 +44,7 @@ GRAD_KEYS = ("grad_2.0_norm_total", "grad_norm", "train/grad_norm")
 LR_PREFIXES = ("lr-", "lr", "learning_rate", "train/lr", "lr/pg0")  # lr/pg0: Ultralytics' weights
 
 
-def _git_show(mirror: Path, commit: str, path: str) -> bytes | None:
+def git_show(mirror: Path, commit: str, path: str) -> bytes | None:
     """The file at ``commit:path`` in a bare mirror, or None when the mirror lacks it."""
     out = subprocess.run(["git", "--git-dir", str(mirror), "show", f"{commit}:{path}"],
                          capture_output=True)
@@ -445,7 +445,7 @@ def _with_merged_logs(row: dict, mirror: Path, data: bytes, manifest: Path) -> b
                          f"'jsonl', not {row['format']!r}; fix {manifest.name}")
     parts = [data]
     for path in extra:
-        more = _git_show(mirror, row["commit"], path)
+        more = git_show(mirror, row["commit"], path)
         if more is None:
             raise SystemExit(f"{where}: meta.merge_paths names {path!r}, which commit "
                              f"{row['commit'][:12]} lacks; fix {manifest.name}")
@@ -461,7 +461,7 @@ def _read_run(row: dict, mirrors: list[Path], manifest: Path) -> list[dict] | No
         raise SystemExit(f"run {row['id']}: format {row['format']!r} is not one of "
                          f"{sorted(READERS)}; fix {manifest.name}")
     found = next(((m, d) for m in mirrors
-                  if (d := _git_show(m, row["commit"], row["path"])) is not None), None)
+                  if (d := git_show(m, row["commit"], row["path"])) is not None), None)
     if found is None:
         return None
     mirror, data = found

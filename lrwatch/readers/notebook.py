@@ -42,7 +42,6 @@ SUFFIX = ".ipynb"
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 _UTF8_BOM = b"\xef\xbb\xbf"
 _LOSS_NAMES = ("loss", "ppl", "perplexity")  # a table's header naming one of these is a log
-_TEXT_NOTES = ("read as a text log (", "no known layout: ")  # textlog's notes of its layout
 
 
 @dataclass(frozen=True)
@@ -243,13 +242,10 @@ def read_cell(path: Path, index: int, options: ReadOptions = ReadOptions(),
                          "runs again")
     shown = f" (In [{cell.execution_count}])" if cell.execution_count is not None else ""
     result = read_lines(_lines_of(cell), name, f"{path} cell {index}", options,
-                        run=None if run is None else run - 1)
+                        run=None if run is None else run - 1, printed=not cell.table)
     which = "" if run is None else f": run {run} of those it printed one after another"
     what = "the table displayed by" if cell.table else "the printed output of"
-    # a table's rows are read by their column names: the text layout's notes would speak of
-    # lines the user never printed
-    kept = [n for n in result.notes if not cell.table or not n.startswith(_TEXT_NOTES)]
-    notes = [f"read from {what} cell {index}{shown}{which}", *kept]
+    notes = [f"read from {what} cell {index}{shown}{which}", *result.notes]
     if cell.error is not None:
         notes.append(f"the cell stopped with {cell.error}: its training may have ended early")
     return ReadResult(result.curves, result.columns, tuple(notes))

@@ -190,11 +190,13 @@ class SeveralRuns(InputError):
 
 
 def read_lines(lines: Iterable[str], name: str, where: str,
-               options: ReadOptions = ReadOptions(), run: int | None = None) -> ReadResult:
+               options: ReadOptions = ReadOptions(), run: int | None = None,
+               printed: bool = True) -> ReadResult:
     """A run from a log's lines (a file's, or a notebook cell's printed output) in the layout
     ``name`` (as ``recognise`` gives it); ``where`` names the log in errors. A step that goes
     back to the first one or below starts another run (a resumed run restarts later, from its
-    checkpoint's step): ``run`` (from 0) picks one of several.
+    checkpoint's step): ``run`` (from 0) picks one of several. ``printed`` False: the lines are
+    a table's rows made here, and the notes do not name a text layout the user never printed.
 
     Raises:
         SeveralRuns: the lines hold several runs and ``run`` is None.
@@ -249,9 +251,11 @@ def read_lines(lines: Iterable[str], name: str, where: str,
     if not points["loss"][0].size:
         raise InputError(f"{where} has no loss on any line read as {layout.name}")
     columns = Columns(loss="loss", **{c: c for c in CURVES[1:] if points[c][0].size})
-    notes = [f"read as a text log ({layout.name})"]
-    if layout.note:
-        notes.append(layout.note)
+    notes = []
+    if printed:
+        notes.append(f"read as a text log ({layout.name})")
+        if layout.note:
+            notes.append(layout.note)
     if layout.steps_are_order:
         notes.append("its lines carry no step: the step is the entry's order (multiply by the "
                      "logging interval for optimizer steps)")
