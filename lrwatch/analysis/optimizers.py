@@ -67,6 +67,9 @@ FINE_TUNE_RANGES: dict[str, tuple[float, float]] = {
 # A fine-tune that needs more LR needs a little more: never more than 3x at once (issue 12: a
 # 300x increase on a full fine-tune at 2e-5 would wreck the pretrained weights).
 FINE_TUNE_MAX_INCREASE = 3.0
+# Other names of SGD: TensorFlow 1's classes (DeepOBS logs ``MomentumOptimizer`` and
+# ``GradientDescentOptimizer``) and "heavy ball" momentum; read as "sgd" by every table here.
+SGD_NAMES = ("gradientdescent", "momentumoptimizer", "heavy-ball", "heavyball", "heavy ball")
 # Optimizers that adapt their own step size and run at lr ~ 1 on purpose.
 LR_FREE = ("prodigy", "dadapt", "dadaptation", "mechanic", "dog", "ldog")
 # Per-parameter adaptive optimizers: square-root batch-size scaling and the range test's wider
@@ -113,6 +116,12 @@ SMALL_MODEL_LR = 1e-3
 LR_FAR = 0.8
 
 
+def _lower(optimizer: str) -> str:
+    """A name lower-cased, with SGD's other names read as "sgd"."""
+    name = optimizer.lower()
+    return "sgd" if any(k in name for k in SGD_NAMES) else name
+
+
 def _find(name: str, table: dict[str, T]) -> T | None:
     """A lower-cased optimizer name's entry in ``table``: its own, else the longest key it holds
     ("FusedAdam", "AdamW8bit"); a hybrid whose name holds a ``FIRST`` key gets that key's."""
@@ -146,7 +155,7 @@ def typical_range(optimizer: str | None, momentum: float | None = None,
     optimizer has no usual range."""
     if not optimizer or is_lr_free(optimizer):
         return None
-    name = optimizer.lower()
+    name = _lower(optimizer)
     if fine_tune:
         if not is_adaptive(optimizer):
             return FINE_TUNE_RANGES["sgd"] if "sgd" in name else None
@@ -196,7 +205,7 @@ def plausible_max(optimizer: str | None, momentum: float | None = None,
     for an unknown or LR-free optimizer, or with gradient clipping, which bounds the step)."""
     if not optimizer or clip is not None or is_lr_free(optimizer):
         return None
-    name = optimizer.lower()
+    name = _lower(optimizer)
     if any(k in name for k in SIGN_BASED):
         return PLAUSIBLE_MAX["lion"]
     most = _find(name, PLAUSIBLE_MAX_BY_NAME)

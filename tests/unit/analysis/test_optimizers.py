@@ -50,6 +50,16 @@ def test_ranges_fine_tuning_and_lr_free() -> None:
     assert typical_range(None) is None
 
 
+def test_sgd_by_its_other_names() -> None:
+    """TensorFlow 1's classes (DeepOBS logs them) and "heavy ball" momentum are SGD."""
+    for name in ("GradientDescentOptimizer", "MomentumOptimizer", "SGD heavy-ball"):
+        assert typical_range(name) == typical_range("SGD")
+        assert plausible_max(name) == plausible_max("SGD")
+        assert not is_adaptive(name)
+    assert typical_range("MomentumOptimizer", fine_tune=True) == typical_range("SGD",
+                                                                               fine_tune=True)
+
+
 def test_plausible_maxima_and_clipping() -> None:
     assert plausible_max("SGD", momentum=0.9) == 1.0
     assert plausible_max("AdamW") == 1e-2
