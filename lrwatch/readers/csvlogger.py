@@ -384,7 +384,7 @@ def read_csv_log(path: Path, loss_key: str | None = None, lr_key: str | None = N
         columns = replace(columns, val_loss=None)  # a split column that names no val rows
     result = build_curves(columns, points, read_hints(path.parent), str(path),
                           epoch_points=epoch is not None)
-    return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
+    return replace(result, notes=tuple(notes) + result.notes)
 
 
 def _epoch_index(header: Sequence[str]) -> str | None:
@@ -433,7 +433,7 @@ def _read_wandb_run(path: Path, header: Sequence[str], part: str, loss_key: str 
     if not points[columns.loss][0].size:
         raise InputError(f"{where}: its '{columns.loss}' column has no point")
     result = build_curves(columns, points, read_hints(path.parent), where)
-    return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
+    return replace(result, notes=tuple(notes) + result.notes)
 
 
 class CsvLogReader:

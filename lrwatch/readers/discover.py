@@ -27,6 +27,7 @@ from lrwatch.errors import InputError
 from lrwatch.readers.base import Folder, LogRun, ReadOptions
 from lrwatch.readers.files import HEAD_BYTES, file_head, refuse_lfs_pointer
 from lrwatch.readers.notebook import READER as NOTEBOOK_READER
+from lrwatch.readers.path_setup import with_path_setup
 from lrwatch.readers.registry import READERS, reader_for
 from lrwatch.readers.series import ReadResult, cannot_read
 from lrwatch.readers.store import READER as STORE_READER
@@ -109,6 +110,7 @@ def read_run(run: LogRun, loss_key: str | None = None, lr_key: str | None = None
         raise InputError(run.error)
     options = ReadOptions(loss_key=loss_key, lr_key=lr_key, pattern=pattern)
     result = reader_for(run.format).read(run, options)
+    result = with_path_setup(result, run.path, run.format)
     if pattern and run.format not in _PATTERN_FORMATS:
         return replace(result, notes=(*result.notes, f"--pattern reads plain-text logs only: "
                                       f"{run.path.name} ({run.format}) was read by its own fields"))

@@ -226,7 +226,7 @@ def read_trainer_state(files: tuple[Path, ...], options: ReadOptions = ReadOptio
     if guessed:
         notes.append(f"{where}: read as a fine-tune (a Trainer log whose peak LR "
                      f"{guessed:.3g} is in the fine-tuning range; no file beside it says so)")
-    return ReadResult(curves, result.columns, tuple(notes + point_notes) + result.notes)
+    return replace(result, curves=curves, notes=tuple(notes + point_notes) + result.notes)
 
 
 def trainer_setup(files: tuple[Path, ...]) -> dict[str, Any] | None:

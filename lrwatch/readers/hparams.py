@@ -21,11 +21,11 @@ from lrwatch.readers.series import Hints
 FILE_NAME = "hparams.yaml"
 
 _OPTIMIZER_KEYS = ("optimizer", "optimizer_name", "optimizer_class", "optimizer_type", "optim",
-                   "opt")
+                   "opt", "optim_alg")
 _BATCH_KEYS = ("batch_size", "train_batch_size", "per_device_train_batch_size", "bs")
 _STEPS_KEYS = ("total_steps", "max_steps", "num_training_steps")
 _MOMENTUM_KEYS = ("momentum",)
-_LR_KEYS = ("lr", "learning_rate", "base_lr", "max_lr")
+_LR_KEYS = ("lr", "learning_rate", "base_lr", "max_lr", "initial_lr")
 # Keys whose presence means the LR changes during training (LightningCLI's ``lr_scheduler``,
 # a model's ``scheduler``/``warmup_steps`` arguments ...): any word of the key among these.
 _SCHEDULE_WORDS = {"scheduler", "schedule", "warmup", "sched"}

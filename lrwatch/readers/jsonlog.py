@@ -416,8 +416,7 @@ def read_json_log(path: Path, options: ReadOptions = ReadOptions(),
         hints = replace(hints_from_tree(config), param_count=hints.param_count,
                         source="the settings beside its log")
     result = build_curves(columns, points, hints, str(path), epoch_points=by_epoch)
-    return ReadResult(result.curves, result.columns,
-                      tuple(notes + point_notes) + result.notes)
+    return replace(result, notes=tuple(notes + point_notes) + result.notes)
 
 
 # --- recognising -----------------------------------------------------------------------------

@@ -152,7 +152,7 @@ def read_mlflow_run(run: Path, loss_key: str | None = None,
     columns = detect_columns(sorted(points), str(run), loss_key=loss_key, lr_key=lr_key)
     hints = replace(hints_from_tree(read_params(run)), source="its MLflow params")
     result = build_curves(columns, points, hints, str(run))
-    return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
+    return replace(result, notes=tuple(notes) + result.notes)
 
 
 class MlflowReader:

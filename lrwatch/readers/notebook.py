@@ -25,7 +25,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -248,7 +248,7 @@ def read_cell(path: Path, index: int, options: ReadOptions = ReadOptions(),
     notes = [f"read from {what} cell {index}{shown}{which}", *result.notes]
     if cell.error is not None:
         notes.append(f"the cell stopped with {cell.error}: its training may have ended early")
-    return ReadResult(result.curves, result.columns, tuple(notes))
+    return replace(result, notes=tuple(notes))
 
 
 class NotebookReader:

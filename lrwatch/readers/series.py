@@ -47,6 +47,9 @@ class ReadResult:
     curves: RunCurves
     columns: Columns
     notes: tuple[str, ...] = field(default=())
+    # the configuration sets an LR and a schedule: the LR of each step is unknown, and a name
+    # in the run's path (``path_setup``) does not make it known
+    lr_scheduled: bool = False
 
 
 def cannot_read(path: str | Path, exc: OSError) -> InputError:
@@ -175,4 +178,6 @@ def build_curves(columns: Columns, points: Mapping[str, Points], hints: Hints,
         val_metric=series(columns.val_metric),
         val_metric_name=columns.val_metric if series(columns.val_metric) is not None else None,
     )
-    return ReadResult(curves=curves, columns=columns, notes=tuple(notes))
+    return ReadResult(curves=curves, columns=columns, notes=tuple(notes),
+                      lr_scheduled=columns.lr is None and hints.lr is not None
+                      and bool(hints.lr_scheduled))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -162,7 +163,7 @@ def _read(path: Path, name: str, options: ReadOptions, run: int | None) -> ReadR
     if run is None:
         return result
     which = f"run {run + 1} of those {path.name} holds one after another (its step starts again)"
-    return ReadResult(result.curves, result.columns, (which, *result.notes))
+    return replace(result, notes=(which, *result.notes))
 
 
 def _file_runs(path: Path, name: str | None, options: ReadOptions) -> list[Found]:
@@ -269,7 +270,7 @@ def read_lines(lines: Iterable[str], name: str, where: str,
         notes.append(f"the log gives the model's size: {params:,} parameters")
     result = build_curves(columns, points, Hints(param_count=params), where,
                           epoch_points=layout.epoch_points)
-    return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
+    return replace(result, notes=tuple(notes) + result.notes)
 
 
 class TextLogReader:

@@ -9,6 +9,7 @@ run logged a step again, the later value wins.
 from __future__ import annotations
 
 from array import array
+from dataclasses import replace
 import re
 from pathlib import Path
 from typing import Any, Sequence
@@ -144,7 +145,7 @@ def read_event_log(files: Sequence[Path], where: str, loss_key: str | None = Non
                     and any(t.lower().startswith("metrics/map") for t in tags)))
     result = build_curves(columns, points, read_hints(files[0].parent), where,
                           epoch_points=by_epoch)
-    return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
+    return replace(result, notes=tuple(notes) + result.notes)
 
 
 class EventLogReader:

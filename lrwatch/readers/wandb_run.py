@@ -328,7 +328,7 @@ def read_wandb_run(path: Path, loss_key: str | None = None,
     points: dict[str, Points] = {k: (np.frombuffer(steps[k], dtype=np.int64),
                                      np.frombuffer(values[k], dtype=np.float64)) for k in used}
     result = build_curves(columns, points, config_hints(read_config(path, file_config)), str(path))
-    return ReadResult(result.curves, result.columns, tuple(notes) + result.notes)
+    return replace(result, notes=tuple(notes) + result.notes)
 
 
 class WandbRunReader:

@@ -1,0 +1,212 @@
+"""What a run's folder says of its setup where its log does not.
+
+- A settings file beside the log (``SETTINGS_FILES``: a training script's ``config.json``,
+  ``config.yaml``, ``args.json``, the key-value ``exp_config.txt`` of course scripts): the LR
+  (kept per step only when no schedule is named, as ``hparams.yaml``'s), the optimizer, batch
+  size, momentum, planned steps, the classes of the loss and a fine-tune
+  (``pretrained: true``, ``model_name_or_path``).
+- The path's names: sweeps name their runs by LR and optimizer (``lr_sweep/lr_3e-4/``,
+  ``grid_lr0.0005_wd0.01/``, ``SGD_0.001_200_history.json``, ``optim_adamw.log``), read from the
+  log's own name and its nearest folders' (``NEAREST`` names, the nearest first).
+
+What the log says wins, then the settings file, then the path; a note names where each value
+came from, so a user whose folder happens to read as a setup sees it and can say otherwise
+(``--optimizer``). Readers that read their own settings (the HF Trainer's, W&B's, MLflow's,
+stores) are left as they read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lrwatch.analysis.types import RunCurves, Series
+from lrwatch.readers.hftrainer import fine_tune_from_args
+from lrwatch.readers.hparams import OPTIMIZER_NAMES, hints_from_tree, read_yaml
+from lrwatch.readers.series import Hints, ReadResult
+
+# the formats whose readers take no settings file of their own
+FORMATS = frozenset({"csv", "json", "text", "tensorboard", "notebook"})
+# settings files a training script writes beside its log, the first found is read (a Lightning
+# folder's ``hparams.yaml`` is its reader's)
+SETTINGS_FILES = ("config.json", "config.yaml", "config.yml", "args.json", "args.yaml",
+                  "params.json", "params.yaml", "hparams.json", "hyperparameters.json",
+                  "exp_config.txt", "config.txt", "args.txt")
+_SETTINGS_BYTES = 1_000_000  # larger is no settings file
+_CLASS_KEYS = ("num_classes", "n_classes", "num_labels", "vocab_size", "n_vocab", "ntokens")
+# ``key: value``, ``key = value`` or ``key  value`` (one word: a line of prose is no setting)
+_KEY_VALUE = re.compile(r"^\s*([A-Za-z_][\w.-]*)\s*(?:[:=]\s*(\S.*?)|\s+(\S+))\s*$")
+
+NEAREST = 4  # the log's own name and the three folders above it (``lr_1e-3/version_0/x.csv``)
+_NUMBER = r"(?P<lr>\d+(?:\.\d+)?(?:e[-+]?\d+)?)(?![\d.]*[a-z\d])"
+# ``lr0.001``, ``lr_3e-4``, ``LR1e-06``, ``lr=0.1``, ``learning_rate_2e-5``, ``lr_sweep_1e-4``;
+# not a floor or an end of a schedule (``min_lr1e-5``, ``final_lr0``)
+_LR_WORD = re.compile(r"(?<![a-z])(?<!min_)(?<!min)(?<!final_)(?<!end_)(?<!warmup_)"
+                      r"(?:lr|learning[_-]?rate)(?:[_-]?sweep)?[_=-]?" + _NUMBER)
+# ``SGD_0.001_200_history``, ``adam-1e-3``: an optimizer's name and a number with a point or an
+# exponent (``adam_2`` is a version, not an LR)
+_OPTIMIZER_LR = re.compile(
+    r"(?<![a-z])(?P<name>" + "|".join(sorted(OPTIMIZER_NAMES, key=len, reverse=True))
+    + r")[_-](?P<lr>\d*\.\d+(?:e[-+]?\d+)?|\d+(?:\.\d+)?e[-+]?\d+)(?![\d.]*[a-z\d])")
+_MOST = 10.0  # no LR above this is a plausible reading of a name (LR-free optimizers run at ~1)
+
+
+@dataclass(frozen=True)
+class PathSetup:
+    """The LR and optimizer a run's path names, with the name each was read from."""
+
+    lr: float | None = None
+    lr_from: str | None = None
+    optimizer: str | None = None
+    optimizer_from: str | None = None
+
+
+def names_of(path: Path) -> list[str]:
+    """The log's own name (less its suffixes) and its folders', nearest first."""
+    own = path.name
+    while (suffix := Path(own).suffix) and suffix[1:].isalpha():  # ``lr_0.001.jsonl``
+        own = own[:-len(suffix)]
+    return [own, *(p.name for p in path.parents)][:NEAREST]
+
+
+def setup_of(path: Path) -> PathSetup:
+    """The LR and optimizer named by the nearest part of ``path`` that names them. An optimizer
+    is taken only from the log's own name or a name that also gives the LR: a folder named
+    ``adam`` alone may be a person's."""
+    lr = lr_from = optimizer = optimizer_from = None
+    for i, name in enumerate(names_of(path)):
+        low = name.lower()
+        paired = _OPTIMIZER_LR.search(low)
+        word = _LR_WORD.search(low)
+        value = _plausible(word.group("lr")) if word else None
+        if value is None and paired:
+            value = _plausible(paired.group("lr"))
+        if lr is None and value is not None:
+            lr, lr_from = value, name
+        named = paired.group("name") if paired else _optimizer_word(low)
+        if optimizer is None and named and (i == 0 or value is not None):
+            optimizer, optimizer_from = OPTIMIZER_NAMES[named], name
+    return PathSetup(lr, lr_from, optimizer, optimizer_from)
+
+
+def _plausible(text: str) -> float | None:
+    value = float(text)
+    return value if 0 < value <= _MOST else None
+
+
+def _optimizer_word(name: str) -> str | None:
+    """The one optimizer a name holds as a word of its own (``optim_adamw``, ``adam.csv``);
+    None for none or for two (``adam_vs_sgd``)."""
+    words = {w for w in re.split(r"[^a-z]+", name) if w in OPTIMIZER_NAMES}
+    return words.pop() if len(words) == 1 else None
+
+
+def settings_beside(folder: Path) -> tuple[dict[str, Any], str] | None:
+    """The first settings file in the log's ``folder`` that holds a mapping, with its name;
+    namespaced keys (``training/learning_rate``) are read by their last part."""
+    for name in SETTINGS_FILES:
+        path = folder / name
+        try:
+            if not path.is_file() or path.stat().st_size > _SETTINGS_BYTES:
+                continue
+        except OSError:
+            continue
+        tree = _read_settings(path)
+        if tree:
+            return {str(k).rsplit("/", 1)[-1]: v for k, v in tree.items()}, name
+    return None
+
+
+def _read_settings(path: Path) -> dict[Any, Any] | None:
+    if path.suffix in (".yaml", ".yml"):
+        return read_yaml(path)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    if path.suffix == ".json":
+        try:
+            tree = json.loads(text)
+        except (ValueError, RecursionError):
+            return None
+        return tree if isinstance(tree, dict) else None
+    pairs = [_KEY_VALUE.match(line) for line in text.splitlines() if line.strip()]
+    if not pairs or not all(pairs):  # every line a ``key value`` pair, or no settings
+        return None
+    return {m.group(1): _scalar(m.group(2) or m.group(3)) for m in pairs if m}
+
+
+def _scalar(text: str) -> Any:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return {"true": True, "false": False}.get(text.lower(), text)
+
+
+def _hints_of(tree: dict[str, Any]) -> Hints:
+    hints = hints_from_tree(tree)
+    classes = next((v for k in _CLASS_KEYS if isinstance(v := tree.get(k), int)
+                    and not isinstance(v, bool) and v >= 2), None)
+    fine = True if tree.get("pretrained") is True or fine_tune_from_args(tree) else None
+    return replace(hints, classes=classes, fine_tune=fine)
+
+
+def with_path_setup(result: ReadResult, path: Path, log_format: str) -> ReadResult:
+    """``result`` with what the settings file beside its log and its path name, where its log
+    named nothing (no LR where a settings file names a schedule: the LR of each step is then
+    unknown), and a note for each."""
+    if log_format not in FORMATS:
+        return result
+    curves, notes, scheduled = result.curves, list(result.notes), result.lr_scheduled
+    found = settings_beside(path if path.is_dir() else path.parent)
+    if found is not None:
+        tree, name = found
+        curves, scheduled = _with_settings(curves, _hints_of(tree), name, notes, scheduled)
+    if curves.lr is not None and curves.optimizer is not None:
+        return replace(result, curves=curves, notes=tuple(notes), lr_scheduled=scheduled)
+    named = setup_of(path)
+    if curves.lr is None and named.lr is not None and not scheduled:
+        curves = _constant_lr(curves, named.lr)
+        notes.append(f"the log has no LR: took lr={named.lr:g} from the name "
+                     f"'{named.lr_from}' as the LR of every step")
+    if curves.optimizer is None and named.optimizer is not None:
+        curves = replace(curves, optimizer=named.optimizer)
+        notes.append(f"the log names no optimizer: took {named.optimizer} from the name "
+                     f"'{named.optimizer_from}' (say --optimizer if it is another)")
+    return replace(result, curves=curves, notes=tuple(notes), lr_scheduled=scheduled)
+
+
+def _with_settings(curves: RunCurves, hints: Hints, name: str, notes: list[str],
+                   scheduled: bool) -> tuple[RunCurves, bool]:
+    """``curves`` with the settings' values where the log has none; whether the LR of each step
+    is unknown (the settings name an LR and a schedule)."""
+    taken = {k: getattr(hints, k) for k in ("optimizer", "momentum", "batch_size", "total_steps",
+                                            "classes", "fine_tune", "clip")
+             if getattr(curves, k) is None and getattr(hints, k) is not None}
+    if curves.lr is None and hints.lr is not None and not hints.lr_scheduled and not scheduled:
+        curves = _constant_lr(curves, hints.lr)
+        taken["lr"] = hints.lr
+    elif curves.lr is None and hints.lr is not None:
+        scheduled = True
+        notes.append(f"{name} beside the log sets lr={hints.lr:g} and a schedule or warmup: "
+                     "the LR of each step is unknown, the suggestion is a relative change")
+    if taken:
+        said = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                         for k, v in taken.items())
+        every = " (the LR of every step: it names no schedule)" if "lr" in taken else ""
+        notes.append(f"took {said} from {name} beside the log{every}")
+    return replace(curves, **{k: v for k, v in taken.items() if k != "lr"}), scheduled
+
+
+def _constant_lr(curves: RunCurves, lr: float) -> RunCurves:
+    steps = curves.loss.steps
+    return replace(curves, lr=Series(steps, np.full(steps.size, lr)))
