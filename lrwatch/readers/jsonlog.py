@@ -265,17 +265,24 @@ def _columns_points(table: dict[str, Any], path: Path, options: ReadOptions
     columns = detect_columns([k for k in series if k != step_key], str(path),
                              loss_key=options.loss_key, lr_key=options.lr_key)
     size = len(series[columns.loss])
-    if columns.val_metric is not None and len(series[columns.val_metric]) != size:
-        columns = replace(columns, val_metric=None)  # an accuracy per epoch beside per-step losses
+    # a list of another length than the loss's counts other points (a validation loss per epoch
+    # beside a loss per batch): its steps are unknown, so it is left out, and a note says so
+    notes = []
+    for field in ("lr", "grad_norm", "val_loss", "val_metric"):
+        key = getattr(columns, field)
+        if key is not None and len(series[key]) != size:
+            columns = replace(columns, **{field: None})
+            notes.append(f"{path}: '{key}' has {len(series[key])} values and the loss "
+                         f"'{columns.loss}' {size}, so the steps of '{key}' are unknown: read "
+                         "without it")
     used = [c for c in (columns.loss, columns.lr, columns.grad_norm, columns.val_loss,
                         columns.val_metric)
             if c is not None]
-    uneven = [k for k in [*used, *([step_key] if step_key else [])] if len(series[k]) != size]
-    if uneven:
-        lengths = ", ".join(f"'{k}' has {len(series[k])}" for k in uneven)
+    if step_key is not None and len(series[step_key]) != size:
         raise InputError(f"{path}: its lists differ in length: '{columns.loss}' has {size} "
-                         f"values, {lengths}; a dict of lists is read as one point per index, "
-                         f"so they must be equal (pick others with --loss-key / --lr-key)")
+                         f"values, '{step_key}' has {len(series[step_key])}; a dict of lists is "
+                         "read as one point per index, so the steps must be as many (pick "
+                         "another loss with --loss-key)")
     if step_key is not None and not _integral(series[step_key]):
         raise InputError(f"{path}: its '{step_key}' list holds values that are not whole "
                          "numbers (or null); lrwatch reads it as the step of each point")
@@ -283,7 +290,7 @@ def _columns_points(table: dict[str, Any], path: Path, options: ReadOptions
              else np.arange(size, dtype=np.int64))
     points = {k: (steps, np.asarray([math.nan if v is None else float(v) for v in series[k]],
                                     dtype=np.float64)) for k in used}
-    return columns, points, by_epoch, [], _hints(table)
+    return columns, points, by_epoch, notes, _hints(table)
 
 
 def _held_out_records(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -394,7 +401,8 @@ def read_json_log(path: Path, options: ReadOptions = ReadOptions(),
 
     Raises:
         InputError: the file cannot be read, is not JSON, holds none of those shapes, has no
-            loss key (the error lists the keys it has), or its lists differ in length.
+            loss key (the error lists the keys it has), or its step list and loss list differ
+            in length.
     """
     data, notes = _load(path)
     if part is not None:

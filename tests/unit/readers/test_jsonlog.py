@@ -9,6 +9,7 @@ import math
 
 import pytest
 
+from lrwatch.readers import find_runs, read_run
 from tests.helpers.cli import lrwatch, run_cli
 
 EPOCHS = 30
@@ -108,6 +109,18 @@ def test_loss_and_lr_keys_choose_other_lists(tmp_path, capsys):
     assert run["columns"]["loss"] == "objective" and run["current_lr"] == pytest.approx(0.01)
 
 
+def test_a_list_of_another_length_is_left_out_with_a_note(tmp_path):
+    """Losses per batch beside validation losses per epoch: the validation losses' steps are
+    unknown, so the run is read from its losses, and a note names what was left out."""
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps({"train_losses": [_loss(i / 10) for i in range(100)],
+                                "val_losses": [_loss(e) + 0.1 for e in range(10)]}))
+    result = read_run(find_runs(path)[0])
+    assert result.curves.loss.values.size == 100 and result.curves.val_loss is None
+    assert any("'val_losses' has 10 values and the loss 'train_losses' 100, so the steps of "
+               "'val_losses' are unknown: read without it" in n for n in result.notes)
+
+
 def test_a_keras_training_log_csv_is_read_by_the_csv_reader(tmp_path, capsys):
     path = tmp_path / "training.log"
     path.write_text("epoch,accuracy,loss,lr,val_accuracy,val_loss\n" + "".join(
@@ -120,8 +133,8 @@ def test_a_keras_training_log_csv_is_read_by_the_csv_reader(tmp_path, capsys):
 @pytest.mark.parametrize(("text", "message"), [
     ('{"accuracy": [0.1, 0.2], "epoch": [0, 1]}',
      "has no training-loss column; it has: accuracy; name the loss column with"),
-    ('{"loss": [3, 2, 1], "lr": [0.1, 0.1]}',
-     "its lists differ in length: 'loss' has 3 values, 'lr' has 2"),
+    ('{"loss": [3, 2, 1], "step": [0, 1]}',
+     "its lists differ in length: 'loss' has 3 values, 'step' has 2"),
     ('{"loss": [3, 2', "is not readable JSON"),
     ("[1, 2, 3]", "is JSON but not a training log lrwatch reads: it holds a list of 3 items"),
     ("", "is empty"),
