@@ -172,6 +172,16 @@ def typical_range(optimizer: str | None, momentum: float | None = None,
     return found if found is None or scale == 1.0 else (found[0] * scale, found[1] * scale)
 
 
+def fine_tune_or_too_low(optimizer: str | None, lr: float, momentum: float | None = None,
+                         param_count: int | None = None) -> bool:
+    """Whether ``lr`` sits in the optimizer's fine-tuning range and below its from-scratch one:
+    a fine-tune's usual LR, or far too low a one from scratch (Adam-style 1e-5-1e-4, SGD
+    1e-4-1e-3). One curve does not tell which where nothing says whether it is a fine-tune."""
+    fine = typical_range(optimizer, momentum, fine_tune=True)
+    scratch = typical_range(optimizer, momentum, fine_tune=False, param_count=param_count)
+    return fine is not None and scratch is not None and fine[0] <= lr < scratch[0]
+
+
 def size_scale(param_count: int | None) -> float:
     """How far an adaptive optimizer's usual LRs sit below a small model's at ``param_count``
     parameters: SIZE_LRS's LR (log-log interpolated, the largest size's beyond it) over

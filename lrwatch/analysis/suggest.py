@@ -33,6 +33,7 @@ import math
 from lrwatch.analysis.optimizers import (
     FINE_TUNE_MAX_INCREASE,
     LR_FAR,
+    fine_tune_or_too_low,
     batch_scale,
     is_lr_free,
     plausible_max,
@@ -198,6 +199,16 @@ def _within_priors(rule: StatusRule, action: Action, factor: float, lr: float | 
         factor = FINE_TUNE_MAX_INCREASE
         reasons.append(f"a fine-tune's LR goes up a little at a time (at most "
                        f"{FINE_TUNE_MAX_INCREASE:g}x)")
+    elif action is Action.INCREASE and factor > FINE_TUNE_MAX_INCREASE and lr is not None \
+            and curves.fine_tune is None and curves.clip is None and fine_tune_or_too_low(
+                curves.optimizer, lr, curves.momentum, curves.param_count):
+        # issue 12: "increase 300x" on a fine-tune at 2e-5 wrecks the pretrained weights, and
+        # nothing here says whether the run is one
+        factor = FINE_TUNE_MAX_INCREASE
+        reasons.append(f"{lr:.3g} is a fine-tune's usual LR, though far too low from scratch, "
+                       "and nothing says which this run is: at most "
+                       f"{FINE_TUNE_MAX_INCREASE:g}x (say which: --fine-tune or --from-scratch, "
+                       "or fine_tune=)")
     top = plausible_max(curves.optimizer, curves.momentum, curves.clip)
     if action is Action.INCREASE and lr is not None and top is not None and lr * factor > top:
         factor = max(top / lr, 1.0)

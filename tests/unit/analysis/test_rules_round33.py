@@ -36,9 +36,9 @@ def _flat_from_the_start() -> np.ndarray:
     return loss
 
 
-def _run(loss: np.ndarray, lr: float) -> RunCurves:
+def _run(loss: np.ndarray, lr: float, fine_tune: bool | None = None) -> RunCurves:
     return RunCurves(loss=Series(STEPS, loss), optimizer="SGD", momentum=0.0,
-                     lr=Series(STEPS, np.full(STEPS.size, lr)))
+                     lr=Series(STEPS, np.full(STEPS.size, lr)), fine_tune=fine_tune)
 
 
 def test_a_fall_then_flat_inside_the_range_leans_up_by_one_step() -> None:
@@ -61,7 +61,8 @@ def test_a_loss_flat_from_its_first_point_keeps_the_move_the_flat_stretch_asks_f
 
 
 def test_below_the_usual_range_the_fall_does_not_hold_the_move_back() -> None:
-    d = analyze(_run(_fell_then_flat(), 3e-4))  # SGD's usual range starts at 1e-3
+    # from scratch (SGD's usual range starts at 1e-3): a fine-tune's LR too where nothing says
+    d = analyze(_run(_fell_then_flat(), 3e-4, fine_tune=False))
     assert d.status is Status.STALLED, said(d)
     assert d.suggestion.action is Action.INCREASE and d.suggestion.factor > 10, said(d)
 

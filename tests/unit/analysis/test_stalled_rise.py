@@ -11,9 +11,9 @@ from lrwatch.analysis.types import Action, RunCurves, Series, Status
 STEPS = np.arange(0, 3000, 10)
 
 
-def _rising(lr: float) -> RunCurves:
+def _rising(lr: float, rise: float = 0.07, noise: float = 0.12) -> RunCurves:
     """A noisy loss that drifts up 11% over the run (a fine-tune's MRPC log looked like it)."""
-    loss = 0.65 + 0.07 * STEPS / 3000 + np.random.default_rng(3).normal(0, 0.12, STEPS.size)
+    loss = 0.65 + rise * STEPS / 3000 + np.random.default_rng(3).normal(0, noise, STEPS.size)
     return RunCurves(loss=Series(STEPS, loss), lr=Series(STEPS, np.full(STEPS.size, lr)),
                      optimizer="SGD")
 
@@ -30,3 +30,10 @@ def test_below_the_range_the_lr_is_still_raised():
     """Far below SGD's usual LRs the LR's place says too low, rise or not."""
     d = analyze(_rising(1e-5))
     assert d.suggestion.action is Action.INCREASE and d.suggestion.factor > 10
+
+
+def test_a_flat_loss_that_ends_a_little_higher_is_still_raised():
+    """Within the noise of a flat loss (+2%), as the benchmark corpus's too-low SGD runs end."""
+    d = analyze(_rising(1e-3, rise=0.013, noise=0.01))
+    assert d.status is Status.STALLED
+    assert d.suggestion.action is Action.INCREASE
