@@ -33,34 +33,17 @@ import numpy as np
 
 from lrwatch.analysis.sweep import RankedBy, SweepReading, SweepRun, analyze_sweep
 from lrwatch.errors import LRWatchError
+from lrwatch.run_names import OTHER_LR_WORDS, has_lr_token, name_lr
 
 MIN_LRS = 3  # a parabola needs three LRs
 # Hyperparameter names that carry the LR (and so differ across a sweep): not part of the setup.
 _LR_NAMES = ("lr", "learning_rate", "learningrate")
 _LR_SUFFIXES = ("_lr", ".lr", "_learning_rate", ".learning_rate")
 
-# -- the LR a run's name names ------------------------------------------------------------------
-# An LR token: ``lr``, ``learning_rate``, ``learning-rate`` or ``learningrate`` (any case), not
-# glued to a letter or digit before it (``clr``, ``xlr``), an optional ``_``, ``=`` or ``-``, a
-# number in plain or e notation, then no letter or digit (``lr_decay0.5``, ``lrs``,
-# ``lr_schedule`` and ``lr0.1x`` are not tokens). An LR-like token with a qualifier before it
-# (``min_lr1e-5``, ``warmup_lr0.1``) names another LR of the schedule: not the run's LR, and
-# part of its setup.
-_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
-_LR_TOKEN = re.compile(
-    rf"(?<![A-Za-z0-9])(?P<word>lr|learning[_-]?rate)(?P<sep>[_=-]?)(?P<value>{_NUMBER})"
-    r"(?![A-Za-z0-9]|\.\d)", re.IGNORECASE)
-# the words that name another LR of a schedule (``min``, ``warmup``, ...)
-_OTHER_LR_WORDS = r"min|end|final|start|warmup|eta|last"
-_QUALIFIED = re.compile(rf"(?:init|initial|{_OTHER_LR_WORDS})[_-]?$", re.IGNORECASE)
-# A seed token: the word ``seed`` with its number (``seed0``, ``seed_1``, ``seed=2``), or ``s``
-# and a number standing alone (``s1``: a seed by habit, though it may name a stage or a size).
-_SEED_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:seed[_=-]?\d+|s\d+)(?![A-Za-z0-9])",
-                         re.IGNORECASE)
 # An LR-named hyperparameter that names another LR of the schedule (``warmup_lr``, ``min_lr``,
 # ``final_lr``, ``warmup_start_lr``): not the run's LR (no part of its setup either: it moves
 # with the LR across a sweep). ``init_lr`` stays the LR: configs name their peak so.
-_OTHER_LR = re.compile(rf"(?:{_OTHER_LR_WORDS})[_-]?(?:lr|learning[_-]?rate)$", re.IGNORECASE)
+_OTHER_LR = re.compile(rf"(?:{OTHER_LR_WORDS})[_-]?(?:lr|learning[_-]?rate)$", re.IGNORECASE)
 _NAME_ENTRY = "from the run's name"  # where ``setup_of`` puts what a run's name says
 
 
@@ -77,17 +60,6 @@ class SweepMember:
     seed: str | None = None
     # why no LR was found, when its name was read for one and gave none
     no_lr: str | None = None
-
-
-@dataclass(frozen=True)
-class NameLR:
-    """What a run's name says: its LR, the name with the LR token (and any seed) taken out, the
-    seed token, or why it names no LR."""
-
-    lr: float | None
-    key: str | None  # the name with the LR and seed tokens taken out (None: no LR token)
-    seed: str | None = None  # the seed token, lower case (``seed0``, ``s1``)
-    why: str | None = None  # why ``lr`` is None
 
 
 @dataclass(frozen=True)
@@ -112,43 +84,6 @@ def peak_lr(lr_values: np.ndarray | None) -> float | None:
     return float(good.max()) if good.size else None
 
 
-def name_lr(name: str) -> NameLR:
-    """The LR a run's name names (``lr_0.001``, ``lr=3e-4.csv``, ``run-lr1e-3-seed0``,
-    ``adam_lr0.01_bs64.log``, ``learning_rate_0.0005``): one LR token, or several naming the
-    same LR. Several naming different LRs, none, or one that is not a positive number: no LR,
-    and ``why`` says so. ``key`` is the name with the LR token taken out and each seed token
-    (``seed0``, ``s1``) replaced by ``seed*`` (``group`` decides whether seeds part runs)."""
-    tokens = [m for m in _LR_TOKEN.finditer(name) if not _QUALIFIED.search(name[:m.start()])]
-    if not tokens:
-        return NameLR(None, None, why="no learning rate logged, nor in its name (no LR curve, "
-                                      "no lr in its hyperparameters, no lr_0.001 in its name)")
-    values = {float(m.group("value")) for m in tokens}
-    shown = ", ".join(dict.fromkeys(m.group(0) for m in tokens))
-    if len(values) > 1:
-        return NameLR(None, None, why=f"no learning rate logged, and its name names several "
-                                      f"({shown}): which is its LR is not clear")
-    value = values.pop()
-    exponent = next((m for m in tokens
-                     if m.group("sep") == "-" and m.group("value").isdigit()), None)
-    if exponent is not None:  # ``lr-3``: LR 3, or 1e-3 as some scripts name it?
-        digits = exponent.group("value")
-        return NameLR(None, None, why=f"no learning rate logged, and its name's "
-                                      f"{exponent.group(0)} may mean {digits} or 1e-{digits}: "
-                                      f"rename it lr_{digits} or lr1e-{digits}")
-    if not (math.isfinite(value) and value > 0):
-        return NameLR(None, None, why=f"no learning rate logged, and its name's {shown} is not "
-                                      "a positive LR")
-    key = _LR_TOKEN.sub(lambda m: m.group("word") + m.group("sep") + "*"
-                        if _same(m, tokens) else m.group(0), name)
-    seeds = sorted({m.group(0).lower() for m in _SEED_TOKEN.finditer(key)})
-    key = _SEED_TOKEN.sub("seed*", key)
-    return NameLR(value, key, seed="+".join(seeds) or None)
-
-
-def _same(match: re.Match[str], tokens: list[re.Match[str]]) -> bool:
-    return any(match.span() == t.span() for t in tokens)
-
-
 def run_label(log_run: Any) -> tuple[str, str]:
     """A found run's name to read an LR from, and the path it stands for: the run's path
     below the PATH given (folder and file names: ``lr_0.001/version_0/metrics.csv``), or the
@@ -161,13 +96,9 @@ def run_label(log_run: Any) -> tuple[str, str]:
     except ValueError:
         relative = path.name
     relative = "" if relative == "." else relative
-    if relative and _has_lr_token(relative):
+    if relative and has_lr_token(relative):
         return relative, path.as_posix()
     return base.name + ("/" + relative if relative else ""), path.as_posix()
-
-
-def _has_lr_token(text: str) -> bool:
-    return any(not _QUALIFIED.search(text[:m.start()]) for m in _LR_TOKEN.finditer(text))
 
 
 def name_entry(log_run: Any) -> dict[str, Any] | None:

@@ -28,7 +28,8 @@ import numpy as np
 from lrwatch.analysis.types import RunCurves, Series
 from lrwatch.readers.hftrainer import fine_tune_from_args
 from lrwatch.readers.hparams import OPTIMIZER_NAMES, hints_from_tree, read_yaml
-from lrwatch.readers.series import Hints, ReadResult
+from lrwatch.readers.series import RELATIVE, Hints, ReadResult
+from lrwatch.run_names import has_lr_token, name_lr
 
 # the formats whose readers take no settings file of their own
 FORMATS = frozenset({"csv", "json", "text", "tensorboard", "notebook"})
@@ -43,13 +44,8 @@ _CLASS_KEYS = ("num_classes", "n_classes", "num_labels", "vocab_size", "n_vocab"
 _KEY_VALUE = re.compile(r"^\s*([A-Za-z_][\w.-]*)\s*(?:[:=]\s*(\S.*?)|\s+(\S+))\s*$")
 
 NEAREST = 4  # the log's own name and the three folders above it (``lr_1e-3/version_0/x.csv``)
-_NUMBER = r"(?P<lr>\d+(?:\.\d+)?(?:e[-+]?\d+)?)(?![\d.]*[a-z\d])"
-# ``lr0.001``, ``lr_3e-4``, ``LR1e-06``, ``lr=0.1``, ``learning_rate_2e-5``, ``lr_sweep_1e-4``;
-# not a floor or an end of a schedule (``min_lr1e-5``, ``final_lr0``)
-_LR_WORD = re.compile(r"(?<![a-z])(?<!min_)(?<!min)(?<!final_)(?<!end_)(?<!warmup_)"
-                      r"(?:lr|learning[_-]?rate)(?:[_-]?sweep)?[_=-]?" + _NUMBER)
 # ``SGD_0.001_200_history``, ``adam-1e-3``: an optimizer's name and a number with a point or an
-# exponent (``adam_2`` is a version, not an LR)
+# exponent (``adam_2`` is a version, not an LR); an ``lr`` token is ``run_names.name_lr``'s
 _OPTIMIZER_LR = re.compile(
     r"(?<![a-z])(?P<name>" + "|".join(sorted(OPTIMIZER_NAMES, key=len, reverse=True))
     + r")[_-](?P<lr>\d*\.\d+(?:e[-+]?\d+)?|\d+(?:\.\d+)?e[-+]?\d+)(?![\d.]*[a-z\d])")
@@ -75,19 +71,25 @@ def names_of(path: Path) -> list[str]:
 
 
 def setup_of(path: Path) -> PathSetup:
-    """The LR and optimizer named by the nearest part of ``path`` that names them. An optimizer
-    is taken only from the log's own name or a name that also gives the LR: a folder named
-    ``adam`` alone may be a person's."""
+    """The LR and optimizer named by the nearest part of ``path`` that names them. The LR stops
+    at the nearest name with an LR token, read as sweeps read it (``name_lr``: ``lr_0.001``;
+    none where it names two, ``enc_lr0.1_dec_lr0.01``). An optimizer is taken only from the
+    log's own name or a name that also gives the LR: a folder named ``adam`` alone may be a
+    person's."""
     lr = lr_from = optimizer = optimizer_from = None
+    settled = False  # a nearer name had an LR token, readable or not
     for i, name in enumerate(names_of(path)):
         low = name.lower()
         paired = _OPTIMIZER_LR.search(low)
-        word = _LR_WORD.search(low)
-        value = _plausible(word.group("lr")) if word else None
-        if value is None and paired:
+        value = None
+        if has_lr_token(name):
+            found = name_lr(name).lr
+            value = found if found is not None and found <= _MOST else None
+        elif paired:
             value = _plausible(paired.group("lr"))
-        if lr is None and value is not None:
+        if not settled and value is not None:
             lr, lr_from = value, name
+        settled = settled or has_lr_token(name) or value is not None
         named = paired.group("name") if paired else _optimizer_word(low)
         if optimizer is None and named and (i == 0 or value is not None):
             optimizer, optimizer_from = OPTIMIZER_NAMES[named], name
@@ -175,7 +177,7 @@ def with_path_setup(result: ReadResult, path: Path, log_format: str) -> ReadResu
         return replace(result, curves=curves, notes=tuple(notes), lr_scheduled=scheduled)
     named = setup_of(path)
     if curves.lr is None and named.lr is not None and not scheduled:
-        curves = _constant_lr(curves, named.lr)
+        curves = _constant_lr(curves, named.lr, notes)
         notes.append(f"the log has no LR: took lr={named.lr:g} from the name "
                      f"'{named.lr_from}' as the LR of every step")
     if curves.optimizer is None and named.optimizer is not None:
@@ -193,7 +195,7 @@ def _with_settings(curves: RunCurves, hints: Hints, name: str, notes: list[str],
                                             "classes", "fine_tune", "clip")
              if getattr(curves, k) is None and getattr(hints, k) is not None}
     if curves.lr is None and hints.lr is not None and not hints.lr_scheduled and not scheduled:
-        curves = _constant_lr(curves, hints.lr)
+        curves = _constant_lr(curves, hints.lr, notes)
         taken["lr"] = hints.lr
     elif curves.lr is None and hints.lr is not None:
         scheduled = True
@@ -207,6 +209,9 @@ def _with_settings(curves: RunCurves, hints: Hints, name: str, notes: list[str],
     return replace(curves, **{k: v for k, v in taken.items() if k != "lr"}), scheduled
 
 
-def _constant_lr(curves: RunCurves, lr: float) -> RunCurves:
+def _constant_lr(curves: RunCurves, lr: float, notes: list[str]) -> RunCurves:
+    """``curves`` with ``lr`` at every step; the notes that said the LR is unknown lose their
+    "the suggestion is a relative change" (the note that gives the LR follows them)."""
+    notes[:] = [n[:-len(RELATIVE)] if n.endswith(RELATIVE) else n for n in notes]
     steps = curves.loss.steps
     return replace(curves, lr=Series(steps, np.full(steps.size, lr)))

@@ -20,6 +20,8 @@ from lrwatch.store.rows import latest_per_step as store_latest_per_step
 
 Points = tuple[np.ndarray, np.ndarray]  # (steps int64, values float64) in logged order
 HINTED_LR = "hparams.yaml:lr"  # Columns.lr when the LR came from the configuration
+# how a note ends where the run's LR is unknown (one a run's folder may yet give: ``path_setup``)
+RELATIVE = "; the suggestion is a relative change"
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,7 @@ def build_curves(columns: Columns, points: Mapping[str, Points], hints: Hints,
                      "but also a scheduler or warmup, so the LR of each step is unknown: the "
                      "suggestion is a relative change")
     elif columns.lr is None:
-        notes.append(f"no learning-rate column in {where}; the suggestion is a relative change")
+        notes.append(f"no learning-rate column in {where}{RELATIVE}")
     elif lr is None or not np.any(np.isfinite(lr.values) & (lr.values > 0)):
         notes.append(f"the learning-rate column '{columns.lr}' has no usable value (none is a "
                      "finite number above 0); the suggestion is a relative change")

@@ -14,7 +14,7 @@ from lrwatch.readers.path_setup import setup_of
 
 
 @pytest.mark.parametrize(("path", "lr", "optimizer"), [
-    ("experiments/lr_sweep_1e-4/metrics.jsonl", 1e-4, None),
+    ("experiments/lr_sweep/lr_1e-4/metrics.jsonl", 1e-4, None),
     ("logs/lr_3e-4_focused/metrics.json", 3e-4, None),
     ("results/grid_lr0.0005_wd0.0001_s42/results.json", 5e-4, None),
     ("runs/lr_0.001.jsonl", 1e-3, None),  # the number's point is not a suffix
@@ -40,6 +40,9 @@ def test_a_path_names_the_lr_and_optimizer_of_a_sweep_run(path, lr, optimizer):
     "runs/lr_1em04_steps2000/train.log",  # no number lrwatch can be sure of
     "runs/lr1e-4steps/train.log",
     "runs/adam_vs_sgd.log",  # two optimizers
+    "runs/enc_lr0.1_dec_lr0.01/train.log",  # two LRs: which is the run's is not clear
+    "lr_0.01/runs/enc_lr0.1_dec_lr0.01/train.log",  # ... nor is it the folder's further up
+    "runs/lr-3/train.log",  # 3 or 1e-3?
     "runs/lr_0/train.log",  # no LR
     "runs/lr_100/train.log",  # no plausible LR
     "lightning_logs/version_3/metrics.csv",
@@ -65,6 +68,7 @@ def test_a_log_without_an_lr_takes_its_folders_and_says_so(tmp_path):
     assert lr is not None and np.all(lr.values == 3e-4) and lr.steps.size == 120
     assert result.curves.optimizer == "AdamW"
     assert any("took lr=0.0003 from the name 'adamw_lr3e-4'" in n for n in result.notes)
+    assert not any(n.endswith("the suggestion is a relative change") for n in result.notes)
     assert any("took AdamW from the name 'adamw_lr3e-4' (say --optimizer if it is another)"
                in n for n in result.notes)
     assert analyze(result.curves).suggestion.peak_lr == pytest.approx(3e-4)

@@ -1,0 +1,83 @@
+"""The LR a run's name names: ``lr_0.001/``, ``adam_lr0.01_bs64.log``, ``run-lr1e-3-seed0``.
+
+One reading for every part of lrwatch that reads names: sweeps key their runs by them
+(``lrwatch.sweeps``), and a log that logs no LR takes it from its path
+(``lrwatch.readers.path_setup``). A leaf module: it imports nothing of lrwatch's.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+# An LR token: ``lr``, ``learning_rate``, ``learning-rate`` or ``learningrate`` (any case), not
+# glued to a letter or digit before it (``clr``, ``xlr``), an optional ``_``, ``=`` or ``-``, a
+# number in plain or e notation, then no letter or digit (``lr_decay0.5``, ``lrs``,
+# ``lr_schedule`` and ``lr0.1x`` are not tokens). An LR-like token with a qualifier before it
+# (``min_lr1e-5``, ``warmup_lr0.1``) names another LR of the schedule: not the run's LR, and
+# part of its setup.
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_LR_TOKEN = re.compile(
+    rf"(?<![A-Za-z0-9])(?P<word>lr|learning[_-]?rate)(?P<sep>[_=-]?)(?P<value>{_NUMBER})"
+    r"(?![A-Za-z0-9]|\.\d)", re.IGNORECASE)
+# the words that name another LR of a schedule (``min``, ``warmup``, ...)
+OTHER_LR_WORDS = r"min|end|final|start|warmup|eta|last"
+_QUALIFIED = re.compile(rf"(?:init|initial|{OTHER_LR_WORDS})[_-]?$", re.IGNORECASE)
+# A seed token: the word ``seed`` with its number (``seed0``, ``seed_1``, ``seed=2``), or ``s``
+# and a number standing alone (``s1``: a seed by habit, though it may name a stage or a size).
+_SEED_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:seed[_=-]?\d+|s\d+)(?![A-Za-z0-9])",
+                         re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class NameLR:
+    """What a run's name says: its LR, the name with the LR token (and any seed) taken out, the
+    seed token, or why it names no LR."""
+
+    lr: float | None
+    key: str | None  # the name with the LR and seed tokens taken out (None: no LR token)
+    seed: str | None = None  # the seed token, lower case (``seed0``, ``s1``)
+    why: str | None = None  # why ``lr`` is None
+
+
+def name_lr(name: str) -> NameLR:
+    """The LR a run's name names (``lr_0.001``, ``lr=3e-4.csv``, ``run-lr1e-3-seed0``,
+    ``adam_lr0.01_bs64.log``, ``learning_rate_0.0005``): one LR token, or several naming the
+    same LR. Several naming different LRs, none, or one that is not a positive number: no LR,
+    and ``why`` says so. ``key`` is the name with the LR token taken out and each seed token
+    (``seed0``, ``s1``) replaced by ``seed*`` (``group`` decides whether seeds part runs)."""
+    tokens = [m for m in _LR_TOKEN.finditer(name) if not _QUALIFIED.search(name[:m.start()])]
+    if not tokens:
+        return NameLR(None, None, why="no learning rate logged, nor in its name (no LR curve, "
+                                      "no lr in its hyperparameters, no lr_0.001 in its name)")
+    values = {float(m.group("value")) for m in tokens}
+    shown = ", ".join(dict.fromkeys(m.group(0) for m in tokens))
+    if len(values) > 1:
+        return NameLR(None, None, why=f"no learning rate logged, and its name names several "
+                                      f"({shown}): which is its LR is not clear")
+    value = values.pop()
+    exponent = next((m for m in tokens
+                     if m.group("sep") == "-" and m.group("value").isdigit()), None)
+    if exponent is not None:  # ``lr-3``: LR 3, or 1e-3 as some scripts name it?
+        digits = exponent.group("value")
+        return NameLR(None, None, why=f"no learning rate logged, and its name's "
+                                      f"{exponent.group(0)} may mean {digits} or 1e-{digits}: "
+                                      f"rename it lr_{digits} or lr1e-{digits}")
+    if not (math.isfinite(value) and value > 0):
+        return NameLR(None, None, why=f"no learning rate logged, and its name's {shown} is not "
+                                      "a positive LR")
+    key = _LR_TOKEN.sub(lambda m: m.group("word") + m.group("sep") + "*"
+                        if _same(m, tokens) else m.group(0), name)
+    seeds = sorted({m.group(0).lower() for m in _SEED_TOKEN.finditer(key)})
+    key = _SEED_TOKEN.sub("seed*", key)
+    return NameLR(value, key, seed="+".join(seeds) or None)
+
+
+def _same(match: re.Match[str], tokens: list[re.Match[str]]) -> bool:
+    return any(match.span() == t.span() for t in tokens)
+
+
+def has_lr_token(text: str) -> bool:
+    """Whether ``text`` holds an LR token that names the run's LR (not ``min_lr1e-5``)."""
+    return any(not _QUALIFIED.search(text[:m.start()]) for m in _LR_TOKEN.finditer(text))
