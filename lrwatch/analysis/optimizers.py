@@ -179,7 +179,10 @@ def fine_tune_or_too_low(optimizer: str | None, lr: float, momentum: float | Non
     1e-4-1e-3). One curve does not tell which where nothing says whether it is a fine-tune."""
     fine = typical_range(optimizer, momentum, fine_tune=True)
     scratch = typical_range(optimizer, momentum, fine_tune=False, param_count=param_count)
-    return fine is not None and scratch is not None and fine[0] <= lr < scratch[0]
+    # an LR at a range's end is at that end, however it rounds: a grid's (np.logspace) or one
+    # logged in float32 (1e-4 is 9.99999974e-05 there)
+    near = 1 - 1e-6
+    return fine is not None and scratch is not None and fine[0] * near <= lr < scratch[0] * near
 
 
 def size_scale(param_count: int | None) -> float:

@@ -24,6 +24,11 @@ def test_the_zone_is_the_fine_tuning_range_below_the_from_scratch_one():
     assert not fine_tune_or_too_low("AdamW", 5e-6)  # below a fine-tune's LRs too
     assert not fine_tune_or_too_low("AdamW", 1e-4)  # inside the from-scratch range
     assert not fine_tune_or_too_low(None, 2e-5)
+    # a grid's LR at a range's end is at that end, whichever way it rounds
+    for lr in (np.logspace(-6, -3, 13)[4], float(np.float32(1e-5))):  # 1e-5: a fine-tune's lowest
+        assert fine_tune_or_too_low("AdamW", lr)
+    for lr in (np.logspace(-6, -3, 13)[8], float(np.float32(1e-4))):  # 1e-4: from scratch's lowest
+        assert not fine_tune_or_too_low("AdamW", lr)
 
 
 def test_a_slow_fall_at_a_fine_tunes_lr_moves_3x_where_nothing_says_which():
