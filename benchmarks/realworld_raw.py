@@ -5,8 +5,10 @@ manifest line records (optimizer, fine-tune, classes, parameter count). A user w
 ``lrwatch analyze`` on the log itself gets what lrwatch's readers find there, and the setup only
 where the log says it or where the user states it (``--optimizer``, ``--fine-tune``,
 ``--classes``, ``--params``). This benchmark takes each public run's file from its snapshot (the
-commit and path of its manifest line), reads it with ``find_runs`` / ``read_run`` and diagnoses
-it three ways, judged by the run's label as ``realworld_diagnosis`` judges:
+commit and path of its manifest line), at its path in the repository and with the small files
+of its folder beside it (a user's checkout has them: settings files, and the folders' names),
+reads it with ``find_runs`` / ``read_run`` and diagnoses it three ways, judged by the run's label
+as ``realworld_diagnosis`` judges:
 
 - ``csv``: the extracted CSV with the manifest's setup (the figure ``realworld_diagnosis`` gives);
 - ``file``: the file as lrwatch reads it, nothing stated;
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import subprocess
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -40,16 +43,37 @@ from lrwatch.readers import find_runs, read_run
 # the manifest's setup fields a user can state on the command line
 FLAGS = ("optimizer", "fine_tune", "classes", "param_count")
 OUT = Path(__file__).parent / "out"
+# the files beside a log written with it: the smallest BESIDE_FILES of up to BESIDE_BYTES each
+# (configurations, model cards; a folder of a sweep's hundred logs is not all needed)
+BESIDE_BYTES = 200_000
+BESIDE_FILES = 20
 
 
 def source_file(run: RealRun, git_dir: Path, into: Path) -> Path | None:
-    """The run's log file at its commit, written under ``into`` with its own name (readers
-    claim files by name); None when the snapshot lacks the commit or the file."""
+    """The run's log file at its commit, written under ``into`` at its path in the repository,
+    with the smallest other files of its folder (what a user's checkout has beside the log:
+    ``hparams.yaml``, ``config.json``; and the folders' names, which sweeps name runs by); None
+    when the snapshot lacks the commit or the file."""
     data = git_show(git_dir, run.commit, run.path)
     if data is None:
         return None
-    path = into / Path(run.path).name
+    path = into / run.path
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
+    folder = str(Path(run.path).parent)
+    listing = subprocess.run(
+        ["git", "--git-dir", str(git_dir), "ls-tree", "-l", "-z", run.commit,
+         *([] if folder == "." else [folder + "/"])], capture_output=True, text=True).stdout
+    beside = []
+    for entry in filter(None, listing.split("\0")):
+        info, name = entry.split("\t", 1)
+        kind, size = info.split()[1], info.split()[3]
+        if kind == "blob" and name != run.path and size.isdigit() and int(size) <= BESIDE_BYTES:
+            beside.append((int(size), name))
+    for _, name in sorted(beside)[:BESIDE_FILES]:
+        data = git_show(git_dir, run.commit, name)
+        if data is not None:
+            (into / name).write_bytes(data)
     return path
 
 
