@@ -9,8 +9,9 @@
   ``grid_lr0.0005_wd0.01/``, ``SGD_0.001_200_history.json``, ``optim_adamw.log``), read from the
   log's own name and its nearest folders' (``NEAREST`` names, the nearest first).
 
-What the log says wins, then the settings file, then the path; a note names where each value
-came from, so a user whose folder happens to read as a setup sees it and can say otherwise
+What the log says wins, then the log's own name (a settings file may be shared by a folder of
+runs), then the settings file, then the folders' names; a note names where each value came
+from, so a user whose folder happens to read as a setup sees it and can say otherwise
 (``--optimizer``). Readers that read their own settings (the HF Trainer's, W&B's, MLflow's,
 stores) are left as they read.
 """
@@ -169,17 +170,28 @@ def with_path_setup(result: ReadResult, path: Path, log_format: str) -> ReadResu
     if log_format not in FORMATS:
         return result
     curves, notes, scheduled = result.curves, list(result.notes), result.lr_scheduled
+    named = setup_of(path)
+    own = names_of(path)[0]
     found = settings_beside(path if path.is_dir() else path.parent)
     if found is not None:
         tree, name = found
-        curves, scheduled = _with_settings(curves, _hints_of(tree), name, notes, scheduled)
+        hints = _hints_of(tree)
+        # the log's own name is its own; a settings file may be shared by a folder of runs
+        if named.lr_from == own and hints.lr is not None:
+            scheduled = scheduled or bool(hints.lr_scheduled)
+            hints = replace(hints, lr=None, lr_scheduled=None)
+        if named.optimizer_from == own:
+            hints = replace(hints, optimizer=None)
+        curves, scheduled = _with_settings(curves, hints, name, notes, scheduled)
     if curves.lr is not None and curves.optimizer is not None:
         return replace(result, curves=curves, notes=tuple(notes), lr_scheduled=scheduled)
-    named = setup_of(path)
     if curves.lr is None and named.lr is not None and not scheduled:
         curves = _constant_lr(curves, named.lr, notes)
         notes.append(f"the log has no LR: took lr={named.lr:g} from the name "
                      f"'{named.lr_from}' as the LR of every step")
+    elif curves.lr is None and named.lr is not None:
+        notes.append(f"the name '{named.lr_from}' gives lr={named.lr:g}, but a schedule or "
+                     "warmup is named: the LR of each step is unknown")
     if curves.optimizer is None and named.optimizer is not None:
         curves = replace(curves, optimizer=named.optimizer)
         notes.append(f"the log names no optimizer: took {named.optimizer} from the name "

@@ -126,3 +126,24 @@ def test_key_value_settings_of_course_scripts(tmp_path):
     assert (float(c.lr.values[0]), c.optimizer, c.batch_size) == (0.0001, "Adam", 20)
     (path.parent / "exp_config.txt").write_text("The run went well.\nlr 0.5\n")
     assert read_run(find_runs(path)[0]).curves.lr is None
+
+
+def test_a_logs_own_name_wins_over_a_settings_file_its_folder_shares(tmp_path):
+    """Logs of a sweep named by LR beside one base config: each keeps its own name's LR."""
+    for lr in ("1e-4", "1e-3"):
+        _jsonl(tmp_path / "sweep" / f"lr_{lr}.jsonl", with_lr=False)
+    (tmp_path / "sweep" / "config.json").write_text(json.dumps({"lr": 0.01, "optimizer": "adamw",
+                                                               "batch_size": 64}))
+    for run in find_runs(tmp_path / "sweep"):
+        c = read_run(run).curves
+        assert float(c.lr.values[0]) == float(run.path.stem.split("_")[1])
+        assert (c.optimizer, c.batch_size) == ("AdamW", 64)
+
+
+def test_a_schedule_in_a_shared_settings_file_leaves_a_named_lr_unknown(tmp_path):
+    path = _jsonl(tmp_path / "sweep" / "lr_1e-3.jsonl", with_lr=False)
+    (path.parent / "config.yaml").write_text("lr: 0.01\nwarmup_steps: 100\n")
+    result = read_run(find_runs(path)[0])
+    assert result.curves.lr is None
+    assert any("the name 'lr_1e-3' gives lr=0.001, but a schedule or warmup is named" in n
+               for n in result.notes)
