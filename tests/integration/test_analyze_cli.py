@@ -510,3 +510,26 @@ def test_optimizer_and_fine_tune_say_what_a_loss_log_does_not(tmp_path, capsys):
     csv_file(tmp_path / "plain" / "again.csv", "step,train_loss,lr\n" + rows)
     code, out, _ = run_cli(capsys, str(tmp_path / "plain"))  # the table says it once
     assert code == 0 and out.count(NO_OPTIMIZER) == 1 and f"every run: {NO_OPTIMIZER}" in out
+
+
+def test_a_logs_folder_says_its_lr_and_optimizer_where_the_log_does_not(tmp_path, capsys):
+    """A sweep's CSV logs a loss only; its folder is named after the optimizer and LR, and a
+    sibling run has a config.json: analyze judges each at its LR and says where that came from."""
+    rows = "".join(f"{s},{2.0 * np.exp(-s / 400) + 0.5:.6f}\n" for s in range(600))
+    named = csv_file(tmp_path / "sweep" / "sgd_lr0.1" / "run.csv", "step,train_loss\n" + rows)
+    configured = csv_file(tmp_path / "sweep" / "b" / "run.csv", "step,train_loss\n" + rows)
+    (configured.parent / "config.json").write_text(json.dumps(
+        {"optimizer": "AdamW", "learning_rate": 3e-4, "batch_size": 32}))
+    for path, lr, said in (
+            (named, 0.1, ["the log has no LR: took lr=0.1 from the name 'sgd_lr0.1' as the LR "
+                          "of every step",
+                          "the log names no optimizer: took SGD from the name 'sgd_lr0.1' (say "
+                          "--optimizer if it is another)"]),
+            (configured, 3e-4, ["took optimizer=AdamW, batch_size=32, lr=0.0003 from config.json "
+                                "beside the log (the LR of every step: it names no schedule)"])):
+        code, out, err = run_cli(capsys, str(path), "--json")
+        assert code == 0, err
+        (found,) = strict_json(out)["runs"]
+        assert found["current_lr"] == pytest.approx(lr)
+        assert [n for n in found["notes"] if "no learning-rate column" not in n] == said
+        assert NO_OPTIMIZER not in found["notes"]
