@@ -203,15 +203,17 @@ def _optimizer(text: str) -> str:
 
 
 def _optimizer_notes(logged: str | None, given: str | None) -> tuple[str, ...]:
-    """What a run's notes say of ``--optimizer``: where it overrides the log's own optimizer,
-    and where lrwatch knows no usual LR range for it (the LR is then judged by the curves)."""
+    """What a run's notes say of ``--optimizer``: where it overrides the optimizer the run's log
+    or folder names (``readers.path_setup``), and where lrwatch knows no usual LR range for it
+    (the LR is then judged by the curves)."""
     from lrwatch.analysis.optimizers import is_lr_free, typical_range
 
     if given is None:
         return ()
     notes = []
     if logged is not None and logged.lower() != given.lower():
-        notes.append(f"the log names the optimizer {logged}; judged as {given} (--optimizer)")
+        notes.append(f"the run's log or folder names the optimizer {logged}; judged as {given} "
+                     "(--optimizer)")
     if typical_range(given) is None and not is_lr_free(given):
         notes.append(f"lrwatch knows no usual LR range for {given} (--optimizer): the LR is "
                      "judged by the curves alone")

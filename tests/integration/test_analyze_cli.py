@@ -503,7 +503,7 @@ def test_optimizer_and_fine_tune_say_what_a_loss_log_does_not(tmp_path, capsys):
         "lrwatch knows no usual LR range for Frobnicator (--optimizer): the LR is judged by "
         "the curves alone"]
     assert entry(sgd, "--optimizer", "adamw")["notes"] == [
-        "the log names the optimizer SGD; judged as AdamW (--optimizer)"]
+        "the run's log or folder names the optimizer SGD; judged as AdamW (--optimizer)"]
     code, out, err = run_cli(capsys, str(plain), "--optimizer", " ")
     assert (code, out, err.count("\n")) == (1, "", 1)
     assert "--optimizer needs the optimizer's class name, e.g. --optimizer AdamW" in err
