@@ -6,6 +6,8 @@ printed output saved in Jupyter notebooks' cells) into the curves analysis reads
 ``ReadResult`` (its ``RunCurves``, the columns chosen and notes on what was cleaned).
 ``curves_from_store(store, run)`` is the builder the CLI, the dashboard and reports share. Each
 format is one module with a ``Reader`` (``base``), listed in ``registry.READERS``.
+``read_run`` adds what a run's folder says where its log is silent (a settings file beside it,
+the LR and optimizer its path names: ``path_setup``), with a note for each.
 
 Example::
 
