@@ -68,9 +68,6 @@ CLOSE_CONFIDENCE = 0.5
 # the side of the best its LR lies on was right on 43, "healthy" on 18; made 30 / 6, public 13 /
 # 12)
 WORSE_CONFIDENCE = 0.4
-# how a reader's note ends where the run logged no LR (``lrwatch.readers``): beside a sweep that
-# read its LR from its setup or name, the suggestion is an LR, not a relative change
-_RELATIVE = "; the suggestion is a relative change"
 
 
 def _loss_name(reading: Any) -> str:
@@ -268,9 +265,12 @@ def advise_in_sweep(entry: dict[str, Any], place: Any, reading: Any) -> None:
     worse = placed and worse_than_best(place, reading)  # near by its LR, worse by its loss
     peak = entry["peak_lr"] or place.lr
     if entry["peak_lr"] is None:  # its LR from its setup or its name: the sweep read it
+        # the reader's note that the LR is unknown ends so; beside the sweep it is known
+        from lrwatch.readers.series import RELATIVE
+
         entry.update({"peak_lr": place.lr, "current_lr": place.lr, "notes": [
-            note[:-len(_RELATIVE)] + f"; its LR ({place.lr:.3g}) read from its setup or name"
-            if note.endswith(_RELATIVE) else note for note in entry["notes"]]})
+            note[:-len(RELATIVE)] + f"; its LR ({place.lr:.3g}) read from its setup or name"
+            if note.endswith(RELATIVE) else note for note in entry["notes"]]})
     # a run the sweep cannot rank is never told "keep" (a corpus run 30x below the best was),
     # nor told to move its LR on its LR alone: its loss is as good as the best run's, so the
     # sweep does not say it is worse (public sweeps flat over 0.02-4.8 told a run at 0.02

@@ -194,21 +194,21 @@ def _within_priors(rule: StatusRule, action: Action, factor: float, lr: float | 
             reasons.append(f"{lr:.3g} is {'far above' if far_above else 'below'} "
                            f"{curves.optimizer}'s {usual} {low:.3g}-{top:.3g}: toward the top "
                            f"of that range, {how}at most {MAX_STEP:g}x at once")
-    if action is Action.INCREASE and SymptomName.FINE_TUNE in symptoms \
-            and factor > FINE_TUNE_MAX_INCREASE:
+    # a fine-tune's LR goes up at most FINE_TUNE_MAX_INCREASE at a time; so does one at a
+    # fine-tune's usual LR where nothing says whether the run is a fine-tune (issue 12:
+    # "increase 300x" on a fine-tune at 2e-5 wrecks the pretrained weights)
+    fine = SymptomName.FINE_TUNE in symptoms
+    maybe_fine = not fine and lr is not None and curves.fine_tune is None \
+        and curves.clip is None \
+        and fine_tune_or_too_low(curves.optimizer, lr, curves.momentum, curves.param_count)
+    if action is Action.INCREASE and factor > FINE_TUNE_MAX_INCREASE and (fine or maybe_fine):
         factor = FINE_TUNE_MAX_INCREASE
-        reasons.append(f"a fine-tune's LR goes up a little at a time (at most "
-                       f"{FINE_TUNE_MAX_INCREASE:g}x)")
-    elif action is Action.INCREASE and factor > FINE_TUNE_MAX_INCREASE and lr is not None \
-            and curves.fine_tune is None and curves.clip is None and fine_tune_or_too_low(
-                curves.optimizer, lr, curves.momentum, curves.param_count):
-        # issue 12: "increase 300x" on a fine-tune at 2e-5 wrecks the pretrained weights, and
-        # nothing here says whether the run is one
-        factor = FINE_TUNE_MAX_INCREASE
-        reasons.append(f"{lr:.3g} is a fine-tune's usual LR, though far too low from scratch, "
-                       "and nothing says which this run is: at most "
-                       f"{FINE_TUNE_MAX_INCREASE:g}x (say which: --fine-tune or --from-scratch, "
-                       "or fine_tune=)")
+        reasons.append(
+            f"a fine-tune's LR goes up a little at a time (at most {FINE_TUNE_MAX_INCREASE:g}x)"
+            if fine else
+            f"{lr:.3g} is a fine-tune's usual LR, though far too low from scratch, and nothing "
+            f"says which this run is: at most {FINE_TUNE_MAX_INCREASE:g}x (say which: "
+            "--fine-tune or --from-scratch, or fine_tune=)")
     top = plausible_max(curves.optimizer, curves.momentum, curves.clip)
     if action is Action.INCREASE and lr is not None and top is not None and lr * factor > top:
         factor = max(top / lr, 1.0)

@@ -59,6 +59,18 @@ def _find(tree: dict[str, Any], names: tuple[str, ...]) -> list[Any]:
     return [value for _, _, value in sorted(found, key=lambda t: t[:2])]
 
 
+def text_value(text: str) -> Any:
+    """A setting written as text (MLflow's params, a ``key value`` settings file): an int or a
+    float where it reads as one, True / False for ``true`` / ``false``, else the text."""
+    text = text.strip()
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
 def optimizer_name(text: str) -> str:
     """An optimizer as a config or a user writes it (``adamw``, ``torch.optim.AdamW``) as its
     class name (``AdamW``); a name lrwatch does not list is kept as written."""

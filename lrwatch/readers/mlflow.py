@@ -25,7 +25,7 @@ from lrwatch.errors import InputError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import detect_columns
 from lrwatch.readers.files import refuse_lfs_pointer
-from lrwatch.readers.hparams import hints_from_tree
+from lrwatch.readers.hparams import hints_from_tree, text_value
 from lrwatch.readers.series import Points, ReadResult, build_curves, cannot_read
 
 META = "meta.yaml"
@@ -98,17 +98,6 @@ def _metric_points(path: Path) -> tuple[Points, int]:
     return (np.frombuffer(steps, dtype=np.int64), np.frombuffer(values, dtype=np.float64)), bad
 
 
-def _param_value(text: str) -> Any:
-    """A param as logged (MLflow stores every value as text): a number where it reads as one."""
-    text = text.strip()
-    for convert in (int, float):
-        try:
-            return convert(text)
-        except ValueError:
-            pass
-    return text
-
-
 def read_params(run: Path) -> dict[str, Any]:
     """``params/<name>`` files as a tree (``optimizer/lr`` nested); empty where there are none
     or they cannot be read: params are hints, never a reason to fail a read."""
@@ -118,7 +107,7 @@ def read_params(run: Path) -> dict[str, Any]:
         return tree
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         try:
-            value = _param_value(path.read_text(encoding="utf-8", errors="replace"))
+            value = text_value(path.read_text(encoding="utf-8", errors="replace"))
         except OSError:
             continue
         *parents, leaf = path.relative_to(folder).parts

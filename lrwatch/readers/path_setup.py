@@ -28,7 +28,7 @@ import numpy as np
 
 from lrwatch.analysis.types import RunCurves, Series
 from lrwatch.readers.hftrainer import fine_tune_from_args
-from lrwatch.readers.hparams import OPTIMIZER_NAMES, hints_from_tree, read_yaml
+from lrwatch.readers.hparams import OPTIMIZER_NAMES, hints_from_tree, read_yaml, text_value
 from lrwatch.readers.series import RELATIVE, Hints, ReadResult
 from lrwatch.run_names import has_lr_token, name_lr
 
@@ -141,18 +141,7 @@ def _read_settings(path: Path) -> dict[Any, Any] | None:
     pairs = [_KEY_VALUE.match(line) for line in text.splitlines() if line.strip()]
     if not pairs or not all(pairs):  # every line a ``key value`` pair, or no settings
         return None
-    return {m.group(1): _scalar(m.group(2) or m.group(3)) for m in pairs if m}
-
-
-def _scalar(text: str) -> Any:
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return {"true": True, "false": False}.get(text.lower(), text)
+    return {m.group(1): text_value(m.group(2) or m.group(3)) for m in pairs if m}
 
 
 def _hints_of(tree: dict[str, Any]) -> Hints:

@@ -36,7 +36,7 @@ from lrwatch.errors import InputError, LRWatchError, StoreError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import LOSS_KEY_CHOICE, LR_KEY_CHOICE, Columns, val_metric_column
 from lrwatch.readers.files import file_head, refuse_lfs_pointer
-from lrwatch.readers.series import ReadResult
+from lrwatch.readers.series import RELATIVE, ReadResult
 from lrwatch.store import RunInfo, Store, resolve_location
 from lrwatch.store.sqlite import HEADER_BYTES, SQLITE_MAGIC, is_store_header
 from lrwatch.store.summary import peak_lr, recoveries
@@ -152,7 +152,7 @@ def read_store_run(store: Store, run: RunInfo | str | int, loss_key: str | None 
         )
     notes: tuple[str, ...] = ()
     if not columns.lr:
-        notes = (f"{where} recorded no learning rate; the suggestion is a relative change",)
+        notes = (f"{where} recorded no learning rate{RELATIVE}",)
     elif curves.lr is None or not np.any(np.isfinite(curves.lr.values) & (curves.lr.values > 0)):
         notes = (f"the learning rate '{columns.lr}' of {where} has no usable value (none is a "
                  "finite number above 0); the suggestion is a relative change",)
