@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Iterable
 
 from lrwatch.errors import InputError
-from lrwatch.readers.base import Folder, LogRun, ReadOptions
-from lrwatch.readers.files import HEAD_BYTES, file_head, refuse_lfs_pointer
+from lrwatch.readers.base import Folder, LogRun, ReadOptions, Reader
+from lrwatch.readers.files import HEAD_BYTES, as_utf8, file_head, refuse_lfs_pointer
+from lrwatch.readers.jsonlog import READER as JSON_READER
+from lrwatch.readers.jsonlog import holds_json
 from lrwatch.readers.notebook import READER as NOTEBOOK_READER
 from lrwatch.readers.path_setup import with_path_setup
 from lrwatch.readers.registry import READERS, reader_for
@@ -35,7 +37,7 @@ from lrwatch.readers.store import STORE_FILE
 from lrwatch.readers.text_layouts import PATTERN_EXAMPLE
 from lrwatch.readers.textlog import READER as TEXT_READER
 from lrwatch.readers.textlog import SUFFIXES as TEXT_SUFFIXES
-from lrwatch.readers.textlog import prints_a_loss
+from lrwatch.readers.textlog import in_a_layout, prints_a_loss
 from lrwatch.store.location import is_url
 
 __all__ = ["LogRun", "find_runs", "read_run", "stores_in"]
@@ -130,16 +132,29 @@ def _short_name(folder: Path) -> str:
 def _file_runs(path: Path, source: str, options: ReadOptions) -> list[LogRun]:
     head = file_head(path, HEAD_BYTES)
     refuse_lfs_pointer(path, head)
-    for reader in READERS:
-        if reader.claims(path, head, options):
-            return [LogRun(source, found.label or _short_name(path.parent), reader.format,
-                           found.path, found.files, found.run_id, found.error, found.part)
-                    for found in reader.file_runs(path, options)]
-    raise InputError(
-        f"{source} is not a log lrwatch reads: pass an lrwatch store, a Lightning metrics.csv, "
-        "TensorBoard event files (events.out.tfevents.*), an MLflow run's meta.yaml, a Hugging "
-        "Face trainer_state.json, "
-        "a JSON log (.json, .jsonl) or a text log with --pattern")
+    reader = next((r for r in READERS if r.claims(path, head, options)), None) \
+        or _reader_by_content(path, head, options)
+    if reader is None:
+        raise InputError(
+            f"{source} is not a log lrwatch reads: pass an lrwatch store, a Lightning "
+            "metrics.csv, TensorBoard event files (events.out.tfevents.*), an MLflow run's "
+            "meta.yaml, a Hugging Face trainer_state.json, a JSON log (.json, .jsonl) or a text "
+            "log (in a layout lrwatch knows, else with --pattern)")
+    return [LogRun(source, found.label or _short_name(path.parent), reader.format, found.path,
+                   found.files, found.run_id, found.error, found.part)
+            for found in reader.file_runs(path, options)]
+
+
+def _reader_by_content(path: Path, head: bytes, options: ReadOptions) -> Reader | None:
+    """The reader of a file given on its own whose name no reader claims (``log``,
+    ``nohup.out.1``, a ``.md`` of a run's copied output), by what it holds: JSON, else a text
+    log in a layout lrwatch knows; None for a binary file or text that is no log."""
+    text = as_utf8(head)
+    if b"\0" in text:
+        return None
+    if holds_json(text):
+        return JSON_READER
+    return TEXT_READER if in_a_layout(path, options) else None
 
 
 def _regular_files(here: Path, names: list[str]) -> tuple[list[str], list[tuple[str, str]]]:

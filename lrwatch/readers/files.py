@@ -15,6 +15,10 @@ from lrwatch.errors import InputError
 from lrwatch.readers.series import cannot_read
 
 HEAD_BYTES = 4096  # enough to recognise any format lrwatch reads (an SQLite header is 72)
+# Text logs by name: what a script's output is saved as (``train.log``, ``log.txt``) and what job
+# runners write it to (SLURM's ``slurm-<job>.out`` and ``.err``, ``nohup.out``; Python's
+# ``logging`` prints to stderr). A file of another name is read by what it holds (``discover``).
+TEXT_SUFFIXES = (".log", ".txt", ".out", ".err")
 # The first line of every Git LFS pointer file (git-lfs spec v1, docs/spec.md).
 LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 # Byte order marks: Windows PowerShell's `>` (5.1) writes UTF-16 LE with one, Notepad UTF-8 with one

@@ -11,6 +11,9 @@
   "epoch": ...}``). A ``.txt`` or ``.log`` whose first line is a JSON object is read here, not
   as a printed text log.
 
+A file named in no way lrwatch knows (``metrics``, ``history.bak``) whose first bytes are a JSON
+object's is read here too, as a ``.json`` is (``holds_json``).
+
 Records of several kinds with one set of keys (one JSON event a line: ``{"event":
 "training_step", "step": 1, "loss": 9.8}`` beside ``{"event": "validation_step", "step": 1,
 "loss": 2.1}``) are told apart by their kind: the loss of a record whose ``event`` (``split``,
@@ -40,12 +43,17 @@ from lrwatch.errors import InputError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import (KIND_KEYS, Columns, detect_columns, is_loss_name,
                                     names_held_out)
-from lrwatch.readers.files import file_head, refuse_lfs_pointer
+from lrwatch.readers.files import TEXT_SUFFIXES, file_head, refuse_lfs_pointer
 from lrwatch.readers.hparams import hints_from_tree
 from lrwatch.readers.series import Hints, Points, ReadResult, build_curves, cannot_read
 
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
-LINE_SUFFIXES = (".txt", ".log")  # read here only when their first line is a JSON object
+LINE_SUFFIXES = TEXT_SUFFIXES  # read here only when their first line is a JSON object
+# names of JSON lines: every other file read here may be one JSON document
+_LINES_SUFFIXES = LINE_SUFFIXES + (".jsonl", ".ndjson")
+# JSON's start: an object's first key, or a list of objects (a printed Python dict,
+# ``{'loss': 2.1}``, is a text log's line)
+_JSON_START = re.compile(rb"\s*(?:\[\s*)?\{\s*\"")
 # LLaMA-Factory's ``trainer_log.jsonl`` counts its records' optimizer steps in ``current_steps``
 STEP_KEYS = ("step", "global_step", "iter", "iteration", "trainer/global_step", "_step",
              "current_steps")
@@ -110,8 +118,9 @@ def _parsed(path: Path, mtime_ns: int, size: int) -> tuple[Any, tuple[str, ...]]
 
 
 def _parse(path: Path) -> tuple[Any, list[str]]:
-    """The file's JSON: one document (``.json``) or a list of the records of its lines (JSON
-    lines, and a ``.json`` written line by line), with notes on lines that were no record.
+    """The file's JSON: one document (``.json``, a file of no JSON lines name) or a list of the
+    records of its lines (JSON lines, and a ``.json`` written line by line), with notes on lines
+    that were no record.
 
     Raises:
         InputError: it cannot be read, is a Git LFS pointer, or is neither JSON nor JSON lines.
@@ -126,7 +135,7 @@ def _parse(path: Path) -> tuple[Any, list[str]]:
         raise InputError(f"{path} is not a text JSON file (not UTF-8); pass a JSON log") from None
     if not text.strip():
         raise InputError(f"{path} is empty: the run logged nothing yet")
-    if path.suffix.lower() == ".json":
+    if path.suffix.lower() not in _LINES_SUFFIXES:
         try:
             return json.loads(text), []
         except ValueError as exc:
@@ -441,6 +450,12 @@ def _first_record(head: bytes) -> dict[str, Any] | None:
     return None
 
 
+def holds_json(head: bytes) -> bool:
+    """Whether a file whose name no reader claims begins as a JSON log does (``head``: its first
+    bytes, UTF-8): an object's first key, or a list of objects."""
+    return _JSON_START.match(head.removeprefix(b"\xef\xbb\xbf")) is not None
+
+
 def _lines_name_loss(head: bytes) -> bool:
     """Whether a record among the complete lines of ``head`` names a loss."""
     complete = head if len(head) < SNIFF_BYTES else head.rsplit(b"\n", 1)[0]
@@ -531,7 +546,8 @@ def _found(path: Path, options: ReadOptions) -> list[Found]:
     """The runs of a JSON log: one, named by the file's stem, or each run of a file that lists
     several (a ``.json`` list no larger than SNIFF_PARSE_BYTES), named ``<stem>-<index>``."""
     try:
-        if path.suffix.lower() == ".json" and path.stat().st_size <= SNIFF_PARSE_BYTES \
+        if path.suffix.lower() not in _LINES_SUFFIXES \
+                and path.stat().st_size <= SNIFF_PARSE_BYTES \
                 and file_head(path, 64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
             data, _ = _load(path)
             if _runs_of(data, options.loss_key):

@@ -773,9 +773,19 @@ def _generic_of(lines: list[str], by_step: Layout, by_epoch: Layout, by_line: La
         return None
     if own_steps >= 0.5 * losses:
         return by_step.name
-    if len(epochs) >= 0.5 * losses and len(set(epochs)) >= 0.9 * len(epochs):
+    if len(epochs) >= 0.5 * losses and _one_loss_an_epoch(epochs):
         return by_epoch.name
     return by_line.name
+
+
+def _one_loss_an_epoch(epochs: list[float]) -> bool:
+    """Whether the epochs printed give one loss each: nine in ten are apart, or none is printed
+    twice in a row and they go back only to the first (runs printed one after another, a loop
+    over LRs printing ``Epoch 1/10`` again: read as one run each)."""
+    if len(set(epochs)) >= 0.9 * len(epochs):
+        return True
+    pairs = list(zip(epochs, epochs[1:]))
+    return all(b != a and (b > a or b <= epochs[0]) for a, b in pairs)
 
 
 def compile_pattern(pattern: str) -> Layout:

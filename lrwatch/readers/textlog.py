@@ -1,6 +1,7 @@
 r"""Plain-text training logs: what a training script prints, one line per logging step.
 
-A ``.log`` or ``.txt`` file is read in the layout (``text_layouts``: nanoGPT, word_language_model,
+A ``.log``, ``.txt``, ``.out`` or ``.err`` file (``files.TEXT_SUFFIXES``; a file of another name
+when it holds such lines) is read in the layout (``text_layouts``: nanoGPT, word_language_model,
 printed HF dicts, Keras, fairseq, Megatron-LM, llm.c, modded-nanogpt, timm, OpenMMLab, LitGPT,
 torchvision's MetricLogger, Composer) that reads the most loss points in its first lines, or by the
 user's ``--pattern``; a line may carry a prefix (a time stamp, a rank), as logs copied from job
@@ -27,15 +28,15 @@ from lrwatch.errors import InputError
 from lrwatch.readers import model_size
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import Columns
-from lrwatch.readers.files import (as_utf8, file_head, is_lfs_pointer, refuse_lfs_pointer,
-                                   text_encoding)
+from lrwatch.readers.files import (TEXT_SUFFIXES, as_utf8, file_head, is_lfs_pointer,
+                                   refuse_lfs_pointer, text_encoding)
 from lrwatch.readers.series import Hints, ReadResult, build_curves, cannot_read
 from lrwatch.readers.text_layouts import (CURVES, GENERIC_MIN_POINTS, NUMBER_GROUP_EXAMPLE,
                                           PATTERN_EXAMPLE, PRESETS, Layout, PatternParser,
                                           compile_pattern, generic_layout, generic_layouts,
                                           presets)
 
-SUFFIXES = (".log", ".txt")
+SUFFIXES = TEXT_SUFFIXES
 # A layout is recognised in the first lines: the first QUICK_SNIFF_BYTES, and where no layout
 # reads a loss there, up to SNIFF_BYTES. nanoGPT prints its configuration first (a few kB); a
 # multi-node Megatron-DeepSpeed job's stdout holds 280-600 kB of launcher commands and per-rank
@@ -73,6 +74,15 @@ def _layout(name: str, options: ReadOptions) -> Layout:
 def _recognise(path: Path, options: ReadOptions) -> str | None:
     """The layout of a log file from its first lines (``recognise``)."""
     return recognise(lambda size: file_head(path, size), options)
+
+
+def in_a_layout(path: Path, options: ReadOptions) -> bool:
+    """Whether a file's first lines are a training log in a layout lrwatch reads (or match
+    ``--pattern``). Never raises: a file that cannot be read is in none."""
+    try:
+        return _recognise(path, options) is not None
+    except InputError:
+        return False
 
 
 def recognise_text(text: str, options: ReadOptions) -> str | None:

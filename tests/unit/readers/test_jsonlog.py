@@ -328,3 +328,17 @@ def test_a_llama_factory_trainer_log_reads_its_current_steps(tmp_path, capsys):
     assert run["steps"] == 991, run  # the span of steps 10 to 1000
     assert run["columns"]["loss"] == "loss" and run["columns"]["lr"] == "lr"
     assert not any("record's order" in note for note in run["notes"]), run["notes"]
+
+
+def test_a_json_log_of_no_known_name_given_on_its_own_is_read_as_json(tmp_path):
+    """A job database keeps each run's record in a file with no suffix: JSON by its first
+    bytes, read as a ``.json`` is (its records under ``history``)."""
+    record = {"hp": {"learning_rate": 0.01}, "history": [
+        {"epoch": e, "train_loss": 2.3 / e, "valid_loss": 2.4 / e} for e in range(1, 8)]}
+    path = tmp_path / "341a7fd6a9034ec2"
+    path.write_text(json.dumps(record))
+    (run,) = find_runs(path)
+    assert run.format == "json"
+    curves = read_run(run).curves
+    assert list(curves.loss.values) == pytest.approx([2.3 / e for e in range(1, 8)])
+    assert curves.val_loss is not None and curves.epoch_points

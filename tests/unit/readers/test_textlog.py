@@ -984,3 +984,65 @@ def test_a_log_that_prints_perplexities_only_is_read_by_their_log(tmp_path):
         "no loss is printed) and its epoch where its lines name them; if that is not the "
         "training loss, read it with --pattern")
     assert result.curves.epoch_points
+
+
+def test_a_job_runners_output_file_is_a_text_log_of_its_folder(tmp_path, capsys):
+    """SLURM writes a job's stdout to ``slurm-<job>.out`` and its stderr (where Python's
+    ``logging`` prints) to ``.err``; ``nohup`` to ``nohup.out``. A folder walk finds them as it
+    finds a ``.log``, and only those in a layout it knows."""
+    nanogpt_log(tmp_path / "slurm-4242.out")
+    wlm_log(tmp_path / "train-4242.err")
+    (tmp_path / "build.out").write_text("compiling...\ndone in 3.2 s\n")
+    runs = find_runs(tmp_path)
+    assert [(r.name, r.format) for r in runs] == [("slurm-4242", "text"), ("train-4242", "text")]
+    assert read_run(runs[0]).curves.loss.values[0] == pytest.approx(4.2)
+    code, out, err = run_cli(capsys, str(tmp_path / "slurm-4242.out"), "--json")
+    assert code == 0, err
+    assert json.loads(out)["runs"][0]["notes"][0] == "read as a text log (nanogpt)"
+
+
+@pytest.mark.parametrize("name", ["train_log", "run.md", "output.stdout", "nohup.out.1"])
+def test_a_text_log_of_any_name_given_on_its_own_is_read_by_what_it_holds(tmp_path, name):
+    """A log saved under a name lrwatch does not know (no suffix, a ``.md`` of a run's copied
+    output, a rotated ``nohup.out.1``) is read when it is named on its own and its lines are in
+    a layout lrwatch knows."""
+    path = wlm_log(tmp_path / name, epochs=2)
+    (run,) = find_runs(path)
+    assert (run.name, run.format) == (path.stem, "text")
+    result = read_run(run)
+    assert result.curves.lr.values[0] == 20.0 and len(result.curves.loss) == 28
+
+
+@pytest.mark.parametrize("data", [
+    b"Some notes on the model\nIt trains well.\n",
+    bytes(range(256)) * 8,  # binary records: never read as text
+    b"\xff\xfe" + "just text, no loss\n".encode("utf-16-le"),
+])
+def test_a_file_of_an_unknown_name_that_is_no_log_is_refused_in_one_line(tmp_path, capsys,
+                                                                          data):
+    path = tmp_path / "results.0005"
+    path.write_bytes(data)
+    code, out, err = run_cli(capsys, str(path))
+    assert (code, out) == (1, "")
+    assert err.startswith(f"InputError: {path} is not a log lrwatch reads: pass an lrwatch store")
+    assert err.count("\n") == 1
+
+
+def test_a_loop_over_settings_printing_epoch_1_again_is_a_run_each(tmp_path):
+    """A course's grid search prints each configuration's epochs in one file: the epochs go
+    back to the first, so the file holds a run per configuration, one point an epoch (read
+    by line, the configurations would be one run)."""
+    lines = []
+    for config, (lr, rate) in enumerate([(1e-2, 0.0), (1e-3, 0.2), (1e-4, 0.02)], start=1):
+        lines += [f"Evaluating Config #{config} [of 3]:", f" {{'learning_rate': {lr}}}"]
+        lines += [f"(Epoch {e} / 5) train loss: {2.3 * (1 - rate) ** e:.6f}; val loss: 2.4"
+                  for e in range(1, 6)]
+        lines.append("")
+    path = tmp_path / "grid_search.md"
+    path.write_text("\n".join(lines))
+    runs = find_runs(path)
+    assert [r.name for r in runs] == ["grid_search#1", "grid_search#2", "grid_search#3"]
+    second = read_run(runs[1]).curves
+    np.testing.assert_array_equal(second.loss.steps, [1, 2, 3, 4, 5])
+    assert second.loss.values[-1] == pytest.approx(2.3 * 0.8 ** 5)
+    assert second.epoch_points
