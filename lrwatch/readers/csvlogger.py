@@ -42,7 +42,7 @@ from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import (KIND_KEYS, LOSS_KEY_CHOICE, detect_columns, is_loss_name,
                                     names_held_out)
 from lrwatch.readers.files import file_head, refuse_lfs_pointer
-from lrwatch.readers.hparams import read_hints, setup_tree
+from lrwatch.readers.hparams import NOT_SETUP, read_hints, setup_tree
 from lrwatch.readers.series import Points, ReadResult, build_curves, cannot_read
 
 if TYPE_CHECKING:
@@ -364,7 +364,7 @@ def read_csv_log(path: Path, loss_key: str | None = None, lr_key: str | None = N
         InputError: the file is empty, has no rows, is not CSV text, or has no loss column.
     """
     header = read_header(path)
-    if part is not None:
+    if part is not None and wandb_runs(header) is not None:
         return _read_wandb_run(path, header, part, loss_key, lr_key)
     # a long log's split column (train / val rows): its val rows' losses are val_<loss> points
     kind = next((h for h in header if h.lower() in KIND_KEYS), None)
@@ -379,7 +379,16 @@ def read_csv_log(path: Path, loss_key: str | None = None, lr_key: str | None = N
     points, notes = read_columns(path, header, wanted + [epoch] * (epoch is not None),
                                  required=columns.loss, kind=kind if held_out else None)
     if epoch is not None:
-        _refuse_runs_one_after_another(path, *points[epoch])
+        starts = _run_starts(*points[epoch])
+        if part is not None:
+            points, which = _table_run(path, points, starts, int(part))
+            held = table_runs(path)
+            if int(part) <= len(held) and held[int(part) - 1]:
+                which += ": its rows with " + ", ".join(
+                    f"{k}={v}" for k, v in held[int(part) - 1].items())
+            notes.insert(0, which)
+        elif len(starts) > 1:
+            _refuse_runs_one_after_another(path, *points[epoch])
     if columns.val_loss in held_out and not points[columns.val_loss][0].size:
         columns = replace(columns, val_loss=None)  # a split column that names no val rows
     result = build_curves(columns, points, read_hints(path.parent), str(path),
@@ -397,10 +406,80 @@ def _epoch_index(header: Sequence[str]) -> str | None:
     return next((h for h in header if h.lower() == "epoch"), None)
 
 
+def _run_starts(rows: np.ndarray, epochs: np.ndarray) -> list[int]:
+    """The first row of each run of a table read by epoch: a run starts where the epoch goes
+    back (cells that are no number belong to the run they sit in)."""
+    finite = np.isfinite(epochs)
+    back = np.flatnonzero(np.diff(epochs[finite]) < 0)
+    return [0, *(int(r) for r in rows[finite][back + 1])]
+
+
+def table_runs(path: Path) -> list[dict[str, str]]:
+    """The runs of a CSV table read by epoch whose epoch column starts again (a sweep saved as
+    one table, as ``pandas`` writes it), each as the columns that hold one value through it
+    and set it apart from the others (``{"start_lr": "0.001", "seed": "0"}``); [] for a table
+    of one run (or no table read by epoch). Never raises: reading the file says what is wrong."""
+    try:
+        header = read_header(path)
+        epoch = _epoch_index(header)
+        if epoch is None:
+            return []
+        points, _ = read_columns(path, header, [epoch])
+        starts = _run_starts(*points[epoch])
+        if len(starts) < 2:
+            return []
+        held = _values_held(path, header, starts)
+    except InputError:
+        return []
+    apart = [c for c, values in zip(header, zip(*held))
+             if None not in values and len(set(values)) > 1 and c != epoch]
+    return [{c: run[header.index(c)] for c in apart} for run in held]
+
+
+def _values_held(path: Path, header: Sequence[str], starts: list[int]) -> list[list[str | None]]:
+    """For each run (rows from each of ``starts``), each column's cell where every row of the
+    run holds the same one, else None."""
+    held: list[list[str | None]] = []
+    bounds = set(starts)
+    with _open_csv(path) as reader:
+        next(reader, None)
+        for row_number, row in enumerate(r for r in reader if r):
+            cells = [c.strip() for c in row] + [""] * (len(header) - len(row))
+            if row_number in bounds:
+                held.append(list(cells[:len(header)]))
+                continue
+            run = held[-1]
+            for i, cell in enumerate(cells[:len(header)]):
+                if run[i] is not None and run[i] != cell:
+                    run[i] = None
+    return held
+
+
+def _table_run(path: Path, points: dict[str, Points], starts: list[int], k: int
+               ) -> tuple[dict[str, Points], str]:
+    """The points of run ``k`` (from 1) of a table of runs one after another, its rows counted
+    from 0, and the note that says which it is.
+
+    Raises:
+        InputError: the table holds no such run (it was rewritten since it was listed).
+    """
+    if not 1 <= k <= len(starts):
+        raise InputError(f"{path} holds {len(starts)} run(s) one after another, not a run {k}: "
+                         "it changed since it was listed; list its runs again")
+    low = starts[k - 1]
+    high = starts[k] if k < len(starts) else np.iinfo(np.int64).max
+    kept = {}
+    for name, (rows, values) in points.items():
+        inside = (rows >= low) & (rows < high)
+        kept[name] = (rows[inside] - low, values[inside])
+    return kept, (f"run {k} of those {path.name} holds one after another (its 'epoch' column "
+                  "starts again)")
+
+
 def _refuse_runs_one_after_another(path: Path, rows: np.ndarray, epochs: np.ndarray) -> None:
-    """Raise when the epoch column of a CSV read row by row starts again: the file is a table
-    of several runs one after another (a sweep saved as one file), which read as one run would
-    be one curve jumping back up at each new run.
+    """Raise when the epoch column of a CSV read whole starts again: the file is a table of
+    several runs one after another (a sweep saved as one file), which read as one run would be
+    one curve jumping back up at each new run (``table_runs`` lists them, each read alone).
 
     Raises:
         InputError: the epoch goes back at some row.
@@ -413,8 +492,8 @@ def _refuse_runs_one_after_another(path: Path, rows: np.ndarray, epochs: np.ndar
         raise InputError(
             f"{path} holds several runs one after another: its 'epoch' column starts again "
             f"{back.size} time{'s' * (back.size > 1)} (from {epochs[first]:g} to "
-            f"{epochs[first + 1]:g} at line {rows[first + 1] + 2}); lrwatch reads one run a "
-            "file: save each run's rows to a file of its own")
+            f"{epochs[first + 1]:g} at line {rows[first + 1] + 2}); list its runs (lrwatch "
+            "analyze reads each) and read one of them")
 
 
 def _read_wandb_run(path: Path, header: Sequence[str], part: str, loss_key: str | None,
@@ -434,6 +513,11 @@ def _read_wandb_run(path: Path, header: Sequence[str], part: str, loss_key: str 
         raise InputError(f"{where}: its '{columns.loss}' column has no point")
     result = build_curves(columns, points, read_hints(path.parent), where)
     return replace(result, notes=tuple(notes) + result.notes)
+
+
+def _table_found(path: Path, table: list[dict[str, str]]) -> list[Found]:
+    """The runs of a table of runs one after another, ``<stem>#<k>``."""
+    return [Found(path, label=f"{path.stem}#{k}", part=str(k)) for k in range(1, len(table) + 1)]
 
 
 class CsvLogReader:
@@ -457,6 +541,8 @@ class CsvLogReader:
             runs = None  # reading the run says what is wrong with the file
         if runs is not None:  # a W&B panel export: a run per run name
             return [Found(path, label=name, part=name) for name in runs]
+        if path.name != FILE_NAME and (table := table_runs(path)):
+            return _table_found(path, table)
         return [Found(path, label=None if path.name == FILE_NAME else path.stem)]
 
     def folder_runs(self, folder: Folder, options: ReadOptions) -> FolderRuns:
@@ -473,7 +559,9 @@ class CsvLogReader:
                     runs.append(Found(folder.path / name))  # the folder's run, as metrics.csv
                 elif (_is_csv_run_header(head) if name.lower().endswith(".csv")
                       else is_csv_header(head)):
-                    runs.append(Found(folder.path / name, label=Path(name).stem))
+                    table = table_runs(folder.path / name)
+                    runs.extend(_table_found(folder.path / name, table) if table else
+                                [Found(folder.path / name, label=Path(name).stem)])
             except InputError:
                 continue  # a .log / .txt: the text reader says why it cannot be read
         return FolderRuns(tuple(runs))
@@ -483,6 +571,12 @@ class CsvLogReader:
                             part=run.part)
 
     def setup(self, run: LogRun) -> dict[str, Any] | None:
+        if run.part is not None and run.name.endswith(f"#{run.part}"):
+            # a run of a table of runs: its settings but its seed (the LR is set apart later)
+            table = table_runs(run.path)
+            held = table[int(run.part) - 1] if int(run.part) <= len(table) else {}
+            return {"table": run.path.name,
+                    **{k: v for k, v in held.items() if k.lower() not in NOT_SETUP}}
         if run.part is not None:  # the runs a user shows in one W&B panel: one sweep
             return {"wandb_panel_export": run.path.name}
         tree = setup_tree(run.path.parent)  # Lightning's hparams.yaml, less its seed

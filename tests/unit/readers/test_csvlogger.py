@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import tracemalloc
 from pathlib import Path
@@ -10,8 +11,9 @@ import numpy as np
 import pytest
 
 from lrwatch.errors import InputError
+from lrwatch.readers import find_runs, read_run
 from lrwatch.readers.csvlogger import read_csv_log
-from tests.helpers.cli import run_cli
+from tests.helpers.cli import lrwatch, run_cli
 
 
 def write(path: Path, text: str) -> Path:
@@ -103,20 +105,41 @@ def test_a_csv_without_step_column_counts_rows_as_steps(tmp_path):
     np.testing.assert_array_equal(read_csv_log(path).curves.loss.steps, [0, 1, 2])
 
 
-def test_a_csv_of_several_runs_one_after_another_is_a_clear_error(tmp_path):
-    """A sweep saved as one table, one row per (LR, epoch): read by row it would be one curve
-    that jumps back up at each new run; its epoch column starting again says what it is."""
+def test_a_csv_of_several_runs_one_after_another_is_a_run_each(tmp_path, capsys):
+    """A sweep saved as one table, one row per (LR, seed, epoch), as pandas writes it: read by
+    row it would be one curve that jumps back up at each new run; its epoch column starting
+    again says where each run starts, and the columns that hold one value through a run say
+    which it is. The runs are one sweep (the seed is no setup)."""
     rows = ["start_lr,seed,epoch,train_loss,test_loss"]
-    for lr in (0.001, 0.01, 0.1):
-        rows += [f"{lr},0,{e},{2 / e:.4f},{2.1 / e:.4f}" for e in range(1, 6)]
+    for lr, rate in ((0.001, 0.02), (0.01, 0.2), (0.1, 0.5)):
+        for seed in (0, 1):
+            rows += [f"{lr},{seed},{e},{2 * (1 - rate) ** e + seed / 100:.4f},"
+                     f"{2.1 * (1 - rate) ** e:.4f}" for e in range(1, 6)]
     path = write(tmp_path / "lr_sweep_results.csv", "\n".join(rows) + "\n")
+    runs = find_runs(path)
+    assert [r.name for r in runs] == [f"lr_sweep_results#{k}" for k in range(1, 7)]
+    fourth = read_run(runs[3])
+    np.testing.assert_array_equal(fourth.curves.loss.steps, [0, 1, 2, 3, 4])
+    np.testing.assert_allclose(fourth.curves.loss.values,
+                               [round(2 * 0.8 ** e + 0.01, 4) for e in range(1, 6)])
+    np.testing.assert_array_equal(fourth.curves.lr.values, [0.01] * 5)
+    assert fourth.notes[0] == ("run 4 of those lr_sweep_results.csv holds one after another "
+                               "(its 'epoch' column starts again): its rows with start_lr=0.01, "
+                               "seed=1")
+    assert [r.name for r in find_runs(tmp_path)] == [r.name for r in runs]  # in a folder too
+    code, out, err = lrwatch(capsys, "sweep", str(path), "--json")
+    assert code == 0, err
+    (sweep,) = json.loads(out)["sweeps"]
+    assert [(r["lr"], r["position"]) for r in sweep["runs"]] == [
+        (0.001, "too_low"), (0.001, "too_low"), (0.01, "too_low"), (0.01, "too_low"),
+        (0.1, "near_best"), (0.1, "near_best")]
     with pytest.raises(InputError, match=(
             r"lr_sweep_results.csv holds several runs one after another: its 'epoch' column "
-            r"starts again 2 times \(from 5 to 1 at line 7\); lrwatch reads one run a file: "
-            r"save each run's rows to a file of its own")):
-        read_csv_log(path)
+            r"starts again 5 times \(from 5 to 1 at line 7\); list its runs")):
+        read_csv_log(path)  # read whole, not as one of its runs
     keras = write(tmp_path / "training.csv", "epoch,loss\n0,2.0\n1,1.5\n2,1.2\n")
     assert read_csv_log(keras).curves.loss.values.tolist() == [2.0, 1.5, 1.2]  # one run
+    assert [r.name for r in find_runs(keras)] == ["training"]
 
 
 def test_a_wandb_history_of_the_hf_trainer_is_stepped_by_its_global_step(tmp_path):
