@@ -77,7 +77,7 @@ class _Failure:
     "metrics.csv or its version folder (or a lightning_logs/ tree), TensorBoard event files "
     "or folders, an MLflow file store (mlruns/), a W&B run folder (wandb/run-*), a Hugging Face "
     "trainer_state.json or output "
-    "folder, a JSON log, a text log (.log, .txt, .out, .err, or a file of any name in a "
+    "folder (or its model card, README.md), a JSON log, a text log (.log, .txt, .out, .err, or a file of any name in a "
     "layout lrwatch knows), a Jupyter notebook (.ipynb: each cell whose "
     "saved output prints a training log is a run, named NOTEBOOK:cellN), "
     "or any folder of these (default: $LRWATCH_STORE or ./lrwatch_logs). Exits 0 whatever the "

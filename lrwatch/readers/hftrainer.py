@@ -243,7 +243,7 @@ def trainer_setup(files: tuple[Path, ...]) -> dict[str, Any] | None:
                          if k not in _CONFIG_IDENTITY},
         "training_args": {k: v for k, v in _training_args(folders).items()
                           if k not in RUN_IDENTITY},
-        "card": _card_hyperparameters(folders),
+        "card": card_hyperparameters(folders),
     }
     setup: dict[str, Any] = {name: part for name, part in parts.items() if part}
     if not setup:
@@ -259,12 +259,13 @@ def _folders_of(state_path: Path) -> list[Path]:
     return [folder, *([folder.parent] if _CHECKPOINT.match(folder.name) else [])]
 
 
-def _card_hyperparameters(folders: list[Path]) -> dict[str, str]:
+def card_hyperparameters(folders: list[Path], name: str = "README.md") -> dict[str, str]:
     """The "Training hyperparameters" list of the model card the Trainer writes
-    (``README.md``), as text values; empty when there is none."""
+    (``README.md``) in the first of ``folders`` that has one, as text values; empty when there
+    is none."""
     for folder in folders:
         try:
-            card = (folder / "README.md").read_text(encoding="utf-8", errors="replace")
+            card = (folder / name).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
         items: dict[str, str] = {}
@@ -302,7 +303,7 @@ def _hints(state: dict[str, Any], folders: list[Path]) -> Hints:
     total_steps = state.get("max_steps")
     clip = args.get("max_grad_norm")
     return Hints(
-        optimizer=_optimizer(args.get("optim")),
+        optimizer=hf_optimizer(args.get("optim")),
         batch_size=batch_size if _is_count(batch_size) else None,
         total_steps=total_steps if _is_count(total_steps) else None,
         fine_tune=_fine_tune(folders, args, config),
@@ -377,7 +378,9 @@ def fine_tune_from_args(settings: dict[str, Any]) -> bool | None:
     return None
 
 
-def _optimizer(name: Any) -> str | None:
+def hf_optimizer(name: Any) -> str | None:
+    """transformers' ``optim`` name (``adamw_torch``, ``paged_adamw_8bit``) as torch's class
+    name; None for none or one lrwatch does not know."""
     if not isinstance(name, str) or not name:
         return None
     lowered = name.lower()

@@ -9,14 +9,15 @@ A new format: one module with a ``Reader`` (see ``base``) and one line here.
 from __future__ import annotations
 
 from lrwatch.errors import ConfigError
-from lrwatch.readers import (csvlogger, hftrainer, jsonlog, mlflow, notebook, store, textlog,
-                             tfevents, wandb_run)
+from lrwatch.readers import (csvlogger, hfcard, hftrainer, jsonlog, mlflow, notebook, store,
+                             textlog, tfevents, wandb_run)
 from lrwatch.readers.base import Reader
 
 READERS: tuple[Reader, ...] = (
     store.READER,
     csvlogger.READER,
     hftrainer.READER,  # before TensorBoard: a Trainer's folder may hold its events too
+    hfcard.READER,  # after the Trainer's state, which holds every logged step of the card's run
     jsonlog.READER,  # after the Trainer's JSON, before text logs (a log.txt of JSON lines)
     mlflow.READER,
     wandb_run.READER,  # before text logs: a W&B run folder's files/output.log is its console
