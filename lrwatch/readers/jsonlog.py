@@ -244,11 +244,14 @@ def _grouped_records(value: Any) -> list[dict[str, Any]] | None:
 
 def _runs_of(data: Any, loss_key: str | None) -> bool:
     """Whether ``data`` is a list of runs, not the records of one: dicts that each hold their
-    own log under a key naming a loss (step-back's ``[{"config": ..., "history": [...]}, ...]``,
-    a sweep saved as one file), none of them a record with a loss of its own."""
-    return _records(data) and not any(_has_loss(item, loss_key) for item in data) and all(
-        (inner := _inner_table(item, loss_key)) is not None and _has_loss(_keys(inner[0]),
-                                                                          loss_key)
+    own log, as lists naming a loss (``[{"experiment": ..., "train_losses": [...]}, ...]``) or
+    under a key (step-back's ``[{"config": ..., "history": [...]}, ...]``): a sweep saved as one
+    file; none of them a record with a loss number of its own."""
+    return _records(data) and all(
+        not _has_loss((k for k, v in item.items() if v is None or _is_number(v)), loss_key)
+        and (_has_loss(_keys(item), loss_key) or (
+            (inner := _inner_table(item, loss_key)) is not None
+            and _has_loss(_keys(inner[0]), loss_key)))
         for item in data)
 
 

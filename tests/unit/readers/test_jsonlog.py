@@ -231,6 +231,25 @@ def test_a_file_listing_several_runs_is_read_as_its_runs(tmp_path, capsys):
     assert "read the records under 'history'" in runs[0]["notes"]
 
 
+def test_a_list_of_experiments_each_with_its_own_lists_is_read_as_its_runs(tmp_path, capsys):
+    """A sweep's results saved as one list, each experiment its lists of per-epoch losses
+    beside its scalars and config (no history key): a run each, not records whose loss is a
+    list."""
+    experiments = [{"experiment": "Experiment 3", "parameters": 7602, "epochs_trained": 5,
+                    "best_test_accuracy": 99.0, "train_losses": [1.2 / e for e in range(1, 6)],
+                    "test_losses": [1.0 / e for e in range(1, 6)],
+                    "train_accs": [90.0 + e for e in range(1, 6)],
+                    "config": {"optimizer": "sgd", "lr": lr}} for lr in (0.01, 0.03)]
+    path = tmp_path / "sweep_results.json"
+    path.write_text(json.dumps(experiments, indent=2))
+    runs = analyze_json(capsys, str(path))
+    assert [r["run"].rsplit("/", 1)[-1] for r in runs] == ["sweep_results-0", "sweep_results-1"]
+    assert [r["current_lr"] for r in runs] == pytest.approx([0.01, 0.03])
+    second = read_run(find_runs(path)[1]).curves
+    assert list(second.loss.values) == pytest.approx([1.2 / e for e in range(1, 6)])
+    assert second.optimizer == "SGD" and second.epoch_points
+
+
 def test_the_runs_of_one_file_that_differ_only_in_lr_are_one_sweep(tmp_path, capsys):
     lrs = [0.01, 0.1, 1.0]
     path = _runs_file(tmp_path / "sweep.json", lrs)
