@@ -255,6 +255,40 @@ def _runs_of(data: Any, loss_key: str | None) -> bool:
         for item in data)
 
 
+def _parallel_runs(data: Any, loss_key: str | None) -> list[dict[str, Any]] | None:
+    """A sweep saved as parallel lists, one item a run (``{"lr_s": [1e-4, 1e-3], "loss_history":
+    [[...], [...]], "val_loss_history": [[...], [...]]}``): run ``i`` as a dict of each list's
+    ``i``-th item (an LR list's as ``lr``) beside the file's other values; None when ``data``
+    is no such thing (a loss key holding two or more lists of numbers)."""
+    if not isinstance(data, dict):
+        return None
+    nested = {k: v for k, v in data.items() if isinstance(v, list) and len(v) >= 2
+              and all(_is_series(x) for x in v)}
+    losses = [v for k, v in nested.items() if _has_loss([k], loss_key)]
+    if not losses:
+        return None
+    count = len(losses[0])
+    nested = {k: v for k, v in nested.items() if len(v) == count}
+    each = {("lr" if _names_lrs(k) else k): v for k, v in data.items()
+            if _is_series(v) and len(v) == count}
+    shared = {k: v for k, v in data.items() if k not in nested and not (
+        _is_series(v) and len(v) == count)}
+    return [{**shared, **{k: v[i] for k, v in each.items()},
+             **{k: v[i] for k, v in nested.items()}} for i in range(count)]
+
+
+def _names_lrs(key: str) -> bool:
+    """Whether a key names a list of LRs (``lrs``, ``lr_s``, ``learning_rates``)."""
+    return key.lower().replace("-", "_") in ("lrs", "lr_s", "lr_list", "learning_rates",
+                                              "lr_values", "lr_grid")
+
+
+def _runs(data: Any, loss_key: str | None) -> list[dict[str, Any]] | None:
+    """The runs of a file that holds several: a list of runs (``_runs_of``) or parallel lists
+    (``_parallel_runs``); None for a file of one run."""
+    return data if _runs_of(data, loss_key) else _parallel_runs(data, loss_key)
+
+
 # --- points ----------------------------------------------------------------------------------
 
 def _step_key(names: Iterable[str]) -> str | None:
@@ -418,9 +452,10 @@ def read_json_log(path: Path, options: ReadOptions = ReadOptions(),
     """
     data, notes = _load(path)
     if part is not None:
-        if not _runs_of(data, options.loss_key) or not 0 <= int(part) < len(data):
+        runs = _runs(data, options.loss_key)
+        if runs is None or not 0 <= int(part) < len(runs):
             raise InputError(f"{path} no longer lists run {part}: list its runs again")
-        data = data[int(part)]
+        data = runs[int(part)]
     # what the document says beside its log (a run's config, DeepOBS's learning_rate and
     # optimizer): hints, never points
     config = {k: v for k, v in data.items() if not (_is_series(v) or _records(v) or (
@@ -539,23 +574,26 @@ class JsonLogReader:
             return None
         try:
             data, _ = _load(run.path)
-            config = data[int(run.part)].get("config")
+            runs = _runs(data, None) or []
+            config = runs[int(run.part)].get("config")
         except (InputError, IndexError, ValueError, AttributeError, TypeError):
             return None
+        if isinstance(data, dict):  # parallel lists: the runs of one file, at their own LRs
+            return {"runs of one file": run.path.name}
         return {"hparams": config} if isinstance(config, dict) and config else None
 
 
 def _found(path: Path, options: ReadOptions) -> list[Found]:
-    """The runs of a JSON log: one, named by the file's stem, or each run of a file that lists
-    several (a ``.json`` list no larger than SNIFF_PARSE_BYTES), named ``<stem>-<index>``."""
+    """The runs of a JSON log: one, named by the file's stem, or each run of a file that holds
+    several (a document no larger than SNIFF_PARSE_BYTES: a list of runs, parallel lists),
+    named ``<stem>-<index>``."""
     try:
         if path.suffix.lower() not in _LINES_SUFFIXES \
-                and path.stat().st_size <= SNIFF_PARSE_BYTES \
-                and file_head(path, 64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
-            data, _ = _load(path)
-            if _runs_of(data, options.loss_key):
+                and path.stat().st_size <= SNIFF_PARSE_BYTES:
+            runs = _runs(_load(path)[0], options.loss_key)
+            if runs is not None:
                 return [Found(path, label=f"{path.stem}-{i}", part=str(i))
-                        for i in range(len(data))]
+                        for i in range(len(runs))]
     except (InputError, OSError):
         pass  # reading the run says what is wrong with the file
     return [Found(path, label=path.stem)]

@@ -250,6 +250,28 @@ def test_a_list_of_experiments_each_with_its_own_lists_is_read_as_its_runs(tmp_p
     assert second.optimizer == "SGD" and second.epoch_points
 
 
+def test_a_sweep_saved_as_parallel_lists_is_a_run_for_each_lr(tmp_path, capsys):
+    """An LR-tuning loop's JSON: the LRs tried, and for each a list of per-epoch losses, item
+    by item. A run each, at its own LR, and together one sweep."""
+    lrs = [1e-4, 1e-3, 1e-2, 1e-1]
+    reach = [0.1, 0.5, 1.0, 0.3]
+    path = tmp_path / "lr_tuning.json"
+    path.write_text(json.dumps({
+        "lr_s": lrs,
+        "loss_history": [[0.3 + math.exp(-e * r) for e in range(EPOCHS)] for r in reach],
+        "val_loss_history": [[0.4 + math.exp(-e * r) for e in range(EPOCHS)] for r in reach]}))
+    runs = analyze_json(capsys, str(path))
+    assert [r["run"].rsplit("/", 1)[-1] for r in runs] == [f"lr_tuning-{i}" for i in range(4)]
+    assert [r["current_lr"] for r in runs] == pytest.approx(lrs)
+    third = read_run(find_runs(path)[2]).curves
+    assert list(third.loss.values) == pytest.approx([0.3 + math.exp(-e) for e in range(EPOCHS)])
+    assert third.val_loss is not None
+    code, out, err = lrwatch(capsys, "sweep", str(path), "--json")
+    assert code == 0, err
+    [sweep] = json.loads(out)["sweeps"]
+    assert {r["lr"]: r["position"] for r in sweep["runs"]}[1e-2] == "near_best"
+
+
 def test_the_runs_of_one_file_that_differ_only_in_lr_are_one_sweep(tmp_path, capsys):
     lrs = [0.01, 0.1, 1.0]
     path = _runs_file(tmp_path / "sweep.json", lrs)
