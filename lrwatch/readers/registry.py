@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from lrwatch.errors import ConfigError
 from lrwatch.readers import (csvlogger, hfcard, hftrainer, jsonlog, mlflow, notebook, store,
-                             textlog, tfevents, wandb_run)
+                             tbexport, textlog, tfevents, wandb_run)
 from lrwatch.readers.base import Reader
 
 READERS: tuple[Reader, ...] = (
     store.READER,
+    tbexport.READER,  # before CSV and JSON logs: a curve downloaded from TensorBoard's page
     csvlogger.READER,
     hftrainer.READER,  # before TensorBoard: a Trainer's folder may hold its events too
     hfcard.READER,  # after the Trainer's state, which holds every logged step of the card's run
