@@ -14,9 +14,10 @@ as ``realworld_diagnosis`` judges:
 - ``file``: the file as lrwatch reads it, nothing stated;
 - ``file+flags``: the same, with the four flags a user can state set from the manifest's setup.
 
-A file lrwatch cannot read is counted by its one-line error's kind; a file that holds several
-runs (a sweep in one JSON) is counted apart, as the run a label names cannot be told from the
-others by lrwatch's run names alone.
+A file lrwatch cannot read is counted by its one-line error's kind. In a file that holds several
+runs (a sweep in one JSON or CSV table), the labelled run is the one whose training losses are
+those the corpus extracted for its label; where none (or more than one) has them, the run is
+counted apart.
 
 ``python -m benchmarks.realworld_raw SNAPSHOTS`` (the folder ``realworld.rebuild`` reads: fetched
 snapshots as ``<owner>+<name>/repo``); figures to stdout and ``benchmarks/out/realworld_raw.json``.
@@ -31,6 +32,8 @@ import subprocess
 import tempfile
 from collections import Counter
 from pathlib import Path
+
+import numpy as np
 
 from benchmarks.realworld import RealRun, load, manifest
 from benchmarks.realworld.extract_pl import git_show
@@ -78,21 +81,43 @@ def source_file(run: RealRun, git_dir: Path, into: Path) -> Path | None:
 
 
 def read_file(run: RealRun, path: Path) -> dict:
-    """The three judged rows of one run, or what stopped its file from being read."""
+    """The three judged rows of one run, or what stopped its file from being read. In a file
+    of several runs, the labelled run is the one whose training losses are those the corpus
+    extracted for the label (``of_several``: how many runs the file held); when no run or
+    more than one has them, the run is counted apart."""
     try:
         found = find_runs(str(path))
     except LRWatchError as exc:
         return {"error": _kind(str(exc))}
-    if len(found) != 1:
-        return {"several": len(found)}
-    try:
-        curves = read_run(found[0]).curves
-    except LRWatchError as exc:
-        return {"error": _kind(str(exc))}
+    if len(found) == 1:
+        try:
+            curves = read_run(found[0]).curves
+        except LRWatchError as exc:
+            return {"error": _kind(str(exc))}
+        several = {}
+    else:
+        matching = [c for c in map(_curves_or_none, found)
+                    if c is not None and _same_losses(c.loss.values, run.curves.loss.values)]
+        if len(matching) != 1:
+            return {"several": len(found)}
+        curves, several = matching[0], {"of_several": len(found)}
     stated = {k: run.meta[k] for k in FLAGS if run.meta.get(k) is not None}
-    return {"csv": judge(run, entry_of(analyze(run.curves))),
+    return {**several, "csv": judge(run, entry_of(analyze(run.curves))),
             "file": judge(run, entry_of(analyze(curves))),
             "file+flags": judge(run, entry_of(analyze(dataclasses.replace(curves, **stated))))}
+
+
+def _curves_or_none(log_run):  # type: ignore[no-untyped-def]
+    try:
+        return read_run(log_run).curves
+    except LRWatchError:
+        return None
+
+
+def _same_losses(read: np.ndarray, extracted: np.ndarray) -> bool:
+    """Whether two loss curves hold the same values (NaN where the other has NaN)."""
+    return read.shape == extracted.shape and bool(
+        np.allclose(read, extracted, rtol=1e-6, atol=0.0, equal_nan=True))
 
 
 def _kind(message: str) -> str:
@@ -108,6 +133,7 @@ def figures(rows: list[dict]) -> dict:
     """Status right, way right and 10x-wrong-way counts of each reading over the same runs."""
     read = [r for r in rows if "csv" in r]
     out: dict = {"runs": len(rows), "read": len(read),
+                 "from_several": sum("of_several" in r for r in rows),
                  "several": sum("several" in r for r in rows),
                  "errors": dict(Counter(r["error"] for r in rows if "error" in r))}
     for how in ("csv", "file", "file+flags"):
@@ -141,8 +167,10 @@ def main(argv: list[str] | None = None) -> None:
     OUT.mkdir(exist_ok=True)
     (OUT / "realworld_raw.json").write_text(json.dumps({"figures": res, "rows": rows}))
     n = res["read"]
-    print(f"{res['runs']} public runs: {n} read from their file as one run, {res['several']} in a"
-          f" file of several runs, {sum(res['errors'].values())} not read"
+    print(f"{res['runs']} public runs: {n} read from their file ({res['from_several']} of them "
+          f"found among the runs of a file of several by their losses), {res['several']} in a "
+          f"file of several runs none of which (or more than one) has its losses, "
+          f"{sum(res['errors'].values())} not read"
           + (f"; {len(absent)} more missing from the cache (realworld.rebuild writes them)"
              if absent else ""))
     for kind, count in sorted(res["errors"].items(), key=lambda kv: -kv[1]):
