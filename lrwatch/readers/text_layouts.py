@@ -646,6 +646,13 @@ _KEY_LOSS = re.compile(
     r"(?<![\w./-])(?:(?P<val>val(?:id(?:ation)?)?|eval(?:uation)?|dev)|(?P<test>test)"
     r"|train(?:ing)?|total|avg|average|mean|running)?[ _/-]{0,3}loss(?:_step)?"
     rf"{_KEY_END}(?P<value>{_NUMBER})", re.IGNORECASE)
+# "Loss in iteration 3 : 0.71", "loss at step 200: 2.3", "Loss after epoch 2 is 0.5": the counter
+# between the loss's name and its value (read as the named values are, where none of those is)
+_KEY_LOSS_AT = re.compile(
+    r"(?<![\w./-])(?:(?P<val>val(?:id(?:ation)?)?|eval(?:uation)?|dev)|(?P<test>test)"
+    r"|train(?:ing)?|total|avg|average|mean|running)?[ _/-]{0,3}loss\s+(?:in|at|after|for|of|on)"
+    r"\s+(?:the\s+)?(?:global[ _]?step|step|iter(?:ation)?|epoch|batch|update)\s*#?\s*\d+"
+    rf"(?:\s*/\s*\d+)?\s*(?:is|:|=|,|-+>?)?\s*(?P<value>{_NUMBER})", re.IGNORECASE)
 # A perplexity named as a loss is (``train ppl: 581.2``, ``val perplexity 401.7``), read as its
 # log where a log prints no loss at all (the IFT6135 / ptb-lm course scripts' ``log.txt``)
 _KEY_PPL = re.compile(
@@ -679,13 +686,17 @@ def _key_values(index: Literal["step", "epoch", "line"], perplexity: bool = Fals
     def step_of(line: str) -> int | None:
         """The step this line names, else the last one named above it (None: none yet). A
         counter that starts again as the printed epoch goes back starts another run (a loop
-        over LRs printing ``Epoch [1/5], Step [100/600]`` again): its step goes back too."""
+        over LRs printing ``Epoch [1/5], Step [100/600]`` again): its step goes back too; so
+        does one that starts again where no epoch and no total (``/600``) is printed (a loop
+        over rates printing ``Loss in iteration 1`` again)."""
         match = _KEY_STEP.search(line)
         if match is not None:
             raw = int(match["value"])
             if state["raw"] is not None and raw < state["raw"]:  # counted again from the start
                 epoch, before = state["epoch"], state["raw_epoch"]
                 if epoch is not None and before is not None and epoch < before:
+                    state["offset"] = 0
+                elif epoch is None and not match["total"]:  # no epoch: another run's counter
                     state["offset"] = 0
                 else:
                     state["offset"] += int(match["total"]) if match["total"] else state["raw"]
@@ -699,7 +710,8 @@ def _key_values(index: Literal["step", "epoch", "line"], perplexity: bool = Fals
             if found := pattern.search(line):
                 state["carry"][curve] = _float(found["value"])
         point: Point = {}
-        for match in (_KEY_PPL if perplexity else _KEY_LOSS).finditer(line):
+        found = list((_KEY_PPL if perplexity else _KEY_LOSS).finditer(line))
+        for match in found or ([] if perplexity else _KEY_LOSS_AT.finditer(line)):
             curve = "val_loss" if match["val"] else None if match["test"] else "loss"
             if curve is not None and curve not in point:
                 value = _float(match["value"])

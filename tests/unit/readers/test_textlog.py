@@ -1046,3 +1046,28 @@ def test_a_loop_over_settings_printing_epoch_1_again_is_a_run_each(tmp_path):
     np.testing.assert_array_equal(second.loss.steps, [1, 2, 3, 4, 5])
     assert second.loss.values[-1] == pytest.approx(2.3 * 0.8 ** 5)
     assert second.epoch_points
+
+
+def test_a_loss_named_before_its_counter_is_read_and_a_counter_that_starts_again_is_a_run(
+        tmp_path):
+    """``print("Loss in iteration", i, ":", loss)`` puts the counter between the loss's name and
+    its value. A loop over rates prints iteration 1 again with no epoch or total on its lines:
+    each pass is a run (read as one, the runs would be one curve jumping back up)."""
+    lines = []
+    for rate in (10.0, 1.0):
+        lines += [f"Loss in iteration {i} : {0.69 * (1 - 0.02 * rate) ** i + 0.3}"
+                  for i in range(1, 41)]
+        lines.append(f"Testing accuracy of updater 0 with rate {rate} = 0.85")
+    path = tmp_path / "lr_a9a.txt"
+    path.write_text("\n".join(lines) + "\n")
+    runs = find_runs(path)
+    assert [r.name for r in runs] == ["lr_a9a#1", "lr_a9a#2"]
+    second = read_run(runs[1]).curves
+    np.testing.assert_array_equal(second.loss.steps, np.arange(1, 41))
+    assert second.loss.values[-1] == pytest.approx(0.69 * 0.98 ** 40 + 0.3)
+    epochs = tmp_path / "epochs.txt"  # a counter of each epoch's batches, its epoch above
+    epochs.write_text("".join(f"Epoch {e}\n" + "".join(
+        f"loss at batch {b}: {2.0 / (e * 10 + b):.4f}\n" for b in range(1, 6))
+        for e in range(1, 4)))
+    (run,) = find_runs(epochs)
+    np.testing.assert_array_equal(read_run(run).curves.loss.steps, np.arange(1, 16))
