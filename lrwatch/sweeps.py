@@ -237,14 +237,18 @@ def find_sweeps(members: Sequence[SweepMember], rank_by: RankedBy | None = None)
 def setup_of(log_run: Any) -> dict[str, Any] | None:
     """What a found run (``lrwatch.readers.LogRun``) logged about its setup, as its reader
     reads it (a store run's metadata, a Lightning ``hparams.yaml``, a Hugging Face run's
-    ``config.json`` and training arguments, a W&B run's config), or None; with what its name
+    ``config.json`` and training arguments, a W&B run's config; else its own settings file
+    beside its log, ``path_setup.own_settings``), or None; with what its name
     says (``name_entry``) under ``"from the run's name"`` where that may give its LR or its
     key."""
+    from lrwatch.readers.path_setup import FORMATS, own_settings
     from lrwatch.readers.registry import reader_for
 
     if log_run.error is not None:
         return None
     logged = reader_for(log_run.format).setup(log_run)
+    if logged is None and log_run.format in FORMATS:  # a settings file beside its log
+        logged = own_settings(log_run.path)
     named = name_entry(log_run)
     if named is None or (logged and _lr_from(logged) is not None):
         return logged

@@ -28,7 +28,8 @@ import numpy as np
 
 from lrwatch.analysis.types import RunCurves, Series
 from lrwatch.readers.hftrainer import fine_tune_from_args
-from lrwatch.readers.hparams import OPTIMIZER_NAMES, hints_from_tree, read_yaml, text_value
+from lrwatch.readers.hparams import (NOT_SETUP, OPTIMIZER_NAMES, hints_from_tree, read_yaml,
+                                    text_value)
 from lrwatch.readers.series import RELATIVE, Hints, ReadResult
 from lrwatch.run_names import has_lr_token, name_lr
 
@@ -123,6 +124,27 @@ def settings_beside(folder: Path) -> tuple[dict[str, Any], str] | None:
         if tree:
             return {str(k).rsplit("/", 1)[-1]: v for k, v in tree.items()}, name
     return None
+
+
+def own_settings(log: Path) -> dict[str, Any] | None:
+    """A run's setup, to find the sweeps among runs that log none: the settings file beside its
+    log, where the log is the only one of its kind in its folder (a ``config.json`` beside a
+    folder of logs is no one run's), less where the run went and its seed (``NOT_SETUP``);
+    None where there is none."""
+    folder = log if log.is_dir() else log.parent
+    if not log.is_dir():
+        try:
+            logs = [p for p in folder.iterdir()
+                    if p.suffix == log.suffix and p.name not in SETTINGS_FILES]
+        except OSError:
+            return None
+        if len(logs) != 1:
+            return None
+    found = settings_beside(folder)
+    if found is None:
+        return None
+    tree = {k: v for k, v in found[0].items() if str(k).lower() not in NOT_SETUP}
+    return {"settings": tree} if tree else None
 
 
 def _read_settings(path: Path) -> dict[Any, Any] | None:

@@ -227,3 +227,40 @@ def test_equal_names_in_two_folders_are_two_sweeps(tmp_path, capsys):
         assert all(len(sweep["runs"]) == 4 for sweep in sweeps)
     names = [run["run"] for run in sweep_json(capsys, str(tmp_path / "two"))["sweeps"][0]["runs"]]
     assert len({name.split("/")[1] for name in names}) == 1
+
+
+def write_jsonl(path: Path, lr: float, seed: int = 0) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps({"step": step, "train_loss": float(loss), "lr": lr}) + "\n"
+                            for step, loss in enumerate(loss_curve(lr, seed))))
+
+
+def test_runs_whose_own_settings_files_differ_only_in_lr_are_a_sweep(tmp_path, capsys):
+    """A script that writes each run's log and its config.json to a folder of its own, the
+    folder named in no way lrwatch reads an LR from (``lr_sweep_1e-3``): the configs, less the
+    LR and where each run went, are the runs' setup."""
+    for lr in LRS:
+        folder = tmp_path / "experiments" / f"lr_sweep_{lr:.0e}"
+        write_jsonl(folder / "metrics.jsonl", lr)
+        (folder / "config.json").write_text(json.dumps({
+            "d_model": 512, "batch_size": 32, "lr": lr, "min_lr": lr / 10, "seed": 0,
+            "log_dir": str(folder), "checkpoint_dir": f"checkpoints/{folder.name}"}))
+    (other := tmp_path / "experiments" / "wide").mkdir()  # another model: its own sweep or none
+    write_jsonl(other / "metrics.jsonl", 1e-3)
+    (other / "config.json").write_text(json.dumps({"d_model": 1024, "batch_size": 32,
+                                                   "lr": 1e-3}))
+    [sweep] = sweep_json(capsys, str(tmp_path / "experiments"))["sweeps"]
+    assert sorted(r["lr"] for r in sweep["runs"]) == LRS
+    assert {r["lr"]: r["position"] for r in sweep["runs"]}[BEST] == "near_best"
+
+
+def test_a_settings_file_shared_by_a_folder_of_logs_is_no_runs_setup(tmp_path, capsys):
+    """One config.json beside logs of two optimizers: it is no one run's, so the runs are
+    grouped by their names (an Adam sweep and an SGD sweep), not as one."""
+    for lr in LRS:
+        write_nanogpt_log(tmp_path / f"adam_lr{lr:g}.log", lr)
+        write_nanogpt_log(tmp_path / f"sgd_lr{lr:g}.log", lr, seed=1)
+    (tmp_path / "config.json").write_text(json.dumps({"d_model": 512, "lr": 1e-3}))
+    sweeps = sweep_json(capsys, str(tmp_path))["sweeps"]
+    assert sorted(len(s["runs"]) for s in sweeps) == [4, 4]
+    assert all(len({r["run"].split("_")[0] for r in s["runs"]}) == 1 for s in sweeps)
