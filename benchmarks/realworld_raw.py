@@ -12,7 +12,11 @@ as ``realworld_diagnosis`` judges:
 
 - ``csv``: the extracted CSV with the manifest's setup (the figure ``realworld_diagnosis`` gives);
 - ``file``: the file as lrwatch reads it, nothing stated;
-- ``file+flags``: the same, with the four flags a user can state set from the manifest's setup.
+- ``file+flags``: the same, with the four flags a user can state set from the manifest's setup;
+- ``folder``: ``lrwatch analyze FOLDER --json`` as a user who analyzes the folder of a run
+  gets it, nothing stated: for a run of a sweep, the folder that holds the logs of the sweep's
+  runs (each written at its path with the small files beside it), so the sweep advises the
+  run; for another run, its log's own folder.
 
 A file lrwatch cannot read is counted by its one-line error's kind. In a file that holds several
 runs (a sweep in one JSON or CSV table), the labelled run is the one whose training losses are
@@ -26,8 +30,11 @@ snapshots as ``<owner>+<name>/repo``); figures to stdout and ``benchmarks/out/re
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import io
 import json
+import os
 import subprocess
 import tempfile
 from collections import Counter
@@ -40,6 +47,7 @@ from benchmarks.realworld.extract_pl import git_show
 from benchmarks.realworld.rebuild import find_snapshots
 from benchmarks.realworld_diagnosis import entry_of, judge
 from lrwatch.analysis import analyze
+from lrwatch.cli import main as cli_main
 from lrwatch.errors import LRWatchError
 from lrwatch.readers import find_runs, read_run
 
@@ -80,11 +88,12 @@ def source_file(run: RealRun, git_dir: Path, into: Path) -> Path | None:
     return path
 
 
-def read_file(run: RealRun, path: Path) -> dict:
-    """The three judged rows of one run, or what stopped its file from being read. In a file
-    of several runs, the labelled run is the one whose training losses are those the corpus
+def read_file(run: RealRun, path: Path, folder_view: tuple[Path, Path] | None = None) -> dict:
+    """The judged rows of one run, or what stopped its file from being read. In a file of
+    several runs, the labelled run is the one whose training losses are those the corpus
     extracted for the label (``of_several``: how many runs the file held); when no run or
-    more than one has them, the run is counted apart."""
+    more than one has them, the run is counted apart. ``folder_view``: the folder a user
+    analyzes and the run's log in it (default: the log's own folder)."""
     try:
         found = find_runs(str(path))
     except LRWatchError as exc:
@@ -94,17 +103,37 @@ def read_file(run: RealRun, path: Path) -> dict:
             curves = read_run(found[0]).curves
         except LRWatchError as exc:
             return {"error": _kind(str(exc))}
-        several = {}
+        labelled, several = found[0], {}
     else:
-        matching = [c for c in map(_curves_or_none, found)
+        matching = [(r, c) for r, c in zip(found, map(_curves_or_none, found))
                     if c is not None and _same_losses(c.loss.values, run.curves.loss.values)]
         if len(matching) != 1:
             return {"several": len(found)}
-        curves, several = matching[0], {"of_several": len(found)}
+        (labelled, curves), several = matching[0], {"of_several": len(found)}
     stated = {k: run.meta[k] for k in FLAGS if run.meta.get(k) is not None}
+    folder, log = folder_view or (path.parent, path)
+    in_folder = _in_folder(log, labelled.part, folder)
     return {**several, "csv": judge(run, entry_of(analyze(run.curves))),
             "file": judge(run, entry_of(analyze(curves))),
-            "file+flags": judge(run, entry_of(analyze(dataclasses.replace(curves, **stated))))}
+            "file+flags": judge(run, entry_of(analyze(dataclasses.replace(curves, **stated)))),
+            **({} if in_folder is None else {"folder": judge(run, in_folder)})}
+
+
+def _sweep_view(run: RealRun, members: list[RealRun], git_dirs: dict, into: Path
+                ) -> tuple[Path, Path] | None:
+    """Where a user analyzes a run of a sweep: the logs of the sweep's runs (of its commit),
+    each with the small files beside it, written at their paths under ``into``, and the
+    folder that holds them all; the run's log in it. None for a run of no sweep."""
+    members = [m for m in members if (m.repo, m.commit) == (run.repo, run.commit)]
+    if len(members) < 2 or run.repo not in git_dirs:
+        return None
+    root = into / (run.sweep or "")
+    if not root.exists():
+        root.mkdir(parents=True)
+        for member in members:
+            source_file(member, git_dirs[run.repo], root)
+    top = Path(os.path.commonpath([str(Path(m.path).parent) for m in members]))
+    return root / top, root / run.path
 
 
 def _curves_or_none(log_run):  # type: ignore[no-untyped-def]
@@ -112,6 +141,32 @@ def _curves_or_none(log_run):  # type: ignore[no-untyped-def]
         return read_run(log_run).curves
     except LRWatchError:
         return None
+
+
+def _in_folder(log: Path, part: str | None, folder: Path) -> dict | None:
+    """The entry of the run of ``log`` (``part`` of it) in ``lrwatch analyze FOLDER --json``,
+    as a user who analyzes the folder gets it (a sweep among its runs advises it); None where
+    its runs cannot be told apart. Each folder is analyzed once."""
+    if folder not in _FOLDER_ENTRIES:
+        try:
+            runs = find_runs(str(folder))
+        except LRWatchError:
+            runs = []
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            try:
+                cli_main(["analyze", str(folder), "--json"])
+                entries = json.loads(out.getvalue())["runs"]
+            except SystemExit:
+                entries = []
+        _FOLDER_ENTRIES[folder] = (runs, entries if len(entries) == len(runs) else [])
+    runs, entries = _FOLDER_ENTRIES[folder]
+    places = [i for i, r in enumerate(runs) if r.part == part and log in (r.path, *r.files)]
+    return entries[places[0]] if len(places) == 1 and entries else None
+
+
+# a folder analyzed -> its runs and their entries
+_FOLDER_ENTRIES: dict[Path, tuple[list, list[dict]]] = {}
 
 
 def _same_losses(read: np.ndarray, extracted: np.ndarray) -> bool:
@@ -140,6 +195,15 @@ def figures(rows: list[dict]) -> dict:
         out[how] = {"status_right": sum(r[how]["status_right"] for r in read),
                     "right_way": sum(r[how]["right_way"] for r in read),
                     "wrong_way_far": sum(r[how]["wrong_way_far"] for r in read)}
+    # the runs also read in their folder, each reading on those same runs
+    both = [r for r in read if "folder" in r]
+    out["in_folder"] = {"runs": len(both), **{how: {
+        "status_right": sum(r[how]["status_right"] for r in both),
+        "right_way": sum(r[how]["right_way"] for r in both),
+        "wrong_way_far": sum(r[how]["wrong_way_far"] for r in both),
+        "confident_wrong_way": sum(r[how]["wrong_way"] and r[how]["confidence"] >= 0.9
+                                   for r in both)}
+        for how in ("csv", "file", "folder")}}
     return out
 
 
@@ -152,6 +216,10 @@ def main(argv: list[str] | None = None) -> None:
     made = {row["id"] for row in manifest() if row["repo"].startswith("lrwatch-made")}
     absent = [i for i in missing if i not in made]  # runs made here are retrained, not read
     git_dirs, _ = find_snapshots(args.snapshots, sorted({r.repo for r in runs}))
+    sweeps: dict[str, list[RealRun]] = {}
+    for run in runs:
+        if run.sweep:
+            sweeps.setdefault(run.sweep, []).append(run)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for i, run in enumerate(runs):
@@ -161,7 +229,8 @@ def main(argv: list[str] | None = None) -> None:
             folder = Path(tmp) / str(i)
             folder.mkdir()
             path = source_file(run, git_dirs[run.repo], folder)
-            row = {"error": "not in its snapshot"} if path is None else read_file(run, path)
+            view = _sweep_view(run, sweeps.get(run.sweep, []), git_dirs, Path(tmp) / "sweeps")
+            row = {"error": "not in its snapshot"} if path is None else read_file(run, path, view)
             rows.append({"id": run.id, "format": run.format, **row})
     res = figures(rows)
     OUT.mkdir(exist_ok=True)
@@ -180,6 +249,15 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{how:>10}: status right {f['status_right']} ({f['status_right'] / n:.1%}), way "
               f"right {f['right_way']} ({f['right_way'] / n:.1%}), 10x the wrong way "
               f"{f['wrong_way_far']}")
+    both = res["in_folder"]
+    m = max(both["runs"], 1)
+    print(f"the {both['runs']} of them also read in their folder (lrwatch analyze FOLDER: the "
+          "sweeps among its runs advise them):")
+    for how in ("csv", "file", "folder"):
+        f = both[how]
+        print(f"{how:>10}: status right {f['status_right']} ({f['status_right'] / m:.1%}), way "
+              f"right {f['right_way']} ({f['right_way'] / m:.1%}), 10x the wrong way "
+              f"{f['wrong_way_far']}, wrong way at confidence >= 0.9 {f['confident_wrong_way']}")
 
 
 if __name__ == "__main__":
