@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import hashlib
 import io
 import json
 import os
@@ -105,7 +106,10 @@ def read_file(run: RealRun, path: Path, folder_view: tuple[Path, Path] | None = 
             return {"error": _kind(str(exc))}
         labelled, several = found[0], {}
     else:
-        matching = [(r, c) for r, c in zip(found, map(_curves_or_none, found))
+        key = hashlib.sha256(path.read_bytes()).hexdigest()  # one file's runs are read once
+        if key not in _SEVERAL:
+            _SEVERAL[key] = [_curves_or_none(r) for r in found]
+        matching = [(r, c) for r, c in zip(found, _SEVERAL[key])
                     if c is not None and _same_losses(c.loss.values, run.curves.loss.values)]
         if len(matching) != 1:
             return {"several": len(found)}
@@ -165,6 +169,8 @@ def _in_folder(log: Path, part: str | None, folder: Path) -> dict | None:
     return entries[places[0]] if len(places) == 1 and entries else None
 
 
+# a file of several runs (its content's hash) -> each run's curves, None where unread
+_SEVERAL: dict[str, list] = {}
 # a folder analyzed -> its runs and their entries
 _FOLDER_ENTRIES: dict[Path, tuple[list, list[dict]]] = {}
 
