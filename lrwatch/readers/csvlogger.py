@@ -9,7 +9,9 @@ or ``.txt`` file whose first line is a CSV header naming a loss (Keras's ``CSVLo
 ``training.log``: ``epoch,accuracy,loss,val_loss``) is read as a CSV, not as a printed log. In a
 folder, any other ``.csv`` whose first line is such a header with a step or epoch column is a run
 too, named by its stem (a sweep saved as ``lr=3e-4.csv``, ``lr=1e-3.csv`` ...); a CSV that names
-no loss (a data set) or no step (a table of results, one row per run) is not a log.
+no loss (a data set) or no step (a table of results, one row per run) is not a log. A table
+read by epoch whose epoch goes back holds several runs one after another (a sweep saved as one
+``pandas`` table): a run each, ``<stem>#<k>`` (``table_runs``).
 
 A W&B panel's "Download CSV" export holds several runs: a ``Step`` column, then for each run
 shown ``"<run> - <metric>"`` with ``"<run> - <metric>__MIN"`` / ``__MAX`` (its sampling bucket's
