@@ -107,14 +107,20 @@ def name_entry(log_run: Any) -> dict[str, Any] | None:
     those only), ``seed``, ``why``. None for a store's run (its name is no path)."""
     if log_run.run_id is not None or log_run.part is not None:
         return None
+    from lrwatch.readers.path_setup import optimizer_lr_key
+
     label, path = run_label(log_run)
     found = name_lr(label)
-    if found.lr is None or found.key is None:
-        return {"lr": None, "key": None, "seed": None, "why": found.why}
     # the label is the tail of the path: the rest of the path, unchanged, keeps runs of other
     # folders apart
     head = path[:len(path) - len(label)] if path.endswith(label) else path + "|"
-    return {"lr": found.lr, "key": head + found.key, "seed": found.seed, "why": None}
+    if found.lr is not None and found.key is not None:
+        return {"lr": found.lr, "key": head + found.key, "seed": found.seed, "why": None}
+    paired = optimizer_lr_key(label) if found.key is None and "lr" not in label.lower() \
+        else None  # ``SGD_0.001_200_history``: an LR beside its optimizer's name
+    if paired is not None:
+        return {"lr": paired[0], "key": head + paired[1], "seed": None, "why": None}
+    return {"lr": None, "key": None, "seed": None, "why": found.why}
 
 
 def member(source: str, name: str, curves: Any, setup: dict[str, Any] | None) -> SweepMember:

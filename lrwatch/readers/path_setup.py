@@ -98,6 +98,17 @@ def setup_of(path: Path) -> PathSetup:
     return PathSetup(lr, lr_from, optimizer, optimizer_from)
 
 
+def optimizer_lr_key(name: str) -> tuple[float, str] | None:
+    """The LR a name gives beside an optimizer's name (``SGD_0.001_200_history``,
+    ``adam-1e-3``), and the name with that LR taken out (``SGD_*_200_history``), as a sweep
+    keys its runs; None where no such pair, or more than one, is in it."""
+    pairs = list(_OPTIMIZER_LR.finditer(name.lower()))
+    if len(pairs) != 1 or (lr := _plausible(pairs[0].group("lr"))) is None:
+        return None
+    start, end = pairs[0].span("lr")
+    return lr, name[:start] + "*" + name[end:]
+
+
 def _plausible(text: str) -> float | None:
     value = float(text)
     return value if 0 < value <= _MOST else None

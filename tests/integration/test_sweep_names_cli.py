@@ -264,3 +264,18 @@ def test_a_settings_file_shared_by_a_folder_of_logs_is_no_runs_setup(tmp_path, c
     sweeps = sweep_json(capsys, str(tmp_path))["sweeps"]
     assert sorted(len(s["runs"]) for s in sweeps) == [4, 4]
     assert all(len({r["run"].split("_")[0] for r in s["runs"]}) == 1 for s in sweeps)
+
+
+def test_runs_named_by_their_optimizer_and_lr_are_a_sweep_for_each_optimizer(tmp_path, capsys):
+    """Keras histories saved as ``<optimizer>_<lr>_<epochs>_history.json``: no ``lr`` token,
+    the LR beside the optimizer's name; a sweep for each optimizer."""
+    for optimizer, seed in (("SGD", 0), ("Adam", 1)):
+        for lr in LRS:
+            loss = loss_curve(lr, seed)
+            (tmp_path / f"{optimizer}_{lr:g}_200_history.json").write_text(json.dumps(
+                {"loss": [float(v) for v in loss], "val_loss": [float(v) + 0.05 for v in loss]}))
+    sweeps = sweep_json(capsys, str(tmp_path))["sweeps"]
+    assert sorted(len(s["runs"]) for s in sweeps) == [4, 4]
+    for sweep in sweeps:
+        assert len({r["run"].split("_")[0] for r in sweep["runs"]}) == 1
+        assert sorted(r["lr"] for r in sweep["runs"]) == LRS
