@@ -44,7 +44,7 @@ from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import (KIND_KEYS, Columns, detect_columns, is_loss_name,
                                     names_held_out)
 from lrwatch.readers.files import TEXT_SUFFIXES, file_head, refuse_lfs_pointer
-from lrwatch.readers.hparams import hints_from_tree
+from lrwatch.readers.hparams import NOT_SETUP, hints_from_tree
 from lrwatch.readers.series import Hints, Points, ReadResult, build_curves, cannot_read
 
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
@@ -568,19 +568,38 @@ class JsonLogReader:
         return read_json_log(run.path, options, part=run.part)
 
     def setup(self, run: LogRun) -> dict[str, Any] | None:
-        """A run of a file that lists several: its ``config`` (the runs that differ only in
-        their LR are a sweep); a metrics log alone names no setup lrwatch could trust."""
-        if run.part is None:
-            return None
+        """A run's setup, so the runs that differ only in their LR are a sweep: of a file that
+        lists several, its ``config``; of a document of one run, its ``config``, else the
+        settings it holds beside its lists where one of them names something (DeepOBS's
+        ``optimizer`` and ``testproblem`` beside its ``batch_size``: numbers alone may be any
+        model's), less its seed; None for a log of metrics alone (JSON lines)."""
         try:
-            data, _ = _load(run.path)
+            data, _ = _load(run.path) if run.part is not None or (
+                run.path.suffix.lower() not in _LINES_SUFFIXES
+                and run.path.stat().st_size <= SNIFF_PARSE_BYTES) else (None, [])
+            if run.part is None:
+                return _document_setup(data)
             runs = _runs(data, None) or []
             config = runs[int(run.part)].get("config")
-        except (InputError, IndexError, ValueError, AttributeError, TypeError):
+        except (InputError, OSError, IndexError, ValueError, AttributeError, TypeError):
             return None
         if isinstance(data, dict):  # parallel lists: the runs of one file, at their own LRs
             return {"runs of one file": run.path.name}
         return {"hparams": config} if isinstance(config, dict) and config else None
+
+
+def _document_setup(data: Any) -> dict[str, Any] | None:
+    """The setup a JSON document of one run holds (``JsonLogReader.setup``)."""
+    if not isinstance(data, dict):
+        return None
+    config = data.get("config")
+    if isinstance(config, dict) and config:
+        return {"hparams": config}
+    settings = {k: v for k, v in data.items() if str(k).lower() not in NOT_SETUP and (
+        v is None or isinstance(v, (str, int, float, bool))
+        or (isinstance(v, dict) and not any(_is_series(x) or _records(x) for x in v.values())))}
+    named = any(isinstance(v, str) and v for v in settings.values())
+    return {"settings": settings} if named else None
 
 
 def _found(path: Path, options: ReadOptions) -> list[Found]:

@@ -279,3 +279,31 @@ def test_runs_named_by_their_optimizer_and_lr_are_a_sweep_for_each_optimizer(tmp
     for sweep in sweeps:
         assert len({r["run"].split("_")[0] for r in sweep["runs"]}) == 1
         assert sorted(r["lr"] for r in sweep["runs"]) == LRS
+
+
+def test_json_logs_whose_settings_beside_their_lists_differ_only_in_lr_are_a_sweep(tmp_path,
+                                                                                   capsys):
+    """DeepOBS writes each run's losses beside its settings (optimizer, test problem, batch
+    size, LR, seed), in a folder named by a timestamp: the settings, less the LR and seed, are
+    its setup. Numbers alone (an epoch count) name no model: such logs are not grouped by
+    them."""
+    for problem in ("cifar10_3c3d", "fmnist_2c2d"):
+        for k, lr in enumerate(LRS):
+            loss = loss_curve(lr, seed=k)
+            run = tmp_path / problem / f"random_seed__{42 + k}__2019-02-13-15-{k:02d}-00.json"
+            run.parent.mkdir(parents=True, exist_ok=True)
+            run.write_text(json.dumps({
+                "train_losses": [float(v) for v in loss], "optimizer": "AdamOptimizer",
+                "testproblem": problem, "batch_size": 128, "num_epochs": STEPS,
+                "learning_rate": lr, "random_seed": 42 + k, "hyperparams": {"beta1": 0.9}}))
+    sweeps = sweep_json(capsys, str(tmp_path))["sweeps"]
+    assert sorted(len(s["runs"]) for s in sweeps) == [4, 4]
+    assert all(len({r["run"].split("/")[-2] for r in s["runs"]}) == 1 for s in sweeps)
+    bare = tmp_path / "bare"
+    for model in ("mlp", "cnn"):
+        for lr in LRS:
+            (bare / f"{model}_run{LRS.index(lr)}.json").parent.mkdir(exist_ok=True)
+            (bare / f"{model}_run{LRS.index(lr)}.json").write_text(json.dumps({
+                "loss": [float(v) for v in loss_curve(lr)], "epochs": STEPS, "lr": lr}))
+    code, out, err = lrwatch(capsys, "sweep", str(bare), "--json")
+    assert code == 1 and "no sweep" in err
