@@ -203,7 +203,9 @@ def figures(rows: list[dict]) -> dict:
                     "wrong_way_far": sum(r[how]["wrong_way_far"] for r in read)}
     # the runs also read in their folder, each reading on those same runs
     both = [r for r in read if "folder" in r]
-    out["in_folder"] = {"runs": len(both), **{how: {
+    swept = [r for r in both if r.get("of_a_sweep")]
+    out["in_folder"] = {"runs": len(both), "of_a_sweep": len(swept),
+                        "found_in_a_sweep": sum(r["folder"]["in_sweep"] for r in swept), **{how: {
         "status_right": sum(r[how]["status_right"] for r in both),
         "right_way": sum(r[how]["right_way"] for r in both),
         "wrong_way_far": sum(r[how]["wrong_way_far"] for r in both),
@@ -237,7 +239,8 @@ def main(argv: list[str] | None = None) -> None:
             path = source_file(run, git_dirs[run.repo], folder)
             view = _sweep_view(run, sweeps.get(run.sweep, []), git_dirs, Path(tmp) / "sweeps")
             row = {"error": "not in its snapshot"} if path is None else read_file(run, path, view)
-            rows.append({"id": run.id, "format": run.format, **row})
+            rows.append({"id": run.id, "format": run.format, "of_a_sweep": bool(run.sweep),
+                         **row})
     res = figures(rows)
     OUT.mkdir(exist_ok=True)
     (OUT / "realworld_raw.json").write_text(json.dumps({"figures": res, "rows": rows}))
@@ -258,7 +261,8 @@ def main(argv: list[str] | None = None) -> None:
     both = res["in_folder"]
     m = max(both["runs"], 1)
     print(f"the {both['runs']} of them also read in their folder (lrwatch analyze FOLDER: the "
-          "sweeps among its runs advise them):")
+          f"sweeps among its runs advise them; of the {both['of_a_sweep']} runs of a sweep, "
+          f"{both['found_in_a_sweep']} found in one):")
     for how in ("csv", "file", "folder"):
         f = both[how]
         print(f"{how:>10}: status right {f['status_right']} ({f['status_right'] / m:.1%}), way "
