@@ -62,8 +62,12 @@ class Columns:
 
 def words(name: str) -> list[str]:
     """``"train/loss_step"`` -> ``["train", "loss", "step"]``; ``grad_2.0_norm`` -> ``2``, ``0``;
-    ``train_losses`` (a list of them) -> ``["train", "loss"]``."""
-    return ["loss" if w == "losses" else w for w in _SPLIT.split(name.lower()) if w]
+    a list named in the plural as one of its values (``train_losses``, DeepOBS's
+    ``valid_accuracies``, ``val_accs``) -> ``["train", "loss"]``, ``["valid", "accuracy"]``."""
+    return [_SINGULAR.get(w, w) for w in _SPLIT.split(name.lower()) if w]
+
+
+_SINGULAR = {"losses": "loss", "accuracies": "accuracy", "accs": "acc"}
 
 
 # A row's or record's kind, in logs that write training and evaluation rows with the same keys

@@ -23,6 +23,10 @@ from lrwatch.store import Store
     (["train_loss", "test_loss", "test_acc"], "test_acc"),
     (["train_loss", "test_acc", "val_acc"], "val_acc"),  # test_acc only when no val one
     (["train_loss", "train_acc", "val_loss", "val_error"], None),  # not held out / lower-better
+    # lists named in the plural, as DeepOBS writes them
+    (["train_losses", "valid_losses", "train_accuracies", "valid_accuracies"], "valid_accuracies"),
+    (["train_losses", "test_losses", "test_accuracies"], "test_accuracies"),
+    (["loss", "val_accs"], "val_accs"),
 ])
 def test_the_validation_metric_is_found_as_the_validation_loss_is(names, metric):
     assert detect_columns(names, "log").val_metric == metric
