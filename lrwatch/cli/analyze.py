@@ -75,11 +75,11 @@ class _Failure:
 @click.command(help=(
     "Diagnose the learning rate of logged runs. Each PATH is an lrwatch store, a Lightning "
     "metrics.csv or its version folder (or a lightning_logs/ tree), TensorBoard event files "
-    "or folders (or curves downloaded from TensorBoard's page), an MLflow file store (mlruns/), a W&B run folder (wandb/run-*), a Hugging Face "
-    "trainer_state.json or output "
-    "folder (or its model card, README.md), a JSON log, a text log (.log, .txt, .out, .err, or a file of any name in a "
-    "layout lrwatch knows), a Jupyter notebook (.ipynb: each cell whose "
-    "saved output prints a training log is a run, named NOTEBOOK:cellN), "
+    "or folders (or curves downloaded from TensorBoard's page), an MLflow file store "
+    "(mlruns/), a W&B run folder (wandb/run-*), a Hugging Face trainer_state.json or output "
+    "folder (or its model card, README.md), a JSON log, a text log (.log, .txt, .out, .err, "
+    "or a file of any name in a layout lrwatch knows), a Jupyter notebook (.ipynb: each cell "
+    "whose saved output prints a training log is a run, named NOTEBOOK:cellN), "
     "or any folder of these (default: $LRWATCH_STORE or ./lrwatch_logs). Exits 0 whatever the "
     "diagnosis; 1 when nothing could be read."))
 @click.argument("paths", nargs=-1, metavar="[PATH...]")
