@@ -37,7 +37,6 @@ from lrwatch.readers.series import Hints, Points, ReadResult, build_curves, cann
 FILE_NAME = "README.md"
 _CARD_BYTES = 2_000_000  # a card is a few kB; larger is no card
 _RESULTS = "training results"
-_NO_LOG = "no log"  # the Trainer's cell where no training loss was logged yet
 # card column -> the name the Trainer logs it under (``log_history``)
 _COLUMNS = {"training loss": "loss", "step": "step", "epoch": "epoch",
             "validation loss": "eval_loss"}
@@ -87,12 +86,12 @@ def _text(path: Path) -> str:
 
 def _is_card(path: Path) -> bool:
     """Whether a markdown file holds a Trainer's "Training results" table with a training
-    loss column (never raises: a file that cannot be read is none)."""
+    loss and a step column (never raises: a file that cannot be read is none)."""
     try:
         if path.stat().st_size > _CARD_BYTES or b"raining results" not in file_head(
                 path, _CARD_BYTES):
             return False
-        return "training loss" in _results_table(_text(path))[0]
+        return {"training loss", "step"} <= set(_results_table(_text(path))[0])
     except (OSError, InputError):
         return False
 
@@ -150,6 +149,10 @@ def read_model_card(path: Path, options: ReadOptions = ReadOptions()) -> ReadRes
             points["learning_rate"] = (steps, lr)
             notes.append(f"the LR of each row from the card's {schedule} schedule: peak "
                          f"{peak:g}, {_warmup(items, total)} warmup steps of {total} planned")
+        elif schedule in ("linear", "cosine"):
+            notes.append(f"the card's {schedule} schedule decays over planned steps it does "
+                         f"not give (no training_steps, no num_epochs): the LR of each step is "
+                         f"unknown (peak {peak:g})")
         else:
             notes.append(f"the card names a {schedule} schedule, which lrwatch does not "
                          f"compute: the LR of each step is unknown (peak {peak:g})")

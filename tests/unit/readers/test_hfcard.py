@@ -122,3 +122,12 @@ def test_lrwatch_analyze_judges_a_card_as_a_fine_tune(tmp_path, capsys):
     assert entry["columns"] == {"loss": "loss", "lr": "learning_rate", "val_loss": "eval_loss",
                                 "val_metric": "eval_accuracy"}
     assert entry["suggested_lr"] is None or entry["suggested_lr"] <= 3 * 2e-5
+
+
+def test_a_decaying_schedule_without_its_planned_steps_leaves_the_lr_unknown(tmp_path):
+    hyper = {k: v for k, v in HYPER.items() if k != "num_epochs"}
+    result = read_run(find_runs(card(tmp_path / "run", ROWS, hyper))[0])
+    assert result.curves.lr is None and result.curves.loss is not None
+    assert result.notes[0] == ("the card's linear schedule decays over planned steps it does "
+                               "not give (no training_steps, no num_epochs): the LR of each "
+                               "step is unknown (peak 2e-05)")
