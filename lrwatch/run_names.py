@@ -16,11 +16,12 @@ from dataclasses import dataclass
 # number in plain or e notation, then no letter or digit (``lr_decay0.5``, ``lrs``,
 # ``lr_schedule`` and ``lr0.1x`` are not tokens). An LR-like token with a qualifier before it
 # (``min_lr1e-5``, ``warmup_lr0.1``) names another LR of the schedule: not the run's LR, and
-# part of its setup.
+# part of its setup. A minus sign after ``_`` or ``=`` (``lr_-2.75``, ``lr=-3``) makes the
+# number the LR's log10: no LR is negative.
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _LR_TOKEN = re.compile(
-    rf"(?<![A-Za-z0-9])(?P<word>lr|learning[_-]?rate)(?P<sep>[_=-]?)(?P<value>{_NUMBER})"
-    r"(?![A-Za-z0-9]|\.\d)", re.IGNORECASE)
+    rf"(?<![A-Za-z0-9])(?P<word>lr|learning[_-]?rate)(?P<sep>[_=-]?)(?P<neg>(?<=[_=])-)?"
+    rf"(?P<value>{_NUMBER})(?![A-Za-z0-9]|\.\d)", re.IGNORECASE)
 # the words that name another LR of a schedule (``min``, ``warmup``, ...)
 OTHER_LR_WORDS = r"min|end|final|start|warmup|eta|last"
 _QUALIFIED = re.compile(rf"(?:init|initial|{OTHER_LR_WORDS})[_-]?$", re.IGNORECASE)
@@ -43,15 +44,15 @@ class NameLR:
 
 def name_lr(name: str) -> NameLR:
     """The LR a run's name names (``lr_0.001``, ``lr=3e-4.csv``, ``run-lr1e-3-seed0``,
-    ``adam_lr0.01_bs64.log``, ``learning_rate_0.0005``): one LR token, or several naming the
-    same LR. Several naming different LRs, none, or one that is not a positive number: no LR,
-    and ``why`` says so. ``key`` is the name with the LR token taken out and each seed token
+    ``adam_lr0.01_bs64.log``, ``learning_rate_0.0005``; ``384d_lr_-2.75``: 10^-2.75): one LR
+    token, or several naming the same LR. Several naming different LRs, none, or one that is
+    not a positive number: no LR, and ``why`` says so. ``key`` is the name with the LR token taken out and each seed token
     (``seed0``, ``s1``) replaced by ``seed*`` (``group`` decides whether seeds part runs)."""
     tokens = [m for m in _LR_TOKEN.finditer(name) if not _QUALIFIED.search(name[:m.start()])]
     if not tokens:
         return NameLR(None, None, why="no learning rate logged, nor in its name (no LR curve, "
                                       "no lr in its hyperparameters, no lr_0.001 in its name)")
-    values = {float(m.group("value")) for m in tokens}
+    values = {_value(m) for m in tokens}
     shown = ", ".join(dict.fromkeys(m.group(0) for m in tokens))
     if len(values) > 1:
         return NameLR(None, None, why=f"no learning rate logged, and its name names several "
@@ -72,6 +73,15 @@ def name_lr(name: str) -> NameLR:
     seeds = sorted({m.group(0).lower() for m in _SEED_TOKEN.finditer(key)})
     key = _SEED_TOKEN.sub("seed*", key)
     return NameLR(value, key, seed="+".join(seeds) or None)
+
+
+def _value(token: re.Match[str]) -> float:
+    """A token's LR: its number, or 10 to the minus that number after a minus sign (NaN for an
+    exponent so written, ``lr_-1e-3``: no reading of it is sure)."""
+    value = float(token.group("value"))
+    if not token.group("neg"):
+        return value
+    return math.nan if "e" in token.group("value").lower() else 10.0 ** -value
 
 
 def _same(match: re.Match[str], tokens: list[re.Match[str]]) -> bool:

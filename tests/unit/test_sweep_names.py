@@ -28,6 +28,8 @@ from lrwatch.sweeps import SweepMember, group, members_of, name_lr
     ("lr_0.1/lr_0.1.log", 0.1),  # the same LR twice: no doubt
     ("cosine_lr0.1_min_lr1e-5", 0.1),  # min_lr is the schedule's floor, not the LR
     ("warmup_lr1e-6_lr3e-4", 3e-4),
+    ("384d_lr_-2.75", 10 ** -2.75),  # a minus sign: the LR's log10 (no LR is negative)
+    ("lr=-3", 1e-3),
 ])
 def test_a_name_with_one_lr_token_names_that_lr(name, lr):
     assert name_lr(name).lr == pytest.approx(lr)
@@ -47,6 +49,7 @@ def test_a_name_with_one_lr_token_names_that_lr(name, lr):
     ("lr_0.1/lr_0.01.log", "names several (lr_0.1, lr_0.01)"),
     ("lr_0", "lr_0 is not a positive LR"),
     ("gpt-lr-3", "lr-3 may mean 3 or 1e-3"),
+    ("lr_-1e-3", "lr_-1e-3 is not a positive LR"),
 ])
 def test_a_name_with_no_or_several_lr_tokens_names_no_lr(name, why):
     found = name_lr(name)
