@@ -259,7 +259,8 @@ def _parallel_runs(data: Any, loss_key: str | None) -> list[dict[str, Any]] | No
     """A sweep saved as parallel lists, one item a run (``{"lr_s": [1e-4, 1e-3], "loss_history":
     [[...], [...]], "val_loss_history": [[...], [...]]}``): run ``i`` as a dict of each list's
     ``i``-th item (an LR list's as ``lr``) beside the file's other values; None when ``data``
-    is no such thing (a loss key holding two or more lists of numbers)."""
+    is no such thing: a loss key holding two or more lists of numbers, and a list of as many
+    LRs (without it, lists of lists may be a run's epochs of batch losses)."""
     if not isinstance(data, dict):
         return None
     nested = {k: v for k, v in data.items() if isinstance(v, list) and len(v) >= 2
@@ -268,6 +269,8 @@ def _parallel_runs(data: Any, loss_key: str | None) -> list[dict[str, Any]] | No
     if not losses:
         return None
     count = len(losses[0])
+    if not any(_names_lrs(k) and _is_series(v) and len(v) == count for k, v in data.items()):
+        return None
     nested = {k: v for k, v in nested.items() if len(v) == count}
     each = {("lr" if _names_lrs(k) else k): v for k, v in data.items()
             if _is_series(v) and len(v) == count}

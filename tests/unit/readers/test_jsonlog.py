@@ -270,6 +270,10 @@ def test_a_sweep_saved_as_parallel_lists_is_a_run_for_each_lr(tmp_path, capsys):
     assert code == 0, err
     [sweep] = json.loads(out)["sweeps"]
     assert {r["lr"]: r["position"] for r in sweep["runs"]}[1e-2] == "near_best"
+    epochs = tmp_path / "history.json"  # lists of lists with no LRs: one run's epochs
+    epochs.write_text(json.dumps({"train_loss": [[2.0, 1.9], [1.5, 1.4], [1.2, 1.1]],
+                                  "val_loss": [1.8, 1.4, 1.2]}))
+    assert [r.name for r in find_runs(epochs)] == ["history"]
 
 
 def test_the_runs_of_one_file_that_differ_only_in_lr_are_one_sweep(tmp_path, capsys):
