@@ -30,7 +30,9 @@ SUFFIXES = (".csv", ".json")
 # "Wall time,Step,Value" (TensorBoard's export), any capitals and spacing
 _CSV_HEADER = re.compile(rb"^(?:\xef\xbb\xbf)?\s*wall[ _]?time\s*,\s*step\s*,\s*value\s*\r?\n",
                          re.IGNORECASE)
-_JSON_START = re.compile(rb"^\s*\[\s*\[\s*[-+.\deE]+\s*,\s*[-+.\deE]+\s*,")
+# ... and its JSON rows: a wall time (Unix seconds, 2001-2033), a step, a value (a data file of
+# number triples is no export)
+_JSON_START = re.compile(rb"^\s*\[\s*\[\s*1\d{9}(?:\.\d*)?(?:[eE][-+]?\d+)?\s*,\s*\d+(?:\.0)?\s*,")
 # TensorBoard's file name: run-<run>-tag-<tag> (``run-.-tag-loss`` for a run at the log root)
 _NAME = re.compile(r"^run[-_](?P<run>.*?)[-_]tag[-_](?P<tag>.+)$")
 _MAX_BYTES = 256 * 1024 * 1024  # one scalar's export; larger is no such file

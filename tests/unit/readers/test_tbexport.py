@@ -78,3 +78,11 @@ def test_downloads_that_name_no_loss_or_hold_other_rows_are_one_line_errors(tmp_
     bad.write_text(bad.read_text() + "1698314600.0,20,oops\n")
     with pytest.raises(InputError, match=r"loss.csv: row 4 is not 'wall time, step, value'"):
         read_run(find_runs(bad)[0])
+
+
+def test_a_json_of_number_triples_is_no_download(tmp_path):
+    """TensorBoard's JSON rows start with a wall time in Unix seconds: a data file of triples
+    (coordinates, a confusion table) is not taken for curves."""
+    (tmp_path / "points.json").write_text(json.dumps([[1, 2, 3.5], [4, 5, 6.5]]))
+    export_json(tmp_path / "run-a-tag-loss.json", LOSS[:20])
+    assert [(r.name, r.format) for r in find_runs(tmp_path)] == [("a", "tensorboard_export")]
