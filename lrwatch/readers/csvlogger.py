@@ -27,6 +27,7 @@ end in half a number): it is left out, with a note.
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import os
 from dataclasses import replace
@@ -420,22 +421,33 @@ def table_runs(path: Path) -> list[dict[str, str]]:
     """The runs of a CSV table read by epoch whose epoch column starts again (a sweep saved as
     one table, as ``pandas`` writes it), each as the columns that hold one value through it
     and set it apart from the others (``{"start_lr": "0.001", "seed": "0"}``); [] for a table
-    of one run (or no table read by epoch). Never raises: reading the file says what is wrong."""
+    of one run (or no table read by epoch). Never raises: reading the file says what is wrong.
+    A table is read once for its listing and each of its runs, not once for each."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return []
+    return [dict(run) for run in _table_runs(path, stat.st_mtime_ns, stat.st_size)]
+
+
+@functools.lru_cache(maxsize=4)
+def _table_runs(path: Path, mtime_ns: int, size: int) -> tuple[dict[str, str], ...]:
+    """``table_runs`` of the file as it is now (its time and size key the cache)."""
     try:
         header = read_header(path)
         epoch = _epoch_index(header)
         if epoch is None:
-            return []
+            return ()
         points, _ = read_columns(path, header, [epoch])
         starts = _run_starts(*points[epoch])
         if len(starts) < 2:
-            return []
+            return ()
         held = _values_held(path, header, starts)
     except InputError:
-        return []
+        return ()
     apart = [c for c, values in zip(header, zip(*held))
              if None not in values and len(set(values)) > 1 and c != epoch]
-    return [{c: run[header.index(c)] for c in apart} for run in held]
+    return tuple({c: run[header.index(c)] for c in apart} for run in held)
 
 
 def _values_held(path: Path, header: Sequence[str], starts: list[int]) -> list[list[str | None]]:

@@ -29,7 +29,6 @@ import numpy as np
 from lrwatch.errors import InputError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import detect_columns, val_metric_column
-from lrwatch.readers.files import file_head
 from lrwatch.readers.hftrainer import card_hyperparameters, hf_optimizer
 from lrwatch.readers.hparams import text_value
 from lrwatch.readers.series import Hints, Points, ReadResult, build_curves, cannot_read
@@ -88,10 +87,11 @@ def _is_card(path: Path) -> bool:
     """Whether a markdown file holds a Trainer's "Training results" table with a training
     loss and a step column (never raises: a file that cannot be read is none)."""
     try:
-        if path.stat().st_size > _CARD_BYTES or b"raining results" not in file_head(
-                path, _CARD_BYTES):
+        if path.stat().st_size > _CARD_BYTES:
             return False
-        return {"training loss", "step"} <= set(_results_table(_text(path))[0])
+        text = _text(path)
+        return "raining results" in text and {"training loss", "step"} <= set(
+            _results_table(text)[0])
     except (OSError, InputError):
         return False
 
