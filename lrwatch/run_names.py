@@ -18,7 +18,11 @@ from dataclasses import dataclass
 # (``min_lr1e-5``, ``warmup_lr0.1``) names another LR of the schedule: not the run's LR, and
 # part of its setup. A minus sign after ``_`` or ``=`` (``lr_-2.75``, ``lr=-3``) makes the
 # number the LR's log10: no LR is negative.
-_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+# Names spell numbers as file names allow: ``1e_4`` and ``1em04`` (``_`` / ``m`` for the minus
+# of an exponent), ``2p5e-4`` and ``1_5e-4`` (``p`` / ``_`` for a point, before an exponent
+# only where ``_`` is its separator); ``_number`` reads them.
+_NUMBER = (r"(?:\d+(?:\.\d*|p\d+|_\d+(?=[eE]))?|\.\d+)"
+           r"(?:[eE](?:[-+_]|m(?=\d))?\d+)?")
 _LR_TOKEN = re.compile(
     rf"(?<![A-Za-z0-9])(?P<word>lr|learning[_-]?rate)(?P<sep>[_=-]?)(?P<neg>(?<=[_=])-)?"
     rf"(?P<value>{_NUMBER})(?![A-Za-z0-9]|\.\d)", re.IGNORECASE)
@@ -29,6 +33,22 @@ _QUALIFIED = re.compile(rf"(?:init|initial|{OTHER_LR_WORDS})[_-]?$", re.IGNORECA
 # and a number standing alone (``s1``: a seed by habit, though it may name a stage or a size).
 _SEED_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:seed[_=-]?\d+|s\d+)(?![A-Za-z0-9])",
                          re.IGNORECASE)
+
+# Tokens that say which run it was, not how it trained, so they differ across the runs of one
+# sweep: a start date and time (``20260617-143139``, ``2023-11-28_15-53-31``), a result
+# written into the name (``valloss1.4184``, ``val_loss=0.12``), a commit or a hash id
+# (``220e953``: hex, with a digit and a letter), a run's number (``exp3``, ``run_2``,
+# ``trial12``). A key leaves them out (with a separator beside each).
+_DATE = r"(?:19|20)\d\d[-_.]?(?:0[1-9]|1[0-2])[-_.]?(?:0[1-9]|[12]\d|3[01])"
+_TIME = r"(?:[-_T]?[0-2]\d[-_:.]?[0-5]\d(?:[-_:.]?[0-5]\d)?)"
+_RESULT = (r"(?:(?:best|final|min|max|last)[_-]?)?(?:val|valid|test|train|eval|dev)?[_-]?"
+           r"(?:loss|acc|accuracy|ppl|perplexity|score|f1|bleu|auc|err|error)[_=-]?\d*\.\d+")
+_RUN_IDENTITY = re.compile(
+    rf"(?<![A-Za-z0-9])(?:{_DATE}{_TIME}?|{_RESULT}"
+    r"|(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,40}|(?:exp|run|trial|job)[_-]?\d+)"
+    r"(?![A-Za-z0-9]|\.\d)", re.IGNORECASE)
+_SEPARATOR_RUN = re.compile(r"([_-])[_-]+")
+_LOOSE_SEPARATOR = re.compile(r"^[_-]+|(?<=[/=])[_-]+|[_-]+(?=[/.]|$)")
 
 
 @dataclass(frozen=True)
@@ -72,16 +92,32 @@ def name_lr(name: str) -> NameLR:
                         if _same(m, tokens) else m.group(0), name)
     seeds = sorted({m.group(0).lower() for m in _SEED_TOKEN.finditer(key)})
     key = _SEED_TOKEN.sub("seed*", key)
-    return NameLR(value, key, seed="+".join(seeds) or None)
+    return NameLR(value, _without_identity(key), seed="+".join(seeds) or None)
+
+
+def _without_identity(key: str) -> str:
+    """``key`` less the tokens that name the run, not its setup (``_RUN_IDENTITY``)."""
+    bare = _RUN_IDENTITY.sub("", key)
+    if bare == key:
+        return key
+    return _LOOSE_SEPARATOR.sub("", _SEPARATOR_RUN.sub(r"\1", bare))
 
 
 def _value(token: re.Match[str]) -> float:
     """A token's LR: its number, or 10 to the minus that number after a minus sign (NaN for an
     exponent so written, ``lr_-1e-3``: no reading of it is sure)."""
-    value = float(token.group("value"))
+    value = _number(token.group("value"))
     if not token.group("neg"):
         return value
     return math.nan if "e" in token.group("value").lower() else 10.0 ** -value
+
+
+def _number(text: str) -> float:
+    """A number as ``_NUMBER`` matches it (``1e_4``, ``1em04``, ``2p5e-4``, ``1_5e-4``)."""
+    mantissa, _, exponent = text.lower().partition("e")
+    mantissa = mantissa.replace("p", ".").replace("_", ".")
+    exponent = exponent.replace("_", "-").replace("m", "-")
+    return float(mantissa + ("e" + exponent if exponent else ""))
 
 
 def _same(match: re.Match[str], tokens: list[re.Match[str]]) -> bool:

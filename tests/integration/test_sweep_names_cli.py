@@ -307,3 +307,22 @@ def test_json_logs_whose_settings_beside_their_lists_differ_only_in_lr_are_a_swe
                 "loss": [float(v) for v in loss_curve(lr)], "epochs": STEPS, "lr": lr}))
     code, out, err = lrwatch(capsys, "sweep", str(bare), "--json")
     assert code == 1 and "no sweep" in err
+
+
+def test_run_folders_named_with_a_commit_a_start_time_and_a_result_are_one_sweep(tmp_path,
+                                                                                 capsys):
+    """A sweep script names each run's folder by the commit it ran, the LR, the model's width,
+    the time it started and the validation loss it reached: only the LR and the width are its
+    setup, so the four runs (two commits) are one sweep, and another width is none of it."""
+    for k, lr in enumerate(LRS):
+        commit = ("220e953", "c709a00")[k % 2]
+        stamp = f"_2026061{k}-14{k}139" if k else ""
+        folder = tmp_path / "sweeps" / f"{commit}-adamw-lr{lr:g}-d512{stamp}_valloss1.{4 + k}18"
+        write_nanogpt_log(folder / "train.log", lr)
+    write_nanogpt_log(tmp_path / "sweeps" / "220e953-adamw-lr0.001-d1024_valloss1.31" /
+                      "train.log", 1e-3, seed=3)
+    [sweep] = sweep_json(capsys, str(tmp_path / "sweeps"))["sweeps"]
+    assert sorted(r["lr"] for r in sweep["runs"]) == LRS
+    assert not any("d1024" in r["run"] for r in sweep["runs"])
+    check_positions(sweep)
+

@@ -30,6 +30,11 @@ from lrwatch.sweeps import SweepMember, group, members_of, name_lr
     ("warmup_lr1e-6_lr3e-4", 3e-4),
     ("384d_lr_-2.75", 10 ** -2.75),  # a minus sign: the LR's log10 (no LR is negative)
     ("lr=-3", 1e-3),
+    ("UNet_lr3e_4", 3e-4),  # file names spell an exponent's minus "_" or "m", a point "p"
+    ("lr_1e_02/metrics.csv", 1e-2),
+    ("lr_1em03_steps2000", 1e-3),
+    ("lr_2p5e-4", 2.5e-4),
+    ("lr1_5e-4", 1.5e-4),
 ])
 def test_a_name_with_one_lr_token_names_that_lr(name, lr):
     assert name_lr(name).lr == pytest.approx(lr)
@@ -50,6 +55,8 @@ def test_a_name_with_one_lr_token_names_that_lr(name, lr):
     ("lr_0", "lr_0 is not a positive LR"),
     ("gpt-lr-3", "lr-3 may mean 3 or 1e-3"),
     ("lr_-1e-3", "lr_-1e-3 is not a positive LR"),
+    ("lr1em", "nor in its name"),
+    ("lr_1p", "nor in its name"),
 ])
 def test_a_name_with_no_or_several_lr_tokens_names_no_lr(name, why):
     found = name_lr(name)
@@ -64,6 +71,31 @@ def test_names_that_differ_only_in_the_lr_share_a_key():
     assert name_lr("adam_lr0.1_bs128.log").key != name_lr("adam_lr0.1_bs64.log").key
     # the schedule's floor stays in the key: another floor is another setup
     assert name_lr("lr0.1_min_lr1e-5").key != name_lr("lr0.1_min_lr1e-6").key
+
+
+@pytest.mark.parametrize("names", [
+    # a commit, a start time and the result the script wrote into each run's folder name
+    ("220e953-adamw-lr0.0001-d512_valloss1.4184/train.log",
+     "c709a00-adamw-lr0.001-d512_20260617-142907_valloss1.3483/train.log"),
+    # a numbered experiment and a log named by its start time
+    ("logs/exp0_lr0.0001_hid200_sgd/log_20250411_160404.txt",
+     "logs/exp11_lr0.5_hid200_sgd/log_20250412_141037.txt"),
+    # a dated folder, a Lightning checkpoint's metric, a run's number
+    ("2026_01_31_cnn_lr_1e-3/metrics.csv", "2026-02-02_13-05-11_cnn_lr_3e-4/metrics.csv"),
+    ("epoch=3-val_loss=0.12-lr0.1.ckpt", "epoch=3-val_loss=0.31-lr0.01.ckpt"),
+    ("adam_lr0.1_run1.csv", "adam_lr0.01_run_2.csv"),
+])
+def test_what_names_the_run_not_its_setup_leaves_the_key(names):
+    assert len({name_lr(name).key for name in names}) == 1
+
+
+@pytest.mark.parametrize("names", [
+    ("d512_lr0.1.log", "d1024_lr0.01.log"),  # a size is setup
+    ("adam_lr0.1_wd0.01.log", "adam_lr0.01_wd0.1.log"),
+    ("deadbee_lr0.1.log", "cafebee_lr0.01.log"),  # words, not hashes: no digit in them
+])
+def test_what_sets_runs_apart_stays_in_the_key(names):
+    assert len({name_lr(name).key for name in names}) == 2
 
 
 def test_a_seed_leaves_the_key_and_is_kept_apart():

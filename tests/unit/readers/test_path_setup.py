@@ -22,6 +22,8 @@ from lrwatch.readers.path_setup import setup_of
     ("sweep/edge_lr3e-2/2026-07-15/09-02-03/metrics.jsonl", 3e-2, None),  # three folders up
     ("output/CIFAR10/SGD_0.001_200_history.json", 1e-3, "SGD"),  # an optimizer and its LR
     ("sgd-0.01.json", 1e-2, "SGD"),
+    ("runs/lr_1em04_steps2000/train.log", 1e-4, None),  # "m" for an exponent's minus
+    ("runs/UNet_lr3e_4/events.out.tfevents.1", 3e-4, None),  # "_" for it
     ("runs/adamw_lr1e-3/lightning_logs/version_0/metrics.csv", 1e-3, "AdamW"),
     ("logs/optim_adamw.log", None, "AdamW"),  # the log's own name
     ("adam.csv", None, "Adam"),
@@ -37,7 +39,6 @@ def test_a_path_names_the_lr_and_optimizer_of_a_sweep_run(path, lr, optimizer):
     "home/adam/train.log",  # a folder named alone may be a person's
     "a/lr_1e-3/b/c/d/train.log",  # further up than the three nearest folders
     "runs/min_lr1e-5/train.log",  # a schedule's floor, not its LR
-    "runs/lr_1em04_steps2000/train.log",  # no number lrwatch can be sure of
     "runs/lr1e-4steps/train.log",
     "runs/adam_vs_sgd.log",  # two optimizers
     "runs/enc_lr0.1_dec_lr0.01/train.log",  # two LRs: which is the run's is not clear
