@@ -45,6 +45,21 @@ _LR_SUFFIXES = ("_lr", ".lr", "_learning_rate", ".learning_rate")
 # with the LR across a sweep). ``init_lr`` stays the LR: configs name their peak so.
 _OTHER_LR = re.compile(rf"(?:{OTHER_LR_WORDS})[_-]?(?:lr|learning[_-]?rate)$", re.IGNORECASE)
 _NAME_ENTRY = "from the run's name"  # where ``setup_of`` puts what a run's name says
+# Settings that say which run it was, when and where, not how it trained: they differ across
+# the runs of one sweep (an Optuna trial's number, a start time, the GPU it ran on), so a setup
+# is compared without them at any depth (with the seeds and output folders readers leave out).
+_IDENTITY_KEYS = frozenset({
+    "timestamp", "time", "date", "datetime", "start_time", "end_time", "created_at", "trial",
+    "trial_id", "trial_number", "trial_index", "experiment_id", "exp_id", "run_id", "job_id",
+    "uuid", "device", "host", "hostname", "pid", "commit", "git_hash", "git_commit",
+    "output_path", "save_path", "checkpoint_path", "log_path", "results_path", "log_file"})
+# A number a run wrote among its settings that is a result, not a setting (``best_val_loss``,
+# ``eval_ppl``, ``final_accuracy``, ``train_runtime``: a float); ``loss_scale``,
+# ``aux_loss_weight`` or an int ``grad_acc`` are settings. A ``best_`` key is a result whatever
+# it holds (``best_epoch``, ``best_model_checkpoint``).
+_RESULT_KEY = re.compile(
+    r"(?:^|[_.])(?:val|valid|test|train|eval|dev)?(?:loss|losses|acc|accuracy|ppl|perplexity"
+    r"|score|f1|bleu|auc|error|mse|mae|rmse|runtime|duration|elapsed)$|^best_", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -146,7 +161,7 @@ def setup_key(setup: dict[str, Any] | None) -> str | None:
     seed) tokens."""
     logged, named = _split(setup)
     if logged:
-        return _canonical(_without_lr(logged))
+        return _canonical(_comparable(logged))
     if named and named["key"] is not None:
         return _canonical({"run name": named["key"]})
     return None
@@ -311,10 +326,25 @@ def _store_member(store: Any, info: Any, name: str | None = None) -> SweepMember
                   curves_from_store(store, info), store_setup(info.meta))
 
 
-def _without_lr(tree: Any) -> Any:
-    if isinstance(tree, dict):
-        return {k: _without_lr(v) for k, v in tree.items() if not is_lr_name(str(k))}
-    return tree
+def _comparable(tree: Any) -> Any:
+    """A setup tree less what differs across one sweep's runs: the LRs, the run's identity
+    (``_IDENTITY_KEYS``, seeds, output folders), results (``_RESULT_KEY``) and a text naming
+    the run by its LR (``"grid_lr0.001_wd0.01"``: its name)."""
+    if not isinstance(tree, dict):
+        return tree
+    return {k: _comparable(v) for k, v in tree.items() if not _varies_by_run(str(k), v)}
+
+
+def _varies_by_run(key: str, value: Any) -> bool:
+    from lrwatch.readers.hparams import NOT_SETUP
+
+    lower = key.lower()
+    if is_lr_name(key) or lower in _IDENTITY_KEYS or lower in NOT_SETUP:
+        return True
+    if isinstance(value, str):
+        return has_lr_token(value)
+    return _RESULT_KEY.search(lower) is not None and (
+        isinstance(value, float) or lower.startswith("best_"))
 
 
 def _lr_from(tree: Any) -> float | None:

@@ -64,6 +64,7 @@ SNIFF_BYTES = 64 * 1024  # a folder walk looks for a loss key in this much of a 
 # A folder walk parses a whole ``.json`` to tell a log from a config only up to this size;
 # a bigger one whose start names a loss is listed and read when asked.
 SNIFF_PARSE_BYTES = 32 * 1024 * 1024
+_SETTING_LIST = 8  # a list of numbers this long or shorter may be a setting (layer sizes)
 _EXPECTED = ("a dict of equal-length lists (a Keras history), a list of per-point records, "
              "or JSON lines (one record per line)")
 # A key whose value starts like a number, a list, null or NaN: ``"train_loss": [0.9`` or
@@ -574,8 +575,8 @@ class JsonLogReader:
         """A run's setup, so the runs that differ only in their LR are a sweep: of a file that
         lists several, its ``config``; of a document of one run, its ``config``, else the
         settings it holds beside its lists where one of them names something (DeepOBS's
-        ``optimizer`` and ``testproblem`` beside its ``batch_size``: numbers alone may be any
-        model's), less its seed; None for a log of metrics alone (JSON lines)."""
+        ``optimizer`` and ``testproblem`` beside its ``batch_size``, a script's ``args`` with
+        its ``optimizer``: numbers alone may be any model's), less its seed; None for a log of metrics alone (JSON lines)."""
         try:
             data, _ = _load(run.path) if run.part is not None or (
                 run.path.suffix.lower() not in _LINES_SUFFIXES
@@ -600,9 +601,24 @@ def _document_setup(data: Any) -> dict[str, Any] | None:
         return {"hparams": config}
     settings = {k: v for k, v in data.items() if str(k).lower() not in NOT_SETUP and (
         v is None or isinstance(v, (str, int, float, bool))
-        or (isinstance(v, dict) and not any(_is_series(x) or _records(x) for x in v.values())))}
-    named = any(isinstance(v, str) and v for v in settings.values())
+        or (isinstance(v, dict) and not _holds_log(v)))}
+    named = any(_names_something(v) for v in settings.values())
     return {"settings": settings} if named else None
+
+
+def _holds_log(tree: dict[Any, Any]) -> bool:
+    """Whether a mapping holds a log (records, a loss series, a series of more than a few
+    numbers), not settings (``"layer_sizes": [784, 100, 10]``, ``"betas": [0.9, 0.999]``)."""
+    return any(_records(v) or (_is_series(v) and (len(v) > _SETTING_LIST or is_loss_name(str(k))))
+               for k, v in tree.items())
+
+
+def _names_something(value: Any) -> bool:
+    """A non-empty text, or a mapping that holds one (a script's ``args`` with its
+    ``optimizer``)."""
+    if isinstance(value, dict):
+        return any(isinstance(v, str) and v for v in value.values())
+    return isinstance(value, str) and bool(value)
 
 
 def _found(path: Path, options: ReadOptions) -> list[Found]:

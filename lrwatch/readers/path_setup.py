@@ -101,8 +101,12 @@ def setup_of(path: Path) -> PathSetup:
 def optimizer_lr_key(name: str) -> tuple[float, str] | None:
     """The LR a name gives beside an optimizer's name (``SGD_0.001_200_history``,
     ``adam-1e-3``), and the name with that LR taken out (``SGD_*_200_history``), as a sweep
-    keys its runs; None where no such pair, or more than one, is in it."""
-    pairs = list(_OPTIMIZER_LR.finditer(name.lower()))
+    keys its runs; None where no such pair, or more than one, is in it. A file's suffix
+    (``sgd-0.001.json``) is no part of the number."""
+    stem, dot, suffix = name.rpartition(".")
+    if not (dot and suffix.isalpha() and "/" not in suffix):
+        stem, suffix = name, ""
+    pairs = list(_OPTIMIZER_LR.finditer(stem.lower()))
     if len(pairs) != 1 or (lr := _plausible(pairs[0].group("lr"))) is None:
         return None
     start, end = pairs[0].span("lr")

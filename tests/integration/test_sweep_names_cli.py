@@ -326,3 +326,47 @@ def test_run_folders_named_with_a_commit_a_start_time_and_a_result_are_one_sweep
     assert not any("d1024" in r["run"] for r in sweep["runs"])
     check_positions(sweep)
 
+
+def test_settings_files_with_results_trial_numbers_and_times_still_group_a_sweep(tmp_path,
+                                                                                 capsys):
+    """An Optuna-driven script writes each trial's settings with what the trial reached
+    (``best_val_loss``, ``eval_ppl``), its trial number, start time, GPU and a name built from
+    its LR and seed: none of that is how it trained, so the trials are one sweep. A different
+    hidden size is another setup."""
+    for k, lr in enumerate(LRS):
+        folder = tmp_path / "results" / f"trial_{k}"
+        write_jsonl(folder / "metrics.jsonl", lr)
+        (folder / "config.json").write_text(json.dumps({
+            "hid_size": 300, "optimizer": "SGD", "clip": 5.0, "lr": lr,
+            "best_val_loss": 5.0 + k / 7, "eval_ppl": 140.0 + k, "trial_number": 19 + k,
+            "TIMESTAMP": f"20250411_16{k}404", "DEVICE": f"cuda:{k % 2}",
+            "experiment": {"name": f"grid_lr{lr:g}_s{42 + k}", "seed": 42 + k}}))
+    other = tmp_path / "results" / "trial_9"
+    write_jsonl(other / "metrics.jsonl", 1e-2, seed=2)
+    (other / "config.json").write_text(json.dumps({"hid_size": 600, "optimizer": "SGD",
+                                                   "clip": 5.0, "lr": 1e-2}))
+    [sweep] = sweep_json(capsys, str(tmp_path / "results"))["sweeps"]
+    assert sorted(r["run"].split("/")[-2] for r in sweep["runs"]) == [f"trial_{k}"
+                                                                      for k in range(4)]
+    check_positions(sweep)
+
+
+def test_json_documents_whose_args_differ_only_in_lr_are_a_sweep_for_each_optimizer(tmp_path,
+                                                                                    capsys):
+    """A script saves each run as one JSON document: its command-line ``args`` (the optimizer,
+    the LR, layer sizes as a list) beside its per-epoch ``metrics`` records, in
+    ``<optimizer>-<lr>.json``: a sweep for each optimizer, the LRs read from the args."""
+    for optimizer, seed in (("SGD", 0), ("Adam", 1)):
+        for lr in LRS:
+            (tmp_path / f"{optimizer.lower()}-{lr:g}.json").write_text(json.dumps({
+                "argv": ["train.py", "--optimizer", optimizer, "--learning_rate", str(lr)],
+                "args": {"seed": 79, "optimizer": optimizer, "learning_rate": lr,
+                         "layer_sizes": [784, 100, 10], "run_name": f"{optimizer}_{lr}.json",
+                         "output_path": str(tmp_path / f"{optimizer.lower()}-{lr:g}.json")},
+                "metrics": [{"epoch": step + 1, "train_loss": float(loss)}
+                            for step, loss in enumerate(loss_curve(lr, seed))]}))
+    sweeps = sweep_json(capsys, str(tmp_path))["sweeps"]
+    assert sorted(len(s["runs"]) for s in sweeps) == [4, 4]
+    for sweep in sweeps:
+        assert len({r["run"].split("-")[0] for r in sweep["runs"]}) == 1
+        check_positions(sweep)
