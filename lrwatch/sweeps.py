@@ -25,7 +25,7 @@ import math
 import os
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -36,6 +36,7 @@ from lrwatch.errors import LRWatchError
 from lrwatch.run_names import OTHER_LR_WORDS, has_lr_token, name_lr
 
 MIN_LRS = 3  # a parabola needs three LRs
+MIN_SEARCH = 5  # fewer runs whose other settings all differ are no random search to read
 # Hyperparameter names that carry the LR (and so differ across a sweep): not part of the setup.
 _LR_NAMES = ("lr", "learning_rate", "learningrate")
 _LR_SUFFIXES = ("_lr", ".lr", "_learning_rate", ".learning_rate")
@@ -190,7 +191,64 @@ def group(members: Iterable[SweepMember]) -> list[list[SweepMember]]:
             by_setup[m.setup].append(m)
     groups = [part for g in by_setup.values() for part in _by_seed(g)
               if len({m.lr for m in part}) >= MIN_LRS]
+    grouped = {id(m) for g in groups for m in g}
+    groups += _searches([m for g in by_setup.values() for m in g if id(m) not in grouped])
     return sorted(groups, key=len, reverse=True)
+
+
+def _searches(members: list[SweepMember]) -> list[list[SweepMember]]:
+    """Runs of a random search (Optuna's trials, a random grid): one setup but for settings
+    drawn anew with the LR for each run, each such setting a float no two of them share (a
+    grid repeats its values: its runs are sweeps of equal setups) and that no person chose
+    (``_drawn``: values a person set, ``dropout: 0.1`` then ``0.2``, make runs of other
+    setups). ``MIN_SEARCH`` runs or more at ``MIN_LRS`` LRs or more."""
+    by_skeleton: dict[str, list[SweepMember]] = defaultdict(list)
+    for m in members:
+        by_skeleton[_canonical(_skeleton(json.loads(str(m.setup))))].append(m)
+    found = []
+    for part in by_skeleton.values():
+        values = _floats_by_path(part)
+        varied = [v for v in values.values() if len(set(v)) > 1]
+        if (len(part) >= MIN_SEARCH and len({m.lr for m in part}) >= MIN_LRS and varied
+                and all(len(v) == len(part) == len(set(v)) and all(map(_drawn, v))
+                        for v in varied)):
+            found.append(part)
+    return found
+
+
+def _drawn(value: float) -> bool:
+    """A float drawn from a range (``0.260558688084297``), not one a person chose (``0.3``,
+    ``1e-4``, ``0.00137``): more than 4 significant digits."""
+    return float(f"{value:.4g}") != value
+
+
+def also_varied(members: Sequence[SweepMember]) -> tuple[str, ...]:
+    """The settings other than the LR whose values differ across a sweep's runs (a random
+    search's), by their last name (``dropout``, ``weight_decay``); empty for equal setups."""
+    values = _floats_by_path([m for m in members if m.setup is not None])
+    return tuple(sorted({path.rsplit(".", 1)[-1] for path, v in values.items()
+                         if len(set(v)) > 1}))
+
+
+def _skeleton(tree: Any) -> Any:
+    """A setup tree with each float left out (what a random search draws anew)."""
+    if isinstance(tree, dict):
+        return {k: _skeleton(v) for k, v in tree.items()}
+    return None if isinstance(tree, float) else tree
+
+
+def _floats_by_path(members: Sequence[SweepMember]) -> dict[str, list[float]]:
+    """Each float of the members' setups under its dotted path, one value per member."""
+    values: dict[str, list[float]] = defaultdict(list)
+    for m in members:
+        stack: list[tuple[str, Any]] = [("", json.loads(str(m.setup)))]
+        while stack:
+            path, node = stack.pop()
+            if isinstance(node, dict):
+                stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in node.items())
+            elif isinstance(node, float):
+                values[path].append(node)
+    return values
 
 
 def _by_seed(members: list[SweepMember]) -> list[list[SweepMember]]:
@@ -247,7 +305,13 @@ def read_sweep(members: Sequence[SweepMember], rank_by: RankedBy | None = None) 
             ``rank_by`` where some run logged no validation loss late enough.
     """
     usable = tuple(m for m in members if m.run is not None)
-    return Sweep(usable, analyze_sweep([m.run for m in usable if m.run is not None], rank_by))
+    reading = analyze_sweep([m.run for m in usable if m.run is not None], rank_by)
+    varied = also_varied(usable)
+    if varied:
+        reading = replace(reading, also_varied=varied, summary=(
+            f"{reading.summary}; a random search: {', '.join(varied)} varied with the LR, so "
+            "each run's place is read across them"))
+    return Sweep(usable, reading)
 
 
 def find_sweeps(members: Sequence[SweepMember], rank_by: RankedBy | None = None) -> list[Sweep]:

@@ -322,6 +322,9 @@ class SweepReading:
     # far end of its band, to the training loss's best (``_disputed_range``); None otherwise.
     # Not in ``to_dict``: issue 14's JSON carries ``validation_best_lr`` and ``unranked``
     disputed_lrs: tuple[float, float] | None = None
+    # the settings other than the LR that differ across the runs (a random search's; set by
+    # ``lrwatch.sweeps``, which knows the runs' setups): each run's place is read across them
+    also_varied: tuple[str, ...] = ()
 
     def place(self, name: str) -> RunPlace | None:
         return next((run for run in self.runs if run.name == name), None)
@@ -337,6 +340,7 @@ class SweepReading:
             "best_lr_high": self.best_lr_high, "flat": self.flat, "edge": self.edge,
             "budget_step": self.budget_step, "ranked_by": self.ranked_by,
             "validation_best_lr": self.validation_best_lr, "summary": self.summary,
+            "also_varied": list(self.also_varied),
         }
 
 

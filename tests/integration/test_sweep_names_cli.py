@@ -370,3 +370,54 @@ def test_json_documents_whose_args_differ_only_in_lr_are_a_sweep_for_each_optimi
     for sweep in sweeps:
         assert len({r["run"].split("-")[0] for r in sweep["runs"]}) == 1
         check_positions(sweep)
+
+
+SEARCH_LRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1]
+
+
+def write_search(root: Path, lrs: list[float], dropouts: list[float]) -> None:
+    """Lightning ``version_N`` folders of a study: each trial's LR, dropout and weight decay
+    drawn together, its ``hparams.yaml`` holding them beside the model's fixed width."""
+    decays = 10 ** np.random.default_rng(0).uniform(-4, -2, len(lrs))
+    for k, (lr, dropout) in enumerate(zip(lrs, dropouts)):
+        version = root / f"version_{k}"
+        write_csv(version / "metrics.csv", lr, seed=k)
+        (version / "hparams.yaml").write_text(
+            f"lr: {lr}\ndropout: {dropout}\nweight_decay: {float(decays[k])!r}\n"
+            "d_model: 492\nnum_layers: 12\n")
+
+
+DRAWN = [float(v) for v in np.random.default_rng(1).uniform(0.1, 0.3, len(SEARCH_LRS))]
+
+
+def test_the_trials_of_a_random_search_are_read_as_one_sweep_with_thin_evidence(tmp_path,
+                                                                               capsys):
+    """An Optuna study over LR, dropout and weight decay: no two trials share a setup, yet they
+    are one model's runs at several LRs. ``lrwatch sweep`` reads them as one sweep and says
+    which other settings varied; ``lrwatch analyze`` places each run by it but at no more than
+    the confidence thin evidence earns, and says why."""
+    root = tmp_path / "lightning_logs"
+    write_search(root, SEARCH_LRS, DRAWN)
+    [sweep] = sweep_json(capsys, str(root))["sweeps"]
+    assert sorted(r["lr"] for r in sweep["runs"]) == SEARCH_LRS
+    assert sweep["also_varied"] == ["dropout", "weight_decay"]
+    assert BEST / 3 < sweep["best_lr"] < BEST * 3
+    entries = analyze_json(capsys, str(root))
+    low = entries["lightning_logs/version_0"]
+    assert low["sweep"]["position"] == "too_low" and low["action"] == "increase"
+    assert low["confidence"] <= 0.7
+    assert any("dropout, weight_decay varied with the LR: a random search" in line
+               for line in low["evidence"])
+
+
+@pytest.mark.parametrize("dropouts, why", [
+    ([0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.1], "a grid repeats its values"),
+    ([0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6], "values a person chose: runs of other setups"),
+    (DRAWN[:4], "four trials are too few to read as a search"),
+])
+def test_runs_whose_other_settings_repeat_or_are_few_are_no_random_search(tmp_path, capsys,
+                                                                          dropouts, why):
+    root = tmp_path / "lightning_logs"
+    write_search(root, SEARCH_LRS[:len(dropouts)], dropouts)
+    code, out, err = lrwatch(capsys, "sweep", str(root), "--json")
+    assert code == 1 and "no sweep" in err, why
