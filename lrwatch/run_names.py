@@ -66,8 +66,9 @@ def name_lr(name: str) -> NameLR:
     """The LR a run's name names (``lr_0.001``, ``lr=3e-4.csv``, ``run-lr1e-3-seed0``,
     ``adam_lr0.01_bs64.log``, ``learning_rate_0.0005``; ``384d_lr_-2.75``: 10^-2.75): one LR
     token, or several naming the same LR. Several naming different LRs, none, or one that is
-    not a positive number: no LR, and ``why`` says so. ``key`` is the name with the LR token taken out and each seed token
-    (``seed0``, ``s1``) replaced by ``seed*`` (``group`` decides whether seeds part runs)."""
+    not a positive number: no LR, and ``why`` says so. ``key`` is the name with the LR token
+    taken out, each seed token (``seed0``, ``s1``) replaced by ``seed*`` (``group`` decides
+    whether seeds part runs) and what names the run, not its setup, left out."""
     tokens = [m for m in _LR_TOKEN.finditer(name) if not _QUALIFIED.search(name[:m.start()])]
     if not tokens:
         return NameLR(None, None, why="no learning rate logged, nor in its name (no LR curve, "

@@ -576,7 +576,8 @@ class JsonLogReader:
         lists several, its ``config``; of a document of one run, its ``config``, else the
         settings it holds beside its lists where one of them names something (DeepOBS's
         ``optimizer`` and ``testproblem`` beside its ``batch_size``, a script's ``args`` with
-        its ``optimizer``: numbers alone may be any model's), less its seed; None for a log of metrics alone (JSON lines)."""
+        its ``optimizer``: numbers alone may be any model's), less its seed; None for a log of
+        metrics alone (JSON lines)."""
         try:
             data, _ = _load(run.path) if run.part is not None or (
                 run.path.suffix.lower() not in _LINES_SUFFIXES
