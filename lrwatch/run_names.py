@@ -29,6 +29,12 @@ _LR_TOKEN = re.compile(
 # the words that name another LR of a schedule (``min``, ``warmup``, ...)
 OTHER_LR_WORDS = r"min|end|final|start|warmup|eta|last"
 _QUALIFIED = re.compile(rf"(?:init|initial|{OTHER_LR_WORDS})[_-]?$", re.IGNORECASE)
+# A folder named by a number alone under a folder of LRs (``lr/0.001/``, ``lr_sweep/1e-4/``,
+# ``initial_lr_sweep/1.0e-04/``: that sweep's first); ``min_lr/1e-5/`` is a schedule's floor.
+_FOLDER_LR = re.compile(
+    rf"(?<![A-Za-z0-9])(?P<word>lr|learning[_-]?rate)s?(?:[_-](?:sweep|search|grid|scan))?"
+    rf"/(?P<sep>)(?P<neg>)(?P<value>{_NUMBER})(?=/|$)", re.IGNORECASE)
+_OTHER_QUALIFIED = re.compile(rf"(?:{OTHER_LR_WORDS})[_-]?$", re.IGNORECASE)
 # A seed token: the word ``seed`` with its number (``seed0``, ``seed_1``, ``seed=2``), or ``s``
 # and a number standing alone (``s1``: a seed by habit, though it may name a stage or a size).
 _SEED_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:seed[_=-]?\d+|s\d+)(?![A-Za-z0-9])",
@@ -70,6 +76,8 @@ def name_lr(name: str) -> NameLR:
     taken out, each seed token (``seed0``, ``s1``) replaced by ``seed*`` (``group`` decides
     whether seeds part runs) and what names the run, not its setup, left out."""
     tokens = [m for m in _LR_TOKEN.finditer(name) if not _QUALIFIED.search(name[:m.start()])]
+    tokens += [m for m in _FOLDER_LR.finditer(name)
+               if not _OTHER_QUALIFIED.search(name[:m.start()])]
     if not tokens:
         return NameLR(None, None, why="no learning rate logged, nor in its name (no LR curve, "
                                       "no lr in its hyperparameters, no lr_0.001 in its name)")
@@ -89,8 +97,10 @@ def name_lr(name: str) -> NameLR:
     if not (math.isfinite(value) and value > 0):
         return NameLR(None, None, why=f"no learning rate logged, and its name's {shown} is not "
                                       "a positive LR")
-    key = _LR_TOKEN.sub(lambda m: m.group("word") + m.group("sep") + "*"
-                        if _same(m, tokens) else m.group(0), name)
+    key = name
+    for token in sorted(tokens, key=lambda m: m.start(), reverse=True):
+        start = token.start("neg") if token.group("neg") else token.start("value")
+        key = key[:start] + "*" + key[token.end("value"):]
     seeds = sorted({m.group(0).lower() for m in _SEED_TOKEN.finditer(key)})
     key = _SEED_TOKEN.sub("seed*", key)
     return NameLR(value, _without_identity(key), seed="+".join(seeds) or None)
@@ -119,10 +129,6 @@ def _number(text: str) -> float:
     mantissa = mantissa.replace("p", ".").replace("_", ".")
     exponent = exponent.replace("_", "-").replace("m", "-")
     return float(mantissa + ("e" + exponent if exponent else ""))
-
-
-def _same(match: re.Match[str], tokens: list[re.Match[str]]) -> bool:
-    return any(match.span() == t.span() for t in tokens)
 
 
 def has_lr_token(text: str) -> bool:

@@ -309,6 +309,17 @@ def test_json_logs_whose_settings_beside_their_lists_differ_only_in_lr_are_a_swe
     assert code == 1 and "no sweep" in err
 
 
+def test_folders_named_by_a_number_alone_under_an_lr_sweep_folder_are_one_sweep(tmp_path,
+                                                                                capsys):
+    """``long_lr_sweep/1.0e-04/train.log`` ...: the folder of LRs names what its numbered
+    folders are."""
+    for lr in LRS:
+        write_nanogpt_log(tmp_path / "long_lr_sweep" / f"{lr:.1e}" / "train.log", lr)
+    [sweep] = sweep_json(capsys, str(tmp_path / "long_lr_sweep"))["sweeps"]
+    assert sorted(r["lr"] for r in sweep["runs"]) == pytest.approx(LRS)
+    check_positions(sweep)
+
+
 def test_run_folders_named_with_a_commit_a_start_time_and_a_result_are_one_sweep(tmp_path,
                                                                                  capsys):
     """A sweep script names each run's folder by the commit it ran, the LR, the model's width,

@@ -35,6 +35,8 @@ from lrwatch.sweeps import SweepMember, group, members_of, name_lr
     ("lr_1em03_steps2000", 1e-3),
     ("lr_2p5e-4", 2.5e-4),
     ("lr1_5e-4", 1.5e-4),
+    ("initial_lr_sweep/1.0e-04/events.out.tfevents.1", 1e-4),  # a number under LRs' folder
+    ("lr/0.001/version_0/metrics.csv", 1e-3),
 ])
 def test_a_name_with_one_lr_token_names_that_lr(name, lr):
     assert name_lr(name).lr == pytest.approx(lr)
@@ -57,6 +59,8 @@ def test_a_name_with_one_lr_token_names_that_lr(name, lr):
     ("lr_-1e-3", "lr_-1e-3 is not a positive LR"),
     ("lr1em", "nor in its name"),
     ("lr_1p", "nor in its name"),
+    ("min_lr/1e-5/metrics.csv", "nor in its name"),  # the schedule's floor
+    ("lr_sweep_2/0.1/metrics.csv", "nor in its name"),  # a second sweep's run 0.1?
 ])
 def test_a_name_with_no_or_several_lr_tokens_names_no_lr(name, why):
     found = name_lr(name)
