@@ -29,11 +29,12 @@ _LR_TOKEN = re.compile(
 # the words that name another LR of a schedule (``min``, ``warmup``, ...)
 OTHER_LR_WORDS = r"min|end|final|start|warmup|eta|last"
 _QUALIFIED = re.compile(rf"(?:init|initial|{OTHER_LR_WORDS})[_-]?$", re.IGNORECASE)
-# A folder named by a number alone under a folder of LRs (``lr/0.001/``, ``lr_sweep/1e-4/``,
+# A folder or file named by a number alone under a folder of LRs (``lr/0.001/``,
+# ``lr_sweep/1e-4.jsonl``,
 # ``initial_lr_sweep/1.0e-04/``: that sweep's first); ``min_lr/1e-5/`` is a schedule's floor.
 _FOLDER_LR = re.compile(
     rf"(?<![A-Za-z0-9])(?P<word>lr|learning[_-]?rate)s?(?:[_-](?:sweep|search|grid|scan))?"
-    rf"/(?P<sep>)(?P<neg>)(?P<value>{_NUMBER})(?=/|$)", re.IGNORECASE)
+    rf"/(?P<sep>)(?P<neg>)(?P<value>{_NUMBER})(?=/|$|\.[A-Za-z]\w*$)", re.IGNORECASE)
 _OTHER_QUALIFIED = re.compile(rf"(?:{OTHER_LR_WORDS})[_-]?$", re.IGNORECASE)
 # A seed token: the word ``seed`` with its number (``seed0``, ``seed_1``, ``seed=2``), or ``s``
 # and a number standing alone (``s1``: a seed by habit, though it may name a stage or a size).
@@ -41,7 +42,8 @@ _SEED_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:seed[_=-]?\d+|s\d+)(?![A-Za-z0-9])
                          re.IGNORECASE)
 
 # Tokens that say which run it was, not how it trained, so they differ across the runs of one
-# sweep: a start date and time (``20260617-143139``, ``2023-11-28_15-53-31``), a result
+# sweep: a start date and time (``20260617-143139``, ``2023-11-28_15-53-31``; Hydra's
+# ``2026-07-15/09-04-57/`` folders), a result
 # written into the name (``valloss1.4184``, ``val_loss=0.12``), a commit or a hash id
 # (``220e953``: hex, with a digit and a letter), a run's number (``exp3``, ``run_2``,
 # ``trial12``). A key leaves them out (with a separator beside each).
@@ -50,11 +52,12 @@ _TIME = r"(?:[-_T]?[0-2]\d[-_:.]?[0-5]\d(?:[-_:.]?[0-5]\d)?)"
 _RESULT = (r"(?:(?:best|final|min|max|last)[_-]?)?(?:val|valid|test|train|eval|dev)?[_-]?"
            r"(?:loss|acc|accuracy|ppl|perplexity|score|f1|bleu|auc|err|error)[_=-]?\d*\.\d+")
 _RUN_IDENTITY = re.compile(
-    rf"(?<![A-Za-z0-9])(?:{_DATE}{_TIME}?|{_RESULT}"
+    rf"(?<![A-Za-z0-9])(?:{_DATE}{_TIME}?|(?<=/)[0-2]\d[-:.][0-5]\d[-:.][0-5]\d(?=/)|{_RESULT}"
     r"|(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,40}|(?:exp|run|trial|job)[_-]?\d+)"
     r"(?![A-Za-z0-9]|\.\d)", re.IGNORECASE)
+_FOLDER_SEPARATOR = re.compile(r"[_-]*/[_/-]*")  # what is left where a token was taken out
 _SEPARATOR_RUN = re.compile(r"([_-])[_-]+")
-_LOOSE_SEPARATOR = re.compile(r"^[_-]+|(?<=[/=])[_-]+|[_-]+(?=[/.]|$)")
+_LOOSE_SEPARATOR = re.compile(r"^[_-]+|(?<==)[_-]+|[_-]+(?=\.|$)")
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,8 @@ def _without_identity(key: str) -> str:
     bare = _RUN_IDENTITY.sub("", key)
     if bare == key:
         return key
-    return _LOOSE_SEPARATOR.sub("", _SEPARATOR_RUN.sub(r"\1", bare))
+    bare = _SEPARATOR_RUN.sub(r"\1", _FOLDER_SEPARATOR.sub("/", bare))
+    return _LOOSE_SEPARATOR.sub("", bare)
 
 
 def _value(token: re.Match[str]) -> float:

@@ -37,6 +37,7 @@ from lrwatch.sweeps import SweepMember, group, members_of, name_lr
     ("lr1_5e-4", 1.5e-4),
     ("initial_lr_sweep/1.0e-04/events.out.tfevents.1", 1e-4),  # a number under LRs' folder
     ("lr/0.001/version_0/metrics.csv", 1e-3),
+    ("lr_sweep/3e-4.jsonl", 3e-4),
 ])
 def test_a_name_with_one_lr_token_names_that_lr(name, lr):
     assert name_lr(name).lr == pytest.approx(lr)
@@ -88,6 +89,9 @@ def test_names_that_differ_only_in_the_lr_share_a_key():
     ("2026_01_31_cnn_lr_1e-3/metrics.csv", "2026-02-02_13-05-11_cnn_lr_3e-4/metrics.csv"),
     ("epoch=3-val_loss=0.12-lr0.1.ckpt", "epoch=3-val_loss=0.31-lr0.01.ckpt"),
     ("adam_lr0.1_run1.csv", "adam_lr0.01_run_2.csv"),
+    # Hydra's date and time folders under each run's
+    ("screen_lr3e-4/2026-07-15/08-40-13/metrics.jsonl",
+     "screen_lr1e-2/2026-07-15/08-51-49/metrics.jsonl"),
 ])
 def test_what_names_the_run_not_its_setup_leaves_the_key(names):
     assert len({name_lr(name).key for name in names}) == 1
