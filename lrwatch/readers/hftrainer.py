@@ -44,7 +44,7 @@ from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
 from lrwatch.readers.columns import detect_columns, val_metric_column
 from lrwatch.readers.files import refuse_lfs_pointer
 from lrwatch.readers import model_size
-from lrwatch.readers.hparams import OPTIMIZER_NAMES
+from lrwatch.readers.hparams import OPTIMIZER_NAMES, load_yaml
 from lrwatch.readers.series import Hints, Points, ReadResult, build_curves, cannot_read
 
 FILE_NAME = "trainer_state.json"
@@ -342,8 +342,8 @@ def _training_args(folders: list[Path]) -> dict[str, Any]:
             import yaml  # lazily: only runs with a YAML file need it
 
             try:
-                value = yaml.safe_load(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                value = load_yaml(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
                 continue
             return value if isinstance(value, dict) else {}
     return {}

@@ -2,8 +2,8 @@
 and the learning rate for logs that have no LR column.
 
 Lightning writes ``hparams.yaml`` beside ``metrics.csv`` (and beside TensorBoard events) from
-``save_hyperparameters()``; it is read with PyYAML's ``safe_load`` (imported only when the file
-is there). Hints sit a few levels deep in LightningCLI configs (``optimizer.init_args.lr``).
+``save_hyperparameters()``; it is read with PyYAML's safe loader (imported only when the file
+is there), a Python tag older Lightning wrote read as its plain value. Hints sit a few levels deep in LightningCLI configs (``optimizer.init_args.lr``).
 A file that cannot be read gives no hints rather than an error: they are only hints.
 
 The learning rate is a hint only when the file names no scheduler or warmup: an ``lr`` is what
@@ -11,6 +11,8 @@ the schedule starts from, so with a schedule the LR of each step is unknown.
 """
 
 from __future__ import annotations
+
+import functools
 
 import math
 from pathlib import Path
@@ -164,10 +166,44 @@ def read_yaml(path: Path) -> dict[Any, Any] | None:
     import yaml  # only when there is a file to read: reading a CSV alone never loads it
 
     try:
-        tree = yaml.safe_load(text)
+        tree = load_yaml(text)
     except (yaml.YAMLError, RecursionError):
         return None
     return tree if isinstance(tree, dict) else None
+
+
+def load_yaml(text: str) -> Any:
+    """What a YAML text holds, read safely; a value with a tag the safe loader refuses (older
+    Lightning wrote ``tpu_cores: !!python/name:...`` into ``hparams.yaml``, argparse
+    namespaces come as ``!!python/object:...``) is read as its plain value, never built as a
+    Python object, so one such line no longer loses the whole file.
+
+    Raises:
+        yaml.YAMLError: the text is not YAML.
+    """
+    import yaml
+
+    return yaml.load(text, Loader=_lenient_loader())  # noqa: S506 - a SafeLoader
+
+
+@functools.cache
+def _lenient_loader() -> Any:
+    """PyYAML's safe loader that reads any tag it does not know as the plain value under it."""
+    import yaml
+
+    class Lenient(yaml.SafeLoader):
+        pass
+
+    def plain(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            return loader.construct_mapping(node, deep=True)
+        if isinstance(node, yaml.SequenceNode):
+            return loader.construct_sequence(node, deep=True)
+        return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+    Lenient.add_multi_constructor("tag:yaml.org,2002:python/", plain)
+    Lenient.add_multi_constructor("!", plain)
+    return Lenient
 
 
 def read_hints(folder: Path) -> Hints:

@@ -88,6 +88,23 @@ def test_what_pyyaml_reads_and_a_line_parser_did_not(tmp_path):
                                          lr_scheduled=False)
 
 
+def test_python_tags_of_older_lightning_files_are_read_as_plain_values(tmp_path):
+    """Lightning 1.0-1.2 saved argparse arguments with Python tags the safe loader refuses
+    (``tpu_cores: !!python/name:...``): the rest of the file is still read, and no tag is
+    built into an object."""
+    (tmp_path / "hparams.yaml").write_text(
+        "accumulate_grad_batches: 4\nbatch_size: 8\nlearning_rate: 5.0e-05\n"
+        "tpu_cores: !!python/name:pytorch_lightning.utilities.argparse_utils._gpus_arg_default"
+        " ''\nsplit_ratios: !!python/tuple [0.8, 0.1, 0.1]\n"
+        "args: !!python/object:argparse.Namespace {optimizer: adamw}\n")
+    with pytest.raises(yaml.YAMLError):
+        yaml.safe_load((tmp_path / "hparams.yaml").read_text())
+    assert read_hints(tmp_path) == Hints(optimizer="AdamW", batch_size=8, lr=5e-5,
+                                         lr_scheduled=False)
+    (tmp_path / "metrics.csv").write_text(CSV_WITHOUT_LR)
+    assert set(read_run(find_runs(tmp_path)[0]).curves.lr.values) == {5e-5}
+
+
 CSV_WITHOUT_LR = "step,train_loss\n" + "".join(f"{s},{2.0 / (1 + s / 50):.5f}\n"
                                                for s in range(200))
 
