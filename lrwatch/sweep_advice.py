@@ -217,8 +217,14 @@ def _confidence_in_sweep(status: str, own: str, own_confidence: float | None, pl
 def advise_in_sweep(entry: dict[str, Any], place: Any, reading: Any) -> None:
     """One analyze entry (``ENTRY_KEYS``) takes its sweep's status and advice; what the run's
     own curve said stays in ``sweep["run_status"]`` / ``sweep["run_confidence"]`` and, where
-    the sweep changed it, in an evidence line."""
+    the sweep changed it, in an evidence line. A sweep that names no best LR (no run reached
+    its budget without diverging) leaves the run its own reading, and says why."""
     position = place.position
+    if reading.best_lr is None and not reading.flat:
+        entry["evidence"] = [*entry["evidence"],
+                             f"in a sweep of {len(reading.runs)} runs: {reading.summary}"]
+        entry["sweep"] = _sweep_entry(place, reading, entry["status"], entry["confidence"])
+        return
     if reading.flat:
         why = (f"in a flat sweep of {len(reading.runs)} runs (final loss within noise "
                f"from LR {min(r.lr for r in reading.runs):.3g} to "
@@ -316,9 +322,14 @@ def advise_in_sweep(entry: dict[str, Any], place: Any, reading: Any) -> None:
         "action": action, "suggested_lr": suggested,
         "factor": None if suggested is None else suggested / peak,
         "rationale": why, "evidence": evidence,
-        "sweep": {"position": position, "best_lr": reading.best_lr,
-                  "best_lr_low": reading.best_lr_low, "best_lr_high": reading.best_lr_high,
-                  "flat": reading.flat, "edge": reading.edge,
-                  "runs": len(reading.runs), "run_status": own,
-                  "run_confidence": own_confidence},
+        "sweep": _sweep_entry(place, reading, own, own_confidence),
     })
+
+
+def _sweep_entry(place: Any, reading: Any, own: str, own_confidence: float | None
+                 ) -> dict[str, Any]:
+    """An analyze entry's ``sweep`` object: the run's place and what its own curve read."""
+    return {"position": place.position, "best_lr": reading.best_lr,
+            "best_lr_low": reading.best_lr_low, "best_lr_high": reading.best_lr_high,
+            "flat": reading.flat, "edge": reading.edge, "runs": len(reading.runs),
+            "run_status": own, "run_confidence": own_confidence}

@@ -357,3 +357,28 @@ def test_analyze_reads_the_other_runs_of_a_sweep_as_it_reads_the_one_chosen(tmp_
     (entry,) = json.loads(out)["runs"]
     assert entry["sweep"]["position"] == "too_high"
     assert entry["action"] == "reduce"
+
+
+def test_a_sweep_whose_every_run_diverged_leaves_each_run_its_own_reading(tmp_path, capsys):
+    """Every LR of the grid blew up to NaN: the sweep names no best LR, so ``analyze`` keeps
+    each run's own diagnosis (diverging, reduce) and says what the sweep could not tell;
+    ``lrwatch sweep`` says the same in its summary."""
+    import numpy as np
+
+    for k, lr in enumerate([0.3, 1.0, 3.0]):
+        folder = tmp_path / "lightning_logs" / f"version_{k}"
+        folder.mkdir(parents=True)
+        steps = np.arange(200)
+        loss = np.where(steps < 60 - 15 * k, 2.5 * np.exp(steps / 40), np.nan)
+        folder.joinpath("metrics.csv").write_text("step,train_loss,lr-SGD\n" + "".join(
+            f"{s},{v:.6f},{lr}\n" for s, v in zip(steps, loss)))
+        folder.joinpath("hparams.yaml").write_text(f"lr: {lr}\nhidden: 64\noptimizer: SGD\n")
+    code, out, err = lrwatch(capsys, "analyze", str(tmp_path / "lightning_logs"), "--json")
+    assert code == 0, err
+    for entry in json.loads(out)["runs"]:
+        assert entry["status"] == "diverging" and entry["action"] == "reduce"
+        assert any("no run reached step" in line and "no best LR" in line
+                   for line in entry["evidence"])
+    [sweep] = sweep_json(capsys, str(tmp_path / "lightning_logs"))["sweeps"]
+    assert sweep["best_lr"] is None and "no best LR" in sweep["summary"]
+    assert {r["position"] for r in sweep["runs"]} == {"diverged"}
