@@ -30,9 +30,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from lrwatch.analysis.types import RunCurves
 from lrwatch.errors import InputError
 from lrwatch.readers.base import Folder, FolderRuns, Found, LogRun, ReadOptions
+from lrwatch.readers.cell_loops import SCHEDULE_WORDS, loop_lrs
 from lrwatch.readers.files import is_lfs_pointer, refuse_lfs_pointer
+from lrwatch.readers.path_setup import constant_lr
 from lrwatch.readers.series import ReadResult, cannot_read
 from lrwatch.readers.text_layouts import GENERIC_MIN_POINTS, PATTERN_EXAMPLE
 from lrwatch.readers.textlog import SNIFF_BYTES, SeveralRuns, read_lines, recognise_text
@@ -53,6 +56,7 @@ class Cell:
     text: str
     error: str | None = None  # the name of the exception the cell stopped with
     table: bool = False  # ``text`` is the rows of an HTML table it displayed, not its printout
+    source: str = ""  # the cell's code
 
 
 class _Tables(HTMLParser):
@@ -138,13 +142,14 @@ def _cell(index: int, cell: dict[str, Any]) -> Cell | None:
     # the table a cell displayed last holds its losses (the Trainer redraws it as it logs);
     # its printout beside it is the Trainer's warnings and its run's mean loss
     table = next((t for t in reversed(tables) if t), None)
+    source = _text(cell.get("source"))
     if table is not None:
-        return Cell(index, count, table, error, table=True)
+        return Cell(index, count, table, error, table=True, source=source)
     parts = ["".join(texts) for texts in streams.values()] + shown
     text = _ANSI.sub("", "\n".join(part for part in parts if part))
     if not text.strip() and error is None:
         return None
-    return Cell(index, count, text, error)
+    return Cell(index, count, text, error, source=source)
 
 
 def notebook_cells(path: Path, data: bytes) -> list[Cell]:
@@ -234,12 +239,7 @@ def read_cell(path: Path, index: int, options: ReadOptions = ReadOptions(),
         ConfigError: ``--pattern`` is not a regex with a ``loss`` group.
         InputError: the file cannot be read or is no notebook, or the cell prints no loss.
     """
-    refuse_lfs_pointer(path)
-    cell = next((c for c in notebook_cells(path, _read_bytes(path)) if c.index == index), None)
-    name = None if cell is None else recognise_text(cell.text, options)
-    if cell is None or name is None:
-        raise InputError(f"{path} no longer prints a training log in cell {index}: list its "
-                         "runs again")
+    cell, name = _training_cell(path, index, options)
     shown = f" (In [{cell.execution_count}])" if cell.execution_count is not None else ""
     result = read_lines(_lines_of(cell), name, f"{path} cell {index}", options,
                         run=None if run is None else run - 1, printed=not cell.table)
@@ -248,7 +248,58 @@ def read_cell(path: Path, index: int, options: ReadOptions = ReadOptions(),
     notes = [f"read from {what} cell {index}{shown}{which}", *result.notes]
     if cell.error is not None:
         notes.append(f"the cell stopped with {cell.error}: its training may have ended early")
-    return replace(result, notes=tuple(notes))
+    curves = result.curves
+    if run is not None and curves.lr is None:
+        curves = _with_loop_lr(curves, cell, name, path, options, run, notes)
+    return replace(result, curves=curves, notes=tuple(notes))
+
+
+def _with_loop_lr(curves: RunCurves, cell: Cell, name: str, path: Path, options: ReadOptions,
+                  run: int, notes: list[str]) -> RunCurves:
+    """``curves`` of the cell's ``run``-th run (from 1) with the LR its loop gave it, where the
+    cell loops over a list of LRs (``_loop_lrs``) and its code names no schedule."""
+    lrs = _loop_lrs(cell, name, path, options)
+    if lrs is None:
+        return curves
+    if SCHEDULE_WORDS.search(cell.source):
+        notes.append(f"the cell loops over lr in {list(lrs)}, but its code names a schedule or "
+                     "decay: the LR of each step is unknown")
+        return curves
+    curves = constant_lr(curves, lrs[run - 1], notes)
+    notes.append(f"the log has no LR: the cell loops over lr in {list(lrs)}, so its run {run} "
+                 f"of {len(lrs)} took lr={lrs[run - 1]:g} at every step")
+    return curves
+
+
+def _training_cell(path: Path, index: int, options: ReadOptions) -> tuple[Cell, str]:
+    """Cell ``index`` of the notebook and the log layout its output is in.
+
+    Raises:
+        InputError: the file cannot be read or is no notebook, or the cell prints no loss.
+    """
+    refuse_lfs_pointer(path)
+    cell = next((c for c in notebook_cells(path, _read_bytes(path)) if c.index == index), None)
+    name = None if cell is None else recognise_text(cell.text, options)
+    if cell is None or name is None:
+        raise InputError(f"{path} no longer prints a training log in cell {index}: list its "
+                         "runs again")
+    return cell, name
+
+
+def _loop_lrs(cell: Cell, name: str, path: Path, options: ReadOptions
+              ) -> tuple[float, ...] | None:
+    """The LRs of the cell's one loop over a literal list of LRs (``cell_loops``), where the
+    list holds as many distinct values as the runs the cell printed; None otherwise."""
+    lrs = loop_lrs(cell.source)
+    if lrs is None or len(set(lrs)) != len(lrs):
+        return None
+    try:
+        read_lines(_lines_of(cell), name, f"{path} cell {cell.index}", options)
+    except SeveralRuns as several:
+        return lrs if several.runs == len(lrs) else None
+    except InputError:
+        return None
+    return None
 
 
 class NotebookReader:
@@ -309,7 +360,19 @@ class NotebookReader:
         return read_cell(run.path, int(index), options, int(which) if which else None)
 
     def setup(self, run: LogRun) -> dict[str, Any] | None:
-        return None  # printed output names no setup lrwatch could trust
+        """The runs a cell printed in its one loop over a list of LRs (``cell_loops``) are one
+        setup, the cell's: they differ in the LR alone. Otherwise none: printed output names no
+        setup lrwatch could trust."""
+        index, _, which = (run.part or "").partition(".")
+        if not which:
+            return None
+        try:
+            cell, name = _training_cell(run.path, int(index), ReadOptions())
+        except (InputError, ValueError):
+            return None
+        if _loop_lrs(cell, name, run.path, ReadOptions()) is None:
+            return None
+        return {"runs of one loop": f"{run.path.name}:cell{cell.index}"}
 
 
 READER = NotebookReader()

@@ -212,7 +212,7 @@ def with_path_setup(result: ReadResult, path: Path, log_format: str) -> ReadResu
     if curves.lr is not None and curves.optimizer is not None:
         return replace(result, curves=curves, notes=tuple(notes), lr_scheduled=scheduled)
     if curves.lr is None and named.lr is not None and not scheduled:
-        curves = _constant_lr(curves, named.lr, notes)
+        curves = constant_lr(curves, named.lr, notes)
         notes.append(f"the log has no LR: took lr={named.lr:g} from the name "
                      f"'{named.lr_from}' as the LR of every step")
     elif curves.lr is None and named.lr is not None:
@@ -233,7 +233,7 @@ def _with_settings(curves: RunCurves, hints: Hints, name: str, notes: list[str],
                                             "classes", "fine_tune", "clip")
              if getattr(curves, k) is None and getattr(hints, k) is not None}
     if curves.lr is None and hints.lr is not None and not hints.lr_scheduled and not scheduled:
-        curves = _constant_lr(curves, hints.lr, notes)
+        curves = constant_lr(curves, hints.lr, notes)
         taken["lr"] = hints.lr
     elif curves.lr is None and hints.lr is not None:
         scheduled = True
@@ -247,7 +247,7 @@ def _with_settings(curves: RunCurves, hints: Hints, name: str, notes: list[str],
     return replace(curves, **{k: v for k, v in taken.items() if k != "lr"}), scheduled
 
 
-def _constant_lr(curves: RunCurves, lr: float, notes: list[str]) -> RunCurves:
+def constant_lr(curves: RunCurves, lr: float, notes: list[str]) -> RunCurves:
     """``curves`` with ``lr`` at every step; the notes that said the LR is unknown lose their
     "the suggestion is a relative change" (the note that gives the LR follows them)."""
     notes[:] = [n[:-len(RELATIVE)] if n.endswith(RELATIVE) else n for n in notes]

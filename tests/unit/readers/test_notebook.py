@@ -365,3 +365,70 @@ def test_a_cell_looping_over_lrs_is_a_sweep_lrwatch_sweep_reads(tmp_path, capsys
         ("cell1#1", 1e-4, "too_low"), ("cell1#2", 3e-4, "too_low"), ("cell1#3", 1e-3, "near_best"),
         ("cell1#4", 3e-3, "too_high"), ("cell1#5", 1e-2, "too_high")]
     assert sweep["best_lr_low"] <= 1e-3 <= sweep["best_lr_high"]
+
+
+def keras_fit_at(lr: float, epochs: int = 10) -> str:
+    """``model.fit`` at ``lr``: falls fastest and lowest at 1e-3, as a sweep's runs do."""
+    floor = 0.4 + 0.3 * abs(math.log10(lr / 1e-3))
+    lines = []
+    for epoch in range(1, epochs + 1):
+        loss = floor + 2.0 * math.exp(-epoch * min(lr, 1e-3) / 3e-4)
+        lines += [f"Epoch {epoch}/{epochs}",
+                  f"96/96 [==============================] - 16s 166ms/step - loss: {loss:.4f}"
+                  f" - accuracy: 0.5 - val_loss: {loss + 0.05:.4f} - val_accuracy: 0.5"]
+    return "\n".join(lines) + "\n"
+
+
+ZOOMCAMP_LOOP = """scores = {}
+
+for lr in [0.0001, 0.001, 0.01, 0.1]:
+    print(lr)
+
+    model = make_model(learning_rate=lr)
+    history = model.fit(train_ds, epochs=10, validation_data=val_ds)
+    scores[lr] = history.history
+"""
+
+
+def lr_loop_notebook(path: Path, source: str = ZOOMCAMP_LOOP,
+                     lrs: tuple[float, ...] = (1e-4, 1e-3, 1e-2, 1e-1)) -> Path:
+    """A course's cell that fits a model at each LR of a list, printing only the bare LR
+    above each fit."""
+    return notebook(path, code("%matplotlib inline\nimport tensorflow as tf", count=1),
+                    code(source, stream("".join(f"{lr}\n" + keras_fit_at(lr) + "\n\n"
+                                                for lr in lrs)), count=2))
+
+
+def test_runs_of_a_cell_looping_over_a_list_of_lrs_take_their_lrs_from_the_loop(tmp_path):
+    """The LR is printed bare (``print(lr)``), in no layout a log reads: the cell's loop over a
+    list of four LRs, and its four runs, give each run its LR, in order."""
+    runs = find_runs(lr_loop_notebook(tmp_path / "notebook.ipynb"))
+    assert [r.name for r in runs] == [f"notebook:cell2#{k}" for k in range(1, 5)]
+    for run, lr in zip(runs, (1e-4, 1e-3, 1e-2, 1e-1)):
+        result = read_run(run)
+        assert set(result.curves.lr.values) == {lr}
+        assert any("the cell loops over lr in [0.0001, 0.001, 0.01, 0.1]" in n
+                   for n in result.notes)
+
+
+@pytest.mark.parametrize("source, why", [
+    (ZOOMCAMP_LOOP.replace("[0.0001, 0.001, 0.01, 0.1]", "[0.0001, 0.001, 0.01]"),
+     "three LRs for four runs: which run had which is not sure"),
+    (ZOOMCAMP_LOOP.replace("model.fit(", "model.fit(callbacks=[lr_schedule], x="),
+     "a schedule: the loop's value is only where each run starts"),
+    (ZOOMCAMP_LOOP + "\nfor learning_rate in [0.5, 0.6]:\n    pass\n", "two loops over LRs"),
+])
+def test_a_loop_that_does_not_say_each_runs_lr_gives_none(tmp_path, source, why):
+    runs = find_runs(lr_loop_notebook(tmp_path / "notebook.ipynb", source))
+    assert all(read_run(r).curves.lr is None for r in runs), why
+
+
+def test_a_folder_with_such_a_notebook_holds_its_sweep(tmp_path, capsys):
+    """``lrwatch analyze`` on the course's folder: the loop's runs are one sweep (they differ in
+    the LR alone), read by their validation loss; the best is 1e-3."""
+    lr_loop_notebook(tmp_path / "notebook.ipynb")
+    code_, out, err = lrwatch(capsys, "sweep", str(tmp_path), "--json")
+    assert code_ == 0, err
+    (sweep,) = json.loads(out)["sweeps"]
+    assert [(r["lr"], r["position"]) for r in sweep["runs"]] == [
+        (1e-4, "too_low"), (1e-3, "near_best"), (1e-2, "too_high"), (1e-1, "too_high")]
