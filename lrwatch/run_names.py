@@ -46,14 +46,16 @@ _SEED_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:seed[_=-]?\d+|s\d+)(?![A-Za-z0-9])
 # ``2026-07-15/09-04-57/`` folders), a result
 # written into the name (``valloss1.4184``, ``val_loss=0.12``), a commit or a hash id
 # (``220e953``: hex, with a digit and a letter), a run's number (``exp3``, ``run_2``,
-# ``trial12``). A key leaves them out (with a separator beside each).
+# ``trial12``, Ray Tune's trial id and index ``98f7d_00180_180``). A key leaves them out (with
+# a separator beside each).
 _DATE = r"(?:19|20)\d\d[-_.]?(?:0[1-9]|1[0-2])[-_.]?(?:0[1-9]|[12]\d|3[01])"
 _TIME = r"(?:[-_T]?[0-2]\d[-_:.]?[0-5]\d(?:[-_:.]?[0-5]\d)?)"
 _RESULT = (r"(?:(?:best|final|min|max|last)[_-]?)?(?:val|valid|test|train|eval|dev)?[_-]?"
            r"(?:loss|acc|accuracy|ppl|perplexity|score|f1|bleu|auc|err|error)[_=-]?\d*\.\d+")
 _RUN_IDENTITY = re.compile(
     rf"(?<![A-Za-z0-9])(?:{_DATE}{_TIME}?|(?<=/)[0-2]\d[-:.][0-5]\d[-:.][0-5]\d(?=/)|{_RESULT}"
-    r"|(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,40}|(?:exp|run|trial|job)[_-]?\d+)"
+    r"|(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,40}|(?:exp|run|trial|job)[_-]?\d+"
+    r"|[0-9a-f]{5}_\d{5}(?:_\d+)?)"
     r"(?![A-Za-z0-9]|\.\d)", re.IGNORECASE)
 _FOLDER_SEPARATOR = re.compile(r"[_-]*/[_/-]*")  # what is left where a token was taken out
 _SEPARATOR_RUN = re.compile(r"([_-])[_-]+")

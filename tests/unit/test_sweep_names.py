@@ -89,6 +89,9 @@ def test_names_that_differ_only_in_the_lr_share_a_key():
     ("2026_01_31_cnn_lr_1e-3/metrics.csv", "2026-02-02_13-05-11_cnn_lr_3e-4/metrics.csv"),
     ("epoch=3-val_loss=0.12-lr0.1.ckpt", "epoch=3-val_loss=0.31-lr0.01.ckpt"),
     ("adam_lr0.1_run1.csv", "adam_lr0.01_run_2.csv"),
+    # Ray Tune's trial folders: its trial id and index, the config, the start time
+    ("tune/run_98f7d_00180_180_lr=0.001,bn=True_2023-11-28_15-53-31/version_0/metrics.csv",
+     "tune/run_98f7d_00182_182_lr=0.1,bn=True_2023-11-28_15-56-15/version_0/metrics.csv"),
     # Hydra's date and time folders under each run's
     ("screen_lr3e-4/2026-07-15/08-40-13/metrics.jsonl",
      "screen_lr1e-2/2026-07-15/08-51-49/metrics.jsonl"),
