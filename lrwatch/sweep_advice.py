@@ -179,15 +179,15 @@ def beyond_edge(place: Any, reading: Any) -> bool:
 def thin_evidence(place: Any, reading: Any, agrees: bool) -> list[str]:
     """Why the sweep's evidence for this run's place is thin (empty where it is not): the best
     at an end of the grid (beyond it, the grid cannot place the best), a run stopped before the
-    budget (placed by its LR alone), other settings drawn with the LR (a random search: the
-    LR is not all that sets the runs apart), a sweep of ``FEW_LRS`` LRs or fewer that
+    budget (placed by its LR alone), other settings that differ across the runs (a random
+    search: the LR is not all that sets them apart), a sweep of ``FEW_LRS`` LRs or fewer that
     disagrees with the run's own curve (``agrees``: the status the sweep gives is the one the
     curve read), or a run about one grid step from the estimate (``ONE_STEP``)."""
     if reading.flat or place.position == "diverged":  # its own blow-up placed it
         return []
     reasons = []
     if reading.also_varied:
-        reasons.append(f"{', '.join(reading.also_varied)} varied with the LR: a random search")
+        reasons.append(f"{', '.join(reading.also_varied)} also differ across its runs")
     if reading.edge:
         reasons.append(f"the best is at the {reading.edge} end of the grid")
     if place.pruned:

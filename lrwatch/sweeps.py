@@ -207,7 +207,7 @@ def _searches(members: list[SweepMember]) -> list[list[SweepMember]]:
         by_skeleton[_canonical(_skeleton(json.loads(str(m.setup))))].append(m)
     found = []
     for part in by_skeleton.values():
-        values = _floats_by_path(part)
+        values = _numbers_by_path(part)
         varied = [v for v in values.values() if len(set(v)) > 1]
         if (len(part) >= MIN_SEARCH and len({m.lr for m in part}) >= MIN_LRS and varied
                 and all(len(v) == len(part) == len(set(v)) and all(map(_drawn, v))
@@ -223,9 +223,10 @@ def _drawn(value: float) -> bool:
 
 
 def also_varied(members: Sequence[SweepMember]) -> tuple[str, ...]:
-    """The settings other than the LR whose values differ across a sweep's runs (a random
-    search's), by their last name (``dropout``, ``weight_decay``); empty for equal setups."""
-    values = _floats_by_path([m for m in members if m.setup is not None])
+    """The numeric settings other than the LR whose values differ across a sweep's runs (a
+    random search's, or those of runs named as one sweep), by their last name (``dropout``,
+    ``weight_decay``); empty for equal setups."""
+    values = _numbers_by_path([m for m in members if m.setup is not None], float | int)
     return tuple(sorted({path.rsplit(".", 1)[-1] for path, v in values.items()
                          if len(set(v)) > 1}))
 
@@ -237,8 +238,10 @@ def _skeleton(tree: Any) -> Any:
     return None if isinstance(tree, float) else tree
 
 
-def _floats_by_path(members: Sequence[SweepMember]) -> dict[str, list[float]]:
-    """Each float of the members' setups under its dotted path, one value per member."""
+def _numbers_by_path(members: Sequence[SweepMember], kind: Any = float
+                     ) -> dict[str, list[float]]:
+    """Each number of ``kind`` (never a bool) in the members' setups under its dotted path,
+    one value per member that has it."""
     values: dict[str, list[float]] = defaultdict(list)
     for m in members:
         stack: list[tuple[str, Any]] = [("", json.loads(str(m.setup)))]
@@ -246,8 +249,8 @@ def _floats_by_path(members: Sequence[SweepMember]) -> dict[str, list[float]]:
             path, node = stack.pop()
             if isinstance(node, dict):
                 stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in node.items())
-            elif isinstance(node, float):
-                values[path].append(node)
+            elif isinstance(node, kind) and not isinstance(node, bool):
+                values[path].append(float(node))
     return values
 
 
@@ -309,8 +312,8 @@ def read_sweep(members: Sequence[SweepMember], rank_by: RankedBy | None = None) 
     varied = also_varied(usable)
     if varied:
         reading = replace(reading, also_varied=varied, summary=(
-            f"{reading.summary}; a random search: {', '.join(varied)} varied with the LR, so "
-            "each run's place is read across them"))
+            f"{reading.summary}; {', '.join(varied)} also differ across these runs (a random "
+            "search's, or runs named as one sweep): each run's place is read across them"))
     return Sweep(usable, reading)
 
 

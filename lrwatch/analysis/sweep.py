@@ -322,8 +322,9 @@ class SweepReading:
     # far end of its band, to the training loss's best (``_disputed_range``); None otherwise.
     # Not in ``to_dict``: issue 14's JSON carries ``validation_best_lr`` and ``unranked``
     disputed_lrs: tuple[float, float] | None = None
-    # the settings other than the LR that differ across the runs (a random search's; set by
-    # ``lrwatch.sweeps``, which knows the runs' setups): each run's place is read across them
+    # the numeric settings other than the LR that differ across the runs (a random search's,
+    # or runs named as one; set by ``lrwatch.sweeps``, which knows the runs' setups): each
+    # run's place is read across them
     also_varied: tuple[str, ...] = ()
 
     def place(self, name: str) -> RunPlace | None:

@@ -417,7 +417,7 @@ def test_the_trials_of_a_random_search_are_read_as_one_sweep_with_thin_evidence(
     low = entries["lightning_logs/version_0"]
     assert low["sweep"]["position"] == "too_low" and low["action"] == "increase"
     assert low["confidence"] <= 0.7
-    assert any("dropout, weight_decay varied with the LR: a random search" in line
+    assert any("dropout, weight_decay also differ across its runs" in line
                for line in low["evidence"])
 
 
