@@ -1071,3 +1071,21 @@ def test_a_loss_named_before_its_counter_is_read_and_a_counter_that_starts_again
         for e in range(1, 4)))
     (run,) = find_runs(epochs)
     np.testing.assert_array_equal(read_run(run).curves.loss.steps, np.arange(1, 16))
+
+
+def test_a_summary_printed_after_the_run_is_no_point_and_a_printed_config_gives_the_lr(
+        tmp_path):
+    """A grid search's printout: each run's config as a dict above its epochs (its LR read from
+    the dict), and after the last run the search's ``Best Val Loss = ...``, which is no point of
+    that run (read as one, it replaced the last epoch's validation loss with another run's)."""
+    def run(lr: float, k: int) -> str:
+        return (f"\nEvaluating Config #{k} [of 2]:\n {{'learning_rate': {lr}, 'reg': 0.0001}}\n"
+                + "".join(f"(Epoch {e} / 5) train loss: {2.3 - e * lr * 40:.6f}; "
+                          f"val loss: {2.35 - e * lr * 30:.6f}\n" for e in range(1, 6)))
+    path = tmp_path / "search.txt"
+    path.write_text(run(0.01, 1) + run(0.001, 2) + "\nSearch done. Best Val Loss = 0.85\n"
+                    "Best Config: {'learning_rate': 0.01, 'reg': 0.0001}\n")
+    first, second = (read_run(r).curves for r in find_runs(path))
+    assert list(first.lr.values) == [0.01] and list(second.lr.values) == [0.001]
+    assert second.val_loss.values[-1] == pytest.approx(2.35 - 5 * 0.001 * 30)
+    assert 0.85 not in second.val_loss.values
