@@ -432,3 +432,44 @@ def test_a_folder_with_such_a_notebook_holds_its_sweep(tmp_path, capsys):
     (sweep,) = json.loads(out)["sweeps"]
     assert [(r["lr"], r["position"]) for r in sweep["runs"]] == [
         (1e-4, "too_low"), (1e-3, "near_best"), (1e-2, "too_high"), (1e-1, "too_high")]
+
+
+def grid_search_output(grid: list[tuple[float, float]]) -> str:
+    """A grid search's printout: each config above its epochs, then the search's summary."""
+    text = ""
+    for k, (lr, reg) in enumerate(grid, start=1):
+        floor = 1.6 + 0.4 * abs(math.log10(lr / 1e-3)) + reg
+        text += (f"\nEvaluating Config #{k} [of {len(grid)}]:\n"
+                 f" {{'learning_rate': {lr}, 'reg': {reg}}}\n")
+        text += "".join(f"(Epoch {e} / 10) train loss: {floor + 0.7 * 0.6 ** e:.6f}; "
+                        f"val loss: {floor + 0.05 + 0.7 * 0.6 ** e:.6f}\n" for e in range(1, 11))
+    return text + "\nSearch done. Best Val Loss = 1.65\nBest Config: {'learning_rate': 0.001}\n"
+
+
+def test_a_grid_search_printing_each_config_is_a_sweep_for_each_other_setting(tmp_path,
+                                                                            capsys):
+    """``grid_search(..., {"learning_rate": [...], "reg": [...]})`` prints each config above its
+    run: each run takes its LR from it, and the runs whose printed configs differ in the LR
+    alone are one sweep, one for each ``reg``; the summary after the last run is no run's."""
+    grid = [(lr, reg) for reg in (1e-4, 1e-2) for lr in (1e-2, 1e-3, 1e-4)]
+    notebook(tmp_path / "search.ipynb", code("results = grid_search(train, val, spaces)",
+                                             stream(grid_search_output(grid)), count=4))
+    code_, out, err = lrwatch(capsys, "sweep", str(tmp_path), "--json")
+    assert code_ == 0, err
+    sweeps = json.loads(out)["sweeps"]
+    assert sorted(sorted(r["run"].split("#")[-1] for r in s["runs"]) for s in sweeps) == [
+        ["1", "2", "3"], ["4", "5", "6"]]
+    for sweep in sweeps:
+        assert {r["lr"]: r["position"] for r in sweep["runs"]}[1e-3] == "near_best"
+
+
+def test_runs_of_a_cell_printing_other_settings_beside_the_lr_are_not_one_sweep(tmp_path,
+                                                                              capsys):
+    """A cell that loops over optimizers, each at its own LR, prints each optimizer beside it:
+    the printed lines differ in more than the LR, so the runs are no sweep."""
+    text = "".join(f"optimizer {name} lr={lr}\n" + "".join(
+        f"epoch {e} loss: {1.5 + 0.5 ** e:.4f}\n" for e in range(1, 8))
+        for name, lr in (("sgd", 0.1), ("adam", 0.001), ("rmsprop", 0.01)))
+    notebook(tmp_path / "optimizers.ipynb", code("compare()", stream(text), count=1))
+    code_, out, err = lrwatch(capsys, "sweep", str(tmp_path), "--json")
+    assert code_ == 1 and "no sweep" in err
