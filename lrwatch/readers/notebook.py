@@ -37,8 +37,7 @@ from lrwatch.readers.cell_loops import SCHEDULE_WORDS, loop_lrs
 from lrwatch.readers.files import is_lfs_pointer, refuse_lfs_pointer
 from lrwatch.readers.path_setup import constant_lr
 from lrwatch.readers.series import ReadResult, cannot_read
-from lrwatch.readers.text_layouts import (GENERIC_MIN_POINTS, LOSS_NAMED, LR_NAMED,
-                                         PATTERN_EXAMPLE)
+from lrwatch.readers.text_layouts import GENERIC_MIN_POINTS, PATTERN_EXAMPLE
 from lrwatch.readers.textlog import SNIFF_BYTES, SeveralRuns, read_lines, recognise_text
 
 SUFFIX = ".ipynb"
@@ -46,9 +45,6 @@ SUFFIX = ".ipynb"
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 _UTF8_BOM = b"\xef\xbb\xbf"
 _LOSS_NAMES = ("loss", "ppl", "perplexity")  # a table's header naming one of these is a log
-# a run's counter printed beside its config (``Config #2 [of 9]``, ``run 3``, ``trial_4``)
-_RUN_COUNTER = re.compile(r"\b(?:run|trial|config|exp(?:eriment)?)[ _]?#?\s*\d+"
-                          r"(?:\s*\[?of\s*\d+\]?)?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -297,37 +293,13 @@ def _loop_lrs(cell: Cell, name: str, path: Path, options: ReadOptions
     lrs = loop_lrs(cell.source)
     if lrs is None or len(set(lrs)) != len(lrs):
         return None
-    return lrs if _runs_printed(cell, name, path, options) == len(lrs) else None
-
-
-def _runs_printed(cell: Cell, name: str, path: Path, options: ReadOptions) -> int:
-    """How many runs the cell printed one after another (0: none it can read)."""
     try:
         read_lines(_lines_of(cell), name, f"{path} cell {cell.index}", options)
     except SeveralRuns as several:
-        return several.runs
+        return lrs if several.runs == len(lrs) else None
     except InputError:
-        return 0
-    return 1
-
-
-def _lr_lines(cell: Cell, runs: int) -> list[str] | None:
-    """The line that names each run's LR above its losses, one a run in order (a grid search
-    printing each config above its run: ``{'learning_rate': 0.01, 'reg': 0.0001}``; not a
-    ``Best Config: ...`` printed after them), its LR and any run counter (``Config #2``)
-    masked; None where the cell names an LR above its losses on more lines or fewer."""
-    lines: list[str] = []
-    above: str | None = None  # the last line naming an LR, until a loss follows it
-    for line in cell.text.splitlines():
-        if LR_NAMED.search(line) and not LOSS_NAMED.search(line):
-            above = line.strip()
-        elif above is not None and LOSS_NAMED.search(line):
-            lines.append(above)
-            above = None
-    if len(lines) != runs:
         return None
-    return [_RUN_COUNTER.sub("*", LR_NAMED.sub(lambda m: m.group(0)[:m.start("value") - m.start()]
-                                               + "*", line)) for line in lines]
+    return None
 
 
 class NotebookReader:
@@ -388,12 +360,9 @@ class NotebookReader:
         return read_cell(run.path, int(index), options, int(which) if which else None)
 
     def setup(self, run: LogRun) -> dict[str, Any] | None:
-        """The runs a cell printed one after another, each below a line that names its LR
-        (``_lr_lines``): the cell and that line with the LR masked, so those whose printed
-        configs differ in the LR alone are one setup (a grid over LR and another setting is a
-        sweep per value of the other). Else the runs of the cell's one loop over a list of LRs
-        (``cell_loops``): the cell. Otherwise none: printed output names no setup lrwatch could
-        trust."""
+        """The runs a cell printed in its one loop over a list of LRs (``cell_loops``) are one
+        setup, the cell's: they differ in the LR alone. Otherwise none: printed output names no
+        setup lrwatch could trust."""
         index, _, which = (run.part or "").partition(".")
         if not which:
             return None
@@ -401,11 +370,9 @@ class NotebookReader:
             cell, name = _training_cell(run.path, int(index), ReadOptions())
         except (InputError, ValueError):
             return None
-        where = {"runs of one cell": f"{run.path.name}:cell{cell.index}"}
-        printed = _lr_lines(cell, _runs_printed(cell, name, run.path, ReadOptions()))
-        if printed is not None:  # runs whose printed configs differ in the LR alone
-            return {**where, "printed above it": printed[int(which) - 1]}
-        return where if _loop_lrs(cell, name, run.path, ReadOptions()) is not None else None
+        if _loop_lrs(cell, name, run.path, ReadOptions()) is None:
+            return None
+        return {"runs of one loop": f"{run.path.name}:cell{cell.index}"}
 
 
 READER = NotebookReader()
