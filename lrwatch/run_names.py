@@ -30,8 +30,8 @@ _LR_TOKEN = re.compile(
 OTHER_LR_WORDS = r"min|end|final|start|warmup|eta|last"
 _QUALIFIED = re.compile(rf"(?:init|initial|{OTHER_LR_WORDS})[_-]?$", re.IGNORECASE)
 # A folder or file named by a number alone under a folder of LRs (``lr/0.001/``,
-# ``lr_sweep/1e-4.jsonl``,
-# ``initial_lr_sweep/1.0e-04/``: that sweep's first); ``min_lr/1e-5/`` is a schedule's floor.
+# ``lr_sweep/1e-4.jsonl``, ``initial_lr_sweep/1.0e-04/``: that sweep's first); ``min_lr/1e-5/``
+# is a schedule's floor.
 _FOLDER_LR = re.compile(
     rf"(?<![A-Za-z0-9])(?P<word>lr|learning[_-]?rate)s?(?:[_-](?:sweep|search|grid|scan))?"
     rf"/(?P<sep>)(?P<neg>)(?P<value>{_NUMBER})(?=/|$|\.[A-Za-z]\w*$)", re.IGNORECASE)
@@ -43,11 +43,10 @@ _SEED_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:seed[_=-]?\d+|s\d+)(?![A-Za-z0-9])
 
 # Tokens that say which run it was, not how it trained, so they differ across the runs of one
 # sweep: a start date and time (``20260617-143139``, ``2023-11-28_15-53-31``; Hydra's
-# ``2026-07-15/09-04-57/`` folders), a result
-# written into the name (``valloss1.4184``, ``val_loss=0.12``), a commit or a hash id
-# (``220e953``: hex, with a digit and a letter), a run's number (``exp3``, ``run_2``,
-# ``trial12``, Ray Tune's trial id and index ``98f7d_00180_180``). A key leaves them out (with
-# a separator beside each).
+# ``2026-07-15/09-04-57/`` folders), a result written into the name (``valloss1.4184``,
+# ``val_loss=0.12``), a commit or a hash id (``220e953``: hex, with a digit and a letter), a
+# run's number (``exp3``, ``run_2``, ``trial12``; Ray Tune's trial id and index
+# ``98f7d_00180_180``). A key leaves them out (with a separator beside each).
 _DATE = r"(?:19|20)\d\d[-_.]?(?:0[1-9]|1[0-2])[-_.]?(?:0[1-9]|[12]\d|3[01])"
 _TIME = r"(?:[-_T]?[0-2]\d[-_:.]?[0-5]\d(?:[-_:.]?[0-5]\d)?)"
 _RESULT = (r"(?:(?:best|final|min|max|last)[_-]?)?(?:val|valid|test|train|eval|dev)?[_-]?"

@@ -3,8 +3,9 @@ and the learning rate for logs that have no LR column.
 
 Lightning writes ``hparams.yaml`` beside ``metrics.csv`` (and beside TensorBoard events) from
 ``save_hyperparameters()``; it is read with PyYAML's safe loader (imported only when the file
-is there), a Python tag older Lightning wrote read as its plain value. Hints sit a few levels deep in LightningCLI configs (``optimizer.init_args.lr``).
-A file that cannot be read gives no hints rather than an error: they are only hints.
+is there), a Python tag older Lightning wrote read as its plain value. Hints sit a few levels
+deep in LightningCLI configs (``optimizer.init_args.lr``). A file that cannot be read gives no
+hints rather than an error: they are only hints.
 
 The learning rate is a hint only when the file names no scheduler or warmup: an ``lr`` is what
 the schedule starts from, so with a schedule the LR of each step is unknown.

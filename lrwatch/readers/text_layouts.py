@@ -642,7 +642,7 @@ PRESETS = tuple(layout.name for layout in presets())
 # "loss: tensor(2.30, grad_fn=...)"). A loss prefixed val/valid/eval/dev is the validation loss;
 # a test loss, and parts of a loss ("loss_cls"), are not read.
 _KEY_END = r"\b\s*[:=]?\s*\[?\s*(?:tensor\()?"
-LOSS_NAMED = re.compile(
+_KEY_LOSS = re.compile(
     r"(?<![\w./-])(?:(?P<val>val(?:id(?:ation)?)?|eval(?:uation)?|dev)|(?P<test>test)"
     r"|train(?:ing)?|total|avg|average|mean|running)?[ _/-]{0,3}loss(?:_step)?"
     rf"{_KEY_END}(?P<value>{_NUMBER})", re.IGNORECASE)
@@ -665,7 +665,7 @@ _KEY_STEP = re.compile(r"(?<![\w./-])(?:global[ _]?step|steps?|iter(?:ation)?|up
 _KEY_EPOCH = re.compile(r"(?<![\w./-])epoch\b\s*[:=#]?\s*\[?\s*(?P<value>\d+)", re.IGNORECASE)
 # an LR also where a printed dict or JSON names it (``{'learning_rate': 0.01, 'reg': 1e-4}``,
 # a grid search's config printed above each run)
-LR_NAMED = re.compile(rf"(?<![\w./-])(?:lr|learning[ _]rate|current[ _]lr)\b['\"]?"
+_KEY_LR = re.compile(rf"(?<![\w./-])(?:lr|learning[ _]rate|current[ _]lr)\b['\"]?"
                      rf"\s*[:=]?\s*\[?\s*(?:tensor\()?(?P<value>{_NUMBER})", re.IGNORECASE)
 _KEY_GRAD = re.compile(rf"(?<![\w./-])(?:grad(?:ient)?[ _]?norm|gnorm){_KEY_END}"
                        rf"(?P<value>{_NUMBER})", re.IGNORECASE)
@@ -711,11 +711,11 @@ def _key_values(index: Literal["step", "epoch", "line"], perplexity: bool = Fals
     def parse(line: str) -> Point | None:
         if epoch := _KEY_EPOCH.search(line):
             state["epoch"] = int(epoch["value"])
-        for curve, pattern in (("lr", LR_NAMED), ("grad_norm", _KEY_GRAD)):
+        for curve, pattern in (("lr", _KEY_LR), ("grad_norm", _KEY_GRAD)):
             if found := pattern.search(line):
                 state["carry"][curve] = _float(found["value"])
         point: Point = {}
-        found = list((_KEY_PPL if perplexity else LOSS_NAMED).finditer(line))
+        found = list((_KEY_PPL if perplexity else _KEY_LOSS).finditer(line))
         for match in found or ([] if perplexity else _KEY_LOSS_AT.finditer(line)):
             curve = "val_loss" if match["val"] else None if match["test"] else "loss"
             if _SUMMARY.search(line, 0, match.start()):
