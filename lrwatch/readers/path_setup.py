@@ -104,7 +104,7 @@ def optimizer_lr_key(name: str) -> tuple[float, str] | None:
     keys its runs; None where no such pair, or more than one, is in it. A file's suffix
     (``sgd-0.001.json``) is no part of the number."""
     stem, dot, suffix = name.rpartition(".")
-    if not (dot and suffix.isalpha() and "/" not in suffix):
+    if not (dot and suffix.isalpha()):
         stem, suffix = name, ""
     pairs = list(_OPTIMIZER_LR.finditer(stem.lower()))
     if len(pairs) != 1 or (lr := _plausible(pairs[0].group("lr"))) is None:
