@@ -49,8 +49,11 @@ _SEED_TOKEN = re.compile(r"(?<![A-Za-z0-9])(?:seed[_=-]?\d+|s\d+)(?![A-Za-z0-9])
 # ``98f7d_00180_180``). A key leaves them out (with a separator beside each).
 _DATE = r"(?:19|20)\d\d[-_.]?(?:0[1-9]|1[0-2])[-_.]?(?:0[1-9]|[12]\d|3[01])"
 _TIME = r"(?:[-_T]?[0-2]\d[-_:.]?[0-5]\d(?:[-_:.]?[0-5]\d)?)"
-_RESULT = (r"(?:(?:best|final|min|max|last)[_-]?)?(?:val|valid|test|train|eval|dev)?[_-]?"
-           r"(?:loss|acc|accuracy|ppl|perplexity|score|f1|bleu|auc|err|error)[_=-]?\d*\.\d+")
+# what a run measures, named in a result (``valloss1.41``; ``best_val_loss`` among settings)
+METRIC_WORDS = r"loss|losses|acc|accuracy|ppl|perplexity|score|f1|bleu|auc|err|error|mse|mae|rmse"
+SPLIT_WORDS = r"val|valid|test|train|eval|dev"  # the data a metric is measured on
+_RESULT = (rf"(?:(?:best|final|min|max|last)[_-]?)?(?:{SPLIT_WORDS})?[_-]?(?:{METRIC_WORDS})"
+           r"[_=-]?\d*\.\d+")
 _RUN_IDENTITY = re.compile(
     rf"(?<![A-Za-z0-9])(?:{_DATE}{_TIME}?|(?<=/)[0-2]\d[-:.][0-5]\d[-:.][0-5]\d(?=/)|{_RESULT}"
     r"|(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,40}|(?:exp|run|trial|job)[_-]?\d+"

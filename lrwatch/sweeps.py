@@ -33,7 +33,8 @@ import numpy as np
 
 from lrwatch.analysis.sweep import RankedBy, SweepReading, SweepRun, analyze_sweep
 from lrwatch.errors import LRWatchError
-from lrwatch.run_names import OTHER_LR_WORDS, has_lr_token, name_lr
+from lrwatch.run_names import (METRIC_WORDS, OTHER_LR_WORDS, SPLIT_WORDS, has_lr_token,
+                                name_lr)
 
 MIN_LRS = 3  # a parabola needs three LRs
 MIN_SEARCH = 5  # fewer runs whose other settings all differ are no random search to read
@@ -59,8 +60,8 @@ _IDENTITY_KEYS = frozenset({
 # ``aux_loss_weight`` or an int ``grad_acc`` are settings. A ``best_`` key is a result whatever
 # it holds (``best_epoch``, ``best_model_checkpoint``).
 _RESULT_KEY = re.compile(
-    r"(?:^|[_.])(?:val|valid|test|train|eval|dev)?(?:loss|losses|acc|accuracy|ppl|perplexity"
-    r"|score|f1|bleu|auc|error|mse|mae|rmse|runtime|duration|elapsed)$|^best_", re.IGNORECASE)
+    rf"(?:^|[_.])(?:{SPLIT_WORDS})?(?:{METRIC_WORDS}|runtime|duration|elapsed)$|^best_",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,7 @@ def also_varied(members: Sequence[SweepMember]) -> tuple[str, ...]:
     """The numeric settings other than the LR whose values differ across a sweep's runs (a
     random search's, or those of runs named as one sweep), by their last name (``dropout``,
     ``weight_decay``); empty for equal setups."""
-    values = _numbers_by_path([m for m in members if m.setup is not None], float | int)
+    values = _numbers_by_path([m for m in members if m.setup is not None])
     return tuple(sorted({path.rsplit(".", 1)[-1] for path, v in values.items()
                          if len(set(v)) > 1}))
 
@@ -238,10 +239,9 @@ def _skeleton(tree: Any) -> Any:
     return None if isinstance(tree, float) else tree
 
 
-def _numbers_by_path(members: Sequence[SweepMember], kind: Any = float
-                     ) -> dict[str, list[float]]:
-    """Each number of ``kind`` (never a bool) in the members' setups under its dotted path,
-    one value per member that has it."""
+def _numbers_by_path(members: Sequence[SweepMember]) -> dict[str, list[float]]:
+    """Each number (never a bool) in the members' setups under its dotted path, one value per
+    member that has it (a random search's members share their ints: ``_skeleton`` keeps them)."""
     values: dict[str, list[float]] = defaultdict(list)
     for m in members:
         stack: list[tuple[str, Any]] = [("", json.loads(str(m.setup)))]
@@ -249,7 +249,7 @@ def _numbers_by_path(members: Sequence[SweepMember], kind: Any = float
             path, node = stack.pop()
             if isinstance(node, dict):
                 stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in node.items())
-            elif isinstance(node, kind) and not isinstance(node, bool):
+            elif isinstance(node, (int, float)) and not isinstance(node, bool):
                 values[path].append(float(node))
     return values
 
